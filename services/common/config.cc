@@ -1,0 +1,59 @@
+#include "services/common/config.h"
+
+#include <cstdlib>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+ABSL_FLAG(std::string, listen, "", "address to serve gRPC on, host:port or unix:/path");
+ABSL_FLAG(std::string, database_url, "", "libpq connection string of this service's database");
+ABSL_FLAG(std::string, db_pool_size, "", "most database connections held open at once");
+ABSL_FLAG(std::string, shutdown_grace, "", "how long in-flight calls may run on SIGTERM (e.g. 10s)");
+
+namespace sixsteps {
+
+std::string FlagOrEnv(const std::string& flag_value, std::initializer_list<const char*> env_names,
+                      absl::string_view fallback) {
+  if (!flag_value.empty()) return flag_value;
+  for (const char* name : env_names) {
+    const char* value = std::getenv(name);
+    if (value != nullptr && *value != '\0') return value;
+  }
+  return std::string(fallback);
+}
+
+absl::StatusOr<ServerConfig> LoadServerConfig(int argc, char** argv,
+                                              const ServiceDefaults& defaults) {
+  absl::SetProgramUsageMessage(absl::StrCat("sixsteps ", defaults.service_name, " service"));
+  absl::ParseCommandLine(argc, argv);
+
+  ServerConfig config;
+  config.listen_address =
+      FlagOrEnv(absl::GetFlag(FLAGS_listen), {"SIXSTEPS_LISTEN"}, defaults.listen_address);
+  config.database_url = FlagOrEnv(absl::GetFlag(FLAGS_database_url),
+                                  {"SIXSTEPS_DATABASE_URL", "DATABASE_URL"}, "");
+  if (config.database_url.empty()) {
+    return absl::InvalidArgumentError(
+        "database_url is required (--database_url or SIXSTEPS_DATABASE_URL)");
+  }
+  std::string pool = FlagOrEnv(absl::GetFlag(FLAGS_db_pool_size), {"SIXSTEPS_DB_POOL_SIZE"}, "8");
+  if (!absl::SimpleAtoi(pool, &config.db_pool_size) || config.db_pool_size < 1 ||
+      config.db_pool_size > 256) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("db_pool_size must be a whole number from 1 to 256, got '", pool, "'"));
+  }
+  std::string grace =
+      FlagOrEnv(absl::GetFlag(FLAGS_shutdown_grace), {"SIXSTEPS_SHUTDOWN_GRACE"}, "10s");
+  if (!absl::ParseDuration(grace, &config.shutdown_grace) ||
+      config.shutdown_grace < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("shutdown_grace must be a duration such as 10s, got '", grace, "'"));
+  }
+  return config;
+}
+
+}  // namespace sixsteps

@@ -1,0 +1,185 @@
+#include "services/common/db.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
+#include "services/common/log.h"
+
+namespace sixsteps::db {
+
+ConnectionPool::ConnectionPool(std::string connection_string, int max_connections,
+                               absl::Duration acquire_timeout)
+    : connection_string_(std::move(connection_string)),
+      max_connections_(max_connections),
+      acquire_timeout_(acquire_timeout) {}
+
+int ConnectionPool::open_connections() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return open_;
+}
+
+absl::Status ConnectionPool::Acquire(std::unique_ptr<pqxx::connection>* out) {
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    auto deadline = std::chrono::steady_clock::now() + absl::ToChronoMilliseconds(acquire_timeout_);
+    while (idle_.empty() && open_ >= max_connections_) {
+      if (released_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
+          open_ >= max_connections_) {
+        return absl::UnavailableError("all database connections are busy; try again");
+      }
+    }
+    if (!idle_.empty()) {
+      *out = std::move(idle_.back());
+      idle_.pop_back();
+      return absl::OkStatus();
+    }
+    ++open_;  // Reserve a slot, then connect without holding the lock.
+  }
+  try {
+    *out = std::make_unique<pqxx::connection>(connection_string_);
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      --open_;
+    }
+    released_.notify_one();
+    // The message may contain the connection string's host but never its password.
+    return absl::UnavailableError("database unavailable: cannot connect");
+  }
+}
+
+void ConnectionPool::Release(std::unique_ptr<pqxx::connection> conn, bool broken) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (broken) {
+      // When one connection breaks the server has usually restarted: the idle ones are
+      // dead too, and finding that out one failed call at a time would fail many calls.
+      open_ -= 1 + static_cast<int>(idle_.size());
+      idle_.clear();
+    } else {
+      idle_.push_back(std::move(conn));
+    }
+  }
+  released_.notify_all();
+}
+
+absl::Status ConnectionPool::InTransaction(
+    const std::function<absl::Status(pqxx::work&)>& work) {
+  constexpr int kMaxAttempts = 3;
+  absl::Status last;
+  for (int attempt = 1; attempt <= kMaxAttempts; ++attempt) {
+    std::unique_ptr<pqxx::connection> conn;
+    absl::Status acquired = Acquire(&conn);
+    if (!acquired.ok()) return acquired;
+    bool broken = false;
+    bool retry = false;
+    try {
+      pqxx::work txn(*conn);
+      absl::Status status = work(txn);
+      if (status.ok()) {
+        txn.commit();
+      } else {
+        txn.abort();
+      }
+      last = status;
+    } catch (const pqxx::in_doubt_error&) {
+      // The commit may or may not have happened: never run it again.
+      broken = true;
+      last = absl::UnavailableError("database connection lost during commit; outcome unknown");
+    } catch (const std::exception& e) {
+      broken = IsConnectionLost(e);
+      last = StatusFromException(e);
+      retry = broken || last.code() == absl::StatusCode::kAborted;
+    }
+    Release(std::move(conn), broken);
+    if (!retry || attempt == kMaxAttempts) break;
+  }
+  return last;
+}
+
+bool IsConnectionLost(const std::exception& e) {
+  if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) return true;
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
+    const std::string& state = sql->sqlstate();
+    // Class 08: connection exception; 57P01-57P03: admin shutdown, crash shutdown,
+    // cannot connect now.
+    return absl::StartsWith(state, "08") || absl::StartsWith(state, "57P");
+  }
+  return false;
+}
+
+absl::Status StatusFromException(const std::exception& e) {
+  if (IsConnectionLost(e)) return absl::UnavailableError("database unavailable; try again");
+  if (dynamic_cast<const pqxx::serialization_failure*>(&e) != nullptr ||
+      dynamic_cast<const pqxx::deadlock_detected*>(&e) != nullptr) {
+    return absl::AbortedError("concurrent change; try again");
+  }
+  if (dynamic_cast<const pqxx::unique_violation*>(&e) != nullptr) {
+    return absl::AlreadyExistsError("already exists");
+  }
+  if (dynamic_cast<const pqxx::check_violation*>(&e) != nullptr ||
+      dynamic_cast<const pqxx::foreign_key_violation*>(&e) != nullptr ||
+      dynamic_cast<const pqxx::restrict_violation*>(&e) != nullptr) {
+    const auto& sql = dynamic_cast<const pqxx::sql_error&>(e);
+    LogEvent("db_rule_refused", {{"error", sql.what()}});
+    return absl::FailedPreconditionError("refused by a database rule");
+  }
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
+    if (sql->sqlstate() == "57014") return absl::DeadlineExceededError("query cancelled");
+    LogEvent("db_error", {{"error", sql->what()}, {"sqlstate", sql->sqlstate()}});
+    return absl::InternalError("database error");
+  }
+  LogEvent("db_error", {{"error", e.what()}});
+  return absl::InternalError("database error");
+}
+
+absl::Status ApplyMigrations(const std::string& connection_string,
+                             const std::vector<Migration>& migrations) {
+  // Each service has its own database, so one fixed key never contends across services.
+  constexpr long long kMigrationLockKey = 5'151'551'505;
+  try {
+    pqxx::connection conn(connection_string);
+    // Session-level lock: held across the transactions below until released or closed.
+    pqxx::nontransaction(conn).exec_params("SELECT pg_advisory_lock($1)", kMigrationLockKey);
+    {
+      pqxx::work txn(conn);
+      txn.exec(R"sql(
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+          version    integer PRIMARY KEY,
+          name       text NOT NULL,
+          sql_text   text NOT NULL,
+          applied_at timestamptz NOT NULL DEFAULT now()))sql");
+      txn.commit();
+    }
+    absl::Status result = absl::OkStatus();
+    for (const Migration& migration : migrations) {
+      pqxx::work txn(conn);
+      pqxx::result applied = txn.exec_params(
+          "SELECT sql_text FROM schema_migrations WHERE version = $1", migration.version);
+      if (!applied.empty()) {
+        if (applied[0][0].as<std::string>() != migration.sql) {
+          result = absl::FailedPreconditionError(
+              absl::StrCat("migration V", migration.version, "__", migration.name,
+                           " was changed after it was applied; migrations are never edited"));
+          break;
+        }
+        continue;
+      }
+      txn.exec(migration.sql);
+      txn.exec_params("INSERT INTO schema_migrations (version, name, sql_text) VALUES ($1, $2, $3)",
+                      migration.version, migration.name, migration.sql);
+      txn.commit();
+      LogEvent("migration_applied", {{"version", migration.version}, {"name", migration.name}});
+    }
+    pqxx::nontransaction(conn).exec_params("SELECT pg_advisory_unlock($1)", kMigrationLockKey);
+    return result;
+  } catch (const pqxx::broken_connection&) {
+    return absl::UnavailableError("database unavailable: cannot connect to apply migrations");
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("migration failed: ", e.what()));
+  }
+}
+
+}  // namespace sixsteps::db

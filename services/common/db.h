@@ -1,0 +1,76 @@
+// PostgreSQL access shared by the services' stores: a bounded connection pool that
+// survives database restarts, transactions with libpqxx errors turned into absl::Status,
+// and versioned migrations applied under an advisory lock.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace sixsteps::db {
+
+// A bounded pool of connections to one database. Connections are opened lazily; one that
+// breaks (the server restarted, the network dropped) is thrown away, together with every
+// idle one, and later calls open fresh ones. While the database is down calls fail fast
+// with UNAVAILABLE; when it is back they succeed again without a restart of the service.
+class ConnectionPool {
+ public:
+  ConnectionPool(std::string connection_string, int max_connections,
+                 absl::Duration acquire_timeout = absl::Seconds(5));
+  ConnectionPool(const ConnectionPool&) = delete;
+  ConnectionPool& operator=(const ConnectionPool&) = delete;
+
+  // Runs `work` in a read-committed transaction and commits it when `work` returns OK;
+  // any other status, or an exception, rolls it back and changes nothing. A transaction
+  // that failed because the connection broke before commit, or on a serialisation
+  // failure or deadlock, is run again (so `work` must only touch the database).
+  absl::Status InTransaction(const std::function<absl::Status(pqxx::work&)>& work);
+
+  // Connections open now (idle and in use), for metrics and tests.
+  int open_connections() const;
+
+ private:
+  struct Lease;
+  absl::Status Acquire(std::unique_ptr<pqxx::connection>* out);
+  void Release(std::unique_ptr<pqxx::connection> conn, bool broken);
+
+  const std::string connection_string_;
+  const int max_connections_;
+  const absl::Duration acquire_timeout_;
+  mutable std::mutex mu_;
+  std::condition_variable released_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_ ABSL_GUARDED_BY(mu_);
+  int open_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// Turns an exception thrown by libpqxx into a status: unique violation → ALREADY_EXISTS,
+// check and foreign-key violations → FAILED_PRECONDITION, serialisation failure and
+// deadlock → ABORTED, lost connection or server shutting down → UNAVAILABLE.
+absl::Status StatusFromException(const std::exception& e);
+
+// True when the exception means the connection can no longer be used.
+bool IsConnectionLost(const std::exception& e);
+
+// One versioned migration: V{version}__{name}.sql.
+struct Migration {
+  int version;
+  std::string name;
+  std::string sql;
+};
+
+// Applies, in order, every migration not yet recorded in schema_migrations, each in its
+// own transaction, while holding an advisory lock so replicas starting together apply
+// each one once. Refuses to start if an applied migration's text has changed.
+absl::Status ApplyMigrations(const std::string& connection_string,
+                             const std::vector<Migration>& migrations);
+
+}  // namespace sixsteps::db

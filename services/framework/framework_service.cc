@@ -1,0 +1,344 @@
+#include "services/framework/framework_service.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/grpc_reply.h"
+#include "services/common/pagination.h"
+
+namespace sixsteps::framework {
+namespace {
+
+constexpr absl::string_view kFirstVersionId = "1";
+
+absl::Status ValidateRegion(absl::string_view region, absl::string_view field) {
+  if (region.size() > 63) return absl::InvalidArgumentError(absl::StrCat(field, ": too long"));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// ---- Handlers: one line each. ----
+
+grpc::Status FrameworkServiceImpl::GetFramework(grpc::ServerContext*,
+                                                const v1::GetFrameworkRequest* request,
+                                                v1::Framework* response) {
+  auto id = ParseFrameworkName(request->name(), "name");
+  if (!id.ok()) return Reply(id.status());
+  return Reply(store_->GetFramework(*id), response);
+}
+
+grpc::Status FrameworkServiceImpl::ListFrameworks(grpc::ServerContext*,
+                                                  const v1::ListFrameworksRequest* request,
+                                                  v1::ListFrameworksResponse* response) {
+  return Reply(List(*request), response);
+}
+
+grpc::Status FrameworkServiceImpl::AdaptFramework(grpc::ServerContext*,
+                                                  const v1::AdaptFrameworkRequest* request,
+                                                  v1::AdaptFrameworkResponse* response) {
+  return Reply(Adapt(*request), response);
+}
+
+grpc::Status FrameworkServiceImpl::GetFrameworkVersion(
+    grpc::ServerContext*, const v1::GetFrameworkVersionRequest* request,
+    v1::FrameworkVersion* response) {
+  auto name = ParseVersionName(request->name(), "name");
+  if (!name.ok()) return Reply(name.status());
+  return Reply(store_->GetVersion(*name), response);
+}
+
+grpc::Status FrameworkServiceImpl::ListFrameworkVersions(
+    grpc::ServerContext*, const v1::ListFrameworkVersionsRequest* request,
+    v1::ListFrameworkVersionsResponse* response) {
+  return Reply(ListVersions(*request), response);
+}
+
+grpc::Status FrameworkServiceImpl::CreateFrameworkVersion(
+    grpc::ServerContext*, const v1::CreateFrameworkVersionRequest* request,
+    v1::FrameworkVersion* response) {
+  return Reply(CreateVersion(*request), response);
+}
+
+grpc::Status FrameworkServiceImpl::UpdateFrameworkVersion(
+    grpc::ServerContext*, const v1::UpdateFrameworkVersionRequest* request,
+    v1::FrameworkVersion* response) {
+  return Reply(Update(*request), response);
+}
+
+grpc::Status FrameworkServiceImpl::DeleteFrameworkVersion(
+    grpc::ServerContext*, const v1::DeleteFrameworkVersionRequest* request,
+    google::protobuf::Empty*) {
+  return Reply(Delete(*request));
+}
+
+grpc::Status FrameworkServiceImpl::PublishFrameworkVersion(
+    grpc::ServerContext*, const v1::PublishFrameworkVersionRequest* request,
+    v1::FrameworkVersion* response) {
+  return Reply(Publish(*request), response);
+}
+
+grpc::Status FrameworkServiceImpl::RetireFrameworkVersion(
+    grpc::ServerContext*, const v1::RetireFrameworkVersionRequest* request,
+    v1::FrameworkVersion* response) {
+  return Reply(Retire(*request), response);
+}
+
+grpc::Status FrameworkServiceImpl::ExportFrameworkVersion(
+    grpc::ServerContext*, const v1::ExportFrameworkVersionRequest* request,
+    v1::ExportFrameworkVersionResponse* response) {
+  return Reply(Export(*request), response);
+}
+
+grpc::Status FrameworkServiceImpl::ImportFrameworkVersion(
+    grpc::ServerContext*, const v1::ImportFrameworkVersionRequest* request,
+    v1::ImportFrameworkVersionResponse* response) {
+  return Reply(Import(*request), response);
+}
+
+grpc::Status FrameworkServiceImpl::DiffFrameworkVersions(
+    grpc::ServerContext*, const v1::DiffFrameworkVersionsRequest* request,
+    v1::DiffFrameworkVersionsResponse* response) {
+  return Reply(DiffVersions(*request), response);
+}
+
+// ---- What the handlers do. ----
+
+absl::StatusOr<v1::ListFrameworksResponse> FrameworkServiceImpl::List(
+    const v1::ListFrameworksRequest& request) {
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(request.page_size()));
+  constexpr absl::string_view kQuery = "frameworks";
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string after, DecodePageToken(request.page_token(), kQuery));
+  // One more than asked tells whether another page exists.
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Framework> frameworks,
+                            store_->ListFrameworks(after, page_size + 1));
+  v1::ListFrameworksResponse response;
+  bool more = static_cast<int>(frameworks.size()) > page_size;
+  if (more) frameworks.resize(page_size);
+  for (v1::Framework& framework : frameworks) *response.add_frameworks() = std::move(framework);
+  if (more) {
+    const std::string& last = response.frameworks(page_size - 1).name();
+    response.set_next_page_token(
+        EncodePageToken(last.substr(absl::string_view("frameworks/").size()), kQuery));
+  }
+  return response;
+}
+
+absl::StatusOr<v1::AdaptFrameworkResponse> FrameworkServiceImpl::Adapt(
+    const v1::AdaptFrameworkRequest& request) {
+  SIXSTEPS_ASSIGN_OR_RETURN(VersionName source_name,
+                            ParseVersionName(request.source_version(), "source_version"));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateFrameworkId(request.framework_id(), "framework_id"));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateDisplayName(request.display_name(), "display_name"));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateDescription(request.description(), "description"));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateRegion(request.region(), "region"));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion source, store_->GetVersion(source_name));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion draft, AdaptedDraft(source));
+  VersionName draft_name{request.framework_id(), std::string(kFirstVersionId)};
+  draft.set_name(draft_name.ToString());
+
+  v1::Framework framework;
+  framework.set_name(FrameworkName(request.framework_id()));
+  framework.set_display_name(request.display_name());
+  framework.set_description(request.description());
+  framework.set_region(request.region());
+  framework.set_derived_from(source.name());
+  SIXSTEPS_RETURN_IF_ERROR(store_->CreateFramework(framework, draft));
+
+  v1::AdaptFrameworkResponse response;
+  SIXSTEPS_ASSIGN_OR_RETURN(*response.mutable_framework(),
+                            store_->GetFramework(request.framework_id()));
+  SIXSTEPS_ASSIGN_OR_RETURN(*response.mutable_version(), store_->GetVersion(draft_name));
+  return response;
+}
+
+absl::StatusOr<v1::ListFrameworkVersionsResponse> FrameworkServiceImpl::ListVersions(
+    const v1::ListFrameworkVersionsRequest& request) {
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string framework_id,
+                            ParseFrameworkName(request.parent(), "parent"));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(request.page_size()));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string after,
+                            DecodePageToken(request.page_token(), request.parent()));
+  int64_t after_key = 0;
+  if (!after.empty() && !absl::SimpleAtoi(after, &after_key)) {
+    return absl::InvalidArgumentError("page_token is not a token this service issued");
+  }
+  // NOT_FOUND for an unknown framework rather than an empty list.
+  SIXSTEPS_RETURN_IF_ERROR(store_->GetFramework(framework_id).status());
+  SIXSTEPS_ASSIGN_OR_RETURN(VersionPage page,
+                            store_->ListVersions(framework_id, after_key, page_size + 1));
+  v1::ListFrameworkVersionsResponse response;
+  bool more = static_cast<int>(page.versions.size()) > page_size;
+  for (int i = 0; i < static_cast<int>(page.versions.size()) && i < page_size; ++i) {
+    *response.add_framework_versions() = std::move(page.versions[i]);
+  }
+  if (more) {
+    response.set_next_page_token(
+        EncodePageToken(absl::StrCat(page.keys[page_size - 1]), request.parent()));
+  }
+  return response;
+}
+
+absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::CreateVersion(
+    const v1::CreateFrameworkVersionRequest& request) {
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string framework_id,
+                            ParseFrameworkName(request.parent(), "parent"));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateVersionId(request.version_id(), "version_id"));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::Framework framework, store_->GetFramework(framework_id));
+  if (framework.built_in()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(framework.name(),
+                     " is built in and cannot be changed; adapt it into a framework of your own"));
+  }
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion newest, store_->GetNewestVersion(framework_id));
+  // Only one draft at a time, and a draft is always the newest version.
+  if (newest.state() == v1::FrameworkVersion::STATE_DRAFT) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        framework.name(), " already has a draft version (", newest.name(),
+        "): publish or delete it first"));
+  }
+  VersionName name{framework_id, request.version_id()};
+  SIXSTEPS_RETURN_IF_ERROR(store_->CreateVersion(NextDraft(newest, name.ToString())));
+  return store_->GetVersion(name);
+}
+
+absl::flat_hash_set<std::string> FrameworkServiceImpl::ReservedIds(const VersionName& draft) {
+  absl::flat_hash_set<std::string> reserved;
+  // Every earlier version of the framework, and the version it was adapted from. A
+  // predecessor that cannot be read (imported from another hub) reserves nothing.
+  absl::StatusOr<VersionPage> page = store_->ListVersions(draft.framework_id, 0, 1000);
+  if (page.ok()) {
+    for (const v1::FrameworkVersion& version : page->versions) {
+      reserved.merge(ItemIds(version));
+      if (!version.derived_from().empty()) {
+        absl::StatusOr<VersionName> source = ParseVersionName(version.derived_from(), "");
+        if (source.ok()) {
+          absl::StatusOr<v1::FrameworkVersion> source_version = store_->GetVersion(*source);
+          if (source_version.ok()) reserved.merge(ItemIds(*source_version));
+        }
+      }
+    }
+  }
+  return reserved;
+}
+
+absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::Update(
+    const v1::UpdateFrameworkVersionRequest& request) {
+  const v1::FrameworkVersion& update = request.framework_version();
+  SIXSTEPS_ASSIGN_OR_RETURN(VersionName name,
+                            ParseVersionName(update.name(), "framework_version.name"));
+  if (update.etag().empty()) {
+    return absl::InvalidArgumentError(
+        "framework_version.etag: is required; send the etag of the version you edited");
+  }
+  // Reject a bad mask before touching the store.
+  v1::FrameworkVersion scratch;
+  SIXSTEPS_RETURN_IF_ERROR(ApplyUpdateMask(update, request.update_mask(), scratch));
+  absl::flat_hash_set<std::string> reserved = ReservedIds(name);
+  return store_->UpdateVersion(name, [&](v1::FrameworkVersion& stored) -> absl::Status {
+    SIXSTEPS_RETURN_IF_ERROR(CheckEditable(stored));
+    SIXSTEPS_RETURN_IF_ERROR(CheckEtag(update.etag(), stored.etag(), /*required=*/true));
+    SIXSTEPS_RETURN_IF_ERROR(ApplyUpdateMask(update, request.update_mask(), stored));
+    AssignMissingIds(stored, reserved);
+    return ValidateContent(stored, "framework_version");
+  });
+}
+
+absl::Status FrameworkServiceImpl::Delete(const v1::DeleteFrameworkVersionRequest& request) {
+  SIXSTEPS_ASSIGN_OR_RETURN(VersionName name, ParseVersionName(request.name(), "name"));
+  return store_->DeleteVersion(name, [&](const v1::FrameworkVersion& stored) -> absl::Status {
+    SIXSTEPS_RETURN_IF_ERROR(CheckEditable(stored));
+    return CheckEtag(request.etag(), stored.etag(), /*required=*/false);
+  });
+}
+
+absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::Publish(
+    const v1::PublishFrameworkVersionRequest& request) {
+  SIXSTEPS_ASSIGN_OR_RETURN(VersionName name, ParseVersionName(request.name(), "name"));
+  return store_->UpdateVersion(name, [&](v1::FrameworkVersion& stored) -> absl::Status {
+    SIXSTEPS_RETURN_IF_ERROR(CheckEditable(stored));
+    SIXSTEPS_RETURN_IF_ERROR(CheckEtag(request.etag(), stored.etag(), /*required=*/false));
+    SIXSTEPS_RETURN_IF_ERROR(ValidateContent(stored, "framework_version"));
+    SIXSTEPS_RETURN_IF_ERROR(ValidateAttribution(stored, "framework_version"));
+    stored.set_state(v1::FrameworkVersion::STATE_PUBLISHED);
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::Retire(
+    const v1::RetireFrameworkVersionRequest& request) {
+  SIXSTEPS_ASSIGN_OR_RETURN(VersionName name, ParseVersionName(request.name(), "name"));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::Framework framework, store_->GetFramework(name.framework_id));
+  if (framework.built_in()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(framework.name(), " is built in and cannot be retired"));
+  }
+  return store_->UpdateVersion(name, [&](v1::FrameworkVersion& stored) -> absl::Status {
+    if (stored.state() != v1::FrameworkVersion::STATE_PUBLISHED) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          stored.name(), " is ", v1::FrameworkVersion::State_Name(stored.state()),
+          ": only a published version can be retired"));
+    }
+    stored.set_state(v1::FrameworkVersion::STATE_RETIRED);
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<v1::ExportFrameworkVersionResponse> FrameworkServiceImpl::Export(
+    const v1::ExportFrameworkVersionRequest& request) {
+  SIXSTEPS_ASSIGN_OR_RETURN(VersionName name, ParseVersionName(request.name(), "name"));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version, store_->GetVersion(name));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::Framework framework, store_->GetFramework(name.framework_id));
+  v1::ExportFrameworkVersionResponse response;
+  *response.mutable_document() = ToDocument(framework, version);
+  return response;
+}
+
+absl::StatusOr<v1::ImportFrameworkVersionResponse> FrameworkServiceImpl::Import(
+    const v1::ImportFrameworkVersionRequest& request) {
+  const v1::FrameworkDocument& document = request.document();
+  SIXSTEPS_RETURN_IF_ERROR(ValidateDocument(document));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateRegion(request.region(), "region"));
+  VersionName name{document.framework_id(), document.version_id()};
+  v1::FrameworkVersion version = VersionFromDocument(document);
+  version.set_name(name.ToString());
+
+  absl::StatusOr<v1::Framework> existing = store_->GetFramework(name.framework_id);
+  if (existing.ok()) {
+    if (existing->built_in()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          existing->name(), " is built in; import the document under another framework_id"));
+    }
+    SIXSTEPS_RETURN_IF_ERROR(store_->CreateVersion(version));
+  } else if (existing.status().code() == absl::StatusCode::kNotFound) {
+    v1::Framework framework;
+    framework.set_name(FrameworkName(name.framework_id));
+    framework.set_display_name(document.display_name());
+    framework.set_description(document.description());
+    framework.set_region(request.region());
+    framework.set_derived_from(document.derived_from());
+    SIXSTEPS_RETURN_IF_ERROR(store_->CreateFramework(framework, version));
+  } else {
+    return existing.status();
+  }
+  v1::ImportFrameworkVersionResponse response;
+  SIXSTEPS_ASSIGN_OR_RETURN(*response.mutable_framework(), store_->GetFramework(name.framework_id));
+  SIXSTEPS_ASSIGN_OR_RETURN(*response.mutable_version(), store_->GetVersion(name));
+  return response;
+}
+
+absl::StatusOr<v1::DiffFrameworkVersionsResponse> FrameworkServiceImpl::DiffVersions(
+    const v1::DiffFrameworkVersionsRequest& request) {
+  SIXSTEPS_ASSIGN_OR_RETURN(VersionName base_name,
+                            ParseVersionName(request.base_version(), "base_version"));
+  SIXSTEPS_ASSIGN_OR_RETURN(VersionName target_name,
+                            ParseVersionName(request.target_version(), "target_version"));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion base, store_->GetVersion(base_name));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion target, store_->GetVersion(target_name));
+  v1::DiffFrameworkVersionsResponse response;
+  for (v1::FrameworkChange& change : Diff(base, target)) {
+    *response.add_changes() = std::move(change);
+  }
+  return response;
+}
+
+}  // namespace sixsteps::framework

@@ -1,0 +1,130 @@
+#include "tests/support/pg_cluster.h"
+
+#include <netinet/in.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include <pqxx/pqxx>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace sixsteps::testing {
+namespace {
+
+constexpr const char* kPgBin = "/usr/lib/postgresql/15/bin";
+
+// Asks the kernel for a free port on loopback. Another process could take it before the
+// server binds it; on this single-user test machine that race is acceptable.
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// Prefix that runs a command as the postgres user when we are root.
+std::string AsServerUser() { return geteuid() == 0 ? "runuser -u postgres -- " : ""; }
+
+absl::Status Run(const std::string& command) {
+  int rc = std::system(command.c_str());
+  if (rc != 0) {
+    return absl::InternalError(absl::StrCat("command failed (", rc, "): ", command));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<PgCluster>> PgCluster::Start() {
+  // /tmp is reachable by the postgres user wherever the checkout lives.
+  char tmpl[] = "/tmp/sixsteps-test-pg-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) return absl::InternalError("mkdtemp failed");
+  std::string dir = tmpl;
+  if (geteuid() == 0) {
+    struct passwd* pw = getpwnam("postgres");
+    if (pw == nullptr) return absl::FailedPreconditionError("no postgres user; install postgresql-15");
+    if (chown(dir.c_str(), pw->pw_uid, pw->pw_gid) != 0) return absl::InternalError("chown failed");
+  }
+  std::unique_ptr<PgCluster> cluster(new PgCluster(dir, FreePort()));
+  absl::Status init = Run(absl::StrCat(AsServerUser(), kPgBin, "/initdb -D ", dir,
+                                       "/data -U postgres --auth=trust -E UTF8 --locale=C.UTF-8",
+                                       " --no-sync > ", dir, "/initdb.log 2>&1"));
+  if (!init.ok()) return init;
+  absl::Status started = cluster->Restart();
+  if (!started.ok()) return started;
+  return cluster;
+}
+
+PgCluster::~PgCluster() {
+  if (running_) Stop().IgnoreError();
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+absl::Status PgCluster::RunPgCtl(absl::string_view args) {
+  return Run(absl::StrCat(AsServerUser(), kPgBin, "/pg_ctl -D ", dir_, "/data -l ", dir_,
+                          "/server.log -w -t 60 ", args, " >> ", dir_, "/pg_ctl.log 2>&1"));
+}
+
+absl::Status PgCluster::Stop() {
+  absl::Status status = RunPgCtl("-m fast stop");
+  if (status.ok()) running_ = false;
+  return status;
+}
+
+absl::Status PgCluster::Restart() {
+  absl::Status status = RunPgCtl(absl::StrCat(
+      "-o \"-c listen_addresses=127.0.0.1 -p ", port_, " -k ", dir_,
+      " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300\" start"));
+  if (status.ok()) running_ = true;
+  return status;
+}
+
+std::string PgCluster::ConnectionString(absl::string_view database) const {
+  return absl::StrCat("host=127.0.0.1 port=", port_, " user=postgres dbname=", database,
+                      " connect_timeout=5");
+}
+
+absl::StatusOr<std::string> PgCluster::CreateDatabase(absl::string_view name) {
+  static std::atomic<int> counter{0};
+  std::string database = absl::StrCat("test_", name, "_", counter.fetch_add(1));
+  try {
+    pqxx::connection conn(ConnectionString("postgres"));
+    pqxx::nontransaction txn(conn);
+    txn.exec(absl::StrCat("DROP DATABASE IF EXISTS ", txn.quote_name(database)));
+    txn.exec(absl::StrCat("CREATE DATABASE ", txn.quote_name(database)));
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("cannot create database ", database, ": ", e.what()));
+  }
+  return ConnectionString(database);
+}
+
+PgCluster& SharedPgCluster() {
+  static PgCluster* cluster = [] {
+    auto started = PgCluster::Start();
+    if (!started.ok()) {
+      std::fprintf(stderr, "cannot start a test PostgreSQL cluster: %s\n",
+                   std::string(started.status().message()).c_str());
+      std::abort();
+    }
+    PgCluster* raw = started->release();
+    std::atexit([] { delete cluster; });
+    return raw;
+  }();
+  return *cluster;
+}
+
+}  // namespace sixsteps::testing
