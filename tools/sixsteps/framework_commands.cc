@@ -1,0 +1,600 @@
+#include "tools/sixsteps/framework_commands.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+#include <vector>
+
+#include <grpcpp/client_context.h>
+
+#include "absl/strings/str_cat.h"
+#include "tools/sixsteps/cli_status.h"
+#include "tools/sixsteps/framework_edit.h"
+#include "tools/sixsteps/framework_format.h"
+#include "tools/sixsteps/framework_names.h"
+#include "tools/sixsteps/json.h"
+
+namespace sixsteps::cli {
+namespace {
+
+namespace v1 = ::sixsteps::framework::v1;
+using Stub = v1::FrameworkService::StubInterface;
+
+// Calls one unary method with a fresh context (deadline, bearer token) and turns the
+// grpc::Status into an absl::Status.
+class FrameworkClient {
+ public:
+  FrameworkClient(Stub& stub, const CallSettings& call) : stub_(stub), call_(call) {}
+
+  template <typename Response, typename Request>
+  absl::StatusOr<Response> Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                                             Response*),
+                                const Request& request) {
+    grpc::ClientContext context;
+    call_.Apply(context);
+    Response response;
+    grpc::Status status = (stub_.*method)(&context, request, &response);
+    if (!status.ok()) return FromGrpc(status);
+    return response;
+  }
+
+  absl::StatusOr<v1::FrameworkVersion> GetVersion(const std::string& name) {
+    v1::GetFrameworkVersionRequest request;
+    request.set_name(name);
+    return Call(&Stub::GetFrameworkVersion, request);
+  }
+
+  // Every framework, through all pages.
+  absl::StatusOr<std::vector<v1::Framework>> ListAllFrameworks() {
+    std::vector<v1::Framework> frameworks;
+    v1::ListFrameworksRequest request;
+    do {
+      SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::ListFrameworksResponse page,
+                                    Call(&Stub::ListFrameworks, request));
+      for (v1::Framework& framework : *page.mutable_frameworks()) {
+        frameworks.push_back(std::move(framework));
+      }
+      SIXSTEPS_CLI_RETURN_IF_ERROR(NextPage(request, page.next_page_token()));
+    } while (!request.page_token().empty());
+    return frameworks;
+  }
+
+  // Every version of a framework, through all pages, oldest first.
+  absl::StatusOr<std::vector<v1::FrameworkVersion>> ListAllVersions(const std::string& framework) {
+    std::vector<v1::FrameworkVersion> versions;
+    v1::ListFrameworkVersionsRequest request;
+    request.set_parent(framework);
+    do {
+      SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::ListFrameworkVersionsResponse page,
+                                    Call(&Stub::ListFrameworkVersions, request));
+      for (v1::FrameworkVersion& version : *page.mutable_framework_versions()) {
+        versions.push_back(std::move(version));
+      }
+      SIXSTEPS_CLI_RETURN_IF_ERROR(NextPage(request, page.next_page_token()));
+    } while (!request.page_token().empty());
+    return versions;
+  }
+
+ private:
+  // Moves `request` to the next page; a server that hands back the same token would
+  // otherwise keep the CLI paging for ever.
+  template <typename Request>
+  static absl::Status NextPage(Request& request, const std::string& next_page_token) {
+    if (!next_page_token.empty() && next_page_token == request.page_token()) {
+      return absl::InternalError("the service returned the same page token twice");
+    }
+    request.set_page_token(next_page_token);
+    return absl::OkStatus();
+  }
+
+  Stub& stub_;
+  const CallSettings& call_;
+};
+
+absl::Status PrintJson(const google::protobuf::Message& message, const CommandContext& context) {
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string json, ToJson(message));
+  *context.out << json;
+  return absl::OkStatus();
+}
+
+// Prints `message` as JSON or `text` as is, as --output asks.
+absl::Status PrintResult(const google::protobuf::Message& message, const std::string& text,
+                         const CommandContext& context) {
+  if (context.output == OutputFormat::kJson) return PrintJson(message, context);
+  *context.out << text;
+  return absl::OkStatus();
+}
+
+// ---- list, show, versions ----
+
+absl::Status List(const ParsedArgs& args, FrameworkClient& client, const CommandContext& context) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<v1::Framework> frameworks, client.ListAllFrameworks());
+  // JSON: one response holding every page, so a script reads one document.
+  v1::ListFrameworksResponse all;
+  for (const v1::Framework& framework : frameworks) *all.add_frameworks() = framework;
+  return PrintResult(all, FormatFrameworkList(frameworks), context);
+}
+
+// The version `show` means by a framework: its latest published version, else its newest.
+absl::StatusOr<std::string> VersionToShow(FrameworkClient& client, const std::string& framework) {
+  v1::GetFrameworkRequest request;
+  request.set_name(framework);
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::Framework found, client.Call(&Stub::GetFramework, request));
+  if (!found.latest_published_version().empty()) return found.latest_published_version();
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<v1::FrameworkVersion> versions,
+                                client.ListAllVersions(framework));
+  if (versions.empty()) {
+    return absl::NotFoundError(absl::StrCat(framework, " has no versions"));
+  }
+  return versions.back().name();
+}
+
+absl::Status Show(const ParsedArgs& args, FrameworkClient& client, const CommandContext& context) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 1));
+  std::string version_name(kBuiltInVersionName);
+  if (!args.positionals().empty()) {
+    SIXSTEPS_CLI_ASSIGN_OR_RETURN(FrameworkRef ref, ExpandFrameworkOrVersion(args.Positional(0)));
+    if (ref.kind == FrameworkRef::Kind::kVersion) {
+      version_name = ref.name;
+    } else {
+      SIXSTEPS_CLI_ASSIGN_OR_RETURN(version_name, VersionToShow(client, ref.name));
+    }
+  }
+  // Always a Get: a list item need not carry the whole tree.
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::FrameworkVersion version, client.GetVersion(version_name));
+  return PrintResult(version, FormatVersion(version), context);
+}
+
+absl::Status Versions(const ParsedArgs& args, FrameworkClient& client,
+                      const CommandContext& context) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string framework, ExpandFrameworkName(args.Positional(0)));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<v1::FrameworkVersion> versions,
+                                client.ListAllVersions(framework));
+  v1::ListFrameworkVersionsResponse all;
+  for (const v1::FrameworkVersion& version : versions) *all.add_framework_versions() = version;
+  return PrintResult(all, FormatVersionList(versions), context);
+}
+
+// ---- adapt, new-version ----
+
+absl::Status Adapt(const ParsedArgs& args, FrameworkClient& client, const CommandContext& context) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"id", "name", "description", "region"}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  v1::AdaptFrameworkRequest request;
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_source_version(),
+                                ExpandVersionName(args.Positional(0)));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_framework_id(), args.Required("id"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_display_name(), args.Required("name"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> description,
+                                args.Optional("description"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> region, args.Optional("region"));
+  request.set_description(description.value_or(""));
+  request.set_region(region.value_or(""));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::AdaptFrameworkResponse response,
+                                client.Call(&Stub::AdaptFramework, request));
+  return PrintResult(response,
+                     absl::StrCat(FormatFramework(response.framework()), "\n",
+                                  FormatVersionSummary(response.version())),
+                     context);
+}
+
+absl::Status NewVersion(const ParsedArgs& args, FrameworkClient& client,
+                        const CommandContext& context) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"version"}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  v1::CreateFrameworkVersionRequest request;
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_parent(), ExpandFrameworkName(args.Positional(0)));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_version_id(), args.Required("version"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::FrameworkVersion version,
+                                client.Call(&Stub::CreateFrameworkVersion, request));
+  return PrintResult(version, FormatVersionSummary(version), context);
+}
+
+// ---- edit ----
+
+// One `edit` subcommand: checks its own arguments (positionals after the subcommand word)
+// and applies itself to the version read from the service.
+struct EditCommand {
+  absl::string_view name;
+  absl::string_view usage;
+  absl::StatusOr<EditResult> (*apply)(const ParsedArgs& args, v1::FrameworkVersion& version);
+};
+
+absl::StatusOr<EditResult> EditSetTitle(const ParsedArgs& args, v1::FrameworkVersion& version) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  return SetTitle(version, args.Positional(0));
+}
+
+absl::StatusOr<EditResult> EditAddStep(const ParsedArgs& args, v1::FrameworkVersion& version) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"title", "question", "id", "position"}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+  NewStep step;
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(step.title, args.Required("title"));
+  step.questions = args.Values("question");
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> id, args.Optional("id"));
+  step.id = id.value_or("");
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(step.position, args.OptionalPosition("position"));
+  return AddStep(version, step);
+}
+
+absl::StatusOr<EditResult> EditRemoveStep(const ParsedArgs& args, v1::FrameworkVersion& version) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  return RemoveStep(version, args.Positional(0));
+}
+
+absl::StatusOr<EditResult> EditRewordStep(const ParsedArgs& args, v1::FrameworkVersion& version) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"title"}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string title, args.Required("title"));
+  return RewordStep(version, args.Positional(0), title);
+}
+
+absl::StatusOr<EditResult> EditMoveStep(const ParsedArgs& args, v1::FrameworkVersion& version) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"position"}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<int> position, args.OptionalPosition("position"));
+  if (!position) return UsageError("--position is required");
+  return MoveStep(version, args.Positional(0), *position);
+}
+
+absl::StatusOr<EditResult> EditAddQuestion(const ParsedArgs& args, v1::FrameworkVersion& version) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"text", "id", "position"}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string text, args.Required("text"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> id, args.Optional("id"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<int> position, args.OptionalPosition("position"));
+  return AddQuestion(version, args.Positional(0), text, id.value_or(""), position);
+}
+
+absl::StatusOr<EditResult> EditRemoveQuestion(const ParsedArgs& args,
+                                              v1::FrameworkVersion& version) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  return RemoveQuestion(version, args.Positional(0));
+}
+
+absl::StatusOr<EditResult> EditRewordQuestion(const ParsedArgs& args,
+                                              v1::FrameworkVersion& version) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"text"}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string text, args.Required("text"));
+  return RewordQuestion(version, args.Positional(0), text);
+}
+
+absl::StatusOr<EditResult> EditMoveQuestion(const ParsedArgs& args, v1::FrameworkVersion& version) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"position", "step"}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<int> position, args.OptionalPosition("position"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> step, args.Optional("step"));
+  return MoveQuestion(version, args.Positional(0), position, step);
+}
+
+absl::StatusOr<EditResult> EditAddContextQuestion(const ParsedArgs& args,
+                                                  v1::FrameworkVersion& version) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"text", "id", "position"}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string text, args.Required("text"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> id, args.Optional("id"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<int> position, args.OptionalPosition("position"));
+  return AddContextQuestion(version, text, id.value_or(""), position);
+}
+
+absl::StatusOr<EditResult> EditRemoveContextQuestion(const ParsedArgs& args,
+                                                     v1::FrameworkVersion& version) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  return RemoveContextQuestion(version, args.Positional(0));
+}
+
+absl::StatusOr<EditResult> EditRewordContextQuestion(const ParsedArgs& args,
+                                                     v1::FrameworkVersion& version) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"text"}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string text, args.Required("text"));
+  return RewordContextQuestion(version, args.Positional(0), text);
+}
+
+constexpr EditCommand kEditCommands[] = {
+    {"set-title", "sixsteps framework edit VERSION set-title TEXT", EditSetTitle},
+    {"add-step",
+     "sixsteps framework edit VERSION add-step --title T --question Q [--question Q ...] "
+     "[--id ID] [--position N]",
+     EditAddStep},
+    {"remove-step", "sixsteps framework edit VERSION remove-step STEP_ID", EditRemoveStep},
+    {"reword-step", "sixsteps framework edit VERSION reword-step STEP_ID --title T",
+     EditRewordStep},
+    {"move-step", "sixsteps framework edit VERSION move-step STEP_ID --position N", EditMoveStep},
+    {"add-question",
+     "sixsteps framework edit VERSION add-question STEP_ID --text T [--id ID] [--position N]",
+     EditAddQuestion},
+    {"remove-question", "sixsteps framework edit VERSION remove-question QUESTION_ID",
+     EditRemoveQuestion},
+    {"reword-question", "sixsteps framework edit VERSION reword-question QUESTION_ID --text T",
+     EditRewordQuestion},
+    {"move-question",
+     "sixsteps framework edit VERSION move-question QUESTION_ID [--position N] [--step STEP_ID]",
+     EditMoveQuestion},
+    {"add-context-question",
+     "sixsteps framework edit VERSION add-context-question --text T [--id ID] [--position N]",
+     EditAddContextQuestion},
+    {"remove-context-question", "sixsteps framework edit VERSION remove-context-question ID",
+     EditRemoveContextQuestion},
+    {"reword-context-question",
+     "sixsteps framework edit VERSION reword-context-question ID --text T",
+     EditRewordContextQuestion},
+};
+
+constexpr absl::string_view kEditUsage = "sixsteps framework edit VERSION SUBCOMMAND [ARGS...]";
+
+absl::Status Edit(const ParsedArgs& args, FrameworkClient& client, const CommandContext& context) {
+  if (args.positionals().size() < 2) {
+    return UsageError("edit needs a version and a subcommand (see 'sixsteps framework help')");
+  }
+  const EditCommand* command = nullptr;
+  for (const EditCommand& candidate : kEditCommands) {
+    if (candidate.name == args.Positional(1)) command = &candidate;
+  }
+  if (command == nullptr) {
+    return UsageError(absl::StrCat("unknown edit subcommand '", args.Positional(1),
+                                   "' (see 'sixsteps framework help')"));
+  }
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, ExpandVersionName(args.Positional(0)));
+  ParsedArgs edit_args = args.WithoutLeadingPositionals(2);
+  // Check the command line before reading anything, so a typo costs no call.
+  {
+    v1::FrameworkVersion scratch;
+    absl::StatusOr<EditResult> dry_run = command->apply(edit_args, scratch);
+    if (!dry_run.ok() && IsUsageError(dry_run.status())) {
+      return WithUsage(dry_run.status(), command->usage);
+    }
+  }
+
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::FrameworkVersion version, client.GetVersion(name));
+  absl::StatusOr<EditResult> edit = command->apply(edit_args, version);
+  if (!edit.ok()) return WithUsage(edit.status(), command->usage);
+
+  // Send what was read, changed in one field, with the etag read: if someone else
+  // updated the version meanwhile, the service answers ABORTED.
+  v1::UpdateFrameworkVersionRequest request;
+  *request.mutable_framework_version() = std::move(version);
+  request.mutable_update_mask()->add_paths(edit->field);
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::FrameworkVersion updated,
+                                client.Call(&Stub::UpdateFrameworkVersion, request));
+  return PrintResult(
+      updated, absl::StrCat(DescribeEdit(*edit, updated), "\n", FormatVersionSummary(updated)),
+      context);
+}
+
+// ---- publish, retire, delete ----
+
+absl::Status Publish(const ParsedArgs& args, FrameworkClient& client,
+                     const CommandContext& context) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, ExpandVersionName(args.Positional(0)));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::FrameworkVersion current, client.GetVersion(name));
+  v1::PublishFrameworkVersionRequest request;
+  request.set_name(name);
+  request.set_etag(current.etag());
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::FrameworkVersion version,
+                                client.Call(&Stub::PublishFrameworkVersion, request));
+  return PrintResult(version, FormatVersionSummary(version), context);
+}
+
+absl::Status Retire(const ParsedArgs& args, FrameworkClient& client,
+                    const CommandContext& context) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  v1::RetireFrameworkVersionRequest request;
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandVersionName(args.Positional(0)));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::FrameworkVersion version,
+                                client.Call(&Stub::RetireFrameworkVersion, request));
+  return PrintResult(version, FormatVersionSummary(version), context);
+}
+
+absl::Status Delete(const ParsedArgs& args, FrameworkClient& client,
+                    const CommandContext& context) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, ExpandVersionName(args.Positional(0)));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::FrameworkVersion current, client.GetVersion(name));
+  v1::DeleteFrameworkVersionRequest request;
+  request.set_name(name);
+  request.set_etag(current.etag());
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(google::protobuf::Empty empty,
+                                client.Call(&Stub::DeleteFrameworkVersion, request));
+  return PrintResult(empty, absl::StrCat("deleted ", name, "\n"), context);
+}
+
+// ---- export, import, diff ----
+
+absl::Status WriteFile(const std::string& path, const std::string& contents) {
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  if (file) file << contents;
+  if (file) file.close();
+  if (!file) {
+    return LocalError(kExitCannotCreate,
+                      absl::StrCat("cannot write ", path, ": ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  if (path == "-") {
+    return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  }
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    return LocalError(kExitNoInput, absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
+  }
+  std::ostringstream contents;
+  contents << file.rdbuf();
+  if (file.bad()) {
+    return LocalError(kExitNoInput, absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
+  }
+  return contents.str();
+}
+
+absl::Status Export(const ParsedArgs& args, FrameworkClient& client,
+                    const CommandContext& context) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"out"}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  v1::ExportFrameworkVersionRequest request;
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandVersionName(args.Positional(0)));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> out_path, args.Optional("out"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::ExportFrameworkVersionResponse response,
+                                client.Call(&Stub::ExportFrameworkVersion, request));
+  // The document is always JSON, whatever --output says: it is the exchange format.
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string json, ToJson(response.document()));
+  if (!out_path || *out_path == "-") {
+    *context.out << json;
+    return absl::OkStatus();
+  }
+  SIXSTEPS_CLI_RETURN_IF_ERROR(WriteFile(*out_path, json));
+  if (context.output == OutputFormat::kText) {
+    *context.out << "exported " << request.name() << " to " << *out_path << "\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Import(const ParsedArgs& args, FrameworkClient& client,
+                    const CommandContext& context) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"region"}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> region, args.Optional("region"));
+  std::string path(args.Positional(0));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string json, ReadFile(path));
+  v1::ImportFrameworkVersionRequest request;
+  if (absl::Status parsed = FromJson(json, *request.mutable_document()); !parsed.ok()) {
+    return LocalError(kExitDataError, absl::StrCat(path, ": ", parsed.message()));
+  }
+  request.set_region(region.value_or(""));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::ImportFrameworkVersionResponse response,
+                                client.Call(&Stub::ImportFrameworkVersion, request));
+  return PrintResult(response,
+                     absl::StrCat(FormatFramework(response.framework()), "\n",
+                                  FormatVersionSummary(response.version())),
+                     context);
+}
+
+absl::Status Diff(const ParsedArgs& args, FrameworkClient& client, const CommandContext& context) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(2, 2));
+  v1::DiffFrameworkVersionsRequest request;
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_base_version(),
+                                ExpandVersionName(args.Positional(0)));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_target_version(),
+                                ExpandVersionName(args.Positional(1)));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::DiffFrameworkVersionsResponse response,
+                                client.Call(&Stub::DiffFrameworkVersions, request));
+  return PrintResult(response, FormatChanges(response), context);
+}
+
+// ---- the command table ----
+
+struct FrameworkCommand {
+  absl::string_view name;
+  absl::string_view usage;
+  absl::Status (*run)(const ParsedArgs& args, FrameworkClient& client,
+                      const CommandContext& context);
+};
+
+constexpr FrameworkCommand kCommands[] = {
+    {"list", "sixsteps framework list", List},
+    {"show", "sixsteps framework show [FRAMEWORK|VERSION]", Show},
+    {"versions", "sixsteps framework versions FRAMEWORK", Versions},
+    {"adapt",
+     "sixsteps framework adapt SOURCE_VERSION --id NEW_ID --name NAME [--description D] "
+     "[--region R]",
+     Adapt},
+    {"new-version", "sixsteps framework new-version FRAMEWORK --version V", NewVersion},
+    {"edit", kEditUsage, Edit},
+    {"publish", "sixsteps framework publish VERSION", Publish},
+    {"retire", "sixsteps framework retire VERSION", Retire},
+    {"delete", "sixsteps framework delete VERSION", Delete},
+    {"export", "sixsteps framework export VERSION [--out FILE]", Export},
+    {"import", "sixsteps framework import FILE [--region R]", Import},
+    {"diff", "sixsteps framework diff BASE_VERSION TARGET_VERSION", Diff},
+};
+
+constexpr absl::string_view kFrameworkUsage = "sixsteps framework COMMAND [ARGS...]";
+
+absl::Status RunFrameworkOnChannel(const ParsedArgs& args,
+                                   std::shared_ptr<grpc::ChannelInterface> channel,
+                                   const CommandContext& context) {
+  std::unique_ptr<Stub> stub = v1::FrameworkService::NewStub(std::move(channel));
+  return RunFrameworkCommand(args, *stub, context);
+}
+
+}  // namespace
+
+absl::Status RunFrameworkCommand(const ParsedArgs& args, Stub& stub,
+                                 const CommandContext& context) {
+  if (args.positionals().empty()) {
+    return UsageError("missing command (see 'sixsteps framework help')", kFrameworkUsage);
+  }
+  absl::string_view word = args.Positional(0);
+  if (word == "help" || args.Has("help")) {
+    *context.out << FrameworkHelp();
+    return absl::OkStatus();
+  }
+  for (const FrameworkCommand& command : kCommands) {
+    if (command.name != word) continue;
+    FrameworkClient client(stub, context.call);
+    return WithUsage(command.run(args.WithoutLeadingPositionals(1), client, context),
+                     command.usage);
+  }
+  return UsageError(
+      absl::StrCat("unknown framework command '", word, "' (see 'sixsteps framework help')"),
+      kFrameworkUsage);
+}
+
+std::string FrameworkHelp() {
+  std::string help = absl::StrCat(
+      "usage: ", kFrameworkUsage, "\n\n",
+      "Frameworks and their versions. FRAMEWORK is ID or frameworks/ID; VERSION is ID/VERSION\n"
+      "or frameworks/ID/versions/VERSION.\n\nCommands:\n");
+  for (const FrameworkCommand& command : kCommands) {
+    if (command.name != "edit") absl::StrAppend(&help, "  ", command.usage, "\n");
+  }
+  absl::StrAppend(&help, "  ", kEditUsage, "\n  sixsteps framework help\n\n",
+                  "Edit subcommands (read the draft, change one field, update it with the etag\n"
+                  "read; new ids may be left out and the service assigns s7, s2.q5, c19):\n");
+  for (const EditCommand& command : kEditCommands) {
+    absl::StrAppend(&help, "  ", command.usage.substr(command.usage.find("edit VERSION ") + 13),
+                    "\n");
+  }
+  absl::StrAppend(
+      &help,
+      "Positions are 1-based. An id that the version does not hold is NOT_FOUND (exit 5), a\n"
+      "position past the end OUT_OF_RANGE (exit 11), a new id already in use ALREADY_EXISTS\n"
+      "(exit 6), as the service would answer; a version changed by someone else since it was\n"
+      "read is ABORTED (exit 10): run the command again.\n\n",
+      "show with no argument shows ", kBuiltInVersionName,
+      "; with a framework, its latest\npublished version, or its newest if none is published.\n",
+      "export writes the portable document as JSON (always, whatever --output says) to FILE or\n"
+      "stdout; import reads one (FILE may be - for stdin) and rejects unknown fields.\n\n",
+      "Global options: ", kGlobalOptionsUsage, "\n");
+  return help;
+}
+
+ServiceCommands FrameworkServiceCommands() {
+  return ServiceCommands{
+      .service = "framework",
+      .summary = "frameworks and their versions: list, show, adapt, edit, publish, export, diff",
+      .help = FrameworkHelp,
+      .run = RunFrameworkOnChannel,
+  };
+}
+
+}  // namespace sixsteps::cli

@@ -1,0 +1,95 @@
+#include "tools/sixsteps/options.h"
+
+#include <cstdlib>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "tools/sixsteps/cli_status.h"
+
+namespace sixsteps::cli {
+namespace {
+
+// The last value of a global flag wins, as with most CLIs, so an alias or a script can
+// put defaults first and a caller can override them.
+absl::StatusOr<std::optional<std::string>> ExtractLast(ParsedArgs& args, absl::string_view flag) {
+  std::vector<std::string> values = args.Extract(flag);
+  if (values.empty()) return std::optional<std::string>();
+  if (values.back().empty()) return UsageError(absl::StrCat("--", flag, " must not be empty"));
+  return std::optional<std::string>(values.back());
+}
+
+}  // namespace
+
+std::string Endpoints::Address(absl::string_view service) const {
+  auto it = addresses_.find(service);
+  return it == addresses_.end() ? std::string() : it->second;
+}
+
+void Endpoints::SetAddress(absl::string_view service, std::string address) {
+  addresses_[service] = std::move(address);
+}
+
+Environment ProcessEnvironment() {
+  return [](absl::string_view name) -> std::optional<std::string> {
+    const char* value = std::getenv(std::string(name).c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+std::string AddressVariable(absl::string_view service) {
+  return absl::StrCat("SIXSTEPS_", absl::AsciiStrToUpper(service), "_ADDRESS");
+}
+
+void CallSettings::Apply(grpc::ClientContext& context) const {
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  if (!bearer_token.empty()) {
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", bearer_token));
+  }
+}
+
+absl::StatusOr<GlobalOptions> ExtractGlobalOptions(ParsedArgs& args, const Environment& env) {
+  GlobalOptions options;
+  for (const ServiceEndpoint& endpoint : kServiceEndpoints) {
+    SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> flag,
+                                  ExtractLast(args, absl::StrCat(endpoint.service, "_address")));
+    std::optional<std::string> from_env = env(AddressVariable(endpoint.service));
+    if (flag) {
+      options.endpoints.SetAddress(endpoint.service, *flag);
+    } else if (from_env && !from_env->empty()) {
+      options.endpoints.SetAddress(endpoint.service, *from_env);
+    } else {
+      options.endpoints.SetAddress(endpoint.service, std::string(endpoint.default_address));
+    }
+  }
+
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> output, ExtractLast(args, "output"));
+  if (output) {
+    if (*output == "text") {
+      options.output = OutputFormat::kText;
+    } else if (*output == "json") {
+      options.output = OutputFormat::kJson;
+    } else {
+      return UsageError(absl::StrCat("--output must be text or json, got '", *output, "'"));
+    }
+  }
+
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> timeout, ExtractLast(args, "timeout"));
+  if (timeout) {
+    double seconds = 0;
+    if (!absl::SimpleAtod(*timeout, &seconds) || !(seconds > 0) || seconds > 86400) {
+      return UsageError(
+          absl::StrCat("--timeout must be a number of seconds above 0, got '", *timeout, "'"));
+    }
+    options.call.timeout = absl::Seconds(seconds);
+  }
+
+  if (std::optional<std::string> token = env(kTokenVariable)) {
+    // A token read from a file with $(cat ...) often keeps its newline.
+    options.call.bearer_token = std::string(absl::StripAsciiWhitespace(*token));
+  }
+  return options;
+}
+
+}  // namespace sixsteps::cli

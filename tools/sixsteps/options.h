@@ -1,0 +1,80 @@
+// Options every command shares: where each service listens, the output format, the
+// deadline of each call and the caller's bearer token.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <grpcpp/client_context.h>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "tools/sixsteps/args.h"
+
+namespace sixsteps::cli {
+
+// A service the CLI talks to and where it listens unless told otherwise. Its address comes
+// from --<service>_address, else $SIXSTEPS_<SERVICE>_ADDRESS, else this default.
+struct ServiceEndpoint {
+  absl::string_view service;
+  absl::string_view default_address;
+};
+
+// One line per service.
+inline constexpr ServiceEndpoint kServiceEndpoints[] = {
+    {"framework", "127.0.0.1:50051"},
+    // {"identity", "127.0.0.1:50052"},
+    // {"assessment", "127.0.0.1:50053"},
+    // {"reporting", "127.0.0.1:50054"},
+};
+
+// The resolved address of each service in kServiceEndpoints.
+class Endpoints {
+ public:
+  // The address of `service`; "" for a service not in kServiceEndpoints.
+  std::string Address(absl::string_view service) const;
+  void SetAddress(absl::string_view service, std::string address);
+
+ private:
+  absl::flat_hash_map<std::string, std::string> addresses_;
+};
+
+// Reads an environment variable; nullopt if unset. Tests pass a map instead of the process
+// environment.
+using Environment = std::function<std::optional<std::string>(absl::string_view name)>;
+Environment ProcessEnvironment();
+
+enum class OutputFormat { kText, kJson };
+
+// The name of the environment variables the CLI reads.
+std::string AddressVariable(absl::string_view service);  // SIXSTEPS_<SERVICE>_ADDRESS
+inline constexpr absl::string_view kTokenVariable = "SIXSTEPS_TOKEN";
+
+// How each RPC is made: its deadline and, if the caller has one, its bearer token.
+struct CallSettings {
+  absl::Duration timeout = absl::Seconds(10);
+  // Sent as "authorization: Bearer <token>" when not empty.
+  std::string bearer_token;
+
+  // Sets the deadline and metadata of a fresh context (one per call).
+  void Apply(grpc::ClientContext& context) const;
+};
+
+struct GlobalOptions {
+  Endpoints endpoints;
+  OutputFormat output = OutputFormat::kText;
+  CallSettings call;
+};
+
+// Usage line fragment for the global options, for help texts.
+inline constexpr absl::string_view kGlobalOptionsUsage =
+    "[--framework_address HOST:PORT] [--output text|json] [--timeout SECONDS]";
+
+// Removes the global options from `args` (they may appear anywhere on the line) and
+// resolves them: flag, else environment, else default. A usage error for a bad value.
+absl::StatusOr<GlobalOptions> ExtractGlobalOptions(ParsedArgs& args, const Environment& env);
+
+}  // namespace sixsteps::cli

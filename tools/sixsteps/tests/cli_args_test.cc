@@ -1,0 +1,195 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/support/status_matchers.h"
+#include "tools/sixsteps/args.h"
+#include "tools/sixsteps/cli_status.h"
+#include "tools/sixsteps/options.h"
+
+namespace sixsteps::cli {
+namespace {
+
+using ::sixsteps::testing::IsOk;
+using ::testing::ElementsAre;
+using ::testing::Optional;
+using ::testing::Pair;
+
+ParsedArgs Parse(const std::vector<std::string>& words) {
+  absl::StatusOr<ParsedArgs> args = ParseArgs(words);
+  EXPECT_THAT(args, IsOk());
+  return args.ok() ? *args : ParsedArgs();
+}
+
+TEST(ParseArgsTest, SplitsPositionalsAndFlagsInBothForms) {
+  ParsedArgs args = Parse({"framework", "--output=json", "show", "--timeout", "3", "x/1"});
+  EXPECT_THAT(args.positionals(), ElementsAre("framework", "show", "x/1"));
+  EXPECT_THAT(args.flags(), ElementsAre(Pair("output", "json"), Pair("timeout", "3")));
+}
+
+TEST(ParseArgsTest, KeepsRepeatedFlagsInOrder) {
+  ParsedArgs args = Parse({"--question", "A?", "--question=B?", "--question", "C?"});
+  EXPECT_THAT(args.Values("question"), ElementsAre("A?", "B?", "C?"));
+  EXPECT_FALSE(args.Optional("question").ok());
+  EXPECT_TRUE(IsUsageError(args.Optional("question").status()));
+}
+
+TEST(ParseArgsTest, HyphensInFlagNamesReadAsUnderscores) {
+  ParsedArgs args = Parse({"--framework-address", "h:1"});
+  EXPECT_TRUE(args.Has("framework_address"));
+}
+
+TEST(ParseArgsTest, TakesTheNextWordAsValueEvenIfItLooksLikeAFlag) {
+  ParsedArgs args = Parse({"--title", "--not-a-flag", "--position", "-1"});
+  EXPECT_THAT(args.Values("title"), ElementsAre("--not-a-flag"));
+  absl::StatusOr<std::optional<int>> position = args.OptionalPosition("position");
+  EXPECT_TRUE(IsUsageError(position.status()));
+}
+
+TEST(ParseArgsTest, DoubleDashEndsFlags) {
+  ParsedArgs args = Parse({"set-title", "--", "--odd title", "-h"});
+  EXPECT_THAT(args.positionals(), ElementsAre("set-title", "--odd title", "-h"));
+  EXPECT_TRUE(args.flags().empty());
+}
+
+TEST(ParseArgsTest, SingleDashWordsArePositional) {
+  ParsedArgs args = Parse({"-", "-5 degrees"});
+  EXPECT_THAT(args.positionals(), ElementsAre("-", "-5 degrees"));
+}
+
+TEST(ParseArgsTest, HelpIsBooleanAndShortH) {
+  ParsedArgs args = Parse({"-h", "framework", "--help"});
+  EXPECT_THAT(args.positionals(), ElementsAre("framework"));
+  EXPECT_THAT(args.Values("help"), ElementsAre("true", "true"));
+  EXPECT_TRUE(IsUsageError(ParseArgs({"--help=yes"}).status()));
+}
+
+TEST(ParseArgsTest, AFlagWithoutItsValueIsAUsageError) {
+  absl::StatusOr<ParsedArgs> args = ParseArgs({"show", "--timeout"});
+  EXPECT_TRUE(IsUsageError(args.status()));
+  EXPECT_EQ(ExitCodeOf(args.status()), kExitUsage);
+  EXPECT_THAT(std::string(args.status().message()), ::testing::HasSubstr("--timeout"));
+}
+
+TEST(ParsedArgsTest, RequiredAndOptional) {
+  ParsedArgs args = Parse({"--id", "x"});
+  EXPECT_EQ(*args.Required("id"), "x");
+  EXPECT_TRUE(IsUsageError(args.Required("name").status()));
+  EXPECT_EQ(*args.Optional("name"), std::nullopt);
+}
+
+TEST(ParsedArgsTest, PositionMustBeAWholeNumberFromOne) {
+  EXPECT_THAT(*Parse({"--position", "3"}).OptionalPosition("position"), Optional(3));
+  EXPECT_TRUE(IsUsageError(Parse({"--position", "0"}).OptionalPosition("position").status()));
+  EXPECT_TRUE(IsUsageError(Parse({"--position", "2x"}).OptionalPosition("position").status()));
+  EXPECT_EQ(*Parse({}).OptionalPosition("position"), std::nullopt);
+}
+
+TEST(ParsedArgsTest, CheckFlagsNamesTheUnknownFlag) {
+  ParsedArgs args = Parse({"--title", "t", "--titel", "u"});
+  EXPECT_THAT(args.CheckFlags({"title", "titel"}), IsOk());
+  absl::Status status = args.CheckFlags({"title"});
+  EXPECT_TRUE(IsUsageError(status));
+  EXPECT_THAT(std::string(status.message()), ::testing::HasSubstr("--titel"));
+}
+
+TEST(ParsedArgsTest, CheckPositionalCount) {
+  ParsedArgs args = Parse({"a", "b"});
+  EXPECT_THAT(args.CheckPositionalCount(1, 2), IsOk());
+  EXPECT_TRUE(IsUsageError(args.CheckPositionalCount(3, 3)));
+  absl::Status too_many = args.CheckPositionalCount(0, 1);
+  EXPECT_THAT(std::string(too_many.message()), ::testing::HasSubstr("'b'"));
+}
+
+TEST(ParsedArgsTest, ExtractRemovesAFlagEverywhere) {
+  ParsedArgs args = Parse({"--output", "json", "x", "--id", "a", "--output", "text"});
+  EXPECT_THAT(args.Extract("output"), ElementsAre("json", "text"));
+  EXPECT_THAT(args.flags(), ElementsAre(Pair("id", "a")));
+  EXPECT_THAT(args.WithoutLeadingPositionals(1).positionals(), ::testing::IsEmpty());
+}
+
+// ---- global options ----
+
+Environment MapEnvironment(std::map<std::string, std::string> values) {
+  return [values](absl::string_view name) -> std::optional<std::string> {
+    auto it = values.find(std::string(name));
+    if (it == values.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+TEST(GlobalOptionsTest, Defaults) {
+  ParsedArgs args = Parse({"framework", "list"});
+  absl::StatusOr<GlobalOptions> options = ExtractGlobalOptions(args, MapEnvironment({}));
+  ASSERT_THAT(options, IsOk());
+  EXPECT_EQ(options->endpoints.Address("framework"), "127.0.0.1:50051");
+  EXPECT_EQ(options->endpoints.Address("nonesuch"), "");
+  EXPECT_EQ(options->output, OutputFormat::kText);
+  EXPECT_EQ(options->call.timeout, absl::Seconds(10));
+  EXPECT_EQ(options->call.bearer_token, "");
+}
+
+TEST(GlobalOptionsTest, FlagBeatsEnvironmentBeatsDefault) {
+  Environment env = MapEnvironment(
+      {{"SIXSTEPS_FRAMEWORK_ADDRESS", "env:1"}, {"SIXSTEPS_TOKEN", " secret-token\n"}});
+  ParsedArgs from_env = Parse({"framework", "list"});
+  EXPECT_EQ(ExtractGlobalOptions(from_env, env)->endpoints.Address("framework"), "env:1");
+  EXPECT_EQ(ExtractGlobalOptions(from_env, env)->call.bearer_token, "secret-token");
+
+  ParsedArgs from_flag = Parse({"framework", "--framework_address", "flag:2", "list", "--output",
+                                "json", "--timeout", "2.5"});
+  absl::StatusOr<GlobalOptions> options = ExtractGlobalOptions(from_flag, env);
+  ASSERT_THAT(options, IsOk());
+  EXPECT_EQ(options->endpoints.Address("framework"), "flag:2");
+  EXPECT_EQ(options->output, OutputFormat::kJson);
+  EXPECT_EQ(options->call.timeout, absl::Milliseconds(2500));
+  // The global flags are gone; the command sees only its own.
+  EXPECT_TRUE(from_flag.flags().empty());
+  EXPECT_THAT(from_flag.positionals(), ElementsAre("framework", "list"));
+}
+
+TEST(GlobalOptionsTest, BadValuesAreUsageErrors) {
+  for (const std::vector<std::string>& words :
+       std::vector<std::vector<std::string>>{{"--output", "yaml"},
+                                             {"--timeout", "0"},
+                                             {"--timeout", "soon"},
+                                             {"--framework_address", ""}}) {
+    ParsedArgs args = Parse(words);
+    EXPECT_TRUE(IsUsageError(ExtractGlobalOptions(args, MapEnvironment({})).status()))
+        << words[0] << " " << words[1];
+  }
+}
+
+TEST(GlobalOptionsTest, AddressVariableNames) {
+  EXPECT_EQ(AddressVariable("framework"), "SIXSTEPS_FRAMEWORK_ADDRESS");
+  EXPECT_EQ(AddressVariable("identity"), "SIXSTEPS_IDENTITY_ADDRESS");
+}
+
+// ---- exit codes and error lines ----
+
+TEST(CliStatusTest, ExitCodes) {
+  EXPECT_EQ(ExitCodeOf(absl::OkStatus()), 0);
+  EXPECT_EQ(ExitCodeOf(absl::NotFoundError("x")), 5);
+  EXPECT_EQ(ExitCodeOf(absl::AbortedError("x")), 10);
+  EXPECT_EQ(ExitCodeOf(absl::UnauthenticatedError("x")), 16);
+  EXPECT_EQ(ExitCodeOf(UsageError("x")), 64);
+  EXPECT_EQ(ExitCodeOf(LocalError(kExitDataError, "x")), 65);
+  EXPECT_EQ(ExitCodeOf(FromGrpc(grpc::Status(grpc::StatusCode::ABORTED, "stale"))), 10);
+}
+
+TEST(CliStatusTest, ReportsServiceErrorsWithTheirCodeName) {
+  std::ostringstream err;
+  ReportError(absl::AbortedError("etag mismatch"), err);
+  EXPECT_EQ(err.str(), "error: ABORTED: etag mismatch\n");
+}
+
+TEST(CliStatusTest, ReportsUsageErrorsWithTheUsageLine) {
+  std::ostringstream err;
+  ReportError(WithUsage(UsageError("missing argument"), "sixsteps framework versions FRAMEWORK"),
+              err);
+  EXPECT_EQ(err.str(), "error: missing argument\nusage: sixsteps framework versions FRAMEWORK\n");
+  // An existing usage line is kept.
+  EXPECT_EQ(UsageOf(WithUsage(UsageError("m", "first"), "second")), "first");
+}
+
+}  // namespace
+}  // namespace sixsteps::cli
