@@ -11,6 +11,7 @@
 
 ABSL_FLAG(std::string, listen, "", "address to serve gRPC on, host:port or unix:/path");
 ABSL_FLAG(std::string, database_url, "", "libpq connection string of this service's database");
+ABSL_FLAG(std::string, identity_address, "", "host:port of the identity service");
 ABSL_FLAG(std::string, db_pool_size, "", "most database connections held open at once");
 ABSL_FLAG(std::string, shutdown_grace, "", "how long in-flight calls may run on SIGTERM (e.g. 10s)");
 
@@ -29,9 +30,10 @@ std::string FlagOrEnv(const std::string& flag_value, std::initializer_list<const
 absl::StatusOr<ServerConfig> LoadServerConfig(int argc, char** argv,
                                               const ServiceDefaults& defaults) {
   absl::SetProgramUsageMessage(absl::StrCat("sixsteps ", defaults.service_name, " service"));
-  absl::ParseCommandLine(argc, argv);
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
 
   ServerConfig config;
+  config.arguments.assign(positional.begin() + 1, positional.end());
   config.listen_address =
       FlagOrEnv(absl::GetFlag(FLAGS_listen), {"SIXSTEPS_LISTEN"}, defaults.listen_address);
   config.database_url = FlagOrEnv(absl::GetFlag(FLAGS_database_url),
@@ -40,6 +42,8 @@ absl::StatusOr<ServerConfig> LoadServerConfig(int argc, char** argv,
     return absl::InvalidArgumentError(
         "database_url is required (--database_url or SIXSTEPS_DATABASE_URL)");
   }
+  config.identity_address = FlagOrEnv(absl::GetFlag(FLAGS_identity_address),
+                                     {"SIXSTEPS_IDENTITY_ADDRESS"}, "127.0.0.1:50052");
   std::string pool = FlagOrEnv(absl::GetFlag(FLAGS_db_pool_size), {"SIXSTEPS_DB_POOL_SIZE"}, "8");
   if (!absl::SimpleAtoi(pool, &config.db_pool_size) || config.db_pool_size < 1 ||
       config.db_pool_size > 256) {

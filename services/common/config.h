@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
@@ -16,10 +17,15 @@ struct ServerConfig {
   std::string listen_address;
   // --database_url / SIXSTEPS_DATABASE_URL or DATABASE_URL: a libpq connection string.
   std::string database_url;
+  // --identity_address / SIXSTEPS_IDENTITY_ADDRESS: where the identity service publishes
+  // the public keys that verify access tokens.
+  std::string identity_address;
   // --db_pool_size / SIXSTEPS_DB_POOL_SIZE: most connections held open at once.
   int db_pool_size = 8;
   // --shutdown_grace / SIXSTEPS_SHUTDOWN_GRACE: how long in-flight calls get on SIGTERM.
   absl::Duration shutdown_grace = absl::Seconds(10);
+  // Words on the command line that are not flags (a subcommand such as "bootstrap").
+  std::vector<std::string> arguments;
 };
 
 // Defaults that differ between services.

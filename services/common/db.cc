@@ -135,6 +135,20 @@ absl::Status StatusFromException(const std::exception& e) {
   return absl::InternalError("database error");
 }
 
+std::string TextArray(const std::vector<std::string>& values) {
+  std::string literal = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) literal += ',';
+    literal += '"';
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') literal += '\\';
+      literal += c;
+    }
+    literal += '"';
+  }
+  return literal + "}";
+}
+
 absl::Status ApplyMigrations(const std::string& connection_string,
                              const std::vector<Migration>& migrations) {
   // Each service has its own database, so one fixed key never contends across services.

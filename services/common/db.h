@@ -60,6 +60,9 @@ absl::Status StatusFromException(const std::exception& e);
 // True when the exception means the connection can no longer be used.
 bool IsConnectionLost(const std::exception& e);
 
+// A PostgreSQL array literal of `values`, to pass as one parameter: "= ANY($1::text[])".
+std::string TextArray(const std::vector<std::string>& values);
+
 // One versioned migration: V{version}__{name}.sql.
 struct Migration {
   int version;

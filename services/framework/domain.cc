@@ -8,55 +8,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "services/common/status.h"
+#include "services/common/validation.h"
 
 namespace sixsteps::framework {
 namespace {
 
 absl::Status Invalid(absl::string_view field, absl::string_view problem) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
-}
-
-// True if `text` is well-formed UTF-8 (protobuf only checks this for string fields on the
-// wire in some paths; the texts also go into JSON documents and reports).
-bool IsValidUtf8(absl::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    unsigned char lead = static_cast<unsigned char>(text[i]);
-    size_t extra;
-    if (lead < 0x80) {
-      extra = 0;
-    } else if ((lead >> 5) == 0x6) {
-      extra = 1;
-    } else if ((lead >> 4) == 0xE) {
-      extra = 2;
-    } else if ((lead >> 3) == 0x1E) {
-      extra = 3;
-    } else {
-      return false;
-    }
-    if (i + extra >= text.size() && extra > 0) return false;
-    for (size_t k = 1; k <= extra; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
-
-// Length in characters (code points), which is what users count.
-int CharacterCount(absl::string_view text) {
-  int count = 0;
-  for (unsigned char c : text) count += (c & 0xC0) != 0x80;
-  return count;
-}
-
-absl::Status ValidateText(absl::string_view text, int max_length, absl::string_view field) {
-  if (absl::StripAsciiWhitespace(text).empty()) return Invalid(field, "must not be empty");
-  if (!IsValidUtf8(text)) return Invalid(field, "must be valid UTF-8");
-  if (CharacterCount(text) > max_length) {
-    return Invalid(field, absl::StrCat("must be at most ", max_length, " characters"));
-  }
-  return absl::OkStatus();
 }
 
 bool IsItemIdChar(char c) {
@@ -214,16 +172,7 @@ absl::StatusOr<VersionName> ParseVersionName(absl::string_view name, absl::strin
 }
 
 absl::Status ValidateFrameworkId(absl::string_view id, absl::string_view field) {
-  bool ok = id.size() >= 3 && id.size() <= 63 && absl::ascii_islower(id[0]) && id.back() != '-' &&
-            std::all_of(id.begin(), id.end(), [](char c) {
-              return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-';
-            });
-  if (!ok) {
-    return Invalid(field,
-                   "a framework id is 3 to 63 lower-case letters, digits and hyphens, starting "
-                   "with a letter and not ending with a hyphen");
-  }
-  return absl::OkStatus();
+  return ValidateResourceId(id, field);
 }
 
 absl::Status ValidateVersionId(absl::string_view id, absl::string_view field) {
@@ -537,6 +486,32 @@ absl::Status ValidateDocument(const v1::FrameworkDocument& document) {
         ValidateText(document.source_citation(), kMaxDefinitionLength, "document.source_citation"));
   }
   return ValidateAttribution(version, "document");
+}
+
+bool CanReadFramework(const auth::Caller& caller, const v1::Framework& framework) {
+  return framework.built_in() || caller.CanSeeRegion(framework.region());
+}
+
+absl::Status CheckCanManageFramework(const auth::Caller& caller, const v1::Framework& framework) {
+  if (framework.built_in()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        framework.name(), " is built in and cannot be changed; adapt it into a framework of your own"));
+  }
+  if (!caller.IsHubAdmin(framework.region())) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("only hub administrators of region '", framework.region(), "' change ",
+                     framework.name()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckCanCreateFrameworkIn(const auth::Caller& caller, absl::string_view region) {
+  SIXSTEPS_RETURN_IF_ERROR(ValidateResourceId(region, "region"));
+  if (!caller.IsHubAdmin(region)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("only hub administrators of region '", region, "' create its frameworks"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace sixsteps::framework

@@ -10,6 +10,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/container/flat_hash_set.h"
+#include "services/common/auth.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "sixsteps/framework/v1/framework.pb.h"
@@ -119,5 +120,14 @@ v1::FrameworkDocument ToDocument(const v1::Framework& framework,
 absl::Status ValidateDocument(const v1::FrameworkDocument& document);
 // The version (as a draft, without a name) a document describes.
 v1::FrameworkVersion VersionFromDocument(const v1::FrameworkDocument& document);
+
+// Who may see a framework: everyone signed in sees the built-in one; a region's
+// frameworks are seen by those with any role in the region.
+bool CanReadFramework(const auth::Caller& caller, const v1::Framework& framework);
+// Who may create, edit, publish and retire a region's frameworks: its hub administrators.
+// The built-in framework is nobody's to change (FAILED_PRECONDITION).
+absl::Status CheckCanManageFramework(const auth::Caller& caller, const v1::Framework& framework);
+// Who may create a framework owned by `region` (adapting or importing).
+absl::Status CheckCanCreateFrameworkIn(const auth::Caller& caller, absl::string_view region);
 
 }  // namespace sixsteps::framework

@@ -10,107 +10,99 @@ namespace {
 
 constexpr absl::string_view kFirstVersionId = "1";
 
-absl::Status ValidateRegion(absl::string_view region, absl::string_view field) {
-  if (region.size() > 63) return absl::InvalidArgumentError(absl::StrCat(field, ": too long"));
-  return absl::OkStatus();
-}
 
 }  // namespace
 
-// ---- Handlers: one line each. ----
+// ---- Handlers: authenticate, then one call each. ----
 
-grpc::Status FrameworkServiceImpl::GetFramework(grpc::ServerContext*,
-                                                const v1::GetFrameworkRequest* request,
-                                                v1::Framework* response) {
-  auto id = ParseFrameworkName(request->name(), "name");
-  if (!id.ok()) return Reply(id.status());
-  return Reply(store_->GetFramework(*id), response);
+#define SIXSTEPS_FRAMEWORK_RPC(Method, Request, Response, Do)                                  \
+  grpc::Status FrameworkServiceImpl::Method(grpc::ServerContext* context, const Request* request, \
+                                            Response* response) {                             \
+    return Authenticated(*verifier_, context, response,                                      \
+                         [&](const auth::Caller& caller) { return Do(caller, *request); });  \
+  }
+
+SIXSTEPS_FRAMEWORK_RPC(GetFramework, v1::GetFrameworkRequest, v1::Framework, DoGetFramework)
+SIXSTEPS_FRAMEWORK_RPC(ListFrameworks, v1::ListFrameworksRequest, v1::ListFrameworksResponse, List)
+SIXSTEPS_FRAMEWORK_RPC(AdaptFramework, v1::AdaptFrameworkRequest, v1::AdaptFrameworkResponse, Adapt)
+SIXSTEPS_FRAMEWORK_RPC(GetFrameworkVersion, v1::GetFrameworkVersionRequest, v1::FrameworkVersion,
+                       DoGetVersion)
+SIXSTEPS_FRAMEWORK_RPC(ListFrameworkVersions, v1::ListFrameworkVersionsRequest,
+                       v1::ListFrameworkVersionsResponse, ListVersions)
+SIXSTEPS_FRAMEWORK_RPC(CreateFrameworkVersion, v1::CreateFrameworkVersionRequest,
+                       v1::FrameworkVersion, CreateVersion)
+SIXSTEPS_FRAMEWORK_RPC(UpdateFrameworkVersion, v1::UpdateFrameworkVersionRequest,
+                       v1::FrameworkVersion, Update)
+SIXSTEPS_FRAMEWORK_RPC(DeleteFrameworkVersion, v1::DeleteFrameworkVersionRequest,
+                       google::protobuf::Empty, Delete)
+SIXSTEPS_FRAMEWORK_RPC(PublishFrameworkVersion, v1::PublishFrameworkVersionRequest,
+                       v1::FrameworkVersion, Publish)
+SIXSTEPS_FRAMEWORK_RPC(RetireFrameworkVersion, v1::RetireFrameworkVersionRequest,
+                       v1::FrameworkVersion, Retire)
+SIXSTEPS_FRAMEWORK_RPC(ExportFrameworkVersion, v1::ExportFrameworkVersionRequest,
+                       v1::ExportFrameworkVersionResponse, Export)
+SIXSTEPS_FRAMEWORK_RPC(ImportFrameworkVersion, v1::ImportFrameworkVersionRequest,
+                       v1::ImportFrameworkVersionResponse, Import)
+SIXSTEPS_FRAMEWORK_RPC(DiffFrameworkVersions, v1::DiffFrameworkVersionsRequest,
+                       v1::DiffFrameworkVersionsResponse, DiffVersions)
+
+#undef SIXSTEPS_FRAMEWORK_RPC
+
+// ---- Who may see and change what. ----
+
+absl::StatusOr<v1::Framework> FrameworkServiceImpl::VisibleFramework(
+    const auth::Caller& caller, const std::string& framework_id) {
+  absl::StatusOr<v1::Framework> framework = store_->GetFramework(framework_id);
+  if (framework.ok() && !CanReadFramework(caller, *framework)) {
+    return absl::NotFoundError(absl::StrCat(FrameworkName(framework_id), " not found"));
+  }
+  return framework;
 }
 
-grpc::Status FrameworkServiceImpl::ListFrameworks(grpc::ServerContext*,
-                                                  const v1::ListFrameworksRequest* request,
-                                                  v1::ListFrameworksResponse* response) {
-  return Reply(List(*request), response);
+absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::VisibleVersion(
+    const auth::Caller& caller, const VersionName& name) {
+  absl::StatusOr<v1::Framework> framework = VisibleFramework(caller, name.framework_id);
+  if (!framework.ok()) {
+    if (framework.status().code() == absl::StatusCode::kNotFound) {
+      return absl::NotFoundError(absl::StrCat(name.ToString(), " not found"));
+    }
+    return framework.status();
+  }
+  return store_->GetVersion(name);
 }
 
-grpc::Status FrameworkServiceImpl::AdaptFramework(grpc::ServerContext*,
-                                                  const v1::AdaptFrameworkRequest* request,
-                                                  v1::AdaptFrameworkResponse* response) {
-  return Reply(Adapt(*request), response);
+absl::Status FrameworkServiceImpl::CheckCanManage(const auth::Caller& caller,
+                                                  const std::string& framework_id) {
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::Framework framework, VisibleFramework(caller, framework_id));
+  return CheckCanManageFramework(caller, framework);
 }
 
-grpc::Status FrameworkServiceImpl::GetFrameworkVersion(
-    grpc::ServerContext*, const v1::GetFrameworkVersionRequest* request,
-    v1::FrameworkVersion* response) {
-  auto name = ParseVersionName(request->name(), "name");
-  if (!name.ok()) return Reply(name.status());
-  return Reply(store_->GetVersion(*name), response);
+absl::StatusOr<v1::Framework> FrameworkServiceImpl::DoGetFramework(
+    const auth::Caller& caller, const v1::GetFrameworkRequest& request) {
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseFrameworkName(request.name(), "name"));
+  return VisibleFramework(caller, id);
 }
 
-grpc::Status FrameworkServiceImpl::ListFrameworkVersions(
-    grpc::ServerContext*, const v1::ListFrameworkVersionsRequest* request,
-    v1::ListFrameworkVersionsResponse* response) {
-  return Reply(ListVersions(*request), response);
-}
-
-grpc::Status FrameworkServiceImpl::CreateFrameworkVersion(
-    grpc::ServerContext*, const v1::CreateFrameworkVersionRequest* request,
-    v1::FrameworkVersion* response) {
-  return Reply(CreateVersion(*request), response);
-}
-
-grpc::Status FrameworkServiceImpl::UpdateFrameworkVersion(
-    grpc::ServerContext*, const v1::UpdateFrameworkVersionRequest* request,
-    v1::FrameworkVersion* response) {
-  return Reply(Update(*request), response);
-}
-
-grpc::Status FrameworkServiceImpl::DeleteFrameworkVersion(
-    grpc::ServerContext*, const v1::DeleteFrameworkVersionRequest* request,
-    google::protobuf::Empty*) {
-  return Reply(Delete(*request));
-}
-
-grpc::Status FrameworkServiceImpl::PublishFrameworkVersion(
-    grpc::ServerContext*, const v1::PublishFrameworkVersionRequest* request,
-    v1::FrameworkVersion* response) {
-  return Reply(Publish(*request), response);
-}
-
-grpc::Status FrameworkServiceImpl::RetireFrameworkVersion(
-    grpc::ServerContext*, const v1::RetireFrameworkVersionRequest* request,
-    v1::FrameworkVersion* response) {
-  return Reply(Retire(*request), response);
-}
-
-grpc::Status FrameworkServiceImpl::ExportFrameworkVersion(
-    grpc::ServerContext*, const v1::ExportFrameworkVersionRequest* request,
-    v1::ExportFrameworkVersionResponse* response) {
-  return Reply(Export(*request), response);
-}
-
-grpc::Status FrameworkServiceImpl::ImportFrameworkVersion(
-    grpc::ServerContext*, const v1::ImportFrameworkVersionRequest* request,
-    v1::ImportFrameworkVersionResponse* response) {
-  return Reply(Import(*request), response);
-}
-
-grpc::Status FrameworkServiceImpl::DiffFrameworkVersions(
-    grpc::ServerContext*, const v1::DiffFrameworkVersionsRequest* request,
-    v1::DiffFrameworkVersionsResponse* response) {
-  return Reply(DiffVersions(*request), response);
+absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::DoGetVersion(
+    const auth::Caller& caller, const v1::GetFrameworkVersionRequest& request) {
+  SIXSTEPS_ASSIGN_OR_RETURN(VersionName name, ParseVersionName(request.name(), "name"));
+  return VisibleVersion(caller, name);
 }
 
 // ---- What the handlers do. ----
 
 absl::StatusOr<v1::ListFrameworksResponse> FrameworkServiceImpl::List(
-    const v1::ListFrameworksRequest& request) {
+    const auth::Caller& caller, const v1::ListFrameworksRequest& request) {
   SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(request.page_size()));
   constexpr absl::string_view kQuery = "frameworks";
   SIXSTEPS_ASSIGN_OR_RETURN(std::string after, DecodePageToken(request.page_token(), kQuery));
+  // The built-in frameworks and those of every region the caller has a role in.
+  std::vector<std::string> regions;
+  for (const auth::Grant& grant : caller.grants) regions.push_back(grant.region);
   // One more than asked tells whether another page exists.
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Framework> frameworks,
-                            store_->ListFrameworks(after, page_size + 1));
+                            store_->ListFrameworks(after, page_size + 1,
+                                                   caller.IsDeploymentAdmin(), regions));
   v1::ListFrameworksResponse response;
   bool more = static_cast<int>(frameworks.size()) > page_size;
   if (more) frameworks.resize(page_size);
@@ -124,14 +116,14 @@ absl::StatusOr<v1::ListFrameworksResponse> FrameworkServiceImpl::List(
 }
 
 absl::StatusOr<v1::AdaptFrameworkResponse> FrameworkServiceImpl::Adapt(
-    const v1::AdaptFrameworkRequest& request) {
+    const auth::Caller& caller, const v1::AdaptFrameworkRequest& request) {
   SIXSTEPS_ASSIGN_OR_RETURN(VersionName source_name,
                             ParseVersionName(request.source_version(), "source_version"));
   SIXSTEPS_RETURN_IF_ERROR(ValidateFrameworkId(request.framework_id(), "framework_id"));
   SIXSTEPS_RETURN_IF_ERROR(ValidateDisplayName(request.display_name(), "display_name"));
   SIXSTEPS_RETURN_IF_ERROR(ValidateDescription(request.description(), "description"));
-  SIXSTEPS_RETURN_IF_ERROR(ValidateRegion(request.region(), "region"));
-  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion source, store_->GetVersion(source_name));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion source, VisibleVersion(caller, source_name));
+  SIXSTEPS_RETURN_IF_ERROR(CheckCanCreateFrameworkIn(caller, request.region()));
   SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion draft, AdaptedDraft(source));
   VersionName draft_name{request.framework_id(), std::string(kFirstVersionId)};
   draft.set_name(draft_name.ToString());
@@ -152,7 +144,7 @@ absl::StatusOr<v1::AdaptFrameworkResponse> FrameworkServiceImpl::Adapt(
 }
 
 absl::StatusOr<v1::ListFrameworkVersionsResponse> FrameworkServiceImpl::ListVersions(
-    const v1::ListFrameworkVersionsRequest& request) {
+    const auth::Caller& caller, const v1::ListFrameworkVersionsRequest& request) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string framework_id,
                             ParseFrameworkName(request.parent(), "parent"));
   SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(request.page_size()));
@@ -163,7 +155,7 @@ absl::StatusOr<v1::ListFrameworkVersionsResponse> FrameworkServiceImpl::ListVers
     return absl::InvalidArgumentError("page_token is not a token this service issued");
   }
   // NOT_FOUND for an unknown framework rather than an empty list.
-  SIXSTEPS_RETURN_IF_ERROR(store_->GetFramework(framework_id).status());
+  SIXSTEPS_RETURN_IF_ERROR(VisibleFramework(caller, framework_id).status());
   SIXSTEPS_ASSIGN_OR_RETURN(VersionPage page,
                             store_->ListVersions(framework_id, after_key, page_size + 1));
   v1::ListFrameworkVersionsResponse response;
@@ -179,16 +171,12 @@ absl::StatusOr<v1::ListFrameworkVersionsResponse> FrameworkServiceImpl::ListVers
 }
 
 absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::CreateVersion(
-    const v1::CreateFrameworkVersionRequest& request) {
+    const auth::Caller& caller, const v1::CreateFrameworkVersionRequest& request) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string framework_id,
                             ParseFrameworkName(request.parent(), "parent"));
   SIXSTEPS_RETURN_IF_ERROR(ValidateVersionId(request.version_id(), "version_id"));
-  SIXSTEPS_ASSIGN_OR_RETURN(v1::Framework framework, store_->GetFramework(framework_id));
-  if (framework.built_in()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(framework.name(),
-                     " is built in and cannot be changed; adapt it into a framework of your own"));
-  }
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::Framework framework, VisibleFramework(caller, framework_id));
+  SIXSTEPS_RETURN_IF_ERROR(CheckCanManageFramework(caller, framework));
   SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion newest, store_->GetNewestVersion(framework_id));
   // Only one draft at a time, and a draft is always the newest version.
   if (newest.state() == v1::FrameworkVersion::STATE_DRAFT) {
@@ -222,7 +210,7 @@ absl::flat_hash_set<std::string> FrameworkServiceImpl::ReservedIds(const Version
 }
 
 absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::Update(
-    const v1::UpdateFrameworkVersionRequest& request) {
+    const auth::Caller& caller, const v1::UpdateFrameworkVersionRequest& request) {
   const v1::FrameworkVersion& update = request.framework_version();
   SIXSTEPS_ASSIGN_OR_RETURN(VersionName name,
                             ParseVersionName(update.name(), "framework_version.name"));
@@ -230,6 +218,7 @@ absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::Update(
     return absl::InvalidArgumentError(
         "framework_version.etag: is required; send the etag of the version you edited");
   }
+  SIXSTEPS_RETURN_IF_ERROR(CheckCanManage(caller, name.framework_id));
   // Reject a bad mask before touching the store.
   v1::FrameworkVersion scratch;
   SIXSTEPS_RETURN_IF_ERROR(ApplyUpdateMask(update, request.update_mask(), scratch));
@@ -243,17 +232,22 @@ absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::Update(
   });
 }
 
-absl::Status FrameworkServiceImpl::Delete(const v1::DeleteFrameworkVersionRequest& request) {
+absl::StatusOr<google::protobuf::Empty> FrameworkServiceImpl::Delete(
+    const auth::Caller& caller, const v1::DeleteFrameworkVersionRequest& request) {
   SIXSTEPS_ASSIGN_OR_RETURN(VersionName name, ParseVersionName(request.name(), "name"));
-  return store_->DeleteVersion(name, [&](const v1::FrameworkVersion& stored) -> absl::Status {
-    SIXSTEPS_RETURN_IF_ERROR(CheckEditable(stored));
-    return CheckEtag(request.etag(), stored.etag(), /*required=*/false);
-  });
+  SIXSTEPS_RETURN_IF_ERROR(CheckCanManage(caller, name.framework_id));
+  SIXSTEPS_RETURN_IF_ERROR(
+      store_->DeleteVersion(name, [&](const v1::FrameworkVersion& stored) -> absl::Status {
+        SIXSTEPS_RETURN_IF_ERROR(CheckEditable(stored));
+        return CheckEtag(request.etag(), stored.etag(), /*required=*/false);
+      }));
+  return google::protobuf::Empty();
 }
 
 absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::Publish(
-    const v1::PublishFrameworkVersionRequest& request) {
+    const auth::Caller& caller, const v1::PublishFrameworkVersionRequest& request) {
   SIXSTEPS_ASSIGN_OR_RETURN(VersionName name, ParseVersionName(request.name(), "name"));
+  SIXSTEPS_RETURN_IF_ERROR(CheckCanManage(caller, name.framework_id));
   return store_->UpdateVersion(name, [&](v1::FrameworkVersion& stored) -> absl::Status {
     SIXSTEPS_RETURN_IF_ERROR(CheckEditable(stored));
     SIXSTEPS_RETURN_IF_ERROR(CheckEtag(request.etag(), stored.etag(), /*required=*/false));
@@ -265,13 +259,9 @@ absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::Publish(
 }
 
 absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::Retire(
-    const v1::RetireFrameworkVersionRequest& request) {
+    const auth::Caller& caller, const v1::RetireFrameworkVersionRequest& request) {
   SIXSTEPS_ASSIGN_OR_RETURN(VersionName name, ParseVersionName(request.name(), "name"));
-  SIXSTEPS_ASSIGN_OR_RETURN(v1::Framework framework, store_->GetFramework(name.framework_id));
-  if (framework.built_in()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(framework.name(), " is built in and cannot be retired"));
-  }
+  SIXSTEPS_RETURN_IF_ERROR(CheckCanManage(caller, name.framework_id));
   return store_->UpdateVersion(name, [&](v1::FrameworkVersion& stored) -> absl::Status {
     if (stored.state() != v1::FrameworkVersion::STATE_PUBLISHED) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -284,9 +274,9 @@ absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::Retire(
 }
 
 absl::StatusOr<v1::ExportFrameworkVersionResponse> FrameworkServiceImpl::Export(
-    const v1::ExportFrameworkVersionRequest& request) {
+    const auth::Caller& caller, const v1::ExportFrameworkVersionRequest& request) {
   SIXSTEPS_ASSIGN_OR_RETURN(VersionName name, ParseVersionName(request.name(), "name"));
-  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version, store_->GetVersion(name));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version, VisibleVersion(caller, name));
   SIXSTEPS_ASSIGN_OR_RETURN(v1::Framework framework, store_->GetFramework(name.framework_id));
   v1::ExportFrameworkVersionResponse response;
   *response.mutable_document() = ToDocument(framework, version);
@@ -294,22 +284,23 @@ absl::StatusOr<v1::ExportFrameworkVersionResponse> FrameworkServiceImpl::Export(
 }
 
 absl::StatusOr<v1::ImportFrameworkVersionResponse> FrameworkServiceImpl::Import(
-    const v1::ImportFrameworkVersionRequest& request) {
+    const auth::Caller& caller, const v1::ImportFrameworkVersionRequest& request) {
   const v1::FrameworkDocument& document = request.document();
   SIXSTEPS_RETURN_IF_ERROR(ValidateDocument(document));
-  SIXSTEPS_RETURN_IF_ERROR(ValidateRegion(request.region(), "region"));
   VersionName name{document.framework_id(), document.version_id()};
   v1::FrameworkVersion version = VersionFromDocument(document);
   version.set_name(name.ToString());
 
-  absl::StatusOr<v1::Framework> existing = store_->GetFramework(name.framework_id);
+  absl::StatusOr<v1::Framework> existing = VisibleFramework(caller, name.framework_id);
   if (existing.ok()) {
     if (existing->built_in()) {
       return absl::FailedPreconditionError(absl::StrCat(
           existing->name(), " is built in; import the document under another framework_id"));
     }
+    SIXSTEPS_RETURN_IF_ERROR(CheckCanManageFramework(caller, *existing));
     SIXSTEPS_RETURN_IF_ERROR(store_->CreateVersion(version));
   } else if (existing.status().code() == absl::StatusCode::kNotFound) {
+    SIXSTEPS_RETURN_IF_ERROR(CheckCanCreateFrameworkIn(caller, request.region()));
     v1::Framework framework;
     framework.set_name(FrameworkName(name.framework_id));
     framework.set_display_name(document.display_name());
@@ -327,13 +318,13 @@ absl::StatusOr<v1::ImportFrameworkVersionResponse> FrameworkServiceImpl::Import(
 }
 
 absl::StatusOr<v1::DiffFrameworkVersionsResponse> FrameworkServiceImpl::DiffVersions(
-    const v1::DiffFrameworkVersionsRequest& request) {
+    const auth::Caller& caller, const v1::DiffFrameworkVersionsRequest& request) {
   SIXSTEPS_ASSIGN_OR_RETURN(VersionName base_name,
                             ParseVersionName(request.base_version(), "base_version"));
   SIXSTEPS_ASSIGN_OR_RETURN(VersionName target_name,
                             ParseVersionName(request.target_version(), "target_version"));
-  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion base, store_->GetVersion(base_name));
-  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion target, store_->GetVersion(target_name));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion base, VisibleVersion(caller, base_name));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion target, VisibleVersion(caller, target_name));
   v1::DiffFrameworkVersionsResponse response;
   for (v1::FrameworkChange& change : Diff(base, target)) {
     *response.add_changes() = std::move(change);

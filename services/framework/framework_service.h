@@ -3,6 +3,7 @@
 #pragma once
 
 #include "absl/status/statusor.h"
+#include "services/common/auth.h"
 #include "services/framework/store.h"
 #include "sixsteps/framework/v1/framework_service.grpc.pb.h"
 
@@ -10,8 +11,9 @@ namespace sixsteps::framework {
 
 class FrameworkServiceImpl final : public v1::FrameworkService::Service {
  public:
-  // `store` must outlive the service.
-  explicit FrameworkServiceImpl(FrameworkStore* store) : store_(store) {}
+  // `store` and `verifier` must outlive the service.
+  FrameworkServiceImpl(FrameworkStore* store, const auth::TokenVerifier* verifier)
+      : store_(store), verifier_(verifier) {}
 
   grpc::Status GetFramework(grpc::ServerContext*, const v1::GetFrameworkRequest* request,
                             v1::Framework* response) override;
@@ -51,27 +53,47 @@ class FrameworkServiceImpl final : public v1::FrameworkService::Service {
                                      v1::DiffFrameworkVersionsResponse* response) override;
 
  private:
-  absl::StatusOr<v1::ListFrameworksResponse> List(const v1::ListFrameworksRequest& request);
-  absl::StatusOr<v1::AdaptFrameworkResponse> Adapt(const v1::AdaptFrameworkRequest& request);
-  absl::StatusOr<v1::ListFrameworkVersionsResponse> ListVersions(
+  absl::StatusOr<v1::ListFrameworksResponse> List(const auth::Caller& caller,
+      const v1::ListFrameworksRequest& request);
+  absl::StatusOr<v1::AdaptFrameworkResponse> Adapt(const auth::Caller& caller,
+      const v1::AdaptFrameworkRequest& request);
+  absl::StatusOr<v1::ListFrameworkVersionsResponse> ListVersions(const auth::Caller& caller,
       const v1::ListFrameworkVersionsRequest& request);
-  absl::StatusOr<v1::FrameworkVersion> CreateVersion(
+  absl::StatusOr<v1::FrameworkVersion> CreateVersion(const auth::Caller& caller,
       const v1::CreateFrameworkVersionRequest& request);
-  absl::StatusOr<v1::FrameworkVersion> Update(const v1::UpdateFrameworkVersionRequest& request);
-  absl::Status Delete(const v1::DeleteFrameworkVersionRequest& request);
-  absl::StatusOr<v1::FrameworkVersion> Publish(const v1::PublishFrameworkVersionRequest& request);
-  absl::StatusOr<v1::FrameworkVersion> Retire(const v1::RetireFrameworkVersionRequest& request);
-  absl::StatusOr<v1::ExportFrameworkVersionResponse> Export(
+  absl::StatusOr<v1::FrameworkVersion> Update(const auth::Caller& caller,
+      const v1::UpdateFrameworkVersionRequest& request);
+  absl::StatusOr<google::protobuf::Empty> Delete(const auth::Caller& caller,
+      const v1::DeleteFrameworkVersionRequest& request);
+  absl::StatusOr<v1::FrameworkVersion> Publish(const auth::Caller& caller,
+      const v1::PublishFrameworkVersionRequest& request);
+  absl::StatusOr<v1::FrameworkVersion> Retire(const auth::Caller& caller,
+      const v1::RetireFrameworkVersionRequest& request);
+  absl::StatusOr<v1::ExportFrameworkVersionResponse> Export(const auth::Caller& caller,
       const v1::ExportFrameworkVersionRequest& request);
-  absl::StatusOr<v1::ImportFrameworkVersionResponse> Import(
+  absl::StatusOr<v1::ImportFrameworkVersionResponse> Import(const auth::Caller& caller,
       const v1::ImportFrameworkVersionRequest& request);
-  absl::StatusOr<v1::DiffFrameworkVersionsResponse> DiffVersions(
+  absl::StatusOr<v1::DiffFrameworkVersionsResponse> DiffVersions(const auth::Caller& caller,
       const v1::DiffFrameworkVersionsRequest& request);
+
+  absl::StatusOr<v1::Framework> DoGetFramework(const auth::Caller& caller,
+                                             const v1::GetFrameworkRequest& request);
+  absl::StatusOr<v1::FrameworkVersion> DoGetVersion(const auth::Caller& caller,
+                                                  const v1::GetFrameworkVersionRequest& request);
+  // The framework if the caller may see it; NOT_FOUND otherwise, as if it did not exist.
+  absl::StatusOr<v1::Framework> VisibleFramework(const auth::Caller& caller,
+                                                 const std::string& framework_id);
+  // The version if the caller may see its framework; NOT_FOUND otherwise.
+  absl::StatusOr<v1::FrameworkVersion> VisibleVersion(const auth::Caller& caller,
+                                                      const VersionName& name);
+  // The framework of `name` if the caller may change it.
+  absl::Status CheckCanManage(const auth::Caller& caller, const std::string& framework_id);
 
   // Ids a draft must not give to new items: those its predecessor used.
   absl::flat_hash_set<std::string> ReservedIds(const VersionName& draft);
 
   FrameworkStore* store_;
+  const auth::TokenVerifier* verifier_;
 };
 
 }  // namespace sixsteps::framework

@@ -2,6 +2,9 @@
 #include <cstdio>
 #include <string>
 
+#include <grpcpp/create_channel.h>
+
+#include "services/common/auth.h"
 #include "services/common/config.h"
 #include "services/common/db.h"
 #include "services/common/log.h"
@@ -25,7 +28,10 @@ int main(int argc, char** argv) {
   }
   sixsteps::db::ConnectionPool pool(config->database_url, config->db_pool_size);
   sixsteps::framework::PgFrameworkStore store(&pool);
-  sixsteps::framework::FrameworkServiceImpl service(&store);
+  // Tokens are verified here with identity's public keys, fetched once and cached.
+  sixsteps::auth::TokenVerifier verifier(std::make_shared<sixsteps::auth::IdentityPublicKeys>(
+      grpc::CreateChannel(config->identity_address, grpc::InsecureChannelCredentials())));
+  sixsteps::framework::FrameworkServiceImpl service(&store, &verifier);
   auto server = sixsteps::RunningServer::Start(config->listen_address, {&service});
   if (!server.ok()) {
     std::fprintf(stderr, "sixsteps-framework: %s\n", std::string(server.status().message()).c_str());

@@ -35,7 +35,9 @@ inline constexpr absl::string_view kSelectFramework =
 
 inline constexpr absl::string_view kListFrameworks =
     "SELECT " SIXSTEPS_FRAMEWORK_COLUMNS
-    " FROM frameworks f WHERE f.framework_id > $1 ORDER BY f.framework_id LIMIT $2";
+    " FROM frameworks f WHERE f.framework_id > $1"
+    "   AND (f.built_in OR $3 OR f.region_id = ANY($4::text[]))"
+    " ORDER BY f.framework_id LIMIT $2";
 
 inline constexpr absl::string_view kSelectVersion =
     "SELECT " SIXSTEPS_VERSION_COLUMNS
@@ -184,11 +186,13 @@ absl::StatusOr<v1::Framework> PgFrameworkStore::GetFramework(absl::string_view f
 }
 
 absl::StatusOr<std::vector<v1::Framework>> PgFrameworkStore::ListFrameworks(
-    absl::string_view after_id, int limit) {
+    absl::string_view after_id, int limit, bool every_region,
+    const std::vector<std::string>& regions) {
   std::vector<v1::Framework> frameworks;
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
     frameworks.clear();
-    pqxx::result rows = txn.exec_params(std::string(kListFrameworks), std::string(after_id), limit);
+    pqxx::result rows = txn.exec_params(std::string(kListFrameworks), std::string(after_id), limit,
+                                        every_region, db::TextArray(regions));
     for (const pqxx::row& row : rows) frameworks.push_back(RowToFramework(row));
     return absl::OkStatus();
   }));

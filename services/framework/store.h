@@ -29,9 +29,11 @@ class FrameworkStore {
 
   // NOT_FOUND if there is no such framework.
   virtual absl::StatusOr<v1::Framework> GetFramework(absl::string_view framework_id) = 0;
-  // Frameworks ordered by id, starting after `after_id`.
-  virtual absl::StatusOr<std::vector<v1::Framework>> ListFrameworks(absl::string_view after_id,
-                                                                    int limit) = 0;
+  // Frameworks ordered by id, starting after `after_id`: the built-in ones, and those of
+  // `regions` (or of every region if `every_region`).
+  virtual absl::StatusOr<std::vector<v1::Framework>> ListFrameworks(
+      absl::string_view after_id, int limit, bool every_region,
+      const std::vector<std::string>& regions) = 0;
   // NOT_FOUND if there is no such version.
   virtual absl::StatusOr<v1::FrameworkVersion> GetVersion(const VersionName& name) = 0;
   // A framework's versions in creation order, starting after the key `after_key`.
@@ -65,8 +67,9 @@ class PgFrameworkStore final : public FrameworkStore {
   explicit PgFrameworkStore(db::ConnectionPool* pool) : pool_(pool) {}
 
   absl::StatusOr<v1::Framework> GetFramework(absl::string_view framework_id) override;
-  absl::StatusOr<std::vector<v1::Framework>> ListFrameworks(absl::string_view after_id,
-                                                            int limit) override;
+  absl::StatusOr<std::vector<v1::Framework>> ListFrameworks(
+      absl::string_view after_id, int limit, bool every_region,
+      const std::vector<std::string>& regions) override;
   absl::StatusOr<v1::FrameworkVersion> GetVersion(const VersionName& name) override;
   absl::StatusOr<VersionPage> ListVersions(absl::string_view framework_id, int64_t after_key,
                                            int limit) override;

@@ -10,7 +10,7 @@
 
 #include "services/framework/domain.h"
 #include "tests/support/fixtures.h"
-#include "tests/support/framework_server.h"
+#include "tests/support/test_hub.h"
 #include "tests/support/status_matchers.h"
 
 namespace sixsteps::testing {
@@ -28,14 +28,16 @@ constexpr char kBuiltIn[] = "frameworks/six-steps/versions/2019";
 class FrameworkServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto server = FrameworkServer::Start("framework");
-    ASSERT_THAT(server, IsOk());
-    server_ = std::move(*server);
-    stub_ = server_->Stub();
+    auto hub = TestHub::Start("framework");
+    ASSERT_THAT(hub, IsOk());
+    hub_ = std::move(*hub);
+    stub_ = hub_->FrameworkStub();
+    token_ = hub_->admin_token();
   }
 
   grpc::Status GetVersion(const std::string& name, v1::FrameworkVersion* version) {
     grpc::ClientContext context;
+    Authorize(context, token_);
     v1::GetFrameworkVersionRequest request;
     request.set_name(name);
     return stub_->GetFrameworkVersion(&context, request, version);
@@ -50,6 +52,7 @@ class FrameworkServiceTest : public ::testing::Test {
 
   grpc::Status GetFramework(const std::string& name, v1::Framework* framework) {
     grpc::ClientContext context;
+    Authorize(context, token_);
     v1::GetFrameworkRequest request;
     request.set_name(name);
     return stub_->GetFramework(&context, request, framework);
@@ -58,6 +61,7 @@ class FrameworkServiceTest : public ::testing::Test {
   grpc::Status Adapt(const std::string& source, const std::string& id,
                      v1::AdaptFrameworkResponse* response) {
     grpc::ClientContext context;
+    Authorize(context, token_);
     v1::AdaptFrameworkRequest request;
     request.set_source_version(source);
     request.set_framework_id(id);
@@ -76,6 +80,7 @@ class FrameworkServiceTest : public ::testing::Test {
   grpc::Status Update(const v1::FrameworkVersion& version, std::vector<std::string> paths,
                       v1::FrameworkVersion* updated) {
     grpc::ClientContext context;
+    Authorize(context, token_);
     v1::UpdateFrameworkVersionRequest request;
     *request.mutable_framework_version() = version;
     for (const std::string& path : paths) request.mutable_update_mask()->add_paths(path);
@@ -85,6 +90,7 @@ class FrameworkServiceTest : public ::testing::Test {
   grpc::Status Publish(const std::string& name, v1::FrameworkVersion* published,
                        const std::string& etag = "") {
     grpc::ClientContext context;
+    Authorize(context, token_);
     v1::PublishFrameworkVersionRequest request;
     request.set_name(name);
     request.set_etag(etag);
@@ -93,6 +99,7 @@ class FrameworkServiceTest : public ::testing::Test {
 
   grpc::Status Retire(const std::string& name, v1::FrameworkVersion* retired) {
     grpc::ClientContext context;
+    Authorize(context, token_);
     v1::RetireFrameworkVersionRequest request;
     request.set_name(name);
     return stub_->RetireFrameworkVersion(&context, request, retired);
@@ -100,6 +107,7 @@ class FrameworkServiceTest : public ::testing::Test {
 
   grpc::Status Delete(const std::string& name) {
     grpc::ClientContext context;
+    Authorize(context, token_);
     v1::DeleteFrameworkVersionRequest request;
     request.set_name(name);
     google::protobuf::Empty empty;
@@ -109,6 +117,7 @@ class FrameworkServiceTest : public ::testing::Test {
   grpc::Status CreateVersion(const std::string& parent, const std::string& version_id,
                              v1::FrameworkVersion* created) {
     grpc::ClientContext context;
+    Authorize(context, token_);
     v1::CreateFrameworkVersionRequest request;
     request.set_parent(parent);
     request.set_version_id(version_id);
@@ -117,6 +126,7 @@ class FrameworkServiceTest : public ::testing::Test {
 
   grpc::Status Export(const std::string& name, v1::FrameworkDocument* document) {
     grpc::ClientContext context;
+    Authorize(context, token_);
     v1::ExportFrameworkVersionRequest request;
     request.set_name(name);
     v1::ExportFrameworkVersionResponse response;
@@ -125,8 +135,11 @@ class FrameworkServiceTest : public ::testing::Test {
     return status;
   }
 
-  std::unique_ptr<FrameworkServer> server_;
+  std::unique_ptr<TestHub> hub_;
   std::unique_ptr<v1::FrameworkService::Stub> stub_;
+  // The deployment administrator's token: these tests are about the framework rules;
+  // framework_auth_test.cc is about who may call them.
+  std::string token_;
 };
 
 std::vector<std::string> StepIds(const v1::FrameworkVersion& version) {
@@ -239,7 +252,7 @@ TEST_F(FrameworkServiceTest, TheAttributionLineCannotBeRemovedFromADerivedFramew
   ASSERT_THAT(Update(draft, {}, &out), IsOk());
   EXPECT_EQ(out.attribution(), framework::kAttribution);
   // And the database refuses it even from behind the service's back.
-  pqxx::connection conn(server_->database_url());
+  pqxx::connection conn(hub_->framework_database_url());
   pqxx::work txn(conn);
   EXPECT_THROW(txn.exec("UPDATE framework_versions SET attribution = '' "
                         "WHERE framework_id = 'north-east'"),
@@ -370,7 +383,7 @@ TEST_F(FrameworkServiceTest, PublishingFreezesAVersionForEver) {
   EXPECT_TRUE(MessageDifferencer::Equals(MustGetVersion(draft.name()), published));
 
   // The database itself refuses to change or delete a published version.
-  pqxx::connection conn(server_->database_url());
+  pqxx::connection conn(hub_->framework_database_url());
   {
     pqxx::work txn(conn);
     EXPECT_THROW(txn.exec("UPDATE framework_versions SET content = '{}' "
@@ -447,6 +460,7 @@ TEST_F(FrameworkServiceTest, ListsPageByPage) {
   int pages = 0;
   do {
     grpc::ClientContext context;
+    Authorize(context, token_);
     v1::ListFrameworksRequest request;
     request.set_page_size(2);
     request.set_page_token(token);
@@ -462,12 +476,14 @@ TEST_F(FrameworkServiceTest, ListsPageByPage) {
   EXPECT_EQ(pages, 3);
 
   grpc::ClientContext context;
+  Authorize(context, token_);
   v1::ListFrameworksRequest bad;
   bad.set_page_size(-1);
   v1::ListFrameworksResponse response;
   EXPECT_THAT(stub_->ListFrameworks(&context, bad, &response),
               StatusIs(absl::StatusCode::kInvalidArgument, "page_size"));
   grpc::ClientContext context2;
+  Authorize(context2, token_);
   bad.set_page_size(1);
   bad.set_page_token("garbage!");
   EXPECT_THAT(stub_->ListFrameworks(&context2, bad, &response),
@@ -483,6 +499,7 @@ TEST_F(FrameworkServiceTest, ListsVersionsInCreationOrder) {
   std::string token;
   do {
     grpc::ClientContext context;
+    Authorize(context, token_);
     v1::ListFrameworkVersionsRequest request;
     request.set_parent("frameworks/north-east");
     request.set_page_size(1);
@@ -495,6 +512,7 @@ TEST_F(FrameworkServiceTest, ListsVersionsInCreationOrder) {
   EXPECT_THAT(names, ElementsAre("frameworks/north-east/versions/1",
                                  "frameworks/north-east/versions/0.9"));
   grpc::ClientContext context;
+  Authorize(context, token_);
   v1::ListFrameworkVersionsRequest request;
   request.set_parent("frameworks/nobody");
   v1::ListFrameworkVersionsResponse response;
@@ -523,10 +541,12 @@ TEST_F(FrameworkServiceTest, ExportImportRoundTripIsExactAcrossHubs) {
   v1::FrameworkDocument parsed;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &parsed).ok());
 
-  auto other_hub = FrameworkServer::Start("framework_other_hub");
+  auto other_hub = TestHub::Start("framework_other_hub");
   ASSERT_THAT(other_hub, IsOk());
-  auto other = (*other_hub)->Stub();
+  auto other = (*other_hub)->FrameworkStub();
+  const std::string other_token = (*other_hub)->admin_token();
   grpc::ClientContext context;
+  Authorize(context, other_token);
   v1::ImportFrameworkVersionRequest request;
   *request.mutable_document() = parsed;
   request.set_region("south-west");
@@ -538,6 +558,7 @@ TEST_F(FrameworkServiceTest, ExportImportRoundTripIsExactAcrossHubs) {
   EXPECT_EQ(imported.framework().derived_from(), kBuiltIn);
 
   grpc::ClientContext export_context;
+  Authorize(export_context, other_token);
   v1::ExportFrameworkVersionRequest export_request;
   export_request.set_name("frameworks/north-east/versions/1");
   v1::ExportFrameworkVersionResponse reexported;
@@ -548,6 +569,7 @@ TEST_F(FrameworkServiceTest, ExportImportRoundTripIsExactAcrossHubs) {
 
   // Importing the same document again is a conflict, not a duplicate.
   grpc::ClientContext again;
+  Authorize(again, other_token);
   EXPECT_THAT(other->ImportFrameworkVersion(&again, request, &imported),
               StatusIs(absl::StatusCode::kAlreadyExists));
 }
@@ -557,8 +579,10 @@ TEST_F(FrameworkServiceTest, ImportRefusesBadDocumentsAndWritesNothing) {
   ASSERT_THAT(Export(kBuiltIn, &builtin), IsOk());
   auto import = [&](const v1::FrameworkDocument& document) {
     grpc::ClientContext context;
+    Authorize(context, token_);
     v1::ImportFrameworkVersionRequest request;
     *request.mutable_document() = document;
+    request.set_region("north-east");
     v1::ImportFrameworkVersionResponse response;
     return stub_->ImportFrameworkVersion(&context, request, &response);
   };
@@ -588,6 +612,7 @@ TEST_F(FrameworkServiceTest, DiffShowsWhatAnAdaptationChanged) {
   v1::FrameworkVersion edited;
   ASSERT_THAT(Update(draft, {"steps"}, &edited), IsOk());
   grpc::ClientContext context;
+  Authorize(context, token_);
   v1::DiffFrameworkVersionsRequest request;
   request.set_base_version(kBuiltIn);
   request.set_target_version(edited.name());

@@ -1,0 +1,119 @@
+// Who is calling: access tokens issued by the identity service, verified locally in
+// every service with identity's public keys, and the permission questions handlers ask.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <grpcpp/channel.h>
+#include <grpcpp/server_context.h>
+#include <nlohmann/json.hpp>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "services/common/jwt.h"
+#include "sixsteps/identity/v1/identity.pb.h"
+
+namespace sixsteps::auth {
+
+using Role = ::sixsteps::identity::v1::Role;
+
+inline constexpr absl::string_view kIssuer = "sixsteps-identity";
+inline constexpr absl::string_view kAudience = "sixsteps";
+// The region of a deployment-wide grant.
+inline constexpr absl::string_view kEveryRegion = "*";
+
+// One role of the caller, where it applies. Ids, not resource names: region "north-east",
+// partnership "sunderland", organisation "police".
+struct Grant {
+  Role role = Role::ROLE_UNSPECIFIED;
+  // Always set: the region of the grant ("*" for the whole deployment).
+  std::string region;
+  // Set for a grant on one partnership (of `region`).
+  std::string partnership;
+  // Set for respondents and action owners: the organisation (of `partnership`).
+  std::string organisation;
+};
+
+// The authenticated caller of an RPC.
+struct Caller {
+  // "users/{id}" or "serviceAccounts/{id}".
+  std::string principal;
+  std::string display_name;
+  bool service_account = false;
+  std::vector<Grant> grants;
+
+  // A hub administrator bound on "*".
+  bool IsDeploymentAdmin() const;
+  // A hub administrator of `region` (or of the whole deployment).
+  bool IsHubAdmin(absl::string_view region) const;
+  // Bound on `region` itself with one of `roles` (a deployment admin counts everywhere).
+  bool HasRegionRole(absl::string_view region, std::initializer_list<Role> roles) const;
+  // Bound on the partnership with one of `roles`.
+  bool HasPartnershipRole(absl::string_view partnership, std::initializer_list<Role> roles) const;
+  // Any grant in the region: on the region itself or on one of its partnerships.
+  bool CanSeeRegion(absl::string_view region) const;
+  // May read the partnership's records: any grant on it, or hub administrator, viewer,
+  // dashboard or integration on its region.
+  bool CanSeePartnership(absl::string_view region, absl::string_view partnership) const;
+  // May administer the partnership: its hub administrators and partnership administrators.
+  bool CanManagePartnership(absl::string_view region, absl::string_view partnership) const;
+  // The organisations the caller acts for in the partnership with `role`.
+  std::vector<std::string> OrganisationsFor(absl::string_view partnership, Role role) const;
+};
+
+// "hub_administrator" etc.: the role's name in tokens and on the command line.
+std::string RoleName(Role role);
+// Parses a RoleName (or the enum's full name); ROLE_UNSPECIFIED if unknown.
+Role RoleFromName(absl::string_view name);
+
+// The claims of an access token for `caller`, valid from `now` for `ttl`.
+nlohmann::json ClaimsFor(const Caller& caller, absl::Time now, absl::Duration ttl,
+                         absl::string_view token_id);
+
+// Where public keys come from: the identity service (over gRPC) or, inside identity
+// itself, its own store.
+class PublicKeySource {
+ public:
+  virtual ~PublicKeySource() = default;
+  // The raw Ed25519 key with this id; NOT_FOUND if there is none.
+  virtual absl::StatusOr<std::string> Find(absl::string_view key_id) = 0;
+};
+
+// Verifies bearer tokens: signature (a known key), issuer, audience, expiry.
+class TokenVerifier {
+ public:
+  explicit TokenVerifier(std::shared_ptr<PublicKeySource> keys) : keys_(std::move(keys)) {}
+
+  // UNAUTHENTICATED for a bad or expired token.
+  absl::StatusOr<Caller> Verify(absl::string_view token, absl::Time now) const;
+  // Reads "authorization: Bearer <token>" from the call's metadata and verifies it.
+  absl::StatusOr<Caller> Authenticate(const grpc::ServerContext& context) const;
+
+ private:
+  std::shared_ptr<PublicKeySource> keys_;
+};
+
+// Fetches identity's public keys over gRPC and caches them: an unknown key id triggers a
+// refresh (at most once per `min_refresh_interval`), so a rotation is picked up at once.
+class IdentityPublicKeys final : public PublicKeySource {
+ public:
+  explicit IdentityPublicKeys(std::shared_ptr<grpc::Channel> identity,
+                              absl::Duration min_refresh_interval = absl::Seconds(5));
+  absl::StatusOr<std::string> Find(absl::string_view key_id) override;
+
+ private:
+  absl::Status Refresh() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::shared_ptr<grpc::Channel> identity_;
+  const absl::Duration min_refresh_interval_;
+  std::mutex mu_;
+  absl::flat_hash_map<std::string, std::string> keys_ ABSL_GUARDED_BY(mu_);
+  absl::Time last_refresh_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+};
+
+}  // namespace sixsteps::auth

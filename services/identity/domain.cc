@@ -1,0 +1,206 @@
+#include "services/identity/domain.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "services/common/status.h"
+#include "services/common/validation.h"
+
+namespace sixsteps::identity {
+namespace {
+
+absl::Status Invalid(absl::string_view field, absl::string_view problem) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
+}
+
+// Parses "{collection}/{id}" with a readable id.
+absl::StatusOr<std::string> ParseSimpleName(absl::string_view name, absl::string_view collection,
+                                            absl::string_view field) {
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  if (parts.size() != 2 || parts[0] != collection) {
+    return Invalid(field, absl::StrCat("must look like ", collection, "/{id}, got '", name, "'"));
+  }
+  SIXSTEPS_RETURN_IF_ERROR(ValidateResourceId(parts[1], field));
+  return std::string(parts[1]);
+}
+
+bool Among(Role role, std::initializer_list<Role> roles) {
+  return std::find(roles.begin(), roles.end(), role) != roles.end();
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ParseRegionName(absl::string_view name, absl::string_view field) {
+  return ParseSimpleName(name, "regions", field);
+}
+
+absl::StatusOr<std::string> ParsePartnershipName(absl::string_view name, absl::string_view field) {
+  return ParseSimpleName(name, "partnerships", field);
+}
+
+absl::StatusOr<OrganisationName> ParseOrganisationName(absl::string_view name,
+                                                       absl::string_view field) {
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  if (parts.size() != 4 || parts[0] != "partnerships" || parts[2] != "organisations") {
+    return Invalid(field, absl::StrCat("must look like partnerships/{p}/organisations/{o}, got '",
+                                       name, "'"));
+  }
+  SIXSTEPS_RETURN_IF_ERROR(ValidateResourceId(parts[1], field));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateResourceId(parts[3], field));
+  return OrganisationName{std::string(parts[1]), std::string(parts[3])};
+}
+
+absl::StatusOr<PrincipalName> ParsePrincipalName(absl::string_view name, absl::string_view field) {
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  if (parts.size() == 2 && (parts[0] == "users" || parts[0] == "serviceAccounts") &&
+      IsResourceId(parts[1])) {
+    return PrincipalName{parts[0] == "serviceAccounts", std::string(parts[1])};
+  }
+  return Invalid(field, absl::StrCat("must be users/{id} or serviceAccounts/{id}, got '", name, "'"));
+}
+
+absl::StatusOr<ApiKeyName> ParseApiKeyName(absl::string_view name, absl::string_view field) {
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  if (parts.size() != 4 || parts[0] != "serviceAccounts" || parts[2] != "apiKeys" ||
+      !IsResourceId(parts[1]) || !IsResourceId(parts[3])) {
+    return Invalid(field, absl::StrCat("must look like serviceAccounts/{id}/apiKeys/{id}, got '",
+                                       name, "'"));
+  }
+  return ApiKeyName{std::string(parts[1]), std::string(parts[3])};
+}
+
+std::string RegionName(absl::string_view id) { return absl::StrCat("regions/", id); }
+std::string PartnershipName(absl::string_view id) { return absl::StrCat("partnerships/", id); }
+std::string OrganisationResourceName(absl::string_view partnership,
+                                     absl::string_view organisation) {
+  return absl::StrCat("partnerships/", partnership, "/organisations/", organisation);
+}
+std::string UserName(absl::string_view id) { return absl::StrCat("users/", id); }
+std::string ServiceAccountName(absl::string_view id) {
+  return absl::StrCat("serviceAccounts/", id);
+}
+
+absl::Status ValidateEmail(absl::string_view email, absl::string_view field) {
+  std::vector<absl::string_view> parts = absl::StrSplit(email, '@');
+  bool ok = email.size() <= 254 && parts.size() == 2 && !parts[0].empty() &&
+            parts[1].find('.') != absl::string_view::npos && parts[1].front() != '.' &&
+            parts[1].back() != '.' &&
+            std::none_of(email.begin(), email.end(),
+                         [](char c) { return absl::ascii_isspace(c) || absl::ascii_iscntrl(c); });
+  if (!ok || !IsValidUtf8(email)) return Invalid(field, "must be an email address");
+  return absl::OkStatus();
+}
+
+absl::Status ValidatePassword(absl::string_view password, absl::string_view field) {
+  int length = CharacterCount(password);
+  if (!IsValidUtf8(password) || length < kMinPasswordLength) {
+    return Invalid(field, absl::StrCat("must be at least ", kMinPasswordLength, " characters"));
+  }
+  if (length > kMaxPasswordLength) {
+    return Invalid(field, absl::StrCat("must be at most ", kMaxPasswordLength, " characters"));
+  }
+  return absl::OkStatus();
+}
+
+std::string NormaliseEmail(absl::string_view email) {
+  return absl::AsciiStrToLower(absl::StripAsciiWhitespace(email));
+}
+
+absl::Status ValidateBindingShape(const BindingScope& binding) {
+  const Role role = binding.role;
+  if (role == Role::ROLE_UNSPECIFIED || !v1::Role_IsValid(role)) {
+    return Invalid("role_binding.role", "must name a role");
+  }
+  const bool deployment = binding.region == auth::kEveryRegion;
+  const bool on_partnership = !binding.partnership.empty();
+  if (deployment && role != Role::ROLE_HUB_ADMINISTRATOR) {
+    return Invalid("role_binding.scope", "only hub administrators are bound on '*'");
+  }
+  if (!deployment && !on_partnership &&
+      !Among(role, {Role::ROLE_HUB_ADMINISTRATOR, Role::ROLE_VIEWER, Role::ROLE_DASHBOARD,
+                    Role::ROLE_INTEGRATION})) {
+    return Invalid("role_binding.scope", absl::StrCat(auth::RoleName(role),
+                                                      " is bound on a partnership, not a region"));
+  }
+  if (on_partnership && Among(role, {Role::ROLE_HUB_ADMINISTRATOR, Role::ROLE_DASHBOARD})) {
+    return Invalid("role_binding.scope",
+                   absl::StrCat(auth::RoleName(role), " is bound on a region, not a partnership"));
+  }
+  const bool acts_for_organisation =
+      Among(role, {Role::ROLE_PARTNER_RESPONDENT, Role::ROLE_ACTION_OWNER});
+  if (acts_for_organisation && binding.organisation.empty()) {
+    return Invalid("role_binding.organisation",
+                   absl::StrCat(auth::RoleName(role), " acts for one organisation: name it"));
+  }
+  if (!acts_for_organisation && !binding.organisation.empty()) {
+    return Invalid("role_binding.organisation",
+                   "only partner respondents and action owners act for an organisation");
+  }
+  if (role == Role::ROLE_INTEGRATION && !binding.principal_is_service_account) {
+    return Invalid("role_binding.principal", "integration is a role for service accounts");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckCanManageBinding(const Caller& caller, const BindingScope& binding) {
+  if (caller.IsDeploymentAdmin()) return absl::OkStatus();
+  if (binding.region != auth::kEveryRegion && caller.IsHubAdmin(binding.region)) {
+    return absl::OkStatus();
+  }
+  if (!binding.partnership.empty() &&
+      caller.HasPartnershipRole(binding.partnership, {Role::ROLE_PARTNERSHIP_ADMINISTRATOR})) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(
+      "only the hub administrators of the region, or the partnership's administrators, manage "
+      "its role bindings");
+}
+
+Caller CallerFromBindings(absl::string_view principal, absl::string_view display_name,
+                          bool service_account, const std::vector<BindingScope>& bindings) {
+  Caller caller;
+  caller.principal = std::string(principal);
+  caller.display_name = std::string(display_name);
+  caller.service_account = service_account;
+  for (const BindingScope& binding : bindings) {
+    caller.grants.push_back(
+        {binding.role, binding.region, binding.partnership, binding.organisation});
+  }
+  return caller;
+}
+
+absl::Status MaySignInNow(const ThrottleState& state, absl::Time now) {
+  if (now < state.locked_until) {
+    return absl::UnauthenticatedError(absl::StrCat(
+        "too many failed sign-ins for this email address; try again after ",
+        absl::FormatTime("%H:%M:%S UTC", state.locked_until, absl::UTCTimeZone())));
+  }
+  if (state.failures >= kFailuresBeforeDelay && state.locked_until <= state.last_failure) {
+    int doublings = std::min(state.failures - kFailuresBeforeDelay, 6);
+    absl::Duration wait = std::min(absl::Seconds(1 << doublings), absl::Minutes(1));
+    absl::Time next = state.last_failure + wait;
+    if (now < next) {
+      return absl::UnauthenticatedError(absl::StrCat(
+          "too many failed sign-ins for this email address; wait ",
+          absl::FormatDuration(absl::Ceil(next - now, absl::Seconds(1))), " and try again"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+ThrottleState AfterFailure(ThrottleState state, absl::Time now) {
+  // A lock that has run out starts the count again.
+  if (state.locked_until != absl::InfinitePast() && state.locked_until <= now) {
+    state = ThrottleState();
+  }
+  state.failures += 1;
+  state.last_failure = now;
+  if (state.failures >= kFailuresBeforeLock) state.locked_until = now + kLockDuration;
+  return state;
+}
+
+}  // namespace sixsteps::identity

@@ -1,0 +1,96 @@
+// PgIdentityStore: IdentityStore in PostgreSQL. The only identity code that writes SQL.
+#pragma once
+
+#include "services/common/db.h"
+#include "services/identity/store.h"
+
+namespace sixsteps::identity {
+
+class PgIdentityStore final : public IdentityStore {
+ public:
+  explicit PgIdentityStore(db::ConnectionPool* pool) : pool_(pool) {}
+
+  absl::Status CreateRegion(const std::string& id, const std::string& display_name,
+                            const NewAuditEvent& audit) override;
+  absl::StatusOr<v1::Region> GetRegion(const std::string& id) override;
+  absl::StatusOr<std::vector<v1::Region>> ListRegions(const Visibility& visible,
+                                                      const std::string& after, int limit) override;
+  absl::Status CreatePartnership(const std::string& id, const v1::Partnership& partnership,
+                                 const std::string& region_id, const NewAuditEvent& audit) override;
+  absl::StatusOr<v1::Partnership> GetPartnership(const std::string& id) override;
+  absl::StatusOr<std::vector<v1::Partnership>> ListPartnerships(const Visibility& visible,
+                                                                const std::string& region_filter,
+                                                                const std::string& after,
+                                                                int limit) override;
+  absl::StatusOr<v1::Partnership> UpdatePartnership(const std::string& id,
+                                                    const v1::Partnership& values,
+                                                    const std::string& etag,
+                                                    const NewAuditEvent& audit) override;
+  absl::Status CreateOrganisation(const std::string& partnership_id,
+                                  const std::string& organisation_id,
+                                  const v1::Organisation& organisation) override;
+  absl::StatusOr<v1::Organisation> GetOrganisation(const std::string& partnership_id,
+                                                   const std::string& organisation_id) override;
+  absl::StatusOr<std::vector<v1::Organisation>> ListOrganisations(const std::string& partnership_id,
+                                                                  const std::string& after,
+                                                                  int limit) override;
+  absl::Status CreateUser(const std::string& id, const v1::User& user,
+                          const std::string& password_hash, const NewAuditEvent& audit) override;
+  absl::StatusOr<StoredUser> GetUser(const std::string& id) override;
+  absl::StatusOr<StoredUser> FindUserByEmail(const std::string& normalised_email) override;
+  absl::StatusOr<std::vector<v1::User>> ListUsers(const Visibility& visible,
+                                                  const std::string& after, int limit) override;
+  absl::Status SetPasswordHash(const std::string& user_id, const std::string& hash) override;
+  absl::StatusOr<bool> AnyHubAdministrator() override;
+  absl::Status CreateServiceAccount(const std::string& id, const v1::ServiceAccount& account,
+                                    const std::string& owner_region,
+                                    const NewAuditEvent& audit) override;
+  absl::StatusOr<std::pair<v1::ServiceAccount, std::string>> GetServiceAccount(
+      const std::string& id) override;
+  absl::StatusOr<std::vector<v1::ServiceAccount>> ListServiceAccounts(const Visibility& visible,
+                                                                      const std::string& after,
+                                                                      int limit) override;
+  absl::Status CreateApiKey(const std::string& service_account_id, const std::string& api_key_id,
+                            const v1::ApiKey& api_key, const std::string& secret_hash,
+                            const NewAuditEvent& audit) override;
+  absl::StatusOr<StoredApiKey> GetApiKey(const std::string& api_key_id) override;
+  absl::StatusOr<std::vector<v1::ApiKey>> ListApiKeys(const std::string& service_account_id,
+                                                      const std::string& after, int limit) override;
+  absl::StatusOr<v1::ApiKey> RevokeApiKey(const std::string& api_key_id,
+                                          const NewAuditEvent& audit) override;
+  absl::Status CreateRoleBinding(const StoredRoleBinding& binding,
+                                 const NewAuditEvent& audit) override;
+  absl::StatusOr<StoredRoleBinding> GetRoleBinding(const std::string& id) override;
+  absl::Status DeleteRoleBinding(const std::string& id, const NewAuditEvent& audit) override;
+  absl::StatusOr<std::vector<StoredRoleBinding>> ListRoleBindings(
+      const Visibility& visible, const std::string& principal_filter,
+      const std::string& region_filter, const std::string& partnership_filter,
+      const std::string& after, int limit) override;
+  absl::StatusOr<std::vector<BindingScope>> BindingsOf(const std::string& principal) override;
+  absl::Status CreateRefreshToken(const std::string& token_hash, const std::string& user_id,
+                                  absl::Time expire_time) override;
+  absl::StatusOr<std::string> RotateRefreshToken(const std::string& old_hash,
+                                                 const std::string& new_hash,
+                                                 absl::Time new_expire_time,
+                                                 absl::Time now) override;
+  absl::Status RevokeRefreshToken(const std::string& token_hash) override;
+  absl::StatusOr<ThrottleState> GetThrottle(const std::string& email_key) override;
+  absl::Status RecordSignInFailure(const std::string& email_key, const ThrottleState& state,
+                                   const NewAuditEvent& audit) override;
+  absl::Status RecordSignInSuccess(const std::string& email_key,
+                                   const NewAuditEvent& audit) override;
+  absl::StatusOr<SigningKey> CurrentSigningKey() override;
+  absl::StatusOr<std::vector<SigningKey>> PublishedSigningKeys(absl::Time since) override;
+  absl::Status InstallSigningKey(const SigningKey& key, bool only_if_none,
+                                 const NewAuditEvent& audit) override;
+  absl::Status AppendAudit(const NewAuditEvent& event) override;
+  absl::StatusOr<std::vector<v1::AuditEvent>> ListAuditEvents(const Visibility& visible,
+                                                              const std::string& region_filter,
+                                                              int64_t before_id,
+                                                              int limit) override;
+
+ private:
+  db::ConnectionPool* pool_;
+};
+
+}  // namespace sixsteps::identity

@@ -1,0 +1,49 @@
+// Secrets handling for identity, with libsodium: Argon2id password hashes, random tokens
+// and ids, SHA-256 of high-entropy secrets, constant-time comparison, and sealing of the
+// token-signing private keys with the deployment's key-encryption key.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace sixsteps::identity {
+
+// Argon2id cost. Interactive is libsodium's recommendation for sign-in; tests use Fast.
+struct PasswordCost {
+  unsigned long long ops_limit;
+  size_t mem_limit;
+  static PasswordCost Interactive();
+  static PasswordCost Fast();
+};
+
+absl::StatusOr<std::string> HashPassword(absl::string_view password, const PasswordCost& cost);
+// Constant-time inside libsodium; false for any malformed hash.
+bool VerifyPassword(const std::string& hash, absl::string_view password);
+
+// `bytes` random bytes, base64url without padding.
+std::string RandomToken(size_t bytes);
+// A random resource id such as "u-1f3a9c0d5e7b2a48" (prefix, hyphen, 16 hex digits).
+std::string RandomId(absl::string_view prefix);
+// SHA-256 of `data`, 32 raw bytes.
+std::string Sha256(absl::string_view data);
+// Compares without leaking, through timing, where two equal-length values differ.
+bool ConstantTimeEquals(absl::string_view a, absl::string_view b);
+
+// Seals small secrets (the signing keys) with a key derived from the deployment's
+// key-encryption secret, so a copy of the database alone cannot sign tokens.
+class KeySealer {
+ public:
+  // `secret` must be at least 16 characters.
+  static absl::StatusOr<KeySealer> FromSecret(absl::string_view secret);
+  std::string Seal(absl::string_view plaintext) const;
+  // DATA_LOSS if the sealed bytes were not made with this secret.
+  absl::StatusOr<std::string> Open(absl::string_view sealed) const;
+
+ private:
+  explicit KeySealer(std::string key) : key_(std::move(key)) {}
+  std::string key_;
+};
+
+}  // namespace sixsteps::identity

@@ -1,0 +1,176 @@
+// Storage of identity's records. IdentityStore is what the service depends on;
+// PgIdentityStore keeps them in PostgreSQL and is the only code here that writes SQL.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "services/common/db.h"
+#include "services/identity/domain.h"
+#include "sixsteps/identity/v1/identity.pb.h"
+
+namespace sixsteps::identity {
+
+// Which rows a list may return: everything, or those of the named regions and
+// partnerships.
+struct Visibility {
+  bool everything = false;
+  std::vector<std::string> regions;
+  std::vector<std::string> partnerships;
+
+  static Visibility Of(const Caller& caller);
+};
+
+struct StoredUser {
+  v1::User user;
+  std::string password_hash;
+};
+
+struct StoredApiKey {
+  v1::ApiKey api_key;
+  std::string service_account_id;
+  std::string secret_hash;
+};
+
+struct StoredRoleBinding {
+  std::string id;
+  std::string principal;
+  BindingScope scope;
+  absl::Time create_time;
+};
+
+struct SigningKey {
+  std::string key_id;
+  std::string public_key;
+  std::string private_key_sealed;
+  absl::Time create_time;
+  std::optional<absl::Time> rotate_time;
+};
+
+struct NewAuditEvent {
+  std::string actor;
+  std::string action;
+  std::string target;
+  std::string region;
+  std::string detail_json = "{}";
+};
+
+class IdentityStore {
+ public:
+  virtual ~IdentityStore() = default;
+
+  virtual absl::Status CreateRegion(const std::string& id, const std::string& display_name,
+                                    const NewAuditEvent& audit) = 0;
+  virtual absl::StatusOr<v1::Region> GetRegion(const std::string& id) = 0;
+  virtual absl::StatusOr<std::vector<v1::Region>> ListRegions(const Visibility& visible,
+                                                              const std::string& after,
+                                                              int limit) = 0;
+
+  virtual absl::Status CreatePartnership(const std::string& id, const v1::Partnership& partnership,
+                                         const std::string& region_id,
+                                         const NewAuditEvent& audit) = 0;
+  // The partnership and the id of its region.
+  virtual absl::StatusOr<v1::Partnership> GetPartnership(const std::string& id) = 0;
+  virtual absl::StatusOr<std::vector<v1::Partnership>> ListPartnerships(
+      const Visibility& visible, const std::string& region_filter, const std::string& after,
+      int limit) = 0;
+  // Writes display name and opt-out if the stored etag is `etag` (ABORTED otherwise).
+  virtual absl::StatusOr<v1::Partnership> UpdatePartnership(const std::string& id,
+                                                            const v1::Partnership& values,
+                                                            const std::string& etag,
+                                                            const NewAuditEvent& audit) = 0;
+
+  virtual absl::Status CreateOrganisation(const std::string& partnership_id,
+                                          const std::string& organisation_id,
+                                          const v1::Organisation& organisation) = 0;
+  virtual absl::StatusOr<v1::Organisation> GetOrganisation(const std::string& partnership_id,
+                                                           const std::string& organisation_id) = 0;
+  virtual absl::StatusOr<std::vector<v1::Organisation>> ListOrganisations(
+      const std::string& partnership_id, const std::string& after, int limit) = 0;
+
+  // ALREADY_EXISTS if the email is taken (case-insensitively).
+  virtual absl::Status CreateUser(const std::string& id, const v1::User& user,
+                                  const std::string& password_hash,
+                                  const NewAuditEvent& audit) = 0;
+  virtual absl::StatusOr<StoredUser> GetUser(const std::string& id) = 0;
+  virtual absl::StatusOr<StoredUser> FindUserByEmail(const std::string& normalised_email) = 0;
+  // Users visible to an administrator: those with a binding in a visible scope.
+  virtual absl::StatusOr<std::vector<v1::User>> ListUsers(const Visibility& visible,
+                                                          const std::string& after,
+                                                          int limit) = 0;
+  virtual absl::Status SetPasswordHash(const std::string& user_id, const std::string& hash) = 0;
+  // True if a deployment-wide hub administrator exists (bootstrap runs only before).
+  virtual absl::StatusOr<bool> AnyHubAdministrator() = 0;
+
+  virtual absl::Status CreateServiceAccount(const std::string& id, const v1::ServiceAccount& account,
+                                            const std::string& owner_region,
+                                            const NewAuditEvent& audit) = 0;
+  // The account and the region of its owner.
+  virtual absl::StatusOr<std::pair<v1::ServiceAccount, std::string>> GetServiceAccount(
+      const std::string& id) = 0;
+  virtual absl::StatusOr<std::vector<v1::ServiceAccount>> ListServiceAccounts(
+      const Visibility& visible, const std::string& after, int limit) = 0;
+
+  virtual absl::Status CreateApiKey(const std::string& service_account_id,
+                                    const std::string& api_key_id, const v1::ApiKey& api_key,
+                                    const std::string& secret_hash,
+                                    const NewAuditEvent& audit) = 0;
+  virtual absl::StatusOr<StoredApiKey> GetApiKey(const std::string& api_key_id) = 0;
+  virtual absl::StatusOr<std::vector<v1::ApiKey>> ListApiKeys(const std::string& service_account_id,
+                                                              const std::string& after,
+                                                              int limit) = 0;
+  virtual absl::StatusOr<v1::ApiKey> RevokeApiKey(const std::string& api_key_id,
+                                                  const NewAuditEvent& audit) = 0;
+
+  // ALREADY_EXISTS if the same binding exists.
+  virtual absl::Status CreateRoleBinding(const StoredRoleBinding& binding,
+                                         const NewAuditEvent& audit) = 0;
+  virtual absl::StatusOr<StoredRoleBinding> GetRoleBinding(const std::string& id) = 0;
+  virtual absl::Status DeleteRoleBinding(const std::string& id, const NewAuditEvent& audit) = 0;
+  virtual absl::StatusOr<std::vector<StoredRoleBinding>> ListRoleBindings(
+      const Visibility& visible, const std::string& principal_filter,
+      const std::string& region_filter, const std::string& partnership_filter,
+      const std::string& after, int limit) = 0;
+  // Every binding of a principal: what its access token carries.
+  virtual absl::StatusOr<std::vector<BindingScope>> BindingsOf(const std::string& principal) = 0;
+
+  virtual absl::Status CreateRefreshToken(const std::string& token_hash, const std::string& user_id,
+                                          absl::Time expire_time) = 0;
+  // Revokes a live refresh token and stores its successor, atomically; returns the user.
+  // UNAUTHENTICATED if the old token is unknown, expired or revoked.
+  virtual absl::StatusOr<std::string> RotateRefreshToken(const std::string& old_hash,
+                                                         const std::string& new_hash,
+                                                         absl::Time new_expire_time,
+                                                         absl::Time now) = 0;
+  virtual absl::Status RevokeRefreshToken(const std::string& token_hash) = 0;
+
+  virtual absl::StatusOr<ThrottleState> GetThrottle(const std::string& email_key) = 0;
+  virtual absl::Status RecordSignInFailure(const std::string& email_key, const ThrottleState& state,
+                                           const NewAuditEvent& audit) = 0;
+  virtual absl::Status RecordSignInSuccess(const std::string& email_key,
+                                           const NewAuditEvent& audit) = 0;
+
+  // The key that signs new tokens; NOT_FOUND if there is none yet.
+  virtual absl::StatusOr<SigningKey> CurrentSigningKey() = 0;
+  // Keys still verifying tokens: the current one and those rotated after `since`.
+  virtual absl::StatusOr<std::vector<SigningKey>> PublishedSigningKeys(absl::Time since) = 0;
+  // Makes `key` the current key; the previous one is marked rotated. With
+  // `only_if_none`, does nothing if a current key exists (start-up of a replica).
+  virtual absl::Status InstallSigningKey(const SigningKey& key, bool only_if_none,
+                                         const NewAuditEvent& audit) = 0;
+
+  virtual absl::Status AppendAudit(const NewAuditEvent& event) = 0;
+  // Newest first, with id below `before_id` (0 for the newest).
+  virtual absl::StatusOr<std::vector<v1::AuditEvent>> ListAuditEvents(
+      const Visibility& visible, const std::string& region_filter, int64_t before_id,
+      int limit) = 0;
+};
+
+// The identity service's schema migrations, embedded from services/identity/migrations.
+std::vector<db::Migration> IdentityMigrations();
+
+}  // namespace sixsteps::identity

@@ -1,0 +1,159 @@
+#include "tests/support/test_hub.h"
+
+#include <grpcpp/create_channel.h>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/jwt.h"
+#include "services/common/status.h"
+#include "tests/support/pg_cluster.h"
+
+namespace sixsteps::testing {
+namespace {
+
+namespace idv1 = ::sixsteps::identity::v1;
+
+std::shared_ptr<grpc::Channel> Dial(const std::string& target) {
+  return grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+}
+
+}  // namespace
+
+void Authorize(grpc::ClientContext& context, const std::string& token) {
+  context.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+}
+
+absl::StatusOr<std::unique_ptr<TestHub>> TestHub::Start(const std::string& name) {
+  auto hub = std::unique_ptr<TestHub>(new TestHub());
+  PgCluster& cluster = SharedPgCluster();
+  SIXSTEPS_ASSIGN_OR_RETURN(hub->identity_database_url_,
+                            cluster.CreateDatabase(absl::StrCat(name, "_identity")));
+  SIXSTEPS_ASSIGN_OR_RETURN(hub->framework_database_url_,
+                            cluster.CreateDatabase(absl::StrCat(name, "_framework")));
+
+  SIXSTEPS_RETURN_IF_ERROR(
+      db::ApplyMigrations(hub->identity_database_url_, identity::IdentityMigrations()));
+  hub->identity_pool_ =
+      std::make_unique<db::ConnectionPool>(hub->identity_database_url_, 4, absl::Seconds(2));
+  hub->identity_store_ = std::make_unique<identity::PgIdentityStore>(hub->identity_pool_.get());
+  SIXSTEPS_ASSIGN_OR_RETURN(identity::KeySealer sealer,
+                            identity::KeySealer::FromSecret(kKeyEncryptionSecret));
+  identity::IdentityOptions options;
+  options.password_cost = identity::PasswordCost::Fast();
+  hub->identity_service_ = std::make_unique<identity::IdentityServiceImpl>(
+      hub->identity_store_.get(), std::move(sealer), options);
+  SIXSTEPS_RETURN_IF_ERROR(hub->identity_service_->EnsureSigningKey());
+  SIXSTEPS_RETURN_IF_ERROR(
+      hub->identity_service_->BootstrapAdministrator(kAdminEmail, "Ada Admin", kAdminPassword)
+          .status());
+  SIXSTEPS_ASSIGN_OR_RETURN(hub->identity_server_,
+                            RunningServer::Start("127.0.0.1:0", {hub->identity_service_.get()}));
+
+  SIXSTEPS_RETURN_IF_ERROR(
+      db::ApplyMigrations(hub->framework_database_url_, framework::FrameworkMigrations()));
+  hub->framework_pool_ =
+      std::make_unique<db::ConnectionPool>(hub->framework_database_url_, 4, absl::Seconds(2));
+  hub->framework_store_ = std::make_unique<framework::PgFrameworkStore>(hub->framework_pool_.get());
+  hub->verifier_ = std::make_unique<auth::TokenVerifier>(
+      std::make_shared<auth::IdentityPublicKeys>(Dial(hub->identity_target()), absl::Seconds(0)));
+  hub->framework_service_ = std::make_unique<framework::FrameworkServiceImpl>(
+      hub->framework_store_.get(), hub->verifier_.get());
+  SIXSTEPS_ASSIGN_OR_RETURN(hub->framework_server_,
+                            RunningServer::Start("127.0.0.1:0", {hub->framework_service_.get()}));
+
+  SIXSTEPS_ASSIGN_OR_RETURN(idv1::SignInResponse admin, hub->SignIn(kAdminEmail, kAdminPassword));
+  hub->admin_token_ = admin.access_token();
+  return hub;
+}
+
+std::unique_ptr<identity::v1::IdentityService::Stub> TestHub::IdentityStub() const {
+  return idv1::IdentityService::NewStub(Dial(identity_target()));
+}
+
+std::unique_ptr<framework::v1::FrameworkService::Stub> TestHub::FrameworkStub() const {
+  return framework::v1::FrameworkService::NewStub(Dial(framework_target()));
+}
+
+absl::StatusOr<identity::v1::SignInResponse> TestHub::SignIn(const std::string& email,
+                                                             const std::string& password) const {
+  grpc::ClientContext context;
+  idv1::SignInRequest request;
+  request.set_email(email);
+  request.set_password(password);
+  idv1::SignInResponse response;
+  SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(IdentityStub()->SignIn(&context, request, &response)));
+  return response;
+}
+
+absl::Status TestHub::CreateRegion(const std::string& id) const {
+  grpc::ClientContext context;
+  Authorize(context, admin_token_);
+  idv1::CreateRegionRequest request;
+  request.set_region_id(id);
+  request.mutable_region()->set_display_name(absl::StrCat("Region ", id));
+  idv1::Region region;
+  return FromGrpcStatus(IdentityStub()->CreateRegion(&context, request, &region));
+}
+
+absl::Status TestHub::CreatePartnership(const std::string& id, const std::string& region) const {
+  grpc::ClientContext context;
+  Authorize(context, admin_token_);
+  idv1::CreatePartnershipRequest request;
+  request.set_partnership_id(id);
+  request.mutable_partnership()->set_display_name(absl::StrCat("Partnership ", id));
+  request.mutable_partnership()->set_region(absl::StrCat("regions/", region));
+  idv1::Partnership partnership;
+  return FromGrpcStatus(IdentityStub()->CreatePartnership(&context, request, &partnership));
+}
+
+absl::Status TestHub::CreateOrganisation(const std::string& partnership, const std::string& id,
+                                         identity::v1::OrganisationKind kind, bool core) const {
+  grpc::ClientContext context;
+  Authorize(context, admin_token_);
+  idv1::CreateOrganisationRequest request;
+  request.set_parent(absl::StrCat("partnerships/", partnership));
+  request.set_organisation_id(id);
+  request.mutable_organisation()->set_display_name(absl::StrCat("Organisation ", id));
+  request.mutable_organisation()->set_kind(kind);
+  request.mutable_organisation()->set_core_partner(core);
+  idv1::Organisation organisation;
+  return FromGrpcStatus(IdentityStub()->CreateOrganisation(&context, request, &organisation));
+}
+
+absl::StatusOr<std::string> TestHub::UserWithRoles(const std::string& email,
+                                                   const std::vector<Binding>& roles) const {
+  const std::string password = "a long enough password";
+  idv1::User user;
+  {
+    grpc::ClientContext context;
+    Authorize(context, admin_token_);
+    idv1::CreateUserRequest request;
+    request.mutable_user()->set_email(email);
+    request.mutable_user()->set_display_name(email);
+    request.set_password(password);
+    SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(IdentityStub()->CreateUser(&context, request, &user)));
+  }
+  for (const Binding& role : roles) {
+    grpc::ClientContext context;
+    Authorize(context, admin_token_);
+    idv1::CreateRoleBindingRequest request;
+    request.mutable_role_binding()->set_principal(user.name());
+    request.mutable_role_binding()->set_role(role.role);
+    request.mutable_role_binding()->set_scope(role.scope);
+    request.mutable_role_binding()->set_organisation(role.organisation);
+    idv1::RoleBinding binding;
+    SIXSTEPS_RETURN_IF_ERROR(
+        FromGrpcStatus(IdentityStub()->CreateRoleBinding(&context, request, &binding)));
+  }
+  SIXSTEPS_ASSIGN_OR_RETURN(idv1::SignInResponse signed_in, SignIn(email, password));
+  return signed_in.access_token();
+}
+
+absl::StatusOr<std::string> TestHub::MintToken(const nlohmann::json& claims) const {
+  SIXSTEPS_ASSIGN_OR_RETURN(identity::SigningKey key, identity_store_->CurrentSigningKey());
+  SIXSTEPS_ASSIGN_OR_RETURN(identity::KeySealer sealer,
+                            identity::KeySealer::FromSecret(kKeyEncryptionSecret));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string private_key, sealer.Open(key.private_key_sealed));
+  return jwt::Sign(claims, key.key_id, private_key);
+}
+
+}  // namespace sixsteps::testing

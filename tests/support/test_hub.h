@@ -1,0 +1,81 @@
+// A real hub for integration tests: identity and framework services, each with its own
+// database in the shared test cluster, served on 127.0.0.1 at free ports, with a
+// deployment administrator signed in.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/client_context.h>
+#include <nlohmann/json.hpp>
+
+#include "absl/status/statusor.h"
+#include "services/common/auth.h"
+#include "services/common/db.h"
+#include "services/common/server.h"
+#include "services/framework/framework_service.h"
+#include "services/framework/store.h"
+#include "services/identity/identity_service.h"
+#include "services/identity/pg_store.h"
+
+namespace sixsteps::testing {
+
+// Adds "authorization: Bearer <token>" to a call.
+void Authorize(grpc::ClientContext& context, const std::string& token);
+
+class TestHub {
+ public:
+  static constexpr char kAdminEmail[] = "admin@hub.test";
+  static constexpr char kAdminPassword[] = "correct horse battery staple";
+  static constexpr char kKeyEncryptionSecret[] = "test key-encryption secret";
+
+  // Starts identity and framework with databases "test_<name>_identity_<n>" and
+  // "test_<name>_framework_<n>", bootstraps and signs in the administrator.
+  static absl::StatusOr<std::unique_ptr<TestHub>> Start(const std::string& name);
+
+  std::unique_ptr<identity::v1::IdentityService::Stub> IdentityStub() const;
+  std::unique_ptr<framework::v1::FrameworkService::Stub> FrameworkStub() const;
+  const std::string& identity_target() const { return identity_server_->target(); }
+  const std::string& framework_target() const { return framework_server_->target(); }
+  const std::string& identity_database_url() const { return identity_database_url_; }
+  const std::string& framework_database_url() const { return framework_database_url_; }
+
+  // The deployment administrator's access token.
+  const std::string& admin_token() const { return admin_token_; }
+  absl::StatusOr<identity::v1::SignInResponse> SignIn(const std::string& email,
+                                                      const std::string& password) const;
+
+  // As the administrator: a region, a partnership in it, an organisation of it.
+  absl::Status CreateRegion(const std::string& id) const;
+  absl::Status CreatePartnership(const std::string& id, const std::string& region) const;
+  absl::Status CreateOrganisation(const std::string& partnership, const std::string& id,
+                                  identity::v1::OrganisationKind kind, bool core) const;
+  // Creates a user bound to `roles` ({role, scope, organisation}) and returns their token.
+  struct Binding {
+    auth::Role role;
+    std::string scope;
+    std::string organisation;
+  };
+  absl::StatusOr<std::string> UserWithRoles(const std::string& email,
+                                            const std::vector<Binding>& roles) const;
+
+  // Signs any claims with identity's current key: for expired or otherwise odd tokens.
+  absl::StatusOr<std::string> MintToken(const nlohmann::json& claims) const;
+
+ private:
+  std::string identity_database_url_;
+  std::string framework_database_url_;
+  std::unique_ptr<db::ConnectionPool> identity_pool_;
+  std::unique_ptr<identity::PgIdentityStore> identity_store_;
+  std::unique_ptr<identity::IdentityServiceImpl> identity_service_;
+  std::unique_ptr<RunningServer> identity_server_;
+  std::unique_ptr<auth::TokenVerifier> verifier_;
+  std::unique_ptr<db::ConnectionPool> framework_pool_;
+  std::unique_ptr<framework::PgFrameworkStore> framework_store_;
+  std::unique_ptr<framework::FrameworkServiceImpl> framework_service_;
+  std::unique_ptr<RunningServer> framework_server_;
+  std::string admin_token_;
+};
+
+}  // namespace sixsteps::testing
