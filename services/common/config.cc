@@ -13,6 +13,10 @@ ABSL_FLAG(std::string, listen, "", "address to serve gRPC on, host:port or unix:
 ABSL_FLAG(std::string, database_url, "", "libpq connection string of this service's database");
 ABSL_FLAG(std::string, identity_address, "", "host:port of the identity service");
 ABSL_FLAG(std::string, db_pool_size, "", "most database connections held open at once");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain to serve with (and present to peers)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of tls_cert");
+ABSL_FLAG(std::string, tls_ca, "", "PEM CA that signs every service's certificate (mutual TLS)");
+ABSL_FLAG(bool, allow_plaintext, false, "serve plaintext on a non-loopback address");
 ABSL_FLAG(std::string, shutdown_grace, "", "how long in-flight calls may run on SIGTERM (e.g. 10s)");
 
 namespace sixsteps {
@@ -57,6 +61,11 @@ absl::StatusOr<ServerConfig> LoadServerConfig(int argc, char** argv,
     return absl::InvalidArgumentError(
         absl::StrCat("shutdown_grace must be a duration such as 10s, got '", grace, "'"));
   }
+  config.tls.cert_file = FlagOrEnv(absl::GetFlag(FLAGS_tls_cert), {"SIXSTEPS_TLS_CERT"}, "");
+  config.tls.key_file = FlagOrEnv(absl::GetFlag(FLAGS_tls_key), {"SIXSTEPS_TLS_KEY"}, "");
+  config.tls.ca_file = FlagOrEnv(absl::GetFlag(FLAGS_tls_ca), {"SIXSTEPS_TLS_CA"}, "");
+  config.tls.allow_plaintext = absl::GetFlag(FLAGS_allow_plaintext) ||
+                               FlagOrEnv("", {"SIXSTEPS_ALLOW_PLAINTEXT"}, "") == "true";
   return config;
 }
 

@@ -7,6 +7,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/common/tls.h"
 
 namespace sixsteps {
 
@@ -24,6 +25,8 @@ struct ServerConfig {
   int db_pool_size = 8;
   // --shutdown_grace / SIXSTEPS_SHUTDOWN_GRACE: how long in-flight calls get on SIGTERM.
   absl::Duration shutdown_grace = absl::Seconds(10);
+  // Transport security for serving and for calling other services.
+  TlsSettings tls;
   // Words on the command line that are not flags (a subcommand such as "bootstrap").
   std::vector<std::string> arguments;
 };

@@ -8,10 +8,14 @@
 #include <grpcpp/server_builder.h>
 #include <grpcpp/support/server_interceptor.h>
 
+#include <grpcpp/create_channel.h>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/common/config.h"
 #include "services/common/log.h"
+#include "services/common/tls.h"
 
 namespace sixsteps {
 namespace {
@@ -85,12 +89,14 @@ RunningServer::RunningServer(std::unique_ptr<grpc::Server> server, int port, std
 RunningServer::~RunningServer() { Shutdown(absl::ZeroDuration()); }
 
 absl::StatusOr<std::unique_ptr<RunningServer>> RunningServer::Start(
-    const std::string& address, const std::vector<grpc::Service*>& services) {
+    const std::string& address, const std::vector<grpc::Service*>& services,
+    std::shared_ptr<grpc::ServerCredentials> credentials) {
+  if (credentials == nullptr) credentials = grpc::InsecureServerCredentials();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(address, credentials, &port);
   for (grpc::Service* service : services) builder.RegisterService(service);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
   factories.push_back(std::make_unique<CallLogInterceptorFactory>());
@@ -115,6 +121,29 @@ void RunningServer::Shutdown(absl::Duration grace) {
   if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server_->Wait();
+}
+
+absl::Status Serve(const ServerConfig& config, const std::vector<grpc::Service*>& services) {
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      ServerCredentialsFor(config.tls, config.listen_address);
+  if (!credentials.ok()) return credentials.status();
+  absl::StatusOr<std::unique_ptr<RunningServer>> server =
+      RunningServer::Start(config.listen_address, services, *credentials);
+  if (!server.ok()) return server.status();
+  LogEvent("serving", {{"address", (*server)->target()}, {"tls", config.tls.enabled()}});
+  std::string signal = WaitForTermination();
+  LogEvent("shutting_down", {{"signal", signal}});
+  (*server)->Shutdown(config.shutdown_grace);
+  LogEvent("stopped");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> DialService(const std::string& address,
+                                                           const ServerConfig& config) {
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      ChannelCredentialsFor(config.tls);
+  if (!credentials.ok()) return credentials.status();
+  return grpc::CreateChannel(address, *credentials);
 }
 
 void BlockTerminationSignals() {

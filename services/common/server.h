@@ -13,6 +13,7 @@
 
 namespace grpc {
 class Service;
+class ServerCredentials;
 }
 
 namespace sixsteps {
@@ -23,8 +24,10 @@ class RunningServer {
   // Binds `address` ("127.0.0.1:0" picks a free port) and starts serving `services`, which
   // must outlive the server. The standard health service reports SERVING for the server
   // ("") until shutdown begins.
+  // Without `credentials`, serves plaintext (tests on loopback).
   static absl::StatusOr<std::unique_ptr<RunningServer>> Start(
-      const std::string& address, const std::vector<grpc::Service*>& services);
+      const std::string& address, const std::vector<grpc::Service*>& services,
+      std::shared_ptr<grpc::ServerCredentials> credentials = nullptr);
 
   ~RunningServer();
 
@@ -44,6 +47,17 @@ class RunningServer {
   std::string target_;
   bool shut_down_ = false;
 };
+
+struct ServerConfig;
+
+// What every main does after wiring its services: serves them on the configured address
+// (with TLS if configured), logs where, waits for SIGTERM or SIGINT, and shuts down letting
+// in-flight calls finish within the grace period.
+absl::Status Serve(const ServerConfig& config, const std::vector<grpc::Service*>& services);
+
+// A channel to another service at `address`, with TLS if this process has it configured.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> DialService(const std::string& address,
+                                                           const ServerConfig& config);
 
 // Blocks SIGTERM and SIGINT in the calling thread; call first thing in main, before any
 // thread starts, so that every thread inherits the mask and WaitForTermination gets them.

@@ -2,8 +2,6 @@
 #include <cstdio>
 #include <string>
 
-#include <grpcpp/create_channel.h>
-
 #include "services/common/auth.h"
 #include "services/common/config.h"
 #include "services/common/db.h"
@@ -12,35 +10,32 @@
 #include "services/framework/framework_service.h"
 #include "services/framework/store.h"
 
+namespace {
+
+int Fail(const absl::Status& status) {
+  std::fprintf(stderr, "sixsteps-framework: %s\n", std::string(status.message()).c_str());
+  return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   sixsteps::BlockTerminationSignals();
   sixsteps::SetLogServiceName("framework");
   auto config = sixsteps::LoadServerConfig(argc, argv, {"framework", "127.0.0.1:50051"});
-  if (!config.ok()) {
-    std::fprintf(stderr, "sixsteps-framework: %s\n", std::string(config.status().message()).c_str());
-    return 2;
-  }
+  if (!config.ok()) return Fail(config.status());
   absl::Status migrated = sixsteps::db::ApplyMigrations(
       config->database_url, sixsteps::framework::FrameworkMigrations());
-  if (!migrated.ok()) {
-    std::fprintf(stderr, "sixsteps-framework: %s\n", std::string(migrated.message()).c_str());
-    return 1;
-  }
+  if (!migrated.ok()) return Fail(migrated);
+  auto identity = sixsteps::DialService(config->identity_address, *config);
+  if (!identity.ok()) return Fail(identity.status());
+
   sixsteps::db::ConnectionPool pool(config->database_url, config->db_pool_size);
   sixsteps::framework::PgFrameworkStore store(&pool);
   // Tokens are verified here with identity's public keys, fetched once and cached.
-  sixsteps::auth::TokenVerifier verifier(std::make_shared<sixsteps::auth::IdentityPublicKeys>(
-      grpc::CreateChannel(config->identity_address, grpc::InsecureChannelCredentials())));
+  sixsteps::auth::TokenVerifier verifier(
+      std::make_shared<sixsteps::auth::IdentityPublicKeys>(*identity));
   sixsteps::framework::FrameworkServiceImpl service(&store, &verifier);
-  auto server = sixsteps::RunningServer::Start(config->listen_address, {&service});
-  if (!server.ok()) {
-    std::fprintf(stderr, "sixsteps-framework: %s\n", std::string(server.status().message()).c_str());
-    return 1;
-  }
-  sixsteps::LogEvent("serving", {{"address", (*server)->target()}});
-  std::string signal = sixsteps::WaitForTermination();
-  sixsteps::LogEvent("shutting_down", {{"signal", signal}});
-  (*server)->Shutdown(config->shutdown_grace);
-  sixsteps::LogEvent("stopped");
-  return 0;
+  absl::Status served = sixsteps::Serve(*config, {&service});
+  return served.ok() ? 0 : Fail(served);
 }

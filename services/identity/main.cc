@@ -65,12 +65,6 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  auto server = sixsteps::RunningServer::Start(config->listen_address, {&service});
-  if (!server.ok()) return Fail(server.status());
-  sixsteps::LogEvent("serving", {{"address", (*server)->target()}});
-  std::string signal = sixsteps::WaitForTermination();
-  sixsteps::LogEvent("shutting_down", {{"signal", signal}});
-  (*server)->Shutdown(config->shutdown_grace);
-  sixsteps::LogEvent("stopped");
-  return 0;
+  absl::Status served = sixsteps::Serve(*config, {&service});
+  return served.ok() ? 0 : Fail(served);
 }
