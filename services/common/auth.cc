@@ -27,6 +27,13 @@ bool Caller::IsDeploymentAdmin() const {
   });
 }
 
+bool Caller::SeesEverything() const {
+  return std::any_of(grants.begin(), grants.end(), [](const Grant& g) {
+    return g.region == kEveryRegion && g.partnership.empty() &&
+           Among(g.role, {Role::ROLE_HUB_ADMINISTRATOR, Role::ROLE_VIEWER, Role::ROLE_DASHBOARD});
+  });
+}
+
 bool Caller::IsHubAdmin(absl::string_view region) const {
   return HasRegionRole(region, {Role::ROLE_HUB_ADMINISTRATOR});
 }
@@ -34,7 +41,8 @@ bool Caller::IsHubAdmin(absl::string_view region) const {
 bool Caller::HasRegionRole(absl::string_view region, std::initializer_list<Role> roles) const {
   if (IsDeploymentAdmin()) return true;
   return std::any_of(grants.begin(), grants.end(), [&](const Grant& g) {
-    return g.partnership.empty() && g.region == region && Among(g.role, roles);
+    return g.partnership.empty() && (g.region == region || g.region == kEveryRegion) &&
+           Among(g.role, roles);
   });
 }
 
@@ -47,8 +55,9 @@ bool Caller::HasPartnershipRole(absl::string_view partnership,
 
 bool Caller::CanSeeRegion(absl::string_view region) const {
   if (IsDeploymentAdmin()) return true;
-  return std::any_of(grants.begin(), grants.end(),
-                     [&](const Grant& g) { return g.region == region; });
+  return std::any_of(grants.begin(), grants.end(), [&](const Grant& g) {
+    return g.region == region || g.region == kEveryRegion;
+  });
 }
 
 bool Caller::CanSeePartnership(absl::string_view region, absl::string_view partnership) const {
@@ -139,16 +148,31 @@ absl::StatusOr<Caller> TokenVerifier::Verify(absl::string_view token, absl::Time
   Caller caller;
   caller.principal = text("sub");
   caller.display_name = text("name");
-  caller.service_account = claims.value("sa", false);
+  // A claim present with the wrong type is a bad token: value() would throw, and reading
+  // it as absent could widen a grant (a partnership grant read as a region one).
+  auto sa = claims.find("sa");
+  if (sa != claims.end() && !sa->is_boolean()) return Unauthenticated("invalid access token");
+  caller.service_account = sa != claims.end() && sa->get<bool>();
   auto grants = claims.find("grants");
   if (grants != claims.end() && grants->is_array()) {
     for (const nlohmann::json& g : *grants) {
       if (!g.is_object()) return Unauthenticated("invalid access token");
+      bool well_typed = true;
+      auto field = [&](const char* key) {
+        auto it = g.find(key);
+        if (it == g.end()) return std::string();
+        if (!it->is_string()) {
+          well_typed = false;
+          return std::string();
+        }
+        return it->get<std::string>();
+      };
       Grant grant;
-      grant.role = RoleFromName(g.value("role", ""));
-      grant.region = g.value("region", "");
-      grant.partnership = g.value("partnership", "");
-      grant.organisation = g.value("organisation", "");
+      grant.role = RoleFromName(field("role"));
+      grant.region = field("region");
+      grant.partnership = field("partnership");
+      grant.organisation = field("organisation");
+      if (!well_typed) return Unauthenticated("invalid access token");
       if (grant.role == Role::ROLE_UNSPECIFIED || grant.region.empty()) {
         return Unauthenticated("invalid access token");
       }
@@ -169,7 +193,10 @@ absl::StatusOr<Caller> TokenVerifier::Authenticate(const grpc::ServerContext& co
   if (!absl::StartsWithIgnoreCase(value, kBearer)) {
     return Unauthenticated("the authorization header must be 'Bearer <access token>'");
   }
-  return Verify(value.substr(kBearer.size()), absl::Now());
+  absl::string_view token = value.substr(kBearer.size());
+  absl::StatusOr<Caller> caller = Verify(token, absl::Now());
+  if (caller.ok()) caller->bearer_token = std::string(token);
+  return caller;
 }
 
 IdentityPublicKeys::IdentityPublicKeys(std::shared_ptr<grpc::Channel> identity,

@@ -47,12 +47,19 @@ struct Caller {
   std::string display_name;
   bool service_account = false;
   std::vector<Grant> grants;
+  // The access token itself, forwarded when this service calls another on the caller's
+  // behalf, so that the other service applies the caller's own permissions.
+  std::string bearer_token;
 
   // A hub administrator bound on "*".
   bool IsDeploymentAdmin() const;
+  // Reads every partnership of the deployment: a grant on "*" (a deployment
+  // administrator, or a deployment-wide viewer such as the reporting service's account).
+  bool SeesEverything() const;
   // A hub administrator of `region` (or of the whole deployment).
   bool IsHubAdmin(absl::string_view region) const;
-  // Bound on `region` itself with one of `roles` (a deployment admin counts everywhere).
+  // Bound on `region` itself, or on "*", with one of `roles` (a deployment admin counts
+  // everywhere).
   bool HasRegionRole(absl::string_view region, std::initializer_list<Role> roles) const;
   // Bound on the partnership with one of `roles`.
   bool HasPartnershipRole(absl::string_view partnership, std::initializer_list<Role> roles) const;

@@ -123,7 +123,8 @@ void RunningServer::Shutdown(absl::Duration grace) {
   server_->Wait();
 }
 
-absl::Status Serve(const ServerConfig& config, const std::vector<grpc::Service*>& services) {
+absl::Status Serve(const ServerConfig& config, const std::vector<grpc::Service*>& services,
+                   const std::function<void()>& before_shutdown) {
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       ServerCredentialsFor(config.tls, config.listen_address);
   if (!credentials.ok()) return credentials.status();
@@ -133,6 +134,7 @@ absl::Status Serve(const ServerConfig& config, const std::vector<grpc::Service*>
   LogEvent("serving", {{"address", (*server)->target()}, {"tls", config.tls.enabled()}});
   std::string signal = WaitForTermination();
   LogEvent("shutting_down", {{"signal", signal}});
+  if (before_shutdown) before_shutdown();
   (*server)->Shutdown(config.shutdown_grace);
   LogEvent("stopped");
   return absl::OkStatus();

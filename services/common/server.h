@@ -2,6 +2,7 @@
 // call, and a graceful shutdown on SIGTERM that lets in-flight calls finish.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -53,7 +54,9 @@ struct ServerConfig;
 // What every main does after wiring its services: serves them on the configured address
 // (with TLS if configured), logs where, waits for SIGTERM or SIGINT, and shuts down letting
 // in-flight calls finish within the grace period.
-absl::Status Serve(const ServerConfig& config, const std::vector<grpc::Service*>& services);
+// `before_shutdown`, if set, runs first when the signal arrives (to end long streams).
+absl::Status Serve(const ServerConfig& config, const std::vector<grpc::Service*>& services,
+                   const std::function<void()>& before_shutdown = nullptr);
 
 // A channel to another service at `address`, with TLS if this process has it configured.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> DialService(const std::string& address,

@@ -117,8 +117,11 @@ absl::Status ValidateBindingShape(const BindingScope& binding) {
   }
   const bool deployment = binding.region == auth::kEveryRegion;
   const bool on_partnership = !binding.partnership.empty();
-  if (deployment && role != Role::ROLE_HUB_ADMINISTRATOR) {
-    return Invalid("role_binding.scope", "only hub administrators are bound on '*'");
+  // On "*": hub administrators of the whole deployment, and deployment-wide read-only
+  // viewers (the reporting service's account).
+  if (deployment && role != Role::ROLE_HUB_ADMINISTRATOR && role != Role::ROLE_VIEWER) {
+    return Invalid("role_binding.scope",
+                   "only hub administrators and viewers are bound on '*'");
   }
   if (!deployment && !on_partnership &&
       !Among(role, {Role::ROLE_HUB_ADMINISTRATOR, Role::ROLE_VIEWER, Role::ROLE_DASHBOARD,

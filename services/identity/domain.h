@@ -64,7 +64,7 @@ struct BindingScope {
   bool principal_is_service_account = false;
 };
 
-// Which roles fit which scope: deployment ("*") only hub administrators; a region hub
+// Which roles fit which scope: deployment ("*") hub administrators and viewers; a region hub
 // administrators, viewers, dashboards and integrations; a partnership every role but
 // hub administrator and dashboard. Respondents and action owners name an organisation;
 // nobody else does. Integration is for service accounts only.

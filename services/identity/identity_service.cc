@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "services/common/grpc_reply.h"
+#include "services/common/ids.h"
 #include "services/common/jwt.h"
 #include "services/common/pagination.h"
 #include "services/common/validation.h"
@@ -605,9 +606,8 @@ absl::StatusOr<v1::ServiceAccount> IdentityServiceImpl::DoCreateServiceAccount(
     const Caller& caller, const v1::CreateServiceAccountRequest& r) {
   SIXSTEPS_RETURN_IF_ERROR(ValidateText(r.service_account().display_name(), kMaxDisplayNameLength,
                                         "service_account.display_name"));
-  if (r.service_account().owner() == auth::kEveryRegion) {
-    return absl::InvalidArgumentError(
-        "service_account.owner: a service account belongs to a region or a partnership");
+  if (r.service_account().owner() == auth::kEveryRegion && !caller.IsDeploymentAdmin()) {
+    return Denied("only deployment administrators create deployment-wide service accounts");
   }
   SIXSTEPS_ASSIGN_OR_RETURN(BindingScope owner,
                             ResolveScope(caller, r.service_account().owner(), "service_account.owner"));
@@ -674,12 +674,14 @@ absl::StatusOr<v1::CreateApiKeyResponse> IdentityServiceImpl::DoCreateApiKey(
     return absl::InvalidArgumentError(
         "api_key.expire_time: must be in the future and at most a year ahead");
   }
+  // The owner's region, so the region's hub administrators see the event in the audit log.
+  SIXSTEPS_ASSIGN_OR_RETURN(auto owned, store_->GetServiceAccount(LastSegment(account.name())));
   std::string key_id = RandomId("k");
   std::string secret = RandomToken(32);
   SIXSTEPS_RETURN_IF_ERROR(store_->CreateApiKey(
       LastSegment(account.name()), key_id, r.api_key(), Sha256(secret),
-      {caller.principal, "api_key.create", absl::StrCat(account.name(), "/apiKeys/", key_id), "",
-       "{}"}));
+      {caller.principal, "api_key.create", absl::StrCat(account.name(), "/apiKeys/", key_id),
+       owned.second, "{}"}));
   SIXSTEPS_ASSIGN_OR_RETURN(StoredApiKey stored, store_->GetApiKey(key_id));
   v1::CreateApiKeyResponse response;
   *response.mutable_api_key() = stored.api_key;
@@ -709,8 +711,9 @@ absl::StatusOr<v1::ApiKey> IdentityServiceImpl::DoRevokeApiKey(const Caller& cal
       DoGetServiceAccount(caller, ServiceAccountName(name.service_account_id), "name").status());
   SIXSTEPS_ASSIGN_OR_RETURN(StoredApiKey stored, store_->GetApiKey(name.api_key_id));
   if (stored.service_account_id != name.service_account_id) return NotFound(r.name());
+  SIXSTEPS_ASSIGN_OR_RETURN(auto owned, store_->GetServiceAccount(name.service_account_id));
   return store_->RevokeApiKey(name.api_key_id,
-                              {caller.principal, "api_key.revoke", r.name(), "", "{}"});
+                              {caller.principal, "api_key.revoke", r.name(), owned.second, "{}"});
 }
 
 // ---- Role bindings ----

@@ -3,6 +3,8 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
+
 #include <pqxx/pqxx>
 
 #include "absl/strings/escaping.h"
@@ -251,7 +253,7 @@ StoredApiKey RowToApiKey(const pqxx::row& row) {
   stored.secret_hash = Unhex(row[3]);
   SetTime(row[4], stored.api_key.mutable_create_time());
   SetTime(row[5], stored.api_key.mutable_expire_time());
-  SetTime(row[6], stored.api_key.mutable_revoke_time());
+  if (!row[6].is_null()) SetTime(row[6], stored.api_key.mutable_revoke_time());
   return stored;
 }
 
@@ -296,7 +298,7 @@ absl::Status InsertOnce(pqxx::work& txn, absl::string_view what, Insert insert) 
 
 Visibility Visibility::Of(const Caller& caller) {
   Visibility visible;
-  visible.everything = caller.IsDeploymentAdmin();
+  visible.everything = caller.SeesEverything();
   for (const auth::Grant& grant : caller.grants) {
     if (grant.partnership.empty()) {
       visible.regions.push_back(grant.region);
@@ -777,7 +779,9 @@ absl::StatusOr<std::vector<SigningKey>> PgIdentityStore::PublishedSigningKeys(ab
   std::vector<SigningKey> keys;
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
     keys.clear();
-    for (const pqxx::row& row : txn.exec_params(kPublishedKeys, Micros(since))) {
+    // absl::InfinitePast() ("every key") would overflow to_timestamp; no key predates 1970.
+    const absl::Time after = std::max(since, absl::UnixEpoch());
+    for (const pqxx::row& row : txn.exec_params(kPublishedKeys, Micros(after))) {
       keys.push_back(RowToKey(row));
     }
     return absl::OkStatus();

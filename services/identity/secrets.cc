@@ -57,15 +57,6 @@ std::string RandomToken(size_t bytes) {
   return absl::WebSafeBase64Escape(buffer);
 }
 
-std::string RandomId(absl::string_view prefix) {
-  EnsureSodium();
-  unsigned char buffer[8];
-  randombytes_buf(buffer, sizeof(buffer));
-  return absl::StrCat(prefix, "-",
-                      absl::BytesToHexString(absl::string_view(
-                          reinterpret_cast<const char*>(buffer), sizeof(buffer))));
-}
-
 std::string Sha256(absl::string_view data) {
   EnsureSodium();
   std::string digest(crypto_hash_sha256_BYTES, '\0');

@@ -24,8 +24,6 @@ bool VerifyPassword(const std::string& hash, absl::string_view password);
 
 // `bytes` random bytes, base64url without padding.
 std::string RandomToken(size_t bytes);
-// A random resource id such as "u-1f3a9c0d5e7b2a48" (prefix, hyphen, 16 hex digits).
-std::string RandomId(absl::string_view prefix);
 // SHA-256 of `data`, 32 raw bytes.
 std::string Sha256(absl::string_view data);
 // Compares without leaking, through timing, where two equal-length values differ.

@@ -60,6 +60,26 @@ absl::StatusOr<std::unique_ptr<TestHub>> TestHub::Start(const std::string& name)
   SIXSTEPS_ASSIGN_OR_RETURN(hub->framework_server_,
                             RunningServer::Start("127.0.0.1:0", {hub->framework_service_.get()}));
 
+  SIXSTEPS_ASSIGN_OR_RETURN(hub->assessment_database_url_,
+                            cluster.CreateDatabase(absl::StrCat(name, "_assessment")));
+  SIXSTEPS_RETURN_IF_ERROR(
+      db::ApplyMigrations(hub->assessment_database_url_, assessment::AssessmentMigrations()));
+  hub->assessment_pool_ =
+      std::make_unique<db::ConnectionPool>(hub->assessment_database_url_, 8, absl::Seconds(2));
+  hub->assessment_store_ =
+      std::make_unique<assessment::PgAssessmentStore>(hub->assessment_pool_.get(), &hub->changes_);
+  hub->directory_ = std::make_unique<assessment::GrpcDirectory>(Dial(hub->identity_target()),
+                                                                Dial(hub->framework_target()));
+  hub->assessment_service_ = std::make_unique<assessment::AssessmentServiceImpl>(
+      hub->assessment_store_.get(), hub->directory_.get(), hub->verifier_.get(), &hub->changes_);
+  hub->action_service_ = std::make_unique<assessment::ActionServiceImpl>(
+      hub->assessment_store_.get(), hub->directory_.get(), hub->verifier_.get(),
+      absl::UTCTimeZone());
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      hub->assessment_server_,
+      RunningServer::Start("127.0.0.1:0",
+                           {hub->assessment_service_.get(), hub->action_service_.get()}));
+
   SIXSTEPS_ASSIGN_OR_RETURN(idv1::SignInResponse admin, hub->SignIn(kAdminEmail, kAdminPassword));
   hub->admin_token_ = admin.access_token();
   return hub;
@@ -71,6 +91,14 @@ std::unique_ptr<identity::v1::IdentityService::Stub> TestHub::IdentityStub() con
 
 std::unique_ptr<framework::v1::FrameworkService::Stub> TestHub::FrameworkStub() const {
   return framework::v1::FrameworkService::NewStub(Dial(framework_target()));
+}
+
+std::unique_ptr<assessment::v1::AssessmentService::Stub> TestHub::AssessmentStub() const {
+  return assessment::v1::AssessmentService::NewStub(Dial(assessment_target()));
+}
+
+std::unique_ptr<action::v1::ActionService::Stub> TestHub::ActionStub() const {
+  return action::v1::ActionService::NewStub(Dial(assessment_target()));
 }
 
 absl::StatusOr<identity::v1::SignInResponse> TestHub::SignIn(const std::string& email,

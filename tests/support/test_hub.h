@@ -1,4 +1,4 @@
-// A real hub for integration tests: identity and framework services, each with its own
+// A real hub for integration tests: identity, framework and assessment, each with its own
 // database in the shared test cluster, served on 127.0.0.1 at free ports, with a
 // deployment administrator signed in.
 #pragma once
@@ -11,6 +11,10 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
+#include "services/assessment/action_service.h"
+#include "services/assessment/assessment_service.h"
+#include "services/assessment/directory.h"
+#include "services/assessment/pg_store.h"
 #include "services/common/auth.h"
 #include "services/common/db.h"
 #include "services/common/server.h"
@@ -36,6 +40,11 @@ class TestHub {
 
   std::unique_ptr<identity::v1::IdentityService::Stub> IdentityStub() const;
   std::unique_ptr<framework::v1::FrameworkService::Stub> FrameworkStub() const;
+  std::unique_ptr<assessment::v1::AssessmentService::Stub> AssessmentStub() const;
+  // ActionService is served by the assessment server.
+  std::unique_ptr<action::v1::ActionService::Stub> ActionStub() const;
+  const std::string& assessment_target() const { return assessment_server_->target(); }
+  const std::string& assessment_database_url() const { return assessment_database_url_; }
   const std::string& identity_target() const { return identity_server_->target(); }
   const std::string& framework_target() const { return framework_server_->target(); }
   const std::string& identity_database_url() const { return identity_database_url_; }
@@ -75,6 +84,14 @@ class TestHub {
   std::unique_ptr<framework::PgFrameworkStore> framework_store_;
   std::unique_ptr<framework::FrameworkServiceImpl> framework_service_;
   std::unique_ptr<RunningServer> framework_server_;
+  std::string assessment_database_url_;
+  std::unique_ptr<db::ConnectionPool> assessment_pool_;
+  assessment::ChangeSignal changes_;
+  std::unique_ptr<assessment::PgAssessmentStore> assessment_store_;
+  std::unique_ptr<assessment::GrpcDirectory> directory_;
+  std::unique_ptr<assessment::AssessmentServiceImpl> assessment_service_;
+  std::unique_ptr<assessment::ActionServiceImpl> action_service_;
+  std::unique_ptr<RunningServer> assessment_server_;
   std::string admin_token_;
 };
 

@@ -1,0 +1,439 @@
+#include "services/assessment/action_service.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "services/assessment/assessment_service.h"
+#include "services/common/grpc_reply.h"
+#include "services/common/ids.h"
+#include "services/common/pagination.h"
+#include "services/common/validation.h"
+
+namespace sixsteps::assessment {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+google::protobuf::Timestamp Now() {
+  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now()));
+}
+
+absl::StatusOr<std::string> ParseActionName(absl::string_view name, absl::string_view field) {
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  if (parts.size() != 2 || parts[0] != "actions" || parts[1].empty() || parts[1].size() > 64) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": must look like actions/{action}, got '", name, "'"));
+  }
+  return std::string(parts[1]);
+}
+
+std::string StatusKey(av1::Action::Status status) {
+  switch (status) {
+    case av1::Action::STATUS_PLANNED: return "planned";
+    case av1::Action::STATUS_IN_PROGRESS: return "in_progress";
+    case av1::Action::STATUS_DONE: return "done";
+    case av1::Action::STATUS_CANCELLED: return "cancelled";
+    case av1::Action::STATUS_CARRIED_OVER: return "carried_over";
+    default: return "";
+  }
+}
+
+absl::Status MustBeOpen(const av1::Action& action) {
+  if (IsOpenAction(action)) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      action.name(), " is ", av1::Action::Status_Name(action.status()),
+      ": only planned and in-progress actions change"));
+}
+
+absl::Status ValidateNote(absl::string_view note, absl::string_view field) {
+  return ValidateText(note, kMaxTextLength, field);
+}
+
+absl::Status ValidateOptional(absl::string_view text, absl::string_view field) {
+  if (text.empty()) return absl::OkStatus();
+  return ValidateText(text, kMaxShortTextLength, field);
+}
+
+void AppendProgress(av1::Action& action, const Caller& caller, absl::string_view note,
+                    absl::string_view evidence) {
+  av1::ProgressUpdate* update = action.add_progress_updates();
+  update->set_note(std::string(note));
+  update->set_evidence(std::string(evidence));
+  update->set_author(caller.principal);
+  *update->mutable_time() = Now();
+  update->set_status(action.status());
+}
+
+template <typename Message>
+absl::StatusOr<Message> Repeated(const std::string& bytes) {
+  Message message;
+  if (!message.ParseFromString(bytes)) return absl::DataLossError("stored response unreadable");
+  return message;
+}
+
+}  // namespace
+
+std::string ActionServiceImpl::Today() const { return TodayIn(zone_, absl::Now()); }
+
+absl::StatusOr<av1::Action> ActionServiceImpl::Create(const Caller& caller,
+                                                      const av1::CreateActionRequest& r) {
+  SIXSTEPS_RETURN_IF_ERROR(ValidateRequestId(r.request_id()));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseAssessmentName(r.action().assessment(),
+                                                                "action.assessment"));
+  av1::CreateActionRequest without_id = r;
+  without_id.clear_request_id();
+  std::optional<IdempotencyKey> key = KeyFor(caller, "CreateAction", r.request_id(), without_id);
+  if (key) {
+    SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> repeated, store_->FindRepeat(*key));
+    if (repeated) return Repeated<av1::Action>(*repeated);
+  }
+  absl::StatusOr<StoredAssessment> round = store_->GetAssessment(id);
+  if (!round.ok() || !CanRead(caller, round->assessment)) {
+    if (round.ok() || round.status().code() == absl::StatusCode::kNotFound) {
+      return absl::NotFoundError(absl::StrCat(r.action().assessment(), " not found"));
+    }
+    return round.status();
+  }
+  SIXSTEPS_RETURN_IF_ERROR(CheckCanPlan(caller, round->assessment));
+  av1::Action action = r.action();
+  if (action.kind() == av1::Action::KIND_UNSPECIFIED) action.set_kind(av1::Action::KIND_IMPROVEMENT);
+  SIXSTEPS_RETURN_IF_ERROR(
+      ValidateActionPlan(action, IndexOf(round->framework), round->assessment.partnership()));
+  SIXSTEPS_RETURN_IF_ERROR(directory_->CheckOrganisation(caller, action.owner_organisation()));
+
+  action.set_name(absl::StrCat("actions/", RandomId("act")));
+  action.set_partnership(round->assessment.partnership());
+  action.set_region(round->assessment.region());
+  action.set_status(av1::Action::STATUS_PLANNED);
+  action.set_creator(caller.principal);
+  *action.mutable_create_time() = Now();
+  for (auto* cleared : {action.mutable_cancel_reason(), action.mutable_completion_note(),
+                        action.mutable_carried_from(), action.mutable_carried_to()}) {
+    cleared->clear();
+  }
+  action.clear_progress_updates();
+  std::optional<std::string> repeated;
+  SIXSTEPS_RETURN_IF_ERROR(store_->InRound(
+      id, RoundLock::kShared,
+      [&](RoundTx& tx) -> absl::Status {
+        SIXSTEPS_RETURN_IF_ERROR(CheckWritable(tx.round().assessment));
+        if (action.kind() == av1::Action::KIND_SUSTAIN) {
+          std::map<std::string, fv1::Rating> consolidated;
+          SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Consolidation> list, tx.Consolidations());
+          for (const auto& c : list) consolidated[c.question_id()] = c.rating();
+          SIXSTEPS_RETURN_IF_ERROR(CheckSustainAllowed(action, consolidated));
+        }
+        SIXSTEPS_RETURN_IF_ERROR(tx.PutAction(action, {caller.principal, "created", ""}));
+        tx.SetIdempotentResult(action.SerializeAsString());
+        return absl::OkStatus();
+      },
+      key ? &*key : nullptr, &repeated));
+  if (repeated) return Repeated<av1::Action>(*repeated);
+  action.set_overdue(IsOverdue(action, Today()));
+  return action;
+}
+
+absl::StatusOr<av1::Action> ActionServiceImpl::Get(const Caller& caller,
+                                                   const av1::GetActionRequest& r) {
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseActionName(r.name(), "name"));
+  SIXSTEPS_ASSIGN_OR_RETURN(av1::Action action, store_->GetAction(id));
+  if (!caller.CanSeePartnership(LastSegment(action.region()), LastSegment(action.partnership()))) {
+    return absl::NotFoundError(absl::StrCat(r.name(), " not found"));
+  }
+  action.set_overdue(IsOverdue(action, Today()));
+  return action;
+}
+
+absl::StatusOr<av1::ListActionsResponse> ActionServiceImpl::List(
+    const Caller& caller, const av1::ListActionsRequest& r) {
+  ActionFilter filter;
+  if (!r.partnership().empty()) {
+    if (!absl::StartsWith(r.partnership(), "partnerships/") ||
+        !IsResourceId(LastSegment(r.partnership()))) {
+      return absl::InvalidArgumentError("partnership: must look like partnerships/{partnership}");
+    }
+    filter.partnership = LastSegment(r.partnership());
+  }
+  if (!r.assessment().empty()) {
+    SIXSTEPS_ASSIGN_OR_RETURN(filter.assessment, ParseAssessmentName(r.assessment(), "assessment"));
+  }
+  filter.step_id = r.step_id();
+  filter.question_id = r.question_id();
+  filter.owner_organisation = r.owner_organisation();
+  for (int status : r.statuses()) {
+    std::string key = StatusKey(static_cast<av1::Action::Status>(status));
+    if (key.empty()) return absl::InvalidArgumentError("statuses: unknown status");
+    filter.statuses.push_back(key);
+  }
+  filter.overdue_only = r.overdue_only();
+  filter.as_of_date = r.as_of_date().empty() ? Today() : r.as_of_date();
+  SIXSTEPS_RETURN_IF_ERROR(ValidateIsoDate(filter.as_of_date, "as_of_date"));
+  if (!r.due_before().empty()) {
+    SIXSTEPS_RETURN_IF_ERROR(ValidateIsoDate(r.due_before(), "due_before"));
+    filter.due_before = r.due_before();
+  }
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(r.page_size(), 100, 1000));
+  av1::ListActionsRequest query_request = r;
+  query_request.clear_page_size();
+  query_request.clear_page_token();
+  std::string query = absl::StrCat("actions:", query_request.ShortDebugString(), ":",
+                                   filter.as_of_date);
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string after, DecodePageToken(r.page_token(), query));
+  if (!after.empty()) {
+    std::vector<std::string> parts = absl::StrSplit(after, '|');
+    if (parts.size() != 2) return absl::InvalidArgumentError("page_token is not a token this service issued");
+    filter.after_due_date = parts[0];
+    filter.after_id = parts[1];
+  }
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<av1::Action> actions,
+                            store_->ListActions(Visibility::Of(caller), filter, page_size + 1));
+  av1::ListActionsResponse response;
+  response.set_as_of_date(filter.as_of_date);
+  for (int i = 0; i < static_cast<int>(actions.size()) && i < page_size; ++i) {
+    actions[i].set_overdue(IsOverdue(actions[i], filter.as_of_date));
+    *response.add_actions() = std::move(actions[i]);
+  }
+  if (static_cast<int>(actions.size()) > page_size) {
+    const av1::Action& last = response.actions(page_size - 1);
+    response.set_next_page_token(
+        EncodePageToken(absl::StrCat(last.due_date(), "|", LastSegment(last.name())), query));
+  }
+  return response;
+}
+
+absl::StatusOr<av1::Action> ActionServiceImpl::ChangeAction(const Caller& caller,
+                                                            const std::string& name,
+                                                            const std::string& etag,
+                                                            const ActionChange& change) {
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseActionName(name, "name"));
+  absl::StatusOr<av1::Action> found = store_->GetAction(id);
+  if (!found.ok()) return found.status();
+  if (!caller.CanSeePartnership(LastSegment(found->region()), LastSegment(found->partnership()))) {
+    return absl::NotFoundError(absl::StrCat(name, " not found"));
+  }
+  av1::Action action;
+  SIXSTEPS_RETURN_IF_ERROR(store_->InRound(
+      LastSegment(found->assessment()), RoundLock::kShared, [&](RoundTx& tx) -> absl::Status {
+        SIXSTEPS_ASSIGN_OR_RETURN(std::optional<av1::Action> locked, tx.GetActionForUpdate(id));
+        if (!locked) return absl::NotFoundError(absl::StrCat(name, " not found"));
+        action = *locked;
+        SIXSTEPS_RETURN_IF_ERROR(CheckEtag(etag, action.etag(), name));
+        Provenance provenance{caller.principal, "updated", ""};
+        SIXSTEPS_RETURN_IF_ERROR(change(tx, action, provenance));
+        return tx.PutAction(action, provenance);
+      }));
+  action.set_overdue(IsOverdue(action, Today()));
+  return action;
+}
+
+absl::StatusOr<av1::Action> ActionServiceImpl::Update(const Caller& caller,
+                                                      const av1::UpdateActionRequest& r) {
+  const av1::Action& values = r.action();
+  std::vector<std::string> paths(r.update_mask().paths().begin(), r.update_mask().paths().end());
+  if (paths.empty()) {
+    paths = {"question_ids", "kind",       "description", "intended_outcome",
+             "owner_organisation", "owner_name", "due_date"};
+  }
+  for (const std::string& path : paths) {
+    if (path != "question_ids" && path != "kind" && path != "description" &&
+        path != "intended_outcome" && path != "owner_organisation" && path != "owner_name" &&
+        path != "due_date") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "update_mask: '", path,
+          "' cannot be updated here; progress, completion and cancellation have their own calls"));
+    }
+  }
+  bool new_owner = std::find(paths.begin(), paths.end(), "owner_organisation") != paths.end();
+  if (new_owner) {
+    if (!absl::StrContains(values.owner_organisation(), "/organisations/")) {
+      return absl::InvalidArgumentError(
+          "action.owner_organisation: must be an organisation of the round's partnership");
+    }
+    SIXSTEPS_RETURN_IF_ERROR(directory_->CheckOrganisation(caller, values.owner_organisation()));
+  }
+  return ChangeAction(caller, values.name(), values.etag(),
+                      [&](RoundTx& tx, av1::Action& action, Provenance&) -> absl::Status {
+                        SIXSTEPS_RETURN_IF_ERROR(CheckCanPlan(caller, tx.round().assessment));
+                        SIXSTEPS_RETURN_IF_ERROR(MustBeOpen(action));
+                        for (const std::string& path : paths) {
+                          if (path == "question_ids") *action.mutable_question_ids() = values.question_ids();
+                          if (path == "kind") action.set_kind(values.kind());
+                          if (path == "description") action.set_description(values.description());
+                          if (path == "intended_outcome") {
+                            action.set_intended_outcome(values.intended_outcome());
+                          }
+                          if (path == "owner_organisation") {
+                            action.set_owner_organisation(values.owner_organisation());
+                          }
+                          if (path == "owner_name") action.set_owner_name(values.owner_name());
+                          if (path == "due_date") action.set_due_date(values.due_date());
+                        }
+                        // The transaction is on the action's own round.
+                        SIXSTEPS_RETURN_IF_ERROR(ValidateActionPlan(
+                            action, IndexOf(tx.round().framework),
+                            tx.round().assessment.partnership()));
+                        if (action.kind() == av1::Action::KIND_SUSTAIN) {
+                          std::map<std::string, fv1::Rating> consolidated;
+                          SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Consolidation> list,
+                                                    tx.Consolidations());
+                          for (const auto& c : list) consolidated[c.question_id()] = c.rating();
+                          SIXSTEPS_RETURN_IF_ERROR(CheckSustainAllowed(action, consolidated));
+                        }
+                        return absl::OkStatus();
+                      });
+}
+
+absl::StatusOr<av1::Action> ActionServiceImpl::Progress(const Caller& caller,
+                                                        const av1::AddProgressUpdateRequest& r) {
+  SIXSTEPS_RETURN_IF_ERROR(ValidateNote(r.note(), "note"));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateOptional(r.evidence(), "evidence"));
+  return ChangeAction(caller, r.name(), r.etag(),
+                      [&](RoundTx& tx, av1::Action& action, Provenance& provenance) -> absl::Status {
+                        SIXSTEPS_RETURN_IF_ERROR(
+                            CheckCanReportProgress(caller, tx.round().assessment, action));
+                        SIXSTEPS_RETURN_IF_ERROR(MustBeOpen(action));
+                        if (r.start() && action.status() == av1::Action::STATUS_PLANNED) {
+                          action.set_status(av1::Action::STATUS_IN_PROGRESS);
+                        }
+                        AppendProgress(action, caller, r.note(), r.evidence());
+                        provenance.action = "progress";
+                        return absl::OkStatus();
+                      });
+}
+
+absl::StatusOr<av1::Action> ActionServiceImpl::Complete(const Caller& caller,
+                                                        const av1::CompleteActionRequest& r) {
+  if (r.completion_note().empty()) {
+    return absl::InvalidArgumentError("completion_note: marking an action done needs a note");
+  }
+  SIXSTEPS_RETURN_IF_ERROR(ValidateNote(r.completion_note(), "completion_note"));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateOptional(r.evidence(), "evidence"));
+  return ChangeAction(caller, r.name(), r.etag(),
+                      [&](RoundTx& tx, av1::Action& action, Provenance& provenance) -> absl::Status {
+                        SIXSTEPS_RETURN_IF_ERROR(
+                            CheckCanReportProgress(caller, tx.round().assessment, action));
+                        SIXSTEPS_RETURN_IF_ERROR(MustBeOpen(action));
+                        action.set_status(av1::Action::STATUS_DONE);
+                        action.set_completion_note(r.completion_note());
+                        AppendProgress(action, caller, r.completion_note(), r.evidence());
+                        provenance.action = "done";
+                        return absl::OkStatus();
+                      });
+}
+
+absl::StatusOr<av1::Action> ActionServiceImpl::Cancel(const Caller& caller,
+                                                      const av1::CancelActionRequest& r) {
+  if (r.reason().empty()) {
+    return absl::InvalidArgumentError("reason: cancelling an action needs a reason");
+  }
+  SIXSTEPS_RETURN_IF_ERROR(ValidateNote(r.reason(), "reason"));
+  return ChangeAction(caller, r.name(), r.etag(),
+                      [&](RoundTx& tx, av1::Action& action, Provenance& provenance) -> absl::Status {
+                        SIXSTEPS_RETURN_IF_ERROR(CheckCanPlan(caller, tx.round().assessment));
+                        SIXSTEPS_RETURN_IF_ERROR(MustBeOpen(action));
+                        action.set_status(av1::Action::STATUS_CANCELLED);
+                        action.set_cancel_reason(r.reason());
+                        AppendProgress(action, caller, r.reason(), "");
+                        provenance.action = "cancelled";
+                        provenance.reason = r.reason();
+                        return absl::OkStatus();
+                      });
+}
+
+absl::StatusOr<av1::CarryOverActionsResponse> ActionServiceImpl::CarryOver(
+    const Caller& caller, const av1::CarryOverActionsRequest& r) {
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseAssessmentName(r.assessment(), "assessment"));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateRequestId(r.request_id()));
+  av1::CarryOverActionsRequest without_id = r;
+  without_id.clear_request_id();
+  std::optional<IdempotencyKey> key =
+      KeyFor(caller, "CarryOverActions", r.request_id(), without_id);
+  if (key) {
+    SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> repeated, store_->FindRepeat(*key));
+    if (repeated) return Repeated<av1::CarryOverActionsResponse>(*repeated);
+  }
+  auto visible = [&](const std::string& round_id,
+                     absl::string_view name) -> absl::StatusOr<StoredAssessment> {
+    absl::StatusOr<StoredAssessment> round = store_->GetAssessment(round_id);
+    if (round.ok() && !CanRead(caller, round->assessment)) {
+      return absl::NotFoundError(absl::StrCat(name, " not found"));
+    }
+    return round;
+  };
+  SIXSTEPS_ASSIGN_OR_RETURN(StoredAssessment target, visible(id, r.assessment()));
+  SIXSTEPS_RETURN_IF_ERROR(CheckCanPlan(caller, target.assessment));
+  std::string from = r.from_assessment().empty() ? target.assessment.previous_assessment()
+                                                 : r.from_assessment();
+  if (from.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        r.assessment(), " has no previous finalised round to carry actions from; name one in "
+                        "from_assessment"));
+  }
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string from_id, ParseAssessmentName(from, "from_assessment"));
+  if (from_id == id) return absl::InvalidArgumentError("from_assessment: must be another round");
+  SIXSTEPS_ASSIGN_OR_RETURN(StoredAssessment source, visible(from_id, from));
+  if (source.assessment.partnership() != target.assessment.partnership()) {
+    return absl::InvalidArgumentError("from_assessment: must be a round of the same partnership");
+  }
+  if (source.assessment.state() != v1::Assessment::STATE_FINALISED) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(from, " is not finalised: actions are carried from a finalised round"));
+  }
+  const FrameworkIndex framework = IndexOf(target.framework);
+  av1::CarryOverActionsResponse response;
+  std::optional<std::string> repeated;
+  SIXSTEPS_RETURN_IF_ERROR(store_->InRound(
+      id, RoundLock::kShared,
+      [&](RoundTx& tx) -> absl::Status {
+        response.Clear();
+        SIXSTEPS_RETURN_IF_ERROR(CheckWritable(tx.round().assessment));
+        SIXSTEPS_ASSIGN_OR_RETURN(std::vector<av1::Action> open, tx.OpenActionsOf(from_id));
+        for (av1::Action& old : open) {
+          std::optional<av1::Action> carried = CarriedForward(old, framework, tx.round().assessment);
+          if (!carried) {
+            response.add_not_carried(old.name());
+            continue;
+          }
+          carried->set_name(absl::StrCat("actions/", RandomId("act")));
+          carried->set_creator(caller.principal);
+          *carried->mutable_create_time() = Now();
+          SIXSTEPS_RETURN_IF_ERROR(tx.PutAction(*carried, {caller.principal, "carried_in", ""}));
+          old.set_status(av1::Action::STATUS_CARRIED_OVER);
+          old.set_carried_to(carried->name());
+          AppendProgress(old, caller, absl::StrCat("carried over to ", carried->name(), " in ",
+                                                   r.assessment()),
+                         "");
+          SIXSTEPS_RETURN_IF_ERROR(tx.PutAction(old, {caller.principal, "carried_over", ""}));
+          *response.add_actions() = *carried;
+        }
+        tx.SetIdempotentResult(response.SerializeAsString());
+        return absl::OkStatus();
+      },
+      key ? &*key : nullptr, &repeated));
+  if (repeated) return Repeated<av1::CarryOverActionsResponse>(*repeated);
+  return response;
+}
+
+#define SIXSTEPS_ACTION_RPC(Method, Request, Response, Do)                                      \
+  grpc::Status ActionServiceImpl::Method(grpc::ServerContext* context, const Request* request, \
+                                         Response* response) {                               \
+    return Authenticated(*verifier_, context, response,                                     \
+                         [&](const Caller& caller) { return Do(caller, *request); });       \
+  }
+
+SIXSTEPS_ACTION_RPC(CreateAction, av1::CreateActionRequest, av1::Action, Create)
+SIXSTEPS_ACTION_RPC(GetAction, av1::GetActionRequest, av1::Action, Get)
+SIXSTEPS_ACTION_RPC(ListActions, av1::ListActionsRequest, av1::ListActionsResponse, List)
+SIXSTEPS_ACTION_RPC(UpdateAction, av1::UpdateActionRequest, av1::Action, Update)
+SIXSTEPS_ACTION_RPC(AddProgressUpdate, av1::AddProgressUpdateRequest, av1::Action, Progress)
+SIXSTEPS_ACTION_RPC(CompleteAction, av1::CompleteActionRequest, av1::Action, Complete)
+SIXSTEPS_ACTION_RPC(CancelAction, av1::CancelActionRequest, av1::Action, Cancel)
+SIXSTEPS_ACTION_RPC(CarryOverActions, av1::CarryOverActionsRequest, av1::CarryOverActionsResponse,
+                    CarryOver)
+
+#undef SIXSTEPS_ACTION_RPC
+
+}  // namespace sixsteps::assessment

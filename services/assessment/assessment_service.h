@@ -1,0 +1,160 @@
+// The gRPC AssessmentService: each handler authenticates, then runs one method that checks
+// the request, applies the domain rules inside the round's transaction, and returns.
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "services/assessment/directory.h"
+#include "services/assessment/domain.h"
+#include "services/assessment/store.h"
+#include "services/common/auth.h"
+#include "sixsteps/assessment/v1/assessment_service.grpc.pb.h"
+
+namespace sixsteps::assessment {
+
+class AssessmentServiceImpl final : public v1::AssessmentService::Service {
+ public:
+  // Everything must outlive the service. `signal` wakes WatchChanges streams.
+  AssessmentServiceImpl(AssessmentStore* store, Directory* directory,
+                        const auth::TokenVerifier* verifier, ChangeSignal* signal)
+      : store_(store), directory_(directory), verifier_(verifier), signal_(signal) {}
+
+  // Ends every WatchChanges stream (UNAVAILABLE), so a graceful shutdown does not wait on
+  // them; their clients reconnect to another replica and resume from their cursor.
+  void BeginShutdown();
+
+  grpc::Status CreateAssessment(grpc::ServerContext*, const v1::CreateAssessmentRequest*,
+                                v1::Assessment*) override;
+  grpc::Status GetAssessment(grpc::ServerContext*, const v1::GetAssessmentRequest*,
+                             v1::Assessment*) override;
+  grpc::Status ListAssessments(grpc::ServerContext*, const v1::ListAssessmentsRequest*,
+                               v1::ListAssessmentsResponse*) override;
+  grpc::Status UpdateAssessment(grpc::ServerContext*, const v1::UpdateAssessmentRequest*,
+                                v1::Assessment*) override;
+  grpc::Status SubmitAssessmentForReview(grpc::ServerContext*,
+                                         const v1::SubmitAssessmentForReviewRequest*,
+                                         v1::Assessment*) override;
+  grpc::Status CheckFinalisation(grpc::ServerContext*, const v1::CheckFinalisationRequest*,
+                                 v1::CheckFinalisationResponse*) override;
+  grpc::Status FinaliseAssessment(grpc::ServerContext*, const v1::FinaliseAssessmentRequest*,
+                                  v1::Assessment*) override;
+  grpc::Status ReopenAssessment(grpc::ServerContext*, const v1::ReopenAssessmentRequest*,
+                                v1::Assessment*) override;
+  grpc::Status GetFinalisedRevision(grpc::ServerContext*, const v1::GetFinalisedRevisionRequest*,
+                                    v1::FinalisedRevision*) override;
+  grpc::Status AddRespondent(grpc::ServerContext*, const v1::AddRespondentRequest*,
+                             v1::Respondent*) override;
+  grpc::Status ListRespondents(grpc::ServerContext*, const v1::ListRespondentsRequest*,
+                               v1::ListRespondentsResponse*) override;
+  grpc::Status DeleteRespondent(grpc::ServerContext*, const v1::DeleteRespondentRequest*,
+                                google::protobuf::Empty*) override;
+  grpc::Status UpsertResponse(grpc::ServerContext*, const v1::UpsertResponseRequest*,
+                              v1::Response*) override;
+  grpc::Status BatchUpsertResponses(grpc::ServerContext*, const v1::BatchUpsertResponsesRequest*,
+                                    v1::BatchUpsertResponsesResponse*) override;
+  grpc::Status GetResponse(grpc::ServerContext*, const v1::GetResponseRequest*,
+                           v1::Response*) override;
+  grpc::Status ListResponses(grpc::ServerContext*, const v1::ListResponsesRequest*,
+                             v1::ListResponsesResponse*) override;
+  grpc::Status ConsolidateQuestion(grpc::ServerContext*, const v1::ConsolidateQuestionRequest*,
+                                   v1::Consolidation*) override;
+  grpc::Status ListConsolidations(grpc::ServerContext*, const v1::ListConsolidationsRequest*,
+                                  v1::ListConsolidationsResponse*) override;
+  grpc::Status GetDivergence(grpc::ServerContext*, const v1::GetDivergenceRequest*,
+                             v1::GetDivergenceResponse*) override;
+  grpc::Status RaiseChallenge(grpc::ServerContext*, const v1::RaiseChallengeRequest*,
+                              v1::Challenge*) override;
+  grpc::Status AnswerChallenge(grpc::ServerContext*, const v1::AnswerChallengeRequest*,
+                               v1::Challenge*) override;
+  grpc::Status CloseChallenge(grpc::ServerContext*, const v1::CloseChallengeRequest*,
+                              v1::Challenge*) override;
+  grpc::Status ListChallenges(grpc::ServerContext*, const v1::ListChallengesRequest*,
+                              v1::ListChallengesResponse*) override;
+  grpc::Status SetContextAnswer(grpc::ServerContext*, const v1::SetContextAnswerRequest*,
+                                v1::ContextAnswer*) override;
+  grpc::Status ListContextAnswers(grpc::ServerContext*, const v1::ListContextAnswersRequest*,
+                                  v1::ListContextAnswersResponse*) override;
+  grpc::Status ListRevisions(grpc::ServerContext*, const v1::ListRevisionsRequest*,
+                             v1::ListRevisionsResponse*) override;
+  grpc::Status ListChanges(grpc::ServerContext*, const v1::ListChangesRequest*,
+                           v1::ListChangesResponse*) override;
+  grpc::Status WatchChanges(grpc::ServerContext*, const v1::WatchChangesRequest*,
+                            grpc::ServerWriter<v1::WatchChangesResponse>*) override;
+
+ private:
+  absl::StatusOr<v1::Assessment> Create(const Caller& caller,
+                                        const v1::CreateAssessmentRequest& request);
+  absl::StatusOr<v1::Assessment> Get(const Caller& caller, const v1::GetAssessmentRequest& r);
+  absl::StatusOr<v1::ListAssessmentsResponse> List(const Caller& caller,
+                                                   const v1::ListAssessmentsRequest& r);
+  absl::StatusOr<v1::Assessment> Update(const Caller& caller, const v1::UpdateAssessmentRequest& r);
+  absl::StatusOr<v1::Assessment> Submit(const Caller& caller,
+                                        const v1::SubmitAssessmentForReviewRequest& r);
+  absl::StatusOr<v1::CheckFinalisationResponse> Check(const Caller& caller,
+                                                      const v1::CheckFinalisationRequest& r);
+  absl::StatusOr<v1::Assessment> Finalise(const Caller& caller,
+                                          const v1::FinaliseAssessmentRequest& r);
+  absl::StatusOr<v1::Assessment> Reopen(const Caller& caller, const v1::ReopenAssessmentRequest& r);
+  absl::StatusOr<v1::FinalisedRevision> Finalised(const Caller& caller,
+                                                  const v1::GetFinalisedRevisionRequest& r);
+  absl::StatusOr<v1::Respondent> AddRespondentTo(const Caller& caller,
+                                                 const v1::AddRespondentRequest& r);
+  absl::StatusOr<v1::ListRespondentsResponse> Respondents(const Caller& caller,
+                                                          const v1::ListRespondentsRequest& r);
+  absl::StatusOr<google::protobuf::Empty> RemoveRespondent(const Caller& caller,
+                                                           const v1::DeleteRespondentRequest& r);
+  absl::StatusOr<v1::Response> Upsert(const Caller& caller, const v1::UpsertResponseRequest& r);
+  absl::StatusOr<v1::BatchUpsertResponsesResponse> BatchUpsert(
+      const Caller& caller, const v1::BatchUpsertResponsesRequest& r);
+  absl::StatusOr<v1::Response> GetOneResponse(const Caller& caller, const v1::GetResponseRequest& r);
+  absl::StatusOr<v1::ListResponsesResponse> Responses(const Caller& caller,
+                                                      const v1::ListResponsesRequest& r);
+  absl::StatusOr<v1::Consolidation> Consolidate(const Caller& caller,
+                                                const v1::ConsolidateQuestionRequest& r);
+  absl::StatusOr<v1::ListConsolidationsResponse> Consolidations(
+      const Caller& caller, const v1::ListConsolidationsRequest& r);
+  absl::StatusOr<v1::GetDivergenceResponse> Divergence(const Caller& caller,
+                                                       const v1::GetDivergenceRequest& r);
+  absl::StatusOr<v1::Challenge> Raise(const Caller& caller, const v1::RaiseChallengeRequest& r);
+  absl::StatusOr<v1::Challenge> Answer(const Caller& caller, const v1::AnswerChallengeRequest& r);
+  absl::StatusOr<v1::Challenge> Close(const Caller& caller, const v1::CloseChallengeRequest& r);
+  absl::StatusOr<v1::ListChallengesResponse> Challenges(const Caller& caller,
+                                                        const v1::ListChallengesRequest& r);
+  absl::StatusOr<v1::ContextAnswer> SetContext(const Caller& caller,
+                                               const v1::SetContextAnswerRequest& r);
+  absl::StatusOr<v1::ListContextAnswersResponse> ContextAnswers(
+      const Caller& caller, const v1::ListContextAnswersRequest& r);
+  absl::StatusOr<v1::ListRevisionsResponse> Revisions(const Caller& caller,
+                                                      const v1::ListRevisionsRequest& r);
+  absl::StatusOr<v1::ListChangesResponse> Changes(const Caller& caller,
+                                                  const v1::ListChangesRequest& r);
+
+  // One response write inside a round's transaction: the rules of UpsertResponse.
+  absl::StatusOr<v1::Response> WriteResponse(RoundTx& tx, const Caller& caller,
+                                             const v1::Response& request, absl::string_view field);
+  // Runs `work` on a round the caller can see (NOT_FOUND otherwise, as if it did not exist).
+  absl::Status InVisibleRound(const Caller& caller, const std::string& assessment_id,
+                              RoundLock lock, const AssessmentStore::RoundWork& work);
+  // The round, if the caller can see it.
+  absl::StatusOr<StoredAssessment> VisibleRound(const Caller& caller, const std::string& id);
+  // Changes the round's state, with the rules of the transition.
+  absl::StatusOr<v1::Assessment> Transition(const Caller& caller, const std::string& name,
+                                            const std::string& etag, v1::Assessment::State to,
+                                            const std::string& reason);
+
+  AssessmentStore* store_;
+  Directory* directory_;
+  const auth::TokenVerifier* verifier_;
+  ChangeSignal* signal_;
+  std::atomic<bool> shutting_down_{false};
+};
+
+// The key under which a create is remembered: the caller, their request id, the method and
+// a digest of the request without its request id. Null when there is no request id.
+std::optional<IdempotencyKey> KeyFor(const Caller& caller, absl::string_view method,
+                                     absl::string_view request_id,
+                                     const google::protobuf::Message& request_without_id);
+
+}  // namespace sixsteps::assessment

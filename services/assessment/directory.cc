@@ -1,0 +1,107 @@
+#include "services/assessment/directory.h"
+
+#include <grpcpp/client_context.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "services/common/status.h"
+#include "sixsteps/framework/v1/framework_service.grpc.pb.h"
+#include "sixsteps/identity/v1/identity_service.grpc.pb.h"
+
+namespace sixsteps::assessment {
+namespace {
+
+namespace idv1 = ::sixsteps::identity::v1;
+namespace fv1 = ::sixsteps::framework::v1;
+
+// A call made on the caller's behalf, with a deadline.
+void OnBehalfOf(grpc::ClientContext& context, const auth::Caller& caller) {
+  context.AddMetadata("authorization", absl::StrCat("Bearer ", caller.bearer_token));
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+}
+
+// A failure of the other service is ours to report as UNAVAILABLE, not as its own code,
+// except the answers that are about the caller's request.
+absl::Status Translate(const grpc::Status& status, absl::string_view what) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::OK: return absl::OkStatus();
+    case grpc::StatusCode::NOT_FOUND:
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return absl::NotFoundError(absl::StrCat(what, " not found"));
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return absl::InvalidArgumentError(status.error_message());
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return absl::UnauthenticatedError(status.error_message());
+    default:
+      return absl::UnavailableError(
+          absl::StrCat("cannot check ", what, " right now: ", status.error_message()));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> GrpcDirectory::PartnershipRegion(const auth::Caller& caller,
+                                                             const std::string& partnership_id) {
+  grpc::ClientContext context;
+  OnBehalfOf(context, caller);
+  idv1::GetPartnershipRequest request;
+  request.set_name(absl::StrCat("partnerships/", partnership_id));
+  idv1::Partnership partnership;
+  SIXSTEPS_RETURN_IF_ERROR(
+      Translate(idv1::IdentityService::NewStub(identity_)->GetPartnership(&context, request,
+                                                                          &partnership),
+                request.name()));
+  return partnership.region().substr(partnership.region().rfind('/') + 1);
+}
+
+absl::Status GrpcDirectory::CheckOrganisation(const auth::Caller& caller,
+                                              const std::string& organisation) {
+  grpc::ClientContext context;
+  OnBehalfOf(context, caller);
+  idv1::GetOrganisationRequest request;
+  request.set_name(organisation);
+  idv1::Organisation found;
+  return Translate(
+      idv1::IdentityService::NewStub(identity_)->GetOrganisation(&context, request, &found),
+      organisation);
+}
+
+absl::Status GrpcDirectory::CheckScrutineer(const auth::Caller& caller,
+                                            const std::string& partnership_id,
+                                            const std::string& user) {
+  grpc::ClientContext context;
+  OnBehalfOf(context, caller);
+  idv1::ListRoleBindingsRequest request;
+  request.set_principal(user);
+  request.set_scope(absl::StrCat("partnerships/", partnership_id));
+  request.set_page_size(100);
+  idv1::ListRoleBindingsResponse response;
+  SIXSTEPS_RETURN_IF_ERROR(Translate(
+      idv1::IdentityService::NewStub(identity_)->ListRoleBindings(&context, request, &response),
+      user));
+  for (const idv1::RoleBinding& binding : response.role_bindings()) {
+    if (binding.role() == idv1::ROLE_INDEPENDENT_SCRUTINEER) return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      user, " is not an independent scrutineer of partnerships/", partnership_id));
+}
+
+absl::StatusOr<fv1::FrameworkVersion> GrpcDirectory::PublishedFrameworkVersion(
+    const auth::Caller& caller, const std::string& name) {
+  grpc::ClientContext context;
+  OnBehalfOf(context, caller);
+  fv1::GetFrameworkVersionRequest request;
+  request.set_name(name);
+  fv1::FrameworkVersion version;
+  SIXSTEPS_RETURN_IF_ERROR(Translate(
+      fv1::FrameworkService::NewStub(framework_)->GetFrameworkVersion(&context, request, &version),
+      name));
+  if (version.state() != fv1::FrameworkVersion::STATE_PUBLISHED) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        name, " is ", fv1::FrameworkVersion::State_Name(version.state()),
+        ": a round uses a published framework version"));
+  }
+  return version;
+}
+
+}  // namespace sixsteps::assessment

@@ -1,0 +1,63 @@
+// sixsteps-assessment: scrutiny rounds, responses with evidence, consolidation,
+// challenges, context answers, action plans, and the change feed.
+#include <cstdio>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "services/assessment/action_service.h"
+#include "services/assessment/assessment_service.h"
+#include "services/assessment/directory.h"
+#include "services/assessment/pg_store.h"
+#include "services/common/auth.h"
+#include "services/common/config.h"
+#include "services/common/db.h"
+#include "services/common/log.h"
+#include "services/common/server.h"
+
+ABSL_FLAG(std::string, framework_address, "", "host:port of the framework service");
+ABSL_FLAG(std::string, time_zone, "", "the hub's time zone, for overdue actions (Europe/London)");
+
+namespace {
+
+int Fail(const absl::Status& status) {
+  std::fprintf(stderr, "sixsteps-assessment: %s\n", std::string(status.message()).c_str());
+  return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sixsteps::BlockTerminationSignals();
+  sixsteps::SetLogServiceName("assessment");
+  auto config = sixsteps::LoadServerConfig(argc, argv, {"assessment", "127.0.0.1:50053"});
+  if (!config.ok()) return Fail(config.status());
+  absl::Status migrated = sixsteps::db::ApplyMigrations(
+      config->database_url, sixsteps::assessment::AssessmentMigrations());
+  if (!migrated.ok()) return Fail(migrated);
+  auto identity = sixsteps::DialService(config->identity_address, *config);
+  if (!identity.ok()) return Fail(identity.status());
+  auto framework = sixsteps::DialService(
+      sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_framework_address), {"SIXSTEPS_FRAMEWORK_ADDRESS"},
+                          "127.0.0.1:50051"),
+      *config);
+  if (!framework.ok()) return Fail(framework.status());
+
+  absl::TimeZone zone;
+  std::string zone_name = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_time_zone),
+                                              {"SIXSTEPS_TIME_ZONE"}, "Europe/London");
+  if (!absl::LoadTimeZone(zone_name, &zone)) {
+    return Fail(absl::InvalidArgumentError("time_zone: unknown time zone " + zone_name));
+  }
+
+  sixsteps::db::ConnectionPool pool(config->database_url, config->db_pool_size);
+  sixsteps::assessment::ChangeSignal changes;
+  sixsteps::assessment::PgAssessmentStore store(&pool, &changes);
+  sixsteps::assessment::GrpcDirectory directory(*identity, *framework);
+  sixsteps::auth::TokenVerifier verifier(
+      std::make_shared<sixsteps::auth::IdentityPublicKeys>(*identity));
+  sixsteps::assessment::AssessmentServiceImpl service(&store, &directory, &verifier, &changes);
+  sixsteps::assessment::ActionServiceImpl actions(&store, &directory, &verifier, zone);
+  absl::Status served = sixsteps::Serve(*config, {&service, &actions},
+                                        [&service] { service.BeginShutdown(); });
+  return served.ok() ? 0 : Fail(served);
+}
