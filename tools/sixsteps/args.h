@@ -61,7 +61,8 @@ class ParsedArgs {
 // "--flag=value". "-h" means "--help". "--" ends the flags: every later word is positional,
 // so a text that starts with "--" can be given after it.
 inline const absl::flat_hash_set<std::string>& DefaultBooleanFlags() {
-  static const auto* const kFlags = new absl::flat_hash_set<std::string>{"help"};
+  // "core": `sixsteps org add ... --core`.
+  static const auto* const kFlags = new absl::flat_hash_set<std::string>{"help", "core"};
   return *kFlags;
 }
 

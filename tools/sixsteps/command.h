@@ -1,8 +1,9 @@
 // What the dispatcher knows about a service's commands. Each service's commands live in
-// their own file (framework_commands.cc, later identity_commands.cc, ...) and describe
-// themselves with one ServiceCommands value that dispatcher.cc lists.
+// their own file (framework_commands.cc, identity_commands.cc, ...) and describe themselves
+// with ServiceCommands values (one per top-level word) that dispatcher.cc lists.
 #pragma once
 
+#include <istream>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -16,12 +17,23 @@
 
 namespace sixsteps::cli {
 
+struct Session;
+
 // What a command needs besides its arguments and its service's channel.
 struct CommandContext {
   OutputFormat output = OutputFormat::kText;
   CallSettings call;
   // Where results go; errors are returned, not printed.
   std::ostream* out = nullptr;
+  // Where prompts and warnings go (never results).
+  std::ostream* err = nullptr;
+  // The environment (passwords, API keys) and standard input (passwords).
+  const Environment* env = nullptr;
+  std::istream* in = nullptr;
+  // True when `in` is a terminal: passwords are then prompted for without echo.
+  bool in_is_terminal = false;
+  // The caller's stored sign-in (see session.h); login, logout and whoami change or read it.
+  Session* session = nullptr;
 };
 
 struct ServiceCommands {
@@ -36,6 +48,12 @@ struct ServiceCommands {
   // holds no global options. Usage errors should carry the command's usage line.
   absl::Status (*run)(const ParsedArgs& args, std::shared_ptr<grpc::ChannelInterface> channel,
                       const CommandContext& context);
+  // The kServiceEndpoints key of the service the channel goes to; empty means `service`
+  // (the identity commands are several words: "region", "user", "login", ...).
+  absl::string_view endpoint = {};
+  // Whether the dispatcher attaches the stored access token (refreshing it first if it is
+  // about to expire). login and logout handle the stored sign-in themselves.
+  bool authenticate = true;
 };
 
 }  // namespace sixsteps::cli

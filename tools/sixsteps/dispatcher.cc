@@ -1,13 +1,20 @@
 #include "tools/sixsteps/dispatcher.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <iostream>
+#include <sstream>
 
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 
 #include "absl/strings/str_cat.h"
 #include "tools/sixsteps/cli_status.h"
+#include "tools/sixsteps/credentials.h"
 #include "tools/sixsteps/framework_commands.h"
+#include "tools/sixsteps/identity_commands.h"
+#include "tools/sixsteps/session.h"
 
 namespace sixsteps::cli {
 namespace {
@@ -21,8 +28,15 @@ const ServiceCommands* FindService(absl::string_view word) {
   return nullptr;
 }
 
+struct Io {
+  std::ostream& out;
+  std::ostream& err;
+  std::istream& in;
+  bool in_is_terminal;
+};
+
 absl::Status Dispatch(const std::vector<std::string>& words, const Environment& env,
-                      const ChannelFactory& channels, std::ostream& out) {
+                      const ChannelFactory& channels, const Io& io, Session& session) {
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(ParsedArgs args, ParseArgs(words));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(GlobalOptions options, ExtractGlobalOptions(args, env));
   absl::string_view word = args.Positional(0);
@@ -32,9 +46,9 @@ absl::Status Dispatch(const std::vector<std::string>& words, const Environment& 
     }
     // "sixsteps help framework" reads like "sixsteps framework help".
     if (const ServiceCommands* service = FindService(args.Positional(1))) {
-      out << service->help();
+      io.out << service->help();
     } else {
-      out << TopLevelHelp();
+      io.out << TopLevelHelp();
     }
     return absl::OkStatus();
   }
@@ -43,9 +57,47 @@ absl::Status Dispatch(const std::vector<std::string>& words, const Environment& 
     return UsageError(absl::StrCat("unknown service '", word, "' (see 'sixsteps help')"),
                       kTopUsage);
   }
-  CommandContext context{.output = options.output, .call = options.call, .out = &out};
-  return service->run(args.WithoutLeadingPositionals(1),
-                      channels(options.endpoints.Address(service->service)), context);
+
+  // The stored sign-in: read unless $SIXSTEPS_TOKEN says who the caller is.
+  session.token_from_environment = !options.call.bearer_token.empty();
+  session.credentials_path = CredentialsPath(env);
+  if (!session.token_from_environment || !service->authenticate) {
+    absl::StatusOr<std::optional<Credentials>> loaded = LoadCredentials(session.credentials_path);
+    if (loaded.ok()) {
+      session.stored = *std::move(loaded);
+    } else if (service->authenticate) {
+      return loaded.status();  // login and logout start afresh over a broken file
+    }
+  }
+  // Where the identity service is: flag, else environment, else where the stored sign-in
+  // came from, else the default.
+  if (!options.endpoints.IsExplicit("identity") && session.stored &&
+      !session.stored->identity_address.empty()) {
+    options.endpoints.SetAddress("identity", session.stored->identity_address);
+  }
+  session.identity_address = options.endpoints.Address("identity");
+  std::shared_ptr<grpc::ChannelInterface> identity_channel;
+  session.identity_channel = [&]() {
+    if (!identity_channel) identity_channel = channels(session.identity_address);
+    return identity_channel;
+  };
+  if (service->authenticate && !session.token_from_environment) {
+    options.call.bearer_token = CurrentAccessToken(session, env, options.call);
+  }
+
+  CommandContext context{.output = options.output,
+                         .call = options.call,
+                         .out = &io.out,
+                         .err = &io.err,
+                         .env = &env,
+                         .in = &io.in,
+                         .in_is_terminal = io.in_is_terminal,
+                         .session = &session};
+  absl::string_view endpoint = service->endpoint.empty() ? service->service : service->endpoint;
+  std::shared_ptr<grpc::ChannelInterface> channel =
+      endpoint == "identity" ? session.identity_channel()
+                             : channels(options.endpoints.Address(endpoint));
+  return service->run(args.WithoutLeadingPositionals(1), std::move(channel), context);
 }
 
 }  // namespace
@@ -57,19 +109,26 @@ ChannelFactory InsecureChannelFactory() {
 }
 
 const std::vector<ServiceCommands>& AllServiceCommands() {
-  static const auto* const kServices = new std::vector<ServiceCommands>{
-      FrameworkServiceCommands(),
-  };
+  static const auto* const kServices = [] {
+    auto* services = new std::vector<ServiceCommands>{FrameworkServiceCommands()};
+    for (ServiceCommands& identity : IdentityServiceCommands()) services->push_back(identity);
+    return services;
+  }();
   return *kServices;
 }
 
 std::string TopLevelHelp() {
-  std::string help = absl::StrCat("usage: ", kTopUsage, "\n\nServices:\n");
+  std::string help = absl::StrCat("usage: ", kTopUsage, "\n\nServices and their commands:\n");
+  size_t width = 0;
   for (const ServiceCommands& service : AllServiceCommands()) {
-    absl::StrAppend(&help, "  ", service.service, "  ", service.summary, "\n");
+    width = std::max(width, service.service.size());
+  }
+  for (const ServiceCommands& service : AllServiceCommands()) {
+    absl::StrAppend(&help, "  ", service.service, std::string(width - service.service.size() + 2, ' '),
+                    service.summary, "\n");
   }
   absl::StrAppend(&help,
-                  "\nRun 'sixsteps SERVICE help' for a service's commands.\n\n"
+                  "\nRun 'sixsteps WORD help' for the commands of each.\n\n"
                   "Global options (anywhere on the line):\n");
   for (const ServiceEndpoint& endpoint : kServiceEndpoints) {
     absl::StrAppend(&help, "  --", endpoint.service, "_address HOST:PORT  default $",
@@ -79,9 +138,12 @@ std::string TopLevelHelp() {
       &help,
       "  --output text|json  text for people (default), JSON for scripts\n"
       "  --timeout SECONDS   deadline of each call (default 10)\n"
-      "If $",
-      kTokenVariable, " is set, every call carries 'authorization: Bearer $", kTokenVariable,
-      "'.\n\n",
+      "\nSigning in: 'sixsteps login --email EMAIL' (or --api-key-file FILE for a service\n"
+      "account) keeps the tokens in $XDG_CONFIG_HOME/sixsteps/credentials.json (default\n"
+      "~/.config/sixsteps/credentials.json, mode 0600). Every call then carries the access\n"
+      "token, renewed automatically shortly before it expires. If $",
+      kTokenVariable, " is set, every\ncall carries 'authorization: Bearer $", kTokenVariable,
+      "' instead.\n\n",
       "Exit status: 0 on success; the gRPC status code (1-16) of a failed call, reported as\n"
       "'error: CODE_NAME: message'; 64 for a usage error; 65 for a malformed input file, 66\n"
       "for an unreadable one, 73 for an output file that cannot be written.\n");
@@ -90,7 +152,16 @@ std::string TopLevelHelp() {
 
 int RunCli(const std::vector<std::string>& words, const Environment& env,
            const ChannelFactory& channels, std::ostream& out, std::ostream& err) {
-  absl::Status status = WithUsage(Dispatch(words, env, channels, out), kTopUsage);
+  std::istringstream no_input;
+  return RunCli(words, env, channels, out, err, no_input, /*in_is_terminal=*/false);
+}
+
+int RunCli(const std::vector<std::string>& words, const Environment& env,
+           const ChannelFactory& channels, std::ostream& out, std::ostream& err, std::istream& in,
+           bool in_is_terminal) {
+  Session session;
+  absl::Status status = Dispatch(words, env, channels, Io{out, err, in, in_is_terminal}, session);
+  status = WithSignInHint(WithUsage(std::move(status), kTopUsage), session);
   out.flush();
   ReportError(status, err);
   return ExitCodeOf(status);
@@ -98,7 +169,8 @@ int RunCli(const std::vector<std::string>& words, const Environment& env,
 
 int Main(int argc, char** argv) {
   std::vector<std::string> words(argv + (argc > 0 ? 1 : 0), argv + argc);
-  return RunCli(words, ProcessEnvironment(), InsecureChannelFactory(), std::cout, std::cerr);
+  return RunCli(words, ProcessEnvironment(), InsecureChannelFactory(), std::cout, std::cerr,
+                std::cin, ::isatty(STDIN_FILENO) == 1);
 }
 
 }  // namespace sixsteps::cli

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <istream>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -29,8 +30,15 @@ std::string TopLevelHelp();
 // Runs the CLI on `words` (argv without the program name) and returns the exit status:
 // 0 on success, the gRPC code (1..16) of a failed call, 64 for a usage error, 65/66/73 for
 // an unreadable or unwritable file. Results go to `out`; errors to `err`.
+//
+// The stored sign-in (session.h) is read from the credentials file that `env` points at
+// (XDG_CONFIG_HOME or HOME); with neither set, nothing is read or stored. Passwords are read
+// from `in` (prompted for without echo when `in_is_terminal`); this overload has no input.
 int RunCli(const std::vector<std::string>& words, const Environment& env,
            const ChannelFactory& channels, std::ostream& out, std::ostream& err);
+int RunCli(const std::vector<std::string>& words, const Environment& env,
+           const ChannelFactory& channels, std::ostream& out, std::ostream& err, std::istream& in,
+           bool in_is_terminal);
 
 // main(): RunCli with the process environment, insecure channels, stdout and stderr.
 int Main(int argc, char** argv);

@@ -30,6 +30,13 @@ void Endpoints::SetAddress(absl::string_view service, std::string address) {
   addresses_[service] = std::move(address);
 }
 
+bool Endpoints::IsExplicit(absl::string_view service) const {
+  auto it = explicit_.find(service);
+  return it != explicit_.end() && it->second;
+}
+
+void Endpoints::MarkExplicit(absl::string_view service) { explicit_[service] = true; }
+
 Environment ProcessEnvironment() {
   return [](absl::string_view name) -> std::optional<std::string> {
     const char* value = std::getenv(std::string(name).c_str());
@@ -57,8 +64,10 @@ absl::StatusOr<GlobalOptions> ExtractGlobalOptions(ParsedArgs& args, const Envir
     std::optional<std::string> from_env = env(AddressVariable(endpoint.service));
     if (flag) {
       options.endpoints.SetAddress(endpoint.service, *flag);
+      options.endpoints.MarkExplicit(endpoint.service);
     } else if (from_env && !from_env->empty()) {
       options.endpoints.SetAddress(endpoint.service, *from_env);
+      options.endpoints.MarkExplicit(endpoint.service);
     } else {
       options.endpoints.SetAddress(endpoint.service, std::string(endpoint.default_address));
     }

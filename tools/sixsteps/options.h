@@ -26,7 +26,7 @@ struct ServiceEndpoint {
 // One line per service.
 inline constexpr ServiceEndpoint kServiceEndpoints[] = {
     {"framework", "127.0.0.1:50051"},
-    // {"identity", "127.0.0.1:50052"},
+    {"identity", "127.0.0.1:50052"},
     // {"assessment", "127.0.0.1:50053"},
     // {"reporting", "127.0.0.1:50054"},
 };
@@ -37,9 +37,13 @@ class Endpoints {
   // The address of `service`; "" for a service not in kServiceEndpoints.
   std::string Address(absl::string_view service) const;
   void SetAddress(absl::string_view service, std::string address);
+  // True when the address came from a flag or the environment (not the default).
+  bool IsExplicit(absl::string_view service) const;
+  void MarkExplicit(absl::string_view service);
 
  private:
   absl::flat_hash_map<std::string, std::string> addresses_;
+  absl::flat_hash_map<std::string, bool> explicit_;
 };
 
 // Reads an environment variable; nullopt if unset. Tests pass a map instead of the process
@@ -71,7 +75,8 @@ struct GlobalOptions {
 
 // Usage line fragment for the global options, for help texts.
 inline constexpr absl::string_view kGlobalOptionsUsage =
-    "[--framework_address HOST:PORT] [--output text|json] [--timeout SECONDS]";
+    "[--framework_address HOST:PORT] [--identity_address HOST:PORT] [--output text|json] "
+    "[--timeout SECONDS]";
 
 // Removes the global options from `args` (they may appear anywhere on the line) and
 // resolves them: flag, else environment, else default. A usage error for a bad value.

@@ -1,0 +1,230 @@
+#include "tools/sixsteps/identity_names.h"
+
+#include <algorithm>
+#include <vector>
+
+#include <google/protobuf/descriptor.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "tools/sixsteps/cli_status.h"
+
+namespace sixsteps::cli {
+namespace {
+
+namespace iv1 = ::sixsteps::identity::v1;
+
+bool AnyEmpty(const std::vector<absl::string_view>& parts) {
+  return std::any_of(parts.begin(), parts.end(), [](absl::string_view p) { return p.empty(); });
+}
+
+// "x" or "{collection}/x" -> "{collection}/x".
+absl::StatusOr<std::string> ExpandSimple(absl::string_view argument, absl::string_view collection,
+                                         absl::string_view what) {
+  std::vector<absl::string_view> parts = absl::StrSplit(argument, '/');
+  if (!AnyEmpty(parts)) {
+    if (parts.size() == 1) return absl::StrCat(collection, "/", argument);
+    if (parts.size() == 2 && parts[0] == collection) return std::string(argument);
+  }
+  return UsageError(absl::StrCat("'", argument, "' is not a ", what, " name: expected ID or ",
+                                 collection, "/ID"));
+}
+
+// The lower-case name of an enum value without its prefix, with `separator` between words.
+std::string EnumWord(const google::protobuf::EnumValueDescriptor* value, absl::string_view prefix,
+                     absl::string_view separator) {
+  if (value == nullptr) return "-";
+  std::string name = value->name();
+  if (absl::StartsWith(name, prefix)) name = name.substr(prefix.size());
+  return absl::StrReplaceAll(absl::AsciiStrToLower(name), {{"_", separator}});
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ExpandRegionName(absl::string_view argument) {
+  return ExpandSimple(argument, "regions", "region");
+}
+
+absl::StatusOr<std::string> ExpandPartnershipName(absl::string_view argument) {
+  return ExpandSimple(argument, "partnerships", "partnership");
+}
+
+absl::StatusOr<std::string> ExpandOrganisationName(absl::string_view argument,
+                                                   absl::string_view partnership) {
+  std::vector<absl::string_view> parts = absl::StrSplit(argument, '/');
+  if (!AnyEmpty(parts)) {
+    if (parts.size() == 1 && !partnership.empty()) {
+      return absl::StrCat(partnership, "/organisations/", argument);
+    }
+    if (parts.size() == 2) {
+      return absl::StrCat("partnerships/", parts[0], "/organisations/", parts[1]);
+    }
+    if (parts.size() == 4 && parts[0] == "partnerships" && parts[2] == "organisations") {
+      return std::string(argument);
+    }
+  }
+  return UsageError(absl::StrCat("'", argument,
+                                 "' is not an organisation name: expected PARTNERSHIP/ID or "
+                                 "partnerships/PARTNERSHIP/organisations/ID"));
+}
+
+absl::StatusOr<std::string> ExpandUserName(absl::string_view argument) {
+  return ExpandSimple(argument, "users", "user");
+}
+
+absl::StatusOr<std::string> ExpandServiceAccountName(absl::string_view argument) {
+  return ExpandSimple(argument, "serviceAccounts", "service account");
+}
+
+absl::StatusOr<std::string> ExpandRoleBindingName(absl::string_view argument) {
+  return ExpandSimple(argument, "roleBindings", "role binding");
+}
+
+absl::StatusOr<std::string> ExpandApiKeyName(absl::string_view argument) {
+  std::vector<absl::string_view> parts = absl::StrSplit(argument, '/');
+  if (!AnyEmpty(parts)) {
+    if (parts.size() == 2) {
+      return absl::StrCat("serviceAccounts/", parts[0], "/apiKeys/", parts[1]);
+    }
+    if (parts.size() == 4 && parts[0] == "serviceAccounts" && parts[2] == "apiKeys") {
+      return std::string(argument);
+    }
+  }
+  return UsageError(absl::StrCat("'", argument,
+                                 "' is not an API key name: expected SERVICE_ACCOUNT/KEY or "
+                                 "serviceAccounts/SERVICE_ACCOUNT/apiKeys/KEY"));
+}
+
+absl::StatusOr<std::string> ExpandScope(absl::string_view argument) {
+  if (argument == "*") return std::string(argument);
+  std::vector<absl::string_view> parts = absl::StrSplit(argument, '/');
+  if (parts.size() == 2 && !AnyEmpty(parts) &&
+      (parts[0] == "regions" || parts[0] == "partnerships")) {
+    return std::string(argument);
+  }
+  return UsageError(absl::StrCat("'", argument,
+                                 "' is not a scope: expected '*' (the whole deployment), "
+                                 "regions/REGION or partnerships/PARTNERSHIP"));
+}
+
+absl::StatusOr<std::string> ExpandOwner(absl::string_view argument) {
+  std::vector<absl::string_view> parts = absl::StrSplit(argument, '/');
+  if (parts.size() == 2 && !AnyEmpty(parts) &&
+      (parts[0] == "regions" || parts[0] == "partnerships")) {
+    return std::string(argument);
+  }
+  return UsageError(absl::StrCat("'", argument,
+                                 "' is not an owner: expected regions/REGION or "
+                                 "partnerships/PARTNERSHIP"));
+}
+
+absl::StatusOr<PrincipalArgument> ParsePrincipal(absl::string_view argument) {
+  if (absl::StrContains(argument, '@')) {
+    return PrincipalArgument{"", std::string(absl::StripAsciiWhitespace(argument))};
+  }
+  if (absl::StartsWith(argument, "serviceAccounts/") || absl::StartsWith(argument, "sa-")) {
+    SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, ExpandServiceAccountName(argument));
+    return PrincipalArgument{std::move(name), ""};
+  }
+  absl::StatusOr<std::string> name = ExpandUserName(argument);
+  if (!name.ok()) {
+    return UsageError(absl::StrCat("'", argument,
+                                   "' is not a principal: expected an email address, "
+                                   "users/ID or serviceAccounts/ID"));
+  }
+  return PrincipalArgument{*std::move(name), ""};
+}
+
+std::string RoleName(iv1::Role role) {
+  if (role == iv1::ROLE_UNSPECIFIED) return "-";
+  return EnumWord(iv1::Role_descriptor()->FindValueByNumber(role), "ROLE_", "_");
+}
+
+absl::StatusOr<iv1::Role> ParseRole(absl::string_view argument) {
+  std::string upper = absl::StrReplaceAll(absl::AsciiStrToUpper(argument), {{"-", "_"}});
+  if (!absl::StartsWith(upper, "ROLE_")) upper = absl::StrCat("ROLE_", upper);
+  iv1::Role role = iv1::ROLE_UNSPECIFIED;
+  if (!iv1::Role_Parse(upper, &role) || role == iv1::ROLE_UNSPECIFIED) {
+    return UsageError(
+        absl::StrCat("unknown role '", argument, "': expected one of ", AllRoleNames()));
+  }
+  return role;
+}
+
+std::string KindName(iv1::OrganisationKind kind) {
+  if (kind == iv1::ORGANISATION_KIND_UNSPECIFIED) return "-";
+  return EnumWord(iv1::OrganisationKind_descriptor()->FindValueByNumber(kind),
+                  "ORGANISATION_KIND_", "-");
+}
+
+absl::StatusOr<iv1::OrganisationKind> ParseKind(absl::string_view argument) {
+  std::string upper = absl::StrReplaceAll(absl::AsciiStrToUpper(argument), {{"-", "_"}});
+  if (!absl::StartsWith(upper, "ORGANISATION_KIND_")) {
+    upper = absl::StrCat("ORGANISATION_KIND_", upper);
+  }
+  iv1::OrganisationKind kind = iv1::ORGANISATION_KIND_UNSPECIFIED;
+  if (!iv1::OrganisationKind_Parse(upper, &kind) || kind == iv1::ORGANISATION_KIND_UNSPECIFIED) {
+    return UsageError(
+        absl::StrCat("unknown kind '", argument, "': expected one of ", AllKindNames()));
+  }
+  return kind;
+}
+
+std::string AllRoleNames() {
+  std::vector<std::string> names;
+  const auto* descriptor = iv1::Role_descriptor();
+  for (int i = 0; i < descriptor->value_count(); ++i) {
+    if (descriptor->value(i)->number() == 0) continue;
+    names.push_back(RoleName(static_cast<iv1::Role>(descriptor->value(i)->number())));
+  }
+  return absl::StrJoin(names, ", ");
+}
+
+std::string AllKindNames() {
+  std::vector<std::string> names;
+  const auto* descriptor = iv1::OrganisationKind_descriptor();
+  for (int i = 0; i < descriptor->value_count(); ++i) {
+    if (descriptor->value(i)->number() == 0) continue;
+    names.push_back(
+        KindName(static_cast<iv1::OrganisationKind>(descriptor->value(i)->number())));
+  }
+  return absl::StrJoin(names, ", ");
+}
+
+absl::StatusOr<absl::Duration> ParseLifetime(absl::string_view argument) {
+  absl::Duration duration;
+  bool ok = false;
+  if (argument.size() >= 2) {
+    int64_t count = 0;
+    char unit = argument.back();
+    if (absl::SimpleAtoi(argument.substr(0, argument.size() - 1), &count) && count > 0) {
+      ok = true;
+      switch (unit) {
+        case 'w': duration = absl::Hours(24 * 7) * count; break;
+        case 'd': duration = absl::Hours(24) * count; break;
+        case 'h': duration = absl::Hours(count); break;
+        case 'm': duration = absl::Minutes(count); break;
+        default: ok = false;
+      }
+    }
+  }
+  if (!ok) ok = absl::ParseDuration(argument, &duration) && duration > absl::ZeroDuration();
+  if (!ok) {
+    return UsageError(absl::StrCat("'", argument,
+                                   "' is not a lifetime: expected a number and a unit, such as "
+                                   "90d, 2w, 12h or 30m"));
+  }
+  return duration;
+}
+
+std::string LastSegment(absl::string_view name) {
+  size_t slash = name.rfind('/');
+  return std::string(slash == absl::string_view::npos ? name : name.substr(slash + 1));
+}
+
+}  // namespace sixsteps::cli
