@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# deploy/podman-hub.sh: proves the container deployment on this machine, end to end, as root:
+#
+#   1. installs podman, buildah, runc, debootstrap and docker-compose from Debian if missing;
+#   2. writes a private containers.conf (runtime runc, nofile 20000, nproc 4096) and uses it
+#      through CONTAINERS_CONF, touching no system-wide setting;
+#   3. unless they exist, builds the base images with debootstrap from Debian's archive and
+#      tags them with the official names the Dockerfile uses (docker.io/library/debian:bookworm
+#      and :bookworm-slim; the slim one is the same minbase tree with docs and locales
+#      removed and dpkg told to leave them out);
+#   4. builds the images (deploy/Dockerfile: postgres, identity, framework, assessment,
+#      reporting, cli) from a clean copy of the work tree, under nice -n 19;
+#   5. makes the secrets, starts Podman's API socket and the hub from deploy/compose.yaml with
+#      docker-compose (on other ports than a developer's hub: 5105x and 9084);
+#   6. runs the end-to-end smoke test through the CLI image: sign in as the hub administrator,
+#      the framework, a region, a partnership with its three core partners, a self-assessment
+#      round with a rating, and the round's report from the reporting service (gRPC), plus
+#      every service's gRPC health (deploy/healthcheck.sh) and reporting's HTTP /healthz;
+#   7. tears it all down (containers, network, volumes, the socket) unless SIXSTEPS_KEEP_HUB=1.
+#
+# Environment: SIXSTEPS_PODMAN_DIR [/var/tmp/sixsteps-podman] (config, rootfs, secrets, logs),
+# SIXSTEPS_JOBS [2] (compile jobs inside the build), SIXSTEPS_DEBIAN_MIRROR
+# [http://deb.debian.org/debian], SIXSTEPS_REBUILD_BASE=1 (debootstrap again),
+# SIXSTEPS_KEEP_HUB=1 (leave the hub running; stop it with `... down -v`, see the end).
+# Takes 20-30 minutes on 2 cores the first time (the C++ build inside the container); base
+# images and build layers are cached for the next run.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+WORK="${SIXSTEPS_PODMAN_DIR:-/var/tmp/sixsteps-podman}"
+JOBS="${SIXSTEPS_JOBS:-2}"
+MIRROR="${SIXSTEPS_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+TAG=0.1.0
+PROJECT=sixsteps-smoke
+started=$(date +%s)
+
+say() { printf '==> [%4ss] %s\n' "$(($(date +%s) - started))" "$*" >&2; }
+die() { printf 'podman-hub: error: %s\n' "$*" >&2; exit 1; }
+((EUID == 0)) || die "run as root (Podman as root, debootstrap)"
+
+mkdir -p "$WORK"
+chmod 0700 "$WORK"
+
+# 1. Packages ----------------------------------------------------------------------------------
+need=()
+for p in podman buildah runc debootstrap docker-compose; do
+  dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed || need+=("$p")
+done
+if ((${#need[@]})); then
+  say "installing ${need[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" </dev/null >/dev/null ||
+    { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" </dev/null >/dev/null; } ||
+    die "apt-get install ${need[*]} failed"
+fi
+
+# 2. A private containers.conf ----------------------------------------------------------------
+export CONTAINERS_CONF="$WORK/containers.conf"
+cat >"$CONTAINERS_CONF" <<'EOF'
+# Written by deploy/podman-hub.sh: crun fails on this host's cgroups, and the default limits
+# are more than the machine allows.
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]
+
+[engine]
+runtime = "runc"
+EOF
+podman info --format '{{.Host.OCIRuntime.Name}}' | grep -qx runc || die "podman does not use runc with $CONTAINERS_CONF"
+
+# 3. Base images -------------------------------------------------------------------------------
+BASE=docker.io/library/debian:bookworm
+SLIM=docker.io/library/debian:bookworm-slim
+if [[ "${SIXSTEPS_REBUILD_BASE:-0}" == 1 ]] || ! podman image exists "$BASE" || ! podman image exists "$SLIM"; then
+  rootfs="$WORK/rootfs"
+  rm -rf "$rootfs"
+  say "debootstrap --variant=minbase bookworm from $MIRROR (about a minute)"
+  nice -n 19 debootstrap --variant=minbase bookworm "$rootfs" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 ||
+    { tail -n 20 "$WORK/debootstrap.log" >&2; die "debootstrap failed (log $WORK/debootstrap.log)"; }
+  rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/archives/*.deb
+  say "importing it as $BASE"
+  tar -C "$rootfs" --numeric-owner -c . | podman import --message "debootstrap minbase bookworm" - "$BASE" >/dev/null
+  # The slim variant: what debian:bookworm-slim leaves out (docs, man pages, locales).
+  mkdir -p "$rootfs/etc/dpkg/dpkg.cfg.d"
+  cat >"$rootfs/etc/dpkg/dpkg.cfg.d/docker-slim" <<'EOF'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+EOF
+  find "$rootfs/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete 2>/dev/null || true
+  rm -rf "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/usr/share/groff/*
+  find "$rootfs/usr/share/locale" -mindepth 1 -maxdepth 1 -not -name locale.alias -exec rm -rf {} + 2>/dev/null || true
+  say "importing the slim variant as $SLIM"
+  tar -C "$rootfs" --numeric-owner -c . | podman import --message "debootstrap minbase bookworm, slimmed" - "$SLIM" >/dev/null
+  rm -rf "$rootfs"
+else
+  say "base images $BASE and $SLIM exist (SIXSTEPS_REBUILD_BASE=1 makes them again)"
+fi
+
+# 4. The images ----------------------------------------------------------------------------------
+# A clean build context: only what the Dockerfile copies, from the work tree as it is.
+context="$WORK/context"
+rm -rf "$context"
+mkdir -p "$context/scripts"
+cp -a "$ROOT/CMakeLists.txt" "$ROOT/proto" "$ROOT/services" "$ROOT/tools" "$ROOT/deploy" "$context/"
+cp -a "$ROOT/scripts/lib" "$context/scripts/"
+rm -rf "$context/deploy/secrets"
+for target in identity framework assessment reporting cli postgres; do
+  say "podman build --target $target -> localhost/sixsteps-$target:$TAG (log $WORK/build-$target.log)"
+  if ! nice -n 19 podman build --format docker --layers --pull=never -f deploy/Dockerfile \
+    --build-arg JOBS="$JOBS" --target "$target" -t "localhost/sixsteps-$target:$TAG" "$context" \
+    >"$WORK/build-$target.log" 2>&1; then
+    tail -n 40 "$WORK/build-$target.log" >&2
+    die "building $target failed (log $WORK/build-$target.log)"
+  fi
+done
+podman images --filter reference='localhost/sixsteps-*' --format '    {{.Repository}}:{{.Tag}} {{.Size}}' >&2
+
+# 5. The hub ---------------------------------------------------------------------------------------
+export SIXSTEPS_SECRETS_DIR="$WORK/secrets"
+"$ROOT/deploy/compose/make-secrets.sh" "$SIXSTEPS_SECRETS_DIR" >/dev/null
+export SIXSTEPS_IMAGE_TAG="$TAG" SIXSTEPS_PUBLISH_ADDRESS=127.0.0.1
+export SIXSTEPS_IDENTITY_PORT=51052 SIXSTEPS_FRAMEWORK_PORT=51051 SIXSTEPS_ASSESSMENT_PORT=51053
+export SIXSTEPS_REPORTING_PORT=51054 SIXSTEPS_REPORTING_HTTP_PORT=9084
+ADMIN_EMAIL=admin@hub.localhost
+export SIXSTEPS_ADMIN_EMAIL="$ADMIN_EMAIL"
+
+sock="$WORK/podman.sock"
+rm -f "$sock"
+podman system service --time=0 "unix://$sock" >"$WORK/podman-service.log" 2>&1 &
+service_pid=$!
+export DOCKER_HOST="unix://$sock"
+for _ in $(seq 1 50); do [[ -S "$sock" ]] && break; sleep 0.2; done
+[[ -S "$sock" ]] || die "podman system service did not open $sock"
+compose() { docker-compose -p "$PROJECT" -f "$ROOT/deploy/compose.yaml" "$@"; }
+
+teardown() {
+  local rc=$?
+  if [[ "${SIXSTEPS_KEEP_HUB:-0}" == 1 ]]; then
+    say "SIXSTEPS_KEEP_HUB=1: the hub stays up. Stop it with:"
+    echo "    CONTAINERS_CONF=$CONTAINERS_CONF DOCKER_HOST=$DOCKER_HOST SIXSTEPS_SECRETS_DIR=$SIXSTEPS_SECRETS_DIR docker-compose -p $PROJECT -f $ROOT/deploy/compose.yaml down -v; kill $service_pid" >&2
+    exit "$rc"
+  fi
+  say "tearing down (docker-compose down -v)"
+  compose logs --no-color >"$WORK/compose.log" 2>&1 || true
+  compose down -v --remove-orphans >"$WORK/down.log" 2>&1 || podman pod rm -f -a >/dev/null 2>&1 || true
+  kill "$service_pid" 2>/dev/null || true
+  wait "$service_pid" 2>/dev/null || true
+  rm -f "$sock"
+  if ((rc == 0)); then say "podman-hub: passed in $(($(date +%s) - started)) s"; else say "podman-hub: FAILED (exit status $rc); container logs in $WORK/compose.log"; fi
+  exit "$rc"
+}
+trap teardown EXIT
+
+compose down -v --remove-orphans >/dev/null 2>&1 || true
+say "docker-compose up -d (through Podman's socket)"
+compose up -d --no-build 2>&1 | sed 's/^/    /' >&2 || die "docker-compose up failed"
+
+wait_serving() {
+  local name="$1" port="$2" deadline=$(($(date +%s) + 240))
+  until "$ROOT/deploy/healthcheck.sh" "127.0.0.1:$port" 2>/dev/null; do
+    if (($(date +%s) > deadline)); then
+      compose ps >&2 || true
+      compose logs --no-color --tail=30 "$name" >&2 || true
+      die "$name does not answer the gRPC health check on 127.0.0.1:$port"
+    fi
+    sleep 2
+  done
+  say "$name: SERVING on 127.0.0.1:$port (grpc.health.v1.Health/Check)"
+}
+wait_serving identity "$SIXSTEPS_IDENTITY_PORT"
+wait_serving framework "$SIXSTEPS_FRAMEWORK_PORT"
+wait_serving assessment "$SIXSTEPS_ASSESSMENT_PORT"
+wait_serving reporting "$SIXSTEPS_REPORTING_PORT"
+compose ps 2>&1 | sed 's/^/    /' >&2
+
+# The images' own HEALTHCHECK, run once by hand (Podman schedules them only under systemd).
+for s in identity framework assessment reporting; do
+  id="$(compose ps -q "$s")"
+  podman healthcheck run "$id" >/dev/null || die "$s: the image's HEALTHCHECK fails"
+done
+say "every service's image HEALTHCHECK passes (podman healthcheck run)"
+
+# 6. The smoke test, through the CLI built with the images ------------------------------------------
+cli_home="$WORK/cli"
+rm -rf "$cli_home"
+install -d -o 10001 -g 10001 -m 0700 "$cli_home"
+cli() {
+  podman run --rm -i --network host -v "$cli_home:/cli" -e XDG_CONFIG_HOME=/cli \
+    -e SIXSTEPS_IDENTITY_ADDRESS="127.0.0.1:$SIXSTEPS_IDENTITY_PORT" \
+    -e SIXSTEPS_FRAMEWORK_ADDRESS="127.0.0.1:$SIXSTEPS_FRAMEWORK_PORT" \
+    -e SIXSTEPS_ASSESSMENT_ADDRESS="127.0.0.1:$SIXSTEPS_ASSESSMENT_PORT" \
+    -e SIXSTEPS_REPORTING_ADDRESS="127.0.0.1:$SIXSTEPS_REPORTING_PORT" \
+    "localhost/sixsteps-cli:$TAG" sixsteps "$@"
+}
+step() { say "smoke: sixsteps $*"; cli "$@"; }
+
+step login --email "$ADMIN_EMAIL" <"$SIXSTEPS_SECRETS_DIR/admin_password" >/dev/null || die "smoke: sign-in failed"
+out="$(step whoami)" || die "smoke: whoami failed"
+grep -q hub_administrator <<<"$out" || die "smoke: whoami shows no hub administrator: $out"
+out="$(step framework show)" || die "smoke: framework show failed"
+grep -q '^Step s6: ' <<<"$out" || die "smoke: framework show does not print the six steps"
+step region create smoke-region --name "Smoke region" >/dev/null || die "smoke: region create failed"
+step partnership create smoke-partnership --region smoke-region --name "Smoke partnership" >/dev/null ||
+  die "smoke: partnership create failed"
+step org add smoke-partnership smoke-council --name "Smoke Council" --kind local-authority --core >/dev/null || die "smoke: org add failed"
+step org add smoke-partnership smoke-icb --name "Smoke ICB" --kind health --core >/dev/null || die "smoke: org add failed"
+step org add smoke-partnership smoke-police --name "Smoke Police" --kind police --core >/dev/null || die "smoke: org add failed"
+
+help="$(cli help 2>&1 || true)"
+if ! grep -qE '^ +assessment ' <<<"$help" || ! grep -qE '^ +report ' <<<"$help"; then
+  die "smoke: this CLI has no 'assessment' or 'report' command, so a round cannot be recorded nor a report read"
+fi
+out="$(step assessment create --partnership smoke-partnership --kind self-assessment \
+  --title "Smoke round" --period 2025-04-01:2026-03-31)" || die "smoke: assessment create failed: $out"
+round="$(grep -o 'assessments/a-[0-9a-z-]*' <<<"$out" | head -n 1)"
+[[ -n "$round" ]] || die "smoke: no round name in: $out"
+round="${round#assessments/}"
+step assessment assign "$round" --org smoke-council >/dev/null || die "smoke: assessment assign failed"
+step assessment rate "$round" --respondent smoke-council --question s1.q1 --rating red >/dev/null || die "smoke: assessment rate failed"
+deadline=$(($(date +%s) + 60))
+until out="$(cli report assessment "$round" --output json 2>&1)" && grep -q 's1.q1' <<<"$out" &&
+  grep -qi 'red' <<<"$out"; do
+  (($(date +%s) < deadline)) || die "smoke: the report of $round never showed the rating: $out"
+  sleep 2
+done
+say "smoke: the reporting service's report of $round shows s1.q1 rated red"
+
+# reporting's HTTP endpoint answers (GET /healthz needs no token).
+exec 3<>"/dev/tcp/127.0.0.1/$SIXSTEPS_REPORTING_HTTP_PORT" || die "smoke: reporting's HTTP port is closed"
+printf 'GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' >&3
+reply="$(timeout 5 cat <&3 || true)"
+exec 3<&-
+grep -q '^HTTP/1.1 200' <<<"$reply" || die "smoke: GET /healthz on reporting's HTTP endpoint: ${reply%%$'\r'*}"
+say "smoke: reporting's HTTP endpoint answers GET /healthz with 200"
+say "smoke: passed (signed in, framework, region, partnership, round, rating, report, health)"

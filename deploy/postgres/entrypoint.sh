@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# PostgreSQL 15 (Debian's) for the compose hub. On the first start it creates the cluster in
+# $PGDATA (a volume) with the superuser password from POSTGRES_PASSWORD_FILE (a secret), lets
+# every client of the compose network in with scram-sha-256 (the port is not published), then
+# runs the server as the postgres user. The server is PID 1 (exec); compose stops it with
+# SIGINT (the image's STOPSIGNAL), PostgreSQL's fast shutdown.
+set -euo pipefail
+die() { echo "postgres-entrypoint: $*" >&2; exit 1; }
+as_postgres() { setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
+
+if [[ "${1:-}" != postgres || "$(id -u)" != 0 ]]; then exec "$@"; fi
+
+mkdir -p "$PGDATA" /run/postgresql
+chown postgres:postgres "$PGDATA" /run/postgresql
+chmod 0700 "$PGDATA"
+if [[ ! -s "$PGDATA/PG_VERSION" ]]; then
+  [[ -r "${POSTGRES_PASSWORD_FILE:-}" ]] || die "POSTGRES_PASSWORD_FILE must name a readable file (the superuser's password)"
+  pwfile="$(mktemp)"
+  head -n 1 "$POSTGRES_PASSWORD_FILE" | tr -d '\n' >"$pwfile"
+  [[ -s "$pwfile" ]] || die "$POSTGRES_PASSWORD_FILE is empty"
+  chown postgres "$pwfile"
+  echo "postgres-entrypoint: creating a new cluster in $PGDATA"
+  as_postgres initdb -D "$PGDATA" -U postgres --pwfile="$pwfile" -E UTF8 --locale=C.UTF-8 \
+    --auth-local=peer --auth-host=scram-sha-256 >/dev/null
+  rm -f "$pwfile"
+  cat >>"$PGDATA/postgresql.conf" <<CONF
+
+# Added by the compose hub's entrypoint.
+listen_addresses = '*'
+password_encryption = 'scram-sha-256'
+unix_socket_directories = '/run/postgresql'
+CONF
+  cat >"$PGDATA/pg_hba.conf" <<HBA
+# Written by the compose hub's entrypoint: the superuser through the unix socket as the OS
+# user postgres (backups: exec -u postgres), every role over the compose network with its
+# password. Each service's role may connect to its own database only (CONNECT is revoked from
+# PUBLIC by sixsteps-init-databases).
+local   all   postgres                 peer
+host    all   all        0.0.0.0/0     scram-sha-256
+host    all   all        ::/0          scram-sha-256
+HBA
+  chown postgres:postgres "$PGDATA/pg_hba.conf"
+fi
+exec setpriv --reuid=postgres --regid=postgres --init-groups "$@"
