@@ -250,6 +250,15 @@ absl::StatusOr<v1::Assessment> AssessmentServiceImpl::Transition(const Caller& c
         SIXSTEPS_RETURN_IF_ERROR(CheckEtag(etag, updated.etag(), updated.name()));
         SIXSTEPS_RETURN_IF_ERROR(CheckTransition(updated.state(), to));
         const bool reopening = updated.state() == v1::Assessment::STATE_FINALISED;
+        // Submit (never with a reason) moves a draft; Reopen (always with one) a finalised
+        // round. Neither may do the other's transition.
+        if (to == v1::Assessment::STATE_IN_REVIEW && reopening == reason.empty()) {
+          return absl::FailedPreconditionError(
+              reopening ? absl::StrCat(updated.name(),
+                                       " is finalised: reopen it, with a reason, to change it")
+                        : absl::StrCat("only a finalised round can be reopened; ",
+                                       updated.name(), " is not finalised"));
+        }
         if (to == v1::Assessment::STATE_FINALISED) {
           FinalisationInputs inputs;
           SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Consolidation> consolidations,

@@ -153,6 +153,11 @@ constexpr char kListChanges[] =
     "  AND ($5 = '' OR partnership_id = $5) ORDER BY sequence LIMIT $6) c ON true "
     "ORDER BY c.sequence";
 
+// A transaction-scoped lock on a key that may not have a row yet (a response or context
+// answer about to be created, a client request id about to be used): concurrent writers
+// of the same key queue up here, so the second one sees the first one's row once it has
+// committed instead of overwriting it or colliding with it.
+constexpr char kLockKey[] = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
 constexpr char kSelectRequest[] =
     "SELECT method, request_hash, response FROM client_requests WHERE principal = $1 "
     "AND request_id = $2";
@@ -238,6 +243,7 @@ absl::StatusOr<StoredAssessment> LoadRound(const pqxx::row& row) {
 // Checks a request id: a repeat with the same request returns the stored response.
 absl::Status CheckRepeat(pqxx::work& txn, const IdempotencyKey& key,
                          std::optional<std::string>* repeated) {
+  txn.exec_params(kLockKey, absl::StrCat("request\n", key.principal, "\n", key.request_id));
   pqxx::result rows = txn.exec_params(kSelectRequest, key.principal, key.request_id);
   if (rows.empty()) return absl::OkStatus();
   if (rows[0][0].as<std::string>() != key.method || Bytes(rows[0][1]) != key.request_hash) {
@@ -275,6 +281,8 @@ class PgRoundTx final : public RoundTx {
 
   absl::StatusOr<std::optional<v1::Response>> GetResponseForUpdate(
       const std::string& respondent_id, const std::string& question_id) override {
+    txn_.exec_params(kLockKey,
+                     absl::StrCat("response\n", id_, "\n", respondent_id, "\n", question_id));
     pqxx::result rows = txn_.exec_params(kSelectResponseForUpdate, id_, respondent_id, question_id);
     if (rows.empty()) return std::nullopt;
     SIXSTEPS_ASSIGN_OR_RETURN(v1::Response response, Load<v1::Response>(rows[0], "response"));
@@ -313,6 +321,8 @@ class PgRoundTx final : public RoundTx {
 
   absl::StatusOr<std::optional<v1::ContextAnswer>> GetContextAnswerForUpdate(
       const std::string& context_question_id) override {
+    txn_.exec_params(kLockKey, absl::StrCat("context\n", partnership_id_, "\n",
+                                            context_question_id));
     pqxx::result rows =
         txn_.exec_params(kSelectContextAnswerForUpdate, partnership_id_, context_question_id);
     if (rows.empty()) return std::nullopt;

@@ -1,0 +1,119 @@
+// Keeps the read model in step with the assessment service's change feed: one active
+// consumer per deployment (a PostgreSQL advisory lock), catching up with ListChanges pages
+// and then following WatchChanges live; framework versions and partnership names are
+// fetched from their services when first needed and refreshed now and then.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <grpcpp/channel.h>
+#include <grpcpp/client_context.h>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/common/metrics.h"
+#include "services/reporting/read_model.h"
+
+namespace sixsteps::reporting {
+
+// What the consumer asks the other services, as the reporting service's own account.
+class Upstream {
+ public:
+  virtual ~Upstream() = default;
+  // An access token of the reporting service's account, renewed before it expires.
+  virtual absl::StatusOr<std::string> Token() = 0;
+  virtual absl::StatusOr<fv1::FrameworkVersion> GetFrameworkVersion(const std::string& name) = 0;
+  struct Directory {
+    std::vector<idv1::Region> regions;
+    std::vector<idv1::Partnership> partnerships;
+    std::vector<idv1::Organisation> organisations;
+  };
+  virtual absl::StatusOr<Directory> LoadDirectory() = 0;
+};
+
+// Upstream over gRPC, signed in with an API key of a service account bound as viewer on
+// "*" (it reads every partnership of the deployment, and changes nothing).
+class GrpcUpstream final : public Upstream {
+ public:
+  GrpcUpstream(std::shared_ptr<grpc::Channel> identity, std::shared_ptr<grpc::Channel> framework,
+               std::string api_key)
+      : identity_(std::move(identity)), framework_(std::move(framework)),
+        api_key_(std::move(api_key)) {}
+  absl::StatusOr<std::string> Token() override;
+  absl::StatusOr<fv1::FrameworkVersion> GetFrameworkVersion(const std::string& name) override;
+  absl::StatusOr<Directory> LoadDirectory() override;
+
+ private:
+  std::shared_ptr<grpc::Channel> identity_;
+  std::shared_ptr<grpc::Channel> framework_;
+  const std::string api_key_;
+  std::mutex mu_;
+  std::string token_ ABSL_GUARDED_BY(mu_);
+  absl::Time token_expiry_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+};
+
+struct ConsumerOptions {
+  // How often partnership names and opt-outs are re-read from identity.
+  absl::Duration directory_refresh = absl::Minutes(1);
+  // Wait before reconnecting after an error (doubles up to max_backoff).
+  absl::Duration backoff = absl::Milliseconds(200);
+  absl::Duration max_backoff = absl::Seconds(5);
+  // How long a standby waits between attempts to take over.
+  absl::Duration standby_poll = absl::Milliseconds(500);
+};
+
+// Reports in metrics::DefaultRegistry() while it exists: sixsteps_feed_leader (1 while it
+// holds the lead), sixsteps_feed_sequence (the read model's cursor) and, on the leader,
+// sixsteps_feed_lag_seconds (0 while it follows the live feed, else the age of the newest
+// applied change).
+class FeedConsumer {
+ public:
+  // `database_url` is the read model's database: the leader lock is held on a connection
+  // of its own, so it is released at once if this process dies.
+  FeedConsumer(ReadModel* model, Upstream* upstream, std::shared_ptr<grpc::Channel> assessment,
+               std::string database_url, ConsumerOptions options = {});
+  ~FeedConsumer();
+
+  void Start();
+  // Stops following the feed and gives up the leader lock.
+  void Stop();
+  bool is_leader() const { return leader_; }
+  // Caught up with the head of the feed and following it live.
+  bool is_caught_up() const { return caught_up_; }
+
+ private:
+  void Run();
+  // Takes the leader lock if it is free; false if another consumer holds it.
+  bool TryLead();
+  void ReleaseLead();
+  // Fetches what a change needs first (its framework version, its partnership's names).
+  absl::Status Prepare(const av1::Change& change);
+  absl::Status RefreshDirectory();
+  absl::Status CatchUp();
+  absl::Status Follow();
+
+  ReadModel* model_;
+  Upstream* upstream_;
+  std::shared_ptr<grpc::Channel> assessment_;
+  const std::string database_url_;
+  const ConsumerOptions options_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> leader_{false};
+  std::atomic<bool> caught_up_{false};
+  std::thread thread_;
+  absl::Time last_refresh_ = absl::InfinitePast();
+  // The leader lock's own connection, used only by the consumer thread.
+  struct LockConnection;
+  std::unique_ptr<LockConnection> lock_;
+  std::mutex watch_mu_;
+  grpc::ClientContext* watch_ ABSL_GUARDED_BY(watch_mu_) = nullptr;
+  // Last: unregistered first, before what it reads is destroyed.
+  metrics::Registration metrics_;
+};
+
+}  // namespace sixsteps::reporting

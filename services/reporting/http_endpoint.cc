@@ -1,0 +1,322 @@
+#include "services/reporting/http_endpoint.h"
+
+#include <httplib.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <exception>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "services/common/log.h"
+#include "services/common/status.h"
+
+namespace sixsteps::reporting {
+namespace {
+
+// Path ids: one path segment.
+constexpr char kId[] = "([^/]+)";
+
+// The start of the request being served on this worker thread, for the access log line.
+thread_local absl::Time request_start = absl::InfinitePast();
+
+// Google's JSON error shape: {"error": {"code": 404, "status": "NOT_FOUND", "message": ...}}.
+void WriteError(httplib::Response& res, const absl::Status& status, int http_status = 0) {
+  if (http_status == 0) http_status = HttpStatusFor(status.code());
+  std::string message(status.message());
+  // Internal details stay in the log.
+  if (http_status == 500) {
+    LogEvent("http_internal_error", {{"status", status.ToString()}});
+    message = "internal error";
+  }
+  nlohmann::json body = {{"error",
+                          {{"code", http_status},
+                           {"status", absl::StatusCodeToString(status.code())},
+                           {"message", message}}}};
+  res.status = http_status;
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
+                  "application/json; charset=utf-8");
+}
+
+void Unauthenticated(httplib::Response& res, absl::string_view message, bool bad_token) {
+  res.set_header("WWW-Authenticate", bad_token ? "Bearer realm=\"sixsteps\", error=\"invalid_token\""
+                                               : "Bearer realm=\"sixsteps\"");
+  WriteError(res, absl::UnauthenticatedError(message), 401);
+}
+
+// Keeps a suggested file name to [A-Za-z0-9._-] so it is safe inside the quoted header.
+std::string SafeFilename(absl::string_view name) {
+  std::string out;
+  for (char c : name) {
+    if (absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-') out.push_back(c);
+  }
+  return out.empty() ? "report" : out;
+}
+
+absl::Status ParseMinSequence(const httplib::Request& req, int64_t* out) {
+  *out = 0;
+  if (!req.has_param("min_sequence")) return absl::OkStatus();
+  std::string value = req.get_param_value("min_sequence");
+  if (value.empty()) return absl::OkStatus();
+  int64_t n = 0;
+  if (!absl::SimpleAtoi(value, &n) || n < 0) {
+    return absl::InvalidArgumentError("min_sequence must be a non-negative integer");
+  }
+  *out = n;
+  return absl::OkStatus();
+}
+
+std::string Param(const httplib::Request& req, const char* name) {
+  return req.has_param(name) ? req.get_param_value(name) : std::string();
+}
+
+// Builds the export request of one route from the path id and the query.
+using Builder = std::function<absl::Status(const std::string& id, const httplib::Request& req,
+                                           v1::ExportReportRequest* out)>;
+
+}  // namespace
+
+int HttpStatusFor(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kOk:
+      return 200;
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kOutOfRange:
+      return 400;
+    case absl::StatusCode::kUnauthenticated:
+      return 401;
+    case absl::StatusCode::kPermissionDenied:
+      return 403;
+    case absl::StatusCode::kNotFound:
+      return 404;
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kAborted:
+      return 409;
+    case absl::StatusCode::kResourceExhausted:
+      return 429;
+    case absl::StatusCode::kCancelled:
+      return 499;
+    case absl::StatusCode::kUnimplemented:
+      return 501;
+    case absl::StatusCode::kUnavailable:
+      return 503;
+    case absl::StatusCode::kDeadlineExceeded:
+      return 504;
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kDataLoss:
+    default:
+      return 500;
+  }
+}
+
+absl::StatusOr<v1::Format> ParseFormat(absl::string_view value) {
+  std::string v = absl::AsciiStrToLower(value);
+  if (v.empty() || v == "json") return v1::FORMAT_JSON;
+  if (v == "csv") return v1::FORMAT_CSV;
+  if (v == "html") return v1::FORMAT_HTML;
+  if (v == "md" || v == "markdown") return v1::FORMAT_MARKDOWN;
+  if (v == "xlsx") return v1::FORMAT_XLSX;
+  if (v == "text" || v == "txt") return v1::FORMAT_TEXT;
+  return absl::InvalidArgumentError("format must be one of json, csv, html, md, xlsx, text");
+}
+
+HttpEndpoint::HttpEndpoint(const auth::TokenVerifier* verifier, Handler handler)
+    : verifier_(verifier), handler_(std::move(handler)) {}
+
+HttpEndpoint::~HttpEndpoint() { Stop(); }
+
+absl::Status HttpEndpoint::Start(const std::string& host, int port) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (server_ != nullptr) return absl::FailedPreconditionError("the HTTP endpoint is already started");
+  if (port < 0 || port > 65535) return absl::InvalidArgumentError(absl::StrCat("bad HTTP port ", port));
+  auto server = std::make_unique<httplib::Server>();
+  server->set_default_headers({{"Cache-Control", "no-store"}, {"X-Content-Type-Options", "nosniff"}});
+  // httplib's default sets SO_REUSEPORT, which lets a second process bind the same port
+  // and silently take half the requests. SO_REUSEADDR alone allows a quick restart.
+  server->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+  server->set_payload_max_length(64 * 1024);
+  server->set_read_timeout(std::chrono::seconds(10));
+  // Long enough for a large XLSX to a slow client.
+  server->set_write_timeout(std::chrono::seconds(60));
+
+  server->set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+    request_start = absl::Now();
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  server->set_logger([](const httplib::Request& req, const httplib::Response& res) {
+    double latency_ms = request_start == absl::InfinitePast()
+                            ? 0.0
+                            : absl::ToDoubleMilliseconds(absl::Now() - request_start);
+    request_start = absl::InfinitePast();
+    LogEvent("http_request", {{"method", req.method},
+                              {"path", req.path},
+                              {"status", res.status},
+                              {"latency_ms", latency_ms}});
+  });
+  server->set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "unknown exception";
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    WriteError(res, absl::InternalError(what));
+  });
+
+  server->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.status = 200;
+    res.set_content("ok\n", "text/plain; charset=utf-8");
+  });
+
+  auto report = [this](Builder build) {
+    return [this, build = std::move(build)](const httplib::Request& req, httplib::Response& res) {
+      // Who is calling.
+      std::string header = req.get_header_value("Authorization");
+      absl::string_view value = absl::StripAsciiWhitespace(header);
+      if (value.empty()) return Unauthenticated(res, "missing bearer token", false);
+      if (value.size() < 7 || !absl::EqualsIgnoreCase(value.substr(0, 7), "Bearer ")) {
+        return Unauthenticated(res, "the Authorization header must be \"Bearer <token>\"", true);
+      }
+      absl::string_view token = absl::StripLeadingAsciiWhitespace(value.substr(7));
+      if (token.empty()) return Unauthenticated(res, "missing bearer token", false);
+      absl::StatusOr<auth::Caller> caller = verifier_->Verify(token, absl::Now());
+      if (!caller.ok()) {
+        if (caller.status().code() == absl::StatusCode::kUnauthenticated) {
+          return Unauthenticated(res, caller.status().message(), true);
+        }
+        return WriteError(res, caller.status());
+      }
+      caller->bearer_token = std::string(token);
+
+      // What they ask for.
+      absl::StatusOr<v1::Format> format = ParseFormat(Param(req, "format"));
+      if (!format.ok()) return WriteError(res, format.status());
+      v1::ExportReportRequest request;
+      request.set_format(*format);
+      absl::Status built = build(req.matches[1].str(), req, &request);
+      if (!built.ok()) return WriteError(res, built);
+
+      absl::StatusOr<Rendered> rendered = handler_(*caller, request);
+      if (!rendered.ok()) return WriteError(res, rendered.status());
+      res.status = 200;
+      if (*format == v1::FORMAT_CSV || *format == v1::FORMAT_XLSX) {
+        res.set_header("Content-Disposition",
+                       absl::StrCat("attachment; filename=\"", SafeFilename(rendered->filename), "\""));
+      }
+      if (*format == v1::FORMAT_HTML) {
+        // The page is self-contained: nothing to load, nothing to run.
+        res.set_header("Content-Security-Policy",
+                       "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+                       "form-action 'none'");
+      }
+      res.set_content(std::move(rendered->content), rendered->content_type);
+    };
+  };
+
+  server->Get(absl::StrCat("/v1/assessments/", kId, "/report"),
+              report([](const std::string& id, const httplib::Request& req, v1::ExportReportRequest* out) {
+                auto* r = out->mutable_assessment();
+                r->set_assessment(absl::StrCat("assessments/", id));
+                r->set_as_of_date(Param(req, "as_of_date"));
+                int64_t min_sequence = 0;
+                SIXSTEPS_RETURN_IF_ERROR(ParseMinSequence(req, &min_sequence));
+                r->set_min_sequence(min_sequence);
+                return absl::OkStatus();
+              }));
+  server->Get(absl::StrCat("/v1/partnerships/", kId, "/trend"),
+              report([](const std::string& id, const httplib::Request& req, v1::ExportReportRequest* out) {
+                auto* r = out->mutable_trend();
+                r->set_partnership(absl::StrCat("partnerships/", id));
+                r->set_kind(Param(req, "kind"));
+                int64_t min_sequence = 0;
+                SIXSTEPS_RETURN_IF_ERROR(ParseMinSequence(req, &min_sequence));
+                r->set_min_sequence(min_sequence);
+                return absl::OkStatus();
+              }));
+  server->Get(absl::StrCat("/v1/regions/", kId, "/overview"),
+              report([](const std::string& id, const httplib::Request& req, v1::ExportReportRequest* out) {
+                auto* r = out->mutable_region();
+                r->set_region(absl::StrCat("regions/", id));
+                r->set_as_of_date(Param(req, "as_of_date"));
+                int64_t min_sequence = 0;
+                SIXSTEPS_RETURN_IF_ERROR(ParseMinSequence(req, &min_sequence));
+                r->set_min_sequence(min_sequence);
+                return absl::OkStatus();
+              }));
+  for (const char* collection : {"partnerships", "regions"}) {
+    server->Get(absl::StrCat("/v1/", collection, "/", kId, "/actions"),
+                report([collection](const std::string& id, const httplib::Request& req,
+                                    v1::ExportReportRequest* out) {
+                  auto* r = out->mutable_actions();
+                  r->set_scope(absl::StrCat(collection, "/", id));
+                  r->set_as_of_date(Param(req, "as_of_date"));
+                  int64_t min_sequence = 0;
+                  SIXSTEPS_RETURN_IF_ERROR(ParseMinSequence(req, &min_sequence));
+                  r->set_min_sequence(min_sequence);
+                  return absl::OkStatus();
+                }));
+  }
+  server->Get(absl::StrCat("/v1/assessments/", kId, "/annual-report"),
+              report([](const std::string& id, const httplib::Request& req, v1::ExportReportRequest* out) {
+                auto* r = out->mutable_annual();
+                r->set_assessment(absl::StrCat("assessments/", id));
+                int64_t min_sequence = 0;
+                SIXSTEPS_RETURN_IF_ERROR(ParseMinSequence(req, &min_sequence));
+                r->set_min_sequence(min_sequence);
+                return absl::OkStatus();
+              }));
+  // Anything else: a JSON 404, and 405 for methods other than GET (and HEAD).
+  server->Get(".*", [](const httplib::Request&, httplib::Response& res) {
+    WriteError(res, absl::NotFoundError("no such resource"));
+  });
+  auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Allow", "GET, HEAD");
+    WriteError(res, absl::UnimplementedError("only GET is supported"), 405);
+  };
+  server->Post(".*", not_allowed);
+  server->Put(".*", not_allowed);
+  server->Patch(".*", not_allowed);
+  server->Delete(".*", not_allowed);
+  server->Options(".*", not_allowed);
+
+  int bound = port;
+  if (port == 0) {
+    bound = server->bind_to_any_port(host);
+    if (bound < 0) return absl::UnavailableError(absl::StrCat("cannot bind HTTP endpoint to ", host, ":0"));
+  } else if (!server->bind_to_port(host, port)) {
+    return absl::UnavailableError(absl::StrCat("cannot bind HTTP endpoint to ", host, ":", port));
+  }
+  httplib::Server* raw = server.get();
+  thread_ = std::thread([raw] { raw->listen_after_bind(); });
+  // stop() only interrupts a server that is running, so Stop right after Start must not
+  // race the thread's start.
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (!raw->is_running() && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(1));
+  server_ = std::move(server);
+  port_.store(bound);
+  LogEvent("http_listening", {{"host", host}, {"port", bound}});
+  return absl::OkStatus();
+}
+
+void HttpEndpoint::Stop() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (server_ == nullptr) return;
+  server_->stop();
+  if (thread_.joinable()) thread_.join();
+  server_.reset();
+  port_.store(0);
+}
+
+}  // namespace sixsteps::reporting

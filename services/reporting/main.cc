@@ -1,0 +1,115 @@
+// sixsteps-reporting: reports for partnerships, hubs and dashboards from a read model that
+// follows the assessment service's change feed; gRPC, and a read-only HTTP endpoint.
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "services/common/auth.h"
+#include "services/common/config.h"
+#include "services/common/db.h"
+#include "services/common/log.h"
+#include "services/common/server.h"
+#include "services/reporting/feed_consumer.h"
+#include "services/reporting/http_endpoint.h"
+#include "services/reporting/read_model.h"
+#include "services/reporting/reporting_service.h"
+
+ABSL_FLAG(std::string, assessment_address, "", "host:port of the assessment service");
+ABSL_FLAG(std::string, framework_address, "", "host:port of the framework service");
+ABSL_FLAG(std::string, api_key_file, "",
+          "file holding the API key of the reporting service's account (a viewer on '*')");
+ABSL_FLAG(std::string, http_listen, "", "host:port of the read-only HTTP endpoint");
+ABSL_FLAG(std::string, time_zone, "", "the hub's time zone, for overdue actions");
+
+namespace {
+
+int Fail(const absl::Status& status) {
+  std::fprintf(stderr, "sixsteps-reporting: %s\n", std::string(status.message()).c_str());
+  return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+absl::StatusOr<std::string> ApiKey() {
+  std::string key = sixsteps::FlagOrEnv("", {"SIXSTEPS_REPORTING_API_KEY"}, "");
+  std::string file = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_api_key_file),
+                                         {"SIXSTEPS_REPORTING_API_KEY_FILE"}, "");
+  if (key.empty() && !file.empty()) {
+    std::ifstream in(file);
+    std::getline(in, key);
+  }
+  key = std::string(absl::StripAsciiWhitespace(key));
+  if (key.empty()) {
+    return absl::InvalidArgumentError(
+        "the reporting service needs its account's API key: --api_key_file or "
+        "SIXSTEPS_REPORTING_API_KEY (see README: the reporting service account)");
+  }
+  return key;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sixsteps::BlockTerminationSignals();
+  sixsteps::SetLogServiceName("reporting");
+  auto config = sixsteps::LoadServerConfig(argc, argv, {"reporting", "127.0.0.1:50054"});
+  if (!config.ok()) return Fail(config.status());
+  auto api_key = ApiKey();
+  if (!api_key.ok()) return Fail(api_key.status());
+  absl::TimeZone zone;
+  std::string zone_name = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_time_zone),
+                                              {"SIXSTEPS_TIME_ZONE"}, "Europe/London");
+  if (!absl::LoadTimeZone(zone_name, &zone)) {
+    return Fail(absl::InvalidArgumentError("time_zone: unknown time zone " + zone_name));
+  }
+  std::string http = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_http_listen),
+                                         {"SIXSTEPS_HTTP_LISTEN"}, "127.0.0.1:8084");
+  int http_port = 0;
+  size_t colon = http.rfind(':');
+  if (colon == std::string::npos || !absl::SimpleAtoi(http.substr(colon + 1), &http_port)) {
+    return Fail(absl::InvalidArgumentError("http_listen: must be host:port"));
+  }
+  absl::Status migrated = sixsteps::db::ApplyMigrations(
+      config->database_url, sixsteps::reporting::ReportingMigrations());
+  if (!migrated.ok()) return Fail(migrated);
+  auto identity = sixsteps::DialService(config->identity_address, *config);
+  auto framework = sixsteps::DialService(
+      sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_framework_address), {"SIXSTEPS_FRAMEWORK_ADDRESS"},
+                          "127.0.0.1:50051"),
+      *config);
+  auto assessment = sixsteps::DialService(
+      sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_assessment_address),
+                          {"SIXSTEPS_ASSESSMENT_ADDRESS"}, "127.0.0.1:50053"),
+      *config);
+  if (!identity.ok()) return Fail(identity.status());
+  if (!framework.ok()) return Fail(framework.status());
+  if (!assessment.ok()) return Fail(assessment.status());
+
+  sixsteps::db::ConnectionPool pool(config->database_url, config->db_pool_size);
+  sixsteps::reporting::ReadModel model(&pool);
+  sixsteps::reporting::Reports reports(&model, zone);
+  sixsteps::auth::TokenVerifier verifier(
+      std::make_shared<sixsteps::auth::IdentityPublicKeys>(*identity));
+  sixsteps::reporting::ReportingServiceImpl service(&reports, &verifier);
+  sixsteps::reporting::GrpcUpstream upstream(*identity, *framework, *api_key);
+  sixsteps::reporting::FeedConsumer consumer(&model, &upstream, *assessment, config->database_url);
+  sixsteps::reporting::HttpEndpoint endpoint(
+      &verifier, [&reports](const sixsteps::auth::Caller& caller,
+                            const sixsteps::reporting::v1::ExportReportRequest& request)
+                     -> absl::StatusOr<sixsteps::reporting::Rendered> {
+        auto exported = reports.Render(caller, request, absl::Now() + absl::Seconds(30));
+        if (!exported.ok()) return exported.status();
+        return sixsteps::reporting::Rendered{exported->content, exported->content_type,
+                                             exported->filename};
+      });
+  if (absl::Status started = endpoint.Start(http.substr(0, colon), http_port); !started.ok()) {
+    return Fail(started);
+  }
+  consumer.Start();
+  absl::Status served = sixsteps::Serve(*config, {&service}, [&] {
+    consumer.Stop();
+    endpoint.Stop();
+  });
+  return served.ok() ? 0 : Fail(served);
+}

@@ -1,0 +1,92 @@
+// The reporting read model in PostgreSQL: the consumer applies feed changes to it (with
+// the cursor, in one transaction), and the reports read it with a few indexed queries
+// each — never one query per question, never a call to another service.
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "services/common/db.h"
+#include "services/reporting/reports.h"
+#include "sixsteps/identity/v1/identity.pb.h"
+
+namespace sixsteps::reporting {
+
+namespace idv1 = ::sixsteps::identity::v1;
+
+struct PartnershipInfo {
+  std::string id;
+  std::string region_id;
+  std::string name;
+  bool opted_out = false;
+};
+
+// Where a round belongs, for the access check before anything else is read.
+struct RoundOwner {
+  std::string partnership_id;
+  std::string region_id;
+};
+
+// The partnerships of a region with their latest finalised round and overdue actions.
+struct RegionData {
+  std::string region_name;
+  std::vector<PartnershipInfo> partnerships;
+  absl::flat_hash_map<std::string, FinalisedRound> latest;  // by partnership id
+  absl::flat_hash_map<std::string, int> overdue;            // by partnership id
+};
+
+// Actions of a partnership or region with the names the tracker shows.
+struct ActionData {
+  std::vector<actv1::Action> actions;
+  absl::flat_hash_map<std::string, std::string> organisation_names;
+  absl::flat_hash_map<std::string, std::string> step_titles;
+};
+
+class ReadModel {
+ public:
+  explicit ReadModel(db::ConnectionPool* pool) : pool_(pool) {}
+
+  // ---- For the feed consumer ----
+  absl::StatusOr<rv1::Freshness> Freshness();
+  absl::StatusOr<bool> HasFramework(const std::string& version_name);
+  absl::Status PutFramework(const std::string& version_name, const fv1::FrameworkVersion& version);
+  absl::StatusOr<bool> HasPartnership(const std::string& partnership_id);
+  // Replaces names and opt-outs with identity's current view.
+  absl::Status PutDirectory(const std::vector<idv1::Region>& regions,
+                            const std::vector<idv1::Partnership>& partnerships,
+                            const std::vector<idv1::Organisation>& organisations);
+  // Applies changes in one transaction with the cursor. Changes at or before the cursor
+  // were applied already and are skipped, so a replay after a crash changes nothing.
+  absl::Status Apply(const std::vector<av1::Change>& changes);
+
+  // ---- For the reports ----
+  // NOT_FOUND if the read model has no such round.
+  absl::StatusOr<RoundOwner> OwnerOf(const std::string& assessment_id);
+  absl::StatusOr<RoundData> LoadRound(const std::string& assessment_id);
+  absl::StatusOr<PartnershipInfo> Partnership(const std::string& partnership_id);
+  // Finalised rounds of a kind (the AssessmentKind enum name), oldest first.
+  absl::StatusOr<std::vector<FinalisedRound>> FinalisedRounds(const std::string& partnership_id,
+                                                              const std::string& kind);
+  absl::StatusOr<RegionData> LoadRegion(const std::string& region_id, const std::string& as_of);
+  // `partnership_id` or else every partnership of `region_id`.
+  absl::StatusOr<ActionData> LoadActions(const std::string& partnership_id,
+                                         const std::string& region_id);
+
+ private:
+  // Published framework versions never change: parsed once and kept.
+  absl::StatusOr<fv1::FrameworkVersion> Framework(const std::string& version_name);
+
+  db::ConnectionPool* pool_;
+  std::mutex mu_;
+  absl::flat_hash_map<std::string, fv1::FrameworkVersion> frameworks_ ABSL_GUARDED_BY(mu_);
+};
+
+// The reporting service's migrations, embedded from services/reporting/migrations.
+std::vector<db::Migration> ReportingMigrations();
+
+}  // namespace sixsteps::reporting

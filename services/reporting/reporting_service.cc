@@ -1,0 +1,264 @@
+#include "services/reporting/reporting_service.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "services/common/grpc_reply.h"
+#include "services/common/validation.h"
+#include "services/reporting/render.h"
+
+namespace sixsteps::reporting {
+namespace {
+
+using auth::Role;
+
+absl::StatusOr<std::string> ParseId(absl::string_view name, absl::string_view collection,
+                                    absl::string_view field) {
+  std::string prefix = absl::StrCat(collection, "/");
+  absl::string_view id = name.substr(std::min(name.size(), prefix.size()));
+  if (!absl::StartsWith(name, prefix) || id.empty() || id.size() > 64 ||
+      id.find('/') != absl::string_view::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": must look like ", collection, "/{id}, got '", name, "'"));
+  }
+  return std::string(id);
+}
+
+absl::Status NotFound(absl::string_view what) {
+  return absl::NotFoundError(absl::StrCat(what, " not found"));
+}
+
+// "independent_scrutiny" → ASSESSMENT_KIND_INDEPENDENT_SCRUTINY.
+absl::StatusOr<std::string> KindName(absl::string_view kind) {
+  if (kind.empty() || kind == "independent_scrutiny") return "ASSESSMENT_KIND_INDEPENDENT_SCRUTINY";
+  if (kind == "self_assessment") return "ASSESSMENT_KIND_SELF_ASSESSMENT";
+  if (kind == "wider_partner_assessment") return "ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT";
+  return absl::InvalidArgumentError(
+      "kind: must be independent_scrutiny, self_assessment or wider_partner_assessment");
+}
+
+}  // namespace
+
+absl::Time DeadlineOf(const grpc::ServerContext& context) {
+  absl::Time cap = absl::Now() + absl::Seconds(30);
+  absl::Time deadline = absl::FromChrono(context.deadline());
+  return deadline < cap ? deadline : cap;
+}
+
+absl::StatusOr<rv1::Freshness> Reports::AwaitSequence(int64_t min_sequence, absl::Time deadline) {
+  if (min_sequence < 0) return absl::InvalidArgumentError("min_sequence: must not be negative");
+  while (true) {
+    SIXSTEPS_ASSIGN_OR_RETURN(rv1::Freshness freshness, model_->Freshness());
+    if (freshness.sequence() >= min_sequence) return freshness;
+    if (absl::Now() >= deadline) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "the reports reflect the feed up to ", freshness.sequence(), ", not yet ",
+          min_sequence, "; try again shortly"));
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+}
+
+absl::StatusOr<std::string> Reports::AsOf(const std::string& requested) const {
+  if (requested.empty()) return absl::FormatTime("%Y-%m-%d", absl::Now(), zone_);
+  int year = 0, month = 0, day = 0;
+  if (requested.size() != 10 ||
+      std::sscanf(requested.c_str(), "%4d-%2d-%2d", &year, &month, &day) != 3 || month < 1 ||
+      month > 12 || day < 1 || day > 31) {
+    return absl::InvalidArgumentError("as_of_date: must be a date such as 2026-03-31");
+  }
+  return requested;
+}
+
+absl::StatusOr<rv1::AssessmentReport> Reports::Assessment(const Caller& caller,
+                                                          const rv1::GetAssessmentReportRequest& r,
+                                                          absl::Time deadline) {
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseId(r.assessment(), "assessments", "assessment"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string as_of, AsOf(r.as_of_date()));
+  SIXSTEPS_ASSIGN_OR_RETURN(rv1::Freshness freshness, AwaitSequence(r.min_sequence(), deadline));
+  SIXSTEPS_ASSIGN_OR_RETURN(RoundOwner owner, model_->OwnerOf(id));
+  if (!caller.CanSeePartnership(owner.region_id, owner.partnership_id)) {
+    return NotFound(r.assessment());
+  }
+  SIXSTEPS_ASSIGN_OR_RETURN(RoundData round, model_->LoadRound(id));
+  return BuildAssessmentReport(round, as_of, freshness);
+}
+
+absl::StatusOr<rv1::PartnershipTrend> Reports::Trend(const Caller& caller,
+                                                     const rv1::GetPartnershipTrendRequest& r,
+                                                     absl::Time deadline) {
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string id,
+                            ParseId(r.partnership(), "partnerships", "partnership"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string kind, KindName(r.kind()));
+  SIXSTEPS_ASSIGN_OR_RETURN(rv1::Freshness freshness, AwaitSequence(r.min_sequence(), deadline));
+  absl::StatusOr<PartnershipInfo> partnership = model_->Partnership(id);
+  if (!partnership.ok() || !caller.CanSeePartnership(partnership->region_id, id)) {
+    return partnership.ok() || partnership.status().code() == absl::StatusCode::kNotFound
+               ? NotFound(r.partnership())
+               : partnership.status();
+  }
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<FinalisedRound> rounds, model_->FinalisedRounds(id, kind));
+  return BuildPartnershipTrend(r.partnership(), partnership->name,
+                               r.kind().empty() ? "independent_scrutiny" : r.kind(), rounds,
+                               freshness);
+}
+
+absl::StatusOr<rv1::RegionalOverview> Reports::Region(const Caller& caller,
+                                                      const rv1::GetRegionalOverviewRequest& r,
+                                                      absl::Time deadline) {
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseId(r.region(), "regions", "region"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string as_of, AsOf(r.as_of_date()));
+  if (!caller.CanSeeRegion(id)) return NotFound(r.region());
+  SIXSTEPS_ASSIGN_OR_RETURN(rv1::Freshness freshness, AwaitSequence(r.min_sequence(), deadline));
+  SIXSTEPS_ASSIGN_OR_RETURN(RegionData data, model_->LoadRegion(id, as_of));
+  const bool administers = caller.IsHubAdmin(id);
+  std::vector<RegionalInput> inputs;
+  for (const PartnershipInfo& p : data.partnerships) {
+    RegionalInput input;
+    input.partnership_id = p.id;
+    input.name = p.name;
+    input.opted_out = p.opted_out;
+    input.caller_is_member =
+        administers ||
+        caller.HasPartnershipRole(
+            p.id, {Role::ROLE_PARTNERSHIP_ADMINISTRATOR, Role::ROLE_INDEPENDENT_SCRUTINEER,
+                   Role::ROLE_PARTNER_RESPONDENT, Role::ROLE_ACTION_OWNER, Role::ROLE_VIEWER,
+                   Role::ROLE_INTEGRATION});
+    auto latest = data.latest.find(p.id);
+    if (latest != data.latest.end()) input.latest = latest->second;
+    auto overdue = data.overdue.find(p.id);
+    if (overdue != data.overdue.end()) input.overdue_actions = overdue->second;
+    inputs.push_back(std::move(input));
+  }
+  return BuildRegionalOverview(r.region(), data.region_name, inputs, as_of, freshness);
+}
+
+absl::StatusOr<rv1::ActionTracker> Reports::Actions(const Caller& caller,
+                                                    const rv1::GetActionTrackerRequest& r,
+                                                    absl::Time deadline) {
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string as_of, AsOf(r.as_of_date()));
+  std::string partnership, region;
+  if (absl::StartsWith(r.scope(), "partnerships/")) {
+    SIXSTEPS_ASSIGN_OR_RETURN(partnership, ParseId(r.scope(), "partnerships", "scope"));
+  } else if (absl::StartsWith(r.scope(), "regions/")) {
+    SIXSTEPS_ASSIGN_OR_RETURN(region, ParseId(r.scope(), "regions", "scope"));
+  } else {
+    return absl::InvalidArgumentError("scope: must be partnerships/{p} or regions/{r}");
+  }
+  SIXSTEPS_ASSIGN_OR_RETURN(rv1::Freshness freshness, AwaitSequence(r.min_sequence(), deadline));
+  if (!partnership.empty()) {
+    absl::StatusOr<PartnershipInfo> info = model_->Partnership(partnership);
+    if (!info.ok() || !caller.CanSeePartnership(info->region_id, partnership)) {
+      return info.ok() || info.status().code() == absl::StatusCode::kNotFound ? NotFound(r.scope())
+                                                                              : info.status();
+    }
+  } else if (!caller.HasRegionRole(region, {Role::ROLE_HUB_ADMINISTRATOR, Role::ROLE_VIEWER,
+                                            Role::ROLE_DASHBOARD, Role::ROLE_INTEGRATION})) {
+    // A region's actions across partnerships are for those who see the whole region.
+    return caller.CanSeeRegion(region)
+               ? absl::PermissionDeniedError(
+                     "the region's action tracker is for hub administrators, viewers and "
+                     "dashboards of the region")
+               : NotFound(r.scope());
+  }
+  SIXSTEPS_ASSIGN_OR_RETURN(ActionData data, model_->LoadActions(partnership, region));
+  return BuildActionTracker(r.scope(), data.actions, data.organisation_names, data.step_titles,
+                            as_of, freshness);
+}
+
+absl::StatusOr<rv1::AnnualReportSection> Reports::Annual(
+    const Caller& caller, const rv1::GetAnnualReportSectionRequest& r, absl::Time deadline) {
+  rv1::GetAssessmentReportRequest request;
+  request.set_assessment(r.assessment());
+  request.set_min_sequence(r.min_sequence());
+  SIXSTEPS_ASSIGN_OR_RETURN(rv1::AssessmentReport report, Assessment(caller, request, deadline));
+  return BuildAnnualReportSection(report);
+}
+
+absl::StatusOr<Reports::Export> Reports::Render(const Caller& caller,
+                                                const rv1::ExportReportRequest& r,
+                                                absl::Time deadline) {
+  if (r.format() == rv1::FORMAT_UNSPECIFIED || !rv1::Format_IsValid(r.format())) {
+    return absl::InvalidArgumentError("format: must be json, csv, html, markdown, xlsx or text");
+  }
+  absl::StatusOr<Rendered> rendered = absl::InvalidArgumentError("report: name one report");
+  switch (r.report_case()) {
+    case rv1::ExportReportRequest::kAssessment: {
+      SIXSTEPS_ASSIGN_OR_RETURN(auto report, Assessment(caller, r.assessment(), deadline));
+      rendered = reporting::Render(report, r.format());
+      break;
+    }
+    case rv1::ExportReportRequest::kTrend: {
+      SIXSTEPS_ASSIGN_OR_RETURN(auto report, Trend(caller, r.trend(), deadline));
+      rendered = reporting::Render(report, r.format());
+      break;
+    }
+    case rv1::ExportReportRequest::kRegion: {
+      SIXSTEPS_ASSIGN_OR_RETURN(auto report, Region(caller, r.region(), deadline));
+      rendered = reporting::Render(report, r.format());
+      break;
+    }
+    case rv1::ExportReportRequest::kActions: {
+      SIXSTEPS_ASSIGN_OR_RETURN(auto report, Actions(caller, r.actions(), deadline));
+      rendered = reporting::Render(report, r.format());
+      break;
+    }
+    case rv1::ExportReportRequest::kAnnual: {
+      SIXSTEPS_ASSIGN_OR_RETURN(auto report, Annual(caller, r.annual(), deadline));
+      rendered = reporting::Render(report, r.format());
+      break;
+    }
+    default:
+      break;
+  }
+  if (!rendered.ok()) return rendered.status();
+  return Export{std::move(rendered->content), std::move(rendered->content_type),
+                std::move(rendered->filename)};
+}
+
+// ---- Handlers ----
+
+#define SIXSTEPS_REPORT_RPC(Method, Request, Response, Do)                                    \
+  grpc::Status ReportingServiceImpl::Method(grpc::ServerContext* context,                     \
+                                            const Request* request, Response* response) {    \
+    return Authenticated(*verifier_, context, response, [&](const Caller& caller) {          \
+      return reports_->Do(caller, *request, DeadlineOf(*context));                           \
+    });                                                                                       \
+  }
+
+SIXSTEPS_REPORT_RPC(GetAssessmentReport, rv1::GetAssessmentReportRequest, rv1::AssessmentReport,
+                    Assessment)
+SIXSTEPS_REPORT_RPC(GetPartnershipTrend, rv1::GetPartnershipTrendRequest, rv1::PartnershipTrend,
+                    Trend)
+SIXSTEPS_REPORT_RPC(GetRegionalOverview, rv1::GetRegionalOverviewRequest, rv1::RegionalOverview,
+                    Region)
+SIXSTEPS_REPORT_RPC(GetActionTracker, rv1::GetActionTrackerRequest, rv1::ActionTracker, Actions)
+SIXSTEPS_REPORT_RPC(GetAnnualReportSection, rv1::GetAnnualReportSectionRequest,
+                    rv1::AnnualReportSection, Annual)
+
+#undef SIXSTEPS_REPORT_RPC
+
+grpc::Status ReportingServiceImpl::ExportReport(grpc::ServerContext* context,
+                                                const rv1::ExportReportRequest* request,
+                                                rv1::ExportReportResponse* response) {
+  return Authenticated(
+      *verifier_, context, response,
+      [&](const Caller& caller) -> absl::StatusOr<rv1::ExportReportResponse> {
+        SIXSTEPS_ASSIGN_OR_RETURN(Reports::Export exported,
+                                  reports_->Render(caller, *request, DeadlineOf(*context)));
+        rv1::ExportReportResponse out;
+        out.set_content(std::move(exported.content));
+        out.set_content_type(std::move(exported.content_type));
+        out.set_filename(std::move(exported.filename));
+        return out;
+      });
+}
+
+grpc::Status ReportingServiceImpl::GetFreshness(grpc::ServerContext* context,
+                                                const rv1::GetFreshnessRequest*,
+                                                rv1::Freshness* response) {
+  return Authenticated(*verifier_, context, response,
+                       [&](const Caller&) { return reports_->Freshness(); });
+}
+
+}  // namespace sixsteps::reporting

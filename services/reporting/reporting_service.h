@@ -1,0 +1,86 @@
+// The gRPC ReportingService: checks who may see what, waits for the read model when the
+// caller asks for a feed position, loads the read model and builds the report.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/common/auth.h"
+#include "services/reporting/read_model.h"
+#include "services/reporting/reports.h"
+#include "sixsteps/reporting/v1/reporting_service.grpc.pb.h"
+
+namespace sixsteps::reporting {
+
+using auth::Caller;
+
+// The reports themselves, for the gRPC service and the HTTP endpoint alike.
+class Reports {
+ public:
+  Reports(ReadModel* model, absl::TimeZone hub_time_zone) : model_(model), zone_(hub_time_zone) {}
+
+  absl::StatusOr<rv1::AssessmentReport> Assessment(const Caller& caller,
+                                                   const rv1::GetAssessmentReportRequest& r,
+                                                   absl::Time deadline);
+  absl::StatusOr<rv1::PartnershipTrend> Trend(const Caller& caller,
+                                              const rv1::GetPartnershipTrendRequest& r,
+                                              absl::Time deadline);
+  absl::StatusOr<rv1::RegionalOverview> Region(const Caller& caller,
+                                               const rv1::GetRegionalOverviewRequest& r,
+                                               absl::Time deadline);
+  absl::StatusOr<rv1::ActionTracker> Actions(const Caller& caller,
+                                             const rv1::GetActionTrackerRequest& r,
+                                             absl::Time deadline);
+  absl::StatusOr<rv1::AnnualReportSection> Annual(const Caller& caller,
+                                                  const rv1::GetAnnualReportSectionRequest& r,
+                                                  absl::Time deadline);
+  // Any report, rendered in the requested format.
+  struct Export {
+    std::string content;
+    std::string content_type;
+    std::string filename;
+  };
+  absl::StatusOr<Export> Render(const Caller& caller, const rv1::ExportReportRequest& r,
+                                absl::Time deadline);
+  absl::StatusOr<rv1::Freshness> Freshness() { return model_->Freshness(); }
+
+ private:
+  // Waits until the read model reflects `min_sequence`, or DEADLINE_EXCEEDED.
+  absl::StatusOr<rv1::Freshness> AwaitSequence(int64_t min_sequence, absl::Time deadline);
+  absl::StatusOr<std::string> AsOf(const std::string& requested) const;
+
+  ReadModel* model_;
+  absl::TimeZone zone_;
+};
+
+class ReportingServiceImpl final : public rv1::ReportingService::Service {
+ public:
+  ReportingServiceImpl(Reports* reports, const auth::TokenVerifier* verifier)
+      : reports_(reports), verifier_(verifier) {}
+
+  grpc::Status GetAssessmentReport(grpc::ServerContext*, const rv1::GetAssessmentReportRequest*,
+                                   rv1::AssessmentReport*) override;
+  grpc::Status GetPartnershipTrend(grpc::ServerContext*, const rv1::GetPartnershipTrendRequest*,
+                                   rv1::PartnershipTrend*) override;
+  grpc::Status GetRegionalOverview(grpc::ServerContext*, const rv1::GetRegionalOverviewRequest*,
+                                   rv1::RegionalOverview*) override;
+  grpc::Status GetActionTracker(grpc::ServerContext*, const rv1::GetActionTrackerRequest*,
+                                rv1::ActionTracker*) override;
+  grpc::Status GetAnnualReportSection(grpc::ServerContext*,
+                                      const rv1::GetAnnualReportSectionRequest*,
+                                      rv1::AnnualReportSection*) override;
+  grpc::Status ExportReport(grpc::ServerContext*, const rv1::ExportReportRequest*,
+                            rv1::ExportReportResponse*) override;
+  grpc::Status GetFreshness(grpc::ServerContext*, const rv1::GetFreshnessRequest*,
+                            rv1::Freshness*) override;
+
+ private:
+  Reports* reports_;
+  const auth::TokenVerifier* verifier_;
+};
+
+// A call's deadline, capped at 30 s from now.
+absl::Time DeadlineOf(const grpc::ServerContext& context);
+
+}  // namespace sixsteps::reporting

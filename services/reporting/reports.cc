@@ -1,0 +1,408 @@
+#include "services/reporting/reports.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/civil_time.h"
+
+namespace sixsteps::reporting {
+namespace {
+
+std::string LastSegment(absl::string_view name) {
+  size_t slash = name.rfind('/');
+  return std::string(slash == absl::string_view::npos ? name : name.substr(slash + 1));
+}
+
+void Count(fv1::Rating rating, rv1::RatingCounts& counts) {
+  switch (rating) {
+    case fv1::RATING_RED: counts.set_red(counts.red() + 1); break;
+    case fv1::RATING_AMBER: counts.set_amber(counts.amber() + 1); break;
+    case fv1::RATING_GREEN: counts.set_green(counts.green() + 1); break;
+    default: counts.set_unrated(counts.unrated() + 1); break;
+  }
+}
+
+bool IsOpen(const actv1::Action& action) {
+  return action.status() == actv1::Action::STATUS_PLANNED ||
+         action.status() == actv1::Action::STATUS_IN_PROGRESS;
+}
+
+void CountAction(const actv1::Action& action, absl::string_view as_of, rv1::ActionCounts& counts) {
+  switch (action.status()) {
+    case actv1::Action::STATUS_DONE: counts.set_done(counts.done() + 1); break;
+    case actv1::Action::STATUS_CANCELLED: counts.set_cancelled(counts.cancelled() + 1); break;
+    case actv1::Action::STATUS_CARRIED_OVER:
+      counts.set_carried_over(counts.carried_over() + 1);
+      break;
+    default:
+      counts.set_open(counts.open() + 1);
+      if (action.due_date() < as_of) counts.set_overdue(counts.overdue() + 1);
+      break;
+  }
+}
+
+std::string RatingWord(fv1::Rating rating) {
+  switch (rating) {
+    case fv1::RATING_RED: return "Red";
+    case fv1::RATING_AMBER: return "Amber";
+    case fv1::RATING_GREEN: return "Green";
+    default: return "Not rated";
+  }
+}
+
+std::string KindWord(av1::AssessmentKind kind) {
+  switch (kind) {
+    case av1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY: return "independent scrutiny";
+    case av1::ASSESSMENT_KIND_SELF_ASSESSMENT: return "self-assessment by the three core partners";
+    case av1::ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT: return "wider partners' assessment";
+    default: return "assessment";
+  }
+}
+
+double MeanScore(const rv1::RatingCounts& counts) {
+  int rated = counts.red() + counts.amber() + counts.green();
+  if (rated == 0) return 0;
+  return (counts.red() * 1.0 + counts.amber() * 2.0 + counts.green() * 3.0) / rated;
+}
+
+rv1::Trend Compare(double before, double after) {
+  if (before == 0 || after == 0) return rv1::TREND_NOT_COMPARABLE;
+  if (after > before) return rv1::TREND_IMPROVED;
+  if (after < before) return rv1::TREND_WORSE;
+  return rv1::TREND_SAME;
+}
+
+}  // namespace
+
+int Score(fv1::Rating rating) {
+  switch (rating) {
+    case fv1::RATING_RED: return 1;
+    case fv1::RATING_AMBER: return 2;
+    case fv1::RATING_GREEN: return 3;
+    default: return 0;
+  }
+}
+
+int DaysBetween(absl::string_view from, absl::string_view to) {
+  auto parse = [](absl::string_view date, absl::CivilDay* day) {
+    std::vector<absl::string_view> parts = absl::StrSplit(date, '-');
+    int y = 0, m = 0, d = 0;
+    if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &y) || !absl::SimpleAtoi(parts[1], &m) ||
+        !absl::SimpleAtoi(parts[2], &d)) {
+      return false;
+    }
+    *day = absl::CivilDay(y, m, d);
+    return true;
+  };
+  absl::CivilDay a, b;
+  if (!parse(from, &a) || !parse(to, &b)) return 0;
+  return static_cast<int>(b - a);
+}
+
+std::string AttributionOf(const fv1::FrameworkVersion& framework) {
+  return framework.attribution().empty() ? framework.source_citation() : framework.attribution();
+}
+
+rv1::AssessmentReport BuildAssessmentReport(const RoundData& round, absl::string_view as_of,
+                                            const rv1::Freshness& freshness) {
+  const av1::Assessment& a = round.assessment;
+  rv1::AssessmentReport report;
+  report.set_assessment(a.name());
+  report.set_partnership(a.partnership());
+  report.set_partnership_name(round.partnership_name);
+  report.set_region(a.region());
+  report.set_title(a.title());
+  report.set_kind(KindWord(a.kind()));
+  report.set_state(av1::Assessment::State_Name(a.state()));
+  report.set_revision(a.revision());
+  report.set_period_start(a.period_start());
+  report.set_period_end(a.period_end());
+  report.set_framework_version(a.framework_version());
+  report.set_framework_title(round.framework.title());
+  *report.mutable_rating_definitions() = round.framework.rating_definitions();
+  report.set_attribution(AttributionOf(round.framework));
+  report.set_as_of_date(std::string(as_of));
+  if (a.has_finalise_time()) *report.mutable_finalise_time() = a.finalise_time();
+  *report.mutable_freshness() = freshness;
+
+  // Index everything by question once: no per-question lookups.
+  absl::flat_hash_map<std::string, std::string> labels;
+  for (const av1::Respondent& respondent : round.respondents) {
+    std::string label = respondent.scrutineer();
+    if (!respondent.organisation().empty()) {
+      auto name = round.organisation_names.find(respondent.organisation());
+      label = name != round.organisation_names.end() ? name->second
+                                                     : LastSegment(respondent.organisation());
+    } else {
+      label = absl::StrCat("Scrutineer ", LastSegment(respondent.scrutineer()));
+    }
+    labels[respondent.name()] = label;
+  }
+  std::map<std::string, std::vector<const av1::Response*>> responses;
+  for (const av1::Response& response : round.responses) {
+    responses[response.question_id()].push_back(&response);
+  }
+  absl::flat_hash_map<std::string, const av1::Consolidation*> consolidations;
+  for (const av1::Consolidation& c : round.consolidations) consolidations[c.question_id()] = &c;
+  absl::flat_hash_map<std::string, int> open_challenges;
+  for (const av1::Challenge& challenge : round.challenges) {
+    if (challenge.state() != av1::Challenge::STATE_CLOSED) {
+      ++open_challenges[challenge.question_id()];
+      report.set_open_challenges(report.open_challenges() + 1);
+    }
+  }
+  absl::flat_hash_map<std::string, rv1::ActionCounts> actions_by_step;
+  for (const actv1::Action& action : round.actions) {
+    CountAction(action, as_of, actions_by_step[action.step_id()]);
+    CountAction(action, as_of, *report.mutable_actions());
+  }
+
+  int questions = 0, consolidated = 0;
+  for (const fv1::Step& step : round.framework.steps()) {
+    rv1::StepRow* row = report.add_steps();
+    row->set_step_id(step.id());
+    row->set_title(step.title());
+    *row->mutable_actions() = actions_by_step[step.id()];
+    for (const fv1::Question& question : step.questions()) {
+      ++questions;
+      rv1::QuestionRow* q = row->add_questions();
+      q->set_question_id(question.id());
+      q->set_text(question.text());
+      int evidence = 0;
+      std::set<int> ratings;
+      for (const av1::Response* response : responses[question.id()]) {
+        rv1::RespondentRating* rating = q->add_respondent_ratings();
+        std::string respondent = response->name().substr(0, response->name().rfind("/responses/"));
+        rating->set_respondent(respondent);
+        rating->set_label(labels.contains(respondent) ? labels[respondent] : LastSegment(respondent));
+        rating->set_rating(response->rating());
+        rating->set_evidence_items(response->evidence_size());
+        evidence += response->evidence_size();
+        if (response->rating() != fv1::RATING_UNSPECIFIED) ratings.insert(response->rating());
+      }
+      fv1::Rating final_rating = fv1::RATING_UNSPECIFIED;
+      auto found = consolidations.find(question.id());
+      if (found != consolidations.end()) {
+        final_rating = found->second->rating();
+        q->set_rationale(found->second->rationale());
+        q->set_remaining_work(found->second->remaining_work());
+        evidence += found->second->evidence_size();
+      }
+      q->set_consolidated_rating(final_rating);
+      q->set_evidence_items(evidence);
+      bool positive = final_rating == fv1::RATING_GREEN || final_rating == fv1::RATING_AMBER;
+      bool missing = (positive && evidence == 0) ||
+                     (final_rating == fv1::RATING_AMBER && q->remaining_work().empty());
+      q->set_evidence_missing(missing);
+      if (missing) report.add_questions_missing_evidence(question.id());
+      q->set_divergent(ratings.size() > 1);
+      q->set_severe_divergence(ratings.count(fv1::RATING_GREEN) && ratings.count(fv1::RATING_RED));
+      if (q->divergent()) report.add_divergent_questions(question.id());
+      q->set_open_challenges(open_challenges[question.id()]);
+      Count(final_rating, *row->mutable_counts());
+      Count(final_rating, *report.mutable_counts());
+      if (final_rating != fv1::RATING_UNSPECIFIED) ++consolidated;
+    }
+  }
+  report.set_completeness_percent(questions == 0 ? 0 : consolidated * 100 / questions);
+  return report;
+}
+
+rv1::PartnershipTrend BuildPartnershipTrend(absl::string_view partnership,
+                                            absl::string_view partnership_name,
+                                            absl::string_view kind,
+                                            const std::vector<FinalisedRound>& rounds,
+                                            const rv1::Freshness& freshness) {
+  rv1::PartnershipTrend trend;
+  trend.set_partnership(std::string(partnership));
+  trend.set_partnership_name(std::string(partnership_name));
+  trend.set_kind(std::string(kind));
+  *trend.mutable_freshness() = freshness;
+  if (rounds.empty()) return trend;
+  std::vector<absl::flat_hash_map<std::string, fv1::Rating>> ratings(rounds.size());
+  for (size_t i = 0; i < rounds.size(); ++i) {
+    const av1::Assessment& a = rounds[i].assessment;
+    rv1::TrendRound* round = trend.add_rounds();
+    round->set_assessment(a.name());
+    round->set_title(a.title());
+    round->set_period_end(a.period_end());
+    *round->mutable_finalise_time() = a.finalise_time();
+    round->set_framework_version(a.framework_version());
+    for (const av1::Consolidation& c : rounds[i].consolidations) ratings[i][c.question_id()] = c.rating();
+  }
+  const fv1::FrameworkVersion& newest = rounds.back().framework;
+  for (const fv1::Step& step : newest.steps()) {
+    rv1::StepTrend* step_trend = trend.add_steps();
+    step_trend->set_step_id(step.id());
+    step_trend->set_title(step.title());
+    std::vector<rv1::RatingCounts> counts(rounds.size());
+    for (const fv1::Question& question : step.questions()) {
+      rv1::QuestionTrend* q = trend.add_questions();
+      q->set_question_id(question.id());
+      q->set_text(question.text());
+      q->set_step_id(step.id());
+      for (size_t i = 0; i < rounds.size(); ++i) {
+        auto found = ratings[i].find(question.id());
+        fv1::Rating rating = found == ratings[i].end() ? fv1::RATING_UNSPECIFIED : found->second;
+        q->add_ratings(rating);
+        Count(rating, counts[i]);
+      }
+      q->set_trend(rounds.size() < 2
+                       ? rv1::TREND_NOT_COMPARABLE
+                       : Compare(Score(q->ratings(rounds.size() - 2)),
+                                 Score(q->ratings(rounds.size() - 1))));
+    }
+    for (const rv1::RatingCounts& c : counts) *step_trend->add_counts() = c;
+    step_trend->set_trend(rounds.size() < 2
+                              ? rv1::TREND_NOT_COMPARABLE
+                              : Compare(MeanScore(counts[rounds.size() - 2]),
+                                        MeanScore(counts[rounds.size() - 1])));
+  }
+  return trend;
+}
+
+rv1::RegionalOverview BuildRegionalOverview(absl::string_view region, absl::string_view region_name,
+                                            const std::vector<RegionalInput>& partnerships,
+                                            absl::string_view as_of,
+                                            const rv1::Freshness& freshness) {
+  rv1::RegionalOverview overview;
+  overview.set_region(std::string(region));
+  overview.set_region_name(std::string(region_name));
+  overview.set_as_of_date(std::string(as_of));
+  *overview.mutable_freshness() = freshness;
+  int anonymous = 0;
+  for (const RegionalInput& input : partnerships) {
+    rv1::RegionalRow* row = overview.add_partnerships();
+    if (input.opted_out && !input.caller_is_member) {
+      row->set_anonymous(true);
+      row->set_partnership_name(absl::StrCat("Partnership ", ++anonymous, " (anonymous)"));
+    } else {
+      row->set_partnership(absl::StrCat("partnerships/", input.partnership_id));
+      row->set_partnership_name(input.name);
+    }
+    row->set_overdue_actions(input.overdue_actions);
+    if (!input.latest) continue;
+    const FinalisedRound& latest = *input.latest;
+    if (!row->anonymous()) row->set_assessment(latest.assessment.name());
+    row->set_last_scrutiny_date(latest.assessment.period_end());
+    absl::flat_hash_map<std::string, fv1::Rating> ratings;
+    for (const av1::Consolidation& c : latest.consolidations) ratings[c.question_id()] = c.rating();
+    for (const fv1::Step& step : latest.framework.steps()) {
+      rv1::RatingCounts counts;
+      for (const fv1::Question& question : step.questions()) {
+        auto found = ratings.find(question.id());
+        Count(found == ratings.end() ? fv1::RATING_UNSPECIFIED : found->second, counts);
+        Count(found == ratings.end() ? fv1::RATING_UNSPECIFIED : found->second,
+              *row->mutable_counts());
+      }
+      row->add_step_ids(step.id());
+      row->add_step_heat(MeanScore(counts));
+      *row->add_step_counts() = counts;
+    }
+  }
+  return overview;
+}
+
+rv1::ActionTracker BuildActionTracker(
+    absl::string_view scope, const std::vector<actv1::Action>& actions,
+    const absl::flat_hash_map<std::string, std::string>& organisation_names,
+    const absl::flat_hash_map<std::string, std::string>& step_titles, absl::string_view as_of,
+    const rv1::Freshness& freshness) {
+  rv1::ActionTracker tracker;
+  tracker.set_scope(std::string(scope));
+  tracker.set_as_of_date(std::string(as_of));
+  *tracker.mutable_freshness() = freshness;
+  std::map<std::string, rv1::ActionGroup> by_owner, by_step;
+  std::vector<const actv1::Action*> sorted;
+  for (const actv1::Action& action : actions) sorted.push_back(&action);
+  std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) {
+    return std::tie(a->due_date(), a->name()) < std::tie(b->due_date(), b->name());
+  });
+  for (const actv1::Action* action : sorted) {
+    CountAction(*action, as_of, *tracker.mutable_counts());
+    rv1::ActionGroup& owner = by_owner[action->owner_organisation()];
+    rv1::ActionGroup& step = by_step[action->step_id()];
+    CountAction(*action, as_of, *owner.mutable_counts());
+    CountAction(*action, as_of, *step.mutable_counts());
+    if (!IsOpen(*action)) continue;
+    rv1::ActionLine line;
+    line.set_action(action->name());
+    line.set_assessment(action->assessment());
+    line.set_step_id(action->step_id());
+    line.set_description(action->description());
+    line.set_owner_organisation(action->owner_organisation());
+    line.set_due_date(action->due_date());
+    line.set_status(actv1::Action::Status_Name(action->status()));
+    line.set_overdue(action->due_date() < as_of);
+    std::string created = absl::FormatTime(
+        "%Y-%m-%d", absl::FromUnixSeconds(action->create_time().seconds()), absl::UTCTimeZone());
+    line.set_age_days(std::max(0, DaysBetween(created, as_of)));
+    line.set_days_overdue(line.overdue() ? DaysBetween(action->due_date(), as_of) : 0);
+    *owner.add_actions() = line;
+    *step.add_actions() = line;
+  }
+  for (auto& [key, group] : by_owner) {
+    group.set_key(key);
+    auto name = organisation_names.find(key);
+    group.set_label(name != organisation_names.end() ? name->second : LastSegment(key));
+    *tracker.add_by_owner() = std::move(group);
+  }
+  for (auto& [key, group] : by_step) {
+    group.set_key(key);
+    auto title = step_titles.find(key);
+    group.set_label(title != step_titles.end() ? title->second : key);
+    *tracker.add_by_step() = std::move(group);
+  }
+  return tracker;
+}
+
+rv1::AnnualReportSection BuildAnnualReportSection(const rv1::AssessmentReport& report) {
+  rv1::AnnualReportSection section;
+  section.set_assessment(report.assessment());
+  section.set_partnership_name(report.partnership_name());
+  section.set_attribution(report.attribution());
+  *section.mutable_freshness() = report.freshness();
+  const rv1::RatingCounts& c = report.counts();
+  std::string md = absl::StrCat(
+      "## Scrutiny of safeguarding children arrangements: ", report.title(), "\n\n", report.partnership_name(),
+      " was assessed against *", report.framework_title(), "* (", report.kind(), ", ",
+      report.period_start(), " to ", report.period_end(), "). Of ",
+      c.red() + c.amber() + c.green() + c.unrated(), " questions, ", c.green(),
+      " were rated Green, ", c.amber(), " Amber and ", c.red(), " Red",
+      c.unrated() > 0 ? absl::StrCat("; ", c.unrated(), " were not rated") : std::string(),
+      ".\n\n");
+  absl::StrAppend(&md, "| Step | Red | Amber | Green | Open actions | Overdue |\n");
+  absl::StrAppend(&md, "|---|---|---|---|---|---|\n");
+  for (const rv1::StepRow& step : report.steps()) {
+    absl::StrAppend(&md, "| ", step.title(), " | ", step.counts().red(), " | ",
+                    step.counts().amber(), " | ", step.counts().green(), " | ",
+                    step.actions().open(), " | ", step.actions().overdue(), " |\n");
+  }
+  absl::StrAppend(&md, "\n");
+  std::vector<std::string> reds;
+  for (const rv1::StepRow& step : report.steps()) {
+    for (const rv1::QuestionRow& q : step.questions()) {
+      if (q.consolidated_rating() == fv1::RATING_RED) {
+        reds.push_back(absl::StrCat("- ", q.question_id(), ": ", q.text()));
+      }
+    }
+  }
+  if (!reds.empty()) {
+    absl::StrAppend(&md, "Questions rated Red, where the partnership could not yet confirm a "
+                         "positive response:\n\n", absl::StrJoin(reds, "\n"), "\n\n");
+  }
+  absl::StrAppend(&md, "Every response, whatever its rating, has an action plan: ",
+                  report.actions().open(), " actions are open (", report.actions().overdue(),
+                  " overdue as of ", report.as_of_date(), ") and ", report.actions().done(),
+                  " are done.\n\n");
+  absl::StrAppend(&md, report.attribution(), "\n");
+  section.set_markdown(md);
+  return section;
+}
+
+}  // namespace sixsteps::reporting

@@ -1,0 +1,92 @@
+// The five reports, built from read-model data by plain functions: no I/O, no clock.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "sixsteps/action/v1/action.pb.h"
+#include "sixsteps/assessment/v1/assessment.pb.h"
+#include "sixsteps/framework/v1/framework.pb.h"
+#include "sixsteps/reporting/v1/reporting.pb.h"
+
+namespace sixsteps::reporting {
+
+namespace rv1 = ::sixsteps::reporting::v1;
+namespace av1 = ::sixsteps::assessment::v1;
+namespace fv1 = ::sixsteps::framework::v1;
+namespace actv1 = ::sixsteps::action::v1;
+
+// Everything about one round that its report needs.
+struct RoundData {
+  av1::Assessment assessment;
+  fv1::FrameworkVersion framework;
+  std::string partnership_name;
+  std::vector<av1::Respondent> respondents;
+  std::vector<av1::Response> responses;
+  std::vector<av1::Consolidation> consolidations;
+  std::vector<av1::Challenge> challenges;
+  std::vector<actv1::Action> actions;
+  // "partnerships/{p}/organisations/{o}" → display name.
+  absl::flat_hash_map<std::string, std::string> organisation_names;
+};
+
+// A finalised round with its consolidated ratings.
+struct FinalisedRound {
+  av1::Assessment assessment;
+  fv1::FrameworkVersion framework;
+  std::vector<av1::Consolidation> consolidations;
+};
+
+// Red 1, Amber 2, Green 3; 0 for not rated.
+int Score(fv1::Rating rating);
+// Calendar days from one ISO date to another (negative if `to` is earlier).
+int DaysBetween(absl::string_view from, absl::string_view to);
+// The attribution a report carries: an adapted framework's attribution line, or else the
+// built-in framework's source citation.
+std::string AttributionOf(const fv1::FrameworkVersion& framework);
+
+// Report 1. Overdue is judged as of `as_of` (ISO date).
+rv1::AssessmentReport BuildAssessmentReport(const RoundData& round, absl::string_view as_of,
+                                            const rv1::Freshness& freshness);
+
+// Report 2. `rounds` oldest first. Questions are matched across rounds (and across an
+// adapted framework and its source) by their stable ids; texts and order come from the
+// newest round's framework.
+rv1::PartnershipTrend BuildPartnershipTrend(absl::string_view partnership,
+                                            absl::string_view partnership_name,
+                                            absl::string_view kind,
+                                            const std::vector<FinalisedRound>& rounds,
+                                            const rv1::Freshness& freshness);
+
+// One partnership of a region as the overview sees it.
+struct RegionalInput {
+  std::string partnership_id;
+  std::string name;
+  bool opted_out = false;
+  // The caller belongs to it (any role on it) or administers the region: they see its
+  // name even if it opted out of regional comparison.
+  bool caller_is_member = false;
+  std::optional<FinalisedRound> latest;
+  int overdue_actions = 0;
+};
+
+// Report 3. Partnerships that opted out appear to non-members only as anonymous rows.
+rv1::RegionalOverview BuildRegionalOverview(absl::string_view region, absl::string_view region_name,
+                                            const std::vector<RegionalInput>& partnerships,
+                                            absl::string_view as_of,
+                                            const rv1::Freshness& freshness);
+
+// Report 4. `actions` of the scope (any status); `step_titles` names the steps.
+rv1::ActionTracker BuildActionTracker(
+    absl::string_view scope, const std::vector<actv1::Action>& actions,
+    const absl::flat_hash_map<std::string, std::string>& organisation_names,
+    const absl::flat_hash_map<std::string, std::string>& step_titles, absl::string_view as_of,
+    const rv1::Freshness& freshness);
+
+// Report 5: a Markdown summary of the round for the partnership's annual report.
+rv1::AnnualReportSection BuildAnnualReportSection(const rv1::AssessmentReport& report);
+
+}  // namespace sixsteps::reporting

@@ -1,0 +1,562 @@
+#include "services/reporting/render.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/message_differencer.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "services/reporting/http_endpoint.h"
+#include "tests/support/report_samples.h"
+#include "tests/support/status_matchers.h"
+
+namespace sixsteps::reporting {
+namespace {
+
+using ::sixsteps::testing::IsOk;
+using ::sixsteps::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+using Table = std::vector<std::vector<std::string>>;
+
+// A strict RFC 4180 reader: records end with CRLF, fields are quoted when they hold a
+// comma, quote, CR or LF, quotes inside are doubled. Fails on anything else (a bare LF
+// outside quotes, a quote inside an unquoted field, an unterminated quote).
+absl::StatusOr<Table> ParseCsv(const std::string& text) {
+  Table rows;
+  std::vector<std::string> row;
+  std::string field;
+  size_t i = 0;
+  bool at_field_start = true;
+  while (i < text.size()) {
+    if (at_field_start && text[i] == '"') {
+      ++i;
+      while (true) {
+        if (i >= text.size()) return absl::InvalidArgumentError("unterminated quoted field");
+        if (text[i] == '"') {
+          if (i + 1 < text.size() && text[i + 1] == '"') {
+            field.push_back('"');
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        field.push_back(text[i++]);
+      }
+      at_field_start = false;
+      if (i < text.size() && text[i] != ',' && text[i] != '\r')
+        return absl::InvalidArgumentError(absl::StrCat("junk after quoted field at ", i));
+      continue;
+    }
+    char c = text[i];
+    if (c == ',') {
+      row.push_back(std::move(field));
+      field.clear();
+      at_field_start = true;
+      ++i;
+    } else if (c == '\r') {
+      if (i + 1 >= text.size() || text[i + 1] != '\n') return absl::InvalidArgumentError("CR without LF");
+      row.push_back(std::move(field));
+      field.clear();
+      rows.push_back(std::move(row));
+      row.clear();
+      at_field_start = true;
+      i += 2;
+    } else if (c == '\n') {
+      return absl::InvalidArgumentError(absl::StrCat("bare LF at ", i));
+    } else if (c == '"') {
+      return absl::InvalidArgumentError(absl::StrCat("quote inside an unquoted field at ", i));
+    } else {
+      field.push_back(c);
+      at_field_start = false;
+      ++i;
+    }
+  }
+  if (!row.empty() || !field.empty()) return absl::InvalidArgumentError("last record lacks CRLF");
+  return rows;
+}
+
+Rendered MustRender(const auto& report, v1::Format format) {
+  absl::StatusOr<Rendered> r = Render(report, format);
+  EXPECT_THAT(r, IsOk());
+  return r.ok() ? *r : Rendered{};
+}
+
+size_t Count(const std::string& haystack, const std::string& needle) {
+  size_t n = 0;
+  for (size_t pos = haystack.find(needle); pos != std::string::npos; pos = haystack.find(needle, pos + 1)) ++n;
+  return n;
+}
+
+// ---- CSV ----
+
+TEST(RenderCsv, AssessmentParsesBackOneRowPerQuestion) {
+  auto report = testing::SampleAssessmentReport();
+  Rendered r = MustRender(report, v1::FORMAT_CSV);
+  EXPECT_EQ(r.content_type, "text/csv; charset=utf-8; header=present");
+  EXPECT_EQ(r.filename, "assessment-a-0123456789abcdef.csv");
+  EXPECT_THAT(r.content, Not(StartsWith("\xEF\xBB\xBF"))) << "no byte order mark";
+
+  absl::StatusOr<Table> table = ParseCsv(r.content);
+  ASSERT_THAT(table, IsOk());
+  ASSERT_EQ(table->size(), 1u + 4u) << "a header and one row per question";
+  EXPECT_THAT((*table)[0], ElementsAre("step_id", "step_title", "question_id", "question", "consolidated_rating",
+                                       "evidence_items", "evidence_missing", "divergent", "open_challenges",
+                                       testing::kTrickyLabel, "Northumbria Police"));
+  EXPECT_THAT((*table)[1],
+              ElementsAre("step-1", report.steps(0).title(), "1a",
+                          "Have the three partners agreed a process for a child centred plan?", "Green", "3", "no",
+                          "severe", "0", "Green", "Red"));
+  EXPECT_THAT((*table)[2], ElementsAre("step-1", report.steps(0).title(), "1b", testing::kMultilineQuestion, "Amber",
+                                       "0", "yes", "no", "1", "Amber", "Amber"));
+  EXPECT_THAT((*table)[3], ElementsAre("step-2", report.steps(1).title(), "2a", testing::kScriptQuestion, "Red", "1",
+                                       "no", "no", "0", "Red", "Not rated"));
+  EXPECT_THAT((*table)[4], ElementsAre("step-2", report.steps(1).title(), "2b", "Is learning from reviews cascaded?",
+                                       "Not rated", "0", "no", "no", "0", "Not rated", "Not rated"));
+  // The label's quote is doubled inside a quoted field, the UTF-8 left alone.
+  EXPECT_THAT(r.content, HasSubstr("\"Café – Sørensen, \"\"Independent\"\" Scrutineer\""));
+}
+
+TEST(RenderCsv, OtherReportsOneRowPerItem) {
+  absl::StatusOr<Table> trend = ParseCsv(MustRender(testing::SamplePartnershipTrend(), v1::FORMAT_CSV).content);
+  ASSERT_THAT(trend, IsOk());
+  ASSERT_EQ(trend->size(), 3u);
+  EXPECT_THAT((*trend)[0], ElementsAre("step_id", "question_id", "question", "Scrutiny 2023 (2023-03-31)",
+                                       "Scrutiny 2024 (2024-03-31)", "trend"));
+  EXPECT_THAT((*trend)[1], ElementsAre("step-1", "1a", testing::kScriptQuestion, "Red", "Green", "Improved"));
+  EXPECT_THAT((*trend)[2], ElementsAre("step-1", "1b", "Second question", "Not rated", "Amber", "Not comparable"));
+
+  absl::StatusOr<Table> region = ParseCsv(MustRender(testing::SampleRegionalOverview(), v1::FORMAT_CSV).content);
+  ASSERT_THAT(region, IsOk());
+  ASSERT_EQ(region->size(), 3u) << "one row per partnership";
+  EXPECT_EQ((*region)[0].back(), "heat_step-2");
+  EXPECT_EQ((*region)[1][1], "Sunderland, \"SSCP\"");
+  EXPECT_EQ((*region)[1][10], "1.00");
+  EXPECT_EQ((*region)[1][11], "2.00");
+  EXPECT_EQ((*region)[2][2], "yes");
+  EXPECT_EQ((*region)[2][11], "") << "no step-2 in that round";
+
+  absl::StatusOr<Table> actions = ParseCsv(MustRender(testing::SampleActionTracker(), v1::FORMAT_CSV).content);
+  ASSERT_THAT(actions, IsOk());
+  ASSERT_EQ(actions->size(), 3u) << "one row per action, though each is in two groups";
+  EXPECT_EQ((*actions)[1][0], "assessments/a-1/actions/x-1");
+  EXPECT_EQ((*actions)[1][4], "Northumbria Police");
+  EXPECT_EQ((*actions)[1][5], "Agree the plan, with <b>children</b>, \"quickly\"");
+  EXPECT_EQ((*actions)[1][8], "yes");
+
+  absl::StatusOr<Table> annual = ParseCsv(MustRender(testing::SampleAnnualReportSection(), v1::FORMAT_CSV).content);
+  ASSERT_THAT(annual, IsOk());
+  ASSERT_EQ(annual->size(), 2u);
+  EXPECT_EQ((*annual)[1][2], testing::SampleAnnualReportSection().markdown());
+}
+
+TEST(RenderCsv, FieldQuoting) {
+  EXPECT_EQ(CsvField("plain"), "plain");
+  EXPECT_EQ(CsvField(""), "");
+  EXPECT_EQ(CsvField("a,b"), "\"a,b\"");
+  EXPECT_EQ(CsvField("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(CsvField("line\nbreak"), "\"line\nbreak\"");
+  EXPECT_EQ(CsvField("cr\r"), "\"cr\r\"");
+  EXPECT_EQ(CsvField("Sørensen"), "Sørensen");
+}
+
+// ---- HTML ----
+
+TEST(RenderHtml, AssessmentIsEscapedSelfContainedAndLettered) {
+  auto report = testing::SampleAssessmentReport();
+  Rendered r = MustRender(report, v1::FORMAT_HTML);
+  EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
+  EXPECT_EQ(r.filename, "assessment-a-0123456789abcdef.html");
+  const std::string& html = r.content;
+  EXPECT_THAT(html, StartsWith("<!DOCTYPE html>"));
+  EXPECT_THAT(html, HasSubstr("<meta charset=\"utf-8\">"));
+
+  // Escaping: the script only ever appears escaped.
+  EXPECT_THAT(html, Not(HasSubstr("<script")));
+  EXPECT_THAT(html, HasSubstr("Is &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; data shared &amp; used"));
+  EXPECT_THAT(html, HasSubstr("Café – Sørensen, &quot;Independent&quot; Scrutineer"));
+
+  // Self-contained: no external resources.
+  EXPECT_THAT(html, Not(HasSubstr("http://")));
+  EXPECT_THAT(html, Not(HasSubstr("https://")));
+  EXPECT_THAT(html, Not(HasSubstr("<link")));
+  EXPECT_THAT(html, Not(HasSubstr("src=")));
+  EXPECT_THAT(html, Not(HasSubstr("@import")));
+  EXPECT_THAT(html, HasSubstr("@media print"));
+
+  // Rating cells carry colour and letter.
+  EXPECT_THAT(html, HasSubstr("<td class=\"rating r\" title=\"Red\"><span class=\"letter\">R</span> Red</td>"));
+  EXPECT_THAT(html, HasSubstr("<td class=\"rating a\" title=\"Amber\"><span class=\"letter\">A</span> Amber</td>"));
+  EXPECT_THAT(html, HasSubstr("<td class=\"rating g\" title=\"Green\"><span class=\"letter\">G</span> Green</td>"));
+  EXPECT_THAT(html,
+              HasSubstr("<td class=\"rating u\" title=\"Not rated\"><span class=\"letter\">-</span> Not rated</td>"));
+
+  // The grid: step titles as column heads, in order.
+  size_t grid = html.find("<table class=\"grid\">");
+  ASSERT_NE(grid, std::string::npos);
+  size_t head1 = html.find(report.steps(0).title(), grid);
+  size_t head2 = html.find(report.steps(1).title(), grid);
+  EXPECT_LT(head1, head2);
+  EXPECT_LT(head2, html.find("</thead>", grid));
+
+  // Legend, counts, completeness, gaps, action plan, freshness, attribution in the footer.
+  EXPECT_THAT(html, HasSubstr(testing::kGreenDefinition));
+  EXPECT_THAT(html, HasSubstr(testing::kAmberDefinition));
+  EXPECT_THAT(html, HasSubstr(testing::kRedDefinition));
+  EXPECT_THAT(html, HasSubstr("Counts per step"));
+  EXPECT_THAT(html, HasSubstr("75%"));
+  EXPECT_THAT(html, HasSubstr("Questions missing evidence"));
+  EXPECT_THAT(html, HasSubstr("Action plan"));
+  EXPECT_THAT(html, HasSubstr("Work for 1b"));
+  EXPECT_THAT(html, HasSubstr("change 42"));
+  size_t footer = html.find("<footer>");
+  ASSERT_NE(footer, std::string::npos);
+  EXPECT_NE(html.find(testing::kAttribution, footer), std::string::npos);
+}
+
+TEST(RenderHtml, EveryReportEscapes) {
+  EXPECT_THAT(MustRender(testing::SamplePartnershipTrend(), v1::FORMAT_HTML).content, Not(HasSubstr("<script")));
+  std::string actions = MustRender(testing::SampleActionTracker(), v1::FORMAT_HTML).content;
+  EXPECT_THAT(actions, Not(HasSubstr("<b>children")));
+  EXPECT_THAT(actions, HasSubstr("&lt;b&gt;children&lt;/b&gt;"));
+  std::string region = MustRender(testing::SampleRegionalOverview(), v1::FORMAT_HTML).content;
+  EXPECT_THAT(region, HasSubstr("Sunderland, &quot;SSCP&quot;"));
+  EXPECT_THAT(region, HasSubstr("<span class=\"letter\">R</span> 1.00"));
+  EXPECT_THAT(region, HasSubstr("<span class=\"letter\">A</span> 2.00"));
+  EXPECT_THAT(region, HasSubstr("<span class=\"letter\">G</span> 3.00"));
+}
+
+TEST(RenderHtml, AnnualSectionRendersItsMarkdown) {
+  std::string html = MustRender(testing::SampleAnnualReportSection(), v1::FORMAT_HTML).content;
+  EXPECT_THAT(html, HasSubstr("<h2>Independent scrutiny 2024</h2>"));
+  EXPECT_THAT(html, HasSubstr("<strong>1 Green</strong>"));
+  EXPECT_THAT(html, HasSubstr("<em>1 Amber</em>"));
+  EXPECT_THAT(html, HasSubstr("<li>Step 1: strong</li>"));
+  EXPECT_THAT(html, HasSubstr("<th>Step</th>"));
+  EXPECT_THAT(html, HasSubstr("<td>Step 1</td>"));
+  EXPECT_THAT(html, Not(HasSubstr("<script")));
+  EXPECT_THAT(html, HasSubstr(testing::kAttribution));
+}
+
+TEST(MarkdownToHtml, SmallSubset) {
+  EXPECT_EQ(MarkdownToHtml("# Title\n\nOne\ntwo\n\n- a\n- b\n\n1. x\n2. y\n"),
+            "<h1>Title</h1>\n<p>One two</p>\n<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n<ol>\n<li>x</li>\n<li>y</li>\n</ol>\n");
+  EXPECT_EQ(MarkdownToHtml("a <b> & `<i>` \\*not em\\*"), "<p>a &lt;b&gt; &amp; <code>&lt;i&gt;</code> *not em*</p>\n");
+  EXPECT_EQ(MarkdownToHtml("| a | b |\n|---|---|\n| 1 | 2 |"),
+            "<table>\n<thead><tr><th>a</th><th>b</th></tr></thead>\n<tbody>\n<tr><td>1</td><td>2</td></tr>\n"
+            "</tbody>\n</table>\n");
+}
+
+TEST(HtmlEscape, AllFive) { EXPECT_EQ(HtmlEscape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"); }
+
+// ---- Markdown ----
+
+TEST(RenderMarkdown, AssessmentGridRows) {
+  Rendered r = MustRender(testing::SampleAssessmentReport(), v1::FORMAT_MARKDOWN);
+  EXPECT_EQ(r.content_type, "text/markdown; charset=utf-8");
+  EXPECT_EQ(r.filename, "assessment-a-0123456789abcdef.md");
+  std::vector<std::string> lines = absl::StrSplit(r.content, '\n');
+  EXPECT_THAT(lines, ::testing::Contains(
+                         "|   | step-1: The three core partner leads are actively involved in strategic planning | "
+                         "step-2: Appropriate quality assurance procedures are in place for data |"));
+  EXPECT_THAT(lines, ::testing::Contains("| --- | --- | --- |"));
+  EXPECT_THAT(lines, ::testing::Contains("| Q1 | **G** 1a | **R** 2a |"));
+  EXPECT_THAT(lines, ::testing::Contains("| Q2 | **A** 1b | **-** 2b |"));
+  // Every table line has the same number of cells as its header.
+  for (const std::string& line : lines) {
+    if (!std::regex_search(line, std::regex("^\\| Q[0-9]"))) continue;
+    EXPECT_EQ(Count(line, " |"), 3u) << line;
+  }
+  EXPECT_THAT(r.content, Not(HasSubstr("<script")));
+  EXPECT_THAT(r.content, HasSubstr("&lt;script&gt;"));
+  EXPECT_THAT(r.content, HasSubstr("Café – Sørensen, \"Independent\" Scrutineer"));
+  EXPECT_THAT(r.content, HasSubstr("Including business, sport &amp; faith")) << "newline folded into the cell";
+  EXPECT_THAT(r.content, HasSubstr(testing::kGreenDefinition));
+}
+
+TEST(RenderMarkdown, AnnualSectionIsPassedThrough) {
+  auto section = testing::SampleAnnualReportSection();
+  Rendered r = MustRender(section, v1::FORMAT_MARKDOWN);
+  EXPECT_THAT(r.content, StartsWith(section.markdown()));
+  EXPECT_THAT(r.content, HasSubstr("Adapted from Pearce"));
+}
+
+// ---- Text ----
+
+TEST(RenderText, AssessmentGridLetters) {
+  Rendered r = MustRender(testing::SampleAssessmentReport(), v1::FORMAT_TEXT);
+  EXPECT_EQ(r.content_type, "text/plain; charset=utf-8");
+  EXPECT_EQ(r.filename, "assessment-a-0123456789abcdef.txt");
+  EXPECT_THAT(r.content, HasSubstr("[G] 1a"));
+  EXPECT_THAT(r.content, HasSubstr("[A] 1b"));
+  EXPECT_THAT(r.content, HasSubstr("[R] 2a"));
+  EXPECT_THAT(r.content, HasSubstr("[-] 2b"));
+  EXPECT_THAT(r.content, HasSubstr("[G] Green: a positive affirmation"));
+  EXPECT_THAT(r.content, HasSubstr("Adapted from Pearce"));
+  for (absl::string_view line : absl::StrSplit(r.content, '\n')) {
+    EXPECT_LE(line.size(), 400u) << "readable in a terminal: " << line;
+  }
+}
+
+// ---- JSON ----
+
+TEST(RenderJson, ParsesBackToTheSameMessage) {
+  auto report = testing::SampleAssessmentReport();
+  Rendered r = MustRender(report, v1::FORMAT_JSON);
+  EXPECT_EQ(r.content_type, "application/json; charset=utf-8");
+  EXPECT_EQ(r.filename, "assessment-a-0123456789abcdef.json");
+  EXPECT_THAT(r.content, HasSubstr("\"completeness_percent\": 75")) << "proto field names, pretty";
+  EXPECT_THAT(r.content, HasSubstr("\"RATING_GREEN\""));
+  v1::AssessmentReport back;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(r.content, &back).ok());
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(report, back))
+      << back.DebugString();
+
+  // Unspecified means JSON.
+  EXPECT_EQ(MustRender(report, v1::FORMAT_UNSPECIFIED).content, r.content);
+
+  v1::ActionTracker tracker_back;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  MustRender(testing::SampleActionTracker(), v1::FORMAT_JSON).content, &tracker_back)
+                  .ok());
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(testing::SampleActionTracker(), tracker_back));
+}
+
+// ---- XLSX ----
+
+std::string RunCommand(const std::string& command) {
+  std::string out;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return out;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+  pclose(pipe);
+  return out;
+}
+
+std::string XmlUnescape(std::string s) {
+  const std::pair<const char*, const char*> entities[] = {
+      {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}, {"&#39;", "'"}, {"&amp;", "&"}};
+  for (const auto& [from, to] : entities) {
+    for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + 1)) {
+      s.replace(pos, strlen(from), to);
+    }
+  }
+  return s;
+}
+
+class Xlsx : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("render_test_" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Writes the bytes to a file and lists/reads members with the unzip command.
+  std::string Save(const std::string& bytes) {
+    std::string path = (dir_ / "report.xlsx").string();
+    std::ofstream(path, std::ios::binary) << bytes;
+    return path;
+  }
+  std::string Member(const std::string& path, const std::string& member) {
+    return RunCommand("unzip -p '" + path + "' '" + member + "'");
+  }
+  // The shared strings, in index order.
+  std::vector<std::string> SharedStrings(const std::string& path) {
+    std::string xml = Member(path, "xl/sharedStrings.xml");
+    std::vector<std::string> out;
+    std::regex si("<si>(?:<t(?: [^>]*)?>([^<]*)</t>)</si>");
+    for (std::sregex_iterator it(xml.begin(), xml.end(), si), end; it != end; ++it) {
+      out.push_back(XmlUnescape((*it)[1].str()));
+    }
+    return out;
+  }
+  // Cell reference ("C2") -> value (shared strings resolved) and style index.
+  struct Cell {
+    std::string value;
+    std::string style;
+  };
+  std::map<std::string, Cell> Cells(const std::string& path, const std::string& sheet) {
+    std::vector<std::string> strings = SharedStrings(path);
+    std::string xml = Member(path, sheet);
+    std::map<std::string, Cell> out;
+    std::regex c("<c r=\"([A-Z]+[0-9]+)\"((?: [a-z]+=\"[^\"]*\")*)>(?:<v>([^<]*)</v>)?</c>");
+    std::regex style(" s=\"([0-9]+)\"");
+    std::regex type(" t=\"([a-z]+)\"");
+    for (std::sregex_iterator it(xml.begin(), xml.end(), c), end; it != end; ++it) {
+      std::string attrs = (*it)[2].str();
+      std::smatch m;
+      Cell cell;
+      if (std::regex_search(attrs, m, style)) cell.style = m[1].str();
+      cell.value = (*it)[3].str();
+      if (std::regex_search(attrs, m, type) && m[1].str() == "s") {
+        size_t index = std::stoul(cell.value);
+        cell.value = index < strings.size() ? strings[index] : "?";
+      }
+      out[(*it)[1].str()] = cell;
+    }
+    return out;
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(Xlsx, AssessmentWorkbook) {
+  Rendered r = MustRender(testing::SampleAssessmentReport(), v1::FORMAT_XLSX);
+  EXPECT_EQ(r.content_type, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+  EXPECT_EQ(r.filename, "assessment-a-0123456789abcdef.xlsx");
+  ASSERT_THAT(r.content, StartsWith("PK")) << "a zip file";
+  std::string path = Save(r.content);
+
+  std::string workbook = Member(path, "xl/workbook.xml");
+  EXPECT_THAT(workbook, HasSubstr("name=\"Grid\""));
+  EXPECT_THAT(workbook, HasSubstr("name=\"Summary\""));
+  EXPECT_THAT(workbook, HasSubstr("name=\"Action plan\""));
+
+  std::string shared = Member(path, "xl/sharedStrings.xml");
+  EXPECT_THAT(shared, HasSubstr("Is &lt;script&gt;alert(\"x\")&lt;/script&gt; data shared &amp; used"));
+  EXPECT_THAT(shared, Not(HasSubstr("<script")));
+  EXPECT_THAT(shared, HasSubstr("Café – Sørensen, \"Independent\" Scrutineer"));
+  EXPECT_THAT(shared, HasSubstr("Have the three partners agreed a process for a child centred plan?"));
+
+  std::string sheet1 = Member(path, "xl/worksheets/sheet1.xml");
+  ASSERT_THAT(sheet1, HasSubstr("<sheetData>"));
+  auto cells = Cells(path, "xl/worksheets/sheet1.xml");
+  // Header, then one row per question with its id and text.
+  EXPECT_EQ(cells["C1"].value, "question_id");
+  EXPECT_EQ(cells["J1"].value, testing::kTrickyLabel);
+  EXPECT_EQ(cells["C2"].value, "1a");
+  EXPECT_EQ(cells["C3"].value, "1b");
+  EXPECT_EQ(cells["C4"].value, "2a");
+  EXPECT_EQ(cells["C5"].value, "2b");
+  EXPECT_EQ(cells["D4"].value, testing::kScriptQuestion);
+  EXPECT_EQ(cells.count("C6"), 0u);
+  // Rating cells: letter and name, one format per rating.
+  EXPECT_EQ(cells["E2"].value, "G Green");
+  EXPECT_EQ(cells["E3"].value, "A Amber");
+  EXPECT_EQ(cells["E4"].value, "R Red");
+  EXPECT_EQ(cells["E5"].value, "- Not rated");
+  std::set<std::string> styles = {cells["E2"].style, cells["E3"].style, cells["E4"].style, cells["E5"].style};
+  EXPECT_EQ(styles.size(), 4u);
+  EXPECT_EQ(cells["K2"].value, "R Red") << "the police's rating of 1a";
+  EXPECT_EQ(cells["F2"].value, "3") << "evidence items as a number";
+
+  std::string styles_xml = Member(path, "xl/styles.xml");
+  EXPECT_THAT(styles_xml, HasSubstr("FFB71C1C"));
+  EXPECT_THAT(styles_xml, HasSubstr("FFFFBF00"));
+  EXPECT_THAT(styles_xml, HasSubstr("FF1B5E20"));
+
+  auto summary = Cells(path, "xl/worksheets/sheet2.xml");
+  bool found_completeness = false;
+  for (const auto& [ref, cell] : summary) found_completeness |= cell.value == "75%";
+  EXPECT_TRUE(found_completeness);
+}
+
+TEST_F(Xlsx, OtherReportsHaveTheirSheets) {
+  struct Case {
+    std::string content;
+    std::vector<std::string> sheets;
+  };
+  std::vector<Case> cases = {
+      {MustRender(testing::SamplePartnershipTrend(), v1::FORMAT_XLSX).content, {"Questions", "Steps", "Rounds"}},
+      {MustRender(testing::SampleRegionalOverview(), v1::FORMAT_XLSX).content, {"Partnerships", "Steps"}},
+      {MustRender(testing::SampleActionTracker(), v1::FORMAT_XLSX).content,
+       {"Actions", "By owner", "By step", "Summary"}},
+      {MustRender(testing::SampleAnnualReportSection(), v1::FORMAT_XLSX).content, {"Section"}},
+  };
+  for (const Case& c : cases) {
+    ASSERT_THAT(c.content, StartsWith("PK"));
+    std::string path = Save(c.content);
+    std::string workbook = Member(path, "xl/workbook.xml");
+    for (const auto& sheet : c.sheets) EXPECT_THAT(workbook, HasSubstr("name=\"" + sheet + "\""));
+  }
+  std::string path = Save(MustRender(testing::SampleActionTracker(), v1::FORMAT_XLSX).content);
+  auto cells = Cells(path, "xl/worksheets/sheet1.xml");
+  EXPECT_EQ(cells["F2"].value, "Agree the plan, with <b>children</b>, \"quickly\"");
+  EXPECT_EQ(cells.count("A4"), 0u) << "each action once";
+}
+
+// ---- Every report, every format ----
+
+template <typename Report>
+void ExpectEveryFormat(const Report& report, const std::string& stem) {
+  for (v1::Format format : {v1::FORMAT_JSON, v1::FORMAT_CSV, v1::FORMAT_HTML, v1::FORMAT_MARKDOWN, v1::FORMAT_XLSX,
+                            v1::FORMAT_TEXT}) {
+    SCOPED_TRACE(v1::Format_Name(format));
+    absl::StatusOr<Rendered> r = Render(report, format);
+    ASSERT_THAT(r, IsOk());
+    EXPECT_FALSE(r->content.empty());
+    EXPECT_FALSE(r->content_type.empty());
+    EXPECT_EQ(r->filename, absl::StrCat(stem, ".", FormatExtension(format)));
+  }
+  EXPECT_THAT(Render(report, static_cast<v1::Format>(99)), StatusIs(absl::StatusCode::kInvalidArgument));
+  // An empty message renders too.
+  for (v1::Format format : {v1::FORMAT_JSON, v1::FORMAT_CSV, v1::FORMAT_HTML, v1::FORMAT_MARKDOWN, v1::FORMAT_XLSX,
+                            v1::FORMAT_TEXT}) {
+    EXPECT_THAT(Render(Report(), format), IsOk()) << v1::Format_Name(format);
+  }
+}
+
+TEST(Render, EveryReportInEveryFormat) {
+  ExpectEveryFormat(testing::SampleAssessmentReport(), "assessment-a-0123456789abcdef");
+  ExpectEveryFormat(testing::SamplePartnershipTrend(), "trend-sunderland-independent_scrutiny");
+  ExpectEveryFormat(testing::SampleRegionalOverview(), "region-north-east");
+  ExpectEveryFormat(testing::SampleActionTracker(), "actions-partnerships-sunderland");
+  ExpectEveryFormat(testing::SampleAnnualReportSection(), "annual-report-a-0123456789abcdef");
+}
+
+TEST(Render, RatingNamesAndLetters) {
+  EXPECT_EQ(RatingName(framework::v1::RATING_RED), "Red");
+  EXPECT_EQ(RatingName(framework::v1::RATING_UNSPECIFIED), "Not rated");
+  EXPECT_EQ(RatingLetter(framework::v1::RATING_AMBER), "A");
+  EXPECT_EQ(RatingLetter(framework::v1::RATING_UNSPECIFIED), "-");
+}
+
+// ---- HTTP mapping (pure parts of the endpoint) ----
+
+TEST(HttpMapping, StatusCodes) {
+  EXPECT_EQ(HttpStatusFor(absl::StatusCode::kOk), 200);
+  EXPECT_EQ(HttpStatusFor(absl::StatusCode::kInvalidArgument), 400);
+  EXPECT_EQ(HttpStatusFor(absl::StatusCode::kUnauthenticated), 401);
+  EXPECT_EQ(HttpStatusFor(absl::StatusCode::kPermissionDenied), 403);
+  EXPECT_EQ(HttpStatusFor(absl::StatusCode::kNotFound), 404);
+  EXPECT_EQ(HttpStatusFor(absl::StatusCode::kDeadlineExceeded), 504);
+  EXPECT_EQ(HttpStatusFor(absl::StatusCode::kUnavailable), 503);
+  EXPECT_EQ(HttpStatusFor(absl::StatusCode::kInternal), 500);
+  EXPECT_EQ(HttpStatusFor(absl::StatusCode::kFailedPrecondition), 400);
+  EXPECT_EQ(HttpStatusFor(absl::StatusCode::kResourceExhausted), 429);
+}
+
+TEST(HttpMapping, Formats) {
+  EXPECT_EQ(*ParseFormat(""), v1::FORMAT_JSON);
+  EXPECT_EQ(*ParseFormat("json"), v1::FORMAT_JSON);
+  EXPECT_EQ(*ParseFormat("CSV"), v1::FORMAT_CSV);
+  EXPECT_EQ(*ParseFormat("md"), v1::FORMAT_MARKDOWN);
+  EXPECT_EQ(*ParseFormat("xlsx"), v1::FORMAT_XLSX);
+  EXPECT_EQ(*ParseFormat("html"), v1::FORMAT_HTML);
+  EXPECT_EQ(*ParseFormat("text"), v1::FORMAT_TEXT);
+  EXPECT_THAT(ParseFormat("pdf"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace sixsteps::reporting
