@@ -252,6 +252,22 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Update(const Caller& caller,
       return absl::InvalidArgumentError(
           "action.owner_organisation: must be an organisation of the round's partnership");
     }
+    // As in CreateAction: an organisation of another partnership is the wrong kind of
+    // owner (INVALID_ARGUMENT), said before identity is asked, which would only answer
+    // that the caller cannot see it (NOT_FOUND). An action's partnership never changes, so
+    // reading it outside the transaction is safe; one the caller cannot see is left to
+    // ChangeAction to refuse as NOT_FOUND.
+    absl::StatusOr<std::string> id = ParseActionName(values.name(), "action.name");
+    absl::StatusOr<av1::Action> current =
+        id.ok() ? store_->GetAction(*id) : absl::StatusOr<av1::Action>(id.status());
+    if (current.ok() &&
+        caller.CanSeePartnership(LastSegment(current->region()),
+                                 LastSegment(current->partnership())) &&
+        !absl::StartsWith(values.owner_organisation(),
+                          absl::StrCat(current->partnership(), "/organisations/"))) {
+      return absl::InvalidArgumentError(
+          "action.owner_organisation: must be an organisation of the round's partnership");
+    }
     SIXSTEPS_RETURN_IF_ERROR(directory_->CheckOrganisation(caller, values.owner_organisation()));
   }
   return ChangeAction(caller, values.name(), values.etag(),
