@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/common/server.h"
 #include "services/common/status.h"
 #include "sixsteps/framework/v1/framework_service.grpc.pb.h"
 #include "sixsteps/identity/v1/identity_service.grpc.pb.h"
@@ -14,9 +15,10 @@ namespace {
 namespace idv1 = ::sixsteps::identity::v1;
 namespace fv1 = ::sixsteps::framework::v1;
 
-// A call made on the caller's behalf, with a deadline.
+// A call made on the caller's behalf, with a deadline and the caller's request id.
 void OnBehalfOf(grpc::ClientContext& context, const auth::Caller& caller) {
   context.AddMetadata("authorization", absl::StrCat("Bearer ", caller.bearer_token));
+  if (!caller.request_id.empty()) context.AddMetadata(kRequestIdKey, caller.request_id);
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
 }
 

@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/server.h"
 #include "services/common/status.h"
 #include "sixsteps/identity/v1/identity_service.grpc.pb.h"
 
@@ -195,7 +196,10 @@ absl::StatusOr<Caller> TokenVerifier::Authenticate(const grpc::ServerContext& co
   }
   absl::string_view token = value.substr(kBearer.size());
   absl::StatusOr<Caller> caller = Verify(token, absl::Now());
-  if (caller.ok()) caller->bearer_token = std::string(token);
+  if (caller.ok()) {
+    caller->bearer_token = std::string(token);
+    caller->request_id = RequestIdOf(context);
+  }
   return caller;
 }
 

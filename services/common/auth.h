@@ -50,6 +50,9 @@ struct Caller {
   // The access token itself, forwarded when this service calls another on the caller's
   // behalf, so that the other service applies the caller's own permissions.
   std::string bearer_token;
+  // The call's request id (see server.h), sent on with the token so that the other
+  // service's log lines carry it too.
+  std::string request_id;
 
   // A hub administrator bound on "*".
   bool IsDeploymentAdmin() const;

@@ -10,6 +10,8 @@
 #include "absl/strings/str_cat.h"
 
 ABSL_FLAG(std::string, listen, "", "address to serve gRPC on, host:port or unix:/path");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "host:port to serve Prometheus metrics on over HTTP (GET /metrics); empty: none");
 ABSL_FLAG(std::string, database_url, "", "libpq connection string of this service's database");
 ABSL_FLAG(std::string, identity_address, "", "host:port of the identity service");
 ABSL_FLAG(std::string, db_pool_size, "", "most database connections held open at once");
@@ -40,6 +42,8 @@ absl::StatusOr<ServerConfig> LoadServerConfig(int argc, char** argv,
   config.arguments.assign(positional.begin() + 1, positional.end());
   config.listen_address =
       FlagOrEnv(absl::GetFlag(FLAGS_listen), {"SIXSTEPS_LISTEN"}, defaults.listen_address);
+  config.metrics_listen =
+      FlagOrEnv(absl::GetFlag(FLAGS_metrics_listen), {"SIXSTEPS_METRICS_LISTEN"}, "");
   config.database_url = FlagOrEnv(absl::GetFlag(FLAGS_database_url),
                                   {"SIXSTEPS_DATABASE_URL", "DATABASE_URL"}, "");
   if (config.database_url.empty()) {

@@ -16,6 +16,9 @@ namespace sixsteps {
 struct ServerConfig {
   // --listen / SIXSTEPS_LISTEN: "host:port" (port 0 picks a free one) or "unix:/path".
   std::string listen_address;
+  // --metrics_listen / SIXSTEPS_METRICS_LISTEN: "host:port" to serve Prometheus metrics on
+  // over plain HTTP (GET /metrics); empty (the default) serves none.
+  std::string metrics_listen;
   // --database_url / SIXSTEPS_DATABASE_URL or DATABASE_URL: a libpq connection string.
   std::string database_url;
   // --identity_address / SIXSTEPS_IDENTITY_ADDRESS: where the identity service publishes

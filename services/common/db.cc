@@ -2,21 +2,68 @@
 
 #include <chrono>
 
+#include <libpq-fe.h>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
 #include "services/common/log.h"
 
 namespace sixsteps::db {
+namespace {
+
+// The database a connection string names (URI or key=value), for the metrics' label;
+// never anything else of it (no host, no password).
+std::string DatabaseName(const std::string& connection_string) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(connection_string.c_str(), &error);
+  if (error != nullptr) PQfreemem(error);
+  if (options == nullptr) return "";
+  std::string name;
+  for (PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
+    if (std::string_view(option->keyword) == "dbname" && option->val != nullptr) {
+      name = option->val;
+    }
+  }
+  PQconninfoFree(options);
+  return name;
+}
+
+}  // namespace
 
 ConnectionPool::ConnectionPool(std::string connection_string, int max_connections,
                                absl::Duration acquire_timeout)
     : connection_string_(std::move(connection_string)),
       max_connections_(max_connections),
-      acquire_timeout_(acquire_timeout) {}
+      acquire_timeout_(acquire_timeout) {
+  metrics_ = metrics::DefaultRegistry().AddCollector(
+      [this, database = DatabaseName(connection_string_)](metrics::GaugeSink& sink) {
+        metrics::Labels labels = {{"database", database}};
+        int open = 0;
+        int in_use = 0;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          open = open_;
+          in_use = open_ - static_cast<int>(idle_.size());
+        }
+        sink.Set("db_pool_open_connections",
+                 "Database connections open now, idle and in use (or being opened).", labels,
+                 open);
+        sink.Set("db_pool_in_use_connections",
+                 "Database connections lent to a transaction (or being opened) now.", labels,
+                 in_use);
+        sink.Set("db_pool_max_connections", "Most database connections the pool opens.",
+                 labels, max_connections_);
+      });
+}
 
 int ConnectionPool::open_connections() const {
   std::lock_guard<std::mutex> lock(mu_);
   return open_;
+}
+
+int ConnectionPool::in_use_connections() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return open_ - static_cast<int>(idle_.size());
 }
 
 absl::Status ConnectionPool::Acquire(std::unique_ptr<pqxx::connection>* out) {

@@ -15,6 +15,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "services/common/metrics.h"
 
 namespace sixsteps::db {
 
@@ -22,6 +23,8 @@ namespace sixsteps::db {
 // breaks (the server restarted, the network dropped) is thrown away, together with every
 // idle one, and later calls open fresh ones. While the database is down calls fail fast
 // with UNAVAILABLE; when it is back they succeed again without a restart of the service.
+// Each pool reports db_pool_{open,in_use,max}_connections{database="<dbname>"} in
+// metrics::DefaultRegistry() while it exists.
 class ConnectionPool {
  public:
   ConnectionPool(std::string connection_string, int max_connections,
@@ -37,6 +40,9 @@ class ConnectionPool {
 
   // Connections open now (idle and in use), for metrics and tests.
   int open_connections() const;
+  // Connections lent to a transaction now.
+  int in_use_connections() const;
+  int max_connections() const { return max_connections_; }
 
  private:
   struct Lease;
@@ -50,6 +56,8 @@ class ConnectionPool {
   std::condition_variable released_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;
+  // Last: unregistered first, before what it reads is destroyed.
+  metrics::Registration metrics_;
 };
 
 // Turns an exception thrown by libpqxx into a status: unique violation → ALREADY_EXISTS,

@@ -20,7 +20,17 @@ std::string& ServiceName() {
   return name;
 }
 
+std::function<void(const std::string&)>& Sink() {
+  static std::function<void(const std::string&)> sink;
+  return sink;
+}
+
 }  // namespace
+
+void SetLogSinkForTesting(std::function<void(const std::string& line)> sink) {
+  std::lock_guard<std::mutex> lock(LogMutex());
+  Sink() = std::move(sink);
+}
 
 void SetLogServiceName(absl::string_view service) { ServiceName() = std::string(service); }
 
@@ -33,6 +43,10 @@ void LogEvent(absl::string_view event, nlohmann::json fields) {
   // Invalid UTF-8 from a client must not throw out of the logger.
   std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::lock_guard<std::mutex> lock(LogMutex());
+  if (Sink()) {
+    Sink()(text);
+    return;
+  }
   std::fprintf(stderr, "%s\n", text.c_str());
   std::fflush(stderr);
 }

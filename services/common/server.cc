@@ -2,19 +2,25 @@
 
 #include <signal.h>
 
+#include <cstdio>
+#include <random>
+
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 #include <grpcpp/support/server_interceptor.h>
 
+#include <google/protobuf/descriptor.h>
 #include <grpcpp/create_channel.h>
+#include <grpcpp/server_context.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/config.h"
 #include "services/common/log.h"
+#include "services/common/metrics.h"
 #include "services/common/tls.h"
 
 namespace sixsteps {
@@ -43,45 +49,147 @@ constexpr const char* StatusCodeName(grpc::StatusCode code) {
   }
 }
 
-// Logs one line per call when the server sends the call's status.
+// "/sixsteps.identity.v1.IdentityService/GetPartnership" → {service, method}. A method
+// this binary does not know (a client may send any path) is "unknown", so that clients
+// cannot add series at will.
+std::pair<std::string, std::string> SplitMethod(absl::string_view path) {
+  if (absl::StartsWith(path, "/")) {
+    path.remove_prefix(1);
+    size_t slash = path.find('/');
+    if (slash != absl::string_view::npos && slash > 0 && slash + 1 < path.size() &&
+        path.find('/', slash + 1) == absl::string_view::npos) {
+      std::string service(path.substr(0, slash));
+      std::string method(path.substr(slash + 1));
+      if (google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
+              absl::StrCat(service, ".", method)) != nullptr) {
+        return {std::move(service), std::move(method)};
+      }
+    }
+  }
+  return {"unknown", "unknown"};
+}
+
+struct CallMetrics {
+  metrics::Counter* handled;
+  metrics::Histogram* latency;
+};
+
+// Per call: takes or makes its request id (made visible to the handler in the client
+// metadata, and echoed to the client in the initial metadata) and, when the server sends
+// the status, logs one line and records the call's code and latency.
 class CallLogInterceptor : public grpc::experimental::Interceptor {
  public:
-  explicit CallLogInterceptor(grpc::experimental::ServerRpcInfo* info)
-      : method_(info->method() != nullptr ? info->method() : ""), start_(absl::Now()) {}
+  CallLogInterceptor(grpc::experimental::ServerRpcInfo* info, CallMetrics metrics)
+      : path_(info->method() != nullptr ? info->method() : ""),
+        metrics_(metrics),
+        start_(absl::Now()) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
-    if (methods->QueryInterceptionHookPoint(
-            grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
+    using grpc::experimental::InterceptionHookPoints;
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      TakeRequestId(methods->GetRecvInitialMetadata());
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      if (!request_id_.empty()) {
+        methods->GetSendInitialMetadata()->emplace(kRequestIdKey, request_id_);
+      }
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       grpc::Status status = methods->GetSendStatus();
+      absl::Duration latency = absl::Now() - start_;
+      const char* code = StatusCodeName(status.error_code());
       nlohmann::json fields = {
-          {"method", method_},
-          {"code", StatusCodeName(status.error_code())},
-          {"latency_ms", absl::ToDoubleMilliseconds(absl::Now() - start_)},
+          {"method", path_},
+          {"code", code},
+          {"latency_ms", absl::ToDoubleMilliseconds(latency)},
+          {"request_id", request_id_},
       };
       if (!status.ok()) fields["message"] = status.error_message();
       LogEvent("call", std::move(fields));
+      auto [service, method] = SplitMethod(path_);
+      metrics_.handled->Increment({{"service", service}, {"method", method}, {"code", code}});
+      metrics_.latency->Observe({{"service", service}, {"method", method}},
+                                absl::ToDoubleSeconds(latency));
     }
     methods->Proceed();
   }
 
  private:
-  std::string method_;
+  // Keeps the client's request id if it is a sensible one, else makes one and puts it in
+  // the received metadata in its place, so that RequestIdOf(context) finds it. The map
+  // holds string_refs: the key is a literal and the value this interceptor's member, which
+  // lives as long as the call's ServerContext.
+  void TakeRequestId(std::multimap<grpc::string_ref, grpc::string_ref>* metadata) {
+    if (metadata == nullptr) return;
+    auto found = metadata->find(kRequestIdKey);
+    if (found != metadata->end()) {
+      absl::string_view sent(found->second.data(), found->second.size());
+      if (IsValidRequestId(sent)) {
+        request_id_ = std::string(sent);
+        return;
+      }
+      metadata->erase(kRequestIdKey);
+    }
+    request_id_ = NewRequestId();
+    metadata->emplace(grpc::string_ref(kRequestIdKey),
+                      grpc::string_ref(request_id_.data(), request_id_.size()));
+  }
+
+  std::string path_;
+  CallMetrics metrics_;
   absl::Time start_;
+  std::string request_id_;
 };
 
 class CallLogInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
+  CallLogInterceptorFactory()
+      : metrics_{&metrics::DefaultRegistry().AddCounter(
+                     "grpc_server_handled_total",
+                     "RPCs completed on the server, by service, method and status code."),
+                 &metrics::DefaultRegistry().AddHistogram(
+                     "grpc_server_handling_seconds",
+                     "Time from the start of an RPC to its status being sent, in seconds.")} {}
+
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
     // Health probes arrive every few seconds; logging them would drown the real calls.
     if (info->method() != nullptr && absl::StartsWith(info->method(), "/grpc.health.")) {
       return nullptr;
     }
-    return new CallLogInterceptor(info);
+    return new CallLogInterceptor(info, metrics_);
   }
+
+ private:
+  CallMetrics metrics_;
 };
 
 }  // namespace
+
+std::string RequestIdOf(const grpc::ServerContext& context) {
+  const auto& metadata = context.client_metadata();
+  auto found = metadata.find(kRequestIdKey);
+  if (found == metadata.end()) return "";
+  return std::string(found->second.data(), found->second.size());
+}
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 generator(std::random_device{}());
+  char text[17];
+  std::snprintf(text, sizeof(text), "%016llx",
+                static_cast<unsigned long long>(generator()));
+  return text;
+}
+
+bool IsValidRequestId(absl::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == ':' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
 
 RunningServer::RunningServer(std::unique_ptr<grpc::Server> server, int port, std::string target)
     : server_(std::move(server)), port_(port), target_(std::move(target)) {}
@@ -131,11 +239,20 @@ absl::Status Serve(const ServerConfig& config, const std::vector<grpc::Service*>
   absl::StatusOr<std::unique_ptr<RunningServer>> server =
       RunningServer::Start(config.listen_address, services, *credentials);
   if (!server.ok()) return server.status();
+  metrics::MetricsServer metrics_server;
+  if (!config.metrics_listen.empty()) {
+    absl::Status started = metrics_server.Start(config.metrics_listen);
+    if (!started.ok()) return started;
+    LogEvent("metrics_serving", {{"address", config.metrics_listen},
+                                 {"port", metrics_server.port()}});
+  }
   LogEvent("serving", {{"address", (*server)->target()}, {"tls", config.tls.enabled()}});
   std::string signal = WaitForTermination();
   LogEvent("shutting_down", {{"signal", signal}});
   if (before_shutdown) before_shutdown();
   (*server)->Shutdown(config.shutdown_grace);
+  // Scraped until the calls in flight have finished.
+  metrics_server.Stop();
   LogEvent("stopped");
   return absl::OkStatus();
 }

@@ -1,5 +1,6 @@
-// The gRPC server every service runs: health and reflection services, one log line per
-// call, and a graceful shutdown on SIGTERM that lets in-flight calls finish.
+// The gRPC server every service runs: health and reflection services, one log line and
+// metrics per call, request ids, and a graceful shutdown on SIGTERM that lets in-flight
+// calls finish.
 #pragma once
 
 #include <functional>
@@ -10,21 +11,41 @@
 #include <grpcpp/server.h>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace grpc {
 class Service;
 class ServerCredentials;
+class ServerContext;
 }
 
 namespace sixsteps {
+
+// Request ids tie together the log lines of one request across services. A client may
+// send one in this metadata key; otherwise the server makes one. The server logs it on the
+// call's line, echoes it in the response's initial metadata, and a service that calls
+// another on the caller's behalf sends it on (auth::Caller::request_id).
+inline constexpr char kRequestIdKey[] = "x-request-id";
+
+// The request id of a call being served: the client's, or the one the server made for it.
+// Empty only outside a RunningServer (a handler called directly in a unit test).
+std::string RequestIdOf(const grpc::ServerContext& context);
+
+// A fresh request id: 16 lowercase hex digits.
+std::string NewRequestId();
+
+// What a client may send as a request id: 1 to 128 of [A-Za-z0-9._:-]. Anything else is
+// replaced by a fresh one.
+bool IsValidRequestId(absl::string_view id);
 
 // A started gRPC server. Destroying it shuts it down.
 class RunningServer {
  public:
   // Binds `address` ("127.0.0.1:0" picks a free port) and starts serving `services`, which
   // must outlive the server. The standard health service reports SERVING for the server
-  // ("") until shutdown begins.
+  // ("") until shutdown begins. Every call is logged, and counted and timed in
+  // metrics::DefaultRegistry().
   // Without `credentials`, serves plaintext (tests on loopback).
   static absl::StatusOr<std::unique_ptr<RunningServer>> Start(
       const std::string& address, const std::vector<grpc::Service*>& services,
@@ -52,8 +73,9 @@ class RunningServer {
 struct ServerConfig;
 
 // What every main does after wiring its services: serves them on the configured address
-// (with TLS if configured), logs where, waits for SIGTERM or SIGINT, and shuts down letting
-// in-flight calls finish within the grace period.
+// (with TLS if configured) and the metrics on metrics_listen (if set), logs where, waits
+// for SIGTERM or SIGINT, and shuts down letting in-flight calls finish within the grace
+// period.
 // `before_shutdown`, if set, runs first when the signal arrives (to end long streams).
 absl::Status Serve(const ServerConfig& config, const std::vector<grpc::Service*>& services,
                    const std::function<void()>& before_shutdown = nullptr);
