@@ -4,7 +4,11 @@
 # The repository root, whatever folder the caller runs from.
 SIXSTEPS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 SIXSTEPS_LIB="$SIXSTEPS_ROOT/scripts/lib"
-SIXSTEPS_BUILD_DIR="$SIXSTEPS_ROOT/build"
+# The build folder: build/ unless SIXSTEPS_BUILD_DIR names another (e.g. to smoke-test a
+# build made elsewhere: SIXSTEPS_BUILD_DIR=/path/to/build scripts/hub smoke).
+SIXSTEPS_BUILD_DIR="${SIXSTEPS_BUILD_DIR:-$SIXSTEPS_ROOT/build}"
+[[ "$SIXSTEPS_BUILD_DIR" == /* ]] || SIXSTEPS_BUILD_DIR="$PWD/$SIXSTEPS_BUILD_DIR"
+export SIXSTEPS_BUILD_DIR
 SIXSTEPS_BUILD_TYPE="${SIXSTEPS_BUILD_TYPE:-RelWithDebInfo}"
 SIXSTEPS_JOBS="${SIXSTEPS_JOBS:-2}"
 

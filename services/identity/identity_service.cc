@@ -395,9 +395,10 @@ absl::StatusOr<v1::ListPartnershipsResponse> IdentityServiceImpl::DoListPartners
   SIXSTEPS_ASSIGN_OR_RETURN(std::string after,
                             DecodePageToken(r.page_token(), absl::StrCat("partnerships:", region)));
   // Region-level viewers, dashboards, integrations and hub administrators see the
-  // region's partnerships; everyone else only those they hold a grant on.
+  // region's partnerships (deployment-wide ones, bound to '*', every partnership); everyone
+  // else only those they hold a grant on.
   Visibility visible;
-  visible.everything = caller.IsDeploymentAdmin();
+  visible.everything = caller.SeesEverything();
   for (const auth::Grant& grant : caller.grants) {
     if (!grant.partnership.empty()) {
       visible.partnerships.push_back(grant.partnership);

@@ -61,8 +61,10 @@ class ParsedArgs {
 // "--flag=value". "-h" means "--help". "--" ends the flags: every later word is positional,
 // so a text that starts with "--" can be given after it.
 inline const absl::flat_hash_set<std::string>& DefaultBooleanFlags() {
-  // "core": `sixsteps org add ... --core`.
-  static const auto* const kFlags = new absl::flat_hash_set<std::string>{"help", "core"};
+  // "core": `sixsteps org add ... --core`; "sustain", "start", "overdue": `sixsteps action
+  // ...`; "follow": `sixsteps assessment feed --follow`.
+  static const auto* const kFlags = new absl::flat_hash_set<std::string>{
+      "help", "core", "sustain", "start", "overdue", "follow"};
   return *kFlags;
 }
 

@@ -3,6 +3,7 @@
 // with ServiceCommands values (one per top-level word) that dispatcher.cc lists.
 #pragma once
 
+#include <functional>
 #include <istream>
 #include <memory>
 #include <ostream>
@@ -32,6 +33,12 @@ struct CommandContext {
   std::istream* in = nullptr;
   // True when `in` is a terminal: passwords are then prompted for without echo.
   bool in_is_terminal = false;
+  // True when `out` is a terminal: colours may be used, binary output is refused.
+  bool out_is_terminal = false;
+  // A channel to another service, by its kServiceEndpoints key ("framework"), for commands
+  // that need a second service (the grid reads the framework version). Null in tests that
+  // do not set it.
+  std::function<std::shared_ptr<grpc::ChannelInterface>(absl::string_view service)> channel_for;
   // The caller's stored sign-in (see session.h); login, logout and whoami change or read it.
   Session* session = nullptr;
 };

@@ -12,8 +12,11 @@
 #include "absl/strings/str_cat.h"
 #include "tools/sixsteps/cli_status.h"
 #include "tools/sixsteps/credentials.h"
+#include "tools/sixsteps/action_commands.h"
+#include "tools/sixsteps/assessment_commands.h"
 #include "tools/sixsteps/framework_commands.h"
 #include "tools/sixsteps/identity_commands.h"
+#include "tools/sixsteps/report_commands.h"
 #include "tools/sixsteps/session.h"
 
 namespace sixsteps::cli {
@@ -33,6 +36,7 @@ struct Io {
   std::ostream& err;
   std::istream& in;
   bool in_is_terminal;
+  bool out_is_terminal;
 };
 
 absl::Status Dispatch(const std::vector<std::string>& words, const Environment& env,
@@ -92,7 +96,13 @@ absl::Status Dispatch(const std::vector<std::string>& words, const Environment& 
                          .env = &env,
                          .in = &io.in,
                          .in_is_terminal = io.in_is_terminal,
+                         .out_is_terminal = io.out_is_terminal,
+                         .channel_for = nullptr,
                          .session = &session};
+  context.channel_for = [&](absl::string_view other) -> std::shared_ptr<grpc::ChannelInterface> {
+    if (other == "identity") return session.identity_channel();
+    return channels(options.endpoints.Address(other));
+  };
   absl::string_view endpoint = service->endpoint.empty() ? service->service : service->endpoint;
   std::shared_ptr<grpc::ChannelInterface> channel =
       endpoint == "identity" ? session.identity_channel()
@@ -112,6 +122,9 @@ const std::vector<ServiceCommands>& AllServiceCommands() {
   static const auto* const kServices = [] {
     auto* services = new std::vector<ServiceCommands>{FrameworkServiceCommands()};
     for (ServiceCommands& identity : IdentityServiceCommands()) services->push_back(identity);
+    services->push_back(AssessmentServiceCommands());
+    services->push_back(ActionServiceCommands());
+    services->push_back(ReportServiceCommands());
     return services;
   }();
   return *kServices;
@@ -158,9 +171,10 @@ int RunCli(const std::vector<std::string>& words, const Environment& env,
 
 int RunCli(const std::vector<std::string>& words, const Environment& env,
            const ChannelFactory& channels, std::ostream& out, std::ostream& err, std::istream& in,
-           bool in_is_terminal) {
+           bool in_is_terminal, bool out_is_terminal) {
   Session session;
-  absl::Status status = Dispatch(words, env, channels, Io{out, err, in, in_is_terminal}, session);
+  absl::Status status = Dispatch(words, env, channels,
+                                 Io{out, err, in, in_is_terminal, out_is_terminal}, session);
   status = WithSignInHint(WithUsage(std::move(status), kTopUsage), session);
   out.flush();
   ReportError(status, err);
@@ -170,7 +184,7 @@ int RunCli(const std::vector<std::string>& words, const Environment& env,
 int Main(int argc, char** argv) {
   std::vector<std::string> words(argv + (argc > 0 ? 1 : 0), argv + argc);
   return RunCli(words, ProcessEnvironment(), InsecureChannelFactory(), std::cout, std::cerr,
-                std::cin, ::isatty(STDIN_FILENO) == 1);
+                std::cin, ::isatty(STDIN_FILENO) == 1, ::isatty(STDOUT_FILENO) == 1);
 }
 
 }  // namespace sixsteps::cli

@@ -34,11 +34,12 @@ std::string TopLevelHelp();
 // The stored sign-in (session.h) is read from the credentials file that `env` points at
 // (XDG_CONFIG_HOME or HOME); with neither set, nothing is read or stored. Passwords are read
 // from `in` (prompted for without echo when `in_is_terminal`); this overload has no input.
+// `out_is_terminal` allows colours (unless $NO_COLOR) and makes binary output refuse.
 int RunCli(const std::vector<std::string>& words, const Environment& env,
            const ChannelFactory& channels, std::ostream& out, std::ostream& err);
 int RunCli(const std::vector<std::string>& words, const Environment& env,
            const ChannelFactory& channels, std::ostream& out, std::ostream& err, std::istream& in,
-           bool in_is_terminal);
+           bool in_is_terminal, bool out_is_terminal = false);
 
 // main(): RunCli with the process environment, insecure channels, stdout and stderr.
 int Main(int argc, char** argv);

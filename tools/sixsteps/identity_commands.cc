@@ -292,6 +292,27 @@ absl::Status WhoAmI(const ParsedArgs& args, IdentityClient& client, const Comman
   return PrintResult(response, text, context);
 }
 
+// Prints the access token the CLI would send (renewed first when about to expire), for tools
+// such as curl: curl -H "Authorization: Bearer $(sixsteps token)" ...
+absl::Status Token(const ParsedArgs& args, IdentityClient& client, const CommandContext& context) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+  const std::string& token = client.call().bearer_token;
+  if (token.empty()) return absl::UnauthenticatedError("no access token");
+  if (context.output == OutputFormat::kJson) {
+    nlohmann::ordered_json json = {{"access_token", token}};
+    const Session& session = *context.session;
+    if (!session.token_from_environment && session.stored) {
+      json["principal"] = session.stored->principal;
+      json["access_token_expire_time"] = TimeText(session.stored->access_token_expire_time);
+    }
+    *context.out << json.dump(2) << "\n";
+    return absl::OkStatus();
+  }
+  *context.out << token << "\n";
+  return absl::OkStatus();
+}
+
 // ---- regions ----
 
 absl::Status RegionCreate(const ParsedArgs& args, IdentityClient& client,
@@ -826,6 +847,7 @@ constexpr IdentityCommand kCommands[] = {
     {"login", "", "sixsteps login --email EMAIL | --api-key-file FILE", Login},
     {"logout", "", "sixsteps logout", Logout},
     {"whoami", "", "sixsteps whoami", WhoAmI},
+    {"token", "", "sixsteps token", Token},
     {"region", "create", "sixsteps region create ID --name NAME", RegionCreate},
     {"region", "list", "sixsteps region list", RegionList},
     {"region", "show", "sixsteps region show REGION", RegionShow},
@@ -847,7 +869,7 @@ constexpr IdentityCommand kCommands[] = {
     {"role", "revoke", "sixsteps role revoke ROLE_BINDING", RoleRevoke},
     {"role", "list", "sixsteps role list [--principal PRINCIPAL] [--scope SCOPE]", RoleList},
     {"serviceaccount", "create",
-     "sixsteps serviceaccount create --name NAME --owner regions/R|partnerships/P",
+     "sixsteps serviceaccount create --name NAME --owner regions/R|partnerships/P|'*'",
      ServiceAccountCreate},
     {"serviceaccount", "list", "sixsteps serviceaccount list", ServiceAccountList},
     {"serviceaccount", "show", "sixsteps serviceaccount show SERVICE_ACCOUNT", ServiceAccountShow},
@@ -877,6 +899,11 @@ constexpr IdentityWord kWords[] = {
      "to expire. $SIXSTEPS_TOKEN, when set, is used instead.\n"},
     {"logout", "sign out: revoke the refresh token and delete the stored credentials", ""},
     {"whoami", "who the CLI is signed in as, and their role bindings", ""},
+    {"token", "print the current access token (renewed first if it is about to expire)",
+     "For tools that speak HTTP, such as the reporting service's endpoint for dashboards:\n"
+     "  curl -H \"Authorization: Bearer $(sixsteps token)\" \\\n"
+     "    'http://127.0.0.1:8084/v1/regions/REGION/overview?format=csv'\n"
+     "The token lasts at most 15 minutes; ask again for a fresh one. Keep it out of logs.\n"},
     {"region", "regional hubs: create, list, show",
      "REGION is ID or regions/ID. Only deployment administrators create regions.\n"},
     {"partnership", "safeguarding children partnerships: create, list, show, update",
@@ -918,7 +945,7 @@ std::string OrgNotes() {
 absl::Status RunIdentityWord(absl::string_view word, const ParsedArgs& args,
                              std::shared_ptr<grpc::ChannelInterface> channel,
                              const CommandContext& context) {
-  const bool single = word == "login" || word == "logout" || word == "whoami";
+  const bool single = word == "login" || word == "logout" || word == "whoami" || word == "token";
   const std::string word_usage = absl::StrCat("sixsteps ", word, single ? "" : " COMMAND [ARGS...]");
   if ((!single && args.Positional(0) == "help") || args.Has("help")) {
     *context.out << IdentityHelp(word);

@@ -113,14 +113,17 @@ absl::StatusOr<std::string> ExpandScope(absl::string_view argument) {
 }
 
 absl::StatusOr<std::string> ExpandOwner(absl::string_view argument) {
+  // "*": the deployment's own accounts (such as the reporting service's), which only
+  // deployment administrators manage.
+  if (argument == "*") return std::string(argument);
   std::vector<absl::string_view> parts = absl::StrSplit(argument, '/');
   if (parts.size() == 2 && !AnyEmpty(parts) &&
       (parts[0] == "regions" || parts[0] == "partnerships")) {
     return std::string(argument);
   }
   return UsageError(absl::StrCat("'", argument,
-                                 "' is not an owner: expected regions/REGION or "
-                                 "partnerships/PARTNERSHIP"));
+                                 "' is not an owner: expected regions/REGION, "
+                                 "partnerships/PARTNERSHIP or '*'"));
 }
 
 absl::StatusOr<PrincipalArgument> ParsePrincipal(absl::string_view argument) {

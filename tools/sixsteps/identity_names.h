@@ -31,7 +31,7 @@ absl::StatusOr<std::string> ExpandApiKeyName(absl::string_view argument);
 // A role binding's scope: "*", "regions/r" or "partnerships/p" (the prefix is required, as a
 // bare id could be either).
 absl::StatusOr<std::string> ExpandScope(absl::string_view argument);
-// A service account's owner: "regions/r" or "partnerships/p".
+// A service account's owner: "regions/r", "partnerships/p" or "*" (the deployment).
 absl::StatusOr<std::string> ExpandOwner(absl::string_view argument);
 
 // A principal on the command line: a user or service account name, or an email address to

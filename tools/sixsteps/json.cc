@@ -6,9 +6,11 @@
 
 namespace sixsteps::cli {
 
-absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message) {
+namespace {
+
+absl::StatusOr<std::string> Print(const google::protobuf::Message& message, bool indented) {
   google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
+  options.add_whitespace = indented;
   options.preserve_proto_field_names = true;
   options.always_print_primitive_fields = false;
   std::string json;
@@ -20,6 +22,16 @@ absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message) {
   while (!json.empty() && json.back() == '\n') json.pop_back();
   json.push_back('\n');
   return json;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message) {
+  return Print(message, /*indented=*/true);
+}
+
+absl::StatusOr<std::string> ToJsonLine(const google::protobuf::Message& message) {
+  return Print(message, /*indented=*/false);
 }
 
 absl::Status FromJson(absl::string_view json, google::protobuf::Message& message) {

@@ -17,6 +17,10 @@ namespace sixsteps::cli {
 // exported document can be compared byte for byte.
 absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message);
 
+// The message as JSON on one line (no indentation) and a trailing newline, for streams of
+// records ("JSON lines"), with the same field names and omissions as ToJson.
+absl::StatusOr<std::string> ToJsonLine(const google::protobuf::Message& message);
+
 // Parses JSON into `message`, rejecting unknown fields (a typo in a hand-edited document
 // must not be dropped silently). An INVALID_ARGUMENT status naming the problem on failure.
 absl::Status FromJson(absl::string_view json, google::protobuf::Message& message);

@@ -27,8 +27,9 @@ struct ServiceEndpoint {
 inline constexpr ServiceEndpoint kServiceEndpoints[] = {
     {"framework", "127.0.0.1:50051"},
     {"identity", "127.0.0.1:50052"},
-    // {"assessment", "127.0.0.1:50053"},
-    // {"reporting", "127.0.0.1:50054"},
+    // Also serves the ActionService.
+    {"assessment", "127.0.0.1:50053"},
+    {"reporting", "127.0.0.1:50054"},
 };
 
 // The resolved address of each service in kServiceEndpoints.
@@ -75,7 +76,8 @@ struct GlobalOptions {
 
 // Usage line fragment for the global options, for help texts.
 inline constexpr absl::string_view kGlobalOptionsUsage =
-    "[--framework_address HOST:PORT] [--identity_address HOST:PORT] [--output text|json] "
+    "[--framework_address HOST:PORT] [--identity_address HOST:PORT] "
+    "[--assessment_address HOST:PORT] [--reporting_address HOST:PORT] [--output text|json] "
     "[--timeout SECONDS]";
 
 // Removes the global options from `args` (they may appear anywhere on the line) and

@@ -1,0 +1,375 @@
+#include "tools/sixsteps/action_commands.h"
+
+#include <map>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "sixsteps/action/v1/action_service.grpc.pb.h"
+#include "sixsteps/assessment/v1/assessment_service.grpc.pb.h"
+#include "sixsteps/identity/v1/identity_service.grpc.pb.h"
+#include "tools/sixsteps/assessment_format.h"
+#include "tools/sixsteps/assessment_names.h"
+#include "tools/sixsteps/cli_status.h"
+#include "tools/sixsteps/identity_names.h"
+#include "tools/sixsteps/rpc_client.h"
+
+namespace sixsteps::cli {
+namespace {
+
+namespace iv1 = ::sixsteps::identity::v1;
+using Stub = acv1::ActionService::StubInterface;
+using Client = RpcClient<Stub>;
+
+absl::StatusOr<acv1::Action> GetAction(Client& client, const std::string& name) {
+  acv1::GetActionRequest request;
+  request.set_name(name);
+  return client.Call(&Stub::GetAction, request);
+}
+
+// An owner organisation: "p/o" or the full name as is; a bare id within the partnership of
+// `assessment` (read from the assessment service on the same channel) or `partnership`.
+absl::StatusOr<std::string> OwnerName(absl::string_view argument, const std::string& assessment,
+                                      const std::string& partnership,
+                                      std::shared_ptr<grpc::ChannelInterface> channel,
+                                      const CallSettings& call) {
+  if (absl::StrContains(argument, '/')) return ExpandOrganisationName(argument);
+  if (!partnership.empty()) return ExpandOrganisationName(argument, partnership);
+  if (assessment.empty()) {
+    return UsageError(absl::StrCat("give the organisation as PARTNERSHIP/", argument,
+                                   " (or --partnership P)"));
+  }
+  std::unique_ptr<asv1::AssessmentService::StubInterface> stub =
+      asv1::AssessmentService::NewStub(std::move(channel));
+  RpcClient<asv1::AssessmentService::StubInterface> assessments(*stub, call);
+  asv1::GetAssessmentRequest request;
+  request.set_name(assessment);
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(
+      asv1::Assessment a,
+      assessments.Call(&asv1::AssessmentService::StubInterface::GetAssessment, request));
+  return ExpandOrganisationName(argument, a.partnership());
+}
+
+// Checks a date flag given at most once; "" when absent.
+absl::StatusOr<std::string> DateFlag(const ParsedArgs& args, absl::string_view flag) {
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> value, args.Optional(flag));
+  if (!value) return std::string();
+  std::string dashed = absl::StrCat("--", flag);
+  for (char& c : dashed) c = c == '_' ? '-' : c;
+  SIXSTEPS_CLI_RETURN_IF_ERROR(CheckIsoDate(*value, dashed));
+  return *value;
+}
+
+struct ActionContext {
+  std::shared_ptr<grpc::ChannelInterface> channel;
+};
+
+absl::Status Add(const ParsedArgs& args, Client& client, const CommandContext& context,
+                 const ActionContext& extra) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"step", "questions", "description", "outcome",
+                                                "owner", "owner_name", "due", "sustain",
+                                                "request_id"}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  acv1::CreateActionRequest request;
+  acv1::Action& action = *request.mutable_action();
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*action.mutable_assessment(), ExpandAssessmentName(args.Positional(0)));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*action.mutable_step_id(), args.Required("step"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string questions, args.Required("questions"));
+  for (const std::string& q : SplitList(questions)) action.add_question_ids(q);
+  if (action.question_ids().empty()) return UsageError("--questions must name at least one question");
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*action.mutable_description(), args.Required("description"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*action.mutable_intended_outcome(), args.Required("outcome"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string owner, args.Required("owner"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> owner_name, args.Optional("owner_name"));
+  action.set_owner_name(owner_name.value_or(""));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string due, args.Required("due"));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(CheckIsoDate(due, "--due"));
+  action.set_due_date(due);
+  action.set_kind(args.Has("sustain") ? acv1::Action::KIND_SUSTAIN : acv1::Action::KIND_IMPROVEMENT);
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> request_id, args.Optional("request_id"));
+  request.set_request_id(request_id.value_or(""));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(
+      *action.mutable_owner_organisation(),
+      OwnerName(owner, action.assessment(), "", extra.channel, context.call));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::Action created, client.Call(&Stub::CreateAction, request));
+  return PrintMessage(created, absl::StrCat("Added ", created.name(), "\n", FormatAction(created)),
+                      context);
+}
+
+// Display names of organisations, best effort (an organisation the caller cannot read keeps
+// its resource name).
+std::map<std::string, std::string> OrganisationLabels(const std::vector<acv1::Action>& actions,
+                                                      const CommandContext& context) {
+  std::map<std::string, std::string> labels;
+  if (!context.channel_for) return labels;
+  std::unique_ptr<iv1::IdentityService::StubInterface> stub =
+      iv1::IdentityService::NewStub(context.channel_for("identity"));
+  RpcClient<iv1::IdentityService::StubInterface> identity(*stub, context.call);
+  for (const acv1::Action& action : actions) {
+    if (labels.contains(action.owner_organisation())) continue;
+    iv1::GetOrganisationRequest request;
+    request.set_name(action.owner_organisation());
+    absl::StatusOr<iv1::Organisation> found =
+        identity.Call(&iv1::IdentityService::StubInterface::GetOrganisation, request);
+    labels[action.owner_organisation()] =
+        found.ok() && !found->display_name().empty() ? found->display_name()
+                                                     : LastSegment(action.owner_organisation());
+  }
+  return labels;
+}
+
+absl::Status List(const ParsedArgs& args, Client& client, const CommandContext& context,
+                  const ActionContext& extra) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"partnership", "assessment", "step", "question",
+                                                "owner", "status", "overdue", "as_of",
+                                                "due_before"}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+  acv1::ListActionsRequest request;
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> partnership, args.Optional("partnership"));
+  if (partnership) {
+    SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_partnership(), ExpandPartnershipName(*partnership));
+  }
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> assessment, args.Optional("assessment"));
+  if (assessment) {
+    SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_assessment(), ExpandAssessmentName(*assessment));
+  }
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> step, args.Optional("step"));
+  request.set_step_id(step.value_or(""));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> question, args.Optional("question"));
+  request.set_question_id(question.value_or(""));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> statuses, args.Optional("status"));
+  for (const std::string& word : SplitList(statuses.value_or(""))) {
+    SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::Action::Status status, ParseActionStatus(word));
+    request.add_statuses(status);
+  }
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_as_of_date(), DateFlag(args, "as_of"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_due_before(), DateFlag(args, "due_before"));
+  request.set_overdue_only(args.Has("overdue"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> owner, args.Optional("owner"));
+  if (owner) {
+    SIXSTEPS_CLI_ASSIGN_OR_RETURN(
+        *request.mutable_owner_organisation(),
+        OwnerName(*owner, request.assessment(), request.partnership(), extra.channel, context.call));
+  }
+  acv1::ListActionsResponse all;
+  SIXSTEPS_CLI_RETURN_IF_ERROR(client.ForEachPage(
+      &Stub::ListActions, request, [&](const acv1::ListActionsResponse& page) {
+        for (const auto& a : page.actions()) *all.add_actions() = a;
+        all.set_as_of_date(page.as_of_date());
+      }));
+  std::vector<acv1::Action> actions(all.actions().begin(), all.actions().end());
+  if (context.output == OutputFormat::kJson) return PrintMessage(all, "", context);
+  if (request.overdue_only()) {
+    std::string as_of = all.as_of_date().empty() ? request.as_of_date() : all.as_of_date();
+    *context.out << FormatOverdueByOwner(actions, as_of, OrganisationLabels(actions, context));
+  } else {
+    *context.out << FormatActionList(actions);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Show(const ParsedArgs& args, Client& client, const CommandContext& context,
+                  const ActionContext&) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, ExpandActionName(args.Positional(0)));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::Action action, GetAction(client, name));
+  return PrintMessage(action, FormatAction(action), context);
+}
+
+absl::Status Update(const ParsedArgs& args, Client& client, const CommandContext& context,
+                    const ActionContext&) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"note", "evidence", "start"}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  acv1::AddProgressUpdateRequest request;
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandActionName(args.Positional(0)));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_note(), args.Required("note"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> evidence, args.Optional("evidence"));
+  request.set_evidence(evidence.value_or(""));
+  request.set_start(args.Has("start"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::Action action, client.Call(&Stub::AddProgressUpdate, request));
+  return PrintMessage(action,
+                      absl::StrCat("Noted progress on ", action.name(), " (status ",
+                                   ActionStatusWord(action.status()), ")\n"),
+                      context);
+}
+
+absl::Status Edit(const ParsedArgs& args, Client& client, const CommandContext& context,
+                  const ActionContext& extra) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"description", "outcome", "due", "owner",
+                                                "owner_name", "questions"}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, ExpandActionName(args.Positional(0)));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> description, args.Optional("description"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> outcome, args.Optional("outcome"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string due, DateFlag(args, "due"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> owner, args.Optional("owner"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> owner_name, args.Optional("owner_name"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> questions, args.Optional("questions"));
+  if (!description && !outcome && due.empty() && !owner && !owner_name && !questions) {
+    return UsageError("nothing to change: give --description, --outcome, --due, --owner, "
+                      "--owner-name or --questions");
+  }
+  // Update what was read, with the etag read: a change by someone else meanwhile is ABORTED.
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::Action current, GetAction(client, name));
+  acv1::UpdateActionRequest request;
+  *request.mutable_action() = current;
+  acv1::Action& action = *request.mutable_action();
+  google::protobuf::FieldMask& mask = *request.mutable_update_mask();
+  if (description) { action.set_description(*description); mask.add_paths("description"); }
+  if (outcome) { action.set_intended_outcome(*outcome); mask.add_paths("intended_outcome"); }
+  if (!due.empty()) { action.set_due_date(due); mask.add_paths("due_date"); }
+  if (owner_name) { action.set_owner_name(*owner_name); mask.add_paths("owner_name"); }
+  if (questions) {
+    action.clear_question_ids();
+    for (const std::string& q : SplitList(*questions)) action.add_question_ids(q);
+    mask.add_paths("question_ids");
+  }
+  if (owner) {
+    SIXSTEPS_CLI_ASSIGN_OR_RETURN(*action.mutable_owner_organisation(),
+                                  OwnerName(*owner, "", current.partnership(), extra.channel,
+                                            context.call));
+    mask.add_paths("owner_organisation");
+  }
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::Action updated, client.Call(&Stub::UpdateAction, request));
+  return PrintMessage(updated, absl::StrCat("Updated ", updated.name(), "\n", FormatAction(updated)),
+                      context);
+}
+
+absl::Status Done(const ParsedArgs& args, Client& client, const CommandContext& context,
+                  const ActionContext&) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"note", "evidence"}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  acv1::CompleteActionRequest request;
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandActionName(args.Positional(0)));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_completion_note(), args.Required("note"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> evidence, args.Optional("evidence"));
+  request.set_evidence(evidence.value_or(""));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::Action action, client.Call(&Stub::CompleteAction, request));
+  return PrintMessage(action, absl::StrCat("Done: ", action.name(), "\n"), context);
+}
+
+absl::Status Cancel(const ParsedArgs& args, Client& client, const CommandContext& context,
+                    const ActionContext&) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"reason"}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  acv1::CancelActionRequest request;
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandActionName(args.Positional(0)));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_reason(), args.Required("reason"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::Action action, client.Call(&Stub::CancelAction, request));
+  return PrintMessage(action, absl::StrCat("Cancelled ", action.name(), "\n"), context);
+}
+
+absl::Status CarryOver(const ParsedArgs& args, Client& client, const CommandContext& context,
+                       const ActionContext&) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"from", "request_id"}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  acv1::CarryOverActionsRequest request;
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_assessment(), ExpandAssessmentName(args.Positional(0)));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> from, args.Optional("from"));
+  if (from) {
+    SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_from_assessment(), ExpandAssessmentName(*from));
+  }
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> request_id, args.Optional("request_id"));
+  request.set_request_id(request_id.value_or(""));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::CarryOverActionsResponse response,
+                                client.Call(&Stub::CarryOverActions, request));
+  std::string text = absl::StrCat("Carried ", response.actions_size(), " open action(s) into ",
+                                  request.assessment(), "\n");
+  if (response.actions_size() > 0) {
+    absl::StrAppend(&text, FormatActionList(std::vector<acv1::Action>(response.actions().begin(),
+                                                                      response.actions().end())));
+  }
+  if (response.not_carried_size() > 0) {
+    absl::StrAppend(&text, "Not carried (none of their questions is in the new round's framework):\n");
+    for (const std::string& name : response.not_carried()) absl::StrAppend(&text, "  ", name, "\n");
+  }
+  return PrintMessage(response, text, context);
+}
+
+struct ActionCommand {
+  absl::string_view name;
+  absl::string_view usage;
+  absl::Status (*run)(const ParsedArgs& args, Client& client, const CommandContext& context,
+                      const ActionContext& extra);
+};
+
+constexpr ActionCommand kCommands[] = {
+    {"add",
+     "sixsteps action add A --step s2 --questions s2.q1,s2.q2 --description D --outcome O "
+     "--owner ORG [--owner-name N] --due 2026-03-31 [--sustain] [--request-id ID]",
+     Add},
+    {"list",
+     "sixsteps action list [--partnership P] [--assessment A] [--step S] [--question Q] "
+     "[--owner ORG] [--status planned,in-progress,...] [--overdue] [--as-of DATE] "
+     "[--due-before DATE]",
+     List},
+    {"show", "sixsteps action show ACTION", Show},
+    {"update", "sixsteps action update ACTION --note N [--evidence E] [--start]", Update},
+    {"edit",
+     "sixsteps action edit ACTION [--description D] [--outcome O] [--due DATE] [--owner ORG] "
+     "[--owner-name N] [--questions s2.q1,...]",
+     Edit},
+    {"done", "sixsteps action done ACTION --note N [--evidence E]", Done},
+    {"cancel", "sixsteps action cancel ACTION --reason R", Cancel},
+    {"carry-over", "sixsteps action carry-over A [--from A0] [--request-id ID]", CarryOver},
+};
+
+constexpr absl::string_view kUsage = "sixsteps action COMMAND [ARGS...]";
+
+absl::Status Run(const ParsedArgs& args, std::shared_ptr<grpc::ChannelInterface> channel,
+                 const CommandContext& context) {
+  if (args.positionals().empty()) {
+    return UsageError("missing command (see 'sixsteps action help')", kUsage);
+  }
+  absl::string_view word = args.Positional(0);
+  if (word == "help" || args.Has("help")) {
+    *context.out << ActionHelp();
+    return absl::OkStatus();
+  }
+  for (const ActionCommand& command : kCommands) {
+    if (command.name != word) continue;
+    std::unique_ptr<Stub> stub = acv1::ActionService::NewStub(channel);
+    Client client(*stub, context.call);
+    return WithUsage(command.run(args.WithoutLeadingPositionals(1), client, context,
+                                 ActionContext{channel}),
+                     command.usage);
+  }
+  return UsageError(absl::StrCat("unknown action command '", word, "' (see 'sixsteps action help')"),
+                    kUsage);
+}
+
+}  // namespace
+
+std::string ActionHelp() {
+  std::string help = absl::StrCat(
+      "usage: ", kUsage, "\n\n",
+      "Action plans: every step's Actions row, with owners, due dates and progress. A is ID or\n"
+      "assessments/ID; ACTION is ID or actions/ID; ORG is ID (of the round's partnership),\n"
+      "PARTNERSHIP/ID or the full name.\n\nCommands:\n");
+  for (const ActionCommand& command : kCommands) absl::StrAppend(&help, "  ", command.usage, "\n");
+  absl::StrAppend(
+      &help,
+      "\n--sustain plans keeping a Green (the questions must be consolidated Green); otherwise\n"
+      "the action is an improvement. update adds a progress note (--start moves a planned\n"
+      "action to in progress); edit reads the action and changes the fields given, with its\n"
+      "etag. list --overdue prints what is late as of --as-of (default today in the hub's time\n"
+      "zone), grouped by owner organisation, with the days overdue. carry-over copies the open\n"
+      "actions of the previous finalised round into a new one.\n\n"
+      "Every command goes to the assessment service, which serves the ActionService\n"
+      "(--assessment_address, else $SIXSTEPS_ASSESSMENT_ADDRESS, else 127.0.0.1:50053).\n"
+      "Global options: ",
+      kGlobalOptionsUsage, "\n");
+  return help;
+}
+
+ServiceCommands ActionServiceCommands() {
+  return ServiceCommands{
+      .service = "action",
+      .summary = "action plans: add, list (--overdue by owner), update, edit, done, cancel, carry-over",
+      .help = ActionHelp,
+      .run = Run,
+      .endpoint = "assessment",
+  };
+}
+
+}  // namespace sixsteps::cli

@@ -1,0 +1,383 @@
+#include "tools/sixsteps/assessment_names.h"
+
+#include <algorithm>
+#include <map>
+
+#include <google/protobuf/descriptor.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "tools/sixsteps/cli_status.h"
+
+namespace sixsteps::cli {
+namespace {
+
+namespace v1 = ::sixsteps::assessment::v1;
+namespace av1 = ::sixsteps::action::v1;
+namespace fv1 = ::sixsteps::framework::v1;
+namespace rv1 = ::sixsteps::reporting::v1;
+
+bool AnyEmpty(const std::vector<absl::string_view>& parts) {
+  return std::any_of(parts.begin(), parts.end(), [](absl::string_view p) { return p.empty(); });
+}
+
+absl::StatusOr<std::string> ExpandSimple(absl::string_view argument, absl::string_view collection,
+                                         absl::string_view what) {
+  std::vector<absl::string_view> parts = absl::StrSplit(argument, '/');
+  if (!AnyEmpty(parts)) {
+    if (parts.size() == 1) return absl::StrCat(collection, "/", argument);
+    if (parts.size() == 2 && parts[0] == collection) return std::string(argument);
+  }
+  return UsageError(absl::StrCat("'", argument, "' is not ", what, " name: expected ID or ",
+                                 collection, "/ID"));
+}
+
+// The lower-case name of an enum value without its prefix, words joined with hyphens.
+std::string EnumWord(const google::protobuf::EnumValueDescriptor* value, absl::string_view prefix) {
+  if (value == nullptr) return "-";
+  std::string name = value->name();
+  if (absl::StartsWith(name, prefix)) name = name.substr(prefix.size());
+  return absl::StrReplaceAll(absl::AsciiStrToLower(name), {{"_", "-"}});
+}
+
+// Lower case, underscores read as hyphens.
+std::string Normalised(absl::string_view argument) {
+  return absl::StrReplaceAll(absl::AsciiStrToLower(absl::StripAsciiWhitespace(argument)),
+                             {{"_", "-"}});
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ExpandAssessmentName(absl::string_view argument) {
+  return ExpandSimple(argument, "assessments", "an assessment");
+}
+
+absl::StatusOr<std::string> ExpandActionName(absl::string_view argument) {
+  return ExpandSimple(argument, "actions", "an action");
+}
+
+absl::StatusOr<std::string> ExpandChallengeName(absl::string_view argument) {
+  std::vector<absl::string_view> parts = absl::StrSplit(argument, '/');
+  if (!AnyEmpty(parts)) {
+    if (parts.size() == 2 && parts[0] != "assessments") {
+      return absl::StrCat("assessments/", parts[0], "/challenges/", parts[1]);
+    }
+    if (parts.size() == 4 && parts[0] == "assessments" && parts[2] == "challenges") {
+      return std::string(argument);
+    }
+  }
+  return UsageError(absl::StrCat("'", argument,
+                                 "' is not a challenge name: expected ASSESSMENT/CHALLENGE or "
+                                 "assessments/ASSESSMENT/challenges/CHALLENGE"));
+}
+
+absl::StatusOr<std::string> ExpandRecordName(absl::string_view argument) {
+  std::vector<absl::string_view> parts = absl::StrSplit(argument, '/');
+  if (argument.empty() || AnyEmpty(parts)) {
+    return UsageError(absl::StrCat("'", argument, "' is not a record name"));
+  }
+  if (parts[0] == "assessments") return std::string(argument);
+  return absl::StrCat("assessments/", argument);
+}
+
+absl::StatusOr<fv1::Rating> ParseRating(absl::string_view argument) {
+  std::string word = Normalised(argument);
+  if (word == "red" || word == "r") return fv1::RATING_RED;
+  if (word == "amber" || word == "a") return fv1::RATING_AMBER;
+  if (word == "green" || word == "g") return fv1::RATING_GREEN;
+  return UsageError(absl::StrCat("unknown rating '", argument, "': expected red, amber or green"));
+}
+
+std::string RatingWord(fv1::Rating rating) {
+  switch (rating) {
+    case fv1::RATING_RED: return "Red";
+    case fv1::RATING_AMBER: return "Amber";
+    case fv1::RATING_GREEN: return "Green";
+    default: return "-";
+  }
+}
+
+std::string RatingLetter(fv1::Rating rating) {
+  switch (rating) {
+    case fv1::RATING_RED: return "R";
+    case fv1::RATING_AMBER: return "A";
+    case fv1::RATING_GREEN: return "G";
+    default: return "-";
+  }
+}
+
+absl::StatusOr<v1::AssessmentKind> ParseAssessmentKind(absl::string_view argument) {
+  std::string word = Normalised(argument);
+  if (word == "independent-scrutiny" || word == "independent") {
+    return v1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY;
+  }
+  if (word == "self-assessment" || word == "self") return v1::ASSESSMENT_KIND_SELF_ASSESSMENT;
+  if (word == "wider-partners" || word == "wider-partner-assessment" || word == "wider") {
+    return v1::ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT;
+  }
+  return UsageError(absl::StrCat("unknown kind '", argument,
+                                 "': expected independent-scrutiny, self-assessment or "
+                                 "wider-partners"));
+}
+
+std::string AssessmentKindWord(v1::AssessmentKind kind) {
+  switch (kind) {
+    case v1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY: return "independent-scrutiny";
+    case v1::ASSESSMENT_KIND_SELF_ASSESSMENT: return "self-assessment";
+    case v1::ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT: return "wider-partners";
+    default: return "-";
+  }
+}
+
+std::string TrendKindKey(v1::AssessmentKind kind) {
+  switch (kind) {
+    case v1::ASSESSMENT_KIND_SELF_ASSESSMENT: return "self_assessment";
+    case v1::ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT: return "wider_partner_assessment";
+    default: return "independent_scrutiny";
+  }
+}
+
+std::string AssessmentStateWord(v1::Assessment::State state) {
+  return EnumWord(v1::Assessment::State_descriptor()->FindValueByNumber(state), "STATE_");
+}
+
+std::string ChallengeStateWord(v1::Challenge::State state) {
+  return EnumWord(v1::Challenge::State_descriptor()->FindValueByNumber(state), "STATE_");
+}
+
+std::string ChangeKindWord(v1::ChangeKind kind) {
+  return EnumWord(v1::ChangeKind_descriptor()->FindValueByNumber(kind), "CHANGE_KIND_");
+}
+
+absl::StatusOr<av1::Action::Status> ParseActionStatus(absl::string_view argument) {
+  std::string word = Normalised(argument);
+  for (int i = 1; i < av1::Action::Status_descriptor()->value_count(); ++i) {
+    const auto* value = av1::Action::Status_descriptor()->value(i);
+    if (EnumWord(value, "STATUS_") == word) return static_cast<av1::Action::Status>(value->number());
+  }
+  return UsageError(absl::StrCat("unknown status '", argument,
+                                 "': expected planned, in-progress, done, cancelled or "
+                                 "carried-over"));
+}
+
+std::string ActionStatusWord(av1::Action::Status status) {
+  return EnumWord(av1::Action::Status_descriptor()->FindValueByNumber(status), "STATUS_");
+}
+
+absl::StatusOr<rv1::Format> ParseReportFormat(absl::string_view argument) {
+  std::string word = Normalised(argument);
+  if (word == "text" || word == "txt") return rv1::FORMAT_TEXT;
+  if (word == "json") return rv1::FORMAT_JSON;
+  if (word == "csv") return rv1::FORMAT_CSV;
+  if (word == "html") return rv1::FORMAT_HTML;
+  if (word == "md" || word == "markdown") return rv1::FORMAT_MARKDOWN;
+  if (word == "xlsx") return rv1::FORMAT_XLSX;
+  return UsageError(absl::StrCat("unknown format '", argument,
+                                 "': expected text, json, csv, html, md or xlsx"));
+}
+
+namespace {
+bool ParseIsoDate(absl::string_view date, absl::CivilDay* day) {
+  if (date.size() != 10) return false;
+  return absl::ParseCivilTime(date, day);
+}
+}  // namespace
+
+absl::Status CheckIsoDate(absl::string_view date, absl::string_view flag) {
+  absl::CivilDay day;
+  if (!ParseIsoDate(date, &day)) {
+    return UsageError(absl::StrCat(flag, " must be a date like 2026-03-31, got '", date, "'"));
+  }
+  return absl::OkStatus();
+}
+
+std::optional<int> DaysBetween(absl::string_view from, absl::string_view to) {
+  absl::CivilDay a, b;
+  if (!ParseIsoDate(from, &a) || !ParseIsoDate(to, &b)) return std::nullopt;
+  return static_cast<int>(b - a);
+}
+
+absl::StatusOr<std::pair<std::string, std::string>> ParsePeriod(absl::string_view argument) {
+  std::vector<std::string> parts = absl::StrSplit(argument, ':');
+  if (parts.size() != 2 || !CheckIsoDate(parts[0], "--period").ok() ||
+      !CheckIsoDate(parts[1], "--period").ok()) {
+    return UsageError(absl::StrCat("--period must be START:END, like 2025-04-01:2026-03-31, got '",
+                                   argument, "'"));
+  }
+  if (parts[1] < parts[0]) {
+    return UsageError(absl::StrCat("--period ends before it starts: '", argument, "'"));
+  }
+  return std::make_pair(parts[0], parts[1]);
+}
+
+std::vector<std::string> SplitList(absl::string_view argument) {
+  std::vector<std::string> items;
+  for (absl::string_view item : absl::StrSplit(argument, ',')) {
+    item = absl::StripAsciiWhitespace(item);
+    if (!item.empty()) items.emplace_back(item);
+  }
+  return items;
+}
+
+absl::StatusOr<std::vector<CsvRecord>> ParseCsv(absl::string_view text) {
+  if (absl::StartsWith(text, "\xEF\xBB\xBF")) text.remove_prefix(3);
+  std::vector<CsvRecord> records;
+  CsvRecord record;
+  std::string field;
+  int line = 1;
+  record.line = 1;
+  bool in_quotes = false, quoted = false, record_started = false;
+  auto end_field = [&] {
+    record.fields.push_back(std::move(field));
+    field.clear();
+    quoted = false;
+  };
+  auto end_record = [&] {
+    end_field();
+    // A blank line is no record.
+    if (!(record.fields.size() == 1 && record.fields[0].empty())) records.push_back(std::move(record));
+    record = CsvRecord();
+    record_started = false;
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (!record_started) {
+      record.line = line;
+      record_started = true;
+    }
+    if (in_quotes) {
+      if (c == '"') {
+        if (i + 1 < text.size() && text[i + 1] == '"') {
+          field += '"';
+          ++i;
+        } else {
+          in_quotes = false;
+        }
+      } else {
+        if (c == '\n') ++line;
+        field += c;
+      }
+      continue;
+    }
+    if (c == '"') {
+      if (!field.empty() || quoted) {
+        return LocalError(kExitDataError,
+                          absl::StrCat("line ", line,
+                                       ": a quote inside a field that does not start with one"));
+      }
+      in_quotes = quoted = true;
+    } else if (c == ',') {
+      end_field();
+    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+      // CRLF: the LF ends the record.
+    } else if (c == '\n') {
+      end_record();
+      ++line;
+    } else {
+      if (quoted) {
+        return LocalError(kExitDataError,
+                          absl::StrCat("line ", line, ": text after a closing quote"));
+      }
+      field += c;
+    }
+  }
+  if (in_quotes) {
+    return LocalError(kExitDataError,
+                      absl::StrCat("line ", record.line, ": a quoted field is not closed"));
+  }
+  if (record_started) end_record();
+  return records;
+}
+
+absl::StatusOr<std::vector<ImportedResponse>> ParseRatingsCsv(absl::string_view text) {
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<CsvRecord> records, ParseCsv(text));
+  if (records.empty()) return LocalError(kExitDataError, "the CSV is empty: expected a header row");
+  static constexpr absl::string_view kColumns[] = {
+      "respondent",         "question_id", "rating",     "evidence_description", "evidence_link",
+      "document_reference", "external_id", "commentary", "remaining_work"};
+  std::map<std::string, size_t> column;
+  for (size_t i = 0; i < records[0].fields.size(); ++i) {
+    std::string name = absl::AsciiStrToLower(absl::StripAsciiWhitespace(records[0].fields[i]));
+    if (std::find(std::begin(kColumns), std::end(kColumns), name) == std::end(kColumns)) {
+      return LocalError(kExitDataError,
+                        absl::StrCat("line 1: unknown column '", records[0].fields[i],
+                                     "'; the columns are ", absl::StrJoin(kColumns, ",")));
+    }
+    if (!column.emplace(name, i).second) {
+      return LocalError(kExitDataError, absl::StrCat("line 1: column '", name, "' appears twice"));
+    }
+  }
+  for (absl::string_view required : {"respondent", "question_id", "rating"}) {
+    if (!column.contains(std::string(required))) {
+      return LocalError(kExitDataError,
+                        absl::StrCat("line 1: the header has no '", required, "' column"));
+    }
+  }
+  std::vector<ImportedResponse> responses;
+  std::map<std::pair<std::string, std::string>, size_t> index;
+  for (size_t r = 1; r < records.size(); ++r) {
+    const CsvRecord& record = records[r];
+    auto cell = [&](absl::string_view name) -> std::string {
+      auto it = column.find(std::string(name));
+      if (it == column.end() || it->second >= record.fields.size()) return "";
+      return std::string(absl::StripAsciiWhitespace(record.fields[it->second]));
+    };
+    auto fail = [&](absl::string_view message) {
+      return LocalError(kExitDataError, absl::StrCat("line ", record.line, ": ", message));
+    };
+    if (record.fields.size() > records[0].fields.size()) {
+      return fail(absl::StrCat(record.fields.size(), " fields, but the header has ",
+                               records[0].fields.size()));
+    }
+    std::string respondent = cell("respondent"), question = cell("question_id");
+    if (respondent.empty() || question.empty()) return fail("respondent and question_id are required");
+    absl::StatusOr<fv1::Rating> rating = ParseRating(cell("rating"));
+    if (!rating.ok()) return fail(rating.status().message());
+    auto [it, added] = index.emplace(std::make_pair(respondent, question), responses.size());
+    if (added) {
+      ImportedResponse response;
+      response.respondent = respondent;
+      response.question_id = question;
+      response.rating = *rating;
+      response.line = record.line;
+      responses.push_back(std::move(response));
+    }
+    ImportedResponse& response = responses[it->second];
+    if (response.rating != *rating) {
+      return fail(absl::StrCat(respondent, " ", question, " is rated ",
+                               RatingWord(response.rating), " on line ", response.line,
+                               " and ", RatingWord(*rating), " here"));
+    }
+    for (auto [name, target] : {std::pair{"commentary", &response.commentary},
+                                {"remaining_work", &response.remaining_work}}) {
+      std::string value = cell(name);
+      if (value.empty()) continue;
+      if (!target->empty() && *target != value) {
+        return fail(absl::StrCat(respondent, " ", question, " has a different ", name,
+                                 " on line ", response.line));
+      }
+      *target = value;
+    }
+    v1::EvidenceItem item;
+    item.set_description(cell("evidence_description"));
+    item.set_link(cell("evidence_link"));
+    item.set_document_reference(cell("document_reference"));
+    item.set_external_id(cell("external_id"));
+    if (!item.description().empty() || !item.link().empty() ||
+        !item.document_reference().empty() || !item.external_id().empty()) {
+      if (item.description().empty()) {
+        return fail("an evidence item needs an evidence_description");
+      }
+      response.evidence.push_back(std::move(item));
+    }
+  }
+  return responses;
+}
+
+}  // namespace sixsteps::cli
