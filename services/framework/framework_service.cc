@@ -102,7 +102,7 @@ absl::StatusOr<v1::ListFrameworksResponse> FrameworkServiceImpl::List(
   // One more than asked tells whether another page exists.
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Framework> frameworks,
                             store_->ListFrameworks(after, page_size + 1,
-                                                   caller.IsDeploymentAdmin(), regions));
+                                                   caller.SeesEverything(), regions));
   v1::ListFrameworksResponse response;
   bool more = static_cast<int>(frameworks.size()) > page_size;
   if (more) frameworks.resize(page_size);

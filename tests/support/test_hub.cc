@@ -176,6 +176,97 @@ absl::StatusOr<std::string> TestHub::UserWithRoles(const std::string& email,
   return signed_in.access_token();
 }
 
+absl::Status TestHub::StartReporting() {
+  if (reporting_api_key_.empty()) {
+    auto stub = IdentityStub();
+    idv1::ServiceAccount account;
+    {
+      grpc::ClientContext context;
+      Authorize(context, admin_token_);
+      idv1::CreateServiceAccountRequest request;
+      request.mutable_service_account()->set_display_name("Reporting service");
+      request.mutable_service_account()->set_owner("*");
+      SIXSTEPS_RETURN_IF_ERROR(
+          FromGrpcStatus(stub->CreateServiceAccount(&context, request, &account)));
+    }
+    {
+      grpc::ClientContext context;
+      Authorize(context, admin_token_);
+      idv1::CreateRoleBindingRequest request;
+      request.mutable_role_binding()->set_principal(account.name());
+      request.mutable_role_binding()->set_role(idv1::ROLE_VIEWER);
+      request.mutable_role_binding()->set_scope("*");
+      idv1::RoleBinding binding;
+      SIXSTEPS_RETURN_IF_ERROR(
+          FromGrpcStatus(stub->CreateRoleBinding(&context, request, &binding)));
+    }
+    {
+      grpc::ClientContext context;
+      Authorize(context, admin_token_);
+      idv1::CreateApiKeyRequest request;
+      request.set_parent(account.name());
+      request.mutable_api_key()->set_display_name("reporting");
+      request.mutable_api_key()->mutable_expire_time()->set_seconds(
+          absl::ToUnixSeconds(absl::Now() + absl::Hours(24)));
+      idv1::CreateApiKeyResponse response;
+      SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(stub->CreateApiKey(&context, request, &response)));
+      reporting_api_key_ = response.secret();
+    }
+    SIXSTEPS_ASSIGN_OR_RETURN(reporting_database_url_,
+                              SharedPgCluster().CreateDatabase("reporting"));
+    SIXSTEPS_RETURN_IF_ERROR(
+        db::ApplyMigrations(reporting_database_url_, reporting::ReportingMigrations()));
+    reporting_pool_ =
+        std::make_unique<db::ConnectionPool>(reporting_database_url_, 4, absl::Seconds(2));
+    read_model_ = std::make_unique<reporting::ReadModel>(reporting_pool_.get());
+    reports_ = std::make_unique<reporting::Reports>(read_model_.get(), absl::UTCTimeZone());
+    reporting_service_ =
+        std::make_unique<reporting::ReportingServiceImpl>(reports_.get(), verifier_.get());
+    upstream_ = std::make_unique<reporting::GrpcUpstream>(
+        Dial(identity_target()), Dial(framework_target()), reporting_api_key_);
+  }
+  reporting::ConsumerOptions options;
+  options.directory_refresh = absl::Seconds(2);
+  options.standby_poll = absl::Milliseconds(100);
+  consumer_ = std::make_unique<reporting::FeedConsumer>(
+      read_model_.get(), upstream_.get(), Dial(assessment_target()), reporting_database_url_,
+      options);
+  consumer_->Start();
+  SIXSTEPS_ASSIGN_OR_RETURN(reporting_server_,
+                            RunningServer::Start("127.0.0.1:0", {reporting_service_.get()}));
+  return absl::OkStatus();
+}
+
+void TestHub::StopReporting() {
+  if (consumer_) consumer_->Stop();
+  consumer_.reset();
+  reporting_server_.reset();
+}
+
+std::unique_ptr<reporting::v1::ReportingService::Stub> TestHub::ReportingStub() const {
+  return reporting::v1::ReportingService::NewStub(Dial(reporting_server_->target()));
+}
+
+absl::StatusOr<int64_t> TestHub::FeedHead() const {
+  grpc::ClientContext context;
+  Authorize(context, admin_token_);
+  assessment::v1::ListChangesRequest request;
+  request.set_page_size(1000);
+  int64_t head = 0;
+  while (true) {
+    grpc::ClientContext page_context;
+    Authorize(page_context, admin_token_);
+    request.set_after_sequence(head);
+    assessment::v1::ListChangesResponse response;
+    SIXSTEPS_RETURN_IF_ERROR(
+        FromGrpcStatus(AssessmentStub()->ListChanges(&page_context, request, &response)));
+    if (response.next_after_sequence() == head) return head;
+    head = response.next_after_sequence();
+  }
+}
+
+void TestHub::StopAssessment() { assessment_server_->Shutdown(absl::Milliseconds(500)); }
+
 absl::StatusOr<std::string> TestHub::MintToken(const nlohmann::json& claims) const {
   SIXSTEPS_ASSIGN_OR_RETURN(identity::SigningKey key, identity_store_->CurrentSigningKey());
   SIXSTEPS_ASSIGN_OR_RETURN(identity::KeySealer sealer,

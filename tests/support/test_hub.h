@@ -22,6 +22,9 @@
 #include "services/framework/store.h"
 #include "services/identity/identity_service.h"
 #include "services/identity/pg_store.h"
+#include "services/reporting/feed_consumer.h"
+#include "services/reporting/read_model.h"
+#include "services/reporting/reporting_service.h"
 
 namespace sixsteps::testing {
 
@@ -69,6 +72,26 @@ class TestHub {
   absl::StatusOr<std::string> UserWithRoles(const std::string& email,
                                             const std::vector<Binding>& roles) const;
 
+  // Starts the reporting service (its own database, a service account bound as viewer on
+  // "*" with an API key, the feed consumer following the assessment service). Not started
+  // by Start(): most tests do not need it.
+  absl::Status StartReporting();
+  // Stops the reporting service's consumer and server, keeping its database; a later
+  // StartReporting() resumes from the stored cursor.
+  void StopReporting();
+  std::unique_ptr<reporting::v1::ReportingService::Stub> ReportingStub() const;
+  const std::string& reporting_database_url() const { return reporting_database_url_; }
+  // The API key of the reporting service's account (set by the first StartReporting()):
+  // for a second read model following the same feed.
+  const std::string& reporting_api_key() const { return reporting_api_key_; }
+  reporting::FeedConsumer* feed_consumer() { return consumer_.get(); }
+  // The assessment feed's newest sequence, as the administrator sees it.
+  absl::StatusOr<int64_t> FeedHead() const;
+
+  // Shuts the assessment server down (in-flight calls are cancelled); it is not restarted,
+  // and assessment calls fail UNAVAILABLE from then on.
+  void StopAssessment();
+
   // Signs any claims with identity's current key: for expired or otherwise odd tokens.
   absl::StatusOr<std::string> MintToken(const nlohmann::json& claims) const;
 
@@ -93,6 +116,15 @@ class TestHub {
   std::unique_ptr<assessment::ActionServiceImpl> action_service_;
   std::unique_ptr<RunningServer> assessment_server_;
   std::string admin_token_;
+  std::string reporting_database_url_;
+  std::string reporting_api_key_;
+  std::unique_ptr<db::ConnectionPool> reporting_pool_;
+  std::unique_ptr<reporting::ReadModel> read_model_;
+  std::unique_ptr<reporting::Reports> reports_;
+  std::unique_ptr<reporting::ReportingServiceImpl> reporting_service_;
+  std::unique_ptr<reporting::GrpcUpstream> upstream_;
+  std::unique_ptr<reporting::FeedConsumer> consumer_;
+  std::unique_ptr<RunningServer> reporting_server_;
 };
 
 }  // namespace sixsteps::testing
