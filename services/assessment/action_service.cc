@@ -67,12 +67,6 @@ void AppendProgress(av1::Action& action, const Caller& caller, absl::string_view
   update->set_status(action.status());
 }
 
-template <typename Message>
-absl::StatusOr<Message> Repeated(const std::string& bytes) {
-  Message message;
-  if (!message.ParseFromString(bytes)) return absl::DataLossError("stored response unreadable");
-  return message;
-}
 
 }  // namespace
 
@@ -88,7 +82,7 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Create(const Caller& caller,
   std::optional<IdempotencyKey> key = KeyFor(caller, "CreateAction", r.request_id(), without_id);
   if (key) {
     SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> repeated, store_->FindRepeat(*key));
-    if (repeated) return Repeated<av1::Action>(*repeated);
+    if (repeated) return RepeatedResponse<av1::Action>(*repeated);
   }
   absl::StatusOr<StoredAssessment> round = store_->GetAssessment(id);
   if (!round.ok() || !CanRead(caller, round->assessment)) {
@@ -131,7 +125,7 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Create(const Caller& caller,
         return absl::OkStatus();
       },
       key ? &*key : nullptr, &repeated));
-  if (repeated) return Repeated<av1::Action>(*repeated);
+  if (repeated) return RepeatedResponse<av1::Action>(*repeated);
   action.set_overdue(IsOverdue(action, Today()));
   return action;
 }
@@ -369,7 +363,7 @@ absl::StatusOr<av1::CarryOverActionsResponse> ActionServiceImpl::CarryOver(
       KeyFor(caller, "CarryOverActions", r.request_id(), without_id);
   if (key) {
     SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> repeated, store_->FindRepeat(*key));
-    if (repeated) return Repeated<av1::CarryOverActionsResponse>(*repeated);
+    if (repeated) return RepeatedResponse<av1::CarryOverActionsResponse>(*repeated);
   }
   auto visible = [&](const std::string& round_id,
                      absl::string_view name) -> absl::StatusOr<StoredAssessment> {
@@ -429,7 +423,7 @@ absl::StatusOr<av1::CarryOverActionsResponse> ActionServiceImpl::CarryOver(
         return absl::OkStatus();
       },
       key ? &*key : nullptr, &repeated));
-  if (repeated) return Repeated<av1::CarryOverActionsResponse>(*repeated);
+  if (repeated) return RepeatedResponse<av1::CarryOverActionsResponse>(*repeated);
   return response;
 }
 

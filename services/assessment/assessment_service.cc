@@ -66,12 +66,6 @@ absl::Status ValidateFrameworkVersionName(absl::string_view name) {
 }
 
 // Parses a serialized response stored for a repeated request.
-template <typename Message>
-absl::StatusOr<Message> Repeated(const std::string& bytes) {
-  Message message;
-  if (!message.ParseFromString(bytes)) return absl::DataLossError("stored response unreadable");
-  return message;
-}
 
 bool IsOpen(const v1::Challenge& challenge) {
   return challenge.state() != v1::Challenge::STATE_CLOSED;
@@ -123,7 +117,7 @@ absl::StatusOr<v1::Assessment> AssessmentServiceImpl::Create(
   // A repeat gets the first answer, even if the framework version has been retired since.
   if (key) {
     SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> repeated, store_->FindRepeat(*key));
-    if (repeated) return Repeated<v1::Assessment>(*repeated);
+    if (repeated) return RepeatedResponse<v1::Assessment>(*repeated);
   }
   const v1::Assessment& requested = request.assessment();
   SIXSTEPS_ASSIGN_OR_RETURN(std::string partnership,
@@ -154,7 +148,7 @@ absl::StatusOr<v1::Assessment> AssessmentServiceImpl::Create(
   std::optional<std::string> repeated;
   SIXSTEPS_RETURN_IF_ERROR(store_->CreateAssessment(round, {caller.principal, "created", ""},
                                                     key ? &*key : nullptr, &repeated));
-  if (repeated) return Repeated<v1::Assessment>(*repeated);
+  if (repeated) return RepeatedResponse<v1::Assessment>(*repeated);
   return assessment;
 }
 
@@ -372,7 +366,7 @@ absl::StatusOr<v1::Respondent> AssessmentServiceImpl::AddRespondentTo(
   std::optional<IdempotencyKey> key = KeyFor(caller, "AddRespondent", r.request_id(), without_id);
   if (key) {
     SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> repeated, store_->FindRepeat(*key));
-    if (repeated) return Repeated<v1::Respondent>(*repeated);
+    if (repeated) return RepeatedResponse<v1::Respondent>(*repeated);
   }
   // Checks against identity first, outside the round's transaction.
   SIXSTEPS_ASSIGN_OR_RETURN(StoredAssessment round, VisibleRound(caller, id));
@@ -406,7 +400,7 @@ absl::StatusOr<v1::Respondent> AssessmentServiceImpl::AddRespondentTo(
         return absl::OkStatus();
       },
       key ? &*key : nullptr, &repeated));
-  if (repeated) return Repeated<v1::Respondent>(*repeated);
+  if (repeated) return RepeatedResponse<v1::Respondent>(*repeated);
   return respondent;
 }
 
@@ -782,7 +776,7 @@ absl::StatusOr<v1::Challenge> AssessmentServiceImpl::Raise(const Caller& caller,
         return absl::OkStatus();
       },
       key ? &*key : nullptr, &repeated));
-  if (repeated) return Repeated<v1::Challenge>(*repeated);
+  if (repeated) return RepeatedResponse<v1::Challenge>(*repeated);
   return challenge;
 }
 

@@ -157,4 +157,12 @@ std::optional<IdempotencyKey> KeyFor(const Caller& caller, absl::string_view met
                                      absl::string_view request_id,
                                      const google::protobuf::Message& request_without_id);
 
+// The response stored for an earlier request with the same request id, parsed.
+template <typename Message>
+absl::StatusOr<Message> RepeatedResponse(const std::string& bytes) {
+  Message message;
+  if (!message.ParseFromString(bytes)) return absl::DataLossError("stored response unreadable");
+  return message;
+}
+
 }  // namespace sixsteps::assessment

@@ -46,15 +46,6 @@ void CountAction(const actv1::Action& action, absl::string_view as_of, rv1::Acti
   }
 }
 
-std::string RatingWord(fv1::Rating rating) {
-  switch (rating) {
-    case fv1::RATING_RED: return "Red";
-    case fv1::RATING_AMBER: return "Amber";
-    case fv1::RATING_GREEN: return "Green";
-    default: return "Not rated";
-  }
-}
-
 std::string KindWord(av1::AssessmentKind kind) {
   switch (kind) {
     case av1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY: return "independent scrutiny";
