@@ -16,7 +16,9 @@
 //      requests and limits, non-root and read-only containers, a Service, a
 //      PodDisruptionBudget and a HorizontalPodAutoscaler per Deployment, every referenced
 //      ConfigMap key present, no Secret inlined (only referenced), and the NetworkPolicies
-//      let each service be reached only by its callers (the matrix below).
+//      let each service be reached only by its callers (the matrix below), and every
+//      container serves metrics on a port named "metrics" that the pod's Prometheus scrape
+//      annotations name and only Prometheus may reach.
 // Exits 1 with one line per problem, 0 when every rendering is clean.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -229,10 +231,10 @@ const matches = (selector, labels) =>
 
 // Expected reachability: target component -> port name -> the callers allowed, exactly.
 const expected = {
-  identity: { grpc: ['framework', 'assessment', 'reporting', 'cli', 'ingress'] },
-  framework: { grpc: ['assessment', 'reporting', 'cli', 'ingress'] },
-  assessment: { grpc: ['reporting', 'cli', 'ingress'] },
-  reporting: { grpc: ['cli', 'ingress'], http: ['ingress'] },
+  identity: { grpc: ['framework', 'assessment', 'reporting', 'cli', 'ingress'], metrics: ['prometheus'] },
+  framework: { grpc: ['assessment', 'reporting', 'cli', 'ingress'], metrics: ['prometheus'] },
+  assessment: { grpc: ['reporting', 'cli', 'ingress'], metrics: ['prometheus'] },
+  reporting: { grpc: ['cli', 'ingress'], http: ['ingress'], metrics: ['prometheus'] },
 };
 
 function checkProject(objects) {
@@ -257,6 +259,18 @@ function checkProject(objects) {
       const ports = new Map((c.ports ?? []).map((p) => [p.name, p.containerPort]));
       const grpcPort = ports.get('grpc');
       if (!grpcPort) problem(cw, 'has no port named grpc');
+      // Metrics: served where the container says (SIXSTEPS_METRICS_LISTEN), and the pod's
+      // Prometheus scrape annotations point at that port.
+      const metricsPort = ports.get('metrics');
+      if (!metricsPort) problem(cw, 'has no port named metrics');
+      else {
+        const listen = (c.env ?? []).find((e) => e.name === 'SIXSTEPS_METRICS_LISTEN')?.value;
+        if (listen !== `0.0.0.0:${metricsPort}`) problem(cw, `SIXSTEPS_METRICS_LISTEN is ${listen}, but the metrics port is ${metricsPort}`);
+        const annotations = d.spec?.template?.metadata?.annotations ?? {};
+        if (annotations['prometheus.io/scrape'] !== 'true') problem(where, 'pod template lacks prometheus.io/scrape: "true"');
+        if (annotations['prometheus.io/port'] !== String(metricsPort)) problem(where, `prometheus.io/port is ${annotations['prometheus.io/port']}, but the metrics port is ${metricsPort}`);
+        if (annotations['prometheus.io/path'] !== '/metrics') problem(where, 'prometheus.io/path must be /metrics');
+      }
       for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
         const p = c[probe];
         if (!p) { if (probe !== 'startupProbe') problem(cw, `has no ${probe}`); continue; }
@@ -314,6 +328,7 @@ function checkNetwork(objects, deployments) {
   const callers = {
     cli: { ns, nsLabels: { 'kubernetes.io/metadata.name': ns }, labels: { 'app.kubernetes.io/component': 'cli', 'app.kubernetes.io/part-of': 'sixsteps' } },
     ingress: { ns: 'ingress-nginx', nsLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' }, labels: { 'app.kubernetes.io/name': 'ingress-nginx' } },
+    prometheus: { ns: 'monitoring', nsLabels: { 'kubernetes.io/metadata.name': 'monitoring' }, labels: { 'app.kubernetes.io/name': 'prometheus' } },
     stranger: { ns, nsLabels: { 'kubernetes.io/metadata.name': ns }, labels: { app: 'something-else' } },
     'other-namespace': { ns: 'elsewhere', nsLabels: { 'kubernetes.io/metadata.name': 'elsewhere' }, labels: { 'app.kubernetes.io/component': 'cli' } },
   };
