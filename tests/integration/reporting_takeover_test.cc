@@ -1,0 +1,490 @@
+// Two reporting replicas, one feed: identity, framework and assessment run in process (a
+// TestHub), and two real sixsteps-reporting processes follow the assessment feed into one
+// shared read-model database. Exactly one of them leads (holds the advisory lock); both
+// serve reports. The leader is killed with SIGKILL half-way; the standby must take the
+// lead, apply the writes made since, and serve a report with every action exactly once.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <pqxx/pqxx>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "services/common/status.h"
+#include "tests/support/status_matchers.h"
+#include "tests/support/test_hub.h"
+
+#ifndef SIXSTEPS_REPORTING_BINARY
+#error "SIXSTEPS_REPORTING_BINARY must name the sixsteps-reporting binary (tests/CMakeLists.txt)"
+#endif
+
+namespace sixsteps::testing {
+namespace {
+
+namespace asv1 = ::sixsteps::assessment::v1;
+namespace acv1 = ::sixsteps::action::v1;
+namespace idv1 = ::sixsteps::identity::v1;
+namespace rv1 = ::sixsteps::reporting::v1;
+using ::testing::ElementsAreArray;
+
+constexpr char kBuiltIn[] = "frameworks/six-steps/versions/2019";
+constexpr char kPartnership[] = "partnerships/tyneside";
+constexpr char kOwner[] = "partnerships/tyneside/organisations/council";
+constexpr char kAsOf[] = "2026-06-30";
+// Long enough for a loaded two-core machine; the test never waits this long when all is well.
+constexpr absl::Duration kPatience = absl::Seconds(90);
+
+// One sixsteps-reporting process on free loopback ports (port 0 everywhere; the bound
+// ports are read back from its JSON log lines). SIGKILLed, if still running, when destroyed;
+// and killed by the kernel if this test process dies first (PR_SET_PDEATHSIG).
+class ReportingProcess {
+ public:
+  struct Options {
+    std::string name;  // for the log file and messages
+    std::string database_url;
+    std::string api_key;
+    std::string identity_address;
+    std::string framework_address;
+    std::string assessment_address;
+  };
+
+  static absl::StatusOr<std::unique_ptr<ReportingProcess>> Start(const Options& options) {
+    std::string log_path = absl::StrCat(::testing::TempDir(), "/reporting_takeover_", getpid(), "_",
+                                        options.name, ".log");
+    std::vector<std::string> args = {
+        SIXSTEPS_REPORTING_BINARY,
+        "--listen=127.0.0.1:0",
+        "--metrics_listen=127.0.0.1:0",
+        "--http_listen=127.0.0.1:0",
+        "--identity_address=" + options.identity_address,
+        "--framework_address=" + options.framework_address,
+        "--assessment_address=" + options.assessment_address,
+        "--time_zone=UTC",
+        "--db_pool_size=4",
+        "--shutdown_grace=1s",
+    };
+    // A small environment of its own: nothing of the caller's SIXSTEPS_* settings leaks in.
+    // The key and the connection string go in variables, as scripts/hub passes them.
+    std::vector<std::string> env = {
+        "SIXSTEPS_REPORTING_API_KEY=" + options.api_key,
+        "SIXSTEPS_DATABASE_URL=" + options.database_url,
+    };
+    for (const char* keep : {"PATH", "HOME", "LD_LIBRARY_PATH", "TMPDIR"}) {
+      if (const char* value = std::getenv(keep)) env.push_back(absl::StrCat(keep, "=", value));
+    }
+    std::vector<char*> argv, envp;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    for (std::string& var : env) envp.push_back(var.data());
+    envp.push_back(nullptr);
+
+    int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (log_fd < 0) return absl::InternalError(absl::StrCat("cannot create ", log_path));
+    int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+      close(log_fd);
+      close(null_fd);
+      return absl::InternalError("fork failed");
+    }
+    if (pid == 0) {
+      // The child of a threaded process: only async-signal-safe calls until exec.
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent) _exit(127);
+      dup2(null_fd, STDIN_FILENO);
+      dup2(log_fd, STDOUT_FILENO);
+      dup2(log_fd, STDERR_FILENO);
+      execve(argv[0], argv.data(), envp.data());
+      _exit(127);
+    }
+    close(log_fd);
+    close(null_fd);
+    auto process = std::unique_ptr<ReportingProcess>(new ReportingProcess(options.name, pid));
+    process->log_path_ = log_path;
+    SIXSTEPS_RETURN_IF_ERROR(process->AwaitPorts());
+    return process;
+  }
+
+  ~ReportingProcess() {
+    Kill();
+    if (!::testing::Test::HasFailure()) std::remove(log_path_.c_str());
+  }
+
+  // SIGKILL (no graceful shutdown: as if the machine lost the process) and reap it.
+  void Kill() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+  }
+
+  bool running() {
+    if (pid_ <= 0) return false;
+    int status = 0;
+    pid_t done = waitpid(pid_, &status, WNOHANG);
+    if (done == pid_) {
+      pid_ = -1;
+      return false;
+    }
+    return true;
+  }
+
+  const std::string& name() const { return name_; }
+  const std::string& grpc_target() const { return grpc_target_; }
+  int metrics_port() const { return metrics_port_; }
+
+  std::unique_ptr<rv1::ReportingService::Stub> Stub() const {
+    return rv1::ReportingService::NewStub(
+        grpc::CreateChannel(grpc_target_, grpc::InsecureChannelCredentials()));
+  }
+
+  // One gauge (a sample without labels) from GET /metrics; nullopt if absent or unreachable.
+  std::optional<double> Gauge(const std::string& metric) const {
+    httplib::Client client("127.0.0.1", metrics_port_);
+    client.set_connection_timeout(2, 0);
+    client.set_read_timeout(5, 0);
+    httplib::Result response = client.Get("/metrics");
+    if (!response || response->status != 200) return std::nullopt;
+    for (absl::string_view line : absl::StrSplit(response->body, '\n', absl::SkipEmpty())) {
+      if (!absl::ConsumePrefix(&line, metric) || !absl::ConsumePrefix(&line, " ")) continue;
+      double value = 0;
+      if (absl::SimpleAtod(line, &value)) return value;
+    }
+    return std::nullopt;
+  }
+
+  // The last lines of its log, for failure messages.
+  std::string LogTail() const {
+    std::ifstream in(log_path_);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    size_t from = lines.size() > 30 ? lines.size() - 30 : 0;
+    std::string out = absl::StrCat("---- ", name_, " (", log_path_, ") ----\n");
+    for (size_t i = from; i < lines.size(); ++i) absl::StrAppend(&out, lines[i], "\n");
+    return out;
+  }
+
+ private:
+  ReportingProcess(std::string name, pid_t pid) : name_(std::move(name)), pid_(pid) {}
+
+  // Waits for the "serving" and "metrics_serving" log lines, which say where it listens.
+  absl::Status AwaitPorts() {
+    absl::Time deadline = absl::Now() + kPatience;
+    while (absl::Now() < deadline) {
+      std::ifstream in(log_path_);
+      for (std::string line; std::getline(in, line);) {
+        nlohmann::json json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+        if (!json.is_object()) continue;
+        std::string event = json.value("event", "");
+        if (event == "serving") grpc_target_ = json.value("address", "");
+        if (event == "metrics_serving") metrics_port_ = json.value("port", 0);
+      }
+      if (!grpc_target_.empty() && metrics_port_ > 0) return absl::OkStatus();
+      if (!running()) {
+        return absl::InternalError(absl::StrCat(name_, " exited at start-up\n", LogTail()));
+      }
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return absl::DeadlineExceededError(
+        absl::StrCat(name_, " did not report its ports in time\n", LogTail()));
+  }
+
+  std::string name_;
+  pid_t pid_;
+  std::string log_path_;
+  std::string grpc_target_;
+  int metrics_port_ = 0;
+};
+
+// Advisory locks granted in the read model's database (the migrations' lock is released
+// once they are done, so in steady state only the feed consumer's leader lock is left).
+int AdvisoryLocksHeld(const std::string& database_url) {
+  pqxx::connection conn(database_url);
+  pqxx::nontransaction query(conn);
+  return query
+      .exec(
+          "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = "
+          "(SELECT oid FROM pg_database WHERE datname = current_database())")[0][0]
+      .as<int>();
+}
+
+std::vector<std::string> ActionIdsInReadModel(const std::string& database_url) {
+  pqxx::connection conn(database_url);
+  pqxx::nontransaction query(conn);
+  std::vector<std::string> ids;
+  for (const auto& row : query.exec("SELECT action_id FROM actions ORDER BY action_id")) {
+    ids.push_back(row[0].as<std::string>());
+  }
+  return ids;
+}
+
+int64_t ReadModelSequence(const std::string& database_url) {
+  pqxx::connection conn(database_url);
+  pqxx::nontransaction query(conn);
+  return query.exec("SELECT sequence FROM feed_cursor")[0][0].as<int64_t>();
+}
+
+std::string LastSegment(const std::string& name) { return name.substr(name.rfind('/') + 1); }
+
+class ReportingTakeoverTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto hub = TestHub::Start("takeover");
+    ASSERT_THAT(hub, IsOk());
+    hub_ = std::move(*hub);
+    ASSERT_THAT(hub_->CreateRegion("north"), IsOk());
+    ASSERT_THAT(hub_->CreatePartnership("tyneside", "north"), IsOk());
+    ASSERT_THAT(hub_->CreateOrganisation("tyneside", "council",
+                                         idv1::ORGANISATION_KIND_LOCAL_AUTHORITY, true),
+                IsOk());
+    auto admin = hub_->UserWithRoles(
+        "admin@tyneside.test", {{auth::Role::ROLE_PARTNERSHIP_ADMINISTRATOR, kPartnership, ""}});
+    ASSERT_THAT(admin, IsOk());
+    partnership_admin_ = *admin;
+    // Makes the reporting service account, its API key and a migrated read-model
+    // database; the in-process consumer is stopped at once: the processes take over.
+    ASSERT_THAT(hub_->StartReporting(), IsOk());
+    hub_->StopReporting();
+  }
+
+  void TearDown() override {
+    if (HasFailure()) {
+      for (auto* process : {a_.get(), b_.get()}) {
+        if (process != nullptr) std::cerr << process->LogTail();
+      }
+    }
+    a_.reset();
+    b_.reset();
+  }
+
+  ReportingProcess::Options ProcessOptions(const std::string& name) const {
+    return {name,
+            hub_->reporting_database_url(),
+            hub_->reporting_api_key(),
+            hub_->identity_target(),
+            hub_->framework_target(),
+            hub_->assessment_target()};
+  }
+
+  absl::StatusOr<asv1::Assessment> CreateRound() {
+    grpc::ClientContext context;
+    Authorize(context, partnership_admin_);
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+    asv1::CreateAssessmentRequest request;
+    asv1::Assessment* a = request.mutable_assessment();
+    a->set_partnership(kPartnership);
+    a->set_framework_version(kBuiltIn);
+    a->set_kind(asv1::ASSESSMENT_KIND_SELF_ASSESSMENT);
+    a->set_title("Scrutiny 2025/26");
+    a->set_period_start("2025-04-01");
+    a->set_period_end("2026-03-31");
+    asv1::Assessment created;
+    grpc::Status status = hub_->AssessmentStub()->CreateAssessment(&context, request, &created);
+    if (!status.ok()) return absl::InternalError("CreateAssessment: " + status.error_message());
+    return created;
+  }
+
+  absl::StatusOr<acv1::Action> CreateAction(const std::string& round, int step) {
+    grpc::ClientContext context;
+    Authorize(context, partnership_admin_);
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+    acv1::CreateActionRequest request;
+    acv1::Action* action = request.mutable_action();
+    action->set_assessment(round);
+    action->set_step_id(absl::StrCat("s", step));
+    action->add_question_ids(absl::StrCat("s", step, ".q1"));
+    action->set_kind(acv1::Action::KIND_IMPROVEMENT);
+    action->set_description(absl::StrCat("Improve step ", step));
+    action->set_intended_outcome("Children are safer");
+    action->set_owner_organisation(kOwner);
+    action->set_due_date("2027-03-31");
+    acv1::Action created;
+    grpc::Status status = hub_->ActionStub()->CreateAction(&context, request, &created);
+    if (!status.ok()) return absl::InternalError("CreateAction: " + status.error_message());
+    return created;
+  }
+
+  absl::Status CompleteAction(const acv1::Action& action) {
+    grpc::ClientContext context;
+    Authorize(context, partnership_admin_);
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+    acv1::CompleteActionRequest request;
+    request.set_name(action.name());
+    request.set_etag(action.etag());
+    request.set_completion_note("Done and audited");
+    request.set_evidence("Audit report, March");
+    acv1::Action completed;
+    grpc::Status status = hub_->ActionStub()->CompleteAction(&context, request, &completed);
+    if (!status.ok()) return absl::InternalError("CompleteAction: " + status.error_message());
+    return absl::OkStatus();
+  }
+
+  // The partnership's action tracker from one replica, once it reflects `min_sequence`.
+  grpc::Status Tracker(const ReportingProcess& process, int64_t min_sequence,
+                       rv1::ActionTracker* tracker) {
+    grpc::ClientContext context;
+    Authorize(context, hub_->admin_token());
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+    rv1::GetActionTrackerRequest request;
+    request.set_scope(kPartnership);
+    request.set_min_sequence(min_sequence);
+    request.set_as_of_date(kAsOf);
+    return process.Stub()->GetActionTracker(&context, request, tracker);
+  }
+
+  // Each open action line of a tracker (grouped by owner), sorted: a duplicate shows twice.
+  static std::vector<std::string> OpenLines(const rv1::ActionTracker& tracker) {
+    std::vector<std::string> names;
+    for (const rv1::ActionGroup& group : tracker.by_owner()) {
+      for (const rv1::ActionLine& line : group.actions()) names.push_back(line.action());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  // The leader gauge of every running replica, polled until exactly one says 1 and the
+  // others 0 (or the deadline passes). Returns the leader, or nullptr.
+  ReportingProcess* AwaitSingleLeader(const std::vector<ReportingProcess*>& replicas) {
+    absl::Time deadline = absl::Now() + kPatience;
+    while (absl::Now() < deadline) {
+      ReportingProcess* leader = nullptr;
+      int leaders = 0, standbys = 0;
+      for (ReportingProcess* replica : replicas) {
+        std::optional<double> gauge = replica->Gauge("sixsteps_feed_leader");
+        if (gauge == 1) {
+          ++leaders;
+          leader = replica;
+        } else if (gauge == 0) {
+          ++standbys;
+        }
+      }
+      EXPECT_LE(leaders, 1) << "two replicas lead at once";
+      if (leaders == 1 && leaders + standbys == static_cast<int>(replicas.size())) return leader;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    return nullptr;
+  }
+
+  std::unique_ptr<TestHub> hub_;
+  std::string partnership_admin_;
+  std::unique_ptr<ReportingProcess> a_, b_;
+};
+
+TEST_F(ReportingTakeoverTest, StandbyTakesOverWhenTheLeaderIsKilled) {
+  absl::StatusOr<asv1::Assessment> round = CreateRound();
+  ASSERT_THAT(round, IsOk());
+
+  auto a = ReportingProcess::Start(ProcessOptions("replica-a"));
+  ASSERT_THAT(a, IsOk());
+  a_ = std::move(*a);
+  auto b = ReportingProcess::Start(ProcessOptions("replica-b"));
+  ASSERT_THAT(b, IsOk());
+  b_ = std::move(*b);
+
+  // Exactly one leads: its gauge says so, the other's says standby, and the read model's
+  // database has one advisory lock held. It stays that way for a while.
+  ReportingProcess* leader = AwaitSingleLeader({a_.get(), b_.get()});
+  ASSERT_NE(leader, nullptr) << "no single leader emerged";
+  ReportingProcess* standby = leader == a_.get() ? b_.get() : a_.get();
+  EXPECT_EQ(AdvisoryLocksHeld(hub_->reporting_database_url()), 1);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(leader->Gauge("sixsteps_feed_leader"), 1) << leader->name();
+    EXPECT_EQ(standby->Gauge("sixsteps_feed_leader"), 0) << standby->name();
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+
+  // Writes before the kill: three actions, one of them then completed.
+  std::vector<acv1::Action> actions;
+  for (int step = 1; step <= 3; ++step) {
+    absl::StatusOr<acv1::Action> action = CreateAction(round->name(), step);
+    ASSERT_THAT(action, IsOk());
+    actions.push_back(*action);
+  }
+  ASSERT_THAT(CompleteAction(actions[0]), IsOk());
+  absl::StatusOr<int64_t> head = hub_->FeedHead();
+  ASSERT_THAT(head, IsOk());
+
+  // Both replicas serve the same report from the shared read model.
+  std::vector<std::string> open_before = {actions[1].name(), actions[2].name()};
+  std::sort(open_before.begin(), open_before.end());
+  for (ReportingProcess* replica : {leader, standby}) {
+    rv1::ActionTracker tracker;
+    ASSERT_THAT(Tracker(*replica, *head, &tracker), IsOk()) << replica->name();
+    EXPECT_THAT(OpenLines(tracker), ElementsAreArray(open_before)) << replica->name();
+    EXPECT_EQ(tracker.counts().open(), 2) << replica->name();
+    EXPECT_EQ(tracker.counts().done(), 1) << replica->name();
+    EXPECT_EQ(tracker.freshness().sequence(), *head) << replica->name();
+  }
+
+  // The leader dies without a word; writes go on meanwhile.
+  std::string dead = leader->name();
+  leader->Kill();
+  for (int step = 4; step <= 6; ++step) {
+    absl::StatusOr<acv1::Action> action = CreateAction(round->name(), step);
+    ASSERT_THAT(action, IsOk());
+    actions.push_back(*action);
+  }
+  ASSERT_THAT(CompleteAction(actions[3]), IsOk());
+  head = hub_->FeedHead();
+  ASSERT_THAT(head, IsOk());
+
+  // The standby takes the lead (its connection's lock went with the dead process)...
+  ReportingProcess* survivor = AwaitSingleLeader({standby});
+  ASSERT_EQ(survivor, standby) << standby->name() << " did not take over from " << dead;
+  EXPECT_EQ(AdvisoryLocksHeld(hub_->reporting_database_url()), 1);
+
+  // ... and applies what was written after the kill, each change once: every action is
+  // in the report exactly once, with its latest status.
+  std::vector<std::string> open_after = {actions[1].name(), actions[2].name(), actions[4].name(),
+                                         actions[5].name()};
+  std::sort(open_after.begin(), open_after.end());
+  rv1::ActionTracker tracker;
+  ASSERT_THAT(Tracker(*survivor, *head, &tracker), IsOk());
+  EXPECT_THAT(OpenLines(tracker), ElementsAreArray(open_after));
+  EXPECT_EQ(tracker.counts().open(), 4);
+  EXPECT_EQ(tracker.counts().done(), 2);
+  EXPECT_EQ(tracker.counts().cancelled(), 0);
+  EXPECT_EQ(tracker.freshness().sequence(), *head);
+  ASSERT_EQ(tracker.by_step_size(), 6);
+  for (const rv1::ActionGroup& step : tracker.by_step()) {
+    EXPECT_EQ(step.counts().open() + step.counts().done(), 1) << step.key();
+  }
+
+  std::vector<std::string> all;
+  for (const acv1::Action& action : actions) all.push_back(LastSegment(action.name()));
+  std::sort(all.begin(), all.end());
+  EXPECT_THAT(ActionIdsInReadModel(hub_->reporting_database_url()), ElementsAreArray(all));
+  EXPECT_EQ(ReadModelSequence(hub_->reporting_database_url()), *head);
+  EXPECT_EQ(survivor->Gauge("sixsteps_feed_sequence"), static_cast<double>(*head));
+}
+
+}  // namespace
+}  // namespace sixsteps::testing
