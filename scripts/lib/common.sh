@@ -115,18 +115,25 @@ existing_targets() {
 }
 
 # Reads services.txt into parallel arrays SERVICE_NAMES, SERVICE_PORTS (with the
-# SIXSTEPS_<NAME>_PORT overrides), SERVICE_DEFAULT_PORTS, SERVICE_DBS and SERVICE_CHECKS.
+# SIXSTEPS_<NAME>_PORT overrides), SERVICE_DEFAULT_PORTS, SERVICE_METRICS_PORTS (with the
+# SIXSTEPS_<NAME>_METRICS_PORT overrides), SERVICE_DBS and SERVICE_CHECKS.
 load_services() {
-  SERVICE_NAMES=() SERVICE_PORTS=() SERVICE_DEFAULT_PORTS=() SERVICE_DBS=() SERVICE_CHECKS=()
-  local name port db check var
-  while read -r name port db check; do
+  SERVICE_NAMES=() SERVICE_PORTS=() SERVICE_DEFAULT_PORTS=() SERVICE_METRICS_PORTS=()
+  SERVICE_DBS=() SERVICE_CHECKS=()
+  local name port metrics db check var
+  while read -r name port metrics db check; do
     [[ -z "$name" || "$name" == \#* ]] && continue
-    [[ -n "${port:-}" && -n "${db:-}" ]] || die "scripts/lib/services.txt: line for '$name' needs a port and a database"
+    [[ -n "${port:-}" && -n "${db:-}" && "${metrics:-}" =~ ^[0-9]+$ ]] ||
+      die "scripts/lib/services.txt: line for '$name' needs a port, a metrics port and a database"
     var="SIXSTEPS_${name^^}_PORT"
     SERVICE_DEFAULT_PORTS+=("$port")
     port="${!var:-$port}"
     [[ "$port" =~ ^[0-9]+$ ]] && ((10#$port > 0 && 10#$port < 65536)) || die "$var must be a port number, got '$port'"
-    SERVICE_NAMES+=("$name") SERVICE_PORTS+=("$port") SERVICE_DBS+=("$db") SERVICE_CHECKS+=("${check:-}")
+    var="SIXSTEPS_${name^^}_METRICS_PORT"
+    metrics="${!var:-$metrics}"
+    [[ "$metrics" =~ ^[0-9]+$ ]] && ((10#$metrics > 0 && 10#$metrics < 65536)) || die "$var must be a port number, got '$metrics'"
+    SERVICE_NAMES+=("$name") SERVICE_PORTS+=("$port") SERVICE_METRICS_PORTS+=("$metrics")
+    SERVICE_DBS+=("$db") SERVICE_CHECKS+=("${check:-}")
   done <"$SIXSTEPS_LIB/services.txt"
 }
 
