@@ -243,6 +243,8 @@ void TestHub::StopReporting() {
   reporting_server_.reset();
 }
 
+const std::string& TestHub::reporting_target() const { return reporting_server_->target(); }
+
 std::unique_ptr<reporting::v1::ReportingService::Stub> TestHub::ReportingStub() const {
   return reporting::v1::ReportingService::NewStub(Dial(reporting_server_->target()));
 }

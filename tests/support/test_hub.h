@@ -80,6 +80,7 @@ class TestHub {
   // StartReporting() resumes from the stored cursor.
   void StopReporting();
   std::unique_ptr<reporting::v1::ReportingService::Stub> ReportingStub() const;
+  const std::string& reporting_target() const;
   const std::string& reporting_database_url() const { return reporting_database_url_; }
   // The API key of the reporting service's account (set by the first StartReporting()):
   // for a second read model following the same feed.

@@ -1,0 +1,297 @@
+// sixsteps-bench: loads a regional data set into a running hub through its public APIs,
+// drives the named scenarios and the machine's ceilings, and prints the figures as
+// Markdown tables. scripts/bench starts the local hub and runs this with its settings;
+// docs/benchmarks.md has the latest table and what each figure means.
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "bench/report.h"
+#include "bench/scenarios.h"
+#include "bench/seed.h"
+#include "services/common/log.h"
+
+ABSL_FLAG(std::string, identity, "127.0.0.1:50052", "identity service address");
+ABSL_FLAG(std::string, assessment, "127.0.0.1:50053", "assessment service address");
+ABSL_FLAG(std::string, reporting, "127.0.0.1:50054", "reporting service address");
+ABSL_FLAG(std::string, admin_email, "admin@hub.localhost", "a deployment hub administrator");
+ABSL_FLAG(std::string, admin_password_file, "", "file holding that administrator's password");
+ABSL_FLAG(std::string, assessment_database_url, "",
+          "libpq connection string of the assessment database, for the SQL ceiling");
+ABSL_FLAG(int, db_pool_size, 8, "connections of the SQL ceiling's pool (as the service's)");
+ABSL_FLAG(std::string, region, "bench", "id of the benchmark's region");
+ABSL_FLAG(uint64_t, seed, 42, "seed of the data set");
+ABSL_FLAG(std::string, sizes, "150,500,1000",
+          "partnership counts to measure at, ascending; the full scenario set runs at the first");
+ABSL_FLAG(int, seed_threads, 8, "partnerships written at once by the generator");
+ABSL_FLAG(int, concurrency, 16, "calls in flight in each scenario");
+ABSL_FLAG(int, warmup_seconds, 2, "warm-up of each scenario (not counted)");
+ABSL_FLAG(int, seconds, 10, "measured time of each scenario");
+ABSL_FLAG(double, feed_rate, 500, "writes per second while the feed lag is measured");
+ABSL_FLAG(std::string, pid_dir, "", "directory of the hub's <service>.pid files (memory figures)");
+ABSL_FLAG(std::string, out, "", "also write the tables to this file");
+ABSL_FLAG(std::string, log_file, "/dev/null", "where the in-process echo server's call log goes");
+
+namespace sixsteps::bench {
+namespace {
+
+namespace idv1 = ::sixsteps::identity::v1;
+
+constexpr const char* kServices[] = {"identity", "framework", "assessment", "reporting"};
+
+double ResidentMiB(const std::string& pid_dir, const std::string& service) {
+  std::ifstream pid_file(absl::StrCat(pid_dir, "/", service, ".pid"));
+  std::string pid;
+  if (!(pid_file >> pid)) return 0;
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    if (absl::StartsWith(line, "VmRSS:")) {
+      double kib = 0;
+      std::vector<std::string> parts = absl::StrSplit(line, ' ', absl::SkipEmpty());
+      if (parts.size() >= 2 && absl::SimpleAtod(parts[1], &kib)) return kib / 1024;
+    }
+  }
+  return 0;
+}
+
+// Samples the services' resident memory every 200 ms while alive; keeps the peak.
+class MemorySampler {
+ public:
+  explicit MemorySampler(std::string pid_dir) : pid_dir_(std::move(pid_dir)) {
+    if (pid_dir_.empty()) return;
+    thread_ = std::thread([this] {
+      while (!stop_.load()) {
+        Sample();
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+    });
+  }
+  ~MemorySampler() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  void Sample() {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const char* s : kServices) peak_[s] = std::max(peak_[s], ResidentMiB(pid_dir_, s));
+  }
+  double Peak(const std::string& service) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return peak_[service];
+  }
+
+ private:
+  const std::string pid_dir_;
+  std::mutex mu_;
+  std::map<std::string, double> peak_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+void Say(const std::string& line) {
+  std::cerr << absl::FormatTime("[%H:%M:%S] ", absl::Now(), absl::LocalTimeZone()) << line
+            << std::endl;
+}
+
+absl::Status Check(const absl::StatusOr<ScenarioResult>& result,
+                   std::vector<ScenarioResult>* results) {
+  if (!result.ok()) return result.status();
+  Say(absl::StrFormat("  %-36s %8.0f calls/s  p50 %7.2f  p95 %7.2f  p99 %7.2f ms  errors %d",
+                      result->name, result->run.throughput(), result->run.latency.p50,
+                      result->run.latency.p95, result->run.latency.p99, result->run.errors));
+  results->push_back(*result);
+  return absl::OkStatus();
+}
+
+#define BENCH_CHECK(expr)              \
+  do {                                 \
+    absl::Status status_ = (expr);     \
+    if (!status_.ok()) return status_; \
+  } while (false)
+
+absl::Status Run() {
+  std::vector<int> sizes;
+  for (absl::string_view s : absl::StrSplit(absl::GetFlag(FLAGS_sizes), ',', absl::SkipEmpty())) {
+    int n = 0;
+    if (!absl::SimpleAtoi(s, &n) || n < 20) {
+      return absl::InvalidArgumentError("--sizes: partnership counts of at least 20");
+    }
+    sizes.push_back(n);
+  }
+  if (sizes.empty() || !std::is_sorted(sizes.begin(), sizes.end())) {
+    return absl::InvalidArgumentError("--sizes: at least one count, ascending");
+  }
+  std::string password;
+  {
+    std::ifstream file(absl::GetFlag(FLAGS_admin_password_file));
+    std::getline(file, password);
+    if (password.empty()) return absl::InvalidArgumentError("--admin_password_file: no password");
+  }
+
+  HubAddresses addresses{absl::GetFlag(FLAGS_identity), absl::GetFlag(FLAGS_assessment),
+                         absl::GetFlag(FLAGS_reporting)};
+  HubStubs hub(addresses);
+  absl::StatusOr<std::unique_ptr<TokenSource>> admin =
+      TokenSource::ForPassword(hub.identity.get(), absl::GetFlag(FLAGS_admin_email), password);
+  if (!admin.ok()) return admin.status();
+
+  SeedOptions seed_options;
+  seed_options.data.seed = absl::GetFlag(FLAGS_seed);
+  seed_options.region_id = absl::GetFlag(FLAGS_region);
+  seed_options.threads = absl::GetFlag(FLAGS_seed_threads);
+  Seeder seeder(hub, **admin, seed_options);
+  BENCH_CHECK(seeder.EnsureRegion());
+
+  // The region's integration (writes answers) and dashboard (reads reports).
+  std::unique_ptr<TokenSource> integration, dashboard;
+  for (auto [role, label, holder] :
+       {std::tuple{idv1::ROLE_INTEGRATION, "integration", &integration},
+        std::tuple{idv1::ROLE_DASHBOARD, "dashboard", &dashboard}}) {
+    absl::StatusOr<std::string> admin_token = (*admin)->Token();
+    if (!admin_token.ok()) return admin_token.status();
+    absl::StatusOr<std::string> key =
+        CreateServiceAccountKey(*hub.identity, *admin_token, absl::StrCat("benchmark ", label),
+                                seeder.RegionName(), seeder.RegionName(), {role});
+    if (!key.ok()) return key.status();
+    absl::StatusOr<std::unique_ptr<TokenSource>> source =
+        TokenSource::ForApiKey(hub.identity.get(), *key);
+    if (!source.ok()) return source.status();
+    *holder = std::move(*source);
+  }
+
+  ScenarioContext context;
+  context.addresses = addresses;
+  context.region = seeder.RegionName();
+  context.admin = admin->get();
+  context.integration = integration.get();
+  context.dashboard = dashboard.get();
+  context.assessment_database_url = absl::GetFlag(FLAGS_assessment_database_url);
+  context.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);
+  context.seed = absl::GetFlag(FLAGS_seed);
+
+  RunOptions options;
+  options.concurrency = absl::GetFlag(FLAGS_concurrency);
+  options.warmup = absl::Seconds(absl::GetFlag(FLAGS_warmup_seconds));
+  options.duration = absl::Seconds(absl::GetFlag(FLAGS_seconds));
+  RunOptions single = options;
+  single.concurrency = 1;
+
+  std::vector<ScenarioResult> results;
+  std::vector<MemoryRow> memory;
+  std::vector<ScalingRow> scaling;
+  std::string seeding;
+  const std::string pid_dir = absl::GetFlag(FLAGS_pid_dir);
+
+  for (size_t s = 0; s < sizes.size(); ++s) {
+    const int size = sizes[s];
+    Say(absl::StrCat("data set: ", size, " partnerships in ", context.region, " (seed ",
+                     seed_options.data.seed, ")"));
+    const int64_t calls_before = seeder.calls();
+    const absl::Time seed_start = absl::Now();
+    int last_percent = -1;
+    BENCH_CHECK(seeder.SeedUpTo(size, [&](int done, int total) {
+      int percent = 100 * done / total;
+      if (percent / 10 != last_percent / 10) {
+        last_percent = percent;
+        Say(absl::StrCat("  seeded ", done, " of ", total));
+      }
+    }));
+    const absl::Duration seed_time = absl::Now() - seed_start;
+    const int64_t calls = seeder.calls() - calls_before;
+    BENCH_CHECK(WaitForReports(context, absl::Minutes(15)));
+    const absl::Duration catch_up = absl::Now() - seed_start - seed_time;
+    absl::StrAppendFormat(&seeding, "| %d | %d | %.0f s | %.0f | %.0f s |\n", size, calls,
+                          absl::ToDoubleSeconds(seed_time),
+                          calls > 0 ? calls / absl::ToDoubleSeconds(seed_time) : 0.0,
+                          absl::ToDoubleSeconds(catch_up));
+    absl::StatusOr<std::vector<SeededPartnership>> found = seeder.Discover(size);
+    if (!found.ok()) return found.status();
+    context.partnerships = std::move(*found);
+    int rounds = 0;
+    for (const SeededPartnership& p : context.partnerships) rounds += p.finalised_rounds.size();
+
+    if (s == 0) {
+      absl::SleepFor(absl::Seconds(2));
+      for (const char* service : kServices) {
+        memory.push_back({service, ResidentMiB(pid_dir, service), 0});
+      }
+      MemorySampler sampler(pid_dir);
+      Say(absl::StrCat("scenarios at concurrency ", options.concurrency, ", ",
+                       absl::FormatDuration(options.duration), " each"));
+      BENCH_CHECK(Check(RunEcho(context, options), &results));
+      if (!context.assessment_database_url.empty()) {
+        BENCH_CHECK(Check(RunUpsertSql(context, options, 1), &results));
+      }
+      BENCH_CHECK(Check(RunUpsert(context, options), &results));
+      if (!context.assessment_database_url.empty()) {
+        BENCH_CHECK(Check(RunUpsertSql(context, options, kQuestions), &results));
+      }
+      BENCH_CHECK(Check(RunBatchUpsert(context, options), &results));
+      BENCH_CHECK(WaitForReports(context, absl::Minutes(5)));
+      BENCH_CHECK(Check(RunAssessmentReport(context, options), &results));
+      BENCH_CHECK(Check(RunRegionalOverview(context, options), &results));
+      BENCH_CHECK(Check(RunActionTracker(context, options), &results));
+      RunOptions paced = options;
+      paced.max_rate = absl::GetFlag(FLAGS_feed_rate);
+      absl::StatusOr<FeedLagResult> lag = RunFeedLag(context, paced);
+      if (!lag.ok()) return lag.status();
+      BENCH_CHECK(Check(lag->writes, &results));
+      BENCH_CHECK(Check(lag->lag, &results));
+      sampler.Sample();
+      for (MemoryRow& row : memory) row.peak_mib = sampler.Peak(row.service);
+      BENCH_CHECK(WaitForReports(context, absl::Minutes(5)));
+    }
+
+    Say(absl::StrCat("reads at concurrency 1, ", size, " partnerships"));
+    ScalingRow row;
+    row.partnerships = size;
+    row.rounds = rounds;
+    for (auto run : {&RunAssessmentReport, &RunRegionalOverview, &RunActionTracker}) {
+      std::vector<ScenarioResult> one;
+      BENCH_CHECK(Check(run(context, single), &one));
+      row.reads[one[0].name.substr(one[0].name.find(": ") + 2)] = one[0].run.latency;
+    }
+    scaling.push_back(std::move(row));
+  }
+
+  std::string out = absl::StrCat(
+      "### Scenarios (", sizes[0], " partnerships, concurrency ", options.concurrency, ", ",
+      absl::FormatDuration(options.duration), " each after ", absl::FormatDuration(options.warmup),
+      " warm-up)\n\n", ResultsTable(results), "\n### Latency against size (concurrency 1)\n\n",
+      ScalingTable(scaling), "\n### Memory\n\n", MemoryTable(memory),
+      "\n### Data set generation (through the public APIs)\n\n"
+      "| partnerships | calls | took | calls/s | reports caught up after |\n"
+      "|---:|---:|---:|---:|---:|\n",
+      seeding);
+  std::cout << out;
+  if (std::string path = absl::GetFlag(FLAGS_out); !path.empty()) {
+    std::ofstream(path) << out;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+}  // namespace sixsteps::bench
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  auto log = std::make_shared<std::ofstream>(absl::GetFlag(FLAGS_log_file), std::ios::app);
+  sixsteps::SetLogServiceName("bench-echo");
+  sixsteps::SetLogSinkForTesting([log](const std::string& line) { *log << line << '\n'; });
+  absl::Status status = sixsteps::bench::Run();
+  if (!status.ok()) {
+    std::cerr << "sixsteps-bench: " << status << std::endl;
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,58 @@
+#include "bench/report.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace sixsteps::bench {
+
+std::string ResultsTable(const std::vector<ScenarioResult>& results) {
+  std::map<std::string, double> throughput;
+  for (const ScenarioResult& r : results) throughput[r.name] = r.run.throughput();
+  std::string out =
+      "| scenario | calls/s | p50 ms | p95 ms | p99 ms | errors | vs ceiling | note |\n"
+      "|---|---:|---:|---:|---:|---:|---:|---|\n";
+  for (const ScenarioResult& r : results) {
+    std::string ratio = "";
+    auto ceiling = throughput.find(r.ceiling);
+    if (!r.ceiling.empty() && ceiling != throughput.end() && ceiling->second > 0) {
+      ratio = absl::StrFormat("%.0f%% of %s", 100 * r.run.throughput() / ceiling->second,
+                              r.ceiling.substr(r.ceiling.find(": ") + 2));
+    }
+    std::string errors = absl::StrCat(r.run.errors);
+    if (r.run.errors > 0) absl::StrAppend(&errors, " (", r.run.first_error.substr(0, 80), ")");
+    absl::StrAppendFormat(&out, "| %s | %.0f | %.2f | %.2f | %.2f | %s | %s | %s |\n", r.name,
+                          r.run.throughput(), r.run.latency.p50, r.run.latency.p95,
+                          r.run.latency.p99, errors, ratio, r.note);
+  }
+  return out;
+}
+
+std::string MemoryTable(const std::vector<MemoryRow>& rows) {
+  std::string out =
+      "| service | resident at idle (MiB) | peak resident under load (MiB) |\n|---|---:|---:|\n";
+  for (const MemoryRow& row : rows) {
+    absl::StrAppendFormat(&out, "| %s | %.1f | %.1f |\n", row.service, row.idle_mib, row.peak_mib);
+  }
+  return out;
+}
+
+std::string ScalingTable(const std::vector<ScalingRow>& rows) {
+  if (rows.empty()) return "";
+  std::string out = "| partnerships | finalised rounds |";
+  std::string rule = "|---:|---:|";
+  for (const auto& [name, _] : rows[0].reads) {
+    absl::StrAppend(&out, " ", name, " p50 / p95 ms |");
+    absl::StrAppend(&rule, "---:|");
+  }
+  absl::StrAppend(&out, "\n", rule, "\n");
+  for (const ScalingRow& row : rows) {
+    absl::StrAppendFormat(&out, "| %d | %d |", row.partnerships, row.rounds);
+    for (const auto& [name, latency] : row.reads) {
+      absl::StrAppendFormat(&out, " %.2f / %.2f |", latency.p50, latency.p95);
+    }
+    absl::StrAppend(&out, "\n");
+  }
+  return out;
+}
+
+}  // namespace sixsteps::bench

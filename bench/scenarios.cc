@@ -1,0 +1,518 @@
+#include "bench/scenarios.h"
+
+#include <atomic>
+#include <chrono>
+#include <optional>
+#include <random>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "services/assessment/pg_store.h"
+#include "services/common/db.h"
+#include "services/common/server.h"
+#include "sixsteps/bench/v1/echo_service.grpc.pb.h"
+
+namespace sixsteps::bench {
+namespace {
+
+namespace asv1 = ::sixsteps::assessment::v1;
+namespace acv1 = ::sixsteps::action::v1;
+namespace fv1 = ::sixsteps::framework::v1;
+namespace rv1 = ::sixsteps::reporting::v1;
+namespace bv1 = ::sixsteps::bench::v1;
+
+std::string ErrorOf(const grpc::Status& status) {
+  if (status.ok()) return "";
+  return absl::StrCat(status.error_code(), ": ", status.error_message());
+}
+
+// One response the write scenarios keep rewriting, and the etag of its latest version.
+struct Target {
+  std::string round;       // "assessments/…"
+  std::string respondent;  // "assessments/…/respondents/…"
+  std::string question;    // "s1.q1"
+  std::string etag;
+  int writes = 0;
+  std::string name() const { return absl::StrCat(respondent, "/responses/", question); }
+};
+
+// Distinct responses for `count` slots: slot i writes in partnership i mod n, so concurrent
+// writers meet in one round only when there are more slots than partnerships.
+std::vector<Target> PickTargets(const ScenarioContext& context, int count, int skip_last) {
+  std::vector<Target> targets;
+  const int n = static_cast<int>(context.partnerships.size()) - skip_last;
+  for (int i = 0; i < count; ++i) {
+    const SeededPartnership& p = context.partnerships[i % n];
+    const int k = static_cast<int>(p.draft_respondents.size());
+    Target t;
+    t.round = p.draft_round;
+    t.respondent = p.draft_respondents[(i / n) % k];
+    t.question = QuestionId((i / n / k) % kQuestions);
+    targets.push_back(std::move(t));
+  }
+  return targets;
+}
+
+absl::Status FetchEtags(const ScenarioContext& context, std::vector<Target>& targets) {
+  auto stub = asv1::AssessmentService::NewStub(Dial(context.addresses.assessment, "setup"));
+  absl::StatusOr<std::string> token = context.integration->Token();
+  if (!token.ok()) return token.status();
+  for (Target& t : targets) {
+    asv1::GetResponseRequest request;
+    request.set_name(t.name());
+    asv1::Response response;
+    absl::Status s = Call(*stub, &asv1::AssessmentService::Stub::GetResponse, *token, request,
+                          &response, "GetResponse");
+    if (!s.ok()) return s;
+    t.etag = response.etag();
+  }
+  return absl::OkStatus();
+}
+
+// The next version of a target's response: Amber and Green in turn, with one fresh item
+// of evidence (which replaces the previous one) and, for Amber, the work remaining.
+void FillResponse(Target& t, asv1::Response* response) {
+  const bool amber = t.writes++ % 2 == 0;
+  response->set_name(t.name());
+  response->set_etag(t.etag);
+  response->set_rating(amber ? fv1::RATING_AMBER : fv1::RATING_GREEN);
+  response->set_commentary(absl::StrCat("Revised after the practice review, version ", t.writes));
+  asv1::EvidenceItem* item = response->add_evidence();
+  item->set_description("Multi-agency case audit, quarter 3");
+  item->set_link(absl::StrCat("https://evidence.example/audit/", t.writes));
+  if (amber) response->set_remaining_work("Embed the new practice across partners");
+}
+
+// Starts one UpsertResponse for `target` and calls done when it completes.
+void StartUpsert(asv1::AssessmentService::Stub* stub, const std::string& token, Target& target,
+                 std::function<void(std::string)> done) {
+  struct InFlight {
+    grpc::ClientContext context;
+    asv1::UpsertResponseRequest request;
+    asv1::Response response;
+  };
+  auto* call = new InFlight;
+  Authorize(call->context, token, absl::Seconds(30));
+  FillResponse(target, call->request.mutable_response());
+  stub->async()->UpsertResponse(&call->context, &call->request, &call->response,
+                                [call, &target, done = std::move(done)](grpc::Status status) {
+                                  if (status.ok()) target.etag = call->response.etag();
+                                  std::string error = ErrorOf(status);
+                                  delete call;
+                                  done(std::move(error));
+                                });
+}
+
+// An id from a resource name: the segment after `collection`.
+std::string IdAfter(const std::string& name, absl::string_view collection) {
+  std::vector<std::string> parts = absl::StrSplit(name, '/');
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    if (parts[i] == collection) return parts[i + 1];
+  }
+  return "";
+}
+
+class EchoServiceImpl final : public bv1::EchoService::Service {
+  grpc::Status Echo(grpc::ServerContext*, const bv1::EchoRequest* request,
+                    bv1::EchoResponse* response) override {
+    response->set_payload(request->payload());
+    return grpc::Status::OK;
+  }
+};
+
+template <typename Request, typename Response, typename Method>
+void StartRead(Method method, const std::string& token, Request request,
+               std::function<void(std::string)> done) {
+  struct InFlight {
+    grpc::ClientContext context;
+    Request request;
+    Response response;
+  };
+  auto* call = new InFlight;
+  Authorize(call->context, token, absl::Seconds(30));
+  call->request = std::move(request);
+  method(&call->context, &call->request, &call->response,
+         [call, done = std::move(done)](grpc::Status status) {
+           std::string error = ErrorOf(status);
+           delete call;
+           done(std::move(error));
+         });
+}
+
+}  // namespace
+
+absl::StatusOr<ScenarioResult> RunEcho(const ScenarioContext& context, const RunOptions& options) {
+  EchoServiceImpl service;
+  absl::StatusOr<std::unique_ptr<RunningServer>> server =
+      RunningServer::Start("127.0.0.1:0", {&service});
+  if (!server.ok()) return server.status();
+  auto stub = bv1::EchoService::NewStub(Dial((*server)->target(), "echo"));
+  const std::string payload(64, 'x');
+  ScenarioResult result;
+  result.name = "ceiling: gRPC echo";
+  result.note = "no database; the services' own server bootstrap, in the benchmark's process";
+  result.run = RunAsync(options, [&](int, std::function<void(std::string)> done) {
+    bv1::EchoRequest request;
+    request.set_payload(payload);
+    StartRead<bv1::EchoRequest, bv1::EchoResponse>(
+        [&](grpc::ClientContext* c, const bv1::EchoRequest* q, bv1::EchoResponse* r,
+            std::function<void(grpc::Status)> f) { stub->async()->Echo(c, q, r, std::move(f)); },
+        "", std::move(request), std::move(done));
+  });
+  (*server)->Shutdown(absl::Seconds(1));
+  return result;
+}
+
+absl::StatusOr<ScenarioResult> RunUpsert(const ScenarioContext& context,
+                                         const RunOptions& options) {
+  std::vector<Target> targets = PickTargets(context, options.concurrency, 1);
+  if (absl::Status s = FetchEtags(context, targets); !s.ok()) return s;
+  absl::StatusOr<std::string> token = context.integration->Token();
+  if (!token.ok()) return token.status();
+  auto stub = asv1::AssessmentService::NewStub(Dial(context.addresses.assessment, "upsert"));
+  ScenarioResult result;
+  result.name = "write: upsert one response";
+  result.ceiling = "ceiling: write SQL via libpqxx";
+  result.run = RunAsync(options, [&](int slot, std::function<void(std::string)> done) {
+    StartUpsert(stub.get(), *token, targets[slot], std::move(done));
+  });
+  return result;
+}
+
+absl::StatusOr<ScenarioResult> RunUpsertSql(const ScenarioContext& context,
+                                            const RunOptions& options, int batch_size) {
+  // Targets: one response per thread (or, for batches, one respondent's first
+  // `batch_size` questions per thread), the same ones the gRPC scenarios write.
+  std::vector<Target> targets = PickTargets(context, options.concurrency, 1);
+  db::ConnectionPool pool(context.assessment_database_url, context.db_pool_size);
+  assessment::PgAssessmentStore store(&pool, nullptr);
+  ScenarioResult result;
+  result.name = batch_size == 1
+                    ? "ceiling: write SQL via libpqxx"
+                    : absl::StrCat("ceiling: batch of ", batch_size, " SQL via libpqxx");
+  result.note = "the assessment service's storage layer alone: same statements, same transaction";
+  result.run = RunBlocking(options, [&](int thread) -> std::string {
+    Target& target = targets[thread];
+    const std::string round_id = IdAfter(target.round, "assessments");
+    const std::string respondent_id = IdAfter(target.respondent, "respondents");
+    absl::Status status = store.InRound(
+        round_id, assessment::RoundLock::kShared,
+        [&](assessment::RoundTx& tx) -> absl::Status {
+          for (int q = 0; q < batch_size; ++q) {
+            const std::string question = batch_size == 1 ? target.question : QuestionId(q);
+            absl::StatusOr<std::optional<asv1::Respondent>> respondent =
+                tx.GetRespondent(respondent_id);
+            if (!respondent.ok()) return respondent.status();
+            if (!*respondent) return absl::NotFoundError(target.respondent);
+            absl::StatusOr<std::optional<asv1::Response>> existing =
+                tx.GetResponseForUpdate(respondent_id, question);
+            if (!existing.ok()) return existing.status();
+            Target version = target;
+            version.question = question;
+            asv1::Response response;
+            FillResponse(version, &response);
+            response.clear_etag();
+            response.set_question_id(question);
+            asv1::EvidenceItem* item = response.mutable_evidence(0);
+            item->set_id(absl::StrCat("e", target.writes));
+            item->set_added_by("serviceAccounts/benchmark");
+            if (absl::Status s =
+                    tx.PutResponse(response, {"serviceAccounts/benchmark", "updated", ""});
+                !s.ok()) {
+              return s;
+            }
+          }
+          ++target.writes;
+          return absl::OkStatus();
+        },
+        nullptr, nullptr);
+    return status.ok() ? "" : status.ToString();
+  });
+  return result;
+}
+
+absl::StatusOr<ScenarioResult> RunBatchUpsert(const ScenarioContext& context,
+                                              const RunOptions& options) {
+  // Slot i rewrites all 24 answers of one respondent.
+  std::vector<Target> respondents = PickTargets(context, options.concurrency, 1);
+  std::vector<std::vector<Target>> answers;
+  for (const Target& r : respondents) {
+    std::vector<Target> all;
+    for (int q = 0; q < kQuestions; ++q) {
+      Target t = r;
+      t.question = QuestionId(q);
+      all.push_back(std::move(t));
+    }
+    if (absl::Status s = FetchEtags(context, all); !s.ok()) return s;
+    answers.push_back(std::move(all));
+  }
+  absl::StatusOr<std::string> token = context.integration->Token();
+  if (!token.ok()) return token.status();
+  auto stub = asv1::AssessmentService::NewStub(Dial(context.addresses.assessment, "batch"));
+  ScenarioResult result;
+  result.name = "batch write: 24 responses";
+  result.ceiling = absl::StrCat("ceiling: batch of ", kQuestions, " SQL via libpqxx");
+  result.run = RunAsync(options, [&](int slot, std::function<void(std::string)> done) {
+    struct InFlight {
+      grpc::ClientContext context;
+      asv1::BatchUpsertResponsesRequest request;
+      asv1::BatchUpsertResponsesResponse response;
+    };
+    std::vector<Target>& mine = answers[slot];
+    auto* call = new InFlight;
+    Authorize(call->context, *token, absl::Seconds(30));
+    call->request.set_parent(mine[0].round);
+    for (Target& t : mine) FillResponse(t, call->request.add_requests()->mutable_response());
+    stub->async()->BatchUpsertResponses(
+        &call->context, &call->request, &call->response,
+        [call, &mine, done = std::move(done)](grpc::Status status) {
+          if (status.ok()) {
+            for (int i = 0;
+                 i < call->response.responses_size() && i < static_cast<int>(mine.size()); ++i) {
+              mine[i].etag = call->response.responses(i).etag();
+            }
+          }
+          std::string error = ErrorOf(status);
+          delete call;
+          done(std::move(error));
+        });
+  });
+  return result;
+}
+
+absl::StatusOr<ScenarioResult> RunAssessmentReport(const ScenarioContext& context,
+                                                   const RunOptions& options) {
+  std::vector<std::string> rounds;
+  for (const SeededPartnership& p : context.partnerships) {
+    rounds.insert(rounds.end(), p.finalised_rounds.begin(), p.finalised_rounds.end());
+  }
+  absl::StatusOr<std::string> token = context.dashboard->Token();
+  if (!token.ok()) return token.status();
+  auto stub = rv1::ReportingService::NewStub(Dial(context.addresses.reporting, "report"));
+  std::vector<std::mt19937_64> rngs;
+  for (int i = 0; i < options.concurrency; ++i) rngs.emplace_back(context.seed * 1000 + i);
+  ScenarioResult result;
+  result.name = "read: assessment report";
+  result.ceiling = "ceiling: gRPC echo";
+  result.note = absl::StrCat("a random one of ", rounds.size(), " finalised rounds");
+  result.run = RunAsync(options, [&](int slot, std::function<void(std::string)> done) {
+    rv1::GetAssessmentReportRequest request;
+    request.set_assessment(rounds[rngs[slot]() % rounds.size()]);
+    StartRead<rv1::GetAssessmentReportRequest, rv1::AssessmentReport>(
+        [&](auto* c, auto* q, auto* r, auto f) {
+          stub->async()->GetAssessmentReport(c, q, r, std::move(f));
+        },
+        *token, std::move(request), std::move(done));
+  });
+  return result;
+}
+
+absl::StatusOr<ScenarioResult> RunRegionalOverview(const ScenarioContext& context,
+                                                   const RunOptions& options) {
+  absl::StatusOr<std::string> token = context.dashboard->Token();
+  if (!token.ok()) return token.status();
+  auto stub = rv1::ReportingService::NewStub(Dial(context.addresses.reporting, "overview"));
+  ScenarioResult result;
+  result.name = "read: regional overview";
+  result.ceiling = "ceiling: gRPC echo";
+  result.note = absl::StrCat(context.partnerships.size(), " partnerships");
+  result.run = RunAsync(options, [&](int, std::function<void(std::string)> done) {
+    rv1::GetRegionalOverviewRequest request;
+    request.set_region(context.region);
+    StartRead<rv1::GetRegionalOverviewRequest, rv1::RegionalOverview>(
+        [&](auto* c, auto* q, auto* r, auto f) {
+          stub->async()->GetRegionalOverview(c, q, r, std::move(f));
+        },
+        *token, std::move(request), std::move(done));
+  });
+  return result;
+}
+
+absl::StatusOr<ScenarioResult> RunActionTracker(const ScenarioContext& context,
+                                                const RunOptions& options) {
+  absl::StatusOr<std::string> token = context.dashboard->Token();
+  if (!token.ok()) return token.status();
+  auto stub = rv1::ReportingService::NewStub(Dial(context.addresses.reporting, "tracker"));
+  std::vector<std::mt19937_64> rngs;
+  for (int i = 0; i < options.concurrency; ++i) rngs.emplace_back(context.seed * 2000 + i);
+  ScenarioResult result;
+  result.name = "read: action tracker";
+  result.ceiling = "ceiling: gRPC echo";
+  result.note = "one partnership's actions, five years";
+  result.run = RunAsync(options, [&](int slot, std::function<void(std::string)> done) {
+    rv1::GetActionTrackerRequest request;
+    request.set_scope(context.partnerships[rngs[slot]() % context.partnerships.size()].name);
+    StartRead<rv1::GetActionTrackerRequest, rv1::ActionTracker>(
+        [&](auto* c, auto* q, auto* r, auto f) {
+          stub->async()->GetActionTracker(c, q, r, std::move(f));
+        },
+        *token, std::move(request), std::move(done));
+  });
+  return result;
+}
+
+namespace {
+
+// The feed's newest sequence, paging forward from `from`.
+absl::StatusOr<int64_t> FeedHead(asv1::AssessmentService::Stub& stub, const std::string& token,
+                                 int64_t from, const std::string& partnership = "") {
+  int64_t head = from;
+  while (true) {
+    asv1::ListChangesRequest request;
+    request.set_after_sequence(head);
+    request.set_partnership(partnership);
+    request.set_page_size(1000);
+    asv1::ListChangesResponse response;
+    absl::Status s = Call(stub, &asv1::AssessmentService::Stub::ListChanges, token, request,
+                          &response, "ListChanges");
+    if (!s.ok()) return s;
+    if (response.next_after_sequence() <= head) return head;
+    head = response.next_after_sequence();
+  }
+}
+
+}  // namespace
+
+absl::Status WaitForReports(const ScenarioContext& context, absl::Duration timeout) {
+  auto reporting = rv1::ReportingService::NewStub(Dial(context.addresses.reporting, "wait"));
+  auto assessments = asv1::AssessmentService::NewStub(Dial(context.addresses.assessment, "wait"));
+  absl::StatusOr<std::string> token = context.admin->Token();
+  if (!token.ok()) return token.status();
+  rv1::Freshness freshness;
+  absl::Status s = Call(*reporting, &rv1::ReportingService::Stub::GetFreshness, *token,
+                        rv1::GetFreshnessRequest(), &freshness, "GetFreshness");
+  if (!s.ok()) return s;
+  absl::StatusOr<int64_t> head = FeedHead(*assessments, *token, freshness.sequence());
+  if (!head.ok()) return head.status();
+  const absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    s = Call(*reporting, &rv1::ReportingService::Stub::GetFreshness, *token,
+             rv1::GetFreshnessRequest(), &freshness, "GetFreshness");
+    if (!s.ok()) return s;
+    if (freshness.sequence() >= *head) return absl::OkStatus();
+    if (absl::Now() > deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("reports at ", freshness.sequence(), ", feed at ", *head));
+    }
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+}
+
+absl::StatusOr<FeedLagResult> RunFeedLag(const ScenarioContext& context,
+                                         const RunOptions& options) {
+  // Writers use every partnership but the last; the probe writes in the last one, so its
+  // changes are the only ones on that partnership's feed.
+  std::vector<Target> targets = PickTargets(context, options.concurrency, 1);
+  if (absl::Status s = FetchEtags(context, targets); !s.ok()) return s;
+  const SeededPartnership& probe_partnership = context.partnerships.back();
+  std::vector<Target> probe(1);
+  probe[0].round = probe_partnership.draft_round;
+  probe[0].respondent = probe_partnership.draft_respondents[0];
+  probe[0].question = QuestionId(0);
+  if (absl::Status s = FetchEtags(context, probe); !s.ok()) return s;
+
+  absl::StatusOr<std::string> token = context.integration->Token();
+  if (!token.ok()) return token.status();
+  absl::StatusOr<std::string> admin = context.admin->Token();
+  if (!admin.ok()) return admin.status();
+  auto writer = asv1::AssessmentService::NewStub(Dial(context.addresses.assessment, "lag-writes"));
+  auto probe_stub = asv1::AssessmentService::NewStub(Dial(context.addresses.assessment, "probe"));
+  auto reporting = rv1::ReportingService::NewStub(Dial(context.addresses.reporting, "probe"));
+  absl::StatusOr<int64_t> cursor = FeedHead(*probe_stub, *admin, 0, probe_partnership.name);
+  if (!cursor.ok()) return cursor.status();
+
+  std::atomic<bool> writing{true};
+  std::vector<double> lags;
+  int64_t probe_errors = 0;
+  std::string probe_error;
+  std::thread prober([&] {
+    absl::SleepFor(options.warmup);
+    while (writing.load()) {
+      // Write, note the acknowledgement, find the write's feed sequence, then ask for
+      // the probe round's report until it reflects that sequence.
+      Target& t = probe[0];
+      grpc::ClientContext write_context;
+      Authorize(write_context, *token, absl::Seconds(30));
+      asv1::UpsertResponseRequest request;
+      FillResponse(t, request.mutable_response());
+      asv1::Response written;
+      grpc::Status status = probe_stub->UpsertResponse(&write_context, request, &written);
+      auto acknowledged = std::chrono::steady_clock::now();
+      if (!status.ok()) {
+        ++probe_errors;
+        probe_error = ErrorOf(status);
+        absl::SleepFor(absl::Milliseconds(50));
+        continue;
+      }
+      t.etag = written.etag();
+      // The write's own sequence: the newest change of the probe's partnership (nothing
+      // else writes there).
+      asv1::ListChangesRequest changes_request;
+      changes_request.set_after_sequence(*cursor);
+      changes_request.set_partnership(probe_partnership.name);
+      changes_request.set_page_size(1000);
+      asv1::ListChangesResponse changes;
+      absl::Status listed = Call(*probe_stub, &asv1::AssessmentService::Stub::ListChanges, *admin,
+                                 changes_request, &changes, "ListChanges");
+      std::optional<int64_t> sequence;
+      for (const asv1::Change& change : changes.changes()) {
+        if (change.response().name() == t.name()) sequence = change.sequence();
+      }
+      if (!listed.ok() || !sequence) {
+        ++probe_errors;
+        probe_error = listed.ok() ? "the probe's write is not on the feed" : listed.ToString();
+        continue;
+      }
+      *cursor = std::max(*cursor, changes.next_after_sequence());
+      // Waits past the end of the writes if need be: a lag longer than the run is still
+      // a lag, not an error.
+      const auto give_up = acknowledged + std::chrono::seconds(60);
+      bool visible = false;
+      while (true) {
+        grpc::ClientContext read_context;
+        Authorize(read_context, *admin, absl::Seconds(30));
+        rv1::GetAssessmentReportRequest read;
+        read.set_assessment(t.round);
+        rv1::AssessmentReport report;
+        grpc::Status read_status = reporting->GetAssessmentReport(&read_context, read, &report);
+        if (read_status.ok() && report.freshness().sequence() >= *sequence) {
+          visible = true;
+          break;
+        }
+        if (!read_status.ok() || std::chrono::steady_clock::now() > give_up) {
+          ++probe_errors;
+          probe_error = read_status.ok() ? "not visible within 60 s" : ErrorOf(read_status);
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+      if (!visible) continue;
+      lags.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - acknowledged)
+              .count());
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  });
+
+  FeedLagResult result;
+  result.writes.name = "feed lag: the paced writes";
+  result.writes.run = RunAsync(options, [&](int slot, std::function<void(std::string)> done) {
+    StartUpsert(writer.get(), *token, targets[slot], std::move(done));
+  });
+  writing = false;
+  prober.join();
+  result.lag.name = "feed lag: write to report";
+  result.lag.run.ok = static_cast<int64_t>(lags.size());
+  result.lag.run.errors = probe_errors;
+  result.lag.run.first_error = probe_error;
+  result.lag.run.elapsed = result.writes.run.elapsed;
+  result.lag.run.latency = Summarise(lags);
+  result.lag.note = absl::StrFormat("while writing %.0f/s; probe polls every 2 ms",
+                                    result.writes.run.throughput());
+  return result;
+}
+
+}  // namespace sixsteps::bench

@@ -1,0 +1,68 @@
+// The named load scenarios and the ceilings they are compared with. Each returns one row
+// of the benchmark's table.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "bench/hub_client.h"
+#include "bench/load.h"
+#include "bench/seed.h"
+
+namespace sixsteps::bench {
+
+struct ScenarioResult {
+  std::string name;
+  RunResult run;
+  // The row of the ceiling this scenario is compared with ("" for none).
+  std::string ceiling;
+  std::string note;
+};
+
+struct ScenarioContext {
+  HubAddresses addresses;
+  std::string region;  // "regions/…"
+  std::vector<SeededPartnership> partnerships;
+  TokenSource* admin = nullptr;        // the deployment's hub administrator
+  TokenSource* integration = nullptr;  // an integration of the region (writes answers)
+  TokenSource* dashboard = nullptr;    // a dashboard of the region (reads reports)
+  // The assessment service's database, for the database ceiling (as its own role).
+  std::string assessment_database_url;
+  int db_pool_size = 8;
+  uint64_t seed = 1;
+};
+
+// Ceiling: a bare gRPC echo served in this process by the hub's own server bootstrap.
+absl::StatusOr<ScenarioResult> RunEcho(const ScenarioContext& context, const RunOptions& options);
+// The hottest write: upsert one response with evidence (each slot its own response).
+absl::StatusOr<ScenarioResult> RunUpsert(const ScenarioContext& context, const RunOptions& options);
+// Ceiling: the same SQL in the same transaction shape, straight through libpqxx (the
+// assessment service's storage layer, with no gRPC, auth or validation in front of it).
+absl::StatusOr<ScenarioResult> RunUpsertSql(const ScenarioContext& context,
+                                            const RunOptions& options, int batch_size);
+// 24 responses of one respondent in one call.
+absl::StatusOr<ScenarioResult> RunBatchUpsert(const ScenarioContext& context,
+                                              const RunOptions& options);
+// Reads: a finalised round's assessment report, the region's overview, a partnership's
+// action tracker.
+absl::StatusOr<ScenarioResult> RunAssessmentReport(const ScenarioContext& context,
+                                                   const RunOptions& options);
+absl::StatusOr<ScenarioResult> RunRegionalOverview(const ScenarioContext& context,
+                                                   const RunOptions& options);
+absl::StatusOr<ScenarioResult> RunActionTracker(const ScenarioContext& context,
+                                                const RunOptions& options);
+// Feed lag: single-response writes paced at options.max_rate, while a probe measures the
+// time from an acknowledged write to a report that reflects it. The result's latency is
+// the lag; the writes' own figures are in `writes`.
+struct FeedLagResult {
+  ScenarioResult lag;
+  ScenarioResult writes;
+};
+absl::StatusOr<FeedLagResult> RunFeedLag(const ScenarioContext& context, const RunOptions& options);
+
+// Waits until the reporting read model has caught up with the assessment feed's head.
+absl::Status WaitForReports(const ScenarioContext& context, absl::Duration timeout);
+
+}  // namespace sixsteps::bench
