@@ -2,8 +2,14 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <iterator>
+
 #include <pqxx/pqxx>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/log.h"
@@ -20,6 +26,10 @@ using google::protobuf::util::TimeUtil;
 // One fixed key: the read model has its own database, so nothing else takes it.
 constexpr long long kLeaderLockKey = 7'242'004'206;
 constexpr int kCatchUpPage = 500;
+// Following the live feed: at most this many changes in one read-model transaction, and
+// at most kFollowQueue read ahead of the one being applied.
+constexpr size_t kFollowBatch = 500;
+constexpr size_t kFollowQueue = 2 * kFollowBatch;
 
 void WithToken(grpc::ClientContext& context, const std::string& token, absl::Duration timeout) {
   context.AddMetadata("authorization", absl::StrCat("Bearer ", token));
@@ -50,8 +60,8 @@ absl::StatusOr<std::string> GrpcUpstream::Token() {
         absl::StrCat("the reporting service cannot sign in: ", status.error_message()));
   }
   token_ = response.access_token();
-  token_expiry_ = absl::FromUnixMicros(
-      TimeUtil::TimestampToMicroseconds(response.access_token_expire_time()));
+  token_expiry_ =
+      absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(response.access_token_expire_time()));
   return token_;
 }
 
@@ -62,8 +72,8 @@ absl::StatusOr<fv1::FrameworkVersion> GrpcUpstream::GetFrameworkVersion(const st
   fv1::GetFrameworkVersionRequest request;
   request.set_name(name);
   fv1::FrameworkVersion version;
-  SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(
-      fv1::FrameworkService::NewStub(framework_)->GetFrameworkVersion(&context, request, &version)));
+  SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(fv1::FrameworkService::NewStub(framework_)
+                                              ->GetFrameworkVersion(&context, request, &version)));
   return version;
 }
 
@@ -144,8 +154,8 @@ FeedConsumer::FeedConsumer(ReadModel* model, Upstream* upstream,
     double lag = 0;
     if (!caught_up_) {
       if (!freshness->has_change_time()) return;  // nothing applied yet: unknown
-      absl::Time change_time = absl::FromUnixMicros(
-          TimeUtil::TimestampToMicroseconds(freshness->change_time()));
+      absl::Time change_time =
+          absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(freshness->change_time()));
       lag = std::max(0.0, absl::ToDoubleSeconds(absl::Now() - change_time));
     }
     sink.Set("sixsteps_feed_lag_seconds",
@@ -177,7 +187,8 @@ bool FeedConsumer::TryLead() {
       lock_->connection = std::make_unique<pqxx::connection>(database_url_);
     }
     pqxx::nontransaction query(*lock_->connection);
-    bool held = query.exec_params("SELECT pg_try_advisory_lock($1)", kLeaderLockKey)[0][0].as<bool>();
+    bool held =
+        query.exec_params("SELECT pg_try_advisory_lock($1)", kLeaderLockKey)[0][0].as<bool>();
     if (held && !leader_) LogEvent("feed_leader", {{"leader", true}});
     leader_ = held;
   } catch (const std::exception&) {
@@ -202,19 +213,30 @@ absl::Status FeedConsumer::RefreshDirectory() {
   return absl::OkStatus();
 }
 
-absl::Status FeedConsumer::Prepare(const av1::Change& change) {
-  if (change.has_assessment_record()) {
-    const std::string& version = change.assessment_record().framework_version();
-    SIXSTEPS_ASSIGN_OR_RETURN(bool known, model_->HasFramework(version));
-    if (!known) {
-      SIXSTEPS_ASSIGN_OR_RETURN(fv1::FrameworkVersion framework,
-                                upstream_->GetFrameworkVersion(version));
-      SIXSTEPS_RETURN_IF_ERROR(model_->PutFramework(version, framework));
+absl::Status FeedConsumer::Prepare(const std::vector<av1::Change>& changes) {
+  // A batch usually names one framework version and a few partnerships hundreds of
+  // times: each is looked up (a read-model round trip) once per batch, not once per change.
+  absl::flat_hash_set<std::string> frameworks_seen;
+  absl::flat_hash_set<std::string> partnerships_seen;
+  for (const av1::Change& change : changes) {
+    if (change.has_assessment_record()) {
+      const std::string& version = change.assessment_record().framework_version();
+      if (frameworks_seen.insert(version).second) {
+        SIXSTEPS_ASSIGN_OR_RETURN(bool known, model_->HasFramework(version));
+        if (!known) {
+          SIXSTEPS_ASSIGN_OR_RETURN(fv1::FrameworkVersion framework,
+                                    upstream_->GetFrameworkVersion(version));
+          SIXSTEPS_RETURN_IF_ERROR(model_->PutFramework(version, framework));
+        }
+      }
     }
-  }
-  if (!change.partnership().empty()) {
-    SIXSTEPS_ASSIGN_OR_RETURN(bool known, model_->HasPartnership(Id(change.partnership())));
-    if (!known) SIXSTEPS_RETURN_IF_ERROR(RefreshDirectory());
+    if (!change.partnership().empty()) {
+      std::string partnership = Id(change.partnership());
+      if (partnerships_seen.insert(partnership).second) {
+        SIXSTEPS_ASSIGN_OR_RETURN(bool known, model_->HasPartnership(partnership));
+        if (!known) SIXSTEPS_RETURN_IF_ERROR(RefreshDirectory());
+      }
+    }
   }
   return absl::OkStatus();
 }
@@ -230,10 +252,9 @@ absl::Status FeedConsumer::CatchUp() {
     request.set_after_sequence(freshness.sequence());
     request.set_page_size(kCatchUpPage);
     av1::ListChangesResponse response;
-    SIXSTEPS_RETURN_IF_ERROR(
-        FromGrpcStatus(stub->ListChanges(&context, request, &response)));
+    SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(stub->ListChanges(&context, request, &response)));
     std::vector<av1::Change> changes(response.changes().begin(), response.changes().end());
-    for (const av1::Change& change : changes) SIXSTEPS_RETURN_IF_ERROR(Prepare(change));
+    SIXSTEPS_RETURN_IF_ERROR(Prepare(changes));
     SIXSTEPS_RETURN_IF_ERROR(model_->Apply(changes));
     if (response.changes_size() < kCatchUpPage) return absl::OkStatus();
   }
@@ -255,16 +276,66 @@ absl::Status FeedConsumer::Follow() {
   av1::WatchChangesRequest request;
   request.set_after_sequence(freshness.sequence());
   auto stream = av1::AssessmentService::NewStub(assessment_)->WatchChanges(&context, request);
-  av1::WatchChangesResponse message;
+
+  // Each read-model transaction waits for a commit to reach disk, so one per change falls
+  // behind a busy feed for good. The stream is therefore read on a thread of its own into
+  // `inbox`, and this thread applies whatever has arrived (up to kFollowBatch) in one
+  // transaction: a lone change is applied at once, and changes that arrive while a
+  // transaction commits go together into the next one.
+  struct Inbox {
+    std::mutex mu;                    // guards the rest
+    std::condition_variable changed;  // a change queued or taken, the reader or applier done
+    std::deque<av1::Change> queue;
+    bool read_all = false;   // the stream has ended (its deadline, an error, Stop)
+    bool abandoned = false;  // the applier takes no more changes
+  } inbox;
+  std::thread reader([&] {
+    av1::WatchChangesResponse message;
+    while (stream->Read(&message)) {
+      std::unique_lock<std::mutex> lock(inbox.mu);
+      // A full queue holds the reader back, and gRPC's flow control then the server.
+      inbox.changed.wait(lock,
+                         [&] { return inbox.queue.size() < kFollowQueue || inbox.abandoned; });
+      if (inbox.abandoned) break;
+      inbox.queue.push_back(std::move(*message.mutable_change()));
+      inbox.changed.notify_all();
+    }
+    std::lock_guard<std::mutex> lock(inbox.mu);
+    inbox.read_all = true;
+    inbox.changed.notify_all();
+  });
+
   absl::Status result = absl::OkStatus();
-  while (!stop_ && stream->Read(&message)) {
-    result = Prepare(message.change());
-    if (result.ok()) result = model_->Apply({message.change()});
+  std::vector<av1::Change> batch;
+  while (!stop_) {
+    batch.clear();
+    {
+      std::unique_lock<std::mutex> lock(inbox.mu);
+      // Stop() cancels the context, which ends the reader, which wakes this wait.
+      inbox.changed.wait(lock, [&] { return !inbox.queue.empty() || inbox.read_all; });
+      // What was read before the stream ended is applied first; then we are done.
+      if (inbox.queue.empty()) break;
+      size_t take = std::min(inbox.queue.size(), kFollowBatch);
+      batch.assign(std::make_move_iterator(inbox.queue.begin()),
+                   std::make_move_iterator(inbox.queue.begin() + take));
+      inbox.queue.erase(inbox.queue.begin(), inbox.queue.begin() + take);
+      inbox.changed.notify_all();
+    }
+    if (stop_) break;
+    result = Prepare(batch);
+    if (result.ok()) result = model_->Apply(batch);
     // Names and opt-outs change outside the feed; the access token expires: leave the
-    // stream now and then, to refresh both and to check we still hold the lead.
+    // stream now and then, to refresh both and to check we still hold the lead. Changes
+    // still queued are dropped: the next stream starts again from the cursor.
     if (!result.ok() || absl::Now() - last_refresh_ > options_.directory_refresh) break;
   }
-  context.TryCancel();
+  {
+    std::lock_guard<std::mutex> lock(inbox.mu);
+    inbox.abandoned = true;
+    inbox.changed.notify_all();
+  }
+  context.TryCancel();  // ends a Read the reader is blocked in
+  reader.join();
   grpc::Status finished = stream->Finish();
   {
     std::lock_guard<std::mutex> lock(watch_mu_);
@@ -289,8 +360,8 @@ void FeedConsumer::Run() {
     absl::Status status = absl::OkStatus();
     if (absl::Now() - last_refresh_ > options_.directory_refresh) status = RefreshDirectory();
     if (status.ok()) status = CatchUp();
-    // From here until an error the read model is at the head: Follow applies each change
-    // as it is made.
+    // From here until an error the read model is at the head: Follow applies changes as
+    // they are made.
     if (status.ok()) caught_up_ = true;
     if (status.ok() && !stop_) status = Follow();
     if (status.ok()) {

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
@@ -42,7 +43,8 @@ class GrpcUpstream final : public Upstream {
  public:
   GrpcUpstream(std::shared_ptr<grpc::Channel> identity, std::shared_ptr<grpc::Channel> framework,
                std::string api_key)
-      : identity_(std::move(identity)), framework_(std::move(framework)),
+      : identity_(std::move(identity)),
+        framework_(std::move(framework)),
         api_key_(std::move(api_key)) {}
   absl::StatusOr<std::string> Token() override;
   absl::StatusOr<fv1::FrameworkVersion> GetFrameworkVersion(const std::string& name) override;
@@ -91,8 +93,9 @@ class FeedConsumer {
   // Takes the leader lock if it is free; false if another consumer holds it.
   bool TryLead();
   void ReleaseLead();
-  // Fetches what a change needs first (its framework version, its partnership's names).
-  absl::Status Prepare(const av1::Change& change);
+  // Fetches what changes need before they are applied (their framework versions, their
+  // partnerships' names), looking each one up once however many changes name it.
+  absl::Status Prepare(const std::vector<av1::Change>& changes);
   absl::Status RefreshDirectory();
   absl::Status CatchUp();
   absl::Status Follow();

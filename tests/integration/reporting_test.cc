@@ -1420,5 +1420,153 @@ TEST(ReportingWithoutAssessmentTest, KeepsServingReportsWhileTheAssessmentServic
   }
 }
 
+// ---- A burst of writes while the consumer follows the feed ----
+
+// Hundreds of changes made as fast as the assessment service takes them, while the
+// consumer follows the live feed (applying several at a time in one transaction, and
+// leaving the stream every two seconds): the read model ends at the head with every
+// response as last written — none lost, none out of order.
+TEST(ReportingBurstTest, AppliesABurstOfWritesExactlyAsLastWritten) {
+  absl::StatusOr<std::unique_ptr<TestHub>> started = TestHub::Start("reporting_burst");
+  ASSERT_THAT(started, IsOk());
+  TestHub& hub = **started;
+  ASSERT_THAT(hub.CreateRegion("west"), IsOk());
+  ASSERT_THAT(hub.CreatePartnership("riverside", "west"), IsOk());
+  const std::vector<std::pair<std::string, idv1::OrganisationKind>> orgs = {
+      {"council", idv1::ORGANISATION_KIND_LOCAL_AUTHORITY},
+      {"health", idv1::ORGANISATION_KIND_HEALTH},
+      {"police", idv1::ORGANISATION_KIND_POLICE}};
+  for (const auto& [org, kind] : orgs) {
+    ASSERT_THAT(hub.CreateOrganisation("riverside", org, kind, true), IsOk());
+  }
+  absl::StatusOr<std::string> admin = hub.UserWithRoles(
+      "admin@riverside.test", {{Role::ROLE_PARTNERSHIP_ADMINISTRATOR, P("riverside"), ""}});
+  ASSERT_THAT(admin, IsOk());
+  auto assessments = hub.AssessmentStub();
+  asv1::Assessment round;
+  {
+    asv1::CreateAssessmentRequest request;
+    asv1::Assessment* a = request.mutable_assessment();
+    a->set_partnership(P("riverside"));
+    a->set_framework_version(kBuiltIn);
+    a->set_kind(asv1::ASSESSMENT_KIND_SELF_ASSESSMENT);
+    a->set_title("Self-assessment");
+    a->set_period_start("2025-04-01");
+    a->set_period_end("2026-03-31");
+    ASSERT_THAT(Call(*assessments, &AStub::CreateAssessment, *admin, request, &round), IsOk());
+  }
+  std::vector<std::string> respondents, tokens;
+  for (const auto& [org, kind] : orgs) {
+    absl::StatusOr<std::string> token =
+        hub.UserWithRoles(absl::StrCat(org, "@riverside.test"),
+                          {{Role::ROLE_PARTNER_RESPONDENT, P("riverside"), Org("riverside", org)}});
+    ASSERT_THAT(token, IsOk());
+    tokens.push_back(*token);
+    asv1::AddRespondentRequest request;
+    request.set_parent(round.name());
+    request.mutable_respondent()->set_organisation(Org("riverside", org));
+    asv1::Respondent respondent;
+    ASSERT_THAT(Call(*assessments, &AStub::AddRespondent, *admin, request, &respondent), IsOk());
+    respondents.push_back(respondent.name());
+  }
+
+  // Following the live feed before the burst begins.
+  ASSERT_THAT(hub.StartReporting(), IsOk());
+  for (absl::Time give_up = absl::Now() + absl::Seconds(60);
+       !hub.feed_consumer()->is_caught_up() && absl::Now() < give_up;) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_TRUE(hub.feed_consumer()->is_caught_up());
+
+  // Pass p rates question i of organisation o "RAG"[(p + o + i) % 3], so each pass
+  // changes every answer; the commentary names the pass.
+  auto response = [&](int pass, int o, int i, const std::string& etag) {
+    char letter = "RAG"[(pass + o + i) % 3];
+    asv1::Response r;
+    r.set_name(absl::StrCat(respondents[o], "/responses/", QuestionId(i)));
+    r.set_rating(Rate(letter));
+    r.set_commentary(absl::StrCat("pass ", pass));
+    if (letter != 'R') r.add_evidence()->set_description(absl::StrCat("audit, pass ", pass));
+    if (letter == 'A') r.set_remaining_work("Embed the new process");
+    r.set_etag(etag);
+    return r;
+  };
+  std::map<std::string, std::string> etag;  // by response name
+  constexpr int kBatchedPasses = 4;
+  for (int pass = 0; pass < kBatchedPasses; ++pass) {
+    for (int o = 0; o < static_cast<int>(orgs.size()); ++o) {
+      asv1::BatchUpsertResponsesRequest batch;
+      batch.set_parent(round.name());
+      for (int i = 0; i < 24; ++i) {
+        std::string name = absl::StrCat(respondents[o], "/responses/", QuestionId(i));
+        *batch.add_requests()->mutable_response() = response(pass, o, i, etag[name]);
+      }
+      asv1::BatchUpsertResponsesResponse written;
+      ASSERT_THAT(Call(*assessments, &AStub::BatchUpsertResponses, tokens[o], batch, &written),
+                  IsOk());
+      for (const asv1::Response& r : written.responses()) etag[r.name()] = r.etag();
+    }
+  }
+  // A last pass of the first organisation's answers one call at a time.
+  for (int i = 0; i < 24; ++i) {
+    asv1::UpsertResponseRequest request;
+    std::string name = absl::StrCat(respondents[0], "/responses/", QuestionId(i));
+    *request.mutable_response() = response(kBatchedPasses, 0, i, etag[name]);
+    asv1::Response written;
+    ASSERT_THAT(Call(*assessments, &AStub::UpsertResponse, tokens[0], request, &written), IsOk());
+    etag[written.name()] = written.etag();
+  }
+  auto last_pass = [&](int o) { return o == 0 ? kBatchedPasses : kBatchedPasses - 1; };
+
+  absl::StatusOr<int64_t> head = hub.FeedHead();
+  ASSERT_THAT(head, IsOk());
+  rv1::AssessmentReport report;
+  {
+    grpc::ClientContext context;
+    Authorize(context, *admin);
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+    rv1::GetAssessmentReportRequest request;
+    request.set_assessment(round.name());
+    request.set_min_sequence(*head);
+    ASSERT_THAT(hub.ReportingStub()->GetAssessmentReport(&context, request, &report), IsOk());
+  }
+  // Nothing written after the head, so the read model stops exactly there.
+  EXPECT_EQ(report.freshness().sequence(), *head);
+  for (int i = 0; i < 24; ++i) {
+    const rv1::QuestionRow& q = Question(report, QuestionId(i));
+    ASSERT_THAT(q.respondent_ratings(), SizeIs(orgs.size())) << q.question_id();
+    std::map<std::string, fv1::Rating> by_label;
+    for (const rv1::RespondentRating& r : q.respondent_ratings()) by_label[r.label()] = r.rating();
+    for (int o = 0; o < static_cast<int>(orgs.size()); ++o) {
+      EXPECT_EQ(by_label[absl::StrCat("Organisation ", orgs[o].first)],
+                Rate("RAG"[(last_pass(o) + o + i) % 3]))
+          << q.question_id() << " " << orgs[o].first;
+    }
+  }
+
+  // Every stored response is its last version, each exactly once.
+  try {
+    pqxx::connection connection(hub.reporting_database_url());
+    pqxx::read_transaction txn(connection);
+    EXPECT_EQ(txn.exec("SELECT sequence FROM feed_cursor WHERE id = 1")[0][0].as<int64_t>(), *head);
+    pqxx::result rows = txn.exec("SELECT record FROM responses");
+    EXPECT_EQ(rows.size(), orgs.size() * 24);
+    std::set<std::string> seen;
+    for (const pqxx::row& row : rows) {
+      asv1::Response stored;
+      ASSERT_TRUE(stored.ParseFromString(pqxx::binarystring(row[0]).str()));
+      EXPECT_TRUE(seen.insert(stored.name()).second) << stored.name();
+      int o = std::find(respondents.begin(), respondents.end(),
+                        stored.name().substr(0, stored.name().rfind("/responses/"))) -
+              respondents.begin();
+      ASSERT_LT(o, static_cast<int>(orgs.size())) << stored.name();
+      EXPECT_EQ(stored.commentary(), absl::StrCat("pass ", last_pass(o))) << stored.name();
+      EXPECT_EQ(stored.etag(), etag[stored.name()]) << stored.name();
+    }
+  } catch (const std::exception& e) {
+    FAIL() << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace sixsteps::testing
