@@ -27,10 +27,10 @@
 # [http://deb.debian.org/debian], SIXSTEPS_REBUILD_BASE=1 (debootstrap again),
 # SIXSTEPS_SOURCE [worktree] (or a git revision such as HEAD: build that commit's files),
 # SIXSTEPS_KEEP_HUB=1 (leave the hub running; stop it with `... down -v`, see the end).
-# Time on this machine (2 cores, shared): about 16 minutes when the sources changed (13.5 of
-# them compiling inside the container), a few minutes more the very first time (debootstrap,
-# the build stage's packages); about 2 minutes when nothing changed (podman caches the base
-# images and the build layers).
+# Time on this machine (2 cores, shared with other builds): 16-17 minutes when the sources
+# changed (13.5-16 of them compiling inside the container), more the very first time
+# (debootstrap and the build stage's packages, not timed); 2 minutes when nothing changed
+# (podman caches the base images and the build layers).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 WORK="${SIXSTEPS_PODMAN_DIR:-/var/tmp/sixsteps-podman}"
