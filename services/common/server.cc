@@ -1,9 +1,13 @@
 #include "services/common/server.h"
 
+#include <malloc.h>
 #include <signal.h>
 
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -28,24 +32,42 @@ namespace {
 
 constexpr const char* StatusCodeName(grpc::StatusCode code) {
   switch (code) {
-    case grpc::StatusCode::OK: return "OK";
-    case grpc::StatusCode::CANCELLED: return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED: return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL: return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
-    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
-    default: return "UNKNOWN";
+    case grpc::StatusCode::OK:
+      return "OK";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN:
+      return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED:
+      return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL:
+      return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS:
+      return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    default:
+      return "UNKNOWN";
   }
 }
 
@@ -176,8 +198,7 @@ std::string RequestIdOf(const grpc::ServerContext& context) {
 std::string NewRequestId() {
   thread_local std::mt19937_64 generator(std::random_device{}());
   char text[17];
-  std::snprintf(text, sizeof(text), "%016llx",
-                static_cast<unsigned long long>(generator()));
+  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(generator()));
   return text;
 }
 
@@ -231,6 +252,41 @@ void RunningServer::Shutdown(absl::Duration grace) {
   server_->Wait();
 }
 
+namespace {
+
+// Gives the heap that calls freed back to the operating system now and then. glibc keeps
+// freed memory in its per-thread arenas, so after a burst (a feed catch-up, a load test)
+// an idle service would otherwise stay at its peak resident size for good.
+class HeapTrimmer {
+ public:
+  explicit HeapTrimmer(absl::Duration every) {
+    thread_ = std::thread([this, every] {
+      std::unique_lock<std::mutex> lock(mu_);
+      while (!stopped_.wait_for(lock, absl::ToChronoNanoseconds(every), [this] { return stop_; })) {
+        lock.unlock();
+        malloc_trim(0);
+        lock.lock();
+      }
+    });
+  }
+  ~HeapTrimmer() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    stopped_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable stopped_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
 absl::Status Serve(const ServerConfig& config, const std::vector<grpc::Service*>& services,
                    const std::function<void()>& before_shutdown) {
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
@@ -243,10 +299,11 @@ absl::Status Serve(const ServerConfig& config, const std::vector<grpc::Service*>
   if (!config.metrics_listen.empty()) {
     absl::Status started = metrics_server.Start(config.metrics_listen);
     if (!started.ok()) return started;
-    LogEvent("metrics_serving", {{"address", config.metrics_listen},
-                                 {"port", metrics_server.port()}});
+    LogEvent("metrics_serving",
+             {{"address", config.metrics_listen}, {"port", metrics_server.port()}});
   }
   LogEvent("serving", {{"address", (*server)->target()}, {"tls", config.tls.enabled()}});
+  HeapTrimmer trimmer(absl::Seconds(15));
   std::string signal = WaitForTermination();
   LogEvent("shutting_down", {{"signal", signal}});
   if (before_shutdown) before_shutdown();
