@@ -112,8 +112,34 @@ void ConnectionPool::Release(std::unique_ptr<pqxx::connection> conn, bool broken
   released_.notify_all();
 }
 
+namespace {
+
+template <typename Transaction>
+absl::Status RunIn(pqxx::connection& conn, const std::function<absl::Status(Transaction&)>& work) {
+  Transaction txn(conn);
+  absl::Status status = work(txn);
+  if (status.ok()) {
+    txn.commit();
+  } else {
+    txn.abort();
+  }
+  return status;
+}
+
+}  // namespace
+
 absl::Status ConnectionPool::InTransaction(
     const std::function<absl::Status(pqxx::work&)>& work) {
+  return WithRetries([&](pqxx::connection& conn) { return RunIn<pqxx::work>(conn, work); });
+}
+
+absl::Status ConnectionPool::InReadTransaction(
+    const std::function<absl::Status(ReadTransaction&)>& work) {
+  return WithRetries([&](pqxx::connection& conn) { return RunIn<ReadTransaction>(conn, work); });
+}
+
+absl::Status ConnectionPool::WithRetries(
+    const std::function<absl::Status(pqxx::connection&)>& attempt_once) {
   constexpr int kMaxAttempts = 3;
   absl::Status last;
   for (int attempt = 1; attempt <= kMaxAttempts; ++attempt) {
@@ -123,14 +149,7 @@ absl::Status ConnectionPool::InTransaction(
     bool broken = false;
     bool retry = false;
     try {
-      pqxx::work txn(*conn);
-      absl::Status status = work(txn);
-      if (status.ok()) {
-        txn.commit();
-      } else {
-        txn.abort();
-      }
-      last = status;
+      last = attempt_once(*conn);
     } catch (const pqxx::in_doubt_error&) {
       // The commit may or may not have happened: never run it again.
       broken = true;

@@ -38,6 +38,11 @@ class ConnectionPool {
   // failure or deadlock, is run again (so `work` must only touch the database).
   absl::Status InTransaction(const std::function<absl::Status(pqxx::work&)>& work);
 
+  // Runs `work` in a read-only repeatable-read transaction: all its statements see one
+  // snapshot of the database. Retried like InTransaction when the connection broke.
+  using ReadTransaction = pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>;
+  absl::Status InReadTransaction(const std::function<absl::Status(ReadTransaction&)>& work);
+
   // Connections open now (idle and in use), for metrics and tests.
   int open_connections() const;
   // Connections lent to a transaction now.
@@ -47,6 +52,9 @@ class ConnectionPool {
  private:
   struct Lease;
   absl::Status Acquire(std::unique_ptr<pqxx::connection>* out);
+  // Runs `attempt` on a leased connection; again, up to three times in all, when the
+  // connection broke before commit or on a serialisation failure or deadlock.
+  absl::Status WithRetries(const std::function<absl::Status(pqxx::connection&)>& attempt);
   void Release(std::unique_ptr<pqxx::connection> conn, bool broken);
 
   const std::string connection_string_;

@@ -4,8 +4,12 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <array>
+#include <cstdint>
+
 #include <pqxx/pqxx>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/status.h"
@@ -15,9 +19,6 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
-constexpr char kSelectCursor[] =
-    "SELECT sequence, (extract(epoch FROM change_time) * 1000000)::bigint FROM feed_cursor "
-    "WHERE id = 1";
 constexpr char kSelectCursorForUpdate[] = "SELECT sequence FROM feed_cursor WHERE id = 1 FOR UPDATE";
 constexpr char kUpdateCursor[] =
     "UPDATE feed_cursor SET sequence = $1, change_time = to_timestamp($2::bigint / 1000000.0), "
@@ -27,7 +28,6 @@ constexpr char kHasFramework[] = "SELECT 1 FROM frameworks WHERE framework_versi
 constexpr char kInsertFramework[] =
     "INSERT INTO frameworks (framework_version, content) VALUES ($1, $2) "
     "ON CONFLICT (framework_version) DO NOTHING";
-constexpr char kSelectFramework[] = "SELECT content FROM frameworks WHERE framework_version = $1";
 
 constexpr char kHasPartnership[] = "SELECT 1 FROM partnerships WHERE partnership_id = $1";
 constexpr char kUpsertRegion[] =
@@ -67,55 +67,111 @@ constexpr char kUpsertAction[] =
     "record) VALUES ($1, $2, $3, $4, $5, $6::date, $7) ON CONFLICT (action_id) DO UPDATE SET "
     "status = EXCLUDED.status, due_date = EXCLUDED.due_date, record = EXCLUDED.record";
 
-constexpr char kSelectOwner[] =
-    "SELECT partnership_id, region_id FROM rounds WHERE assessment_id = $1";
-constexpr char kSelectRound[] =
-    "SELECT r.record, r.framework_version, coalesce(p.display_name, r.partnership_id) "
-    "FROM rounds r LEFT JOIN partnerships p ON p.partnership_id = r.partnership_id "
-    "WHERE r.assessment_id = $1";
-constexpr char kSelectRespondents[] =
-    "SELECT record FROM respondents WHERE assessment_id = $1 ORDER BY respondent_id";
-constexpr char kSelectResponses[] =
-    "SELECT record FROM responses WHERE assessment_id = $1 ORDER BY question_id, respondent_id";
-constexpr char kSelectConsolidations[] =
-    "SELECT record FROM consolidations WHERE assessment_id = $1";
-constexpr char kSelectChallenges[] = "SELECT record FROM challenges WHERE assessment_id = $1";
-constexpr char kSelectActionsOfRound[] = "SELECT record FROM actions WHERE assessment_id = $1";
-constexpr char kSelectOrganisationsOf[] =
-    "SELECT organisation_id, display_name FROM organisations WHERE partnership_id = $1";
-constexpr char kSelectPartnership[] =
-    "SELECT partnership_id, region_id, display_name, regional_comparison_opt_out "
-    "FROM partnerships WHERE partnership_id = $1";
-constexpr char kSelectFinalisedRounds[] =
-    "SELECT record, framework_version FROM rounds WHERE partnership_id = $1 AND kind = $2 "
-    "AND state = 'STATE_FINALISED' ORDER BY finalise_time";
-constexpr char kSelectConsolidationsOfRounds[] =
-    "SELECT assessment_id, record FROM consolidations WHERE assessment_id = ANY($1::text[])";
-constexpr char kSelectRegionName[] = "SELECT display_name FROM regions WHERE region_id = $1";
-constexpr char kSelectRegionPartnerships[] =
-    "SELECT partnership_id, region_id, display_name, regional_comparison_opt_out "
-    "FROM partnerships WHERE region_id = $1 ORDER BY display_name, partnership_id";
-// The latest finalised independent scrutiny of each partnership of the region.
-constexpr char kSelectLatestInRegion[] =
-    "SELECT DISTINCT ON (partnership_id) partnership_id, record, framework_version FROM rounds "
-    "WHERE region_id = $1 AND state = 'STATE_FINALISED' "
-    "AND kind = 'ASSESSMENT_KIND_INDEPENDENT_SCRUTINY' "
-    "ORDER BY partnership_id, finalise_time DESC";
-constexpr char kSelectOverdueInRegion[] =
-    "SELECT partnership_id, count(*) FROM actions WHERE region_id = $1 "
-    "AND status IN ('STATUS_PLANNED', 'STATUS_IN_PROGRESS') AND due_date < $2::date "
-    "GROUP BY partnership_id";
-constexpr char kSelectActionsOfPartnership[] =
-    "SELECT record FROM actions WHERE partnership_id = $1";
-constexpr char kSelectActionsOfRegion[] = "SELECT record FROM actions WHERE region_id = $1";
-constexpr char kSelectOrganisationsOfRegion[] =
-    "SELECT o.partnership_id, o.organisation_id, o.display_name FROM organisations o "
-    "JOIN partnerships p ON p.partnership_id = o.partnership_id WHERE p.region_id = $1";
-constexpr char kSelectFrameworksOfActions[] =
-    "SELECT DISTINCT r.framework_version FROM rounds r JOIN actions a "
-    "ON a.assessment_id = r.assessment_id WHERE (a.partnership_id = $1 OR a.region_id = $2)";
+// The reports' statements: prepared on each connection the first time they run there, so
+// parsed and planned once per connection rather than once per call.
+struct Statement {
+  const char* name;
+  const char* sql;
+};
 
-std::string Bytes(const pqxx::field& field) { return pqxx::binarystring(field).str(); }
+template <typename... Args>
+pqxx::result Run(pqxx::transaction_base& txn, const Statement& statement, Args&&... args) {
+  // Defining it again with the same text does nothing; the server prepares it on first use.
+  txn.conn().prepare(statement.name, statement.sql);
+  return txn.exec_prepared(statement.name, std::forward<Args>(args)...);
+}
+
+constexpr Statement kSelectCursor = {
+    "reporting_cursor",
+    "SELECT sequence, (extract(epoch FROM change_time) * 1000000)::bigint FROM feed_cursor "
+    "WHERE id = 1"};
+constexpr Statement kSelectFramework = {
+    "reporting_framework", "SELECT content FROM frameworks WHERE framework_version = $1"};
+constexpr Statement kSelectRound = {
+    "reporting_round",
+    "SELECT r.record, r.framework_version, coalesce(p.display_name, r.partnership_id), "
+    "r.partnership_id, r.region_id "
+    "FROM rounds r LEFT JOIN partnerships p ON p.partnership_id = r.partnership_id "
+    "WHERE r.assessment_id = $1"};
+constexpr Statement kSelectRespondents = {
+    "reporting_respondents",
+    "SELECT record FROM respondents WHERE assessment_id = $1 ORDER BY respondent_id"};
+constexpr Statement kSelectResponses = {
+    "reporting_responses",
+    "SELECT record FROM responses WHERE assessment_id = $1 ORDER BY question_id, respondent_id"};
+constexpr Statement kSelectConsolidations = {
+    "reporting_consolidations", "SELECT record FROM consolidations WHERE assessment_id = $1"};
+constexpr Statement kSelectChallenges = {"reporting_challenges",
+                                         "SELECT record FROM challenges WHERE assessment_id = $1"};
+constexpr Statement kSelectActionsOfRound = {"reporting_actions_of_round",
+                                             "SELECT record FROM actions WHERE assessment_id = $1"};
+constexpr Statement kSelectOrganisationsOf = {
+    "reporting_organisations_of",
+    "SELECT organisation_id, display_name FROM organisations WHERE partnership_id = $1"};
+constexpr Statement kSelectPartnership = {
+    "reporting_partnership",
+    "SELECT partnership_id, region_id, display_name, regional_comparison_opt_out "
+    "FROM partnerships WHERE partnership_id = $1"};
+constexpr Statement kSelectFinalisedRounds = {
+    "reporting_finalised_rounds",
+    "SELECT record, framework_version FROM rounds WHERE partnership_id = $1 AND kind = $2 "
+    "AND state = 'STATE_FINALISED' ORDER BY finalise_time"};
+constexpr Statement kSelectConsolidationsOfRounds = {
+    "reporting_consolidations_of_rounds",
+    "SELECT assessment_id, record FROM consolidations WHERE assessment_id = ANY($1::text[])"};
+constexpr Statement kSelectRegionName = {"reporting_region_name",
+                                         "SELECT display_name FROM regions WHERE region_id = $1"};
+// Each partnership of the region with its latest finalised independent scrutiny (one probe
+// of rounds_finalised per partnership, however many years of rounds it has) and its count
+// of open actions overdue on $2: one statement whose cost grows with the partnerships.
+constexpr Statement kSelectRegionOverview = {
+    "reporting_region_overview",
+    "SELECT p.partnership_id, p.region_id, p.display_name, p.regional_comparison_opt_out, "
+    "latest.record, latest.framework_version, "
+    "(SELECT count(*) FROM actions a WHERE a.partnership_id = p.partnership_id "
+    "AND a.region_id = $1 AND a.status IN ('STATUS_PLANNED', 'STATUS_IN_PROGRESS') "
+    "AND a.due_date < $2::date) "
+    "FROM partnerships p LEFT JOIN LATERAL ("
+    "SELECT r.record, r.framework_version FROM rounds r "
+    "WHERE r.partnership_id = p.partnership_id AND r.region_id = $1 "
+    "AND r.kind = 'ASSESSMENT_KIND_INDEPENDENT_SCRUTINY' AND r.state = 'STATE_FINALISED' "
+    "ORDER BY r.finalise_time DESC LIMIT 1) latest ON true "
+    "WHERE p.region_id = $1 ORDER BY p.display_name, p.partnership_id"};
+constexpr Statement kSelectActionsOfPartnership = {
+    "reporting_actions_of_partnership", "SELECT record FROM actions WHERE partnership_id = $1"};
+constexpr Statement kSelectActionsOfRegion = {"reporting_actions_of_region",
+                                              "SELECT record FROM actions WHERE region_id = $1"};
+constexpr Statement kSelectOrganisationsOfRegion = {
+    "reporting_organisations_of_region",
+    "SELECT o.partnership_id, o.organisation_id, o.display_name FROM organisations o "
+    "JOIN partnerships p ON p.partnership_id = o.partnership_id WHERE p.region_id = $1"};
+constexpr Statement kSelectFrameworksOfRounds = {
+    "reporting_frameworks_of_rounds",
+    "SELECT DISTINCT framework_version FROM rounds WHERE assessment_id = ANY($1::text[]) "
+    "ORDER BY framework_version"};
+
+// A bytea field's bytes. PostgreSQL sends bytea as "\x" and hex digits: decoded here
+// straight into the string, rather than by libpq into a buffer that is then copied.
+std::string Bytes(const pqxx::field& field) {
+  const char* text = field.c_str();
+  size_t size = field.size();
+  if (size < 2 || text[0] != '\\' || text[1] != 'x' || size % 2 != 0) {
+    return pqxx::binarystring(field).str();  // The old escape format.
+  }
+  // A table rather than a comparison per digit: hex digits come in no predictable order.
+  static constexpr std::array<uint8_t, 256> kDigit = [] {
+    std::array<uint8_t, 256> digit{};
+    for (int c = 0; c < 10; ++c) digit['0' + c] = c;
+    for (int c = 0; c < 6; ++c) digit['a' + c] = digit['A' + c] = 10 + c;
+    return digit;
+  }();
+  const auto* hex = reinterpret_cast<const unsigned char*>(text + 2);
+  std::string bytes((size - 2) / 2, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    bytes[i] = static_cast<char>(kDigit[hex[2 * i]] << 4 | kDigit[hex[2 * i + 1]]);
+  }
+  return bytes;
+}
 pqxx::binarystring Blob(const google::protobuf::Message& message) {
   return pqxx::binarystring(message.SerializeAsString());
 }
@@ -195,16 +251,10 @@ void ApplyOne(pqxx::work& txn, const av1::Change& change) {
 
 absl::StatusOr<rv1::Freshness> ReadModel::Freshness() {
   rv1::Freshness freshness;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    pqxx::result rows = txn.exec(kSelectCursor);
-    freshness.set_sequence(rows[0][0].as<int64_t>());
-    if (!rows[0][1].is_null()) {
-      *freshness.mutable_change_time() = TimeUtil::MicrosecondsToTimestamp(rows[0][1].as<int64_t>());
-    }
+  SIXSTEPS_RETURN_IF_ERROR(Read([&](Snapshot& snapshot) -> absl::Status {
+    SIXSTEPS_ASSIGN_OR_RETURN(freshness, snapshot.Freshness());
     return absl::OkStatus();
   }));
-  *freshness.mutable_report_time() =
-      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now()));
   return freshness;
 }
 
@@ -270,191 +320,176 @@ absl::Status ReadModel::Apply(const std::vector<av1::Change>& changes) {
   });
 }
 
-absl::StatusOr<fv1::FrameworkVersion> ReadModel::Framework(const std::string& version_name) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto found = frameworks_.find(version_name);
-    if (found != frameworks_.end()) return found->second;
+absl::Status ReadModel::Read(const std::function<absl::Status(Snapshot&)>& work) {
+  return pool_->InReadTransaction([&](db::ConnectionPool::ReadTransaction& txn) {
+    Snapshot snapshot(this, &txn);
+    return work(snapshot);
+  });
+}
+
+absl::StatusOr<rv1::Freshness> ReadModel::Snapshot::Freshness() {
+  rv1::Freshness freshness;
+  pqxx::result rows = Run(*txn_, kSelectCursor);
+  freshness.set_sequence(rows[0][0].as<int64_t>());
+  if (!rows[0][1].is_null()) {
+    *freshness.mutable_change_time() = TimeUtil::MicrosecondsToTimestamp(rows[0][1].as<int64_t>());
   }
-  fv1::FrameworkVersion version;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    pqxx::result rows = txn.exec_params(kSelectFramework, version_name);
-    if (rows.empty()) {
-      return absl::UnavailableError(
-          absl::StrCat("the read model has not fetched ", version_name, " yet; try again"));
-    }
-    SIXSTEPS_ASSIGN_OR_RETURN(version, Parse<fv1::FrameworkVersion>(rows[0][0]));
-    return absl::OkStatus();
-  }));
-  std::lock_guard<std::mutex> lock(mu_);
-  frameworks_[version_name] = version;
-  return version;
+  *freshness.mutable_report_time() =
+      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now()));
+  return freshness;
 }
 
-absl::StatusOr<RoundOwner> ReadModel::OwnerOf(const std::string& assessment_id) {
-  RoundOwner owner;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    pqxx::result rows = txn.exec_params(kSelectOwner, assessment_id);
-    if (rows.empty()) {
-      return absl::NotFoundError(absl::StrCat("assessments/", assessment_id, " not found"));
-    }
-    owner = {rows[0][0].as<std::string>(), rows[0][1].as<std::string>()};
-    return absl::OkStatus();
-  }));
-  return owner;
+absl::StatusOr<std::shared_ptr<const fv1::FrameworkVersion>> ReadModel::Snapshot::Framework(
+    const std::string& version_name) {
+  {
+    std::lock_guard<std::mutex> lock(model_->mu_);
+    auto found = model_->frameworks_.find(version_name);
+    if (found != model_->frameworks_.end()) return found->second;
+  }
+  pqxx::result rows = Run(*txn_, kSelectFramework, version_name);
+  if (rows.empty()) {
+    return absl::UnavailableError(
+        absl::StrCat("the read model has not fetched ", version_name, " yet; try again"));
+  }
+  SIXSTEPS_ASSIGN_OR_RETURN(fv1::FrameworkVersion version,
+                            Parse<fv1::FrameworkVersion>(rows[0][0]));
+  auto shared = std::make_shared<const fv1::FrameworkVersion>(std::move(version));
+  std::lock_guard<std::mutex> lock(model_->mu_);
+  model_->frameworks_[version_name] = shared;
+  return shared;
 }
 
-absl::StatusOr<RoundData> ReadModel::LoadRound(const std::string& assessment_id) {
+absl::StatusOr<RoundData> ReadModel::Snapshot::LoadRound(
+    const std::string& assessment_id, const std::function<bool(const RoundOwner&)>& may_see) {
   RoundData round;
-  std::string framework_version;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    round = RoundData();
-    pqxx::result rows = txn.exec_params(kSelectRound, assessment_id);
-    if (rows.empty()) {
-      return absl::NotFoundError(absl::StrCat("assessments/", assessment_id, " not found"));
-    }
-    SIXSTEPS_ASSIGN_OR_RETURN(round.assessment, Parse<av1::Assessment>(rows[0][0]));
-    framework_version = rows[0][1].as<std::string>();
-    round.partnership_name = rows[0][2].as<std::string>();
-    SIXSTEPS_ASSIGN_OR_RETURN(round.respondents, ParseAll<av1::Respondent>(
-                                                     txn.exec_params(kSelectRespondents, assessment_id)));
-    SIXSTEPS_ASSIGN_OR_RETURN(round.responses, ParseAll<av1::Response>(
-                                                   txn.exec_params(kSelectResponses, assessment_id)));
-    SIXSTEPS_ASSIGN_OR_RETURN(round.consolidations,
-                              ParseAll<av1::Consolidation>(
-                                  txn.exec_params(kSelectConsolidations, assessment_id)));
-    SIXSTEPS_ASSIGN_OR_RETURN(round.challenges, ParseAll<av1::Challenge>(
-                                                    txn.exec_params(kSelectChallenges, assessment_id)));
-    SIXSTEPS_ASSIGN_OR_RETURN(round.actions, ParseAll<actv1::Action>(
-                                                 txn.exec_params(kSelectActionsOfRound, assessment_id)));
-    std::string partnership = Id(round.assessment.partnership());
-    for (const pqxx::row& row : txn.exec_params(kSelectOrganisationsOf, partnership)) {
-      round.organisation_names[absl::StrCat(round.assessment.partnership(), "/organisations/",
-                                            row[0].as<std::string>())] = row[1].as<std::string>();
-    }
-    return absl::OkStatus();
-  }));
-  SIXSTEPS_ASSIGN_OR_RETURN(round.framework, Framework(framework_version));
+  pqxx::result rows = Run(*txn_, kSelectRound, assessment_id);
+  if (rows.empty() || !may_see({rows[0][3].as<std::string>(), rows[0][4].as<std::string>()})) {
+    return absl::NotFoundError(absl::StrCat("assessments/", assessment_id, " not found"));
+  }
+  SIXSTEPS_ASSIGN_OR_RETURN(round.assessment, Parse<av1::Assessment>(rows[0][0]));
+  std::string framework_version = rows[0][1].as<std::string>();
+  round.partnership_name = rows[0][2].as<std::string>();
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      round.respondents, ParseAll<av1::Respondent>(Run(*txn_, kSelectRespondents, assessment_id)));
+  SIXSTEPS_ASSIGN_OR_RETURN(round.responses,
+                            ParseAll<av1::Response>(Run(*txn_, kSelectResponses, assessment_id)));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      round.consolidations,
+      ParseAll<av1::Consolidation>(Run(*txn_, kSelectConsolidations, assessment_id)));
+  SIXSTEPS_ASSIGN_OR_RETURN(round.challenges,
+                            ParseAll<av1::Challenge>(Run(*txn_, kSelectChallenges, assessment_id)));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      round.actions, ParseAll<actv1::Action>(Run(*txn_, kSelectActionsOfRound, assessment_id)));
+  std::string partnership = Id(round.assessment.partnership());
+  for (const pqxx::row& row : Run(*txn_, kSelectOrganisationsOf, partnership)) {
+    round.organisation_names[absl::StrCat(round.assessment.partnership(), "/organisations/",
+                                          row[0].as<std::string>())] = row[1].as<std::string>();
+  }
+  SIXSTEPS_ASSIGN_OR_RETURN(std::shared_ptr<const fv1::FrameworkVersion> framework,
+                            Framework(framework_version));
+  round.framework = *framework;
   return round;
 }
 
-absl::StatusOr<PartnershipInfo> ReadModel::Partnership(const std::string& partnership_id) {
-  PartnershipInfo info;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    pqxx::result rows = txn.exec_params(kSelectPartnership, partnership_id);
-    if (rows.empty()) {
-      return absl::NotFoundError(absl::StrCat("partnerships/", partnership_id, " not found"));
-    }
-    info = {rows[0][0].as<std::string>(), rows[0][1].as<std::string>(),
-            rows[0][2].as<std::string>(), rows[0][3].as<bool>()};
-    return absl::OkStatus();
-  }));
-  return info;
+absl::StatusOr<PartnershipInfo> ReadModel::Snapshot::Partnership(
+    const std::string& partnership_id) {
+  pqxx::result rows = Run(*txn_, kSelectPartnership, partnership_id);
+  if (rows.empty()) {
+    return absl::NotFoundError(absl::StrCat("partnerships/", partnership_id, " not found"));
+  }
+  return PartnershipInfo{rows[0][0].as<std::string>(), rows[0][1].as<std::string>(),
+                         rows[0][2].as<std::string>(), rows[0][3].as<bool>()};
 }
 
-absl::StatusOr<std::vector<FinalisedRound>> ReadModel::FinalisedRounds(
+absl::StatusOr<std::vector<FinalisedRound>> ReadModel::Snapshot::FinalisedRounds(
     const std::string& partnership_id, const std::string& kind) {
   std::vector<FinalisedRound> rounds;
   std::vector<std::string> versions;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    rounds.clear();
-    versions.clear();
-    std::vector<std::string> ids;
-    absl::flat_hash_map<std::string, size_t> index;
-    for (const pqxx::row& row : txn.exec_params(kSelectFinalisedRounds, partnership_id, kind)) {
-      FinalisedRound round;
-      SIXSTEPS_ASSIGN_OR_RETURN(round.assessment, Parse<av1::Assessment>(row[0]));
-      versions.push_back(row[1].as<std::string>());
-      ids.push_back(Id(round.assessment.name()));
-      index[ids.back()] = rounds.size();
-      rounds.push_back(std::move(round));
-    }
-    for (const pqxx::row& row :
-         txn.exec_params(kSelectConsolidationsOfRounds, db::TextArray(ids))) {
-      SIXSTEPS_ASSIGN_OR_RETURN(av1::Consolidation c, Parse<av1::Consolidation>(row[1]));
-      rounds[index[row[0].as<std::string>()]].consolidations.push_back(std::move(c));
-    }
-    return absl::OkStatus();
-  }));
+  std::vector<std::string> ids;
+  absl::flat_hash_map<std::string, size_t> index;
+  for (const pqxx::row& row : Run(*txn_, kSelectFinalisedRounds, partnership_id, kind)) {
+    FinalisedRound round;
+    SIXSTEPS_ASSIGN_OR_RETURN(round.assessment, Parse<av1::Assessment>(row[0]));
+    versions.push_back(row[1].as<std::string>());
+    ids.push_back(Id(round.assessment.name()));
+    index[ids.back()] = rounds.size();
+    rounds.push_back(std::move(round));
+  }
+  for (const pqxx::row& row : Run(*txn_, kSelectConsolidationsOfRounds, db::TextArray(ids))) {
+    SIXSTEPS_ASSIGN_OR_RETURN(av1::Consolidation c, Parse<av1::Consolidation>(row[1]));
+    rounds[index[row[0].as<std::string>()]].consolidations.push_back(std::move(c));
+  }
   for (size_t i = 0; i < rounds.size(); ++i) {
     SIXSTEPS_ASSIGN_OR_RETURN(rounds[i].framework, Framework(versions[i]));
   }
   return rounds;
 }
 
-absl::StatusOr<RegionData> ReadModel::LoadRegion(const std::string& region_id,
-                                                 const std::string& as_of) {
+absl::StatusOr<RegionData> ReadModel::Snapshot::LoadRegion(const std::string& region_id,
+                                                           const std::string& as_of) {
   RegionData data;
-  absl::flat_hash_map<std::string, std::string> versions;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    data = RegionData();
-    versions.clear();
-    pqxx::result name = txn.exec_params(kSelectRegionName, region_id);
-    data.region_name = name.empty() ? region_id : name[0][0].as<std::string>();
-    for (const pqxx::row& row : txn.exec_params(kSelectRegionPartnerships, region_id)) {
-      data.partnerships.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
-                                   row[2].as<std::string>(), row[3].as<bool>()});
-    }
-    std::vector<std::string> ids;
-    absl::flat_hash_map<std::string, std::string> partnership_of;
-    for (const pqxx::row& row : txn.exec_params(kSelectLatestInRegion, region_id)) {
-      FinalisedRound round;
-      SIXSTEPS_ASSIGN_OR_RETURN(round.assessment, Parse<av1::Assessment>(row[1]));
-      std::string partnership = row[0].as<std::string>();
-      versions[partnership] = row[2].as<std::string>();
-      ids.push_back(Id(round.assessment.name()));
-      partnership_of[ids.back()] = partnership;
-      data.latest[partnership] = std::move(round);
-    }
-    for (const pqxx::row& row :
-         txn.exec_params(kSelectConsolidationsOfRounds, db::TextArray(ids))) {
-      SIXSTEPS_ASSIGN_OR_RETURN(av1::Consolidation c, Parse<av1::Consolidation>(row[1]));
-      data.latest[partnership_of[row[0].as<std::string>()]].consolidations.push_back(std::move(c));
-    }
-    for (const pqxx::row& row : txn.exec_params(kSelectOverdueInRegion, region_id, as_of)) {
-      data.overdue[row[0].as<std::string>()] = row[1].as<int>();
-    }
-    return absl::OkStatus();
-  }));
-  for (auto& [partnership, round] : data.latest) {
-    SIXSTEPS_ASSIGN_OR_RETURN(round.framework, Framework(versions[partnership]));
+  pqxx::result name = Run(*txn_, kSelectRegionName, region_id);
+  data.region_name = name.empty() ? region_id : name[0][0].as<std::string>();
+  // The overview's estimated cost grows with the partnerships: past jit_above_cost the
+  // server would JIT-compile it on every call (15 ms at 1,000 partnerships), more than
+  // running it takes.
+  txn_->exec("SET LOCAL jit = off");
+  std::vector<std::string> ids;
+  std::vector<std::string> partnership_ids;  // of the rounds in `ids`
+  for (const pqxx::row& row : Run(*txn_, kSelectRegionOverview, region_id, as_of)) {
+    PartnershipInfo& p = data.partnerships.emplace_back();
+    p = {row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
+         row[3].as<bool>()};
+    if (int overdue = row[6].as<int>(); overdue > 0) data.overdue[p.id] = overdue;
+    if (row[4].is_null()) continue;
+    FinalisedRound& round = data.latest[p.id];
+    SIXSTEPS_ASSIGN_OR_RETURN(round.assessment, Parse<av1::Assessment>(row[4]));
+    SIXSTEPS_ASSIGN_OR_RETURN(round.framework, Framework(row[5].as<std::string>()));
+    ids.push_back(Id(round.assessment.name()));
+    partnership_ids.push_back(p.id);
+  }
+  // `data.latest` is complete: its elements stay where they are from here on.
+  absl::flat_hash_map<std::string, FinalisedRound*> round_of;  // by assessment id
+  for (size_t i = 0; i < ids.size(); ++i) round_of[ids[i]] = &data.latest[partnership_ids[i]];
+  for (const pqxx::row& row : Run(*txn_, kSelectConsolidationsOfRounds, db::TextArray(ids))) {
+    auto round = round_of.find(absl::string_view(row[0].c_str(), row[0].size()));
+    if (round == round_of.end()) continue;
+    SIXSTEPS_ASSIGN_OR_RETURN(av1::Consolidation c, Parse<av1::Consolidation>(row[1]));
+    round->second->consolidations.push_back(std::move(c));
   }
   return data;
 }
 
-absl::StatusOr<ActionData> ReadModel::LoadActions(const std::string& partnership_id,
-                                                  const std::string& region_id) {
+absl::StatusOr<ActionData> ReadModel::Snapshot::LoadActions(const std::string& partnership_id,
+                                                            const std::string& region_id) {
   ActionData data;
-  std::vector<std::string> versions;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    data = ActionData();
-    versions.clear();
-    if (!partnership_id.empty()) {
-      SIXSTEPS_ASSIGN_OR_RETURN(data.actions, ParseAll<actv1::Action>(txn.exec_params(
-                                                  kSelectActionsOfPartnership, partnership_id)));
-      for (const pqxx::row& row : txn.exec_params(kSelectOrganisationsOf, partnership_id)) {
-        data.organisation_names[absl::StrCat("partnerships/", partnership_id, "/organisations/",
-                                             row[0].as<std::string>())] = row[1].as<std::string>();
-      }
-    } else {
-      SIXSTEPS_ASSIGN_OR_RETURN(data.actions, ParseAll<actv1::Action>(
-                                                  txn.exec_params(kSelectActionsOfRegion, region_id)));
-      for (const pqxx::row& row : txn.exec_params(kSelectOrganisationsOfRegion, region_id)) {
-        data.organisation_names[absl::StrCat("partnerships/", row[0].as<std::string>(),
-                                             "/organisations/", row[1].as<std::string>())] =
-            row[2].as<std::string>();
-      }
+  if (!partnership_id.empty()) {
+    SIXSTEPS_ASSIGN_OR_RETURN(
+        data.actions,
+        ParseAll<actv1::Action>(Run(*txn_, kSelectActionsOfPartnership, partnership_id)));
+    for (const pqxx::row& row : Run(*txn_, kSelectOrganisationsOf, partnership_id)) {
+      data.organisation_names[absl::StrCat("partnerships/", partnership_id, "/organisations/",
+                                           row[0].as<std::string>())] = row[1].as<std::string>();
     }
-    for (const pqxx::row& row : txn.exec_params(kSelectFrameworksOfActions,
-                                                partnership_id.empty() ? "-" : partnership_id,
-                                                region_id.empty() ? "-" : region_id)) {
-      versions.push_back(row[0].as<std::string>());
+  } else {
+    SIXSTEPS_ASSIGN_OR_RETURN(
+        data.actions, ParseAll<actv1::Action>(Run(*txn_, kSelectActionsOfRegion, region_id)));
+    for (const pqxx::row& row : Run(*txn_, kSelectOrganisationsOfRegion, region_id)) {
+      data.organisation_names[absl::StrCat("partnerships/", row[0].as<std::string>(),
+                                           "/organisations/", row[1].as<std::string>())] =
+          row[2].as<std::string>();
     }
-    return absl::OkStatus();
-  }));
-  for (const std::string& version : versions) {
-    SIXSTEPS_ASSIGN_OR_RETURN(fv1::FrameworkVersion framework, Framework(version));
-    for (const fv1::Step& step : framework.steps()) data.step_titles.emplace(step.id(), step.title());
+  }
+  // The frameworks of the actions' rounds, for the step titles.
+  absl::flat_hash_set<std::string> rounds;
+  for (const actv1::Action& action : data.actions) rounds.insert(Id(action.assessment()));
+  std::vector<std::string> ids(rounds.begin(), rounds.end());
+  for (const pqxx::row& row : Run(*txn_, kSelectFrameworksOfRounds, db::TextArray(ids))) {
+    SIXSTEPS_ASSIGN_OR_RETURN(std::shared_ptr<const fv1::FrameworkVersion> framework,
+                              Framework(row[0].as<std::string>()));
+    for (const fv1::Step& step : framework->steps()) {
+      data.step_titles.emplace(step.id(), step.title());
+    }
   }
   return data;
 }

@@ -3,6 +3,8 @@
 // each — never one query per question, never a call to another service.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -65,25 +67,46 @@ class ReadModel {
   absl::Status Apply(const std::vector<av1::Change>& changes);
 
   // ---- For the reports ----
-  // NOT_FOUND if the read model has no such round.
-  absl::StatusOr<RoundOwner> OwnerOf(const std::string& assessment_id);
-  absl::StatusOr<RoundData> LoadRound(const std::string& assessment_id);
-  absl::StatusOr<PartnershipInfo> Partnership(const std::string& partnership_id);
-  // Finalised rounds of a kind (the AssessmentKind enum name), oldest first.
-  absl::StatusOr<std::vector<FinalisedRound>> FinalisedRounds(const std::string& partnership_id,
-                                                              const std::string& kind);
-  absl::StatusOr<RegionData> LoadRegion(const std::string& region_id, const std::string& as_of);
-  // `partnership_id` or else every partnership of `region_id`.
-  absl::StatusOr<ActionData> LoadActions(const std::string& partnership_id,
-                                         const std::string& region_id);
+  // One report's reads: one read-only transaction, so one round trip to begin and one to
+  // end, and every query sees the same snapshot. Statements are prepared once per
+  // connection. Valid only inside Read().
+  class Snapshot {
+   public:
+    // The feed position this snapshot reflects.
+    absl::StatusOr<rv1::Freshness> Freshness();
+    // NOT_FOUND if the read model has no such round, or if `may_see` refuses its owner:
+    // nothing else of the round is read then.
+    absl::StatusOr<RoundData> LoadRound(const std::string& assessment_id,
+                                        const std::function<bool(const RoundOwner&)>& may_see);
+    absl::StatusOr<PartnershipInfo> Partnership(const std::string& partnership_id);
+    // Finalised rounds of a kind (the AssessmentKind enum name), oldest first.
+    absl::StatusOr<std::vector<FinalisedRound>> FinalisedRounds(const std::string& partnership_id,
+                                                                const std::string& kind);
+    // A fixed number of set-based queries whatever the number of partnerships.
+    absl::StatusOr<RegionData> LoadRegion(const std::string& region_id, const std::string& as_of);
+    // `partnership_id` or else every partnership of `region_id`.
+    absl::StatusOr<ActionData> LoadActions(const std::string& partnership_id,
+                                           const std::string& region_id);
+
+   private:
+    friend class ReadModel;
+    Snapshot(ReadModel* model, pqxx::transaction_base* txn) : model_(model), txn_(txn) {}
+    // Published framework versions never change: parsed once and kept by the model.
+    absl::StatusOr<std::shared_ptr<const fv1::FrameworkVersion>> Framework(
+        const std::string& version_name);
+
+    ReadModel* model_;
+    pqxx::transaction_base* txn_;
+  };
+  // Runs `work` on one snapshot; `work` may run again if the connection broke, so it must
+  // only read (and reset what it fills in).
+  absl::Status Read(const std::function<absl::Status(Snapshot&)>& work);
 
  private:
-  // Published framework versions never change: parsed once and kept.
-  absl::StatusOr<fv1::FrameworkVersion> Framework(const std::string& version_name);
-
   db::ConnectionPool* pool_;
   std::mutex mu_;
-  absl::flat_hash_map<std::string, fv1::FrameworkVersion> frameworks_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::shared_ptr<const fv1::FrameworkVersion>> frameworks_
+      ABSL_GUARDED_BY(mu_);
 };
 
 // The reporting service's migrations, embedded from services/reporting/migrations.

@@ -1,5 +1,7 @@
 #include "services/reporting/reporting_service.h"
 
+#include <optional>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -45,15 +47,27 @@ absl::Time DeadlineOf(const grpc::ServerContext& context) {
   return deadline < cap ? deadline : cap;
 }
 
-absl::StatusOr<rv1::Freshness> Reports::AwaitSequence(int64_t min_sequence, absl::Time deadline) {
+absl::Status Reports::Read(
+    int64_t min_sequence, absl::Time deadline,
+    const std::function<absl::Status(ReadModel::Snapshot&, const rv1::Freshness&)>& read) {
   if (min_sequence < 0) return absl::InvalidArgumentError("min_sequence: must not be negative");
   while (true) {
-    SIXSTEPS_ASSIGN_OR_RETURN(rv1::Freshness freshness, model_->Freshness());
-    if (freshness.sequence() >= min_sequence) return freshness;
+    // The sequence the snapshot reflected if it was behind `min_sequence`.
+    std::optional<int64_t> behind;
+    SIXSTEPS_RETURN_IF_ERROR(model_->Read([&](ReadModel::Snapshot& snapshot) -> absl::Status {
+      behind.reset();
+      SIXSTEPS_ASSIGN_OR_RETURN(rv1::Freshness freshness, snapshot.Freshness());
+      if (freshness.sequence() < min_sequence) {
+        behind = freshness.sequence();
+        return absl::OkStatus();
+      }
+      return read(snapshot, freshness);
+    }));
+    if (!behind) return absl::OkStatus();
     if (absl::Now() >= deadline) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          "the reports reflect the feed up to ", freshness.sequence(), ", not yet ",
-          min_sequence, "; try again shortly"));
+      return absl::DeadlineExceededError(absl::StrCat("the reports reflect the feed up to ",
+                                                      *behind, ", not yet ", min_sequence,
+                                                      "; try again shortly"));
     }
     absl::SleepFor(absl::Milliseconds(20));
   }
@@ -75,12 +89,22 @@ absl::StatusOr<rv1::AssessmentReport> Reports::Assessment(const Caller& caller,
                                                           absl::Time deadline) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseId(r.assessment(), "assessments", "assessment"));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string as_of, AsOf(r.as_of_date()));
-  SIXSTEPS_ASSIGN_OR_RETURN(rv1::Freshness freshness, AwaitSequence(r.min_sequence(), deadline));
-  SIXSTEPS_ASSIGN_OR_RETURN(RoundOwner owner, model_->OwnerOf(id));
-  if (!caller.CanSeePartnership(owner.region_id, owner.partnership_id)) {
-    return NotFound(r.assessment());
-  }
-  SIXSTEPS_ASSIGN_OR_RETURN(RoundData round, model_->LoadRound(id));
+  rv1::Freshness freshness;
+  RoundData round;
+  SIXSTEPS_RETURN_IF_ERROR(
+      Read(r.min_sequence(), deadline, [&](ReadModel::Snapshot& model, const rv1::Freshness& f) {
+        freshness = f;
+        auto may_see = [&](const RoundOwner& owner) {
+          return caller.CanSeePartnership(owner.region_id, owner.partnership_id);
+        };
+        absl::StatusOr<RoundData> loaded = model.LoadRound(id, may_see);
+        if (!loaded.ok()) {
+          return loaded.status().code() == absl::StatusCode::kNotFound ? NotFound(r.assessment())
+                                                                       : loaded.status();
+        }
+        round = *std::move(loaded);
+        return absl::OkStatus();
+      }));
   return BuildAssessmentReport(round, as_of, freshness);
 }
 
@@ -90,15 +114,24 @@ absl::StatusOr<rv1::PartnershipTrend> Reports::Trend(const Caller& caller,
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id,
                             ParseId(r.partnership(), "partnerships", "partnership"));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string kind, KindName(r.kind()));
-  SIXSTEPS_ASSIGN_OR_RETURN(rv1::Freshness freshness, AwaitSequence(r.min_sequence(), deadline));
-  absl::StatusOr<PartnershipInfo> partnership = model_->Partnership(id);
-  if (!partnership.ok() || !caller.CanSeePartnership(partnership->region_id, id)) {
-    return partnership.ok() || partnership.status().code() == absl::StatusCode::kNotFound
-               ? NotFound(r.partnership())
-               : partnership.status();
-  }
-  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<FinalisedRound> rounds, model_->FinalisedRounds(id, kind));
-  return BuildPartnershipTrend(r.partnership(), partnership->name,
+  rv1::Freshness freshness;
+  PartnershipInfo partnership;
+  std::vector<FinalisedRound> rounds;
+  SIXSTEPS_RETURN_IF_ERROR(
+      Read(r.min_sequence(), deadline,
+           [&](ReadModel::Snapshot& model, const rv1::Freshness& f) -> absl::Status {
+             freshness = f;
+             absl::StatusOr<PartnershipInfo> info = model.Partnership(id);
+             if (!info.ok() || !caller.CanSeePartnership(info->region_id, id)) {
+               return info.ok() || info.status().code() == absl::StatusCode::kNotFound
+                          ? NotFound(r.partnership())
+                          : info.status();
+             }
+             partnership = *std::move(info);
+             SIXSTEPS_ASSIGN_OR_RETURN(rounds, model.FinalisedRounds(id, kind));
+             return absl::OkStatus();
+           }));
+  return BuildPartnershipTrend(r.partnership(), partnership.name,
                                r.kind().empty() ? "independent_scrutiny" : r.kind(), rounds,
                                freshness);
 }
@@ -109,12 +142,20 @@ absl::StatusOr<rv1::RegionalOverview> Reports::Region(const Caller& caller,
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseId(r.region(), "regions", "region"));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string as_of, AsOf(r.as_of_date()));
   if (!caller.CanSeeRegion(id)) return NotFound(r.region());
-  SIXSTEPS_ASSIGN_OR_RETURN(rv1::Freshness freshness, AwaitSequence(r.min_sequence(), deadline));
-  SIXSTEPS_ASSIGN_OR_RETURN(RegionData data, model_->LoadRegion(id, as_of));
+  rv1::Freshness freshness;
+  RegionData data;
+  SIXSTEPS_RETURN_IF_ERROR(
+      Read(r.min_sequence(), deadline,
+           [&](ReadModel::Snapshot& model, const rv1::Freshness& f) -> absl::Status {
+             freshness = f;
+             SIXSTEPS_ASSIGN_OR_RETURN(data, model.LoadRegion(id, as_of));
+             return absl::OkStatus();
+           }));
   const bool administers = caller.IsHubAdmin(id);
   std::vector<RegionalInput> inputs;
+  inputs.reserve(data.partnerships.size());
   for (const PartnershipInfo& p : data.partnerships) {
-    RegionalInput input;
+    RegionalInput& input = inputs.emplace_back();
     input.partnership_id = p.id;
     input.name = p.name;
     input.opted_out = p.opted_out;
@@ -125,10 +166,9 @@ absl::StatusOr<rv1::RegionalOverview> Reports::Region(const Caller& caller,
                    Role::ROLE_PARTNER_RESPONDENT, Role::ROLE_ACTION_OWNER, Role::ROLE_VIEWER,
                    Role::ROLE_INTEGRATION});
     auto latest = data.latest.find(p.id);
-    if (latest != data.latest.end()) input.latest = latest->second;
+    if (latest != data.latest.end()) input.latest = std::move(latest->second);
     auto overdue = data.overdue.find(p.id);
     if (overdue != data.overdue.end()) input.overdue_actions = overdue->second;
-    inputs.push_back(std::move(input));
   }
   return BuildRegionalOverview(r.region(), data.region_name, inputs, as_of, freshness);
 }
@@ -145,23 +185,31 @@ absl::StatusOr<rv1::ActionTracker> Reports::Actions(const Caller& caller,
   } else {
     return absl::InvalidArgumentError("scope: must be partnerships/{p} or regions/{r}");
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(rv1::Freshness freshness, AwaitSequence(r.min_sequence(), deadline));
-  if (!partnership.empty()) {
-    absl::StatusOr<PartnershipInfo> info = model_->Partnership(partnership);
-    if (!info.ok() || !caller.CanSeePartnership(info->region_id, partnership)) {
-      return info.ok() || info.status().code() == absl::StatusCode::kNotFound ? NotFound(r.scope())
-                                                                              : info.status();
-    }
-  } else if (!caller.HasRegionRole(region, {Role::ROLE_HUB_ADMINISTRATOR, Role::ROLE_VIEWER,
-                                            Role::ROLE_DASHBOARD, Role::ROLE_INTEGRATION})) {
-    // A region's actions across partnerships are for those who see the whole region.
-    return caller.CanSeeRegion(region)
-               ? absl::PermissionDeniedError(
-                     "the region's action tracker is for hub administrators, viewers and "
-                     "dashboards of the region")
-               : NotFound(r.scope());
-  }
-  SIXSTEPS_ASSIGN_OR_RETURN(ActionData data, model_->LoadActions(partnership, region));
+  rv1::Freshness freshness;
+  ActionData data;
+  SIXSTEPS_RETURN_IF_ERROR(Read(
+      r.min_sequence(), deadline,
+      [&](ReadModel::Snapshot& model, const rv1::Freshness& f) -> absl::Status {
+        freshness = f;
+        if (!partnership.empty()) {
+          absl::StatusOr<PartnershipInfo> info = model.Partnership(partnership);
+          if (!info.ok() || !caller.CanSeePartnership(info->region_id, partnership)) {
+            return info.ok() || info.status().code() == absl::StatusCode::kNotFound
+                       ? NotFound(r.scope())
+                       : info.status();
+          }
+        } else if (!caller.HasRegionRole(region, {Role::ROLE_HUB_ADMINISTRATOR, Role::ROLE_VIEWER,
+                                                  Role::ROLE_DASHBOARD, Role::ROLE_INTEGRATION})) {
+          // A region's actions across partnerships are for those who see the whole region.
+          return caller.CanSeeRegion(region)
+                     ? absl::PermissionDeniedError(
+                           "the region's action tracker is for hub administrators, viewers and "
+                           "dashboards of the region")
+                     : NotFound(r.scope());
+        }
+        SIXSTEPS_ASSIGN_OR_RETURN(data, model.LoadActions(partnership, region));
+        return absl::OkStatus();
+      }));
   return BuildActionTracker(r.scope(), data.actions, data.organisation_names, data.step_titles,
                             as_of, freshness);
 }

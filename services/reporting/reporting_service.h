@@ -2,6 +2,7 @@
 // caller asks for a feed position, loads the read model and builds the report.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -46,8 +47,13 @@ class Reports {
   absl::StatusOr<rv1::Freshness> Freshness() { return model_->Freshness(); }
 
  private:
-  // Waits until the read model reflects `min_sequence`, or DEADLINE_EXCEEDED.
-  absl::StatusOr<rv1::Freshness> AwaitSequence(int64_t min_sequence, absl::Time deadline);
+  // Runs `read` on one snapshot of the read model (one read-only transaction) that
+  // reflects `min_sequence`, passing the snapshot's freshness; while the read model is
+  // behind, waits for the consumer until `deadline`, then DEADLINE_EXCEEDED. `read` only
+  // loads (it may run again): reports are built after it returns, off the connection.
+  absl::Status Read(
+      int64_t min_sequence, absl::Time deadline,
+      const std::function<absl::Status(ReadModel::Snapshot&, const rv1::Freshness&)>& read);
   absl::StatusOr<std::string> AsOf(const std::string& requested) const;
 
   ReadModel* model_;

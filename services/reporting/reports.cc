@@ -226,7 +226,7 @@ rv1::PartnershipTrend BuildPartnershipTrend(absl::string_view partnership,
     round->set_framework_version(a.framework_version());
     for (const av1::Consolidation& c : rounds[i].consolidations) ratings[i][c.question_id()] = c.rating();
   }
-  const fv1::FrameworkVersion& newest = rounds.back().framework;
+  const fv1::FrameworkVersion& newest = *rounds.back().framework;
   for (const fv1::Step& step : newest.steps()) {
     rv1::StepTrend* step_trend = trend.add_steps();
     step_trend->set_step_id(step.id());
@@ -283,7 +283,7 @@ rv1::RegionalOverview BuildRegionalOverview(absl::string_view region, absl::stri
     row->set_last_scrutiny_date(latest.assessment.period_end());
     absl::flat_hash_map<std::string, fv1::Rating> ratings;
     for (const av1::Consolidation& c : latest.consolidations) ratings[c.question_id()] = c.rating();
-    for (const fv1::Step& step : latest.framework.steps()) {
+    for (const fv1::Step& step : latest.framework->steps()) {
       rv1::RatingCounts counts;
       for (const fv1::Question& question : step.questions()) {
         auto found = ratings.find(question.id());

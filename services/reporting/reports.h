@@ -1,6 +1,7 @@
 // The five reports, built from read-model data by plain functions: no I/O, no clock.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,7 +37,8 @@ struct RoundData {
 // A finalised round with its consolidated ratings.
 struct FinalisedRound {
   av1::Assessment assessment;
-  fv1::FrameworkVersion framework;
+  // Shared, not copied: a region's rounds mostly use one framework version.
+  std::shared_ptr<const fv1::FrameworkVersion> framework;
   std::vector<av1::Consolidation> consolidations;
 };
 

@@ -31,6 +31,10 @@ fv1::FrameworkVersion TwoByTwo() {
   return framework;
 }
 
+std::shared_ptr<const fv1::FrameworkVersion> Shared(fv1::FrameworkVersion framework) {
+  return std::make_shared<const fv1::FrameworkVersion>(std::move(framework));
+}
+
 av1::Response ResponseOf(const std::string& respondent, const std::string& question,
                          fv1::Rating rating, int evidence) {
   av1::Response response;
@@ -139,15 +143,16 @@ TEST(AssessmentReportTest, AnAdaptedFrameworkCarriesItsAttributionLine) {
 }
 
 TEST(TrendTest, MatchesQuestionsByIdAndMarksTheDirection) {
-  FinalisedRound first{Round().assessment, TwoByTwo(),
-                       {ConsolidationOf("s1.q1", fv1::RATING_RED),
-                        ConsolidationOf("s1.q2", fv1::RATING_GREEN),
-                        ConsolidationOf("s2.q1", fv1::RATING_AMBER)}};
-  FinalisedRound second{Round().assessment, TwoByTwo(),
-                        {ConsolidationOf("s1.q1", fv1::RATING_AMBER),
-                         ConsolidationOf("s1.q2", fv1::RATING_RED),
-                         ConsolidationOf("s2.q1", fv1::RATING_AMBER),
-                         ConsolidationOf("s2.q2", fv1::RATING_GREEN)}};
+  FinalisedRound first{
+      Round().assessment,
+      Shared(TwoByTwo()),
+      {ConsolidationOf("s1.q1", fv1::RATING_RED), ConsolidationOf("s1.q2", fv1::RATING_GREEN),
+       ConsolidationOf("s2.q1", fv1::RATING_AMBER)}};
+  FinalisedRound second{
+      Round().assessment,
+      Shared(TwoByTwo()),
+      {ConsolidationOf("s1.q1", fv1::RATING_AMBER), ConsolidationOf("s1.q2", fv1::RATING_RED),
+       ConsolidationOf("s2.q1", fv1::RATING_AMBER), ConsolidationOf("s2.q2", fv1::RATING_GREEN)}};
   rv1::PartnershipTrend trend =
       BuildPartnershipTrend("partnerships/north", "North", "independent_scrutiny", {first, second}, {});
   ASSERT_EQ(trend.questions_size(), 4);
@@ -161,9 +166,10 @@ TEST(TrendTest, MatchesQuestionsByIdAndMarksTheDirection) {
 }
 
 TEST(RegionalOverviewTest, OptedOutPartnershipsAreAnonymousToNonMembers) {
-  FinalisedRound latest{Round().assessment, TwoByTwo(),
-                        {ConsolidationOf("s1.q1", fv1::RATING_GREEN),
-                         ConsolidationOf("s1.q2", fv1::RATING_RED)}};
+  FinalisedRound latest{
+      Round().assessment,
+      Shared(TwoByTwo()),
+      {ConsolidationOf("s1.q1", fv1::RATING_GREEN), ConsolidationOf("s1.q2", fv1::RATING_RED)}};
   latest.assessment.set_period_end("2026-03-31");
   RegionalInput open{"north", "North", false, false, latest, 2};
   RegionalInput hidden{"south", "South", true, false, latest, 0};
