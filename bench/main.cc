@@ -20,6 +20,7 @@
 #include "bench/scenarios.h"
 #include "bench/seed.h"
 #include "services/common/log.h"
+#include "services/common/status.h"
 
 ABSL_FLAG(std::string, identity, "127.0.0.1:50052", "identity service address");
 ABSL_FLAG(std::string, assessment, "127.0.0.1:50053", "assessment service address");
@@ -113,12 +114,6 @@ absl::Status Check(const absl::StatusOr<ScenarioResult>& result,
   return absl::OkStatus();
 }
 
-#define BENCH_CHECK(expr)              \
-  do {                                 \
-    absl::Status status_ = (expr);     \
-    if (!status_.ok()) return status_; \
-  } while (false)
-
 absl::Status Run() {
   std::vector<int> sizes;
   for (absl::string_view s : absl::StrSplit(absl::GetFlag(FLAGS_sizes), ',', absl::SkipEmpty())) {
@@ -150,7 +145,7 @@ absl::Status Run() {
   seed_options.region_id = absl::GetFlag(FLAGS_region);
   seed_options.threads = absl::GetFlag(FLAGS_seed_threads);
   Seeder seeder(hub, **admin, seed_options);
-  BENCH_CHECK(seeder.EnsureRegion());
+  SIXSTEPS_RETURN_IF_ERROR(seeder.EnsureRegion());
 
   // The region's integration (writes answers) and dashboard (reads reports).
   std::unique_ptr<TokenSource> integration, dashboard;
@@ -199,7 +194,7 @@ absl::Status Run() {
     const int64_t calls_before = seeder.calls();
     const absl::Time seed_start = absl::Now();
     int last_percent = -1;
-    BENCH_CHECK(seeder.SeedUpTo(size, [&](int done, int total) {
+    SIXSTEPS_RETURN_IF_ERROR(seeder.SeedUpTo(size, [&](int done, int total) {
       int percent = 100 * done / total;
       if (percent / 10 != last_percent / 10) {
         last_percent = percent;
@@ -208,7 +203,7 @@ absl::Status Run() {
     }));
     const absl::Duration seed_time = absl::Now() - seed_start;
     const int64_t calls = seeder.calls() - calls_before;
-    BENCH_CHECK(WaitForReports(context, absl::Minutes(15)));
+    SIXSTEPS_RETURN_IF_ERROR(WaitForReports(context, absl::Minutes(15)));
     const absl::Duration catch_up = absl::Now() - seed_start - seed_time;
     absl::StrAppendFormat(&seeding, "| %d | %d | %.0f s | %.0f | %.0f s |\n", size, calls,
                           absl::ToDoubleSeconds(seed_time),
@@ -228,28 +223,28 @@ absl::Status Run() {
       MemorySampler sampler(pid_dir);
       Say(absl::StrCat("scenarios at concurrency ", options.concurrency, ", ",
                        absl::FormatDuration(options.duration), " each"));
-      BENCH_CHECK(Check(RunEcho(context, options), &results));
+      SIXSTEPS_RETURN_IF_ERROR(Check(RunEcho(context, options), &results));
       if (!context.assessment_database_url.empty()) {
-        BENCH_CHECK(Check(RunUpsertSql(context, options, 1), &results));
+        SIXSTEPS_RETURN_IF_ERROR(Check(RunUpsertSql(context, options, 1), &results));
       }
-      BENCH_CHECK(Check(RunUpsert(context, options), &results));
+      SIXSTEPS_RETURN_IF_ERROR(Check(RunUpsert(context, options), &results));
       if (!context.assessment_database_url.empty()) {
-        BENCH_CHECK(Check(RunUpsertSql(context, options, kQuestions), &results));
+        SIXSTEPS_RETURN_IF_ERROR(Check(RunUpsertSql(context, options, kQuestions), &results));
       }
-      BENCH_CHECK(Check(RunBatchUpsert(context, options), &results));
-      BENCH_CHECK(WaitForReports(context, absl::Minutes(5)));
-      BENCH_CHECK(Check(RunAssessmentReport(context, options), &results));
-      BENCH_CHECK(Check(RunRegionalOverview(context, options), &results));
-      BENCH_CHECK(Check(RunActionTracker(context, options), &results));
+      SIXSTEPS_RETURN_IF_ERROR(Check(RunBatchUpsert(context, options), &results));
+      SIXSTEPS_RETURN_IF_ERROR(WaitForReports(context, absl::Minutes(5)));
+      SIXSTEPS_RETURN_IF_ERROR(Check(RunAssessmentReport(context, options), &results));
+      SIXSTEPS_RETURN_IF_ERROR(Check(RunRegionalOverview(context, options), &results));
+      SIXSTEPS_RETURN_IF_ERROR(Check(RunActionTracker(context, options), &results));
       RunOptions paced = options;
       paced.max_rate = absl::GetFlag(FLAGS_feed_rate);
       absl::StatusOr<FeedLagResult> lag = RunFeedLag(context, paced);
       if (!lag.ok()) return lag.status();
-      BENCH_CHECK(Check(lag->writes, &results));
-      BENCH_CHECK(Check(lag->lag, &results));
+      SIXSTEPS_RETURN_IF_ERROR(Check(lag->writes, &results));
+      SIXSTEPS_RETURN_IF_ERROR(Check(lag->lag, &results));
       sampler.Sample();
       for (MemoryRow& row : memory) row.peak_mib = sampler.Peak(row.service);
-      BENCH_CHECK(WaitForReports(context, absl::Minutes(5)));
+      SIXSTEPS_RETURN_IF_ERROR(WaitForReports(context, absl::Minutes(5)));
     }
 
     Say(absl::StrCat("reads at concurrency 1, ", size, " partnerships"));
@@ -258,7 +253,7 @@ absl::Status Run() {
     row.rounds = rounds;
     for (auto run : {&RunAssessmentReport, &RunRegionalOverview, &RunActionTracker}) {
       std::vector<ScenarioResult> one;
-      BENCH_CHECK(Check(run(context, single), &one));
+      SIXSTEPS_RETURN_IF_ERROR(Check(run(context, single), &one));
       row.reads[one[0].name.substr(one[0].name.find(": ") + 2)] = one[0].run.latency;
     }
     scaling.push_back(std::move(row));

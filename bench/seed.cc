@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "services/common/status.h"
 
 namespace sixsteps::bench {
 namespace {
@@ -16,12 +17,6 @@ namespace fv1 = ::sixsteps::framework::v1;
 using IdStub = idv1::IdentityService::Stub;
 using AStub = asv1::AssessmentService::Stub;
 using ActStub = acv1::ActionService::Stub;
-
-#define BENCH_RETURN_IF_ERROR(expr)    \
-  do {                                 \
-    absl::Status status_ = (expr);     \
-    if (!status_.ok()) return status_; \
-  } while (false)
 
 fv1::Rating Rate(char letter) {
   switch (letter) {
@@ -104,7 +99,7 @@ absl::Status Seeder::SeedPartnership(const PartnershipPlan& plan) {
       list.set_partnership(partnership);
       list.set_page_size(100);
       asv1::ListAssessmentsResponse rounds;
-      BENCH_RETURN_IF_ERROR(
+      SIXSTEPS_RETURN_IF_ERROR(
           Do(*hub_.assessment, &AStub::ListAssessments, *admin, list, &rounds, "ListAssessments"));
       for (const asv1::Assessment& a : rounds.assessments()) {
         if (a.state() == asv1::Assessment::STATE_FINALISED) ++finalised;
@@ -122,8 +117,8 @@ absl::Status Seeder::SeedPartnership(const PartnershipPlan& plan) {
     request.mutable_partnership()->set_display_name(plan.display_name);
     request.mutable_partnership()->set_region(RegionName());
     idv1::Partnership created;
-    BENCH_RETURN_IF_ERROR(IgnoreExisting(Do(*hub_.identity, &IdStub::CreatePartnership, *admin,
-                                            request, &created, "CreatePartnership")));
+    SIXSTEPS_RETURN_IF_ERROR(IgnoreExisting(Do(*hub_.identity, &IdStub::CreatePartnership, *admin,
+                                               request, &created, "CreatePartnership")));
   }
   for (const OrganisationPlan& org : plan.organisations) {
     idv1::CreateOrganisationRequest request;
@@ -133,8 +128,8 @@ absl::Status Seeder::SeedPartnership(const PartnershipPlan& plan) {
     request.mutable_organisation()->set_kind(static_cast<idv1::OrganisationKind>(org.kind));
     request.mutable_organisation()->set_core_partner(org.core);
     idv1::Organisation created;
-    BENCH_RETURN_IF_ERROR(IgnoreExisting(Do(*hub_.identity, &IdStub::CreateOrganisation, *admin,
-                                            request, &created, "CreateOrganisation")));
+    SIXSTEPS_RETURN_IF_ERROR(IgnoreExisting(Do(*hub_.identity, &IdStub::CreateOrganisation, *admin,
+                                               request, &created, "CreateOrganisation")));
   }
   // The partnership's own account: its administrator and scrutineer, and the integration
   // its partners' answers arrive through.
@@ -155,7 +150,7 @@ absl::Status Seeder::SeedPartnership(const PartnershipPlan& plan) {
     if (!round.finalised && has_draft) continue;
     absl::StatusOr<std::string> token = (*recorder)->Token();
     if (!token.ok()) return token.status();
-    BENCH_RETURN_IF_ERROR(RecordRound(plan, round, *token));
+    SIXSTEPS_RETURN_IF_ERROR(RecordRound(plan, round, *token));
   }
   return absl::OkStatus();
 }
@@ -177,7 +172,7 @@ absl::Status Seeder::RecordRound(const PartnershipPlan& plan, const RoundPlan& p
                                  (plan_round.year + 1) % 100));
     a->set_period_start(plan_round.period_start());
     a->set_period_end(plan_round.period_end());
-    BENCH_RETURN_IF_ERROR(
+    SIXSTEPS_RETURN_IF_ERROR(
         Do(*hub_.assessment, &AStub::CreateAssessment, token, request, &round, "CreateAssessment"));
   }
   for (size_t r = 0; r < plan_round.respondents.size(); ++r) {
@@ -186,7 +181,7 @@ absl::Status Seeder::RecordRound(const PartnershipPlan& plan, const RoundPlan& p
     add.set_parent(round.name());
     add.mutable_respondent()->set_organisation(org_name(o));
     asv1::Respondent respondent;
-    BENCH_RETURN_IF_ERROR(
+    SIXSTEPS_RETURN_IF_ERROR(
         Do(*hub_.assessment, &AStub::AddRespondent, token, add, &respondent, "AddRespondent"));
     asv1::BatchUpsertResponsesRequest batch;
     batch.set_parent(round.name());
@@ -206,8 +201,8 @@ absl::Status Seeder::RecordRound(const PartnershipPlan& plan, const RoundPlan& p
       if (letter == 'A') response->set_remaining_work("Embed the new practice across partners");
     }
     asv1::BatchUpsertResponsesResponse written;
-    BENCH_RETURN_IF_ERROR(Do(*hub_.assessment, &AStub::BatchUpsertResponses, token, batch, &written,
-                             "BatchUpsertResponses"));
+    SIXSTEPS_RETURN_IF_ERROR(Do(*hub_.assessment, &AStub::BatchUpsertResponses, token, batch,
+                                &written, "BatchUpsertResponses"));
   }
   if (!plan_round.finalised) return absl::OkStatus();
 
@@ -217,12 +212,12 @@ absl::Status Seeder::RecordRound(const PartnershipPlan& plan, const RoundPlan& p
     return Do(*hub_.assessment, &AStub::GetAssessment, token, get, &round, "GetAssessment");
   };
   {
-    BENCH_RETURN_IF_ERROR(refresh());
+    SIXSTEPS_RETURN_IF_ERROR(refresh());
     asv1::SubmitAssessmentForReviewRequest request;
     request.set_name(round.name());
     request.set_etag(round.etag());
-    BENCH_RETURN_IF_ERROR(Do(*hub_.assessment, &AStub::SubmitAssessmentForReview, token, request,
-                             &round, "SubmitAssessmentForReview"));
+    SIXSTEPS_RETURN_IF_ERROR(Do(*hub_.assessment, &AStub::SubmitAssessmentForReview, token, request,
+                                &round, "SubmitAssessmentForReview"));
   }
   for (int q = 0; q < kQuestions; ++q) {
     const char letter = plan_round.consolidated[q];
@@ -238,8 +233,8 @@ absl::Status Seeder::RecordRound(const PartnershipPlan& plan, const RoundPlan& p
     }
     if (letter == 'A') c->set_remaining_work("Complete the joint audit");
     asv1::Consolidation written;
-    BENCH_RETURN_IF_ERROR(Do(*hub_.assessment, &AStub::ConsolidateQuestion, token, request,
-                             &written, "ConsolidateQuestion"));
+    SIXSTEPS_RETURN_IF_ERROR(Do(*hub_.assessment, &AStub::ConsolidateQuestion, token, request,
+                                &written, "ConsolidateQuestion"));
   }
   std::vector<acv1::Action> actions;
   for (const ActionPlan& planned : plan_round.actions) {
@@ -257,17 +252,17 @@ absl::Status Seeder::RecordRound(const PartnershipPlan& plan, const RoundPlan& p
     action->set_owner_organisation(org_name((planned.step - 1) % 3));
     action->set_due_date(planned.due_date);
     acv1::Action created;
-    BENCH_RETURN_IF_ERROR(
+    SIXSTEPS_RETURN_IF_ERROR(
         Do(*hub_.action, &ActStub::CreateAction, token, request, &created, "CreateAction"));
     actions.push_back(std::move(created));
   }
   {
-    BENCH_RETURN_IF_ERROR(refresh());
+    SIXSTEPS_RETURN_IF_ERROR(refresh());
     asv1::FinaliseAssessmentRequest request;
     request.set_name(round.name());
     request.set_etag(round.etag());
-    BENCH_RETURN_IF_ERROR(Do(*hub_.assessment, &AStub::FinaliseAssessment, token, request, &round,
-                             "FinaliseAssessment"));
+    SIXSTEPS_RETURN_IF_ERROR(Do(*hub_.assessment, &AStub::FinaliseAssessment, token, request,
+                                &round, "FinaliseAssessment"));
   }
   for (size_t i = 0; i < actions.size(); ++i) {
     if (!plan_round.actions[i].completed) continue;
@@ -276,7 +271,7 @@ absl::Status Seeder::RecordRound(const PartnershipPlan& plan, const RoundPlan& p
     request.set_etag(actions[i].etag());
     request.set_completion_note("Done and checked at the partnership board");
     acv1::Action completed;
-    BENCH_RETURN_IF_ERROR(
+    SIXSTEPS_RETURN_IF_ERROR(
         Do(*hub_.action, &ActStub::CompleteAction, token, request, &completed, "CompleteAction"));
   }
   return absl::OkStatus();
@@ -293,7 +288,7 @@ absl::StatusOr<std::vector<SeededPartnership>> Seeder::Discover(int count) {
     list.set_partnership(p.name);
     list.set_page_size(100);
     asv1::ListAssessmentsResponse rounds;
-    BENCH_RETURN_IF_ERROR(
+    SIXSTEPS_RETURN_IF_ERROR(
         Call(*hub_.assessment, &AStub::ListAssessments, *admin, list, &rounds, "ListAssessments"));
     for (const asv1::Assessment& a : rounds.assessments()) {
       if (a.state() == asv1::Assessment::STATE_FINALISED) p.finalised_rounds.push_back(a.name());
@@ -308,8 +303,8 @@ absl::StatusOr<std::vector<SeededPartnership>> Seeder::Discover(int count) {
     respondents.set_parent(p.draft_round);
     respondents.set_page_size(100);
     asv1::ListRespondentsResponse listed;
-    BENCH_RETURN_IF_ERROR(Call(*hub_.assessment, &AStub::ListRespondents, *admin, respondents,
-                               &listed, "ListRespondents"));
+    SIXSTEPS_RETURN_IF_ERROR(Call(*hub_.assessment, &AStub::ListRespondents, *admin, respondents,
+                                  &listed, "ListRespondents"));
     for (const asv1::Respondent& r : listed.respondents()) p.draft_respondents.push_back(r.name());
     seeded.push_back(std::move(p));
   }
