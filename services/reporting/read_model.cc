@@ -19,7 +19,8 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
-constexpr char kSelectCursorForUpdate[] = "SELECT sequence FROM feed_cursor WHERE id = 1 FOR UPDATE";
+constexpr char kSelectCursorForUpdate[] =
+    "SELECT sequence FROM feed_cursor WHERE id = 1 FOR UPDATE";
 constexpr char kUpdateCursor[] =
     "UPDATE feed_cursor SET sequence = $1, change_time = to_timestamp($2::bigint / 1000000.0), "
     "update_time = now() WHERE id = 1";
@@ -57,8 +58,9 @@ constexpr char kUpsertResponse[] =
     "VALUES ($1, $2, $3, $4) ON CONFLICT (assessment_id, respondent_id, question_id) "
     "DO UPDATE SET record = EXCLUDED.record";
 constexpr char kUpsertConsolidation[] =
-    "INSERT INTO consolidations (assessment_id, question_id, record) VALUES ($1, $2, $3) "
-    "ON CONFLICT (assessment_id, question_id) DO UPDATE SET record = EXCLUDED.record";
+    "INSERT INTO consolidations (assessment_id, question_id, record, rating) "
+    "VALUES ($1, $2, $3, $4) ON CONFLICT (assessment_id, question_id) "
+    "DO UPDATE SET record = EXCLUDED.record, rating = EXCLUDED.rating";
 constexpr char kUpsertChallenge[] =
     "INSERT INTO challenges (assessment_id, challenge_id, record) VALUES ($1, $2, $3) "
     "ON CONFLICT (assessment_id, challenge_id) DO UPDATE SET record = EXCLUDED.record";
@@ -119,6 +121,12 @@ constexpr Statement kSelectFinalisedRounds = {
 constexpr Statement kSelectConsolidationsOfRounds = {
     "reporting_consolidations_of_rounds",
     "SELECT assessment_id, record FROM consolidations WHERE assessment_id = ANY($1::text[])"};
+// The overview's ratings: the column where the consumer stored it, the record only for
+// rows from before it did (V003).
+constexpr Statement kSelectRatingsOfRounds = {
+    "reporting_ratings_of_rounds",
+    "SELECT assessment_id, question_id, rating, CASE WHEN rating IS NULL THEN record END "
+    "FROM consolidations WHERE assessment_id = ANY($1::text[])"};
 constexpr Statement kSelectRegionName = {"reporting_region_name",
                                          "SELECT display_name FROM regions WHERE region_id = $1"};
 // Each partnership of the region with its latest finalised independent scrutiny (one probe
@@ -228,7 +236,8 @@ void ApplyOne(pqxx::work& txn, const av1::Change& change) {
     }
     case av1::Change::kConsolidation:
       txn.exec_params(kUpsertConsolidation, Id(change.assessment()),
-                      change.consolidation().question_id(), Blob(change.consolidation()));
+                      change.consolidation().question_id(), Blob(change.consolidation()),
+                      fv1::Rating_Name(change.consolidation().rating()));
       break;
     case av1::Change::kChallenge:
       txn.exec_params(kUpsertChallenge, Id(change.assessment()), Id(change.challenge().name()),
@@ -451,10 +460,18 @@ absl::StatusOr<RegionData> ReadModel::Snapshot::LoadRegion(const std::string& re
   // `data.latest` is complete: its elements stay where they are from here on.
   absl::flat_hash_map<std::string, FinalisedRound*> round_of;  // by assessment id
   for (size_t i = 0; i < ids.size(); ++i) round_of[ids[i]] = &data.latest[partnership_ids[i]];
-  for (const pqxx::row& row : Run(*txn_, kSelectConsolidationsOfRounds, db::TextArray(ids))) {
+  for (const pqxx::row& row : Run(*txn_, kSelectRatingsOfRounds, db::TextArray(ids))) {
     auto round = round_of.find(absl::string_view(row[0].c_str(), row[0].size()));
     if (round == round_of.end()) continue;
-    SIXSTEPS_ASSIGN_OR_RETURN(av1::Consolidation c, Parse<av1::Consolidation>(row[1]));
+    av1::Consolidation c;
+    fv1::Rating rating = fv1::RATING_UNSPECIFIED;
+    if (!row[2].is_null() && fv1::Rating_Parse(row[2].as<std::string>(), &rating)) {
+      // The overview reads only the question and its rating.
+      c.set_question_id(row[1].as<std::string>());
+      c.set_rating(rating);
+    } else {
+      SIXSTEPS_ASSIGN_OR_RETURN(c, Parse<av1::Consolidation>(row[3]));
+    }
     round->second->consolidations.push_back(std::move(c));
   }
   return data;

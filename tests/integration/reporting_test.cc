@@ -9,14 +9,15 @@
 // Along the way reporting is stopped half-way through the feed and restarted; its read
 // model must end up exactly like a second one that consumed the whole feed without
 // stopping.
+#include <gmock/gmock.h>
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
-#include <gmock/gmock.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <memory>
 #include <pqxx/pqxx>
@@ -76,10 +77,14 @@ std::string OwnerOf(int step) { return kOrgs[(step - 1) % 3]; }
 
 fv1::Rating Rate(char letter) {
   switch (letter) {
-    case 'R': return fv1::RATING_RED;
-    case 'A': return fv1::RATING_AMBER;
-    case 'G': return fv1::RATING_GREEN;
-    default: return fv1::RATING_UNSPECIFIED;
+    case 'R':
+      return fv1::RATING_RED;
+    case 'A':
+      return fv1::RATING_AMBER;
+    case 'G':
+      return fv1::RATING_GREEN;
+    default:
+      return fv1::RATING_UNSPECIFIED;
   }
 }
 
@@ -113,22 +118,43 @@ struct RoundPlan {
 // s5.q4. Actions of s1 and s3 are overdue as of kAsOf (s4's is due that very day, so not);
 // s2's is completed after finalisation.
 const RoundPlan kP1First = {
-    "Scrutiny 2024/25", "2024-04-01", "2025-03-31",
-    "GGAR" "AAAA" "RRGA" "GGGG" "RRRR" "AGRA",
+    "Scrutiny 2024/25",
+    "2024-04-01",
+    "2025-03-31",
+    "GGAR"
+    "AAAA"
+    "RRGA"
+    "GGGG"
+    "RRRR"
+    "AGRA",
     {{"health", {{"s2.q2", 'G'}, {"s3.q3", 'A'}, {"s5.q4", 'A'}}}, {"police", {{"s1.q1", 'R'}}}},
     {"2026-01-31", "2026-03-31", "2026-06-29", "2026-06-30", "2026-09-30", "2026-12-31"}};
 // Partnership 1, second round: s1.q3, s5.q1 and s6.q1 improve; s3.q3 and s6.q4 get worse.
 // Steps: s1 better, s2 same, s3 worse, s4 same, s5 better, s6 same (one up, one down).
 // Everyone agrees. Only s5's action is overdue as of kAsOf.
 const RoundPlan kP1Second = {
-    "Scrutiny 2025/26", "2025-04-01", "2026-03-31",
-    "GGGR" "AAAA" "RRAA" "GGGG" "ARRR" "GGRR",
+    "Scrutiny 2025/26",
+    "2025-04-01",
+    "2026-03-31",
+    "GGGR"
+    "AAAA"
+    "RRAA"
+    "GGGG"
+    "ARRR"
+    "GGRR",
     {},
     {"2027-03-31", "2027-03-31", "2027-03-31", "2027-03-31", "2026-05-31", "2027-03-31"}};
 // Partnership 2: R/A/G 9/8/7. s1's action is overdue; s6's is cancelled after finalisation.
 const RoundPlan kP2First = {
-    "Scrutiny 2025", "2025-01-01", "2025-12-31",
-    "RRRR" "AARR" "GGGG" "AAAA" "GARG" "RAGR",
+    "Scrutiny 2025",
+    "2025-01-01",
+    "2025-12-31",
+    "RRRR"
+    "AARR"
+    "GGGG"
+    "AAAA"
+    "GARG"
+    "RAGR",
     {},
     {"2026-04-30", "2026-12-31", "2026-12-31", "2026-12-31", "2026-12-31", "2026-12-31"}};
 
@@ -163,9 +189,15 @@ rv1::RatingCounts StepCounts(const RoundPlan& plan, int step) {
   rv1::RatingCounts counts;
   for (int i = (step - 1) * 4; i < step * 4; ++i) {
     switch (plan.consolidated[i]) {
-      case 'R': counts.set_red(counts.red() + 1); break;
-      case 'A': counts.set_amber(counts.amber() + 1); break;
-      case 'G': counts.set_green(counts.green() + 1); break;
+      case 'R':
+        counts.set_red(counts.red() + 1);
+        break;
+      case 'A':
+        counts.set_amber(counts.amber() + 1);
+        break;
+      case 'G':
+        counts.set_green(counts.green() + 1);
+        break;
     }
   }
   return counts;
@@ -413,12 +445,14 @@ class ReportingTest : public ::testing::Test {
       c->set_rating(Rate(letter));
       c->set_rationale(absl::StrCat("Seen every partner's evidence on ", QuestionId(i)));
       if (letter != 'R') {
-        c->add_evidence()->set_description(absl::StrCat("Scrutineer's case audit, ", QuestionId(i)));
+        c->add_evidence()->set_description(
+            absl::StrCat("Scrutineer's case audit, ", QuestionId(i)));
       }
-      if (letter == 'A') c->set_remaining_work(absl::StrCat("Finish the joint audit of ", QuestionId(i)));
+      if (letter == 'A')
+        c->set_remaining_work(absl::StrCat("Finish the joint audit of ", QuestionId(i)));
       asv1::Consolidation written;
-      SIXSTEPS_RETURN_IF_ERROR(Call(*w.assessments, &AStub::ConsolidateQuestion, w.scrutineer,
-                                    request, &written));
+      SIXSTEPS_RETURN_IF_ERROR(
+          Call(*w.assessments, &AStub::ConsolidateQuestion, w.scrutineer, request, &written));
     }
     std::vector<acv1::Action>& actions = w.plan[round.name()];
     for (int step = 1; step <= 6; ++step) {
@@ -480,23 +514,21 @@ class ReportingTest : public ::testing::Test {
       }
     }
     for (const char* p : {kP1, kP2}) {
-      SIXSTEPS_ASSIGN_OR_RETURN(
-          w.partnership_admin[p],
-          NewUser(w, absl::StrCat("admin@", p, ".test"),
-                  {{Role::ROLE_PARTNERSHIP_ADMINISTRATOR, P(p), ""}}));
-      SIXSTEPS_ASSIGN_OR_RETURN(
-          w.viewer[p], NewUser(w, absl::StrCat("viewer@", p, ".test"), {{Role::ROLE_VIEWER, P(p), ""}}));
+      SIXSTEPS_ASSIGN_OR_RETURN(w.partnership_admin[p],
+                                NewUser(w, absl::StrCat("admin@", p, ".test"),
+                                        {{Role::ROLE_PARTNERSHIP_ADMINISTRATOR, P(p), ""}}));
+      SIXSTEPS_ASSIGN_OR_RETURN(w.viewer[p], NewUser(w, absl::StrCat("viewer@", p, ".test"),
+                                                     {{Role::ROLE_VIEWER, P(p), ""}}));
       for (const std::string& org : kOrgs) {
-        SIXSTEPS_ASSIGN_OR_RETURN(
-            w.respondent[p][org],
-            NewUser(w, absl::StrCat(org, "@", p, ".test"),
-                    {{Role::ROLE_PARTNER_RESPONDENT, P(p), Org(p, org)}}));
+        SIXSTEPS_ASSIGN_OR_RETURN(w.respondent[p][org],
+                                  NewUser(w, absl::StrCat(org, "@", p, ".test"),
+                                          {{Role::ROLE_PARTNER_RESPONDENT, P(p), Org(p, org)}}));
       }
     }
-    SIXSTEPS_ASSIGN_OR_RETURN(
-        w.scrutineer, NewUser(w, "scrutineer@north.test",
-                              {{Role::ROLE_INDEPENDENT_SCRUTINEER, P(kP1), ""},
-                               {Role::ROLE_INDEPENDENT_SCRUTINEER, P(kP2), ""}}));
+    SIXSTEPS_ASSIGN_OR_RETURN(w.scrutineer,
+                              NewUser(w, "scrutineer@north.test",
+                                      {{Role::ROLE_INDEPENDENT_SCRUTINEER, P(kP1), ""},
+                                       {Role::ROLE_INDEPENDENT_SCRUTINEER, P(kP2), ""}}));
     const std::string region = absl::StrCat("regions/", kRegion);
     SIXSTEPS_ASSIGN_OR_RETURN(
         w.hub_admin, NewUser(w, "hub@north.test", {{Role::ROLE_HUB_ADMINISTRATOR, region, ""}}));
@@ -530,14 +562,14 @@ class ReportingTest : public ::testing::Test {
       complete.set_name(w.plan[w.p1_first.name()][1].name());
       complete.set_completion_note("Joint audit published");
       acv1::Action done;
-      SIXSTEPS_RETURN_IF_ERROR(Call(*w.actions, &ActStub::CompleteAction,
-                                    w.partnership_admin[kP1], complete, &done));
+      SIXSTEPS_RETURN_IF_ERROR(
+          Call(*w.actions, &ActStub::CompleteAction, w.partnership_admin[kP1], complete, &done));
       acv1::CancelActionRequest cancel;
       cancel.set_name(w.plan[w.p2_first.name()][5].name());
       cancel.set_reason("Superseded by the regional training plan");
       acv1::Action cancelled;
-      SIXSTEPS_RETURN_IF_ERROR(Call(*w.actions, &ActStub::CancelAction, w.partnership_admin[kP2],
-                                    cancel, &cancelled));
+      SIXSTEPS_RETURN_IF_ERROR(
+          Call(*w.actions, &ActStub::CancelAction, w.partnership_admin[kP2], cancel, &cancelled));
     }
     SIXSTEPS_ASSIGN_OR_RETURN(w.p1_second, Record(w, kP1, kP1Second));
 
@@ -708,7 +740,8 @@ TEST_F(ReportingTest, AssessmentReportCountsTheFirstRound) {
       by_label[r.label()] = r.rating();
       EXPECT_EQ(r.evidence_items(), r.rating() == fv1::RATING_RED ? 0 : 1);
       evidence += r.evidence_items();
-      EXPECT_TRUE(absl::StartsWith(r.respondent(), absl::StrCat(w.p1_first.name(), "/respondents/")))
+      EXPECT_TRUE(
+          absl::StartsWith(r.respondent(), absl::StrCat(w.p1_first.name(), "/respondents/")))
           << r.respondent();
     }
     for (const std::string& org : kOrgs) {
@@ -821,9 +854,9 @@ TEST_F(ReportingTest, FreshnessIsTheFeedPositionApplied) {
   grpc::ClientContext context;
   Authorize(context, w.dashboard);
   rv1::Freshness freshness;
-  ASSERT_THAT(w.hub->ReportingStub()->GetFreshness(&context, rv1::GetFreshnessRequest(),
-                                                   &freshness),
-              IsOk());
+  ASSERT_THAT(
+      w.hub->ReportingStub()->GetFreshness(&context, rv1::GetFreshnessRequest(), &freshness),
+      IsOk());
   ExpectFresh(freshness);
 }
 
@@ -850,16 +883,16 @@ TEST_F(ReportingTest, TrendMarksEachQuestionAndStepAgainstThePreviousRound) {
     const rv1::QuestionTrend& q = trend.questions(i);
     EXPECT_EQ(q.question_id(), QuestionId(i));
     EXPECT_EQ(q.step_id(), StepId(i / 4 + 1));
-    EXPECT_THAT(q.ratings(), ElementsAre(Rate(kP1First.consolidated[i]),
-                                         Rate(kP1Second.consolidated[i])))
+    EXPECT_THAT(q.ratings(),
+                ElementsAre(Rate(kP1First.consolidated[i]), Rate(kP1Second.consolidated[i])))
         << q.question_id();
-    rv1::Trend expected = improved.count(q.question_id())  ? rv1::TREND_IMPROVED
-                          : worse.count(q.question_id()) ? rv1::TREND_WORSE
-                                                         : rv1::TREND_SAME;
+    rv1::Trend expected = improved.count(q.question_id()) ? rv1::TREND_IMPROVED
+                          : worse.count(q.question_id())  ? rv1::TREND_WORSE
+                                                          : rv1::TREND_SAME;
     EXPECT_EQ(q.trend(), expected) << q.question_id();
   }
   ASSERT_THAT(trend.steps(), SizeIs(6));
-  const std::vector<rv1::Trend> steps = {rv1::TREND_IMPROVED, rv1::TREND_SAME, rv1::TREND_WORSE,
+  const std::vector<rv1::Trend> steps = {rv1::TREND_IMPROVED, rv1::TREND_SAME,     rv1::TREND_WORSE,
                                          rv1::TREND_SAME,     rv1::TREND_IMPROVED, rv1::TREND_SAME};
   for (int step = 1; step <= 6; ++step) {
     const rv1::StepTrend& s = trend.steps(step - 1);
@@ -923,6 +956,46 @@ TEST_F(ReportingTest, RegionalOverviewNamesEveryPartnershipToTheHubAdministrator
     EXPECT_THAT(p1.step_heat(), ElementsAre(2.5, 2.0, 1.5, 3.0, 1.25, 2.0));
     EXPECT_THAT(p2.step_heat(), ElementsAre(1.0, 1.5, 3.0, 2.0, 2.25, 1.75));
   }
+}
+
+// A read model filled before V003 has consolidations without the rating column: the
+// overview reads those ratings from the records, and shows the same.
+TEST_F(ReportingTest, RegionalOverviewReadsRatingsStoredBeforeTheirColumn) {
+  const World& w = *world_;
+  rv1::RegionalOverview with_column;
+  ASSERT_THAT(Region(w.admin, "regions/north", &with_column), IsOk());
+  std::vector<std::array<std::string, 3>> ratings;
+  {
+    pqxx::connection connection(w.hub->reporting_database_url());
+    pqxx::work txn(connection);
+    for (const pqxx::row& row :
+         txn.exec("SELECT assessment_id, question_id, rating FROM consolidations")) {
+      ASSERT_FALSE(row[2].is_null()) << "the consumer stores each rating in its column";
+      ratings.push_back(
+          {row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>()});
+    }
+    txn.exec("UPDATE consolidations SET rating = NULL");
+    txn.commit();
+  }
+  ASSERT_THAT(ratings, Not(IsEmpty()));
+  rv1::RegionalOverview from_records;
+  grpc::Status status = Region(w.admin, "regions/north", &from_records);
+  {
+    // Put back what the other tests compare.
+    pqxx::connection connection(w.hub->reporting_database_url());
+    pqxx::work txn(connection);
+    for (const auto& [assessment, question, rating] : ratings) {
+      txn.exec_params(
+          "UPDATE consolidations SET rating = $3 WHERE assessment_id = $1 AND "
+          "question_id = $2",
+          assessment, question, rating);
+    }
+    txn.commit();
+  }
+  ASSERT_THAT(status, IsOk());
+  with_column.clear_freshness();
+  from_records.clear_freshness();
+  EXPECT_THAT(from_records, EqualsProto(with_column));
 }
 
 TEST_F(ReportingTest, RegionalOverviewHidesTheOptedOutPartnershipFromADashboard) {
@@ -1082,8 +1155,8 @@ TEST_F(ReportingTest, AnnualReportSectionSummarisesTheRound) {
   // date, so only the rating columns are checked.
   for (int step = 1; step <= 6; ++step) {
     rv1::RatingCounts c = StepCounts(kP1First, step);
-    EXPECT_THAT(md, HasSubstr(absl::StrCat("| ", Step(report, step).title(), " | ", c.red(),
-                                           " | ", c.amber(), " | ", c.green(), " | ")))
+    EXPECT_THAT(md, HasSubstr(absl::StrCat("| ", Step(report, step).title(), " | ", c.red(), " | ",
+                                           c.amber(), " | ", c.green(), " | ")))
         << step;
   }
   // Red questions are listed.
@@ -1136,7 +1209,9 @@ TEST_F(ReportingTest, ExportsTheAssessmentReportInEveryFormat) {
     EXPECT_EQ(row[column("question_id")], QuestionId(i));
     const char* names[] = {"Red", "Amber", "Green"};
     char letter = kP1First.consolidated[i];
-    EXPECT_EQ(row[column("consolidated_rating")], names[letter == 'R' ? 0 : letter == 'A' ? 1 : 2])
+    EXPECT_EQ(row[column("consolidated_rating")], names[letter == 'R'   ? 0
+                                                        : letter == 'A' ? 1
+                                                                        : 2])
         << QuestionId(i);
     EXPECT_EQ(row[column("Organisation police")],
               names[kP1First.RatingOf("police", i) == 'R'   ? 0
@@ -1195,8 +1270,7 @@ TEST_F(ReportingTest, ExportsEveryOtherReport) {
     for (rv1::Format format : {rv1::FORMAT_JSON, rv1::FORMAT_CSV, rv1::FORMAT_HTML,
                                rv1::FORMAT_MARKDOWN, rv1::FORMAT_XLSX, rv1::FORMAT_TEXT}) {
       rv1::ExportReportResponse exported;
-      ASSERT_THAT(Export(w.hub_admin, request, format, &exported), IsOk())
-          << what << " " << format;
+      ASSERT_THAT(Export(w.hub_admin, request, format, &exported), IsOk()) << what << " " << format;
       EXPECT_FALSE(exported.content().empty()) << what << " " << format;
       EXPECT_FALSE(exported.filename().empty()) << what << " " << format;
       if (format == rv1::FORMAT_XLSX) {
@@ -1261,8 +1335,7 @@ TEST_F(ReportingTest, ARestartedReadModelEndsLikeOneThatNeverStopped) {
   reporting::ConsumerOptions options;
   options.directory_refresh = absl::Seconds(2);
   options.standby_poll = absl::Milliseconds(100);
-  reporting::FeedConsumer consumer(&model, &upstream, Dial(hub.assessment_target()), *url,
-                                   options);
+  reporting::FeedConsumer consumer(&model, &upstream, Dial(hub.assessment_target()), *url, options);
   consumer.Start();
 
   absl::StatusOr<int64_t> head = hub.FeedHead();
@@ -1317,7 +1390,8 @@ TEST_F(ReportingTest, ARestartedReadModelEndsLikeOneThatNeverStopped) {
       }
     }
     ADD_FAILURE() << table << ": " << a.count << " rows, md5 " << a.md5 << " against " << b.count
-                  << " rows, md5 " << b.md5 << "\n" << first_difference;
+                  << " rows, md5 " << b.md5 << "\n"
+                  << first_difference;
   }
   // The cursor is at the head in both, and the whole story is there.
   EXPECT_EQ(restarted->at("feed_cursor").count, 1);
@@ -1339,12 +1413,14 @@ TEST(ReportingWithoutAssessmentTest, KeepsServingReportsWhileTheAssessmentServic
   TestHub& hub = **started;
   ASSERT_THAT(hub.CreateRegion("east"), IsOk());
   ASSERT_THAT(hub.CreatePartnership("quayside", "east"), IsOk());
-  ASSERT_THAT(hub.CreateOrganisation("quayside", "council", idv1::ORGANISATION_KIND_LOCAL_AUTHORITY, true),
-              IsOk());
-  absl::StatusOr<std::string> admin =
-      hub.UserWithRoles("admin@quayside.test", {{Role::ROLE_PARTNERSHIP_ADMINISTRATOR, P("quayside"), ""}});
-  absl::StatusOr<std::string> la =
-      hub.UserWithRoles("council@quayside.test", {{Role::ROLE_PARTNER_RESPONDENT, P("quayside"), Org("quayside", "council")}});
+  ASSERT_THAT(
+      hub.CreateOrganisation("quayside", "council", idv1::ORGANISATION_KIND_LOCAL_AUTHORITY, true),
+      IsOk());
+  absl::StatusOr<std::string> admin = hub.UserWithRoles(
+      "admin@quayside.test", {{Role::ROLE_PARTNERSHIP_ADMINISTRATOR, P("quayside"), ""}});
+  absl::StatusOr<std::string> la = hub.UserWithRoles(
+      "council@quayside.test",
+      {{Role::ROLE_PARTNER_RESPONDENT, P("quayside"), Org("quayside", "council")}});
   ASSERT_THAT(admin, IsOk());
   ASSERT_THAT(la, IsOk());
   auto assessments = hub.AssessmentStub();
