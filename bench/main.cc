@@ -249,7 +249,11 @@ absl::Status Run() {
 
     Say(absl::StrCat("reads at concurrency 1, ", size, " partnerships"));
     ScalingRow row;
+    // The overview covers the whole region, which a rerun may find larger than `size`.
+    absl::StatusOr<int> region_size = RegionSize(context);
+    if (!region_size.ok()) return region_size.status();
     row.partnerships = size;
+    row.region_partnerships = *region_size;
     row.rounds = rounds;
     for (auto run : {&RunAssessmentReport, &RunRegionalOverview, &RunActionTracker}) {
       std::vector<ScenarioResult> one;

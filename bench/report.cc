@@ -46,7 +46,12 @@ std::string ScalingTable(const std::vector<ScalingRow>& rows) {
   }
   absl::StrAppend(&out, "\n", rule, "\n");
   for (const ScalingRow& row : rows) {
-    absl::StrAppendFormat(&out, "| %d | %d |", row.partnerships, row.rounds);
+    std::string partnerships = absl::StrCat(row.partnerships);
+    if (row.region_partnerships != row.partnerships) {
+      absl::StrAppend(&partnerships, " (the overview's region holds ", row.region_partnerships,
+                      ")");
+    }
+    absl::StrAppendFormat(&out, "| %s | %d |", partnerships, row.rounds);
     for (const auto& [name, latency] : row.reads) {
       absl::StrAppendFormat(&out, " %.2f / %.2f |", latency.p50, latency.p95);
     }

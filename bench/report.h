@@ -25,6 +25,7 @@ std::string MemoryTable(const std::vector<MemoryRow>& rows);
 // Latency at concurrency 1 against the data set's size.
 struct ScalingRow {
   int partnerships = 0;
+  int region_partnerships = 0;  // what the regional overview covered
   int rounds = 0;
   std::map<std::string, LatencySummary> reads;  // by scenario name
 };

@@ -62,6 +62,10 @@ struct FeedLagResult {
 };
 absl::StatusOr<FeedLagResult> RunFeedLag(const ScenarioContext& context, const RunOptions& options);
 
+// How many partnerships the region's overview covers now: all the region holds, which in a
+// rerun can be more than the size being measured.
+absl::StatusOr<int> RegionSize(const ScenarioContext& context);
+
 // Waits until the reporting read model has caught up with the assessment feed's head.
 absl::Status WaitForReports(const ScenarioContext& context, absl::Duration timeout);
 
