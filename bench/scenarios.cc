@@ -283,77 +283,87 @@ absl::StatusOr<ScenarioResult> RunBatchUpsert(const ScenarioContext& context,
   return result;
 }
 
+namespace {
+
+// A read as the region's dashboard, at the options' concurrency: `request_for` makes each
+// call's request (from its slot's own generator, so runs repeat), `send` starts it on the
+// reporting stub.
+template <typename Request, typename Response, typename Send>
+absl::StatusOr<ScenarioResult> RunDashboardRead(
+    const ScenarioContext& context, const RunOptions& options, ScenarioResult result, uint64_t salt,
+    const std::function<Request(std::mt19937_64&)>& request_for, Send send) {
+  absl::StatusOr<std::string> token = context.dashboard->Token();
+  if (!token.ok()) return token.status();
+  auto stub = rv1::ReportingService::NewStub(Dial(context.addresses.reporting, result.name));
+  std::vector<std::mt19937_64> rngs;
+  for (int i = 0; i < options.concurrency; ++i) rngs.emplace_back(context.seed * salt + i);
+  result.ceiling = "ceiling: gRPC echo";
+  result.run = RunAsync(options, [&](int slot, std::function<void(std::string)> done) {
+    StartRead<Request, Response>(
+        [&](grpc::ClientContext* c, const Request* q, Response* r,
+            std::function<void(grpc::Status)> f) { send(*stub->async(), c, q, r, std::move(f)); },
+        *token, request_for(rngs[slot]), std::move(done));
+  });
+  return result;
+}
+
+}  // namespace
+
 absl::StatusOr<ScenarioResult> RunAssessmentReport(const ScenarioContext& context,
                                                    const RunOptions& options) {
   std::vector<std::string> rounds;
   for (const SeededPartnership& p : context.partnerships) {
     rounds.insert(rounds.end(), p.finalised_rounds.begin(), p.finalised_rounds.end());
   }
-  absl::StatusOr<std::string> token = context.dashboard->Token();
-  if (!token.ok()) return token.status();
-  auto stub = rv1::ReportingService::NewStub(Dial(context.addresses.reporting, "report"));
-  std::vector<std::mt19937_64> rngs;
-  for (int i = 0; i < options.concurrency; ++i) rngs.emplace_back(context.seed * 1000 + i);
   ScenarioResult result;
   result.name = "read: assessment report";
-  result.ceiling = "ceiling: gRPC echo";
   result.note = absl::StrCat("a random one of ", rounds.size(), " finalised rounds");
-  result.run = RunAsync(options, [&](int slot, std::function<void(std::string)> done) {
-    rv1::GetAssessmentReportRequest request;
-    request.set_assessment(rounds[rngs[slot]() % rounds.size()]);
-    StartRead<rv1::GetAssessmentReportRequest, rv1::AssessmentReport>(
-        [&](auto* c, auto* q, auto* r, auto f) {
-          stub->async()->GetAssessmentReport(c, q, r, std::move(f));
-        },
-        *token, std::move(request), std::move(done));
-  });
-  return result;
+  return RunDashboardRead<rv1::GetAssessmentReportRequest, rv1::AssessmentReport>(
+      context, options, std::move(result), 1000,
+      [&](std::mt19937_64& rng) {
+        rv1::GetAssessmentReportRequest request;
+        request.set_assessment(rounds[rng() % rounds.size()]);
+        return request;
+      },
+      [](auto& async, auto* c, auto* q, auto* r, auto f) {
+        async.GetAssessmentReport(c, q, r, std::move(f));
+      });
 }
 
 absl::StatusOr<ScenarioResult> RunRegionalOverview(const ScenarioContext& context,
                                                    const RunOptions& options) {
-  absl::StatusOr<std::string> token = context.dashboard->Token();
-  if (!token.ok()) return token.status();
-  auto stub = rv1::ReportingService::NewStub(Dial(context.addresses.reporting, "overview"));
-  ScenarioResult result;
-  result.name = "read: regional overview";
-  result.ceiling = "ceiling: gRPC echo";
   absl::StatusOr<int> size = RegionSize(context);
   if (!size.ok()) return size.status();
+  ScenarioResult result;
+  result.name = "read: regional overview";
   result.note = absl::StrCat(*size, " partnerships");
-  result.run = RunAsync(options, [&](int, std::function<void(std::string)> done) {
-    rv1::GetRegionalOverviewRequest request;
-    request.set_region(context.region);
-    StartRead<rv1::GetRegionalOverviewRequest, rv1::RegionalOverview>(
-        [&](auto* c, auto* q, auto* r, auto f) {
-          stub->async()->GetRegionalOverview(c, q, r, std::move(f));
-        },
-        *token, std::move(request), std::move(done));
-  });
-  return result;
+  return RunDashboardRead<rv1::GetRegionalOverviewRequest, rv1::RegionalOverview>(
+      context, options, std::move(result), 0,
+      [&](std::mt19937_64&) {
+        rv1::GetRegionalOverviewRequest request;
+        request.set_region(context.region);
+        return request;
+      },
+      [](auto& async, auto* c, auto* q, auto* r, auto f) {
+        async.GetRegionalOverview(c, q, r, std::move(f));
+      });
 }
 
 absl::StatusOr<ScenarioResult> RunActionTracker(const ScenarioContext& context,
                                                 const RunOptions& options) {
-  absl::StatusOr<std::string> token = context.dashboard->Token();
-  if (!token.ok()) return token.status();
-  auto stub = rv1::ReportingService::NewStub(Dial(context.addresses.reporting, "tracker"));
-  std::vector<std::mt19937_64> rngs;
-  for (int i = 0; i < options.concurrency; ++i) rngs.emplace_back(context.seed * 2000 + i);
   ScenarioResult result;
   result.name = "read: action tracker";
-  result.ceiling = "ceiling: gRPC echo";
   result.note = "one partnership's actions, five years";
-  result.run = RunAsync(options, [&](int slot, std::function<void(std::string)> done) {
-    rv1::GetActionTrackerRequest request;
-    request.set_scope(context.partnerships[rngs[slot]() % context.partnerships.size()].name);
-    StartRead<rv1::GetActionTrackerRequest, rv1::ActionTracker>(
-        [&](auto* c, auto* q, auto* r, auto f) {
-          stub->async()->GetActionTracker(c, q, r, std::move(f));
-        },
-        *token, std::move(request), std::move(done));
-  });
-  return result;
+  return RunDashboardRead<rv1::GetActionTrackerRequest, rv1::ActionTracker>(
+      context, options, std::move(result), 2000,
+      [&](std::mt19937_64& rng) {
+        rv1::GetActionTrackerRequest request;
+        request.set_scope(context.partnerships[rng() % context.partnerships.size()].name);
+        return request;
+      },
+      [](auto& async, auto* c, auto* q, auto* r, auto f) {
+        async.GetActionTracker(c, q, r, std::move(f));
+      });
 }
 
 namespace {
