@@ -329,6 +329,22 @@ absl::StatusOr<std::map<std::string, TableFingerprint>> Fingerprint(const std::s
   return tables;
 }
 
+// A partners' self-assessment of 2025/26 in `partnership`, created as `token`.
+absl::StatusOr<asv1::Assessment> CreateSelfAssessment(AStub& assessments, const std::string& token,
+                                                      const std::string& partnership) {
+  asv1::CreateAssessmentRequest request;
+  asv1::Assessment* a = request.mutable_assessment();
+  a->set_partnership(P(partnership));
+  a->set_framework_version(kBuiltIn);
+  a->set_kind(asv1::ASSESSMENT_KIND_SELF_ASSESSMENT);
+  a->set_title("Self-assessment");
+  a->set_period_start("2025-04-01");
+  a->set_period_end("2026-03-31");
+  asv1::Assessment round;
+  SIXSTEPS_RETURN_IF_ERROR(Call(assessments, &AStub::CreateAssessment, token, request, &round));
+  return round;
+}
+
 // ---- The world every test reads ----
 
 struct World {
@@ -1424,18 +1440,9 @@ TEST(ReportingWithoutAssessmentTest, KeepsServingReportsWhileTheAssessmentServic
   ASSERT_THAT(admin, IsOk());
   ASSERT_THAT(la, IsOk());
   auto assessments = hub.AssessmentStub();
-  asv1::Assessment round;
-  {
-    asv1::CreateAssessmentRequest request;
-    asv1::Assessment* a = request.mutable_assessment();
-    a->set_partnership(P("quayside"));
-    a->set_framework_version(kBuiltIn);
-    a->set_kind(asv1::ASSESSMENT_KIND_SELF_ASSESSMENT);
-    a->set_title("Self-assessment");
-    a->set_period_start("2025-04-01");
-    a->set_period_end("2026-03-31");
-    ASSERT_THAT(Call(*assessments, &AStub::CreateAssessment, *admin, request, &round), IsOk());
-  }
+  absl::StatusOr<asv1::Assessment> created = CreateSelfAssessment(*assessments, *admin, "quayside");
+  ASSERT_THAT(created, IsOk());
+  asv1::Assessment round = *created;
   asv1::Respondent respondent;
   {
     asv1::AddRespondentRequest request;
@@ -1519,18 +1526,10 @@ TEST(ReportingBurstTest, AppliesABurstOfWritesExactlyAsLastWritten) {
       "admin@riverside.test", {{Role::ROLE_PARTNERSHIP_ADMINISTRATOR, P("riverside"), ""}});
   ASSERT_THAT(admin, IsOk());
   auto assessments = hub.AssessmentStub();
-  asv1::Assessment round;
-  {
-    asv1::CreateAssessmentRequest request;
-    asv1::Assessment* a = request.mutable_assessment();
-    a->set_partnership(P("riverside"));
-    a->set_framework_version(kBuiltIn);
-    a->set_kind(asv1::ASSESSMENT_KIND_SELF_ASSESSMENT);
-    a->set_title("Self-assessment");
-    a->set_period_start("2025-04-01");
-    a->set_period_end("2026-03-31");
-    ASSERT_THAT(Call(*assessments, &AStub::CreateAssessment, *admin, request, &round), IsOk());
-  }
+  absl::StatusOr<asv1::Assessment> created =
+      CreateSelfAssessment(*assessments, *admin, "riverside");
+  ASSERT_THAT(created, IsOk());
+  asv1::Assessment round = *created;
   std::vector<std::string> respondents, tokens;
   for (const auto& [org, kind] : orgs) {
     absl::StatusOr<std::string> token =
