@@ -56,8 +56,8 @@ absl::StatusOr<std::string> ParsePartnership(absl::string_view name, absl::strin
 
 absl::Status ValidateFrameworkVersionName(absl::string_view name) {
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
-  if (parts.size() != 4 || parts[0] != "frameworks" || parts[2] != "versions" ||
-      parts[1].empty() || parts[3].empty()) {
+  if (parts.size() != 4 || parts[0] != "frameworks" || parts[2] != "versions" || parts[1].empty() ||
+      parts[3].empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "assessment.framework_version: must look like frameworks/{f}/versions/{v}, got '", name,
         "'"));
@@ -96,8 +96,7 @@ absl::StatusOr<StoredAssessment> AssessmentServiceImpl::VisibleRound(const Calle
 }
 
 absl::Status AssessmentServiceImpl::InVisibleRound(const Caller& caller,
-                                                   const std::string& assessment_id,
-                                                   RoundLock lock,
+                                                   const std::string& assessment_id, RoundLock lock,
                                                    const AssessmentStore::RoundWork& work) {
   return store_->InRound(assessment_id, lock, [&](RoundTx& tx) -> absl::Status {
     if (!CanRead(caller, tx.round().assessment)) return NotFound(AssessmentName(assessment_id));
@@ -142,9 +141,8 @@ absl::StatusOr<v1::Assessment> AssessmentServiceImpl::Create(
   *assessment.mutable_create_time() = Now();
   *assessment.mutable_update_time() = assessment.create_time();
   SIXSTEPS_RETURN_IF_ERROR(CheckCanSetUp(caller, assessment));
-  SIXSTEPS_ASSIGN_OR_RETURN(round.framework,
-                            directory_->PublishedFrameworkVersion(caller,
-                                                                  requested.framework_version()));
+  SIXSTEPS_ASSIGN_OR_RETURN(round.framework, directory_->PublishedFrameworkVersion(
+                                                 caller, requested.framework_version()));
   std::optional<std::string> repeated;
   SIXSTEPS_RETURN_IF_ERROR(store_->CreateAssessment(round, {caller.principal, "created", ""},
                                                     key ? &*key : nullptr, &repeated));
@@ -173,9 +171,9 @@ absl::StatusOr<v1::ListAssessmentsResponse> AssessmentServiceImpl::List(
     return absl::InvalidArgumentError("page_token is not a token this service issued");
   }
   std::vector<int64_t> seqs;
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      std::vector<v1::Assessment> assessments,
-      store_->ListAssessments(Visibility::Of(caller), partnership, before_seq, page_size + 1, &seqs));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Assessment> assessments,
+                            store_->ListAssessments(Visibility::Of(caller), partnership, before_seq,
+                                                    page_size + 1, &seqs));
   v1::ListAssessmentsResponse response;
   for (int i = 0; i < static_cast<int>(assessments.size()) && i < page_size; ++i) {
     *response.add_assessments() = std::move(assessments[i]);
@@ -188,8 +186,8 @@ absl::StatusOr<v1::ListAssessmentsResponse> AssessmentServiceImpl::List(
 
 absl::StatusOr<v1::Assessment> AssessmentServiceImpl::Update(const Caller& caller,
                                                              const v1::UpdateAssessmentRequest& r) {
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseAssessmentName(r.assessment().name(),
-                                                                "assessment.name"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string id,
+                            ParseAssessmentName(r.assessment().name(), "assessment.name"));
   std::vector<std::string> paths(r.update_mask().paths().begin(), r.update_mask().paths().end());
   if (paths.empty()) paths = {"title", "period_start", "period_end"};
   for (const std::string& path : paths) {
@@ -224,8 +222,8 @@ absl::StatusOr<v1::Assessment> AssessmentServiceImpl::Transition(const Caller& c
                                                                  const std::string& reason) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseAssessmentName(name, "name"));
   v1::Assessment updated;
-  SIXSTEPS_RETURN_IF_ERROR(InVisibleRound(
-      caller, id, RoundLock::kExclusive, [&](RoundTx& tx) -> absl::Status {
+  SIXSTEPS_RETURN_IF_ERROR(
+      InVisibleRound(caller, id, RoundLock::kExclusive, [&](RoundTx& tx) -> absl::Status {
         updated = tx.round().assessment;
         const FrameworkIndex framework = IndexOf(tx.round().framework);
         if (to == v1::Assessment::STATE_IN_REVIEW &&
@@ -250,8 +248,8 @@ absl::StatusOr<v1::Assessment> AssessmentServiceImpl::Transition(const Caller& c
           return absl::FailedPreconditionError(
               reopening ? absl::StrCat(updated.name(),
                                        " is finalised: reopen it, with a reason, to change it")
-                        : absl::StrCat("only a finalised round can be reopened; ",
-                                       updated.name(), " is not finalised"));
+                        : absl::StrCat("only a finalised round can be reopened; ", updated.name(),
+                                       " is not finalised"));
         }
         if (to == v1::Assessment::STATE_FINALISED) {
           FinalisationInputs inputs;
@@ -272,7 +270,8 @@ absl::StatusOr<v1::Assessment> AssessmentServiceImpl::Transition(const Caller& c
           }
           updated.set_state(to);
           *updated.mutable_finalise_time() = Now();
-          SIXSTEPS_RETURN_IF_ERROR(tx.PutAssessment(updated, v1::CHANGE_KIND_ASSESSMENT_STATE_CHANGED,
+          SIXSTEPS_RETURN_IF_ERROR(tx.PutAssessment(updated,
+                                                    v1::CHANGE_KIND_ASSESSMENT_STATE_CHANGED,
                                                     {caller.principal, "state:finalised", reason}));
           v1::FinalisedRevision snapshot;
           *snapshot.mutable_assessment() = updated;
@@ -331,7 +330,8 @@ absl::StatusOr<v1::CheckFinalisationResponse> AssessmentServiceImpl::Check(
                                   tx.Consolidations());
         for (auto& c : consolidations) inputs.consolidations[c.question_id()] = c;
         SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Response> responses, tx.Responses("", ""));
-        for (const auto& x : responses) inputs.response_evidence[x.question_id()] += x.evidence_size();
+        for (const auto& x : responses)
+          inputs.response_evidence[x.question_id()] += x.evidence_size();
         SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Challenge> challenges, tx.Challenges());
         for (const auto& challenge : challenges) inputs.open_challenges += IsOpen(challenge);
         SIXSTEPS_ASSIGN_OR_RETURN(inputs.covered_by_actions, tx.QuestionsCoveredByActions());
@@ -432,8 +432,7 @@ absl::StatusOr<google::protobuf::Empty> AssessmentServiceImpl::RemoveRespondent(
 
 // ---- Responses ----
 
-absl::StatusOr<v1::Response> AssessmentServiceImpl::WriteResponse(RoundTx& tx,
-                                                                  const Caller& caller,
+absl::StatusOr<v1::Response> AssessmentServiceImpl::WriteResponse(RoundTx& tx, const Caller& caller,
                                                                   const v1::Response& request,
                                                                   absl::string_view field) {
   SIXSTEPS_ASSIGN_OR_RETURN(ResponseName name,
@@ -446,12 +445,12 @@ absl::StatusOr<v1::Response> AssessmentServiceImpl::WriteResponse(RoundTx& tx,
   SIXSTEPS_RETURN_IF_ERROR(CheckWritable(assessment));
   const FrameworkIndex framework = IndexOf(tx.round().framework);
   if (!framework.HasQuestion(name.question_id)) {
-    return NotFound(absl::StrCat("question ", name.question_id, " of ",
-                                 assessment.framework_version()));
+    return NotFound(
+        absl::StrCat("question ", name.question_id, " of ", assessment.framework_version()));
   }
   if (!IsAssigned(*respondent, name.question_id, framework)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "question ", name.question_id, " is not assigned to ", respondent->name()));
+    return absl::FailedPreconditionError(
+        absl::StrCat("question ", name.question_id, " is not assigned to ", respondent->name()));
   }
   if (!fv1::Rating_IsValid(request.rating())) {
     return absl::InvalidArgumentError(absl::StrCat(field, ".rating: unknown rating"));
@@ -460,17 +459,17 @@ absl::StatusOr<v1::Response> AssessmentServiceImpl::WriteResponse(RoundTx& tx,
   for (const auto& [text, part] : {std::pair{&request.commentary(), "commentary"},
                                    {&request.remaining_work(), "remaining_work"}}) {
     if (CharacterCount(*text) > kMaxTextLength || !IsValidUtf8(*text)) {
-      return absl::InvalidArgumentError(absl::StrCat(field, ".", part, ": at most ",
-                                                     kMaxTextLength, " characters of UTF-8"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".", part, ": at most ", kMaxTextLength, " characters of UTF-8"));
     }
   }
   SIXSTEPS_ASSIGN_OR_RETURN(std::optional<v1::Response> existing,
                             tx.GetResponseForUpdate(name.respondent_id, name.question_id));
   if (existing) {
     if (request.etag().empty()) {
-      return absl::AbortedError(absl::StrCat(
-          request.name(), " already exists (etag ", existing->etag(),
-          "): send the etag of the version you based your change on"));
+      return absl::AbortedError(
+          absl::StrCat(request.name(), " already exists (etag ", existing->etag(),
+                       "): send the etag of the version you based your change on"));
     }
     SIXSTEPS_RETURN_IF_ERROR(CheckEtag(request.etag(), existing->etag(), request.name()));
   }
@@ -494,8 +493,8 @@ absl::StatusOr<v1::Response> AssessmentServiceImpl::WriteResponse(RoundTx& tx,
 
 absl::StatusOr<v1::Response> AssessmentServiceImpl::Upsert(const Caller& caller,
                                                            const v1::UpsertResponseRequest& r) {
-  SIXSTEPS_ASSIGN_OR_RETURN(ResponseName name, ParseResponseName(r.response().name(),
-                                                                 "response.name"));
+  SIXSTEPS_ASSIGN_OR_RETURN(ResponseName name,
+                            ParseResponseName(r.response().name(), "response.name"));
   v1::Response written;
   SIXSTEPS_RETURN_IF_ERROR(InVisibleRound(
       caller, name.assessment_id, RoundLock::kShared, [&](RoundTx& tx) -> absl::Status {
@@ -530,18 +529,17 @@ absl::StatusOr<v1::BatchUpsertResponsesResponse> AssessmentServiceImpl::BatchUps
       InVisibleRound(caller, id, RoundLock::kShared, [&](RoundTx& tx) -> absl::Status {
         response.Clear();
         for (int i = 0; i < r.requests_size(); ++i) {
-          SIXSTEPS_ASSIGN_OR_RETURN(
-              *response.add_responses(),
-              WriteResponse(tx, caller, r.requests(i).response(),
-                            absl::StrCat("requests[", i, "].response")));
+          SIXSTEPS_ASSIGN_OR_RETURN(*response.add_responses(),
+                                    WriteResponse(tx, caller, r.requests(i).response(),
+                                                  absl::StrCat("requests[", i, "].response")));
         }
         return absl::OkStatus();
       }));
   return response;
 }
 
-absl::StatusOr<v1::Response> AssessmentServiceImpl::GetOneResponse(const Caller& caller,
-                                                                   const v1::GetResponseRequest& r) {
+absl::StatusOr<v1::Response> AssessmentServiceImpl::GetOneResponse(
+    const Caller& caller, const v1::GetResponseRequest& r) {
   SIXSTEPS_ASSIGN_OR_RETURN(ResponseName name, ParseResponseName(r.name(), "name"));
   v1::Response found;
   SIXSTEPS_RETURN_IF_ERROR(InVisibleRound(
@@ -593,76 +591,131 @@ absl::StatusOr<v1::ListResponsesResponse> AssessmentServiceImpl::Responses(
 
 // ---- Consolidation and divergence ----
 
+namespace {
+
+// The checks of a consolidation request that need no round: `field` names it in errors.
+absl::Status ValidateConsolidation(const v1::Consolidation& request, absl::string_view field) {
+  if (request.rating() == fv1::RATING_UNSPECIFIED || !fv1::Rating_IsValid(request.rating())) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ".rating: must be Red, Amber or Green"));
+  }
+  SIXSTEPS_RETURN_IF_ERROR(
+      ValidateText(request.rationale(), kMaxTextLength, absl::StrCat(field, ".rationale")));
+  return ValidateEvidence(request.evidence(), absl::StrCat(field, ".evidence"));
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Consolidation> AssessmentServiceImpl::WriteConsolidation(
+    RoundTx& tx, const Caller& caller, const v1::Consolidation& request, absl::string_view field) {
+  const std::string id = LastSegment(tx.round().assessment.name());
+  SIXSTEPS_RETURN_IF_ERROR(CheckCanReview(caller, tx.round().assessment));
+  SIXSTEPS_RETURN_IF_ERROR(CheckWritable(tx.round().assessment));
+  const FrameworkIndex framework = IndexOf(tx.round().framework);
+  if (!framework.HasQuestion(request.question_id())) {
+    return NotFound(absl::StrCat("question '", request.question_id(), "' of ",
+                                 tx.round().assessment.framework_version()));
+  }
+  // Every assigned respondent must have rated the question first.
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Respondent> respondents, tx.Respondents());
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Response> responses,
+                            tx.Responses("", request.question_id()));
+  std::set<std::string> rated;
+  int response_evidence = 0;
+  for (const auto& response : responses) {
+    if (response.rating() != fv1::RATING_UNSPECIFIED) {
+      rated.insert(
+          RespondentResourceName(id, ParseResponseName(response.name(), "")->respondent_id));
+    }
+    response_evidence += response.evidence_size();
+  }
+  std::vector<std::string> waiting;
+  for (const auto& respondent : respondents) {
+    if (IsAssigned(respondent, request.question_id(), framework) &&
+        !rated.contains(respondent.name())) {
+      waiting.push_back(respondent.name());
+    }
+  }
+  if (respondents.empty()) {
+    return absl::FailedPreconditionError("the round has no respondents yet");
+  }
+  if (!waiting.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat("waiting for the rating of ",
+                                                      request.question_id(),
+                                                      " from: ", absl::StrJoin(waiting, ", ")));
+  }
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<v1::Consolidation> existing,
+                            tx.GetConsolidationForUpdate(request.question_id()));
+  if (existing) {
+    SIXSTEPS_RETURN_IF_ERROR(CheckEtag(request.etag(), existing->etag(), existing->name()));
+  }
+  v1::Consolidation written;
+  written.set_question_id(request.question_id());
+  written.set_rating(request.rating());
+  written.set_rationale(request.rationale());
+  written.set_remaining_work(request.remaining_work());
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      std::vector<v1::EvidenceItem> evidence,
+      MergeEvidence(existing ? existing->evidence() : written.evidence(), request.evidence(),
+                    caller.principal, absl::Now(), absl::StrCat(field, ".evidence")));
+  for (auto& item : evidence) *written.add_evidence() = std::move(item);
+  SIXSTEPS_RETURN_IF_ERROR(CheckEvidenceRule(written.rating(),
+                                             written.evidence_size() + response_evidence,
+                                             written.remaining_work(), field));
+  SIXSTEPS_RETURN_IF_ERROR(
+      tx.PutConsolidation(written, {caller.principal, existing ? "updated" : "created", ""}));
+  return written;
+}
+
 absl::StatusOr<v1::Consolidation> AssessmentServiceImpl::Consolidate(
     const Caller& caller, const v1::ConsolidateQuestionRequest& r) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseAssessmentName(r.parent(), "parent"));
-  const v1::Consolidation& request = r.consolidation();
-  if (request.rating() == fv1::RATING_UNSPECIFIED || !fv1::Rating_IsValid(request.rating())) {
-    return absl::InvalidArgumentError("consolidation.rating: must be Red, Amber or Green");
-  }
-  SIXSTEPS_RETURN_IF_ERROR(ValidateText(request.rationale(), kMaxTextLength,
-                                        "consolidation.rationale"));
-  SIXSTEPS_RETURN_IF_ERROR(ValidateEvidence(request.evidence(), "consolidation.evidence"));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateConsolidation(r.consolidation(), "consolidation"));
   v1::Consolidation written;
   SIXSTEPS_RETURN_IF_ERROR(
       InVisibleRound(caller, id, RoundLock::kShared, [&](RoundTx& tx) -> absl::Status {
-        SIXSTEPS_RETURN_IF_ERROR(CheckCanReview(caller, tx.round().assessment));
-        SIXSTEPS_RETURN_IF_ERROR(CheckWritable(tx.round().assessment));
-        const FrameworkIndex framework = IndexOf(tx.round().framework);
-        if (!framework.HasQuestion(request.question_id())) {
-          return NotFound(absl::StrCat("question '", request.question_id(), "' of ",
-                                       tx.round().assessment.framework_version()));
-        }
-        // Every assigned respondent must have rated the question first.
-        SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Respondent> respondents, tx.Respondents());
-        SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Response> responses,
-                                  tx.Responses("", request.question_id()));
-        std::set<std::string> rated;
-        int response_evidence = 0;
-        for (const auto& response : responses) {
-          if (response.rating() != fv1::RATING_UNSPECIFIED) {
-            rated.insert(RespondentResourceName(id, ParseResponseName(response.name(), "")
-                                                        ->respondent_id));
-          }
-          response_evidence += response.evidence_size();
-        }
-        std::vector<std::string> waiting;
-        for (const auto& respondent : respondents) {
-          if (IsAssigned(respondent, request.question_id(), framework) &&
-              !rated.contains(respondent.name())) {
-            waiting.push_back(respondent.name());
-          }
-        }
-        if (respondents.empty()) {
-          return absl::FailedPreconditionError("the round has no respondents yet");
-        }
-        if (!waiting.empty()) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "waiting for the rating of ", request.question_id(), " from: ",
-              absl::StrJoin(waiting, ", ")));
-        }
-        SIXSTEPS_ASSIGN_OR_RETURN(std::optional<v1::Consolidation> existing,
-                                  tx.GetConsolidationForUpdate(request.question_id()));
-        if (existing) {
-          SIXSTEPS_RETURN_IF_ERROR(CheckEtag(request.etag(), existing->etag(), existing->name()));
-        }
-        written = v1::Consolidation();
-        written.set_question_id(request.question_id());
-        written.set_rating(request.rating());
-        written.set_rationale(request.rationale());
-        written.set_remaining_work(request.remaining_work());
         SIXSTEPS_ASSIGN_OR_RETURN(
-            std::vector<v1::EvidenceItem> evidence,
-            MergeEvidence(existing ? existing->evidence() : written.evidence(), request.evidence(),
-                          caller.principal, absl::Now(), "consolidation.evidence"));
-        for (auto& item : evidence) *written.add_evidence() = std::move(item);
-        SIXSTEPS_RETURN_IF_ERROR(CheckEvidenceRule(written.rating(),
-                                                   written.evidence_size() + response_evidence,
-                                                   written.remaining_work(), "consolidation"));
-        return tx.PutConsolidation(written,
-                                   {caller.principal, existing ? "updated" : "created", ""});
+            written, WriteConsolidation(tx, caller, r.consolidation(), "consolidation"));
+        return absl::OkStatus();
       }));
   return written;
+}
+
+absl::StatusOr<v1::BatchConsolidateQuestionsResponse> AssessmentServiceImpl::BatchConsolidate(
+    const Caller& caller, const v1::BatchConsolidateQuestionsRequest& r) {
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseAssessmentName(r.parent(), "parent"));
+  if (r.requests().empty()) return absl::InvalidArgumentError("requests: must not be empty");
+  if (r.requests_size() > kMaxBatchSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("requests: at most ", kMaxBatchSize, " consolidations in one batch"));
+  }
+  std::set<std::string> questions;
+  for (int i = 0; i < r.requests_size(); ++i) {
+    const v1::ConsolidateQuestionRequest& request = r.requests(i);
+    if (!request.parent().empty() && request.parent() != r.parent()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("requests[", i, "].parent: must be empty or ", r.parent()));
+    }
+    const std::string field = absl::StrCat("requests[", i, "].consolidation");
+    SIXSTEPS_RETURN_IF_ERROR(ValidateConsolidation(request.consolidation(), field));
+    if (!questions.insert(request.consolidation().question_id()).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".question_id: ", request.consolidation().question_id(),
+                       " appears twice in the batch"));
+    }
+  }
+  v1::BatchConsolidateQuestionsResponse response;
+  SIXSTEPS_RETURN_IF_ERROR(
+      InVisibleRound(caller, id, RoundLock::kShared, [&](RoundTx& tx) -> absl::Status {
+        response.Clear();
+        for (int i = 0; i < r.requests_size(); ++i) {
+          SIXSTEPS_ASSIGN_OR_RETURN(
+              *response.add_consolidations(),
+              WriteConsolidation(tx, caller, r.requests(i).consolidation(),
+                                 absl::StrCat("requests[", i, "].consolidation")));
+        }
+        return absl::OkStatus();
+      }));
+  return response;
 }
 
 absl::StatusOr<v1::ListConsolidationsResponse> AssessmentServiceImpl::Consolidations(
@@ -696,8 +749,8 @@ absl::StatusOr<v1::GetDivergenceResponse> AssessmentServiceImpl::Divergence(
         }
         for (const auto& x : responses) {
           if (x.rating() == fv1::RATING_UNSPECIFIED) continue;
-          (*by_question[x.question_id()].mutable_ratings())[x.name().substr(
-              0, x.name().rfind("/responses/"))] = x.rating();
+          (*by_question[x.question_id()]
+                .mutable_ratings())[x.name().substr(0, x.name().rfind("/responses/"))] = x.rating();
         }
         SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Consolidation> list, tx.Consolidations());
         for (const auto& c : list) consolidated[c.question_id()] = c.rating();
@@ -761,8 +814,9 @@ absl::StatusOr<v1::Challenge> AssessmentServiceImpl::Raise(const Caller& caller,
         if (!CanRead(caller, tx.round().assessment)) return NotFound(r.parent());
         SIXSTEPS_RETURN_IF_ERROR(CheckCanReview(caller, tx.round().assessment));
         SIXSTEPS_RETURN_IF_ERROR(CheckWritable(tx.round().assessment));
-        SIXSTEPS_ASSIGN_OR_RETURN(std::optional<v1::Response> response,
-                                  tx.GetResponseForUpdate(target.respondent_id, target.question_id));
+        SIXSTEPS_ASSIGN_OR_RETURN(
+            std::optional<v1::Response> response,
+            tx.GetResponseForUpdate(target.respondent_id, target.question_id));
         if (!response) return NotFound(r.challenge().response());
         challenge.set_response(response->name());
         challenge.set_question_id(target.question_id);
@@ -854,8 +908,9 @@ absl::StatusOr<v1::ListChallengesResponse> AssessmentServiceImpl::Challenges(
 
 absl::StatusOr<v1::ContextAnswer> AssessmentServiceImpl::SetContext(
     const Caller& caller, const v1::SetContextAnswerRequest& r) {
-  SIXSTEPS_ASSIGN_OR_RETURN(ChildName name, ParseChildName(r.context_answer().name(),
-                                                           "contextAnswers", "context_answer.name"));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      ChildName name,
+      ParseChildName(r.context_answer().name(), "contextAnswers", "context_answer.name"));
   SIXSTEPS_RETURN_IF_ERROR(
       ValidateText(r.context_answer().text(), kMaxTextLength, "context_answer.text"));
   v1::ContextAnswer answer;
@@ -974,11 +1029,11 @@ absl::StatusOr<v1::ListChangesResponse> AssessmentServiceImpl::Changes(
 
 // ---- Handlers ----
 
-#define SIXSTEPS_ASSESSMENT_RPC(Method, Request, Response, Do)                                   \
+#define SIXSTEPS_ASSESSMENT_RPC(Method, Request, Response, Do)                                     \
   grpc::Status AssessmentServiceImpl::Method(grpc::ServerContext* context, const Request* request, \
-                                             Response* response) {                              \
-    return Authenticated(*verifier_, context, response,                                        \
-                         [&](const Caller& caller) { return Do(caller, *request); });          \
+                                             Response* response) {                                 \
+    return Authenticated(*verifier_, context, response,                                            \
+                         [&](const Caller& caller) { return Do(caller, *request); });              \
   }
 
 SIXSTEPS_ASSESSMENT_RPC(CreateAssessment, v1::CreateAssessmentRequest, v1::Assessment, Create)
@@ -990,8 +1045,7 @@ SIXSTEPS_ASSESSMENT_RPC(SubmitAssessmentForReview, v1::SubmitAssessmentForReview
                         v1::Assessment, Submit)
 SIXSTEPS_ASSESSMENT_RPC(CheckFinalisation, v1::CheckFinalisationRequest,
                         v1::CheckFinalisationResponse, Check)
-SIXSTEPS_ASSESSMENT_RPC(FinaliseAssessment, v1::FinaliseAssessmentRequest, v1::Assessment,
-                        Finalise)
+SIXSTEPS_ASSESSMENT_RPC(FinaliseAssessment, v1::FinaliseAssessmentRequest, v1::Assessment, Finalise)
 SIXSTEPS_ASSESSMENT_RPC(ReopenAssessment, v1::ReopenAssessmentRequest, v1::Assessment, Reopen)
 SIXSTEPS_ASSESSMENT_RPC(GetFinalisedRevision, v1::GetFinalisedRevisionRequest,
                         v1::FinalisedRevision, Finalised)
@@ -1008,6 +1062,8 @@ SIXSTEPS_ASSESSMENT_RPC(ListResponses, v1::ListResponsesRequest, v1::ListRespons
                         Responses)
 SIXSTEPS_ASSESSMENT_RPC(ConsolidateQuestion, v1::ConsolidateQuestionRequest, v1::Consolidation,
                         Consolidate)
+SIXSTEPS_ASSESSMENT_RPC(BatchConsolidateQuestions, v1::BatchConsolidateQuestionsRequest,
+                        v1::BatchConsolidateQuestionsResponse, BatchConsolidate)
 SIXSTEPS_ASSESSMENT_RPC(ListConsolidations, v1::ListConsolidationsRequest,
                         v1::ListConsolidationsResponse, Consolidations)
 SIXSTEPS_ASSESSMENT_RPC(GetDivergence, v1::GetDivergenceRequest, v1::GetDivergenceResponse,

@@ -58,6 +58,9 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
                            v1::Response*) override;
   grpc::Status ListResponses(grpc::ServerContext*, const v1::ListResponsesRequest*,
                              v1::ListResponsesResponse*) override;
+  grpc::Status BatchConsolidateQuestions(grpc::ServerContext*,
+                                         const v1::BatchConsolidateQuestionsRequest*,
+                                         v1::BatchConsolidateQuestionsResponse*) override;
   grpc::Status ConsolidateQuestion(grpc::ServerContext*, const v1::ConsolidateQuestionRequest*,
                                    v1::Consolidation*) override;
   grpc::Status ListConsolidations(grpc::ServerContext*, const v1::ListConsolidationsRequest*,
@@ -108,11 +111,14 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
   absl::StatusOr<v1::Response> Upsert(const Caller& caller, const v1::UpsertResponseRequest& r);
   absl::StatusOr<v1::BatchUpsertResponsesResponse> BatchUpsert(
       const Caller& caller, const v1::BatchUpsertResponsesRequest& r);
-  absl::StatusOr<v1::Response> GetOneResponse(const Caller& caller, const v1::GetResponseRequest& r);
+  absl::StatusOr<v1::Response> GetOneResponse(const Caller& caller,
+                                              const v1::GetResponseRequest& r);
   absl::StatusOr<v1::ListResponsesResponse> Responses(const Caller& caller,
                                                       const v1::ListResponsesRequest& r);
   absl::StatusOr<v1::Consolidation> Consolidate(const Caller& caller,
                                                 const v1::ConsolidateQuestionRequest& r);
+  absl::StatusOr<v1::BatchConsolidateQuestionsResponse> BatchConsolidate(
+      const Caller& caller, const v1::BatchConsolidateQuestionsRequest& r);
   absl::StatusOr<v1::ListConsolidationsResponse> Consolidations(
       const Caller& caller, const v1::ListConsolidationsRequest& r);
   absl::StatusOr<v1::GetDivergenceResponse> Divergence(const Caller& caller,
@@ -134,6 +140,11 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
   // One response write inside a round's transaction: the rules of UpsertResponse.
   absl::StatusOr<v1::Response> WriteResponse(RoundTx& tx, const Caller& caller,
                                              const v1::Response& request, absl::string_view field);
+  // One consolidation inside a round's transaction: the rules of ConsolidateQuestion
+  // (ValidateConsolidation has checked the request itself).
+  absl::StatusOr<v1::Consolidation> WriteConsolidation(RoundTx& tx, const Caller& caller,
+                                                       const v1::Consolidation& request,
+                                                       absl::string_view field);
   // Runs `work` on a round the caller can see (NOT_FOUND otherwise, as if it did not exist).
   absl::Status InVisibleRound(const Caller& caller, const std::string& assessment_id,
                               RoundLock lock, const AssessmentStore::RoundWork& work);

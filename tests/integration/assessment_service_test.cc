@@ -8,8 +8,8 @@
 // respondent for each organisation, a hub administrator of the region, and a viewer of
 // partnership "plymouth" in region "south-west" (who sees nothing of sunderland: every
 // refusal to them is NOT_FOUND).
-#include <google/protobuf/util/message_differencer.h>
 #include <gmock/gmock.h>
+#include <google/protobuf/util/message_differencer.h>
 #include <grpcpp/client_context.h>
 #include <gtest/gtest.h>
 
@@ -36,6 +36,7 @@ namespace av1 = ::sixsteps::assessment::v1;
 namespace acv1 = ::sixsteps::action::v1;
 namespace fv1 = ::sixsteps::framework::v1;
 namespace idv1 = ::sixsteps::identity::v1;
+using auth::Role;
 using ::google::protobuf::util::MessageDifferencer;
 using ::testing::AllOf;
 using ::testing::Contains;
@@ -45,7 +46,6 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::SizeIs;
-using auth::Role;
 using Code = absl::StatusCode;
 using AStub = av1::AssessmentService::Stub;
 
@@ -135,9 +135,9 @@ class AssessmentServiceTest : public ::testing::Test {
     ASSERT_THAT(
         hub_->CreateOrganisation(kPartnershipId, kPolice, idv1::ORGANISATION_KIND_POLICE, true),
         IsOk());
-    ASSERT_THAT(hub_->CreateOrganisation(kPartnershipId, kSchool,
-                                         idv1::ORGANISATION_KIND_EDUCATION, false),
-                IsOk());
+    ASSERT_THAT(
+        hub_->CreateOrganisation(kPartnershipId, kSchool, idv1::ORGANISATION_KIND_EDUCATION, false),
+        IsOk());
     ASSERT_THAT(hub_->CreateOrganisation(kOtherPartnershipId, kPolice,
                                          idv1::ORGANISATION_KIND_POLICE, true),
                 IsOk());
@@ -152,8 +152,7 @@ class AssessmentServiceTest : public ::testing::Test {
     }
     hub_admin_ = MustUser("hub@north-east.test",
                           {{Role::ROLE_HUB_ADMINISTRATOR, absl::StrCat("regions/", kRegion), ""}});
-    outsider_ = MustUser("viewer@plymouth.test",
-                         {{Role::ROLE_VIEWER, kOtherPartnership, ""}});
+    outsider_ = MustUser("viewer@plymouth.test", {{Role::ROLE_VIEWER, kOtherPartnership, ""}});
     scrutineer_user_ = PrincipalOf(scrutineer_);
   }
 
@@ -167,8 +166,7 @@ class AssessmentServiceTest : public ::testing::Test {
 
   template <typename Stub, typename Request, typename Response>
   static grpc::Status Invoke(Stub* stub, Rpc<Stub, Request, Response> method,
-                             const std::string& token, const Request& request,
-                             Response* response) {
+                             const std::string& token, const Request& request, Response* response) {
     grpc::ClientContext context;
     Authorize(context, token);
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
@@ -226,8 +224,7 @@ class AssessmentServiceTest : public ::testing::Test {
     return Call(&AStub::AddRespondent, token, request, added);
   }
 
-  static av1::Respondent OrgRespondent(const std::string& org,
-                                       std::vector<std::string> steps = {},
+  static av1::Respondent OrgRespondent(const std::string& org, std::vector<std::string> steps = {},
                                        std::vector<std::string> questions = {}) {
     av1::Respondent respondent;
     respondent.set_organisation(Org(org));
@@ -240,8 +237,7 @@ class AssessmentServiceTest : public ::testing::Test {
                              std::vector<std::string> steps = {},
                              std::vector<std::string> questions = {}) {
     av1::Respondent added;
-    EXPECT_THAT(AddRespondent(admin_, round, OrgRespondent(org, steps, questions), &added),
-                IsOk());
+    EXPECT_THAT(AddRespondent(admin_, round, OrgRespondent(org, steps, questions), &added), IsOk());
     return added;
   }
 
@@ -301,6 +297,21 @@ class AssessmentServiceTest : public ::testing::Test {
         !remaining_work.empty() || rating != fv1::RATING_AMBER ? remaining_work
                                                                : "Embed the new process");
     return Call(&AStub::ConsolidateQuestion, token, request, written);
+  }
+
+  grpc::Status BatchConsolidate(const std::string& token, const av1::Assessment& round,
+                                const std::map<std::string, fv1::Rating>& ratings,
+                                av1::BatchConsolidateQuestionsResponse* written) {
+    av1::BatchConsolidateQuestionsRequest request;
+    request.set_parent(round.name());
+    for (const auto& [question, rating] : ratings) {
+      av1::Consolidation* c = request.add_requests()->mutable_consolidation();
+      c->set_question_id(question);
+      c->set_rating(rating);
+      c->set_rationale("Seen the evidence");
+      if (rating == fv1::RATING_AMBER) c->set_remaining_work("Embed the new process");
+    }
+    return Call(&AStub::BatchConsolidateQuestions, token, request, written);
   }
 
   void ConsolidateAll(const av1::Assessment& round, fv1::Rating rating,
@@ -545,8 +556,7 @@ TEST_F(AssessmentServiceTest, CreatesARoundOfEachKindPinnedToAPublishedFramework
   ASSERT_EQ(listed.assessments_size(), 3);
   EXPECT_EQ(listed.assessments(0).name(), wider.name());
   EXPECT_EQ(listed.assessments(2).name(), scrutiny.name());
-  EXPECT_THAT(Must(&AStub::ListAssessments, outsider_, av1::ListAssessmentsRequest())
-                  .assessments(),
+  EXPECT_THAT(Must(&AStub::ListAssessments, outsider_, av1::ListAssessmentsRequest()).assessments(),
               IsEmpty());
 
   // The history of the round starts with its creation.
@@ -611,10 +621,10 @@ TEST_F(AssessmentServiceTest, RefusesAnUnknownOrUnpublishedFrameworkVersion) {
                      hub_->admin_token(), adapt, &adapted),
               IsOk());
   ASSERT_EQ(adapted.version().state(), fv1::FrameworkVersion::STATE_DRAFT);
-  EXPECT_THAT(Call(&AStub::CreateAssessment, hub_admin_,
-                   NewRound(av1::ASSESSMENT_KIND_SELF_ASSESSMENT, "t", adapted.version().name()),
-                   &out),
-              StatusIs(Code::kFailedPrecondition));
+  EXPECT_THAT(
+      Call(&AStub::CreateAssessment, hub_admin_,
+           NewRound(av1::ASSESSMENT_KIND_SELF_ASSESSMENT, "t", adapted.version().name()), &out),
+      StatusIs(Code::kFailedPrecondition));
   EXPECT_EQ(FeedHead(), head);
 
   // Published, it can be used; retired later, the round keeps it (pinned) and goes on.
@@ -626,8 +636,7 @@ TEST_F(AssessmentServiceTest, RefusesAnUnknownOrUnpublishedFrameworkVersion) {
               IsOk());
   av1::Assessment round;
   ASSERT_THAT(Call(&AStub::CreateAssessment, hub_admin_,
-                   NewRound(av1::ASSESSMENT_KIND_SELF_ASSESSMENT, "t", published.name()),
-                   &round),
+                   NewRound(av1::ASSESSMENT_KIND_SELF_ASSESSMENT, "t", published.name()), &round),
               IsOk());
   fv1::RetireFrameworkVersionRequest retire;
   retire.set_name(published.name());
@@ -907,31 +916,30 @@ TEST_F(AssessmentServiceTest, ARespondentAnswersOnlyForItsOwnOrganisationAndAssi
   const std::string before = Fingerprint(round);
   av1::Response out;
   // Wrong organisation.
-  EXPECT_THAT(Upsert(respondent_[kHealth], GoodAnswer(ResponseOf(la, "s2.q1"), fv1::RATING_RED),
-                     &out),
-              StatusIs(Code::kPermissionDenied));
-  EXPECT_THAT(Upsert(respondent_[kSchool], GoodAnswer(ResponseOf(la, "s1.q1"), fv1::RATING_RED),
-                     &out),
-              StatusIs(Code::kPermissionDenied));
+  EXPECT_THAT(
+      Upsert(respondent_[kHealth], GoodAnswer(ResponseOf(la, "s2.q1"), fv1::RATING_RED), &out),
+      StatusIs(Code::kPermissionDenied));
+  EXPECT_THAT(
+      Upsert(respondent_[kSchool], GoodAnswer(ResponseOf(la, "s1.q1"), fv1::RATING_RED), &out),
+      StatusIs(Code::kPermissionDenied));
   // Wrong role: administrators do not answer for organisations; nobody answers for the
   // scrutineer but the scrutineer.
   EXPECT_THAT(Upsert(admin_, GoodAnswer(ResponseOf(la, "s1.q1"), fv1::RATING_RED), &out),
               StatusIs(Code::kPermissionDenied));
   EXPECT_THAT(Upsert(admin_, GoodAnswer(ResponseOf(scrutineer, "s1.q1"), fv1::RATING_RED), &out),
               StatusIs(Code::kPermissionDenied));
-  EXPECT_THAT(Upsert(respondent_[kLa],
-                     GoodAnswer(ResponseOf(scrutineer, "s1.q1"), fv1::RATING_RED), &out),
-              StatusIs(Code::kPermissionDenied));
+  EXPECT_THAT(
+      Upsert(respondent_[kLa], GoodAnswer(ResponseOf(scrutineer, "s1.q1"), fv1::RATING_RED), &out),
+      StatusIs(Code::kPermissionDenied));
   // Unassigned questions.
-  EXPECT_THAT(Upsert(respondent_[kHealth],
-                     GoodAnswer(ResponseOf(health, "s1.q1"), fv1::RATING_RED), &out),
-              StatusIs(Code::kFailedPrecondition, "not assigned"));
-  EXPECT_THAT(Upsert(respondent_[kPolice],
-                     GoodAnswer(ResponseOf(police, "s3.q2"), fv1::RATING_RED), &out),
-              StatusIs(Code::kFailedPrecondition, "not assigned"));
+  EXPECT_THAT(
+      Upsert(respondent_[kHealth], GoodAnswer(ResponseOf(health, "s1.q1"), fv1::RATING_RED), &out),
+      StatusIs(Code::kFailedPrecondition, "not assigned"));
+  EXPECT_THAT(
+      Upsert(respondent_[kPolice], GoodAnswer(ResponseOf(police, "s3.q2"), fv1::RATING_RED), &out),
+      StatusIs(Code::kFailedPrecondition, "not assigned"));
   // No such question or respondent.
-  EXPECT_THAT(Upsert(respondent_[kLa], GoodAnswer(ResponseOf(la, "s7.q1"), fv1::RATING_RED),
-                     &out),
+  EXPECT_THAT(Upsert(respondent_[kLa], GoodAnswer(ResponseOf(la, "s7.q1"), fv1::RATING_RED), &out),
               StatusIs(Code::kNotFound));
   EXPECT_THAT(Upsert(respondent_[kLa],
                      GoodAnswer(absl::StrCat(round.name(), "/respondents/r-nobody/responses/s1.q1"),
@@ -996,8 +1004,7 @@ TEST_F(AssessmentServiceTest, ABatchThatFailsHalfWayWritesNothing) {
   av1::BatchUpsertResponsesResponse out;
   // The third item breaks the evidence rule: the first two (and the update) are not kept.
   EXPECT_THAT(Batch(token, round,
-                    {GoodAnswer(ResponseOf(la, "s1.q1"), fv1::RATING_GREEN),
-                     existing_update,
+                    {GoodAnswer(ResponseOf(la, "s1.q1"), fv1::RATING_GREEN), existing_update,
                      Answer(ResponseOf(la, "s1.q2"), fv1::RATING_GREEN, 0),
                      GoodAnswer(ResponseOf(la, "s1.q3"), fv1::RATING_AMBER)},
                     &out),
@@ -1215,6 +1222,75 @@ TEST_F(AssessmentServiceTest, ConsolidationWaitsForEveryAssignedRespondentAndThe
   EXPECT_THAT(Consolidate(admin_, self, "s1.q1", fv1::RATING_GREEN, &out), IsOk());
 }
 
+TEST_F(AssessmentServiceTest, ABatchConsolidatesAWholeRoundOrNothing) {
+  av1::Assessment round = MustCreate(av1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY, scrutineer_);
+  av1::Respondent la = MustAddOrg(round, kLa);
+  AnswerAll(respondent_[kLa], round, la, fv1::RATING_AMBER);
+  std::map<std::string, fv1::Rating> ratings;
+  for (const auto& q : AllQuestions()) ratings[q] = fv1::RATING_AMBER;
+  av1::BatchConsolidateQuestionsResponse out;
+
+  // Refused as a whole, changing nothing: one bad item anywhere in the batch.
+  const std::string before = Fingerprint(round);
+  auto bad = ratings;
+  bad["s6.q4"] = fv1::RATING_UNSPECIFIED;
+  EXPECT_THAT(BatchConsolidate(scrutineer_, round, bad, &out),
+              StatusIs(Code::kInvalidArgument, "requests[23].consolidation.rating"));
+  bad = ratings;
+  bad["s9.q9"] = fv1::RATING_RED;  // not a question of the framework: found inside the round
+  EXPECT_THAT(BatchConsolidate(scrutineer_, round, bad, &out), StatusIs(Code::kNotFound, "s9.q9"));
+  EXPECT_THAT(BatchConsolidate(scrutineer_, round, {}, &out),
+              StatusIs(Code::kInvalidArgument, "requests"));
+  EXPECT_THAT(BatchConsolidate(admin_, round, ratings, &out), StatusIs(Code::kPermissionDenied));
+  EXPECT_THAT(BatchConsolidate(outsider_, round, ratings, &out), StatusIs(Code::kNotFound));
+  {
+    av1::BatchConsolidateQuestionsRequest twice;
+    twice.set_parent(round.name());
+    for (int i = 0; i < 2; ++i) {
+      av1::Consolidation* c = twice.add_requests()->mutable_consolidation();
+      c->set_question_id("s1.q1");
+      c->set_rating(fv1::RATING_RED);
+      c->set_rationale("Seen the evidence");
+    }
+    EXPECT_THAT(Call(&AStub::BatchConsolidateQuestions, scrutineer_, twice, &out),
+                StatusIs(Code::kInvalidArgument, "appears twice"));
+    twice.mutable_requests(1)->mutable_consolidation()->set_question_id("s1.q2");
+    twice.mutable_requests(1)->set_parent("assessments/a-elsewhere");
+    EXPECT_THAT(Call(&AStub::BatchConsolidateQuestions, scrutineer_, twice, &out),
+                StatusIs(Code::kInvalidArgument, "requests[1].parent"));
+  }
+  EXPECT_EQ(Fingerprint(round), before);
+
+  const int64_t head = FeedHead();
+  ASSERT_THAT(BatchConsolidate(scrutineer_, round, ratings, &out), IsOk());
+  ASSERT_EQ(out.consolidations_size(), 24);
+  EXPECT_EQ(out.consolidations(0).name(), absl::StrCat(round.name(), "/consolidations/s1.q1"));
+  EXPECT_EQ(out.consolidations(0).update_by(), scrutineer_user_);
+  EXPECT_FALSE(out.consolidations(0).etag().empty());
+  av1::ListConsolidationsRequest list;
+  list.set_parent(round.name());
+  EXPECT_EQ(Must(&AStub::ListConsolidations, admin_, list).consolidations_size(), 24);
+  // One feed entry per consolidation, numbered on from the head without a gap.
+  std::vector<av1::Change> changes = AllChanges(hub_->admin_token(), head);
+  ASSERT_EQ(changes.size(), 24u);
+  EXPECT_EQ(changes.front().sequence(), head + 1);
+  EXPECT_EQ(changes.back().sequence(), head + 24);
+  EXPECT_EQ(changes.back().consolidation().question_id(), "s6.q4");
+
+  // Replacing checks each one's etag, as ConsolidateQuestion does.
+  av1::Consolidation replaced;
+  EXPECT_THAT(Consolidate(scrutineer_, round, "s1.q1", fv1::RATING_RED, &replaced, "999"),
+              StatusIs(Code::kAborted));
+  av1::BatchConsolidateQuestionsRequest stale;
+  stale.set_parent(round.name());
+  *stale.add_requests()->mutable_consolidation() = out.consolidations(1);
+  *stale.add_requests()->mutable_consolidation() = out.consolidations(0);
+  stale.mutable_requests(1)->mutable_consolidation()->set_etag("999");
+  EXPECT_THAT(Call(&AStub::BatchConsolidateQuestions, scrutineer_, stale, &out),
+              StatusIs(Code::kAborted));
+  EXPECT_THAT(RevisionActions(out.consolidations(1).name()), ElementsAre("created"));
+}
+
 TEST_F(AssessmentServiceTest, DivergenceBetweenRespondents) {
   av1::Assessment round = MustCreate(av1::ASSESSMENT_KIND_SELF_ASSESSMENT, admin_);
   av1::Respondent la = MustAddOrg(round, kLa);
@@ -1234,7 +1310,8 @@ TEST_F(AssessmentServiceTest, DivergenceBetweenRespondents) {
 
   av1::GetDivergenceRequest request;
   request.set_name(round.name());
-  av1::GetDivergenceResponse divergence = Must(&AStub::GetDivergence, respondent_[kPolice], request);
+  av1::GetDivergenceResponse divergence =
+      Must(&AStub::GetDivergence, respondent_[kPolice], request);
   ASSERT_EQ(divergence.questions_size(), 24);
   std::map<std::string, av1::QuestionDivergence> by_question;
   for (const auto& q : divergence.questions()) by_question[q.question_id()] = q;
@@ -1296,8 +1373,7 @@ TEST_F(AssessmentServiceTest, ChallengesAreRaisedAnsweredAndClosedAndOpenOnesBlo
   av1::Challenge out;
   EXPECT_THAT(Call(&AStub::RaiseChallenge, respondent_[kLa], raise, &out),
               StatusIs(Code::kPermissionDenied));
-  EXPECT_THAT(Call(&AStub::RaiseChallenge, admin_, raise, &out),
-              StatusIs(Code::kPermissionDenied));
+  EXPECT_THAT(Call(&AStub::RaiseChallenge, admin_, raise, &out), StatusIs(Code::kPermissionDenied));
   EXPECT_THAT(Call(&AStub::RaiseChallenge, outsider_, raise, &out), StatusIs(Code::kNotFound));
   av1::RaiseChallengeRequest missing = raise;
   missing.mutable_challenge()->set_response(ResponseOf(la, "s9.q9"));
@@ -1360,9 +1436,9 @@ TEST_F(AssessmentServiceTest, ChallengesAreRaisedAnsweredAndClosedAndOpenOnesBlo
   for (const auto& c : AllChanges(admin_)) {
     if (c.has_challenge()) kinds.push_back(c.kind());
   }
-  EXPECT_THAT(kinds, ElementsAre(av1::CHANGE_KIND_CHALLENGE_RAISED,
-                                 av1::CHANGE_KIND_CHALLENGE_ANSWERED,
-                                 av1::CHANGE_KIND_CHALLENGE_CLOSED));
+  EXPECT_THAT(kinds,
+              ElementsAre(av1::CHANGE_KIND_CHALLENGE_RAISED, av1::CHANGE_KIND_CHALLENGE_ANSWERED,
+                          av1::CHANGE_KIND_CHALLENGE_CLOSED));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1401,8 +1477,10 @@ TEST_F(AssessmentServiceTest, FinalisationListsWhatIsMissing) {
   EXPECT_THAT(check.missing(), ElementsAreArray(expected));
   const std::string before = Fingerprint(round);
   grpc::Status refused = Finalise(admin_, round, &out);
-  EXPECT_THAT(refused, StatusIs(Code::kFailedPrecondition, "s1.q1: no action plan entry covers it"));
-  EXPECT_THAT(refused, StatusIs(Code::kFailedPrecondition, "s6.q4: no action plan entry covers it"));
+  EXPECT_THAT(refused,
+              StatusIs(Code::kFailedPrecondition, "s1.q1: no action plan entry covers it"));
+  EXPECT_THAT(refused,
+              StatusIs(Code::kFailedPrecondition, "s6.q4: no action plan entry covers it"));
   EXPECT_THAT(refused.error_message(), Not(HasSubstr("consolidated")));
   EXPECT_EQ(Fingerprint(round), before);
 
@@ -1411,14 +1489,12 @@ TEST_F(AssessmentServiceTest, FinalisationListsWhatIsMissing) {
     std::vector<std::string> questions;
     for (int q = 1; q <= 4; ++q) questions.push_back(absl::StrCat("s", step, ".q", q));
     acv1::Action created;
-    ASSERT_THAT(CreateAction(admin_, round, absl::StrCat("s", step), questions, &created),
-                IsOk());
+    ASSERT_THAT(CreateAction(admin_, round, absl::StrCat("s", step), questions, &created), IsOk());
   }
-  EXPECT_THAT(Check(round).missing(),
-              ElementsAre("s6.q1: no action plan entry covers it",
-                          "s6.q2: no action plan entry covers it",
-                          "s6.q3: no action plan entry covers it",
-                          "s6.q4: no action plan entry covers it"));
+  EXPECT_THAT(Check(round).missing(), ElementsAre("s6.q1: no action plan entry covers it",
+                                                  "s6.q2: no action plan entry covers it",
+                                                  "s6.q3: no action plan entry covers it",
+                                                  "s6.q4: no action plan entry covers it"));
 }
 
 TEST_F(AssessmentServiceTest, LifecycleDraftReviewFinalisedReopenedWithHistory) {
@@ -1435,8 +1511,7 @@ TEST_F(AssessmentServiceTest, LifecycleDraftReviewFinalisedReopenedWithHistory) 
   av1::FinaliseAssessmentRequest stale;
   stale.set_name(round.name());
   stale.set_etag("1");
-  EXPECT_THAT(Call(&AStub::FinaliseAssessment, scrutineer_, stale, &out),
-              StatusIs(Code::kAborted));
+  EXPECT_THAT(Call(&AStub::FinaliseAssessment, scrutineer_, stale, &out), StatusIs(Code::kAborted));
   av1::GetFinalisedRevisionRequest get_finalised;
   get_finalised.set_name(round.name());
   av1::FinalisedRevision none;
@@ -1526,8 +1601,8 @@ TEST_F(AssessmentServiceTest, LifecycleDraftReviewFinalisedReopenedWithHistory) 
   av1::FinalisedRevision still = Must(&AStub::GetFinalisedRevision, admin_, get_finalised);
   EXPECT_TRUE(MessageDifferencer::Equals(still, kept));
   get_finalised.set_revision(1);
-  EXPECT_TRUE(MessageDifferencer::Equals(Must(&AStub::GetFinalisedRevision, admin_, get_finalised),
-                                         kept));
+  EXPECT_TRUE(
+      MessageDifferencer::Equals(Must(&AStub::GetFinalisedRevision, admin_, get_finalised), kept));
   get_finalised.set_revision(2);
   EXPECT_THAT(Call(&AStub::GetFinalisedRevision, admin_, get_finalised, &none),
               StatusIs(Code::kNotFound));
@@ -1710,8 +1785,7 @@ TEST_F(AssessmentServiceTest, ListChangesIsOrderedGapFreeAndScopedToWhatTheCalle
   av1::ListChangesRequest negative;
   negative.set_after_sequence(-1);
   av1::ListChangesResponse out;
-  EXPECT_THAT(Call(&AStub::ListChanges, admin_, negative, &out),
-              StatusIs(Code::kInvalidArgument));
+  EXPECT_THAT(Call(&AStub::ListChanges, admin_, negative, &out), StatusIs(Code::kInvalidArgument));
 }
 
 TEST_F(AssessmentServiceTest, WatchChangesDeliversEveryChangeExactlyOnceInOrderAcrossAReconnect) {
@@ -1799,7 +1873,8 @@ TEST_F(AssessmentServiceTest, WatchChangesDeliversEveryChangeExactlyOnceInOrderA
   for (size_t i = 0; i < received.size(); ++i) {
     EXPECT_EQ(received[i].sequence(), static_cast<int64_t>(i) + 1);
     EXPECT_TRUE(MessageDifferencer::Equals(received[i], listed[i]))
-        << received[i].ShortDebugString() << "\nvs\n" << listed[i].ShortDebugString();
+        << received[i].ShortDebugString() << "\nvs\n"
+        << listed[i].ShortDebugString();
   }
 
   // The viewer of another partnership sees none of it: the first change their watch
@@ -1892,9 +1967,9 @@ TEST_F(AssessmentServiceTest, EveryRpcRefusesAnOutsiderWithNotFound) {
   }
   {
     av1::BatchUpsertResponsesResponse out;
-    EXPECT_THAT(Batch(outsider_, round, {GoodAnswer(ResponseOf(la, "s1.q1"), fv1::RATING_RED)},
-                      &out),
-                StatusIs(Code::kNotFound));
+    EXPECT_THAT(
+        Batch(outsider_, round, {GoodAnswer(ResponseOf(la, "s1.q1"), fv1::RATING_RED)}, &out),
+        StatusIs(Code::kNotFound));
   }
   {
     av1::AnswerChallengeRequest r;
