@@ -219,22 +219,25 @@ absl::Status Seeder::RecordRound(const PartnershipPlan& plan, const RoundPlan& p
     SIXSTEPS_RETURN_IF_ERROR(Do(*hub_.assessment, &AStub::SubmitAssessmentForReview, token, request,
                                 &round, "SubmitAssessmentForReview"));
   }
-  for (int q = 0; q < kQuestions; ++q) {
-    const char letter = plan_round.consolidated[q];
-    asv1::ConsolidateQuestionRequest request;
-    request.set_parent(round.name());
-    asv1::Consolidation* c = request.mutable_consolidation();
-    c->set_question_id(QuestionId(q));
-    c->set_rating(Rate(letter));
-    c->set_rationale(absl::StrCat("Weighed every partner's evidence on ", QuestionId(q)));
-    if (letter != 'R') {
-      c->add_evidence()->set_description(
-          absl::StrCat("Scrutineer's case audit of ", QuestionId(q)));
+  {
+    // The whole round in one call, as an integrator would.
+    asv1::BatchConsolidateQuestionsRequest batch;
+    batch.set_parent(round.name());
+    for (int q = 0; q < kQuestions; ++q) {
+      const char letter = plan_round.consolidated[q];
+      asv1::Consolidation* c = batch.add_requests()->mutable_consolidation();
+      c->set_question_id(QuestionId(q));
+      c->set_rating(Rate(letter));
+      c->set_rationale(absl::StrCat("Weighed every partner's evidence on ", QuestionId(q)));
+      if (letter != 'R') {
+        c->add_evidence()->set_description(
+            absl::StrCat("Scrutineer's case audit of ", QuestionId(q)));
+      }
+      if (letter == 'A') c->set_remaining_work("Complete the joint audit");
     }
-    if (letter == 'A') c->set_remaining_work("Complete the joint audit");
-    asv1::Consolidation written;
-    SIXSTEPS_RETURN_IF_ERROR(Do(*hub_.assessment, &AStub::ConsolidateQuestion, token, request,
-                                &written, "ConsolidateQuestion"));
+    asv1::BatchConsolidateQuestionsResponse written;
+    SIXSTEPS_RETURN_IF_ERROR(Do(*hub_.assessment, &AStub::BatchConsolidateQuestions, token, batch,
+                                &written, "BatchConsolidateQuestions"));
   }
   std::vector<acv1::Action> actions;
   for (const ActionPlan& planned : plan_round.actions) {

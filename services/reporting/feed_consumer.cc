@@ -36,6 +36,26 @@ void WithToken(grpc::ClientContext& context, const std::string& token, absl::Dur
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
 }
 
+// Every organisation of one partnership ("partnerships/{p}"), page by page.
+absl::Status AppendOrganisations(idv1::IdentityService::Stub& stub, const std::string& token,
+                                 const std::string& partnership,
+                                 std::vector<idv1::Organisation>* organisations) {
+  std::string page;
+  do {
+    grpc::ClientContext context;
+    WithToken(context, token, absl::Seconds(10));
+    idv1::ListOrganisationsRequest request;
+    request.set_parent(partnership);
+    request.set_page_size(500);
+    request.set_page_token(page);
+    idv1::ListOrganisationsResponse response;
+    SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(stub.ListOrganisations(&context, request, &response)));
+    for (auto& o : *response.mutable_organisations()) organisations->push_back(std::move(o));
+    page = response.next_page_token();
+  } while (!page.empty());
+  return absl::OkStatus();
+}
+
 std::string Id(absl::string_view name) {
   size_t slash = name.rfind('/');
   return std::string(slash == absl::string_view::npos ? name : name.substr(slash + 1));
@@ -105,22 +125,39 @@ absl::StatusOr<Upstream::Directory> GrpcUpstream::LoadDirectory() {
     page = response.next_page_token();
   } while (!page.empty());
   for (const idv1::Partnership& partnership : directory.partnerships) {
-    do {
-      grpc::ClientContext context;
-      WithToken(context, token, absl::Seconds(10));
-      idv1::ListOrganisationsRequest request;
-      request.set_parent(partnership.name());
-      request.set_page_size(500);
-      request.set_page_token(page);
-      idv1::ListOrganisationsResponse response;
-      SIXSTEPS_RETURN_IF_ERROR(
-          FromGrpcStatus(stub->ListOrganisations(&context, request, &response)));
-      for (auto& o : *response.mutable_organisations()) {
-        directory.organisations.push_back(std::move(o));
-      }
-      page = response.next_page_token();
-    } while (!page.empty());
+    SIXSTEPS_RETURN_IF_ERROR(
+        AppendOrganisations(*stub, token, partnership.name(), &directory.organisations));
   }
+  return directory;
+}
+
+absl::StatusOr<Upstream::Directory> GrpcUpstream::LoadPartnership(
+    const std::string& partnership_id) {
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string token, Token());
+  auto stub = idv1::IdentityService::NewStub(identity_);
+  Directory directory;
+  idv1::Partnership partnership;
+  {
+    grpc::ClientContext context;
+    WithToken(context, token, absl::Seconds(10));
+    idv1::GetPartnershipRequest request;
+    request.set_name(absl::StrCat("partnerships/", partnership_id));
+    grpc::Status status = stub->GetPartnership(&context, request, &partnership);
+    if (status.error_code() == grpc::StatusCode::NOT_FOUND) return directory;
+    SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(status));
+  }
+  {
+    grpc::ClientContext context;
+    WithToken(context, token, absl::Seconds(10));
+    idv1::GetRegionRequest request;
+    request.set_name(partnership.region());
+    idv1::Region region;
+    SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(stub->GetRegion(&context, request, &region)));
+    directory.regions.push_back(std::move(region));
+  }
+  SIXSTEPS_RETURN_IF_ERROR(
+      AppendOrganisations(*stub, token, partnership.name(), &directory.organisations));
+  directory.partnerships.push_back(std::move(partnership));
   return directory;
 }
 
@@ -213,6 +250,12 @@ absl::Status FeedConsumer::RefreshDirectory() {
   return absl::OkStatus();
 }
 
+absl::Status FeedConsumer::AddPartnership(const std::string& partnership_id) {
+  SIXSTEPS_ASSIGN_OR_RETURN(Upstream::Directory entries,
+                            upstream_->LoadPartnership(partnership_id));
+  return model_->PutDirectory(entries.regions, entries.partnerships, entries.organisations);
+}
+
 absl::Status FeedConsumer::Prepare(const std::vector<av1::Change>& changes) {
   // A batch usually names one framework version and a few partnerships hundreds of
   // times: each is looked up (a read-model round trip) once per batch, not once per change.
@@ -234,7 +277,10 @@ absl::Status FeedConsumer::Prepare(const std::vector<av1::Change>& changes) {
       std::string partnership = Id(change.partnership());
       if (partnerships_seen.insert(partnership).second) {
         SIXSTEPS_ASSIGN_OR_RETURN(bool known, model_->HasPartnership(partnership));
-        if (!known) SIXSTEPS_RETURN_IF_ERROR(RefreshDirectory());
+        // Only the new partnership is fetched: reloading the whole directory for each one
+        // made a region's growth quadratic (a hub gaining its thousandth partnership
+        // listed the organisations of all the others).
+        if (!known) SIXSTEPS_RETURN_IF_ERROR(AddPartnership(partnership));
       }
     }
   }

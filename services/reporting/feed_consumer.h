@@ -35,6 +35,9 @@ class Upstream {
     std::vector<idv1::Organisation> organisations;
   };
   virtual absl::StatusOr<Directory> LoadDirectory() = 0;
+  // One partnership's entries (its region, itself, its organisations): what a change naming
+  // a partnership new to the read model needs. Empty if identity no longer has it.
+  virtual absl::StatusOr<Directory> LoadPartnership(const std::string& partnership_id) = 0;
 };
 
 // Upstream over gRPC, signed in with an API key of a service account bound as viewer on
@@ -49,6 +52,7 @@ class GrpcUpstream final : public Upstream {
   absl::StatusOr<std::string> Token() override;
   absl::StatusOr<fv1::FrameworkVersion> GetFrameworkVersion(const std::string& name) override;
   absl::StatusOr<Directory> LoadDirectory() override;
+  absl::StatusOr<Directory> LoadPartnership(const std::string& partnership_id) override;
 
  private:
   std::shared_ptr<grpc::Channel> identity_;
@@ -97,6 +101,8 @@ class FeedConsumer {
   // partnerships' names), looking each one up once however many changes name it.
   absl::Status Prepare(const std::vector<av1::Change>& changes);
   absl::Status RefreshDirectory();
+  // Puts one partnership new to the read model (with its region and organisations) there.
+  absl::Status AddPartnership(const std::string& partnership_id);
   absl::Status CatchUp();
   absl::Status Follow();
 
