@@ -35,8 +35,8 @@ std::string TodayIn(absl::TimeZone zone, absl::Time now) {
 absl::Status ValidateActionPlan(const av1::Action& action, const FrameworkIndex& framework,
                                 absl::string_view partnership_name) {
   if (!framework.steps.contains(action.step_id())) {
-    return Invalid("action.step_id", absl::StrCat("'", action.step_id(),
-                                                  "' is not a step of the round's framework"));
+    return Invalid("action.step_id",
+                   absl::StrCat("'", action.step_id(), "' is not a step of the round's framework"));
   }
   if (action.question_ids().empty()) {
     return Invalid("action.question_ids", "an action covers at least one question of its step");
@@ -67,8 +67,7 @@ absl::Status ValidateActionPlan(const av1::Action& action, const FrameworkIndex&
         ValidateText(action.owner_name(), kMaxShortTextLength, "action.owner_name"));
   }
   SIXSTEPS_RETURN_IF_ERROR(ValidateIsoDate(action.due_date(), "action.due_date"));
-  if (!av1::Action::Kind_IsValid(action.kind()) ||
-      action.kind() == av1::Action::KIND_UNSPECIFIED) {
+  if (!av1::Action::Kind_IsValid(action.kind()) || action.kind() == av1::Action::KIND_UNSPECIFIED) {
     return Invalid("action.kind", "must be improvement or sustain");
   }
   return absl::OkStatus();
@@ -80,9 +79,9 @@ absl::Status CheckSustainAllowed(const av1::Action& action,
   for (const std::string& question : action.question_ids()) {
     auto rating = consolidated.find(question);
     if (rating == consolidated.end() || rating->second != fv1::RATING_GREEN) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "a sustain action maintains a Green: ", question,
-          " has no consolidated Green rating; plan an improvement instead"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("a sustain action maintains a Green: ", question,
+                       " has no consolidated Green rating; plan an improvement instead"));
     }
   }
   return absl::OkStatus();
@@ -92,9 +91,9 @@ absl::Status CheckCanPlan(const Caller& caller, const v1::Assessment& assessment
   std::string region = LastSegment(assessment.region());
   std::string partnership = LastSegment(assessment.partnership());
   if (caller.IsHubAdmin(region) ||
-      caller.HasPartnershipRole(partnership, {Role::ROLE_PARTNERSHIP_ADMINISTRATOR,
-                                              Role::ROLE_INDEPENDENT_SCRUTINEER,
-                                              Role::ROLE_INTEGRATION}) ||
+      caller.HasPartnershipRole(
+          partnership, {Role::ROLE_PARTNERSHIP_ADMINISTRATOR, Role::ROLE_INDEPENDENT_SCRUTINEER,
+                        Role::ROLE_INTEGRATION}) ||
       caller.HasRegionRole(region, {Role::ROLE_INTEGRATION})) {
     return absl::OkStatus();
   }

@@ -32,20 +32,26 @@ absl::StatusOr<std::string> ParseActionName(absl::string_view name, absl::string
 
 std::string StatusKey(av1::Action::Status status) {
   switch (status) {
-    case av1::Action::STATUS_PLANNED: return "planned";
-    case av1::Action::STATUS_IN_PROGRESS: return "in_progress";
-    case av1::Action::STATUS_DONE: return "done";
-    case av1::Action::STATUS_CANCELLED: return "cancelled";
-    case av1::Action::STATUS_CARRIED_OVER: return "carried_over";
-    default: return "";
+    case av1::Action::STATUS_PLANNED:
+      return "planned";
+    case av1::Action::STATUS_IN_PROGRESS:
+      return "in_progress";
+    case av1::Action::STATUS_DONE:
+      return "done";
+    case av1::Action::STATUS_CANCELLED:
+      return "cancelled";
+    case av1::Action::STATUS_CARRIED_OVER:
+      return "carried_over";
+    default:
+      return "";
   }
 }
 
 absl::Status MustBeOpen(const av1::Action& action) {
   if (IsOpenAction(action)) return absl::OkStatus();
-  return absl::FailedPreconditionError(absl::StrCat(
-      action.name(), " is ", av1::Action::Status_Name(action.status()),
-      ": only planned and in-progress actions change"));
+  return absl::FailedPreconditionError(
+      absl::StrCat(action.name(), " is ", av1::Action::Status_Name(action.status()),
+                   ": only planned and in-progress actions change"));
 }
 
 absl::Status ValidateNote(absl::string_view note, absl::string_view field) {
@@ -67,7 +73,6 @@ void AppendProgress(av1::Action& action, const Caller& caller, absl::string_view
   update->set_status(action.status());
 }
 
-
 }  // namespace
 
 std::string ActionServiceImpl::Today() const { return TodayIn(zone_, absl::Now()); }
@@ -75,8 +80,8 @@ std::string ActionServiceImpl::Today() const { return TodayIn(zone_, absl::Now()
 absl::StatusOr<av1::Action> ActionServiceImpl::Create(const Caller& caller,
                                                       const av1::CreateActionRequest& r) {
   SIXSTEPS_RETURN_IF_ERROR(ValidateRequestId(r.request_id()));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseAssessmentName(r.action().assessment(),
-                                                                "action.assessment"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string id,
+                            ParseAssessmentName(r.action().assessment(), "action.assessment"));
   av1::CreateActionRequest without_id = r;
   without_id.clear_request_id();
   std::optional<IdempotencyKey> key = KeyFor(caller, "CreateAction", r.request_id(), without_id);
@@ -93,7 +98,8 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Create(const Caller& caller,
   }
   SIXSTEPS_RETURN_IF_ERROR(CheckCanPlan(caller, round->assessment));
   av1::Action action = r.action();
-  if (action.kind() == av1::Action::KIND_UNSPECIFIED) action.set_kind(av1::Action::KIND_IMPROVEMENT);
+  if (action.kind() == av1::Action::KIND_UNSPECIFIED)
+    action.set_kind(av1::Action::KIND_IMPROVEMENT);
   SIXSTEPS_RETURN_IF_ERROR(
       ValidateActionPlan(action, IndexOf(round->framework), round->assessment.partnership()));
   SIXSTEPS_RETURN_IF_ERROR(directory_->CheckOrganisation(caller, action.owner_organisation()));
@@ -141,8 +147,8 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Get(const Caller& caller,
   return action;
 }
 
-absl::StatusOr<av1::ListActionsResponse> ActionServiceImpl::List(
-    const Caller& caller, const av1::ListActionsRequest& r) {
+absl::StatusOr<av1::ListActionsResponse> ActionServiceImpl::List(const Caller& caller,
+                                                                 const av1::ListActionsRequest& r) {
   ActionFilter filter;
   if (!r.partnership().empty()) {
     if (!absl::StartsWith(r.partnership(), "partnerships/") ||
@@ -173,12 +179,13 @@ absl::StatusOr<av1::ListActionsResponse> ActionServiceImpl::List(
   av1::ListActionsRequest query_request = r;
   query_request.clear_page_size();
   query_request.clear_page_token();
-  std::string query = absl::StrCat("actions:", query_request.ShortDebugString(), ":",
-                                   filter.as_of_date);
+  std::string query =
+      absl::StrCat("actions:", query_request.ShortDebugString(), ":", filter.as_of_date);
   SIXSTEPS_ASSIGN_OR_RETURN(std::string after, DecodePageToken(r.page_token(), query));
   if (!after.empty()) {
     std::vector<std::string> parts = absl::StrSplit(after, '|');
-    if (parts.size() != 2) return absl::InvalidArgumentError("page_token is not a token this service issued");
+    if (parts.size() != 2)
+      return absl::InvalidArgumentError("page_token is not a token this service issued");
     filter.after_due_date = parts[0];
     filter.after_id = parts[1];
   }
@@ -228,7 +235,7 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Update(const Caller& caller,
   const av1::Action& values = r.action();
   std::vector<std::string> paths(r.update_mask().paths().begin(), r.update_mask().paths().end());
   if (paths.empty()) {
-    paths = {"question_ids", "kind",       "description", "intended_outcome",
+    paths = {"question_ids",       "kind",       "description", "intended_outcome",
              "owner_organisation", "owner_name", "due_date"};
   }
   for (const std::string& path : paths) {
@@ -264,54 +271,53 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Update(const Caller& caller,
     }
     SIXSTEPS_RETURN_IF_ERROR(directory_->CheckOrganisation(caller, values.owner_organisation()));
   }
-  return ChangeAction(caller, values.name(), values.etag(),
-                      [&](RoundTx& tx, av1::Action& action, Provenance&) -> absl::Status {
-                        SIXSTEPS_RETURN_IF_ERROR(CheckCanPlan(caller, tx.round().assessment));
-                        SIXSTEPS_RETURN_IF_ERROR(MustBeOpen(action));
-                        for (const std::string& path : paths) {
-                          if (path == "question_ids") *action.mutable_question_ids() = values.question_ids();
-                          if (path == "kind") action.set_kind(values.kind());
-                          if (path == "description") action.set_description(values.description());
-                          if (path == "intended_outcome") {
-                            action.set_intended_outcome(values.intended_outcome());
-                          }
-                          if (path == "owner_organisation") {
-                            action.set_owner_organisation(values.owner_organisation());
-                          }
-                          if (path == "owner_name") action.set_owner_name(values.owner_name());
-                          if (path == "due_date") action.set_due_date(values.due_date());
-                        }
-                        // The transaction is on the action's own round.
-                        SIXSTEPS_RETURN_IF_ERROR(ValidateActionPlan(
-                            action, IndexOf(tx.round().framework),
-                            tx.round().assessment.partnership()));
-                        if (action.kind() == av1::Action::KIND_SUSTAIN) {
-                          std::map<std::string, fv1::Rating> consolidated;
-                          SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Consolidation> list,
-                                                    tx.Consolidations());
-                          for (const auto& c : list) consolidated[c.question_id()] = c.rating();
-                          SIXSTEPS_RETURN_IF_ERROR(CheckSustainAllowed(action, consolidated));
-                        }
-                        return absl::OkStatus();
-                      });
+  return ChangeAction(
+      caller, values.name(), values.etag(),
+      [&](RoundTx& tx, av1::Action& action, Provenance&) -> absl::Status {
+        SIXSTEPS_RETURN_IF_ERROR(CheckCanPlan(caller, tx.round().assessment));
+        SIXSTEPS_RETURN_IF_ERROR(MustBeOpen(action));
+        for (const std::string& path : paths) {
+          if (path == "question_ids") *action.mutable_question_ids() = values.question_ids();
+          if (path == "kind") action.set_kind(values.kind());
+          if (path == "description") action.set_description(values.description());
+          if (path == "intended_outcome") {
+            action.set_intended_outcome(values.intended_outcome());
+          }
+          if (path == "owner_organisation") {
+            action.set_owner_organisation(values.owner_organisation());
+          }
+          if (path == "owner_name") action.set_owner_name(values.owner_name());
+          if (path == "due_date") action.set_due_date(values.due_date());
+        }
+        // The transaction is on the action's own round.
+        SIXSTEPS_RETURN_IF_ERROR(ValidateActionPlan(action, IndexOf(tx.round().framework),
+                                                    tx.round().assessment.partnership()));
+        if (action.kind() == av1::Action::KIND_SUSTAIN) {
+          std::map<std::string, fv1::Rating> consolidated;
+          SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Consolidation> list, tx.Consolidations());
+          for (const auto& c : list) consolidated[c.question_id()] = c.rating();
+          SIXSTEPS_RETURN_IF_ERROR(CheckSustainAllowed(action, consolidated));
+        }
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<av1::Action> ActionServiceImpl::Progress(const Caller& caller,
                                                         const av1::AddProgressUpdateRequest& r) {
   SIXSTEPS_RETURN_IF_ERROR(ValidateNote(r.note(), "note"));
   SIXSTEPS_RETURN_IF_ERROR(ValidateOptional(r.evidence(), "evidence"));
-  return ChangeAction(caller, r.name(), r.etag(),
-                      [&](RoundTx& tx, av1::Action& action, Provenance& provenance) -> absl::Status {
-                        SIXSTEPS_RETURN_IF_ERROR(
-                            CheckCanReportProgress(caller, tx.round().assessment, action));
-                        SIXSTEPS_RETURN_IF_ERROR(MustBeOpen(action));
-                        if (r.start() && action.status() == av1::Action::STATUS_PLANNED) {
-                          action.set_status(av1::Action::STATUS_IN_PROGRESS);
-                        }
-                        AppendProgress(action, caller, r.note(), r.evidence());
-                        provenance.action = "progress";
-                        return absl::OkStatus();
-                      });
+  return ChangeAction(
+      caller, r.name(), r.etag(),
+      [&](RoundTx& tx, av1::Action& action, Provenance& provenance) -> absl::Status {
+        SIXSTEPS_RETURN_IF_ERROR(CheckCanReportProgress(caller, tx.round().assessment, action));
+        SIXSTEPS_RETURN_IF_ERROR(MustBeOpen(action));
+        if (r.start() && action.status() == av1::Action::STATUS_PLANNED) {
+          action.set_status(av1::Action::STATUS_IN_PROGRESS);
+        }
+        AppendProgress(action, caller, r.note(), r.evidence());
+        provenance.action = "progress";
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<av1::Action> ActionServiceImpl::Complete(const Caller& caller,
@@ -321,17 +327,17 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Complete(const Caller& caller,
   }
   SIXSTEPS_RETURN_IF_ERROR(ValidateNote(r.completion_note(), "completion_note"));
   SIXSTEPS_RETURN_IF_ERROR(ValidateOptional(r.evidence(), "evidence"));
-  return ChangeAction(caller, r.name(), r.etag(),
-                      [&](RoundTx& tx, av1::Action& action, Provenance& provenance) -> absl::Status {
-                        SIXSTEPS_RETURN_IF_ERROR(
-                            CheckCanReportProgress(caller, tx.round().assessment, action));
-                        SIXSTEPS_RETURN_IF_ERROR(MustBeOpen(action));
-                        action.set_status(av1::Action::STATUS_DONE);
-                        action.set_completion_note(r.completion_note());
-                        AppendProgress(action, caller, r.completion_note(), r.evidence());
-                        provenance.action = "done";
-                        return absl::OkStatus();
-                      });
+  return ChangeAction(
+      caller, r.name(), r.etag(),
+      [&](RoundTx& tx, av1::Action& action, Provenance& provenance) -> absl::Status {
+        SIXSTEPS_RETURN_IF_ERROR(CheckCanReportProgress(caller, tx.round().assessment, action));
+        SIXSTEPS_RETURN_IF_ERROR(MustBeOpen(action));
+        action.set_status(av1::Action::STATUS_DONE);
+        action.set_completion_note(r.completion_note());
+        AppendProgress(action, caller, r.completion_note(), r.evidence());
+        provenance.action = "done";
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<av1::Action> ActionServiceImpl::Cancel(const Caller& caller,
@@ -340,17 +346,18 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Cancel(const Caller& caller,
     return absl::InvalidArgumentError("reason: cancelling an action needs a reason");
   }
   SIXSTEPS_RETURN_IF_ERROR(ValidateNote(r.reason(), "reason"));
-  return ChangeAction(caller, r.name(), r.etag(),
-                      [&](RoundTx& tx, av1::Action& action, Provenance& provenance) -> absl::Status {
-                        SIXSTEPS_RETURN_IF_ERROR(CheckCanPlan(caller, tx.round().assessment));
-                        SIXSTEPS_RETURN_IF_ERROR(MustBeOpen(action));
-                        action.set_status(av1::Action::STATUS_CANCELLED);
-                        action.set_cancel_reason(r.reason());
-                        AppendProgress(action, caller, r.reason(), "");
-                        provenance.action = "cancelled";
-                        provenance.reason = r.reason();
-                        return absl::OkStatus();
-                      });
+  return ChangeAction(
+      caller, r.name(), r.etag(),
+      [&](RoundTx& tx, av1::Action& action, Provenance& provenance) -> absl::Status {
+        SIXSTEPS_RETURN_IF_ERROR(CheckCanPlan(caller, tx.round().assessment));
+        SIXSTEPS_RETURN_IF_ERROR(MustBeOpen(action));
+        action.set_status(av1::Action::STATUS_CANCELLED);
+        action.set_cancel_reason(r.reason());
+        AppendProgress(action, caller, r.reason(), "");
+        provenance.action = "cancelled";
+        provenance.reason = r.reason();
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<av1::CarryOverActionsResponse> ActionServiceImpl::CarryOver(
@@ -375,12 +382,13 @@ absl::StatusOr<av1::CarryOverActionsResponse> ActionServiceImpl::CarryOver(
   };
   SIXSTEPS_ASSIGN_OR_RETURN(StoredAssessment target, visible(id, r.assessment()));
   SIXSTEPS_RETURN_IF_ERROR(CheckCanPlan(caller, target.assessment));
-  std::string from = r.from_assessment().empty() ? target.assessment.previous_assessment()
-                                                 : r.from_assessment();
+  std::string from =
+      r.from_assessment().empty() ? target.assessment.previous_assessment() : r.from_assessment();
   if (from.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        r.assessment(), " has no previous finalised round to carry actions from; name one in "
-                        "from_assessment"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(r.assessment(),
+                     " has no previous finalised round to carry actions from; name one in "
+                     "from_assessment"));
   }
   SIXSTEPS_ASSIGN_OR_RETURN(std::string from_id, ParseAssessmentName(from, "from_assessment"));
   if (from_id == id) return absl::InvalidArgumentError("from_assessment: must be another round");
@@ -402,7 +410,8 @@ absl::StatusOr<av1::CarryOverActionsResponse> ActionServiceImpl::CarryOver(
         SIXSTEPS_RETURN_IF_ERROR(CheckWritable(tx.round().assessment));
         SIXSTEPS_ASSIGN_OR_RETURN(std::vector<av1::Action> open, tx.OpenActionsOf(from_id));
         for (av1::Action& old : open) {
-          std::optional<av1::Action> carried = CarriedForward(old, framework, tx.round().assessment);
+          std::optional<av1::Action> carried =
+              CarriedForward(old, framework, tx.round().assessment);
           if (!carried) {
             response.add_not_carried(old.name());
             continue;
@@ -413,8 +422,8 @@ absl::StatusOr<av1::CarryOverActionsResponse> ActionServiceImpl::CarryOver(
           SIXSTEPS_RETURN_IF_ERROR(tx.PutAction(*carried, {caller.principal, "carried_in", ""}));
           old.set_status(av1::Action::STATUS_CARRIED_OVER);
           old.set_carried_to(carried->name());
-          AppendProgress(old, caller, absl::StrCat("carried over to ", carried->name(), " in ",
-                                                   r.assessment()),
+          AppendProgress(old, caller,
+                         absl::StrCat("carried over to ", carried->name(), " in ", r.assessment()),
                          "");
           SIXSTEPS_RETURN_IF_ERROR(tx.PutAction(old, {caller.principal, "carried_over", ""}));
           *response.add_actions() = *carried;
@@ -427,11 +436,11 @@ absl::StatusOr<av1::CarryOverActionsResponse> ActionServiceImpl::CarryOver(
   return response;
 }
 
-#define SIXSTEPS_ACTION_RPC(Method, Request, Response, Do)                                      \
+#define SIXSTEPS_ACTION_RPC(Method, Request, Response, Do)                                     \
   grpc::Status ActionServiceImpl::Method(grpc::ServerContext* context, const Request* request, \
-                                         Response* response) {                               \
-    return Authenticated(*verifier_, context, response,                                     \
-                         [&](const Caller& caller) { return Do(caller, *request); });       \
+                                         Response* response) {                                 \
+    return Authenticated(*verifier_, context, response,                                        \
+                         [&](const Caller& caller) { return Do(caller, *request); });          \
   }
 
 SIXSTEPS_ACTION_RPC(CreateAction, av1::CreateActionRequest, av1::Action, Create)

@@ -23,8 +23,7 @@ class ActionServiceImpl final : public av1::ActionService::Service {
 
   grpc::Status CreateAction(grpc::ServerContext*, const av1::CreateActionRequest*,
                             av1::Action*) override;
-  grpc::Status GetAction(grpc::ServerContext*, const av1::GetActionRequest*,
-                         av1::Action*) override;
+  grpc::Status GetAction(grpc::ServerContext*, const av1::GetActionRequest*, av1::Action*) override;
   grpc::Status ListActions(grpc::ServerContext*, const av1::ListActionsRequest*,
                            av1::ListActionsResponse*) override;
   grpc::Status UpdateAction(grpc::ServerContext*, const av1::UpdateActionRequest*,
@@ -44,7 +43,8 @@ class ActionServiceImpl final : public av1::ActionService::Service {
   absl::StatusOr<av1::ListActionsResponse> List(const Caller& caller,
                                                 const av1::ListActionsRequest& r);
   absl::StatusOr<av1::Action> Update(const Caller& caller, const av1::UpdateActionRequest& r);
-  absl::StatusOr<av1::Action> Progress(const Caller& caller, const av1::AddProgressUpdateRequest& r);
+  absl::StatusOr<av1::Action> Progress(const Caller& caller,
+                                       const av1::AddProgressUpdateRequest& r);
   absl::StatusOr<av1::Action> Complete(const Caller& caller, const av1::CompleteActionRequest& r);
   absl::StatusOr<av1::Action> Cancel(const Caller& caller, const av1::CancelActionRequest& r);
   absl::StatusOr<av1::CarryOverActionsResponse> CarryOver(const Caller& caller,

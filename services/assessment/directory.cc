@@ -26,7 +26,8 @@ void OnBehalfOf(grpc::ClientContext& context, const auth::Caller& caller) {
 // except the answers that are about the caller's request.
 absl::Status Translate(const grpc::Status& status, absl::string_view what) {
   switch (status.error_code()) {
-    case grpc::StatusCode::OK: return absl::OkStatus();
+    case grpc::StatusCode::OK:
+      return absl::OkStatus();
     case grpc::StatusCode::NOT_FOUND:
     case grpc::StatusCode::PERMISSION_DENIED:
       return absl::NotFoundError(absl::StrCat(what, " not found"));
@@ -49,10 +50,9 @@ absl::StatusOr<std::string> GrpcDirectory::PartnershipRegion(const auth::Caller&
   idv1::GetPartnershipRequest request;
   request.set_name(absl::StrCat("partnerships/", partnership_id));
   idv1::Partnership partnership;
-  SIXSTEPS_RETURN_IF_ERROR(
-      Translate(idv1::IdentityService::NewStub(identity_)->GetPartnership(&context, request,
-                                                                          &partnership),
-                request.name()));
+  SIXSTEPS_RETURN_IF_ERROR(Translate(
+      idv1::IdentityService::NewStub(identity_)->GetPartnership(&context, request, &partnership),
+      request.name()));
   return partnership.region().substr(partnership.region().rfind('/') + 1);
 }
 
@@ -84,8 +84,8 @@ absl::Status GrpcDirectory::CheckScrutineer(const auth::Caller& caller,
   for (const idv1::RoleBinding& binding : response.role_bindings()) {
     if (binding.role() == idv1::ROLE_INDEPENDENT_SCRUTINEER) return absl::OkStatus();
   }
-  return absl::FailedPreconditionError(absl::StrCat(
-      user, " is not an independent scrutineer of partnerships/", partnership_id));
+  return absl::FailedPreconditionError(
+      absl::StrCat(user, " is not an independent scrutineer of partnerships/", partnership_id));
 }
 
 absl::StatusOr<fv1::FrameworkVersion> GrpcDirectory::PublishedFrameworkVersion(
@@ -99,9 +99,9 @@ absl::StatusOr<fv1::FrameworkVersion> GrpcDirectory::PublishedFrameworkVersion(
       fv1::FrameworkService::NewStub(framework_)->GetFrameworkVersion(&context, request, &version),
       name));
   if (version.state() != fv1::FrameworkVersion::STATE_PUBLISHED) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        name, " is ", fv1::FrameworkVersion::State_Name(version.state()),
-        ": a round uses a published framework version"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(name, " is ", fv1::FrameworkVersion::State_Name(version.state()),
+                     ": a round uses a published framework version"));
   }
   return version;
 }

@@ -66,7 +66,8 @@ std::string ContextAnswerName(absl::string_view assessment, absl::string_view co
 absl::StatusOr<std::string> ParseAssessmentName(absl::string_view name, absl::string_view field) {
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   if (parts.size() != 2 || parts[0] != "assessments" || !IsIdText(parts[1])) {
-    return Invalid(field, absl::StrCat("must look like assessments/{assessment}, got '", name, "'"));
+    return Invalid(field,
+                   absl::StrCat("must look like assessments/{assessment}, got '", name, "'"));
   }
   return std::string(parts[1]);
 }
@@ -76,8 +77,8 @@ absl::StatusOr<RespondentName> ParseRespondentName(absl::string_view name,
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   if (parts.size() != 4 || parts[0] != "assessments" || parts[2] != "respondents" ||
       !IsIdText(parts[1]) || !IsIdText(parts[3])) {
-    return Invalid(field, absl::StrCat("must look like assessments/{a}/respondents/{r}, got '",
-                                       name, "'"));
+    return Invalid(
+        field, absl::StrCat("must look like assessments/{a}/respondents/{r}, got '", name, "'"));
   }
   return RespondentName{std::string(parts[1]), std::string(parts[3])};
 }
@@ -89,7 +90,8 @@ absl::StatusOr<ResponseName> ParseResponseName(absl::string_view name, absl::str
       !IsIdText(parts[5])) {
     return Invalid(
         field, absl::StrCat("must look like assessments/{a}/respondents/{r}/responses/{question}, "
-                            "got '", name, "'"));
+                            "got '",
+                            name, "'"));
   }
   return ResponseName{std::string(parts[1]), std::string(parts[3]), std::string(parts[5])};
 }
@@ -99,8 +101,8 @@ absl::StatusOr<ChildName> ParseChildName(absl::string_view name, absl::string_vi
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   if (parts.size() != 4 || parts[0] != "assessments" || parts[2] != collection ||
       !IsIdText(parts[1]) || !IsIdText(parts[3])) {
-    return Invalid(field, absl::StrCat("must look like assessments/{a}/", collection, "/{id}, got '",
-                                       name, "'"));
+    return Invalid(field, absl::StrCat("must look like assessments/{a}/", collection,
+                                       "/{id}, got '", name, "'"));
   }
   return ChildName{std::string(parts[1]), std::string(parts[3])};
 }
@@ -131,7 +133,8 @@ absl::Status ValidateIsoDate(absl::string_view date, absl::string_view field) {
             parts[1].size() == 2 && parts[2].size() == 2 && absl::SimpleAtoi(parts[0], &year) &&
             absl::SimpleAtoi(parts[1], &month) && absl::SimpleAtoi(parts[2], &day) &&
             year >= 2000 && year <= 2200 && DaysInMonthOk(year, month, day);
-  if (!ok) return Invalid(field, absl::StrCat("must be a date such as 2025-04-01, got '", date, "'"));
+  if (!ok)
+    return Invalid(field, absl::StrCat("must be a date such as 2025-04-01, got '", date, "'"));
   return absl::OkStatus();
 }
 
@@ -153,7 +156,8 @@ absl::Status ValidateNewAssessment(const v1::Assessment& assessment) {
 
 absl::Status ValidateRequestId(absl::string_view request_id) {
   if (request_id.size() > kMaxRequestIdLength || !IsValidUtf8(request_id)) {
-    return Invalid("request_id", absl::StrCat("must be at most ", kMaxRequestIdLength, " characters"));
+    return Invalid("request_id",
+                   absl::StrCat("must be at most ", kMaxRequestIdLength, " characters"));
   }
   return absl::OkStatus();
 }
@@ -170,9 +174,9 @@ absl::Status ValidateRespondent(const v1::Respondent& respondent, const Framewor
   }
   for (int i = 0; i < respondent.question_ids_size(); ++i) {
     if (!framework.HasQuestion(respondent.question_ids(i))) {
-      return Invalid(absl::StrCat("respondent.question_ids[", i, "]"),
-                     absl::StrCat("'", respondent.question_ids(i),
-                                  "' is not a question of the framework"));
+      return Invalid(
+          absl::StrCat("respondent.question_ids[", i, "]"),
+          absl::StrCat("'", respondent.question_ids(i), "' is not a question of the framework"));
     }
   }
   return absl::OkStatus();
@@ -191,7 +195,8 @@ bool IsAssigned(const v1::Respondent& respondent, absl::string_view question_id,
 
 absl::Status CheckEvidenceRule(fv1::Rating rating, int evidence_items,
                                absl::string_view remaining_work, absl::string_view prefix) {
-  if (!fv1::Rating_IsValid(rating)) return Invalid(absl::StrCat(prefix, ".rating"), "unknown rating");
+  if (!fv1::Rating_IsValid(rating))
+    return Invalid(absl::StrCat(prefix, ".rating"), "unknown rating");
   bool positive = rating == fv1::RATING_GREEN || rating == fv1::RATING_AMBER;
   if (positive && evidence_items == 0) {
     return Invalid(absl::StrCat(prefix, ".evidence"),
@@ -272,8 +277,9 @@ absl::StatusOr<std::vector<v1::EvidenceItem>> MergeEvidence(
 absl::Status CheckWritable(const v1::Assessment& assessment) {
   if (assessment.state() == v1::Assessment::STATE_FINALISED) {
     return absl::FailedPreconditionError(
-        absl::StrCat(assessment.name(), " is finalised and read-only; reopen it with a reason to "
-                                        "correct it"));
+        absl::StrCat(assessment.name(),
+                     " is finalised and read-only; reopen it with a reason to "
+                     "correct it"));
   }
   return absl::OkStatus();
 }
@@ -284,9 +290,8 @@ absl::Status CheckTransition(v1::Assessment::State from, v1::Assessment::State t
                  (from == State::STATE_IN_REVIEW && to == State::STATE_FINALISED) ||
                  (from == State::STATE_FINALISED && to == State::STATE_IN_REVIEW);
   if (!allowed) {
-    return absl::FailedPreconditionError(absl::StrCat("a round cannot go from ",
-                                                      State::State_Name(from), " to ",
-                                                      State::State_Name(to)));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "a round cannot go from ", State::State_Name(from), " to ", State::State_Name(to)));
   }
   return absl::OkStatus();
 }
@@ -309,12 +314,12 @@ std::vector<std::string> FinalisationGaps(const FrameworkIndex& framework,
       gaps.push_back(absl::StrCat(question, ": no consolidated rating"));
     } else {
       auto response_evidence = inputs.response_evidence.find(question);
-      int evidence = consolidation->second.evidence_size() +
-                     (response_evidence == inputs.response_evidence.end()
-                          ? 0
-                          : response_evidence->second);
-      absl::Status rule = CheckEvidenceRule(consolidation->second.rating(), evidence,
-                                            consolidation->second.remaining_work(), "consolidation");
+      int evidence =
+          consolidation->second.evidence_size() +
+          (response_evidence == inputs.response_evidence.end() ? 0 : response_evidence->second);
+      absl::Status rule =
+          CheckEvidenceRule(consolidation->second.rating(), evidence,
+                            consolidation->second.remaining_work(), "consolidation");
       if (!rule.ok()) gaps.push_back(absl::StrCat(question, ": ", rule.message()));
     }
     if (!inputs.covered_by_actions.contains(question)) {
@@ -389,8 +394,8 @@ absl::Status CheckCanRespond(const Caller& caller, const v1::Assessment& assessm
       organisations.end()) {
     return absl::OkStatus();
   }
-  return Denied(absl::StrCat("only partner respondents of ", respondent.organisation(),
-                             " answer for it"));
+  return Denied(
+      absl::StrCat("only partner respondents of ", respondent.organisation(), " answer for it"));
 }
 
 absl::Status CheckCanReview(const Caller& caller, const v1::Assessment& assessment) {

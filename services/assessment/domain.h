@@ -96,8 +96,8 @@ absl::Status ValidateEvidence(const google::protobuf::RepeatedPtrField<v1::Evide
 // an id, `actor` and `now`; items left out are removed. INVALID_ARGUMENT for an unknown id.
 absl::StatusOr<std::vector<v1::EvidenceItem>> MergeEvidence(
     const google::protobuf::RepeatedPtrField<v1::EvidenceItem>& existing,
-    const google::protobuf::RepeatedPtrField<v1::EvidenceItem>& incoming,
-    absl::string_view actor, absl::Time now, absl::string_view prefix);
+    const google::protobuf::RepeatedPtrField<v1::EvidenceItem>& incoming, absl::string_view actor,
+    absl::Time now, absl::string_view prefix);
 
 // ---- Lifecycle ----
 // FAILED_PRECONDITION for a finalised round: read-only.

@@ -36,15 +36,15 @@ int main(int argc, char** argv) {
   if (!migrated.ok()) return Fail(migrated);
   auto identity = sixsteps::DialService(config->identity_address, *config);
   if (!identity.ok()) return Fail(identity.status());
-  auto framework = sixsteps::DialService(
-      sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_framework_address), {"SIXSTEPS_FRAMEWORK_ADDRESS"},
-                          "127.0.0.1:50051"),
-      *config);
+  auto framework =
+      sixsteps::DialService(sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_framework_address),
+                                                {"SIXSTEPS_FRAMEWORK_ADDRESS"}, "127.0.0.1:50051"),
+                            *config);
   if (!framework.ok()) return Fail(framework.status());
 
   absl::TimeZone zone;
-  std::string zone_name = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_time_zone),
-                                              {"SIXSTEPS_TIME_ZONE"}, "Europe/London");
+  std::string zone_name =
+      sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_time_zone), {"SIXSTEPS_TIME_ZONE"}, "Europe/London");
   if (!absl::LoadTimeZone(zone_name, &zone)) {
     return Fail(absl::InvalidArgumentError("time_zone: unknown time zone " + zone_name));
   }
@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
       std::make_shared<sixsteps::auth::IdentityPublicKeys>(*identity));
   sixsteps::assessment::AssessmentServiceImpl service(&store, &directory, &verifier, &changes);
   sixsteps::assessment::ActionServiceImpl actions(&store, &directory, &verifier, zone);
-  absl::Status served = sixsteps::Serve(*config, {&service, &actions},
-                                        [&service] { service.BeginShutdown(); });
+  absl::Status served =
+      sixsteps::Serve(*config, {&service, &actions}, [&service] { service.BeginShutdown(); });
   return served.ok() ? 0 : Fail(served);
 }

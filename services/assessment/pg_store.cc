@@ -205,27 +205,38 @@ std::string Stored(const Message& message) {
 
 std::string StateName(v1::Assessment::State state) {
   switch (state) {
-    case v1::Assessment::STATE_IN_REVIEW: return "in_review";
-    case v1::Assessment::STATE_FINALISED: return "finalised";
-    default: return "draft";
+    case v1::Assessment::STATE_IN_REVIEW:
+      return "in_review";
+    case v1::Assessment::STATE_FINALISED:
+      return "finalised";
+    default:
+      return "draft";
   }
 }
 
 std::string ChallengeStateName(v1::Challenge::State state) {
   switch (state) {
-    case v1::Challenge::STATE_ANSWERED: return "answered";
-    case v1::Challenge::STATE_CLOSED: return "closed";
-    default: return "open";
+    case v1::Challenge::STATE_ANSWERED:
+      return "answered";
+    case v1::Challenge::STATE_CLOSED:
+      return "closed";
+    default:
+      return "open";
   }
 }
 
 std::string ActionStatusName(av1::Action::Status status) {
   switch (status) {
-    case av1::Action::STATUS_IN_PROGRESS: return "in_progress";
-    case av1::Action::STATUS_DONE: return "done";
-    case av1::Action::STATUS_CANCELLED: return "cancelled";
-    case av1::Action::STATUS_CARRIED_OVER: return "carried_over";
-    default: return "planned";
+    case av1::Action::STATUS_IN_PROGRESS:
+      return "in_progress";
+    case av1::Action::STATUS_DONE:
+      return "done";
+    case av1::Action::STATUS_CANCELLED:
+      return "cancelled";
+    case av1::Action::STATUS_CARRIED_OVER:
+      return "carried_over";
+    default:
+      return "planned";
   }
 }
 
@@ -247,8 +258,8 @@ absl::Status CheckRepeat(pqxx::work& txn, const IdempotencyKey& key,
   pqxx::result rows = txn.exec_params(kSelectRequest, key.principal, key.request_id);
   if (rows.empty()) return absl::OkStatus();
   if (rows[0][0].as<std::string>() != key.method || Bytes(rows[0][1]) != key.request_hash) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "request_id '", key.request_id, "' was already used for a different request"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("request_id '", key.request_id, "' was already used for a different request"));
   }
   *repeated = Bytes(rows[0][2]);
   return absl::OkStatus();
@@ -273,7 +284,8 @@ class PgRoundTx final : public RoundTx {
   absl::StatusOr<std::vector<v1::Respondent>> Respondents() override {
     std::vector<v1::Respondent> respondents;
     for (const pqxx::row& row : txn_.exec_params(kListRespondents, id_)) {
-      SIXSTEPS_ASSIGN_OR_RETURN(v1::Respondent respondent, Parse<v1::Respondent>(row[0], "respondent"));
+      SIXSTEPS_ASSIGN_OR_RETURN(v1::Respondent respondent,
+                                Parse<v1::Respondent>(row[0], "respondent"));
       respondents.push_back(std::move(respondent));
     }
     return respondents;
@@ -308,7 +320,8 @@ class PgRoundTx final : public RoundTx {
     return LoadAll<v1::Consolidation>(txn_.exec_params(kListConsolidations, id_), "consolidation");
   }
 
-  absl::StatusOr<std::optional<v1::Challenge>> GetChallengeForUpdate(const std::string& id) override {
+  absl::StatusOr<std::optional<v1::Challenge>> GetChallengeForUpdate(
+      const std::string& id) override {
     pqxx::result rows = txn_.exec_params(kSelectChallengeForUpdate, id_, id);
     if (rows.empty()) return std::nullopt;
     SIXSTEPS_ASSIGN_OR_RETURN(v1::Challenge challenge, Load<v1::Challenge>(rows[0], "challenge"));
@@ -321,8 +334,8 @@ class PgRoundTx final : public RoundTx {
 
   absl::StatusOr<std::optional<v1::ContextAnswer>> GetContextAnswerForUpdate(
       const std::string& context_question_id) override {
-    txn_.exec_params(kLockKey, absl::StrCat("context\n", partnership_id_, "\n",
-                                            context_question_id));
+    txn_.exec_params(kLockKey,
+                     absl::StrCat("context\n", partnership_id_, "\n", context_question_id));
     pqxx::result rows =
         txn_.exec_params(kSelectContextAnswerForUpdate, partnership_id_, context_question_id);
     if (rows.empty()) return std::nullopt;
@@ -334,7 +347,8 @@ class PgRoundTx final : public RoundTx {
   absl::StatusOr<std::vector<v1::ContextAnswer>> ContextAnswers() override {
     SIXSTEPS_ASSIGN_OR_RETURN(
         std::vector<v1::ContextAnswer> answers,
-        LoadAll<v1::ContextAnswer>(txn_.exec_params(kListContextAnswers, partnership_id_), "answer"));
+        LoadAll<v1::ContextAnswer>(txn_.exec_params(kListContextAnswers, partnership_id_),
+                                   "answer"));
     for (v1::ContextAnswer& answer : answers) {
       answer.set_name(ContextAnswerName(id_, answer.context_question_id()));
     }
@@ -351,8 +365,8 @@ class PgRoundTx final : public RoundTx {
 
   absl::StatusOr<std::optional<FinalisedRevisionRef>> LatestFinalised(
       v1::AssessmentKind kind) override {
-    pqxx::result previous = txn_.exec_params(kPreviousFinalised, partnership_id_,
-                                             v1::AssessmentKind_Name(kind), id_);
+    pqxx::result previous =
+        txn_.exec_params(kPreviousFinalised, partnership_id_, v1::AssessmentKind_Name(kind), id_);
     if (previous.empty()) return std::nullopt;
     std::string other = previous[0][0].as<std::string>();
     pqxx::result revision = txn_.exec_params(kLatestFinalisedRevision, other);
@@ -408,12 +422,13 @@ class PgRoundTx final : public RoundTx {
   }
 
   absl::Status PutResponse(v1::Response& response, const Provenance& provenance) override {
-    SIXSTEPS_ASSIGN_OR_RETURN(ResponseName name, ParseResponseName(response.name(), "response.name"));
+    SIXSTEPS_ASSIGN_OR_RETURN(ResponseName name,
+                              ParseResponseName(response.name(), "response.name"));
     *response.mutable_update_time() = Now();
     response.set_update_by(provenance.actor);
-    pqxx::result rows = txn_.exec_params(kUpsertResponse, id_, name.respondent_id, name.question_id,
-                                         fv1::Rating_Name(response.rating()),
-                                         Blob(Stored(response)));
+    pqxx::result rows =
+        txn_.exec_params(kUpsertResponse, id_, name.respondent_id, name.question_id,
+                         fv1::Rating_Name(response.rating()), Blob(Stored(response)));
     response.set_etag(rows[0][0].as<std::string>());
     v1::Revision revision = NewRevision(rows[0][0].as<int64_t>(), provenance);
     *revision.mutable_response() = response;
@@ -429,9 +444,9 @@ class PgRoundTx final : public RoundTx {
     consolidation.set_name(ConsolidationName(id_, consolidation.question_id()));
     *consolidation.mutable_update_time() = Now();
     consolidation.set_update_by(provenance.actor);
-    pqxx::result rows = txn_.exec_params(kUpsertConsolidation, id_, consolidation.question_id(),
-                                         fv1::Rating_Name(consolidation.rating()),
-                                         Blob(Stored(consolidation)));
+    pqxx::result rows =
+        txn_.exec_params(kUpsertConsolidation, id_, consolidation.question_id(),
+                         fv1::Rating_Name(consolidation.rating()), Blob(Stored(consolidation)));
     consolidation.set_etag(rows[0][0].as<std::string>());
     v1::Revision revision = NewRevision(rows[0][0].as<int64_t>(), provenance);
     *revision.mutable_consolidation() = consolidation;
@@ -480,7 +495,8 @@ class PgRoundTx final : public RoundTx {
     return action;
   }
 
-  absl::StatusOr<std::vector<av1::Action>> OpenActionsOf(const std::string& assessment_id) override {
+  absl::StatusOr<std::vector<av1::Action>> OpenActionsOf(
+      const std::string& assessment_id) override {
     return LoadAll<av1::Action>(txn_.exec_params(kOpenActionsOf, assessment_id), "action");
   }
 
@@ -687,16 +703,15 @@ absl::StatusOr<StoredAssessment> PgAssessmentStore::GetAssessment(const std::str
 }
 
 absl::StatusOr<std::vector<v1::Assessment>> PgAssessmentStore::ListAssessments(
-    const Visibility& visible, const std::string& partnership_filter, int64_t before_seq,
-    int limit, std::vector<int64_t>* seqs) {
+    const Visibility& visible, const std::string& partnership_filter, int64_t before_seq, int limit,
+    std::vector<int64_t>* seqs) {
   std::vector<v1::Assessment> assessments;
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
     assessments.clear();
     seqs->clear();
-    for (const pqxx::row& row :
-         txn.exec_params(kListAssessments, visible.everything, db::TextArray(visible.regions),
-                         db::TextArray(visible.partnerships), partnership_filter, before_seq,
-                         limit)) {
+    for (const pqxx::row& row : txn.exec_params(
+             kListAssessments, visible.everything, db::TextArray(visible.regions),
+             db::TextArray(visible.partnerships), partnership_filter, before_seq, limit)) {
       SIXSTEPS_ASSIGN_OR_RETURN(v1::Assessment assessment, Load<v1::Assessment>(row, "assessment"));
       assessments.push_back(std::move(assessment));
       seqs->push_back(row[2].as<int64_t>());
@@ -751,23 +766,21 @@ absl::StatusOr<av1::Action> PgAssessmentStore::GetAction(const std::string& id) 
 }
 
 absl::StatusOr<std::vector<av1::Action>> PgAssessmentStore::ListActions(const Visibility& visible,
-                                                                      const ActionFilter& filter,
-                                                                      int limit) {
+                                                                        const ActionFilter& filter,
+                                                                        int limit) {
   std::vector<av1::Action> actions;
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
     SIXSTEPS_ASSIGN_OR_RETURN(
         actions,
         LoadAll<av1::Action>(
-            txn.exec_params(kListActions, visible.everything, db::TextArray(visible.regions),
-                            db::TextArray(visible.partnerships), filter.partnership,
-                            filter.assessment, filter.step_id, filter.question_id,
-                            filter.owner_organisation, db::TextArray(filter.statuses),
-                            filter.overdue_only, filter.as_of_date,
-                            filter.due_before.empty() ? std::string("9999-12-31")
-                                                      : filter.due_before,
-                            filter.after_due_date.empty() ? std::string("0001-01-01")
-                                                          : filter.after_due_date,
-                            filter.after_id, limit),
+            txn.exec_params(
+                kListActions, visible.everything, db::TextArray(visible.regions),
+                db::TextArray(visible.partnerships), filter.partnership, filter.assessment,
+                filter.step_id, filter.question_id, filter.owner_organisation,
+                db::TextArray(filter.statuses), filter.overdue_only, filter.as_of_date,
+                filter.due_before.empty() ? std::string("9999-12-31") : filter.due_before,
+                filter.after_due_date.empty() ? std::string("0001-01-01") : filter.after_due_date,
+                filter.after_id, limit),
             "action"));
     return absl::OkStatus();
   }));
@@ -813,10 +826,9 @@ absl::StatusOr<std::vector<v1::Change>> PgAssessmentStore::ListChanges(
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
     changes.clear();
     int64_t head = 0;
-    for (const pqxx::row& row :
-         txn.exec_params(kListChanges, after_sequence, visible.everything,
-                         db::TextArray(visible.regions), db::TextArray(visible.partnerships),
-                         partnership_filter, limit)) {
+    for (const pqxx::row& row : txn.exec_params(
+             kListChanges, after_sequence, visible.everything, db::TextArray(visible.regions),
+             db::TextArray(visible.partnerships), partnership_filter, limit)) {
       head = row[0].as<int64_t>();
       if (row[1].is_null()) continue;
       SIXSTEPS_ASSIGN_OR_RETURN(v1::Change change, Parse<v1::Change>(row[2], "change"));

@@ -17,12 +17,12 @@ class PgAssessmentStore final : public AssessmentStore {
                                 std::optional<std::string>* repeated) override;
   absl::StatusOr<std::optional<std::string>> FindRepeat(const IdempotencyKey& key) override;
   absl::StatusOr<StoredAssessment> GetAssessment(const std::string& id) override;
-  absl::StatusOr<std::vector<v1::Assessment>> ListAssessments(
-      const Visibility& visible, const std::string& partnership_filter, int64_t before_seq,
-      int limit, std::vector<int64_t>* seqs) override;
+  absl::StatusOr<std::vector<v1::Assessment>> ListAssessments(const Visibility& visible,
+                                                              const std::string& partnership_filter,
+                                                              int64_t before_seq, int limit,
+                                                              std::vector<int64_t>* seqs) override;
   absl::Status InRound(const std::string& assessment_id, RoundLock lock, const RoundWork& work,
-                       const IdempotencyKey* key,
-                       std::optional<std::string>* repeated) override;
+                       const IdempotencyKey* key, std::optional<std::string>* repeated) override;
   absl::StatusOr<av1::Action> GetAction(const std::string& id) override;
   absl::StatusOr<std::vector<av1::Action>> ListActions(const Visibility& visible,
                                                        const ActionFilter& filter,

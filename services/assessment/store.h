@@ -128,11 +128,11 @@ struct ActionFilter {
   std::string assessment;   // id
   std::string step_id;
   std::string question_id;
-  std::string owner_organisation;  // resource name
+  std::string owner_organisation;     // resource name
   std::vector<std::string> statuses;  // "planned", "in_progress", …
   bool overdue_only = false;
-  std::string as_of_date;   // ISO, always set
-  std::string due_before;   // ISO or empty
+  std::string as_of_date;  // ISO, always set
+  std::string due_before;  // ISO or empty
   // Keyset: after (due_date, action_id).
   std::string after_due_date;
   std::string after_id;
@@ -187,9 +187,10 @@ class AssessmentStore {
   // Changes after `after_sequence` visible to `visible` (and of `partnership_filter` if
   // set), at most `limit`. `*next_after` is where to continue: the last change returned,
   // or the newest committed sequence if fewer than `limit` were visible.
-  virtual absl::StatusOr<std::vector<v1::Change>> ListChanges(
-      const Visibility& visible, const std::string& partnership_filter, int64_t after_sequence,
-      int limit, int64_t* next_after) = 0;
+  virtual absl::StatusOr<std::vector<v1::Change>> ListChanges(const Visibility& visible,
+                                                              const std::string& partnership_filter,
+                                                              int64_t after_sequence, int limit,
+                                                              int64_t* next_after) = 0;
 };
 
 // Wakes change-feed watchers when this process commits changes; watchers also poll, for

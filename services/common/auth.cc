@@ -66,8 +66,9 @@ bool Caller::CanSeePartnership(absl::string_view region, absl::string_view partn
                              Role::ROLE_INTEGRATION})) {
     return true;
   }
-  return std::any_of(grants.begin(), grants.end(),
-                     [&](const Grant& g) { return g.partnership == partnership && !partnership.empty(); });
+  return std::any_of(grants.begin(), grants.end(), [&](const Grant& g) {
+    return g.partnership == partnership && !partnership.empty();
+  });
 }
 
 bool Caller::CanManagePartnership(absl::string_view region, absl::string_view partnership) const {
@@ -122,9 +123,10 @@ nlohmann::json ClaimsFor(const Caller& caller, absl::Time now, absl::Duration tt
 }
 
 absl::StatusOr<Caller> TokenVerifier::Verify(absl::string_view token, absl::Time now) const {
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      nlohmann::json claims,
-      jwt::VerifySignature(token, [this](absl::string_view key_id) { return keys_->Find(key_id); }));
+  SIXSTEPS_ASSIGN_OR_RETURN(nlohmann::json claims,
+                            jwt::VerifySignature(token, [this](absl::string_view key_id) {
+                              return keys_->Find(key_id);
+                            }));
   // Claims of the wrong type count as a bad token, never as an exception.
   auto text = [&](const char* key) {
     auto it = claims.find(key);
@@ -232,9 +234,8 @@ absl::Status IdentityPublicKeys::Refresh() {
   grpc::Status status =
       stub->ListPublicKeys(&context, identity::v1::ListPublicKeysRequest(), &response);
   if (!status.ok()) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot reach the identity service to verify the token: ",
-                     status.error_message()));
+    return absl::UnavailableError(absl::StrCat(
+        "cannot reach the identity service to verify the token: ", status.error_message()));
   }
   last_refresh_ = absl::Now();
   // Replace, not merge: a key identity no longer publishes no longer verifies.

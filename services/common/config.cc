@@ -19,7 +19,8 @@ ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain to serve with (and p
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of tls_cert");
 ABSL_FLAG(std::string, tls_ca, "", "PEM CA that signs every service's certificate (mutual TLS)");
 ABSL_FLAG(bool, allow_plaintext, false, "serve plaintext on a non-loopback address");
-ABSL_FLAG(std::string, shutdown_grace, "", "how long in-flight calls may run on SIGTERM (e.g. 10s)");
+ABSL_FLAG(std::string, shutdown_grace, "",
+          "how long in-flight calls may run on SIGTERM (e.g. 10s)");
 
 namespace sixsteps {
 
@@ -44,14 +45,14 @@ absl::StatusOr<ServerConfig> LoadServerConfig(int argc, char** argv,
       FlagOrEnv(absl::GetFlag(FLAGS_listen), {"SIXSTEPS_LISTEN"}, defaults.listen_address);
   config.metrics_listen =
       FlagOrEnv(absl::GetFlag(FLAGS_metrics_listen), {"SIXSTEPS_METRICS_LISTEN"}, "");
-  config.database_url = FlagOrEnv(absl::GetFlag(FLAGS_database_url),
-                                  {"SIXSTEPS_DATABASE_URL", "DATABASE_URL"}, "");
+  config.database_url =
+      FlagOrEnv(absl::GetFlag(FLAGS_database_url), {"SIXSTEPS_DATABASE_URL", "DATABASE_URL"}, "");
   if (config.database_url.empty()) {
     return absl::InvalidArgumentError(
         "database_url is required (--database_url or SIXSTEPS_DATABASE_URL)");
   }
   config.identity_address = FlagOrEnv(absl::GetFlag(FLAGS_identity_address),
-                                     {"SIXSTEPS_IDENTITY_ADDRESS"}, "127.0.0.1:50052");
+                                      {"SIXSTEPS_IDENTITY_ADDRESS"}, "127.0.0.1:50052");
   std::string pool = FlagOrEnv(absl::GetFlag(FLAGS_db_pool_size), {"SIXSTEPS_DB_POOL_SIZE"}, "8");
   if (!absl::SimpleAtoi(pool, &config.db_pool_size) || config.db_pool_size < 1 ||
       config.db_pool_size > 256) {

@@ -4,8 +4,8 @@
 
 #include <libpq-fe.h>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "services/common/log.h"
 
 namespace sixsteps::db {
@@ -46,13 +46,12 @@ ConnectionPool::ConnectionPool(std::string connection_string, int max_connection
           in_use = open_ - static_cast<int>(idle_.size());
         }
         sink.Set("db_pool_open_connections",
-                 "Database connections open now, idle and in use (or being opened).", labels,
-                 open);
+                 "Database connections open now, idle and in use (or being opened).", labels, open);
         sink.Set("db_pool_in_use_connections",
                  "Database connections lent to a transaction (or being opened) now.", labels,
                  in_use);
-        sink.Set("db_pool_max_connections", "Most database connections the pool opens.",
-                 labels, max_connections_);
+        sink.Set("db_pool_max_connections", "Most database connections the pool opens.", labels,
+                 max_connections_);
       });
 }
 
@@ -128,8 +127,7 @@ absl::Status RunIn(pqxx::connection& conn, const std::function<absl::Status(Tran
 
 }  // namespace
 
-absl::Status ConnectionPool::InTransaction(
-    const std::function<absl::Status(pqxx::work&)>& work) {
+absl::Status ConnectionPool::InTransaction(const std::function<absl::Status(pqxx::work&)>& work) {
   return WithRetries([&](pqxx::connection& conn) { return RunIn<pqxx::work>(conn, work); });
 }
 

@@ -37,10 +37,10 @@ absl::StatusOr<KeyPair> GenerateEd25519KeyPair() {
   size_t length = 32;
   pair.private_key.resize(length);
   pair.public_key.resize(length);
-  if (EVP_PKEY_get_raw_private_key(key.get(), reinterpret_cast<unsigned char*>(pair.private_key.data()),
-                                   &length) != 1 ||
-      EVP_PKEY_get_raw_public_key(key.get(), reinterpret_cast<unsigned char*>(pair.public_key.data()),
-                                  &length) != 1) {
+  if (EVP_PKEY_get_raw_private_key(
+          key.get(), reinterpret_cast<unsigned char*>(pair.private_key.data()), &length) != 1 ||
+      EVP_PKEY_get_raw_public_key(
+          key.get(), reinterpret_cast<unsigned char*>(pair.public_key.data()), &length) != 1) {
     return absl::InternalError("cannot export an Ed25519 key");
   }
   return pair;

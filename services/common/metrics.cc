@@ -65,10 +65,17 @@ std::string EscapeLabelValue(absl::string_view value) {
   out.reserve(value.size());
   for (char c : value) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -106,8 +113,8 @@ Histogram::Histogram(std::vector<double> upper_bounds) : upper_bounds_(std::move
 
 void Histogram::Observe(const Labels& labels, double value) {
   // The first bucket whose upper bound is >= value; past the last one is +Inf.
-  size_t bucket = std::lower_bound(upper_bounds_.begin(), upper_bounds_.end(), value) -
-                  upper_bounds_.begin();
+  size_t bucket =
+      std::lower_bound(upper_bounds_.begin(), upper_bounds_.end(), value) - upper_bounds_.begin();
   std::lock_guard<std::mutex> lock(mu_);
   Series& series = series_[labels];
   if (series.counts.empty()) series.counts.assign(upper_bounds_.size() + 1, 0);
@@ -116,8 +123,7 @@ void Histogram::Observe(const Labels& labels, double value) {
   ++series.count;
 }
 
-void GaugeSink::Set(const std::string& name, const std::string& help, Labels labels,
-                    double value) {
+void GaugeSink::Set(const std::string& name, const std::string& help, Labels labels, double value) {
   Family& family = families_[name];
   if (family.help.empty()) family.help = help;
   family.samples.emplace_back(std::move(labels), value);

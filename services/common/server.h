@@ -18,7 +18,7 @@ namespace grpc {
 class Service;
 class ServerCredentials;
 class ServerContext;
-}
+}  // namespace grpc
 
 namespace sixsteps {
 

@@ -18,9 +18,9 @@ absl::Status FromGrpcStatus(const grpc::Status& status);
 }  // namespace sixsteps
 
 // Abseil 20220623 has no RETURN_IF_ERROR / ASSIGN_OR_RETURN: these are the small versions.
-#define SIXSTEPS_RETURN_IF_ERROR(expr)           \
-  do {                                           \
-    ::absl::Status sixsteps_status_ = (expr);    \
+#define SIXSTEPS_RETURN_IF_ERROR(expr)                   \
+  do {                                                   \
+    ::absl::Status sixsteps_status_ = (expr);            \
     if (!sixsteps_status_.ok()) return sixsteps_status_; \
   } while (0)
 

@@ -120,13 +120,14 @@ void DiffEntries(const std::vector<Entry>& base, const std::vector<Entry>& targe
     const Entry& now = target[i];
     auto it = base_index.find(now.id);
     if (it == base_index.end()) {
-      out.push_back(Change(v1::FrameworkChange::KIND_ADDED, item, now.id, now.parent, "", now.text));
+      out.push_back(
+          Change(v1::FrameworkChange::KIND_ADDED, item, now.id, now.parent, "", now.text));
       continue;
     }
     const Entry& before = base[it->second];
     if (before.text != now.text) {
-      out.push_back(
-          Change(v1::FrameworkChange::KIND_REWORDED, item, now.id, now.parent, before.text, now.text));
+      out.push_back(Change(v1::FrameworkChange::KIND_REWORDED, item, now.id, now.parent,
+                           before.text, now.text));
     }
     if (before.parent != now.parent || reordered.contains(i)) {
       out.push_back(
@@ -163,8 +164,9 @@ absl::StatusOr<std::string> ParseFrameworkName(absl::string_view name, absl::str
 absl::StatusOr<VersionName> ParseVersionName(absl::string_view name, absl::string_view field) {
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   if (parts.size() != 4 || parts[0] != "frameworks" || parts[2] != "versions") {
-    return Invalid(field, absl::StrCat("must look like frameworks/{framework}/versions/{version}, got '",
-                                       name, "'"));
+    return Invalid(
+        field,
+        absl::StrCat("must look like frameworks/{framework}/versions/{version}, got '", name, "'"));
   }
   SIXSTEPS_RETURN_IF_ERROR(ValidateFrameworkId(parts[1], field));
   SIXSTEPS_RETURN_IF_ERROR(ValidateVersionId(parts[3], field));
@@ -213,7 +215,8 @@ absl::Status ValidateContent(const v1::FrameworkVersion& version, absl::string_v
     if (!ids.insert(step.id()).second) {
       return Invalid(absl::StrCat(field, ".id"), absl::StrCat("duplicate id '", step.id(), "'"));
     }
-    SIXSTEPS_RETURN_IF_ERROR(ValidateText(step.title(), kMaxTitleLength, absl::StrCat(field, ".title")));
+    SIXSTEPS_RETURN_IF_ERROR(
+        ValidateText(step.title(), kMaxTitleLength, absl::StrCat(field, ".title")));
     if (step.questions().empty()) {
       return Invalid(absl::StrCat(field, ".questions"), "a step needs at least one question");
     }
@@ -226,7 +229,8 @@ absl::Status ValidateContent(const v1::FrameworkVersion& version, absl::string_v
       std::string qfield = absl::StrCat(field, ".questions[", q, "]");
       SIXSTEPS_RETURN_IF_ERROR(ValidateItemId(question.id(), absl::StrCat(qfield, ".id")));
       if (!ids.insert(question.id()).second) {
-        return Invalid(absl::StrCat(qfield, ".id"), absl::StrCat("duplicate id '", question.id(), "'"));
+        return Invalid(absl::StrCat(qfield, ".id"),
+                       absl::StrCat("duplicate id '", question.id(), "'"));
       }
       SIXSTEPS_RETURN_IF_ERROR(
           ValidateText(question.text(), kMaxQuestionLength, absl::StrCat(qfield, ".text")));
@@ -258,7 +262,8 @@ absl::Status ValidateContent(const v1::FrameworkVersion& version, absl::string_v
     std::string field = absl::StrCat(prefix, ".context_questions[", c, "]");
     SIXSTEPS_RETURN_IF_ERROR(ValidateItemId(question.id(), absl::StrCat(field, ".id")));
     if (!ids.insert(question.id()).second) {
-      return Invalid(absl::StrCat(field, ".id"), absl::StrCat("duplicate id '", question.id(), "'"));
+      return Invalid(absl::StrCat(field, ".id"),
+                     absl::StrCat("duplicate id '", question.id(), "'"));
     }
     SIXSTEPS_RETURN_IF_ERROR(
         ValidateText(question.text(), kMaxQuestionLength, absl::StrCat(field, ".text")));
@@ -267,9 +272,9 @@ absl::Status ValidateContent(const v1::FrameworkVersion& version, absl::string_v
 }
 
 absl::Status ValidateAttribution(const v1::FrameworkVersion& version, absl::string_view prefix) {
-  bool must_attribute = !version.derived_from().empty() ||
-                        (version.source_citation() == kBuiltInCitation &&
-                         version.name() != kBuiltInVersionName);
+  bool must_attribute =
+      !version.derived_from().empty() ||
+      (version.source_citation() == kBuiltInCitation && version.name() != kBuiltInVersionName);
   if (must_attribute && version.attribution() != kAttribution) {
     return Invalid(absl::StrCat(prefix, ".attribution"),
                    absl::StrCat("a framework adapted from Pearce (2019) must carry the line '",
@@ -376,9 +381,9 @@ absl::Status CheckEtag(absl::string_view given, absl::string_view stored, bool r
   if (given.empty() && !required) return absl::OkStatus();
   if (given.empty()) return Invalid("etag", "is required: send the etag of the version you edited");
   if (given != stored) {
-    return absl::AbortedError(absl::StrCat(
-        "the version changed since you read it (etag ", given, ", now ", stored,
-        "); read it again and reapply your change"));
+    return absl::AbortedError(absl::StrCat("the version changed since you read it (etag ", given,
+                                           ", now ", stored,
+                                           "); read it again and reapply your change"));
   }
   return absl::OkStatus();
 }
@@ -431,7 +436,8 @@ std::vector<v1::FrameworkChange> Diff(const v1::FrameworkVersion& base,
   };
   std::vector<v1::FrameworkChange> changes;
   DiffEntries(steps_of(base), steps_of(target), v1::FrameworkChange::ITEM_STEP, changes);
-  DiffEntries(questions_of(base), questions_of(target), v1::FrameworkChange::ITEM_QUESTION, changes);
+  DiffEntries(questions_of(base), questions_of(target), v1::FrameworkChange::ITEM_QUESTION,
+              changes);
   DiffEntries(context_of(base), context_of(target), v1::FrameworkChange::ITEM_CONTEXT_QUESTION,
               changes);
   return changes;
@@ -494,13 +500,13 @@ bool CanReadFramework(const auth::Caller& caller, const v1::Framework& framework
 
 absl::Status CheckCanManageFramework(const auth::Caller& caller, const v1::Framework& framework) {
   if (framework.built_in()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        framework.name(), " is built in and cannot be changed; adapt it into a framework of your own"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(framework.name(),
+                     " is built in and cannot be changed; adapt it into a framework of your own"));
   }
   if (!caller.IsHubAdmin(framework.region())) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("only hub administrators of region '", framework.region(), "' change ",
-                     framework.name()));
+    return absl::PermissionDeniedError(absl::StrCat(
+        "only hub administrators of region '", framework.region(), "' change ", framework.name()));
   }
   return absl::OkStatus();
 }

@@ -8,11 +8,11 @@
 
 #include <google/protobuf/field_mask.pb.h>
 
-#include "absl/strings/string_view.h"
 #include "absl/container/flat_hash_set.h"
-#include "services/common/auth.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "services/common/auth.h"
 #include "sixsteps/framework/v1/framework.pb.h"
 
 namespace sixsteps::framework {

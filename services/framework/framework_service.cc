@@ -10,16 +10,15 @@ namespace {
 
 constexpr absl::string_view kFirstVersionId = "1";
 
-
 }  // namespace
 
 // ---- Handlers: authenticate, then one call each. ----
 
-#define SIXSTEPS_FRAMEWORK_RPC(Method, Request, Response, Do)                                  \
+#define SIXSTEPS_FRAMEWORK_RPC(Method, Request, Response, Do)                                     \
   grpc::Status FrameworkServiceImpl::Method(grpc::ServerContext* context, const Request* request, \
-                                            Response* response) {                             \
-    return Authenticated(*verifier_, context, response,                                      \
-                         [&](const auth::Caller& caller) { return Do(caller, *request); });  \
+                                            Response* response) {                                 \
+    return Authenticated(*verifier_, context, response,                                           \
+                         [&](const auth::Caller& caller) { return Do(caller, *request); });       \
   }
 
 SIXSTEPS_FRAMEWORK_RPC(GetFramework, v1::GetFrameworkRequest, v1::Framework, DoGetFramework)
@@ -100,9 +99,9 @@ absl::StatusOr<v1::ListFrameworksResponse> FrameworkServiceImpl::List(
   std::vector<std::string> regions;
   for (const auth::Grant& grant : caller.grants) regions.push_back(grant.region);
   // One more than asked tells whether another page exists.
-  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Framework> frameworks,
-                            store_->ListFrameworks(after, page_size + 1,
-                                                   caller.SeesEverything(), regions));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      std::vector<v1::Framework> frameworks,
+      store_->ListFrameworks(after, page_size + 1, caller.SeesEverything(), regions));
   v1::ListFrameworksResponse response;
   bool more = static_cast<int>(frameworks.size()) > page_size;
   if (more) frameworks.resize(page_size);
@@ -180,9 +179,9 @@ absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::CreateVersion(
   SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion newest, store_->GetNewestVersion(framework_id));
   // Only one draft at a time, and a draft is always the newest version.
   if (newest.state() == v1::FrameworkVersion::STATE_DRAFT) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        framework.name(), " already has a draft version (", newest.name(),
-        "): publish or delete it first"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(framework.name(), " already has a draft version (", newest.name(),
+                     "): publish or delete it first"));
   }
   VersionName name{framework_id, request.version_id()};
   SIXSTEPS_RETURN_IF_ERROR(store_->CreateVersion(NextDraft(newest, name.ToString())));
@@ -264,9 +263,9 @@ absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::Retire(
   SIXSTEPS_RETURN_IF_ERROR(CheckCanManage(caller, name.framework_id));
   return store_->UpdateVersion(name, [&](v1::FrameworkVersion& stored) -> absl::Status {
     if (stored.state() != v1::FrameworkVersion::STATE_PUBLISHED) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          stored.name(), " is ", v1::FrameworkVersion::State_Name(stored.state()),
-          ": only a published version can be retired"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(stored.name(), " is ", v1::FrameworkVersion::State_Name(stored.state()),
+                       ": only a published version can be retired"));
     }
     stored.set_state(v1::FrameworkVersion::STATE_RETIRED);
     return absl::OkStatus();

@@ -54,32 +54,32 @@ class FrameworkServiceImpl final : public v1::FrameworkService::Service {
 
  private:
   absl::StatusOr<v1::ListFrameworksResponse> List(const auth::Caller& caller,
-      const v1::ListFrameworksRequest& request);
+                                                  const v1::ListFrameworksRequest& request);
   absl::StatusOr<v1::AdaptFrameworkResponse> Adapt(const auth::Caller& caller,
-      const v1::AdaptFrameworkRequest& request);
-  absl::StatusOr<v1::ListFrameworkVersionsResponse> ListVersions(const auth::Caller& caller,
-      const v1::ListFrameworkVersionsRequest& request);
-  absl::StatusOr<v1::FrameworkVersion> CreateVersion(const auth::Caller& caller,
-      const v1::CreateFrameworkVersionRequest& request);
+                                                   const v1::AdaptFrameworkRequest& request);
+  absl::StatusOr<v1::ListFrameworkVersionsResponse> ListVersions(
+      const auth::Caller& caller, const v1::ListFrameworkVersionsRequest& request);
+  absl::StatusOr<v1::FrameworkVersion> CreateVersion(
+      const auth::Caller& caller, const v1::CreateFrameworkVersionRequest& request);
   absl::StatusOr<v1::FrameworkVersion> Update(const auth::Caller& caller,
-      const v1::UpdateFrameworkVersionRequest& request);
+                                              const v1::UpdateFrameworkVersionRequest& request);
   absl::StatusOr<google::protobuf::Empty> Delete(const auth::Caller& caller,
-      const v1::DeleteFrameworkVersionRequest& request);
+                                                 const v1::DeleteFrameworkVersionRequest& request);
   absl::StatusOr<v1::FrameworkVersion> Publish(const auth::Caller& caller,
-      const v1::PublishFrameworkVersionRequest& request);
+                                               const v1::PublishFrameworkVersionRequest& request);
   absl::StatusOr<v1::FrameworkVersion> Retire(const auth::Caller& caller,
-      const v1::RetireFrameworkVersionRequest& request);
-  absl::StatusOr<v1::ExportFrameworkVersionResponse> Export(const auth::Caller& caller,
-      const v1::ExportFrameworkVersionRequest& request);
-  absl::StatusOr<v1::ImportFrameworkVersionResponse> Import(const auth::Caller& caller,
-      const v1::ImportFrameworkVersionRequest& request);
-  absl::StatusOr<v1::DiffFrameworkVersionsResponse> DiffVersions(const auth::Caller& caller,
-      const v1::DiffFrameworkVersionsRequest& request);
+                                              const v1::RetireFrameworkVersionRequest& request);
+  absl::StatusOr<v1::ExportFrameworkVersionResponse> Export(
+      const auth::Caller& caller, const v1::ExportFrameworkVersionRequest& request);
+  absl::StatusOr<v1::ImportFrameworkVersionResponse> Import(
+      const auth::Caller& caller, const v1::ImportFrameworkVersionRequest& request);
+  absl::StatusOr<v1::DiffFrameworkVersionsResponse> DiffVersions(
+      const auth::Caller& caller, const v1::DiffFrameworkVersionsRequest& request);
 
   absl::StatusOr<v1::Framework> DoGetFramework(const auth::Caller& caller,
-                                             const v1::GetFrameworkRequest& request);
+                                               const v1::GetFrameworkRequest& request);
   absl::StatusOr<v1::FrameworkVersion> DoGetVersion(const auth::Caller& caller,
-                                                  const v1::GetFrameworkVersionRequest& request);
+                                                    const v1::GetFrameworkVersionRequest& request);
   // The framework if the caller may see it; NOT_FOUND otherwise, as if it did not exist.
   absl::StatusOr<v1::Framework> VisibleFramework(const auth::Caller& caller,
                                                  const std::string& framework_id);

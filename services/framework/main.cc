@@ -24,8 +24,8 @@ int main(int argc, char** argv) {
   sixsteps::SetLogServiceName("framework");
   auto config = sixsteps::LoadServerConfig(argc, argv, {"framework", "127.0.0.1:50051"});
   if (!config.ok()) return Fail(config.status());
-  absl::Status migrated = sixsteps::db::ApplyMigrations(
-      config->database_url, sixsteps::framework::FrameworkMigrations());
+  absl::Status migrated = sixsteps::db::ApplyMigrations(config->database_url,
+                                                        sixsteps::framework::FrameworkMigrations());
   if (!migrated.ok()) return Fail(migrated);
   auto identity = sixsteps::DialService(config->identity_address, *config);
   if (!identity.ok()) return Fail(identity.status());

@@ -17,17 +17,17 @@ using google::protobuf::util::TimeUtil;
 // The columns every version query selects, in the order RowToVersion reads them.
 #define SIXSTEPS_VERSION_COLUMNS                                                        \
   "framework_id, version_id, seq, state, content::text, source_citation, attribution, " \
-  "derived_from, revision, "                                                             \
+  "derived_from, revision, "                                                            \
   "(extract(epoch FROM create_time) * 1000000)::bigint, "                               \
   "(extract(epoch FROM update_time) * 1000000)::bigint, "                               \
   "(extract(epoch FROM publish_time) * 1000000)::bigint, "                              \
   "(extract(epoch FROM retire_time) * 1000000)::bigint"
 
-#define SIXSTEPS_FRAMEWORK_COLUMNS                                                          \
+#define SIXSTEPS_FRAMEWORK_COLUMNS                                                           \
   "f.framework_id, f.display_name, f.description, f.built_in, f.region_id, f.derived_from, " \
-  "(extract(epoch FROM f.create_time) * 1000000)::bigint, "                                 \
-  "(SELECT v.version_id FROM framework_versions v "                                         \
-  "  WHERE v.framework_id = f.framework_id AND v.state <> 'draft' "                        \
+  "(extract(epoch FROM f.create_time) * 1000000)::bigint, "                                  \
+  "(SELECT v.version_id FROM framework_versions v "                                          \
+  "  WHERE v.framework_id = f.framework_id AND v.state <> 'draft' "                          \
   "  ORDER BY v.state = 'published' DESC, v.seq DESC LIMIT 1)"
 
 inline constexpr absl::string_view kSelectFramework =
@@ -88,9 +88,12 @@ inline constexpr absl::string_view kDeleteEmptyFramework = R"sql(
 
 std::string StateName(v1::FrameworkVersion::State state) {
   switch (state) {
-    case v1::FrameworkVersion::STATE_PUBLISHED: return "published";
-    case v1::FrameworkVersion::STATE_RETIRED: return "retired";
-    default: return "draft";
+    case v1::FrameworkVersion::STATE_PUBLISHED:
+      return "published";
+    case v1::FrameworkVersion::STATE_RETIRED:
+      return "retired";
+    default:
+      return "draft";
   }
 }
 
@@ -115,8 +118,7 @@ absl::StatusOr<std::string> ContentJson(const v1::FrameworkVersion& version) {
 
 absl::StatusOr<v1::FrameworkVersion> RowToVersion(const pqxx::row& row) {
   v1::FrameworkVersion version;
-  auto parsed =
-      google::protobuf::util::JsonStringToMessage(row[4].as<std::string>(), &version);
+  auto parsed = google::protobuf::util::JsonStringToMessage(row[4].as<std::string>(), &version);
   if (!parsed.ok()) return absl::DataLossError("stored framework content cannot be read");
   VersionName name{row[0].as<std::string>(), row[1].as<std::string>()};
   version.set_name(name.ToString());
@@ -232,7 +234,8 @@ absl::StatusOr<v1::FrameworkVersion> PgFrameworkStore::GetNewestVersion(
     absl::string_view framework_id) {
   v1::FrameworkVersion version;
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    pqxx::result rows = txn.exec_params(std::string(kSelectNewestVersion), std::string(framework_id));
+    pqxx::result rows =
+        txn.exec_params(std::string(kSelectNewestVersion), std::string(framework_id));
     if (rows.empty()) return NotFound(absl::StrCat("a version of ", FrameworkName(framework_id)));
     SIXSTEPS_ASSIGN_OR_RETURN(version, RowToVersion(rows[0]));
     return absl::OkStatus();

@@ -8,9 +8,9 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "services/common/db.h"
 #include "services/framework/domain.h"
 #include "sixsteps/framework/v1/framework.pb.h"
@@ -59,7 +59,8 @@ class FrameworkStore {
                                                              const VersionChange& change) = 0;
   // Deletes a version if `check` (given the stored version) allows it.
   virtual absl::Status DeleteVersion(
-      const VersionName& name, const std::function<absl::Status(const v1::FrameworkVersion&)>& check) = 0;
+      const VersionName& name,
+      const std::function<absl::Status(const v1::FrameworkVersion&)>& check) = 0;
 };
 
 class PgFrameworkStore final : public FrameworkStore {

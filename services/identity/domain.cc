@@ -46,8 +46,8 @@ absl::StatusOr<OrganisationName> ParseOrganisationName(absl::string_view name,
                                                        absl::string_view field) {
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   if (parts.size() != 4 || parts[0] != "partnerships" || parts[2] != "organisations") {
-    return Invalid(field, absl::StrCat("must look like partnerships/{p}/organisations/{o}, got '",
-                                       name, "'"));
+    return Invalid(
+        field, absl::StrCat("must look like partnerships/{p}/organisations/{o}, got '", name, "'"));
   }
   SIXSTEPS_RETURN_IF_ERROR(ValidateResourceId(parts[1], field));
   SIXSTEPS_RETURN_IF_ERROR(ValidateResourceId(parts[3], field));
@@ -60,15 +60,16 @@ absl::StatusOr<PrincipalName> ParsePrincipalName(absl::string_view name, absl::s
       IsResourceId(parts[1])) {
     return PrincipalName{parts[0] == "serviceAccounts", std::string(parts[1])};
   }
-  return Invalid(field, absl::StrCat("must be users/{id} or serviceAccounts/{id}, got '", name, "'"));
+  return Invalid(field,
+                 absl::StrCat("must be users/{id} or serviceAccounts/{id}, got '", name, "'"));
 }
 
 absl::StatusOr<ApiKeyName> ParseApiKeyName(absl::string_view name, absl::string_view field) {
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   if (parts.size() != 4 || parts[0] != "serviceAccounts" || parts[2] != "apiKeys" ||
       !IsResourceId(parts[1]) || !IsResourceId(parts[3])) {
-    return Invalid(field, absl::StrCat("must look like serviceAccounts/{id}/apiKeys/{id}, got '",
-                                       name, "'"));
+    return Invalid(
+        field, absl::StrCat("must look like serviceAccounts/{id}/apiKeys/{id}, got '", name, "'"));
   }
   return ApiKeyName{std::string(parts[1]), std::string(parts[3])};
 }
@@ -88,9 +89,9 @@ absl::Status ValidateEmail(absl::string_view email, absl::string_view field) {
   std::vector<absl::string_view> parts = absl::StrSplit(email, '@');
   bool ok = email.size() <= 254 && parts.size() == 2 && !parts[0].empty() &&
             parts[1].find('.') != absl::string_view::npos && parts[1].front() != '.' &&
-            parts[1].back() != '.' &&
-            std::none_of(email.begin(), email.end(),
-                         [](char c) { return absl::ascii_isspace(c) || absl::ascii_iscntrl(c); });
+            parts[1].back() != '.' && std::none_of(email.begin(), email.end(), [](char c) {
+              return absl::ascii_isspace(c) || absl::ascii_iscntrl(c);
+            });
   if (!ok || !IsValidUtf8(email)) return Invalid(field, "must be an email address");
   return absl::OkStatus();
 }
@@ -120,14 +121,13 @@ absl::Status ValidateBindingShape(const BindingScope& binding) {
   // On "*": hub administrators of the whole deployment, and deployment-wide read-only
   // viewers (the reporting service's account).
   if (deployment && role != Role::ROLE_HUB_ADMINISTRATOR && role != Role::ROLE_VIEWER) {
-    return Invalid("role_binding.scope",
-                   "only hub administrators and viewers are bound on '*'");
+    return Invalid("role_binding.scope", "only hub administrators and viewers are bound on '*'");
   }
   if (!deployment && !on_partnership &&
       !Among(role, {Role::ROLE_HUB_ADMINISTRATOR, Role::ROLE_VIEWER, Role::ROLE_DASHBOARD,
                     Role::ROLE_INTEGRATION})) {
-    return Invalid("role_binding.scope", absl::StrCat(auth::RoleName(role),
-                                                      " is bound on a partnership, not a region"));
+    return Invalid("role_binding.scope",
+                   absl::StrCat(auth::RoleName(role), " is bound on a partnership, not a region"));
   }
   if (on_partnership && Among(role, {Role::ROLE_HUB_ADMINISTRATOR, Role::ROLE_DASHBOARD})) {
     return Invalid("role_binding.scope",
@@ -178,9 +178,9 @@ Caller CallerFromBindings(absl::string_view principal, absl::string_view display
 
 absl::Status MaySignInNow(const ThrottleState& state, absl::Time now) {
   if (now < state.locked_until) {
-    return absl::UnauthenticatedError(absl::StrCat(
-        "too many failed sign-ins for this email address; try again after ",
-        absl::FormatTime("%H:%M:%S UTC", state.locked_until, absl::UTCTimeZone())));
+    return absl::UnauthenticatedError(
+        absl::StrCat("too many failed sign-ins for this email address; try again after ",
+                     absl::FormatTime("%H:%M:%S UTC", state.locked_until, absl::UTCTimeZone())));
   }
   if (state.failures >= kFailuresBeforeDelay && state.locked_until <= state.last_failure) {
     int doublings = std::min(state.failures - kFailuresBeforeDelay, 6);

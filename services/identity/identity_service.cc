@@ -134,7 +134,8 @@ absl::StatusOr<v1::User> IdentityServiceImpl::BootstrapAdministrator(
   user.set_name(UserName(id));
   user.set_email(email);
   user.set_display_name(display_name);
-  SIXSTEPS_RETURN_IF_ERROR(store_->CreateUser(id, user, hash, {"bootstrap", "user.create", user.name(), "", "{}"}));
+  SIXSTEPS_RETURN_IF_ERROR(
+      store_->CreateUser(id, user, hash, {"bootstrap", "user.create", user.name(), "", "{}"}));
   StoredRoleBinding binding;
   binding.id = RandomId("rb");
   binding.principal = user.name();
@@ -180,8 +181,8 @@ absl::StatusOr<v1::SignInResponse> IdentityServiceImpl::DoSignIn(const v1::SignI
   absl::StatusOr<StoredUser> user = store_->FindUserByEmail(email_key);
   if (!user.ok() && user.status().code() != absl::StatusCode::kNotFound) return user.status();
   // Always run one Argon2id check, so an unknown email takes as long as a wrong password.
-  bool password_ok = VerifyPassword(user.ok() ? user->password_hash : dummy_password_hash_,
-                                    request.password());
+  bool password_ok =
+      VerifyPassword(user.ok() ? user->password_hash : dummy_password_hash_, request.password());
   if (!user.ok() || !password_ok || user->user.disabled()) {
     ThrottleState next = AfterFailure(throttle, now);
     SIXSTEPS_RETURN_IF_ERROR(store_->RecordSignInFailure(
@@ -218,9 +219,9 @@ absl::StatusOr<v1::SignInWithApiKeyResponse> IdentityServiceImpl::DoSignInWithAp
     return refused;
   }
   absl::Time now = absl::Now();
-  bool valid = ConstantTimeEquals(Sha256(parts[2]), key->secret_hash) &&
-               !key->api_key.has_revoke_time() &&
-               absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(key->api_key.expire_time())) > now;
+  bool valid =
+      ConstantTimeEquals(Sha256(parts[2]), key->secret_hash) && !key->api_key.has_revoke_time() &&
+      absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(key->api_key.expire_time())) > now;
   const std::string principal = ServiceAccountName(key->service_account_id);
   if (!valid) {
     store_->AppendAudit({principal, "api_key_sign_in_failed", key->api_key.name(), "", "{}"})
@@ -246,9 +247,9 @@ absl::StatusOr<v1::RefreshAccessTokenResponse> IdentityServiceImpl::DoRefresh(
   }
   std::string next = absl::StrCat("ssr.", RandomToken(32));
   absl::Time expires = absl::Now() + options_.refresh_token_ttl;
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string user_id,
-                            store_->RotateRefreshToken(Sha256(request.refresh_token()),
-                                                       Sha256(next), expires, absl::Now()));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      std::string user_id, store_->RotateRefreshToken(Sha256(request.refresh_token()), Sha256(next),
+                                                      expires, absl::Now()));
   SIXSTEPS_ASSIGN_OR_RETURN(StoredUser user, store_->GetUser(user_id));
   if (user.user.disabled()) return absl::UnauthenticatedError("the account is disabled");
   SIXSTEPS_ASSIGN_OR_RETURN(IssuedToken access,
@@ -267,16 +268,18 @@ absl::StatusOr<v1::GetCurrentPrincipalResponse> IdentityServiceImpl::DoGetCurren
   v1::GetCurrentPrincipalResponse response;
   response.set_principal(caller.principal);
   response.set_display_name(caller.display_name);
-  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<StoredRoleBinding> bindings,
-                            store_->ListRoleBindings({.everything = true}, caller.principal, "", "",
-                                                     "", 1000));
-  for (const StoredRoleBinding& binding : bindings) *response.add_role_bindings() = ToProto(binding);
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      std::vector<StoredRoleBinding> bindings,
+      store_->ListRoleBindings({.everything = true}, caller.principal, "", "", "", 1000));
+  for (const StoredRoleBinding& binding : bindings)
+    *response.add_role_bindings() = ToProto(binding);
   return response;
 }
 
 absl::StatusOr<v1::ChangePasswordResponse> IdentityServiceImpl::DoChangePassword(
     const Caller& caller, const v1::ChangePasswordRequest& request) {
-  SIXSTEPS_ASSIGN_OR_RETURN(PrincipalName principal, ParsePrincipalName(caller.principal, "caller"));
+  SIXSTEPS_ASSIGN_OR_RETURN(PrincipalName principal,
+                            ParsePrincipalName(caller.principal, "caller"));
   if (principal.service_account) return Denied("service accounts have API keys, not passwords");
   SIXSTEPS_RETURN_IF_ERROR(ValidatePassword(request.new_password(), "new_password"));
   SIXSTEPS_ASSIGN_OR_RETURN(StoredUser user, store_->GetUser(principal.id));
@@ -345,8 +348,8 @@ absl::StatusOr<v1::ListRegionsResponse> IdentityServiceImpl::DoListRegions(
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Region> regions,
                             store_->ListRegions(visible, after, page_size + 1));
   v1::ListRegionsResponse response;
-  response.set_next_page_token(NextPageToken(regions, page_size, "regions",
-                                             [](const v1::Region& x) { return LastSegment(x.name()); }));
+  response.set_next_page_token(NextPageToken(
+      regions, page_size, "regions", [](const v1::Region& x) { return LastSegment(x.name()); }));
   for (auto& region : regions) *response.add_regions() = std::move(region);
   return response;
 }
@@ -375,8 +378,7 @@ absl::StatusOr<v1::Partnership> IdentityServiceImpl::DoGetPartnership(const Call
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParsePartnershipName(name, field));
   absl::StatusOr<v1::Partnership> partnership = store_->GetPartnership(id);
   // Whether it does not exist or the caller may not see it, the answer is the same.
-  if (!partnership.ok() ||
-      !caller.CanSeePartnership(LastSegment(partnership->region()), id)) {
+  if (!partnership.ok() || !caller.CanSeePartnership(LastSegment(partnership->region()), id)) {
     if (partnership.ok() || partnership.status().code() == absl::StatusCode::kNotFound) {
       return NotFound(name);
     }
@@ -496,8 +498,9 @@ absl::StatusOr<v1::ListOrganisationsResponse> IdentityServiceImpl::DoListOrganis
       std::vector<v1::Organisation> organisations,
       store_->ListOrganisations(LastSegment(partnership.name()), after, page_size + 1));
   v1::ListOrganisationsResponse response;
-  response.set_next_page_token(NextPageToken(
-      organisations, page_size, r.parent(), [](const v1::Organisation& x) { return LastSegment(x.name()); }));
+  response.set_next_page_token(
+      NextPageToken(organisations, page_size, r.parent(),
+                    [](const v1::Organisation& x) { return LastSegment(x.name()); }));
   for (auto& organisation : organisations) *response.add_organisations() = std::move(organisation);
   return response;
 }
@@ -539,8 +542,8 @@ absl::StatusOr<v1::User> IdentityServiceImpl::DoCreateUser(const Caller& caller,
   std::string id = RandomId("u");
   v1::User user = r.user();
   user.set_email(std::string(absl::StripAsciiWhitespace(user.email())));
-  SIXSTEPS_RETURN_IF_ERROR(
-      store_->CreateUser(id, user, hash, {caller.principal, "user.create", UserName(id), "", "{}"}));
+  SIXSTEPS_RETURN_IF_ERROR(store_->CreateUser(
+      id, user, hash, {caller.principal, "user.create", UserName(id), "", "{}"}));
   SIXSTEPS_ASSIGN_OR_RETURN(StoredUser stored, store_->GetUser(id));
   return stored.user;
 }
@@ -571,8 +574,8 @@ absl::StatusOr<v1::ListUsersResponse> IdentityServiceImpl::DoListUsers(
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::User> users,
                             store_->ListUsers(AdministeredBy(caller), after, page_size + 1));
   v1::ListUsersResponse response;
-  response.set_next_page_token(NextPageToken(users, page_size, "users",
-                                             [](const v1::User& x) { return LastSegment(x.name()); }));
+  response.set_next_page_token(NextPageToken(
+      users, page_size, "users", [](const v1::User& x) { return LastSegment(x.name()); }));
   for (auto& user : users) *response.add_users() = std::move(user);
   return response;
 }
@@ -610,8 +613,8 @@ absl::StatusOr<v1::ServiceAccount> IdentityServiceImpl::DoCreateServiceAccount(
   if (r.service_account().owner() == auth::kEveryRegion && !caller.IsDeploymentAdmin()) {
     return Denied("only deployment administrators create deployment-wide service accounts");
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(BindingScope owner,
-                            ResolveScope(caller, r.service_account().owner(), "service_account.owner"));
+  SIXSTEPS_ASSIGN_OR_RETURN(BindingScope owner, ResolveScope(caller, r.service_account().owner(),
+                                                             "service_account.owner"));
   if (!caller.IsHubAdmin(owner.region) &&
       !(!owner.partnership.empty() &&
         caller.HasPartnershipRole(owner.partnership, {Role::ROLE_PARTNERSHIP_ADMINISTRATOR}))) {
@@ -635,10 +638,10 @@ absl::StatusOr<v1::ServiceAccount> IdentityServiceImpl::DoGetServiceAccount(
       store_->GetServiceAccount(parsed.id);
   if (!account.ok()) return account.status();
   const std::string& owner = account->first.owner();
-  bool manages = caller.IsHubAdmin(account->second) ||
-                 (absl::StartsWith(owner, "partnerships/") &&
-                  caller.HasPartnershipRole(LastSegment(owner),
-                                            {Role::ROLE_PARTNERSHIP_ADMINISTRATOR}));
+  bool manages =
+      caller.IsHubAdmin(account->second) ||
+      (absl::StartsWith(owner, "partnerships/") &&
+       caller.HasPartnershipRole(LastSegment(owner), {Role::ROLE_PARTNERSHIP_ADMINISTRATOR}));
   if (!manages && caller.principal != name) return NotFound(name);
   return account->first;
 }
@@ -652,8 +655,9 @@ absl::StatusOr<v1::ListServiceAccountsResponse> IdentityServiceImpl::DoListServi
       std::vector<v1::ServiceAccount> accounts,
       store_->ListServiceAccounts(AdministeredBy(caller), after, page_size + 1));
   v1::ListServiceAccountsResponse response;
-  response.set_next_page_token(NextPageToken(
-      accounts, page_size, "serviceAccounts", [](const v1::ServiceAccount& x) { return LastSegment(x.name()); }));
+  response.set_next_page_token(
+      NextPageToken(accounts, page_size, "serviceAccounts",
+                    [](const v1::ServiceAccount& x) { return LastSegment(x.name()); }));
   for (auto& account : accounts) *response.add_service_accounts() = std::move(account);
   return response;
 }
@@ -663,8 +667,8 @@ absl::StatusOr<v1::CreateApiKeyResponse> IdentityServiceImpl::DoCreateApiKey(
   SIXSTEPS_ASSIGN_OR_RETURN(v1::ServiceAccount account,
                             DoGetServiceAccount(caller, r.parent(), "parent"));
   if (caller.principal == r.parent()) return Denied("a service account cannot mint its own keys");
-  SIXSTEPS_RETURN_IF_ERROR(ValidateText(r.api_key().display_name(), kMaxDisplayNameLength,
-                                        "api_key.display_name"));
+  SIXSTEPS_RETURN_IF_ERROR(
+      ValidateText(r.api_key().display_name(), kMaxDisplayNameLength, "api_key.display_name"));
   if (!r.api_key().has_expire_time()) {
     return absl::InvalidArgumentError("api_key.expire_time: every key must expire");
   }
@@ -699,8 +703,8 @@ absl::StatusOr<v1::ListApiKeysResponse> IdentityServiceImpl::DoListApiKeys(
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::ApiKey> keys,
                             store_->ListApiKeys(LastSegment(account.name()), after, page_size + 1));
   v1::ListApiKeysResponse response;
-  response.set_next_page_token(NextPageToken(keys, page_size, r.parent(),
-                                             [](const v1::ApiKey& x) { return LastSegment(x.name()); }));
+  response.set_next_page_token(NextPageToken(
+      keys, page_size, r.parent(), [](const v1::ApiKey& x) { return LastSegment(x.name()); }));
   for (auto& key : keys) *response.add_api_keys() = std::move(key);
   return response;
 }
@@ -729,15 +733,16 @@ absl::StatusOr<v1::RoleBinding> IdentityServiceImpl::DoCreateRoleBinding(
   scope.role = request.role();
   scope.principal_is_service_account = principal.service_account;
   if (!request.organisation().empty()) {
-    SIXSTEPS_ASSIGN_OR_RETURN(OrganisationName organisation,
-                              ParseOrganisationName(request.organisation(),
-                                                    "role_binding.organisation"));
+    SIXSTEPS_ASSIGN_OR_RETURN(
+        OrganisationName organisation,
+        ParseOrganisationName(request.organisation(), "role_binding.organisation"));
     if (organisation.partnership_id != scope.partnership) {
       return absl::InvalidArgumentError(
           "role_binding.organisation: must be an organisation of the scope's partnership");
     }
     SIXSTEPS_RETURN_IF_ERROR(
-        store_->GetOrganisation(organisation.partnership_id, organisation.organisation_id).status());
+        store_->GetOrganisation(organisation.partnership_id, organisation.organisation_id)
+            .status());
     scope.organisation = organisation.organisation_id;
   }
   SIXSTEPS_RETURN_IF_ERROR(ValidateBindingShape(scope));
@@ -804,8 +809,8 @@ absl::StatusOr<v1::ListRoleBindingsResponse> IdentityServiceImpl::DoListRoleBind
                             store_->ListRoleBindings(visible, r.principal(), region_filter,
                                                      partnership_filter, after, page_size + 1));
   v1::ListRoleBindingsResponse response;
-  response.set_next_page_token(NextPageToken(bindings, page_size, query,
-                                             [](const StoredRoleBinding& x) { return x.id; }));
+  response.set_next_page_token(
+      NextPageToken(bindings, page_size, query, [](const StoredRoleBinding& x) { return x.id; }));
   for (const auto& binding : bindings) *response.add_role_bindings() = ToProto(binding);
   return response;
 }
@@ -890,24 +895,24 @@ grpc::Status IdentityServiceImpl::ChangePassword(grpc::ServerContext* context,
 grpc::Status IdentityServiceImpl::RotateSigningKey(grpc::ServerContext* context,
                                                    const v1::RotateSigningKeyRequest*,
                                                    v1::RotateSigningKeyResponse* response) {
-  return Authenticated(
-      verifier_, context, response,
-      [&](const Caller& caller) -> absl::StatusOr<v1::RotateSigningKeyResponse> {
-        if (!caller.IsDeploymentAdmin()) {
-          return Denied("only deployment administrators rotate the signing key");
-        }
-        SIXSTEPS_ASSIGN_OR_RETURN(v1::PublicKey key, NewSigningKey(caller.principal, false));
-        v1::RotateSigningKeyResponse rotated;
-        *rotated.mutable_key() = key;
-        return rotated;
-      });
+  return Authenticated(verifier_, context, response,
+                       [&](const Caller& caller) -> absl::StatusOr<v1::RotateSigningKeyResponse> {
+                         if (!caller.IsDeploymentAdmin()) {
+                           return Denied("only deployment administrators rotate the signing key");
+                         }
+                         SIXSTEPS_ASSIGN_OR_RETURN(v1::PublicKey key,
+                                                   NewSigningKey(caller.principal, false));
+                         v1::RotateSigningKeyResponse rotated;
+                         *rotated.mutable_key() = key;
+                         return rotated;
+                       });
 }
 
-#define SIXSTEPS_AUTHENTICATED_RPC(Method, Request, Response)                               \
+#define SIXSTEPS_AUTHENTICATED_RPC(Method, Request, Response)                                    \
   grpc::Status IdentityServiceImpl::Method(grpc::ServerContext* context, const Request* request, \
-                                           Response* response) {                            \
-    return Authenticated(verifier_, context, response,                                      \
-                         [&](const Caller& caller) { return Do##Method(caller, *request); }); \
+                                           Response* response) {                                 \
+    return Authenticated(verifier_, context, response,                                           \
+                         [&](const Caller& caller) { return Do##Method(caller, *request); });    \
   }
 
 SIXSTEPS_AUTHENTICATED_RPC(CreateRegion, v1::CreateRegionRequest, v1::Region)
@@ -932,12 +937,10 @@ SIXSTEPS_AUTHENTICATED_RPC(CreateApiKey, v1::CreateApiKeyRequest, v1::CreateApiK
 SIXSTEPS_AUTHENTICATED_RPC(ListApiKeys, v1::ListApiKeysRequest, v1::ListApiKeysResponse)
 SIXSTEPS_AUTHENTICATED_RPC(RevokeApiKey, v1::RevokeApiKeyRequest, v1::ApiKey)
 SIXSTEPS_AUTHENTICATED_RPC(CreateRoleBinding, v1::CreateRoleBindingRequest, v1::RoleBinding)
-SIXSTEPS_AUTHENTICATED_RPC(DeleteRoleBinding, v1::DeleteRoleBindingRequest,
-                           google::protobuf::Empty)
+SIXSTEPS_AUTHENTICATED_RPC(DeleteRoleBinding, v1::DeleteRoleBindingRequest, google::protobuf::Empty)
 SIXSTEPS_AUTHENTICATED_RPC(ListRoleBindings, v1::ListRoleBindingsRequest,
                            v1::ListRoleBindingsResponse)
-SIXSTEPS_AUTHENTICATED_RPC(ListAuditEvents, v1::ListAuditEventsRequest,
-                           v1::ListAuditEventsResponse)
+SIXSTEPS_AUTHENTICATED_RPC(ListAuditEvents, v1::ListAuditEventsRequest, v1::ListAuditEventsResponse)
 
 #undef SIXSTEPS_AUTHENTICATED_RPC
 

@@ -157,12 +157,12 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
   absl::StatusOr<v1::ApiKey> DoRevokeApiKey(const Caller& caller, const v1::RevokeApiKeyRequest& r);
   absl::StatusOr<v1::RoleBinding> DoCreateRoleBinding(const Caller& caller,
                                                       const v1::CreateRoleBindingRequest& r);
-  absl::StatusOr<google::protobuf::Empty> DoDeleteRoleBinding(const Caller& caller,
-                                                              const v1::DeleteRoleBindingRequest& r);
+  absl::StatusOr<google::protobuf::Empty> DoDeleteRoleBinding(
+      const Caller& caller, const v1::DeleteRoleBindingRequest& r);
   absl::StatusOr<v1::ListRoleBindingsResponse> DoListRoleBindings(
       const Caller& caller, const v1::ListRoleBindingsRequest& r);
-  absl::StatusOr<v1::ListAuditEventsResponse> DoListAuditEvents(const Caller& caller,
-                                                                const v1::ListAuditEventsRequest& r);
+  absl::StatusOr<v1::ListAuditEventsResponse> DoListAuditEvents(
+      const Caller& caller, const v1::ListAuditEventsRequest& r);
 
   // Resolves a scope name ("*", "regions/r", "partnerships/p") to its region and
   // partnership; NOT_FOUND if it does not exist or the caller cannot see it.

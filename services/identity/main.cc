@@ -45,8 +45,8 @@ int main(int argc, char** argv) {
       options.access_token_ttl < absl::Minutes(1) || options.access_token_ttl > absl::Hours(12)) {
     return Fail(absl::InvalidArgumentError("access_token_ttl must be between 1m and 12h"));
   }
-  absl::Status migrated = sixsteps::db::ApplyMigrations(
-      config->database_url, sixsteps::identity::IdentityMigrations());
+  absl::Status migrated =
+      sixsteps::db::ApplyMigrations(config->database_url, sixsteps::identity::IdentityMigrations());
   if (!migrated.ok()) return Fail(migrated);
 
   sixsteps::db::ConnectionPool pool(config->database_url, config->db_pool_size);

@@ -21,7 +21,7 @@ using google::protobuf::util::TimeUtil;
 
 // The visibility filter, for a table with region_id and partnership_id columns, as
 // parameters $1 (everything), $2 (regions) and $3 (partnerships).
-#define SIXSTEPS_VISIBLE(region, partnership)                               \
+#define SIXSTEPS_VISIBLE(region, partnership) \
   "($1 OR " region " = ANY($2::text[]) OR " partnership " = ANY($3::text[]))"
 
 constexpr char kInsertAudit[] =
@@ -29,8 +29,8 @@ constexpr char kInsertAudit[] =
     "VALUES ($1, $2, $3, $4, $5::jsonb)";
 
 constexpr char kInsertRegion[] = "INSERT INTO regions (region_id, display_name) VALUES ($1, $2)";
-constexpr char kSelectRegion[] =
-    "SELECT region_id, display_name, " SIXSTEPS_MICROS("create_time") " FROM regions WHERE region_id = $1";
+constexpr char kSelectRegion[] = "SELECT region_id, display_name, " SIXSTEPS_MICROS(
+    "create_time") " FROM regions WHERE region_id = $1";
 constexpr char kListRegions[] =
     "SELECT region_id, display_name, " SIXSTEPS_MICROS("create_time") " FROM regions "
     "WHERE " SIXSTEPS_VISIBLE("region_id", "''") " AND region_id > $4 ORDER BY region_id LIMIT $5";
@@ -38,9 +38,9 @@ constexpr char kListRegions[] =
 constexpr char kInsertPartnership[] =
     "INSERT INTO partnerships (partnership_id, region_id, display_name, "
     "regional_comparison_opt_out) VALUES ($1, $2, $3, $4)";
-#define SIXSTEPS_PARTNERSHIP_COLUMNS                                                  \
-  "partnership_id, region_id, display_name, regional_comparison_opt_out, revision, " \
-  SIXSTEPS_MICROS("create_time")
+#define SIXSTEPS_PARTNERSHIP_COLUMNS                                       \
+  "partnership_id, region_id, display_name, regional_comparison_opt_out, " \
+  "revision, " SIXSTEPS_MICROS("create_time")
 constexpr char kSelectPartnership[] =
     "SELECT " SIXSTEPS_PARTNERSHIP_COLUMNS " FROM partnerships WHERE partnership_id = $1";
 constexpr char kListPartnerships[] =
@@ -55,8 +55,9 @@ constexpr char kUpdatePartnership[] =
 constexpr char kInsertOrganisation[] =
     "INSERT INTO organisations (partnership_id, organisation_id, display_name, kind, core_partner) "
     "VALUES ($1, $2, $3, $4, $5)";
-#define SIXSTEPS_ORGANISATION_COLUMNS \
-  "partnership_id, organisation_id, display_name, kind, core_partner, " SIXSTEPS_MICROS("create_time")
+#define SIXSTEPS_ORGANISATION_COLUMNS                                                    \
+  "partnership_id, organisation_id, display_name, kind, core_partner, " SIXSTEPS_MICROS( \
+      "create_time")
 constexpr char kSelectOrganisation[] =
     "SELECT " SIXSTEPS_ORGANISATION_COLUMNS
     " FROM organisations WHERE partnership_id = $1 AND organisation_id = $2";
@@ -73,9 +74,10 @@ constexpr char kSelectUser[] = "SELECT " SIXSTEPS_USER_COLUMNS " FROM users WHER
 constexpr char kSelectUserByEmail[] =
     "SELECT " SIXSTEPS_USER_COLUMNS " FROM users WHERE lower(email) = $1";
 constexpr char kListUsers[] =
-    "SELECT " SIXSTEPS_USER_COLUMNS " FROM users u WHERE u.user_id > $4 AND ($1 OR EXISTS ("
-    "  SELECT 1 FROM role_bindings b WHERE b.principal = 'users/' || u.user_id AND "
-    SIXSTEPS_VISIBLE("b.region_id", "b.partnership_id") ")) ORDER BY u.user_id LIMIT $5";
+    "SELECT " SIXSTEPS_USER_COLUMNS
+    " FROM users u WHERE u.user_id > $4 AND ($1 OR EXISTS ("
+    "  SELECT 1 FROM role_bindings b WHERE b.principal = 'users/' || u.user_id "
+    "AND " SIXSTEPS_VISIBLE("b.region_id", "b.partnership_id") ")) ORDER BY u.user_id LIMIT $5";
 constexpr char kUpdatePassword[] = "UPDATE users SET password_hash = $2 WHERE user_id = $1";
 constexpr char kAnyDeploymentAdmin[] =
     "SELECT EXISTS (SELECT 1 FROM role_bindings WHERE region_id = '*' "
@@ -98,15 +100,14 @@ constexpr char kListServiceAccounts[] =
 constexpr char kInsertApiKey[] =
     "INSERT INTO api_keys (api_key_id, service_account_id, display_name, secret_hash, "
     "expire_time) VALUES ($1, $2, $3, decode($4, 'hex'), to_timestamp($5::bigint / 1000000.0))";
-#define SIXSTEPS_API_KEY_COLUMNS                                                        \
-  "api_key_id, service_account_id, display_name, encode(secret_hash, 'hex'), "        \
-  SIXSTEPS_MICROS("create_time") ", " SIXSTEPS_MICROS("expire_time") ", " \
-  SIXSTEPS_MICROS("revoke_time")
+#define SIXSTEPS_API_KEY_COLUMNS                                                                \
+  "api_key_id, service_account_id, display_name, encode(secret_hash, 'hex'), " SIXSTEPS_MICROS( \
+      "create_time") ", " SIXSTEPS_MICROS("expire_time") ", " SIXSTEPS_MICROS("revoke_time")
 constexpr char kSelectApiKey[] =
     "SELECT " SIXSTEPS_API_KEY_COLUMNS " FROM api_keys WHERE api_key_id = $1";
-constexpr char kListApiKeys[] =
-    "SELECT " SIXSTEPS_API_KEY_COLUMNS " FROM api_keys WHERE service_account_id = $1 "
-    "AND api_key_id > $2 ORDER BY api_key_id LIMIT $3";
+constexpr char kListApiKeys[] = "SELECT " SIXSTEPS_API_KEY_COLUMNS
+                                " FROM api_keys WHERE service_account_id = $1 "
+                                "AND api_key_id > $2 ORDER BY api_key_id LIMIT $3";
 constexpr char kRevokeApiKey[] =
     "UPDATE api_keys SET revoke_time = coalesce(revoke_time, now()) WHERE api_key_id = $1 "
     "RETURNING " SIXSTEPS_API_KEY_COLUMNS;
@@ -114,9 +115,9 @@ constexpr char kRevokeApiKey[] =
 constexpr char kInsertRoleBinding[] =
     "INSERT INTO role_bindings (role_binding_id, principal, role, region_id, partnership_id, "
     "organisation_id) VALUES ($1, $2, $3, $4, $5, $6)";
-#define SIXSTEPS_BINDING_COLUMNS                                                   \
-  "role_binding_id, principal, role, region_id, partnership_id, organisation_id, " \
-  SIXSTEPS_MICROS("create_time")
+#define SIXSTEPS_BINDING_COLUMNS                                  \
+  "role_binding_id, principal, role, region_id, partnership_id, " \
+  "organisation_id, " SIXSTEPS_MICROS("create_time")
 constexpr char kSelectRoleBinding[] =
     "SELECT " SIXSTEPS_BINDING_COLUMNS " FROM role_bindings WHERE role_binding_id = $1";
 constexpr char kDeleteRoleBinding[] = "DELETE FROM role_bindings WHERE role_binding_id = $1";
@@ -126,9 +127,9 @@ constexpr char kListRoleBindings[] =
     " AND ($4 = '' OR principal = $4) AND ($5 = '' OR region_id = $5) "
     "AND ($6 = '' OR partnership_id = $6) AND role_binding_id > $7 "
     "ORDER BY role_binding_id LIMIT $8";
-constexpr char kBindingsOf[] =
-    "SELECT " SIXSTEPS_BINDING_COLUMNS " FROM role_bindings WHERE principal = $1 "
-    "ORDER BY role_binding_id";
+constexpr char kBindingsOf[] = "SELECT " SIXSTEPS_BINDING_COLUMNS
+                               " FROM role_bindings WHERE principal = $1 "
+                               "ORDER BY role_binding_id";
 
 constexpr char kInsertRefreshToken[] =
     "INSERT INTO refresh_tokens (token_hash, user_id, expire_time) "
@@ -142,8 +143,8 @@ constexpr char kRevokeRefreshToken[] =
     "WHERE token_hash = decode($1, 'hex')";
 
 constexpr char kSelectThrottle[] =
-    "SELECT failures, " SIXSTEPS_MICROS("last_failure") ", " SIXSTEPS_MICROS("locked_until")
-    " FROM sign_in_throttle WHERE email_key = $1";
+    "SELECT failures, " SIXSTEPS_MICROS("last_failure") ", " SIXSTEPS_MICROS(
+        "locked_until") " FROM sign_in_throttle WHERE email_key = $1";
 constexpr char kUpsertThrottle[] =
     "INSERT INTO sign_in_throttle (email_key, failures, last_failure, locked_until) "
     "VALUES ($1, $2, to_timestamp($3::bigint / 1000000.0), "
@@ -152,13 +153,14 @@ constexpr char kUpsertThrottle[] =
     "last_failure = EXCLUDED.last_failure, locked_until = EXCLUDED.locked_until";
 constexpr char kClearThrottle[] = "DELETE FROM sign_in_throttle WHERE email_key = $1";
 
-#define SIXSTEPS_KEY_COLUMNS                                                     \
-  "key_id, encode(public_key, 'hex'), encode(private_key_sealed, 'hex'), " \
-  SIXSTEPS_MICROS("create_time") ", " SIXSTEPS_MICROS("rotate_time")
+#define SIXSTEPS_KEY_COLUMNS                                                                \
+  "key_id, encode(public_key, 'hex'), encode(private_key_sealed, 'hex'), " SIXSTEPS_MICROS( \
+      "create_time") ", " SIXSTEPS_MICROS("rotate_time")
 constexpr char kCurrentKey[] =
     "SELECT " SIXSTEPS_KEY_COLUMNS " FROM signing_keys WHERE rotate_time IS NULL";
 constexpr char kPublishedKeys[] =
-    "SELECT " SIXSTEPS_KEY_COLUMNS " FROM signing_keys WHERE rotate_time IS NULL "
+    "SELECT " SIXSTEPS_KEY_COLUMNS
+    " FROM signing_keys WHERE rotate_time IS NULL "
     "OR rotate_time > to_timestamp($1::bigint / 1000000.0) ORDER BY create_time DESC";
 constexpr char kLockKeys[] = "LOCK TABLE signing_keys IN SHARE ROW EXCLUSIVE MODE";
 constexpr char kRotateCurrentKey[] =
@@ -247,8 +249,8 @@ std::pair<v1::ServiceAccount, std::string> RowToServiceAccount(const pqxx::row& 
 StoredApiKey RowToApiKey(const pqxx::row& row) {
   StoredApiKey stored;
   stored.service_account_id = row[1].as<std::string>();
-  stored.api_key.set_name(
-      absl::StrCat(ServiceAccountName(stored.service_account_id), "/apiKeys/", row[0].as<std::string>()));
+  stored.api_key.set_name(absl::StrCat(ServiceAccountName(stored.service_account_id), "/apiKeys/",
+                                       row[0].as<std::string>()));
   stored.api_key.set_display_name(row[2].as<std::string>());
   stored.secret_hash = Unhex(row[3]);
   SetTime(row[4], stored.api_key.mutable_create_time());
@@ -265,8 +267,7 @@ StoredRoleBinding RowToBinding(const pqxx::row& row) {
   binding.scope.region = row[3].as<std::string>();
   binding.scope.partnership = row[4].as<std::string>();
   binding.scope.organisation = row[5].as<std::string>();
-  binding.scope.principal_is_service_account =
-      binding.principal.rfind("serviceAccounts/", 0) == 0;
+  binding.scope.principal_is_service_account = binding.principal.rfind("serviceAccounts/", 0) == 0;
   binding.create_time = TimeOf(row[6]);
   return binding;
 }
@@ -339,9 +340,9 @@ absl::StatusOr<std::vector<v1::Region>> PgIdentityStore::ListRegions(const Visib
   std::vector<v1::Region> regions;
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
     regions.clear();
-    for (const pqxx::row& row : txn.exec_params(kListRegions, visible.everything,
-                                                db::TextArray(visible.regions),
-                                                db::TextArray(visible.partnerships), after, limit)) {
+    for (const pqxx::row& row :
+         txn.exec_params(kListRegions, visible.everything, db::TextArray(visible.regions),
+                         db::TextArray(visible.partnerships), after, limit)) {
       regions.push_back(RowToRegion(row));
     }
     return absl::OkStatus();
@@ -569,14 +570,12 @@ absl::StatusOr<std::vector<v1::ServiceAccount>> PgIdentityStore::ListServiceAcco
 }
 
 absl::Status PgIdentityStore::CreateApiKey(const std::string& service_account_id,
-                                           const std::string& api_key_id,
-                                           const v1::ApiKey& api_key,
+                                           const std::string& api_key_id, const v1::ApiKey& api_key,
                                            const std::string& secret_hash,
                                            const NewAuditEvent& audit) {
   return pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
     txn.exec_params(kInsertApiKey, api_key_id, service_account_id, api_key.display_name(),
-                    Hex(secret_hash),
-                    TimeUtil::TimestampToMicroseconds(api_key.expire_time()));
+                    Hex(secret_hash), TimeUtil::TimestampToMicroseconds(api_key.expire_time()));
     Audit(txn, audit);
     return absl::OkStatus();
   });
@@ -646,8 +645,7 @@ absl::StatusOr<StoredRoleBinding> PgIdentityStore::GetRoleBinding(const std::str
   return binding;
 }
 
-absl::Status PgIdentityStore::DeleteRoleBinding(const std::string& id,
-                                                const NewAuditEvent& audit) {
+absl::Status PgIdentityStore::DeleteRoleBinding(const std::string& id, const NewAuditEvent& audit) {
   return pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
     if (txn.exec_params(kDeleteRoleBinding, id).affected_rows() == 0) {
       return NotFound(absl::StrCat("roleBindings/", id));
@@ -664,10 +662,10 @@ absl::StatusOr<std::vector<StoredRoleBinding>> PgIdentityStore::ListRoleBindings
   std::vector<StoredRoleBinding> bindings;
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
     bindings.clear();
-    for (const pqxx::row& row : txn.exec_params(
-             kListRoleBindings, visible.everything, db::TextArray(visible.regions),
-             db::TextArray(visible.partnerships), principal_filter, region_filter,
-             partnership_filter, after, limit)) {
+    for (const pqxx::row& row :
+         txn.exec_params(kListRoleBindings, visible.everything, db::TextArray(visible.regions),
+                         db::TextArray(visible.partnerships), principal_filter, region_filter,
+                         partnership_filter, after, limit)) {
       bindings.push_back(RowToBinding(row));
     }
     return absl::OkStatus();
@@ -746,8 +744,7 @@ absl::Status PgIdentityStore::RecordSignInFailure(const std::string& email_key,
   return pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
     std::optional<int64_t> locked;
     if (state.locked_until != absl::InfinitePast()) locked = Micros(state.locked_until);
-    txn.exec_params(kUpsertThrottle, email_key, state.failures, Micros(state.last_failure),
-                    locked);
+    txn.exec_params(kUpsertThrottle, email_key, state.failures, Micros(state.last_failure), locked);
     Audit(txn, audit);
     return absl::OkStatus();
   });

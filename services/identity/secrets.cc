@@ -38,8 +38,8 @@ PasswordCost PasswordCost::Fast() { return {crypto_pwhash_OPSLIMIT_MIN, 8192}; }
 absl::StatusOr<std::string> HashPassword(absl::string_view password, const PasswordCost& cost) {
   EnsureSodium();
   char hash[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str_alg(hash, password.data(), password.size(), cost.ops_limit,
-                            cost.mem_limit, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+  if (crypto_pwhash_str_alg(hash, password.data(), password.size(), cost.ops_limit, cost.mem_limit,
+                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
     return absl::ResourceExhaustedError("cannot hash the password: out of memory");
   }
   return std::string(hash);
@@ -99,10 +99,9 @@ absl::StatusOr<std::string> KeySealer::Open(absl::string_view sealed) const {
   std::string plaintext(sealed.size() - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES,
                         '\0');
   const unsigned char* in = Bytes(sealed);
-  if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(plaintext.data()),
-                                 in + crypto_secretbox_NONCEBYTES,
-                                 sealed.size() - crypto_secretbox_NONCEBYTES, in,
-                                 Bytes(key_)) != 0) {
+  if (crypto_secretbox_open_easy(
+          reinterpret_cast<unsigned char*>(plaintext.data()), in + crypto_secretbox_NONCEBYTES,
+          sealed.size() - crypto_secretbox_NONCEBYTES, in, Bytes(key_)) != 0) {
     return absl::DataLossError(
         "a signing key cannot be opened: the key-encryption secret is not the one it was sealed "
         "with");

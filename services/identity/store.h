@@ -94,19 +94,18 @@ class IdentityStore {
 
   // ALREADY_EXISTS if the email is taken (case-insensitively).
   virtual absl::Status CreateUser(const std::string& id, const v1::User& user,
-                                  const std::string& password_hash,
-                                  const NewAuditEvent& audit) = 0;
+                                  const std::string& password_hash, const NewAuditEvent& audit) = 0;
   virtual absl::StatusOr<StoredUser> GetUser(const std::string& id) = 0;
   virtual absl::StatusOr<StoredUser> FindUserByEmail(const std::string& normalised_email) = 0;
   // Users visible to an administrator: those with a binding in a visible scope.
   virtual absl::StatusOr<std::vector<v1::User>> ListUsers(const Visibility& visible,
-                                                          const std::string& after,
-                                                          int limit) = 0;
+                                                          const std::string& after, int limit) = 0;
   virtual absl::Status SetPasswordHash(const std::string& user_id, const std::string& hash) = 0;
   // True if a deployment-wide hub administrator exists (bootstrap runs only before).
   virtual absl::StatusOr<bool> AnyHubAdministrator() = 0;
 
-  virtual absl::Status CreateServiceAccount(const std::string& id, const v1::ServiceAccount& account,
+  virtual absl::Status CreateServiceAccount(const std::string& id,
+                                            const v1::ServiceAccount& account,
                                             const std::string& owner_region,
                                             const NewAuditEvent& audit) = 0;
   // The account and the region of its owner.
@@ -117,8 +116,7 @@ class IdentityStore {
 
   virtual absl::Status CreateApiKey(const std::string& service_account_id,
                                     const std::string& api_key_id, const v1::ApiKey& api_key,
-                                    const std::string& secret_hash,
-                                    const NewAuditEvent& audit) = 0;
+                                    const std::string& secret_hash, const NewAuditEvent& audit) = 0;
   virtual absl::StatusOr<StoredApiKey> GetApiKey(const std::string& api_key_id) = 0;
   virtual absl::StatusOr<std::vector<v1::ApiKey>> ListApiKeys(const std::string& service_account_id,
                                                               const std::string& after,

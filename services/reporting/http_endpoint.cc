@@ -45,8 +45,9 @@ void WriteError(httplib::Response& res, const absl::Status& status, int http_sta
 }
 
 void Unauthenticated(httplib::Response& res, absl::string_view message, bool bad_token) {
-  res.set_header("WWW-Authenticate", bad_token ? "Bearer realm=\"sixsteps\", error=\"invalid_token\""
-                                               : "Bearer realm=\"sixsteps\"");
+  res.set_header("WWW-Authenticate", bad_token
+                                         ? "Bearer realm=\"sixsteps\", error=\"invalid_token\""
+                                         : "Bearer realm=\"sixsteps\"");
   WriteError(res, absl::UnauthenticatedError(message), 401);
 }
 
@@ -54,7 +55,8 @@ void Unauthenticated(httplib::Response& res, absl::string_view message, bool bad
 std::string SafeFilename(absl::string_view name) {
   std::string out;
   for (char c : name) {
-    if (absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-') out.push_back(c);
+    if (absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')
+      out.push_back(c);
   }
   return out.empty() ? "report" : out;
 }
@@ -135,10 +137,13 @@ HttpEndpoint::~HttpEndpoint() { Stop(); }
 
 absl::Status HttpEndpoint::Start(const std::string& host, int port) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (server_ != nullptr) return absl::FailedPreconditionError("the HTTP endpoint is already started");
-  if (port < 0 || port > 65535) return absl::InvalidArgumentError(absl::StrCat("bad HTTP port ", port));
+  if (server_ != nullptr)
+    return absl::FailedPreconditionError("the HTTP endpoint is already started");
+  if (port < 0 || port > 65535)
+    return absl::InvalidArgumentError(absl::StrCat("bad HTTP port ", port));
   auto server = std::make_unique<httplib::Server>();
-  server->set_default_headers({{"Cache-Control", "no-store"}, {"X-Content-Type-Options", "nosniff"}});
+  server->set_default_headers(
+      {{"Cache-Control", "no-store"}, {"X-Content-Type-Options", "nosniff"}});
   // httplib's default sets SO_REUSEPORT, which lets a second process bind the same port
   // and silently take half the requests. SO_REUSEADDR alone allows a quick restart.
   server->set_socket_options([](socket_t sock) {
@@ -164,16 +169,17 @@ absl::Status HttpEndpoint::Start(const std::string& host, int port) {
                               {"status", res.status},
                               {"latency_ms", latency_ms}});
   });
-  server->set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-    std::string what = "unknown exception";
-    try {
-      if (ep) std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    WriteError(res, absl::InternalError(what));
-  });
+  server->set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown exception";
+        try {
+          if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        WriteError(res, absl::InternalError(what));
+      });
 
   server->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.status = 200;
@@ -212,49 +218,53 @@ absl::Status HttpEndpoint::Start(const std::string& host, int port) {
       if (!rendered.ok()) return WriteError(res, rendered.status());
       res.status = 200;
       if (*format == v1::FORMAT_CSV || *format == v1::FORMAT_XLSX) {
-        res.set_header("Content-Disposition",
-                       absl::StrCat("attachment; filename=\"", SafeFilename(rendered->filename), "\""));
+        res.set_header("Content-Disposition", absl::StrCat("attachment; filename=\"",
+                                                           SafeFilename(rendered->filename), "\""));
       }
       if (*format == v1::FORMAT_HTML) {
         // The page is self-contained: nothing to load, nothing to run.
-        res.set_header("Content-Security-Policy",
-                       "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
-                       "form-action 'none'");
+        res.set_header(
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+            "form-action 'none'");
       }
       res.set_content(std::move(rendered->content), rendered->content_type);
     };
   };
 
-  server->Get(absl::StrCat("/v1/assessments/", kId, "/report"),
-              report([](const std::string& id, const httplib::Request& req, v1::ExportReportRequest* out) {
-                auto* r = out->mutable_assessment();
-                r->set_assessment(absl::StrCat("assessments/", id));
-                r->set_as_of_date(Param(req, "as_of_date"));
-                int64_t min_sequence = 0;
-                SIXSTEPS_RETURN_IF_ERROR(ParseMinSequence(req, &min_sequence));
-                r->set_min_sequence(min_sequence);
-                return absl::OkStatus();
-              }));
-  server->Get(absl::StrCat("/v1/partnerships/", kId, "/trend"),
-              report([](const std::string& id, const httplib::Request& req, v1::ExportReportRequest* out) {
-                auto* r = out->mutable_trend();
-                r->set_partnership(absl::StrCat("partnerships/", id));
-                r->set_kind(Param(req, "kind"));
-                int64_t min_sequence = 0;
-                SIXSTEPS_RETURN_IF_ERROR(ParseMinSequence(req, &min_sequence));
-                r->set_min_sequence(min_sequence);
-                return absl::OkStatus();
-              }));
-  server->Get(absl::StrCat("/v1/regions/", kId, "/overview"),
-              report([](const std::string& id, const httplib::Request& req, v1::ExportReportRequest* out) {
-                auto* r = out->mutable_region();
-                r->set_region(absl::StrCat("regions/", id));
-                r->set_as_of_date(Param(req, "as_of_date"));
-                int64_t min_sequence = 0;
-                SIXSTEPS_RETURN_IF_ERROR(ParseMinSequence(req, &min_sequence));
-                r->set_min_sequence(min_sequence);
-                return absl::OkStatus();
-              }));
+  server->Get(
+      absl::StrCat("/v1/assessments/", kId, "/report"),
+      report([](const std::string& id, const httplib::Request& req, v1::ExportReportRequest* out) {
+        auto* r = out->mutable_assessment();
+        r->set_assessment(absl::StrCat("assessments/", id));
+        r->set_as_of_date(Param(req, "as_of_date"));
+        int64_t min_sequence = 0;
+        SIXSTEPS_RETURN_IF_ERROR(ParseMinSequence(req, &min_sequence));
+        r->set_min_sequence(min_sequence);
+        return absl::OkStatus();
+      }));
+  server->Get(
+      absl::StrCat("/v1/partnerships/", kId, "/trend"),
+      report([](const std::string& id, const httplib::Request& req, v1::ExportReportRequest* out) {
+        auto* r = out->mutable_trend();
+        r->set_partnership(absl::StrCat("partnerships/", id));
+        r->set_kind(Param(req, "kind"));
+        int64_t min_sequence = 0;
+        SIXSTEPS_RETURN_IF_ERROR(ParseMinSequence(req, &min_sequence));
+        r->set_min_sequence(min_sequence);
+        return absl::OkStatus();
+      }));
+  server->Get(
+      absl::StrCat("/v1/regions/", kId, "/overview"),
+      report([](const std::string& id, const httplib::Request& req, v1::ExportReportRequest* out) {
+        auto* r = out->mutable_region();
+        r->set_region(absl::StrCat("regions/", id));
+        r->set_as_of_date(Param(req, "as_of_date"));
+        int64_t min_sequence = 0;
+        SIXSTEPS_RETURN_IF_ERROR(ParseMinSequence(req, &min_sequence));
+        r->set_min_sequence(min_sequence);
+        return absl::OkStatus();
+      }));
   for (const char* collection : {"partnerships", "regions"}) {
     server->Get(absl::StrCat("/v1/", collection, "/", kId, "/actions"),
                 report([collection](const std::string& id, const httplib::Request& req,
@@ -268,15 +278,16 @@ absl::Status HttpEndpoint::Start(const std::string& host, int port) {
                   return absl::OkStatus();
                 }));
   }
-  server->Get(absl::StrCat("/v1/assessments/", kId, "/annual-report"),
-              report([](const std::string& id, const httplib::Request& req, v1::ExportReportRequest* out) {
-                auto* r = out->mutable_annual();
-                r->set_assessment(absl::StrCat("assessments/", id));
-                int64_t min_sequence = 0;
-                SIXSTEPS_RETURN_IF_ERROR(ParseMinSequence(req, &min_sequence));
-                r->set_min_sequence(min_sequence);
-                return absl::OkStatus();
-              }));
+  server->Get(
+      absl::StrCat("/v1/assessments/", kId, "/annual-report"),
+      report([](const std::string& id, const httplib::Request& req, v1::ExportReportRequest* out) {
+        auto* r = out->mutable_annual();
+        r->set_assessment(absl::StrCat("assessments/", id));
+        int64_t min_sequence = 0;
+        SIXSTEPS_RETURN_IF_ERROR(ParseMinSequence(req, &min_sequence));
+        r->set_min_sequence(min_sequence);
+        return absl::OkStatus();
+      }));
   // Anything else: a JSON 404, and 405 for methods other than GET (and HEAD).
   server->Get(".*", [](const httplib::Request&, httplib::Response& res) {
     WriteError(res, absl::NotFoundError("no such resource"));
@@ -294,7 +305,8 @@ absl::Status HttpEndpoint::Start(const std::string& host, int port) {
   int bound = port;
   if (port == 0) {
     bound = server->bind_to_any_port(host);
-    if (bound < 0) return absl::UnavailableError(absl::StrCat("cannot bind HTTP endpoint to ", host, ":0"));
+    if (bound < 0)
+      return absl::UnavailableError(absl::StrCat("cannot bind HTTP endpoint to ", host, ":0"));
   } else if (!server->bind_to_port(host, port)) {
     return absl::UnavailableError(absl::StrCat("cannot bind HTTP endpoint to ", host, ":", port));
   }

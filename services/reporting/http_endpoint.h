@@ -49,8 +49,8 @@ class HttpEndpoint {
  public:
   // Produces a rendered report for an authenticated caller. Its error codes become HTTP
   // statuses through HttpStatusFor. Called on the server's worker threads, concurrently.
-  using Handler = std::function<absl::StatusOr<Rendered>(const auth::Caller&,
-                                                         const v1::ExportReportRequest&)>;
+  using Handler =
+      std::function<absl::StatusOr<Rendered>(const auth::Caller&, const v1::ExportReportRequest&)>;
 
   // `verifier` must outlive the endpoint.
   HttpEndpoint(const auth::TokenVerifier* verifier, Handler handler);

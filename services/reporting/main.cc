@@ -58,30 +58,30 @@ int main(int argc, char** argv) {
   auto api_key = ApiKey();
   if (!api_key.ok()) return Fail(api_key.status());
   absl::TimeZone zone;
-  std::string zone_name = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_time_zone),
-                                              {"SIXSTEPS_TIME_ZONE"}, "Europe/London");
+  std::string zone_name =
+      sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_time_zone), {"SIXSTEPS_TIME_ZONE"}, "Europe/London");
   if (!absl::LoadTimeZone(zone_name, &zone)) {
     return Fail(absl::InvalidArgumentError("time_zone: unknown time zone " + zone_name));
   }
-  std::string http = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_http_listen),
-                                         {"SIXSTEPS_HTTP_LISTEN"}, "127.0.0.1:8084");
+  std::string http = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_http_listen), {"SIXSTEPS_HTTP_LISTEN"},
+                                         "127.0.0.1:8084");
   int http_port = 0;
   size_t colon = http.rfind(':');
   if (colon == std::string::npos || !absl::SimpleAtoi(http.substr(colon + 1), &http_port)) {
     return Fail(absl::InvalidArgumentError("http_listen: must be host:port"));
   }
-  absl::Status migrated = sixsteps::db::ApplyMigrations(
-      config->database_url, sixsteps::reporting::ReportingMigrations());
+  absl::Status migrated = sixsteps::db::ApplyMigrations(config->database_url,
+                                                        sixsteps::reporting::ReportingMigrations());
   if (!migrated.ok()) return Fail(migrated);
   auto identity = sixsteps::DialService(config->identity_address, *config);
-  auto framework = sixsteps::DialService(
-      sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_framework_address), {"SIXSTEPS_FRAMEWORK_ADDRESS"},
-                          "127.0.0.1:50051"),
-      *config);
-  auto assessment = sixsteps::DialService(
-      sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_assessment_address),
-                          {"SIXSTEPS_ASSESSMENT_ADDRESS"}, "127.0.0.1:50053"),
-      *config);
+  auto framework =
+      sixsteps::DialService(sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_framework_address),
+                                                {"SIXSTEPS_FRAMEWORK_ADDRESS"}, "127.0.0.1:50051"),
+                            *config);
+  auto assessment =
+      sixsteps::DialService(sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_assessment_address),
+                                                {"SIXSTEPS_ASSESSMENT_ADDRESS"}, "127.0.0.1:50053"),
+                            *config);
   if (!identity.ok()) return Fail(identity.status());
   if (!framework.ok()) return Fail(framework.status());
   if (!assessment.ok()) return Fail(assessment.status());
@@ -95,9 +95,10 @@ int main(int argc, char** argv) {
   sixsteps::reporting::GrpcUpstream upstream(*identity, *framework, *api_key);
   sixsteps::reporting::FeedConsumer consumer(&model, &upstream, *assessment, config->database_url);
   sixsteps::reporting::HttpEndpoint endpoint(
-      &verifier, [&reports](const sixsteps::auth::Caller& caller,
-                            const sixsteps::reporting::v1::ExportReportRequest& request)
-                     -> absl::StatusOr<sixsteps::reporting::Rendered> {
+      &verifier,
+      [&reports](const sixsteps::auth::Caller& caller,
+                 const sixsteps::reporting::v1::ExportReportRequest& request)
+          -> absl::StatusOr<sixsteps::reporting::Rendered> {
         auto exported = reports.Render(caller, request, absl::Now() + absl::Seconds(30));
         if (!exported.ok()) return exported.status();
         return sixsteps::reporting::Rendered{exported->content, exported->content_type,

@@ -55,8 +55,8 @@ std::string LastSegment(absl::string_view name) {
 std::string SafeStem(absl::string_view text) {
   std::string out;
   for (char c : text) {
-    bool keep = absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
-                c == '-';
+    bool keep =
+        absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
     if (keep) {
       out.push_back(c);
     } else if (!out.empty() && out.back() != '-') {
@@ -104,8 +104,10 @@ std::string FormatTimestamp(const google::protobuf::Timestamp& ts) {
 
 std::string FreshnessLine(const v1::Freshness& f) {
   std::string line = absl::StrCat("Reflects the assessment feed up to change ", f.sequence());
-  if (HasTime(f.change_time())) absl::StrAppend(&line, " (committed ", FormatTimestamp(f.change_time()), ")");
-  if (HasTime(f.report_time())) absl::StrAppend(&line, "; report built ", FormatTimestamp(f.report_time()));
+  if (HasTime(f.change_time()))
+    absl::StrAppend(&line, " (committed ", FormatTimestamp(f.change_time()), ")");
+  if (HasTime(f.report_time()))
+    absl::StrAppend(&line, "; report built ", FormatTimestamp(f.report_time()));
   line.push_back('.');
   return line;
 }
@@ -138,7 +140,8 @@ std::string CountsShort(const v1::RatingCounts& c) {
 }
 
 std::string ActionCountsLine(const v1::ActionCounts& c) {
-  std::string line = absl::StrFormat("%d open, %d overdue, %d done", c.open(), c.overdue(), c.done());
+  std::string line =
+      absl::StrFormat("%d open, %d overdue, %d done", c.open(), c.overdue(), c.done());
   if (c.cancelled() > 0) absl::StrAppend(&line, ", ", c.cancelled(), " cancelled");
   if (c.carried_over() > 0) absl::StrAppend(&line, ", ", c.carried_over(), " carried over");
   return line;
@@ -160,7 +163,8 @@ std::vector<Respondent> RespondentsOf(const v1::AssessmentReport& report) {
   for (const auto& step : report.steps()) {
     for (const auto& q : step.questions()) {
       for (const auto& r : q.respondent_ratings()) {
-        std::string key = r.respondent().empty() ? absl::StrCat("label:", r.label()) : r.respondent();
+        std::string key =
+            r.respondent().empty() ? absl::StrCat("label:", r.label()) : r.respondent();
         if (seen.insert(key).second) {
           out.push_back({key, r.label().empty() ? LastSegment(r.respondent()) : r.label()});
         }
@@ -247,7 +251,8 @@ std::vector<TrackedAction> FlattenActions(const v1::ActionTracker& report) {
     for (const auto& a : g.actions()) {
       if (!a.action().empty() && !seen.insert(a.action()).second) continue;
       auto it = owner_labels.find(a.owner_organisation());
-      out.push_back({&a, it != owner_labels.end() ? it->second : LastSegment(a.owner_organisation())});
+      out.push_back(
+          {&a, it != owner_labels.end() ? it->second : LastSegment(a.owner_organisation())});
     }
   };
   for (const auto& g : report.by_owner()) add(g);
@@ -497,8 +502,8 @@ std::string HtmlRatingCell(Rating rating, absl::string_view extra = "") {
                       RatingName(rating), extra.empty() ? "" : " ", extra, "</td>");
 }
 std::string HtmlBadge(Rating rating) {
-  return absl::StrCat("<span class=\"badge ", RatingClass(rating), "\" title=\"", RatingName(rating),
-                      "\">", H(RatingLetter(rating)), "</span>");
+  return absl::StrCat("<span class=\"badge ", RatingClass(rating), "\" title=\"",
+                      RatingName(rating), "\">", H(RatingLetter(rating)), "</span>");
 }
 
 std::string HtmlHead(absl::string_view title) {
@@ -511,8 +516,10 @@ std::string HtmlHead(absl::string_view title) {
 
 std::string HtmlFooter(absl::string_view attribution, const v1::Freshness* freshness) {
   std::string out = "<footer>\n";
-  if (freshness != nullptr) absl::StrAppend(&out, "<p class=\"freshness\">", H(FreshnessLine(*freshness)), "</p>\n");
-  if (!attribution.empty()) absl::StrAppend(&out, "<p class=\"attribution\">", H(attribution), "</p>\n");
+  if (freshness != nullptr)
+    absl::StrAppend(&out, "<p class=\"freshness\">", H(FreshnessLine(*freshness)), "</p>\n");
+  if (!attribution.empty())
+    absl::StrAppend(&out, "<p class=\"attribution\">", H(attribution), "</p>\n");
   out += "</footer>\n</body>\n</html>\n";
   return out;
 }
@@ -528,7 +535,8 @@ void HtmlMeta(std::string* out, const std::vector<std::pair<std::string, std::st
 
 void HtmlTable(std::string* out, const Row& header, const std::vector<Row>& rows_html,
                absl::string_view table_class = "") {
-  absl::StrAppend(out, "<table", table_class.empty() ? "" : absl::StrCat(" class=\"", table_class, "\""),
+  absl::StrAppend(out, "<table",
+                  table_class.empty() ? "" : absl::StrCat(" class=\"", table_class, "\""),
                   ">\n<thead><tr>");
   for (const auto& h : header) absl::StrAppend(out, "<th>", H(h), "</th>");
   *out += "</tr></thead>\n<tbody>\n";
@@ -548,8 +556,10 @@ void HtmlTable(std::string* out, const Row& header, const std::vector<Row>& rows
 }
 std::string Num(int64_t n) { return absl::StrCat("<td class=\"num\">", n, "</td>"); }
 
-void HtmlLegend(std::string* out, const google::protobuf::RepeatedPtrField<RatingDefinition>& defs) {
-  *out += "<section class=\"legend keep\">\n<h2>What the ratings mean</h2>\n<dl class=\"legend\">\n";
+void HtmlLegend(std::string* out,
+                const google::protobuf::RepeatedPtrField<RatingDefinition>& defs) {
+  *out +=
+      "<section class=\"legend keep\">\n<h2>What the ratings mean</h2>\n<dl class=\"legend\">\n";
   for (const auto& d : defs) {
     absl::StrAppend(out, "<dt>", HtmlBadge(d.rating()), " ", RatingName(d.rating()), "</dt><dd>",
                     H(d.definition()), "</dd>\n");
@@ -599,7 +609,8 @@ class Xlsx {
     Check(worksheet_write_number(ws, row, col, value, f));
   }
   void RatingCell(lxw_worksheet* ws, int row, int col, Rating rating) {
-    Str(ws, row, col, absl::StrCat(RatingLetter(rating), " ", RatingName(rating)), RatingFormat(rating));
+    Str(ws, row, col, absl::StrCat(RatingLetter(rating), " ", RatingName(rating)),
+        RatingFormat(rating));
   }
   // A header row in bold with a frozen pane below it and an autofilter over `last_row`.
   void Header(lxw_worksheet* ws, int row, const Row& names) {
@@ -721,7 +732,8 @@ int XlsxPairs(Xlsx& x, lxw_worksheet* ws, int row,
 }
 
 // Writes a plain table of strings (header + rows) from `row`; returns the next free row.
-int XlsxTable(Xlsx& x, lxw_worksheet* ws, int row, const Row& header, const std::vector<Row>& rows) {
+int XlsxTable(Xlsx& x, lxw_worksheet* ws, int row, const Row& header,
+              const std::vector<Row>& rows) {
   x.Header(ws, row, header);
   int r = row + 1;
   for (const Row& cells : rows) {
@@ -738,7 +750,8 @@ int XlsxTable(Xlsx& x, lxw_worksheet* ws, int row, const Row& header, const std:
 std::string TextRating(Rating rating) { return absl::StrCat("[", RatingLetter(rating), "]"); }
 
 // Columns sized to their widest cell (at most `max_width` code points each).
-void TextTable(std::string* out, const Row& header, const std::vector<Row>& rows, size_t max_width = 28) {
+void TextTable(std::string* out, const Row& header, const std::vector<Row>& rows,
+               size_t max_width = 28) {
   std::vector<size_t> widths(header.size(), 0);
   auto measure = [&](const Row& r) {
     for (size_t i = 0; i < widths.size() && i < r.size(); ++i)
@@ -763,7 +776,8 @@ void TextTable(std::string* out, const Row& header, const std::vector<Row>& rows
   for (const Row& r : rows) line(r);
 }
 
-void TextWrapped(std::string* out, absl::string_view indent, absl::string_view text, size_t width = 88) {
+void TextWrapped(std::string* out, absl::string_view indent, absl::string_view text,
+                 size_t width = 88) {
   for (const auto& l : Wrap(text, width)) absl::StrAppend(out, indent, l, "\n");
 }
 
@@ -771,10 +785,13 @@ void TextHeading(std::string* out, absl::string_view heading) {
   absl::StrAppend(out, "\n", heading, "\n", std::string(Utf8Length(heading), '='), "\n");
 }
 
-void TextLegend(std::string* out, const google::protobuf::RepeatedPtrField<RatingDefinition>& defs) {
+void TextLegend(std::string* out,
+                const google::protobuf::RepeatedPtrField<RatingDefinition>& defs) {
   TextHeading(out, "Ratings");
   for (const auto& d : defs) {
-    TextWrapped(out, "", absl::StrCat(TextRating(d.rating()), " ", RatingName(d.rating()), ": ", d.definition()));
+    TextWrapped(
+        out, "",
+        absl::StrCat(TextRating(d.rating()), " ", RatingName(d.rating()), ": ", d.definition()));
   }
   absl::StrAppend(out, "[-] Not rated\n");
 }
@@ -789,21 +806,25 @@ std::string ReportTitle(const v1::AssessmentReport& r) {
 }
 
 std::vector<std::pair<std::string, std::string>> AssessmentMeta(const v1::AssessmentReport& r) {
-  return {{"Partnership", r.partnership_name().empty() ? LastSegment(r.partnership()) : r.partnership_name()},
+  return {{"Partnership",
+           r.partnership_name().empty() ? LastSegment(r.partnership()) : r.partnership_name()},
           {"Assessment", r.assessment()},
           {"Kind", r.kind()},
           {"State", r.state()},
           {"Revision", r.revision() > 0 ? absl::StrCat(r.revision()) : ""},
           {"Period", Period(r.period_start(), r.period_end())},
-          {"Framework", absl::StrCat(r.framework_title(),
-                                     r.framework_version().empty() ? "" : absl::StrCat(" (", r.framework_version(), ")"))},
+          {"Framework",
+           absl::StrCat(r.framework_title(), r.framework_version().empty()
+                                                 ? ""
+                                                 : absl::StrCat(" (", r.framework_version(), ")"))},
           {"Finalised", FormatTimestamp(r.finalise_time())},
           {"Overdue judged on", r.as_of_date()}};
 }
 
 Row AssessmentCsvHeader(const std::vector<Respondent>& respondents) {
-  Row header = {"step_id",        "step_title",     "question_id", "question",       "consolidated_rating",
-                "evidence_items", "evidence_missing", "divergent", "open_challenges"};
+  Row header = {"step_id",          "step_title",          "question_id",
+                "question",         "consolidated_rating", "evidence_items",
+                "evidence_missing", "divergent",           "open_challenges"};
   for (const auto& r : respondents) header.push_back(r.label);
   return header;
 }
@@ -872,21 +893,27 @@ std::string AssessmentMarkdown(const v1::AssessmentReport& report) {
   MdTable(&out, header, rows);
 
   out += "## Summary\n\n";
-  MdTable(&out, {"Red", "Amber", "Green", "Not rated", "Completeness", "Open challenges", "Actions"},
+  MdTable(&out,
+          {"Red", "Amber", "Green", "Not rated", "Completeness", "Open challenges", "Actions"},
           {{absl::StrCat(report.counts().red()), absl::StrCat(report.counts().amber()),
             absl::StrCat(report.counts().green()), absl::StrCat(report.counts().unrated()),
-            absl::StrCat(report.completeness_percent(), "%"), absl::StrCat(report.open_challenges()),
-            ActionCountsLine(report.actions())}});
+            absl::StrCat(report.completeness_percent(), "%"),
+            absl::StrCat(report.open_challenges()), ActionCountsLine(report.actions())}});
 
   out += "## Questions\n\n";
   for (const auto& step : report.steps()) {
     absl::StrAppend(&out, "### ", Md(StepHeading(step)), "\n\n");
-    Row qh = {"Question", "Text", "Rating", "Evidence", "Evidence missing", "Divergent", "Open challenges"};
+    Row qh = {"Question",         "Text",      "Rating",         "Evidence",
+              "Evidence missing", "Divergent", "Open challenges"};
     for (const auto& who : respondents) qh.push_back(Md(who.label));
     std::vector<Row> qrows;
     for (const auto& q : step.questions()) {
-      Row r = {Md(q.question_id()), Md(q.text()), MdRating(q.consolidated_rating()),
-               absl::StrCat(q.evidence_items()), YesNo(q.evidence_missing()), Divergence(q),
+      Row r = {Md(q.question_id()),
+               Md(q.text()),
+               MdRating(q.consolidated_rating()),
+               absl::StrCat(q.evidence_items()),
+               YesNo(q.evidence_missing()),
+               Divergence(q),
                absl::StrCat(q.open_challenges())};
       for (const auto& who : respondents) {
         const auto* resp = FindResponse(q, who);
@@ -906,12 +933,14 @@ std::string AssessmentMarkdown(const v1::AssessmentReport& report) {
   }
 
   out += "## Gaps\n\n";
-  auto gap_list = [&](absl::string_view title, const google::protobuf::RepeatedPtrField<std::string>& ids) {
+  auto gap_list = [&](absl::string_view title,
+                      const google::protobuf::RepeatedPtrField<std::string>& ids) {
     absl::StrAppend(&out, "**", title, ":**", ids.empty() ? " none\n\n" : "\n\n");
     for (const auto& id : ids) {
       const auto* q = FindQuestion(report, id);
       absl::StrAppend(&out, "- ", Md(id), " ", Md(texts[id]),
-                      q != nullptr && q->severe_divergence() ? " (severe: Green meets Red)" : "", "\n");
+                      q != nullptr && q->severe_divergence() ? " (severe: Green meets Red)" : "",
+                      "\n");
     }
     if (!ids.empty()) out += "\n";
   };
@@ -928,13 +957,14 @@ std::string AssessmentHtml(const v1::AssessmentReport& report) {
   auto texts = QuestionTexts(report);
   std::string title = ReportTitle(report);
   std::string out = HtmlHead(report.partnership_name().empty()
-                                  ? title
-                                  : absl::StrCat(title, " — ", report.partnership_name()));
+                                 ? title
+                                 : absl::StrCat(title, " — ", report.partnership_name()));
   absl::StrAppend(&out, "<header>\n<h1>", H(title), "</h1>\n");
   if (!report.partnership_name().empty())
     absl::StrAppend(&out, "<p class=\"subtitle\">", H(report.partnership_name()), "</p>\n");
   HtmlMeta(&out, AssessmentMeta(report));
-  absl::StrAppend(&out, "<p class=\"freshness\">", H(FreshnessLine(report.freshness())), "</p>\n</header>\n");
+  absl::StrAppend(&out, "<p class=\"freshness\">", H(FreshnessLine(report.freshness())),
+                  "</p>\n</header>\n");
 
   const auto& c = report.counts();
 
@@ -947,15 +977,17 @@ std::string AssessmentHtml(const v1::AssessmentReport& report) {
   out += "</tr></thead>\n<tbody>\n";
   for (size_t i = 0; i < MaxQuestions(report); ++i) {
     int qi = static_cast<int>(i);
-    absl::StrAppend(&out, "<tr class=\"keep\"><th class=\"rowhead\" rowspan=\"2\" scope=\"row\">Question ", i + 1,
-                    "</th>");
+    absl::StrAppend(
+        &out, "<tr class=\"keep\"><th class=\"rowhead\" rowspan=\"2\" scope=\"row\">Question ",
+        i + 1, "</th>");
     for (const auto& step : report.steps()) {
       if (qi >= step.questions_size()) {
         out += "<td class=\"none\"></td>";
         continue;
       }
       const auto& q = step.questions(qi);
-      absl::StrAppend(&out, "<td class=\"q\"><span class=\"qid\">", H(q.question_id()), "</span>", H(q.text()));
+      absl::StrAppend(&out, "<td class=\"q\"><span class=\"qid\">", H(q.question_id()), "</span>",
+                      H(q.text()));
       std::string flags;
       if (q.evidence_missing()) flags += "<span class=\"flag warn\">evidence missing</span>";
       if (q.severe_divergence()) {
@@ -980,45 +1012,50 @@ std::string AssessmentHtml(const v1::AssessmentReport& report) {
     out += "</tr>\n";
   }
   out += "<tr><th class=\"rowhead\" scope=\"row\">Counts</th>";
-  for (const auto& step : report.steps()) absl::StrAppend(&out, "<td>", H(CountsShort(step.counts())), "</td>");
+  for (const auto& step : report.steps())
+    absl::StrAppend(&out, "<td>", H(CountsShort(step.counts())), "</td>");
   out += "</tr>\n<tr><th class=\"rowhead\" scope=\"row\">Actions</th>";
-  for (const auto& step : report.steps()) absl::StrAppend(&out, "<td>", H(ActionCountsLine(step.actions())), "</td>");
+  for (const auto& step : report.steps())
+    absl::StrAppend(&out, "<td>", H(ActionCountsLine(step.actions())), "</td>");
   out += "</tr>\n</tbody>\n</table>\n</section>\n";
 
   HtmlLegend(&out, report.rating_definitions());
 
   // Summary.
   out += "<section class=\"keep\">\n<h2>Summary</h2>\n";
-  HtmlTable(&out, {"Red", "Amber", "Green", "Not rated", "Completeness", "Open challenges", "Actions"},
-            {{HtmlRatingCell(framework::v1::RATING_RED, absl::StrCat("(", c.red(), ")")),
-              HtmlRatingCell(framework::v1::RATING_AMBER, absl::StrCat("(", c.amber(), ")")),
-              HtmlRatingCell(framework::v1::RATING_GREEN, absl::StrCat("(", c.green(), ")")),
-              HtmlRatingCell(framework::v1::RATING_UNSPECIFIED, absl::StrCat("(", c.unrated(), ")")),
-              absl::StrCat("<td class=\"num\">", report.completeness_percent(), "%</td>"),
-              Num(report.open_challenges()), H(ActionCountsLine(report.actions()))}});
+  HtmlTable(
+      &out, {"Red", "Amber", "Green", "Not rated", "Completeness", "Open challenges", "Actions"},
+      {{HtmlRatingCell(framework::v1::RATING_RED, absl::StrCat("(", c.red(), ")")),
+        HtmlRatingCell(framework::v1::RATING_AMBER, absl::StrCat("(", c.amber(), ")")),
+        HtmlRatingCell(framework::v1::RATING_GREEN, absl::StrCat("(", c.green(), ")")),
+        HtmlRatingCell(framework::v1::RATING_UNSPECIFIED, absl::StrCat("(", c.unrated(), ")")),
+        absl::StrCat("<td class=\"num\">", report.completeness_percent(), "%</td>"),
+        Num(report.open_challenges()), H(ActionCountsLine(report.actions()))}});
   out += "</section>\n";
-
 
   // Counts per step.
   out += "<section class=\"keep\">\n<h2>Counts per step</h2>\n";
   std::vector<Row> count_rows;
   for (const auto& step : report.steps()) {
     count_rows.push_back({H(step.step_id()), H(step.title()), Num(step.counts().red()),
-                          Num(step.counts().amber()), Num(step.counts().green()), Num(step.counts().unrated()),
-                          Num(step.actions().open()), Num(step.actions().overdue()), Num(step.actions().done())});
+                          Num(step.counts().amber()), Num(step.counts().green()),
+                          Num(step.counts().unrated()), Num(step.actions().open()),
+                          Num(step.actions().overdue()), Num(step.actions().done())});
   }
-  count_rows.push_back({"<strong>All</strong>", "", Num(c.red()), Num(c.amber()), Num(c.green()), Num(c.unrated()),
-                        Num(report.actions().open()), Num(report.actions().overdue()), Num(report.actions().done())});
+  count_rows.push_back({"<strong>All</strong>", "", Num(c.red()), Num(c.amber()), Num(c.green()),
+                        Num(c.unrated()), Num(report.actions().open()),
+                        Num(report.actions().overdue()), Num(report.actions().done())});
   HtmlTable(&out,
-            {"Step", "Title", "Red", "Amber", "Green", "Not rated", "Open actions", "Overdue actions",
-             "Done actions"},
+            {"Step", "Title", "Red", "Amber", "Green", "Not rated", "Open actions",
+             "Overdue actions", "Done actions"},
             count_rows);
   absl::StrAppend(&out, "<p>Completeness: <strong>", report.completeness_percent(),
                   "%</strong> of questions have a consolidated rating.</p>\n</section>\n");
 
   // Gaps.
   out += "<section class=\"keep\">\n<h2>Gaps</h2>\n";
-  auto gap_list = [&](absl::string_view heading, const google::protobuf::RepeatedPtrField<std::string>& ids) {
+  auto gap_list = [&](absl::string_view heading,
+                      const google::protobuf::RepeatedPtrField<std::string>& ids) {
     absl::StrAppend(&out, "<h3>", heading, "</h3>\n");
     if (ids.empty()) {
       out += "<p>None.</p>\n";
@@ -1027,16 +1064,19 @@ std::string AssessmentHtml(const v1::AssessmentReport& report) {
     out += "<ul class=\"gaps\">\n";
     for (const auto& id : ids) {
       const auto* q = FindQuestion(report, id);
-      absl::StrAppend(&out, "<li>", q != nullptr ? HtmlBadge(q->consolidated_rating()) : "", " <span class=\"qid\">",
-                      H(id), "</span>", H(texts[id]),
-                      q != nullptr && q->severe_divergence() ? " <span class=\"flag warn\">severe: Green meets Red</span>" : "",
+      absl::StrAppend(&out, "<li>", q != nullptr ? HtmlBadge(q->consolidated_rating()) : "",
+                      " <span class=\"qid\">", H(id), "</span>", H(texts[id]),
+                      q != nullptr && q->severe_divergence()
+                          ? " <span class=\"flag warn\">severe: Green meets Red</span>"
+                          : "",
                       "</li>\n");
     }
     out += "</ul>\n";
   };
   gap_list("Questions missing evidence", report.questions_missing_evidence());
   gap_list("Divergent ratings", report.divergent_questions());
-  absl::StrAppend(&out, "<p>Open challenges: <strong>", report.open_challenges(), "</strong></p>\n</section>\n");
+  absl::StrAppend(&out, "<p>Open challenges: <strong>", report.open_challenges(),
+                  "</strong></p>\n</section>\n");
 
   // Responses: who rated what.
   if (!respondents.empty()) {
@@ -1050,7 +1090,8 @@ std::string AssessmentHtml(const v1::AssessmentReport& report) {
                  HtmlRatingCell(q.consolidated_rating())};
         for (const auto& who : respondents) {
           const auto* resp = FindResponse(q, who);
-          r.push_back(resp == nullptr ? "<td class=\"none\"></td>" : HtmlRatingCell(resp->rating()));
+          r.push_back(resp == nullptr ? "<td class=\"none\"></td>"
+                                      : HtmlRatingCell(resp->rating()));
         }
         rows.push_back(std::move(r));
       }
@@ -1062,13 +1103,14 @@ std::string AssessmentHtml(const v1::AssessmentReport& report) {
   // Action plan per step: Section 5 asks for one whatever the rating.
   out += "<section>\n<h2>Action plan</h2>\n";
   for (const auto& step : report.steps()) {
-    absl::StrAppend(&out, "<div class=\"step\">\n<h3>", H(StepHeading(step)), "</h3>\n<p>Actions: ",
-                    H(ActionCountsLine(step.actions())), "</p>\n");
+    absl::StrAppend(&out, "<div class=\"step\">\n<h3>", H(StepHeading(step)),
+                    "</h3>\n<p>Actions: ", H(ActionCountsLine(step.actions())), "</p>\n");
     std::vector<Row> rows;
     for (const auto& q : step.questions()) {
-      rows.push_back({absl::StrCat("<span class=\"qid\">", H(q.question_id()), "</span>", H(q.text())),
-                      HtmlRatingCell(q.consolidated_rating()), H(q.rationale()),
-                      q.remaining_work().empty() ? "<em>None recorded</em>" : H(q.remaining_work())});
+      rows.push_back(
+          {absl::StrCat("<span class=\"qid\">", H(q.question_id()), "</span>", H(q.text())),
+           HtmlRatingCell(q.consolidated_rating()), H(q.rationale()),
+           q.remaining_work().empty() ? "<em>None recorded</em>" : H(q.remaining_work())});
     }
     HtmlTable(&out, {"Question", "Rating", "Rationale", "Work still to do"}, rows);
     out += "</div>\n";
@@ -1126,19 +1168,21 @@ absl::StatusOr<std::string> AssessmentXlsx(const v1::AssessmentReport& report) {
   meta.push_back({"Actions", ActionCountsLine(report.actions())});
   meta.push_back({"Freshness", FreshnessLine(report.freshness())});
   row = XlsxPairs(*x, summary, 0, meta) + 1;
-  x->Header(summary, row++, {"step_id", "step_title", "red", "amber", "green", "not_rated", "open_actions",
-                             "overdue_actions", "done_actions", "cancelled_actions", "carried_over_actions"});
+  x->Header(summary, row++,
+            {"step_id", "step_title", "red", "amber", "green", "not_rated", "open_actions",
+             "overdue_actions", "done_actions", "cancelled_actions", "carried_over_actions"});
   auto count_row = [&](absl::string_view id, absl::string_view title, const v1::RatingCounts& rc,
                        const v1::ActionCounts& ac, lxw_format* f) {
     x->Str(summary, row, 0, id, f);
     x->Str(summary, row, 1, title, f);
-    double values[] = {double(rc.red()), double(rc.amber()), double(rc.green()), double(rc.unrated()),
-                       double(ac.open()), double(ac.overdue()), double(ac.done()), double(ac.cancelled()),
-                       double(ac.carried_over())};
+    double values[] = {double(rc.red()),     double(rc.amber()),     double(rc.green()),
+                       double(rc.unrated()), double(ac.open()),      double(ac.overdue()),
+                       double(ac.done()),    double(ac.cancelled()), double(ac.carried_over())};
     for (int i = 0; i < 9; ++i) x->Number(summary, row, 2 + i, values[i], f);
     ++row;
   };
-  for (const auto& step : report.steps()) count_row(step.step_id(), step.title(), step.counts(), step.actions(), nullptr);
+  for (const auto& step : report.steps())
+    count_row(step.step_id(), step.title(), step.counts(), step.actions(), nullptr);
   count_row("All", "", report.counts(), report.actions(), x->bold());
   ++row;
   x->Str(summary, row++, 0, "Ratings", x->bold());
@@ -1154,7 +1198,8 @@ absl::StatusOr<std::string> AssessmentXlsx(const v1::AssessmentReport& report) {
 
   // Action plan: what each question still needs, for people to edit.
   lxw_worksheet* plan = x->Sheet("Action plan");
-  Row plan_header = {"step_id", "step_title", "question_id", "question", "consolidated_rating", "rationale",
+  Row plan_header = {"step_id",        "step_title",          "question_id",
+                     "question",       "consolidated_rating", "rationale",
                      "remaining_work", "evidence_missing"};
   x->Header(plan, 0, plan_header);
   row = 1;
@@ -1214,8 +1259,9 @@ std::string AssessmentText(const v1::AssessmentReport& report) {
   out += "(! evidence missing, ~ divergent)\n";
 
   TextHeading(&out, "Summary");
-  absl::StrAppend(&out, "Ratings:         ", CountsShort(report.counts()), "\n", "Completeness:    ",
-                  report.completeness_percent(), "%\n", "Open challenges: ", report.open_challenges(), "\n",
+  absl::StrAppend(&out, "Ratings:         ", CountsShort(report.counts()), "\n",
+                  "Completeness:    ", report.completeness_percent(), "%\n",
+                  "Open challenges: ", report.open_challenges(), "\n",
                   "Actions:         ", ActionCountsLine(report.actions()), "\n");
 
   TextHeading(&out, "Questions and action plan");
@@ -1223,7 +1269,8 @@ std::string AssessmentText(const v1::AssessmentReport& report) {
     absl::StrAppend(&out, "\n", StepHeading(step), "  (", CountsShort(step.counts()), "; actions ",
                     ActionCountsLine(step.actions()), ")\n");
     for (const auto& q : step.questions()) {
-      std::string lead = absl::StrCat("  ", TextRating(q.consolidated_rating()), " ", q.question_id(), " ");
+      std::string lead =
+          absl::StrCat("  ", TextRating(q.consolidated_rating()), " ", q.question_id(), " ");
       auto lines = Wrap(q.text(), 80);
       for (size_t i = 0; i < lines.size(); ++i)
         absl::StrAppend(&out, i == 0 ? lead : std::string(Utf8Length(lead), ' '), lines[i], "\n");
@@ -1236,21 +1283,26 @@ std::string AssessmentText(const v1::AssessmentReport& report) {
       } else if (q.divergent()) {
         facts.push_back("divergent");
       }
-      if (q.open_challenges() > 0) facts.push_back(absl::StrCat(q.open_challenges(), " open challenge(s)"));
+      if (q.open_challenges() > 0)
+        facts.push_back(absl::StrCat(q.open_challenges(), " open challenge(s)"));
       absl::StrAppend(&out, indent, absl::StrJoin(facts, "; "), "\n");
       std::vector<std::string> who;
       for (const auto& r : q.respondent_ratings())
         who.push_back(absl::StrCat(TextRating(r.rating()), " ", r.label()));
-      if (!who.empty()) TextWrapped(&out, indent, absl::StrCat("Respondents: ", absl::StrJoin(who, ", ")), 80);
-      if (!q.rationale().empty()) TextWrapped(&out, indent, absl::StrCat("Rationale: ", q.rationale()), 80);
+      if (!who.empty())
+        TextWrapped(&out, indent, absl::StrCat("Respondents: ", absl::StrJoin(who, ", ")), 80);
+      if (!q.rationale().empty())
+        TextWrapped(&out, indent, absl::StrCat("Rationale: ", q.rationale()), 80);
       TextWrapped(&out, indent,
-                  absl::StrCat("Work still to do: ", q.remaining_work().empty() ? "none recorded" : q.remaining_work()),
+                  absl::StrCat("Work still to do: ",
+                               q.remaining_work().empty() ? "none recorded" : q.remaining_work()),
                   80);
     }
   }
 
   TextHeading(&out, "Gaps");
-  auto gap_list = [&](absl::string_view heading, const google::protobuf::RepeatedPtrField<std::string>& ids) {
+  auto gap_list = [&](absl::string_view heading,
+                      const google::protobuf::RepeatedPtrField<std::string>& ids) {
     absl::StrAppend(&out, heading, ":", ids.empty() ? " none" : "", "\n");
     for (const auto& id : ids) TextWrapped(&out, "  ", absl::StrCat("- ", id, " ", texts[id]), 86);
   };
@@ -1270,8 +1322,9 @@ std::string AssessmentText(const v1::AssessmentReport& report) {
 // ---------------------------------------------------------------------------------------
 
 std::string TrendTitle(const v1::PartnershipTrend& t) {
-  return absl::StrCat("Trend: ", t.partnership_name().empty() ? LastSegment(t.partnership()) : t.partnership_name(),
-                      t.kind().empty() ? "" : absl::StrCat(" (", t.kind(), ")"));
+  return absl::StrCat(
+      "Trend: ", t.partnership_name().empty() ? LastSegment(t.partnership()) : t.partnership_name(),
+      t.kind().empty() ? "" : absl::StrCat(" (", t.kind(), ")"));
 }
 
 Rating RatingAt(const v1::QuestionTrend& q, int i) {
@@ -1298,7 +1351,8 @@ std::string TrendCsv(const v1::PartnershipTrend& t) {
 }
 
 std::string TrendMarkdown(const v1::PartnershipTrend& t) {
-  std::string out = absl::StrCat("# ", Md(TrendTitle(t)), "\n\n_", Md(FreshnessLine(t.freshness())), "_\n\n");
+  std::string out =
+      absl::StrCat("# ", Md(TrendTitle(t)), "\n\n_", Md(FreshnessLine(t.freshness())), "_\n\n");
   out += "## Rounds\n\n";
   std::vector<Row> rows;
   for (const auto& r : t.rounds())
@@ -1340,8 +1394,8 @@ std::string TrendHtml(const v1::PartnershipTrend& t) {
   out += "<section>\n<h2>Rounds</h2>\n";
   std::vector<Row> rows;
   for (const auto& r : t.rounds())
-    rows.push_back({H(r.title()), H(r.period_end()), H(FormatTimestamp(r.finalise_time())), H(r.framework_version()),
-                    H(r.assessment())});
+    rows.push_back({H(r.title()), H(r.period_end()), H(FormatTimestamp(r.finalise_time())),
+                    H(r.framework_version()), H(r.assessment())});
   HtmlTable(&out, {"Round", "Period end", "Finalised", "Framework version", "Assessment"}, rows);
   out += "</section>\n<section>\n<h2>Questions</h2>\n";
   Row header = {"Step", "Question"};
@@ -1349,7 +1403,8 @@ std::string TrendHtml(const v1::PartnershipTrend& t) {
   header.push_back("Trend");
   rows.clear();
   for (const auto& q : t.questions()) {
-    Row row = {H(q.step_id()), absl::StrCat("<span class=\"qid\">", H(q.question_id()), "</span>", H(q.text()))};
+    Row row = {H(q.step_id()),
+               absl::StrCat("<span class=\"qid\">", H(q.question_id()), "</span>", H(q.text()))};
     for (int i = 0; i < t.rounds_size(); ++i) row.push_back(HtmlRatingCell(RatingAt(q, i)));
     row.push_back(absl::StrCat("<strong>", H(TrendName(q.trend())), "</strong>"));
     rows.push_back(std::move(row));
@@ -1415,8 +1470,10 @@ absl::StatusOr<std::string> TrendXlsx(const v1::PartnershipTrend& t) {
   lxw_worksheet* rounds = x->Sheet("Rounds");
   std::vector<Row> rows;
   for (const auto& r : t.rounds())
-    rows.push_back({r.assessment(), r.title(), r.period_end(), FormatTimestamp(r.finalise_time()), r.framework_version()});
-  row = XlsxTable(*x, rounds, 0, {"assessment", "title", "period_end", "finalised", "framework_version"}, rows);
+    rows.push_back({r.assessment(), r.title(), r.period_end(), FormatTimestamp(r.finalise_time()),
+                    r.framework_version()});
+  row = XlsxTable(*x, rounds, 0,
+                  {"assessment", "title", "period_end", "finalised", "framework_version"}, rows);
   x->Table(rounds, 0, 5, row - 1);
   x->Width(rounds, 0, 4, 24);
   row += 1;
@@ -1431,8 +1488,8 @@ std::string TrendText(const v1::PartnershipTrend& t) {
   std::vector<Row> rows;
   for (size_t i = 0; i < static_cast<size_t>(t.rounds_size()); ++i) {
     const auto& r = t.rounds(static_cast<int>(i));
-    rows.push_back({absl::StrCat(i + 1), r.title(), r.period_end(), FormatTimestamp(r.finalise_time()),
-                    r.framework_version()});
+    rows.push_back({absl::StrCat(i + 1), r.title(), r.period_end(),
+                    FormatTimestamp(r.finalise_time()), r.framework_version()});
   }
   TextTable(&out, {"#", "Round", "Period end", "Finalised", "Framework"}, rows, 40);
   TextHeading(&out, "Questions");
@@ -1456,7 +1513,8 @@ std::string TrendText(const v1::PartnershipTrend& t) {
   rows.clear();
   for (const auto& s : t.steps()) {
     Row row = {s.title().empty() ? s.step_id() : absl::StrCat(s.step_id(), ": ", s.title())};
-    for (int i = 0; i < t.rounds_size(); ++i) row.push_back(i < s.counts_size() ? CountsShort(s.counts(i)) : "");
+    for (int i = 0; i < t.rounds_size(); ++i)
+      row.push_back(i < s.counts_size() ? CountsShort(s.counts(i)) : "");
     row.push_back(TrendName(s.trend()));
     rows.push_back(std::move(row));
   }
@@ -1469,7 +1527,8 @@ std::string TrendText(const v1::PartnershipTrend& t) {
 // ---------------------------------------------------------------------------------------
 
 std::string RegionTitle(const v1::RegionalOverview& r) {
-  return absl::StrCat("Regional overview: ", r.region_name().empty() ? LastSegment(r.region()) : r.region_name());
+  return absl::StrCat("Regional overview: ",
+                      r.region_name().empty() ? LastSegment(r.region()) : r.region_name());
 }
 
 std::string PartnershipLabel(const v1::RegionalRow& row) {
@@ -1479,8 +1538,16 @@ std::string PartnershipLabel(const v1::RegionalRow& row) {
 }
 
 Row RegionalCsvHeader(const std::vector<std::string>& step_ids) {
-  Row header = {"partnership", "partnership_name", "anonymous", "assessment", "last_scrutiny_date",
-                "red",         "amber",            "green",     "not_rated",  "overdue_actions"};
+  Row header = {"partnership",
+                "partnership_name",
+                "anonymous",
+                "assessment",
+                "last_scrutiny_date",
+                "red",
+                "amber",
+                "green",
+                "not_rated",
+                "overdue_actions"};
   for (const auto& id : step_ids) header.push_back(absl::StrCat("heat_", id));
   return header;
 }
@@ -1512,11 +1579,13 @@ std::string RegionalCsv(const v1::RegionalOverview& report) {
 std::string RegionalMarkdown(const v1::RegionalOverview& report) {
   auto step_ids = RegionalStepIds(report);
   std::string out = absl::StrCat("# ", Md(RegionTitle(report)), "\n\n");
-  if (!report.as_of_date().empty()) absl::StrAppend(&out, "- **Overdue judged on:** ", Md(report.as_of_date()), "\n");
+  if (!report.as_of_date().empty())
+    absl::StrAppend(&out, "- **Overdue judged on:** ", Md(report.as_of_date()), "\n");
   absl::StrAppend(&out, "\n_", Md(FreshnessLine(report.freshness())), "_\n\n");
   Row header = {"Partnership", "Last scrutiny"};
   for (const auto& id : step_ids) header.push_back(Md(id));
-  for (const char* h : {"Red", "Amber", "Green", "Not rated", "Overdue actions"}) header.push_back(h);
+  for (const char* h : {"Red", "Amber", "Green", "Not rated", "Overdue actions"})
+    header.push_back(h);
   std::vector<Row> rows;
   for (const auto& p : report.partnerships()) {
     Row row = {Md(PartnershipLabel(p)), Md(p.last_scrutiny_date())};
@@ -1525,12 +1594,15 @@ std::string RegionalMarkdown(const v1::RegionalOverview& report) {
       double heat = i >= 0 && i < p.step_heat_size() ? p.step_heat(i) : 0;
       row.push_back(heat <= 0 ? "-" : absl::StrCat(MdRating(HeatBand(heat)), " ", HeatText(heat)));
     }
-    for (int v : {p.counts().red(), p.counts().amber(), p.counts().green(), p.counts().unrated(), p.overdue_actions()})
+    for (int v : {p.counts().red(), p.counts().amber(), p.counts().green(), p.counts().unrated(),
+                  p.overdue_actions()})
       row.push_back(absl::StrCat(v));
     rows.push_back(std::move(row));
   }
   MdTable(&out, header, rows);
-  out += "Heat is the mean score of a step (Red 1, Amber 2, Green 3), lettered by thirds of that range.\n";
+  out +=
+      "Heat is the mean score of a step (Red 1, Amber 2, Green 3), lettered by thirds of that "
+      "range.\n";
   return out;
 }
 
@@ -1539,30 +1611,37 @@ std::string RegionalHtml(const v1::RegionalOverview& report) {
   std::string out = HtmlHead(RegionTitle(report));
   absl::StrAppend(&out, "<header>\n<h1>", H(RegionTitle(report)), "</h1>\n");
   HtmlMeta(&out, {{"Region", report.region()}, {"Overdue judged on", report.as_of_date()}});
-  absl::StrAppend(&out, "<p class=\"freshness\">", H(FreshnessLine(report.freshness())), "</p>\n</header>\n");
+  absl::StrAppend(&out, "<p class=\"freshness\">", H(FreshnessLine(report.freshness())),
+                  "</p>\n</header>\n");
   out += "<section>\n<h2>Partnerships</h2>\n";
   Row header = {"Partnership", "Last scrutiny"};
   for (const auto& id : step_ids) header.push_back(id);
-  for (const char* h : {"Red", "Amber", "Green", "Not rated", "Overdue actions"}) header.push_back(h);
+  for (const char* h : {"Red", "Amber", "Green", "Not rated", "Overdue actions"})
+    header.push_back(h);
   std::vector<Row> rows;
   for (const auto& p : report.partnerships()) {
-    Row row = {p.anonymous() ? absl::StrCat("<em>", H(PartnershipLabel(p)), "</em>") : H(PartnershipLabel(p)),
+    Row row = {p.anonymous() ? absl::StrCat("<em>", H(PartnershipLabel(p)), "</em>")
+                             : H(PartnershipLabel(p)),
                H(p.last_scrutiny_date())};
     for (const auto& id : step_ids) {
       int i = StepIndex(p, id);
       double heat = i >= 0 && i < p.step_heat_size() ? p.step_heat(i) : 0;
       Rating band = HeatBand(heat);
-      row.push_back(absl::StrCat("<td class=\"rating ", RatingClass(band), "\" title=\"", RatingName(band),
-                                 "\"><span class=\"letter\">", H(RatingLetter(band)), "</span> ", HeatText(heat),
-                                 "</td>"));
+      row.push_back(absl::StrCat("<td class=\"rating ", RatingClass(band), "\" title=\"",
+                                 RatingName(band), "\"><span class=\"letter\">",
+                                 H(RatingLetter(band)), "</span> ", HeatText(heat), "</td>"));
     }
-    for (int v : {p.counts().red(), p.counts().amber(), p.counts().green(), p.counts().unrated(), p.overdue_actions()})
+    for (int v : {p.counts().red(), p.counts().amber(), p.counts().green(), p.counts().unrated(),
+                  p.overdue_actions()})
       row.push_back(Num(v));
     rows.push_back(std::move(row));
   }
   HtmlTable(&out, header, rows);
-  out += "<p>Heat is the mean score of a step (Red 1, Amber 2, Green 3); the letter bands it by thirds of that "
-         "range. Partnerships that opted out of regional comparison are shown anonymously.</p>\n</section>\n";
+  out +=
+      "<p>Heat is the mean score of a step (Red 1, Amber 2, Green 3); the letter bands it by "
+      "thirds of that "
+      "range. Partnerships that opted out of regional comparison are shown "
+      "anonymously.</p>\n</section>\n";
   out += HtmlFooter("", &report.freshness());
   return out;
 }
@@ -1580,12 +1659,14 @@ absl::StatusOr<std::string> RegionalXlsx(const v1::RegionalOverview& report) {
     x->Str(ws, row, 2, YesNo(p.anonymous()));
     x->Str(ws, row, 3, p.assessment());
     x->Str(ws, row, 4, p.last_scrutiny_date());
-    int values[] = {p.counts().red(), p.counts().amber(), p.counts().green(), p.counts().unrated(), p.overdue_actions()};
+    int values[] = {p.counts().red(), p.counts().amber(), p.counts().green(), p.counts().unrated(),
+                    p.overdue_actions()};
     for (int i = 0; i < 5; ++i) x->Number(ws, row, 5 + i, values[i]);
     for (size_t s = 0; s < step_ids.size(); ++s) {
       int i = StepIndex(p, step_ids[s]);
       double heat = i >= 0 && i < p.step_heat_size() ? p.step_heat(i) : 0;
-      if (heat > 0) x->Number(ws, row, 10 + static_cast<int>(s), heat, x->RatingFormat(HeatBand(heat)));
+      if (heat > 0)
+        x->Number(ws, row, 10 + static_cast<int>(s), heat, x->RatingFormat(HeatBand(heat)));
     }
     ++row;
   }
@@ -1622,7 +1703,8 @@ absl::StatusOr<std::string> RegionalXlsx(const v1::RegionalOverview& report) {
 std::string RegionalText(const v1::RegionalOverview& report) {
   auto step_ids = RegionalStepIds(report);
   std::string out = absl::StrCat(RegionTitle(report), "\n");
-  if (!report.as_of_date().empty()) absl::StrAppend(&out, "Overdue judged on: ", report.as_of_date(), "\n");
+  if (!report.as_of_date().empty())
+    absl::StrAppend(&out, "Overdue judged on: ", report.as_of_date(), "\n");
   TextWrapped(&out, "", FreshnessLine(report.freshness()));
   out += "\n";
   Row header = {"Partnership", "Last scrutiny"};
@@ -1636,7 +1718,8 @@ std::string RegionalText(const v1::RegionalOverview& report) {
       double heat = i >= 0 && i < p.step_heat_size() ? p.step_heat(i) : 0;
       row.push_back(absl::StrCat(TextRating(HeatBand(heat)), heat > 0 ? " " : "", HeatText(heat)));
     }
-    for (int v : {p.counts().red(), p.counts().amber(), p.counts().green(), p.counts().unrated(), p.overdue_actions()})
+    for (int v : {p.counts().red(), p.counts().amber(), p.counts().green(), p.counts().unrated(),
+                  p.overdue_actions()})
       row.push_back(absl::StrCat(v));
     rows.push_back(std::move(row));
   }
@@ -1654,13 +1737,21 @@ std::string TrackerTitle(const v1::ActionTracker& t) {
 }
 
 Row ActionCsvHeader() {
-  return {"action",      "assessment", "step_id", "owner_organisation", "owner",       "description",
-          "due_date",    "status",     "overdue", "age_days",           "days_overdue"};
+  return {"action",   "assessment", "step_id", "owner_organisation", "owner",       "description",
+          "due_date", "status",     "overdue", "age_days",           "days_overdue"};
 }
 Row ActionFields(const TrackedAction& t) {
   const auto& a = *t.line;
-  return {a.action(),   a.assessment(), a.step_id(),       a.owner_organisation(),       t.owner_label,
-          a.description(), a.due_date(), a.status(), YesNo(a.overdue()), absl::StrCat(a.age_days()),
+  return {a.action(),
+          a.assessment(),
+          a.step_id(),
+          a.owner_organisation(),
+          t.owner_label,
+          a.description(),
+          a.due_date(),
+          a.status(),
+          YesNo(a.overdue()),
+          absl::StrCat(a.age_days()),
           absl::StrCat(a.days_overdue())};
 }
 
@@ -1677,20 +1768,24 @@ std::string GroupHeading(const v1::ActionGroup& g) {
 
 std::string TrackerMarkdown(const v1::ActionTracker& t) {
   std::string out = absl::StrCat("# ", Md(TrackerTitle(t)), "\n\n");
-  if (!t.as_of_date().empty()) absl::StrAppend(&out, "- **Overdue judged on:** ", Md(t.as_of_date()), "\n");
-  absl::StrAppend(&out, "- **Actions:** ", ActionCountsLine(t.counts()), "\n\n_", Md(FreshnessLine(t.freshness())),
-                  "_\n\n");
-  auto groups = [&](absl::string_view heading, const google::protobuf::RepeatedPtrField<v1::ActionGroup>& gs) {
+  if (!t.as_of_date().empty())
+    absl::StrAppend(&out, "- **Overdue judged on:** ", Md(t.as_of_date()), "\n");
+  absl::StrAppend(&out, "- **Actions:** ", ActionCountsLine(t.counts()), "\n\n_",
+                  Md(FreshnessLine(t.freshness())), "_\n\n");
+  auto groups = [&](absl::string_view heading,
+                    const google::protobuf::RepeatedPtrField<v1::ActionGroup>& gs) {
     absl::StrAppend(&out, "## ", heading, "\n\n");
     for (const auto& g : gs) {
-      absl::StrAppend(&out, "### ", Md(GroupHeading(g)), "\n\n", ActionCountsLine(g.counts()), "\n\n");
+      absl::StrAppend(&out, "### ", Md(GroupHeading(g)), "\n\n", ActionCountsLine(g.counts()),
+                      "\n\n");
       if (g.actions().empty()) continue;
       std::vector<Row> rows;
       for (const auto& a : g.actions())
-        rows.push_back({Md(a.description()), Md(a.step_id()), Md(LastSegment(a.owner_organisation())),
-                        Md(a.due_date()), Md(a.status()),
-                        a.overdue() ? absl::StrCat("**OVERDUE** ", a.days_overdue(), " days") : "no",
-                        absl::StrCat(a.age_days())});
+        rows.push_back(
+            {Md(a.description()), Md(a.step_id()), Md(LastSegment(a.owner_organisation())),
+             Md(a.due_date()), Md(a.status()),
+             a.overdue() ? absl::StrCat("**OVERDUE** ", a.days_overdue(), " days") : "no",
+             absl::StrCat(a.age_days())});
       MdTable(&out, {"Action", "Step", "Owner", "Due", "Status", "Overdue", "Age (days)"}, rows);
     }
   };
@@ -1702,9 +1797,13 @@ std::string TrackerMarkdown(const v1::ActionTracker& t) {
 std::string TrackerHtml(const v1::ActionTracker& t) {
   std::string out = HtmlHead(TrackerTitle(t));
   absl::StrAppend(&out, "<header>\n<h1>", H(TrackerTitle(t)), "</h1>\n");
-  HtmlMeta(&out, {{"Scope", t.scope()}, {"Overdue judged on", t.as_of_date()}, {"Actions", ActionCountsLine(t.counts())}});
-  absl::StrAppend(&out, "<p class=\"freshness\">", H(FreshnessLine(t.freshness())), "</p>\n</header>\n");
-  auto groups = [&](absl::string_view heading, const google::protobuf::RepeatedPtrField<v1::ActionGroup>& gs) {
+  HtmlMeta(&out, {{"Scope", t.scope()},
+                  {"Overdue judged on", t.as_of_date()},
+                  {"Actions", ActionCountsLine(t.counts())}});
+  absl::StrAppend(&out, "<p class=\"freshness\">", H(FreshnessLine(t.freshness())),
+                  "</p>\n</header>\n");
+  auto groups = [&](absl::string_view heading,
+                    const google::protobuf::RepeatedPtrField<v1::ActionGroup>& gs) {
     absl::StrAppend(&out, "<section>\n<h2>", heading, "</h2>\n");
     for (const auto& g : gs) {
       absl::StrAppend(&out, "<div class=\"group\">\n<h3>", H(GroupHeading(g)), "</h3>\n<p>",
@@ -1715,12 +1814,14 @@ std::string TrackerHtml(const v1::ActionTracker& t) {
       }
       std::vector<Row> rows;
       for (const auto& a : g.actions()) {
-        rows.push_back({H(a.description()), H(a.step_id()), H(LastSegment(a.owner_organisation())), H(a.due_date()),
-                        H(a.status()),
-                        a.overdue() ? absl::StrCat("<td class=\"rating r\"><span class=\"letter\">!</span> Overdue ",
-                                                   a.days_overdue(), " days</td>")
-                                    : "No",
-                        Num(a.age_days())});
+        rows.push_back(
+            {H(a.description()), H(a.step_id()), H(LastSegment(a.owner_organisation())),
+             H(a.due_date()), H(a.status()),
+             a.overdue()
+                 ? absl::StrCat("<td class=\"rating r\"><span class=\"letter\">!</span> Overdue ",
+                                a.days_overdue(), " days</td>")
+                 : "No",
+             Num(a.age_days())});
       }
       HtmlTable(&out, {"Action", "Step", "Owner", "Due", "Status", "Overdue", "Age (days)"}, rows);
       out += "</div>\n";
@@ -1742,7 +1843,8 @@ absl::StatusOr<std::string> TrackerXlsx(const v1::ActionTracker& t) {
   for (const auto& a : FlattenActions(t)) {
     Row f = ActionFields(a);
     for (int c = 0; c < 8; ++c) x->Str(ws, row, c, f[c], c == 5 ? x->wrap() : nullptr);
-    x->Str(ws, row, 8, f[8], a.line->overdue() ? x->RatingFormat(framework::v1::RATING_RED) : nullptr);
+    x->Str(ws, row, 8, f[8],
+           a.line->overdue() ? x->RatingFormat(framework::v1::RATING_RED) : nullptr);
     x->Number(ws, row, 9, a.line->age_days());
     x->Number(ws, row, 10, a.line->days_overdue());
     ++row;
@@ -1753,7 +1855,8 @@ absl::StatusOr<std::string> TrackerXlsx(const v1::ActionTracker& t) {
   x->Width(ws, 3, 4, 22);
   x->Width(ws, 5, 5, 50);
   x->Width(ws, 6, 10, 12);
-  auto group_sheet = [&](const char* name, const google::protobuf::RepeatedPtrField<v1::ActionGroup>& gs) {
+  auto group_sheet = [&](const char* name,
+                         const google::protobuf::RepeatedPtrField<v1::ActionGroup>& gs) {
     lxw_worksheet* s = x->Sheet(name);
     Row h = {"key", "label", "open", "overdue", "done", "cancelled", "carried_over"};
     x->Header(s, 0, h);
@@ -1761,8 +1864,8 @@ absl::StatusOr<std::string> TrackerXlsx(const v1::ActionTracker& t) {
     for (const auto& g : gs) {
       x->Str(s, r, 0, g.key());
       x->Str(s, r, 1, g.label());
-      int values[] = {g.counts().open(), g.counts().overdue(), g.counts().done(), g.counts().cancelled(),
-                      g.counts().carried_over()};
+      int values[] = {g.counts().open(), g.counts().overdue(), g.counts().done(),
+                      g.counts().cancelled(), g.counts().carried_over()};
       for (int i = 0; i < 5; ++i) x->Number(s, r, 2 + i, values[i]);
       ++r;
     }
@@ -1787,15 +1890,18 @@ std::string TrackerText(const v1::ActionTracker& t) {
   if (!t.as_of_date().empty()) absl::StrAppend(&out, "Overdue judged on: ", t.as_of_date(), "\n");
   absl::StrAppend(&out, "Actions: ", ActionCountsLine(t.counts()), "\n");
   TextWrapped(&out, "", FreshnessLine(t.freshness()));
-  auto groups = [&](absl::string_view heading, const google::protobuf::RepeatedPtrField<v1::ActionGroup>& gs) {
+  auto groups = [&](absl::string_view heading,
+                    const google::protobuf::RepeatedPtrField<v1::ActionGroup>& gs) {
     TextHeading(&out, heading);
     for (const auto& g : gs) {
       absl::StrAppend(&out, "\n", GroupHeading(g), " (", ActionCountsLine(g.counts()), ")\n");
       std::vector<Row> rows;
       for (const auto& a : g.actions())
-        rows.push_back({a.overdue() ? absl::StrCat("OVERDUE ", a.days_overdue(), "d") : "", a.due_date(), a.step_id(),
-                        LastSegment(a.owner_organisation()), a.status(), a.description()});
-      if (!rows.empty()) TextTable(&out, {"Overdue", "Due", "Step", "Owner", "Status", "Action"}, rows, 50);
+        rows.push_back({a.overdue() ? absl::StrCat("OVERDUE ", a.days_overdue(), "d") : "",
+                        a.due_date(), a.step_id(), LastSegment(a.owner_organisation()), a.status(),
+                        a.description()});
+      if (!rows.empty())
+        TextTable(&out, {"Overdue", "Due", "Step", "Owner", "Status", "Action"}, rows, 50);
     }
   };
   groups("By owner organisation", t.by_owner());
@@ -1893,7 +1999,8 @@ absl::StatusOr<Rendered> Dispatch(Format format, absl::string_view prefix, absl:
       out.content = r.text();
       break;
     default:
-      return absl::InvalidArgumentError(absl::StrCat("unknown export format ", static_cast<int>(format)));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown export format ", static_cast<int>(format)));
   }
   out.content_type = ContentType(format);
   out.filename = FileName(prefix, id, format);
@@ -2083,7 +2190,8 @@ std::string MarkdownToHtml(absl::string_view markdown) {
     for (size_t r = 0; r < table.size(); ++r) {
       const char* cell = r == 0 ? "th" : "td";
       out += r == 0 ? "<thead><tr>" : "<tr>";
-      for (const auto& c : table[r]) absl::StrAppend(&out, "<", cell, ">", InlineHtml(c), "</", cell, ">");
+      for (const auto& c : table[r])
+        absl::StrAppend(&out, "<", cell, ">", InlineHtml(c), "</", cell, ">");
       out += r == 0 ? "</tr></thead>\n<tbody>\n" : "</tr>\n";
     }
     out += "</tbody>\n</table>\n";
@@ -2117,8 +2225,9 @@ std::string MarkdownToHtml(absl::string_view markdown) {
     if (hashes >= 1 && hashes <= 6 && hashes < trimmed.size() && trimmed[hashes] == ' ') {
       flush_paragraph();
       close_list();
-      absl::StrAppend(&out, "<h", hashes, ">", InlineHtml(absl::StripAsciiWhitespace(trimmed.substr(hashes))), "</h",
-                      hashes, ">\n");
+      absl::StrAppend(&out, "<h", hashes, ">",
+                      InlineHtml(absl::StripAsciiWhitespace(trimmed.substr(hashes))), "</h", hashes,
+                      ">\n");
       continue;
     }
     // Rules.
@@ -2130,14 +2239,17 @@ std::string MarkdownToHtml(absl::string_view markdown) {
     // Lists.
     std::string kind;
     absl::string_view item;
-    if (trimmed.size() > 2 && (trimmed[0] == '-' || trimmed[0] == '*' || trimmed[0] == '+') && trimmed[1] == ' ') {
+    if (trimmed.size() > 2 && (trimmed[0] == '-' || trimmed[0] == '*' || trimmed[0] == '+') &&
+        trimmed[1] == ' ') {
       kind = "ul";
       item = trimmed.substr(2);
     } else {
       size_t digits = 0;
-      while (digits < trimmed.size() && absl::ascii_isdigit(static_cast<unsigned char>(trimmed[digits]))) ++digits;
-      if (digits > 0 && digits + 1 < trimmed.size() && (trimmed[digits] == '.' || trimmed[digits] == ')') &&
-          trimmed[digits + 1] == ' ') {
+      while (digits < trimmed.size() &&
+             absl::ascii_isdigit(static_cast<unsigned char>(trimmed[digits])))
+        ++digits;
+      if (digits > 0 && digits + 1 < trimmed.size() &&
+          (trimmed[digits] == '.' || trimmed[digits] == ')') && trimmed[digits + 1] == ' ') {
         kind = "ol";
         item = trimmed.substr(digits + 2);
       }
@@ -2160,18 +2272,20 @@ std::string MarkdownToHtml(absl::string_view markdown) {
 }
 
 absl::StatusOr<Rendered> Render(const v1::AssessmentReport& report, Format format) {
-  return Dispatch(format, "assessment", LastSegment(report.assessment()),
-                  {[&] { return ToJson(report); }, [&] { return AssessmentCsv(report); },
-                   [&] { return AssessmentHtml(report); }, [&] { return AssessmentMarkdown(report); },
-                   [&] { return AssessmentXlsx(report); }, [&] { return AssessmentText(report); }});
+  return Dispatch(
+      format, "assessment", LastSegment(report.assessment()),
+      {[&] { return ToJson(report); }, [&] { return AssessmentCsv(report); },
+       [&] { return AssessmentHtml(report); }, [&] { return AssessmentMarkdown(report); },
+       [&] { return AssessmentXlsx(report); }, [&] { return AssessmentText(report); }});
 }
 
 absl::StatusOr<Rendered> Render(const v1::PartnershipTrend& report, Format format) {
   return Dispatch(format, "trend",
-                  absl::StrCat(LastSegment(report.partnership()), report.kind().empty() ? "" : "-", report.kind()),
-                  {[&] { return ToJson(report); }, [&] { return TrendCsv(report); }, [&] { return TrendHtml(report); },
-                   [&] { return TrendMarkdown(report); }, [&] { return TrendXlsx(report); },
-                   [&] { return TrendText(report); }});
+                  absl::StrCat(LastSegment(report.partnership()), report.kind().empty() ? "" : "-",
+                               report.kind()),
+                  {[&] { return ToJson(report); }, [&] { return TrendCsv(report); },
+                   [&] { return TrendHtml(report); }, [&] { return TrendMarkdown(report); },
+                   [&] { return TrendXlsx(report); }, [&] { return TrendText(report); }});
 }
 
 absl::StatusOr<Rendered> Render(const v1::RegionalOverview& report, Format format) {
@@ -2196,8 +2310,8 @@ absl::StatusOr<Rendered> Render(const v1::AnnualReportSection& report, Format fo
                    [&] {
                      std::string out;
                      CsvRow(&out, {"assessment", "partnership_name", "markdown", "attribution"});
-                     CsvRow(&out, {report.assessment(), report.partnership_name(), report.markdown(),
-                                   report.attribution()});
+                     CsvRow(&out, {report.assessment(), report.partnership_name(),
+                                   report.markdown(), report.attribution()});
                      return out;
                    },
                    [&] { return AnnualHtml(report); }, [&] { return AnnualMarkdown(report); },

@@ -266,12 +266,12 @@ absl::StatusOr<Reports::Export> Reports::Render(const Caller& caller,
 
 // ---- Handlers ----
 
-#define SIXSTEPS_REPORT_RPC(Method, Request, Response, Do)                                    \
-  grpc::Status ReportingServiceImpl::Method(grpc::ServerContext* context,                     \
-                                            const Request* request, Response* response) {    \
-    return Authenticated(*verifier_, context, response, [&](const Caller& caller) {          \
-      return reports_->Do(caller, *request, DeadlineOf(*context));                           \
-    });                                                                                       \
+#define SIXSTEPS_REPORT_RPC(Method, Request, Response, Do)                                        \
+  grpc::Status ReportingServiceImpl::Method(grpc::ServerContext* context, const Request* request, \
+                                            Response* response) {                                 \
+    return Authenticated(*verifier_, context, response, [&](const Caller& caller) {               \
+      return reports_->Do(caller, *request, DeadlineOf(*context));                                \
+    });                                                                                           \
   }
 
 SIXSTEPS_REPORT_RPC(GetAssessmentReport, rv1::GetAssessmentReportRequest, rv1::AssessmentReport,
@@ -289,17 +289,17 @@ SIXSTEPS_REPORT_RPC(GetAnnualReportSection, rv1::GetAnnualReportSectionRequest,
 grpc::Status ReportingServiceImpl::ExportReport(grpc::ServerContext* context,
                                                 const rv1::ExportReportRequest* request,
                                                 rv1::ExportReportResponse* response) {
-  return Authenticated(
-      *verifier_, context, response,
-      [&](const Caller& caller) -> absl::StatusOr<rv1::ExportReportResponse> {
-        SIXSTEPS_ASSIGN_OR_RETURN(Reports::Export exported,
-                                  reports_->Render(caller, *request, DeadlineOf(*context)));
-        rv1::ExportReportResponse out;
-        out.set_content(std::move(exported.content));
-        out.set_content_type(std::move(exported.content_type));
-        out.set_filename(std::move(exported.filename));
-        return out;
-      });
+  return Authenticated(*verifier_, context, response,
+                       [&](const Caller& caller) -> absl::StatusOr<rv1::ExportReportResponse> {
+                         SIXSTEPS_ASSIGN_OR_RETURN(
+                             Reports::Export exported,
+                             reports_->Render(caller, *request, DeadlineOf(*context)));
+                         rv1::ExportReportResponse out;
+                         out.set_content(std::move(exported.content));
+                         out.set_content_type(std::move(exported.content_type));
+                         out.set_filename(std::move(exported.filename));
+                         return out;
+                       });
 }
 
 grpc::Status ReportingServiceImpl::GetFreshness(grpc::ServerContext* context,

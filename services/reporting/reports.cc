@@ -20,10 +20,18 @@ std::string LastSegment(absl::string_view name) {
 
 void Count(fv1::Rating rating, rv1::RatingCounts& counts) {
   switch (rating) {
-    case fv1::RATING_RED: counts.set_red(counts.red() + 1); break;
-    case fv1::RATING_AMBER: counts.set_amber(counts.amber() + 1); break;
-    case fv1::RATING_GREEN: counts.set_green(counts.green() + 1); break;
-    default: counts.set_unrated(counts.unrated() + 1); break;
+    case fv1::RATING_RED:
+      counts.set_red(counts.red() + 1);
+      break;
+    case fv1::RATING_AMBER:
+      counts.set_amber(counts.amber() + 1);
+      break;
+    case fv1::RATING_GREEN:
+      counts.set_green(counts.green() + 1);
+      break;
+    default:
+      counts.set_unrated(counts.unrated() + 1);
+      break;
   }
 }
 
@@ -34,8 +42,12 @@ bool IsOpen(const actv1::Action& action) {
 
 void CountAction(const actv1::Action& action, absl::string_view as_of, rv1::ActionCounts& counts) {
   switch (action.status()) {
-    case actv1::Action::STATUS_DONE: counts.set_done(counts.done() + 1); break;
-    case actv1::Action::STATUS_CANCELLED: counts.set_cancelled(counts.cancelled() + 1); break;
+    case actv1::Action::STATUS_DONE:
+      counts.set_done(counts.done() + 1);
+      break;
+    case actv1::Action::STATUS_CANCELLED:
+      counts.set_cancelled(counts.cancelled() + 1);
+      break;
     case actv1::Action::STATUS_CARRIED_OVER:
       counts.set_carried_over(counts.carried_over() + 1);
       break;
@@ -48,10 +60,14 @@ void CountAction(const actv1::Action& action, absl::string_view as_of, rv1::Acti
 
 std::string KindWord(av1::AssessmentKind kind) {
   switch (kind) {
-    case av1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY: return "independent scrutiny";
-    case av1::ASSESSMENT_KIND_SELF_ASSESSMENT: return "self-assessment by the three core partners";
-    case av1::ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT: return "wider partners' assessment";
-    default: return "assessment";
+    case av1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY:
+      return "independent scrutiny";
+    case av1::ASSESSMENT_KIND_SELF_ASSESSMENT:
+      return "self-assessment by the three core partners";
+    case av1::ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT:
+      return "wider partners' assessment";
+    default:
+      return "assessment";
   }
 }
 
@@ -72,10 +88,14 @@ rv1::Trend Compare(double before, double after) {
 
 int Score(fv1::Rating rating) {
   switch (rating) {
-    case fv1::RATING_RED: return 1;
-    case fv1::RATING_AMBER: return 2;
-    case fv1::RATING_GREEN: return 3;
-    default: return 0;
+    case fv1::RATING_RED:
+      return 1;
+    case fv1::RATING_AMBER:
+      return 2;
+    case fv1::RATING_GREEN:
+      return 3;
+    default:
+      return 0;
   }
 }
 
@@ -170,7 +190,8 @@ rv1::AssessmentReport BuildAssessmentReport(const RoundData& round, absl::string
         rv1::RespondentRating* rating = q->add_respondent_ratings();
         std::string respondent = response->name().substr(0, response->name().rfind("/responses/"));
         rating->set_respondent(respondent);
-        rating->set_label(labels.contains(respondent) ? labels[respondent] : LastSegment(respondent));
+        rating->set_label(labels.contains(respondent) ? labels[respondent]
+                                                      : LastSegment(respondent));
         rating->set_rating(response->rating());
         rating->set_evidence_items(response->evidence_size());
         evidence += response->evidence_size();
@@ -224,7 +245,8 @@ rv1::PartnershipTrend BuildPartnershipTrend(absl::string_view partnership,
     round->set_period_end(a.period_end());
     *round->mutable_finalise_time() = a.finalise_time();
     round->set_framework_version(a.framework_version());
-    for (const av1::Consolidation& c : rounds[i].consolidations) ratings[i][c.question_id()] = c.rating();
+    for (const av1::Consolidation& c : rounds[i].consolidations)
+      ratings[i][c.question_id()] = c.rating();
   }
   const fv1::FrameworkVersion& newest = *rounds.back().framework;
   for (const fv1::Step& step : newest.steps()) {
@@ -243,16 +265,14 @@ rv1::PartnershipTrend BuildPartnershipTrend(absl::string_view partnership,
         q->add_ratings(rating);
         Count(rating, counts[i]);
       }
-      q->set_trend(rounds.size() < 2
-                       ? rv1::TREND_NOT_COMPARABLE
-                       : Compare(Score(q->ratings(rounds.size() - 2)),
-                                 Score(q->ratings(rounds.size() - 1))));
+      q->set_trend(rounds.size() < 2 ? rv1::TREND_NOT_COMPARABLE
+                                     : Compare(Score(q->ratings(rounds.size() - 2)),
+                                               Score(q->ratings(rounds.size() - 1))));
     }
     for (const rv1::RatingCounts& c : counts) *step_trend->add_counts() = c;
-    step_trend->set_trend(rounds.size() < 2
-                              ? rv1::TREND_NOT_COMPARABLE
-                              : Compare(MeanScore(counts[rounds.size() - 2]),
-                                        MeanScore(counts[rounds.size() - 1])));
+    step_trend->set_trend(rounds.size() < 2 ? rv1::TREND_NOT_COMPARABLE
+                                            : Compare(MeanScore(counts[rounds.size() - 2]),
+                                                      MeanScore(counts[rounds.size() - 1])));
   }
   return trend;
 }
@@ -360,9 +380,9 @@ rv1::AnnualReportSection BuildAnnualReportSection(const rv1::AssessmentReport& r
   *section.mutable_freshness() = report.freshness();
   const rv1::RatingCounts& c = report.counts();
   std::string md = absl::StrCat(
-      "## Scrutiny of safeguarding children arrangements: ", report.title(), "\n\n", report.partnership_name(),
-      " was assessed against *", report.framework_title(), "* (", report.kind(), ", ",
-      report.period_start(), " to ", report.period_end(), "). Of ",
+      "## Scrutiny of safeguarding children arrangements: ", report.title(), "\n\n",
+      report.partnership_name(), " was assessed against *", report.framework_title(), "* (",
+      report.kind(), ", ", report.period_start(), " to ", report.period_end(), "). Of ",
       c.red() + c.amber() + c.green() + c.unrated(), " questions, ", c.green(),
       " were rated Green, ", c.amber(), " Amber and ", c.red(), " Red",
       c.unrated() > 0 ? absl::StrCat("; ", c.unrated(), " were not rated") : std::string(),
@@ -384,13 +404,15 @@ rv1::AnnualReportSection BuildAnnualReportSection(const rv1::AssessmentReport& r
     }
   }
   if (!reds.empty()) {
-    absl::StrAppend(&md, "Questions rated Red, where the partnership could not yet confirm a "
-                         "positive response:\n\n", absl::StrJoin(reds, "\n"), "\n\n");
+    absl::StrAppend(&md,
+                    "Questions rated Red, where the partnership could not yet confirm a "
+                    "positive response:\n\n",
+                    absl::StrJoin(reds, "\n"), "\n\n");
   }
-  absl::StrAppend(&md, "Every response, whatever its rating, has an action plan: ",
-                  report.actions().open(), " actions are open (", report.actions().overdue(),
-                  " overdue as of ", report.as_of_date(), ") and ", report.actions().done(),
-                  " are done.\n\n");
+  absl::StrAppend(
+      &md, "Every response, whatever its rating, has an action plan: ", report.actions().open(),
+      " actions are open (", report.actions().overdue(), " overdue as of ", report.as_of_date(),
+      ") and ", report.actions().done(), " are done.\n\n");
   absl::StrAppend(&md, report.attribution(), "\n");
   section.set_markdown(md);
   return section;

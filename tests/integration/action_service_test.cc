@@ -3,8 +3,8 @@
 // one partnership (and one outsider). Action plans of a round: the rules, the refusals,
 // overdue as of given dates, listing, carry-over into the next round, the finalisation
 // check and the change feed.
-#include <google/protobuf/util/message_differencer.h>
 #include <gmock/gmock.h>
+#include <google/protobuf/util/message_differencer.h>
 #include <grpcpp/client_context.h>
 #include <gtest/gtest.h>
 
@@ -91,9 +91,8 @@ class ActionServiceTest : public ::testing::Test {
                 IsOk());
     ASSERT_THAT(hub_->CreateOrganisation(kP, "police", idv1::ORGANISATION_KIND_POLICE, true),
                 IsOk());
-    ASSERT_THAT(
-        hub_->CreateOrganisation(kP, "education", idv1::ORGANISATION_KIND_EDUCATION, false),
-        IsOk());
+    ASSERT_THAT(hub_->CreateOrganisation(kP, "education", idv1::ORGANISATION_KIND_EDUCATION, false),
+                IsOk());
     ASSERT_THAT(hub_->CreatePartnership(kOtherP, kRegion), IsOk());
     ASSERT_THAT(hub_->CreateOrganisation(kOtherP, "police", idv1::ORGANISATION_KIND_POLICE, true),
                 IsOk());
@@ -102,16 +101,15 @@ class ActionServiceTest : public ::testing::Test {
     admin_ = MustUser("admin@sunderland.test", {{Role::ROLE_PARTNERSHIP_ADMINISTRATOR, p, ""}});
     scrutineer_ =
         MustUser("scrutineer@sunderland.test", {{Role::ROLE_INDEPENDENT_SCRUTINEER, p, ""}});
-    la_respondent_ = MustUser("la@sunderland.test", {{Role::ROLE_PARTNER_RESPONDENT, p,
-                                                      Org("local-authority")}});
+    la_respondent_ = MustUser("la@sunderland.test",
+                              {{Role::ROLE_PARTNER_RESPONDENT, p, Org("local-authority")}});
     health_respondent_ =
         MustUser("health@sunderland.test", {{Role::ROLE_PARTNER_RESPONDENT, p, Org("health")}});
     police_respondent_ =
         MustUser("police@sunderland.test", {{Role::ROLE_PARTNER_RESPONDENT, p, Org("police")}});
     education_respondent_ = MustUser("education@sunderland.test",
                                      {{Role::ROLE_PARTNER_RESPONDENT, p, Org("education")}});
-    police_owner_ =
-        MustUser("owner@police.test", {{Role::ROLE_ACTION_OWNER, p, Org("police")}});
+    police_owner_ = MustUser("owner@police.test", {{Role::ROLE_ACTION_OWNER, p, Org("police")}});
     viewer_ = MustUser("viewer@sunderland.test", {{Role::ROLE_VIEWER, p, ""}});
     outsider_ = MustUser("admin@durham.test",
                          {{Role::ROLE_PARTNERSHIP_ADMINISTRATOR, Partnership(kOtherP), ""}});
@@ -137,8 +135,8 @@ class ActionServiceTest : public ::testing::Test {
 
   // ---- Rounds ----
 
-  grpc::Status CreateRound(const User& as, const std::string& partnership,
-                           const std::string& title, asv1::Assessment* created) {
+  grpc::Status CreateRound(const User& as, const std::string& partnership, const std::string& title,
+                           asv1::Assessment* created) {
     grpc::ClientContext context;
     Authorize(context, as.token);
     asv1::CreateAssessmentRequest request;
@@ -207,8 +205,8 @@ class ActionServiceTest : public ::testing::Test {
       asv1::ConsolidateQuestionRequest request;
       request.set_parent(round.name());
       request.mutable_consolidation()->set_question_id(question);
-      request.mutable_consolidation()->set_rating(
-          question.rfind("s1.", 0) == 0 ? fv1::RATING_GREEN : fv1::RATING_RED);
+      request.mutable_consolidation()->set_rating(question.rfind("s1.", 0) == 0 ? fv1::RATING_GREEN
+                                                                                : fv1::RATING_RED);
       request.mutable_consolidation()->set_rationale("As the local authority said");
       asv1::Consolidation consolidation;
       ASSERT_THAT(assessments_->ConsolidateQuestion(&context, request, &consolidation), IsOk())
@@ -443,15 +441,14 @@ TEST_F(ActionServiceTest, CreateSetsWhatTheServiceOwns) {
   EXPECT_TRUE(created.has_create_time());
 
   av1::Action read = MustGet(created.name());
-  EXPECT_TRUE(MessageDifferencer::Equals(read, created))
-      << read.DebugString() << "\nvs\n" << created.DebugString();
+  EXPECT_TRUE(MessageDifferencer::Equals(read, created)) << read.DebugString() << "\nvs\n"
+                                                         << created.DebugString();
 }
 
 TEST_F(ActionServiceTest, AdministratorsAndScrutineersPlanOthersAreRefused) {
   av1::Action created;
   EXPECT_THAT(Create(admin_, Plan("s1", {"s1.q1"}, "police", "2026-03-31"), &created), IsOk());
-  EXPECT_THAT(Create(scrutineer_, Plan("s1", {"s1.q2"}, "health", "2026-03-31"), &created),
-              IsOk());
+  EXPECT_THAT(Create(scrutineer_, Plan("s1", {"s1.q2"}, "health", "2026-03-31"), &created), IsOk());
   EXPECT_THAT(Create(admin_hub_, Plan("s1", {"s1.q3"}, "education", "2026-03-31"), &created),
               IsOk());
   for (const User* who : {&police_respondent_, &police_owner_, &viewer_, &la_respondent_}) {
@@ -621,8 +618,8 @@ TEST_F(ActionServiceTest, UpdateChangesThePlanButNotItsStatusOrHistory) {
   EXPECT_EQ(updated.description(), "Audit and fix the pathway");
   EXPECT_EQ(updated.status(), av1::Action::STATUS_IN_PROGRESS);
   ASSERT_EQ(updated.progress_updates_size(), 1);
-  EXPECT_TRUE(MessageDifferencer::Equals(updated.progress_updates(0),
-                                         progressed.progress_updates(0)));
+  EXPECT_TRUE(
+      MessageDifferencer::Equals(updated.progress_updates(0), progressed.progress_updates(0)));
   EXPECT_NE(updated.etag(), progressed.etag());
 
   // A mask changes only what it names.
@@ -697,12 +694,12 @@ TEST_F(ActionServiceTest, ProgressUpdatesAreAppendedInOrderAndNeverEdited) {
                        "https://intranet.example/plan.pdf"),
               IsOk());
   EXPECT_EQ(after2.status(), av1::Action::STATUS_IN_PROGRESS);
-  ASSERT_THAT(Progress(admin_, action.name(), "Half way", &after3, /*start=*/true, "",
-                       after2.etag()),
-              IsOk());
+  ASSERT_THAT(
+      Progress(admin_, action.name(), "Half way", &after3, /*start=*/true, "", after2.etag()),
+      IsOk());
   EXPECT_EQ(after3.status(), av1::Action::STATUS_IN_PROGRESS);
-  ASSERT_THAT(Complete(police_owner_, action.name(), "Pathway audited and fixed", &done,
-                       "DOC-42", after3.etag()),
+  ASSERT_THAT(Complete(police_owner_, action.name(), "Pathway audited and fixed", &done, "DOC-42",
+                       after3.etag()),
               IsOk());
   EXPECT_EQ(done.status(), av1::Action::STATUS_DONE);
   EXPECT_EQ(done.completion_note(), "Pathway audited and fixed");
@@ -745,8 +742,7 @@ TEST_F(ActionServiceTest, TheOwnerOrganisationReportsProgressOthersAreRefused) {
   EXPECT_THAT(Progress(scrutineer_, police.name(), "ok", &out), IsOk());
   EXPECT_THAT(Progress(education_respondent_, education.name(), "ok", &out), IsOk());
   for (const User* who : {&health_respondent_, &la_respondent_, &education_respondent_, &viewer_}) {
-    EXPECT_THAT(Progress(*who, police.name(), "not mine", &out),
-                StatusIs(Code::kPermissionDenied))
+    EXPECT_THAT(Progress(*who, police.name(), "not mine", &out), StatusIs(Code::kPermissionDenied))
         << who->principal;
     EXPECT_THAT(Complete(*who, police.name(), "not mine", &out), StatusIs(Code::kPermissionDenied))
         << who->principal;
@@ -812,8 +808,8 @@ TEST_F(ActionServiceTest, DoneAndCancelledActionsNoLongerChange) {
                 StatusIs(Code::kFailedPrecondition));
     EXPECT_THAT(Cancel(admin_, closed.name(), "again", &out), StatusIs(Code::kFailedPrecondition));
     av1::Action read = MustGet(closed.name());
-    EXPECT_TRUE(MessageDifferencer::Equals(read, closed))
-        << read.DebugString() << "\nvs\n" << closed.DebugString();
+    EXPECT_TRUE(MessageDifferencer::Equals(read, closed)) << read.DebugString() << "\nvs\n"
+                                                          << closed.DebugString();
   }
 }
 
@@ -991,8 +987,7 @@ TEST_F(ActionListingTest, EachFilterAlone) {
     r.set_assessment(round_b_.name());
     EXPECT_THAT(Listed(r), ElementsAre(b1_.name()));
     r.set_assessment(round_.name());
-    EXPECT_THAT(Listed(r), ElementsAre(a5_.name(), a1_.name(), a2_.name(), a3_.name(),
-                                       a4_.name()));
+    EXPECT_THAT(Listed(r), ElementsAre(a5_.name(), a1_.name(), a2_.name(), a3_.name(), a4_.name()));
   }
   {
     av1::ListActionsRequest r;
@@ -1301,8 +1296,8 @@ TEST_F(CarryOverTest, CarriesOnlyTheOpenActionsAndLinksBothWays) {
     EXPECT_EQ(fresh.owner_organisation(), old_before.owner_organisation());
     EXPECT_EQ(fresh.owner_name(), old_before.owner_name());
     EXPECT_EQ(fresh.due_date(), old_before.due_date());
-    EXPECT_EQ(fresh.status(), s == 3 ? av1::Action::STATUS_IN_PROGRESS
-                                     : av1::Action::STATUS_PLANNED);
+    EXPECT_EQ(fresh.status(),
+              s == 3 ? av1::Action::STATUS_IN_PROGRESS : av1::Action::STATUS_PLANNED);
     EXPECT_TRUE(fresh.carried_to().empty());
     EXPECT_EQ(fresh.creator(), admin_.principal);
     av1::Action stored = MustGet(fresh.name());
@@ -1506,9 +1501,12 @@ TEST_F(ActionServiceTest, EveryActionWriteIsInTheFeedInOrderWithTheRecord) {
 
   std::vector<asv1::Change> changes = ChangesAfter(head);
   const std::vector<std::pair<const av1::Action*, std::string>> expected = {
-      {&a, admin_.principal},          {&b, scrutineer_.principal},
-      {&a_progress, police_owner_.principal}, {&a_updated, admin_.principal},
-      {&a_done, police_respondent_.principal}, {&b_cancelled, scrutineer_.principal},
+      {&a, admin_.principal},
+      {&b, scrutineer_.principal},
+      {&a_progress, police_owner_.principal},
+      {&a_updated, admin_.principal},
+      {&a_done, police_respondent_.principal},
+      {&b_cancelled, scrutineer_.principal},
       {&c, admin_.principal}};
   ASSERT_THAT(changes, SizeIs(expected.size()));
   for (size_t i = 0; i < expected.size(); ++i) {

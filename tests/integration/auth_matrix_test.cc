@@ -10,11 +10,11 @@
 // aimed at the records of region A / partnership A: the expected code per case is in the
 // table. Around each matrix both databases are fingerprinted (every table but
 // audit_events, sign_in_throttle and refresh_tokens), and must be unchanged.
+#include <gmock/gmock.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/message.h>
 #include <google/protobuf/util/time_util.h>
-#include <gmock/gmock.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/completion_queue.h>
 #include <grpcpp/create_channel.h>
@@ -103,17 +103,17 @@ class AuthMatrixTest : public ::testing::Test {
   }
 
   struct Records {
-    std::string user_a;          // users/{id}: scrutineer of part-a
-    std::string binding_a;       // roleBindings/{id}: user_a's binding
-    std::string account_a;       // serviceAccounts/{id}, owned by part-a
-    std::string api_key_a;       // its key
+    std::string user_a;     // users/{id}: scrutineer of part-a
+    std::string binding_a;  // roleBindings/{id}: user_a's binding
+    std::string account_a;  // serviceAccounts/{id}, owned by part-a
+    std::string api_key_a;  // its key
     std::string api_key_a_id;
-    std::string user_b;          // users/{id}: hub admin of region-b, admin of part-b
+    std::string user_b;  // users/{id}: hub admin of region-b, admin of part-b
     std::string token_b;
-    fwv1::FrameworkVersion draft_a;     // frameworks/frame-a/versions/2, a draft
-    fwv1::FrameworkVersion built_in;    // frameworks/six-steps/versions/2019
-    fwv1::FrameworkDocument document_a; // frameworks/frame-a/versions/1, exported
-    std::vector<std::string> markers;   // strings that name A's records
+    fwv1::FrameworkVersion draft_a;      // frameworks/frame-a/versions/2, a draft
+    fwv1::FrameworkVersion built_in;     // frameworks/six-steps/versions/2019
+    fwv1::FrameworkDocument document_a;  // frameworks/frame-a/versions/1, exported
+    std::vector<std::string> markers;    // strings that name A's records
   };
 
   template <typename Request, typename Response, typename Stub>
@@ -123,8 +123,7 @@ class AuthMatrixTest : public ::testing::Test {
                         const Request& request, Response* response) {
     grpc::ClientContext context;
     Authorize(context, *admin_);
-    ASSERT_THAT((stub->*method)(&context, request, response), IsOk())
-        << request.GetTypeName();
+    ASSERT_THAT((stub->*method)(&context, request, response), IsOk()) << request.GetTypeName();
   }
 
   static void MakeRecords(Records& r) {
@@ -138,9 +137,9 @@ class AuthMatrixTest : public ::testing::Test {
     ASSERT_THAT(hub_->CreatePartnership("part-a", "region-a"), IsOk());
     ASSERT_THAT(hub_->CreatePartnership("part-b", "region-b"), IsOk());
     for (const char* partnership : {"part-a", "part-b"}) {
-      ASSERT_THAT(hub_->CreateOrganisation(partnership, "police", idv1::ORGANISATION_KIND_POLICE,
-                                           true),
-                  IsOk());
+      ASSERT_THAT(
+          hub_->CreateOrganisation(partnership, "police", idv1::ORGANISATION_KIND_POLICE, true),
+          IsOk());
     }
 
     // A user of partnership A.
@@ -190,8 +189,8 @@ class AuthMatrixTest : public ::testing::Test {
     fwv1::CreateFrameworkVersionRequest create_version;
     create_version.set_parent("frameworks/frame-a");
     create_version.set_version_id("2");
-    ASSERT_NO_FATAL_FAILURE(AdminCall(framework.get(), &FwStub::CreateFrameworkVersion,
-                                      create_version, &r.draft_a));
+    ASSERT_NO_FATAL_FAILURE(
+        AdminCall(framework.get(), &FwStub::CreateFrameworkVersion, create_version, &r.draft_a));
     fwv1::GetFrameworkVersionRequest get_built_in;
     get_built_in.set_name(kBuiltInVersion);
     ASSERT_NO_FATAL_FAILURE(
@@ -199,8 +198,8 @@ class AuthMatrixTest : public ::testing::Test {
     fwv1::ExportFrameworkVersionRequest export_request;
     export_request.set_name("frameworks/frame-a/versions/1");
     fwv1::ExportFrameworkVersionResponse exported;
-    ASSERT_NO_FATAL_FAILURE(AdminCall(framework.get(), &FwStub::ExportFrameworkVersion,
-                                      export_request, &exported));
+    ASSERT_NO_FATAL_FAILURE(
+        AdminCall(framework.get(), &FwStub::ExportFrameworkVersion, export_request, &exported));
     r.document_a = exported.document();
 
     // The user of region B: its hub administrator and partnership B's administrator, the
@@ -213,7 +212,7 @@ class AuthMatrixTest : public ::testing::Test {
     r.user_b = JwtPart(r.token_b, 1)["sub"].get<std::string>();
 
     auto id_of = [](const std::string& name) { return name.substr(name.rfind('/') + 1); };
-    r.markers = {"region-a",  "part-a",           "frame-a",     "alice@a.test",
+    r.markers = {"region-a",      "part-a",           "frame-a",          "alice@a.test",
                  id_of(r.user_a), id_of(r.binding_a), id_of(r.account_a), r.api_key_a_id};
   }
 
@@ -223,9 +222,9 @@ class AuthMatrixTest : public ::testing::Test {
     const Records& r = *records_;
     std::map<std::string, std::vector<Case>> table;
     auto add = [&](const std::string& service, const std::string& method, Case c) {
-      table[absl::StrCat("sixsteps.", service, ".v1.", service == "identity" ? "IdentityService"
-                                                                            : "FrameworkService",
-                         ".", method)]
+      table[absl::StrCat("sixsteps.", service, ".v1.",
+                         service == "identity" ? "IdentityService" : "FrameworkService", ".",
+                         method)]
           .push_back(std::move(c));
     };
     auto id = [&](const std::string& method, Case c) { add("identity", method, std::move(c)); };
@@ -266,9 +265,8 @@ class AuthMatrixTest : public ::testing::Test {
       m.set_new_password("a brand new long password");
       id("ChangePassword", {"with a wrong current password", Msg(m), Code::kPermissionDenied});
     }
-    id("RotateSigningKey",
-       {"rotate the deployment's key", Msg(idv1::RotateSigningKeyRequest()),
-        Code::kPermissionDenied});
+    id("RotateSigningKey", {"rotate the deployment's key", Msg(idv1::RotateSigningKeyRequest()),
+                            Code::kPermissionDenied});
 
     // ---- Regions and partnerships.
     {
@@ -347,8 +345,8 @@ class AuthMatrixTest : public ::testing::Test {
       m.set_name(r.user_a);
       id("GetUser", {"A's user", Msg(m), Code::kNotFound});
     }
-    id("ListUsers", {"every user B administers (none of A)", Msg(idv1::ListUsersRequest()),
-                     Code::kOk});
+    id("ListUsers",
+       {"every user B administers (none of A)", Msg(idv1::ListUsersRequest()), Code::kOk});
 
     // ---- Service accounts and API keys.
     {
@@ -364,9 +362,8 @@ class AuthMatrixTest : public ::testing::Test {
       m.set_name(r.account_a);
       id("GetServiceAccount", {"A's service account", Msg(m), Code::kNotFound});
     }
-    id("ListServiceAccounts",
-       {"every account B administers (none of A)", Msg(idv1::ListServiceAccountsRequest()),
-        Code::kOk});
+    id("ListServiceAccounts", {"every account B administers (none of A)",
+                               Msg(idv1::ListServiceAccountsRequest()), Code::kOk});
     {
       idv1::CreateApiKeyRequest m;
       m.set_parent(r.account_a);
@@ -520,7 +517,8 @@ class AuthMatrixTest : public ::testing::Test {
   // Calls `method` with `request` through a generic stub, with `token` ("" for none).
   static Reply CallGeneric(const pb::MethodDescriptor* method, const pb::Message& request,
                            const std::string& token) {
-    const bool identity = method->service()->full_name() == idv1::IdentityService::service_full_name();
+    const bool identity =
+        method->service()->full_name() == idv1::IdentityService::service_full_name();
     static std::shared_ptr<grpc::Channel> identity_channel =
         grpc::CreateChannel(hub_->identity_target(), grpc::InsecureChannelCredentials());
     static std::shared_ptr<grpc::Channel> framework_channel =
@@ -534,8 +532,7 @@ class AuthMatrixTest : public ::testing::Test {
     grpc::Slice slice(bytes);
     grpc::ByteBuffer request_buffer(&slice, 1);
     grpc::CompletionQueue queue;
-    const std::string path =
-        absl::StrCat("/", method->service()->full_name(), "/", method->name());
+    const std::string path = absl::StrCat("/", method->service()->full_name(), "/", method->name());
     std::unique_ptr<grpc::ClientAsyncResponseReader<grpc::ByteBuffer>> call =
         stub.PrepareUnaryCall(&context, path, request_buffer, &queue);
     call->StartCall();
@@ -580,8 +577,8 @@ class AuthMatrixTest : public ::testing::Test {
           "SELECT count(*), coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '') "
           "FROM \"",
           name, "\" t"));
-      fingerprint[name] = absl::StrCat(row[0].as<std::string>(), " rows, md5 ",
-                                       row[1].as<std::string>());
+      fingerprint[name] =
+          absl::StrCat(row[0].as<std::string>(), " rows, md5 ", row[1].as<std::string>());
     }
     return fingerprint;
   }
@@ -618,8 +615,8 @@ class AuthMatrixTest : public ::testing::Test {
     nlohmann::json fresh = claims;
     fresh["iat"] = now;
     fresh["exp"] = now + 600;
-    tokens.push_back(
-        {"token signed by another key under the current kid", jwt::Sign(fresh, kid, other.private_key).value()});
+    tokens.push_back({"token signed by another key under the current kid",
+                      jwt::Sign(fresh, kid, other.private_key).value()});
     tokens.push_back({"token signed by another key under an unknown kid",
                       jwt::Sign(fresh, "key-0000000000000000", other.private_key).value()});
 
@@ -633,9 +630,9 @@ class AuthMatrixTest : public ::testing::Test {
     std::vector<std::string> b = absl::StrSplit(records_->token_b, '.');
     nlohmann::json escalated = JwtPart(records_->token_b, 1);
     escalated["grants"] = nlohmann::json::array({{{"role", "hub_administrator"}, {"region", "*"}}});
-    tokens.push_back({"B's token rewritten to grant deployment administration",
-                      absl::StrCat(b[0], ".", absl::WebSafeBase64Escape(escalated.dump()), ".",
-                                   b[2])});
+    tokens.push_back(
+        {"B's token rewritten to grant deployment administration",
+         absl::StrCat(b[0], ".", absl::WebSafeBase64Escape(escalated.dump()), ".", b[2])});
     // The same with no signature and "alg": "none".
     tokens.push_back(
         {"unsigned token with alg none",

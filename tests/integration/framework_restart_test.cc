@@ -4,9 +4,9 @@
 #include <grpcpp/client_context.h>
 #include <gtest/gtest.h>
 
-#include "tests/support/test_hub.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/status_matchers.h"
+#include "tests/support/test_hub.h"
 
 namespace sixsteps::testing {
 namespace {
@@ -49,7 +49,8 @@ TEST(FrameworkRestartTest, ConnectionsThatDiedWhileIdleAreReplacedWithoutFailing
   // Restart while no call is running: every pooled connection is now dead.
   ASSERT_THAT(SharedPgCluster().Stop(), IsOk());
   ASSERT_THAT(SharedPgCluster().Restart(), IsOk());
-  EXPECT_THAT(GetBuiltIn(*stub, token), IsOk()) << "a dead idle connection is retried on a fresh one";
+  EXPECT_THAT(GetBuiltIn(*stub, token), IsOk())
+      << "a dead idle connection is retried on a fresh one";
 }
 
 }  // namespace

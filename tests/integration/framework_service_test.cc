@@ -1,8 +1,8 @@
 // The framework service end to end: a real PostgreSQL database, the real gRPC server on
 // 127.0.0.1, called through the generated client.
+#include <gmock/gmock.h>
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
-#include <gmock/gmock.h>
 #include <grpcpp/client_context.h>
 #include <gtest/gtest.h>
 
@@ -10,8 +10,8 @@
 
 #include "services/framework/domain.h"
 #include "tests/support/fixtures.h"
-#include "tests/support/test_hub.h"
 #include "tests/support/status_matchers.h"
+#include "tests/support/test_hub.h"
 
 namespace sixsteps::testing {
 namespace {
@@ -221,14 +221,14 @@ TEST_F(FrameworkServiceTest, AdaptationCopiesTheTreeKeepsIdsRecordsLineageAndAtt
   EXPECT_EQ(draft.attribution(), framework::kAttribution);
   EXPECT_EQ(draft.source_citation(), framework::kBuiltInCitation);
   v1::FrameworkVersion builtin = MustGetVersion(kBuiltIn);
-  EXPECT_TRUE(MessageDifferencer::Equals(framework::ContentOf(draft), framework::ContentOf(builtin)));
+  EXPECT_TRUE(
+      MessageDifferencer::Equals(framework::ContentOf(draft), framework::ContentOf(builtin)));
 }
 
 TEST_F(FrameworkServiceTest, AdaptationRefusals) {
   MustAdapt("north-east");
   v1::AdaptFrameworkResponse response;
-  EXPECT_THAT(Adapt(kBuiltIn, "north-east", &response),
-              StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(Adapt(kBuiltIn, "north-east", &response), StatusIs(absl::StatusCode::kAlreadyExists));
   EXPECT_THAT(Adapt("frameworks/north-east/versions/1", "from-draft", &response),
               StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(Adapt("frameworks/nowhere/versions/1", "other", &response),
@@ -431,7 +431,8 @@ TEST_F(FrameworkServiceTest, NewVersionsStartAsDraftsCopiedFromTheNewest) {
   EXPECT_EQ(second.state(), v1::FrameworkVersion::STATE_DRAFT);
   EXPECT_EQ(second.attribution(), framework::kAttribution);
   EXPECT_EQ(second.derived_from(), kBuiltIn);
-  EXPECT_TRUE(MessageDifferencer::Equals(framework::ContentOf(second), framework::ContentOf(draft)));
+  EXPECT_TRUE(
+      MessageDifferencer::Equals(framework::ContentOf(second), framework::ContentOf(draft)));
   EXPECT_THAT(CreateVersion("frameworks/north-east", "1", &out),
               StatusIs(absl::StatusCode::kFailedPrecondition));
   ASSERT_THAT(Delete(second.name()), IsOk());
@@ -509,8 +510,8 @@ TEST_F(FrameworkServiceTest, ListsVersionsInCreationOrder) {
     for (const auto& v : response.framework_versions()) names.push_back(v.name());
     token = response.next_page_token();
   } while (!token.empty() && names.size() < 10);
-  EXPECT_THAT(names, ElementsAre("frameworks/north-east/versions/1",
-                                 "frameworks/north-east/versions/0.9"));
+  EXPECT_THAT(
+      names, ElementsAre("frameworks/north-east/versions/1", "frameworks/north-east/versions/0.9"));
   grpc::ClientContext context;
   Authorize(context, token_);
   v1::ListFrameworkVersionsRequest request;
@@ -622,10 +623,10 @@ TEST_F(FrameworkServiceTest, DiffShowsWhatAnAdaptationChanged) {
   for (const auto& c : response.changes()) {
     lines.push_back(v1::FrameworkChange::Kind_Name(c.kind()) + " " + c.id());
   }
-  EXPECT_THAT(lines, UnorderedElementsAre("KIND_REMOVED s6", "KIND_REWORDED s2.q1",
-                                          "KIND_ADDED s1.q5", "KIND_REMOVED s6.q1",
-                                          "KIND_REMOVED s6.q2", "KIND_REMOVED s6.q3",
-                                          "KIND_REMOVED s6.q4"));
+  EXPECT_THAT(lines,
+              UnorderedElementsAre("KIND_REMOVED s6", "KIND_REWORDED s2.q1", "KIND_ADDED s1.q5",
+                                   "KIND_REMOVED s6.q1", "KIND_REMOVED s6.q2", "KIND_REMOVED s6.q3",
+                                   "KIND_REMOVED s6.q4"));
 }
 
 }  // namespace

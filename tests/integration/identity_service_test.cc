@@ -2,14 +2,14 @@
 // bootstrap, role bindings and who may grant them, scoped lists, the audit log and key
 // rotation. A real PostgreSQL database and real gRPC servers on 127.0.0.1. The clock of
 // throttling is driven by rewriting sign_in_throttle in the database, never by sleeping.
-#include <google/protobuf/util/time_util.h>
 #include <gmock/gmock.h>
+#include <google/protobuf/util/time_util.h>
 #include <grpcpp/client_context.h>
 #include <gtest/gtest.h>
 
 #include <map>
-#include <set>
 #include <pqxx/pqxx>
+#include <set>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -113,7 +113,8 @@ class IdentityServiceTest : public ::testing::Test {
     return framework_->ListFrameworks(&context, fwv1::ListFrameworksRequest(), response);
   }
 
-  std::string MustUserWithRoles(const std::string& email, const std::vector<TestHub::Binding>& roles) {
+  std::string MustUserWithRoles(const std::string& email,
+                                const std::vector<TestHub::Binding>& roles) {
     absl::StatusOr<std::string> token = hub_->UserWithRoles(email, roles);
     EXPECT_THAT(token, IsOk());
     return token.value_or("");
@@ -156,9 +157,9 @@ class IdentityServiceTest : public ::testing::Test {
     ASSERT_THAT(hub_->CreatePartnership("sunderland", "north-east"), IsOk());
     ASSERT_THAT(hub_->CreatePartnership("gateshead", "north-east"), IsOk());
     ASSERT_THAT(hub_->CreatePartnership("camden", "london"), IsOk());
-    ASSERT_THAT(hub_->CreateOrganisation("sunderland", "police",
-                                         idv1::ORGANISATION_KIND_POLICE, true),
-                IsOk());
+    ASSERT_THAT(
+        hub_->CreateOrganisation("sunderland", "police", idv1::ORGANISATION_KIND_POLICE, true),
+        IsOk());
     ASSERT_THAT(hub_->CreateOrganisation("camden", "police", idv1::ORGANISATION_KIND_POLICE, true),
                 IsOk());
   }
@@ -175,8 +176,7 @@ class IdentityServiceTest : public ::testing::Test {
   }
 
   grpc::Status CreateApiKey(const std::string& account, absl::Duration lifetime,
-                            idv1::CreateApiKeyResponse* response,
-                            const std::string& token = "") {
+                            idv1::CreateApiKeyResponse* response, const std::string& token = "") {
     idv1::CreateApiKeyRequest request;
     request.set_parent(account);
     request.mutable_api_key()->set_display_name("nightly export");
@@ -264,14 +264,16 @@ TEST_F(IdentityServiceTest, ThreeFailuresSlowTheNextAttemptEvenWithTheRightPassw
   for (int i = 0; i < 3; ++i) {
     EXPECT_THAT(SignIn("slow@hub.test", "wrong password number"), StatusIs(Code::kUnauthenticated));
   }
-  EXPECT_EQ(Sql("SELECT failures FROM sign_in_throttle WHERE email_key = $1", "slow@hub.test"), "3");
+  EXPECT_EQ(Sql("SELECT failures FROM sign_in_throttle WHERE email_key = $1", "slow@hub.test"),
+            "3");
   // Pin the last failure a little ahead, so the next attempt is inside the one-second delay
   // however slow this machine is.
   Sql("UPDATE sign_in_throttle SET last_failure = now() + interval '5 seconds'");
   grpc::Status throttled = SignIn("slow@hub.test", kUserPassword);
   EXPECT_THAT(throttled, StatusIs(Code::kUnauthenticated, "too many failed sign-ins"));
   // A refused attempt is not a failure: it does not count.
-  EXPECT_EQ(Sql("SELECT failures FROM sign_in_throttle WHERE email_key = $1", "slow@hub.test"), "3");
+  EXPECT_EQ(Sql("SELECT failures FROM sign_in_throttle WHERE email_key = $1", "slow@hub.test"),
+            "3");
 
   // An address without an account is throttled the same way, so throttling reveals nothing.
   for (int i = 0; i < 3; ++i) SignIn("nobody@hub.test", "wrong password number");
@@ -283,7 +285,8 @@ TEST_F(IdentityServiceTest, ThreeFailuresSlowTheNextAttemptEvenWithTheRightPassw
   // Once the delay has passed, the right password works and clears the count.
   Sql("UPDATE sign_in_throttle SET last_failure = now() - interval '2 seconds'");
   EXPECT_THAT(SignIn("slow@hub.test", kUserPassword), IsOk());
-  EXPECT_EQ(Sql("SELECT count(*) FROM sign_in_throttle WHERE email_key = $1", "slow@hub.test"), "0");
+  EXPECT_EQ(Sql("SELECT count(*) FROM sign_in_throttle WHERE email_key = $1", "slow@hub.test"),
+            "0");
 }
 
 TEST_F(IdentityServiceTest, TenFailuresLockTheAccountForFifteenMinutes) {
@@ -316,7 +319,8 @@ TEST_F(IdentityServiceTest, AFailureAfterTheLockRunsOutStartsTheCountAgain) {
       "VALUES ($1, 10, now() - interval '16 minutes', now() - interval '1 minute')",
       "again@hub.test");
   EXPECT_THAT(SignIn("again@hub.test", "wrong password number"), StatusIs(Code::kUnauthenticated));
-  EXPECT_EQ(Sql("SELECT failures FROM sign_in_throttle WHERE email_key = $1", "again@hub.test"), "1");
+  EXPECT_EQ(Sql("SELECT failures FROM sign_in_throttle WHERE email_key = $1", "again@hub.test"),
+            "1");
   EXPECT_EQ(Sql("SELECT locked_until IS NULL FROM sign_in_throttle WHERE email_key = $1",
                 "again@hub.test"),
             "t");
@@ -426,10 +430,8 @@ TEST_F(IdentityServiceTest, ApiKeySecretIsShownOnceAndStoredHashed) {
   EXPECT_EQ(Sql("SELECT count(*) FROM api_keys WHERE secret_hash = decode($1, 'hex')",
                 absl::BytesToHexString(identity::Sha256(parts[2]))),
             "1");
-  EXPECT_EQ(Sql("SELECT count(*) FROM api_keys k WHERE strpos(k::text, $1) > 0", parts[2]),
-            "0");
-  EXPECT_EQ(Sql("SELECT count(*) FROM audit_events e WHERE strpos(e::text, $1) > 0",
-                parts[2]),
+  EXPECT_EQ(Sql("SELECT count(*) FROM api_keys k WHERE strpos(k::text, $1) > 0", parts[2]), "0");
+  EXPECT_EQ(Sql("SELECT count(*) FROM audit_events e WHERE strpos(e::text, $1) > 0", parts[2]),
             "0");
 }
 
@@ -538,8 +540,9 @@ TEST_F(IdentityServiceTest, BootstrapCreatesTheFirstAdministratorOnlyOnce) {
     identity::IdentityServiceImpl service(
         &store, identity::KeySealer::FromSecret(TestHub::kKeyEncryptionSecret).value(), options);
     int users = Count("users");
-    EXPECT_THAT(service.BootstrapAdministrator("second@hub.test", "Second", "another long password"),
-                StatusIs(Code::kFailedPrecondition));
+    EXPECT_THAT(
+        service.BootstrapAdministrator("second@hub.test", "Second", "another long password"),
+        StatusIs(Code::kFailedPrecondition));
     EXPECT_EQ(Count("users"), users);
     EXPECT_THAT(SignIn("second@hub.test", "another long password"),
                 StatusIs(Code::kUnauthenticated));
@@ -639,9 +642,9 @@ TEST_F(IdentityServiceTest, PartnershipAdministratorGrantsOnTheirOwnPartnershipO
   std::string user = MustCreateUser("new-scrutineer@hub.test");
 
   idv1::RoleBinding granted;
-  ASSERT_THAT(Bind(lead, user, Role::ROLE_INDEPENDENT_SCRUTINEER, "partnerships/sunderland",
-                   &granted),
-              IsOk());
+  ASSERT_THAT(
+      Bind(lead, user, Role::ROLE_INDEPENDENT_SCRUTINEER, "partnerships/sunderland", &granted),
+      IsOk());
   EXPECT_EQ(granted.scope(), "partnerships/sunderland");
   EXPECT_THAT(Bind(lead, user, Role::ROLE_PARTNER_RESPONDENT, "partnerships/sunderland", nullptr,
                    "partnerships/sunderland/organisations/police"),
@@ -650,9 +653,8 @@ TEST_F(IdentityServiceTest, PartnershipAdministratorGrantsOnTheirOwnPartnershipO
   idv1::SignInResponse grantee;
   ASSERT_THAT(SignIn("new-scrutineer@hub.test", kUserPassword, &grantee), IsOk());
   nlohmann::json grants = JwtPart(grantee.access_token(), 1)["grants"];
-  const nlohmann::json expected = {{"role", "independent_scrutineer"},
-                                   {"region", "north-east"},
-                                   {"partnership", "sunderland"}};
+  const nlohmann::json expected = {
+      {"role", "independent_scrutineer"}, {"region", "north-east"}, {"partnership", "sunderland"}};
   bool carried = false;
   for (const auto& grant : grants) carried = carried || grant == expected;
   EXPECT_TRUE(carried) << grants.dump();
@@ -686,15 +688,15 @@ TEST_F(IdentityServiceTest, PartnershipAdministratorGrantsOnTheirOwnPartnershipO
 
 TEST_F(IdentityServiceTest, RegionalHubAdministratorManagesTheirRegionOnly) {
   MakeTenancy();
-  std::string north = MustUserWithRoles(
-      "north-admin@hub.test", {{Role::ROLE_HUB_ADMINISTRATOR, "regions/north-east", ""}});
+  std::string north = MustUserWithRoles("north-admin@hub.test",
+                                        {{Role::ROLE_HUB_ADMINISTRATOR, "regions/north-east", ""}});
   std::string user = MustCreateUser("someone@hub.test");
 
   idv1::RoleBinding viewer, scrutineer;
   EXPECT_THAT(Bind(north, user, Role::ROLE_VIEWER, "regions/north-east", &viewer), IsOk());
-  EXPECT_THAT(Bind(north, user, Role::ROLE_INDEPENDENT_SCRUTINEER, "partnerships/sunderland",
-                   &scrutineer),
-              IsOk());
+  EXPECT_THAT(
+      Bind(north, user, Role::ROLE_INDEPENDENT_SCRUTINEER, "partnerships/sunderland", &scrutineer),
+      IsOk());
   EXPECT_THAT(Bind(north, user, Role::ROLE_HUB_ADMINISTRATOR, "regions/north-east"), IsOk());
 
   const int before = Count("role_bindings");
@@ -750,8 +752,8 @@ std::vector<std::string> Names(const idv1::ListPartnershipsResponse& response) {
 
 TEST_F(IdentityServiceTest, ListsShowOnlyWhatTheCallerMaySee) {
   MakeTenancy();
-  std::string north = MustUserWithRoles(
-      "north-admin@hub.test", {{Role::ROLE_HUB_ADMINISTRATOR, "regions/north-east", ""}});
+  std::string north = MustUserWithRoles("north-admin@hub.test",
+                                        {{Role::ROLE_HUB_ADMINISTRATOR, "regions/north-east", ""}});
   std::string lead = MustUserWithRoles(
       "lead@hub.test", {{Role::ROLE_PARTNERSHIP_ADMINISTRATOR, "partnerships/sunderland", ""}});
   std::string scrutineer = MustUserWithRoles(
@@ -768,9 +770,9 @@ TEST_F(IdentityServiceTest, ListsShowOnlyWhatTheCallerMaySee) {
     EXPECT_THAT(Call(&Stub::ListPartnerships, token, request, &response), IsOk());
     return Names(response);
   };
-  EXPECT_THAT(partnerships(admin_), UnorderedElementsAre("partnerships/sunderland",
-                                                         "partnerships/gateshead",
-                                                         "partnerships/camden"));
+  EXPECT_THAT(partnerships(admin_),
+              UnorderedElementsAre("partnerships/sunderland", "partnerships/gateshead",
+                                   "partnerships/camden"));
   EXPECT_THAT(partnerships(north),
               UnorderedElementsAre("partnerships/sunderland", "partnerships/gateshead"));
   EXPECT_THAT(partnerships(viewer),
@@ -788,9 +790,9 @@ TEST_F(IdentityServiceTest, ListsShowOnlyWhatTheCallerMaySee) {
     for (const auto& u : response.users()) emails.push_back(u.email());
     return emails;
   };
-  EXPECT_THAT(users(admin_), UnorderedElementsAre(TestHub::kAdminEmail, "north-admin@hub.test",
-                                                  "lead@hub.test", "scrutineer@hub.test",
-                                                  "londoner@hub.test", "viewer@hub.test"));
+  EXPECT_THAT(users(admin_),
+              UnorderedElementsAre(TestHub::kAdminEmail, "north-admin@hub.test", "lead@hub.test",
+                                   "scrutineer@hub.test", "londoner@hub.test", "viewer@hub.test"));
   EXPECT_THAT(users(north), UnorderedElementsAre("north-admin@hub.test", "lead@hub.test",
                                                  "scrutineer@hub.test", "viewer@hub.test"));
   EXPECT_THAT(users(lead), UnorderedElementsAre("lead@hub.test", "scrutineer@hub.test"));
@@ -865,9 +867,9 @@ TEST_F(IdentityServiceTest, TheAuditLogRecordsSignInsRoleChangesAndKeys) {
               StatusIs(Code::kUnauthenticated));
   std::string user = MustCreateUser("audited@hub.test");
   idv1::RoleBinding binding;
-  ASSERT_THAT(Bind(admin_, user, Role::ROLE_INDEPENDENT_SCRUTINEER, "partnerships/sunderland",
-                   &binding),
-              IsOk());
+  ASSERT_THAT(
+      Bind(admin_, user, Role::ROLE_INDEPENDENT_SCRUTINEER, "partnerships/sunderland", &binding),
+      IsOk());
   ASSERT_THAT(Unbind(admin_, binding.name()), IsOk());
   std::string account = MustServiceAccount("regions/north-east");
   idv1::CreateApiKeyResponse key;
@@ -884,9 +886,9 @@ TEST_F(IdentityServiceTest, TheAuditLogRecordsSignInsRoleChangesAndKeys) {
   std::vector<idv1::AuditEvent> events = Audit(admin_, &status);
   ASSERT_THAT(status, IsOk());
   std::set<std::string> actions = Actions(events);
-  for (const char* action : {"sign_in", "sign_in_failed", "role_binding.create",
-                             "role_binding.delete", "api_key.create", "api_key.revoke",
-                             "signing_key.rotate", "service_account.create"}) {
+  for (const char* action :
+       {"sign_in", "sign_in_failed", "role_binding.create", "role_binding.delete", "api_key.create",
+        "api_key.revoke", "signing_key.rotate", "service_account.create"}) {
     EXPECT_TRUE(actions.count(action)) << "no " << action << " event";
   }
   // Newest first.
@@ -924,8 +926,8 @@ TEST_F(IdentityServiceTest, TheAuditLogRecordsSignInsRoleChangesAndKeys) {
 
 TEST_F(IdentityServiceTest, RegionalHubAdministratorReadsOnlyTheirRegionsEvents) {
   MakeTenancy();
-  std::string north = MustUserWithRoles(
-      "north-admin@hub.test", {{Role::ROLE_HUB_ADMINISTRATOR, "regions/north-east", ""}});
+  std::string north = MustUserWithRoles("north-admin@hub.test",
+                                        {{Role::ROLE_HUB_ADMINISTRATOR, "regions/north-east", ""}});
   std::string viewer =
       MustUserWithRoles("viewer@hub.test", {{Role::ROLE_VIEWER, "regions/north-east", ""}});
   std::string lead = MustUserWithRoles(
@@ -1033,8 +1035,8 @@ TEST_F(IdentityServiceTest, AnExpiredTokenOfTheOldKeyIsRefusedAfterRotation) {
   ASSERT_THAT(Call(&Stub::RotateSigningKey, admin_, idv1::RotateSigningKeyRequest(), &rotated),
               IsOk());
   // Sign with the old key, opened from the database with the deployment's secret.
-  std::string sealed = absl::HexStringToBytes(Sql(
-      "SELECT encode(private_key_sealed, 'hex') FROM signing_keys WHERE key_id = $1", old_kid));
+  std::string sealed = absl::HexStringToBytes(
+      Sql("SELECT encode(private_key_sealed, 'hex') FROM signing_keys WHERE key_id = $1", old_kid));
   absl::StatusOr<std::string> old_private =
       identity::KeySealer::FromSecret(TestHub::kKeyEncryptionSecret)->Open(sealed);
   ASSERT_THAT(old_private, IsOk());
@@ -1058,8 +1060,8 @@ TEST_F(IdentityServiceTest, AnExpiredTokenOfTheOldKeyIsRefusedAfterRotation) {
 
 TEST_F(IdentityServiceTest, OnlyDeploymentAdministratorsRotateTheKey) {
   MakeTenancy();
-  std::string north = MustUserWithRoles(
-      "north-admin@hub.test", {{Role::ROLE_HUB_ADMINISTRATOR, "regions/north-east", ""}});
+  std::string north = MustUserWithRoles("north-admin@hub.test",
+                                        {{Role::ROLE_HUB_ADMINISTRATOR, "regions/north-east", ""}});
   const int keys = Count("signing_keys");
   idv1::RotateSigningKeyResponse rotated;
   EXPECT_THAT(Call(&Stub::RotateSigningKey, north, idv1::RotateSigningKeyRequest(), &rotated),

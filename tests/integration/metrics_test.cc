@@ -201,16 +201,17 @@ TEST_F(MetricsTest, ScrapeShowsTheCallsJustMadeByMethodAndCode) {
 
   EXPECT_THAT(GetFrameworkVersion(kBuiltIn), IsOk());
   EXPECT_THAT(GetFrameworkVersion(kBuiltIn), IsOk());
-  EXPECT_THAT(GetFrameworkVersion("frameworks/nope/versions/1"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(GetFrameworkVersion("frameworks/nope/versions/1"),
+              StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(GetPartnership("sunderland"), IsOk());
   EXPECT_THAT(GetPartnership("nowhere"), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(GetPartnership("nowhere"), StatusIs(absl::StatusCode::kNotFound));
 
   std::string ignored;
-  EXPECT_THAT(GenericUnary(grpc::CreateChannel(hub_->identity_target(),
-                                               grpc::InsecureChannelCredentials()),
-                           "/sixsteps.nope.v1.Nope/Anything", "", &ignored),
-              StatusIs(absl::StatusCode::kUnimplemented));
+  EXPECT_THAT(
+      GenericUnary(grpc::CreateChannel(hub_->identity_target(), grpc::InsecureChannelCredentials()),
+                   "/sixsteps.nope.v1.Nope/Anything", "", &ignored),
+      StatusIs(absl::StatusCode::kUnimplemented));
 
   Scrape after = ScrapeMetrics();
   auto delta = [&](const std::string& series) { return Get(after, series) - Get(before, series); };
@@ -336,7 +337,8 @@ TEST_F(MetricsTest, ReportingReportsFeedLeaderSequenceAndLag) {
   Scrape scrape;
   while (absl::Now() < deadline) {
     scrape = ScrapeMetrics();
-    if (Get(scrape, "sixsteps_feed_leader") == 1 && Get(scrape, "sixsteps_feed_sequence") >= *head &&
+    if (Get(scrape, "sixsteps_feed_leader") == 1 &&
+        Get(scrape, "sixsteps_feed_sequence") >= *head &&
         scrape.count("sixsteps_feed_lag_seconds") != 0 &&
         Get(scrape, "sixsteps_feed_lag_seconds") == 0) {
       break;

@@ -54,7 +54,8 @@ class ReportHttpTest : public ::testing::Test {
     token_ = Token(auth::ClaimsFor(caller_, absl::Now(), absl::Minutes(15), "jti-1"));
 
     endpoint_ = std::make_unique<HttpEndpoint>(
-        verifier_.get(), [this](const auth::Caller& caller, const v1::ExportReportRequest& request) {
+        verifier_.get(),
+        [this](const auth::Caller& caller, const v1::ExportReportRequest& request) {
           return Handle(caller, request);
         });
     ASSERT_THAT(endpoint_->Start("127.0.0.1", 0), IsOk());
@@ -69,7 +70,8 @@ class ReportHttpTest : public ::testing::Test {
   }
 
   // The fake report service: the path id chooses the outcome.
-  absl::StatusOr<Rendered> Handle(const auth::Caller& caller, const v1::ExportReportRequest& request) {
+  absl::StatusOr<Rendered> Handle(const auth::Caller& caller,
+                                  const v1::ExportReportRequest& request) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       last_caller_ = caller;
@@ -159,14 +161,16 @@ TEST_F(ReportHttpTest, MissingOrBadTokenIs401) {
 
   // Signed with a key identity does not know.
   jwt::KeyPair other = jwt::GenerateEd25519KeyPair().value();
-  std::string forged =
-      jwt::Sign(auth::ClaimsFor(caller_, absl::Now(), absl::Minutes(15), "jti-2"), "key-1", other.private_key).value();
+  std::string forged = jwt::Sign(auth::ClaimsFor(caller_, absl::Now(), absl::Minutes(15), "jti-2"),
+                                 "key-1", other.private_key)
+                           .value();
   auto bad_signature = Get(path, forged);
   ASSERT_TRUE(bad_signature);
   EXPECT_EQ(bad_signature->status, 401);
 
   // Expired.
-  auto expired = Get(path, Token(auth::ClaimsFor(caller_, absl::Now() - absl::Hours(2), absl::Minutes(15), "jti-3")));
+  auto expired = Get(path, Token(auth::ClaimsFor(caller_, absl::Now() - absl::Hours(2),
+                                                 absl::Minutes(15), "jti-3")));
   ASSERT_TRUE(expired);
   EXPECT_EQ(expired->status, 401);
 
@@ -262,8 +266,8 @@ TEST_F(ReportHttpTest, BadQueryIs400) {
 }
 
 TEST_F(ReportHttpTest, HandlerErrorsMapToHttpStatuses) {
-  const std::pair<std::string, int> cases[] = {
-      {"missing", 404}, {"forbidden", 403}, {"slow", 504}, {"down", 503}, {"bad", 400}, {"boom", 500}};
+  const std::pair<std::string, int> cases[] = {{"missing", 404}, {"forbidden", 403}, {"slow", 504},
+                                               {"down", 503},    {"bad", 400},       {"boom", 500}};
   for (const auto& [id, status] : cases) {
     SCOPED_TRACE(id);
     auto res = Get("/v1/assessments/" + id + "/report", token_);
@@ -277,11 +281,13 @@ TEST_F(ReportHttpTest, HandlerErrorsMapToHttpStatuses) {
   EXPECT_EQ(ErrorOf(forbidden)["error"]["status"], "PERMISSION_DENIED");
   EXPECT_EQ(ErrorOf(forbidden)["error"]["message"], "not your partnership");
   auto boom = Get("/v1/assessments/boom/report", token_);
-  EXPECT_THAT(boom->body, ::testing::Not(HasSubstr("secret"))) << "internal details stay in the log";
+  EXPECT_THAT(boom->body, ::testing::Not(HasSubstr("secret")))
+      << "internal details stay in the log";
 }
 
 TEST_F(ReportHttpTest, EveryRouteBuildsItsRequest) {
-  auto trend = Get("/v1/partnerships/sunderland/trend?kind=self_assessment&min_sequence=3&format=csv", token_);
+  auto trend = Get(
+      "/v1/partnerships/sunderland/trend?kind=self_assessment&min_sequence=3&format=csv", token_);
   ASSERT_TRUE(trend);
   ASSERT_EQ(trend->status, 200) << trend->body;
   EXPECT_EQ(trend->get_header_value("Content-Disposition"),
@@ -357,11 +363,13 @@ TEST_F(ReportHttpTest, StopClosesThePort) {
 }
 
 TEST_F(ReportHttpTest, StartTwiceFailsAndBadHostFails) {
-  EXPECT_THAT(endpoint_->Start("127.0.0.1", 0), testing::StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(endpoint_->Start("127.0.0.1", 0),
+              testing::StatusIs(absl::StatusCode::kFailedPrecondition));
   HttpEndpoint other(verifier_.get(), [](const auth::Caller&, const v1::ExportReportRequest&) {
     return absl::StatusOr<Rendered>(absl::UnimplementedError("unused"));
   });
-  EXPECT_THAT(other.Start("127.0.0.1", endpoint_->port()), testing::StatusIs(absl::StatusCode::kUnavailable))
+  EXPECT_THAT(other.Start("127.0.0.1", endpoint_->port()),
+              testing::StatusIs(absl::StatusCode::kUnavailable))
       << "the port is taken";
 }
 

@@ -37,7 +37,8 @@ std::string ReadFile(const fs::path& path) {
 
 // The chromium binary: $SIXSTEPS_CHROMIUM, else the first of the usual names on PATH.
 std::string FindChromium() {
-  if (const char* env = std::getenv("SIXSTEPS_CHROMIUM"); env != nullptr && *env != '\0') return env;
+  if (const char* env = std::getenv("SIXSTEPS_CHROMIUM"); env != nullptr && *env != '\0')
+    return env;
   const char* path = std::getenv("PATH");
   for (absl::string_view dir : absl::StrSplit(path == nullptr ? "/usr/bin:/bin" : path, ':')) {
     for (const char* name : {"chromium", "chromium-browser", "google-chrome"}) {
@@ -87,13 +88,15 @@ std::string DecodePng(const std::string& png, Image* image) {
     at += 12 + length;
   }
   if (bit_depth != 8 || (color_type != 2 && color_type != 6) || interlace != 0) {
-    return absl::StrCat("unsupported PNG: depth ", bit_depth, " colour type ", color_type, " interlace ", interlace);
+    return absl::StrCat("unsupported PNG: depth ", bit_depth, " colour type ", color_type,
+                        " interlace ", interlace);
   }
   image->channels = color_type == 6 ? 4 : 3;
   const size_t stride = size_t(image->width) * image->channels;
   std::vector<uint8_t> raw((stride + 1) * image->height);
   uLongf raw_size = raw.size();
-  if (uncompress(raw.data(), &raw_size, reinterpret_cast<const Bytef*>(idat.data()), idat.size()) != Z_OK ||
+  if (uncompress(raw.data(), &raw_size, reinterpret_cast<const Bytef*>(idat.data()), idat.size()) !=
+          Z_OK ||
       raw_size != raw.size()) {
     return "cannot inflate the image data";
   }
@@ -140,7 +143,8 @@ std::string DecodePng(const std::string& png, Image* image) {
 size_t CountNear(const Image& image, int r, int g, int b) {
   size_t n = 0;
   for (size_t i = 0; i + 2 < image.pixels.size(); i += image.channels) {
-    int d = std::abs(image.pixels[i] - r) + std::abs(image.pixels[i + 1] - g) + std::abs(image.pixels[i + 2] - b);
+    int d = std::abs(image.pixels[i] - r) + std::abs(image.pixels[i + 1] - g) +
+            std::abs(image.pixels[i + 2] - b);
     if (d <= 24) ++n;
   }
   return n;
@@ -161,7 +165,8 @@ class ReportBrowserTest : public ::testing::Test {
   }
 
   // Screenshots file://`html` into `png` with a fresh profile; returns chromium's exit code.
-  int Screenshot(const std::string& chromium, const fs::path& html, const fs::path& png, const std::string& name) {
+  int Screenshot(const std::string& chromium, const fs::path& html, const fs::path& png,
+                 const std::string& name) {
     fs::path profile = tmp_ / ("profile-" + name);
     fs::create_directories(profile);
     fs::remove(png);
@@ -169,10 +174,11 @@ class ReportBrowserTest : public ::testing::Test {
     // page is our own file.
     std::string command = absl::StrCat(
         "timeout 120 '", chromium,
-        "' --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking"
+        "' --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+        "--disable-background-networking"
         " --disable-component-update --disable-sync --hide-scrollbars --user-data-dir='",
-        profile.string(), "' --screenshot='", png.string(), "' --window-size=1400,1000 'file://", html.string(),
-        "' >'", (artifacts_ / ("chromium-" + name + ".log")).string(), "' 2>&1");
+        profile.string(), "' --screenshot='", png.string(), "' --window-size=1400,1000 'file://",
+        html.string(), "' >'", (artifacts_ / ("chromium-" + name + ".log")).string(), "' 2>&1");
     int status = std::system(command.c_str());
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
@@ -194,7 +200,8 @@ TEST_F(ReportBrowserTest, AssessmentReportRendersInChromium) {
   std::ofstream(page, std::ios::binary) << html->content;
   std::ofstream(artifacts_ / "report.html", std::ios::binary) << html->content;
   fs::path blank_page = tmp_ / "blank.html";
-  std::ofstream(blank_page) << "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body></body></html>\n";
+  std::ofstream(blank_page)
+      << "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body></body></html>\n";
 
   fs::path png = artifacts_ / "report.png";
   fs::path blank_png = artifacts_ / "blank.png";
@@ -209,8 +216,8 @@ TEST_F(ReportBrowserTest, AssessmentReportRendersInChromium) {
   std::string blank_bytes = ReadFile(blank_png);
   EXPECT_GT(report_bytes.size(), 20u * 1024) << "a real page, not an empty one";
   EXPECT_GT(report_bytes.size(), 3 * blank_bytes.size())
-      << "the report screenshot (" << report_bytes.size() << " bytes) should be much larger than a blank page's ("
-      << blank_bytes.size() << " bytes)";
+      << "the report screenshot (" << report_bytes.size()
+      << " bytes) should be much larger than a blank page's (" << blank_bytes.size() << " bytes)";
 
   Image image;
   std::string error = DecodePng(report_bytes, &image);
@@ -226,8 +233,9 @@ TEST_F(ReportBrowserTest, AssessmentReportRendersInChromium) {
   EXPECT_GT(green, 500u) << "green rating cells visible";
   size_t white = CountNear(image, 0xFF, 0xFF, 0xFF);
   EXPECT_LT(white, size_t(image.width) * image.height) << "not a single colour";
-  std::cerr << "screenshot " << png << ": " << report_bytes.size() << " bytes (blank page " << blank_bytes.size()
-            << "), red " << red << " amber " << amber << " green " << green << " pixels\n";
+  std::cerr << "screenshot " << png << ": " << report_bytes.size() << " bytes (blank page "
+            << blank_bytes.size() << "), red " << red << " amber " << amber << " green " << green
+            << " pixels\n";
 }
 
 }  // namespace

@@ -2,8 +2,8 @@
 // services with certificates made for the test by the openssl command.
 #include "services/common/tls.h"
 
-#include <grpcpp/create_channel.h>
 #include <gmock/gmock.h>
+#include <grpcpp/create_channel.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -53,13 +53,13 @@ class MutualTlsTest : public ::testing::Test {
     const std::string d = dir_;
     std::string script = absl::StrCat(
         "set -e; cd ", d, "; exec >openssl.log 2>&1;",
-        "openssl req -x509 -newkey ed25519 -nodes -keyout ca.key -out ca.pem -days 1 -subj /CN=test-ca;",
+        "openssl req -x509 -newkey ed25519 -nodes -keyout ca.key -out ca.pem -days 1 -subj "
+        "/CN=test-ca;",
         "for who in server client; do",
         "  openssl req -newkey ed25519 -nodes -keyout $who.key -out $who.csr -subj /CN=$who;",
         "  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > $who.ext;",
         "  openssl x509 -req -in $who.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1",
-        "    -extfile $who.ext -out $who.pem;",
-        "done;",
+        "    -extfile $who.ext -out $who.pem;", "done;",
         "openssl req -x509 -newkey ed25519 -nodes -keyout other.key -out other.pem -days 1",
         "  -subj /CN=intruder");
     ASSERT_EQ(std::system(script.c_str()), 0) << "openssl failed; see " << d << "/openssl.log";

@@ -55,7 +55,8 @@ absl::StatusOr<std::unique_ptr<PgCluster>> PgCluster::Start() {
   std::string dir = tmpl;
   if (geteuid() == 0) {
     struct passwd* pw = getpwnam("postgres");
-    if (pw == nullptr) return absl::FailedPreconditionError("no postgres user; install postgresql-15");
+    if (pw == nullptr)
+      return absl::FailedPreconditionError("no postgres user; install postgresql-15");
     if (chown(dir.c_str(), pw->pw_uid, pw->pw_gid) != 0) return absl::InternalError("chown failed");
   }
   std::unique_ptr<PgCluster> cluster(new PgCluster(dir, FreePort()));
@@ -86,9 +87,10 @@ absl::Status PgCluster::Stop() {
 }
 
 absl::Status PgCluster::Restart() {
-  absl::Status status = RunPgCtl(absl::StrCat(
-      "-o \"-c listen_addresses=127.0.0.1 -p ", port_, " -k ", dir_,
-      " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300\" start"));
+  absl::Status status =
+      RunPgCtl(absl::StrCat("-o \"-c listen_addresses=127.0.0.1 -p ", port_, " -k ", dir_,
+                            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c "
+                            "max_connections=300\" start"));
   if (status.ok()) running_ = true;
   return status;
 }

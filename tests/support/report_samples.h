@@ -12,7 +12,8 @@ namespace sixsteps::testing {
 inline constexpr char kTrickyLabel[] = "Café – Sørensen, \"Independent\" Scrutineer";
 inline constexpr char kScriptQuestion[] =
     "Is <script>alert(\"x\")</script> data shared & used to inform plans?";
-inline constexpr char kMultilineQuestion[] = "Are wider partners engaged?\nIncluding business, sport & faith";
+inline constexpr char kMultilineQuestion[] =
+    "Are wider partners engaged?\nIncluding business, sport & faith";
 inline constexpr char kGreenDefinition[] =
     "a positive affirmation that the question can be answered with evidence to illustrate the "
     "positive response";
@@ -69,8 +70,8 @@ inline reporting::v1::AssessmentReport SampleAssessmentReport() {
       {"step-1",
        "The three core partner leads are actively involved in strategic planning",
        {{"1a", "Have the three partners agreed a process for a child centred plan?",
-         framework::v1::RATING_GREEN, framework::v1::RATING_GREEN, framework::v1::RATING_RED, 3, false, true,
-         true, 0},
+         framework::v1::RATING_GREEN, framework::v1::RATING_GREEN, framework::v1::RATING_RED, 3,
+         false, true, true, 0},
         {"1b", kMultilineQuestion, framework::v1::RATING_AMBER, framework::v1::RATING_AMBER,
          framework::v1::RATING_AMBER, 0, true, false, false, 1}}},
       {"step-2",
@@ -78,7 +79,8 @@ inline reporting::v1::AssessmentReport SampleAssessmentReport() {
        {{"2a", kScriptQuestion, framework::v1::RATING_RED, framework::v1::RATING_RED,
          framework::v1::RATING_UNSPECIFIED, 1, false, false, false, 0},
         {"2b", "Is learning from reviews cascaded?", framework::v1::RATING_UNSPECIFIED,
-         framework::v1::RATING_UNSPECIFIED, framework::v1::RATING_UNSPECIFIED, 0, false, false, false, 0}}},
+         framework::v1::RATING_UNSPECIFIED, framework::v1::RATING_UNSPECIFIED, 0, false, false,
+         false, 0}}},
   };
   for (const S& s : steps) {
     auto* step = r.add_steps();
@@ -90,7 +92,8 @@ inline reporting::v1::AssessmentReport SampleAssessmentReport() {
       row->set_text(q.text);
       row->set_consolidated_rating(q.rating);
       row->set_rationale(std::string("Rationale for ") + q.id);
-      row->set_remaining_work(q.rating == framework::v1::RATING_GREEN ? "" : std::string("Work for ") + q.id);
+      row->set_remaining_work(
+          q.rating == framework::v1::RATING_GREEN ? "" : std::string("Work for ") + q.id);
       row->set_evidence_items(q.evidence);
       row->set_evidence_missing(q.missing);
       row->set_divergent(q.divergent);
@@ -256,7 +259,8 @@ inline reporting::v1::AnnualReportSection SampleAnnualReportSection() {
   s.set_partnership_name("Sunderland");
   s.set_markdown(
       "## Independent scrutiny 2024\n\n"
-      "The partnership rated **1 Green**, *1 Amber* and 1 Red.\nA second line <script>x</script>.\n\n"
+      "The partnership rated **1 Green**, *1 Amber* and 1 Red.\nA second line "
+      "<script>x</script>.\n\n"
       "- Step 1: strong\n- Step 2: data gaps\n\n"
       "| Step | R | A | G |\n|---|---|---|---|\n| Step 1 | 0 | 1 | 1 |\n");
   s.set_attribution(kAttribution);

@@ -75,10 +75,9 @@ absl::StatusOr<std::unique_ptr<TestHub>> TestHub::Start(const std::string& name)
   hub->action_service_ = std::make_unique<assessment::ActionServiceImpl>(
       hub->assessment_store_.get(), hub->directory_.get(), hub->verifier_.get(),
       absl::UTCTimeZone());
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      hub->assessment_server_,
-      RunningServer::Start("127.0.0.1:0",
-                           {hub->assessment_service_.get(), hub->action_service_.get()}));
+  SIXSTEPS_ASSIGN_OR_RETURN(hub->assessment_server_,
+                            RunningServer::Start("127.0.0.1:0", {hub->assessment_service_.get(),
+                                                                 hub->action_service_.get()}));
 
   SIXSTEPS_ASSIGN_OR_RETURN(idv1::SignInResponse admin, hub->SignIn(kAdminEmail, kAdminPassword));
   hub->admin_token_ = admin.access_token();
@@ -228,9 +227,9 @@ absl::Status TestHub::StartReporting() {
   reporting::ConsumerOptions options;
   options.directory_refresh = absl::Seconds(2);
   options.standby_poll = absl::Milliseconds(100);
-  consumer_ = std::make_unique<reporting::FeedConsumer>(
-      read_model_.get(), upstream_.get(), Dial(assessment_target()), reporting_database_url_,
-      options);
+  consumer_ = std::make_unique<reporting::FeedConsumer>(read_model_.get(), upstream_.get(),
+                                                        Dial(assessment_target()),
+                                                        reporting_database_url_, options);
   consumer_->Start();
   SIXSTEPS_ASSIGN_OR_RETURN(reporting_server_,
                             RunningServer::Start("127.0.0.1:0", {reporting_service_.get()}));

@@ -117,9 +117,9 @@ TEST(IsOverdueTest, EachStatusAfterTheDueDate) {
 }
 
 TEST(IsOverdueTest, NoStatusIsOverdueBeforeOrOnTheDueDate) {
-  for (auto status : {av1::Action::STATUS_PLANNED, av1::Action::STATUS_IN_PROGRESS,
-                      av1::Action::STATUS_DONE, av1::Action::STATUS_CANCELLED,
-                      av1::Action::STATUS_CARRIED_OVER}) {
+  for (auto status :
+       {av1::Action::STATUS_PLANNED, av1::Action::STATUS_IN_PROGRESS, av1::Action::STATUS_DONE,
+        av1::Action::STATUS_CANCELLED, av1::Action::STATUS_CARRIED_OVER}) {
     EXPECT_FALSE(IsOverdue(WithStatus(status), "2026-03-31")) << av1::Action::Status_Name(status);
     EXPECT_FALSE(IsOverdue(WithStatus(status), "2026-01-01")) << av1::Action::Status_Name(status);
   }
@@ -205,7 +205,8 @@ TEST_F(ValidateActionPlanTest, StepMustBeOneOfTheFramework) {
 TEST_F(ValidateActionPlanTest, AtLeastOneQuestion) {
   av1::Action action = ValidPlan();
   action.clear_question_ids();
-  EXPECT_THAT(Validate(action), StatusIs(absl::StatusCode::kInvalidArgument, "action.question_ids"));
+  EXPECT_THAT(Validate(action),
+              StatusIs(absl::StatusCode::kInvalidArgument, "action.question_ids"));
 }
 
 TEST_F(ValidateActionPlanTest, QuestionsMustBeOfTheActionsStep) {
@@ -275,8 +276,8 @@ TEST_F(ValidateActionPlanTest, OwnerNameIsOptionalButBounded) {
 }
 
 TEST_F(ValidateActionPlanTest, DueDateMustBeARealIsoDate) {
-  for (const char* bad : {"", "2026-02-30", "31/03/2026", "2026-3-31", "2026-03-31T00:00:00Z",
-                          "tomorrow"}) {
+  for (const char* bad :
+       {"", "2026-02-30", "31/03/2026", "2026-3-31", "2026-03-31T00:00:00Z", "tomorrow"}) {
     av1::Action action = ValidPlan();
     action.set_due_date(bad);
     EXPECT_THAT(Validate(action), StatusIs(absl::StatusCode::kInvalidArgument, "action.due_date"))
@@ -305,20 +306,20 @@ TEST(CheckSustainAllowedTest, ImprovementNeedsNoRating) {
 TEST(CheckSustainAllowedTest, SustainNeedsAConsolidatedGreenForEveryQuestion) {
   av1::Action sustain = ValidPlan();  // s1.q1, s1.q3
   sustain.set_kind(av1::Action::KIND_SUSTAIN);
-  EXPECT_THAT(CheckSustainAllowed(sustain, {{"s1.q1", fv1::RATING_GREEN},
-                                            {"s1.q3", fv1::RATING_GREEN}}),
-              IsOk());
-  EXPECT_THAT(CheckSustainAllowed(sustain, {{"s1.q1", fv1::RATING_GREEN},
-                                            {"s1.q3", fv1::RATING_AMBER}}),
-              StatusIs(absl::StatusCode::kFailedPrecondition, "s1.q3"));
-  EXPECT_THAT(CheckSustainAllowed(sustain, {{"s1.q1", fv1::RATING_RED},
-                                            {"s1.q3", fv1::RATING_GREEN}}),
-              StatusIs(absl::StatusCode::kFailedPrecondition, "s1.q1"));
+  EXPECT_THAT(
+      CheckSustainAllowed(sustain, {{"s1.q1", fv1::RATING_GREEN}, {"s1.q3", fv1::RATING_GREEN}}),
+      IsOk());
+  EXPECT_THAT(
+      CheckSustainAllowed(sustain, {{"s1.q1", fv1::RATING_GREEN}, {"s1.q3", fv1::RATING_AMBER}}),
+      StatusIs(absl::StatusCode::kFailedPrecondition, "s1.q3"));
+  EXPECT_THAT(
+      CheckSustainAllowed(sustain, {{"s1.q1", fv1::RATING_RED}, {"s1.q3", fv1::RATING_GREEN}}),
+      StatusIs(absl::StatusCode::kFailedPrecondition, "s1.q1"));
   EXPECT_THAT(CheckSustainAllowed(sustain, {{"s1.q1", fv1::RATING_GREEN}}),
               StatusIs(absl::StatusCode::kFailedPrecondition, "s1.q3"));
   EXPECT_THAT(CheckSustainAllowed(sustain, {}), StatusIs(absl::StatusCode::kFailedPrecondition));
-  EXPECT_THAT(CheckSustainAllowed(sustain, {{"s1.q1", fv1::RATING_GREEN},
-                                            {"s1.q3", fv1::RATING_UNSPECIFIED}}),
+  EXPECT_THAT(CheckSustainAllowed(
+                  sustain, {{"s1.q1", fv1::RATING_GREEN}, {"s1.q3", fv1::RATING_UNSPECIFIED}}),
               StatusIs(absl::StatusCode::kFailedPrecondition, "s1.q3"));
 }
 
@@ -354,12 +355,12 @@ TEST(CheckCanPlanTest, OthersMayNot) {
 TEST(CheckCanReportProgressTest, TheOwnerOrganisationsRespondentsAndActionOwners) {
   const v1::Assessment round = Round();
   const av1::Action action = ValidPlan();  // owned by police
-  EXPECT_THAT(CheckCanReportProgress(
-                  With({OnPartnership(Role::ROLE_PARTNER_RESPONDENT, "p1", "police")}), round,
-                  action),
-              IsOk());
-  EXPECT_THAT(CheckCanReportProgress(
-                  With({OnPartnership(Role::ROLE_ACTION_OWNER, "p1", "police")}), round, action),
+  EXPECT_THAT(
+      CheckCanReportProgress(With({OnPartnership(Role::ROLE_PARTNER_RESPONDENT, "p1", "police")}),
+                             round, action),
+      IsOk());
+  EXPECT_THAT(CheckCanReportProgress(With({OnPartnership(Role::ROLE_ACTION_OWNER, "p1", "police")}),
+                                     round, action),
               IsOk());
   // An action owner of another organisation as well as police.
   EXPECT_THAT(CheckCanReportProgress(With({OnPartnership(Role::ROLE_ACTION_OWNER, "p1", "health"),
@@ -371,14 +372,13 @@ TEST(CheckCanReportProgressTest, TheOwnerOrganisationsRespondentsAndActionOwners
 TEST(CheckCanReportProgressTest, PlannersToo) {
   const v1::Assessment round = Round();
   const av1::Action action = ValidPlan();
-  EXPECT_THAT(CheckCanReportProgress(
-                  With({OnPartnership(Role::ROLE_PARTNERSHIP_ADMINISTRATOR)}), round, action),
+  EXPECT_THAT(CheckCanReportProgress(With({OnPartnership(Role::ROLE_PARTNERSHIP_ADMINISTRATOR)}),
+                                     round, action),
               IsOk());
-  EXPECT_THAT(CheckCanReportProgress(
-                  With({OnPartnership(Role::ROLE_INDEPENDENT_SCRUTINEER)}), round, action),
+  EXPECT_THAT(CheckCanReportProgress(With({OnPartnership(Role::ROLE_INDEPENDENT_SCRUTINEER)}),
+                                     round, action),
               IsOk());
-  EXPECT_THAT(CheckCanReportProgress(With({OnRegion(Role::ROLE_HUB_ADMINISTRATOR)}), round,
-                                     action),
+  EXPECT_THAT(CheckCanReportProgress(With({OnRegion(Role::ROLE_HUB_ADMINISTRATOR)}), round, action),
               IsOk());
 }
 
@@ -455,7 +455,8 @@ TEST(CarriedForwardTest, DropsQuestionsTheNewFrameworkNoLongerHas) {
   // The new framework's step s1 lost q3 and q4.
   fv1::FrameworkVersion smaller = TwoSteps();
   smaller.mutable_steps(0)->mutable_questions()->DeleteSubrange(2, 2);
-  std::optional<av1::Action> carried = CarriedForward(OldOpenAction(), IndexOf(smaller), NewRound());
+  std::optional<av1::Action> carried =
+      CarriedForward(OldOpenAction(), IndexOf(smaller), NewRound());
   ASSERT_TRUE(carried.has_value());
   EXPECT_THAT(carried->question_ids(), ElementsAre("s1.q1"));
 }

@@ -1,8 +1,8 @@
 // Unit tests of the framework domain rules: plain functions, no database.
 #include "services/framework/domain.h"
 
-#include <google/protobuf/util/message_differencer.h>
 #include <gmock/gmock.h>
+#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
 #include "tests/support/status_matchers.h"
@@ -204,8 +204,8 @@ TEST(AdaptTest, CopiesTheTreeRecordsLineageAndCarriesAttribution) {
   EXPECT_EQ(draft->attribution(), kAttribution);
   EXPECT_EQ(draft->source_citation(), kBuiltInCitation);
   EXPECT_TRUE(draft->etag().empty());
-  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(ContentOf(*draft),
-                                                                 ContentOf(source)));
+  EXPECT_TRUE(
+      google::protobuf::util::MessageDifferencer::Equals(ContentOf(*draft), ContentOf(source)));
 }
 
 TEST(AdaptTest, RefusesADraftSource) {
@@ -250,11 +250,10 @@ TEST(DiffTest, ReportsAddedRemovedRewordedAndMovedItems) {
 
   std::vector<std::string> lines;
   for (const auto& change : Diff(base, target)) lines.push_back(ChangeLine(change));
-  EXPECT_THAT(lines, UnorderedElementsAre("KIND_REWORDED ITEM_QUESTION s1.q1",
-                                          "KIND_MOVED ITEM_QUESTION s1.q2",
-                                          "KIND_ADDED ITEM_QUESTION s2.q3",
-                                          "KIND_REMOVED ITEM_QUESTION s2.q2",
-                                          "KIND_REWORDED ITEM_CONTEXT_QUESTION c1"));
+  EXPECT_THAT(lines, UnorderedElementsAre(
+                         "KIND_REWORDED ITEM_QUESTION s1.q1", "KIND_MOVED ITEM_QUESTION s1.q2",
+                         "KIND_ADDED ITEM_QUESTION s2.q3", "KIND_REMOVED ITEM_QUESTION s2.q2",
+                         "KIND_REWORDED ITEM_CONTEXT_QUESTION c1"));
 }
 
 TEST(DiffTest, ReorderingStepsMarksOnlyTheMovedOne) {
@@ -288,8 +287,8 @@ TEST(DocumentTest, RoundTripsExactly) {
   ASSERT_THAT(ValidateDocument(document), IsOk());
   v1::FrameworkVersion imported = VersionFromDocument(document);
   imported.set_name(version.name());
-  EXPECT_TRUE(
-      google::protobuf::util::MessageDifferencer::Equals(ToDocument(framework, imported), document));
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(ToDocument(framework, imported),
+                                                                 document));
 }
 
 TEST(DocumentTest, RefusesBadDocuments) {
@@ -303,7 +302,8 @@ TEST(DocumentTest, RefusesBadDocuments) {
 
   v1::FrameworkDocument bad = document;
   bad.set_format("something else");
-  EXPECT_THAT(ValidateDocument(bad), StatusIs(absl::StatusCode::kInvalidArgument, "document.format"));
+  EXPECT_THAT(ValidateDocument(bad),
+              StatusIs(absl::StatusCode::kInvalidArgument, "document.format"));
   bad = document;
   bad.clear_attribution();
   EXPECT_THAT(ValidateDocument(bad),

@@ -68,11 +68,10 @@ TEST(IdentityNames, OrganisationNames) {
   EXPECT_EQ(name->organisation_id, "police");
   EXPECT_EQ(OrganisationResourceName("sunderland", "police"),
             "partnerships/sunderland/organisations/police");
-  for (const char* bad : {"partnerships/sunderland", "partnerships/sunderland/orgs/police",
-                          "regions/sunderland/organisations/police",
-                          "partnerships/sunderland/organisations/PO",
-                          "partnerships/s/organisations/police",
-                          "partnerships/sunderland/organisations/police/x"}) {
+  for (const char* bad :
+       {"partnerships/sunderland", "partnerships/sunderland/orgs/police",
+        "regions/sunderland/organisations/police", "partnerships/sunderland/organisations/PO",
+        "partnerships/s/organisations/police", "partnerships/sunderland/organisations/police/x"}) {
     SCOPED_TRACE(bad);
     EXPECT_THAT(ParseOrganisationName(bad, "role_binding.organisation"),
                 StatusIs(Code::kInvalidArgument, "role_binding.organisation"));
@@ -93,7 +92,8 @@ TEST(IdentityNames, PrincipalNames) {
   for (const char* bad : {"", "users/", "people/u-0123", "users/U-0123", "users/u-0123/x",
                           "serviceaccounts/sa-01", "*"}) {
     SCOPED_TRACE(bad);
-    EXPECT_THAT(ParsePrincipalName(bad, "principal"), StatusIs(Code::kInvalidArgument, "principal"));
+    EXPECT_THAT(ParsePrincipalName(bad, "principal"),
+                StatusIs(Code::kInvalidArgument, "principal"));
   }
 }
 
@@ -127,7 +127,11 @@ TEST(IdentityInputs, InvalidEmailsNameTheField) {
         std::string("ada@example"), std::string("ada@.example.org"), std::string("ada@example."),
         std::string("ada@b@example.org"), std::string("ada lovelace@example.org"),
         std::string("ada@example.org\n"), std::string("ada\t@example.org"),
-        std::string("ad\x01" "a@example.org"), std::string("ad\xff" "a@example.org"), too_long}) {
+        std::string("ad\x01"
+                    "a@example.org"),
+        std::string("ad\xff"
+                    "a@example.org"),
+        too_long}) {
     SCOPED_TRACE(bad);
     EXPECT_THAT(ValidateEmail(bad, "user.email"), StatusIs(Code::kInvalidArgument, "user.email"));
   }
@@ -279,12 +283,11 @@ TEST(ManageBinding, DeploymentAdministratorsManageEveryBinding) {
 TEST(ManageBinding, RegionHubAdministratorsManageTheirRegionOnly) {
   EXPECT_THAT(CheckCanManageBinding(kNorthEastAdmin, Scope(Role::ROLE_VIEWER, "north-east")),
               IsOk());
-  EXPECT_THAT(CheckCanManageBinding(kNorthEastAdmin,
-                                    Scope(Role::ROLE_HUB_ADMINISTRATOR, "north-east")),
-              IsOk());
-  EXPECT_THAT(CheckCanManageBinding(
-                  kNorthEastAdmin,
-                  Scope(Role::ROLE_INDEPENDENT_SCRUTINEER, "north-east", "sunderland")),
+  EXPECT_THAT(
+      CheckCanManageBinding(kNorthEastAdmin, Scope(Role::ROLE_HUB_ADMINISTRATOR, "north-east")),
+      IsOk());
+  EXPECT_THAT(CheckCanManageBinding(kNorthEastAdmin, Scope(Role::ROLE_INDEPENDENT_SCRUTINEER,
+                                                           "north-east", "sunderland")),
               IsOk());
   EXPECT_THAT(CheckCanManageBinding(kNorthEastAdmin, Scope(Role::ROLE_VIEWER, "london")),
               StatusIs(Code::kPermissionDenied));
@@ -297,16 +300,14 @@ TEST(ManageBinding, RegionHubAdministratorsManageTheirRegionOnly) {
 }
 
 TEST(ManageBinding, PartnershipAdministratorsManageTheirPartnershipsRolesOnly) {
-  EXPECT_THAT(CheckCanManageBinding(
-                  kSunderlandAdmin,
-                  Scope(Role::ROLE_INDEPENDENT_SCRUTINEER, "north-east", "sunderland")),
+  EXPECT_THAT(CheckCanManageBinding(kSunderlandAdmin, Scope(Role::ROLE_INDEPENDENT_SCRUTINEER,
+                                                            "north-east", "sunderland")),
               IsOk());
   EXPECT_THAT(CheckCanManageBinding(kSunderlandAdmin, Scope(Role::ROLE_PARTNER_RESPONDENT,
                                                             "north-east", "sunderland", "police")),
               IsOk());
-  EXPECT_THAT(CheckCanManageBinding(
-                  kSunderlandAdmin,
-                  Scope(Role::ROLE_INDEPENDENT_SCRUTINEER, "north-east", "gateshead")),
+  EXPECT_THAT(CheckCanManageBinding(kSunderlandAdmin, Scope(Role::ROLE_INDEPENDENT_SCRUTINEER,
+                                                            "north-east", "gateshead")),
               StatusIs(Code::kPermissionDenied));
   // Their partnership's region is not theirs.
   EXPECT_THAT(CheckCanManageBinding(kSunderlandAdmin, Scope(Role::ROLE_VIEWER, "north-east")),
@@ -322,8 +323,8 @@ TEST(ManageBinding, OtherRolesManageNothing) {
   const Caller dashboard = CallerWith({{Role::ROLE_DASHBOARD, "north-east", "", ""}});
   const Caller nobody = CallerWith({});
   for (const Caller* caller : {&scrutineer, &viewer, &dashboard, &nobody}) {
-    EXPECT_THAT(CheckCanManageBinding(*caller, Scope(Role::ROLE_INDEPENDENT_SCRUTINEER,
-                                                     "north-east", "sunderland")),
+    EXPECT_THAT(CheckCanManageBinding(
+                    *caller, Scope(Role::ROLE_INDEPENDENT_SCRUTINEER, "north-east", "sunderland")),
                 StatusIs(Code::kPermissionDenied));
     EXPECT_THAT(CheckCanManageBinding(*caller, Scope(Role::ROLE_VIEWER, "north-east")),
                 StatusIs(Code::kPermissionDenied));
@@ -420,7 +421,8 @@ TEST(Throttle, AnExpiredLockStartsTheCountAgain) {
 // ---- Secrets ----
 
 TEST(Secrets, PasswordsHashWithArgon2idAndVerify) {
-  absl::StatusOr<std::string> hash = HashPassword("correct horse battery staple", PasswordCost::Fast());
+  absl::StatusOr<std::string> hash =
+      HashPassword("correct horse battery staple", PasswordCost::Fast());
   ASSERT_THAT(hash, IsOk());
   EXPECT_THAT(*hash, ::testing::StartsWith("$argon2id$"));
   EXPECT_THAT(*hash, Not(HasSubstr("correct horse")));
@@ -525,9 +527,12 @@ TEST(CallerPermissions, RegionHubAdministrator) {
 
 TEST(CallerPermissions, PartnershipRolesStayInTheirPartnership) {
   EXPECT_FALSE(kSunderlandAdmin.IsHubAdmin("north-east"));
-  EXPECT_FALSE(kSunderlandAdmin.HasRegionRole("north-east", {Role::ROLE_PARTNERSHIP_ADMINISTRATOR}));
-  EXPECT_TRUE(kSunderlandAdmin.HasPartnershipRole("sunderland", {Role::ROLE_PARTNERSHIP_ADMINISTRATOR}));
-  EXPECT_FALSE(kSunderlandAdmin.HasPartnershipRole("gateshead", {Role::ROLE_PARTNERSHIP_ADMINISTRATOR}));
+  EXPECT_FALSE(
+      kSunderlandAdmin.HasRegionRole("north-east", {Role::ROLE_PARTNERSHIP_ADMINISTRATOR}));
+  EXPECT_TRUE(
+      kSunderlandAdmin.HasPartnershipRole("sunderland", {Role::ROLE_PARTNERSHIP_ADMINISTRATOR}));
+  EXPECT_FALSE(
+      kSunderlandAdmin.HasPartnershipRole("gateshead", {Role::ROLE_PARTNERSHIP_ADMINISTRATOR}));
   EXPECT_FALSE(kSunderlandAdmin.HasPartnershipRole("sunderland", {Role::ROLE_VIEWER}));
   // Any grant in a region makes the region visible, not its other partnerships.
   EXPECT_TRUE(kSunderlandAdmin.CanSeeRegion("north-east"));
@@ -697,8 +702,7 @@ TEST_F(TokenVerifierTest, ATamperedTokenIsRefused) {
   // A payload rewritten to make the caller a deployment administrator, signature kept.
   nlohmann::json escalated = Claims();
   escalated["grants"] = {{{"role", "hub_administrator"}, {"region", "*"}}};
-  std::string rewritten =
-      absl::StrCat(parts[0], ".", B64(escalated.dump()), ".", parts[2]);
+  std::string rewritten = absl::StrCat(parts[0], ".", B64(escalated.dump()), ".", parts[2]);
   EXPECT_THAT(verifier_->Verify(rewritten, now_), StatusIs(Code::kUnauthenticated));
   // A damaged signature.
   std::string bad_signature = token;
@@ -743,8 +747,7 @@ TEST_F(TokenVerifierTest, ExpiryHasThirtySecondsOfLeewayAndNoMore) {
   EXPECT_THAT(verifier_->Verify(token, expiry + absl::Seconds(30)), IsOk());
   EXPECT_THAT(verifier_->Verify(token, expiry + absl::Seconds(31)),
               StatusIs(Code::kUnauthenticated, "expired"));
-  EXPECT_THAT(verifier_->Verify(token, expiry + absl::Hours(24)),
-              StatusIs(Code::kUnauthenticated));
+  EXPECT_THAT(verifier_->Verify(token, expiry + absl::Hours(24)), StatusIs(Code::kUnauthenticated));
   nlohmann::json claims = Claims();
   claims.erase("exp");
   EXPECT_THAT(verifier_->Verify(Token(claims), now_), StatusIs(Code::kUnauthenticated));
@@ -789,8 +792,8 @@ TEST_F(TokenVerifierTest, ClaimsOfTheWrongTypeAreRefusedNotThrown) {
   EXPECT_THAT(caller, StatusIs(Code::kUnauthenticated));
   // A partnership of the wrong type must not turn a partnership grant into a region one.
   claims = Claims();
-  claims["grants"] = nlohmann::json::array(
-      {{{"role", "viewer"}, {"region", "north-east"}, {"partnership", 5}}});
+  claims["grants"] =
+      nlohmann::json::array({{{"role", "viewer"}, {"region", "north-east"}, {"partnership", 5}}});
   EXPECT_NO_THROW(caller = verifier_->Verify(Token(claims), now_));
   EXPECT_THAT(caller, StatusIs(Code::kUnauthenticated));
   claims = Claims();

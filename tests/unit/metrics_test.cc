@@ -27,13 +27,12 @@ TEST(MetricsTest, RendersCounterWithHelpTypeAndLabels) {
   calls.Increment({{"method", "Get"}, {"code", "OK"}});
   calls.Increment({{"method", "Get"}, {"code", "OK"}}, 2);
   calls.Increment({{"method", "Get"}, {"code", "NOT_FOUND"}});
-  EXPECT_THAT(Lines(registry.Render()),
-              ContainerEq(std::vector<std::string>{
-                  "# HELP calls_total Calls handled.",
-                  "# TYPE calls_total counter",
-                  R"(calls_total{method="Get",code="NOT_FOUND"} 1)",
-                  R"(calls_total{method="Get",code="OK"} 3)",
-              }));
+  EXPECT_THAT(Lines(registry.Render()), ContainerEq(std::vector<std::string>{
+                                            "# HELP calls_total Calls handled.",
+                                            "# TYPE calls_total counter",
+                                            R"(calls_total{method="Get",code="NOT_FOUND"} 1)",
+                                            R"(calls_total{method="Get",code="OK"} 3)",
+                                        }));
   EXPECT_EQ(calls.Value({{"method", "Get"}, {"code", "OK"}}), 3);
   EXPECT_EQ(calls.Value({{"method", "Put"}, {"code", "OK"}}), 0);
 }
@@ -50,13 +49,12 @@ TEST(MetricsTest, EscapesLabelValuesAndHelp) {
   Registry registry;
   registry.AddCounter("odd_total", "Line one\nback\\slash \"quoted\"")
       .Increment({{"path", "C:\\dir\n\"x\""}});
-  EXPECT_THAT(Lines(registry.Render()),
-              ContainerEq(std::vector<std::string>{
-                  // HELP escapes backslash and newline only.
-                  R"(# HELP odd_total Line one\nback\\slash "quoted")",
-                  "# TYPE odd_total counter",
-                  R"(odd_total{path="C:\\dir\n\"x\""} 1)",
-              }));
+  EXPECT_THAT(Lines(registry.Render()), ContainerEq(std::vector<std::string>{
+                                            // HELP escapes backslash and newline only.
+                                            R"(# HELP odd_total Line one\nback\\slash "quoted")",
+                                            "# TYPE odd_total counter",
+                                            R"(odd_total{path="C:\\dir\n\"x\""} 1)",
+                                        }));
 }
 
 TEST(MetricsTest, FormatsValues) {
@@ -74,18 +72,17 @@ TEST(MetricsTest, HistogramBucketsAreCumulative) {
   Registry registry;
   Histogram& latency = registry.AddHistogram("latency_seconds", "Latency.", {0.1, 1, 0.5});
   for (double v : {0.0625, 0.1, 0.25, 0.75, 2.0, 0.03125}) latency.Observe({{"method", "Get"}}, v);
-  EXPECT_THAT(Lines(registry.Render()),
-              ContainerEq(std::vector<std::string>{
-                  "# HELP latency_seconds Latency.",
-                  "# TYPE latency_seconds histogram",
-                  // Upper bounds are inclusive: 0.1 falls in le="0.1".
-                  R"(latency_seconds_bucket{method="Get",le="0.1"} 3)",
-                  R"(latency_seconds_bucket{method="Get",le="0.5"} 4)",
-                  R"(latency_seconds_bucket{method="Get",le="1"} 5)",
-                  R"(latency_seconds_bucket{method="Get",le="+Inf"} 6)",
-                  R"(latency_seconds_sum{method="Get"} 3.19375)",
-                  R"(latency_seconds_count{method="Get"} 6)",
-              }));
+  EXPECT_THAT(Lines(registry.Render()), ContainerEq(std::vector<std::string>{
+                                            "# HELP latency_seconds Latency.",
+                                            "# TYPE latency_seconds histogram",
+                                            // Upper bounds are inclusive: 0.1 falls in le="0.1".
+                                            R"(latency_seconds_bucket{method="Get",le="0.1"} 3)",
+                                            R"(latency_seconds_bucket{method="Get",le="0.5"} 4)",
+                                            R"(latency_seconds_bucket{method="Get",le="1"} 5)",
+                                            R"(latency_seconds_bucket{method="Get",le="+Inf"} 6)",
+                                            R"(latency_seconds_sum{method="Get"} 3.19375)",
+                                            R"(latency_seconds_count{method="Get"} 6)",
+                                        }));
 }
 
 TEST(MetricsTest, LatencyBucketsSpanOneMillisecondToTenSeconds) {
@@ -108,19 +105,18 @@ TEST(MetricsTest, CollectorsReportGaugesUntilUnregistered) {
     sink.Set("leader", "Leader.", {}, 1);
   });
   open = 3;  // read at scrape time
-  EXPECT_THAT(Lines(registry.Render()),
-              ContainerEq(std::vector<std::string>{
-                  "# HELP b_total B.",
-                  "# TYPE b_total counter",
-                  "b_total 1",
-                  "# HELP leader Leader.",
-                  "# TYPE leader gauge",
-                  "leader 1",
-                  "# HELP pool_open Open connections.",
-                  "# TYPE pool_open gauge",
-                  R"(pool_open{database="one"} 3)",
-                  R"(pool_open{database="two"} 5)",
-              }));
+  EXPECT_THAT(Lines(registry.Render()), ContainerEq(std::vector<std::string>{
+                                            "# HELP b_total B.",
+                                            "# TYPE b_total counter",
+                                            "b_total 1",
+                                            "# HELP leader Leader.",
+                                            "# TYPE leader gauge",
+                                            "leader 1",
+                                            "# HELP pool_open Open connections.",
+                                            "# TYPE pool_open gauge",
+                                            R"(pool_open{database="one"} 3)",
+                                            R"(pool_open{database="two"} 5)",
+                                        }));
   second.Reset();
   Registration moved = std::move(first);
   std::string text = registry.Render();

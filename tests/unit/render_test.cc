@@ -73,7 +73,8 @@ absl::StatusOr<Table> ParseCsv(const std::string& text) {
       at_field_start = true;
       ++i;
     } else if (c == '\r') {
-      if (i + 1 >= text.size() || text[i + 1] != '\n') return absl::InvalidArgumentError("CR without LF");
+      if (i + 1 >= text.size() || text[i + 1] != '\n')
+        return absl::InvalidArgumentError("CR without LF");
       row.push_back(std::move(field));
       field.clear();
       rows.push_back(std::move(row));
@@ -102,7 +103,9 @@ Rendered MustRender(const auto& report, v1::Format format) {
 
 size_t Count(const std::string& haystack, const std::string& needle) {
   size_t n = 0;
-  for (size_t pos = haystack.find(needle); pos != std::string::npos; pos = haystack.find(needle, pos + 1)) ++n;
+  for (size_t pos = haystack.find(needle); pos != std::string::npos;
+       pos = haystack.find(needle, pos + 1))
+    ++n;
   return n;
 }
 
@@ -118,33 +121,42 @@ TEST(RenderCsv, AssessmentParsesBackOneRowPerQuestion) {
   absl::StatusOr<Table> table = ParseCsv(r.content);
   ASSERT_THAT(table, IsOk());
   ASSERT_EQ(table->size(), 1u + 4u) << "a header and one row per question";
-  EXPECT_THAT((*table)[0], ElementsAre("step_id", "step_title", "question_id", "question", "consolidated_rating",
-                                       "evidence_items", "evidence_missing", "divergent", "open_challenges",
-                                       testing::kTrickyLabel, "Northumbria Police"));
+  EXPECT_THAT((*table)[0],
+              ElementsAre("step_id", "step_title", "question_id", "question", "consolidated_rating",
+                          "evidence_items", "evidence_missing", "divergent", "open_challenges",
+                          testing::kTrickyLabel, "Northumbria Police"));
   EXPECT_THAT((*table)[1],
               ElementsAre("step-1", report.steps(0).title(), "1a",
-                          "Have the three partners agreed a process for a child centred plan?", "Green", "3", "no",
-                          "severe", "0", "Green", "Red"));
-  EXPECT_THAT((*table)[2], ElementsAre("step-1", report.steps(0).title(), "1b", testing::kMultilineQuestion, "Amber",
-                                       "0", "yes", "no", "1", "Amber", "Amber"));
-  EXPECT_THAT((*table)[3], ElementsAre("step-2", report.steps(1).title(), "2a", testing::kScriptQuestion, "Red", "1",
-                                       "no", "no", "0", "Red", "Not rated"));
-  EXPECT_THAT((*table)[4], ElementsAre("step-2", report.steps(1).title(), "2b", "Is learning from reviews cascaded?",
-                                       "Not rated", "0", "no", "no", "0", "Not rated", "Not rated"));
+                          "Have the three partners agreed a process for a child centred plan?",
+                          "Green", "3", "no", "severe", "0", "Green", "Red"));
+  EXPECT_THAT((*table)[2],
+              ElementsAre("step-1", report.steps(0).title(), "1b", testing::kMultilineQuestion,
+                          "Amber", "0", "yes", "no", "1", "Amber", "Amber"));
+  EXPECT_THAT((*table)[3],
+              ElementsAre("step-2", report.steps(1).title(), "2a", testing::kScriptQuestion, "Red",
+                          "1", "no", "no", "0", "Red", "Not rated"));
+  EXPECT_THAT((*table)[4], ElementsAre("step-2", report.steps(1).title(), "2b",
+                                       "Is learning from reviews cascaded?", "Not rated", "0", "no",
+                                       "no", "0", "Not rated", "Not rated"));
   // The label's quote is doubled inside a quoted field, the UTF-8 left alone.
   EXPECT_THAT(r.content, HasSubstr("\"Café – Sørensen, \"\"Independent\"\" Scrutineer\""));
 }
 
 TEST(RenderCsv, OtherReportsOneRowPerItem) {
-  absl::StatusOr<Table> trend = ParseCsv(MustRender(testing::SamplePartnershipTrend(), v1::FORMAT_CSV).content);
+  absl::StatusOr<Table> trend =
+      ParseCsv(MustRender(testing::SamplePartnershipTrend(), v1::FORMAT_CSV).content);
   ASSERT_THAT(trend, IsOk());
   ASSERT_EQ(trend->size(), 3u);
-  EXPECT_THAT((*trend)[0], ElementsAre("step_id", "question_id", "question", "Scrutiny 2023 (2023-03-31)",
-                                       "Scrutiny 2024 (2024-03-31)", "trend"));
-  EXPECT_THAT((*trend)[1], ElementsAre("step-1", "1a", testing::kScriptQuestion, "Red", "Green", "Improved"));
-  EXPECT_THAT((*trend)[2], ElementsAre("step-1", "1b", "Second question", "Not rated", "Amber", "Not comparable"));
+  EXPECT_THAT((*trend)[0],
+              ElementsAre("step_id", "question_id", "question", "Scrutiny 2023 (2023-03-31)",
+                          "Scrutiny 2024 (2024-03-31)", "trend"));
+  EXPECT_THAT((*trend)[1],
+              ElementsAre("step-1", "1a", testing::kScriptQuestion, "Red", "Green", "Improved"));
+  EXPECT_THAT((*trend)[2], ElementsAre("step-1", "1b", "Second question", "Not rated", "Amber",
+                                       "Not comparable"));
 
-  absl::StatusOr<Table> region = ParseCsv(MustRender(testing::SampleRegionalOverview(), v1::FORMAT_CSV).content);
+  absl::StatusOr<Table> region =
+      ParseCsv(MustRender(testing::SampleRegionalOverview(), v1::FORMAT_CSV).content);
   ASSERT_THAT(region, IsOk());
   ASSERT_EQ(region->size(), 3u) << "one row per partnership";
   EXPECT_EQ((*region)[0].back(), "heat_step-2");
@@ -154,7 +166,8 @@ TEST(RenderCsv, OtherReportsOneRowPerItem) {
   EXPECT_EQ((*region)[2][2], "yes");
   EXPECT_EQ((*region)[2][11], "") << "no step-2 in that round";
 
-  absl::StatusOr<Table> actions = ParseCsv(MustRender(testing::SampleActionTracker(), v1::FORMAT_CSV).content);
+  absl::StatusOr<Table> actions =
+      ParseCsv(MustRender(testing::SampleActionTracker(), v1::FORMAT_CSV).content);
   ASSERT_THAT(actions, IsOk());
   ASSERT_EQ(actions->size(), 3u) << "one row per action, though each is in two groups";
   EXPECT_EQ((*actions)[1][0], "assessments/a-1/actions/x-1");
@@ -162,7 +175,8 @@ TEST(RenderCsv, OtherReportsOneRowPerItem) {
   EXPECT_EQ((*actions)[1][5], "Agree the plan, with <b>children</b>, \"quickly\"");
   EXPECT_EQ((*actions)[1][8], "yes");
 
-  absl::StatusOr<Table> annual = ParseCsv(MustRender(testing::SampleAnnualReportSection(), v1::FORMAT_CSV).content);
+  absl::StatusOr<Table> annual =
+      ParseCsv(MustRender(testing::SampleAnnualReportSection(), v1::FORMAT_CSV).content);
   ASSERT_THAT(annual, IsOk());
   ASSERT_EQ(annual->size(), 2u);
   EXPECT_EQ((*annual)[1][2], testing::SampleAnnualReportSection().markdown());
@@ -191,7 +205,9 @@ TEST(RenderHtml, AssessmentIsEscapedSelfContainedAndLettered) {
 
   // Escaping: the script only ever appears escaped.
   EXPECT_THAT(html, Not(HasSubstr("<script")));
-  EXPECT_THAT(html, HasSubstr("Is &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; data shared &amp; used"));
+  EXPECT_THAT(
+      html,
+      HasSubstr("Is &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; data shared &amp; used"));
   EXPECT_THAT(html, HasSubstr("Café – Sørensen, &quot;Independent&quot; Scrutineer"));
 
   // Self-contained: no external resources.
@@ -203,11 +219,19 @@ TEST(RenderHtml, AssessmentIsEscapedSelfContainedAndLettered) {
   EXPECT_THAT(html, HasSubstr("@media print"));
 
   // Rating cells carry colour and letter.
-  EXPECT_THAT(html, HasSubstr("<td class=\"rating r\" title=\"Red\"><span class=\"letter\">R</span> Red</td>"));
-  EXPECT_THAT(html, HasSubstr("<td class=\"rating a\" title=\"Amber\"><span class=\"letter\">A</span> Amber</td>"));
-  EXPECT_THAT(html, HasSubstr("<td class=\"rating g\" title=\"Green\"><span class=\"letter\">G</span> Green</td>"));
-  EXPECT_THAT(html,
-              HasSubstr("<td class=\"rating u\" title=\"Not rated\"><span class=\"letter\">-</span> Not rated</td>"));
+  EXPECT_THAT(
+      html,
+      HasSubstr("<td class=\"rating r\" title=\"Red\"><span class=\"letter\">R</span> Red</td>"));
+  EXPECT_THAT(
+      html,
+      HasSubstr(
+          "<td class=\"rating a\" title=\"Amber\"><span class=\"letter\">A</span> Amber</td>"));
+  EXPECT_THAT(
+      html,
+      HasSubstr(
+          "<td class=\"rating g\" title=\"Green\"><span class=\"letter\">G</span> Green</td>"));
+  EXPECT_THAT(html, HasSubstr("<td class=\"rating u\" title=\"Not rated\"><span "
+                              "class=\"letter\">-</span> Not rated</td>"));
 
   // The grid: step titles as column heads, in order.
   size_t grid = html.find("<table class=\"grid\">");
@@ -233,7 +257,8 @@ TEST(RenderHtml, AssessmentIsEscapedSelfContainedAndLettered) {
 }
 
 TEST(RenderHtml, EveryReportEscapes) {
-  EXPECT_THAT(MustRender(testing::SamplePartnershipTrend(), v1::FORMAT_HTML).content, Not(HasSubstr("<script")));
+  EXPECT_THAT(MustRender(testing::SamplePartnershipTrend(), v1::FORMAT_HTML).content,
+              Not(HasSubstr("<script")));
   std::string actions = MustRender(testing::SampleActionTracker(), v1::FORMAT_HTML).content;
   EXPECT_THAT(actions, Not(HasSubstr("<b>children")));
   EXPECT_THAT(actions, HasSubstr("&lt;b&gt;children&lt;/b&gt;"));
@@ -258,14 +283,19 @@ TEST(RenderHtml, AnnualSectionRendersItsMarkdown) {
 
 TEST(MarkdownToHtml, SmallSubset) {
   EXPECT_EQ(MarkdownToHtml("# Title\n\nOne\ntwo\n\n- a\n- b\n\n1. x\n2. y\n"),
-            "<h1>Title</h1>\n<p>One two</p>\n<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n<ol>\n<li>x</li>\n<li>y</li>\n</ol>\n");
-  EXPECT_EQ(MarkdownToHtml("a <b> & `<i>` \\*not em\\*"), "<p>a &lt;b&gt; &amp; <code>&lt;i&gt;</code> *not em*</p>\n");
+            "<h1>Title</h1>\n<p>One "
+            "two</p>\n<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n<ol>\n<li>x</li>\n<li>y</li>\n</ol>\n");
+  EXPECT_EQ(MarkdownToHtml("a <b> & `<i>` \\*not em\\*"),
+            "<p>a &lt;b&gt; &amp; <code>&lt;i&gt;</code> *not em*</p>\n");
   EXPECT_EQ(MarkdownToHtml("| a | b |\n|---|---|\n| 1 | 2 |"),
-            "<table>\n<thead><tr><th>a</th><th>b</th></tr></thead>\n<tbody>\n<tr><td>1</td><td>2</td></tr>\n"
+            "<table>\n<thead><tr><th>a</th><th>b</th></tr></thead>\n<tbody>\n<tr><td>1</td><td>2</"
+            "td></tr>\n"
             "</tbody>\n</table>\n");
 }
 
-TEST(HtmlEscape, AllFive) { EXPECT_EQ(HtmlEscape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"); }
+TEST(HtmlEscape, AllFive) {
+  EXPECT_EQ(HtmlEscape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+}
 
 // ---- Markdown ----
 
@@ -274,9 +304,11 @@ TEST(RenderMarkdown, AssessmentGridRows) {
   EXPECT_EQ(r.content_type, "text/markdown; charset=utf-8");
   EXPECT_EQ(r.filename, "assessment-a-0123456789abcdef.md");
   std::vector<std::string> lines = absl::StrSplit(r.content, '\n');
-  EXPECT_THAT(lines, ::testing::Contains(
-                         "|   | step-1: The three core partner leads are actively involved in strategic planning | "
-                         "step-2: Appropriate quality assurance procedures are in place for data |"));
+  EXPECT_THAT(lines,
+              ::testing::Contains(
+                  "|   | step-1: The three core partner leads are actively involved in strategic "
+                  "planning | "
+                  "step-2: Appropriate quality assurance procedures are in place for data |"));
   EXPECT_THAT(lines, ::testing::Contains("| --- | --- | --- |"));
   EXPECT_THAT(lines, ::testing::Contains("| Q1 | **G** 1a | **R** 2a |"));
   EXPECT_THAT(lines, ::testing::Contains("| Q2 | **A** 1b | **-** 2b |"));
@@ -288,7 +320,8 @@ TEST(RenderMarkdown, AssessmentGridRows) {
   EXPECT_THAT(r.content, Not(HasSubstr("<script")));
   EXPECT_THAT(r.content, HasSubstr("&lt;script&gt;"));
   EXPECT_THAT(r.content, HasSubstr("Café – Sørensen, \"Independent\" Scrutineer"));
-  EXPECT_THAT(r.content, HasSubstr("Including business, sport &amp; faith")) << "newline folded into the cell";
+  EXPECT_THAT(r.content, HasSubstr("Including business, sport &amp; faith"))
+      << "newline folded into the cell";
   EXPECT_THAT(r.content, HasSubstr(testing::kGreenDefinition));
 }
 
@@ -334,10 +367,12 @@ TEST(RenderJson, ParsesBackToTheSameMessage) {
   EXPECT_EQ(MustRender(report, v1::FORMAT_UNSPECIFIED).content, r.content);
 
   v1::ActionTracker tracker_back;
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
-                  MustRender(testing::SampleActionTracker(), v1::FORMAT_JSON).content, &tracker_back)
-                  .ok());
-  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(testing::SampleActionTracker(), tracker_back));
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(
+          MustRender(testing::SampleActionTracker(), v1::FORMAT_JSON).content, &tracker_back)
+          .ok());
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(testing::SampleActionTracker(),
+                                                                 tracker_back));
 }
 
 // ---- XLSX ----
@@ -354,8 +389,9 @@ std::string RunCommand(const std::string& command) {
 }
 
 std::string XmlUnescape(std::string s) {
-  const std::pair<const char*, const char*> entities[] = {
-      {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}, {"&#39;", "'"}, {"&amp;", "&"}};
+  const std::pair<const char*, const char*> entities[] = {{"&lt;", "<"},    {"&gt;", ">"},
+                                                          {"&quot;", "\""}, {"&apos;", "'"},
+                                                          {"&#39;", "'"},   {"&amp;", "&"}};
   for (const auto& [from, to] : entities) {
     for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + 1)) {
       s.replace(pos, strlen(from), to);
@@ -434,10 +470,12 @@ TEST_F(Xlsx, AssessmentWorkbook) {
   EXPECT_THAT(workbook, HasSubstr("name=\"Action plan\""));
 
   std::string shared = Member(path, "xl/sharedStrings.xml");
-  EXPECT_THAT(shared, HasSubstr("Is &lt;script&gt;alert(\"x\")&lt;/script&gt; data shared &amp; used"));
+  EXPECT_THAT(shared,
+              HasSubstr("Is &lt;script&gt;alert(\"x\")&lt;/script&gt; data shared &amp; used"));
   EXPECT_THAT(shared, Not(HasSubstr("<script")));
   EXPECT_THAT(shared, HasSubstr("Café – Sørensen, \"Independent\" Scrutineer"));
-  EXPECT_THAT(shared, HasSubstr("Have the three partners agreed a process for a child centred plan?"));
+  EXPECT_THAT(shared,
+              HasSubstr("Have the three partners agreed a process for a child centred plan?"));
 
   std::string sheet1 = Member(path, "xl/worksheets/sheet1.xml");
   ASSERT_THAT(sheet1, HasSubstr("<sheetData>"));
@@ -456,7 +494,8 @@ TEST_F(Xlsx, AssessmentWorkbook) {
   EXPECT_EQ(cells["E3"].value, "A Amber");
   EXPECT_EQ(cells["E4"].value, "R Red");
   EXPECT_EQ(cells["E5"].value, "- Not rated");
-  std::set<std::string> styles = {cells["E2"].style, cells["E3"].style, cells["E4"].style, cells["E5"].style};
+  std::set<std::string> styles = {cells["E2"].style, cells["E3"].style, cells["E4"].style,
+                                  cells["E5"].style};
   EXPECT_EQ(styles.size(), 4u);
   EXPECT_EQ(cells["K2"].value, "R Red") << "the police's rating of 1a";
   EXPECT_EQ(cells["F2"].value, "3") << "evidence items as a number";
@@ -478,8 +517,10 @@ TEST_F(Xlsx, OtherReportsHaveTheirSheets) {
     std::vector<std::string> sheets;
   };
   std::vector<Case> cases = {
-      {MustRender(testing::SamplePartnershipTrend(), v1::FORMAT_XLSX).content, {"Questions", "Steps", "Rounds"}},
-      {MustRender(testing::SampleRegionalOverview(), v1::FORMAT_XLSX).content, {"Partnerships", "Steps"}},
+      {MustRender(testing::SamplePartnershipTrend(), v1::FORMAT_XLSX).content,
+       {"Questions", "Steps", "Rounds"}},
+      {MustRender(testing::SampleRegionalOverview(), v1::FORMAT_XLSX).content,
+       {"Partnerships", "Steps"}},
       {MustRender(testing::SampleActionTracker(), v1::FORMAT_XLSX).content,
        {"Actions", "By owner", "By step", "Summary"}},
       {MustRender(testing::SampleAnnualReportSection(), v1::FORMAT_XLSX).content, {"Section"}},
@@ -500,8 +541,8 @@ TEST_F(Xlsx, OtherReportsHaveTheirSheets) {
 
 template <typename Report>
 void ExpectEveryFormat(const Report& report, const std::string& stem) {
-  for (v1::Format format : {v1::FORMAT_JSON, v1::FORMAT_CSV, v1::FORMAT_HTML, v1::FORMAT_MARKDOWN, v1::FORMAT_XLSX,
-                            v1::FORMAT_TEXT}) {
+  for (v1::Format format : {v1::FORMAT_JSON, v1::FORMAT_CSV, v1::FORMAT_HTML, v1::FORMAT_MARKDOWN,
+                            v1::FORMAT_XLSX, v1::FORMAT_TEXT}) {
     SCOPED_TRACE(v1::Format_Name(format));
     absl::StatusOr<Rendered> r = Render(report, format);
     ASSERT_THAT(r, IsOk());
@@ -509,10 +550,11 @@ void ExpectEveryFormat(const Report& report, const std::string& stem) {
     EXPECT_FALSE(r->content_type.empty());
     EXPECT_EQ(r->filename, absl::StrCat(stem, ".", FormatExtension(format)));
   }
-  EXPECT_THAT(Render(report, static_cast<v1::Format>(99)), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Render(report, static_cast<v1::Format>(99)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   // An empty message renders too.
-  for (v1::Format format : {v1::FORMAT_JSON, v1::FORMAT_CSV, v1::FORMAT_HTML, v1::FORMAT_MARKDOWN, v1::FORMAT_XLSX,
-                            v1::FORMAT_TEXT}) {
+  for (v1::Format format : {v1::FORMAT_JSON, v1::FORMAT_CSV, v1::FORMAT_HTML, v1::FORMAT_MARKDOWN,
+                            v1::FORMAT_XLSX, v1::FORMAT_TEXT}) {
     EXPECT_THAT(Render(Report(), format), IsOk()) << v1::Format_Name(format);
   }
 }

@@ -153,8 +153,8 @@ TEST(TrendTest, MatchesQuestionsByIdAndMarksTheDirection) {
       Shared(TwoByTwo()),
       {ConsolidationOf("s1.q1", fv1::RATING_AMBER), ConsolidationOf("s1.q2", fv1::RATING_RED),
        ConsolidationOf("s2.q1", fv1::RATING_AMBER), ConsolidationOf("s2.q2", fv1::RATING_GREEN)}};
-  rv1::PartnershipTrend trend =
-      BuildPartnershipTrend("partnerships/north", "North", "independent_scrutiny", {first, second}, {});
+  rv1::PartnershipTrend trend = BuildPartnershipTrend("partnerships/north", "North",
+                                                      "independent_scrutiny", {first, second}, {});
   ASSERT_EQ(trend.questions_size(), 4);
   EXPECT_EQ(trend.questions(0).trend(), rv1::TREND_IMPROVED);
   EXPECT_EQ(trend.questions(1).trend(), rv1::TREND_WORSE);
@@ -184,7 +184,8 @@ TEST(RegionalOverviewTest, OptedOutPartnershipsAreAnonymousToNonMembers) {
   EXPECT_TRUE(overview.partnerships(1).anonymous());
   EXPECT_EQ(overview.partnerships(1).partnership(), "");
   EXPECT_EQ(overview.partnerships(1).assessment(), "");
-  EXPECT_THAT(overview.partnerships(1).partnership_name(), ::testing::Not(::testing::HasSubstr("South")));
+  EXPECT_THAT(overview.partnerships(1).partnership_name(),
+              ::testing::Not(::testing::HasSubstr("South")));
   EXPECT_FALSE(overview.partnerships(2).anonymous()) << "members see their own name";
 }
 

@@ -35,8 +35,8 @@ absl::StatusOr<std::string> OwnerName(absl::string_view argument, const std::str
   if (absl::StrContains(argument, '/')) return ExpandOrganisationName(argument);
   if (!partnership.empty()) return ExpandOrganisationName(argument, partnership);
   if (assessment.empty()) {
-    return UsageError(absl::StrCat("give the organisation as PARTNERSHIP/", argument,
-                                   " (or --partnership P)"));
+    return UsageError(
+        absl::StrCat("give the organisation as PARTNERSHIP/", argument, " (or --partnership P)"));
   }
   std::unique_ptr<asv1::AssessmentService::StubInterface> stub =
       asv1::AssessmentService::NewStub(std::move(channel));
@@ -65,17 +65,19 @@ struct ActionContext {
 
 absl::Status Add(const ParsedArgs& args, Client& client, const CommandContext& context,
                  const ActionContext& extra) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"step", "questions", "description", "outcome",
-                                                "owner", "owner_name", "due", "sustain",
-                                                "request_id"}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(
+      args.CheckFlags({"step", "questions", "description", "outcome", "owner", "owner_name", "due",
+                       "sustain", "request_id"}));
   SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   acv1::CreateActionRequest request;
   acv1::Action& action = *request.mutable_action();
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*action.mutable_assessment(), ExpandAssessmentName(args.Positional(0)));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*action.mutable_assessment(),
+                                ExpandAssessmentName(args.Positional(0)));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(*action.mutable_step_id(), args.Required("step"));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string questions, args.Required("questions"));
   for (const std::string& q : SplitList(questions)) action.add_question_ids(q);
-  if (action.question_ids().empty()) return UsageError("--questions must name at least one question");
+  if (action.question_ids().empty())
+    return UsageError("--questions must name at least one question");
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(*action.mutable_description(), args.Required("description"));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(*action.mutable_intended_outcome(), args.Required("outcome"));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string owner, args.Required("owner"));
@@ -84,7 +86,8 @@ absl::Status Add(const ParsedArgs& args, Client& client, const CommandContext& c
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string due, args.Required("due"));
   SIXSTEPS_CLI_RETURN_IF_ERROR(CheckIsoDate(due, "--due"));
   action.set_due_date(due);
-  action.set_kind(args.Has("sustain") ? acv1::Action::KIND_SUSTAIN : acv1::Action::KIND_IMPROVEMENT);
+  action.set_kind(args.Has("sustain") ? acv1::Action::KIND_SUSTAIN
+                                      : acv1::Action::KIND_IMPROVEMENT);
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> request_id, args.Optional("request_id"));
   request.set_request_id(request_id.value_or(""));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(
@@ -110,23 +113,25 @@ std::map<std::string, std::string> OrganisationLabels(const std::vector<acv1::Ac
     request.set_name(action.owner_organisation());
     absl::StatusOr<iv1::Organisation> found =
         identity.Call(&iv1::IdentityService::StubInterface::GetOrganisation, request);
-    labels[action.owner_organisation()] =
-        found.ok() && !found->display_name().empty() ? found->display_name()
-                                                     : LastSegment(action.owner_organisation());
+    labels[action.owner_organisation()] = found.ok() && !found->display_name().empty()
+                                              ? found->display_name()
+                                              : LastSegment(action.owner_organisation());
   }
   return labels;
 }
 
 absl::Status List(const ParsedArgs& args, Client& client, const CommandContext& context,
                   const ActionContext& extra) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"partnership", "assessment", "step", "question",
-                                                "owner", "status", "overdue", "as_of",
-                                                "due_before"}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(
+      args.CheckFlags({"partnership", "assessment", "step", "question", "owner", "status",
+                       "overdue", "as_of", "due_before"}));
   SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   acv1::ListActionsRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> partnership, args.Optional("partnership"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> partnership,
+                                args.Optional("partnership"));
   if (partnership) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_partnership(), ExpandPartnershipName(*partnership));
+    SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_partnership(),
+                                  ExpandPartnershipName(*partnership));
   }
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> assessment, args.Optional("assessment"));
   if (assessment) {
@@ -146,13 +151,13 @@ absl::Status List(const ParsedArgs& args, Client& client, const CommandContext& 
   request.set_overdue_only(args.Has("overdue"));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> owner, args.Optional("owner"));
   if (owner) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(
-        *request.mutable_owner_organisation(),
-        OwnerName(*owner, request.assessment(), request.partnership(), extra.channel, context.call));
+    SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_owner_organisation(),
+                                  OwnerName(*owner, request.assessment(), request.partnership(),
+                                            extra.channel, context.call));
   }
   acv1::ListActionsResponse all;
-  SIXSTEPS_CLI_RETURN_IF_ERROR(client.ForEachPage(
-      &Stub::ListActions, request, [&](const acv1::ListActionsResponse& page) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(
+      client.ForEachPage(&Stub::ListActions, request, [&](const acv1::ListActionsResponse& page) {
         for (const auto& a : page.actions()) *all.add_actions() = a;
         all.set_as_of_date(page.as_of_date());
       }));
@@ -186,7 +191,8 @@ absl::Status Update(const ParsedArgs& args, Client& client, const CommandContext
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> evidence, args.Optional("evidence"));
   request.set_evidence(evidence.value_or(""));
   request.set_start(args.Has("start"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::Action action, client.Call(&Stub::AddProgressUpdate, request));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::Action action,
+                                client.Call(&Stub::AddProgressUpdate, request));
   return PrintMessage(action,
                       absl::StrCat("Noted progress on ", action.name(), " (status ",
                                    ActionStatusWord(action.status()), ")\n"),
@@ -195,19 +201,21 @@ absl::Status Update(const ParsedArgs& args, Client& client, const CommandContext
 
 absl::Status Edit(const ParsedArgs& args, Client& client, const CommandContext& context,
                   const ActionContext& extra) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"description", "outcome", "due", "owner",
-                                                "owner_name", "questions"}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(
+      args.CheckFlags({"description", "outcome", "due", "owner", "owner_name", "questions"}));
   SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, ExpandActionName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> description, args.Optional("description"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> description,
+                                args.Optional("description"));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> outcome, args.Optional("outcome"));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string due, DateFlag(args, "due"));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> owner, args.Optional("owner"));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> owner_name, args.Optional("owner_name"));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> questions, args.Optional("questions"));
   if (!description && !outcome && due.empty() && !owner && !owner_name && !questions) {
-    return UsageError("nothing to change: give --description, --outcome, --due, --owner, "
-                      "--owner-name or --questions");
+    return UsageError(
+        "nothing to change: give --description, --outcome, --due, --owner, "
+        "--owner-name or --questions");
   }
   // Update what was read, with the etag read: a change by someone else meanwhile is ABORTED.
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::Action current, GetAction(client, name));
@@ -215,24 +223,36 @@ absl::Status Edit(const ParsedArgs& args, Client& client, const CommandContext& 
   *request.mutable_action() = current;
   acv1::Action& action = *request.mutable_action();
   google::protobuf::FieldMask& mask = *request.mutable_update_mask();
-  if (description) { action.set_description(*description); mask.add_paths("description"); }
-  if (outcome) { action.set_intended_outcome(*outcome); mask.add_paths("intended_outcome"); }
-  if (!due.empty()) { action.set_due_date(due); mask.add_paths("due_date"); }
-  if (owner_name) { action.set_owner_name(*owner_name); mask.add_paths("owner_name"); }
+  if (description) {
+    action.set_description(*description);
+    mask.add_paths("description");
+  }
+  if (outcome) {
+    action.set_intended_outcome(*outcome);
+    mask.add_paths("intended_outcome");
+  }
+  if (!due.empty()) {
+    action.set_due_date(due);
+    mask.add_paths("due_date");
+  }
+  if (owner_name) {
+    action.set_owner_name(*owner_name);
+    mask.add_paths("owner_name");
+  }
   if (questions) {
     action.clear_question_ids();
     for (const std::string& q : SplitList(*questions)) action.add_question_ids(q);
     mask.add_paths("question_ids");
   }
   if (owner) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(*action.mutable_owner_organisation(),
-                                  OwnerName(*owner, "", current.partnership(), extra.channel,
-                                            context.call));
+    SIXSTEPS_CLI_ASSIGN_OR_RETURN(
+        *action.mutable_owner_organisation(),
+        OwnerName(*owner, "", current.partnership(), extra.channel, context.call));
     mask.add_paths("owner_organisation");
   }
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::Action updated, client.Call(&Stub::UpdateAction, request));
-  return PrintMessage(updated, absl::StrCat("Updated ", updated.name(), "\n", FormatAction(updated)),
-                      context);
+  return PrintMessage(
+      updated, absl::StrCat("Updated ", updated.name(), "\n", FormatAction(updated)), context);
 }
 
 absl::Status Done(const ParsedArgs& args, Client& client, const CommandContext& context,
@@ -264,7 +284,8 @@ absl::Status CarryOver(const ParsedArgs& args, Client& client, const CommandCont
   SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"from", "request_id"}));
   SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   acv1::CarryOverActionsRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_assessment(), ExpandAssessmentName(args.Positional(0)));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_assessment(),
+                                ExpandAssessmentName(args.Positional(0)));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> from, args.Optional("from"));
   if (from) {
     SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_from_assessment(), ExpandAssessmentName(*from));
@@ -280,7 +301,8 @@ absl::Status CarryOver(const ParsedArgs& args, Client& client, const CommandCont
                                                                       response.actions().end())));
   }
   if (response.not_carried_size() > 0) {
-    absl::StrAppend(&text, "Not carried (none of their questions is in the new round's framework):\n");
+    absl::StrAppend(&text,
+                    "Not carried (none of their questions is in the new round's framework):\n");
     for (const std::string& name : response.not_carried()) absl::StrAppend(&text, "  ", name, "\n");
   }
   return PrintMessage(response, text, context);
@@ -330,12 +352,12 @@ absl::Status Run(const ParsedArgs& args, std::shared_ptr<grpc::ChannelInterface>
     if (command.name != word) continue;
     std::unique_ptr<Stub> stub = acv1::ActionService::NewStub(channel);
     Client client(*stub, context.call);
-    return WithUsage(command.run(args.WithoutLeadingPositionals(1), client, context,
-                                 ActionContext{channel}),
-                     command.usage);
+    return WithUsage(
+        command.run(args.WithoutLeadingPositionals(1), client, context, ActionContext{channel}),
+        command.usage);
   }
-  return UsageError(absl::StrCat("unknown action command '", word, "' (see 'sixsteps action help')"),
-                    kUsage);
+  return UsageError(
+      absl::StrCat("unknown action command '", word, "' (see 'sixsteps action help')"), kUsage);
 }
 
 }  // namespace
@@ -365,7 +387,8 @@ std::string ActionHelp() {
 ServiceCommands ActionServiceCommands() {
   return ServiceCommands{
       .service = "action",
-      .summary = "action plans: add, list (--overdue by owner), update, edit, done, cancel, carry-over",
+      .summary =
+          "action plans: add, list (--overdue by owner), update, edit, done, cancel, carry-over",
       .help = ActionHelp,
       .run = Run,
       .endpoint = "assessment",

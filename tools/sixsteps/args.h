@@ -63,8 +63,8 @@ class ParsedArgs {
 inline const absl::flat_hash_set<std::string>& DefaultBooleanFlags() {
   // "core": `sixsteps org add ... --core`; "sustain", "start", "overdue": `sixsteps action
   // ...`; "follow": `sixsteps assessment feed --follow`.
-  static const auto* const kFlags = new absl::flat_hash_set<std::string>{
-      "help", "core", "sustain", "start", "overdue", "follow"};
+  static const auto* const kFlags =
+      new absl::flat_hash_set<std::string>{"help", "core", "sustain", "start", "overdue", "follow"};
   return *kFlags;
 }
 

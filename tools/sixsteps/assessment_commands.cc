@@ -38,7 +38,8 @@ absl::StatusOr<asv1::Assessment> GetAssessment(Client& client, const std::string
 }
 
 absl::StatusOr<std::string> AssessmentArgument(const ParsedArgs& args) {
-  if (args.positionals().empty()) return UsageError("missing the assessment (ID or assessments/ID)");
+  if (args.positionals().empty())
+    return UsageError("missing the assessment (ID or assessments/ID)");
   return ExpandAssessmentName(args.Positional(0));
 }
 
@@ -74,22 +75,24 @@ absl::StatusOr<std::string> FindRespondent(const std::vector<asv1::Respondent>& 
   if (absl::StartsWith(argument, "assessments/")) return std::string(argument);
   for (const asv1::Respondent& r : respondents) {
     const std::string& org = r.organisation();
-    bool matches = LastSegment(r.name()) == argument ||
-                   (!org.empty() && (org == argument || LastSegment(org) == argument ||
-                                     absl::EndsWith(org, absl::StrCat("/", argument)) ||
-                                     absl::StrCat(LastSegment(org.substr(0, org.find("/organisations/"))),
-                                                  "/", LastSegment(org)) == argument)) ||
-                   (!r.scrutineer().empty() &&
-                    (r.scrutineer() == argument || LastSegment(r.scrutineer()) == argument));
+    bool matches =
+        LastSegment(r.name()) == argument ||
+        (!org.empty() && (org == argument || LastSegment(org) == argument ||
+                          absl::EndsWith(org, absl::StrCat("/", argument)) ||
+                          absl::StrCat(LastSegment(org.substr(0, org.find("/organisations/"))), "/",
+                                       LastSegment(org)) == argument)) ||
+        (!r.scrutineer().empty() &&
+         (r.scrutineer() == argument || LastSegment(r.scrutineer()) == argument));
     if (matches) return r.name();
   }
   std::vector<std::string> known;
   for (const asv1::Respondent& r : respondents) {
     known.push_back(absl::StrCat(RespondentLabel(r), " (", LastSegment(r.name()), ")"));
   }
-  return absl::NotFoundError(absl::StrCat(
-      "no respondent '", argument, "' in ", assessment, "; its respondents: ",
-      known.empty() ? "none (add one with 'sixsteps assessment assign')" : absl::StrJoin(known, ", ")));
+  return absl::NotFoundError(
+      absl::StrCat("no respondent '", argument, "' in ", assessment, "; its respondents: ",
+                   known.empty() ? "none (add one with 'sixsteps assessment assign')"
+                                 : absl::StrJoin(known, ", ")));
 }
 
 std::string ResponseName(const std::string& respondent, const std::string& question) {
@@ -97,7 +100,8 @@ std::string ResponseName(const std::string& respondent, const std::string& quest
 }
 
 // The response if it exists, else nullopt.
-absl::StatusOr<std::optional<asv1::Response>> FindResponse(Client& client, const std::string& name) {
+absl::StatusOr<std::optional<asv1::Response>> FindResponse(Client& client,
+                                                           const std::string& name) {
   asv1::GetResponseRequest request;
   request.set_name(name);
   absl::StatusOr<asv1::Response> found = client.Call(&Stub::GetResponse, request);
@@ -112,8 +116,9 @@ absl::StatusOr<std::vector<asv1::EvidenceItem>> EvidenceFlags(const ParsedArgs& 
   std::vector<std::string> descriptions = args.Values("evidence");
   std::vector<std::string> links = args.Values("link");
   if (links.size() > descriptions.size()) {
-    return UsageError("each --link goes with an --evidence description (the i-th link with the "
-                      "i-th description)");
+    return UsageError(
+        "each --link goes with an --evidence description (the i-th link with the "
+        "i-th description)");
   }
   std::vector<asv1::EvidenceItem> items;
   for (size_t i = 0; i < descriptions.size(); ++i) {
@@ -173,18 +178,21 @@ absl::Status List(const ParsedArgs& args, Client& client, const CommandContext& 
   SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"partnership"}));
   SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   asv1::ListAssessmentsRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> partnership, args.Optional("partnership"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> partnership,
+                                args.Optional("partnership"));
   if (partnership) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_partnership(), ExpandPartnershipName(*partnership));
+    SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_partnership(),
+                                  ExpandPartnershipName(*partnership));
   }
   asv1::ListAssessmentsResponse all;
-  SIXSTEPS_CLI_RETURN_IF_ERROR(client.ForEachPage(
-      &Stub::ListAssessments, request, [&](const asv1::ListAssessmentsResponse& page) {
-        for (const auto& a : page.assessments()) *all.add_assessments() = a;
-      }));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(client.ForEachPage(&Stub::ListAssessments, request,
+                                                  [&](const asv1::ListAssessmentsResponse& page) {
+                                                    for (const auto& a : page.assessments())
+                                                      *all.add_assessments() = a;
+                                                  }));
   return PrintMessage(all,
-                      FormatAssessmentList(std::vector<asv1::Assessment>(
-                          all.assessments().begin(), all.assessments().end())),
+                      FormatAssessmentList(std::vector<asv1::Assessment>(all.assessments().begin(),
+                                                                         all.assessments().end())),
                       context);
 }
 
@@ -205,21 +213,23 @@ absl::StatusOr<std::string> UserByEmail(const CommandContext& context, const std
       iv1::IdentityService::NewStub(context.channel_for("identity"));
   RpcClient<iv1::IdentityService::StubInterface> identity(*stub, context.call);
   std::string found;
-  SIXSTEPS_CLI_RETURN_IF_ERROR(identity.ForEachPage(
-      &iv1::IdentityService::StubInterface::ListUsers, iv1::ListUsersRequest(),
-      [&](const iv1::ListUsersResponse& page) {
-        for (const iv1::User& user : page.users()) {
-          if (absl::EqualsIgnoreCase(user.email(), email)) found = user.name();
-        }
-      }));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(
+      identity.ForEachPage(&iv1::IdentityService::StubInterface::ListUsers, iv1::ListUsersRequest(),
+                           [&](const iv1::ListUsersResponse& page) {
+                             for (const iv1::User& user : page.users()) {
+                               if (absl::EqualsIgnoreCase(user.email(), email)) found = user.name();
+                             }
+                           }));
   if (found.empty()) {
-    return absl::NotFoundError(absl::StrCat("no user with email ", email, " among the users you can see"));
+    return absl::NotFoundError(
+        absl::StrCat("no user with email ", email, " among the users you can see"));
   }
   return found;
 }
 
 absl::Status Assign(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"org", "scrutineer", "steps", "questions", "request_id"}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(
+      args.CheckFlags({"org", "scrutineer", "steps", "questions", "request_id"}));
   SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> org, args.Optional("org"));
@@ -238,7 +248,8 @@ absl::Status Assign(const ParsedArgs& args, Client& client, const CommandContext
   for (const std::string& q : SplitList(questions.value_or(""))) respondent.add_question_ids(q);
   if (org) {
     if (absl::StrContains(*org, '/')) {
-      SIXSTEPS_CLI_ASSIGN_OR_RETURN(*respondent.mutable_organisation(), ExpandOrganisationName(*org));
+      SIXSTEPS_CLI_ASSIGN_OR_RETURN(*respondent.mutable_organisation(),
+                                    ExpandOrganisationName(*org));
     } else {
       SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Assessment a, GetAssessment(client, name));
       SIXSTEPS_CLI_ASSIGN_OR_RETURN(*respondent.mutable_organisation(),
@@ -255,17 +266,18 @@ absl::Status Assign(const ParsedArgs& args, Client& client, const CommandContext
     respondent.set_scrutineer(principal.name);
   }
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Respondent added, client.Call(&Stub::AddRespondent, request));
-  return PrintMessage(added,
-                      absl::StrCat("Added respondent ", added.name(), " (", RespondentLabel(added),
-                                   ")\n"),
-                      context);
+  return PrintMessage(
+      added, absl::StrCat("Added respondent ", added.name(), " (", RespondentLabel(added), ")\n"),
+      context);
 }
 
-absl::Status ListRespondents(const ParsedArgs& args, Client& client, const CommandContext& context) {
+absl::Status ListRespondents(const ParsedArgs& args, Client& client,
+                             const CommandContext& context) {
   SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
   SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<asv1::Respondent> respondents, Respondents(client, name));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<asv1::Respondent> respondents,
+                                Respondents(client, name));
   asv1::ListRespondentsResponse all;
   for (const auto& r : respondents) *all.add_respondents() = r;
   return PrintMessage(all, FormatRespondentList(respondents), context);
@@ -284,11 +296,13 @@ absl::Status Rate(const ParsedArgs& args, Client& client, const CommandContext& 
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(fv1::Rating rating, ParseRating(rating_arg));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<asv1::EvidenceItem> evidence, EvidenceFlags(args));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> commentary, args.Optional("commentary"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> remaining, args.Optional("remaining_work"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> remaining,
+                                args.Optional("remaining_work"));
 
   std::string respondent = respondent_arg;
   if (!absl::StartsWith(respondent_arg, "assessments/")) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<asv1::Respondent> respondents, Respondents(client, name));
+    SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<asv1::Respondent> respondents,
+                                  Respondents(client, name));
     SIXSTEPS_CLI_ASSIGN_OR_RETURN(respondent, FindRespondent(respondents, name, respondent_arg));
   }
   asv1::UpsertResponseRequest request;
@@ -309,12 +323,13 @@ absl::Status Rate(const ParsedArgs& args, Client& client, const CommandContext& 
   for (asv1::EvidenceItem& item : evidence) *response.add_evidence() = std::move(item);
   if (commentary) response.set_commentary(*commentary);
   if (remaining) response.set_remaining_work(*remaining);
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Response written, client.Call(&Stub::UpsertResponse, request));
-  return PrintMessage(written,
-                      absl::StrCat(existing ? "Updated " : "Rated ", question, " ",
-                                   RatingWord(written.rating()), " (", written.evidence_size(),
-                                   " evidence item(s)): ", written.name(), "\n"),
-                      context);
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Response written,
+                                client.Call(&Stub::UpsertResponse, request));
+  return PrintMessage(
+      written,
+      absl::StrCat(existing ? "Updated " : "Rated ", question, " ", RatingWord(written.rating()),
+                   " (", written.evidence_size(), " evidence item(s)): ", written.name(), "\n"),
+      context);
 }
 
 // Keeps an existing evidence item that the CSV lists again (same external id, else the same
@@ -357,9 +372,11 @@ absl::Status ImportRatings(const ParsedArgs& args, Client& client, const Command
   if (!parsed.ok()) {
     return LocalError(kExitDataError, absl::StrCat(path, ": ", parsed.status().message()));
   }
-  if (parsed->empty()) return LocalError(kExitDataError, absl::StrCat(path, ": no rows after the header"));
+  if (parsed->empty())
+    return LocalError(kExitDataError, absl::StrCat(path, ": no rows after the header"));
 
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<asv1::Respondent> respondents, Respondents(client, name));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<asv1::Respondent> respondents,
+                                Respondents(client, name));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<asv1::Response> current, Responses(client, name));
   std::map<std::string, const asv1::Response*> by_name;
   for (const asv1::Response& r : current) by_name[r.name()] = &r;
@@ -371,8 +388,8 @@ absl::Status ImportRatings(const ParsedArgs& args, Client& client, const Command
   for (const ImportedResponse& row : *parsed) {
     absl::StatusOr<std::string> respondent = FindRespondent(respondents, name, row.respondent);
     if (!respondent.ok()) {
-      return absl::Status(respondent.status().code(),
-                          absl::StrCat(path, " line ", row.line, ": ", respondent.status().message()));
+      return absl::Status(respondent.status().code(), absl::StrCat(path, " line ", row.line, ": ",
+                                                                   respondent.status().message()));
     }
     who.insert(*respondent);
     asv1::Response& response = *request.add_requests()->mutable_response();
@@ -391,13 +408,12 @@ absl::Status ImportRatings(const ParsedArgs& args, Client& client, const Command
   }
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::BatchUpsertResponsesResponse written,
                                 client.Call(&Stub::BatchUpsertResponses, request));
-  return PrintMessage(
-      written,
-      absl::StrCat("Imported ", written.responses_size(), " response(s) (", updates,
-                   " updated, ", written.responses_size() - updates, " new) with ", evidence_items,
-                   " evidence item(s) for ", who.size(), " respondent(s) into ", name,
-                   ", in one batch.\n"),
-      context);
+  return PrintMessage(written,
+                      absl::StrCat("Imported ", written.responses_size(), " response(s) (", updates,
+                                   " updated, ", written.responses_size() - updates, " new) with ",
+                                   evidence_items, " evidence item(s) for ", who.size(),
+                                   " respondent(s) into ", name, ", in one batch.\n"),
+                      context);
 }
 
 // ---- consolidation, divergence, grid ----
@@ -425,8 +441,10 @@ absl::Status Consolidate(const ParsedArgs& args, Client& client, const CommandCo
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(fv1::Rating rating, ParseRating(rating_arg));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(*c.mutable_rationale(), args.Required("rationale"));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<asv1::EvidenceItem> evidence, EvidenceFlags(args));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> remaining, args.Optional("remaining_work"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<asv1::Consolidation> existing, Consolidations(client, name));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> remaining,
+                                args.Optional("remaining_work"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<asv1::Consolidation> existing,
+                                Consolidations(client, name));
   for (const asv1::Consolidation& old : existing) {
     if (old.question_id() != c.question_id()) continue;
     c.set_etag(old.etag());
@@ -459,7 +477,8 @@ absl::StatusOr<bool> UseColor(const ParsedArgs& args, const CommandContext& cont
   std::string mode = color.value_or("auto");
   if (mode == "always") return true;
   if (mode == "never") return false;
-  if (mode != "auto") return UsageError(absl::StrCat("--color must be always, never or auto, got '", mode, "'"));
+  if (mode != "auto")
+    return UsageError(absl::StrCat("--color must be always, never or auto, got '", mode, "'"));
   // https://no-color.org: any non-empty NO_COLOR turns colours off.
   std::optional<std::string> no_color = context.env ? (*context.env)("NO_COLOR") : std::nullopt;
   return context.out_is_terminal && (!no_color || no_color->empty());
@@ -506,7 +525,8 @@ absl::Status ChallengeRaise(const ParsedArgs& args, Client& client, const Comman
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string response, args.Required("response"));
   asv1::RaiseChallengeRequest request;
   request.set_parent(name);
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_challenge()->mutable_text(), args.Required("text"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_challenge()->mutable_text(),
+                                args.Required("text"));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> request_id, args.Optional("request_id"));
   request.set_request_id(request_id.value_or(""));
   if (absl::StartsWith(response, "assessments/")) {
@@ -515,26 +535,32 @@ absl::Status ChallengeRaise(const ParsedArgs& args, Client& client, const Comman
     // RESPONDENT/QUESTION, e.g. police/s2.q1.
     size_t slash = response.rfind('/');
     if (slash == std::string::npos || slash == 0 || slash + 1 == response.size()) {
-      return UsageError(absl::StrCat("--response must be RESPONDENT/QUESTION (e.g. police/s2.q1) or "
-                                     "a full response name, got '", response, "'"));
+      return UsageError(
+          absl::StrCat("--response must be RESPONDENT/QUESTION (e.g. police/s2.q1) or "
+                       "a full response name, got '",
+                       response, "'"));
     }
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<asv1::Respondent> respondents, Respondents(client, name));
+    SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<asv1::Respondent> respondents,
+                                  Respondents(client, name));
     SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string respondent,
                                   FindRespondent(respondents, name, response.substr(0, slash)));
     request.mutable_challenge()->set_response(ResponseName(respondent, response.substr(slash + 1)));
   }
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Challenge raised, client.Call(&Stub::RaiseChallenge, request));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Challenge raised,
+                                client.Call(&Stub::RaiseChallenge, request));
   return PrintMessage(raised, absl::StrCat("Raised ", raised.name(), "\n", FormatChallenge(raised)),
                       context);
 }
 
-absl::Status ChallengeAnswer(const ParsedArgs& args, Client& client, const CommandContext& context) {
+absl::Status ChallengeAnswer(const ParsedArgs& args, Client& client,
+                             const CommandContext& context) {
   SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"text"}));
   SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   asv1::AnswerChallengeRequest request;
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandChallengeName(args.Positional(0)));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_answer(), args.Required("text"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Challenge answered, client.Call(&Stub::AnswerChallenge, request));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Challenge answered,
+                                client.Call(&Stub::AnswerChallenge, request));
   return PrintMessage(answered, absl::StrCat("Answered ", answered.name(), "\n"), context);
 }
 
@@ -543,7 +569,8 @@ absl::Status ChallengeClose(const ParsedArgs& args, Client& client, const Comman
   SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   asv1::CloseChallengeRequest request;
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandChallengeName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Challenge closed, client.Call(&Stub::CloseChallenge, request));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Challenge closed,
+                                client.Call(&Stub::CloseChallenge, request));
   return PrintMessage(closed, absl::StrCat("Closed ", closed.name(), "\n"), context);
 }
 
@@ -578,19 +605,23 @@ absl::Status ContextSet(const ParsedArgs& args, Client& client, const CommandCon
   asv1::ContextAnswer& answer = *request.mutable_context_answer();
   answer.set_name(absl::StrCat(name, "/contextAnswers/", question));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(*answer.mutable_text(), args.Required("text"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::ListContextAnswersResponse current, ContextAnswers(client, name));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::ListContextAnswersResponse current,
+                                ContextAnswers(client, name));
   for (const asv1::ContextAnswer& old : current.context_answers()) {
     if (old.context_question_id() == question) answer.set_etag(old.etag());
   }
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::ContextAnswer written, client.Call(&Stub::SetContextAnswer, request));
-  return PrintMessage(written, absl::StrCat("Answered ", written.context_question_id(), "\n"), context);
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::ContextAnswer written,
+                                client.Call(&Stub::SetContextAnswer, request));
+  return PrintMessage(written, absl::StrCat("Answered ", written.context_question_id(), "\n"),
+                      context);
 }
 
 absl::Status ContextList(const ParsedArgs& args, Client& client, const CommandContext& context) {
   SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
   SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::ListContextAnswersResponse response, ContextAnswers(client, name));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::ListContextAnswersResponse response,
+                                ContextAnswers(client, name));
   return PrintMessage(response,
                       FormatContextAnswerList(std::vector<asv1::ContextAnswer>(
                           response.context_answers().begin(), response.context_answers().end())),
@@ -607,9 +638,11 @@ absl::Status Submit(const ParsedArgs& args, Client& client, const CommandContext
   asv1::SubmitAssessmentForReviewRequest request;
   request.set_name(name);
   request.set_etag(current.etag());
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Assessment a, client.Call(&Stub::SubmitAssessmentForReview, request));
-  return PrintMessage(a, absl::StrCat("Submitted ", a.name(), " for review (state ",
-                                      AssessmentStateWord(a.state()), ")\n"),
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Assessment a,
+                                client.Call(&Stub::SubmitAssessmentForReview, request));
+  return PrintMessage(a,
+                      absl::StrCat("Submitted ", a.name(), " for review (state ",
+                                   AssessmentStateWord(a.state()), ")\n"),
                       context);
 }
 
@@ -631,7 +664,8 @@ absl::Status Finalise(const ParsedArgs& args, Client& client, const CommandConte
   asv1::FinaliseAssessmentRequest request;
   request.set_name(name);
   request.set_etag(current.etag());
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Assessment a, client.Call(&Stub::FinaliseAssessment, request));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Assessment a,
+                                client.Call(&Stub::FinaliseAssessment, request));
   return PrintMessage(a, absl::StrCat("Finalised ", a.name(), " (revision ", a.revision(), ")\n"),
                       context);
 }
@@ -658,10 +692,11 @@ absl::Status History(const ParsedArgs& args, Client& client, const CommandContex
   asv1::ListRevisionsRequest request;
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandRecordName(args.Positional(0)));
   asv1::ListRevisionsResponse all;
-  SIXSTEPS_CLI_RETURN_IF_ERROR(client.ForEachPage(
-      &Stub::ListRevisions, request, [&](const asv1::ListRevisionsResponse& page) {
-        for (const auto& r : page.revisions()) *all.add_revisions() = r;
-      }));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(client.ForEachPage(&Stub::ListRevisions, request,
+                                                  [&](const asv1::ListRevisionsResponse& page) {
+                                                    for (const auto& r : page.revisions())
+                                                      *all.add_revisions() = r;
+                                                  }));
   return PrintMessage(all,
                       FormatRevisionList(std::vector<asv1::Revision>(all.revisions().begin(),
                                                                      all.revisions().end())),
@@ -685,9 +720,11 @@ absl::Status Feed(const ParsedArgs& args, Client& client, const CommandContext& 
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> after_arg, args.Optional("after"));
   int64_t after = 0;
   if (after_arg && (!absl::SimpleAtoi(*after_arg, &after) || after < 0)) {
-    return UsageError(absl::StrCat("--after must be a sequence number (0 or more), got '", *after_arg, "'"));
+    return UsageError(
+        absl::StrCat("--after must be a sequence number (0 or more), got '", *after_arg, "'"));
   }
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> partnership_arg, args.Optional("partnership"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> partnership_arg,
+                                args.Optional("partnership"));
   std::string partnership;
   if (partnership_arg) {
     SIXSTEPS_CLI_ASSIGN_OR_RETURN(partnership, ExpandPartnershipName(*partnership_arg));
@@ -714,7 +751,8 @@ absl::Status Feed(const ParsedArgs& args, Client& client, const CommandContext& 
   request.set_partnership(partnership);
   int printed = 0;
   while (true) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::ListChangesResponse page, client.Call(&Stub::ListChanges, request));
+    SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::ListChangesResponse page,
+                                  client.Call(&Stub::ListChanges, request));
     for (const asv1::Change& change : page.changes()) {
       SIXSTEPS_CLI_RETURN_IF_ERROR(PrintChange(change, context));
       ++printed;
@@ -760,9 +798,11 @@ constexpr AssessmentCommand kCommands[] = {
      "sixsteps assessment consolidate A --question Q --rating R --rationale T "
      "[--evidence DESC [--link URL]]... [--remaining-work W]",
      Consolidate},
-    {"challenge raise", "sixsteps assessment challenge raise A --response RESPONDENT/QUESTION --text T",
+    {"challenge raise",
+     "sixsteps assessment challenge raise A --response RESPONDENT/QUESTION --text T",
      ChallengeRaise},
-    {"challenge answer", "sixsteps assessment challenge answer A/CHALLENGE --text T", ChallengeAnswer},
+    {"challenge answer", "sixsteps assessment challenge answer A/CHALLENGE --text T",
+     ChallengeAnswer},
     {"challenge close", "sixsteps assessment challenge close A/CHALLENGE", ChallengeClose},
     {"challenges", "sixsteps assessment challenges A", ListChallenges},
     {"context set", "sixsteps assessment context set A --question c3 --text T", ContextSet},
@@ -795,12 +835,13 @@ absl::Status Run(const ParsedArgs& args, std::shared_ptr<grpc::ChannelInterface>
     if (command.name != name) continue;
     std::unique_ptr<Stub> stub = asv1::AssessmentService::NewStub(std::move(channel));
     Client client(*stub, context.call);
-    return WithUsage(command.run(args.WithoutLeadingPositionals(two_words ? 2 : 1), client, context),
-                     command.usage);
+    return WithUsage(
+        command.run(args.WithoutLeadingPositionals(two_words ? 2 : 1), client, context),
+        command.usage);
   }
-  return UsageError(absl::StrCat("unknown assessment command '", name,
-                                 "' (see 'sixsteps assessment help')"),
-                    kUsage);
+  return UsageError(
+      absl::StrCat("unknown assessment command '", name, "' (see 'sixsteps assessment help')"),
+      kUsage);
 }
 
 }  // namespace
@@ -811,7 +852,8 @@ std::string AssessmentHelp() {
       "Scrutiny rounds. A is ID or assessments/ID; P is ID or partnerships/ID; ORG is ID (of the\n"
       "round's partnership), PARTNERSHIP/ID or the full name; F is ID/VERSION (default\n",
       kDefaultFrameworkVersion, ").\n\nCommands:\n");
-  for (const AssessmentCommand& command : kCommands) absl::StrAppend(&help, "  ", command.usage, "\n");
+  for (const AssessmentCommand& command : kCommands)
+    absl::StrAppend(&help, "  ", command.usage, "\n");
   absl::StrAppend(
       &help,
       "\nA respondent (R) is its id (r-...), its organisation (police) or its scrutineer (u-...).\n"
@@ -842,7 +884,9 @@ std::string AssessmentHelp() {
 ServiceCommands AssessmentServiceCommands() {
   return ServiceCommands{
       .service = "assessment",
-      .summary = "scrutiny rounds: create, assign, rate, import-ratings, consolidate, finalise, grid, feed",
+      .summary =
+          "scrutiny rounds: create, assign, rate, import-ratings, consolidate, finalise, grid, "
+          "feed",
       .help = AssessmentHelp,
       .run = Run,
   };

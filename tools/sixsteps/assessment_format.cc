@@ -23,7 +23,8 @@ size_t DisplayWidth(absl::string_view text) {
 }
 
 // Columns separated by two spaces and padded to the widest cell; the last is not padded.
-std::string Table(const std::vector<std::vector<std::string>>& rows, absl::string_view indent = "") {
+std::string Table(const std::vector<std::vector<std::string>>& rows,
+                  absl::string_view indent = "") {
   std::vector<size_t> widths;
   for (const auto& row : rows) {
     widths.resize(std::max(widths.size(), row.size()), 0);
@@ -58,8 +59,10 @@ std::string Evidence(const google::protobuf::RepeatedPtrField<asv1::EvidenceItem
   for (const asv1::EvidenceItem& item : evidence) {
     absl::StrAppend(&out, "  ", OrDash(item.id()), ": ", item.description());
     if (!item.link().empty()) absl::StrAppend(&out, " <", item.link(), ">");
-    if (!item.document_reference().empty()) absl::StrAppend(&out, " [", item.document_reference(), "]");
-    if (!item.external_id().empty()) absl::StrAppend(&out, " (external id ", item.external_id(), ")");
+    if (!item.document_reference().empty())
+      absl::StrAppend(&out, " [", item.document_reference(), "]");
+    if (!item.external_id().empty())
+      absl::StrAppend(&out, " (external id ", item.external_id(), ")");
     out += "\n";
   }
   return out;
@@ -68,14 +71,22 @@ std::string Evidence(const google::protobuf::RepeatedPtrField<asv1::EvidenceItem
 // The record a change carries, by name.
 std::string ChangeRecordName(const asv1::Change& change) {
   switch (change.record_case()) {
-    case asv1::Change::kAssessmentRecord: return change.assessment_record().name();
-    case asv1::Change::kRespondent: return change.respondent().name();
-    case asv1::Change::kResponse: return change.response().name();
-    case asv1::Change::kConsolidation: return change.consolidation().name();
-    case asv1::Change::kChallenge: return change.challenge().name();
-    case asv1::Change::kContextAnswer: return change.context_answer().name();
-    case asv1::Change::kAction: return change.action().name();
-    default: return change.assessment();
+    case asv1::Change::kAssessmentRecord:
+      return change.assessment_record().name();
+    case asv1::Change::kRespondent:
+      return change.respondent().name();
+    case asv1::Change::kResponse:
+      return change.response().name();
+    case asv1::Change::kConsolidation:
+      return change.consolidation().name();
+    case asv1::Change::kChallenge:
+      return change.challenge().name();
+    case asv1::Change::kContextAnswer:
+      return change.context_answer().name();
+    case asv1::Change::kAction:
+      return change.action().name();
+    default:
+      return change.assessment();
   }
 }
 
@@ -84,10 +95,17 @@ std::string Colored(fv1::Rating rating, const std::string& letter, bool color) {
   if (!color) return letter;
   const char* code = nullptr;
   switch (rating) {
-    case fv1::RATING_RED: code = "\x1b[30;41m"; break;
-    case fv1::RATING_AMBER: code = "\x1b[30;43m"; break;
-    case fv1::RATING_GREEN: code = "\x1b[30;42m"; break;
-    default: return letter;
+    case fv1::RATING_RED:
+      code = "\x1b[30;41m";
+      break;
+    case fv1::RATING_AMBER:
+      code = "\x1b[30;43m";
+      break;
+    case fv1::RATING_GREEN:
+      code = "\x1b[30;42m";
+      break;
+    default:
+      return letter;
   }
   return absl::StrCat(code, letter, "\x1b[0m");
 }
@@ -108,7 +126,8 @@ std::string FormatAssessment(const asv1::Assessment& a) {
       {"Created", absl::StrCat(FormatTime(a.create_time()), " by ", OrDash(a.creator()))},
       {"Updated", FormatTime(a.update_time())}};
   if (IsSet(a.finalise_time())) lines.push_back({"Finalised", FormatTime(a.finalise_time())});
-  if (!a.previous_assessment().empty()) lines.push_back({"Previous round", a.previous_assessment()});
+  if (!a.previous_assessment().empty())
+    lines.push_back({"Previous round", a.previous_assessment()});
   lines.push_back({"Etag", a.etag()});
   return Lines(lines);
 }
@@ -144,26 +163,26 @@ std::string FormatRespondentList(const std::vector<asv1::Respondent>& respondent
 }
 
 std::string FormatResponse(const asv1::Response& r) {
-  std::string out = Lines({{"Response", r.name()},
-                           {"Rating", RatingWord(r.rating())},
-                           {"Commentary", r.commentary()},
-                           {"Remaining work", r.remaining_work()},
-                           {"Updated", absl::StrCat(FormatTime(r.update_time()), " by ",
-                                                    OrDash(r.update_by()))},
-                           {"Etag", r.etag()}});
+  std::string out =
+      Lines({{"Response", r.name()},
+             {"Rating", RatingWord(r.rating())},
+             {"Commentary", r.commentary()},
+             {"Remaining work", r.remaining_work()},
+             {"Updated", absl::StrCat(FormatTime(r.update_time()), " by ", OrDash(r.update_by()))},
+             {"Etag", r.etag()}});
   absl::StrAppend(&out, "Evidence: ", r.evidence_size() == 0 ? "none" : "", "\n",
                   Evidence(r.evidence()));
   return out;
 }
 
 std::string FormatConsolidation(const asv1::Consolidation& c) {
-  std::string out = Lines({{"Consolidation", c.name()},
-                           {"Rating", RatingWord(c.rating())},
-                           {"Rationale", c.rationale()},
-                           {"Remaining work", c.remaining_work()},
-                           {"Updated", absl::StrCat(FormatTime(c.update_time()), " by ",
-                                                    OrDash(c.update_by()))},
-                           {"Etag", c.etag()}});
+  std::string out =
+      Lines({{"Consolidation", c.name()},
+             {"Rating", RatingWord(c.rating())},
+             {"Rationale", c.rationale()},
+             {"Remaining work", c.remaining_work()},
+             {"Updated", absl::StrCat(FormatTime(c.update_time()), " by ", OrDash(c.update_by()))},
+             {"Etag", c.etag()}});
   if (c.evidence_size() > 0) absl::StrAppend(&out, "Evidence:\n", Evidence(c.evidence()));
   return out;
 }
@@ -237,7 +256,8 @@ std::string FormatDivergence(const asv1::GetDivergenceResponse& divergence) {
     rows.push_back(std::move(row));
   }
   std::string out;
-  if (self) absl::StrAppend(&out, "Compared with self-assessment ", divergence.self_assessment(), "\n");
+  if (self)
+    absl::StrAppend(&out, "Compared with self-assessment ", divergence.self_assessment(), "\n");
   if (divergent == 0) {
     absl::StrAppend(&out, "no divergence: the respondents agree on all ",
                     divergence.questions_size(), " questions\n");
@@ -249,7 +269,8 @@ std::string FormatDivergence(const asv1::GetDivergenceResponse& divergence) {
 
 std::string FormatCheck(const asv1::CheckFinalisationResponse& check) {
   if (check.ready()) return "Ready to finalise.\n";
-  std::string out = absl::StrCat("Not ready to finalise; still needed (", check.missing_size(), "):\n");
+  std::string out =
+      absl::StrCat("Not ready to finalise; still needed (", check.missing_size(), "):\n");
   for (const std::string& missing : check.missing()) absl::StrAppend(&out, "  ", missing, "\n");
   return out;
 }
@@ -261,7 +282,8 @@ std::string FormatChange(const asv1::Change& change) {
 
 std::string FormatGrid(const asv1::Assessment& assessment, const GridInput& input, bool color) {
   std::map<std::string, fv1::Rating> consolidated;
-  for (const asv1::Consolidation& c : input.consolidations) consolidated[c.question_id()] = c.rating();
+  for (const asv1::Consolidation& c : input.consolidations)
+    consolidated[c.question_id()] = c.rating();
   // respondent name -> question -> rating
   std::map<std::string, std::map<std::string, fv1::Rating>> rated;
   for (const asv1::Response& r : input.responses) {
@@ -334,8 +356,9 @@ std::string FormatAction(const acv1::Action& a) {
       {"Kind", a.kind() == acv1::Action::KIND_SUSTAIN ? "sustain" : "improvement"},
       {"Description", a.description()},
       {"Intended outcome", a.intended_outcome()},
-      {"Owner", absl::StrCat(a.owner_organisation(),
-                             a.owner_name().empty() ? "" : absl::StrCat(" (", a.owner_name(), ")"))},
+      {"Owner",
+       absl::StrCat(a.owner_organisation(),
+                    a.owner_name().empty() ? "" : absl::StrCat(" (", a.owner_name(), ")"))},
       {"Due", absl::StrCat(a.due_date(), a.overdue() ? " (overdue)" : "")},
       {"Status", ActionStatusWord(a.status())}};
   if (!a.cancel_reason().empty()) lines.push_back({"Cancel reason", a.cancel_reason()});
@@ -382,7 +405,8 @@ std::string FormatOverdueByOwner(const std::vector<acv1::Action>& actions,
       return std::tie(x->due_date(), x->name()) < std::tie(y->due_date(), y->name());
     });
     auto label = labels.find(owner);
-    absl::StrAppend(&out, "\n", label == labels.end() ? owner : absl::StrCat(label->second, " (", owner, ")"),
+    absl::StrAppend(&out, "\n",
+                    label == labels.end() ? owner : absl::StrCat(label->second, " (", owner, ")"),
                     ": ", list.size(), " overdue\n");
     std::vector<std::vector<std::string>> rows = {
         {"ACTION", "DUE", "DAYS OVERDUE", "STEP", "STATUS", "DESCRIPTION"}};

@@ -34,8 +34,8 @@ absl::StatusOr<std::string> ExpandSimple(absl::string_view argument, absl::strin
     if (parts.size() == 1) return absl::StrCat(collection, "/", argument);
     if (parts.size() == 2 && parts[0] == collection) return std::string(argument);
   }
-  return UsageError(absl::StrCat("'", argument, "' is not ", what, " name: expected ID or ",
-                                 collection, "/ID"));
+  return UsageError(
+      absl::StrCat("'", argument, "' is not ", what, " name: expected ID or ", collection, "/ID"));
 }
 
 // The lower-case name of an enum value without its prefix, words joined with hyphens.
@@ -96,19 +96,27 @@ absl::StatusOr<fv1::Rating> ParseRating(absl::string_view argument) {
 
 std::string RatingWord(fv1::Rating rating) {
   switch (rating) {
-    case fv1::RATING_RED: return "Red";
-    case fv1::RATING_AMBER: return "Amber";
-    case fv1::RATING_GREEN: return "Green";
-    default: return "-";
+    case fv1::RATING_RED:
+      return "Red";
+    case fv1::RATING_AMBER:
+      return "Amber";
+    case fv1::RATING_GREEN:
+      return "Green";
+    default:
+      return "-";
   }
 }
 
 std::string RatingLetter(fv1::Rating rating) {
   switch (rating) {
-    case fv1::RATING_RED: return "R";
-    case fv1::RATING_AMBER: return "A";
-    case fv1::RATING_GREEN: return "G";
-    default: return "-";
+    case fv1::RATING_RED:
+      return "R";
+    case fv1::RATING_AMBER:
+      return "A";
+    case fv1::RATING_GREEN:
+      return "G";
+    default:
+      return "-";
   }
 }
 
@@ -128,18 +136,25 @@ absl::StatusOr<v1::AssessmentKind> ParseAssessmentKind(absl::string_view argumen
 
 std::string AssessmentKindWord(v1::AssessmentKind kind) {
   switch (kind) {
-    case v1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY: return "independent-scrutiny";
-    case v1::ASSESSMENT_KIND_SELF_ASSESSMENT: return "self-assessment";
-    case v1::ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT: return "wider-partners";
-    default: return "-";
+    case v1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY:
+      return "independent-scrutiny";
+    case v1::ASSESSMENT_KIND_SELF_ASSESSMENT:
+      return "self-assessment";
+    case v1::ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT:
+      return "wider-partners";
+    default:
+      return "-";
   }
 }
 
 std::string TrendKindKey(v1::AssessmentKind kind) {
   switch (kind) {
-    case v1::ASSESSMENT_KIND_SELF_ASSESSMENT: return "self_assessment";
-    case v1::ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT: return "wider_partner_assessment";
-    default: return "independent_scrutiny";
+    case v1::ASSESSMENT_KIND_SELF_ASSESSMENT:
+      return "self_assessment";
+    case v1::ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT:
+      return "wider_partner_assessment";
+    default:
+      return "independent_scrutiny";
   }
 }
 
@@ -159,7 +174,8 @@ absl::StatusOr<av1::Action::Status> ParseActionStatus(absl::string_view argument
   std::string word = Normalised(argument);
   for (int i = 1; i < av1::Action::Status_descriptor()->value_count(); ++i) {
     const auto* value = av1::Action::Status_descriptor()->value(i);
-    if (EnumWord(value, "STATUS_") == word) return static_cast<av1::Action::Status>(value->number());
+    if (EnumWord(value, "STATUS_") == word)
+      return static_cast<av1::Action::Status>(value->number());
   }
   return UsageError(absl::StrCat("unknown status '", argument,
                                  "': expected planned, in-progress, done, cancelled or "
@@ -178,8 +194,8 @@ absl::StatusOr<rv1::Format> ParseReportFormat(absl::string_view argument) {
   if (word == "html") return rv1::FORMAT_HTML;
   if (word == "md" || word == "markdown") return rv1::FORMAT_MARKDOWN;
   if (word == "xlsx") return rv1::FORMAT_XLSX;
-  return UsageError(absl::StrCat("unknown format '", argument,
-                                 "': expected text, json, csv, html, md or xlsx"));
+  return UsageError(
+      absl::StrCat("unknown format '", argument, "': expected text, json, csv, html, md or xlsx"));
 }
 
 namespace {
@@ -241,7 +257,8 @@ absl::StatusOr<std::vector<CsvRecord>> ParseCsv(absl::string_view text) {
   auto end_record = [&] {
     end_field();
     // A blank line is no record.
-    if (!(record.fields.size() == 1 && record.fields[0].empty())) records.push_back(std::move(record));
+    if (!(record.fields.size() == 1 && record.fields[0].empty()))
+      records.push_back(std::move(record));
     record = CsvRecord();
     record_started = false;
   };
@@ -267,9 +284,9 @@ absl::StatusOr<std::vector<CsvRecord>> ParseCsv(absl::string_view text) {
     }
     if (c == '"') {
       if (!field.empty() || quoted) {
-        return LocalError(kExitDataError,
-                          absl::StrCat("line ", line,
-                                       ": a quote inside a field that does not start with one"));
+        return LocalError(
+            kExitDataError,
+            absl::StrCat("line ", line, ": a quote inside a field that does not start with one"));
       }
       in_quotes = quoted = true;
     } else if (c == ',') {
@@ -336,7 +353,8 @@ absl::StatusOr<std::vector<ImportedResponse>> ParseRatingsCsv(absl::string_view 
                                records[0].fields.size()));
     }
     std::string respondent = cell("respondent"), question = cell("question_id");
-    if (respondent.empty() || question.empty()) return fail("respondent and question_id are required");
+    if (respondent.empty() || question.empty())
+      return fail("respondent and question_id are required");
     absl::StatusOr<fv1::Rating> rating = ParseRating(cell("rating"));
     if (!rating.ok()) return fail(rating.status().message());
     auto [it, added] = index.emplace(std::make_pair(respondent, question), responses.size());
@@ -350,17 +368,16 @@ absl::StatusOr<std::vector<ImportedResponse>> ParseRatingsCsv(absl::string_view 
     }
     ImportedResponse& response = responses[it->second];
     if (response.rating != *rating) {
-      return fail(absl::StrCat(respondent, " ", question, " is rated ",
-                               RatingWord(response.rating), " on line ", response.line,
-                               " and ", RatingWord(*rating), " here"));
+      return fail(absl::StrCat(respondent, " ", question, " is rated ", RatingWord(response.rating),
+                               " on line ", response.line, " and ", RatingWord(*rating), " here"));
     }
     for (auto [name, target] : {std::pair{"commentary", &response.commentary},
                                 {"remaining_work", &response.remaining_work}}) {
       std::string value = cell(name);
       if (value.empty()) continue;
       if (!target->empty() && *target != value) {
-        return fail(absl::StrCat(respondent, " ", question, " has a different ", name,
-                                 " on line ", response.line));
+        return fail(absl::StrCat(respondent, " ", question, " has a different ", name, " on line ",
+                                 response.line));
       }
       *target = value;
     }
@@ -369,8 +386,8 @@ absl::StatusOr<std::vector<ImportedResponse>> ParseRatingsCsv(absl::string_view 
     item.set_link(cell("evidence_link"));
     item.set_document_reference(cell("document_reference"));
     item.set_external_id(cell("external_id"));
-    if (!item.description().empty() || !item.link().empty() ||
-        !item.document_reference().empty() || !item.external_id().empty()) {
+    if (!item.description().empty() || !item.link().empty() || !item.document_reference().empty() ||
+        !item.external_id().empty()) {
       if (item.description().empty()) {
         return fail("an evidence item needs an evidence_description");
       }

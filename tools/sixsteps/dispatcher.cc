@@ -10,10 +10,10 @@
 #include <grpcpp/security/credentials.h>
 
 #include "absl/strings/str_cat.h"
-#include "tools/sixsteps/cli_status.h"
-#include "tools/sixsteps/credentials.h"
 #include "tools/sixsteps/action_commands.h"
 #include "tools/sixsteps/assessment_commands.h"
+#include "tools/sixsteps/cli_status.h"
+#include "tools/sixsteps/credentials.h"
 #include "tools/sixsteps/framework_commands.h"
 #include "tools/sixsteps/identity_commands.h"
 #include "tools/sixsteps/report_commands.h"
@@ -137,8 +137,8 @@ std::string TopLevelHelp() {
     width = std::max(width, service.service.size());
   }
   for (const ServiceCommands& service : AllServiceCommands()) {
-    absl::StrAppend(&help, "  ", service.service, std::string(width - service.service.size() + 2, ' '),
-                    service.summary, "\n");
+    absl::StrAppend(&help, "  ", service.service,
+                    std::string(width - service.service.size() + 2, ' '), service.summary, "\n");
   }
   absl::StrAppend(&help,
                   "\nRun 'sixsteps WORD help' for the commands of each.\n\n"
@@ -173,8 +173,8 @@ int RunCli(const std::vector<std::string>& words, const Environment& env,
            const ChannelFactory& channels, std::ostream& out, std::ostream& err, std::istream& in,
            bool in_is_terminal, bool out_is_terminal) {
   Session session;
-  absl::Status status = Dispatch(words, env, channels,
-                                 Io{out, err, in, in_is_terminal, out_is_terminal}, session);
+  absl::Status status =
+      Dispatch(words, env, channels, Io{out, err, in, in_is_terminal, out_is_terminal}, session);
   status = WithSignInHint(WithUsage(std::move(status), kTopUsage), session);
   out.flush();
   ReportError(status, err);

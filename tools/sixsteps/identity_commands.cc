@@ -169,8 +169,7 @@ absl::Status PrintSignedIn(const Credentials& credentials, const std::string& wh
   } else if (!credentials.api_key_file.empty()) {
     *context.out << "; then the CLI signs in again with " << credentials.api_key_file << ".\n";
   } else {
-    *context.out << "; then the CLI signs in again with $" << kApiKeyVariable
-                 << " if it is set.\n";
+    *context.out << "; then the CLI signs in again with $" << kApiKeyVariable << " if it is set.\n";
   }
   return absl::OkStatus();
 }
@@ -191,10 +190,11 @@ absl::Status Login(const ParsedArgs& args, IdentityClient& client, const Command
   if (email) {
     if (email->empty()) return UsageError("--email must not be empty");
     std::string password = Env(context, kPasswordVariable);
-    if (password.empty()) password = ReadSecret(context, absl::StrCat("Password for ", *email, ": "));
+    if (password.empty())
+      password = ReadSecret(context, absl::StrCat("Password for ", *email, ": "));
     if (password.empty()) {
-      return UsageError(absl::StrCat("no password: set $", kPasswordVariable,
-                                     " or give it on standard input"));
+      return UsageError(
+          absl::StrCat("no password: set $", kPasswordVariable, " or give it on standard input"));
     }
     iv1::SignInRequest request;
     request.set_email(*email);
@@ -213,12 +213,11 @@ absl::Status Login(const ParsedArgs& args, IdentityClient& client, const Command
     } else {
       api_key = std::string(absl::StripAsciiWhitespace(Env(context, kApiKeyVariable)));
       if (api_key.empty()) {
-        return UsageError(absl::StrCat("missing --email or --api-key-file (or $",
-                                       kApiKeyVariable, ")"));
+        return UsageError(
+            absl::StrCat("missing --email or --api-key-file (or $", kApiKeyVariable, ")"));
       }
     }
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(credentials,
-                                  SignInWithApiKey(session, client.call(), api_key));
+    SIXSTEPS_CLI_ASSIGN_OR_RETURN(credentials, SignInWithApiKey(session, client.call(), api_key));
     if (key_file) {
       std::error_code error;
       std::filesystem::path absolute = std::filesystem::absolute(*key_file, error);
@@ -252,16 +251,14 @@ absl::Status Logout(const ParsedArgs& args, IdentityClient& client, const Comman
     CallSettings open;
     open.timeout = client.call().timeout;
     IdentityClient unauthenticated(client.stub(), open);
-    absl::StatusOr<iv1::SignOutResponse> signed_out =
-        unauthenticated.Call(&Stub::SignOut, request);
+    absl::StatusOr<iv1::SignOutResponse> signed_out = unauthenticated.Call(&Stub::SignOut, request);
     // A refresh token that expired or was revoked needs no revoking; only a service that
     // could not be asked is worth a warning.
     if (!signed_out.ok() && context.err != nullptr &&
         (signed_out.status().code() == absl::StatusCode::kUnavailable ||
          signed_out.status().code() == absl::StatusCode::kDeadlineExceeded)) {
-      *context.err << "warning: could not revoke the refresh token at "
-                   << session.identity_address << " ("
-                   << absl::StatusCodeToString(signed_out.status().code())
+      *context.err << "warning: could not revoke the refresh token at " << session.identity_address
+                   << " (" << absl::StatusCodeToString(signed_out.status().code())
                    << "); deleting the local credentials anyway\n";
     }
   }
@@ -333,10 +330,9 @@ absl::Status RegionList(const ParsedArgs& args, IdentityClient& client,
                         const CommandContext& context) {
   SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
   SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(
-      std::vector<iv1::Region> regions,
-      ListAll(client, &Stub::ListRegions, iv1::ListRegionsRequest(),
-              &iv1::ListRegionsResponse::regions));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<iv1::Region> regions,
+                                ListAll(client, &Stub::ListRegions, iv1::ListRegionsRequest(),
+                                        &iv1::ListRegionsResponse::regions));
   return PrintResult(Collect(regions, &iv1::ListRegionsResponse::mutable_regions),
                      FormatRegionList(regions), context);
 }
@@ -378,9 +374,8 @@ absl::Status PartnershipCreate(const ParsedArgs& args, IdentityClient& client,
   }
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::Partnership created,
                                 client.Call(&Stub::CreatePartnership, request));
-  return PrintResult(created,
-                     absl::StrCat("Created ", created.name(), "\n", FormatPartnership(created)),
-                     context);
+  return PrintResult(
+      created, absl::StrCat("Created ", created.name(), "\n", FormatPartnership(created)), context);
 }
 
 absl::Status PartnershipList(const ParsedArgs& args, IdentityClient& client,
@@ -438,15 +433,13 @@ absl::Status PartnershipUpdate(const ParsedArgs& args, IdentityClient& client,
   }
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::Partnership updated,
                                 client.Call(&Stub::UpdatePartnership, request));
-  return PrintResult(updated,
-                     absl::StrCat("Updated ", updated.name(), "\n", FormatPartnership(updated)),
-                     context);
+  return PrintResult(
+      updated, absl::StrCat("Updated ", updated.name(), "\n", FormatPartnership(updated)), context);
 }
 
 // ---- organisations ----
 
-absl::Status OrgAdd(const ParsedArgs& args, IdentityClient& client,
-                    const CommandContext& context) {
+absl::Status OrgAdd(const ParsedArgs& args, IdentityClient& client, const CommandContext& context) {
   SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"name", "kind", "core"}));
   SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(2, 2));
   iv1::CreateOrganisationRequest request;
@@ -464,9 +457,8 @@ absl::Status OrgAdd(const ParsedArgs& args, IdentityClient& client,
   organisation.set_core_partner(args.Has("core"));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::Organisation created,
                                 client.Call(&Stub::CreateOrganisation, request));
-  return PrintResult(created,
-                     absl::StrCat("Added ", created.name(), "\n", FormatOrganisation(created)),
-                     context);
+  return PrintResult(
+      created, absl::StrCat("Added ", created.name(), "\n", FormatOrganisation(created)), context);
 }
 
 absl::Status OrgList(const ParsedArgs& args, IdentityClient& client,
@@ -479,9 +471,8 @@ absl::Status OrgList(const ParsedArgs& args, IdentityClient& client,
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<iv1::Organisation> organisations,
                                 ListAll(client, &Stub::ListOrganisations, request,
                                         &iv1::ListOrganisationsResponse::organisations));
-  return PrintResult(
-      Collect(organisations, &iv1::ListOrganisationsResponse::mutable_organisations),
-      FormatOrganisationList(organisations), context);
+  return PrintResult(Collect(organisations, &iv1::ListOrganisationsResponse::mutable_organisations),
+                     FormatOrganisationList(organisations), context);
 }
 
 absl::Status OrgShow(const ParsedArgs& args, IdentityClient& client,
@@ -499,8 +490,7 @@ absl::Status OrgShow(const ParsedArgs& args, IdentityClient& client,
 // ---- users ----
 
 absl::StatusOr<std::vector<iv1::User>> AllUsers(IdentityClient& client) {
-  return ListAll(client, &Stub::ListUsers, iv1::ListUsersRequest(),
-                 &iv1::ListUsersResponse::users);
+  return ListAll(client, &Stub::ListUsers, iv1::ListUsersRequest(), &iv1::ListUsersResponse::users);
 }
 
 // The user with this email (case-insensitive) among those the caller may list.
@@ -539,16 +529,16 @@ absl::Status UserCreate(const ParsedArgs& args, IdentityClient& client,
     }
   }
   if (password.empty()) {
-    return UsageError(absl::StrCat("no password for the new user: set $",
-                                   kNewUserPasswordVariable, " or give it on standard input"));
+    return UsageError(absl::StrCat("no password for the new user: set $", kNewUserPasswordVariable,
+                                   " or give it on standard input"));
   }
   request.set_password(password);
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::User user, client.Call(&Stub::CreateUser, request));
-  return PrintResult(user,
-                     absl::StrCat("Created ", user.name(), "\n", FormatUser(user),
-                                  "Grant a role with: sixsteps role grant ", user.name(),
-                                  " ROLE SCOPE\n"),
-                     context);
+  return PrintResult(
+      user,
+      absl::StrCat("Created ", user.name(), "\n", FormatUser(user),
+                   "Grant a role with: sixsteps role grant ", user.name(), " ROLE SCOPE\n"),
+      context);
 }
 
 absl::Status UserList(const ParsedArgs& args, IdentityClient& client,
@@ -556,8 +546,8 @@ absl::Status UserList(const ParsedArgs& args, IdentityClient& client,
   SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
   SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<iv1::User> users, AllUsers(client));
-  return PrintResult(Collect(users, &iv1::ListUsersResponse::mutable_users),
-                     FormatUserList(users), context);
+  return PrintResult(Collect(users, &iv1::ListUsersResponse::mutable_users), FormatUserList(users),
+                     context);
 }
 
 absl::Status UserShow(const ParsedArgs& args, IdentityClient& client,
@@ -668,13 +658,12 @@ absl::Status ServiceAccountList(const ParsedArgs& args, IdentityClient& client,
                                 const CommandContext& context) {
   SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
   SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<iv1::ServiceAccount> accounts,
-                                ListAll(client, &Stub::ListServiceAccounts,
-                                        iv1::ListServiceAccountsRequest(),
-                                        &iv1::ListServiceAccountsResponse::service_accounts));
-  return PrintResult(
-      Collect(accounts, &iv1::ListServiceAccountsResponse::mutable_service_accounts),
-      FormatServiceAccountList(accounts), context);
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(
+      std::vector<iv1::ServiceAccount> accounts,
+      ListAll(client, &Stub::ListServiceAccounts, iv1::ListServiceAccountsRequest(),
+              &iv1::ListServiceAccountsResponse::service_accounts));
+  return PrintResult(Collect(accounts, &iv1::ListServiceAccountsResponse::mutable_service_accounts),
+                     FormatServiceAccountList(accounts), context);
 }
 
 absl::Status ServiceAccountShow(const ParsedArgs& args, IdentityClient& client,
@@ -716,8 +705,7 @@ absl::Status ApiKeyCreate(const ParsedArgs& args, IdentityClient& client,
                                 ExpandServiceAccountName(args.Positional(0)));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_api_key()->mutable_display_name(),
                                 args.Required("name"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> expires_in,
-                                args.Optional("expires_in"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> expires_in, args.Optional("expires_in"));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(absl::Duration lifetime, ParseLifetime(expires_in.value_or("90d")));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> out_path, args.Optional("out"));
   if (out_path && std::filesystem::exists(*out_path)) {
@@ -921,15 +909,16 @@ constexpr IdentityWord kWords[] = {
      "The secret (ssk.<key id>.<secret>) is shown only once, at creation, or written to\n"
      "--out FILE (created with mode 0600). --expires-in takes 90d (default), 2w, 12h, 30m;\n"
      "at most a year.\n"},
-    {"audit", "the audit log, newest first (hub administrators)",
-     "--limit defaults to 50.\n"},
+    {"audit", "the audit log, newest first (hub administrators)", "--limit defaults to 50.\n"},
     {"key", "token signing keys: list (open to all), rotate (deployment administrators)", ""},
 };
 
 std::string RoleNotes() {
   return absl::StrCat(
       "PRINCIPAL is users/ID, serviceAccounts/ID or a user's email address (looked up among the\n"
-      "users you administer). ROLE is one of:\n  ", AllRoleNames(), ".\n"
+      "users you administer). ROLE is one of:\n  ",
+      AllRoleNames(),
+      ".\n"
       "SCOPE is '*' (the whole deployment; hub administrators only), regions/REGION or\n"
       "partnerships/PARTNERSHIP. Partner respondents and action owners also name the\n"
       "organisation they act for: --org ORG (an organisation of the scope's partnership, or\n"
@@ -946,14 +935,14 @@ absl::Status RunIdentityWord(absl::string_view word, const ParsedArgs& args,
                              std::shared_ptr<grpc::ChannelInterface> channel,
                              const CommandContext& context) {
   const bool single = word == "login" || word == "logout" || word == "whoami" || word == "token";
-  const std::string word_usage = absl::StrCat("sixsteps ", word, single ? "" : " COMMAND [ARGS...]");
+  const std::string word_usage =
+      absl::StrCat("sixsteps ", word, single ? "" : " COMMAND [ARGS...]");
   if ((!single && args.Positional(0) == "help") || args.Has("help")) {
     *context.out << IdentityHelp(word);
     return absl::OkStatus();
   }
   if (!single && args.positionals().empty()) {
-    return UsageError(absl::StrCat("missing command (see 'sixsteps ", word, " help')"),
-                      word_usage);
+    return UsageError(absl::StrCat("missing command (see 'sixsteps ", word, " help')"), word_usage);
   }
   absl::string_view name = single ? absl::string_view() : args.Positional(0);
   for (const IdentityCommand& command : kCommands) {

@@ -16,7 +16,8 @@ size_t DisplayWidth(absl::string_view text) {
 }
 
 // Columns separated by two spaces and padded to the widest cell; the last is not padded.
-std::string Table(const std::vector<std::vector<std::string>>& rows, absl::string_view indent = "") {
+std::string Table(const std::vector<std::vector<std::string>>& rows,
+                  absl::string_view indent = "") {
   std::vector<size_t> widths;
   for (const auto& row : rows) {
     widths.resize(std::max(widths.size(), row.size()), 0);
@@ -50,7 +51,8 @@ bool IsSet(const google::protobuf::Timestamp& timestamp) {
 
 std::string ApiKeyState(const iv1::ApiKey& key) {
   if (IsSet(key.revoke_time())) return absl::StrCat("revoked ", FormatTime(key.revoke_time()));
-  if (IsSet(key.expire_time()) && absl::FromUnixSeconds(key.expire_time().seconds()) <= absl::Now()) {
+  if (IsSet(key.expire_time()) &&
+      absl::FromUnixSeconds(key.expire_time().seconds()) <= absl::Now()) {
     return "expired";
   }
   return "active";
@@ -74,8 +76,8 @@ std::string FormatRegionList(const std::vector<iv1::Region>& regions) {
   if (regions.empty()) return "no regions\n";
   std::vector<std::vector<std::string>> rows = {{"REGION", "CREATED", "NAME"}};
   for (const iv1::Region& region : regions) {
-    rows.push_back({LastSegment(region.name()), FormatTime(region.create_time()),
-                    region.display_name()});
+    rows.push_back(
+        {LastSegment(region.name()), FormatTime(region.create_time()), region.display_name()});
   }
   return Table(rows);
 }
@@ -111,8 +113,8 @@ std::string FormatOrganisationList(const std::vector<iv1::Organisation>& organis
   if (organisations.empty()) return "no organisations\n";
   std::vector<std::vector<std::string>> rows = {{"ORGANISATION", "KIND", "CORE", "NAME"}};
   for (const iv1::Organisation& o : organisations) {
-    rows.push_back({LastSegment(o.name()), KindName(o.kind()), YesNo(o.core_partner()),
-                    o.display_name()});
+    rows.push_back(
+        {LastSegment(o.name()), KindName(o.kind()), YesNo(o.core_partner()), o.display_name()});
   }
   return Table(rows);
 }
@@ -135,11 +137,12 @@ std::string FormatUserList(const std::vector<iv1::User>& users) {
 }
 
 std::string FormatRoleBinding(const iv1::RoleBinding& binding) {
-  std::string out = absl::StrCat(binding.name(), ": ", RoleName(binding.role()), " on ",
-                                 binding.scope() == "*" ? "* (the whole deployment)"
-                                                        : binding.scope(),
-                                 " for ", binding.principal());
-  if (!binding.organisation().empty()) absl::StrAppend(&out, ", acting for ", binding.organisation());
+  std::string out =
+      absl::StrCat(binding.name(), ": ", RoleName(binding.role()), " on ",
+                   binding.scope() == "*" ? "* (the whole deployment)" : binding.scope(), " for ",
+                   binding.principal());
+  if (!binding.organisation().empty())
+    absl::StrAppend(&out, ", acting for ", binding.organisation());
   return out + "\n";
 }
 
@@ -148,8 +151,8 @@ std::string FormatRoleBindingList(const std::vector<iv1::RoleBinding>& bindings)
   std::vector<std::vector<std::string>> rows = {
       {"BINDING", "PRINCIPAL", "ROLE", "SCOPE", "ORGANISATION"}};
   for (const iv1::RoleBinding& b : bindings) {
-    rows.push_back({b.name(), b.principal(), RoleName(b.role()), b.scope(),
-                    OrDash(b.organisation())});
+    rows.push_back(
+        {b.name(), b.principal(), RoleName(b.role()), b.scope(), OrDash(b.organisation())});
   }
   return Table(rows);
 }
@@ -206,14 +209,14 @@ std::string FormatPublicKeyList(const std::vector<iv1::PublicKey>& keys) {
   for (const iv1::PublicKey& k : keys) {
     rows.push_back({k.key_id(), k.algorithm(), FormatTime(k.create_time()),
                     IsSet(k.rotate_time()) ? absl::StrCat("rotated ", FormatTime(k.rotate_time()))
-                                        : "current"});
+                                           : "current"});
   }
   return Table(rows);
 }
 
 std::string FormatPrincipal(const iv1::GetCurrentPrincipalResponse& principal) {
-  std::string out = Lines({{"Principal", principal.principal()},
-                           {"Name", principal.display_name()}});
+  std::string out =
+      Lines({{"Principal", principal.principal()}, {"Name", principal.display_name()}});
   if (principal.role_bindings().empty()) return out + "Role bindings: none\n";
   out += "Role bindings:\n";
   std::vector<std::vector<std::string>> rows;

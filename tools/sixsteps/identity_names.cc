@@ -161,8 +161,8 @@ absl::StatusOr<iv1::Role> ParseRole(absl::string_view argument) {
 
 std::string KindName(iv1::OrganisationKind kind) {
   if (kind == iv1::ORGANISATION_KIND_UNSPECIFIED) return "-";
-  return EnumWord(iv1::OrganisationKind_descriptor()->FindValueByNumber(kind),
-                  "ORGANISATION_KIND_", "-");
+  return EnumWord(iv1::OrganisationKind_descriptor()->FindValueByNumber(kind), "ORGANISATION_KIND_",
+                  "-");
 }
 
 absl::StatusOr<iv1::OrganisationKind> ParseKind(absl::string_view argument) {
@@ -193,8 +193,7 @@ std::string AllKindNames() {
   const auto* descriptor = iv1::OrganisationKind_descriptor();
   for (int i = 0; i < descriptor->value_count(); ++i) {
     if (descriptor->value(i)->number() == 0) continue;
-    names.push_back(
-        KindName(static_cast<iv1::OrganisationKind>(descriptor->value(i)->number())));
+    names.push_back(KindName(static_cast<iv1::OrganisationKind>(descriptor->value(i)->number())));
   }
   return absl::StrJoin(names, ", ");
 }
@@ -208,11 +207,20 @@ absl::StatusOr<absl::Duration> ParseLifetime(absl::string_view argument) {
     if (absl::SimpleAtoi(argument.substr(0, argument.size() - 1), &count) && count > 0) {
       ok = true;
       switch (unit) {
-        case 'w': duration = absl::Hours(24 * 7) * count; break;
-        case 'd': duration = absl::Hours(24) * count; break;
-        case 'h': duration = absl::Hours(count); break;
-        case 'm': duration = absl::Minutes(count); break;
-        default: ok = false;
+        case 'w':
+          duration = absl::Hours(24 * 7) * count;
+          break;
+        case 'd':
+          duration = absl::Hours(24) * count;
+          break;
+        case 'h':
+          duration = absl::Hours(count);
+          break;
+        case 'm':
+          duration = absl::Minutes(count);
+          break;
+        default:
+          ok = false;
       }
     }
   }

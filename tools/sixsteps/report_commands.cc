@@ -25,7 +25,8 @@ absl::StatusOr<int64_t> MinSequence(const ParsedArgs& args) {
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> value, args.Optional("min_sequence"));
   int64_t sequence = 0;
   if (value && (!absl::SimpleAtoi(*value, &sequence) || sequence < 0)) {
-    return UsageError(absl::StrCat("--min-sequence must be a feed sequence number, got '", *value, "'"));
+    return UsageError(
+        absl::StrCat("--min-sequence must be a feed sequence number, got '", *value, "'"));
   }
   return sequence;
 }
@@ -41,7 +42,8 @@ absl::Status WriteBytes(const std::string& path, const std::string& contents) {
   if (file) file << contents;
   if (file) file.close();
   if (!file) {
-    return LocalError(kExitCannotCreate, absl::StrCat("cannot write ", path, ": ", std::strerror(errno)));
+    return LocalError(kExitCannotCreate,
+                      absl::StrCat("cannot write ", path, ": ", std::strerror(errno)));
   }
   return absl::OkStatus();
 }
@@ -87,7 +89,8 @@ absl::Status Export(absl::string_view kind, const ParsedArgs& args, Client& clie
     SIXSTEPS_CLI_ASSIGN_OR_RETURN(*r.mutable_partnership(), ExpandPartnershipName(target));
     SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> round_kind, args.Optional("kind"));
     if (round_kind) {
-      SIXSTEPS_CLI_ASSIGN_OR_RETURN(sixsteps::assessment::v1::AssessmentKind parsed, ParseAssessmentKind(*round_kind));
+      SIXSTEPS_CLI_ASSIGN_OR_RETURN(sixsteps::assessment::v1::AssessmentKind parsed,
+                                    ParseAssessmentKind(*round_kind));
       r.set_kind(TrendKindKey(parsed));
     }
     r.set_min_sequence(min_sequence);
@@ -149,7 +152,8 @@ constexpr struct {
     {"trend",
      "sixsteps report trend P [--kind independent-scrutiny|self-assessment|wider-partners] "
      "[--format F] [--out FILE] [--min-sequence N]"},
-    {"region", "sixsteps report region R [--format F] [--out FILE] [--as-of DATE] [--min-sequence N]"},
+    {"region",
+     "sixsteps report region R [--format F] [--out FILE] [--as-of DATE] [--min-sequence N]"},
     {"actions",
      "sixsteps report actions P|regions/R [--format F] [--out FILE] [--as-of DATE] "
      "[--min-sequence N]"},
@@ -178,13 +182,15 @@ absl::Status Run(const ParsedArgs& args, std::shared_ptr<grpc::ChannelInterface>
                                          : Export(word, rest, client, context),
                      command.usage);
   }
-  return UsageError(absl::StrCat("unknown report '", word, "' (see 'sixsteps report help')"), kUsage);
+  return UsageError(absl::StrCat("unknown report '", word, "' (see 'sixsteps report help')"),
+                    kUsage);
 }
 
 }  // namespace
 
 std::string ReportHelp() {
-  std::string help = absl::StrCat("usage: ", kUsage, "\n\nReports, from the reporting service's read model:\n");
+  std::string help =
+      absl::StrCat("usage: ", kUsage, "\n\nReports, from the reporting service's read model:\n");
   for (const auto& command : kCommands) absl::StrAppend(&help, "  ", command.usage, "\n");
   absl::StrAppend(
       &help,
@@ -208,7 +214,8 @@ std::string ReportHelp() {
 ServiceCommands ReportServiceCommands() {
   return ServiceCommands{
       .service = "report",
-      .summary = "reports: assessment, trend, region, actions, annual (text, json, csv, html, md, xlsx)",
+      .summary =
+          "reports: assessment, trend, region, actions, annual (text, json, csv, html, md, xlsx)",
       .help = ReportHelp,
       .run = Run,
       .endpoint = "reporting",

@@ -62,8 +62,8 @@ class RpcClient {
 };
 
 // Prints `message` as JSON or `text` as is, as --output asks.
-inline absl::Status PrintMessage(const google::protobuf::Message& message,
-                                 const std::string& text, const CommandContext& context) {
+inline absl::Status PrintMessage(const google::protobuf::Message& message, const std::string& text,
+                                 const CommandContext& context) {
   if (context.output == OutputFormat::kJson) {
     SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string json, ToJson(message));
     *context.out << json;

@@ -110,8 +110,7 @@ absl::StatusOr<Credentials> SignInWithApiKey(Session& session, const CallSetting
   return CredentialsFrom(response, session.identity_address);
 }
 
-std::string CurrentAccessToken(Session& session, const Environment& env,
-                               const CallSettings& call) {
+std::string CurrentAccessToken(Session& session, const Environment& env, const CallSettings& call) {
   const absl::Time now = session.clock();
   if (session.stored && !session.stored->access_token.empty() &&
       session.stored->access_token_expire_time - kRefreshMargin > now) {

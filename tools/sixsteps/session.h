@@ -53,8 +53,7 @@ struct Session {
 // signing in again with its API key file or $SIXSTEPS_API_KEY (saved to the credentials file);
 // else "" with session.note saying why. Never fails: a call without a token gets a clear
 // UNAUTHENTICATED from the service, which WithSignInHint explains.
-std::string CurrentAccessToken(Session& session, const Environment& env,
-                               const CallSettings& call);
+std::string CurrentAccessToken(Session& session, const Environment& env, const CallSettings& call);
 
 // Credentials from a response of the identity service.
 Credentials CredentialsFrom(const sixsteps::identity::v1::SignInResponse& response,

@@ -100,7 +100,8 @@ class FakeAssessmentService final : public asv1::AssessmentService::Service {
     return r;
   }
 
-  grpc::Status CreateAssessment(grpc::ServerContext* c, const asv1::CreateAssessmentRequest* request,
+  grpc::Status CreateAssessment(grpc::ServerContext* c,
+                                const asv1::CreateAssessmentRequest* request,
                                 asv1::Assessment* response) override {
     Record(c);
     creates.push_back(*request);
@@ -114,7 +115,8 @@ class FakeAssessmentService final : public asv1::AssessmentService::Service {
   grpc::Status GetAssessment(grpc::ServerContext* c, const asv1::GetAssessmentRequest* request,
                              asv1::Assessment* response) override {
     Record(c);
-    if (request->name() != kRound) return grpc::Status(grpc::StatusCode::NOT_FOUND, request->name() + " not found");
+    if (request->name() != kRound)
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, request->name() + " not found");
     *response = Round();
     return grpc::Status::OK;
   }
@@ -138,7 +140,8 @@ class FakeAssessmentService final : public asv1::AssessmentService::Service {
   grpc::Status GetResponse(grpc::ServerContext* c, const asv1::GetResponseRequest* request,
                            asv1::Response* response) override {
     Record(c);
-    if (request->name() != Existing().name()) return grpc::Status(grpc::StatusCode::NOT_FOUND, "no");
+    if (request->name() != Existing().name())
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, "no");
     *response = Existing();
     return grpc::Status::OK;
   }
@@ -186,7 +189,8 @@ class FakeAssessmentService final : public asv1::AssessmentService::Service {
     return grpc::Status::OK;
   }
 
-  grpc::Status FinaliseAssessment(grpc::ServerContext* c, const asv1::FinaliseAssessmentRequest* request,
+  grpc::Status FinaliseAssessment(grpc::ServerContext* c,
+                                  const asv1::FinaliseAssessmentRequest* request,
                                   asv1::Assessment* response) override {
     Record(c);
     finalises.push_back(*request);
@@ -262,7 +266,8 @@ class FakeActionService final : public acv1::ActionService::Service {
   std::vector<acv1::UpdateActionRequest> updates;
   int calls = 0;
 
-  static acv1::Action Make(const std::string& id, const std::string& owner, const std::string& due) {
+  static acv1::Action Make(const std::string& id, const std::string& owner,
+                           const std::string& due) {
     acv1::Action a;
     a.set_name("actions/" + id);
     a.set_assessment(kRound);
@@ -290,7 +295,8 @@ class FakeActionService final : public acv1::ActionService::Service {
   grpc::Status GetAction(grpc::ServerContext*, const acv1::GetActionRequest* request,
                          acv1::Action* response) override {
     ++calls;
-    *response = Make(std::string(absl::StripPrefix(request->name(), "actions/")), "police", "2026-01-31");
+    *response =
+        Make(std::string(absl::StripPrefix(request->name(), "actions/")), "police", "2026-01-31");
     return grpc::Status::OK;
   }
 
@@ -327,7 +333,8 @@ class FakeReportingService final : public rv1::ReportingService::Service {
     exports.push_back(*request);
     if (request->format() == rv1::FORMAT_XLSX) {
       response->set_content(std::string("PK\x03\x04binary", 10));
-      response->set_content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+      response->set_content_type(
+          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
     } else {
       response->set_content("Green: 24\nAmber: 0\nRed: 0");
       response->set_content_type("text/plain; charset=utf-8");
@@ -347,7 +354,8 @@ class FakeReportingService final : public rv1::ReportingService::Service {
 // Two steps of two questions.
 class FakeFrameworkService final : public fv1::FrameworkService::Service {
  public:
-  grpc::Status GetFrameworkVersion(grpc::ServerContext*, const fv1::GetFrameworkVersionRequest* request,
+  grpc::Status GetFrameworkVersion(grpc::ServerContext*,
+                                   const fv1::GetFrameworkVersionRequest* request,
                                    fv1::FrameworkVersion* response) override {
     response->set_name(request->name());
     for (int s = 1; s <= 2; ++s) {
@@ -365,7 +373,8 @@ class FakeIdentityService final : public iv1::IdentityService::Service {
   grpc::Status GetOrganisation(grpc::ServerContext*, const iv1::GetOrganisationRequest* request,
                                iv1::Organisation* response) override {
     response->set_name(request->name());
-    if (absl::EndsWith(request->name(), "/police")) response->set_display_name("Bedfordshire Police");
+    if (absl::EndsWith(request->name(), "/police"))
+      response->set_display_name("Bedfordshire Police");
     return grpc::Status::OK;
   }
 };
@@ -436,9 +445,9 @@ class CliAssessmentTest : public ::testing::Test {
 };
 
 TEST_F(CliAssessmentTest, CreateExpandsNamesAndUsesTheBuiltInFramework) {
-  Result result = Run({"assessment", "create", "--partnership", "luton", "--kind", "self-assessment",
-                       "--title", "Self-assessment 2025", "--period", "2025-04-01:2026-03-31",
-                       "--request-id", "req-1"});
+  Result result =
+      Run({"assessment", "create", "--partnership", "luton", "--kind", "self-assessment", "--title",
+           "Self-assessment 2025", "--period", "2025-04-01:2026-03-31", "--request-id", "req-1"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   ASSERT_THAT(assessment_.creates, SizeIs(1));
   const asv1::CreateAssessmentRequest& sent = assessment_.creates[0];
@@ -463,7 +472,8 @@ TEST_F(CliAssessmentTest, AssignResolvesABareOrganisationInTheRoundsPartnership)
   EXPECT_EQ(sent.respondent().organisation(), "partnerships/luton/organisations/police");
   EXPECT_THAT(sent.respondent().step_ids(), ElementsAre("s1", "s2"));
   EXPECT_EQ(Run({"assessment", "assign", "a-1"}).exit_code, 64);
-  EXPECT_EQ(Run({"assessment", "assign", "a-1", "--org", "x", "--scrutineer", "u-1"}).exit_code, 64);
+  EXPECT_EQ(Run({"assessment", "assign", "a-1", "--org", "x", "--scrutineer", "u-1"}).exit_code,
+            64);
 }
 
 TEST_F(CliAssessmentTest, RateReadsTheEtagKeepsTheEvidenceAndAddsNewItems) {
@@ -489,16 +499,16 @@ TEST_F(CliAssessmentTest, RateReadsTheEtagKeepsTheEvidenceAndAddsNewItems) {
   EXPECT_THAT(result.out, HasSubstr("Updated s1.q1 Green"));
 
   // A new answer: no etag; the respondent by its id.
-  Result fresh = Run({"assessment", "rate", "assessments/a-1", "--respondent", "r-lbc", "--question",
-                      "s2.q1", "--rating", "R", "--commentary", "Not yet"});
+  Result fresh = Run({"assessment", "rate", "assessments/a-1", "--respondent", "r-lbc",
+                      "--question", "s2.q1", "--rating", "R", "--commentary", "Not yet"});
   ASSERT_EQ(fresh.exit_code, 0) << fresh.err;
   const asv1::Response& second = assessment_.upserts[1].response();
   EXPECT_EQ(second.name(), "assessments/a-1/respondents/r-lbc/responses/s2.q1");
   EXPECT_THAT(second.etag(), IsEmpty());
   EXPECT_EQ(second.rating(), fv1::RATING_RED);
 
-  Result unknown = Run({"assessment", "rate", "a-1", "--respondent", "health", "--question", "s1.q1",
-                        "--rating", "red"});
+  Result unknown = Run({"assessment", "rate", "a-1", "--respondent", "health", "--question",
+                        "s1.q1", "--rating", "red"});
   EXPECT_EQ(unknown.exit_code, 5);
   EXPECT_THAT(unknown.err, HasSubstr("no respondent 'health'"));
   EXPECT_THAT(unknown.err, HasSubstr("police (r-pol)"));
@@ -534,12 +544,13 @@ TEST_F(CliAssessmentTest, ImportRatingsSendsOneBatchOfMergedRows) {
   EXPECT_THAT(council_red.evidence(), IsEmpty());
   EXPECT_THAT(council_red.etag(), IsEmpty());
   EXPECT_EQ(batch.requests(2).response().remaining_work(), "Sign-off by the board");
-  EXPECT_THAT(result.out, HasSubstr("Imported 3 response(s) (1 updated, 2 new) with 3 evidence item(s) "
-                                    "for 2 respondent(s)"));
+  EXPECT_THAT(result.out,
+              HasSubstr("Imported 3 response(s) (1 updated, 2 new) with 3 evidence item(s) "
+                        "for 2 respondent(s)"));
 
   // Conflicting rows and unknown respondents send nothing.
-  std::string conflict = Write("conflict.csv",
-                               "respondent,question_id,rating\npolice,s1.q1,green\npolice,s1.q1,red\n");
+  std::string conflict = Write(
+      "conflict.csv", "respondent,question_id,rating\npolice,s1.q1,green\npolice,s1.q1,red\n");
   Result bad = Run({"assessment", "import-ratings", "a-1", "--csv", conflict});
   EXPECT_EQ(bad.exit_code, 65);
   EXPECT_THAT(bad.err, HasSubstr("line 3: police s1.q1 is rated Green on line 2 and Red here"));
@@ -547,14 +558,15 @@ TEST_F(CliAssessmentTest, ImportRatingsSendsOneBatchOfMergedRows) {
   Result unknown = Run({"assessment", "import-ratings", "a-1", "--csv", stranger});
   EXPECT_EQ(unknown.exit_code, 5);
   EXPECT_THAT(unknown.err, HasSubstr("line 2: no respondent 'health'"));
-  EXPECT_EQ(Run({"assessment", "import-ratings", "a-1", "--csv", (dir_ / "missing.csv").string()}).exit_code,
+  EXPECT_EQ(Run({"assessment", "import-ratings", "a-1", "--csv", (dir_ / "missing.csv").string()})
+                .exit_code,
             66);
   EXPECT_THAT(assessment_.batches, SizeIs(1));
 }
 
 TEST_F(CliAssessmentTest, ConsolidateAndFinaliseSendTheEtagsRead) {
-  Result result = Run({"assessment", "consolidate", "a-1", "--question", "s1.q1", "--rating", "green",
-                       "--rationale", "All agree"});
+  Result result = Run({"assessment", "consolidate", "a-1", "--question", "s1.q1", "--rating",
+                       "green", "--rationale", "All agree"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const asv1::ConsolidateQuestionRequest& sent = assessment_.consolidations_sent.at(0);
   EXPECT_EQ(sent.parent(), kRound);
@@ -599,8 +611,10 @@ TEST_F(CliAssessmentTest, FeedPagesPastInvisibleChangesAndPrintsJsonLines) {
   Result text = Run({"assessment", "feed", "--partnership", "luton"});
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_EQ(text.out,
-            "1  2026-01-01T00:00:01Z  response-changed  assessments/a-1/respondents/r-pol/responses/s1.q1\n"
-            "3  2026-01-01T00:00:03Z  response-changed  assessments/a-1/respondents/r-pol/responses/s1.q3\n");
+            "1  2026-01-01T00:00:01Z  response-changed  "
+            "assessments/a-1/respondents/r-pol/responses/s1.q1\n"
+            "3  2026-01-01T00:00:03Z  response-changed  "
+            "assessments/a-1/respondents/r-pol/responses/s1.q3\n");
   ASSERT_THAT(assessment_.change_requests, SizeIs(3));
   EXPECT_EQ(assessment_.change_requests[0].partnership(), "partnerships/luton");
   EXPECT_EQ(assessment_.change_requests[1].after_sequence(), 2);
@@ -620,19 +634,21 @@ TEST_F(CliAssessmentTest, FeedPagesPastInvisibleChangesAndPrintsJsonLines) {
 }
 
 TEST_F(CliAssessmentTest, OverdueActionsAreGroupedByOwnerOrganisation) {
-  Result result = Run({"action", "list", "--partnership", "luton", "--overdue", "--as-of", "2026-04-10",
-                       "--status", "planned,in-progress"});
+  Result result = Run({"action", "list", "--partnership", "luton", "--overdue", "--as-of",
+                       "2026-04-10", "--status", "planned,in-progress"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const acv1::ListActionsRequest& sent = actions_.lists.at(0);
   EXPECT_TRUE(sent.overdue_only());
   EXPECT_EQ(sent.as_of_date(), "2026-04-10");
   EXPECT_EQ(sent.partnership(), "partnerships/luton");
-  EXPECT_THAT(sent.statuses(), ElementsAre(acv1::Action::STATUS_PLANNED, acv1::Action::STATUS_IN_PROGRESS));
+  EXPECT_THAT(sent.statuses(),
+              ElementsAre(acv1::Action::STATUS_PLANNED, acv1::Action::STATUS_IN_PROGRESS));
   EXPECT_THAT(actions_.lists, SizeIs(2));  // both pages
   const std::string& out = result.out;
   EXPECT_THAT(out, StartsWith("Overdue as of 2026-04-10: 3 action(s) of 2 organisation(s)\n"));
   size_t council = out.find("\ncouncil (partnerships/luton/organisations/council): 1 overdue\n");
-  size_t police = out.find("\nBedfordshire Police (partnerships/luton/organisations/police): 2 overdue\n");
+  size_t police =
+      out.find("\nBedfordshire Police (partnerships/luton/organisations/police): 2 overdue\n");
   ASSERT_NE(council, std::string::npos) << out;
   ASSERT_NE(police, std::string::npos) << out;
   // Oldest due first, with the days overdue.
@@ -647,8 +663,8 @@ TEST_F(CliAssessmentTest, OverdueActionsAreGroupedByOwnerOrganisation) {
 
 TEST_F(CliAssessmentTest, ActionAddAndEdit) {
   Result added = Run({"action", "add", "a-1", "--step", "s2", "--questions", "s2.q1,s2.q2",
-                      "--description", "Audit", "--outcome", "Better", "--owner", "police",
-                      "--due", "2026-03-31", "--sustain"});
+                      "--description", "Audit", "--outcome", "Better", "--owner", "police", "--due",
+                      "2026-03-31", "--sustain"});
   ASSERT_EQ(added.exit_code, 0) << added.err;
   const acv1::Action& sent = actions_.creates.at(0).action();
   EXPECT_EQ(sent.assessment(), kRound);
@@ -667,14 +683,16 @@ TEST_F(CliAssessmentTest, ActionAddAndEdit) {
   EXPECT_THAT(update.update_mask().paths(), ElementsAre("due_date", "owner_organisation"));
   int calls = actions_.calls;
   EXPECT_EQ(Run({"action", "edit", "act-9"}).exit_code, 64);
-  EXPECT_EQ(Run({"action", "add", "a-1", "--step", "s2", "--questions", "s2.q1", "--description", "d",
-                 "--outcome", "o", "--owner", "police", "--due", "soon"}).exit_code,
+  EXPECT_EQ(Run({"action", "add", "a-1", "--step", "s2", "--questions", "s2.q1", "--description",
+                 "d", "--outcome", "o", "--owner", "police", "--due", "soon"})
+                .exit_code,
             64);
   EXPECT_EQ(actions_.calls, calls);
 }
 
 TEST_F(CliAssessmentTest, ReportsGoThroughExportReport) {
-  Result text = Run({"report", "assessment", "a-1", "--min-sequence", "17", "--as-of", "2026-04-01"});
+  Result text =
+      Run({"report", "assessment", "a-1", "--min-sequence", "17", "--as-of", "2026-04-01"});
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_EQ(text.out, "Green: 24\nAmber: 0\nRed: 0\n");
   const rv1::ExportReportRequest& sent = reporting_.exports.at(0);
@@ -684,7 +702,9 @@ TEST_F(CliAssessmentTest, ReportsGoThroughExportReport) {
   EXPECT_EQ(sent.assessment().as_of_date(), "2026-04-01");
   EXPECT_THAT(addresses_, ElementsAre("127.0.0.1:50054"));
 
-  ASSERT_EQ(Run({"report", "trend", "luton", "--kind", "self-assessment", "--format", "csv"}).exit_code, 0);
+  ASSERT_EQ(
+      Run({"report", "trend", "luton", "--kind", "self-assessment", "--format", "csv"}).exit_code,
+      0);
   EXPECT_EQ(reporting_.exports.at(1).trend().partnership(), "partnerships/luton");
   EXPECT_EQ(reporting_.exports.at(1).trend().kind(), "self_assessment");
   ASSERT_EQ(Run({"report", "actions", "regions/east", "--format", "md"}).exit_code, 0);
@@ -695,7 +715,8 @@ TEST_F(CliAssessmentTest, ReportsGoThroughExportReport) {
 
   // XLSX: never to a terminal; to a file, byte for byte.
   size_t sent_so_far = reporting_.exports.size();
-  Result refused = Run({"report", "region", "east", "--format", "xlsx"}, {}, /*out_is_terminal=*/true);
+  Result refused =
+      Run({"report", "region", "east", "--format", "xlsx"}, {}, /*out_is_terminal=*/true);
   EXPECT_EQ(refused.exit_code, 64);
   EXPECT_THAT(refused.err, HasSubstr("give --out FILE"));
   EXPECT_EQ(reporting_.exports.size(), sent_so_far);
@@ -755,8 +776,9 @@ TEST(AssessmentNamesTest, ShortAndFullForms) {
 }
 
 TEST(CsvTest, Rfc4180) {
-  absl::StatusOr<std::vector<CsvRecord>> records =
-      ParseCsv("\xEF\xBB\xBF" "a,\"b,c\",\"d\"\"e\"\r\n\r\n\"multi\nline\",,x\nlast");
+  absl::StatusOr<std::vector<CsvRecord>> records = ParseCsv(
+      "\xEF\xBB\xBF"
+      "a,\"b,c\",\"d\"\"e\"\r\n\r\n\"multi\nline\",,x\nlast");
   ASSERT_THAT(records.status(), IsOk());
   ASSERT_THAT(*records, SizeIs(3));
   EXPECT_THAT((*records)[0].fields, ElementsAre("a", "b,c", "d\"e"));

@@ -226,7 +226,8 @@ class FakeIdentityService final : public iv1::IdentityService::Service {
     if (grpc::Status status = Authenticate(context); !status.ok()) return status;
     organisations_created.push_back(*request);
     *response = request->organisation();
-    response->set_name(absl::StrCat(request->parent(), "/organisations/", request->organisation_id()));
+    response->set_name(
+        absl::StrCat(request->parent(), "/organisations/", request->organisation_id()));
     return grpc::Status::OK;
   }
 
@@ -317,7 +318,9 @@ class CliIdentityTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  std::string CredentialsFile() const { return (dir_ / "config/sixsteps/credentials.json").string(); }
+  std::string CredentialsFile() const {
+    return (dir_ / "config/sixsteps/credentials.json").string();
+  }
 
   Result Run(std::vector<std::string> words, std::map<std::string, std::string> extra_env = {},
              const std::string& input = "") {
@@ -339,9 +342,7 @@ class CliIdentityTest : public ::testing::Test {
     return Result{code, out.str(), err.str()};
   }
 
-  Result Login() {
-    return Run({"login", "--email", kEmail}, {{"SIXSTEPS_PASSWORD", kPassword}});
-  }
+  Result Login() { return Run({"login", "--email", kEmail}, {{"SIXSTEPS_PASSWORD", kPassword}}); }
 
   // Writes a credentials file as an earlier sign-in would have.
   void Store(const std::string& access_token, absl::Duration access_left,
@@ -396,11 +397,14 @@ TEST_F(CliIdentityTest, LoginStoresTheTokensInAPrivateFile) {
   EXPECT_EQ(json["refresh_token"], "r1");
   absl::Time access_expiry, refresh_expiry;
   std::string error;
-  ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, json["access_token_expire_time"].get<std::string>(),
-                              &access_expiry, &error)) << error;
   ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full,
-                              json["refresh_token_expire_time"].get<std::string>(),
-                              &refresh_expiry, &error)) << error;
+                              json["access_token_expire_time"].get<std::string>(), &access_expiry,
+                              &error))
+      << error;
+  ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full,
+                              json["refresh_token_expire_time"].get<std::string>(), &refresh_expiry,
+                              &error))
+      << error;
   EXPECT_GT(access_expiry, absl::Now() + absl::Minutes(14));
   EXPECT_GT(refresh_expiry, absl::Now() + absl::Hours(24 * 29));
   // Sign-in calls carry no token.
@@ -547,8 +551,8 @@ TEST_F(CliIdentityTest, LoginRemembersTheIdentityAddress) {
 
 TEST_F(CliIdentityTest, GrantResolvesAnEmailAddress) {
   ASSERT_EQ(Login().exit_code, 0);
-  Result result = Run({"role", "grant", "bob@example.org", "independent_scrutineer",
-                       "partnerships/luton"});
+  Result result =
+      Run({"role", "grant", "bob@example.org", "independent_scrutineer", "partnerships/luton"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   ASSERT_EQ(identity_.bindings_created.size(), 1u);
   const iv1::RoleBinding& binding = identity_.bindings_created[0].role_binding();
@@ -560,8 +564,8 @@ TEST_F(CliIdentityTest, GrantResolvesAnEmailAddress) {
             "Granted roleBindings/rb-1: independent_scrutineer on partnerships/luton for "
             "users/u-bob\n");
 
-  Result respondent = Run({"role", "grant", "sa-9", "partner-respondent", "partnerships/luton",
-                           "--org", "police"});
+  Result respondent =
+      Run({"role", "grant", "sa-9", "partner-respondent", "partnerships/luton", "--org", "police"});
   ASSERT_EQ(respondent.exit_code, 0) << respondent.err;
   const iv1::RoleBinding& second = identity_.bindings_created[1].role_binding();
   EXPECT_EQ(second.principal(), "serviceAccounts/sa-9");
@@ -606,8 +610,8 @@ TEST_F(CliIdentityTest, ShortNamesAreExpanded) {
   EXPECT_EQ(identity_.partnerships_created.at(0).partnership_id(), "sunderland");
   EXPECT_EQ(identity_.partnerships_created.at(0).partnership().region(), "regions/north-east");
 
-  Result org = Run({"org", "add", "sunderland", "police", "--name", "Northumbria Police",
-                    "--kind", "police", "--core"});
+  Result org = Run({"org", "add", "sunderland", "police", "--name", "Northumbria Police", "--kind",
+                    "police", "--core"});
   ASSERT_EQ(org.exit_code, 0) << org.err;
   const iv1::CreateOrganisationRequest& added = identity_.organisations_created.at(0);
   EXPECT_EQ(added.parent(), "partnerships/sunderland");
