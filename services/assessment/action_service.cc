@@ -101,7 +101,7 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Create(const Caller& caller,
   if (action.kind() == av1::Action::KIND_UNSPECIFIED)
     action.set_kind(av1::Action::KIND_IMPROVEMENT);
   SIXSTEPS_RETURN_IF_ERROR(
-      ValidateActionPlan(action, IndexOf(round->framework), round->assessment.partnership()));
+      ValidateActionPlan(action, IndexOf(*round->framework), round->assessment.partnership()));
   SIXSTEPS_RETURN_IF_ERROR(directory_->CheckOrganisation(caller, action.owner_organisation()));
 
   action.set_name(absl::StrCat("actions/", RandomId("act")));
@@ -290,7 +290,7 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Update(const Caller& caller,
           if (path == "due_date") action.set_due_date(values.due_date());
         }
         // The transaction is on the action's own round.
-        SIXSTEPS_RETURN_IF_ERROR(ValidateActionPlan(action, IndexOf(tx.round().framework),
+        SIXSTEPS_RETURN_IF_ERROR(ValidateActionPlan(action, IndexOf(*tx.round().framework),
                                                     tx.round().assessment.partnership()));
         if (action.kind() == av1::Action::KIND_SUSTAIN) {
           std::map<std::string, fv1::Rating> consolidated;
@@ -400,7 +400,7 @@ absl::StatusOr<av1::CarryOverActionsResponse> ActionServiceImpl::CarryOver(
     return absl::FailedPreconditionError(
         absl::StrCat(from, " is not finalised: actions are carried from a finalised round"));
   }
-  const FrameworkIndex framework = IndexOf(target.framework);
+  const FrameworkIndex framework = IndexOf(*target.framework);
   av1::CarryOverActionsResponse response;
   std::optional<std::string> repeated;
   SIXSTEPS_RETURN_IF_ERROR(store_->InRound(

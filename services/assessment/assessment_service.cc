@@ -141,8 +141,10 @@ absl::StatusOr<v1::Assessment> AssessmentServiceImpl::Create(
   *assessment.mutable_create_time() = Now();
   *assessment.mutable_update_time() = assessment.create_time();
   SIXSTEPS_RETURN_IF_ERROR(CheckCanSetUp(caller, assessment));
-  SIXSTEPS_ASSIGN_OR_RETURN(round.framework, directory_->PublishedFrameworkVersion(
-                                                 caller, requested.framework_version()));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      fv1::FrameworkVersion framework,
+      directory_->PublishedFrameworkVersion(caller, requested.framework_version()));
+  round.framework = std::make_shared<const fv1::FrameworkVersion>(std::move(framework));
   std::optional<std::string> repeated;
   SIXSTEPS_RETURN_IF_ERROR(store_->CreateAssessment(round, {caller.principal, "created", ""},
                                                     key ? &*key : nullptr, &repeated));
@@ -225,7 +227,7 @@ absl::StatusOr<v1::Assessment> AssessmentServiceImpl::Transition(const Caller& c
   SIXSTEPS_RETURN_IF_ERROR(
       InVisibleRound(caller, id, RoundLock::kExclusive, [&](RoundTx& tx) -> absl::Status {
         updated = tx.round().assessment;
-        const FrameworkIndex framework = IndexOf(tx.round().framework);
+        const FrameworkIndex framework = IndexOf(*tx.round().framework);
         if (to == v1::Assessment::STATE_IN_REVIEW &&
             updated.state() == v1::Assessment::STATE_DRAFT) {
           // Whoever sets a round up may send it for review.
@@ -335,7 +337,7 @@ absl::StatusOr<v1::CheckFinalisationResponse> AssessmentServiceImpl::Check(
         SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Challenge> challenges, tx.Challenges());
         for (const auto& challenge : challenges) inputs.open_challenges += IsOpen(challenge);
         SIXSTEPS_ASSIGN_OR_RETURN(inputs.covered_by_actions, tx.QuestionsCoveredByActions());
-        std::vector<std::string> gaps = FinalisationGaps(IndexOf(tx.round().framework), inputs);
+        std::vector<std::string> gaps = FinalisationGaps(IndexOf(*tx.round().framework), inputs);
         if (tx.round().assessment.state() == v1::Assessment::STATE_DRAFT) {
           gaps.insert(gaps.begin(), "the round is a draft: submit it for review first");
         }
@@ -371,7 +373,7 @@ absl::StatusOr<v1::Respondent> AssessmentServiceImpl::AddRespondentTo(
   // Checks against identity first, outside the round's transaction.
   SIXSTEPS_ASSIGN_OR_RETURN(StoredAssessment round, VisibleRound(caller, id));
   SIXSTEPS_RETURN_IF_ERROR(CheckCanSetUp(caller, round.assessment));
-  SIXSTEPS_RETURN_IF_ERROR(ValidateRespondent(r.respondent(), IndexOf(round.framework)));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateRespondent(r.respondent(), IndexOf(*round.framework)));
   const std::string partnership = LastSegment(round.assessment.partnership());
   if (!r.respondent().organisation().empty()) {
     if (!absl::StartsWith(r.respondent().organisation(),
@@ -443,7 +445,7 @@ absl::StatusOr<v1::Response> AssessmentServiceImpl::WriteResponse(RoundTx& tx, c
   if (!respondent) return NotFound(RespondentResourceName(name.assessment_id, name.respondent_id));
   SIXSTEPS_RETURN_IF_ERROR(CheckCanRespond(caller, assessment, *respondent));
   SIXSTEPS_RETURN_IF_ERROR(CheckWritable(assessment));
-  const FrameworkIndex framework = IndexOf(tx.round().framework);
+  const FrameworkIndex framework = IndexOf(*tx.round().framework);
   if (!framework.HasQuestion(name.question_id)) {
     return NotFound(
         absl::StrCat("question ", name.question_id, " of ", assessment.framework_version()));
@@ -610,7 +612,7 @@ absl::StatusOr<v1::Consolidation> AssessmentServiceImpl::WriteConsolidation(
   const std::string id = LastSegment(tx.round().assessment.name());
   SIXSTEPS_RETURN_IF_ERROR(CheckCanReview(caller, tx.round().assessment));
   SIXSTEPS_RETURN_IF_ERROR(CheckWritable(tx.round().assessment));
-  const FrameworkIndex framework = IndexOf(tx.round().framework);
+  const FrameworkIndex framework = IndexOf(*tx.round().framework);
   if (!framework.HasQuestion(request.question_id())) {
     return NotFound(absl::StrCat("question '", request.question_id(), "' of ",
                                  tx.round().assessment.framework_version()));
@@ -744,7 +746,7 @@ absl::StatusOr<v1::GetDivergenceResponse> AssessmentServiceImpl::Divergence(
         consolidated.clear();
         SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Response> responses, tx.Responses("", ""));
         std::map<std::string, v1::QuestionDivergence> by_question;
-        for (const auto& [question, step] : IndexOf(tx.round().framework).questions) {
+        for (const auto& [question, step] : IndexOf(*tx.round().framework).questions) {
           by_question[question].set_question_id(question);
         }
         for (const auto& x : responses) {
@@ -754,7 +756,7 @@ absl::StatusOr<v1::GetDivergenceResponse> AssessmentServiceImpl::Divergence(
         }
         SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Consolidation> list, tx.Consolidations());
         for (const auto& c : list) consolidated[c.question_id()] = c.rating();
-        for (const auto& [question, step] : IndexOf(tx.round().framework).questions) {
+        for (const auto& [question, step] : IndexOf(*tx.round().framework).questions) {
           v1::QuestionDivergence& entry = by_question[question];
           std::vector<fv1::Rating> ratings;
           for (const auto& [respondent, rating] : entry.ratings()) ratings.push_back(rating);
@@ -918,7 +920,7 @@ absl::StatusOr<v1::ContextAnswer> AssessmentServiceImpl::SetContext(
       caller, name.assessment_id, RoundLock::kShared, [&](RoundTx& tx) -> absl::Status {
         SIXSTEPS_RETURN_IF_ERROR(CheckCanAnswerContext(caller, tx.round().assessment));
         SIXSTEPS_RETURN_IF_ERROR(CheckWritable(tx.round().assessment));
-        const FrameworkIndex framework = IndexOf(tx.round().framework);
+        const FrameworkIndex framework = IndexOf(*tx.round().framework);
         if (std::find(framework.context_questions.begin(), framework.context_questions.end(),
                       name.id) == framework.context_questions.end()) {
           return NotFound(absl::StrCat("context question '", name.id, "' of ",

@@ -19,11 +19,14 @@ constexpr char kInsertAssessment[] =
     "INSERT INTO assessments (assessment_id, partnership_id, region_id, framework_version, "
     "framework, kind, state, record) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 constexpr char kSelectAssessment[] =
-    "SELECT record, row_version, framework FROM assessments WHERE assessment_id = $1";
+    "SELECT record, row_version, framework_version FROM assessments WHERE assessment_id = $1";
 constexpr char kSelectAssessmentShare[] =
-    "SELECT record, row_version, framework FROM assessments WHERE assessment_id = $1 FOR SHARE";
+    "SELECT record, row_version, framework_version FROM assessments WHERE assessment_id = $1 "
+    "FOR SHARE";
 constexpr char kSelectAssessmentUpdate[] =
-    "SELECT record, row_version, framework FROM assessments WHERE assessment_id = $1 FOR UPDATE";
+    "SELECT record, row_version, framework_version FROM assessments WHERE assessment_id = $1 "
+    "FOR UPDATE";
+constexpr char kSelectFramework[] = "SELECT framework FROM assessments WHERE assessment_id = $1";
 constexpr char kUpdateAssessment[] =
     "UPDATE assessments SET state = $2, record = $3, row_version = row_version + 1, "
     "finalise_time = CASE WHEN $2 = 'finalised' THEN now() ELSE finalise_time END "
@@ -242,13 +245,6 @@ std::string ActionStatusName(av1::Action::Status status) {
 
 google::protobuf::Timestamp Now() {
   return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now()));
-}
-
-absl::StatusOr<StoredAssessment> LoadRound(const pqxx::row& row) {
-  StoredAssessment round;
-  SIXSTEPS_ASSIGN_OR_RETURN(round.assessment, Load<v1::Assessment>(row, "assessment"));
-  SIXSTEPS_ASSIGN_OR_RETURN(round.framework, Parse<fv1::FrameworkVersion>(row[2], "framework"));
-  return round;
 }
 
 // Checks a request id: a repeat with the same request returns the stored response.
@@ -647,7 +643,7 @@ absl::Status PgAssessmentStore::CreateAssessment(StoredAssessment& round,
     assessment.set_etag("1");
     txn.exec_params(kInsertAssessment, id, LastSegment(assessment.partnership()),
                     LastSegment(assessment.region()), assessment.framework_version(),
-                    Blob(round.framework.SerializeAsString()),
+                    Blob(round.framework->SerializeAsString()),
                     v1::AssessmentKind_Name(assessment.kind()), StateName(assessment.state()),
                     Blob(Stored(assessment)));
     v1::Revision revision;
@@ -681,6 +677,28 @@ absl::Status PgAssessmentStore::CreateAssessment(StoredAssessment& round,
   return status;
 }
 
+absl::StatusOr<StoredAssessment> PgAssessmentStore::LoadRound(pqxx::work& txn,
+                                                              const pqxx::row& row) {
+  StoredAssessment round;
+  SIXSTEPS_ASSIGN_OR_RETURN(round.assessment, Load<v1::Assessment>(row, "assessment"));
+  const std::string version = row[2].as<std::string>();
+  {
+    std::lock_guard<std::mutex> lock(frameworks_mu_);
+    auto it = frameworks_.find(version);
+    if (it != frameworks_.end()) round.framework = it->second;
+  }
+  if (round.framework == nullptr) {
+    pqxx::result rows = txn.exec_params(kSelectFramework, LastSegment(round.assessment.name()));
+    if (rows.empty()) return absl::DataLossError("stored framework cannot be read");
+    SIXSTEPS_ASSIGN_OR_RETURN(fv1::FrameworkVersion framework,
+                              Parse<fv1::FrameworkVersion>(rows[0][0], "framework"));
+    auto parsed = std::make_shared<const fv1::FrameworkVersion>(std::move(framework));
+    std::lock_guard<std::mutex> lock(frameworks_mu_);
+    round.framework = frameworks_.try_emplace(version, std::move(parsed)).first->second;
+  }
+  return round;
+}
+
 absl::StatusOr<std::optional<std::string>> PgAssessmentStore::FindRepeat(
     const IdempotencyKey& key) {
   std::optional<std::string> repeated;
@@ -696,7 +714,7 @@ absl::StatusOr<StoredAssessment> PgAssessmentStore::GetAssessment(const std::str
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
     pqxx::result rows = txn.exec_params(kSelectAssessment, id);
     if (rows.empty()) return absl::NotFoundError(absl::StrCat(AssessmentName(id), " not found"));
-    SIXSTEPS_ASSIGN_OR_RETURN(round, LoadRound(rows[0]));
+    SIXSTEPS_ASSIGN_OR_RETURN(round, LoadRound(txn, rows[0]));
     return absl::OkStatus();
   }));
   return round;
@@ -739,7 +757,7 @@ absl::Status PgAssessmentStore::InRound(const std::string& assessment_id, RoundL
     if (rows.empty()) {
       return absl::NotFoundError(absl::StrCat(AssessmentName(assessment_id), " not found"));
     }
-    SIXSTEPS_ASSIGN_OR_RETURN(StoredAssessment round, LoadRound(rows[0]));
+    SIXSTEPS_ASSIGN_OR_RETURN(StoredAssessment round, LoadRound(txn, rows[0]));
     PgRoundTx tx(txn, std::move(round));
     tx.Bind();
     SIXSTEPS_RETURN_IF_ERROR(work(tx));

@@ -1,6 +1,13 @@
 // PgAssessmentStore: AssessmentStore in PostgreSQL. The only assessment code with SQL.
 #pragma once
 
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <pqxx/pqxx>
+
+#include "absl/container/flat_hash_map.h"
 #include "services/assessment/store.h"
 #include "services/common/db.h"
 
@@ -40,8 +47,16 @@ class PgAssessmentStore final : public AssessmentStore {
   db::ConnectionPool* pool() { return pool_; }
 
  private:
+  // The round's row with its framework version's tree, from the cache when it has it.
+  absl::StatusOr<StoredAssessment> LoadRound(pqxx::work& txn, const pqxx::row& row);
+
   db::ConnectionPool* pool_;
   ChangeSignal* signal_;
+  // Published framework versions never change, and the rounds of one version each pin the
+  // same tree (about 8 KB): it is read and parsed once per process, not on every call.
+  // A hub has a handful of versions, so nothing is ever evicted.
+  std::mutex frameworks_mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const fv1::FrameworkVersion>> frameworks_;
 };
 
 }  // namespace sixsteps::assessment

@@ -6,6 +6,7 @@
 
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -29,7 +30,8 @@ namespace av1 = ::sixsteps::action::v1;
 // A round with the framework version it is pinned to.
 struct StoredAssessment {
   v1::Assessment assessment;
-  fv1::FrameworkVersion framework;
+  // Shared and immutable: every round of one framework version uses one parsed copy.
+  std::shared_ptr<const fv1::FrameworkVersion> framework;
 };
 
 // Which partnerships' records a read may return.
