@@ -34,6 +34,8 @@ ABSL_FLAG(std::string, region, "bench", "id of the benchmark's region");
 ABSL_FLAG(uint64_t, seed, 42, "seed of the data set");
 ABSL_FLAG(std::string, sizes, "150,500,1000",
           "partnership counts to measure at, ascending; the full scenario set runs at the first");
+ABSL_FLAG(bool, generate_only, false,
+          "only write the data set (each size in turn), measure nothing");
 ABSL_FLAG(int, seed_threads, 8, "partnerships written at once by the generator");
 ABSL_FLAG(int, concurrency, 16, "calls in flight in each scenario");
 ABSL_FLAG(int, warmup_seconds, 2, "warm-up of each scenario (not counted)");
@@ -214,6 +216,7 @@ absl::Status Run() {
     context.partnerships = std::move(*found);
     int rounds = 0;
     for (const SeededPartnership& p : context.partnerships) rounds += p.finalised_rounds.size();
+    if (absl::GetFlag(FLAGS_generate_only)) continue;
 
     if (s == 0) {
       absl::SleepFor(absl::Seconds(2));

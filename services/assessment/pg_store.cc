@@ -250,8 +250,8 @@ google::protobuf::Timestamp Now() {
 // Checks a request id: a repeat with the same request returns the stored response.
 absl::Status CheckRepeat(pqxx::work& txn, const IdempotencyKey& key,
                          std::optional<std::string>* repeated) {
-  txn.exec_params(kLockKey, absl::StrCat("request\n", key.principal, "\n", key.request_id));
-  pqxx::result rows = txn.exec_params(kSelectRequest, key.principal, key.request_id);
+  db::ExecPrepared(txn, kLockKey, absl::StrCat("request\n", key.principal, "\n", key.request_id));
+  pqxx::result rows = db::ExecPrepared(txn, kSelectRequest, key.principal, key.request_id);
   if (rows.empty()) return absl::OkStatus();
   if (rows[0][0].as<std::string>() != key.method || Bytes(rows[0][1]) != key.request_hash) {
     return absl::AlreadyExistsError(
@@ -270,7 +270,7 @@ class PgRoundTx final : public RoundTx {
   const std::string& id() const { return id_; }
 
   absl::StatusOr<std::optional<v1::Respondent>> GetRespondent(const std::string& id) override {
-    pqxx::result rows = txn_.exec_params(kSelectRespondent, id_, id);
+    pqxx::result rows = db::ExecPrepared(txn_, kSelectRespondent, id_, id);
     if (rows.empty()) return std::nullopt;
     SIXSTEPS_ASSIGN_OR_RETURN(v1::Respondent respondent,
                               Parse<v1::Respondent>(rows[0][0], "respondent"));
@@ -279,7 +279,7 @@ class PgRoundTx final : public RoundTx {
 
   absl::StatusOr<std::vector<v1::Respondent>> Respondents() override {
     std::vector<v1::Respondent> respondents;
-    for (const pqxx::row& row : txn_.exec_params(kListRespondents, id_)) {
+    for (const pqxx::row& row : db::ExecPrepared(txn_, kListRespondents, id_)) {
       SIXSTEPS_ASSIGN_OR_RETURN(v1::Respondent respondent,
                                 Parse<v1::Respondent>(row[0], "respondent"));
       respondents.push_back(std::move(respondent));
@@ -289,9 +289,10 @@ class PgRoundTx final : public RoundTx {
 
   absl::StatusOr<std::optional<v1::Response>> GetResponseForUpdate(
       const std::string& respondent_id, const std::string& question_id) override {
-    txn_.exec_params(kLockKey,
+    db::ExecPrepared(txn_, kLockKey,
                      absl::StrCat("response\n", id_, "\n", respondent_id, "\n", question_id));
-    pqxx::result rows = txn_.exec_params(kSelectResponseForUpdate, id_, respondent_id, question_id);
+    pqxx::result rows =
+        db::ExecPrepared(txn_, kSelectResponseForUpdate, id_, respondent_id, question_id);
     if (rows.empty()) return std::nullopt;
     SIXSTEPS_ASSIGN_OR_RETURN(v1::Response response, Load<v1::Response>(rows[0], "response"));
     return response;
@@ -300,12 +301,13 @@ class PgRoundTx final : public RoundTx {
   absl::StatusOr<std::vector<v1::Response>> Responses(const std::string& respondent_filter,
                                                       const std::string& question_filter) override {
     return LoadAll<v1::Response>(
-        txn_.exec_params(kListResponses, id_, respondent_filter, question_filter), "response");
+        db::ExecPrepared(txn_, kListResponses, id_, respondent_filter, question_filter),
+        "response");
   }
 
   absl::StatusOr<std::optional<v1::Consolidation>> GetConsolidationForUpdate(
       const std::string& question_id) override {
-    pqxx::result rows = txn_.exec_params(kSelectConsolidationForUpdate, id_, question_id);
+    pqxx::result rows = db::ExecPrepared(txn_, kSelectConsolidationForUpdate, id_, question_id);
     if (rows.empty()) return std::nullopt;
     SIXSTEPS_ASSIGN_OR_RETURN(v1::Consolidation consolidation,
                               Load<v1::Consolidation>(rows[0], "consolidation"));
@@ -313,27 +315,28 @@ class PgRoundTx final : public RoundTx {
   }
 
   absl::StatusOr<std::vector<v1::Consolidation>> Consolidations() override {
-    return LoadAll<v1::Consolidation>(txn_.exec_params(kListConsolidations, id_), "consolidation");
+    return LoadAll<v1::Consolidation>(db::ExecPrepared(txn_, kListConsolidations, id_),
+                                      "consolidation");
   }
 
   absl::StatusOr<std::optional<v1::Challenge>> GetChallengeForUpdate(
       const std::string& id) override {
-    pqxx::result rows = txn_.exec_params(kSelectChallengeForUpdate, id_, id);
+    pqxx::result rows = db::ExecPrepared(txn_, kSelectChallengeForUpdate, id_, id);
     if (rows.empty()) return std::nullopt;
     SIXSTEPS_ASSIGN_OR_RETURN(v1::Challenge challenge, Load<v1::Challenge>(rows[0], "challenge"));
     return challenge;
   }
 
   absl::StatusOr<std::vector<v1::Challenge>> Challenges() override {
-    return LoadAll<v1::Challenge>(txn_.exec_params(kListChallenges, id_), "challenge");
+    return LoadAll<v1::Challenge>(db::ExecPrepared(txn_, kListChallenges, id_), "challenge");
   }
 
   absl::StatusOr<std::optional<v1::ContextAnswer>> GetContextAnswerForUpdate(
       const std::string& context_question_id) override {
-    txn_.exec_params(kLockKey,
+    db::ExecPrepared(txn_, kLockKey,
                      absl::StrCat("context\n", partnership_id_, "\n", context_question_id));
     pqxx::result rows =
-        txn_.exec_params(kSelectContextAnswerForUpdate, partnership_id_, context_question_id);
+        db::ExecPrepared(txn_, kSelectContextAnswerForUpdate, partnership_id_, context_question_id);
     if (rows.empty()) return std::nullopt;
     SIXSTEPS_ASSIGN_OR_RETURN(v1::ContextAnswer answer, Load<v1::ContextAnswer>(rows[0], "answer"));
     answer.set_name(ContextAnswerName(id_, context_question_id));
@@ -343,7 +346,7 @@ class PgRoundTx final : public RoundTx {
   absl::StatusOr<std::vector<v1::ContextAnswer>> ContextAnswers() override {
     SIXSTEPS_ASSIGN_OR_RETURN(
         std::vector<v1::ContextAnswer> answers,
-        LoadAll<v1::ContextAnswer>(txn_.exec_params(kListContextAnswers, partnership_id_),
+        LoadAll<v1::ContextAnswer>(db::ExecPrepared(txn_, kListContextAnswers, partnership_id_),
                                    "answer"));
     for (v1::ContextAnswer& answer : answers) {
       answer.set_name(ContextAnswerName(id_, answer.context_question_id()));
@@ -353,7 +356,7 @@ class PgRoundTx final : public RoundTx {
 
   absl::StatusOr<std::set<std::string>> QuestionsCoveredByActions() override {
     std::set<std::string> covered;
-    for (const pqxx::row& row : txn_.exec_params(kCoveredQuestions, id_)) {
+    for (const pqxx::row& row : db::ExecPrepared(txn_, kCoveredQuestions, id_)) {
       covered.insert(row[0].as<std::string>());
     }
     return covered;
@@ -361,11 +364,11 @@ class PgRoundTx final : public RoundTx {
 
   absl::StatusOr<std::optional<FinalisedRevisionRef>> LatestFinalised(
       v1::AssessmentKind kind) override {
-    pqxx::result previous =
-        txn_.exec_params(kPreviousFinalised, partnership_id_, v1::AssessmentKind_Name(kind), id_);
+    pqxx::result previous = db::ExecPrepared(txn_, kPreviousFinalised, partnership_id_,
+                                             v1::AssessmentKind_Name(kind), id_);
     if (previous.empty()) return std::nullopt;
     std::string other = previous[0][0].as<std::string>();
-    pqxx::result revision = txn_.exec_params(kLatestFinalisedRevision, other);
+    pqxx::result revision = db::ExecPrepared(txn_, kLatestFinalisedRevision, other);
     if (revision.empty()) return std::nullopt;
     return FinalisedRevisionRef{other, revision[0][1].as<int>()};
   }
@@ -374,8 +377,8 @@ class PgRoundTx final : public RoundTx {
                              const Provenance& provenance) override {
     assessment.set_name(AssessmentName(id_));
     *assessment.mutable_update_time() = Now();
-    pqxx::result rows = txn_.exec_params(kUpdateAssessment, id_, StateName(assessment.state()),
-                                         Blob(Stored(assessment)));
+    pqxx::result rows = db::ExecPrepared(txn_, kUpdateAssessment, id_,
+                                         StateName(assessment.state()), Blob(Stored(assessment)));
     assessment.set_etag(rows[0][0].as<std::string>());
     round_.assessment = assessment;
     v1::Revision revision = NewRevision(rows[0][0].as<int64_t>(), provenance);
@@ -407,11 +410,11 @@ class PgRoundTx final : public RoundTx {
   }
 
   absl::Status DeleteRespondent(const std::string& id) override {
-    if (txn_.exec_params(kRespondentHasResponses, id_, id)[0][0].as<bool>()) {
+    if (db::ExecPrepared(txn_, kRespondentHasResponses, id_, id)[0][0].as<bool>()) {
       return absl::FailedPreconditionError(
           "the respondent has answered: their answers stay on the record");
     }
-    if (txn_.exec_params(kDeleteRespondent, id_, id).affected_rows() == 0) {
+    if (db::ExecPrepared(txn_, kDeleteRespondent, id_, id).affected_rows() == 0) {
       return absl::NotFoundError(absl::StrCat(RespondentResourceName(id_, id), " not found"));
     }
     return absl::OkStatus();
@@ -423,7 +426,7 @@ class PgRoundTx final : public RoundTx {
     *response.mutable_update_time() = Now();
     response.set_update_by(provenance.actor);
     pqxx::result rows =
-        txn_.exec_params(kUpsertResponse, id_, name.respondent_id, name.question_id,
+        db::ExecPrepared(txn_, kUpsertResponse, id_, name.respondent_id, name.question_id,
                          fv1::Rating_Name(response.rating()), Blob(Stored(response)));
     response.set_etag(rows[0][0].as<std::string>());
     v1::Revision revision = NewRevision(rows[0][0].as<int64_t>(), provenance);
@@ -441,7 +444,7 @@ class PgRoundTx final : public RoundTx {
     *consolidation.mutable_update_time() = Now();
     consolidation.set_update_by(provenance.actor);
     pqxx::result rows =
-        txn_.exec_params(kUpsertConsolidation, id_, consolidation.question_id(),
+        db::ExecPrepared(txn_, kUpsertConsolidation, id_, consolidation.question_id(),
                          fv1::Rating_Name(consolidation.rating()), Blob(Stored(consolidation)));
     consolidation.set_etag(rows[0][0].as<std::string>());
     v1::Revision revision = NewRevision(rows[0][0].as<int64_t>(), provenance);
@@ -456,7 +459,7 @@ class PgRoundTx final : public RoundTx {
   absl::Status PutChallenge(v1::Challenge& challenge, v1::ChangeKind change,
                             const Provenance& provenance) override {
     pqxx::result rows =
-        txn_.exec_params(kUpsertChallenge, id_, LastSegment(challenge.name()),
+        db::ExecPrepared(txn_, kUpsertChallenge, id_, LastSegment(challenge.name()),
                          ChallengeStateName(challenge.state()), Blob(Stored(challenge)));
     challenge.set_etag(rows[0][0].as<std::string>());
     v1::Change feed = NewChange(change, provenance);
@@ -471,7 +474,7 @@ class PgRoundTx final : public RoundTx {
     answer.set_name(ContextAnswerName(id_, answer.context_question_id()));
     v1::ContextAnswer stored = answer;
     stored.clear_name();  // kept per partnership; named after the round it is read through
-    pqxx::result rows = txn_.exec_params(kUpsertContextAnswer, partnership_id_,
+    pqxx::result rows = db::ExecPrepared(txn_, kUpsertContextAnswer, partnership_id_,
                                          answer.context_question_id(), Blob(Stored(stored)));
     answer.set_etag(rows[0][0].as<std::string>());
     v1::Revision revision = NewRevision(rows[0][0].as<int64_t>(), provenance);
@@ -485,7 +488,7 @@ class PgRoundTx final : public RoundTx {
 
   absl::StatusOr<std::optional<av1::Action>> GetActionForUpdate(
       const std::string& action_id) override {
-    pqxx::result rows = txn_.exec_params(kSelectActionForUpdate, action_id);
+    pqxx::result rows = db::ExecPrepared(txn_, kSelectActionForUpdate, action_id);
     if (rows.empty()) return std::nullopt;
     SIXSTEPS_ASSIGN_OR_RETURN(av1::Action action, Load<av1::Action>(rows[0], "action"));
     return action;
@@ -493,7 +496,7 @@ class PgRoundTx final : public RoundTx {
 
   absl::StatusOr<std::vector<av1::Action>> OpenActionsOf(
       const std::string& assessment_id) override {
-    return LoadAll<av1::Action>(txn_.exec_params(kOpenActionsOf, assessment_id), "action");
+    return LoadAll<av1::Action>(db::ExecPrepared(txn_, kOpenActionsOf, assessment_id), "action");
   }
 
   absl::Status PutAction(av1::Action& action, const Provenance& provenance) override {
@@ -517,7 +520,7 @@ class PgRoundTx final : public RoundTx {
   }
 
   absl::Status PutFinalisedRevision(const v1::FinalisedRevision& revision) override {
-    txn_.exec_params(kInsertFinalised, id_, revision.assessment().revision(),
+    db::ExecPrepared(txn_, kInsertFinalised, id_, revision.assessment().revision(),
                      Blob(revision.SerializeAsString()));
     return absl::OkStatus();
   }
@@ -531,12 +534,13 @@ class PgRoundTx final : public RoundTx {
   // feed counter's lock is held for as short a time as possible.
   bool FlushChanges() {
     if (pending_.empty()) return false;
-    int64_t last = txn_.exec_params(kReserveSequences, static_cast<int64_t>(pending_.size()))[0][0]
-                       .as<int64_t>();
+    int64_t last =
+        db::ExecPrepared(txn_, kReserveSequences, static_cast<int64_t>(pending_.size()))[0][0]
+            .as<int64_t>();
     int64_t sequence = last - static_cast<int64_t>(pending_.size());
     for (v1::Change& change : pending_) {
       change.set_sequence(++sequence);
-      txn_.exec_params(kInsertChange, sequence, LastSegment(change.partnership()),
+      db::ExecPrepared(txn_, kInsertChange, sequence, LastSegment(change.partnership()),
                        LastSegment(change.region()), Blob(change.SerializeAsString()));
     }
     return true;
@@ -563,7 +567,7 @@ class PgRoundTx final : public RoundTx {
   }
 
   void AppendRevision(const std::string& record_name, const v1::Revision& revision) {
-    txn_.exec_params(kInsertRevision, record_name, Blob(revision.SerializeAsString()));
+    db::ExecPrepared(txn_, kInsertRevision, record_name, Blob(revision.SerializeAsString()));
   }
 
   v1::Change NewChange(v1::ChangeKind kind, const Provenance& provenance) {
@@ -635,27 +639,27 @@ absl::Status PgAssessmentStore::CreateAssessment(StoredAssessment& round,
     v1::Assessment& assessment = round.assessment;
     std::string id = LastSegment(assessment.name());
     pqxx::result previous =
-        txn.exec_params(kPreviousFinalised, LastSegment(assessment.partnership()),
-                        v1::AssessmentKind_Name(assessment.kind()), id);
+        db::ExecPrepared(txn, kPreviousFinalised, LastSegment(assessment.partnership()),
+                         v1::AssessmentKind_Name(assessment.kind()), id);
     if (!previous.empty()) {
       assessment.set_previous_assessment(AssessmentName(previous[0][0].as<std::string>()));
     }
     assessment.set_etag("1");
-    txn.exec_params(kInsertAssessment, id, LastSegment(assessment.partnership()),
-                    LastSegment(assessment.region()), assessment.framework_version(),
-                    Blob(round.framework->SerializeAsString()),
-                    v1::AssessmentKind_Name(assessment.kind()), StateName(assessment.state()),
-                    Blob(Stored(assessment)));
+    db::ExecPrepared(txn, kInsertAssessment, id, LastSegment(assessment.partnership()),
+                     LastSegment(assessment.region()), assessment.framework_version(),
+                     Blob(round.framework->SerializeAsString()),
+                     v1::AssessmentKind_Name(assessment.kind()), StateName(assessment.state()),
+                     Blob(Stored(assessment)));
     v1::Revision revision;
     revision.set_revision(1);
     revision.set_actor(provenance.actor);
     *revision.mutable_time() = Now();
     revision.set_action(provenance.action);
     *revision.mutable_assessment() = assessment;
-    txn.exec_params(kInsertRevision, assessment.name(), Blob(revision.SerializeAsString()));
+    db::ExecPrepared(txn, kInsertRevision, assessment.name(), Blob(revision.SerializeAsString()));
     if (key != nullptr) {
-      txn.exec_params(kInsertRequest, key->principal, key->request_id, key->method,
-                      Blob(key->request_hash), Blob(assessment.SerializeAsString()));
+      db::ExecPrepared(txn, kInsertRequest, key->principal, key->request_id, key->method,
+                       Blob(key->request_hash), Blob(assessment.SerializeAsString()));
     }
     // The feed entry, through the round transaction so numbering is in one place.
     v1::Change change;
@@ -666,10 +670,10 @@ absl::Status PgAssessmentStore::CreateAssessment(StoredAssessment& round,
     change.set_assessment(assessment.name());
     change.set_actor(provenance.actor);
     *change.mutable_assessment_record() = assessment;
-    int64_t sequence = txn.exec_params(kReserveSequences, int64_t{1})[0][0].as<int64_t>();
+    int64_t sequence = db::ExecPrepared(txn, kReserveSequences, int64_t{1})[0][0].as<int64_t>();
     change.set_sequence(sequence);
-    txn.exec_params(kInsertChange, sequence, LastSegment(assessment.partnership()),
-                    LastSegment(assessment.region()), Blob(change.SerializeAsString()));
+    db::ExecPrepared(txn, kInsertChange, sequence, LastSegment(assessment.partnership()),
+                     LastSegment(assessment.region()), Blob(change.SerializeAsString()));
     changed = true;
     return absl::OkStatus();
   });
@@ -688,7 +692,8 @@ absl::StatusOr<StoredAssessment> PgAssessmentStore::LoadRound(pqxx::work& txn,
     if (it != frameworks_.end()) round.framework = it->second;
   }
   if (round.framework == nullptr) {
-    pqxx::result rows = txn.exec_params(kSelectFramework, LastSegment(round.assessment.name()));
+    pqxx::result rows =
+        db::ExecPrepared(txn, kSelectFramework, LastSegment(round.assessment.name()));
     if (rows.empty()) return absl::DataLossError("stored framework cannot be read");
     SIXSTEPS_ASSIGN_OR_RETURN(fv1::FrameworkVersion framework,
                               Parse<fv1::FrameworkVersion>(rows[0][0], "framework"));
@@ -712,7 +717,7 @@ absl::StatusOr<std::optional<std::string>> PgAssessmentStore::FindRepeat(
 absl::StatusOr<StoredAssessment> PgAssessmentStore::GetAssessment(const std::string& id) {
   StoredAssessment round;
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    pqxx::result rows = txn.exec_params(kSelectAssessment, id);
+    pqxx::result rows = db::ExecPrepared(txn, kSelectAssessment, id);
     if (rows.empty()) return absl::NotFoundError(absl::StrCat(AssessmentName(id), " not found"));
     SIXSTEPS_ASSIGN_OR_RETURN(round, LoadRound(txn, rows[0]));
     return absl::OkStatus();
@@ -753,7 +758,7 @@ absl::Status PgAssessmentStore::InRound(const std::string& assessment_id, RoundL
     const char* select = lock == RoundLock::kExclusive ? kSelectAssessmentUpdate
                          : lock == RoundLock::kShared  ? kSelectAssessmentShare
                                                        : kSelectAssessment;
-    pqxx::result rows = txn.exec_params(select, assessment_id);
+    pqxx::result rows = db::ExecPrepared(txn, select, assessment_id);
     if (rows.empty()) {
       return absl::NotFoundError(absl::StrCat(AssessmentName(assessment_id), " not found"));
     }
@@ -762,8 +767,8 @@ absl::Status PgAssessmentStore::InRound(const std::string& assessment_id, RoundL
     tx.Bind();
     SIXSTEPS_RETURN_IF_ERROR(work(tx));
     if (key != nullptr && tx.result().has_value()) {
-      txn.exec_params(kInsertRequest, key->principal, key->request_id, key->method,
-                      Blob(key->request_hash), Blob(*tx.result()));
+      db::ExecPrepared(txn, kInsertRequest, key->principal, key->request_id, key->method,
+                       Blob(key->request_hash), Blob(*tx.result()));
     }
     changed = tx.FlushChanges();
     return absl::OkStatus();
@@ -775,7 +780,7 @@ absl::Status PgAssessmentStore::InRound(const std::string& assessment_id, RoundL
 absl::StatusOr<av1::Action> PgAssessmentStore::GetAction(const std::string& id) {
   av1::Action action;
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    pqxx::result rows = txn.exec_params(kSelectAction, id);
+    pqxx::result rows = db::ExecPrepared(txn, kSelectAction, id);
     if (rows.empty()) return absl::NotFoundError(absl::StrCat("actions/", id, " not found"));
     SIXSTEPS_ASSIGN_OR_RETURN(action, Load<av1::Action>(rows[0], "action"));
     return absl::OkStatus();
@@ -809,7 +814,7 @@ absl::StatusOr<v1::FinalisedRevision> PgAssessmentStore::GetFinalisedRevision(
     const std::string& assessment_id, int revision) {
   v1::FinalisedRevision finalised;
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    pqxx::result rows = txn.exec_params(kSelectFinalised, assessment_id, revision);
+    pqxx::result rows = db::ExecPrepared(txn, kSelectFinalised, assessment_id, revision);
     if (rows.empty()) {
       return absl::NotFoundError(
           absl::StrCat(AssessmentName(assessment_id), " has no finalised revision ",
@@ -827,7 +832,8 @@ absl::StatusOr<std::vector<v1::Revision>> PgAssessmentStore::ListRevisions(
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
     revisions.clear();
     ids->clear();
-    for (const pqxx::row& row : txn.exec_params(kListRevisions, record_name, after_id, limit)) {
+    for (const pqxx::row& row :
+         db::ExecPrepared(txn, kListRevisions, record_name, after_id, limit)) {
       SIXSTEPS_ASSIGN_OR_RETURN(v1::Revision revision, Parse<v1::Revision>(row[1], "revision"));
       revisions.push_back(std::move(revision));
       ids->push_back(row[0].as<int64_t>());

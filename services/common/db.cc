@@ -1,6 +1,8 @@
 #include "services/common/db.h"
 
 #include <chrono>
+#include <functional>
+#include <string_view>
 
 #include <libpq-fe.h>
 
@@ -258,6 +260,13 @@ absl::Status ApplyMigrations(const std::string& connection_string,
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat("migration failed: ", e.what()));
   }
+}
+
+std::string PreparedName(absl::string_view sql) {
+  // 64 bits of the text: two statements of one connection colliding would make libpqxx
+  // refuse the second definition loudly, never run the wrong one.
+  return absl::StrCat(
+      "p", absl::Hex(std::hash<std::string_view>{}(std::string_view(sql.data(), sql.size()))));
 }
 
 }  // namespace sixsteps::db

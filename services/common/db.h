@@ -8,12 +8,14 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <pqxx/pqxx>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "services/common/metrics.h"
 
@@ -91,5 +93,18 @@ struct Migration {
 // each one once. Refuses to start if an applied migration's text has changed.
 absl::Status ApplyMigrations(const std::string& connection_string,
                              const std::vector<Migration>& migrations);
+
+// Runs `sql` as a prepared statement of the transaction's connection, so the server parses
+// and plans it once per connection instead of on every call (libpqxx prepares it again
+// after a reconnect). For hot statements whose best plan does not depend on the values of
+// their parameters; a statement's name is derived from its text.
+std::string PreparedName(absl::string_view sql);
+
+template <typename... Args>
+pqxx::result ExecPrepared(pqxx::transaction_base& txn, const char* sql, Args&&... args) {
+  const std::string name = PreparedName(sql);
+  txn.conn().prepare(name, sql);
+  return txn.exec_prepared(name, std::forward<Args>(args)...);
+}
 
 }  // namespace sixsteps::db

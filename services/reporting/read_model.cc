@@ -217,37 +217,37 @@ void ApplyOne(pqxx::work& txn, const av1::Change& change) {
   switch (change.record_case()) {
     case av1::Change::kAssessmentRecord: {
       const av1::Assessment& a = change.assessment_record();
-      txn.exec_params(kUpsertRound, Id(a.name()), Id(a.partnership()), Id(a.region()),
-                      a.framework_version(), av1::AssessmentKind_Name(a.kind()),
-                      av1::Assessment::State_Name(a.state()),
-                      a.has_finalise_time() ? Micros(a.finalise_time()) : int64_t{0}, Blob(a));
+      db::ExecPrepared(txn, kUpsertRound, Id(a.name()), Id(a.partnership()), Id(a.region()),
+                       a.framework_version(), av1::AssessmentKind_Name(a.kind()),
+                       av1::Assessment::State_Name(a.state()),
+                       a.has_finalise_time() ? Micros(a.finalise_time()) : int64_t{0}, Blob(a));
       break;
     }
     case av1::Change::kRespondent:
-      txn.exec_params(kUpsertRespondent, Id(change.assessment()), Id(change.respondent().name()),
-                      Blob(change.respondent()));
+      db::ExecPrepared(txn, kUpsertRespondent, Id(change.assessment()),
+                       Id(change.respondent().name()), Blob(change.respondent()));
       break;
     case av1::Change::kResponse: {
       const av1::Response& r = change.response();
       std::string respondent = r.name().substr(0, r.name().rfind("/responses/"));
-      txn.exec_params(kUpsertResponse, Id(change.assessment()), Id(respondent), r.question_id(),
-                      Blob(r));
+      db::ExecPrepared(txn, kUpsertResponse, Id(change.assessment()), Id(respondent),
+                       r.question_id(), Blob(r));
       break;
     }
     case av1::Change::kConsolidation:
-      txn.exec_params(kUpsertConsolidation, Id(change.assessment()),
-                      change.consolidation().question_id(), Blob(change.consolidation()),
-                      fv1::Rating_Name(change.consolidation().rating()));
+      db::ExecPrepared(txn, kUpsertConsolidation, Id(change.assessment()),
+                       change.consolidation().question_id(), Blob(change.consolidation()),
+                       fv1::Rating_Name(change.consolidation().rating()));
       break;
     case av1::Change::kChallenge:
-      txn.exec_params(kUpsertChallenge, Id(change.assessment()), Id(change.challenge().name()),
-                      Blob(change.challenge()));
+      db::ExecPrepared(txn, kUpsertChallenge, Id(change.assessment()),
+                       Id(change.challenge().name()), Blob(change.challenge()));
       break;
     case av1::Change::kAction: {
       const actv1::Action& a = change.action();
-      txn.exec_params(kUpsertAction, Id(a.name()), Id(a.assessment()), Id(a.partnership()),
-                      Id(a.region()), actv1::Action::Status_Name(a.status()), a.due_date(),
-                      Blob(a));
+      db::ExecPrepared(txn, kUpsertAction, Id(a.name()), Id(a.assessment()), Id(a.partnership()),
+                       Id(a.region()), actv1::Action::Status_Name(a.status()), a.due_date(),
+                       Blob(a));
       break;
     }
     default:
@@ -270,7 +270,7 @@ absl::StatusOr<rv1::Freshness> ReadModel::Freshness() {
 absl::StatusOr<bool> ReadModel::HasFramework(const std::string& version_name) {
   bool found = false;
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    found = !txn.exec_params(kHasFramework, version_name).empty();
+    found = !db::ExecPrepared(txn, kHasFramework, version_name).empty();
     return absl::OkStatus();
   }));
   return found;
@@ -279,7 +279,7 @@ absl::StatusOr<bool> ReadModel::HasFramework(const std::string& version_name) {
 absl::Status ReadModel::PutFramework(const std::string& version_name,
                                      const fv1::FrameworkVersion& version) {
   return pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    txn.exec_params(kInsertFramework, version_name, Blob(version));
+    db::ExecPrepared(txn, kInsertFramework, version_name, Blob(version));
     return absl::OkStatus();
   });
 }
@@ -287,7 +287,7 @@ absl::Status ReadModel::PutFramework(const std::string& version_name,
 absl::StatusOr<bool> ReadModel::HasPartnership(const std::string& partnership_id) {
   bool found = false;
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    found = !txn.exec_params(kHasPartnership, partnership_id).empty();
+    found = !db::ExecPrepared(txn, kHasPartnership, partnership_id).empty();
     return absl::OkStatus();
   }));
   return found;
@@ -298,16 +298,16 @@ absl::Status ReadModel::PutDirectory(const std::vector<idv1::Region>& regions,
                                      const std::vector<idv1::Organisation>& organisations) {
   return pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
     for (const auto& region : regions) {
-      txn.exec_params(kUpsertRegion, Id(region.name()), region.display_name());
+      db::ExecPrepared(txn, kUpsertRegion, Id(region.name()), region.display_name());
     }
     for (const auto& p : partnerships) {
-      txn.exec_params(kUpsertPartnership, Id(p.name()), Id(p.region()), p.display_name(),
-                      p.regional_comparison_opt_out());
+      db::ExecPrepared(txn, kUpsertPartnership, Id(p.name()), Id(p.region()), p.display_name(),
+                       p.regional_comparison_opt_out());
     }
     for (const auto& o : organisations) {
       // "partnerships/{p}/organisations/{o}"
       std::string partnership = o.name().substr(0, o.name().find("/organisations/"));
-      txn.exec_params(kUpsertOrganisation, Id(partnership), Id(o.name()), o.display_name());
+      db::ExecPrepared(txn, kUpsertOrganisation, Id(partnership), Id(o.name()), o.display_name());
     }
     return absl::OkStatus();
   });
@@ -324,7 +324,7 @@ absl::Status ReadModel::Apply(const std::vector<av1::Change>& changes) {
       cursor = change.sequence();
       last = &change;
     }
-    if (last != nullptr) txn.exec_params(kUpdateCursor, cursor, Micros(last->time()));
+    if (last != nullptr) db::ExecPrepared(txn, kUpdateCursor, cursor, Micros(last->time()));
     return absl::OkStatus();
   });
 }
