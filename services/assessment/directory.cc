@@ -58,14 +58,25 @@ absl::StatusOr<std::string> GrpcDirectory::PartnershipRegion(const auth::Caller&
 
 absl::Status GrpcDirectory::CheckOrganisation(const auth::Caller& caller,
                                               const std::string& organisation) {
+  const std::string key = absl::StrCat(caller.principal, "\n", organisation);
+  const absl::Time now = absl::Now();
+  {
+    std::lock_guard<std::mutex> lock(confirmed_mu_);
+    auto it = confirmed_.find(key);
+    if (it != confirmed_.end() && it->second > now) return absl::OkStatus();
+  }
   grpc::ClientContext context;
   OnBehalfOf(context, caller);
   idv1::GetOrganisationRequest request;
   request.set_name(organisation);
   idv1::Organisation found;
-  return Translate(
+  SIXSTEPS_RETURN_IF_ERROR(Translate(
       idv1::IdentityService::NewStub(identity_)->GetOrganisation(&context, request, &found),
-      organisation);
+      organisation));
+  std::lock_guard<std::mutex> lock(confirmed_mu_);
+  if (confirmed_.size() >= kMaxConfirmations) confirmed_.clear();
+  confirmed_[key] = now + kConfirmationTtl;
+  return absl::OkStatus();
 }
 
 absl::Status GrpcDirectory::CheckScrutineer(const auth::Caller& caller,

@@ -4,11 +4,14 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include <grpcpp/channel.h>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "services/common/auth.h"
 #include "sixsteps/framework/v1/framework.pb.h"
 
@@ -50,6 +53,14 @@ class GrpcDirectory final : public Directory {
  private:
   std::shared_ptr<grpc::Channel> identity_;
   std::shared_ptr<grpc::Channel> framework_;
+  // Organisations identity confirmed to a caller, each for kConfirmationTtl: setting up a
+  // round's respondents and action plan checks the same few organisations dozens of times.
+  // Only confirmations are kept, so a new organisation counts at once; one removed, or a
+  // caller's grant revoked, still passes this check for up to kConfirmationTtl.
+  static constexpr absl::Duration kConfirmationTtl = absl::Seconds(30);
+  static constexpr size_t kMaxConfirmations = 10000;
+  std::mutex confirmed_mu_;
+  absl::flat_hash_map<std::string, absl::Time> confirmed_;  // principal \n organisation
 };
 
 }  // namespace sixsteps::assessment
