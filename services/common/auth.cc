@@ -123,6 +123,23 @@ nlohmann::json ClaimsFor(const Caller& caller, absl::Time now, absl::Duration tt
 }
 
 absl::StatusOr<Caller> TokenVerifier::Verify(absl::string_view token, absl::Time now) const {
+  {
+    std::lock_guard<std::mutex> lock(verified_mu_);
+    auto it = verified_.find(token);
+    if (it != verified_.end() && now < it->second.valid_until) return it->second.caller;
+  }
+  absl::Time expires;
+  absl::StatusOr<Caller> caller = VerifyUncached(token, now, &expires);
+  if (!caller.ok()) return caller;
+  std::lock_guard<std::mutex> lock(verified_mu_);
+  if (verified_.size() >= kMaxVerified) verified_.clear();
+  verified_.insert_or_assign(std::string(token),
+                             Verified{*caller, std::min(now + kVerifiedTtl, expires)});
+  return caller;
+}
+
+absl::StatusOr<Caller> TokenVerifier::VerifyUncached(absl::string_view token, absl::Time now,
+                                                     absl::Time* expires) const {
   SIXSTEPS_ASSIGN_OR_RETURN(nlohmann::json claims,
                             jwt::VerifySignature(token, [this](absl::string_view key_id) {
                               return keys_->Find(key_id);
@@ -141,10 +158,11 @@ absl::StatusOr<Caller> TokenVerifier::Verify(absl::string_view token, absl::Time
   }
   // A little leeway for clocks that differ between machines.
   constexpr int64_t kLeewaySeconds = 30;
-  int64_t expires = number("exp");
-  if (expires == 0 || absl::ToUnixSeconds(now) > expires + kLeewaySeconds) {
+  int64_t expiry = number("exp");
+  if (expiry == 0 || absl::ToUnixSeconds(now) > expiry + kLeewaySeconds) {
     return Unauthenticated("access token expired; sign in again");
   }
+  *expires = absl::FromUnixSeconds(expiry + kLeewaySeconds);
   if (number("iat") > absl::ToUnixSeconds(now) + kLeewaySeconds) {
     return Unauthenticated("invalid access token");
   }

@@ -105,8 +105,25 @@ class TokenVerifier {
   // Reads "authorization: Bearer <token>" from the call's metadata and verifies it.
   absl::StatusOr<Caller> Authenticate(const grpc::ServerContext& context) const;
 
+  // A token verified once is trusted again, until it expires, for at most this long: no
+  // longer than a withdrawn signing key stays in IdentityPublicKeys' cache anyway.
+  static constexpr absl::Duration kVerifiedTtl = absl::Seconds(60);
+
  private:
+  // The signature and claims checked, as Verify did before it kept what it found.
+  absl::StatusOr<Caller> VerifyUncached(absl::string_view token, absl::Time now,
+                                        absl::Time* expires) const;
+
   std::shared_ptr<PublicKeySource> keys_;
+  // Every call of a client carries the same token until it renews it: its signature (an
+  // Ed25519 verification, a key object and a JSON parse) is checked once, not per call.
+  struct Verified {
+    Caller caller;
+    absl::Time valid_until;
+  };
+  static constexpr size_t kMaxVerified = 10000;  // cleared when full: callers re-verify
+  mutable std::mutex verified_mu_;
+  mutable absl::flat_hash_map<std::string, Verified> verified_ ABSL_GUARDED_BY(verified_mu_);
 };
 
 // Fetches identity's public keys over gRPC and caches them: an unknown key id triggers a
