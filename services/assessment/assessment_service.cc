@@ -427,7 +427,7 @@ absl::StatusOr<google::protobuf::Empty> AssessmentServiceImpl::RemoveRespondent(
       caller, name.assessment_id, RoundLock::kShared, [&](RoundTx& tx) -> absl::Status {
         SIXSTEPS_RETURN_IF_ERROR(CheckCanSetUp(caller, tx.round().assessment));
         SIXSTEPS_RETURN_IF_ERROR(CheckWritable(tx.round().assessment));
-        return tx.DeleteRespondent(name.respondent_id);
+        return tx.DeleteRespondent(name.respondent_id, {caller.principal, "removed", ""});
       }));
   return google::protobuf::Empty();
 }

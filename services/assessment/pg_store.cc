@@ -53,7 +53,7 @@ constexpr char kInsertRespondent[] =
 constexpr char kRespondentHasResponses[] =
     "SELECT EXISTS (SELECT 1 FROM responses WHERE assessment_id = $1 AND respondent_id = $2)";
 constexpr char kDeleteRespondent[] =
-    "DELETE FROM respondents WHERE assessment_id = $1 AND respondent_id = $2";
+    "DELETE FROM respondents WHERE assessment_id = $1 AND respondent_id = $2 RETURNING record";
 
 constexpr char kSelectResponseForUpdate[] =
     "SELECT record, row_version FROM responses "
@@ -409,14 +409,21 @@ class PgRoundTx final : public RoundTx {
     return absl::OkStatus();
   }
 
-  absl::Status DeleteRespondent(const std::string& id) override {
+  absl::Status DeleteRespondent(const std::string& id, const Provenance& provenance) override {
     if (db::ExecPrepared(txn_, kRespondentHasResponses, id_, id)[0][0].as<bool>()) {
       return absl::FailedPreconditionError(
           "the respondent has answered: their answers stay on the record");
     }
-    if (db::ExecPrepared(txn_, kDeleteRespondent, id_, id).affected_rows() == 0) {
+    pqxx::result removed = db::ExecPrepared(txn_, kDeleteRespondent, id_, id);
+    if (removed.empty()) {
       return absl::NotFoundError(absl::StrCat(RespondentResourceName(id_, id), " not found"));
     }
+    // The feed says so, or the read model would keep reporting the respondent.
+    SIXSTEPS_ASSIGN_OR_RETURN(v1::Respondent respondent,
+                              Parse<v1::Respondent>(removed[0][0], "respondent"));
+    v1::Change feed = NewChange(v1::CHANGE_KIND_RESPONDENT_REMOVED, provenance);
+    *feed.mutable_respondent() = std::move(respondent);
+    pending_.push_back(std::move(feed));
     return absl::OkStatus();
   }
 

@@ -109,7 +109,7 @@ class RoundTx {
   virtual absl::Status PutAssessment(v1::Assessment& assessment, v1::ChangeKind change,
                                      const Provenance& provenance) = 0;
   virtual absl::Status PutRespondent(v1::Respondent& respondent, const Provenance& provenance) = 0;
-  virtual absl::Status DeleteRespondent(const std::string& id) = 0;
+  virtual absl::Status DeleteRespondent(const std::string& id, const Provenance& provenance) = 0;
   virtual absl::Status PutResponse(v1::Response& response, const Provenance& provenance) = 0;
   virtual absl::Status PutConsolidation(v1::Consolidation& consolidation,
                                         const Provenance& provenance) = 0;

@@ -53,6 +53,8 @@ constexpr char kUpsertRound[] =
 constexpr char kUpsertRespondent[] =
     "INSERT INTO respondents (assessment_id, respondent_id, record) VALUES ($1, $2, $3) "
     "ON CONFLICT (assessment_id, respondent_id) DO UPDATE SET record = EXCLUDED.record";
+constexpr char kDeleteRespondent[] =
+    "DELETE FROM respondents WHERE assessment_id = $1 AND respondent_id = $2";
 constexpr char kUpsertResponse[] =
     "INSERT INTO responses (assessment_id, respondent_id, question_id, record) "
     "VALUES ($1, $2, $3, $4) ON CONFLICT (assessment_id, respondent_id, question_id) "
@@ -224,8 +226,13 @@ void ApplyOne(pqxx::work& txn, const av1::Change& change) {
       break;
     }
     case av1::Change::kRespondent:
-      db::ExecPrepared(txn, kUpsertRespondent, Id(change.assessment()),
-                       Id(change.respondent().name()), Blob(change.respondent()));
+      if (change.kind() == av1::CHANGE_KIND_RESPONDENT_REMOVED) {
+        db::ExecPrepared(txn, kDeleteRespondent, Id(change.assessment()),
+                         Id(change.respondent().name()));
+      } else {
+        db::ExecPrepared(txn, kUpsertRespondent, Id(change.assessment()),
+                         Id(change.respondent().name()), Blob(change.respondent()));
+      }
       break;
     case av1::Change::kResponse: {
       const av1::Response& r = change.response();

@@ -827,8 +827,16 @@ TEST_F(AssessmentServiceTest, AddsRespondentsForAllOrSomeQuestions) {
   remove.set_name(police.name());
   EXPECT_THAT(Call(&AStub::DeleteRespondent, respondent_[kPolice], remove, &empty),
               StatusIs(Code::kPermissionDenied));
+  const int64_t head = FeedHead();
   EXPECT_THAT(Call(&AStub::DeleteRespondent, admin_, remove, &empty), IsOk());
   EXPECT_THAT(Must(&AStub::ListRespondents, admin_, list).respondents(), SizeIs(3));
+  // The feed says so, so that readers of the feed (the reports) drop it too.
+  std::vector<av1::Change> removal = AllChanges(hub_->admin_token(), head);
+  ASSERT_THAT(removal, SizeIs(1));
+  EXPECT_EQ(removal[0].kind(), av1::CHANGE_KIND_RESPONDENT_REMOVED);
+  EXPECT_EQ(removal[0].respondent().name(), police.name());
+  EXPECT_EQ(removal[0].assessment(), round.name());
+  EXPECT_EQ(removal[0].actor(), PrincipalOf(admin_));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1509,6 +1509,71 @@ TEST(ReportingWithoutAssessmentTest, KeepsServingReportsWhileTheAssessmentServic
 // consumer follows the live feed (applying several at a time in one transaction, and
 // leaving the stream every two seconds): the read model ends at the head with every
 // response as last written — none lost, none out of order.
+// A respondent removed from a round (one that had answered nothing) leaves the read model
+// too: the feed says so.
+TEST(ReportingRespondentsTest, ARemovedRespondentLeavesTheReadModel) {
+  absl::StatusOr<std::unique_ptr<TestHub>> started = TestHub::Start("reporting_removed");
+  ASSERT_THAT(started, IsOk());
+  TestHub& hub = **started;
+  auto id_of = [](const std::string& name) { return name.substr(name.rfind('/') + 1); };
+  ASSERT_THAT(hub.CreateRegion("west"), IsOk());
+  ASSERT_THAT(hub.CreatePartnership("harbour", "west"), IsOk());
+  for (const char* org : {"council", "police"}) {
+    ASSERT_THAT(
+        hub.CreateOrganisation("harbour", org, idv1::ORGANISATION_KIND_LOCAL_AUTHORITY, true),
+        IsOk());
+  }
+  absl::StatusOr<std::string> admin = hub.UserWithRoles(
+      "admin@harbour.test", {{Role::ROLE_PARTNERSHIP_ADMINISTRATOR, P("harbour"), ""}});
+  ASSERT_THAT(admin, IsOk());
+  auto assessments = hub.AssessmentStub();
+  absl::StatusOr<asv1::Assessment> round = CreateSelfAssessment(*assessments, *admin, "harbour");
+  ASSERT_THAT(round, IsOk());
+  std::vector<asv1::Respondent> respondents;
+  for (const char* org : {"council", "police"}) {
+    asv1::AddRespondentRequest request;
+    request.set_parent(round->name());
+    request.mutable_respondent()->set_organisation(Org("harbour", org));
+    ASSERT_THAT(
+        Call(*assessments, &AStub::AddRespondent, *admin, request, &respondents.emplace_back()),
+        IsOk());
+  }
+  ASSERT_THAT(hub.StartReporting(), IsOk());
+  auto read_model_respondents = [&] {
+    std::vector<std::string> ids;
+    pqxx::connection connection(hub.reporting_database_url());
+    pqxx::work txn(connection);
+    for (const pqxx::row& row :
+         txn.exec_params("SELECT respondent_id FROM respondents WHERE assessment_id = $1 "
+                         "ORDER BY respondent_id",
+                         id_of(round->name()))) {
+      ids.push_back(row[0].as<std::string>());
+    }
+    return ids;
+  };
+  auto report_at_head = [&] {
+    absl::StatusOr<int64_t> head = hub.FeedHead();
+    ASSERT_THAT(head, IsOk());
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", *admin));
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+    rv1::GetAssessmentReportRequest request;
+    request.set_assessment(round->name());
+    request.set_min_sequence(*head);
+    rv1::AssessmentReport report;
+    ASSERT_THAT(hub.ReportingStub()->GetAssessmentReport(&context, request, &report), IsOk());
+  };
+  report_at_head();
+  EXPECT_THAT(read_model_respondents(), SizeIs(2));
+
+  asv1::DeleteRespondentRequest remove;
+  remove.set_name(respondents[1].name());
+  google::protobuf::Empty empty;
+  ASSERT_THAT(Call(*assessments, &AStub::DeleteRespondent, *admin, remove, &empty), IsOk());
+  report_at_head();
+  EXPECT_THAT(read_model_respondents(), ElementsAre(id_of(respondents[0].name())));
+}
+
 TEST(ReportingBurstTest, AppliesABurstOfWritesExactlyAsLastWritten) {
   absl::StatusOr<std::unique_ptr<TestHub>> started = TestHub::Start("reporting_burst");
   ASSERT_THAT(started, IsOk());
