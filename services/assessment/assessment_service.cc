@@ -509,11 +509,7 @@ absl::StatusOr<v1::Response> AssessmentServiceImpl::Upsert(const Caller& caller,
 absl::StatusOr<v1::BatchUpsertResponsesResponse> AssessmentServiceImpl::BatchUpsert(
     const Caller& caller, const v1::BatchUpsertResponsesRequest& r) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseAssessmentName(r.parent(), "parent"));
-  if (r.requests().empty()) return absl::InvalidArgumentError("requests: must not be empty");
-  if (r.requests_size() > kMaxBatchSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("requests: at most ", kMaxBatchSize, " responses in one batch"));
-  }
+  SIXSTEPS_RETURN_IF_ERROR(CheckBatchSize(r.requests_size(), "responses"));
   std::set<std::string> names;
   for (int i = 0; i < r.requests_size(); ++i) {
     const std::string& name = r.requests(i).response().name();
@@ -685,11 +681,7 @@ absl::StatusOr<v1::Consolidation> AssessmentServiceImpl::Consolidate(
 absl::StatusOr<v1::BatchConsolidateQuestionsResponse> AssessmentServiceImpl::BatchConsolidate(
     const Caller& caller, const v1::BatchConsolidateQuestionsRequest& r) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseAssessmentName(r.parent(), "parent"));
-  if (r.requests().empty()) return absl::InvalidArgumentError("requests: must not be empty");
-  if (r.requests_size() > kMaxBatchSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("requests: at most ", kMaxBatchSize, " consolidations in one batch"));
-  }
+  SIXSTEPS_RETURN_IF_ERROR(CheckBatchSize(r.requests_size(), "consolidations"));
   std::set<std::string> questions;
   for (int i = 0; i < r.requests_size(); ++i) {
     const v1::ConsolidateQuestionRequest& request = r.requests(i);

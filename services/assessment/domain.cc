@@ -193,6 +193,15 @@ bool IsAssigned(const v1::Respondent& respondent, absl::string_view question_id,
              respondent.step_ids().end();
 }
 
+absl::Status CheckBatchSize(int size, absl::string_view items) {
+  if (size == 0) return absl::InvalidArgumentError("requests: must not be empty");
+  if (size > kMaxBatchSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("requests: at most ", kMaxBatchSize, " ", items, " in one batch"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckEvidenceRule(fv1::Rating rating, int evidence_items,
                                absl::string_view remaining_work, absl::string_view prefix) {
   if (!fv1::Rating_IsValid(rating))

@@ -86,6 +86,10 @@ bool IsAssigned(const v1::Respondent& respondent, absl::string_view question_id,
 
 // Section 5: Green and Amber need at least one evidence item; Amber also needs the work
 // still to do stated. INVALID_ARGUMENT naming the field under `prefix`.
+// A batch call's size: at least one item and at most kMaxBatchSize `items` (named in the
+// error, "responses" say). INVALID_ARGUMENT on "requests" otherwise.
+absl::Status CheckBatchSize(int size, absl::string_view items);
+
 absl::Status CheckEvidenceRule(fv1::Rating rating, int evidence_items,
                                absl::string_view remaining_work, absl::string_view prefix);
 // Each item described, lengths within limits, links http(s).

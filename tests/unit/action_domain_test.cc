@@ -11,6 +11,7 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "services/assessment/domain.h"
 #include "tests/support/status_matchers.h"
 
 namespace sixsteps::assessment {
@@ -479,6 +480,17 @@ TEST(CarriedForwardTest, NothingWhenNoneOfItsQuestionsRemain) {
   EXPECT_FALSE(CarriedForward(OldOpenAction(), IndexOf(other), NewRound()).has_value());
   EXPECT_FALSE(
       CarriedForward(OldOpenAction(), IndexOf(fv1::FrameworkVersion()), NewRound()).has_value());
+}
+
+// Batch calls (responses, consolidations) take one to kMaxBatchSize items.
+TEST(BatchSize, FromOneToTheMostABatchTakes) {
+  EXPECT_THAT(CheckBatchSize(1, "responses"), IsOk());
+  EXPECT_THAT(CheckBatchSize(kMaxBatchSize, "responses"), IsOk());
+  EXPECT_THAT(CheckBatchSize(0, "responses"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "requests: must not be empty"));
+  EXPECT_THAT(CheckBatchSize(kMaxBatchSize + 1, "consolidations"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "requests: at most 500 consolidations in one batch"));
 }
 
 }  // namespace
