@@ -30,23 +30,6 @@ absl::StatusOr<std::string> ParseActionName(absl::string_view name, absl::string
   return std::string(parts[1]);
 }
 
-std::string StatusKey(av1::Action::Status status) {
-  switch (status) {
-    case av1::Action::STATUS_PLANNED:
-      return "planned";
-    case av1::Action::STATUS_IN_PROGRESS:
-      return "in_progress";
-    case av1::Action::STATUS_DONE:
-      return "done";
-    case av1::Action::STATUS_CANCELLED:
-      return "cancelled";
-    case av1::Action::STATUS_CARRIED_OVER:
-      return "carried_over";
-    default:
-      return "";
-  }
-}
-
 absl::Status MustBeOpen(const av1::Action& action) {
   if (IsOpenAction(action)) return absl::OkStatus();
   return absl::FailedPreconditionError(
@@ -164,9 +147,10 @@ absl::StatusOr<av1::ListActionsResponse> ActionServiceImpl::List(const Caller& c
   filter.question_id = r.question_id();
   filter.owner_organisation = r.owner_organisation();
   for (int status : r.statuses()) {
-    std::string key = StatusKey(static_cast<av1::Action::Status>(status));
-    if (key.empty()) return absl::InvalidArgumentError("statuses: unknown status");
-    filter.statuses.push_back(key);
+    if (!av1::Action::Status_IsValid(status) || status == av1::Action::STATUS_UNSPECIFIED) {
+      return absl::InvalidArgumentError("statuses: unknown status");
+    }
+    filter.statuses.push_back(static_cast<av1::Action::Status>(status));
   }
   filter.overdue_only = r.overdue_only();
   filter.as_of_date = r.as_of_date().empty() ? Today() : r.as_of_date();

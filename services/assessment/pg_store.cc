@@ -243,6 +243,13 @@ std::string ActionStatusName(av1::Action::Status status) {
   }
 }
 
+// The status column's words for a filter's statuses.
+std::vector<std::string> StatusNames(const std::vector<av1::Action::Status>& statuses) {
+  std::vector<std::string> names;
+  for (av1::Action::Status status : statuses) names.push_back(ActionStatusName(status));
+  return names;
+}
+
 google::protobuf::Timestamp Now() {
   return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now()));
 }
@@ -807,7 +814,7 @@ absl::StatusOr<std::vector<av1::Action>> PgAssessmentStore::ListActions(const Vi
                 kListActions, visible.everything, db::TextArray(visible.regions),
                 db::TextArray(visible.partnerships), filter.partnership, filter.assessment,
                 filter.step_id, filter.question_id, filter.owner_organisation,
-                db::TextArray(filter.statuses), filter.overdue_only, filter.as_of_date,
+                db::TextArray(StatusNames(filter.statuses)), filter.overdue_only, filter.as_of_date,
                 filter.due_before.empty() ? std::string("9999-12-31") : filter.due_before,
                 filter.after_due_date.empty() ? std::string("0001-01-01") : filter.after_due_date,
                 filter.after_id, limit),

@@ -130,8 +130,8 @@ struct ActionFilter {
   std::string assessment;   // id
   std::string step_id;
   std::string question_id;
-  std::string owner_organisation;     // resource name
-  std::vector<std::string> statuses;  // "planned", "in_progress", …
+  std::string owner_organisation;             // resource name
+  std::vector<av1::Action::Status> statuses;  // any of these; all if empty
   bool overdue_only = false;
   std::string as_of_date;  // ISO, always set
   std::string due_before;  // ISO or empty
