@@ -3,6 +3,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/status.h"
 
 namespace sixsteps::bench {
 
@@ -32,7 +33,7 @@ void Authorize(grpc::ClientContext& context, const std::string& token, absl::Dur
 absl::StatusOr<std::unique_ptr<TokenSource>> TokenSource::ForApiKey(
     idv1::IdentityService::Stub* identity, std::string api_key) {
   std::unique_ptr<TokenSource> source(new TokenSource(identity, std::move(api_key), "", ""));
-  if (absl::Status s = source->SignIn(); !s.ok()) return s;
+  SIXSTEPS_RETURN_IF_ERROR(source->SignIn());
   return source;
 }
 
@@ -40,7 +41,7 @@ absl::StatusOr<std::unique_ptr<TokenSource>> TokenSource::ForPassword(
     idv1::IdentityService::Stub* identity, std::string email, std::string password) {
   std::unique_ptr<TokenSource> source(
       new TokenSource(identity, "", std::move(email), std::move(password)));
-  if (absl::Status s = source->SignIn(); !s.ok()) return s;
+  SIXSTEPS_RETURN_IF_ERROR(source->SignIn());
   return source;
 }
 
@@ -78,7 +79,7 @@ absl::Status TokenSource::SignIn() {
 absl::StatusOr<std::string> TokenSource::Token() {
   std::lock_guard<std::mutex> lock(mu_);
   if (absl::Now() >= renew_at_) {
-    if (absl::Status s = SignIn(); !s.ok()) return s;
+    SIXSTEPS_RETURN_IF_ERROR(SignIn());
   }
   return token_;
 }
@@ -93,22 +94,16 @@ absl::StatusOr<std::string> CreateServiceAccountKey(idv1::IdentityService::Stub&
   create.mutable_service_account()->set_display_name(display_name);
   create.mutable_service_account()->set_owner(owner);
   idv1::ServiceAccount account;
-  if (absl::Status s = Call(identity, &idv1::IdentityService::Stub::CreateServiceAccount,
-                            admin_token, create, &account, "CreateServiceAccount");
-      !s.ok()) {
-    return s;
-  }
+  SIXSTEPS_RETURN_IF_ERROR(Call(identity, &idv1::IdentityService::Stub::CreateServiceAccount,
+                                admin_token, create, &account, "CreateServiceAccount"));
   for (idv1::Role role : roles) {
     idv1::CreateRoleBindingRequest bind;
     bind.mutable_role_binding()->set_principal(account.name());
     bind.mutable_role_binding()->set_role(role);
     bind.mutable_role_binding()->set_scope(scope);
     idv1::RoleBinding binding;
-    if (absl::Status s = Call(identity, &idv1::IdentityService::Stub::CreateRoleBinding,
-                              admin_token, bind, &binding, "CreateRoleBinding");
-        !s.ok()) {
-      return s;
-    }
+    SIXSTEPS_RETURN_IF_ERROR(Call(identity, &idv1::IdentityService::Stub::CreateRoleBinding,
+                                  admin_token, bind, &binding, "CreateRoleBinding"));
   }
   idv1::CreateApiKeyRequest key_request;
   key_request.set_parent(account.name());
@@ -116,11 +111,8 @@ absl::StatusOr<std::string> CreateServiceAccountKey(idv1::IdentityService::Stub&
   *key_request.mutable_api_key()->mutable_expire_time() =
       TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now() + absl::Hours(24 * 7)));
   idv1::CreateApiKeyResponse key;
-  if (absl::Status s = Call(identity, &idv1::IdentityService::Stub::CreateApiKey, admin_token,
-                            key_request, &key, "CreateApiKey");
-      !s.ok()) {
-    return s;
-  }
+  SIXSTEPS_RETURN_IF_ERROR(Call(identity, &idv1::IdentityService::Stub::CreateApiKey, admin_token,
+                                key_request, &key, "CreateApiKey"));
   return key.secret();
 }
 

@@ -13,6 +13,7 @@
 #include "services/assessment/pg_store.h"
 #include "services/common/db.h"
 #include "services/common/server.h"
+#include "services/common/status.h"
 #include "sixsteps/bench/v1/echo_service.grpc.pb.h"
 
 namespace sixsteps::bench {
@@ -64,9 +65,8 @@ absl::Status FetchEtags(const ScenarioContext& context, std::vector<Target>& tar
     asv1::GetResponseRequest request;
     request.set_name(t.name());
     asv1::Response response;
-    absl::Status s = Call(*stub, &asv1::AssessmentService::Stub::GetResponse, *token, request,
-                          &response, "GetResponse");
-    if (!s.ok()) return s;
+    SIXSTEPS_RETURN_IF_ERROR(Call(*stub, &asv1::AssessmentService::Stub::GetResponse, *token,
+                                  request, &response, "GetResponse"));
     t.etag = response.etag();
   }
   return absl::OkStatus();
@@ -169,7 +169,7 @@ absl::StatusOr<ScenarioResult> RunEcho(const ScenarioContext& context, const Run
 absl::StatusOr<ScenarioResult> RunUpsert(const ScenarioContext& context,
                                          const RunOptions& options) {
   std::vector<Target> targets = PickTargets(context, options.concurrency, 1);
-  if (absl::Status s = FetchEtags(context, targets); !s.ok()) return s;
+  SIXSTEPS_RETURN_IF_ERROR(FetchEtags(context, targets));
   absl::StatusOr<std::string> token = context.integration->Token();
   if (!token.ok()) return token.status();
   auto stub = asv1::AssessmentService::NewStub(Dial(context.addresses.assessment, "upsert"));
@@ -219,11 +219,8 @@ absl::StatusOr<ScenarioResult> RunUpsertSql(const ScenarioContext& context,
             asv1::EvidenceItem* item = response.mutable_evidence(0);
             item->set_id(absl::StrCat("e", target.writes));
             item->set_added_by("serviceAccounts/benchmark");
-            if (absl::Status s =
-                    tx.PutResponse(response, {"serviceAccounts/benchmark", "updated", ""});
-                !s.ok()) {
-              return s;
-            }
+            SIXSTEPS_RETURN_IF_ERROR(
+                tx.PutResponse(response, {"serviceAccounts/benchmark", "updated", ""}));
           }
           ++target.writes;
           return absl::OkStatus();
@@ -246,7 +243,7 @@ absl::StatusOr<ScenarioResult> RunBatchUpsert(const ScenarioContext& context,
       t.question = QuestionId(q);
       all.push_back(std::move(t));
     }
-    if (absl::Status s = FetchEtags(context, all); !s.ok()) return s;
+    SIXSTEPS_RETURN_IF_ERROR(FetchEtags(context, all));
     answers.push_back(std::move(all));
   }
   absl::StatusOr<std::string> token = context.integration->Token();
@@ -378,9 +375,8 @@ absl::StatusOr<int64_t> FeedHead(asv1::AssessmentService::Stub& stub, const std:
     request.set_partnership(partnership);
     request.set_page_size(1000);
     asv1::ListChangesResponse response;
-    absl::Status s = Call(stub, &asv1::AssessmentService::Stub::ListChanges, token, request,
-                          &response, "ListChanges");
-    if (!s.ok()) return s;
+    SIXSTEPS_RETURN_IF_ERROR(Call(stub, &asv1::AssessmentService::Stub::ListChanges, token, request,
+                                  &response, "ListChanges"));
     if (response.next_after_sequence() <= head) return head;
     head = response.next_after_sequence();
   }
@@ -395,9 +391,8 @@ absl::StatusOr<int> RegionSize(const ScenarioContext& context) {
   rv1::GetRegionalOverviewRequest request;
   request.set_region(context.region);
   rv1::RegionalOverview overview;
-  absl::Status s = Call(*stub, &rv1::ReportingService::Stub::GetRegionalOverview, *token, request,
-                        &overview, "GetRegionalOverview");
-  if (!s.ok()) return s;
+  SIXSTEPS_RETURN_IF_ERROR(Call(*stub, &rv1::ReportingService::Stub::GetRegionalOverview, *token,
+                                request, &overview, "GetRegionalOverview"));
   return overview.partnerships_size();
 }
 
@@ -407,16 +402,14 @@ absl::Status WaitForReports(const ScenarioContext& context, absl::Duration timeo
   absl::StatusOr<std::string> token = context.admin->Token();
   if (!token.ok()) return token.status();
   rv1::Freshness freshness;
-  absl::Status s = Call(*reporting, &rv1::ReportingService::Stub::GetFreshness, *token,
-                        rv1::GetFreshnessRequest(), &freshness, "GetFreshness");
-  if (!s.ok()) return s;
+  SIXSTEPS_RETURN_IF_ERROR(Call(*reporting, &rv1::ReportingService::Stub::GetFreshness, *token,
+                                rv1::GetFreshnessRequest(), &freshness, "GetFreshness"));
   absl::StatusOr<int64_t> head = FeedHead(*assessments, *token, freshness.sequence());
   if (!head.ok()) return head.status();
   const absl::Time deadline = absl::Now() + timeout;
   while (true) {
-    s = Call(*reporting, &rv1::ReportingService::Stub::GetFreshness, *token,
-             rv1::GetFreshnessRequest(), &freshness, "GetFreshness");
-    if (!s.ok()) return s;
+    SIXSTEPS_RETURN_IF_ERROR(Call(*reporting, &rv1::ReportingService::Stub::GetFreshness, *token,
+                                  rv1::GetFreshnessRequest(), &freshness, "GetFreshness"));
     if (freshness.sequence() >= *head) return absl::OkStatus();
     if (absl::Now() > deadline) {
       return absl::DeadlineExceededError(
@@ -431,13 +424,13 @@ absl::StatusOr<FeedLagResult> RunFeedLag(const ScenarioContext& context,
   // Writers use every partnership but the last; the probe writes in the last one, so its
   // changes are the only ones on that partnership's feed.
   std::vector<Target> targets = PickTargets(context, options.concurrency, 1);
-  if (absl::Status s = FetchEtags(context, targets); !s.ok()) return s;
+  SIXSTEPS_RETURN_IF_ERROR(FetchEtags(context, targets));
   const SeededPartnership& probe_partnership = context.partnerships.back();
   std::vector<Target> probe(1);
   probe[0].round = probe_partnership.draft_round;
   probe[0].respondent = probe_partnership.draft_respondents[0];
   probe[0].question = QuestionId(0);
-  if (absl::Status s = FetchEtags(context, probe); !s.ok()) return s;
+  SIXSTEPS_RETURN_IF_ERROR(FetchEtags(context, probe));
 
   absl::StatusOr<std::string> token = context.integration->Token();
   if (!token.ok()) return token.status();
