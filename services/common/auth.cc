@@ -1,12 +1,16 @@
 #include "services/common/auth.h"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
+#include <optional>
 
 #include <grpcpp/client_context.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/log.h"
 #include "services/common/server.h"
 #include "services/common/status.h"
 #include "sixsteps/identity/v1/identity_service.grpc.pb.h"
@@ -19,6 +23,19 @@ bool Among(Role role, std::initializer_list<Role> roles) {
 }
 
 absl::Status Unauthenticated(absl::string_view why) { return absl::UnauthenticatedError(why); }
+
+std::string Sha256(absl::string_view data) {
+  std::string digest(EVP_MAX_MD_SIZE, '\0');
+  unsigned int length = 0;
+  if (EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(digest.data()), &length,
+                 EVP_sha256(), nullptr) != 1) {
+    // Cannot happen with a working OpenSSL; an empty digest matches no revocation entry, but
+    // is never silently "not revoked" either: see TokenRevocations::Check.
+    return "";
+  }
+  digest.resize(length);
+  return digest;
+}
 
 }  // namespace
 
@@ -109,7 +126,7 @@ nlohmann::json ClaimsFor(const Caller& caller, absl::Time now, absl::Duration tt
     if (!g.organisation.empty()) grant["organisation"] = g.organisation;
     grants.push_back(std::move(grant));
   }
-  return {
+  nlohmann::json claims = {
       {"iss", std::string(kIssuer)},
       {"aud", std::string(kAudience)},
       {"sub", caller.principal},
@@ -120,21 +137,57 @@ nlohmann::json ClaimsFor(const Caller& caller, absl::Time now, absl::Duration tt
       {"jti", std::string(token_id)},
       {"grants", std::move(grants)},
   };
+  claims["iat_us"] = absl::ToUnixMicros(now);
+  if (!caller.api_key_id.empty()) claims["api_key"] = caller.api_key_id;
+  return claims;
+}
+
+std::string RevokedPrincipalDigest(absl::string_view principal) {
+  return Sha256(absl::StrCat("principal:", principal));
+}
+
+std::string RevokedApiKeyDigest(absl::string_view api_key_id) {
+  return Sha256(absl::StrCat("api_key:", api_key_id));
+}
+
+absl::Status TokenRevocations::Check(const Caller& caller) const {
+  if (empty()) return absl::OkStatus();
+  const absl::Status revoked = Unauthenticated("access token revoked; sign in again");
+  if (!principals.empty()) {
+    std::string digest = RevokedPrincipalDigest(caller.principal);
+    if (digest.empty()) return revoked;
+    auto it = principals.find(digest);
+    if (it != principals.end() && caller.issue_time < it->second) return revoked;
+  }
+  if (!api_keys.empty() && !caller.api_key_id.empty()) {
+    std::string digest = RevokedApiKeyDigest(caller.api_key_id);
+    if (digest.empty() || api_keys.contains(digest)) return revoked;
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Caller> TokenVerifier::Verify(absl::string_view token, absl::Time now) const {
+  std::optional<Caller> cached;
   {
     std::lock_guard<std::mutex> lock(verified_mu_);
     auto it = verified_.find(token);
-    if (it != verified_.end() && now < it->second.valid_until) return it->second.caller;
+    if (it != verified_.end() && now < it->second.valid_until) cached = it->second.caller;
+  }
+  if (cached) {
+    // The cache spares the signature check, never the revocation check.
+    SIXSTEPS_RETURN_IF_ERROR(keys_->CheckNotRevoked(*cached));
+    return *std::move(cached);
   }
   absl::Time expires;
   absl::StatusOr<Caller> caller = VerifyUncached(token, now, &expires);
   if (!caller.ok()) return caller;
-  std::lock_guard<std::mutex> lock(verified_mu_);
-  if (verified_.size() >= kMaxVerified) verified_.clear();
-  verified_.insert_or_assign(std::string(token),
-                             Verified{*caller, std::min(now + kVerifiedTtl, expires)});
+  {
+    std::lock_guard<std::mutex> lock(verified_mu_);
+    if (verified_.size() >= kMaxVerified) verified_.clear();
+    verified_.insert_or_assign(std::string(token),
+                               Verified{*caller, std::min(now + kVerifiedTtl, expires)});
+  }
+  SIXSTEPS_RETURN_IF_ERROR(keys_->CheckNotRevoked(*caller));
   return caller;
 }
 
@@ -163,12 +216,29 @@ absl::StatusOr<Caller> TokenVerifier::VerifyUncached(absl::string_view token, ab
     return Unauthenticated("access token expired; sign in again");
   }
   *expires = absl::FromUnixSeconds(expiry + kLeewaySeconds);
-  if (number("iat") > absl::ToUnixSeconds(now) + kLeewaySeconds) {
+  const int64_t issued = number("iat");
+  if (issued > absl::ToUnixSeconds(now) + kLeewaySeconds) {
     return Unauthenticated("invalid access token");
   }
   Caller caller;
   caller.principal = text("sub");
   caller.display_name = text("name");
+  caller.expire_time = absl::FromUnixSeconds(expiry);
+  // A token without "iat_us" (from an identity replica older than revocation) counts as
+  // issued at the start of its second: a revocation in that second then catches it, which
+  // errs towards refusing.
+  caller.issue_time = absl::FromUnixSeconds(issued);
+  if (auto it = claims.find("iat_us"); it != claims.end()) {
+    if (!it->is_number_integer()) return Unauthenticated("invalid access token");
+    const absl::Time precise = absl::FromUnixMicros(it->get<int64_t>());
+    // Both are identity's; one that disagrees with the other is not a token it signed.
+    if (absl::ToUnixSeconds(precise) != issued) return Unauthenticated("invalid access token");
+    caller.issue_time = precise;
+  }
+  if (auto it = claims.find("api_key"); it != claims.end()) {
+    if (!it->is_string()) return Unauthenticated("invalid access token");
+    caller.api_key_id = it->get<std::string>();
+  }
   // A claim present with the wrong type is a bad token: value() would throw, and reading
   // it as absent could widen a grant (a partnership grant read as a region one).
   auto sa = claims.find("sa");
@@ -223,43 +293,170 @@ absl::StatusOr<Caller> TokenVerifier::Authenticate(const grpc::ServerContext& co
   return caller;
 }
 
+namespace {
+
+KeyRefreshOptions WithMinEarlyRefresh(absl::Duration interval) {
+  KeyRefreshOptions options;
+  options.min_early_refresh_interval = interval;
+  return options;
+}
+
+}  // namespace
+
 IdentityPublicKeys::IdentityPublicKeys(std::shared_ptr<grpc::Channel> identity,
-                                       absl::Duration min_refresh_interval)
-    : identity_(std::move(identity)), min_refresh_interval_(min_refresh_interval) {}
+                                       absl::Duration min_early_refresh_interval)
+    : IdentityPublicKeys(std::move(identity), WithMinEarlyRefresh(min_early_refresh_interval)) {}
+
+IdentityPublicKeys::IdentityPublicKeys(std::shared_ptr<grpc::Channel> identity,
+                                       KeyRefreshOptions options)
+    : identity_(std::move(identity)),
+      options_(options),
+      snapshot_(std::make_shared<const Snapshot>()),
+      last_error_(absl::UnavailableError("the identity service has not answered yet")) {
+  refresher_ = std::thread([this] { RefreshLoop(); });
+}
+
+IdentityPublicKeys::~IdentityPublicKeys() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    if (in_flight_ != nullptr) in_flight_->TryCancel();
+  }
+  wake_.notify_all();
+  refreshed_.notify_all();
+  refresher_.join();
+}
+
+std::shared_ptr<const IdentityPublicKeys::Snapshot> IdentityPublicKeys::Current() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return snapshot_;
+}
+
+int64_t IdentityPublicKeys::refreshes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return refreshes_;
+}
 
 absl::StatusOr<std::string> IdentityPublicKeys::Find(absl::string_view key_id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  // Known keys are re-read now and then, so a key identity withdrew stops verifying; if
-  // identity cannot be reached then, the cached keys keep serving.
-  constexpr absl::Duration kMaxKeyAge = absl::Minutes(5);
-  if (!keys_.empty() && absl::Now() - last_refresh_ > kMaxKeyAge) Refresh().IgnoreError();
-  auto it = keys_.find(key_id);
-  if (it != keys_.end()) return it->second;
-  if (absl::Now() - last_refresh_ < min_refresh_interval_) {
-    return absl::NotFoundError("unknown signing key");
+  std::unique_lock<std::mutex> lock(mu_);
+  if (auto it = snapshot_->keys.find(key_id); it != snapshot_->keys.end()) return it->second;
+  // An unknown key id: perhaps identity has rotated its key since the last refresh. Ask for
+  // one early refresh (unless one is already coming, or was asked for too recently), and
+  // wait for it; the wait releases the lock, so other calls go on meanwhile.
+  const absl::Time now = absl::Now();
+  if (refreshes_ >= early_refresh_done_at_ &&
+      now - last_early_refresh_ >= options_.min_early_refresh_interval) {
+    last_early_refresh_ = now;
+    early_refresh_asked_ = true;
+    // A fetch already in flight may have started before the rotation: wait for the next.
+    early_refresh_done_at_ = refreshes_ + (fetching_ ? 2 : 1);
+    wake_.notify_one();
   }
-  SIXSTEPS_RETURN_IF_ERROR(Refresh());
-  it = keys_.find(key_id);
-  if (it != keys_.end()) return it->second;
+  if (refreshes_ < early_refresh_done_at_) {
+    refreshed_.wait_until(lock, absl::ToChronoTime(now + options_.unknown_key_wait), [&] {
+      return stopping_ || refreshes_ >= early_refresh_done_at_ || snapshot_->keys.contains(key_id);
+    });
+  }
+  if (auto it = snapshot_->keys.find(key_id); it != snapshot_->keys.end()) return it->second;
+  if (!snapshot_->loaded) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot reach the identity service to verify the token: ", last_error_.message()));
+  }
   return absl::NotFoundError("unknown signing key");
 }
 
-absl::Status IdentityPublicKeys::Refresh() {
-  auto stub = identity::v1::IdentityService::NewStub(identity_);
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
-  identity::v1::ListPublicKeysResponse response;
-  grpc::Status status =
-      stub->ListPublicKeys(&context, identity::v1::ListPublicKeysRequest(), &response);
-  if (!status.ok()) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot reach the identity service to verify the token: ", status.error_message()));
+absl::Status IdentityPublicKeys::CheckNotRevoked(const Caller& caller) {
+  return Current()->revocations.Check(caller);
+}
+
+void IdentityPublicKeys::RefreshLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  bool first = true;
+  while (true) {
+    if (!first) {
+      // At least a tenth of a second apart, whatever the options say.
+      wake_.wait_for(
+          lock,
+          absl::ToChronoNanoseconds(std::max(options_.refresh_interval, absl::Milliseconds(100))),
+          [&] { return stopping_ || early_refresh_asked_; });
+    }
+    first = false;
+    if (stopping_) return;
+    early_refresh_asked_ = false;
+    fetching_ = true;
+    std::shared_ptr<const Snapshot> previous = snapshot_;
+    lock.unlock();
+    absl::StatusOr<std::shared_ptr<const Snapshot>> fetched = Fetch(*previous);
+    lock.lock();
+    fetching_ = false;
+    if (fetched.ok()) {
+      snapshot_ = *std::move(fetched);
+      if (!last_error_.ok()) LogEvent("identity_keys_refreshed");
+      last_error_ = absl::OkStatus();
+    } else if (!stopping_) {
+      // Logged once per outage, not every few seconds.
+      if (last_error_.ok()) {
+        LogEvent("identity_keys_refresh_failed",
+                 {{"error", std::string(fetched.status().message())}});
+      }
+      last_error_ = fetched.status();
+    }
+    ++refreshes_;
+    refreshed_.notify_all();
   }
-  last_refresh_ = absl::Now();
+}
+
+absl::StatusOr<std::shared_ptr<const IdentityPublicKeys::Snapshot>> IdentityPublicKeys::Fetch(
+    const Snapshot& previous) {
+  auto stub = identity::v1::IdentityService::NewStub(identity_);
+  // Runs `call` with a deadline, cancellable by the destructor.
+  auto guarded = [&](auto call) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + options_.fetch_deadline));
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) return grpc::Status(grpc::StatusCode::CANCELLED, "stopping");
+      in_flight_ = &context;
+    }
+    grpc::Status status = call(&context);
+    std::lock_guard<std::mutex> lock(mu_);
+    in_flight_ = nullptr;
+    return status;
+  };
+
+  identity::v1::ListPublicKeysResponse keys;
+  grpc::Status status = guarded([&](grpc::ClientContext* context) {
+    return stub->ListPublicKeys(context, identity::v1::ListPublicKeysRequest(), &keys);
+  });
+  if (!status.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot reach the identity service: ", status.error_message()));
+  }
+  auto next = std::make_shared<Snapshot>();
+  next->loaded = true;
   // Replace, not merge: a key identity no longer publishes no longer verifies.
-  keys_.clear();
-  for (const auto& key : response.keys()) keys_[key.key_id()] = key.public_key();
-  return absl::OkStatus();
+  for (const auto& key : keys.keys()) next->keys[key.key_id()] = key.public_key();
+
+  identity::v1::ListTokenRevocationsResponse revoked;
+  status = guarded([&](grpc::ClientContext* context) {
+    return stub->ListTokenRevocations(context, identity::v1::ListTokenRevocationsRequest(),
+                                      &revoked);
+  });
+  if (status.ok()) {
+    for (const auto& principal : revoked.principals()) {
+      next->revocations.principals[principal.principal_sha256()] = absl::FromUnixMicros(
+          principal.not_before().seconds() * 1000000 + principal.not_before().nanos() / 1000);
+    }
+    for (const std::string& api_key : revoked.api_key_sha256()) {
+      next->revocations.api_keys.insert(api_key);
+    }
+  } else if (status.error_code() != grpc::StatusCode::UNIMPLEMENTED) {
+    // UNIMPLEMENTED: an identity replica older than revocation, which revokes nothing.
+    // Otherwise keep the revocations known so far: the keys are still worth having.
+    next->revocations = previous.revocations;
+    LogEvent("token_revocations_refresh_failed", {{"error", status.error_message()}});
+  }
+  return std::shared_ptr<const Snapshot>(std::move(next));
 }
 
 }  // namespace sixsteps::auth

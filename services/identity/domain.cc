@@ -163,6 +163,23 @@ absl::Status CheckCanManageBinding(const Caller& caller, const BindingScope& bin
       "its role bindings");
 }
 
+absl::Status CheckBindingWithinOwner(const BindingScope& binding, absl::string_view owner) {
+  bool within = false;
+  if (owner == auth::kEveryRegion) {
+    within = true;
+  } else if (absl::StartsWith(owner, "regions/")) {
+    within = binding.region == owner.substr(std::string_view("regions/").size());
+  } else if (absl::StartsWith(owner, "partnerships/")) {
+    within = !binding.partnership.empty() &&
+             binding.partnership == owner.substr(std::string_view("partnerships/").size());
+  }
+  if (within) return absl::OkStatus();
+  // The owner is not named: the caller may not be one of its administrators.
+  return absl::FailedPreconditionError(
+      "role_binding.scope: a service account is bound only within the region or partnership "
+      "that owns it; for a wider grant, use an account owned by the wider scope");
+}
+
 Caller CallerFromBindings(absl::string_view principal, absl::string_view display_name,
                           bool service_account, const std::vector<BindingScope>& bindings) {
   Caller caller;

@@ -75,6 +75,12 @@ absl::Status ValidateBindingShape(const BindingScope& binding);
 // partnership roles of their partnership. PERMISSION_DENIED otherwise.
 absl::Status CheckCanManageBinding(const Caller& caller, const BindingScope& binding);
 
+// A service account is bound only within its owner ("*", "regions/{r}" or
+// "partnerships/{p}"): otherwise the owner's administrators, who mint its API keys, would
+// wield a grant wider than what they administer. FAILED_PRECONDITION naming
+// role_binding.scope otherwise.
+absl::Status CheckBindingWithinOwner(const BindingScope& binding, absl::string_view owner);
+
 // The caller a principal's bindings make: what goes into its access token.
 Caller CallerFromBindings(absl::string_view principal, absl::string_view display_name,
                           bool service_account, const std::vector<BindingScope>& bindings);

@@ -21,7 +21,11 @@ using google::protobuf::util::TimeUtil;
 
 constexpr absl::string_view kApiKeyPrefix = "ssk";
 // Keys stay published this long past the access-token lifetime, for clock differences.
+// Revocations are kept as long.
 constexpr absl::Duration kKeyPublicationLeeway = absl::Minutes(5);
+// At most this many revocations are published at once (a few MB); more is refused
+// (RESOURCE_EXHAUSTED) rather than published in part.
+constexpr int kMaxPublishedRevocations = 50000;
 
 google::protobuf::Timestamp ToProto(absl::Time time) {
   return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
@@ -80,6 +84,13 @@ absl::StatusOr<std::string> StorePublicKeys::Find(absl::string_view key_id) {
     if (key.key_id == key_id) return key.public_key;
   }
   return absl::NotFoundError("unknown signing key");
+}
+
+absl::Status StorePublicKeys::CheckNotRevoked(const Caller& caller) {
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      bool revoked, store_->IsTokenRevoked(caller.principal, caller.api_key_id, caller.issue_time));
+  if (revoked) return absl::UnauthenticatedError("access token revoked; sign in again");
+  return absl::OkStatus();
 }
 
 IdentityServiceImpl::IdentityServiceImpl(IdentityStore* store, KeySealer sealer,
@@ -149,11 +160,19 @@ absl::StatusOr<v1::User> IdentityServiceImpl::BootstrapAdministrator(
 
 // ---- Tokens ----
 
+absl::Duration IdentityServiceImpl::RevocationLifetime() const {
+  return options_.access_token_ttl + kKeyPublicationLeeway;
+}
+
 absl::StatusOr<IdentityServiceImpl::IssuedToken> IdentityServiceImpl::IssueAccessToken(
-    const std::string& principal, const std::string& display_name, bool service_account) {
+    const std::string& principal, const std::string& display_name, bool service_account,
+    const std::string& api_key_id) {
+  // The issue time is read before the bindings: a token carrying a binding that is being
+  // deleted is then issued before the deletion's revocation time (see BindingsOf).
+  const absl::Time now = absl::Now();
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<BindingScope> bindings, store_->BindingsOf(principal));
   Caller caller = CallerFromBindings(principal, display_name, service_account, bindings);
-  absl::Time now = absl::Now();
+  caller.api_key_id = api_key_id;
   SIXSTEPS_ASSIGN_OR_RETURN(SigningKey key, store_->CurrentSigningKey());
   SIXSTEPS_ASSIGN_OR_RETURN(std::string private_key, sealer_.Open(key.private_key_sealed));
   nlohmann::json claims = auth::ClaimsFor(caller, now, options_.access_token_ttl, RandomToken(12));
@@ -231,8 +250,9 @@ absl::StatusOr<v1::SignInWithApiKeyResponse> IdentityServiceImpl::DoSignInWithAp
   SIXSTEPS_ASSIGN_OR_RETURN(auto account, store_->GetServiceAccount(key->service_account_id));
   SIXSTEPS_RETURN_IF_ERROR(
       store_->AppendAudit({principal, "sign_in", key->api_key.name(), account.second, "{}"}));
-  SIXSTEPS_ASSIGN_OR_RETURN(IssuedToken access,
-                            IssueAccessToken(principal, account.first.display_name(), true));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      IssuedToken access,
+      IssueAccessToken(principal, account.first.display_name(), true, parts[1]));
   v1::SignInWithApiKeyResponse response;
   response.set_access_token(access.token);
   *response.mutable_access_token_expire_time() = ToProto(access.expire_time);
@@ -289,6 +309,8 @@ absl::StatusOr<v1::ChangePasswordResponse> IdentityServiceImpl::DoChangePassword
   SIXSTEPS_ASSIGN_OR_RETURN(std::string hash,
                             HashPassword(request.new_password(), options_.password_cost));
   SIXSTEPS_RETURN_IF_ERROR(store_->SetPasswordHash(principal.id, hash));
+  // Every access token of the user issued until now stops working (sign in again).
+  SIXSTEPS_RETURN_IF_ERROR(store_->RevokePrincipalTokens(caller.principal, RevocationLifetime()));
   SIXSTEPS_RETURN_IF_ERROR(
       store_->AppendAudit({caller.principal, "password.change", caller.principal, "", "{}"}));
   return v1::ChangePasswordResponse();
@@ -314,6 +336,21 @@ absl::StatusOr<v1::ListPublicKeysResponse> IdentityServiceImpl::DoListPublicKeys
                             {"x", absl::WebSafeBase64Escape(key.public_key)}});
   }
   response.set_jwks_json(jwks.dump());
+  return response;
+}
+
+absl::StatusOr<v1::ListTokenRevocationsResponse> IdentityServiceImpl::DoListTokenRevocations() {
+  SIXSTEPS_ASSIGN_OR_RETURN(StoredRevocations stored,
+                            store_->ListTokenRevocations(absl::Now(), kMaxPublishedRevocations));
+  v1::ListTokenRevocationsResponse response;
+  for (const auto& [principal, not_before] : stored.principals) {
+    v1::PrincipalRevocation* revoked = response.add_principals();
+    revoked->set_principal_sha256(auth::RevokedPrincipalDigest(principal));
+    *revoked->mutable_not_before() = ToProto(not_before);
+  }
+  for (const std::string& api_key : stored.api_keys) {
+    response.add_api_key_sha256(auth::RevokedApiKeyDigest(api_key));
+  }
   return response;
 }
 
@@ -667,6 +704,17 @@ absl::StatusOr<v1::CreateApiKeyResponse> IdentityServiceImpl::DoCreateApiKey(
   SIXSTEPS_ASSIGN_OR_RETURN(v1::ServiceAccount account,
                             DoGetServiceAccount(caller, r.parent(), "parent"));
   if (caller.principal == r.parent()) return Denied("a service account cannot mint its own keys");
+  // A key wields every binding of the account: only an administrator of all of them mints
+  // one (a partnership administrator cannot mint a key for their partnership's account that
+  // a hub administrator has bound region-wide).
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<BindingScope> bindings, store_->BindingsOf(r.parent()));
+  for (const BindingScope& binding : bindings) {
+    if (!CheckCanManageBinding(caller, binding).ok()) {
+      return Denied(
+          "the service account holds a role binding you do not administer; only an "
+          "administrator of every binding of an account mints its API keys");
+    }
+  }
   SIXSTEPS_RETURN_IF_ERROR(
       ValidateText(r.api_key().display_name(), kMaxDisplayNameLength, "api_key.display_name"));
   if (!r.api_key().has_expire_time()) {
@@ -717,7 +765,9 @@ absl::StatusOr<v1::ApiKey> IdentityServiceImpl::DoRevokeApiKey(const Caller& cal
   SIXSTEPS_ASSIGN_OR_RETURN(StoredApiKey stored, store_->GetApiKey(name.api_key_id));
   if (stored.service_account_id != name.service_account_id) return NotFound(r.name());
   SIXSTEPS_ASSIGN_OR_RETURN(auto owned, store_->GetServiceAccount(name.service_account_id));
-  return store_->RevokeApiKey(name.api_key_id,
+  // Tokens already issued for the key stop working too (within the verifiers' refresh
+  // interval in the other services; at once in identity).
+  return store_->RevokeApiKey(name.api_key_id, RevocationLifetime(),
                               {caller.principal, "api_key.revoke", r.name(), owned.second, "{}"});
 }
 
@@ -749,7 +799,8 @@ absl::StatusOr<v1::RoleBinding> IdentityServiceImpl::DoCreateRoleBinding(
   SIXSTEPS_RETURN_IF_ERROR(CheckCanManageBinding(caller, scope));
   // The principal must exist.
   if (principal.service_account) {
-    SIXSTEPS_RETURN_IF_ERROR(store_->GetServiceAccount(principal.id).status());
+    SIXSTEPS_ASSIGN_OR_RETURN(auto account, store_->GetServiceAccount(principal.id));
+    SIXSTEPS_RETURN_IF_ERROR(CheckBindingWithinOwner(scope, account.first.owner()));
   } else {
     SIXSTEPS_RETURN_IF_ERROR(store_->GetUser(principal.id).status());
   }
@@ -784,10 +835,12 @@ absl::StatusOr<google::protobuf::Empty> IdentityServiceImpl::DoDeleteRoleBinding
                      : caller.CanSeePartnership(stored->scope.region, stored->scope.partnership));
     return sees ? allowed : NotFound(r.name());
   }
+  // The principal's tokens issued until now, which carry the binding, stop working too.
   SIXSTEPS_RETURN_IF_ERROR(store_->DeleteRoleBinding(
-      parts[1], {caller.principal, "role_binding.delete", stored->principal,
-                 stored->scope.region == auth::kEveryRegion ? "" : stored->scope.region,
-                 JsonDetail({{"role", auth::RoleName(stored->scope.role)}})}));
+      parts[1], RevocationLifetime(),
+      {caller.principal, "role_binding.delete", stored->principal,
+       stored->scope.region == auth::kEveryRegion ? "" : stored->scope.region,
+       JsonDetail({{"role", auth::RoleName(stored->scope.role)}})}));
   return google::protobuf::Empty();
 }
 
@@ -876,6 +929,12 @@ grpc::Status IdentityServiceImpl::ListPublicKeys(grpc::ServerContext*,
                                                  const v1::ListPublicKeysRequest*,
                                                  v1::ListPublicKeysResponse* response) {
   return Reply(DoListPublicKeys(), response);
+}
+
+grpc::Status IdentityServiceImpl::ListTokenRevocations(grpc::ServerContext*,
+                                                       const v1::ListTokenRevocationsRequest*,
+                                                       v1::ListTokenRevocationsResponse* response) {
+  return Reply(DoListTokenRevocations(), response);
 }
 
 grpc::Status IdentityServiceImpl::GetCurrentPrincipal(grpc::ServerContext* context,

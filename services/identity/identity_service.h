@@ -20,11 +20,13 @@ struct IdentityOptions {
   PasswordCost password_cost = PasswordCost::Interactive();
 };
 
-// Verifies tokens inside identity itself, with the keys in its own store.
+// Verifies tokens inside identity itself, with the keys and revocations in its own store:
+// a revocation applies to identity's own RPCs as soon as it is committed.
 class StorePublicKeys final : public auth::PublicKeySource {
  public:
   explicit StorePublicKeys(IdentityStore* store) : store_(store) {}
   absl::StatusOr<std::string> Find(absl::string_view key_id) override;
+  absl::Status CheckNotRevoked(const Caller& caller) override;
 
  private:
   IdentityStore* store_;
@@ -56,6 +58,8 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
                               v1::ChangePasswordResponse*) override;
   grpc::Status ListPublicKeys(grpc::ServerContext*, const v1::ListPublicKeysRequest*,
                               v1::ListPublicKeysResponse*) override;
+  grpc::Status ListTokenRevocations(grpc::ServerContext*, const v1::ListTokenRevocationsRequest*,
+                                    v1::ListTokenRevocationsResponse*) override;
   grpc::Status RotateSigningKey(grpc::ServerContext*, const v1::RotateSigningKeyRequest*,
                                 v1::RotateSigningKeyResponse*) override;
   grpc::Status CreateRegion(grpc::ServerContext*, const v1::CreateRegionRequest*,
@@ -107,9 +111,15 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
     std::string token;
     absl::Time expire_time;
   };
+  // `api_key_id`: the key a service account signed in with, named in the token so that
+  // revoking the key revokes the token.
   absl::StatusOr<IssuedToken> IssueAccessToken(const std::string& principal,
                                                const std::string& display_name,
-                                               bool service_account);
+                                               bool service_account,
+                                               const std::string& api_key_id = "");
+  // How long a revocation must be kept: as long as a token issued now can be accepted
+  // (its lifetime, the verifiers' leeway for clocks, and a margin).
+  absl::Duration RevocationLifetime() const;
   absl::StatusOr<std::string> IssueRefreshToken(const std::string& user_id, absl::Time* expires);
   absl::StatusOr<v1::PublicKey> NewSigningKey(const std::string& actor, bool only_if_none);
 
@@ -121,6 +131,7 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
   absl::StatusOr<v1::ChangePasswordResponse> DoChangePassword(const Caller& caller,
                                                               const v1::ChangePasswordRequest& r);
   absl::StatusOr<v1::ListPublicKeysResponse> DoListPublicKeys();
+  absl::StatusOr<v1::ListTokenRevocationsResponse> DoListTokenRevocations();
   absl::StatusOr<v1::Region> DoCreateRegion(const Caller& caller, const v1::CreateRegionRequest& r);
   absl::StatusOr<v1::Region> DoGetRegion(const Caller& caller, const v1::GetRegionRequest& r);
   absl::StatusOr<v1::ListRegionsResponse> DoListRegions(const Caller& caller,

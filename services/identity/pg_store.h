@@ -57,16 +57,23 @@ class PgIdentityStore final : public IdentityStore {
   absl::StatusOr<std::vector<v1::ApiKey>> ListApiKeys(const std::string& service_account_id,
                                                       const std::string& after, int limit) override;
   absl::StatusOr<v1::ApiKey> RevokeApiKey(const std::string& api_key_id,
+                                          absl::Duration tokens_live_for,
                                           const NewAuditEvent& audit) override;
   absl::Status CreateRoleBinding(const StoredRoleBinding& binding,
                                  const NewAuditEvent& audit) override;
   absl::StatusOr<StoredRoleBinding> GetRoleBinding(const std::string& id) override;
-  absl::Status DeleteRoleBinding(const std::string& id, const NewAuditEvent& audit) override;
+  absl::Status DeleteRoleBinding(const std::string& id, absl::Duration tokens_live_for,
+                                 const NewAuditEvent& audit) override;
   absl::StatusOr<std::vector<StoredRoleBinding>> ListRoleBindings(
       const Visibility& visible, const std::string& principal_filter,
       const std::string& region_filter, const std::string& partnership_filter,
       const std::string& after, int limit) override;
   absl::StatusOr<std::vector<BindingScope>> BindingsOf(const std::string& principal) override;
+  absl::Status RevokePrincipalTokens(const std::string& principal,
+                                     absl::Duration tokens_live_for) override;
+  absl::StatusOr<StoredRevocations> ListTokenRevocations(absl::Time now, int limit) override;
+  absl::StatusOr<bool> IsTokenRevoked(const std::string& principal, const std::string& api_key_id,
+                                      absl::Time issue_time) override;
   absl::Status CreateRefreshToken(const std::string& token_hash, const std::string& user_id,
                                   absl::Time expire_time) override;
   absl::StatusOr<std::string> RotateRefreshToken(const std::string& old_hash,

@@ -51,6 +51,14 @@ struct SigningKey {
   std::optional<absl::Time> rotate_time;
 };
 
+// Access tokens revoked before their expiry, as ListTokenRevocations publishes them.
+struct StoredRevocations {
+  // Every token of the principal issued before the time.
+  std::vector<std::pair<std::string, absl::Time>> principals;
+  // Every token issued for one of these API keys (ids, "k-…").
+  std::vector<std::string> api_keys;
+};
+
 struct NewAuditEvent {
   std::string actor;
   std::string action;
@@ -121,20 +129,41 @@ class IdentityStore {
   virtual absl::StatusOr<std::vector<v1::ApiKey>> ListApiKeys(const std::string& service_account_id,
                                                               const std::string& after,
                                                               int limit) = 0;
+  // Also revokes, in the same transaction, every access token issued for the key; that
+  // revocation is kept for `tokens_live_for` (as long as such a token can be valid).
   virtual absl::StatusOr<v1::ApiKey> RevokeApiKey(const std::string& api_key_id,
+                                                  absl::Duration tokens_live_for,
                                                   const NewAuditEvent& audit) = 0;
 
   // ALREADY_EXISTS if the same binding exists.
   virtual absl::Status CreateRoleBinding(const StoredRoleBinding& binding,
                                          const NewAuditEvent& audit) = 0;
   virtual absl::StatusOr<StoredRoleBinding> GetRoleBinding(const std::string& id) = 0;
-  virtual absl::Status DeleteRoleBinding(const std::string& id, const NewAuditEvent& audit) = 0;
+  // Also revokes, in the same transaction, every access token of the binding's principal
+  // issued until the binding was gone (see RevokePrincipalTokens).
+  virtual absl::Status DeleteRoleBinding(const std::string& id, absl::Duration tokens_live_for,
+                                         const NewAuditEvent& audit) = 0;
   virtual absl::StatusOr<std::vector<StoredRoleBinding>> ListRoleBindings(
       const Visibility& visible, const std::string& principal_filter,
       const std::string& region_filter, const std::string& partnership_filter,
       const std::string& after, int limit) = 0;
-  // Every binding of a principal: what its access token carries.
+  // Every binding of a principal: what its access token carries. Read under a share lock,
+  // so a token issued with a binding that DeleteRoleBinding is removing is issued before that
+  // deletion's revocation time, and so is revoked by it.
   virtual absl::StatusOr<std::vector<BindingScope>> BindingsOf(const std::string& principal) = 0;
+
+  // Revokes every access token of `principal` issued before now (absl::Now(), read after
+  // any lock taken), keeping the revocation for `tokens_live_for`. Expired revocations of
+  // every principal are deleted on the way.
+  virtual absl::Status RevokePrincipalTokens(const std::string& principal,
+                                             absl::Duration tokens_live_for) = 0;
+  // The revocations in force at `now`; RESOURCE_EXHAUSTED if there are more than `limit`.
+  virtual absl::StatusOr<StoredRevocations> ListTokenRevocations(absl::Time now, int limit) = 0;
+  // Whether a token of `principal` issued at `issue_time` (for `api_key_id`, if not empty)
+  // has been revoked: identity's own verifier asks this on every call.
+  virtual absl::StatusOr<bool> IsTokenRevoked(const std::string& principal,
+                                              const std::string& api_key_id,
+                                              absl::Time issue_time) = 0;
 
   virtual absl::Status CreateRefreshToken(const std::string& token_hash, const std::string& user_id,
                                           absl::Time expire_time) = 0;
