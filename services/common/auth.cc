@@ -230,10 +230,7 @@ absl::StatusOr<Caller> TokenVerifier::VerifyUncached(absl::string_view token, ab
   caller.issue_time = absl::FromUnixSeconds(issued);
   if (auto it = claims.find("iat_us"); it != claims.end()) {
     if (!it->is_number_integer()) return Unauthenticated("invalid access token");
-    const absl::Time precise = absl::FromUnixMicros(it->get<int64_t>());
-    // Both are identity's; one that disagrees with the other is not a token it signed.
-    if (absl::ToUnixSeconds(precise) != issued) return Unauthenticated("invalid access token");
-    caller.issue_time = precise;
+    caller.issue_time = absl::FromUnixMicros(it->get<int64_t>());
   }
   if (auto it = claims.find("api_key"); it != claims.end()) {
     if (!it->is_string()) return Unauthenticated("invalid access token");
