@@ -312,7 +312,7 @@ TEST_F(RevocationTest, APartnershipsServiceAccountCannotBeBoundBeyondThePartners
   // The attack's first step: a hub administrator, asked to, grants it region-wide
   // integration (which writes into gateshead too). Refused for the region's hub
   // administrator and the deployment administrator alike, and on another partnership.
-  for (const std::string* token : {&hub_admin, &admin_}) {
+  for (const std::string* token : {&hub_admin, static_cast<const std::string*>(&admin_)}) {
     EXPECT_THAT(Bind(*token, account.name(), Role::ROLE_INTEGRATION, "regions/north-east"),
                 StatusIs(Code::kFailedPrecondition, "role_binding.scope"));
     EXPECT_THAT(Bind(*token, account.name(), Role::ROLE_VIEWER, "regions/north-east"),
