@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "services/assessment/directory.h"
 #include "services/assessment/domain.h"
+#include "services/assessment/feed.h"
 #include "services/assessment/store.h"
 #include "services/common/auth.h"
 #include "sixsteps/assessment/v1/assessment_service.grpc.pb.h"
@@ -16,10 +17,16 @@ namespace sixsteps::assessment {
 
 class AssessmentServiceImpl final : public v1::AssessmentService::Service {
  public:
-  // Everything must outlive the service. `signal` wakes WatchChanges streams.
+  // Everything must outlive the service. `signal` wakes WatchChanges streams; `watch_limits`
+  // caps how many run at once.
   AssessmentServiceImpl(AssessmentStore* store, Directory* directory,
-                        const auth::TokenVerifier* verifier, ChangeSignal* signal)
-      : store_(store), directory_(directory), verifier_(verifier), signal_(signal) {}
+                        const auth::TokenVerifier* verifier, ChangeSignal* signal,
+                        WatchLimits watch_limits = {})
+      : store_(store),
+        directory_(directory),
+        verifier_(verifier),
+        signal_(signal),
+        watch_slots_(watch_limits) {}
 
   // Ends every WatchChanges stream (UNAVAILABLE), so a graceful shutdown does not wait on
   // them; their clients reconnect to another replica and resume from their cursor.
@@ -136,6 +143,10 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
                                                       const v1::ListRevisionsRequest& r);
   absl::StatusOr<v1::ListChangesResponse> Changes(const Caller& caller,
                                                   const v1::ListChangesRequest& r);
+  // One page of the feed for the caller, with its per-caller cursor; `*more` when the page
+  // was cut (by count or by bytes) and more may follow at once.
+  absl::StatusOr<v1::ListChangesResponse> ChangesPage(const Caller& caller,
+                                                      const v1::ListChangesRequest& r, bool* more);
 
   // One response write inside a round's transaction: the rules of UpsertResponse.
   absl::StatusOr<v1::Response> WriteResponse(RoundTx& tx, const Caller& caller,
@@ -159,6 +170,7 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
   Directory* directory_;
   const auth::TokenVerifier* verifier_;
   ChangeSignal* signal_;
+  WatchSlots watch_slots_;
   std::atomic<bool> shutting_down_{false};
 };
 

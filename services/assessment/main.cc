@@ -7,6 +7,7 @@
 #include "services/assessment/action_service.h"
 #include "services/assessment/assessment_service.h"
 #include "services/assessment/directory.h"
+#include "services/assessment/feed.h"
 #include "services/assessment/pg_store.h"
 #include "services/common/auth.h"
 #include "services/common/config.h"
@@ -16,6 +17,10 @@
 
 ABSL_FLAG(std::string, framework_address, "", "host:port of the framework service");
 ABSL_FLAG(std::string, time_zone, "", "the hub's time zone, for overdue actions (Europe/London)");
+ABSL_FLAG(std::string, watch_streams_per_principal, "",
+          "most WatchChanges streams one principal may hold open on this server (4)");
+ABSL_FLAG(std::string, watch_streams, "",
+          "most WatchChanges streams this server runs at once, all principals together (64)");
 
 namespace {
 
@@ -49,13 +54,20 @@ int main(int argc, char** argv) {
     return Fail(absl::InvalidArgumentError("time_zone: unknown time zone " + zone_name));
   }
 
+  auto watch_limits = sixsteps::assessment::ParseWatchLimits(
+      sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_watch_streams_per_principal),
+                          {"SIXSTEPS_WATCH_STREAMS_PER_PRINCIPAL"}, ""),
+      sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_watch_streams), {"SIXSTEPS_WATCH_STREAMS"}, ""));
+  if (!watch_limits.ok()) return Fail(watch_limits.status());
+
   sixsteps::db::ConnectionPool pool(config->database_url, config->db_pool_size);
   sixsteps::assessment::ChangeSignal changes;
   sixsteps::assessment::PgAssessmentStore store(&pool, &changes);
   sixsteps::assessment::GrpcDirectory directory(*identity, *framework);
   sixsteps::auth::TokenVerifier verifier(
       std::make_shared<sixsteps::auth::IdentityPublicKeys>(*identity));
-  sixsteps::assessment::AssessmentServiceImpl service(&store, &directory, &verifier, &changes);
+  sixsteps::assessment::AssessmentServiceImpl service(&store, &directory, &verifier, &changes,
+                                                      *watch_limits);
   sixsteps::assessment::ActionServiceImpl actions(&store, &directory, &verifier, zone);
   absl::Status served =
       sixsteps::Serve(*config, {&service, &actions}, [&service] { service.BeginShutdown(); });

@@ -147,14 +147,48 @@ constexpr char kReserveSequences[] =
     "UPDATE feed_counter SET last = last + $1 WHERE id = 1 RETURNING last";
 constexpr char kInsertChange[] =
     "INSERT INTO changes (sequence, partnership_id, region_id, record) VALUES ($1, $2, $3, $4)";
-// One statement, so one snapshot: the rows and the newest committed sequence agree.
-constexpr char kListChanges[] =
-    "WITH head AS (SELECT coalesce(max(sequence), 0) AS last FROM changes) "
-    "SELECT head.last, c.sequence, c.record FROM head LEFT JOIN LATERAL ("
-    "  SELECT sequence, record FROM changes WHERE sequence > $1 AND sequence <= head.last "
-    "  AND ($2 OR region_id = ANY($3::text[]) OR partnership_id = ANY($4::text[])) "
-    "  AND ($5 = '' OR partnership_id = $5) ORDER BY sequence LIMIT $6) c ON true "
-    "ORDER BY c.sequence";
+// A page of the feed, read in one statement (one snapshot: the rows and the head agree).
+// `examined` picks at most `limit` sequences; `page` keeps them in order while their
+// records (plus a little framing) stay within the byte budget, and always the first; only
+// then are the records themselves read. Each row carries the head and how many sequences
+// were examined (to tell a cut page from the end).
+#define SIXSTEPS_CHANGE_PAGE(examined, bytes)                           \
+  "page AS (SELECT sequence, examined_count, "                          \
+  "  row_number() OVER (ORDER BY sequence) AS n, "                      \
+  "  sum(size) OVER (ORDER BY sequence) AS running "                    \
+  "  FROM (SELECT e.sequence, octet_length(ch.record) + 8 AS size, "    \
+  "          count(*) OVER () AS examined_count "                       \
+  "        FROM (" examined                                             \
+  ") e "                                                                \
+  "        JOIN changes ch ON ch.sequence = e.sequence) sized) "        \
+  "SELECT head.last, c.sequence, c.record, p.examined_count FROM head " \
+  "LEFT JOIN page p ON (p.n = 1 OR p.running <= " bytes                 \
+  ") "                                                                  \
+  "LEFT JOIN changes c ON c.sequence = p.sequence ORDER BY c.sequence"
+// For a caller who sees everything: the primary key from the cursor on.
+// $1 after, $2 partnership filter, $3 limit, $4 byte budget.
+constexpr char kListAllChanges[] =
+    "WITH head AS (SELECT coalesce(max(sequence), 0) AS last FROM changes), " SIXSTEPS_CHANGE_PAGE(
+        "SELECT sequence FROM changes WHERE sequence > $1 AND ($2 = '' OR partnership_id = $2) "
+        "ORDER BY sequence LIMIT $3",
+        "$4");
+// For everyone else: the first `limit` of each region and partnership they see (through
+// the changes_by_region and changes_by_partnership indexes), merged. The cost follows what
+// the caller may see, not what other tenants wrote after their cursor; no head is read.
+// $1 after, $2 regions, $3 partnerships, $4 partnership filter, $5 limit, $6 byte budget.
+constexpr char kListVisibleChanges[] =
+    "WITH head AS (SELECT 0::bigint AS last), " SIXSTEPS_CHANGE_PAGE(
+        "SELECT sequence FROM ("
+        "  SELECT v.sequence FROM unnest($2::text[]) AS r(id) CROSS JOIN LATERAL ("
+        "    SELECT sequence FROM changes WHERE region_id = r.id AND sequence > $1 "
+        "    AND ($4 = '' OR partnership_id = $4) ORDER BY sequence LIMIT $5) v "
+        "  UNION "
+        "  SELECT v.sequence FROM unnest($3::text[]) AS p(id) CROSS JOIN LATERAL ("
+        "    SELECT sequence FROM changes WHERE partnership_id = p.id AND sequence > $1 "
+        "    AND ($4 = '' OR partnership_id = $4) ORDER BY sequence LIMIT $5) v"
+        ") u ORDER BY sequence LIMIT $5",
+        "$6");
+#undef SIXSTEPS_CHANGE_PAGE
 
 // A transaction-scoped lock on a key that may not have a row yet (a response or context
 // answer about to be created, a client request id about to be used): concurrent writers
@@ -859,26 +893,27 @@ absl::StatusOr<std::vector<v1::Revision>> PgAssessmentStore::ListRevisions(
 
 absl::StatusOr<std::vector<v1::Change>> PgAssessmentStore::ListChanges(
     const Visibility& visible, const std::string& partnership_filter, int64_t after_sequence,
-    int limit, int64_t* next_after) {
+    int limit, int64_t max_bytes, ChangePageInfo* page) {
   std::vector<v1::Change> changes;
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
     changes.clear();
-    int64_t head = 0;
-    for (const pqxx::row& row : txn.exec_params(
-             kListChanges, after_sequence, visible.everything, db::TextArray(visible.regions),
-             db::TextArray(visible.partnerships), partnership_filter, limit)) {
-      head = row[0].as<int64_t>();
+    *page = ChangePageInfo{};
+    int64_t examined = 0;
+    pqxx::result rows =
+        visible.everything
+            ? txn.exec_params(kListAllChanges, after_sequence, partnership_filter, limit, max_bytes)
+            : txn.exec_params(kListVisibleChanges, after_sequence, db::TextArray(visible.regions),
+                              db::TextArray(visible.partnerships), partnership_filter, limit,
+                              max_bytes);
+    for (const pqxx::row& row : rows) {
+      page->head = row[0].as<int64_t>();
       if (row[1].is_null()) continue;
+      examined = row[3].as<int64_t>();
       SIXSTEPS_ASSIGN_OR_RETURN(v1::Change change, Parse<v1::Change>(row[2], "change"));
       changes.push_back(std::move(change));
     }
-    // A full page continues after its last change; a short one has seen everything up to
-    // the newest committed change.
-    if (static_cast<int>(changes.size()) == limit) {
-      *next_after = changes.back().sequence();
-    } else {
-      *next_after = std::max(after_sequence, head);
-    }
+    // Cut by the count, or by the byte budget before the count: more may follow at once.
+    page->more = examined == limit || static_cast<int64_t>(changes.size()) < examined;
     return absl::OkStatus();
   }));
   return changes;

@@ -42,7 +42,8 @@ class PgAssessmentStore final : public AssessmentStore {
   absl::StatusOr<std::vector<v1::Change>> ListChanges(const Visibility& visible,
                                                       const std::string& partnership_filter,
                                                       int64_t after_sequence, int limit,
-                                                      int64_t* next_after) override;
+                                                      int64_t max_bytes,
+                                                      ChangePageInfo* page) override;
 
   db::ConnectionPool* pool() { return pool_; }
 

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "services/assessment/domain.h"
+#include "services/assessment/feed.h"
 #include "services/common/db.h"
 #include "sixsteps/action/v1/action.pb.h"
 #include "sixsteps/assessment/v1/assessment.pb.h"
@@ -187,12 +188,15 @@ class AssessmentStore {
                                                                   std::vector<int64_t>* ids) = 0;
 
   // Changes after `after_sequence` visible to `visible` (and of `partnership_filter` if
-  // set), at most `limit`. `*next_after` is where to continue: the last change returned,
-  // or the newest committed sequence if fewer than `limit` were visible.
+  // set), in order: at most `limit`, and no more after the one whose records pass
+  // `max_bytes` together (at least one). A scoped caller's read uses the partnership and
+  // region indexes, so it costs what they see, not what everyone wrote. `*page` says
+  // whether the page was cut, and the feed's head.
   virtual absl::StatusOr<std::vector<v1::Change>> ListChanges(const Visibility& visible,
                                                               const std::string& partnership_filter,
                                                               int64_t after_sequence, int limit,
-                                                              int64_t* next_after) = 0;
+                                                              int64_t max_bytes,
+                                                              ChangePageInfo* page) = 0;
 };
 
 // Wakes change-feed watchers when this process commits changes; watchers also poll, for

@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "sixsteps/assessment/v1/assessment_service.grpc.pb.h"
 #include "sixsteps/framework/v1/framework_service.grpc.pb.h"
 #include "sixsteps/identity/v1/identity_service.grpc.pb.h"
@@ -20,6 +21,7 @@
 #include "tools/sixsteps/identity_names.h"
 #include "tools/sixsteps/json.h"
 #include "tools/sixsteps/rpc_client.h"
+#include "tools/sixsteps/session.h"
 
 namespace sixsteps::cli {
 namespace {
@@ -730,21 +732,44 @@ absl::Status Feed(const ParsedArgs& args, Client& client, const CommandContext& 
     SIXSTEPS_CLI_ASSIGN_OR_RETURN(partnership, ExpandPartnershipName(*partnership_arg));
   }
   if (args.Has("follow")) {
-    asv1::WatchChangesRequest request;
-    request.set_after_sequence(after);
-    request.set_partnership(partnership);
-    // No deadline: the stream lasts until the service ends it or the user interrupts.
-    grpc::ClientContext call;
-    if (!context.call.bearer_token.empty()) {
-      call.AddMetadata("authorization", absl::StrCat("Bearer ", context.call.bearer_token));
+    std::string token = context.call.bearer_token;
+    while (true) {
+      asv1::WatchChangesRequest request;
+      request.set_after_sequence(after);
+      request.set_partnership(partnership);
+      // No deadline: the stream lasts until the service ends it or the user interrupts.
+      grpc::ClientContext call;
+      if (!token.empty()) call.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+      std::unique_ptr<grpc::ClientReaderInterface<asv1::WatchChangesResponse>> reader =
+          client.stub().WatchChanges(&call, request);
+      const absl::Time opened = absl::Now();
+      bool delivered = false;
+      asv1::WatchChangesResponse response;
+      while (reader->Read(&response)) {
+        SIXSTEPS_CLI_RETURN_IF_ERROR(PrintChange(response.change(), context));
+        after = response.change().sequence();
+        delivered = true;
+      }
+      grpc::Status finished = reader->Finish();
+      // The service ends a stream when its access token expires (or stops being valid):
+      // with a stored sign-in, renew the token and carry on after the last change printed.
+      // A stream refused at once with nothing delivered is not retried: the sign-in itself
+      // is refused, and renewing again would not help.
+      constexpr absl::Duration kServedLongEnough = absl::Seconds(10);
+      bool served = delivered || absl::Now() - opened >= kServedLongEnough;
+      if (finished.error_code() == grpc::StatusCode::UNAUTHENTICATED && served &&
+          context.session != nullptr && context.env != nullptr &&
+          context.session->stored.has_value() && !context.session->token_from_environment) {
+        // The service no longer accepts this token, whatever time it has left.
+        context.session->stored->access_token_expire_time = absl::InfinitePast();
+        std::string renewed = CurrentAccessToken(*context.session, *context.env, context.call);
+        if (!renewed.empty() && renewed != token) {
+          token = std::move(renewed);
+          continue;
+        }
+      }
+      return FromGrpc(finished);
     }
-    std::unique_ptr<grpc::ClientReaderInterface<asv1::WatchChangesResponse>> reader =
-        client.stub().WatchChanges(&call, request);
-    asv1::WatchChangesResponse response;
-    while (reader->Read(&response)) {
-      SIXSTEPS_CLI_RETURN_IF_ERROR(PrintChange(response.change(), context));
-    }
-    return FromGrpc(reader->Finish());
   }
   asv1::ListChangesRequest request;
   request.set_after_sequence(after);

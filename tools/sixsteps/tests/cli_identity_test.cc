@@ -19,6 +19,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "sixsteps/assessment/v1/assessment_service.grpc.pb.h"
 #include "sixsteps/framework/v1/framework_service.grpc.pb.h"
 #include "sixsteps/identity/v1/identity_service.grpc.pb.h"
 #include "tests/support/status_matchers.h"
@@ -32,12 +33,14 @@ namespace {
 
 namespace iv1 = ::sixsteps::identity::v1;
 namespace fv1 = ::sixsteps::framework::v1;
+namespace asv1 = ::sixsteps::assessment::v1;
 using google::protobuf::util::TimeUtil;
 using ::sixsteps::testing::IsOk;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
+using ::testing::Pair;
 using ::testing::StartsWith;
 
 constexpr char kEmail[] = "admin@example.org";
@@ -273,6 +276,43 @@ class FakeIdentityService final : public iv1::IdentityService::Service {
   }
 };
 
+// The change feed's WatchChanges only, as the real service ends a stream: a stream opened
+// with "old" delivers one change and then ends UNAUTHENTICATED (its token has expired); one
+// opened with "refused" is refused at once; any other token is served changes up to 3.
+class FakeFeedService final : public asv1::AssessmentService::Service {
+ public:
+  std::mutex mutex;
+  // The authorization and after_sequence of each stream opened.
+  std::vector<std::pair<std::string, int64_t>> watches;
+
+  grpc::Status WatchChanges(grpc::ServerContext* context, const asv1::WatchChangesRequest* request,
+                            grpc::ServerWriter<asv1::WatchChangesResponse>* writer) override {
+    std::string authorization;
+    auto it = context->client_metadata().find("authorization");
+    if (it != context->client_metadata().end()) {
+      authorization.assign(it->second.data(), it->second.size());
+    }
+    {
+      std::lock_guard lock(mutex);
+      watches.emplace_back(authorization, request->after_sequence());
+    }
+    if (authorization == "Bearer refused") {
+      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "access token revoked");
+    }
+    int64_t last = authorization == "Bearer old" ? request->after_sequence() + 1 : 3;
+    for (int64_t sequence = request->after_sequence() + 1; sequence <= last; ++sequence) {
+      asv1::WatchChangesResponse response;
+      response.mutable_change()->set_sequence(sequence);
+      response.mutable_change()->set_kind(asv1::CHANGE_KIND_RESPONSE_CHANGED);
+      writer->Write(response);
+    }
+    if (authorization == "Bearer old") {
+      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "access token expired");
+    }
+    return grpc::Status::OK;
+  }
+};
+
 // A framework service whose only method records the token it was called with.
 class FakeFrameworkService final : public fv1::FrameworkService::Service {
  public:
@@ -309,6 +349,7 @@ class CliIdentityTest : public ::testing::Test {
     grpc::ServerBuilder builder;
     builder.RegisterService(&identity_);
     builder.RegisterService(&framework_);
+    builder.RegisterService(&feed_);
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
   }
@@ -367,6 +408,7 @@ class CliIdentityTest : public ::testing::Test {
   std::map<std::string, std::string> env_;
   FakeIdentityService identity_;
   FakeFrameworkService framework_;
+  FakeFeedService feed_;
   std::unique_ptr<grpc::Server> server_;
   std::vector<std::string> addresses_;
 };
@@ -458,6 +500,30 @@ TEST_F(CliIdentityTest, AnAccessTokenAboutToExpireIsRefreshedFirst) {
   EXPECT_EQ(Run({"whoami"}).exit_code, 0);
   EXPECT_THAT(identity_.refreshes, ElementsAre("r1"));
   EXPECT_EQ(identity_.authorizations.back(), "Bearer a1");
+}
+
+TEST_F(CliIdentityTest, AFollowedFeedRenewsItsTokenWhenTheServiceEndsTheStream) {
+  // The service ends a watch when its token expires: the CLI renews the token and resumes
+  // after the last change it printed, losing and repeating nothing.
+  Store("old", absl::Minutes(10), "r1", absl::Hours(1));
+  Result follow = Run({"assessment", "feed", "--follow", "--output", "json"});
+  EXPECT_EQ(follow.exit_code, 0) << follow.err;
+  EXPECT_THAT(identity_.refreshes, ElementsAre("r1"));
+  EXPECT_THAT(feed_.watches, ElementsAre(Pair("Bearer old", 0), Pair("Bearer a1", 1)));
+  std::vector<int64_t> printed;
+  std::istringstream lines(follow.out);
+  for (std::string line; std::getline(lines, line);) {
+    printed.push_back(std::stoll(nlohmann::json::parse(line)["sequence"].get<std::string>()));
+  }
+  EXPECT_THAT(printed, ElementsAre(1, 2, 3));
+  EXPECT_EQ(Stored().access_token, "a1");
+
+  // A stream refused at once (nothing delivered) is not retried with a renewed token.
+  Store("refused", absl::Minutes(10), "r2", absl::Hours(1));
+  Result refused = Run({"assessment", "feed", "--follow"});
+  EXPECT_EQ(refused.exit_code, 16);
+  EXPECT_THAT(identity_.refreshes, ElementsAre("r1"));
+  EXPECT_EQ(feed_.watches.back().first, "Bearer refused");
 }
 
 TEST_F(CliIdentityTest, ATokenWithTimeLeftIsNotRefreshed) {
