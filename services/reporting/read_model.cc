@@ -94,7 +94,7 @@ constexpr Statement kSelectFramework = {
 constexpr Statement kSelectRound = {
     "reporting_round",
     "SELECT r.record, r.framework_version, coalesce(p.display_name, r.partnership_id), "
-    "r.partnership_id, r.region_id "
+    "r.partnership_id, r.region_id, coalesce(p.regional_comparison_opt_out, false) "
     "FROM rounds r LEFT JOIN partnerships p ON p.partnership_id = r.partnership_id "
     "WHERE r.assessment_id = $1"};
 constexpr Statement kSelectRespondents = {
@@ -151,6 +151,10 @@ constexpr Statement kSelectActionsOfPartnership = {
     "reporting_actions_of_partnership", "SELECT record FROM actions WHERE partnership_id = $1"};
 constexpr Statement kSelectActionsOfRegion = {"reporting_actions_of_region",
                                               "SELECT record FROM actions WHERE region_id = $1"};
+constexpr Statement kSelectOptedOutOfRegion = {
+    "reporting_opted_out_of_region",
+    "SELECT partnership_id FROM partnerships WHERE region_id = $1 "
+    "AND regional_comparison_opt_out"};
 constexpr Statement kSelectOrganisationsOfRegion = {
     "reporting_organisations_of_region",
     "SELECT o.partnership_id, o.organisation_id, o.display_name FROM organisations o "
@@ -379,7 +383,8 @@ absl::StatusOr<RoundData> ReadModel::Snapshot::LoadRound(
     const std::string& assessment_id, const std::function<bool(const RoundOwner&)>& may_see) {
   RoundData round;
   pqxx::result rows = Run(*txn_, kSelectRound, assessment_id);
-  if (rows.empty() || !may_see({rows[0][3].as<std::string>(), rows[0][4].as<std::string>()})) {
+  if (rows.empty() || !may_see({rows[0][3].as<std::string>(), rows[0][4].as<std::string>(),
+                                rows[0][5].as<bool>()})) {
     return absl::NotFoundError(absl::StrCat("assessments/", assessment_id, " not found"));
   }
   SIXSTEPS_ASSIGN_OR_RETURN(round.assessment, Parse<av1::Assessment>(rows[0][0]));
@@ -498,6 +503,9 @@ absl::StatusOr<ActionData> ReadModel::Snapshot::LoadActions(const std::string& p
   } else {
     SIXSTEPS_ASSIGN_OR_RETURN(
         data.actions, ParseAll<actv1::Action>(Run(*txn_, kSelectActionsOfRegion, region_id)));
+    for (const pqxx::row& row : Run(*txn_, kSelectOptedOutOfRegion, region_id)) {
+      data.opted_out.insert(row[0].as<std::string>());
+    }
     for (const pqxx::row& row : Run(*txn_, kSelectOrganisationsOfRegion, region_id)) {
       data.organisation_names[absl::StrCat("partnerships/", row[0].as<std::string>(),
                                            "/organisations/", row[1].as<std::string>())] =

@@ -12,6 +12,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "services/common/db.h"
 #include "services/reporting/reports.h"
@@ -32,6 +33,9 @@ struct PartnershipInfo {
 struct RoundOwner {
   std::string partnership_id;
   std::string region_id;
+  // The partnership opted out of regional comparison (false if the read model does not
+  // know the partnership yet).
+  bool opted_out = false;
 };
 
 // The partnerships of a region with their latest finalised round and overdue actions.
@@ -47,6 +51,8 @@ struct ActionData {
   std::vector<actv1::Action> actions;
   absl::flat_hash_map<std::string, std::string> organisation_names;
   absl::flat_hash_map<std::string, std::string> step_titles;
+  // For a region: the ids of its partnerships that opted out of regional comparison.
+  absl::flat_hash_set<std::string> opted_out;
 };
 
 class ReadModel {

@@ -356,39 +356,7 @@ void CsvRow(std::string* out, const Row& fields) {
 // Markdown
 // ---------------------------------------------------------------------------------------
 
-// Text safe inside a Markdown table cell or paragraph: Markdown punctuation is
-// backslash-escaped, HTML is entity-escaped (so raw HTML never reaches a renderer) and
-// newlines become spaces.
-std::string Md(absl::string_view text) {
-  std::string out;
-  for (char c : OneLine(text)) {
-    switch (c) {
-      case '\\':
-      case '|':
-      case '*':
-      case '_':
-      case '`':
-      case '[':
-      case ']':
-      case '#':
-        out.push_back('\\');
-        out.push_back(c);
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
+std::string Md(absl::string_view text) { return MarkdownText(text); }
 
 void MdTable(std::string* out, const Row& header, const std::vector<Row>& rows) {
   auto line = [&](const Row& cells) {
@@ -1918,11 +1886,18 @@ std::string AnnualTitle(const v1::AnnualReportSection& s) {
                       s.partnership_name().empty() ? "" : absl::StrCat(": ", s.partnership_name()));
 }
 
+// Whether the section's Markdown carries its attribution already (escaped, as
+// BuildAnnualReportSection writes it, or as it was).
+bool CarriesAttribution(const v1::AnnualReportSection& s) {
+  return !s.attribution().empty() && (absl::StrContains(s.markdown(), Md(s.attribution())) ||
+                                      absl::StrContains(s.markdown(), s.attribution()));
+}
+
 // The section's Markdown with the attribution appended unless it already carries it.
 std::string AnnualMarkdown(const v1::AnnualReportSection& s) {
   std::string out = s.markdown();
   if (!out.empty() && out.back() != '\n') out.push_back('\n');
-  if (!s.attribution().empty() && !absl::StrContains(s.markdown(), s.attribution())) {
+  if (!s.attribution().empty() && !CarriesAttribution(s)) {
     absl::StrAppend(&out, "\n", Md(s.attribution()), "\n");
   }
   return out;
@@ -1931,8 +1906,7 @@ std::string AnnualMarkdown(const v1::AnnualReportSection& s) {
 std::string AnnualHtml(const v1::AnnualReportSection& s) {
   std::string out = HtmlHead(AnnualTitle(s));
   absl::StrAppend(&out, "<main class=\"md\">\n", MarkdownToHtml(s.markdown()), "</main>\n");
-  bool carries = !s.attribution().empty() && absl::StrContains(s.markdown(), s.attribution());
-  out += HtmlFooter(carries ? "" : s.attribution(), &s.freshness());
+  out += HtmlFooter(CarriesAttribution(s) ? "" : s.attribution(), &s.freshness());
   return out;
 }
 
@@ -2046,6 +2020,20 @@ std::string InlineHtml(absl::string_view s) {
         continue;
       }
     }
+    // The entities MarkdownText writes stay as they are (escaping them again would show
+    // "&lt;" where the text had "<"); every other '&' is escaped.
+    if (c == '&') {
+      bool entity = false;
+      for (absl::string_view known : {"&lt;", "&gt;", "&amp;", "&quot;", "&#39;"}) {
+        if (absl::StartsWith(s.substr(i), known)) {
+          out.append(known.data(), known.size());
+          i += known.size();
+          entity = true;
+          break;
+        }
+      }
+      if (entity) continue;
+    }
     out += HtmlEscape(s.substr(i, 1));
     ++i;
   }
@@ -2086,6 +2074,58 @@ bool IsTableRule(absl::string_view line) {
 // ---------------------------------------------------------------------------------------
 // Public functions
 // ---------------------------------------------------------------------------------------
+
+std::string MarkdownText(absl::string_view text) {
+  std::string line = OneLine(text);
+  std::string out;
+  // A list marker ("- ", "+ ", "1. ", "1) ") at the start would make a list of a paragraph
+  // that begins with this text.
+  size_t digits = 0;
+  while (digits < line.size() && absl::ascii_isdigit(static_cast<unsigned char>(line[digits])))
+    ++digits;
+  size_t marker = std::string::npos;
+  if (!line.empty() && (line[0] == '-' || line[0] == '+')) {
+    marker = 0;
+  } else if (digits > 0 && digits < line.size() && (line[digits] == '.' || line[digits] == ')')) {
+    marker = digits;
+  }
+  if (marker != std::string::npos && marker + 1 < line.size() && line[marker + 1] != ' ') {
+    marker = std::string::npos;
+  }
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (i == marker) {
+      out.push_back('\\');
+      out.push_back(c);
+      continue;
+    }
+    switch (c) {
+      case '\\':
+      case '|':
+      case '*':
+      case '_':
+      case '`':
+      case '[':
+      case ']':
+      case '#':
+        out.push_back('\\');
+        out.push_back(c);
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      default:
+        out.push_back(c);
+    }
+  }
+  return out;
+}
 
 std::string RatingName(Rating rating) {
   switch (rating) {
@@ -2157,9 +2197,52 @@ std::string HtmlEscape(absl::string_view text) {
   return out;
 }
 
+namespace {
+
+// A plain number ("-3", "+1.5"): spreadsheets read it as the number it is, so it keeps
+// its sign rather than being turned into text.
+bool IsPlainNumber(absl::string_view text) {
+  size_t i = 0;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
+  bool digits = false, point = false;
+  for (; i < text.size(); ++i) {
+    if (absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) {
+      digits = true;
+    } else if (text[i] == '.' && !point) {
+      point = true;
+    } else {
+      return false;
+    }
+  }
+  return digits;
+}
+
+}  // namespace
+
+bool CsvCellStartsFormula(absl::string_view text) {
+  // Spaces in front do not stop every spreadsheet from reading a formula.
+  absl::string_view rest = absl::StripLeadingAsciiWhitespace(text);
+  if (text.empty()) return false;
+  if (text[0] == '\t' || text[0] == '\r' || text[0] == '\n') return true;
+  if (rest.empty() || IsPlainNumber(rest)) return false;
+  if (rest[0] == '=' || rest[0] == '+' || rest[0] == '-' || rest[0] == '@') return true;
+  // The full-width forms (U+FF1D =, U+FF0B +, U+FF0D -, U+FF20 @), which some spreadsheets
+  // read as their ASCII twins.
+  for (absl::string_view wide : {"\xEF\xBC\x9D", "\xEF\xBC\x8B", "\xEF\xBC\x8D", "\xEF\xBC\xA0"}) {
+    if (absl::StartsWith(rest, wide)) return true;
+  }
+  return false;
+}
+
 std::string CsvField(absl::string_view text) {
-  if (text.find_first_of(",\"\r\n") == absl::string_view::npos) return std::string(text);
+  const bool formula = CsvCellStartsFormula(text);
+  // Quoted also for ';' and tabs: a spreadsheet that guesses another separator must not
+  // split the cell and find a formula at the start of a piece.
+  if (!formula && text.find_first_of(",;\"\r\n\t") == absl::string_view::npos) {
+    return std::string(text);
+  }
   std::string out = "\"";
+  if (formula) out.push_back('\'');
   for (char c : text) {
     if (c == '"') out.push_back('"');
     out.push_back(c);

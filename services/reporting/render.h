@@ -26,13 +26,15 @@ struct Rendered {
 // format:
 //  - JSON: protobuf JSON with the proto field names, pretty-printed, zero values included.
 //  - CSV: RFC 4180 (fields with comma, quote, CR or LF quoted, quotes doubled, CRLF line
-//    ends), UTF-8 without a byte order mark (spreadsheet users take the XLSX). One row per
+//    ends), UTF-8 without a byte order mark (spreadsheet users take the XLSX); no cell can
+//    start a formula (see CsvField). One row per
 //    question (assessment report, trend), per partnership (regional overview), per action
 //    (tracker); the annual report section is one row.
 //  - HTML: one self-contained printable page (inline CSS, no external resources); every
 //    rating shows its letter as well as its colour.
 //  - MARKDOWN: tables, ratings as R/A/G letters.
-//  - XLSX: an editable workbook; rating cells coloured and lettered.
+//  - XLSX: an editable workbook; rating cells coloured and lettered. Text is written as
+//    string cells only (never formulas or links), so "=..." stays text.
 //  - TEXT: for a terminal, ratings as [R]/[A]/[G]/[-].
 absl::StatusOr<Rendered> Render(const v1::AssessmentReport& report, v1::Format format);
 absl::StatusOr<Rendered> Render(const v1::PartnershipTrend& report, v1::Format format);
@@ -51,8 +53,23 @@ std::string FormatExtension(v1::Format format);
 // Escapes text for HTML element content and attribute values (& < > " ').
 std::string HtmlEscape(absl::string_view text);
 
-// One RFC 4180 field: quoted only when it holds a comma, quote, CR or LF.
+// Whether a spreadsheet could read the cell as a formula (OWASP's CSV injection list): it
+// starts, after any spaces, with '=', '+', '-' or '@' (or their full-width forms), or
+// with a tab, CR or LF. Plain numbers such as "-3" do not count.
+bool CsvCellStartsFormula(absl::string_view text);
+
+// One RFC 4180 field, the only way CSV cells are written. Quoted when it holds a comma,
+// semicolon, quote, tab, CR or LF (quotes doubled). A cell that could start a formula
+// (CsvCellStartsFormula) is neutralised as OWASP advises: a single quote in front and the
+// whole cell quoted ("=1+1" becomes "'=1+1" in quotes), so a spreadsheet shows it as text.
 std::string CsvField(absl::string_view text);
+
+// Text made safe for a Markdown paragraph or table cell: Markdown punctuation
+// (\ | * _ ` [ ] #) backslash-escaped, so no link, image, emphasis or heading can be
+// formed; & < > entity-escaped, so raw HTML never reaches a renderer; a list marker at the
+// start escaped; line breaks folded into spaces. Every Markdown renderer uses it for text
+// it did not write itself.
+std::string MarkdownText(absl::string_view text);
 
 // A small Markdown subset as HTML, for the annual report section: ATX headings, paragraphs,
 // "-"/"*"/"1." lists, pipe tables, **bold**, *italic* and `code`. Everything is escaped;

@@ -95,7 +95,8 @@ absl::StatusOr<rv1::AssessmentReport> Reports::Assessment(const Caller& caller,
       Read(r.min_sequence(), deadline, [&](ReadModel::Snapshot& model, const rv1::Freshness& f) {
         freshness = f;
         auto may_see = [&](const RoundOwner& owner) {
-          return caller.CanSeePartnership(owner.region_id, owner.partnership_id);
+          return MayReadPartnershipReports(caller, owner.region_id, owner.partnership_id,
+                                           owner.opted_out);
         };
         absl::StatusOr<RoundData> loaded = model.LoadRound(id, may_see);
         if (!loaded.ok()) {
@@ -122,7 +123,8 @@ absl::StatusOr<rv1::PartnershipTrend> Reports::Trend(const Caller& caller,
            [&](ReadModel::Snapshot& model, const rv1::Freshness& f) -> absl::Status {
              freshness = f;
              absl::StatusOr<PartnershipInfo> info = model.Partnership(id);
-             if (!info.ok() || !caller.CanSeePartnership(info->region_id, id)) {
+             if (!info.ok() ||
+                 !MayReadPartnershipReports(caller, info->region_id, id, info->opted_out)) {
                return info.ok() || info.status().code() == absl::StatusCode::kNotFound
                           ? NotFound(r.partnership())
                           : info.status();
@@ -151,7 +153,6 @@ absl::StatusOr<rv1::RegionalOverview> Reports::Region(const Caller& caller,
              SIXSTEPS_ASSIGN_OR_RETURN(data, model.LoadRegion(id, as_of));
              return absl::OkStatus();
            }));
-  const bool administers = caller.IsHubAdmin(id);
   std::vector<RegionalInput> inputs;
   inputs.reserve(data.partnerships.size());
   for (const PartnershipInfo& p : data.partnerships) {
@@ -159,12 +160,7 @@ absl::StatusOr<rv1::RegionalOverview> Reports::Region(const Caller& caller,
     input.partnership_id = p.id;
     input.name = p.name;
     input.opted_out = p.opted_out;
-    input.caller_is_member =
-        administers ||
-        caller.HasPartnershipRole(
-            p.id, {Role::ROLE_PARTNERSHIP_ADMINISTRATOR, Role::ROLE_INDEPENDENT_SCRUTINEER,
-                   Role::ROLE_PARTNER_RESPONDENT, Role::ROLE_ACTION_OWNER, Role::ROLE_VIEWER,
-                   Role::ROLE_INTEGRATION});
+    input.caller_is_member = SeesThroughOptOut(caller, id, p.id);
     auto latest = data.latest.find(p.id);
     if (latest != data.latest.end()) input.latest = std::move(latest->second);
     auto overdue = data.overdue.find(p.id);
@@ -193,7 +189,8 @@ absl::StatusOr<rv1::ActionTracker> Reports::Actions(const Caller& caller,
         freshness = f;
         if (!partnership.empty()) {
           absl::StatusOr<PartnershipInfo> info = model.Partnership(partnership);
-          if (!info.ok() || !caller.CanSeePartnership(info->region_id, partnership)) {
+          if (!info.ok() ||
+              !MayReadPartnershipReports(caller, info->region_id, partnership, info->opted_out)) {
             return info.ok() || info.status().code() == absl::StatusCode::kNotFound
                        ? NotFound(r.scope())
                        : info.status();
@@ -210,6 +207,10 @@ absl::StatusOr<rv1::ActionTracker> Reports::Actions(const Caller& caller,
         SIXSTEPS_ASSIGN_OR_RETURN(data, model.LoadActions(partnership, region));
         return absl::OkStatus();
       }));
+  if (!region.empty()) {
+    // Partnerships that opted out are left out for those who do not see through it.
+    data.actions = ActionsShownInRegion(caller, region, std::move(data.actions), data.opted_out);
+  }
   return BuildActionTracker(r.scope(), data.actions, data.organisation_names, data.step_titles,
                             as_of, freshness);
 }

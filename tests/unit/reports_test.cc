@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "services/reporting/render.h"
+
 namespace sixsteps::reporting {
 namespace {
 
@@ -173,20 +175,152 @@ TEST(RegionalOverviewTest, OptedOutPartnershipsAreAnonymousToNonMembers) {
   latest.assessment.set_period_end("2026-03-31");
   RegionalInput open{"north", "North", false, false, latest, 2};
   RegionalInput hidden{"south", "South", true, false, latest, 0};
+  RegionalInput west{"west", "West", true, false, std::nullopt, 3};
   RegionalInput mine{"east", "East", true, true, std::nullopt, 1};
-  rv1::RegionalOverview overview =
-      BuildRegionalOverview("regions/ne", "North East", {open, hidden, mine}, "2026-04-01", {});
-  ASSERT_EQ(overview.partnerships_size(), 3);
+  rv1::RegionalOverview overview = BuildRegionalOverview(
+      "regions/ne", "North East", {open, hidden, mine, west}, "2026-04-01", {});
+  ASSERT_EQ(overview.partnerships_size(), 4);
   EXPECT_EQ(overview.partnerships(0).partnership_name(), "North");
   EXPECT_EQ(overview.partnerships(0).overdue_actions(), 2);
   EXPECT_EQ(overview.partnerships(0).last_scrutiny_date(), "2026-03-31");
   EXPECT_THAT(overview.partnerships(0).step_heat(), ElementsAre(2.0, 0.0));
-  EXPECT_TRUE(overview.partnerships(1).anonymous());
-  EXPECT_EQ(overview.partnerships(1).partnership(), "");
-  EXPECT_EQ(overview.partnerships(1).assessment(), "");
-  EXPECT_THAT(overview.partnerships(1).partnership_name(),
-              ::testing::Not(::testing::HasSubstr("South")));
-  EXPECT_FALSE(overview.partnerships(2).anonymous()) << "members see their own name";
+  EXPECT_FALSE(overview.partnerships(1).anonymous()) << "members see their own name";
+  EXPECT_EQ(overview.partnerships(1).partnership_name(), "East");
+  for (int i : {2, 3}) {
+    const rv1::RegionalRow& row = overview.partnerships(i);
+    EXPECT_TRUE(row.anonymous());
+    EXPECT_EQ(row.partnership(), "");
+    EXPECT_EQ(row.assessment(), "");
+    EXPECT_EQ(row.last_scrutiny_date(), "") << "a date can name a partnership too";
+    EXPECT_THAT(row.partnership_name(), ::testing::HasSubstr("anonymous"));
+    EXPECT_THAT(row.partnership_name(), ::testing::Not(::testing::HasSubstr("South")));
+    EXPECT_THAT(row.partnership_name(), ::testing::Not(::testing::HasSubstr("West")));
+  }
+}
+
+// The attack: with names chosen so that name order would say which anonymous row is which
+// ("Aardvark" before "Zebra"), the anonymous rows come after the named ones in an order of
+// their figures alone, whatever order the partnerships came in.
+TEST(RegionalOverviewTest, AnonymousRowsAreOrderedByTheirFiguresNotTheirNames) {
+  auto round = [](fv1::Rating first, fv1::Rating second) {
+    return FinalisedRound{Round().assessment,
+                          Shared(TwoByTwo()),
+                          {ConsolidationOf("s1.q1", first), ConsolidationOf("s1.q2", second),
+                           ConsolidationOf("s2.q1", first), ConsolidationOf("s2.q2", second)}};
+  };
+  // Aardvark: all Red; Zebra: all Green; Middle: named.
+  RegionalInput aardvark{
+      "aardvark", "Aardvark", true, false, round(fv1::RATING_RED, fv1::RATING_RED), 0};
+  RegionalInput middle{
+      "middle", "Middle", false, false, round(fv1::RATING_AMBER, fv1::RATING_AMBER), 0};
+  RegionalInput zebra{"zebra", "Zebra", true, false, round(fv1::RATING_GREEN, fv1::RATING_GREEN),
+                      0};
+  rv1::RegionalOverview by_name = BuildRegionalOverview(
+      "regions/ne", "North East", {aardvark, middle, zebra}, "2026-04-01", {});
+  rv1::RegionalOverview reversed = BuildRegionalOverview(
+      "regions/ne", "North East", {zebra, middle, aardvark}, "2026-04-01", {});
+  for (const rv1::RegionalOverview* overview : {&by_name, &reversed}) {
+    ASSERT_EQ(overview->partnerships_size(), 3);
+    EXPECT_EQ(overview->partnerships(0).partnership_name(), "Middle") << "named rows first";
+    const rv1::RegionalRow& first = overview->partnerships(1);
+    const rv1::RegionalRow& second = overview->partnerships(2);
+    ASSERT_TRUE(first.anonymous());
+    ASSERT_TRUE(second.anonymous());
+    // Fewer Reds first: Zebra's row, though "Aardvark" sorts first by name.
+    EXPECT_EQ(first.counts().green(), 4);
+    EXPECT_EQ(second.counts().red(), 4);
+    EXPECT_EQ(first.partnership_name(), "Partnership 1 (anonymous)");
+    EXPECT_EQ(second.partnership_name(), "Partnership 2 (anonymous)");
+  }
+  // The same rows whichever order they came in.
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(by_name.partnerships(i).SerializeAsString(),
+              reversed.partnerships(i).SerializeAsString())
+        << i;
+  }
+}
+
+// A lone anonymous row would be named by elimination: it is left out.
+TEST(RegionalOverviewTest, ALoneAnonymousRowIsLeftOut) {
+  RegionalInput open{"north", "North", false, false, std::nullopt, 2};
+  RegionalInput hidden{"south", "South", true, false, std::nullopt, 5};
+  rv1::RegionalOverview overview =
+      BuildRegionalOverview("regions/ne", "North East", {hidden, open}, "2026-04-01", {});
+  ASSERT_EQ(overview.partnerships_size(), 1);
+  EXPECT_EQ(overview.partnerships(0).partnership_name(), "North");
+  // Its members see it, named.
+  hidden.caller_is_member = true;
+  overview = BuildRegionalOverview("regions/ne", "North East", {hidden, open}, "2026-04-01", {});
+  ASSERT_EQ(overview.partnerships_size(), 2);
+  EXPECT_EQ(overview.partnerships(0).partnership_name(), "South");
+}
+
+auth::Caller CallerWith(std::vector<auth::Grant> grants) {
+  auth::Caller caller;
+  caller.principal = "users/u-1";
+  caller.grants = std::move(grants);
+  return caller;
+}
+
+TEST(OptOutTest, OnlyMembersAndHubAdministratorsSeeThrough) {
+  using Role = auth::Role;
+  const auth::Caller deployment_admin = CallerWith({{Role::ROLE_HUB_ADMINISTRATOR, "*", "", ""}});
+  const auth::Caller hub_admin = CallerWith({{Role::ROLE_HUB_ADMINISTRATOR, "ne", "", ""}});
+  const auth::Caller member = CallerWith({{Role::ROLE_VIEWER, "ne", "south", ""}});
+  const auth::Caller respondent =
+      CallerWith({{Role::ROLE_PARTNER_RESPONDENT, "ne", "south", "police"}});
+  const auth::Caller dashboard = CallerWith({{Role::ROLE_DASHBOARD, "ne", "", ""}});
+  const auth::Caller region_viewer = CallerWith({{Role::ROLE_VIEWER, "ne", "", ""}});
+  const auth::Caller everywhere_viewer = CallerWith({{Role::ROLE_VIEWER, "*", "", ""}});
+  const auth::Caller integration = CallerWith({{Role::ROLE_INTEGRATION, "ne", "", ""}});
+  const auth::Caller neighbour =
+      CallerWith({{Role::ROLE_PARTNERSHIP_ADMINISTRATOR, "ne", "north", ""}});
+  const auth::Caller dashboard_and_member =
+      CallerWith({{Role::ROLE_DASHBOARD, "ne", "", ""}, {Role::ROLE_VIEWER, "ne", "south", ""}});
+  const auth::Caller other_hub_admin = CallerWith({{Role::ROLE_HUB_ADMINISTRATOR, "sw", "", ""}});
+
+  for (const auth::Caller* c :
+       {&deployment_admin, &hub_admin, &member, &respondent, &dashboard_and_member}) {
+    EXPECT_TRUE(SeesThroughOptOut(*c, "ne", "south")) << c->grants[0].role;
+    EXPECT_TRUE(MayReadPartnershipReports(*c, "ne", "south", true)) << c->grants[0].role;
+  }
+  for (const auth::Caller* c : {&dashboard, &region_viewer, &everywhere_viewer, &integration}) {
+    EXPECT_FALSE(SeesThroughOptOut(*c, "ne", "south")) << c->grants[0].role;
+    EXPECT_FALSE(MayReadPartnershipReports(*c, "ne", "south", true)) << c->grants[0].role;
+    // A partnership that did not opt out they read.
+    EXPECT_TRUE(MayReadPartnershipReports(*c, "ne", "south", false)) << c->grants[0].role;
+  }
+  // Those who cannot see the partnership at all read nothing of it, opted out or not.
+  for (const auth::Caller* c : {&neighbour, &other_hub_admin}) {
+    EXPECT_FALSE(MayReadPartnershipReports(*c, "ne", "south", true));
+    EXPECT_FALSE(MayReadPartnershipReports(*c, "ne", "south", false));
+  }
+}
+
+TEST(OptOutTest, TheRegionsTrackerLeavesOutWhatTheCallerDoesNotSeeThrough) {
+  auto action = [](const std::string& id, const std::string& partnership) {
+    actv1::Action a = ActionOf(id, "s1", actv1::Action::STATUS_PLANNED, "2026-03-01", "police");
+    a.set_partnership("partnerships/" + partnership);
+    return a;
+  };
+  std::vector<actv1::Action> actions = {action("x1", "north"), action("x2", "south"),
+                                        action("x3", "south")};
+  const absl::flat_hash_set<std::string> opted_out = {"south"};
+  auto ids = [](const std::vector<actv1::Action>& shown) {
+    std::vector<std::string> out;
+    for (const actv1::Action& a : shown) out.push_back(a.name());
+    return out;
+  };
+  const auth::Caller dashboard = CallerWith({{auth::Role::ROLE_DASHBOARD, "ne", "", ""}});
+  EXPECT_THAT(ids(ActionsShownInRegion(dashboard, "ne", actions, opted_out)),
+              ElementsAre("actions/x1"));
+  const auth::Caller hub_admin = CallerWith({{auth::Role::ROLE_HUB_ADMINISTRATOR, "ne", "", ""}});
+  EXPECT_THAT(ids(ActionsShownInRegion(hub_admin, "ne", actions, opted_out)),
+              ElementsAre("actions/x1", "actions/x2", "actions/x3"));
+  const auth::Caller member = CallerWith(
+      {{auth::Role::ROLE_DASHBOARD, "ne", "", ""}, {auth::Role::ROLE_VIEWER, "ne", "south", ""}});
+  EXPECT_THAT(ids(ActionsShownInRegion(member, "ne", actions, opted_out)),
+              ElementsAre("actions/x1", "actions/x2", "actions/x3"));
 }
 
 TEST(ActionTrackerTest, GroupsOpenActionsByOwnerAndStepWithAges) {
@@ -214,6 +348,57 @@ TEST(AnnualReportTest, SummarisesTheRoundWithTheAttribution) {
   EXPECT_THAT(section.markdown(), ::testing::HasSubstr("| Step 1 | 0 | 2 | 0 |"));
   EXPECT_THAT(section.markdown(), ::testing::HasSubstr("Pearce, J (2019) Six Steps"));
   EXPECT_EQ(section.attribution(), "Pearce, J (2019) Six Steps");
+}
+
+// Whether `md` holds `what` with no backslash in front of it.
+bool HasUnescaped(const std::string& md, const std::string& what) {
+  for (size_t pos = md.find(what); pos != std::string::npos; pos = md.find(what, pos + 1)) {
+    size_t backslashes = 0;
+    while (backslashes < pos && md[pos - 1 - backslashes] == '\\') ++backslashes;
+    if (backslashes % 2 == 0) return true;
+  }
+  return false;
+}
+
+// The attack of the review: HTML and links in a round's title, the partnership's name,
+// a step title, a question and the attribution. The section's Markdown carries them as
+// text, and so does its HTML rendering.
+TEST(AnnualReportTest, TitlesNamesAndTextsCannotInjectMarkdownOrHtml) {
+  RoundData round = Round();
+  round.assessment.set_title("<img src=x onerror=alert(1)> [click](javascript:alert(2))");
+  round.partnership_name = "- [North](javascript:alert(3)) <script>alert(4)</script>";
+  round.framework.mutable_steps(0)->set_title("Step | one ![i](javascript:alert(5))");
+  round.framework.mutable_steps(0)->mutable_questions(0)->set_text(
+      "<a href=\"javascript:alert(6)\">Q</a> **bold** `code`");
+  round.framework.set_source_citation("[Pearce](javascript:alert(7)) <b>2019</b> & co");
+  round.consolidations.push_back(ConsolidationOf("s1.q1", fv1::RATING_RED));
+  round.consolidations.erase(round.consolidations.begin());  // s1.q1 is now Red
+  rv1::AssessmentReport report = BuildAssessmentReport(round, "2026-04-01", {});
+  rv1::AnnualReportSection section = BuildAnnualReportSection(report);
+  const std::string& md = section.markdown();
+
+  for (const char* raw : {"<img", "<script", "<a ", "<b>", "& co"}) {
+    EXPECT_THAT(md, ::testing::Not(::testing::HasSubstr(raw))) << raw;
+  }
+  for (const char* link : {"[", "](", "]", "`", "**"}) {
+    EXPECT_FALSE(HasUnescaped(md, link)) << link << " in\n" << md;
+  }
+  // The name does not turn its paragraph into a list item.
+  EXPECT_THAT(md, ::testing::HasSubstr("\n\\- \\[North\\](javascript:alert(3))"));
+  // The table keeps its six columns: the step title's pipe is escaped.
+  EXPECT_THAT(md, ::testing::HasSubstr("| Step \\| one !\\[i\\](javascript:alert(5)) | 1 |"));
+  // The words are all there, as text.
+  EXPECT_THAT(md, ::testing::HasSubstr("&lt;img src=x onerror=alert(1)&gt;"));
+  EXPECT_THAT(md, ::testing::HasSubstr("&lt;b&gt;2019&lt;/b&gt; &amp; co"));
+
+  // Rendered as HTML (as the HTML export does), nothing runs and nothing links.
+  std::string html = MarkdownToHtml(md);
+  for (const char* tag : {"<img", "<script", "<a", "href=\"", "<b>", "onerror=alert(1)>"}) {
+    EXPECT_THAT(html, ::testing::Not(::testing::HasSubstr(tag))) << tag << " in\n" << html;
+  }
+  EXPECT_THAT(html, ::testing::HasSubstr("&lt;img src=x onerror=alert(1)&gt;"));
+  EXPECT_THAT(html, ::testing::HasSubstr("<p>- [North](javascript:alert(3)) &lt;script&gt;"))
+      << "no list, no link from a name";
 }
 
 TEST(DatesTest, DaysBetweenIsoDates) {
