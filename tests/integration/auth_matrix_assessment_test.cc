@@ -58,6 +58,7 @@ constexpr Who AO = Who::kActionOwnerA;
 constexpr Who SC = Who::kScrutineerA;
 constexpr Who PA = Who::kPartnershipAdminA;
 constexpr Who HA = Who::kHubAdminA;
+constexpr Who IN = Who::kIntegrationA;
 constexpr Code UA = Code::kUnauthenticated;
 constexpr Code NF = Code::kNotFound;
 constexpr Code PD = Code::kPermissionDenied;
@@ -168,9 +169,17 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
     round->set_title("Planted round");
     round->set_period_start("2026-04-01");
     round->set_period_end("2027-03-31");
-    assessment(
-        "CreateAssessment", "a round of part-a", Fixed(m),
-        {{N, UA}, {B, NF}, {O, NF}, {V, PD}, {D, PD}, {RS, PD}, {AO, PD}, {SC, OK}, {HA, OK}});
+    assessment("CreateAssessment", "a round of part-a", Fixed(m),
+               {{N, UA},
+                {B, NF},
+                {O, NF},
+                {V, PD},
+                {D, PD},
+                {RS, PD},
+                {AO, PD},
+                {SC, OK},
+                {HA, OK},
+                {IN, OK}});
   }
   {
     asv1::GetAssessmentRequest m;
@@ -272,6 +281,9 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
     m.mutable_response()->set_name(absl::StrCat(a.alice_respondent, "/responses/s6.q1"));
     assessment("UpsertResponse", "alice's answer to s6.q1", Fixed(m),
                {{B, NF}, {RS, PD}, {PA, PD}});
+    // Integrations answer for any organisation of their partnership.
+    m.mutable_response()->set_name(absl::StrCat(a.police_respondent, "/responses/s2.q1"));
+    assessment("UpsertResponse", "police's answer to s2.q1", Fixed(m), {{D, PD}, {IN, OK}});
   }
   {
     asv1::BatchUpsertResponsesRequest m;
@@ -320,6 +332,7 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
                 {RS, PD},
                 {PA, PD},
                 {HA, PD},
+                {IN, PD},
                 {SC, OK, "s1.q1"}});
     asv1::BatchConsolidateQuestionsRequest batch;
     batch.set_parent(a.round);
@@ -401,8 +414,11 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
     asv1::SetContextAnswerRequest m;
     m.mutable_context_answer()->set_name(absl::StrCat(a.round, "/contextAnswers/c1"));
     m.mutable_context_answer()->set_text("Three councils, one police force");
-    assessment("SetContextAnswer", "c1 of A's round", Fixed(m),
-               {{N, UA}, {B, NF}, {O, NF}, {V, PD}, {D, PD}, {RS, PD}, {AO, PD}, {PA, OK}});
+    assessment(
+        "SetContextAnswer", "c1 of A's round", Fixed(m),
+        {{N, UA}, {B, NF}, {O, NF}, {V, PD}, {D, PD}, {RS, PD}, {AO, PD}, {HA, PD}, {PA, OK}});
+    m.mutable_context_answer()->set_name(absl::StrCat(a.round, "/contextAnswers/c2"));
+    assessment("SetContextAnswer", "c2 of A's round", Fixed(m), {{V, PD}, {IN, OK}});
     asv1::ListContextAnswersRequest list;
     list.set_parent(a.round);
     assessment("ListContextAnswers", "of A's round", Fixed(list),
@@ -444,7 +460,15 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
     planned->set_owner_organisation("partnerships/part-a/organisations/police");
     planned->set_due_date("2027-01-31");
     action("CreateAction", "in A's round", Fixed(m),
-           {{N, UA}, {B, NF}, {O, NF}, {V, PD}, {D, PD}, {RS, PD}, {AO, PD}, {PA, OK, a.round}});
+           {{N, UA},
+            {B, NF},
+            {O, NF},
+            {V, PD},
+            {D, PD},
+            {RS, PD},
+            {AO, PD},
+            {PA, OK, a.round},
+            {IN, OK, a.round}});
   }
   {
     acv1::GetActionRequest m;
@@ -476,7 +500,7 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
            m->set_etag(ActionEtag(*w, name));
            return m;
          },
-         {{N, UA}, {B, NF}, {O, NF}, {V, PD}, {D, PD}, {RC, PD}, {AO, OK}, {RS, OK}});
+         {{N, UA}, {B, NF}, {O, NF}, {V, PD}, {D, PD}, {RC, PD}, {AO, OK}, {RS, OK}, {HA, OK}});
   action("CompleteAction", "A's action (police's)",
          [w, name = a.action_done] {
            auto m = std::make_shared<acv1::CompleteActionRequest>();
@@ -539,8 +563,9 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
   {
     rv1::GetActionTrackerRequest m;
     m.set_scope("regions/region-a");
-    reporting("GetActionTracker", "of region A", Fixed(m),
-              {{N, UA}, {B, NF}, {O, PD}, {V, PD}, {RS, PD}, {PA, PD}, {D, OK}, {HA, OK}});
+    reporting(
+        "GetActionTracker", "of region A", Fixed(m),
+        {{N, UA}, {B, NF}, {O, PD}, {V, PD}, {RS, PD}, {PA, PD}, {IN, PD}, {D, OK}, {HA, OK}});
     m.set_scope("partnerships/part-a");
     reporting("GetActionTracker", "of part-a", Fixed(m),
               {{N, UA}, {B, NF}, {O, NF}, {V, OK}, {AO, OK}});

@@ -7,7 +7,9 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/support/byte_buffer.h>
+#include <gtest/gtest.h>
 
+#include <iostream>
 #include <pqxx/pqxx>
 #include <set>
 
@@ -136,6 +138,26 @@ absl::Status MakeIdentityRecords(MatrixWorld& w) {
   SIXSTEPS_RETURN_IF_ERROR(Call(*identity, &IdStub::CreateApiKey, w.admin, key_request, &key));
   r.api_key_a = key.api_key().name();
   r.api_key_a_id = IdOf(r.api_key_a);
+
+  // Partnership A's case-management system: another account of part-a, bound as
+  // integration on part-a, signed in with its own key.
+  account_request.mutable_service_account()->set_display_name("Case system A, integration");
+  idv1::ServiceAccount integration;
+  SIXSTEPS_RETURN_IF_ERROR(
+      Call(*identity, &IdStub::CreateServiceAccount, w.admin, account_request, &integration));
+  idv1::CreateRoleBindingRequest bind;
+  bind.mutable_role_binding()->set_principal(integration.name());
+  bind.mutable_role_binding()->set_role(Role::ROLE_INTEGRATION);
+  bind.mutable_role_binding()->set_scope("partnerships/part-a");
+  idv1::RoleBinding bound;
+  SIXSTEPS_RETURN_IF_ERROR(Call(*identity, &IdStub::CreateRoleBinding, w.admin, bind, &bound));
+  key_request.set_parent(integration.name());
+  SIXSTEPS_RETURN_IF_ERROR(Call(*identity, &IdStub::CreateApiKey, w.admin, key_request, &key));
+  idv1::SignInWithApiKeyRequest sign_in;
+  sign_in.set_api_key(key.secret());
+  idv1::SignInWithApiKeyResponse signed_in;
+  SIXSTEPS_RETURN_IF_ERROR(Call(*identity, &IdStub::SignInWithApiKey, "", sign_in, &signed_in));
+  w.tokens[Who::kIntegrationA] = signed_in.access_token();
 
   // Region A's framework: version 1 published, version 2 a draft.
   fwv1::AdaptFrameworkRequest adapt;
@@ -399,15 +421,32 @@ std::string WhoName(Who who) {
       return "part-a's administrator";
     case Who::kHubAdminA:
       return "region A's hub administrator";
+    case Who::kIntegrationA:
+      return "part-a's integration";
   }
   return "?";
 }
 
+namespace {
+
+// The world, once built; stopped after the last test, before gRPC's own shutdown.
+std::unique_ptr<MatrixWorld> built_world;
+
+class StopTheWorld : public ::testing::Environment {
+ public:
+  void TearDown() override { built_world.reset(); }
+};
+::testing::Environment* const kStopTheWorld =
+    ::testing::AddGlobalTestEnvironment(new StopTheWorld());
+
+}  // namespace
+
 absl::StatusOr<MatrixWorld*> GetMatrixWorld() {
-  // Built once, on first use, and kept to the end of the process.
   static absl::StatusOr<MatrixWorld*> world = []() -> absl::StatusOr<MatrixWorld*> {
-    SIXSTEPS_ASSIGN_OR_RETURN(std::unique_ptr<MatrixWorld> built, BuildWorld());
-    return built.release();
+    const absl::Time start = absl::Now();
+    SIXSTEPS_ASSIGN_OR_RETURN(built_world, BuildWorld());
+    std::cerr << "the auth matrix's hub and records took " << (absl::Now() - start) << "\n";
+    return built_world.get();
   }();
   return world;
 }

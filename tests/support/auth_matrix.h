@@ -55,6 +55,9 @@ enum class Who {
   kPartnershipAdminA,
   // Hub administrator of region A.
   kHubAdminA,
+  // A case-management system: a service account of part-a bound as integration on part-a,
+  // signed in with its API key.
+  kIntegrationA,
 };
 std::string WhoName(Who who);
 // Callers with no binding on part-a nor a region-wide role in region A (carol has a
