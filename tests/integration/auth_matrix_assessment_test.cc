@@ -221,6 +221,10 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
              {{N, UA}, {B, NF}, {O, NF}, {V, PD}, {D, PD}, {RS, PD}, {PA, PD}, {HA, PD}, {SC, FP}});
   // Reopening: the scrutineers, and the region's hub administrators. Last: the finalised
   // round is where CarryOverActions carries from.
+  // A self-assessment: its partnership administrators, not the scrutineers.
+  assessment("FinaliseAssessment", "A's self-assessment, not ready",
+             Transition<asv1::FinaliseAssessmentRequest>(w, a.self_assessment),
+             {{B, NF}, {SC, PD}, {HA, PD}, {PA, FP}});
   assessment("ReopenAssessment", "A's finalised round",
              Transition<asv1::ReopenAssessmentRequest>(w, a.finalised),
              {{N, UA},
@@ -334,6 +338,10 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
                 {HA, PD},
                 {IN, PD},
                 {SC, OK, "s1.q1"}});
+    m.set_parent(a.self_assessment);
+    assessment("ConsolidateQuestion", "s1.q1 of A's self-assessment", Fixed(m),
+               {{B, NF}, {SC, PD}, {HA, PD}, {PA, OK, "s1.q1"}});
+    m.set_parent(a.round);
     asv1::BatchConsolidateQuestionsRequest batch;
     batch.set_parent(a.round);
     *batch.add_requests() = m;
@@ -368,6 +376,10 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
     m.mutable_challenge()->set_text("And the evidence?");
     assessment("RaiseChallenge", "on police's answer", Fixed(m),
                {{N, UA}, {B, NF}, {O, NF}, {V, PD}, {D, PD}, {RS, PD}, {PA, PD}, {SC, OK}});
+    m.set_parent(a.self_assessment);
+    m.mutable_challenge()->set_response(a.self_response);
+    assessment("RaiseChallenge", "on police's answer in A's self-assessment", Fixed(m),
+               {{B, NF}, {SC, PD}, {PA, OK}});
   }
   assessment("AnswerChallenge", "alice's challenge of police's answer",
              [w, round = a.round, name = a.challenge] {

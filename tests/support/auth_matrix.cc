@@ -192,14 +192,15 @@ absl::Status MakeIdentityRecords(MatrixWorld& w) {
 
 std::string Question(int i) { return absl::StrCat("s", i / 4 + 1, ".q", i % 4 + 1); }
 
-absl::StatusOr<asv1::Assessment> CreateRound(MatrixWorld& w, AsStub& stub, const std::string& title,
-                                             const std::string& period_start,
-                                             const std::string& period_end) {
+absl::StatusOr<asv1::Assessment> CreateRound(
+    MatrixWorld& w, AsStub& stub, const std::string& title, const std::string& period_start,
+    const std::string& period_end,
+    asv1::AssessmentKind kind = asv1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY) {
   asv1::CreateAssessmentRequest request;
   asv1::Assessment* a = request.mutable_assessment();
   a->set_partnership("partnerships/part-a");
   a->set_framework_version(kBuiltInVersion);
-  a->set_kind(asv1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY);
+  a->set_kind(kind);
   a->set_title(title);
   a->set_period_start(period_start);
   a->set_period_end(period_end);
@@ -343,6 +344,25 @@ absl::Status MakeAssessmentRecords(MatrixWorld& w) {
         PlanAction(w, *actions, r.round, step, absl::StrCat("Improve step ", step, " of A")));
     *field = action.name();
   }
+
+  // A self-assessment: the partnership administrators review it, not the scrutineers.
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      asv1::Assessment self,
+      CreateRound(w, *assessments, "Self-assessment 2025/26 of A", "2025-04-01", "2026-03-31",
+                  asv1::ASSESSMENT_KIND_SELF_ASSESSMENT));
+  r.self_assessment = self.name();
+  {
+    asv1::AddRespondentRequest add;
+    add.set_parent(r.self_assessment);
+    add.mutable_respondent()->set_organisation("partnerships/part-a/organisations/police");
+    add.mutable_respondent()->add_question_ids("s1.q1");
+    asv1::Respondent respondent;
+    SIXSTEPS_RETURN_IF_ERROR(Call(*assessments, &AsStub::AddRespondent,
+                                  w.TokenOf(Who::kPartnershipAdminA), add, &respondent));
+    SIXSTEPS_RETURN_IF_ERROR(
+        AnswerRed(w, *assessments, r.self_assessment, respondent.name(), {"s1.q1"}));
+    r.self_response = absl::StrCat(respondent.name(), "/responses/s1.q1");
+  }
   return absl::OkStatus();
 }
 
@@ -391,7 +411,8 @@ absl::StatusOr<std::unique_ptr<MatrixWorld>> BuildWorld() {
                 IdOf(a.action),
                 IdOf(a.action_done),
                 IdOf(a.action_cancel),
-                IdOf(a.challenge)};
+                IdOf(a.challenge),
+                IdOf(a.self_assessment)};
   return w;
 }
 

@@ -95,6 +95,9 @@ struct AssessmentRecords {
   std::string action;         // progress and updates
   std::string action_done;    // to complete
   std::string action_cancel;  // to cancel
+  // A self-assessment round: police (s1.q1 only) answered s1.q1 Red.
+  std::string self_assessment;
+  std::string self_response;
 };
 
 struct MatrixWorld {
