@@ -11,16 +11,19 @@
 //     the doc leaves out: PERMISSION_DENIED;
 //   - at least one allowed caller: succeeds, or gets past the checks to a rule's status
 //     (FAILED_PRECONDITION), which no refused caller ever sees.
-// Refused rows run first, all of them, and must leave every database of the hub as it was;
+// Refused rows run first, all of them, and must leave identity's, framework's and
+// assessment's databases as they were (every table but audit_events, sign_in_throttle and
+// refresh_tokens);
 // allowed rows run after, in the table's order (rows marked `last` at the end).
 // auth_matrix_coverage_test.cc fails for any method of any sixsteps.*.v1 service without
 // these rows.
 //
 // ADDING AN RPC (one to three lines, plus building its request):
 //   action("ListProgressUpdates", "of A's action", Fixed(request),
-//          {{N, UA}, {B, NF}, {O, NF}, {V, OK, a.action}, {AO, OK}});
-// (`a.action` after OK: a text the allowed answer must show.) For a new service, add a
-// helper like action() below and its server to MatrixWorld::ChannelFor (auth_matrix.cc).
+//          {{N, UA}, {B, NF}, {O, NF}, {V, OK}, {AO, OK, "Started the audit"}});
+// (a text after OK: what the allowed answer must show). A method that writes also needs a
+// read-only refusal, {V, PD}. A NEW SERVICE: a helper like action() below, and its server in
+// MatrixWorld::ChannelFor (tests/support/auth_matrix.cc).
 #include <gmock/gmock.h>
 #include <google/protobuf/descriptor.h>
 #include <grpcpp/client_context.h>
