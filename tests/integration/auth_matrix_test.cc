@@ -1,6 +1,10 @@
-// The refusal matrix: every RPC of IdentityService and FrameworkService, enumerated from
-// the service descriptors so a new RPC is covered (or fails the coverage test) without
-// anyone remembering, called through a generic stub with
+// The refusal matrix of IdentityService and FrameworkService (assessment, actions and
+// reporting: auth_matrix_assessment_test.cc; the check that every method of every service
+// has its rows: auth_matrix_coverage_test.cc; the shared hub: tests/support/auth_matrix.h).
+// A NEW IDENTITY OR FRAMEWORK RPC: add its request and the code region B's user gets to
+// TableOf() below, e.g.
+//   id("UnlockUser", {"A's user", Msg(unlock_alice), Code::kNotFound});
+// Every case is called through a generic stub with
 //   (a) no token, (b) an expired token, (c) a token signed by another key under the
 //   current key id, (d) tampered tokens (a flipped payload character; a payload rewritten
 //   to grant deployment administration), (e) a token for an unknown key id
@@ -34,6 +38,7 @@
 #include "absl/strings/str_split.h"
 #include "services/common/jwt.h"
 #include "services/framework/domain.h"
+#include "tests/support/auth_matrix.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_hub.h"
 
@@ -71,13 +76,6 @@ struct Case {
   Code as_region_b;
 };
 
-nlohmann::json JwtPart(const std::string& token, int part) {
-  std::vector<std::string> parts = absl::StrSplit(token, '.');
-  std::string json;
-  EXPECT_TRUE(absl::WebSafeBase64Unescape(parts.at(part), &json));
-  return nlohmann::json::parse(json);
-}
-
 template <typename T>
 std::shared_ptr<pb::Message> Msg(T message) {
   return std::make_shared<T>(std::move(message));
@@ -85,141 +83,26 @@ std::shared_ptr<pb::Message> Msg(T message) {
 
 class AuthMatrixTest : public ::testing::Test {
  protected:
-  // One hub and one set of records for the whole suite: the matrix changes nothing.
+  // The binary's one hub and its records (tests/support/auth_matrix.h): the matrix
+  // changes nothing.
   static void SetUpTestSuite() {
-    auto hub = TestHub::Start("auth_matrix");
-    ASSERT_THAT(hub, IsOk());
-    hub_ = hub->release();
-    admin_ = new std::string(hub_->admin_token());
-    records_ = new Records();
-    ASSERT_NO_FATAL_FAILURE(MakeRecords(*records_));
-    ready_ = true;
+    absl::StatusOr<MatrixWorld*> world = GetMatrixWorld();
+    ASSERT_THAT(world, IsOk());
+    world_ = *world;
+    hub_ = world_->hub.get();
+    admin_ = &world_->admin;
+    records_ = &world_->identity;
   }
-  void SetUp() override { ASSERT_TRUE(ready_) << "the suite's hub or records failed to start"; }
-  static void TearDownTestSuite() {
-    delete records_;
-    delete admin_;
-    delete hub_;
-  }
+  void SetUp() override { ASSERT_NE(world_, nullptr) << "the matrix's hub failed to start"; }
 
-  struct Records {
-    std::string user_a;     // users/{id}: scrutineer of part-a
-    std::string binding_a;  // roleBindings/{id}: user_a's binding
-    std::string account_a;  // serviceAccounts/{id}, owned by part-a
-    std::string api_key_a;  // its key
-    std::string api_key_a_id;
-    std::string user_b;  // users/{id}: hub admin of region-b, admin of part-b
-    std::string token_b;
-    fwv1::FrameworkVersion draft_a;      // frameworks/frame-a/versions/2, a draft
-    fwv1::FrameworkVersion built_in;     // frameworks/six-steps/versions/2019
-    fwv1::FrameworkDocument document_a;  // frameworks/frame-a/versions/1, exported
-    std::vector<std::string> markers;    // strings that name A's records
-  };
-
-  template <typename Request, typename Response, typename Stub>
-  static void AdminCall(Stub* stub,
-                        grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
-                                                     Response*),
-                        const Request& request, Response* response) {
-    grpc::ClientContext context;
-    Authorize(context, *admin_);
-    ASSERT_THAT((stub->*method)(&context, request, response), IsOk()) << request.GetTypeName();
-  }
-
-  static void MakeRecords(Records& r) {
-    using IdStub = idv1::IdentityService::Stub;
-    using FwStub = fwv1::FrameworkService::Stub;
-    auto identity = hub_->IdentityStub();
-    auto framework = hub_->FrameworkStub();
-    for (const char* region : {"region-a", "region-b"}) {
-      ASSERT_THAT(hub_->CreateRegion(region), IsOk());
-    }
-    ASSERT_THAT(hub_->CreatePartnership("part-a", "region-a"), IsOk());
-    ASSERT_THAT(hub_->CreatePartnership("part-b", "region-b"), IsOk());
-    for (const char* partnership : {"part-a", "part-b"}) {
-      ASSERT_THAT(
-          hub_->CreateOrganisation(partnership, "police", idv1::ORGANISATION_KIND_POLICE, true),
-          IsOk());
-    }
-
-    // A user of partnership A.
-    absl::StatusOr<std::string> token_a = hub_->UserWithRoles(
-        "alice@a.test", {{Role::ROLE_INDEPENDENT_SCRUTINEER, "partnerships/part-a", ""}});
-    ASSERT_THAT(token_a, IsOk());
-    r.user_a = JwtPart(*token_a, 1)["sub"].get<std::string>();
-    idv1::ListRoleBindingsRequest bindings_request;
-    bindings_request.set_principal(r.user_a);
-    idv1::ListRoleBindingsResponse bindings;
-    ASSERT_NO_FATAL_FAILURE(
-        AdminCall(identity.get(), &IdStub::ListRoleBindings, bindings_request, &bindings));
-    ASSERT_EQ(bindings.role_bindings_size(), 1);
-    r.binding_a = bindings.role_bindings(0).name();
-
-    // A service account of partnership A with an API key.
-    idv1::CreateServiceAccountRequest account_request;
-    account_request.mutable_service_account()->set_display_name("Case system A");
-    account_request.mutable_service_account()->set_owner("partnerships/part-a");
-    idv1::ServiceAccount account;
-    ASSERT_NO_FATAL_FAILURE(
-        AdminCall(identity.get(), &IdStub::CreateServiceAccount, account_request, &account));
-    r.account_a = account.name();
-    idv1::CreateApiKeyRequest key_request;
-    key_request.set_parent(r.account_a);
-    key_request.mutable_api_key()->set_display_name("export");
-    *key_request.mutable_api_key()->mutable_expire_time() =
-        TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now() + absl::Hours(24)));
-    idv1::CreateApiKeyResponse key;
-    ASSERT_NO_FATAL_FAILURE(AdminCall(identity.get(), &IdStub::CreateApiKey, key_request, &key));
-    r.api_key_a = key.api_key().name();
-    r.api_key_a_id = r.api_key_a.substr(r.api_key_a.rfind('/') + 1);
-
-    // Region A's framework: version 1 published, version 2 a draft.
-    fwv1::AdaptFrameworkRequest adapt;
-    adapt.set_source_version(kBuiltInVersion);
-    adapt.set_framework_id("frame-a");
-    adapt.set_display_name("Framework of region A");
-    adapt.set_region("region-a");
-    fwv1::AdaptFrameworkResponse adapted;
-    ASSERT_NO_FATAL_FAILURE(AdminCall(framework.get(), &FwStub::AdaptFramework, adapt, &adapted));
-    fwv1::PublishFrameworkVersionRequest publish;
-    publish.set_name("frameworks/frame-a/versions/1");
-    fwv1::FrameworkVersion published;
-    ASSERT_NO_FATAL_FAILURE(
-        AdminCall(framework.get(), &FwStub::PublishFrameworkVersion, publish, &published));
-    fwv1::CreateFrameworkVersionRequest create_version;
-    create_version.set_parent("frameworks/frame-a");
-    create_version.set_version_id("2");
-    ASSERT_NO_FATAL_FAILURE(
-        AdminCall(framework.get(), &FwStub::CreateFrameworkVersion, create_version, &r.draft_a));
-    fwv1::GetFrameworkVersionRequest get_built_in;
-    get_built_in.set_name(kBuiltInVersion);
-    ASSERT_NO_FATAL_FAILURE(
-        AdminCall(framework.get(), &FwStub::GetFrameworkVersion, get_built_in, &r.built_in));
-    fwv1::ExportFrameworkVersionRequest export_request;
-    export_request.set_name("frameworks/frame-a/versions/1");
-    fwv1::ExportFrameworkVersionResponse exported;
-    ASSERT_NO_FATAL_FAILURE(
-        AdminCall(framework.get(), &FwStub::ExportFrameworkVersion, export_request, &exported));
-    r.document_a = exported.document();
-
-    // The user of region B: its hub administrator and partnership B's administrator, the
-    // most a user can be without any role in A.
-    absl::StatusOr<std::string> token_b = hub_->UserWithRoles(
-        "bob@b.test", {{Role::ROLE_HUB_ADMINISTRATOR, "regions/region-b", ""},
-                       {Role::ROLE_PARTNERSHIP_ADMINISTRATOR, "partnerships/part-b", ""}});
-    ASSERT_THAT(token_b, IsOk());
-    r.token_b = *token_b;
-    r.user_b = JwtPart(r.token_b, 1)["sub"].get<std::string>();
-
-    auto id_of = [](const std::string& name) { return name.substr(name.rfind('/') + 1); };
-    r.markers = {"region-a",      "part-a",           "frame-a",          "alice@a.test",
-                 id_of(r.user_a), id_of(r.binding_a), id_of(r.account_a), r.api_key_a_id};
-  }
+  using Records = IdentityRecords;
 
   // The table: every method's requests, aimed at A's records, and the code the user of
   // region B gets. Public methods get the same code whatever token comes with them.
-  static std::map<std::string, std::vector<Case>> Table() {
-    const Records& r = *records_;
+  static std::map<std::string, std::vector<Case>> Table() { return TableOf(*records_); }
+
+ public:
+  static std::map<std::string, std::vector<Case>> TableOf(const Records& r) {
     std::map<std::string, std::vector<Case>> table;
     auto add = [&](const std::string& service, const std::string& method, Case c) {
       table[absl::StrCat("sixsteps.", service, ".v1.",
@@ -509,79 +392,12 @@ class AuthMatrixTest : public ::testing::Test {
     return table;
   }
 
-  struct Reply {
-    grpc::Status status;
-    std::unique_ptr<pb::Message> response;
-  };
-
-  // Calls `method` with `request` through a generic stub, with `token` ("" for none).
-  static Reply CallGeneric(const pb::MethodDescriptor* method, const pb::Message& request,
-                           const std::string& token) {
-    const bool identity =
-        method->service()->full_name() == idv1::IdentityService::service_full_name();
-    static std::shared_ptr<grpc::Channel> identity_channel =
-        grpc::CreateChannel(hub_->identity_target(), grpc::InsecureChannelCredentials());
-    static std::shared_ptr<grpc::Channel> framework_channel =
-        grpc::CreateChannel(hub_->framework_target(), grpc::InsecureChannelCredentials());
-    grpc::GenericStub stub(identity ? identity_channel : framework_channel);
-    grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
-    if (!token.empty()) Authorize(context, token);
-
-    std::string bytes = request.SerializeAsString();
-    grpc::Slice slice(bytes);
-    grpc::ByteBuffer request_buffer(&slice, 1);
-    grpc::CompletionQueue queue;
-    const std::string path = absl::StrCat("/", method->service()->full_name(), "/", method->name());
-    std::unique_ptr<grpc::ClientAsyncResponseReader<grpc::ByteBuffer>> call =
-        stub.PrepareUnaryCall(&context, path, request_buffer, &queue);
-    call->StartCall();
-    grpc::ByteBuffer response_buffer;
-    Reply reply;
-    static int tag_value = 0;
-    call->Finish(&response_buffer, &reply.status, &tag_value);
-    void* tag = nullptr;
-    bool ok = false;
-    EXPECT_TRUE(queue.Next(&tag, &ok));
-    EXPECT_EQ(tag, &tag_value);
-    queue.Shutdown();
-    while (queue.Next(&tag, &ok)) {
-    }
-    if (reply.status.ok()) {
-      std::vector<grpc::Slice> slices;
-      EXPECT_TRUE(response_buffer.Dump(&slices).ok());
-      std::string data;
-      for (const grpc::Slice& s : slices) {
-        data.append(reinterpret_cast<const char*>(s.begin()), s.size());
-      }
-      reply.response.reset(
-          pb::MessageFactory::generated_factory()->GetPrototype(method->output_type())->New());
-      EXPECT_TRUE(reply.response->ParseFromString(data));
-    }
-    return reply;
+ protected:
+  static Reply Call(const pb::MethodDescriptor* method, const pb::Message& request,
+                    const std::string& token) {
+    return CallGeneric(*world_, method, request, token);
   }
 
-  // Every table of a database but the ones sign-in attempts write: rows and a digest.
-  static std::map<std::string, std::string> Fingerprint(const std::string& url) {
-    static const std::set<std::string> kExcluded = {"audit_events", "sign_in_throttle",
-                                                    "refresh_tokens"};
-    pqxx::connection connection(url);
-    pqxx::work work(connection);
-    std::map<std::string, std::string> fingerprint;
-    for (const pqxx::row& table :
-         work.exec("SELECT table_name FROM information_schema.tables WHERE table_schema = "
-                   "'public' AND table_type = 'BASE TABLE' ORDER BY table_name")) {
-      const std::string name = table[0].as<std::string>();
-      if (kExcluded.count(name)) continue;
-      pqxx::row row = work.exec1(absl::StrCat(
-          "SELECT count(*), coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '') "
-          "FROM \"",
-          name, "\" t"));
-      fingerprint[name] =
-          absl::StrCat(row[0].as<std::string>(), " rows, md5 ", row[1].as<std::string>());
-    }
-    return fingerprint;
-  }
   static std::map<std::string, std::string> BothFingerprints() {
     std::map<std::string, std::string> both;
     for (const auto& [table, print] : Fingerprint(hub_->identity_database_url())) {
@@ -593,70 +409,16 @@ class AuthMatrixTest : public ::testing::Test {
     return both;
   }
 
-  // Tokens that must never authenticate anyone; each would make its bearer the
-  // deployment administrator if it did.
-  static std::vector<std::pair<std::string, std::string>> BadTokens() {
-    std::vector<std::pair<std::string, std::string>> tokens;
-    const std::string& admin = *admin_;
-    nlohmann::json claims = JwtPart(admin, 1);
-    const std::string kid = JwtPart(admin, 0)["kid"].get<std::string>();
-    const int64_t now = absl::ToUnixSeconds(absl::Now());
-
-    tokens.push_back({"no token", ""});
-
-    nlohmann::json expired = claims;
-    expired["iat"] = now - 1000;
-    expired["exp"] = now - 120;  // well beyond the 30 s leeway
-    absl::StatusOr<std::string> minted = hub_->MintToken(expired);
-    EXPECT_THAT(minted, IsOk());
-    tokens.push_back({"expired token", minted.value_or("")});
-
-    jwt::KeyPair other = jwt::GenerateEd25519KeyPair().value();
-    nlohmann::json fresh = claims;
-    fresh["iat"] = now;
-    fresh["exp"] = now + 600;
-    tokens.push_back({"token signed by another key under the current kid",
-                      jwt::Sign(fresh, kid, other.private_key).value()});
-    tokens.push_back({"token signed by another key under an unknown kid",
-                      jwt::Sign(fresh, "key-0000000000000000", other.private_key).value()});
-
-    std::vector<std::string> parts = absl::StrSplit(admin, '.');
-    std::string flipped = admin;
-    size_t at = parts[0].size() + 1 + parts[1].size() / 2;
-    flipped[at] = flipped[at] == 'x' ? 'y' : 'x';
-    tokens.push_back({"administrator's token with a payload character flipped", flipped});
-
-    // B's genuine token with its payload rewritten to grant the whole deployment.
-    std::vector<std::string> b = absl::StrSplit(records_->token_b, '.');
-    nlohmann::json escalated = JwtPart(records_->token_b, 1);
-    escalated["grants"] = nlohmann::json::array({{{"role", "hub_administrator"}, {"region", "*"}}});
-    tokens.push_back(
-        {"B's token rewritten to grant deployment administration",
-         absl::StrCat(b[0], ".", absl::WebSafeBase64Escape(escalated.dump()), ".", b[2])});
-    // The same with no signature and "alg": "none".
-    tokens.push_back(
-        {"unsigned token with alg none",
-         absl::StrCat(absl::WebSafeBase64Escape(
-                          nlohmann::json({{"alg", "none"}, {"typ", "JWT"}, {"kid", kid}}).dump()),
-                      ".", absl::WebSafeBase64Escape(fresh.dump()), ".")});
-    return tokens;
-  }
-
-  // True if the response names one of A's records.
   static std::string LeakOf(const pb::Message& response) {
-    std::string text = response.DebugString();
-    for (const std::string& marker : records_->markers) {
-      if (absl::StrContains(text, marker)) return marker;
-    }
-    return "";
+    return ::sixsteps::testing::LeakOf(*world_, response);
   }
 
+  static MatrixWorld* world_;
   static TestHub* hub_;
   static std::string* admin_;
   static Records* records_;
-  static bool ready_;
 };
-bool AuthMatrixTest::ready_ = false;
+MatrixWorld* AuthMatrixTest::world_ = nullptr;
 
 TestHub* AuthMatrixTest::hub_ = nullptr;
 std::string* AuthMatrixTest::admin_ = nullptr;
@@ -696,7 +458,7 @@ TEST_F(AuthMatrixTest, BadTokensAreRefusedByEveryMethodAndChangeNothing) {
   ASSERT_TRUE(before.count("identity.users") && before.count("framework.framework_versions"));
   const std::map<std::string, std::vector<Case>> table = Table();
   int calls = 0;
-  for (const auto& [kind, token] : BadTokens()) {
+  for (const auto& [kind, token] : BadTokens(*world_)) {
     for (const pb::ServiceDescriptor* service : Services()) {
       for (int i = 0; i < service->method_count(); ++i) {
         const pb::MethodDescriptor* method = service->method(i);
@@ -705,7 +467,7 @@ TEST_F(AuthMatrixTest, BadTokensAreRefusedByEveryMethodAndChangeNothing) {
         const bool is_public = kPublicMethods.count(method->full_name()) > 0;
         for (const Case& c : it->second) {
           SCOPED_TRACE(absl::StrCat(method->full_name(), " (", c.what, ") with ", kind));
-          Reply reply = CallGeneric(method, *c.request, token);
+          Reply reply = Call(method, *c.request, token);
           ++calls;
           // The public methods ignore the token and answer from their request; every other
           // method refuses before it looks at the request.
@@ -729,7 +491,7 @@ TEST_F(AuthMatrixTest, AUserOfAnotherRegionIsRefusedByEveryMethodAndChangesNothi
       if (it == table.end()) continue;
       for (const Case& c : it->second) {
         SCOPED_TRACE(absl::StrCat(method->full_name(), " (", c.what, ") as B"));
-        Reply reply = CallGeneric(method, *c.request, records_->token_b);
+        Reply reply = Call(method, *c.request, world_->TokenOf(Who::kRegionB));
         EXPECT_THAT(reply.status, StatusIs(c.as_region_b));
         if (reply.status.ok()) {
           // Lists answer, but with nothing of A.
@@ -757,7 +519,7 @@ TEST_F(AuthMatrixTest, TheReadsOfTheMatrixAimAtRealRecords) {
       if (!read || it == table.end()) continue;
       for (const Case& c : it->second) {
         SCOPED_TRACE(absl::StrCat(method->full_name(), " (", c.what, ") as the administrator"));
-        Reply reply = CallGeneric(method, *c.request, *admin_);
+        Reply reply = Call(method, *c.request, *admin_);
         EXPECT_THAT(reply.status, IsOk());
         ++checked;
         // Where B's list was empty of A, the administrator's is not.
@@ -774,4 +536,13 @@ TEST_F(AuthMatrixTest, TheReadsOfTheMatrixAimAtRealRecords) {
 }
 
 }  // namespace
+
+std::set<std::string> IdentityAndFrameworkMethods(const MatrixWorld& world) {
+  std::set<std::string> methods;
+  for (const auto& [method, cases] : AuthMatrixTest::TableOf(world.identity)) {
+    if (!cases.empty()) methods.insert(method);
+  }
+  return methods;
+}
+
 }  // namespace sixsteps::testing

@@ -1,0 +1,695 @@
+#include "tests/support/auth_matrix.h"
+
+#include <google/protobuf/dynamic_message.h>
+#include <google/protobuf/util/time_util.h>
+#include <grpcpp/client_context.h>
+#include <grpcpp/completion_queue.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/support/byte_buffer.h>
+#include <gtest/gtest.h>
+
+#include <iostream>
+#include <pqxx/pqxx>
+#include <set>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "services/common/jwt.h"
+#include "services/common/status.h"
+
+namespace sixsteps::testing {
+namespace {
+
+namespace pb = ::google::protobuf;
+namespace idv1 = ::sixsteps::identity::v1;
+namespace fwv1 = ::sixsteps::framework::v1;
+namespace asv1 = ::sixsteps::assessment::v1;
+namespace acv1 = ::sixsteps::action::v1;
+namespace rv1 = ::sixsteps::reporting::v1;
+using auth::Role;
+using ::google::protobuf::util::TimeUtil;
+using IdStub = idv1::IdentityService::Stub;
+using FwStub = fwv1::FrameworkService::Stub;
+using AsStub = asv1::AssessmentService::Stub;
+using AcStub = acv1::ActionService::Stub;
+using RStub = rv1::ReportingService::Stub;
+
+constexpr char kBuiltInVersion[] = "frameworks/six-steps/versions/2019";
+
+// A call as `token`; the error names the request type.
+template <typename Stub, typename Request, typename Response>
+absl::Status Call(Stub& stub,
+                  grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                  const std::string& token, const Request& request, Response* response) {
+  grpc::ClientContext context;
+  Authorize(context, token);
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+  grpc::Status status = (stub.*method)(&context, request, response);
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      absl::StrCat("setting up the auth matrix: ", request.GetDescriptor()->name(),
+                                   ": ", status.error_message()));
+}
+
+std::string Sub(const std::string& token) { return JwtPart(token, 1)["sub"].get<std::string>(); }
+std::string IdOf(const std::string& name) { return name.substr(name.rfind('/') + 1); }
+
+absl::Status MakeUsers(MatrixWorld& w) {
+  TestHub& hub = *w.hub;
+  for (const char* region : {"region-a", "region-b"}) {
+    SIXSTEPS_RETURN_IF_ERROR(hub.CreateRegion(region));
+  }
+  SIXSTEPS_RETURN_IF_ERROR(hub.CreatePartnership("part-a", "region-a"));
+  SIXSTEPS_RETURN_IF_ERROR(hub.CreatePartnership("part-c", "region-a"));
+  SIXSTEPS_RETURN_IF_ERROR(hub.CreatePartnership("part-b", "region-b"));
+  for (const char* partnership : {"part-a", "part-b", "part-c"}) {
+    SIXSTEPS_RETURN_IF_ERROR(
+        hub.CreateOrganisation(partnership, "police", idv1::ORGANISATION_KIND_POLICE, true));
+  }
+  SIXSTEPS_RETURN_IF_ERROR(
+      hub.CreateOrganisation("part-a", "council", idv1::ORGANISATION_KIND_LOCAL_AUTHORITY, true));
+  const std::string part_a = "partnerships/part-a";
+  const std::string police_a = "partnerships/part-a/organisations/police";
+  const std::string council_a = "partnerships/part-a/organisations/council";
+  const std::vector<std::tuple<Who, std::string, std::vector<TestHub::Binding>>> users = {
+      {Who::kScrutineerA, "alice@a.test", {{Role::ROLE_INDEPENDENT_SCRUTINEER, part_a, ""}}},
+      // The most a user can be without any role in A.
+      {Who::kRegionB,
+       "bob@b.test",
+       {{Role::ROLE_HUB_ADMINISTRATOR, "regions/region-b", ""},
+        {Role::ROLE_PARTNERSHIP_ADMINISTRATOR, "partnerships/part-b", ""}}},
+      {Who::kOtherPartnership,
+       "carol@c.test",
+       {{Role::ROLE_PARTNERSHIP_ADMINISTRATOR, "partnerships/part-c", ""}}},
+      {Who::kViewerA, "viewer@a.test", {{Role::ROLE_VIEWER, part_a, ""}}},
+      {Who::kDashboardA, "dashboard@a.test", {{Role::ROLE_DASHBOARD, "regions/region-a", ""}}},
+      {Who::kPoliceRespondentA,
+       "police@a.test",
+       {{Role::ROLE_PARTNER_RESPONDENT, part_a, police_a}}},
+      {Who::kCouncilRespondentA,
+       "council@a.test",
+       {{Role::ROLE_PARTNER_RESPONDENT, part_a, council_a}}},
+      {Who::kActionOwnerA, "owner@a.test", {{Role::ROLE_ACTION_OWNER, part_a, police_a}}},
+      {Who::kPartnershipAdminA,
+       "admin@a.test",
+       {{Role::ROLE_PARTNERSHIP_ADMINISTRATOR, part_a, ""}}},
+      {Who::kHubAdminA, "hub@a.test", {{Role::ROLE_HUB_ADMINISTRATOR, "regions/region-a", ""}}},
+  };
+  for (const auto& [who, email, roles] : users) {
+    SIXSTEPS_ASSIGN_OR_RETURN(w.tokens[who], hub.UserWithRoles(email, roles));
+  }
+  w.tokens[Who::kNobody] = "";
+  return absl::OkStatus();
+}
+
+// Identity's and framework's records of A, for auth_matrix_test.cc.
+absl::Status MakeIdentityRecords(MatrixWorld& w) {
+  IdentityRecords& r = w.identity;
+  auto identity = w.hub->IdentityStub();
+  auto framework = w.hub->FrameworkStub();
+  r.user_a = Sub(w.TokenOf(Who::kScrutineerA));
+  r.user_b = Sub(w.TokenOf(Who::kRegionB));
+  idv1::ListRoleBindingsRequest bindings_request;
+  bindings_request.set_principal(r.user_a);
+  idv1::ListRoleBindingsResponse bindings;
+  SIXSTEPS_RETURN_IF_ERROR(
+      Call(*identity, &IdStub::ListRoleBindings, w.admin, bindings_request, &bindings));
+  if (bindings.role_bindings_size() != 1) return absl::InternalError("alice has one binding");
+  r.binding_a = bindings.role_bindings(0).name();
+
+  // A service account of partnership A with an API key.
+  idv1::CreateServiceAccountRequest account_request;
+  account_request.mutable_service_account()->set_display_name("Case system A");
+  account_request.mutable_service_account()->set_owner("partnerships/part-a");
+  idv1::ServiceAccount account;
+  SIXSTEPS_RETURN_IF_ERROR(
+      Call(*identity, &IdStub::CreateServiceAccount, w.admin, account_request, &account));
+  r.account_a = account.name();
+  idv1::CreateApiKeyRequest key_request;
+  key_request.set_parent(r.account_a);
+  key_request.mutable_api_key()->set_display_name("export");
+  *key_request.mutable_api_key()->mutable_expire_time() =
+      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now() + absl::Hours(24)));
+  idv1::CreateApiKeyResponse key;
+  SIXSTEPS_RETURN_IF_ERROR(Call(*identity, &IdStub::CreateApiKey, w.admin, key_request, &key));
+  r.api_key_a = key.api_key().name();
+  r.api_key_a_id = IdOf(r.api_key_a);
+
+  // Partnership A's case-management system: another account of part-a, bound as
+  // integration on part-a, signed in with its own key.
+  account_request.mutable_service_account()->set_display_name("Case system A, integration");
+  idv1::ServiceAccount integration;
+  SIXSTEPS_RETURN_IF_ERROR(
+      Call(*identity, &IdStub::CreateServiceAccount, w.admin, account_request, &integration));
+  idv1::CreateRoleBindingRequest bind;
+  bind.mutable_role_binding()->set_principal(integration.name());
+  bind.mutable_role_binding()->set_role(Role::ROLE_INTEGRATION);
+  bind.mutable_role_binding()->set_scope("partnerships/part-a");
+  idv1::RoleBinding bound;
+  SIXSTEPS_RETURN_IF_ERROR(Call(*identity, &IdStub::CreateRoleBinding, w.admin, bind, &bound));
+  key_request.set_parent(integration.name());
+  SIXSTEPS_RETURN_IF_ERROR(Call(*identity, &IdStub::CreateApiKey, w.admin, key_request, &key));
+  idv1::SignInWithApiKeyRequest sign_in;
+  sign_in.set_api_key(key.secret());
+  idv1::SignInWithApiKeyResponse signed_in;
+  SIXSTEPS_RETURN_IF_ERROR(Call(*identity, &IdStub::SignInWithApiKey, "", sign_in, &signed_in));
+  w.tokens[Who::kIntegrationA] = signed_in.access_token();
+
+  // Region A's framework: version 1 published, version 2 a draft.
+  fwv1::AdaptFrameworkRequest adapt;
+  adapt.set_source_version(kBuiltInVersion);
+  adapt.set_framework_id("frame-a");
+  adapt.set_display_name("Framework of region A");
+  adapt.set_region("region-a");
+  fwv1::AdaptFrameworkResponse adapted;
+  SIXSTEPS_RETURN_IF_ERROR(Call(*framework, &FwStub::AdaptFramework, w.admin, adapt, &adapted));
+  fwv1::PublishFrameworkVersionRequest publish;
+  publish.set_name("frameworks/frame-a/versions/1");
+  fwv1::FrameworkVersion published;
+  SIXSTEPS_RETURN_IF_ERROR(
+      Call(*framework, &FwStub::PublishFrameworkVersion, w.admin, publish, &published));
+  fwv1::CreateFrameworkVersionRequest create_version;
+  create_version.set_parent("frameworks/frame-a");
+  create_version.set_version_id("2");
+  SIXSTEPS_RETURN_IF_ERROR(
+      Call(*framework, &FwStub::CreateFrameworkVersion, w.admin, create_version, &r.draft_a));
+  fwv1::GetFrameworkVersionRequest get_built_in;
+  get_built_in.set_name(kBuiltInVersion);
+  SIXSTEPS_RETURN_IF_ERROR(
+      Call(*framework, &FwStub::GetFrameworkVersion, w.admin, get_built_in, &r.built_in));
+  fwv1::ExportFrameworkVersionRequest export_request;
+  export_request.set_name("frameworks/frame-a/versions/1");
+  fwv1::ExportFrameworkVersionResponse exported;
+  SIXSTEPS_RETURN_IF_ERROR(
+      Call(*framework, &FwStub::ExportFrameworkVersion, w.admin, export_request, &exported));
+  r.document_a = exported.document();
+  return absl::OkStatus();
+}
+
+std::string Question(int i) { return absl::StrCat("s", i / 4 + 1, ".q", i % 4 + 1); }
+
+absl::StatusOr<asv1::Assessment> CreateRound(
+    MatrixWorld& w, AsStub& stub, const std::string& title, const std::string& period_start,
+    const std::string& period_end,
+    asv1::AssessmentKind kind = asv1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY) {
+  asv1::CreateAssessmentRequest request;
+  asv1::Assessment* a = request.mutable_assessment();
+  a->set_partnership("partnerships/part-a");
+  a->set_framework_version(kBuiltInVersion);
+  a->set_kind(kind);
+  a->set_title(title);
+  a->set_period_start(period_start);
+  a->set_period_end(period_end);
+  asv1::Assessment round;
+  SIXSTEPS_RETURN_IF_ERROR(
+      Call(stub, &AsStub::CreateAssessment, w.TokenOf(Who::kPartnershipAdminA), request, &round));
+  return round;
+}
+
+absl::StatusOr<asv1::Respondent> AddPolice(MatrixWorld& w, AsStub& stub, const std::string& round) {
+  asv1::AddRespondentRequest add;
+  add.set_parent(round);
+  add.mutable_respondent()->set_organisation("partnerships/part-a/organisations/police");
+  asv1::Respondent respondent;
+  SIXSTEPS_RETURN_IF_ERROR(
+      Call(stub, &AsStub::AddRespondent, w.TokenOf(Who::kPartnershipAdminA), add, &respondent));
+  return respondent;
+}
+
+// Police's Red answers to the given questions.
+absl::Status AnswerRed(MatrixWorld& w, AsStub& stub, const std::string& round,
+                       const std::string& respondent, const std::vector<std::string>& questions) {
+  asv1::BatchUpsertResponsesRequest batch;
+  batch.set_parent(round);
+  for (const std::string& question : questions) {
+    asv1::Response* response = batch.add_requests()->mutable_response();
+    response->set_name(absl::StrCat(respondent, "/responses/", question));
+    response->set_rating(fwv1::RATING_RED);
+    response->set_commentary("Not yet");
+  }
+  asv1::BatchUpsertResponsesResponse written;
+  return Call(stub, &AsStub::BatchUpsertResponses, w.TokenOf(Who::kPoliceRespondentA), batch,
+              &written);
+}
+
+absl::StatusOr<acv1::Action> PlanAction(MatrixWorld& w, AcStub& stub, const std::string& round,
+                                        int step, const std::string& description) {
+  acv1::CreateActionRequest request;
+  acv1::Action* action = request.mutable_action();
+  action->set_assessment(round);
+  action->set_step_id(absl::StrCat("s", step));
+  for (int q = 1; q <= 4; ++q) action->add_question_ids(absl::StrCat("s", step, ".q", q));
+  action->set_kind(acv1::Action::KIND_IMPROVEMENT);
+  action->set_description(description);
+  action->set_intended_outcome("Children are safer");
+  action->set_owner_organisation("partnerships/part-a/organisations/police");
+  action->set_due_date("2027-03-31");
+  acv1::Action created;
+  SIXSTEPS_RETURN_IF_ERROR(
+      Call(stub, &AcStub::CreateAction, w.TokenOf(Who::kHubAdminA), request, &created));
+  return created;
+}
+
+absl::Status MakeAssessmentRecords(MatrixWorld& w) {
+  AssessmentRecords& r = w.assessment;
+  auto assessments = w.hub->AssessmentStub();
+  auto actions = w.hub->ActionStub();
+  const std::string& alice = w.TokenOf(Who::kScrutineerA);
+
+  // The finalised round.
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      asv1::Assessment finalised,
+      CreateRound(w, *assessments, "Scrutiny 2024/25 of A", "2024-04-01", "2025-03-31"));
+  r.finalised = finalised.name();
+  SIXSTEPS_ASSIGN_OR_RETURN(asv1::Respondent police, AddPolice(w, *assessments, r.finalised));
+  std::vector<std::string> every_question;
+  for (int i = 0; i < 24; ++i) every_question.push_back(Question(i));
+  SIXSTEPS_RETURN_IF_ERROR(AnswerRed(w, *assessments, r.finalised, police.name(), every_question));
+  {
+    asv1::Assessment current;
+    asv1::GetAssessmentRequest get;
+    get.set_name(r.finalised);
+    SIXSTEPS_RETURN_IF_ERROR(Call(*assessments, &AsStub::GetAssessment, w.admin, get, &current));
+    asv1::SubmitAssessmentForReviewRequest submit;
+    submit.set_name(r.finalised);
+    submit.set_etag(current.etag());
+    SIXSTEPS_RETURN_IF_ERROR(Call(*assessments, &AsStub::SubmitAssessmentForReview,
+                                  w.TokenOf(Who::kPartnershipAdminA), submit, &current));
+  }
+  {
+    asv1::BatchConsolidateQuestionsRequest batch;
+    batch.set_parent(r.finalised);
+    for (const std::string& question : every_question) {
+      asv1::Consolidation* c = batch.add_requests()->mutable_consolidation();
+      c->set_question_id(question);
+      c->set_rating(fwv1::RATING_RED);
+      c->set_rationale("Nothing in place yet");
+    }
+    asv1::BatchConsolidateQuestionsResponse written;
+    SIXSTEPS_RETURN_IF_ERROR(
+        Call(*assessments, &AsStub::BatchConsolidateQuestions, alice, batch, &written));
+  }
+  for (int step = 1; step <= 6; ++step) {
+    SIXSTEPS_RETURN_IF_ERROR(
+        PlanAction(w, *actions, r.finalised, step, absl::StrCat("Start step ", step)).status());
+  }
+  {
+    asv1::Assessment current;
+    asv1::GetAssessmentRequest get;
+    get.set_name(r.finalised);
+    SIXSTEPS_RETURN_IF_ERROR(Call(*assessments, &AsStub::GetAssessment, w.admin, get, &current));
+    asv1::FinaliseAssessmentRequest finalise;
+    finalise.set_name(r.finalised);
+    finalise.set_etag(current.etag());
+    SIXSTEPS_RETURN_IF_ERROR(
+        Call(*assessments, &AsStub::FinaliseAssessment, alice, finalise, &current));
+  }
+
+  // The draft round after it.
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      asv1::Assessment round,
+      CreateRound(w, *assessments, "Scrutiny 2025/26 of A", "2025-04-01", "2026-03-31"));
+  r.round = round.name();
+  SIXSTEPS_ASSIGN_OR_RETURN(police, AddPolice(w, *assessments, r.round));
+  r.police_respondent = police.name();
+  {
+    asv1::AddRespondentRequest add;
+    add.set_parent(r.round);
+    add.mutable_respondent()->set_scrutineer(w.identity.user_a);
+    add.mutable_respondent()->add_step_ids("s6");
+    asv1::Respondent respondent;
+    SIXSTEPS_RETURN_IF_ERROR(Call(*assessments, &AsStub::AddRespondent,
+                                  w.TokenOf(Who::kPartnershipAdminA), add, &respondent));
+    r.alice_respondent = respondent.name();
+  }
+  SIXSTEPS_RETURN_IF_ERROR(
+      AnswerRed(w, *assessments, r.round, r.police_respondent, {"s1.q1", "s1.q4"}));
+  r.response = absl::StrCat(r.police_respondent, "/responses/s1.q1");
+  {
+    asv1::RaiseChallengeRequest raise;
+    raise.set_parent(r.round);
+    raise.mutable_challenge()->set_response(r.response);
+    raise.mutable_challenge()->set_text("Which audit says so?");
+    asv1::Challenge challenge;
+    SIXSTEPS_RETURN_IF_ERROR(Call(*assessments, &AsStub::RaiseChallenge, alice, raise, &challenge));
+    r.challenge = challenge.name();
+  }
+  for (auto [field, step] : {std::pair{&r.action, 1}, {&r.action_done, 2}, {&r.action_cancel, 3}}) {
+    SIXSTEPS_ASSIGN_OR_RETURN(
+        acv1::Action action,
+        PlanAction(w, *actions, r.round, step, absl::StrCat("Improve step ", step, " of A")));
+    *field = action.name();
+  }
+
+  // A self-assessment: the partnership administrators review it, not the scrutineers.
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      asv1::Assessment self,
+      CreateRound(w, *assessments, "Self-assessment 2025/26 of A", "2025-04-01", "2026-03-31",
+                  asv1::ASSESSMENT_KIND_SELF_ASSESSMENT));
+  r.self_assessment = self.name();
+  {
+    asv1::AddRespondentRequest add;
+    add.set_parent(r.self_assessment);
+    add.mutable_respondent()->set_organisation("partnerships/part-a/organisations/police");
+    add.mutable_respondent()->add_question_ids("s1.q1");
+    asv1::Respondent respondent;
+    SIXSTEPS_RETURN_IF_ERROR(Call(*assessments, &AsStub::AddRespondent,
+                                  w.TokenOf(Who::kPartnershipAdminA), add, &respondent));
+    SIXSTEPS_RETURN_IF_ERROR(
+        AnswerRed(w, *assessments, r.self_assessment, respondent.name(), {"s1.q1"}));
+    r.self_response = absl::StrCat(respondent.name(), "/responses/s1.q1");
+  }
+  return absl::OkStatus();
+}
+
+// Waits (bounded) until the reporting read model shows part-a and both rounds.
+absl::Status AwaitReporting(MatrixWorld& w) {
+  SIXSTEPS_ASSIGN_OR_RETURN(int64_t head, w.hub->FeedHead());
+  auto reporting = w.hub->ReportingStub();
+  rv1::GetAssessmentReportRequest report;
+  report.set_assessment(w.assessment.round);
+  report.set_min_sequence(head);
+  rv1::AssessmentReport answer;
+  SIXSTEPS_RETURN_IF_ERROR(Call(*reporting, &RStub::GetAssessmentReport, w.admin, report, &answer));
+  rv1::GetPartnershipTrendRequest trend;
+  trend.set_partnership("partnerships/part-a");
+  const absl::Time give_up = absl::Now() + absl::Seconds(30);
+  while (true) {
+    rv1::PartnershipTrend answer;
+    absl::Status status = Call(*reporting, &RStub::GetPartnershipTrend, w.admin, trend, &answer);
+    if (status.ok()) return status;
+    if (absl::Now() > give_up) return status;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+}
+
+absl::StatusOr<std::unique_ptr<MatrixWorld>> BuildWorld() {
+  auto w = std::make_unique<MatrixWorld>();
+  SIXSTEPS_ASSIGN_OR_RETURN(w->hub, TestHub::Start("auth_matrix"));
+  w->admin = w->hub->admin_token();
+  SIXSTEPS_RETURN_IF_ERROR(w->hub->StartReporting());
+  SIXSTEPS_RETURN_IF_ERROR(MakeUsers(*w));
+  SIXSTEPS_RETURN_IF_ERROR(MakeIdentityRecords(*w));
+  SIXSTEPS_RETURN_IF_ERROR(MakeAssessmentRecords(*w));
+  SIXSTEPS_RETURN_IF_ERROR(AwaitReporting(*w));
+  const IdentityRecords& i = w->identity;
+  const AssessmentRecords& a = w->assessment;
+  w->markers = {"region-a",
+                "part-a",
+                "frame-a",
+                "alice@a.test",
+                IdOf(i.user_a),
+                IdOf(i.binding_a),
+                IdOf(i.account_a),
+                i.api_key_a_id,
+                IdOf(a.finalised),
+                IdOf(a.round),
+                IdOf(a.action),
+                IdOf(a.action_done),
+                IdOf(a.action_cancel),
+                IdOf(a.challenge),
+                IdOf(a.self_assessment)};
+  return w;
+}
+
+}  // namespace
+
+std::string WhoName(Who who) {
+  switch (who) {
+    case Who::kNobody:
+      return "nobody";
+    case Who::kRegionB:
+      return "region B's hub administrator";
+    case Who::kOtherPartnership:
+      return "part-c's administrator (region A)";
+    case Who::kViewerA:
+      return "part-a's viewer";
+    case Who::kDashboardA:
+      return "region A's dashboard";
+    case Who::kPoliceRespondentA:
+      return "part-a police's respondent";
+    case Who::kCouncilRespondentA:
+      return "part-a council's respondent";
+    case Who::kActionOwnerA:
+      return "part-a police's action owner";
+    case Who::kScrutineerA:
+      return "part-a's scrutineer";
+    case Who::kPartnershipAdminA:
+      return "part-a's administrator";
+    case Who::kHubAdminA:
+      return "region A's hub administrator";
+    case Who::kIntegrationA:
+      return "part-a's integration";
+  }
+  return "?";
+}
+
+namespace {
+
+// The world, once built; stopped after the last test, before gRPC's own shutdown.
+std::unique_ptr<MatrixWorld> built_world;
+
+class StopTheWorld : public ::testing::Environment {
+ public:
+  void TearDown() override { built_world.reset(); }
+};
+::testing::Environment* const kStopTheWorld =
+    ::testing::AddGlobalTestEnvironment(new StopTheWorld());
+
+}  // namespace
+
+absl::StatusOr<MatrixWorld*> GetMatrixWorld() {
+  static absl::StatusOr<MatrixWorld*> world = []() -> absl::StatusOr<MatrixWorld*> {
+    const absl::Time start = absl::Now();
+    SIXSTEPS_ASSIGN_OR_RETURN(built_world, BuildWorld());
+    std::cerr << "the auth matrix's hub and records took " << (absl::Now() - start) << "\n";
+    return built_world.get();
+  }();
+  return world;
+}
+
+std::shared_ptr<grpc::Channel> MatrixWorld::ChannelFor(const std::string& service) const {
+  static const std::map<std::string, std::function<std::string(const TestHub&)>> kTargets = {
+      {idv1::IdentityService::service_full_name(),
+       [](const TestHub& h) { return h.identity_target(); }},
+      {fwv1::FrameworkService::service_full_name(),
+       [](const TestHub& h) { return h.framework_target(); }},
+      {asv1::AssessmentService::service_full_name(),
+       [](const TestHub& h) { return h.assessment_target(); }},
+      {acv1::ActionService::service_full_name(),
+       [](const TestHub& h) { return h.assessment_target(); }},
+      {rv1::ReportingService::service_full_name(),
+       [](const TestHub& h) { return h.reporting_target(); }},
+  };
+  auto target = kTargets.find(service);
+  if (target == kTargets.end()) return nullptr;
+  auto& channel = channels[service];
+  if (!channel) {
+    channel = grpc::CreateChannel(target->second(*hub), grpc::InsecureChannelCredentials());
+  }
+  return channel;
+}
+
+nlohmann::json JwtPart(const std::string& token, int part) {
+  std::vector<std::string> parts = absl::StrSplit(token, '.');
+  std::string json;
+  if (parts.size() <= static_cast<size_t>(part) ||
+      !absl::WebSafeBase64Unescape(parts[part], &json)) {
+    return nlohmann::json::object();
+  }
+  return nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+}
+
+namespace {
+
+// Runs the completion queue to the next event, which must be `tag`; returns its ok.
+bool Await(grpc::CompletionQueue& queue, void* tag) {
+  void* got = nullptr;
+  bool ok = false;
+  if (!queue.Next(&got, &ok)) return false;
+  return got == tag && ok;
+}
+
+std::unique_ptr<pb::Message> Parse(const pb::MethodDescriptor* method, grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  std::string data;
+  if (buffer.Dump(&slices).ok()) {
+    for (const grpc::Slice& s : slices) {
+      data.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+  }
+  std::unique_ptr<pb::Message> message(
+      pb::MessageFactory::generated_factory()->GetPrototype(method->output_type())->New());
+  if (!message->ParseFromString(data)) return nullptr;
+  return message;
+}
+
+}  // namespace
+
+Reply CallGeneric(const MatrixWorld& world, const pb::MethodDescriptor* method,
+                  const pb::Message& request, const std::string& token,
+                  absl::Duration stream_wait) {
+  Reply reply;
+  std::shared_ptr<grpc::Channel> channel = world.ChannelFor(method->service()->full_name());
+  if (!channel) {
+    reply.status = grpc::Status(
+        grpc::StatusCode::INTERNAL,
+        absl::StrCat("the auth matrix has no server for ", method->service()->full_name()));
+    return reply;
+  }
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  const bool streaming = method->server_streaming();
+  context.set_deadline(
+      absl::ToChronoTime(absl::Now() + (streaming ? stream_wait : absl::Seconds(30))));
+  if (!token.empty()) Authorize(context, token);
+  std::string bytes = request.SerializeAsString();
+  grpc::Slice slice(bytes);
+  grpc::ByteBuffer request_buffer(&slice, 1);
+  const std::string path = absl::StrCat("/", method->service()->full_name(), "/", method->name());
+  grpc::CompletionQueue queue;
+  int tags[6] = {};
+  grpc::ByteBuffer response_buffer;
+  if (!streaming) {
+    std::unique_ptr<grpc::ClientAsyncResponseReader<grpc::ByteBuffer>> call =
+        stub.PrepareUnaryCall(&context, path, request_buffer, &queue);
+    call->StartCall();
+    call->Finish(&response_buffer, &reply.status, &tags[0]);
+    Await(queue, &tags[0]);
+    if (reply.status.ok()) reply.response = Parse(method, response_buffer);
+  } else {
+    // One request, then the first message or the end of the stream.
+    std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call =
+        stub.PrepareCall(&context, path, &queue);
+    call->StartCall(&tags[0]);
+    bool ok = Await(queue, &tags[0]);
+    if (ok) {
+      call->Write(request_buffer, &tags[1]);
+      ok = Await(queue, &tags[1]);
+    }
+    if (ok) {
+      call->WritesDone(&tags[2]);
+      ok = Await(queue, &tags[2]);
+    }
+    bool got_message = false;
+    if (ok) {
+      call->Read(&response_buffer, &tags[3]);
+      got_message = Await(queue, &tags[3]);
+    }
+    if (got_message) context.TryCancel();
+    call->Finish(&reply.status, &tags[4]);
+    Await(queue, &tags[4]);
+    if (got_message) {
+      reply.status = grpc::Status::OK;
+      reply.response = Parse(method, response_buffer);
+    }
+  }
+  queue.Shutdown();
+  void* tag = nullptr;
+  bool ok = false;
+  while (queue.Next(&tag, &ok)) {
+  }
+  if (reply.status.ok() && !reply.response) {
+    reply.status = grpc::Status(grpc::StatusCode::INTERNAL, "the answer did not parse");
+  }
+  return reply;
+}
+
+std::vector<std::pair<std::string, std::string>> BadTokens(const MatrixWorld& world) {
+  std::vector<std::pair<std::string, std::string>> tokens;
+  const std::string& admin = world.admin;
+  nlohmann::json claims = JwtPart(admin, 1);
+  const std::string kid = JwtPart(admin, 0)["kid"].get<std::string>();
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+
+  tokens.push_back({"no token", ""});
+
+  nlohmann::json expired = claims;
+  expired["iat"] = now - 1000;
+  expired["exp"] = now - 120;  // well beyond the 30 s leeway
+  absl::StatusOr<std::string> minted = world.hub->MintToken(expired);
+  tokens.push_back({"expired token", minted.value_or("not minted")});
+
+  jwt::KeyPair other = jwt::GenerateEd25519KeyPair().value();
+  nlohmann::json fresh = claims;
+  fresh["iat"] = now;
+  fresh["exp"] = now + 600;
+  tokens.push_back({"token signed by another key under the current kid",
+                    jwt::Sign(fresh, kid, other.private_key).value()});
+  tokens.push_back({"token signed by another key under an unknown kid",
+                    jwt::Sign(fresh, "key-0000000000000000", other.private_key).value()});
+
+  std::vector<std::string> parts = absl::StrSplit(admin, '.');
+  std::string flipped = admin;
+  size_t at = parts[0].size() + 1 + parts[1].size() / 2;
+  flipped[at] = flipped[at] == 'x' ? 'y' : 'x';
+  tokens.push_back({"administrator's token with a payload character flipped", flipped});
+
+  // B's genuine token with its payload rewritten to grant the whole deployment.
+  const std::string& token_b = world.TokenOf(Who::kRegionB);
+  std::vector<std::string> b = absl::StrSplit(token_b, '.');
+  nlohmann::json escalated = JwtPart(token_b, 1);
+  escalated["grants"] = nlohmann::json::array({{{"role", "hub_administrator"}, {"region", "*"}}});
+  tokens.push_back(
+      {"B's token rewritten to grant deployment administration",
+       absl::StrCat(b[0], ".", absl::WebSafeBase64Escape(escalated.dump()), ".", b[2])});
+  // The same with no signature and "alg": "none".
+  tokens.push_back(
+      {"unsigned token with alg none",
+       absl::StrCat(absl::WebSafeBase64Escape(
+                        nlohmann::json({{"alg", "none"}, {"typ", "JWT"}, {"kid", kid}}).dump()),
+                    ".", absl::WebSafeBase64Escape(fresh.dump()), ".")});
+  return tokens;
+}
+
+std::string LeakOf(const MatrixWorld& world, const pb::Message& response) {
+  std::string text = response.DebugString();
+  for (const std::string& marker : world.markers) {
+    if (absl::StrContains(text, marker)) return marker;
+  }
+  return "";
+}
+
+std::map<std::string, std::string> Fingerprint(const std::string& url) {
+  static const std::set<std::string> kExcluded = {"audit_events", "sign_in_throttle",
+                                                  "refresh_tokens"};
+  pqxx::connection connection(url);
+  pqxx::work work(connection);
+  std::map<std::string, std::string> fingerprint;
+  for (const pqxx::row& table :
+       work.exec("SELECT table_name FROM information_schema.tables WHERE table_schema = "
+                 "'public' AND table_type = 'BASE TABLE' ORDER BY table_name")) {
+    const std::string name = table[0].as<std::string>();
+    if (kExcluded.count(name)) continue;
+    pqxx::row row = work.exec1(absl::StrCat(
+        "SELECT count(*), coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '') "
+        "FROM \"",
+        name, "\" t"));
+    fingerprint[name] =
+        absl::StrCat(row[0].as<std::string>(), " rows, md5 ", row[1].as<std::string>());
+  }
+  return fingerprint;
+}
+
+RowKind KindOf(const Row& row) {
+  if (row.who == Who::kNobody) return RowKind::kUnauthenticated;
+  if (IsOtherTenant(row.who)) return RowKind::kOtherTenant;
+  if (row.code == Code::kPermissionDenied || row.code == Code::kNotFound ||
+      row.code == Code::kUnauthenticated) {
+    return RowKind::kRoleRefused;
+  }
+  return RowKind::kAllowed;
+}
+
+bool IsReadMethod(const pb::MethodDescriptor& method) {
+  for (const char* prefix : {"Get", "List", "Check", "Watch", "Export", "Diff"}) {
+    if (absl::StartsWith(method.name(), prefix)) return true;
+  }
+  return false;
+}
+
+}  // namespace sixsteps::testing
