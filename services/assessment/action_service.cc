@@ -49,6 +49,13 @@ absl::Status ValidateOptional(absl::string_view text, absl::string_view field) {
   return ValidateText(text, kMaxShortTextLength, field);
 }
 
+// Drops all but the latest notes from a record whose every note is a row (its count says
+// how many there are), so that nothing is mistaken for an unadopted note.
+void TrimToLatest(av1::Action& action) {
+  int excess = action.progress_updates_size() - kLatestProgressUpdatesKept;
+  if (excess > 0) action.mutable_progress_updates()->DeleteSubrange(0, excess);
+}
+
 // Stores as rows the notes the locked record holds that are not rows yet (see
 // UnadoptedProgressCount), numbered after the rows, so that every write leaves the record
 // with only its latest notes and the count.
@@ -65,7 +72,7 @@ absl::Status AdoptUnstoredNotes(RoundTx& tx, av1::Action& action) {
         tx.AppendProgressUpdate(std::string(LastSegment(action.name())), *update));
   }
   action.set_progress_update_count(usage.count);
-  KeepLatestProgress(action);
+  TrimToLatest(action);
   return absl::OkStatus();
 }
 
@@ -88,9 +95,12 @@ absl::Status AppendProgress(RoundTx& tx, av1::Action& action, const Caller& call
   SIXSTEPS_RETURN_IF_ERROR(tx.AppendProgressUpdate(id, update));
   *action.add_progress_updates() = std::move(update);
   action.set_progress_update_count(usage.count + 1);
-  KeepLatestProgress(action);
+  TrimToLatest(action);
   return absl::OkStatus();
 }
+
+// Where a page of ListActions ends at the latest (see ListActions).
+constexpr size_t kMaxListPageBytes = 4 * 1024 * 1024;
 
 }  // namespace
 
@@ -215,12 +225,21 @@ absl::StatusOr<av1::ListActionsResponse> ActionServiceImpl::List(const Caller& c
                             store_->ListActions(Visibility::Of(caller), filter, page_size + 1));
   av1::ListActionsResponse response;
   response.set_as_of_date(filter.as_of_date);
+  // A page also ends before it passes kMaxListPageBytes, so that a page of long actions
+  // stays well inside the largest message a server sends (an action is at most ~200 KB).
+  size_t page_bytes = 0;
+  bool more = static_cast<int>(actions.size()) > page_size;
   for (int i = 0; i < static_cast<int>(actions.size()) && i < page_size; ++i) {
     actions[i].set_overdue(IsOverdue(actions[i], filter.as_of_date));
+    page_bytes += actions[i].ByteSizeLong();
+    if (i > 0 && page_bytes > kMaxListPageBytes) {
+      more = true;
+      break;
+    }
     *response.add_actions() = std::move(actions[i]);
   }
-  if (static_cast<int>(actions.size()) > page_size) {
-    const av1::Action& last = response.actions(page_size - 1);
+  if (more) {
+    const av1::Action& last = response.actions(response.actions_size() - 1);
     response.set_next_page_token(
         EncodePageToken(absl::StrCat(last.due_date(), "|", LastSegment(last.name())), query));
   }
