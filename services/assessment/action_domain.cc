@@ -1,5 +1,6 @@
 #include "services/assessment/action_domain.h"
 
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/match.h"
@@ -115,6 +116,44 @@ absl::Status CheckCanReportProgress(const Caller& caller, const v1::Assessment& 
   return absl::PermissionDeniedError(absl::StrCat(
       "only ", action.owner_organisation(),
       "'s respondents and action owners, and the planners, report progress on this action"));
+}
+
+int64_t ProgressBytes(const av1::ProgressUpdate& update) {
+  return static_cast<int64_t>(update.note().size() + update.evidence().size());
+}
+
+absl::Status CheckProgressCapacity(const ProgressUsage& usage, int64_t note_bytes) {
+  if (usage.count >= kMaxProgressUpdatesPerAction) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the action has ", usage.count, " progress notes, the most an action takes (",
+                     kMaxProgressUpdatesPerAction, "); complete it, or plan a new action"));
+  }
+  if (usage.bytes + note_bytes > kMaxProgressBytesPerAction) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the action's progress notes and evidence would pass ", kMaxProgressBytesPerAction,
+        " bytes, the most an action takes (it has ", usage.bytes,
+        "); complete it, or plan a "
+        "new action"));
+  }
+  return absl::OkStatus();
+}
+
+int UnadoptedProgressCount(const av1::Action& action) {
+  int kept = std::min(std::max(action.progress_update_count(), 0), kLatestProgressUpdatesKept);
+  return std::max(action.progress_updates_size() - kept, 0);
+}
+
+void KeepLatestProgress(av1::Action& action) {
+  int unadopted = UnadoptedProgressCount(action);
+  action.set_progress_update_count(std::max(action.progress_update_count(), 0) + unadopted);
+  int excess = action.progress_updates_size() - kLatestProgressUpdatesKept;
+  if (excess > 0) action.mutable_progress_updates()->DeleteSubrange(0, excess);
+  // Notes written before they were numbered: the last is the action's latest.
+  const int size = action.progress_updates_size();
+  for (int i = 0; i < size; ++i) {
+    av1::ProgressUpdate* update = action.mutable_progress_updates(i);
+    if (update->number() == 0) update->set_number(action.progress_update_count() - (size - 1 - i));
+  }
 }
 
 std::optional<av1::Action> CarriedForward(const av1::Action& old, const FrameworkIndex& framework,

@@ -18,6 +18,44 @@ namespace sixsteps::assessment {
 
 namespace av1 = ::sixsteps::action::v1;
 
+// Progress notes are rows of their own, capped per action (issue 13: notes kept in the
+// action record made every read, revision and feed change grow without bound, until one
+// passed gRPC's message limit and stopped reporting for every tenant). The caps are far
+// above what an action owner writes honestly (a note a week for four years is 200).
+// A progress note: at most this many characters (a completion note or cancel reason, one
+// per action, keeps kMaxTextLength).
+inline constexpr int kMaxProgressNoteLength = 4000;
+// Notes per action added with AddProgressUpdate; the note that closes an action (done,
+// cancelled, carried over) is always accepted, so an action has at most one more.
+inline constexpr int kMaxProgressUpdatesPerAction = 200;
+// Bytes of note and evidence text per action (the same closing note aside).
+inline constexpr int64_t kMaxProgressBytesPerAction = 512 * 1024;
+// How many of the latest notes the action record (and so every read, revision and feed
+// change of it) carries; ListProgressUpdates reads them all.
+inline constexpr int kLatestProgressUpdatesKept = 5;
+
+// The notes an action has as rows.
+struct ProgressUsage {
+  int count = 0;
+  int64_t bytes = 0;
+};
+
+// What a note counts against kMaxProgressBytesPerAction: its note and evidence.
+int64_t ProgressBytes(const av1::ProgressUpdate& update);
+
+// RESOURCE_EXHAUSTED naming the limit if one more note of `note_bytes` would pass a cap.
+absl::Status CheckProgressCapacity(const ProgressUsage& usage, int64_t note_bytes);
+
+// How many of the record's last progress_updates are not rows yet: all of them in a record
+// written before notes were rows (its progress_update_count is 0), and any that a replica
+// of that release appended since. Such notes come after every row.
+int UnadoptedProgressCount(const av1::Action& action);
+
+// Trims the record's progress_updates to the latest kLatestProgressUpdatesKept, and says
+// in progress_update_count how many there are in all (rows plus unadopted ones), so that
+// a record written before notes were rows reads small too. Idempotent.
+void KeepLatestProgress(av1::Action& action);
+
 // Planned or in progress.
 bool IsOpenAction(const av1::Action& action);
 // Open, and due before `as_of` (an ISO date): the due date itself is not overdue yet.

@@ -2,7 +2,10 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -46,15 +49,58 @@ absl::Status ValidateOptional(absl::string_view text, absl::string_view field) {
   return ValidateText(text, kMaxShortTextLength, field);
 }
 
-void AppendProgress(av1::Action& action, const Caller& caller, absl::string_view note,
-                    absl::string_view evidence) {
-  av1::ProgressUpdate* update = action.add_progress_updates();
-  update->set_note(std::string(note));
-  update->set_evidence(std::string(evidence));
-  update->set_author(caller.principal);
-  *update->mutable_time() = Now();
-  update->set_status(action.status());
+// Drops all but the latest notes from a record whose every note is a row (its count says
+// how many there are), so that nothing is mistaken for an unadopted note.
+void TrimToLatest(av1::Action& action) {
+  int excess = action.progress_updates_size() - kLatestProgressUpdatesKept;
+  if (excess > 0) action.mutable_progress_updates()->DeleteSubrange(0, excess);
 }
+
+// Stores as rows the notes the locked record holds that are not rows yet (see
+// UnadoptedProgressCount), numbered after the rows, so that every write leaves the record
+// with only its latest notes and the count.
+absl::Status AdoptUnstoredNotes(RoundTx& tx, av1::Action& action) {
+  int unadopted = UnadoptedProgressCount(action);
+  if (unadopted == 0) return absl::OkStatus();
+  SIXSTEPS_ASSIGN_OR_RETURN(ProgressUsage usage,
+                            tx.ProgressUsageOf(std::string(LastSegment(action.name()))));
+  for (int i = action.progress_updates_size() - unadopted; i < action.progress_updates_size();
+       ++i) {
+    av1::ProgressUpdate* update = action.mutable_progress_updates(i);
+    update->set_number(++usage.count);
+    SIXSTEPS_RETURN_IF_ERROR(
+        tx.AppendProgressUpdate(std::string(LastSegment(action.name())), *update));
+  }
+  action.set_progress_update_count(usage.count);
+  TrimToLatest(action);
+  return absl::OkStatus();
+}
+
+// Appends a note to the locked action: a row of its own, and the record's latest few.
+// With `capped`, refuses a note over the per-action caps first (the note that closes an
+// action is not capped: it is the last one).
+absl::Status AppendProgress(RoundTx& tx, av1::Action& action, const Caller& caller,
+                            absl::string_view note, absl::string_view evidence, bool capped) {
+  SIXSTEPS_RETURN_IF_ERROR(AdoptUnstoredNotes(tx, action));
+  const std::string id(LastSegment(action.name()));
+  av1::ProgressUpdate update;
+  update.set_note(std::string(note));
+  update.set_evidence(std::string(evidence));
+  update.set_author(caller.principal);
+  *update.mutable_time() = Now();
+  update.set_status(action.status());
+  SIXSTEPS_ASSIGN_OR_RETURN(ProgressUsage usage, tx.ProgressUsageOf(id));
+  if (capped) SIXSTEPS_RETURN_IF_ERROR(CheckProgressCapacity(usage, ProgressBytes(update)));
+  update.set_number(usage.count + 1);
+  SIXSTEPS_RETURN_IF_ERROR(tx.AppendProgressUpdate(id, update));
+  *action.add_progress_updates() = std::move(update);
+  action.set_progress_update_count(usage.count + 1);
+  TrimToLatest(action);
+  return absl::OkStatus();
+}
+
+// Where a page of ListActions ends at the latest (see ListActions).
+constexpr size_t kMaxListPageBytes = 4 * 1024 * 1024;
 
 }  // namespace
 
@@ -98,6 +144,7 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Create(const Caller& caller,
     cleared->clear();
   }
   action.clear_progress_updates();
+  action.clear_progress_update_count();
   std::optional<std::string> repeated;
   SIXSTEPS_RETURN_IF_ERROR(store_->InRound(
       id, RoundLock::kShared,
@@ -126,6 +173,7 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Get(const Caller& caller,
   if (!caller.CanSeePartnership(LastSegment(action.region()), LastSegment(action.partnership()))) {
     return absl::NotFoundError(absl::StrCat(r.name(), " not found"));
   }
+  KeepLatestProgress(action);
   action.set_overdue(IsOverdue(action, Today()));
   return action;
 }
@@ -177,12 +225,21 @@ absl::StatusOr<av1::ListActionsResponse> ActionServiceImpl::List(const Caller& c
                             store_->ListActions(Visibility::Of(caller), filter, page_size + 1));
   av1::ListActionsResponse response;
   response.set_as_of_date(filter.as_of_date);
+  // A page also ends before it passes kMaxListPageBytes, so that a page of long actions
+  // stays well inside the largest message a server sends (an action is at most ~200 KB).
+  size_t page_bytes = 0;
+  bool more = static_cast<int>(actions.size()) > page_size;
   for (int i = 0; i < static_cast<int>(actions.size()) && i < page_size; ++i) {
     actions[i].set_overdue(IsOverdue(actions[i], filter.as_of_date));
+    page_bytes += actions[i].ByteSizeLong();
+    if (i > 0 && page_bytes > kMaxListPageBytes) {
+      more = true;
+      break;
+    }
     *response.add_actions() = std::move(actions[i]);
   }
-  if (static_cast<int>(actions.size()) > page_size) {
-    const av1::Action& last = response.actions(page_size - 1);
+  if (more) {
+    const av1::Action& last = response.actions(response.actions_size() - 1);
     response.set_next_page_token(
         EncodePageToken(absl::StrCat(last.due_date(), "|", LastSegment(last.name())), query));
   }
@@ -192,13 +249,15 @@ absl::StatusOr<av1::ListActionsResponse> ActionServiceImpl::List(const Caller& c
 absl::StatusOr<av1::Action> ActionServiceImpl::ChangeAction(const Caller& caller,
                                                             const std::string& name,
                                                             const std::string& etag,
-                                                            const ActionChange& change) {
+                                                            const ActionChange& change,
+                                                            const ActionPrecheck& precheck) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseActionName(name, "name"));
   absl::StatusOr<av1::Action> found = store_->GetAction(id);
   if (!found.ok()) return found.status();
   if (!caller.CanSeePartnership(LastSegment(found->region()), LastSegment(found->partnership()))) {
     return absl::NotFoundError(absl::StrCat(name, " not found"));
   }
+  if (precheck) SIXSTEPS_RETURN_IF_ERROR(precheck(id, *found));
   av1::Action action;
   SIXSTEPS_RETURN_IF_ERROR(store_->InRound(
       LastSegment(found->assessment()), RoundLock::kShared, [&](RoundTx& tx) -> absl::Status {
@@ -206,6 +265,7 @@ absl::StatusOr<av1::Action> ActionServiceImpl::ChangeAction(const Caller& caller
         if (!locked) return absl::NotFoundError(absl::StrCat(name, " not found"));
         action = *locked;
         SIXSTEPS_RETURN_IF_ERROR(CheckEtag(etag, action.etag(), name));
+        SIXSTEPS_RETURN_IF_ERROR(AdoptUnstoredNotes(tx, action));
         Provenance provenance{caller.principal, "updated", ""};
         SIXSTEPS_RETURN_IF_ERROR(change(tx, action, provenance));
         return tx.PutAction(action, provenance);
@@ -288,8 +348,24 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Update(const Caller& caller,
 
 absl::StatusOr<av1::Action> ActionServiceImpl::Progress(const Caller& caller,
                                                         const av1::AddProgressUpdateRequest& r) {
-  SIXSTEPS_RETURN_IF_ERROR(ValidateNote(r.note(), "note"));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateText(r.note(), kMaxProgressNoteLength, "note"));
   SIXSTEPS_RETURN_IF_ERROR(ValidateOptional(r.evidence(), "evidence"));
+  const int64_t note_bytes = static_cast<int64_t>(r.note().size() + r.evidence().size());
+  // A full action is refused here, before the round's transaction and its locks: a
+  // client looping on AddProgressUpdate costs two indexed reads a call once it is full.
+  // The same checks run again under the action's lock, which decides.
+  auto precheck = [&](const std::string& id, const av1::Action& found) -> absl::Status {
+    v1::Assessment owner;
+    owner.set_partnership(found.partnership());
+    owner.set_region(found.region());
+    SIXSTEPS_RETURN_IF_ERROR(CheckCanReportProgress(caller, owner, found));
+    SIXSTEPS_RETURN_IF_ERROR(MustBeOpen(found));
+    SIXSTEPS_ASSIGN_OR_RETURN(ProgressUsage usage, store_->GetProgressUsage(id));
+    // Notes the record holds that are not rows yet count too.
+    usage.count =
+        std::max(usage.count, found.progress_update_count() + UnadoptedProgressCount(found));
+    return CheckProgressCapacity(usage, note_bytes);
+  };
   return ChangeAction(
       caller, r.name(), r.etag(),
       [&](RoundTx& tx, av1::Action& action, Provenance& provenance) -> absl::Status {
@@ -298,10 +374,12 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Progress(const Caller& caller,
         if (r.start() && action.status() == av1::Action::STATUS_PLANNED) {
           action.set_status(av1::Action::STATUS_IN_PROGRESS);
         }
-        AppendProgress(action, caller, r.note(), r.evidence());
+        SIXSTEPS_RETURN_IF_ERROR(
+            AppendProgress(tx, action, caller, r.note(), r.evidence(), /*capped=*/true));
         provenance.action = "progress";
         return absl::OkStatus();
-      });
+      },
+      precheck);
 }
 
 absl::StatusOr<av1::Action> ActionServiceImpl::Complete(const Caller& caller,
@@ -318,7 +396,8 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Complete(const Caller& caller,
         SIXSTEPS_RETURN_IF_ERROR(MustBeOpen(action));
         action.set_status(av1::Action::STATUS_DONE);
         action.set_completion_note(r.completion_note());
-        AppendProgress(action, caller, r.completion_note(), r.evidence());
+        SIXSTEPS_RETURN_IF_ERROR(AppendProgress(tx, action, caller, r.completion_note(),
+                                                r.evidence(), /*capped=*/false));
         provenance.action = "done";
         return absl::OkStatus();
       });
@@ -337,11 +416,56 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Cancel(const Caller& caller,
         SIXSTEPS_RETURN_IF_ERROR(MustBeOpen(action));
         action.set_status(av1::Action::STATUS_CANCELLED);
         action.set_cancel_reason(r.reason());
-        AppendProgress(action, caller, r.reason(), "");
+        SIXSTEPS_RETURN_IF_ERROR(
+            AppendProgress(tx, action, caller, r.reason(), "", /*capped=*/false));
         provenance.action = "cancelled";
         provenance.reason = r.reason();
         return absl::OkStatus();
       });
+}
+
+absl::StatusOr<av1::ListProgressUpdatesResponse> ActionServiceImpl::ListNotes(
+    const Caller& caller, const av1::ListProgressUpdatesRequest& r) {
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseActionName(r.name(), "name"));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size,
+                            NormalisePageSize(r.page_size(), 50, kMaxProgressUpdatesPerAction));
+  const std::string query = absl::StrCat("progress:", r.name());
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string after_key, DecodePageToken(r.page_token(), query));
+  int after = 0;
+  if (!after_key.empty() && (!absl::SimpleAtoi(after_key, &after) || after < 0)) {
+    return absl::InvalidArgumentError("page_token is not a token this service issued");
+  }
+  // Whoever may read the action reads its notes; anyone else is told it does not exist.
+  absl::StatusOr<av1::Action> action = store_->GetAction(id);
+  if (!action.ok() || !caller.CanSeePartnership(LastSegment(action->region()),
+                                                LastSegment(action->partnership()))) {
+    if (action.ok() || action.status().code() == absl::StatusCode::kNotFound) {
+      return absl::NotFoundError(absl::StrCat(r.name(), " not found"));
+    }
+    return action.status();
+  }
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<av1::ProgressUpdate> updates,
+                            store_->ListProgressUpdates(id, after, page_size + 1));
+  // Notes a record written before notes were rows still holds come after the rows, until
+  // the next write of the action stores them as rows too.
+  const int stored = action->progress_update_count();
+  const int unadopted = UnadoptedProgressCount(*action);
+  const int first_unadopted = action->progress_updates_size() - unadopted;
+  for (int i = 0; i < unadopted && static_cast<int>(updates.size()) <= page_size; ++i) {
+    av1::ProgressUpdate note = action->progress_updates(first_unadopted + i);
+    note.set_number(stored + i + 1);
+    if (note.number() > after) updates.push_back(std::move(note));
+  }
+  av1::ListProgressUpdatesResponse response;
+  response.set_total_count(stored + unadopted);
+  for (int i = 0; i < static_cast<int>(updates.size()) && i < page_size; ++i) {
+    *response.add_progress_updates() = std::move(updates[i]);
+  }
+  if (static_cast<int>(updates.size()) > page_size) {
+    response.set_next_page_token(
+        EncodePageToken(absl::StrCat(response.progress_updates(page_size - 1).number()), query));
+  }
+  return response;
 }
 
 absl::StatusOr<av1::CarryOverActionsResponse> ActionServiceImpl::CarryOver(
@@ -406,9 +530,10 @@ absl::StatusOr<av1::CarryOverActionsResponse> ActionServiceImpl::CarryOver(
           SIXSTEPS_RETURN_IF_ERROR(tx.PutAction(*carried, {caller.principal, "carried_in", ""}));
           old.set_status(av1::Action::STATUS_CARRIED_OVER);
           old.set_carried_to(carried->name());
-          AppendProgress(old, caller,
-                         absl::StrCat("carried over to ", carried->name(), " in ", r.assessment()),
-                         "");
+          SIXSTEPS_RETURN_IF_ERROR(AppendProgress(
+              tx, old, caller,
+              absl::StrCat("carried over to ", carried->name(), " in ", r.assessment()), "",
+              /*capped=*/false));
           SIXSTEPS_RETURN_IF_ERROR(tx.PutAction(old, {caller.principal, "carried_over", ""}));
           *response.add_actions() = *carried;
         }
@@ -432,6 +557,8 @@ SIXSTEPS_ACTION_RPC(GetAction, av1::GetActionRequest, av1::Action, Get)
 SIXSTEPS_ACTION_RPC(ListActions, av1::ListActionsRequest, av1::ListActionsResponse, List)
 SIXSTEPS_ACTION_RPC(UpdateAction, av1::UpdateActionRequest, av1::Action, Update)
 SIXSTEPS_ACTION_RPC(AddProgressUpdate, av1::AddProgressUpdateRequest, av1::Action, Progress)
+SIXSTEPS_ACTION_RPC(ListProgressUpdates, av1::ListProgressUpdatesRequest,
+                    av1::ListProgressUpdatesResponse, ListNotes)
 SIXSTEPS_ACTION_RPC(CompleteAction, av1::CompleteActionRequest, av1::Action, Complete)
 SIXSTEPS_ACTION_RPC(CancelAction, av1::CancelActionRequest, av1::Action, Cancel)
 SIXSTEPS_ACTION_RPC(CarryOverActions, av1::CarryOverActionsRequest, av1::CarryOverActionsResponse,

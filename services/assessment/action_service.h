@@ -30,6 +30,8 @@ class ActionServiceImpl final : public av1::ActionService::Service {
                             av1::Action*) override;
   grpc::Status AddProgressUpdate(grpc::ServerContext*, const av1::AddProgressUpdateRequest*,
                                  av1::Action*) override;
+  grpc::Status ListProgressUpdates(grpc::ServerContext*, const av1::ListProgressUpdatesRequest*,
+                                   av1::ListProgressUpdatesResponse*) override;
   grpc::Status CompleteAction(grpc::ServerContext*, const av1::CompleteActionRequest*,
                               av1::Action*) override;
   grpc::Status CancelAction(grpc::ServerContext*, const av1::CancelActionRequest*,
@@ -45,16 +47,23 @@ class ActionServiceImpl final : public av1::ActionService::Service {
   absl::StatusOr<av1::Action> Update(const Caller& caller, const av1::UpdateActionRequest& r);
   absl::StatusOr<av1::Action> Progress(const Caller& caller,
                                        const av1::AddProgressUpdateRequest& r);
+  absl::StatusOr<av1::ListProgressUpdatesResponse> ListNotes(
+      const Caller& caller, const av1::ListProgressUpdatesRequest& r);
   absl::StatusOr<av1::Action> Complete(const Caller& caller, const av1::CompleteActionRequest& r);
   absl::StatusOr<av1::Action> Cancel(const Caller& caller, const av1::CancelActionRequest& r);
   absl::StatusOr<av1::CarryOverActionsResponse> CarryOver(const Caller& caller,
                                                           const av1::CarryOverActionsRequest& r);
 
   // Runs `change` on an action of a round the caller can see, under the action's row lock.
+  // `precheck`, if set, runs first on the action as read without a lock (with its id), to
+  // refuse early what `change` would refuse anyway.
   using ActionChange =
       std::function<absl::Status(RoundTx& tx, av1::Action& action, Provenance& provenance)>;
+  using ActionPrecheck =
+      std::function<absl::Status(const std::string& id, const av1::Action& found)>;
   absl::StatusOr<av1::Action> ChangeAction(const Caller& caller, const std::string& name,
-                                           const std::string& etag, const ActionChange& change);
+                                           const std::string& etag, const ActionChange& change,
+                                           const ActionPrecheck& precheck = nullptr);
   std::string Today() const;
 
   AssessmentStore* store_;

@@ -132,6 +132,16 @@ constexpr char kListActions[] =
     "AND due_date < $12::date AND (due_date, action_id) > ($13::date, $14) "
     "ORDER BY due_date, action_id LIMIT $15";
 
+constexpr char kProgressUsage[] =
+    "SELECT count(*)::integer, coalesce(sum(text_bytes), 0)::bigint FROM action_progress_updates "
+    "WHERE action_id = $1";
+constexpr char kInsertProgress[] =
+    "INSERT INTO action_progress_updates (action_id, number, text_bytes, record) "
+    "VALUES ($1, $2, $3, $4)";
+constexpr char kListProgress[] =
+    "SELECT record FROM action_progress_updates WHERE action_id = $1 AND number > $2 "
+    "ORDER BY number LIMIT $3";
+
 constexpr char kInsertFinalised[] =
     "INSERT INTO finalised_revisions (assessment_id, revision, record) VALUES ($1, $2, $3)";
 constexpr char kSelectFinalised[] =
@@ -547,6 +557,18 @@ class PgRoundTx final : public RoundTx {
     return LoadAll<av1::Action>(db::ExecPrepared(txn_, kOpenActionsOf, assessment_id), "action");
   }
 
+  absl::StatusOr<ProgressUsage> ProgressUsageOf(const std::string& action_id) override {
+    pqxx::result rows = db::ExecPrepared(txn_, kProgressUsage, action_id);
+    return ProgressUsage{rows[0][0].as<int>(), rows[0][1].as<int64_t>()};
+  }
+
+  absl::Status AppendProgressUpdate(const std::string& action_id,
+                                    const av1::ProgressUpdate& update) override {
+    db::ExecPrepared(txn_, kInsertProgress, action_id, update.number(), ProgressBytes(update),
+                     Blob(update.SerializeAsString()));
+    return absl::OkStatus();
+  }
+
   absl::Status PutAction(av1::Action& action, const Provenance& provenance) override {
     *action.mutable_update_time() = Now();
     action.clear_overdue();  // judged when read, never stored
@@ -855,7 +877,34 @@ absl::StatusOr<std::vector<av1::Action>> PgAssessmentStore::ListActions(const Vi
             "action"));
     return absl::OkStatus();
   }));
+  for (av1::Action& action : actions) KeepLatestProgress(action);
   return actions;
+}
+
+absl::StatusOr<ProgressUsage> PgAssessmentStore::GetProgressUsage(const std::string& action_id) {
+  ProgressUsage usage;
+  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
+    pqxx::result rows = db::ExecPrepared(txn, kProgressUsage, action_id);
+    usage = ProgressUsage{rows[0][0].as<int>(), rows[0][1].as<int64_t>()};
+    return absl::OkStatus();
+  }));
+  return usage;
+}
+
+absl::StatusOr<std::vector<av1::ProgressUpdate>> PgAssessmentStore::ListProgressUpdates(
+    const std::string& action_id, int after_number, int limit) {
+  std::vector<av1::ProgressUpdate> updates;
+  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
+    updates.clear();
+    for (const pqxx::row& row :
+         db::ExecPrepared(txn, kListProgress, action_id, after_number, limit)) {
+      SIXSTEPS_ASSIGN_OR_RETURN(av1::ProgressUpdate update,
+                                Parse<av1::ProgressUpdate>(row[0], "progress note"));
+      updates.push_back(std::move(update));
+    }
+    return absl::OkStatus();
+  }));
+  return updates;
 }
 
 absl::StatusOr<v1::FinalisedRevision> PgAssessmentStore::GetFinalisedRevision(
@@ -883,6 +932,8 @@ absl::StatusOr<std::vector<v1::Revision>> PgAssessmentStore::ListRevisions(
     for (const pqxx::row& row :
          db::ExecPrepared(txn, kListRevisions, record_name, after_id, limit)) {
       SIXSTEPS_ASSIGN_OR_RETURN(v1::Revision revision, Parse<v1::Revision>(row[1], "revision"));
+      // Revisions written before notes were rows carry every note: only the latest go out.
+      if (revision.has_action_record()) KeepLatestProgress(*revision.mutable_action_record());
       revisions.push_back(std::move(revision));
       ids->push_back(row[0].as<int64_t>());
     }
@@ -910,6 +961,8 @@ absl::StatusOr<std::vector<v1::Change>> PgAssessmentStore::ListChanges(
       if (row[1].is_null()) continue;
       examined = row[3].as<int64_t>();
       SIXSTEPS_ASSIGN_OR_RETURN(v1::Change change, Parse<v1::Change>(row[2], "change"));
+      // Changes written before notes were rows carry every note: only the latest go out.
+      if (change.has_action()) KeepLatestProgress(*change.mutable_action());
       changes.push_back(std::move(change));
     }
     // Cut by the count, or by the byte budget before the count: more may follow at once.

@@ -34,6 +34,10 @@ class PgAssessmentStore final : public AssessmentStore {
   absl::StatusOr<std::vector<av1::Action>> ListActions(const Visibility& visible,
                                                        const ActionFilter& filter,
                                                        int limit) override;
+  absl::StatusOr<ProgressUsage> GetProgressUsage(const std::string& action_id) override;
+  absl::StatusOr<std::vector<av1::ProgressUpdate>> ListProgressUpdates(const std::string& action_id,
+                                                                       int after_number,
+                                                                       int limit) override;
   absl::StatusOr<v1::FinalisedRevision> GetFinalisedRevision(const std::string& assessment_id,
                                                              int revision) override;
   absl::StatusOr<std::vector<v1::Revision>> ListRevisions(const std::string& record_name,

@@ -16,6 +16,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/assessment/action_domain.h"
 #include "services/assessment/domain.h"
 #include "services/assessment/feed.h"
 #include "services/common/db.h"
@@ -104,6 +105,11 @@ class RoundTx {
   // The planned and in-progress actions of a round, locked for update.
   virtual absl::StatusOr<std::vector<av1::Action>> OpenActionsOf(
       const std::string& assessment_id) = 0;
+  // The progress notes an action has as rows (lock the action first).
+  virtual absl::StatusOr<ProgressUsage> ProgressUsageOf(const std::string& action_id) = 0;
+  // Stores one progress note of an action as a row, under its number (the next one).
+  virtual absl::Status AppendProgressUpdate(const std::string& action_id,
+                                            const av1::ProgressUpdate& update) = 0;
 
   // Writes: each sets the record's name and new etag, keeps a revision and queues the
   // change for the feed.
@@ -176,10 +182,21 @@ class AssessmentStore {
                                const RoundWork& work, const IdempotencyKey* key = nullptr,
                                std::optional<std::string>* repeated = nullptr) = 0;
 
+  // The record as stored: with a record written before notes were rows, every note it
+  // holds (see UnadoptedProgressCount).
   virtual absl::StatusOr<av1::Action> GetAction(const std::string& id) = 0;
+  // The records with only their latest notes (KeepLatestProgress).
   virtual absl::StatusOr<std::vector<av1::Action>> ListActions(const Visibility& visible,
                                                                const ActionFilter& filter,
                                                                int limit) = 0;
+
+  // The progress notes an action has as rows: one indexed aggregate, for refusing a note
+  // over the caps before any transaction starts.
+  virtual absl::StatusOr<ProgressUsage> GetProgressUsage(const std::string& action_id) = 0;
+  // An action's notes stored as rows numbered after `after_number`, oldest first, at most
+  // `limit`.
+  virtual absl::StatusOr<std::vector<av1::ProgressUpdate>> ListProgressUpdates(
+      const std::string& action_id, int after_number, int limit) = 0;
 
   virtual absl::StatusOr<v1::FinalisedRevision> GetFinalisedRevision(
       const std::string& assessment_id, int revision) = 0;

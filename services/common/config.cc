@@ -19,6 +19,10 @@ ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain to serve with (and p
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of tls_cert");
 ABSL_FLAG(std::string, tls_ca, "", "PEM CA that signs every service's certificate (mutual TLS)");
 ABSL_FLAG(bool, allow_plaintext, false, "serve plaintext on a non-loopback address");
+ABSL_FLAG(std::string, grpc_max_threads, "",
+          "most threads the gRPC server serves calls on at once (default 100)");
+ABSL_FLAG(std::string, grpc_memory_mb, "",
+          "most memory, in MiB, the gRPC server takes for message buffers (default 64)");
 ABSL_FLAG(std::string, shutdown_grace, "",
           "how long in-flight calls may run on SIGTERM (e.g. 10s)");
 
@@ -58,6 +62,20 @@ absl::StatusOr<ServerConfig> LoadServerConfig(int argc, char** argv,
       config.db_pool_size > 256) {
     return absl::InvalidArgumentError(
         absl::StrCat("db_pool_size must be a whole number from 1 to 256, got '", pool, "'"));
+  }
+  std::string threads =
+      FlagOrEnv(absl::GetFlag(FLAGS_grpc_max_threads), {"SIXSTEPS_GRPC_MAX_THREADS"}, "100");
+  if (!absl::SimpleAtoi(threads, &config.limits.max_threads) || config.limits.max_threads < 8 ||
+      config.limits.max_threads > 4096) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "grpc_max_threads must be a whole number from 8 to 4096, got '", threads, "'"));
+  }
+  std::string memory =
+      FlagOrEnv(absl::GetFlag(FLAGS_grpc_memory_mb), {"SIXSTEPS_GRPC_MEMORY_MB"}, "64");
+  if (!absl::SimpleAtoi(memory, &config.limits.memory_mb) || config.limits.memory_mb < 16 ||
+      config.limits.memory_mb > 65536) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "grpc_memory_mb must be a whole number of MiB from 16 to 65536, got '", memory, "'"));
   }
   std::string grace =
       FlagOrEnv(absl::GetFlag(FLAGS_shutdown_grace), {"SIXSTEPS_SHUTDOWN_GRACE"}, "10s");

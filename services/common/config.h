@@ -11,6 +11,30 @@
 
 namespace sixsteps {
 
+// gRPC message sizes, set deliberately on every server and every channel (issue 13: with
+// gRPC's defaults, one record grown past 4 MiB made every read of it, and every feed
+// page holding it, fail for good). Requests are small (the largest honest one, a batch of
+// 500 responses with evidence, is well under 4 MiB); responses may be larger (a page of
+// 1,000 actions, a report export), so servers send and clients accept up to 16 MiB. Data
+// is capped where it is written (a record's texts, notes per action…) so that no single
+// record comes near these; lists page by count and by bytes.
+inline constexpr int kMaxRequestMessageBytes = 4 * 1024 * 1024;
+inline constexpr int kMaxResponseMessageBytes = 16 * 1024 * 1024;
+
+// What one gRPC server may use of its process, so that one client (or tenant) cannot take
+// every thread or unbounded memory from the others. Beyond them gRPC refuses calls with
+// RESOURCE_EXHAUSTED rather than queueing without bound.
+struct ServerLimits {
+  // --grpc_max_threads / SIXSTEPS_GRPC_MAX_THREADS: threads serving calls at once
+  // (synchronous handlers and open streams each hold one).
+  int max_threads = 100;
+  // --grpc_memory_mb / SIXSTEPS_GRPC_MEMORY_MB: memory gRPC may take for its buffers (the
+  // messages being received and sent), in MiB.
+  int memory_mb = 64;
+  int max_receive_message_bytes = kMaxRequestMessageBytes;
+  int max_send_message_bytes = kMaxResponseMessageBytes;
+};
+
 // What every server needs. Each field is a flag, or else an environment variable, or else
 // the default below.
 struct ServerConfig {
@@ -30,6 +54,8 @@ struct ServerConfig {
   absl::Duration shutdown_grace = absl::Seconds(10);
   // Transport security for serving and for calling other services.
   TlsSettings tls;
+  // Threads, memory and message sizes of the gRPC server.
+  ServerLimits limits;
   // Words on the command line that are not flags (a subcommand such as "bootstrap").
   std::vector<std::string> arguments;
 };

@@ -11,8 +11,10 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
+#include <grpcpp/support/channel_arguments.h>
 #include <grpcpp/support/server_interceptor.h>
 
 #include <google/protobuf/descriptor.h>
@@ -229,7 +231,7 @@ RunningServer::~RunningServer() { Shutdown(absl::ZeroDuration()); }
 
 absl::StatusOr<std::unique_ptr<RunningServer>> RunningServer::Start(
     const std::string& address, const std::vector<grpc::Service*>& services,
-    std::shared_ptr<grpc::ServerCredentials> credentials) {
+    std::shared_ptr<grpc::ServerCredentials> credentials, const ServerLimits& limits) {
   if (credentials == nullptr) credentials = grpc::InsecureServerCredentials();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -237,6 +239,15 @@ absl::StatusOr<std::unique_ptr<RunningServer>> RunningServer::Start(
   int port = 0;
   builder.AddListeningPort(address, credentials, &port);
   for (grpc::Service* service : services) builder.RegisterService(service);
+  // Deliberate limits (see ServerLimits): a request over its size, or a response over its
+  // size, fails that call with RESOURCE_EXHAUSTED; threads and buffer memory are capped
+  // so that one client's calls and streams cannot take all of them.
+  builder.SetMaxReceiveMessageSize(limits.max_receive_message_bytes);
+  builder.SetMaxSendMessageSize(limits.max_send_message_bytes);
+  grpc::ResourceQuota quota("sixsteps-server");
+  quota.SetMaxThreads(limits.max_threads);
+  quota.Resize(static_cast<size_t>(limits.memory_mb) * 1024 * 1024);
+  builder.SetResourceQuota(quota);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
   factories.push_back(std::make_unique<CallLogInterceptorFactory>());
   builder.experimental().SetInterceptorCreators(std::move(factories));
@@ -303,7 +314,7 @@ absl::Status Serve(const ServerConfig& config, const std::vector<grpc::Service*>
       ServerCredentialsFor(config.tls, config.listen_address);
   if (!credentials.ok()) return credentials.status();
   absl::StatusOr<std::unique_ptr<RunningServer>> server =
-      RunningServer::Start(config.listen_address, services, *credentials);
+      RunningServer::Start(config.listen_address, services, *credentials, config.limits);
   if (!server.ok()) return server.status();
   metrics::MetricsServer metrics_server;
   if (!config.metrics_listen.empty()) {
@@ -312,7 +323,12 @@ absl::Status Serve(const ServerConfig& config, const std::vector<grpc::Service*>
     LogEvent("metrics_serving",
              {{"address", config.metrics_listen}, {"port", metrics_server.port()}});
   }
-  LogEvent("serving", {{"address", (*server)->target()}, {"tls", config.tls.enabled()}});
+  LogEvent("serving", {{"address", (*server)->target()},
+                       {"tls", config.tls.enabled()},
+                       {"max_threads", config.limits.max_threads},
+                       {"memory_mb", config.limits.memory_mb},
+                       {"max_receive_message_bytes", config.limits.max_receive_message_bytes},
+                       {"max_send_message_bytes", config.limits.max_send_message_bytes}});
   HeapTrimmer trimmer(absl::Seconds(15));
   std::string signal = WaitForTermination();
   LogEvent("shutting_down", {{"signal", signal}});
@@ -329,7 +345,14 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> DialService(const std::string& ad
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
       ChannelCredentialsFor(config.tls);
   if (!credentials.ok()) return credentials.status();
-  return grpc::CreateChannel(address, *credentials);
+  return grpc::CreateCustomChannel(address, *credentials, ServiceChannelArguments());
+}
+
+grpc::ChannelArguments ServiceChannelArguments() {
+  grpc::ChannelArguments arguments;
+  arguments.SetMaxSendMessageSize(kMaxRequestMessageBytes);
+  arguments.SetMaxReceiveMessageSize(kMaxResponseMessageBytes);
+  return arguments;
 }
 
 void BlockTerminationSignals() {

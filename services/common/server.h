@@ -13,8 +13,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "services/common/config.h"
 
 namespace grpc {
+class ChannelArguments;
 class Service;
 class ServerCredentials;
 class ServerContext;
@@ -46,10 +48,12 @@ class RunningServer {
   // must outlive the server. The standard health service reports SERVING for the server
   // ("") until shutdown begins. Every call is logged, and counted and timed in
   // metrics::DefaultRegistry().
-  // Without `credentials`, serves plaintext (tests on loopback).
+  // Without `credentials`, serves plaintext (tests on loopback). `limits` bound its
+  // threads, memory and message sizes (see ServerLimits).
   static absl::StatusOr<std::unique_ptr<RunningServer>> Start(
       const std::string& address, const std::vector<grpc::Service*>& services,
-      std::shared_ptr<grpc::ServerCredentials> credentials = nullptr);
+      std::shared_ptr<grpc::ServerCredentials> credentials = nullptr,
+      const ServerLimits& limits = ServerLimits());
 
   ~RunningServer();
 
@@ -70,8 +74,6 @@ class RunningServer {
   bool shut_down_ = false;
 };
 
-struct ServerConfig;
-
 // What every main does after wiring its services: serves them on the configured address
 // (with TLS if configured) and the metrics on metrics_listen (if set), logs where, waits
 // for SIGTERM or SIGINT, and shuts down letting in-flight calls finish within the grace
@@ -80,7 +82,13 @@ struct ServerConfig;
 absl::Status Serve(const ServerConfig& config, const std::vector<grpc::Service*>& services,
                    const std::function<void()>& before_shutdown = nullptr);
 
-// A channel to another service at `address`, with TLS if this process has it configured.
+// The channel arguments every client of the services uses: it sends requests of at most
+// kMaxRequestMessageBytes and accepts responses of at most kMaxResponseMessageBytes, the
+// servers' own limits.
+grpc::ChannelArguments ServiceChannelArguments();
+
+// A channel to another service at `address`, with TLS if this process has it configured,
+// and ServiceChannelArguments().
 absl::StatusOr<std::shared_ptr<grpc::Channel>> DialService(const std::string& address,
                                                            const ServerConfig& config);
 

@@ -11,6 +11,8 @@
 #include <pqxx/pqxx>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/log.h"
@@ -67,6 +69,30 @@ std::string Id(absl::string_view name) {
 }
 
 }  // namespace
+
+bool IsTransientFeedError(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kOutOfRange:
+    case absl::StatusCode::kDataLoss:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kNotFound:
+      return false;
+    default:
+      // UNAVAILABLE, ABORTED, DEADLINE_EXCEEDED, CANCELLED, UNAUTHENTICATED,
+      // PERMISSION_DENIED (the account's binding: it would refuse every change alike),
+      // RESOURCE_EXHAUSTED, INTERNAL, UNKNOWN: retried.
+      return true;
+  }
+}
+
+bool IsMessageTooLarge(const absl::Status& status) {
+  // gRPC core says "Received message larger than max (N vs. M)" or "Sent message larger
+  // than max (N vs. M)".
+  return status.code() == absl::StatusCode::kResourceExhausted &&
+         absl::StrContains(absl::AsciiStrToLower(status.message()), "message larger than max");
+}
 
 // ---- GrpcUpstream ----
 
@@ -180,6 +206,11 @@ FeedConsumer::FeedConsumer(ReadModel* model, Upstream* upstream,
       assessment_(std::move(assessment)),
       database_url_(std::move(database_url)),
       options_(options),
+      catch_up_page_(kCatchUpPage),
+      quarantined_(&metrics::DefaultRegistry().AddCounter(
+          "sixsteps_feed_quarantined_total",
+          "Assessment feed changes the reporting read model set aside because they could not "
+          "be fetched or applied (see its feed_quarantine table).")),
       lock_(std::make_unique<LockConnection>()) {
   metrics_ = metrics::DefaultRegistry().AddCollector([this](metrics::GaugeSink& sink) {
     bool leader = leader_;
@@ -292,6 +323,35 @@ absl::Status FeedConsumer::Prepare(const std::vector<av1::Change>& changes) {
   return absl::OkStatus();
 }
 
+absl::Status FeedConsumer::QuarantineChange(const av1::Change& change, bool received,
+                                            const absl::Status& error) {
+  SIXSTEPS_RETURN_IF_ERROR(model_->Quarantine(change, received, error));
+  quarantined_->Increment({});
+  LogEvent("feed_quarantined", {{"level", "error"},
+                                {"sequence", change.sequence()},
+                                {"partnership", change.partnership()},
+                                {"kind", received ? av1::ChangeKind_Name(change.kind()) : ""},
+                                {"error", error.ToString()}});
+  return absl::OkStatus();
+}
+
+absl::Status FeedConsumer::ApplyBatch(const std::vector<av1::Change>& changes) {
+  absl::Status status = Prepare(changes);
+  if (status.ok()) status = model_->Apply(changes);
+  if (status.ok() || IsTransientFeedError(status)) return status;
+  // Something in the batch can never be applied. One at a time, so that every other
+  // change is applied and only the bad one is set aside.
+  for (const av1::Change& change : changes) {
+    std::vector<av1::Change> one = {change};
+    absl::Status single = Prepare(one);
+    if (single.ok()) single = model_->Apply(one);
+    if (single.ok()) continue;
+    if (IsTransientFeedError(single)) return single;
+    SIXSTEPS_RETURN_IF_ERROR(QuarantineChange(change, /*received=*/true, single));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status FeedConsumer::CatchUp() {
   auto stub = av1::AssessmentService::NewStub(assessment_);
   while (!stop_) {
@@ -301,13 +361,30 @@ absl::Status FeedConsumer::CatchUp() {
     WithToken(context, token, absl::Seconds(30));
     av1::ListChangesRequest request;
     request.set_after_sequence(freshness.sequence());
-    request.set_page_size(kCatchUpPage);
+    request.set_page_size(catch_up_page_);
     av1::ListChangesResponse response;
-    SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(stub->ListChanges(&context, request, &response)));
+    absl::Status fetched = FromGrpcStatus(stub->ListChanges(&context, request, &response));
+    if (IsMessageTooLarge(fetched)) {
+      if (catch_up_page_ > 1) {
+        catch_up_page_ = std::max(1, catch_up_page_ / 2);
+        LogEvent("feed_page_shrunk", {{"after_sequence", freshness.sequence()},
+                                      {"page_size", catch_up_page_},
+                                      {"error", std::string(fetched.message())}});
+        continue;
+      }
+      // The next change alone is too large to fetch. The reporting account sees every
+      // partnership, and sequences have no gaps, so it is the next sequence.
+      av1::Change unread;
+      unread.set_sequence(freshness.sequence() + 1);
+      SIXSTEPS_RETURN_IF_ERROR(QuarantineChange(unread, /*received=*/false, fetched));
+      continue;
+    }
+    SIXSTEPS_RETURN_IF_ERROR(fetched);
     std::vector<av1::Change> changes(response.changes().begin(), response.changes().end());
-    SIXSTEPS_RETURN_IF_ERROR(Prepare(changes));
-    SIXSTEPS_RETURN_IF_ERROR(model_->Apply(changes));
-    if (response.changes_size() < kCatchUpPage) return absl::OkStatus();
+    SIXSTEPS_RETURN_IF_ERROR(ApplyBatch(changes));
+    const int asked = catch_up_page_;
+    catch_up_page_ = std::min(kCatchUpPage, catch_up_page_ * 2);
+    if (response.changes_size() < asked) return absl::OkStatus();
   }
   return absl::OkStatus();
 }
@@ -378,8 +455,7 @@ absl::Status FeedConsumer::Follow() {
       inbox.changed.notify_all();
     }
     if (stop_) break;
-    result = Prepare(batch);
-    if (result.ok()) result = model_->Apply(batch);
+    result = ApplyBatch(batch);
     // Names and opt-outs change outside the feed; the access token expires: leave the
     // stream now and then, to refresh both and to check we still hold the lead. Changes
     // still queued are dropped: the next stream starts again from the cursor.

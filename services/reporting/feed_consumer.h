@@ -73,10 +73,27 @@ struct ConsumerOptions {
   absl::Duration standby_poll = absl::Milliseconds(500);
 };
 
+// Whether trying again may cure a failure to fetch or apply changes: a service or the
+// database unreachable, busy or restarting, a lost race, a timeout, an expired token, the
+// account's access. Anything else (a record the read model refuses, a version that does
+// not exist) fails the same way every time, so the change is quarantined instead.
+bool IsTransientFeedError(const absl::Status& status);
+
+// Whether a failed fetch means that the page was larger than a gRPC message may be (a
+// server's send limit or this client's receive limit), as opposed to the server being
+// short of threads or memory, which is RESOURCE_EXHAUSTED too.
+bool IsMessageTooLarge(const absl::Status& status);
+
 // Reports in metrics::DefaultRegistry() while it exists: sixsteps_feed_leader (1 while it
 // holds the lead), sixsteps_feed_sequence (the read model's cursor) and, on the leader,
 // sixsteps_feed_lag_seconds (0 while it follows the live feed, else the age of the newest
-// applied change).
+// applied change), and the counter sixsteps_feed_quarantined_total of changes set aside.
+//
+// A change that cannot be applied never halts the consumer for everyone (issue 13): a page
+// too large to fetch is fetched again in smaller pages, down to one change; a change that
+// alone is too large to fetch, or that fails to apply for a reason retrying cannot cure,
+// is quarantined (ReadModel::Quarantine), counted, logged ("feed_quarantined"), and the
+// consumer goes on with the next one. Transient failures are retried with backoff.
 class FeedConsumer {
  public:
   // `database_url` is the read model's database: the leader lock is held on a connection
@@ -105,6 +122,11 @@ class FeedConsumer {
   absl::Status AddPartnership(const std::string& partnership_id);
   absl::Status CatchUp();
   absl::Status Follow();
+  // Prepares and applies changes (in one read-model transaction when all can be); if one
+  // fails for good, applies them one at a time and quarantines those that fail for good.
+  absl::Status ApplyBatch(const std::vector<av1::Change>& changes);
+  absl::Status QuarantineChange(const av1::Change& change, bool received,
+                                const absl::Status& error);
 
   ReadModel* model_;
   Upstream* upstream_;
@@ -116,6 +138,10 @@ class FeedConsumer {
   std::atomic<bool> caught_up_{false};
   std::thread thread_;
   absl::Time last_refresh_ = absl::InfinitePast();
+  // Changes asked for per catch-up page: halved after a page too large to fetch, doubled
+  // back after a page that was fetched.
+  int catch_up_page_;
+  metrics::Counter* quarantined_;
   // The leader lock's own connection, used only by the consumer thread.
   struct LockConnection;
   std::unique_ptr<LockConnection> lock_;

@@ -25,6 +25,15 @@ constexpr char kUpdateCursor[] =
     "UPDATE feed_cursor SET sequence = $1, change_time = to_timestamp($2::bigint / 1000000.0), "
     "update_time = now() WHERE id = 1";
 
+constexpr char kAdvanceCursor[] =
+    "UPDATE feed_cursor SET sequence = $1, update_time = now() WHERE id = 1";
+constexpr char kInsertQuarantine[] =
+    "INSERT INTO feed_quarantine (sequence, partnership_id, kind, error, record) "
+    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sequence) DO NOTHING";
+constexpr char kInsertQuarantineUnread[] =
+    "INSERT INTO feed_quarantine (sequence, error) VALUES ($1, $2) "
+    "ON CONFLICT (sequence) DO NOTHING";
+
 constexpr char kHasFramework[] = "SELECT 1 FROM frameworks WHERE framework_version = $1";
 constexpr char kInsertFramework[] =
     "INSERT INTO frameworks (framework_version, content) VALUES ($1, $2) "
@@ -331,11 +340,41 @@ absl::Status ReadModel::Apply(const std::vector<av1::Change>& changes) {
     const av1::Change* last = nullptr;
     for (const av1::Change& change : changes) {
       if (change.sequence() <= cursor) continue;
-      ApplyOne(txn, change);
+      // A statement that fails aborts the whole transaction: the batch is rolled back and
+      // the consumer applies its changes one by one to find this one.
+      try {
+        ApplyOne(txn, change);
+      } catch (const pqxx::data_exception& e) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "change ", change.sequence(), ": the read model refuses its record: ", e.what()));
+      } catch (const pqxx::integrity_constraint_violation& e) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "change ", change.sequence(), ": the read model refuses its record: ", e.what()));
+      }
       cursor = change.sequence();
       last = &change;
     }
     if (last != nullptr) db::ExecPrepared(txn, kUpdateCursor, cursor, Micros(last->time()));
+    return absl::OkStatus();
+  });
+}
+
+absl::Status ReadModel::Quarantine(const av1::Change& change, bool received,
+                                   const absl::Status& error) {
+  return pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
+    int64_t cursor = txn.exec(kSelectCursorForUpdate)[0][0].as<int64_t>();
+    if (change.sequence() <= cursor) return absl::OkStatus();
+    if (received) {
+      db::ExecPrepared(txn, kInsertQuarantine, change.sequence(), Id(change.partnership()),
+                       av1::ChangeKind_Name(change.kind()), error.ToString(), Blob(change));
+    } else {
+      db::ExecPrepared(txn, kInsertQuarantineUnread, change.sequence(), error.ToString());
+    }
+    if (received && change.has_time()) {
+      db::ExecPrepared(txn, kUpdateCursor, change.sequence(), Micros(change.time()));
+    } else {
+      db::ExecPrepared(txn, kAdvanceCursor, change.sequence());
+    }
     return absl::OkStatus();
   });
 }

@@ -69,8 +69,16 @@ class ReadModel {
                             const std::vector<idv1::Partnership>& partnerships,
                             const std::vector<idv1::Organisation>& organisations);
   // Applies changes in one transaction with the cursor. Changes at or before the cursor
-  // were applied already and are skipped, so a replay after a crash changes nothing.
+  // were applied already and are skipped, so a replay after a crash changes nothing. A
+  // record the database refuses as data (a date that is no date, a rule it breaks) is
+  // INVALID_ARGUMENT or FAILED_PRECONDITION naming the change's sequence: applying it
+  // again would fail the same way.
   absl::Status Apply(const std::vector<av1::Change>& changes);
+  // Sets aside a change that can never be applied: records it in feed_quarantine (with
+  // `error`, and the change itself if `received`) and moves the cursor past it, in one
+  // transaction. `change` may carry only its sequence when it could not be fetched.
+  // Nothing happens if the cursor is already past it.
+  absl::Status Quarantine(const av1::Change& change, bool received, const absl::Status& error);
 
   // ---- For the reports ----
   // One report's reads: one read-only transaction, so one round trip to begin and one to

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <pqxx/pqxx>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -1554,6 +1556,277 @@ TEST_F(ActionServiceTest, EveryActionWriteIsInTheFeedInOrderWithTheRecord) {
     ASSERT_THAT(assessments_->ListChanges(&context, request, &response), IsOk());
     EXPECT_THAT(response.changes(), IsEmpty());
   }
+}
+
+// ---- Progress notes are bounded (issue 13) ----
+
+namespace caps = ::sixsteps::assessment;
+
+class ProgressNotesTest : public ActionServiceTest {
+ protected:
+  grpc::Status ListNotes(const User& as, const std::string& name, int page_size,
+                         const std::string& page_token,
+                         av1::ListProgressUpdatesResponse* response) {
+    grpc::ClientContext context;
+    if (!as.token.empty()) Authorize(context, as.token);
+    av1::ListProgressUpdatesRequest request;
+    request.set_name(name);
+    request.set_page_size(page_size);
+    request.set_page_token(page_token);
+    return actions_->ListProgressUpdates(&context, request, response);
+  }
+
+  // Every note, page by page, as `as`.
+  std::vector<av1::ProgressUpdate> AllNotes(const User& as, const std::string& name, int page_size,
+                                            int* pages = nullptr) {
+    std::vector<av1::ProgressUpdate> notes;
+    std::string token;
+    int count = 0;
+    for (; count < 1000; ++count) {
+      av1::ListProgressUpdatesResponse response;
+      EXPECT_THAT(ListNotes(as, name, page_size, token, &response), IsOk());
+      for (const auto& note : response.progress_updates()) notes.push_back(note);
+      token = response.next_page_token();
+      if (token.empty()) break;
+    }
+    if (pages != nullptr) *pages = count + 1;
+    return notes;
+  }
+
+  // The action's stored record, read and written behind the service's back, as a replica
+  // of the previous release (which kept every note in the record) would.
+  av1::Action StoredRecord(const std::string& name) {
+    pqxx::connection connection(hub_->assessment_database_url());
+    pqxx::work txn(connection);
+    pqxx::result rows = txn.exec_params("SELECT record FROM actions WHERE action_id = $1",
+                                        name.substr(name.find('/') + 1));
+    av1::Action record;
+    EXPECT_EQ(rows.size(), 1u);
+    if (!rows.empty()) EXPECT_TRUE(record.ParseFromString(pqxx::binarystring(rows[0][0]).str()));
+    return record;
+  }
+  void StoreRecord(const av1::Action& record) {
+    pqxx::connection connection(hub_->assessment_database_url());
+    pqxx::work txn(connection);
+    txn.exec_params(
+        "UPDATE actions SET record = $2, row_version = row_version + 1 "
+        "WHERE action_id = $1",
+        record.name().substr(record.name().find('/') + 1),
+        pqxx::binarystring(record.SerializeAsString()));
+    txn.commit();
+  }
+  int NoteRows(const std::string& name) {
+    pqxx::connection connection(hub_->assessment_database_url());
+    pqxx::work txn(connection);
+    return txn
+        .exec_params("SELECT count(*) FROM action_progress_updates WHERE action_id = $1",
+                     name.substr(name.find('/') + 1))[0][0]
+        .as<int>();
+  }
+};
+
+// The attack of issue 13: an action owner appends notes in a loop. It is refused at the
+// cap, early, and the action, its feed changes and its revisions stay small.
+TEST_F(ProgressNotesTest, AHundredThousandNoteLoopStopsAtTheCapAndTheActionStaysSmall) {
+  av1::Action action = MustCreate(admin_, Plan("s5", {"s5.q1"}, "police", "2026-09-30"));
+  const int64_t head = FeedHead();
+  int accepted = 0;
+  grpc::Status refused;
+  for (int i = 0; i < 100000; ++i) {
+    av1::Action updated;
+    grpc::Status status =
+        Progress(police_owner_, action.name(), absl::StrCat("Progress note ", i + 1), &updated);
+    if (!status.ok()) {
+      refused = status;
+      break;
+    }
+    ++accepted;
+    ASSERT_LE(updated.progress_updates_size(), caps::kLatestProgressUpdatesKept);
+  }
+  EXPECT_EQ(accepted, caps::kMaxProgressUpdatesPerAction);
+  EXPECT_THAT(refused,
+              StatusIs(Code::kResourceExhausted, absl::StrCat(caps::kMaxProgressUpdatesPerAction)));
+  // Whoever tries again is refused the same way, and nothing changes.
+  for (int i = 0; i < 20; ++i) {
+    av1::Action out;
+    EXPECT_THAT(Progress(admin_, action.name(), "one more", &out),
+                StatusIs(Code::kResourceExhausted));
+  }
+  EXPECT_EQ(NoteRows(action.name()), caps::kMaxProgressUpdatesPerAction);
+
+  // The action carries its latest notes and the count, not the whole history.
+  av1::Action read = MustGet(action.name());
+  EXPECT_EQ(read.progress_update_count(), caps::kMaxProgressUpdatesPerAction);
+  ASSERT_EQ(read.progress_updates_size(), caps::kLatestProgressUpdatesKept);
+  EXPECT_EQ(read.progress_updates(4).note(), "Progress note 200");
+  EXPECT_EQ(read.progress_updates(4).number(), 200);
+  EXPECT_EQ(read.progress_updates(0).number(), 196);
+  EXPECT_LT(read.ByteSizeLong(), 4096u);
+  av1::ListActionsRequest list;
+  list.set_assessment(round_.name());
+  av1::ListActionsResponse listed;
+  ASSERT_THAT(List(viewer_, list, &listed), IsOk());
+  ASSERT_THAT(listed.actions(), SizeIs(1));
+  EXPECT_EQ(listed.actions(0).progress_updates_size(), caps::kLatestProgressUpdatesKept);
+  EXPECT_LT(listed.ByteSizeLong(), 4096u);
+
+  // One feed change per accepted note, each small: no change carries the history.
+  std::vector<asv1::Change> changes = ChangesAfter(head);
+  ASSERT_THAT(changes, SizeIs(caps::kMaxProgressUpdatesPerAction));
+  size_t feed_bytes = 0;
+  for (const asv1::Change& change : changes) {
+    EXPECT_LE(change.action().progress_updates_size(), caps::kLatestProgressUpdatesKept);
+    EXPECT_LT(change.ByteSizeLong(), 4096u);
+    feed_bytes += change.ByteSizeLong();
+  }
+  // Linear in the notes, not quadratic.
+  EXPECT_LT(feed_bytes, 200u * 4096u);
+  // Each revision of the action (kept in its table, read by no RPC) is as small.
+  {
+    pqxx::connection connection(hub_->assessment_database_url());
+    pqxx::work txn(connection);
+    pqxx::result rows = txn.exec_params(
+        "SELECT count(*), max(octet_length(record)) FROM revisions WHERE record_name = $1",
+        action.name());
+    EXPECT_EQ(rows[0][0].as<int>(), caps::kMaxProgressUpdatesPerAction + 1);
+    EXPECT_LT(rows[0][1].as<int>(), 4096);
+  }
+
+  // Every note is still there, in order, page by page.
+  int pages = 0;
+  std::vector<av1::ProgressUpdate> all = AllNotes(viewer_, action.name(), 50, &pages);
+  ASSERT_THAT(all, SizeIs(caps::kMaxProgressUpdatesPerAction));
+  EXPECT_EQ(pages, 4);
+  for (int i = 0; i < static_cast<int>(all.size()); ++i) {
+    EXPECT_EQ(all[i].number(), i + 1);
+    EXPECT_EQ(all[i].note(), absl::StrCat("Progress note ", i + 1));
+    EXPECT_EQ(all[i].author(), police_owner_.principal);
+  }
+
+  // The note that closes the action is still accepted: a full action can be completed.
+  av1::Action done;
+  ASSERT_THAT(Complete(police_owner_, action.name(), "Finished", &done), IsOk());
+  EXPECT_EQ(done.status(), av1::Action::STATUS_DONE);
+  EXPECT_EQ(done.progress_update_count(), caps::kMaxProgressUpdatesPerAction + 1);
+  EXPECT_EQ(done.progress_updates(caps::kLatestProgressUpdatesKept - 1).note(), "Finished");
+}
+
+TEST_F(ProgressNotesTest, NoteTextIsCappedPerNoteAndPerAction) {
+  av1::Action action = MustCreate(admin_, Plan("s2", {"s2.q1"}, "police", "2026-09-30"));
+  av1::Action out;
+  EXPECT_THAT(Progress(police_owner_, action.name(),
+                       std::string(caps::kMaxProgressNoteLength + 1, 'x'), &out),
+              StatusIs(Code::kInvalidArgument, "note"));
+  EXPECT_EQ(MustGet(action.name()).progress_update_count(), 0);
+
+  // Long notes with long evidence: the bytes per action run out before the count does.
+  const std::string note(caps::kMaxProgressNoteLength, 'n');
+  const std::string evidence(2000, 'e');
+  const int64_t per_note = static_cast<int64_t>(note.size() + evidence.size());
+  int accepted = 0;
+  grpc::Status refused;
+  for (int i = 0; i < caps::kMaxProgressUpdatesPerAction; ++i) {
+    grpc::Status status = Progress(police_owner_, action.name(), note, &out, false, evidence);
+    if (!status.ok()) {
+      refused = status;
+      break;
+    }
+    ++accepted;
+  }
+  EXPECT_THAT(refused, StatusIs(Code::kResourceExhausted, "bytes"));
+  EXPECT_EQ(accepted, caps::kMaxProgressBytesPerAction / per_note);
+  EXPECT_EQ(MustGet(action.name()).progress_update_count(), accepted);
+  // A short note still fits where a long one did not.
+  EXPECT_THAT(Progress(police_owner_, action.name(), "short", &out), IsOk());
+  av1::Action done;
+  EXPECT_THAT(Complete(police_owner_, action.name(), std::string(5000, 'c'), &done), IsOk());
+}
+
+TEST_F(ProgressNotesTest, EveryoneWhoReadsTheActionListsItsNotesOthersGetNotFound) {
+  av1::Action action = MustCreate(admin_, Plan("s3", {"s3.q1"}, "police", "2026-09-30"));
+  av1::Action out;
+  for (int i = 1; i <= 7; ++i) {
+    ASSERT_THAT(Progress(police_respondent_, action.name(), absl::StrCat("n", i), &out), IsOk());
+  }
+  for (const User* who : {&viewer_, &police_owner_, &health_respondent_, &admin_, &admin_hub_}) {
+    std::vector<av1::ProgressUpdate> notes = AllNotes(*who, action.name(), 3);
+    ASSERT_THAT(notes, SizeIs(7));
+    for (int i = 0; i < 7; ++i) EXPECT_EQ(notes[i].note(), absl::StrCat("n", i + 1));
+  }
+  av1::ListProgressUpdatesResponse page;
+  ASSERT_THAT(ListNotes(viewer_, action.name(), 3, "", &page), IsOk());
+  EXPECT_EQ(page.total_count(), 7);
+  EXPECT_THAT(page.progress_updates(), SizeIs(3));
+  EXPECT_THAT(ListNotes(outsider_, action.name(), 3, "", &page), StatusIs(Code::kNotFound));
+  EXPECT_THAT(ListNotes(User{}, action.name(), 3, "", &page), StatusIs(Code::kUnauthenticated));
+  EXPECT_THAT(ListNotes(viewer_, "actions/act-nosuch", 3, "", &page), StatusIs(Code::kNotFound));
+  EXPECT_THAT(ListNotes(viewer_, "action/x", 3, "", &page),
+              StatusIs(Code::kInvalidArgument, "name"));
+  EXPECT_THAT(ListNotes(viewer_, action.name(), -1, "", &page), StatusIs(Code::kInvalidArgument));
+  // A token is for the action it was issued for.
+  av1::Action other = MustCreate(admin_, Plan("s3", {"s3.q2"}, "police", "2026-09-30"));
+  ASSERT_THAT(ListNotes(viewer_, action.name(), 3, "", &page), IsOk());
+  ASSERT_FALSE(page.next_page_token().empty());
+  EXPECT_THAT(ListNotes(viewer_, other.name(), 3, page.next_page_token(), &page),
+              StatusIs(Code::kInvalidArgument, "page_token"));
+}
+
+// A record of the previous release keeps every note inside it; so does a note a replica of
+// that release appends during a rolling upgrade. Both stay readable, and the next write
+// stores them as rows.
+TEST_F(ProgressNotesTest, NotesOfRecordsWrittenBeforeNotesWereRowsStayReadable) {
+  av1::Action action = MustCreate(admin_, Plan("s4", {"s4.q1"}, "police", "2026-09-30"));
+  av1::Action legacy = StoredRecord(action.name());
+  ASSERT_EQ(legacy.progress_update_count(), 0);
+  for (int i = 1; i <= 12; ++i) {
+    av1::ProgressUpdate* update = legacy.add_progress_updates();
+    update->set_note(absl::StrCat("old ", i));
+    update->set_author(police_owner_.principal);
+    update->set_status(av1::Action::STATUS_PLANNED);
+  }
+  StoreRecord(legacy);
+
+  av1::Action read = MustGet(action.name());
+  EXPECT_EQ(read.progress_update_count(), 12);
+  ASSERT_EQ(read.progress_updates_size(), caps::kLatestProgressUpdatesKept);
+  EXPECT_EQ(read.progress_updates(0).note(), "old 8");
+  EXPECT_EQ(read.progress_updates(0).number(), 8);
+  std::vector<av1::ProgressUpdate> notes = AllNotes(viewer_, action.name(), 5);
+  ASSERT_THAT(notes, SizeIs(12));
+  for (int i = 0; i < 12; ++i) {
+    EXPECT_EQ(notes[i].note(), absl::StrCat("old ", i + 1));
+    EXPECT_EQ(notes[i].number(), i + 1);
+  }
+
+  // The next note stores the old ones as rows first.
+  av1::Action updated;
+  ASSERT_THAT(Progress(police_owner_, action.name(), "new 13", &updated), IsOk());
+  EXPECT_EQ(updated.progress_update_count(), 13);
+  EXPECT_EQ(NoteRows(action.name()), 13);
+  EXPECT_EQ(StoredRecord(action.name()).progress_updates_size(), caps::kLatestProgressUpdatesKept);
+
+  // An older replica appends a note to the record (and not as a row).
+  av1::Action stored = StoredRecord(action.name());
+  av1::ProgressUpdate* appended = stored.add_progress_updates();
+  appended->set_note("from an old replica");
+  appended->set_author(police_owner_.principal);
+  StoreRecord(stored);
+  read = MustGet(action.name());
+  EXPECT_EQ(read.progress_update_count(), 14);
+  EXPECT_EQ(read.progress_updates(caps::kLatestProgressUpdatesKept - 1).note(),
+            "from an old replica");
+  notes = AllNotes(viewer_, action.name(), 200);
+  ASSERT_THAT(notes, SizeIs(14));
+  EXPECT_EQ(notes[12].note(), "new 13");
+  EXPECT_EQ(notes[13].note(), "from an old replica");
+  EXPECT_EQ(notes[13].number(), 14);
+  ASSERT_THAT(Progress(police_owner_, action.name(), "new 15", &updated), IsOk());
+  EXPECT_EQ(updated.progress_update_count(), 15);
+  EXPECT_EQ(NoteRows(action.name()), 15);
+  notes = AllNotes(viewer_, action.name(), 200);
+  ASSERT_THAT(notes, SizeIs(15));
+  EXPECT_EQ(notes[13].note(), "from an old replica");
+  EXPECT_EQ(notes[14].note(), "new 15");
 }
 
 }  // namespace

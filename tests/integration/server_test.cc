@@ -3,6 +3,7 @@
 // because Debian ships neither health.proto nor reflection.proto.
 #include "services/common/server.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -21,6 +22,9 @@
 #include <grpcpp/support/channel_arguments.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "sixsteps/framework/v1/framework_service.grpc.pb.h"
@@ -37,6 +41,8 @@ using ::sixsteps::testing::StatusIs;
 using ::testing::HasSubstr;
 
 constexpr char kBlockingName[] = "frameworks/blocking";
+// GetFramework("frameworks/bytes-N") answers with a name of N bytes.
+constexpr char kBytesPrefix[] = "frameworks/bytes-";
 
 // A one-shot gate: Wait() blocks until Open().
 class Gate {
@@ -67,6 +73,12 @@ class TestFrameworkService final : public FrameworkService::Service {
     if (request->name() == kBlockingName) {
       entered.Open();
       release.Wait();
+    }
+    int bytes = 0;
+    if (absl::StartsWith(request->name(), kBytesPrefix) &&
+        absl::SimpleAtoi(request->name().substr(sizeof(kBytesPrefix) - 1), &bytes)) {
+      response->set_name(std::string(bytes, 'n'));
+      return grpc::Status::OK;
     }
     response->set_name(request->name());
     return grpc::Status::OK;
@@ -287,6 +299,91 @@ TEST_F(ServerTest, ShutdownLetsInFlightCallsFinishAndRefusesNewOnes) {
               StatusIs(absl::StatusCode::kUnavailable));
   // Shutting down twice is harmless.
   server_->Shutdown(absl::ZeroDuration());
+}
+
+// ---- Limits (issue 13): message sizes, threads ----
+
+TEST(ServerLimitsTest, ARequestOverTheServersLimitIsRefusedWithResourceExhausted) {
+  TestFrameworkService service;
+  auto server = RunningServer::Start("127.0.0.1:0", {&service});
+  ASSERT_THAT(server, IsOk());
+  auto stub = FrameworkService::NewStub(NewChannel((*server)->target()));
+  Framework response;
+  // A client that sends whatever it likes (gRPC clients send without limit by default).
+  EXPECT_THAT(CallGetFramework(*stub, std::string(kMaxRequestMessageBytes + 1, 'x'), &response),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_THAT(CallGetFramework(*stub, std::string(1024 * 1024, 'x'), &response), IsOk());
+}
+
+TEST(ServerLimitsTest, ConfiguredMessageLimitsAreEnforcedBothWays) {
+  TestFrameworkService service;
+  ServerLimits limits;
+  limits.max_receive_message_bytes = 64 * 1024;
+  limits.max_send_message_bytes = 32 * 1024;
+  auto server = RunningServer::Start("127.0.0.1:0", {&service}, nullptr, limits);
+  ASSERT_THAT(server, IsOk());
+  auto stub = FrameworkService::NewStub(NewChannel((*server)->target()));
+  Framework response;
+  EXPECT_THAT(CallGetFramework(*stub, std::string(100 * 1024, 'x'), &response),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  // Received (under 64 KiB), but the echo is over the 32 KiB the server may send.
+  EXPECT_THAT(CallGetFramework(*stub, std::string(48 * 1024, 'x'), &response),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_THAT(CallGetFramework(*stub, std::string(16 * 1024, 'x'), &response), IsOk());
+  EXPECT_EQ(response.name().size(), 16u * 1024);
+}
+
+TEST(ServerLimitsTest, ServiceChannelsSendAndAcceptWhatTheServersDo) {
+  TestFrameworkService service;
+  auto server = RunningServer::Start("127.0.0.1:0", {&service});
+  ASSERT_THAT(server, IsOk());
+  auto stub = FrameworkService::NewStub(grpc::CreateCustomChannel(
+      (*server)->target(), grpc::InsecureChannelCredentials(), ServiceChannelArguments()));
+  Framework response;
+  // A response over gRPC's default 4 MiB (a report export, a long page) is accepted...
+  EXPECT_THAT(CallGetFramework(*stub, absl::StrCat(kBytesPrefix, 5 * 1024 * 1024), &response),
+              IsOk());
+  EXPECT_EQ(response.name().size(), 5u * 1024 * 1024);
+  // ...one over 16 MiB is not sent...
+  EXPECT_THAT(
+      CallGetFramework(*stub, absl::StrCat(kBytesPrefix, kMaxResponseMessageBytes + 1), &response),
+      StatusIs(absl::StatusCode::kResourceExhausted));
+  // ...and the client sends no request over the servers' 4 MiB.
+  EXPECT_THAT(CallGetFramework(*stub, std::string(kMaxRequestMessageBytes + 1, 'x'), &response),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_THAT(CallGetFramework(*stub, "frameworks/after", &response), IsOk());
+}
+
+// One client holding every thread gets the calls beyond refused, rather than the server
+// starting threads without bound; when its calls end the server serves again.
+TEST(ServerLimitsTest, CallsBeyondTheThreadCapAreRefused) {
+  TestFrameworkService service;
+  ServerLimits limits;
+  limits.max_threads = 8;
+  auto server = RunningServer::Start("127.0.0.1:0", {&service}, nullptr, limits);
+  ASSERT_THAT(server, IsOk());
+  auto stub = FrameworkService::NewStub(NewChannel((*server)->target()));
+  constexpr int kCalls = 40;
+  std::atomic<int> exhausted{0};
+  std::atomic<int> served{0};
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCalls; ++i) {
+    callers.emplace_back([&] {
+      Framework response;
+      grpc::Status status = CallGetFramework(*stub, kBlockingName, &response, absl::Seconds(60));
+      if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) ++exhausted;
+      if (status.ok()) ++served;
+    });
+  }
+  // Bounded: until some call has been refused, or 30 seconds.
+  for (int i = 0; i < 300 && exhausted == 0; ++i) absl::SleepFor(absl::Milliseconds(100));
+  service.release.Open();
+  for (std::thread& caller : callers) caller.join();
+  EXPECT_GT(exhausted.load(), 0);
+  EXPECT_GT(served.load(), 0);
+  EXPECT_EQ(exhausted + served, kCalls);
+  Framework response;
+  EXPECT_THAT(CallGetFramework(*stub, "frameworks/after", &response), IsOk());
 }
 
 }  // namespace

@@ -13,7 +13,8 @@ namespace {
 namespace idv1 = ::sixsteps::identity::v1;
 
 std::shared_ptr<grpc::Channel> Dial(const std::string& target) {
-  return grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
+                                   ServiceChannelArguments());
 }
 
 }  // namespace

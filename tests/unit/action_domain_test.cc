@@ -493,5 +493,53 @@ TEST(BatchSize, FromOneToTheMostABatchTakes) {
                        "requests: at most 500 consolidations in one batch"));
 }
 
+// ---- Progress notes (issue 13) ----
+
+av1::Action WithNotes(int in_record, int count) {
+  av1::Action action;
+  action.set_progress_update_count(count);
+  for (int i = 1; i <= in_record; ++i) action.add_progress_updates()->set_note(std::to_string(i));
+  return action;
+}
+
+TEST(ProgressNotesTest, CapacityCountsNotesAndBytes) {
+  EXPECT_THAT(CheckProgressCapacity({0, 0}, 100), IsOk());
+  EXPECT_THAT(CheckProgressCapacity({kMaxProgressUpdatesPerAction - 1, 0}, 100), IsOk());
+  EXPECT_THAT(CheckProgressCapacity({kMaxProgressUpdatesPerAction, 0}, 1),
+              StatusIs(absl::StatusCode::kResourceExhausted, "200"));
+  EXPECT_THAT(CheckProgressCapacity({1, kMaxProgressBytesPerAction - 100}, 100), IsOk());
+  EXPECT_THAT(CheckProgressCapacity({1, kMaxProgressBytesPerAction - 100}, 101),
+              StatusIs(absl::StatusCode::kResourceExhausted, "bytes"));
+}
+
+TEST(ProgressNotesTest, UnadoptedNotesAreThoseBeyondTheCount) {
+  // Written before notes were rows: every note is in the record only.
+  EXPECT_EQ(UnadoptedProgressCount(WithNotes(12, 0)), 12);
+  // Written since: the record holds the latest, all of them rows.
+  EXPECT_EQ(UnadoptedProgressCount(WithNotes(3, 3)), 0);
+  EXPECT_EQ(UnadoptedProgressCount(WithNotes(kLatestProgressUpdatesKept, 40)), 0);
+  // A replica of the previous release appended one.
+  EXPECT_EQ(UnadoptedProgressCount(WithNotes(4, 3)), 1);
+  EXPECT_EQ(UnadoptedProgressCount(WithNotes(kLatestProgressUpdatesKept + 1, 40)), 1);
+}
+
+TEST(ProgressNotesTest, KeepLatestProgressTrimsCountsAndNumbers) {
+  av1::Action legacy = WithNotes(12, 0);
+  KeepLatestProgress(legacy);
+  EXPECT_EQ(legacy.progress_update_count(), 12);
+  ASSERT_EQ(legacy.progress_updates_size(), kLatestProgressUpdatesKept);
+  EXPECT_EQ(legacy.progress_updates(0).note(), "8");
+  EXPECT_EQ(legacy.progress_updates(0).number(), 8);
+  EXPECT_EQ(legacy.progress_updates(4).number(), 12);
+  av1::Action again = legacy;
+  KeepLatestProgress(again);
+  EXPECT_EQ(again.SerializeAsString(), legacy.SerializeAsString());
+
+  av1::Action small = WithNotes(2, 2);
+  KeepLatestProgress(small);
+  EXPECT_EQ(small.progress_update_count(), 2);
+  EXPECT_EQ(small.progress_updates_size(), 2);
+}
+
 }  // namespace
 }  // namespace sixsteps::assessment

@@ -181,6 +181,31 @@ absl::Status Show(const ParsedArgs& args, Client& client, const CommandContext& 
   return PrintMessage(action, FormatAction(action), context);
 }
 
+// Every note of an action, page by page (an action has at most a few hundred).
+absl::Status Notes(const ParsedArgs& args, Client& client, const CommandContext& context,
+                   const ActionContext&) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  acv1::ListProgressUpdatesRequest request;
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandActionName(args.Positional(0)));
+  request.set_page_size(200);
+  acv1::ListProgressUpdatesResponse all;
+  SIXSTEPS_CLI_RETURN_IF_ERROR(client.ForEachPage(
+      &Stub::ListProgressUpdates, request, [&](const acv1::ListProgressUpdatesResponse& page) {
+        for (const auto& u : page.progress_updates()) *all.add_progress_updates() = u;
+        all.set_total_count(page.total_count());
+      }));
+  if (all.progress_updates().empty()) {
+    return PrintMessage(all, absl::StrCat(request.name(), " has no progress notes\n"), context);
+  }
+  return PrintMessage(
+      all,
+      absl::StrCat(
+          request.name(), ": ", all.progress_updates_size(), " progress notes\n",
+          FormatProgressUpdates({all.progress_updates().begin(), all.progress_updates().end()})),
+      context);
+}
+
 absl::Status Update(const ParsedArgs& args, Client& client, const CommandContext& context,
                     const ActionContext&) {
   SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"note", "evidence", "start"}));
@@ -326,6 +351,7 @@ constexpr ActionCommand kCommands[] = {
      "[--due-before DATE]",
      List},
     {"show", "sixsteps action show ACTION", Show},
+    {"notes", "sixsteps action notes ACTION", Notes},
     {"update", "sixsteps action update ACTION --note N [--evidence E] [--start]", Update},
     {"edit",
      "sixsteps action edit ACTION [--description D] [--outcome O] [--due DATE] [--owner ORG] "
@@ -373,7 +399,9 @@ std::string ActionHelp() {
       &help,
       "\n--sustain plans keeping a Green (the questions must be consolidated Green); otherwise\n"
       "the action is an improvement. update adds a progress note (--start moves a planned\n"
-      "action to in progress); edit reads the action and changes the fields given, with its\n"
+      "action to in progress; an action takes up to 200 notes of up to 4,000 characters);\n"
+      "show prints the latest notes and notes lists them all; edit reads the action and changes "
+      "the fields given, with its\n"
       "etag. list --overdue prints what is late as of --as-of (default today in the hub's time\n"
       "zone), grouped by owner organisation, with the days overdue. carry-over copies the open\n"
       "actions of the previous finalised round into a new one.\n\n"

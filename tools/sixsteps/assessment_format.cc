@@ -368,13 +368,26 @@ std::string FormatAction(const acv1::Action& a) {
   lines.push_back({"Etag", a.etag()});
   std::string out = Lines(lines);
   if (a.progress_updates_size() > 0) {
-    out += "Progress:\n";
-    for (const acv1::ProgressUpdate& u : a.progress_updates()) {
-      absl::StrAppend(&out, "  ", FormatTime(u.time()), " ", OrDash(u.author()), " (",
-                      ActionStatusWord(u.status()), "): ", u.note());
-      if (!u.evidence().empty()) absl::StrAppend(&out, " [evidence: ", u.evidence(), "]");
-      out += "\n";
+    // The action carries only its latest notes; 'action notes' lists them all.
+    int total = std::max(a.progress_update_count(), a.progress_updates_size());
+    if (total > a.progress_updates_size()) {
+      absl::StrAppend(&out, "Progress (latest ", a.progress_updates_size(), " of ", total,
+                      "; 'sixsteps action notes ", a.name(), "' lists all):\n");
+    } else {
+      out += "Progress:\n";
     }
+    out += FormatProgressUpdates({a.progress_updates().begin(), a.progress_updates().end()});
+  }
+  return out;
+}
+
+std::string FormatProgressUpdates(const std::vector<acv1::ProgressUpdate>& updates) {
+  std::string out;
+  for (const acv1::ProgressUpdate& u : updates) {
+    absl::StrAppend(&out, "  ", FormatTime(u.time()), " ", OrDash(u.author()), " (",
+                    ActionStatusWord(u.status()), "): ", u.note());
+    if (!u.evidence().empty()) absl::StrAppend(&out, " [evidence: ", u.evidence(), "]");
+    out += "\n";
   }
   return out;
 }

@@ -48,6 +48,8 @@ std::string FormatGrid(const asv1::Assessment& assessment, const GridInput& inpu
 
 std::string FormatAction(const acv1::Action& action);
 std::string FormatActionList(const std::vector<acv1::Action>& actions);
+// Progress notes, one a line, indented: time, author (status after): note [evidence].
+std::string FormatProgressUpdates(const std::vector<acv1::ProgressUpdate>& updates);
 // Overdue actions grouped by owner organisation: a heading per organisation (its display
 // name from `labels` when known), then each action with its due date and days overdue as of
 // `as_of_date`.

@@ -8,6 +8,7 @@
 
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
+#include <grpcpp/support/channel_arguments.h>
 
 #include "absl/strings/str_cat.h"
 #include "tools/sixsteps/action_commands.h"
@@ -114,7 +115,12 @@ absl::Status Dispatch(const std::vector<std::string>& words, const Environment& 
 
 ChannelFactory InsecureChannelFactory() {
   return [](const std::string& address) -> std::shared_ptr<grpc::ChannelInterface> {
-    return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+    // The services' own message limits (services/common/config.h): requests of at most
+    // 4 MiB, responses (a report export, a long list page) of at most 16 MiB.
+    grpc::ChannelArguments arguments;
+    arguments.SetMaxSendMessageSize(4 * 1024 * 1024);
+    arguments.SetMaxReceiveMessageSize(16 * 1024 * 1024);
+    return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments);
   };
 }
 

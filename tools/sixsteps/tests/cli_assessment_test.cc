@@ -23,6 +23,7 @@
 #include "sixsteps/identity/v1/identity_service.grpc.pb.h"
 #include "sixsteps/reporting/v1/reporting_service.grpc.pb.h"
 #include "tests/support/status_matchers.h"
+#include "tools/sixsteps/assessment_format.h"
 #include "tools/sixsteps/assessment_names.h"
 #include "tools/sixsteps/dispatcher.h"
 #include "tools/sixsteps/json.h"
@@ -320,6 +321,26 @@ class FakeActionService final : public acv1::ActionService::Service {
     ++calls;
     updates.push_back(*request);
     *response = request->action();
+    return grpc::Status::OK;
+  }
+
+  // Seven notes, in pages of four.
+  std::vector<acv1::ListProgressUpdatesRequest> note_lists;
+  grpc::Status ListProgressUpdates(grpc::ServerContext*,
+                                   const acv1::ListProgressUpdatesRequest* request,
+                                   acv1::ListProgressUpdatesResponse* response) override {
+    ++calls;
+    note_lists.push_back(*request);
+    int first = request->page_token().empty() ? 1 : 5;
+    for (int n = first; n < first + 4 && n <= 7; ++n) {
+      acv1::ProgressUpdate* update = response->add_progress_updates();
+      update->set_number(n);
+      update->set_note("note " + std::to_string(n));
+      update->set_author("users/u-1");
+      update->set_status(acv1::Action::STATUS_IN_PROGRESS);
+    }
+    if (first == 1) response->set_next_page_token("p2");
+    response->set_total_count(7);
     return grpc::Status::OK;
   }
 };
@@ -631,6 +652,29 @@ TEST_F(CliAssessmentTest, FeedPagesPastInvisibleChangesAndPrintsJsonLines) {
   ASSERT_EQ(follow.exit_code, 0) << follow.err;
   EXPECT_THAT(follow.out, StartsWith("2  "));
   EXPECT_EQ(Run({"assessment", "feed", "--after", "-1"}).exit_code, 64);
+}
+
+TEST_F(CliAssessmentTest, ActionNotesListsEveryNotePageByPage) {
+  Result result = Run({"action", "notes", "act-9"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  ASSERT_THAT(actions_.note_lists, SizeIs(2));
+  EXPECT_EQ(actions_.note_lists[0].name(), "actions/act-9");
+  EXPECT_EQ(actions_.note_lists[1].page_token(), "p2");
+  EXPECT_THAT(result.out, StartsWith("actions/act-9: 7 progress notes\n"));
+  EXPECT_THAT(result.out, HasSubstr("(in-progress): note 1\n"));
+  EXPECT_THAT(result.out, HasSubstr("(in-progress): note 7\n"));
+}
+
+TEST(CliFormatActionTest, ShowSaysWhenOnlyTheLatestNotesAreShown) {
+  acv1::Action action;
+  action.set_name("actions/act-1");
+  action.set_progress_update_count(12);
+  for (int n = 8; n <= 12; ++n) action.add_progress_updates()->set_note("n" + std::to_string(n));
+  std::string text = FormatAction(action);
+  EXPECT_THAT(text, HasSubstr("Progress (latest 5 of 12; 'sixsteps action notes actions/act-1' "
+                              "lists all):\n"));
+  action.set_progress_update_count(5);
+  EXPECT_THAT(FormatAction(action), HasSubstr("Progress:\n"));
 }
 
 TEST_F(CliAssessmentTest, OverdueActionsAreGroupedByOwnerOrganisation) {
