@@ -496,6 +496,10 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
            {{N, UA}, {B, OK}, {O, OK}, {V, OK, IdOf(a.action)}, {D, OK, IdOf(a.action)}});
     action("ListActions", "every action (none of A)", Fixed(acv1::ListActionsRequest()),
            {{B, OK}, {O, OK}});
+    acv1::ListProgressUpdatesRequest notes;
+    notes.set_name(a.action);
+    action("ListProgressUpdates", "of A's action", Fixed(notes),
+           {{N, UA}, {B, NF}, {O, NF}, {V, OK}, {D, OK}, {AO, OK}});
   }
   action("UpdateAction", "A's action's description",
          [w, name = a.action] {
