@@ -19,6 +19,8 @@ ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain to serve with (and p
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of tls_cert");
 ABSL_FLAG(std::string, tls_ca, "", "PEM CA that signs every service's certificate (mutual TLS)");
 ABSL_FLAG(bool, allow_plaintext, false, "serve plaintext on a non-loopback address");
+ABSL_FLAG(bool, allow_plaintext_http, false,
+          "serve the plain HTTP listeners (metrics, reports) on a non-loopback address");
 ABSL_FLAG(std::string, shutdown_grace, "",
           "how long in-flight calls may run on SIGTERM (e.g. 10s)");
 
@@ -71,6 +73,14 @@ absl::StatusOr<ServerConfig> LoadServerConfig(int argc, char** argv,
   config.tls.ca_file = FlagOrEnv(absl::GetFlag(FLAGS_tls_ca), {"SIXSTEPS_TLS_CA"}, "");
   config.tls.allow_plaintext = absl::GetFlag(FLAGS_allow_plaintext) ||
                                FlagOrEnv("", {"SIXSTEPS_ALLOW_PLAINTEXT"}, "") == "true";
+  // Issue #13, finding 19: the metrics listener has no TLS; beyond loopback only by choice.
+  config.tls.allow_plaintext_http = absl::GetFlag(FLAGS_allow_plaintext_http) ||
+                                    FlagOrEnv("", {"SIXSTEPS_ALLOW_PLAINTEXT_HTTP"}, "") == "true";
+  if (absl::Status plaintext =
+          CheckPlaintextHttpListener(config.metrics_listen, config.tls, "metrics_listen");
+      !plaintext.ok()) {
+    return plaintext;
+  }
   return config;
 }
 
