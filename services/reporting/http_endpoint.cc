@@ -244,6 +244,13 @@ class GuardedServer final : public httplib::Server {
     };
   }
 
+  // httplib listens with a backlog of 5: under a burst of connections the kernel drops the
+  // rest of the SYNs and clients wait a second or more to retry. Called after binding.
+  void WidenBacklog() {
+    socket_t sock = svr_sock_;
+    if (sock != INVALID_SOCKET) ::listen(sock, SOMAXCONN);
+  }
+
  private:
   bool process_and_close_socket(socket_t sock) override {
     Peer peer = PeerOf(sock);
@@ -413,7 +420,9 @@ absl::Status HttpEndpoint::Start(const std::string& host, int port) {
   if (port < 0 || port > 65535)
     return absl::InvalidArgumentError(absl::StrCat("bad HTTP port ", port));
   SIXSTEPS_RETURN_IF_ERROR(ValidateHttpLimits(limits_));
-  std::unique_ptr<httplib::Server> server = std::make_unique<GuardedServer>(limits_);
+  auto guarded = std::make_unique<GuardedServer>(limits_);
+  GuardedServer* guard = guarded.get();
+  std::unique_ptr<httplib::Server> server = std::move(guarded);
   server->set_default_headers(
       {{"Cache-Control", "no-store"}, {"X-Content-Type-Options", "nosniff"}});
   // httplib's default sets SO_REUSEPORT, which lets a second process bind the same port
@@ -582,6 +591,7 @@ absl::Status HttpEndpoint::Start(const std::string& host, int port) {
   } else if (!server->bind_to_port(host, port)) {
     return absl::UnavailableError(absl::StrCat("cannot bind HTTP endpoint to ", host, ":", port));
   }
+  guard->WidenBacklog();
   httplib::Server* raw = server.get();
   thread_ = std::thread([raw] { raw->listen_after_bind(); });
   // stop() only interrupts a server that is running, so Stop right after Start must not
