@@ -1489,8 +1489,17 @@ TEST_F(AssessmentServiceTest, FinalisationListsWhatIsMissing) {
   // Consolidate everything; s2.q2 Green (the responses are Red, without evidence), which
   // breaks the evidence rule only if it got through — it must not.
   ConsolidateAll(round, fv1::RATING_RED);
+  std::string s2q2_etag;
+  {
+    av1::ListConsolidationsRequest list;
+    list.set_parent(round.name());
+    const av1::ListConsolidationsResponse listed = Must(&AStub::ListConsolidations, admin_, list);
+    for (const auto& c : listed.consolidations()) {
+      if (c.question_id() == "s2.q2") s2q2_etag = c.etag();
+    }
+  }
   av1::Consolidation green;
-  EXPECT_THAT(Consolidate(admin_, round, "s2.q2", fv1::RATING_GREEN, &green),
+  EXPECT_THAT(Consolidate(admin_, round, "s2.q2", fv1::RATING_GREEN, &green, s2q2_etag),
               StatusIs(Code::kInvalidArgument, "evidence"));
 
   // Everything is done but the action plan: exactly one line per question says so.
