@@ -277,6 +277,7 @@ absl::StatusOr<av1::Action> ActionServiceImpl::ChangeAction(const Caller& caller
 absl::StatusOr<av1::Action> ActionServiceImpl::Update(const Caller& caller,
                                                       const av1::UpdateActionRequest& r) {
   const av1::Action& values = r.action();
+  SIXSTEPS_RETURN_IF_ERROR(RequireEtag(values.etag(), "action.etag"));
   std::vector<std::string> paths(r.update_mask().paths().begin(), r.update_mask().paths().end());
   if (paths.empty()) {
     paths = {"question_ids",       "kind",       "description", "intended_outcome",
@@ -387,6 +388,7 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Complete(const Caller& caller,
   if (r.completion_note().empty()) {
     return absl::InvalidArgumentError("completion_note: marking an action done needs a note");
   }
+  SIXSTEPS_RETURN_IF_ERROR(RequireEtag(r.etag(), "etag"));
   SIXSTEPS_RETURN_IF_ERROR(ValidateNote(r.completion_note(), "completion_note"));
   SIXSTEPS_RETURN_IF_ERROR(ValidateOptional(r.evidence(), "evidence"));
   return ChangeAction(
@@ -408,6 +410,7 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Cancel(const Caller& caller,
   if (r.reason().empty()) {
     return absl::InvalidArgumentError("reason: cancelling an action needs a reason");
   }
+  SIXSTEPS_RETURN_IF_ERROR(RequireEtag(r.etag(), "etag"));
   SIXSTEPS_RETURN_IF_ERROR(ValidateNote(r.reason(), "reason"));
   return ChangeAction(
       caller, r.name(), r.etag(),

@@ -191,6 +191,7 @@ absl::StatusOr<v1::Assessment> AssessmentServiceImpl::Update(const Caller& calle
                                                              const v1::UpdateAssessmentRequest& r) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id,
                             ParseAssessmentName(r.assessment().name(), "assessment.name"));
+  SIXSTEPS_RETURN_IF_ERROR(RequireEtag(r.assessment().etag(), "assessment.etag"));
   std::vector<std::string> paths(r.update_mask().paths().begin(), r.update_mask().paths().end());
   if (paths.empty()) paths = {"title", "period_start", "period_end"};
   for (const std::string& path : paths) {
@@ -644,8 +645,9 @@ absl::StatusOr<v1::Consolidation> AssessmentServiceImpl::WriteConsolidation(
   }
   SIXSTEPS_ASSIGN_OR_RETURN(std::optional<v1::Consolidation> existing,
                             tx.GetConsolidationForUpdate(request.question_id()));
+  // The first consolidation of a question has no etag to send; replacing one needs it.
   if (existing) {
-    SIXSTEPS_RETURN_IF_ERROR(CheckEtag(request.etag(), existing->etag(), existing->name()));
+    SIXSTEPS_RETURN_IF_ERROR(CheckReplaceEtag(request.etag(), existing->etag(), existing->name()));
   }
   v1::Consolidation written;
   written.set_question_id(request.question_id());
@@ -832,6 +834,7 @@ absl::StatusOr<v1::Challenge> AssessmentServiceImpl::Raise(const Caller& caller,
 absl::StatusOr<v1::Challenge> AssessmentServiceImpl::Answer(const Caller& caller,
                                                             const v1::AnswerChallengeRequest& r) {
   SIXSTEPS_ASSIGN_OR_RETURN(ChildName name, ParseChildName(r.name(), "challenges", "name"));
+  SIXSTEPS_RETURN_IF_ERROR(RequireEtag(r.etag(), "etag"));
   SIXSTEPS_RETURN_IF_ERROR(ValidateText(r.answer(), kMaxTextLength, "answer"));
   v1::Challenge challenge;
   SIXSTEPS_RETURN_IF_ERROR(InVisibleRound(
@@ -863,6 +866,8 @@ absl::StatusOr<v1::Challenge> AssessmentServiceImpl::Answer(const Caller& caller
 absl::StatusOr<v1::Challenge> AssessmentServiceImpl::Close(const Caller& caller,
                                                            const v1::CloseChallengeRequest& r) {
   SIXSTEPS_ASSIGN_OR_RETURN(ChildName name, ParseChildName(r.name(), "challenges", "name"));
+  // Closing after an answer one has not read would close it unseen.
+  SIXSTEPS_RETURN_IF_ERROR(RequireEtag(r.etag(), "etag"));
   v1::Challenge challenge;
   SIXSTEPS_RETURN_IF_ERROR(InVisibleRound(
       caller, name.assessment_id, RoundLock::kShared, [&](RoundTx& tx) -> absl::Status {

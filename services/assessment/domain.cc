@@ -313,6 +313,24 @@ absl::Status CheckEtag(absl::string_view given, absl::string_view stored, absl::
   return absl::OkStatus();
 }
 
+absl::Status RequireEtag(absl::string_view given, absl::string_view field) {
+  if (given.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": required; read the record and send the etag of the version you change"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckReplaceEtag(absl::string_view given, absl::string_view stored,
+                              absl::string_view what) {
+  if (given.empty()) {
+    return absl::AbortedError(absl::StrCat(what, " already exists (etag ", stored,
+                                           "): send the etag of the version you based your "
+                                           "change on"));
+  }
+  return CheckEtag(given, stored, what);
+}
+
 std::vector<std::string> FinalisationGaps(const FrameworkIndex& framework,
                                           const FinalisationInputs& inputs) {
   std::vector<std::string> gaps;

@@ -110,6 +110,15 @@ absl::Status CheckWritable(const v1::Assessment& assessment);
 absl::Status CheckTransition(v1::Assessment::State from, v1::Assessment::State to);
 // ABORTED if `given` is set and differs from `stored`.
 absl::Status CheckEtag(absl::string_view given, absl::string_view stored, absl::string_view what);
+// For a call that overwrites a record the caller has read: its etag is required, so that a
+// blind write cannot undo a change the caller never saw. INVALID_ARGUMENT naming `field`
+// when `given` is empty.
+absl::Status RequireEtag(absl::string_view given, absl::string_view field);
+// For a create-or-replace write (a consolidation): replacing an existing record needs the
+// etag it was read at. ABORTED, as a stale etag is, when none is given: the caller did not
+// know the record existed.
+absl::Status CheckReplaceEtag(absl::string_view given, absl::string_view stored,
+                              absl::string_view what);
 
 // What finalisation still needs, one line per gap, in framework order: each question
 // needs a consolidated rating that meets the evidence rule and an action plan entry, and

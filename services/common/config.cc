@@ -23,6 +23,8 @@ ABSL_FLAG(std::string, grpc_max_threads, "",
           "most threads the gRPC server serves calls on at once (default 100)");
 ABSL_FLAG(std::string, grpc_memory_mb, "",
           "most memory, in MiB, the gRPC server takes for message buffers (default 64)");
+ABSL_FLAG(bool, allow_plaintext_http, false,
+          "serve the plain HTTP listeners (metrics, reports) on a non-loopback address");
 ABSL_FLAG(std::string, shutdown_grace, "",
           "how long in-flight calls may run on SIGTERM (e.g. 10s)");
 
@@ -89,6 +91,14 @@ absl::StatusOr<ServerConfig> LoadServerConfig(int argc, char** argv,
   config.tls.ca_file = FlagOrEnv(absl::GetFlag(FLAGS_tls_ca), {"SIXSTEPS_TLS_CA"}, "");
   config.tls.allow_plaintext = absl::GetFlag(FLAGS_allow_plaintext) ||
                                FlagOrEnv("", {"SIXSTEPS_ALLOW_PLAINTEXT"}, "") == "true";
+  // Issue #13, finding 19: the metrics listener has no TLS; beyond loopback only by choice.
+  config.tls.allow_plaintext_http = absl::GetFlag(FLAGS_allow_plaintext_http) ||
+                                    FlagOrEnv("", {"SIXSTEPS_ALLOW_PLAINTEXT_HTTP"}, "") == "true";
+  if (absl::Status plaintext =
+          CheckPlaintextHttpListener(config.metrics_listen, config.tls, "metrics_listen");
+      !plaintext.ok()) {
+    return plaintext;
+  }
   return config;
 }
 

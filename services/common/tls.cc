@@ -1,9 +1,14 @@
 #include "services/common/tls.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
@@ -32,11 +37,38 @@ absl::Status CheckPair(const TlsSettings& tls) {
 
 bool IsLoopbackAddress(absl::string_view address) {
   if (absl::StartsWith(address, "unix:")) return true;
-  absl::string_view host = address.substr(0, address.rfind(':'));
-  if (absl::StartsWith(host, "[") && absl::EndsWith(host, "]")) {
-    host = host.substr(1, host.size() - 2);
+  absl::string_view host = address;
+  if (absl::StartsWith(host, "[")) {
+    size_t close = host.find(']');
+    if (close == absl::string_view::npos) return false;
+    host = host.substr(1, close - 1);
+  } else if (std::count(host.begin(), host.end(), ':') == 1) {
+    host = host.substr(0, host.find(':'));  // host:port
   }
-  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+  if (absl::AsciiStrToLower(host) == "localhost") return true;
+  // Numbers only: inet_pton takes nothing but the full dotted quad or an IPv6 literal.
+  const std::string literal(host);
+  in_addr v4{};
+  if (inet_pton(AF_INET, literal.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  }
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, literal.c_str(), &v6) == 1) {
+    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+  }
+  return false;
+}
+
+absl::Status CheckPlaintextHttpListener(absl::string_view address, const TlsSettings& tls,
+                                        absl::string_view setting) {
+  if (address.empty() || IsLoopbackAddress(address) || tls.allow_plaintext_http) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      setting, ": refusing to serve plain HTTP on ", address,
+      " (not loopback); bind it to 127.0.0.1, or put a TLS-terminating proxy in front and set "
+      "SIXSTEPS_ALLOW_PLAINTEXT_HTTP=true (--allow_plaintext_http)"));
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(

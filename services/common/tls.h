@@ -25,12 +25,25 @@ struct TlsSettings {
   // --allow_plaintext / SIXSTEPS_ALLOW_PLAINTEXT: serve without TLS on a non-loopback
   // address (for a private container network behind a TLS-terminating proxy).
   bool allow_plaintext = false;
+  // --allow_plaintext_http / SIXSTEPS_ALLOW_PLAINTEXT_HTTP=true: serve the plain HTTP
+  // listeners (metrics, the reporting HTTP endpoint), which have no TLS of their own, on a
+  // non-loopback address: only where a TLS-terminating proxy or a network policy fronts
+  // them.
+  bool allow_plaintext_http = false;
 
   bool enabled() const { return !cert_file.empty() || !key_file.empty() || !ca_file.empty(); }
 };
 
-// True for 127.0.0.0/8, ::1, localhost and unix sockets.
+// True for a literal loopback IP (127.0.0.0/8 as numbers, ::1, ::ffff:127.x.y.z), the
+// name "localhost", and unix sockets; `address` is "host:port", "[v6]:port" or a bare host.
+// Any other name is not loopback, whatever it starts with ("127.evil.example" resolves
+// wherever its owner likes).
 bool IsLoopbackAddress(absl::string_view address);
+
+// For a plain HTTP listener on `address` (the setting named `setting`): INVALID_ARGUMENT,
+// one clear line, if the address is not loopback and allow_plaintext_http is not set.
+absl::Status CheckPlaintextHttpListener(absl::string_view address, const TlsSettings& tls,
+                                        absl::string_view setting);
 
 // Credentials to serve `address` with. INVALID_ARGUMENT for a half-configured TLS (a
 // certificate without its key), an unreadable file, or plaintext on a non-loopback

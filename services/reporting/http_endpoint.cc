@@ -1,12 +1,19 @@
 #include "services/reporting/http_endpoint.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <exception>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -82,7 +89,278 @@ std::string Param(const httplib::Request& req, const char* name) {
 using Builder = std::function<absl::Status(const std::string& id, const httplib::Request& req,
                                            v1::ExportReportRequest* out)>;
 
+// A connection's peer as numbers ("127.0.0.1", "::1"; an IPv4-mapped IPv6 address as IPv4).
+struct Peer {
+  std::string ip;
+  int port = 0;
+};
+
+Peer AddressOf(const sockaddr_storage& address) {
+  char text[INET6_ADDRSTRLEN] = {};
+  Peer peer;
+  if (address.ss_family == AF_INET) {
+    const auto& v4 = reinterpret_cast<const sockaddr_in&>(address);
+    inet_ntop(AF_INET, &v4.sin_addr, text, sizeof(text));
+    peer.port = ntohs(v4.sin_port);
+  } else if (address.ss_family == AF_INET6) {
+    const auto& v6 = reinterpret_cast<const sockaddr_in6&>(address);
+    if (IN6_IS_ADDR_V4MAPPED(&v6.sin6_addr)) {
+      inet_ntop(AF_INET, &v6.sin6_addr.s6_addr[12], text, sizeof(text));
+    } else {
+      inet_ntop(AF_INET6, &v6.sin6_addr, text, sizeof(text));
+    }
+    peer.port = ntohs(v6.sin6_port);
+  }
+  peer.ip = text;
+  return peer;
+}
+
+Peer PeerOf(int sock) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof(address);
+  if (getpeername(sock, reinterpret_cast<sockaddr*>(&address), &length) != 0) return {};
+  return AddressOf(address);
+}
+
+Peer LocalOf(int sock) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof(address);
+  if (getsockname(sock, reinterpret_cast<sockaddr*>(&address), &length) != 0) return {};
+  return AddressOf(address);
+}
+
+// A connection's socket for httplib, with one difference from httplib's own: reads also
+// stop at the request deadline, so a client that sends a byte just inside every per-read
+// timeout still has to finish its request in time.
+class DeadlineStream final : public httplib::Stream {
+ public:
+  DeadlineStream(int sock, Peer peer, absl::Duration read_timeout, absl::Duration write_timeout,
+                 std::function<bool()> stopping)
+      : sock_(sock),
+        peer_(std::move(peer)),
+        read_timeout_(read_timeout),
+        write_timeout_(write_timeout),
+        stopping_(std::move(stopping)) {}
+
+  // Reads after `deadline` fail (and the request with them).
+  void set_deadline(absl::Time deadline) {
+    deadline_ = deadline;
+    deadline_passed_ = false;
+  }
+  bool deadline_passed() const { return deadline_passed_; }
+
+  // Whether a request starts within `idle` (and before the deadline).
+  bool AwaitRequest(absl::Duration idle) {
+    return buffered() > 0 || Wait(POLLIN, std::min(deadline_, absl::Now() + idle));
+  }
+
+  bool is_readable() const override {
+    return buffered() > 0 || Wait(POLLIN, std::min(deadline_, absl::Now() + read_timeout_));
+  }
+  bool is_writable() const override { return Wait(POLLOUT, absl::Now() + write_timeout_); }
+
+  ssize_t read(char* ptr, size_t size) override {
+    if (buffered() > 0) {
+      size_t n = std::min(size, buffered());
+      std::copy_n(buffer_ + begin_, n, ptr);
+      begin_ += n;
+      return static_cast<ssize_t>(n);
+    }
+    if (!is_readable()) return -1;
+    // httplib reads request lines a byte at a time: read ahead into the buffer.
+    ssize_t n = 0;
+    do {
+      n = recv(sock_, buffer_, sizeof(buffer_), 0);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) return n;
+    begin_ = 0;
+    end_ = static_cast<size_t>(n);
+    return read(ptr, size);
+  }
+
+  ssize_t write(const char* ptr, size_t size) override {
+    if (!is_writable()) return -1;
+    ssize_t n = 0;
+    do {
+      n = send(sock_, ptr, size, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    return n;
+  }
+  using httplib::Stream::write;
+
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    ip = peer_.ip;
+    port = peer_.port;
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    Peer local = LocalOf(sock_);
+    ip = local.ip;
+    port = local.port;
+  }
+  socket_t socket() const override { return sock_; }
+
+ private:
+  size_t buffered() const { return end_ - begin_; }
+
+  // Polls in short slices until `events` or `until`; false on timeout, error, or (when
+  // reading) the server stopping.
+  bool Wait(short events, absl::Time until) const {
+    while (true) {
+      absl::Duration left = until - absl::Now();
+      if (left <= absl::ZeroDuration()) {
+        if (events == POLLIN && until >= deadline_) deadline_passed_ = true;
+        return false;
+      }
+      // Stopping ends waits for requests, not responses being written.
+      if (events == POLLIN && stopping_()) return false;
+      pollfd fd{sock_, events, 0};
+      int ready = poll(&fd, 1,
+                       static_cast<int>(absl::ToInt64Milliseconds(
+                           std::min(left + absl::Milliseconds(1), absl::Milliseconds(100)))));
+      if (ready > 0) return true;
+      if (ready < 0 && errno != EINTR) return false;
+    }
+  }
+
+  const int sock_;
+  const Peer peer_;
+  const absl::Duration read_timeout_;
+  const absl::Duration write_timeout_;
+  const std::function<bool()> stopping_;
+  absl::Time deadline_ = absl::InfiniteFuture();
+  mutable bool deadline_passed_ = false;
+  char buffer_[4096];
+  size_t begin_ = 0;
+  size_t end_ = 0;
+};
+
+// httplib's server with the connection loop replaced: a cap on connections per client
+// address, checked as a worker takes the connection, and the request deadline.
+class GuardedServer final : public httplib::Server {
+ public:
+  explicit GuardedServer(const HttpLimits& limits) : limits_(limits) {
+    new_task_queue = [workers = limits.workers] {
+      return new httplib::ThreadPool(static_cast<size_t>(workers));
+    };
+  }
+
+  // httplib listens with a backlog of 5: under a burst of connections the kernel drops the
+  // rest of the SYNs and clients wait a second or more to retry. Called after binding.
+  void WidenBacklog() {
+    socket_t sock = svr_sock_;
+    if (sock != INVALID_SOCKET) ::listen(sock, SOMAXCONN);
+  }
+
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    Peer peer = PeerOf(sock);
+    bool served = false;
+    if (Admit(peer.ip)) {
+      served = Serve(sock, peer);
+      Leave(peer.ip);
+    } else {
+      LogEvent("http_connection_refused", {{"client", peer.ip},
+                                           {"reason", "too many connections from this client"},
+                                           {"limit", limits_.max_connections_per_client}});
+      Refuse(sock);
+    }
+    shutdown(sock, SHUT_RDWR);
+    close(sock);
+    return served;
+  }
+
+  bool Serve(int sock, const Peer& peer) {
+    DeadlineStream stream(sock, peer, absl::Seconds(read_timeout_sec_),
+                          absl::Seconds(write_timeout_sec_),
+                          [this] { return svr_sock_ == INVALID_SOCKET; });
+    bool ok = false;
+    for (size_t left = keep_alive_max_count_; left > 0; --left) {
+      // The whole next request, from now (the connection idle), within request_timeout.
+      stream.set_deadline(absl::Now() + limits_.request_timeout);
+      if (svr_sock_ == INVALID_SOCKET ||
+          !stream.AwaitRequest(absl::Seconds(keep_alive_timeout_sec_))) {
+        break;
+      }
+      bool connection_closed = false;
+      ok = process_request(stream, left == 1, connection_closed, nullptr);
+      if (stream.deadline_passed()) {
+        LogEvent("http_request_timeout",
+                 {{"client", peer.ip},
+                  {"limit_seconds", absl::ToDoubleSeconds(limits_.request_timeout)}});
+        break;
+      }
+      if (!ok || connection_closed) break;
+    }
+    return ok;
+  }
+
+  // Answers 429 without reading the request, then lets the client read it before closing.
+  static void Refuse(int sock) {
+    static const std::string kBody =
+        "{\"error\": {\"code\": 429, \"status\": \"RESOURCE_EXHAUSTED\", \"message\": \"too "
+        "many connections from this client\"}}\n";
+    static const std::string kResponse = absl::StrCat(
+        "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json; charset=utf-8\r\n"
+        "Content-Length: ",
+        kBody.size(), "\r\nConnection: close\r\nRetry-After: 1\r\n\r\n", kBody);
+    // Unread input makes close() reset the connection, which can lose the answer: take in
+    // what the client sent straight away (bounded), then close the sending side.
+    pollfd fd{sock, POLLIN, 0};
+    char discard[4096];
+    size_t drained = 0;
+    if (poll(&fd, 1, 50) > 0) {
+      ssize_t n;
+      while (drained < 64 * 1024 && (n = recv(sock, discard, sizeof(discard), MSG_DONTWAIT)) > 0) {
+        drained += static_cast<size_t>(n);
+      }
+    }
+    (void)send(sock, kResponse.data(), kResponse.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    shutdown(sock, SHUT_WR);
+  }
+
+  bool Admit(const std::string& client) {
+    std::lock_guard<std::mutex> lock(mu_);
+    int& open = open_[client];
+    if (open >= limits_.max_connections_per_client) {
+      if (open == 0) open_.erase(client);
+      return false;
+    }
+    ++open;
+    return true;
+  }
+
+  void Leave(const std::string& client) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = open_.find(client);
+    if (it != open_.end() && --it->second <= 0) open_.erase(it);
+  }
+
+  const HttpLimits limits_;
+  std::mutex mu_;
+  // Open connections per client address; entries go when they reach 0.
+  absl::flat_hash_map<std::string, int> open_ ABSL_GUARDED_BY(mu_);
+};
+
 }  // namespace
+
+absl::Status ValidateHttpLimits(const HttpLimits& limits) {
+  if (limits.workers < 2 || limits.workers > 1024) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("http_workers must be from 2 to 1024, got ", limits.workers));
+  }
+  if (limits.max_connections_per_client < 1 ||
+      limits.max_connections_per_client >= limits.workers) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("http_max_connections_per_client must be from 1 to http_workers - 1 (",
+                     limits.workers - 1, "), got ", limits.max_connections_per_client));
+  }
+  if (limits.request_timeout <= absl::ZeroDuration() || limits.request_timeout > absl::Minutes(5)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("http_request_timeout must be above 0 and at most 5m, got ",
+                     absl::FormatDuration(limits.request_timeout)));
+  }
+  return absl::OkStatus();
+}
 
 int HttpStatusFor(absl::StatusCode code) {
   switch (code) {
@@ -130,8 +408,8 @@ absl::StatusOr<v1::Format> ParseFormat(absl::string_view value) {
   return absl::InvalidArgumentError("format must be one of json, csv, html, md, xlsx, text");
 }
 
-HttpEndpoint::HttpEndpoint(const auth::TokenVerifier* verifier, Handler handler)
-    : verifier_(verifier), handler_(std::move(handler)) {}
+HttpEndpoint::HttpEndpoint(const auth::TokenVerifier* verifier, Handler handler, HttpLimits limits)
+    : verifier_(verifier), handler_(std::move(handler)), limits_(limits) {}
 
 HttpEndpoint::~HttpEndpoint() { Stop(); }
 
@@ -141,7 +419,10 @@ absl::Status HttpEndpoint::Start(const std::string& host, int port) {
     return absl::FailedPreconditionError("the HTTP endpoint is already started");
   if (port < 0 || port > 65535)
     return absl::InvalidArgumentError(absl::StrCat("bad HTTP port ", port));
-  auto server = std::make_unique<httplib::Server>();
+  SIXSTEPS_RETURN_IF_ERROR(ValidateHttpLimits(limits_));
+  auto guarded = std::make_unique<GuardedServer>(limits_);
+  GuardedServer* guard = guarded.get();
+  std::unique_ptr<httplib::Server> server = std::move(guarded);
   server->set_default_headers(
       {{"Cache-Control", "no-store"}, {"X-Content-Type-Options", "nosniff"}});
   // httplib's default sets SO_REUSEPORT, which lets a second process bind the same port
@@ -310,6 +591,7 @@ absl::Status HttpEndpoint::Start(const std::string& host, int port) {
   } else if (!server->bind_to_port(host, port)) {
     return absl::UnavailableError(absl::StrCat("cannot bind HTTP endpoint to ", host, ":", port));
   }
+  guard->WidenBacklog();
   httplib::Server* raw = server.get();
   thread_ = std::thread([raw] { raw->listen_after_bind(); });
   // stop() only interrupts a server that is running, so Stop right after Start must not

@@ -11,6 +11,12 @@
 //   GET /healthz                             (no token)
 // Every report route takes format=json|csv|html|md|xlsx|text (default json) and needs
 // "Authorization: Bearer <token>".
+//
+// Slow clients (issue #13, finding 8): each request's line, headers and body must arrive
+// within HttpLimits::request_timeout of the connection becoming idle, whatever the pace of
+// single reads; one client address holds at most max_connections_per_client connections
+// (more are answered 429 and closed at once); and there are more workers than that, so one
+// client cannot occupy them all.
 #pragma once
 
 #include <atomic>
@@ -24,6 +30,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "services/common/auth.h"
 #include "services/reporting/render.h"
 #include "sixsteps/reporting/v1/reporting_service.pb.h"
@@ -45,6 +52,23 @@ int HttpStatusFor(absl::StatusCode code);
 // "text"/"txt"; empty means json). INVALID_ARGUMENT otherwise.
 absl::StatusOr<v1::Format> ParseFormat(absl::string_view value);
 
+// Bounds on what clients may hold. The defaults are the service's defaults
+// (--http_workers, --http_max_connections_per_client, --http_request_timeout).
+struct HttpLimits {
+  // Worker threads: connections served at once (others wait in the accept queue).
+  int workers = 32;
+  // Connections one client IP address may have open at once; below `workers`. Behind a
+  // proxy every client has the proxy's address: raise it there.
+  int max_connections_per_client = 8;
+  // How long a request's line, headers and body may take to arrive, counted from when the
+  // connection is accepted or has finished its previous response.
+  absl::Duration request_timeout = absl::Seconds(10);
+};
+
+// INVALID_ARGUMENT naming the setting for limits out of range: workers 2..1024,
+// max_connections_per_client 1..workers-1, request_timeout above 0 and at most 5 minutes.
+absl::Status ValidateHttpLimits(const HttpLimits& limits);
+
 class HttpEndpoint {
  public:
   // Produces a rendered report for an authenticated caller. Its error codes become HTTP
@@ -53,14 +77,15 @@ class HttpEndpoint {
       std::function<absl::StatusOr<Rendered>(const auth::Caller&, const v1::ExportReportRequest&)>;
 
   // `verifier` must outlive the endpoint.
-  HttpEndpoint(const auth::TokenVerifier* verifier, Handler handler);
+  HttpEndpoint(const auth::TokenVerifier* verifier, Handler handler, HttpLimits limits = {});
   // Stops the server if it is running.
   ~HttpEndpoint();
   HttpEndpoint(const HttpEndpoint&) = delete;
   HttpEndpoint& operator=(const HttpEndpoint&) = delete;
 
   // Binds `host`:`port` (0 picks a free port) and serves on a background thread.
-  // UNAVAILABLE if the address cannot be bound; FAILED_PRECONDITION if already started.
+  // UNAVAILABLE if the address cannot be bound; FAILED_PRECONDITION if already started;
+  // INVALID_ARGUMENT for limits ValidateHttpLimits refuses.
   absl::Status Start(const std::string& host, int port);
   // The bound port, 0 before Start.
   int port() const { return port_.load(); }
@@ -72,6 +97,7 @@ class HttpEndpoint {
 
   const auth::TokenVerifier* verifier_;
   Handler handler_;
+  const HttpLimits limits_;
   std::mutex mu_;
   std::unique_ptr<httplib::Server> server_ ABSL_GUARDED_BY(mu_);
   std::thread thread_ ABSL_GUARDED_BY(mu_);

@@ -12,7 +12,10 @@
 #include "services/common/db.h"
 #include "services/common/log.h"
 #include "services/common/server.h"
+#include "services/common/status.h"
+#include "services/common/tls.h"
 #include "services/reporting/feed_consumer.h"
+#include "services/reporting/feed_head.h"
 #include "services/reporting/http_endpoint.h"
 #include "services/reporting/read_model.h"
 #include "services/reporting/reporting_service.h"
@@ -23,6 +26,14 @@ ABSL_FLAG(std::string, api_key_file, "",
           "file holding the API key of the reporting service's account (a viewer on '*')");
 ABSL_FLAG(std::string, http_listen, "", "host:port of the read-only HTTP endpoint");
 ABSL_FLAG(std::string, time_zone, "", "the hub's time zone, for overdue actions");
+ABSL_FLAG(std::string, http_workers, "",
+          "worker threads of the HTTP endpoint: connections served at once (default 32)");
+ABSL_FLAG(std::string, http_max_connections_per_client, "",
+          "connections one client address may hold on the HTTP endpoint (default 8)");
+ABSL_FLAG(std::string, http_request_timeout, "",
+          "how long an HTTP request's line, headers and body may take to arrive (default 10s)");
+ABSL_FLAG(std::string, report_max_waiters, "",
+          "reports waiting for min_sequence at once; more are RESOURCE_EXHAUSTED (default 16)");
 
 namespace {
 
@@ -48,6 +59,38 @@ absl::StatusOr<std::string> ApiKey() {
   return key;
 }
 
+absl::StatusOr<int> IntSetting(const std::string& flag, const char* env, const char* name,
+                               int fallback) {
+  std::string value = sixsteps::FlagOrEnv(flag, {env}, std::to_string(fallback));
+  int n = 0;
+  if (!absl::SimpleAtoi(value, &n)) {
+    return absl::InvalidArgumentError(std::string(name) + ": must be a whole number, got '" +
+                                      value + "'");
+  }
+  return n;
+}
+
+// The HTTP endpoint's bounds on slow clients, from flags and the environment.
+absl::StatusOr<sixsteps::reporting::HttpLimits> HttpLimitsSetting() {
+  sixsteps::reporting::HttpLimits limits;
+  SIXSTEPS_ASSIGN_OR_RETURN(limits.workers,
+                            IntSetting(absl::GetFlag(FLAGS_http_workers), "SIXSTEPS_HTTP_WORKERS",
+                                       "http_workers", limits.workers));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      limits.max_connections_per_client,
+      IntSetting(absl::GetFlag(FLAGS_http_max_connections_per_client),
+                 "SIXSTEPS_HTTP_MAX_CONNECTIONS_PER_CLIENT", "http_max_connections_per_client",
+                 limits.max_connections_per_client));
+  std::string timeout = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_http_request_timeout),
+                                            {"SIXSTEPS_HTTP_REQUEST_TIMEOUT"}, "10s");
+  if (!absl::ParseDuration(timeout, &limits.request_timeout)) {
+    return absl::InvalidArgumentError(
+        "http_request_timeout: must be a duration such as 10s, got '" + timeout + "'");
+  }
+  SIXSTEPS_RETURN_IF_ERROR(sixsteps::reporting::ValidateHttpLimits(limits));
+  return limits;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -70,6 +113,20 @@ int main(int argc, char** argv) {
   if (colon == std::string::npos || !absl::SimpleAtoi(http.substr(colon + 1), &http_port)) {
     return Fail(absl::InvalidArgumentError("http_listen: must be host:port"));
   }
+  // The endpoint has no TLS of its own: plaintext beyond loopback only behind a proxy.
+  if (absl::Status plaintext =
+          sixsteps::CheckPlaintextHttpListener(http, config->tls, "http_listen");
+      !plaintext.ok()) {
+    return Fail(plaintext);
+  }
+  auto http_limits = HttpLimitsSetting();
+  if (!http_limits.ok()) return Fail(http_limits.status());
+  auto max_waiters = IntSetting(absl::GetFlag(FLAGS_report_max_waiters),
+                                "SIXSTEPS_REPORT_MAX_WAITERS", "report_max_waiters", 16);
+  if (!max_waiters.ok()) return Fail(max_waiters.status());
+  if (*max_waiters < 1 || *max_waiters > 1024) {
+    return Fail(absl::InvalidArgumentError("report_max_waiters: must be from 1 to 1024"));
+  }
   absl::Status migrated = sixsteps::db::ApplyMigrations(config->database_url,
                                                         sixsteps::reporting::ReportingMigrations());
   if (!migrated.ok()) return Fail(migrated);
@@ -88,11 +145,13 @@ int main(int argc, char** argv) {
 
   sixsteps::db::ConnectionPool pool(config->database_url, config->db_pool_size);
   sixsteps::reporting::ReadModel model(&pool);
-  sixsteps::reporting::Reports reports(&model, zone);
+  sixsteps::reporting::GrpcUpstream upstream(*identity, *framework, *api_key);
+  sixsteps::reporting::Reports reports(
+      &model, zone,
+      {sixsteps::reporting::AssessmentFeedReached(&upstream, *assessment), *max_waiters});
   sixsteps::auth::TokenVerifier verifier(
       std::make_shared<sixsteps::auth::IdentityPublicKeys>(*identity));
   sixsteps::reporting::ReportingServiceImpl service(&reports, &verifier);
-  sixsteps::reporting::GrpcUpstream upstream(*identity, *framework, *api_key);
   sixsteps::reporting::FeedConsumer consumer(&model, &upstream, *assessment, config->database_url);
   sixsteps::reporting::HttpEndpoint endpoint(
       &verifier,
@@ -103,7 +162,8 @@ int main(int argc, char** argv) {
         if (!exported.ok()) return exported.status();
         return sixsteps::reporting::Rendered{exported->content, exported->content_type,
                                              exported->filename};
-      });
+      },
+      *http_limits);
   if (absl::Status started = endpoint.Start(http.substr(0, colon), http_port); !started.ok()) {
     return Fail(started);
   }

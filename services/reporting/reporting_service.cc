@@ -51,23 +51,61 @@ absl::Status Reports::Read(
     int64_t min_sequence, absl::Time deadline,
     const std::function<absl::Status(ReadModel::Snapshot&, const rv1::Freshness&)>& read) {
   if (min_sequence < 0) return absl::InvalidArgumentError("min_sequence: must not be negative");
+  // First on the read model as it is: what the caller may see, and whether it is fresh.
+  std::optional<int64_t> behind;
+  absl::Status first = model_->Read([&](ReadModel::Snapshot& snapshot) -> absl::Status {
+    behind.reset();
+    SIXSTEPS_ASSIGN_OR_RETURN(rv1::Freshness freshness, snapshot.Freshness());
+    if (freshness.sequence() < min_sequence) behind = freshness.sequence();
+    return read(snapshot, freshness);
+  });
+  if (!behind) return first;
+  const bool unseen = first.code() == absl::StatusCode::kNotFound ||
+                      first.code() == absl::StatusCode::kPermissionDenied;
+  if (!first.ok() && !unseen) return first;
+  bool reached = true;
+  if (wait_.feed_reached) {
+    absl::StatusOr<bool> asked = wait_.feed_reached(min_sequence, deadline);
+    if (!asked.ok()) return asked.status();
+    reached = *asked;
+  }
+  if (!reached) {
+    // Nothing to wait for: no change has that number yet. What the caller may not see (or
+    // what does not exist) stays NOT_FOUND, said at once.
+    if (unseen) return first;
+    return absl::OutOfRangeError(
+        "min_sequence: beyond the newest change of the feed; use a sequence the feed has "
+        "returned");
+  }
+  // The position exists: wait for the read model to reflect it, then read again (what
+  // the caller asked for may be created by a change up to that position).
+  SIXSTEPS_RETURN_IF_ERROR(WaitFor(min_sequence, deadline));
+  SIXSTEPS_RETURN_IF_ERROR(model_->Read([&](ReadModel::Snapshot& snapshot) -> absl::Status {
+    SIXSTEPS_ASSIGN_OR_RETURN(rv1::Freshness freshness, snapshot.Freshness());
+    return read(snapshot, freshness);
+  }));
+  return absl::OkStatus();
+}
+
+absl::Status Reports::WaitFor(int64_t min_sequence, absl::Time deadline) {
+  if (waiters_.fetch_add(1) >= wait_.max_waiters) {
+    waiters_.fetch_sub(1);
+    return absl::ResourceExhaustedError(
+        "min_sequence: too many reports are waiting for the feed; try again shortly");
+  }
+  struct Release {
+    std::atomic<int>* waiters;
+    ~Release() { waiters->fetch_sub(1); }
+  } release{&waiters_};
   while (true) {
-    // The sequence the snapshot reflected if it was behind `min_sequence`.
-    std::optional<int64_t> behind;
-    SIXSTEPS_RETURN_IF_ERROR(model_->Read([&](ReadModel::Snapshot& snapshot) -> absl::Status {
-      behind.reset();
-      SIXSTEPS_ASSIGN_OR_RETURN(rv1::Freshness freshness, snapshot.Freshness());
-      if (freshness.sequence() < min_sequence) {
-        behind = freshness.sequence();
-        return absl::OkStatus();
-      }
-      return read(snapshot, freshness);
-    }));
-    if (!behind) return absl::OkStatus();
+    SIXSTEPS_ASSIGN_OR_RETURN(rv1::Freshness freshness, model_->Freshness());
+    if (freshness.sequence() >= min_sequence) return absl::OkStatus();
     if (absl::Now() >= deadline) {
-      return absl::DeadlineExceededError(absl::StrCat("the reports reflect the feed up to ",
-                                                      *behind, ", not yet ", min_sequence,
-                                                      "; try again shortly"));
+      // Only that the report is behind: the feed's position is the deployment's write
+      // counter, which is not every caller's to watch (issue #13, finding 13).
+      return absl::DeadlineExceededError(
+          "the report is not yet up to date with the requested min_sequence; try again "
+          "shortly");
     }
     absl::SleepFor(absl::Milliseconds(20));
   }

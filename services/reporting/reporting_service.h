@@ -2,12 +2,14 @@
 // caller asks for a feed position, loads the read model and builds the report.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "services/common/auth.h"
+#include "services/reporting/feed_head.h"
 #include "services/reporting/read_model.h"
 #include "services/reporting/reports.h"
 #include "sixsteps/reporting/v1/reporting_service.grpc.pb.h"
@@ -16,10 +18,28 @@ namespace sixsteps::reporting {
 
 using auth::Caller;
 
+// How reports wait for min_sequence.
+struct WaitOptions {
+  // Whether the feed has reached a sequence; unset: assumed reached (tests without an
+  // assessment service).
+  FeedReached feed_reached;
+  // Calls waiting for the read model at once (--report_max_waiters); more are
+  // RESOURCE_EXHAUSTED.
+  int max_waiters = 16;
+};
+
 // The reports themselves, for the gRPC service and the HTTP endpoint alike.
+//
+// min_sequence (issue #13, finding 9): what the caller may see is decided first, on the
+// read model as it is, so a report the caller may not see is NOT_FOUND at once. Only then
+// is there any waiting, and only for a position the feed has reached (one beyond every
+// change made is OUT_OF_RANGE at once; a resource the read model does not show yet is
+// NOT_FOUND at once unless the feed has reached the position), by at most max_waiters
+// calls at once, until the deadline (at most 30 s).
 class Reports {
  public:
-  Reports(ReadModel* model, absl::TimeZone hub_time_zone) : model_(model), zone_(hub_time_zone) {}
+  Reports(ReadModel* model, absl::TimeZone hub_time_zone, WaitOptions wait = {})
+      : model_(model), zone_(hub_time_zone), wait_(std::move(wait)) {}
 
   absl::StatusOr<rv1::AssessmentReport> Assessment(const Caller& caller,
                                                    const rv1::GetAssessmentReportRequest& r,
@@ -55,9 +75,13 @@ class Reports {
       int64_t min_sequence, absl::Time deadline,
       const std::function<absl::Status(ReadModel::Snapshot&, const rv1::Freshness&)>& read);
   absl::StatusOr<std::string> AsOf(const std::string& requested) const;
+  // Waits until the read model reflects `min_sequence` (holding one of max_waiters).
+  absl::Status WaitFor(int64_t min_sequence, absl::Time deadline);
 
   ReadModel* model_;
   absl::TimeZone zone_;
+  const WaitOptions wait_;
+  std::atomic<int> waiters_{0};
 };
 
 class ReportingServiceImpl final : public rv1::ReportingService::Service {

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -358,27 +359,39 @@ class ActionServiceTest : public ::testing::Test {
     return actions_->AddProgressUpdate(&context, request, updated);
   }
 
+  // The etag a change is based on: `etag` if given, else the action's current one as `as`
+  // reads it (one `as` cannot read gets a made-up etag: the service refuses it before the
+  // etag matters).
+  std::string EtagFor(const User& as, const std::string& name,
+                      const std::optional<std::string>& etag) {
+    if (etag) return *etag;
+    av1::Action current;
+    return Get(as, name, &current).ok() ? current.etag() : "unread";
+  }
+
   grpc::Status Complete(const User& as, const std::string& name, const std::string& note,
                         av1::Action* updated, const std::string& evidence = "",
-                        const std::string& etag = "") {
+                        const std::optional<std::string>& etag = std::nullopt) {
+    const std::string based_on = EtagFor(as, name, etag);
     grpc::ClientContext context;
     Authorize(context, as.token);
     av1::CompleteActionRequest request;
     request.set_name(name);
     request.set_completion_note(note);
     request.set_evidence(evidence);
-    request.set_etag(etag);
+    request.set_etag(based_on);
     return actions_->CompleteAction(&context, request, updated);
   }
 
   grpc::Status Cancel(const User& as, const std::string& name, const std::string& reason,
-                      av1::Action* updated, const std::string& etag = "") {
+                      av1::Action* updated, const std::optional<std::string>& etag = std::nullopt) {
+    const std::string based_on = EtagFor(as, name, etag);
     grpc::ClientContext context;
     Authorize(context, as.token);
     av1::CancelActionRequest request;
     request.set_name(name);
     request.set_reason(reason);
-    request.set_etag(etag);
+    request.set_etag(based_on);
     return actions_->CancelAction(&context, request, updated);
   }
 
@@ -813,6 +826,26 @@ TEST_F(ActionServiceTest, DoneAndCancelledActionsNoLongerChange) {
     EXPECT_TRUE(MessageDifferencer::Equals(read, closed)) << read.DebugString() << "\nvs\n"
                                                           << closed.DebugString();
   }
+}
+
+// Issue #13 finding 16: an update, completion or cancellation without the etag it is based
+// on would overwrite changes the caller never saw; each is refused and changes nothing.
+TEST_F(ActionServiceTest, ABlindWriteWithoutAnEtagIsRefused) {
+  av1::Action action = MustCreate(admin_, Plan("s4", {"s4.q2"}, "police", "2026-09-30"));
+  av1::Action out;
+  av1::Action blind = action;
+  blind.clear_etag();
+  blind.set_description("Overwritten without reading");
+  EXPECT_THAT(Update(admin_, blind, {"description"}, &out),
+              StatusIs(Code::kInvalidArgument, "action.etag"));
+  EXPECT_THAT(Complete(police_owner_, action.name(), "Done", &out, "", std::string()),
+              StatusIs(Code::kInvalidArgument, "etag"));
+  EXPECT_THAT(Cancel(admin_, action.name(), "No", &out, std::string()),
+              StatusIs(Code::kInvalidArgument, "etag"));
+  av1::Action read = MustGet(action.name());
+  EXPECT_EQ(read.etag(), action.etag());
+  EXPECT_EQ(read.description(), action.description());
+  EXPECT_EQ(read.status(), av1::Action::STATUS_PLANNED);
 }
 
 TEST_F(ActionServiceTest, AStaleEtagIsAborted) {

@@ -751,6 +751,12 @@ TEST_F(AssessmentServiceTest, UpdatesTitleAndPeriodWithTheCurrentEtagOnly) {
 
   const std::string before = Fingerprint(round);
   av1::Assessment out;
+  // Issue #13 finding 16: a blind update (no etag) is refused and changes nothing.
+  av1::UpdateAssessmentRequest blind = update;
+  blind.mutable_assessment()->clear_etag();
+  blind.mutable_assessment()->set_title("Blind");
+  EXPECT_THAT(Call(&AStub::UpdateAssessment, admin_, blind, &out),
+              StatusIs(Code::kInvalidArgument, "assessment.etag"));
   update.mutable_assessment()->set_title("Stale");  // still round's etag: stale
   EXPECT_THAT(Call(&AStub::UpdateAssessment, admin_, update, &out), StatusIs(Code::kAborted));
   update.mutable_assessment()->set_etag(renamed.etag());
@@ -1289,6 +1295,9 @@ TEST_F(AssessmentServiceTest, ABatchConsolidatesAWholeRoundOrNothing) {
   av1::Consolidation replaced;
   EXPECT_THAT(Consolidate(scrutineer_, round, "s1.q1", fv1::RATING_RED, &replaced, "999"),
               StatusIs(Code::kAborted));
+  // Issue #13 finding 16: replacing one without its etag (a blind overwrite) is refused too.
+  EXPECT_THAT(Consolidate(scrutineer_, round, "s1.q1", fv1::RATING_RED, &replaced),
+              StatusIs(Code::kAborted, "already exists"));
   av1::BatchConsolidateQuestionsRequest stale;
   stale.set_parent(round.name());
   *stale.add_requests()->mutable_consolidation() = out.consolidations(1);
@@ -1406,6 +1415,10 @@ TEST_F(AssessmentServiceTest, ChallengesAreRaisedAnsweredAndClosedAndOpenOnesBlo
   av1::AnswerChallengeRequest answer;
   answer.set_name(challenge.name());
   answer.set_answer("Yes: March 2025");
+  // Issue #13 finding 16: without the etag it is based on, an answer is refused.
+  EXPECT_THAT(Call(&AStub::AnswerChallenge, respondent_[kLa], answer, &out),
+              StatusIs(Code::kInvalidArgument, "etag"));
+  answer.set_etag(challenge.etag());
   EXPECT_THAT(Call(&AStub::AnswerChallenge, respondent_[kHealth], answer, &out),
               StatusIs(Code::kPermissionDenied));
   EXPECT_THAT(Call(&AStub::AnswerChallenge, scrutineer_, answer, &out),
@@ -1424,13 +1437,18 @@ TEST_F(AssessmentServiceTest, ChallengesAreRaisedAnsweredAndClosedAndOpenOnesBlo
 
   av1::CloseChallengeRequest close;
   close.set_name(challenge.name());
+  // A blind close (no etag) is refused: the answer may not have been read.
+  EXPECT_THAT(Call(&AStub::CloseChallenge, scrutineer_, close, &out),
+              StatusIs(Code::kInvalidArgument, "etag"));
+  close.set_etag(challenge.etag());  // read before the answer: stale
+  EXPECT_THAT(Call(&AStub::CloseChallenge, scrutineer_, close, &out), StatusIs(Code::kAborted));
+  close.set_etag(answered.etag());
   EXPECT_THAT(Call(&AStub::CloseChallenge, respondent_[kLa], close, &out),
               StatusIs(Code::kPermissionDenied));
-  close.set_etag(answered.etag());
   av1::Challenge closed = Must(&AStub::CloseChallenge, scrutineer_, close);
   EXPECT_EQ(closed.state(), av1::Challenge::STATE_CLOSED);
   EXPECT_EQ(closed.closed_by(), scrutineer_user_);
-  close.clear_etag();
+  close.set_etag(closed.etag());
   EXPECT_THAT(Call(&AStub::CloseChallenge, scrutineer_, close, &out),
               StatusIs(Code::kFailedPrecondition, "already closed"));
 
@@ -1471,8 +1489,17 @@ TEST_F(AssessmentServiceTest, FinalisationListsWhatIsMissing) {
   // Consolidate everything; s2.q2 Green (the responses are Red, without evidence), which
   // breaks the evidence rule only if it got through — it must not.
   ConsolidateAll(round, fv1::RATING_RED);
+  std::string s2q2_etag;
+  {
+    av1::ListConsolidationsRequest list;
+    list.set_parent(round.name());
+    const av1::ListConsolidationsResponse listed = Must(&AStub::ListConsolidations, admin_, list);
+    for (const auto& c : listed.consolidations()) {
+      if (c.question_id() == "s2.q2") s2q2_etag = c.etag();
+    }
+  }
   av1::Consolidation green;
-  EXPECT_THAT(Consolidate(admin_, round, "s2.q2", fv1::RATING_GREEN, &green),
+  EXPECT_THAT(Consolidate(admin_, round, "s2.q2", fv1::RATING_GREEN, &green, s2q2_etag),
               StatusIs(Code::kInvalidArgument, "evidence"));
 
   // Everything is done but the action plan: exactly one line per question says so.
@@ -1984,12 +2011,14 @@ TEST_F(AssessmentServiceTest, EveryRpcRefusesAnOutsiderWithNotFound) {
     av1::AnswerChallengeRequest r;
     r.set_name(absl::StrCat(round.name(), "/challenges/ch-x"));
     r.set_answer("x");
+    r.set_etag("1");
     av1::Challenge out;
     EXPECT_THAT(Call(&AStub::AnswerChallenge, outsider_, r, &out), StatusIs(Code::kNotFound));
   }
   {
     av1::CloseChallengeRequest r;
     r.set_name(absl::StrCat(round.name(), "/challenges/ch-x"));
+    r.set_etag("1");
     av1::Challenge out;
     EXPECT_THAT(Call(&AStub::CloseChallenge, outsider_, r, &out), StatusIs(Code::kNotFound));
   }

@@ -2,12 +2,19 @@
 // key), a fake key source and a fake report handler, driven by httplib::Client.
 #include "services/reporting/http_endpoint.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <google/protobuf/util/json_util.h>
@@ -15,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/auth.h"
@@ -371,6 +379,170 @@ TEST_F(ReportHttpTest, StartTwiceFailsAndBadHostFails) {
   EXPECT_THAT(other.Start("127.0.0.1", endpoint_->port()),
               testing::StatusIs(absl::StatusCode::kUnavailable))
       << "the port is taken";
+}
+
+// ---- Slow clients (issue #13, finding 8) ----
+
+// A TCP connection to 127.0.0.1:`port` from `source` (any 127.x.y.z is this machine, so
+// two source addresses are two clients to the server). -1 if it fails.
+int ConnectFrom(const char* source, int port) {
+  int sock = socket(AF_INET, SOCK_STREAM, 0);
+  if (sock < 0) return -1;
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  inet_pton(AF_INET, source, &from.sin_addr);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+  if (bind(sock, reinterpret_cast<sockaddr*>(&from), sizeof(from)) != 0 ||
+      connect(sock, reinterpret_cast<sockaddr*>(&to), sizeof(to)) != 0) {
+    close(sock);
+    return -1;
+  }
+  return sock;
+}
+
+// What the server sends before closing, read for at most `bound`.
+std::string ReadUntilClosed(int sock, absl::Duration bound) {
+  std::string out;
+  const absl::Time give_up = absl::Now() + bound;
+  char buffer[4096];
+  while (absl::Now() < give_up) {
+    pollfd fd{sock, POLLIN, 0};
+    if (poll(&fd, 1, 100) <= 0) continue;
+    ssize_t n = recv(sock, buffer, sizeof(buffer), 0);
+    if (n <= 0) break;
+    out.append(buffer, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+// One whole GET from `source`, answered within 30 s (bounded); the raw response.
+std::string RawGet(const char* source, int port, const std::string& path,
+                   const std::string& token) {
+  int sock = ConnectFrom(source, port);
+  if (sock < 0) return "connect failed";
+  std::string request =
+      absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: 127.0.0.1\r\n", "Authorization: Bearer ",
+                   token, "\r\nConnection: close\r\n\r\n");
+  send(sock, request.data(), request.size(), MSG_NOSIGNAL);
+  std::string response = ReadUntilClosed(sock, absl::Seconds(30));
+  close(sock);
+  return response;
+}
+
+// The attack: one client opens as many connections as the endpoint has workers and sends
+// each request line a byte every 200 ms, well inside the 10 s per-read timeout. Before the
+// fix 8 such connections took every worker and nobody else was answered; now the client
+// holds at most its cap, the rest are refused at once, another client is served, and the
+// slow ones are cut at the request deadline although they never stop sending.
+TEST_F(ReportHttpTest, SlowClientsCannotHoldEveryWorker) {
+  endpoint_->Stop();
+  HttpLimits limits;
+  limits.workers = 16;
+  limits.max_connections_per_client = 4;
+  limits.request_timeout = absl::Seconds(8);
+  endpoint_ = std::make_unique<HttpEndpoint>(
+      verifier_.get(),
+      [this](const auth::Caller& caller, const v1::ExportReportRequest& request) {
+        return Handle(caller, request);
+      },
+      limits);
+  ASSERT_THAT(endpoint_->Start("127.0.0.1", 0), IsOk());
+  const int port = endpoint_->port();
+
+  const std::string line = "GET /v1/assessments/a-1/report HTTP/1.1\r\n";
+  struct Slow {
+    int sock = -1;
+    std::string received;
+    bool closed = false;
+  };
+  std::vector<Slow> slow(static_cast<size_t>(limits.workers));
+  for (Slow& s : slow) {
+    s.sock = ConnectFrom("127.0.0.1", port);
+    ASSERT_GE(s.sock, 0);
+  }
+  std::mutex mu;
+  std::atomic<bool> stop{false};
+  // Sends one more byte on every open connection each 200 ms, and notes what comes back;
+  // at most 30 s (then the test has failed anyway).
+  std::thread trickler([&] {
+    const absl::Time give_up = absl::Now() + absl::Seconds(30);
+    for (size_t sent = 0; !stop && absl::Now() < give_up; ++sent) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        for (Slow& s : slow) {
+          if (s.closed) continue;
+          char buffer[1024];
+          ssize_t n;
+          while ((n = recv(s.sock, buffer, sizeof(buffer), MSG_DONTWAIT)) > 0) {
+            s.received.append(buffer, static_cast<size_t>(n));
+          }
+          if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+            s.closed = true;
+            continue;
+          }
+          // Never the whole line: the request must stay unfinished.
+          char byte = line[sent % (line.size() - 2)];
+          if (send(s.sock, &byte, 1, MSG_NOSIGNAL) != 1) s.closed = true;
+        }
+      }
+      absl::SleepFor(absl::Milliseconds(200));
+    }
+  });
+  auto count = [&](auto predicate) {
+    std::lock_guard<std::mutex> lock(mu);
+    return std::count_if(slow.begin(), slow.end(), predicate);
+  };
+  // Beyond its cap the client is refused at once (bounded wait: 10 s).
+  const long over_cap = limits.workers - limits.max_connections_per_client;
+  for (absl::Time until = absl::Now() + absl::Seconds(10);
+       count([](const Slow& s) { return s.closed; }) < over_cap && absl::Now() < until;) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(
+      count([](const Slow& s) { return s.closed && absl::StartsWith(s.received, "HTTP/1.1 429"); }),
+      over_cap);
+
+  // Another client is answered while the slow ones are held...
+  std::string other = RawGet("127.0.0.2", port, "/v1/assessments/a-1/report", token_);
+  EXPECT_THAT(other, StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(other, HasSubstr("\"assessment\""));
+  // ...and the slow client itself gets no more than its cap.
+  std::string same = RawGet("127.0.0.1", port, "/v1/assessments/a-1/report", token_);
+  EXPECT_THAT(same, StartsWith("HTTP/1.1 429"));
+
+  // The connections it holds are cut at the deadline, though they never stopped sending
+  // (bounded wait: 25 s).
+  for (absl::Time until = absl::Now() + absl::Seconds(25);
+       count([](const Slow& s) { return s.closed; }) < limits.workers && absl::Now() < until;) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  stop = true;
+  trickler.join();
+  EXPECT_EQ(count([](const Slow& s) { return s.closed; }), limits.workers);
+  for (Slow& s : slow) close(s.sock);
+  // The endpoint is whole again: the same client is served.
+  std::string after = RawGet("127.0.0.1", port, "/v1/assessments/a-1/report", token_);
+  EXPECT_THAT(after, StartsWith("HTTP/1.1 200"));
+}
+
+TEST(HttpLimitsTest, OneClientCannotBeAllowedEveryWorker) {
+  HttpLimits limits;
+  EXPECT_THAT(ValidateHttpLimits(limits), IsOk());
+  EXPECT_GT(limits.workers, limits.max_connections_per_client);
+  limits.max_connections_per_client = limits.workers;
+  EXPECT_THAT(ValidateHttpLimits(limits), testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                                            "http_max_connections_per_client"));
+  limits = HttpLimits();
+  limits.request_timeout = absl::ZeroDuration();
+  EXPECT_THAT(ValidateHttpLimits(limits),
+              testing::StatusIs(absl::StatusCode::kInvalidArgument, "http_request_timeout"));
+  limits = HttpLimits();
+  limits.workers = 1;
+  EXPECT_THAT(ValidateHttpLimits(limits),
+              testing::StatusIs(absl::StatusCode::kInvalidArgument, "http_workers"));
 }
 
 }  // namespace

@@ -15,14 +15,18 @@
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <map>
 #include <memory>
 #include <pqxx/pqxx>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -31,6 +35,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "services/common/status.h"
+#include "services/reporting/http_endpoint.h"
 #include "services/reporting/render.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/status_matchers.h"
@@ -575,14 +580,25 @@ class ReportingTest : public ::testing::Test {
     {
       // After finalisation the plan goes on: partnership 1's step 2 action is done,
       // partnership 2's step 6 action cancelled.
+      // Each based on the action as it is now: the etag is required.
+      acv1::GetActionRequest get;
+      acv1::Action current;
+      get.set_name(w.plan[w.p1_first.name()][1].name());
+      SIXSTEPS_RETURN_IF_ERROR(
+          Call(*w.actions, &ActStub::GetAction, w.partnership_admin[kP1], get, &current));
       acv1::CompleteActionRequest complete;
-      complete.set_name(w.plan[w.p1_first.name()][1].name());
+      complete.set_name(current.name());
+      complete.set_etag(current.etag());
       complete.set_completion_note("Joint audit published");
       acv1::Action done;
       SIXSTEPS_RETURN_IF_ERROR(
           Call(*w.actions, &ActStub::CompleteAction, w.partnership_admin[kP1], complete, &done));
+      get.set_name(w.plan[w.p2_first.name()][5].name());
+      SIXSTEPS_RETURN_IF_ERROR(
+          Call(*w.actions, &ActStub::GetAction, w.partnership_admin[kP2], get, &current));
       acv1::CancelActionRequest cancel;
-      cancel.set_name(w.plan[w.p2_first.name()][5].name());
+      cancel.set_name(current.name());
+      cancel.set_etag(current.etag());
       cancel.set_reason("Superseded by the regional training plan");
       acv1::Action cancelled;
       SIXSTEPS_RETURN_IF_ERROR(
@@ -850,11 +866,12 @@ TEST_F(ReportingTest, AReportAskedForAtAFeedPositionReflectsTheWritesBeforeIt) {
   EXPECT_TRUE(seen);
 }
 
-TEST_F(ReportingTest, AFeedPositionNotReachedIsDeadlineExceeded) {
+TEST_F(ReportingTest, AFeedPositionBeyondEveryChangeIsOutOfRange) {
   const World& w = *world_;
   rv1::AssessmentReport report;
-  EXPECT_THAT(Report(w.admin, w.p1_first.name(), &report, w.head + 1000, absl::Seconds(2)),
-              StatusIs(Code::kDeadlineExceeded));
+  // Nothing to wait for (issue #13, finding 9): said at once, not after the deadline.
+  EXPECT_THAT(Report(w.admin, w.p1_first.name(), &report, w.head + 1000, absl::Seconds(30)),
+              StatusIs(Code::kOutOfRange, "min_sequence"));
   // Negative positions are refused outright.
   grpc::ClientContext context;
   Authorize(context, w.admin);
@@ -1517,6 +1534,125 @@ TEST(ReportingWithoutAssessmentTest, KeepsServingReportsWhileTheAssessmentServic
     EXPECT_THAT(hub.ReportingStub()->ExportReport(&context, request, &exported), IsOk());
     EXPECT_THAT(ParseCsv(exported.content()), SizeIs(25));
   }
+}
+
+// ---- min_sequence (issue #13, findings 9 and 13) ----
+
+// The attack: any signed-in principal asked for a report it may not see (or that does not
+// exist) at min_sequence=9e18 and held a worker for 30 s before a 504. Now what the caller
+// may see is decided first (NOT_FOUND at once), a position beyond every change is
+// OUT_OF_RANGE at once, only max_waiters calls wait at once, and the 504 names no feed
+// position. Over gRPC and over HTTP.
+TEST(ReportingMinSequenceTest, VisibilityComesFirstAndWaitsAreBounded) {
+  absl::StatusOr<std::unique_ptr<TestHub>> started = TestHub::Start("reporting_min_sequence");
+  ASSERT_THAT(started, IsOk());
+  TestHub& hub = **started;
+  hub.set_reporting_max_waiters(2);
+  ASSERT_THAT(hub.CreateRegion("east"), IsOk());
+  ASSERT_THAT(hub.CreatePartnership("quayside", "east"), IsOk());
+  ASSERT_THAT(hub.CreatePartnership("harbour", "east"), IsOk());
+  absl::StatusOr<std::string> admin = hub.UserWithRoles(
+      "admin@quayside.test", {{Role::ROLE_PARTNERSHIP_ADMINISTRATOR, P("quayside"), ""}});
+  absl::StatusOr<std::string> outsider = hub.UserWithRoles(
+      "admin@harbour.test", {{Role::ROLE_PARTNERSHIP_ADMINISTRATOR, P("harbour"), ""}});
+  ASSERT_THAT(admin, IsOk());
+  ASSERT_THAT(outsider, IsOk());
+  auto assessments = hub.AssessmentStub();
+  absl::StatusOr<asv1::Assessment> round = CreateSelfAssessment(*assessments, *admin, "quayside");
+  ASSERT_THAT(round, IsOk());
+  ASSERT_THAT(hub.StartReporting(), IsOk());
+  absl::StatusOr<int64_t> head = hub.FeedHead();
+  ASSERT_THAT(head, IsOk());
+  auto ask = [&](const std::string& token, const std::string& assessment, int64_t min_sequence) {
+    grpc::ClientContext context;
+    Authorize(context, token);
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+    rv1::GetAssessmentReportRequest request;
+    request.set_assessment(assessment);
+    request.set_min_sequence(min_sequence);
+    rv1::AssessmentReport report;
+    return hub.ReportingStub()->GetAssessmentReport(&context, request, &report);
+  };
+  ASSERT_THAT(ask(*admin, round->name(), *head), IsOk());
+
+  constexpr int64_t kFarBeyond = 9'000'000'000'000'000'000;
+  EXPECT_THAT(ask(*admin, "assessments/a-doesnotexist", kFarBeyond), StatusIs(Code::kNotFound));
+  EXPECT_THAT(ask(*outsider, round->name(), kFarBeyond), StatusIs(Code::kNotFound));
+  EXPECT_THAT(ask(*admin, round->name(), kFarBeyond), StatusIs(Code::kOutOfRange, "min_sequence"));
+
+  // The same reports over HTTP, each waiting at most 2 s.
+  reporting::HttpEndpoint endpoint(
+      hub.token_verifier(),
+      [&hub](const auth::Caller& caller,
+             const rv1::ExportReportRequest& request) -> absl::StatusOr<reporting::Rendered> {
+        SIXSTEPS_ASSIGN_OR_RETURN(
+            reporting::Reports::Export exported,
+            hub.reports()->Render(caller, request, absl::Now() + absl::Seconds(2)));
+        return reporting::Rendered{exported.content, exported.content_type, exported.filename};
+      });
+  ASSERT_THAT(endpoint.Start("127.0.0.1", 0), IsOk());
+  httplib::Client client("127.0.0.1", endpoint.port());
+  client.set_read_timeout(std::chrono::seconds(60));
+  auto http_get = [&](const std::string& token, const std::string& path) {
+    return client.Get(path.c_str(), httplib::Headers{{"Authorization", "Bearer " + token}});
+  };
+  const std::string round_path = absl::StrCat("/v1/", round->name(), "/report?min_sequence=");
+  auto missing =
+      http_get(*admin, "/v1/assessments/a-doesnotexist/report?min_sequence=9000000000000000000");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  auto hidden = http_get(*outsider, absl::StrCat(round_path, kFarBeyond));
+  ASSERT_TRUE(hidden);
+  EXPECT_EQ(hidden->status, 404);
+  auto beyond = http_get(*admin, absl::StrCat(round_path, kFarBeyond));
+  ASSERT_TRUE(beyond);
+  EXPECT_EQ(beyond->status, 400);
+  EXPECT_THAT(beyond->body, HasSubstr("min_sequence"));
+
+  // A position the feed has reached but the read model has not (its consumer stopped):
+  // callers wait, at most two at once.
+  hub.feed_consumer()->Stop();
+  {
+    asv1::UpdateAssessmentRequest update;
+    *update.mutable_assessment() = *round;
+    update.mutable_assessment()->set_title("Renamed while reporting is paused");
+    update.mutable_update_mask()->add_paths("title");
+    asv1::Assessment renamed;
+    ASSERT_THAT(Call(*assessments, &AStub::UpdateAssessment, *admin, update, &renamed), IsOk());
+  }
+  absl::StatusOr<int64_t> moved = hub.FeedHead();
+  ASSERT_THAT(moved, IsOk());
+  ASSERT_GT(*moved, *head);
+  absl::StatusOr<auth::Caller> caller = hub.token_verifier()->Verify(*admin, absl::Now());
+  ASSERT_THAT(caller, IsOk());
+  std::vector<absl::Status> results(3);
+  std::vector<std::thread> waiters;
+  for (absl::Status& result : results) {
+    waiters.emplace_back([&, &result = result] {
+      rv1::GetAssessmentReportRequest request;
+      request.set_assessment(round->name());
+      request.set_min_sequence(*moved);
+      result = hub.reports()->Assessment(*caller, request, absl::Now() + absl::Seconds(4)).status();
+    });
+  }
+  for (std::thread& t : waiters) t.join();
+  auto count = [&](absl::StatusCode code) {
+    return std::count_if(results.begin(), results.end(),
+                         [code](const absl::Status& s) { return s.code() == code; });
+  };
+  EXPECT_EQ(count(Code::kDeadlineExceeded), 2);
+  EXPECT_EQ(count(Code::kResourceExhausted), 1);
+  // The 504 says the report is behind, not where the deployment's feed is.
+  auto behind = http_get(*admin, absl::StrCat(round_path, *moved));
+  ASSERT_TRUE(behind);
+  EXPECT_EQ(behind->status, 504);
+  const std::string message =
+      nlohmann::json::parse(behind->body, nullptr, false).value("/error/message"_json_pointer, "");
+  EXPECT_THAT(message, HasSubstr("not yet up to date"));
+  EXPECT_TRUE(std::none_of(message.begin(), message.end(), [](unsigned char c) {
+    return std::isdigit(c);
+  })) << message;
+  endpoint.Stop();
 }
 
 // ---- A burst of writes while the consumer follows the feed ----

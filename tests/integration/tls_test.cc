@@ -25,6 +25,43 @@ TEST(TlsSettingsTest, LoopbackAddresses) {
   EXPECT_FALSE(IsLoopbackAddress("0.0.0.0:50051"));
   EXPECT_FALSE(IsLoopbackAddress("10.1.2.3:50051"));
   EXPECT_FALSE(IsLoopbackAddress("[::]:50051"));
+  // Issue #13, finding 19: only literal loopback IPs and "localhost" count; a name that
+  // merely starts with 127. resolves wherever its owner likes.
+  EXPECT_TRUE(IsLoopbackAddress("127.8.9.10:80"));
+  EXPECT_TRUE(IsLoopbackAddress("127.0.0.1"));
+  EXPECT_TRUE(IsLoopbackAddress("::1"));
+  EXPECT_TRUE(IsLoopbackAddress("[::ffff:127.0.0.1]:80"));
+  EXPECT_TRUE(IsLoopbackAddress("LOCALHOST:80"));
+  EXPECT_FALSE(IsLoopbackAddress("127.evil.example:50051"));
+  EXPECT_FALSE(IsLoopbackAddress("127.0.0.1.nip.io:50051"));
+  EXPECT_FALSE(IsLoopbackAddress("127.1:50051"));
+  EXPECT_FALSE(IsLoopbackAddress("localhost.evil.example:80"));
+  EXPECT_FALSE(IsLoopbackAddress("[::ffff:10.0.0.1]:80"));
+  EXPECT_FALSE(IsLoopbackAddress("128.0.0.1:80"));
+}
+
+TEST(TlsSettingsTest, NoPlaintextServerOnA127LookingHostName) {
+  TlsSettings plain;
+  EXPECT_THAT(ServerCredentialsFor(plain, "127.evil.example:50051"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "plaintext"));
+}
+
+// Issue #13, finding 19: the plain HTTP listeners (metrics, the reporting endpoint) refuse
+// a non-loopback address unless a TLS-terminating proxy is declared in front.
+TEST(TlsSettingsTest, PlainHttpListenersOnlyOnLoopbackUnlessAllowed) {
+  TlsSettings tls;
+  EXPECT_THAT(CheckPlaintextHttpListener("127.0.0.1:9090", tls, "metrics_listen"), IsOk());
+  EXPECT_THAT(CheckPlaintextHttpListener("", tls, "metrics_listen"), IsOk());
+  EXPECT_THAT(CheckPlaintextHttpListener("0.0.0.0:9090", tls, "metrics_listen"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "metrics_listen"));
+  EXPECT_THAT(CheckPlaintextHttpListener("127.evil.example:8084", tls, "http_listen"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "SIXSTEPS_ALLOW_PLAINTEXT_HTTP"));
+  // The gRPC opt-in is not the HTTP one.
+  tls.allow_plaintext = true;
+  EXPECT_THAT(CheckPlaintextHttpListener("0.0.0.0:8084", tls, "http_listen"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "http_listen"));
+  tls.allow_plaintext_http = true;
+  EXPECT_THAT(CheckPlaintextHttpListener("0.0.0.0:8084", tls, "http_listen"), IsOk());
 }
 
 TEST(TlsSettingsTest, PlaintextOnlyOnLoopbackUnlessAllowed) {

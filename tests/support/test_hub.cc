@@ -219,11 +219,15 @@ absl::Status TestHub::StartReporting() {
     reporting_pool_ =
         std::make_unique<db::ConnectionPool>(reporting_database_url_, 4, absl::Seconds(2));
     read_model_ = std::make_unique<reporting::ReadModel>(reporting_pool_.get());
-    reports_ = std::make_unique<reporting::Reports>(read_model_.get(), absl::UTCTimeZone());
-    reporting_service_ =
-        std::make_unique<reporting::ReportingServiceImpl>(reports_.get(), verifier_.get());
     upstream_ = std::make_unique<reporting::GrpcUpstream>(
         Dial(identity_target()), Dial(framework_target()), reporting_api_key_);
+    reports_ = std::make_unique<reporting::Reports>(
+        read_model_.get(), absl::UTCTimeZone(),
+        reporting::WaitOptions{
+            reporting::AssessmentFeedReached(upstream_.get(), Dial(assessment_target())),
+            reporting_max_waiters_});
+    reporting_service_ =
+        std::make_unique<reporting::ReportingServiceImpl>(reports_.get(), verifier_.get());
   }
   reporting::ConsumerOptions options;
   options.directory_refresh = absl::Seconds(2);

@@ -86,6 +86,12 @@ class TestHub {
   // for a second read model following the same feed.
   const std::string& reporting_api_key() const { return reporting_api_key_; }
   reporting::FeedConsumer* feed_consumer() { return consumer_.get(); }
+  // The reports behind the reporting service (for an HTTP endpoint in front of them), and
+  // the token verifier every service here uses. Set by StartReporting / Start.
+  reporting::Reports* reports() { return reports_.get(); }
+  const auth::TokenVerifier* token_verifier() const { return verifier_.get(); }
+  // Reports waiting for min_sequence at once; set before the first StartReporting().
+  void set_reporting_max_waiters(int max_waiters) { reporting_max_waiters_ = max_waiters; }
   // The assessment feed's newest sequence, as the administrator sees it.
   absl::StatusOr<int64_t> FeedHead() const;
 
@@ -126,6 +132,7 @@ class TestHub {
   std::unique_ptr<reporting::GrpcUpstream> upstream_;
   std::unique_ptr<reporting::FeedConsumer> consumer_;
   std::unique_ptr<RunningServer> reporting_server_;
+  int reporting_max_waiters_ = 16;
 };
 
 }  // namespace sixsteps::testing

@@ -289,6 +289,9 @@ absl::Status Done(const ParsedArgs& args, Client& client, const CommandContext& 
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_completion_note(), args.Required("note"));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> evidence, args.Optional("evidence"));
   request.set_evidence(evidence.value_or(""));
+  // Based on the action as it is now (the service needs its etag).
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::Action current, GetAction(client, request.name()));
+  request.set_etag(current.etag());
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::Action action, client.Call(&Stub::CompleteAction, request));
   return PrintMessage(action, absl::StrCat("Done: ", action.name(), "\n"), context);
 }
@@ -300,6 +303,8 @@ absl::Status Cancel(const ParsedArgs& args, Client& client, const CommandContext
   acv1::CancelActionRequest request;
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandActionName(args.Positional(0)));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_reason(), args.Required("reason"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::Action current, GetAction(client, request.name()));
+  request.set_etag(current.etag());
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::Action action, client.Call(&Stub::CancelAction, request));
   return PrintMessage(action, absl::StrCat("Cancelled ", action.name(), "\n"), context);
 }

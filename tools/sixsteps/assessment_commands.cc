@@ -554,6 +554,23 @@ absl::Status ChallengeRaise(const ParsedArgs& args, Client& client, const Comman
                       context);
 }
 
+// The etag of a challenge as it is now: answering and closing overwrite it, so the
+// service needs the version the change is based on.
+absl::StatusOr<std::string> ChallengeEtag(Client& client, const std::string& name) {
+  const size_t slash = name.find("/challenges/");
+  if (slash == std::string::npos) {
+    return UsageError(absl::StrCat("not a challenge name: '", name, "'"));
+  }
+  asv1::ListChallengesRequest request;
+  request.set_parent(name.substr(0, slash));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::ListChallengesResponse response,
+                                client.Call(&Stub::ListChallenges, request));
+  for (const asv1::Challenge& challenge : response.challenges()) {
+    if (challenge.name() == name) return challenge.etag();
+  }
+  return absl::NotFoundError(absl::StrCat(name, " not found"));
+}
+
 absl::Status ChallengeAnswer(const ParsedArgs& args, Client& client,
                              const CommandContext& context) {
   SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"text"}));
@@ -561,6 +578,7 @@ absl::Status ChallengeAnswer(const ParsedArgs& args, Client& client,
   asv1::AnswerChallengeRequest request;
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandChallengeName(args.Positional(0)));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_answer(), args.Required("text"));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_etag(), ChallengeEtag(client, request.name()));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Challenge answered,
                                 client.Call(&Stub::AnswerChallenge, request));
   return PrintMessage(answered, absl::StrCat("Answered ", answered.name(), "\n"), context);
@@ -571,6 +589,7 @@ absl::Status ChallengeClose(const ParsedArgs& args, Client& client, const Comman
   SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   asv1::CloseChallengeRequest request;
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandChallengeName(args.Positional(0)));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_etag(), ChallengeEtag(client, request.name()));
   SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Challenge closed,
                                 client.Call(&Stub::CloseChallenge, request));
   return PrintMessage(closed, absl::StrCat("Closed ", closed.name(), "\n"), context);

@@ -1,5 +1,11 @@
 #include "tools/sixsteps/cli_status.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <optional>
 
 #include "absl/strings/cord.h"
@@ -21,6 +27,33 @@ std::optional<int> LocalExitCode(const absl::Status& status) {
 }
 
 }  // namespace
+
+absl::Status WritePrivateFile(const std::string& path, absl::string_view contents) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int error = fd < 0 ? errno : 0;
+  struct stat info {};
+  if (error == 0 && ::fstat(fd, &info) != 0) error = errno;
+  // A file that existed keeps its old mode through O_CREAT: narrow it (issue #13, #19).
+  if (error == 0 && S_ISREG(info.st_mode) && (info.st_mode & 0777) != 0600 &&
+      ::fchmod(fd, 0600) != 0) {
+    error = errno;
+  }
+  for (size_t done = 0; error == 0 && done < contents.size();) {
+    ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      error = n < 0 ? errno : EIO;
+      break;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (fd >= 0 && ::close(fd) != 0 && error == 0) error = errno;
+  if (error != 0) {
+    return LocalError(kExitCannotCreate,
+                      absl::StrCat("cannot write ", path, ": ", std::strerror(error)));
+  }
+  return absl::OkStatus();
+}
 
 absl::Status UsageError(absl::string_view message, absl::string_view usage) {
   absl::Status status = LocalError(kExitUsage, message);

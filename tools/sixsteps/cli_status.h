@@ -38,6 +38,11 @@ absl::Status LocalError(int exit_code, absl::string_view message);
 // A grpc::Status as an absl::Status (same numeric codes, same message).
 absl::Status FromGrpc(const grpc::Status& status);
 
+// Writes `contents` to `path` (created or truncated) readable by its owner only: exports
+// hold names, ratings and notes. An existing regular file's mode is set to 0600 too; a
+// device such as /dev/stdout is written as it is. kExitCannotCreate if it cannot be.
+absl::Status WritePrivateFile(const std::string& path, absl::string_view contents);
+
 // The exit status for `status`: 0 if OK, the sysexits code of a usage or local error,
 // else the numeric gRPC code.
 int ExitCodeOf(const absl::Status& status);

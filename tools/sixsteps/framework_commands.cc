@@ -418,15 +418,9 @@ absl::Status Delete(const ParsedArgs& args, FrameworkClient& client,
 
 // ---- export, import, diff ----
 
+// Owner-only (0600): what the CLI exports is not for other users of the machine.
 absl::Status WriteFile(const std::string& path, const std::string& contents) {
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  if (file) file << contents;
-  if (file) file.close();
-  if (!file) {
-    return LocalError(kExitCannotCreate,
-                      absl::StrCat("cannot write ", path, ": ", std::strerror(errno)));
-  }
-  return absl::OkStatus();
+  return WritePrivateFile(path, contents);
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {

@@ -37,15 +37,9 @@ absl::StatusOr<std::string> PartnershipOrRegion(absl::string_view argument) {
   return ExpandPartnershipName(argument);
 }
 
+// Owner-only (0600): what the CLI exports is not for other users of the machine.
 absl::Status WriteBytes(const std::string& path, const std::string& contents) {
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  if (file) file << contents;
-  if (file) file.close();
-  if (!file) {
-    return LocalError(kExitCannotCreate,
-                      absl::StrCat("cannot write ", path, ": ", std::strerror(errno)));
-  }
-  return absl::OkStatus();
+  return WritePrivateFile(path, contents);
 }
 
 // `report KIND ARG ...`: builds the ExportReportRequest for one report.

@@ -58,6 +58,8 @@ class FakeAssessmentService final : public asv1::AssessmentService::Service {
   std::vector<asv1::ConsolidateQuestionRequest> consolidations_sent;
   std::vector<asv1::FinaliseAssessmentRequest> finalises;
   std::vector<asv1::ListChangesRequest> change_requests;
+  std::vector<asv1::AnswerChallengeRequest> answers;
+  std::vector<asv1::CloseChallengeRequest> closes;
   std::vector<std::string> authorizations;
   int calls = 0;
 
@@ -190,6 +192,31 @@ class FakeAssessmentService final : public asv1::AssessmentService::Service {
     return grpc::Status::OK;
   }
 
+  grpc::Status ListChallenges(grpc::ServerContext* c, const asv1::ListChallengesRequest* request,
+                              asv1::ListChallengesResponse* response) override {
+    Record(c);
+    asv1::Challenge* challenge = response->add_challenges();
+    challenge->set_name(request->parent() + "/challenges/ch-2");
+    challenge->set_etag("et-ch-2");
+    return grpc::Status::OK;
+  }
+
+  grpc::Status AnswerChallenge(grpc::ServerContext* c, const asv1::AnswerChallengeRequest* request,
+                               asv1::Challenge* response) override {
+    Record(c);
+    answers.push_back(*request);
+    response->set_name(request->name());
+    return grpc::Status::OK;
+  }
+
+  grpc::Status CloseChallenge(grpc::ServerContext* c, const asv1::CloseChallengeRequest* request,
+                              asv1::Challenge* response) override {
+    Record(c);
+    closes.push_back(*request);
+    response->set_name(request->name());
+    return grpc::Status::OK;
+  }
+
   grpc::Status FinaliseAssessment(grpc::ServerContext* c,
                                   const asv1::FinaliseAssessmentRequest* request,
                                   asv1::Assessment* response) override {
@@ -265,6 +292,8 @@ class FakeActionService final : public acv1::ActionService::Service {
   std::vector<acv1::CreateActionRequest> creates;
   std::vector<acv1::ListActionsRequest> lists;
   std::vector<acv1::UpdateActionRequest> updates;
+  std::vector<acv1::CompleteActionRequest> completions;
+  std::vector<acv1::CancelActionRequest> cancellations;
   int calls = 0;
 
   static acv1::Action Make(const std::string& id, const std::string& owner,
@@ -341,6 +370,22 @@ class FakeActionService final : public acv1::ActionService::Service {
     }
     if (first == 1) response->set_next_page_token("p2");
     response->set_total_count(7);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status CompleteAction(grpc::ServerContext*, const acv1::CompleteActionRequest* request,
+                              acv1::Action* response) override {
+    ++calls;
+    completions.push_back(*request);
+    response->set_name(request->name());
+    return grpc::Status::OK;
+  }
+
+  grpc::Status CancelAction(grpc::ServerContext*, const acv1::CancelActionRequest* request,
+                            acv1::Action* response) override {
+    ++calls;
+    cancellations.push_back(*request);
+    response->set_name(request->name());
     return grpc::Status::OK;
   }
 };
@@ -734,6 +779,37 @@ TEST_F(CliAssessmentTest, ActionAddAndEdit) {
   EXPECT_EQ(actions_.calls, calls);
 }
 
+// The service requires the etag a completion or cancellation is based on (issue #13
+// finding 16): the CLI reads the action first and sends its etag.
+TEST_F(CliAssessmentTest, ActionDoneAndCancelSendTheCurrentEtag) {
+  Result done = Run({"action", "done", "act-4", "--note", "Audited"});
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  ASSERT_EQ(actions_.completions.size(), 1u);
+  EXPECT_EQ(actions_.completions[0].name(), "actions/act-4");
+  EXPECT_EQ(actions_.completions[0].etag(), "et-act-4");
+  Result cancelled = Run({"action", "cancel", "act-5", "--reason", "Superseded"});
+  ASSERT_EQ(cancelled.exit_code, 0) << cancelled.err;
+  ASSERT_EQ(actions_.cancellations.size(), 1u);
+  EXPECT_EQ(actions_.cancellations[0].name(), "actions/act-5");
+  EXPECT_EQ(actions_.cancellations[0].etag(), "et-act-5");
+}
+
+// Answering and closing a challenge overwrite it: the CLI sends the etag it just read.
+TEST_F(CliAssessmentTest, ChallengeAnswerAndCloseSendTheCurrentEtag) {
+  Result answered = Run({"assessment", "challenge", "answer", "a-1/ch-2", "--text", "Yes"});
+  ASSERT_EQ(answered.exit_code, 0) << answered.err;
+  ASSERT_EQ(assessment_.answers.size(), 1u);
+  EXPECT_EQ(assessment_.answers[0].name(), "assessments/a-1/challenges/ch-2");
+  EXPECT_EQ(assessment_.answers[0].etag(), "et-ch-2");
+  Result closed = Run({"assessment", "challenge", "close", "a-1/ch-2"});
+  ASSERT_EQ(closed.exit_code, 0) << closed.err;
+  ASSERT_EQ(assessment_.closes.size(), 1u);
+  EXPECT_EQ(assessment_.closes[0].etag(), "et-ch-2");
+  // One the round does not have is NOT_FOUND before anything is sent.
+  EXPECT_NE(Run({"assessment", "challenge", "close", "a-1/ch-9"}).exit_code, 0);
+  EXPECT_EQ(assessment_.closes.size(), 1u);
+}
+
 TEST_F(CliAssessmentTest, ReportsGoThroughExportReport) {
   Result text =
       Run({"report", "assessment", "a-1", "--min-sequence", "17", "--as-of", "2026-04-01"});
@@ -772,6 +848,17 @@ TEST_F(CliAssessmentTest, ReportsGoThroughExportReport) {
   std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   EXPECT_EQ(bytes, std::string("PK\x03\x04binary", 10));
   EXPECT_EQ(reporting_.exports.back().region().region(), "regions/east");
+  // Issue #13 finding 19: exports are the owner's alone (0600), also over a file that an
+  // earlier version left world-readable.
+  using std::filesystem::perms;
+  EXPECT_EQ(std::filesystem::status(path).permissions() & perms::all,
+            perms::owner_read | perms::owner_write);
+  std::filesystem::permissions(
+      path, perms::owner_read | perms::owner_write | perms::group_read | perms::others_read);
+  ASSERT_EQ(
+      Run({"report", "region", "east", "--format", "xlsx", "--out", path}, {}, true).exit_code, 0);
+  EXPECT_EQ(std::filesystem::status(path).permissions() & perms::all,
+            perms::owner_read | perms::owner_write);
 
   Result fresh = Run({"report", "freshness"});
   ASSERT_EQ(fresh.exit_code, 0) << fresh.err;
