@@ -187,9 +187,16 @@ absl::StatusOr<std::string> IdentityServiceImpl::IssueRefreshToken(const std::st
   return token;
 }
 
+absl::StatusOr<PasswordHashingGate::Turn> IdentityServiceImpl::HashingTurn(absl::Time deadline) {
+  absl::StatusOr<PasswordHashingGate::Turn> turn = gate_.Acquire(deadline);
+  // Overload passes within seconds: say so, as the backoff does, in the retry-after trailer.
+  if (!turn.ok()) return RetryLater(turn.status().message(), absl::Seconds(1));
+  return turn;
+}
+
 absl::StatusOr<std::string> IdentityServiceImpl::HashWithTurn(absl::string_view password,
                                                               absl::Time deadline) {
-  SIXSTEPS_ASSIGN_OR_RETURN(PasswordHashingGate::Turn turn, gate_.Acquire(deadline));
+  SIXSTEPS_ASSIGN_OR_RETURN(PasswordHashingGate::Turn turn, HashingTurn(deadline));
   return HashPassword(password, options_.password_cost);
 }
 
@@ -199,7 +206,7 @@ absl::StatusOr<bool> IdentityServiceImpl::CheckPasswordAttempt(
   // A client in backoff is refused before it can take a hashing turn or a queue place.
   SIXSTEPS_ASSIGN_OR_RETURN(BackoffState state, store_->GetBackoff(email_key, client));
   SIXSTEPS_RETURN_IF_ERROR(MayAttemptNow(state, absl::Now()));
-  SIXSTEPS_ASSIGN_OR_RETURN(PasswordHashingGate::Turn turn, gate_.Acquire(deadline));
+  SIXSTEPS_ASSIGN_OR_RETURN(PasswordHashingGate::Turn turn, HashingTurn(deadline));
   // The claim is what counts: concurrent attempts each see those claimed before them.
   SIXSTEPS_ASSIGN_OR_RETURN(*after, store_->ClaimPasswordAttempt(email_key, client, absl::Now()));
   return VerifyPassword(hash, password);

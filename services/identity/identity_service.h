@@ -117,6 +117,8 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
                                                bool service_account);
   // A refresh token starting a new family (a new session).
   absl::StatusOr<std::string> IssueRefreshToken(const std::string& user_id, absl::Time* expires);
+  // A turn to hash; RESOURCE_EXHAUSTED with a retry hint if none comes by `deadline`.
+  absl::StatusOr<PasswordHashingGate::Turn> HashingTurn(absl::Time deadline);
   // Hashes under the gate: RESOURCE_EXHAUSTED if no turn comes by `deadline`.
   absl::StatusOr<std::string> HashWithTurn(absl::string_view password, absl::Time deadline);
   // A password check of sign-in or ChangePassword for `email_key` from `client`: refused

@@ -65,15 +65,13 @@ absl::StatusOr<PasswordHashingGate::Turn> PasswordHashingGate::Acquire(absl::Tim
     return Turn(this);
   }
   if (waiting_ >= limits_.queue) {
-    return absl::ResourceExhaustedError(
-        "too many password checks at once; try again in a few seconds");
+    return absl::ResourceExhaustedError("too many password checks at once");
   }
   ++waiting_;
   bool got = mu_.AwaitWithDeadline(absl::Condition(this, &PasswordHashingGate::HasTurn), deadline);
   --waiting_;
   if (!got) {
-    return absl::ResourceExhaustedError(
-        "too many password checks at once; try again in a few seconds");
+    return absl::ResourceExhaustedError("too many password checks at once");
   }
   ++running_;
   return Turn(this);

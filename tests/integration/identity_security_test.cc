@@ -789,14 +789,16 @@ TEST_F(IdentitySecurityTest, AFiftyWaySignInBurstStaysUnder200MiB) {
   ASSERT_TRUE((*process)->ResetPeak());
   const int64_t before = (*process)->StatusBytes("VmHWM");
   ASSERT_GT(before, 0);
+  std::vector<std::string> hints(50);
   std::vector<grpc::Status> statuses = InParallel(50, [&](int i) {
     switch (i % 5) {
       case 0:
-        return SignIn(*stub, "known@hub.test", kUserPassword);
+        return SignIn(*stub, "known@hub.test", kUserPassword, nullptr, &hints[i]);
       case 1:
-        return SignIn(*stub, "known@hub.test", "a wrong guess number");
+        return SignIn(*stub, "known@hub.test", "a wrong guess number", nullptr, &hints[i]);
       default:  // unknown addresses: the dummy hash costs the same 64 MiB
-        return SignIn(*stub, absl::StrCat("unknown", i, "@hub.test"), "a wrong guess number");
+        return SignIn(*stub, absl::StrCat("unknown", i, "@hub.test"), "a wrong guess number",
+                      nullptr, &hints[i]);
     }
   });
   const int64_t peak = (*process)->StatusBytes("VmHWM");
@@ -806,6 +808,12 @@ TEST_F(IdentitySecurityTest, AFiftyWaySignInBurstStaysUnder200MiB) {
                 AnyOf(IsOk(), StatusIs(Code::kUnauthenticated), StatusIs(Code::kResourceExhausted)))
         << status.error_message();
     answers[status.error_code()]++;
+  }
+  // Whether the queue was full or the backoff refused, the client is told when to retry.
+  for (int i = 0; i < 50; ++i) {
+    if (statuses[i].error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+      EXPECT_FALSE(hints[i].empty()) << statuses[i].error_message();
+    }
   }
   // Some passwords were checked (the bound is not a refusal of everything) ...
   EXPECT_GT(answers[grpc::StatusCode::OK] + answers[grpc::StatusCode::UNAUTHENTICATED], 0);
