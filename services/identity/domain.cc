@@ -1,9 +1,13 @@
 #include "services/identity/domain.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <cmath>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -86,8 +90,9 @@ std::string ServiceAccountName(absl::string_view id) {
 }
 
 absl::Status ValidateEmail(absl::string_view email, absl::string_view field) {
+  SIXSTEPS_RETURN_IF_ERROR(ValidateEmailLength(email, field));
   std::vector<absl::string_view> parts = absl::StrSplit(email, '@');
-  bool ok = email.size() <= 254 && parts.size() == 2 && !parts[0].empty() &&
+  bool ok = parts.size() == 2 && !parts[0].empty() &&
             parts[1].find('.') != absl::string_view::npos && parts[1].front() != '.' &&
             parts[1].back() != '.' && std::none_of(email.begin(), email.end(), [](char c) {
               return absl::ascii_isspace(c) || absl::ascii_iscntrl(c);
@@ -193,34 +198,67 @@ Caller CallerFromBindings(absl::string_view principal, absl::string_view display
   return caller;
 }
 
-absl::Status MaySignInNow(const ThrottleState& state, absl::Time now) {
-  if (now < state.locked_until) {
-    return absl::UnauthenticatedError(
-        absl::StrCat("too many failed sign-ins for this email address; try again after ",
-                     absl::FormatTime("%H:%M:%S UTC", state.locked_until, absl::UTCTimeZone())));
-  }
-  if (state.failures >= kFailuresBeforeDelay && state.locked_until <= state.last_failure) {
-    int doublings = std::min(state.failures - kFailuresBeforeDelay, 6);
-    absl::Duration wait = std::min(absl::Seconds(1 << doublings), absl::Minutes(1));
-    absl::Time next = state.last_failure + wait;
-    if (now < next) {
-      return absl::UnauthenticatedError(absl::StrCat(
-          "too many failed sign-ins for this email address; wait ",
-          absl::FormatDuration(absl::Ceil(next - now, absl::Seconds(1))), " and try again"));
-    }
-  }
-  return absl::OkStatus();
+absl::Duration BackoffDelay(int failures) {
+  if (failures < kFailuresBeforeBackoff) return absl::ZeroDuration();
+  // 2^30 s is far beyond the cap; stopping there keeps the shift defined.
+  int doublings = std::min(failures - kFailuresBeforeBackoff, 30);
+  return std::min(kFirstBackoff * (int64_t{1} << doublings), kMaxBackoff);
 }
 
-ThrottleState AfterFailure(ThrottleState state, absl::Time now) {
-  // A lock that has run out starts the count again.
-  if (state.locked_until != absl::InfinitePast() && state.locked_until <= now) {
-    state = ThrottleState();
+absl::Status RetryLater(absl::string_view why, absl::Duration wait) {
+  int64_t seconds = std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1))));
+  absl::Status status =
+      absl::ResourceExhaustedError(absl::StrCat(why, "; retry in ", seconds, " s"));
+  status.SetPayload(kRetryAfterPayload, absl::Cord(absl::StrCat(seconds)));
+  return status;
+}
+
+absl::Status MayAttemptNow(const BackoffState& state, absl::Time now) {
+  absl::Duration delay = BackoffDelay(state.failures);
+  if (delay == absl::ZeroDuration()) return absl::OkStatus();
+  absl::Time next = state.last_failure + delay;
+  if (now >= next) return absl::OkStatus();
+  return RetryLater("too many failed password attempts for this email address from this client",
+                    next - now);
+}
+
+std::string ClientKeyFromPeer(absl::string_view peer) {
+  if (absl::ConsumePrefix(&peer, "ipv4:")) {
+    size_t colon = peer.rfind(':');
+    absl::string_view host = colon == absl::string_view::npos ? peer : peer.substr(0, colon);
+    in_addr parsed{};
+    std::string text(host);
+    if (inet_pton(AF_INET, text.c_str(), &parsed) != 1) return "other";
+    return text;
   }
-  state.failures += 1;
-  state.last_failure = now;
-  if (state.failures >= kFailuresBeforeLock) state.locked_until = now + kLockDuration;
-  return state;
+  if (absl::ConsumePrefix(&peer, "ipv6:")) {
+    // "[addr]:port", the address possibly with "%zone".
+    absl::ConsumePrefix(&peer, "[");
+    size_t end = peer.find_first_of("]%");
+    std::string text(peer.substr(0, end));
+    in6_addr parsed{};
+    if (inet_pton(AF_INET6, text.c_str(), &parsed) != 1) return "other";
+    // An IPv4-mapped address is that IPv4 client.
+    if (IN6_IS_ADDR_V4MAPPED(&parsed)) {
+      char v4[INET_ADDRSTRLEN];
+      inet_ntop(AF_INET, &parsed.s6_addr[12], v4, sizeof v4);
+      return v4;
+    }
+    std::fill(parsed.s6_addr + 8, parsed.s6_addr + 16, 0);
+    char v6[INET6_ADDRSTRLEN];
+    inet_ntop(AF_INET6, &parsed, v6, sizeof v6);
+    return absl::StrCat(v6, "/64");
+  }
+  if (absl::StartsWith(peer, "unix:")) return "unix";
+  return "other";
+}
+
+absl::Status ValidateEmailLength(absl::string_view email, absl::string_view field) {
+  if (absl::StripAsciiWhitespace(email).empty()) return Invalid(field, "is required");
+  if (email.size() > static_cast<size_t>(kMaxEmailLength)) {
+    return Invalid(field, absl::StrCat("must be at most ", kMaxEmailLength, " characters"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace sixsteps::identity

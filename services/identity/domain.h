@@ -21,6 +21,8 @@ using auth::Role;
 inline constexpr int kMaxDisplayNameLength = 200;
 inline constexpr int kMinPasswordLength = 12;
 inline constexpr int kMaxPasswordLength = 1024;
+// RFC 5321: a forward path holds at most 256 octets, so an address at most 254.
+inline constexpr int kMaxEmailLength = 254;
 inline constexpr absl::Duration kMaxApiKeyLifetime = absl::Hours(24 * 366);
 
 // "regions/{id}" etc. parsed to the id; INVALID_ARGUMENT naming `field` if malformed.
@@ -85,22 +87,41 @@ absl::Status CheckBindingWithinOwner(const BindingScope& binding, absl::string_v
 Caller CallerFromBindings(absl::string_view principal, absl::string_view display_name,
                           bool service_account, const std::vector<BindingScope>& bindings);
 
-// Sign-in throttling per email address: after kFailuresBeforeDelay failures each attempt
-// must wait twice as long as the last (1 s, 2 s, 4 s … up to a minute); after
-// kFailuresBeforeLock the address is locked for kLockDuration.
-inline constexpr int kFailuresBeforeDelay = 3;
-inline constexpr int kFailuresBeforeLock = 10;
-inline constexpr absl::Duration kLockDuration = absl::Minutes(15);
+// Sign-in backoff, per email address and client (the peer address: an IPv4 address, an
+// IPv6 /64, or "unix"). Each password check claims an attempt first, counted as a failure
+// until it succeeds, so parallel guesses cannot outrun the count. After
+// kFailuresBeforeBackoff failures, each attempt from that client must wait kFirstBackoff,
+// doubling per further failure, up to kMaxBackoff; a refused attempt checks no password and
+// does not count. Other clients are not slowed, so nobody can lock an owner out; an
+// administrator can clear the backoff (UnlockUser).
+inline constexpr int kFailuresBeforeBackoff = 5;
+inline constexpr absl::Duration kFirstBackoff = absl::Seconds(1);
+inline constexpr absl::Duration kMaxBackoff = absl::Minutes(15);
+// The longest client key stored (an IPv6 /64 is at most 24 characters).
+inline constexpr int kMaxClientKeyLength = 64;
 
-struct ThrottleState {
+struct BackoffState {
   int failures = 0;
   absl::Time last_failure = absl::InfinitePast();
-  absl::Time locked_until = absl::InfinitePast();
 };
 
-// OK if a password may be checked now; otherwise UNAUTHENTICATED saying when to retry.
-absl::Status MaySignInNow(const ThrottleState& state, absl::Time now);
-// The state after one more failed attempt at `now`.
-ThrottleState AfterFailure(ThrottleState state, absl::Time now);
+// How long after the last failure the next attempt must wait: zero before
+// kFailuresBeforeBackoff failures.
+absl::Duration BackoffDelay(int failures);
+// OK if a password may be checked now; otherwise RESOURCE_EXHAUSTED saying how long to wait,
+// with the seconds also in the kRetryAfterPayload payload.
+absl::Status MayAttemptNow(const BackoffState& state, absl::Time now);
+inline constexpr char kRetryAfterPayload[] = "retry-after";
+// RESOURCE_EXHAUSTED with a retry hint of `wait` (rounded up to whole seconds).
+absl::Status RetryLater(absl::string_view why, absl::Duration wait);
+
+// The client a call came from, from grpc::ServerContext::peer(): "ipv4:1.2.3.4:5678" ->
+// "1.2.3.4"; "ipv6:[2001:db8:1:2:3:4:5:6]:443" -> "2001:db8:1:2::/64" (one host has a whole
+// /64); "unix:..." -> "unix"; anything else -> "other".
+std::string ClientKeyFromPeer(absl::string_view peer);
+
+// Early refusal of an email that cannot be an account's, before any work: empty, or longer
+// than kMaxEmailLength. INVALID_ARGUMENT naming `field`.
+absl::Status ValidateEmailLength(absl::string_view email, absl::string_view field);
 
 }  // namespace sixsteps::identity

@@ -4,6 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <optional>
+
+#include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -70,6 +74,25 @@ v1::RoleBinding ToProto(const StoredRoleBinding& stored) {
   return binding;
 }
 
+// The call's deadline; InfiniteFuture if it has none (or one more than an hour away).
+absl::Time DeadlineOf(const grpc::ServerContext& context) {
+  auto left = context.deadline() - std::chrono::system_clock::now();
+  if (left > std::chrono::hours(1)) return absl::InfiniteFuture();
+  return absl::Now() +
+         absl::FromChrono(std::chrono::duration_cast<std::chrono::microseconds>(left));
+}
+
+// A refusal carrying a retry hint (RetryLater) also says it in a "retry-after" trailer, in
+// seconds, for clients to wait by.
+void AddRetryHint(grpc::ServerContext* context, const absl::Status& status) {
+  if (auto seconds = status.GetPayload(kRetryAfterPayload)) {
+    context->AddTrailingMetadata("retry-after", std::string(*seconds));
+  }
+}
+
+// Hex, because the store also matches a family against token hashes given as hex.
+std::string NewRefreshFamily() { return absl::BytesToHexString(Sha256(RandomToken(32))); }
+
 bool IsCoreKind(v1::OrganisationKind kind) {
   return kind == v1::ORGANISATION_KIND_LOCAL_AUTHORITY || kind == v1::ORGANISATION_KIND_HEALTH ||
          kind == v1::ORGANISATION_KIND_POLICE;
@@ -98,7 +121,8 @@ IdentityServiceImpl::IdentityServiceImpl(IdentityStore* store, KeySealer sealer,
     : store_(store),
       sealer_(std::move(sealer)),
       options_(options),
-      verifier_(std::make_shared<StorePublicKeys>(store)) {
+      verifier_(std::make_shared<StorePublicKeys>(store)),
+      gate_(options.hashing) {
   dummy_password_hash_ =
       HashPassword("not a real password, used for timing only", options_.password_cost)
           .value_or("");
@@ -131,6 +155,7 @@ absl::Status IdentityServiceImpl::EnsureSigningKey() {
 
 absl::StatusOr<v1::User> IdentityServiceImpl::BootstrapAdministrator(
     const std::string& email, const std::string& display_name, const std::string& password) {
+  // Checked again inside the store's transaction; here so that a rerun hashes nothing.
   SIXSTEPS_ASSIGN_OR_RETURN(bool bootstrapped, store_->AnyHubAdministrator());
   if (bootstrapped) {
     return absl::FailedPreconditionError(
@@ -139,23 +164,15 @@ absl::StatusOr<v1::User> IdentityServiceImpl::BootstrapAdministrator(
   SIXSTEPS_RETURN_IF_ERROR(ValidateEmail(email, "email"));
   SIXSTEPS_RETURN_IF_ERROR(ValidateText(display_name, kMaxDisplayNameLength, "display_name"));
   SIXSTEPS_RETURN_IF_ERROR(ValidatePassword(password, "password"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string hash, HashPassword(password, options_.password_cost));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string hash, HashWithTurn(password, absl::InfiniteFuture()));
   v1::User user;
-  std::string id = RandomId("u");
-  user.set_name(UserName(id));
-  user.set_email(email);
+  user.set_email(std::string(absl::StripAsciiWhitespace(email)));
   user.set_display_name(display_name);
-  SIXSTEPS_RETURN_IF_ERROR(
-      store_->CreateUser(id, user, hash, {"bootstrap", "user.create", user.name(), "", "{}"}));
-  StoredRoleBinding binding;
-  binding.id = RandomId("rb");
-  binding.principal = user.name();
-  binding.scope.role = Role::ROLE_HUB_ADMINISTRATOR;
-  binding.scope.region = std::string(auth::kEveryRegion);
-  SIXSTEPS_RETURN_IF_ERROR(store_->CreateRoleBinding(
-      binding, {"bootstrap", "role_binding.create", user.name(), "",
-                JsonDetail({{"role", "hub_administrator"}, {"scope", "*"}})}));
-  return store_->GetUser(id).value_or(StoredUser{user, ""}).user;
+  // One transaction: the user, the binding and their audit events, or nothing.
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      std::string id, store_->BootstrapAdministrator(RandomId("u"), user, hash, RandomId("rb")));
+  SIXSTEPS_ASSIGN_OR_RETURN(StoredUser stored, store_->GetUser(id));
+  return stored.user;
 }
 
 // ---- Tokens ----
@@ -184,33 +201,65 @@ absl::StatusOr<std::string> IdentityServiceImpl::IssueRefreshToken(const std::st
                                                                    absl::Time* expires) {
   std::string token = absl::StrCat("ssr.", RandomToken(32));
   *expires = absl::Now() + options_.refresh_token_ttl;
-  SIXSTEPS_RETURN_IF_ERROR(store_->CreateRefreshToken(Sha256(token), user_id, *expires));
+  SIXSTEPS_RETURN_IF_ERROR(
+      store_->CreateRefreshToken(Sha256(token), user_id, NewRefreshFamily(), *expires));
   return token;
 }
 
-absl::StatusOr<v1::SignInResponse> IdentityServiceImpl::DoSignIn(const v1::SignInRequest& request) {
-  const std::string email_key = NormaliseEmail(request.email());
-  if (email_key.empty() || request.password().empty()) {
-    return absl::InvalidArgumentError("email and password are required");
-  }
-  absl::Time now = absl::Now();
-  SIXSTEPS_ASSIGN_OR_RETURN(ThrottleState throttle, store_->GetThrottle(email_key));
-  SIXSTEPS_RETURN_IF_ERROR(MaySignInNow(throttle, now));
+absl::StatusOr<PasswordHashingGate::Turn> IdentityServiceImpl::HashingTurn(absl::Time deadline) {
+  absl::StatusOr<PasswordHashingGate::Turn> turn = gate_.Acquire(deadline);
+  // Overload passes within seconds: say so, as the backoff does, in the retry-after trailer.
+  if (!turn.ok()) return RetryLater(turn.status().message(), absl::Seconds(1));
+  return turn;
+}
 
+absl::StatusOr<std::string> IdentityServiceImpl::HashWithTurn(absl::string_view password,
+                                                              absl::Time deadline) {
+  SIXSTEPS_ASSIGN_OR_RETURN(PasswordHashingGate::Turn turn, HashingTurn(deadline));
+  return HashPassword(password, options_.password_cost);
+}
+
+absl::StatusOr<bool> IdentityServiceImpl::CheckPasswordAttempt(
+    const std::string& email_key, const std::string& client, const std::string& hash,
+    absl::string_view password, absl::Time deadline, BackoffState* after) {
+  // A client in backoff is refused before it can take a hashing turn or a queue place.
+  SIXSTEPS_ASSIGN_OR_RETURN(BackoffState state, store_->GetBackoff(email_key, client));
+  SIXSTEPS_RETURN_IF_ERROR(MayAttemptNow(state, absl::Now()));
+  SIXSTEPS_ASSIGN_OR_RETURN(PasswordHashingGate::Turn turn, HashingTurn(deadline));
+  // The claim is what counts: concurrent attempts each see those claimed before them.
+  SIXSTEPS_ASSIGN_OR_RETURN(*after, store_->ClaimPasswordAttempt(email_key, client, absl::Now()));
+  return VerifyPassword(hash, password);
+}
+
+absl::StatusOr<v1::SignInResponse> IdentityServiceImpl::DoSignIn(const v1::SignInRequest& request,
+                                                                 const std::string& client,
+                                                                 absl::Time deadline) {
+  // Refused before any work: nothing is stored or hashed for such input.
+  SIXSTEPS_RETURN_IF_ERROR(ValidateEmailLength(request.email(), "email"));
+  if (request.password().empty()) return absl::InvalidArgumentError("password: is required");
+  if (CharacterCount(request.password()) > kMaxPasswordLength) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("password: must be at most ", kMaxPasswordLength, " characters"));
+  }
+  const std::string email_key = NormaliseEmail(request.email());
   absl::StatusOr<StoredUser> user = store_->FindUserByEmail(email_key);
   if (!user.ok() && user.status().code() != absl::StatusCode::kNotFound) return user.status();
-  // Always run one Argon2id check, so an unknown email takes as long as a wrong password.
-  bool password_ok =
-      VerifyPassword(user.ok() ? user->password_hash : dummy_password_hash_, request.password());
+  // Always one Argon2id check, so an unknown email takes as long as a wrong password, and
+  // is throttled the same way.
+  BackoffState after;
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      bool password_ok, CheckPasswordAttempt(email_key, client,
+                                             user.ok() ? user->password_hash : dummy_password_hash_,
+                                             request.password(), deadline, &after));
   if (!user.ok() || !password_ok || user->user.disabled()) {
-    ThrottleState next = AfterFailure(throttle, now);
-    SIXSTEPS_RETURN_IF_ERROR(store_->RecordSignInFailure(
-        email_key, next,
-        {email_key, "sign_in_failed", "", "", JsonDetail({{"failures", next.failures}})}));
+    SIXSTEPS_RETURN_IF_ERROR(
+        store_->AppendAudit({email_key, "sign_in_failed", "", "",
+                             JsonDetail({{"failures", after.failures}, {"client", client}})}));
     return absl::UnauthenticatedError("the email or the password is wrong");
   }
-  SIXSTEPS_RETURN_IF_ERROR(store_->RecordSignInSuccess(
-      email_key, {user->user.name(), "sign_in", user->user.name(), "", "{}"}));
+  SIXSTEPS_RETURN_IF_ERROR(store_->ClearBackoff(email_key, client));
+  SIXSTEPS_RETURN_IF_ERROR(store_->AppendAudit(
+      {user->user.name(), "sign_in", user->user.name(), "", JsonDetail({{"client", client}})}));
   SIXSTEPS_ASSIGN_OR_RETURN(IssuedToken access,
                             IssueAccessToken(user->user.name(), user->user.display_name(), false));
   absl::Time refresh_expires;
@@ -297,23 +346,54 @@ absl::StatusOr<v1::GetCurrentPrincipalResponse> IdentityServiceImpl::DoGetCurren
 }
 
 absl::StatusOr<v1::ChangePasswordResponse> IdentityServiceImpl::DoChangePassword(
-    const Caller& caller, const v1::ChangePasswordRequest& request) {
+    const Caller& caller, const v1::ChangePasswordRequest& request, const std::string& client,
+    absl::Time deadline) {
   SIXSTEPS_ASSIGN_OR_RETURN(PrincipalName principal,
                             ParsePrincipalName(caller.principal, "caller"));
   if (principal.service_account) return Denied("service accounts have API keys, not passwords");
+  if (request.current_password().empty()) {
+    return absl::InvalidArgumentError("current_password: is required");
+  }
+  if (CharacterCount(request.current_password()) > kMaxPasswordLength) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("current_password: must be at most ", kMaxPasswordLength, " characters"));
+  }
   SIXSTEPS_RETURN_IF_ERROR(ValidatePassword(request.new_password(), "new_password"));
   SIXSTEPS_ASSIGN_OR_RETURN(StoredUser user, store_->GetUser(principal.id));
-  if (!VerifyPassword(user.password_hash, request.current_password())) {
+  // Throttled like sign-in, on the same (email, client) backoff: a stolen access token
+  // must not become a fast password oracle.
+  const std::string email_key = NormaliseEmail(user.user.email());
+  BackoffState after;
+  SIXSTEPS_ASSIGN_OR_RETURN(bool current_ok,
+                            CheckPasswordAttempt(email_key, client, user.password_hash,
+                                                 request.current_password(), deadline, &after));
+  if (!current_ok) {
+    SIXSTEPS_RETURN_IF_ERROR(
+        store_->AppendAudit({caller.principal, "password.change_failed", caller.principal, "",
+                             JsonDetail({{"failures", after.failures}, {"client", client}})}));
     return absl::PermissionDeniedError("current_password is wrong");
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string hash,
-                            HashPassword(request.new_password(), options_.password_cost));
-  SIXSTEPS_RETURN_IF_ERROR(store_->SetPasswordHash(principal.id, hash));
-  // Every access token of the user issued until now stops working (sign in again).
-  SIXSTEPS_RETURN_IF_ERROR(store_->RevokePrincipalTokens(caller.principal, RevocationLifetime()));
+  SIXSTEPS_RETURN_IF_ERROR(store_->ClearBackoff(email_key, client));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string hash, HashWithTurn(request.new_password(), deadline));
+  // The new hash and the revocation of every refresh token of the user, in one transaction:
+  // sessions elsewhere (perhaps the reason for the change) end here.
   SIXSTEPS_RETURN_IF_ERROR(
-      store_->AppendAudit({caller.principal, "password.change", caller.principal, "", "{}"}));
-  return v1::ChangePasswordResponse();
+      store_->ChangePassword(principal.id, hash,
+                             {caller.principal, "password.change", caller.principal, "",
+                              JsonDetail({{"client", client}})}));
+  // Every access token of the user issued until now stops working, in every service; the
+  // sign-in returned below is issued after the revocation, so it is not caught by it.
+  SIXSTEPS_RETURN_IF_ERROR(store_->RevokePrincipalTokens(caller.principal, RevocationLifetime()));
+  SIXSTEPS_ASSIGN_OR_RETURN(IssuedToken access,
+                            IssueAccessToken(user.user.name(), user.user.display_name(), false));
+  absl::Time refresh_expires;
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string refresh, IssueRefreshToken(principal.id, &refresh_expires));
+  v1::ChangePasswordResponse response;
+  response.set_access_token(access.token);
+  *response.mutable_access_token_expire_time() = ToProto(access.expire_time);
+  response.set_refresh_token(refresh);
+  *response.mutable_refresh_token_expire_time() = ToProto(refresh_expires);
+  return response;
 }
 
 absl::StatusOr<v1::ListPublicKeysResponse> IdentityServiceImpl::DoListPublicKeys() {
@@ -479,9 +559,13 @@ absl::StatusOr<v1::Partnership> IdentityServiceImpl::DoUpdatePartnership(
                        "' cannot be updated; use display_name or regional_comparison_opt_out"));
     }
   }
-  std::string etag = r.partnership().etag().empty() ? stored.etag() : r.partnership().etag();
+  // Blind overwrites are refused: the caller must show which version it changes.
+  if (r.partnership().etag().empty()) {
+    return absl::InvalidArgumentError(
+        "partnership.etag: is required; read the partnership and send the etag it carries");
+  }
   return store_->UpdatePartnership(
-      id, values, etag,
+      id, values, r.partnership().etag(),
       {caller.principal, "partnership.update", stored.name(), LastSegment(stored.region()),
        JsonDetail({{"regional_comparison_opt_out", values.regional_comparison_opt_out()}})});
 }
@@ -566,8 +650,24 @@ Visibility IdentityServiceImpl::AdministeredBy(const Caller& caller) {
   return visible;
 }
 
+absl::StatusOr<bool> IdentityServiceImpl::AdministersUser(const Caller& caller,
+                                                          const std::string& name,
+                                                          std::string* region) {
+  region->clear();
+  if (caller.IsDeploymentAdmin()) return true;
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<BindingScope> bindings, store_->BindingsOf(name));
+  for (const BindingScope& binding : bindings) {
+    if (CheckCanManageBinding(caller, binding).ok()) {
+      if (binding.region != auth::kEveryRegion) *region = binding.region;
+      return true;
+    }
+  }
+  return false;
+}
+
 absl::StatusOr<v1::User> IdentityServiceImpl::DoCreateUser(const Caller& caller,
-                                                           const v1::CreateUserRequest& r) {
+                                                           const v1::CreateUserRequest& r,
+                                                           absl::Time deadline) {
   if (!IsAnyAdministrator(caller)) {
     return Denied("only hub and partnership administrators create users");
   }
@@ -575,12 +675,38 @@ absl::StatusOr<v1::User> IdentityServiceImpl::DoCreateUser(const Caller& caller,
   SIXSTEPS_RETURN_IF_ERROR(
       ValidateText(r.user().display_name(), kMaxDisplayNameLength, "user.display_name"));
   SIXSTEPS_RETURN_IF_ERROR(ValidatePassword(r.password(), "password"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string hash, HashPassword(r.password(), options_.password_cost));
+  // Hashed whether or not the email is taken, so that both answers take as long.
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string hash, HashWithTurn(r.password(), deadline));
   std::string id = RandomId("u");
-  v1::User user = r.user();
-  user.set_email(std::string(absl::StripAsciiWhitespace(user.email())));
-  SIXSTEPS_RETURN_IF_ERROR(store_->CreateUser(
-      id, user, hash, {caller.principal, "user.create", UserName(id), "", "{}"}));
+  v1::User user;
+  user.set_email(std::string(absl::StripAsciiWhitespace(r.user().email())));
+  user.set_display_name(r.user().display_name());
+  absl::Status created =
+      store_->CreateUser(id, user, hash, {caller.principal, "user.create", UserName(id), "", "{}"});
+  if (created.code() == absl::StatusCode::kAlreadyExists) {
+    // One account per person across the deployment. Whoever administers the account already
+    // sees it, so may be told. Anyone else gets the answer a creation gives, naming the
+    // account, so that they can bind the person where they administer (a scrutineer working
+    // in two regions) and learn nothing about where else the address is known; the password
+    // and display name they gave are not applied. Only deployment administrators see this in
+    // the audit log (region "").
+    SIXSTEPS_ASSIGN_OR_RETURN(StoredUser existing,
+                              store_->FindUserByEmail(NormaliseEmail(user.email())));
+    std::string region;
+    SIXSTEPS_ASSIGN_OR_RETURN(bool administers,
+                              AdministersUser(caller, existing.user.name(), &region));
+    if (administers) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("user.email: ", existing.user.name(), " already has this email"));
+    }
+    SIXSTEPS_RETURN_IF_ERROR(
+        store_->AppendAudit({caller.principal, "user.create", existing.user.name(), "",
+                             JsonDetail({{"existing_account", true}})}));
+    user.set_name(existing.user.name());
+    *user.mutable_create_time() = ToProto(absl::Now());
+    return user;
+  }
+  SIXSTEPS_RETURN_IF_ERROR(created);
   SIXSTEPS_ASSIGN_OR_RETURN(StoredUser stored, store_->GetUser(id));
   return stored.user;
 }
@@ -589,18 +715,38 @@ absl::StatusOr<v1::User> IdentityServiceImpl::DoGetUser(const Caller& caller,
                                                         const v1::GetUserRequest& r) {
   SIXSTEPS_ASSIGN_OR_RETURN(PrincipalName name, ParsePrincipalName(r.name(), "name"));
   if (name.service_account) return absl::InvalidArgumentError("name: must be users/{id}");
-  bool visible = caller.principal == r.name() || caller.IsDeploymentAdmin();
+  bool visible = caller.principal == r.name();
   if (!visible) {
     // Administrators see the users bound somewhere they administer.
-    absl::StatusOr<std::vector<BindingScope>> bindings = store_->BindingsOf(r.name());
-    if (!bindings.ok()) return bindings.status();
-    for (const BindingScope& binding : *bindings) {
-      if (CheckCanManageBinding(caller, binding).ok()) visible = true;
-    }
+    std::string region;
+    SIXSTEPS_ASSIGN_OR_RETURN(visible, AdministersUser(caller, r.name(), &region));
   }
   if (!visible) return NotFound(r.name());
   SIXSTEPS_ASSIGN_OR_RETURN(StoredUser stored, store_->GetUser(name.id));
   return stored.user;
+}
+
+absl::StatusOr<v1::UnlockUserResponse> IdentityServiceImpl::DoUnlockUser(
+    const Caller& caller, const v1::UnlockUserRequest& r) {
+  SIXSTEPS_ASSIGN_OR_RETURN(PrincipalName name, ParsePrincipalName(r.name(), "name"));
+  if (name.service_account) return absl::InvalidArgumentError("name: must be users/{id}");
+  std::string region;
+  SIXSTEPS_ASSIGN_OR_RETURN(bool administers, AdministersUser(caller, r.name(), &region));
+  if (!administers) {
+    // Users see themselves, but may not lift their own backoff; others are not told the
+    // user exists.
+    if (caller.principal == r.name()) {
+      return Denied("ask an administrator of your account to unlock it");
+    }
+    return NotFound(r.name());
+  }
+  SIXSTEPS_ASSIGN_OR_RETURN(StoredUser user, store_->GetUser(name.id));
+  SIXSTEPS_ASSIGN_OR_RETURN(int cleared, store_->ClearAllBackoffs(NormaliseEmail(user.user.email()),
+                                                                  {caller.principal, "user.unlock",
+                                                                   r.name(), region, "{}"}));
+  v1::UnlockUserResponse response;
+  response.set_cleared_backoffs(cleared);
+  return response;
 }
 
 absl::StatusOr<v1::ListUsersResponse> IdentityServiceImpl::DoListUsers(
@@ -900,9 +1046,13 @@ absl::StatusOr<v1::ListAuditEventsResponse> IdentityServiceImpl::DoListAuditEven
 
 // ---- Handlers: open ones first, then one line each through Authenticated. ----
 
-grpc::Status IdentityServiceImpl::SignIn(grpc::ServerContext*, const v1::SignInRequest* request,
+grpc::Status IdentityServiceImpl::SignIn(grpc::ServerContext* context,
+                                         const v1::SignInRequest* request,
                                          v1::SignInResponse* response) {
-  return Reply(DoSignIn(*request), response);
+  absl::StatusOr<v1::SignInResponse> result =
+      DoSignIn(*request, ClientKeyFromPeer(context->peer()), DeadlineOf(*context));
+  AddRetryHint(context, result.status());
+  return Reply(std::move(result), response);
 }
 
 grpc::Status IdentityServiceImpl::SignInWithApiKey(grpc::ServerContext*,
@@ -947,8 +1097,12 @@ grpc::Status IdentityServiceImpl::GetCurrentPrincipal(grpc::ServerContext* conte
 grpc::Status IdentityServiceImpl::ChangePassword(grpc::ServerContext* context,
                                                  const v1::ChangePasswordRequest* request,
                                                  v1::ChangePasswordResponse* response) {
-  return Authenticated(verifier_, context, response,
-                       [&](const Caller& caller) { return DoChangePassword(caller, *request); });
+  return Authenticated(verifier_, context, response, [&](const Caller& caller) {
+    absl::StatusOr<v1::ChangePasswordResponse> result = DoChangePassword(
+        caller, *request, ClientKeyFromPeer(context->peer()), DeadlineOf(*context));
+    AddRetryHint(context, result.status());
+    return result;
+  });
 }
 
 grpc::Status IdentityServiceImpl::RotateSigningKey(grpc::ServerContext* context,
@@ -985,9 +1139,9 @@ SIXSTEPS_AUTHENTICATED_RPC(CreateOrganisation, v1::CreateOrganisationRequest, v1
 SIXSTEPS_AUTHENTICATED_RPC(GetOrganisation, v1::GetOrganisationRequest, v1::Organisation)
 SIXSTEPS_AUTHENTICATED_RPC(ListOrganisations, v1::ListOrganisationsRequest,
                            v1::ListOrganisationsResponse)
-SIXSTEPS_AUTHENTICATED_RPC(CreateUser, v1::CreateUserRequest, v1::User)
 SIXSTEPS_AUTHENTICATED_RPC(GetUser, v1::GetUserRequest, v1::User)
 SIXSTEPS_AUTHENTICATED_RPC(ListUsers, v1::ListUsersRequest, v1::ListUsersResponse)
+SIXSTEPS_AUTHENTICATED_RPC(UnlockUser, v1::UnlockUserRequest, v1::UnlockUserResponse)
 SIXSTEPS_AUTHENTICATED_RPC(CreateServiceAccount, v1::CreateServiceAccountRequest,
                            v1::ServiceAccount)
 SIXSTEPS_AUTHENTICATED_RPC(ListServiceAccounts, v1::ListServiceAccountsRequest,
@@ -1002,6 +1156,16 @@ SIXSTEPS_AUTHENTICATED_RPC(ListRoleBindings, v1::ListRoleBindingsRequest,
 SIXSTEPS_AUTHENTICATED_RPC(ListAuditEvents, v1::ListAuditEventsRequest, v1::ListAuditEventsResponse)
 
 #undef SIXSTEPS_AUTHENTICATED_RPC
+
+grpc::Status IdentityServiceImpl::CreateUser(grpc::ServerContext* context,
+                                             const v1::CreateUserRequest* request,
+                                             v1::User* response) {
+  return Authenticated(verifier_, context, response, [&](const Caller& caller) {
+    absl::StatusOr<v1::User> result = DoCreateUser(caller, *request, DeadlineOf(*context));
+    AddRetryHint(context, result.status());
+    return result;
+  });
+}
 
 grpc::Status IdentityServiceImpl::GetPartnership(grpc::ServerContext* context,
                                                  const v1::GetPartnershipRequest* request,

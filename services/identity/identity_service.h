@@ -18,6 +18,9 @@ struct IdentityOptions {
   absl::Duration access_token_ttl = absl::Minutes(15);
   absl::Duration refresh_token_ttl = absl::Hours(24 * 30);
   PasswordCost password_cost = PasswordCost::Interactive();
+  // How many password hashes run at once (each holds password_cost.mem_limit), how many
+  // calls may wait for a turn, and how long at most.
+  PasswordHashingGate::Limits hashing;
 };
 
 // Verifies tokens inside identity itself, with the keys and revocations in its own store:
@@ -85,6 +88,8 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
   grpc::Status GetUser(grpc::ServerContext*, const v1::GetUserRequest*, v1::User*) override;
   grpc::Status ListUsers(grpc::ServerContext*, const v1::ListUsersRequest*,
                          v1::ListUsersResponse*) override;
+  grpc::Status UnlockUser(grpc::ServerContext*, const v1::UnlockUserRequest*,
+                          v1::UnlockUserResponse*) override;
   grpc::Status CreateServiceAccount(grpc::ServerContext*, const v1::CreateServiceAccountRequest*,
                                     v1::ServiceAccount*) override;
   grpc::Status GetServiceAccount(grpc::ServerContext*, const v1::GetServiceAccountRequest*,
@@ -120,16 +125,36 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
   // How long a revocation must be kept: as long as a token issued now can be accepted
   // (its lifetime, the verifiers' leeway for clocks, and a margin).
   absl::Duration RevocationLifetime() const;
+  // A refresh token starting a new family (a new session).
   absl::StatusOr<std::string> IssueRefreshToken(const std::string& user_id, absl::Time* expires);
+  // A turn to hash; RESOURCE_EXHAUSTED with a retry hint if none comes by `deadline`.
+  absl::StatusOr<PasswordHashingGate::Turn> HashingTurn(absl::Time deadline);
+  // Hashes under the gate: RESOURCE_EXHAUSTED if no turn comes by `deadline`.
+  absl::StatusOr<std::string> HashWithTurn(absl::string_view password, absl::Time deadline);
+  // A password check of sign-in or ChangePassword for `email_key` from `client`: refused
+  // early (RESOURCE_EXHAUSTED, nothing hashed) while the client is in backoff; else waits for
+  // a hashing turn, claims the attempt atomically (counted as a failure until cleared) and
+  // verifies. `after` is the backoff state once this attempt is counted.
+  absl::StatusOr<bool> CheckPasswordAttempt(const std::string& email_key, const std::string& client,
+                                            const std::string& hash, absl::string_view password,
+                                            absl::Time deadline, BackoffState* after);
+  // Whether the caller administers the user `name` ("users/{id}"): deployment
+  // administrators, and whoever may manage one of the user's role bindings. `region` is set
+  // to the region to audit under ("" for deployment-wide).
+  absl::StatusOr<bool> AdministersUser(const Caller& caller, const std::string& name,
+                                       std::string* region);
   absl::StatusOr<v1::PublicKey> NewSigningKey(const std::string& actor, bool only_if_none);
 
-  absl::StatusOr<v1::SignInResponse> DoSignIn(const v1::SignInRequest& request);
+  absl::StatusOr<v1::SignInResponse> DoSignIn(const v1::SignInRequest& request,
+                                              const std::string& client, absl::Time deadline);
   absl::StatusOr<v1::SignInWithApiKeyResponse> DoSignInWithApiKey(
       const v1::SignInWithApiKeyRequest& request);
   absl::StatusOr<v1::RefreshAccessTokenResponse> DoRefresh(const v1::RefreshAccessTokenRequest& r);
   absl::StatusOr<v1::GetCurrentPrincipalResponse> DoGetCurrentPrincipal(const Caller& caller);
   absl::StatusOr<v1::ChangePasswordResponse> DoChangePassword(const Caller& caller,
-                                                              const v1::ChangePasswordRequest& r);
+                                                              const v1::ChangePasswordRequest& r,
+                                                              const std::string& client,
+                                                              absl::Time deadline);
   absl::StatusOr<v1::ListPublicKeysResponse> DoListPublicKeys();
   absl::StatusOr<v1::ListTokenRevocationsResponse> DoListTokenRevocations();
   absl::StatusOr<v1::Region> DoCreateRegion(const Caller& caller, const v1::CreateRegionRequest& r);
@@ -150,7 +175,10 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
                                                      const v1::GetOrganisationRequest& r);
   absl::StatusOr<v1::ListOrganisationsResponse> DoListOrganisations(
       const Caller& caller, const v1::ListOrganisationsRequest& r);
-  absl::StatusOr<v1::User> DoCreateUser(const Caller& caller, const v1::CreateUserRequest& r);
+  absl::StatusOr<v1::User> DoCreateUser(const Caller& caller, const v1::CreateUserRequest& r,
+                                        absl::Time deadline);
+  absl::StatusOr<v1::UnlockUserResponse> DoUnlockUser(const Caller& caller,
+                                                      const v1::UnlockUserRequest& r);
   absl::StatusOr<v1::User> DoGetUser(const Caller& caller, const v1::GetUserRequest& r);
   absl::StatusOr<v1::ListUsersResponse> DoListUsers(const Caller& caller,
                                                     const v1::ListUsersRequest& r);
@@ -187,6 +215,7 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
   KeySealer sealer_;
   IdentityOptions options_;
   auth::TokenVerifier verifier_;
+  PasswordHashingGate gate_;
   // Checked against when the email is unknown, so both cases take the same time.
   std::string dummy_password_hash_;
 };

@@ -8,6 +8,8 @@
 #include <string>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "services/common/config.h"
 #include "services/common/db.h"
 #include "services/common/log.h"
@@ -18,10 +20,29 @@
 ABSL_FLAG(std::string, key_encryption_secret, "",
           "secret that seals the token-signing keys (or SIXSTEPS_KEY_ENCRYPTION_SECRET)");
 ABSL_FLAG(std::string, access_token_ttl, "", "lifetime of access tokens (default 15m)");
+ABSL_FLAG(std::string, password_hash_concurrency, "",
+          "password hashes run at once, 64 MiB each (default 2; or "
+          "SIXSTEPS_PASSWORD_HASH_CONCURRENCY)");
+ABSL_FLAG(std::string, password_hash_queue, "",
+          "calls that may wait for a password-hashing turn, up to 5 s each (default 16; or "
+          "SIXSTEPS_PASSWORD_HASH_QUEUE)");
 ABSL_FLAG(std::string, email, "", "bootstrap: the first administrator's email");
 ABSL_FLAG(std::string, display_name, "Hub administrator", "bootstrap: their display name");
 
 namespace {
+
+// A whole number in [low, high] from a flag or its variable, or `fallback`.
+absl::StatusOr<int> BoundedInt(const std::string& flag, const char* variable, int fallback,
+                               const char* name, int low, int high) {
+  std::string text = sixsteps::FlagOrEnv(flag, {variable}, "");
+  if (text.empty()) return fallback;
+  int value = 0;
+  if (!absl::SimpleAtoi(text, &value) || value < low || value > high) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, " must be a whole number from ", low, " to ", high));
+  }
+  return value;
+}
 
 int Fail(const absl::Status& status) {
   std::fprintf(stderr, "sixsteps-identity: %s\n", std::string(status.message()).c_str());
@@ -45,6 +66,16 @@ int main(int argc, char** argv) {
       options.access_token_ttl < absl::Minutes(1) || options.access_token_ttl > absl::Hours(12)) {
     return Fail(absl::InvalidArgumentError("access_token_ttl must be between 1m and 12h"));
   }
+  // The memory bound of password hashing: concurrency x 64 MiB (Argon2id, interactive cost).
+  auto concurrency =
+      BoundedInt(absl::GetFlag(FLAGS_password_hash_concurrency),
+                 "SIXSTEPS_PASSWORD_HASH_CONCURRENCY", 2, "password_hash_concurrency", 1, 64);
+  if (!concurrency.ok()) return Fail(concurrency.status());
+  options.hashing.concurrent = *concurrency;
+  auto queue = BoundedInt(absl::GetFlag(FLAGS_password_hash_queue), "SIXSTEPS_PASSWORD_HASH_QUEUE",
+                          16, "password_hash_queue", 0, 1024);
+  if (!queue.ok()) return Fail(queue.status());
+  options.hashing.queue = *queue;
   absl::Status migrated =
       sixsteps::db::ApplyMigrations(config->database_url, sixsteps::identity::IdentityMigrations());
   if (!migrated.ok()) return Fail(migrated);

@@ -79,6 +79,9 @@ constexpr char kListUsers[] =
     "  SELECT 1 FROM role_bindings b WHERE b.principal = 'users/' || u.user_id "
     "AND " SIXSTEPS_VISIBLE("b.region_id", "b.partnership_id") ")) ORDER BY u.user_id LIMIT $5";
 constexpr char kUpdatePassword[] = "UPDATE users SET password_hash = $2 WHERE user_id = $1";
+constexpr char kInsertBindingIfAbsent[] =
+    "INSERT INTO role_bindings (role_binding_id, principal, role, region_id, partnership_id, "
+    "organisation_id) VALUES ($1, $2, $3, $4, '', '') ON CONFLICT DO NOTHING";
 constexpr char kAnyDeploymentAdmin[] =
     "SELECT EXISTS (SELECT 1 FROM role_bindings WHERE region_id = '*' "
     "AND role = 'hub_administrator')";
@@ -160,26 +163,44 @@ constexpr char kIsTokenRevoked[] =
     "OR EXISTS (SELECT 1 FROM revoked_api_key_tokens WHERE $3 <> '' AND api_key_id = $3)";
 
 constexpr char kInsertRefreshToken[] =
-    "INSERT INTO refresh_tokens (token_hash, user_id, expire_time) "
-    "VALUES (decode($1, 'hex'), $2, to_timestamp($3::bigint / 1000000.0))";
+    "INSERT INTO refresh_tokens (token_hash, user_id, family_id, expire_time) "
+    "VALUES (decode($1, 'hex'), $2, $3, to_timestamp($4::bigint / 1000000.0))";
+// A token without a family (issued by the previous release) is a family of its own.
+#define SIXSTEPS_FAMILY "coalesce(family_id, encode(token_hash, 'hex'))"
 constexpr char kRevokeLiveRefreshToken[] =
     "UPDATE refresh_tokens SET revoke_time = now() WHERE token_hash = decode($1, 'hex') "
     "AND revoke_time IS NULL AND expire_time > to_timestamp($2::bigint / 1000000.0) "
-    "RETURNING user_id";
-constexpr char kRevokeRefreshToken[] =
-    "UPDATE refresh_tokens SET revoke_time = coalesce(revoke_time, now()) "
-    "WHERE token_hash = decode($1, 'hex')";
+    "RETURNING user_id, " SIXSTEPS_FAMILY;
+constexpr char kFamilyOfRefreshToken[] =
+    "SELECT user_id, " SIXSTEPS_FAMILY " FROM refresh_tokens WHERE token_hash = decode($1, 'hex')";
+constexpr char kRevokeRefreshFamily[] =
+    "UPDATE refresh_tokens SET revoke_time = now() WHERE revoke_time IS NULL "
+    "AND (family_id = $1 OR token_hash = decode($2, 'hex'))";
+constexpr char kRevokeUsersRefreshTokens[] =
+    "UPDATE refresh_tokens SET revoke_time = now() WHERE user_id = $1 AND revoke_time IS NULL";
 
-constexpr char kSelectThrottle[] =
-    "SELECT failures, " SIXSTEPS_MICROS("last_failure") ", " SIXSTEPS_MICROS(
-        "locked_until") " FROM sign_in_throttle WHERE email_key = $1";
-constexpr char kUpsertThrottle[] =
-    "INSERT INTO sign_in_throttle (email_key, failures, last_failure, locked_until) "
-    "VALUES ($1, $2, to_timestamp($3::bigint / 1000000.0), "
-    "        CASE WHEN $4::bigint IS NULL THEN NULL ELSE to_timestamp($4::bigint / 1000000.0) END) "
-    "ON CONFLICT (email_key) DO UPDATE SET failures = EXCLUDED.failures, "
-    "last_failure = EXCLUDED.last_failure, locked_until = EXCLUDED.locked_until";
-constexpr char kClearThrottle[] = "DELETE FROM sign_in_throttle WHERE email_key = $1";
+constexpr char kSelectBackoff[] =
+    "SELECT failures, " SIXSTEPS_MICROS("last_failure") " FROM sign_in_backoff "
+    "WHERE email_key = $1 AND client = $2";
+constexpr char kEnsureBackoff[] =
+    "INSERT INTO sign_in_backoff (email_key, client, failures, last_failure) "
+    "VALUES ($1, $2, 0, to_timestamp(0)) ON CONFLICT (email_key, client) DO NOTHING";
+constexpr char kLockBackoff[] =
+    "SELECT failures, " SIXSTEPS_MICROS("last_failure") " FROM sign_in_backoff "
+    "WHERE email_key = $1 AND client = $2 FOR UPDATE";
+constexpr char kCountFailure[] =
+    "UPDATE sign_in_backoff SET failures = failures + 1, "
+    "last_failure = to_timestamp($3::bigint / 1000000.0) WHERE email_key = $1 AND client = $2 "
+    "RETURNING failures, " SIXSTEPS_MICROS("last_failure");
+constexpr char kClearBackoff[] = "DELETE FROM sign_in_backoff WHERE email_key = $1 AND client = $2";
+constexpr char kClearAllBackoffs[] = "DELETE FROM sign_in_backoff WHERE email_key = $1";
+constexpr char kClearLegacyThrottle[] = "DELETE FROM sign_in_throttle WHERE email_key = $1";
+
+// Bootstrap: one at a time across every replica and run (the key is arbitrary but fixed).
+constexpr char kBootstrapLock[] = "SELECT pg_advisory_xact_lock(7165380001)";
+constexpr char kAdoptBootstrapUser[] =
+    "UPDATE users SET password_hash = $2, display_name = $3, disabled = false "
+    "WHERE lower(email) = lower($1) RETURNING user_id";
 
 #define SIXSTEPS_KEY_COLUMNS                                                                \
   "key_id, encode(public_key, 'hex'), encode(private_key_sealed, 'hex'), " SIXSTEPS_MICROS( \
@@ -535,13 +556,43 @@ absl::StatusOr<std::vector<v1::User>> PgIdentityStore::ListUsers(const Visibilit
   return users;
 }
 
-absl::Status PgIdentityStore::SetPasswordHash(const std::string& user_id, const std::string& hash) {
+absl::Status PgIdentityStore::ChangePassword(const std::string& user_id, const std::string& hash,
+                                             const NewAuditEvent& audit) {
   return pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
     if (txn.exec_params(kUpdatePassword, user_id, hash).affected_rows() == 0) {
       return NotFound(UserName(user_id));
     }
+    txn.exec_params(kRevokeUsersRefreshTokens, user_id);
+    Audit(txn, audit);
     return absl::OkStatus();
   });
+}
+
+absl::StatusOr<std::string> PgIdentityStore::BootstrapAdministrator(
+    const std::string& new_user_id, const v1::User& user, const std::string& password_hash,
+    const std::string& binding_id) {
+  std::string user_id;
+  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
+    txn.exec(kBootstrapLock);
+    if (txn.exec(kAnyDeploymentAdmin)[0][0].as<bool>()) {
+      return absl::FailedPreconditionError(
+          "a deployment administrator already exists; sign in as them to add others");
+    }
+    pqxx::result adopted =
+        txn.exec_params(kAdoptBootstrapUser, user.email(), password_hash, user.display_name());
+    user_id = adopted.empty() ? new_user_id : adopted[0][0].as<std::string>();
+    if (adopted.empty()) {
+      txn.exec_params(kInsertUser, user_id, user.email(), user.display_name(), password_hash);
+    }
+    Audit(txn, {"bootstrap", adopted.empty() ? "user.create" : "user.adopt", UserName(user_id), "",
+                "{}"});
+    txn.exec_params(kInsertBindingIfAbsent, binding_id, UserName(user_id),
+                    auth::RoleName(Role::ROLE_HUB_ADMINISTRATOR), std::string(auth::kEveryRegion));
+    Audit(txn, {"bootstrap", "role_binding.create", UserName(user_id), "",
+                R"({"role": "hub_administrator", "scope": "*"})"});
+    return absl::OkStatus();
+  }));
+  return user_id;
 }
 
 absl::StatusOr<bool> PgIdentityStore::AnyHubAdministrator() {
@@ -779,9 +830,10 @@ absl::StatusOr<bool> PgIdentityStore::IsTokenRevoked(const std::string& principa
 
 absl::Status PgIdentityStore::CreateRefreshToken(const std::string& token_hash,
                                                  const std::string& user_id,
+                                                 const std::string& family_id,
                                                  absl::Time expire_time) {
   return pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    txn.exec_params(kInsertRefreshToken, Hex(token_hash), user_id, Micros(expire_time));
+    txn.exec_params(kInsertRefreshToken, Hex(token_hash), user_id, family_id, Micros(expire_time));
     return absl::OkStatus();
   });
 }
@@ -791,61 +843,99 @@ absl::StatusOr<std::string> PgIdentityStore::RotateRefreshToken(const std::strin
                                                                 absl::Time new_expire_time,
                                                                 absl::Time now) {
   std::string user_id;
+  bool replayed = false;
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
+    user_id.clear();
+    replayed = false;
     pqxx::result rows = txn.exec_params(kRevokeLiveRefreshToken, Hex(old_hash), Micros(now));
     if (rows.empty()) {
-      return absl::UnauthenticatedError("the refresh token is not valid; sign in again");
+      // Unknown, expired or revoked. A revoked one is a replay of a token already exchanged
+      // (or signed out): whoever holds its successors may have stolen it, so the whole
+      // family goes. This must commit, hence OK here and UNAUTHENTICATED below.
+      pqxx::result known = txn.exec_params(kFamilyOfRefreshToken, Hex(old_hash));
+      if (!known.empty()) {
+        std::string family = known[0][1].as<std::string>();
+        replayed = txn.exec_params(kRevokeRefreshFamily, family, family).affected_rows() > 0;
+        if (replayed) {
+          Audit(txn, {UserName(known[0][0].as<std::string>()), "refresh_token.replayed",
+                      UserName(known[0][0].as<std::string>()), "", "{}"});
+        }
+      }
+      return absl::OkStatus();
     }
     user_id = rows[0][0].as<std::string>();
-    txn.exec_params(kInsertRefreshToken, Hex(new_hash), user_id, Micros(new_expire_time));
+    txn.exec_params(kInsertRefreshToken, Hex(new_hash), user_id, rows[0][1].as<std::string>(),
+                    Micros(new_expire_time));
     return absl::OkStatus();
   }));
+  if (user_id.empty()) {
+    return absl::UnauthenticatedError("the refresh token is not valid; sign in again");
+  }
   return user_id;
 }
 
 absl::Status PgIdentityStore::RevokeRefreshToken(const std::string& token_hash) {
   return pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    txn.exec_params(kRevokeRefreshToken, Hex(token_hash));
+    pqxx::result known = txn.exec_params(kFamilyOfRefreshToken, Hex(token_hash));
+    if (!known.empty()) {
+      std::string family = known[0][1].as<std::string>();
+      txn.exec_params(kRevokeRefreshFamily, family, family);
+    }
     return absl::OkStatus();
   });
 }
 
-// ---- Sign-in throttling ----
+// ---- Password-attempt backoff ----
 
-absl::StatusOr<ThrottleState> PgIdentityStore::GetThrottle(const std::string& email_key) {
-  ThrottleState state;
+namespace {
+BackoffState RowToBackoff(const pqxx::row& row) { return {row[0].as<int>(), TimeOf(row[1])}; }
+}  // namespace
+
+absl::StatusOr<BackoffState> PgIdentityStore::GetBackoff(const std::string& email_key,
+                                                         const std::string& client) {
+  BackoffState state;
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    state = ThrottleState();
-    pqxx::result rows = txn.exec_params(kSelectThrottle, email_key);
-    if (!rows.empty()) {
-      state.failures = rows[0][0].as<int>();
-      state.last_failure = TimeOf(rows[0][1]);
-      state.locked_until = TimeOf(rows[0][2]);
-    }
+    pqxx::result rows = txn.exec_params(kSelectBackoff, email_key, client);
+    state = rows.empty() ? BackoffState() : RowToBackoff(rows[0]);
     return absl::OkStatus();
   }));
   return state;
 }
 
-absl::Status PgIdentityStore::RecordSignInFailure(const std::string& email_key,
-                                                  const ThrottleState& state,
-                                                  const NewAuditEvent& audit) {
+absl::StatusOr<BackoffState> PgIdentityStore::ClaimPasswordAttempt(const std::string& email_key,
+                                                                   const std::string& client,
+                                                                   absl::Time now) {
+  BackoffState state;
+  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
+    txn.exec_params(kEnsureBackoff, email_key, client);
+    // The row lock makes concurrent claims for one (email, client) take turns: each sees
+    // the failures counted by those before it.
+    BackoffState current = RowToBackoff(txn.exec_params(kLockBackoff, email_key, client)[0]);
+    SIXSTEPS_RETURN_IF_ERROR(MayAttemptNow(current, now));
+    state = RowToBackoff(txn.exec_params(kCountFailure, email_key, client, Micros(now))[0]);
+    return absl::OkStatus();
+  }));
+  return state;
+}
+
+absl::Status PgIdentityStore::ClearBackoff(const std::string& email_key,
+                                           const std::string& client) {
   return pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    std::optional<int64_t> locked;
-    if (state.locked_until != absl::InfinitePast()) locked = Micros(state.locked_until);
-    txn.exec_params(kUpsertThrottle, email_key, state.failures, Micros(state.last_failure), locked);
-    Audit(txn, audit);
+    txn.exec_params(kClearBackoff, email_key, client);
     return absl::OkStatus();
   });
 }
 
-absl::Status PgIdentityStore::RecordSignInSuccess(const std::string& email_key,
-                                                  const NewAuditEvent& audit) {
-  return pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    txn.exec_params(kClearThrottle, email_key);
+absl::StatusOr<int> PgIdentityStore::ClearAllBackoffs(const std::string& email_key,
+                                                      const NewAuditEvent& audit) {
+  int cleared = 0;
+  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
+    cleared = static_cast<int>(txn.exec_params(kClearAllBackoffs, email_key).affected_rows());
+    cleared += static_cast<int>(txn.exec_params(kClearLegacyThrottle, email_key).affected_rows());
     Audit(txn, audit);
     return absl::OkStatus();
-  });
+  }));
+  return cleared;
 }
 
 // ---- Signing keys ----

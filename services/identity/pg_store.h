@@ -40,8 +40,13 @@ class PgIdentityStore final : public IdentityStore {
   absl::StatusOr<StoredUser> FindUserByEmail(const std::string& normalised_email) override;
   absl::StatusOr<std::vector<v1::User>> ListUsers(const Visibility& visible,
                                                   const std::string& after, int limit) override;
-  absl::Status SetPasswordHash(const std::string& user_id, const std::string& hash) override;
+  absl::Status ChangePassword(const std::string& user_id, const std::string& hash,
+                              const NewAuditEvent& audit) override;
   absl::StatusOr<bool> AnyHubAdministrator() override;
+  absl::StatusOr<std::string> BootstrapAdministrator(const std::string& new_user_id,
+                                                     const v1::User& user,
+                                                     const std::string& password_hash,
+                                                     const std::string& binding_id) override;
   absl::Status CreateServiceAccount(const std::string& id, const v1::ServiceAccount& account,
                                     const std::string& owner_region,
                                     const NewAuditEvent& audit) override;
@@ -75,17 +80,20 @@ class PgIdentityStore final : public IdentityStore {
   absl::StatusOr<bool> IsTokenRevoked(const std::string& principal, const std::string& api_key_id,
                                       absl::Time issue_time) override;
   absl::Status CreateRefreshToken(const std::string& token_hash, const std::string& user_id,
-                                  absl::Time expire_time) override;
+                                  const std::string& family_id, absl::Time expire_time) override;
   absl::StatusOr<std::string> RotateRefreshToken(const std::string& old_hash,
                                                  const std::string& new_hash,
                                                  absl::Time new_expire_time,
                                                  absl::Time now) override;
   absl::Status RevokeRefreshToken(const std::string& token_hash) override;
-  absl::StatusOr<ThrottleState> GetThrottle(const std::string& email_key) override;
-  absl::Status RecordSignInFailure(const std::string& email_key, const ThrottleState& state,
-                                   const NewAuditEvent& audit) override;
-  absl::Status RecordSignInSuccess(const std::string& email_key,
-                                   const NewAuditEvent& audit) override;
+  absl::StatusOr<BackoffState> GetBackoff(const std::string& email_key,
+                                          const std::string& client) override;
+  absl::StatusOr<BackoffState> ClaimPasswordAttempt(const std::string& email_key,
+                                                    const std::string& client,
+                                                    absl::Time now) override;
+  absl::Status ClearBackoff(const std::string& email_key, const std::string& client) override;
+  absl::StatusOr<int> ClearAllBackoffs(const std::string& email_key,
+                                       const NewAuditEvent& audit) override;
   absl::StatusOr<SigningKey> CurrentSigningKey() override;
   absl::StatusOr<std::vector<SigningKey>> PublishedSigningKeys(absl::Time since) override;
   absl::Status InstallSigningKey(const SigningKey& key, bool only_if_none,

@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -48,6 +49,49 @@ absl::StatusOr<std::string> HashPassword(absl::string_view password, const Passw
 bool VerifyPassword(const std::string& hash, absl::string_view password) {
   EnsureSodium();
   return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+}
+
+PasswordHashingGate::PasswordHashingGate(Limits limits) : limits_(limits) {}
+
+PasswordHashingGate::Turn::~Turn() {
+  if (gate_ != nullptr) gate_->Release();
+}
+
+absl::StatusOr<PasswordHashingGate::Turn> PasswordHashingGate::Acquire(absl::Time deadline) {
+  deadline = std::min(deadline, absl::Now() + limits_.max_wait);
+  absl::MutexLock lock(&mu_);
+  if (running_ < limits_.concurrent && waiting_ == 0) {
+    ++running_;
+    return Turn(this);
+  }
+  if (waiting_ >= limits_.queue) {
+    return absl::ResourceExhaustedError("too many password checks at once");
+  }
+  ++waiting_;
+  bool got = mu_.AwaitWithDeadline(absl::Condition(this, &PasswordHashingGate::HasTurn), deadline);
+  --waiting_;
+  if (!got) {
+    return absl::ResourceExhaustedError("too many password checks at once");
+  }
+  ++running_;
+  return Turn(this);
+}
+
+bool PasswordHashingGate::HasTurn() const { return running_ < limits_.concurrent; }
+
+void PasswordHashingGate::Release() {
+  absl::MutexLock lock(&mu_);
+  --running_;
+}
+
+int PasswordHashingGate::running() const {
+  absl::MutexLock lock(&mu_);
+  return running_;
+}
+
+int PasswordHashingGate::waiting() const {
+  absl::MutexLock lock(&mu_);
+  return waiting_;
 }
 
 std::string RandomToken(size_t bytes) {

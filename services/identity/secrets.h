@@ -5,8 +5,11 @@
 
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 
 namespace sixsteps::identity {
 
@@ -21,6 +24,47 @@ struct PasswordCost {
 absl::StatusOr<std::string> HashPassword(absl::string_view password, const PasswordCost& cost);
 // Constant-time inside libsodium; false for any malformed hash.
 bool VerifyPassword(const std::string& hash, absl::string_view password);
+
+// Bounds the Argon2id computations running at once, since each holds mem_limit bytes (64 MiB
+// at the Interactive cost): without a bound, unauthenticated sign-ins exhaust memory. Calls
+// beyond the bound wait in a bounded queue, each until its deadline (capped at max_wait);
+// a call finding the queue full, or still waiting at its deadline, is RESOURCE_EXHAUSTED.
+class PasswordHashingGate {
+ public:
+  struct Limits {
+    int concurrent = 2;
+    int queue = 16;
+    absl::Duration max_wait = absl::Seconds(5);
+  };
+
+  // Holds a turn until destroyed.
+  class Turn {
+   public:
+    Turn(Turn&& other) noexcept : gate_(other.gate_) { other.gate_ = nullptr; }
+    Turn& operator=(Turn&&) = delete;
+    ~Turn();
+
+   private:
+    friend class PasswordHashingGate;
+    explicit Turn(PasswordHashingGate* gate) : gate_(gate) {}
+    PasswordHashingGate* gate_;
+  };
+
+  explicit PasswordHashingGate(Limits limits);
+  absl::StatusOr<Turn> Acquire(absl::Time deadline);
+
+  int running() const;
+  int waiting() const;
+  const Limits& limits() const { return limits_; }
+
+ private:
+  void Release();
+  bool HasTurn() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  const Limits limits_;
+  mutable absl::Mutex mu_;
+  int running_ ABSL_GUARDED_BY(mu_) = 0;
+  int waiting_ ABSL_GUARDED_BY(mu_) = 0;
+};
 
 // `bytes` random bytes, base64url without padding.
 std::string RandomToken(size_t bytes);

@@ -108,9 +108,20 @@ class IdentityStore {
   // Users visible to an administrator: those with a binding in a visible scope.
   virtual absl::StatusOr<std::vector<v1::User>> ListUsers(const Visibility& visible,
                                                           const std::string& after, int limit) = 0;
-  virtual absl::Status SetPasswordHash(const std::string& user_id, const std::string& hash) = 0;
+  // Sets a new password hash and revokes every refresh token of the user, atomically.
+  virtual absl::Status ChangePassword(const std::string& user_id, const std::string& hash,
+                                      const NewAuditEvent& audit) = 0;
   // True if a deployment-wide hub administrator exists (bootstrap runs only before).
   virtual absl::StatusOr<bool> AnyHubAdministrator() = 0;
+  // Makes `user` (id `new_user_id`) the first deployment-wide hub administrator in one
+  // transaction, serialised with any concurrent bootstrap: FAILED_PRECONDITION if a
+  // deployment administrator exists. A user with the same email but no such binding (left by
+  // a run that failed part-way under the old three-transaction bootstrap) is adopted: its
+  // password hash and display name are set. Returns the user's id.
+  virtual absl::StatusOr<std::string> BootstrapAdministrator(const std::string& new_user_id,
+                                                             const v1::User& user,
+                                                             const std::string& password_hash,
+                                                             const std::string& binding_id) = 0;
 
   virtual absl::Status CreateServiceAccount(const std::string& id,
                                             const v1::ServiceAccount& account,
@@ -165,21 +176,33 @@ class IdentityStore {
                                               const std::string& api_key_id,
                                               absl::Time issue_time) = 0;
 
+  // A refresh token starting a family (a sign-in); its successors join the family.
   virtual absl::Status CreateRefreshToken(const std::string& token_hash, const std::string& user_id,
-                                          absl::Time expire_time) = 0;
-  // Revokes a live refresh token and stores its successor, atomically; returns the user.
-  // UNAUTHENTICATED if the old token is unknown, expired or revoked.
+                                          const std::string& family_id, absl::Time expire_time) = 0;
+  // Revokes a live refresh token and stores its successor in the same family, atomically;
+  // returns the user. UNAUTHENTICATED if the old token is unknown, expired or revoked; a
+  // revoked one (already exchanged: a replay) also revokes every live token of its family.
   virtual absl::StatusOr<std::string> RotateRefreshToken(const std::string& old_hash,
                                                          const std::string& new_hash,
                                                          absl::Time new_expire_time,
                                                          absl::Time now) = 0;
+  // Revokes the token and the rest of its family (signing out ends the session).
   virtual absl::Status RevokeRefreshToken(const std::string& token_hash) = 0;
 
-  virtual absl::StatusOr<ThrottleState> GetThrottle(const std::string& email_key) = 0;
-  virtual absl::Status RecordSignInFailure(const std::string& email_key, const ThrottleState& state,
-                                           const NewAuditEvent& audit) = 0;
-  virtual absl::Status RecordSignInSuccess(const std::string& email_key,
-                                           const NewAuditEvent& audit) = 0;
+  // Password-attempt backoff per (email, client); see BackoffState.
+  virtual absl::StatusOr<BackoffState> GetBackoff(const std::string& email_key,
+                                                  const std::string& client) = 0;
+  // Atomically (under a row lock): if MayAttemptNow allows an attempt at `now`, counts it as
+  // one more failure and returns the state after; otherwise returns the refusal and counts
+  // nothing. A successful check then calls ClearBackoff.
+  virtual absl::StatusOr<BackoffState> ClaimPasswordAttempt(const std::string& email_key,
+                                                            const std::string& client,
+                                                            absl::Time now) = 0;
+  virtual absl::Status ClearBackoff(const std::string& email_key, const std::string& client) = 0;
+  // Clears every client's backoff of the address (and any lock an older release set);
+  // returns how many were cleared.
+  virtual absl::StatusOr<int> ClearAllBackoffs(const std::string& email_key,
+                                               const NewAuditEvent& audit) = 0;
 
   // The key that signs new tokens; NOT_FOUND if there is none yet.
   virtual absl::StatusOr<SigningKey> CurrentSigningKey() = 0;

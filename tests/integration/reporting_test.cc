@@ -524,8 +524,11 @@ class ReportingTest : public ::testing::Test {
     {
       // Partnership 2 opts out of regional comparison, as the administrator.
       auto stub = hub.IdentityStub();
+      idv1::GetPartnershipRequest read;
+      read.set_name(P(kP2));
       idv1::UpdatePartnershipRequest request;
-      request.mutable_partnership()->set_name(P(kP2));
+      SIXSTEPS_RETURN_IF_ERROR(Call(*stub, &idv1::IdentityService::Stub::GetPartnership, w.admin,
+                                    read, request.mutable_partnership()));
       request.mutable_partnership()->set_regional_comparison_opt_out(true);
       request.mutable_update_mask()->add_paths("regional_comparison_opt_out");
       idv1::Partnership updated;

@@ -1,17 +1,22 @@
 // Identity's rules without a database: names, inputs, the shape of role bindings, who may
-// manage them, sign-in throttling, secrets, the caller's permission helpers and the
-// verification of access tokens.
+// manage them, sign-in backoff, the password-hashing gate, secrets, the caller's permission helpers
+// and the verification of access tokens.
 #include <openssl/evp.h>
 
+#include <atomic>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -346,76 +351,131 @@ TEST(CallerFromBindings, CarriesEveryBinding) {
   EXPECT_EQ(caller.grants[1].organisation, "police");
 }
 
-// ---- Sign-in throttling ----
+// ---- Sign-in backoff ----
 
 const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
 
-ThrottleState Failures(int n, absl::Time at) {
-  ThrottleState state;
-  for (int i = 0; i < n; ++i) state = AfterFailure(state, at);
-  return state;
-}
-
-TEST(Throttle, TwoFailuresDoNotSlowAnyoneDown) {
-  EXPECT_THAT(MaySignInNow(ThrottleState(), kT0), IsOk());
-  ThrottleState two = Failures(2, kT0);
-  EXPECT_EQ(two.failures, 2);
-  EXPECT_EQ(two.last_failure, kT0);
-  EXPECT_EQ(two.locked_until, absl::InfinitePast());
-  EXPECT_THAT(MaySignInNow(two, kT0), IsOk());
-}
-
-TEST(Throttle, DelaysDoubleFromTheThirdFailure) {
-  // After failure n (n >= 3) the next attempt waits 2^(n-3) seconds: 1, 2, 4, 8 …
-  ThrottleState state = Failures(2, kT0);
-  absl::Time now = kT0;
-  absl::Duration expected = absl::Seconds(1);
-  for (int n = 3; n <= 9; ++n) {
-    SCOPED_TRACE(absl::StrCat("after failure ", n));
-    state = AfterFailure(state, now);
-    EXPECT_EQ(state.failures, n);
-    EXPECT_THAT(MaySignInNow(state, now), StatusIs(Code::kUnauthenticated, "wait"));
-    EXPECT_THAT(MaySignInNow(state, now + expected - absl::Milliseconds(1)),
-                StatusIs(Code::kUnauthenticated));
-    EXPECT_THAT(MaySignInNow(state, now + expected), IsOk());
-    now += expected;
-    expected = std::min(expected * 2, absl::Minutes(1));
+TEST(Backoff, FourFailuresSlowNobodyDown) {
+  EXPECT_THAT(MayAttemptNow(BackoffState(), kT0), IsOk());
+  for (int failures = 1; failures < kFailuresBeforeBackoff; ++failures) {
+    EXPECT_EQ(BackoffDelay(failures), absl::ZeroDuration());
+    EXPECT_THAT(MayAttemptNow({failures, kT0}, kT0), IsOk());
   }
 }
 
-TEST(Throttle, TheDelayNeverExceedsAMinute) {
-  ThrottleState state;
-  state.failures = 9;
-  state.last_failure = kT0;
-  EXPECT_THAT(MaySignInNow(state, kT0 + absl::Seconds(59)), StatusIs(Code::kUnauthenticated));
-  EXPECT_THAT(MaySignInNow(state, kT0 + absl::Minutes(1)), IsOk());
+TEST(Backoff, DelaysDoubleFromTheFifthFailureUpToFifteenMinutes) {
+  // After failure n (n >= 5) the next attempt waits 2^(n-5) seconds: 1, 2, 4 … 512, then 900.
+  absl::Duration expected = absl::Seconds(1);
+  for (int n = 5; n <= 40; ++n) {
+    SCOPED_TRACE(absl::StrCat("after failure ", n));
+    EXPECT_EQ(BackoffDelay(n), expected);
+    BackoffState state{n, kT0};
+    absl::Status refused = MayAttemptNow(state, kT0);
+    EXPECT_THAT(refused, StatusIs(Code::kResourceExhausted, "from this client"));
+    // The retry hint, in whole seconds, for the "retry-after" trailer.
+    auto hint = refused.GetPayload(kRetryAfterPayload);
+    ASSERT_TRUE(hint.has_value());
+    EXPECT_EQ(std::string(*hint), absl::StrCat(absl::ToInt64Seconds(expected)));
+    EXPECT_THAT(MayAttemptNow(state, kT0 + expected - absl::Milliseconds(1)),
+                StatusIs(Code::kResourceExhausted));
+    EXPECT_THAT(MayAttemptNow(state, kT0 + expected), IsOk());
+    expected = std::min(expected * 2, absl::Minutes(15));
+  }
+  // Never more than fifteen minutes, however many failures: there is no hard lock.
+  EXPECT_EQ(BackoffDelay(1'000'000), absl::Minutes(15));
+  EXPECT_THAT(MayAttemptNow({1'000'000, kT0}, kT0 + absl::Minutes(15)), IsOk());
 }
 
-TEST(Throttle, TheTenthFailureLocksForFifteenMinutes) {
-  ThrottleState state = Failures(9, kT0);
-  EXPECT_EQ(state.locked_until, absl::InfinitePast());
-  absl::Time tenth = kT0 + absl::Minutes(5);
-  state = AfterFailure(state, tenth);
-  EXPECT_EQ(state.failures, 10);
-  EXPECT_EQ(state.locked_until, tenth + absl::Minutes(15));
-  EXPECT_THAT(MaySignInNow(state, tenth), StatusIs(Code::kUnauthenticated, "try again after"));
-  EXPECT_THAT(MaySignInNow(state, tenth + absl::Minutes(15) - absl::Seconds(1)),
-              StatusIs(Code::kUnauthenticated, "try again after"));
-  EXPECT_THAT(MaySignInNow(state, tenth + absl::Minutes(15)), IsOk());
+TEST(Backoff, TheRetryHintRoundsUpToAWholeSecond) {
+  absl::Status refused = MayAttemptNow({6, kT0}, kT0 + absl::Milliseconds(100));  // 1.9 s left
+  EXPECT_THAT(refused, StatusIs(Code::kResourceExhausted, "retry in 2 s"));
+  EXPECT_EQ(std::string(*refused.GetPayload(kRetryAfterPayload)), "2");
 }
 
-TEST(Throttle, AnExpiredLockStartsTheCountAgain) {
-  ThrottleState locked = Failures(10, kT0);
-  absl::Time later = kT0 + absl::Minutes(16);
-  ThrottleState next = AfterFailure(locked, later);
-  EXPECT_EQ(next.failures, 1);
-  EXPECT_EQ(next.last_failure, later);
-  EXPECT_EQ(next.locked_until, absl::InfinitePast());
-  EXPECT_THAT(MaySignInNow(next, later), IsOk());
-  // A failure while still locked (which the service never records) keeps the lock.
-  ThrottleState still = AfterFailure(locked, kT0 + absl::Minutes(1));
-  EXPECT_EQ(still.failures, 11);
-  EXPECT_GT(still.locked_until, kT0 + absl::Minutes(15));
+TEST(Backoff, ClientsAreKeyedByAddressWithoutPort) {
+  EXPECT_EQ(ClientKeyFromPeer("ipv4:203.0.113.7:51234"), "203.0.113.7");
+  EXPECT_EQ(ClientKeyFromPeer("ipv4:203.0.113.7:1"), ClientKeyFromPeer("ipv4:203.0.113.7:2"));
+  // One IPv6 host has a whole /64: its addresses are one client.
+  EXPECT_EQ(ClientKeyFromPeer("ipv6:[2001:db8:1:2:3:4:5:6]:443"), "2001:db8:1:2::/64");
+  EXPECT_EQ(ClientKeyFromPeer("ipv6:[2001:db8:1:2:ffff::1]:443"), "2001:db8:1:2::/64");
+  EXPECT_NE(ClientKeyFromPeer("ipv6:[2001:db8:1:3::1]:443"), "2001:db8:1:2::/64");
+  EXPECT_EQ(ClientKeyFromPeer("ipv6:[fe80::1%eth0]:443"), "fe80::/64");
+  EXPECT_EQ(ClientKeyFromPeer("ipv6:[::ffff:198.51.100.4]:80"), "198.51.100.4");
+  EXPECT_EQ(ClientKeyFromPeer("unix:/tmp/identity.sock"), "unix");
+  EXPECT_EQ(ClientKeyFromPeer("unix:"), "unix");
+  // Nothing a client chooses becomes a long or odd key.
+  EXPECT_EQ(ClientKeyFromPeer("ipv4:not-an-address:1"), "other");
+  EXPECT_EQ(ClientKeyFromPeer(std::string(5000, 'x')), "other");
+  EXPECT_EQ(ClientKeyFromPeer(""), "other");
+  for (const char* peer : {"ipv6:[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:1", "ipv4:1.2.3.4:5"}) {
+    EXPECT_LE(ClientKeyFromPeer(peer).size(), static_cast<size_t>(kMaxClientKeyLength));
+  }
+}
+
+TEST(Backoff, EmailsLongerThanRfc5321AllowsAreRefusedEarly) {
+  const std::string longest = absl::StrCat(std::string(249, 'a'), "@b.co");  // 254
+  EXPECT_THAT(ValidateEmailLength(longest, "email"), IsOk());
+  EXPECT_THAT(ValidateEmailLength(absl::StrCat("a", longest), "email"),
+              StatusIs(Code::kInvalidArgument, "email: must be at most 254 characters"));
+  EXPECT_THAT(ValidateEmailLength(std::string(3000, 'a'), "user.email"),
+              StatusIs(Code::kInvalidArgument, "user.email: must be at most 254"));
+  EXPECT_THAT(ValidateEmailLength("  ", "email"), StatusIs(Code::kInvalidArgument, "email"));
+  EXPECT_THAT(ValidateEmail(absl::StrCat(std::string(2990, 'a'), "@b.co"), "user.email"),
+              StatusIs(Code::kInvalidArgument, "user.email: must be at most 254 characters"));
+}
+
+// ---- Password hashing gate ----
+
+TEST(PasswordHashingGate, RunsAtMostTheBoundAtOnce) {
+  PasswordHashingGate gate({.concurrent = 2, .queue = 0, .max_wait = absl::Seconds(5)});
+  absl::StatusOr<PasswordHashingGate::Turn> first = gate.Acquire(absl::InfiniteFuture());
+  absl::StatusOr<PasswordHashingGate::Turn> second = gate.Acquire(absl::InfiniteFuture());
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(second, IsOk());
+  EXPECT_EQ(gate.running(), 2);
+  // No queue: the third is refused at once.
+  EXPECT_THAT(gate.Acquire(absl::InfiniteFuture()),
+              StatusIs(Code::kResourceExhausted, "too many password checks"));
+  { PasswordHashingGate::Turn released = *std::move(first); }
+  EXPECT_EQ(gate.running(), 1);
+  EXPECT_THAT(gate.Acquire(absl::InfiniteFuture()), IsOk());
+  EXPECT_EQ(gate.running(), 1);  // that turn ended with its StatusOr
+}
+
+TEST(PasswordHashingGate, AWaiterGivesUpAtItsDeadline) {
+  PasswordHashingGate gate({.concurrent = 1, .queue = 4, .max_wait = absl::Seconds(5)});
+  absl::StatusOr<PasswordHashingGate::Turn> held = gate.Acquire(absl::InfiniteFuture());
+  ASSERT_THAT(held, IsOk());
+  // A deadline already past: refused without a turn, and the queue is left empty.
+  EXPECT_THAT(gate.Acquire(absl::Now() - absl::Seconds(1)), StatusIs(Code::kResourceExhausted));
+  EXPECT_EQ(gate.waiting(), 0);
+  EXPECT_EQ(gate.running(), 1);
+}
+
+TEST(PasswordHashingGate, TheQueueIsBoundedAndWaitersGetTheirTurn) {
+  PasswordHashingGate gate({.concurrent = 1, .queue = 2, .max_wait = absl::Seconds(60)});
+  auto held = std::make_unique<absl::StatusOr<PasswordHashingGate::Turn>>(
+      gate.Acquire(absl::InfiniteFuture()));
+  ASSERT_THAT(*held, IsOk());
+  std::atomic<int> served{0};
+  std::vector<std::thread> waiters;
+  for (int i = 0; i < 2; ++i) {
+    waiters.emplace_back([&] {
+      if (gate.Acquire(absl::InfiniteFuture()).ok()) served.fetch_add(1);
+    });
+  }
+  // Both waiters queue (bounded: this loop ends when they are counted, or after 30 s).
+  absl::Time give_up = absl::Now() + absl::Seconds(30);
+  while (gate.waiting() < 2 && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(5));
+  ASSERT_EQ(gate.waiting(), 2);
+  // The queue is full: a third caller is refused at once, however long its deadline.
+  EXPECT_THAT(gate.Acquire(absl::InfiniteFuture()),
+              StatusIs(Code::kResourceExhausted, "too many password checks"));
+  held.reset();  // the turn ends: the waiters go one after the other
+  for (std::thread& waiter : waiters) waiter.join();
+  EXPECT_EQ(served.load(), 2);
+  EXPECT_EQ(gate.running(), 0);
+  EXPECT_EQ(gate.waiting(), 0);
 }
 
 // ---- Secrets ----

@@ -569,6 +569,29 @@ absl::Status UserShow(const ParsedArgs& args, IdentityClient& client,
   return PrintResult(user, FormatUser(user), context);
 }
 
+absl::Status UserUnlock(const ParsedArgs& args, IdentityClient& client,
+                        const CommandContext& context) {
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(PrincipalArgument principal, ParsePrincipal(args.Positional(0)));
+  if (principal.email.empty() && !absl::StartsWith(principal.name, "users/")) {
+    return UsageError(absl::StrCat("'", args.Positional(0), "' is not a user"));
+  }
+  std::string name = principal.name;
+  if (!principal.email.empty()) {
+    SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::User user, FindUserByEmail(client, principal.email));
+    name = user.name();
+  }
+  iv1::UnlockUserRequest request;
+  request.set_name(name);
+  SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::UnlockUserResponse response,
+                                client.Call(&Stub::UnlockUser, request));
+  return PrintResult(response,
+                     absl::StrCat("Unlocked ", name, ": cleared ", response.cleared_backoffs(),
+                                  " sign-in backoff(s); they can sign in from anywhere again\n"),
+                     context);
+}
+
 // ---- role bindings ----
 
 absl::Status RoleGrant(const ParsedArgs& args, IdentityClient& client,
@@ -853,6 +876,7 @@ constexpr IdentityCommand kCommands[] = {
     {"user", "create", "sixsteps user create --email EMAIL --name NAME", UserCreate},
     {"user", "list", "sixsteps user list", UserList},
     {"user", "show", "sixsteps user show USER|EMAIL", UserShow},
+    {"user", "unlock", "sixsteps user unlock USER|EMAIL", UserUnlock},
     {"role", "grant", "sixsteps role grant PRINCIPAL ROLE SCOPE [--org ORGANISATION]", RoleGrant},
     {"role", "revoke", "sixsteps role revoke ROLE_BINDING", RoleRevoke},
     {"role", "list", "sixsteps role list [--principal PRINCIPAL] [--scope SCOPE]", RoleList},
@@ -898,10 +922,11 @@ constexpr IdentityWord kWords[] = {
      "PARTNERSHIP is ID or partnerships/ID; REGION is ID or regions/ID. --opt-out true keeps\n"
      "the partnership's figures anonymous in regional comparisons.\n"},
     {"org", "a partnership's partner agencies: add, list, show", ""},
-    {"user", "people who sign in with email and password: create, list, show",
+    {"user", "people who sign in with email and password: create, list, show, unlock",
      "The new user's password comes from $SIXSTEPS_NEW_USER_PASSWORD, else is prompted for on\n"
      "a terminal (twice), else is the first line of standard input; at least 12 characters.\n"
-     "USER is ID or users/ID; an email address works too.\n"},
+     "USER is ID or users/ID; an email address works too. 'unlock' lifts the sign-in backoff\n"
+     "that failed passwords put on the user's email address, for every client.\n"},
     {"role", "role bindings, who may do what where: grant, revoke, list", ""},
     {"serviceaccount", "integrators' non-human principals: create, list, show",
      "SERVICE_ACCOUNT is ID or serviceAccounts/ID.\n"},

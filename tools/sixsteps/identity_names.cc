@@ -128,7 +128,13 @@ absl::StatusOr<std::string> ExpandOwner(absl::string_view argument) {
 
 absl::StatusOr<PrincipalArgument> ParsePrincipal(absl::string_view argument) {
   if (absl::StrContains(argument, '@')) {
-    return PrincipalArgument{"", std::string(absl::StripAsciiWhitespace(argument))};
+    absl::string_view email = absl::StripAsciiWhitespace(argument);
+    // RFC 5321's limit, as the identity service enforces it: refused before any call.
+    if (email.size() > 254) {
+      return UsageError(
+          absl::StrCat("an email address has at most 254 characters; this has ", email.size()));
+    }
+    return PrincipalArgument{"", std::string(email)};
   }
   if (absl::StartsWith(argument, "serviceAccounts/") || absl::StartsWith(argument, "sa-")) {
     SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, ExpandServiceAccountName(argument));

@@ -67,6 +67,7 @@ class FakeIdentityService final : public iv1::IdentityService::Service {
   std::vector<iv1::CreateOrganisationRequest> organisations_created;
   std::vector<iv1::CreateApiKeyRequest> api_keys_created;
   std::vector<iv1::UpdatePartnershipRequest> partnership_updates;
+  std::vector<iv1::UnlockUserRequest> unlocks;
   int calls = 0;
 
   grpc::Status SignIn(grpc::ServerContext* context, const iv1::SignInRequest* request,
@@ -165,6 +166,18 @@ class FakeIdentityService final : public iv1::IdentityService::Service {
     }
     if (index < users.size()) *response->add_users() = users[index];
     if (index + 1 < users.size()) response->set_next_page_token(absl::StrCat(index + 1));
+    return grpc::Status::OK;
+  }
+
+  grpc::Status UnlockUser(grpc::ServerContext* context, const iv1::UnlockUserRequest* request,
+                          iv1::UnlockUserResponse* response) override {
+    std::lock_guard lock(mutex);
+    if (grpc::Status status = Authenticate(context); !status.ok()) return status;
+    unlocks.push_back(*request);
+    if (request->name() == "users/u-stranger") {
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, "users/u-stranger not found");
+    }
+    response->set_cleared_backoffs(2);
     return grpc::Status::OK;
   }
 
@@ -642,6 +655,41 @@ TEST_F(CliIdentityTest, GrantResolvesAnEmailAddress) {
   EXPECT_EQ(unknown.exit_code, 5);
   EXPECT_THAT(unknown.err, HasSubstr("no user with email carol@example.org"));
   EXPECT_EQ(identity_.bindings_created.size(), 2u);
+}
+
+TEST_F(CliIdentityTest, UserUnlockResolvesAnEmailAndSaysWhatItCleared) {
+  ASSERT_EQ(Login().exit_code, 0);
+  Result by_email = Run({"user", "unlock", "bob@example.org"});
+  ASSERT_EQ(by_email.exit_code, 0) << by_email.err;
+  ASSERT_EQ(identity_.unlocks.size(), 1u);
+  EXPECT_EQ(identity_.unlocks[0].name(), "users/u-bob");
+  EXPECT_EQ(by_email.out,
+            "Unlocked users/u-bob: cleared 2 sign-in backoff(s); they can sign in from anywhere "
+            "again\n");
+
+  Result by_name = Run({"user", "unlock", "u-carol", "--output", "json"});
+  ASSERT_EQ(by_name.exit_code, 0) << by_name.err;
+  EXPECT_EQ(identity_.unlocks.at(1).name(), "users/u-carol");
+  iv1::UnlockUserResponse parsed;
+  ASSERT_THAT(FromJson(by_name.out, parsed), IsOk());
+  EXPECT_EQ(parsed.cleared_backoffs(), 2);
+
+  // Refusals from the service are reported as such.
+  Result refused = Run({"user", "unlock", "users/u-stranger"});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.err, HasSubstr("not found"));
+
+  // Not a user, an address longer than RFC 5321 allows, or an unknown address: no unlock.
+  int calls = identity_.calls;
+  EXPECT_EQ(Run({"user", "unlock", "sa-1"}).exit_code, 64);
+  Result long_email = Run({"user", "unlock", absl::StrCat(std::string(3000, 'a'), "@example.org")});
+  EXPECT_EQ(long_email.exit_code, 64);
+  EXPECT_THAT(long_email.err, HasSubstr("at most 254 characters"));
+  EXPECT_EQ(Run({"user", "unlock"}).exit_code, 64);
+  EXPECT_EQ(identity_.calls, calls);
+  Result unknown = Run({"user", "unlock", "carol@example.org"});
+  EXPECT_EQ(unknown.exit_code, 5);
+  EXPECT_EQ(identity_.unlocks.size(), 3u);
 }
 
 TEST_F(CliIdentityTest, UsageErrorsCostNoCall) {
