@@ -13,7 +13,7 @@
 //   (f) a valid token of a user whose roles are all in region B / partnership B,
 // aimed at the records of region A / partnership A: the expected code per case is in the
 // table. Around each matrix both databases are fingerprinted (every table but
-// audit_events, sign_in_throttle and refresh_tokens), and must be unchanged.
+// audit_events, the sign-in throttles and refresh_tokens), and must be unchanged.
 #include <gmock/gmock.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/dynamic_message.h>
@@ -216,20 +216,25 @@ class AuthMatrixTest : public ::testing::Test {
 
     // ---- Users.
     {
-      // DESIGN QUESTION (reported): emails are unique across the deployment, so an
-      // administrator of any region learns that an address has an account somewhere. The
-      // alternative (pretending to create it) is worse for administrators; this asserts
-      // today's answer, which changes nothing.
+      // Finding 15 of the security review: an administrator who does not administer the
+      // existing account gets the answer of a fresh creation, naming that account (to bind
+      // it) and applying nothing of the request, so an email's existence elsewhere is not
+      // revealed.
       idv1::CreateUserRequest m;
       m.mutable_user()->set_email("ALICE@a.test");
       m.mutable_user()->set_display_name("Alice again");
       m.set_password("a long enough password");
-      id("CreateUser", {"a user with A's user's email", Msg(m), Code::kAlreadyExists});
+      id("CreateUser", {"a user with A's user's email", Msg(m), Code::kOk});
     }
     {
       idv1::GetUserRequest m;
       m.set_name(r.user_a);
       id("GetUser", {"A's user", Msg(m), Code::kNotFound});
+    }
+    {
+      idv1::UnlockUserRequest m;
+      m.set_name(r.user_a);
+      id("UnlockUser", {"A's user", Msg(m), Code::kNotFound});
     }
     id("ListUsers",
        {"every user B administers (none of A)", Msg(idv1::ListUsersRequest()), Code::kOk});
@@ -398,6 +403,15 @@ class AuthMatrixTest : public ::testing::Test {
  protected:
   static Reply Call(const pb::MethodDescriptor* method, const pb::Message& request,
                     const std::string& token) {
+    // The matrix calls SignIn with a wrong password dozens of times from one address: the
+    // per-(email, client) backoff (tested in identity_security_test) would soon answer
+    // RESOURCE_EXHAUSTED instead of the UNAUTHENTICATED this table is about.
+    if (method->name() == "SignIn" || method->name() == "ChangePassword") {
+      pqxx::connection connection(hub_->identity_database_url());
+      pqxx::work work(connection);
+      work.exec("DELETE FROM sign_in_backoff");
+      work.commit();
+    }
     return CallGeneric(*world_, method, request, token);
   }
 
@@ -496,8 +510,9 @@ TEST_F(AuthMatrixTest, AUserOfAnotherRegionIsRefusedByEveryMethodAndChangesNothi
         SCOPED_TRACE(absl::StrCat(method->full_name(), " (", c.what, ") as B"));
         Reply reply = Call(method, *c.request, world_->TokenOf(Who::kRegionB));
         EXPECT_THAT(reply.status, StatusIs(c.as_region_b));
-        if (reply.status.ok()) {
-          // Lists answer, but with nothing of A.
+        // Lists answer, but with nothing of A; CreateUser of an existing email names the
+        // existing account by design (see its row), and nothing more of it.
+        if (reply.status.ok() && method->name() != "CreateUser") {
           EXPECT_EQ(LeakOf(*reply.response), "") << reply.response->DebugString();
         }
       }

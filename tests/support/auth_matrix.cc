@@ -656,7 +656,7 @@ std::string LeakOf(const MatrixWorld& world, const pb::Message& response) {
 
 std::map<std::string, std::string> Fingerprint(const std::string& url) {
   static const std::set<std::string> kExcluded = {"audit_events", "sign_in_throttle",
-                                                  "refresh_tokens"};
+                                                  "sign_in_backoff", "refresh_tokens"};
   pqxx::connection connection(url);
   pqxx::work work(connection);
   std::map<std::string, std::string> fingerprint;
