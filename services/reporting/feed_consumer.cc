@@ -70,100 +70,111 @@ std::string Id(absl::string_view name) {
 
 // ---- GrpcUpstream ----
 
-absl::StatusOr<std::string> GrpcUpstream::Token() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (!token_.empty() && absl::Now() < token_expiry_ - absl::Minutes(1)) return token_;
+absl::StatusOr<ServiceToken::Issued> GrpcUpstream::SignIn() {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
   idv1::SignInWithApiKeyRequest request;
   request.set_api_key(api_key_);
   idv1::SignInWithApiKeyResponse response;
-  grpc::Status status =
-      idv1::IdentityService::NewStub(identity_)->SignInWithApiKey(&context, request, &response);
-  if (!status.ok()) {
-    return absl::UnavailableError(
-        absl::StrCat("the reporting service cannot sign in: ", status.error_message()));
-  }
-  token_ = response.access_token();
-  token_expiry_ =
-      absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(response.access_token_expire_time()));
-  return token_;
+  SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(
+      idv1::IdentityService::NewStub(identity_)->SignInWithApiKey(&context, request, &response)));
+  return ServiceToken::Issued{
+      response.access_token(),
+      absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(response.access_token_expire_time()))};
+}
+
+template <typename Result, typename Call>
+absl::StatusOr<Result> GrpcUpstream::WithRenewal(const Call& call) {
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string token, Token());
+  absl::StatusOr<Result> result = call(token);
+  if (!absl::IsUnauthenticated(result.status())) return result;
+  token_.Refused(token, result.status().message());
+  SIXSTEPS_ASSIGN_OR_RETURN(token, Token());
+  return call(token);
 }
 
 absl::StatusOr<fv1::FrameworkVersion> GrpcUpstream::GetFrameworkVersion(const std::string& name) {
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string token, Token());
-  grpc::ClientContext context;
-  WithToken(context, token, absl::Seconds(10));
-  fv1::GetFrameworkVersionRequest request;
-  request.set_name(name);
-  fv1::FrameworkVersion version;
-  SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(fv1::FrameworkService::NewStub(framework_)
-                                              ->GetFrameworkVersion(&context, request, &version)));
-  return version;
+  return WithRenewal<fv1::FrameworkVersion>(
+      [&](const std::string& token) -> absl::StatusOr<fv1::FrameworkVersion> {
+        grpc::ClientContext context;
+        WithToken(context, token, absl::Seconds(10));
+        fv1::GetFrameworkVersionRequest request;
+        request.set_name(name);
+        fv1::FrameworkVersion version;
+        SIXSTEPS_RETURN_IF_ERROR(
+            FromGrpcStatus(fv1::FrameworkService::NewStub(framework_)
+                               ->GetFrameworkVersion(&context, request, &version)));
+        return version;
+      });
 }
 
 absl::StatusOr<Upstream::Directory> GrpcUpstream::LoadDirectory() {
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string token, Token());
-  auto stub = idv1::IdentityService::NewStub(identity_);
-  Directory directory;
-  std::string page;
-  do {
-    grpc::ClientContext context;
-    WithToken(context, token, absl::Seconds(10));
-    idv1::ListRegionsRequest request;
-    request.set_page_size(500);
-    request.set_page_token(page);
-    idv1::ListRegionsResponse response;
-    SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(stub->ListRegions(&context, request, &response)));
-    for (auto& region : *response.mutable_regions()) directory.regions.push_back(std::move(region));
-    page = response.next_page_token();
-  } while (!page.empty());
-  do {
-    grpc::ClientContext context;
-    WithToken(context, token, absl::Seconds(10));
-    idv1::ListPartnershipsRequest request;
-    request.set_page_size(500);
-    request.set_page_token(page);
-    idv1::ListPartnershipsResponse response;
-    SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(stub->ListPartnerships(&context, request, &response)));
-    for (auto& p : *response.mutable_partnerships()) directory.partnerships.push_back(std::move(p));
-    page = response.next_page_token();
-  } while (!page.empty());
-  for (const idv1::Partnership& partnership : directory.partnerships) {
-    SIXSTEPS_RETURN_IF_ERROR(
-        AppendOrganisations(*stub, token, partnership.name(), &directory.organisations));
-  }
-  return directory;
+  return WithRenewal<Directory>([&](const std::string& token) -> absl::StatusOr<Directory> {
+    auto stub = idv1::IdentityService::NewStub(identity_);
+    Directory directory;
+    std::string page;
+    do {
+      grpc::ClientContext context;
+      WithToken(context, token, absl::Seconds(10));
+      idv1::ListRegionsRequest request;
+      request.set_page_size(500);
+      request.set_page_token(page);
+      idv1::ListRegionsResponse response;
+      SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(stub->ListRegions(&context, request, &response)));
+      for (auto& region : *response.mutable_regions())
+        directory.regions.push_back(std::move(region));
+      page = response.next_page_token();
+    } while (!page.empty());
+    do {
+      grpc::ClientContext context;
+      WithToken(context, token, absl::Seconds(10));
+      idv1::ListPartnershipsRequest request;
+      request.set_page_size(500);
+      request.set_page_token(page);
+      idv1::ListPartnershipsResponse response;
+      SIXSTEPS_RETURN_IF_ERROR(
+          FromGrpcStatus(stub->ListPartnerships(&context, request, &response)));
+      for (auto& p : *response.mutable_partnerships())
+        directory.partnerships.push_back(std::move(p));
+      page = response.next_page_token();
+    } while (!page.empty());
+    for (const idv1::Partnership& partnership : directory.partnerships) {
+      SIXSTEPS_RETURN_IF_ERROR(
+          AppendOrganisations(*stub, token, partnership.name(), &directory.organisations));
+    }
+    return directory;
+  });
 }
 
 absl::StatusOr<Upstream::Directory> GrpcUpstream::LoadPartnership(
     const std::string& partnership_id) {
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string token, Token());
-  auto stub = idv1::IdentityService::NewStub(identity_);
-  Directory directory;
-  idv1::Partnership partnership;
-  {
-    grpc::ClientContext context;
-    WithToken(context, token, absl::Seconds(10));
-    idv1::GetPartnershipRequest request;
-    request.set_name(absl::StrCat("partnerships/", partnership_id));
-    grpc::Status status = stub->GetPartnership(&context, request, &partnership);
-    if (status.error_code() == grpc::StatusCode::NOT_FOUND) return directory;
-    SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(status));
-  }
-  {
-    grpc::ClientContext context;
-    WithToken(context, token, absl::Seconds(10));
-    idv1::GetRegionRequest request;
-    request.set_name(partnership.region());
-    idv1::Region region;
-    SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(stub->GetRegion(&context, request, &region)));
-    directory.regions.push_back(std::move(region));
-  }
-  SIXSTEPS_RETURN_IF_ERROR(
-      AppendOrganisations(*stub, token, partnership.name(), &directory.organisations));
-  directory.partnerships.push_back(std::move(partnership));
-  return directory;
+  return WithRenewal<Directory>([&](const std::string& token) -> absl::StatusOr<Directory> {
+    auto stub = idv1::IdentityService::NewStub(identity_);
+    Directory directory;
+    idv1::Partnership partnership;
+    {
+      grpc::ClientContext context;
+      WithToken(context, token, absl::Seconds(10));
+      idv1::GetPartnershipRequest request;
+      request.set_name(absl::StrCat("partnerships/", partnership_id));
+      grpc::Status status = stub->GetPartnership(&context, request, &partnership);
+      if (status.error_code() == grpc::StatusCode::NOT_FOUND) return directory;
+      SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(status));
+    }
+    {
+      grpc::ClientContext context;
+      WithToken(context, token, absl::Seconds(10));
+      idv1::GetRegionRequest request;
+      request.set_name(partnership.region());
+      idv1::Region region;
+      SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(stub->GetRegion(&context, request, &region)));
+      directory.regions.push_back(std::move(region));
+    }
+    SIXSTEPS_RETURN_IF_ERROR(
+        AppendOrganisations(*stub, token, partnership.name(), &directory.organisations));
+    directory.partnerships.push_back(std::move(partnership));
+    return directory;
+  });
 }
 
 // ---- FeedConsumer ----
@@ -303,7 +314,9 @@ absl::Status FeedConsumer::CatchUp() {
     request.set_after_sequence(freshness.sequence());
     request.set_page_size(kCatchUpPage);
     av1::ListChangesResponse response;
-    SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(stub->ListChanges(&context, request, &response)));
+    absl::Status listed = FromGrpcStatus(stub->ListChanges(&context, request, &response));
+    if (absl::IsUnauthenticated(listed)) upstream_->TokenRefused(token, listed.message());
+    SIXSTEPS_RETURN_IF_ERROR(listed);
     std::vector<av1::Change> changes(response.changes().begin(), response.changes().end());
     SIXSTEPS_RETURN_IF_ERROR(Prepare(changes));
     SIXSTEPS_RETURN_IF_ERROR(model_->Apply(changes));
@@ -398,6 +411,9 @@ absl::Status FeedConsumer::Follow() {
     watch_ = nullptr;
   }
   if (!result.ok()) return result;
+  if (finished.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
+    upstream_->TokenRefused(token, finished.error_message());
+  }
   if (!finished.ok() && finished.error_code() != grpc::StatusCode::CANCELLED &&
       finished.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
     return FromGrpcStatus(finished);
