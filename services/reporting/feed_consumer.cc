@@ -95,86 +95,91 @@ absl::StatusOr<Result> GrpcUpstream::WithRenewal(const Call& call) {
 
 absl::StatusOr<fv1::FrameworkVersion> GrpcUpstream::GetFrameworkVersion(const std::string& name) {
   return WithRenewal<fv1::FrameworkVersion>(
-      [&](const std::string& token) -> absl::StatusOr<fv1::FrameworkVersion> {
-        grpc::ClientContext context;
-        WithToken(context, token, absl::Seconds(10));
-        fv1::GetFrameworkVersionRequest request;
-        request.set_name(name);
-        fv1::FrameworkVersion version;
-        SIXSTEPS_RETURN_IF_ERROR(
-            FromGrpcStatus(fv1::FrameworkService::NewStub(framework_)
-                               ->GetFrameworkVersion(&context, request, &version)));
-        return version;
-      });
+      [&](const std::string& token) { return FetchFrameworkVersion(token, name); });
 }
 
 absl::StatusOr<Upstream::Directory> GrpcUpstream::LoadDirectory() {
-  return WithRenewal<Directory>([&](const std::string& token) -> absl::StatusOr<Directory> {
-    auto stub = idv1::IdentityService::NewStub(identity_);
-    Directory directory;
-    std::string page;
-    do {
-      grpc::ClientContext context;
-      WithToken(context, token, absl::Seconds(10));
-      idv1::ListRegionsRequest request;
-      request.set_page_size(500);
-      request.set_page_token(page);
-      idv1::ListRegionsResponse response;
-      SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(stub->ListRegions(&context, request, &response)));
-      for (auto& region : *response.mutable_regions())
-        directory.regions.push_back(std::move(region));
-      page = response.next_page_token();
-    } while (!page.empty());
-    do {
-      grpc::ClientContext context;
-      WithToken(context, token, absl::Seconds(10));
-      idv1::ListPartnershipsRequest request;
-      request.set_page_size(500);
-      request.set_page_token(page);
-      idv1::ListPartnershipsResponse response;
-      SIXSTEPS_RETURN_IF_ERROR(
-          FromGrpcStatus(stub->ListPartnerships(&context, request, &response)));
-      for (auto& p : *response.mutable_partnerships())
-        directory.partnerships.push_back(std::move(p));
-      page = response.next_page_token();
-    } while (!page.empty());
-    for (const idv1::Partnership& partnership : directory.partnerships) {
-      SIXSTEPS_RETURN_IF_ERROR(
-          AppendOrganisations(*stub, token, partnership.name(), &directory.organisations));
-    }
-    return directory;
-  });
+  return WithRenewal<Directory>([&](const std::string& token) { return FetchDirectory(token); });
 }
 
 absl::StatusOr<Upstream::Directory> GrpcUpstream::LoadPartnership(
     const std::string& partnership_id) {
-  return WithRenewal<Directory>([&](const std::string& token) -> absl::StatusOr<Directory> {
-    auto stub = idv1::IdentityService::NewStub(identity_);
-    Directory directory;
-    idv1::Partnership partnership;
-    {
-      grpc::ClientContext context;
-      WithToken(context, token, absl::Seconds(10));
-      idv1::GetPartnershipRequest request;
-      request.set_name(absl::StrCat("partnerships/", partnership_id));
-      grpc::Status status = stub->GetPartnership(&context, request, &partnership);
-      if (status.error_code() == grpc::StatusCode::NOT_FOUND) return directory;
-      SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(status));
-    }
-    {
-      grpc::ClientContext context;
-      WithToken(context, token, absl::Seconds(10));
-      idv1::GetRegionRequest request;
-      request.set_name(partnership.region());
-      idv1::Region region;
-      SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(stub->GetRegion(&context, request, &region)));
-      directory.regions.push_back(std::move(region));
-    }
+  return WithRenewal<Directory>(
+      [&](const std::string& token) { return FetchPartnership(token, partnership_id); });
+}
+
+absl::StatusOr<fv1::FrameworkVersion> GrpcUpstream::FetchFrameworkVersion(const std::string& token,
+                                                                          const std::string& name) {
+  grpc::ClientContext context;
+  WithToken(context, token, absl::Seconds(10));
+  fv1::GetFrameworkVersionRequest request;
+  request.set_name(name);
+  fv1::FrameworkVersion version;
+  SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(fv1::FrameworkService::NewStub(framework_)
+                                              ->GetFrameworkVersion(&context, request, &version)));
+  return version;
+}
+
+absl::StatusOr<Upstream::Directory> GrpcUpstream::FetchDirectory(const std::string& token) {
+  auto stub = idv1::IdentityService::NewStub(identity_);
+  Directory directory;
+  std::string page;
+  do {
+    grpc::ClientContext context;
+    WithToken(context, token, absl::Seconds(10));
+    idv1::ListRegionsRequest request;
+    request.set_page_size(500);
+    request.set_page_token(page);
+    idv1::ListRegionsResponse response;
+    SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(stub->ListRegions(&context, request, &response)));
+    for (auto& region : *response.mutable_regions()) directory.regions.push_back(std::move(region));
+    page = response.next_page_token();
+  } while (!page.empty());
+  do {
+    grpc::ClientContext context;
+    WithToken(context, token, absl::Seconds(10));
+    idv1::ListPartnershipsRequest request;
+    request.set_page_size(500);
+    request.set_page_token(page);
+    idv1::ListPartnershipsResponse response;
+    SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(stub->ListPartnerships(&context, request, &response)));
+    for (auto& p : *response.mutable_partnerships()) directory.partnerships.push_back(std::move(p));
+    page = response.next_page_token();
+  } while (!page.empty());
+  for (const idv1::Partnership& partnership : directory.partnerships) {
     SIXSTEPS_RETURN_IF_ERROR(
         AppendOrganisations(*stub, token, partnership.name(), &directory.organisations));
-    directory.partnerships.push_back(std::move(partnership));
-    return directory;
-  });
+  }
+  return directory;
+}
+
+absl::StatusOr<Upstream::Directory> GrpcUpstream::FetchPartnership(
+    const std::string& token, const std::string& partnership_id) {
+  auto stub = idv1::IdentityService::NewStub(identity_);
+  Directory directory;
+  idv1::Partnership partnership;
+  {
+    grpc::ClientContext context;
+    WithToken(context, token, absl::Seconds(10));
+    idv1::GetPartnershipRequest request;
+    request.set_name(absl::StrCat("partnerships/", partnership_id));
+    grpc::Status status = stub->GetPartnership(&context, request, &partnership);
+    if (status.error_code() == grpc::StatusCode::NOT_FOUND) return directory;
+    SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(status));
+  }
+  {
+    grpc::ClientContext context;
+    WithToken(context, token, absl::Seconds(10));
+    idv1::GetRegionRequest request;
+    request.set_name(partnership.region());
+    idv1::Region region;
+    SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(stub->GetRegion(&context, request, &region)));
+    directory.regions.push_back(std::move(region));
+  }
+  SIXSTEPS_RETURN_IF_ERROR(
+      AppendOrganisations(*stub, token, partnership.name(), &directory.organisations));
+  directory.partnerships.push_back(std::move(partnership));
+  return directory;
 }
 
 // ---- FeedConsumer ----

@@ -66,6 +66,12 @@ class GrpcUpstream final : public Upstream {
   std::shared_ptr<grpc::Channel> identity_;
   std::shared_ptr<grpc::Channel> framework_;
   absl::StatusOr<ServiceToken::Issued> SignIn();
+  // The calls themselves, with a given token.
+  absl::StatusOr<fv1::FrameworkVersion> FetchFrameworkVersion(const std::string& token,
+                                                              const std::string& name);
+  absl::StatusOr<Directory> FetchDirectory(const std::string& token);
+  absl::StatusOr<Directory> FetchPartnership(const std::string& token,
+                                             const std::string& partnership_id);
   // Runs `call` with the token; if it is refused UNAUTHENTICATED, once more with a new one.
   template <typename Result, typename Call>
   absl::StatusOr<Result> WithRenewal(const Call& call);
