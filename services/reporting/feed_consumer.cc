@@ -96,28 +96,46 @@ bool IsMessageTooLarge(const absl::Status& status) {
 
 // ---- GrpcUpstream ----
 
-absl::StatusOr<std::string> GrpcUpstream::Token() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (!token_.empty() && absl::Now() < token_expiry_ - absl::Minutes(1)) return token_;
+absl::StatusOr<ServiceToken::Issued> GrpcUpstream::SignIn() {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
   idv1::SignInWithApiKeyRequest request;
   request.set_api_key(api_key_);
   idv1::SignInWithApiKeyResponse response;
-  grpc::Status status =
-      idv1::IdentityService::NewStub(identity_)->SignInWithApiKey(&context, request, &response);
-  if (!status.ok()) {
-    return absl::UnavailableError(
-        absl::StrCat("the reporting service cannot sign in: ", status.error_message()));
-  }
-  token_ = response.access_token();
-  token_expiry_ =
-      absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(response.access_token_expire_time()));
-  return token_;
+  SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(
+      idv1::IdentityService::NewStub(identity_)->SignInWithApiKey(&context, request, &response)));
+  return ServiceToken::Issued{
+      response.access_token(),
+      absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(response.access_token_expire_time()))};
+}
+
+template <typename Result, typename Call>
+absl::StatusOr<Result> GrpcUpstream::WithRenewal(const Call& call) {
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string token, Token());
+  absl::StatusOr<Result> result = call(token);
+  if (!absl::IsUnauthenticated(result.status())) return result;
+  token_.Refused(token, result.status().message());
+  SIXSTEPS_ASSIGN_OR_RETURN(token, Token());
+  return call(token);
 }
 
 absl::StatusOr<fv1::FrameworkVersion> GrpcUpstream::GetFrameworkVersion(const std::string& name) {
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string token, Token());
+  return WithRenewal<fv1::FrameworkVersion>(
+      [&](const std::string& token) { return FetchFrameworkVersion(token, name); });
+}
+
+absl::StatusOr<Upstream::Directory> GrpcUpstream::LoadDirectory() {
+  return WithRenewal<Directory>([&](const std::string& token) { return FetchDirectory(token); });
+}
+
+absl::StatusOr<Upstream::Directory> GrpcUpstream::LoadPartnership(
+    const std::string& partnership_id) {
+  return WithRenewal<Directory>(
+      [&](const std::string& token) { return FetchPartnership(token, partnership_id); });
+}
+
+absl::StatusOr<fv1::FrameworkVersion> GrpcUpstream::FetchFrameworkVersion(const std::string& token,
+                                                                          const std::string& name) {
   grpc::ClientContext context;
   WithToken(context, token, absl::Seconds(10));
   fv1::GetFrameworkVersionRequest request;
@@ -128,8 +146,7 @@ absl::StatusOr<fv1::FrameworkVersion> GrpcUpstream::GetFrameworkVersion(const st
   return version;
 }
 
-absl::StatusOr<Upstream::Directory> GrpcUpstream::LoadDirectory() {
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string token, Token());
+absl::StatusOr<Upstream::Directory> GrpcUpstream::FetchDirectory(const std::string& token) {
   auto stub = idv1::IdentityService::NewStub(identity_);
   Directory directory;
   std::string page;
@@ -162,9 +179,8 @@ absl::StatusOr<Upstream::Directory> GrpcUpstream::LoadDirectory() {
   return directory;
 }
 
-absl::StatusOr<Upstream::Directory> GrpcUpstream::LoadPartnership(
-    const std::string& partnership_id) {
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string token, Token());
+absl::StatusOr<Upstream::Directory> GrpcUpstream::FetchPartnership(
+    const std::string& token, const std::string& partnership_id) {
   auto stub = idv1::IdentityService::NewStub(identity_);
   Directory directory;
   idv1::Partnership partnership;
@@ -379,6 +395,7 @@ absl::Status FeedConsumer::CatchUp() {
       SIXSTEPS_RETURN_IF_ERROR(QuarantineChange(unread, /*received=*/false, fetched));
       continue;
     }
+    if (absl::IsUnauthenticated(fetched)) upstream_->TokenRefused(token, fetched.message());
     SIXSTEPS_RETURN_IF_ERROR(fetched);
     std::vector<av1::Change> changes(response.changes().begin(), response.changes().end());
     SIXSTEPS_RETURN_IF_ERROR(ApplyBatch(changes));
@@ -474,6 +491,9 @@ absl::Status FeedConsumer::Follow() {
     watch_ = nullptr;
   }
   if (!result.ok()) return result;
+  if (finished.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
+    upstream_->TokenRefused(token, finished.error_message());
+  }
   if (!finished.ok() && finished.error_code() != grpc::StatusCode::CANCELLED &&
       finished.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
     return FromGrpcStatus(finished);

@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "services/common/metrics.h"
 #include "services/reporting/read_model.h"
+#include "services/reporting/service_token.h"
 
 namespace sixsteps::reporting {
 
@@ -28,6 +29,9 @@ class Upstream {
   virtual ~Upstream() = default;
   // An access token of the reporting service's account, renewed before it expires.
   virtual absl::StatusOr<std::string> Token() = 0;
+  // A service refused `token` UNAUTHENTICATED (revoked): the next Token() signs in again
+  // (after a backoff, so that a revoked key does not hammer identity).
+  virtual void TokenRefused(const std::string& token, absl::string_view why) {}
   virtual absl::StatusOr<fv1::FrameworkVersion> GetFrameworkVersion(const std::string& name) = 0;
   struct Directory {
     std::vector<idv1::Region> regions;
@@ -48,8 +52,12 @@ class GrpcUpstream final : public Upstream {
                std::string api_key)
       : identity_(std::move(identity)),
         framework_(std::move(framework)),
-        api_key_(std::move(api_key)) {}
-  absl::StatusOr<std::string> Token() override;
+        api_key_(std::move(api_key)),
+        token_([this] { return SignIn(); }) {}
+  absl::StatusOr<std::string> Token() override { return token_.Get(); }
+  void TokenRefused(const std::string& token, absl::string_view why) override {
+    token_.Refused(token, why);
+  }
   absl::StatusOr<fv1::FrameworkVersion> GetFrameworkVersion(const std::string& name) override;
   absl::StatusOr<Directory> LoadDirectory() override;
   absl::StatusOr<Directory> LoadPartnership(const std::string& partnership_id) override;
@@ -57,10 +65,19 @@ class GrpcUpstream final : public Upstream {
  private:
   std::shared_ptr<grpc::Channel> identity_;
   std::shared_ptr<grpc::Channel> framework_;
+  absl::StatusOr<ServiceToken::Issued> SignIn();
+  // The calls themselves, with a given token.
+  absl::StatusOr<fv1::FrameworkVersion> FetchFrameworkVersion(const std::string& token,
+                                                              const std::string& name);
+  absl::StatusOr<Directory> FetchDirectory(const std::string& token);
+  absl::StatusOr<Directory> FetchPartnership(const std::string& token,
+                                             const std::string& partnership_id);
+  // Runs `call` with the token; if it is refused UNAUTHENTICATED, once more with a new one.
+  template <typename Result, typename Call>
+  absl::StatusOr<Result> WithRenewal(const Call& call);
+
   const std::string api_key_;
-  std::mutex mu_;
-  std::string token_ ABSL_GUARDED_BY(mu_);
-  absl::Time token_expiry_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  ServiceToken token_;
 };
 
 struct ConsumerOptions {

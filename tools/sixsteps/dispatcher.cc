@@ -88,6 +88,14 @@ absl::Status Dispatch(const std::vector<std::string>& words, const Environment& 
   };
   if (service->authenticate && !session.token_from_environment) {
     options.call.bearer_token = CurrentAccessToken(session, env, options.call);
+    // A token refused UNAUTHENTICATED (revoked when a role binding or the password changed)
+    // is renewed once from the stored sign-in, and the refused call made again.
+    options.call.renewal = std::make_shared<TokenRenewal>();
+    options.call.renewal->renew = [&session, &env, timeout = options.call.timeout] {
+      CallSettings sign_in;
+      sign_in.timeout = timeout;
+      return RenewAccessToken(session, env, sign_in);
+    };
   }
 
   CommandContext context{.output = options.output,

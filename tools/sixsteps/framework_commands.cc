@@ -33,10 +33,10 @@ class FrameworkClient {
   absl::StatusOr<Response> Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
                                                              Response*),
                                 const Request& request) {
-    grpc::ClientContext context;
-    call_.Apply(context);
     Response response;
-    grpc::Status status = (stub_.*method)(&context, request, &response);
+    grpc::Status status = CallWithRenewal(call_, [&](grpc::ClientContext& context) {
+      return (stub_.*method)(&context, request, &response);
+    });
     if (!status.ok()) return FromGrpc(status);
     return response;
   }

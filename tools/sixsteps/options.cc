@@ -51,9 +51,23 @@ std::string AddressVariable(absl::string_view service) {
 
 void CallSettings::Apply(grpc::ClientContext& context) const {
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  if (!bearer_token.empty()) {
-    context.AddMetadata("authorization", absl::StrCat("Bearer ", bearer_token));
+  if (!token().empty()) context.AddMetadata("authorization", absl::StrCat("Bearer ", token()));
+}
+
+const std::string& CallSettings::token() const {
+  return renewal != nullptr && !renewal->token.empty() ? renewal->token : bearer_token;
+}
+
+bool CallSettings::RenewAfter(const grpc::Status& status) const {
+  if (status.error_code() != grpc::StatusCode::UNAUTHENTICATED || renewal == nullptr ||
+      renewal->tried || !renewal->renew) {
+    return false;
   }
+  renewal->tried = true;
+  std::string renewed = renewal->renew();
+  if (renewed.empty()) return false;
+  renewal->token = std::move(renewed);
+  return true;
 }
 
 absl::StatusOr<GlobalOptions> ExtractGlobalOptions(ParsedArgs& args, const Environment& env) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -59,14 +60,50 @@ std::string AddressVariable(absl::string_view service);  // SIXSTEPS_<SERVICE>_A
 inline constexpr absl::string_view kTokenVariable = "SIXSTEPS_TOKEN";
 
 // How each RPC is made: its deadline and, if the caller has one, its bearer token.
+// Renews the caller's access token, at most once a run, after a call was refused
+// UNAUTHENTICATED: identity revokes a principal's tokens when a role binding of theirs is
+// deleted or their password changes, and a stored sign-in (refresh token, API key file)
+// recovers from that without a new login. Shared by every copy of the CallSettings.
+struct TokenRenewal {
+  // A new access token, or "" if there is no way to get one (Session::note then says why).
+  std::function<std::string()> renew;
+  bool tried = false;
+  // The renewed token, once there is one: sent instead of CallSettings::bearer_token.
+  std::string token;
+};
+
 struct CallSettings {
   absl::Duration timeout = absl::Seconds(10);
   // Sent as "authorization: Bearer <token>" when not empty.
   std::string bearer_token;
+  // Set by the dispatcher for a stored sign-in; null for $SIXSTEPS_TOKEN and sign-in calls.
+  std::shared_ptr<TokenRenewal> renewal;
 
   // Sets the deadline and metadata of a fresh context (one per call).
   void Apply(grpc::ClientContext& context) const;
+  // The token calls carry now: the renewed one if there is one, else bearer_token.
+  const std::string& token() const;
+  // After a call answered `status`: true if it was refused UNAUTHENTICATED and the token has
+  // just been renewed, so the call should be made once more. False after the first renewal.
+  bool RenewAfter(const grpc::Status& status) const;
 };
+
+// Makes one unary call (`attempt` on a fresh context, Apply'd) and, if it is refused
+// UNAUTHENTICATED and the token can be renewed, makes it once more with the new token. Safe
+// for writes: a refused call was turned away at authentication and changed nothing.
+template <typename Attempt>
+grpc::Status CallWithRenewal(const CallSettings& call, const Attempt& attempt) {
+  grpc::Status status;
+  {
+    grpc::ClientContext context;
+    call.Apply(context);
+    status = attempt(context);
+  }
+  if (!call.RenewAfter(status)) return status;
+  grpc::ClientContext context;
+  call.Apply(context);
+  return attempt(context);
+}
 
 struct GlobalOptions {
   Endpoints endpoints;

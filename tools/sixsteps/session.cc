@@ -116,6 +116,11 @@ std::string CurrentAccessToken(Session& session, const Environment& env, const C
       session.stored->access_token_expire_time - kRefreshMargin > now) {
     return session.stored->access_token;
   }
+  return RenewAccessToken(session, env, call);
+}
+
+std::string RenewAccessToken(Session& session, const Environment& env, const CallSettings& call) {
+  const absl::Time now = session.clock();
   // 1. A user's refresh token.
   if (session.stored && !session.stored->refresh_token.empty()) {
     if (session.stored->refresh_token_expire_time > now) {

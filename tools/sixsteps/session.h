@@ -55,6 +55,12 @@ struct Session {
 // UNAUTHENTICATED from the service, which WithSignInHint explains.
 std::string CurrentAccessToken(Session& session, const Environment& env, const CallSettings& call);
 
+// A fresh access token whatever the stored one's expiry: after a service refused the stored
+// one UNAUTHENTICATED (revoked). From the refresh token or, for a service account, by signing
+// in again with its API key (saved to the credentials file); else "" with session.note
+// saying why.
+std::string RenewAccessToken(Session& session, const Environment& env, const CallSettings& call);
+
 // Credentials from a response of the identity service.
 Credentials CredentialsFrom(const sixsteps::identity::v1::SignInResponse& response,
                             const std::string& identity_address);
