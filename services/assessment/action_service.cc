@@ -118,8 +118,9 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Create(const Caller& caller,
     SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> repeated, store_->FindRepeat(*key));
     if (repeated) return RepeatedResponse<av1::Action>(*repeated);
   }
+  SIXSTEPS_ASSIGN_OR_RETURN(Visibility visible, VisibilityFor(*directory_, caller));
   absl::StatusOr<StoredAssessment> round = store_->GetAssessment(id);
-  if (!round.ok() || !CanRead(caller, round->assessment)) {
+  if (!round.ok() || !CanReadRound(caller, visible, round->assessment)) {
     if (round.ok() || round.status().code() == absl::StatusCode::kNotFound) {
       return absl::NotFoundError(absl::StrCat(r.action().assessment(), " not found"));
     }
@@ -169,8 +170,10 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Create(const Caller& caller,
 absl::StatusOr<av1::Action> ActionServiceImpl::Get(const Caller& caller,
                                                    const av1::GetActionRequest& r) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseActionName(r.name(), "name"));
+  SIXSTEPS_ASSIGN_OR_RETURN(Visibility visible, VisibilityFor(*directory_, caller));
   SIXSTEPS_ASSIGN_OR_RETURN(av1::Action action, store_->GetAction(id));
-  if (!caller.CanSeePartnership(LastSegment(action.region()), LastSegment(action.partnership()))) {
+  if (!CanReadPartnership(caller, visible, LastSegment(action.region()),
+                          LastSegment(action.partnership()))) {
     return absl::NotFoundError(absl::StrCat(r.name(), " not found"));
   }
   KeepLatestProgress(action);
@@ -221,8 +224,9 @@ absl::StatusOr<av1::ListActionsResponse> ActionServiceImpl::List(const Caller& c
     filter.after_due_date = parts[0];
     filter.after_id = parts[1];
   }
+  SIXSTEPS_ASSIGN_OR_RETURN(Visibility visible, VisibilityFor(*directory_, caller));
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<av1::Action> actions,
-                            store_->ListActions(Visibility::Of(caller), filter, page_size + 1));
+                            store_->ListActions(visible, filter, page_size + 1));
   av1::ListActionsResponse response;
   response.set_as_of_date(filter.as_of_date);
   // A page also ends before it passes kMaxListPageBytes, so that a page of long actions
@@ -252,9 +256,11 @@ absl::StatusOr<av1::Action> ActionServiceImpl::ChangeAction(const Caller& caller
                                                             const ActionChange& change,
                                                             const ActionPrecheck& precheck) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseActionName(name, "name"));
+  SIXSTEPS_ASSIGN_OR_RETURN(Visibility visible, VisibilityFor(*directory_, caller));
   absl::StatusOr<av1::Action> found = store_->GetAction(id);
   if (!found.ok()) return found.status();
-  if (!caller.CanSeePartnership(LastSegment(found->region()), LastSegment(found->partnership()))) {
+  if (!CanReadPartnership(caller, visible, LastSegment(found->region()),
+                          LastSegment(found->partnership()))) {
     return absl::NotFoundError(absl::StrCat(name, " not found"));
   }
   if (precheck) SIXSTEPS_RETURN_IF_ERROR(precheck(id, *found));
@@ -304,11 +310,12 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Update(const Caller& caller,
     // reading it outside the transaction is safe; one the caller cannot see is left to
     // ChangeAction to refuse as NOT_FOUND.
     absl::StatusOr<std::string> id = ParseActionName(values.name(), "action.name");
+    SIXSTEPS_ASSIGN_OR_RETURN(Visibility visible, VisibilityFor(*directory_, caller));
     absl::StatusOr<av1::Action> current =
         id.ok() ? store_->GetAction(*id) : absl::StatusOr<av1::Action>(id.status());
     if (current.ok() &&
-        caller.CanSeePartnership(LastSegment(current->region()),
-                                 LastSegment(current->partnership())) &&
+        CanReadPartnership(caller, visible, LastSegment(current->region()),
+                           LastSegment(current->partnership())) &&
         !absl::StartsWith(values.owner_organisation(),
                           absl::StrCat(current->partnership(), "/organisations/"))) {
       return absl::InvalidArgumentError(
@@ -439,9 +446,10 @@ absl::StatusOr<av1::ListProgressUpdatesResponse> ActionServiceImpl::ListNotes(
     return absl::InvalidArgumentError("page_token is not a token this service issued");
   }
   // Whoever may read the action reads its notes; anyone else is told it does not exist.
+  SIXSTEPS_ASSIGN_OR_RETURN(Visibility visible, VisibilityFor(*directory_, caller));
   absl::StatusOr<av1::Action> action = store_->GetAction(id);
-  if (!action.ok() || !caller.CanSeePartnership(LastSegment(action->region()),
-                                                LastSegment(action->partnership()))) {
+  if (!action.ok() || !CanReadPartnership(caller, visible, LastSegment(action->region()),
+                                          LastSegment(action->partnership()))) {
     if (action.ok() || action.status().code() == absl::StatusCode::kNotFound) {
       return absl::NotFoundError(absl::StrCat(r.name(), " not found"));
     }
@@ -483,10 +491,11 @@ absl::StatusOr<av1::CarryOverActionsResponse> ActionServiceImpl::CarryOver(
     SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> repeated, store_->FindRepeat(*key));
     if (repeated) return RepeatedResponse<av1::CarryOverActionsResponse>(*repeated);
   }
+  SIXSTEPS_ASSIGN_OR_RETURN(Visibility readable, VisibilityFor(*directory_, caller));
   auto visible = [&](const std::string& round_id,
                      absl::string_view name) -> absl::StatusOr<StoredAssessment> {
     absl::StatusOr<StoredAssessment> round = store_->GetAssessment(round_id);
-    if (round.ok() && !CanRead(caller, round->assessment)) {
+    if (round.ok() && !CanReadRound(caller, readable, round->assessment)) {
       return absl::NotFoundError(absl::StrCat(name, " not found"));
     }
     return round;

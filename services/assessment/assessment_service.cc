@@ -91,16 +91,23 @@ void AssessmentServiceImpl::BeginShutdown() {
 
 absl::StatusOr<StoredAssessment> AssessmentServiceImpl::VisibleRound(const Caller& caller,
                                                                      const std::string& id) {
+  SIXSTEPS_ASSIGN_OR_RETURN(Visibility visible, VisibilityFor(*directory_, caller));
   absl::StatusOr<StoredAssessment> round = store_->GetAssessment(id);
-  if (round.ok() && !CanRead(caller, round->assessment)) return NotFound(AssessmentName(id));
+  if (round.ok() && !CanReadRound(caller, visible, round->assessment)) {
+    return NotFound(AssessmentName(id));
+  }
   return round;
 }
 
 absl::Status AssessmentServiceImpl::InVisibleRound(const Caller& caller,
                                                    const std::string& assessment_id, RoundLock lock,
                                                    const AssessmentStore::RoundWork& work) {
+  // Asked before the transaction: the directory may call identity.
+  SIXSTEPS_ASSIGN_OR_RETURN(Visibility visible, VisibilityFor(*directory_, caller));
   return store_->InRound(assessment_id, lock, [&](RoundTx& tx) -> absl::Status {
-    if (!CanRead(caller, tx.round().assessment)) return NotFound(AssessmentName(assessment_id));
+    if (!CanReadRound(caller, visible, tx.round().assessment)) {
+      return NotFound(AssessmentName(assessment_id));
+    }
     return work(tx);
   });
 }
@@ -174,9 +181,10 @@ absl::StatusOr<v1::ListAssessmentsResponse> AssessmentServiceImpl::List(
     return absl::InvalidArgumentError("page_token is not a token this service issued");
   }
   std::vector<int64_t> seqs;
-  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Assessment> assessments,
-                            store_->ListAssessments(Visibility::Of(caller), partnership, before_seq,
-                                                    page_size + 1, &seqs));
+  SIXSTEPS_ASSIGN_OR_RETURN(Visibility visible, VisibilityFor(*directory_, caller));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      std::vector<v1::Assessment> assessments,
+      store_->ListAssessments(visible, partnership, before_seq, page_size + 1, &seqs));
   v1::ListAssessmentsResponse response;
   for (int i = 0; i < static_cast<int>(assessments.size()) && i < page_size; ++i) {
     *response.add_assessments() = std::move(assessments[i]);
@@ -805,10 +813,11 @@ absl::StatusOr<v1::Challenge> AssessmentServiceImpl::Raise(const Caller& caller,
   v1::Challenge challenge;
   challenge.set_name(ChallengeName(id, RandomId("ch")));
   std::optional<std::string> repeated;
+  SIXSTEPS_ASSIGN_OR_RETURN(Visibility visible, VisibilityFor(*directory_, caller));
   SIXSTEPS_RETURN_IF_ERROR(store_->InRound(
       id, RoundLock::kShared,
       [&](RoundTx& tx) -> absl::Status {
-        if (!CanRead(caller, tx.round().assessment)) return NotFound(r.parent());
+        if (!CanReadRound(caller, visible, tx.round().assessment)) return NotFound(r.parent());
         SIXSTEPS_RETURN_IF_ERROR(CheckCanReview(caller, tx.round().assessment));
         SIXSTEPS_RETURN_IF_ERROR(CheckWritable(tx.round().assessment));
         SIXSTEPS_ASSIGN_OR_RETURN(
@@ -1024,10 +1033,12 @@ absl::StatusOr<v1::ListChangesResponse> AssessmentServiceImpl::ChangesPage(
   }
   SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(r.page_size(), 100, 1000));
   ChangePageInfo page;
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      std::vector<v1::Change> changes,
-      store_->ListChanges(Visibility::Of(caller), partnership, r.after_sequence(), page_size,
-                          kFeedPageBytes, &page));
+  // Asked for every page (and every WatchChanges batch): a partnership that opts out
+  // leaves the caller's feed within the directory's refresh.
+  SIXSTEPS_ASSIGN_OR_RETURN(Visibility visible, VisibilityFor(*directory_, caller));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Change> changes,
+                            store_->ListChanges(visible, partnership, r.after_sequence(), page_size,
+                                                kFeedPageBytes, &page));
   v1::ListChangesResponse response;
   const int delivered = static_cast<int>(changes.size());
   const int64_t last = changes.empty() ? 0 : changes.back().sequence();

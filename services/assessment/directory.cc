@@ -2,8 +2,11 @@
 
 #include <grpcpp/client_context.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/assessment/domain.h"
 #include "services/common/server.h"
 #include "services/common/status.h"
 #include "sixsteps/framework/v1/framework_service.grpc.pb.h"
@@ -115,6 +118,72 @@ absl::StatusOr<fv1::FrameworkVersion> GrpcDirectory::PublishedFrameworkVersion(
                      ": a round uses a published framework version"));
   }
   return version;
+}
+
+absl::StatusOr<std::vector<std::string>> GrpcDirectory::OptedOutPartnerships(
+    const auth::Caller& caller, const std::string& region) {
+  const absl::Time now = absl::Now();
+  {
+    std::lock_guard<std::mutex> lock(opt_outs_mu_);
+    auto it = opt_outs_.find(region);
+    if (it != opt_outs_.end() && it->second.valid_until > now) return it->second.partnerships;
+  }
+  std::vector<std::string> opted_out;
+  idv1::ListPartnershipsRequest request;
+  request.set_region(absl::StrCat("regions/", region));
+  request.set_page_size(kPartnershipPageSize);
+  for (int page = 0;; ++page) {
+    if (page == kMaxPartnershipPages) {
+      return absl::UnavailableError(absl::StrCat("cannot check the opt-outs of regions/", region,
+                                                 " right now: too many partnerships"));
+    }
+    grpc::ClientContext context;
+    OnBehalfOf(context, caller);
+    idv1::ListPartnershipsResponse response;
+    SIXSTEPS_RETURN_IF_ERROR(Translate(
+        idv1::IdentityService::NewStub(identity_)->ListPartnerships(&context, request, &response),
+        request.region()));
+    for (const idv1::Partnership& partnership : response.partnerships()) {
+      if (partnership.regional_comparison_opt_out()) {
+        opted_out.push_back(partnership.name().substr(partnership.name().rfind('/') + 1));
+      }
+    }
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
+  std::lock_guard<std::mutex> lock(opt_outs_mu_);
+  if (opt_outs_.size() >= kMaxOptOutRegions) opt_outs_.clear();
+  opt_outs_[region] = OptOuts{opted_out, now + kOptOutTtl};
+  return opted_out;
+}
+
+absl::StatusOr<std::vector<std::string>> PartnershipsHiddenFrom(Directory& directory,
+                                                                const auth::Caller& caller) {
+  std::vector<std::string> hidden;
+  for (const std::string& region : OptOutRegions(caller)) {
+    SIXSTEPS_ASSIGN_OR_RETURN(std::vector<std::string> opted_out,
+                              directory.OptedOutPartnerships(caller, region));
+    for (std::string& partnership : opted_out) {
+      if (OptOutHides(caller, region, partnership)) hidden.push_back(std::move(partnership));
+    }
+  }
+  return hidden;
+}
+
+bool CanReadPartnership(const auth::Caller& caller, const Visibility& visible,
+                        absl::string_view region, absl::string_view partnership) {
+  return caller.CanSeePartnership(region, partnership) && !visible.Hides(partnership);
+}
+
+bool CanReadRound(const auth::Caller& caller, const Visibility& visible,
+                  const v1::Assessment& assessment) {
+  return CanRead(caller, assessment) && !visible.Hides(LastSegment(assessment.partnership()));
+}
+
+absl::StatusOr<Visibility> VisibilityFor(Directory& directory, const auth::Caller& caller) {
+  Visibility visible = Visibility::Of(caller);
+  SIXSTEPS_ASSIGN_OR_RETURN(visible.hidden, PartnershipsHiddenFrom(directory, caller));
+  return visible;
 }
 
 }  // namespace sixsteps::assessment

@@ -394,6 +394,35 @@ bool CanRead(const Caller& caller, const v1::Assessment& assessment) {
   return caller.CanSeePartnership(scope.region, scope.partnership);
 }
 
+bool OptOutHides(const Caller& caller, absl::string_view region, absl::string_view partnership) {
+  // SeesEverything: a hub administrator, viewer or dashboard on "*"; HasRegionRole counts
+  // "*" grants and deployment administrators too.
+  if (caller.SeesEverything() ||
+      caller.HasRegionRole(region, {Role::ROLE_HUB_ADMINISTRATOR, Role::ROLE_INTEGRATION})) {
+    return false;
+  }
+  for (const auth::Grant& grant : caller.grants) {
+    if (!partnership.empty() && grant.partnership == partnership) return false;  // a member
+  }
+  return caller.HasRegionRole(region, {Role::ROLE_VIEWER, Role::ROLE_DASHBOARD});
+}
+
+std::vector<std::string> OptOutRegions(const Caller& caller) {
+  std::vector<std::string> regions;
+  for (const auth::Grant& grant : caller.grants) {
+    if (!grant.partnership.empty() || grant.region == auth::kEveryRegion ||
+        (grant.role != Role::ROLE_VIEWER && grant.role != Role::ROLE_DASHBOARD)) {
+      continue;
+    }
+    // OptOutHides with no partnership: whether a wider grant covers the whole region.
+    if (OptOutHides(caller, grant.region, "") &&
+        std::find(regions.begin(), regions.end(), grant.region) == regions.end()) {
+      regions.push_back(grant.region);
+    }
+  }
+  return regions;
+}
+
 absl::Status CheckCanSetUp(const Caller& caller, const v1::Assessment& assessment) {
   Scope scope = ScopeOf(assessment);
   if (caller.IsHubAdmin(scope.region) ||

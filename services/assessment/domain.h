@@ -161,4 +161,16 @@ absl::Status CheckCanAnswerContext(const Caller& caller, const v1::Assessment& a
 // Read anything of the round: anyone who can see the partnership.
 bool CanRead(const Caller& caller, const v1::Assessment& assessment);
 
+// ---- The regional-comparison opt-out (docs/permissions.md) ----
+// Whether a partnership's opt-out, if it has opted out, hides it from the caller: when the
+// caller's only way to it is a viewer or dashboard grant on its region itself, the grants
+// that exist to compare a region's partnerships. Its members (any grant on it), hub
+// administrators (of the region or the deployment), integrations (which write its records)
+// and viewers and dashboards on "*" (the reporting service's own account) are not affected.
+bool OptOutHides(const Caller& caller, absl::string_view region, absl::string_view partnership);
+// The regions (ids) where OptOutHides may hide partnerships from the caller: those of its
+// viewer and dashboard grants on a region itself, unless a wider grant covers the region.
+// Empty for almost everyone, who then need not know which partnerships opted out.
+std::vector<std::string> OptOutRegions(const Caller& caller);
+
 }  // namespace sixsteps::assessment

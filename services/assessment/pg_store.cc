@@ -34,6 +34,7 @@ constexpr char kUpdateAssessment[] =
 constexpr char kListAssessments[] =
     "SELECT record, row_version, seq FROM assessments "
     "WHERE ($1 OR region_id = ANY($2::text[]) OR partnership_id = ANY($3::text[])) "
+    "AND partnership_id <> ALL($7::text[]) "
     "AND ($4 = '' OR partnership_id = $4) AND ($5 = 0 OR seq < $5) "
     "ORDER BY seq DESC LIMIT $6";
 constexpr char kPreviousFinalised[] =
@@ -130,6 +131,7 @@ constexpr char kListActions[] =
     "AND (cardinality($9::text[]) = 0 OR status = ANY($9::text[])) "
     "AND (NOT $10 OR (status IN ('planned', 'in_progress') AND due_date < $11::date)) "
     "AND due_date < $12::date AND (due_date, action_id) > ($13::date, $14) "
+    "AND partnership_id <> ALL($16::text[]) "
     "ORDER BY due_date, action_id LIMIT $15";
 
 constexpr char kProgressUsage[] =
@@ -176,22 +178,24 @@ constexpr char kInsertChange[] =
   ") "                                                                  \
   "LEFT JOIN changes c ON c.sequence = p.sequence ORDER BY c.sequence"
 // For a caller who sees everything: the primary key from the cursor on.
-// $1 after, $2 partnership filter, $3 limit, $4 byte budget.
+// $1 after, $2 partnership filter, $3 limit, $4 byte budget, $5 hidden partnerships.
 constexpr char kListAllChanges[] =
     "WITH head AS (SELECT coalesce(max(sequence), 0) AS last FROM changes), " SIXSTEPS_CHANGE_PAGE(
         "SELECT sequence FROM changes WHERE sequence > $1 AND ($2 = '' OR partnership_id = $2) "
-        "ORDER BY sequence LIMIT $3",
+        "AND partnership_id <> ALL($5::text[]) ORDER BY sequence LIMIT $3",
         "$4");
 // For everyone else: the first `limit` of each region and partnership they see (through
 // the changes_by_region and changes_by_partnership indexes), merged. The cost follows what
 // the caller may see, not what other tenants wrote after their cursor; no head is read.
-// $1 after, $2 regions, $3 partnerships, $4 partnership filter, $5 limit, $6 byte budget.
+// $1 after, $2 regions, $3 partnerships, $4 partnership filter, $5 limit, $6 byte budget,
+// $7 hidden partnerships (only region grants reach them: see Visibility::hidden).
 constexpr char kListVisibleChanges[] =
     "WITH head AS (SELECT 0::bigint AS last), " SIXSTEPS_CHANGE_PAGE(
         "SELECT sequence FROM ("
         "  SELECT v.sequence FROM unnest($2::text[]) AS r(id) CROSS JOIN LATERAL ("
         "    SELECT sequence FROM changes WHERE region_id = r.id AND sequence > $1 "
-        "    AND ($4 = '' OR partnership_id = $4) ORDER BY sequence LIMIT $5) v "
+        "    AND ($4 = '' OR partnership_id = $4) AND partnership_id <> ALL($7::text[]) "
+        "    ORDER BY sequence LIMIT $5) v "
         "  UNION "
         "  SELECT v.sequence FROM unnest($3::text[]) AS p(id) CROSS JOIN LATERAL ("
         "    SELECT sequence FROM changes WHERE partnership_id = p.id AND sequence > $1 "
@@ -802,9 +806,10 @@ absl::StatusOr<std::vector<v1::Assessment>> PgAssessmentStore::ListAssessments(
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
     assessments.clear();
     seqs->clear();
-    for (const pqxx::row& row : txn.exec_params(
-             kListAssessments, visible.everything, db::TextArray(visible.regions),
-             db::TextArray(visible.partnerships), partnership_filter, before_seq, limit)) {
+    for (const pqxx::row& row :
+         txn.exec_params(kListAssessments, visible.everything, db::TextArray(visible.regions),
+                         db::TextArray(visible.partnerships), partnership_filter, before_seq, limit,
+                         db::TextArray(visible.hidden))) {
       SIXSTEPS_ASSIGN_OR_RETURN(v1::Assessment assessment, Load<v1::Assessment>(row, "assessment"));
       assessments.push_back(std::move(assessment));
       seqs->push_back(row[2].as<int64_t>());
@@ -873,7 +878,7 @@ absl::StatusOr<std::vector<av1::Action>> PgAssessmentStore::ListActions(const Vi
                 db::TextArray(StatusNames(filter.statuses)), filter.overdue_only, filter.as_of_date,
                 filter.due_before.empty() ? std::string("9999-12-31") : filter.due_before,
                 filter.after_due_date.empty() ? std::string("0001-01-01") : filter.after_due_date,
-                filter.after_id, limit),
+                filter.after_id, limit, db::TextArray(visible.hidden)),
             "action"));
     return absl::OkStatus();
   }));
@@ -952,10 +957,11 @@ absl::StatusOr<std::vector<v1::Change>> PgAssessmentStore::ListChanges(
     int64_t examined = 0;
     pqxx::result rows =
         visible.everything
-            ? txn.exec_params(kListAllChanges, after_sequence, partnership_filter, limit, max_bytes)
+            ? txn.exec_params(kListAllChanges, after_sequence, partnership_filter, limit, max_bytes,
+                              db::TextArray(visible.hidden))
             : txn.exec_params(kListVisibleChanges, after_sequence, db::TextArray(visible.regions),
                               db::TextArray(visible.partnerships), partnership_filter, limit,
-                              max_bytes);
+                              max_bytes, db::TextArray(visible.hidden));
     for (const pqxx::row& row : rows) {
       page->head = row[0].as<int64_t>();
       if (row[1].is_null()) continue;

@@ -4,6 +4,7 @@
 // feed, all committed together or not at all.
 #pragma once
 
+#include <algorithm>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -41,9 +42,16 @@ struct Visibility {
   bool everything = false;
   std::vector<std::string> regions;
   std::vector<std::string> partnerships;
+  // Partnerships left out even where the above would show them: those whose
+  // regional-comparison opt-out hides them from the caller (PartnershipsHiddenFrom).
+  std::vector<std::string> hidden;
   // Region-level grants that see a region's partnerships (hub administrator, viewer,
-  // dashboard, integration), and every partnership grant.
+  // dashboard, integration), and every partnership grant; nothing hidden (the service adds
+  // that, from the directory).
   static Visibility Of(const auth::Caller& caller);
+  bool Hides(absl::string_view partnership) const {
+    return std::find(hidden.begin(), hidden.end(), partnership) != hidden.end();
+  }
 };
 
 // A create that carries a client request id: a repeat returns the first response.
