@@ -366,32 +366,65 @@ struct OwnAssessmentServer {
   }
 };
 
-TEST_F(FeedSecurityTest, AWatchEndsWhenItsTokenNoLongerVerifies) {
-  OwnAssessmentServer own;
-  ASSERT_THAT(own.Start(*hub_, {}), IsOk());
+TEST_F(FeedSecurityTest, AWatchEndsWhenItsWatchersOnlyBindingIsDeleted) {
+  // The finding's attack: a stream kept delivering after the watcher's only role binding was
+  // revoked. Identity revokes the principal's tokens with the binding; the assessment
+  // service learns it with its next fetch of revocations (every 5 s) and the stream, which
+  // re-verifies its token before every batch, ends.
+  const std::string watcher =
+      MustUser("watcher@sunderland.test", {{Role::ROLE_VIEWER, kPartnershipA, ""}});
   av1::Assessment round = CreateRound(kPartnershipA, "Before the watch");
   grpc::ClientContext context;
-  Authorize(context, admin_a_);
-  // The verifier trusts a verified token for up to TokenVerifier::kVerifiedTtl (60 s)
-  // without asking for its key again; the stream must end soon after that.
-  context.set_deadline(In(absl::Seconds(150)));
-  av1::WatchChangesRequest request;
-  auto reader = own.stub->WatchChanges(&context, request);
+  Authorize(context, watcher);
+  context.set_deadline(In(absl::Seconds(90)));
+  auto reader = stub_->WatchChanges(&context, av1::WatchChangesRequest());
   av1::WatchChangesResponse message;
   ASSERT_TRUE(reader->Read(&message));
   EXPECT_EQ(message.change().assessment(), round.name());
 
-  // The token stops verifying (as a revoked one does): the stream ends UNAUTHENTICATED and
-  // delivers nothing written after that.
-  own.keys->TurnOff();
-  CreateRound(kPartnershipA, "After the key went");
+  auto identity = hub_->IdentityStub();
+  std::string principal;
+  {
+    grpc::ClientContext c;
+    Authorize(c, watcher);
+    idv1::GetCurrentPrincipalResponse me;
+    ASSERT_THAT(identity->GetCurrentPrincipal(&c, idv1::GetCurrentPrincipalRequest(), &me), IsOk());
+    principal = me.principal();
+  }
+  idv1::ListRoleBindingsResponse bindings;
+  {
+    grpc::ClientContext c;
+    Authorize(c, hub_->admin_token());
+    idv1::ListRoleBindingsRequest request;
+    request.set_principal(principal);
+    ASSERT_THAT(identity->ListRoleBindings(&c, request, &bindings), IsOk());
+  }
+  ASSERT_THAT(bindings.role_bindings(), SizeIs(1));
+  {
+    grpc::ClientContext c;
+    Authorize(c, hub_->admin_token());
+    idv1::DeleteRoleBindingRequest request;
+    request.set_name(bindings.role_bindings(0).name());
+    google::protobuf::Empty empty;
+    ASSERT_THAT(identity->DeleteRoleBinding(&c, request, &empty), IsOk());
+  }
+  // Once the assessment service refuses the token on a unary call (bounded wait), a change
+  // written after that must never reach the stream.
+  grpc::Status unary;
+  for (int i = 0; i < 60; ++i) {
+    av1::ListChangesResponse ignored;
+    unary = List(watcher, 0, &ignored);
+    if (unary.error_code() == grpc::StatusCode::UNAUTHENTICATED) break;
+    absl::SleepFor(absl::Milliseconds(250));
+  }
+  ASSERT_EQ(unary.error_code(), grpc::StatusCode::UNAUTHENTICATED) << unary.error_message();
+  CreateRound(kPartnershipA, "After the binding went");
   int after_revocation = 0;
   while (reader->Read(&message)) ++after_revocation;
   grpc::Status status = reader->Finish();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << status.error_message();
-  // The verifier may have served the token from its cache for a while: what it let
-  // through then is at most the one change written.
-  EXPECT_LE(after_revocation, 1);
+  EXPECT_THAT(status.error_message(), HasSubstr("revoked"));
+  EXPECT_EQ(after_revocation, 0);
 }
 
 // Opens a stream as `token` and waits for its first change (so the server holds its slot),
