@@ -36,6 +36,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "services/common/status.h"
+#include "tests/support/child_process.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_hub.h"
 
@@ -94,37 +95,7 @@ class ReportingProcess {
         "SIXSTEPS_REPORTING_API_KEY=" + options.api_key,
         "SIXSTEPS_DATABASE_URL=" + options.database_url,
     };
-    for (const char* keep : {"PATH", "HOME", "LD_LIBRARY_PATH", "TMPDIR"}) {
-      if (const char* value = std::getenv(keep)) env.push_back(absl::StrCat(keep, "=", value));
-    }
-    std::vector<char*> argv, envp;
-    for (std::string& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    for (std::string& var : env) envp.push_back(var.data());
-    envp.push_back(nullptr);
-
-    int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (log_fd < 0) return absl::InternalError(absl::StrCat("cannot create ", log_path));
-    int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0) {
-      close(log_fd);
-      close(null_fd);
-      return absl::InternalError("fork failed");
-    }
-    if (pid == 0) {
-      // The child of a threaded process: only async-signal-safe calls until exec.
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (getppid() != parent) _exit(127);
-      dup2(null_fd, STDIN_FILENO);
-      dup2(log_fd, STDOUT_FILENO);
-      dup2(log_fd, STDERR_FILENO);
-      execve(argv[0], argv.data(), envp.data());
-      _exit(127);
-    }
-    close(log_fd);
-    close(null_fd);
+    SIXSTEPS_ASSIGN_OR_RETURN(pid_t pid, SpawnLogged(std::move(args), std::move(env), log_path));
     auto process = std::unique_ptr<ReportingProcess>(new ReportingProcess(options.name, pid));
     process->log_path_ = log_path;
     SIXSTEPS_RETURN_IF_ERROR(process->AwaitPorts());
