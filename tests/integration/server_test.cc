@@ -38,6 +38,7 @@ using ::sixsteps::framework::v1::FrameworkService;
 using ::sixsteps::framework::v1::GetFrameworkRequest;
 using ::sixsteps::testing::IsOk;
 using ::sixsteps::testing::StatusIs;
+using ::testing::AnyOf;
 using ::testing::HasSubstr;
 
 constexpr char kBlockingName[] = "frameworks/blocking";
@@ -284,7 +285,11 @@ TEST_F(ServerTest, ShutdownLetsInFlightCallsFinishAndRefusesNewOnes) {
     if (!refused.ok()) break;
     absl::SleepFor(absl::Milliseconds(10));
   }
-  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kUnavailable));
+  // A call that reaches the server as it stops taking streams is refused with UNAVAILABLE; one
+  // whose stream the transport had already opened when shutdown began is reset and ends
+  // CANCELLED (gRPC's race, seen in CI). Neither returns an answer: both are refusals.
+  EXPECT_THAT(refused, AnyOf(StatusIs(absl::StatusCode::kUnavailable),
+                             StatusIs(absl::StatusCode::kCancelled)));
 
   // The call that was in flight when shutdown began still completes normally.
   service_.release.Open();
