@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "services/base/make_status.h"
 #include "services/common/status.h"
 #include "services/common/validation.h"
 
@@ -12,10 +13,6 @@ namespace sixsteps::assessment {
 namespace {
 
 using auth::Role;
-
-absl::Status Invalid(absl::string_view field, absl::string_view problem) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
-}
 
 }  // namespace
 

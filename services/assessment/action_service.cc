@@ -10,6 +10,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "services/assessment/assessment_service.h"
+#include "services/base/clock.h"
+#include "services/base/make_status.h"
 #include "services/common/grpc_reply.h"
 #include "services/common/ids.h"
 #include "services/common/pagination.h"
@@ -19,10 +21,6 @@ namespace sixsteps::assessment {
 namespace {
 
 using google::protobuf::util::TimeUtil;
-
-google::protobuf::Timestamp Now() {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now()));
-}
 
 absl::StatusOr<std::string> ParseActionName(absl::string_view name, absl::string_view field) {
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
@@ -87,7 +85,7 @@ absl::Status AppendProgress(RoundTx& tx, av1::Action& action, const Caller& call
   update.set_note(std::string(note));
   update.set_evidence(std::string(evidence));
   update.set_author(caller.principal);
-  *update.mutable_time() = Now();
+  *update.mutable_time() = TimestampNow();
   update.set_status(action.status());
   SIXSTEPS_ASSIGN_OR_RETURN(ProgressUsage usage, tx.ProgressUsageOf(id));
   if (capped) SIXSTEPS_RETURN_IF_ERROR(CheckProgressCapacity(usage, ProgressBytes(update)));
@@ -122,7 +120,7 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Create(const Caller& caller,
   absl::StatusOr<StoredAssessment> round = store_->GetAssessment(id);
   if (!round.ok() || !CanReadRound(caller, visible, round->assessment)) {
     if (round.ok() || round.status().code() == absl::StatusCode::kNotFound) {
-      return absl::NotFoundError(absl::StrCat(r.action().assessment(), " not found"));
+      return NotFound(r.action().assessment());
     }
     return round.status();
   }
@@ -139,7 +137,7 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Create(const Caller& caller,
   action.set_region(round->assessment.region());
   action.set_status(av1::Action::STATUS_PLANNED);
   action.set_creator(caller.principal);
-  *action.mutable_create_time() = Now();
+  *action.mutable_create_time() = TimestampNow();
   for (auto* cleared : {action.mutable_cancel_reason(), action.mutable_completion_note(),
                         action.mutable_carried_from(), action.mutable_carried_to()}) {
     cleared->clear();
@@ -174,7 +172,7 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Get(const Caller& caller,
   SIXSTEPS_ASSIGN_OR_RETURN(av1::Action action, store_->GetAction(id));
   if (!CanReadPartnership(caller, visible, LastSegment(action.region()),
                           LastSegment(action.partnership()))) {
-    return absl::NotFoundError(absl::StrCat(r.name(), " not found"));
+    return NotFound(r.name());
   }
   KeepLatestProgress(action);
   action.set_overdue(IsOverdue(action, Today()));
@@ -261,14 +259,14 @@ absl::StatusOr<av1::Action> ActionServiceImpl::ChangeAction(const Caller& caller
   if (!found.ok()) return found.status();
   if (!CanReadPartnership(caller, visible, LastSegment(found->region()),
                           LastSegment(found->partnership()))) {
-    return absl::NotFoundError(absl::StrCat(name, " not found"));
+    return NotFound(name);
   }
   if (precheck) SIXSTEPS_RETURN_IF_ERROR(precheck(id, *found));
   av1::Action action;
   SIXSTEPS_RETURN_IF_ERROR(store_->InRound(
       LastSegment(found->assessment()), RoundLock::kShared, [&](RoundTx& tx) -> absl::Status {
         SIXSTEPS_ASSIGN_OR_RETURN(std::optional<av1::Action> locked, tx.GetActionForUpdate(id));
-        if (!locked) return absl::NotFoundError(absl::StrCat(name, " not found"));
+        if (!locked) return NotFound(name);
         action = *locked;
         SIXSTEPS_RETURN_IF_ERROR(CheckEtag(etag, action.etag(), name));
         SIXSTEPS_RETURN_IF_ERROR(AdoptUnstoredNotes(tx, action));
@@ -451,7 +449,7 @@ absl::StatusOr<av1::ListProgressUpdatesResponse> ActionServiceImpl::ListNotes(
   if (!action.ok() || !CanReadPartnership(caller, visible, LastSegment(action->region()),
                                           LastSegment(action->partnership()))) {
     if (action.ok() || action.status().code() == absl::StatusCode::kNotFound) {
-      return absl::NotFoundError(absl::StrCat(r.name(), " not found"));
+      return NotFound(r.name());
     }
     return action.status();
   }
@@ -496,7 +494,7 @@ absl::StatusOr<av1::CarryOverActionsResponse> ActionServiceImpl::CarryOver(
                      absl::string_view name) -> absl::StatusOr<StoredAssessment> {
     absl::StatusOr<StoredAssessment> round = store_->GetAssessment(round_id);
     if (round.ok() && !CanReadRound(caller, readable, round->assessment)) {
-      return absl::NotFoundError(absl::StrCat(name, " not found"));
+      return NotFound(name);
     }
     return round;
   };
@@ -538,7 +536,7 @@ absl::StatusOr<av1::CarryOverActionsResponse> ActionServiceImpl::CarryOver(
           }
           carried->set_name(absl::StrCat("actions/", RandomId("act")));
           carried->set_creator(caller.principal);
-          *carried->mutable_create_time() = Now();
+          *carried->mutable_create_time() = TimestampNow();
           SIXSTEPS_RETURN_IF_ERROR(tx.PutAction(*carried, {caller.principal, "carried_in", ""}));
           old.set_status(av1::Action::STATUS_CARRIED_OVER);
           old.set_carried_to(carried->name());

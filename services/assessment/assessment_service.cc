@@ -14,6 +14,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "services/base/clock.h"
+#include "services/base/make_status.h"
 #include "services/common/grpc_reply.h"
 #include "services/common/ids.h"
 #include "services/common/pagination.h"
@@ -23,14 +25,6 @@ namespace sixsteps::assessment {
 namespace {
 
 using google::protobuf::util::TimeUtil;
-
-google::protobuf::Timestamp Now() {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now()));
-}
-
-absl::Status NotFound(absl::string_view what) {
-  return absl::NotFoundError(absl::StrCat(what, " not found"));
-}
 
 // A deterministic digest of a request, for recognising a repeat.
 std::string Digest(const google::protobuf::Message& message) {
@@ -146,7 +140,7 @@ absl::StatusOr<v1::Assessment> AssessmentServiceImpl::Create(
   assessment.set_state(v1::Assessment::STATE_DRAFT);
   assessment.set_revision(1);
   assessment.set_creator(caller.principal);
-  *assessment.mutable_create_time() = Now();
+  *assessment.mutable_create_time() = TimestampNow();
   *assessment.mutable_update_time() = assessment.create_time();
   SIXSTEPS_RETURN_IF_ERROR(CheckCanSetUp(caller, assessment));
   SIXSTEPS_ASSIGN_OR_RETURN(
@@ -281,7 +275,7 @@ absl::StatusOr<v1::Assessment> AssessmentServiceImpl::Transition(const Caller& c
                 absl::StrCat("cannot finalise yet: ", absl::StrJoin(gaps, "; ")));
           }
           updated.set_state(to);
-          *updated.mutable_finalise_time() = Now();
+          *updated.mutable_finalise_time() = TimestampNow();
           SIXSTEPS_RETURN_IF_ERROR(tx.PutAssessment(updated,
                                                     v1::CHANGE_KIND_ASSESSMENT_STATE_CHANGED,
                                                     {caller.principal, "state:finalised", reason}));
@@ -401,7 +395,7 @@ absl::StatusOr<v1::Respondent> AssessmentServiceImpl::AddRespondentTo(
   }
   v1::Respondent respondent = r.respondent();
   respondent.set_name(RespondentResourceName(id, RandomId("r")));
-  *respondent.mutable_create_time() = Now();
+  *respondent.mutable_create_time() = TimestampNow();
   std::optional<std::string> repeated;
   SIXSTEPS_RETURN_IF_ERROR(store_->InRound(
       id, RoundLock::kShared,
@@ -829,7 +823,7 @@ absl::StatusOr<v1::Challenge> AssessmentServiceImpl::Raise(const Caller& caller,
         challenge.set_text(r.challenge().text());
         challenge.set_state(v1::Challenge::STATE_OPEN);
         challenge.set_raised_by(caller.principal);
-        *challenge.mutable_raise_time() = Now();
+        *challenge.mutable_raise_time() = TimestampNow();
         SIXSTEPS_RETURN_IF_ERROR(tx.PutChallenge(challenge, v1::CHANGE_KIND_CHALLENGE_RAISED,
                                                  {caller.principal, "raised", ""}));
         tx.SetIdempotentResult(challenge.SerializeAsString());
@@ -864,7 +858,7 @@ absl::StatusOr<v1::Challenge> AssessmentServiceImpl::Answer(const Caller& caller
         }
         challenge.set_answer(r.answer());
         challenge.set_answered_by(caller.principal);
-        *challenge.mutable_answer_time() = Now();
+        *challenge.mutable_answer_time() = TimestampNow();
         challenge.set_state(v1::Challenge::STATE_ANSWERED);
         return tx.PutChallenge(challenge, v1::CHANGE_KIND_CHALLENGE_ANSWERED,
                                {caller.principal, "answered", ""});
@@ -892,7 +886,7 @@ absl::StatusOr<v1::Challenge> AssessmentServiceImpl::Close(const Caller& caller,
         }
         challenge.set_state(v1::Challenge::STATE_CLOSED);
         challenge.set_closed_by(caller.principal);
-        *challenge.mutable_close_time() = Now();
+        *challenge.mutable_close_time() = TimestampNow();
         return tx.PutChallenge(challenge, v1::CHANGE_KIND_CHALLENGE_CLOSED,
                                {caller.principal, "closed", ""});
       }));
@@ -1156,7 +1150,8 @@ grpc::Status AssessmentServiceImpl::WatchChanges(
     page.set_after_sequence(batch->next_after_sequence());
     if (!more) {
       // Wakes at the token's expiry too, so a quiet stream ends on time.
-      absl::Duration until_expiry = absl::Ceil(*expires - absl::Now(), absl::Milliseconds(1));
+      absl::Duration until_expiry =
+          absl::Ceil(*expires - absl::Now(), absl::Milliseconds(1));
       generation =
           signal_->Wait(generation, std::clamp(until_expiry, absl::ZeroDuration(), kPollInterval));
     }

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "services/base/make_status.h"
 #include "services/common/status.h"
 #include "services/common/validation.h"
 
@@ -14,10 +15,6 @@ namespace sixsteps::assessment {
 namespace {
 
 using auth::Role;
-
-absl::Status Invalid(absl::string_view field, absl::string_view problem) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
-}
 
 // Generated ids ("a-3f9c…") and readable ids ("s1.q2", "c3") share this alphabet.
 bool IsIdText(absl::string_view id) {
@@ -39,11 +36,6 @@ bool DaysInMonthOk(int year, int month, int day) {
 }  // namespace
 
 // ---- Names ----
-
-std::string LastSegment(absl::string_view name) {
-  size_t slash = name.rfind('/');
-  return std::string(slash == absl::string_view::npos ? name : name.substr(slash + 1));
-}
 
 std::string AssessmentName(absl::string_view id) { return absl::StrCat("assessments/", id); }
 std::string RespondentResourceName(absl::string_view assessment, absl::string_view respondent) {

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "services/base/names.h"  // LastSegment, used with these names.
 #include "services/common/auth.h"
 #include "sixsteps/assessment/v1/assessment.pb.h"
 #include "sixsteps/framework/v1/framework.pb.h"
@@ -58,8 +59,6 @@ absl::StatusOr<ResponseName> ParseResponseName(absl::string_view name, absl::str
 // assessments/{a}/{collection}/{id}
 absl::StatusOr<ChildName> ParseChildName(absl::string_view name, absl::string_view collection,
                                          absl::string_view field);
-// The id after the last '/'.
-std::string LastSegment(absl::string_view name);
 
 // ---- The pinned framework ----
 struct FrameworkIndex {

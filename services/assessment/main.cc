@@ -22,43 +22,39 @@ ABSL_FLAG(std::string, watch_streams_per_principal, "",
 ABSL_FLAG(std::string, watch_streams, "",
           "most WatchChanges streams this server runs at once, all principals together (64)");
 
-namespace {
+namespace {}  // namespace
 
-int Fail(const absl::Status& status) {
-  std::fprintf(stderr, "sixsteps-assessment: %s\n", std::string(status.message()).c_str());
-  return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
-}
-
-}  // namespace
+constexpr char kProgram[] = "sixsteps-assessment";
 
 int main(int argc, char** argv) {
   sixsteps::BlockTerminationSignals();
   sixsteps::SetLogServiceName("assessment");
   auto config = sixsteps::LoadServerConfig(argc, argv, {"assessment", "127.0.0.1:50053"});
-  if (!config.ok()) return Fail(config.status());
+  if (!config.ok()) return sixsteps::StartupFailed(kProgram, config.status());
   absl::Status migrated = sixsteps::db::ApplyMigrations(
       config->database_url, sixsteps::assessment::AssessmentMigrations());
-  if (!migrated.ok()) return Fail(migrated);
+  if (!migrated.ok()) return sixsteps::StartupFailed(kProgram, migrated);
   auto identity = sixsteps::DialService(config->identity_address, *config);
-  if (!identity.ok()) return Fail(identity.status());
+  if (!identity.ok()) return sixsteps::StartupFailed(kProgram, identity.status());
   auto framework =
       sixsteps::DialService(sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_framework_address),
                                                 {"SIXSTEPS_FRAMEWORK_ADDRESS"}, "127.0.0.1:50051"),
                             *config);
-  if (!framework.ok()) return Fail(framework.status());
+  if (!framework.ok()) return sixsteps::StartupFailed(kProgram, framework.status());
 
   absl::TimeZone zone;
   std::string zone_name =
       sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_time_zone), {"SIXSTEPS_TIME_ZONE"}, "Europe/London");
   if (!absl::LoadTimeZone(zone_name, &zone)) {
-    return Fail(absl::InvalidArgumentError("time_zone: unknown time zone " + zone_name));
+    return sixsteps::StartupFailed(
+        kProgram, absl::InvalidArgumentError("time_zone: unknown time zone " + zone_name));
   }
 
   auto watch_limits = sixsteps::assessment::ParseWatchLimits(
       sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_watch_streams_per_principal),
                           {"SIXSTEPS_WATCH_STREAMS_PER_PRINCIPAL"}, ""),
       sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_watch_streams), {"SIXSTEPS_WATCH_STREAMS"}, ""));
-  if (!watch_limits.ok()) return Fail(watch_limits.status());
+  if (!watch_limits.ok()) return sixsteps::StartupFailed(kProgram, watch_limits.status());
 
   sixsteps::db::ConnectionPool pool(config->database_url, config->db_pool_size);
   sixsteps::assessment::ChangeSignal changes;
@@ -71,5 +67,5 @@ int main(int argc, char** argv) {
   sixsteps::assessment::ActionServiceImpl actions(&store, &directory, &verifier, zone);
   absl::Status served =
       sixsteps::Serve(*config, {&service, &actions}, [&service] { service.BeginShutdown(); });
-  return served.ok() ? 0 : Fail(served);
+  return served.ok() ? 0 : sixsteps::StartupFailed(kProgram, served);
 }

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/base/clock.h"
 #include "services/common/status.h"
 
 namespace sixsteps::assessment {
@@ -298,10 +299,6 @@ std::vector<std::string> StatusNames(const std::vector<av1::Action::Status>& sta
   return names;
 }
 
-google::protobuf::Timestamp Now() {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now()));
-}
-
 // Checks a request id: a repeat with the same request returns the stored response.
 absl::Status CheckRepeat(pqxx::work& txn, const IdempotencyKey& key,
                          std::optional<std::string>* repeated) {
@@ -431,7 +428,7 @@ class PgRoundTx final : public RoundTx {
   absl::Status PutAssessment(v1::Assessment& assessment, v1::ChangeKind change,
                              const Provenance& provenance) override {
     assessment.set_name(AssessmentName(id_));
-    *assessment.mutable_update_time() = Now();
+    *assessment.mutable_update_time() = TimestampNow();
     pqxx::result rows = db::ExecPrepared(txn_, kUpdateAssessment, id_,
                                          StateName(assessment.state()), Blob(Stored(assessment)));
     assessment.set_etag(rows[0][0].as<std::string>());
@@ -485,7 +482,7 @@ class PgRoundTx final : public RoundTx {
   absl::Status PutResponse(v1::Response& response, const Provenance& provenance) override {
     SIXSTEPS_ASSIGN_OR_RETURN(ResponseName name,
                               ParseResponseName(response.name(), "response.name"));
-    *response.mutable_update_time() = Now();
+    *response.mutable_update_time() = TimestampNow();
     response.set_update_by(provenance.actor);
     pqxx::result rows =
         db::ExecPrepared(txn_, kUpsertResponse, id_, name.respondent_id, name.question_id,
@@ -503,7 +500,7 @@ class PgRoundTx final : public RoundTx {
   absl::Status PutConsolidation(v1::Consolidation& consolidation,
                                 const Provenance& provenance) override {
     consolidation.set_name(ConsolidationName(id_, consolidation.question_id()));
-    *consolidation.mutable_update_time() = Now();
+    *consolidation.mutable_update_time() = TimestampNow();
     consolidation.set_update_by(provenance.actor);
     pqxx::result rows =
         db::ExecPrepared(txn_, kUpsertConsolidation, id_, consolidation.question_id(),
@@ -531,7 +528,7 @@ class PgRoundTx final : public RoundTx {
   }
 
   absl::Status PutContextAnswer(v1::ContextAnswer& answer, const Provenance& provenance) override {
-    *answer.mutable_update_time() = Now();
+    *answer.mutable_update_time() = TimestampNow();
     answer.set_update_by(provenance.actor);
     answer.set_name(ContextAnswerName(id_, answer.context_question_id()));
     v1::ContextAnswer stored = answer;
@@ -574,7 +571,7 @@ class PgRoundTx final : public RoundTx {
   }
 
   absl::Status PutAction(av1::Action& action, const Provenance& provenance) override {
-    *action.mutable_update_time() = Now();
+    *action.mutable_update_time() = TimestampNow();
     action.clear_overdue();  // judged when read, never stored
     std::vector<std::string> questions(action.question_ids().begin(), action.question_ids().end());
     pqxx::result rows = txn_.exec_params(
@@ -634,7 +631,7 @@ class PgRoundTx final : public RoundTx {
     v1::Revision revision;
     revision.set_revision(number);
     revision.set_actor(provenance.actor);
-    *revision.mutable_time() = Now();
+    *revision.mutable_time() = TimestampNow();
     revision.set_action(provenance.action);
     revision.set_reason(provenance.reason);
     return revision;
@@ -646,7 +643,7 @@ class PgRoundTx final : public RoundTx {
 
   v1::Change NewChange(v1::ChangeKind kind, const Provenance& provenance) {
     v1::Change change;
-    *change.mutable_time() = Now();
+    *change.mutable_time() = TimestampNow();
     change.set_kind(kind);
     change.set_partnership(round_.assessment.partnership());
     change.set_region(round_.assessment.region());
@@ -727,7 +724,7 @@ absl::Status PgAssessmentStore::CreateAssessment(StoredAssessment& round,
     v1::Revision revision;
     revision.set_revision(1);
     revision.set_actor(provenance.actor);
-    *revision.mutable_time() = Now();
+    *revision.mutable_time() = TimestampNow();
     revision.set_action(provenance.action);
     *revision.mutable_assessment() = assessment;
     db::ExecPrepared(txn, kInsertRevision, assessment.name(), Blob(revision.SerializeAsString()));
@@ -737,7 +734,7 @@ absl::Status PgAssessmentStore::CreateAssessment(StoredAssessment& round,
     }
     // The feed entry, through the round transaction so numbering is in one place.
     v1::Change change;
-    *change.mutable_time() = Now();
+    *change.mutable_time() = TimestampNow();
     change.set_kind(v1::CHANGE_KIND_ASSESSMENT_CREATED);
     change.set_partnership(assessment.partnership());
     change.set_region(assessment.region());

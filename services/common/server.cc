@@ -355,6 +355,12 @@ grpc::ChannelArguments ServiceChannelArguments() {
   return arguments;
 }
 
+int StartupFailed(absl::string_view program, const absl::Status& status) {
+  std::fprintf(stderr, "%s: %s\n", std::string(program).c_str(),
+               std::string(status.message()).c_str());
+  return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+}
+
 void BlockTerminationSignals() {
   sigset_t set;
   sigemptyset(&set);

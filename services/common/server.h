@@ -96,6 +96,10 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> DialService(const std::string& ad
 // thread starts, so that every thread inherits the mask and WaitForTermination gets them.
 void BlockTerminationSignals();
 
+// What a service's main returns when it cannot start: prints "{program}: {message}" on
+// stderr; 2 for a bad flag or setting (INVALID_ARGUMENT), else 1.
+int StartupFailed(absl::string_view program, const absl::Status& status);
+
 // Waits for SIGTERM or SIGINT and returns the signal's name.
 std::string WaitForTermination();
 

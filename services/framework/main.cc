@@ -10,25 +10,20 @@
 #include "services/framework/framework_service.h"
 #include "services/framework/store.h"
 
-namespace {
+namespace {}  // namespace
 
-int Fail(const absl::Status& status) {
-  std::fprintf(stderr, "sixsteps-framework: %s\n", std::string(status.message()).c_str());
-  return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
-}
-
-}  // namespace
+constexpr char kProgram[] = "sixsteps-framework";
 
 int main(int argc, char** argv) {
   sixsteps::BlockTerminationSignals();
   sixsteps::SetLogServiceName("framework");
   auto config = sixsteps::LoadServerConfig(argc, argv, {"framework", "127.0.0.1:50051"});
-  if (!config.ok()) return Fail(config.status());
+  if (!config.ok()) return sixsteps::StartupFailed(kProgram, config.status());
   absl::Status migrated = sixsteps::db::ApplyMigrations(config->database_url,
                                                         sixsteps::framework::FrameworkMigrations());
-  if (!migrated.ok()) return Fail(migrated);
+  if (!migrated.ok()) return sixsteps::StartupFailed(kProgram, migrated);
   auto identity = sixsteps::DialService(config->identity_address, *config);
-  if (!identity.ok()) return Fail(identity.status());
+  if (!identity.ok()) return sixsteps::StartupFailed(kProgram, identity.status());
 
   sixsteps::db::ConnectionPool pool(config->database_url, config->db_pool_size);
   sixsteps::framework::PgFrameworkStore store(&pool);
@@ -37,5 +32,5 @@ int main(int argc, char** argv) {
       std::make_shared<sixsteps::auth::IdentityPublicKeys>(*identity));
   sixsteps::framework::FrameworkServiceImpl service(&store, &verifier);
   absl::Status served = sixsteps::Serve(*config, {&service});
-  return served.ok() ? 0 : Fail(served);
+  return served.ok() ? 0 : sixsteps::StartupFailed(kProgram, served);
 }

@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "services/base/make_status.h"
 #include "services/common/status.h"
 #include "services/framework/store.h"
 
@@ -148,10 +149,6 @@ v1::Framework RowToFramework(const pqxx::row& row) {
     framework.set_latest_published_version(VersionName{id, row[7].as<std::string>()}.ToString());
   }
   return framework;
-}
-
-absl::Status NotFound(absl::string_view what) {
-  return absl::NotFoundError(absl::StrCat(what, " not found"));
 }
 
 // Inserts a version; turns the unique violations into what they mean.

@@ -11,15 +11,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "services/base/make_status.h"
 #include "services/common/status.h"
 #include "services/common/validation.h"
 
 namespace sixsteps::identity {
 namespace {
-
-absl::Status Invalid(absl::string_view field, absl::string_view problem) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
-}
 
 // Parses "{collection}/{id}" with a readable id.
 absl::StatusOr<std::string> ParseSimpleName(absl::string_view name, absl::string_view collection,

@@ -12,6 +12,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "services/base/make_status.h"
+#include "services/base/names.h"
 #include "services/common/grpc_reply.h"
 #include "services/common/ids.h"
 #include "services/common/jwt.h"
@@ -35,12 +37,6 @@ google::protobuf::Timestamp ToProto(absl::Time time) {
   return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
 }
 
-absl::Status NotFound(absl::string_view what) {
-  return absl::NotFoundError(absl::StrCat(what, " not found"));
-}
-
-absl::Status Denied(absl::string_view why) { return absl::PermissionDeniedError(why); }
-
 std::string JsonDetail(const nlohmann::json& detail) { return detail.dump(); }
 
 // Lists one more than asked, to know whether another page exists.
@@ -51,8 +47,6 @@ std::string NextPageToken(std::vector<T>& items, int page_size, absl::string_vie
   items.resize(page_size);
   return EncodePageToken(key_of(items.back()), query);
 }
-
-std::string LastSegment(const std::string& name) { return name.substr(name.rfind('/') + 1); }
 
 v1::RoleBinding ToProto(const StoredRoleBinding& stored) {
   v1::RoleBinding binding;
@@ -350,7 +344,8 @@ absl::StatusOr<v1::ChangePasswordResponse> IdentityServiceImpl::DoChangePassword
     absl::Time deadline) {
   SIXSTEPS_ASSIGN_OR_RETURN(PrincipalName principal,
                             ParsePrincipalName(caller.principal, "caller"));
-  if (principal.service_account) return Denied("service accounts have API keys, not passwords");
+  if (principal.service_account)
+    return absl::PermissionDeniedError("service accounts have API keys, not passwords");
   if (request.current_password().empty()) {
     return absl::InvalidArgumentError("current_password: is required");
   }
@@ -441,7 +436,8 @@ absl::StatusOr<v1::Region> IdentityServiceImpl::DoCreateRegion(const Caller& cal
   SIXSTEPS_RETURN_IF_ERROR(ValidateResourceId(r.region_id(), "region_id"));
   SIXSTEPS_RETURN_IF_ERROR(
       ValidateText(r.region().display_name(), kMaxDisplayNameLength, "region.display_name"));
-  if (!caller.IsDeploymentAdmin()) return Denied("only deployment administrators create regions");
+  if (!caller.IsDeploymentAdmin())
+    return absl::PermissionDeniedError("only deployment administrators create regions");
   SIXSTEPS_RETURN_IF_ERROR(store_->CreateRegion(
       r.region_id(), r.region().display_name(),
       {caller.principal, "region.create", RegionName(r.region_id()), r.region_id(), "{}"}));
@@ -480,7 +476,7 @@ absl::StatusOr<v1::Partnership> IdentityServiceImpl::DoCreatePartnership(
                             ParseRegionName(r.partnership().region(), "partnership.region"));
   if (!caller.CanSeeRegion(region)) return NotFound(r.partnership().region());
   if (!caller.IsHubAdmin(region)) {
-    return Denied("only the region's hub administrators create partnerships");
+    return absl::PermissionDeniedError("only the region's hub administrators create partnerships");
   }
   SIXSTEPS_RETURN_IF_ERROR(store_->GetRegion(region).status());
   SIXSTEPS_RETURN_IF_ERROR(store_->CreatePartnership(
@@ -541,7 +537,8 @@ absl::StatusOr<v1::Partnership> IdentityServiceImpl::DoUpdatePartnership(
                             DoGetPartnership(caller, r.partnership().name(), "partnership.name"));
   std::string id = LastSegment(stored.name());
   if (!caller.CanManagePartnership(LastSegment(stored.region()), id)) {
-    return Denied("only the partnership's administrators and hub administrators change it");
+    return absl::PermissionDeniedError(
+        "only the partnership's administrators and hub administrators change it");
   }
   v1::Partnership values = stored;
   std::vector<std::string> paths(r.update_mask().paths().begin(), r.update_mask().paths().end());
@@ -578,7 +575,8 @@ absl::StatusOr<v1::Organisation> IdentityServiceImpl::DoCreateOrganisation(
                             DoGetPartnership(caller, r.parent(), "parent"));
   std::string partnership_id = LastSegment(partnership.name());
   if (!caller.CanManagePartnership(LastSegment(partnership.region()), partnership_id)) {
-    return Denied("only the partnership's administrators and hub administrators add partners");
+    return absl::PermissionDeniedError(
+        "only the partnership's administrators and hub administrators add partners");
   }
   SIXSTEPS_RETURN_IF_ERROR(ValidateResourceId(r.organisation_id(), "organisation_id"));
   SIXSTEPS_RETURN_IF_ERROR(ValidateText(r.organisation().display_name(), kMaxDisplayNameLength,
@@ -669,7 +667,7 @@ absl::StatusOr<v1::User> IdentityServiceImpl::DoCreateUser(const Caller& caller,
                                                            const v1::CreateUserRequest& r,
                                                            absl::Time deadline) {
   if (!IsAnyAdministrator(caller)) {
-    return Denied("only hub and partnership administrators create users");
+    return absl::PermissionDeniedError("only hub and partnership administrators create users");
   }
   SIXSTEPS_RETURN_IF_ERROR(ValidateEmail(r.user().email(), "user.email"));
   SIXSTEPS_RETURN_IF_ERROR(
@@ -736,7 +734,7 @@ absl::StatusOr<v1::UnlockUserResponse> IdentityServiceImpl::DoUnlockUser(
     // Users see themselves, but may not lift their own backoff; others are not told the
     // user exists.
     if (caller.principal == r.name()) {
-      return Denied("ask an administrator of your account to unlock it");
+      return absl::PermissionDeniedError("ask an administrator of your account to unlock it");
     }
     return NotFound(r.name());
   }
@@ -751,7 +749,8 @@ absl::StatusOr<v1::UnlockUserResponse> IdentityServiceImpl::DoUnlockUser(
 
 absl::StatusOr<v1::ListUsersResponse> IdentityServiceImpl::DoListUsers(
     const Caller& caller, const v1::ListUsersRequest& r) {
-  if (!IsAnyAdministrator(caller)) return Denied("only administrators list users");
+  if (!IsAnyAdministrator(caller))
+    return absl::PermissionDeniedError("only administrators list users");
   SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(r.page_size()));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string after, DecodePageToken(r.page_token(), "users"));
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::User> users,
@@ -794,14 +793,16 @@ absl::StatusOr<v1::ServiceAccount> IdentityServiceImpl::DoCreateServiceAccount(
   SIXSTEPS_RETURN_IF_ERROR(ValidateText(r.service_account().display_name(), kMaxDisplayNameLength,
                                         "service_account.display_name"));
   if (r.service_account().owner() == auth::kEveryRegion && !caller.IsDeploymentAdmin()) {
-    return Denied("only deployment administrators create deployment-wide service accounts");
+    return absl::PermissionDeniedError(
+        "only deployment administrators create deployment-wide service accounts");
   }
   SIXSTEPS_ASSIGN_OR_RETURN(BindingScope owner, ResolveScope(caller, r.service_account().owner(),
                                                              "service_account.owner"));
   if (!caller.IsHubAdmin(owner.region) &&
       !(!owner.partnership.empty() &&
         caller.HasPartnershipRole(owner.partnership, {Role::ROLE_PARTNERSHIP_ADMINISTRATOR}))) {
-    return Denied("only the owner's administrators create its service accounts");
+    return absl::PermissionDeniedError(
+        "only the owner's administrators create its service accounts");
   }
   std::string id = RandomId("sa");
   SIXSTEPS_RETURN_IF_ERROR(store_->CreateServiceAccount(
@@ -831,7 +832,8 @@ absl::StatusOr<v1::ServiceAccount> IdentityServiceImpl::DoGetServiceAccount(
 
 absl::StatusOr<v1::ListServiceAccountsResponse> IdentityServiceImpl::DoListServiceAccounts(
     const Caller& caller, const v1::ListServiceAccountsRequest& r) {
-  if (!IsAnyAdministrator(caller)) return Denied("only administrators list service accounts");
+  if (!IsAnyAdministrator(caller))
+    return absl::PermissionDeniedError("only administrators list service accounts");
   SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(r.page_size()));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string after, DecodePageToken(r.page_token(), "serviceAccounts"));
   SIXSTEPS_ASSIGN_OR_RETURN(
@@ -849,14 +851,15 @@ absl::StatusOr<v1::CreateApiKeyResponse> IdentityServiceImpl::DoCreateApiKey(
     const Caller& caller, const v1::CreateApiKeyRequest& r) {
   SIXSTEPS_ASSIGN_OR_RETURN(v1::ServiceAccount account,
                             DoGetServiceAccount(caller, r.parent(), "parent"));
-  if (caller.principal == r.parent()) return Denied("a service account cannot mint its own keys");
+  if (caller.principal == r.parent())
+    return absl::PermissionDeniedError("a service account cannot mint its own keys");
   // A key wields every binding of the account: only an administrator of all of them mints
   // one (a partnership administrator cannot mint a key for their partnership's account that
   // a hub administrator has bound region-wide).
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<BindingScope> bindings, store_->BindingsOf(r.parent()));
   for (const BindingScope& binding : bindings) {
     if (!CheckCanManageBinding(caller, binding).ok()) {
-      return Denied(
+      return absl::PermissionDeniedError(
           "the service account holds a role binding you do not administer; only an "
           "administrator of every binding of an account mints its API keys");
     }
@@ -1022,7 +1025,7 @@ absl::StatusOr<v1::ListAuditEventsResponse> IdentityServiceImpl::DoListAuditEven
     if (grant.role == Role::ROLE_HUB_ADMINISTRATOR) visible.regions.push_back(grant.region);
   }
   if (!visible.everything && visible.regions.empty()) {
-    return Denied("only hub administrators read the audit log");
+    return absl::PermissionDeniedError("only hub administrators read the audit log");
   }
   std::string region;
   if (!r.region().empty()) {
@@ -1111,7 +1114,8 @@ grpc::Status IdentityServiceImpl::RotateSigningKey(grpc::ServerContext* context,
   return Authenticated(verifier_, context, response,
                        [&](const Caller& caller) -> absl::StatusOr<v1::RotateSigningKeyResponse> {
                          if (!caller.IsDeploymentAdmin()) {
-                           return Denied("only deployment administrators rotate the signing key");
+                           return absl::PermissionDeniedError(
+                               "only deployment administrators rotate the signing key");
                          }
                          SIXSTEPS_ASSIGN_OR_RETURN(v1::PublicKey key,
                                                    NewSigningKey(caller.principal, false));

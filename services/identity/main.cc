@@ -44,58 +44,57 @@ absl::StatusOr<int> BoundedInt(const std::string& flag, const char* variable, in
   return value;
 }
 
-int Fail(const absl::Status& status) {
-  std::fprintf(stderr, "sixsteps-identity: %s\n", std::string(status.message()).c_str());
-  return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
-}
-
 }  // namespace
+
+constexpr char kProgram[] = "sixsteps-identity";
 
 int main(int argc, char** argv) {
   sixsteps::BlockTerminationSignals();
   sixsteps::SetLogServiceName("identity");
   auto config = sixsteps::LoadServerConfig(argc, argv, {"identity", "127.0.0.1:50052"});
-  if (!config.ok()) return Fail(config.status());
+  if (!config.ok()) return sixsteps::StartupFailed(kProgram, config.status());
   auto sealer = sixsteps::identity::KeySealer::FromSecret(sixsteps::FlagOrEnv(
       absl::GetFlag(FLAGS_key_encryption_secret), {"SIXSTEPS_KEY_ENCRYPTION_SECRET"}, ""));
-  if (!sealer.ok()) return Fail(sealer.status());
+  if (!sealer.ok()) return sixsteps::StartupFailed(kProgram, sealer.status());
   sixsteps::identity::IdentityOptions options;
   std::string ttl = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_access_token_ttl),
                                         {"SIXSTEPS_ACCESS_TOKEN_TTL"}, "15m");
   if (!absl::ParseDuration(ttl, &options.access_token_ttl) ||
       options.access_token_ttl < absl::Minutes(1) || options.access_token_ttl > absl::Hours(12)) {
-    return Fail(absl::InvalidArgumentError("access_token_ttl must be between 1m and 12h"));
+    return sixsteps::StartupFailed(
+        kProgram, absl::InvalidArgumentError("access_token_ttl must be between 1m and 12h"));
   }
   // The memory bound of password hashing: concurrency x 64 MiB (Argon2id, interactive cost).
   auto concurrency =
       BoundedInt(absl::GetFlag(FLAGS_password_hash_concurrency),
                  "SIXSTEPS_PASSWORD_HASH_CONCURRENCY", 2, "password_hash_concurrency", 1, 64);
-  if (!concurrency.ok()) return Fail(concurrency.status());
+  if (!concurrency.ok()) return sixsteps::StartupFailed(kProgram, concurrency.status());
   options.hashing.concurrent = *concurrency;
   auto queue = BoundedInt(absl::GetFlag(FLAGS_password_hash_queue), "SIXSTEPS_PASSWORD_HASH_QUEUE",
                           16, "password_hash_queue", 0, 1024);
-  if (!queue.ok()) return Fail(queue.status());
+  if (!queue.ok()) return sixsteps::StartupFailed(kProgram, queue.status());
   options.hashing.queue = *queue;
   absl::Status migrated =
       sixsteps::db::ApplyMigrations(config->database_url, sixsteps::identity::IdentityMigrations());
-  if (!migrated.ok()) return Fail(migrated);
+  if (!migrated.ok()) return sixsteps::StartupFailed(kProgram, migrated);
 
   sixsteps::db::ConnectionPool pool(config->database_url, config->db_pool_size);
   sixsteps::identity::PgIdentityStore store(&pool);
   sixsteps::identity::IdentityServiceImpl service(&store, *std::move(sealer), options);
-  if (absl::Status keys = service.EnsureSigningKey(); !keys.ok()) return Fail(keys);
+  if (absl::Status keys = service.EnsureSigningKey(); !keys.ok())
+    return sixsteps::StartupFailed(kProgram, keys);
 
   if (!config->arguments.empty() && config->arguments[0] == "bootstrap") {
     std::string password = sixsteps::FlagOrEnv("", {"SIXSTEPS_BOOTSTRAP_PASSWORD"}, "");
     if (password.empty()) std::getline(std::cin, password);
     auto user = service.BootstrapAdministrator(absl::GetFlag(FLAGS_email),
                                                absl::GetFlag(FLAGS_display_name), password);
-    if (!user.ok()) return Fail(user.status());
+    if (!user.ok()) return sixsteps::StartupFailed(kProgram, user.status());
     std::printf("created %s (%s), hub administrator of the whole deployment\n",
                 user->name().c_str(), user->email().c_str());
     return 0;
   }
 
   absl::Status served = sixsteps::Serve(*config, {&service});
-  return served.ok() ? 0 : Fail(served);
+  return served.ok() ? 0 : sixsteps::StartupFailed(kProgram, served);
 }

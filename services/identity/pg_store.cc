@@ -10,6 +10,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/base/make_status.h"
 #include "services/common/status.h"
 
 namespace sixsteps::identity {
@@ -237,10 +238,6 @@ void SetTime(const pqxx::field& field, google::protobuf::Timestamp* out) {
 void Audit(pqxx::work& txn, const NewAuditEvent& event) {
   txn.exec_params(kInsertAudit, event.actor, event.action, event.target, event.region,
                   event.detail_json);
-}
-
-absl::Status NotFound(absl::string_view what) {
-  return absl::NotFoundError(absl::StrCat(what, " not found"));
 }
 
 v1::Region RowToRegion(const pqxx::row& row) {

@@ -37,11 +37,6 @@ ABSL_FLAG(std::string, report_max_waiters, "",
 
 namespace {
 
-int Fail(const absl::Status& status) {
-  std::fprintf(stderr, "sixsteps-reporting: %s\n", std::string(status.message()).c_str());
-  return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
-}
-
 absl::StatusOr<std::string> ApiKey() {
   std::string key = sixsteps::FlagOrEnv("", {"SIXSTEPS_REPORTING_API_KEY"}, "");
   std::string file = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_api_key_file),
@@ -93,43 +88,48 @@ absl::StatusOr<sixsteps::reporting::HttpLimits> HttpLimitsSetting() {
 
 }  // namespace
 
+constexpr char kProgram[] = "sixsteps-reporting";
+
 int main(int argc, char** argv) {
   sixsteps::BlockTerminationSignals();
   sixsteps::SetLogServiceName("reporting");
   auto config = sixsteps::LoadServerConfig(argc, argv, {"reporting", "127.0.0.1:50054"});
-  if (!config.ok()) return Fail(config.status());
+  if (!config.ok()) return sixsteps::StartupFailed(kProgram, config.status());
   auto api_key = ApiKey();
-  if (!api_key.ok()) return Fail(api_key.status());
+  if (!api_key.ok()) return sixsteps::StartupFailed(kProgram, api_key.status());
   absl::TimeZone zone;
   std::string zone_name =
       sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_time_zone), {"SIXSTEPS_TIME_ZONE"}, "Europe/London");
   if (!absl::LoadTimeZone(zone_name, &zone)) {
-    return Fail(absl::InvalidArgumentError("time_zone: unknown time zone " + zone_name));
+    return sixsteps::StartupFailed(
+        kProgram, absl::InvalidArgumentError("time_zone: unknown time zone " + zone_name));
   }
   std::string http = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_http_listen), {"SIXSTEPS_HTTP_LISTEN"},
                                          "127.0.0.1:8084");
   int http_port = 0;
   size_t colon = http.rfind(':');
   if (colon == std::string::npos || !absl::SimpleAtoi(http.substr(colon + 1), &http_port)) {
-    return Fail(absl::InvalidArgumentError("http_listen: must be host:port"));
+    return sixsteps::StartupFailed(kProgram,
+                                   absl::InvalidArgumentError("http_listen: must be host:port"));
   }
   // The endpoint has no TLS of its own: plaintext beyond loopback only behind a proxy.
   if (absl::Status plaintext =
           sixsteps::CheckPlaintextHttpListener(http, config->tls, "http_listen");
       !plaintext.ok()) {
-    return Fail(plaintext);
+    return sixsteps::StartupFailed(kProgram, plaintext);
   }
   auto http_limits = HttpLimitsSetting();
-  if (!http_limits.ok()) return Fail(http_limits.status());
+  if (!http_limits.ok()) return sixsteps::StartupFailed(kProgram, http_limits.status());
   auto max_waiters = IntSetting(absl::GetFlag(FLAGS_report_max_waiters),
                                 "SIXSTEPS_REPORT_MAX_WAITERS", "report_max_waiters", 16);
-  if (!max_waiters.ok()) return Fail(max_waiters.status());
+  if (!max_waiters.ok()) return sixsteps::StartupFailed(kProgram, max_waiters.status());
   if (*max_waiters < 1 || *max_waiters > 1024) {
-    return Fail(absl::InvalidArgumentError("report_max_waiters: must be from 1 to 1024"));
+    return sixsteps::StartupFailed(
+        kProgram, absl::InvalidArgumentError("report_max_waiters: must be from 1 to 1024"));
   }
   absl::Status migrated = sixsteps::db::ApplyMigrations(config->database_url,
                                                         sixsteps::reporting::ReportingMigrations());
-  if (!migrated.ok()) return Fail(migrated);
+  if (!migrated.ok()) return sixsteps::StartupFailed(kProgram, migrated);
   auto identity = sixsteps::DialService(config->identity_address, *config);
   auto framework =
       sixsteps::DialService(sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_framework_address),
@@ -139,9 +139,9 @@ int main(int argc, char** argv) {
       sixsteps::DialService(sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_assessment_address),
                                                 {"SIXSTEPS_ASSESSMENT_ADDRESS"}, "127.0.0.1:50053"),
                             *config);
-  if (!identity.ok()) return Fail(identity.status());
-  if (!framework.ok()) return Fail(framework.status());
-  if (!assessment.ok()) return Fail(assessment.status());
+  if (!identity.ok()) return sixsteps::StartupFailed(kProgram, identity.status());
+  if (!framework.ok()) return sixsteps::StartupFailed(kProgram, framework.status());
+  if (!assessment.ok()) return sixsteps::StartupFailed(kProgram, assessment.status());
 
   sixsteps::db::ConnectionPool pool(config->database_url, config->db_pool_size);
   sixsteps::reporting::ReadModel model(&pool);
@@ -165,12 +165,12 @@ int main(int argc, char** argv) {
       },
       *http_limits);
   if (absl::Status started = endpoint.Start(http.substr(0, colon), http_port); !started.ok()) {
-    return Fail(started);
+    return sixsteps::StartupFailed(kProgram, started);
   }
   consumer.Start();
   absl::Status served = sixsteps::Serve(*config, {&service}, [&] {
     consumer.Stop();
     endpoint.Stop();
   });
-  return served.ok() ? 0 : Fail(served);
+  return served.ok() ? 0 : sixsteps::StartupFailed(kProgram, served);
 }

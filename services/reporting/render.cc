@@ -30,6 +30,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "services/base/names.h"
 #include "services/common/status.h"
 
 namespace sixsteps::reporting {
@@ -46,10 +47,6 @@ using Row = std::vector<std::string>;
 // ---------------------------------------------------------------------------------------
 
 // "assessments/a-1" -> "a-1".
-std::string LastSegment(absl::string_view name) {
-  size_t slash = name.rfind('/');
-  return std::string(slash == absl::string_view::npos ? name : name.substr(slash + 1));
-}
 
 // Keeps [A-Za-z0-9._-], turns runs of anything else into one '-', trims and bounds it.
 std::string SafeStem(absl::string_view text) {

@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/base/make_status.h"
 #include "services/common/grpc_reply.h"
 #include "services/common/validation.h"
 #include "services/reporting/render.h"
@@ -24,10 +25,6 @@ absl::StatusOr<std::string> ParseId(absl::string_view name, absl::string_view co
         absl::StrCat(field, ": must look like ", collection, "/{id}, got '", name, "'"));
   }
   return std::string(id);
-}
-
-absl::Status NotFound(absl::string_view what) {
-  return absl::NotFoundError(absl::StrCat(what, " not found"));
 }
 
 // "independent_scrutiny" → ASSESSMENT_KIND_INDEPENDENT_SCRUTINY.

@@ -10,15 +10,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
+#include "services/base/names.h"
 #include "services/reporting/render.h"
 
 namespace sixsteps::reporting {
 namespace {
-
-std::string LastSegment(absl::string_view name) {
-  size_t slash = name.rfind('/');
-  return std::string(slash == absl::string_view::npos ? name : name.substr(slash + 1));
-}
 
 void Count(fv1::Rating rating, rv1::RatingCounts& counts) {
   switch (rating) {

@@ -43,7 +43,7 @@ absl::StatusOr<std::string> OwnerName(absl::string_view argument, const std::str
   RpcClient<asv1::AssessmentService::StubInterface> assessments(*stub, call);
   asv1::GetAssessmentRequest request;
   request.set_name(assessment);
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(
+  SIXSTEPS_ASSIGN_OR_RETURN(
       asv1::Assessment a,
       assessments.Call(&asv1::AssessmentService::StubInterface::GetAssessment, request));
   return ExpandOrganisationName(argument, a.partnership());
@@ -51,11 +51,11 @@ absl::StatusOr<std::string> OwnerName(absl::string_view argument, const std::str
 
 // Checks a date flag given at most once; "" when absent.
 absl::StatusOr<std::string> DateFlag(const ParsedArgs& args, absl::string_view flag) {
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> value, args.Optional(flag));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> value, args.Optional(flag));
   if (!value) return std::string();
   std::string dashed = absl::StrCat("--", flag);
   for (char& c : dashed) c = c == '_' ? '-' : c;
-  SIXSTEPS_CLI_RETURN_IF_ERROR(CheckIsoDate(*value, dashed));
+  SIXSTEPS_RETURN_IF_ERROR(CheckIsoDate(*value, dashed));
   return *value;
 }
 
@@ -65,35 +65,32 @@ struct ActionContext {
 
 absl::Status Add(const ParsedArgs& args, Client& client, const CommandContext& context,
                  const ActionContext& extra) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(
-      args.CheckFlags({"step", "questions", "description", "outcome", "owner", "owner_name", "due",
-                       "sustain", "request_id"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"step", "questions", "description", "outcome", "owner",
+                                            "owner_name", "due", "sustain", "request_id"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   acv1::CreateActionRequest request;
   acv1::Action& action = *request.mutable_action();
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*action.mutable_assessment(),
-                                ExpandAssessmentName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*action.mutable_step_id(), args.Required("step"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string questions, args.Required("questions"));
+  SIXSTEPS_ASSIGN_OR_RETURN(*action.mutable_assessment(), ExpandAssessmentName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(*action.mutable_step_id(), args.Required("step"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string questions, args.Required("questions"));
   for (const std::string& q : SplitList(questions)) action.add_question_ids(q);
   if (action.question_ids().empty())
     return UsageError("--questions must name at least one question");
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*action.mutable_description(), args.Required("description"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*action.mutable_intended_outcome(), args.Required("outcome"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string owner, args.Required("owner"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> owner_name, args.Optional("owner_name"));
+  SIXSTEPS_ASSIGN_OR_RETURN(*action.mutable_description(), args.Required("description"));
+  SIXSTEPS_ASSIGN_OR_RETURN(*action.mutable_intended_outcome(), args.Required("outcome"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string owner, args.Required("owner"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> owner_name, args.Optional("owner_name"));
   action.set_owner_name(owner_name.value_or(""));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string due, args.Required("due"));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(CheckIsoDate(due, "--due"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string due, args.Required("due"));
+  SIXSTEPS_RETURN_IF_ERROR(CheckIsoDate(due, "--due"));
   action.set_due_date(due);
   action.set_kind(args.Has("sustain") ? acv1::Action::KIND_SUSTAIN
                                       : acv1::Action::KIND_IMPROVEMENT);
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> request_id, args.Optional("request_id"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> request_id, args.Optional("request_id"));
   request.set_request_id(request_id.value_or(""));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(
-      *action.mutable_owner_organisation(),
-      OwnerName(owner, action.assessment(), "", extra.channel, context.call));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::Action created, client.Call(&Stub::CreateAction, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(*action.mutable_owner_organisation(),
+                            OwnerName(owner, action.assessment(), "", extra.channel, context.call));
+  SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action created, client.Call(&Stub::CreateAction, request));
   return PrintMessage(created, absl::StrCat("Added ", created.name(), "\n", FormatAction(created)),
                       context);
 }
@@ -122,41 +119,38 @@ std::map<std::string, std::string> OrganisationLabels(const std::vector<acv1::Ac
 
 absl::Status List(const ParsedArgs& args, Client& client, const CommandContext& context,
                   const ActionContext& extra) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(
-      args.CheckFlags({"partnership", "assessment", "step", "question", "owner", "status",
-                       "overdue", "as_of", "due_before"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"partnership", "assessment", "step", "question",
+                                            "owner", "status", "overdue", "as_of", "due_before"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   acv1::ListActionsRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> partnership,
-                                args.Optional("partnership"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> partnership, args.Optional("partnership"));
   if (partnership) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_partnership(),
-                                  ExpandPartnershipName(*partnership));
+    SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_partnership(), ExpandPartnershipName(*partnership));
   }
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> assessment, args.Optional("assessment"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> assessment, args.Optional("assessment"));
   if (assessment) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_assessment(), ExpandAssessmentName(*assessment));
+    SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_assessment(), ExpandAssessmentName(*assessment));
   }
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> step, args.Optional("step"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> step, args.Optional("step"));
   request.set_step_id(step.value_or(""));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> question, args.Optional("question"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> question, args.Optional("question"));
   request.set_question_id(question.value_or(""));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> statuses, args.Optional("status"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> statuses, args.Optional("status"));
   for (const std::string& word : SplitList(statuses.value_or(""))) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::Action::Status status, ParseActionStatus(word));
+    SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action::Status status, ParseActionStatus(word));
     request.add_statuses(status);
   }
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_as_of_date(), DateFlag(args, "as_of"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_due_before(), DateFlag(args, "due_before"));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_as_of_date(), DateFlag(args, "as_of"));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_due_before(), DateFlag(args, "due_before"));
   request.set_overdue_only(args.Has("overdue"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> owner, args.Optional("owner"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> owner, args.Optional("owner"));
   if (owner) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_owner_organisation(),
-                                  OwnerName(*owner, request.assessment(), request.partnership(),
-                                            extra.channel, context.call));
+    SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_owner_organisation(),
+                              OwnerName(*owner, request.assessment(), request.partnership(),
+                                        extra.channel, context.call));
   }
   acv1::ListActionsResponse all;
-  SIXSTEPS_CLI_RETURN_IF_ERROR(
+  SIXSTEPS_RETURN_IF_ERROR(
       client.ForEachPage(&Stub::ListActions, request, [&](const acv1::ListActionsResponse& page) {
         for (const auto& a : page.actions()) *all.add_actions() = a;
         all.set_as_of_date(page.as_of_date());
@@ -174,27 +168,28 @@ absl::Status List(const ParsedArgs& args, Client& client, const CommandContext& 
 
 absl::Status Show(const ParsedArgs& args, Client& client, const CommandContext& context,
                   const ActionContext&) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, ExpandActionName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::Action action, GetAction(client, name));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandActionName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action action, GetAction(client, name));
   return PrintMessage(action, FormatAction(action), context);
 }
 
 // Every note of an action, page by page (an action has at most a few hundred).
 absl::Status Notes(const ParsedArgs& args, Client& client, const CommandContext& context,
                    const ActionContext&) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   acv1::ListProgressUpdatesRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandActionName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandActionName(args.Positional(0)));
   request.set_page_size(200);
   acv1::ListProgressUpdatesResponse all;
-  SIXSTEPS_CLI_RETURN_IF_ERROR(client.ForEachPage(
-      &Stub::ListProgressUpdates, request, [&](const acv1::ListProgressUpdatesResponse& page) {
-        for (const auto& u : page.progress_updates()) *all.add_progress_updates() = u;
-        all.set_total_count(page.total_count());
-      }));
+  SIXSTEPS_RETURN_IF_ERROR(client.ForEachPage(&Stub::ListProgressUpdates, request,
+                                              [&](const acv1::ListProgressUpdatesResponse& page) {
+                                                for (const auto& u : page.progress_updates())
+                                                  *all.add_progress_updates() = u;
+                                                all.set_total_count(page.total_count());
+                                              }));
   if (all.progress_updates().empty()) {
     return PrintMessage(all, absl::StrCat(request.name(), " has no progress notes\n"), context);
   }
@@ -208,16 +203,15 @@ absl::Status Notes(const ParsedArgs& args, Client& client, const CommandContext&
 
 absl::Status Update(const ParsedArgs& args, Client& client, const CommandContext& context,
                     const ActionContext&) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"note", "evidence", "start"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"note", "evidence", "start"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   acv1::AddProgressUpdateRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandActionName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_note(), args.Required("note"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> evidence, args.Optional("evidence"));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandActionName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_note(), args.Required("note"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> evidence, args.Optional("evidence"));
   request.set_evidence(evidence.value_or(""));
   request.set_start(args.Has("start"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::Action action,
-                                client.Call(&Stub::AddProgressUpdate, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action action, client.Call(&Stub::AddProgressUpdate, request));
   return PrintMessage(action,
                       absl::StrCat("Noted progress on ", action.name(), " (status ",
                                    ActionStatusWord(action.status()), ")\n"),
@@ -226,24 +220,23 @@ absl::Status Update(const ParsedArgs& args, Client& client, const CommandContext
 
 absl::Status Edit(const ParsedArgs& args, Client& client, const CommandContext& context,
                   const ActionContext& extra) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(
+  SIXSTEPS_RETURN_IF_ERROR(
       args.CheckFlags({"description", "outcome", "due", "owner", "owner_name", "questions"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, ExpandActionName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> description,
-                                args.Optional("description"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> outcome, args.Optional("outcome"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string due, DateFlag(args, "due"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> owner, args.Optional("owner"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> owner_name, args.Optional("owner_name"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> questions, args.Optional("questions"));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandActionName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> description, args.Optional("description"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> outcome, args.Optional("outcome"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string due, DateFlag(args, "due"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> owner, args.Optional("owner"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> owner_name, args.Optional("owner_name"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> questions, args.Optional("questions"));
   if (!description && !outcome && due.empty() && !owner && !owner_name && !questions) {
     return UsageError(
         "nothing to change: give --description, --outcome, --due, --owner, "
         "--owner-name or --questions");
   }
   // Update what was read, with the etag read: a change by someone else meanwhile is ABORTED.
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::Action current, GetAction(client, name));
+  SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action current, GetAction(client, name));
   acv1::UpdateActionRequest request;
   *request.mutable_action() = current;
   acv1::Action& action = *request.mutable_action();
@@ -270,60 +263,60 @@ absl::Status Edit(const ParsedArgs& args, Client& client, const CommandContext& 
     mask.add_paths("question_ids");
   }
   if (owner) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(
+    SIXSTEPS_ASSIGN_OR_RETURN(
         *action.mutable_owner_organisation(),
         OwnerName(*owner, "", current.partnership(), extra.channel, context.call));
     mask.add_paths("owner_organisation");
   }
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::Action updated, client.Call(&Stub::UpdateAction, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action updated, client.Call(&Stub::UpdateAction, request));
   return PrintMessage(
       updated, absl::StrCat("Updated ", updated.name(), "\n", FormatAction(updated)), context);
 }
 
 absl::Status Done(const ParsedArgs& args, Client& client, const CommandContext& context,
                   const ActionContext&) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"note", "evidence"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"note", "evidence"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   acv1::CompleteActionRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandActionName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_completion_note(), args.Required("note"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> evidence, args.Optional("evidence"));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandActionName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_completion_note(), args.Required("note"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> evidence, args.Optional("evidence"));
   request.set_evidence(evidence.value_or(""));
   // Based on the action as it is now (the service needs its etag).
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::Action current, GetAction(client, request.name()));
+  SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action current, GetAction(client, request.name()));
   request.set_etag(current.etag());
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::Action action, client.Call(&Stub::CompleteAction, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action action, client.Call(&Stub::CompleteAction, request));
   return PrintMessage(action, absl::StrCat("Done: ", action.name(), "\n"), context);
 }
 
 absl::Status Cancel(const ParsedArgs& args, Client& client, const CommandContext& context,
                     const ActionContext&) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"reason"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"reason"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   acv1::CancelActionRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandActionName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_reason(), args.Required("reason"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::Action current, GetAction(client, request.name()));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandActionName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_reason(), args.Required("reason"));
+  SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action current, GetAction(client, request.name()));
   request.set_etag(current.etag());
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::Action action, client.Call(&Stub::CancelAction, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action action, client.Call(&Stub::CancelAction, request));
   return PrintMessage(action, absl::StrCat("Cancelled ", action.name(), "\n"), context);
 }
 
 absl::Status CarryOver(const ParsedArgs& args, Client& client, const CommandContext& context,
                        const ActionContext&) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"from", "request_id"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"from", "request_id"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   acv1::CarryOverActionsRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_assessment(),
-                                ExpandAssessmentName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> from, args.Optional("from"));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_assessment(),
+                            ExpandAssessmentName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> from, args.Optional("from"));
   if (from) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_from_assessment(), ExpandAssessmentName(*from));
+    SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_from_assessment(), ExpandAssessmentName(*from));
   }
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> request_id, args.Optional("request_id"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> request_id, args.Optional("request_id"));
   request.set_request_id(request_id.value_or(""));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(acv1::CarryOverActionsResponse response,
-                                client.Call(&Stub::CarryOverActions, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(acv1::CarryOverActionsResponse response,
+                            client.Call(&Stub::CarryOverActions, request));
   std::string text = absl::StrCat("Carried ", response.actions_size(), " open action(s) into ",
                                   request.assessment(), "\n");
   if (response.actions_size() > 0) {

@@ -41,13 +41,13 @@ absl::StatusOr<std::optional<std::string>> ParsedArgs::Optional(absl::string_vie
 }
 
 absl::StatusOr<std::string> ParsedArgs::Required(absl::string_view flag) const {
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> value, Optional(flag));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> value, Optional(flag));
   if (!value) return UsageError(absl::StrCat("--", flag, " is required"));
   return *std::move(value);
 }
 
 absl::StatusOr<std::optional<int>> ParsedArgs::OptionalPosition(absl::string_view flag) const {
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> value, Optional(flag));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> value, Optional(flag));
   if (!value) return std::optional<int>();
   int position = 0;
   if (!absl::SimpleAtoi(*value, &position) || position < 1) {

@@ -50,7 +50,7 @@ absl::StatusOr<std::vector<asv1::Respondent>> Respondents(Client& client,
   asv1::ListRespondentsRequest request;
   request.set_parent(assessment);
   std::vector<asv1::Respondent> all;
-  SIXSTEPS_CLI_RETURN_IF_ERROR(client.ForEachPage(
+  SIXSTEPS_RETURN_IF_ERROR(client.ForEachPage(
       &Stub::ListRespondents, request, [&](const asv1::ListRespondentsResponse& page) {
         all.insert(all.end(), page.respondents().begin(), page.respondents().end());
       }));
@@ -61,7 +61,7 @@ absl::StatusOr<std::vector<asv1::Response>> Responses(Client& client, const std:
   asv1::ListResponsesRequest request;
   request.set_parent(parent);
   std::vector<asv1::Response> all;
-  SIXSTEPS_CLI_RETURN_IF_ERROR(client.ForEachPage(
+  SIXSTEPS_RETURN_IF_ERROR(client.ForEachPage(
       &Stub::ListResponses, request, [&](const asv1::ListResponsesResponse& page) {
         all.insert(all.end(), page.responses().begin(), page.responses().end());
       }));
@@ -146,29 +146,29 @@ absl::StatusOr<std::string> ReadTextFile(const std::string& path) {
 // ---- create, list, show ----
 
 absl::Status Create(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(
+  SIXSTEPS_RETURN_IF_ERROR(
       args.CheckFlags({"partnership", "framework", "kind", "title", "period", "request_id"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   asv1::CreateAssessmentRequest request;
   asv1::Assessment& a = *request.mutable_assessment();
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string partnership, args.Required("partnership"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*a.mutable_partnership(), ExpandPartnershipName(partnership));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> framework, args.Optional("framework"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string partnership, args.Required("partnership"));
+  SIXSTEPS_ASSIGN_OR_RETURN(*a.mutable_partnership(), ExpandPartnershipName(partnership));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> framework, args.Optional("framework"));
+  SIXSTEPS_ASSIGN_OR_RETURN(
       *a.mutable_framework_version(),
       ExpandVersionName(framework.value_or(std::string(kDefaultFrameworkVersion))));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string kind, args.Required("kind"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::AssessmentKind parsed_kind, ParseAssessmentKind(kind));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string kind, args.Required("kind"));
+  SIXSTEPS_ASSIGN_OR_RETURN(asv1::AssessmentKind parsed_kind, ParseAssessmentKind(kind));
   a.set_kind(parsed_kind);
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*a.mutable_title(), args.Required("title"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string period, args.Required("period"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(auto dates, ParsePeriod(period));
+  SIXSTEPS_ASSIGN_OR_RETURN(*a.mutable_title(), args.Required("title"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string period, args.Required("period"));
+  SIXSTEPS_ASSIGN_OR_RETURN(auto dates, ParsePeriod(period));
   a.set_period_start(dates.first);
   a.set_period_end(dates.second);
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> request_id, args.Optional("request_id"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> request_id, args.Optional("request_id"));
   request.set_request_id(request_id.value_or(""));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Assessment created,
-                                client.Call(&Stub::CreateAssessment, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(asv1::Assessment created,
+                            client.Call(&Stub::CreateAssessment, request));
   return PrintMessage(created,
                       absl::StrCat("Created ", created.name(), "\n", FormatAssessment(created),
                                    "Next: sixsteps assessment assign ", LastSegment(created.name()),
@@ -177,21 +177,19 @@ absl::Status Create(const ParsedArgs& args, Client& client, const CommandContext
 }
 
 absl::Status List(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"partnership"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"partnership"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   asv1::ListAssessmentsRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> partnership,
-                                args.Optional("partnership"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> partnership, args.Optional("partnership"));
   if (partnership) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_partnership(),
-                                  ExpandPartnershipName(*partnership));
+    SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_partnership(), ExpandPartnershipName(*partnership));
   }
   asv1::ListAssessmentsResponse all;
-  SIXSTEPS_CLI_RETURN_IF_ERROR(client.ForEachPage(&Stub::ListAssessments, request,
-                                                  [&](const asv1::ListAssessmentsResponse& page) {
-                                                    for (const auto& a : page.assessments())
-                                                      *all.add_assessments() = a;
-                                                  }));
+  SIXSTEPS_RETURN_IF_ERROR(client.ForEachPage(&Stub::ListAssessments, request,
+                                              [&](const asv1::ListAssessmentsResponse& page) {
+                                                for (const auto& a : page.assessments())
+                                                  *all.add_assessments() = a;
+                                              }));
   return PrintMessage(all,
                       FormatAssessmentList(std::vector<asv1::Assessment>(all.assessments().begin(),
                                                                          all.assessments().end())),
@@ -199,10 +197,10 @@ absl::Status List(const ParsedArgs& args, Client& client, const CommandContext& 
 }
 
 absl::Status Show(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Assessment a, GetAssessment(client, name));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
+  SIXSTEPS_ASSIGN_OR_RETURN(asv1::Assessment a, GetAssessment(client, name));
   return PrintMessage(a, FormatAssessment(a), context);
 }
 
@@ -215,13 +213,14 @@ absl::StatusOr<std::string> UserByEmail(const CommandContext& context, const std
       iv1::IdentityService::NewStub(context.channel_for("identity"));
   RpcClient<iv1::IdentityService::StubInterface> identity(*stub, context.call);
   std::string found;
-  SIXSTEPS_CLI_RETURN_IF_ERROR(
-      identity.ForEachPage(&iv1::IdentityService::StubInterface::ListUsers, iv1::ListUsersRequest(),
-                           [&](const iv1::ListUsersResponse& page) {
-                             for (const iv1::User& user : page.users()) {
-                               if (absl::EqualsIgnoreCase(user.email(), email)) found = user.name();
-                             }
-                           }));
+  SIXSTEPS_RETURN_IF_ERROR(identity.ForEachPage(&iv1::IdentityService::StubInterface::ListUsers,
+                                                iv1::ListUsersRequest(),
+                                                [&](const iv1::ListUsersResponse& page) {
+                                                  for (const iv1::User& user : page.users()) {
+                                                    if (absl::EqualsIgnoreCase(user.email(), email))
+                                                      found = user.name();
+                                                  }
+                                                }));
   if (found.empty()) {
     return absl::NotFoundError(
         absl::StrCat("no user with email ", email, " among the users you can see"));
@@ -230,18 +229,18 @@ absl::StatusOr<std::string> UserByEmail(const CommandContext& context, const std
 }
 
 absl::Status Assign(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(
+  SIXSTEPS_RETURN_IF_ERROR(
       args.CheckFlags({"org", "scrutineer", "steps", "questions", "request_id"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> org, args.Optional("org"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> scrutineer, args.Optional("scrutineer"));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> org, args.Optional("org"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> scrutineer, args.Optional("scrutineer"));
   if (org.has_value() == scrutineer.has_value()) {
     return UsageError("give exactly one of --org ORG and --scrutineer USER");
   }
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> steps, args.Optional("steps"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> questions, args.Optional("questions"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> request_id, args.Optional("request_id"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> steps, args.Optional("steps"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> questions, args.Optional("questions"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> request_id, args.Optional("request_id"));
   asv1::AddRespondentRequest request;
   request.set_parent(name);
   request.set_request_id(request_id.value_or(""));
@@ -250,24 +249,23 @@ absl::Status Assign(const ParsedArgs& args, Client& client, const CommandContext
   for (const std::string& q : SplitList(questions.value_or(""))) respondent.add_question_ids(q);
   if (org) {
     if (absl::StrContains(*org, '/')) {
-      SIXSTEPS_CLI_ASSIGN_OR_RETURN(*respondent.mutable_organisation(),
-                                    ExpandOrganisationName(*org));
+      SIXSTEPS_ASSIGN_OR_RETURN(*respondent.mutable_organisation(), ExpandOrganisationName(*org));
     } else {
-      SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Assessment a, GetAssessment(client, name));
-      SIXSTEPS_CLI_ASSIGN_OR_RETURN(*respondent.mutable_organisation(),
-                                    ExpandOrganisationName(*org, a.partnership()));
+      SIXSTEPS_ASSIGN_OR_RETURN(asv1::Assessment a, GetAssessment(client, name));
+      SIXSTEPS_ASSIGN_OR_RETURN(*respondent.mutable_organisation(),
+                                ExpandOrganisationName(*org, a.partnership()));
     }
   } else {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(PrincipalArgument principal, ParsePrincipal(*scrutineer));
+    SIXSTEPS_ASSIGN_OR_RETURN(PrincipalArgument principal, ParsePrincipal(*scrutineer));
     if (!principal.email.empty()) {
-      SIXSTEPS_CLI_ASSIGN_OR_RETURN(principal.name, UserByEmail(context, principal.email));
+      SIXSTEPS_ASSIGN_OR_RETURN(principal.name, UserByEmail(context, principal.email));
     }
     if (!absl::StartsWith(principal.name, "users/")) {
       return UsageError(absl::StrCat("'", *scrutineer, "' is not a user"));
     }
     respondent.set_scrutineer(principal.name);
   }
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Respondent added, client.Call(&Stub::AddRespondent, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(asv1::Respondent added, client.Call(&Stub::AddRespondent, request));
   return PrintMessage(
       added, absl::StrCat("Added respondent ", added.name(), " (", RespondentLabel(added), ")\n"),
       context);
@@ -275,11 +273,10 @@ absl::Status Assign(const ParsedArgs& args, Client& client, const CommandContext
 
 absl::Status ListRespondents(const ParsedArgs& args, Client& client,
                              const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<asv1::Respondent> respondents,
-                                Respondents(client, name));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<asv1::Respondent> respondents, Respondents(client, name));
   asv1::ListRespondentsResponse all;
   for (const auto& r : respondents) *all.add_respondents() = r;
   return PrintMessage(all, FormatRespondentList(respondents), context);
@@ -288,32 +285,30 @@ absl::Status ListRespondents(const ParsedArgs& args, Client& client,
 // ---- rate, import-ratings ----
 
 absl::Status Rate(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags(
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags(
       {"respondent", "question", "rating", "evidence", "link", "commentary", "remaining_work"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string respondent_arg, args.Required("respondent"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string question, args.Required("question"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string rating_arg, args.Required("rating"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(fv1::Rating rating, ParseRating(rating_arg));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<asv1::EvidenceItem> evidence, EvidenceFlags(args));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> commentary, args.Optional("commentary"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> remaining,
-                                args.Optional("remaining_work"));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string respondent_arg, args.Required("respondent"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string question, args.Required("question"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string rating_arg, args.Required("rating"));
+  SIXSTEPS_ASSIGN_OR_RETURN(fv1::Rating rating, ParseRating(rating_arg));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<asv1::EvidenceItem> evidence, EvidenceFlags(args));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> commentary, args.Optional("commentary"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> remaining, args.Optional("remaining_work"));
 
   std::string respondent = respondent_arg;
   if (!absl::StartsWith(respondent_arg, "assessments/")) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<asv1::Respondent> respondents,
-                                  Respondents(client, name));
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(respondent, FindRespondent(respondents, name, respondent_arg));
+    SIXSTEPS_ASSIGN_OR_RETURN(std::vector<asv1::Respondent> respondents, Respondents(client, name));
+    SIXSTEPS_ASSIGN_OR_RETURN(respondent, FindRespondent(respondents, name, respondent_arg));
   }
   asv1::UpsertResponseRequest request;
   asv1::Response& response = *request.mutable_response();
   response.set_name(ResponseName(respondent, question));
   // Based on the current answer, if there is one: its etag, its evidence (kept), and what
   // is not given again.
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<asv1::Response> existing,
-                                FindResponse(client, response.name()));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<asv1::Response> existing,
+                            FindResponse(client, response.name()));
   if (existing) {
     response.set_etag(existing->etag());
     // Kept items are sent whole (the service keeps them by id, and checks every item sent).
@@ -325,8 +320,7 @@ absl::Status Rate(const ParsedArgs& args, Client& client, const CommandContext& 
   for (asv1::EvidenceItem& item : evidence) *response.add_evidence() = std::move(item);
   if (commentary) response.set_commentary(*commentary);
   if (remaining) response.set_remaining_work(*remaining);
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Response written,
-                                client.Call(&Stub::UpsertResponse, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(asv1::Response written, client.Call(&Stub::UpsertResponse, request));
   return PrintMessage(
       written,
       absl::StrCat(existing ? "Updated " : "Rated ", question, " ", RatingWord(written.rating()),
@@ -357,10 +351,10 @@ void MatchExistingEvidence(const asv1::Response& existing, asv1::Response& incom
 }
 
 absl::Status ImportRatings(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"csv"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string path, args.Required("csv"));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"csv"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string path, args.Required("csv"));
   std::string text;
   if (path == "-") {
     if (context.in == nullptr) return UsageError("no standard input to read the CSV from");
@@ -368,7 +362,7 @@ absl::Status ImportRatings(const ParsedArgs& args, Client& client, const Command
     contents << context.in->rdbuf();
     text = contents.str();
   } else {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(text, ReadTextFile(path));
+    SIXSTEPS_ASSIGN_OR_RETURN(text, ReadTextFile(path));
   }
   absl::StatusOr<std::vector<ImportedResponse>> parsed = ParseRatingsCsv(text);
   if (!parsed.ok()) {
@@ -377,9 +371,8 @@ absl::Status ImportRatings(const ParsedArgs& args, Client& client, const Command
   if (parsed->empty())
     return LocalError(kExitDataError, absl::StrCat(path, ": no rows after the header"));
 
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<asv1::Respondent> respondents,
-                                Respondents(client, name));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<asv1::Response> current, Responses(client, name));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<asv1::Respondent> respondents, Respondents(client, name));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<asv1::Response> current, Responses(client, name));
   std::map<std::string, const asv1::Response*> by_name;
   for (const asv1::Response& r : current) by_name[r.name()] = &r;
 
@@ -408,8 +401,8 @@ absl::Status ImportRatings(const ParsedArgs& args, Client& client, const Command
       MatchExistingEvidence(*existing->second, response);
     }
   }
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::BatchUpsertResponsesResponse written,
-                                client.Call(&Stub::BatchUpsertResponses, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(asv1::BatchUpsertResponsesResponse written,
+                            client.Call(&Stub::BatchUpsertResponses, request));
   return PrintMessage(written,
                       absl::StrCat("Imported ", written.responses_size(), " response(s) (", updates,
                                    " updated, ", written.responses_size() - updates, " new) with ",
@@ -424,29 +417,28 @@ absl::StatusOr<std::vector<asv1::Consolidation>> Consolidations(Client& client,
                                                                 const std::string& name) {
   asv1::ListConsolidationsRequest request;
   request.set_parent(name);
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::ListConsolidationsResponse response,
-                                client.Call(&Stub::ListConsolidations, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(asv1::ListConsolidationsResponse response,
+                            client.Call(&Stub::ListConsolidations, request));
   return std::vector<asv1::Consolidation>(response.consolidations().begin(),
                                           response.consolidations().end());
 }
 
 absl::Status Consolidate(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(
+  SIXSTEPS_RETURN_IF_ERROR(
       args.CheckFlags({"question", "rating", "rationale", "evidence", "link", "remaining_work"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
   asv1::ConsolidateQuestionRequest request;
   request.set_parent(name);
   asv1::Consolidation& c = *request.mutable_consolidation();
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*c.mutable_question_id(), args.Required("question"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string rating_arg, args.Required("rating"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(fv1::Rating rating, ParseRating(rating_arg));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*c.mutable_rationale(), args.Required("rationale"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<asv1::EvidenceItem> evidence, EvidenceFlags(args));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> remaining,
-                                args.Optional("remaining_work"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<asv1::Consolidation> existing,
-                                Consolidations(client, name));
+  SIXSTEPS_ASSIGN_OR_RETURN(*c.mutable_question_id(), args.Required("question"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string rating_arg, args.Required("rating"));
+  SIXSTEPS_ASSIGN_OR_RETURN(fv1::Rating rating, ParseRating(rating_arg));
+  SIXSTEPS_ASSIGN_OR_RETURN(*c.mutable_rationale(), args.Required("rationale"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<asv1::EvidenceItem> evidence, EvidenceFlags(args));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> remaining, args.Optional("remaining_work"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<asv1::Consolidation> existing,
+                            Consolidations(client, name));
   for (const asv1::Consolidation& old : existing) {
     if (old.question_id() != c.question_id()) continue;
     c.set_etag(old.etag());
@@ -456,8 +448,8 @@ absl::Status Consolidate(const ParsedArgs& args, Client& client, const CommandCo
   c.set_rating(rating);
   for (asv1::EvidenceItem& item : evidence) *c.add_evidence() = std::move(item);
   if (remaining) c.set_remaining_work(*remaining);
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Consolidation written,
-                                client.Call(&Stub::ConsolidateQuestion, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(asv1::Consolidation written,
+                            client.Call(&Stub::ConsolidateQuestion, request));
   return PrintMessage(written,
                       absl::StrCat("Consolidated ", request.consolidation().question_id(), " ",
                                    RatingWord(written.rating()), ": ", written.name(), "\n"),
@@ -465,17 +457,17 @@ absl::Status Consolidate(const ParsedArgs& args, Client& client, const CommandCo
 }
 
 absl::Status Divergence(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   asv1::GetDivergenceRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(), AssessmentArgument(args));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::GetDivergenceResponse response,
-                                client.Call(&Stub::GetDivergence, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), AssessmentArgument(args));
+  SIXSTEPS_ASSIGN_OR_RETURN(asv1::GetDivergenceResponse response,
+                            client.Call(&Stub::GetDivergence, request));
   return PrintMessage(response, FormatDivergence(response), context);
 }
 
 absl::StatusOr<bool> UseColor(const ParsedArgs& args, const CommandContext& context) {
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> color, args.Optional("color"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> color, args.Optional("color"));
   std::string mode = color.value_or("auto");
   if (mode == "always") return true;
   if (mode == "never") return false;
@@ -487,11 +479,11 @@ absl::StatusOr<bool> UseColor(const ParsedArgs& args, const CommandContext& cont
 }
 
 absl::Status Grid(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"color"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(bool color, UseColor(args, context));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Assessment a, GetAssessment(client, name));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"color"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
+  SIXSTEPS_ASSIGN_OR_RETURN(bool color, UseColor(args, context));
+  SIXSTEPS_ASSIGN_OR_RETURN(asv1::Assessment a, GetAssessment(client, name));
   GridInput input;
   if (!context.channel_for) return absl::InternalError("no channel to the framework service");
   std::unique_ptr<fv1::FrameworkService::StubInterface> framework_stub =
@@ -499,12 +491,12 @@ absl::Status Grid(const ParsedArgs& args, Client& client, const CommandContext& 
   RpcClient<fv1::FrameworkService::StubInterface> framework(*framework_stub, context.call);
   fv1::GetFrameworkVersionRequest version_request;
   version_request.set_name(a.framework_version());
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(
+  SIXSTEPS_ASSIGN_OR_RETURN(
       input.framework,
       framework.Call(&fv1::FrameworkService::StubInterface::GetFrameworkVersion, version_request));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(input.respondents, Respondents(client, name));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(input.responses, Responses(client, name));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(input.consolidations, Consolidations(client, name));
+  SIXSTEPS_ASSIGN_OR_RETURN(input.respondents, Respondents(client, name));
+  SIXSTEPS_ASSIGN_OR_RETURN(input.responses, Responses(client, name));
+  SIXSTEPS_ASSIGN_OR_RETURN(input.consolidations, Consolidations(client, name));
   if (context.output == OutputFormat::kJson) {
     // The round's records, for scripts; the framework version is one 'framework show' away.
     asv1::FinalisedRevision records;
@@ -521,15 +513,14 @@ absl::Status Grid(const ParsedArgs& args, Client& client, const CommandContext& 
 // ---- challenges ----
 
 absl::Status ChallengeRaise(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"response", "text", "request_id"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string response, args.Required("response"));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"response", "text", "request_id"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string response, args.Required("response"));
   asv1::RaiseChallengeRequest request;
   request.set_parent(name);
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_challenge()->mutable_text(),
-                                args.Required("text"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> request_id, args.Optional("request_id"));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_challenge()->mutable_text(), args.Required("text"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> request_id, args.Optional("request_id"));
   request.set_request_id(request_id.value_or(""));
   if (absl::StartsWith(response, "assessments/")) {
     request.mutable_challenge()->set_response(response);
@@ -542,14 +533,12 @@ absl::Status ChallengeRaise(const ParsedArgs& args, Client& client, const Comman
                        "a full response name, got '",
                        response, "'"));
     }
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<asv1::Respondent> respondents,
-                                  Respondents(client, name));
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string respondent,
-                                  FindRespondent(respondents, name, response.substr(0, slash)));
+    SIXSTEPS_ASSIGN_OR_RETURN(std::vector<asv1::Respondent> respondents, Respondents(client, name));
+    SIXSTEPS_ASSIGN_OR_RETURN(std::string respondent,
+                              FindRespondent(respondents, name, response.substr(0, slash)));
     request.mutable_challenge()->set_response(ResponseName(respondent, response.substr(slash + 1)));
   }
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Challenge raised,
-                                client.Call(&Stub::RaiseChallenge, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(asv1::Challenge raised, client.Call(&Stub::RaiseChallenge, request));
   return PrintMessage(raised, absl::StrCat("Raised ", raised.name(), "\n", FormatChallenge(raised)),
                       context);
 }
@@ -563,8 +552,8 @@ absl::StatusOr<std::string> ChallengeEtag(Client& client, const std::string& nam
   }
   asv1::ListChallengesRequest request;
   request.set_parent(name.substr(0, slash));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::ListChallengesResponse response,
-                                client.Call(&Stub::ListChallenges, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(asv1::ListChallengesResponse response,
+                            client.Call(&Stub::ListChallenges, request));
   for (const asv1::Challenge& challenge : response.challenges()) {
     if (challenge.name() == name) return challenge.etag();
   }
@@ -573,35 +562,33 @@ absl::StatusOr<std::string> ChallengeEtag(Client& client, const std::string& nam
 
 absl::Status ChallengeAnswer(const ParsedArgs& args, Client& client,
                              const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"text"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"text"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   asv1::AnswerChallengeRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandChallengeName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_answer(), args.Required("text"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_etag(), ChallengeEtag(client, request.name()));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Challenge answered,
-                                client.Call(&Stub::AnswerChallenge, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandChallengeName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_answer(), args.Required("text"));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_etag(), ChallengeEtag(client, request.name()));
+  SIXSTEPS_ASSIGN_OR_RETURN(asv1::Challenge answered, client.Call(&Stub::AnswerChallenge, request));
   return PrintMessage(answered, absl::StrCat("Answered ", answered.name(), "\n"), context);
 }
 
 absl::Status ChallengeClose(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   asv1::CloseChallengeRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandChallengeName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_etag(), ChallengeEtag(client, request.name()));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Challenge closed,
-                                client.Call(&Stub::CloseChallenge, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandChallengeName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_etag(), ChallengeEtag(client, request.name()));
+  SIXSTEPS_ASSIGN_OR_RETURN(asv1::Challenge closed, client.Call(&Stub::CloseChallenge, request));
   return PrintMessage(closed, absl::StrCat("Closed ", closed.name(), "\n"), context);
 }
 
 absl::Status ListChallenges(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   asv1::ListChallengesRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_parent(), AssessmentArgument(args));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::ListChallengesResponse response,
-                                client.Call(&Stub::ListChallenges, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_parent(), AssessmentArgument(args));
+  SIXSTEPS_ASSIGN_OR_RETURN(asv1::ListChallengesResponse response,
+                            client.Call(&Stub::ListChallenges, request));
   return PrintMessage(response,
                       FormatChallengeList(std::vector<asv1::Challenge>(
                           response.challenges().begin(), response.challenges().end())),
@@ -618,31 +605,30 @@ absl::StatusOr<asv1::ListContextAnswersResponse> ContextAnswers(Client& client,
 }
 
 absl::Status ContextSet(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"question", "text"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string question, args.Required("question"));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"question", "text"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string question, args.Required("question"));
   asv1::SetContextAnswerRequest request;
   asv1::ContextAnswer& answer = *request.mutable_context_answer();
   answer.set_name(absl::StrCat(name, "/contextAnswers/", question));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*answer.mutable_text(), args.Required("text"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::ListContextAnswersResponse current,
-                                ContextAnswers(client, name));
+  SIXSTEPS_ASSIGN_OR_RETURN(*answer.mutable_text(), args.Required("text"));
+  SIXSTEPS_ASSIGN_OR_RETURN(asv1::ListContextAnswersResponse current, ContextAnswers(client, name));
   for (const asv1::ContextAnswer& old : current.context_answers()) {
     if (old.context_question_id() == question) answer.set_etag(old.etag());
   }
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::ContextAnswer written,
-                                client.Call(&Stub::SetContextAnswer, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(asv1::ContextAnswer written,
+                            client.Call(&Stub::SetContextAnswer, request));
   return PrintMessage(written, absl::StrCat("Answered ", written.context_question_id(), "\n"),
                       context);
 }
 
 absl::Status ContextList(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::ListContextAnswersResponse response,
-                                ContextAnswers(client, name));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
+  SIXSTEPS_ASSIGN_OR_RETURN(asv1::ListContextAnswersResponse response,
+                            ContextAnswers(client, name));
   return PrintMessage(response,
                       FormatContextAnswerList(std::vector<asv1::ContextAnswer>(
                           response.context_answers().begin(), response.context_answers().end())),
@@ -652,15 +638,15 @@ absl::Status ContextList(const ParsedArgs& args, Client& client, const CommandCo
 // ---- lifecycle ----
 
 absl::Status Submit(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Assessment current, GetAssessment(client, name));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
+  SIXSTEPS_ASSIGN_OR_RETURN(asv1::Assessment current, GetAssessment(client, name));
   asv1::SubmitAssessmentForReviewRequest request;
   request.set_name(name);
   request.set_etag(current.etag());
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Assessment a,
-                                client.Call(&Stub::SubmitAssessmentForReview, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(asv1::Assessment a,
+                            client.Call(&Stub::SubmitAssessmentForReview, request));
   return PrintMessage(a,
                       absl::StrCat("Submitted ", a.name(), " for review (state ",
                                    AssessmentStateWord(a.state()), ")\n"),
@@ -668,39 +654,38 @@ absl::Status Submit(const ParsedArgs& args, Client& client, const CommandContext
 }
 
 absl::Status Check(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   asv1::CheckFinalisationRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(), AssessmentArgument(args));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::CheckFinalisationResponse response,
-                                client.Call(&Stub::CheckFinalisation, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), AssessmentArgument(args));
+  SIXSTEPS_ASSIGN_OR_RETURN(asv1::CheckFinalisationResponse response,
+                            client.Call(&Stub::CheckFinalisation, request));
   return PrintMessage(response, FormatCheck(response), context);
 }
 
 absl::Status Finalise(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Assessment current, GetAssessment(client, name));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
+  SIXSTEPS_ASSIGN_OR_RETURN(asv1::Assessment current, GetAssessment(client, name));
   asv1::FinaliseAssessmentRequest request;
   request.set_name(name);
   request.set_etag(current.etag());
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Assessment a,
-                                client.Call(&Stub::FinaliseAssessment, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(asv1::Assessment a, client.Call(&Stub::FinaliseAssessment, request));
   return PrintMessage(a, absl::StrCat("Finalised ", a.name(), " (revision ", a.revision(), ")\n"),
                       context);
 }
 
 absl::Status Reopen(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"reason"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"reason"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
   asv1::ReopenAssessmentRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_reason(), args.Required("reason"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Assessment current, GetAssessment(client, name));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_reason(), args.Required("reason"));
+  SIXSTEPS_ASSIGN_OR_RETURN(asv1::Assessment current, GetAssessment(client, name));
   request.set_name(name);
   request.set_etag(current.etag());
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::Assessment a, client.Call(&Stub::ReopenAssessment, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(asv1::Assessment a, client.Call(&Stub::ReopenAssessment, request));
   return PrintMessage(a, absl::StrCat("Reopened ", a.name(), " as revision ", a.revision(), "\n"),
                       context);
 }
@@ -708,16 +693,16 @@ absl::Status Reopen(const ParsedArgs& args, Client& client, const CommandContext
 // ---- history, feed ----
 
 absl::Status History(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   asv1::ListRevisionsRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandRecordName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandRecordName(args.Positional(0)));
   asv1::ListRevisionsResponse all;
-  SIXSTEPS_CLI_RETURN_IF_ERROR(client.ForEachPage(&Stub::ListRevisions, request,
-                                                  [&](const asv1::ListRevisionsResponse& page) {
-                                                    for (const auto& r : page.revisions())
-                                                      *all.add_revisions() = r;
-                                                  }));
+  SIXSTEPS_RETURN_IF_ERROR(client.ForEachPage(&Stub::ListRevisions, request,
+                                              [&](const asv1::ListRevisionsResponse& page) {
+                                                for (const auto& r : page.revisions())
+                                                  *all.add_revisions() = r;
+                                              }));
   return PrintMessage(all,
                       FormatRevisionList(std::vector<asv1::Revision>(all.revisions().begin(),
                                                                      all.revisions().end())),
@@ -726,7 +711,7 @@ absl::Status History(const ParsedArgs& args, Client& client, const CommandContex
 
 absl::Status PrintChange(const asv1::Change& change, const CommandContext& context) {
   if (context.output == OutputFormat::kJson) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string line, ToJsonLine(change));
+    SIXSTEPS_ASSIGN_OR_RETURN(std::string line, ToJsonLine(change));
     *context.out << line;
   } else {
     *context.out << FormatChange(change);
@@ -736,19 +721,19 @@ absl::Status PrintChange(const asv1::Change& change, const CommandContext& conte
 }
 
 absl::Status Feed(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"after", "partnership", "follow"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> after_arg, args.Optional("after"));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"after", "partnership", "follow"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> after_arg, args.Optional("after"));
   int64_t after = 0;
   if (after_arg && (!absl::SimpleAtoi(*after_arg, &after) || after < 0)) {
     return UsageError(
         absl::StrCat("--after must be a sequence number (0 or more), got '", *after_arg, "'"));
   }
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> partnership_arg,
-                                args.Optional("partnership"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> partnership_arg,
+                            args.Optional("partnership"));
   std::string partnership;
   if (partnership_arg) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(partnership, ExpandPartnershipName(*partnership_arg));
+    SIXSTEPS_ASSIGN_OR_RETURN(partnership, ExpandPartnershipName(*partnership_arg));
   }
   if (args.Has("follow")) {
     std::string token = context.call.bearer_token;
@@ -765,7 +750,7 @@ absl::Status Feed(const ParsedArgs& args, Client& client, const CommandContext& 
       bool delivered = false;
       asv1::WatchChangesResponse response;
       while (reader->Read(&response)) {
-        SIXSTEPS_CLI_RETURN_IF_ERROR(PrintChange(response.change(), context));
+        SIXSTEPS_RETURN_IF_ERROR(PrintChange(response.change(), context));
         after = response.change().sequence();
         delivered = true;
       }
@@ -795,10 +780,10 @@ absl::Status Feed(const ParsedArgs& args, Client& client, const CommandContext& 
   request.set_partnership(partnership);
   int printed = 0;
   while (true) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(asv1::ListChangesResponse page,
-                                  client.Call(&Stub::ListChanges, request));
+    SIXSTEPS_ASSIGN_OR_RETURN(asv1::ListChangesResponse page,
+                              client.Call(&Stub::ListChanges, request));
     for (const asv1::Change& change : page.changes()) {
-      SIXSTEPS_CLI_RETURN_IF_ERROR(PrintChange(change, context));
+      SIXSTEPS_RETURN_IF_ERROR(PrintChange(change, context));
       ++printed;
     }
     // next_after_sequence may pass changes the caller cannot see; nothing examined: the end.

@@ -313,7 +313,7 @@ absl::StatusOr<std::vector<CsvRecord>> ParseCsv(absl::string_view text) {
 }
 
 absl::StatusOr<std::vector<ImportedResponse>> ParseRatingsCsv(absl::string_view text) {
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<CsvRecord> records, ParseCsv(text));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<CsvRecord> records, ParseCsv(text));
   if (records.empty()) return LocalError(kExitDataError, "the CSV is empty: expected a header row");
   static constexpr absl::string_view kColumns[] = {
       "respondent",         "question_id", "rating",     "evidence_description", "evidence_link",

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/base/status_macros.h"  // Every user of these returns early too.
 
 namespace sixsteps::cli {
 
@@ -51,20 +52,3 @@ int ExitCodeOf(const absl::Status& status);
 void ReportError(const absl::Status& status, std::ostream& err);
 
 }  // namespace sixsteps::cli
-
-// Abseil 20220623 has no RETURN_IF_ERROR / ASSIGN_OR_RETURN; these are the CLI's own (the
-// server's live in sixsteps_common, which the CLI does not link).
-#define SIXSTEPS_CLI_RETURN_IF_ERROR(expr)                       \
-  do {                                                           \
-    ::absl::Status sixsteps_cli_status_ = (expr);                \
-    if (!sixsteps_cli_status_.ok()) return sixsteps_cli_status_; \
-  } while (false)
-
-#define SIXSTEPS_CLI_CONCAT_INNER(a, b) a##b
-#define SIXSTEPS_CLI_CONCAT(a, b) SIXSTEPS_CLI_CONCAT_INNER(a, b)
-#define SIXSTEPS_CLI_ASSIGN_OR_RETURN(lhs, expr) \
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN_IMPL(SIXSTEPS_CLI_CONCAT(sixsteps_cli_or_, __LINE__), lhs, expr)
-#define SIXSTEPS_CLI_ASSIGN_OR_RETURN_IMPL(statusor, lhs, expr) \
-  auto statusor = (expr);                                       \
-  if (!statusor.ok()) return std::move(statusor).status();      \
-  lhs = std::move(statusor).value()

@@ -98,16 +98,15 @@ absl::StatusOr<Credentials> CredentialsFromJson(const std::string& text) {
     return absl::InvalidArgumentError("not a JSON object");
   }
   Credentials credentials;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(credentials.identity_address,
-                                ParseString(json, "identity_address"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(credentials.principal, ParseString(json, "principal"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(credentials.access_token, ParseString(json, "access_token"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(credentials.access_token_expire_time,
-                                ParseTime(json, "access_token_expire_time"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(credentials.refresh_token, ParseString(json, "refresh_token"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(credentials.refresh_token_expire_time,
-                                ParseTime(json, "refresh_token_expire_time"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(credentials.api_key_file, ParseString(json, "api_key_file"));
+  SIXSTEPS_ASSIGN_OR_RETURN(credentials.identity_address, ParseString(json, "identity_address"));
+  SIXSTEPS_ASSIGN_OR_RETURN(credentials.principal, ParseString(json, "principal"));
+  SIXSTEPS_ASSIGN_OR_RETURN(credentials.access_token, ParseString(json, "access_token"));
+  SIXSTEPS_ASSIGN_OR_RETURN(credentials.access_token_expire_time,
+                            ParseTime(json, "access_token_expire_time"));
+  SIXSTEPS_ASSIGN_OR_RETURN(credentials.refresh_token, ParseString(json, "refresh_token"));
+  SIXSTEPS_ASSIGN_OR_RETURN(credentials.refresh_token_expire_time,
+                            ParseTime(json, "refresh_token_expire_time"));
+  SIXSTEPS_ASSIGN_OR_RETURN(credentials.api_key_file, ParseString(json, "api_key_file"));
   return credentials;
 }
 
@@ -139,7 +138,7 @@ absl::Status SaveCredentials(const std::string& path, const Credentials& credent
                       "nowhere to keep the credentials: set XDG_CONFIG_HOME or HOME");
   }
   std::filesystem::path target(path);
-  SIXSTEPS_CLI_RETURN_IF_ERROR(MakePrivateDirectory(target.parent_path()));
+  SIXSTEPS_RETURN_IF_ERROR(MakePrivateDirectory(target.parent_path()));
   std::string temp = absl::StrCat(path, ".tmp.XXXXXX");
   std::vector<char> temp_name(temp.begin(), temp.end());
   temp_name.push_back('\0');

@@ -42,8 +42,8 @@ struct Io {
 
 absl::Status Dispatch(const std::vector<std::string>& words, const Environment& env,
                       const ChannelFactory& channels, const Io& io, Session& session) {
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(ParsedArgs args, ParseArgs(words));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(GlobalOptions options, ExtractGlobalOptions(args, env));
+  SIXSTEPS_ASSIGN_OR_RETURN(ParsedArgs args, ParseArgs(words));
+  SIXSTEPS_ASSIGN_OR_RETURN(GlobalOptions options, ExtractGlobalOptions(args, env));
   absl::string_view word = args.Positional(0);
   if (word.empty() || word == "help") {
     if (word.empty() && !args.Has("help")) {

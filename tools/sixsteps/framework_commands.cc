@@ -52,12 +52,12 @@ class FrameworkClient {
     std::vector<v1::Framework> frameworks;
     v1::ListFrameworksRequest request;
     do {
-      SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::ListFrameworksResponse page,
-                                    Call(&Stub::ListFrameworks, request));
+      SIXSTEPS_ASSIGN_OR_RETURN(v1::ListFrameworksResponse page,
+                                Call(&Stub::ListFrameworks, request));
       for (v1::Framework& framework : *page.mutable_frameworks()) {
         frameworks.push_back(std::move(framework));
       }
-      SIXSTEPS_CLI_RETURN_IF_ERROR(NextPage(request, page.next_page_token()));
+      SIXSTEPS_RETURN_IF_ERROR(NextPage(request, page.next_page_token()));
     } while (!request.page_token().empty());
     return frameworks;
   }
@@ -68,12 +68,12 @@ class FrameworkClient {
     v1::ListFrameworkVersionsRequest request;
     request.set_parent(framework);
     do {
-      SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::ListFrameworkVersionsResponse page,
-                                    Call(&Stub::ListFrameworkVersions, request));
+      SIXSTEPS_ASSIGN_OR_RETURN(v1::ListFrameworkVersionsResponse page,
+                                Call(&Stub::ListFrameworkVersions, request));
       for (v1::FrameworkVersion& version : *page.mutable_framework_versions()) {
         versions.push_back(std::move(version));
       }
-      SIXSTEPS_CLI_RETURN_IF_ERROR(NextPage(request, page.next_page_token()));
+      SIXSTEPS_RETURN_IF_ERROR(NextPage(request, page.next_page_token()));
     } while (!request.page_token().empty());
     return versions;
   }
@@ -95,7 +95,7 @@ class FrameworkClient {
 };
 
 absl::Status PrintJson(const google::protobuf::Message& message, const CommandContext& context) {
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string json, ToJson(message));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string json, ToJson(message));
   *context.out << json;
   return absl::OkStatus();
 }
@@ -111,9 +111,9 @@ absl::Status PrintResult(const google::protobuf::Message& message, const std::st
 // ---- list, show, versions ----
 
 absl::Status List(const ParsedArgs& args, FrameworkClient& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<v1::Framework> frameworks, client.ListAllFrameworks());
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Framework> frameworks, client.ListAllFrameworks());
   // JSON: one response holding every page, so a script reads one document.
   v1::ListFrameworksResponse all;
   for (const v1::Framework& framework : frameworks) *all.add_frameworks() = framework;
@@ -124,10 +124,10 @@ absl::Status List(const ParsedArgs& args, FrameworkClient& client, const Command
 absl::StatusOr<std::string> VersionToShow(FrameworkClient& client, const std::string& framework) {
   v1::GetFrameworkRequest request;
   request.set_name(framework);
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::Framework found, client.Call(&Stub::GetFramework, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::Framework found, client.Call(&Stub::GetFramework, request));
   if (!found.latest_published_version().empty()) return found.latest_published_version();
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<v1::FrameworkVersion> versions,
-                                client.ListAllVersions(framework));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::FrameworkVersion> versions,
+                            client.ListAllVersions(framework));
   if (versions.empty()) {
     return absl::NotFoundError(absl::StrCat(framework, " has no versions"));
   }
@@ -135,29 +135,29 @@ absl::StatusOr<std::string> VersionToShow(FrameworkClient& client, const std::st
 }
 
 absl::Status Show(const ParsedArgs& args, FrameworkClient& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 1));
   std::string version_name(kBuiltInVersionName);
   if (!args.positionals().empty()) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(FrameworkRef ref, ExpandFrameworkOrVersion(args.Positional(0)));
+    SIXSTEPS_ASSIGN_OR_RETURN(FrameworkRef ref, ExpandFrameworkOrVersion(args.Positional(0)));
     if (ref.kind == FrameworkRef::Kind::kVersion) {
       version_name = ref.name;
     } else {
-      SIXSTEPS_CLI_ASSIGN_OR_RETURN(version_name, VersionToShow(client, ref.name));
+      SIXSTEPS_ASSIGN_OR_RETURN(version_name, VersionToShow(client, ref.name));
     }
   }
   // Always a Get: a list item need not carry the whole tree.
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::FrameworkVersion version, client.GetVersion(version_name));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version, client.GetVersion(version_name));
   return PrintResult(version, FormatVersion(version), context);
 }
 
 absl::Status Versions(const ParsedArgs& args, FrameworkClient& client,
                       const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string framework, ExpandFrameworkName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<v1::FrameworkVersion> versions,
-                                client.ListAllVersions(framework));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string framework, ExpandFrameworkName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::FrameworkVersion> versions,
+                            client.ListAllVersions(framework));
   v1::ListFrameworkVersionsResponse all;
   for (const v1::FrameworkVersion& version : versions) *all.add_framework_versions() = version;
   return PrintResult(all, FormatVersionList(versions), context);
@@ -166,20 +166,19 @@ absl::Status Versions(const ParsedArgs& args, FrameworkClient& client,
 // ---- adapt, new-version ----
 
 absl::Status Adapt(const ParsedArgs& args, FrameworkClient& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"id", "name", "description", "region"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"id", "name", "description", "region"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   v1::AdaptFrameworkRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_source_version(),
-                                ExpandVersionName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_framework_id(), args.Required("id"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_display_name(), args.Required("name"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> description,
-                                args.Optional("description"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> region, args.Optional("region"));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_source_version(),
+                            ExpandVersionName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_framework_id(), args.Required("id"));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_display_name(), args.Required("name"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> description, args.Optional("description"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> region, args.Optional("region"));
   request.set_description(description.value_or(""));
   request.set_region(region.value_or(""));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::AdaptFrameworkResponse response,
-                                client.Call(&Stub::AdaptFramework, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::AdaptFrameworkResponse response,
+                            client.Call(&Stub::AdaptFramework, request));
   return PrintResult(response,
                      absl::StrCat(FormatFramework(response.framework()), "\n",
                                   FormatVersionSummary(response.version())),
@@ -188,13 +187,13 @@ absl::Status Adapt(const ParsedArgs& args, FrameworkClient& client, const Comman
 
 absl::Status NewVersion(const ParsedArgs& args, FrameworkClient& client,
                         const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"version"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"version"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   v1::CreateFrameworkVersionRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_parent(), ExpandFrameworkName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_version_id(), args.Required("version"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::FrameworkVersion version,
-                                client.Call(&Stub::CreateFrameworkVersion, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_parent(), ExpandFrameworkName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_version_id(), args.Required("version"));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version,
+                            client.Call(&Stub::CreateFrameworkVersion, request));
   return PrintResult(version, FormatVersionSummary(version), context);
 }
 
@@ -209,98 +208,98 @@ struct EditCommand {
 };
 
 absl::StatusOr<EditResult> EditSetTitle(const ParsedArgs& args, v1::FrameworkVersion& version) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   return SetTitle(version, args.Positional(0));
 }
 
 absl::StatusOr<EditResult> EditAddStep(const ParsedArgs& args, v1::FrameworkVersion& version) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"title", "question", "id", "position"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"title", "question", "id", "position"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   NewStep step;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(step.title, args.Required("title"));
+  SIXSTEPS_ASSIGN_OR_RETURN(step.title, args.Required("title"));
   step.questions = args.Values("question");
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> id, args.Optional("id"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> id, args.Optional("id"));
   step.id = id.value_or("");
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(step.position, args.OptionalPosition("position"));
+  SIXSTEPS_ASSIGN_OR_RETURN(step.position, args.OptionalPosition("position"));
   return AddStep(version, step);
 }
 
 absl::StatusOr<EditResult> EditRemoveStep(const ParsedArgs& args, v1::FrameworkVersion& version) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   return RemoveStep(version, args.Positional(0));
 }
 
 absl::StatusOr<EditResult> EditRewordStep(const ParsedArgs& args, v1::FrameworkVersion& version) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"title"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string title, args.Required("title"));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"title"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string title, args.Required("title"));
   return RewordStep(version, args.Positional(0), title);
 }
 
 absl::StatusOr<EditResult> EditMoveStep(const ParsedArgs& args, v1::FrameworkVersion& version) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"position"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<int> position, args.OptionalPosition("position"));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"position"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<int> position, args.OptionalPosition("position"));
   if (!position) return UsageError("--position is required");
   return MoveStep(version, args.Positional(0), *position);
 }
 
 absl::StatusOr<EditResult> EditAddQuestion(const ParsedArgs& args, v1::FrameworkVersion& version) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"text", "id", "position"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string text, args.Required("text"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> id, args.Optional("id"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<int> position, args.OptionalPosition("position"));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"text", "id", "position"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string text, args.Required("text"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> id, args.Optional("id"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<int> position, args.OptionalPosition("position"));
   return AddQuestion(version, args.Positional(0), text, id.value_or(""), position);
 }
 
 absl::StatusOr<EditResult> EditRemoveQuestion(const ParsedArgs& args,
                                               v1::FrameworkVersion& version) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   return RemoveQuestion(version, args.Positional(0));
 }
 
 absl::StatusOr<EditResult> EditRewordQuestion(const ParsedArgs& args,
                                               v1::FrameworkVersion& version) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"text"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string text, args.Required("text"));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"text"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string text, args.Required("text"));
   return RewordQuestion(version, args.Positional(0), text);
 }
 
 absl::StatusOr<EditResult> EditMoveQuestion(const ParsedArgs& args, v1::FrameworkVersion& version) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"position", "step"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<int> position, args.OptionalPosition("position"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> step, args.Optional("step"));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"position", "step"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<int> position, args.OptionalPosition("position"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> step, args.Optional("step"));
   return MoveQuestion(version, args.Positional(0), position, step);
 }
 
 absl::StatusOr<EditResult> EditAddContextQuestion(const ParsedArgs& args,
                                                   v1::FrameworkVersion& version) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"text", "id", "position"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string text, args.Required("text"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> id, args.Optional("id"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<int> position, args.OptionalPosition("position"));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"text", "id", "position"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string text, args.Required("text"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> id, args.Optional("id"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<int> position, args.OptionalPosition("position"));
   return AddContextQuestion(version, text, id.value_or(""), position);
 }
 
 absl::StatusOr<EditResult> EditRemoveContextQuestion(const ParsedArgs& args,
                                                      v1::FrameworkVersion& version) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   return RemoveContextQuestion(version, args.Positional(0));
 }
 
 absl::StatusOr<EditResult> EditRewordContextQuestion(const ParsedArgs& args,
                                                      v1::FrameworkVersion& version) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"text"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string text, args.Required("text"));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"text"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string text, args.Required("text"));
   return RewordContextQuestion(version, args.Positional(0), text);
 }
 
@@ -348,7 +347,7 @@ absl::Status Edit(const ParsedArgs& args, FrameworkClient& client, const Command
     return UsageError(absl::StrCat("unknown edit subcommand '", args.Positional(1),
                                    "' (see 'sixsteps framework help')"));
   }
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, ExpandVersionName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandVersionName(args.Positional(0)));
   ParsedArgs edit_args = args.WithoutLeadingPositionals(2);
   // Check the command line before reading anything, so a typo costs no call.
   {
@@ -359,7 +358,7 @@ absl::Status Edit(const ParsedArgs& args, FrameworkClient& client, const Command
     }
   }
 
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::FrameworkVersion version, client.GetVersion(name));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version, client.GetVersion(name));
   absl::StatusOr<EditResult> edit = command->apply(edit_args, version);
   if (!edit.ok()) return WithUsage(edit.status(), command->usage);
 
@@ -368,8 +367,8 @@ absl::Status Edit(const ParsedArgs& args, FrameworkClient& client, const Command
   v1::UpdateFrameworkVersionRequest request;
   *request.mutable_framework_version() = std::move(version);
   request.mutable_update_mask()->add_paths(edit->field);
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::FrameworkVersion updated,
-                                client.Call(&Stub::UpdateFrameworkVersion, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion updated,
+                            client.Call(&Stub::UpdateFrameworkVersion, request));
   return PrintResult(
       updated, absl::StrCat(DescribeEdit(*edit, updated), "\n", FormatVersionSummary(updated)),
       context);
@@ -379,40 +378,40 @@ absl::Status Edit(const ParsedArgs& args, FrameworkClient& client, const Command
 
 absl::Status Publish(const ParsedArgs& args, FrameworkClient& client,
                      const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, ExpandVersionName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::FrameworkVersion current, client.GetVersion(name));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandVersionName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion current, client.GetVersion(name));
   v1::PublishFrameworkVersionRequest request;
   request.set_name(name);
   request.set_etag(current.etag());
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::FrameworkVersion version,
-                                client.Call(&Stub::PublishFrameworkVersion, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version,
+                            client.Call(&Stub::PublishFrameworkVersion, request));
   return PrintResult(version, FormatVersionSummary(version), context);
 }
 
 absl::Status Retire(const ParsedArgs& args, FrameworkClient& client,
                     const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   v1::RetireFrameworkVersionRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandVersionName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::FrameworkVersion version,
-                                client.Call(&Stub::RetireFrameworkVersion, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandVersionName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version,
+                            client.Call(&Stub::RetireFrameworkVersion, request));
   return PrintResult(version, FormatVersionSummary(version), context);
 }
 
 absl::Status Delete(const ParsedArgs& args, FrameworkClient& client,
                     const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, ExpandVersionName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::FrameworkVersion current, client.GetVersion(name));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandVersionName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion current, client.GetVersion(name));
   v1::DeleteFrameworkVersionRequest request;
   request.set_name(name);
   request.set_etag(current.etag());
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(google::protobuf::Empty empty,
-                                client.Call(&Stub::DeleteFrameworkVersion, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(google::protobuf::Empty empty,
+                            client.Call(&Stub::DeleteFrameworkVersion, request));
   return PrintResult(empty, absl::StrCat("deleted ", name, "\n"), context);
 }
 
@@ -441,20 +440,20 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 
 absl::Status Export(const ParsedArgs& args, FrameworkClient& client,
                     const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"out"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"out"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   v1::ExportFrameworkVersionRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandVersionName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> out_path, args.Optional("out"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::ExportFrameworkVersionResponse response,
-                                client.Call(&Stub::ExportFrameworkVersion, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandVersionName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> out_path, args.Optional("out"));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::ExportFrameworkVersionResponse response,
+                            client.Call(&Stub::ExportFrameworkVersion, request));
   // The document is always JSON, whatever --output says: it is the exchange format.
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string json, ToJson(response.document()));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string json, ToJson(response.document()));
   if (!out_path || *out_path == "-") {
     *context.out << json;
     return absl::OkStatus();
   }
-  SIXSTEPS_CLI_RETURN_IF_ERROR(WriteFile(*out_path, json));
+  SIXSTEPS_RETURN_IF_ERROR(WriteFile(*out_path, json));
   if (context.output == OutputFormat::kText) {
     *context.out << "exported " << request.name() << " to " << *out_path << "\n";
   }
@@ -463,18 +462,18 @@ absl::Status Export(const ParsedArgs& args, FrameworkClient& client,
 
 absl::Status Import(const ParsedArgs& args, FrameworkClient& client,
                     const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"region"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> region, args.Optional("region"));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"region"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> region, args.Optional("region"));
   std::string path(args.Positional(0));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string json, ReadFile(path));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string json, ReadFile(path));
   v1::ImportFrameworkVersionRequest request;
   if (absl::Status parsed = FromJson(json, *request.mutable_document()); !parsed.ok()) {
     return LocalError(kExitDataError, absl::StrCat(path, ": ", parsed.message()));
   }
   request.set_region(region.value_or(""));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::ImportFrameworkVersionResponse response,
-                                client.Call(&Stub::ImportFrameworkVersion, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::ImportFrameworkVersionResponse response,
+                            client.Call(&Stub::ImportFrameworkVersion, request));
   return PrintResult(response,
                      absl::StrCat(FormatFramework(response.framework()), "\n",
                                   FormatVersionSummary(response.version())),
@@ -482,15 +481,14 @@ absl::Status Import(const ParsedArgs& args, FrameworkClient& client,
 }
 
 absl::Status Diff(const ParsedArgs& args, FrameworkClient& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(2, 2));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(2, 2));
   v1::DiffFrameworkVersionsRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_base_version(),
-                                ExpandVersionName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_target_version(),
-                                ExpandVersionName(args.Positional(1)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(v1::DiffFrameworkVersionsResponse response,
-                                client.Call(&Stub::DiffFrameworkVersions, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_base_version(), ExpandVersionName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_target_version(),
+                            ExpandVersionName(args.Positional(1)));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::DiffFrameworkVersionsResponse response,
+                            client.Call(&Stub::DiffFrameworkVersions, request));
   return PrintResult(response, FormatChanges(response), context);
 }
 

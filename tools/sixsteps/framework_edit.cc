@@ -124,21 +124,21 @@ std::string DescribeEdit(const EditResult& edit, const v1::FrameworkVersion& upd
 }
 
 absl::StatusOr<EditResult> SetTitle(v1::FrameworkVersion& version, absl::string_view title) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(CheckText(title, "the title"));
+  SIXSTEPS_RETURN_IF_ERROR(CheckText(title, "the title"));
   version.set_title(std::string(title));
   return EditResult{.field = "title", .description = absl::StrCat("set the title: ", title)};
 }
 
 absl::StatusOr<EditResult> AddStep(v1::FrameworkVersion& version, const NewStep& new_step) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(CheckText(new_step.title, "--title"));
+  SIXSTEPS_RETURN_IF_ERROR(CheckText(new_step.title, "--title"));
   if (new_step.questions.empty()) {
     return UsageError("a step needs at least one --question");
   }
   for (const std::string& text : new_step.questions) {
-    SIXSTEPS_CLI_RETURN_IF_ERROR(CheckText(text, "--question"));
+    SIXSTEPS_RETURN_IF_ERROR(CheckText(text, "--question"));
   }
-  SIXSTEPS_CLI_RETURN_IF_ERROR(CheckNewId(version, new_step.id));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(
+  SIXSTEPS_RETURN_IF_ERROR(CheckNewId(version, new_step.id));
+  SIXSTEPS_ASSIGN_OR_RETURN(
       int index, IndexFor(new_step.position, version.steps_size() + 1, version.steps_size()));
   v1::Step step;
   step.set_id(new_step.id);
@@ -152,7 +152,7 @@ absl::StatusOr<EditResult> AddStep(v1::FrameworkVersion& version, const NewStep&
 }
 
 absl::StatusOr<EditResult> RemoveStep(v1::FrameworkVersion& version, absl::string_view step_id) {
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(int index, FindStep(version, step_id));
+  SIXSTEPS_ASSIGN_OR_RETURN(int index, FindStep(version, step_id));
   std::string description =
       absl::StrCat("removed step ", step_id, ": ", version.steps(index).title());
   version.mutable_steps()->DeleteSubrange(index, 1);
@@ -161,8 +161,8 @@ absl::StatusOr<EditResult> RemoveStep(v1::FrameworkVersion& version, absl::strin
 
 absl::StatusOr<EditResult> RewordStep(v1::FrameworkVersion& version, absl::string_view step_id,
                                       absl::string_view title) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(CheckText(title, "--title"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(int index, FindStep(version, step_id));
+  SIXSTEPS_RETURN_IF_ERROR(CheckText(title, "--title"));
+  SIXSTEPS_ASSIGN_OR_RETURN(int index, FindStep(version, step_id));
   v1::Step& step = *version.mutable_steps(index);
   std::string description =
       absl::StrCat("reworded step ", step_id, ": ", step.title(), " -> ", title);
@@ -172,8 +172,8 @@ absl::StatusOr<EditResult> RewordStep(v1::FrameworkVersion& version, absl::strin
 
 absl::StatusOr<EditResult> MoveStep(v1::FrameworkVersion& version, absl::string_view step_id,
                                     int position) {
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(int from, FindStep(version, step_id));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(int to, IndexFor(position, version.steps_size(), from));
+  SIXSTEPS_ASSIGN_OR_RETURN(int from, FindStep(version, step_id));
+  SIXSTEPS_ASSIGN_OR_RETURN(int to, IndexFor(position, version.steps_size(), from));
   MoveElement(*version.mutable_steps(), from, to);
   return EditResult{.field = "steps",
                     .description = absl::StrCat("moved step ", step_id, " to position ", to + 1)};
@@ -182,12 +182,12 @@ absl::StatusOr<EditResult> MoveStep(v1::FrameworkVersion& version, absl::string_
 absl::StatusOr<EditResult> AddQuestion(v1::FrameworkVersion& version, absl::string_view step_id,
                                        absl::string_view text, absl::string_view id,
                                        std::optional<int> position) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(CheckText(text, "--text"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(int step_index, FindStep(version, step_id));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(CheckNewId(version, id));
+  SIXSTEPS_RETURN_IF_ERROR(CheckText(text, "--text"));
+  SIXSTEPS_ASSIGN_OR_RETURN(int step_index, FindStep(version, step_id));
+  SIXSTEPS_RETURN_IF_ERROR(CheckNewId(version, id));
   v1::Step& step = *version.mutable_steps(step_index);
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(
-      int index, IndexFor(position, step.questions_size() + 1, step.questions_size()));
+  SIXSTEPS_ASSIGN_OR_RETURN(int index,
+                            IndexFor(position, step.questions_size() + 1, step.questions_size()));
   v1::Question question;
   question.set_id(std::string(id));
   question.set_text(std::string(text));
@@ -201,7 +201,7 @@ absl::StatusOr<EditResult> AddQuestion(v1::FrameworkVersion& version, absl::stri
 
 absl::StatusOr<EditResult> RemoveQuestion(v1::FrameworkVersion& version,
                                           absl::string_view question_id) {
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(QuestionIndex at, FindQuestion(version, question_id));
+  SIXSTEPS_ASSIGN_OR_RETURN(QuestionIndex at, FindQuestion(version, question_id));
   v1::Step& step = *version.mutable_steps(at.step);
   std::string description = absl::StrCat("removed question ", question_id, " (step ", step.id(),
                                          "): ", step.questions(at.question).text());
@@ -211,8 +211,8 @@ absl::StatusOr<EditResult> RemoveQuestion(v1::FrameworkVersion& version,
 
 absl::StatusOr<EditResult> RewordQuestion(v1::FrameworkVersion& version,
                                           absl::string_view question_id, absl::string_view text) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(CheckText(text, "--text"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(QuestionIndex at, FindQuestion(version, question_id));
+  SIXSTEPS_RETURN_IF_ERROR(CheckText(text, "--text"));
+  SIXSTEPS_ASSIGN_OR_RETURN(QuestionIndex at, FindQuestion(version, question_id));
   v1::Question& question = *version.mutable_steps(at.step)->mutable_questions(at.question);
   std::string description =
       absl::StrCat("reworded question ", question_id, ": ", question.text(), " -> ", text);
@@ -224,21 +224,21 @@ absl::StatusOr<EditResult> MoveQuestion(v1::FrameworkVersion& version,
                                         absl::string_view question_id, std::optional<int> position,
                                         std::optional<std::string> to_step) {
   if (!position && !to_step) return UsageError("give --position, --step or both");
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(QuestionIndex at, FindQuestion(version, question_id));
+  SIXSTEPS_ASSIGN_OR_RETURN(QuestionIndex at, FindQuestion(version, question_id));
   int target = at.step;
   if (to_step) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(target, FindStep(version, *to_step));
+    SIXSTEPS_ASSIGN_OR_RETURN(target, FindStep(version, *to_step));
   }
   if (target == at.step) {
     RepeatedPtrField<v1::Question>& questions = *version.mutable_steps(target)->mutable_questions();
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(int to, IndexFor(position, questions.size(), at.question));
+    SIXSTEPS_ASSIGN_OR_RETURN(int to, IndexFor(position, questions.size(), at.question));
     MoveElement(questions, at.question, to);
     return EditResult{.field = "steps",
                       .description = absl::StrCat("moved question ", question_id, " to position ",
                                                   to + 1, " in step ", version.steps(target).id())};
   }
   RepeatedPtrField<v1::Question>& into = *version.mutable_steps(target)->mutable_questions();
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(int to, IndexFor(position, into.size() + 1, into.size()));
+  SIXSTEPS_ASSIGN_OR_RETURN(int to, IndexFor(position, into.size() + 1, into.size()));
   RepeatedPtrField<v1::Question>& from = *version.mutable_steps(at.step)->mutable_questions();
   v1::Question question = std::move(*from.Mutable(at.question));
   from.DeleteSubrange(at.question, 1);
@@ -251,10 +251,10 @@ absl::StatusOr<EditResult> MoveQuestion(v1::FrameworkVersion& version,
 
 absl::StatusOr<EditResult> AddContextQuestion(v1::FrameworkVersion& version, absl::string_view text,
                                               absl::string_view id, std::optional<int> position) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(CheckText(text, "--text"));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(CheckNewId(version, id));
+  SIXSTEPS_RETURN_IF_ERROR(CheckText(text, "--text"));
+  SIXSTEPS_RETURN_IF_ERROR(CheckNewId(version, id));
   int size = version.context_questions_size();
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(int index, IndexFor(position, size + 1, size));
+  SIXSTEPS_ASSIGN_OR_RETURN(int index, IndexFor(position, size + 1, size));
   v1::ContextQuestion question;
   question.set_id(std::string(id));
   question.set_text(std::string(text));
@@ -267,7 +267,7 @@ absl::StatusOr<EditResult> AddContextQuestion(v1::FrameworkVersion& version, abs
 
 absl::StatusOr<EditResult> RemoveContextQuestion(v1::FrameworkVersion& version,
                                                  absl::string_view id) {
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(int index, FindContextQuestion(version, id));
+  SIXSTEPS_ASSIGN_OR_RETURN(int index, FindContextQuestion(version, id));
   std::string description =
       absl::StrCat("removed context question ", id, ": ", version.context_questions(index).text());
   version.mutable_context_questions()->DeleteSubrange(index, 1);
@@ -276,8 +276,8 @@ absl::StatusOr<EditResult> RemoveContextQuestion(v1::FrameworkVersion& version,
 
 absl::StatusOr<EditResult> RewordContextQuestion(v1::FrameworkVersion& version,
                                                  absl::string_view id, absl::string_view text) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(CheckText(text, "--text"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(int index, FindContextQuestion(version, id));
+  SIXSTEPS_RETURN_IF_ERROR(CheckText(text, "--text"));
+  SIXSTEPS_ASSIGN_OR_RETURN(int index, FindContextQuestion(version, id));
   v1::ContextQuestion& question = *version.mutable_context_questions(index);
   std::string description =
       absl::StrCat("reworded context question ", id, ": ", question.text(), " -> ", text);

@@ -39,7 +39,7 @@ absl::StatusOr<FrameworkRef> ExpandFrameworkOrVersion(absl::string_view argument
 }
 
 absl::StatusOr<std::string> ExpandFrameworkName(absl::string_view argument) {
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(FrameworkRef ref, ExpandFrameworkOrVersion(argument));
+  SIXSTEPS_ASSIGN_OR_RETURN(FrameworkRef ref, ExpandFrameworkOrVersion(argument));
   if (ref.kind != FrameworkRef::Kind::kFramework) {
     return UsageError(absl::StrCat("'", argument,
                                    "' names a version; expected a framework: ID or frameworks/ID"));
@@ -48,7 +48,7 @@ absl::StatusOr<std::string> ExpandFrameworkName(absl::string_view argument) {
 }
 
 absl::StatusOr<std::string> ExpandVersionName(absl::string_view argument) {
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(FrameworkRef ref, ExpandFrameworkOrVersion(argument));
+  SIXSTEPS_ASSIGN_OR_RETURN(FrameworkRef ref, ExpandFrameworkOrVersion(argument));
   if (ref.kind != FrameworkRef::Kind::kVersion) {
     return UsageError(absl::StrCat(
         "'", argument,

@@ -55,7 +55,7 @@ class IdentityClient {
                                                         Response*),
                            Request request, OnPage on_page) {
     do {
-      SIXSTEPS_CLI_ASSIGN_OR_RETURN(Response page, Call(method, request));
+      SIXSTEPS_ASSIGN_OR_RETURN(Response page, Call(method, request));
       if (!on_page(page)) return absl::OkStatus();
       // A server that hands back the same token would otherwise keep the CLI paging for ever.
       if (!page.next_page_token().empty() && page.next_page_token() == request.page_token()) {
@@ -82,7 +82,7 @@ absl::StatusOr<std::vector<Item>> ListAll(
     const Request& request,
     const google::protobuf::RepeatedPtrField<Item>& (Response::*items)() const) {
   std::vector<Item> all;
-  SIXSTEPS_CLI_RETURN_IF_ERROR(client.ForEachPage(method, request, [&](const Response& page) {
+  SIXSTEPS_RETURN_IF_ERROR(client.ForEachPage(method, request, [&](const Response& page) {
     for (const Item& item : (page.*items)()) all.push_back(item);
     return true;
   }));
@@ -92,7 +92,7 @@ absl::StatusOr<std::vector<Item>> ListAll(
 absl::Status PrintResult(const google::protobuf::Message& message, const std::string& text,
                          const CommandContext& context) {
   if (context.output == OutputFormat::kJson) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string json, ToJson(message));
+    SIXSTEPS_ASSIGN_OR_RETURN(std::string json, ToJson(message));
     *context.out << json;
   } else {
     *context.out << text;
@@ -175,10 +175,10 @@ absl::Status PrintSignedIn(const Credentials& credentials, const std::string& wh
 }
 
 absl::Status Login(const ParsedArgs& args, IdentityClient& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"email", "api_key_file"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> email, args.Optional("email"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> key_file, args.Optional("api_key_file"));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"email", "api_key_file"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> email, args.Optional("email"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> key_file, args.Optional("api_key_file"));
   if (email && key_file) return UsageError("give --email or --api-key-file, not both");
   Session& session = *context.session;
   if (session.credentials_path.empty()) {
@@ -202,14 +202,14 @@ absl::Status Login(const ParsedArgs& args, IdentityClient& client, const Command
     CallSettings open;
     open.timeout = client.call().timeout;
     IdentityClient unauthenticated(client.stub(), open);
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::SignInResponse response,
-                                  unauthenticated.Call(&Stub::SignIn, request));
+    SIXSTEPS_ASSIGN_OR_RETURN(iv1::SignInResponse response,
+                              unauthenticated.Call(&Stub::SignIn, request));
     credentials = CredentialsFrom(response, session.identity_address);
     who = absl::StrCat(" (", *email, ")");
   } else {
     std::string api_key;
     if (key_file) {
-      SIXSTEPS_CLI_ASSIGN_OR_RETURN(api_key, ReadApiKeyFile(*key_file));
+      SIXSTEPS_ASSIGN_OR_RETURN(api_key, ReadApiKeyFile(*key_file));
     } else {
       api_key = std::string(absl::StripAsciiWhitespace(Env(context, kApiKeyVariable)));
       if (api_key.empty()) {
@@ -217,14 +217,14 @@ absl::Status Login(const ParsedArgs& args, IdentityClient& client, const Command
             absl::StrCat("missing --email or --api-key-file (or $", kApiKeyVariable, ")"));
       }
     }
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(credentials, SignInWithApiKey(session, client.call(), api_key));
+    SIXSTEPS_ASSIGN_OR_RETURN(credentials, SignInWithApiKey(session, client.call(), api_key));
     if (key_file) {
       std::error_code error;
       std::filesystem::path absolute = std::filesystem::absolute(*key_file, error);
       credentials.api_key_file = error ? *key_file : absolute.lexically_normal().string();
     }
   }
-  SIXSTEPS_CLI_RETURN_IF_ERROR(SaveCredentials(session.credentials_path, credentials));
+  SIXSTEPS_RETURN_IF_ERROR(SaveCredentials(session.credentials_path, credentials));
   session.stored = credentials;
   if (session.token_from_environment && context.err != nullptr) {
     *context.err << "warning: $" << kTokenVariable
@@ -234,8 +234,8 @@ absl::Status Login(const ParsedArgs& args, IdentityClient& client, const Command
 }
 
 absl::Status Logout(const ParsedArgs& args, IdentityClient& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   Session& session = *context.session;
   if (!session.stored) {
     *context.out << "Not signed in"
@@ -262,7 +262,7 @@ absl::Status Logout(const ParsedArgs& args, IdentityClient& client, const Comman
                    << "); deleting the local credentials anyway\n";
     }
   }
-  SIXSTEPS_CLI_RETURN_IF_ERROR(RemoveCredentials(session.credentials_path));
+  SIXSTEPS_RETURN_IF_ERROR(RemoveCredentials(session.credentials_path));
   std::string principal = session.stored->principal;
   session.stored.reset();
   *context.out << "Signed out " << principal << "; deleted " << session.credentials_path << ".\n";
@@ -273,9 +273,9 @@ absl::Status Logout(const ParsedArgs& args, IdentityClient& client, const Comman
 }
 
 absl::Status WhoAmI(const ParsedArgs& args, IdentityClient& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+  SIXSTEPS_ASSIGN_OR_RETURN(
       iv1::GetCurrentPrincipalResponse response,
       client.Call(&Stub::GetCurrentPrincipal, iv1::GetCurrentPrincipalRequest()));
   std::string text = FormatPrincipal(response);
@@ -292,8 +292,8 @@ absl::Status WhoAmI(const ParsedArgs& args, IdentityClient& client, const Comman
 // Prints the access token the CLI would send (renewed first when about to expire), for tools
 // such as curl: curl -H "Authorization: Bearer $(sixsteps token)" ...
 absl::Status Token(const ParsedArgs& args, IdentityClient& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   const std::string& token = client.call().bearer_token;
   if (token.empty()) return absl::UnauthenticatedError("no access token");
   if (context.output == OutputFormat::kJson) {
@@ -314,36 +314,36 @@ absl::Status Token(const ParsedArgs& args, IdentityClient& client, const Command
 
 absl::Status RegionCreate(const ParsedArgs& args, IdentityClient& client,
                           const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"name"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, ExpandRegionName(args.Positional(0)));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"name"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandRegionName(args.Positional(0)));
   iv1::CreateRegionRequest request;
   request.set_region_id(LastSegment(name));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_region()->mutable_display_name(),
-                                args.Required("name"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::Region region, client.Call(&Stub::CreateRegion, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_region()->mutable_display_name(),
+                            args.Required("name"));
+  SIXSTEPS_ASSIGN_OR_RETURN(iv1::Region region, client.Call(&Stub::CreateRegion, request));
   return PrintResult(region, absl::StrCat("Created ", region.name(), "\n", FormatRegion(region)),
                      context);
 }
 
 absl::Status RegionList(const ParsedArgs& args, IdentityClient& client,
                         const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<iv1::Region> regions,
-                                ListAll(client, &Stub::ListRegions, iv1::ListRegionsRequest(),
-                                        &iv1::ListRegionsResponse::regions));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<iv1::Region> regions,
+                            ListAll(client, &Stub::ListRegions, iv1::ListRegionsRequest(),
+                                    &iv1::ListRegionsResponse::regions));
   return PrintResult(Collect(regions, &iv1::ListRegionsResponse::mutable_regions),
                      FormatRegionList(regions), context);
 }
 
 absl::Status RegionShow(const ParsedArgs& args, IdentityClient& client,
                         const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   iv1::GetRegionRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandRegionName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::Region region, client.Call(&Stub::GetRegion, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandRegionName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(iv1::Region region, client.Call(&Stub::GetRegion, request));
   return PrintResult(region, FormatRegion(region), context);
 }
 
@@ -358,69 +358,69 @@ absl::StatusOr<bool> ParseBool(absl::string_view flag, absl::string_view value) 
 
 absl::Status PartnershipCreate(const ParsedArgs& args, IdentityClient& client,
                                const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"region", "name", "opt_out"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, ExpandPartnershipName(args.Positional(0)));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"region", "name", "opt_out"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandPartnershipName(args.Positional(0)));
   iv1::CreatePartnershipRequest request;
   request.set_partnership_id(LastSegment(name));
   iv1::Partnership& partnership = *request.mutable_partnership();
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string region, args.Required("region"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*partnership.mutable_region(), ExpandRegionName(region));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*partnership.mutable_display_name(), args.Required("name"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> opt_out, args.Optional("opt_out"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string region, args.Required("region"));
+  SIXSTEPS_ASSIGN_OR_RETURN(*partnership.mutable_region(), ExpandRegionName(region));
+  SIXSTEPS_ASSIGN_OR_RETURN(*partnership.mutable_display_name(), args.Required("name"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> opt_out, args.Optional("opt_out"));
   if (opt_out) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(bool value, ParseBool("opt-out", *opt_out));
+    SIXSTEPS_ASSIGN_OR_RETURN(bool value, ParseBool("opt-out", *opt_out));
     partnership.set_regional_comparison_opt_out(value);
   }
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::Partnership created,
-                                client.Call(&Stub::CreatePartnership, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(iv1::Partnership created,
+                            client.Call(&Stub::CreatePartnership, request));
   return PrintResult(
       created, absl::StrCat("Created ", created.name(), "\n", FormatPartnership(created)), context);
 }
 
 absl::Status PartnershipList(const ParsedArgs& args, IdentityClient& client,
                              const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"region"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"region"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   iv1::ListPartnershipsRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> region, args.Optional("region"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> region, args.Optional("region"));
   if (region) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_region(), ExpandRegionName(*region));
+    SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_region(), ExpandRegionName(*region));
   }
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<iv1::Partnership> partnerships,
-                                ListAll(client, &Stub::ListPartnerships, request,
-                                        &iv1::ListPartnershipsResponse::partnerships));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<iv1::Partnership> partnerships,
+                            ListAll(client, &Stub::ListPartnerships, request,
+                                    &iv1::ListPartnershipsResponse::partnerships));
   return PrintResult(Collect(partnerships, &iv1::ListPartnershipsResponse::mutable_partnerships),
                      FormatPartnershipList(partnerships), context);
 }
 
 absl::Status PartnershipShow(const ParsedArgs& args, IdentityClient& client,
                              const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   iv1::GetPartnershipRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandPartnershipName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::Partnership partnership,
-                                client.Call(&Stub::GetPartnership, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandPartnershipName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(iv1::Partnership partnership,
+                            client.Call(&Stub::GetPartnership, request));
   return PrintResult(partnership, FormatPartnership(partnership), context);
 }
 
 absl::Status PartnershipUpdate(const ParsedArgs& args, IdentityClient& client,
                                const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"name", "opt_out"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, ExpandPartnershipName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> display_name, args.Optional("name"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> opt_out, args.Optional("opt_out"));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"name", "opt_out"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandPartnershipName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> display_name, args.Optional("name"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> opt_out, args.Optional("opt_out"));
   if (!display_name && !opt_out) return UsageError("nothing to change: give --name or --opt-out");
   std::optional<bool> opt_out_value;
   if (opt_out) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(opt_out_value, ParseBool("opt-out", *opt_out));
+    SIXSTEPS_ASSIGN_OR_RETURN(opt_out_value, ParseBool("opt-out", *opt_out));
   }
   // Update what was read, with the etag read: a change by someone else meanwhile is ABORTED.
   iv1::GetPartnershipRequest get;
   get.set_name(name);
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::Partnership current, client.Call(&Stub::GetPartnership, get));
+  SIXSTEPS_ASSIGN_OR_RETURN(iv1::Partnership current, client.Call(&Stub::GetPartnership, get));
   iv1::UpdatePartnershipRequest request;
   *request.mutable_partnership() = current;
   if (display_name) {
@@ -431,8 +431,8 @@ absl::Status PartnershipUpdate(const ParsedArgs& args, IdentityClient& client,
     request.mutable_partnership()->set_regional_comparison_opt_out(*opt_out_value);
     request.mutable_update_mask()->add_paths("regional_comparison_opt_out");
   }
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::Partnership updated,
-                                client.Call(&Stub::UpdatePartnership, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(iv1::Partnership updated,
+                            client.Call(&Stub::UpdatePartnership, request));
   return PrintResult(
       updated, absl::StrCat("Updated ", updated.name(), "\n", FormatPartnership(updated)), context);
 }
@@ -440,50 +440,47 @@ absl::Status PartnershipUpdate(const ParsedArgs& args, IdentityClient& client,
 // ---- organisations ----
 
 absl::Status OrgAdd(const ParsedArgs& args, IdentityClient& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"name", "kind", "core"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(2, 2));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"name", "kind", "core"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(2, 2));
   iv1::CreateOrganisationRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_parent(),
-                                ExpandPartnershipName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_parent(), ExpandPartnershipName(args.Positional(0)));
   if (absl::StrContains(args.Positional(1), '/')) {
     return UsageError(absl::StrCat("'", args.Positional(1), "' is not an organisation id"));
   }
   request.set_organisation_id(std::string(args.Positional(1)));
   iv1::Organisation& organisation = *request.mutable_organisation();
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*organisation.mutable_display_name(), args.Required("name"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string kind, args.Required("kind"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::OrganisationKind parsed_kind, ParseKind(kind));
+  SIXSTEPS_ASSIGN_OR_RETURN(*organisation.mutable_display_name(), args.Required("name"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string kind, args.Required("kind"));
+  SIXSTEPS_ASSIGN_OR_RETURN(iv1::OrganisationKind parsed_kind, ParseKind(kind));
   organisation.set_kind(parsed_kind);
   organisation.set_core_partner(args.Has("core"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::Organisation created,
-                                client.Call(&Stub::CreateOrganisation, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(iv1::Organisation created,
+                            client.Call(&Stub::CreateOrganisation, request));
   return PrintResult(
       created, absl::StrCat("Added ", created.name(), "\n", FormatOrganisation(created)), context);
 }
 
 absl::Status OrgList(const ParsedArgs& args, IdentityClient& client,
                      const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   iv1::ListOrganisationsRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_parent(),
-                                ExpandPartnershipName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<iv1::Organisation> organisations,
-                                ListAll(client, &Stub::ListOrganisations, request,
-                                        &iv1::ListOrganisationsResponse::organisations));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_parent(), ExpandPartnershipName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<iv1::Organisation> organisations,
+                            ListAll(client, &Stub::ListOrganisations, request,
+                                    &iv1::ListOrganisationsResponse::organisations));
   return PrintResult(Collect(organisations, &iv1::ListOrganisationsResponse::mutable_organisations),
                      FormatOrganisationList(organisations), context);
 }
 
 absl::Status OrgShow(const ParsedArgs& args, IdentityClient& client,
                      const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   iv1::GetOrganisationRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(),
-                                ExpandOrganisationName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::Organisation organisation,
-                                client.Call(&Stub::GetOrganisation, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandOrganisationName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(iv1::Organisation organisation,
+                            client.Call(&Stub::GetOrganisation, request));
   return PrintResult(organisation, FormatOrganisation(organisation), context);
 }
 
@@ -495,7 +492,7 @@ absl::StatusOr<std::vector<iv1::User>> AllUsers(IdentityClient& client) {
 
 // The user with this email (case-insensitive) among those the caller may list.
 absl::StatusOr<iv1::User> FindUserByEmail(IdentityClient& client, const std::string& email) {
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<iv1::User> users, AllUsers(client));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<iv1::User> users, AllUsers(client));
   for (iv1::User& user : users) {
     if (absl::EqualsIgnoreCase(user.email(), email)) return std::move(user);
   }
@@ -505,20 +502,19 @@ absl::StatusOr<iv1::User> FindUserByEmail(IdentityClient& client, const std::str
 
 // A principal argument as a name, looking an email address up.
 absl::StatusOr<std::string> ResolvePrincipal(IdentityClient& client, absl::string_view argument) {
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(PrincipalArgument principal, ParsePrincipal(argument));
+  SIXSTEPS_ASSIGN_OR_RETURN(PrincipalArgument principal, ParsePrincipal(argument));
   if (principal.email.empty()) return principal.name;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::User user, FindUserByEmail(client, principal.email));
+  SIXSTEPS_ASSIGN_OR_RETURN(iv1::User user, FindUserByEmail(client, principal.email));
   return user.name();
 }
 
 absl::Status UserCreate(const ParsedArgs& args, IdentityClient& client,
                         const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"email", "name"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"email", "name"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   iv1::CreateUserRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_user()->mutable_email(), args.Required("email"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_user()->mutable_display_name(),
-                                args.Required("name"));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_user()->mutable_email(), args.Required("email"));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_user()->mutable_display_name(), args.Required("name"));
   std::string password = Env(context, kNewUserPasswordVariable);
   if (password.empty()) {
     password = ReadSecret(context, absl::StrCat("Initial password for ", request.user().email(),
@@ -533,7 +529,7 @@ absl::Status UserCreate(const ParsedArgs& args, IdentityClient& client,
                                    " or give it on standard input"));
   }
   request.set_password(password);
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::User user, client.Call(&Stub::CreateUser, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(iv1::User user, client.Call(&Stub::CreateUser, request));
   return PrintResult(
       user,
       absl::StrCat("Created ", user.name(), "\n", FormatUser(user),
@@ -543,49 +539,49 @@ absl::Status UserCreate(const ParsedArgs& args, IdentityClient& client,
 
 absl::Status UserList(const ParsedArgs& args, IdentityClient& client,
                       const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<iv1::User> users, AllUsers(client));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<iv1::User> users, AllUsers(client));
   return PrintResult(Collect(users, &iv1::ListUsersResponse::mutable_users), FormatUserList(users),
                      context);
 }
 
 absl::Status UserShow(const ParsedArgs& args, IdentityClient& client,
                       const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(PrincipalArgument principal, ParsePrincipal(args.Positional(0)));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(PrincipalArgument principal, ParsePrincipal(args.Positional(0)));
   iv1::User user;
   if (!principal.email.empty()) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(user, FindUserByEmail(client, principal.email));
+    SIXSTEPS_ASSIGN_OR_RETURN(user, FindUserByEmail(client, principal.email));
   } else {
     if (!absl::StartsWith(principal.name, "users/")) {
       return UsageError(absl::StrCat("'", args.Positional(0), "' is not a user"));
     }
     iv1::GetUserRequest request;
     request.set_name(principal.name);
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(user, client.Call(&Stub::GetUser, request));
+    SIXSTEPS_ASSIGN_OR_RETURN(user, client.Call(&Stub::GetUser, request));
   }
   return PrintResult(user, FormatUser(user), context);
 }
 
 absl::Status UserUnlock(const ParsedArgs& args, IdentityClient& client,
                         const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(PrincipalArgument principal, ParsePrincipal(args.Positional(0)));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(PrincipalArgument principal, ParsePrincipal(args.Positional(0)));
   if (principal.email.empty() && !absl::StartsWith(principal.name, "users/")) {
     return UsageError(absl::StrCat("'", args.Positional(0), "' is not a user"));
   }
   std::string name = principal.name;
   if (!principal.email.empty()) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::User user, FindUserByEmail(client, principal.email));
+    SIXSTEPS_ASSIGN_OR_RETURN(iv1::User user, FindUserByEmail(client, principal.email));
     name = user.name();
   }
   iv1::UnlockUserRequest request;
   request.set_name(name);
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::UnlockUserResponse response,
-                                client.Call(&Stub::UnlockUser, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(iv1::UnlockUserResponse response,
+                            client.Call(&Stub::UnlockUser, request));
   return PrintResult(response,
                      absl::StrCat("Unlocked ", name, ": cleared ", response.cleared_backoffs(),
                                   " sign-in backoff(s); they can sign in from anywhere again\n"),
@@ -596,61 +592,60 @@ absl::Status UserUnlock(const ParsedArgs& args, IdentityClient& client,
 
 absl::Status RoleGrant(const ParsedArgs& args, IdentityClient& client,
                        const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"org"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(3, 3));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"org"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(3, 3));
   // Check everything local before the email lookup costs a call.
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(PrincipalArgument principal, ParsePrincipal(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::Role role, ParseRole(args.Positional(1)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string scope, ExpandScope(args.Positional(2)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> org, args.Optional("org"));
+  SIXSTEPS_ASSIGN_OR_RETURN(PrincipalArgument principal, ParsePrincipal(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(iv1::Role role, ParseRole(args.Positional(1)));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string scope, ExpandScope(args.Positional(2)));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> org, args.Optional("org"));
   iv1::CreateRoleBindingRequest request;
   iv1::RoleBinding& binding = *request.mutable_role_binding();
   if (org) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(
+    SIXSTEPS_ASSIGN_OR_RETURN(
         *binding.mutable_organisation(),
         ExpandOrganisationName(*org, absl::StartsWith(scope, "partnerships/") ? scope : ""));
   }
   if (principal.email.empty()) {
     binding.set_principal(principal.name);
   } else {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::User user, FindUserByEmail(client, principal.email));
+    SIXSTEPS_ASSIGN_OR_RETURN(iv1::User user, FindUserByEmail(client, principal.email));
     binding.set_principal(user.name());
   }
   binding.set_role(role);
   binding.set_scope(scope);
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::RoleBinding created,
-                                client.Call(&Stub::CreateRoleBinding, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(iv1::RoleBinding created,
+                            client.Call(&Stub::CreateRoleBinding, request));
   return PrintResult(created, absl::StrCat("Granted ", FormatRoleBinding(created)), context);
 }
 
 absl::Status RoleRevoke(const ParsedArgs& args, IdentityClient& client,
                         const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   iv1::DeleteRoleBindingRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandRoleBindingName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(google::protobuf::Empty empty,
-                                client.Call(&Stub::DeleteRoleBinding, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandRoleBindingName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(google::protobuf::Empty empty,
+                            client.Call(&Stub::DeleteRoleBinding, request));
   return PrintResult(empty, absl::StrCat("Revoked ", request.name(), "\n"), context);
 }
 
 absl::Status RoleList(const ParsedArgs& args, IdentityClient& client,
                       const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"principal", "scope"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"principal", "scope"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   iv1::ListRoleBindingsRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> principal, args.Optional("principal"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> scope, args.Optional("scope"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> principal, args.Optional("principal"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> scope, args.Optional("scope"));
   if (scope) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_scope(), ExpandScope(*scope));
+    SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_scope(), ExpandScope(*scope));
   }
   if (principal) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_principal(),
-                                  ResolvePrincipal(client, *principal));
+    SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_principal(), ResolvePrincipal(client, *principal));
   }
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::vector<iv1::RoleBinding> bindings,
-                                ListAll(client, &Stub::ListRoleBindings, request,
-                                        &iv1::ListRoleBindingsResponse::role_bindings));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<iv1::RoleBinding> bindings,
+                            ListAll(client, &Stub::ListRoleBindings, request,
+                                    &iv1::ListRoleBindingsResponse::role_bindings));
   return PrintResult(Collect(bindings, &iv1::ListRoleBindingsResponse::mutable_role_bindings),
                      FormatRoleBindingList(bindings), context);
 }
@@ -659,15 +654,15 @@ absl::Status RoleList(const ParsedArgs& args, IdentityClient& client,
 
 absl::Status ServiceAccountCreate(const ParsedArgs& args, IdentityClient& client,
                                   const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"name", "owner"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"name", "owner"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   iv1::CreateServiceAccountRequest request;
   iv1::ServiceAccount& account = *request.mutable_service_account();
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*account.mutable_display_name(), args.Required("name"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string owner, args.Required("owner"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*account.mutable_owner(), ExpandOwner(owner));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::ServiceAccount created,
-                                client.Call(&Stub::CreateServiceAccount, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(*account.mutable_display_name(), args.Required("name"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string owner, args.Required("owner"));
+  SIXSTEPS_ASSIGN_OR_RETURN(*account.mutable_owner(), ExpandOwner(owner));
+  SIXSTEPS_ASSIGN_OR_RETURN(iv1::ServiceAccount created,
+                            client.Call(&Stub::CreateServiceAccount, request));
   return PrintResult(
       created,
       absl::StrCat("Created ", created.name(), "\n", FormatServiceAccount(created),
@@ -679,9 +674,9 @@ absl::Status ServiceAccountCreate(const ParsedArgs& args, IdentityClient& client
 
 absl::Status ServiceAccountList(const ParsedArgs& args, IdentityClient& client,
                                 const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+  SIXSTEPS_ASSIGN_OR_RETURN(
       std::vector<iv1::ServiceAccount> accounts,
       ListAll(client, &Stub::ListServiceAccounts, iv1::ListServiceAccountsRequest(),
               &iv1::ListServiceAccountsResponse::service_accounts));
@@ -691,13 +686,12 @@ absl::Status ServiceAccountList(const ParsedArgs& args, IdentityClient& client,
 
 absl::Status ServiceAccountShow(const ParsedArgs& args, IdentityClient& client,
                                 const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   iv1::GetServiceAccountRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(),
-                                ExpandServiceAccountName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::ServiceAccount account,
-                                client.Call(&Stub::GetServiceAccount, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandServiceAccountName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(iv1::ServiceAccount account,
+                            client.Call(&Stub::GetServiceAccount, request));
   return PrintResult(account, FormatServiceAccount(account), context);
 }
 
@@ -721,16 +715,16 @@ absl::Status WriteSecretFile(const std::string& path, const std::string& content
 
 absl::Status ApiKeyCreate(const ParsedArgs& args, IdentityClient& client,
                           const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"name", "expires_in", "out"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"name", "expires_in", "out"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   iv1::CreateApiKeyRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_parent(),
-                                ExpandServiceAccountName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_api_key()->mutable_display_name(),
-                                args.Required("name"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> expires_in, args.Optional("expires_in"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(absl::Duration lifetime, ParseLifetime(expires_in.value_or("90d")));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> out_path, args.Optional("out"));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_parent(),
+                            ExpandServiceAccountName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_api_key()->mutable_display_name(),
+                            args.Required("name"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> expires_in, args.Optional("expires_in"));
+  SIXSTEPS_ASSIGN_OR_RETURN(absl::Duration lifetime, ParseLifetime(expires_in.value_or("90d")));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> out_path, args.Optional("out"));
   if (out_path && std::filesystem::exists(*out_path)) {
     return LocalError(kExitCannotCreate,
                       absl::StrCat(*out_path, " already exists; choose a new file for the key"));
@@ -738,11 +732,11 @@ absl::Status ApiKeyCreate(const ParsedArgs& args, IdentityClient& client,
   absl::Time expires = absl::Now() + lifetime;
   *request.mutable_api_key()->mutable_expire_time() =
       TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(expires));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::CreateApiKeyResponse response,
-                                client.Call(&Stub::CreateApiKey, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(iv1::CreateApiKeyResponse response,
+                            client.Call(&Stub::CreateApiKey, request));
   const iv1::ApiKey& key = response.api_key();
   if (out_path) {
-    SIXSTEPS_CLI_RETURN_IF_ERROR(WriteSecretFile(*out_path, response.secret() + "\n"));
+    SIXSTEPS_RETURN_IF_ERROR(WriteSecretFile(*out_path, response.secret() + "\n"));
     if (context.output == OutputFormat::kJson) {
       iv1::CreateApiKeyResponse without_secret = response;
       without_secret.clear_secret();
@@ -770,12 +764,12 @@ absl::Status ApiKeyCreate(const ParsedArgs& args, IdentityClient& client,
 
 absl::Status ApiKeyList(const ParsedArgs& args, IdentityClient& client,
                         const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   iv1::ListApiKeysRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_parent(),
-                                ExpandServiceAccountName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_parent(),
+                            ExpandServiceAccountName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(
       std::vector<iv1::ApiKey> keys,
       ListAll(client, &Stub::ListApiKeys, request, &iv1::ListApiKeysResponse::api_keys));
   return PrintResult(Collect(keys, &iv1::ListApiKeysResponse::mutable_api_keys),
@@ -784,11 +778,11 @@ absl::Status ApiKeyList(const ParsedArgs& args, IdentityClient& client,
 
 absl::Status ApiKeyRevoke(const ParsedArgs& args, IdentityClient& client,
                           const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   iv1::RevokeApiKeyRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandApiKeyName(args.Positional(0)));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::ApiKey key, client.Call(&Stub::RevokeApiKey, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandApiKeyName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(iv1::ApiKey key, client.Call(&Stub::RevokeApiKey, request));
   return PrintResult(key, absl::StrCat("Revoked ", key.name(), "\n", FormatApiKey(key)), context);
 }
 
@@ -796,18 +790,18 @@ absl::Status ApiKeyRevoke(const ParsedArgs& args, IdentityClient& client,
 
 absl::Status AuditList(const ParsedArgs& args, IdentityClient& client,
                        const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"region", "limit"}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"region", "limit"}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   iv1::ListAuditEventsRequest request;
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> region, args.Optional("region"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> region, args.Optional("region"));
   if (region) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(*request.mutable_region(), ExpandRegionName(*region));
+    SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_region(), ExpandRegionName(*region));
   }
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<int> limit_flag, args.OptionalPosition("limit"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<int> limit_flag, args.OptionalPosition("limit"));
   const int limit = limit_flag.value_or(50);
   request.set_page_size(std::min(limit, 100));
   std::vector<iv1::AuditEvent> events;
-  SIXSTEPS_CLI_RETURN_IF_ERROR(client.ForEachPage(
+  SIXSTEPS_RETURN_IF_ERROR(client.ForEachPage(
       &Stub::ListAuditEvents, request, [&](const iv1::ListAuditEventsResponse& page) {
         for (const iv1::AuditEvent& event : page.audit_events()) {
           if (static_cast<int>(events.size()) >= limit) return false;
@@ -821,21 +815,20 @@ absl::Status AuditList(const ParsedArgs& args, IdentityClient& client,
 
 absl::Status KeyList(const ParsedArgs& args, IdentityClient& client,
                      const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(iv1::ListPublicKeysResponse response,
-                                client.Call(&Stub::ListPublicKeys, iv1::ListPublicKeysRequest()));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+  SIXSTEPS_ASSIGN_OR_RETURN(iv1::ListPublicKeysResponse response,
+                            client.Call(&Stub::ListPublicKeys, iv1::ListPublicKeysRequest()));
   std::vector<iv1::PublicKey> keys(response.keys().begin(), response.keys().end());
   return PrintResult(response, FormatPublicKeyList(keys), context);
 }
 
 absl::Status KeyRotate(const ParsedArgs& args, IdentityClient& client,
                        const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(
-      iv1::RotateSigningKeyResponse response,
-      client.Call(&Stub::RotateSigningKey, iv1::RotateSigningKeyRequest()));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+  SIXSTEPS_ASSIGN_OR_RETURN(iv1::RotateSigningKeyResponse response,
+                            client.Call(&Stub::RotateSigningKey, iv1::RotateSigningKeyRequest()));
   return PrintResult(response,
                      absl::StrCat("New signing key ", response.key().key_id(),
                                   " is current. Tokens signed with the old key stay valid until "

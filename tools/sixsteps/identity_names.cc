@@ -137,7 +137,7 @@ absl::StatusOr<PrincipalArgument> ParsePrincipal(absl::string_view argument) {
     return PrincipalArgument{"", std::string(email)};
   }
   if (absl::StartsWith(argument, "serviceAccounts/") || absl::StartsWith(argument, "sa-")) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string name, ExpandServiceAccountName(argument));
+    SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandServiceAccountName(argument));
     return PrincipalArgument{std::move(name), ""};
   }
   absl::StatusOr<std::string> name = ExpandUserName(argument);

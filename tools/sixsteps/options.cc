@@ -73,8 +73,8 @@ bool CallSettings::RenewAfter(const grpc::Status& status) const {
 absl::StatusOr<GlobalOptions> ExtractGlobalOptions(ParsedArgs& args, const Environment& env) {
   GlobalOptions options;
   for (const ServiceEndpoint& endpoint : kServiceEndpoints) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> flag,
-                                  ExtractLast(args, absl::StrCat(endpoint.service, "_address")));
+    SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> flag,
+                              ExtractLast(args, absl::StrCat(endpoint.service, "_address")));
     std::optional<std::string> from_env = env(AddressVariable(endpoint.service));
     if (flag) {
       options.endpoints.SetAddress(endpoint.service, *flag);
@@ -87,7 +87,7 @@ absl::StatusOr<GlobalOptions> ExtractGlobalOptions(ParsedArgs& args, const Envir
     }
   }
 
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> output, ExtractLast(args, "output"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> output, ExtractLast(args, "output"));
   if (output) {
     if (*output == "text") {
       options.output = OutputFormat::kText;
@@ -98,7 +98,7 @@ absl::StatusOr<GlobalOptions> ExtractGlobalOptions(ParsedArgs& args, const Envir
     }
   }
 
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> timeout, ExtractLast(args, "timeout"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> timeout, ExtractLast(args, "timeout"));
   if (timeout) {
     double seconds = 0;
     if (!absl::SimpleAtod(*timeout, &seconds) || !(seconds > 0) || seconds > 86400) {

@@ -22,7 +22,7 @@ using Stub = rv1::ReportingService::StubInterface;
 using Client = RpcClient<Stub>;
 
 absl::StatusOr<int64_t> MinSequence(const ParsedArgs& args) {
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> value, args.Optional("min_sequence"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> value, args.Optional("min_sequence"));
   int64_t sequence = 0;
   if (value && (!absl::SimpleAtoi(*value, &sequence) || sequence < 0)) {
     return UsageError(
@@ -47,22 +47,22 @@ absl::Status Export(absl::string_view kind, const ParsedArgs& args, Client& clie
                     const CommandContext& context) {
   const bool trend = kind == "trend";
   if (trend) {
-    SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"format", "out", "min_sequence", "kind"}));
+    SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"format", "out", "min_sequence", "kind"}));
   } else if (kind == "annual") {
-    SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"format", "out", "min_sequence"}));
+    SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"format", "out", "min_sequence"}));
   } else {
-    SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({"format", "out", "min_sequence", "as_of"}));
+    SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"format", "out", "min_sequence", "as_of"}));
   }
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> format_arg, args.Optional("format"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(rv1::Format format, ParseReportFormat(format_arg.value_or("text")));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> out_path, args.Optional("out"));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(int64_t min_sequence, MinSequence(args));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> format_arg, args.Optional("format"));
+  SIXSTEPS_ASSIGN_OR_RETURN(rv1::Format format, ParseReportFormat(format_arg.value_or("text")));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> out_path, args.Optional("out"));
+  SIXSTEPS_ASSIGN_OR_RETURN(int64_t min_sequence, MinSequence(args));
   std::string as_of;
   if (!trend && kind != "annual") {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> value, args.Optional("as_of"));
+    SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> value, args.Optional("as_of"));
     if (value) {
-      SIXSTEPS_CLI_RETURN_IF_ERROR(CheckIsoDate(*value, "--as-of"));
+      SIXSTEPS_RETURN_IF_ERROR(CheckIsoDate(*value, "--as-of"));
       as_of = *value;
     }
   }
@@ -75,36 +75,36 @@ absl::Status Export(absl::string_view kind, const ParsedArgs& args, Client& clie
   request.set_format(format);
   if (kind == "assessment") {
     rv1::GetAssessmentReportRequest& r = *request.mutable_assessment();
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(*r.mutable_assessment(), ExpandAssessmentName(target));
+    SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_assessment(), ExpandAssessmentName(target));
     r.set_min_sequence(min_sequence);
     r.set_as_of_date(as_of);
   } else if (trend) {
     rv1::GetPartnershipTrendRequest& r = *request.mutable_trend();
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(*r.mutable_partnership(), ExpandPartnershipName(target));
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::optional<std::string> round_kind, args.Optional("kind"));
+    SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_partnership(), ExpandPartnershipName(target));
+    SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> round_kind, args.Optional("kind"));
     if (round_kind) {
-      SIXSTEPS_CLI_ASSIGN_OR_RETURN(sixsteps::assessment::v1::AssessmentKind parsed,
-                                    ParseAssessmentKind(*round_kind));
+      SIXSTEPS_ASSIGN_OR_RETURN(sixsteps::assessment::v1::AssessmentKind parsed,
+                                ParseAssessmentKind(*round_kind));
       r.set_kind(TrendKindKey(parsed));
     }
     r.set_min_sequence(min_sequence);
   } else if (kind == "region") {
     rv1::GetRegionalOverviewRequest& r = *request.mutable_region();
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(*r.mutable_region(), ExpandRegionName(target));
+    SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_region(), ExpandRegionName(target));
     r.set_min_sequence(min_sequence);
     r.set_as_of_date(as_of);
   } else if (kind == "actions") {
     rv1::GetActionTrackerRequest& r = *request.mutable_actions();
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(*r.mutable_scope(), PartnershipOrRegion(target));
+    SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_scope(), PartnershipOrRegion(target));
     r.set_min_sequence(min_sequence);
     r.set_as_of_date(as_of);
   } else {
     rv1::GetAnnualReportSectionRequest& r = *request.mutable_annual();
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(*r.mutable_assessment(), ExpandAssessmentName(target));
+    SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_assessment(), ExpandAssessmentName(target));
     r.set_min_sequence(min_sequence);
   }
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(rv1::ExportReportResponse response,
-                                client.Call(&Stub::ExportReport, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(rv1::ExportReportResponse response,
+                            client.Call(&Stub::ExportReport, request));
   if (!out_path || *out_path == "-") {
     *context.out << response.content();
     if (format == rv1::FORMAT_TEXT && !response.content().empty() &&
@@ -113,7 +113,7 @@ absl::Status Export(absl::string_view kind, const ParsedArgs& args, Client& clie
     }
     return absl::OkStatus();
   }
-  SIXSTEPS_CLI_RETURN_IF_ERROR(WriteBytes(*out_path, response.content()));
+  SIXSTEPS_RETURN_IF_ERROR(WriteBytes(*out_path, response.content()));
   rv1::ExportReportResponse summary = response;
   summary.clear_content();
   return PrintMessage(summary,
@@ -123,10 +123,10 @@ absl::Status Export(absl::string_view kind, const ParsedArgs& args, Client& clie
 }
 
 absl::Status Freshness(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_CLI_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  SIXSTEPS_CLI_ASSIGN_OR_RETURN(rv1::Freshness freshness,
-                                client.Call(&Stub::GetFreshness, rv1::GetFreshnessRequest()));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
+  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+  SIXSTEPS_ASSIGN_OR_RETURN(rv1::Freshness freshness,
+                            client.Call(&Stub::GetFreshness, rv1::GetFreshnessRequest()));
   return PrintMessage(
       freshness,
       absl::StrCat("The reports reflect the assessment feed up to sequence ", freshness.sequence(),

@@ -42,7 +42,7 @@ class RpcClient {
                                                         Response*),
                            Request request, OnPage on_page) {
     do {
-      SIXSTEPS_CLI_ASSIGN_OR_RETURN(Response page, Call(method, request));
+      SIXSTEPS_ASSIGN_OR_RETURN(Response page, Call(method, request));
       on_page(page);
       // A server that hands back the same token would otherwise keep the CLI paging for ever.
       if (!page.next_page_token().empty() && page.next_page_token() == request.page_token()) {
@@ -65,7 +65,7 @@ class RpcClient {
 inline absl::Status PrintMessage(const google::protobuf::Message& message, const std::string& text,
                                  const CommandContext& context) {
   if (context.output == OutputFormat::kJson) {
-    SIXSTEPS_CLI_ASSIGN_OR_RETURN(std::string json, ToJson(message));
+    SIXSTEPS_ASSIGN_OR_RETURN(std::string json, ToJson(message));
     *context.out << json;
   } else {
     *context.out << text;
