@@ -1150,8 +1150,7 @@ grpc::Status AssessmentServiceImpl::WatchChanges(
     page.set_after_sequence(batch->next_after_sequence());
     if (!more) {
       // Wakes at the token's expiry too, so a quiet stream ends on time.
-      absl::Duration until_expiry =
-          absl::Ceil(*expires - absl::Now(), absl::Milliseconds(1));
+      absl::Duration until_expiry = absl::Ceil(*expires - absl::Now(), absl::Milliseconds(1));
       generation =
           signal_->Wait(generation, std::clamp(until_expiry, absl::ZeroDuration(), kPollInterval));
     }
