@@ -103,23 +103,14 @@ int main(int argc, char** argv) {
 
   const std::string command = config->arguments.empty() ? "" : config->arguments[0];
   if (command == "bootstrap") {
-    auto found = sixsteps::identity::FindDeploymentAdministrator(store, absl::GetFlag(FLAGS_email));
-    if (!found.ok()) return sixsteps::StartupFailed(kProgram, found.status());
-    if (*found) {
-      std::fprintf(stderr, "%s: found %s (%s), already a hub administrator: nothing changed\n",
-                   kProgram, (*found)->name().c_str(), (*found)->email().c_str());
-      sixsteps::setup::PrintResult(sixsteps::identity::AdministratorJson(**found));
-      return 0;
-    }
-    std::string password = sixsteps::FlagOrEnv("", {"SIXSTEPS_BOOTSTRAP_PASSWORD"}, "");
-    if (password.empty()) std::getline(std::cin, password);
-    auto user = service.BootstrapAdministrator(absl::GetFlag(FLAGS_email),
-                                               absl::GetFlag(FLAGS_display_name), password);
-    if (!user.ok()) return sixsteps::StartupFailed(kProgram, user.status());
-    std::fprintf(stderr, "%s: created %s (%s), hub administrator of the whole deployment\n",
-                 kProgram, user->name().c_str(), user->email().c_str());
-    sixsteps::setup::PrintResult(sixsteps::identity::AdministratorJson(*user));
-    return 0;
+    // The password is read only when the administrator is to be created.
+    auto password = [] {
+      std::string password = sixsteps::FlagOrEnv("", {"SIXSTEPS_BOOTSTRAP_PASSWORD"}, "");
+      if (password.empty()) std::getline(std::cin, password);
+      return password;
+    };
+    return sixsteps::identity::RunBootstrap(kProgram, store, service, absl::GetFlag(FLAGS_email),
+                                            absl::GetFlag(FLAGS_display_name), password);
   }
   if (command == "ensure-service-account") {
     sixsteps::identity::ServiceAccountSpec spec;

@@ -221,6 +221,26 @@ nlohmann::json AdministratorJson(const v1::User& user) {
   return {{"administrator", user.name()}, {"email", user.email()}};
 }
 
+int RunBootstrap(const char* program, IdentityStore& store, IdentityServiceImpl& service,
+                 const std::string& email, const std::string& display_name,
+                 const std::function<std::string()>& read_password) {
+  absl::StatusOr<std::optional<v1::User>> found = FindDeploymentAdministrator(store, email);
+  if (!found.ok()) return StartupFailed(program, found.status());
+  if (*found) {
+    std::fprintf(stderr, "%s: found %s (%s), already a hub administrator: nothing changed\n",
+                 program, (*found)->name().c_str(), (*found)->email().c_str());
+    setup::PrintResult(AdministratorJson(**found));
+    return 0;
+  }
+  absl::StatusOr<v1::User> user =
+      service.BootstrapAdministrator(email, display_name, read_password());
+  if (!user.ok()) return StartupFailed(program, user.status());
+  std::fprintf(stderr, "%s: created %s (%s), hub administrator of the whole deployment\n", program,
+               user->name().c_str(), user->email().c_str());
+  setup::PrintResult(AdministratorJson(*user));
+  return 0;
+}
+
 int RunEnsureServiceAccount(const char* program, IdentityStore& store,
                             const ServiceAccountSpec& spec, const std::string& key_file) {
   if (key_file.empty()) {

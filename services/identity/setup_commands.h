@@ -1,5 +1,5 @@
 // identity's setup steps as code the program and the tests share:
-//   sixsteps-identity bootstrap --email E   (main.cc) finds or creates the first administrator
+//   sixsteps-identity bootstrap --email E   finds or creates the first administrator
 //   sixsteps-identity ensure-service-account --account_name N --role R --key_file PATH
 // makes sure a deployment-wide service account named N exists, is bound to role R on '*',
 // and has a working API key in PATH (mode 0600); a second run finds all three and changes
@@ -7,6 +7,7 @@
 // service's account; tests/support/test_hub calls EnsureServiceAccount directly.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
 #include "services/common/auth.h"
+#include "services/identity/identity_service.h"
 #include "services/identity/store.h"
 
 namespace sixsteps::identity {
@@ -73,6 +75,13 @@ absl::StatusOr<std::optional<v1::User>> FindDeploymentAdministrator(IdentityStor
 
 // What `bootstrap` prints: {"administrator", "email"}.
 nlohmann::json AdministratorJson(const v1::User& user);
+
+// The bootstrap subcommand: finds the administrator `email`, or creates them with the password
+// `read_password` returns (service.BootstrapAdministrator); prints AdministratorJson. Returns
+// the exit status (1 with "a deployment administrator already exists" if another one does).
+int RunBootstrap(const char* program, IdentityStore& store, IdentityServiceImpl& service,
+                 const std::string& email, const std::string& display_name,
+                 const std::function<std::string()>& read_password);
 
 // The subcommand: reads `key_file`, runs EnsureServiceAccount, writes a new key to the file
 // (0600, replaced atomically), prints the JSON. Returns the exit status.
