@@ -34,7 +34,7 @@ CONF
 # Written by the compose hub's entrypoint: the superuser through the unix socket as the OS
 # user postgres (backups: exec -u postgres), every role over the compose network with its
 # password. Each service's role may connect to its own database only (CONNECT is revoked from
-# PUBLIC by sixsteps-init-databases).
+# PUBLIC by the db-init job: sixsteps-identity provision-database).
 local   all   postgres                 peer
 host    all   all        0.0.0.0/0     scram-sha-256
 host    all   all        ::/0          scram-sha-256

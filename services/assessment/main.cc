@@ -1,6 +1,8 @@
 // sixsteps-assessment: scrutiny rounds, responses with evidence, consolidation,
-// challenges, context answers, action plans, and the change feed.
+// challenges, context answers, action plans, and the change feed. `migrate` and
+// `provision-database` run a setup step instead (services/common/setup_commands.h).
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -14,6 +16,7 @@
 #include "services/common/db.h"
 #include "services/common/log.h"
 #include "services/common/server.h"
+#include "services/common/setup_commands.h"
 
 ABSL_FLAG(std::string, framework_address, "", "host:port of the framework service");
 ABSL_FLAG(std::string, time_zone, "", "the hub's time zone, for overdue actions (Europe/London)");
@@ -31,6 +34,10 @@ int main(int argc, char** argv) {
   sixsteps::SetLogServiceName("assessment");
   auto config = sixsteps::LoadServerConfig(argc, argv, {"assessment", "127.0.0.1:50053"});
   if (!config.ok()) return sixsteps::StartupFailed(kProgram, config.status());
+  // migrate, provision-database: setup steps, run instead of serving.
+  if (std::optional<int> exit_code = sixsteps::setup::RunSharedSetupCommand(
+          kProgram, "assessment", *config, sixsteps::assessment::AssessmentMigrations()))
+    return *exit_code;
   absl::Status migrated = sixsteps::db::ApplyMigrations(
       config->database_url, sixsteps::assessment::AssessmentMigrations());
   if (!migrated.ok()) return sixsteps::StartupFailed(kProgram, migrated);

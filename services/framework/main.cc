@@ -1,5 +1,8 @@
-// sixsteps-framework: serves framework definitions over gRPC.
+// sixsteps-framework: serves framework definitions over gRPC (its migrations load the
+// built-in framework). `sixsteps-framework migrate | provision-database` run a setup step
+// instead (services/common/setup_commands.h).
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "services/common/auth.h"
@@ -7,6 +10,7 @@
 #include "services/common/db.h"
 #include "services/common/log.h"
 #include "services/common/server.h"
+#include "services/common/setup_commands.h"
 #include "services/framework/framework_service.h"
 #include "services/framework/store.h"
 
@@ -19,6 +23,10 @@ int main(int argc, char** argv) {
   sixsteps::SetLogServiceName("framework");
   auto config = sixsteps::LoadServerConfig(argc, argv, {"framework", "127.0.0.1:50051"});
   if (!config.ok()) return sixsteps::StartupFailed(kProgram, config.status());
+  // migrate, provision-database: setup steps, run instead of serving.
+  if (std::optional<int> exit_code = sixsteps::setup::RunSharedSetupCommand(
+          kProgram, "framework", *config, sixsteps::framework::FrameworkMigrations()))
+    return *exit_code;
   absl::Status migrated = sixsteps::db::ApplyMigrations(config->database_url,
                                                         sixsteps::framework::FrameworkMigrations());
   if (!migrated.ok()) return sixsteps::StartupFailed(kProgram, migrated);

@@ -1,8 +1,13 @@
 // sixsteps-identity: regions, partnerships, principals, role bindings and access tokens.
 //   sixsteps-identity [flags]                       serve
 //   sixsteps-identity bootstrap --email E [--display_name N] [flags]
-//       create the first deployment administrator; the password is read from
-//       SIXSTEPS_BOOTSTRAP_PASSWORD or, if unset, from the first line of standard input.
+//       create the first deployment administrator unless E is one already; the password is
+//       read from SIXSTEPS_BOOTSTRAP_PASSWORD or, if unset, from the first line of standard
+//       input. Prints {"administrator", "email"}.
+//   sixsteps-identity ensure-service-account --account_name N --role R --key_file PATH
+//       a deployment-wide service account N bound as R on '*' with an API key in PATH
+//       (setup_commands.h)
+//   sixsteps-identity migrate | provision-database     (services/common/setup_commands.h)
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -14,8 +19,10 @@
 #include "services/common/db.h"
 #include "services/common/log.h"
 #include "services/common/server.h"
+#include "services/common/setup_commands.h"
 #include "services/identity/identity_service.h"
 #include "services/identity/pg_store.h"
+#include "services/identity/setup_commands.h"
 
 ABSL_FLAG(std::string, key_encryption_secret, "",
           "secret that seals the token-signing keys (or SIXSTEPS_KEY_ENCRYPTION_SECRET)");
@@ -28,6 +35,13 @@ ABSL_FLAG(std::string, password_hash_queue, "",
           "SIXSTEPS_PASSWORD_HASH_QUEUE)");
 ABSL_FLAG(std::string, email, "", "bootstrap: the first administrator's email");
 ABSL_FLAG(std::string, display_name, "Hub administrator", "bootstrap: their display name");
+ABSL_FLAG(std::string, account_name, "",
+          "ensure-service-account: the deployment-wide service account's display name");
+ABSL_FLAG(std::string, role, "viewer", "ensure-service-account: its role on '*'");
+ABSL_FLAG(std::string, key_file, "", "ensure-service-account: where its API key is kept (0600)");
+ABSL_FLAG(std::string, key_name, "", "ensure-service-account: a new key's display name");
+ABSL_FLAG(absl::Duration, key_lifetime, absl::Hours(24 * 365),
+          "ensure-service-account: how long a new key lasts (at most 366 days)");
 
 namespace {
 
@@ -53,6 +67,9 @@ int main(int argc, char** argv) {
   sixsteps::SetLogServiceName("identity");
   auto config = sixsteps::LoadServerConfig(argc, argv, {"identity", "127.0.0.1:50052"});
   if (!config.ok()) return sixsteps::StartupFailed(kProgram, config.status());
+  if (std::optional<int> exit_code = sixsteps::setup::RunSharedSetupCommand(
+          kProgram, "identity", *config, sixsteps::identity::IdentityMigrations()))
+    return *exit_code;
   auto sealer = sixsteps::identity::KeySealer::FromSecret(sixsteps::FlagOrEnv(
       absl::GetFlag(FLAGS_key_encryption_secret), {"SIXSTEPS_KEY_ENCRYPTION_SECRET"}, ""));
   if (!sealer.ok()) return sixsteps::StartupFailed(kProgram, sealer.status());
@@ -84,15 +101,26 @@ int main(int argc, char** argv) {
   if (absl::Status keys = service.EnsureSigningKey(); !keys.ok())
     return sixsteps::StartupFailed(kProgram, keys);
 
-  if (!config->arguments.empty() && config->arguments[0] == "bootstrap") {
-    std::string password = sixsteps::FlagOrEnv("", {"SIXSTEPS_BOOTSTRAP_PASSWORD"}, "");
-    if (password.empty()) std::getline(std::cin, password);
-    auto user = service.BootstrapAdministrator(absl::GetFlag(FLAGS_email),
-                                               absl::GetFlag(FLAGS_display_name), password);
-    if (!user.ok()) return sixsteps::StartupFailed(kProgram, user.status());
-    std::printf("created %s (%s), hub administrator of the whole deployment\n",
-                user->name().c_str(), user->email().c_str());
-    return 0;
+  const std::string command = config->arguments.empty() ? "" : config->arguments[0];
+  if (command == "bootstrap") {
+    // The password is read only when the administrator is to be created.
+    auto password = [] {
+      std::string password = sixsteps::FlagOrEnv("", {"SIXSTEPS_BOOTSTRAP_PASSWORD"}, "");
+      if (password.empty()) std::getline(std::cin, password);
+      return password;
+    };
+    return sixsteps::identity::RunBootstrap(kProgram, store, service, absl::GetFlag(FLAGS_email),
+                                            absl::GetFlag(FLAGS_display_name), password);
+  }
+  if (command == "ensure-service-account") {
+    sixsteps::identity::ServiceAccountSpec spec;
+    spec.display_name = absl::GetFlag(FLAGS_account_name);
+    spec.role = sixsteps::auth::RoleFromName(absl::GetFlag(FLAGS_role));
+    spec.key_display_name = absl::GetFlag(FLAGS_key_name);
+    if (spec.key_display_name.empty()) spec.key_display_name = spec.display_name;
+    spec.key_lifetime = absl::GetFlag(FLAGS_key_lifetime);
+    return sixsteps::identity::RunEnsureServiceAccount(kProgram, store, spec,
+                                                       absl::GetFlag(FLAGS_key_file));
   }
 
   absl::Status served = sixsteps::Serve(*config, {&service});

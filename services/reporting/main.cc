@@ -1,7 +1,9 @@
 // sixsteps-reporting: reports for partnerships, hubs and dashboards from a read model that
 // follows the assessment service's change feed; gRPC, and a read-only HTTP endpoint.
+// `migrate` and `provision-database` run a setup step instead (services/common/setup_commands.h).
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -12,6 +14,7 @@
 #include "services/common/db.h"
 #include "services/common/log.h"
 #include "services/common/server.h"
+#include "services/common/setup_commands.h"
 #include "services/common/status.h"
 #include "services/common/tls.h"
 #include "services/reporting/feed_consumer.h"
@@ -95,6 +98,10 @@ int main(int argc, char** argv) {
   sixsteps::SetLogServiceName("reporting");
   auto config = sixsteps::LoadServerConfig(argc, argv, {"reporting", "127.0.0.1:50054"});
   if (!config.ok()) return sixsteps::StartupFailed(kProgram, config.status());
+  // migrate, provision-database: setup steps, run instead of serving.
+  if (std::optional<int> exit_code = sixsteps::setup::RunSharedSetupCommand(
+          kProgram, "reporting", *config, sixsteps::reporting::ReportingMigrations()))
+    return *exit_code;
   auto api_key = ApiKey();
   if (!api_key.ok()) return sixsteps::StartupFailed(kProgram, api_key.status());
   absl::TimeZone zone;

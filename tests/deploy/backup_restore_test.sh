@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # ctest "backup_restore" (label deploy): scripts/backup and scripts/restore round trip.
 #
-# Starts two throw-away PostgreSQL 15 clusters (unix sockets only, in /tmp). In the first it
-# creates each service's role and database as the hub does, applies the services' real
-# migrations (services/*/migrations/V*.sql, in order, as the service's role) and writes records:
+# Starts two throw-away PostgreSQL 15 clusters (unix sockets only, in /tmp) with
+# scripts/lib/pg-cluster, as the hub does. In the first it creates each service's role and
+# database and applies the services' real migrations with the services' own setup subcommands
+# (sixsteps-<service> provision-database, then migrate, as the service's role; the binaries
+# come from SIXSTEPS_BUILD_DIR, default build/) and writes records:
 # regions, partnerships and organisations in identity, the built-in framework (a migration),
 # and in every database a table of awkward values (Unicode, tabs and newlines, JSON, bytes,
 # times, NULLs, arrays, an identity column). It then
@@ -18,31 +20,25 @@
 # Needs root or the postgres user's rights to run initdb (as the test helpers do).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
-PGBIN="${SIXSTEPS_PG_BIN:-/usr/lib/postgresql/15/bin}"
+PG_CLUSTER="$ROOT/scripts/lib/pg-cluster"
+BUILD_DIR="${SIXSTEPS_BUILD_DIR:-$ROOT/build}"
 SERVICES=(identity framework assessment reporting)
 fail() { echo "FAIL: $*" >&2; exit 1; }
 step() { echo "--- $*"; }
 
-[[ -x "$PGBIN/initdb" ]] || fail "PostgreSQL 15 not found in $PGBIN"
 T="$(mktemp -d /tmp/sixsteps-backup-test.XXXXXX)"
 chmod 0755 "$T"
-if ((EUID == 0)); then as_pg() { (cd / && runuser -u postgres -- "$@"); }; else as_pg() { (cd / && "$@"); }; fi
 
 start_cluster() {
   local d="$T/$1"
-  mkdir -p "$d"
-  ((EUID == 0)) && chown postgres:postgres "$d"
-  chmod 0700 "$d"
-  as_pg "$PGBIN/initdb" -D "$d/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$T/$1-initdb.log" 2>&1 ||
-    fail "initdb failed: $(tail -n 5 "$T/$1-initdb.log")"
-  as_pg "$PGBIN/pg_ctl" -D "$d/data" -l "$d/server.log" -w -t 60 \
-    -o "-c listen_addresses='' -k $d -c fsync=off -c TimeZone=Pacific/Auckland" start >/dev/null ||
-    fail "PostgreSQL did not start: $(tail -n 5 "$d/server.log")"
+  "$PG_CLUSTER" init "$d/data" --auth trust >/dev/null || fail "initdb failed"
+  "$PG_CLUSTER" start "$d/data" "$d/server.log" listen_addresses= unix_socket_directories="$d" \
+    fsync=off TimeZone=Pacific/Auckland || fail "PostgreSQL did not start"
 }
 cleanup() {
   local c
   for c in source target; do
-    [[ -f "$T/$c/data/postmaster.pid" ]] && as_pg "$PGBIN/pg_ctl" -D "$T/$c/data" -m immediate -w stop >/dev/null 2>&1 || true
+    "$PG_CLUSTER" stop "$T/$c/data" immediate >/dev/null 2>&1 || true
   done
   rm -rf "$T"
 }
@@ -60,16 +56,15 @@ psql_dst() { local db="$1"; shift; psql -X -q -v ON_ERROR_STOP=1 "$DST dbname=$d
 step "the services' databases, their real migrations, and records"
 for s in "${SERVICES[@]}"; do
   db="sixsteps_$s"
-  psql_src postgres -c "CREATE ROLE $db LOGIN" -c "CREATE DATABASE $db OWNER $db TEMPLATE template0 ENCODING 'UTF8'" \
-    -c "REVOKE ALL ON DATABASE $db FROM PUBLIC" >/dev/null
-  n=0
-  for m in "$ROOT/services/$s/migrations"/V*.sql; do
-    [[ -f "$m" ]] || continue
-    psql -X -q -v ON_ERROR_STOP=1 "host=$T/source port=5432 user=$db dbname=$db" -f "$m" >/dev/null ||
-      fail "migration $(basename "$m") of $s does not apply"
-    n=$((n + 1))
-  done
-  echo "    $s: $n migrations applied"
+  bin="$BUILD_DIR/services/$s/sixsteps-$s"
+  [[ -x "$bin" ]] || fail "$bin is not built"
+  export SIXSTEPS_DATABASE_URL="host=$T/source port=5432 user=$db dbname=$db"
+  "$bin" provision-database --admin_database_url="$SRC dbname=postgres" >/dev/null ||
+    fail "sixsteps-$s provision-database failed"
+  out="$("$bin" migrate)" || fail "sixsteps-$s migrate: its migrations do not apply"
+  n="$(sed -n 's/.*"schema_version":\([0-9]*\).*/\1/p' <<<"$out")"
+  unset SIXSTEPS_DATABASE_URL
+  echo "    $s: migrated to version $n"
   psql -X -q -v ON_ERROR_STOP=1 "host=$T/source port=5432 user=$db dbname=$db" >/dev/null <<'SQL' || fail "$s: could not write the probe records"
 CREATE TABLE backup_probe (
   id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -14,7 +14,8 @@
 //      this project uses;
 //   3. checks the project's own rules: gRPC liveness and readiness probes on the served port,
 //      requests and limits, non-root and read-only containers, a Service, a
-//      PodDisruptionBudget and a HorizontalPodAutoscaler per Deployment, every referenced
+//      PodDisruptionBudget and a HorizontalPodAutoscaler per Deployment, setup Jobs hardened
+//      like the services' pods, every referenced
 //      ConfigMap key present, no Secret inlined (only referenced), and the NetworkPolicies
 //      let each service be reached only by its callers (the matrix below), and every
 //      container serves metrics on a port named "metrics" that the pod's Prometheus scrape
@@ -314,6 +315,28 @@ function checkProject(objects) {
   }
   for (const s of of('Service')) {
     if (!deployments.some((d) => matches(s.spec?.selector, d.spec?.template?.metadata?.labels))) problem(nameOf(s), 'selects no Deployment\'s pods');
+  }
+  // Setup Jobs (jobs.yaml): the same hardening as the services' pods, and no inlined secret.
+  for (const j of of('Job')) {
+    const where = nameOf(j);
+    const pod = j.spec?.template?.spec ?? {};
+    if (pod.automountServiceAccountToken !== false) problem(where, 'pods must not mount a Kubernetes API token (automountServiceAccountToken: false)');
+    if (!['OnFailure', 'Never'].includes(pod.restartPolicy)) problem(where, 'restartPolicy must be OnFailure or Never');
+    for (const c of [...(pod.initContainers ?? []), ...(pod.containers ?? [])]) {
+      const cw = `${where} container ${c.name}`;
+      const sc = c.securityContext ?? {};
+      if (!(sc.runAsNonRoot ?? pod.securityContext?.runAsNonRoot)) problem(cw, 'may run as root (runAsNonRoot)');
+      if (sc.allowPrivilegeEscalation !== false) problem(cw, 'allowPrivilegeEscalation must be false');
+      if (sc.readOnlyRootFilesystem !== true) problem(cw, 'readOnlyRootFilesystem must be true');
+      for (const kind of ['requests', 'limits']) {
+        for (const r of ['cpu', 'memory']) if (!c.resources?.[kind]?.[r]) problem(cw, `has no resources.${kind}.${r}`);
+      }
+      for (const e of c.env ?? []) {
+        if (/PASSWORD|SECRET|API_KEY|TOKEN/i.test(e.name) && e.value !== undefined) problem(cw, `env ${e.name} has an inline value: take it from a Secret (secretKeyRef)`);
+        const ref = e.valueFrom?.configMapKeyRef;
+        if (ref && !(configMaps.get(ref.name) ?? {})[ref.key] && !ref.optional) problem(cw, `env ${e.name}: ConfigMap ${ref.name} has no key ${ref.key}`);
+      }
+    }
   }
 
   checkNetwork(objects, deployments);

@@ -1,7 +1,6 @@
 #include "tests/support/pg_cluster.h"
 
 #include <netinet/in.h>
-#include <pwd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,7 +17,13 @@
 namespace sixsteps::testing {
 namespace {
 
-constexpr const char* kPgBin = "/usr/lib/postgresql/15/bin";
+#ifndef SIXSTEPS_SOURCE_DIR
+#error "SIXSTEPS_SOURCE_DIR must name the repository (tests/CMakeLists.txt)"
+#endif
+
+// The one script that runs initdb and pg_ctl for the hub and every test (as the postgres user
+// when the tests run as root): the C++ tests call it rather than keep a copy of what it does.
+constexpr const char* kPgCluster = SIXSTEPS_SOURCE_DIR "/scripts/lib/pg-cluster";
 
 // Asks the kernel for a free port on loopback. Another process could take it before the
 // server binds it; on this single-user test machine that race is acceptable.
@@ -35,9 +40,6 @@ int FreePort() {
   return ntohs(addr.sin_port);
 }
 
-// Prefix that runs a command as the postgres user when we are root.
-std::string AsServerUser() { return geteuid() == 0 ? "runuser -u postgres -- " : ""; }
-
 absl::Status Run(const std::string& command) {
   int rc = std::system(command.c_str());
   if (rc != 0) {
@@ -52,17 +54,10 @@ absl::StatusOr<std::unique_ptr<PgCluster>> PgCluster::Start() {
   // /tmp is reachable by the postgres user wherever the checkout lives.
   char tmpl[] = "/tmp/sixsteps-test-pg-XXXXXX";
   if (mkdtemp(tmpl) == nullptr) return absl::InternalError("mkdtemp failed");
-  std::string dir = tmpl;
-  if (geteuid() == 0) {
-    struct passwd* pw = getpwnam("postgres");
-    if (pw == nullptr)
-      return absl::FailedPreconditionError("no postgres user; install postgresql-15");
-    if (chown(dir.c_str(), pw->pw_uid, pw->pw_gid) != 0) return absl::InternalError("chown failed");
-  }
-  std::unique_ptr<PgCluster> cluster(new PgCluster(dir, FreePort()));
-  absl::Status init = Run(absl::StrCat(AsServerUser(), kPgBin, "/initdb -D ", dir,
-                                       "/data -U postgres --auth=trust -E UTF8 --locale=C.UTF-8",
-                                       " --no-sync > ", dir, "/initdb.log 2>&1"));
+  std::unique_ptr<PgCluster> cluster(new PgCluster(tmpl, FreePort()));
+  absl::Status init =
+      Run(absl::StrCat(kPgCluster, " init ", cluster->dir_, "/data --auth trust --no-sync > ",
+                       cluster->dir_, "/pg-cluster.log 2>&1"));
   if (!init.ok()) return init;
   absl::Status started = cluster->Restart();
   if (!started.ok()) return started;
@@ -75,22 +70,21 @@ PgCluster::~PgCluster() {
   std::filesystem::remove_all(dir_, ignored);
 }
 
-absl::Status PgCluster::RunPgCtl(absl::string_view args) {
-  return Run(absl::StrCat(AsServerUser(), kPgBin, "/pg_ctl -D ", dir_, "/data -l ", dir_,
-                          "/server.log -w -t 60 ", args, " >> ", dir_, "/pg_ctl.log 2>&1"));
+absl::Status PgCluster::RunPgCluster(absl::string_view args) {
+  return Run(absl::StrCat(kPgCluster, " ", args, " >> ", dir_, "/pg-cluster.log 2>&1"));
 }
 
 absl::Status PgCluster::Stop() {
-  absl::Status status = RunPgCtl("-m fast stop");
+  absl::Status status = RunPgCluster(absl::StrCat("stop ", dir_, "/data fast"));
   if (status.ok()) running_ = false;
   return status;
 }
 
 absl::Status PgCluster::Restart() {
-  absl::Status status =
-      RunPgCtl(absl::StrCat("-o \"-c listen_addresses=127.0.0.1 -p ", port_, " -k ", dir_,
-                            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c "
-                            "max_connections=300\" start"));
+  absl::Status status = RunPgCluster(absl::StrCat(
+      "start ", dir_, "/data ", dir_, "/server.log listen_addresses=127.0.0.1 port=", port_,
+      " unix_socket_directories=", dir_,
+      " fsync=off synchronous_commit=off full_page_writes=off max_connections=300"));
   if (status.ok()) running_ = true;
   return status;
 }

@@ -1,6 +1,7 @@
 // A private PostgreSQL 15 cluster for tests: initdb into a fresh temporary folder, listen
-// on 127.0.0.1 at a free port, fsync off, removed at the end. Runs the server as the
-// `postgres` user when the tests run as root (PostgreSQL refuses to run as root).
+// on 127.0.0.1 at a free port, fsync off, removed at the end. scripts/lib/pg-cluster does the
+// initdb and pg_ctl, as for scripts/hub (the server runs as the `postgres` user when the
+// tests run as root: PostgreSQL refuses to run as root).
 #pragma once
 
 #include <memory>
@@ -33,7 +34,8 @@ class PgCluster {
 
  private:
   PgCluster(std::string dir, int port) : dir_(std::move(dir)), port_(port) {}
-  absl::Status RunPgCtl(absl::string_view args);
+  // scripts/lib/pg-cluster with `args`, its output appended to the folder's pg-cluster.log.
+  absl::Status RunPgCluster(absl::string_view args);
   std::string dir_;
   int port_;
   bool running_ = false;

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/jwt.h"
 #include "services/common/status.h"
+#include "services/identity/setup_commands.h"
 #include "tests/support/pg_cluster.h"
 
 namespace sixsteps::testing {
@@ -178,40 +179,16 @@ absl::StatusOr<std::string> TestHub::UserWithRoles(const std::string& email,
 
 absl::Status TestHub::StartReporting() {
   if (reporting_api_key_.empty()) {
-    auto stub = IdentityStub();
-    idv1::ServiceAccount account;
-    {
-      grpc::ClientContext context;
-      Authorize(context, admin_token_);
-      idv1::CreateServiceAccountRequest request;
-      request.mutable_service_account()->set_display_name("Reporting service");
-      request.mutable_service_account()->set_owner("*");
-      SIXSTEPS_RETURN_IF_ERROR(
-          FromGrpcStatus(stub->CreateServiceAccount(&context, request, &account)));
-    }
-    {
-      grpc::ClientContext context;
-      Authorize(context, admin_token_);
-      idv1::CreateRoleBindingRequest request;
-      request.mutable_role_binding()->set_principal(account.name());
-      request.mutable_role_binding()->set_role(idv1::ROLE_VIEWER);
-      request.mutable_role_binding()->set_scope("*");
-      idv1::RoleBinding binding;
-      SIXSTEPS_RETURN_IF_ERROR(
-          FromGrpcStatus(stub->CreateRoleBinding(&context, request, &binding)));
-    }
-    {
-      grpc::ClientContext context;
-      Authorize(context, admin_token_);
-      idv1::CreateApiKeyRequest request;
-      request.set_parent(account.name());
-      request.mutable_api_key()->set_display_name("reporting");
-      request.mutable_api_key()->mutable_expire_time()->set_seconds(
-          absl::ToUnixSeconds(absl::Now() + absl::Hours(24)));
-      idv1::CreateApiKeyResponse response;
-      SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(stub->CreateApiKey(&context, request, &response)));
-      reporting_api_key_ = response.secret();
-    }
+    // The same step as `sixsteps-identity ensure-service-account` (scripts/hub, compose).
+    identity::ServiceAccountSpec spec;
+    spec.display_name = "Reporting service";
+    spec.role = auth::Role::ROLE_VIEWER;
+    spec.key_display_name = "reporting";
+    spec.key_lifetime = absl::Hours(24);
+    SIXSTEPS_ASSIGN_OR_RETURN(
+        identity::ServiceAccountSetup setup,
+        identity::EnsureServiceAccount(*identity_store_, spec, "", absl::Now()));
+    reporting_api_key_ = setup.secret;
     SIXSTEPS_ASSIGN_OR_RETURN(reporting_database_url_,
                               SharedPgCluster().CreateDatabase("reporting"));
     SIXSTEPS_RETURN_IF_ERROR(
