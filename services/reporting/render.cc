@@ -64,6 +64,21 @@ std::string ContentType(Format format) {
 
 }  // namespace
 
+const RatingLabels& LabelsOf(Rating rating) {
+  static const RatingLabels kRed{"Red", "R", "r"}, kAmber{"Amber", "A", "a"},
+      kGreen{"Green", "G", "g"}, kUnrated{"Not rated", "-", "u"};
+  switch (rating) {
+    case framework::v1::RATING_RED:
+      return kRed;
+    case framework::v1::RATING_AMBER:
+      return kAmber;
+    case framework::v1::RATING_GREEN:
+      return kGreen;
+    default:
+      return kUnrated;
+  }
+}
+
 absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message) {
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;
@@ -122,31 +137,9 @@ namespace sixsteps::reporting {
 using ::sixsteps::framework::v1::Rating;
 using v1::Format;
 
-std::string RatingName(Rating rating) {
-  switch (rating) {
-    case framework::v1::RATING_RED:
-      return "Red";
-    case framework::v1::RATING_AMBER:
-      return "Amber";
-    case framework::v1::RATING_GREEN:
-      return "Green";
-    default:
-      return "Not rated";
-  }
-}
+std::string RatingName(Rating rating) { return render_internal::LabelsOf(rating).name; }
 
-std::string RatingLetter(Rating rating) {
-  switch (rating) {
-    case framework::v1::RATING_RED:
-      return "R";
-    case framework::v1::RATING_AMBER:
-      return "A";
-    case framework::v1::RATING_GREEN:
-      return "G";
-    default:
-      return "-";
-  }
-}
+std::string RatingLetter(Rating rating) { return render_internal::LabelsOf(rating).letter; }
 
 std::string FormatExtension(Format format) {
   switch (format) {

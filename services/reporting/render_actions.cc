@@ -8,7 +8,6 @@
 #include "absl/strings/str_cat.h"
 #include "services/base/names.h"
 #include "services/base/status_macros.h"
-
 #include "services/reporting/render_internal.h"
 #include "services/reporting/render_xlsx.h"
 
@@ -201,18 +200,15 @@ std::string TrackerText(const v1::ActionTracker& t) {
 
 namespace sixsteps::reporting {
 
+namespace ri = render_internal;
 using v1::Format;
 
 absl::StatusOr<Rendered> Render(const v1::ActionTracker& report, Format format) {
   // "partnerships/p" -> "partnerships-p", so a partnership and a region of the same id
   // do not share a file name.
-  return render_internal::Dispatch(format, "actions", report.scope(),
-                                   {[&] { return render_internal::ToJson(report); },
-                                    [&] { return render_internal::TrackerCsv(report); },
-                                    [&] { return render_internal::TrackerHtml(report); },
-                                    [&] { return render_internal::TrackerMarkdown(report); },
-                                    [&] { return render_internal::TrackerXlsx(report); },
-                                    [&] { return render_internal::TrackerText(report); }});
+  return ri::Dispatch(format, "actions", report.scope(),
+                      ri::RenderersOf(report, ri::TrackerCsv, ri::TrackerHtml, ri::TrackerMarkdown,
+                                      ri::TrackerXlsx, ri::TrackerText));
 }
 
 }  // namespace sixsteps::reporting

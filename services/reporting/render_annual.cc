@@ -11,7 +11,6 @@
 #include "absl/strings/strip.h"
 #include "services/base/names.h"
 #include "services/base/status_macros.h"
-
 #include "services/reporting/render_internal.h"
 #include "services/reporting/render_xlsx.h"
 
@@ -88,16 +87,13 @@ std::string AnnualText(const v1::AnnualReportSection& s) {
 
 namespace sixsteps::reporting {
 
+namespace ri = render_internal;
 using v1::Format;
 
 absl::StatusOr<Rendered> Render(const v1::AnnualReportSection& report, Format format) {
-  return render_internal::Dispatch(format, "annual-report", LastSegment(report.assessment()),
-                                   {[&] { return render_internal::ToJson(report); },
-                                    [&] { return render_internal::AnnualCsv(report); },
-                                    [&] { return render_internal::AnnualHtml(report); },
-                                    [&] { return render_internal::AnnualMarkdown(report); },
-                                    [&] { return render_internal::AnnualXlsx(report); },
-                                    [&] { return render_internal::AnnualText(report); }});
+  return ri::Dispatch(format, "annual-report", LastSegment(report.assessment()),
+                      ri::RenderersOf(report, ri::AnnualCsv, ri::AnnualHtml, ri::AnnualMarkdown,
+                                      ri::AnnualXlsx, ri::AnnualText));
 }
 
 }  // namespace sixsteps::reporting

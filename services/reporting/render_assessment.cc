@@ -11,7 +11,6 @@
 #include "absl/strings/str_join.h"
 #include "services/base/names.h"
 #include "services/base/status_macros.h"
-
 #include "services/reporting/render_internal.h"
 #include "services/reporting/render_xlsx.h"
 
@@ -544,16 +543,14 @@ std::string AssessmentText(const v1::AssessmentReport& report) {
 
 namespace sixsteps::reporting {
 
+namespace ri = render_internal;
 using v1::Format;
 
 absl::StatusOr<Rendered> Render(const v1::AssessmentReport& report, Format format) {
-  return render_internal::Dispatch(format, "assessment", LastSegment(report.assessment()),
-                                   {[&] { return render_internal::ToJson(report); },
-                                    [&] { return render_internal::AssessmentCsv(report); },
-                                    [&] { return render_internal::AssessmentHtml(report); },
-                                    [&] { return render_internal::AssessmentMarkdown(report); },
-                                    [&] { return render_internal::AssessmentXlsx(report); },
-                                    [&] { return render_internal::AssessmentText(report); }});
+  return ri::Dispatch(
+      format, "assessment", LastSegment(report.assessment()),
+      ri::RenderersOf(report, ri::AssessmentCsv, ri::AssessmentHtml, ri::AssessmentMarkdown,
+                      ri::AssessmentXlsx, ri::AssessmentText));
 }
 
 }  // namespace sixsteps::reporting

@@ -123,18 +123,7 @@ footer { margin-top: 2em; border-top: 1px solid #999; padding-top: .5em; font-si
 
 std::string H(absl::string_view text) { return HtmlEscape(text); }
 
-std::string RatingClass(Rating rating) {
-  switch (rating) {
-    case framework::v1::RATING_RED:
-      return "r";
-    case framework::v1::RATING_AMBER:
-      return "a";
-    case framework::v1::RATING_GREEN:
-      return "g";
-    default:
-      return "u";
-  }
-}
+std::string RatingClass(Rating rating) { return LabelsOf(rating).css_class; }
 
 // A table cell coloured by rating that also shows the letter and the name.
 std::string HtmlRatingCell(Rating rating, absl::string_view extra) {

@@ -49,13 +49,10 @@ std::string MarkdownText(absl::string_view text) {
         out.push_back(c);
         break;
       case '<':
-        out += "&lt;";
-        break;
       case '>':
-        out += "&gt;";
-        break;
       case '&':
-        out += "&amp;";
+        // Entity-escaped as HTML, so raw HTML never reaches a Markdown renderer.
+        out += HtmlEscape(absl::string_view(&c, 1));
         break;
       default:
         out.push_back(c);

@@ -50,6 +50,27 @@ absl::StatusOr<Rendered> Dispatch(Format format, absl::string_view prefix, absl:
 // Protobuf JSON with the proto field names, pretty-printed, zero values included.
 absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message);
 
+// The renderers of `report`: JSON as every report has it, the other formats its own.
+template <typename Report>
+Renderers RenderersOf(const Report& report, std::string (*csv)(const Report&),
+                      std::string (*html)(const Report&), std::string (*markdown)(const Report&),
+                      absl::StatusOr<std::string> (*xlsx)(const Report&),
+                      std::string (*text)(const Report&)) {
+  return {
+      [&report] { return ToJson(report); },     [&report, csv] { return csv(report); },
+      [&report, html] { return html(report); }, [&report, markdown] { return markdown(report); },
+      [&report, xlsx] { return xlsx(report); }, [&report, text] { return text(report); }};
+}
+
+// How a rating is shown: "Red", "R" and the CSS class "r"; "Not rated", "-" and "u" when
+// unrated.
+struct RatingLabels {
+  const char* name;
+  const char* letter;
+  const char* css_class;
+};
+const RatingLabels& LabelsOf(Rating rating);
+
 // ---- Reading report messages (render_helpers.cc) ----
 
 bool HasTime(const google::protobuf::Timestamp& ts);

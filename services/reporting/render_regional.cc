@@ -8,7 +8,6 @@
 #include "absl/strings/str_cat.h"
 #include "services/base/names.h"
 #include "services/base/status_macros.h"
-
 #include "services/reporting/render_internal.h"
 #include "services/reporting/render_xlsx.h"
 
@@ -226,16 +225,13 @@ std::string RegionalText(const v1::RegionalOverview& report) {
 
 namespace sixsteps::reporting {
 
+namespace ri = render_internal;
 using v1::Format;
 
 absl::StatusOr<Rendered> Render(const v1::RegionalOverview& report, Format format) {
-  return render_internal::Dispatch(format, "region", LastSegment(report.region()),
-                                   {[&] { return render_internal::ToJson(report); },
-                                    [&] { return render_internal::RegionalCsv(report); },
-                                    [&] { return render_internal::RegionalHtml(report); },
-                                    [&] { return render_internal::RegionalMarkdown(report); },
-                                    [&] { return render_internal::RegionalXlsx(report); },
-                                    [&] { return render_internal::RegionalText(report); }});
+  return ri::Dispatch(format, "region", LastSegment(report.region()),
+                      ri::RenderersOf(report, ri::RegionalCsv, ri::RegionalHtml,
+                                      ri::RegionalMarkdown, ri::RegionalXlsx, ri::RegionalText));
 }
 
 }  // namespace sixsteps::reporting

@@ -8,7 +8,6 @@
 #include "absl/strings/str_cat.h"
 #include "services/base/names.h"
 #include "services/base/status_macros.h"
-
 #include "services/reporting/render_internal.h"
 #include "services/reporting/render_xlsx.h"
 
@@ -225,18 +224,15 @@ std::string TrendText(const v1::PartnershipTrend& t) {
 
 namespace sixsteps::reporting {
 
+namespace ri = render_internal;
 using v1::Format;
 
 absl::StatusOr<Rendered> Render(const v1::PartnershipTrend& report, Format format) {
-  return render_internal::Dispatch(format, "trend",
-                                   absl::StrCat(LastSegment(report.partnership()),
-                                                report.kind().empty() ? "" : "-", report.kind()),
-                                   {[&] { return render_internal::ToJson(report); },
-                                    [&] { return render_internal::TrendCsv(report); },
-                                    [&] { return render_internal::TrendHtml(report); },
-                                    [&] { return render_internal::TrendMarkdown(report); },
-                                    [&] { return render_internal::TrendXlsx(report); },
-                                    [&] { return render_internal::TrendText(report); }});
+  return ri::Dispatch(format, "trend",
+                      absl::StrCat(LastSegment(report.partnership()),
+                                   report.kind().empty() ? "" : "-", report.kind()),
+                      ri::RenderersOf(report, ri::TrendCsv, ri::TrendHtml, ri::TrendMarkdown,
+                                      ri::TrendXlsx, ri::TrendText));
 }
 
 }  // namespace sixsteps::reporting
