@@ -9,6 +9,7 @@
 #include "services/common/grpc_reply.h"
 #include "services/common/validation.h"
 #include "services/reporting/render.h"
+#include "services/reporting/round_kind.h"
 
 namespace sixsteps::reporting {
 namespace {
@@ -25,15 +26,6 @@ absl::StatusOr<std::string> ParseId(absl::string_view name, absl::string_view co
         absl::StrCat(field, ": must look like ", collection, "/{id}, got '", name, "'"));
   }
   return std::string(id);
-}
-
-// "independent_scrutiny" → ASSESSMENT_KIND_INDEPENDENT_SCRUTINY.
-absl::StatusOr<std::string> KindName(absl::string_view kind) {
-  if (kind.empty() || kind == "independent_scrutiny") return "ASSESSMENT_KIND_INDEPENDENT_SCRUTINY";
-  if (kind == "self_assessment") return "ASSESSMENT_KIND_SELF_ASSESSMENT";
-  if (kind == "wider_partner_assessment") return "ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT";
-  return absl::InvalidArgumentError(
-      "kind: must be independent_scrutiny, self_assessment or wider_partner_assessment");
 }
 
 }  // namespace
@@ -149,7 +141,7 @@ absl::StatusOr<rv1::PartnershipTrend> Reports::Trend(const Caller& caller,
                                                      absl::Time deadline) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id,
                             ParseId(r.partnership(), "partnerships", "partnership"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string kind, KindName(r.kind()));
+  SIXSTEPS_ASSIGN_OR_RETURN(av1::AssessmentKind kind, ParseRoundKind(r.kind()));
   rv1::Freshness freshness;
   PartnershipInfo partnership;
   std::vector<FinalisedRound> rounds;
@@ -165,11 +157,11 @@ absl::StatusOr<rv1::PartnershipTrend> Reports::Trend(const Caller& caller,
                           : info.status();
              }
              partnership = *std::move(info);
-             SIXSTEPS_ASSIGN_OR_RETURN(rounds, model.FinalisedRounds(id, kind));
+             SIXSTEPS_ASSIGN_OR_RETURN(rounds,
+                                       model.FinalisedRounds(id, av1::AssessmentKind_Name(kind)));
              return absl::OkStatus();
            }));
-  return BuildPartnershipTrend(r.partnership(), partnership.name,
-                               r.kind().empty() ? "independent_scrutiny" : r.kind(), rounds,
+  return BuildPartnershipTrend(r.partnership(), partnership.name, RoundKindKey(kind), rounds,
                                freshness);
 }
 
