@@ -68,26 +68,25 @@ std::string SafeFilename(absl::string_view name) {
   return out.empty() ? "report" : out;
 }
 
-absl::Status ParseMinSequence(const httplib::Request& req, int64_t* out) {
-  *out = 0;
-  if (!req.has_param("min_sequence")) return absl::OkStatus();
+// ?min_sequence=, which every report route takes; 0 when absent or empty.
+absl::StatusOr<int64_t> ParseMinSequence(const httplib::Request& req) {
+  if (!req.has_param("min_sequence")) return 0;
   std::string value = req.get_param_value("min_sequence");
-  if (value.empty()) return absl::OkStatus();
+  if (value.empty()) return 0;
   int64_t n = 0;
   if (!absl::SimpleAtoi(value, &n) || n < 0) {
     return absl::InvalidArgumentError("min_sequence must be a non-negative integer");
   }
-  *out = n;
-  return absl::OkStatus();
+  return n;
 }
 
 std::string Param(const httplib::Request& req, const char* name) {
   return req.has_param(name) ? req.get_param_value(name) : std::string();
 }
 
-// Builds the export request of one route from the path id and the query.
-using Builder = std::function<absl::Status(const std::string& id, const httplib::Request& req,
-                                           v1::ExportReportRequest* out)>;
+// Builds the export request of one route from the path id, the query and its min_sequence.
+using Builder = std::function<void(const std::string& id, const httplib::Request& req,
+                                   int64_t min_sequence, v1::ExportReportRequest* out)>;
 
 // A connection's peer as numbers ("127.0.0.1", "::1"; an IPv4-mapped IPv6 address as IPv4).
 struct Peer {
@@ -492,8 +491,9 @@ absl::Status HttpEndpoint::Start(const std::string& host, int port) {
       if (!format.ok()) return WriteError(res, format.status());
       v1::ExportReportRequest request;
       request.set_format(*format);
-      absl::Status built = build(req.matches[1].str(), req, &request);
-      if (!built.ok()) return WriteError(res, built);
+      absl::StatusOr<int64_t> min_sequence = ParseMinSequence(req);
+      if (!min_sequence.ok()) return WriteError(res, min_sequence.status());
+      build(req.matches[1].str(), req, *min_sequence, &request);
 
       absl::StatusOr<Rendered> rendered = handler_(*caller, request);
       if (!rendered.ok()) return WriteError(res, rendered.status());
@@ -513,62 +513,47 @@ absl::Status HttpEndpoint::Start(const std::string& host, int port) {
     };
   };
 
-  server->Get(
-      absl::StrCat("/v1/assessments/", kId, "/report"),
-      report([](const std::string& id, const httplib::Request& req, v1::ExportReportRequest* out) {
-        auto* r = out->mutable_assessment();
-        r->set_assessment(absl::StrCat("assessments/", id));
-        r->set_as_of_date(Param(req, "as_of_date"));
-        int64_t min_sequence = 0;
-        SIXSTEPS_RETURN_IF_ERROR(ParseMinSequence(req, &min_sequence));
-        r->set_min_sequence(min_sequence);
-        return absl::OkStatus();
-      }));
-  server->Get(
-      absl::StrCat("/v1/partnerships/", kId, "/trend"),
-      report([](const std::string& id, const httplib::Request& req, v1::ExportReportRequest* out) {
-        auto* r = out->mutable_trend();
-        r->set_partnership(absl::StrCat("partnerships/", id));
-        r->set_kind(Param(req, "kind"));
-        int64_t min_sequence = 0;
-        SIXSTEPS_RETURN_IF_ERROR(ParseMinSequence(req, &min_sequence));
-        r->set_min_sequence(min_sequence);
-        return absl::OkStatus();
-      }));
-  server->Get(
-      absl::StrCat("/v1/regions/", kId, "/overview"),
-      report([](const std::string& id, const httplib::Request& req, v1::ExportReportRequest* out) {
-        auto* r = out->mutable_region();
-        r->set_region(absl::StrCat("regions/", id));
-        r->set_as_of_date(Param(req, "as_of_date"));
-        int64_t min_sequence = 0;
-        SIXSTEPS_RETURN_IF_ERROR(ParseMinSequence(req, &min_sequence));
-        r->set_min_sequence(min_sequence);
-        return absl::OkStatus();
-      }));
+  server->Get(absl::StrCat("/v1/assessments/", kId, "/report"),
+              report([](const std::string& id, const httplib::Request& req, int64_t min_sequence,
+                        v1::ExportReportRequest* out) {
+                auto* r = out->mutable_assessment();
+                r->set_assessment(absl::StrCat("assessments/", id));
+                r->set_as_of_date(Param(req, "as_of_date"));
+                r->set_min_sequence(min_sequence);
+              }));
+  server->Get(absl::StrCat("/v1/partnerships/", kId, "/trend"),
+              report([](const std::string& id, const httplib::Request& req, int64_t min_sequence,
+                        v1::ExportReportRequest* out) {
+                auto* r = out->mutable_trend();
+                r->set_partnership(absl::StrCat("partnerships/", id));
+                r->set_kind(Param(req, "kind"));
+                r->set_min_sequence(min_sequence);
+              }));
+  server->Get(absl::StrCat("/v1/regions/", kId, "/overview"),
+              report([](const std::string& id, const httplib::Request& req, int64_t min_sequence,
+                        v1::ExportReportRequest* out) {
+                auto* r = out->mutable_region();
+                r->set_region(absl::StrCat("regions/", id));
+                r->set_as_of_date(Param(req, "as_of_date"));
+                r->set_min_sequence(min_sequence);
+              }));
   for (const char* collection : {"partnerships", "regions"}) {
     server->Get(absl::StrCat("/v1/", collection, "/", kId, "/actions"),
                 report([collection](const std::string& id, const httplib::Request& req,
-                                    v1::ExportReportRequest* out) {
+                                    int64_t min_sequence, v1::ExportReportRequest* out) {
                   auto* r = out->mutable_actions();
                   r->set_scope(absl::StrCat(collection, "/", id));
                   r->set_as_of_date(Param(req, "as_of_date"));
-                  int64_t min_sequence = 0;
-                  SIXSTEPS_RETURN_IF_ERROR(ParseMinSequence(req, &min_sequence));
                   r->set_min_sequence(min_sequence);
-                  return absl::OkStatus();
                 }));
   }
-  server->Get(
-      absl::StrCat("/v1/assessments/", kId, "/annual-report"),
-      report([](const std::string& id, const httplib::Request& req, v1::ExportReportRequest* out) {
-        auto* r = out->mutable_annual();
-        r->set_assessment(absl::StrCat("assessments/", id));
-        int64_t min_sequence = 0;
-        SIXSTEPS_RETURN_IF_ERROR(ParseMinSequence(req, &min_sequence));
-        r->set_min_sequence(min_sequence);
-        return absl::OkStatus();
-      }));
+  server->Get(absl::StrCat("/v1/assessments/", kId, "/annual-report"),
+              report([](const std::string& id, const httplib::Request& req, int64_t min_sequence,
+                        v1::ExportReportRequest* out) {
+                auto* r = out->mutable_annual();
+                r->set_assessment(absl::StrCat("assessments/", id));
+                r->set_min_sequence(min_sequence);
+              }));
   // Anything else: a JSON 404, and 405 for methods other than GET (and HEAD).
   server->Get(".*", [](const httplib::Request&, httplib::Response& res) {
     WriteError(res, absl::NotFoundError("no such resource"));

@@ -10,7 +10,9 @@
 //   GET /v1/assessments/{id}/annual-report   ?min_sequence=
 //   GET /healthz                             (no token)
 // Every report route takes format=json|csv|html|md|xlsx|text (default json) and needs
-// "Authorization: Bearer <token>".
+// "Authorization: Bearer <token>". kind= is a round kind in its one spelling
+// (independent_scrutiny, self_assessment, wider_partner_assessment; see round_kind.h), read
+// by the same function as the gRPC API's GetPartnershipTrendRequest.kind.
 //
 // Slow clients (issue #13, finding 8): each request's line, headers and body must arrive
 // within HttpLimits::request_timeout of the connection becoming idle, whatever the pace of

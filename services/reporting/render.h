@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/reporting/render_escape.h"
 #include "sixsteps/framework/v1/framework.pb.h"
 #include "sixsteps/reporting/v1/reporting.pb.h"
 #include "sixsteps/reporting/v1/reporting_service.pb.h"
@@ -49,27 +50,6 @@ std::string RatingLetter(framework::v1::Rating rating);
 
 // The file name extension of a format ("json", "csv", "html", "md", "xlsx", "txt").
 std::string FormatExtension(v1::Format format);
-
-// Escapes text for HTML element content and attribute values (& < > " ').
-std::string HtmlEscape(absl::string_view text);
-
-// Whether a spreadsheet could read the cell as a formula (OWASP's CSV injection list): it
-// starts, after any spaces, with '=', '+', '-' or '@' (or their full-width forms), or
-// with a tab, CR or LF. Plain numbers such as "-3" do not count.
-bool CsvCellStartsFormula(absl::string_view text);
-
-// One RFC 4180 field, the only way CSV cells are written. Quoted when it holds a comma,
-// semicolon, quote, tab, CR or LF (quotes doubled). A cell that could start a formula
-// (CsvCellStartsFormula) is neutralised as OWASP advises: a single quote in front and the
-// whole cell quoted ("=1+1" becomes "'=1+1" in quotes), so a spreadsheet shows it as text.
-std::string CsvField(absl::string_view text);
-
-// Text made safe for a Markdown paragraph or table cell: Markdown punctuation
-// (\ | * _ ` [ ] #) backslash-escaped, so no link, image, emphasis or heading can be
-// formed; & < > entity-escaped, so raw HTML never reaches a renderer; a list marker at the
-// start escaped; line breaks folded into spaces. Every Markdown renderer uses it for text
-// it did not write itself.
-std::string MarkdownText(absl::string_view text);
 
 // A small Markdown subset as HTML, for the annual report section: ATX headings, paragraphs,
 // "-"/"*"/"1." lists, pipe tables, **bold**, *italic* and `code`. Everything is escaped;

@@ -9,6 +9,7 @@
 #include "services/common/grpc_reply.h"
 #include "services/common/validation.h"
 #include "services/reporting/render.h"
+#include "services/reporting/round_kind.h"
 
 namespace sixsteps::reporting {
 namespace {
@@ -25,15 +26,6 @@ absl::StatusOr<std::string> ParseId(absl::string_view name, absl::string_view co
         absl::StrCat(field, ": must look like ", collection, "/{id}, got '", name, "'"));
   }
   return std::string(id);
-}
-
-// "independent_scrutiny" → ASSESSMENT_KIND_INDEPENDENT_SCRUTINY.
-absl::StatusOr<std::string> KindName(absl::string_view kind) {
-  if (kind.empty() || kind == "independent_scrutiny") return "ASSESSMENT_KIND_INDEPENDENT_SCRUTINY";
-  if (kind == "self_assessment") return "ASSESSMENT_KIND_SELF_ASSESSMENT";
-  if (kind == "wider_partner_assessment") return "ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT";
-  return absl::InvalidArgumentError(
-      "kind: must be independent_scrutiny, self_assessment or wider_partner_assessment");
 }
 
 }  // namespace
@@ -149,7 +141,7 @@ absl::StatusOr<rv1::PartnershipTrend> Reports::Trend(const Caller& caller,
                                                      absl::Time deadline) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id,
                             ParseId(r.partnership(), "partnerships", "partnership"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string kind, KindName(r.kind()));
+  SIXSTEPS_ASSIGN_OR_RETURN(av1::AssessmentKind kind, ParseRoundKind(r.kind()));
   rv1::Freshness freshness;
   PartnershipInfo partnership;
   std::vector<FinalisedRound> rounds;
@@ -165,11 +157,11 @@ absl::StatusOr<rv1::PartnershipTrend> Reports::Trend(const Caller& caller,
                           : info.status();
              }
              partnership = *std::move(info);
-             SIXSTEPS_ASSIGN_OR_RETURN(rounds, model.FinalisedRounds(id, kind));
+             SIXSTEPS_ASSIGN_OR_RETURN(rounds,
+                                       model.FinalisedRounds(id, av1::AssessmentKind_Name(kind)));
              return absl::OkStatus();
            }));
-  return BuildPartnershipTrend(r.partnership(), partnership.name,
-                               r.kind().empty() ? "independent_scrutiny" : r.kind(), rounds,
+  return BuildPartnershipTrend(r.partnership(), partnership.name, RoundKindKey(kind), rounds,
                                freshness);
 }
 
@@ -302,47 +294,65 @@ absl::StatusOr<Reports::Export> Reports::Render(const Caller& caller,
 
 // ---- Handlers ----
 
-#define SIXSTEPS_REPORT_RPC(Method, Request, Response, Do)                                        \
-  grpc::Status ReportingServiceImpl::Method(grpc::ServerContext* context, const Request* request, \
-                                            Response* response) {                                 \
-    return Authenticated(*verifier_, context, response, [&](const Caller& caller) {               \
-      return reports_->Do(caller, *request, DeadlineOf(*context));                                \
-    });                                                                                           \
-  }
+SIXSTEPS_RPC(ReportingServiceImpl, GetAssessmentReport, rv1::GetAssessmentReportRequest,
+             rv1::AssessmentReport)
+SIXSTEPS_RPC(ReportingServiceImpl, GetPartnershipTrend, rv1::GetPartnershipTrendRequest,
+             rv1::PartnershipTrend)
+SIXSTEPS_RPC(ReportingServiceImpl, GetRegionalOverview, rv1::GetRegionalOverviewRequest,
+             rv1::RegionalOverview)
+SIXSTEPS_RPC(ReportingServiceImpl, GetActionTracker, rv1::GetActionTrackerRequest,
+             rv1::ActionTracker)
+SIXSTEPS_RPC(ReportingServiceImpl, GetAnnualReportSection, rv1::GetAnnualReportSectionRequest,
+             rv1::AnnualReportSection)
+SIXSTEPS_RPC(ReportingServiceImpl, ExportReport, rv1::ExportReportRequest,
+             rv1::ExportReportResponse)
+SIXSTEPS_RPC(ReportingServiceImpl, GetFreshness, rv1::GetFreshnessRequest, rv1::Freshness)
 
-SIXSTEPS_REPORT_RPC(GetAssessmentReport, rv1::GetAssessmentReportRequest, rv1::AssessmentReport,
-                    Assessment)
-SIXSTEPS_REPORT_RPC(GetPartnershipTrend, rv1::GetPartnershipTrendRequest, rv1::PartnershipTrend,
-                    Trend)
-SIXSTEPS_REPORT_RPC(GetRegionalOverview, rv1::GetRegionalOverviewRequest, rv1::RegionalOverview,
-                    Region)
-SIXSTEPS_REPORT_RPC(GetActionTracker, rv1::GetActionTrackerRequest, rv1::ActionTracker, Actions)
-SIXSTEPS_REPORT_RPC(GetAnnualReportSection, rv1::GetAnnualReportSectionRequest,
-                    rv1::AnnualReportSection, Annual)
-
-#undef SIXSTEPS_REPORT_RPC
-
-grpc::Status ReportingServiceImpl::ExportReport(grpc::ServerContext* context,
-                                                const rv1::ExportReportRequest* request,
-                                                rv1::ExportReportResponse* response) {
-  return Authenticated(*verifier_, context, response,
-                       [&](const Caller& caller) -> absl::StatusOr<rv1::ExportReportResponse> {
-                         SIXSTEPS_ASSIGN_OR_RETURN(
-                             Reports::Export exported,
-                             reports_->Render(caller, *request, DeadlineOf(*context)));
-                         rv1::ExportReportResponse out;
-                         out.set_content(std::move(exported.content));
-                         out.set_content_type(std::move(exported.content_type));
-                         out.set_filename(std::move(exported.filename));
-                         return out;
-                       });
+absl::StatusOr<rv1::AssessmentReport> ReportingServiceImpl::DoGetAssessmentReport(
+    const Caller& caller, const rv1::GetAssessmentReportRequest& request,
+    const grpc::ServerContext& context) {
+  return reports_->Assessment(caller, request, DeadlineOf(context));
 }
 
-grpc::Status ReportingServiceImpl::GetFreshness(grpc::ServerContext* context,
-                                                const rv1::GetFreshnessRequest*,
-                                                rv1::Freshness* response) {
-  return Authenticated(*verifier_, context, response,
-                       [&](const Caller&) { return reports_->Freshness(); });
+absl::StatusOr<rv1::PartnershipTrend> ReportingServiceImpl::DoGetPartnershipTrend(
+    const Caller& caller, const rv1::GetPartnershipTrendRequest& request,
+    const grpc::ServerContext& context) {
+  return reports_->Trend(caller, request, DeadlineOf(context));
+}
+
+absl::StatusOr<rv1::RegionalOverview> ReportingServiceImpl::DoGetRegionalOverview(
+    const Caller& caller, const rv1::GetRegionalOverviewRequest& request,
+    const grpc::ServerContext& context) {
+  return reports_->Region(caller, request, DeadlineOf(context));
+}
+
+absl::StatusOr<rv1::ActionTracker> ReportingServiceImpl::DoGetActionTracker(
+    const Caller& caller, const rv1::GetActionTrackerRequest& request,
+    const grpc::ServerContext& context) {
+  return reports_->Actions(caller, request, DeadlineOf(context));
+}
+
+absl::StatusOr<rv1::AnnualReportSection> ReportingServiceImpl::DoGetAnnualReportSection(
+    const Caller& caller, const rv1::GetAnnualReportSectionRequest& request,
+    const grpc::ServerContext& context) {
+  return reports_->Annual(caller, request, DeadlineOf(context));
+}
+
+absl::StatusOr<rv1::ExportReportResponse> ReportingServiceImpl::DoExportReport(
+    const Caller& caller, const rv1::ExportReportRequest& request,
+    const grpc::ServerContext& context) {
+  SIXSTEPS_ASSIGN_OR_RETURN(Reports::Export exported,
+                            reports_->Render(caller, request, DeadlineOf(context)));
+  rv1::ExportReportResponse out;
+  out.set_content(std::move(exported.content));
+  out.set_content_type(std::move(exported.content_type));
+  out.set_filename(std::move(exported.filename));
+  return out;
+}
+
+absl::StatusOr<rv1::Freshness> ReportingServiceImpl::DoGetFreshness(
+    const Caller&, const rv1::GetFreshnessRequest&) {
+  return reports_->Freshness();
 }
 
 }  // namespace sixsteps::reporting

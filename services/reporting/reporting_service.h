@@ -106,6 +106,31 @@ class ReportingServiceImpl final : public rv1::ReportingService::Service {
                             rv1::Freshness*) override;
 
  private:
+  // Used by SIXSTEPS_RPC to authenticate every call.
+  const auth::TokenVerifier& verifier() const { return *verifier_; }
+
+  // One handler per RPC, named after it; the reports take the call's deadline.
+  absl::StatusOr<rv1::AssessmentReport> DoGetAssessmentReport(
+      const Caller& caller, const rv1::GetAssessmentReportRequest& request,
+      const grpc::ServerContext& context);
+  absl::StatusOr<rv1::PartnershipTrend> DoGetPartnershipTrend(
+      const Caller& caller, const rv1::GetPartnershipTrendRequest& request,
+      const grpc::ServerContext& context);
+  absl::StatusOr<rv1::RegionalOverview> DoGetRegionalOverview(
+      const Caller& caller, const rv1::GetRegionalOverviewRequest& request,
+      const grpc::ServerContext& context);
+  absl::StatusOr<rv1::ActionTracker> DoGetActionTracker(const Caller& caller,
+                                                        const rv1::GetActionTrackerRequest& request,
+                                                        const grpc::ServerContext& context);
+  absl::StatusOr<rv1::AnnualReportSection> DoGetAnnualReportSection(
+      const Caller& caller, const rv1::GetAnnualReportSectionRequest& request,
+      const grpc::ServerContext& context);
+  absl::StatusOr<rv1::ExportReportResponse> DoExportReport(const Caller& caller,
+                                                           const rv1::ExportReportRequest& request,
+                                                           const grpc::ServerContext& context);
+  absl::StatusOr<rv1::Freshness> DoGetFreshness(const Caller& caller,
+                                                const rv1::GetFreshnessRequest& request);
+
   Reports* reports_;
   const auth::TokenVerifier* verifier_;
 };

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "services/reporting/render.h"
+#include "services/reporting/round_kind.h"
 
 namespace sixsteps::reporting {
 namespace {
@@ -405,6 +406,38 @@ TEST(DatesTest, DaysBetweenIsoDates) {
   EXPECT_EQ(DaysBetween("2026-03-01", "2026-04-01"), 31);
   EXPECT_EQ(DaysBetween("2024-02-28", "2024-03-01"), 2);  // leap year
   EXPECT_EQ(DaysBetween("2026-04-01", "2026-03-01"), -31);
+}
+
+// The kind `spelling` is read as, or -1 when it is refused.
+int KindOf(absl::string_view spelling) {
+  absl::StatusOr<av1::AssessmentKind> kind = ParseRoundKind(spelling);
+  return kind.ok() ? static_cast<int>(*kind) : -1;
+}
+
+// A round kind has one spelling, the enum value's name without its prefix in lower case;
+// what the CLI and older clients send is read as the same kind.
+TEST(RoundKind, OneSpellingReadLeniently) {
+  EXPECT_EQ(RoundKindKey(av1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY), "independent_scrutiny");
+  EXPECT_EQ(RoundKindKey(av1::ASSESSMENT_KIND_SELF_ASSESSMENT), "self_assessment");
+  EXPECT_EQ(RoundKindKey(av1::ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT),
+            "wider_partner_assessment");
+  EXPECT_EQ(RoundKindKey(av1::ASSESSMENT_KIND_UNSPECIFIED), "");
+  for (int value = 1; value <= 3; ++value) {
+    auto kind = static_cast<av1::AssessmentKind>(value);
+    std::string key = RoundKindKey(kind);
+    EXPECT_EQ(KindOf(key), kind) << key;
+    EXPECT_EQ(KindOf(av1::AssessmentKind_Name(kind)), kind);
+  }
+  EXPECT_EQ(KindOf(""), av1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY);
+  // The CLI's words.
+  EXPECT_EQ(KindOf("independent-scrutiny"), av1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY);
+  EXPECT_EQ(KindOf("Self-Assessment"), av1::ASSESSMENT_KIND_SELF_ASSESSMENT);
+  EXPECT_EQ(KindOf("wider-partners"), av1::ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT);
+  EXPECT_EQ(KindOf("wider-partner-assessment"), av1::ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT);
+  for (const char* bad : {"unspecified", "ASSESSMENT_KIND_UNSPECIFIED", "scrutiny", "self",
+                          "independent_scrutiny ", "4"}) {
+    EXPECT_EQ(KindOf(bad), -1) << bad;
+  }
 }
 
 }  // namespace
