@@ -5,6 +5,7 @@
 // answers, revisions, the feed); assessment_service.cc holds what they share.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <string>
 
@@ -14,6 +15,7 @@
 #include "services/assessment/feed.h"
 #include "services/assessment/store.h"
 #include "services/common/auth.h"
+#include "services/common/pagination.h"
 #include "sixsteps/assessment/v1/assessment_service.grpc.pb.h"
 
 namespace sixsteps::assessment {
@@ -196,6 +198,25 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
 std::optional<IdempotencyKey> KeyFor(const Caller& caller, absl::string_view method,
                                      absl::string_view request_id,
                                      const google::protobuf::Message& request_without_id);
+
+// One page of a round's records in name order (a round holds at most a few hundred of
+// each, read whole): those named after `after` (all when empty), at most `page_size` of
+// them into `page`, and `*next_page_token` (for `query`) when more follow.
+template <typename Record>
+void PageByName(std::vector<Record> records, absl::string_view after, int page_size,
+                absl::string_view query, google::protobuf::RepeatedPtrField<Record>* page,
+                std::string* next_page_token) {
+  std::sort(records.begin(), records.end(),
+            [](const Record& a, const Record& b) { return a.name() < b.name(); });
+  for (Record& record : records) {
+    if (!after.empty() && record.name() <= after) continue;
+    if (page->size() == page_size) {
+      *next_page_token = EncodePageToken((*page)[page_size - 1].name(), query);
+      break;
+    }
+    *page->Add() = std::move(record);
+  }
+}
 
 // The response stored for an earlier request with the same request id, parsed.
 template <typename Message>

@@ -5,10 +5,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/assessment/limits.h"
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
 #include "services/common/grpc_reply.h"
-#include "services/common/pagination.h"
 
 namespace sixsteps::assessment {
 
@@ -26,7 +26,7 @@ absl::StatusOr<v1::ListChangesResponse> AssessmentServiceImpl::ChangesPage(
   if (!r.partnership().empty()) {
     SIXSTEPS_ASSIGN_OR_RETURN(partnership, ParsePartnership(r.partnership(), "partnership"));
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(r.page_size(), 100, 1000));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, PageSize(r.page_size(), kListChangesPage));
   ChangePageInfo page;
   // Asked for every page (and every WatchChanges batch): a partnership that opts out
   // leaves the caller's feed within the directory's refresh.
@@ -64,7 +64,7 @@ grpc::Status AssessmentServiceImpl::WatchChanges(
   v1::ListChangesRequest page;
   page.set_after_sequence(request->after_sequence());
   page.set_partnership(request->partnership());
-  page.set_page_size(500);
+  page.set_page_size(kWatchChangesBatch);
   // Changes committed by other replicas are found by polling; this replica's own
   // commits wake the stream at once.
   constexpr absl::Duration kPollInterval = absl::Milliseconds(250);

@@ -3,6 +3,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "services/assessment/limits.h"
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
 #include "services/common/grpc_reply.h"
@@ -63,12 +64,16 @@ SIXSTEPS_RPC(AssessmentServiceImpl, ListRespondents, v1::ListRespondentsRequest,
 absl::StatusOr<v1::ListRespondentsResponse> AssessmentServiceImpl::DoListRespondents(
     const Caller& caller, const v1::ListRespondentsRequest& r) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseAssessmentName(r.parent(), "parent"));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, PageSize(r.page_size(), kListRespondentsPage));
+  const std::string query = absl::StrCat("respondents:", r.parent());
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string after, DecodePageToken(r.page_token(), query));
   v1::ListRespondentsResponse response;
   SIXSTEPS_RETURN_IF_ERROR(
       InVisibleRound(caller, id, RoundLock::kRead, [&](RoundTx& tx) -> absl::Status {
         response.Clear();
         SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Respondent> respondents, tx.Respondents());
-        for (auto& x : respondents) *response.add_respondents() = std::move(x);
+        PageByName(std::move(respondents), after, page_size, query, response.mutable_respondents(),
+                   response.mutable_next_page_token());
         return absl::OkStatus();
       }));
   return response;

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/assessment/limits.h"
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
 #include "services/common/grpc_reply.h"
@@ -35,6 +36,12 @@ absl::StatusOr<v1::Response> AssessmentServiceImpl::WriteResponse(RoundTx& tx, c
     return absl::FailedPreconditionError(
         absl::StrCat("question ", name.question_id, " is not assigned to ", respondent->name()));
   }
+  // No rating (RATING_UNSPECIFIED) is accepted: the answer is a draft, so a respondent may
+  // record evidence and commentary before rating (issue 14 decided to keep this). It counts
+  // as not rated: ConsolidateQuestion waits for it (FAILED_PRECONDITION "waiting for the
+  // rating of …"), GetDivergence leaves it out, and the evidence rule does not apply to it
+  // until it is rated. It does not hold up SubmitAssessmentForReview; finalisation needs
+  // consolidated ratings, which in turn need every assigned respondent's rating.
   if (!fv1::Rating_IsValid(request.rating())) {
     return absl::InvalidArgumentError(absl::StrCat(field, ".rating: unknown rating"));
   }
@@ -148,7 +155,7 @@ absl::StatusOr<v1::ListResponsesResponse> AssessmentServiceImpl::DoListResponses
   } else {
     SIXSTEPS_ASSIGN_OR_RETURN(id, ParseAssessmentName(r.parent(), "parent"));
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(r.page_size(), 200, 1000));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, PageSize(r.page_size(), kListResponsesPage));
   std::string query = absl::StrCat(r.parent(), ":", r.question_id());
   SIXSTEPS_ASSIGN_OR_RETURN(std::string after, DecodePageToken(r.page_token(), query));
   v1::ListResponsesResponse response;
@@ -157,18 +164,8 @@ absl::StatusOr<v1::ListResponsesResponse> AssessmentServiceImpl::DoListResponses
         response.Clear();
         SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Response> responses,
                                   tx.Responses(respondent, r.question_id()));
-        // A round holds at most a few hundred responses: page over them in name order.
-        std::sort(responses.begin(), responses.end(),
-                  [](const auto& a, const auto& b) { return a.name() < b.name(); });
-        for (auto& x : responses) {
-          if (!after.empty() && x.name() <= after) continue;
-          if (response.responses_size() == page_size) {
-            response.set_next_page_token(
-                EncodePageToken(response.responses(page_size - 1).name(), query));
-            break;
-          }
-          *response.add_responses() = std::move(x);
-        }
+        PageByName(std::move(responses), after, page_size, query, response.mutable_responses(),
+                   response.mutable_next_page_token());
         return absl::OkStatus();
       }));
   return response;

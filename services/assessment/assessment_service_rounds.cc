@@ -4,8 +4,10 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "services/assessment/lifecycle.h"
+#include "services/assessment/limits.h"
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
 #include "services/common/grpc_reply.h"
@@ -27,8 +29,15 @@ absl::Status ValidateFrameworkVersionName(absl::string_view name) {
   return absl::OkStatus();
 }
 
-bool IsOpen(const v1::Challenge& challenge) {
-  return challenge.state() != v1::Challenge::STATE_CLOSED;
+// The records finalisation is judged on; the snapshot also needs the respondents and the
+// context answers.
+absl::StatusOr<RoundRecords> ReadFinalisationRecords(RoundTx& tx) {
+  RoundRecords records;
+  SIXSTEPS_ASSIGN_OR_RETURN(records.consolidations, tx.Consolidations());
+  SIXSTEPS_ASSIGN_OR_RETURN(records.responses, tx.Responses("", ""));
+  SIXSTEPS_ASSIGN_OR_RETURN(records.challenges, tx.Challenges());
+  SIXSTEPS_ASSIGN_OR_RETURN(records.covered_by_actions, tx.QuestionsCoveredByActions());
+  return records;
 }
 
 }  // namespace
@@ -96,7 +105,7 @@ absl::StatusOr<v1::ListAssessmentsResponse> AssessmentServiceImpl::DoListAssessm
   if (!r.partnership().empty()) {
     SIXSTEPS_ASSIGN_OR_RETURN(partnership, ParsePartnership(r.partnership(), "partnership"));
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(r.page_size()));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, PageSize(r.page_size(), kListAssessmentsPage));
   std::string query = absl::StrCat("assessments:", partnership);
   SIXSTEPS_ASSIGN_OR_RETURN(std::string before, DecodePageToken(r.page_token(), query));
   int64_t before_seq = 0;
@@ -160,77 +169,25 @@ absl::StatusOr<v1::Assessment> AssessmentServiceImpl::Transition(const Caller& c
   v1::Assessment updated;
   SIXSTEPS_RETURN_IF_ERROR(
       InVisibleRound(caller, id, RoundLock::kExclusive, [&](RoundTx& tx) -> absl::Status {
-        updated = tx.round().assessment;
-        const FrameworkIndex framework = IndexOf(*tx.round().framework);
-        if (to == v1::Assessment::STATE_IN_REVIEW &&
-            updated.state() == v1::Assessment::STATE_DRAFT) {
-          // Whoever sets a round up may send it for review.
-          absl::Status setup = CheckCanSetUp(caller, updated);
-          if (!setup.ok()) SIXSTEPS_RETURN_IF_ERROR(CheckCanReview(caller, updated));
-        } else if (to == v1::Assessment::STATE_IN_REVIEW) {
-          // Reopening: the reviewers, or the region's hub administrators.
-          if (!caller.IsHubAdmin(LastSegment(updated.region()))) {
-            SIXSTEPS_RETURN_IF_ERROR(CheckCanReview(caller, updated));
-          }
-        } else {
-          SIXSTEPS_RETURN_IF_ERROR(CheckCanReview(caller, updated));
+        const v1::Assessment& current = tx.round().assessment;
+        SIXSTEPS_RETURN_IF_ERROR(CheckMayTransition(caller, current, to));
+        SIXSTEPS_RETURN_IF_ERROR(CheckEtag(etag, current.etag(), current.name()));
+        SIXSTEPS_ASSIGN_OR_RETURN(RoundTransition next,
+                                  NextState(current, to, reason, absl::Now()));
+        const bool finalising = to == v1::Assessment::STATE_FINALISED;
+        RoundRecords records;
+        if (finalising) {
+          SIXSTEPS_ASSIGN_OR_RETURN(records, ReadFinalisationRecords(tx));
+          SIXSTEPS_RETURN_IF_ERROR(
+              CheckFinalisable(IndexOf(*tx.round().framework), FinalisationInputsOf(records)));
         }
-        SIXSTEPS_RETURN_IF_ERROR(CheckEtag(etag, updated.etag(), updated.name()));
-        SIXSTEPS_RETURN_IF_ERROR(CheckTransition(updated.state(), to));
-        const bool reopening = updated.state() == v1::Assessment::STATE_FINALISED;
-        // Submit (never with a reason) moves a draft; Reopen (always with one) a finalised
-        // round. Neither may do the other's transition.
-        if (to == v1::Assessment::STATE_IN_REVIEW && reopening == reason.empty()) {
-          return absl::FailedPreconditionError(
-              reopening ? absl::StrCat(updated.name(),
-                                       " is finalised: reopen it, with a reason, to change it")
-                        : absl::StrCat("only a finalised round can be reopened; ", updated.name(),
-                                       " is not finalised"));
-        }
-        if (to == v1::Assessment::STATE_FINALISED) {
-          FinalisationInputs inputs;
-          SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Consolidation> consolidations,
-                                    tx.Consolidations());
-          for (auto& c : consolidations) inputs.consolidations[c.question_id()] = c;
-          SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Response> responses, tx.Responses("", ""));
-          for (const auto& response : responses) {
-            inputs.response_evidence[response.question_id()] += response.evidence_size();
-          }
-          SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Challenge> challenges, tx.Challenges());
-          for (const auto& challenge : challenges) inputs.open_challenges += IsOpen(challenge);
-          SIXSTEPS_ASSIGN_OR_RETURN(inputs.covered_by_actions, tx.QuestionsCoveredByActions());
-          std::vector<std::string> gaps = FinalisationGaps(framework, inputs);
-          if (!gaps.empty()) {
-            return absl::FailedPreconditionError(
-                absl::StrCat("cannot finalise yet: ", absl::StrJoin(gaps, "; ")));
-          }
-          updated.set_state(to);
-          *updated.mutable_finalise_time() = TimestampNow();
-          SIXSTEPS_RETURN_IF_ERROR(tx.PutAssessment(updated,
-                                                    v1::CHANGE_KIND_ASSESSMENT_STATE_CHANGED,
-                                                    {caller.principal, "state:finalised", reason}));
-          v1::FinalisedRevision snapshot;
-          *snapshot.mutable_assessment() = updated;
-          SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Respondent> respondents, tx.Respondents());
-          for (auto& x : respondents) *snapshot.add_respondents() = std::move(x);
-          for (auto& x : responses) *snapshot.add_responses() = std::move(x);
-          for (auto& x : consolidations) *snapshot.add_consolidations() = std::move(x);
-          for (auto& x : challenges) *snapshot.add_challenges() = std::move(x);
-          SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::ContextAnswer> answers, tx.ContextAnswers());
-          for (auto& x : answers) *snapshot.add_context_answers() = std::move(x);
-          return tx.PutFinalisedRevision(snapshot);
-        }
-        if (reopening) {
-          if (reason.empty()) {
-            return absl::InvalidArgumentError("reason: reopening a finalised round needs a reason");
-          }
-          updated.set_revision(updated.revision() + 1);
-          updated.clear_finalise_time();
-        }
-        updated.set_state(to);
-        return tx.PutAssessment(
-            updated, v1::CHANGE_KIND_ASSESSMENT_STATE_CHANGED,
-            {caller.principal, reopening ? "reopened" : "state:in_review", reason});
+        updated = std::move(next.round);
+        SIXSTEPS_RETURN_IF_ERROR(tx.PutAssessment(updated, v1::CHANGE_KIND_ASSESSMENT_STATE_CHANGED,
+                                                  {caller.principal, next.action, reason}));
+        if (!finalising) return absl::OkStatus();
+        SIXSTEPS_ASSIGN_OR_RETURN(records.respondents, tx.Respondents());
+        SIXSTEPS_ASSIGN_OR_RETURN(records.context_answers, tx.ContextAnswers());
+        return tx.PutFinalisedRevision(BuildSnapshot(updated, std::move(records)));
       }));
   return updated;
 }
@@ -267,24 +224,10 @@ absl::StatusOr<v1::CheckFinalisationResponse> AssessmentServiceImpl::DoCheckFina
   v1::CheckFinalisationResponse response;
   SIXSTEPS_RETURN_IF_ERROR(
       InVisibleRound(caller, id, RoundLock::kRead, [&](RoundTx& tx) -> absl::Status {
-        response.Clear();
-        FinalisationInputs inputs;
-        SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Consolidation> consolidations,
-                                  tx.Consolidations());
-        for (auto& c : consolidations) inputs.consolidations[c.question_id()] = c;
-        SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Response> responses, tx.Responses("", ""));
-        for (const auto& x : responses)
-          inputs.response_evidence[x.question_id()] += x.evidence_size();
-        SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Challenge> challenges, tx.Challenges());
-        for (const auto& challenge : challenges) inputs.open_challenges += IsOpen(challenge);
-        SIXSTEPS_ASSIGN_OR_RETURN(inputs.covered_by_actions, tx.QuestionsCoveredByActions());
-        std::vector<std::string> gaps = FinalisationGaps(IndexOf(*tx.round().framework), inputs);
-        if (tx.round().assessment.state() == v1::Assessment::STATE_DRAFT) {
-          gaps.insert(gaps.begin(), "the round is a draft: submit it for review first");
-        }
-        for (std::string& gap : gaps) response.add_missing(std::move(gap));
-        response.set_ready(response.missing().empty() &&
-                           tx.round().assessment.state() == v1::Assessment::STATE_IN_REVIEW);
+        SIXSTEPS_ASSIGN_OR_RETURN(RoundRecords records, ReadFinalisationRecords(tx));
+        response = FinalisationReport(
+            tx.round().assessment.state(),
+            FinalisationGaps(IndexOf(*tx.round().framework), FinalisationInputsOf(records)));
         return absl::OkStatus();
       }));
   return response;
