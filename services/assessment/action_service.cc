@@ -10,11 +10,11 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "services/assessment/assessment_service.h"
+#include "services/assessment/limits.h"
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
 #include "services/common/grpc_reply.h"
 #include "services/common/ids.h"
-#include "services/common/pagination.h"
 #include "services/common/validation.h"
 
 namespace sixsteps::assessment {
@@ -104,8 +104,9 @@ constexpr size_t kMaxListPageBytes = 4 * 1024 * 1024;
 
 std::string ActionServiceImpl::Today() const { return TodayIn(zone_, absl::Now()); }
 
-absl::StatusOr<av1::Action> ActionServiceImpl::Create(const Caller& caller,
-                                                      const av1::CreateActionRequest& r) {
+SIXSTEPS_RPC(ActionServiceImpl, CreateAction, av1::CreateActionRequest, av1::Action)
+absl::StatusOr<av1::Action> ActionServiceImpl::DoCreateAction(const Caller& caller,
+                                                              const av1::CreateActionRequest& r) {
   SIXSTEPS_RETURN_IF_ERROR(ValidateRequestId(r.request_id()));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id,
                             ParseAssessmentName(r.action().assessment(), "action.assessment"));
@@ -165,8 +166,9 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Create(const Caller& caller,
   return action;
 }
 
-absl::StatusOr<av1::Action> ActionServiceImpl::Get(const Caller& caller,
-                                                   const av1::GetActionRequest& r) {
+SIXSTEPS_RPC(ActionServiceImpl, GetAction, av1::GetActionRequest, av1::Action)
+absl::StatusOr<av1::Action> ActionServiceImpl::DoGetAction(const Caller& caller,
+                                                           const av1::GetActionRequest& r) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseActionName(r.name(), "name"));
   SIXSTEPS_ASSIGN_OR_RETURN(Visibility visible, VisibilityFor(*directory_, caller));
   SIXSTEPS_ASSIGN_OR_RETURN(av1::Action action, store_->GetAction(id));
@@ -179,8 +181,9 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Get(const Caller& caller,
   return action;
 }
 
-absl::StatusOr<av1::ListActionsResponse> ActionServiceImpl::List(const Caller& caller,
-                                                                 const av1::ListActionsRequest& r) {
+SIXSTEPS_RPC(ActionServiceImpl, ListActions, av1::ListActionsRequest, av1::ListActionsResponse)
+absl::StatusOr<av1::ListActionsResponse> ActionServiceImpl::DoListActions(
+    const Caller& caller, const av1::ListActionsRequest& r) {
   ActionFilter filter;
   if (!r.partnership().empty()) {
     if (!absl::StartsWith(r.partnership(), "partnerships/") ||
@@ -208,7 +211,7 @@ absl::StatusOr<av1::ListActionsResponse> ActionServiceImpl::List(const Caller& c
     SIXSTEPS_RETURN_IF_ERROR(ValidateIsoDate(r.due_before(), "due_before"));
     filter.due_before = r.due_before();
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(r.page_size(), 100, 1000));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, PageSize(r.page_size(), kListActionsPage));
   av1::ListActionsRequest query_request = r;
   query_request.clear_page_size();
   query_request.clear_page_token();
@@ -278,8 +281,9 @@ absl::StatusOr<av1::Action> ActionServiceImpl::ChangeAction(const Caller& caller
   return action;
 }
 
-absl::StatusOr<av1::Action> ActionServiceImpl::Update(const Caller& caller,
-                                                      const av1::UpdateActionRequest& r) {
+SIXSTEPS_RPC(ActionServiceImpl, UpdateAction, av1::UpdateActionRequest, av1::Action)
+absl::StatusOr<av1::Action> ActionServiceImpl::DoUpdateAction(const Caller& caller,
+                                                              const av1::UpdateActionRequest& r) {
   const av1::Action& values = r.action();
   SIXSTEPS_RETURN_IF_ERROR(RequireEtag(values.etag(), "action.etag"));
   std::vector<std::string> paths(r.update_mask().paths().begin(), r.update_mask().paths().end());
@@ -352,8 +356,9 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Update(const Caller& caller,
       });
 }
 
-absl::StatusOr<av1::Action> ActionServiceImpl::Progress(const Caller& caller,
-                                                        const av1::AddProgressUpdateRequest& r) {
+SIXSTEPS_RPC(ActionServiceImpl, AddProgressUpdate, av1::AddProgressUpdateRequest, av1::Action)
+absl::StatusOr<av1::Action> ActionServiceImpl::DoAddProgressUpdate(
+    const Caller& caller, const av1::AddProgressUpdateRequest& r) {
   SIXSTEPS_RETURN_IF_ERROR(ValidateText(r.note(), kMaxProgressNoteLength, "note"));
   SIXSTEPS_RETURN_IF_ERROR(ValidateOptional(r.evidence(), "evidence"));
   const int64_t note_bytes = static_cast<int64_t>(r.note().size() + r.evidence().size());
@@ -388,8 +393,9 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Progress(const Caller& caller,
       precheck);
 }
 
-absl::StatusOr<av1::Action> ActionServiceImpl::Complete(const Caller& caller,
-                                                        const av1::CompleteActionRequest& r) {
+SIXSTEPS_RPC(ActionServiceImpl, CompleteAction, av1::CompleteActionRequest, av1::Action)
+absl::StatusOr<av1::Action> ActionServiceImpl::DoCompleteAction(
+    const Caller& caller, const av1::CompleteActionRequest& r) {
   if (r.completion_note().empty()) {
     return absl::InvalidArgumentError("completion_note: marking an action done needs a note");
   }
@@ -410,8 +416,9 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Complete(const Caller& caller,
       });
 }
 
-absl::StatusOr<av1::Action> ActionServiceImpl::Cancel(const Caller& caller,
-                                                      const av1::CancelActionRequest& r) {
+SIXSTEPS_RPC(ActionServiceImpl, CancelAction, av1::CancelActionRequest, av1::Action)
+absl::StatusOr<av1::Action> ActionServiceImpl::DoCancelAction(const Caller& caller,
+                                                              const av1::CancelActionRequest& r) {
   if (r.reason().empty()) {
     return absl::InvalidArgumentError("reason: cancelling an action needs a reason");
   }
@@ -432,11 +439,12 @@ absl::StatusOr<av1::Action> ActionServiceImpl::Cancel(const Caller& caller,
       });
 }
 
-absl::StatusOr<av1::ListProgressUpdatesResponse> ActionServiceImpl::ListNotes(
+SIXSTEPS_RPC(ActionServiceImpl, ListProgressUpdates, av1::ListProgressUpdatesRequest,
+             av1::ListProgressUpdatesResponse)
+absl::StatusOr<av1::ListProgressUpdatesResponse> ActionServiceImpl::DoListProgressUpdates(
     const Caller& caller, const av1::ListProgressUpdatesRequest& r) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseActionName(r.name(), "name"));
-  SIXSTEPS_ASSIGN_OR_RETURN(int page_size,
-                            NormalisePageSize(r.page_size(), 50, kMaxProgressUpdatesPerAction));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, PageSize(r.page_size(), kListProgressUpdatesPage));
   const std::string query = absl::StrCat("progress:", r.name());
   SIXSTEPS_ASSIGN_OR_RETURN(std::string after_key, DecodePageToken(r.page_token(), query));
   int after = 0;
@@ -477,7 +485,9 @@ absl::StatusOr<av1::ListProgressUpdatesResponse> ActionServiceImpl::ListNotes(
   return response;
 }
 
-absl::StatusOr<av1::CarryOverActionsResponse> ActionServiceImpl::CarryOver(
+SIXSTEPS_RPC(ActionServiceImpl, CarryOverActions, av1::CarryOverActionsRequest,
+             av1::CarryOverActionsResponse)
+absl::StatusOr<av1::CarryOverActionsResponse> ActionServiceImpl::DoCarryOverActions(
     const Caller& caller, const av1::CarryOverActionsRequest& r) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseAssessmentName(r.assessment(), "assessment"));
   SIXSTEPS_RETURN_IF_ERROR(ValidateRequestId(r.request_id()));
@@ -554,26 +564,5 @@ absl::StatusOr<av1::CarryOverActionsResponse> ActionServiceImpl::CarryOver(
   if (repeated) return RepeatedResponse<av1::CarryOverActionsResponse>(*repeated);
   return response;
 }
-
-#define SIXSTEPS_ACTION_RPC(Method, Request, Response, Do)                                     \
-  grpc::Status ActionServiceImpl::Method(grpc::ServerContext* context, const Request* request, \
-                                         Response* response) {                                 \
-    return Authenticated(*verifier_, context, response,                                        \
-                         [&](const Caller& caller) { return Do(caller, *request); });          \
-  }
-
-SIXSTEPS_ACTION_RPC(CreateAction, av1::CreateActionRequest, av1::Action, Create)
-SIXSTEPS_ACTION_RPC(GetAction, av1::GetActionRequest, av1::Action, Get)
-SIXSTEPS_ACTION_RPC(ListActions, av1::ListActionsRequest, av1::ListActionsResponse, List)
-SIXSTEPS_ACTION_RPC(UpdateAction, av1::UpdateActionRequest, av1::Action, Update)
-SIXSTEPS_ACTION_RPC(AddProgressUpdate, av1::AddProgressUpdateRequest, av1::Action, Progress)
-SIXSTEPS_ACTION_RPC(ListProgressUpdates, av1::ListProgressUpdatesRequest,
-                    av1::ListProgressUpdatesResponse, ListNotes)
-SIXSTEPS_ACTION_RPC(CompleteAction, av1::CompleteActionRequest, av1::Action, Complete)
-SIXSTEPS_ACTION_RPC(CancelAction, av1::CancelActionRequest, av1::Action, Cancel)
-SIXSTEPS_ACTION_RPC(CarryOverActions, av1::CarryOverActionsRequest, av1::CarryOverActionsResponse,
-                    CarryOver)
-
-#undef SIXSTEPS_ACTION_RPC
 
 }  // namespace sixsteps::assessment

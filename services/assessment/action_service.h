@@ -40,19 +40,30 @@ class ActionServiceImpl final : public av1::ActionService::Service {
                                 av1::CarryOverActionsResponse*) override;
 
  private:
-  absl::StatusOr<av1::Action> Create(const Caller& caller, const av1::CreateActionRequest& r);
-  absl::StatusOr<av1::Action> Get(const Caller& caller, const av1::GetActionRequest& r);
-  absl::StatusOr<av1::ListActionsResponse> List(const Caller& caller,
-                                                const av1::ListActionsRequest& r);
-  absl::StatusOr<av1::Action> Update(const Caller& caller, const av1::UpdateActionRequest& r);
-  absl::StatusOr<av1::Action> Progress(const Caller& caller,
-                                       const av1::AddProgressUpdateRequest& r);
-  absl::StatusOr<av1::ListProgressUpdatesResponse> ListNotes(
+  // Unit tests call the handlers directly, with a caller they build (tests/unit).
+  friend class ActionServicePeer;
+
+  // SIXSTEPS_RPC authenticates each call with this, then calls Do{Method}.
+  const auth::TokenVerifier& verifier() const { return *verifier_; }
+
+  // One handler per RPC, named after it, next to the SIXSTEPS_RPC line that serves it.
+  absl::StatusOr<av1::Action> DoCreateAction(const Caller& caller,
+                                             const av1::CreateActionRequest& r);
+  absl::StatusOr<av1::Action> DoGetAction(const Caller& caller, const av1::GetActionRequest& r);
+  absl::StatusOr<av1::ListActionsResponse> DoListActions(const Caller& caller,
+                                                         const av1::ListActionsRequest& r);
+  absl::StatusOr<av1::Action> DoUpdateAction(const Caller& caller,
+                                             const av1::UpdateActionRequest& r);
+  absl::StatusOr<av1::Action> DoAddProgressUpdate(const Caller& caller,
+                                                  const av1::AddProgressUpdateRequest& r);
+  absl::StatusOr<av1::ListProgressUpdatesResponse> DoListProgressUpdates(
       const Caller& caller, const av1::ListProgressUpdatesRequest& r);
-  absl::StatusOr<av1::Action> Complete(const Caller& caller, const av1::CompleteActionRequest& r);
-  absl::StatusOr<av1::Action> Cancel(const Caller& caller, const av1::CancelActionRequest& r);
-  absl::StatusOr<av1::CarryOverActionsResponse> CarryOver(const Caller& caller,
-                                                          const av1::CarryOverActionsRequest& r);
+  absl::StatusOr<av1::Action> DoCompleteAction(const Caller& caller,
+                                               const av1::CompleteActionRequest& r);
+  absl::StatusOr<av1::Action> DoCancelAction(const Caller& caller,
+                                             const av1::CancelActionRequest& r);
+  absl::StatusOr<av1::CarryOverActionsResponse> DoCarryOverActions(
+      const Caller& caller, const av1::CarryOverActionsRequest& r);
 
   // Runs `change` on an action of a round the caller can see, under the action's row lock.
   // `precheck`, if set, runs first on the action as read without a lock (with its id), to

@@ -1,7 +1,11 @@
-// The gRPC AssessmentService: each handler authenticates, then runs one method that checks
-// the request, applies the domain rules inside the round's transaction, and returns.
+// The gRPC AssessmentService: each RPC authenticates (SIXSTEPS_RPC), then runs its handler
+// Do{Rpc}, which checks the request, applies the domain rules inside the round's
+// transaction, and returns. The handlers are in assessment_service_{resource}.cc, one file
+// per resource (rounds, respondents, responses, consolidations, challenges, context
+// answers, revisions, the feed); assessment_service.cc holds what they share.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <string>
 
@@ -11,6 +15,7 @@
 #include "services/assessment/feed.h"
 #include "services/assessment/store.h"
 #include "services/common/auth.h"
+#include "services/common/pagination.h"
 #include "sixsteps/assessment/v1/assessment_service.grpc.pb.h"
 
 namespace sixsteps::assessment {
@@ -94,55 +99,69 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
                             grpc::ServerWriter<v1::WatchChangesResponse>*) override;
 
  private:
-  absl::StatusOr<v1::Assessment> Create(const Caller& caller,
-                                        const v1::CreateAssessmentRequest& request);
-  absl::StatusOr<v1::Assessment> Get(const Caller& caller, const v1::GetAssessmentRequest& r);
-  absl::StatusOr<v1::ListAssessmentsResponse> List(const Caller& caller,
-                                                   const v1::ListAssessmentsRequest& r);
-  absl::StatusOr<v1::Assessment> Update(const Caller& caller, const v1::UpdateAssessmentRequest& r);
-  absl::StatusOr<v1::Assessment> Submit(const Caller& caller,
-                                        const v1::SubmitAssessmentForReviewRequest& r);
-  absl::StatusOr<v1::CheckFinalisationResponse> Check(const Caller& caller,
-                                                      const v1::CheckFinalisationRequest& r);
-  absl::StatusOr<v1::Assessment> Finalise(const Caller& caller,
-                                          const v1::FinaliseAssessmentRequest& r);
-  absl::StatusOr<v1::Assessment> Reopen(const Caller& caller, const v1::ReopenAssessmentRequest& r);
-  absl::StatusOr<v1::FinalisedRevision> Finalised(const Caller& caller,
-                                                  const v1::GetFinalisedRevisionRequest& r);
-  absl::StatusOr<v1::Respondent> AddRespondentTo(const Caller& caller,
+  // Unit tests call the handlers directly, with a caller they build (tests/unit).
+  friend class AssessmentServicePeer;
+
+  // SIXSTEPS_RPC authenticates each call with this, then calls Do{Method}.
+  const auth::TokenVerifier& verifier() const { return *verifier_; }
+
+  // One handler per RPC, named after it, in assessment_service_{resource}.cc next to the
+  // SIXSTEPS_RPC line that serves it.
+  absl::StatusOr<v1::Assessment> DoCreateAssessment(const Caller& caller,
+                                                    const v1::CreateAssessmentRequest& request);
+  absl::StatusOr<v1::Assessment> DoGetAssessment(const Caller& caller,
+                                                 const v1::GetAssessmentRequest& r);
+  absl::StatusOr<v1::ListAssessmentsResponse> DoListAssessments(
+      const Caller& caller, const v1::ListAssessmentsRequest& r);
+  absl::StatusOr<v1::Assessment> DoUpdateAssessment(const Caller& caller,
+                                                    const v1::UpdateAssessmentRequest& r);
+  absl::StatusOr<v1::Assessment> DoSubmitAssessmentForReview(
+      const Caller& caller, const v1::SubmitAssessmentForReviewRequest& r);
+  absl::StatusOr<v1::CheckFinalisationResponse> DoCheckFinalisation(
+      const Caller& caller, const v1::CheckFinalisationRequest& r);
+  absl::StatusOr<v1::Assessment> DoFinaliseAssessment(const Caller& caller,
+                                                      const v1::FinaliseAssessmentRequest& r);
+  absl::StatusOr<v1::Assessment> DoReopenAssessment(const Caller& caller,
+                                                    const v1::ReopenAssessmentRequest& r);
+  absl::StatusOr<v1::FinalisedRevision> DoGetFinalisedRevision(
+      const Caller& caller, const v1::GetFinalisedRevisionRequest& r);
+  absl::StatusOr<v1::Respondent> DoAddRespondent(const Caller& caller,
                                                  const v1::AddRespondentRequest& r);
-  absl::StatusOr<v1::ListRespondentsResponse> Respondents(const Caller& caller,
-                                                          const v1::ListRespondentsRequest& r);
-  absl::StatusOr<google::protobuf::Empty> RemoveRespondent(const Caller& caller,
-                                                           const v1::DeleteRespondentRequest& r);
-  absl::StatusOr<v1::Response> Upsert(const Caller& caller, const v1::UpsertResponseRequest& r);
-  absl::StatusOr<v1::BatchUpsertResponsesResponse> BatchUpsert(
+  absl::StatusOr<v1::ListRespondentsResponse> DoListRespondents(
+      const Caller& caller, const v1::ListRespondentsRequest& r);
+  absl::StatusOr<google::protobuf::Empty> DoDeleteRespondent(const Caller& caller,
+                                                             const v1::DeleteRespondentRequest& r);
+  absl::StatusOr<v1::Response> DoUpsertResponse(const Caller& caller,
+                                                const v1::UpsertResponseRequest& r);
+  absl::StatusOr<v1::BatchUpsertResponsesResponse> DoBatchUpsertResponses(
       const Caller& caller, const v1::BatchUpsertResponsesRequest& r);
-  absl::StatusOr<v1::Response> GetOneResponse(const Caller& caller,
-                                              const v1::GetResponseRequest& r);
-  absl::StatusOr<v1::ListResponsesResponse> Responses(const Caller& caller,
-                                                      const v1::ListResponsesRequest& r);
-  absl::StatusOr<v1::Consolidation> Consolidate(const Caller& caller,
-                                                const v1::ConsolidateQuestionRequest& r);
-  absl::StatusOr<v1::BatchConsolidateQuestionsResponse> BatchConsolidate(
+  absl::StatusOr<v1::Response> DoGetResponse(const Caller& caller, const v1::GetResponseRequest& r);
+  absl::StatusOr<v1::ListResponsesResponse> DoListResponses(const Caller& caller,
+                                                            const v1::ListResponsesRequest& r);
+  absl::StatusOr<v1::Consolidation> DoConsolidateQuestion(const Caller& caller,
+                                                          const v1::ConsolidateQuestionRequest& r);
+  absl::StatusOr<v1::BatchConsolidateQuestionsResponse> DoBatchConsolidateQuestions(
       const Caller& caller, const v1::BatchConsolidateQuestionsRequest& r);
-  absl::StatusOr<v1::ListConsolidationsResponse> Consolidations(
+  absl::StatusOr<v1::ListConsolidationsResponse> DoListConsolidations(
       const Caller& caller, const v1::ListConsolidationsRequest& r);
-  absl::StatusOr<v1::GetDivergenceResponse> Divergence(const Caller& caller,
-                                                       const v1::GetDivergenceRequest& r);
-  absl::StatusOr<v1::Challenge> Raise(const Caller& caller, const v1::RaiseChallengeRequest& r);
-  absl::StatusOr<v1::Challenge> Answer(const Caller& caller, const v1::AnswerChallengeRequest& r);
-  absl::StatusOr<v1::Challenge> Close(const Caller& caller, const v1::CloseChallengeRequest& r);
-  absl::StatusOr<v1::ListChallengesResponse> Challenges(const Caller& caller,
-                                                        const v1::ListChallengesRequest& r);
-  absl::StatusOr<v1::ContextAnswer> SetContext(const Caller& caller,
-                                               const v1::SetContextAnswerRequest& r);
-  absl::StatusOr<v1::ListContextAnswersResponse> ContextAnswers(
+  absl::StatusOr<v1::GetDivergenceResponse> DoGetDivergence(const Caller& caller,
+                                                            const v1::GetDivergenceRequest& r);
+  absl::StatusOr<v1::Challenge> DoRaiseChallenge(const Caller& caller,
+                                                 const v1::RaiseChallengeRequest& r);
+  absl::StatusOr<v1::Challenge> DoAnswerChallenge(const Caller& caller,
+                                                  const v1::AnswerChallengeRequest& r);
+  absl::StatusOr<v1::Challenge> DoCloseChallenge(const Caller& caller,
+                                                 const v1::CloseChallengeRequest& r);
+  absl::StatusOr<v1::ListChallengesResponse> DoListChallenges(const Caller& caller,
+                                                              const v1::ListChallengesRequest& r);
+  absl::StatusOr<v1::ContextAnswer> DoSetContextAnswer(const Caller& caller,
+                                                       const v1::SetContextAnswerRequest& r);
+  absl::StatusOr<v1::ListContextAnswersResponse> DoListContextAnswers(
       const Caller& caller, const v1::ListContextAnswersRequest& r);
-  absl::StatusOr<v1::ListRevisionsResponse> Revisions(const Caller& caller,
-                                                      const v1::ListRevisionsRequest& r);
-  absl::StatusOr<v1::ListChangesResponse> Changes(const Caller& caller,
-                                                  const v1::ListChangesRequest& r);
+  absl::StatusOr<v1::ListRevisionsResponse> DoListRevisions(const Caller& caller,
+                                                            const v1::ListRevisionsRequest& r);
+  absl::StatusOr<v1::ListChangesResponse> DoListChanges(const Caller& caller,
+                                                        const v1::ListChangesRequest& r);
   // One page of the feed for the caller, with its per-caller cursor; `*more` when the page
   // was cut (by count or by bytes) and more may follow at once.
   absl::StatusOr<v1::ListChangesResponse> ChangesPage(const Caller& caller,
@@ -179,6 +198,25 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
 std::optional<IdempotencyKey> KeyFor(const Caller& caller, absl::string_view method,
                                      absl::string_view request_id,
                                      const google::protobuf::Message& request_without_id);
+
+// One page of a round's records in name order (a round holds at most a few hundred of
+// each, read whole): those named after `after` (all when empty), at most `page_size` of
+// them into `page`, and `*next_page_token` (for `query`) when more follow.
+template <typename Record>
+void PageByName(std::vector<Record> records, absl::string_view after, int page_size,
+                absl::string_view query, google::protobuf::RepeatedPtrField<Record>* page,
+                std::string* next_page_token) {
+  std::sort(records.begin(), records.end(),
+            [](const Record& a, const Record& b) { return a.name() < b.name(); });
+  for (Record& record : records) {
+    if (!after.empty() && record.name() <= after) continue;
+    if (page->size() == page_size) {
+      *next_page_token = EncodePageToken((*page)[page_size - 1].name(), query);
+      break;
+    }
+    *page->Add() = std::move(record);
+  }
+}
 
 // The response stored for an earlier request with the same request id, parsed.
 template <typename Message>

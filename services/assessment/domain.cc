@@ -64,6 +64,15 @@ absl::StatusOr<std::string> ParseAssessmentName(absl::string_view name, absl::st
   return std::string(parts[1]);
 }
 
+absl::StatusOr<std::string> ParsePartnership(absl::string_view name, absl::string_view field) {
+  constexpr absl::string_view kPrefix = "partnerships/";
+  if (!absl::StartsWith(name, kPrefix) || !IsResourceId(name.substr(kPrefix.size()))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": must look like partnerships/{partnership}, got '", name, "'"));
+  }
+  return std::string(name.substr(kPrefix.size()));
+}
+
 absl::StatusOr<RespondentName> ParseRespondentName(absl::string_view name,
                                                    absl::string_view field) {
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');

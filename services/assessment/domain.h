@@ -54,6 +54,8 @@ std::string ChallengeName(absl::string_view assessment, absl::string_view challe
 std::string ContextAnswerName(absl::string_view assessment, absl::string_view context_question);
 
 absl::StatusOr<std::string> ParseAssessmentName(absl::string_view name, absl::string_view field);
+// "partnerships/{p}" to its id; INVALID_ARGUMENT naming `field` otherwise.
+absl::StatusOr<std::string> ParsePartnership(absl::string_view name, absl::string_view field);
 absl::StatusOr<RespondentName> ParseRespondentName(absl::string_view name, absl::string_view field);
 absl::StatusOr<ResponseName> ParseResponseName(absl::string_view name, absl::string_view field);
 // assessments/{a}/{collection}/{id}

@@ -1,0 +1,42 @@
+// The page sizes of every list the assessment service (and its ActionService) serves, in
+// one place: what a page holds when page_size is 0 (default_size) and at most (max_size; a
+// larger page_size is clamped to it). A negative page_size is INVALID_ARGUMENT. The proto
+// comments of each List request state these numbers.
+#pragma once
+
+#include "absl/status/statusor.h"
+#include "services/assessment/action_domain.h"
+#include "services/common/pagination.h"
+
+namespace sixsteps::assessment {
+
+struct PageSizeLimits {
+  int default_size;
+  int max_size;
+};
+
+// Rounds, newest first.
+inline constexpr PageSizeLimits kListAssessmentsPage{50, 500};
+// A round's respondents, in name order. A round has a few dozen at most, so the default
+// page holds them all.
+inline constexpr PageSizeLimits kListRespondentsPage{200, 1000};
+// Responses, in name order.
+inline constexpr PageSizeLimits kListResponsesPage{200, 1000};
+// A record's revisions, oldest first.
+inline constexpr PageSizeLimits kListRevisionsPage{100, 1000};
+// The change feed (ListChanges); a page also stops at kFeedPageBytes.
+inline constexpr PageSizeLimits kListChangesPage{100, 1000};
+// How many changes a WatchChanges stream reads at a time (not a request field).
+inline constexpr int kWatchChangesBatch = 500;
+// Actions, by due date; a page also stops before 4 MiB.
+inline constexpr PageSizeLimits kListActionsPage{100, 1000};
+// An action's progress notes, oldest first: the largest page holds every note an action
+// may have.
+inline constexpr PageSizeLimits kListProgressUpdatesPage{50, kMaxProgressUpdatesPerAction};
+
+// NormalisePageSize with a list's limits.
+inline absl::StatusOr<int> PageSize(int requested, PageSizeLimits limits) {
+  return NormalisePageSize(requested, limits.default_size, limits.max_size);
+}
+
+}  // namespace sixsteps::assessment

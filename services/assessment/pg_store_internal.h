@@ -1,0 +1,128 @@
+// What the files of PgAssessmentStore share: the statements more than one of them runs, and
+// the helpers that turn rows into records. Only for pg_store*.cc.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "services/assessment/store.h"
+#include "services/common/status.h"
+
+namespace sixsteps::assessment::pg_store_internal {
+
+inline constexpr char kSelectAssessment[] =
+    "SELECT record, row_version, framework_version FROM assessments WHERE assessment_id = $1";
+inline constexpr char kPreviousFinalised[] =
+    "SELECT assessment_id FROM assessments WHERE partnership_id = $1 AND kind = $2 "
+    "AND state = 'finalised' AND assessment_id <> $3 ORDER BY finalise_time DESC LIMIT 1";
+inline constexpr char kInsertRevision[] =
+    "INSERT INTO revisions (record_name, record) VALUES ($1, $2)";
+inline constexpr char kInsertRequest[] =
+    "INSERT INTO client_requests (principal, request_id, method, request_hash, response) "
+    "VALUES ($1, $2, $3, $4, $5)";
+// Reserving n sequence numbers holds feed_counter's row lock until commit: see V001.
+inline constexpr char kReserveSequences[] =
+    "UPDATE feed_counter SET last = last + $1 WHERE id = 1 RETURNING last";
+inline constexpr char kInsertChange[] =
+    "INSERT INTO changes (sequence, partnership_id, region_id, record) VALUES ($1, $2, $3, $4)";
+inline constexpr char kProgressUsage[] =
+    "SELECT count(*)::integer, coalesce(sum(text_bytes), 0)::bigint FROM action_progress_updates "
+    "WHERE action_id = $1";
+// A transaction-scoped lock on a key that may not have a row yet (a response or context
+// answer about to be created, a client request id about to be used): concurrent writers
+// of the same key queue up here, so the second one sees the first one's row once it has
+// committed instead of overwriting it or colliding with it.
+inline constexpr char kLockKey[] = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
+
+inline std::string Bytes(const pqxx::field& field) { return pqxx::binarystring(field).str(); }
+inline pqxx::binarystring Blob(const std::string& bytes) { return pqxx::binarystring(bytes); }
+
+template <typename Message>
+absl::StatusOr<Message> Parse(const pqxx::field& field, absl::string_view what) {
+  Message message;
+  if (!message.ParseFromString(Bytes(field))) {
+    return absl::DataLossError(absl::StrCat("stored ", what, " cannot be read"));
+  }
+  return message;
+}
+
+// A record with its etag (the row_version) filled in.
+template <typename Message>
+absl::StatusOr<Message> Load(const pqxx::row& row, absl::string_view what) {
+  SIXSTEPS_ASSIGN_OR_RETURN(Message message, Parse<Message>(row[0], what));
+  message.set_etag(row[1].as<std::string>());
+  return message;
+}
+
+template <typename Message>
+absl::StatusOr<std::vector<Message>> LoadAll(const pqxx::result& rows, absl::string_view what) {
+  std::vector<Message> messages;
+  for (const pqxx::row& row : rows) {
+    SIXSTEPS_ASSIGN_OR_RETURN(Message message, Load<Message>(row, what));
+    messages.push_back(std::move(message));
+  }
+  return messages;
+}
+
+// The record without its etag, as stored.
+template <typename Message>
+std::string Stored(const Message& message) {
+  Message copy = message;
+  copy.clear_etag();
+  return copy.SerializeAsString();
+}
+
+inline std::string StateName(v1::Assessment::State state) {
+  switch (state) {
+    case v1::Assessment::STATE_IN_REVIEW:
+      return "in_review";
+    case v1::Assessment::STATE_FINALISED:
+      return "finalised";
+    default:
+      return "draft";
+  }
+}
+
+inline std::string ChallengeStateName(v1::Challenge::State state) {
+  switch (state) {
+    case v1::Challenge::STATE_ANSWERED:
+      return "answered";
+    case v1::Challenge::STATE_CLOSED:
+      return "closed";
+    default:
+      return "open";
+  }
+}
+
+inline std::string ActionStatusName(av1::Action::Status status) {
+  switch (status) {
+    case av1::Action::STATUS_IN_PROGRESS:
+      return "in_progress";
+    case av1::Action::STATUS_DONE:
+      return "done";
+    case av1::Action::STATUS_CANCELLED:
+      return "cancelled";
+    case av1::Action::STATUS_CARRIED_OVER:
+      return "carried_over";
+    default:
+      return "planned";
+  }
+}
+
+// The status column's words for a filter's statuses.
+inline std::vector<std::string> StatusNames(const std::vector<av1::Action::Status>& statuses) {
+  std::vector<std::string> names;
+  for (av1::Action::Status status : statuses) names.push_back(ActionStatusName(status));
+  return names;
+}
+
+// Checks a request id: a repeat with the same request returns the stored response.
+absl::Status CheckRepeat(pqxx::work& txn, const IdempotencyKey& key,
+                         std::optional<std::string>* repeated);
+
+}  // namespace sixsteps::assessment::pg_store_internal
