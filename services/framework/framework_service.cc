@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "services/base/status_macros.h"
 #include "services/common/grpc_reply.h"
 #include "services/common/pagination.h"
 
@@ -11,41 +12,6 @@ namespace {
 constexpr absl::string_view kFirstVersionId = "1";
 
 }  // namespace
-
-// ---- Handlers: authenticate, then one call each. ----
-
-#define SIXSTEPS_FRAMEWORK_RPC(Method, Request, Response, Do)                                     \
-  grpc::Status FrameworkServiceImpl::Method(grpc::ServerContext* context, const Request* request, \
-                                            Response* response) {                                 \
-    return Authenticated(*verifier_, context, response,                                           \
-                         [&](const auth::Caller& caller) { return Do(caller, *request); });       \
-  }
-
-SIXSTEPS_FRAMEWORK_RPC(GetFramework, v1::GetFrameworkRequest, v1::Framework, DoGetFramework)
-SIXSTEPS_FRAMEWORK_RPC(ListFrameworks, v1::ListFrameworksRequest, v1::ListFrameworksResponse, List)
-SIXSTEPS_FRAMEWORK_RPC(AdaptFramework, v1::AdaptFrameworkRequest, v1::AdaptFrameworkResponse, Adapt)
-SIXSTEPS_FRAMEWORK_RPC(GetFrameworkVersion, v1::GetFrameworkVersionRequest, v1::FrameworkVersion,
-                       DoGetVersion)
-SIXSTEPS_FRAMEWORK_RPC(ListFrameworkVersions, v1::ListFrameworkVersionsRequest,
-                       v1::ListFrameworkVersionsResponse, ListVersions)
-SIXSTEPS_FRAMEWORK_RPC(CreateFrameworkVersion, v1::CreateFrameworkVersionRequest,
-                       v1::FrameworkVersion, CreateVersion)
-SIXSTEPS_FRAMEWORK_RPC(UpdateFrameworkVersion, v1::UpdateFrameworkVersionRequest,
-                       v1::FrameworkVersion, Update)
-SIXSTEPS_FRAMEWORK_RPC(DeleteFrameworkVersion, v1::DeleteFrameworkVersionRequest,
-                       google::protobuf::Empty, Delete)
-SIXSTEPS_FRAMEWORK_RPC(PublishFrameworkVersion, v1::PublishFrameworkVersionRequest,
-                       v1::FrameworkVersion, Publish)
-SIXSTEPS_FRAMEWORK_RPC(RetireFrameworkVersion, v1::RetireFrameworkVersionRequest,
-                       v1::FrameworkVersion, Retire)
-SIXSTEPS_FRAMEWORK_RPC(ExportFrameworkVersion, v1::ExportFrameworkVersionRequest,
-                       v1::ExportFrameworkVersionResponse, Export)
-SIXSTEPS_FRAMEWORK_RPC(ImportFrameworkVersion, v1::ImportFrameworkVersionRequest,
-                       v1::ImportFrameworkVersionResponse, Import)
-SIXSTEPS_FRAMEWORK_RPC(DiffFrameworkVersions, v1::DiffFrameworkVersionsRequest,
-                       v1::DiffFrameworkVersionsResponse, DiffVersions)
-
-#undef SIXSTEPS_FRAMEWORK_RPC
 
 // ---- Who may see and change what. ----
 
@@ -76,21 +42,29 @@ absl::Status FrameworkServiceImpl::CheckCanManage(const auth::Caller& caller,
   return CheckCanManageFramework(caller, framework);
 }
 
+SIXSTEPS_RPC(FrameworkServiceImpl, GetFramework, v1::GetFrameworkRequest, v1::Framework)
+
 absl::StatusOr<v1::Framework> FrameworkServiceImpl::DoGetFramework(
     const auth::Caller& caller, const v1::GetFrameworkRequest& request) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseFrameworkName(request.name(), "name"));
   return VisibleFramework(caller, id);
 }
 
-absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::DoGetVersion(
+SIXSTEPS_RPC(FrameworkServiceImpl, GetFrameworkVersion, v1::GetFrameworkVersionRequest,
+             v1::FrameworkVersion)
+
+absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::DoGetFrameworkVersion(
     const auth::Caller& caller, const v1::GetFrameworkVersionRequest& request) {
   SIXSTEPS_ASSIGN_OR_RETURN(VersionName name, ParseVersionName(request.name(), "name"));
   return VisibleVersion(caller, name);
 }
 
-// ---- What the handlers do. ----
+// ---- The RPCs. ----
 
-absl::StatusOr<v1::ListFrameworksResponse> FrameworkServiceImpl::List(
+SIXSTEPS_RPC(FrameworkServiceImpl, ListFrameworks, v1::ListFrameworksRequest,
+             v1::ListFrameworksResponse)
+
+absl::StatusOr<v1::ListFrameworksResponse> FrameworkServiceImpl::DoListFrameworks(
     const auth::Caller& caller, const v1::ListFrameworksRequest& request) {
   SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(request.page_size()));
   constexpr absl::string_view kQuery = "frameworks";
@@ -114,7 +88,10 @@ absl::StatusOr<v1::ListFrameworksResponse> FrameworkServiceImpl::List(
   return response;
 }
 
-absl::StatusOr<v1::AdaptFrameworkResponse> FrameworkServiceImpl::Adapt(
+SIXSTEPS_RPC(FrameworkServiceImpl, AdaptFramework, v1::AdaptFrameworkRequest,
+             v1::AdaptFrameworkResponse)
+
+absl::StatusOr<v1::AdaptFrameworkResponse> FrameworkServiceImpl::DoAdaptFramework(
     const auth::Caller& caller, const v1::AdaptFrameworkRequest& request) {
   SIXSTEPS_ASSIGN_OR_RETURN(VersionName source_name,
                             ParseVersionName(request.source_version(), "source_version"));
@@ -142,7 +119,10 @@ absl::StatusOr<v1::AdaptFrameworkResponse> FrameworkServiceImpl::Adapt(
   return response;
 }
 
-absl::StatusOr<v1::ListFrameworkVersionsResponse> FrameworkServiceImpl::ListVersions(
+SIXSTEPS_RPC(FrameworkServiceImpl, ListFrameworkVersions, v1::ListFrameworkVersionsRequest,
+             v1::ListFrameworkVersionsResponse)
+
+absl::StatusOr<v1::ListFrameworkVersionsResponse> FrameworkServiceImpl::DoListFrameworkVersions(
     const auth::Caller& caller, const v1::ListFrameworkVersionsRequest& request) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string framework_id,
                             ParseFrameworkName(request.parent(), "parent"));
@@ -169,7 +149,10 @@ absl::StatusOr<v1::ListFrameworkVersionsResponse> FrameworkServiceImpl::ListVers
   return response;
 }
 
-absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::CreateVersion(
+SIXSTEPS_RPC(FrameworkServiceImpl, CreateFrameworkVersion, v1::CreateFrameworkVersionRequest,
+             v1::FrameworkVersion)
+
+absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::DoCreateFrameworkVersion(
     const auth::Caller& caller, const v1::CreateFrameworkVersionRequest& request) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string framework_id,
                             ParseFrameworkName(request.parent(), "parent"));
@@ -208,7 +191,10 @@ absl::flat_hash_set<std::string> FrameworkServiceImpl::ReservedIds(const Version
   return reserved;
 }
 
-absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::Update(
+SIXSTEPS_RPC(FrameworkServiceImpl, UpdateFrameworkVersion, v1::UpdateFrameworkVersionRequest,
+             v1::FrameworkVersion)
+
+absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::DoUpdateFrameworkVersion(
     const auth::Caller& caller, const v1::UpdateFrameworkVersionRequest& request) {
   const v1::FrameworkVersion& update = request.framework_version();
   SIXSTEPS_ASSIGN_OR_RETURN(VersionName name,
@@ -231,7 +217,10 @@ absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::Update(
   });
 }
 
-absl::StatusOr<google::protobuf::Empty> FrameworkServiceImpl::Delete(
+SIXSTEPS_RPC(FrameworkServiceImpl, DeleteFrameworkVersion, v1::DeleteFrameworkVersionRequest,
+             google::protobuf::Empty)
+
+absl::StatusOr<google::protobuf::Empty> FrameworkServiceImpl::DoDeleteFrameworkVersion(
     const auth::Caller& caller, const v1::DeleteFrameworkVersionRequest& request) {
   SIXSTEPS_ASSIGN_OR_RETURN(VersionName name, ParseVersionName(request.name(), "name"));
   SIXSTEPS_RETURN_IF_ERROR(CheckCanManage(caller, name.framework_id));
@@ -243,7 +232,10 @@ absl::StatusOr<google::protobuf::Empty> FrameworkServiceImpl::Delete(
   return google::protobuf::Empty();
 }
 
-absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::Publish(
+SIXSTEPS_RPC(FrameworkServiceImpl, PublishFrameworkVersion, v1::PublishFrameworkVersionRequest,
+             v1::FrameworkVersion)
+
+absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::DoPublishFrameworkVersion(
     const auth::Caller& caller, const v1::PublishFrameworkVersionRequest& request) {
   SIXSTEPS_ASSIGN_OR_RETURN(VersionName name, ParseVersionName(request.name(), "name"));
   SIXSTEPS_RETURN_IF_ERROR(CheckCanManage(caller, name.framework_id));
@@ -257,7 +249,10 @@ absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::Publish(
   });
 }
 
-absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::Retire(
+SIXSTEPS_RPC(FrameworkServiceImpl, RetireFrameworkVersion, v1::RetireFrameworkVersionRequest,
+             v1::FrameworkVersion)
+
+absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::DoRetireFrameworkVersion(
     const auth::Caller& caller, const v1::RetireFrameworkVersionRequest& request) {
   SIXSTEPS_ASSIGN_OR_RETURN(VersionName name, ParseVersionName(request.name(), "name"));
   SIXSTEPS_RETURN_IF_ERROR(CheckCanManage(caller, name.framework_id));
@@ -272,7 +267,10 @@ absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::Retire(
   });
 }
 
-absl::StatusOr<v1::ExportFrameworkVersionResponse> FrameworkServiceImpl::Export(
+SIXSTEPS_RPC(FrameworkServiceImpl, ExportFrameworkVersion, v1::ExportFrameworkVersionRequest,
+             v1::ExportFrameworkVersionResponse)
+
+absl::StatusOr<v1::ExportFrameworkVersionResponse> FrameworkServiceImpl::DoExportFrameworkVersion(
     const auth::Caller& caller, const v1::ExportFrameworkVersionRequest& request) {
   SIXSTEPS_ASSIGN_OR_RETURN(VersionName name, ParseVersionName(request.name(), "name"));
   SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version, VisibleVersion(caller, name));
@@ -282,7 +280,10 @@ absl::StatusOr<v1::ExportFrameworkVersionResponse> FrameworkServiceImpl::Export(
   return response;
 }
 
-absl::StatusOr<v1::ImportFrameworkVersionResponse> FrameworkServiceImpl::Import(
+SIXSTEPS_RPC(FrameworkServiceImpl, ImportFrameworkVersion, v1::ImportFrameworkVersionRequest,
+             v1::ImportFrameworkVersionResponse)
+
+absl::StatusOr<v1::ImportFrameworkVersionResponse> FrameworkServiceImpl::DoImportFrameworkVersion(
     const auth::Caller& caller, const v1::ImportFrameworkVersionRequest& request) {
   const v1::FrameworkDocument& document = request.document();
   SIXSTEPS_RETURN_IF_ERROR(ValidateDocument(document));
@@ -316,7 +317,10 @@ absl::StatusOr<v1::ImportFrameworkVersionResponse> FrameworkServiceImpl::Import(
   return response;
 }
 
-absl::StatusOr<v1::DiffFrameworkVersionsResponse> FrameworkServiceImpl::DiffVersions(
+SIXSTEPS_RPC(FrameworkServiceImpl, DiffFrameworkVersions, v1::DiffFrameworkVersionsRequest,
+             v1::DiffFrameworkVersionsResponse)
+
+absl::StatusOr<v1::DiffFrameworkVersionsResponse> FrameworkServiceImpl::DoDiffFrameworkVersions(
     const auth::Caller& caller, const v1::DiffFrameworkVersionsRequest& request) {
   SIXSTEPS_ASSIGN_OR_RETURN(VersionName base_name,
                             ParseVersionName(request.base_version(), "base_version"));

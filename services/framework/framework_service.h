@@ -1,5 +1,6 @@
 // The gRPC FrameworkService: validates requests, applies the domain rules and calls the
-// store. Each handler is one line over a method returning absl::StatusOr.
+// store. Each RPC authenticates (SIXSTEPS_RPC), then calls its handler Do{Rpc}, which returns
+// absl::StatusOr.
 #pragma once
 
 #include "absl/status/statusor.h"
@@ -53,33 +54,37 @@ class FrameworkServiceImpl final : public v1::FrameworkService::Service {
                                      v1::DiffFrameworkVersionsResponse* response) override;
 
  private:
-  absl::StatusOr<v1::ListFrameworksResponse> List(const auth::Caller& caller,
-                                                  const v1::ListFrameworksRequest& request);
-  absl::StatusOr<v1::AdaptFrameworkResponse> Adapt(const auth::Caller& caller,
-                                                   const v1::AdaptFrameworkRequest& request);
-  absl::StatusOr<v1::ListFrameworkVersionsResponse> ListVersions(
+  // What SIXSTEPS_RPC authenticates callers with.
+  const auth::TokenVerifier& verifier() const { return *verifier_; }
+
+  // The handlers of the RPCs, one per RPC, named Do{Rpc}.
+  absl::StatusOr<v1::ListFrameworksResponse> DoListFrameworks(
+      const auth::Caller& caller, const v1::ListFrameworksRequest& request);
+  absl::StatusOr<v1::AdaptFrameworkResponse> DoAdaptFramework(
+      const auth::Caller& caller, const v1::AdaptFrameworkRequest& request);
+  absl::StatusOr<v1::ListFrameworkVersionsResponse> DoListFrameworkVersions(
       const auth::Caller& caller, const v1::ListFrameworkVersionsRequest& request);
-  absl::StatusOr<v1::FrameworkVersion> CreateVersion(
+  absl::StatusOr<v1::FrameworkVersion> DoCreateFrameworkVersion(
       const auth::Caller& caller, const v1::CreateFrameworkVersionRequest& request);
-  absl::StatusOr<v1::FrameworkVersion> Update(const auth::Caller& caller,
-                                              const v1::UpdateFrameworkVersionRequest& request);
-  absl::StatusOr<google::protobuf::Empty> Delete(const auth::Caller& caller,
-                                                 const v1::DeleteFrameworkVersionRequest& request);
-  absl::StatusOr<v1::FrameworkVersion> Publish(const auth::Caller& caller,
-                                               const v1::PublishFrameworkVersionRequest& request);
-  absl::StatusOr<v1::FrameworkVersion> Retire(const auth::Caller& caller,
-                                              const v1::RetireFrameworkVersionRequest& request);
-  absl::StatusOr<v1::ExportFrameworkVersionResponse> Export(
+  absl::StatusOr<v1::FrameworkVersion> DoUpdateFrameworkVersion(
+      const auth::Caller& caller, const v1::UpdateFrameworkVersionRequest& request);
+  absl::StatusOr<google::protobuf::Empty> DoDeleteFrameworkVersion(
+      const auth::Caller& caller, const v1::DeleteFrameworkVersionRequest& request);
+  absl::StatusOr<v1::FrameworkVersion> DoPublishFrameworkVersion(
+      const auth::Caller& caller, const v1::PublishFrameworkVersionRequest& request);
+  absl::StatusOr<v1::FrameworkVersion> DoRetireFrameworkVersion(
+      const auth::Caller& caller, const v1::RetireFrameworkVersionRequest& request);
+  absl::StatusOr<v1::ExportFrameworkVersionResponse> DoExportFrameworkVersion(
       const auth::Caller& caller, const v1::ExportFrameworkVersionRequest& request);
-  absl::StatusOr<v1::ImportFrameworkVersionResponse> Import(
+  absl::StatusOr<v1::ImportFrameworkVersionResponse> DoImportFrameworkVersion(
       const auth::Caller& caller, const v1::ImportFrameworkVersionRequest& request);
-  absl::StatusOr<v1::DiffFrameworkVersionsResponse> DiffVersions(
+  absl::StatusOr<v1::DiffFrameworkVersionsResponse> DoDiffFrameworkVersions(
       const auth::Caller& caller, const v1::DiffFrameworkVersionsRequest& request);
 
   absl::StatusOr<v1::Framework> DoGetFramework(const auth::Caller& caller,
                                                const v1::GetFrameworkRequest& request);
-  absl::StatusOr<v1::FrameworkVersion> DoGetVersion(const auth::Caller& caller,
-                                                    const v1::GetFrameworkVersionRequest& request);
+  absl::StatusOr<v1::FrameworkVersion> DoGetFrameworkVersion(
+      const auth::Caller& caller, const v1::GetFrameworkVersionRequest& request);
   // The framework if the caller may see it; NOT_FOUND otherwise, as if it did not exist.
   absl::StatusOr<v1::Framework> VisibleFramework(const auth::Caller& caller,
                                                  const std::string& framework_id);

@@ -1,5 +1,6 @@
 // The gRPC IdentityService: sign-in and tokens, the tenancy tree, principals and role
-// bindings. Handlers authenticate, then call a method returning absl::StatusOr.
+// bindings. Each RPC authenticates (SIXSTEPS_RPC), then calls its handler Do{Rpc}, which
+// returns absl::StatusOr; the handlers are in one file per resource.
 #pragma once
 
 #include <memory>
@@ -112,6 +113,9 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
                                v1::ListAuditEventsResponse*) override;
 
  private:
+  // What SIXSTEPS_RPC authenticates callers with.
+  const auth::TokenVerifier& verifier() const { return verifier_; }
+
   struct IssuedToken {
     std::string token;
     absl::Time expire_time;
@@ -145,26 +149,36 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
                                        std::string* region);
   absl::StatusOr<v1::PublicKey> NewSigningKey(const std::string& actor, bool only_if_none);
 
+  // The handlers of the RPCs, one per RPC, named Do{Rpc}; each file identity_service_*.cc
+  // holds a resource's. The open ones (sign-in, public keys) take no caller.
   absl::StatusOr<v1::SignInResponse> DoSignIn(const v1::SignInRequest& request,
                                               const std::string& client, absl::Time deadline);
   absl::StatusOr<v1::SignInWithApiKeyResponse> DoSignInWithApiKey(
       const v1::SignInWithApiKeyRequest& request);
-  absl::StatusOr<v1::RefreshAccessTokenResponse> DoRefresh(const v1::RefreshAccessTokenRequest& r);
-  absl::StatusOr<v1::GetCurrentPrincipalResponse> DoGetCurrentPrincipal(const Caller& caller);
+  absl::StatusOr<v1::RefreshAccessTokenResponse> DoRefreshAccessToken(
+      const v1::RefreshAccessTokenRequest& r);
+  absl::StatusOr<v1::SignOutResponse> DoSignOut(const v1::SignOutRequest& request);
+  absl::StatusOr<v1::GetCurrentPrincipalResponse> DoGetCurrentPrincipal(
+      const Caller& caller, const v1::GetCurrentPrincipalRequest& r);
   absl::StatusOr<v1::ChangePasswordResponse> DoChangePassword(const Caller& caller,
                                                               const v1::ChangePasswordRequest& r,
                                                               const std::string& client,
                                                               absl::Time deadline);
   absl::StatusOr<v1::ListPublicKeysResponse> DoListPublicKeys();
   absl::StatusOr<v1::ListTokenRevocationsResponse> DoListTokenRevocations();
+  absl::StatusOr<v1::RotateSigningKeyResponse> DoRotateSigningKey(
+      const Caller& caller, const v1::RotateSigningKeyRequest& r);
+  absl::StatusOr<v1::ListAuditEventsResponse> DoListAuditEvents(
+      const Caller& caller, const v1::ListAuditEventsRequest& r);
+
   absl::StatusOr<v1::Region> DoCreateRegion(const Caller& caller, const v1::CreateRegionRequest& r);
   absl::StatusOr<v1::Region> DoGetRegion(const Caller& caller, const v1::GetRegionRequest& r);
   absl::StatusOr<v1::ListRegionsResponse> DoListRegions(const Caller& caller,
                                                         const v1::ListRegionsRequest& r);
   absl::StatusOr<v1::Partnership> DoCreatePartnership(const Caller& caller,
                                                       const v1::CreatePartnershipRequest& r);
-  absl::StatusOr<v1::Partnership> DoGetPartnership(const Caller& caller, const std::string& name,
-                                                   absl::string_view field);
+  absl::StatusOr<v1::Partnership> DoGetPartnership(const Caller& caller,
+                                                   const v1::GetPartnershipRequest& r);
   absl::StatusOr<v1::ListPartnershipsResponse> DoListPartnerships(
       const Caller& caller, const v1::ListPartnershipsRequest& r);
   absl::StatusOr<v1::Partnership> DoUpdatePartnership(const Caller& caller,
@@ -175,18 +189,19 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
                                                      const v1::GetOrganisationRequest& r);
   absl::StatusOr<v1::ListOrganisationsResponse> DoListOrganisations(
       const Caller& caller, const v1::ListOrganisationsRequest& r);
+
   absl::StatusOr<v1::User> DoCreateUser(const Caller& caller, const v1::CreateUserRequest& r,
                                         absl::Time deadline);
-  absl::StatusOr<v1::UnlockUserResponse> DoUnlockUser(const Caller& caller,
-                                                      const v1::UnlockUserRequest& r);
   absl::StatusOr<v1::User> DoGetUser(const Caller& caller, const v1::GetUserRequest& r);
   absl::StatusOr<v1::ListUsersResponse> DoListUsers(const Caller& caller,
                                                     const v1::ListUsersRequest& r);
+  absl::StatusOr<v1::UnlockUserResponse> DoUnlockUser(const Caller& caller,
+                                                      const v1::UnlockUserRequest& r);
+
   absl::StatusOr<v1::ServiceAccount> DoCreateServiceAccount(
       const Caller& caller, const v1::CreateServiceAccountRequest& r);
   absl::StatusOr<v1::ServiceAccount> DoGetServiceAccount(const Caller& caller,
-                                                         const std::string& name,
-                                                         absl::string_view field);
+                                                         const v1::GetServiceAccountRequest& r);
   absl::StatusOr<v1::ListServiceAccountsResponse> DoListServiceAccounts(
       const Caller& caller, const v1::ListServiceAccountsRequest& r);
   absl::StatusOr<v1::CreateApiKeyResponse> DoCreateApiKey(const Caller& caller,
@@ -194,14 +209,23 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
   absl::StatusOr<v1::ListApiKeysResponse> DoListApiKeys(const Caller& caller,
                                                         const v1::ListApiKeysRequest& r);
   absl::StatusOr<v1::ApiKey> DoRevokeApiKey(const Caller& caller, const v1::RevokeApiKeyRequest& r);
+
   absl::StatusOr<v1::RoleBinding> DoCreateRoleBinding(const Caller& caller,
                                                       const v1::CreateRoleBindingRequest& r);
   absl::StatusOr<google::protobuf::Empty> DoDeleteRoleBinding(
       const Caller& caller, const v1::DeleteRoleBindingRequest& r);
   absl::StatusOr<v1::ListRoleBindingsResponse> DoListRoleBindings(
       const Caller& caller, const v1::ListRoleBindingsRequest& r);
-  absl::StatusOr<v1::ListAuditEventsResponse> DoListAuditEvents(
-      const Caller& caller, const v1::ListAuditEventsRequest& r);
+
+  // The partnership `name` (given in `field`) if the caller may see it; NOT_FOUND naming it
+  // otherwise, as if it did not exist.
+  absl::StatusOr<v1::Partnership> VisiblePartnership(const Caller& caller, const std::string& name,
+                                                     absl::string_view field);
+  // The service account `name` (given in `field`) if the caller manages it or is it;
+  // NOT_FOUND naming it otherwise.
+  absl::StatusOr<v1::ServiceAccount> VisibleServiceAccount(const Caller& caller,
+                                                           const std::string& name,
+                                                           absl::string_view field);
 
   // Resolves a scope name ("*", "regions/r", "partnerships/p") to its region and
   // partnership; NOT_FOUND if it does not exist or the caller cannot see it.

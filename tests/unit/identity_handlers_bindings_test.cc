@@ -1,0 +1,209 @@
+// Unit tests of IdentityService's role-binding handlers over a gmock store: who may grant and
+// remove which binding, with which status each refusal answers, and that a refusal writes
+// nothing.
+#include "tests/unit/identity_handlers_support.h"
+
+namespace sixsteps::identity::handlers_test {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::Eq;
+using ::testing::Field;
+
+class BindingsTest : public IdentityHandlersTest {
+ protected:
+  BindingsTest() {
+    ON_CALL(store_, GetRegion("north")).WillByDefault(Return(StoredRegion("north")));
+    ON_CALL(store_, GetPartnership("sunderland"))
+        .WillByDefault(Return(StoredPartnership("sunderland", "north")));
+    ON_CALL(store_, GetPartnership("hastings"))
+        .WillByDefault(Return(StoredPartnership("hastings", "south")));
+    StoredUser user;
+    user.user.set_name("users/u-1");
+    ON_CALL(store_, GetUser("u-1")).WillByDefault(Return(user));
+  }
+
+  static v1::CreateRoleBindingRequest NewBinding(const std::string& principal, Role role,
+                                                 const std::string& scope,
+                                                 const std::string& organisation = "") {
+    v1::CreateRoleBindingRequest request;
+    request.mutable_role_binding()->set_principal(principal);
+    request.mutable_role_binding()->set_role(role);
+    request.mutable_role_binding()->set_scope(scope);
+    request.mutable_role_binding()->set_organisation(organisation);
+    return request;
+  }
+
+  static StoredRoleBinding Stored(const std::string& id, Role role, const std::string& region,
+                                  const std::string& partnership = "") {
+    StoredRoleBinding binding;
+    binding.id = id;
+    binding.principal = "users/u-1";
+    binding.scope.role = role;
+    binding.scope.region = region;
+    binding.scope.partnership = partnership;
+    binding.create_time = absl::Now();
+    return binding;
+  }
+};
+
+TEST_F(BindingsTest, AMalformedPrincipalIsRefusedNamingTheField) {
+  EXPECT_CALL(store_, CreateRoleBinding).Times(0);
+  EXPECT_THAT(Call(&IdentityServiceImpl::CreateRoleBinding, "users/north-admin", kNorthHubAdmin,
+                   NewBinding("people/u-1", Role::ROLE_VIEWER, "regions/north")),
+              StatusIs(Code::kInvalidArgument, "role_binding.principal"));
+}
+
+TEST_F(BindingsTest, AScopeTheCallerCannotSeeIsNotFound) {
+  EXPECT_CALL(store_, CreateRoleBinding).Times(0);
+  EXPECT_THAT(Call(&IdentityServiceImpl::CreateRoleBinding, "users/north-admin", kNorthHubAdmin,
+                   NewBinding("users/u-1", Role::ROLE_VIEWER, "regions/south")),
+              StatusIs(Code::kNotFound, "regions/south"));
+  EXPECT_THAT(Call(&IdentityServiceImpl::CreateRoleBinding, "users/north-admin", kNorthHubAdmin,
+                   NewBinding("users/u-1", Role::ROLE_VIEWER, "partnerships/hastings")),
+              StatusIs(Code::kNotFound, "partnerships/hastings"));
+}
+
+TEST_F(BindingsTest, AScopeThatIsNoScopeIsInvalid) {
+  EXPECT_CALL(store_, CreateRoleBinding).Times(0);
+  EXPECT_THAT(Call(&IdentityServiceImpl::CreateRoleBinding, "users/root", kDeploymentAdmin,
+                   NewBinding("users/u-1", Role::ROLE_VIEWER, "organisations/police")),
+              StatusIs(Code::kInvalidArgument, "role_binding.scope"));
+}
+
+TEST_F(BindingsTest, PartnershipAdministratorsCannotGrantRegionRoles) {
+  EXPECT_CALL(store_, CreateRoleBinding).Times(0);
+  EXPECT_THAT(Call(&IdentityServiceImpl::CreateRoleBinding, "users/sunderland-admin",
+                   kSunderlandAdmin, NewBinding("users/u-1", Role::ROLE_VIEWER, "regions/north")),
+              StatusIs(Code::kPermissionDenied));
+}
+
+TEST_F(BindingsTest, ARoleThatDoesNotFitTheScopeIsInvalid) {
+  EXPECT_CALL(store_, CreateRoleBinding).Times(0);
+  // Hub administrators are bound to a region or the deployment, never to a partnership.
+  EXPECT_THAT(
+      Call(&IdentityServiceImpl::CreateRoleBinding, "users/north-admin", kNorthHubAdmin,
+           NewBinding("users/u-1", Role::ROLE_HUB_ADMINISTRATOR, "partnerships/sunderland")),
+      StatusIs(Code::kInvalidArgument));
+}
+
+TEST_F(BindingsTest, AnOrganisationOfAnotherPartnershipIsRefusedNamingTheField) {
+  EXPECT_CALL(store_, CreateRoleBinding).Times(0);
+  EXPECT_THAT(
+      Call(&IdentityServiceImpl::CreateRoleBinding, "users/sunderland-admin", kSunderlandAdmin,
+           NewBinding("users/u-1", Role::ROLE_PARTNER_RESPONDENT, "partnerships/sunderland",
+                      "partnerships/durham/organisations/police")),
+      StatusIs(Code::kInvalidArgument, "role_binding.organisation"));
+}
+
+TEST_F(BindingsTest, AnUnknownPrincipalIsNotFound) {
+  EXPECT_CALL(store_, GetUser("u-404")).WillOnce(Return(absl::NotFoundError("users/u-404")));
+  EXPECT_CALL(store_, CreateRoleBinding).Times(0);
+  EXPECT_THAT(Call(&IdentityServiceImpl::CreateRoleBinding, "users/north-admin", kNorthHubAdmin,
+                   NewBinding("users/u-404", Role::ROLE_VIEWER, "regions/north")),
+              StatusIs(Code::kNotFound));
+}
+
+TEST_F(BindingsTest, AServiceAccountIsBoundOnlyWithinItsOwner) {
+  v1::ServiceAccount account;
+  account.set_name("serviceAccounts/sa-1");
+  account.set_owner("partnerships/sunderland");
+  EXPECT_CALL(store_, GetServiceAccount("sa-1"))
+      .WillOnce(Return(std::make_pair(account, std::string("north"))));
+  EXPECT_CALL(store_, CreateRoleBinding).Times(0);
+  EXPECT_THAT(Call(&IdentityServiceImpl::CreateRoleBinding, "users/north-admin", kNorthHubAdmin,
+                   NewBinding("serviceAccounts/sa-1", Role::ROLE_VIEWER, "regions/north")),
+              StatusIs(Code::kFailedPrecondition, "role_binding.scope"));
+}
+
+TEST_F(BindingsTest, TheSameBindingTwiceIsAlreadyExists) {
+  EXPECT_CALL(store_, CreateRoleBinding).WillOnce(Return(absl::AlreadyExistsError("exists")));
+  EXPECT_CALL(store_, GetRoleBinding).Times(0);
+  EXPECT_THAT(Call(&IdentityServiceImpl::CreateRoleBinding, "users/north-admin", kNorthHubAdmin,
+                   NewBinding("users/u-1", Role::ROLE_VIEWER, "regions/north")),
+              StatusIs(Code::kAlreadyExists));
+}
+
+TEST_F(BindingsTest, AHubAdministratorGrantsARoleInTheirRegionAudited) {
+  StoredRoleBinding written;
+  EXPECT_CALL(store_,
+              CreateRoleBinding(_, AllOf(Field(&NewAuditEvent::actor, Eq("users/north-admin")),
+                                         Field(&NewAuditEvent::action, Eq("role_binding.create")),
+                                         Field(&NewAuditEvent::target, Eq("users/u-1")),
+                                         Field(&NewAuditEvent::region, Eq("north")))))
+      .WillOnce([&](const StoredRoleBinding& binding, const NewAuditEvent&) {
+        written = binding;
+        return absl::OkStatus();
+      });
+  EXPECT_CALL(store_, GetRoleBinding).WillOnce([&](const std::string& id) {
+    EXPECT_EQ(id, written.id);
+    return written;
+  });
+  v1::RoleBinding created;
+  EXPECT_THAT(Call(&IdentityServiceImpl::CreateRoleBinding, "users/north-admin", kNorthHubAdmin,
+                   NewBinding("users/u-1", Role::ROLE_VIEWER, "regions/north"), &created),
+              IsOk());
+  EXPECT_EQ(written.principal, "users/u-1");
+  EXPECT_EQ(written.scope.role, Role::ROLE_VIEWER);
+  EXPECT_EQ(written.scope.region, "north");
+  EXPECT_EQ(written.scope.partnership, "");
+  EXPECT_EQ(created.name(), "roleBindings/" + written.id);
+  EXPECT_EQ(created.scope(), "regions/north");
+}
+
+TEST_F(BindingsTest, DeletingNeedsARoleBindingName) {
+  EXPECT_CALL(store_, DeleteRoleBinding).Times(0);
+  v1::DeleteRoleBindingRequest request;
+  request.set_name("bindings/rb-1");
+  EXPECT_THAT(
+      Call(&IdentityServiceImpl::DeleteRoleBinding, "users/root", kDeploymentAdmin, request),
+      StatusIs(Code::kInvalidArgument, "name"));
+}
+
+TEST_F(BindingsTest, ABindingTheCallerCannotSeeIsNotFoundAndStays) {
+  EXPECT_CALL(store_, GetRoleBinding("rb-south"))
+      .WillOnce(Return(Stored("rb-south", Role::ROLE_VIEWER, "south")));
+  EXPECT_CALL(store_, DeleteRoleBinding).Times(0);
+  v1::DeleteRoleBindingRequest request;
+  request.set_name("roleBindings/rb-south");
+  EXPECT_THAT(
+      Call(&IdentityServiceImpl::DeleteRoleBinding, "users/north-admin", kNorthHubAdmin, request),
+      StatusIs(Code::kNotFound, "roleBindings/rb-south"));
+}
+
+TEST_F(BindingsTest, ABindingTheCallerSeesButDoesNotManageIsPermissionDenied) {
+  EXPECT_CALL(store_, GetRoleBinding("rb-north"))
+      .WillOnce(Return(Stored("rb-north", Role::ROLE_VIEWER, "north")));
+  EXPECT_CALL(store_, DeleteRoleBinding).Times(0);
+  v1::DeleteRoleBindingRequest request;
+  request.set_name("roleBindings/rb-north");
+  EXPECT_THAT(Call(&IdentityServiceImpl::DeleteRoleBinding, "users/sunderland-admin",
+                   kSunderlandAdmin, request),
+              StatusIs(Code::kPermissionDenied));
+}
+
+TEST_F(BindingsTest, DeletingABindingRevokesThePrincipalsTokensForTheirLifetime) {
+  EXPECT_CALL(store_, GetRoleBinding("rb-s"))
+      .WillOnce(Return(Stored("rb-s", Role::ROLE_INDEPENDENT_SCRUTINEER, "north", "sunderland")));
+  // The access-token lifetime (15 minutes by default) and the verifiers' leeway (5).
+  EXPECT_CALL(store_, DeleteRoleBinding(Eq("rb-s"), Eq(absl::Minutes(20)),
+                                        Field(&NewAuditEvent::region, Eq("north"))))
+      .WillOnce(Return(absl::OkStatus()));
+  v1::DeleteRoleBindingRequest request;
+  request.set_name("roleBindings/rb-s");
+  EXPECT_THAT(Call(&IdentityServiceImpl::DeleteRoleBinding, "users/sunderland-admin",
+                   kSunderlandAdmin, request),
+              IsOk());
+}
+
+TEST_F(BindingsTest, ListingInAnInvisibleScopeIsNotFound) {
+  EXPECT_CALL(store_, ListRoleBindings).Times(0);
+  v1::ListRoleBindingsRequest request;
+  request.set_scope("partnerships/hastings");
+  EXPECT_THAT(
+      Call(&IdentityServiceImpl::ListRoleBindings, "users/north-admin", kNorthHubAdmin, request),
+      StatusIs(Code::kNotFound, "partnerships/hastings"));
+}
+
+}  // namespace
+}  // namespace sixsteps::identity::handlers_test
