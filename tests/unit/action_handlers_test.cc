@@ -19,14 +19,11 @@ class ActionServicePeer {
  public:
   explicit ActionServicePeer(ActionServiceImpl& service) : service_(service) {}
 
-#define SIXSTEPS_PEER_HANDLER(Rpc) \
-  auto Rpc(const Caller& caller, const auto& request) { return service_.Do##Rpc(caller, request); }
   SIXSTEPS_PEER_HANDLER(CreateAction)
   SIXSTEPS_PEER_HANDLER(ListActions)
   SIXSTEPS_PEER_HANDLER(ListProgressUpdates)
   SIXSTEPS_PEER_HANDLER(CompleteAction)
   SIXSTEPS_PEER_HANDLER(CancelAction)
-#undef SIXSTEPS_PEER_HANDLER
 
  private:
   ActionServiceImpl& service_;
@@ -34,15 +31,11 @@ class ActionServicePeer {
 
 namespace {
 
-using ::sixsteps::assessment::testing::AssessmentServiceTest;
-using ::sixsteps::assessment::testing::kAdmin;
-using ::sixsteps::assessment::testing::kRespondent;
-using ::sixsteps::assessment::testing::kStranger;
+// The fixture, its callers, and gmock's _ and Return.
+using namespace ::sixsteps::assessment::testing;  // NOLINT(build/namespaces)
 using ::sixsteps::testing::IsOk;
 using ::sixsteps::testing::StatusIs;
-using ::testing::_;
 using ::testing::ElementsAre;
-using ::testing::Return;
 
 class ActionHandlersTest : public AssessmentServiceTest {
  protected:

@@ -14,17 +14,12 @@
 namespace sixsteps::assessment {
 namespace {
 
-using ::sixsteps::assessment::testing::AssessmentServiceTest;
-using ::sixsteps::assessment::testing::kAdmin;
-using ::sixsteps::assessment::testing::kHubAdmin;
-using ::sixsteps::assessment::testing::kRespondent;
-using ::sixsteps::assessment::testing::kStranger;
+// The fixture, its callers, and gmock's _ and Return.
+using namespace ::sixsteps::assessment::testing;  // NOLINT(build/namespaces)
 using ::sixsteps::testing::IsOk;
 using ::sixsteps::testing::StatusIs;
-using ::testing::_;
 using ::testing::ElementsAre;
 using ::testing::IsNull;
-using ::testing::Return;
 using State = v1::Assessment;
 
 // ---- An answer without a rating (issue 14) ----

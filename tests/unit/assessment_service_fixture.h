@@ -21,12 +21,14 @@ namespace sixsteps::assessment {
 // Calls the service's private handlers with a caller the test builds (the gRPC methods
 // would need a signed token): peer.CreateAssessment(caller, request) calls
 // DoCreateAssessment.
+// A test peer's forwarder of one RPC to its handler Do{Rpc} (the peer holds `service_`).
+#define SIXSTEPS_PEER_HANDLER(Rpc) \
+  auto Rpc(const Caller& caller, const auto& request) { return service_.Do##Rpc(caller, request); }
+
 class AssessmentServicePeer {
  public:
   explicit AssessmentServicePeer(AssessmentServiceImpl& service) : service_(service) {}
 
-#define SIXSTEPS_PEER_HANDLER(Rpc) \
-  auto Rpc(const Caller& caller, const auto& request) { return service_.Do##Rpc(caller, request); }
   SIXSTEPS_PEER_HANDLER(CreateAssessment)
   SIXSTEPS_PEER_HANDLER(ListAssessments)
   SIXSTEPS_PEER_HANDLER(UpdateAssessment)
@@ -37,7 +39,6 @@ class AssessmentServicePeer {
   SIXSTEPS_PEER_HANDLER(ListRespondents)
   SIXSTEPS_PEER_HANDLER(UpsertResponse)
   SIXSTEPS_PEER_HANDLER(ConsolidateQuestion)
-#undef SIXSTEPS_PEER_HANDLER
 
  private:
   AssessmentServiceImpl& service_;
