@@ -276,6 +276,16 @@ void ApplyOne(pqxx::work& txn, const av1::Change& change) {
   }
 }
 
+// Whether the one-parameter `query` finds a row for `key`.
+absl::StatusOr<bool> Exists(db::ConnectionPool& pool, const char* query, const std::string& key) {
+  bool found = false;
+  SIXSTEPS_RETURN_IF_ERROR(pool.InTransaction([&](pqxx::work& txn) -> absl::Status {
+    found = !db::ExecPrepared(txn, query, key).empty();
+    return absl::OkStatus();
+  }));
+  return found;
+}
+
 }  // namespace
 
 absl::StatusOr<rv1::Freshness> ReadModel::Freshness() {
@@ -288,12 +298,7 @@ absl::StatusOr<rv1::Freshness> ReadModel::Freshness() {
 }
 
 absl::StatusOr<bool> ReadModel::HasFramework(const std::string& version_name) {
-  bool found = false;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    found = !db::ExecPrepared(txn, kHasFramework, version_name).empty();
-    return absl::OkStatus();
-  }));
-  return found;
+  return Exists(*pool_, kHasFramework, version_name);
 }
 
 absl::Status ReadModel::PutFramework(const std::string& version_name,
@@ -305,12 +310,7 @@ absl::Status ReadModel::PutFramework(const std::string& version_name,
 }
 
 absl::StatusOr<bool> ReadModel::HasPartnership(const std::string& partnership_id) {
-  bool found = false;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    found = !db::ExecPrepared(txn, kHasPartnership, partnership_id).empty();
-    return absl::OkStatus();
-  }));
-  return found;
+  return Exists(*pool_, kHasPartnership, partnership_id);
 }
 
 absl::Status ReadModel::PutDirectory(const std::vector<idv1::Region>& regions,
