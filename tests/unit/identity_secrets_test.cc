@@ -10,8 +10,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/escaping.h"
 #include "absl/time/time.h"
 #include "services/common/ids.h"
+#include "services/common/validation.h"
 #include "services/identity/secrets.h"
 #include "tests/support/status_matchers.h"
 
