@@ -5,6 +5,7 @@
 #include "services/base/status_macros.h"
 #include "services/common/grpc_reply.h"
 #include "services/common/pagination.h"
+#include "services/framework/page_sizes.h"
 
 namespace sixsteps::framework {
 namespace {
@@ -66,7 +67,9 @@ SIXSTEPS_RPC(FrameworkServiceImpl, ListFrameworks, v1::ListFrameworksRequest,
 
 absl::StatusOr<v1::ListFrameworksResponse> FrameworkServiceImpl::DoListFrameworks(
     const auth::Caller& caller, const v1::ListFrameworksRequest& request) {
-  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(request.page_size()));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size,
+                            NormalisePageSize(request.page_size(), kListFrameworksDefaultPageSize,
+                                              kListFrameworksMaxPageSize));
   constexpr absl::string_view kQuery = "frameworks";
   SIXSTEPS_ASSIGN_OR_RETURN(std::string after, DecodePageToken(request.page_token(), kQuery));
   // The built-in frameworks and those of every region the caller has a role in.
@@ -126,7 +129,9 @@ absl::StatusOr<v1::ListFrameworkVersionsResponse> FrameworkServiceImpl::DoListFr
     const auth::Caller& caller, const v1::ListFrameworkVersionsRequest& request) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string framework_id,
                             ParseFrameworkName(request.parent(), "parent"));
-  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(request.page_size()));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      int page_size, NormalisePageSize(request.page_size(), kListFrameworkVersionsDefaultPageSize,
+                                       kListFrameworkVersionsMaxPageSize));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string after,
                             DecodePageToken(request.page_token(), request.parent()));
   int64_t after_key = 0;

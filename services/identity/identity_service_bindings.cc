@@ -9,6 +9,7 @@
 #include "services/common/ids.h"
 #include "services/common/validation.h"
 #include "services/identity/identity_service_internal.h"
+#include "services/identity/page_sizes.h"
 
 namespace sixsteps::identity {
 
@@ -93,7 +94,9 @@ SIXSTEPS_RPC(IdentityServiceImpl, ListRoleBindings, v1::ListRoleBindingsRequest,
 
 absl::StatusOr<v1::ListRoleBindingsResponse> IdentityServiceImpl::DoListRoleBindings(
     const Caller& caller, const v1::ListRoleBindingsRequest& r) {
-  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(r.page_size()));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size,
+                            NormalisePageSize(r.page_size(), kListRoleBindingsDefaultPageSize,
+                                              kListRoleBindingsMaxPageSize));
   std::string region_filter, partnership_filter;
   if (!r.scope().empty()) {
     SIXSTEPS_ASSIGN_OR_RETURN(BindingScope scope, ResolveScope(caller, r.scope(), "scope"));

@@ -12,6 +12,7 @@
 #include "services/common/ids.h"
 #include "services/common/jwt.h"
 #include "services/identity/identity_service_internal.h"
+#include "services/identity/page_sizes.h"
 
 namespace sixsteps::identity {
 namespace {
@@ -126,7 +127,9 @@ absl::StatusOr<v1::ListAuditEventsResponse> IdentityServiceImpl::DoListAuditEven
   if (!r.region().empty()) {
     SIXSTEPS_ASSIGN_OR_RETURN(region, ParseRegionName(r.region(), "region"));
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(r.page_size()));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size,
+                            NormalisePageSize(r.page_size(), kListAuditEventsDefaultPageSize,
+                                              kListAuditEventsMaxPageSize));
   std::string query = absl::StrCat("audit:", region);
   SIXSTEPS_ASSIGN_OR_RETURN(std::string before, DecodePageToken(r.page_token(), query));
   int64_t before_id = 0;

@@ -9,6 +9,7 @@
 #include "services/common/grpc_reply.h"
 #include "services/common/validation.h"
 #include "services/identity/identity_service_internal.h"
+#include "services/identity/page_sizes.h"
 
 namespace sixsteps::identity {
 namespace {
@@ -50,7 +51,9 @@ SIXSTEPS_RPC(IdentityServiceImpl, ListRegions, v1::ListRegionsRequest, v1::ListR
 
 absl::StatusOr<v1::ListRegionsResponse> IdentityServiceImpl::DoListRegions(
     const Caller& caller, const v1::ListRegionsRequest& r) {
-  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(r.page_size()));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      int page_size,
+      NormalisePageSize(r.page_size(), kListRegionsDefaultPageSize, kListRegionsMaxPageSize));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string after, DecodePageToken(r.page_token(), "regions"));
   // Regions the caller has any grant in, including through a partnership.
   Visibility visible = Visibility::Of(caller);
@@ -113,7 +116,9 @@ SIXSTEPS_RPC(IdentityServiceImpl, ListPartnerships, v1::ListPartnershipsRequest,
 
 absl::StatusOr<v1::ListPartnershipsResponse> IdentityServiceImpl::DoListPartnerships(
     const Caller& caller, const v1::ListPartnershipsRequest& r) {
-  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(r.page_size()));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size,
+                            NormalisePageSize(r.page_size(), kListPartnershipsDefaultPageSize,
+                                              kListPartnershipsMaxPageSize));
   std::string region;
   if (!r.region().empty()) {
     SIXSTEPS_ASSIGN_OR_RETURN(region, ParseRegionName(r.region(), "region"));
@@ -232,7 +237,9 @@ absl::StatusOr<v1::ListOrganisationsResponse> IdentityServiceImpl::DoListOrganis
     const Caller& caller, const v1::ListOrganisationsRequest& r) {
   SIXSTEPS_ASSIGN_OR_RETURN(v1::Partnership partnership,
                             VisiblePartnership(caller, r.parent(), "parent"));
-  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(r.page_size()));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size,
+                            NormalisePageSize(r.page_size(), kListOrganisationsDefaultPageSize,
+                                              kListOrganisationsMaxPageSize));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string after, DecodePageToken(r.page_token(), r.parent()));
   SIXSTEPS_ASSIGN_OR_RETURN(
       std::vector<v1::Organisation> organisations,

@@ -74,6 +74,21 @@ TEST_F(RegionsTest, AnUnauthenticatedCallReadsNothing) {
   EXPECT_THAT(service_->GetRegion(&context, &request, &region), StatusIs(Code::kUnauthenticated));
 }
 
+TEST_F(RegionsTest, PageSizesDefaultToFiftyAndAreClampedToFiveHundred) {
+  // The store is asked for one more than the page, to know whether another page exists.
+  EXPECT_CALL(store_, ListRegions(_, _, 51)).WillOnce(Return(std::vector<v1::Region>{}));
+  EXPECT_CALL(store_, ListRegions(_, _, 501)).WillOnce(Return(std::vector<v1::Region>{}));
+  v1::ListRegionsRequest request;
+  EXPECT_THAT(Call(&IdentityServiceImpl::ListRegions, "users/viewer", kNorthViewer, request),
+              IsOk());
+  request.set_page_size(1'000'000'000);
+  EXPECT_THAT(Call(&IdentityServiceImpl::ListRegions, "users/viewer", kNorthViewer, request),
+              IsOk());
+  request.set_page_size(-1);
+  EXPECT_THAT(Call(&IdentityServiceImpl::ListRegions, "users/viewer", kNorthViewer, request),
+              StatusIs(Code::kInvalidArgument, "page_size"));
+}
+
 using PartnershipsTest = IdentityHandlersTest;
 
 v1::CreatePartnershipRequest NewPartnership(const std::string& id, const std::string& region) {

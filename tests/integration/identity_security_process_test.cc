@@ -1,0 +1,293 @@
+// Attacks on identity from the security review (issue 13), continued (see
+// identity_security_test.cc): two concurrent bootstraps could both create a deployment
+// administrator (finding 18), and a 50-way sign-in burst held ~64 MiB per call with no
+// bound, measured in a real sixsteps-identity process (finding 2).
+#include "tests/integration/identity_security_fixture.h"
+
+#ifndef SIXSTEPS_IDENTITY_BINARY
+#error "SIXSTEPS_IDENTITY_BINARY must name the sixsteps-identity binary (tests/CMakeLists.txt)"
+#endif
+
+namespace sixsteps::testing {
+namespace {
+
+// ---- Finding 18: bootstrap is one transaction ----
+
+class BootstrapTest : public ::testing::Test {
+ protected:
+  struct Fresh {
+    std::string url;
+    std::unique_ptr<db::ConnectionPool> pool;
+    std::unique_ptr<identity::PgIdentityStore> store;
+  };
+  static Fresh FreshDatabase() {
+    Fresh fresh;
+    absl::StatusOr<std::string> url = SharedPgCluster().CreateDatabase("bootstrap_race");
+    EXPECT_THAT(url, IsOk());
+    fresh.url = url.value_or("");
+    EXPECT_THAT(db::ApplyMigrations(fresh.url, identity::IdentityMigrations()), IsOk());
+    fresh.pool = std::make_unique<db::ConnectionPool>(fresh.url, 4, absl::Seconds(5));
+    fresh.store = std::make_unique<identity::PgIdentityStore>(fresh.pool.get());
+    return fresh;
+  }
+  static std::unique_ptr<identity::IdentityServiceImpl> Service(identity::IdentityStore* store) {
+    identity::IdentityOptions options;
+    options.password_cost = identity::PasswordCost::Fast();
+    return std::make_unique<identity::IdentityServiceImpl>(
+        store, identity::KeySealer::FromSecret(TestHub::kKeyEncryptionSecret).value(), options);
+  }
+  static int Count(const std::string& url, const std::string& sql) {
+    pqxx::connection conn(url);
+    pqxx::work work(conn);
+    return work.exec(sql)[0][0].as<int>();
+  }
+};
+
+TEST_F(BootstrapTest, TwoConcurrentRunsMakeExactlyOneDeploymentAdministrator) {
+  // Several rounds, each on a fresh database, two replicas' bootstraps released together.
+  for (int round = 0; round < 3; ++round) {
+    SCOPED_TRACE(absl::StrCat("round ", round));
+    Fresh fresh = FreshDatabase();
+    auto first = Service(fresh.store.get());
+    auto second = Service(fresh.store.get());
+    ASSERT_THAT(first->EnsureSigningKey(), IsOk());
+    absl::StatusOr<idv1::User> results[2] = {absl::UnknownError("not run"),
+                                             absl::UnknownError("not run")};
+    absl::Barrier* start = new absl::Barrier(2);
+    std::thread a([&] {
+      if (start->Block()) delete start;
+      results[0] = first->BootstrapAdministrator("first@hub.test", "First", "long enough password");
+    });
+    std::thread b([&] {
+      if (start->Block()) delete start;
+      results[1] =
+          second->BootstrapAdministrator("second@hub.test", "Second", "long enough password");
+    });
+    a.join();
+    b.join();
+    int created = 0;
+    for (const auto& result : results) {
+      if (result.ok()) {
+        ++created;
+      } else {
+        EXPECT_THAT(result, StatusIs(Code::kFailedPrecondition, "already exists"));
+      }
+    }
+    EXPECT_EQ(created, 1);
+    EXPECT_EQ(Count(fresh.url,
+                    "SELECT count(*) FROM role_bindings WHERE region_id = '*' "
+                    "AND role = 'hub_administrator'"),
+              1);
+    EXPECT_EQ(Count(fresh.url, "SELECT count(*) FROM users"), 1);
+
+    // A rerun changes nothing and says an administrator exists (what scripts/hub and the
+    // compose job take as done).
+    EXPECT_THAT(first->BootstrapAdministrator("first@hub.test", "First", "long enough password"),
+                StatusIs(Code::kFailedPrecondition, "already exists"));
+    EXPECT_EQ(Count(fresh.url, "SELECT count(*) FROM users"), 1);
+    EXPECT_EQ(Count(fresh.url, "SELECT count(*) FROM role_bindings"), 1);
+  }
+}
+
+TEST_F(BootstrapTest, ARunThatFailedPartWayCanBeRunAgain) {
+  Fresh fresh = FreshDatabase();
+  auto service = Service(fresh.store.get());
+  ASSERT_THAT(service->EnsureSigningKey(), IsOk());
+  // What the old three-transaction bootstrap left when it failed after creating the user.
+  {
+    pqxx::connection conn(fresh.url);
+    pqxx::work work(conn);
+    work.exec(
+        "INSERT INTO users (user_id, email, display_name, password_hash) "
+        "VALUES ('u-leftover', 'first@hub.test', 'First', 'not a hash')");
+    work.commit();
+  }
+  absl::StatusOr<idv1::User> admin =
+      service->BootstrapAdministrator("First@hub.test", "First", "long enough password");
+  ASSERT_THAT(admin, IsOk());
+  EXPECT_EQ(admin->name(), "users/u-leftover");
+  EXPECT_EQ(Count(fresh.url, "SELECT count(*) FROM users"), 1);
+  EXPECT_EQ(Count(fresh.url,
+                  "SELECT count(*) FROM role_bindings WHERE principal = 'users/u-leftover' "
+                  "AND region_id = '*' AND role = 'hub_administrator'"),
+            1);
+  // A failure inside the transaction leaves nothing behind: a database that refuses the
+  // binding (a trigger standing in for a crash part-way) keeps no user either.
+  Fresh broken = FreshDatabase();
+  auto broken_service = Service(broken.store.get());
+  ASSERT_THAT(broken_service->EnsureSigningKey(), IsOk());
+  {
+    pqxx::connection conn(broken.url);
+    pqxx::work work(conn);
+    work.exec(
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'disk full'; END $$;"
+        "CREATE TRIGGER refuse BEFORE INSERT ON role_bindings "
+        "FOR EACH ROW EXECUTE FUNCTION refuse();");
+    work.commit();
+  }
+  EXPECT_THAT(
+      broken_service->BootstrapAdministrator("first@hub.test", "First", "long enough password"),
+      Not(IsOk()));
+  EXPECT_EQ(Count(broken.url, "SELECT count(*) FROM users"), 0);
+  EXPECT_EQ(Count(broken.url, "SELECT count(*) FROM audit_events WHERE actor = 'bootstrap'"), 0);
+  {
+    pqxx::connection conn(broken.url);
+    pqxx::work work(conn);
+    work.exec("DROP TRIGGER refuse ON role_bindings");
+    work.commit();
+  }
+  EXPECT_THAT(
+      broken_service->BootstrapAdministrator("first@hub.test", "First", "long enough password"),
+      IsOk());
+  EXPECT_EQ(Count(broken.url, "SELECT count(*) FROM users"), 1);
+}
+
+// ---- Finding 2: memory under a sign-in burst, in a real sixsteps-identity process ----
+
+// A sixsteps-identity process serving the given database on a free loopback port (read back
+// from its "serving" log line), with production settings (interactive Argon2id cost).
+// SIGKILLed when destroyed, and by the kernel if this test process dies first.
+class IdentityProcess {
+ public:
+  static absl::StatusOr<std::unique_ptr<IdentityProcess>> Start(const std::string& database_url) {
+    std::string log_path =
+        absl::StrCat(::testing::TempDir(), "/identity_security_", getpid(), ".log");
+    std::vector<std::string> args = {SIXSTEPS_IDENTITY_BINARY, "--listen=127.0.0.1:0",
+                                     "--db_pool_size=8", "--shutdown_grace=1s"};
+    std::vector<std::string> env = {
+        "SIXSTEPS_DATABASE_URL=" + database_url,
+        absl::StrCat("SIXSTEPS_KEY_ENCRYPTION_SECRET=", TestHub::kKeyEncryptionSecret),
+    };
+    SIXSTEPS_ASSIGN_OR_RETURN(pid_t pid, SpawnLogged(std::move(args), std::move(env), log_path));
+    auto process = std::unique_ptr<IdentityProcess>(new IdentityProcess(pid, log_path));
+    SIXSTEPS_RETURN_IF_ERROR(process->AwaitServing());
+    return process;
+  }
+
+  ~IdentityProcess() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      int status = 0;
+      while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+      }
+    }
+    if (!::testing::Test::HasFailure()) std::remove(log_path_.c_str());
+  }
+
+  const std::string& target() const { return target_; }
+
+  // A "kB" field of /proc/<pid>/status (VmRSS, VmHWM), in bytes; -1 if unreadable.
+  int64_t StatusBytes(absl::string_view field) const {
+    std::ifstream in(absl::StrCat("/proc/", pid_, "/status"));
+    for (std::string line; std::getline(in, line);) {
+      absl::string_view rest = line;
+      if (!absl::ConsumePrefix(&rest, field) || !absl::ConsumePrefix(&rest, ":")) continue;
+      std::vector<absl::string_view> words = absl::StrSplit(rest, ' ', absl::SkipWhitespace());
+      int64_t kib = 0;
+      if (!words.empty() && absl::SimpleAtoi(words[0], &kib)) return kib * 1024;
+    }
+    return -1;
+  }
+  // Resets VmHWM to the current resident size (Linux's clear_refs, value 5).
+  bool ResetPeak() const {
+    std::ofstream out(absl::StrCat("/proc/", pid_, "/clear_refs"));
+    out << "5";
+    out.flush();
+    return out.good();
+  }
+
+  std::string LogTail() const {
+    std::ifstream in(log_path_);
+    std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return all.size() > 4000 ? all.substr(all.size() - 4000) : all;
+  }
+
+ private:
+  IdentityProcess(pid_t pid, std::string log_path) : pid_(pid), log_path_(std::move(log_path)) {}
+
+  absl::Status AwaitServing() {
+    absl::Time deadline = absl::Now() + kPatience;
+    while (absl::Now() < deadline) {
+      std::ifstream in(log_path_);
+      for (std::string line; std::getline(in, line);) {
+        nlohmann::json json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+        if (json.is_object() && json.value("event", "") == "serving") {
+          target_ = json.value("address", "");
+        }
+      }
+      if (!target_.empty()) return absl::OkStatus();
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return absl::InternalError(absl::StrCat("sixsteps-identity exited\n", LogTail()));
+      }
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return absl::DeadlineExceededError(
+        absl::StrCat("sixsteps-identity did not start in time\n", LogTail()));
+  }
+
+  pid_t pid_;
+  std::string log_path_;
+  std::string target_;
+};
+
+TEST_F(IdentitySecurityTest, AFiftyWaySignInBurstStaysUnder200MiB) {
+  absl::StatusOr<std::unique_ptr<IdentityProcess>> process =
+      IdentityProcess::Start(hub_->identity_database_url());
+  ASSERT_THAT(process, IsOk());
+  auto stub = idv1::IdentityService::NewStub(
+      grpc::CreateChannel((*process)->target(), grpc::InsecureChannelCredentials()));
+  // A user whose password the process hashes at the production cost (64 MiB to check).
+  idv1::CreateUserRequest create;
+  create.mutable_user()->set_email("known@hub.test");
+  create.mutable_user()->set_display_name("Known");
+  create.set_password(kUserPassword);
+  idv1::User known;
+  ASSERT_THAT(Call(*stub, &Stub::CreateUser, admin_, create, &known), IsOk());
+  ASSERT_THAT(Sql("SELECT password_hash FROM users WHERE user_id = $1", known.name().substr(6)),
+              HasSubstr("m=65536"));
+
+  ASSERT_TRUE((*process)->ResetPeak());
+  const int64_t before = (*process)->StatusBytes("VmHWM");
+  ASSERT_GT(before, 0);
+  std::vector<std::string> hints(50);
+  std::vector<grpc::Status> statuses = InParallel(50, [&](int i) {
+    switch (i % 5) {
+      case 0:
+        return SignIn(*stub, "known@hub.test", kUserPassword, nullptr, &hints[i]);
+      case 1:
+        return SignIn(*stub, "known@hub.test", "a wrong guess number", nullptr, &hints[i]);
+      default:  // unknown addresses: the dummy hash costs the same 64 MiB
+        return SignIn(*stub, absl::StrCat("unknown", i, "@hub.test"), "a wrong guess number",
+                      nullptr, &hints[i]);
+    }
+  });
+  const int64_t peak = (*process)->StatusBytes("VmHWM");
+  std::map<grpc::StatusCode, int> answers;
+  for (const grpc::Status& status : statuses) {
+    EXPECT_THAT(status,
+                AnyOf(IsOk(), StatusIs(Code::kUnauthenticated), StatusIs(Code::kResourceExhausted)))
+        << status.error_message();
+    answers[status.error_code()]++;
+  }
+  // Whether the queue was full or the backoff refused, the client is told when to retry.
+  for (int i = 0; i < 50; ++i) {
+    if (statuses[i].error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+      EXPECT_FALSE(hints[i].empty()) << statuses[i].error_message();
+    }
+  }
+  // Some passwords were checked (the bound is not a refusal of everything) ...
+  EXPECT_GT(answers[grpc::StatusCode::OK] + answers[grpc::StatusCode::UNAUTHENTICATED], 0);
+  // ... and the process never held 200 MiB (before the fix: ~64 MiB per concurrent call).
+  EXPECT_LT(peak, int64_t{200} << 20) << (*process)->LogTail();
+  std::printf(
+      "sixsteps-identity, 50-way sign-in burst: peak resident %.1f MiB (%.1f MiB before); "
+      "%d OK, %d UNAUTHENTICATED, %d RESOURCE_EXHAUSTED\n",
+      peak / 1048576.0, before / 1048576.0, answers[grpc::StatusCode::OK],
+      answers[grpc::StatusCode::UNAUTHENTICATED], answers[grpc::StatusCode::RESOURCE_EXHAUSTED]);
+}
+
+}  // namespace
+}  // namespace sixsteps::testing
