@@ -10,7 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "services/assessment/assessment_service.h"
-#include "services/assessment/limits.h"
+#include "services/assessment/page_sizes.h"
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
 #include "services/common/grpc_reply.h"
@@ -211,7 +211,7 @@ absl::StatusOr<av1::ListActionsResponse> ActionServiceImpl::DoListActions(
     SIXSTEPS_RETURN_IF_ERROR(ValidateIsoDate(r.due_before(), "due_before"));
     filter.due_before = r.due_before();
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, PageSize(r.page_size(), kListActionsPage));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(r.page_size(), kListActionsPage));
   av1::ListActionsRequest query_request = r;
   query_request.clear_page_size();
   query_request.clear_page_token();
@@ -444,7 +444,8 @@ SIXSTEPS_RPC(ActionServiceImpl, ListProgressUpdates, av1::ListProgressUpdatesReq
 absl::StatusOr<av1::ListProgressUpdatesResponse> ActionServiceImpl::DoListProgressUpdates(
     const Caller& caller, const av1::ListProgressUpdatesRequest& r) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseActionName(r.name(), "name"));
-  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, PageSize(r.page_size(), kListProgressUpdatesPage));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size,
+                            NormalisePageSize(r.page_size(), kListProgressUpdatesPage));
   const std::string query = absl::StrCat("progress:", r.name());
   SIXSTEPS_ASSIGN_OR_RETURN(std::string after_key, DecodePageToken(r.page_token(), query));
   int after = 0;

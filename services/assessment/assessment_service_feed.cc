@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "services/assessment/limits.h"
+#include "services/assessment/page_sizes.h"
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
 #include "services/common/grpc_reply.h"
@@ -26,7 +26,7 @@ absl::StatusOr<v1::ListChangesResponse> AssessmentServiceImpl::ChangesPage(
   if (!r.partnership().empty()) {
     SIXSTEPS_ASSIGN_OR_RETURN(partnership, ParsePartnership(r.partnership(), "partnership"));
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, PageSize(r.page_size(), kListChangesPage));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(r.page_size(), kListChangesPage));
   ChangePageInfo page;
   // Asked for every page (and every WatchChanges batch): a partnership that opts out
   // leaves the caller's feed within the directory's refresh.

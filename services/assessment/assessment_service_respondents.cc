@@ -3,7 +3,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "services/assessment/limits.h"
+#include "services/assessment/page_sizes.h"
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
 #include "services/common/grpc_reply.h"
@@ -64,7 +64,7 @@ SIXSTEPS_RPC(AssessmentServiceImpl, ListRespondents, v1::ListRespondentsRequest,
 absl::StatusOr<v1::ListRespondentsResponse> AssessmentServiceImpl::DoListRespondents(
     const Caller& caller, const v1::ListRespondentsRequest& r) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseAssessmentName(r.parent(), "parent"));
-  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, PageSize(r.page_size(), kListRespondentsPage));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(r.page_size(), kListRespondentsPage));
   const std::string query = absl::StrCat("respondents:", r.parent());
   SIXSTEPS_ASSIGN_OR_RETURN(std::string after, DecodePageToken(r.page_token(), query));
   v1::ListRespondentsResponse response;

@@ -7,7 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "services/assessment/limits.h"
+#include "services/assessment/page_sizes.h"
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
 #include "services/common/grpc_reply.h"
@@ -155,7 +155,7 @@ absl::StatusOr<v1::ListResponsesResponse> AssessmentServiceImpl::DoListResponses
   } else {
     SIXSTEPS_ASSIGN_OR_RETURN(id, ParseAssessmentName(r.parent(), "parent"));
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, PageSize(r.page_size(), kListResponsesPage));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(r.page_size(), kListResponsesPage));
   std::string query = absl::StrCat(r.parent(), ":", r.question_id());
   SIXSTEPS_ASSIGN_OR_RETURN(std::string after, DecodePageToken(r.page_token(), query));
   v1::ListResponsesResponse response;

@@ -4,7 +4,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "services/assessment/limits.h"
+#include "services/assessment/page_sizes.h"
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
 #include "services/common/grpc_reply.h"
@@ -46,7 +46,7 @@ absl::StatusOr<v1::ListRevisionsResponse> AssessmentServiceImpl::DoListRevisions
     return absl::InvalidArgumentError(
         "name: must name a round, a response, a consolidation or a context answer");
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, PageSize(r.page_size(), kListRevisionsPage));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(r.page_size(), kListRevisionsPage));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string after, DecodePageToken(r.page_token(), r.name()));
   int64_t after_id = 0;
   if (!after.empty() && !absl::SimpleAtoi(after, &after_id)) {

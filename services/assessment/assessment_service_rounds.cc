@@ -7,7 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "services/assessment/lifecycle.h"
-#include "services/assessment/limits.h"
+#include "services/assessment/page_sizes.h"
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
 #include "services/common/grpc_reply.h"
@@ -105,7 +105,7 @@ absl::StatusOr<v1::ListAssessmentsResponse> AssessmentServiceImpl::DoListAssessm
   if (!r.partnership().empty()) {
     SIXSTEPS_ASSIGN_OR_RETURN(partnership, ParsePartnership(r.partnership(), "partnership"));
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, PageSize(r.page_size(), kListAssessmentsPage));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(r.page_size(), kListAssessmentsPage));
   std::string query = absl::StrCat("assessments:", partnership);
   SIXSTEPS_ASSIGN_OR_RETURN(std::string before, DecodePageToken(r.page_token(), query));
   int64_t before_seq = 0;

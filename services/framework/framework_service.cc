@@ -68,8 +68,7 @@ SIXSTEPS_RPC(FrameworkServiceImpl, ListFrameworks, v1::ListFrameworksRequest,
 absl::StatusOr<v1::ListFrameworksResponse> FrameworkServiceImpl::DoListFrameworks(
     const auth::Caller& caller, const v1::ListFrameworksRequest& request) {
   SIXSTEPS_ASSIGN_OR_RETURN(int page_size,
-                            NormalisePageSize(request.page_size(), kListFrameworksDefaultPageSize,
-                                              kListFrameworksMaxPageSize));
+                            NormalisePageSize(request.page_size(), kListFrameworksPage));
   constexpr absl::string_view kQuery = "frameworks";
   SIXSTEPS_ASSIGN_OR_RETURN(std::string after, DecodePageToken(request.page_token(), kQuery));
   // The built-in frameworks and those of every region the caller has a role in.
@@ -129,9 +128,8 @@ absl::StatusOr<v1::ListFrameworkVersionsResponse> FrameworkServiceImpl::DoListFr
     const auth::Caller& caller, const v1::ListFrameworkVersionsRequest& request) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string framework_id,
                             ParseFrameworkName(request.parent(), "parent"));
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      int page_size, NormalisePageSize(request.page_size(), kListFrameworkVersionsDefaultPageSize,
-                                       kListFrameworkVersionsMaxPageSize));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size,
+                            NormalisePageSize(request.page_size(), kListFrameworkVersionsPage));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string after,
                             DecodePageToken(request.page_token(), request.parent()));
   int64_t after_key = 0;

@@ -2,11 +2,11 @@
 // quoted by the contracts' comments; see NormalisePageSize for how they apply.
 #pragma once
 
+#include "services/common/pagination.h"
+
 namespace sixsteps::framework {
 
-inline constexpr int kListFrameworksDefaultPageSize = 50;
-inline constexpr int kListFrameworksMaxPageSize = 500;
-inline constexpr int kListFrameworkVersionsDefaultPageSize = 50;
-inline constexpr int kListFrameworkVersionsMaxPageSize = 500;
+inline constexpr PageSizeLimits kListFrameworksPage{50, 500};
+inline constexpr PageSizeLimits kListFrameworkVersionsPage{50, 500};
 
 }  // namespace sixsteps::framework

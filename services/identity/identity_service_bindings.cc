@@ -94,9 +94,7 @@ SIXSTEPS_RPC(IdentityServiceImpl, ListRoleBindings, v1::ListRoleBindingsRequest,
 
 absl::StatusOr<v1::ListRoleBindingsResponse> IdentityServiceImpl::DoListRoleBindings(
     const Caller& caller, const v1::ListRoleBindingsRequest& r) {
-  SIXSTEPS_ASSIGN_OR_RETURN(int page_size,
-                            NormalisePageSize(r.page_size(), kListRoleBindingsDefaultPageSize,
-                                              kListRoleBindingsMaxPageSize));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(r.page_size(), kListRoleBindingsPage));
   std::string region_filter, partnership_filter;
   if (!r.scope().empty()) {
     SIXSTEPS_ASSIGN_OR_RETURN(BindingScope scope, ResolveScope(caller, r.scope(), "scope"));

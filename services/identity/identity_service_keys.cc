@@ -127,9 +127,7 @@ absl::StatusOr<v1::ListAuditEventsResponse> IdentityServiceImpl::DoListAuditEven
   if (!r.region().empty()) {
     SIXSTEPS_ASSIGN_OR_RETURN(region, ParseRegionName(r.region(), "region"));
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(int page_size,
-                            NormalisePageSize(r.page_size(), kListAuditEventsDefaultPageSize,
-                                              kListAuditEventsMaxPageSize));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(r.page_size(), kListAuditEventsPage));
   std::string query = absl::StrCat("audit:", region);
   SIXSTEPS_ASSIGN_OR_RETURN(std::string before, DecodePageToken(r.page_token(), query));
   int64_t before_id = 0;

@@ -51,9 +51,7 @@ SIXSTEPS_RPC(IdentityServiceImpl, ListRegions, v1::ListRegionsRequest, v1::ListR
 
 absl::StatusOr<v1::ListRegionsResponse> IdentityServiceImpl::DoListRegions(
     const Caller& caller, const v1::ListRegionsRequest& r) {
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      int page_size,
-      NormalisePageSize(r.page_size(), kListRegionsDefaultPageSize, kListRegionsMaxPageSize));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(r.page_size(), kListRegionsPage));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string after, DecodePageToken(r.page_token(), "regions"));
   // Regions the caller has any grant in, including through a partnership.
   Visibility visible = Visibility::Of(caller);
@@ -116,9 +114,7 @@ SIXSTEPS_RPC(IdentityServiceImpl, ListPartnerships, v1::ListPartnershipsRequest,
 
 absl::StatusOr<v1::ListPartnershipsResponse> IdentityServiceImpl::DoListPartnerships(
     const Caller& caller, const v1::ListPartnershipsRequest& r) {
-  SIXSTEPS_ASSIGN_OR_RETURN(int page_size,
-                            NormalisePageSize(r.page_size(), kListPartnershipsDefaultPageSize,
-                                              kListPartnershipsMaxPageSize));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(r.page_size(), kListPartnershipsPage));
   std::string region;
   if (!r.region().empty()) {
     SIXSTEPS_ASSIGN_OR_RETURN(region, ParseRegionName(r.region(), "region"));
@@ -238,8 +234,7 @@ absl::StatusOr<v1::ListOrganisationsResponse> IdentityServiceImpl::DoListOrganis
   SIXSTEPS_ASSIGN_OR_RETURN(v1::Partnership partnership,
                             VisiblePartnership(caller, r.parent(), "parent"));
   SIXSTEPS_ASSIGN_OR_RETURN(int page_size,
-                            NormalisePageSize(r.page_size(), kListOrganisationsDefaultPageSize,
-                                              kListOrganisationsMaxPageSize));
+                            NormalisePageSize(r.page_size(), kListOrganisationsPage));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string after, DecodePageToken(r.page_token(), r.parent()));
   SIXSTEPS_ASSIGN_OR_RETURN(
       std::vector<v1::Organisation> organisations,

@@ -78,8 +78,7 @@ absl::StatusOr<v1::ListServiceAccountsResponse> IdentityServiceImpl::DoListServi
   if (!IsAnyAdministrator(caller))
     return absl::PermissionDeniedError("only administrators list service accounts");
   SIXSTEPS_ASSIGN_OR_RETURN(int page_size,
-                            NormalisePageSize(r.page_size(), kListServiceAccountsDefaultPageSize,
-                                              kListServiceAccountsMaxPageSize));
+                            NormalisePageSize(r.page_size(), kListServiceAccountsPage));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string after, DecodePageToken(r.page_token(), "serviceAccounts"));
   SIXSTEPS_ASSIGN_OR_RETURN(
       std::vector<v1::ServiceAccount> accounts,
@@ -145,9 +144,7 @@ absl::StatusOr<v1::ListApiKeysResponse> IdentityServiceImpl::DoListApiKeys(
     const Caller& caller, const v1::ListApiKeysRequest& r) {
   SIXSTEPS_ASSIGN_OR_RETURN(v1::ServiceAccount account,
                             VisibleServiceAccount(caller, r.parent(), "parent"));
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      int page_size,
-      NormalisePageSize(r.page_size(), kListApiKeysDefaultPageSize, kListApiKeysMaxPageSize));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(r.page_size(), kListApiKeysPage));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string after, DecodePageToken(r.page_token(), r.parent()));
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::ApiKey> keys,
                             store_->ListApiKeys(LastSegment(account.name()), after, page_size + 1));

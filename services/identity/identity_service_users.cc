@@ -96,9 +96,7 @@ absl::StatusOr<v1::ListUsersResponse> IdentityServiceImpl::DoListUsers(
     const Caller& caller, const v1::ListUsersRequest& r) {
   if (!IsAnyAdministrator(caller))
     return absl::PermissionDeniedError("only administrators list users");
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      int page_size,
-      NormalisePageSize(r.page_size(), kListUsersDefaultPageSize, kListUsersMaxPageSize));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(r.page_size(), kListUsersPage));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string after, DecodePageToken(r.page_token(), "users"));
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::User> users,
                             store_->ListUsers(AdministeredBy(caller), after, page_size + 1));

@@ -4,23 +4,17 @@
 // and a negative one is INVALID_ARGUMENT.
 #pragma once
 
+#include "services/common/pagination.h"
+
 namespace sixsteps::identity {
 
-inline constexpr int kListRegionsDefaultPageSize = 50;
-inline constexpr int kListRegionsMaxPageSize = 500;
-inline constexpr int kListPartnershipsDefaultPageSize = 50;
-inline constexpr int kListPartnershipsMaxPageSize = 500;
-inline constexpr int kListOrganisationsDefaultPageSize = 50;
-inline constexpr int kListOrganisationsMaxPageSize = 500;
-inline constexpr int kListUsersDefaultPageSize = 50;
-inline constexpr int kListUsersMaxPageSize = 500;
-inline constexpr int kListServiceAccountsDefaultPageSize = 50;
-inline constexpr int kListServiceAccountsMaxPageSize = 500;
-inline constexpr int kListApiKeysDefaultPageSize = 50;
-inline constexpr int kListApiKeysMaxPageSize = 500;
-inline constexpr int kListRoleBindingsDefaultPageSize = 50;
-inline constexpr int kListRoleBindingsMaxPageSize = 500;
-inline constexpr int kListAuditEventsDefaultPageSize = 50;
-inline constexpr int kListAuditEventsMaxPageSize = 500;
+inline constexpr PageSizeLimits kListRegionsPage{50, 500};
+inline constexpr PageSizeLimits kListPartnershipsPage{50, 500};
+inline constexpr PageSizeLimits kListOrganisationsPage{50, 500};
+inline constexpr PageSizeLimits kListUsersPage{50, 500};
+inline constexpr PageSizeLimits kListServiceAccountsPage{50, 500};
+inline constexpr PageSizeLimits kListApiKeysPage{50, 500};
+inline constexpr PageSizeLimits kListRoleBindingsPage{50, 500};
+inline constexpr PageSizeLimits kListAuditEventsPage{50, 500};
 
 }  // namespace sixsteps::identity

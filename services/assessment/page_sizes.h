@@ -4,16 +4,10 @@
 // comments of each List request state these numbers.
 #pragma once
 
-#include "absl/status/statusor.h"
 #include "services/assessment/action_domain.h"
 #include "services/common/pagination.h"
 
 namespace sixsteps::assessment {
-
-struct PageSizeLimits {
-  int default_size;
-  int max_size;
-};
 
 // Rounds, newest first.
 inline constexpr PageSizeLimits kListAssessmentsPage{50, 500};
@@ -33,10 +27,5 @@ inline constexpr PageSizeLimits kListActionsPage{100, 1000};
 // An action's progress notes, oldest first: the largest page holds every note an action
 // may have.
 inline constexpr PageSizeLimits kListProgressUpdatesPage{50, kMaxProgressUpdatesPerAction};
-
-// NormalisePageSize with a list's limits.
-inline absl::StatusOr<int> PageSize(int requested, PageSizeLimits limits) {
-  return NormalisePageSize(requested, limits.default_size, limits.max_size);
-}
 
 }  // namespace sixsteps::assessment
