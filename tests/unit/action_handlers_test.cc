@@ -1,6 +1,6 @@
 // ActionService's handlers through the service class with gmock fakes of the store it
 // shares with AssessmentService (services/assessment/mocks): refusals, and the page sizes
-// of its two lists (services/assessment/limits.h).
+// of its two lists (services/assessment/page_sizes.h).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "services/assessment/action_service.h"
-#include "services/assessment/limits.h"
+#include "services/assessment/page_sizes.h"
 #include "tests/support/status_matchers.h"
 #include "tests/unit/assessment_service_fixture.h"
 

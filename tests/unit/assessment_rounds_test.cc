@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "services/assessment/limits.h"
+#include "services/assessment/page_sizes.h"
 #include "tests/support/status_matchers.h"
 #include "tests/unit/assessment_service_fixture.h"
 
@@ -374,7 +374,7 @@ TEST_F(AssessmentServiceTest, CheckFinalisationListsTheGapsAndWritesNothing) {
   EXPECT_TRUE(check->ready());
 }
 
-// ---- Page sizes (services/assessment/limits.h) ----
+// ---- Page sizes (services/assessment/page_sizes.h) ----
 
 TEST_F(AssessmentServiceTest, ListAssessmentsPageSizeDefaultsAndIsCapped) {
   std::vector<int> limits;
