@@ -12,6 +12,8 @@
 #include <fstream>
 #include <mutex>
 
+#include <libpq-fe.h>
+
 #include <pqxx/pqxx>
 
 #include "absl/status/status.h"
@@ -150,17 +152,23 @@ absl::StatusOr<std::string> PgCluster::CreateDatabase(absl::string_view name) {
   return ConnectionString(database);
 }
 
-// A shared cluster outlives the process: its databases would pile up over a run.
+// A shared cluster outlives the process: its databases would pile up over a run. This runs
+// at exit, after libpqxx's own statics may be gone, so it speaks libpq directly.
 void PgCluster::DropCreatedDatabases() {
-  try {
-    pqxx::connection conn(ConnectionString("postgres"));
-    pqxx::nontransaction txn(conn);
+  if (created_.empty()) return;
+  PGconn* conn = PQconnectdb(ConnectionString("postgres").c_str());
+  if (PQstatus(conn) == CONNECTION_OK) {
     for (const std::string& database : created_) {
-      txn.exec(absl::StrCat("DROP DATABASE IF EXISTS ", txn.quote_name(database), " WITH (FORCE)"));
+      char* quoted = PQescapeIdentifier(conn, database.c_str(), database.size());
+      if (quoted == nullptr) continue;
+      PQclear(
+          PQexec(conn, absl::StrCat("DROP DATABASE IF EXISTS ", quoted, " WITH (FORCE)").c_str()));
+      PQfreemem(quoted);
     }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "cannot drop the test databases: %s\n", e.what());
+  } else {
+    std::fprintf(stderr, "cannot drop the test databases: %s\n", PQerrorMessage(conn));
   }
+  PQfinish(conn);
   created_.clear();
 }
 
