@@ -8,6 +8,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <mutex>
+
+#include <libpq-fe.h>
 
 #include <pqxx/pqxx>
 
@@ -64,7 +68,38 @@ absl::StatusOr<std::unique_ptr<PgCluster>> PgCluster::Start() {
   return cluster;
 }
 
+std::unique_ptr<PgCluster> PgCluster::Attach(std::string dir, int port, bool owned) {
+  std::unique_ptr<PgCluster> cluster(new PgCluster(std::move(dir), port));
+  cluster->running_ = true;
+  cluster->owned_ = owned;
+  return cluster;
+}
+
+absl::StatusOr<std::unique_ptr<PgCluster>> PgCluster::AttachFromState(const std::string& state_file,
+                                                                      bool owned) {
+  std::ifstream in(state_file);
+  std::string dir;
+  int port = 0;
+  if (!(in >> dir >> port) || port <= 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("no running test cluster named in ", state_file));
+  }
+  return Attach(std::move(dir), port, owned);
+}
+
+absl::Status PgCluster::WriteState(const std::string& state_file) const {
+  std::ofstream out(state_file, std::ios::trunc);
+  out << dir_ << " " << port_ << "\n";
+  out.close();
+  if (!out) return absl::InternalError(absl::StrCat("cannot write ", state_file));
+  return absl::OkStatus();
+}
+
 PgCluster::~PgCluster() {
+  if (!owned_) {
+    DropCreatedDatabases();
+    return;
+  }
   if (running_) Stop().IgnoreError();
   std::error_code ignored;
   std::filesystem::remove_all(dir_, ignored);
@@ -96,7 +131,8 @@ std::string PgCluster::ConnectionString(absl::string_view database) const {
 
 absl::StatusOr<std::string> PgCluster::CreateDatabase(absl::string_view name) {
   static std::atomic<int> counter{0};
-  std::string database = absl::StrCat("test_", name, "_", counter.fetch_add(1));
+  static std::mutex created_mutex;
+  std::string database = absl::StrCat("test_", name, "_", getpid(), "_", counter.fetch_add(1));
   try {
     pqxx::connection conn(ConnectionString("postgres"));
     pqxx::nontransaction txn(conn);
@@ -105,12 +141,37 @@ absl::StatusOr<std::string> PgCluster::CreateDatabase(absl::string_view name) {
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat("cannot create database ", database, ": ", e.what()));
   }
+  std::lock_guard<std::mutex> lock(created_mutex);
+  created_.push_back(database);
   return ConnectionString(database);
+}
+
+// A shared cluster outlives the process: its databases would pile up over a run. This runs
+// at exit, after libpqxx's own statics may be gone, so it speaks libpq directly.
+void PgCluster::DropCreatedDatabases() {
+  if (created_.empty()) return;
+  PGconn* conn = PQconnectdb(ConnectionString("postgres").c_str());
+  if (PQstatus(conn) == CONNECTION_OK) {
+    for (const std::string& database : created_) {
+      char* quoted = PQescapeIdentifier(conn, database.c_str(), database.size());
+      if (quoted == nullptr) continue;
+      PQclear(
+          PQexec(conn, absl::StrCat("DROP DATABASE IF EXISTS ", quoted, " WITH (FORCE)").c_str()));
+      PQfreemem(quoted);
+    }
+  } else {
+    std::fprintf(stderr, "cannot drop the test databases: %s\n", PQerrorMessage(conn));
+  }
+  PQfinish(conn);
+  created_.clear();
 }
 
 PgCluster& SharedPgCluster() {
   static PgCluster* cluster = [] {
-    auto started = PgCluster::Start();
+    const char* state_file = std::getenv("SIXSTEPS_TEST_PG");
+    auto started = state_file != nullptr && *state_file != '\0'
+                       ? PgCluster::AttachFromState(state_file, /*owned=*/false)
+                       : PgCluster::Start();
     if (!started.ok()) {
       std::fprintf(stderr, "cannot start a test PostgreSQL cluster: %s\n",
                    std::string(started.status().message()).c_str());
