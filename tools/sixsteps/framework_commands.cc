@@ -8,14 +8,13 @@
 #include <sstream>
 #include <vector>
 
-#include <grpcpp/client_context.h>
-
 #include "absl/strings/str_cat.h"
 #include "tools/sixsteps/cli_status.h"
 #include "tools/sixsteps/framework_edit.h"
 #include "tools/sixsteps/framework_format.h"
 #include "tools/sixsteps/framework_names.h"
 #include "tools/sixsteps/json.h"
+#include "tools/sixsteps/rpc_client.h"
 
 namespace sixsteps::cli {
 namespace {
@@ -23,89 +22,21 @@ namespace {
 namespace v1 = ::sixsteps::framework::v1;
 using Stub = v1::FrameworkService::StubInterface;
 
-// Calls one unary method with a fresh context (deadline, bearer token) and turns the
-// grpc::Status into an absl::Status.
-class FrameworkClient {
- public:
-  FrameworkClient(Stub& stub, const CallSettings& call) : stub_(stub), call_(call) {}
+using FrameworkClient = RpcClient<Stub>;
 
-  template <typename Response, typename Request>
-  absl::StatusOr<Response> Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
-                                                             Response*),
-                                const Request& request) {
-    Response response;
-    grpc::Status status = CallWithRenewal(call_, [&](grpc::ClientContext& context) {
-      return (stub_.*method)(&context, request, &response);
-    });
-    if (!status.ok()) return FromGrpc(status);
-    return response;
-  }
-
-  absl::StatusOr<v1::FrameworkVersion> GetVersion(const std::string& name) {
-    v1::GetFrameworkVersionRequest request;
-    request.set_name(name);
-    return Call(&Stub::GetFrameworkVersion, request);
-  }
-
-  // Every framework, through all pages.
-  absl::StatusOr<std::vector<v1::Framework>> ListAllFrameworks() {
-    std::vector<v1::Framework> frameworks;
-    v1::ListFrameworksRequest request;
-    do {
-      SIXSTEPS_ASSIGN_OR_RETURN(v1::ListFrameworksResponse page,
-                                Call(&Stub::ListFrameworks, request));
-      for (v1::Framework& framework : *page.mutable_frameworks()) {
-        frameworks.push_back(std::move(framework));
-      }
-      SIXSTEPS_RETURN_IF_ERROR(NextPage(request, page.next_page_token()));
-    } while (!request.page_token().empty());
-    return frameworks;
-  }
-
-  // Every version of a framework, through all pages, oldest first.
-  absl::StatusOr<std::vector<v1::FrameworkVersion>> ListAllVersions(const std::string& framework) {
-    std::vector<v1::FrameworkVersion> versions;
-    v1::ListFrameworkVersionsRequest request;
-    request.set_parent(framework);
-    do {
-      SIXSTEPS_ASSIGN_OR_RETURN(v1::ListFrameworkVersionsResponse page,
-                                Call(&Stub::ListFrameworkVersions, request));
-      for (v1::FrameworkVersion& version : *page.mutable_framework_versions()) {
-        versions.push_back(std::move(version));
-      }
-      SIXSTEPS_RETURN_IF_ERROR(NextPage(request, page.next_page_token()));
-    } while (!request.page_token().empty());
-    return versions;
-  }
-
- private:
-  // Moves `request` to the next page; a server that hands back the same token would
-  // otherwise keep the CLI paging for ever.
-  template <typename Request>
-  static absl::Status NextPage(Request& request, const std::string& next_page_token) {
-    if (!next_page_token.empty() && next_page_token == request.page_token()) {
-      return absl::InternalError("the service returned the same page token twice");
-    }
-    request.set_page_token(next_page_token);
-    return absl::OkStatus();
-  }
-
-  Stub& stub_;
-  const CallSettings& call_;
-};
-
-absl::Status PrintJson(const google::protobuf::Message& message, const CommandContext& context) {
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string json, ToJson(message));
-  *context.out << json;
-  return absl::OkStatus();
+absl::StatusOr<v1::FrameworkVersion> GetVersion(FrameworkClient& client, const std::string& name) {
+  v1::GetFrameworkVersionRequest request;
+  request.set_name(name);
+  return client.Call(&Stub::GetFrameworkVersion, request);
 }
 
-// Prints `message` as JSON or `text` as is, as --output asks.
-absl::Status PrintResult(const google::protobuf::Message& message, const std::string& text,
-                         const CommandContext& context) {
-  if (context.output == OutputFormat::kJson) return PrintJson(message, context);
-  *context.out << text;
-  return absl::OkStatus();
+// Every version of a framework, through all pages, oldest first.
+absl::StatusOr<std::vector<v1::FrameworkVersion>> ListAllVersions(FrameworkClient& client,
+                                                                  const std::string& framework) {
+  v1::ListFrameworkVersionsRequest request;
+  request.set_parent(framework);
+  return client.ListAll(&Stub::ListFrameworkVersions, request,
+                        &v1::ListFrameworkVersionsResponse::framework_versions);
 }
 
 // ---- list, show, versions ----
@@ -113,11 +44,13 @@ absl::Status PrintResult(const google::protobuf::Message& message, const std::st
 absl::Status List(const ParsedArgs& args, FrameworkClient& client, const CommandContext& context) {
   SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
   SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Framework> frameworks, client.ListAllFrameworks());
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Framework> frameworks,
+                            client.ListAll(&Stub::ListFrameworks, v1::ListFrameworksRequest(),
+                                           &v1::ListFrameworksResponse::frameworks));
   // JSON: one response holding every page, so a script reads one document.
   v1::ListFrameworksResponse all;
   for (const v1::Framework& framework : frameworks) *all.add_frameworks() = framework;
-  return PrintResult(all, FormatFrameworkList(frameworks), context);
+  return PrintMessage(all, FormatFrameworkList(frameworks), context);
 }
 
 // The version `show` means by a framework: its latest published version, else its newest.
@@ -127,7 +60,7 @@ absl::StatusOr<std::string> VersionToShow(FrameworkClient& client, const std::st
   SIXSTEPS_ASSIGN_OR_RETURN(v1::Framework found, client.Call(&Stub::GetFramework, request));
   if (!found.latest_published_version().empty()) return found.latest_published_version();
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::FrameworkVersion> versions,
-                            client.ListAllVersions(framework));
+                            ListAllVersions(client, framework));
   if (versions.empty()) {
     return absl::NotFoundError(absl::StrCat(framework, " has no versions"));
   }
@@ -147,8 +80,8 @@ absl::Status Show(const ParsedArgs& args, FrameworkClient& client, const Command
     }
   }
   // Always a Get: a list item need not carry the whole tree.
-  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version, client.GetVersion(version_name));
-  return PrintResult(version, FormatVersion(version), context);
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version, GetVersion(client, version_name));
+  return PrintMessage(version, FormatVersion(version), context);
 }
 
 absl::Status Versions(const ParsedArgs& args, FrameworkClient& client,
@@ -157,10 +90,10 @@ absl::Status Versions(const ParsedArgs& args, FrameworkClient& client,
   SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string framework, ExpandFrameworkName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::FrameworkVersion> versions,
-                            client.ListAllVersions(framework));
+                            ListAllVersions(client, framework));
   v1::ListFrameworkVersionsResponse all;
   for (const v1::FrameworkVersion& version : versions) *all.add_framework_versions() = version;
-  return PrintResult(all, FormatVersionList(versions), context);
+  return PrintMessage(all, FormatVersionList(versions), context);
 }
 
 // ---- adapt, new-version ----
@@ -179,10 +112,10 @@ absl::Status Adapt(const ParsedArgs& args, FrameworkClient& client, const Comman
   request.set_region(region.value_or(""));
   SIXSTEPS_ASSIGN_OR_RETURN(v1::AdaptFrameworkResponse response,
                             client.Call(&Stub::AdaptFramework, request));
-  return PrintResult(response,
-                     absl::StrCat(FormatFramework(response.framework()), "\n",
-                                  FormatVersionSummary(response.version())),
-                     context);
+  return PrintMessage(response,
+                      absl::StrCat(FormatFramework(response.framework()), "\n",
+                                   FormatVersionSummary(response.version())),
+                      context);
 }
 
 absl::Status NewVersion(const ParsedArgs& args, FrameworkClient& client,
@@ -194,7 +127,7 @@ absl::Status NewVersion(const ParsedArgs& args, FrameworkClient& client,
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_version_id(), args.Required("version"));
   SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version,
                             client.Call(&Stub::CreateFrameworkVersion, request));
-  return PrintResult(version, FormatVersionSummary(version), context);
+  return PrintMessage(version, FormatVersionSummary(version), context);
 }
 
 // ---- edit ----
@@ -358,7 +291,7 @@ absl::Status Edit(const ParsedArgs& args, FrameworkClient& client, const Command
     }
   }
 
-  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version, client.GetVersion(name));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version, GetVersion(client, name));
   absl::StatusOr<EditResult> edit = command->apply(edit_args, version);
   if (!edit.ok()) return WithUsage(edit.status(), command->usage);
 
@@ -369,7 +302,7 @@ absl::Status Edit(const ParsedArgs& args, FrameworkClient& client, const Command
   request.mutable_update_mask()->add_paths(edit->field);
   SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion updated,
                             client.Call(&Stub::UpdateFrameworkVersion, request));
-  return PrintResult(
+  return PrintMessage(
       updated, absl::StrCat(DescribeEdit(*edit, updated), "\n", FormatVersionSummary(updated)),
       context);
 }
@@ -381,13 +314,13 @@ absl::Status Publish(const ParsedArgs& args, FrameworkClient& client,
   SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
   SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandVersionName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion current, client.GetVersion(name));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion current, GetVersion(client, name));
   v1::PublishFrameworkVersionRequest request;
   request.set_name(name);
   request.set_etag(current.etag());
   SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version,
                             client.Call(&Stub::PublishFrameworkVersion, request));
-  return PrintResult(version, FormatVersionSummary(version), context);
+  return PrintMessage(version, FormatVersionSummary(version), context);
 }
 
 absl::Status Retire(const ParsedArgs& args, FrameworkClient& client,
@@ -398,7 +331,7 @@ absl::Status Retire(const ParsedArgs& args, FrameworkClient& client,
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandVersionName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version,
                             client.Call(&Stub::RetireFrameworkVersion, request));
-  return PrintResult(version, FormatVersionSummary(version), context);
+  return PrintMessage(version, FormatVersionSummary(version), context);
 }
 
 absl::Status Delete(const ParsedArgs& args, FrameworkClient& client,
@@ -406,13 +339,13 @@ absl::Status Delete(const ParsedArgs& args, FrameworkClient& client,
   SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
   SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandVersionName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion current, client.GetVersion(name));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion current, GetVersion(client, name));
   v1::DeleteFrameworkVersionRequest request;
   request.set_name(name);
   request.set_etag(current.etag());
   SIXSTEPS_ASSIGN_OR_RETURN(google::protobuf::Empty empty,
                             client.Call(&Stub::DeleteFrameworkVersion, request));
-  return PrintResult(empty, absl::StrCat("deleted ", name, "\n"), context);
+  return PrintMessage(empty, absl::StrCat("deleted ", name, "\n"), context);
 }
 
 // ---- export, import, diff ----
@@ -474,10 +407,10 @@ absl::Status Import(const ParsedArgs& args, FrameworkClient& client,
   request.set_region(region.value_or(""));
   SIXSTEPS_ASSIGN_OR_RETURN(v1::ImportFrameworkVersionResponse response,
                             client.Call(&Stub::ImportFrameworkVersion, request));
-  return PrintResult(response,
-                     absl::StrCat(FormatFramework(response.framework()), "\n",
-                                  FormatVersionSummary(response.version())),
-                     context);
+  return PrintMessage(response,
+                      absl::StrCat(FormatFramework(response.framework()), "\n",
+                                   FormatVersionSummary(response.version())),
+                      context);
 }
 
 absl::Status Diff(const ParsedArgs& args, FrameworkClient& client, const CommandContext& context) {
@@ -489,7 +422,7 @@ absl::Status Diff(const ParsedArgs& args, FrameworkClient& client, const Command
                             ExpandVersionName(args.Positional(1)));
   SIXSTEPS_ASSIGN_OR_RETURN(v1::DiffFrameworkVersionsResponse response,
                             client.Call(&Stub::DiffFrameworkVersions, request));
-  return PrintResult(response, FormatChanges(response), context);
+  return PrintMessage(response, FormatChanges(response), context);
 }
 
 // ---- the command table ----

@@ -23,6 +23,7 @@
 #include "tools/sixsteps/identity_format.h"
 #include "tools/sixsteps/identity_names.h"
 #include "tools/sixsteps/json.h"
+#include "tools/sixsteps/rpc_client.h"
 #include "tools/sixsteps/session.h"
 
 namespace sixsteps::cli {
@@ -31,82 +32,7 @@ namespace {
 using Stub = iv1::IdentityService::StubInterface;
 using google::protobuf::util::TimeUtil;
 
-// Calls one unary method with a fresh context (deadline, bearer token).
-class IdentityClient {
- public:
-  IdentityClient(Stub& stub, const CallSettings& call) : stub_(stub), call_(call) {}
-
-  template <typename Response, typename Request>
-  absl::StatusOr<Response> Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
-                                                             Response*),
-                                const Request& request) {
-    Response response;
-    grpc::Status status = CallWithRenewal(call_, [&](grpc::ClientContext& context) {
-      return (stub_.*method)(&context, request, &response);
-    });
-    if (!status.ok()) return FromGrpc(status);
-    return response;
-  }
-
-  // Calls a List method page by page, handing each page to `on_page`, which returns false
-  // to stop early.
-  template <typename Response, typename Request, typename OnPage>
-  absl::Status ForEachPage(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
-                                                        Response*),
-                           Request request, OnPage on_page) {
-    do {
-      SIXSTEPS_ASSIGN_OR_RETURN(Response page, Call(method, request));
-      if (!on_page(page)) return absl::OkStatus();
-      // A server that hands back the same token would otherwise keep the CLI paging for ever.
-      if (!page.next_page_token().empty() && page.next_page_token() == request.page_token()) {
-        return absl::InternalError("the service returned the same page token twice");
-      }
-      request.set_page_token(page.next_page_token());
-    } while (!request.page_token().empty());
-    return absl::OkStatus();
-  }
-
-  Stub& stub() { return stub_; }
-  const CallSettings& call() const { return call_; }
-
- private:
-  Stub& stub_;
-  const CallSettings& call_;
-};
-
-// Every item of a List method, through all pages.
-template <typename Item, typename Response, typename Request>
-absl::StatusOr<std::vector<Item>> ListAll(
-    IdentityClient& client,
-    grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-    const Request& request,
-    const google::protobuf::RepeatedPtrField<Item>& (Response::*items)() const) {
-  std::vector<Item> all;
-  SIXSTEPS_RETURN_IF_ERROR(client.ForEachPage(method, request, [&](const Response& page) {
-    for (const Item& item : (page.*items)()) all.push_back(item);
-    return true;
-  }));
-  return all;
-}
-
-absl::Status PrintResult(const google::protobuf::Message& message, const std::string& text,
-                         const CommandContext& context) {
-  if (context.output == OutputFormat::kJson) {
-    SIXSTEPS_ASSIGN_OR_RETURN(std::string json, ToJson(message));
-    *context.out << json;
-  } else {
-    *context.out << text;
-  }
-  return absl::OkStatus();
-}
-
-template <typename Response, typename Item>
-Response Collect(const std::vector<Item>& items,
-                 google::protobuf::RepeatedPtrField<Item>* (Response::*mutable_items)()) {
-  Response all;
-  for (const Item& item : items) *(all.*mutable_items)()->Add() = item;
-  return all;
-}
+using IdentityClient = RpcClient<Stub>;
 
 std::string TimeText(absl::Time time) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
@@ -199,8 +125,7 @@ absl::Status Login(const ParsedArgs& args, IdentityClient& client, const Command
     iv1::SignInRequest request;
     request.set_email(*email);
     request.set_password(password);
-    CallSettings open;
-    open.timeout = client.call().timeout;
+    const CallSettings open = client.call().WithoutToken();
     IdentityClient unauthenticated(client.stub(), open);
     SIXSTEPS_ASSIGN_OR_RETURN(iv1::SignInResponse response,
                               unauthenticated.Call(&Stub::SignIn, request));
@@ -248,8 +173,7 @@ absl::Status Logout(const ParsedArgs& args, IdentityClient& client, const Comman
   if (!session.stored->refresh_token.empty()) {
     iv1::SignOutRequest request;
     request.set_refresh_token(session.stored->refresh_token);
-    CallSettings open;
-    open.timeout = client.call().timeout;
+    const CallSettings open = client.call().WithoutToken();
     IdentityClient unauthenticated(client.stub(), open);
     absl::StatusOr<iv1::SignOutResponse> signed_out = unauthenticated.Call(&Stub::SignOut, request);
     // A refresh token that expired or was revoked needs no revoking; only a service that
@@ -286,7 +210,7 @@ absl::Status WhoAmI(const ParsedArgs& args, IdentityClient& client, const Comman
     absl::StrAppend(&text, "Token: from ", session.credentials_path, ", valid until ",
                     TimeText(session.stored->access_token_expire_time), "\n");
   }
-  return PrintResult(response, text, context);
+  return PrintMessage(response, text, context);
 }
 
 // Prints the access token the CLI would send (renewed first when about to expire), for tools
@@ -322,8 +246,8 @@ absl::Status RegionCreate(const ParsedArgs& args, IdentityClient& client,
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_region()->mutable_display_name(),
                             args.Required("name"));
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::Region region, client.Call(&Stub::CreateRegion, request));
-  return PrintResult(region, absl::StrCat("Created ", region.name(), "\n", FormatRegion(region)),
-                     context);
+  return PrintMessage(region, absl::StrCat("Created ", region.name(), "\n", FormatRegion(region)),
+                      context);
 }
 
 absl::Status RegionList(const ParsedArgs& args, IdentityClient& client,
@@ -331,10 +255,10 @@ absl::Status RegionList(const ParsedArgs& args, IdentityClient& client,
   SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
   SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<iv1::Region> regions,
-                            ListAll(client, &Stub::ListRegions, iv1::ListRegionsRequest(),
-                                    &iv1::ListRegionsResponse::regions));
-  return PrintResult(Collect(regions, &iv1::ListRegionsResponse::mutable_regions),
-                     FormatRegionList(regions), context);
+                            client.ListAll(&Stub::ListRegions, iv1::ListRegionsRequest(),
+                                           &iv1::ListRegionsResponse::regions));
+  return PrintMessage(Collect(regions, &iv1::ListRegionsResponse::mutable_regions),
+                      FormatRegionList(regions), context);
 }
 
 absl::Status RegionShow(const ParsedArgs& args, IdentityClient& client,
@@ -344,7 +268,7 @@ absl::Status RegionShow(const ParsedArgs& args, IdentityClient& client,
   iv1::GetRegionRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandRegionName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::Region region, client.Call(&Stub::GetRegion, request));
-  return PrintResult(region, FormatRegion(region), context);
+  return PrintMessage(region, FormatRegion(region), context);
 }
 
 // ---- partnerships ----
@@ -374,7 +298,7 @@ absl::Status PartnershipCreate(const ParsedArgs& args, IdentityClient& client,
   }
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::Partnership created,
                             client.Call(&Stub::CreatePartnership, request));
-  return PrintResult(
+  return PrintMessage(
       created, absl::StrCat("Created ", created.name(), "\n", FormatPartnership(created)), context);
 }
 
@@ -388,10 +312,10 @@ absl::Status PartnershipList(const ParsedArgs& args, IdentityClient& client,
     SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_region(), ExpandRegionName(*region));
   }
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<iv1::Partnership> partnerships,
-                            ListAll(client, &Stub::ListPartnerships, request,
-                                    &iv1::ListPartnershipsResponse::partnerships));
-  return PrintResult(Collect(partnerships, &iv1::ListPartnershipsResponse::mutable_partnerships),
-                     FormatPartnershipList(partnerships), context);
+                            client.ListAll(&Stub::ListPartnerships, request,
+                                           &iv1::ListPartnershipsResponse::partnerships));
+  return PrintMessage(Collect(partnerships, &iv1::ListPartnershipsResponse::mutable_partnerships),
+                      FormatPartnershipList(partnerships), context);
 }
 
 absl::Status PartnershipShow(const ParsedArgs& args, IdentityClient& client,
@@ -402,7 +326,7 @@ absl::Status PartnershipShow(const ParsedArgs& args, IdentityClient& client,
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandPartnershipName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::Partnership partnership,
                             client.Call(&Stub::GetPartnership, request));
-  return PrintResult(partnership, FormatPartnership(partnership), context);
+  return PrintMessage(partnership, FormatPartnership(partnership), context);
 }
 
 absl::Status PartnershipUpdate(const ParsedArgs& args, IdentityClient& client,
@@ -433,7 +357,7 @@ absl::Status PartnershipUpdate(const ParsedArgs& args, IdentityClient& client,
   }
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::Partnership updated,
                             client.Call(&Stub::UpdatePartnership, request));
-  return PrintResult(
+  return PrintMessage(
       updated, absl::StrCat("Updated ", updated.name(), "\n", FormatPartnership(updated)), context);
 }
 
@@ -456,7 +380,7 @@ absl::Status OrgAdd(const ParsedArgs& args, IdentityClient& client, const Comman
   organisation.set_core_partner(args.Has("core"));
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::Organisation created,
                             client.Call(&Stub::CreateOrganisation, request));
-  return PrintResult(
+  return PrintMessage(
       created, absl::StrCat("Added ", created.name(), "\n", FormatOrganisation(created)), context);
 }
 
@@ -467,10 +391,11 @@ absl::Status OrgList(const ParsedArgs& args, IdentityClient& client,
   iv1::ListOrganisationsRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_parent(), ExpandPartnershipName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<iv1::Organisation> organisations,
-                            ListAll(client, &Stub::ListOrganisations, request,
-                                    &iv1::ListOrganisationsResponse::organisations));
-  return PrintResult(Collect(organisations, &iv1::ListOrganisationsResponse::mutable_organisations),
-                     FormatOrganisationList(organisations), context);
+                            client.ListAll(&Stub::ListOrganisations, request,
+                                           &iv1::ListOrganisationsResponse::organisations));
+  return PrintMessage(
+      Collect(organisations, &iv1::ListOrganisationsResponse::mutable_organisations),
+      FormatOrganisationList(organisations), context);
 }
 
 absl::Status OrgShow(const ParsedArgs& args, IdentityClient& client,
@@ -481,13 +406,13 @@ absl::Status OrgShow(const ParsedArgs& args, IdentityClient& client,
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandOrganisationName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::Organisation organisation,
                             client.Call(&Stub::GetOrganisation, request));
-  return PrintResult(organisation, FormatOrganisation(organisation), context);
+  return PrintMessage(organisation, FormatOrganisation(organisation), context);
 }
 
 // ---- users ----
 
 absl::StatusOr<std::vector<iv1::User>> AllUsers(IdentityClient& client) {
-  return ListAll(client, &Stub::ListUsers, iv1::ListUsersRequest(), &iv1::ListUsersResponse::users);
+  return client.ListAll(&Stub::ListUsers, iv1::ListUsersRequest(), &iv1::ListUsersResponse::users);
 }
 
 // The user with this email (case-insensitive) among those the caller may list.
@@ -530,7 +455,7 @@ absl::Status UserCreate(const ParsedArgs& args, IdentityClient& client,
   }
   request.set_password(password);
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::User user, client.Call(&Stub::CreateUser, request));
-  return PrintResult(
+  return PrintMessage(
       user,
       absl::StrCat("Created ", user.name(), "\n", FormatUser(user),
                    "Grant a role with: sixsteps role grant ", user.name(), " ROLE SCOPE\n"),
@@ -542,8 +467,8 @@ absl::Status UserList(const ParsedArgs& args, IdentityClient& client,
   SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
   SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<iv1::User> users, AllUsers(client));
-  return PrintResult(Collect(users, &iv1::ListUsersResponse::mutable_users), FormatUserList(users),
-                     context);
+  return PrintMessage(Collect(users, &iv1::ListUsersResponse::mutable_users), FormatUserList(users),
+                      context);
 }
 
 absl::Status UserShow(const ParsedArgs& args, IdentityClient& client,
@@ -562,7 +487,7 @@ absl::Status UserShow(const ParsedArgs& args, IdentityClient& client,
     request.set_name(principal.name);
     SIXSTEPS_ASSIGN_OR_RETURN(user, client.Call(&Stub::GetUser, request));
   }
-  return PrintResult(user, FormatUser(user), context);
+  return PrintMessage(user, FormatUser(user), context);
 }
 
 absl::Status UserUnlock(const ParsedArgs& args, IdentityClient& client,
@@ -582,10 +507,10 @@ absl::Status UserUnlock(const ParsedArgs& args, IdentityClient& client,
   request.set_name(name);
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::UnlockUserResponse response,
                             client.Call(&Stub::UnlockUser, request));
-  return PrintResult(response,
-                     absl::StrCat("Unlocked ", name, ": cleared ", response.cleared_backoffs(),
-                                  " sign-in backoff(s); they can sign in from anywhere again\n"),
-                     context);
+  return PrintMessage(response,
+                      absl::StrCat("Unlocked ", name, ": cleared ", response.cleared_backoffs(),
+                                   " sign-in backoff(s); they can sign in from anywhere again\n"),
+                      context);
 }
 
 // ---- role bindings ----
@@ -616,7 +541,7 @@ absl::Status RoleGrant(const ParsedArgs& args, IdentityClient& client,
   binding.set_scope(scope);
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::RoleBinding created,
                             client.Call(&Stub::CreateRoleBinding, request));
-  return PrintResult(created, absl::StrCat("Granted ", FormatRoleBinding(created)), context);
+  return PrintMessage(created, absl::StrCat("Granted ", FormatRoleBinding(created)), context);
 }
 
 absl::Status RoleRevoke(const ParsedArgs& args, IdentityClient& client,
@@ -627,7 +552,7 @@ absl::Status RoleRevoke(const ParsedArgs& args, IdentityClient& client,
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandRoleBindingName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(google::protobuf::Empty empty,
                             client.Call(&Stub::DeleteRoleBinding, request));
-  return PrintResult(empty, absl::StrCat("Revoked ", request.name(), "\n"), context);
+  return PrintMessage(empty, absl::StrCat("Revoked ", request.name(), "\n"), context);
 }
 
 absl::Status RoleList(const ParsedArgs& args, IdentityClient& client,
@@ -644,10 +569,10 @@ absl::Status RoleList(const ParsedArgs& args, IdentityClient& client,
     SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_principal(), ResolvePrincipal(client, *principal));
   }
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<iv1::RoleBinding> bindings,
-                            ListAll(client, &Stub::ListRoleBindings, request,
-                                    &iv1::ListRoleBindingsResponse::role_bindings));
-  return PrintResult(Collect(bindings, &iv1::ListRoleBindingsResponse::mutable_role_bindings),
-                     FormatRoleBindingList(bindings), context);
+                            client.ListAll(&Stub::ListRoleBindings, request,
+                                           &iv1::ListRoleBindingsResponse::role_bindings));
+  return PrintMessage(Collect(bindings, &iv1::ListRoleBindingsResponse::mutable_role_bindings),
+                      FormatRoleBindingList(bindings), context);
 }
 
 // ---- service accounts and API keys ----
@@ -663,7 +588,7 @@ absl::Status ServiceAccountCreate(const ParsedArgs& args, IdentityClient& client
   SIXSTEPS_ASSIGN_OR_RETURN(*account.mutable_owner(), ExpandOwner(owner));
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::ServiceAccount created,
                             client.Call(&Stub::CreateServiceAccount, request));
-  return PrintResult(
+  return PrintMessage(
       created,
       absl::StrCat("Created ", created.name(), "\n", FormatServiceAccount(created),
                    "Next: grant it a role (sixsteps role grant ", created.name(),
@@ -678,10 +603,11 @@ absl::Status ServiceAccountList(const ParsedArgs& args, IdentityClient& client,
   SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   SIXSTEPS_ASSIGN_OR_RETURN(
       std::vector<iv1::ServiceAccount> accounts,
-      ListAll(client, &Stub::ListServiceAccounts, iv1::ListServiceAccountsRequest(),
-              &iv1::ListServiceAccountsResponse::service_accounts));
-  return PrintResult(Collect(accounts, &iv1::ListServiceAccountsResponse::mutable_service_accounts),
-                     FormatServiceAccountList(accounts), context);
+      client.ListAll(&Stub::ListServiceAccounts, iv1::ListServiceAccountsRequest(),
+                     &iv1::ListServiceAccountsResponse::service_accounts));
+  return PrintMessage(
+      Collect(accounts, &iv1::ListServiceAccountsResponse::mutable_service_accounts),
+      FormatServiceAccountList(accounts), context);
 }
 
 absl::Status ServiceAccountShow(const ParsedArgs& args, IdentityClient& client,
@@ -692,7 +618,7 @@ absl::Status ServiceAccountShow(const ParsedArgs& args, IdentityClient& client,
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandServiceAccountName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::ServiceAccount account,
                             client.Call(&Stub::GetServiceAccount, request));
-  return PrintResult(account, FormatServiceAccount(account), context);
+  return PrintMessage(account, FormatServiceAccount(account), context);
 }
 
 // Writes a new file readable by its owner only; refuses to replace an existing one.
@@ -740,7 +666,7 @@ absl::Status ApiKeyCreate(const ParsedArgs& args, IdentityClient& client,
     if (context.output == OutputFormat::kJson) {
       iv1::CreateApiKeyResponse without_secret = response;
       without_secret.clear_secret();
-      return PrintResult(without_secret, "", context);
+      return PrintMessage(without_secret, "", context);
     }
     *context.out << "Created " << key.name() << " (\"" << key.display_name() << "\"), expires "
                  << FormatTime(key.expire_time()) << ".\n"
@@ -750,7 +676,7 @@ absl::Status ApiKeyCreate(const ParsedArgs& args, IdentityClient& client,
                  << "  sixsteps login --api-key-file " << *out_path << "\n";
     return absl::OkStatus();
   }
-  return PrintResult(
+  return PrintMessage(
       response,
       absl::StrCat("Created ", key.name(), " (\"", key.display_name(), "\"), expires ",
                    FormatTime(key.expire_time()), ".\n",
@@ -771,9 +697,9 @@ absl::Status ApiKeyList(const ParsedArgs& args, IdentityClient& client,
                             ExpandServiceAccountName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(
       std::vector<iv1::ApiKey> keys,
-      ListAll(client, &Stub::ListApiKeys, request, &iv1::ListApiKeysResponse::api_keys));
-  return PrintResult(Collect(keys, &iv1::ListApiKeysResponse::mutable_api_keys),
-                     FormatApiKeyList(keys), context);
+      client.ListAll(&Stub::ListApiKeys, request, &iv1::ListApiKeysResponse::api_keys));
+  return PrintMessage(Collect(keys, &iv1::ListApiKeysResponse::mutable_api_keys),
+                      FormatApiKeyList(keys), context);
 }
 
 absl::Status ApiKeyRevoke(const ParsedArgs& args, IdentityClient& client,
@@ -783,7 +709,7 @@ absl::Status ApiKeyRevoke(const ParsedArgs& args, IdentityClient& client,
   iv1::RevokeApiKeyRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandApiKeyName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::ApiKey key, client.Call(&Stub::RevokeApiKey, request));
-  return PrintResult(key, absl::StrCat("Revoked ", key.name(), "\n", FormatApiKey(key)), context);
+  return PrintMessage(key, absl::StrCat("Revoked ", key.name(), "\n", FormatApiKey(key)), context);
 }
 
 // ---- audit log, signing keys ----
@@ -809,8 +735,8 @@ absl::Status AuditList(const ParsedArgs& args, IdentityClient& client,
         }
         return static_cast<int>(events.size()) < limit;
       }));
-  return PrintResult(Collect(events, &iv1::ListAuditEventsResponse::mutable_audit_events),
-                     FormatAuditEventList(events), context);
+  return PrintMessage(Collect(events, &iv1::ListAuditEventsResponse::mutable_audit_events),
+                      FormatAuditEventList(events), context);
 }
 
 absl::Status KeyList(const ParsedArgs& args, IdentityClient& client,
@@ -820,7 +746,7 @@ absl::Status KeyList(const ParsedArgs& args, IdentityClient& client,
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::ListPublicKeysResponse response,
                             client.Call(&Stub::ListPublicKeys, iv1::ListPublicKeysRequest()));
   std::vector<iv1::PublicKey> keys(response.keys().begin(), response.keys().end());
-  return PrintResult(response, FormatPublicKeyList(keys), context);
+  return PrintMessage(response, FormatPublicKeyList(keys), context);
 }
 
 absl::Status KeyRotate(const ParsedArgs& args, IdentityClient& client,
@@ -829,11 +755,11 @@ absl::Status KeyRotate(const ParsedArgs& args, IdentityClient& client,
   SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::RotateSigningKeyResponse response,
                             client.Call(&Stub::RotateSigningKey, iv1::RotateSigningKeyRequest()));
-  return PrintResult(response,
-                     absl::StrCat("New signing key ", response.key().key_id(),
-                                  " is current. Tokens signed with the old key stay valid until "
-                                  "they expire.\n"),
-                     context);
+  return PrintMessage(response,
+                      absl::StrCat("New signing key ", response.key().key_id(),
+                                   " is current. Tokens signed with the old key stay valid until "
+                                   "they expire.\n"),
+                      context);
 }
 
 // ---- the command table ----
