@@ -39,9 +39,9 @@ absl::StatusOr<asv1::Assessment> GetAssessment(Client& client, const std::string
   return client.Call(&Stub::GetAssessment, request);
 }
 
-absl::StatusOr<std::string> AssessmentArgument(const ParsedArgs& args) {
-  if (args.positionals().empty())
-    return UsageError("missing the assessment (ID or assessments/ID)");
+// The round every command but create, list, history and feed starts with (declared as the
+// required positional A).
+absl::StatusOr<std::string> AssessmentArgument(const CheckedArgs& args) {
   return ExpandAssessmentName(args.Positional(0));
 }
 
@@ -114,7 +114,7 @@ absl::StatusOr<std::optional<asv1::Response>> FindResponse(Client& client,
 
 // New evidence items from --evidence DESC [--link URL] ..., the i-th link going with the
 // i-th description.
-absl::StatusOr<std::vector<asv1::EvidenceItem>> EvidenceFlags(const ParsedArgs& args) {
+absl::StatusOr<std::vector<asv1::EvidenceItem>> EvidenceFlags(const CheckedArgs& args) {
   std::vector<std::string> descriptions = args.Values("evidence");
   std::vector<std::string> links = args.Values("link");
   if (links.size() > descriptions.size()) {
@@ -124,7 +124,6 @@ absl::StatusOr<std::vector<asv1::EvidenceItem>> EvidenceFlags(const ParsedArgs& 
   }
   std::vector<asv1::EvidenceItem> items;
   for (size_t i = 0; i < descriptions.size(); ++i) {
-    if (descriptions[i].empty()) return UsageError("--evidence must not be empty");
     asv1::EvidenceItem item;
     item.set_description(descriptions[i]);
     if (i < links.size()) item.set_link(links[i]);
@@ -145,27 +144,22 @@ absl::StatusOr<std::string> ReadTextFile(const std::string& path) {
 
 // ---- create, list, show ----
 
-absl::Status Create(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(
-      args.CheckFlags({"partnership", "framework", "kind", "title", "period", "request_id"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+absl::Status Create(const CheckedArgs& args, Client& client, const CommandContext& context) {
   asv1::CreateAssessmentRequest request;
   asv1::Assessment& a = *request.mutable_assessment();
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string partnership, args.Required("partnership"));
+  std::string partnership = args.Text("partnership");
   SIXSTEPS_ASSIGN_OR_RETURN(*a.mutable_partnership(), ExpandPartnershipName(partnership));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> framework, args.Optional("framework"));
+  std::optional<std::string> framework = args.Optional("framework");
   SIXSTEPS_ASSIGN_OR_RETURN(
       *a.mutable_framework_version(),
       ExpandVersionName(framework.value_or(std::string(kDefaultFrameworkVersion))));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string kind, args.Required("kind"));
-  SIXSTEPS_ASSIGN_OR_RETURN(asv1::AssessmentKind parsed_kind, ParseAssessmentKind(kind));
-  a.set_kind(parsed_kind);
-  SIXSTEPS_ASSIGN_OR_RETURN(*a.mutable_title(), args.Required("title"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string period, args.Required("period"));
+  a.set_kind(*args.Enum<asv1::AssessmentKind>("kind"));
+  *a.mutable_title() = args.Text("title");
+  std::string period = args.Text("period");
   SIXSTEPS_ASSIGN_OR_RETURN(auto dates, ParsePeriod(period));
   a.set_period_start(dates.first);
   a.set_period_end(dates.second);
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> request_id, args.Optional("request_id"));
+  std::optional<std::string> request_id = args.Optional("request_id");
   request.set_request_id(request_id.value_or(""));
   SIXSTEPS_ASSIGN_OR_RETURN(asv1::Assessment created,
                             client.Call(&Stub::CreateAssessment, request));
@@ -176,11 +170,9 @@ absl::Status Create(const ParsedArgs& args, Client& client, const CommandContext
                       context);
 }
 
-absl::Status List(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"partnership"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+absl::Status List(const CheckedArgs& args, Client& client, const CommandContext& context) {
   asv1::ListAssessmentsRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> partnership, args.Optional("partnership"));
+  std::optional<std::string> partnership = args.Optional("partnership");
   if (partnership) {
     SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_partnership(), ExpandPartnershipName(*partnership));
   }
@@ -196,9 +188,7 @@ absl::Status List(const ParsedArgs& args, Client& client, const CommandContext& 
                       context);
 }
 
-absl::Status Show(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::Status Show(const CheckedArgs& args, Client& client, const CommandContext& context) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
   SIXSTEPS_ASSIGN_OR_RETURN(asv1::Assessment a, GetAssessment(client, name));
   return PrintMessage(a, FormatAssessment(a), context);
@@ -228,19 +218,13 @@ absl::StatusOr<std::string> UserByEmail(const CommandContext& context, const std
   return found;
 }
 
-absl::Status Assign(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(
-      args.CheckFlags({"org", "scrutineer", "steps", "questions", "request_id"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::Status Assign(const CheckedArgs& args, Client& client, const CommandContext& context) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> org, args.Optional("org"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> scrutineer, args.Optional("scrutineer"));
-  if (org.has_value() == scrutineer.has_value()) {
-    return UsageError("give exactly one of --org ORG and --scrutineer USER");
-  }
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> steps, args.Optional("steps"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> questions, args.Optional("questions"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> request_id, args.Optional("request_id"));
+  std::optional<std::string> org = args.Optional("org");
+  std::optional<std::string> scrutineer = args.Optional("scrutineer");
+  std::optional<std::string> steps = args.Optional("steps");
+  std::optional<std::string> questions = args.Optional("questions");
+  std::optional<std::string> request_id = args.Optional("request_id");
   asv1::AddRespondentRequest request;
   request.set_parent(name);
   request.set_request_id(request_id.value_or(""));
@@ -271,10 +255,8 @@ absl::Status Assign(const ParsedArgs& args, Client& client, const CommandContext
       context);
 }
 
-absl::Status ListRespondents(const ParsedArgs& args, Client& client,
+absl::Status ListRespondents(const CheckedArgs& args, Client& client,
                              const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<asv1::Respondent> respondents, Respondents(client, name));
   asv1::ListRespondentsResponse all;
@@ -284,18 +266,14 @@ absl::Status ListRespondents(const ParsedArgs& args, Client& client,
 
 // ---- rate, import-ratings ----
 
-absl::Status Rate(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags(
-      {"respondent", "question", "rating", "evidence", "link", "commentary", "remaining_work"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::Status Rate(const CheckedArgs& args, Client& client, const CommandContext& context) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string respondent_arg, args.Required("respondent"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string question, args.Required("question"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string rating_arg, args.Required("rating"));
-  SIXSTEPS_ASSIGN_OR_RETURN(fv1::Rating rating, ParseRating(rating_arg));
+  std::string respondent_arg = args.Text("respondent");
+  std::string question = args.Text("question");
+  const fv1::Rating rating = *args.Enum<fv1::Rating>("rating");
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<asv1::EvidenceItem> evidence, EvidenceFlags(args));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> commentary, args.Optional("commentary"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> remaining, args.Optional("remaining_work"));
+  std::optional<std::string> commentary = args.Optional("commentary");
+  std::optional<std::string> remaining = args.Optional("remaining_work");
 
   std::string respondent = respondent_arg;
   if (!absl::StartsWith(respondent_arg, "assessments/")) {
@@ -350,11 +328,9 @@ void MatchExistingEvidence(const asv1::Response& existing, asv1::Response& incom
   }
 }
 
-absl::Status ImportRatings(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"csv"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::Status ImportRatings(const CheckedArgs& args, Client& client, const CommandContext& context) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string path, args.Required("csv"));
+  std::string path = args.Text("csv");
   std::string text;
   if (path == "-") {
     if (context.in == nullptr) return UsageError("no standard input to read the CSV from");
@@ -423,20 +399,16 @@ absl::StatusOr<std::vector<asv1::Consolidation>> Consolidations(Client& client,
                                           response.consolidations().end());
 }
 
-absl::Status Consolidate(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(
-      args.CheckFlags({"question", "rating", "rationale", "evidence", "link", "remaining_work"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::Status Consolidate(const CheckedArgs& args, Client& client, const CommandContext& context) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
   asv1::ConsolidateQuestionRequest request;
   request.set_parent(name);
   asv1::Consolidation& c = *request.mutable_consolidation();
-  SIXSTEPS_ASSIGN_OR_RETURN(*c.mutable_question_id(), args.Required("question"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string rating_arg, args.Required("rating"));
-  SIXSTEPS_ASSIGN_OR_RETURN(fv1::Rating rating, ParseRating(rating_arg));
-  SIXSTEPS_ASSIGN_OR_RETURN(*c.mutable_rationale(), args.Required("rationale"));
+  *c.mutable_question_id() = args.Text("question");
+  const fv1::Rating rating = *args.Enum<fv1::Rating>("rating");
+  *c.mutable_rationale() = args.Text("rationale");
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<asv1::EvidenceItem> evidence, EvidenceFlags(args));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> remaining, args.Optional("remaining_work"));
+  std::optional<std::string> remaining = args.Optional("remaining_work");
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<asv1::Consolidation> existing,
                             Consolidations(client, name));
   for (const asv1::Consolidation& old : existing) {
@@ -456,9 +428,7 @@ absl::Status Consolidate(const ParsedArgs& args, Client& client, const CommandCo
                       context);
 }
 
-absl::Status Divergence(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::Status Divergence(const CheckedArgs& args, Client& client, const CommandContext& context) {
   asv1::GetDivergenceRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), AssessmentArgument(args));
   SIXSTEPS_ASSIGN_OR_RETURN(asv1::GetDivergenceResponse response,
@@ -466,23 +436,18 @@ absl::Status Divergence(const ParsedArgs& args, Client& client, const CommandCon
   return PrintMessage(response, FormatDivergence(response), context);
 }
 
-absl::StatusOr<bool> UseColor(const ParsedArgs& args, const CommandContext& context) {
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> color, args.Optional("color"));
-  std::string mode = color.value_or("auto");
+bool UseColor(const CheckedArgs& args, const CommandContext& context) {
+  std::string mode = args.Optional("color").value_or("auto");
   if (mode == "always") return true;
   if (mode == "never") return false;
-  if (mode != "auto")
-    return UsageError(absl::StrCat("--color must be always, never or auto, got '", mode, "'"));
   // https://no-color.org: any non-empty NO_COLOR turns colours off.
   std::optional<std::string> no_color = context.env ? (*context.env)("NO_COLOR") : std::nullopt;
   return context.out_is_terminal && (!no_color || no_color->empty());
 }
 
-absl::Status Grid(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"color"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::Status Grid(const CheckedArgs& args, Client& client, const CommandContext& context) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
-  SIXSTEPS_ASSIGN_OR_RETURN(bool color, UseColor(args, context));
+  const bool color = UseColor(args, context);
   SIXSTEPS_ASSIGN_OR_RETURN(asv1::Assessment a, GetAssessment(client, name));
   GridInput input;
   if (!context.channel_for) return absl::InternalError("no channel to the framework service");
@@ -512,15 +477,14 @@ absl::Status Grid(const ParsedArgs& args, Client& client, const CommandContext& 
 
 // ---- challenges ----
 
-absl::Status ChallengeRaise(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"response", "text", "request_id"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::Status ChallengeRaise(const CheckedArgs& args, Client& client,
+                            const CommandContext& context) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string response, args.Required("response"));
+  std::string response = args.Text("response");
   asv1::RaiseChallengeRequest request;
   request.set_parent(name);
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_challenge()->mutable_text(), args.Required("text"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> request_id, args.Optional("request_id"));
+  *request.mutable_challenge()->mutable_text() = args.Text("text");
+  std::optional<std::string> request_id = args.Optional("request_id");
   request.set_request_id(request_id.value_or(""));
   if (absl::StartsWith(response, "assessments/")) {
     request.mutable_challenge()->set_response(response);
@@ -560,21 +524,18 @@ absl::StatusOr<std::string> ChallengeEtag(Client& client, const std::string& nam
   return absl::NotFoundError(absl::StrCat(name, " not found"));
 }
 
-absl::Status ChallengeAnswer(const ParsedArgs& args, Client& client,
+absl::Status ChallengeAnswer(const CheckedArgs& args, Client& client,
                              const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"text"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   asv1::AnswerChallengeRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandChallengeName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_answer(), args.Required("text"));
+  *request.mutable_answer() = args.Text("text");
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_etag(), ChallengeEtag(client, request.name()));
   SIXSTEPS_ASSIGN_OR_RETURN(asv1::Challenge answered, client.Call(&Stub::AnswerChallenge, request));
   return PrintMessage(answered, absl::StrCat("Answered ", answered.name(), "\n"), context);
 }
 
-absl::Status ChallengeClose(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::Status ChallengeClose(const CheckedArgs& args, Client& client,
+                            const CommandContext& context) {
   asv1::CloseChallengeRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandChallengeName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_etag(), ChallengeEtag(client, request.name()));
@@ -582,9 +543,8 @@ absl::Status ChallengeClose(const ParsedArgs& args, Client& client, const Comman
   return PrintMessage(closed, absl::StrCat("Closed ", closed.name(), "\n"), context);
 }
 
-absl::Status ListChallenges(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::Status ListChallenges(const CheckedArgs& args, Client& client,
+                            const CommandContext& context) {
   asv1::ListChallengesRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_parent(), AssessmentArgument(args));
   SIXSTEPS_ASSIGN_OR_RETURN(asv1::ListChallengesResponse response,
@@ -604,15 +564,13 @@ absl::StatusOr<asv1::ListContextAnswersResponse> ContextAnswers(Client& client,
   return client.Call(&Stub::ListContextAnswers, request);
 }
 
-absl::Status ContextSet(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"question", "text"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::Status ContextSet(const CheckedArgs& args, Client& client, const CommandContext& context) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string question, args.Required("question"));
+  std::string question = args.Text("question");
   asv1::SetContextAnswerRequest request;
   asv1::ContextAnswer& answer = *request.mutable_context_answer();
   answer.set_name(absl::StrCat(name, "/contextAnswers/", question));
-  SIXSTEPS_ASSIGN_OR_RETURN(*answer.mutable_text(), args.Required("text"));
+  *answer.mutable_text() = args.Text("text");
   SIXSTEPS_ASSIGN_OR_RETURN(asv1::ListContextAnswersResponse current, ContextAnswers(client, name));
   for (const asv1::ContextAnswer& old : current.context_answers()) {
     if (old.context_question_id() == question) answer.set_etag(old.etag());
@@ -623,9 +581,7 @@ absl::Status ContextSet(const ParsedArgs& args, Client& client, const CommandCon
                       context);
 }
 
-absl::Status ContextList(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::Status ContextList(const CheckedArgs& args, Client& client, const CommandContext& context) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
   SIXSTEPS_ASSIGN_OR_RETURN(asv1::ListContextAnswersResponse response,
                             ContextAnswers(client, name));
@@ -637,9 +593,7 @@ absl::Status ContextList(const ParsedArgs& args, Client& client, const CommandCo
 
 // ---- lifecycle ----
 
-absl::Status Submit(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::Status Submit(const CheckedArgs& args, Client& client, const CommandContext& context) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
   SIXSTEPS_ASSIGN_OR_RETURN(asv1::Assessment current, GetAssessment(client, name));
   asv1::SubmitAssessmentForReviewRequest request;
@@ -653,9 +607,7 @@ absl::Status Submit(const ParsedArgs& args, Client& client, const CommandContext
                       context);
 }
 
-absl::Status Check(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::Status Check(const CheckedArgs& args, Client& client, const CommandContext& context) {
   asv1::CheckFinalisationRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), AssessmentArgument(args));
   SIXSTEPS_ASSIGN_OR_RETURN(asv1::CheckFinalisationResponse response,
@@ -663,9 +615,7 @@ absl::Status Check(const ParsedArgs& args, Client& client, const CommandContext&
   return PrintMessage(response, FormatCheck(response), context);
 }
 
-absl::Status Finalise(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::Status Finalise(const CheckedArgs& args, Client& client, const CommandContext& context) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
   SIXSTEPS_ASSIGN_OR_RETURN(asv1::Assessment current, GetAssessment(client, name));
   asv1::FinaliseAssessmentRequest request;
@@ -676,12 +626,10 @@ absl::Status Finalise(const ParsedArgs& args, Client& client, const CommandConte
                       context);
 }
 
-absl::Status Reopen(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"reason"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::Status Reopen(const CheckedArgs& args, Client& client, const CommandContext& context) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
   asv1::ReopenAssessmentRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_reason(), args.Required("reason"));
+  *request.mutable_reason() = args.Text("reason");
   SIXSTEPS_ASSIGN_OR_RETURN(asv1::Assessment current, GetAssessment(client, name));
   request.set_name(name);
   request.set_etag(current.etag());
@@ -692,9 +640,7 @@ absl::Status Reopen(const ParsedArgs& args, Client& client, const CommandContext
 
 // ---- history, feed ----
 
-absl::Status History(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::Status History(const CheckedArgs& args, Client& client, const CommandContext& context) {
   asv1::ListRevisionsRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandRecordName(args.Positional(0)));
   asv1::ListRevisionsResponse all;
@@ -720,17 +666,9 @@ absl::Status PrintChange(const asv1::Change& change, const CommandContext& conte
   return absl::OkStatus();
 }
 
-absl::Status Feed(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"after", "partnership", "follow"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> after_arg, args.Optional("after"));
-  int64_t after = 0;
-  if (after_arg && (!absl::SimpleAtoi(*after_arg, &after) || after < 0)) {
-    return UsageError(
-        absl::StrCat("--after must be a sequence number (0 or more), got '", *after_arg, "'"));
-  }
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> partnership_arg,
-                            args.Optional("partnership"));
+absl::Status Feed(const CheckedArgs& args, Client& client, const CommandContext& context) {
+  int64_t after = args.Integer("after").value_or(0);
+  std::optional<std::string> partnership_arg = args.Optional("partnership");
   std::string partnership;
   if (partnership_arg) {
     SIXSTEPS_ASSIGN_OR_RETURN(partnership, ExpandPartnershipName(*partnership_arg));
@@ -798,53 +736,105 @@ absl::Status Feed(const ParsedArgs& args, Client& client, const CommandContext& 
 
 // ---- the command table ----
 
-struct AssessmentCommand {
-  // "rate", or "challenge raise" (two words).
-  absl::string_view name;
-  absl::string_view usage;
-  absl::Status (*run)(const ParsedArgs& args, Client& client, const CommandContext& context);
-};
+using AssessmentCommand = Command<Client>;
 
-constexpr AssessmentCommand kCommands[] = {
-    {"create",
-     "sixsteps assessment create --partnership P [--framework F] --kind "
-     "independent-scrutiny|self-assessment|wider-partners --title T --period START:END "
-     "[--request-id ID]",
-     Create},
-    {"list", "sixsteps assessment list [--partnership P]", List},
-    {"show", "sixsteps assessment show A", Show},
-    {"assign",
-     "sixsteps assessment assign A --org ORG|--scrutineer USER [--steps s1,s2] "
-     "[--questions s1.q1,...] [--request-id ID]",
-     Assign},
-    {"respondents", "sixsteps assessment respondents A", ListRespondents},
-    {"rate",
-     "sixsteps assessment rate A --respondent R --question Q --rating red|amber|green "
-     "[--evidence DESC [--link URL]]... [--commentary C] [--remaining-work W]",
-     Rate},
-    {"import-ratings", "sixsteps assessment import-ratings A --csv FILE", ImportRatings},
-    {"consolidate",
-     "sixsteps assessment consolidate A --question Q --rating R --rationale T "
-     "[--evidence DESC [--link URL]]... [--remaining-work W]",
-     Consolidate},
-    {"challenge raise",
-     "sixsteps assessment challenge raise A --response RESPONDENT/QUESTION --text T",
-     ChallengeRaise},
-    {"challenge answer", "sixsteps assessment challenge answer A/CHALLENGE --text T",
-     ChallengeAnswer},
-    {"challenge close", "sixsteps assessment challenge close A/CHALLENGE", ChallengeClose},
-    {"challenges", "sixsteps assessment challenges A", ListChallenges},
-    {"context set", "sixsteps assessment context set A --question c3 --text T", ContextSet},
-    {"context list", "sixsteps assessment context list A", ContextList},
-    {"submit", "sixsteps assessment submit A", Submit},
-    {"check", "sixsteps assessment check A", Check},
-    {"finalise", "sixsteps assessment finalise A", Finalise},
-    {"reopen", "sixsteps assessment reopen A --reason R", Reopen},
-    {"history", "sixsteps assessment history NAME", History},
-    {"divergence", "sixsteps assessment divergence A", Divergence},
-    {"grid", "sixsteps assessment grid A [--color always|never|auto]", Grid},
-    {"feed", "sixsteps assessment feed [--after N] [--partnership P] [--follow]", Feed},
-};
+const std::vector<AssessmentCommand>& Commands() {
+  const ArgDecl round = arg::String("A").Required();
+  const ArgDecl request_id = arg::String("request_id");
+  const ArgDecl rating = arg::Enum<ParseRating>("rating").Required();
+  const ArgDecl evidence = arg::String("evidence").Repeated().NonEmpty();
+  const ArgDecl link = arg::String("link").Repeated();
+  const ArgDecl remaining_work = arg::String("remaining_work");
+  const ArgSpec just_the_round = {.positionals = {round}};
+  static const auto* const kCommands = new std::vector<AssessmentCommand>{
+      {"create",
+       "sixsteps assessment create --partnership P [--framework F] --kind "
+       "independent-scrutiny|self-assessment|wider-partners --title T --period START:END "
+       "[--request-id ID]",
+       {.flags = {arg::String("partnership").Required(), arg::String("framework"),
+                  arg::Enum<ParseAssessmentKind>("kind").Required(),
+                  arg::String("title").Required(), arg::Checked<ParsePeriod>("period").Required(),
+                  request_id}},
+       Create},
+      {"list",
+       "sixsteps assessment list [--partnership P]",
+       {.flags = {arg::String("partnership")}},
+       List},
+      {"show", "sixsteps assessment show A", just_the_round, Show},
+      {"assign",
+       "sixsteps assessment assign A --org ORG|--scrutineer USER [--steps s1,s2] "
+       "[--questions s1.q1,...] [--request-id ID]",
+       {.positionals = {round},
+        .flags = {arg::String("org"), arg::String("scrutineer"), arg::List("steps"),
+                  arg::List("questions"), request_id},
+        .groups = {{FlagGroup::Rule::kExactlyOne,
+                    {"org", "scrutineer"},
+                    "give exactly one of --org ORG and --scrutineer USER"}}},
+       Assign},
+      {"respondents", "sixsteps assessment respondents A", just_the_round, ListRespondents},
+      {"rate",
+       "sixsteps assessment rate A --respondent R --question Q --rating red|amber|green "
+       "[--evidence DESC [--link URL]]... [--commentary C] [--remaining-work W]",
+       {.positionals = {round},
+        .flags = {arg::String("respondent").Required(), arg::String("question").Required(), rating,
+                  evidence, link, arg::String("commentary"), remaining_work}},
+       Rate},
+      {"import-ratings",
+       "sixsteps assessment import-ratings A --csv FILE",
+       {.positionals = {round}, .flags = {arg::File("csv").Required()}},
+       ImportRatings},
+      {"consolidate",
+       "sixsteps assessment consolidate A --question Q --rating R --rationale T "
+       "[--evidence DESC [--link URL]]... [--remaining-work W]",
+       {.positionals = {round},
+        .flags = {arg::String("question").Required(), rating, arg::String("rationale").Required(),
+                  evidence, link, remaining_work}},
+       Consolidate},
+      {"challenge raise",
+       "sixsteps assessment challenge raise A --response RESPONDENT/QUESTION --text T",
+       {.positionals = {round},
+        .flags = {arg::String("response").Required(), arg::String("text").Required(), request_id}},
+       ChallengeRaise},
+      {"challenge answer",
+       "sixsteps assessment challenge answer A/CHALLENGE --text T",
+       {.positionals = {arg::String("A/CHALLENGE").Required()},
+        .flags = {arg::String("text").Required()}},
+       ChallengeAnswer},
+      {"challenge close",
+       "sixsteps assessment challenge close A/CHALLENGE",
+       {.positionals = {arg::String("A/CHALLENGE").Required()}},
+       ChallengeClose},
+      {"challenges", "sixsteps assessment challenges A", just_the_round, ListChallenges},
+      {"context set",
+       "sixsteps assessment context set A --question c3 --text T",
+       {.positionals = {round},
+        .flags = {arg::String("question").Required(), arg::String("text").Required()}},
+       ContextSet},
+      {"context list", "sixsteps assessment context list A", just_the_round, ContextList},
+      {"submit", "sixsteps assessment submit A", just_the_round, Submit},
+      {"check", "sixsteps assessment check A", just_the_round, Check},
+      {"finalise", "sixsteps assessment finalise A", just_the_round, Finalise},
+      {"reopen",
+       "sixsteps assessment reopen A --reason R",
+       {.positionals = {round}, .flags = {arg::String("reason").Required()}},
+       Reopen},
+      {"history",
+       "sixsteps assessment history NAME",
+       {.positionals = {arg::String("NAME").Required()}},
+       History},
+      {"divergence", "sixsteps assessment divergence A", just_the_round, Divergence},
+      {"grid",
+       "sixsteps assessment grid A [--color always|never|auto]",
+       {.positionals = {round}, .flags = {arg::Choice("color", {"always", "never", "auto"})}},
+       Grid},
+      {"feed",
+       "sixsteps assessment feed [--after N] [--partnership P] [--follow]",
+       {.flags = {arg::Integer("after", 0, "a sequence number (0 or more)"),
+                  arg::String("partnership"), arg::Switch("follow")}},
+       Feed},
+  };
+  return *kCommands;
+}
 
 constexpr absl::string_view kUsage = "sixsteps assessment COMMAND [ARGS...]";
 
@@ -860,13 +850,10 @@ absl::Status Run(const ParsedArgs& args, std::shared_ptr<grpc::ChannelInterface>
   }
   const bool two_words = word == "challenge" || word == "context";
   std::string name = two_words ? absl::StrCat(word, " ", args.Positional(1)) : std::string(word);
-  for (const AssessmentCommand& command : kCommands) {
-    if (command.name != name) continue;
+  if (const AssessmentCommand* command = FindCommand(Commands(), name)) {
     std::unique_ptr<Stub> stub = asv1::AssessmentService::NewStub(std::move(channel));
     Client client(*stub, context.call);
-    return WithUsage(
-        command.run(args.WithoutLeadingPositionals(two_words ? 2 : 1), client, context),
-        command.usage);
+    return RunCommand(*command, args.WithoutLeadingPositionals(two_words ? 2 : 1), client, context);
   }
   return UsageError(
       absl::StrCat("unknown assessment command '", name, "' (see 'sixsteps assessment help')"),
@@ -881,7 +868,7 @@ std::string AssessmentHelp() {
       "Scrutiny rounds. A is ID or assessments/ID; P is ID or partnerships/ID; ORG is ID (of the\n"
       "round's partnership), PARTNERSHIP/ID or the full name; F is ID/VERSION (default\n",
       kDefaultFrameworkVersion, ").\n\nCommands:\n");
-  for (const AssessmentCommand& command : kCommands)
+  for (const AssessmentCommand& command : Commands())
     absl::StrAppend(&help, "  ", command.usage, "\n");
   absl::StrAppend(
       &help,

@@ -41,9 +41,7 @@ absl::StatusOr<std::vector<v1::FrameworkVersion>> ListAllVersions(FrameworkClien
 
 // ---- list, show, versions ----
 
-absl::Status List(const ParsedArgs& args, FrameworkClient& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+absl::Status List(const CheckedArgs& args, FrameworkClient& client, const CommandContext& context) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Framework> frameworks,
                             client.ListAll(&Stub::ListFrameworks, v1::ListFrameworksRequest(),
                                            &v1::ListFrameworksResponse::frameworks));
@@ -67,9 +65,7 @@ absl::StatusOr<std::string> VersionToShow(FrameworkClient& client, const std::st
   return versions.back().name();
 }
 
-absl::Status Show(const ParsedArgs& args, FrameworkClient& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 1));
+absl::Status Show(const CheckedArgs& args, FrameworkClient& client, const CommandContext& context) {
   std::string version_name(kBuiltInVersionName);
   if (!args.positionals().empty()) {
     SIXSTEPS_ASSIGN_OR_RETURN(FrameworkRef ref, ExpandFrameworkOrVersion(args.Positional(0)));
@@ -84,10 +80,8 @@ absl::Status Show(const ParsedArgs& args, FrameworkClient& client, const Command
   return PrintMessage(version, FormatVersion(version), context);
 }
 
-absl::Status Versions(const ParsedArgs& args, FrameworkClient& client,
+absl::Status Versions(const CheckedArgs& args, FrameworkClient& client,
                       const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string framework, ExpandFrameworkName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::FrameworkVersion> versions,
                             ListAllVersions(client, framework));
@@ -98,16 +92,15 @@ absl::Status Versions(const ParsedArgs& args, FrameworkClient& client,
 
 // ---- adapt, new-version ----
 
-absl::Status Adapt(const ParsedArgs& args, FrameworkClient& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"id", "name", "description", "region"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::Status Adapt(const CheckedArgs& args, FrameworkClient& client,
+                   const CommandContext& context) {
   v1::AdaptFrameworkRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_source_version(),
                             ExpandVersionName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_framework_id(), args.Required("id"));
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_display_name(), args.Required("name"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> description, args.Optional("description"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> region, args.Optional("region"));
+  *request.mutable_framework_id() = args.Text("id");
+  *request.mutable_display_name() = args.Text("name");
+  std::optional<std::string> description = args.Optional("description");
+  std::optional<std::string> region = args.Optional("region");
   request.set_description(description.value_or(""));
   request.set_region(region.value_or(""));
   SIXSTEPS_ASSIGN_OR_RETURN(v1::AdaptFrameworkResponse response,
@@ -118,13 +111,11 @@ absl::Status Adapt(const ParsedArgs& args, FrameworkClient& client, const Comman
                       context);
 }
 
-absl::Status NewVersion(const ParsedArgs& args, FrameworkClient& client,
+absl::Status NewVersion(const CheckedArgs& args, FrameworkClient& client,
                         const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"version"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   v1::CreateFrameworkVersionRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_parent(), ExpandFrameworkName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_version_id(), args.Required("version"));
+  *request.mutable_version_id() = args.Text("version");
   SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version,
                             client.Call(&Stub::CreateFrameworkVersion, request));
   return PrintMessage(version, FormatVersionSummary(version), context);
@@ -132,148 +123,154 @@ absl::Status NewVersion(const ParsedArgs& args, FrameworkClient& client,
 
 // ---- edit ----
 
-// One `edit` subcommand: checks its own arguments (positionals after the subcommand word)
+// One `edit` subcommand: declares its arguments (positionals after the subcommand word)
 // and applies itself to the version read from the service.
 struct EditCommand {
   absl::string_view name;
   absl::string_view usage;
-  absl::StatusOr<EditResult> (*apply)(const ParsedArgs& args, v1::FrameworkVersion& version);
+  ArgSpec args;
+  absl::StatusOr<EditResult> (*apply)(const CheckedArgs& args, v1::FrameworkVersion& version);
 };
 
-absl::StatusOr<EditResult> EditSetTitle(const ParsedArgs& args, v1::FrameworkVersion& version) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::StatusOr<EditResult> EditSetTitle(const CheckedArgs& args, v1::FrameworkVersion& version) {
   return SetTitle(version, args.Positional(0));
 }
 
-absl::StatusOr<EditResult> EditAddStep(const ParsedArgs& args, v1::FrameworkVersion& version) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"title", "question", "id", "position"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+absl::StatusOr<EditResult> EditAddStep(const CheckedArgs& args, v1::FrameworkVersion& version) {
   NewStep step;
-  SIXSTEPS_ASSIGN_OR_RETURN(step.title, args.Required("title"));
+  step.title = args.Text("title");
   step.questions = args.Values("question");
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> id, args.Optional("id"));
+  std::optional<std::string> id = args.Optional("id");
   step.id = id.value_or("");
-  SIXSTEPS_ASSIGN_OR_RETURN(step.position, args.OptionalPosition("position"));
+  step.position = args.Position("position");
   return AddStep(version, step);
 }
 
-absl::StatusOr<EditResult> EditRemoveStep(const ParsedArgs& args, v1::FrameworkVersion& version) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::StatusOr<EditResult> EditRemoveStep(const CheckedArgs& args, v1::FrameworkVersion& version) {
   return RemoveStep(version, args.Positional(0));
 }
 
-absl::StatusOr<EditResult> EditRewordStep(const ParsedArgs& args, v1::FrameworkVersion& version) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"title"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string title, args.Required("title"));
+absl::StatusOr<EditResult> EditRewordStep(const CheckedArgs& args, v1::FrameworkVersion& version) {
+  std::string title = args.Text("title");
   return RewordStep(version, args.Positional(0), title);
 }
 
-absl::StatusOr<EditResult> EditMoveStep(const ParsedArgs& args, v1::FrameworkVersion& version) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"position"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<int> position, args.OptionalPosition("position"));
-  if (!position) return UsageError("--position is required");
-  return MoveStep(version, args.Positional(0), *position);
+absl::StatusOr<EditResult> EditMoveStep(const CheckedArgs& args, v1::FrameworkVersion& version) {
+  return MoveStep(version, args.Positional(0), *args.Position("position"));
 }
 
-absl::StatusOr<EditResult> EditAddQuestion(const ParsedArgs& args, v1::FrameworkVersion& version) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"text", "id", "position"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string text, args.Required("text"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> id, args.Optional("id"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<int> position, args.OptionalPosition("position"));
+absl::StatusOr<EditResult> EditAddQuestion(const CheckedArgs& args, v1::FrameworkVersion& version) {
+  std::string text = args.Text("text");
+  std::optional<std::string> id = args.Optional("id");
+  std::optional<int> position = args.Position("position");
   return AddQuestion(version, args.Positional(0), text, id.value_or(""), position);
 }
 
-absl::StatusOr<EditResult> EditRemoveQuestion(const ParsedArgs& args,
+absl::StatusOr<EditResult> EditRemoveQuestion(const CheckedArgs& args,
                                               v1::FrameworkVersion& version) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   return RemoveQuestion(version, args.Positional(0));
 }
 
-absl::StatusOr<EditResult> EditRewordQuestion(const ParsedArgs& args,
+absl::StatusOr<EditResult> EditRewordQuestion(const CheckedArgs& args,
                                               v1::FrameworkVersion& version) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"text"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string text, args.Required("text"));
+  std::string text = args.Text("text");
   return RewordQuestion(version, args.Positional(0), text);
 }
 
-absl::StatusOr<EditResult> EditMoveQuestion(const ParsedArgs& args, v1::FrameworkVersion& version) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"position", "step"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<int> position, args.OptionalPosition("position"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> step, args.Optional("step"));
+absl::StatusOr<EditResult> EditMoveQuestion(const CheckedArgs& args,
+                                            v1::FrameworkVersion& version) {
+  std::optional<int> position = args.Position("position");
+  std::optional<std::string> step = args.Optional("step");
   return MoveQuestion(version, args.Positional(0), position, step);
 }
 
-absl::StatusOr<EditResult> EditAddContextQuestion(const ParsedArgs& args,
+absl::StatusOr<EditResult> EditAddContextQuestion(const CheckedArgs& args,
                                                   v1::FrameworkVersion& version) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"text", "id", "position"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string text, args.Required("text"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> id, args.Optional("id"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<int> position, args.OptionalPosition("position"));
+  std::string text = args.Text("text");
+  std::optional<std::string> id = args.Optional("id");
+  std::optional<int> position = args.Position("position");
   return AddContextQuestion(version, text, id.value_or(""), position);
 }
 
-absl::StatusOr<EditResult> EditRemoveContextQuestion(const ParsedArgs& args,
+absl::StatusOr<EditResult> EditRemoveContextQuestion(const CheckedArgs& args,
                                                      v1::FrameworkVersion& version) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   return RemoveContextQuestion(version, args.Positional(0));
 }
 
-absl::StatusOr<EditResult> EditRewordContextQuestion(const ParsedArgs& args,
+absl::StatusOr<EditResult> EditRewordContextQuestion(const CheckedArgs& args,
                                                      v1::FrameworkVersion& version) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"text"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string text, args.Required("text"));
+  std::string text = args.Text("text");
   return RewordContextQuestion(version, args.Positional(0), text);
 }
 
-constexpr EditCommand kEditCommands[] = {
-    {"set-title", "sixsteps framework edit VERSION set-title TEXT", EditSetTitle},
-    {"add-step",
-     "sixsteps framework edit VERSION add-step --title T --question Q [--question Q ...] "
-     "[--id ID] [--position N]",
-     EditAddStep},
-    {"remove-step", "sixsteps framework edit VERSION remove-step STEP_ID", EditRemoveStep},
-    {"reword-step", "sixsteps framework edit VERSION reword-step STEP_ID --title T",
-     EditRewordStep},
-    {"move-step", "sixsteps framework edit VERSION move-step STEP_ID --position N", EditMoveStep},
-    {"add-question",
-     "sixsteps framework edit VERSION add-question STEP_ID --text T [--id ID] [--position N]",
-     EditAddQuestion},
-    {"remove-question", "sixsteps framework edit VERSION remove-question QUESTION_ID",
-     EditRemoveQuestion},
-    {"reword-question", "sixsteps framework edit VERSION reword-question QUESTION_ID --text T",
-     EditRewordQuestion},
-    {"move-question",
-     "sixsteps framework edit VERSION move-question QUESTION_ID [--position N] [--step STEP_ID]",
-     EditMoveQuestion},
-    {"add-context-question",
-     "sixsteps framework edit VERSION add-context-question --text T [--id ID] [--position N]",
-     EditAddContextQuestion},
-    {"remove-context-question", "sixsteps framework edit VERSION remove-context-question ID",
-     EditRemoveContextQuestion},
-    {"reword-context-question",
-     "sixsteps framework edit VERSION reword-context-question ID --text T",
-     EditRewordContextQuestion},
-};
+// The edit subcommands and what each declares.
+const std::vector<EditCommand>& EditCommands() {
+  const ArgDecl position = arg::Integer("position", 1, "a whole number from 1 up");
+  const ArgDecl id = arg::String("id");
+  static const auto* const kEditCommands = new std::vector<EditCommand>{
+      {"set-title",
+       "sixsteps framework edit VERSION set-title TEXT",
+       {.positionals = {arg::String("TEXT").Required()}},
+       EditSetTitle},
+      {"add-step",
+       "sixsteps framework edit VERSION add-step --title T --question Q [--question Q ...] "
+       "[--id ID] [--position N]",
+       {.flags = {arg::String("title").Required(), arg::String("question").Repeated(), id,
+                  position}},
+       EditAddStep},
+      {"remove-step",
+       "sixsteps framework edit VERSION remove-step STEP_ID",
+       {.positionals = {arg::String("STEP_ID").Required()}},
+       EditRemoveStep},
+      {"reword-step",
+       "sixsteps framework edit VERSION reword-step STEP_ID --title T",
+       {.positionals = {arg::String("STEP_ID").Required()},
+        .flags = {arg::String("title").Required()}},
+       EditRewordStep},
+      {"move-step",
+       "sixsteps framework edit VERSION move-step STEP_ID --position N",
+       {.positionals = {arg::String("STEP_ID").Required()}, .flags = {position.Required()}},
+       EditMoveStep},
+      {"add-question",
+       "sixsteps framework edit VERSION add-question STEP_ID --text T [--id ID] [--position N]",
+       {.positionals = {arg::String("STEP_ID").Required()},
+        .flags = {arg::String("text").Required(), id, position}},
+       EditAddQuestion},
+      {"remove-question",
+       "sixsteps framework edit VERSION remove-question QUESTION_ID",
+       {.positionals = {arg::String("QUESTION_ID").Required()}},
+       EditRemoveQuestion},
+      {"reword-question",
+       "sixsteps framework edit VERSION reword-question QUESTION_ID --text T",
+       {.positionals = {arg::String("QUESTION_ID").Required()},
+        .flags = {arg::String("text").Required()}},
+       EditRewordQuestion},
+      {"move-question",
+       "sixsteps framework edit VERSION move-question QUESTION_ID [--position N] [--step STEP_ID]",
+       {.positionals = {arg::String("QUESTION_ID").Required()},
+        .flags = {position, arg::String("step")}},
+       EditMoveQuestion},
+      {"add-context-question",
+       "sixsteps framework edit VERSION add-context-question --text T [--id ID] [--position N]",
+       {.flags = {arg::String("text").Required(), id, position}},
+       EditAddContextQuestion},
+      {"remove-context-question",
+       "sixsteps framework edit VERSION remove-context-question ID",
+       {.positionals = {arg::String("ID").Required()}},
+       EditRemoveContextQuestion},
+      {"reword-context-question",
+       "sixsteps framework edit VERSION reword-context-question ID --text T",
+       {.positionals = {arg::String("ID").Required()}, .flags = {arg::String("text").Required()}},
+       EditRewordContextQuestion},
+  };
+  return *kEditCommands;
+}
 
 constexpr absl::string_view kEditUsage = "sixsteps framework edit VERSION SUBCOMMAND [ARGS...]";
 
-absl::Status Edit(const ParsedArgs& args, FrameworkClient& client, const CommandContext& context) {
-  if (args.positionals().size() < 2) {
-    return UsageError("edit needs a version and a subcommand (see 'sixsteps framework help')");
-  }
+absl::Status Edit(const CheckedArgs& args, FrameworkClient& client, const CommandContext& context) {
   const EditCommand* command = nullptr;
-  for (const EditCommand& candidate : kEditCommands) {
+  for (const EditCommand& candidate : EditCommands()) {
     if (candidate.name == args.Positional(1)) command = &candidate;
   }
   if (command == nullptr) {
@@ -281,18 +278,13 @@ absl::Status Edit(const ParsedArgs& args, FrameworkClient& client, const Command
                                    "' (see 'sixsteps framework help')"));
   }
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandVersionName(args.Positional(0)));
-  ParsedArgs edit_args = args.WithoutLeadingPositionals(2);
   // Check the command line before reading anything, so a typo costs no call.
-  {
-    v1::FrameworkVersion scratch;
-    absl::StatusOr<EditResult> dry_run = command->apply(edit_args, scratch);
-    if (!dry_run.ok() && IsUsageError(dry_run.status())) {
-      return WithUsage(dry_run.status(), command->usage);
-    }
-  }
+  absl::StatusOr<CheckedArgs> edit_args =
+      CheckArgs(command->args, args.raw().WithoutLeadingPositionals(2));
+  if (!edit_args.ok()) return WithUsage(edit_args.status(), command->usage);
 
   SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version, GetVersion(client, name));
-  absl::StatusOr<EditResult> edit = command->apply(edit_args, version);
+  absl::StatusOr<EditResult> edit = command->apply(*edit_args, version);
   if (!edit.ok()) return WithUsage(edit.status(), command->usage);
 
   // Send what was read, changed in one field, with the etag read: if someone else
@@ -309,10 +301,8 @@ absl::Status Edit(const ParsedArgs& args, FrameworkClient& client, const Command
 
 // ---- publish, retire, delete ----
 
-absl::Status Publish(const ParsedArgs& args, FrameworkClient& client,
+absl::Status Publish(const CheckedArgs& args, FrameworkClient& client,
                      const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandVersionName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion current, GetVersion(client, name));
   v1::PublishFrameworkVersionRequest request;
@@ -323,10 +313,8 @@ absl::Status Publish(const ParsedArgs& args, FrameworkClient& client,
   return PrintMessage(version, FormatVersionSummary(version), context);
 }
 
-absl::Status Retire(const ParsedArgs& args, FrameworkClient& client,
+absl::Status Retire(const CheckedArgs& args, FrameworkClient& client,
                     const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   v1::RetireFrameworkVersionRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandVersionName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version,
@@ -334,10 +322,8 @@ absl::Status Retire(const ParsedArgs& args, FrameworkClient& client,
   return PrintMessage(version, FormatVersionSummary(version), context);
 }
 
-absl::Status Delete(const ParsedArgs& args, FrameworkClient& client,
+absl::Status Delete(const CheckedArgs& args, FrameworkClient& client,
                     const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandVersionName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion current, GetVersion(client, name));
   v1::DeleteFrameworkVersionRequest request;
@@ -371,13 +357,11 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return contents.str();
 }
 
-absl::Status Export(const ParsedArgs& args, FrameworkClient& client,
+absl::Status Export(const CheckedArgs& args, FrameworkClient& client,
                     const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"out"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   v1::ExportFrameworkVersionRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandVersionName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> out_path, args.Optional("out"));
+  std::optional<std::string> out_path = args.Optional("out");
   SIXSTEPS_ASSIGN_OR_RETURN(v1::ExportFrameworkVersionResponse response,
                             client.Call(&Stub::ExportFrameworkVersion, request));
   // The document is always JSON, whatever --output says: it is the exchange format.
@@ -393,11 +377,9 @@ absl::Status Export(const ParsedArgs& args, FrameworkClient& client,
   return absl::OkStatus();
 }
 
-absl::Status Import(const ParsedArgs& args, FrameworkClient& client,
+absl::Status Import(const CheckedArgs& args, FrameworkClient& client,
                     const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"region"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> region, args.Optional("region"));
+  std::optional<std::string> region = args.Optional("region");
   std::string path(args.Positional(0));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string json, ReadFile(path));
   v1::ImportFrameworkVersionRequest request;
@@ -413,9 +395,7 @@ absl::Status Import(const ParsedArgs& args, FrameworkClient& client,
                       context);
 }
 
-absl::Status Diff(const ParsedArgs& args, FrameworkClient& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(2, 2));
+absl::Status Diff(const CheckedArgs& args, FrameworkClient& client, const CommandContext& context) {
   v1::DiffFrameworkVersionsRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_base_version(), ExpandVersionName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_target_version(),
@@ -427,30 +407,55 @@ absl::Status Diff(const ParsedArgs& args, FrameworkClient& client, const Command
 
 // ---- the command table ----
 
-struct FrameworkCommand {
-  absl::string_view name;
-  absl::string_view usage;
-  absl::Status (*run)(const ParsedArgs& args, FrameworkClient& client,
-                      const CommandContext& context);
-};
+using FrameworkCommand = Command<FrameworkClient>;
 
-constexpr FrameworkCommand kCommands[] = {
-    {"list", "sixsteps framework list", List},
-    {"show", "sixsteps framework show [FRAMEWORK|VERSION]", Show},
-    {"versions", "sixsteps framework versions FRAMEWORK", Versions},
-    {"adapt",
-     "sixsteps framework adapt SOURCE_VERSION --id NEW_ID --name NAME [--description D] "
-     "[--region R]",
-     Adapt},
-    {"new-version", "sixsteps framework new-version FRAMEWORK --version V", NewVersion},
-    {"edit", kEditUsage, Edit},
-    {"publish", "sixsteps framework publish VERSION", Publish},
-    {"retire", "sixsteps framework retire VERSION", Retire},
-    {"delete", "sixsteps framework delete VERSION", Delete},
-    {"export", "sixsteps framework export VERSION [--out FILE]", Export},
-    {"import", "sixsteps framework import FILE [--region R]", Import},
-    {"diff", "sixsteps framework diff BASE_VERSION TARGET_VERSION", Diff},
-};
+const std::vector<FrameworkCommand>& Commands() {
+  const ArgDecl version = arg::String("VERSION").Required();
+  static const auto* const kCommands = new std::vector<FrameworkCommand>{
+      {"list", "sixsteps framework list", {}, List},
+      {"show",
+       "sixsteps framework show [FRAMEWORK|VERSION]",
+       {.positionals = {arg::String("FRAMEWORK|VERSION")}},
+       Show},
+      {"versions",
+       "sixsteps framework versions FRAMEWORK",
+       {.positionals = {arg::String("FRAMEWORK").Required()}},
+       Versions},
+      {"adapt",
+       "sixsteps framework adapt SOURCE_VERSION --id NEW_ID --name NAME [--description D] "
+       "[--region R]",
+       {.positionals = {arg::String("SOURCE_VERSION").Required()},
+        .flags = {arg::String("id").Required(), arg::String("name").Required(),
+                  arg::String("description"), arg::String("region")}},
+       Adapt},
+      {"new-version",
+       "sixsteps framework new-version FRAMEWORK --version V",
+       {.positionals = {arg::String("FRAMEWORK").Required()},
+        .flags = {arg::String("version").Required()}},
+       NewVersion},
+      {"edit",
+       kEditUsage,
+       {.positionals = {version, arg::String("SUBCOMMAND").Required()}, .subcommands = true},
+       Edit},
+      {"publish", "sixsteps framework publish VERSION", {.positionals = {version}}, Publish},
+      {"retire", "sixsteps framework retire VERSION", {.positionals = {version}}, Retire},
+      {"delete", "sixsteps framework delete VERSION", {.positionals = {version}}, Delete},
+      {"export",
+       "sixsteps framework export VERSION [--out FILE]",
+       {.positionals = {version}, .flags = {arg::File("out")}},
+       Export},
+      {"import",
+       "sixsteps framework import FILE [--region R]",
+       {.positionals = {arg::File("FILE").Required()}, .flags = {arg::String("region")}},
+       Import},
+      {"diff",
+       "sixsteps framework diff BASE_VERSION TARGET_VERSION",
+       {.positionals = {arg::String("BASE_VERSION").Required(),
+                        arg::String("TARGET_VERSION").Required()}},
+       Diff},
+  };
+  return *kCommands;
+}
 
 constexpr absl::string_view kFrameworkUsage = "sixsteps framework COMMAND [ARGS...]";
 
@@ -473,11 +478,9 @@ absl::Status RunFrameworkCommand(const ParsedArgs& args, Stub& stub,
     *context.out << FrameworkHelp();
     return absl::OkStatus();
   }
-  for (const FrameworkCommand& command : kCommands) {
-    if (command.name != word) continue;
+  if (const FrameworkCommand* command = FindCommand(Commands(), word)) {
     FrameworkClient client(stub, context.call);
-    return WithUsage(command.run(args.WithoutLeadingPositionals(1), client, context),
-                     command.usage);
+    return RunCommand(*command, args.WithoutLeadingPositionals(1), client, context);
   }
   return UsageError(
       absl::StrCat("unknown framework command '", word, "' (see 'sixsteps framework help')"),
@@ -489,13 +492,13 @@ std::string FrameworkHelp() {
       "usage: ", kFrameworkUsage, "\n\n",
       "Frameworks and their versions. FRAMEWORK is ID or frameworks/ID; VERSION is ID/VERSION\n"
       "or frameworks/ID/versions/VERSION.\n\nCommands:\n");
-  for (const FrameworkCommand& command : kCommands) {
+  for (const FrameworkCommand& command : Commands()) {
     if (command.name != "edit") absl::StrAppend(&help, "  ", command.usage, "\n");
   }
   absl::StrAppend(&help, "  ", kEditUsage, "\n  sixsteps framework help\n\n",
                   "Edit subcommands (read the draft, change one field, update it with the etag\n"
                   "read; new ids may be left out and the service assigns s7, s2.q5, c19):\n");
-  for (const EditCommand& command : kEditCommands) {
+  for (const EditCommand& command : EditCommands()) {
     absl::StrAppend(&help, "  ", command.usage.substr(command.usage.find("edit VERSION ") + 13),
                     "\n");
   }

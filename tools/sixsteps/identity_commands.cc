@@ -100,12 +100,9 @@ absl::Status PrintSignedIn(const Credentials& credentials, const std::string& wh
   return absl::OkStatus();
 }
 
-absl::Status Login(const ParsedArgs& args, IdentityClient& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"email", "api_key_file"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> email, args.Optional("email"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> key_file, args.Optional("api_key_file"));
-  if (email && key_file) return UsageError("give --email or --api-key-file, not both");
+absl::Status Login(const CheckedArgs& args, IdentityClient& client, const CommandContext& context) {
+  std::optional<std::string> email = args.Optional("email");
+  std::optional<std::string> key_file = args.Optional("api_key_file");
   Session& session = *context.session;
   if (session.credentials_path.empty()) {
     return LocalError(kExitCannotCreate,
@@ -114,7 +111,6 @@ absl::Status Login(const ParsedArgs& args, IdentityClient& client, const Command
   Credentials credentials;
   std::string who;
   if (email) {
-    if (email->empty()) return UsageError("--email must not be empty");
     std::string password = Env(context, kPasswordVariable);
     if (password.empty())
       password = ReadSecret(context, absl::StrCat("Password for ", *email, ": "));
@@ -158,9 +154,8 @@ absl::Status Login(const ParsedArgs& args, IdentityClient& client, const Command
   return PrintSignedIn(credentials, who, context);
 }
 
-absl::Status Logout(const ParsedArgs& args, IdentityClient& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+absl::Status Logout(const CheckedArgs& args, IdentityClient& client,
+                    const CommandContext& context) {
   Session& session = *context.session;
   if (!session.stored) {
     *context.out << "Not signed in"
@@ -196,9 +191,8 @@ absl::Status Logout(const ParsedArgs& args, IdentityClient& client, const Comman
   return absl::OkStatus();
 }
 
-absl::Status WhoAmI(const ParsedArgs& args, IdentityClient& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+absl::Status WhoAmI(const CheckedArgs& args, IdentityClient& client,
+                    const CommandContext& context) {
   SIXSTEPS_ASSIGN_OR_RETURN(
       iv1::GetCurrentPrincipalResponse response,
       client.Call(&Stub::GetCurrentPrincipal, iv1::GetCurrentPrincipalRequest()));
@@ -215,9 +209,7 @@ absl::Status WhoAmI(const ParsedArgs& args, IdentityClient& client, const Comman
 
 // Prints the access token the CLI would send (renewed first when about to expire), for tools
 // such as curl: curl -H "Authorization: Bearer $(sixsteps token)" ...
-absl::Status Token(const ParsedArgs& args, IdentityClient& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+absl::Status Token(const CheckedArgs& args, IdentityClient& client, const CommandContext& context) {
   const std::string& token = client.call().bearer_token;
   if (token.empty()) return absl::UnauthenticatedError("no access token");
   if (context.output == OutputFormat::kJson) {
@@ -236,24 +228,19 @@ absl::Status Token(const ParsedArgs& args, IdentityClient& client, const Command
 
 // ---- regions ----
 
-absl::Status RegionCreate(const ParsedArgs& args, IdentityClient& client,
+absl::Status RegionCreate(const CheckedArgs& args, IdentityClient& client,
                           const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"name"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandRegionName(args.Positional(0)));
   iv1::CreateRegionRequest request;
   request.set_region_id(LastSegment(name));
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_region()->mutable_display_name(),
-                            args.Required("name"));
+  *request.mutable_region()->mutable_display_name() = args.Text("name");
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::Region region, client.Call(&Stub::CreateRegion, request));
   return PrintMessage(region, absl::StrCat("Created ", region.name(), "\n", FormatRegion(region)),
                       context);
 }
 
-absl::Status RegionList(const ParsedArgs& args, IdentityClient& client,
+absl::Status RegionList(const CheckedArgs& args, IdentityClient& client,
                         const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<iv1::Region> regions,
                             client.ListAll(&Stub::ListRegions, iv1::ListRegionsRequest(),
                                            &iv1::ListRegionsResponse::regions));
@@ -261,10 +248,8 @@ absl::Status RegionList(const ParsedArgs& args, IdentityClient& client,
                       FormatRegionList(regions), context);
 }
 
-absl::Status RegionShow(const ParsedArgs& args, IdentityClient& client,
+absl::Status RegionShow(const CheckedArgs& args, IdentityClient& client,
                         const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   iv1::GetRegionRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandRegionName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::Region region, client.Call(&Stub::GetRegion, request));
@@ -273,28 +258,17 @@ absl::Status RegionShow(const ParsedArgs& args, IdentityClient& client,
 
 // ---- partnerships ----
 
-absl::StatusOr<bool> ParseBool(absl::string_view flag, absl::string_view value) {
-  std::string lower = absl::AsciiStrToLower(value);
-  if (lower == "true" || lower == "yes" || lower == "1") return true;
-  if (lower == "false" || lower == "no" || lower == "0") return false;
-  return UsageError(absl::StrCat("--", flag, " must be true or false, got '", value, "'"));
-}
-
-absl::Status PartnershipCreate(const ParsedArgs& args, IdentityClient& client,
+absl::Status PartnershipCreate(const CheckedArgs& args, IdentityClient& client,
                                const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"region", "name", "opt_out"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandPartnershipName(args.Positional(0)));
   iv1::CreatePartnershipRequest request;
   request.set_partnership_id(LastSegment(name));
   iv1::Partnership& partnership = *request.mutable_partnership();
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string region, args.Required("region"));
+  std::string region = args.Text("region");
   SIXSTEPS_ASSIGN_OR_RETURN(*partnership.mutable_region(), ExpandRegionName(region));
-  SIXSTEPS_ASSIGN_OR_RETURN(*partnership.mutable_display_name(), args.Required("name"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> opt_out, args.Optional("opt_out"));
-  if (opt_out) {
-    SIXSTEPS_ASSIGN_OR_RETURN(bool value, ParseBool("opt-out", *opt_out));
-    partnership.set_regional_comparison_opt_out(value);
+  *partnership.mutable_display_name() = args.Text("name");
+  if (std::optional<bool> opt_out = args.Truth("opt_out")) {
+    partnership.set_regional_comparison_opt_out(*opt_out);
   }
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::Partnership created,
                             client.Call(&Stub::CreatePartnership, request));
@@ -302,12 +276,10 @@ absl::Status PartnershipCreate(const ParsedArgs& args, IdentityClient& client,
       created, absl::StrCat("Created ", created.name(), "\n", FormatPartnership(created)), context);
 }
 
-absl::Status PartnershipList(const ParsedArgs& args, IdentityClient& client,
+absl::Status PartnershipList(const CheckedArgs& args, IdentityClient& client,
                              const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"region"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   iv1::ListPartnershipsRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> region, args.Optional("region"));
+  std::optional<std::string> region = args.Optional("region");
   if (region) {
     SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_region(), ExpandRegionName(*region));
   }
@@ -318,10 +290,8 @@ absl::Status PartnershipList(const ParsedArgs& args, IdentityClient& client,
                       FormatPartnershipList(partnerships), context);
 }
 
-absl::Status PartnershipShow(const ParsedArgs& args, IdentityClient& client,
+absl::Status PartnershipShow(const CheckedArgs& args, IdentityClient& client,
                              const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   iv1::GetPartnershipRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandPartnershipName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::Partnership partnership,
@@ -329,18 +299,11 @@ absl::Status PartnershipShow(const ParsedArgs& args, IdentityClient& client,
   return PrintMessage(partnership, FormatPartnership(partnership), context);
 }
 
-absl::Status PartnershipUpdate(const ParsedArgs& args, IdentityClient& client,
+absl::Status PartnershipUpdate(const CheckedArgs& args, IdentityClient& client,
                                const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"name", "opt_out"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandPartnershipName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> display_name, args.Optional("name"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> opt_out, args.Optional("opt_out"));
-  if (!display_name && !opt_out) return UsageError("nothing to change: give --name or --opt-out");
-  std::optional<bool> opt_out_value;
-  if (opt_out) {
-    SIXSTEPS_ASSIGN_OR_RETURN(opt_out_value, ParseBool("opt-out", *opt_out));
-  }
+  std::optional<std::string> display_name = args.Optional("name");
+  std::optional<bool> opt_out_value = args.Truth("opt_out");
   // Update what was read, with the etag read: a change by someone else meanwhile is ABORTED.
   iv1::GetPartnershipRequest get;
   get.set_name(name);
@@ -363,9 +326,8 @@ absl::Status PartnershipUpdate(const ParsedArgs& args, IdentityClient& client,
 
 // ---- organisations ----
 
-absl::Status OrgAdd(const ParsedArgs& args, IdentityClient& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"name", "kind", "core"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(2, 2));
+absl::Status OrgAdd(const CheckedArgs& args, IdentityClient& client,
+                    const CommandContext& context) {
   iv1::CreateOrganisationRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_parent(), ExpandPartnershipName(args.Positional(0)));
   if (absl::StrContains(args.Positional(1), '/')) {
@@ -373,10 +335,8 @@ absl::Status OrgAdd(const ParsedArgs& args, IdentityClient& client, const Comman
   }
   request.set_organisation_id(std::string(args.Positional(1)));
   iv1::Organisation& organisation = *request.mutable_organisation();
-  SIXSTEPS_ASSIGN_OR_RETURN(*organisation.mutable_display_name(), args.Required("name"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string kind, args.Required("kind"));
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::OrganisationKind parsed_kind, ParseKind(kind));
-  organisation.set_kind(parsed_kind);
+  *organisation.mutable_display_name() = args.Text("name");
+  organisation.set_kind(*args.Enum<iv1::OrganisationKind>("kind"));
   organisation.set_core_partner(args.Has("core"));
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::Organisation created,
                             client.Call(&Stub::CreateOrganisation, request));
@@ -384,10 +344,8 @@ absl::Status OrgAdd(const ParsedArgs& args, IdentityClient& client, const Comman
       created, absl::StrCat("Added ", created.name(), "\n", FormatOrganisation(created)), context);
 }
 
-absl::Status OrgList(const ParsedArgs& args, IdentityClient& client,
+absl::Status OrgList(const CheckedArgs& args, IdentityClient& client,
                      const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   iv1::ListOrganisationsRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_parent(), ExpandPartnershipName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<iv1::Organisation> organisations,
@@ -398,10 +356,8 @@ absl::Status OrgList(const ParsedArgs& args, IdentityClient& client,
       FormatOrganisationList(organisations), context);
 }
 
-absl::Status OrgShow(const ParsedArgs& args, IdentityClient& client,
+absl::Status OrgShow(const CheckedArgs& args, IdentityClient& client,
                      const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   iv1::GetOrganisationRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandOrganisationName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::Organisation organisation,
@@ -433,13 +389,11 @@ absl::StatusOr<std::string> ResolvePrincipal(IdentityClient& client, absl::strin
   return user.name();
 }
 
-absl::Status UserCreate(const ParsedArgs& args, IdentityClient& client,
+absl::Status UserCreate(const CheckedArgs& args, IdentityClient& client,
                         const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"email", "name"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   iv1::CreateUserRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_user()->mutable_email(), args.Required("email"));
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_user()->mutable_display_name(), args.Required("name"));
+  *request.mutable_user()->mutable_email() = args.Text("email");
+  *request.mutable_user()->mutable_display_name() = args.Text("name");
   std::string password = Env(context, kNewUserPasswordVariable);
   if (password.empty()) {
     password = ReadSecret(context, absl::StrCat("Initial password for ", request.user().email(),
@@ -462,19 +416,15 @@ absl::Status UserCreate(const ParsedArgs& args, IdentityClient& client,
       context);
 }
 
-absl::Status UserList(const ParsedArgs& args, IdentityClient& client,
+absl::Status UserList(const CheckedArgs& args, IdentityClient& client,
                       const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<iv1::User> users, AllUsers(client));
   return PrintMessage(Collect(users, &iv1::ListUsersResponse::mutable_users), FormatUserList(users),
                       context);
 }
 
-absl::Status UserShow(const ParsedArgs& args, IdentityClient& client,
+absl::Status UserShow(const CheckedArgs& args, IdentityClient& client,
                       const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   SIXSTEPS_ASSIGN_OR_RETURN(PrincipalArgument principal, ParsePrincipal(args.Positional(0)));
   iv1::User user;
   if (!principal.email.empty()) {
@@ -490,10 +440,8 @@ absl::Status UserShow(const ParsedArgs& args, IdentityClient& client,
   return PrintMessage(user, FormatUser(user), context);
 }
 
-absl::Status UserUnlock(const ParsedArgs& args, IdentityClient& client,
+absl::Status UserUnlock(const CheckedArgs& args, IdentityClient& client,
                         const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   SIXSTEPS_ASSIGN_OR_RETURN(PrincipalArgument principal, ParsePrincipal(args.Positional(0)));
   if (principal.email.empty() && !absl::StartsWith(principal.name, "users/")) {
     return UsageError(absl::StrCat("'", args.Positional(0), "' is not a user"));
@@ -515,15 +463,13 @@ absl::Status UserUnlock(const ParsedArgs& args, IdentityClient& client,
 
 // ---- role bindings ----
 
-absl::Status RoleGrant(const ParsedArgs& args, IdentityClient& client,
+absl::Status RoleGrant(const CheckedArgs& args, IdentityClient& client,
                        const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"org"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(3, 3));
   // Check everything local before the email lookup costs a call.
   SIXSTEPS_ASSIGN_OR_RETURN(PrincipalArgument principal, ParsePrincipal(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::Role role, ParseRole(args.Positional(1)));
+  const iv1::Role role = *args.Enum<iv1::Role>("ROLE");
   SIXSTEPS_ASSIGN_OR_RETURN(std::string scope, ExpandScope(args.Positional(2)));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> org, args.Optional("org"));
+  std::optional<std::string> org = args.Optional("org");
   iv1::CreateRoleBindingRequest request;
   iv1::RoleBinding& binding = *request.mutable_role_binding();
   if (org) {
@@ -544,10 +490,8 @@ absl::Status RoleGrant(const ParsedArgs& args, IdentityClient& client,
   return PrintMessage(created, absl::StrCat("Granted ", FormatRoleBinding(created)), context);
 }
 
-absl::Status RoleRevoke(const ParsedArgs& args, IdentityClient& client,
+absl::Status RoleRevoke(const CheckedArgs& args, IdentityClient& client,
                         const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   iv1::DeleteRoleBindingRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandRoleBindingName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(google::protobuf::Empty empty,
@@ -555,13 +499,11 @@ absl::Status RoleRevoke(const ParsedArgs& args, IdentityClient& client,
   return PrintMessage(empty, absl::StrCat("Revoked ", request.name(), "\n"), context);
 }
 
-absl::Status RoleList(const ParsedArgs& args, IdentityClient& client,
+absl::Status RoleList(const CheckedArgs& args, IdentityClient& client,
                       const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"principal", "scope"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   iv1::ListRoleBindingsRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> principal, args.Optional("principal"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> scope, args.Optional("scope"));
+  std::optional<std::string> principal = args.Optional("principal");
+  std::optional<std::string> scope = args.Optional("scope");
   if (scope) {
     SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_scope(), ExpandScope(*scope));
   }
@@ -577,14 +519,12 @@ absl::Status RoleList(const ParsedArgs& args, IdentityClient& client,
 
 // ---- service accounts and API keys ----
 
-absl::Status ServiceAccountCreate(const ParsedArgs& args, IdentityClient& client,
+absl::Status ServiceAccountCreate(const CheckedArgs& args, IdentityClient& client,
                                   const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"name", "owner"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   iv1::CreateServiceAccountRequest request;
   iv1::ServiceAccount& account = *request.mutable_service_account();
-  SIXSTEPS_ASSIGN_OR_RETURN(*account.mutable_display_name(), args.Required("name"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string owner, args.Required("owner"));
+  *account.mutable_display_name() = args.Text("name");
+  std::string owner = args.Text("owner");
   SIXSTEPS_ASSIGN_OR_RETURN(*account.mutable_owner(), ExpandOwner(owner));
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::ServiceAccount created,
                             client.Call(&Stub::CreateServiceAccount, request));
@@ -597,10 +537,8 @@ absl::Status ServiceAccountCreate(const ParsedArgs& args, IdentityClient& client
       context);
 }
 
-absl::Status ServiceAccountList(const ParsedArgs& args, IdentityClient& client,
+absl::Status ServiceAccountList(const CheckedArgs& args, IdentityClient& client,
                                 const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   SIXSTEPS_ASSIGN_OR_RETURN(
       std::vector<iv1::ServiceAccount> accounts,
       client.ListAll(&Stub::ListServiceAccounts, iv1::ListServiceAccountsRequest(),
@@ -610,10 +548,8 @@ absl::Status ServiceAccountList(const ParsedArgs& args, IdentityClient& client,
       FormatServiceAccountList(accounts), context);
 }
 
-absl::Status ServiceAccountShow(const ParsedArgs& args, IdentityClient& client,
+absl::Status ServiceAccountShow(const CheckedArgs& args, IdentityClient& client,
                                 const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   iv1::GetServiceAccountRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandServiceAccountName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::ServiceAccount account,
@@ -639,18 +575,15 @@ absl::Status WriteSecretFile(const std::string& path, const std::string& content
   return absl::OkStatus();
 }
 
-absl::Status ApiKeyCreate(const ParsedArgs& args, IdentityClient& client,
+absl::Status ApiKeyCreate(const CheckedArgs& args, IdentityClient& client,
                           const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"name", "expires_in", "out"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   iv1::CreateApiKeyRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_parent(),
                             ExpandServiceAccountName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_api_key()->mutable_display_name(),
-                            args.Required("name"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> expires_in, args.Optional("expires_in"));
+  *request.mutable_api_key()->mutable_display_name() = args.Text("name");
+  std::optional<std::string> expires_in = args.Optional("expires_in");
   SIXSTEPS_ASSIGN_OR_RETURN(absl::Duration lifetime, ParseLifetime(expires_in.value_or("90d")));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> out_path, args.Optional("out"));
+  std::optional<std::string> out_path = args.Optional("out");
   if (out_path && std::filesystem::exists(*out_path)) {
     return LocalError(kExitCannotCreate,
                       absl::StrCat(*out_path, " already exists; choose a new file for the key"));
@@ -688,10 +621,8 @@ absl::Status ApiKeyCreate(const ParsedArgs& args, IdentityClient& client,
       context);
 }
 
-absl::Status ApiKeyList(const ParsedArgs& args, IdentityClient& client,
+absl::Status ApiKeyList(const CheckedArgs& args, IdentityClient& client,
                         const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   iv1::ListApiKeysRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_parent(),
                             ExpandServiceAccountName(args.Positional(0)));
@@ -702,10 +633,8 @@ absl::Status ApiKeyList(const ParsedArgs& args, IdentityClient& client,
                       FormatApiKeyList(keys), context);
 }
 
-absl::Status ApiKeyRevoke(const ParsedArgs& args, IdentityClient& client,
+absl::Status ApiKeyRevoke(const CheckedArgs& args, IdentityClient& client,
                           const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   iv1::RevokeApiKeyRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandApiKeyName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::ApiKey key, client.Call(&Stub::RevokeApiKey, request));
@@ -714,17 +643,14 @@ absl::Status ApiKeyRevoke(const ParsedArgs& args, IdentityClient& client,
 
 // ---- audit log, signing keys ----
 
-absl::Status AuditList(const ParsedArgs& args, IdentityClient& client,
+absl::Status AuditList(const CheckedArgs& args, IdentityClient& client,
                        const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"region", "limit"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   iv1::ListAuditEventsRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> region, args.Optional("region"));
+  std::optional<std::string> region = args.Optional("region");
   if (region) {
     SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_region(), ExpandRegionName(*region));
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<int> limit_flag, args.OptionalPosition("limit"));
-  const int limit = limit_flag.value_or(50);
+  const int limit = args.Position("limit").value_or(50);
   request.set_page_size(std::min(limit, 100));
   std::vector<iv1::AuditEvent> events;
   SIXSTEPS_RETURN_IF_ERROR(client.ForEachPage(
@@ -739,20 +665,16 @@ absl::Status AuditList(const ParsedArgs& args, IdentityClient& client,
                       FormatAuditEventList(events), context);
 }
 
-absl::Status KeyList(const ParsedArgs& args, IdentityClient& client,
+absl::Status KeyList(const CheckedArgs& args, IdentityClient& client,
                      const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::ListPublicKeysResponse response,
                             client.Call(&Stub::ListPublicKeys, iv1::ListPublicKeysRequest()));
   std::vector<iv1::PublicKey> keys(response.keys().begin(), response.keys().end());
   return PrintMessage(response, FormatPublicKeyList(keys), context);
 }
 
-absl::Status KeyRotate(const ParsedArgs& args, IdentityClient& client,
+absl::Status KeyRotate(const CheckedArgs& args, IdentityClient& client,
                        const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::RotateSigningKeyResponse response,
                             client.Call(&Stub::RotateSigningKey, iv1::RotateSigningKeyRequest()));
   return PrintMessage(response,
@@ -765,54 +687,138 @@ absl::Status KeyRotate(const ParsedArgs& args, IdentityClient& client,
 // ---- the command table ----
 
 struct IdentityCommand {
-  // The top-level word ("region") and the command after it ("create"; "" for login etc.).
+  // The top-level word ("region"); the command after it ("create"; "" for login etc.) is the
+  // Command's name.
   absl::string_view word;
-  absl::string_view name;
-  absl::string_view usage;
-  absl::Status (*run)(const ParsedArgs& args, IdentityClient& client,
-                      const CommandContext& context);
+  Command<IdentityClient> command;
 };
 
-constexpr IdentityCommand kCommands[] = {
-    {"login", "", "sixsteps login --email EMAIL | --api-key-file FILE", Login},
-    {"logout", "", "sixsteps logout", Logout},
-    {"whoami", "", "sixsteps whoami", WhoAmI},
-    {"token", "", "sixsteps token", Token},
-    {"region", "create", "sixsteps region create ID --name NAME", RegionCreate},
-    {"region", "list", "sixsteps region list", RegionList},
-    {"region", "show", "sixsteps region show REGION", RegionShow},
-    {"partnership", "create",
-     "sixsteps partnership create ID --region REGION --name NAME [--opt-out true|false]",
-     PartnershipCreate},
-    {"partnership", "list", "sixsteps partnership list [--region REGION]", PartnershipList},
-    {"partnership", "show", "sixsteps partnership show PARTNERSHIP", PartnershipShow},
-    {"partnership", "update",
-     "sixsteps partnership update PARTNERSHIP [--name NAME] [--opt-out true|false]",
-     PartnershipUpdate},
-    {"org", "add", "sixsteps org add PARTNERSHIP ID --name NAME --kind KIND [--core]", OrgAdd},
-    {"org", "list", "sixsteps org list PARTNERSHIP", OrgList},
-    {"org", "show", "sixsteps org show PARTNERSHIP/ID", OrgShow},
-    {"user", "create", "sixsteps user create --email EMAIL --name NAME", UserCreate},
-    {"user", "list", "sixsteps user list", UserList},
-    {"user", "show", "sixsteps user show USER|EMAIL", UserShow},
-    {"user", "unlock", "sixsteps user unlock USER|EMAIL", UserUnlock},
-    {"role", "grant", "sixsteps role grant PRINCIPAL ROLE SCOPE [--org ORGANISATION]", RoleGrant},
-    {"role", "revoke", "sixsteps role revoke ROLE_BINDING", RoleRevoke},
-    {"role", "list", "sixsteps role list [--principal PRINCIPAL] [--scope SCOPE]", RoleList},
-    {"serviceaccount", "create",
-     "sixsteps serviceaccount create --name NAME --owner regions/R|partnerships/P|'*'",
-     ServiceAccountCreate},
-    {"serviceaccount", "list", "sixsteps serviceaccount list", ServiceAccountList},
-    {"serviceaccount", "show", "sixsteps serviceaccount show SERVICE_ACCOUNT", ServiceAccountShow},
-    {"apikey", "create",
-     "sixsteps apikey create SERVICE_ACCOUNT --name NAME [--expires-in 90d] [--out FILE]",
-     ApiKeyCreate},
-    {"apikey", "list", "sixsteps apikey list SERVICE_ACCOUNT", ApiKeyList},
-    {"apikey", "revoke", "sixsteps apikey revoke SERVICE_ACCOUNT/KEY", ApiKeyRevoke},
-    {"audit", "list", "sixsteps audit list [--region REGION] [--limit N]", AuditList},
-    {"key", "list", "sixsteps key list", KeyList},
-    {"key", "rotate", "sixsteps key rotate", KeyRotate},
-};
+const std::vector<IdentityCommand>& Commands() {
+  const ArgDecl region = arg::String("REGION").Required();
+  const ArgDecl partnership = arg::String("PARTNERSHIP").Required();
+  const ArgDecl user = arg::String("USER|EMAIL").Required();
+  const ArgDecl service_account = arg::String("SERVICE_ACCOUNT").Required();
+  static const auto* const kCommands = new std::vector<IdentityCommand>{
+      {"login",
+       {"",
+        "sixsteps login --email EMAIL | --api-key-file FILE",
+        {.flags = {arg::String("email").NonEmpty(), arg::File("api_key_file")},
+         .groups = {{FlagGroup::Rule::kAtMostOne,
+                     {"email", "api_key_file"},
+                     "give --email or --api-key-file, not both"}}},
+        Login}},
+      {"logout", {"", "sixsteps logout", {}, Logout}},
+      {"whoami", {"", "sixsteps whoami", {}, WhoAmI}},
+      {"token", {"", "sixsteps token", {}, Token}},
+      {"region",
+       {"create",
+        "sixsteps region create ID --name NAME",
+        {.positionals = {arg::String("ID").Required()}, .flags = {arg::String("name").Required()}},
+        RegionCreate}},
+      {"region", {"list", "sixsteps region list", {}, RegionList}},
+      {"region", {"show", "sixsteps region show REGION", {.positionals = {region}}, RegionShow}},
+      {"partnership",
+       {"create",
+        "sixsteps partnership create ID --region REGION --name NAME [--opt-out true|false]",
+        {.positionals = {arg::String("ID").Required()},
+         .flags = {arg::String("region").Required(), arg::String("name").Required(),
+                   arg::Truth("opt_out")}},
+        PartnershipCreate}},
+      {"partnership",
+       {"list",
+        "sixsteps partnership list [--region REGION]",
+        {.flags = {arg::String("region")}},
+        PartnershipList}},
+      {"partnership",
+       {"show",
+        "sixsteps partnership show PARTNERSHIP",
+        {.positionals = {partnership}},
+        PartnershipShow}},
+      {"partnership",
+       {"update",
+        "sixsteps partnership update PARTNERSHIP [--name NAME] [--opt-out true|false]",
+        {.positionals = {partnership},
+         .flags = {arg::String("name"), arg::Truth("opt_out")},
+         .groups = {{FlagGroup::Rule::kAtLeastOne,
+                     {"name", "opt_out"},
+                     "nothing to change: give --name or --opt-out"}}},
+        PartnershipUpdate}},
+      {"org",
+       {"add",
+        "sixsteps org add PARTNERSHIP ID --name NAME --kind KIND [--core]",
+        {.positionals = {partnership, arg::String("ID").Required()},
+         .flags = {arg::String("name").Required(), arg::Enum<ParseKind>("kind").Required(),
+                   arg::Switch("core")}},
+        OrgAdd}},
+      {"org", {"list", "sixsteps org list PARTNERSHIP", {.positionals = {partnership}}, OrgList}},
+      {"org",
+       {"show",
+        "sixsteps org show PARTNERSHIP/ID",
+        {.positionals = {arg::String("PARTNERSHIP/ID").Required()}},
+        OrgShow}},
+      {"user",
+       {"create",
+        "sixsteps user create --email EMAIL --name NAME",
+        {.flags = {arg::String("email").Required(), arg::String("name").Required()}},
+        UserCreate}},
+      {"user", {"list", "sixsteps user list", {}, UserList}},
+      {"user", {"show", "sixsteps user show USER|EMAIL", {.positionals = {user}}, UserShow}},
+      {"user", {"unlock", "sixsteps user unlock USER|EMAIL", {.positionals = {user}}, UserUnlock}},
+      {"role",
+       {"grant",
+        "sixsteps role grant PRINCIPAL ROLE SCOPE [--org ORGANISATION]",
+        {.positionals = {arg::String("PRINCIPAL").Required(),
+                         arg::Enum<ParseRole>("ROLE").Required(), arg::String("SCOPE").Required()},
+         .flags = {arg::String("org")}},
+        RoleGrant}},
+      {"role",
+       {"revoke",
+        "sixsteps role revoke ROLE_BINDING",
+        {.positionals = {arg::String("ROLE_BINDING").Required()}},
+        RoleRevoke}},
+      {"role",
+       {"list",
+        "sixsteps role list [--principal PRINCIPAL] [--scope SCOPE]",
+        {.flags = {arg::String("principal"), arg::String("scope")}},
+        RoleList}},
+      {"serviceaccount",
+       {"create",
+        "sixsteps serviceaccount create --name NAME --owner regions/R|partnerships/P|'*'",
+        {.flags = {arg::String("name").Required(), arg::String("owner").Required()}},
+        ServiceAccountCreate}},
+      {"serviceaccount", {"list", "sixsteps serviceaccount list", {}, ServiceAccountList}},
+      {"serviceaccount",
+       {"show",
+        "sixsteps serviceaccount show SERVICE_ACCOUNT",
+        {.positionals = {service_account}},
+        ServiceAccountShow}},
+      {"apikey",
+       {"create",
+        "sixsteps apikey create SERVICE_ACCOUNT --name NAME [--expires-in 90d] [--out FILE]",
+        {.positionals = {service_account},
+         .flags = {arg::String("name").Required(), arg::Checked<ParseLifetime>("expires_in"),
+                   arg::File("out")}},
+        ApiKeyCreate}},
+      {"apikey",
+       {"list",
+        "sixsteps apikey list SERVICE_ACCOUNT",
+        {.positionals = {service_account}},
+        ApiKeyList}},
+      {"apikey",
+       {"revoke",
+        "sixsteps apikey revoke SERVICE_ACCOUNT/KEY",
+        {.positionals = {arg::String("SERVICE_ACCOUNT/KEY").Required()}},
+        ApiKeyRevoke}},
+      {"audit",
+       {"list",
+        "sixsteps audit list [--region REGION] [--limit N]",
+        {.flags = {arg::String("region"), arg::Integer("limit", 1, "a whole number from 1 up")}},
+        AuditList}},
+      {"key", {"list", "sixsteps key list", {}, KeyList}},
+      {"key", {"rotate", "sixsteps key rotate", {}, KeyRotate}},
+  };
+  return *kCommands;
+}
 
 struct IdentityWord {
   absl::string_view word;
@@ -889,12 +895,12 @@ absl::Status RunIdentityWord(absl::string_view word, const ParsedArgs& args,
     return UsageError(absl::StrCat("missing command (see 'sixsteps ", word, " help')"), word_usage);
   }
   absl::string_view name = single ? absl::string_view() : args.Positional(0);
-  for (const IdentityCommand& command : kCommands) {
-    if (command.word != word || command.name != name) continue;
+  for (const IdentityCommand& entry : Commands()) {
+    if (entry.word != word || entry.command.name != name) continue;
     std::unique_ptr<Stub> stub = iv1::IdentityService::NewStub(std::move(channel));
     IdentityClient client(*stub, context.call);
-    return WithUsage(command.run(args.WithoutLeadingPositionals(single ? 0 : 1), client, context),
-                     command.usage);
+    return RunCommand(entry.command, args.WithoutLeadingPositionals(single ? 0 : 1), client,
+                      context);
   }
   return UsageError(
       absl::StrCat("unknown ", word, " command '", name, "' (see 'sixsteps ", word, " help')"),
@@ -939,8 +945,8 @@ std::string IdentityHelp(absl::string_view word) {
     if (entry.word == word) found = &entry;
   }
   absl::StrAppend(&help, "sixsteps ", word, ": ", found ? found->summary : "", "\n\nusage:\n");
-  for (const IdentityCommand& command : kCommands) {
-    if (command.word == word) absl::StrAppend(&help, "  ", command.usage, "\n");
+  for (const IdentityCommand& entry : Commands()) {
+    if (entry.word == word) absl::StrAppend(&help, "  ", entry.command.usage, "\n");
   }
   absl::StrAppend(&help, "\n");
   if (found != nullptr && !found->notes.empty()) absl::StrAppend(&help, found->notes, "\n");

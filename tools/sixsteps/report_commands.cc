@@ -21,16 +21,6 @@ namespace rv1 = ::sixsteps::reporting::v1;
 using Stub = rv1::ReportingService::StubInterface;
 using Client = RpcClient<Stub>;
 
-absl::StatusOr<int64_t> MinSequence(const ParsedArgs& args) {
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> value, args.Optional("min_sequence"));
-  int64_t sequence = 0;
-  if (value && (!absl::SimpleAtoi(*value, &sequence) || sequence < 0)) {
-    return UsageError(
-        absl::StrCat("--min-sequence must be a feed sequence number, got '", *value, "'"));
-  }
-  return sequence;
-}
-
 // "partnerships/p", "regions/r", or a bare id read as a partnership.
 absl::StatusOr<std::string> PartnershipOrRegion(absl::string_view argument) {
   if (absl::StartsWith(argument, "regions/")) return ExpandRegionName(argument);
@@ -43,29 +33,13 @@ absl::Status WriteBytes(const std::string& path, const std::string& contents) {
 }
 
 // `report KIND ARG ...`: builds the ExportReportRequest for one report.
-absl::Status Export(absl::string_view kind, const ParsedArgs& args, Client& client,
+absl::Status Export(absl::string_view kind, const CheckedArgs& args, Client& client,
                     const CommandContext& context) {
   const bool trend = kind == "trend";
-  if (trend) {
-    SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"format", "out", "min_sequence", "kind"}));
-  } else if (kind == "annual") {
-    SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"format", "out", "min_sequence"}));
-  } else {
-    SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"format", "out", "min_sequence", "as_of"}));
-  }
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> format_arg, args.Optional("format"));
-  SIXSTEPS_ASSIGN_OR_RETURN(rv1::Format format, ParseReportFormat(format_arg.value_or("text")));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> out_path, args.Optional("out"));
-  SIXSTEPS_ASSIGN_OR_RETURN(int64_t min_sequence, MinSequence(args));
-  std::string as_of;
-  if (!trend && kind != "annual") {
-    SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> value, args.Optional("as_of"));
-    if (value) {
-      SIXSTEPS_RETURN_IF_ERROR(CheckIsoDate(*value, "--as-of"));
-      as_of = *value;
-    }
-  }
+  const rv1::Format format = args.Enum<rv1::Format>("format").value_or(rv1::FORMAT_TEXT);
+  const std::optional<std::string> out_path = args.Optional("out");
+  const int64_t min_sequence = args.Integer("min_sequence").value_or(0);
+  const std::string as_of = args.Text("as_of");
   // Binary output never goes to a terminal.
   if (format == rv1::FORMAT_XLSX && (!out_path || *out_path == "-") && context.out_is_terminal) {
     return UsageError("an XLSX report is binary: give --out FILE (or redirect standard output)");
@@ -81,11 +55,8 @@ absl::Status Export(absl::string_view kind, const ParsedArgs& args, Client& clie
   } else if (trend) {
     rv1::GetPartnershipTrendRequest& r = *request.mutable_trend();
     SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_partnership(), ExpandPartnershipName(target));
-    SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> round_kind, args.Optional("kind"));
-    if (round_kind) {
-      SIXSTEPS_ASSIGN_OR_RETURN(sixsteps::assessment::v1::AssessmentKind parsed,
-                                ParseAssessmentKind(*round_kind));
-      r.set_kind(TrendKindKey(parsed));
+    if (auto round_kind = args.Enum<sixsteps::assessment::v1::AssessmentKind>("kind")) {
+      r.set_kind(TrendKindKey(*round_kind));
     }
     r.set_min_sequence(min_sequence);
   } else if (kind == "region") {
@@ -122,9 +93,7 @@ absl::Status Export(absl::string_view kind, const ParsedArgs& args, Client& clie
                       context);
 }
 
-absl::Status Freshness(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+absl::Status Freshness(const CheckedArgs&, Client& client, const CommandContext& context) {
   SIXSTEPS_ASSIGN_OR_RETURN(rv1::Freshness freshness,
                             client.Call(&Stub::GetFreshness, rv1::GetFreshnessRequest()));
   return PrintMessage(
@@ -137,23 +106,56 @@ absl::Status Freshness(const ParsedArgs& args, Client& client, const CommandCont
       context);
 }
 
-constexpr struct {
-  absl::string_view name;
-  absl::string_view usage;
-} kCommands[] = {
-    {"assessment",
-     "sixsteps report assessment A [--format F] [--out FILE] [--as-of DATE] [--min-sequence N]"},
-    {"trend",
-     "sixsteps report trend P [--kind independent-scrutiny|self-assessment|wider-partners] "
-     "[--format F] [--out FILE] [--min-sequence N]"},
-    {"region",
-     "sixsteps report region R [--format F] [--out FILE] [--as-of DATE] [--min-sequence N]"},
-    {"actions",
-     "sixsteps report actions P|regions/R [--format F] [--out FILE] [--as-of DATE] "
-     "[--min-sequence N]"},
-    {"annual", "sixsteps report annual A [--format F] [--out FILE] [--min-sequence N]"},
-    {"freshness", "sixsteps report freshness"},
-};
+using ReportCommand = Command<Client>;
+
+// What every report takes besides its own flags.
+std::vector<ArgDecl> ReportFlags(std::vector<ArgDecl> own) {
+  std::vector<ArgDecl> flags = {arg::Enum<ParseReportFormat>("format"), arg::File("out"),
+                                arg::Integer("min_sequence", 0, "a feed sequence number")};
+  flags.insert(flags.end(), own.begin(), own.end());
+  return flags;
+}
+
+const std::vector<ReportCommand>& Commands() {
+  const ArgDecl as_of = arg::Date("as_of");
+  static const auto* const kCommands = new std::vector<ReportCommand>{
+      {"assessment",
+       "sixsteps report assessment A [--format F] [--out FILE] [--as-of DATE] [--min-sequence N]",
+       {.positionals = {arg::String("A").Required()}, .flags = ReportFlags({as_of})},
+       [](const CheckedArgs& args, Client& client, const CommandContext& context) {
+         return Export("assessment", args, client, context);
+       }},
+      {"trend",
+       "sixsteps report trend P [--kind independent-scrutiny|self-assessment|wider-partners] "
+       "[--format F] [--out FILE] [--min-sequence N]",
+       {.positionals = {arg::String("P").Required()},
+        .flags = ReportFlags({arg::Enum<ParseAssessmentKind>("kind")})},
+       [](const CheckedArgs& args, Client& client, const CommandContext& context) {
+         return Export("trend", args, client, context);
+       }},
+      {"region",
+       "sixsteps report region R [--format F] [--out FILE] [--as-of DATE] [--min-sequence N]",
+       {.positionals = {arg::String("R").Required()}, .flags = ReportFlags({as_of})},
+       [](const CheckedArgs& args, Client& client, const CommandContext& context) {
+         return Export("region", args, client, context);
+       }},
+      {"actions",
+       "sixsteps report actions P|regions/R [--format F] [--out FILE] [--as-of DATE] "
+       "[--min-sequence N]",
+       {.positionals = {arg::String("P|regions/R").Required()}, .flags = ReportFlags({as_of})},
+       [](const CheckedArgs& args, Client& client, const CommandContext& context) {
+         return Export("actions", args, client, context);
+       }},
+      {"annual",
+       "sixsteps report annual A [--format F] [--out FILE] [--min-sequence N]",
+       {.positionals = {arg::String("A").Required()}, .flags = ReportFlags({})},
+       [](const CheckedArgs& args, Client& client, const CommandContext& context) {
+         return Export("annual", args, client, context);
+       }},
+      {"freshness", "sixsteps report freshness", {}, Freshness},
+  };
+  return *kCommands;
+}
 
 constexpr absl::string_view kUsage = "sixsteps report REPORT ARG [--format F] [--out FILE] ...";
 
@@ -167,14 +169,10 @@ absl::Status Run(const ParsedArgs& args, std::shared_ptr<grpc::ChannelInterface>
     *context.out << ReportHelp();
     return absl::OkStatus();
   }
-  for (const auto& command : kCommands) {
-    if (command.name != word) continue;
+  if (const ReportCommand* command = FindCommand(Commands(), word)) {
     std::unique_ptr<Stub> stub = rv1::ReportingService::NewStub(std::move(channel));
     Client client(*stub, context.call);
-    ParsedArgs rest = args.WithoutLeadingPositionals(1);
-    return WithUsage(word == "freshness" ? Freshness(rest, client, context)
-                                         : Export(word, rest, client, context),
-                     command.usage);
+    return RunCommand(*command, args.WithoutLeadingPositionals(1), client, context);
   }
   return UsageError(absl::StrCat("unknown report '", word, "' (see 'sixsteps report help')"),
                     kUsage);
@@ -185,7 +183,7 @@ absl::Status Run(const ParsedArgs& args, std::shared_ptr<grpc::ChannelInterface>
 std::string ReportHelp() {
   std::string help =
       absl::StrCat("usage: ", kUsage, "\n\nReports, from the reporting service's read model:\n");
-  for (const auto& command : kCommands) absl::StrAppend(&help, "  ", command.usage, "\n");
+  for (const ReportCommand& command : Commands()) absl::StrAppend(&help, "  ", command.usage, "\n");
   absl::StrAppend(
       &help,
       "\nassessment: one round as a grid; trend: a partnership's finalised rounds of one kind\n"
