@@ -23,7 +23,7 @@ const std::vector<AssessmentCommand>& Commands() {
   static const auto* const kCommands = new std::vector<AssessmentCommand>{
       {"create",
        "sixsteps assessment create --partnership P [--framework F] --kind "
-       "independent-scrutiny|self-assessment|wider-partners --title T --period START:END "
+       "independent_scrutiny|self_assessment|wider_partner_assessment --title T --period START:END "
        "[--request-id ID]",
        {.flags = {arg::String("partnership").Required(), arg::String("framework"),
                   arg::Enum<ParseAssessmentKind>("kind").Required(),
@@ -146,6 +146,9 @@ std::string AssessmentHelp() {
     absl::StrAppend(&help, "  ", command.usage, "\n");
   absl::StrAppend(
       &help,
+      "\nThe round kind is spelled as its proto enum value without the prefix:\n"
+      "independent_scrutiny, self_assessment, wider_partner_assessment (canonical, and what the\n"
+      "CLI prints); the older independent-scrutiny, self-assessment and wider-partners work too.\n"
       "\nA respondent (R) is its id (r-...), its organisation (police) or its scrutineer (u-...).\n"
       "rate reads the current answer first and updates it with its etag: its evidence is kept,\n"
       "each --evidence adds an item (the i-th --link goes with the i-th --evidence), and the\n"

@@ -33,9 +33,11 @@ absl::Status WriteBytes(const std::string& path, const std::string& contents) {
 }
 
 // `report KIND ARG ...`: builds the ExportReportRequest for one report.
-absl::Status Export(absl::string_view kind, const CheckedArgs& args, Client& client,
+enum class Report { kAssessment, kTrend, kRegion, kActions, kAnnual };
+
+absl::Status Export(Report kind, const CheckedArgs& args, Client& client,
                     const CommandContext& context) {
-  const bool trend = kind == "trend";
+  const bool trend = kind == Report::kTrend;
   const rv1::Format format = args.Enum<rv1::Format>("format").value_or(rv1::FORMAT_TEXT);
   const std::optional<std::string> out_path = args.Optional("out");
   const int64_t min_sequence = args.Integer("min_sequence").value_or(0);
@@ -47,7 +49,7 @@ absl::Status Export(absl::string_view kind, const CheckedArgs& args, Client& cli
   absl::string_view target = args.Positional(0);
   rv1::ExportReportRequest request;
   request.set_format(format);
-  if (kind == "assessment") {
+  if (kind == Report::kAssessment) {
     rv1::GetAssessmentReportRequest& r = *request.mutable_assessment();
     SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_assessment(), ExpandAssessmentName(target));
     r.set_min_sequence(min_sequence);
@@ -59,12 +61,12 @@ absl::Status Export(absl::string_view kind, const CheckedArgs& args, Client& cli
       r.set_kind(TrendKindKey(*round_kind));
     }
     r.set_min_sequence(min_sequence);
-  } else if (kind == "region") {
+  } else if (kind == Report::kRegion) {
     rv1::GetRegionalOverviewRequest& r = *request.mutable_region();
     SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_region(), ExpandRegionName(target));
     r.set_min_sequence(min_sequence);
     r.set_as_of_date(as_of);
-  } else if (kind == "actions") {
+  } else if (kind == Report::kActions) {
     rv1::GetActionTrackerRequest& r = *request.mutable_actions();
     SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_scope(), PartnershipOrRegion(target));
     r.set_min_sequence(min_sequence);
@@ -106,6 +108,12 @@ absl::Status Freshness(const CheckedArgs&, Client& client, const CommandContext&
       context);
 }
 
+// A report's command body: Export with its kind.
+template <Report kind>
+absl::Status ExportAs(const CheckedArgs& args, Client& client, const CommandContext& context) {
+  return Export(kind, args, client, context);
+}
+
 using ReportCommand = Command<Client>;
 
 // What every report takes besides its own flags.
@@ -122,36 +130,27 @@ const std::vector<ReportCommand>& Commands() {
       {"assessment",
        "sixsteps report assessment A [--format F] [--out FILE] [--as-of DATE] [--min-sequence N]",
        {.positionals = {arg::String("A").Required()}, .flags = ReportFlags({as_of})},
-       [](const CheckedArgs& args, Client& client, const CommandContext& context) {
-         return Export("assessment", args, client, context);
-       }},
+       ExportAs<Report::kAssessment>},
       {"trend",
-       "sixsteps report trend P [--kind independent-scrutiny|self-assessment|wider-partners] "
+       "sixsteps report trend P [--kind "
+       "independent_scrutiny|self_assessment|wider_partner_assessment] "
        "[--format F] [--out FILE] [--min-sequence N]",
        {.positionals = {arg::String("P").Required()},
         .flags = ReportFlags({arg::Enum<ParseAssessmentKind>("kind")})},
-       [](const CheckedArgs& args, Client& client, const CommandContext& context) {
-         return Export("trend", args, client, context);
-       }},
+       ExportAs<Report::kTrend>},
       {"region",
        "sixsteps report region R [--format F] [--out FILE] [--as-of DATE] [--min-sequence N]",
        {.positionals = {arg::String("R").Required()}, .flags = ReportFlags({as_of})},
-       [](const CheckedArgs& args, Client& client, const CommandContext& context) {
-         return Export("region", args, client, context);
-       }},
+       ExportAs<Report::kRegion>},
       {"actions",
        "sixsteps report actions P|regions/R [--format F] [--out FILE] [--as-of DATE] "
        "[--min-sequence N]",
        {.positionals = {arg::String("P|regions/R").Required()}, .flags = ReportFlags({as_of})},
-       [](const CheckedArgs& args, Client& client, const CommandContext& context) {
-         return Export("actions", args, client, context);
-       }},
+       ExportAs<Report::kActions>},
       {"annual",
        "sixsteps report annual A [--format F] [--out FILE] [--min-sequence N]",
        {.positionals = {arg::String("A").Required()}, .flags = ReportFlags({})},
-       [](const CheckedArgs& args, Client& client, const CommandContext& context) {
-         return Export("annual", args, client, context);
-       }},
+       ExportAs<Report::kAnnual>},
       {"freshness", "sixsteps report freshness", {}, Freshness},
   };
   return *kCommands;
@@ -187,11 +186,12 @@ std::string ReportHelp() {
   absl::StrAppend(
       &help,
       "\nassessment: one round as a grid; trend: a partnership's finalised rounds of one kind\n"
-      "(default independent-scrutiny); region: every partnership of a region; actions: open and\n"
+      "(default independent_scrutiny); region: every partnership of a region; actions: open and\n"
       "overdue actions of a partnership (ID or partnerships/ID) or a region (regions/ID); annual:\n"
       "a ready-to-paste section for the partnership's annual report.\n\n"
-      "--format text (default, for the terminal), json, csv, html, md or xlsx. The report goes\n"
-      "to standard output, or to --out FILE; XLSX is binary and is not written to a terminal.\n"
+      "--format text (default, for the terminal), json, csv, html, markdown (or md) or xlsx. The\n"
+      "report goes to standard output, or to --out FILE; XLSX is binary and is not written to a\n"
+      "terminal.\n"
       "--as-of judges overdue actions against another date (default today in the hub's time\n"
       "zone). The read model follows the assessment feed: --min-sequence N waits (up to the\n"
       "deadline, --timeout) until it reflects change N, e.g. the sequence of your last write\n"
