@@ -28,6 +28,7 @@
 #include "tools/sixsteps/assessment_names.h"
 #include "tools/sixsteps/dispatcher.h"
 #include "tools/sixsteps/json.h"
+#include "tools/sixsteps/tests/cli_run.h"
 
 namespace sixsteps::cli {
 // Each test binary includes this once: the fakes stay local to it.
@@ -447,11 +448,7 @@ class FakeIdentityService final : public iv1::IdentityService::Service {
   }
 };
 
-struct Result {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
+using testing_support::Result;
 
 class CliAssessmentTest : public ::testing::Test {
  protected:
@@ -479,21 +476,8 @@ class CliAssessmentTest : public ::testing::Test {
   Result Run(std::vector<std::string> words, std::map<std::string, std::string> env = {},
              bool out_is_terminal = false) {
     env.emplace("SIXSTEPS_TOKEN", "tok");
-    std::ostringstream out, err;
-    std::istringstream in;
-    Environment environment = [env](absl::string_view name) -> std::optional<std::string> {
-      auto it = env.find(std::string(name));
-      if (it == env.end()) return std::nullopt;
-      return it->second;
-    };
-    ChannelFactory channels = [this](const std::string& address) {
-      addresses_.push_back(address);
-      return std::shared_ptr<grpc::ChannelInterface>(
-          server_->InProcessChannel(grpc::ChannelArguments()));
-    };
-    int code = RunCli(words, environment, channels, out, err, in, /*in_is_terminal=*/false,
-                      out_is_terminal);
-    return Result{code, out.str(), err.str()};
+    return testing_support::RunInProcess(words, std::move(env), *server_, addresses_, "",
+                                         out_is_terminal);
   }
 
   std::string Write(const std::string& name, const std::string& contents) {

@@ -29,6 +29,7 @@
 #include "tools/sixsteps/dispatcher.h"
 #include "tools/sixsteps/identity_names.h"
 #include "tools/sixsteps/json.h"
+#include "tools/sixsteps/tests/cli_run.h"
 
 namespace sixsteps::cli {
 // Each test binary includes this once: the fakes stay local to it.
@@ -347,11 +348,7 @@ class FakeFrameworkService final : public fv1::FrameworkService::Service {
   }
 };
 
-struct Result {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
+using testing_support::Result;
 
 class CliIdentityTest : public ::testing::Test {
  protected:
@@ -383,20 +380,7 @@ class CliIdentityTest : public ::testing::Test {
              const std::string& input = "") {
     std::map<std::string, std::string> env = env_;
     for (auto& [name, value] : extra_env) env[name] = value;
-    std::ostringstream out, err;
-    std::istringstream in(input);
-    Environment environment = [env](absl::string_view name) -> std::optional<std::string> {
-      auto it = env.find(std::string(name));
-      if (it == env.end()) return std::nullopt;
-      return it->second;
-    };
-    ChannelFactory channels = [this](const std::string& address) {
-      addresses_.push_back(address);
-      return std::shared_ptr<grpc::ChannelInterface>(
-          server_->InProcessChannel(grpc::ChannelArguments()));
-    };
-    int code = RunCli(words, environment, channels, out, err, in, /*in_is_terminal=*/false);
-    return Result{code, out.str(), err.str()};
+    return testing_support::RunInProcess(words, std::move(env), *server_, addresses_, input);
   }
 
   Result Login() { return Run({"login", "--email", kEmail}, {{"SIXSTEPS_PASSWORD", kPassword}}); }
