@@ -1,4 +1,5 @@
-// sixsteps assessment create, list, show and the lifecycle: submit, check, finalise, reopen.
+// sixsteps assessment create, list, show and the lifecycle: submit, check,
+// finalise, reopen.
 #include "absl/strings/str_cat.h"
 #include "tools/sixsteps/assessment_command_parts.h"
 #include "tools/sixsteps/assessment_format.h"
@@ -14,8 +15,8 @@ absl::StatusOr<asv1::Assessment> GetAssessment(Client& client, const std::string
   return client.Call(&Stub::GetAssessment, request);
 }
 
-// The round every command but create, list, history and feed starts with (declared as the
-// required positional A).
+// The round every command but create, list, history and feed starts with
+// (declared as the required positional A).
 absl::StatusOr<std::string> AssessmentArgument(const CheckedArgs& args) {
   return ExpandAssessmentName(args.Positional(0));
 }
@@ -70,14 +71,23 @@ absl::Status Show(const CheckedArgs& args, Client& client, const CommandContext&
   return PrintMessage(a, FormatAssessment(a), context);
 }
 
-absl::Status Submit(const CheckedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
+// A lifecycle call (submit, finalise, reopen) on the round as it is now: the
+// service needs the etag read.
+template <typename Request>
+absl::StatusOr<asv1::Assessment> ChangeState(
+    Client& client, const std::string& name, Request request,
+    grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, asv1::Assessment*)) {
   SIXSTEPS_ASSIGN_OR_RETURN(asv1::Assessment current, GetAssessment(client, name));
-  asv1::SubmitAssessmentForReviewRequest request;
   request.set_name(name);
   request.set_etag(current.etag());
+  return client.Call(method, request);
+}
+
+absl::Status Submit(const CheckedArgs& args, Client& client, const CommandContext& context) {
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
   SIXSTEPS_ASSIGN_OR_RETURN(asv1::Assessment a,
-                            client.Call(&Stub::SubmitAssessmentForReview, request));
+                            ChangeState(client, name, asv1::SubmitAssessmentForReviewRequest(),
+                                        &Stub::SubmitAssessmentForReview));
   return PrintMessage(a,
                       absl::StrCat("Submitted ", a.name(), " for review (state ",
                                    AssessmentStateWord(a.state()), ")\n"),
@@ -94,11 +104,9 @@ absl::Status Check(const CheckedArgs& args, Client& client, const CommandContext
 
 absl::Status Finalise(const CheckedArgs& args, Client& client, const CommandContext& context) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
-  SIXSTEPS_ASSIGN_OR_RETURN(asv1::Assessment current, GetAssessment(client, name));
-  asv1::FinaliseAssessmentRequest request;
-  request.set_name(name);
-  request.set_etag(current.etag());
-  SIXSTEPS_ASSIGN_OR_RETURN(asv1::Assessment a, client.Call(&Stub::FinaliseAssessment, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      asv1::Assessment a,
+      ChangeState(client, name, asv1::FinaliseAssessmentRequest(), &Stub::FinaliseAssessment));
   return PrintMessage(a, absl::StrCat("Finalised ", a.name(), " (revision ", a.revision(), ")\n"),
                       context);
 }
@@ -107,10 +115,8 @@ absl::Status Reopen(const CheckedArgs& args, Client& client, const CommandContex
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, AssessmentArgument(args));
   asv1::ReopenAssessmentRequest request;
   *request.mutable_reason() = args.Text("reason");
-  SIXSTEPS_ASSIGN_OR_RETURN(asv1::Assessment current, GetAssessment(client, name));
-  request.set_name(name);
-  request.set_etag(current.etag());
-  SIXSTEPS_ASSIGN_OR_RETURN(asv1::Assessment a, client.Call(&Stub::ReopenAssessment, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(asv1::Assessment a,
+                            ChangeState(client, name, request, &Stub::ReopenAssessment));
   return PrintMessage(a, absl::StrCat("Reopened ", a.name(), " as revision ", a.revision(), "\n"),
                       context);
 }
