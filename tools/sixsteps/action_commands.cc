@@ -49,47 +49,34 @@ absl::StatusOr<std::string> OwnerName(absl::string_view argument, const std::str
   return ExpandOrganisationName(argument, a.partnership());
 }
 
-// Checks a date flag given at most once; "" when absent.
-absl::StatusOr<std::string> DateFlag(const ParsedArgs& args, absl::string_view flag) {
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> value, args.Optional(flag));
-  if (!value) return std::string();
-  std::string dashed = absl::StrCat("--", flag);
-  for (char& c : dashed) c = c == '_' ? '-' : c;
-  SIXSTEPS_RETURN_IF_ERROR(CheckIsoDate(*value, dashed));
-  return *value;
-}
-
-struct ActionContext {
+// The action service's client, with the channel it came on: the assessment service shares
+// it, and OwnerName reads a round's partnership from there.
+struct ActionClient : RpcClient<Stub> {
+  ActionClient(Stub& stub, const CallSettings& call,
+               std::shared_ptr<grpc::ChannelInterface> channel)
+      : RpcClient<Stub>(stub, call), channel(std::move(channel)) {}
   std::shared_ptr<grpc::ChannelInterface> channel;
 };
 
-absl::Status Add(const ParsedArgs& args, Client& client, const CommandContext& context,
-                 const ActionContext& extra) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"step", "questions", "description", "outcome", "owner",
-                                            "owner_name", "due", "sustain", "request_id"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::Status Add(const CheckedArgs& args, ActionClient& client, const CommandContext& context) {
   acv1::CreateActionRequest request;
   acv1::Action& action = *request.mutable_action();
   SIXSTEPS_ASSIGN_OR_RETURN(*action.mutable_assessment(), ExpandAssessmentName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(*action.mutable_step_id(), args.Required("step"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string questions, args.Required("questions"));
-  for (const std::string& q : SplitList(questions)) action.add_question_ids(q);
-  if (action.question_ids().empty())
-    return UsageError("--questions must name at least one question");
-  SIXSTEPS_ASSIGN_OR_RETURN(*action.mutable_description(), args.Required("description"));
-  SIXSTEPS_ASSIGN_OR_RETURN(*action.mutable_intended_outcome(), args.Required("outcome"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string owner, args.Required("owner"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> owner_name, args.Optional("owner_name"));
+  *action.mutable_step_id() = args.Text("step");
+  for (const std::string& q : args.List("questions")) action.add_question_ids(q);
+  *action.mutable_description() = args.Text("description");
+  *action.mutable_intended_outcome() = args.Text("outcome");
+  std::string owner = args.Text("owner");
+  std::optional<std::string> owner_name = args.Optional("owner_name");
   action.set_owner_name(owner_name.value_or(""));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string due, args.Required("due"));
-  SIXSTEPS_RETURN_IF_ERROR(CheckIsoDate(due, "--due"));
-  action.set_due_date(due);
+  action.set_due_date(args.Text("due"));
   action.set_kind(args.Has("sustain") ? acv1::Action::KIND_SUSTAIN
                                       : acv1::Action::KIND_IMPROVEMENT);
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> request_id, args.Optional("request_id"));
+  std::optional<std::string> request_id = args.Optional("request_id");
   request.set_request_id(request_id.value_or(""));
-  SIXSTEPS_ASSIGN_OR_RETURN(*action.mutable_owner_organisation(),
-                            OwnerName(owner, action.assessment(), "", extra.channel, context.call));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      *action.mutable_owner_organisation(),
+      OwnerName(owner, action.assessment(), "", client.channel, context.call));
   SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action created, client.Call(&Stub::CreateAction, request));
   return PrintMessage(created, absl::StrCat("Added ", created.name(), "\n", FormatAction(created)),
                       context);
@@ -117,37 +104,31 @@ std::map<std::string, std::string> OrganisationLabels(const std::vector<acv1::Ac
   return labels;
 }
 
-absl::Status List(const ParsedArgs& args, Client& client, const CommandContext& context,
-                  const ActionContext& extra) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"partnership", "assessment", "step", "question",
-                                            "owner", "status", "overdue", "as_of", "due_before"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+absl::Status List(const CheckedArgs& args, ActionClient& client, const CommandContext& context) {
   acv1::ListActionsRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> partnership, args.Optional("partnership"));
+  std::optional<std::string> partnership = args.Optional("partnership");
   if (partnership) {
     SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_partnership(), ExpandPartnershipName(*partnership));
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> assessment, args.Optional("assessment"));
+  std::optional<std::string> assessment = args.Optional("assessment");
   if (assessment) {
     SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_assessment(), ExpandAssessmentName(*assessment));
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> step, args.Optional("step"));
+  std::optional<std::string> step = args.Optional("step");
   request.set_step_id(step.value_or(""));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> question, args.Optional("question"));
+  std::optional<std::string> question = args.Optional("question");
   request.set_question_id(question.value_or(""));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> statuses, args.Optional("status"));
-  for (const std::string& word : SplitList(statuses.value_or(""))) {
-    SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action::Status status, ParseActionStatus(word));
+  for (acv1::Action::Status status : args.Enums<acv1::Action::Status>("status")) {
     request.add_statuses(status);
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_as_of_date(), DateFlag(args, "as_of"));
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_due_before(), DateFlag(args, "due_before"));
+  *request.mutable_as_of_date() = args.Text("as_of");
+  *request.mutable_due_before() = args.Text("due_before");
   request.set_overdue_only(args.Has("overdue"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> owner, args.Optional("owner"));
+  std::optional<std::string> owner = args.Optional("owner");
   if (owner) {
     SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_owner_organisation(),
                               OwnerName(*owner, request.assessment(), request.partnership(),
-                                        extra.channel, context.call));
+                                        client.channel, context.call));
   }
   acv1::ListActionsResponse all;
   SIXSTEPS_RETURN_IF_ERROR(
@@ -166,20 +147,14 @@ absl::Status List(const ParsedArgs& args, Client& client, const CommandContext& 
   return absl::OkStatus();
 }
 
-absl::Status Show(const ParsedArgs& args, Client& client, const CommandContext& context,
-                  const ActionContext&) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::Status Show(const CheckedArgs& args, ActionClient& client, const CommandContext& context) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandActionName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action action, GetAction(client, name));
   return PrintMessage(action, FormatAction(action), context);
 }
 
 // Every note of an action, page by page (an action has at most a few hundred).
-absl::Status Notes(const ParsedArgs& args, Client& client, const CommandContext& context,
-                   const ActionContext&) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::Status Notes(const CheckedArgs& args, ActionClient& client, const CommandContext& context) {
   acv1::ListProgressUpdatesRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandActionName(args.Positional(0)));
   request.set_page_size(200);
@@ -201,14 +176,11 @@ absl::Status Notes(const ParsedArgs& args, Client& client, const CommandContext&
       context);
 }
 
-absl::Status Update(const ParsedArgs& args, Client& client, const CommandContext& context,
-                    const ActionContext&) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"note", "evidence", "start"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::Status Update(const CheckedArgs& args, ActionClient& client, const CommandContext& context) {
   acv1::AddProgressUpdateRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandActionName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_note(), args.Required("note"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> evidence, args.Optional("evidence"));
+  *request.mutable_note() = args.Text("note");
+  std::optional<std::string> evidence = args.Optional("evidence");
   request.set_evidence(evidence.value_or(""));
   request.set_start(args.Has("start"));
   SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action action, client.Call(&Stub::AddProgressUpdate, request));
@@ -218,23 +190,14 @@ absl::Status Update(const ParsedArgs& args, Client& client, const CommandContext
                       context);
 }
 
-absl::Status Edit(const ParsedArgs& args, Client& client, const CommandContext& context,
-                  const ActionContext& extra) {
-  SIXSTEPS_RETURN_IF_ERROR(
-      args.CheckFlags({"description", "outcome", "due", "owner", "owner_name", "questions"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::Status Edit(const CheckedArgs& args, ActionClient& client, const CommandContext& context) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandActionName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> description, args.Optional("description"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> outcome, args.Optional("outcome"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string due, DateFlag(args, "due"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> owner, args.Optional("owner"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> owner_name, args.Optional("owner_name"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> questions, args.Optional("questions"));
-  if (!description && !outcome && due.empty() && !owner && !owner_name && !questions) {
-    return UsageError(
-        "nothing to change: give --description, --outcome, --due, --owner, "
-        "--owner-name or --questions");
-  }
+  std::optional<std::string> description = args.Optional("description");
+  std::optional<std::string> outcome = args.Optional("outcome");
+  const std::string due = args.Text("due");
+  std::optional<std::string> owner = args.Optional("owner");
+  std::optional<std::string> owner_name = args.Optional("owner_name");
+  std::optional<std::string> questions = args.Optional("questions");
   // Update what was read, with the etag read: a change by someone else meanwhile is ABORTED.
   SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action current, GetAction(client, name));
   acv1::UpdateActionRequest request;
@@ -265,7 +228,7 @@ absl::Status Edit(const ParsedArgs& args, Client& client, const CommandContext& 
   if (owner) {
     SIXSTEPS_ASSIGN_OR_RETURN(
         *action.mutable_owner_organisation(),
-        OwnerName(*owner, "", current.partnership(), extra.channel, context.call));
+        OwnerName(*owner, "", current.partnership(), client.channel, context.call));
     mask.add_paths("owner_organisation");
   }
   SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action updated, client.Call(&Stub::UpdateAction, request));
@@ -273,14 +236,11 @@ absl::Status Edit(const ParsedArgs& args, Client& client, const CommandContext& 
       updated, absl::StrCat("Updated ", updated.name(), "\n", FormatAction(updated)), context);
 }
 
-absl::Status Done(const ParsedArgs& args, Client& client, const CommandContext& context,
-                  const ActionContext&) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"note", "evidence"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::Status Done(const CheckedArgs& args, ActionClient& client, const CommandContext& context) {
   acv1::CompleteActionRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandActionName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_completion_note(), args.Required("note"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> evidence, args.Optional("evidence"));
+  *request.mutable_completion_note() = args.Text("note");
+  std::optional<std::string> evidence = args.Optional("evidence");
   request.set_evidence(evidence.value_or(""));
   // Based on the action as it is now (the service needs its etag).
   SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action current, GetAction(client, request.name()));
@@ -289,31 +249,26 @@ absl::Status Done(const ParsedArgs& args, Client& client, const CommandContext& 
   return PrintMessage(action, absl::StrCat("Done: ", action.name(), "\n"), context);
 }
 
-absl::Status Cancel(const ParsedArgs& args, Client& client, const CommandContext& context,
-                    const ActionContext&) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"reason"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::Status Cancel(const CheckedArgs& args, ActionClient& client, const CommandContext& context) {
   acv1::CancelActionRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandActionName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_reason(), args.Required("reason"));
+  *request.mutable_reason() = args.Text("reason");
   SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action current, GetAction(client, request.name()));
   request.set_etag(current.etag());
   SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action action, client.Call(&Stub::CancelAction, request));
   return PrintMessage(action, absl::StrCat("Cancelled ", action.name(), "\n"), context);
 }
 
-absl::Status CarryOver(const ParsedArgs& args, Client& client, const CommandContext& context,
-                       const ActionContext&) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"from", "request_id"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::Status CarryOver(const CheckedArgs& args, ActionClient& client,
+                       const CommandContext& context) {
   acv1::CarryOverActionsRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_assessment(),
                             ExpandAssessmentName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> from, args.Optional("from"));
+  std::optional<std::string> from = args.Optional("from");
   if (from) {
     SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_from_assessment(), ExpandAssessmentName(*from));
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> request_id, args.Optional("request_id"));
+  std::optional<std::string> request_id = args.Optional("request_id");
   request.set_request_id(request_id.value_or(""));
   SIXSTEPS_ASSIGN_OR_RETURN(acv1::CarryOverActionsResponse response,
                             client.Call(&Stub::CarryOverActions, request));
@@ -331,34 +286,66 @@ absl::Status CarryOver(const ParsedArgs& args, Client& client, const CommandCont
   return PrintMessage(response, text, context);
 }
 
-struct ActionCommand {
-  absl::string_view name;
-  absl::string_view usage;
-  absl::Status (*run)(const ParsedArgs& args, Client& client, const CommandContext& context,
-                      const ActionContext& extra);
-};
+using ActionCommand = Command<ActionClient>;
 
-constexpr ActionCommand kCommands[] = {
-    {"add",
-     "sixsteps action add A --step s2 --questions s2.q1,s2.q2 --description D --outcome O "
-     "--owner ORG [--owner-name N] --due 2026-03-31 [--sustain] [--request-id ID]",
-     Add},
-    {"list",
-     "sixsteps action list [--partnership P] [--assessment A] [--step S] [--question Q] "
-     "[--owner ORG] [--status planned,in-progress,...] [--overdue] [--as-of DATE] "
-     "[--due-before DATE]",
-     List},
-    {"show", "sixsteps action show ACTION", Show},
-    {"notes", "sixsteps action notes ACTION", Notes},
-    {"update", "sixsteps action update ACTION --note N [--evidence E] [--start]", Update},
-    {"edit",
-     "sixsteps action edit ACTION [--description D] [--outcome O] [--due DATE] [--owner ORG] "
-     "[--owner-name N] [--questions s2.q1,...]",
-     Edit},
-    {"done", "sixsteps action done ACTION --note N [--evidence E]", Done},
-    {"cancel", "sixsteps action cancel ACTION --reason R", Cancel},
-    {"carry-over", "sixsteps action carry-over A [--from A0] [--request-id ID]", CarryOver},
-};
+const std::vector<ActionCommand>& Commands() {
+  const ArgDecl round = arg::String("A").Required();
+  const ArgDecl action = arg::String("ACTION").Required();
+  const ArgDecl request_id = arg::String("request_id");
+  static const auto* const kCommands = new std::vector<ActionCommand>{
+      {"add",
+       "sixsteps action add A --step s2 --questions s2.q1,s2.q2 --description D --outcome O "
+       "--owner ORG [--owner-name N] --due 2026-03-31 [--sustain] [--request-id ID]",
+       {.positionals = {round},
+        .flags = {arg::String("step").Required(),
+                  arg::List("questions", "question").Required().NonEmpty(),
+                  arg::String("description").Required(), arg::String("outcome").Required(),
+                  arg::String("owner").Required(), arg::String("owner_name"),
+                  arg::Date("due").Required(), arg::Switch("sustain"), request_id}},
+       Add},
+      {"list",
+       "sixsteps action list [--partnership P] [--assessment A] [--step S] [--question Q] "
+       "[--owner ORG] [--status planned,in-progress,...] [--overdue] [--as-of DATE] "
+       "[--due-before DATE]",
+       {.flags = {arg::String("partnership"), arg::String("assessment"), arg::String("step"),
+                  arg::String("question"), arg::String("owner"),
+                  arg::EnumList<ParseActionStatus>("status"), arg::Switch("overdue"),
+                  arg::Date("as_of"), arg::Date("due_before")}},
+       List},
+      {"show", "sixsteps action show ACTION", {.positionals = {action}}, Show},
+      {"notes", "sixsteps action notes ACTION", {.positionals = {action}}, Notes},
+      {"update",
+       "sixsteps action update ACTION --note N [--evidence E] [--start]",
+       {.positionals = {action},
+        .flags = {arg::String("note").Required(), arg::String("evidence"), arg::Switch("start")}},
+       Update},
+      {"edit",
+       "sixsteps action edit ACTION [--description D] [--outcome O] [--due DATE] [--owner ORG] "
+       "[--owner-name N] [--questions s2.q1,...]",
+       {.positionals = {action},
+        .flags = {arg::String("description"), arg::String("outcome"), arg::Date("due"),
+                  arg::String("owner"), arg::String("owner_name"), arg::List("questions")},
+        .groups = {{FlagGroup::Rule::kAtLeastOne,
+                    {"description", "outcome", "due", "owner", "owner_name", "questions"},
+                    "nothing to change: give --description, --outcome, --due, --owner, "
+                    "--owner-name or --questions"}}},
+       Edit},
+      {"done",
+       "sixsteps action done ACTION --note N [--evidence E]",
+       {.positionals = {action},
+        .flags = {arg::String("note").Required(), arg::String("evidence")}},
+       Done},
+      {"cancel",
+       "sixsteps action cancel ACTION --reason R",
+       {.positionals = {action}, .flags = {arg::String("reason").Required()}},
+       Cancel},
+      {"carry-over",
+       "sixsteps action carry-over A [--from A0] [--request-id ID]",
+       {.positionals = {round}, .flags = {arg::String("from"), request_id}},
+       CarryOver},
+  };
+  return *kCommands;
+}
 
 constexpr absl::string_view kUsage = "sixsteps action COMMAND [ARGS...]";
 
@@ -372,13 +359,10 @@ absl::Status Run(const ParsedArgs& args, std::shared_ptr<grpc::ChannelInterface>
     *context.out << ActionHelp();
     return absl::OkStatus();
   }
-  for (const ActionCommand& command : kCommands) {
-    if (command.name != word) continue;
+  if (const ActionCommand* command = FindCommand(Commands(), word)) {
     std::unique_ptr<Stub> stub = acv1::ActionService::NewStub(channel);
-    Client client(*stub, context.call);
-    return WithUsage(
-        command.run(args.WithoutLeadingPositionals(1), client, context, ActionContext{channel}),
-        command.usage);
+    ActionClient client(*stub, context.call, channel);
+    return RunCommand(*command, args.WithoutLeadingPositionals(1), client, context);
   }
   return UsageError(
       absl::StrCat("unknown action command '", word, "' (see 'sixsteps action help')"), kUsage);
@@ -392,7 +376,7 @@ std::string ActionHelp() {
       "Action plans: every step's Actions row, with owners, due dates and progress. A is ID or\n"
       "assessments/ID; ACTION is ID or actions/ID; ORG is ID (of the round's partnership),\n"
       "PARTNERSHIP/ID or the full name.\n\nCommands:\n");
-  for (const ActionCommand& command : kCommands) absl::StrAppend(&help, "  ", command.usage, "\n");
+  for (const ActionCommand& command : Commands()) absl::StrAppend(&help, "  ", command.usage, "\n");
   absl::StrAppend(
       &help,
       "\n--sustain plans keeping a Green (the questions must be consolidated Green); otherwise\n"

@@ -14,6 +14,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "tools/sixsteps/cli_status.h"
+#include "tools/sixsteps/enum_words.h"
 
 namespace sixsteps::cli {
 namespace {
@@ -38,12 +39,11 @@ absl::StatusOr<std::string> ExpandSimple(absl::string_view argument, absl::strin
       absl::StrCat("'", argument, "' is not ", what, " name: expected ID or ", collection, "/ID"));
 }
 
-// The lower-case name of an enum value without its prefix, words joined with hyphens.
-std::string EnumWord(const google::protobuf::EnumValueDescriptor* value, absl::string_view prefix) {
-  if (value == nullptr) return "-";
-  std::string name = value->name();
-  if (absl::StartsWith(name, prefix)) name = name.substr(prefix.size());
-  return absl::StrReplaceAll(absl::AsciiStrToLower(name), {{"_", "-"}});
+// The words of states, statuses and change kinds in text output keep their hyphens
+// ("in-progress"): scripts read them; parsing accepts either spelling.
+std::string HyphenatedWord(const google::protobuf::EnumValueDescriptor* value,
+                           absl::string_view prefix) {
+  return EnumWord(value, prefix, "-");
 }
 
 // Lower case, underscores read as hyphens.
@@ -121,61 +121,48 @@ std::string RatingLetter(fv1::Rating rating) {
 }
 
 absl::StatusOr<v1::AssessmentKind> ParseAssessmentKind(absl::string_view argument) {
-  std::string word = Normalised(argument);
-  if (word == "independent-scrutiny" || word == "independent") {
-    return v1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY;
+  if (std::optional<int> kind =
+          ParseEnumWord(v1::AssessmentKind_descriptor(), kAssessmentKindPrefix, argument)) {
+    return static_cast<v1::AssessmentKind>(*kind);
   }
-  if (word == "self-assessment" || word == "self") return v1::ASSESSMENT_KIND_SELF_ASSESSMENT;
-  if (word == "wider-partners" || word == "wider-partner-assessment" || word == "wider") {
+  // The CLI's older spellings, still accepted.
+  std::string word = Normalised(argument);
+  if (word == "independent") return v1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY;
+  if (word == "self") return v1::ASSESSMENT_KIND_SELF_ASSESSMENT;
+  if (word == "wider-partners" || word == "wider") {
     return v1::ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT;
   }
-  return UsageError(absl::StrCat("unknown kind '", argument,
-                                 "': expected independent-scrutiny, self-assessment or "
-                                 "wider-partners"));
+  return UsageError(
+      absl::StrCat("unknown kind '", argument, "': expected ",
+                   EnumWords(v1::AssessmentKind_descriptor(), kAssessmentKindPrefix)));
 }
 
 std::string AssessmentKindWord(v1::AssessmentKind kind) {
-  switch (kind) {
-    case v1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY:
-      return "independent-scrutiny";
-    case v1::ASSESSMENT_KIND_SELF_ASSESSMENT:
-      return "self-assessment";
-    case v1::ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT:
-      return "wider-partners";
-    default:
-      return "-";
-  }
+  if (kind == v1::ASSESSMENT_KIND_UNSPECIFIED) return "-";
+  return EnumWord(v1::AssessmentKind_descriptor()->FindValueByNumber(kind), kAssessmentKindPrefix);
 }
 
 std::string TrendKindKey(v1::AssessmentKind kind) {
-  switch (kind) {
-    case v1::ASSESSMENT_KIND_SELF_ASSESSMENT:
-      return "self_assessment";
-    case v1::ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT:
-      return "wider_partner_assessment";
-    default:
-      return "independent_scrutiny";
-  }
+  return AssessmentKindWord(
+      kind == v1::ASSESSMENT_KIND_UNSPECIFIED ? v1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY : kind);
 }
 
 std::string AssessmentStateWord(v1::Assessment::State state) {
-  return EnumWord(v1::Assessment::State_descriptor()->FindValueByNumber(state), "STATE_");
+  return HyphenatedWord(v1::Assessment::State_descriptor()->FindValueByNumber(state), "STATE_");
 }
 
 std::string ChallengeStateWord(v1::Challenge::State state) {
-  return EnumWord(v1::Challenge::State_descriptor()->FindValueByNumber(state), "STATE_");
+  return HyphenatedWord(v1::Challenge::State_descriptor()->FindValueByNumber(state), "STATE_");
 }
 
 std::string ChangeKindWord(v1::ChangeKind kind) {
-  return EnumWord(v1::ChangeKind_descriptor()->FindValueByNumber(kind), "CHANGE_KIND_");
+  return HyphenatedWord(v1::ChangeKind_descriptor()->FindValueByNumber(kind), "CHANGE_KIND_");
 }
 
 absl::StatusOr<av1::Action::Status> ParseActionStatus(absl::string_view argument) {
-  std::string word = Normalised(argument);
-  for (int i = 1; i < av1::Action::Status_descriptor()->value_count(); ++i) {
-    const auto* value = av1::Action::Status_descriptor()->value(i);
-    if (EnumWord(value, "STATUS_") == word)
-      return static_cast<av1::Action::Status>(value->number());
+  if (std::optional<int> status =
+          ParseEnumWord(av1::Action::Status_descriptor(), "STATUS_", argument)) {
+    return static_cast<av1::Action::Status>(*status);
   }
   return UsageError(absl::StrCat("unknown status '", argument,
                                  "': expected planned, in-progress, done, cancelled or "
@@ -183,17 +170,17 @@ absl::StatusOr<av1::Action::Status> ParseActionStatus(absl::string_view argument
 }
 
 std::string ActionStatusWord(av1::Action::Status status) {
-  return EnumWord(av1::Action::Status_descriptor()->FindValueByNumber(status), "STATUS_");
+  return HyphenatedWord(av1::Action::Status_descriptor()->FindValueByNumber(status), "STATUS_");
 }
 
 absl::StatusOr<rv1::Format> ParseReportFormat(absl::string_view argument) {
+  if (std::optional<int> format = ParseEnumWord(rv1::Format_descriptor(), "FORMAT_", argument)) {
+    return static_cast<rv1::Format>(*format);
+  }
+  // Short spellings, also accepted.
   std::string word = Normalised(argument);
-  if (word == "text" || word == "txt") return rv1::FORMAT_TEXT;
-  if (word == "json") return rv1::FORMAT_JSON;
-  if (word == "csv") return rv1::FORMAT_CSV;
-  if (word == "html") return rv1::FORMAT_HTML;
-  if (word == "md" || word == "markdown") return rv1::FORMAT_MARKDOWN;
-  if (word == "xlsx") return rv1::FORMAT_XLSX;
+  if (word == "txt") return rv1::FORMAT_TEXT;
+  if (word == "md") return rv1::FORMAT_MARKDOWN;
   return UsageError(
       absl::StrCat("unknown format '", argument, "': expected text, json, csv, html, md or xlsx"));
 }

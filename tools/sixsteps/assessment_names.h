@@ -36,11 +36,17 @@ std::string RatingWord(sixsteps::framework::v1::Rating rating);
 // "R", "A", "G" or "-".
 std::string RatingLetter(sixsteps::framework::v1::Rating rating);
 
-// "independent-scrutiny", "self-assessment", "wider-partners" (underscores work too).
+// The prefix of AssessmentKind's values.
+inline constexpr absl::string_view kAssessmentKindPrefix = "ASSESSMENT_KIND_";
+// The canonical spelling (enum_words.h): "independent_scrutiny", "self_assessment",
+// "wider_partner_assessment"; hyphens work too, and so do the CLI's older spellings
+// "wider-partners", "independent", "self" and "wider".
 absl::StatusOr<sixsteps::assessment::v1::AssessmentKind> ParseAssessmentKind(
     absl::string_view argument);
+// The canonical spelling; "-" when unspecified.
 std::string AssessmentKindWord(sixsteps::assessment::v1::AssessmentKind kind);
-// The kind as GetPartnershipTrendRequest.kind spells it ("independent_scrutiny", ...).
+// The kind as GetPartnershipTrendRequest.kind spells it (the canonical spelling);
+// independent_scrutiny when unspecified.
 std::string TrendKindKey(sixsteps::assessment::v1::AssessmentKind kind);
 // "draft", "in-review", "finalised".
 std::string AssessmentStateWord(sixsteps::assessment::v1::Assessment::State state);
@@ -53,7 +59,7 @@ std::string ChangeKindWord(sixsteps::assessment::v1::ChangeKind kind);
 absl::StatusOr<sixsteps::action::v1::Action::Status> ParseActionStatus(absl::string_view argument);
 std::string ActionStatusWord(sixsteps::action::v1::Action::Status status);
 
-// "text", "json", "csv", "html", "md" (or "markdown"), "xlsx".
+// "text", "json", "csv", "html", "markdown" (or "md"), "xlsx" ("txt" for text).
 absl::StatusOr<sixsteps::reporting::v1::Format> ParseReportFormat(absl::string_view argument);
 
 // An ISO date ("2026-03-31"); a usage error naming `flag` otherwise.

@@ -8,12 +8,15 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include <grpcpp/impl/codegen/channel_interface.h>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "tools/sixsteps/arg_spec.h"
 #include "tools/sixsteps/args.h"
+#include "tools/sixsteps/cli_status.h"
 #include "tools/sixsteps/options.h"
 
 namespace sixsteps::cli {
@@ -62,5 +65,36 @@ struct ServiceCommands {
   // about to expire). login and logout handle the stored sign-in themselves.
   bool authenticate = true;
 };
+
+// One command of a service's table: its name ("create", or "challenge raise"), its usage
+// line, what it declares about its arguments, and its body, which receives them checked and
+// the service's client (an RpcClient, see rpc_client.h).
+template <typename Client>
+struct Command {
+  absl::string_view name;
+  absl::string_view usage;
+  ArgSpec args;
+  absl::Status (*run)(const CheckedArgs& args, Client& client, const CommandContext& context);
+};
+
+// The command of `table` called `name`, or null.
+template <typename Client>
+const Command<Client>* FindCommand(const std::vector<Command<Client>>& table,
+                                   absl::string_view name) {
+  for (const Command<Client>& command : table) {
+    if (command.name == name) return &command;
+  }
+  return nullptr;
+}
+
+// Checks `args` (the words after the command's name) against the command's declaration, then
+// runs it; a usage error, from the check or the body, carries the command's usage line.
+template <typename Client>
+absl::Status RunCommand(const Command<Client>& command, const ParsedArgs& args, Client& client,
+                        const CommandContext& context) {
+  absl::StatusOr<CheckedArgs> checked = CheckArgs(command.args, args);
+  if (!checked.ok()) return WithUsage(checked.status(), command.usage);
+  return WithUsage(command.run(*checked, client, context), command.usage);
+}
 
 }  // namespace sixsteps::cli

@@ -8,14 +8,13 @@
 #include <sstream>
 #include <vector>
 
-#include <grpcpp/client_context.h>
-
 #include "absl/strings/str_cat.h"
 #include "tools/sixsteps/cli_status.h"
 #include "tools/sixsteps/framework_edit.h"
 #include "tools/sixsteps/framework_format.h"
 #include "tools/sixsteps/framework_names.h"
 #include "tools/sixsteps/json.h"
+#include "tools/sixsteps/rpc_client.h"
 
 namespace sixsteps::cli {
 namespace {
@@ -23,101 +22,33 @@ namespace {
 namespace v1 = ::sixsteps::framework::v1;
 using Stub = v1::FrameworkService::StubInterface;
 
-// Calls one unary method with a fresh context (deadline, bearer token) and turns the
-// grpc::Status into an absl::Status.
-class FrameworkClient {
- public:
-  FrameworkClient(Stub& stub, const CallSettings& call) : stub_(stub), call_(call) {}
+using FrameworkClient = RpcClient<Stub>;
 
-  template <typename Response, typename Request>
-  absl::StatusOr<Response> Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
-                                                             Response*),
-                                const Request& request) {
-    Response response;
-    grpc::Status status = CallWithRenewal(call_, [&](grpc::ClientContext& context) {
-      return (stub_.*method)(&context, request, &response);
-    });
-    if (!status.ok()) return FromGrpc(status);
-    return response;
-  }
-
-  absl::StatusOr<v1::FrameworkVersion> GetVersion(const std::string& name) {
-    v1::GetFrameworkVersionRequest request;
-    request.set_name(name);
-    return Call(&Stub::GetFrameworkVersion, request);
-  }
-
-  // Every framework, through all pages.
-  absl::StatusOr<std::vector<v1::Framework>> ListAllFrameworks() {
-    std::vector<v1::Framework> frameworks;
-    v1::ListFrameworksRequest request;
-    do {
-      SIXSTEPS_ASSIGN_OR_RETURN(v1::ListFrameworksResponse page,
-                                Call(&Stub::ListFrameworks, request));
-      for (v1::Framework& framework : *page.mutable_frameworks()) {
-        frameworks.push_back(std::move(framework));
-      }
-      SIXSTEPS_RETURN_IF_ERROR(NextPage(request, page.next_page_token()));
-    } while (!request.page_token().empty());
-    return frameworks;
-  }
-
-  // Every version of a framework, through all pages, oldest first.
-  absl::StatusOr<std::vector<v1::FrameworkVersion>> ListAllVersions(const std::string& framework) {
-    std::vector<v1::FrameworkVersion> versions;
-    v1::ListFrameworkVersionsRequest request;
-    request.set_parent(framework);
-    do {
-      SIXSTEPS_ASSIGN_OR_RETURN(v1::ListFrameworkVersionsResponse page,
-                                Call(&Stub::ListFrameworkVersions, request));
-      for (v1::FrameworkVersion& version : *page.mutable_framework_versions()) {
-        versions.push_back(std::move(version));
-      }
-      SIXSTEPS_RETURN_IF_ERROR(NextPage(request, page.next_page_token()));
-    } while (!request.page_token().empty());
-    return versions;
-  }
-
- private:
-  // Moves `request` to the next page; a server that hands back the same token would
-  // otherwise keep the CLI paging for ever.
-  template <typename Request>
-  static absl::Status NextPage(Request& request, const std::string& next_page_token) {
-    if (!next_page_token.empty() && next_page_token == request.page_token()) {
-      return absl::InternalError("the service returned the same page token twice");
-    }
-    request.set_page_token(next_page_token);
-    return absl::OkStatus();
-  }
-
-  Stub& stub_;
-  const CallSettings& call_;
-};
-
-absl::Status PrintJson(const google::protobuf::Message& message, const CommandContext& context) {
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string json, ToJson(message));
-  *context.out << json;
-  return absl::OkStatus();
+absl::StatusOr<v1::FrameworkVersion> GetVersion(FrameworkClient& client, const std::string& name) {
+  v1::GetFrameworkVersionRequest request;
+  request.set_name(name);
+  return client.Call(&Stub::GetFrameworkVersion, request);
 }
 
-// Prints `message` as JSON or `text` as is, as --output asks.
-absl::Status PrintResult(const google::protobuf::Message& message, const std::string& text,
-                         const CommandContext& context) {
-  if (context.output == OutputFormat::kJson) return PrintJson(message, context);
-  *context.out << text;
-  return absl::OkStatus();
+// Every version of a framework, through all pages, oldest first.
+absl::StatusOr<std::vector<v1::FrameworkVersion>> ListAllVersions(FrameworkClient& client,
+                                                                  const std::string& framework) {
+  v1::ListFrameworkVersionsRequest request;
+  request.set_parent(framework);
+  return client.ListAll(&Stub::ListFrameworkVersions, request,
+                        &v1::ListFrameworkVersionsResponse::framework_versions);
 }
 
 // ---- list, show, versions ----
 
-absl::Status List(const ParsedArgs& args, FrameworkClient& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Framework> frameworks, client.ListAllFrameworks());
+absl::Status List(const CheckedArgs& args, FrameworkClient& client, const CommandContext& context) {
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Framework> frameworks,
+                            client.ListAll(&Stub::ListFrameworks, v1::ListFrameworksRequest(),
+                                           &v1::ListFrameworksResponse::frameworks));
   // JSON: one response holding every page, so a script reads one document.
   v1::ListFrameworksResponse all;
   for (const v1::Framework& framework : frameworks) *all.add_frameworks() = framework;
-  return PrintResult(all, FormatFrameworkList(frameworks), context);
+  return PrintMessage(all, FormatFrameworkList(frameworks), context);
 }
 
 // The version `show` means by a framework: its latest published version, else its newest.
@@ -127,16 +58,14 @@ absl::StatusOr<std::string> VersionToShow(FrameworkClient& client, const std::st
   SIXSTEPS_ASSIGN_OR_RETURN(v1::Framework found, client.Call(&Stub::GetFramework, request));
   if (!found.latest_published_version().empty()) return found.latest_published_version();
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::FrameworkVersion> versions,
-                            client.ListAllVersions(framework));
+                            ListAllVersions(client, framework));
   if (versions.empty()) {
     return absl::NotFoundError(absl::StrCat(framework, " has no versions"));
   }
   return versions.back().name();
 }
 
-absl::Status Show(const ParsedArgs& args, FrameworkClient& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 1));
+absl::Status Show(const CheckedArgs& args, FrameworkClient& client, const CommandContext& context) {
   std::string version_name(kBuiltInVersionName);
   if (!args.positionals().empty()) {
     SIXSTEPS_ASSIGN_OR_RETURN(FrameworkRef ref, ExpandFrameworkOrVersion(args.Positional(0)));
@@ -147,200 +76,201 @@ absl::Status Show(const ParsedArgs& args, FrameworkClient& client, const Command
     }
   }
   // Always a Get: a list item need not carry the whole tree.
-  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version, client.GetVersion(version_name));
-  return PrintResult(version, FormatVersion(version), context);
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version, GetVersion(client, version_name));
+  return PrintMessage(version, FormatVersion(version), context);
 }
 
-absl::Status Versions(const ParsedArgs& args, FrameworkClient& client,
+absl::Status Versions(const CheckedArgs& args, FrameworkClient& client,
                       const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string framework, ExpandFrameworkName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::FrameworkVersion> versions,
-                            client.ListAllVersions(framework));
+                            ListAllVersions(client, framework));
   v1::ListFrameworkVersionsResponse all;
   for (const v1::FrameworkVersion& version : versions) *all.add_framework_versions() = version;
-  return PrintResult(all, FormatVersionList(versions), context);
+  return PrintMessage(all, FormatVersionList(versions), context);
 }
 
 // ---- adapt, new-version ----
 
-absl::Status Adapt(const ParsedArgs& args, FrameworkClient& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"id", "name", "description", "region"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::Status Adapt(const CheckedArgs& args, FrameworkClient& client,
+                   const CommandContext& context) {
   v1::AdaptFrameworkRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_source_version(),
                             ExpandVersionName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_framework_id(), args.Required("id"));
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_display_name(), args.Required("name"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> description, args.Optional("description"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> region, args.Optional("region"));
+  *request.mutable_framework_id() = args.Text("id");
+  *request.mutable_display_name() = args.Text("name");
+  std::optional<std::string> description = args.Optional("description");
+  std::optional<std::string> region = args.Optional("region");
   request.set_description(description.value_or(""));
   request.set_region(region.value_or(""));
   SIXSTEPS_ASSIGN_OR_RETURN(v1::AdaptFrameworkResponse response,
                             client.Call(&Stub::AdaptFramework, request));
-  return PrintResult(response,
-                     absl::StrCat(FormatFramework(response.framework()), "\n",
-                                  FormatVersionSummary(response.version())),
-                     context);
+  return PrintMessage(response,
+                      absl::StrCat(FormatFramework(response.framework()), "\n",
+                                   FormatVersionSummary(response.version())),
+                      context);
 }
 
-absl::Status NewVersion(const ParsedArgs& args, FrameworkClient& client,
+absl::Status NewVersion(const CheckedArgs& args, FrameworkClient& client,
                         const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"version"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   v1::CreateFrameworkVersionRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_parent(), ExpandFrameworkName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_version_id(), args.Required("version"));
+  *request.mutable_version_id() = args.Text("version");
   SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version,
                             client.Call(&Stub::CreateFrameworkVersion, request));
-  return PrintResult(version, FormatVersionSummary(version), context);
+  return PrintMessage(version, FormatVersionSummary(version), context);
 }
 
 // ---- edit ----
 
-// One `edit` subcommand: checks its own arguments (positionals after the subcommand word)
+// One `edit` subcommand: declares its arguments (positionals after the subcommand word)
 // and applies itself to the version read from the service.
 struct EditCommand {
   absl::string_view name;
   absl::string_view usage;
-  absl::StatusOr<EditResult> (*apply)(const ParsedArgs& args, v1::FrameworkVersion& version);
+  ArgSpec args;
+  absl::StatusOr<EditResult> (*apply)(const CheckedArgs& args, v1::FrameworkVersion& version);
 };
 
-absl::StatusOr<EditResult> EditSetTitle(const ParsedArgs& args, v1::FrameworkVersion& version) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::StatusOr<EditResult> EditSetTitle(const CheckedArgs& args, v1::FrameworkVersion& version) {
   return SetTitle(version, args.Positional(0));
 }
 
-absl::StatusOr<EditResult> EditAddStep(const ParsedArgs& args, v1::FrameworkVersion& version) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"title", "question", "id", "position"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+absl::StatusOr<EditResult> EditAddStep(const CheckedArgs& args, v1::FrameworkVersion& version) {
   NewStep step;
-  SIXSTEPS_ASSIGN_OR_RETURN(step.title, args.Required("title"));
+  step.title = args.Text("title");
   step.questions = args.Values("question");
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> id, args.Optional("id"));
+  std::optional<std::string> id = args.Optional("id");
   step.id = id.value_or("");
-  SIXSTEPS_ASSIGN_OR_RETURN(step.position, args.OptionalPosition("position"));
+  step.position = args.Position("position");
   return AddStep(version, step);
 }
 
-absl::StatusOr<EditResult> EditRemoveStep(const ParsedArgs& args, v1::FrameworkVersion& version) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
+absl::StatusOr<EditResult> EditRemoveStep(const CheckedArgs& args, v1::FrameworkVersion& version) {
   return RemoveStep(version, args.Positional(0));
 }
 
-absl::StatusOr<EditResult> EditRewordStep(const ParsedArgs& args, v1::FrameworkVersion& version) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"title"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string title, args.Required("title"));
+absl::StatusOr<EditResult> EditRewordStep(const CheckedArgs& args, v1::FrameworkVersion& version) {
+  std::string title = args.Text("title");
   return RewordStep(version, args.Positional(0), title);
 }
 
-absl::StatusOr<EditResult> EditMoveStep(const ParsedArgs& args, v1::FrameworkVersion& version) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"position"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<int> position, args.OptionalPosition("position"));
-  if (!position) return UsageError("--position is required");
-  return MoveStep(version, args.Positional(0), *position);
+absl::StatusOr<EditResult> EditMoveStep(const CheckedArgs& args, v1::FrameworkVersion& version) {
+  return MoveStep(version, args.Positional(0), *args.Position("position"));
 }
 
-absl::StatusOr<EditResult> EditAddQuestion(const ParsedArgs& args, v1::FrameworkVersion& version) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"text", "id", "position"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string text, args.Required("text"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> id, args.Optional("id"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<int> position, args.OptionalPosition("position"));
+absl::StatusOr<EditResult> EditAddQuestion(const CheckedArgs& args, v1::FrameworkVersion& version) {
+  std::string text = args.Text("text");
+  std::optional<std::string> id = args.Optional("id");
+  std::optional<int> position = args.Position("position");
   return AddQuestion(version, args.Positional(0), text, id.value_or(""), position);
 }
 
-absl::StatusOr<EditResult> EditRemoveQuestion(const ParsedArgs& args,
+absl::StatusOr<EditResult> EditRemoveQuestion(const CheckedArgs& args,
                                               v1::FrameworkVersion& version) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   return RemoveQuestion(version, args.Positional(0));
 }
 
-absl::StatusOr<EditResult> EditRewordQuestion(const ParsedArgs& args,
+absl::StatusOr<EditResult> EditRewordQuestion(const CheckedArgs& args,
                                               v1::FrameworkVersion& version) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"text"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string text, args.Required("text"));
+  std::string text = args.Text("text");
   return RewordQuestion(version, args.Positional(0), text);
 }
 
-absl::StatusOr<EditResult> EditMoveQuestion(const ParsedArgs& args, v1::FrameworkVersion& version) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"position", "step"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<int> position, args.OptionalPosition("position"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> step, args.Optional("step"));
+absl::StatusOr<EditResult> EditMoveQuestion(const CheckedArgs& args,
+                                            v1::FrameworkVersion& version) {
+  std::optional<int> position = args.Position("position");
+  std::optional<std::string> step = args.Optional("step");
   return MoveQuestion(version, args.Positional(0), position, step);
 }
 
-absl::StatusOr<EditResult> EditAddContextQuestion(const ParsedArgs& args,
+absl::StatusOr<EditResult> EditAddContextQuestion(const CheckedArgs& args,
                                                   v1::FrameworkVersion& version) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"text", "id", "position"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string text, args.Required("text"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> id, args.Optional("id"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<int> position, args.OptionalPosition("position"));
+  std::string text = args.Text("text");
+  std::optional<std::string> id = args.Optional("id");
+  std::optional<int> position = args.Position("position");
   return AddContextQuestion(version, text, id.value_or(""), position);
 }
 
-absl::StatusOr<EditResult> EditRemoveContextQuestion(const ParsedArgs& args,
+absl::StatusOr<EditResult> EditRemoveContextQuestion(const CheckedArgs& args,
                                                      v1::FrameworkVersion& version) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   return RemoveContextQuestion(version, args.Positional(0));
 }
 
-absl::StatusOr<EditResult> EditRewordContextQuestion(const ParsedArgs& args,
+absl::StatusOr<EditResult> EditRewordContextQuestion(const CheckedArgs& args,
                                                      v1::FrameworkVersion& version) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"text"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string text, args.Required("text"));
+  std::string text = args.Text("text");
   return RewordContextQuestion(version, args.Positional(0), text);
 }
 
-constexpr EditCommand kEditCommands[] = {
-    {"set-title", "sixsteps framework edit VERSION set-title TEXT", EditSetTitle},
-    {"add-step",
-     "sixsteps framework edit VERSION add-step --title T --question Q [--question Q ...] "
-     "[--id ID] [--position N]",
-     EditAddStep},
-    {"remove-step", "sixsteps framework edit VERSION remove-step STEP_ID", EditRemoveStep},
-    {"reword-step", "sixsteps framework edit VERSION reword-step STEP_ID --title T",
-     EditRewordStep},
-    {"move-step", "sixsteps framework edit VERSION move-step STEP_ID --position N", EditMoveStep},
-    {"add-question",
-     "sixsteps framework edit VERSION add-question STEP_ID --text T [--id ID] [--position N]",
-     EditAddQuestion},
-    {"remove-question", "sixsteps framework edit VERSION remove-question QUESTION_ID",
-     EditRemoveQuestion},
-    {"reword-question", "sixsteps framework edit VERSION reword-question QUESTION_ID --text T",
-     EditRewordQuestion},
-    {"move-question",
-     "sixsteps framework edit VERSION move-question QUESTION_ID [--position N] [--step STEP_ID]",
-     EditMoveQuestion},
-    {"add-context-question",
-     "sixsteps framework edit VERSION add-context-question --text T [--id ID] [--position N]",
-     EditAddContextQuestion},
-    {"remove-context-question", "sixsteps framework edit VERSION remove-context-question ID",
-     EditRemoveContextQuestion},
-    {"reword-context-question",
-     "sixsteps framework edit VERSION reword-context-question ID --text T",
-     EditRewordContextQuestion},
-};
+// The edit subcommands and what each declares.
+const std::vector<EditCommand>& EditCommands() {
+  const ArgDecl position = arg::Integer("position", 1, "a whole number from 1 up");
+  const ArgDecl id = arg::String("id");
+  static const auto* const kEditCommands = new std::vector<EditCommand>{
+      {"set-title",
+       "sixsteps framework edit VERSION set-title TEXT",
+       {.positionals = {arg::String("TEXT").Required()}},
+       EditSetTitle},
+      {"add-step",
+       "sixsteps framework edit VERSION add-step --title T --question Q [--question Q ...] "
+       "[--id ID] [--position N]",
+       {.flags = {arg::String("title").Required(), arg::String("question").Repeated(), id,
+                  position}},
+       EditAddStep},
+      {"remove-step",
+       "sixsteps framework edit VERSION remove-step STEP_ID",
+       {.positionals = {arg::String("STEP_ID").Required()}},
+       EditRemoveStep},
+      {"reword-step",
+       "sixsteps framework edit VERSION reword-step STEP_ID --title T",
+       {.positionals = {arg::String("STEP_ID").Required()},
+        .flags = {arg::String("title").Required()}},
+       EditRewordStep},
+      {"move-step",
+       "sixsteps framework edit VERSION move-step STEP_ID --position N",
+       {.positionals = {arg::String("STEP_ID").Required()}, .flags = {position.Required()}},
+       EditMoveStep},
+      {"add-question",
+       "sixsteps framework edit VERSION add-question STEP_ID --text T [--id ID] [--position N]",
+       {.positionals = {arg::String("STEP_ID").Required()},
+        .flags = {arg::String("text").Required(), id, position}},
+       EditAddQuestion},
+      {"remove-question",
+       "sixsteps framework edit VERSION remove-question QUESTION_ID",
+       {.positionals = {arg::String("QUESTION_ID").Required()}},
+       EditRemoveQuestion},
+      {"reword-question",
+       "sixsteps framework edit VERSION reword-question QUESTION_ID --text T",
+       {.positionals = {arg::String("QUESTION_ID").Required()},
+        .flags = {arg::String("text").Required()}},
+       EditRewordQuestion},
+      {"move-question",
+       "sixsteps framework edit VERSION move-question QUESTION_ID [--position N] [--step STEP_ID]",
+       {.positionals = {arg::String("QUESTION_ID").Required()},
+        .flags = {position, arg::String("step")}},
+       EditMoveQuestion},
+      {"add-context-question",
+       "sixsteps framework edit VERSION add-context-question --text T [--id ID] [--position N]",
+       {.flags = {arg::String("text").Required(), id, position}},
+       EditAddContextQuestion},
+      {"remove-context-question",
+       "sixsteps framework edit VERSION remove-context-question ID",
+       {.positionals = {arg::String("ID").Required()}},
+       EditRemoveContextQuestion},
+      {"reword-context-question",
+       "sixsteps framework edit VERSION reword-context-question ID --text T",
+       {.positionals = {arg::String("ID").Required()}, .flags = {arg::String("text").Required()}},
+       EditRewordContextQuestion},
+  };
+  return *kEditCommands;
+}
 
 constexpr absl::string_view kEditUsage = "sixsteps framework edit VERSION SUBCOMMAND [ARGS...]";
 
-absl::Status Edit(const ParsedArgs& args, FrameworkClient& client, const CommandContext& context) {
-  if (args.positionals().size() < 2) {
-    return UsageError("edit needs a version and a subcommand (see 'sixsteps framework help')");
-  }
+absl::Status Edit(const CheckedArgs& args, FrameworkClient& client, const CommandContext& context) {
   const EditCommand* command = nullptr;
-  for (const EditCommand& candidate : kEditCommands) {
+  for (const EditCommand& candidate : EditCommands()) {
     if (candidate.name == args.Positional(1)) command = &candidate;
   }
   if (command == nullptr) {
@@ -348,18 +278,13 @@ absl::Status Edit(const ParsedArgs& args, FrameworkClient& client, const Command
                                    "' (see 'sixsteps framework help')"));
   }
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandVersionName(args.Positional(0)));
-  ParsedArgs edit_args = args.WithoutLeadingPositionals(2);
   // Check the command line before reading anything, so a typo costs no call.
-  {
-    v1::FrameworkVersion scratch;
-    absl::StatusOr<EditResult> dry_run = command->apply(edit_args, scratch);
-    if (!dry_run.ok() && IsUsageError(dry_run.status())) {
-      return WithUsage(dry_run.status(), command->usage);
-    }
-  }
+  absl::StatusOr<CheckedArgs> edit_args =
+      CheckArgs(command->args, args.raw().WithoutLeadingPositionals(2));
+  if (!edit_args.ok()) return WithUsage(edit_args.status(), command->usage);
 
-  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version, client.GetVersion(name));
-  absl::StatusOr<EditResult> edit = command->apply(edit_args, version);
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version, GetVersion(client, name));
+  absl::StatusOr<EditResult> edit = command->apply(*edit_args, version);
   if (!edit.ok()) return WithUsage(edit.status(), command->usage);
 
   // Send what was read, changed in one field, with the etag read: if someone else
@@ -369,50 +294,44 @@ absl::Status Edit(const ParsedArgs& args, FrameworkClient& client, const Command
   request.mutable_update_mask()->add_paths(edit->field);
   SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion updated,
                             client.Call(&Stub::UpdateFrameworkVersion, request));
-  return PrintResult(
+  return PrintMessage(
       updated, absl::StrCat(DescribeEdit(*edit, updated), "\n", FormatVersionSummary(updated)),
       context);
 }
 
 // ---- publish, retire, delete ----
 
-absl::Status Publish(const ParsedArgs& args, FrameworkClient& client,
+absl::Status Publish(const CheckedArgs& args, FrameworkClient& client,
                      const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandVersionName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion current, client.GetVersion(name));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion current, GetVersion(client, name));
   v1::PublishFrameworkVersionRequest request;
   request.set_name(name);
   request.set_etag(current.etag());
   SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version,
                             client.Call(&Stub::PublishFrameworkVersion, request));
-  return PrintResult(version, FormatVersionSummary(version), context);
+  return PrintMessage(version, FormatVersionSummary(version), context);
 }
 
-absl::Status Retire(const ParsedArgs& args, FrameworkClient& client,
+absl::Status Retire(const CheckedArgs& args, FrameworkClient& client,
                     const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   v1::RetireFrameworkVersionRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandVersionName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version,
                             client.Call(&Stub::RetireFrameworkVersion, request));
-  return PrintResult(version, FormatVersionSummary(version), context);
+  return PrintMessage(version, FormatVersionSummary(version), context);
 }
 
-absl::Status Delete(const ParsedArgs& args, FrameworkClient& client,
+absl::Status Delete(const CheckedArgs& args, FrameworkClient& client,
                     const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandVersionName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion current, client.GetVersion(name));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion current, GetVersion(client, name));
   v1::DeleteFrameworkVersionRequest request;
   request.set_name(name);
   request.set_etag(current.etag());
   SIXSTEPS_ASSIGN_OR_RETURN(google::protobuf::Empty empty,
                             client.Call(&Stub::DeleteFrameworkVersion, request));
-  return PrintResult(empty, absl::StrCat("deleted ", name, "\n"), context);
+  return PrintMessage(empty, absl::StrCat("deleted ", name, "\n"), context);
 }
 
 // ---- export, import, diff ----
@@ -438,13 +357,11 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return contents.str();
 }
 
-absl::Status Export(const ParsedArgs& args, FrameworkClient& client,
+absl::Status Export(const CheckedArgs& args, FrameworkClient& client,
                     const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"out"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
   v1::ExportFrameworkVersionRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandVersionName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> out_path, args.Optional("out"));
+  std::optional<std::string> out_path = args.Optional("out");
   SIXSTEPS_ASSIGN_OR_RETURN(v1::ExportFrameworkVersionResponse response,
                             client.Call(&Stub::ExportFrameworkVersion, request));
   // The document is always JSON, whatever --output says: it is the exchange format.
@@ -460,11 +377,9 @@ absl::Status Export(const ParsedArgs& args, FrameworkClient& client,
   return absl::OkStatus();
 }
 
-absl::Status Import(const ParsedArgs& args, FrameworkClient& client,
+absl::Status Import(const CheckedArgs& args, FrameworkClient& client,
                     const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"region"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> region, args.Optional("region"));
+  std::optional<std::string> region = args.Optional("region");
   std::string path(args.Positional(0));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string json, ReadFile(path));
   v1::ImportFrameworkVersionRequest request;
@@ -474,50 +389,73 @@ absl::Status Import(const ParsedArgs& args, FrameworkClient& client,
   request.set_region(region.value_or(""));
   SIXSTEPS_ASSIGN_OR_RETURN(v1::ImportFrameworkVersionResponse response,
                             client.Call(&Stub::ImportFrameworkVersion, request));
-  return PrintResult(response,
-                     absl::StrCat(FormatFramework(response.framework()), "\n",
-                                  FormatVersionSummary(response.version())),
-                     context);
+  return PrintMessage(response,
+                      absl::StrCat(FormatFramework(response.framework()), "\n",
+                                   FormatVersionSummary(response.version())),
+                      context);
 }
 
-absl::Status Diff(const ParsedArgs& args, FrameworkClient& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(2, 2));
+absl::Status Diff(const CheckedArgs& args, FrameworkClient& client, const CommandContext& context) {
   v1::DiffFrameworkVersionsRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_base_version(), ExpandVersionName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_target_version(),
                             ExpandVersionName(args.Positional(1)));
   SIXSTEPS_ASSIGN_OR_RETURN(v1::DiffFrameworkVersionsResponse response,
                             client.Call(&Stub::DiffFrameworkVersions, request));
-  return PrintResult(response, FormatChanges(response), context);
+  return PrintMessage(response, FormatChanges(response), context);
 }
 
 // ---- the command table ----
 
-struct FrameworkCommand {
-  absl::string_view name;
-  absl::string_view usage;
-  absl::Status (*run)(const ParsedArgs& args, FrameworkClient& client,
-                      const CommandContext& context);
-};
+using FrameworkCommand = Command<FrameworkClient>;
 
-constexpr FrameworkCommand kCommands[] = {
-    {"list", "sixsteps framework list", List},
-    {"show", "sixsteps framework show [FRAMEWORK|VERSION]", Show},
-    {"versions", "sixsteps framework versions FRAMEWORK", Versions},
-    {"adapt",
-     "sixsteps framework adapt SOURCE_VERSION --id NEW_ID --name NAME [--description D] "
-     "[--region R]",
-     Adapt},
-    {"new-version", "sixsteps framework new-version FRAMEWORK --version V", NewVersion},
-    {"edit", kEditUsage, Edit},
-    {"publish", "sixsteps framework publish VERSION", Publish},
-    {"retire", "sixsteps framework retire VERSION", Retire},
-    {"delete", "sixsteps framework delete VERSION", Delete},
-    {"export", "sixsteps framework export VERSION [--out FILE]", Export},
-    {"import", "sixsteps framework import FILE [--region R]", Import},
-    {"diff", "sixsteps framework diff BASE_VERSION TARGET_VERSION", Diff},
-};
+const std::vector<FrameworkCommand>& Commands() {
+  const ArgDecl version = arg::String("VERSION").Required();
+  static const auto* const kCommands = new std::vector<FrameworkCommand>{
+      {"list", "sixsteps framework list", {}, List},
+      {"show",
+       "sixsteps framework show [FRAMEWORK|VERSION]",
+       {.positionals = {arg::String("FRAMEWORK|VERSION")}},
+       Show},
+      {"versions",
+       "sixsteps framework versions FRAMEWORK",
+       {.positionals = {arg::String("FRAMEWORK").Required()}},
+       Versions},
+      {"adapt",
+       "sixsteps framework adapt SOURCE_VERSION --id NEW_ID --name NAME [--description D] "
+       "[--region R]",
+       {.positionals = {arg::String("SOURCE_VERSION").Required()},
+        .flags = {arg::String("id").Required(), arg::String("name").Required(),
+                  arg::String("description"), arg::String("region")}},
+       Adapt},
+      {"new-version",
+       "sixsteps framework new-version FRAMEWORK --version V",
+       {.positionals = {arg::String("FRAMEWORK").Required()},
+        .flags = {arg::String("version").Required()}},
+       NewVersion},
+      {"edit",
+       kEditUsage,
+       {.positionals = {version, arg::String("SUBCOMMAND").Required()}, .subcommands = true},
+       Edit},
+      {"publish", "sixsteps framework publish VERSION", {.positionals = {version}}, Publish},
+      {"retire", "sixsteps framework retire VERSION", {.positionals = {version}}, Retire},
+      {"delete", "sixsteps framework delete VERSION", {.positionals = {version}}, Delete},
+      {"export",
+       "sixsteps framework export VERSION [--out FILE]",
+       {.positionals = {version}, .flags = {arg::File("out")}},
+       Export},
+      {"import",
+       "sixsteps framework import FILE [--region R]",
+       {.positionals = {arg::File("FILE").Required()}, .flags = {arg::String("region")}},
+       Import},
+      {"diff",
+       "sixsteps framework diff BASE_VERSION TARGET_VERSION",
+       {.positionals = {arg::String("BASE_VERSION").Required(),
+                        arg::String("TARGET_VERSION").Required()}},
+       Diff},
+  };
+  return *kCommands;
+}
 
 constexpr absl::string_view kFrameworkUsage = "sixsteps framework COMMAND [ARGS...]";
 
@@ -540,11 +478,9 @@ absl::Status RunFrameworkCommand(const ParsedArgs& args, Stub& stub,
     *context.out << FrameworkHelp();
     return absl::OkStatus();
   }
-  for (const FrameworkCommand& command : kCommands) {
-    if (command.name != word) continue;
+  if (const FrameworkCommand* command = FindCommand(Commands(), word)) {
     FrameworkClient client(stub, context.call);
-    return WithUsage(command.run(args.WithoutLeadingPositionals(1), client, context),
-                     command.usage);
+    return RunCommand(*command, args.WithoutLeadingPositionals(1), client, context);
   }
   return UsageError(
       absl::StrCat("unknown framework command '", word, "' (see 'sixsteps framework help')"),
@@ -556,13 +492,13 @@ std::string FrameworkHelp() {
       "usage: ", kFrameworkUsage, "\n\n",
       "Frameworks and their versions. FRAMEWORK is ID or frameworks/ID; VERSION is ID/VERSION\n"
       "or frameworks/ID/versions/VERSION.\n\nCommands:\n");
-  for (const FrameworkCommand& command : kCommands) {
+  for (const FrameworkCommand& command : Commands()) {
     if (command.name != "edit") absl::StrAppend(&help, "  ", command.usage, "\n");
   }
   absl::StrAppend(&help, "  ", kEditUsage, "\n  sixsteps framework help\n\n",
                   "Edit subcommands (read the draft, change one field, update it with the etag\n"
                   "read; new ids may be left out and the service assigns s7, s2.q5, c19):\n");
-  for (const EditCommand& command : kEditCommands) {
+  for (const EditCommand& command : EditCommands()) {
     absl::StrAppend(&help, "  ", command.usage.substr(command.usage.find("edit VERSION ") + 13),
                     "\n");
   }

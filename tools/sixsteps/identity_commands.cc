@@ -1,892 +1,150 @@
 #include "tools/sixsteps/identity_commands.h"
 
-#include <fcntl.h>
-#include <termios.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
 #include <utility>
 
-#include <google/protobuf/util/time_util.h>
-#include <grpcpp/client_context.h>
-#include <nlohmann/json.hpp>
-
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "sixsteps/identity/v1/identity_service.grpc.pb.h"
 #include "tools/sixsteps/cli_status.h"
-#include "tools/sixsteps/credentials.h"
-#include "tools/sixsteps/identity_format.h"
+#include "tools/sixsteps/identity_command_parts.h"
 #include "tools/sixsteps/identity_names.h"
-#include "tools/sixsteps/json.h"
-#include "tools/sixsteps/session.h"
 
 namespace sixsteps::cli {
 namespace {
 
-using Stub = iv1::IdentityService::StubInterface;
-using google::protobuf::util::TimeUtil;
-
-// Calls one unary method with a fresh context (deadline, bearer token).
-class IdentityClient {
- public:
-  IdentityClient(Stub& stub, const CallSettings& call) : stub_(stub), call_(call) {}
-
-  template <typename Response, typename Request>
-  absl::StatusOr<Response> Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
-                                                             Response*),
-                                const Request& request) {
-    Response response;
-    grpc::Status status = CallWithRenewal(call_, [&](grpc::ClientContext& context) {
-      return (stub_.*method)(&context, request, &response);
-    });
-    if (!status.ok()) return FromGrpc(status);
-    return response;
-  }
-
-  // Calls a List method page by page, handing each page to `on_page`, which returns false
-  // to stop early.
-  template <typename Response, typename Request, typename OnPage>
-  absl::Status ForEachPage(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
-                                                        Response*),
-                           Request request, OnPage on_page) {
-    do {
-      SIXSTEPS_ASSIGN_OR_RETURN(Response page, Call(method, request));
-      if (!on_page(page)) return absl::OkStatus();
-      // A server that hands back the same token would otherwise keep the CLI paging for ever.
-      if (!page.next_page_token().empty() && page.next_page_token() == request.page_token()) {
-        return absl::InternalError("the service returned the same page token twice");
-      }
-      request.set_page_token(page.next_page_token());
-    } while (!request.page_token().empty());
-    return absl::OkStatus();
-  }
-
-  Stub& stub() { return stub_; }
-  const CallSettings& call() const { return call_; }
-
- private:
-  Stub& stub_;
-  const CallSettings& call_;
-};
-
-// Every item of a List method, through all pages.
-template <typename Item, typename Response, typename Request>
-absl::StatusOr<std::vector<Item>> ListAll(
-    IdentityClient& client,
-    grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-    const Request& request,
-    const google::protobuf::RepeatedPtrField<Item>& (Response::*items)() const) {
-  std::vector<Item> all;
-  SIXSTEPS_RETURN_IF_ERROR(client.ForEachPage(method, request, [&](const Response& page) {
-    for (const Item& item : (page.*items)()) all.push_back(item);
-    return true;
-  }));
-  return all;
-}
-
-absl::Status PrintResult(const google::protobuf::Message& message, const std::string& text,
-                         const CommandContext& context) {
-  if (context.output == OutputFormat::kJson) {
-    SIXSTEPS_ASSIGN_OR_RETURN(std::string json, ToJson(message));
-    *context.out << json;
-  } else {
-    *context.out << text;
-  }
-  return absl::OkStatus();
-}
-
-template <typename Response, typename Item>
-Response Collect(const std::vector<Item>& items,
-                 google::protobuf::RepeatedPtrField<Item>* (Response::*mutable_items)()) {
-  Response all;
-  for (const Item& item : items) *(all.*mutable_items)()->Add() = item;
-  return all;
-}
-
-std::string TimeText(absl::Time time) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
-}
-
-std::string Env(const CommandContext& context, absl::string_view name) {
-  if (context.env == nullptr) return "";
-  return (*context.env)(name).value_or("");
-}
-
-// Reads a password: a prompt without echo on a terminal, else the first line of stdin.
-std::string ReadSecret(const CommandContext& context, absl::string_view prompt) {
-  std::string line;
-  if (context.in == nullptr) return line;
-  if (context.in_is_terminal) {
-    if (context.err != nullptr) *context.err << prompt << std::flush;
-    termios saved{};
-    bool restore = ::tcgetattr(STDIN_FILENO, &saved) == 0;
-    if (restore) {
-      termios quiet = saved;
-      quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-      ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-    }
-    std::getline(*context.in, line);
-    if (restore) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
-    if (context.err != nullptr) *context.err << "\n";
-  } else {
-    std::getline(*context.in, line);
-  }
-  while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
-  return line;
-}
-
-// ---- login, logout, whoami ----
-
-absl::Status PrintSignedIn(const Credentials& credentials, const std::string& who,
-                           const CommandContext& context) {
-  const std::string& path = context.session->credentials_path;
-  if (context.output == OutputFormat::kJson) {
-    nlohmann::ordered_json json = {
-        {"principal", credentials.principal},
-        {"identity_address", credentials.identity_address},
-        {"access_token_expire_time", TimeText(credentials.access_token_expire_time)},
-    };
-    if (!credentials.refresh_token.empty()) {
-      json["refresh_token_expire_time"] = TimeText(credentials.refresh_token_expire_time);
-    }
-    json["credentials_file"] = path;
-    *context.out << json.dump(2) << "\n";
-    return absl::OkStatus();
-  }
-  *context.out << "Signed in as " << credentials.principal << who << " at "
-               << credentials.identity_address << ".\n"
-               << "Credentials saved in " << path << " (mode 0600).\n"
-               << "The access token is valid until "
-               << TimeText(credentials.access_token_expire_time);
-  if (!credentials.refresh_token.empty()) {
-    *context.out << " and is renewed automatically until "
-                 << TimeText(credentials.refresh_token_expire_time) << ".\n";
-  } else if (!credentials.api_key_file.empty()) {
-    *context.out << "; then the CLI signs in again with " << credentials.api_key_file << ".\n";
-  } else {
-    *context.out << "; then the CLI signs in again with $" << kApiKeyVariable << " if it is set.\n";
-  }
-  return absl::OkStatus();
-}
-
-absl::Status Login(const ParsedArgs& args, IdentityClient& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"email", "api_key_file"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> email, args.Optional("email"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> key_file, args.Optional("api_key_file"));
-  if (email && key_file) return UsageError("give --email or --api-key-file, not both");
-  Session& session = *context.session;
-  if (session.credentials_path.empty()) {
-    return LocalError(kExitCannotCreate,
-                      "nowhere to keep the credentials: set XDG_CONFIG_HOME or HOME");
-  }
-  Credentials credentials;
-  std::string who;
-  if (email) {
-    if (email->empty()) return UsageError("--email must not be empty");
-    std::string password = Env(context, kPasswordVariable);
-    if (password.empty())
-      password = ReadSecret(context, absl::StrCat("Password for ", *email, ": "));
-    if (password.empty()) {
-      return UsageError(
-          absl::StrCat("no password: set $", kPasswordVariable, " or give it on standard input"));
-    }
-    iv1::SignInRequest request;
-    request.set_email(*email);
-    request.set_password(password);
-    CallSettings open;
-    open.timeout = client.call().timeout;
-    IdentityClient unauthenticated(client.stub(), open);
-    SIXSTEPS_ASSIGN_OR_RETURN(iv1::SignInResponse response,
-                              unauthenticated.Call(&Stub::SignIn, request));
-    credentials = CredentialsFrom(response, session.identity_address);
-    who = absl::StrCat(" (", *email, ")");
-  } else {
-    std::string api_key;
-    if (key_file) {
-      SIXSTEPS_ASSIGN_OR_RETURN(api_key, ReadApiKeyFile(*key_file));
-    } else {
-      api_key = std::string(absl::StripAsciiWhitespace(Env(context, kApiKeyVariable)));
-      if (api_key.empty()) {
-        return UsageError(
-            absl::StrCat("missing --email or --api-key-file (or $", kApiKeyVariable, ")"));
-      }
-    }
-    SIXSTEPS_ASSIGN_OR_RETURN(credentials, SignInWithApiKey(session, client.call(), api_key));
-    if (key_file) {
-      std::error_code error;
-      std::filesystem::path absolute = std::filesystem::absolute(*key_file, error);
-      credentials.api_key_file = error ? *key_file : absolute.lexically_normal().string();
-    }
-  }
-  SIXSTEPS_RETURN_IF_ERROR(SaveCredentials(session.credentials_path, credentials));
-  session.stored = credentials;
-  if (session.token_from_environment && context.err != nullptr) {
-    *context.err << "warning: $" << kTokenVariable
-                 << " is set and takes precedence over the stored sign-in; unset it\n";
-  }
-  return PrintSignedIn(credentials, who, context);
-}
-
-absl::Status Logout(const ParsedArgs& args, IdentityClient& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  Session& session = *context.session;
-  if (!session.stored) {
-    *context.out << "Not signed in"
-                 << (session.credentials_path.empty()
-                         ? std::string()
-                         : absl::StrCat(" (no ", session.credentials_path, ")"))
-                 << ".\n";
-    return absl::OkStatus();
-  }
-  if (!session.stored->refresh_token.empty()) {
-    iv1::SignOutRequest request;
-    request.set_refresh_token(session.stored->refresh_token);
-    CallSettings open;
-    open.timeout = client.call().timeout;
-    IdentityClient unauthenticated(client.stub(), open);
-    absl::StatusOr<iv1::SignOutResponse> signed_out = unauthenticated.Call(&Stub::SignOut, request);
-    // A refresh token that expired or was revoked needs no revoking; only a service that
-    // could not be asked is worth a warning.
-    if (!signed_out.ok() && context.err != nullptr &&
-        (signed_out.status().code() == absl::StatusCode::kUnavailable ||
-         signed_out.status().code() == absl::StatusCode::kDeadlineExceeded)) {
-      *context.err << "warning: could not revoke the refresh token at " << session.identity_address
-                   << " (" << absl::StatusCodeToString(signed_out.status().code())
-                   << "); deleting the local credentials anyway\n";
-    }
-  }
-  SIXSTEPS_RETURN_IF_ERROR(RemoveCredentials(session.credentials_path));
-  std::string principal = session.stored->principal;
-  session.stored.reset();
-  *context.out << "Signed out " << principal << "; deleted " << session.credentials_path << ".\n";
-  if (session.token_from_environment && context.err != nullptr) {
-    *context.err << "note: $" << kTokenVariable << " is still set\n";
-  }
-  return absl::OkStatus();
-}
-
-absl::Status WhoAmI(const ParsedArgs& args, IdentityClient& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      iv1::GetCurrentPrincipalResponse response,
-      client.Call(&Stub::GetCurrentPrincipal, iv1::GetCurrentPrincipalRequest()));
-  std::string text = FormatPrincipal(response);
-  const Session& session = *context.session;
-  if (session.token_from_environment) {
-    absl::StrAppend(&text, "Token: from $", kTokenVariable, "\n");
-  } else if (session.stored) {
-    absl::StrAppend(&text, "Token: from ", session.credentials_path, ", valid until ",
-                    TimeText(session.stored->access_token_expire_time), "\n");
-  }
-  return PrintResult(response, text, context);
-}
-
-// Prints the access token the CLI would send (renewed first when about to expire), for tools
-// such as curl: curl -H "Authorization: Bearer $(sixsteps token)" ...
-absl::Status Token(const ParsedArgs& args, IdentityClient& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  const std::string& token = client.call().bearer_token;
-  if (token.empty()) return absl::UnauthenticatedError("no access token");
-  if (context.output == OutputFormat::kJson) {
-    nlohmann::ordered_json json = {{"access_token", token}};
-    const Session& session = *context.session;
-    if (!session.token_from_environment && session.stored) {
-      json["principal"] = session.stored->principal;
-      json["access_token_expire_time"] = TimeText(session.stored->access_token_expire_time);
-    }
-    *context.out << json.dump(2) << "\n";
-    return absl::OkStatus();
-  }
-  *context.out << token << "\n";
-  return absl::OkStatus();
-}
-
-// ---- regions ----
-
-absl::Status RegionCreate(const ParsedArgs& args, IdentityClient& client,
-                          const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"name"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandRegionName(args.Positional(0)));
-  iv1::CreateRegionRequest request;
-  request.set_region_id(LastSegment(name));
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_region()->mutable_display_name(),
-                            args.Required("name"));
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::Region region, client.Call(&Stub::CreateRegion, request));
-  return PrintResult(region, absl::StrCat("Created ", region.name(), "\n", FormatRegion(region)),
-                     context);
-}
-
-absl::Status RegionList(const ParsedArgs& args, IdentityClient& client,
-                        const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<iv1::Region> regions,
-                            ListAll(client, &Stub::ListRegions, iv1::ListRegionsRequest(),
-                                    &iv1::ListRegionsResponse::regions));
-  return PrintResult(Collect(regions, &iv1::ListRegionsResponse::mutable_regions),
-                     FormatRegionList(regions), context);
-}
-
-absl::Status RegionShow(const ParsedArgs& args, IdentityClient& client,
-                        const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  iv1::GetRegionRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandRegionName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::Region region, client.Call(&Stub::GetRegion, request));
-  return PrintResult(region, FormatRegion(region), context);
-}
-
-// ---- partnerships ----
-
-absl::StatusOr<bool> ParseBool(absl::string_view flag, absl::string_view value) {
-  std::string lower = absl::AsciiStrToLower(value);
-  if (lower == "true" || lower == "yes" || lower == "1") return true;
-  if (lower == "false" || lower == "no" || lower == "0") return false;
-  return UsageError(absl::StrCat("--", flag, " must be true or false, got '", value, "'"));
-}
-
-absl::Status PartnershipCreate(const ParsedArgs& args, IdentityClient& client,
-                               const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"region", "name", "opt_out"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandPartnershipName(args.Positional(0)));
-  iv1::CreatePartnershipRequest request;
-  request.set_partnership_id(LastSegment(name));
-  iv1::Partnership& partnership = *request.mutable_partnership();
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string region, args.Required("region"));
-  SIXSTEPS_ASSIGN_OR_RETURN(*partnership.mutable_region(), ExpandRegionName(region));
-  SIXSTEPS_ASSIGN_OR_RETURN(*partnership.mutable_display_name(), args.Required("name"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> opt_out, args.Optional("opt_out"));
-  if (opt_out) {
-    SIXSTEPS_ASSIGN_OR_RETURN(bool value, ParseBool("opt-out", *opt_out));
-    partnership.set_regional_comparison_opt_out(value);
-  }
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::Partnership created,
-                            client.Call(&Stub::CreatePartnership, request));
-  return PrintResult(
-      created, absl::StrCat("Created ", created.name(), "\n", FormatPartnership(created)), context);
-}
-
-absl::Status PartnershipList(const ParsedArgs& args, IdentityClient& client,
-                             const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"region"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  iv1::ListPartnershipsRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> region, args.Optional("region"));
-  if (region) {
-    SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_region(), ExpandRegionName(*region));
-  }
-  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<iv1::Partnership> partnerships,
-                            ListAll(client, &Stub::ListPartnerships, request,
-                                    &iv1::ListPartnershipsResponse::partnerships));
-  return PrintResult(Collect(partnerships, &iv1::ListPartnershipsResponse::mutable_partnerships),
-                     FormatPartnershipList(partnerships), context);
-}
-
-absl::Status PartnershipShow(const ParsedArgs& args, IdentityClient& client,
-                             const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  iv1::GetPartnershipRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandPartnershipName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::Partnership partnership,
-                            client.Call(&Stub::GetPartnership, request));
-  return PrintResult(partnership, FormatPartnership(partnership), context);
-}
-
-absl::Status PartnershipUpdate(const ParsedArgs& args, IdentityClient& client,
-                               const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"name", "opt_out"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandPartnershipName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> display_name, args.Optional("name"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> opt_out, args.Optional("opt_out"));
-  if (!display_name && !opt_out) return UsageError("nothing to change: give --name or --opt-out");
-  std::optional<bool> opt_out_value;
-  if (opt_out) {
-    SIXSTEPS_ASSIGN_OR_RETURN(opt_out_value, ParseBool("opt-out", *opt_out));
-  }
-  // Update what was read, with the etag read: a change by someone else meanwhile is ABORTED.
-  iv1::GetPartnershipRequest get;
-  get.set_name(name);
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::Partnership current, client.Call(&Stub::GetPartnership, get));
-  iv1::UpdatePartnershipRequest request;
-  *request.mutable_partnership() = current;
-  if (display_name) {
-    request.mutable_partnership()->set_display_name(*display_name);
-    request.mutable_update_mask()->add_paths("display_name");
-  }
-  if (opt_out_value) {
-    request.mutable_partnership()->set_regional_comparison_opt_out(*opt_out_value);
-    request.mutable_update_mask()->add_paths("regional_comparison_opt_out");
-  }
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::Partnership updated,
-                            client.Call(&Stub::UpdatePartnership, request));
-  return PrintResult(
-      updated, absl::StrCat("Updated ", updated.name(), "\n", FormatPartnership(updated)), context);
-}
-
-// ---- organisations ----
-
-absl::Status OrgAdd(const ParsedArgs& args, IdentityClient& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"name", "kind", "core"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(2, 2));
-  iv1::CreateOrganisationRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_parent(), ExpandPartnershipName(args.Positional(0)));
-  if (absl::StrContains(args.Positional(1), '/')) {
-    return UsageError(absl::StrCat("'", args.Positional(1), "' is not an organisation id"));
-  }
-  request.set_organisation_id(std::string(args.Positional(1)));
-  iv1::Organisation& organisation = *request.mutable_organisation();
-  SIXSTEPS_ASSIGN_OR_RETURN(*organisation.mutable_display_name(), args.Required("name"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string kind, args.Required("kind"));
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::OrganisationKind parsed_kind, ParseKind(kind));
-  organisation.set_kind(parsed_kind);
-  organisation.set_core_partner(args.Has("core"));
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::Organisation created,
-                            client.Call(&Stub::CreateOrganisation, request));
-  return PrintResult(
-      created, absl::StrCat("Added ", created.name(), "\n", FormatOrganisation(created)), context);
-}
-
-absl::Status OrgList(const ParsedArgs& args, IdentityClient& client,
-                     const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  iv1::ListOrganisationsRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_parent(), ExpandPartnershipName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<iv1::Organisation> organisations,
-                            ListAll(client, &Stub::ListOrganisations, request,
-                                    &iv1::ListOrganisationsResponse::organisations));
-  return PrintResult(Collect(organisations, &iv1::ListOrganisationsResponse::mutable_organisations),
-                     FormatOrganisationList(organisations), context);
-}
-
-absl::Status OrgShow(const ParsedArgs& args, IdentityClient& client,
-                     const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  iv1::GetOrganisationRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandOrganisationName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::Organisation organisation,
-                            client.Call(&Stub::GetOrganisation, request));
-  return PrintResult(organisation, FormatOrganisation(organisation), context);
-}
-
-// ---- users ----
-
-absl::StatusOr<std::vector<iv1::User>> AllUsers(IdentityClient& client) {
-  return ListAll(client, &Stub::ListUsers, iv1::ListUsersRequest(), &iv1::ListUsersResponse::users);
-}
-
-// The user with this email (case-insensitive) among those the caller may list.
-absl::StatusOr<iv1::User> FindUserByEmail(IdentityClient& client, const std::string& email) {
-  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<iv1::User> users, AllUsers(client));
-  for (iv1::User& user : users) {
-    if (absl::EqualsIgnoreCase(user.email(), email)) return std::move(user);
-  }
-  return absl::NotFoundError(
-      absl::StrCat("no user with email ", email, " among the users you administer"));
-}
-
-// A principal argument as a name, looking an email address up.
-absl::StatusOr<std::string> ResolvePrincipal(IdentityClient& client, absl::string_view argument) {
-  SIXSTEPS_ASSIGN_OR_RETURN(PrincipalArgument principal, ParsePrincipal(argument));
-  if (principal.email.empty()) return principal.name;
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::User user, FindUserByEmail(client, principal.email));
-  return user.name();
-}
-
-absl::Status UserCreate(const ParsedArgs& args, IdentityClient& client,
-                        const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"email", "name"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  iv1::CreateUserRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_user()->mutable_email(), args.Required("email"));
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_user()->mutable_display_name(), args.Required("name"));
-  std::string password = Env(context, kNewUserPasswordVariable);
-  if (password.empty()) {
-    password = ReadSecret(context, absl::StrCat("Initial password for ", request.user().email(),
-                                                " (at least 12 characters): "));
-    if (context.in_is_terminal && !password.empty() &&
-        ReadSecret(context, "Again, to confirm: ") != password) {
-      return UsageError("the two passwords differ");
-    }
-  }
-  if (password.empty()) {
-    return UsageError(absl::StrCat("no password for the new user: set $", kNewUserPasswordVariable,
-                                   " or give it on standard input"));
-  }
-  request.set_password(password);
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::User user, client.Call(&Stub::CreateUser, request));
-  return PrintResult(
-      user,
-      absl::StrCat("Created ", user.name(), "\n", FormatUser(user),
-                   "Grant a role with: sixsteps role grant ", user.name(), " ROLE SCOPE\n"),
-      context);
-}
-
-absl::Status UserList(const ParsedArgs& args, IdentityClient& client,
-                      const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<iv1::User> users, AllUsers(client));
-  return PrintResult(Collect(users, &iv1::ListUsersResponse::mutable_users), FormatUserList(users),
-                     context);
-}
-
-absl::Status UserShow(const ParsedArgs& args, IdentityClient& client,
-                      const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_ASSIGN_OR_RETURN(PrincipalArgument principal, ParsePrincipal(args.Positional(0)));
-  iv1::User user;
-  if (!principal.email.empty()) {
-    SIXSTEPS_ASSIGN_OR_RETURN(user, FindUserByEmail(client, principal.email));
-  } else {
-    if (!absl::StartsWith(principal.name, "users/")) {
-      return UsageError(absl::StrCat("'", args.Positional(0), "' is not a user"));
-    }
-    iv1::GetUserRequest request;
-    request.set_name(principal.name);
-    SIXSTEPS_ASSIGN_OR_RETURN(user, client.Call(&Stub::GetUser, request));
-  }
-  return PrintResult(user, FormatUser(user), context);
-}
-
-absl::Status UserUnlock(const ParsedArgs& args, IdentityClient& client,
-                        const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_ASSIGN_OR_RETURN(PrincipalArgument principal, ParsePrincipal(args.Positional(0)));
-  if (principal.email.empty() && !absl::StartsWith(principal.name, "users/")) {
-    return UsageError(absl::StrCat("'", args.Positional(0), "' is not a user"));
-  }
-  std::string name = principal.name;
-  if (!principal.email.empty()) {
-    SIXSTEPS_ASSIGN_OR_RETURN(iv1::User user, FindUserByEmail(client, principal.email));
-    name = user.name();
-  }
-  iv1::UnlockUserRequest request;
-  request.set_name(name);
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::UnlockUserResponse response,
-                            client.Call(&Stub::UnlockUser, request));
-  return PrintResult(response,
-                     absl::StrCat("Unlocked ", name, ": cleared ", response.cleared_backoffs(),
-                                  " sign-in backoff(s); they can sign in from anywhere again\n"),
-                     context);
-}
-
-// ---- role bindings ----
-
-absl::Status RoleGrant(const ParsedArgs& args, IdentityClient& client,
-                       const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"org"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(3, 3));
-  // Check everything local before the email lookup costs a call.
-  SIXSTEPS_ASSIGN_OR_RETURN(PrincipalArgument principal, ParsePrincipal(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::Role role, ParseRole(args.Positional(1)));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string scope, ExpandScope(args.Positional(2)));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> org, args.Optional("org"));
-  iv1::CreateRoleBindingRequest request;
-  iv1::RoleBinding& binding = *request.mutable_role_binding();
-  if (org) {
-    SIXSTEPS_ASSIGN_OR_RETURN(
-        *binding.mutable_organisation(),
-        ExpandOrganisationName(*org, absl::StartsWith(scope, "partnerships/") ? scope : ""));
-  }
-  if (principal.email.empty()) {
-    binding.set_principal(principal.name);
-  } else {
-    SIXSTEPS_ASSIGN_OR_RETURN(iv1::User user, FindUserByEmail(client, principal.email));
-    binding.set_principal(user.name());
-  }
-  binding.set_role(role);
-  binding.set_scope(scope);
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::RoleBinding created,
-                            client.Call(&Stub::CreateRoleBinding, request));
-  return PrintResult(created, absl::StrCat("Granted ", FormatRoleBinding(created)), context);
-}
-
-absl::Status RoleRevoke(const ParsedArgs& args, IdentityClient& client,
-                        const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  iv1::DeleteRoleBindingRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandRoleBindingName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(google::protobuf::Empty empty,
-                            client.Call(&Stub::DeleteRoleBinding, request));
-  return PrintResult(empty, absl::StrCat("Revoked ", request.name(), "\n"), context);
-}
-
-absl::Status RoleList(const ParsedArgs& args, IdentityClient& client,
-                      const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"principal", "scope"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  iv1::ListRoleBindingsRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> principal, args.Optional("principal"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> scope, args.Optional("scope"));
-  if (scope) {
-    SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_scope(), ExpandScope(*scope));
-  }
-  if (principal) {
-    SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_principal(), ResolvePrincipal(client, *principal));
-  }
-  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<iv1::RoleBinding> bindings,
-                            ListAll(client, &Stub::ListRoleBindings, request,
-                                    &iv1::ListRoleBindingsResponse::role_bindings));
-  return PrintResult(Collect(bindings, &iv1::ListRoleBindingsResponse::mutable_role_bindings),
-                     FormatRoleBindingList(bindings), context);
-}
-
-// ---- service accounts and API keys ----
-
-absl::Status ServiceAccountCreate(const ParsedArgs& args, IdentityClient& client,
-                                  const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"name", "owner"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  iv1::CreateServiceAccountRequest request;
-  iv1::ServiceAccount& account = *request.mutable_service_account();
-  SIXSTEPS_ASSIGN_OR_RETURN(*account.mutable_display_name(), args.Required("name"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string owner, args.Required("owner"));
-  SIXSTEPS_ASSIGN_OR_RETURN(*account.mutable_owner(), ExpandOwner(owner));
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::ServiceAccount created,
-                            client.Call(&Stub::CreateServiceAccount, request));
-  return PrintResult(
-      created,
-      absl::StrCat("Created ", created.name(), "\n", FormatServiceAccount(created),
-                   "Next: grant it a role (sixsteps role grant ", created.name(),
-                   " integration partnerships/P) and\ncreate an API key (sixsteps apikey create ",
-                   created.name(), " --name NAME).\n"),
-      context);
-}
-
-absl::Status ServiceAccountList(const ParsedArgs& args, IdentityClient& client,
-                                const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      std::vector<iv1::ServiceAccount> accounts,
-      ListAll(client, &Stub::ListServiceAccounts, iv1::ListServiceAccountsRequest(),
-              &iv1::ListServiceAccountsResponse::service_accounts));
-  return PrintResult(Collect(accounts, &iv1::ListServiceAccountsResponse::mutable_service_accounts),
-                     FormatServiceAccountList(accounts), context);
-}
-
-absl::Status ServiceAccountShow(const ParsedArgs& args, IdentityClient& client,
-                                const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  iv1::GetServiceAccountRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandServiceAccountName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::ServiceAccount account,
-                            client.Call(&Stub::GetServiceAccount, request));
-  return PrintResult(account, FormatServiceAccount(account), context);
-}
-
-// Writes a new file readable by its owner only; refuses to replace an existing one.
-absl::Status WriteSecretFile(const std::string& path, const std::string& contents) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return LocalError(kExitCannotCreate,
-                      absl::StrCat("cannot write ", path, ": ", std::strerror(errno)));
-  }
-  ssize_t written = ::write(fd, contents.data(), contents.size());
-  int error = written == static_cast<ssize_t>(contents.size()) ? 0 : (written < 0 ? errno : EIO);
-  if (::close(fd) != 0 && error == 0) error = errno;
-  if (error != 0) {
-    ::unlink(path.c_str());
-    return LocalError(kExitCannotCreate,
-                      absl::StrCat("cannot write ", path, ": ", std::strerror(error)));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ApiKeyCreate(const ParsedArgs& args, IdentityClient& client,
-                          const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"name", "expires_in", "out"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  iv1::CreateApiKeyRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_parent(),
-                            ExpandServiceAccountName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_api_key()->mutable_display_name(),
-                            args.Required("name"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> expires_in, args.Optional("expires_in"));
-  SIXSTEPS_ASSIGN_OR_RETURN(absl::Duration lifetime, ParseLifetime(expires_in.value_or("90d")));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> out_path, args.Optional("out"));
-  if (out_path && std::filesystem::exists(*out_path)) {
-    return LocalError(kExitCannotCreate,
-                      absl::StrCat(*out_path, " already exists; choose a new file for the key"));
-  }
-  absl::Time expires = absl::Now() + lifetime;
-  *request.mutable_api_key()->mutable_expire_time() =
-      TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(expires));
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::CreateApiKeyResponse response,
-                            client.Call(&Stub::CreateApiKey, request));
-  const iv1::ApiKey& key = response.api_key();
-  if (out_path) {
-    SIXSTEPS_RETURN_IF_ERROR(WriteSecretFile(*out_path, response.secret() + "\n"));
-    if (context.output == OutputFormat::kJson) {
-      iv1::CreateApiKeyResponse without_secret = response;
-      without_secret.clear_secret();
-      return PrintResult(without_secret, "", context);
-    }
-    *context.out << "Created " << key.name() << " (\"" << key.display_name() << "\"), expires "
-                 << FormatTime(key.expire_time()) << ".\n"
-                 << "Its secret is in " << *out_path
-                 << " (mode 0600) and is shown nowhere else; the hub keeps only\n"
-                 << "its hash. Hand the file over safely; the integrator signs in with:\n"
-                 << "  sixsteps login --api-key-file " << *out_path << "\n";
-    return absl::OkStatus();
-  }
-  return PrintResult(
-      response,
-      absl::StrCat("Created ", key.name(), " (\"", key.display_name(), "\"), expires ",
-                   FormatTime(key.expire_time()), ".\n",
-                   "WARNING: this is the only time the secret is shown; the hub keeps only its "
-                   "hash.\nStore it safely now (a file of mode 0600, a secret store):\n\n  ",
-                   response.secret(), "\n\n",
-                   "The integrator signs in with: sixsteps login --api-key-file FILE (or "
-                   "$SIXSTEPS_API_KEY).\n"),
-      context);
-}
-
-absl::Status ApiKeyList(const ParsedArgs& args, IdentityClient& client,
-                        const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  iv1::ListApiKeysRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_parent(),
-                            ExpandServiceAccountName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      std::vector<iv1::ApiKey> keys,
-      ListAll(client, &Stub::ListApiKeys, request, &iv1::ListApiKeysResponse::api_keys));
-  return PrintResult(Collect(keys, &iv1::ListApiKeysResponse::mutable_api_keys),
-                     FormatApiKeyList(keys), context);
-}
-
-absl::Status ApiKeyRevoke(const ParsedArgs& args, IdentityClient& client,
-                          const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  iv1::RevokeApiKeyRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandApiKeyName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::ApiKey key, client.Call(&Stub::RevokeApiKey, request));
-  return PrintResult(key, absl::StrCat("Revoked ", key.name(), "\n", FormatApiKey(key)), context);
-}
-
-// ---- audit log, signing keys ----
-
-absl::Status AuditList(const ParsedArgs& args, IdentityClient& client,
-                       const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"region", "limit"}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  iv1::ListAuditEventsRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> region, args.Optional("region"));
-  if (region) {
-    SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_region(), ExpandRegionName(*region));
-  }
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<int> limit_flag, args.OptionalPosition("limit"));
-  const int limit = limit_flag.value_or(50);
-  request.set_page_size(std::min(limit, 100));
-  std::vector<iv1::AuditEvent> events;
-  SIXSTEPS_RETURN_IF_ERROR(client.ForEachPage(
-      &Stub::ListAuditEvents, request, [&](const iv1::ListAuditEventsResponse& page) {
-        for (const iv1::AuditEvent& event : page.audit_events()) {
-          if (static_cast<int>(events.size()) >= limit) return false;
-          events.push_back(event);
-        }
-        return static_cast<int>(events.size()) < limit;
-      }));
-  return PrintResult(Collect(events, &iv1::ListAuditEventsResponse::mutable_audit_events),
-                     FormatAuditEventList(events), context);
-}
-
-absl::Status KeyList(const ParsedArgs& args, IdentityClient& client,
-                     const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::ListPublicKeysResponse response,
-                            client.Call(&Stub::ListPublicKeys, iv1::ListPublicKeysRequest()));
-  std::vector<iv1::PublicKey> keys(response.keys().begin(), response.keys().end());
-  return PrintResult(response, FormatPublicKeyList(keys), context);
-}
-
-absl::Status KeyRotate(const ParsedArgs& args, IdentityClient& client,
-                       const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::RotateSigningKeyResponse response,
-                            client.Call(&Stub::RotateSigningKey, iv1::RotateSigningKeyRequest()));
-  return PrintResult(response,
-                     absl::StrCat("New signing key ", response.key().key_id(),
-                                  " is current. Tokens signed with the old key stay valid until "
-                                  "they expire.\n"),
-                     context);
-}
-
-// ---- the command table ----
+using namespace identity_cmd;  // NOLINT: the command bodies, one file per resource
 
 struct IdentityCommand {
-  // The top-level word ("region") and the command after it ("create"; "" for login etc.).
+  // The top-level word ("region"); the command after it ("create"; "" for login etc.) is the
+  // Command's name.
   absl::string_view word;
-  absl::string_view name;
-  absl::string_view usage;
-  absl::Status (*run)(const ParsedArgs& args, IdentityClient& client,
-                      const CommandContext& context);
+  Command<IdentityClient> command;
 };
 
-constexpr IdentityCommand kCommands[] = {
-    {"login", "", "sixsteps login --email EMAIL | --api-key-file FILE", Login},
-    {"logout", "", "sixsteps logout", Logout},
-    {"whoami", "", "sixsteps whoami", WhoAmI},
-    {"token", "", "sixsteps token", Token},
-    {"region", "create", "sixsteps region create ID --name NAME", RegionCreate},
-    {"region", "list", "sixsteps region list", RegionList},
-    {"region", "show", "sixsteps region show REGION", RegionShow},
-    {"partnership", "create",
-     "sixsteps partnership create ID --region REGION --name NAME [--opt-out true|false]",
-     PartnershipCreate},
-    {"partnership", "list", "sixsteps partnership list [--region REGION]", PartnershipList},
-    {"partnership", "show", "sixsteps partnership show PARTNERSHIP", PartnershipShow},
-    {"partnership", "update",
-     "sixsteps partnership update PARTNERSHIP [--name NAME] [--opt-out true|false]",
-     PartnershipUpdate},
-    {"org", "add", "sixsteps org add PARTNERSHIP ID --name NAME --kind KIND [--core]", OrgAdd},
-    {"org", "list", "sixsteps org list PARTNERSHIP", OrgList},
-    {"org", "show", "sixsteps org show PARTNERSHIP/ID", OrgShow},
-    {"user", "create", "sixsteps user create --email EMAIL --name NAME", UserCreate},
-    {"user", "list", "sixsteps user list", UserList},
-    {"user", "show", "sixsteps user show USER|EMAIL", UserShow},
-    {"user", "unlock", "sixsteps user unlock USER|EMAIL", UserUnlock},
-    {"role", "grant", "sixsteps role grant PRINCIPAL ROLE SCOPE [--org ORGANISATION]", RoleGrant},
-    {"role", "revoke", "sixsteps role revoke ROLE_BINDING", RoleRevoke},
-    {"role", "list", "sixsteps role list [--principal PRINCIPAL] [--scope SCOPE]", RoleList},
-    {"serviceaccount", "create",
-     "sixsteps serviceaccount create --name NAME --owner regions/R|partnerships/P|'*'",
-     ServiceAccountCreate},
-    {"serviceaccount", "list", "sixsteps serviceaccount list", ServiceAccountList},
-    {"serviceaccount", "show", "sixsteps serviceaccount show SERVICE_ACCOUNT", ServiceAccountShow},
-    {"apikey", "create",
-     "sixsteps apikey create SERVICE_ACCOUNT --name NAME [--expires-in 90d] [--out FILE]",
-     ApiKeyCreate},
-    {"apikey", "list", "sixsteps apikey list SERVICE_ACCOUNT", ApiKeyList},
-    {"apikey", "revoke", "sixsteps apikey revoke SERVICE_ACCOUNT/KEY", ApiKeyRevoke},
-    {"audit", "list", "sixsteps audit list [--region REGION] [--limit N]", AuditList},
-    {"key", "list", "sixsteps key list", KeyList},
-    {"key", "rotate", "sixsteps key rotate", KeyRotate},
-};
+const std::vector<IdentityCommand>& Commands() {
+  const ArgDecl region = arg::String("REGION").Required();
+  const ArgDecl partnership = arg::String("PARTNERSHIP").Required();
+  const ArgDecl user = arg::String("USER|EMAIL").Required();
+  const ArgDecl service_account = arg::String("SERVICE_ACCOUNT").Required();
+  static const auto* const kCommands = new std::vector<IdentityCommand>{
+      {"login",
+       {"",
+        "sixsteps login --email EMAIL | --api-key-file FILE",
+        {.flags = {arg::String("email").NonEmpty(), arg::File("api_key_file")},
+         .groups = {{FlagGroup::Rule::kAtMostOne,
+                     {"email", "api_key_file"},
+                     "give --email or --api-key-file, not both"}}},
+        Login}},
+      {"logout", {"", "sixsteps logout", {}, Logout}},
+      {"whoami", {"", "sixsteps whoami", {}, WhoAmI}},
+      {"token", {"", "sixsteps token", {}, Token}},
+      {"region",
+       {"create",
+        "sixsteps region create ID --name NAME",
+        {.positionals = {arg::String("ID").Required()}, .flags = {arg::String("name").Required()}},
+        RegionCreate}},
+      {"region", {"list", "sixsteps region list", {}, RegionList}},
+      {"region", {"show", "sixsteps region show REGION", {.positionals = {region}}, RegionShow}},
+      {"partnership",
+       {"create",
+        "sixsteps partnership create ID --region REGION --name NAME [--opt-out true|false]",
+        {.positionals = {arg::String("ID").Required()},
+         .flags = {arg::String("region").Required(), arg::String("name").Required(),
+                   arg::Truth("opt_out")}},
+        PartnershipCreate}},
+      {"partnership",
+       {"list",
+        "sixsteps partnership list [--region REGION]",
+        {.flags = {arg::String("region")}},
+        PartnershipList}},
+      {"partnership",
+       {"show",
+        "sixsteps partnership show PARTNERSHIP",
+        {.positionals = {partnership}},
+        PartnershipShow}},
+      {"partnership",
+       {"update",
+        "sixsteps partnership update PARTNERSHIP [--name NAME] [--opt-out true|false]",
+        {.positionals = {partnership},
+         .flags = {arg::String("name"), arg::Truth("opt_out")},
+         .groups = {{FlagGroup::Rule::kAtLeastOne,
+                     {"name", "opt_out"},
+                     "nothing to change: give --name or --opt-out"}}},
+        PartnershipUpdate}},
+      {"org",
+       {"add",
+        "sixsteps org add PARTNERSHIP ID --name NAME --kind KIND [--core]",
+        {.positionals = {partnership, arg::String("ID").Required()},
+         .flags = {arg::String("name").Required(), arg::Enum<ParseKind>("kind").Required(),
+                   arg::Switch("core")}},
+        OrgAdd}},
+      {"org", {"list", "sixsteps org list PARTNERSHIP", {.positionals = {partnership}}, OrgList}},
+      {"org",
+       {"show",
+        "sixsteps org show PARTNERSHIP/ID",
+        {.positionals = {arg::String("PARTNERSHIP/ID").Required()}},
+        OrgShow}},
+      {"user",
+       {"create",
+        "sixsteps user create --email EMAIL --name NAME",
+        {.flags = {arg::String("email").Required(), arg::String("name").Required()}},
+        UserCreate}},
+      {"user", {"list", "sixsteps user list", {}, UserList}},
+      {"user", {"show", "sixsteps user show USER|EMAIL", {.positionals = {user}}, UserShow}},
+      {"user", {"unlock", "sixsteps user unlock USER|EMAIL", {.positionals = {user}}, UserUnlock}},
+      {"role",
+       {"grant",
+        "sixsteps role grant PRINCIPAL ROLE SCOPE [--org ORGANISATION]",
+        {.positionals = {arg::String("PRINCIPAL").Required(),
+                         arg::Enum<ParseRole>("ROLE").Required(), arg::String("SCOPE").Required()},
+         .flags = {arg::String("org")}},
+        RoleGrant}},
+      {"role",
+       {"revoke",
+        "sixsteps role revoke ROLE_BINDING",
+        {.positionals = {arg::String("ROLE_BINDING").Required()}},
+        RoleRevoke}},
+      {"role",
+       {"list",
+        "sixsteps role list [--principal PRINCIPAL] [--scope SCOPE]",
+        {.flags = {arg::String("principal"), arg::String("scope")}},
+        RoleList}},
+      {"serviceaccount",
+       {"create",
+        "sixsteps serviceaccount create --name NAME --owner regions/R|partnerships/P|'*'",
+        {.flags = {arg::String("name").Required(), arg::String("owner").Required()}},
+        ServiceAccountCreate}},
+      {"serviceaccount", {"list", "sixsteps serviceaccount list", {}, ServiceAccountList}},
+      {"serviceaccount",
+       {"show",
+        "sixsteps serviceaccount show SERVICE_ACCOUNT",
+        {.positionals = {service_account}},
+        ServiceAccountShow}},
+      {"apikey",
+       {"create",
+        "sixsteps apikey create SERVICE_ACCOUNT --name NAME [--expires-in 90d] [--out FILE]",
+        {.positionals = {service_account},
+         .flags = {arg::String("name").Required(), arg::Checked<ParseLifetime>("expires_in"),
+                   arg::File("out")}},
+        ApiKeyCreate}},
+      {"apikey",
+       {"list",
+        "sixsteps apikey list SERVICE_ACCOUNT",
+        {.positionals = {service_account}},
+        ApiKeyList}},
+      {"apikey",
+       {"revoke",
+        "sixsteps apikey revoke SERVICE_ACCOUNT/KEY",
+        {.positionals = {arg::String("SERVICE_ACCOUNT/KEY").Required()}},
+        ApiKeyRevoke}},
+      {"audit",
+       {"list",
+        "sixsteps audit list [--region REGION] [--limit N]",
+        {.flags = {arg::String("region"), arg::Integer("limit", 1, "a whole number from 1 up")}},
+        AuditList}},
+      {"key", {"list", "sixsteps key list", {}, KeyList}},
+      {"key", {"rotate", "sixsteps key rotate", {}, KeyRotate}},
+  };
+  return *kCommands;
+}
 
 struct IdentityWord {
   absl::string_view word;
@@ -963,12 +221,12 @@ absl::Status RunIdentityWord(absl::string_view word, const ParsedArgs& args,
     return UsageError(absl::StrCat("missing command (see 'sixsteps ", word, " help')"), word_usage);
   }
   absl::string_view name = single ? absl::string_view() : args.Positional(0);
-  for (const IdentityCommand& command : kCommands) {
-    if (command.word != word || command.name != name) continue;
+  for (const IdentityCommand& entry : Commands()) {
+    if (entry.word != word || entry.command.name != name) continue;
     std::unique_ptr<Stub> stub = iv1::IdentityService::NewStub(std::move(channel));
     IdentityClient client(*stub, context.call);
-    return WithUsage(command.run(args.WithoutLeadingPositionals(single ? 0 : 1), client, context),
-                     command.usage);
+    return RunCommand(entry.command, args.WithoutLeadingPositionals(single ? 0 : 1), client,
+                      context);
   }
   return UsageError(
       absl::StrCat("unknown ", word, " command '", name, "' (see 'sixsteps ", word, " help')"),
@@ -1013,8 +271,8 @@ std::string IdentityHelp(absl::string_view word) {
     if (entry.word == word) found = &entry;
   }
   absl::StrAppend(&help, "sixsteps ", word, ": ", found ? found->summary : "", "\n\nusage:\n");
-  for (const IdentityCommand& command : kCommands) {
-    if (command.word == word) absl::StrAppend(&help, "  ", command.usage, "\n");
+  for (const IdentityCommand& entry : Commands()) {
+    if (entry.word == word) absl::StrAppend(&help, "  ", entry.command.usage, "\n");
   }
   absl::StrAppend(&help, "\n");
   if (found != nullptr && !found->notes.empty()) absl::StrAppend(&help, found->notes, "\n");

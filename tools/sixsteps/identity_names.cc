@@ -13,6 +13,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "tools/sixsteps/cli_status.h"
+#include "tools/sixsteps/enum_words.h"
 
 namespace sixsteps::cli {
 namespace {
@@ -33,15 +34,6 @@ absl::StatusOr<std::string> ExpandSimple(absl::string_view argument, absl::strin
   }
   return UsageError(absl::StrCat("'", argument, "' is not a ", what, " name: expected ID or ",
                                  collection, "/ID"));
-}
-
-// The lower-case name of an enum value without its prefix, with `separator` between words.
-std::string EnumWord(const google::protobuf::EnumValueDescriptor* value, absl::string_view prefix,
-                     absl::string_view separator) {
-  if (value == nullptr) return "-";
-  std::string name = value->name();
-  if (absl::StartsWith(name, prefix)) name = name.substr(prefix.size());
-  return absl::StrReplaceAll(absl::AsciiStrToLower(name), {{"_", separator}});
 }
 
 }  // namespace
@@ -155,14 +147,12 @@ std::string RoleName(iv1::Role role) {
 }
 
 absl::StatusOr<iv1::Role> ParseRole(absl::string_view argument) {
-  std::string upper = absl::StrReplaceAll(absl::AsciiStrToUpper(argument), {{"-", "_"}});
-  if (!absl::StartsWith(upper, "ROLE_")) upper = absl::StrCat("ROLE_", upper);
-  iv1::Role role = iv1::ROLE_UNSPECIFIED;
-  if (!iv1::Role_Parse(upper, &role) || role == iv1::ROLE_UNSPECIFIED) {
+  std::optional<int> role = ParseEnumWord(iv1::Role_descriptor(), "ROLE_", argument);
+  if (!role) {
     return UsageError(
         absl::StrCat("unknown role '", argument, "': expected one of ", AllRoleNames()));
   }
-  return role;
+  return static_cast<iv1::Role>(*role);
 }
 
 std::string KindName(iv1::OrganisationKind kind) {
@@ -172,16 +162,13 @@ std::string KindName(iv1::OrganisationKind kind) {
 }
 
 absl::StatusOr<iv1::OrganisationKind> ParseKind(absl::string_view argument) {
-  std::string upper = absl::StrReplaceAll(absl::AsciiStrToUpper(argument), {{"-", "_"}});
-  if (!absl::StartsWith(upper, "ORGANISATION_KIND_")) {
-    upper = absl::StrCat("ORGANISATION_KIND_", upper);
-  }
-  iv1::OrganisationKind kind = iv1::ORGANISATION_KIND_UNSPECIFIED;
-  if (!iv1::OrganisationKind_Parse(upper, &kind) || kind == iv1::ORGANISATION_KIND_UNSPECIFIED) {
+  std::optional<int> kind =
+      ParseEnumWord(iv1::OrganisationKind_descriptor(), "ORGANISATION_KIND_", argument);
+  if (!kind) {
     return UsageError(
         absl::StrCat("unknown kind '", argument, "': expected one of ", AllKindNames()));
   }
-  return kind;
+  return static_cast<iv1::OrganisationKind>(*kind);
 }
 
 std::string AllRoleNames() {

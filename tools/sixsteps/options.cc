@@ -49,6 +49,12 @@ std::string AddressVariable(absl::string_view service) {
   return absl::StrCat("SIXSTEPS_", absl::AsciiStrToUpper(service), "_ADDRESS");
 }
 
+CallSettings CallSettings::WithoutToken() const {
+  CallSettings settings;
+  settings.timeout = timeout;
+  return settings;
+}
+
 void CallSettings::Apply(grpc::ClientContext& context) const {
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   if (!token().empty()) context.AddMetadata("authorization", absl::StrCat("Bearer ", token()));

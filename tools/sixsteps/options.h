@@ -79,6 +79,8 @@ struct CallSettings {
   // Set by the dispatcher for a stored sign-in; null for $SIXSTEPS_TOKEN and sign-in calls.
   std::shared_ptr<TokenRenewal> renewal;
 
+  // The same deadline without a token or renewal: for the sign-in calls themselves.
+  CallSettings WithoutToken() const;
   // Sets the deadline and metadata of a fresh context (one per call).
   void Apply(grpc::ClientContext& context) const;
   // The token calls carry now: the renewed one if there is one, else bearer_token.

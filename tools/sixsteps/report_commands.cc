@@ -21,16 +21,6 @@ namespace rv1 = ::sixsteps::reporting::v1;
 using Stub = rv1::ReportingService::StubInterface;
 using Client = RpcClient<Stub>;
 
-absl::StatusOr<int64_t> MinSequence(const ParsedArgs& args) {
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> value, args.Optional("min_sequence"));
-  int64_t sequence = 0;
-  if (value && (!absl::SimpleAtoi(*value, &sequence) || sequence < 0)) {
-    return UsageError(
-        absl::StrCat("--min-sequence must be a feed sequence number, got '", *value, "'"));
-  }
-  return sequence;
-}
-
 // "partnerships/p", "regions/r", or a bare id read as a partnership.
 absl::StatusOr<std::string> PartnershipOrRegion(absl::string_view argument) {
   if (absl::StartsWith(argument, "regions/")) return ExpandRegionName(argument);
@@ -43,29 +33,15 @@ absl::Status WriteBytes(const std::string& path, const std::string& contents) {
 }
 
 // `report KIND ARG ...`: builds the ExportReportRequest for one report.
-absl::Status Export(absl::string_view kind, const ParsedArgs& args, Client& client,
+enum class Report { kAssessment, kTrend, kRegion, kActions, kAnnual };
+
+absl::Status Export(Report kind, const CheckedArgs& args, Client& client,
                     const CommandContext& context) {
-  const bool trend = kind == "trend";
-  if (trend) {
-    SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"format", "out", "min_sequence", "kind"}));
-  } else if (kind == "annual") {
-    SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"format", "out", "min_sequence"}));
-  } else {
-    SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({"format", "out", "min_sequence", "as_of"}));
-  }
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(1, 1));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> format_arg, args.Optional("format"));
-  SIXSTEPS_ASSIGN_OR_RETURN(rv1::Format format, ParseReportFormat(format_arg.value_or("text")));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> out_path, args.Optional("out"));
-  SIXSTEPS_ASSIGN_OR_RETURN(int64_t min_sequence, MinSequence(args));
-  std::string as_of;
-  if (!trend && kind != "annual") {
-    SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> value, args.Optional("as_of"));
-    if (value) {
-      SIXSTEPS_RETURN_IF_ERROR(CheckIsoDate(*value, "--as-of"));
-      as_of = *value;
-    }
-  }
+  const bool trend = kind == Report::kTrend;
+  const rv1::Format format = args.Enum<rv1::Format>("format").value_or(rv1::FORMAT_TEXT);
+  const std::optional<std::string> out_path = args.Optional("out");
+  const int64_t min_sequence = args.Integer("min_sequence").value_or(0);
+  const std::string as_of = args.Text("as_of");
   // Binary output never goes to a terminal.
   if (format == rv1::FORMAT_XLSX && (!out_path || *out_path == "-") && context.out_is_terminal) {
     return UsageError("an XLSX report is binary: give --out FILE (or redirect standard output)");
@@ -73,7 +49,7 @@ absl::Status Export(absl::string_view kind, const ParsedArgs& args, Client& clie
   absl::string_view target = args.Positional(0);
   rv1::ExportReportRequest request;
   request.set_format(format);
-  if (kind == "assessment") {
+  if (kind == Report::kAssessment) {
     rv1::GetAssessmentReportRequest& r = *request.mutable_assessment();
     SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_assessment(), ExpandAssessmentName(target));
     r.set_min_sequence(min_sequence);
@@ -81,19 +57,16 @@ absl::Status Export(absl::string_view kind, const ParsedArgs& args, Client& clie
   } else if (trend) {
     rv1::GetPartnershipTrendRequest& r = *request.mutable_trend();
     SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_partnership(), ExpandPartnershipName(target));
-    SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> round_kind, args.Optional("kind"));
-    if (round_kind) {
-      SIXSTEPS_ASSIGN_OR_RETURN(sixsteps::assessment::v1::AssessmentKind parsed,
-                                ParseAssessmentKind(*round_kind));
-      r.set_kind(TrendKindKey(parsed));
+    if (auto round_kind = args.Enum<sixsteps::assessment::v1::AssessmentKind>("kind")) {
+      r.set_kind(TrendKindKey(*round_kind));
     }
     r.set_min_sequence(min_sequence);
-  } else if (kind == "region") {
+  } else if (kind == Report::kRegion) {
     rv1::GetRegionalOverviewRequest& r = *request.mutable_region();
     SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_region(), ExpandRegionName(target));
     r.set_min_sequence(min_sequence);
     r.set_as_of_date(as_of);
-  } else if (kind == "actions") {
+  } else if (kind == Report::kActions) {
     rv1::GetActionTrackerRequest& r = *request.mutable_actions();
     SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_scope(), PartnershipOrRegion(target));
     r.set_min_sequence(min_sequence);
@@ -122,9 +95,7 @@ absl::Status Export(absl::string_view kind, const ParsedArgs& args, Client& clie
                       context);
 }
 
-absl::Status Freshness(const ParsedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckFlags({}));
-  SIXSTEPS_RETURN_IF_ERROR(args.CheckPositionalCount(0, 0));
+absl::Status Freshness(const CheckedArgs&, Client& client, const CommandContext& context) {
   SIXSTEPS_ASSIGN_OR_RETURN(rv1::Freshness freshness,
                             client.Call(&Stub::GetFreshness, rv1::GetFreshnessRequest()));
   return PrintMessage(
@@ -137,23 +108,53 @@ absl::Status Freshness(const ParsedArgs& args, Client& client, const CommandCont
       context);
 }
 
-constexpr struct {
-  absl::string_view name;
-  absl::string_view usage;
-} kCommands[] = {
-    {"assessment",
-     "sixsteps report assessment A [--format F] [--out FILE] [--as-of DATE] [--min-sequence N]"},
-    {"trend",
-     "sixsteps report trend P [--kind independent-scrutiny|self-assessment|wider-partners] "
-     "[--format F] [--out FILE] [--min-sequence N]"},
-    {"region",
-     "sixsteps report region R [--format F] [--out FILE] [--as-of DATE] [--min-sequence N]"},
-    {"actions",
-     "sixsteps report actions P|regions/R [--format F] [--out FILE] [--as-of DATE] "
-     "[--min-sequence N]"},
-    {"annual", "sixsteps report annual A [--format F] [--out FILE] [--min-sequence N]"},
-    {"freshness", "sixsteps report freshness"},
-};
+// A report's command body: Export with its kind.
+template <Report kind>
+absl::Status ExportAs(const CheckedArgs& args, Client& client, const CommandContext& context) {
+  return Export(kind, args, client, context);
+}
+
+using ReportCommand = Command<Client>;
+
+// What every report takes besides its own flags.
+std::vector<ArgDecl> ReportFlags(std::vector<ArgDecl> own) {
+  std::vector<ArgDecl> flags = {arg::Enum<ParseReportFormat>("format"), arg::File("out"),
+                                arg::Integer("min_sequence", 0, "a feed sequence number")};
+  flags.insert(flags.end(), own.begin(), own.end());
+  return flags;
+}
+
+const std::vector<ReportCommand>& Commands() {
+  const ArgDecl as_of = arg::Date("as_of");
+  static const auto* const kCommands = new std::vector<ReportCommand>{
+      {"assessment",
+       "sixsteps report assessment A [--format F] [--out FILE] [--as-of DATE] [--min-sequence N]",
+       {.positionals = {arg::String("A").Required()}, .flags = ReportFlags({as_of})},
+       ExportAs<Report::kAssessment>},
+      {"trend",
+       "sixsteps report trend P [--kind "
+       "independent_scrutiny|self_assessment|wider_partner_assessment] "
+       "[--format F] [--out FILE] [--min-sequence N]",
+       {.positionals = {arg::String("P").Required()},
+        .flags = ReportFlags({arg::Enum<ParseAssessmentKind>("kind")})},
+       ExportAs<Report::kTrend>},
+      {"region",
+       "sixsteps report region R [--format F] [--out FILE] [--as-of DATE] [--min-sequence N]",
+       {.positionals = {arg::String("R").Required()}, .flags = ReportFlags({as_of})},
+       ExportAs<Report::kRegion>},
+      {"actions",
+       "sixsteps report actions P|regions/R [--format F] [--out FILE] [--as-of DATE] "
+       "[--min-sequence N]",
+       {.positionals = {arg::String("P|regions/R").Required()}, .flags = ReportFlags({as_of})},
+       ExportAs<Report::kActions>},
+      {"annual",
+       "sixsteps report annual A [--format F] [--out FILE] [--min-sequence N]",
+       {.positionals = {arg::String("A").Required()}, .flags = ReportFlags({})},
+       ExportAs<Report::kAnnual>},
+      {"freshness", "sixsteps report freshness", {}, Freshness},
+  };
+  return *kCommands;
+}
 
 constexpr absl::string_view kUsage = "sixsteps report REPORT ARG [--format F] [--out FILE] ...";
 
@@ -167,14 +168,10 @@ absl::Status Run(const ParsedArgs& args, std::shared_ptr<grpc::ChannelInterface>
     *context.out << ReportHelp();
     return absl::OkStatus();
   }
-  for (const auto& command : kCommands) {
-    if (command.name != word) continue;
+  if (const ReportCommand* command = FindCommand(Commands(), word)) {
     std::unique_ptr<Stub> stub = rv1::ReportingService::NewStub(std::move(channel));
     Client client(*stub, context.call);
-    ParsedArgs rest = args.WithoutLeadingPositionals(1);
-    return WithUsage(word == "freshness" ? Freshness(rest, client, context)
-                                         : Export(word, rest, client, context),
-                     command.usage);
+    return RunCommand(*command, args.WithoutLeadingPositionals(1), client, context);
   }
   return UsageError(absl::StrCat("unknown report '", word, "' (see 'sixsteps report help')"),
                     kUsage);
@@ -185,15 +182,16 @@ absl::Status Run(const ParsedArgs& args, std::shared_ptr<grpc::ChannelInterface>
 std::string ReportHelp() {
   std::string help =
       absl::StrCat("usage: ", kUsage, "\n\nReports, from the reporting service's read model:\n");
-  for (const auto& command : kCommands) absl::StrAppend(&help, "  ", command.usage, "\n");
+  for (const ReportCommand& command : Commands()) absl::StrAppend(&help, "  ", command.usage, "\n");
   absl::StrAppend(
       &help,
       "\nassessment: one round as a grid; trend: a partnership's finalised rounds of one kind\n"
-      "(default independent-scrutiny); region: every partnership of a region; actions: open and\n"
+      "(default independent_scrutiny); region: every partnership of a region; actions: open and\n"
       "overdue actions of a partnership (ID or partnerships/ID) or a region (regions/ID); annual:\n"
       "a ready-to-paste section for the partnership's annual report.\n\n"
-      "--format text (default, for the terminal), json, csv, html, md or xlsx. The report goes\n"
-      "to standard output, or to --out FILE; XLSX is binary and is not written to a terminal.\n"
+      "--format text (default, for the terminal), json, csv, html, markdown (or md) or xlsx. The\n"
+      "report goes to standard output, or to --out FILE; XLSX is binary and is not written to a\n"
+      "terminal.\n"
       "--as-of judges overdue actions against another date (default today in the hub's time\n"
       "zone). The read model follows the assessment feed: --min-sequence N waits (up to the\n"
       "deadline, --timeout) until it reflects change N, e.g. the sequence of your last write\n"

@@ -1,12 +1,16 @@
-// A unary-call helper shared by the assessment, action and report commands: one fresh
-// context per call (deadline, bearer token), grpc::Status turned into absl::Status, and
-// paging through List methods.
+// The one way the CLI calls a service: RpcClient makes each unary call on a fresh context
+// (deadline, bearer token), renews a token refused UNAUTHENTICATED once and makes the call
+// again (CallWithRenewal), turns the grpc::Status into an absl::Status, and pages through
+// List methods. Every command (framework, identity, assessment, action, report) and the
+// sign-in itself (session.cc) use it.
 #pragma once
 
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <google/protobuf/message.h>
+#include <google/protobuf/repeated_ptr_field.h>
 #include <grpcpp/client_context.h>
 
 #include "absl/status/status.h"
@@ -36,14 +40,18 @@ class RpcClient {
   }
 
   // Calls a List method page by page (page_token / next_page_token), handing each page to
-  // `on_page`.
+  // `on_page`; an `on_page` that returns bool stops the paging by returning false.
   template <typename Response, typename Request, typename OnPage>
   absl::Status ForEachPage(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
                                                         Response*),
                            Request request, OnPage on_page) {
     do {
       SIXSTEPS_ASSIGN_OR_RETURN(Response page, Call(method, request));
-      on_page(page);
+      if constexpr (std::is_same_v<decltype(on_page(page)), bool>) {
+        if (!on_page(page)) return absl::OkStatus();
+      } else {
+        on_page(page);
+      }
       // A server that hands back the same token would otherwise keep the CLI paging for ever.
       if (!page.next_page_token().empty() && page.next_page_token() == request.page_token()) {
         return absl::InternalError("the service returned the same page token twice");
@@ -53,6 +61,19 @@ class RpcClient {
     return absl::OkStatus();
   }
 
+  // Every item of a List method, through all pages.
+  template <typename Item, typename Response, typename Request>
+  absl::StatusOr<std::vector<Item>> ListAll(
+      grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+      const Request& request,
+      const google::protobuf::RepeatedPtrField<Item>& (Response::*items)() const) {
+    std::vector<Item> all;
+    SIXSTEPS_RETURN_IF_ERROR(ForEachPage(method, request, [&](const Response& page) {
+      for (const Item& item : (page.*items)()) all.push_back(item);
+    }));
+    return all;
+  }
+
   Stub& stub() { return stub_; }
   const CallSettings& call() const { return call_; }
 
@@ -60,6 +81,15 @@ class RpcClient {
   Stub& stub_;
   const CallSettings& call_;
 };
+
+// A List response holding `items` (every page's), for --output json: one document.
+template <typename Response, typename Item>
+Response Collect(const std::vector<Item>& items,
+                 google::protobuf::RepeatedPtrField<Item>* (Response::*mutable_items)()) {
+  Response all;
+  for (const Item& item : items) *(all.*mutable_items)()->Add() = item;
+  return all;
+}
 
 // Prints `message` as JSON or `text` as is, as --output asks.
 inline absl::Status PrintMessage(const google::protobuf::Message& message, const std::string& text,

@@ -6,11 +6,11 @@
 #include <fstream>
 
 #include <google/protobuf/util/time_util.h>
-#include <grpcpp/client_context.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "tools/sixsteps/cli_status.h"
+#include "tools/sixsteps/rpc_client.h"
 
 namespace sixsteps::cli {
 namespace {
@@ -21,26 +21,17 @@ absl::Time FromProto(const google::protobuf::Timestamp& timestamp) {
   return absl::FromUnixSeconds(timestamp.seconds()) + absl::Nanoseconds(timestamp.nanos());
 }
 
-std::unique_ptr<iv1::IdentityService::StubInterface> IdentityStub(Session& session) {
-  return iv1::IdentityService::NewStub(session.identity_channel());
-}
-
-// Settings for the sign-in calls themselves: the same deadline, never a bearer token.
-CallSettings Unauthenticated(const CallSettings& call) {
-  CallSettings settings;
-  settings.timeout = call.timeout;
-  return settings;
-}
+using Stub = iv1::IdentityService::StubInterface;
 
 absl::StatusOr<Credentials> Refresh(Session& session, const CallSettings& call,
                                     const Credentials& stored) {
   iv1::RefreshAccessTokenRequest request;
   request.set_refresh_token(stored.refresh_token);
-  iv1::RefreshAccessTokenResponse response;
-  grpc::ClientContext context;
-  Unauthenticated(call).Apply(context);
-  grpc::Status status = IdentityStub(session)->RefreshAccessToken(&context, request, &response);
-  if (!status.ok()) return FromGrpc(status);
+  // The sign-in calls themselves carry no bearer token.
+  const CallSettings open = call.WithoutToken();
+  std::unique_ptr<Stub> stub = iv1::IdentityService::NewStub(session.identity_channel());
+  SIXSTEPS_ASSIGN_OR_RETURN(iv1::RefreshAccessTokenResponse response,
+                            RpcClient<Stub>(*stub, open).Call(&Stub::RefreshAccessToken, request));
   Credentials refreshed = stored;
   refreshed.identity_address = session.identity_address;
   refreshed.principal = response.principal().empty() ? stored.principal : response.principal();
@@ -102,11 +93,10 @@ absl::StatusOr<Credentials> SignInWithApiKey(Session& session, const CallSetting
                                              const std::string& api_key) {
   iv1::SignInWithApiKeyRequest request;
   request.set_api_key(api_key);
-  iv1::SignInWithApiKeyResponse response;
-  grpc::ClientContext context;
-  Unauthenticated(call).Apply(context);
-  grpc::Status status = IdentityStub(session)->SignInWithApiKey(&context, request, &response);
-  if (!status.ok()) return FromGrpc(status);
+  const CallSettings open = call.WithoutToken();
+  std::unique_ptr<Stub> stub = iv1::IdentityService::NewStub(session.identity_channel());
+  SIXSTEPS_ASSIGN_OR_RETURN(iv1::SignInWithApiKeyResponse response,
+                            RpcClient<Stub>(*stub, open).Call(&Stub::SignInWithApiKey, request));
   return CredentialsFrom(response, session.identity_address);
 }
 

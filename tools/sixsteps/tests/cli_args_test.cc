@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/status_matchers.h"
+#include "tools/sixsteps/arg_spec.h"
 #include "tools/sixsteps/args.h"
+#include "tools/sixsteps/assessment_names.h"
 #include "tools/sixsteps/cli_status.h"
 #include "tools/sixsteps/options.h"
 
@@ -189,6 +191,66 @@ TEST(CliStatusTest, ReportsUsageErrorsWithTheUsageLine) {
   EXPECT_EQ(err.str(), "error: missing argument\nusage: sixsteps framework versions FRAMEWORK\n");
   // An existing usage line is kept.
   EXPECT_EQ(UsageOf(WithUsage(UsageError("m", "first"), "second")), "first");
+}
+
+const ArgSpec& GrantLikeSpec() {
+  static const auto* const kSpec = new ArgSpec{
+      .positionals = {arg::String("WHO").Required(),
+                      arg::Enum<ParseAssessmentKind>("KIND").Required()},
+      .flags = {arg::String("title").Required(),
+                arg::Integer("limit", 1, "a whole number from 1 up"),
+                arg::Choice("color", {"always", "never", "auto"}), arg::Truth("opt_out"),
+                arg::Date("due"), arg::String("note").Repeated().NonEmpty(),
+                arg::List("questions", "question").NonEmpty(), arg::String("org"),
+                arg::String("scrutineer")},
+      .groups = {{FlagGroup::Rule::kAtMostOne, {"org", "scrutineer"}, "not both"}}};
+  return *kSpec;
+}
+
+std::string CheckError(const std::vector<std::string>& words) {
+  absl::StatusOr<CheckedArgs> checked = CheckArgs(GrantLikeSpec(), Parse(words));
+  if (checked.ok()) return "ok";
+  EXPECT_TRUE(IsUsageError(checked.status()));
+  return std::string(checked.status().message());
+}
+
+TEST(CheckArgsTest, ReadsTypedValues) {
+  absl::StatusOr<CheckedArgs> checked =
+      CheckArgs(GrantLikeSpec(), Parse({"bob", "wider-partners", "--title", "T", "--limit", "7",
+                                        "--opt-out", "yes", "--note", "a", "--note", "b"}));
+  ASSERT_THAT(checked, IsOk());
+  EXPECT_EQ(checked->Positional(0), "bob");
+  EXPECT_EQ(checked->Enum<sixsteps::assessment::v1::AssessmentKind>("KIND"),
+            sixsteps::assessment::v1::ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT);
+  EXPECT_EQ(checked->Text("title"), "T");
+  EXPECT_EQ(checked->Integer("limit"), 7);
+  EXPECT_EQ(checked->Truth("opt_out"), true);
+  EXPECT_THAT(checked->Values("note"), ElementsAre("a", "b"));
+  EXPECT_EQ(checked->Optional("due"), std::nullopt);
+}
+
+TEST(CheckArgsTest, EachKindOfMistakeIsAUsageErrorNamingTheFlagAsTyped) {
+  EXPECT_EQ(CheckError({"bob", "self"}), "--title is required");
+  EXPECT_EQ(CheckError({"bob"}), "missing argument");
+  EXPECT_EQ(CheckError({"bob", "self", "x", "--title", "T"}), "unexpected argument 'x'");
+  EXPECT_EQ(CheckError({"bob", "self", "--title", "T", "--titel", "U"}), "unknown flag --titel");
+  EXPECT_EQ(CheckError({"bob", "self", "--title", "T", "--title", "U"}),
+            "--title may be given only once");
+  EXPECT_EQ(CheckError({"bob", "self", "--title", "T", "--limit", "0"}),
+            "--limit must be a whole number from 1 up, got '0'");
+  EXPECT_EQ(CheckError({"bob", "self", "--title", "T", "--color", "red"}),
+            "--color must be always, never or auto, got 'red'");
+  EXPECT_EQ(CheckError({"bob", "self", "--title", "T", "--opt-out", "maybe"}),
+            "--opt-out must be true or false, got 'maybe'");
+  EXPECT_EQ(CheckError({"bob", "self", "--title", "T", "--due", "31/03/2026"}),
+            "--due must be a date like 2026-03-31, got '31/03/2026'");
+  EXPECT_EQ(CheckError({"bob", "self", "--title", "T", "--note", ""}), "--note must not be empty");
+  EXPECT_EQ(CheckError({"bob", "self", "--title", "T", "--questions", " , "}),
+            "--questions must name at least one question");
+  EXPECT_EQ(CheckError({"bob", "self", "--title", "T", "--org", "o", "--scrutineer", "s"}),
+            "not both");
+  EXPECT_THAT(CheckError({"bob", "boss", "--title", "T"}), ::testing::HasSubstr("unknown kind"));
+  EXPECT_EQ(CheckError({"bob", "self", "--title", "T", "--org", "o"}), "ok");
 }
 
 }  // namespace

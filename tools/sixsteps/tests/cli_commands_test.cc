@@ -18,6 +18,7 @@
 #include "tests/support/status_matchers.h"
 #include "tools/sixsteps/dispatcher.h"
 #include "tools/sixsteps/json.h"
+#include "tools/sixsteps/tests/cli_run.h"
 
 namespace sixsteps::cli {
 namespace {
@@ -310,11 +311,7 @@ class FakeFrameworkService final : public v1::FrameworkService::Service {
   }
 };
 
-struct Result {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
+using testing_support::Result;
 
 class CliCommandsTest : public ::testing::Test {
  protected:
@@ -334,19 +331,7 @@ class CliCommandsTest : public ::testing::Test {
   void TearDown() override { server_->Shutdown(); }
 
   Result Run(std::vector<std::string> words, std::map<std::string, std::string> env = {}) {
-    std::ostringstream out, err;
-    Environment environment = [env](absl::string_view name) -> std::optional<std::string> {
-      auto it = env.find(std::string(name));
-      if (it == env.end()) return std::nullopt;
-      return it->second;
-    };
-    ChannelFactory channels = [this](const std::string& address) {
-      addresses_.push_back(address);
-      return std::shared_ptr<grpc::ChannelInterface>(
-          server_->InProcessChannel(grpc::ChannelArguments()));
-    };
-    int code = RunCli(words, environment, channels, out, err);
-    return Result{code, out.str(), err.str()};
+    return testing_support::RunInProcess(words, std::move(env), *server_, addresses_);
   }
 
   FakeFrameworkService service_;

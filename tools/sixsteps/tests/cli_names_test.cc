@@ -1,7 +1,10 @@
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "tests/support/status_matchers.h"
+#include "tools/sixsteps/assessment_names.h"
 #include "tools/sixsteps/cli_status.h"
+#include "tools/sixsteps/enum_words.h"
 #include "tools/sixsteps/framework_names.h"
 
 namespace sixsteps::cli {
@@ -52,6 +55,37 @@ TEST(FrameworkNamesTest, ShortNamesForDisplay) {
   EXPECT_EQ(ShortVersionName(""), "");
   EXPECT_EQ(ShortFrameworkName("frameworks/x"), "x");
   EXPECT_EQ(VersionIdOf("frameworks/x/versions/2019"), "2019");
+}
+
+namespace asv1 = ::sixsteps::assessment::v1;
+
+TEST(EnumWordsTest, TheRoundKindIsSpelledAsItsEnumValueAndTheOldSpellingsStillWork) {
+  EXPECT_EQ(AssessmentKindWord(asv1::ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT),
+            "wider_partner_assessment");
+  EXPECT_EQ(AssessmentKindWord(asv1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY), "independent_scrutiny");
+  EXPECT_EQ(TrendKindKey(asv1::ASSESSMENT_KIND_UNSPECIFIED), "independent_scrutiny");
+  for (const char* spelling : {"wider_partner_assessment", "WIDER-PARTNER-ASSESSMENT",
+                               "ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT", "wider-partners"}) {
+    EXPECT_EQ(*ParseAssessmentKind(spelling), asv1::ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT)
+        << spelling;
+  }
+  EXPECT_EQ(*ParseAssessmentKind("self-assessment"), asv1::ASSESSMENT_KIND_SELF_ASSESSMENT);
+  absl::StatusOr<asv1::AssessmentKind> unknown = ParseAssessmentKind("unspecified");
+  EXPECT_TRUE(IsUsageError(unknown.status()));
+  EXPECT_THAT(std::string(unknown.status().message()),
+              ::testing::HasSubstr(
+                  "expected independent_scrutiny, self_assessment or wider_partner_assessment"));
+}
+
+TEST(EnumWordsTest, ParsingIgnoresCaseAndHyphensAndNeverMatchesTheZeroValue) {
+  const auto* kinds = asv1::AssessmentKind_descriptor();
+  EXPECT_EQ(ParseEnumWord(kinds, "ASSESSMENT_KIND_", "Self_Assessment"),
+            asv1::ASSESSMENT_KIND_SELF_ASSESSMENT);
+  EXPECT_EQ(ParseEnumWord(kinds, "ASSESSMENT_KIND_", "unspecified"), std::nullopt);
+  EXPECT_EQ(ParseEnumWord(kinds, "ASSESSMENT_KIND_", "selfassessment"), std::nullopt);
+  EXPECT_EQ(EnumWord(kinds->FindValueByNumber(asv1::ASSESSMENT_KIND_SELF_ASSESSMENT),
+                     "ASSESSMENT_KIND_", "-"),
+            "self-assessment");
 }
 
 }  // namespace
