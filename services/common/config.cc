@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "services/base/status_macros.h"
 
 ABSL_FLAG(std::string, listen, "", "address to serve gRPC on, host:port or unix:/path");
 ABSL_FLAG(std::string, metrics_listen, "",
@@ -40,6 +41,35 @@ std::string FlagOrEnv(const std::string& flag_value, std::initializer_list<const
   return std::string(fallback);
 }
 
+absl::StatusOr<int> IntSetting(absl::string_view name, const std::string& flag_value,
+                               std::initializer_list<const char*> env_names, int fallback, int low,
+                               int high) {
+  const std::string text = FlagOrEnv(flag_value, env_names, "");
+  if (text.empty()) return fallback;
+  int value = 0;
+  if (!absl::SimpleAtoi(text, &value) || value < low || value > high) {
+    return absl::InvalidArgumentError(absl::StrCat(name, " must be a whole number from ", low,
+                                                   " to ", high, ", got '", text, "'"));
+  }
+  return value;
+}
+
+absl::StatusOr<absl::Duration> DurationSetting(absl::string_view name,
+                                               const std::string& flag_value,
+                                               std::initializer_list<const char*> env_names,
+                                               absl::Duration fallback, absl::Duration low,
+                                               absl::Duration high) {
+  const std::string text = FlagOrEnv(flag_value, env_names, "");
+  if (text.empty()) return fallback;
+  absl::Duration value;
+  if (!absl::ParseDuration(text, &value) || value < low || value > high) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, " must be a duration from ", absl::FormatDuration(low), " to ",
+                     absl::FormatDuration(high), " (such as 10s), got '", text, "'"));
+  }
+  return value;
+}
+
 absl::StatusOr<ServerConfig> LoadServerConfig(int argc, char** argv,
                                               const ServiceDefaults& defaults) {
   absl::SetProgramUsageMessage(absl::StrCat("sixsteps ", defaults.service_name, " service"));
@@ -59,33 +89,19 @@ absl::StatusOr<ServerConfig> LoadServerConfig(int argc, char** argv,
   }
   config.identity_address = FlagOrEnv(absl::GetFlag(FLAGS_identity_address),
                                       {"SIXSTEPS_IDENTITY_ADDRESS"}, "127.0.0.1:50052");
-  std::string pool = FlagOrEnv(absl::GetFlag(FLAGS_db_pool_size), {"SIXSTEPS_DB_POOL_SIZE"}, "8");
-  if (!absl::SimpleAtoi(pool, &config.db_pool_size) || config.db_pool_size < 1 ||
-      config.db_pool_size > 256) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("db_pool_size must be a whole number from 1 to 256, got '", pool, "'"));
-  }
-  std::string threads =
-      FlagOrEnv(absl::GetFlag(FLAGS_grpc_max_threads), {"SIXSTEPS_GRPC_MAX_THREADS"}, "100");
-  if (!absl::SimpleAtoi(threads, &config.limits.max_threads) || config.limits.max_threads < 8 ||
-      config.limits.max_threads > 4096) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "grpc_max_threads must be a whole number from 8 to 4096, got '", threads, "'"));
-  }
-  std::string memory =
-      FlagOrEnv(absl::GetFlag(FLAGS_grpc_memory_mb), {"SIXSTEPS_GRPC_MEMORY_MB"}, "64");
-  if (!absl::SimpleAtoi(memory, &config.limits.memory_mb) || config.limits.memory_mb < 16 ||
-      config.limits.memory_mb > 65536) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "grpc_memory_mb must be a whole number of MiB from 16 to 65536, got '", memory, "'"));
-  }
-  std::string grace =
-      FlagOrEnv(absl::GetFlag(FLAGS_shutdown_grace), {"SIXSTEPS_SHUTDOWN_GRACE"}, "10s");
-  if (!absl::ParseDuration(grace, &config.shutdown_grace) ||
-      config.shutdown_grace < absl::ZeroDuration()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("shutdown_grace must be a duration such as 10s, got '", grace, "'"));
-  }
+  SIXSTEPS_ASSIGN_OR_RETURN(config.db_pool_size,
+                            IntSetting("db_pool_size", absl::GetFlag(FLAGS_db_pool_size),
+                                       {"SIXSTEPS_DB_POOL_SIZE"}, 8, 1, 256));
+  SIXSTEPS_ASSIGN_OR_RETURN(config.limits.max_threads,
+                            IntSetting("grpc_max_threads", absl::GetFlag(FLAGS_grpc_max_threads),
+                                       {"SIXSTEPS_GRPC_MAX_THREADS"}, 100, 8, 4096));
+  SIXSTEPS_ASSIGN_OR_RETURN(config.limits.memory_mb,
+                            IntSetting("grpc_memory_mb", absl::GetFlag(FLAGS_grpc_memory_mb),
+                                       {"SIXSTEPS_GRPC_MEMORY_MB"}, 64, 16, 65536));
+  SIXSTEPS_ASSIGN_OR_RETURN(config.shutdown_grace,
+                            DurationSetting("shutdown_grace", absl::GetFlag(FLAGS_shutdown_grace),
+                                            {"SIXSTEPS_SHUTDOWN_GRACE"}, absl::Seconds(10),
+                                            absl::ZeroDuration(), absl::InfiniteDuration()));
   config.tls.cert_file = FlagOrEnv(absl::GetFlag(FLAGS_tls_cert), {"SIXSTEPS_TLS_CERT"}, "");
   config.tls.key_file = FlagOrEnv(absl::GetFlag(FLAGS_tls_key), {"SIXSTEPS_TLS_KEY"}, "");
   config.tls.ca_file = FlagOrEnv(absl::GetFlag(FLAGS_tls_ca), {"SIXSTEPS_TLS_CA"}, "");

@@ -76,4 +76,18 @@ absl::StatusOr<ServerConfig> LoadServerConfig(int argc, char** argv,
 std::string FlagOrEnv(const std::string& flag_value, std::initializer_list<const char*> env_names,
                       absl::string_view fallback);
 
+// The typed settings every program reads the same way: FlagOrEnv, then parsed and checked
+// here, so that each setting is one line in its main and a bad one reads alike everywhere:
+// INVALID_ARGUMENT "{name} must be a whole number from {low} to {high}, got '{text}'".
+absl::StatusOr<int> IntSetting(absl::string_view name, const std::string& flag_value,
+                               std::initializer_list<const char*> env_names, int fallback, int low,
+                               int high);
+// A duration such as 10s or 15m in [low, high]; INVALID_ARGUMENT "{name} must be a duration
+// from {low} to {high} (such as 10s), got '{text}'".
+absl::StatusOr<absl::Duration> DurationSetting(absl::string_view name,
+                                               const std::string& flag_value,
+                                               std::initializer_list<const char*> env_names,
+                                               absl::Duration fallback, absl::Duration low,
+                                               absl::Duration high);
+
 }  // namespace sixsteps

@@ -43,23 +43,6 @@ ABSL_FLAG(std::string, key_name, "", "ensure-service-account: a new key's displa
 ABSL_FLAG(absl::Duration, key_lifetime, absl::Hours(24 * 365),
           "ensure-service-account: how long a new key lasts (at most 366 days)");
 
-namespace {
-
-// A whole number in [low, high] from a flag or its variable, or `fallback`.
-absl::StatusOr<int> BoundedInt(const std::string& flag, const char* variable, int fallback,
-                               const char* name, int low, int high) {
-  std::string text = sixsteps::FlagOrEnv(flag, {variable}, "");
-  if (text.empty()) return fallback;
-  int value = 0;
-  if (!absl::SimpleAtoi(text, &value) || value < low || value > high) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(name, " must be a whole number from ", low, " to ", high));
-  }
-  return value;
-}
-
-}  // namespace
-
 constexpr char kProgram[] = "sixsteps-identity";
 
 int main(int argc, char** argv) {
@@ -74,21 +57,19 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_key_encryption_secret), {"SIXSTEPS_KEY_ENCRYPTION_SECRET"}, ""));
   if (!sealer.ok()) return sixsteps::StartupFailed(kProgram, sealer.status());
   sixsteps::identity::IdentityOptions options;
-  std::string ttl = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_access_token_ttl),
-                                        {"SIXSTEPS_ACCESS_TOKEN_TTL"}, "15m");
-  if (!absl::ParseDuration(ttl, &options.access_token_ttl) ||
-      options.access_token_ttl < absl::Minutes(1) || options.access_token_ttl > absl::Hours(12)) {
-    return sixsteps::StartupFailed(
-        kProgram, absl::InvalidArgumentError("access_token_ttl must be between 1m and 12h"));
-  }
+  auto ttl = sixsteps::DurationSetting("access_token_ttl", absl::GetFlag(FLAGS_access_token_ttl),
+                                       {"SIXSTEPS_ACCESS_TOKEN_TTL"}, absl::Minutes(15),
+                                       absl::Minutes(1), absl::Hours(12));
+  if (!ttl.ok()) return sixsteps::StartupFailed(kProgram, ttl.status());
+  options.access_token_ttl = *ttl;
   // The memory bound of password hashing: concurrency x 64 MiB (Argon2id, interactive cost).
-  auto concurrency =
-      BoundedInt(absl::GetFlag(FLAGS_password_hash_concurrency),
-                 "SIXSTEPS_PASSWORD_HASH_CONCURRENCY", 2, "password_hash_concurrency", 1, 64);
+  auto concurrency = sixsteps::IntSetting("password_hash_concurrency",
+                                          absl::GetFlag(FLAGS_password_hash_concurrency),
+                                          {"SIXSTEPS_PASSWORD_HASH_CONCURRENCY"}, 2, 1, 64);
   if (!concurrency.ok()) return sixsteps::StartupFailed(kProgram, concurrency.status());
   options.hashing.concurrent = *concurrency;
-  auto queue = BoundedInt(absl::GetFlag(FLAGS_password_hash_queue), "SIXSTEPS_PASSWORD_HASH_QUEUE",
-                          16, "password_hash_queue", 0, 1024);
+  auto queue = sixsteps::IntSetting("password_hash_queue", absl::GetFlag(FLAGS_password_hash_queue),
+                                    {"SIXSTEPS_PASSWORD_HASH_QUEUE"}, 16, 0, 1024);
   if (!queue.ok()) return sixsteps::StartupFailed(kProgram, queue.status());
   options.hashing.queue = *queue;
   absl::Status migrated =

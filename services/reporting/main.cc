@@ -57,34 +57,24 @@ absl::StatusOr<std::string> ApiKey() {
   return key;
 }
 
-absl::StatusOr<int> IntSetting(const std::string& flag, const char* env, const char* name,
-                               int fallback) {
-  std::string value = sixsteps::FlagOrEnv(flag, {env}, std::to_string(fallback));
-  int n = 0;
-  if (!absl::SimpleAtoi(value, &n)) {
-    return absl::InvalidArgumentError(std::string(name) + ": must be a whole number, got '" +
-                                      value + "'");
-  }
-  return n;
-}
-
 // The HTTP endpoint's bounds on slow clients, from flags and the environment.
 absl::StatusOr<sixsteps::reporting::HttpLimits> HttpLimitsSetting() {
   sixsteps::reporting::HttpLimits limits;
-  SIXSTEPS_ASSIGN_OR_RETURN(limits.workers,
-                            IntSetting(absl::GetFlag(FLAGS_http_workers), "SIXSTEPS_HTTP_WORKERS",
-                                       "http_workers", limits.workers));
+  // The bounds between settings (connections per client below workers) are ValidateHttpLimits'.
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      limits.workers, sixsteps::IntSetting("http_workers", absl::GetFlag(FLAGS_http_workers),
+                                           {"SIXSTEPS_HTTP_WORKERS"}, limits.workers, 2, 1024));
   SIXSTEPS_ASSIGN_OR_RETURN(
       limits.max_connections_per_client,
-      IntSetting(absl::GetFlag(FLAGS_http_max_connections_per_client),
-                 "SIXSTEPS_HTTP_MAX_CONNECTIONS_PER_CLIENT", "http_max_connections_per_client",
-                 limits.max_connections_per_client));
-  std::string timeout = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_http_request_timeout),
-                                            {"SIXSTEPS_HTTP_REQUEST_TIMEOUT"}, "10s");
-  if (!absl::ParseDuration(timeout, &limits.request_timeout)) {
-    return absl::InvalidArgumentError(
-        "http_request_timeout: must be a duration such as 10s, got '" + timeout + "'");
-  }
+      sixsteps::IntSetting("http_max_connections_per_client",
+                           absl::GetFlag(FLAGS_http_max_connections_per_client),
+                           {"SIXSTEPS_HTTP_MAX_CONNECTIONS_PER_CLIENT"},
+                           limits.max_connections_per_client, 1, 1023));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      limits.request_timeout,
+      sixsteps::DurationSetting("http_request_timeout", absl::GetFlag(FLAGS_http_request_timeout),
+                                {"SIXSTEPS_HTTP_REQUEST_TIMEOUT"}, limits.request_timeout,
+                                absl::Milliseconds(1), absl::Minutes(5)));
   SIXSTEPS_RETURN_IF_ERROR(sixsteps::reporting::ValidateHttpLimits(limits));
   return limits;
 }
@@ -127,13 +117,10 @@ int main(int argc, char** argv) {
   }
   auto http_limits = HttpLimitsSetting();
   if (!http_limits.ok()) return sixsteps::StartupFailed(kProgram, http_limits.status());
-  auto max_waiters = IntSetting(absl::GetFlag(FLAGS_report_max_waiters),
-                                "SIXSTEPS_REPORT_MAX_WAITERS", "report_max_waiters", 16);
+  auto max_waiters =
+      sixsteps::IntSetting("report_max_waiters", absl::GetFlag(FLAGS_report_max_waiters),
+                           {"SIXSTEPS_REPORT_MAX_WAITERS"}, 16, 1, 1024);
   if (!max_waiters.ok()) return sixsteps::StartupFailed(kProgram, max_waiters.status());
-  if (*max_waiters < 1 || *max_waiters > 1024) {
-    return sixsteps::StartupFailed(
-        kProgram, absl::InvalidArgumentError("report_max_waiters: must be from 1 to 1024"));
-  }
   absl::Status migrated = sixsteps::db::ApplyMigrations(config->database_url,
                                                         sixsteps::reporting::ReportingMigrations());
   if (!migrated.ok()) return sixsteps::StartupFailed(kProgram, migrated);
