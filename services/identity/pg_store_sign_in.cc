@@ -31,12 +31,14 @@ constexpr char kRevokeRefreshFamily[] =
 constexpr char kSelectBackoff[] =
     "SELECT failures, " SIXSTEPS_MICROS("last_failure") " FROM sign_in_backoff "
     "WHERE email_key = $1 AND client = $2";
-constexpr char kEnsureBackoff[] =
+// Insert-or-lock in one statement: the row exists and is locked by this transaction when it
+// returns, even if a successful sign-in deletes it at the same moment (an INSERT ... DO
+// NOTHING followed by SELECT ... FOR UPDATE could find it gone and return no row).
+constexpr char kClaimBackoff[] =
     "INSERT INTO sign_in_backoff (email_key, client, failures, last_failure) "
-    "VALUES ($1, $2, 0, to_timestamp(0)) ON CONFLICT (email_key, client) DO NOTHING";
-constexpr char kLockBackoff[] =
-    "SELECT failures, " SIXSTEPS_MICROS("last_failure") " FROM sign_in_backoff "
-    "WHERE email_key = $1 AND client = $2 FOR UPDATE";
+    "VALUES ($1, $2, 0, to_timestamp(0)) ON CONFLICT (email_key, client) "
+    "DO UPDATE SET failures = sign_in_backoff.failures "
+    "RETURNING failures, " SIXSTEPS_MICROS("last_failure");
 constexpr char kCountFailure[] =
     "UPDATE sign_in_backoff SET failures = failures + 1, "
     "last_failure = to_timestamp($3::bigint / 1000000.0) WHERE email_key = $1 AND client = $2 "
@@ -126,12 +128,15 @@ absl::StatusOr<BackoffState> PgIdentityStore::ClaimPasswordAttempt(const std::st
                                                                    absl::Time now) {
   BackoffState state;
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    txn.exec_params(kEnsureBackoff, email_key, client);
     // The row lock makes concurrent claims for one (email, client) take turns: each sees
     // the failures counted by those before it.
-    BackoffState current = RowToBackoff(txn.exec_params(kLockBackoff, email_key, client)[0]);
-    SIXSTEPS_RETURN_IF_ERROR(MayAttemptNow(current, now));
-    state = RowToBackoff(txn.exec_params(kCountFailure, email_key, client, Micros(now))[0]);
+    pqxx::result claimed = txn.exec_params(kClaimBackoff, email_key, client);
+    if (claimed.empty()) return absl::AbortedError("sign-in backoff: the claim returned no row");
+    SIXSTEPS_RETURN_IF_ERROR(MayAttemptNow(RowToBackoff(claimed[0]), now));
+    // Still locked by the claim, so a concurrent delete waits and this finds the row.
+    pqxx::result counted = txn.exec_params(kCountFailure, email_key, client, Micros(now));
+    if (counted.empty()) return absl::AbortedError("sign-in backoff: the row went missing");
+    state = RowToBackoff(counted[0]);
     return absl::OkStatus();
   }));
   return state;

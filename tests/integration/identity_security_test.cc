@@ -12,6 +12,9 @@
 //   - 3,000-character emails went into the throttle table.
 // Findings 3, 4, 6, 15, 16 and 19 are here; 18 (bootstrap) and 2 (memory, in a real
 // process) in identity_security_process_test.cc.
+#include <atomic>
+#include <thread>
+
 #include "tests/integration/identity_security_fixture.h"
 
 namespace sixsteps::testing {
@@ -61,6 +64,36 @@ TEST_F(IdentitySecurityTest, BeyondTheThresholdParallelGuessesAreRefusedWithoutC
               StatusIs(Code::kResourceExhausted, "from this client"));
   EXPECT_EQ(hint, "900");
   EXPECT_EQ(Failures("deep@hub.test"), 15);
+}
+
+// A wrong guess's claim racing a successful sign-in's clear of the same row: the claim used to
+// read the row it had just made sure of and find it deleted (no row: sixsteps-identity
+// crashed mid-burst). Every claim must now answer, and the store stay consistent.
+TEST_F(IdentitySecurityTest, ClaimsRacingClearsOfTheSameRowAlwaysAnswer) {
+  db::ConnectionPool pool(hub_->identity_database_url(), 4, absl::Seconds(5));
+  identity::PgIdentityStore store(&pool);
+  const absl::Time long_ago = absl::Now() - absl::Hours(1);
+  std::atomic<bool> done{false};
+  std::thread clearer([&] {
+    while (!done.load()) {
+      store.ClearBackoff("race@hub.test", "127.0.0.1").IgnoreError();
+    }
+  });
+  int answered = 0;
+  for (int i = 0; i < 300; ++i) {
+    absl::StatusOr<identity::BackoffState> claimed =
+        store.ClaimPasswordAttempt("race@hub.test", "127.0.0.1", long_ago);
+    // Counted, or refused by the backoff the counted failures earned: never no answer.
+    if (claimed.ok()) {
+      EXPECT_GE(claimed->failures, 1);
+    } else {
+      EXPECT_THAT(claimed.status(), StatusIs(Code::kResourceExhausted));
+    }
+    ++answered;
+  }
+  done = true;
+  clearer.join();
+  EXPECT_EQ(answered, 300);
 }
 
 // ---- Finding 4: backoff per email and client, capped, and an administrator's unlock ----
