@@ -10,6 +10,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "services/base/status_macros.h"
+#include "services/common/config.h"
 
 namespace sixsteps::assessment {
 
@@ -23,21 +25,13 @@ int64_t NextAfterSequence(int64_t after_sequence, int64_t last_delivered, int de
 absl::StatusOr<WatchLimits> ParseWatchLimits(absl::string_view per_principal,
                                              absl::string_view total) {
   WatchLimits limits;
-  auto parse = [](absl::string_view text, absl::string_view setting, int* out) -> absl::Status {
-    text = absl::StripAsciiWhitespace(text);
-    if (text.empty()) return absl::OkStatus();
-    int value = 0;
-    if (!absl::SimpleAtoi(text, &value) || value < 1 || value > 100000) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(setting, ": must be a whole number from 1 to 100000, got '", text, "'"));
-    }
-    *out = value;
-    return absl::OkStatus();
-  };
-  absl::Status status = parse(per_principal, "watch_streams_per_principal", &limits.per_principal);
-  if (!status.ok()) return status;
-  status = parse(total, "watch_streams", &limits.total);
-  if (!status.ok()) return status;
+  SIXSTEPS_ASSIGN_OR_RETURN(limits.per_principal,
+                            IntSetting("watch_streams_per_principal",
+                                       std::string(absl::StripAsciiWhitespace(per_principal)), {},
+                                       limits.per_principal, 1, 100000));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      limits.total, IntSetting("watch_streams", std::string(absl::StripAsciiWhitespace(total)), {},
+                               limits.total, 1, 100000));
   return limits;
 }
 
