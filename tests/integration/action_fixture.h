@@ -145,14 +145,8 @@ class ActionServiceTest : public ::testing::Test {
                            asv1::Assessment* created) {
     grpc::ClientContext context;
     Authorize(context, as.token);
-    asv1::CreateAssessmentRequest request;
-    asv1::Assessment* round = request.mutable_assessment();
-    round->set_partnership(Partnership(partnership));
-    round->set_framework_version(kBuiltIn);
-    round->set_kind(asv1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY);
-    round->set_title(title);
-    round->set_period_start("2025-04-01");
-    round->set_period_end("2026-03-31");
+    asv1::CreateAssessmentRequest request =
+        RoundRequest(Partnership(partnership), asv1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY, title);
     return assessments_->CreateAssessment(&context, request, created);
   }
 

@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "tests/support/auth_matrix.h"
+#include "tests/support/paths.h"
 #include "tests/support/status_matchers.h"
 
 namespace sixsteps::testing {
@@ -52,7 +53,7 @@ std::vector<const pb::ServiceDescriptor*> SixStepsServices() {
 
 TEST(AuthMatrixCoverageTest, EveryServiceProtoIsInTheGeneratedPool) {
   // A service whose code is not linked into this binary would be missed by the pool walk.
-  const std::filesystem::path root = std::filesystem::path(SIXSTEPS_SOURCE_DIR) / "proto";
+  const std::filesystem::path root = SourceDir() / "proto";
   int with_services = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(root / "sixsteps")) {
     if (entry.path().extension() != ".proto") continue;

@@ -50,12 +50,23 @@ class DbPoolTest : public ::testing::Test {
     return txn.exec("SELECT count(*) FROM items")[0][0].as<long>();
   }
 
+  // Nothing of a failed transaction was kept, and the connection went back to the pool in a
+  // usable state: the next transaction commits.
+  void ExpectNothingKeptAndThePoolUsable(ConnectionPool& pool);
+
   std::string conninfo_;
 };
 
 absl::Status InsertItem(pqxx::work& txn, int id, const std::string& label, int qty = 0) {
   txn.exec_params("INSERT INTO items (id, label, qty) VALUES ($1, $2, $3)", id, label, qty);
   return absl::OkStatus();
+}
+
+void DbPoolTest::ExpectNothingKeptAndThePoolUsable(ConnectionPool& pool) {
+  EXPECT_EQ(CountItems(), 0);
+  EXPECT_THAT(pool.InTransaction([](pqxx::work& txn) { return InsertItem(txn, 1, "after"); }),
+              IsOk());
+  EXPECT_EQ(CountItems(), 1);
 }
 
 TEST_F(DbPoolTest, CommitsWhenWorkReturnsOk) {
@@ -85,12 +96,7 @@ TEST_F(DbPoolTest, ErrorStatusRollsBackEveryWriteAndIsReturnedAsIs) {
   });
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kNotFound, "the parent was not there"));
   EXPECT_EQ(calls, 1) << "an application error must not be retried";
-  EXPECT_EQ(CountItems(), 0);
-
-  // The connection went back to the pool in a usable state.
-  EXPECT_THAT(pool.InTransaction([](pqxx::work& txn) { return InsertItem(txn, 3, "three"); }),
-              IsOk());
-  EXPECT_EQ(CountItems(), 1);
+  ExpectNothingKeptAndThePoolUsable(pool);
 }
 
 TEST_F(DbPoolTest, ExceptionRollsBackEveryWrite) {
@@ -103,10 +109,7 @@ TEST_F(DbPoolTest, ExceptionRollsBackEveryWrite) {
   });
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kInternal));
   EXPECT_EQ(calls, 1);
-  EXPECT_EQ(CountItems(), 0);
-  EXPECT_THAT(pool.InTransaction([](pqxx::work& txn) { return InsertItem(txn, 1, "one"); }),
-              IsOk());
-  EXPECT_EQ(CountItems(), 1);
+  ExpectNothingKeptAndThePoolUsable(pool);
 }
 
 TEST_F(DbPoolTest, UniqueViolationIsAlreadyExists) {
@@ -388,10 +391,7 @@ TEST_F(DbPoolTest, ShutdownDuringATransactionIsUnavailableAndNothingIsCommitted)
 
   ASSERT_THAT(SharedPgCluster().Restart(), IsOk());
   restarter.Restarted();
-  EXPECT_EQ(CountItems(), 0);
-  EXPECT_THAT(pool.InTransaction([](pqxx::work& txn) { return InsertItem(txn, 1, "after"); }),
-              IsOk());
-  EXPECT_EQ(CountItems(), 1);
+  ExpectNothingKeptAndThePoolUsable(pool);
 }
 
 TEST_F(DbPoolTest, RestartBetweenTransactionsIsInvisibleToTheCaller) {

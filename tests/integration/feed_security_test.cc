@@ -41,7 +41,6 @@ using ::testing::SizeIs;
 using Code = absl::StatusCode;
 using AStub = av1::AssessmentService::Stub;
 
-constexpr char kBuiltIn[] = "frameworks/six-steps/versions/2019";
 constexpr char kRegionA[] = "north-east";
 constexpr char kPartnershipA[] = "partnerships/sunderland";
 constexpr char kRegionB[] = "south-west";
@@ -116,14 +115,8 @@ class FeedSecurityTest : public ::testing::Test {
   }
 
   av1::Assessment CreateRound(const std::string& partnership, const std::string& title) {
-    av1::CreateAssessmentRequest request;
-    av1::Assessment* a = request.mutable_assessment();
-    a->set_partnership(partnership);
-    a->set_framework_version(kBuiltIn);
-    a->set_kind(av1::ASSESSMENT_KIND_SELF_ASSESSMENT);
-    a->set_title(title);
-    a->set_period_start("2025-04-01");
-    a->set_period_end("2026-03-31");
+    av1::CreateAssessmentRequest request =
+        RoundRequest(partnership, av1::ASSESSMENT_KIND_SELF_ASSESSMENT, title);
     grpc::ClientContext context;
     Authorize(context, hub_->admin_token());
     context.set_deadline(In(absl::Seconds(60)));

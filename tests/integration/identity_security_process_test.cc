@@ -3,10 +3,7 @@
 // administrator (finding 18), and a 50-way sign-in burst held ~64 MiB per call with no
 // bound, measured in a real sixsteps-identity process (finding 2).
 #include "tests/integration/identity_security_fixture.h"
-
-#ifndef SIXSTEPS_IDENTITY_BINARY
-#error "SIXSTEPS_IDENTITY_BINARY must name the sixsteps-identity binary (tests/CMakeLists.txt)"
-#endif
+#include "tests/support/paths.h"
 
 namespace sixsteps::testing {
 namespace {
@@ -153,7 +150,7 @@ class IdentityProcess {
   static absl::StatusOr<std::unique_ptr<IdentityProcess>> Start(const std::string& database_url) {
     std::string log_path =
         absl::StrCat(::testing::TempDir(), "/identity_security_", getpid(), ".log");
-    std::vector<std::string> args = {SIXSTEPS_IDENTITY_BINARY, "--listen=127.0.0.1:0",
+    std::vector<std::string> args = {ServiceBinary("identity"), "--listen=127.0.0.1:0",
                                      "--db_pool_size=8", "--shutdown_grace=1s"};
     std::vector<std::string> env = {
         "SIXSTEPS_DATABASE_URL=" + database_url,

@@ -20,13 +20,13 @@
 #include "services/identity/identity_service.h"
 #include "services/identity/pg_store.h"
 #include "services/identity/secrets.h"
+#include "tests/integration/identity_hub_fixture.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_hub.h"
 
 namespace sixsteps::testing {
 
-namespace idv1 = ::sixsteps::identity::v1;
 namespace fwv1 = ::sixsteps::framework::v1;
 using ::google::protobuf::util::TimeUtil;
 using ::testing::Contains;
@@ -38,10 +38,7 @@ using ::testing::SizeIs;
 using ::testing::UnorderedElementsAre;
 using ::testing::UnorderedElementsAreArray;
 using Code = absl::StatusCode;
-using Stub = idv1::IdentityService::Stub;
 using auth::Role;
-
-inline constexpr char kUserPassword[] = "a long enough password";  // TestHub::UserWithRoles's
 
 // The header or the payload of a JWT, decoded.
 inline nlohmann::json JwtPart(const std::string& token, int part) {
@@ -55,47 +52,17 @@ inline std::string KeyIdOf(const std::string& token) {
   return JwtPart(token, 0).at("kid").get<std::string>();
 }
 
-class IdentityServiceTest : public ::testing::Test {
+class IdentityServiceTest : public IdentityHubTest {
  protected:
+  IdentityServiceTest() : IdentityHubTest("identity") {}
+
   void SetUp() override {
-    auto hub = TestHub::Start("identity");
-    ASSERT_THAT(hub, IsOk());
-    hub_ = std::move(*hub);
-    stub_ = hub_->IdentityStub();
+    ASSERT_NO_FATAL_FAILURE(IdentityHubTest::SetUp());
     framework_ = hub_->FrameworkStub();
-    admin_ = hub_->admin_token();
-    db_ = std::make_unique<pqxx::connection>(hub_->identity_database_url());
   }
 
-  // Calls an identity RPC with `token` ("" for none).
-  template <typename Request, typename Response>
-  grpc::Status Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-                    const std::string& token, const Request& request, Response* response) {
-    grpc::ClientContext context;
-    if (!token.empty()) Authorize(context, token);
-    return (stub_.get()->*method)(&context, request, response);
-  }
-
-  // Runs SQL on the identity database; returns the first column of the first row.
-  template <typename... Args>
-  std::string Sql(const std::string& sql, Args&&... args) {
-    pqxx::work work(*db_);
-    pqxx::result rows = work.exec_params(sql, std::forward<Args>(args)...);
-    work.commit();
-    if (rows.empty() || rows[0].empty() || rows[0][0].is_null()) return "";
-    return rows[0][0].as<std::string>();
-  }
   int Count(const std::string& table) {
     return std::stoi(Sql(absl::StrCat("SELECT count(*) FROM ", table)));
-  }
-
-  grpc::Status SignIn(const std::string& email, const std::string& password,
-                      idv1::SignInResponse* response = nullptr) {
-    idv1::SignInRequest request;
-    request.set_email(email);
-    request.set_password(password);
-    idv1::SignInResponse ignored;
-    return Call(&Stub::SignIn, "", request, response ? response : &ignored);
   }
 
   grpc::Status WhoAmI(const std::string& token, idv1::GetCurrentPrincipalResponse* response) {
@@ -111,13 +78,6 @@ class IdentityServiceTest : public ::testing::Test {
     grpc::ClientContext context;
     Authorize(context, token);
     return framework_->ListFrameworks(&context, fwv1::ListFrameworksRequest(), response);
-  }
-
-  std::string MustUserWithRoles(const std::string& email,
-                                const std::vector<TestHub::Binding>& roles) {
-    absl::StatusOr<std::string> token = hub_->UserWithRoles(email, roles);
-    EXPECT_THAT(token, IsOk());
-    return token.value_or("");
   }
 
   // A user without any binding, created by the administrator; returns "users/{id}".
@@ -193,21 +153,7 @@ class IdentityServiceTest : public ::testing::Test {
     return Call(&Stub::SignInWithApiKey, "", request, response ? response : &ignored);
   }
 
-  std::vector<idv1::AuditEvent> Audit(const std::string& token, grpc::Status* status,
-                                      const std::string& region = "") {
-    idv1::ListAuditEventsRequest request;
-    request.set_region(region);
-    request.set_page_size(500);
-    idv1::ListAuditEventsResponse response;
-    *status = Call(&Stub::ListAuditEvents, token, request, &response);
-    return {response.audit_events().begin(), response.audit_events().end()};
-  }
-
-  std::unique_ptr<TestHub> hub_;
-  std::unique_ptr<Stub> stub_;
   std::unique_ptr<fwv1::FrameworkService::Stub> framework_;
-  std::unique_ptr<pqxx::connection> db_;
-  std::string admin_;
 };
 
 inline std::set<std::string> Actions(const std::vector<idv1::AuditEvent>& events) {

@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "services/base/status_macros.h"
 #include "services/common/log.h"
 #include "services/common/metrics.h"
 #include "services/common/server.h"
@@ -105,6 +106,16 @@ class MetricsTest : public ::testing::Test {
     ASSERT_GT(metrics_.port(), 0);
   }
 
+  // Region north-east with the partnership sunderland; the access token of its
+  // administrator.
+  absl::StatusOr<std::string> SunderlandAdministrator() {
+    SIXSTEPS_RETURN_IF_ERROR(hub_->CreateRegion("north-east"));
+    SIXSTEPS_RETURN_IF_ERROR(hub_->CreatePartnership("sunderland", "north-east"));
+    return hub_->UserWithRoles(
+        "admin@sunderland.test",
+        {{auth::Role::ROLE_PARTNERSHIP_ADMINISTRATOR, "partnerships/sunderland", ""}});
+  }
+
   // GET /metrics over HTTP, parsed. Checks the format on the way: every family has its
   // HELP and TYPE lines before its samples.
   Scrape ScrapeMetrics() {
@@ -176,14 +187,8 @@ class MetricsTest : public ::testing::Test {
     grpc::ClientContext context;
     Authorize(context, token);
     if (!request_id.empty()) context.AddMetadata(kRequestIdKey, request_id);
-    av1::CreateAssessmentRequest request;
-    av1::Assessment* a = request.mutable_assessment();
-    a->set_partnership("partnerships/sunderland");
-    a->set_framework_version(kBuiltIn);
-    a->set_kind(av1::ASSESSMENT_KIND_SELF_ASSESSMENT);
-    a->set_title("2025 round");
-    a->set_period_start("2025-04-01");
-    a->set_period_end("2026-03-31");
+    av1::CreateAssessmentRequest request =
+        RoundRequest("partnerships/sunderland", av1::ASSESSMENT_KIND_SELF_ASSESSMENT, "2025 round");
     av1::Assessment created;
     grpc::Status status = hub_->AssessmentStub()->CreateAssessment(&context, request, &created);
     *echoed = ServerRequestId(context);
@@ -286,11 +291,7 @@ TEST_F(MetricsTest, RequestIdIsLoggedAndEchoed) {
 }
 
 TEST_F(MetricsTest, AssessmentForwardsTheRequestIdToIdentityAndFramework) {
-  ASSERT_THAT(hub_->CreateRegion("north-east"), IsOk());
-  ASSERT_THAT(hub_->CreatePartnership("sunderland", "north-east"), IsOk());
-  absl::StatusOr<std::string> admin = hub_->UserWithRoles(
-      "admin@sunderland.test",
-      {{auth::Role::ROLE_PARTNERSHIP_ADMINISTRATOR, "partnerships/sunderland", ""}});
+  absl::StatusOr<std::string> admin = SunderlandAdministrator();
   ASSERT_THAT(admin, IsOk());
 
   const std::string get_partnership = absl::StrCat("/", kIdentity, "/GetPartnership");
@@ -320,11 +321,7 @@ TEST_F(MetricsTest, AssessmentForwardsTheRequestIdToIdentityAndFramework) {
 }
 
 TEST_F(MetricsTest, ReportingReportsFeedLeaderSequenceAndLag) {
-  ASSERT_THAT(hub_->CreateRegion("north-east"), IsOk());
-  ASSERT_THAT(hub_->CreatePartnership("sunderland", "north-east"), IsOk());
-  absl::StatusOr<std::string> admin = hub_->UserWithRoles(
-      "admin@sunderland.test",
-      {{auth::Role::ROLE_PARTNERSHIP_ADMINISTRATOR, "partnerships/sunderland", ""}});
+  absl::StatusOr<std::string> admin = SunderlandAdministrator();
   ASSERT_THAT(admin, IsOk());
   std::optional<std::string> echoed;
   ASSERT_THAT(CreateRound(*admin, "", &echoed), IsOk());

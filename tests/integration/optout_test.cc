@@ -33,7 +33,6 @@ using ::testing::Not;
 using Code = absl::StatusCode;
 using Role = auth::Role;
 
-constexpr char kBuiltIn[] = "frameworks/six-steps/versions/2019";
 constexpr char kRegion[] = "north";
 constexpr char kOptedOut[] = "hartlepool";  // opted out of regional comparison
 constexpr char kOpen[] = "durham";          // not opted out
@@ -129,14 +128,9 @@ class OptOutTest : public ::testing::Test {
   static asv1::Assessment MustCreateRound(const std::string& partnership) {
     grpc::ClientContext context;
     Authorize(context, hub_->admin_token());
-    asv1::CreateAssessmentRequest request;
-    asv1::Assessment* round = request.mutable_assessment();
-    round->set_partnership(P(partnership));
-    round->set_framework_version(kBuiltIn);
-    round->set_kind(asv1::ASSESSMENT_KIND_SELF_ASSESSMENT);
-    round->set_title(absl::StrCat("Self-assessment of ", partnership));
-    round->set_period_start("2025-04-01");
-    round->set_period_end("2026-03-31");
+    asv1::CreateAssessmentRequest request =
+        RoundRequest(P(partnership), asv1::ASSESSMENT_KIND_SELF_ASSESSMENT,
+                     absl::StrCat("Self-assessment of ", partnership));
     asv1::Assessment created;
     EXPECT_THAT(hub_->AssessmentStub()->CreateAssessment(&context, request, &created), IsOk());
     return created;

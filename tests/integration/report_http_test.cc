@@ -27,27 +27,17 @@
 #include "absl/time/clock.h"
 #include "services/common/auth.h"
 #include "services/common/jwt.h"
+#include "tests/support/fake_keys.h"
 #include "tests/support/report_samples.h"
 #include "tests/support/status_matchers.h"
 
 namespace sixsteps::reporting {
 namespace {
 
+using ::sixsteps::testing::FakeKeys;
 using ::sixsteps::testing::IsOk;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-
-class FakeKeys final : public auth::PublicKeySource {
- public:
-  absl::StatusOr<std::string> Find(absl::string_view key_id) override {
-    if (unavailable) return absl::UnavailableError("identity is down");
-    auto it = keys.find(key_id);
-    if (it == keys.end()) return absl::NotFoundError("unknown key");
-    return it->second;
-  }
-  absl::flat_hash_map<std::string, std::string> keys;
-  std::atomic<bool> unavailable{false};
-};
 
 class ReportHttpTest : public ::testing::Test {
  protected:

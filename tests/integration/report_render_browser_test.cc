@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "services/reporting/render.h"
+#include "tests/support/paths.h"
 #include "tests/support/report_samples.h"
 
 namespace sixsteps::reporting {
@@ -153,7 +154,7 @@ size_t CountNear(const Image& image, int r, int g, int b) {
 class ReportBrowserTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    artifacts_ = SIXSTEPS_ARTIFACTS_DIR;
+    artifacts_ = ::sixsteps::testing::BuildDir() / "tests" / "artifacts";
     fs::create_directories(artifacts_);
     char tmpl[] = "/tmp/report_browser_XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);

@@ -37,6 +37,8 @@
 #include "services/reporting/read_model.h"
 #include "services/reporting/render.h"
 #include "services/reporting/reporting_service.h"
+#include "tests/support/calls.h"
+#include "tests/support/export_text.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_hub.h"
 
@@ -58,7 +60,6 @@ using ActStub = acv1::ActionService::Stub;
 using RStub = rv1::ReportingService::Stub;
 using IdStub = idv1::IdentityService::Stub;
 
-constexpr char kBuiltIn[] = "frameworks/six-steps/versions/2019";
 constexpr char kRegion[] = "north";
 // Opted out; "aardvark" sorts first by name, but its figures (all Red) sort last.
 constexpr char kAardvark[] = "aardvark";
@@ -77,75 +78,6 @@ const std::string kRoundTitle =
 
 std::string P(const std::string& id) { return absl::StrCat("partnerships/", id); }
 std::string QuestionId(int i) { return absl::StrCat("s", i / 4 + 1, ".q", i % 4 + 1); }
-
-fv1::Rating Rate(char letter) {
-  switch (letter) {
-    case 'R':
-      return fv1::RATING_RED;
-    case 'A':
-      return fv1::RATING_AMBER;
-    default:
-      return fv1::RATING_GREEN;
-  }
-}
-
-template <typename Stub, typename Request, typename Response>
-absl::Status Call(Stub& stub,
-                  grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-                  const std::string& token, const Request& request, Response* response) {
-  grpc::ClientContext context;
-  Authorize(context, token);
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
-  grpc::Status status = (stub.*method)(&context, request, response);
-  if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      absl::StrCat(request.GetDescriptor()->name(), ": ", status.error_message()));
-}
-
-// RFC 4180 records (quotes honoured, CRLF line ends).
-std::vector<std::vector<std::string>> ParseCsv(const std::string& text) {
-  std::vector<std::vector<std::string>> records;
-  std::vector<std::string> record;
-  std::string field;
-  bool quoted = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        field += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        field += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      record.push_back(std::move(field));
-      field.clear();
-    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
-      ++i;
-      record.push_back(std::move(field));
-      field.clear();
-      records.push_back(std::move(record));
-      record.clear();
-    } else {
-      field += c;
-    }
-  }
-  return records;
-}
-
-// Whether `md` holds `what` with no backslash in front of it.
-bool HasUnescaped(const std::string& md, const std::string& what) {
-  for (size_t pos = md.find(what); pos != std::string::npos; pos = md.find(what, pos + 1)) {
-    size_t backslashes = 0;
-    while (backslashes < pos && md[pos - 1 - backslashes] == '\\') ++backslashes;
-    if (backslashes % 2 == 0) return true;
-  }
-  return false;
-}
 
 // With SIXSTEPS_EXPORTS_ARTIFACTS set to a folder, keeps a rendered export there, to
 // look at (or screenshot with chromium); otherwise does nothing.
@@ -195,14 +127,8 @@ class ReportingExportsTest : public ::testing::Test {
                                                  const std::string& description) {
     asv1::Assessment round;
     {
-      asv1::CreateAssessmentRequest request;
-      asv1::Assessment* a = request.mutable_assessment();
-      a->set_partnership(P(p));
-      a->set_framework_version(kBuiltIn);
-      a->set_kind(asv1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY);
-      a->set_title(title);
-      a->set_period_start("2025-04-01");
-      a->set_period_end("2026-03-31");
+      asv1::CreateAssessmentRequest request =
+          RoundRequest(P(p), asv1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY, title);
       SIXSTEPS_RETURN_IF_ERROR(
           Call(*w.assessments, &AStub::CreateAssessment, w.admin, request, &round));
     }

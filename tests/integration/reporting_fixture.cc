@@ -26,19 +26,6 @@ std::string QuestionId(int i) { return absl::StrCat("s", i / 4 + 1, ".q", i % 4 
 // The organisation that owns the action of a step.
 std::string OwnerOf(int step) { return kOrgs[(step - 1) % 3]; }
 
-fv1::Rating Rate(char letter) {
-  switch (letter) {
-    case 'R':
-      return fv1::RATING_RED;
-    case 'A':
-      return fv1::RATING_AMBER;
-    case 'G':
-      return fv1::RATING_GREEN;
-    default:
-      return fv1::RATING_UNSPECIFIED;
-  }
-}
-
 std::shared_ptr<grpc::Channel> Dial(const std::string& target) {
   return grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
 }
@@ -95,60 +82,11 @@ const rv1::QuestionRow& Question(const rv1::AssessmentReport& report, const std:
   return report.steps(step - 1).questions(q - 1);
 }
 
-// A small RFC 4180 reader: records of fields, quotes honoured, CRLF or LF line ends.
-std::vector<std::vector<std::string>> ParseCsv(const std::string& text) {
-  std::vector<std::vector<std::string>> records;
-  std::vector<std::string> record;
-  std::string field;
-  bool quoted = false, any = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        field += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        field += c;
-      }
-      continue;
-    }
-    any = true;
-    if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      record.push_back(std::move(field));
-      field.clear();
-    } else if (c == '\r' || c == '\n') {
-      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-      record.push_back(std::move(field));
-      field.clear();
-      records.push_back(std::move(record));
-      record.clear();
-      any = false;
-    } else {
-      field += c;
-    }
-  }
-  if (any || !field.empty() || !record.empty()) {
-    record.push_back(std::move(field));
-    records.push_back(std::move(record));
-  }
-  return records;
-}
-
 // A partners' self-assessment of 2025/26 in `partnership`, created as `token`.
 absl::StatusOr<asv1::Assessment> CreateSelfAssessment(AStub& assessments, const std::string& token,
                                                       const std::string& partnership) {
-  asv1::CreateAssessmentRequest request;
-  asv1::Assessment* a = request.mutable_assessment();
-  a->set_partnership(P(partnership));
-  a->set_framework_version(kBuiltIn);
-  a->set_kind(asv1::ASSESSMENT_KIND_SELF_ASSESSMENT);
-  a->set_title("Self-assessment");
-  a->set_period_start("2025-04-01");
-  a->set_period_end("2026-03-31");
+  asv1::CreateAssessmentRequest request =
+      RoundRequest(P(partnership), asv1::ASSESSMENT_KIND_SELF_ASSESSMENT, "Self-assessment");
   asv1::Assessment round;
   SIXSTEPS_RETURN_IF_ERROR(Call(assessments, &AStub::CreateAssessment, token, request, &round));
   return round;
@@ -234,14 +172,9 @@ absl::StatusOr<asv1::Assessment> ReportingTest::Record(World& w, const std::stri
   const std::string& admin = w.partnership_admin[p];
   asv1::Assessment round;
   {
-    asv1::CreateAssessmentRequest request;
-    asv1::Assessment* a = request.mutable_assessment();
-    a->set_partnership(P(p));
-    a->set_framework_version(kBuiltIn);
-    a->set_kind(asv1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY);
-    a->set_title(plan.title);
-    a->set_period_start(plan.period_start);
-    a->set_period_end(plan.period_end);
+    asv1::CreateAssessmentRequest request =
+        RoundRequest(P(p), asv1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY, plan.title,
+                     plan.period_start, plan.period_end);
     SIXSTEPS_RETURN_IF_ERROR(
         Call(*w.assessments, &AStub::CreateAssessment, admin, request, &round));
   }

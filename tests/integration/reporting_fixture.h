@@ -29,6 +29,8 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "services/common/status.h"
+#include "tests/support/calls.h"
+#include "tests/support/export_text.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_hub.h"
@@ -69,7 +71,6 @@ std::string StepId(int step);
 std::string QuestionId(int i);
 // The organisation that owns the action of a step.
 std::string OwnerOf(int step);
-fv1::Rating Rate(char letter);
 std::shared_ptr<grpc::Channel> Dial(const std::string& target);
 
 // One round as recorded: the consolidated rating of each question (24 letters, steps in
@@ -114,23 +115,6 @@ double Heat(const rv1::RatingCounts& c);
 const rv1::StepRow& Step(const rv1::AssessmentReport& report, int step);
 // "s3.q2" → the row of that question.
 const rv1::QuestionRow& Question(const rv1::AssessmentReport& report, const std::string& id);
-// A small RFC 4180 reader: records of fields, quotes honoured, CRLF or LF line ends.
-std::vector<std::vector<std::string>> ParseCsv(const std::string& text);
-
-// A call with the caller's token and a deadline; the error names the request type.
-template <typename Stub, typename Request, typename Response>
-absl::Status Call(Stub& stub,
-                  grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-                  const std::string& token, const Request& request, Response* response,
-                  absl::Duration timeout = absl::Seconds(60)) {
-  grpc::ClientContext context;
-  Authorize(context, token);
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  grpc::Status status = (stub.*method)(&context, request, response);
-  if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      absl::StrCat(request.GetDescriptor()->name(), ": ", status.error_message()));
-}
 
 // A partners' self-assessment of 2025/26 in `partnership`, created as `token`.
 absl::StatusOr<asv1::Assessment> CreateSelfAssessment(AStub& assessments, const std::string& token,

@@ -16,6 +16,7 @@
 #include "services/common/auth.h"
 #include "services/common/status.h"
 #include "services/reporting/feed_consumer.h"
+#include "tests/integration/one_partnership_fixture.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_hub.h"
 
@@ -26,44 +27,12 @@ namespace asv1 = ::sixsteps::assessment::v1;
 namespace idv1 = ::sixsteps::identity::v1;
 namespace rv1 = ::sixsteps::reporting::v1;
 
-constexpr char kBuiltIn[] = "frameworks/six-steps/versions/2019";
-constexpr char kPartnership[] = "partnerships/tyneside";
 // How long a write may take to reach the read model in these tests.
 constexpr absl::Duration kPatience = absl::Seconds(30);
 
-class ReportingReloginTest : public ::testing::Test {
+class ReportingReloginTest : public OnePartnershipTest {
  protected:
-  void SetUp() override {
-    auto hub = TestHub::Start("relogin");
-    ASSERT_THAT(hub, IsOk());
-    hub_ = std::move(*hub);
-    ASSERT_THAT(hub_->CreateRegion("north"), IsOk());
-    ASSERT_THAT(hub_->CreatePartnership("tyneside", "north"), IsOk());
-    ASSERT_THAT(hub_->CreateOrganisation("tyneside", "council",
-                                         idv1::ORGANISATION_KIND_LOCAL_AUTHORITY, true),
-                IsOk());
-    auto admin = hub_->UserWithRoles(
-        "admin@tyneside.test", {{auth::Role::ROLE_PARTNERSHIP_ADMINISTRATOR, kPartnership, ""}});
-    ASSERT_THAT(admin, IsOk());
-    partnership_admin_ = *admin;
-    ASSERT_THAT(hub_->StartReporting(), IsOk());
-  }
-
-  absl::Status CreateRound(const std::string& title) {
-    grpc::ClientContext context;
-    Authorize(context, partnership_admin_);
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
-    asv1::CreateAssessmentRequest request;
-    asv1::Assessment* a = request.mutable_assessment();
-    a->set_partnership(kPartnership);
-    a->set_framework_version(kBuiltIn);
-    a->set_kind(asv1::ASSESSMENT_KIND_SELF_ASSESSMENT);
-    a->set_title(title);
-    a->set_period_start("2025-04-01");
-    a->set_period_end("2026-03-31");
-    asv1::Assessment created;
-    return FromGrpcStatus(hub_->AssessmentStub()->CreateAssessment(&context, request, &created));
-  }
+  ReportingReloginTest() : OnePartnershipTest("relogin") {}
 
   // The read model's position, as the administrator sees it.
   absl::StatusOr<int64_t> Applied() {
@@ -100,14 +69,11 @@ class ReportingReloginTest : public ::testing::Test {
         IsOk());
     return response.principal();
   }
-
-  std::unique_ptr<TestHub> hub_;
-  std::string partnership_admin_;
 };
 
 TEST_F(ReportingReloginTest, TheConsumerSignsInAgainWhenItsTokenIsRevoked) {
   // The consumer follows the feed with a token of its own.
-  ASSERT_THAT(CreateRound("Scrutiny 2025/26"), IsOk());
+  ASSERT_THAT(CreateRound("Scrutiny 2025/26").status(), IsOk());
   absl::StatusOr<int64_t> head = hub_->FeedHead();
   ASSERT_THAT(head, IsOk());
   ASSERT_GE(AppliedUpTo(*head), *head);
@@ -154,7 +120,7 @@ TEST_F(ReportingReloginTest, TheConsumerSignsInAgainWhenItsTokenIsRevoked) {
 
   // A write after the revocation reaches the read model: the consumer signed in again
   // (before the fix it retried with the revoked token until it expired).
-  ASSERT_THAT(CreateRound("Scrutiny 2026/27"), IsOk());
+  ASSERT_THAT(CreateRound("Scrutiny 2026/27").status(), IsOk());
   head = hub_->FeedHead();
   ASSERT_THAT(head, IsOk());
   EXPECT_GE(AppliedUpTo(*head), *head);

@@ -36,13 +36,11 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "services/common/status.h"
+#include "tests/integration/one_partnership_fixture.h"
 #include "tests/support/child_process.h"
+#include "tests/support/paths.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_hub.h"
-
-#ifndef SIXSTEPS_REPORTING_BINARY
-#error "SIXSTEPS_REPORTING_BINARY must name the sixsteps-reporting binary (tests/CMakeLists.txt)"
-#endif
 
 namespace sixsteps::testing {
 namespace {
@@ -53,8 +51,6 @@ namespace idv1 = ::sixsteps::identity::v1;
 namespace rv1 = ::sixsteps::reporting::v1;
 using ::testing::ElementsAreArray;
 
-constexpr char kBuiltIn[] = "frameworks/six-steps/versions/2019";
-constexpr char kPartnership[] = "partnerships/tyneside";
 constexpr char kOwner[] = "partnerships/tyneside/organisations/council";
 constexpr char kAsOf[] = "2026-06-30";
 // Long enough for a loaded two-core machine; the test never waits this long when all is well.
@@ -78,7 +74,7 @@ class ReportingProcess {
     std::string log_path = absl::StrCat(::testing::TempDir(), "/reporting_takeover_", getpid(), "_",
                                         options.name, ".log");
     std::vector<std::string> args = {
-        SIXSTEPS_REPORTING_BINARY,
+        ServiceBinary("reporting"),
         "--listen=127.0.0.1:0",
         "--metrics_listen=127.0.0.1:0",
         "--http_listen=127.0.0.1:0",
@@ -225,24 +221,14 @@ int64_t ReadModelSequence(const std::string& database_url) {
 
 std::string LastSegment(const std::string& name) { return name.substr(name.rfind('/') + 1); }
 
-class ReportingTakeoverTest : public ::testing::Test {
+class ReportingTakeoverTest : public OnePartnershipTest {
  protected:
+  ReportingTakeoverTest() : OnePartnershipTest("takeover") {}
+
+  // The in-process consumer OnePartnershipTest starts is stopped at once: the processes
+  // take over the read model it migrated.
   void SetUp() override {
-    auto hub = TestHub::Start("takeover");
-    ASSERT_THAT(hub, IsOk());
-    hub_ = std::move(*hub);
-    ASSERT_THAT(hub_->CreateRegion("north"), IsOk());
-    ASSERT_THAT(hub_->CreatePartnership("tyneside", "north"), IsOk());
-    ASSERT_THAT(hub_->CreateOrganisation("tyneside", "council",
-                                         idv1::ORGANISATION_KIND_LOCAL_AUTHORITY, true),
-                IsOk());
-    auto admin = hub_->UserWithRoles(
-        "admin@tyneside.test", {{auth::Role::ROLE_PARTNERSHIP_ADMINISTRATOR, kPartnership, ""}});
-    ASSERT_THAT(admin, IsOk());
-    partnership_admin_ = *admin;
-    // Makes the reporting service account, its API key and a migrated read-model
-    // database; the in-process consumer is stopped at once: the processes take over.
-    ASSERT_THAT(hub_->StartReporting(), IsOk());
+    ASSERT_NO_FATAL_FAILURE(OnePartnershipTest::SetUp());
     hub_->StopReporting();
   }
 
@@ -265,28 +251,7 @@ class ReportingTakeoverTest : public ::testing::Test {
             hub_->assessment_target()};
   }
 
-  absl::StatusOr<asv1::Assessment> CreateRound() {
-    grpc::ClientContext context;
-    Authorize(context, partnership_admin_);
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
-    asv1::CreateAssessmentRequest request;
-    asv1::Assessment* a = request.mutable_assessment();
-    a->set_partnership(kPartnership);
-    a->set_framework_version(kBuiltIn);
-    a->set_kind(asv1::ASSESSMENT_KIND_SELF_ASSESSMENT);
-    a->set_title("Scrutiny 2025/26");
-    a->set_period_start("2025-04-01");
-    a->set_period_end("2026-03-31");
-    asv1::Assessment created;
-    grpc::Status status = hub_->AssessmentStub()->CreateAssessment(&context, request, &created);
-    if (!status.ok()) return absl::InternalError("CreateAssessment: " + status.error_message());
-    return created;
-  }
-
   absl::StatusOr<acv1::Action> CreateAction(const std::string& round, int step) {
-    grpc::ClientContext context;
-    Authorize(context, partnership_admin_);
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
     acv1::CreateActionRequest request;
     acv1::Action* action = request.mutable_action();
     action->set_assessment(round);
@@ -298,24 +263,20 @@ class ReportingTakeoverTest : public ::testing::Test {
     action->set_owner_organisation(kOwner);
     action->set_due_date("2027-03-31");
     acv1::Action created;
-    grpc::Status status = hub_->ActionStub()->CreateAction(&context, request, &created);
-    if (!status.ok()) return absl::InternalError("CreateAction: " + status.error_message());
+    SIXSTEPS_RETURN_IF_ERROR(Call(*hub_->ActionStub(), &acv1::ActionService::Stub::CreateAction,
+                                  partnership_admin_, request, &created));
     return created;
   }
 
   absl::Status CompleteAction(const acv1::Action& action) {
-    grpc::ClientContext context;
-    Authorize(context, partnership_admin_);
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
     acv1::CompleteActionRequest request;
     request.set_name(action.name());
     request.set_etag(action.etag());
     request.set_completion_note("Done and audited");
     request.set_evidence("Audit report, March");
     acv1::Action completed;
-    grpc::Status status = hub_->ActionStub()->CompleteAction(&context, request, &completed);
-    if (!status.ok()) return absl::InternalError("CompleteAction: " + status.error_message());
-    return absl::OkStatus();
+    return Call(*hub_->ActionStub(), &acv1::ActionService::Stub::CompleteAction, partnership_admin_,
+                request, &completed);
   }
 
   // The partnership's action tracker from one replica, once it reflects `min_sequence`.
@@ -364,13 +325,11 @@ class ReportingTakeoverTest : public ::testing::Test {
     return nullptr;
   }
 
-  std::unique_ptr<TestHub> hub_;
-  std::string partnership_admin_;
   std::unique_ptr<ReportingProcess> a_, b_;
 };
 
 TEST_F(ReportingTakeoverTest, StandbyTakesOverWhenTheLeaderIsKilled) {
-  absl::StatusOr<asv1::Assessment> round = CreateRound();
+  absl::StatusOr<asv1::Assessment> round = CreateRound("Scrutiny 2025/26");
   ASSERT_THAT(round, IsOk());
 
   auto a = ReportingProcess::Start(ProcessOptions("replica-a"));

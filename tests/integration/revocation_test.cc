@@ -151,6 +151,40 @@ class RevocationTest : public ::testing::Test {
     return rows[0][0].as<std::string>();
   }
 
+  // Sunderland's partnership administrator ("lead"), north-east's hub administrator, and a
+  // service account the lead made, bound as integration in sunderland.
+  struct PartnershipAccount {
+    std::string lead;
+    std::string hub_admin;
+    idv1::ServiceAccount account;
+  };
+  void MakePartnershipAccount(PartnershipAccount* made) {
+    made->lead = MustUserWithRoles(
+        "lead@hub.test", {{Role::ROLE_PARTNERSHIP_ADMINISTRATOR, "partnerships/sunderland", ""}});
+    made->hub_admin = MustUserWithRoles("hub@hub.test",
+                                        {{Role::ROLE_HUB_ADMINISTRATOR, "regions/north-east", ""}});
+    ASSERT_THAT(CreateServiceAccount(made->lead, "partnerships/sunderland", &made->account),
+                IsOk());
+    ASSERT_THAT(
+        Bind(made->lead, made->account.name(), Role::ROLE_INTEGRATION, "partnerships/sunderland"),
+        IsOk());
+  }
+
+  // `token` is refused as revoked: by identity at once, by framework and assessment once
+  // their revocation lists are refreshed.
+  void ExpectRevokedEverywhere(const std::string& token) {
+    EXPECT_THAT(AtIdentity(token), StatusIs(Code::kUnauthenticated, "revoked"));
+    EXPECT_THAT(UntilRefused([&] { return AtFramework(token); }),
+                StatusIs(Code::kUnauthenticated, "revoked"));
+    EXPECT_THAT(UntilRefused([&] { return AtAssessment(token); }),
+                StatusIs(Code::kUnauthenticated, "revoked"));
+  }
+  void ExpectWorksEverywhere(const std::string& token) {
+    EXPECT_THAT(AtIdentity(token), IsOk());
+    EXPECT_THAT(AtFramework(token), IsOk());
+    EXPECT_THAT(AtAssessment(token), IsOk());
+  }
+
   std::unique_ptr<TestHub> hub_;
   std::unique_ptr<Stub> identity_;
   std::unique_ptr<fwv1::FrameworkService::Stub> framework_;
@@ -178,18 +212,11 @@ TEST_F(RevocationTest, RevokingAnApiKeyStopsTheTokensAlreadyIssuedFromIt) {
   idv1::ApiKey revoked;
   ASSERT_THAT(Call(&Stub::RevokeApiKey, admin_, revoke, &revoked), IsOk());
 
-  // Identity checks its own store: at once.
-  EXPECT_THAT(AtIdentity(token), StatusIs(Code::kUnauthenticated, "revoked"));
-  // The other services within their refresh interval, although both had verified (and
-  // cached) the token before.
-  EXPECT_THAT(UntilRefused([&] { return AtFramework(token); }),
-              StatusIs(Code::kUnauthenticated, "revoked"));
-  EXPECT_THAT(UntilRefused([&] { return AtAssessment(token); }),
-              StatusIs(Code::kUnauthenticated, "revoked"));
+  // Identity checks its own store: at once; the other services within their refresh
+  // interval, although both had verified (and cached) the token before.
+  ExpectRevokedEverywhere(token);
   // The account's other key, and the tokens issued from it, go on working.
-  EXPECT_THAT(AtIdentity(kept), IsOk());
-  EXPECT_THAT(AtFramework(kept), IsOk());
-  EXPECT_THAT(AtAssessment(kept), IsOk());
+  ExpectWorksEverywhere(kept);
 }
 
 // ---- A deleted role binding, a changed password ----
@@ -210,11 +237,7 @@ TEST_F(RevocationTest, DeletingARoleBindingStopsThePrincipalsTokens) {
   google::protobuf::Empty empty;
   ASSERT_THAT(Call(&Stub::DeleteRoleBinding, admin_, request, &empty), IsOk());
 
-  EXPECT_THAT(AtIdentity(token), StatusIs(Code::kUnauthenticated, "revoked"));
-  EXPECT_THAT(UntilRefused([&] { return AtFramework(token); }),
-              StatusIs(Code::kUnauthenticated, "revoked"));
-  EXPECT_THAT(UntilRefused([&] { return AtAssessment(token); }),
-              StatusIs(Code::kUnauthenticated, "revoked"));
+  ExpectRevokedEverywhere(token);
   // Another principal is untouched.
   EXPECT_THAT(AtIdentity(bystander), IsOk());
   EXPECT_THAT(AtFramework(bystander), IsOk());
@@ -299,15 +322,11 @@ TEST_F(RevocationTest, TheOpenRevocationListNamesNoOne) {
 // ---- Finding 7: a partnership administrator writing into other partnerships ----
 
 TEST_F(RevocationTest, APartnershipsServiceAccountCannotBeBoundBeyondThePartnership) {
-  const std::string lead = MustUserWithRoles(
-      "lead@hub.test", {{Role::ROLE_PARTNERSHIP_ADMINISTRATOR, "partnerships/sunderland", ""}});
-  const std::string hub_admin =
-      MustUserWithRoles("hub@hub.test", {{Role::ROLE_HUB_ADMINISTRATOR, "regions/north-east", ""}});
-  // The partnership administrator's account, bound in their partnership.
-  idv1::ServiceAccount account;
-  ASSERT_THAT(CreateServiceAccount(lead, "partnerships/sunderland", &account), IsOk());
-  ASSERT_THAT(Bind(lead, account.name(), Role::ROLE_INTEGRATION, "partnerships/sunderland"),
-              IsOk());
+  PartnershipAccount made;
+  ASSERT_NO_FATAL_FAILURE(MakePartnershipAccount(&made));
+  const std::string& lead = made.lead;
+  const std::string& hub_admin = made.hub_admin;
+  const idv1::ServiceAccount& account = made.account;
 
   // The attack's first step: a hub administrator, asked to, grants it region-wide
   // integration (which writes into gateshead too). Refused for the region's hub
@@ -341,14 +360,11 @@ TEST_F(RevocationTest, APartnershipsServiceAccountCannotBeBoundBeyondThePartners
 }
 
 TEST_F(RevocationTest, OnlyAnAdministratorOfEveryBindingMintsAnAccountsKeys) {
-  const std::string lead = MustUserWithRoles(
-      "lead@hub.test", {{Role::ROLE_PARTNERSHIP_ADMINISTRATOR, "partnerships/sunderland", ""}});
-  const std::string hub_admin =
-      MustUserWithRoles("hub@hub.test", {{Role::ROLE_HUB_ADMINISTRATOR, "regions/north-east", ""}});
-  idv1::ServiceAccount account;
-  ASSERT_THAT(CreateServiceAccount(lead, "partnerships/sunderland", &account), IsOk());
-  ASSERT_THAT(Bind(lead, account.name(), Role::ROLE_INTEGRATION, "partnerships/sunderland"),
-              IsOk());
+  PartnershipAccount made;
+  ASSERT_NO_FATAL_FAILURE(MakePartnershipAccount(&made));
+  const std::string& lead = made.lead;
+  const std::string& hub_admin = made.hub_admin;
+  const idv1::ServiceAccount& account = made.account;
   idv1::CreateApiKeyResponse own;
   ASSERT_THAT(CreateApiKey(lead, account.name(), &own), IsOk());
 

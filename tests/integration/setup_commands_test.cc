@@ -17,13 +17,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "tests/support/paths.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/test_hub.h"
-
-#if !defined(SIXSTEPS_IDENTITY_BINARY) || !defined(SIXSTEPS_FRAMEWORK_BINARY) || \
-    !defined(SIXSTEPS_ASSESSMENT_BINARY) || !defined(SIXSTEPS_REPORTING_BINARY)
-#error "the service binaries must be named (tests/CMakeLists.txt)"
-#endif
 
 namespace sixsteps::testing {
 namespace {
@@ -100,7 +96,7 @@ TEST_F(SetupCommandsTest, ProvisionDatabaseCreatesTheRoleAndDatabaseOnce) {
                                        " dbname=setup_provisioned user=setup_provisioned_role");
   Outcome second;
   nlohmann::json result =
-      Twice(SIXSTEPS_FRAMEWORK_BINARY, {"provision-database", "--password_file=" + password_file},
+      Twice(ServiceBinary("framework"), {"provision-database", "--password_file=" + password_file},
             {"SIXSTEPS_DATABASE_URL=" + url,
              "SIXSTEPS_ADMIN_DATABASE_URL=" + cluster.ConnectionString("postgres")},
             &second);
@@ -125,7 +121,7 @@ TEST_F(SetupCommandsTest, ProvisionDatabaseCreatesTheRoleAndDatabaseOnce) {
 }
 
 TEST_F(SetupCommandsTest, ProvisionDatabaseRefusesABadSetting) {
-  Outcome run = RunCommand(SIXSTEPS_FRAMEWORK_BINARY, {"provision-database"},
+  Outcome run = RunCommand(ServiceBinary("framework"), {"provision-database"},
                            {"SIXSTEPS_DATABASE_URL=host=127.0.0.1 dbname=x user=x"}, dir_);
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.err, HasSubstr("admin_database_url"));
@@ -133,11 +129,11 @@ TEST_F(SetupCommandsTest, ProvisionDatabaseRefusesABadSetting) {
 }
 
 TEST_F(SetupCommandsTest, MigrateAppliesEachServiceSchemaOnce) {
-  for (const auto& [service, binary] :
-       std::vector<std::pair<std::string, std::string>>{{"identity", SIXSTEPS_IDENTITY_BINARY},
-                                                        {"framework", SIXSTEPS_FRAMEWORK_BINARY},
-                                                        {"assessment", SIXSTEPS_ASSESSMENT_BINARY},
-                                                        {"reporting", SIXSTEPS_REPORTING_BINARY}}) {
+  for (const auto& [service, binary] : std::vector<std::pair<std::string, std::string>>{
+           {"identity", ServiceBinary("identity")},
+           {"framework", ServiceBinary("framework")},
+           {"assessment", ServiceBinary("assessment")},
+           {"reporting", ServiceBinary("reporting")}}) {
     SCOPED_TRACE(service);
     absl::StatusOr<std::string> url = SharedPgCluster().CreateDatabase("migrate_" + service);
     ASSERT_TRUE(url.ok()) << url.status();
@@ -167,7 +163,7 @@ class IdentitySetupTest : public SetupCommandsTest {
 TEST_F(IdentitySetupTest, BootstrapCreatesTheAdministratorOnce) {
   Outcome second;
   nlohmann::json result =
-      Twice(SIXSTEPS_IDENTITY_BINARY, {"bootstrap", "--email=admin@setup.test"}, env_, &second);
+      Twice(ServiceBinary("identity"), {"bootstrap", "--email=admin@setup.test"}, env_, &second);
   EXPECT_EQ(result["email"], "admin@setup.test");
   EXPECT_THAT(result["administrator"].get<std::string>(), HasSubstr("users/u-"));
   EXPECT_THAT(second.err, HasSubstr("nothing changed"));
@@ -175,7 +171,7 @@ TEST_F(IdentitySetupTest, BootstrapCreatesTheAdministratorOnce) {
   EXPECT_EQ(Count(url_, "SELECT count(*) FROM role_bindings"), 1);
   // Another email while an administrator exists is still refused.
   Outcome other =
-      RunCommand(SIXSTEPS_IDENTITY_BINARY, {"bootstrap", "--email=other@setup.test"}, env_, dir_);
+      RunCommand(ServiceBinary("identity"), {"bootstrap", "--email=other@setup.test"}, env_, dir_);
   EXPECT_EQ(other.exit_code, 1);
   EXPECT_THAT(other.err, HasSubstr("already exists"));
 }
@@ -185,7 +181,7 @@ TEST_F(IdentitySetupTest, EnsureServiceAccountFindsWhatTheFirstRunMade) {
   const std::vector<std::string> args = {"ensure-service-account",
                                          "--account_name=Reporting service", "--role=viewer",
                                          "--key_name=reporting", "--key_file=" + key_file};
-  Outcome first = RunCommand(SIXSTEPS_IDENTITY_BINARY, args, env_, dir_);
+  Outcome first = RunCommand(ServiceBinary("identity"), args, env_, dir_);
   ASSERT_EQ(first.exit_code, 0) << first.err;
   std::string key;
   std::getline(std::ifstream(key_file), key);
@@ -199,7 +195,7 @@ TEST_F(IdentitySetupTest, EnsureServiceAccountFindsWhatTheFirstRunMade) {
   EXPECT_EQ(Count(url_, counts), 10101);
 
   Outcome second;
-  nlohmann::json result = Twice(SIXSTEPS_IDENTITY_BINARY, args, env_, &second);
+  nlohmann::json result = Twice(ServiceBinary("identity"), args, env_, &second);
   EXPECT_EQ(nlohmann::json::parse(first.out), result);
   EXPECT_THAT(second.err, HasSubstr("nothing changed"));
   EXPECT_EQ(Count(url_, counts), 10101);
@@ -216,13 +212,13 @@ TEST_F(IdentitySetupTest, EnsureServiceAccountFindsWhatTheFirstRunMade) {
 
   // A lost key file gets a new key of the same account; so does a damaged one.
   std::filesystem::remove(key_file);
-  Outcome lost = RunCommand(SIXSTEPS_IDENTITY_BINARY, args, env_, dir_);
+  Outcome lost = RunCommand(ServiceBinary("identity"), args, env_, dir_);
   ASSERT_EQ(lost.exit_code, 0) << lost.err;
   nlohmann::json renewed = nlohmann::json::parse(lost.out);
   EXPECT_EQ(renewed["service_account"], result["service_account"]);
   EXPECT_NE(renewed["api_key"], result["api_key"]);
   std::ofstream(key_file) << "ssk.k-0000000000000000.not-a-key\n";
-  Outcome damaged = RunCommand(SIXSTEPS_IDENTITY_BINARY, args, env_, dir_);
+  Outcome damaged = RunCommand(ServiceBinary("identity"), args, env_, dir_);
   ASSERT_EQ(damaged.exit_code, 0) << damaged.err;
   EXPECT_NE(nlohmann::json::parse(damaged.out)["api_key"], renewed["api_key"]);
   EXPECT_EQ(Count(url_, counts), 10103);

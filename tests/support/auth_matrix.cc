@@ -20,6 +20,7 @@
 #include "absl/time/clock.h"
 #include "services/common/jwt.h"
 #include "services/common/status.h"
+#include "tests/support/calls.h"
 
 namespace sixsteps::testing {
 namespace {
@@ -39,21 +40,6 @@ using AcStub = acv1::ActionService::Stub;
 using RStub = rv1::ReportingService::Stub;
 
 constexpr char kBuiltInVersion[] = "frameworks/six-steps/versions/2019";
-
-// A call as `token`; the error names the request type.
-template <typename Stub, typename Request, typename Response>
-absl::Status Call(Stub& stub,
-                  grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-                  const std::string& token, const Request& request, Response* response) {
-  grpc::ClientContext context;
-  Authorize(context, token);
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
-  grpc::Status status = (stub.*method)(&context, request, response);
-  if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      absl::StrCat("setting up the auth matrix: ", request.GetDescriptor()->name(),
-                                   ": ", status.error_message()));
-}
 
 std::string Sub(const std::string& token) { return JwtPart(token, 1)["sub"].get<std::string>(); }
 std::string IdOf(const std::string& name) { return name.substr(name.rfind('/') + 1); }
@@ -465,7 +451,12 @@ class StopTheWorld : public ::testing::Environment {
 absl::StatusOr<MatrixWorld*> GetMatrixWorld() {
   static absl::StatusOr<MatrixWorld*> world = []() -> absl::StatusOr<MatrixWorld*> {
     const absl::Time start = absl::Now();
-    SIXSTEPS_ASSIGN_OR_RETURN(built_world, BuildWorld());
+    absl::StatusOr<std::unique_ptr<MatrixWorld>> built = BuildWorld();
+    if (!built.ok()) {
+      return absl::Status(built.status().code(),
+                          absl::StrCat("setting up the auth matrix: ", built.status().message()));
+    }
+    built_world = *std::move(built);
     std::cerr << "the auth matrix's hub and records took " << (absl::Now() - start) << "\n";
     return built_world.get();
   }();

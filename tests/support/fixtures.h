@@ -7,14 +7,12 @@
 
 #include <nlohmann/json.hpp>
 
-#ifndef SIXSTEPS_SOURCE_DIR
-#error "SIXSTEPS_SOURCE_DIR must name the repository root (set by tests/CMakeLists.txt)"
-#endif
+#include "tests/support/paths.h"
 
 namespace sixsteps::testing {
 
 inline std::string ReadRepoFile(const std::string& relative_path) {
-  std::ifstream in(std::string(SIXSTEPS_SOURCE_DIR) + "/" + relative_path);
+  std::ifstream in(SourceDir() / relative_path);
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();

@@ -17,17 +17,14 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "tests/support/paths.h"
 
 namespace sixsteps::testing {
 namespace {
 
-#ifndef SIXSTEPS_SOURCE_DIR
-#error "SIXSTEPS_SOURCE_DIR must name the repository (tests/CMakeLists.txt)"
-#endif
-
 // The one script that runs initdb and pg_ctl for the hub and every test (as the postgres user
 // when the tests run as root): the C++ tests call it rather than keep a copy of what it does.
-constexpr const char* kPgCluster = SIXSTEPS_SOURCE_DIR "/scripts/lib/pg-cluster";
+std::string PgClusterScript() { return (SourceDir() / "scripts/lib/pg-cluster").string(); }
 
 // Asks the kernel for a free port on loopback. Another process could take it before the
 // server binds it; on this single-user test machine that race is acceptable.
@@ -60,8 +57,8 @@ absl::StatusOr<std::unique_ptr<PgCluster>> PgCluster::Start() {
   if (mkdtemp(tmpl) == nullptr) return absl::InternalError("mkdtemp failed");
   std::unique_ptr<PgCluster> cluster(new PgCluster(tmpl, FreePort()));
   absl::Status init =
-      Run(absl::StrCat(kPgCluster, " init ", cluster->dir_, "/data --auth trust --no-sync > ",
-                       cluster->dir_, "/pg-cluster.log 2>&1"));
+      Run(absl::StrCat(PgClusterScript(), " init ", cluster->dir_,
+                       "/data --auth trust --no-sync > ", cluster->dir_, "/pg-cluster.log 2>&1"));
   if (!init.ok()) return init;
   absl::Status started = cluster->Restart();
   if (!started.ok()) return started;
@@ -106,7 +103,7 @@ PgCluster::~PgCluster() {
 }
 
 absl::Status PgCluster::RunPgCluster(absl::string_view args) {
-  return Run(absl::StrCat(kPgCluster, " ", args, " >> ", dir_, "/pg-cluster.log 2>&1"));
+  return Run(absl::StrCat(PgClusterScript(), " ", args, " >> ", dir_, "/pg-cluster.log 2>&1"));
 }
 
 absl::Status PgCluster::Stop() {

@@ -24,6 +24,22 @@ void Authorize(grpc::ClientContext& context, const std::string& token) {
   context.AddMetadata("authorization", absl::StrCat("Bearer ", token));
 }
 
+assessment::v1::CreateAssessmentRequest RoundRequest(const std::string& partnership,
+                                                     assessment::v1::AssessmentKind kind,
+                                                     const std::string& title,
+                                                     const std::string& period_start,
+                                                     const std::string& period_end) {
+  assessment::v1::CreateAssessmentRequest request;
+  assessment::v1::Assessment* round = request.mutable_assessment();
+  round->set_partnership(partnership);
+  round->set_framework_version("frameworks/six-steps/versions/2019");
+  round->set_kind(kind);
+  round->set_title(title);
+  round->set_period_start(period_start);
+  round->set_period_end(period_end);
+  return request;
+}
+
 absl::StatusOr<std::unique_ptr<TestHub>> TestHub::Start(const std::string& name) {
   auto hub = std::unique_ptr<TestHub>(new TestHub());
   PgCluster& cluster = SharedPgCluster();

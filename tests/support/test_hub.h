@@ -31,6 +31,14 @@ namespace sixsteps::testing {
 // Adds "authorization: Bearer <token>" to a call.
 void Authorize(grpc::ClientContext& context, const std::string& token);
 
+// A request to create a round of `kind` for `partnership` (its full name) on the built-in
+// framework, titled `title`, for April 2025 to March 2026 unless other dates are given.
+assessment::v1::CreateAssessmentRequest RoundRequest(const std::string& partnership,
+                                                     assessment::v1::AssessmentKind kind,
+                                                     const std::string& title,
+                                                     const std::string& period_start = "2025-04-01",
+                                                     const std::string& period_end = "2026-03-31");
+
 class TestHub {
  public:
   static constexpr char kAdminEmail[] = "admin@hub.test";

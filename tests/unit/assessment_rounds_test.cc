@@ -14,13 +14,8 @@
 namespace sixsteps::assessment {
 namespace {
 
-// The fixture, its callers, and gmock's _ and Return.
+// The fixture, its callers, the status matchers and gmock's matchers and actions.
 using namespace ::sixsteps::assessment::testing;  // NOLINT(build/namespaces)
-using ::sixsteps::testing::IsOk;
-using ::sixsteps::testing::StatusIs;
-using ::testing::ElementsAre;
-using ::testing::IsNull;
-using State = v1::Assessment;
 
 // ---- CreateAssessment ----
 

@@ -14,6 +14,7 @@
 #include "services/assessment/assessment_service.h"
 #include "services/assessment/mocks/mock_assessment_store.h"
 #include "services/assessment/mocks/mock_directory.h"
+#include "tests/support/status_matchers.h"
 #include "tests/unit/assessment_test_util.h"
 
 namespace sixsteps::assessment {
@@ -46,10 +47,15 @@ class AssessmentServicePeer {
 
 namespace testing {
 
+using ::sixsteps::testing::IsOk;
+using ::sixsteps::testing::StatusIs;
 using ::testing::_;
+using ::testing::ElementsAre;
+using ::testing::IsNull;
 using ::testing::NiceMock;
 using ::testing::Return;
 using ::testing::ReturnRef;
+using State = v1::Assessment;
 
 inline const Caller kAdmin = With(auth::Role::ROLE_PARTNERSHIP_ADMINISTRATOR, "north", "durham");
 inline const Caller kRespondent =

@@ -18,29 +18,19 @@
 #include "services/common/auth.h"
 #include "services/common/jwt.h"
 #include "services/identity/domain.h"
+#include "tests/support/fake_keys.h"
 #include "tests/support/status_matchers.h"
 
 namespace sixsteps::identity {
 namespace {
 
+using ::sixsteps::testing::FakeKeys;
 using ::sixsteps::testing::IsOk;
 using ::sixsteps::testing::StatusIs;
 using ::testing::IsEmpty;
 using Code = absl::StatusCode;
 
 // ---- Verifying access tokens ----
-
-class FakeKeys final : public auth::PublicKeySource {
- public:
-  absl::StatusOr<std::string> Find(absl::string_view key_id) override {
-    if (unavailable) return absl::UnavailableError("identity is down");
-    auto it = keys.find(key_id);
-    if (it == keys.end()) return absl::NotFoundError("unknown key");
-    return it->second;
-  }
-  absl::flat_hash_map<std::string, std::string> keys;
-  bool unavailable = false;
-};
 
 std::string B64(absl::string_view bytes) { return absl::WebSafeBase64Escape(bytes); }
 

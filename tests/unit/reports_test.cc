@@ -6,10 +6,12 @@
 
 #include "services/reporting/render.h"
 #include "services/reporting/round_kind.h"
+#include "tests/support/export_text.h"
 
 namespace sixsteps::reporting {
 namespace {
 
+using ::sixsteps::testing::HasUnescaped;
 using ::testing::ElementsAre;
 
 // A framework of two steps with two questions each.
@@ -349,16 +351,6 @@ TEST(AnnualReportTest, SummarisesTheRoundWithTheAttribution) {
   EXPECT_THAT(section.markdown(), ::testing::HasSubstr("| Step 1 | 0 | 2 | 0 |"));
   EXPECT_THAT(section.markdown(), ::testing::HasSubstr("Pearce, J (2019) Six Steps"));
   EXPECT_EQ(section.attribution(), "Pearce, J (2019) Six Steps");
-}
-
-// Whether `md` holds `what` with no backslash in front of it.
-bool HasUnescaped(const std::string& md, const std::string& what) {
-  for (size_t pos = md.find(what); pos != std::string::npos; pos = md.find(what, pos + 1)) {
-    size_t backslashes = 0;
-    while (backslashes < pos && md[pos - 1 - backslashes] == '\\') ++backslashes;
-    if (backslashes % 2 == 0) return true;
-  }
-  return false;
 }
 
 // The attack of the review: HTML and links in a round's title, the partnership's name,
