@@ -1,6 +1,6 @@
 // Render: picks a report's renderer by format and names the file; the JSON renderer every
 // report shares; rating names and format extensions. Each report's renderers live in
-// render_{assessment,trend,regional,actions,annual}.cc.
+// render_{assessment,trend,regional,actions,annual}.cc, which give them as RenderersOf(report).
 #include "services/reporting/render.h"
 
 #include <string>
@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "services/base/names.h"
 #include "services/base/status_macros.h"
 #include "services/reporting/render_internal.h"
 
@@ -136,8 +137,37 @@ namespace sixsteps::reporting {
 
 using ::sixsteps::framework::v1::Rating;
 using v1::Format;
+namespace ri = render_internal;
 
 std::string RatingName(Rating rating) { return render_internal::LabelsOf(rating).name; }
+
+// Each report's renderers are in render_<report>.cc; here, how its file is named.
+absl::StatusOr<Rendered> Render(const v1::AssessmentReport& report, Format format) {
+  return ri::Dispatch(format, "assessment", LastSegment(report.assessment()),
+                      ri::RenderersOf(report));
+}
+
+absl::StatusOr<Rendered> Render(const v1::PartnershipTrend& report, Format format) {
+  return ri::Dispatch(format, "trend",
+                      absl::StrCat(LastSegment(report.partnership()),
+                                   report.kind().empty() ? "" : "-", report.kind()),
+                      ri::RenderersOf(report));
+}
+
+absl::StatusOr<Rendered> Render(const v1::RegionalOverview& report, Format format) {
+  return ri::Dispatch(format, "region", LastSegment(report.region()), ri::RenderersOf(report));
+}
+
+absl::StatusOr<Rendered> Render(const v1::ActionTracker& report, Format format) {
+  // "partnerships/p" -> "partnerships-p", so a partnership and a region of the same id
+  // do not share a file name.
+  return ri::Dispatch(format, "actions", report.scope(), ri::RenderersOf(report));
+}
+
+absl::StatusOr<Rendered> Render(const v1::AnnualReportSection& report, Format format) {
+  return ri::Dispatch(format, "annual-report", LastSegment(report.assessment()),
+                      ri::RenderersOf(report));
+}
 
 std::string RatingLetter(Rating rating) { return render_internal::LabelsOf(rating).letter; }
 

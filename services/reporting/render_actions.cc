@@ -196,19 +196,9 @@ std::string TrackerText(const v1::ActionTracker& t) {
 }
 
 }  // namespace
-}  // namespace sixsteps::reporting::render_internal
 
-namespace sixsteps::reporting {
-
-namespace ri = render_internal;
-using v1::Format;
-
-absl::StatusOr<Rendered> Render(const v1::ActionTracker& report, Format format) {
-  // "partnerships/p" -> "partnerships-p", so a partnership and a region of the same id
-  // do not share a file name.
-  return ri::Dispatch(format, "actions", report.scope(),
-                      ri::RenderersOf(report, ri::TrackerCsv, ri::TrackerHtml, ri::TrackerMarkdown,
-                                      ri::TrackerXlsx, ri::TrackerText));
+Renderers RenderersOf(const v1::ActionTracker& report) {
+  return RenderersOf(report, TrackerCsv, TrackerHtml, TrackerMarkdown, TrackerXlsx, TrackerText);
 }
 
-}  // namespace sixsteps::reporting
+}  // namespace sixsteps::reporting::render_internal

@@ -83,17 +83,9 @@ std::string AnnualText(const v1::AnnualReportSection& s) {
 }
 
 }  // namespace
-}  // namespace sixsteps::reporting::render_internal
 
-namespace sixsteps::reporting {
-
-namespace ri = render_internal;
-using v1::Format;
-
-absl::StatusOr<Rendered> Render(const v1::AnnualReportSection& report, Format format) {
-  return ri::Dispatch(format, "annual-report", LastSegment(report.assessment()),
-                      ri::RenderersOf(report, ri::AnnualCsv, ri::AnnualHtml, ri::AnnualMarkdown,
-                                      ri::AnnualXlsx, ri::AnnualText));
+Renderers RenderersOf(const v1::AnnualReportSection& report) {
+  return RenderersOf(report, AnnualCsv, AnnualHtml, AnnualMarkdown, AnnualXlsx, AnnualText);
 }
 
-}  // namespace sixsteps::reporting
+}  // namespace sixsteps::reporting::render_internal

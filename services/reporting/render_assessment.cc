@@ -539,18 +539,10 @@ std::string AssessmentText(const v1::AssessmentReport& report) {
 }
 
 }  // namespace
-}  // namespace sixsteps::reporting::render_internal
 
-namespace sixsteps::reporting {
-
-namespace ri = render_internal;
-using v1::Format;
-
-absl::StatusOr<Rendered> Render(const v1::AssessmentReport& report, Format format) {
-  return ri::Dispatch(
-      format, "assessment", LastSegment(report.assessment()),
-      ri::RenderersOf(report, ri::AssessmentCsv, ri::AssessmentHtml, ri::AssessmentMarkdown,
-                      ri::AssessmentXlsx, ri::AssessmentText));
+Renderers RenderersOf(const v1::AssessmentReport& report) {
+  return RenderersOf(report, AssessmentCsv, AssessmentHtml, AssessmentMarkdown, AssessmentXlsx,
+                     AssessmentText);
 }
 
-}  // namespace sixsteps::reporting
+}  // namespace sixsteps::reporting::render_internal

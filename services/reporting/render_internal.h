@@ -62,6 +62,13 @@ Renderers RenderersOf(const Report& report, std::string (*csv)(const Report&),
       [&report, xlsx] { return xlsx(report); }, [&report, text] { return text(report); }};
 }
 
+// Each report's renderers (render_<report>.cc).
+Renderers RenderersOf(const v1::AssessmentReport& report);
+Renderers RenderersOf(const v1::PartnershipTrend& report);
+Renderers RenderersOf(const v1::RegionalOverview& report);
+Renderers RenderersOf(const v1::ActionTracker& report);
+Renderers RenderersOf(const v1::AnnualReportSection& report);
+
 // How a rating is shown: "Red", "R" and the CSS class "r"; "Not rated", "-" and "u" when
 // unrated.
 struct RatingLabels {

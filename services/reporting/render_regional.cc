@@ -221,17 +221,10 @@ std::string RegionalText(const v1::RegionalOverview& report) {
 }
 
 }  // namespace
-}  // namespace sixsteps::reporting::render_internal
 
-namespace sixsteps::reporting {
-
-namespace ri = render_internal;
-using v1::Format;
-
-absl::StatusOr<Rendered> Render(const v1::RegionalOverview& report, Format format) {
-  return ri::Dispatch(format, "region", LastSegment(report.region()),
-                      ri::RenderersOf(report, ri::RegionalCsv, ri::RegionalHtml,
-                                      ri::RegionalMarkdown, ri::RegionalXlsx, ri::RegionalText));
+Renderers RenderersOf(const v1::RegionalOverview& report) {
+  return RenderersOf(report, RegionalCsv, RegionalHtml, RegionalMarkdown, RegionalXlsx,
+                     RegionalText);
 }
 
-}  // namespace sixsteps::reporting
+}  // namespace sixsteps::reporting::render_internal

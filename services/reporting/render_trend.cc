@@ -220,19 +220,9 @@ std::string TrendText(const v1::PartnershipTrend& t) {
 }
 
 }  // namespace
-}  // namespace sixsteps::reporting::render_internal
 
-namespace sixsteps::reporting {
-
-namespace ri = render_internal;
-using v1::Format;
-
-absl::StatusOr<Rendered> Render(const v1::PartnershipTrend& report, Format format) {
-  return ri::Dispatch(format, "trend",
-                      absl::StrCat(LastSegment(report.partnership()),
-                                   report.kind().empty() ? "" : "-", report.kind()),
-                      ri::RenderersOf(report, ri::TrendCsv, ri::TrendHtml, ri::TrendMarkdown,
-                                      ri::TrendXlsx, ri::TrendText));
+Renderers RenderersOf(const v1::PartnershipTrend& report) {
+  return RenderersOf(report, TrendCsv, TrendHtml, TrendMarkdown, TrendXlsx, TrendText);
 }
 
-}  // namespace sixsteps::reporting
+}  // namespace sixsteps::reporting::render_internal
