@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "tools/sixsteps/cli_status.h"
 #include "tools/sixsteps/enum_words.h"
+#include "tools/sixsteps/name_parts.h"
 
 namespace sixsteps::cli {
 namespace {
@@ -23,21 +24,6 @@ namespace v1 = ::sixsteps::assessment::v1;
 namespace av1 = ::sixsteps::action::v1;
 namespace fv1 = ::sixsteps::framework::v1;
 namespace rv1 = ::sixsteps::reporting::v1;
-
-bool AnyEmpty(const std::vector<absl::string_view>& parts) {
-  return std::any_of(parts.begin(), parts.end(), [](absl::string_view p) { return p.empty(); });
-}
-
-absl::StatusOr<std::string> ExpandSimple(absl::string_view argument, absl::string_view collection,
-                                         absl::string_view what) {
-  std::vector<absl::string_view> parts = absl::StrSplit(argument, '/');
-  if (!AnyEmpty(parts)) {
-    if (parts.size() == 1) return absl::StrCat(collection, "/", argument);
-    if (parts.size() == 2 && parts[0] == collection) return std::string(argument);
-  }
-  return UsageError(
-      absl::StrCat("'", argument, "' is not ", what, " name: expected ID or ", collection, "/ID"));
-}
 
 // The words of states, statuses and change kinds in text output keep their hyphens
 // ("in-progress"): scripts read them; parsing accepts either spelling.

@@ -6,35 +6,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "tools/sixsteps/framework_names.h"
+#include "tools/sixsteps/text_layout.h"
 
 namespace sixsteps::cli {
 namespace {
-
-// Width in characters (UTF-8 code points), so names with accents still line up.
-size_t DisplayWidth(absl::string_view text) {
-  return std::count_if(text.begin(), text.end(),
-                       [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
-}
-
-// Columns separated by two spaces and padded to the widest cell; the last is not padded.
-std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> widths;
-  for (const auto& row : rows) {
-    widths.resize(std::max(widths.size(), row.size()), 0);
-    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], DisplayWidth(row[i]));
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) {
-      out += row[i];
-      if (i + 1 < row.size()) out.append(widths[i] - DisplayWidth(row[i]) + 2, ' ');
-    }
-    out += '\n';
-  }
-  return out;
-}
-
-std::string OrDash(std::string text) { return text.empty() ? "-" : text; }
 
 std::string FormatTimestamp(const google::protobuf::Timestamp& timestamp) {
   if (timestamp.seconds() == 0 && timestamp.nanos() == 0) return "-";
@@ -103,7 +78,7 @@ std::string FormatFrameworkList(const std::vector<v1::Framework>& frameworks) {
                     Owner(framework), OrDash(VersionIdOf(framework.latest_published_version())),
                     OrDash(ShortVersionName(framework.derived_from()))});
   }
-  return FormatTable(rows);
+  return Table(rows);
 }
 
 std::string FormatVersionList(const std::vector<v1::FrameworkVersion>& versions) {
@@ -114,7 +89,7 @@ std::string FormatVersionList(const std::vector<v1::FrameworkVersion>& versions)
                     FormatTimestamp(version.create_time()), FormatTimestamp(version.publish_time()),
                     version.title()});
   }
-  return FormatTable(rows);
+  return Table(rows);
 }
 
 std::string FormatVersion(const v1::FrameworkVersion& version) {

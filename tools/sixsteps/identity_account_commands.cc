@@ -48,11 +48,8 @@ absl::Status ServiceAccountList(const CheckedArgs& args, IdentityClient& client,
 
 absl::Status ServiceAccountShow(const CheckedArgs& args, IdentityClient& client,
                                 const CommandContext& context) {
-  iv1::GetServiceAccountRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandServiceAccountName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::ServiceAccount account,
-                            client.Call(&Stub::GetServiceAccount, request));
-  return PrintMessage(account, FormatServiceAccount(account), context);
+  return ShowNamed(client, &Stub::GetServiceAccount, ExpandServiceAccountName(args.Positional(0)),
+                   FormatServiceAccount, context);
 }
 
 namespace {

@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "sixsteps/identity/v1/identity_service.grpc.pb.h"
@@ -36,6 +37,29 @@ CommandBody RoleGrant, RoleRevoke, RoleList;
 CommandBody ServiceAccountCreate, ServiceAccountList, ServiceAccountShow;
 CommandBody ApiKeyCreate, ApiKeyList, ApiKeyRevoke;
 CommandBody AuditList, KeyList, KeyRotate;
+
+// The `show` commands: gets the resource `name` names with `get` and prints it (`format` for
+// people); `name` is the argument already expanded, or why it could not be.
+template <typename Request, typename Resource>
+absl::Status ShowNamed(IdentityClient& client,
+                       grpc::Status (Stub::*get)(grpc::ClientContext*, const Request&, Resource*),
+                       const absl::StatusOr<std::string>& name,
+                       std::string (*format)(const Resource&), const CommandContext& context) {
+  SIXSTEPS_RETURN_IF_ERROR(name.status());
+  Request request;
+  request.set_name(*name);
+  SIXSTEPS_ASSIGN_OR_RETURN(Resource resource, client.Call(get, request));
+  return PrintMessage(resource, format(resource), context);
+}
+
+// What a command that created or changed `resource` prints: "<verb> <name>", then `format`'s
+// text for people.
+template <typename Resource>
+absl::Status PrintDone(absl::string_view verb, const Resource& resource,
+                       std::string (*format)(const Resource&), const CommandContext& context) {
+  return PrintMessage(resource, absl::StrCat(verb, " ", resource.name(), "\n", format(resource)),
+                      context);
+}
 
 // "2026-03-31T12:00:00Z".
 std::string TimeText(absl::Time time);

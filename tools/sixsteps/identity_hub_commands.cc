@@ -14,8 +14,7 @@ absl::Status RegionCreate(const CheckedArgs& args, IdentityClient& client,
   request.set_region_id(LastSegment(name));
   *request.mutable_region()->mutable_display_name() = args.Text("name");
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::Region region, client.Call(&Stub::CreateRegion, request));
-  return PrintMessage(region, absl::StrCat("Created ", region.name(), "\n", FormatRegion(region)),
-                      context);
+  return PrintDone("Created", region, FormatRegion, context);
 }
 
 absl::Status RegionList(const CheckedArgs& args, IdentityClient& client,
@@ -29,10 +28,8 @@ absl::Status RegionList(const CheckedArgs& args, IdentityClient& client,
 
 absl::Status RegionShow(const CheckedArgs& args, IdentityClient& client,
                         const CommandContext& context) {
-  iv1::GetRegionRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandRegionName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::Region region, client.Call(&Stub::GetRegion, request));
-  return PrintMessage(region, FormatRegion(region), context);
+  return ShowNamed(client, &Stub::GetRegion, ExpandRegionName(args.Positional(0)), FormatRegion,
+                   context);
 }
 
 absl::Status PartnershipCreate(const CheckedArgs& args, IdentityClient& client,
@@ -49,8 +46,7 @@ absl::Status PartnershipCreate(const CheckedArgs& args, IdentityClient& client,
   }
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::Partnership created,
                             client.Call(&Stub::CreatePartnership, request));
-  return PrintMessage(
-      created, absl::StrCat("Created ", created.name(), "\n", FormatPartnership(created)), context);
+  return PrintDone("Created", created, FormatPartnership, context);
 }
 
 absl::Status PartnershipList(const CheckedArgs& args, IdentityClient& client,
@@ -69,11 +65,8 @@ absl::Status PartnershipList(const CheckedArgs& args, IdentityClient& client,
 
 absl::Status PartnershipShow(const CheckedArgs& args, IdentityClient& client,
                              const CommandContext& context) {
-  iv1::GetPartnershipRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandPartnershipName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::Partnership partnership,
-                            client.Call(&Stub::GetPartnership, request));
-  return PrintMessage(partnership, FormatPartnership(partnership), context);
+  return ShowNamed(client, &Stub::GetPartnership, ExpandPartnershipName(args.Positional(0)),
+                   FormatPartnership, context);
 }
 
 absl::Status PartnershipUpdate(const CheckedArgs& args, IdentityClient& client,
@@ -97,8 +90,7 @@ absl::Status PartnershipUpdate(const CheckedArgs& args, IdentityClient& client,
   }
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::Partnership updated,
                             client.Call(&Stub::UpdatePartnership, request));
-  return PrintMessage(
-      updated, absl::StrCat("Updated ", updated.name(), "\n", FormatPartnership(updated)), context);
+  return PrintDone("Updated", updated, FormatPartnership, context);
 }
 
 absl::Status OrgAdd(const CheckedArgs& args, IdentityClient& client,
@@ -115,8 +107,7 @@ absl::Status OrgAdd(const CheckedArgs& args, IdentityClient& client,
   organisation.set_core_partner(args.Has("core"));
   SIXSTEPS_ASSIGN_OR_RETURN(iv1::Organisation created,
                             client.Call(&Stub::CreateOrganisation, request));
-  return PrintMessage(
-      created, absl::StrCat("Added ", created.name(), "\n", FormatOrganisation(created)), context);
+  return PrintDone("Added", created, FormatOrganisation, context);
 }
 
 absl::Status OrgList(const CheckedArgs& args, IdentityClient& client,
@@ -133,11 +124,8 @@ absl::Status OrgList(const CheckedArgs& args, IdentityClient& client,
 
 absl::Status OrgShow(const CheckedArgs& args, IdentityClient& client,
                      const CommandContext& context) {
-  iv1::GetOrganisationRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandOrganisationName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::Organisation organisation,
-                            client.Call(&Stub::GetOrganisation, request));
-  return PrintMessage(organisation, FormatOrganisation(organisation), context);
+  return ShowNamed(client, &Stub::GetOrganisation, ExpandOrganisationName(args.Positional(0)),
+                   FormatOrganisation, context);
 }
 
 }  // namespace sixsteps::cli::identity_cmd

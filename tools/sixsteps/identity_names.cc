@@ -14,36 +14,21 @@
 #include "absl/strings/str_split.h"
 #include "tools/sixsteps/cli_status.h"
 #include "tools/sixsteps/enum_words.h"
+#include "tools/sixsteps/name_parts.h"
 
 namespace sixsteps::cli {
 namespace {
 
 namespace iv1 = ::sixsteps::identity::v1;
 
-bool AnyEmpty(const std::vector<absl::string_view>& parts) {
-  return std::any_of(parts.begin(), parts.end(), [](absl::string_view p) { return p.empty(); });
-}
-
-// "x" or "{collection}/x" -> "{collection}/x".
-absl::StatusOr<std::string> ExpandSimple(absl::string_view argument, absl::string_view collection,
-                                         absl::string_view what) {
-  std::vector<absl::string_view> parts = absl::StrSplit(argument, '/');
-  if (!AnyEmpty(parts)) {
-    if (parts.size() == 1) return absl::StrCat(collection, "/", argument);
-    if (parts.size() == 2 && parts[0] == collection) return std::string(argument);
-  }
-  return UsageError(absl::StrCat("'", argument, "' is not a ", what, " name: expected ID or ",
-                                 collection, "/ID"));
-}
-
 }  // namespace
 
 absl::StatusOr<std::string> ExpandRegionName(absl::string_view argument) {
-  return ExpandSimple(argument, "regions", "region");
+  return ExpandSimple(argument, "regions", "a region");
 }
 
 absl::StatusOr<std::string> ExpandPartnershipName(absl::string_view argument) {
-  return ExpandSimple(argument, "partnerships", "partnership");
+  return ExpandSimple(argument, "partnerships", "a partnership");
 }
 
 absl::StatusOr<std::string> ExpandOrganisationName(absl::string_view argument,
@@ -66,15 +51,15 @@ absl::StatusOr<std::string> ExpandOrganisationName(absl::string_view argument,
 }
 
 absl::StatusOr<std::string> ExpandUserName(absl::string_view argument) {
-  return ExpandSimple(argument, "users", "user");
+  return ExpandSimple(argument, "users", "a user");
 }
 
 absl::StatusOr<std::string> ExpandServiceAccountName(absl::string_view argument) {
-  return ExpandSimple(argument, "serviceAccounts", "service account");
+  return ExpandSimple(argument, "serviceAccounts", "a service account");
 }
 
 absl::StatusOr<std::string> ExpandRoleBindingName(absl::string_view argument) {
-  return ExpandSimple(argument, "roleBindings", "role binding");
+  return ExpandSimple(argument, "roleBindings", "a role binding");
 }
 
 absl::StatusOr<std::string> ExpandApiKeyName(absl::string_view argument) {
@@ -92,30 +77,35 @@ absl::StatusOr<std::string> ExpandApiKeyName(absl::string_view argument) {
                                  "serviceAccounts/SERVICE_ACCOUNT/apiKeys/KEY"));
 }
 
-absl::StatusOr<std::string> ExpandScope(absl::string_view argument) {
+namespace {
+
+// "*", "regions/REGION" or "partnerships/PARTNERSHIP" as given; anything else is a usage
+// error: `argument` followed by `expected`.
+absl::StatusOr<std::string> ExpandDeploymentRegionOrPartnership(absl::string_view argument,
+                                                                absl::string_view expected) {
   if (argument == "*") return std::string(argument);
   std::vector<absl::string_view> parts = absl::StrSplit(argument, '/');
   if (parts.size() == 2 && !AnyEmpty(parts) &&
       (parts[0] == "regions" || parts[0] == "partnerships")) {
     return std::string(argument);
   }
-  return UsageError(absl::StrCat("'", argument,
-                                 "' is not a scope: expected '*' (the whole deployment), "
-                                 "regions/REGION or partnerships/PARTNERSHIP"));
+  return UsageError(absl::StrCat("'", argument, expected));
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ExpandScope(absl::string_view argument) {
+  return ExpandDeploymentRegionOrPartnership(
+      argument,
+      "' is not a scope: expected '*' (the whole deployment), regions/REGION or "
+      "partnerships/PARTNERSHIP");
 }
 
 absl::StatusOr<std::string> ExpandOwner(absl::string_view argument) {
   // "*": the deployment's own accounts (such as the reporting service's), which only
   // deployment administrators manage.
-  if (argument == "*") return std::string(argument);
-  std::vector<absl::string_view> parts = absl::StrSplit(argument, '/');
-  if (parts.size() == 2 && !AnyEmpty(parts) &&
-      (parts[0] == "regions" || parts[0] == "partnerships")) {
-    return std::string(argument);
-  }
-  return UsageError(absl::StrCat("'", argument,
-                                 "' is not an owner: expected regions/REGION, "
-                                 "partnerships/PARTNERSHIP or '*'"));
+  return ExpandDeploymentRegionOrPartnership(
+      argument, "' is not an owner: expected regions/REGION, partnerships/PARTNERSHIP or '*'");
 }
 
 absl::StatusOr<PrincipalArgument> ParsePrincipal(absl::string_view argument) {

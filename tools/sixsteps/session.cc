@@ -51,15 +51,22 @@ void Keep(Session& session, const Credentials& credentials) {
   }
 }
 
-}  // namespace
-
-Credentials CredentialsFrom(const iv1::SignInResponse& response,
-                            const std::string& identity_address) {
+// The principal and access token of either sign-in's response.
+template <typename SignInResponse>
+Credentials AccessFrom(const SignInResponse& response, const std::string& identity_address) {
   Credentials credentials;
   credentials.identity_address = identity_address;
   credentials.principal = response.principal();
   credentials.access_token = response.access_token();
   credentials.access_token_expire_time = FromProto(response.access_token_expire_time());
+  return credentials;
+}
+
+}  // namespace
+
+Credentials CredentialsFrom(const iv1::SignInResponse& response,
+                            const std::string& identity_address) {
+  Credentials credentials = AccessFrom(response, identity_address);
   credentials.refresh_token = response.refresh_token();
   credentials.refresh_token_expire_time = FromProto(response.refresh_token_expire_time());
   return credentials;
@@ -67,12 +74,7 @@ Credentials CredentialsFrom(const iv1::SignInResponse& response,
 
 Credentials CredentialsFrom(const iv1::SignInWithApiKeyResponse& response,
                             const std::string& identity_address) {
-  Credentials credentials;
-  credentials.identity_address = identity_address;
-  credentials.principal = response.principal();
-  credentials.access_token = response.access_token();
-  credentials.access_token_expire_time = FromProto(response.access_token_expire_time());
-  return credentials;
+  return AccessFrom(response, identity_address);
 }
 
 absl::StatusOr<std::string> ReadApiKeyFile(const std::string& path) {

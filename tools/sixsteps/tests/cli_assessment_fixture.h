@@ -206,18 +206,12 @@ class FakeAssessmentService final : public asv1::AssessmentService::Service {
 
   grpc::Status AnswerChallenge(grpc::ServerContext* c, const asv1::AnswerChallengeRequest* request,
                                asv1::Challenge* response) override {
-    Record(c);
-    answers.push_back(*request);
-    response->set_name(request->name());
-    return grpc::Status::OK;
+    return Echo(c, *request, &answers, response);
   }
 
   grpc::Status CloseChallenge(grpc::ServerContext* c, const asv1::CloseChallengeRequest* request,
                               asv1::Challenge* response) override {
-    Record(c);
-    closes.push_back(*request);
-    response->set_name(request->name());
-    return grpc::Status::OK;
+    return Echo(c, *request, &closes, response);
   }
 
   grpc::Status FinaliseAssessment(grpc::ServerContext* c,
@@ -280,6 +274,16 @@ class FakeAssessmentService final : public asv1::AssessmentService::Service {
   }
 
  private:
+  // Records a call that changes the resource `request` names; answers with that name.
+  template <typename Request, typename Resource>
+  grpc::Status Echo(grpc::ServerContext* context, const Request& request,
+                    std::vector<Request>* received, Resource* response) {
+    Record(context);
+    received->push_back(request);
+    response->set_name(request.name());
+    return grpc::Status::OK;
+  }
+
   void Record(grpc::ServerContext* context) {
     std::lock_guard lock(mutex);
     ++calls;
@@ -376,20 +380,24 @@ class FakeActionService final : public acv1::ActionService::Service {
     return grpc::Status::OK;
   }
 
+  // Records a call that changes the action `request` names; answers with that name.
+  template <typename Request>
+  grpc::Status Echo(const Request& request, std::vector<Request>* received,
+                    acv1::Action* response) {
+    ++calls;
+    received->push_back(request);
+    response->set_name(request.name());
+    return grpc::Status::OK;
+  }
+
   grpc::Status CompleteAction(grpc::ServerContext*, const acv1::CompleteActionRequest* request,
                               acv1::Action* response) override {
-    ++calls;
-    completions.push_back(*request);
-    response->set_name(request->name());
-    return grpc::Status::OK;
+    return Echo(*request, &completions, response);
   }
 
   grpc::Status CancelAction(grpc::ServerContext*, const acv1::CancelActionRequest* request,
                             acv1::Action* response) override {
-    ++calls;
-    cancellations.push_back(*request);
-    response->set_name(request->name());
-    return grpc::Status::OK;
+    return Echo(*request, &cancellations, response);
   }
 };
 
