@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/assessment/pg_store_internal.h"
 #include "services/base/clock.h"
+#include "services/common/partnerships_seen.h"
 
 namespace sixsteps::assessment {
 using namespace pg_store_internal;  // NOLINT(build/namespaces): the store's own helpers
@@ -40,13 +41,7 @@ absl::Status CheckRepeat(pqxx::work& txn, const IdempotencyKey& key,
 Visibility Visibility::Of(const auth::Caller& caller) {
   Visibility visible;
   visible.everything = caller.SeesEverything();
-  for (const auth::Grant& grant : caller.grants) {
-    if (!grant.partnership.empty()) {
-      visible.partnerships.push_back(grant.partnership);
-    } else if (caller.CanSeePartnership(grant.region, "")) {
-      visible.regions.push_back(grant.region);
-    }
-  }
+  auth::PartnershipsSeen(caller, &visible.regions, &visible.partnerships);
   return visible;
 }
 

@@ -7,6 +7,7 @@
 #include "services/base/names.h"
 #include "services/base/status_macros.h"
 #include "services/common/grpc_reply.h"
+#include "services/common/partnerships_seen.h"
 #include "services/common/validation.h"
 #include "services/identity/identity_service_internal.h"
 #include "services/identity/page_sizes.h"
@@ -126,13 +127,7 @@ absl::StatusOr<v1::ListPartnershipsResponse> IdentityServiceImpl::DoListPartners
   // else only those they hold a grant on.
   Visibility visible;
   visible.everything = caller.SeesEverything();
-  for (const auth::Grant& grant : caller.grants) {
-    if (!grant.partnership.empty()) {
-      visible.partnerships.push_back(grant.partnership);
-    } else if (caller.CanSeePartnership(grant.region, "")) {
-      visible.regions.push_back(grant.region);
-    }
-  }
+  auth::PartnershipsSeen(caller, &visible.regions, &visible.partnerships);
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Partnership> partnerships,
                             store_->ListPartnerships(visible, region, after, page_size + 1));
   v1::ListPartnershipsResponse response;
