@@ -50,6 +50,15 @@ class DbPoolTest : public ::testing::Test {
     return txn.exec("SELECT count(*) FROM items")[0][0].as<long>();
   }
 
+  // Another client adds `n` to item 1's qty and commits: a transaction that read the row
+  // before then fails to serialise when it writes it.
+  void AddToQtyElsewhere(int n) {
+    pqxx::connection other(conninfo_);
+    pqxx::work other_txn(other);
+    other_txn.exec_params("UPDATE items SET qty = qty + $1 WHERE id = 1", n);
+    other_txn.commit();
+  }
+
   // Nothing of a failed transaction was kept, and the connection went back to the pool in a
   // usable state: the next transaction commits.
   void ExpectNothingKeptAndThePoolUsable(ConnectionPool& pool);
@@ -283,10 +292,7 @@ TEST_F(DbPoolTest, SerializationFailureIsRetried) {
     if (calls == 1) {
       // Another client changes the row after this transaction took its snapshot, so the
       // update below is a serialisation failure (SQLSTATE 40001). Only on the first try.
-      pqxx::connection other(conninfo_);
-      pqxx::work other_txn(other);
-      other_txn.exec("UPDATE items SET qty = qty + 5 WHERE id = 1");
-      other_txn.commit();
+      AddToQtyElsewhere(5);
     }
     txn.exec_params("UPDATE items SET qty = $1 WHERE id = 1", qty - 1);
     return absl::OkStatus();
@@ -312,10 +318,7 @@ TEST_F(DbPoolTest, PersistentSerializationFailureEndsAsAborted) {
     ++calls;
     txn.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
     txn.exec("SELECT qty FROM items WHERE id = 1");
-    pqxx::connection other(conninfo_);
-    pqxx::work other_txn(other);
-    other_txn.exec("UPDATE items SET qty = qty + 1 WHERE id = 1");
-    other_txn.commit();
+    AddToQtyElsewhere(1);
     txn.exec("UPDATE items SET qty = 0 WHERE id = 1");
     return absl::OkStatus();
   });

@@ -36,6 +36,7 @@ namespace {
 
 using ::sixsteps::testing::FakeKeys;
 using ::sixsteps::testing::IsOk;
+using ::sixsteps::testing::VerifierTrusting;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -43,9 +44,7 @@ class ReportHttpTest : public ::testing::Test {
  protected:
   void SetUp() override {
     pair_ = jwt::GenerateEd25519KeyPair().value();
-    keys_ = std::make_shared<FakeKeys>();
-    keys_->keys["key-1"] = pair_.public_key;
-    verifier_ = std::make_unique<auth::TokenVerifier>(keys_);
+    verifier_ = VerifierTrusting(pair_.public_key, &keys_);
     caller_.principal = "users/u-0123456789abcdef";
     caller_.display_name = "Ada";
     caller_.grants.push_back({auth::Role::ROLE_VIEWER, "north-east", "", ""});

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -24,5 +25,14 @@ class FakeKeys final : public auth::PublicKeySource {
   absl::flat_hash_map<std::string, std::string> keys;
   std::atomic<bool> unavailable{false};
 };
+
+// A verifier that trusts `public_key` as "key-1", through `*keys` (made here, for the test to
+// change).
+inline std::unique_ptr<auth::TokenVerifier> VerifierTrusting(const std::string& public_key,
+                                                             std::shared_ptr<FakeKeys>* keys) {
+  *keys = std::make_shared<FakeKeys>();
+  (*keys)->keys["key-1"] = public_key;
+  return std::make_unique<auth::TokenVerifier>(*keys);
+}
 
 }  // namespace sixsteps::testing

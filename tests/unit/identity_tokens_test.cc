@@ -27,6 +27,7 @@ namespace {
 using ::sixsteps::testing::FakeKeys;
 using ::sixsteps::testing::IsOk;
 using ::sixsteps::testing::StatusIs;
+using ::sixsteps::testing::VerifierTrusting;
 using ::testing::IsEmpty;
 using Code = absl::StatusCode;
 
@@ -58,9 +59,7 @@ class TokenVerifierTest : public ::testing::Test {
  protected:
   void SetUp() override {
     pair_ = jwt::GenerateEd25519KeyPair().value();
-    keys_ = std::make_shared<FakeKeys>();
-    keys_->keys["key-1"] = pair_.public_key;
-    verifier_ = std::make_unique<auth::TokenVerifier>(keys_);
+    verifier_ = VerifierTrusting(pair_.public_key, &keys_);
     caller_.principal = "users/u-0123456789abcdef";
     caller_.grants = {{Role::ROLE_HUB_ADMINISTRATOR, "north-east", "", ""},
                       {Role::ROLE_PARTNER_RESPONDENT, "london", "camden", "police"}};
