@@ -19,19 +19,6 @@ struct FieldCase {
 
 class PersonalDataFieldsTest : public AssessmentServiceTest {
  protected:
-  // The feed's newest sequence, as the deployment administrator sees it.
-  int64_t FeedHead() {
-    av1::ListChangesRequest request;
-    request.set_page_size(1000);
-    int64_t head = 0;
-    while (true) {
-      request.set_after_sequence(head);
-      av1::ListChangesResponse page = Must(&AStub::ListChanges, hub_->admin_token(), request);
-      if (page.next_after_sequence() == head) return head;
-      head = page.next_after_sequence();
-    }
-  }
-
   void ExpectEveryFieldRefused(const std::vector<FieldCase>& cases) {
     for (size_t i = 0; i < cases.size(); ++i) {
       const FieldCase& c = cases[i];
