@@ -52,9 +52,9 @@ absl::Status ValidateActionPlan(const av1::Action& action, const FrameworkIndex&
     }
   }
   SIXSTEPS_RETURN_IF_ERROR(
-      ValidateText(action.description(), kMaxTextLength, "action.description"));
+      ValidateFreeText(action.description(), kMaxTextLength, "action.description"));
   SIXSTEPS_RETURN_IF_ERROR(
-      ValidateText(action.intended_outcome(), kMaxTextLength, "action.intended_outcome"));
+      ValidateFreeText(action.intended_outcome(), kMaxTextLength, "action.intended_outcome"));
   if (!absl::StartsWith(action.owner_organisation(),
                         absl::StrCat(partnership_name, "/organisations/"))) {
     return Invalid("action.owner_organisation",
@@ -62,7 +62,7 @@ absl::Status ValidateActionPlan(const av1::Action& action, const FrameworkIndex&
   }
   if (!action.owner_name().empty()) {
     SIXSTEPS_RETURN_IF_ERROR(
-        ValidateText(action.owner_name(), kMaxShortTextLength, "action.owner_name"));
+        ValidateFreeText(action.owner_name(), kMaxShortTextLength, "action.owner_name"));
   }
   SIXSTEPS_RETURN_IF_ERROR(ValidateIsoDate(action.due_date(), "action.due_date"));
   if (!av1::Action::Kind_IsValid(action.kind()) || action.kind() == av1::Action::KIND_UNSPECIFIED) {

@@ -39,12 +39,11 @@ absl::Status MustBeOpen(const av1::Action& action) {
 }
 
 absl::Status ValidateNote(absl::string_view note, absl::string_view field) {
-  return ValidateText(note, kMaxTextLength, field);
+  return ValidateFreeText(note, kMaxTextLength, field);
 }
 
 absl::Status ValidateOptional(absl::string_view text, absl::string_view field) {
-  if (text.empty()) return absl::OkStatus();
-  return ValidateText(text, kMaxShortTextLength, field);
+  return ValidateOptionalFreeText(text, kMaxShortTextLength, field);
 }
 
 // Drops all but the latest notes from a record whose every note is a row (its count says
@@ -359,7 +358,7 @@ absl::StatusOr<av1::Action> ActionServiceImpl::DoUpdateAction(const Caller& call
 SIXSTEPS_RPC(ActionServiceImpl, AddProgressUpdate, av1::AddProgressUpdateRequest, av1::Action)
 absl::StatusOr<av1::Action> ActionServiceImpl::DoAddProgressUpdate(
     const Caller& caller, const av1::AddProgressUpdateRequest& r) {
-  SIXSTEPS_RETURN_IF_ERROR(ValidateText(r.note(), kMaxProgressNoteLength, "note"));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateFreeText(r.note(), kMaxProgressNoteLength, "note"));
   SIXSTEPS_RETURN_IF_ERROR(ValidateOptional(r.evidence(), "evidence"));
   const int64_t note_bytes = static_cast<int64_t>(r.note().size() + r.evidence().size());
   // A full action is refused here, before the round's transaction and its locks: a

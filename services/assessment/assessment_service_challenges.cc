@@ -20,7 +20,8 @@ absl::StatusOr<v1::Challenge> AssessmentServiceImpl::DoRaiseChallenge(
   if (target.assessment_id != id) {
     return absl::InvalidArgumentError("challenge.response: must be a response of the round");
   }
-  SIXSTEPS_RETURN_IF_ERROR(ValidateText(r.challenge().text(), kMaxTextLength, "challenge.text"));
+  SIXSTEPS_RETURN_IF_ERROR(
+      ValidateFreeText(r.challenge().text(), kMaxTextLength, "challenge.text"));
   v1::RaiseChallengeRequest without_id = r;
   without_id.clear_request_id();
   std::optional<IdempotencyKey> key = KeyFor(caller, "RaiseChallenge", r.request_id(), without_id);
@@ -59,7 +60,7 @@ absl::StatusOr<v1::Challenge> AssessmentServiceImpl::DoAnswerChallenge(
     const Caller& caller, const v1::AnswerChallengeRequest& r) {
   SIXSTEPS_ASSIGN_OR_RETURN(ChildName name, ParseChildName(r.name(), "challenges", "name"));
   SIXSTEPS_RETURN_IF_ERROR(RequireEtag(r.etag(), "etag"));
-  SIXSTEPS_RETURN_IF_ERROR(ValidateText(r.answer(), kMaxTextLength, "answer"));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateFreeText(r.answer(), kMaxTextLength, "answer"));
   v1::Challenge challenge;
   SIXSTEPS_RETURN_IF_ERROR(InVisibleRound(
       caller, name.assessment_id, RoundLock::kShared, [&](RoundTx& tx) -> absl::Status {

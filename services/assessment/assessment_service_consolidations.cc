@@ -22,7 +22,9 @@ absl::Status ValidateConsolidation(const v1::Consolidation& request, absl::strin
     return absl::InvalidArgumentError(absl::StrCat(field, ".rating: must be Red, Amber or Green"));
   }
   SIXSTEPS_RETURN_IF_ERROR(
-      ValidateText(request.rationale(), kMaxTextLength, absl::StrCat(field, ".rationale")));
+      ValidateFreeText(request.rationale(), kMaxTextLength, absl::StrCat(field, ".rationale")));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateOptionalFreeText(request.remaining_work(), kMaxTextLength,
+                                                    absl::StrCat(field, ".remaining_work")));
   return ValidateEvidence(request.evidence(), absl::StrCat(field, ".evidence"));
 }
 

@@ -19,7 +19,7 @@ absl::StatusOr<v1::ContextAnswer> AssessmentServiceImpl::DoSetContextAnswer(
       ChildName name,
       ParseChildName(r.context_answer().name(), "contextAnswers", "context_answer.name"));
   SIXSTEPS_RETURN_IF_ERROR(
-      ValidateText(r.context_answer().text(), kMaxTextLength, "context_answer.text"));
+      ValidateFreeText(r.context_answer().text(), kMaxTextLength, "context_answer.text"));
   v1::ContextAnswer answer;
   SIXSTEPS_RETURN_IF_ERROR(InVisibleRound(
       caller, name.assessment_id, RoundLock::kShared, [&](RoundTx& tx) -> absl::Status {

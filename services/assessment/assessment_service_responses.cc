@@ -10,6 +10,7 @@
 #include "services/assessment/page_sizes.h"
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
+#include "services/base/personal_data.h"
 #include "services/common/grpc_reply.h"
 #include "services/common/pagination.h"
 #include "services/common/validation.h"
@@ -52,6 +53,7 @@ absl::StatusOr<v1::Response> AssessmentServiceImpl::WriteResponse(RoundTx& tx, c
       return absl::InvalidArgumentError(
           absl::StrCat(field, ".", part, ": at most ", kMaxTextLength, " characters of UTF-8"));
     }
+    SIXSTEPS_RETURN_IF_ERROR(CheckNoPersonalData(absl::StrCat(field, ".", part), *text));
   }
   SIXSTEPS_ASSIGN_OR_RETURN(std::optional<v1::Response> existing,
                             tx.GetResponseForUpdate(name.respondent_id, name.question_id));

@@ -212,7 +212,7 @@ absl::StatusOr<v1::Assessment> AssessmentServiceImpl::DoReopenAssessment(
   if (r.reason().empty()) {
     return absl::InvalidArgumentError("reason: reopening a finalised round needs a reason");
   }
-  SIXSTEPS_RETURN_IF_ERROR(ValidateText(r.reason(), kMaxShortTextLength, "reason"));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateFreeText(r.reason(), kMaxShortTextLength, "reason"));
   return Transition(caller, r.name(), r.etag(), v1::Assessment::STATE_IN_REVIEW, r.reason());
 }
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "services/base/make_status.h"
+#include "services/base/personal_data.h"
 #include "services/common/status.h"
 #include "services/common/validation.h"
 
@@ -145,7 +146,8 @@ absl::Status ValidateNewAssessment(const v1::Assessment& assessment) {
     return Invalid("assessment.kind",
                    "must be independent scrutiny, self-assessment or wider partner assessment");
   }
-  SIXSTEPS_RETURN_IF_ERROR(ValidateText(assessment.title(), kMaxTitleLength, "assessment.title"));
+  SIXSTEPS_RETURN_IF_ERROR(
+      ValidateFreeText(assessment.title(), kMaxTitleLength, "assessment.title"));
   SIXSTEPS_RETURN_IF_ERROR(ValidateIsoDate(assessment.period_start(), "assessment.period_start"));
   SIXSTEPS_RETURN_IF_ERROR(ValidateIsoDate(assessment.period_end(), "assessment.period_end"));
   // ISO dates compare as strings.
@@ -228,8 +230,8 @@ absl::Status ValidateEvidence(const google::protobuf::RepeatedPtrField<v1::Evide
   for (int i = 0; i < items.size(); ++i) {
     const v1::EvidenceItem& item = items[i];
     std::string field = absl::StrCat(prefix, "[", i, "]");
-    SIXSTEPS_RETURN_IF_ERROR(
-        ValidateText(item.description(), kMaxShortTextLength, absl::StrCat(field, ".description")));
+    SIXSTEPS_RETURN_IF_ERROR(ValidateFreeText(item.description(), kMaxShortTextLength,
+                                              absl::StrCat(field, ".description")));
     if (!item.link().empty() && !absl::StartsWith(item.link(), "https://") &&
         !absl::StartsWith(item.link(), "http://")) {
       return Invalid(absl::StrCat(field, ".link"), "must be an http or https address");
@@ -241,6 +243,9 @@ absl::Status ValidateEvidence(const google::protobuf::RepeatedPtrField<v1::Evide
         return Invalid(absl::StrCat(field, ".", name), "too long or not UTF-8");
       }
     }
+    // A link or an id may hold any digits; a document reference is written by people.
+    SIXSTEPS_RETURN_IF_ERROR(
+        CheckNoPersonalData(absl::StrCat(field, ".document_reference"), item.document_reference()));
   }
   return absl::OkStatus();
 }

@@ -11,6 +11,7 @@
 #include "services/assessment/directory.h"
 #include "services/assessment/feed.h"
 #include "services/assessment/pg_store.h"
+#include "services/assessment/voice_service.h"
 #include "services/common/auth.h"
 #include "services/common/config.h"
 #include "services/common/db.h"
@@ -72,7 +73,8 @@ int main(int argc, char** argv) {
   sixsteps::assessment::AssessmentServiceImpl service(&store, &directory, &verifier, &changes,
                                                       *watch_limits);
   sixsteps::assessment::ActionServiceImpl actions(&store, &directory, &verifier, zone);
-  absl::Status served =
-      sixsteps::Serve(*config, {&service, &actions}, [&service] { service.BeginShutdown(); });
+  sixsteps::assessment::VoiceServiceImpl voice(&store, &directory, &verifier);
+  absl::Status served = sixsteps::Serve(*config, {&service, &actions, &voice},
+                                        [&service] { service.BeginShutdown(); });
   return served.ok() ? 0 : sixsteps::StartupFailed(kProgram, served);
 }

@@ -28,4 +28,8 @@ inline constexpr PageSizeLimits kListActionsPage{100, 1000};
 // may have.
 inline constexpr PageSizeLimits kListProgressUpdatesPage{50, kMaxProgressUpdatesPerAction};
 
+// A round's engagement records, case audits or learning reviews (each at most
+// kMaxVoiceRecordsPerRound), in name order.
+inline constexpr PageSizeLimits kListVoiceRecordsPage{50, 500};
+
 }  // namespace sixsteps::assessment

@@ -68,6 +68,19 @@ absl::StatusOr<StoredAssessment> PgAssessmentStore::LoadRound(pqxx::work& txn,
   return round;
 }
 
+absl::StatusOr<StoredAssessment> PgAssessmentStore::LockRound(pqxx::work& txn,
+                                                              const std::string& assessment_id,
+                                                              RoundLock lock) {
+  const char* select = lock == RoundLock::kExclusive ? kSelectAssessmentUpdate
+                       : lock == RoundLock::kShared  ? kSelectAssessmentShare
+                                                     : kSelectAssessment;
+  pqxx::result rows = db::ExecPrepared(txn, select, assessment_id);
+  if (rows.empty()) {
+    return absl::NotFoundError(absl::StrCat(AssessmentName(assessment_id), " not found"));
+  }
+  return LoadRound(txn, rows[0]);
+}
+
 absl::StatusOr<std::optional<std::string>> PgAssessmentStore::FindRepeat(
     const IdempotencyKey& key) {
   std::optional<std::string> repeated;

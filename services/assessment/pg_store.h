@@ -9,11 +9,12 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "services/assessment/store.h"
+#include "services/assessment/voice_store.h"
 #include "services/common/db.h"
 
 namespace sixsteps::assessment {
 
-class PgAssessmentStore final : public AssessmentStore {
+class PgAssessmentStore final : public AssessmentStore, public VoiceStore {
  public:
   // `signal` (optional) is notified after every commit that added changes to the feed.
   PgAssessmentStore(db::ConnectionPool* pool, ChangeSignal* signal)
@@ -49,11 +50,19 @@ class PgAssessmentStore final : public AssessmentStore {
                                                       int64_t max_bytes,
                                                       ChangePageInfo* page) override;
 
+  // Voice records (pg_store_voice.cc).
+  absl::Status InVoiceRound(const std::string& assessment_id, RoundLock lock, const VoiceWork& work,
+                            const IdempotencyKey* key,
+                            std::optional<std::string>* repeated) override;
+
   db::ConnectionPool* pool() { return pool_; }
 
  private:
   // The round's row with its framework version's tree, from the cache when it has it.
   absl::StatusOr<StoredAssessment> LoadRound(pqxx::work& txn, const pqxx::row& row);
+  // Reads the round with `lock` on its row; NOT_FOUND if there is none.
+  absl::StatusOr<StoredAssessment> LockRound(pqxx::work& txn, const std::string& assessment_id,
+                                             RoundLock lock);
 
   db::ConnectionPool* pool_;
   ChangeSignal* signal_;

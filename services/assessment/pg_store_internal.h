@@ -17,6 +17,12 @@ namespace sixsteps::assessment::pg_store_internal {
 
 inline constexpr char kSelectAssessment[] =
     "SELECT record, row_version, framework_version FROM assessments WHERE assessment_id = $1";
+inline constexpr char kSelectAssessmentShare[] =
+    "SELECT record, row_version, framework_version FROM assessments WHERE assessment_id = $1 "
+    "FOR SHARE";
+inline constexpr char kSelectAssessmentUpdate[] =
+    "SELECT record, row_version, framework_version FROM assessments WHERE assessment_id = $1 "
+    "FOR UPDATE";
 inline constexpr char kPreviousFinalised[] =
     "SELECT assessment_id FROM assessments WHERE partnership_id = $1 AND kind = $2 "
     "AND state = 'finalised' AND assessment_id <> $3 ORDER BY finalise_time DESC LIMIT 1";
@@ -119,6 +125,23 @@ inline std::vector<std::string> StatusNames(const std::vector<av1::Action::Statu
   std::vector<std::string> names;
   for (av1::Action::Status status : statuses) names.push_back(ActionStatusName(status));
   return names;
+}
+
+// Appends `pending` to the feed with consecutive sequence numbers (setting them); called last
+// in a transaction, so the feed counter's lock is held for as short a time as possible.
+// Whether there was anything to append.
+inline bool AppendChanges(pqxx::work& txn, std::vector<v1::Change>& pending) {
+  if (pending.empty()) return false;
+  int64_t last =
+      db::ExecPrepared(txn, kReserveSequences, static_cast<int64_t>(pending.size()))[0][0]
+          .as<int64_t>();
+  int64_t sequence = last - static_cast<int64_t>(pending.size());
+  for (v1::Change& change : pending) {
+    change.set_sequence(++sequence);
+    db::ExecPrepared(txn, kInsertChange, sequence, LastSegment(change.partnership()),
+                     LastSegment(change.region()), Blob(change.SerializeAsString()));
+  }
+  return true;
 }
 
 // Checks a request id: a repeat with the same request returns the stored response.

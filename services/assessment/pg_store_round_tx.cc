@@ -9,12 +9,6 @@ namespace sixsteps::assessment {
 using namespace pg_store_internal;  // NOLINT(build/namespaces): the store's own helpers
 namespace {
 
-constexpr char kSelectAssessmentShare[] =
-    "SELECT record, row_version, framework_version FROM assessments WHERE assessment_id = $1 "
-    "FOR SHARE";
-constexpr char kSelectAssessmentUpdate[] =
-    "SELECT record, row_version, framework_version FROM assessments WHERE assessment_id = $1 "
-    "FOR UPDATE";
 constexpr char kUpdateAssessment[] =
     "UPDATE assessments SET state = $2, record = $3, row_version = row_version + 1, "
     "finalise_time = CASE WHEN $2 = 'finalised' THEN now() ELSE finalise_time END "
@@ -387,19 +381,7 @@ class PgRoundTx final : public RoundTx {
 
   // Appends the queued changes with consecutive sequence numbers; called last, so the
   // feed counter's lock is held for as short a time as possible.
-  bool FlushChanges() {
-    if (pending_.empty()) return false;
-    int64_t last =
-        db::ExecPrepared(txn_, kReserveSequences, static_cast<int64_t>(pending_.size()))[0][0]
-            .as<int64_t>();
-    int64_t sequence = last - static_cast<int64_t>(pending_.size());
-    for (v1::Change& change : pending_) {
-      change.set_sequence(++sequence);
-      db::ExecPrepared(txn_, kInsertChange, sequence, LastSegment(change.partnership()),
-                       LastSegment(change.region()), Blob(change.SerializeAsString()));
-    }
-    return true;
-  }
+  bool FlushChanges() { return AppendChanges(txn_, pending_); }
 
   void Bind() {
     id_ = LastSegment(round_.assessment.name());
@@ -457,14 +439,7 @@ absl::Status PgAssessmentStore::InRound(const std::string& assessment_id, RoundL
       SIXSTEPS_RETURN_IF_ERROR(CheckRepeat(txn, *key, repeated));
       if (repeated->has_value()) return absl::OkStatus();
     }
-    const char* select = lock == RoundLock::kExclusive ? kSelectAssessmentUpdate
-                         : lock == RoundLock::kShared  ? kSelectAssessmentShare
-                                                       : kSelectAssessment;
-    pqxx::result rows = db::ExecPrepared(txn, select, assessment_id);
-    if (rows.empty()) {
-      return absl::NotFoundError(absl::StrCat(AssessmentName(assessment_id), " not found"));
-    }
-    SIXSTEPS_ASSIGN_OR_RETURN(StoredAssessment round, LoadRound(txn, rows[0]));
+    SIXSTEPS_ASSIGN_OR_RETURN(StoredAssessment round, LockRound(txn, assessment_id, lock));
     PgRoundTx tx(txn, std::move(round));
     tx.Bind();
     SIXSTEPS_RETURN_IF_ERROR(work(tx));

@@ -4,6 +4,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "services/base/personal_data.h"
+#include "services/base/status_macros.h"
 
 namespace sixsteps {
 
@@ -57,6 +59,18 @@ bool IsResourceId(absl::string_view id) {
          std::all_of(id.begin(), id.end(), [](char c) {
            return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-';
          });
+}
+
+absl::Status ValidateFreeText(absl::string_view text, int max_length, absl::string_view field) {
+  SIXSTEPS_RETURN_IF_ERROR(ValidateText(text, max_length, field));
+  return CheckNoPersonalData(std::string_view(field.data(), field.size()),
+                             std::string_view(text.data(), text.size()));
+}
+
+absl::Status ValidateOptionalFreeText(absl::string_view text, int max_length,
+                                      absl::string_view field) {
+  if (text.empty()) return absl::OkStatus();
+  return ValidateFreeText(text, max_length, field);
 }
 
 absl::Status ValidateResourceId(absl::string_view id, absl::string_view field) {

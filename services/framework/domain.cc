@@ -187,17 +187,17 @@ absl::Status ValidateVersionId(absl::string_view id, absl::string_view field) {
 }
 
 absl::Status ValidateDisplayName(absl::string_view name, absl::string_view field) {
-  return ValidateText(name, kMaxDisplayNameLength, field);
+  return ValidateFreeText(name, kMaxDisplayNameLength, field);
 }
 
 absl::Status ValidateDescription(absl::string_view description, absl::string_view field) {
   if (description.empty()) return absl::OkStatus();
-  return ValidateText(description, kMaxDescriptionLength, field);
+  return ValidateFreeText(description, kMaxDescriptionLength, field);
 }
 
 absl::Status ValidateContent(const v1::FrameworkVersion& version, absl::string_view prefix) {
   SIXSTEPS_RETURN_IF_ERROR(
-      ValidateText(version.title(), kMaxTitleLength, absl::StrCat(prefix, ".title")));
+      ValidateFreeText(version.title(), kMaxTitleLength, absl::StrCat(prefix, ".title")));
   if (version.steps().empty()) {
     return Invalid(absl::StrCat(prefix, ".steps"), "a framework needs at least one step");
   }
@@ -213,7 +213,7 @@ absl::Status ValidateContent(const v1::FrameworkVersion& version, absl::string_v
       return Invalid(absl::StrCat(field, ".id"), absl::StrCat("duplicate id '", step.id(), "'"));
     }
     SIXSTEPS_RETURN_IF_ERROR(
-        ValidateText(step.title(), kMaxTitleLength, absl::StrCat(field, ".title")));
+        ValidateFreeText(step.title(), kMaxTitleLength, absl::StrCat(field, ".title")));
     if (step.questions().empty()) {
       return Invalid(absl::StrCat(field, ".questions"), "a step needs at least one question");
     }
@@ -230,7 +230,7 @@ absl::Status ValidateContent(const v1::FrameworkVersion& version, absl::string_v
                        absl::StrCat("duplicate id '", question.id(), "'"));
       }
       SIXSTEPS_RETURN_IF_ERROR(
-          ValidateText(question.text(), kMaxQuestionLength, absl::StrCat(qfield, ".text")));
+          ValidateFreeText(question.text(), kMaxQuestionLength, absl::StrCat(qfield, ".text")));
     }
   }
   absl::flat_hash_set<int> ratings;
@@ -243,12 +243,12 @@ absl::Status ValidateContent(const v1::FrameworkVersion& version, absl::string_v
     if (!ratings.insert(definition.rating()).second) {
       return Invalid(absl::StrCat(field, ".rating"), "each rating is defined once");
     }
-    SIXSTEPS_RETURN_IF_ERROR(ValidateText(definition.definition(), kMaxDefinitionLength,
-                                          absl::StrCat(field, ".definition")));
+    SIXSTEPS_RETURN_IF_ERROR(ValidateFreeText(definition.definition(), kMaxDefinitionLength,
+                                              absl::StrCat(field, ".definition")));
   }
   if (!version.action_plan_guidance().empty()) {
-    SIXSTEPS_RETURN_IF_ERROR(ValidateText(version.action_plan_guidance(), kMaxDefinitionLength,
-                                          absl::StrCat(prefix, ".action_plan_guidance")));
+    SIXSTEPS_RETURN_IF_ERROR(ValidateFreeText(version.action_plan_guidance(), kMaxDefinitionLength,
+                                              absl::StrCat(prefix, ".action_plan_guidance")));
   }
   if (version.context_questions_size() > kMaxContextQuestions) {
     return Invalid(absl::StrCat(prefix, ".context_questions"),
@@ -263,7 +263,7 @@ absl::Status ValidateContent(const v1::FrameworkVersion& version, absl::string_v
                      absl::StrCat("duplicate id '", question.id(), "'"));
     }
     SIXSTEPS_RETURN_IF_ERROR(
-        ValidateText(question.text(), kMaxQuestionLength, absl::StrCat(field, ".text")));
+        ValidateFreeText(question.text(), kMaxQuestionLength, absl::StrCat(field, ".text")));
   }
   return absl::OkStatus();
 }
@@ -485,8 +485,8 @@ absl::Status ValidateDocument(const v1::FrameworkDocument& document) {
   version.set_name(VersionName{document.framework_id(), document.version_id()}.ToString());
   SIXSTEPS_RETURN_IF_ERROR(ValidateContent(version, "document"));
   if (!document.source_citation().empty()) {
-    SIXSTEPS_RETURN_IF_ERROR(
-        ValidateText(document.source_citation(), kMaxDefinitionLength, "document.source_citation"));
+    SIXSTEPS_RETURN_IF_ERROR(ValidateFreeText(document.source_citation(), kMaxDefinitionLength,
+                                              "document.source_citation"));
   }
   return ValidateAttribution(version, "document");
 }

@@ -30,7 +30,7 @@ absl::StatusOr<v1::Region> IdentityServiceImpl::DoCreateRegion(const Caller& cal
                                                                const v1::CreateRegionRequest& r) {
   SIXSTEPS_RETURN_IF_ERROR(ValidateResourceId(r.region_id(), "region_id"));
   SIXSTEPS_RETURN_IF_ERROR(
-      ValidateText(r.region().display_name(), kMaxDisplayNameLength, "region.display_name"));
+      ValidateFreeText(r.region().display_name(), kMaxDisplayNameLength, "region.display_name"));
   if (!caller.IsDeploymentAdmin())
     return absl::PermissionDeniedError("only deployment administrators create regions");
   SIXSTEPS_RETURN_IF_ERROR(store_->CreateRegion(
@@ -73,8 +73,8 @@ SIXSTEPS_RPC(IdentityServiceImpl, CreatePartnership, v1::CreatePartnershipReques
 absl::StatusOr<v1::Partnership> IdentityServiceImpl::DoCreatePartnership(
     const Caller& caller, const v1::CreatePartnershipRequest& r) {
   SIXSTEPS_RETURN_IF_ERROR(ValidateResourceId(r.partnership_id(), "partnership_id"));
-  SIXSTEPS_RETURN_IF_ERROR(ValidateText(r.partnership().display_name(), kMaxDisplayNameLength,
-                                        "partnership.display_name"));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateFreeText(r.partnership().display_name(), kMaxDisplayNameLength,
+                                            "partnership.display_name"));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string region,
                             ParseRegionName(r.partnership().region(), "partnership.region"));
   if (!caller.CanSeeRegion(region)) return NotFound(r.partnership().region());
@@ -154,8 +154,8 @@ absl::StatusOr<v1::Partnership> IdentityServiceImpl::DoUpdatePartnership(
   if (paths.empty()) paths = {"display_name", "regional_comparison_opt_out"};
   for (const std::string& path : paths) {
     if (path == "display_name") {
-      SIXSTEPS_RETURN_IF_ERROR(ValidateText(r.partnership().display_name(), kMaxDisplayNameLength,
-                                            "partnership.display_name"));
+      SIXSTEPS_RETURN_IF_ERROR(ValidateFreeText(r.partnership().display_name(),
+                                                kMaxDisplayNameLength, "partnership.display_name"));
       values.set_display_name(r.partnership().display_name());
     } else if (path == "regional_comparison_opt_out") {
       values.set_regional_comparison_opt_out(r.partnership().regional_comparison_opt_out());
@@ -191,8 +191,8 @@ absl::StatusOr<v1::Organisation> IdentityServiceImpl::DoCreateOrganisation(
         "only the partnership's administrators and hub administrators add partners");
   }
   SIXSTEPS_RETURN_IF_ERROR(ValidateResourceId(r.organisation_id(), "organisation_id"));
-  SIXSTEPS_RETURN_IF_ERROR(ValidateText(r.organisation().display_name(), kMaxDisplayNameLength,
-                                        "organisation.display_name"));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateFreeText(r.organisation().display_name(), kMaxDisplayNameLength,
+                                            "organisation.display_name"));
   const v1::OrganisationKind kind = r.organisation().kind();
   if (kind == v1::ORGANISATION_KIND_UNSPECIFIED || !v1::OrganisationKind_IsValid(kind)) {
     return absl::InvalidArgumentError("organisation.kind: must name the kind of agency");

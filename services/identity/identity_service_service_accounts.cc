@@ -22,8 +22,8 @@ SIXSTEPS_RPC(IdentityServiceImpl, CreateServiceAccount, v1::CreateServiceAccount
 
 absl::StatusOr<v1::ServiceAccount> IdentityServiceImpl::DoCreateServiceAccount(
     const Caller& caller, const v1::CreateServiceAccountRequest& r) {
-  SIXSTEPS_RETURN_IF_ERROR(ValidateText(r.service_account().display_name(), kMaxDisplayNameLength,
-                                        "service_account.display_name"));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateFreeText(r.service_account().display_name(),
+                                            kMaxDisplayNameLength, "service_account.display_name"));
   if (r.service_account().owner() == auth::kEveryRegion && !caller.IsDeploymentAdmin()) {
     return absl::PermissionDeniedError(
         "only deployment administrators create deployment-wide service accounts");
@@ -113,7 +113,7 @@ absl::StatusOr<v1::CreateApiKeyResponse> IdentityServiceImpl::DoCreateApiKey(
     }
   }
   SIXSTEPS_RETURN_IF_ERROR(
-      ValidateText(r.api_key().display_name(), kMaxDisplayNameLength, "api_key.display_name"));
+      ValidateFreeText(r.api_key().display_name(), kMaxDisplayNameLength, "api_key.display_name"));
   if (!r.api_key().has_expire_time()) {
     return absl::InvalidArgumentError("api_key.expire_time: every key must expire");
   }

@@ -592,6 +592,7 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
   // Freshness is the read model's feed position: no partnership's record.
   reporting("GetFreshness", "the read model's position", Fixed(rv1::GetFreshnessRequest()),
             {{N, UA}, {B, OK}, {V, OK}});
+  for (Row& row : VoiceRows(world)) t.rows.push_back(std::move(row));
   return t.rows;
 }
 

@@ -100,12 +100,21 @@ struct AssessmentRecords {
   std::string self_response;
 };
 
+// VoiceService's records in part-a's draft round `round` (auth_matrix_voice_test.cc).
+struct VoiceRecords {
+  std::string engagement;            // OFFICIAL
+  std::string sensitive_engagement;  // OFFICIAL-SENSITIVE
+  std::string case_audit;
+  std::string learning_review;
+};
+
 struct MatrixWorld {
   std::unique_ptr<TestHub> hub;
   std::string admin;  // the deployment administrator's token
   std::map<Who, std::string> tokens;
   IdentityRecords identity;
   AssessmentRecords assessment;
+  VoiceRecords voice;
   // Texts that name A's records: none may appear in an answer to another tenant.
   std::vector<std::string> markers;
 
@@ -180,6 +189,10 @@ bool IsReadMethod(const google::protobuf::MethodDescriptor& method);
 
 // Defined in auth_matrix_assessment_test.cc: every row of assessment, action and reporting.
 std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world);
+// Defined in auth_matrix_voice_test.cc: VoiceService's records (planted when the world is
+// built) and rows (part of AssessmentActionReportingRows).
+absl::Status MakeVoiceRecords(MatrixWorld& world);
+std::vector<Row> VoiceRows(const MatrixWorld& world);
 // Defined in auth_matrix_test.cc: identity's and framework's methods with at least one
 // region-B case (each is also called with every bad token).
 std::set<std::string> IdentityAndFrameworkMethods(const MatrixWorld& world);

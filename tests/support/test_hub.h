@@ -15,6 +15,7 @@
 #include "services/assessment/assessment_service.h"
 #include "services/assessment/directory.h"
 #include "services/assessment/pg_store.h"
+#include "services/assessment/voice_service.h"
 #include "services/common/auth.h"
 #include "services/common/db.h"
 #include "services/common/server.h"
@@ -54,6 +55,8 @@ class TestHub {
   std::unique_ptr<assessment::v1::AssessmentService::Stub> AssessmentStub() const;
   // ActionService is served by the assessment server.
   std::unique_ptr<action::v1::ActionService::Stub> ActionStub() const;
+  // VoiceService (engagement records, case audits, learning reviews) on the assessment server.
+  std::unique_ptr<assessment::v1::VoiceService::Stub> VoiceStub() const;
   const std::string& assessment_target() const { return assessment_server_->target(); }
   const std::string& assessment_database_url() const { return assessment_database_url_; }
   const std::string& identity_target() const { return identity_server_->target(); }
@@ -129,6 +132,7 @@ class TestHub {
   std::unique_ptr<assessment::GrpcDirectory> directory_;
   std::unique_ptr<assessment::AssessmentServiceImpl> assessment_service_;
   std::unique_ptr<assessment::ActionServiceImpl> action_service_;
+  std::unique_ptr<assessment::VoiceServiceImpl> voice_service_;
   std::unique_ptr<RunningServer> assessment_server_;
   std::string admin_token_;
   std::string reporting_database_url_;

@@ -19,6 +19,7 @@
 #include "tools/sixsteps/identity_commands.h"
 #include "tools/sixsteps/report_commands.h"
 #include "tools/sixsteps/session.h"
+#include "tools/sixsteps/voice_commands.h"
 
 namespace sixsteps::cli {
 namespace {
@@ -138,6 +139,7 @@ const std::vector<ServiceCommands>& AllServiceCommands() {
     for (ServiceCommands& identity : IdentityServiceCommands()) services->push_back(identity);
     services->push_back(AssessmentServiceCommands());
     services->push_back(ActionServiceCommands());
+    for (ServiceCommands& voice : VoiceServiceCommands()) services->push_back(voice);
     services->push_back(ReportServiceCommands());
     return services;
   }();

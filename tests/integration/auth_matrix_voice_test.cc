@@ -1,0 +1,295 @@
+// The auth matrix's rows of VoiceService (engagement records, case audits, learning reviews)
+// and the records they aim at, planted in part-a's draft round when the matrix's hub is
+// built. See auth_matrix_assessment_test.cc for what the rows prove; an OFFICIAL-SENSITIVE
+// record adds rows for the region-wide roles that may read the round but not it.
+#include <grpcpp/client_context.h>
+
+#include "absl/strings/str_cat.h"
+#include "tests/support/auth_matrix.h"
+
+namespace sixsteps::testing {
+namespace {
+
+namespace asv1 = ::sixsteps::assessment::v1;
+using VStub = asv1::VoiceService::Stub;
+
+constexpr Who N = Who::kNobody;
+constexpr Who B = Who::kRegionB;
+constexpr Who O = Who::kOtherPartnership;
+constexpr Who V = Who::kViewerA;
+constexpr Who D = Who::kDashboardA;
+constexpr Who RS = Who::kPoliceRespondentA;
+constexpr Who SC = Who::kScrutineerA;
+constexpr Who PA = Who::kPartnershipAdminA;
+constexpr Who HA = Who::kHubAdminA;
+constexpr Who IN = Who::kIntegrationA;
+constexpr Code UA = Code::kUnauthenticated;
+constexpr Code NF = Code::kNotFound;
+constexpr Code PD = Code::kPermissionDenied;
+constexpr Code OK = Code::kOk;
+
+constexpr char kPoliceA[] = "partnerships/part-a/organisations/police";
+
+absl::Status ToStatus(const grpc::Status& status) {
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+}
+
+asv1::EngagementRecord Engagement(const std::string& title, asv1::Classification classification) {
+  asv1::EngagementRecord record;
+  record.set_title(title);
+  record.set_date("2025-05-14");
+  record.add_participant_groups(asv1::PARTICIPANT_GROUP_PRACTITIONERS);
+  record.set_method(asv1::ENGAGEMENT_METHOD_FOCUS_GROUP);
+  record.set_participant_count(9);
+  record.add_themes("Thresholds are unclear");
+  record.set_classification(classification);
+  return record;
+}
+
+asv1::CaseAudit Audit() {
+  asv1::CaseAudit audit;
+  audit.set_topic("Domestic abuse referrals");
+  audit.set_audit_date("2025-06-01");
+  audit.add_agencies(kPoliceA);
+  audit.set_case_count(6);
+  audit.add_findings("Referrals were timely");
+  return audit;
+}
+
+asv1::LearningReview Review() {
+  asv1::LearningReview review;
+  review.set_type(asv1::LEARNING_REVIEW_TYPE_LOCAL_CHILD_SAFEGUARDING_PRACTICE_REVIEW);
+  review.set_status(asv1::LEARNING_REVIEW_STATUS_IN_PROGRESS);
+  review.set_title("Child R: adolescent exploitation");
+  review.set_start_date("2025-03-01");
+  return review;
+}
+
+// The record's current etag, read by its partnership's administrator when a row runs.
+template <typename Record, typename GetRequest>
+std::string EtagOf(const MatrixWorld& w, const std::string& name,
+                   grpc::Status (VStub::*get)(grpc::ClientContext*, const GetRequest&, Record*)) {
+  grpc::ClientContext context;
+  Authorize(context, w.TokenOf(PA));
+  GetRequest request;
+  request.set_name(name);
+  Record record;
+  (void)(w.hub->VoiceStub().get()->*get)(&context, request, &record);
+  return record.etag();
+}
+
+// An update of `record` with its current etag.
+template <typename Request, typename Record, typename GetRequest>
+RequestFn UpdateOf(const MatrixWorld* w, Record record,
+                   grpc::Status (VStub::*get)(grpc::ClientContext*, const GetRequest&, Record*),
+                   Record* (Request::*mutable_record)()) {
+  return [w, record, get, mutable_record] {
+    auto request = std::make_shared<Request>();
+    Record* target = ((*request).*mutable_record)();
+    *target = record;
+    target->set_etag(EtagOf(*w, record.name(), get));
+    return request;
+  };
+}
+
+template <typename Request>
+Request ParentOf(const std::string& round) {
+  Request request;
+  request.set_parent(round);
+  return request;
+}
+
+template <typename Request>
+Request Named(const std::string& name) {
+  Request request;
+  request.set_name(name);
+  return request;
+}
+
+}  // namespace
+
+absl::Status MakeVoiceRecords(MatrixWorld& w) {
+  auto voice = w.hub->VoiceStub();
+  const std::string& admin = w.TokenOf(PA);
+  auto create = [&](auto method, auto request, auto* created) -> absl::Status {
+    grpc::ClientContext context;
+    Authorize(context, admin);
+    return ToStatus(((*voice).*method)(&context, request, created));
+  };
+  auto engagement = ParentOf<asv1::CreateEngagementRecordRequest>(w.assessment.round);
+  asv1::EngagementRecord record;
+  *engagement.mutable_engagement_record() =
+      Engagement("Practitioners' focus group of A", asv1::CLASSIFICATION_OFFICIAL);
+  SIXSTEPS_RETURN_IF_ERROR(create(&VStub::CreateEngagementRecord, engagement, &record));
+  w.voice.engagement = record.name();
+  *engagement.mutable_engagement_record() =
+      Engagement("Family-led audit of A", asv1::CLASSIFICATION_OFFICIAL_SENSITIVE);
+  SIXSTEPS_RETURN_IF_ERROR(create(&VStub::CreateEngagementRecord, engagement, &record));
+  w.voice.sensitive_engagement = record.name();
+  auto audit = ParentOf<asv1::CreateCaseAuditRequest>(w.assessment.round);
+  *audit.mutable_case_audit() = Audit();
+  asv1::CaseAudit audited;
+  SIXSTEPS_RETURN_IF_ERROR(create(&VStub::CreateCaseAudit, audit, &audited));
+  w.voice.case_audit = audited.name();
+  auto review = ParentOf<asv1::CreateLearningReviewRequest>(w.assessment.round);
+  *review.mutable_learning_review() = Review();
+  asv1::LearningReview reviewed;
+  SIXSTEPS_RETURN_IF_ERROR(create(&VStub::CreateLearningReview, review, &reviewed));
+  w.voice.learning_review = reviewed.name();
+  return absl::OkStatus();
+}
+
+std::vector<Row> VoiceRows(const MatrixWorld& world) {
+  const MatrixWorld* w = &world;
+  const std::string& round = world.assessment.round;
+  const VoiceRecords& r = world.voice;
+  std::vector<Row> rows;
+  auto voice = [&](const std::string& method, const std::string& what, RequestFn request,
+                   std::initializer_list<std::tuple<Who, Code, std::string, bool>> expects) {
+    for (const auto& [who, code, must_show, last] : expects) {
+      rows.push_back({absl::StrCat(asv1::VoiceService::service_full_name(), ".", method), what, who,
+                      code, request, must_show, last});
+    }
+  };
+  const auto id = [](const std::string& name) { return name.substr(name.rfind('/') + 1); };
+
+  // ---- Engagement records.
+  {
+    auto m = ParentOf<asv1::CreateEngagementRecordRequest>(round);
+    *m.mutable_engagement_record() = Engagement("Planted survey", asv1::CLASSIFICATION_OFFICIAL);
+    voice("CreateEngagementRecord", "an engagement record of A's round", Fixed(m),
+          {{N, UA, "", false},
+           {B, NF, "", false},
+           {O, NF, "", false},
+           {V, PD, "", false},
+           {D, PD, "", false},
+           {RS, PD, "", false},
+           {PA, OK, "Planted survey", false},
+           {SC, OK, "", false},
+           {HA, OK, "", false},
+           {IN, OK, "", false}});
+    m.mutable_engagement_record()->set_classification(asv1::CLASSIFICATION_OFFICIAL_SENSITIVE);
+    voice("CreateEngagementRecord", "an OFFICIAL-SENSITIVE record of A's round", Fixed(m),
+          {{HA, PD, "", false}, {V, PD, "", false}, {SC, OK, "", false}});
+  }
+  voice("GetEngagementRecord", "A's engagement record",
+        Fixed(Named<asv1::GetEngagementRecordRequest>(r.engagement)),
+        {{N, UA, "", false},
+         {B, NF, "", false},
+         {O, NF, "", false},
+         {V, OK, id(r.engagement), false},
+         {D, OK, id(r.engagement), false}});
+  voice("GetEngagementRecord", "A's OFFICIAL-SENSITIVE engagement record",
+        Fixed(Named<asv1::GetEngagementRecordRequest>(r.sensitive_engagement)),
+        {{D, NF, "", false},
+         {HA, NF, "", false},
+         {V, OK, id(r.sensitive_engagement), false},
+         {RS, OK, id(r.sensitive_engagement), false}});
+  voice("ListEngagementRecords", "A's round's engagement records",
+        Fixed(ParentOf<asv1::ListEngagementRecordsRequest>(round)),
+        {{N, UA, "", false},
+         {B, NF, "", false},
+         {O, NF, "", false},
+         {V, OK, id(r.sensitive_engagement), false},
+         {D, OK, id(r.engagement), false}});
+  {
+    asv1::EngagementRecord record =
+        Engagement("Practitioners' focus group of A, revised", asv1::CLASSIFICATION_OFFICIAL);
+    record.set_name(r.engagement);
+    voice("UpdateEngagementRecord", "A's engagement record",
+          UpdateOf<asv1::UpdateEngagementRecordRequest>(
+              w, record, &VStub::GetEngagementRecord,
+              &asv1::UpdateEngagementRecordRequest::mutable_engagement_record),
+          {{N, UA, "", false},
+           {B, NF, "", false},
+           {O, NF, "", false},
+           {V, PD, "", false},
+           {D, PD, "", false},
+           {RS, PD, "", false},
+           {PA, OK, "revised", true}});
+  }
+
+  // ---- Case audits.
+  {
+    auto m = ParentOf<asv1::CreateCaseAuditRequest>(round);
+    *m.mutable_case_audit() = Audit();
+    voice("CreateCaseAudit", "a case audit of A's round", Fixed(m),
+          {{N, UA, "", false},
+           {B, NF, "", false},
+           {O, NF, "", false},
+           {V, PD, "", false},
+           {D, PD, "", false},
+           {RS, PD, "", false},
+           {SC, OK, "Domestic abuse", false},
+           {IN, OK, "", false}});
+  }
+  voice("GetCaseAudit", "A's case audit", Fixed(Named<asv1::GetCaseAuditRequest>(r.case_audit)),
+        {{N, UA, "", false},
+         {B, NF, "", false},
+         {O, NF, "", false},
+         {D, OK, id(r.case_audit), false}});
+  voice("ListCaseAudits", "A's round's case audits",
+        Fixed(ParentOf<asv1::ListCaseAuditsRequest>(round)),
+        {{N, UA, "", false},
+         {B, NF, "", false},
+         {O, NF, "", false},
+         {V, OK, id(r.case_audit), false}});
+  {
+    asv1::CaseAudit audit = Audit();
+    audit.set_name(r.case_audit);
+    audit.set_case_count(7);
+    voice("UpdateCaseAudit", "A's case audit",
+          UpdateOf<asv1::UpdateCaseAuditRequest>(w, audit, &VStub::GetCaseAudit,
+                                                 &asv1::UpdateCaseAuditRequest::mutable_case_audit),
+          {{N, UA, "", false},
+           {B, NF, "", false},
+           {O, NF, "", false},
+           {V, PD, "", false},
+           {D, PD, "", false},
+           {HA, OK, "case_count: 7", true}});
+  }
+
+  // ---- Learning reviews.
+  {
+    auto m = ParentOf<asv1::CreateLearningReviewRequest>(round);
+    *m.mutable_learning_review() = Review();
+    voice("CreateLearningReview", "a learning review of A's round", Fixed(m),
+          {{N, UA, "", false},
+           {B, NF, "", false},
+           {O, NF, "", false},
+           {V, PD, "", false},
+           {D, PD, "", false},
+           {RS, PD, "", false},
+           {PA, OK, "Child R", false}});
+  }
+  voice("GetLearningReview", "A's learning review",
+        Fixed(Named<asv1::GetLearningReviewRequest>(r.learning_review)),
+        {{N, UA, "", false},
+         {B, NF, "", false},
+         {O, NF, "", false},
+         {V, OK, id(r.learning_review), false}});
+  voice("ListLearningReviews", "A's round's learning reviews",
+        Fixed(ParentOf<asv1::ListLearningReviewsRequest>(round)),
+        {{N, UA, "", false},
+         {B, NF, "", false},
+         {O, NF, "", false},
+         {D, OK, id(r.learning_review), false}});
+  {
+    asv1::LearningReview review = Review();
+    review.set_name(r.learning_review);
+    review.set_status(asv1::LEARNING_REVIEW_STATUS_COMPLETED);
+    voice("UpdateLearningReview", "A's learning review",
+          UpdateOf<asv1::UpdateLearningReviewRequest>(
+              w, review, &VStub::GetLearningReview,
+              &asv1::UpdateLearningReviewRequest::mutable_learning_review),
+          {{N, UA, "", false},
+           {B, NF, "", false},
+           {O, NF, "", false},
+           {V, PD, "", false},
+           {D, PD, "", false},
+           {SC, OK, "LEARNING_REVIEW_STATUS_COMPLETED", true}});
+  }
+  return rows;
+}
+
+}  // namespace sixsteps::testing
