@@ -225,44 +225,37 @@ TEST_F(PersonalDataFieldsTest, FrameworkAndIdentityFieldsRefusePersonalDataAndCr
     // Reads back what the create would have made: NOT_FOUND if nothing was written.
     std::function<grpc::Status()> read;
   };
+  // Adapting the built-in framework as `id`, with a display name and a description; and
+  // reading the framework back.
+  auto adapt = [&](const std::string& id, const std::string& name, const std::string& description) {
+    fv1::AdaptFrameworkRequest request;
+    request.set_source_version(kBuiltIn);
+    request.set_framework_id(id);
+    request.set_display_name(name);
+    request.set_description(description);
+    request.set_region(kRegion);
+    fv1::AdaptFrameworkResponse adapted;
+    return Invoke(frameworks.get(), &fv1::FrameworkService::Stub::AdaptFramework, root, request,
+                  &adapted);
+  };
+  auto read_framework = [&](const std::string& id) {
+    return [&, id] {
+      fv1::GetFrameworkRequest request;
+      request.set_name("frameworks/" + id);
+      fv1::Framework framework;
+      return Invoke(frameworks.get(), &fv1::FrameworkService::Stub::GetFramework, root, request,
+                    &framework);
+    };
+  };
   std::vector<Case> cases = {
       {"display_name",
-       [&](const std::string& text) {
-         fv1::AdaptFrameworkRequest request;
-         request.set_source_version(kBuiltIn);
-         request.set_framework_id("north-east-scrutiny");
-         request.set_display_name(text);
-         request.set_region(kRegion);
-         fv1::AdaptFrameworkResponse adapted;
-         return Invoke(frameworks.get(), &fv1::FrameworkService::Stub::AdaptFramework, root,
-                       request, &adapted);
-       },
-       [&] {
-         fv1::GetFrameworkRequest request;
-         request.set_name("frameworks/north-east-scrutiny");
-         fv1::Framework framework;
-         return Invoke(frameworks.get(), &fv1::FrameworkService::Stub::GetFramework, root, request,
-                       &framework);
-       }},
+       [&](const std::string& text) { return adapt("north-east-scrutiny", text, ""); },
+       read_framework("north-east-scrutiny")},
       {"description",
        [&](const std::string& text) {
-         fv1::AdaptFrameworkRequest request;
-         request.set_source_version(kBuiltIn);
-         request.set_framework_id("north-east-review");
-         request.set_display_name("North East scrutiny");
-         request.set_description(text);
-         request.set_region(kRegion);
-         fv1::AdaptFrameworkResponse adapted;
-         return Invoke(frameworks.get(), &fv1::FrameworkService::Stub::AdaptFramework, root,
-                       request, &adapted);
+         return adapt("north-east-review", "North East scrutiny", text);
        },
-       [&] {
-         fv1::GetFrameworkRequest request;
-         request.set_name("frameworks/north-east-review");
-         fv1::Framework framework;
-         return Invoke(frameworks.get(), &fv1::FrameworkService::Stub::GetFramework, root, request,
-                       &framework);
-       }},
+       read_framework("north-east-review")},
       {"partnership.display_name",
        [&](const std::string& text) {
          idv1::CreatePartnershipRequest request;
