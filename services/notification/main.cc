@@ -1,7 +1,7 @@
 // sixsteps-notification: notices to the people of each partnership, from the assessment
 // change feed and the calendar, kept in an outbox (no SMTP server configured) that the
-// API and the CLI show. `migrate` and `provision-database` run a setup step instead
-// (services/common/setup_commands.h).
+// API and the CLI show, or sent over SMTP when a server is configured (--smtp_url). `migrate` and
+// `provision-database` run a setup step instead (services/common/setup_commands.h).
 #include <fstream>
 #include <optional>
 #include <string>
@@ -19,6 +19,7 @@
 #include "services/notification/follower.h"
 #include "services/notification/notification_service.h"
 #include "services/notification/pg_store.h"
+#include "services/notification/smtp.h"
 
 ABSL_FLAG(std::string, assessment_address, "", "host:port of the assessment service");
 ABSL_FLAG(std::string, api_key_file, "",
@@ -27,6 +28,13 @@ ABSL_FLAG(std::string, api_key_file, "",
 ABSL_FLAG(std::string, time_zone, "", "the hub's time zone, for the calendar rules");
 ABSL_FLAG(std::string, templates_dir, "",
           "directory of templates replacing the built-in ones (<rule>.subject, .txt, .html)");
+ABSL_FLAG(std::string, smtp_url, "",
+          "smtp://host:port (STARTTLS required) or smtps://host:port; empty keeps every notice in "
+          "the outbox");
+ABSL_FLAG(std::string, smtp_user, "", "the SMTP user (AUTH), if the server wants one");
+ABSL_FLAG(std::string, smtp_password_file, "", "file holding the SMTP user's password");
+ABSL_FLAG(std::string, smtp_from, "", "the sender of every notice, e.g. hub@example.org");
+ABSL_FLAG(std::string, smtp_ca_file, "", "PEM bundle to verify the SMTP server with");
 ABSL_FLAG(std::string, calendar_every, "", "how often the calendar rules run (default 5m)");
 
 namespace {
@@ -49,6 +57,25 @@ absl::StatusOr<std::string> ApiKey() {
         "ensure-service-account)");
   }
   return key;
+}
+
+// The SMTP server, if one is configured: flags, else SIXSTEPS_SMTP_* variables.
+absl::StatusOr<std::optional<sixsteps::notification::SmtpSettings>> Smtp() {
+  sixsteps::notification::SmtpSettings smtp;
+  smtp.url = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_smtp_url), {"SIXSTEPS_SMTP_URL"}, "");
+  if (smtp.url.empty()) return std::nullopt;
+  smtp.username = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_smtp_user), {"SIXSTEPS_SMTP_USER"}, "");
+  smtp.from = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_smtp_from), {"SIXSTEPS_SMTP_FROM"}, "");
+  smtp.ca_file =
+      sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_smtp_ca_file), {"SIXSTEPS_SMTP_CA_FILE"}, "");
+  std::string password_file = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_smtp_password_file),
+                                                  {"SIXSTEPS_SMTP_PASSWORD_FILE"}, "");
+  if (!password_file.empty()) {
+    std::ifstream in(password_file);
+    std::getline(in, smtp.password);
+  }
+  SIXSTEPS_RETURN_IF_ERROR(sixsteps::notification::ValidateSmtpSettings(smtp));
+  return smtp;
 }
 
 absl::StatusOr<absl::TimeZone> HubTimeZone() {
@@ -85,6 +112,9 @@ int main(int argc, char** argv) {
       options.calendar_every, absl::Seconds(1), absl::Hours(24));
   if (!calendar_every.ok()) return sixsteps::StartupFailed(kProgram, calendar_every.status());
   options.calendar_every = *calendar_every;
+  auto smtp = Smtp();
+  if (!smtp.ok()) return sixsteps::StartupFailed(kProgram, smtp.status());
+  if (*smtp) options.new_state = sixsteps::notification::nv1::OutboxMessage::STATE_PENDING;
   absl::Status migrated = sixsteps::db::ApplyMigrations(
       config->database_url, sixsteps::notification::NotificationMigrations());
   if (!migrated.ok()) return sixsteps::StartupFailed(kProgram, migrated);
@@ -106,7 +136,13 @@ int main(int argc, char** argv) {
   sixsteps::notification::Follower follower(&store, &people, &*templates, token.get(), *assessment,
                                             config->database_url, &sixsteps::SystemClock(), *zone,
                                             options);
+  std::optional<sixsteps::notification::SmtpSender> sender;
+  if (*smtp) sender.emplace(&store, **smtp, sixsteps::notification::SmtpSender::Options());
   follower.Start();
-  absl::Status served = sixsteps::Serve(*config, {&service}, [&] { follower.Stop(); });
+  if (sender) sender->Start();
+  absl::Status served = sixsteps::Serve(*config, {&service}, [&] {
+    follower.Stop();
+    if (sender) sender->Stop();
+  });
   return served.ok() ? 0 : sixsteps::StartupFailed(kProgram, served);
 }

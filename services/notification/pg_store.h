@@ -26,6 +26,9 @@ class PgNotificationStore final : public NotificationStore {
                                                                  int limit) override;
   absl::StatusOr<nv1::OutboxMessage> GetDelivery(const DeliveryVisibility& visible,
                                                  int64_t id) override;
+  absl::StatusOr<std::vector<nv1::OutboxMessage>> DueDeliveries(absl::Time now, int limit) override;
+  absl::Status RecordAttempt(int64_t id, nv1::OutboxMessage::State state, const std::string& error,
+                             absl::Time next_attempt) override;
   absl::StatusOr<Switches> RuleSwitches(const std::string& partnership_id) override;
   absl::Status SetRuleSwitches(const std::string& partnership_id,
                                const std::map<std::string, bool>& enabled) override;

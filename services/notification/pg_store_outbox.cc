@@ -128,6 +128,37 @@ absl::StatusOr<nv1::OutboxMessage> PgNotificationStore::GetDelivery(
   return *message;
 }
 
+absl::StatusOr<std::vector<nv1::OutboxMessage>> PgNotificationStore::DueDeliveries(absl::Time now,
+                                                                                   int limit) {
+  static const std::string kSql = absl::StrCat(
+      "SELECT ", kDeliveryColumns,
+      " FROM deliveries WHERE state = 'pending' AND next_attempt_time <= "
+      "to_timestamp($1::bigint / 1000000.0) ORDER BY next_attempt_time, delivery_id LIMIT $2");
+  std::vector<nv1::OutboxMessage> due;
+  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
+    due.clear();
+    for (const auto& row : db::ExecPrepared(txn, kSql.c_str(), absl::ToUnixMicros(now), limit)) {
+      due.push_back(FromRow(row));
+    }
+    return absl::OkStatus();
+  }));
+  return due;
+}
+
+absl::Status PgNotificationStore::RecordAttempt(int64_t id, nv1::OutboxMessage::State state,
+                                                const std::string& error, absl::Time next_attempt) {
+  static constexpr char kSql[] =
+      "UPDATE deliveries SET state = $2, last_error = $3, attempts = attempts + 1, "
+      "send_time = CASE WHEN $2 = 'sent' THEN now() ELSE send_time END, "
+      "next_attempt_time = CASE WHEN $4::bigint = 0 THEN next_attempt_time "
+      "ELSE to_timestamp($4::bigint / 1000000.0) END WHERE delivery_id = $1";
+  const int64_t next = next_attempt == absl::InfinitePast() ? 0 : absl::ToUnixMicros(next_attempt);
+  return pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
+    db::ExecPrepared(txn, kSql, id, StateText(state), error, next);
+    return absl::OkStatus();
+  });
+}
+
 absl::StatusOr<NotificationStore::Switches> PgNotificationStore::RuleSwitches(
     const std::string& partnership_id) {
   Switches switches;

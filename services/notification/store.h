@@ -70,6 +70,14 @@ class NotificationStore {
   virtual absl::StatusOr<nv1::OutboxMessage> GetDelivery(const DeliveryVisibility& visible,
                                                          int64_t id) = 0;
 
+  // Pending deliveries due for a try at `now`, oldest first, at most `limit`.
+  virtual absl::StatusOr<std::vector<nv1::OutboxMessage>> DueDeliveries(absl::Time now,
+                                                                        int limit) = 0;
+  // Records one try: the new state, the error (empty when sent), and when a pending one is
+  // due again.
+  virtual absl::Status RecordAttempt(int64_t id, nv1::OutboxMessage::State state,
+                                     const std::string& error, absl::Time next_attempt) = 0;
+
   // The partnership's switches that were ever set (rule -> enabled), and when they last were.
   struct Switches {
     std::map<std::string, bool> enabled;

@@ -17,6 +17,7 @@
 #include "tools/sixsteps/credentials.h"
 #include "tools/sixsteps/framework_commands.h"
 #include "tools/sixsteps/identity_commands.h"
+#include "tools/sixsteps/notification_commands.h"
 #include "tools/sixsteps/report_commands.h"
 #include "tools/sixsteps/session.h"
 
@@ -139,6 +140,7 @@ const std::vector<ServiceCommands>& AllServiceCommands() {
     services->push_back(AssessmentServiceCommands());
     services->push_back(ActionServiceCommands());
     services->push_back(ReportServiceCommands());
+    services->push_back(NotificationServiceCommands());
     return services;
   }();
   return *kServices;

@@ -82,9 +82,11 @@ CREATE TABLE deliveries (
   attempts               integer NOT NULL DEFAULT 0,
   last_error             text NOT NULL DEFAULT '',
   create_time            timestamptz NOT NULL DEFAULT now(),
-  send_time              timestamptz
+  send_time              timestamptz,
+  -- A pending delivery is not tried again before this.
+  next_attempt_time      timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX deliveries_by_partnership ON deliveries (partnership_id, delivery_id DESC);
 CREATE INDEX deliveries_by_region ON deliveries (region_id, delivery_id DESC);
 CREATE INDEX deliveries_by_recipient ON deliveries (recipient, delivery_id DESC);
-CREATE INDEX deliveries_pending ON deliveries (delivery_id) WHERE state = 'pending';
+CREATE INDEX deliveries_pending ON deliveries (next_attempt_time) WHERE state = 'pending';
