@@ -9,7 +9,7 @@ dir="${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/secrets}"
 (umask 077 && mkdir -p "$dir")
 chmod 0700 "$dir"
 for name in postgres_password identity_db_password framework_db_password assessment_db_password \
-  reporting_db_password key_encryption_secret admin_password; do
+  reporting_db_password notification_db_password key_encryption_secret admin_password; do
   f="$dir/$name"
   [[ -s "$f" ]] && continue
   (umask 077 && head -c 64 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32 >"$f")

@@ -232,10 +232,11 @@ const matches = (selector, labels) =>
 
 // Expected reachability: target component -> port name -> the callers allowed, exactly.
 const expected = {
-  identity: { grpc: ['framework', 'assessment', 'reporting', 'cli', 'ingress'], metrics: ['prometheus'] },
+  identity: { grpc: ['framework', 'assessment', 'reporting', 'notification', 'cli', 'ingress'], metrics: ['prometheus'] },
   framework: { grpc: ['assessment', 'reporting', 'cli', 'ingress'], metrics: ['prometheus'] },
-  assessment: { grpc: ['reporting', 'cli', 'ingress'], metrics: ['prometheus'] },
+  assessment: { grpc: ['reporting', 'notification', 'cli', 'ingress'], metrics: ['prometheus'] },
   reporting: { grpc: ['cli', 'ingress'], http: ['ingress'], metrics: ['prometheus'] },
+  notification: { grpc: ['cli', 'ingress'], metrics: ['prometheus'] },
 };
 
 function checkProject(objects) {

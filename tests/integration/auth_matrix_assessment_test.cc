@@ -49,23 +49,8 @@ namespace acv1 = ::sixsteps::action::v1;
 namespace fwv1 = ::sixsteps::framework::v1;
 namespace rv1 = ::sixsteps::reporting::v1;
 
-// Short names for the table.
-constexpr Who N = Who::kNobody;
-constexpr Who B = Who::kRegionB;
-constexpr Who O = Who::kOtherPartnership;
-constexpr Who V = Who::kViewerA;
-constexpr Who D = Who::kDashboardA;
-constexpr Who RS = Who::kPoliceRespondentA;
-constexpr Who RC = Who::kCouncilRespondentA;
-constexpr Who AO = Who::kActionOwnerA;
-constexpr Who SC = Who::kScrutineerA;
-constexpr Who PA = Who::kPartnershipAdminA;
-constexpr Who HA = Who::kHubAdminA;
-constexpr Who IN = Who::kIntegrationA;
-constexpr Code UA = Code::kUnauthenticated;
-constexpr Code NF = Code::kNotFound;
-constexpr Code PD = Code::kPermissionDenied;
-constexpr Code OK = Code::kOk;
+// Short names for the table: auth_matrix.h's `short_names`.
+using namespace short_names;  // NOLINT(build/namespaces)
 constexpr Code FP = Code::kFailedPrecondition;
 // A change stream with nothing the caller may see stays open and silent: its first
 // message never comes, and the call ends at its deadline.
@@ -593,6 +578,7 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
   reporting("GetFreshness", "the read model's position", Fixed(rv1::GetFreshnessRequest()),
             {{N, UA}, {B, OK}, {V, OK}});
   for (Row& row : VoiceRows(world)) t.rows.push_back(std::move(row));
+  for (Row& row : NotificationRows(world)) t.rows.push_back(std::move(row));
   return t.rows;
 }
 

@@ -1,4 +1,5 @@
 #include "tests/support/auth_matrix.h"
+#include "sixsteps/notification/v1/notification_service.grpc.pb.h"
 
 #include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/util/time_util.h>
@@ -31,6 +32,7 @@ namespace fwv1 = ::sixsteps::framework::v1;
 namespace asv1 = ::sixsteps::assessment::v1;
 namespace acv1 = ::sixsteps::action::v1;
 namespace rv1 = ::sixsteps::reporting::v1;
+namespace nv1 = ::sixsteps::notification::v1;
 using auth::Role;
 using ::google::protobuf::util::TimeUtil;
 using IdStub = idv1::IdentityService::Stub;
@@ -373,6 +375,26 @@ absl::Status AwaitReporting(MatrixWorld& w) {
   }
 }
 
+// Starts the notification service and waits (bounded) until its outbox holds a message of
+// part-a (police's respondent is told of each round police answers in).
+absl::Status AwaitNotification(MatrixWorld& w) {
+  SIXSTEPS_RETURN_IF_ERROR(w.hub->StartNotification());
+  auto stub = w.hub->NotificationStub();
+  const absl::Time give_up = absl::Now() + absl::Seconds(60);
+  while (true) {
+    nv1::ListOutboxMessagesRequest request;
+    request.set_partnership("partnerships/part-a");
+    nv1::ListOutboxMessagesResponse page;
+    absl::Status status =
+        Call(*stub, &nv1::NotificationService::Stub::ListOutboxMessages, w.admin, request, &page);
+    if (status.ok() && page.messages_size() > 0) return absl::OkStatus();
+    if (absl::Now() > give_up) {
+      return status.ok() ? absl::DeadlineExceededError("no outbox message of part-a") : status;
+    }
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+}
+
 absl::StatusOr<std::unique_ptr<MatrixWorld>> BuildWorld() {
   auto w = std::make_unique<MatrixWorld>();
   SIXSTEPS_ASSIGN_OR_RETURN(w->hub, TestHub::Start("auth_matrix"));
@@ -383,6 +405,7 @@ absl::StatusOr<std::unique_ptr<MatrixWorld>> BuildWorld() {
   SIXSTEPS_RETURN_IF_ERROR(MakeAssessmentRecords(*w));
   SIXSTEPS_RETURN_IF_ERROR(MakeVoiceRecords(*w));
   SIXSTEPS_RETURN_IF_ERROR(AwaitReporting(*w));
+  SIXSTEPS_RETURN_IF_ERROR(AwaitNotification(*w));
   const IdentityRecords& i = w->identity;
   const AssessmentRecords& a = w->assessment;
   w->markers = {"region-a",
@@ -482,6 +505,8 @@ std::shared_ptr<grpc::Channel> MatrixWorld::ChannelFor(const std::string& servic
        [](const TestHub& h) { return h.assessment_target(); }},
       {rv1::ReportingService::service_full_name(),
        [](const TestHub& h) { return h.reporting_target(); }},
+      {nv1::NotificationService::service_full_name(),
+       [](const TestHub& h) { return h.notification_target(); }},
   };
   auto target = kTargets.find(service);
   if (target == kTargets.end()) return nullptr;

@@ -4,6 +4,7 @@
 // authenticate anyone, and database fingerprints. The test files are
 //   tests/integration/auth_matrix_test.cc             identity and framework (region-B cases)
 //   tests/integration/auth_matrix_assessment_test.cc  assessment, actions, reporting (rows)
+//   tests/integration/auth_matrix_notification_test.cc  notification (rows)
 //   tests/integration/auth_matrix_coverage_test.cc    every method of every sixsteps.*.v1
 //                                                     service has its rows
 // and they share one hub: MatrixWorld() builds it once per test binary.
@@ -64,6 +65,26 @@ std::string WhoName(Who who);
 // binding in region A, on part-c only).
 inline bool IsOtherTenant(Who who) { return who == Who::kRegionB || who == Who::kOtherPartnership; }
 inline bool IsReadOnly(Who who) { return who == Who::kViewerA || who == Who::kDashboardA; }
+
+// Short names for the tables of rows (using namespace short_names;).
+namespace short_names {
+constexpr Who N = Who::kNobody;
+constexpr Who B = Who::kRegionB;
+constexpr Who O = Who::kOtherPartnership;
+constexpr Who V = Who::kViewerA;
+constexpr Who D = Who::kDashboardA;
+constexpr Who RS = Who::kPoliceRespondentA;
+constexpr Who RC = Who::kCouncilRespondentA;
+constexpr Who AO = Who::kActionOwnerA;
+constexpr Who SC = Who::kScrutineerA;
+constexpr Who PA = Who::kPartnershipAdminA;
+constexpr Who HA = Who::kHubAdminA;
+constexpr Who IN = Who::kIntegrationA;
+constexpr Code UA = Code::kUnauthenticated;
+constexpr Code NF = Code::kNotFound;
+constexpr Code PD = Code::kPermissionDenied;
+constexpr Code OK = Code::kOk;
+}  // namespace short_names
 
 // ---- The records ----
 
@@ -193,6 +214,9 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world);
 // built) and rows (part of AssessmentActionReportingRows).
 absl::Status MakeVoiceRecords(MatrixWorld& world);
 std::vector<Row> VoiceRows(const MatrixWorld& world);
+// Defined in auth_matrix_notification_test.cc: every row of the notification service
+// (AssessmentActionReportingRows includes them, so the same checks run over them).
+std::vector<Row> NotificationRows(const MatrixWorld& world);
 // Defined in auth_matrix_test.cc: identity's and framework's methods with at least one
 // region-B case (each is also called with every bad token).
 std::set<std::string> IdentityAndFrameworkMethods(const MatrixWorld& world);

@@ -247,6 +247,64 @@ void TestHub::StopReporting() {
   reporting_server_.reset();
 }
 
+absl::Status TestHub::StartNotification(const Clock* clock, absl::TimeZone zone,
+                                        const std::string& templates_dir) {
+  if (notification_api_key_.empty()) {
+    // The same step as `sixsteps-identity ensure-service-account` in scripts/hub.
+    identity::ServiceAccountSpec spec;
+    spec.display_name = "Notification service";
+    spec.role = auth::Role::ROLE_HUB_ADMINISTRATOR;
+    spec.key_display_name = "notification";
+    spec.key_lifetime = absl::Hours(24);
+    SIXSTEPS_ASSIGN_OR_RETURN(
+        identity::ServiceAccountSetup setup,
+        identity::EnsureServiceAccount(*identity_store_, spec, "", absl::Now()));
+    notification_api_key_ = setup.secret;
+    SIXSTEPS_ASSIGN_OR_RETURN(notification_database_url_,
+                              SharedPgCluster().CreateDatabase("notification"));
+    SIXSTEPS_RETURN_IF_ERROR(
+        db::ApplyMigrations(notification_database_url_, notification::NotificationMigrations()));
+    notification_pool_ =
+        std::make_unique<db::ConnectionPool>(notification_database_url_, 4, absl::Seconds(2));
+    notification_store_ =
+        std::make_unique<notification::PgNotificationStore>(notification_pool_.get());
+    notification_token_ =
+        notification::MakeServiceToken(Dial(identity_target()), notification_api_key_);
+    // Nothing kept: each test sees the bindings it just made.
+    notification_people_ = std::make_unique<notification::GrpcPeople>(
+        Dial(identity_target()), notification_token_.get(), absl::ZeroDuration());
+    notification_service_ = std::make_unique<notification::NotificationServiceImpl>(
+        notification_store_.get(), notification_people_.get(), verifier_.get());
+  }
+  SIXSTEPS_ASSIGN_OR_RETURN(notification::TemplateSet templates,
+                            notification::TemplateSet::Load(templates_dir));
+  notification_templates_ = std::make_unique<notification::TemplateSet>(std::move(templates));
+  notification::FollowerOptions options;
+  options.poll = absl::Milliseconds(50);
+  options.standby_poll = absl::Milliseconds(100);
+  options.calendar_every = absl::Seconds(1);
+  follower_ = std::make_unique<notification::Follower>(
+      notification_store_.get(), notification_people_.get(), notification_templates_.get(),
+      notification_token_.get(), Dial(assessment_target()), notification_database_url_, clock, zone,
+      options);
+  follower_->Start();
+  SIXSTEPS_ASSIGN_OR_RETURN(notification_server_,
+                            RunningServer::Start("127.0.0.1:0", {notification_service_.get()}));
+  return absl::OkStatus();
+}
+
+void TestHub::StopNotification() {
+  if (follower_) follower_->Stop();
+  follower_.reset();
+  notification_server_.reset();
+}
+
+const std::string& TestHub::notification_target() const { return notification_server_->target(); }
+
+std::unique_ptr<notification::v1::NotificationService::Stub> TestHub::NotificationStub() const {
+  return notification::v1::NotificationService::NewStub(Dial(notification_server_->target()));
+}
+
 const std::string& TestHub::reporting_target() const { return reporting_server_->target(); }
 
 std::unique_ptr<reporting::v1::ReportingService::Stub> TestHub::ReportingStub() const {

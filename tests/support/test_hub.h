@@ -23,6 +23,9 @@
 #include "services/framework/store.h"
 #include "services/identity/identity_service.h"
 #include "services/identity/pg_store.h"
+#include "services/notification/follower.h"
+#include "services/notification/notification_service.h"
+#include "services/notification/pg_store.h"
 #include "services/reporting/feed_consumer.h"
 #include "services/reporting/read_model.h"
 #include "services/reporting/reporting_service.h"
@@ -106,6 +109,22 @@ class TestHub {
   // The assessment feed's newest sequence, as the administrator sees it.
   absl::StatusOr<int64_t> FeedHead() const;
 
+  // Starts the notification service: its own database, a service account bound as hub
+  // administrator on "*" (it reads role bindings and email addresses) with an API key, the
+  // follower of the assessment feed with `clock` in `zone`, templates from `templates_dir`
+  // ("" for the built-in ones) and the outbox. Not started by Start(). The follower polls
+  // every 50 ms and runs the calendar rules every second (tests call RunCalendar too).
+  absl::Status StartNotification(const Clock* clock = &SystemClock(),
+                                 absl::TimeZone zone = absl::UTCTimeZone(),
+                                 const std::string& templates_dir = "");
+  // Stops the follower and the server, keeping the database: a later StartNotification()
+  // resumes from the stored cursor.
+  void StopNotification();
+  std::unique_ptr<notification::v1::NotificationService::Stub> NotificationStub() const;
+  const std::string& notification_target() const;
+  const std::string& notification_database_url() const { return notification_database_url_; }
+  notification::Follower* notification_follower() { return follower_.get(); }
+
   // Shuts the assessment server down (in-flight calls are cancelled); it is not restarted,
   // and assessment calls fail UNAVAILABLE from then on.
   void StopAssessment();
@@ -145,6 +164,16 @@ class TestHub {
   std::unique_ptr<reporting::FeedConsumer> consumer_;
   std::unique_ptr<RunningServer> reporting_server_;
   int reporting_max_waiters_ = 16;
+  std::string notification_database_url_;
+  std::string notification_api_key_;
+  std::unique_ptr<db::ConnectionPool> notification_pool_;
+  std::unique_ptr<notification::PgNotificationStore> notification_store_;
+  std::unique_ptr<reporting::ServiceToken> notification_token_;
+  std::unique_ptr<notification::GrpcPeople> notification_people_;
+  std::unique_ptr<notification::TemplateSet> notification_templates_;
+  std::unique_ptr<notification::NotificationServiceImpl> notification_service_;
+  std::unique_ptr<notification::Follower> follower_;
+  std::unique_ptr<RunningServer> notification_server_;
 };
 
 }  // namespace sixsteps::testing

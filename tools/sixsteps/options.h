@@ -31,6 +31,7 @@ inline constexpr ServiceEndpoint kServiceEndpoints[] = {
     // Also serves the ActionService.
     {"assessment", "127.0.0.1:50053"},
     {"reporting", "127.0.0.1:50054"},
+    {"notification", "127.0.0.1:50055"},
 };
 
 // The resolved address of each service in kServiceEndpoints.
@@ -116,7 +117,8 @@ struct GlobalOptions {
 // Usage line fragment for the global options, for help texts.
 inline constexpr absl::string_view kGlobalOptionsUsage =
     "[--framework_address HOST:PORT] [--identity_address HOST:PORT] "
-    "[--assessment_address HOST:PORT] [--reporting_address HOST:PORT] [--output text|json] "
+    "[--assessment_address HOST:PORT] [--reporting_address HOST:PORT] "
+    "[--notification_address HOST:PORT] [--output text|json] "
     "[--timeout SECONDS]";
 
 // Removes the global options from `args` (they may appear anywhere on the line) and

@@ -1,0 +1,148 @@
+// sixsteps-notification: notices to the people of each partnership, from the assessment
+// change feed and the calendar, kept in an outbox (no SMTP server configured) that the
+// API and the CLI show, or sent over SMTP when a server is configured (--smtp_url). `migrate` and
+// `provision-database` run a setup step instead (services/common/setup_commands.h).
+#include <fstream>
+#include <optional>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
+#include "services/base/clock.h"
+#include "services/common/auth.h"
+#include "services/common/config.h"
+#include "services/common/db.h"
+#include "services/common/log.h"
+#include "services/common/server.h"
+#include "services/common/setup_commands.h"
+#include "services/common/status.h"
+#include "services/notification/follower.h"
+#include "services/notification/notification_service.h"
+#include "services/notification/pg_store.h"
+#include "services/notification/smtp.h"
+
+ABSL_FLAG(std::string, assessment_address, "", "host:port of the assessment service");
+ABSL_FLAG(std::string, api_key_file, "",
+          "file holding the API key of the notification service's account (a hub administrator "
+          "on '*': it reads role bindings and users' email addresses)");
+ABSL_FLAG(std::string, time_zone, "", "the hub's time zone, for the calendar rules");
+ABSL_FLAG(std::string, templates_dir, "",
+          "directory of templates replacing the built-in ones (<rule>.subject, .txt, .html)");
+ABSL_FLAG(std::string, smtp_url, "",
+          "smtp://host:port (STARTTLS required) or smtps://host:port; empty keeps every notice in "
+          "the outbox");
+ABSL_FLAG(std::string, smtp_user, "", "the SMTP user (AUTH), if the server wants one");
+ABSL_FLAG(std::string, smtp_password_file, "", "file holding the SMTP user's password");
+ABSL_FLAG(std::string, smtp_from, "", "the sender of every notice, e.g. hub@example.org");
+ABSL_FLAG(std::string, smtp_ca_file, "", "PEM bundle to verify the SMTP server with");
+ABSL_FLAG(std::string, calendar_every, "", "how often the calendar rules run (default 5m)");
+
+namespace {
+
+constexpr char kProgram[] = "sixsteps-notification";
+
+absl::StatusOr<std::string> ApiKey() {
+  std::string key = sixsteps::FlagOrEnv("", {"SIXSTEPS_NOTIFICATION_API_KEY"}, "");
+  std::string file = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_api_key_file),
+                                         {"SIXSTEPS_NOTIFICATION_API_KEY_FILE"}, "");
+  if (key.empty() && !file.empty()) {
+    std::ifstream in(file);
+    std::getline(in, key);
+  }
+  key = std::string(absl::StripAsciiWhitespace(key));
+  if (key.empty()) {
+    return absl::InvalidArgumentError(
+        "the notification service needs its account's API key: --api_key_file or "
+        "SIXSTEPS_NOTIFICATION_API_KEY (scripts/hub makes it with sixsteps-identity "
+        "ensure-service-account)");
+  }
+  return key;
+}
+
+// The SMTP server, if one is configured: flags, else SIXSTEPS_SMTP_* variables.
+absl::StatusOr<std::optional<sixsteps::notification::SmtpSettings>> Smtp() {
+  sixsteps::notification::SmtpSettings smtp;
+  smtp.url = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_smtp_url), {"SIXSTEPS_SMTP_URL"}, "");
+  if (smtp.url.empty()) return std::nullopt;
+  smtp.username = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_smtp_user), {"SIXSTEPS_SMTP_USER"}, "");
+  smtp.from = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_smtp_from), {"SIXSTEPS_SMTP_FROM"}, "");
+  smtp.ca_file =
+      sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_smtp_ca_file), {"SIXSTEPS_SMTP_CA_FILE"}, "");
+  std::string password_file = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_smtp_password_file),
+                                                  {"SIXSTEPS_SMTP_PASSWORD_FILE"}, "");
+  if (!password_file.empty()) {
+    std::ifstream in(password_file);
+    std::getline(in, smtp.password);
+  }
+  SIXSTEPS_RETURN_IF_ERROR(sixsteps::notification::ValidateSmtpSettings(smtp));
+  return smtp;
+}
+
+absl::StatusOr<absl::TimeZone> HubTimeZone() {
+  absl::TimeZone zone;
+  std::string name =
+      sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_time_zone), {"SIXSTEPS_TIME_ZONE"}, "Europe/London");
+  if (!absl::LoadTimeZone(name, &zone)) {
+    return absl::InvalidArgumentError("time_zone: unknown time zone " + name);
+  }
+  return zone;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sixsteps::BlockTerminationSignals();
+  sixsteps::SetLogServiceName("notification");
+  auto config = sixsteps::LoadServerConfig(argc, argv, {"notification", "127.0.0.1:50055"});
+  if (!config.ok()) return sixsteps::StartupFailed(kProgram, config.status());
+  if (std::optional<int> exit_code = sixsteps::setup::RunSharedSetupCommand(
+          kProgram, "notification", *config, sixsteps::notification::NotificationMigrations()))
+    return *exit_code;
+  auto api_key = ApiKey();
+  if (!api_key.ok()) return sixsteps::StartupFailed(kProgram, api_key.status());
+  auto zone = HubTimeZone();
+  if (!zone.ok()) return sixsteps::StartupFailed(kProgram, zone.status());
+  // A template that does not parse stops the service here, naming the file and place.
+  auto templates = sixsteps::notification::TemplateSet::Load(sixsteps::FlagOrEnv(
+      absl::GetFlag(FLAGS_templates_dir), {"SIXSTEPS_NOTIFICATION_TEMPLATES_DIR"}, ""));
+  if (!templates.ok()) return sixsteps::StartupFailed(kProgram, templates.status());
+  sixsteps::notification::FollowerOptions options;
+  auto calendar_every = sixsteps::DurationSetting(
+      "calendar_every", absl::GetFlag(FLAGS_calendar_every), {"SIXSTEPS_CALENDAR_EVERY"},
+      options.calendar_every, absl::Seconds(1), absl::Hours(24));
+  if (!calendar_every.ok()) return sixsteps::StartupFailed(kProgram, calendar_every.status());
+  options.calendar_every = *calendar_every;
+  auto smtp = Smtp();
+  if (!smtp.ok()) return sixsteps::StartupFailed(kProgram, smtp.status());
+  if (*smtp) options.new_state = sixsteps::notification::nv1::OutboxMessage::STATE_PENDING;
+  absl::Status migrated = sixsteps::db::ApplyMigrations(
+      config->database_url, sixsteps::notification::NotificationMigrations());
+  if (!migrated.ok()) return sixsteps::StartupFailed(kProgram, migrated);
+  auto identity = sixsteps::DialService(config->identity_address, *config);
+  auto assessment =
+      sixsteps::DialService(sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_assessment_address),
+                                                {"SIXSTEPS_ASSESSMENT_ADDRESS"}, "127.0.0.1:50053"),
+                            *config);
+  if (!identity.ok()) return sixsteps::StartupFailed(kProgram, identity.status());
+  if (!assessment.ok()) return sixsteps::StartupFailed(kProgram, assessment.status());
+
+  sixsteps::db::ConnectionPool pool(config->database_url, config->db_pool_size);
+  sixsteps::notification::PgNotificationStore store(&pool);
+  auto token = sixsteps::notification::MakeServiceToken(*identity, *api_key);
+  sixsteps::notification::GrpcPeople people(*identity, token.get());
+  sixsteps::auth::TokenVerifier verifier(
+      std::make_shared<sixsteps::auth::IdentityPublicKeys>(*identity));
+  sixsteps::notification::NotificationServiceImpl service(&store, &people, &verifier);
+  sixsteps::notification::Follower follower(&store, &people, &*templates, token.get(), *assessment,
+                                            config->database_url, &sixsteps::SystemClock(), *zone,
+                                            options);
+  std::optional<sixsteps::notification::SmtpSender> sender;
+  if (*smtp) sender.emplace(&store, **smtp, sixsteps::notification::SmtpSender::Options());
+  follower.Start();
+  if (sender) sender->Start();
+  absl::Status served = sixsteps::Serve(*config, {&service}, [&] {
+    follower.Stop();
+    if (sender) sender->Stop();
+  });
+  return served.ok() ? 0 : sixsteps::StartupFailed(kProgram, served);
+}

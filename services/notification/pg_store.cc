@@ -1,0 +1,163 @@
+// The feed side of the store: the cursor, the facts rules read, quarantine, open actions.
+#include "services/notification/pg_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/base/names.h"
+#include "services/base/status_macros.h"
+#include "services/notification/pg_store_internal.h"
+
+namespace sixsteps::notification {
+namespace {
+
+constexpr char kSelectCursorForUpdate[] =
+    "SELECT sequence FROM feed_cursor WHERE id = 1 FOR UPDATE";
+constexpr char kUpdateCursor[] =
+    "UPDATE feed_cursor SET sequence = $1, update_time = now() WHERE id = 1";
+constexpr char kSelectRound[] = "SELECT title FROM rounds WHERE assessment_id = $1";
+constexpr char kSelectRespondents[] =
+    "SELECT respondent_id, organisation, scrutineer FROM respondents WHERE assessment_id = $1 "
+    "ORDER BY respondent_id";
+constexpr char kSelectDisabled[] =
+    "SELECT rule FROM rule_switches WHERE partnership_id = $1 AND NOT enabled";
+constexpr char kUpsertRound[] =
+    "INSERT INTO rounds (assessment_id, partnership_id, region_id, title, state) "
+    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (assessment_id) DO UPDATE SET title = "
+    "EXCLUDED.title, state = EXCLUDED.state";
+constexpr char kUpsertRespondent[] =
+    "INSERT INTO respondents (assessment_id, respondent_id, organisation, scrutineer) "
+    "VALUES ($1, $2, $3, $4) ON CONFLICT (assessment_id, respondent_id) DO UPDATE SET "
+    "organisation = EXCLUDED.organisation, scrutineer = EXCLUDED.scrutineer";
+constexpr char kDeleteRespondent[] =
+    "DELETE FROM respondents WHERE assessment_id = $1 AND respondent_id = $2";
+constexpr char kUpsertAction[] =
+    "INSERT INTO actions (action_id, partnership_id, region_id, assessment_id, description, "
+    "owner_organisation, due_date, open) VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, '')::date, $8) "
+    "ON CONFLICT (action_id) DO UPDATE SET description = EXCLUDED.description, "
+    "owner_organisation = EXCLUDED.owner_organisation, due_date = EXCLUDED.due_date, "
+    "open = EXCLUDED.open";
+constexpr char kInsertQuarantine[] =
+    "INSERT INTO feed_quarantine (sequence, partnership_id, kind, error, record) "
+    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sequence) DO NOTHING";
+constexpr char kSelectOpenActions[] =
+    "SELECT action_id, partnership_id, region_id, assessment_id, description, "
+    "owner_organisation, to_char(due_date, 'YYYY-MM-DD') FROM actions "
+    "WHERE open AND due_date <= $1::date ORDER BY due_date, action_id";
+
+ChangeFacts ReadFacts(pqxx::work& txn, const av1::Change& change) {
+  ChangeFacts facts;
+  const std::string assessment = LastSegment(change.assessment());
+  if (!assessment.empty()) {
+    pqxx::result round = db::ExecPrepared(txn, kSelectRound, assessment);
+    if (!round.empty()) facts.round_title = round[0][0].as<std::string>();
+    for (const auto& row : db::ExecPrepared(txn, kSelectRespondents, assessment)) {
+      facts.respondents.push_back(
+          {row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>()});
+    }
+  }
+  for (const auto& row :
+       db::ExecPrepared(txn, kSelectDisabled, LastSegment(change.partnership()))) {
+    facts.disabled_rules.insert(row[0].as<std::string>());
+  }
+  return facts;
+}
+
+bool IsOpen(sixsteps::action::v1::Action::Status status) {
+  return status == sixsteps::action::v1::Action::STATUS_PLANNED ||
+         status == sixsteps::action::v1::Action::STATUS_IN_PROGRESS;
+}
+
+// Keeps the facts later rules read from what the change carries.
+void UpdateFacts(pqxx::work& txn, const av1::Change& change) {
+  const std::string assessment = LastSegment(change.assessment());
+  switch (change.record_case()) {
+    case av1::Change::kAssessmentRecord: {
+      const av1::Assessment& a = change.assessment_record();
+      db::ExecPrepared(txn, kUpsertRound, LastSegment(a.name()), LastSegment(a.partnership()),
+                       LastSegment(a.region()), a.title(), av1::Assessment::State_Name(a.state()));
+      break;
+    }
+    case av1::Change::kRespondent: {
+      const av1::Respondent& r = change.respondent();
+      if (change.kind() == av1::CHANGE_KIND_RESPONDENT_REMOVED) {
+        db::ExecPrepared(txn, kDeleteRespondent, assessment, LastSegment(r.name()));
+      } else {
+        db::ExecPrepared(txn, kUpsertRespondent, assessment, LastSegment(r.name()),
+                         r.organisation(), r.scrutineer());
+      }
+      break;
+    }
+    case av1::Change::kAction: {
+      const sixsteps::action::v1::Action& a = change.action();
+      std::optional<absl::CivilDay> due = ParseIsoDay(a.due_date());
+      db::ExecPrepared(txn, kUpsertAction, LastSegment(a.name()), LastSegment(a.partnership()),
+                       LastSegment(a.region()), LastSegment(a.assessment()), a.description(),
+                       a.owner_organisation(), due ? absl::FormatCivilTime(*due) : std::string(),
+                       IsOpen(a.status()));
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> PgNotificationStore::Cursor() {
+  int64_t cursor = 0;
+  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) {
+    cursor = txn.exec("SELECT sequence FROM feed_cursor WHERE id = 1")[0][0].as<int64_t>();
+    return absl::OkStatus();
+  }));
+  return cursor;
+}
+
+absl::Status PgNotificationStore::ApplyChanges(const std::vector<av1::Change>& changes,
+                                               const Derive& derive) {
+  return pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
+    int64_t cursor = txn.exec(kSelectCursorForUpdate)[0][0].as<int64_t>();
+    for (const av1::Change& change : changes) {
+      if (change.sequence() <= cursor) continue;  // applied by an earlier leader
+      SIXSTEPS_ASSIGN_OR_RETURN(std::vector<NewDelivery> deliveries,
+                                derive(change, ReadFacts(txn, change)));
+      for (const NewDelivery& delivery : deliveries) InsertDelivery(txn, delivery);
+      UpdateFacts(txn, change);
+      cursor = change.sequence();
+    }
+    db::ExecPrepared(txn, kUpdateCursor, cursor);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status PgNotificationStore::Quarantine(const av1::Change& change, const absl::Status& error) {
+  return pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
+    int64_t cursor = txn.exec(kSelectCursorForUpdate)[0][0].as<int64_t>();
+    if (change.sequence() <= cursor) return absl::OkStatus();
+    db::ExecPrepared(txn, kInsertQuarantine, change.sequence(), LastSegment(change.partnership()),
+                     av1::ChangeKind_Name(change.kind()), error.ToString(),
+                     pqxx::binarystring(change.SerializeAsString()));
+    db::ExecPrepared(txn, kUpdateCursor, change.sequence());
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<OpenAction>> PgNotificationStore::OpenActionsDueBy(
+    absl::CivilDay horizon) {
+  std::vector<OpenAction> actions;
+  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
+    actions.clear();
+    for (const auto& row :
+         db::ExecPrepared(txn, kSelectOpenActions, absl::FormatCivilTime(horizon))) {
+      OpenAction action{row[0].as<std::string>(), row[1].as<std::string>(),
+                        row[2].as<std::string>(), row[3].as<std::string>(),
+                        row[4].as<std::string>(), row[5].as<std::string>()};
+      std::optional<absl::CivilDay> due = ParseIsoDay(row[6].as<std::string>());
+      if (!due) continue;
+      action.due = *due;
+      actions.push_back(std::move(action));
+    }
+    return absl::OkStatus();
+  }));
+  return actions;
+}
+
+}  // namespace sixsteps::notification

@@ -1,0 +1,17 @@
+// What the store's files share.
+#pragma once
+
+#include <pqxx/pqxx>
+
+#include "services/notification/store.h"
+
+namespace sixsteps::notification {
+
+// Keeps one delivery unless its idempotency key is kept already; true if it was new.
+bool InsertDelivery(pqxx::work& txn, const NewDelivery& delivery);
+
+// OutboxMessage.State as stored ("outbox", "pending"...) and back.
+std::string StateText(nv1::OutboxMessage::State state);
+nv1::OutboxMessage::State StateFromText(const std::string& text);
+
+}  // namespace sixsteps::notification
