@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/reporting/document.h"
 #include "services/reporting/render.h"
 #include "sixsteps/framework/v1/framework.pb.h"
 #include "sixsteps/reporting/v1/reporting.pb.h"
@@ -40,6 +41,8 @@ struct Renderers {
   std::function<std::string()> markdown;
   std::function<absl::StatusOr<std::string>()> xlsx;
   std::function<std::string()> text;
+  // The report as a document, for the document writers (PDF, DOCX).
+  std::function<doc::Document()> document;
 };
 
 // Renders with the renderer for `format` (UNSPECIFIED means JSON) and names the file
@@ -56,10 +59,14 @@ Renderers RenderersOf(const Report& report, std::string (*csv)(const Report&),
                       std::string (*html)(const Report&), std::string (*markdown)(const Report&),
                       absl::StatusOr<std::string> (*xlsx)(const Report&),
                       std::string (*text)(const Report&)) {
-  return {
-      [&report] { return ToJson(report); },     [&report, csv] { return csv(report); },
-      [&report, html] { return html(report); }, [&report, markdown] { return markdown(report); },
-      [&report, xlsx] { return xlsx(report); }, [&report, text] { return text(report); }};
+  doc::Document (*document)(const Report&) = doc::BuildDocument;
+  return {[&report] { return ToJson(report); },
+          [&report, csv] { return csv(report); },
+          [&report, html] { return html(report); },
+          [&report, markdown] { return markdown(report); },
+          [&report, xlsx] { return xlsx(report); },
+          [&report, text] { return text(report); },
+          [&report, document] { return document(report); }};
 }
 
 // How a rating is shown: "Red", "R" and the CSS class "r"; "Not rated", "-" and "u" when
