@@ -128,6 +128,8 @@ void AppendMarkdown(Document* d, absl::string_view markdown);
 
 Document BuildDocument(const v1::AssessmentReport& report);
 Document BuildDocument(const v1::PartnershipTrend& report);
+// The trend's chart: each step's questions per rating across the rounds.
+Chart TrendChart(const v1::PartnershipTrend& report);
 Document BuildDocument(const v1::RegionalOverview& report);
 Document BuildDocument(const v1::ActionTracker& report);
 Document BuildDocument(const v1::AnnualReportSection& report);

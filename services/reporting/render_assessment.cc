@@ -499,14 +499,7 @@ std::string AssessmentText(const v1::AssessmentReport& report) {
       if (lines.empty()) absl::StrAppend(&out, lead, "\n");
       std::string indent(8, ' ');
       std::vector<std::string> facts = {absl::StrCat("evidence ", q.evidence_items())};
-      if (q.evidence_missing()) facts.push_back("EVIDENCE MISSING");
-      if (q.severe_divergence()) {
-        facts.push_back("SEVERE DIVERGENCE");
-      } else if (q.divergent()) {
-        facts.push_back("divergent");
-      }
-      if (q.open_challenges() > 0)
-        facts.push_back(absl::StrCat(q.open_challenges(), " open challenge(s)"));
+      for (std::string& flag : QuestionFlags(q, true)) facts.push_back(std::move(flag));
       absl::StrAppend(&out, indent, absl::StrJoin(facts, "; "), "\n");
       std::vector<std::string> who;
       for (const auto& r : q.respondent_ratings())
@@ -657,16 +650,7 @@ Document BuildDocument(const v1::AssessmentReport& report) {
     s.blocks.push_back(Para(absl::StrCat("Actions: ", ri::ActionCountsLine(step.actions()))));
     Table plan{{"Question", "Rating", "Rationale", "Work still to do"}, {}};
     for (const auto& q : step.questions()) {
-      std::vector<std::string> flags;
-      if (q.evidence_missing()) flags.push_back("evidence missing");
-      if (q.severe_divergence()) {
-        flags.push_back("severe divergence");
-      } else if (q.divergent()) {
-        flags.push_back("divergent");
-      }
-      if (q.open_challenges() > 0)
-        flags.push_back(absl::StrCat(q.open_challenges(), " open challenge",
-                                     q.open_challenges() == 1 ? "" : "s"));
+      std::vector<std::string> flags = ri::QuestionFlags(q, false);
       plan.rows.push_back(
           {Text(absl::StrCat(
                q.question_id(), " ", q.text(),

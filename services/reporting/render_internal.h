@@ -86,6 +86,9 @@ std::string FormatTimestamp(const google::protobuf::Timestamp& ts);
 std::string FreshnessLine(const v1::Freshness& f);
 std::string YesNo(bool value);
 std::string Divergence(const v1::QuestionRow& q);
+// What needs a reader's attention in a question: "evidence missing", "severe divergence" or
+// "divergent", "2 open challenge(s)"; in capitals when `shout` (the terminal's text).
+std::vector<std::string> QuestionFlags(const v1::QuestionRow& q, bool shout);
 std::string TrendName(v1::Trend trend);
 // "R 1, A 2, G 3, - 0".
 std::string CountsShort(const v1::RatingCounts& c);
@@ -163,5 +166,10 @@ void TextWrapped(std::string* out, absl::string_view indent, absl::string_view t
                  size_t width = 88);
 void TextHeading(std::string* out, absl::string_view heading);
 void TextLegend(std::string* out, const google::protobuf::RepeatedPtrField<RatingDefinition>& defs);
+
+// ---- Charts (render_chart_svg.cc) ----
+
+// A document chart as an inline SVG figure with a caption; "" when it has no data.
+std::string ChartSvg(const doc::Chart& chart);
 
 }  // namespace sixsteps::reporting::render_internal

@@ -95,6 +95,10 @@ std::string TrendHtml(const v1::PartnershipTrend& t) {
     rows.push_back({H(r.title()), H(r.period_end()), H(FormatTimestamp(r.finalise_time())),
                     H(r.framework_version()), H(r.assessment())});
   HtmlTable(&out, {"Round", "Period end", "Finalised", "Framework version", "Assessment"}, rows);
+  std::string chart = ChartSvg(doc::TrendChart(t));
+  if (!chart.empty())
+    absl::StrAppend(&out, "</section>\n<section class=\"keep\">\n<h2>Ratings across rounds</h2>\n",
+                    chart);
   out += "</section>\n<section>\n<h2>Questions</h2>\n";
   Row header = {"Step", "Question"};
   for (const auto& r : t.rounds()) header.push_back(RoundLabel(r));

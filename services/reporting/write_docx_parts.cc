@@ -4,35 +4,19 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "services/reporting/render_escape.h"
 
 namespace sixsteps::reporting::doc::docx {
 
 std::string XmlText(absl::string_view text) {
-  std::string out;
-  out.reserve(text.size());
+  std::string kept;
+  kept.reserve(text.size());
   for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') break;
-        out.push_back(c);
-    }
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') continue;
+    kept.push_back(c);
   }
-  return out;
+  // HTML's five escapes are XML's too (&#39; for the apostrophe).
+  return HtmlEscape(kept);
 }
 
 const char* RatingFillHex(framework::v1::Rating rating) {

@@ -20,7 +20,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "services/reporting/render.h"
+#include "services/reporting/render_internal.h"
 #include "services/reporting/write_docx_parts.h"
 #include "tests/support/report_samples.h"
 #include "tests/support/status_matchers.h"
@@ -225,7 +227,34 @@ TEST(DocumentModel, TrendHasAChartPerStep) {
 }
 
 TEST(DocumentModel, XmlTextEscapesAndDropsControlCharacters) {
-  EXPECT_EQ(docx::XmlText("a\x01<b>&\"'\tc"), "a&lt;b&gt;&amp;&quot;&apos;\tc");
+  EXPECT_EQ(docx::XmlText("a\x01<b>&\"'\tc"), "a&lt;b&gt;&amp;&quot;&#39;\tc");
+}
+
+// ---- The chart in HTML ----
+
+TEST(ChartSvg, TrendHtmlDrawsLetteredSmallMultiples) {
+  Files files;
+  v1::PartnershipTrend trend = testing::SamplePartnershipTrend();
+  trend.mutable_steps(0)->set_title("Data <script>&");
+  std::string svg = render_internal::ChartSvg(TrendChart(trend));
+  // Well-formed XML, read by a real parser, with the step's title as text.
+  std::string path = files.Save("chart.svg", svg);
+  std::string parsed = Shell(absl::StrCat(
+      "/usr/bin/python3 -c 'import sys, xml.dom.minidom as m; d = m.parse(sys.argv[1]); "
+      "print(len(d.getElementsByTagName(\"rect\")), d.getElementsByTagName(\"text\")[0]"
+      ".firstChild.data)' ",
+      path));
+  EXPECT_THAT(parsed, HasSubstr("step-1: Data <script>&"));
+  EXPECT_THAT(svg, HasSubstr(">R1</text>"));
+  EXPECT_THAT(svg, HasSubstr(">G1</text>"));
+  EXPECT_THAT(svg, HasSubstr("url(#red-hatch)"));
+  EXPECT_THAT(svg, HasSubstr(">2023-03-31</text>"));
+  absl::StatusOr<Rendered> html = Render(trend, v1::FORMAT_HTML);
+  ASSERT_THAT(html, IsOk());
+  EXPECT_THAT(html->content, HasSubstr("<h2>Ratings across rounds</h2>"));
+  EXPECT_THAT(html->content, HasSubstr(svg));
+  // No data, no chart.
+  EXPECT_EQ(render_internal::ChartSvg(TrendChart(v1::PartnershipTrend())), "");
 }
 
 // ---- PDF, read back by poppler ----
@@ -352,6 +381,32 @@ TEST(PdfWriter, EveryDocumentReadsBack) {
   std::string region = text_of(BuildDocument(testing::SampleRegionalOverview()), "region.pdf");
   EXPECT_THAT(region, HasSubstr("R Red 1.00"));
   EXPECT_THAT(region, HasSubstr("Partnership B"));
+}
+
+TEST(PdfWriter, StreamsAHundredPagesAsTheyAreDrawn) {
+  Files files;
+  Document d;
+  d.title = "A long tracker";
+  Table table{{"Action", "Due", "Status"}, {}};
+  for (int i = 0; i < 4000; ++i)
+    table.rows.push_back({Text(absl::StrCat("Action ", i)), Date("2024-05-01"), Status("open")});
+  AddSection(&d, "Actions").blocks.push_back(std::move(table));
+  std::string bytes;
+  int calls = 0;
+  ASSERT_THAT(WritePdf(d,
+                       [&](const char* data, size_t size) {
+                         ++calls;
+                         bytes.append(data, size);
+                         return true;
+                       }),
+              IsOk());
+  std::string info = Shell(absl::StrCat("pdfinfo ", files.Save("long.pdf", bytes)));
+  int pages = 0;
+  for (absl::string_view line : absl::StrSplit(info, '\n'))
+    if (absl::ConsumePrefix(&line, "Pages:")) pages = std::atoi(std::string(line).c_str());
+  EXPECT_GE(pages, 80);
+  // The writer hands the bytes over page by page, not as one buffer at the end.
+  EXPECT_GT(calls, pages);
 }
 
 TEST(PdfWriter, StopsWhenTheSinkRefuses) {
