@@ -139,9 +139,9 @@ Document BuildDocument(const v1::AnnualReportSection& report);
 // Receives the bytes of a document as they are written; false stops the writer.
 using ByteSink = std::function<bool(const char* data, size_t size)>;
 
-// A4 PDF: headings, "Page N of M", contents with page numbers when the document runs to
-// kContentsMinPages or more, tables breaking across pages with their header repeated,
-// rating cells lettered and named as well as coloured, the attribution in every footer.
+// A4 PDF: headings, "Page N of M", contents with page numbers when a document of several
+// sections runs to kContentsMinPages or more, tables breaking across pages with their header
+// repeated, rating cells lettered and named as well as coloured, the attribution in every footer.
 // Pages reach `sink` as cairo finishes them. INTERNAL when cairo fails or the sink refuses.
 inline constexpr int kContentsMinPages = 3;
 absl::Status WritePdf(const Document& document, const ByteSink& sink);

@@ -80,13 +80,20 @@ Painter::Painter(cairo_t* cr, bool draw, bool contents, const Document& document
       total_pages_(total_pages),
       section_pages_(std::move(section_pages)) {}
 
+Painter::~Painter() {
+  for (auto& [key, font] : fonts_) pango_font_description_free(font);
+}
+
 LayoutPtr Painter::Layout(absl::string_view markup, double size, double width, bool bold) {
   LayoutPtr layout(pango_cairo_create_layout(cr_));
-  PangoFontDescription* font = pango_font_description_from_string(kFont);
-  pango_font_description_set_absolute_size(font, size * PANGO_SCALE);
-  if (bold) pango_font_description_set_weight(font, PANGO_WEIGHT_BOLD);
+  // A handful of sizes and weights serve thousands of cells: describe each once.
+  PangoFontDescription*& font = fonts_[{size, bold}];
+  if (font == nullptr) {
+    font = pango_font_description_from_string(kFont);
+    pango_font_description_set_absolute_size(font, size * PANGO_SCALE);
+    if (bold) pango_font_description_set_weight(font, PANGO_WEIGHT_BOLD);
+  }
   pango_layout_set_font_description(layout.get(), font);
-  pango_font_description_free(font);
   if (width > 0) {
     pango_layout_set_width(layout.get(), static_cast<int>(width * PANGO_SCALE));
     pango_layout_set_wrap(layout.get(), PANGO_WRAP_WORD_CHAR);
@@ -490,7 +497,7 @@ absl::Status WritePdf(const Document& document, const ByteSink& sink) {
   int pages = 0;
   std::vector<int> section_pages;
   SIXSTEPS_RETURN_IF_ERROR(Pass(document, nullptr, false, false, 0, {}, &pages, &section_pages));
-  const bool contents = pages >= kContentsMinPages;
+  const bool contents = pages >= kContentsMinPages && document.sections.size() > 1;
   if (contents) {
     SIXSTEPS_RETURN_IF_ERROR(Pass(document, nullptr, false, true, 0, {}, &pages, &section_pages));
   }

@@ -7,8 +7,10 @@
 #include <cairo.h>
 #include <pango/pangocairo.h>
 
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -46,6 +48,9 @@ class Painter {
   // `total_pages` and `section_pages` come from the measuring pass (empty while measuring).
   Painter(cairo_t* cr, bool draw, bool contents, const Document& document, int total_pages,
           std::vector<int> section_pages);
+  ~Painter();
+  Painter(const Painter&) = delete;
+  Painter& operator=(const Painter&) = delete;
 
   // Lays the whole document out.
   void Paint();
@@ -92,6 +97,7 @@ class Painter {
   int page_ = 0;
   double y_ = kTop;
   bool page_open_ = false;
+  std::map<std::pair<double, bool>, PangoFontDescription*> fonts_;
 };
 
 }  // namespace sixsteps::reporting::doc::pdf
