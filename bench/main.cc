@@ -258,7 +258,8 @@ absl::Status Run() {
     row.partnerships = size;
     row.region_partnerships = *region_size;
     row.rounds = rounds;
-    for (auto run : {&RunAssessmentReport, &RunRegionalOverview, &RunActionTracker}) {
+    for (auto run : {&RunAssessmentReport, &RunRegionalOverview, &RunActionTracker,
+                     &RunAssessmentPdf, &RunAnnualPdf}) {
       std::vector<ScenarioResult> one;
       SIXSTEPS_RETURN_IF_ERROR(Check(run(context, single), &one));
       row.reads[one[0].name.substr(one[0].name.find(": ") + 2)] = one[0].run.latency;

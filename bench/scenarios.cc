@@ -327,6 +327,45 @@ absl::StatusOr<ScenarioResult> RunAssessmentReport(const ScenarioContext& contex
       });
 }
 
+// A finalised round's document as PDF through ExportReport: the assessment report, or the
+// annual report section of the same round.
+absl::StatusOr<ScenarioResult> RunPdfExport(const ScenarioContext& context,
+                                            const RunOptions& options, bool annual) {
+  std::vector<std::string> rounds;
+  for (const SeededPartnership& p : context.partnerships) {
+    rounds.insert(rounds.end(), p.finalised_rounds.begin(), p.finalised_rounds.end());
+  }
+  ScenarioResult result;
+  result.name = annual ? "read: annual report PDF" : "read: assessment report PDF";
+  result.note = absl::StrCat("a random one of ", rounds.size(), " finalised rounds, as A4 PDF");
+  return RunDashboardRead<rv1::ExportReportRequest, rv1::ExportReportResponse>(
+      context, options, std::move(result), annual ? 4000 : 3000,
+      [&](std::mt19937_64& rng) {
+        rv1::ExportReportRequest request;
+        request.set_format(rv1::FORMAT_PDF);
+        const std::string& round = rounds[rng() % rounds.size()];
+        if (annual) {
+          request.mutable_annual()->set_assessment(round);
+        } else {
+          request.mutable_assessment()->set_assessment(round);
+        }
+        return request;
+      },
+      [](auto& async, auto* c, auto* q, auto* r, auto f) {
+        async.ExportReport(c, q, r, std::move(f));
+      });
+}
+
+absl::StatusOr<ScenarioResult> RunAssessmentPdf(const ScenarioContext& context,
+                                                const RunOptions& options) {
+  return RunPdfExport(context, options, false);
+}
+
+absl::StatusOr<ScenarioResult> RunAnnualPdf(const ScenarioContext& context,
+                                            const RunOptions& options) {
+  return RunPdfExport(context, options, true);
+}
+
 absl::StatusOr<ScenarioResult> RunRegionalOverview(const ScenarioContext& context,
                                                    const RunOptions& options) {
   absl::StatusOr<int> size = RegionSize(context);

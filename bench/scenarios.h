@@ -49,6 +49,12 @@ absl::StatusOr<ScenarioResult> RunBatchUpsert(const ScenarioContext& context,
 // action tracker.
 absl::StatusOr<ScenarioResult> RunAssessmentReport(const ScenarioContext& context,
                                                    const RunOptions& options);
+// The assessment report and the annual report section of a random finalised round as PDF
+// (ExportReport), for the document budgets (p95 150 ms and 400 ms at concurrency 1).
+absl::StatusOr<ScenarioResult> RunAssessmentPdf(const ScenarioContext& context,
+                                                const RunOptions& options);
+absl::StatusOr<ScenarioResult> RunAnnualPdf(const ScenarioContext& context,
+                                            const RunOptions& options);
 absl::StatusOr<ScenarioResult> RunRegionalOverview(const ScenarioContext& context,
                                                    const RunOptions& options);
 absl::StatusOr<ScenarioResult> RunActionTracker(const ScenarioContext& context,

@@ -404,7 +404,10 @@ absl::StatusOr<v1::Format> ParseFormat(absl::string_view value) {
   if (v == "md" || v == "markdown") return v1::FORMAT_MARKDOWN;
   if (v == "xlsx") return v1::FORMAT_XLSX;
   if (v == "text" || v == "txt") return v1::FORMAT_TEXT;
-  return absl::InvalidArgumentError("format must be one of json, csv, html, md, xlsx, text");
+  if (v == "pdf") return v1::FORMAT_PDF;
+  if (v == "docx") return v1::FORMAT_DOCX;
+  return absl::InvalidArgumentError(
+      "format must be one of json, csv, html, md, xlsx, text, pdf, docx");
 }
 
 HttpEndpoint::HttpEndpoint(const auth::TokenVerifier* verifier, Handler handler, HttpLimits limits)
@@ -498,7 +501,9 @@ absl::Status HttpEndpoint::Start(const std::string& host, int port) {
       absl::StatusOr<Rendered> rendered = handler_(*caller, request);
       if (!rendered.ok()) return WriteError(res, rendered.status());
       res.status = 200;
-      if (*format == v1::FORMAT_CSV || *format == v1::FORMAT_XLSX) {
+      // Files to keep are attachments; pages to look at (HTML, text, JSON) show inline.
+      if (*format == v1::FORMAT_CSV || *format == v1::FORMAT_XLSX || *format == v1::FORMAT_PDF ||
+          *format == v1::FORMAT_DOCX) {
         res.set_header("Content-Disposition", absl::StrCat("attachment; filename=\"",
                                                            SafeFilename(rendered->filename), "\""));
       }

@@ -53,15 +53,15 @@ std::string ContentType(Format format) {
       return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
     case v1::FORMAT_TEXT:
       return "text/plain; charset=utf-8";
+    case v1::FORMAT_PDF:
+      return "application/pdf";
+    case v1::FORMAT_DOCX:
+      return "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
     case v1::FORMAT_JSON:
     default:
       return "application/json; charset=utf-8";
   }
 }
-
-// ---------------------------------------------------------------------------------------
-// JSON
-// ---------------------------------------------------------------------------------------
 
 }  // namespace
 
@@ -122,6 +122,14 @@ absl::StatusOr<Rendered> Dispatch(Format format, absl::string_view prefix, absl:
     case v1::FORMAT_TEXT:
       out.content = r.text();
       break;
+    case v1::FORMAT_PDF: {
+      SIXSTEPS_ASSIGN_OR_RETURN(out.content, doc::PdfBytes(r.document()));
+      break;
+    }
+    case v1::FORMAT_DOCX: {
+      SIXSTEPS_ASSIGN_OR_RETURN(out.content, doc::WriteDocx(r.document()));
+      break;
+    }
     default:
       return absl::InvalidArgumentError(
           absl::StrCat("unknown export format ", static_cast<int>(format)));
@@ -183,6 +191,10 @@ std::string FormatExtension(Format format) {
       return "xlsx";
     case v1::FORMAT_TEXT:
       return "txt";
+    case v1::FORMAT_PDF:
+      return "pdf";
+    case v1::FORMAT_DOCX:
+      return "docx";
     default:
       return "json";
   }

@@ -1,4 +1,5 @@
-// Presents report messages as files: JSON, CSV, HTML, Markdown, XLSX and terminal text.
+// Presents report messages as files: JSON, CSV, HTML, Markdown, XLSX, terminal text, PDF
+// and DOCX.
 // Pure functions of the message (XLSX goes through a private temporary file, because
 // Debian 12's libxlsxwriter 1.1.4 cannot write to memory); no clock, no store, no network.
 #pragma once
@@ -37,6 +38,8 @@ struct Rendered {
 //  - XLSX: an editable workbook; rating cells coloured and lettered. Text is written as
 //    string cells only (never formulas or links), so "=..." stays text.
 //  - TEXT: for a terminal, ratings as [R]/[A]/[G]/[-].
+//  - PDF and DOCX: the report's document (document.h) on A4, through the PDF and DOCX
+//    writers; INTERNAL if a writer fails.
 absl::StatusOr<Rendered> Render(const v1::AssessmentReport& report, v1::Format format);
 absl::StatusOr<Rendered> Render(const v1::PartnershipTrend& report, v1::Format format);
 absl::StatusOr<Rendered> Render(const v1::RegionalOverview& report, v1::Format format);
@@ -48,7 +51,8 @@ std::string RatingName(framework::v1::Rating rating);
 // "R", "A", "G", or "-" when not rated.
 std::string RatingLetter(framework::v1::Rating rating);
 
-// The file name extension of a format ("json", "csv", "html", "md", "xlsx", "txt").
+// The file name extension of a format ("json", "csv", "html", "md", "xlsx", "txt", "pdf",
+// "docx").
 std::string FormatExtension(v1::Format format);
 
 // A small Markdown subset as HTML, for the annual report section: ATX headings, paragraphs,

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/base/names.h"
 #include "services/base/status_macros.h"
+#include "services/reporting/document.h"
 #include "services/reporting/render_internal.h"
 #include "services/reporting/render_xlsx.h"
 
@@ -202,3 +203,40 @@ Renderers RenderersOf(const v1::ActionTracker& report) {
 }
 
 }  // namespace sixsteps::reporting::render_internal
+
+namespace sixsteps::reporting::doc {
+
+namespace ri = render_internal;
+
+Document BuildDocument(const v1::ActionTracker& t) {
+  Document d;
+  d.title = ri::TrackerTitle(t);
+  d.facts.items = {{"Scope", t.scope()},
+                   {"Overdue judged on", t.as_of_date()},
+                   {"Actions", ri::ActionCountsLine(t.counts())}};
+  d.intro.push_back(Note(ri::FreshnessLine(t.freshness())));
+  auto groups = [&](absl::string_view heading,
+                    const google::protobuf::RepeatedPtrField<v1::ActionGroup>& gs) {
+    AddSection(&d, heading);
+    for (const auto& g : gs) {
+      Section& s = AddSection(&d, ri::GroupHeading(g), 2);
+      s.blocks.push_back(Para(ri::ActionCountsLine(g.counts())));
+      if (g.actions().empty()) continue;
+      Table table{{"Action", "Step", "Owner", "Due", "Status", "Overdue", "Age (days)"}, {}};
+      for (const auto& a : g.actions()) {
+        table.rows.push_back(
+            {Text(a.description()), Text(a.step_id()), Text(LastSegment(a.owner_organisation())),
+             Date(a.due_date()), Status(a.status()),
+             a.overdue() ? Status(absl::StrCat("Overdue ", a.days_overdue(), " days"), true)
+                         : Status("No"),
+             Number(a.age_days())});
+      }
+      s.blocks.push_back(std::move(table));
+    }
+  };
+  groups("By owner organisation", t.by_owner());
+  groups("By step", t.by_step());
+  return d;
+}
+
+}  // namespace sixsteps::reporting::doc

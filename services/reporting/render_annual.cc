@@ -11,6 +11,7 @@
 #include "absl/strings/strip.h"
 #include "services/base/names.h"
 #include "services/base/status_macros.h"
+#include "services/reporting/document.h"
 #include "services/reporting/render_internal.h"
 #include "services/reporting/render_xlsx.h"
 
@@ -89,3 +90,19 @@ Renderers RenderersOf(const v1::AnnualReportSection& report) {
 }
 
 }  // namespace sixsteps::reporting::render_internal
+
+namespace sixsteps::reporting::doc {
+
+namespace ri = render_internal;
+
+Document BuildDocument(const v1::AnnualReportSection& s) {
+  Document d;
+  d.title = ri::AnnualTitle(s);
+  d.intro.push_back(Note(ri::FreshnessLine(s.freshness())));
+  AppendMarkdown(&d, s.markdown());
+  d.attribution = s.attribution();
+  d.attribution_in_body = ri::CarriesAttribution(s);
+  return d;
+}
+
+}  // namespace sixsteps::reporting::doc

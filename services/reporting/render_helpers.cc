@@ -42,6 +42,19 @@ std::string Divergence(const v1::QuestionRow& q) {
   return q.divergent() ? "yes" : "no";
 }
 
+std::vector<std::string> QuestionFlags(const v1::QuestionRow& q, bool shout) {
+  std::vector<std::string> flags;
+  if (q.evidence_missing()) flags.push_back(shout ? "EVIDENCE MISSING" : "evidence missing");
+  if (q.severe_divergence()) {
+    flags.push_back(shout ? "SEVERE DIVERGENCE" : "severe divergence");
+  } else if (q.divergent()) {
+    flags.push_back("divergent");
+  }
+  if (q.open_challenges() > 0)
+    flags.push_back(absl::StrCat(q.open_challenges(), " open challenge(s)"));
+  return flags;
+}
+
 std::string TrendName(v1::Trend trend) {
   switch (trend) {
     case v1::TREND_IMPROVED:

@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/reporting/document.h"
 #include "services/reporting/render.h"
 #include "sixsteps/framework/v1/framework.pb.h"
 #include "sixsteps/reporting/v1/reporting.pb.h"
@@ -40,6 +41,8 @@ struct Renderers {
   std::function<std::string()> markdown;
   std::function<absl::StatusOr<std::string>()> xlsx;
   std::function<std::string()> text;
+  // The report as a document, for the document writers (PDF, DOCX).
+  std::function<doc::Document()> document;
 };
 
 // Renders with the renderer for `format` (UNSPECIFIED means JSON) and names the file
@@ -56,10 +59,14 @@ Renderers RenderersOf(const Report& report, std::string (*csv)(const Report&),
                       std::string (*html)(const Report&), std::string (*markdown)(const Report&),
                       absl::StatusOr<std::string> (*xlsx)(const Report&),
                       std::string (*text)(const Report&)) {
-  return {
-      [&report] { return ToJson(report); },     [&report, csv] { return csv(report); },
-      [&report, html] { return html(report); }, [&report, markdown] { return markdown(report); },
-      [&report, xlsx] { return xlsx(report); }, [&report, text] { return text(report); }};
+  doc::Document (*document)(const Report&) = doc::BuildDocument;
+  return {[&report] { return ToJson(report); },
+          [&report, csv] { return csv(report); },
+          [&report, html] { return html(report); },
+          [&report, markdown] { return markdown(report); },
+          [&report, xlsx] { return xlsx(report); },
+          [&report, text] { return text(report); },
+          [&report, document] { return document(report); }};
 }
 
 // Each report's renderers (render_<report>.cc).
@@ -86,6 +93,9 @@ std::string FormatTimestamp(const google::protobuf::Timestamp& ts);
 std::string FreshnessLine(const v1::Freshness& f);
 std::string YesNo(bool value);
 std::string Divergence(const v1::QuestionRow& q);
+// What needs a reader's attention in a question: "evidence missing", "severe divergence" or
+// "divergent", "2 open challenge(s)"; in capitals when `shout` (the terminal's text).
+std::vector<std::string> QuestionFlags(const v1::QuestionRow& q, bool shout);
 std::string TrendName(v1::Trend trend);
 // "R 1, A 2, G 3, - 0".
 std::string CountsShort(const v1::RatingCounts& c);
@@ -163,5 +173,10 @@ void TextWrapped(std::string* out, absl::string_view indent, absl::string_view t
                  size_t width = 88);
 void TextHeading(std::string* out, absl::string_view heading);
 void TextLegend(std::string* out, const google::protobuf::RepeatedPtrField<RatingDefinition>& defs);
+
+// ---- Charts (render_chart_svg.cc) ----
+
+// A document chart as an inline SVG figure with a caption; "" when it has no data.
+std::string ChartSvg(const doc::Chart& chart);
 
 }  // namespace sixsteps::reporting::render_internal

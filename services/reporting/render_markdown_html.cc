@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "services/reporting/render.h"
+#include "services/reporting/render_markdown.h"
 
 namespace sixsteps::reporting {
 namespace {
@@ -102,34 +103,34 @@ bool IsTableRule(absl::string_view line) {
 
 }  // namespace
 
-std::string MarkdownToHtml(absl::string_view markdown) {
-  std::string out;
-  std::vector<std::string> paragraph;
-  std::string list;  // "ul", "ol" or empty
-  std::vector<std::vector<std::string>> table;
+namespace markdown {
 
+std::vector<Block> ParseBlocks(absl::string_view text) {
+  std::vector<Block> blocks;
+  // At most one paragraph, list or table is open at a time: any other line closes it.
+  std::vector<std::string> paragraph;
+  Block open;
+  bool list_open = false;
+  bool table_open = false;
   auto flush_paragraph = [&] {
     if (paragraph.empty()) return;
-    absl::StrAppend(&out, "<p>", InlineHtml(absl::StrJoin(paragraph, " ")), "</p>\n");
+    Block b;
+    b.kind = Block::Kind::kParagraph;
+    b.text = absl::StrJoin(paragraph, " ");
+    blocks.push_back(std::move(b));
     paragraph.clear();
   };
   auto close_list = [&] {
-    if (list.empty()) return;
-    absl::StrAppend(&out, "</", list, ">\n");
-    list.clear();
+    if (!list_open) return;
+    blocks.push_back(std::move(open));
+    open = Block();
+    list_open = false;
   };
   auto flush_table = [&] {
-    if (table.empty()) return;
-    out += "<table>\n";
-    for (size_t r = 0; r < table.size(); ++r) {
-      const char* cell = r == 0 ? "th" : "td";
-      out += r == 0 ? "<thead><tr>" : "<tr>";
-      for (const auto& c : table[r])
-        absl::StrAppend(&out, "<", cell, ">", InlineHtml(c), "</", cell, ">");
-      out += r == 0 ? "</tr></thead>\n<tbody>\n" : "</tr>\n";
-    }
-    out += "</tbody>\n</table>\n";
-    table.clear();
+    if (!table_open) return;
+    blocks.push_back(std::move(open));
+    open = Block();
+    table_open = false;
   };
   auto flush_all = [&] {
     flush_paragraph();
@@ -137,7 +138,7 @@ std::string MarkdownToHtml(absl::string_view markdown) {
     flush_table();
   };
 
-  for (absl::string_view raw : absl::StrSplit(markdown, '\n')) {
+  for (absl::string_view raw : absl::StrSplit(text, '\n')) {
     absl::string_view line = absl::StripSuffix(raw, "\r");
     absl::string_view trimmed = absl::StripAsciiWhitespace(line);
     if (trimmed.empty()) {
@@ -149,7 +150,12 @@ std::string MarkdownToHtml(absl::string_view markdown) {
       flush_paragraph();
       close_list();
       if (IsTableRule(trimmed)) continue;
-      table.push_back(SplitTableRow(trimmed));
+      if (!table_open) {
+        open = Block();
+        open.kind = Block::Kind::kTable;
+        table_open = true;
+      }
+      open.rows.push_back(SplitTableRow(trimmed));
       continue;
     }
     flush_table();
@@ -159,23 +165,27 @@ std::string MarkdownToHtml(absl::string_view markdown) {
     if (hashes >= 1 && hashes <= 6 && hashes < trimmed.size() && trimmed[hashes] == ' ') {
       flush_paragraph();
       close_list();
-      absl::StrAppend(&out, "<h", hashes, ">",
-                      InlineHtml(absl::StripAsciiWhitespace(trimmed.substr(hashes))), "</h", hashes,
-                      ">\n");
+      Block b;
+      b.kind = Block::Kind::kHeading;
+      b.level = static_cast<int>(hashes);
+      b.text = std::string(absl::StripAsciiWhitespace(trimmed.substr(hashes)));
+      blocks.push_back(std::move(b));
       continue;
     }
     // Rules.
     if (trimmed == "---" || trimmed == "***" || trimmed == "___") {
       flush_all();
-      out += "<hr>\n";
+      Block b;
+      b.kind = Block::Kind::kRule;
+      blocks.push_back(std::move(b));
       continue;
     }
     // Lists.
-    std::string kind;
+    int kind = 0;  // 1 unordered, 2 ordered
     absl::string_view item;
     if (trimmed.size() > 2 && (trimmed[0] == '-' || trimmed[0] == '*' || trimmed[0] == '+') &&
         trimmed[1] == ' ') {
-      kind = "ul";
+      kind = 1;
       item = trimmed.substr(2);
     } else {
       size_t digits = 0;
@@ -184,24 +194,147 @@ std::string MarkdownToHtml(absl::string_view markdown) {
         ++digits;
       if (digits > 0 && digits + 1 < trimmed.size() &&
           (trimmed[digits] == '.' || trimmed[digits] == ')') && trimmed[digits + 1] == ' ') {
-        kind = "ol";
+        kind = 2;
         item = trimmed.substr(digits + 2);
       }
     }
-    if (!kind.empty()) {
+    if (kind != 0) {
       flush_paragraph();
-      if (list != kind) {
-        close_list();
-        list = kind;
-        absl::StrAppend(&out, "<", list, ">\n");
+      if (list_open && open.ordered != (kind == 2)) close_list();
+      if (!list_open) {
+        open = Block();
+        open.kind = Block::Kind::kList;
+        open.ordered = kind == 2;
+        list_open = true;
       }
-      absl::StrAppend(&out, "<li>", InlineHtml(absl::StripAsciiWhitespace(item)), "</li>\n");
+      open.items.push_back(std::string(absl::StripAsciiWhitespace(item)));
       continue;
     }
     close_list();
     paragraph.push_back(std::string(trimmed));
   }
   flush_all();
+  return blocks;
+}
+
+namespace {
+
+// Appends `text` to the last run when it has the same emphasis, else as a new run.
+void AppendRun(std::vector<doc::Run>* runs, absl::string_view text, const doc::Run& style) {
+  if (text.empty()) return;
+  if (!runs->empty() && runs->back().bold == style.bold && runs->back().italic == style.italic &&
+      runs->back().code == style.code) {
+    runs->back().text.append(text.data(), text.size());
+    return;
+  }
+  doc::Run run = style;
+  run.text = std::string(text);
+  runs->push_back(std::move(run));
+}
+
+// InlineHtml's reading of `s`, as runs.
+void CollectRuns(absl::string_view s, const doc::Run& style, std::vector<doc::Run>* runs) {
+  static constexpr std::pair<absl::string_view, absl::string_view> kEntities[] = {
+      {"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}, {"&quot;", "\""}, {"&#39;", "'"}};
+  size_t i = 0;
+  while (i < s.size()) {
+    char c = s[i];
+    if (c == '\\' && i + 1 < s.size() && IsPunct(s[i + 1])) {
+      AppendRun(runs, s.substr(i + 1, 1), style);
+      i += 2;
+      continue;
+    }
+    if (c == '`') {
+      size_t end = s.find('`', i + 1);
+      if (end != absl::string_view::npos) {
+        doc::Run code = style;
+        code.code = true;
+        AppendRun(runs, s.substr(i + 1, end - i - 1), code);
+        i = end + 1;
+        continue;
+      }
+    }
+    if ((c == '*' || c == '_') && i + 1 < s.size() && s[i + 1] == c) {
+      size_t end = s.find(std::string(2, c), i + 2);
+      if (end != absl::string_view::npos && end > i + 2) {
+        doc::Run bold = style;
+        bold.bold = true;
+        CollectRuns(s.substr(i + 2, end - i - 2), bold, runs);
+        i = end + 2;
+        continue;
+      }
+    }
+    if ((c == '*' || c == '_') && i + 1 < s.size() && s[i + 1] != ' ') {
+      size_t end = s.find(c, i + 1);
+      if (end != absl::string_view::npos && end > i + 1) {
+        doc::Run italic = style;
+        italic.italic = true;
+        CollectRuns(s.substr(i + 1, end - i - 1), italic, runs);
+        i = end + 1;
+        continue;
+      }
+    }
+    bool entity = false;
+    if (c == '&') {
+      for (const auto& [known, decoded] : kEntities) {
+        if (absl::StartsWith(s.substr(i), known)) {
+          AppendRun(runs, decoded, style);
+          i += known.size();
+          entity = true;
+          break;
+        }
+      }
+    }
+    if (entity) continue;
+    AppendRun(runs, s.substr(i, 1), style);
+    ++i;
+  }
+}
+
+}  // namespace
+
+std::vector<doc::Run> InlineRuns(absl::string_view text) {
+  std::vector<doc::Run> runs;
+  CollectRuns(text, doc::Run(), &runs);
+  return runs;
+}
+
+}  // namespace markdown
+
+std::string MarkdownToHtml(absl::string_view text) {
+  using markdown::Block;
+  std::string out;
+  for (const Block& b : markdown::ParseBlocks(text)) {
+    switch (b.kind) {
+      case Block::Kind::kParagraph:
+        absl::StrAppend(&out, "<p>", InlineHtml(b.text), "</p>\n");
+        break;
+      case Block::Kind::kHeading:
+        absl::StrAppend(&out, "<h", b.level, ">", InlineHtml(b.text), "</h", b.level, ">\n");
+        break;
+      case Block::Kind::kRule:
+        out += "<hr>\n";
+        break;
+      case Block::Kind::kList: {
+        const char* tag = b.ordered ? "ol" : "ul";
+        absl::StrAppend(&out, "<", tag, ">\n");
+        for (const auto& item : b.items) absl::StrAppend(&out, "<li>", InlineHtml(item), "</li>\n");
+        absl::StrAppend(&out, "</", tag, ">\n");
+        break;
+      }
+      case Block::Kind::kTable:
+        out += "<table>\n";
+        for (size_t r = 0; r < b.rows.size(); ++r) {
+          const char* cell = r == 0 ? "th" : "td";
+          out += r == 0 ? "<thead><tr>" : "<tr>";
+          for (const auto& c : b.rows[r])
+            absl::StrAppend(&out, "<", cell, ">", InlineHtml(c), "</", cell, ">");
+          out += r == 0 ? "</tr></thead>\n<tbody>\n" : "</tr>\n";
+        }
+        out += "</tbody>\n</table>\n";
+        break;
+    }
+  }
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/base/names.h"
 #include "services/base/status_macros.h"
+#include "services/reporting/document.h"
 #include "services/reporting/render_internal.h"
 #include "services/reporting/render_xlsx.h"
 
@@ -228,3 +229,40 @@ Renderers RenderersOf(const v1::RegionalOverview& report) {
 }
 
 }  // namespace sixsteps::reporting::render_internal
+
+namespace sixsteps::reporting::doc {
+
+namespace ri = render_internal;
+
+Document BuildDocument(const v1::RegionalOverview& report) {
+  auto step_ids = ri::RegionalStepIds(report);
+  Document d;
+  d.title = ri::RegionTitle(report);
+  d.facts.items = {{"Region", report.region()}, {"Overdue judged on", report.as_of_date()}};
+  d.intro.push_back(Note(ri::FreshnessLine(report.freshness())));
+  Table table;
+  table.header = {"Partnership", "Last scrutiny"};
+  for (const auto& id : step_ids) table.header.push_back(id);
+  for (const char* h : {"Red", "Amber", "Green", "Not rated", "Overdue actions"})
+    table.header.push_back(h);
+  for (const auto& p : report.partnerships()) {
+    std::vector<Cell> row = {Text(ri::PartnershipLabel(p)), Date(p.last_scrutiny_date())};
+    for (const auto& id : step_ids) {
+      int i = ri::StepIndex(p, id);
+      double heat = i >= 0 && i < p.step_heat_size() ? p.step_heat(i) : 0;
+      row.push_back(RatingCell(ri::HeatBand(heat), ri::HeatText(heat)));
+    }
+    for (int v : {p.counts().red(), p.counts().amber(), p.counts().green(), p.counts().unrated(),
+                  p.overdue_actions()})
+      row.push_back(Number(v));
+    table.rows.push_back(std::move(row));
+  }
+  Section& s = AddSection(&d, "Partnerships");
+  s.blocks.push_back(std::move(table));
+  s.blocks.push_back(
+      Para("Heat is the mean score of a step (Red 1, Amber 2, Green 3), lettered by thirds of that "
+           "range."));
+  return d;
+}
+
+}  // namespace sixsteps::reporting::doc

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/base/names.h"
 #include "services/base/status_macros.h"
+#include "services/reporting/document.h"
 #include "services/reporting/render_internal.h"
 #include "services/reporting/render_xlsx.h"
 
@@ -94,6 +95,10 @@ std::string TrendHtml(const v1::PartnershipTrend& t) {
     rows.push_back({H(r.title()), H(r.period_end()), H(FormatTimestamp(r.finalise_time())),
                     H(r.framework_version()), H(r.assessment())});
   HtmlTable(&out, {"Round", "Period end", "Finalised", "Framework version", "Assessment"}, rows);
+  std::string chart = ChartSvg(doc::TrendChart(t));
+  if (!chart.empty())
+    absl::StrAppend(&out, "</section>\n<section class=\"keep\">\n<h2>Ratings across rounds</h2>\n",
+                    chart);
   out += "</section>\n<section>\n<h2>Questions</h2>\n";
   Row header = {"Step", "Question"};
   for (const auto& r : t.rounds()) header.push_back(RoundLabel(r));
@@ -226,3 +231,67 @@ Renderers RenderersOf(const v1::PartnershipTrend& report) {
 }
 
 }  // namespace sixsteps::reporting::render_internal
+
+namespace sixsteps::reporting::doc {
+
+namespace ri = render_internal;
+
+// Each step's questions by rating across the rounds, as small multiples.
+Chart TrendChart(const v1::PartnershipTrend& t) {
+  Chart chart;
+  chart.title = "Each step's ratings across the rounds (questions per rating)";
+  for (const auto& r : t.rounds())
+    chart.categories.push_back(r.period_end().empty() ? r.title() : r.period_end());
+  for (const auto& s : t.steps()) {
+    RatingSeries series;
+    series.name = s.title().empty() ? s.step_id() : absl::StrCat(s.step_id(), ": ", s.title());
+    for (int i = 0; i < t.rounds_size(); ++i) {
+      v1::RatingCounts c = i < s.counts_size() ? s.counts(i) : v1::RatingCounts();
+      series.counts.push_back({c.red(), c.amber(), c.green(), c.unrated()});
+    }
+    chart.series.push_back(std::move(series));
+  }
+  return chart;
+}
+
+Document BuildDocument(const v1::PartnershipTrend& t) {
+  Document d;
+  d.title = ri::TrendTitle(t);
+  d.intro.push_back(Note(ri::FreshnessLine(t.freshness())));
+  Table rounds{{"Round", "Period end", "Finalised", "Framework version", "Assessment"}, {}};
+  for (const auto& r : t.rounds())
+    rounds.rows.push_back({Text(r.title()), Date(r.period_end()),
+                           Text(ri::FormatTimestamp(r.finalise_time())),
+                           Text(r.framework_version()), Text(r.assessment())});
+  AddSection(&d, "Rounds").blocks.push_back(std::move(rounds));
+  if (!t.steps().empty() && !t.rounds().empty())
+    AddSection(&d, "Ratings across rounds").blocks.push_back(TrendChart(t));
+
+  Table questions;
+  questions.header = {"Step", "Question"};
+  for (const auto& r : t.rounds()) questions.header.push_back(ri::RoundLabel(r));
+  questions.header.push_back("Trend");
+  for (const auto& q : t.questions()) {
+    std::vector<Cell> row = {Text(q.step_id()), Text(absl::StrCat(q.question_id(), " ", q.text()))};
+    for (int i = 0; i < t.rounds_size(); ++i) row.push_back(RatingCell(ri::RatingAt(q, i)));
+    row.push_back(Bold(ri::TrendName(q.trend())));
+    questions.rows.push_back(std::move(row));
+  }
+  AddSection(&d, "Questions").blocks.push_back(std::move(questions));
+
+  Table steps;
+  steps.header = {"Step", "Title"};
+  for (const auto& r : t.rounds()) steps.header.push_back(ri::RoundLabel(r));
+  steps.header.push_back("Trend");
+  for (const auto& s : t.steps()) {
+    std::vector<Cell> row = {Text(s.step_id()), Text(s.title())};
+    for (int i = 0; i < t.rounds_size(); ++i)
+      row.push_back(Text(i < s.counts_size() ? ri::CountsShort(s.counts(i)) : ""));
+    row.push_back(Bold(ri::TrendName(s.trend())));
+    steps.rows.push_back(std::move(row));
+  }
+  AddSection(&d, "Steps").blocks.push_back(std::move(steps));
+  return d;
+}
+
+}  // namespace sixsteps::reporting::doc

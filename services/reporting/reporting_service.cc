@@ -255,7 +255,8 @@ absl::StatusOr<Reports::Export> Reports::Render(const Caller& caller,
                                                 const rv1::ExportReportRequest& r,
                                                 absl::Time deadline) {
   if (r.format() == rv1::FORMAT_UNSPECIFIED || !rv1::Format_IsValid(r.format())) {
-    return absl::InvalidArgumentError("format: must be json, csv, html, markdown, xlsx or text");
+    return absl::InvalidArgumentError(
+        "format: must be json, csv, html, markdown, xlsx, text, pdf or docx");
   }
   absl::StatusOr<Rendered> rendered = absl::InvalidArgumentError("report: name one report");
   switch (r.report_case()) {

@@ -228,6 +228,9 @@ TEST_F(ReportHttpTest, ContentTypesPerFormat) {
       {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
        "attachment; filename=\"assessment-a-0123456789abcdef.xlsx\""},
       {"text", "text/plain; charset=utf-8", ""},
+      {"pdf", "application/pdf", "attachment; filename=\"assessment-a-0123456789abcdef.pdf\""},
+      {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+       "attachment; filename=\"assessment-a-0123456789abcdef.docx\""},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.format);
@@ -242,6 +245,12 @@ TEST_F(ReportHttpTest, ContentTypesPerFormat) {
   auto xlsx = Get("/v1/assessments/a-1/report?format=xlsx", token_);
   ASSERT_TRUE(xlsx);
   EXPECT_THAT(xlsx->body, StartsWith("PK"));
+  auto pdf = Get("/v1/assessments/a-1/report?format=pdf", token_);
+  ASSERT_TRUE(pdf);
+  EXPECT_THAT(pdf->body, StartsWith("%PDF-"));
+  auto docx = Get("/v1/assessments/a-1/report?format=docx", token_);
+  ASSERT_TRUE(docx);
+  EXPECT_THAT(docx->body, StartsWith("PK"));
   auto html = Get("/v1/assessments/a-1/report?format=html", token_);
   ASSERT_TRUE(html);
   EXPECT_THAT(html->get_header_value("Content-Security-Policy"), HasSubstr("default-src 'none'"));
@@ -249,7 +258,7 @@ TEST_F(ReportHttpTest, ContentTypesPerFormat) {
 }
 
 TEST_F(ReportHttpTest, BadQueryIs400) {
-  auto format = Get("/v1/assessments/a-1/report?format=pdf", token_);
+  auto format = Get("/v1/assessments/a-1/report?format=odt", token_);
   ASSERT_TRUE(format);
   EXPECT_EQ(format->status, 400);
   EXPECT_EQ(ErrorOf(format)["error"]["status"], "INVALID_ARGUMENT");

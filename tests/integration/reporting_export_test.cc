@@ -97,6 +97,19 @@ TEST_F(ReportingTest, ExportsTheAssessmentReportInEveryFormat) {
   ASSERT_GE(xlsx.content().size(), 4u);
   EXPECT_EQ(xlsx.content().substr(0, 2), "PK");
 
+  rv1::ExportReportResponse pdf;
+  ASSERT_THAT(Export(token, request, rv1::FORMAT_PDF, &pdf), IsOk());
+  EXPECT_TRUE(absl::EndsWith(pdf.filename(), ".pdf")) << pdf.filename();
+  EXPECT_EQ(pdf.content_type(), "application/pdf");
+  EXPECT_EQ(pdf.content().substr(0, 5), "%PDF-");
+
+  rv1::ExportReportResponse docx;
+  ASSERT_THAT(Export(token, request, rv1::FORMAT_DOCX, &docx), IsOk());
+  EXPECT_TRUE(absl::EndsWith(docx.filename(), ".docx")) << docx.filename();
+  EXPECT_EQ(docx.content_type(),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document");
+  EXPECT_EQ(docx.content().substr(0, 2), "PK");
+
   rv1::ExportReportResponse text;
   ASSERT_THAT(Export(token, request, rv1::FORMAT_TEXT, &text), IsOk());
   EXPECT_THAT(text.content(), HasSubstr("[G]"));
@@ -122,14 +135,19 @@ TEST_F(ReportingTest, ExportsEveryOtherReport) {
   requests[3].first = "annual";
   requests[3].second.mutable_annual()->set_assessment(w.p1_first.name());
   for (const auto& [what, request] : requests) {
-    for (rv1::Format format : {rv1::FORMAT_JSON, rv1::FORMAT_CSV, rv1::FORMAT_HTML,
-                               rv1::FORMAT_MARKDOWN, rv1::FORMAT_XLSX, rv1::FORMAT_TEXT}) {
+    for (rv1::Format format :
+         {rv1::FORMAT_JSON, rv1::FORMAT_CSV, rv1::FORMAT_HTML, rv1::FORMAT_MARKDOWN,
+          rv1::FORMAT_XLSX, rv1::FORMAT_TEXT, rv1::FORMAT_PDF, rv1::FORMAT_DOCX}) {
       rv1::ExportReportResponse exported;
       ASSERT_THAT(Export(w.hub_admin, request, format, &exported), IsOk()) << what << " " << format;
       EXPECT_FALSE(exported.content().empty()) << what << " " << format;
       EXPECT_FALSE(exported.filename().empty()) << what << " " << format;
-      if (format == rv1::FORMAT_XLSX) {
+      if (format == rv1::FORMAT_XLSX || format == rv1::FORMAT_DOCX) {
         EXPECT_EQ(exported.content().substr(0, 2), "PK") << what;
+      }
+      if (format == rv1::FORMAT_PDF) {
+        EXPECT_EQ(exported.content().substr(0, 5), "%PDF-") << what;
+        EXPECT_EQ(exported.content_type(), "application/pdf") << what;
       }
       if (format == rv1::FORMAT_JSON) {
         nlohmann::json parsed = nlohmann::json::parse(exported.content(), nullptr, false);

@@ -39,6 +39,7 @@ namespace {
 
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
 // Where the walkthrough runs: the addresses of a hub and its first administrator.
 struct Target {
@@ -246,6 +247,13 @@ TEST_F(SmokeTest, OneRoundFromSignInToItsReports) {
   EXPECT_THAT(Admin({"--timeout", "30", "report", "region", "smoke-region", "--format", "csv",
                      "--min-sequence", sequence}),
               HasSubstr("smoke-partnership"));
+  // The documents to file: PDF and DOCX through the CLI.
+  EXPECT_THAT(Admin({"--timeout", "30", "report", "assessment", round, "--format", "pdf",
+                     "--min-sequence", sequence}),
+              StartsWith("%PDF-"));
+  EXPECT_THAT(Admin({"--timeout", "30", "report", "actions", "smoke-partnership", "--format",
+                     "docx", "--min-sequence", sequence}),
+              StartsWith("PK"));
 
   // Reporting's HTTP endpoint, as a dashboard reads it.
   httplib::Client http(target_.http_host, target_.http_port);

@@ -686,7 +686,7 @@ TEST_F(Xlsx, OtherReportsHaveTheirSheets) {
 template <typename Report>
 void ExpectEveryFormat(const Report& report, const std::string& stem) {
   for (v1::Format format : {v1::FORMAT_JSON, v1::FORMAT_CSV, v1::FORMAT_HTML, v1::FORMAT_MARKDOWN,
-                            v1::FORMAT_XLSX, v1::FORMAT_TEXT}) {
+                            v1::FORMAT_XLSX, v1::FORMAT_TEXT, v1::FORMAT_PDF, v1::FORMAT_DOCX}) {
     SCOPED_TRACE(v1::Format_Name(format));
     absl::StatusOr<Rendered> r = Render(report, format);
     ASSERT_THAT(r, IsOk());
@@ -698,7 +698,7 @@ void ExpectEveryFormat(const Report& report, const std::string& stem) {
               StatusIs(absl::StatusCode::kInvalidArgument));
   // An empty message renders too.
   for (v1::Format format : {v1::FORMAT_JSON, v1::FORMAT_CSV, v1::FORMAT_HTML, v1::FORMAT_MARKDOWN,
-                            v1::FORMAT_XLSX, v1::FORMAT_TEXT}) {
+                            v1::FORMAT_XLSX, v1::FORMAT_TEXT, v1::FORMAT_PDF, v1::FORMAT_DOCX}) {
     EXPECT_THAT(Render(Report(), format), IsOk()) << v1::Format_Name(format);
   }
 }
@@ -741,7 +741,9 @@ TEST(HttpMapping, Formats) {
   EXPECT_EQ(*ParseFormat("xlsx"), v1::FORMAT_XLSX);
   EXPECT_EQ(*ParseFormat("html"), v1::FORMAT_HTML);
   EXPECT_EQ(*ParseFormat("text"), v1::FORMAT_TEXT);
-  EXPECT_THAT(ParseFormat("pdf"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(*ParseFormat("pdf"), v1::FORMAT_PDF);
+  EXPECT_EQ(*ParseFormat("DOCX"), v1::FORMAT_DOCX);
+  EXPECT_THAT(ParseFormat("odt"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

@@ -167,8 +167,8 @@ absl::StatusOr<rv1::Format> ParseReportFormat(absl::string_view argument) {
   std::string word = Normalised(argument);
   if (word == "txt") return rv1::FORMAT_TEXT;
   if (word == "md") return rv1::FORMAT_MARKDOWN;
-  return UsageError(
-      absl::StrCat("unknown format '", argument, "': expected text, json, csv, html, md or xlsx"));
+  return UsageError(absl::StrCat("unknown format '", argument,
+                                 "': expected text, json, csv, html, md, xlsx, pdf or docx"));
 }
 
 namespace {

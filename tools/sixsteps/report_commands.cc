@@ -43,8 +43,11 @@ absl::Status Export(Report kind, const CheckedArgs& args, Client& client,
   const int64_t min_sequence = args.Integer("min_sequence").value_or(0);
   const std::string as_of = args.Text("as_of");
   // Binary output never goes to a terminal.
-  if (format == rv1::FORMAT_XLSX && (!out_path || *out_path == "-") && context.out_is_terminal) {
-    return UsageError("an XLSX report is binary: give --out FILE (or redirect standard output)");
+  const bool binary =
+      format == rv1::FORMAT_XLSX || format == rv1::FORMAT_PDF || format == rv1::FORMAT_DOCX;
+  if (binary && (!out_path || *out_path == "-") && context.out_is_terminal) {
+    return UsageError(absl::StrCat(rv1::Format_Name(format).substr(7),
+                                   " is binary: give --out FILE (or redirect standard output)"));
   }
   absl::string_view target = args.Positional(0);
   rv1::ExportReportRequest request;
@@ -189,9 +192,9 @@ std::string ReportHelp() {
       "(default independent_scrutiny); region: every partnership of a region; actions: open and\n"
       "overdue actions of a partnership (ID or partnerships/ID) or a region (regions/ID); annual:\n"
       "a ready-to-paste section for the partnership's annual report.\n\n"
-      "--format text (default, for the terminal), json, csv, html, markdown (or md) or xlsx. The\n"
-      "report goes to standard output, or to --out FILE; XLSX is binary and is not written to a\n"
-      "terminal.\n"
+      "--format text (default, for the terminal), json, csv, html, markdown (or md), xlsx, pdf\n"
+      "or docx (an A4 document to file, or to edit). The report goes to standard output, or to\n"
+      "--out FILE; XLSX, PDF and DOCX are binary and are not written to a terminal.\n"
       "--as-of judges overdue actions against another date (default today in the hub's time\n"
       "zone). The read model follows the assessment feed: --min-sequence N waits (up to the\n"
       "deadline, --timeout) until it reflects change N, e.g. the sequence of your last write\n"
