@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/assessment/pg_store_internal.h"
 #include "services/base/clock.h"
+#include "services/base/make_status.h"
 
 namespace sixsteps::assessment {
 using namespace pg_store_internal;  // NOLINT(build/namespaces): the store's own helpers
@@ -29,6 +30,8 @@ constexpr char kListRespondents[] =
 constexpr char kInsertRespondent[] =
     "INSERT INTO respondents (assessment_id, respondent_id, organisation, scrutineer, record) "
     "VALUES ($1, $2, $3, $4, $5)";
+constexpr char kUpdateRespondent[] =
+    "UPDATE respondents SET record = $3 WHERE assessment_id = $1 AND respondent_id = $2";
 constexpr char kRespondentHasResponses[] =
     "SELECT EXISTS (SELECT 1 FROM responses WHERE assessment_id = $1 AND respondent_id = $2)";
 constexpr char kDeleteRespondent[] =
@@ -263,6 +266,19 @@ class PgRoundTx final : public RoundTx {
     return absl::OkStatus();
   }
 
+  absl::Status UpdateRespondent(v1::Respondent& respondent, v1::ChangeKind change,
+                                const Provenance& provenance) override {
+    if (db::ExecPrepared(txn_, kUpdateRespondent, id_, LastSegment(respondent.name()),
+                         Blob(respondent.SerializeAsString()))
+            .affected_rows() != 1) {
+      return NotFound(respondent.name());
+    }
+    v1::Change feed = NewChange(change, provenance);
+    *feed.mutable_respondent() = respondent;
+    pending_.push_back(std::move(feed));
+    return absl::OkStatus();
+  }
+
   absl::Status PutResponse(v1::Response& response, const Provenance& provenance) override {
     SIXSTEPS_ASSIGN_OR_RETURN(ResponseName name,
                               ParseResponseName(response.name(), "response.name"));
@@ -389,15 +405,7 @@ class PgRoundTx final : public RoundTx {
   // feed counter's lock is held for as short a time as possible.
   bool FlushChanges() {
     if (pending_.empty()) return false;
-    int64_t last =
-        db::ExecPrepared(txn_, kReserveSequences, static_cast<int64_t>(pending_.size()))[0][0]
-            .as<int64_t>();
-    int64_t sequence = last - static_cast<int64_t>(pending_.size());
-    for (v1::Change& change : pending_) {
-      change.set_sequence(++sequence);
-      db::ExecPrepared(txn_, kInsertChange, sequence, LastSegment(change.partnership()),
-                       LastSegment(change.region()), Blob(change.SerializeAsString()));
-    }
+    AppendChanges(txn_, pending_);
     return true;
   }
 
@@ -445,6 +453,31 @@ class PgRoundTx final : public RoundTx {
 };
 
 }  // namespace
+
+namespace pg_store_internal {
+
+void AppendChanges(pqxx::work& txn, std::vector<v1::Change>& changes) {
+  if (changes.empty()) return;
+  int64_t last =
+      db::ExecPrepared(txn, kReserveSequences, static_cast<int64_t>(changes.size()))[0][0]
+          .as<int64_t>();
+  int64_t sequence = last - static_cast<int64_t>(changes.size());
+  for (v1::Change& change : changes) {
+    change.set_sequence(++sequence);
+    db::ExecPrepared(txn, kInsertChange, sequence, LastSegment(change.partnership()),
+                     LastSegment(change.region()), Blob(change.SerializeAsString()));
+  }
+}
+
+absl::StatusOr<bool> WorkOnRound(pqxx::work& txn, StoredAssessment round,
+                                 const AssessmentStore::RoundWork& work) {
+  PgRoundTx tx(txn, std::move(round));
+  tx.Bind();
+  SIXSTEPS_RETURN_IF_ERROR(work(tx));
+  return tx.FlushChanges();
+}
+
+}  // namespace pg_store_internal
 
 absl::Status PgAssessmentStore::InRound(const std::string& assessment_id, RoundLock lock,
                                         const RoundWork& work, const IdempotencyKey* key,
