@@ -17,6 +17,7 @@
 #include "tools/sixsteps/credentials.h"
 #include "tools/sixsteps/framework_commands.h"
 #include "tools/sixsteps/identity_commands.h"
+#include "tools/sixsteps/programme_commands.h"
 #include "tools/sixsteps/report_commands.h"
 #include "tools/sixsteps/session.h"
 
@@ -138,6 +139,7 @@ const std::vector<ServiceCommands>& AllServiceCommands() {
     for (ServiceCommands& identity : IdentityServiceCommands()) services->push_back(identity);
     services->push_back(AssessmentServiceCommands());
     services->push_back(ActionServiceCommands());
+    services->push_back(ProgrammeServiceCommands());
     services->push_back(ReportServiceCommands());
     return services;
   }();
