@@ -13,6 +13,7 @@
 
 namespace sixsteps::testing::assessment_test {
 
+namespace rv1 = ::sixsteps::reporting::v1;
 using PStub = av1::ProgrammeService::Stub;
 using Plan = av1::PlannedRound;
 

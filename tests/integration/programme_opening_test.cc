@@ -248,5 +248,38 @@ TEST_F(ProgrammeTest, AnswersLockAfterTheDeadlineUntilAnAdministratorExtendsIt) 
               StatusIs(Code::kFailedPrecondition, "no response deadline"));
 }
 
+TEST_F(ProgrammeTest, TheReportingReadModelFollowsTheProgrammeWithoutQuarantiningIt) {
+  // The read model does not report planned rounds yet: it must step over their changes
+  // (and take the opened round, its respondents and their extended deadlines) without
+  // quarantining any.
+  ASSERT_THAT(hub_->StartReporting(), IsOk());
+  Plan plan = MustPlan(NewPlan(av1::ASSESSMENT_KIND_SELF_ASSESSMENT, {kLa}));
+  ASSERT_THAT(OpenOn(kOpens), SizeIs(1));
+  const std::string round = GetPlan(plan.name()).assessment();
+  av1::ExtendResponseDeadlineRequest extend;
+  extend.set_name(RespondentsOf(round).at(0).name());
+  extend.set_deadline("2030-06-14");
+  extend.set_reason("Leave");
+  PMust(&PStub::ExtendResponseDeadline, admin_, extend);
+  av1::CancelPlannedRoundRequest cancel;
+  cancel.set_name(GetPlan(plan.name()).next_planned_round());
+  cancel.set_reason("One year only after all");
+  PMust(&PStub::CancelPlannedRound, admin_, cancel);
+
+  rv1::GetAssessmentReportRequest request;
+  request.set_assessment(round);
+  request.set_min_sequence(FeedHead());
+  grpc::ClientContext context;
+  Authorize(context, admin_);
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  rv1::AssessmentReport report;
+  ASSERT_THAT(hub_->ReportingStub()->GetAssessmentReport(&context, request, &report), IsOk());
+  EXPECT_EQ(report.assessment(), round);
+  EXPECT_EQ(report.title(), plan.title());
+  pqxx::connection connection(hub_->reporting_database_url());
+  pqxx::work txn(connection);
+  EXPECT_EQ(txn.exec("SELECT count(*) FROM feed_quarantine")[0][0].as<int>(), 0);
+}
+
 }  // namespace
 }  // namespace sixsteps::testing::assessment_test
