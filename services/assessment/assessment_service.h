@@ -14,6 +14,7 @@
 #include "services/assessment/domain.h"
 #include "services/assessment/feed.h"
 #include "services/assessment/store.h"
+#include "services/base/clock.h"
 #include "services/common/auth.h"
 #include "services/common/pagination.h"
 #include "sixsteps/assessment/v1/assessment_service.grpc.pb.h"
@@ -23,15 +24,19 @@ namespace sixsteps::assessment {
 class AssessmentServiceImpl final : public v1::AssessmentService::Service {
  public:
   // Everything must outlive the service. `signal` wakes WatchChanges streams; `watch_limits`
-  // caps how many run at once.
+  // caps how many run at once; `clock` and `hub_time_zone` say what "today" is for
+  // respondents' response deadlines.
   AssessmentServiceImpl(AssessmentStore* store, Directory* directory,
                         const auth::TokenVerifier* verifier, ChangeSignal* signal,
-                        WatchLimits watch_limits = {})
+                        WatchLimits watch_limits = {}, const Clock* clock = &SystemClock(),
+                        absl::TimeZone hub_time_zone = absl::UTCTimeZone())
       : store_(store),
         directory_(directory),
         verifier_(verifier),
         signal_(signal),
-        watch_slots_(watch_limits) {}
+        watch_slots_(watch_limits),
+        clock_(clock),
+        zone_(hub_time_zone) {}
 
   // Ends every WatchChanges stream (UNAVAILABLE), so a graceful shutdown does not wait on
   // them; their clients reconnect to another replica and resume from their cursor.
@@ -190,6 +195,8 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
   const auth::TokenVerifier* verifier_;
   ChangeSignal* signal_;
   WatchSlots watch_slots_;
+  const Clock* clock_;
+  absl::TimeZone zone_;
   std::atomic<bool> shutting_down_{false};
 };
 

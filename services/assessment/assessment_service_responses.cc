@@ -7,7 +7,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/assessment/action_domain.h"
 #include "services/assessment/page_sizes.h"
+#include "services/assessment/programme_domain.h"
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
 #include "services/base/personal_data.h"
@@ -28,6 +30,9 @@ absl::StatusOr<v1::Response> AssessmentServiceImpl::WriteResponse(RoundTx& tx, c
   if (!respondent) return NotFound(RespondentResourceName(name.assessment_id, name.respondent_id));
   SIXSTEPS_RETURN_IF_ERROR(CheckCanRespond(caller, assessment, *respondent));
   SIXSTEPS_RETURN_IF_ERROR(CheckWritable(assessment));
+  // A round opened from a planned round locks each respondent's answers after their
+  // deadline (issue 15).
+  SIXSTEPS_RETURN_IF_ERROR(CheckBeforeDeadline(*respondent, TodayIn(zone_, clock_->Now())));
   const FrameworkIndex framework = IndexOf(*tx.round().framework);
   if (!framework.HasQuestion(name.question_id)) {
     return NotFound(
@@ -76,6 +81,9 @@ absl::StatusOr<v1::Response> AssessmentServiceImpl::WriteResponse(RoundTx& tx, c
   for (auto& item : evidence) *response.add_evidence() = std::move(item);
   response.set_commentary(request.commentary());
   response.set_remaining_work(request.remaining_work());
+  // Saving a carried-forward answer again confirms it: the new record is not marked
+  // carried_forward_unconfirmed, and keeps where it came from.
+  if (existing) response.set_carried_forward_from(existing->carried_forward_from());
   SIXSTEPS_RETURN_IF_ERROR(CheckEvidenceRule(response.rating(), response.evidence_size(),
                                              response.remaining_work(), field));
   SIXSTEPS_RETURN_IF_ERROR(

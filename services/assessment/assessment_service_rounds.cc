@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "services/assessment/lifecycle.h"
 #include "services/assessment/page_sizes.h"
+#include "services/assessment/programme_domain.h"
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
 #include "services/common/grpc_reply.h"
@@ -17,17 +18,6 @@
 
 namespace sixsteps::assessment {
 namespace {
-
-absl::Status ValidateFrameworkVersionName(absl::string_view name) {
-  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
-  if (parts.size() != 4 || parts[0] != "frameworks" || parts[2] != "versions" || parts[1].empty() ||
-      parts[3].empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "assessment.framework_version: must look like frameworks/{f}/versions/{v}, got '", name,
-        "'"));
-  }
-  return absl::OkStatus();
-}
 
 // The records finalisation is judged on; the snapshot also needs the respondents and the
 // context answers.
@@ -58,7 +48,8 @@ absl::StatusOr<v1::Assessment> AssessmentServiceImpl::DoCreateAssessment(
   const v1::Assessment& requested = request.assessment();
   SIXSTEPS_ASSIGN_OR_RETURN(std::string partnership,
                             ParsePartnership(requested.partnership(), "assessment.partnership"));
-  SIXSTEPS_RETURN_IF_ERROR(ValidateFrameworkVersionName(requested.framework_version()));
+  SIXSTEPS_RETURN_IF_ERROR(
+      ValidateFrameworkVersionName(requested.framework_version(), "assessment.framework_version"));
   SIXSTEPS_RETURN_IF_ERROR(ValidateNewAssessment(requested));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string region, directory_->PartnershipRegion(caller, partnership));
 
@@ -174,6 +165,11 @@ absl::StatusOr<v1::Assessment> AssessmentServiceImpl::Transition(const Caller& c
         SIXSTEPS_RETURN_IF_ERROR(CheckEtag(etag, current.etag(), current.name()));
         SIXSTEPS_ASSIGN_OR_RETURN(RoundTransition next,
                                   NextState(current, to, reason, absl::Now()));
+        if (current.state() == v1::Assessment::STATE_DRAFT) {
+          // Carried-forward answers must be confirmed before submission (issue 15).
+          SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Response> answers, tx.Responses("", ""));
+          SIXSTEPS_RETURN_IF_ERROR(CheckCarriedForwardConfirmed(answers));
+        }
         const bool finalising = to == v1::Assessment::STATE_FINALISED;
         RoundRecords records;
         if (finalising) {

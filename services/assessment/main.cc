@@ -12,6 +12,9 @@
 #include "services/assessment/feed.h"
 #include "services/assessment/pg_store.h"
 #include "services/assessment/voice_service.h"
+#include "services/assessment/pg_store_programme.h"
+#include "services/assessment/programme_opener.h"
+#include "services/assessment/programme_service.h"
 #include "services/common/auth.h"
 #include "services/common/config.h"
 #include "services/common/db.h"
@@ -20,7 +23,8 @@
 #include "services/common/setup_commands.h"
 
 ABSL_FLAG(std::string, framework_address, "", "host:port of the framework service");
-ABSL_FLAG(std::string, time_zone, "", "the hub's time zone, for overdue actions (Europe/London)");
+ABSL_FLAG(std::string, time_zone, "",
+          "the hub's time zone, for overdue actions, open dates and deadlines (Europe/London)");
 ABSL_FLAG(std::string, watch_streams_per_principal, "",
           "most WatchChanges streams one principal may hold open on this server (4)");
 ABSL_FLAG(std::string, watch_streams, "",
@@ -70,11 +74,18 @@ int main(int argc, char** argv) {
   sixsteps::assessment::GrpcDirectory directory(*identity, *framework);
   sixsteps::auth::TokenVerifier verifier(
       std::make_shared<sixsteps::auth::IdentityPublicKeys>(*identity));
-  sixsteps::assessment::AssessmentServiceImpl service(&store, &directory, &verifier, &changes,
-                                                      *watch_limits);
+  sixsteps::assessment::AssessmentServiceImpl service(
+      &store, &directory, &verifier, &changes, *watch_limits, &sixsteps::SystemClock(), zone);
   sixsteps::assessment::ActionServiceImpl actions(&store, &directory, &verifier, zone);
   sixsteps::assessment::VoiceServiceImpl voice(&store, &directory, &verifier);
-  absl::Status served = sixsteps::Serve(*config, {&service, &actions, &voice},
+  sixsteps::assessment::PgProgrammeStore programme_store(&pool, &changes);
+  sixsteps::assessment::ProgrammeServiceImpl programme(&programme_store, &store, &directory,
+                                                       &verifier, &sixsteps::SystemClock(), zone);
+  // Opens planned rounds on their open date; every replica runs one (opening is once).
+  sixsteps::assessment::PlannedRoundOpener opener(&programme_store, &sixsteps::SystemClock(), zone);
+  opener.Start();
+  absl::Status served = sixsteps::Serve(*config, {&service, &actions, &voice, &programme},
                                         [&service] { service.BeginShutdown(); });
+  opener.Stop();
   return served.ok() ? 0 : sixsteps::StartupFailed(kProgram, served);
 }

@@ -27,6 +27,8 @@ inline constexpr PageSizeLimits kListActionsPage{100, 1000};
 // An action's progress notes, oldest first: the largest page holds every note an action
 // may have.
 inline constexpr PageSizeLimits kListProgressUpdatesPage{50, kMaxProgressUpdatesPerAction};
+// A partnership's planned rounds, by open date.
+inline constexpr PageSizeLimits kListPlannedRoundsPage{50, 500};
 
 // A round's engagement records, case audits or learning reviews (each at most
 // kMaxVoiceRecordsPerRound), in name order.

@@ -148,4 +148,12 @@ inline bool AppendChanges(pqxx::work& txn, std::vector<v1::Change>& pending) {
 absl::Status CheckRepeat(pqxx::work& txn, const IdempotencyKey& key,
                          std::optional<std::string>* repeated);
 
+// Inserts a new round (with the previous finalised round of its partnership and kind, its
+// first revision); returns its ASSESSMENT_CREATED change, for AppendChanges.
+v1::Change InsertRound(pqxx::work& txn, StoredAssessment& round, const Provenance& provenance);
+// Runs `work` on `round` (already stored) in the transaction, then appends the changes it
+// made. Whether it made any.
+absl::StatusOr<bool> WorkOnRound(pqxx::work& txn, StoredAssessment round,
+                                 const AssessmentStore::RoundWork& work);
+
 }  // namespace sixsteps::assessment::pg_store_internal

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/assessment/pg_store_internal.h"
 #include "services/base/clock.h"
+#include "services/base/make_status.h"
 
 namespace sixsteps::assessment {
 using namespace pg_store_internal;  // NOLINT(build/namespaces): the store's own helpers
@@ -23,6 +24,8 @@ constexpr char kListRespondents[] =
 constexpr char kInsertRespondent[] =
     "INSERT INTO respondents (assessment_id, respondent_id, organisation, scrutineer, record) "
     "VALUES ($1, $2, $3, $4, $5)";
+constexpr char kUpdateRespondent[] =
+    "UPDATE respondents SET record = $3 WHERE assessment_id = $1 AND respondent_id = $2";
 constexpr char kRespondentHasResponses[] =
     "SELECT EXISTS (SELECT 1 FROM responses WHERE assessment_id = $1 AND respondent_id = $2)";
 constexpr char kDeleteRespondent[] =
@@ -257,6 +260,19 @@ class PgRoundTx final : public RoundTx {
     return absl::OkStatus();
   }
 
+  absl::Status UpdateRespondent(v1::Respondent& respondent, v1::ChangeKind change,
+                                const Provenance& provenance) override {
+    if (db::ExecPrepared(txn_, kUpdateRespondent, id_, LastSegment(respondent.name()),
+                         Blob(respondent.SerializeAsString()))
+            .affected_rows() != 1) {
+      return NotFound(respondent.name());
+    }
+    v1::Change feed = NewChange(change, provenance);
+    *feed.mutable_respondent() = respondent;
+    pending_.push_back(std::move(feed));
+    return absl::OkStatus();
+  }
+
   absl::Status PutResponse(v1::Response& response, const Provenance& provenance) override {
     SIXSTEPS_ASSIGN_OR_RETURN(ResponseName name,
                               ParseResponseName(response.name(), "response.name"));
@@ -427,6 +443,18 @@ class PgRoundTx final : public RoundTx {
 };
 
 }  // namespace
+
+namespace pg_store_internal {
+
+absl::StatusOr<bool> WorkOnRound(pqxx::work& txn, StoredAssessment round,
+                                 const AssessmentStore::RoundWork& work) {
+  PgRoundTx tx(txn, std::move(round));
+  tx.Bind();
+  SIXSTEPS_RETURN_IF_ERROR(work(tx));
+  return tx.FlushChanges();
+}
+
+}  // namespace pg_store_internal
 
 absl::Status PgAssessmentStore::InRound(const std::string& assessment_id, RoundLock lock,
                                         const RoundWork& work, const IdempotencyKey* key,

@@ -26,6 +26,43 @@ constexpr char kListRevisions[] =
 
 }  // namespace
 
+namespace pg_store_internal {
+
+v1::Change InsertRound(pqxx::work& txn, StoredAssessment& round, const Provenance& provenance) {
+  v1::Assessment& assessment = round.assessment;
+  std::string id = LastSegment(assessment.name());
+  pqxx::result previous =
+      db::ExecPrepared(txn, kPreviousFinalised, LastSegment(assessment.partnership()),
+                       v1::AssessmentKind_Name(assessment.kind()), id);
+  if (!previous.empty()) {
+    assessment.set_previous_assessment(AssessmentName(previous[0][0].as<std::string>()));
+  }
+  assessment.set_etag("1");
+  db::ExecPrepared(txn, kInsertAssessment, id, LastSegment(assessment.partnership()),
+                   LastSegment(assessment.region()), assessment.framework_version(),
+                   Blob(round.framework->SerializeAsString()),
+                   v1::AssessmentKind_Name(assessment.kind()), StateName(assessment.state()),
+                   Blob(Stored(assessment)));
+  v1::Revision revision;
+  revision.set_revision(1);
+  revision.set_actor(provenance.actor);
+  *revision.mutable_time() = TimestampNow();
+  revision.set_action(provenance.action);
+  *revision.mutable_assessment() = assessment;
+  db::ExecPrepared(txn, kInsertRevision, assessment.name(), Blob(revision.SerializeAsString()));
+  v1::Change change;
+  *change.mutable_time() = TimestampNow();
+  change.set_kind(v1::CHANGE_KIND_ASSESSMENT_CREATED);
+  change.set_partnership(assessment.partnership());
+  change.set_region(assessment.region());
+  change.set_assessment(assessment.name());
+  change.set_actor(provenance.actor);
+  *change.mutable_assessment_record() = assessment;
+  return change;
+}
+
+}  // namespace pg_store_internal
+
 absl::Status PgAssessmentStore::CreateAssessment(StoredAssessment& round,
                                                  const Provenance& provenance,
                                                  const IdempotencyKey* key,
@@ -38,44 +75,12 @@ absl::Status PgAssessmentStore::CreateAssessment(StoredAssessment& round,
       SIXSTEPS_RETURN_IF_ERROR(CheckRepeat(txn, *key, repeated));
       if (repeated->has_value()) return absl::OkStatus();
     }
-    v1::Assessment& assessment = round.assessment;
-    std::string id = LastSegment(assessment.name());
-    pqxx::result previous =
-        db::ExecPrepared(txn, kPreviousFinalised, LastSegment(assessment.partnership()),
-                         v1::AssessmentKind_Name(assessment.kind()), id);
-    if (!previous.empty()) {
-      assessment.set_previous_assessment(AssessmentName(previous[0][0].as<std::string>()));
-    }
-    assessment.set_etag("1");
-    db::ExecPrepared(txn, kInsertAssessment, id, LastSegment(assessment.partnership()),
-                     LastSegment(assessment.region()), assessment.framework_version(),
-                     Blob(round.framework->SerializeAsString()),
-                     v1::AssessmentKind_Name(assessment.kind()), StateName(assessment.state()),
-                     Blob(Stored(assessment)));
-    v1::Revision revision;
-    revision.set_revision(1);
-    revision.set_actor(provenance.actor);
-    *revision.mutable_time() = TimestampNow();
-    revision.set_action(provenance.action);
-    *revision.mutable_assessment() = assessment;
-    db::ExecPrepared(txn, kInsertRevision, assessment.name(), Blob(revision.SerializeAsString()));
+    std::vector<v1::Change> created = {InsertRound(txn, round, provenance)};
     if (key != nullptr) {
       db::ExecPrepared(txn, kInsertRequest, key->principal, key->request_id, key->method,
-                       Blob(key->request_hash), Blob(assessment.SerializeAsString()));
+                       Blob(key->request_hash), Blob(round.assessment.SerializeAsString()));
     }
-    // The feed entry, through the round transaction so numbering is in one place.
-    v1::Change change;
-    *change.mutable_time() = TimestampNow();
-    change.set_kind(v1::CHANGE_KIND_ASSESSMENT_CREATED);
-    change.set_partnership(assessment.partnership());
-    change.set_region(assessment.region());
-    change.set_assessment(assessment.name());
-    change.set_actor(provenance.actor);
-    *change.mutable_assessment_record() = assessment;
-    int64_t sequence = db::ExecPrepared(txn, kReserveSequences, int64_t{1})[0][0].as<int64_t>();
-    change.set_sequence(sequence);
-    db::ExecPrepared(txn, kInsertChange, sequence, LastSegment(assessment.partnership()),
-                     LastSegment(assessment.region()), Blob(change.SerializeAsString()));
+    AppendChanges(txn, created);
     changed = true;
     return absl::OkStatus();
   });

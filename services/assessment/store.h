@@ -125,6 +125,9 @@ class RoundTx {
                                      const Provenance& provenance) = 0;
   virtual absl::Status PutRespondent(v1::Respondent& respondent, const Provenance& provenance) = 0;
   virtual absl::Status DeleteRespondent(const std::string& id, const Provenance& provenance) = 0;
+  // Replaces a respondent's record (its deadline, say), with a change of `change`.
+  virtual absl::Status UpdateRespondent(v1::Respondent& respondent, v1::ChangeKind change,
+                                        const Provenance& provenance) = 0;
   virtual absl::Status PutResponse(v1::Response& response, const Provenance& provenance) = 0;
   virtual absl::Status PutConsolidation(v1::Consolidation& consolidation,
                                         const Provenance& provenance) = 0;

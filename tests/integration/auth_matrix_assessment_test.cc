@@ -579,6 +579,98 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
             {{N, UA}, {B, OK}, {V, OK}});
   for (Row& row : VoiceRows(world)) t.rows.push_back(std::move(row));
   for (Row& row : NotificationRows(world)) t.rows.push_back(std::move(row));
+  // ---- The programme of rounds (issue 15): partnership administrators and the region's hub
+  // administrators write; anyone who reads the partnership reads.
+  auto programme = [&](const std::string& method, const std::string& what, RequestFn request,
+                       std::initializer_list<Expect> expects) {
+    t.Add(asv1::ProgrammeService::service_full_name(), method, what, request, expects);
+  };
+  {
+    asv1::CreatePlannedRoundRequest m;
+    asv1::PlannedRound* p = m.mutable_planned_round();
+    p->set_partnership("partnerships/part-a");
+    p->set_kind(asv1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY);
+    p->set_framework_version(kBuiltInVersion);
+    p->set_cadence(asv1::PlannedRound::CADENCE_ONE_OFF);
+    p->set_title("Planted planned round");
+    p->set_period_start("2090-04-01");
+    p->set_period_end("2091-03-31");
+    p->set_open_date("2091-04-01");
+    p->set_response_deadline("2091-05-31");
+    p->set_report_due_date("2091-06-30");
+    programme("CreatePlannedRound", "a planned round of part-a", Fixed(m),
+              {{N, UA},
+               {B, NF},
+               {O, NF},
+               {V, PD},
+               {D, PD},
+               {RS, PD},
+               {AO, PD},
+               {SC, PD},
+               {IN, PD},
+               {PA, OK},
+               {HA, OK}});
+  }
+  {
+    asv1::GetPlannedRoundRequest m;
+    m.set_name(a.planned_round);
+    programme("GetPlannedRound", "A's planned round", Fixed(m),
+              {{N, UA}, {B, NF}, {O, NF}, {V, OK, a.planned_round}, {RS, OK, a.planned_round}});
+  }
+  {
+    asv1::ListPlannedRoundsRequest m;
+    m.set_partnership("partnerships/part-a");
+    programme("ListPlannedRounds", "part-a's programme", Fixed(m),
+              {{N, UA}, {B, OK}, {O, OK}, {D, OK, a.planned_round}, {SC, OK, a.planned_round}});
+  }
+  programme("UpdatePlannedRound", "A's planned round's title",
+            [w, name = a.planned_round] {
+              auto m = std::make_shared<asv1::UpdatePlannedRoundRequest>();
+              grpc::ClientContext context;
+              Authorize(context, w->admin);
+              asv1::GetPlannedRoundRequest get;
+              get.set_name(name);
+              (void)w->hub->ProgrammeStub()->GetPlannedRound(&context, get,
+                                                             m->mutable_planned_round());
+              m->mutable_planned_round()->set_title("Renamed planned round");
+              m->mutable_update_mask()->add_paths("title");
+              return m;
+            },
+            {{N, UA}, {B, NF}, {O, NF}, {V, PD}, {D, PD}, {RS, PD}, {SC, PD}, {PA, OK}});
+  {
+    asv1::CancelPlannedRoundRequest m;
+    m.set_name(a.planned_round);
+    m.set_reason("Replaced by the joint inspection");
+    programme("CancelPlannedRound", "A's planned round", Fixed(m),
+              {{N, UA},
+               {B, NF},
+               {O, NF},
+               {V, PD},
+               {D, PD},
+               {RS, PD},
+               {SC, PD},
+               {IN, PD},
+               {HA, OK, "Replaced by the joint inspection", /*last=*/true}});
+  }
+  {
+    // A's draft round was not opened from a planned round: the administrator gets past the
+    // checks to the rule (no deadline to extend).
+    asv1::ExtendResponseDeadlineRequest m;
+    m.set_name(a.police_respondent);
+    m.set_deadline("2090-06-30");
+    m.set_reason("Inspection week");
+    programme("ExtendResponseDeadline", "police's deadline in A's round", Fixed(m),
+              {{N, UA},
+               {B, NF},
+               {O, NF},
+               {V, PD},
+               {D, PD},
+               {RS, PD},
+               {SC, PD},
+               {IN, PD},
+               {PA, FP},
+               {HA, FP}});
+  }
   return t.rows;
 }
 

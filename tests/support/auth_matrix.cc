@@ -351,6 +351,26 @@ absl::Status MakeAssessmentRecords(MatrixWorld& w) {
         AnswerRed(w, *assessments, r.self_assessment, respondent.name(), {"s1.q1"}));
     r.self_response = absl::StrCat(respondent.name(), "/responses/s1.q1");
   }
+  {
+    auto programme = w.hub->ProgrammeStub();
+    asv1::CreatePlannedRoundRequest plan;
+    asv1::PlannedRound* p = plan.mutable_planned_round();
+    p->set_partnership("partnerships/part-a");
+    p->set_kind(asv1::ASSESSMENT_KIND_SELF_ASSESSMENT);
+    p->set_framework_version("frameworks/six-steps/versions/2019");
+    p->set_cadence(asv1::PlannedRound::CADENCE_ANNUAL);
+    p->set_title("Self-assessment 2090 of A");
+    p->set_period_start("2089-04-01");
+    p->set_period_end("2090-03-31");
+    p->set_open_date("2090-04-01");
+    p->set_response_deadline("2090-05-31");
+    p->set_report_due_date("2090-06-30");
+    p->add_standing_respondents()->set_organisation("partnerships/part-a/organisations/police");
+    asv1::PlannedRound planned;
+    SIXSTEPS_RETURN_IF_ERROR(Call(*programme, &asv1::ProgrammeService::Stub::CreatePlannedRound,
+                                  w.TokenOf(Who::kPartnershipAdminA), plan, &planned));
+    r.planned_round = planned.name();
+  }
   return absl::OkStatus();
 }
 
@@ -502,6 +522,8 @@ std::shared_ptr<grpc::Channel> MatrixWorld::ChannelFor(const std::string& servic
       {acv1::ActionService::service_full_name(),
        [](const TestHub& h) { return h.assessment_target(); }},
       {asv1::VoiceService::service_full_name(),
+       [](const TestHub& h) { return h.assessment_target(); }},
+      {asv1::ProgrammeService::service_full_name(),
        [](const TestHub& h) { return h.assessment_target(); }},
       {rv1::ReportingService::service_full_name(),
        [](const TestHub& h) { return h.reporting_target(); }},

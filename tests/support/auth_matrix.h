@@ -119,6 +119,8 @@ struct AssessmentRecords {
   // A self-assessment round: police (s1.q1 only) answered s1.q1 Red.
   std::string self_assessment;
   std::string self_response;
+  // A planned round of part-a (ProgrammeService), opening in 2090: never opened here.
+  std::string planned_round;  // plannedRounds/{id}
 };
 
 // VoiceService's records in part-a's draft round `round` (auth_matrix_voice_test.cc).

@@ -95,10 +95,16 @@ absl::StatusOr<std::unique_ptr<TestHub>> TestHub::Start(const std::string& name)
       absl::UTCTimeZone());
   hub->voice_service_ = std::make_unique<assessment::VoiceServiceImpl>(
       hub->assessment_store_.get(), hub->directory_.get(), hub->verifier_.get());
+  hub->programme_store_ =
+      std::make_unique<assessment::PgProgrammeStore>(hub->assessment_pool_.get(), &hub->changes_);
+  hub->programme_service_ = std::make_unique<assessment::ProgrammeServiceImpl>(
+      hub->programme_store_.get(), hub->assessment_store_.get(), hub->directory_.get(),
+      hub->verifier_.get(), &SystemClock(), absl::UTCTimeZone());
   SIXSTEPS_ASSIGN_OR_RETURN(
       hub->assessment_server_,
-      RunningServer::Start("127.0.0.1:0", {hub->assessment_service_.get(),
-                                           hub->action_service_.get(), hub->voice_service_.get()}));
+      RunningServer::Start("127.0.0.1:0",
+                           {hub->assessment_service_.get(), hub->action_service_.get(),
+                            hub->voice_service_.get(), hub->programme_service_.get()}));
 
   SIXSTEPS_ASSIGN_OR_RETURN(idv1::SignInResponse admin, hub->SignIn(kAdminEmail, kAdminPassword));
   hub->admin_token_ = admin.access_token();
@@ -123,6 +129,8 @@ std::unique_ptr<action::v1::ActionService::Stub> TestHub::ActionStub() const {
 
 std::unique_ptr<assessment::v1::VoiceService::Stub> TestHub::VoiceStub() const {
   return assessment::v1::VoiceService::NewStub(Dial(assessment_target()));
+std::unique_ptr<assessment::v1::ProgrammeService::Stub> TestHub::ProgrammeStub() const {
+  return assessment::v1::ProgrammeService::NewStub(Dial(assessment_target()));
 }
 
 absl::StatusOr<identity::v1::SignInResponse> TestHub::SignIn(const std::string& email,

@@ -16,6 +16,8 @@
 #include "services/assessment/directory.h"
 #include "services/assessment/pg_store.h"
 #include "services/assessment/voice_service.h"
+#include "services/assessment/pg_store_programme.h"
+#include "services/assessment/programme_service.h"
 #include "services/common/auth.h"
 #include "services/common/db.h"
 #include "services/common/server.h"
@@ -60,6 +62,8 @@ class TestHub {
   std::unique_ptr<action::v1::ActionService::Stub> ActionStub() const;
   // VoiceService (engagement records, case audits, learning reviews) on the assessment server.
   std::unique_ptr<assessment::v1::VoiceService::Stub> VoiceStub() const;
+  // So is ProgrammeService (its planned rounds are not opened here: no opener runs).
+  std::unique_ptr<assessment::v1::ProgrammeService::Stub> ProgrammeStub() const;
   const std::string& assessment_target() const { return assessment_server_->target(); }
   const std::string& assessment_database_url() const { return assessment_database_url_; }
   const std::string& identity_target() const { return identity_server_->target(); }
@@ -152,6 +156,8 @@ class TestHub {
   std::unique_ptr<assessment::AssessmentServiceImpl> assessment_service_;
   std::unique_ptr<assessment::ActionServiceImpl> action_service_;
   std::unique_ptr<assessment::VoiceServiceImpl> voice_service_;
+  std::unique_ptr<assessment::PgProgrammeStore> programme_store_;
+  std::unique_ptr<assessment::ProgrammeServiceImpl> programme_service_;
   std::unique_ptr<RunningServer> assessment_server_;
   std::string admin_token_;
   std::string reporting_database_url_;

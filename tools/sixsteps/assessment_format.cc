@@ -49,6 +49,8 @@ std::string ChangeRecordName(const asv1::Change& change) {
       return change.context_answer().name();
     case asv1::Change::kAction:
       return change.action().name();
+    case asv1::Change::kPlannedRound:
+      return change.planned_round().name();
     default:
       return change.assessment();
   }

@@ -18,6 +18,7 @@
 #include "tools/sixsteps/framework_commands.h"
 #include "tools/sixsteps/identity_commands.h"
 #include "tools/sixsteps/notification_commands.h"
+#include "tools/sixsteps/programme_commands.h"
 #include "tools/sixsteps/report_commands.h"
 #include "tools/sixsteps/session.h"
 #include "tools/sixsteps/voice_commands.h"
@@ -141,6 +142,7 @@ const std::vector<ServiceCommands>& AllServiceCommands() {
     services->push_back(AssessmentServiceCommands());
     services->push_back(ActionServiceCommands());
     for (ServiceCommands& voice : VoiceServiceCommands()) services->push_back(voice);
+    services->push_back(ProgrammeServiceCommands());
     services->push_back(ReportServiceCommands());
     services->push_back(NotificationServiceCommands());
     return services;

@@ -56,6 +56,9 @@ class MockRoundTx : public RoundTx {
               (v1::Respondent & respondent, const Provenance& provenance), (override));
   MOCK_METHOD(absl::Status, DeleteRespondent, (const std::string& id, const Provenance& provenance),
               (override));
+  MOCK_METHOD(absl::Status, UpdateRespondent,
+              (v1::Respondent & respondent, v1::ChangeKind change, const Provenance& provenance),
+              (override));
   MOCK_METHOD(absl::Status, PutResponse, (v1::Response & response, const Provenance& provenance),
               (override));
   MOCK_METHOD(absl::Status, PutConsolidation,
