@@ -11,6 +11,8 @@
 #include "services/assessment/directory.h"
 #include "services/assessment/feed.h"
 #include "services/assessment/pg_store.h"
+#include "services/assessment/pg_store_scrutiny.h"
+#include "services/assessment/scrutiny_report_service.h"
 #include "services/common/auth.h"
 #include "services/common/config.h"
 #include "services/common/db.h"
@@ -72,7 +74,10 @@ int main(int argc, char** argv) {
   sixsteps::assessment::AssessmentServiceImpl service(&store, &directory, &verifier, &changes,
                                                       *watch_limits);
   sixsteps::assessment::ActionServiceImpl actions(&store, &directory, &verifier, zone);
-  absl::Status served =
-      sixsteps::Serve(*config, {&service, &actions}, [&service] { service.BeginShutdown(); });
+  sixsteps::assessment::PgPartnershipRecordStore partnership_records(&pool, &changes);
+  sixsteps::assessment::ScrutinyReportServiceImpl scrutiny_reports(&store, &partnership_records,
+                                                                   &directory, &verifier);
+  absl::Status served = sixsteps::Serve(*config, {&service, &actions, &scrutiny_reports},
+                                        [&service] { service.BeginShutdown(); });
   return served.ok() ? 0 : sixsteps::StartupFailed(kProgram, served);
 }

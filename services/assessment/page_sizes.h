@@ -28,4 +28,11 @@ inline constexpr PageSizeLimits kListActionsPage{100, 1000};
 // may have.
 inline constexpr PageSizeLimits kListProgressUpdatesPage{50, kMaxProgressUpdatesPerAction};
 
+// The scrutineer's report (scrutiny_report_service.proto): a round's report versions,
+// oldest first; a partnership's concerns about the scrutiny and its annual report drafts,
+// oldest first.
+inline constexpr PageSizeLimits kListScrutinyReportVersionsPage{20, 100};
+inline constexpr PageSizeLimits kListScrutinyConcernsPage{50, 500};
+inline constexpr PageSizeLimits kListAnnualReportDraftsPage{20, 100};
+
 }  // namespace sixsteps::assessment

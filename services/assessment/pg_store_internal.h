@@ -121,6 +121,18 @@ inline std::vector<std::string> StatusNames(const std::vector<av1::Action::Statu
   return names;
 }
 
+// Appends `changes` to the feed with consecutive sequence numbers (setting them); call it
+// last in a transaction, so that the feed counter's lock is held as briefly as possible.
+// False when there was nothing to append.
+bool AppendChanges(pqxx::work& txn, std::vector<v1::Change>& changes);
+
+// The versions of a round's scrutineer's report, oldest first, locked for update; and one
+// version stored (inserted or replaced), returning its new row_version (pg_store_scrutiny.cc).
+absl::StatusOr<std::vector<v1::ScrutinyReport>> LockScrutinyReports(
+    pqxx::work& txn, const std::string& assessment_id);
+int64_t StoreScrutinyReport(pqxx::work& txn, const std::string& assessment_id,
+                            const v1::ScrutinyReport& report);
+
 // Checks a request id: a repeat with the same request returns the stored response.
 absl::Status CheckRepeat(pqxx::work& txn, const IdempotencyKey& key,
                          std::optional<std::string>* repeated);

@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/assessment/pg_store_internal.h"
+#include "services/assessment/scrutiny_report_domain.h"
 #include "services/base/clock.h"
 
 namespace sixsteps::assessment {
@@ -380,6 +381,21 @@ class PgRoundTx final : public RoundTx {
     return absl::OkStatus();
   }
 
+  absl::StatusOr<std::vector<v1::ScrutinyReport>> ScrutinyReportVersions() override {
+    return LockScrutinyReports(txn_, id_);
+  }
+
+  absl::Status PutScrutinyReport(v1::ScrutinyReport& report, v1::ChangeKind change,
+                                 const Provenance& provenance) override {
+    report.set_name(ScrutinyReportName(id_, report.version()));
+    *report.mutable_update_time() = TimestampNow();
+    report.set_etag(std::to_string(StoreScrutinyReport(txn_, id_, report)));
+    v1::Change feed = NewChange(change, provenance);
+    *feed.mutable_scrutiny_report() = report;
+    pending_.push_back(std::move(feed));
+    return absl::OkStatus();
+  }
+
   void SetIdempotentResult(std::string serialized_response) override {
     result_ = std::move(serialized_response);
   }
@@ -387,19 +403,7 @@ class PgRoundTx final : public RoundTx {
 
   // Appends the queued changes with consecutive sequence numbers; called last, so the
   // feed counter's lock is held for as short a time as possible.
-  bool FlushChanges() {
-    if (pending_.empty()) return false;
-    int64_t last =
-        db::ExecPrepared(txn_, kReserveSequences, static_cast<int64_t>(pending_.size()))[0][0]
-            .as<int64_t>();
-    int64_t sequence = last - static_cast<int64_t>(pending_.size());
-    for (v1::Change& change : pending_) {
-      change.set_sequence(++sequence);
-      db::ExecPrepared(txn_, kInsertChange, sequence, LastSegment(change.partnership()),
-                       LastSegment(change.region()), Blob(change.SerializeAsString()));
-    }
-    return true;
-  }
+  bool FlushChanges() { return AppendChanges(txn_, pending_); }
 
   void Bind() {
     id_ = LastSegment(round_.assessment.name());
