@@ -44,17 +44,6 @@ constexpr char kListDrafts[] =
     "SELECT record, row_version, seq FROM annual_report_drafts WHERE partnership_id = $1 "
     "AND seq > $2 ORDER BY seq LIMIT $3";
 
-std::string ReportStateName(v1::ScrutinyReport::State state) {
-  switch (state) {
-    case v1::ScrutinyReport::STATE_SHARED:
-      return "shared";
-    case v1::ScrutinyReport::STATE_PUBLISHED:
-      return "published";
-    default:
-      return "draft";
-  }
-}
-
 template <typename Message>
 absl::StatusOr<std::optional<Message>> LoadOne(const pqxx::result& rows, absl::string_view what) {
   if (rows.empty()) return std::nullopt;
@@ -157,7 +146,7 @@ absl::StatusOr<std::vector<v1::ScrutinyReport>> LockScrutinyReports(
 int64_t StoreScrutinyReport(pqxx::work& txn, const std::string& assessment_id,
                             const v1::ScrutinyReport& report) {
   return db::ExecPrepared(txn, kUpsertReport, assessment_id, report.version(),
-                          ReportStateName(report.state()), Blob(Stored(report)))[0][0]
+                          ScrutinyReportStateName(report.state()), Blob(Stored(report)))[0][0]
       .as<int64_t>();
 }
 

@@ -66,19 +66,25 @@ v1::PartnerAnswer* AnswerOf(v1::ScrutinyReport& report, absl::string_view organi
 }
 
 std::string StateWord(v1::ScrutinyReport::State state) {
+  return state == v1::ScrutinyReport::STATE_SHARED || state == v1::ScrutinyReport::STATE_PUBLISHED
+             ? ScrutinyReportStateName(state)
+             : "a draft";
+}
+
+}  // namespace
+
+// ---- Names ----
+
+std::string ScrutinyReportStateName(v1::ScrutinyReport::State state) {
   switch (state) {
     case v1::ScrutinyReport::STATE_SHARED:
       return "shared";
     case v1::ScrutinyReport::STATE_PUBLISHED:
       return "published";
     default:
-      return "a draft";
+      return "draft";
   }
 }
-
-}  // namespace
-
-// ---- Names ----
 
 std::string ScrutinyReportName(absl::string_view assessment_id, int version) {
   return absl::StrCat("assessments/", assessment_id, "/scrutinyReport/versions/", version);
@@ -519,6 +525,19 @@ absl::Status CheckCanCommentOnDraft(const Caller& caller, absl::string_view part
     return absl::OkStatus();
   }
   return absl::PermissionDeniedError("only the partnership's scrutineers comment on its drafts");
+}
+
+void RedactScrutinyRecords(const Caller& caller, v1::Change& change) {
+  const std::string partnership = LastSegment(change.partnership());
+  if (change.has_scrutiny_report() &&
+      change.scrutiny_report().state() == v1::ScrutinyReport::STATE_DRAFT &&
+      !caller.HasPartnershipRole(partnership, {Role::ROLE_INDEPENDENT_SCRUTINEER})) {
+    change.clear_scrutiny_report();
+  }
+  if (change.has_scrutiny_concern() && change.scrutiny_concern().raised_by() != caller.principal &&
+      !SeesEveryConcern(caller, LastSegment(change.region()), partnership)) {
+    change.clear_scrutiny_concern();
+  }
 }
 
 absl::Status ValidateDraft(const v1::AnnualReportDraft& draft) {

@@ -592,6 +592,8 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
   // Freshness is the read model's feed position: no partnership's record.
   reporting("GetFreshness", "the read model's position", Fixed(rv1::GetFreshnessRequest()),
             {{N, UA}, {B, OK}, {V, OK}});
+  // ---- ScrutinyReportService: its rows are in auth_matrix_scrutiny_report_test.cc.
+  for (Row& row : ScrutinyReportRows(world)) t.rows.push_back(std::move(row));
   return t.rows;
 }
 

@@ -395,6 +395,7 @@ absl::StatusOr<std::unique_ptr<MatrixWorld>> BuildWorld() {
   SIXSTEPS_RETURN_IF_ERROR(MakeUsers(*w));
   SIXSTEPS_RETURN_IF_ERROR(MakeIdentityRecords(*w));
   SIXSTEPS_RETURN_IF_ERROR(MakeAssessmentRecords(*w));
+  SIXSTEPS_RETURN_IF_ERROR(MakeScrutinyRecords(*w));
   SIXSTEPS_RETURN_IF_ERROR(AwaitReporting(*w));
   const IdentityRecords& i = w->identity;
   const AssessmentRecords& a = w->assessment;
@@ -412,7 +413,9 @@ absl::StatusOr<std::unique_ptr<MatrixWorld>> BuildWorld() {
                 IdOf(a.action_done),
                 IdOf(a.action_cancel),
                 IdOf(a.challenge),
-                IdOf(a.self_assessment)};
+                IdOf(a.self_assessment),
+                IdOf(w->scrutiny.concern),
+                IdOf(w->scrutiny.draft)};
   return w;
 }
 
@@ -481,6 +484,8 @@ std::shared_ptr<grpc::Channel> MatrixWorld::ChannelFor(const std::string& servic
       {asv1::AssessmentService::service_full_name(),
        [](const TestHub& h) { return h.assessment_target(); }},
       {acv1::ActionService::service_full_name(),
+       [](const TestHub& h) { return h.assessment_target(); }},
+      {asv1::ScrutinyReportService::service_full_name(),
        [](const TestHub& h) { return h.assessment_target(); }},
       {rv1::ReportingService::service_full_name(),
        [](const TestHub& h) { return h.reporting_target(); }},

@@ -100,12 +100,24 @@ struct AssessmentRecords {
   std::string self_response;
 };
 
+// The scrutineer's report's records of part-a (tests/integration/
+// auth_matrix_scrutiny_report_test.cc builds them): a report on `AssessmentRecords::round`
+// written by alice and shared with the police, a concern the police raised, and an annual
+// report draft of part-a.
+struct ScrutinyRecords {
+  std::string report;          // assessments/{round}/scrutinyReport/versions/1
+  std::string recommendation;  // its recommendation
+  std::string concern;         // partnerships/part-a/scrutinyConcerns/{id}
+  std::string draft;           // partnerships/part-a/annualReportDrafts/{id}
+};
+
 struct MatrixWorld {
   std::unique_ptr<TestHub> hub;
   std::string admin;  // the deployment administrator's token
   std::map<Who, std::string> tokens;
   IdentityRecords identity;
   AssessmentRecords assessment;
+  ScrutinyRecords scrutiny;
   // Texts that name A's records: none may appear in an answer to another tenant.
   std::vector<std::string> markers;
 
@@ -180,6 +192,11 @@ bool IsReadMethod(const google::protobuf::MethodDescriptor& method);
 
 // Defined in auth_matrix_assessment_test.cc: every row of assessment, action and reporting.
 std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world);
+// Defined in auth_matrix_scrutiny_report_test.cc: builds world.scrutiny (called while the
+// world is built), and the rows of ScrutinyReportService (appended to
+// AssessmentActionReportingRows).
+absl::Status MakeScrutinyRecords(MatrixWorld& world);
+std::vector<Row> ScrutinyReportRows(const MatrixWorld& world);
 // Defined in auth_matrix_test.cc: identity's and framework's methods with at least one
 // region-B case (each is also called with every bad token).
 std::set<std::string> IdentityAndFrameworkMethods(const MatrixWorld& world);

@@ -77,9 +77,16 @@ absl::StatusOr<std::unique_ptr<TestHub>> TestHub::Start(const std::string& name)
   hub->action_service_ = std::make_unique<assessment::ActionServiceImpl>(
       hub->assessment_store_.get(), hub->directory_.get(), hub->verifier_.get(),
       absl::UTCTimeZone());
-  SIXSTEPS_ASSIGN_OR_RETURN(hub->assessment_server_,
-                            RunningServer::Start("127.0.0.1:0", {hub->assessment_service_.get(),
-                                                                 hub->action_service_.get()}));
+  hub->partnership_records_ = std::make_unique<assessment::PgPartnershipRecordStore>(
+      hub->assessment_pool_.get(), &hub->changes_);
+  hub->scrutiny_report_service_ = std::make_unique<assessment::ScrutinyReportServiceImpl>(
+      hub->assessment_store_.get(), hub->partnership_records_.get(), hub->directory_.get(),
+      hub->verifier_.get());
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      hub->assessment_server_,
+      RunningServer::Start("127.0.0.1:0",
+                           {hub->assessment_service_.get(), hub->action_service_.get(),
+                            hub->scrutiny_report_service_.get()}));
 
   SIXSTEPS_ASSIGN_OR_RETURN(idv1::SignInResponse admin, hub->SignIn(kAdminEmail, kAdminPassword));
   hub->admin_token_ = admin.access_token();
@@ -100,6 +107,10 @@ std::unique_ptr<assessment::v1::AssessmentService::Stub> TestHub::AssessmentStub
 
 std::unique_ptr<action::v1::ActionService::Stub> TestHub::ActionStub() const {
   return action::v1::ActionService::NewStub(Dial(assessment_target()));
+}
+
+std::unique_ptr<assessment::v1::ScrutinyReportService::Stub> TestHub::ScrutinyReportStub() const {
+  return assessment::v1::ScrutinyReportService::NewStub(Dial(assessment_target()));
 }
 
 absl::StatusOr<identity::v1::SignInResponse> TestHub::SignIn(const std::string& email,

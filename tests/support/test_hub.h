@@ -15,6 +15,8 @@
 #include "services/assessment/assessment_service.h"
 #include "services/assessment/directory.h"
 #include "services/assessment/pg_store.h"
+#include "services/assessment/pg_store_scrutiny.h"
+#include "services/assessment/scrutiny_report_service.h"
 #include "services/common/auth.h"
 #include "services/common/db.h"
 #include "services/common/server.h"
@@ -46,6 +48,8 @@ class TestHub {
   std::unique_ptr<assessment::v1::AssessmentService::Stub> AssessmentStub() const;
   // ActionService is served by the assessment server.
   std::unique_ptr<action::v1::ActionService::Stub> ActionStub() const;
+  // ScrutinyReportService is served by the assessment server.
+  std::unique_ptr<assessment::v1::ScrutinyReportService::Stub> ScrutinyReportStub() const;
   const std::string& assessment_target() const { return assessment_server_->target(); }
   const std::string& assessment_database_url() const { return assessment_database_url_; }
   const std::string& identity_target() const { return identity_server_->target(); }
@@ -121,6 +125,8 @@ class TestHub {
   std::unique_ptr<assessment::GrpcDirectory> directory_;
   std::unique_ptr<assessment::AssessmentServiceImpl> assessment_service_;
   std::unique_ptr<assessment::ActionServiceImpl> action_service_;
+  std::unique_ptr<assessment::PgPartnershipRecordStore> partnership_records_;
+  std::unique_ptr<assessment::ScrutinyReportServiceImpl> scrutiny_report_service_;
   std::unique_ptr<RunningServer> assessment_server_;
   std::string admin_token_;
   std::string reporting_database_url_;
