@@ -18,6 +18,7 @@
 #include "tools/sixsteps/framework_commands.h"
 #include "tools/sixsteps/identity_commands.h"
 #include "tools/sixsteps/report_commands.h"
+#include "tools/sixsteps/scrutiny_report_commands.h"
 #include "tools/sixsteps/session.h"
 
 namespace sixsteps::cli {
@@ -139,6 +140,9 @@ const std::vector<ServiceCommands>& AllServiceCommands() {
     services->push_back(AssessmentServiceCommands());
     services->push_back(ActionServiceCommands());
     services->push_back(ReportServiceCommands());
+    services->push_back(ScrutinyReportServiceCommands());
+    services->push_back(ConcernsServiceCommands());
+    services->push_back(AnnualDraftServiceCommands());
     return services;
   }();
   return *kServices;
