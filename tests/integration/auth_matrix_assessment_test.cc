@@ -149,6 +149,10 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
   const MatrixWorld* w = &world;
   const AssessmentRecords& a = world.assessment;
   Table t;
+  // ScrutinyReportService's rows (auth_matrix_scrutiny_report_test.cc) come first: theirs
+  // rely on alice being a scrutineer respondent of the round, which DeleteRespondent's
+  // allowed row below ends.
+  t.rows = ScrutinyReportRows(world);
   auto assessment = [&](const std::string& method, const std::string& what, RequestFn request,
                         std::initializer_list<Expect> expects) {
     t.Add(asv1::AssessmentService::service_full_name(), method, what, request, expects);
@@ -592,8 +596,6 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
   // Freshness is the read model's feed position: no partnership's record.
   reporting("GetFreshness", "the read model's position", Fixed(rv1::GetFreshnessRequest()),
             {{N, UA}, {B, OK}, {V, OK}});
-  // ---- ScrutinyReportService: its rows are in auth_matrix_scrutiny_report_test.cc.
-  for (Row& row : ScrutinyReportRows(world)) t.rows.push_back(std::move(row));
   return t.rows;
 }
 
