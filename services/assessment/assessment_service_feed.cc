@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/assessment/page_sizes.h"
+#include "services/assessment/scrutiny_report_domain.h"
 #include "services/assessment/voice_domain.h"
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
@@ -40,6 +41,7 @@ absl::StatusOr<v1::ListChangesResponse> AssessmentServiceImpl::ChangesPage(
   const int64_t last = changes.empty() ? 0 : changes.back().sequence();
   for (auto& change : changes) {
     RedactForCaller(caller, change);
+    RedactScrutinyRecords(caller, change);  // what its own RPCs would not show the caller
     *response.add_changes() = std::move(change);
   }
   // Per caller: a scoped caller's cursor moves only with changes they were given.

@@ -11,10 +11,12 @@
 #include "services/assessment/directory.h"
 #include "services/assessment/feed.h"
 #include "services/assessment/pg_store.h"
-#include "services/assessment/voice_service.h"
 #include "services/assessment/pg_store_programme.h"
+#include "services/assessment/pg_store_scrutiny.h"
 #include "services/assessment/programme_opener.h"
 #include "services/assessment/programme_service.h"
+#include "services/assessment/scrutiny_report_service.h"
+#include "services/assessment/voice_service.h"
 #include "services/common/auth.h"
 #include "services/common/config.h"
 #include "services/common/db.h"
@@ -78,14 +80,18 @@ int main(int argc, char** argv) {
       &store, &directory, &verifier, &changes, *watch_limits, &sixsteps::SystemClock(), zone);
   sixsteps::assessment::ActionServiceImpl actions(&store, &directory, &verifier, zone);
   sixsteps::assessment::VoiceServiceImpl voice(&store, &directory, &verifier);
+  sixsteps::assessment::PgPartnershipRecordStore partnership_records(&pool, &changes);
+  sixsteps::assessment::ScrutinyReportServiceImpl scrutiny_reports(&store, &partnership_records,
+                                                                   &directory, &verifier);
   sixsteps::assessment::PgProgrammeStore programme_store(&pool, &changes);
   sixsteps::assessment::ProgrammeServiceImpl programme(&programme_store, &store, &directory,
                                                        &verifier, &sixsteps::SystemClock(), zone);
   // Opens planned rounds on their open date; every replica runs one (opening is once).
   sixsteps::assessment::PlannedRoundOpener opener(&programme_store, &sixsteps::SystemClock(), zone);
   opener.Start();
-  absl::Status served = sixsteps::Serve(*config, {&service, &actions, &voice, &programme},
-                                        [&service] { service.BeginShutdown(); });
+  absl::Status served =
+      sixsteps::Serve(*config, {&service, &actions, &voice, &programme, &scrutiny_reports},
+                      [&service] { service.BeginShutdown(); });
   opener.Stop();
   return served.ok() ? 0 : sixsteps::StartupFailed(kProgram, served);
 }

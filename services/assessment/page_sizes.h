@@ -34,4 +34,11 @@ inline constexpr PageSizeLimits kListPlannedRoundsPage{50, 500};
 // kMaxVoiceRecordsPerRound), in name order.
 inline constexpr PageSizeLimits kListVoiceRecordsPage{50, 500};
 
+// The scrutineer's report (scrutiny_report_service.proto): a round's report versions,
+// oldest first; a partnership's concerns about the scrutiny and its annual report drafts,
+// oldest first.
+inline constexpr PageSizeLimits kListScrutinyReportVersionsPage{20, 100};
+inline constexpr PageSizeLimits kListScrutinyConcernsPage{50, 500};
+inline constexpr PageSizeLimits kListAnnualReportDraftsPage{20, 100};
+
 }  // namespace sixsteps::assessment

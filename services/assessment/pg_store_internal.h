@@ -144,6 +144,13 @@ inline bool AppendChanges(pqxx::work& txn, std::vector<v1::Change>& pending) {
   return true;
 }
 
+// The versions of a round's scrutineer's report, oldest first, locked for update; and one
+// version stored (inserted or replaced), returning its new row_version (pg_store_scrutiny.cc).
+absl::StatusOr<std::vector<v1::ScrutinyReport>> LockScrutinyReports(
+    pqxx::work& txn, const std::string& assessment_id);
+int64_t StoreScrutinyReport(pqxx::work& txn, const std::string& assessment_id,
+                            const v1::ScrutinyReport& report);
+
 // Checks a request id: a repeat with the same request returns the stored response.
 absl::Status CheckRepeat(pqxx::work& txn, const IdempotencyKey& key,
                          std::optional<std::string>* repeated);

@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/assessment/pg_store_internal.h"
+#include "services/assessment/scrutiny_report_domain.h"
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
 
@@ -387,6 +388,21 @@ class PgRoundTx final : public RoundTx {
   absl::Status PutFinalisedRevision(const v1::FinalisedRevision& revision) override {
     db::ExecPrepared(txn_, kInsertFinalised, id_, revision.assessment().revision(),
                      Blob(revision.SerializeAsString()));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<v1::ScrutinyReport>> ScrutinyReportVersions() override {
+    return LockScrutinyReports(txn_, id_);
+  }
+
+  absl::Status PutScrutinyReport(v1::ScrutinyReport& report, v1::ChangeKind change,
+                                 const Provenance& provenance) override {
+    report.set_name(ScrutinyReportName(id_, report.version()));
+    *report.mutable_update_time() = TimestampNow();
+    report.set_etag(std::to_string(StoreScrutinyReport(txn_, id_, report)));
+    v1::Change feed = NewChange(change, provenance);
+    *feed.mutable_scrutiny_report() = report;
+    pending_.push_back(std::move(feed));
     return absl::OkStatus();
   }
 

@@ -24,6 +24,7 @@
 #include "sixsteps/action/v1/action.pb.h"
 #include "sixsteps/assessment/v1/assessment.pb.h"
 #include "sixsteps/assessment/v1/assessment_service.pb.h"
+#include "sixsteps/assessment/v1/scrutiny_report.pb.h"
 #include "sixsteps/framework/v1/framework.pb.h"
 
 namespace sixsteps::assessment {
@@ -140,6 +141,13 @@ class RoundTx {
 
   // For a create with a request id: the response to return to repeats.
   virtual void SetIdempotentResult(std::string serialized_response) = 0;
+
+  // ---- The scrutineer's report of the round (pg_store_scrutiny.cc) ----
+  // Every version, oldest first, locked for update.
+  virtual absl::StatusOr<std::vector<v1::ScrutinyReport>> ScrutinyReportVersions() = 0;
+  // Inserts or replaces the version (by its number), sets its etag, queues the change.
+  virtual absl::Status PutScrutinyReport(v1::ScrutinyReport& report, v1::ChangeKind change,
+                                         const Provenance& provenance) = 0;
 };
 
 // Filters of ListActions; each applies when set.

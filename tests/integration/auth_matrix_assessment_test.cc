@@ -134,6 +134,10 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
   const MatrixWorld* w = &world;
   const AssessmentRecords& a = world.assessment;
   Table t;
+  // ScrutinyReportService's rows (auth_matrix_scrutiny_report_test.cc) come first: theirs
+  // rely on alice being a scrutineer respondent of the round, which DeleteRespondent's
+  // allowed row below ends.
+  t.rows = ScrutinyReportRows(world);
   auto assessment = [&](const std::string& method, const std::string& what, RequestFn request,
                         std::initializer_list<Expect> expects) {
     t.Add(asv1::AssessmentService::service_full_name(), method, what, request, expects);

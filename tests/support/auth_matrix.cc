@@ -424,6 +424,7 @@ absl::StatusOr<std::unique_ptr<MatrixWorld>> BuildWorld() {
   SIXSTEPS_RETURN_IF_ERROR(MakeIdentityRecords(*w));
   SIXSTEPS_RETURN_IF_ERROR(MakeAssessmentRecords(*w));
   SIXSTEPS_RETURN_IF_ERROR(MakeVoiceRecords(*w));
+  SIXSTEPS_RETURN_IF_ERROR(MakeScrutinyRecords(*w));
   SIXSTEPS_RETURN_IF_ERROR(AwaitReporting(*w));
   SIXSTEPS_RETURN_IF_ERROR(AwaitNotification(*w));
   const IdentityRecords& i = w->identity;
@@ -446,7 +447,9 @@ absl::StatusOr<std::unique_ptr<MatrixWorld>> BuildWorld() {
                 IdOf(w->voice.engagement),
                 IdOf(w->voice.sensitive_engagement),
                 IdOf(w->voice.case_audit),
-                IdOf(w->voice.learning_review)};
+                IdOf(w->voice.learning_review),
+                IdOf(w->scrutiny.concern),
+                IdOf(w->scrutiny.draft)};
   return w;
 }
 
@@ -513,23 +516,25 @@ absl::StatusOr<MatrixWorld*> GetMatrixWorld() {
 
 std::shared_ptr<grpc::Channel> MatrixWorld::ChannelFor(const std::string& service) const {
   static const std::map<std::string, std::function<std::string(const TestHub&)>> kTargets = {
-      {idv1::IdentityService::service_full_name(),
-       [](const TestHub& h) { return h.identity_target(); }},
-      {fwv1::FrameworkService::service_full_name(),
-       [](const TestHub& h) { return h.framework_target(); }},
-      {asv1::AssessmentService::service_full_name(),
-       [](const TestHub& h) { return h.assessment_target(); }},
-      {acv1::ActionService::service_full_name(),
-       [](const TestHub& h) { return h.assessment_target(); }},
-      {asv1::VoiceService::service_full_name(),
-       [](const TestHub& h) { return h.assessment_target(); }},
-      {asv1::ProgrammeService::service_full_name(),
-       [](const TestHub& h) { return h.assessment_target(); }},
-      {rv1::ReportingService::service_full_name(),
-       [](const TestHub& h) { return h.reporting_target(); }},
-      {nv1::NotificationService::service_full_name(),
-       [](const TestHub& h) { return h.notification_target(); }},
-  };
+    {idv1::IdentityService::service_full_name(),
+     [](const TestHub& h) { return h.identity_target(); }},
+    {fwv1::FrameworkService::service_full_name(),
+     [](const TestHub& h) { return h.framework_target(); }},
+    {asv1::AssessmentService::service_full_name(),
+     [](const TestHub& h) { return h.assessment_target(); }},
+    {acv1::ActionService::service_full_name(),
+     [](const TestHub& h) { return h.assessment_target(); }},
+    {asv1::VoiceService::service_full_name(),
+     [](const TestHub& h) { return h.assessment_target(); }},
+    {
+        asv1::ProgrammeService::service_full_name(),
+        {asv1::ScrutinyReportService::service_full_name(),
+         [](const TestHub& h) { return h.assessment_target(); }},
+        {rv1::ReportingService::service_full_name(),
+         [](const TestHub& h) { return h.reporting_target(); }},
+        {nv1::NotificationService::service_full_name(),
+         [](const TestHub& h) { return h.notification_target(); }},
+    };
   auto target = kTargets.find(service);
   if (target == kTargets.end()) return nullptr;
   auto& channel = channels[service];

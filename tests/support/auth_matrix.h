@@ -131,6 +131,17 @@ struct VoiceRecords {
   std::string learning_review;
 };
 
+// The scrutineer's report's records of part-a (tests/integration/
+// auth_matrix_scrutiny_report_test.cc builds them): a report on `AssessmentRecords::round`
+// written by alice and shared with the police, a concern the police raised, and an annual
+// report draft of part-a.
+struct ScrutinyRecords {
+  std::string report;          // assessments/{round}/scrutinyReport/versions/1
+  std::string recommendation;  // its recommendation
+  std::string concern;         // partnerships/part-a/scrutinyConcerns/{id}
+  std::string draft;           // partnerships/part-a/annualReportDrafts/{id}
+};
+
 struct MatrixWorld {
   std::unique_ptr<TestHub> hub;
   std::string admin;  // the deployment administrator's token
@@ -138,6 +149,7 @@ struct MatrixWorld {
   IdentityRecords identity;
   AssessmentRecords assessment;
   VoiceRecords voice;
+  ScrutinyRecords scrutiny;
   // Texts that name A's records: none may appear in an answer to another tenant.
   std::vector<std::string> markers;
 
@@ -219,6 +231,11 @@ std::vector<Row> VoiceRows(const MatrixWorld& world);
 // Defined in auth_matrix_notification_test.cc: every row of the notification service
 // (AssessmentActionReportingRows includes them, so the same checks run over them).
 std::vector<Row> NotificationRows(const MatrixWorld& world);
+// Defined in auth_matrix_scrutiny_report_test.cc: builds world.scrutiny (called while the
+// world is built), and the rows of ScrutinyReportService (appended to
+// AssessmentActionReportingRows).
+absl::Status MakeScrutinyRecords(MatrixWorld& world);
+std::vector<Row> ScrutinyReportRows(const MatrixWorld& world);
 // Defined in auth_matrix_test.cc: identity's and framework's methods with at least one
 // region-B case (each is also called with every bad token).
 std::set<std::string> IdentityAndFrameworkMethods(const MatrixWorld& world);

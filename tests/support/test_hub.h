@@ -15,9 +15,11 @@
 #include "services/assessment/assessment_service.h"
 #include "services/assessment/directory.h"
 #include "services/assessment/pg_store.h"
-#include "services/assessment/voice_service.h"
 #include "services/assessment/pg_store_programme.h"
+#include "services/assessment/pg_store_scrutiny.h"
 #include "services/assessment/programme_service.h"
+#include "services/assessment/scrutiny_report_service.h"
+#include "services/assessment/voice_service.h"
 #include "services/common/auth.h"
 #include "services/common/db.h"
 #include "services/common/server.h"
@@ -64,6 +66,8 @@ class TestHub {
   std::unique_ptr<assessment::v1::VoiceService::Stub> VoiceStub() const;
   // So is ProgrammeService (its planned rounds are not opened here: no opener runs).
   std::unique_ptr<assessment::v1::ProgrammeService::Stub> ProgrammeStub() const;
+  // ScrutinyReportService is served by the assessment server.
+  std::unique_ptr<assessment::v1::ScrutinyReportService::Stub> ScrutinyReportStub() const;
   const std::string& assessment_target() const { return assessment_server_->target(); }
   const std::string& assessment_database_url() const { return assessment_database_url_; }
   const std::string& identity_target() const { return identity_server_->target(); }
@@ -158,6 +162,8 @@ class TestHub {
   std::unique_ptr<assessment::VoiceServiceImpl> voice_service_;
   std::unique_ptr<assessment::PgProgrammeStore> programme_store_;
   std::unique_ptr<assessment::ProgrammeServiceImpl> programme_service_;
+  std::unique_ptr<assessment::PgPartnershipRecordStore> partnership_records_;
+  std::unique_ptr<assessment::ScrutinyReportServiceImpl> scrutiny_report_service_;
   std::unique_ptr<RunningServer> assessment_server_;
   std::string admin_token_;
   std::string reporting_database_url_;

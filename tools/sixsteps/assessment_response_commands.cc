@@ -1,7 +1,4 @@
 // sixsteps assessment rate, import-ratings: the respondents' answers and their evidence.
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -11,6 +8,7 @@
 #include "tools/sixsteps/assessment_command_parts.h"
 #include "tools/sixsteps/assessment_format.h"
 #include "tools/sixsteps/assessment_names.h"
+#include "tools/sixsteps/local_files.h"
 
 namespace sixsteps::cli::assessment_cmd {
 
@@ -58,16 +56,6 @@ absl::StatusOr<std::optional<asv1::Response>> FindResponse(Client& client,
   if (found.ok()) return std::optional<asv1::Response>(*std::move(found));
   if (found.status().code() == absl::StatusCode::kNotFound) return std::optional<asv1::Response>();
   return found.status();
-}
-
-absl::StatusOr<std::string> ReadTextFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    return LocalError(kExitNoInput, absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
-  }
-  std::ostringstream contents;
-  contents << file.rdbuf();
-  return contents.str();
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "tools/sixsteps/notification_commands.h"
 #include "tools/sixsteps/programme_commands.h"
 #include "tools/sixsteps/report_commands.h"
+#include "tools/sixsteps/scrutiny_report_commands.h"
 #include "tools/sixsteps/session.h"
 #include "tools/sixsteps/voice_commands.h"
 
@@ -145,6 +146,9 @@ const std::vector<ServiceCommands>& AllServiceCommands() {
     services->push_back(ProgrammeServiceCommands());
     services->push_back(ReportServiceCommands());
     services->push_back(NotificationServiceCommands());
+    services->push_back(ScrutinyReportServiceCommands());
+    services->push_back(ConcernsServiceCommands());
+    services->push_back(AnnualDraftServiceCommands());
     return services;
   }();
   return *kServices;

@@ -74,6 +74,12 @@ class MockRoundTx : public RoundTx {
               (override));
 
   MOCK_METHOD(void, SetIdempotentResult, (std::string serialized_response), (override));
+
+  MOCK_METHOD(absl::StatusOr<std::vector<v1::ScrutinyReport>>, ScrutinyReportVersions, (),
+              (override));
+  MOCK_METHOD(absl::Status, PutScrutinyReport,
+              (v1::ScrutinyReport & report, v1::ChangeKind change, const Provenance& provenance),
+              (override));
 };
 
 class MockAssessmentStore : public AssessmentStore {
