@@ -5,6 +5,7 @@
 #include <grpcpp/client_context.h>
 
 #include "absl/strings/str_cat.h"
+#include "services/base/status_macros.h"
 #include "tests/support/auth_matrix.h"
 
 namespace sixsteps::testing {
