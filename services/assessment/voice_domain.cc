@@ -246,7 +246,7 @@ absl::Status ValidateLearningReview(const v1::LearningReview& review,
     return Invalid(recommendations, absl::StrCat("at most ", kMaxVoiceListItems, " items"));
   }
   for (int i = 0; i < review.recommendations_size(); ++i) {
-    const v1::Recommendation& recommendation = review.recommendations(i);
+    const v1::LearningReviewRecommendation& recommendation = review.recommendations(i);
     const std::string field = Item(recommendations, i);
     SIXSTEPS_RETURN_IF_ERROR(
         ValidateFreeText(recommendation.text(), kMaxShortTextLength, Field(field, "text")));
@@ -266,7 +266,7 @@ std::vector<std::string> LinkedActionIds(const v1::CaseAudit& audit) {
 
 std::vector<std::string> LinkedActionIds(const v1::LearningReview& review) {
   std::vector<std::string> ids;
-  for (const v1::Recommendation& recommendation : review.recommendations()) {
+  for (const v1::LearningReviewRecommendation& recommendation : review.recommendations()) {
     AppendActionIds(recommendation.actions(), &ids);
   }
   return ids;

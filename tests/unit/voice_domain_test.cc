@@ -99,7 +99,7 @@ TEST(VoiceDomainTest, LearningReviewDatesFollowTheStart) {
   review.set_title("Child S");
   review.set_start_date("2025-01-10");
   review.set_publication_date("2025-09-01");
-  v1::Recommendation* recommendation = review.add_recommendations();
+  v1::LearningReviewRecommendation* recommendation = review.add_recommendations();
   recommendation->set_text("Escalation training");
   recommendation->add_actions("actions/act-7");
   const FrameworkIndex framework = IndexOf(TwoQuestions());

@@ -164,7 +164,7 @@ std::string FormatReview(const vv1::LearningReview& r) {
   AppendList(&text, "Themes", r.themes());
   if (!r.recommendations().empty()) {
     absl::StrAppend(&text, "Recommendations:\n");
-    for (const vv1::Recommendation& rec : r.recommendations()) {
+    for (const vv1::LearningReviewRecommendation& rec : r.recommendations()) {
       absl::StrAppend(&text, "  - ", rec.text());
       if (!rec.actions().empty())
         absl::StrAppend(&text, " [", absl::StrJoin(rec.actions(), ", "), "]");
@@ -254,7 +254,7 @@ absl::Status CreateAudit(const CheckedArgs& args, Client& client, const CommandC
 
 // "TEXT" or "TEXT=>act-1,act-2" (the actions that carry it out).
 absl::Status AddRecommendation(absl::string_view argument, vv1::LearningReview& review) {
-  vv1::Recommendation* recommendation = review.add_recommendations();
+  vv1::LearningReviewRecommendation* recommendation = review.add_recommendations();
   std::vector<std::string> parts = absl::StrSplit(argument, absl::MaxSplits("=>", 1));
   recommendation->set_text(parts[0]);
   if (parts.size() == 2) {
