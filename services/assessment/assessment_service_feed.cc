@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/assessment/classification_rules.h"
 #include "services/assessment/page_sizes.h"
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
@@ -37,7 +38,10 @@ absl::StatusOr<v1::ListChangesResponse> AssessmentServiceImpl::ChangesPage(
   v1::ListChangesResponse response;
   const int delivered = static_cast<int>(changes.size());
   const int64_t last = changes.empty() ? 0 : changes.back().sequence();
-  for (auto& change : changes) *response.add_changes() = std::move(change);
+  for (auto& change : changes) {
+    RedactChange(caller, change);
+    *response.add_changes() = std::move(change);
+  }
   // Per caller: a scoped caller's cursor moves only with changes they were given.
   response.set_next_after_sequence(
       NextAfterSequence(r.after_sequence(), last, delivered, page, caller.SeesEverything()));

@@ -592,6 +592,41 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
   // Freshness is the read model's feed position: no partnership's record.
   reporting("GetFreshness", "the read model's position", Fixed(rv1::GetFreshnessRequest()),
             {{N, UA}, {B, OK}, {V, OK}});
+
+  // ---- Evidence files (issue 16): a.evidence_file is OFFICIAL-SENSITIVE, so region A's
+  // dashboard, which reads part-a's OFFICIAL records, gets NOT_FOUND for it.
+  auto files = [&](const std::string& method, const std::string& what, RequestFn request,
+                   std::initializer_list<Expect> expects) {
+    t.Add(asv1::EvidenceFileService::service_full_name(), method, what, request, expects);
+  };
+  {
+    asv1::UploadEvidenceFileRequest m;
+    m.mutable_metadata()->set_partnership("partnerships/part-a");
+    m.mutable_metadata()->set_file_name("minutes.csv");
+    m.set_chunk("meeting,attended\nboard,12\n");
+    files("UploadEvidenceFile", "a file of part-a, in one message", Fixed(m),
+          {{N, UA}, {B, NF}, {O, NF}, {V, PD}, {D, PD}, {RS, OK, "minutes.csv"}, {IN, OK}});
+  }
+  {
+    asv1::GetEvidenceFileRequest m;
+    m.set_name(a.evidence_file);
+    files("GetEvidenceFile", "A's OFFICIAL-SENSITIVE file", Fixed(m),
+          {{N, UA}, {B, NF}, {O, NF}, {D, NF}, {V, OK, "part-a case audit.csv"}, {HA, OK}});
+    asv1::DownloadEvidenceFileRequest d;
+    d.set_name(a.evidence_file);
+    files("DownloadEvidenceFile", "A's OFFICIAL-SENSITIVE file", Fixed(d),
+          {{N, UA}, {B, NF}, {O, NF}, {D, NF}, {V, OK, "part-a case audit.csv"}, {SC, OK}});
+  }
+  {
+    asv1::ListEvidenceFilesRequest m;
+    m.set_partnership("partnerships/part-a");
+    files("ListEvidenceFiles", "part-a's files", Fixed(m),
+          {{N, UA}, {B, NF}, {O, NF}, {V, OK, "part-a case audit.csv"}, {D, OK}});
+    asv1::ListEvidenceFileDownloadsRequest l;
+    l.set_partnership("partnerships/part-a");
+    files("ListEvidenceFileDownloads", "part-a's download audit", Fixed(l),
+          {{N, UA}, {B, NF}, {O, NF}, {V, PD}, {D, PD}, {SC, PD}, {PA, OK}, {HA, OK}});
+  }
   return t.rows;
 }
 

@@ -98,6 +98,9 @@ struct AssessmentRecords {
   // A self-assessment round: police (s1.q1 only) answered s1.q1 Red.
   std::string self_assessment;
   std::string self_response;
+  // An OFFICIAL-SENSITIVE evidence file of part-a (evidenceFiles/{id}), uploaded by its
+  // administrator: region A's dashboard may not read it.
+  std::string evidence_file;
 };
 
 struct MatrixWorld {

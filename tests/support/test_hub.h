@@ -14,7 +14,10 @@
 #include "services/assessment/action_service.h"
 #include "services/assessment/assessment_service.h"
 #include "services/assessment/directory.h"
+#include "services/assessment/evidence_file_domain.h"
+#include "services/assessment/evidence_file_service.h"
 #include "services/assessment/pg_store.h"
+#include "services/assessment/pg_store_evidence_files.h"
 #include "services/common/auth.h"
 #include "services/common/db.h"
 #include "services/common/server.h"
@@ -46,6 +49,8 @@ class TestHub {
   std::unique_ptr<assessment::v1::AssessmentService::Stub> AssessmentStub() const;
   // ActionService is served by the assessment server.
   std::unique_ptr<action::v1::ActionService::Stub> ActionStub() const;
+  // So is EvidenceFileService (a 25 MiB cap on one file).
+  std::unique_ptr<assessment::v1::EvidenceFileService::Stub> EvidenceFileStub() const;
   const std::string& assessment_target() const { return assessment_server_->target(); }
   const std::string& assessment_database_url() const { return assessment_database_url_; }
   const std::string& identity_target() const { return identity_server_->target(); }
@@ -121,6 +126,9 @@ class TestHub {
   std::unique_ptr<assessment::GrpcDirectory> directory_;
   std::unique_ptr<assessment::AssessmentServiceImpl> assessment_service_;
   std::unique_ptr<assessment::ActionServiceImpl> action_service_;
+  std::unique_ptr<db::ConnectionPool> upload_pool_;
+  std::unique_ptr<assessment::PgEvidenceFileStore> evidence_file_store_;
+  std::unique_ptr<assessment::EvidenceFileServiceImpl> evidence_file_service_;
   std::unique_ptr<RunningServer> assessment_server_;
   std::string admin_token_;
   std::string reporting_database_url_;

@@ -2,6 +2,7 @@
 // types detected from the contents against the allowlist, an upload's chunks counted and
 // hashed, and who reads OFFICIAL-SENSITIVE material.
 #include "services/assessment/evidence_file_domain.h"
+#include "services/assessment/classification_rules.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -247,6 +248,82 @@ TEST(EvidenceFileNameTest, ParsesOnlyEvidenceFileNames) {
   EXPECT_THAT(ParseEvidenceFileName("evidenceFiles/", "name"), StatusIs(Code::kInvalidArgument));
   EXPECT_THAT(ParseEvidenceFileName("evidenceFiles/a/b", "name"), StatusIs(Code::kInvalidArgument));
   EXPECT_THAT(ParseEvidenceFileName("files/x", "name"), StatusIs(Code::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace sixsteps::assessment
+
+namespace sixsteps::assessment {
+namespace {
+
+v1::EvidenceItem Item(const std::string& id, v1::Classification classification) {
+  v1::EvidenceItem item;
+  item.set_id(id);
+  item.set_description("item " + id);
+  item.set_classification(classification);
+  return item;
+}
+
+TEST(RedactChangeTest, SensitiveFileChangesLoseTheirRecordForRegionReaders) {
+  v1::Change change;
+  change.set_sequence(7);
+  change.set_kind(v1::CHANGE_KIND_EVIDENCE_FILE_UPLOADED);
+  change.set_partnership("partnerships/sun");
+  change.set_region("regions/ne");
+  change.mutable_evidence_file()->set_classification(v1::CLASSIFICATION_OFFICIAL_SENSITIVE);
+  v1::Change for_dashboard = change;
+  RedactChange(With(Role::ROLE_DASHBOARD, "ne"), for_dashboard);
+  EXPECT_FALSE(for_dashboard.has_evidence_file());
+  EXPECT_EQ(for_dashboard.sequence(), 7);
+  EXPECT_EQ(for_dashboard.kind(), v1::CHANGE_KIND_EVIDENCE_FILE_UPLOADED);
+  v1::Change for_member = change;
+  RedactChange(With(Role::ROLE_VIEWER, "ne", "sun"), for_member);
+  EXPECT_TRUE(for_member.has_evidence_file());
+  change.mutable_evidence_file()->set_classification(v1::CLASSIFICATION_OFFICIAL);
+  RedactChange(With(Role::ROLE_DASHBOARD, "ne"), change);
+  EXPECT_TRUE(change.has_evidence_file());
+}
+
+TEST(RedactChangeTest, SensitiveEvidenceItemsLeaveResponsesForRegionReaders) {
+  v1::Change change;
+  change.set_partnership("partnerships/sun");
+  change.set_region("regions/ne");
+  *change.mutable_response()->add_evidence() = Item("e1", v1::CLASSIFICATION_OFFICIAL);
+  *change.mutable_response()->add_evidence() = Item("e2", v1::CLASSIFICATION_OFFICIAL_SENSITIVE);
+  v1::Change for_member = change;
+  RedactChange(With(Role::ROLE_PARTNER_RESPONDENT, "ne", "sun"), for_member);
+  EXPECT_EQ(for_member.response().evidence_size(), 2);
+  RedactChange(With(Role::ROLE_VIEWER, "*"), change);
+  ASSERT_EQ(change.response().evidence_size(), 1);
+  EXPECT_EQ(change.response().evidence(0).id(), "e1");
+}
+
+TEST(KeepUnseenSensitiveEvidenceTest, AWriterWhoCouldNotReadThemDoesNotRemoveThem) {
+  google::protobuf::RepeatedPtrField<v1::EvidenceItem> stored;
+  *stored.Add() = Item("e1", v1::CLASSIFICATION_OFFICIAL);
+  *stored.Add() = Item("e2", v1::CLASSIFICATION_OFFICIAL_SENSITIVE);
+  std::vector<v1::EvidenceItem> merged = {Item("e1", v1::CLASSIFICATION_OFFICIAL)};
+  KeepUnseenSensitiveEvidence(With(Role::ROLE_INTEGRATION, "ne"), "ne", "sun", stored, &merged);
+  ASSERT_EQ(merged.size(), 2u);
+  EXPECT_EQ(merged[1].id(), "e2");
+  // A member saw them: leaving one out removes it.
+  merged = {Item("e1", v1::CLASSIFICATION_OFFICIAL)};
+  KeepUnseenSensitiveEvidence(With(Role::ROLE_INTEGRATION, "ne", "sun"), "ne", "sun", stored,
+                              &merged);
+  EXPECT_EQ(merged.size(), 1u);
+}
+
+TEST(NormaliseEvidenceClassificationTest, DefaultsToOfficialAndChecksTheFileName) {
+  v1::EvidenceItem item;
+  ASSERT_THAT(NormaliseEvidenceClassification(item, "evidence[0]"), IsOk());
+  EXPECT_EQ(item.classification(), v1::CLASSIFICATION_OFFICIAL);
+  item.set_file("files/x");
+  EXPECT_THAT(NormaliseEvidenceClassification(item, "evidence[0]"),
+              StatusIs(Code::kInvalidArgument, "evidence[0].file"));
+  item.set_file("evidenceFiles/ef-1");
+  item.set_classification(static_cast<v1::Classification>(9));
+  EXPECT_THAT(NormaliseEvidenceClassification(item, "evidence[0]"),
+              StatusIs(Code::kInvalidArgument, "evidence[0].classification"));
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "tools/sixsteps/assessment_commands.h"
 #include "tools/sixsteps/cli_status.h"
 #include "tools/sixsteps/credentials.h"
+#include "tools/sixsteps/evidence_file_commands.h"
 #include "tools/sixsteps/framework_commands.h"
 #include "tools/sixsteps/identity_commands.h"
 #include "tools/sixsteps/report_commands.h"
@@ -138,6 +139,7 @@ const std::vector<ServiceCommands>& AllServiceCommands() {
     for (ServiceCommands& identity : IdentityServiceCommands()) services->push_back(identity);
     services->push_back(AssessmentServiceCommands());
     services->push_back(ActionServiceCommands());
+    services->push_back(FilesServiceCommands());
     services->push_back(ReportServiceCommands());
     return services;
   }();
