@@ -9,7 +9,9 @@
 #include <fstream>
 #include <memory>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "services/base/status_macros.h"
 #include "sixsteps/assessment/v1/evidence_file_service.grpc.pb.h"
 #include "tools/sixsteps/assessment_names.h"
 #include "tools/sixsteps/enum_words.h"
@@ -117,21 +119,22 @@ absl::Status Upload(const CheckedArgs& args, Client& client, const CommandContex
     return absl::OkStatus();
   }));
   metadata.set_expected_sha256(digest.Hex());
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      fv1::EvidenceFile file,
+  auto write = [&](grpc::ClientWriterInterface<fv1::UploadEvidenceFileRequest>& writer) {
+    fv1::UploadEvidenceFileRequest first;
+    *first.mutable_metadata() = metadata;
+    if (!writer.Write(first)) return absl::OkStatus();  // Finish says why
+    return ForEachChunk(path, [&](absl::string_view chunk) {
+      fv1::UploadEvidenceFileRequest next;
+      next.set_chunk(chunk.data(), chunk.size());
+      writer.Write(next);  // a refused stream ends here; Finish says why
+      return absl::OkStatus();
+    });
+  };
+  absl::StatusOr<fv1::EvidenceFile> uploaded =
       client.ClientStream<fv1::EvidenceFile, fv1::UploadEvidenceFileRequest>(
-          &Stub::UploadEvidenceFile,
-          [&](grpc::ClientWriterInterface<fv1::UploadEvidenceFileRequest>& writer) {
-            fv1::UploadEvidenceFileRequest first;
-            *first.mutable_metadata() = metadata;
-            if (!writer.Write(first)) return absl::OkStatus();  // Finish says why
-            return ForEachChunk(path, [&](absl::string_view chunk) {
-              fv1::UploadEvidenceFileRequest next;
-              next.set_chunk(chunk.data(), chunk.size());
-              writer.Write(next);  // a refused stream ends here; Finish says why
-              return absl::OkStatus();
-            });
-          }));
+          &Stub::UploadEvidenceFile, write);
+  if (!uploaded.ok()) return uploaded.status();
+  const fv1::EvidenceFile& file = *uploaded;
   return PrintMessage(file, absl::StrCat("Uploaded ", FormatFile(file)), context);
 }
 
