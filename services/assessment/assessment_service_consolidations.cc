@@ -1,6 +1,7 @@
 // AssessmentService: consolidated ratings per question, and the divergence between
 // respondents' ratings (and with the partnership's own self-assessment).
 #include "services/assessment/assessment_service.h"
+#include "services/assessment/classification_rules.h"
 
 #include <map>
 #include <set>
@@ -81,8 +82,8 @@ absl::StatusOr<v1::Consolidation> AssessmentServiceImpl::WriteConsolidation(
   written.set_remaining_work(request.remaining_work());
   SIXSTEPS_ASSIGN_OR_RETURN(
       std::vector<v1::EvidenceItem> evidence,
-      MergeEvidence(existing ? existing->evidence() : written.evidence(), request.evidence(),
-                    caller.principal, absl::Now(), absl::StrCat(field, ".evidence")));
+      MergeClassifiedEvidence(tx, caller, existing ? existing->evidence() : written.evidence(),
+                              request.evidence(), absl::StrCat(field, ".evidence")));
   for (auto& item : evidence) *written.add_evidence() = std::move(item);
   SIXSTEPS_RETURN_IF_ERROR(CheckEvidenceRule(written.rating(),
                                              written.evidence_size() + response_evidence,
@@ -155,7 +156,11 @@ absl::StatusOr<v1::ListConsolidationsResponse> AssessmentServiceImpl::DoListCons
       InVisibleRound(caller, id, RoundLock::kRead, [&](RoundTx& tx) -> absl::Status {
         response.Clear();
         SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Consolidation> list, tx.Consolidations());
-        for (auto& x : list) *response.add_consolidations() = std::move(x);
+        for (auto& x : list) {
+          RedactEvidence(caller, LastSegment(tx.round().assessment.region()),
+                         LastSegment(tx.round().assessment.partnership()), x.mutable_evidence());
+          *response.add_consolidations() = std::move(x);
+        }
         return absl::OkStatus();
       }));
   return response;

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/assessment/classification_rules.h"
 #include "services/assessment/page_sizes.h"
 #include "services/assessment/scrutiny_report_domain.h"
 #include "services/assessment/voice_domain.h"
@@ -40,8 +41,10 @@ absl::StatusOr<v1::ListChangesResponse> AssessmentServiceImpl::ChangesPage(
   const int delivered = static_cast<int>(changes.size());
   const int64_t last = changes.empty() ? 0 : changes.back().sequence();
   for (auto& change : changes) {
+    // What the records' own RPCs would not show the caller.
     RedactForCaller(caller, change);
-    RedactScrutinyRecords(caller, change);  // what its own RPCs would not show the caller
+    RedactScrutinyRecords(caller, change);
+    RedactChange(caller, change);
     *response.add_changes() = std::move(change);
   }
   // Per caller: a scoped caller's cursor moves only with changes they were given.

@@ -1,5 +1,6 @@
 // AssessmentService: respondents' responses (a rating, evidence and commentary per question).
 #include "services/assessment/assessment_service.h"
+#include "services/assessment/classification_rules.h"
 
 #include <algorithm>
 #include <set>
@@ -76,8 +77,8 @@ absl::StatusOr<v1::Response> AssessmentServiceImpl::WriteResponse(RoundTx& tx, c
   response.set_rating(request.rating());
   SIXSTEPS_ASSIGN_OR_RETURN(
       std::vector<v1::EvidenceItem> evidence,
-      MergeEvidence(existing ? existing->evidence() : response.evidence(), request.evidence(),
-                    caller.principal, absl::Now(), absl::StrCat(field, ".evidence")));
+      MergeClassifiedEvidence(tx, caller, existing ? existing->evidence() : response.evidence(),
+                              request.evidence(), absl::StrCat(field, ".evidence")));
   for (auto& item : evidence) *response.add_evidence() = std::move(item);
   response.set_commentary(request.commentary());
   response.set_remaining_work(request.remaining_work());
@@ -148,6 +149,8 @@ absl::StatusOr<v1::Response> AssessmentServiceImpl::DoGetResponse(const Caller& 
                                   tx.Responses(name.respondent_id, name.question_id));
         if (responses.empty()) return NotFound(r.name());
         found = responses.front();
+        RedactEvidence(caller, LastSegment(tx.round().assessment.region()),
+                       LastSegment(tx.round().assessment.partnership()), found.mutable_evidence());
         return absl::OkStatus();
       }));
   return found;
@@ -174,6 +177,10 @@ absl::StatusOr<v1::ListResponsesResponse> AssessmentServiceImpl::DoListResponses
         response.Clear();
         SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Response> responses,
                                   tx.Responses(respondent, r.question_id()));
+        for (v1::Response& each : responses) {
+          RedactEvidence(caller, LastSegment(tx.round().assessment.region()),
+                         LastSegment(tx.round().assessment.partnership()), each.mutable_evidence());
+        }
         PageByName(std::move(responses), after, page_size, query, response.mutable_responses(),
                    response.mutable_next_page_token());
         return absl::OkStatus();

@@ -4,6 +4,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "services/assessment/classification_rules.h"
 #include "services/assessment/page_sizes.h"
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
@@ -18,8 +19,18 @@ absl::StatusOr<v1::FinalisedRevision> AssessmentServiceImpl::DoGetFinalisedRevis
     const Caller& caller, const v1::GetFinalisedRevisionRequest& r) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseAssessmentName(r.name(), "name"));
   if (r.revision() < 0) return absl::InvalidArgumentError("revision: must not be negative");
-  SIXSTEPS_RETURN_IF_ERROR(VisibleRound(caller, id).status());
-  return store_->GetFinalisedRevision(id, r.revision());
+  SIXSTEPS_ASSIGN_OR_RETURN(StoredAssessment round, VisibleRound(caller, id));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FinalisedRevision revision,
+                            store_->GetFinalisedRevision(id, r.revision()));
+  const absl::string_view region = LastSegment(round.assessment.region());
+  const absl::string_view partnership = LastSegment(round.assessment.partnership());
+  for (auto& response : *revision.mutable_responses()) {
+    RedactEvidence(caller, region, partnership, response.mutable_evidence());
+  }
+  for (auto& consolidation : *revision.mutable_consolidations()) {
+    RedactEvidence(caller, region, partnership, consolidation.mutable_evidence());
+  }
+  return revision;
 }
 
 SIXSTEPS_RPC(AssessmentServiceImpl, ListRevisions, v1::ListRevisionsRequest,
@@ -57,7 +68,17 @@ absl::StatusOr<v1::ListRevisionsResponse> AssessmentServiceImpl::DoListRevisions
                             store_->ListRevisions(record, after_id, page_size + 1, &ids));
   v1::ListRevisionsResponse response;
   for (int i = 0; i < static_cast<int>(revisions.size()) && i < page_size; ++i) {
-    *response.add_revisions() = std::move(revisions[i]);
+    v1::Revision& revision = revisions[i];
+    for (auto* evidence :
+         {revision.has_response() ? revision.mutable_response()->mutable_evidence() : nullptr,
+          revision.has_consolidation() ? revision.mutable_consolidation()->mutable_evidence()
+                                       : nullptr}) {
+      if (evidence != nullptr) {
+        RedactEvidence(caller, LastSegment(round.assessment.region()),
+                       LastSegment(round.assessment.partnership()), evidence);
+      }
+    }
+    *response.add_revisions() = std::move(revision);
   }
   if (static_cast<int>(ids.size()) > page_size) {
     response.set_next_page_token(EncodePageToken(absl::StrCat(ids[page_size - 1]), r.name()));

@@ -1,6 +1,6 @@
 // sixsteps-assessment: scrutiny rounds, responses with evidence, consolidation,
-// challenges, context answers, action plans, and the change feed. `migrate` and
-// `provision-database` run a setup step instead (services/common/setup_commands.h).
+// challenges, context answers, action plans, evidence files, and the change feed. `migrate`
+// and `provision-database` run a setup step instead (services/common/setup_commands.h).
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -9,8 +9,11 @@
 #include "services/assessment/action_service.h"
 #include "services/assessment/assessment_service.h"
 #include "services/assessment/directory.h"
+#include "services/assessment/evidence_file_domain.h"
+#include "services/assessment/evidence_file_service.h"
 #include "services/assessment/feed.h"
 #include "services/assessment/pg_store.h"
+#include "services/assessment/pg_store_evidence_files.h"
 #include "services/assessment/pg_store_programme.h"
 #include "services/assessment/pg_store_scrutiny.h"
 #include "services/assessment/programme_opener.h"
@@ -32,7 +35,10 @@ ABSL_FLAG(std::string, watch_streams_per_principal, "",
 ABSL_FLAG(std::string, watch_streams, "",
           "most WatchChanges streams this server runs at once, all principals together (64)");
 
-namespace {}  // namespace
+ABSL_FLAG(std::string, max_evidence_file_mb, "",
+          "largest evidence file this server stores, in MiB (25)");
+ABSL_FLAG(std::string, evidence_uploads, "",
+          "evidence file uploads this server runs at once, each holding a database connection (4)");
 
 constexpr char kProgram[] = "sixsteps-assessment";
 
@@ -70,7 +76,16 @@ int main(int argc, char** argv) {
       sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_watch_streams), {"SIXSTEPS_WATCH_STREAMS"}, ""));
   if (!watch_limits.ok()) return sixsteps::StartupFailed(kProgram, watch_limits.status());
 
+  auto max_file_mb = sixsteps::IntSetting(
+      "max_evidence_file_mb", absl::GetFlag(FLAGS_max_evidence_file_mb),
+      {"SIXSTEPS_MAX_EVIDENCE_FILE_MB"}, sixsteps::assessment::kDefaultMaxFileMb, 1, 1024);
+  if (!max_file_mb.ok()) return sixsteps::StartupFailed(kProgram, max_file_mb.status());
+  auto uploads = sixsteps::IntSetting("evidence_uploads", absl::GetFlag(FLAGS_evidence_uploads),
+                                      {"SIXSTEPS_EVIDENCE_UPLOADS"}, 4, 1, 64);
+  if (!uploads.ok()) return sixsteps::StartupFailed(kProgram, uploads.status());
+
   sixsteps::db::ConnectionPool pool(config->database_url, config->db_pool_size);
+  sixsteps::db::ConnectionPool upload_pool(config->database_url, *uploads);
   sixsteps::assessment::ChangeSignal changes;
   sixsteps::assessment::PgAssessmentStore store(&pool, &changes);
   sixsteps::assessment::GrpcDirectory directory(*identity, *framework);
@@ -83,6 +98,9 @@ int main(int argc, char** argv) {
   sixsteps::assessment::PgPartnershipRecordStore partnership_records(&pool, &changes);
   sixsteps::assessment::ScrutinyReportServiceImpl scrutiny_reports(&store, &partnership_records,
                                                                    &directory, &verifier);
+  sixsteps::assessment::PgEvidenceFileStore file_store(&pool, &upload_pool, &changes);
+  sixsteps::assessment::EvidenceFileServiceImpl files(&file_store, &store, &directory, &verifier,
+                                                      int64_t{*max_file_mb} * 1024 * 1024);
   sixsteps::assessment::PgProgrammeStore programme_store(&pool, &changes);
   sixsteps::assessment::ProgrammeServiceImpl programme(&programme_store, &store, &directory,
                                                        &verifier, &sixsteps::SystemClock(), zone);
@@ -90,7 +108,7 @@ int main(int argc, char** argv) {
   sixsteps::assessment::PlannedRoundOpener opener(&programme_store, &sixsteps::SystemClock(), zone);
   opener.Start();
   absl::Status served =
-      sixsteps::Serve(*config, {&service, &actions, &voice, &programme, &scrutiny_reports},
+      sixsteps::Serve(*config, {&service, &actions, &voice, &programme, &scrutiny_reports, &files},
                       [&service] { service.BeginShutdown(); });
   opener.Stop();
   return served.ok() ? 0 : sixsteps::StartupFailed(kProgram, served);

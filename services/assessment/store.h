@@ -25,6 +25,7 @@
 #include "sixsteps/assessment/v1/assessment.pb.h"
 #include "sixsteps/assessment/v1/assessment_service.pb.h"
 #include "sixsteps/assessment/v1/scrutiny_report.pb.h"
+#include "sixsteps/assessment/v1/evidence_file.pb.h"
 #include "sixsteps/framework/v1/framework.pb.h"
 
 namespace sixsteps::assessment {
@@ -119,6 +120,10 @@ class RoundTx {
   // Stores one progress note of an action as a row, under its number (the next one).
   virtual absl::Status AppendProgressUpdate(const std::string& action_id,
                                             const av1::ProgressUpdate& update) = 0;
+
+  // An evidence file's record (EvidenceFileService), for an evidence item that names it.
+  virtual absl::StatusOr<std::optional<v1::EvidenceFile>> EvidenceFileOf(
+      const std::string& file_id) = 0;
 
   // Writes: each sets the record's name and new etag, keeps a revision and queues the
   // change for the feed.

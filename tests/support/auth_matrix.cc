@@ -371,6 +371,23 @@ absl::Status MakeAssessmentRecords(MatrixWorld& w) {
                                   w.TokenOf(Who::kPartnershipAdminA), plan, &planned));
     r.planned_round = planned.name();
   }
+  {
+    // An OFFICIAL-SENSITIVE evidence file, in one message.
+    grpc::ClientContext context;
+    Authorize(context, w.TokenOf(Who::kPartnershipAdminA));
+    asv1::EvidenceFile file;
+    auto upload = w.hub->EvidenceFileStub()->UploadEvidenceFile(&context, &file);
+    asv1::UploadEvidenceFileRequest request;
+    request.mutable_metadata()->set_partnership("partnerships/part-a");
+    request.mutable_metadata()->set_file_name("part-a case audit.csv");
+    request.mutable_metadata()->set_classification(asv1::CLASSIFICATION_OFFICIAL_SENSITIVE);
+    request.set_chunk("agency,cases\npolice,12\nhealth,8\n");
+    upload->Write(request);
+    upload->WritesDone();
+    grpc::Status uploaded = upload->Finish();
+    if (!uploaded.ok()) return absl::InternalError("evidence file: " + uploaded.error_message());
+    r.evidence_file = file.name();
+  }
   return absl::OkStatus();
 }
 
@@ -449,7 +466,8 @@ absl::StatusOr<std::unique_ptr<MatrixWorld>> BuildWorld() {
                 IdOf(w->voice.case_audit),
                 IdOf(w->voice.learning_review),
                 IdOf(w->scrutiny.concern),
-                IdOf(w->scrutiny.draft)};
+                IdOf(w->scrutiny.draft),
+                IdOf(a.evidence_file)};
   return w;
 }
 
@@ -516,25 +534,27 @@ absl::StatusOr<MatrixWorld*> GetMatrixWorld() {
 
 std::shared_ptr<grpc::Channel> MatrixWorld::ChannelFor(const std::string& service) const {
   static const std::map<std::string, std::function<std::string(const TestHub&)>> kTargets = {
-    {idv1::IdentityService::service_full_name(),
-     [](const TestHub& h) { return h.identity_target(); }},
-    {fwv1::FrameworkService::service_full_name(),
-     [](const TestHub& h) { return h.framework_target(); }},
-    {asv1::AssessmentService::service_full_name(),
-     [](const TestHub& h) { return h.assessment_target(); }},
-    {acv1::ActionService::service_full_name(),
-     [](const TestHub& h) { return h.assessment_target(); }},
-    {asv1::VoiceService::service_full_name(),
-     [](const TestHub& h) { return h.assessment_target(); }},
-    {
-        asv1::ProgrammeService::service_full_name(),
-        {asv1::ScrutinyReportService::service_full_name(),
-         [](const TestHub& h) { return h.assessment_target(); }},
-        {rv1::ReportingService::service_full_name(),
-         [](const TestHub& h) { return h.reporting_target(); }},
-        {nv1::NotificationService::service_full_name(),
-         [](const TestHub& h) { return h.notification_target(); }},
-    };
+      {idv1::IdentityService::service_full_name(),
+       [](const TestHub& h) { return h.identity_target(); }},
+      {fwv1::FrameworkService::service_full_name(),
+       [](const TestHub& h) { return h.framework_target(); }},
+      {asv1::AssessmentService::service_full_name(),
+       [](const TestHub& h) { return h.assessment_target(); }},
+      {acv1::ActionService::service_full_name(),
+       [](const TestHub& h) { return h.assessment_target(); }},
+      {asv1::VoiceService::service_full_name(),
+       [](const TestHub& h) { return h.assessment_target(); }},
+      {asv1::ProgrammeService::service_full_name(),
+       [](const TestHub& h) { return h.assessment_target(); }},
+      {asv1::ScrutinyReportService::service_full_name(),
+       [](const TestHub& h) { return h.assessment_target(); }},
+      {asv1::EvidenceFileService::service_full_name(),
+       [](const TestHub& h) { return h.assessment_target(); }},
+      {rv1::ReportingService::service_full_name(),
+       [](const TestHub& h) { return h.reporting_target(); }},
+      {nv1::NotificationService::service_full_name(),
+       [](const TestHub& h) { return h.notification_target(); }},
+  };
   auto target = kTargets.find(service);
   if (target == kTargets.end()) return nullptr;
   auto& channel = channels[service];
@@ -593,7 +613,8 @@ Reply CallGeneric(const MatrixWorld& world, const pb::MethodDescriptor* method,
   }
   grpc::GenericStub stub(channel);
   grpc::ClientContext context;
-  const bool streaming = method->server_streaming();
+  // A client-streaming upload is sent the same way: one message, then the answer.
+  const bool streaming = method->server_streaming() || method->client_streaming();
   context.set_deadline(
       absl::ToChronoTime(absl::Now() + (streaming ? stream_wait : absl::Seconds(30))));
   if (!token.empty()) Authorize(context, token);
@@ -736,7 +757,8 @@ RowKind KindOf(const Row& row) {
 }
 
 bool IsReadMethod(const pb::MethodDescriptor& method) {
-  for (const char* prefix : {"Get", "List", "Check", "Watch", "Export", "Diff"}) {
+  // A download reads (the audit entry of an OFFICIAL-SENSITIVE one is not the caller's write).
+  for (const char* prefix : {"Get", "List", "Check", "Watch", "Export", "Diff", "Download"}) {
     if (absl::StartsWith(method.name(), prefix)) return true;
   }
   return false;

@@ -121,6 +121,9 @@ struct AssessmentRecords {
   std::string self_response;
   // A planned round of part-a (ProgrammeService), opening in 2090: never opened here.
   std::string planned_round;  // plannedRounds/{id}
+  // An OFFICIAL-SENSITIVE evidence file of part-a (evidenceFiles/{id}), uploaded by its
+  // administrator: region A's dashboard may not read it.
+  std::string evidence_file;
 };
 
 // VoiceService's records in part-a's draft round `round` (auth_matrix_voice_test.cc).

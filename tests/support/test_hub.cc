@@ -105,12 +105,19 @@ absl::StatusOr<std::unique_ptr<TestHub>> TestHub::Start(const std::string& name)
   hub->scrutiny_report_service_ = std::make_unique<assessment::ScrutinyReportServiceImpl>(
       hub->assessment_store_.get(), hub->partnership_records_.get(), hub->directory_.get(),
       hub->verifier_.get());
+  hub->upload_pool_ =
+      std::make_unique<db::ConnectionPool>(hub->assessment_database_url_, 4, absl::Seconds(2));
+  hub->evidence_file_store_ = std::make_unique<assessment::PgEvidenceFileStore>(
+      hub->assessment_pool_.get(), hub->upload_pool_.get(), &hub->changes_);
+  hub->evidence_file_service_ = std::make_unique<assessment::EvidenceFileServiceImpl>(
+      hub->evidence_file_store_.get(), hub->assessment_store_.get(), hub->directory_.get(),
+      hub->verifier_.get(), int64_t{assessment::kDefaultMaxFileMb} * 1024 * 1024);
   SIXSTEPS_ASSIGN_OR_RETURN(
       hub->assessment_server_,
       RunningServer::Start(
-          "127.0.0.1:0",
-          {hub->assessment_service_.get(), hub->action_service_.get(), hub->voice_service_.get(),
-           hub->programme_service_.get(), hub->scrutiny_report_service_.get()}));
+          "127.0.0.1:0", {hub->assessment_service_.get(), hub->action_service_.get(),
+                          hub->voice_service_.get(), hub->programme_service_.get(),
+                          hub->scrutiny_report_service_.get(), hub->evidence_file_service_.get()}));
 
   SIXSTEPS_ASSIGN_OR_RETURN(idv1::SignInResponse admin, hub->SignIn(kAdminEmail, kAdminPassword));
   hub->admin_token_ = admin.access_token();
@@ -123,6 +130,10 @@ std::unique_ptr<identity::v1::IdentityService::Stub> TestHub::IdentityStub() con
 
 std::unique_ptr<framework::v1::FrameworkService::Stub> TestHub::FrameworkStub() const {
   return framework::v1::FrameworkService::NewStub(Dial(framework_target()));
+}
+
+std::unique_ptr<assessment::v1::EvidenceFileService::Stub> TestHub::EvidenceFileStub() const {
+  return assessment::v1::EvidenceFileService::NewStub(Dial(assessment_target()));
 }
 
 std::unique_ptr<assessment::v1::AssessmentService::Stub> TestHub::AssessmentStub() const {

@@ -14,7 +14,10 @@
 #include "services/assessment/action_service.h"
 #include "services/assessment/assessment_service.h"
 #include "services/assessment/directory.h"
+#include "services/assessment/evidence_file_domain.h"
+#include "services/assessment/evidence_file_service.h"
 #include "services/assessment/pg_store.h"
+#include "services/assessment/pg_store_evidence_files.h"
 #include "services/assessment/pg_store_programme.h"
 #include "services/assessment/pg_store_scrutiny.h"
 #include "services/assessment/programme_service.h"
@@ -68,6 +71,8 @@ class TestHub {
   std::unique_ptr<assessment::v1::ProgrammeService::Stub> ProgrammeStub() const;
   // ScrutinyReportService is served by the assessment server.
   std::unique_ptr<assessment::v1::ScrutinyReportService::Stub> ScrutinyReportStub() const;
+  // So is EvidenceFileService (a 25 MiB cap on one file).
+  std::unique_ptr<assessment::v1::EvidenceFileService::Stub> EvidenceFileStub() const;
   const std::string& assessment_target() const { return assessment_server_->target(); }
   const std::string& assessment_database_url() const { return assessment_database_url_; }
   const std::string& identity_target() const { return identity_server_->target(); }
@@ -164,6 +169,9 @@ class TestHub {
   std::unique_ptr<assessment::ProgrammeServiceImpl> programme_service_;
   std::unique_ptr<assessment::PgPartnershipRecordStore> partnership_records_;
   std::unique_ptr<assessment::ScrutinyReportServiceImpl> scrutiny_report_service_;
+  std::unique_ptr<db::ConnectionPool> upload_pool_;
+  std::unique_ptr<assessment::PgEvidenceFileStore> evidence_file_store_;
+  std::unique_ptr<assessment::EvidenceFileServiceImpl> evidence_file_service_;
   std::unique_ptr<RunningServer> assessment_server_;
   std::string admin_token_;
   std::string reporting_database_url_;

@@ -15,6 +15,7 @@
 #include "tools/sixsteps/assessment_commands.h"
 #include "tools/sixsteps/cli_status.h"
 #include "tools/sixsteps/credentials.h"
+#include "tools/sixsteps/evidence_file_commands.h"
 #include "tools/sixsteps/framework_commands.h"
 #include "tools/sixsteps/identity_commands.h"
 #include "tools/sixsteps/notification_commands.h"
@@ -144,6 +145,7 @@ const std::vector<ServiceCommands>& AllServiceCommands() {
     services->push_back(ActionServiceCommands());
     for (ServiceCommands& voice : VoiceServiceCommands()) services->push_back(voice);
     services->push_back(ProgrammeServiceCommands());
+    services->push_back(FilesServiceCommands());
     services->push_back(ReportServiceCommands());
     services->push_back(NotificationServiceCommands());
     services->push_back(ScrutinyReportServiceCommands());

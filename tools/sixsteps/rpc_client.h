@@ -1,10 +1,13 @@
 // The one way the CLI calls a service: RpcClient makes each unary call on a fresh context
 // (deadline, bearer token), renews a token refused UNAUTHENTICATED once and makes the call
 // again (CallWithRenewal), turns the grpc::Status into an absl::Status, and pages through
-// List methods. Every command (framework, identity, assessment, action, report) and the
-// sign-in itself (session.cc) use it.
+// List methods; client- and server-streaming calls (evidence files) go through it too.
+// Every command (framework, identity, assessment, action, report, files) and the sign-in
+// itself (session.cc) use it.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -12,6 +15,7 @@
 #include <google/protobuf/message.h>
 #include <google/protobuf/repeated_ptr_field.h>
 #include <grpcpp/client_context.h>
+#include <grpcpp/support/sync_stream.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -72,6 +76,57 @@ class RpcClient {
       for (const Item& item : (page.*items)()) all.push_back(item);
     }));
     return all;
+  }
+
+  // A client-streaming call: `write` sends the requests on the call's writer (it may be
+  // called twice, when the first attempt is refused UNAUTHENTICATED and the token renewed,
+  // so it must be able to start again) and returns false if it could not read what it
+  // sends (`*failure` says why; the call is then cancelled).
+  template <typename Response, typename Request>
+  absl::StatusOr<Response> ClientStream(
+      std::unique_ptr<grpc::ClientWriterInterface<Request>> (Stub::*method)(grpc::ClientContext*,
+                                                                            Response*),
+      const std::function<absl::Status(grpc::ClientWriterInterface<Request>&)>& write) {
+    Response response;
+    absl::Status failure;
+    grpc::Status status = CallWithRenewal(call_, [&](grpc::ClientContext& context) {
+      response.Clear();
+      std::unique_ptr<grpc::ClientWriterInterface<Request>> writer =
+          (stub_.*method)(&context, &response);
+      failure = write(*writer);
+      if (!failure.ok()) {
+        context.TryCancel();
+        writer->Finish();
+        return grpc::Status(grpc::StatusCode::CANCELLED, "not sent");
+      }
+      writer->WritesDone();
+      return writer->Finish();
+    });
+    if (!failure.ok()) return failure;
+    if (!status.ok()) return FromGrpc(status);
+    return response;
+  }
+
+  // A server-streaming call: `on_message` gets each message in order and may stop the
+  // call by returning an error (which is returned). Renewed and made again only when
+  // refused UNAUTHENTICATED before any message arrived.
+  template <typename Response, typename Request>
+  absl::Status ServerStream(std::unique_ptr<grpc::ClientReaderInterface<Response>> (Stub::*method)(
+                                grpc::ClientContext*, const Request&),
+                            const Request& request,
+                            const std::function<absl::Status(const Response&)>& on_message) {
+    absl::Status failure;
+    grpc::Status status = CallWithRenewal(call_, [&](grpc::ClientContext& context) {
+      std::unique_ptr<grpc::ClientReaderInterface<Response>> reader =
+          (stub_.*method)(&context, request);
+      Response message;
+      while (failure.ok() && reader->Read(&message)) failure = on_message(message);
+      if (!failure.ok()) context.TryCancel();
+      return reader->Finish();
+    });
+    if (!failure.ok()) return failure;
+    if (!status.ok()) return FromGrpc(status);
+    return absl::OkStatus();
   }
 
   Stub& stub() { return stub_; }

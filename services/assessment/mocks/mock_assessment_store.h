@@ -49,6 +49,8 @@ class MockRoundTx : public RoundTx {
   MOCK_METHOD(absl::Status, AppendProgressUpdate,
               (const std::string& action_id, const av1::ProgressUpdate& update), (override));
 
+  MOCK_METHOD(absl::StatusOr<std::optional<v1::EvidenceFile>>, EvidenceFileOf,
+              (const std::string& file_id), (override));
   MOCK_METHOD(absl::Status, PutAssessment,
               (v1::Assessment & assessment, v1::ChangeKind change, const Provenance& provenance),
               (override));

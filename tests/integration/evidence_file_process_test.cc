@@ -1,0 +1,238 @@
+// Evidence files in a real sixsteps-assessment process (issue 16): an upload cut off by
+// the process dying (SIGKILL, mid-stream) stores nothing once the service is started again,
+// and 50 downloads of a 25 MiB file at once grow the process's resident memory by less
+// than 64 MiB (files stream; nothing holds a whole file).
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <fstream>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/strip.h"
+#include "services/base/status_macros.h"
+#include "tests/integration/evidence_file_fixture.h"
+#include "tests/support/child_process.h"
+
+namespace sixsteps::testing::assessment_test {
+namespace {
+
+constexpr absl::Duration kPatience = absl::Seconds(60);
+
+// A sixsteps-assessment process on the hub's database, identity and framework, on a free
+// loopback port read back from its "serving" log line. SIGKILLed when destroyed.
+class AssessmentProcess {
+ public:
+  static absl::StatusOr<std::unique_ptr<AssessmentProcess>> Start(const TestHub& hub) {
+    static int started = 0;
+    std::string log_path =
+        absl::StrCat(::testing::TempDir(), "/evidence_process_", getpid(), "_", ++started, ".log");
+    std::vector<std::string> args = {SIXSTEPS_ASSESSMENT_BINARY, "--listen=127.0.0.1:0",
+                                     "--db_pool_size=16", "--shutdown_grace=1s"};
+    std::vector<std::string> env = {
+        "SIXSTEPS_DATABASE_URL=" + hub.assessment_database_url(),
+        "SIXSTEPS_IDENTITY_ADDRESS=" + hub.identity_target(),
+        "SIXSTEPS_FRAMEWORK_ADDRESS=" + hub.framework_target(),
+    };
+    SIXSTEPS_ASSIGN_OR_RETURN(pid_t pid, SpawnLogged(std::move(args), std::move(env), log_path));
+    auto process = std::unique_ptr<AssessmentProcess>(new AssessmentProcess(pid, log_path));
+    SIXSTEPS_RETURN_IF_ERROR(process->AwaitServing());
+    return process;
+  }
+
+  ~AssessmentProcess() { Kill(); }
+
+  void Kill() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+  }
+
+  const std::string& target() const { return target_; }
+
+  // A "kB" field of /proc/<pid>/status (VmRSS, VmHWM), in bytes; -1 if unreadable.
+  int64_t StatusBytes(absl::string_view field) const {
+    std::ifstream in(absl::StrCat("/proc/", pid_, "/status"));
+    for (std::string line; std::getline(in, line);) {
+      absl::string_view rest = line;
+      if (!absl::ConsumePrefix(&rest, field) || !absl::ConsumePrefix(&rest, ":")) continue;
+      std::vector<absl::string_view> words = absl::StrSplit(rest, ' ', absl::SkipWhitespace());
+      int64_t kib = 0;
+      if (!words.empty() && absl::SimpleAtoi(words[0], &kib)) return kib * 1024;
+    }
+    return -1;
+  }
+  // Resets VmHWM to the current resident size (Linux's clear_refs, value 5).
+  bool ResetPeak() const {
+    std::ofstream out(absl::StrCat("/proc/", pid_, "/clear_refs"));
+    out << "5";
+    out.flush();
+    return out.good();
+  }
+
+ private:
+  AssessmentProcess(pid_t pid, std::string log_path) : pid_(pid), log_path_(std::move(log_path)) {}
+
+  std::string LogTail() const {
+    std::ifstream in(log_path_);
+    std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return all.size() > 4000 ? all.substr(all.size() - 4000) : all;
+  }
+
+  absl::Status AwaitServing() {
+    absl::Time deadline = absl::Now() + kPatience;
+    while (absl::Now() < deadline) {
+      std::ifstream in(log_path_);
+      for (std::string line; std::getline(in, line);) {
+        nlohmann::json json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+        if (json.is_object() && json.value("event", "") == "serving") {
+          target_ = json.value("address", "");
+        }
+      }
+      if (!target_.empty()) return absl::OkStatus();
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return absl::InternalError(absl::StrCat("sixsteps-assessment exited\n", LogTail()));
+      }
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return absl::DeadlineExceededError(
+        absl::StrCat("sixsteps-assessment did not start in time\n", LogTail()));
+  }
+
+  pid_t pid_;
+  std::string log_path_;
+  std::string target_;
+};
+
+class EvidenceFileProcessTest : public EvidenceFileTest {
+ protected:
+  std::unique_ptr<FStub> StubOf(const AssessmentProcess& process) {
+    grpc::ChannelArguments arguments;
+    arguments.SetMaxSendMessageSize(4 * kMiB);
+    arguments.SetMaxReceiveMessageSize(16 * kMiB);
+    return av1::EvidenceFileService::NewStub(
+        grpc::CreateCustomChannel(process.target(), grpc::InsecureChannelCredentials(), arguments));
+  }
+
+  // Sessions of the assessment database inside a transaction that waits for more (an
+  // upload waiting for its next chunk).
+  int64_t WaitingUploads() {
+    return Rows("pg_stat_activity",
+                "datname = current_database() AND pid <> pg_backend_pid() "
+                "AND state = 'idle in transaction'");
+  }
+};
+
+TEST_F(EvidenceFileProcessTest, AnUploadCutOffByTheServiceDyingStoresNothing) {
+  absl::StatusOr<std::unique_ptr<AssessmentProcess>> first = AssessmentProcess::Start(*hub_);
+  ASSERT_THAT(first, IsOk());
+  std::unique_ptr<FStub> stub = StubOf(**first);
+  const std::string bytes = CsvBytes(3 * kMiB, 5);
+  {
+    grpc::ClientContext context;
+    Authorize(context, admin_);
+    av1::EvidenceFile file;
+    auto writer = stub->UploadEvidenceFile(&context, &file);
+    av1::UploadEvidenceFileRequest message;
+    *message.mutable_metadata() = Metadata("cut.csv");
+    ASSERT_TRUE(writer->Write(message));
+    for (int i = 0; i < 2; ++i) {
+      av1::UploadEvidenceFileRequest next;
+      next.set_chunk(bytes.substr(static_cast<size_t>(i) * kMiB, kMiB));
+      ASSERT_TRUE(writer->Write(next));
+    }
+    // The server has the upload's transaction open, waiting for the next chunk.
+    bool waiting = false;
+    for (int i = 0; i < 1200 && !waiting; ++i) {
+      waiting = WaitingUploads() > 0;
+      if (!waiting) absl::SleepFor(absl::Milliseconds(50));
+    }
+    ASSERT_TRUE(waiting);
+    (*first)->Kill();
+    EXPECT_FALSE(writer->Finish().ok());
+  }
+  AwaitNoOpenTransactions();
+  ExpectNothingStored();
+  // Started again on the same database: nothing of the cut upload, and uploads work.
+  absl::StatusOr<std::unique_ptr<AssessmentProcess>> second = AssessmentProcess::Start(*hub_);
+  ASSERT_THAT(second, IsOk());
+  stub = StubOf(**second);
+  ExpectNothingStored();
+  av1::EvidenceFile whole;
+  {
+    grpc::ClientContext context;
+    Authorize(context, admin_);
+    auto writer = stub->UploadEvidenceFile(&context, &whole);
+    av1::UploadEvidenceFileRequest message;
+    *message.mutable_metadata() = Metadata("whole.csv");
+    message.set_chunk(bytes.substr(0, kMiB));
+    ASSERT_TRUE(writer->Write(message));
+    for (size_t at = kMiB; at < bytes.size(); at += kMiB) {
+      av1::UploadEvidenceFileRequest next;
+      next.set_chunk(bytes.substr(at, kMiB));
+      ASSERT_TRUE(writer->Write(next));
+    }
+    writer->WritesDone();
+    ASSERT_THAT(writer->Finish(), IsOk());
+  }
+  EXPECT_EQ(whole.sha256(), HexSha256(bytes));
+  EXPECT_EQ(Rows("evidence_files"), 1);
+  EXPECT_EQ(Rows("evidence_blobs"), 1);
+}
+
+TEST_F(EvidenceFileProcessTest, FiftyDownloadsAtOnceOfA25MiBFileStayUnder64MiB) {
+  absl::StatusOr<std::unique_ptr<AssessmentProcess>> process = AssessmentProcess::Start(*hub_);
+  ASSERT_THAT(process, IsOk());
+  std::unique_ptr<FStub> stub = StubOf(**process);
+  const std::string bytes = CsvBytes(25 * kMiB, 8);
+  const std::string expected_sha256 = HexSha256(bytes);
+  av1::EvidenceFile file;
+  {
+    grpc::ClientContext context;
+    Authorize(context, admin_);
+    auto writer = stub->UploadEvidenceFile(&context, &file);
+    av1::UploadEvidenceFileRequest message;
+    *message.mutable_metadata() = Metadata("big.csv");
+    ASSERT_TRUE(writer->Write(message));
+    for (size_t at = 0; at < bytes.size(); at += kMiB) {
+      av1::UploadEvidenceFileRequest next;
+      next.set_chunk(bytes.substr(at, kMiB));
+      ASSERT_TRUE(writer->Write(next));
+    }
+    writer->WritesDone();
+    ASSERT_THAT(writer->Finish(), IsOk());
+  }
+  // After one download, so that the heap and gRPC's buffers have their working size.
+  auto download = [&](std::string* sha256) {
+    grpc::ClientContext context;
+    Authorize(context, viewer_);
+    av1::DownloadEvidenceFileRequest request;
+    request.set_name(file.name());
+    auto reader = stub->DownloadEvidenceFile(&context, request);
+    sixsteps::assessment::Sha256 hash;
+    av1::DownloadEvidenceFileResponse message;
+    while (reader->Read(&message)) hash.Update(message.chunk());
+    *sha256 = reader->Finish().ok() ? hash.HexDigest() : "failed";
+  };
+  std::string warm;
+  download(&warm);
+  ASSERT_EQ(warm, expected_sha256);
+  const int64_t before = (*process)->StatusBytes("VmRSS");
+  ASSERT_GT(before, 0);
+  ASSERT_TRUE((*process)->ResetPeak());
+  std::vector<std::string> hashes(50);
+  std::vector<std::thread> threads;
+  for (std::string& sha256 : hashes) threads.emplace_back(download, &sha256);
+  for (std::thread& thread : threads) thread.join();
+  for (const std::string& sha256 : hashes) EXPECT_EQ(sha256, expected_sha256);
+  const int64_t peak = (*process)->StatusBytes("VmHWM");
+  EXPECT_LT(peak - before, 64 * kMiB) << "resident before " << before << ", peak " << peak;
+}
+
+}  // namespace
+}  // namespace sixsteps::testing::assessment_test

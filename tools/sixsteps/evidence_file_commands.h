@@ -1,0 +1,23 @@
+// `sixsteps files ...`: evidence files on the EvidenceFileService, which the assessment
+// service serves (same address): upload, download, list, show, and the download audit.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "sixsteps/assessment/v1/classification.pb.h"
+#include "tools/sixsteps/command.h"
+
+namespace sixsteps::cli {
+
+// The text of `sixsteps files help`.
+std::string FilesHelp();
+
+// The dispatcher's entry for "files" (endpoint "assessment").
+ServiceCommands FilesServiceCommands();
+
+// "official", "official_sensitive" (also "official-sensitive"), any case.
+absl::StatusOr<sixsteps::assessment::v1::Classification> ParseClassification(
+    absl::string_view argument);
+
+}  // namespace sixsteps::cli
