@@ -5,6 +5,7 @@
 #include "services/assessment/evidence_file_domain.h"
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
+#include "services/base/personal_data.h"
 #include "services/common/grpc_reply.h"
 #include "services/common/pagination.h"
 #include "services/common/validation.h"
@@ -52,8 +53,10 @@ absl::StatusOr<v1::EvidenceFile> EvidenceFileServiceImpl::CheckUpload(
       v1::Classification classification,
       EffectiveClassification(metadata.classification(), "metadata.classification"));
   file.set_classification(classification);
-  SIXSTEPS_RETURN_IF_ERROR(ValidateOptionalText(metadata.description(), kMaxFileDescriptionLength,
-                                                "metadata.description"));
+  // A file's name is free text too: "J Smith DOB 01.02.2015.pdf" must not reach the hub.
+  SIXSTEPS_RETURN_IF_ERROR(CheckNoPersonalData("metadata.file_name", file_name));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateOptionalFreeText(
+      metadata.description(), kMaxFileDescriptionLength, "metadata.description"));
   file.set_description(metadata.description());
   SIXSTEPS_RETURN_IF_ERROR(
       ValidateExpectedSha256(metadata.expected_sha256(), "metadata.expected_sha256"));

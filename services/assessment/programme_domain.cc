@@ -64,7 +64,7 @@ absl::Status ValidatePlan(const v1::PlannedRound& plan, absl::string_view today)
   }
   SIXSTEPS_RETURN_IF_ERROR(
       ValidateFrameworkVersionName(plan.framework_version(), "planned_round.framework_version"));
-  SIXSTEPS_RETURN_IF_ERROR(ValidateText(plan.title(), kMaxTitleLength, "planned_round.title"));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateFreeText(plan.title(), kMaxTitleLength, "planned_round.title"));
   for (const auto& [date, field] : {std::pair{&plan.period_start(), "period_start"},
                                     {&plan.period_end(), "period_end"},
                                     {&plan.open_date(), "open_date"},
@@ -143,7 +143,7 @@ absl::Status CheckCanPlan(const Caller& caller, absl::string_view region,
 }
 
 absl::Status ValidateReason(absl::string_view reason, absl::string_view field) {
-  return ValidateText(reason, kMaxShortTextLength, field);
+  return ValidateFreeText(reason, kMaxShortTextLength, field);
 }
 
 // ---- Dates ----

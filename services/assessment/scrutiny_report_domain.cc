@@ -19,7 +19,7 @@ using auth::Role;
 
 absl::Status Optional(absl::string_view text, int max_length, absl::string_view field) {
   if (text.empty()) return absl::OkStatus();
-  return ValidateText(text, max_length, field);
+  return ValidateFreeText(text, max_length, field);
 }
 
 absl::Status ValidateLink(absl::string_view link, absl::string_view field) {
@@ -38,8 +38,8 @@ absl::Status ValidateCited(const google::protobuf::RepeatedPtrField<v1::CitedEvi
   }
   for (int i = 0; i < items.size(); ++i) {
     std::string field = absl::StrCat(prefix, "[", i, "]");
-    SIXSTEPS_RETURN_IF_ERROR(ValidateText(items[i].description(), kMaxShortTextLength,
-                                          absl::StrCat(field, ".description")));
+    SIXSTEPS_RETURN_IF_ERROR(ValidateFreeText(items[i].description(), kMaxShortTextLength,
+                                              absl::StrCat(field, ".description")));
     SIXSTEPS_RETURN_IF_ERROR(ValidateLink(items[i].link(), absl::StrCat(field, ".link")));
     if (items[i].response().empty()) continue;
     SIXSTEPS_ASSIGN_OR_RETURN(
@@ -140,9 +140,10 @@ absl::Status ValidateFindings(const google::protobuf::RepeatedPtrField<v1::Findi
     if (!f.id().empty() && !seen.insert(f.id()).second) {
       return Invalid(absl::StrCat(at, ".id"), "appears twice");
     }
-    SIXSTEPS_RETURN_IF_ERROR(ValidateText(f.title(), kMaxTitleLength, absl::StrCat(at, ".title")));
     SIXSTEPS_RETURN_IF_ERROR(
-        ValidateText(f.narrative(), kMaxTextLength, absl::StrCat(at, ".narrative")));
+        ValidateFreeText(f.title(), kMaxTitleLength, absl::StrCat(at, ".title")));
+    SIXSTEPS_RETURN_IF_ERROR(
+        ValidateFreeText(f.narrative(), kMaxTextLength, absl::StrCat(at, ".narrative")));
     if (f.nature() != v1::Finding::NATURE_STRENGTH && f.nature() != v1::Finding::NATURE_CONCERN) {
       return Invalid(absl::StrCat(at, ".nature"), "must be strength or concern");
     }
@@ -194,7 +195,8 @@ absl::Status ValidateReportContent(const v1::ScrutinyReport& report,
   for (int i = 0; i < report.recommendations_size(); ++i) {
     const v1::Recommendation& rec = report.recommendations(i);
     std::string at = absl::StrCat("recommendations[", i, "]");
-    SIXSTEPS_RETURN_IF_ERROR(ValidateText(rec.text(), kMaxNoteLength, absl::StrCat(at, ".text")));
+    SIXSTEPS_RETURN_IF_ERROR(
+        ValidateFreeText(rec.text(), kMaxNoteLength, absl::StrCat(at, ".text")));
     if (rec.finding_ids().empty()) {
       return Invalid(absl::StrCat(at, ".finding_ids"),
                      "a recommendation follows from at least one finding");
@@ -318,7 +320,7 @@ absl::Status ApplyAnswer(v1::ScrutinyReport& report, const v1::AnswerScrutinyRep
       break;
     case v1::PartnerAnswer::VERDICT_ACCEPT_WITH_COMMENT:
     case v1::PartnerAnswer::VERDICT_DISPUTE:
-      SIXSTEPS_RETURN_IF_ERROR(ValidateText(r.comment(), kMaxNoteLength, "comment"));
+      SIXSTEPS_RETURN_IF_ERROR(ValidateFreeText(r.comment(), kMaxNoteLength, "comment"));
       break;
     default:
       return Invalid("verdict", "must be accept, accept_with_comment or dispute");
@@ -352,7 +354,7 @@ absl::Status ApplyResolution(v1::ScrutinyReport& report, const v1::ResolveScruti
       r.outcome() != v1::DisputeResolution::OUTCOME_NOT_UPHELD) {
     return Invalid("outcome", "must be upheld or not_upheld");
   }
-  SIXSTEPS_RETURN_IF_ERROR(ValidateText(r.note(), kMaxNoteLength, "note"));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateFreeText(r.note(), kMaxNoteLength, "note"));
   v1::PartnerAnswer* answer = AnswerOf(report, r.organisation());
   if (answer == nullptr) {
     return NotFound(absl::StrCat("an answer of ", r.organisation(), " to ", report.name()));
@@ -541,8 +543,8 @@ void RedactScrutinyRecords(const Caller& caller, v1::Change& change) {
 }
 
 absl::Status ValidateDraft(const v1::AnnualReportDraft& draft) {
-  SIXSTEPS_RETURN_IF_ERROR(ValidateText(draft.title(), kMaxTitleLength, "draft.title"));
-  SIXSTEPS_RETURN_IF_ERROR(ValidateText(draft.year(), kMaxYearLength, "draft.year"));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateFreeText(draft.title(), kMaxTitleLength, "draft.title"));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateFreeText(draft.year(), kMaxYearLength, "draft.year"));
   if (draft.text().empty() && draft.link().empty()) {
     return Invalid("draft.text", "give the draft as text or a link");
   }

@@ -105,7 +105,7 @@ absl::StatusOr<v1::ScrutinyReport> ScrutinyReportServiceImpl::DoCreateScrutinyRe
     const Caller& caller, const v1::CreateScrutinyReportRequest& r) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseAssessmentName(r.parent(), "parent"));
   if (!r.summary().empty()) {
-    SIXSTEPS_RETURN_IF_ERROR(ValidateText(r.summary(), kMaxSummaryLength, "summary"));
+    SIXSTEPS_RETURN_IF_ERROR(ValidateFreeText(r.summary(), kMaxSummaryLength, "summary"));
   }
   SIXSTEPS_ASSIGN_OR_RETURN(Visibility visible, VisibilityFor(*directory_, caller));
   v1::ScrutinyReport report;
@@ -302,7 +302,7 @@ SIXSTEPS_RPC(ScrutinyReportServiceImpl, CorrectScrutinyReport, v1::CorrectScruti
              v1::ScrutinyReport)
 absl::StatusOr<v1::ScrutinyReport> ScrutinyReportServiceImpl::DoCorrectScrutinyReport(
     const Caller& caller, const v1::CorrectScrutinyReportRequest& r) {
-  SIXSTEPS_RETURN_IF_ERROR(ValidateText(r.change_note(), kMaxNoteLength, "change_note"));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateFreeText(r.change_note(), kMaxNoteLength, "change_note"));
   return ChangeLatest(caller, r.parent(), "",
                       [&](RoundTx&, v1::ScrutinyReport& latest, v1::ChangeKind& kind) {
                         SIXSTEPS_RETURN_IF_ERROR(CheckIsLead(caller, latest));

@@ -58,7 +58,7 @@ absl::StatusOr<v1::ScrutinyConcern> ScrutinyReportServiceImpl::DoRaiseScrutinyCo
     const Caller& caller, const v1::RaiseScrutinyConcernRequest& r) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string partnership,
                             ParsePartnership(r.partnership(), "partnership"));
-  SIXSTEPS_RETURN_IF_ERROR(ValidateText(r.text(), kMaxConcernLength, "text"));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateFreeText(r.text(), kMaxConcernLength, "text"));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string region, VisiblePartnershipRegion(caller, partnership));
   SIXSTEPS_RETURN_IF_ERROR(CheckCanRaiseConcern(caller, region, partnership));
   if (!r.assessment().empty()) {
@@ -88,7 +88,7 @@ absl::StatusOr<v1::ScrutinyConcern> ScrutinyReportServiceImpl::DoRecordScrutinyC
     const Caller& caller, const v1::RecordScrutinyConcernOutcomeRequest& r) {
   SIXSTEPS_ASSIGN_OR_RETURN(PartnershipChildName name,
                             ParsePartnershipChild(r.name(), kConcerns, "name"));
-  SIXSTEPS_RETURN_IF_ERROR(ValidateText(r.outcome(), kMaxNoteLength, "outcome"));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateFreeText(r.outcome(), kMaxNoteLength, "outcome"));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string region,
                             VisiblePartnershipRegion(caller, name.partnership_id));
   SIXSTEPS_RETURN_IF_ERROR(CheckCanSettleConcern(caller, region, name.partnership_id));
@@ -163,7 +163,7 @@ absl::StatusOr<v1::AnnualReportDraft> ScrutinyReportServiceImpl::DoCommentOnAnnu
     const Caller& caller, const v1::CommentOnAnnualReportDraftRequest& r) {
   SIXSTEPS_ASSIGN_OR_RETURN(PartnershipChildName name,
                             ParsePartnershipChild(r.name(), kDrafts, "name"));
-  SIXSTEPS_RETURN_IF_ERROR(ValidateText(r.text(), kMaxNoteLength, "text"));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateFreeText(r.text(), kMaxNoteLength, "text"));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string region,
                             VisiblePartnershipRegion(caller, name.partnership_id));
   SIXSTEPS_RETURN_IF_ERROR(CheckCanCommentOnDraft(caller, name.partnership_id));

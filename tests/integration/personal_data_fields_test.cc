@@ -142,6 +142,53 @@ TEST_F(PersonalDataFieldsTest, EveryAssessmentFieldRefusesPersonalDataAndWritesN
                             }}});
 }
 
+TEST_F(PersonalDataFieldsTest, ScrutinyReportAndProgrammeFieldsRefusePersonalDataAndWriteNothing) {
+  av1::Assessment round = MustCreate(av1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY, admin_);
+  MustAddOrg(round, kLa);
+  MustAddScrutineer(round);
+  auto reports = hub_->ScrutinyReportStub();
+  auto programme = hub_->ProgrammeStub();
+  std::vector<FieldCase> cases = {
+      {"summary",
+       [&](const std::string& text) {
+         av1::CreateScrutinyReportRequest request;
+         request.set_parent(round.name());
+         request.set_summary(text);
+         av1::ScrutinyReport written;
+         return Invoke(reports.get(), &av1::ScrutinyReportService::Stub::CreateScrutinyReport,
+                       scrutineer_, request, &written);
+       }},
+      {"text",
+       [&](const std::string& text) {
+         av1::RaiseScrutinyConcernRequest request;
+         request.set_partnership(kPartnership);
+         request.set_text(text);
+         av1::ScrutinyConcern written;
+         return Invoke(reports.get(), &av1::ScrutinyReportService::Stub::RaiseScrutinyConcern,
+                       admin_, request, &written);
+       }},
+      {"planned_round.title",
+       [&](const std::string& text) {
+         av1::CreatePlannedRoundRequest request;
+         av1::PlannedRound* p = request.mutable_planned_round();
+         p->set_partnership(kPartnership);
+         p->set_kind(av1::ASSESSMENT_KIND_SELF_ASSESSMENT);
+         p->set_framework_version("frameworks/six-steps/versions/2019");
+         p->set_cadence(av1::PlannedRound::CADENCE_ONE_OFF);
+         p->set_title(text);
+         p->set_period_start("2089-04-01");
+         p->set_period_end("2090-03-31");
+         p->set_open_date("2090-04-01");
+         p->set_response_deadline("2090-05-31");
+         p->set_report_due_date("2090-06-30");
+         av1::PlannedRound written;
+         return Invoke(programme.get(), &av1::ProgrammeService::Stub::CreatePlannedRound, admin_,
+                       request, &written);
+       }},
+  };
+  ExpectEveryFieldRefused(cases);
+}
+
 TEST_F(PersonalDataFieldsTest, EveryActionFieldRefusesPersonalDataAndWritesNothing) {
   using ActStub = acv1::ActionService::Stub;
   av1::Assessment round = MustCreate(av1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY, admin_);
