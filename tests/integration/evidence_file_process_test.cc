@@ -13,6 +13,7 @@
 #include "services/base/status_macros.h"
 #include "tests/integration/evidence_file_fixture.h"
 #include "tests/support/child_process.h"
+#include "tests/support/paths.h"
 
 namespace sixsteps::testing::assessment_test {
 namespace {
@@ -27,7 +28,7 @@ class AssessmentProcess {
     static int started = 0;
     std::string log_path =
         absl::StrCat(::testing::TempDir(), "/evidence_process_", getpid(), "_", ++started, ".log");
-    std::vector<std::string> args = {SIXSTEPS_ASSESSMENT_BINARY, "--listen=127.0.0.1:0",
+    std::vector<std::string> args = {ServiceBinary("assessment"), "--listen=127.0.0.1:0",
                                      "--db_pool_size=16", "--shutdown_grace=1s"};
     std::vector<std::string> env = {
         "SIXSTEPS_DATABASE_URL=" + hub.assessment_database_url(),

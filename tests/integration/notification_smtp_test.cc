@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include "tests/support/paths.h"
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -48,7 +49,8 @@ class NotificationSmtpTest : public ::testing::Test {
     server_ = ::fork();
     ASSERT_GE(server_, 0);
     if (server_ == 0) {
-      const std::string script = std::string(SIXSTEPS_SOURCE_DIR) + "/tests/support/smtp_server.py";
+      const std::string script =
+          ::sixsteps::testing::SourceDir().string() + "/tests/support/smtp_server.py";
       const std::string port_file = (dir_ / "port").string(), cert = (dir_ / "cert.pem").string(),
                         key = (dir_ / "key.pem").string(), out = (dir_ / "mail").string();
       // Debian's interpreter, which python3-aiosmtpd installs into (not a pyenv on PATH).

@@ -24,11 +24,19 @@
 #include "services/reporting/render.h"
 #include "services/reporting/render_internal.h"
 #include "services/reporting/write_docx_parts.h"
+#include "tests/support/paths.h"
 #include "tests/support/report_samples.h"
 #include "tests/support/status_matchers.h"
 
 namespace sixsteps::reporting::doc {
 namespace {
+
+using ::sixsteps::testing::SourceDir;
+
+// Where the rendered documents are kept for a human to look at: <build>/tests/artifacts.
+std::string ArtifactsDir() {
+  return (::sixsteps::testing::BuildDir() / "tests" / "artifacts").string();
+}
 
 using ::sixsteps::testing::IsOk;
 using ::testing::Contains;
@@ -54,10 +62,10 @@ class Files {
     std::ofstream(path, std::ios::binary) << bytes;
     const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
     std::error_code ec;
-    std::filesystem::create_directories(SIXSTEPS_ARTIFACTS_DIR, ec);
-    std::ofstream(absl::StrCat(SIXSTEPS_ARTIFACTS_DIR, "/", test->test_suite_name(), ".",
-                               test->name(), "-", name),
-                  std::ios::binary)
+    std::filesystem::create_directories(ArtifactsDir(), ec);
+    std::ofstream(
+        absl::StrCat(ArtifactsDir(), "/", test->test_suite_name(), ".", test->name(), "-", name),
+        std::ios::binary)
         << bytes;
     return path;
   }
@@ -419,7 +427,7 @@ TEST(PdfWriter, StopsWhenTheSinkRefuses) {
 std::vector<std::string> DocxLines(Files& files, const std::string& docx) {
   std::string path = files.Save("report.docx", docx);
   std::string out = Shell(
-      absl::StrCat("/usr/bin/python3 ", SIXSTEPS_SOURCE_DIR, "/tests/tools/read_docx.py ", path));
+      absl::StrCat("/usr/bin/python3 ", SourceDir().string(), "/tests/tools/read_docx.py ", path));
   return absl::StrSplit(out, '\n', absl::SkipEmpty());
 }
 
