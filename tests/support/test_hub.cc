@@ -146,230 +146,228 @@ std::unique_ptr<action::v1::ActionService::Stub> TestHub::ActionStub() const {
 
 std::unique_ptr<assessment::v1::VoiceService::Stub> TestHub::VoiceStub() const {
   return assessment::v1::VoiceService::NewStub(Dial(assessment_target()));
-  std::unique_ptr<assessment::v1::ProgrammeService::Stub> TestHub::ProgrammeStub() const {
-    return assessment::v1::ProgrammeService::NewStub(Dial(assessment_target()));
-    std::unique_ptr<assessment::v1::ScrutinyReportService::Stub> TestHub::ScrutinyReportStub()
-        const {
-      return assessment::v1::ScrutinyReportService::NewStub(Dial(assessment_target()));
-    }
+}
 
-    absl::StatusOr<identity::v1::SignInResponse> TestHub::SignIn(
-        const std::string& email, const std::string& password) const {
-      grpc::ClientContext context;
-      idv1::SignInRequest request;
-      request.set_email(email);
-      request.set_password(password);
-      idv1::SignInResponse response;
-      SIXSTEPS_RETURN_IF_ERROR(
-          FromGrpcStatus(IdentityStub()->SignIn(&context, request, &response)));
-      return response;
-    }
+std::unique_ptr<assessment::v1::ProgrammeService::Stub> TestHub::ProgrammeStub() const {
+  return assessment::v1::ProgrammeService::NewStub(Dial(assessment_target()));
+}
 
-    absl::Status TestHub::CreateRegion(const std::string& id) const {
-      grpc::ClientContext context;
-      Authorize(context, admin_token_);
-      idv1::CreateRegionRequest request;
-      request.set_region_id(id);
-      request.mutable_region()->set_display_name(absl::StrCat("Region ", id));
-      idv1::Region region;
-      return FromGrpcStatus(IdentityStub()->CreateRegion(&context, request, &region));
-    }
+std::unique_ptr<assessment::v1::ScrutinyReportService::Stub> TestHub::ScrutinyReportStub() const {
+  return assessment::v1::ScrutinyReportService::NewStub(Dial(assessment_target()));
+}
 
-    absl::Status TestHub::CreatePartnership(const std::string& id, const std::string& region)
-        const {
-      grpc::ClientContext context;
-      Authorize(context, admin_token_);
-      idv1::CreatePartnershipRequest request;
-      request.set_partnership_id(id);
-      request.mutable_partnership()->set_display_name(absl::StrCat("Partnership ", id));
-      request.mutable_partnership()->set_region(absl::StrCat("regions/", region));
-      idv1::Partnership partnership;
-      return FromGrpcStatus(IdentityStub()->CreatePartnership(&context, request, &partnership));
-    }
+absl::StatusOr<identity::v1::SignInResponse> TestHub::SignIn(const std::string& email,
+                                                             const std::string& password) const {
+  grpc::ClientContext context;
+  idv1::SignInRequest request;
+  request.set_email(email);
+  request.set_password(password);
+  idv1::SignInResponse response;
+  SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(IdentityStub()->SignIn(&context, request, &response)));
+  return response;
+}
 
-    absl::Status TestHub::CreateOrganisation(const std::string& partnership, const std::string& id,
-                                             identity::v1::OrganisationKind kind, bool core) const {
-      grpc::ClientContext context;
-      Authorize(context, admin_token_);
-      idv1::CreateOrganisationRequest request;
-      request.set_parent(absl::StrCat("partnerships/", partnership));
-      request.set_organisation_id(id);
-      request.mutable_organisation()->set_display_name(absl::StrCat("Organisation ", id));
-      request.mutable_organisation()->set_kind(kind);
-      request.mutable_organisation()->set_core_partner(core);
-      idv1::Organisation organisation;
-      return FromGrpcStatus(IdentityStub()->CreateOrganisation(&context, request, &organisation));
-    }
+absl::Status TestHub::CreateRegion(const std::string& id) const {
+  grpc::ClientContext context;
+  Authorize(context, admin_token_);
+  idv1::CreateRegionRequest request;
+  request.set_region_id(id);
+  request.mutable_region()->set_display_name(absl::StrCat("Region ", id));
+  idv1::Region region;
+  return FromGrpcStatus(IdentityStub()->CreateRegion(&context, request, &region));
+}
 
-    absl::StatusOr<std::string> TestHub::UserWithRoles(const std::string& email,
-                                                       const std::vector<Binding>& roles) const {
-      const std::string password = "a long enough password";
-      idv1::User user;
-      {
-        grpc::ClientContext context;
-        Authorize(context, admin_token_);
-        idv1::CreateUserRequest request;
-        request.mutable_user()->set_email(email);
-        request.mutable_user()->set_display_name(email);
-        request.set_password(password);
-        SIXSTEPS_RETURN_IF_ERROR(
-            FromGrpcStatus(IdentityStub()->CreateUser(&context, request, &user)));
-      }
-      for (const Binding& role : roles) {
-        grpc::ClientContext context;
-        Authorize(context, admin_token_);
-        idv1::CreateRoleBindingRequest request;
-        request.mutable_role_binding()->set_principal(user.name());
-        request.mutable_role_binding()->set_role(role.role);
-        request.mutable_role_binding()->set_scope(role.scope);
-        request.mutable_role_binding()->set_organisation(role.organisation);
-        idv1::RoleBinding binding;
-        SIXSTEPS_RETURN_IF_ERROR(
-            FromGrpcStatus(IdentityStub()->CreateRoleBinding(&context, request, &binding)));
-      }
-      SIXSTEPS_ASSIGN_OR_RETURN(idv1::SignInResponse signed_in, SignIn(email, password));
-      return signed_in.access_token();
-    }
+absl::Status TestHub::CreatePartnership(const std::string& id, const std::string& region) const {
+  grpc::ClientContext context;
+  Authorize(context, admin_token_);
+  idv1::CreatePartnershipRequest request;
+  request.set_partnership_id(id);
+  request.mutable_partnership()->set_display_name(absl::StrCat("Partnership ", id));
+  request.mutable_partnership()->set_region(absl::StrCat("regions/", region));
+  idv1::Partnership partnership;
+  return FromGrpcStatus(IdentityStub()->CreatePartnership(&context, request, &partnership));
+}
 
-    absl::Status TestHub::StartReporting() {
-      if (reporting_api_key_.empty()) {
-        // The same step as `sixsteps-identity ensure-service-account` (scripts/hub, compose).
-        identity::ServiceAccountSpec spec;
-        spec.display_name = "Reporting service";
-        spec.role = auth::Role::ROLE_VIEWER;
-        spec.key_display_name = "reporting";
-        spec.key_lifetime = absl::Hours(24);
-        SIXSTEPS_ASSIGN_OR_RETURN(
-            identity::ServiceAccountSetup setup,
-            identity::EnsureServiceAccount(*identity_store_, spec, "", absl::Now()));
-        reporting_api_key_ = setup.secret;
-        SIXSTEPS_ASSIGN_OR_RETURN(reporting_database_url_,
-                                  SharedPgCluster().CreateDatabase("reporting"));
-        SIXSTEPS_RETURN_IF_ERROR(
-            db::ApplyMigrations(reporting_database_url_, reporting::ReportingMigrations()));
-        reporting_pool_ =
-            std::make_unique<db::ConnectionPool>(reporting_database_url_, 4, absl::Seconds(2));
-        read_model_ = std::make_unique<reporting::ReadModel>(reporting_pool_.get());
-        upstream_ = std::make_unique<reporting::GrpcUpstream>(
-            Dial(identity_target()), Dial(framework_target()), reporting_api_key_);
-        reports_ = std::make_unique<reporting::Reports>(
-            read_model_.get(), absl::UTCTimeZone(),
-            reporting::WaitOptions{
-                reporting::AssessmentFeedReached(upstream_.get(), Dial(assessment_target())),
-                reporting_max_waiters_});
-        reporting_service_ =
-            std::make_unique<reporting::ReportingServiceImpl>(reports_.get(), verifier_.get());
-      }
-      reporting::ConsumerOptions options;
-      options.directory_refresh = absl::Seconds(2);
-      options.standby_poll = absl::Milliseconds(100);
-      consumer_ = std::make_unique<reporting::FeedConsumer>(read_model_.get(), upstream_.get(),
-                                                            Dial(assessment_target()),
-                                                            reporting_database_url_, options);
-      consumer_->Start();
-      SIXSTEPS_ASSIGN_OR_RETURN(reporting_server_,
-                                RunningServer::Start("127.0.0.1:0", {reporting_service_.get()}));
-      return absl::OkStatus();
-    }
+absl::Status TestHub::CreateOrganisation(const std::string& partnership, const std::string& id,
+                                         identity::v1::OrganisationKind kind, bool core) const {
+  grpc::ClientContext context;
+  Authorize(context, admin_token_);
+  idv1::CreateOrganisationRequest request;
+  request.set_parent(absl::StrCat("partnerships/", partnership));
+  request.set_organisation_id(id);
+  request.mutable_organisation()->set_display_name(absl::StrCat("Organisation ", id));
+  request.mutable_organisation()->set_kind(kind);
+  request.mutable_organisation()->set_core_partner(core);
+  idv1::Organisation organisation;
+  return FromGrpcStatus(IdentityStub()->CreateOrganisation(&context, request, &organisation));
+}
 
-    void TestHub::StopReporting() {
-      if (consumer_) consumer_->Stop();
-      consumer_.reset();
-      reporting_server_.reset();
-    }
+absl::StatusOr<std::string> TestHub::UserWithRoles(const std::string& email,
+                                                   const std::vector<Binding>& roles) const {
+  const std::string password = "a long enough password";
+  idv1::User user;
+  {
+    grpc::ClientContext context;
+    Authorize(context, admin_token_);
+    idv1::CreateUserRequest request;
+    request.mutable_user()->set_email(email);
+    request.mutable_user()->set_display_name(email);
+    request.set_password(password);
+    SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(IdentityStub()->CreateUser(&context, request, &user)));
+  }
+  for (const Binding& role : roles) {
+    grpc::ClientContext context;
+    Authorize(context, admin_token_);
+    idv1::CreateRoleBindingRequest request;
+    request.mutable_role_binding()->set_principal(user.name());
+    request.mutable_role_binding()->set_role(role.role);
+    request.mutable_role_binding()->set_scope(role.scope);
+    request.mutable_role_binding()->set_organisation(role.organisation);
+    idv1::RoleBinding binding;
+    SIXSTEPS_RETURN_IF_ERROR(
+        FromGrpcStatus(IdentityStub()->CreateRoleBinding(&context, request, &binding)));
+  }
+  SIXSTEPS_ASSIGN_OR_RETURN(idv1::SignInResponse signed_in, SignIn(email, password));
+  return signed_in.access_token();
+}
 
-    absl::Status TestHub::StartNotification(const Clock* clock, absl::TimeZone zone,
-                                            const std::string& templates_dir) {
-      if (notification_api_key_.empty()) {
-        // The same step as `sixsteps-identity ensure-service-account` in scripts/hub.
-        identity::ServiceAccountSpec spec;
-        spec.display_name = "Notification service";
-        spec.role = auth::Role::ROLE_HUB_ADMINISTRATOR;
-        spec.key_display_name = "notification";
-        spec.key_lifetime = absl::Hours(24);
-        SIXSTEPS_ASSIGN_OR_RETURN(
-            identity::ServiceAccountSetup setup,
-            identity::EnsureServiceAccount(*identity_store_, spec, "", absl::Now()));
-        notification_api_key_ = setup.secret;
-        SIXSTEPS_ASSIGN_OR_RETURN(notification_database_url_,
-                                  SharedPgCluster().CreateDatabase("notification"));
-        SIXSTEPS_RETURN_IF_ERROR(db::ApplyMigrations(notification_database_url_,
-                                                     notification::NotificationMigrations()));
-        notification_pool_ =
-            std::make_unique<db::ConnectionPool>(notification_database_url_, 4, absl::Seconds(2));
-        notification_store_ =
-            std::make_unique<notification::PgNotificationStore>(notification_pool_.get());
-        notification_token_ =
-            notification::MakeServiceToken(Dial(identity_target()), notification_api_key_);
-        // Nothing kept: each test sees the bindings it just made.
-        notification_people_ = std::make_unique<notification::GrpcPeople>(
-            Dial(identity_target()), notification_token_.get(), absl::ZeroDuration());
-        notification_service_ = std::make_unique<notification::NotificationServiceImpl>(
-            notification_store_.get(), notification_people_.get(), verifier_.get());
-      }
-      SIXSTEPS_ASSIGN_OR_RETURN(notification::TemplateSet templates,
-                                notification::TemplateSet::Load(templates_dir));
-      notification_templates_ = std::make_unique<notification::TemplateSet>(std::move(templates));
-      notification::FollowerOptions options;
-      options.poll = absl::Milliseconds(50);
-      options.standby_poll = absl::Milliseconds(100);
-      options.calendar_every = absl::Seconds(1);
-      follower_ = std::make_unique<notification::Follower>(
-          notification_store_.get(), notification_people_.get(), notification_templates_.get(),
-          notification_token_.get(), Dial(assessment_target()), notification_database_url_, clock,
-          zone, options);
-      follower_->Start();
-      SIXSTEPS_ASSIGN_OR_RETURN(notification_server_,
-                                RunningServer::Start("127.0.0.1:0", {notification_service_.get()}));
-      return absl::OkStatus();
-    }
+absl::Status TestHub::StartReporting() {
+  if (reporting_api_key_.empty()) {
+    // The same step as `sixsteps-identity ensure-service-account` (scripts/hub, compose).
+    identity::ServiceAccountSpec spec;
+    spec.display_name = "Reporting service";
+    spec.role = auth::Role::ROLE_VIEWER;
+    spec.key_display_name = "reporting";
+    spec.key_lifetime = absl::Hours(24);
+    SIXSTEPS_ASSIGN_OR_RETURN(
+        identity::ServiceAccountSetup setup,
+        identity::EnsureServiceAccount(*identity_store_, spec, "", absl::Now()));
+    reporting_api_key_ = setup.secret;
+    SIXSTEPS_ASSIGN_OR_RETURN(reporting_database_url_,
+                              SharedPgCluster().CreateDatabase("reporting"));
+    SIXSTEPS_RETURN_IF_ERROR(
+        db::ApplyMigrations(reporting_database_url_, reporting::ReportingMigrations()));
+    reporting_pool_ =
+        std::make_unique<db::ConnectionPool>(reporting_database_url_, 4, absl::Seconds(2));
+    read_model_ = std::make_unique<reporting::ReadModel>(reporting_pool_.get());
+    upstream_ = std::make_unique<reporting::GrpcUpstream>(
+        Dial(identity_target()), Dial(framework_target()), reporting_api_key_);
+    reports_ = std::make_unique<reporting::Reports>(
+        read_model_.get(), absl::UTCTimeZone(),
+        reporting::WaitOptions{
+            reporting::AssessmentFeedReached(upstream_.get(), Dial(assessment_target())),
+            reporting_max_waiters_});
+    reporting_service_ =
+        std::make_unique<reporting::ReportingServiceImpl>(reports_.get(), verifier_.get());
+  }
+  reporting::ConsumerOptions options;
+  options.directory_refresh = absl::Seconds(2);
+  options.standby_poll = absl::Milliseconds(100);
+  consumer_ = std::make_unique<reporting::FeedConsumer>(read_model_.get(), upstream_.get(),
+                                                        Dial(assessment_target()),
+                                                        reporting_database_url_, options);
+  consumer_->Start();
+  SIXSTEPS_ASSIGN_OR_RETURN(reporting_server_,
+                            RunningServer::Start("127.0.0.1:0", {reporting_service_.get()}));
+  return absl::OkStatus();
+}
 
-    void TestHub::StopNotification() {
-      if (follower_) follower_->Stop();
-      follower_.reset();
-      notification_server_.reset();
-    }
+void TestHub::StopReporting() {
+  if (consumer_) consumer_->Stop();
+  consumer_.reset();
+  reporting_server_.reset();
+}
 
-    const std::string& TestHub::notification_target() const {
-      return notification_server_->target();
-    }
+absl::Status TestHub::StartNotification(const Clock* clock, absl::TimeZone zone,
+                                        const std::string& templates_dir) {
+  if (notification_api_key_.empty()) {
+    // The same step as `sixsteps-identity ensure-service-account` in scripts/hub.
+    identity::ServiceAccountSpec spec;
+    spec.display_name = "Notification service";
+    spec.role = auth::Role::ROLE_HUB_ADMINISTRATOR;
+    spec.key_display_name = "notification";
+    spec.key_lifetime = absl::Hours(24);
+    SIXSTEPS_ASSIGN_OR_RETURN(
+        identity::ServiceAccountSetup setup,
+        identity::EnsureServiceAccount(*identity_store_, spec, "", absl::Now()));
+    notification_api_key_ = setup.secret;
+    SIXSTEPS_ASSIGN_OR_RETURN(notification_database_url_,
+                              SharedPgCluster().CreateDatabase("notification"));
+    SIXSTEPS_RETURN_IF_ERROR(
+        db::ApplyMigrations(notification_database_url_, notification::NotificationMigrations()));
+    notification_pool_ =
+        std::make_unique<db::ConnectionPool>(notification_database_url_, 4, absl::Seconds(2));
+    notification_store_ =
+        std::make_unique<notification::PgNotificationStore>(notification_pool_.get());
+    notification_token_ =
+        notification::MakeServiceToken(Dial(identity_target()), notification_api_key_);
+    // Nothing kept: each test sees the bindings it just made.
+    notification_people_ = std::make_unique<notification::GrpcPeople>(
+        Dial(identity_target()), notification_token_.get(), absl::ZeroDuration());
+    notification_service_ = std::make_unique<notification::NotificationServiceImpl>(
+        notification_store_.get(), notification_people_.get(), verifier_.get());
+  }
+  SIXSTEPS_ASSIGN_OR_RETURN(notification::TemplateSet templates,
+                            notification::TemplateSet::Load(templates_dir));
+  notification_templates_ = std::make_unique<notification::TemplateSet>(std::move(templates));
+  notification::FollowerOptions options;
+  options.poll = absl::Milliseconds(50);
+  options.standby_poll = absl::Milliseconds(100);
+  options.calendar_every = absl::Seconds(1);
+  follower_ = std::make_unique<notification::Follower>(
+      notification_store_.get(), notification_people_.get(), notification_templates_.get(),
+      notification_token_.get(), Dial(assessment_target()), notification_database_url_, clock, zone,
+      options);
+  follower_->Start();
+  SIXSTEPS_ASSIGN_OR_RETURN(notification_server_,
+                            RunningServer::Start("127.0.0.1:0", {notification_service_.get()}));
+  return absl::OkStatus();
+}
 
-    std::unique_ptr<notification::v1::NotificationService::Stub> TestHub::NotificationStub() const {
-      return notification::v1::NotificationService::NewStub(Dial(notification_server_->target()));
-    }
+void TestHub::StopNotification() {
+  if (follower_) follower_->Stop();
+  follower_.reset();
+  notification_server_.reset();
+}
 
-    const std::string& TestHub::reporting_target() const { return reporting_server_->target(); }
+const std::string& TestHub::notification_target() const { return notification_server_->target(); }
 
-    std::unique_ptr<reporting::v1::ReportingService::Stub> TestHub::ReportingStub() const {
-      return reporting::v1::ReportingService::NewStub(Dial(reporting_server_->target()));
-    }
+std::unique_ptr<notification::v1::NotificationService::Stub> TestHub::NotificationStub() const {
+  return notification::v1::NotificationService::NewStub(Dial(notification_server_->target()));
+}
 
-    absl::StatusOr<int64_t> TestHub::FeedHead() const {
-      grpc::ClientContext context;
-      Authorize(context, admin_token_);
-      assessment::v1::ListChangesRequest request;
-      request.set_page_size(1000);
-      int64_t head = 0;
-      while (true) {
-        grpc::ClientContext page_context;
-        Authorize(page_context, admin_token_);
-        request.set_after_sequence(head);
-        assessment::v1::ListChangesResponse response;
-        SIXSTEPS_RETURN_IF_ERROR(
-            FromGrpcStatus(AssessmentStub()->ListChanges(&page_context, request, &response)));
-        if (response.next_after_sequence() == head) return head;
-        head = response.next_after_sequence();
-      }
-    }
+const std::string& TestHub::reporting_target() const { return reporting_server_->target(); }
 
-    void TestHub::StopAssessment() { assessment_server_->Shutdown(absl::Milliseconds(500)); }
+std::unique_ptr<reporting::v1::ReportingService::Stub> TestHub::ReportingStub() const {
+  return reporting::v1::ReportingService::NewStub(Dial(reporting_server_->target()));
+}
 
-    absl::StatusOr<std::string> TestHub::MintToken(const nlohmann::json& claims) const {
-      SIXSTEPS_ASSIGN_OR_RETURN(identity::SigningKey key, identity_store_->CurrentSigningKey());
-      SIXSTEPS_ASSIGN_OR_RETURN(identity::KeySealer sealer,
-                                identity::KeySealer::FromSecret(kKeyEncryptionSecret));
-      SIXSTEPS_ASSIGN_OR_RETURN(std::string private_key, sealer.Open(key.private_key_sealed));
-      return jwt::Sign(claims, key.key_id, private_key);
-    }
+absl::StatusOr<int64_t> TestHub::FeedHead() const {
+  grpc::ClientContext context;
+  Authorize(context, admin_token_);
+  assessment::v1::ListChangesRequest request;
+  request.set_page_size(1000);
+  int64_t head = 0;
+  while (true) {
+    grpc::ClientContext page_context;
+    Authorize(page_context, admin_token_);
+    request.set_after_sequence(head);
+    assessment::v1::ListChangesResponse response;
+    SIXSTEPS_RETURN_IF_ERROR(
+        FromGrpcStatus(AssessmentStub()->ListChanges(&page_context, request, &response)));
+    if (response.next_after_sequence() == head) return head;
+    head = response.next_after_sequence();
+  }
+}
 
-  }  // namespace sixsteps::testing
+void TestHub::StopAssessment() { assessment_server_->Shutdown(absl::Milliseconds(500)); }
+
+absl::StatusOr<std::string> TestHub::MintToken(const nlohmann::json& claims) const {
+  SIXSTEPS_ASSIGN_OR_RETURN(identity::SigningKey key, identity_store_->CurrentSigningKey());
+  SIXSTEPS_ASSIGN_OR_RETURN(identity::KeySealer sealer,
+                            identity::KeySealer::FromSecret(kKeyEncryptionSecret));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string private_key, sealer.Open(key.private_key_sealed));
+  return jwt::Sign(claims, key.key_id, private_key);
+}
+
+}  // namespace sixsteps::testing
