@@ -674,148 +674,148 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
                {IN, PD},
                {PA, FP},
                {HA, FP}});
-
-    // ---- Evidence files (issue 16): a.evidence_file is OFFICIAL-SENSITIVE, so region A's
-    // dashboard, which reads part-a's OFFICIAL records, gets NOT_FOUND for it.
-    auto files = [&](const std::string& method, const std::string& what, RequestFn request,
-                     std::initializer_list<Expect> expects) {
-      t.Add(asv1::EvidenceFileService::service_full_name(), method, what, request, expects);
-    };
-    {
-      asv1::UploadEvidenceFileRequest m;
-      m.mutable_metadata()->set_partnership("partnerships/part-a");
-      m.mutable_metadata()->set_file_name("minutes.csv");
-      m.set_chunk("meeting,attended\nboard,12\n");
-      files("UploadEvidenceFile", "a file of part-a, in one message", Fixed(m),
-            {{N, UA}, {B, NF}, {O, NF}, {V, PD}, {D, PD}, {RS, OK, "minutes.csv"}, {IN, OK}});
-    }
-    {
-      asv1::GetEvidenceFileRequest m;
-      m.set_name(a.evidence_file);
-      files("GetEvidenceFile", "A's OFFICIAL-SENSITIVE file", Fixed(m),
-            {{N, UA}, {B, NF}, {O, NF}, {D, NF}, {V, OK, "part-a case audit.csv"}, {HA, OK}});
-      asv1::DownloadEvidenceFileRequest d;
-      d.set_name(a.evidence_file);
-      files("DownloadEvidenceFile", "A's OFFICIAL-SENSITIVE file", Fixed(d),
-            {{N, UA}, {B, NF}, {O, NF}, {D, NF}, {V, OK, "part-a case audit.csv"}, {SC, OK}});
-    }
-    {
-      asv1::ListEvidenceFilesRequest m;
-      m.set_partnership("partnerships/part-a");
-      files("ListEvidenceFiles", "part-a's files", Fixed(m),
-            {{N, UA}, {B, NF}, {O, NF}, {V, OK, "part-a case audit.csv"}, {D, OK}});
-      asv1::ListEvidenceFileDownloadsRequest l;
-      l.set_partnership("partnerships/part-a");
-      files("ListEvidenceFileDownloads", "part-a's download audit", Fixed(l),
-            {{N, UA}, {B, NF}, {O, NF}, {V, PD}, {D, PD}, {SC, PD}, {PA, OK}, {HA, OK}});
-    }
-    return t.rows;
   }
 
-  namespace {
-
-  class AuthMatrixAssessmentTest : public ::testing::Test {
-   protected:
-    static void SetUpTestSuite() {
-      absl::StatusOr<MatrixWorld*> world = GetMatrixWorld();
-      ASSERT_THAT(world, IsOk());
-      world_ = *world;
-    }
-    void SetUp() override { ASSERT_NE(world_, nullptr) << "the matrix's hub failed to start"; }
-
-    static const pb::MethodDescriptor* MethodOf(const Row& row) {
-      return pb::DescriptorPool::generated_pool()->FindMethodByName(row.method);
-    }
-
-    static std::map<std::string, std::string> Fingerprints() {
-      std::map<std::string, std::string> all;
-      const TestHub& hub = *world_->hub;
-      for (const auto& [service, url] : {std::pair{"identity", hub.identity_database_url()},
-                                         {"framework", hub.framework_database_url()},
-                                         {"assessment", hub.assessment_database_url()}}) {
-        for (const auto& [table, print] : Fingerprint(url)) {
-          all[absl::StrCat(service, ".", table)] = print;
-        }
-      }
-      return all;
-    }
-
-    // Calls `row` as its caller and checks the code; an answer to another tenant must name
-    // nothing of A, an allowed answer what the row says it shows. Returns the calls made.
-    static int Check(const Row& row) {
-      const pb::MethodDescriptor* method = MethodOf(row);
-      if (method == nullptr) {
-        ADD_FAILURE() << "no method " << row.method;
-        return 0;
-      }
-      std::shared_ptr<pb::Message> request = row.request();
-      std::vector<std::pair<std::string, std::string>> tokens;
-      if (row.who == Who::kNobody) {
-        tokens = BadTokens(*world_);
-      } else {
-        tokens = {{WhoName(row.who), world_->TokenOf(row.who)}};
-      }
-      for (const auto& [caller, token] : tokens) {
-        SCOPED_TRACE(absl::StrCat(row.method, " (", row.what, ") as ", caller));
-        Reply reply = CallGeneric(*world_, method, *request, token);
-        EXPECT_THAT(reply.status, StatusIs(row.code));
-        if (!reply.status.ok() || !reply.response) continue;
-        if (IsOtherTenant(row.who)) {
-          std::string leak = LeakOf(*world_, *reply.response);
-          // part-c's administrator has a binding in region A, so may read its name.
-          if (row.who == Who::kOtherPartnership && leak == "region-a") leak = "";
-          EXPECT_EQ(leak, "") << reply.response->DebugString();
-        }
-        if (!row.must_show.empty()) {
-          EXPECT_TRUE(absl::StrContains(reply.response->DebugString(), row.must_show))
-              << "the answer should show " << row.must_show << ":\n"
-              << reply.response->ShortDebugString().substr(0, 2000);
-        }
-      }
-      return static_cast<int>(tokens.size());
-    }
-
-    static MatrixWorld* world_;
+  // ---- Evidence files (issue 16): a.evidence_file is OFFICIAL-SENSITIVE, so region A's
+  // dashboard, which reads part-a's OFFICIAL records, gets NOT_FOUND for it.
+  auto files = [&](const std::string& method, const std::string& what, RequestFn request,
+                   std::initializer_list<Expect> expects) {
+    t.Add(asv1::EvidenceFileService::service_full_name(), method, what, request, expects);
   };
-  MatrixWorld* AuthMatrixAssessmentTest::world_ = nullptr;
+  {
+    asv1::UploadEvidenceFileRequest m;
+    m.mutable_metadata()->set_partnership("partnerships/part-a");
+    m.mutable_metadata()->set_file_name("minutes.csv");
+    m.set_chunk("meeting,attended\nboard,12\n");
+    files("UploadEvidenceFile", "a file of part-a, in one message", Fixed(m),
+          {{N, UA}, {B, NF}, {O, NF}, {V, PD}, {D, PD}, {RS, OK, "minutes.csv"}, {IN, OK}});
+  }
+  {
+    asv1::GetEvidenceFileRequest m;
+    m.set_name(a.evidence_file);
+    files("GetEvidenceFile", "A's OFFICIAL-SENSITIVE file", Fixed(m),
+          {{N, UA}, {B, NF}, {O, NF}, {D, NF}, {V, OK, "part-a case audit.csv"}, {HA, OK}});
+    asv1::DownloadEvidenceFileRequest d;
+    d.set_name(a.evidence_file);
+    files("DownloadEvidenceFile", "A's OFFICIAL-SENSITIVE file", Fixed(d),
+          {{N, UA}, {B, NF}, {O, NF}, {D, NF}, {V, OK, "part-a case audit.csv"}, {SC, OK}});
+  }
+  {
+    asv1::ListEvidenceFilesRequest m;
+    m.set_partnership("partnerships/part-a");
+    files("ListEvidenceFiles", "part-a's files", Fixed(m),
+          {{N, UA}, {B, NF}, {O, NF}, {V, OK, "part-a case audit.csv"}, {D, OK}});
+    asv1::ListEvidenceFileDownloadsRequest l;
+    l.set_partnership("partnerships/part-a");
+    files("ListEvidenceFileDownloads", "part-a's download audit", Fixed(l),
+          {{N, UA}, {B, NF}, {O, NF}, {V, PD}, {D, PD}, {SC, PD}, {PA, OK}, {HA, OK}});
+  }
+  return t.rows;
+}
 
-  TEST_F(AuthMatrixAssessmentTest, EveryRowCallsARealMethodWithItsRequestType) {
-    for (const Row& row : AssessmentActionReportingRows(*world_)) {
-      const pb::MethodDescriptor* method = MethodOf(row);
-      ASSERT_NE(method, nullptr) << "the auth matrix names " << row.method << ", no such method";
-      EXPECT_EQ(row.request()->GetDescriptor(), method->input_type())
-          << row.method << " (" << row.what << ") is called with a "
-          << row.request()->GetTypeName();
-    }
+namespace {
+
+class AuthMatrixAssessmentTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    absl::StatusOr<MatrixWorld*> world = GetMatrixWorld();
+    ASSERT_THAT(world, IsOk());
+    world_ = *world;
+  }
+  void SetUp() override { ASSERT_NE(world_, nullptr) << "the matrix's hub failed to start"; }
+
+  static const pb::MethodDescriptor* MethodOf(const Row& row) {
+    return pb::DescriptorPool::generated_pool()->FindMethodByName(row.method);
   }
 
-  TEST_F(AuthMatrixAssessmentTest, RefusedCallersAreRefusedAndChangeNothing) {
-    const auto before = Fingerprints();
-    int calls = 0;
-    std::map<RowKind, int> rows;
-    for (const Row& row : AssessmentActionReportingRows(*world_)) {
-      if (KindOf(row) == RowKind::kAllowed) continue;
-      ++rows[KindOf(row)];
-      calls += Check(row);
+  static std::map<std::string, std::string> Fingerprints() {
+    std::map<std::string, std::string> all;
+    const TestHub& hub = *world_->hub;
+    for (const auto& [service, url] : {std::pair{"identity", hub.identity_database_url()},
+                                       {"framework", hub.framework_database_url()},
+                                       {"assessment", hub.assessment_database_url()}}) {
+      for (const auto& [table, print] : Fingerprint(url)) {
+        all[absl::StrCat(service, ".", table)] = print;
+      }
     }
-    // Per method, auth_matrix_coverage_test.cc checks the kinds; here, that they all ran.
-    EXPECT_GT(rows[RowKind::kUnauthenticated], 0);
-    EXPECT_GT(rows[RowKind::kOtherTenant], 0);
-    EXPECT_GT(rows[RowKind::kRoleRefused], 0);
-    EXPECT_GT(calls, 400);
-    EXPECT_EQ(Fingerprints(), before);
+    return all;
   }
 
-  TEST_F(AuthMatrixAssessmentTest, AllowedCallersGetPastTheChecks) {
-    std::vector<Row> allowed, last;
-    for (Row& row : AssessmentActionReportingRows(*world_)) {
-      if (KindOf(row) != RowKind::kAllowed) continue;
-      (row.last ? last : allowed).push_back(std::move(row));
+  // Calls `row` as its caller and checks the code; an answer to another tenant must name
+  // nothing of A, an allowed answer what the row says it shows. Returns the calls made.
+  static int Check(const Row& row) {
+    const pb::MethodDescriptor* method = MethodOf(row);
+    if (method == nullptr) {
+      ADD_FAILURE() << "no method " << row.method;
+      return 0;
     }
-    allowed.insert(allowed.end(), last.begin(), last.end());
-    EXPECT_GE(allowed.size(), 44u);
-    for (const Row& row : allowed) Check(row);
+    std::shared_ptr<pb::Message> request = row.request();
+    std::vector<std::pair<std::string, std::string>> tokens;
+    if (row.who == Who::kNobody) {
+      tokens = BadTokens(*world_);
+    } else {
+      tokens = {{WhoName(row.who), world_->TokenOf(row.who)}};
+    }
+    for (const auto& [caller, token] : tokens) {
+      SCOPED_TRACE(absl::StrCat(row.method, " (", row.what, ") as ", caller));
+      Reply reply = CallGeneric(*world_, method, *request, token);
+      EXPECT_THAT(reply.status, StatusIs(row.code));
+      if (!reply.status.ok() || !reply.response) continue;
+      if (IsOtherTenant(row.who)) {
+        std::string leak = LeakOf(*world_, *reply.response);
+        // part-c's administrator has a binding in region A, so may read its name.
+        if (row.who == Who::kOtherPartnership && leak == "region-a") leak = "";
+        EXPECT_EQ(leak, "") << reply.response->DebugString();
+      }
+      if (!row.must_show.empty()) {
+        EXPECT_TRUE(absl::StrContains(reply.response->DebugString(), row.must_show))
+            << "the answer should show " << row.must_show << ":\n"
+            << reply.response->ShortDebugString().substr(0, 2000);
+      }
+    }
+    return static_cast<int>(tokens.size());
   }
 
-  }  // namespace
+  static MatrixWorld* world_;
+};
+MatrixWorld* AuthMatrixAssessmentTest::world_ = nullptr;
+
+TEST_F(AuthMatrixAssessmentTest, EveryRowCallsARealMethodWithItsRequestType) {
+  for (const Row& row : AssessmentActionReportingRows(*world_)) {
+    const pb::MethodDescriptor* method = MethodOf(row);
+    ASSERT_NE(method, nullptr) << "the auth matrix names " << row.method << ", no such method";
+    EXPECT_EQ(row.request()->GetDescriptor(), method->input_type())
+        << row.method << " (" << row.what << ") is called with a " << row.request()->GetTypeName();
+  }
+}
+
+TEST_F(AuthMatrixAssessmentTest, RefusedCallersAreRefusedAndChangeNothing) {
+  const auto before = Fingerprints();
+  int calls = 0;
+  std::map<RowKind, int> rows;
+  for (const Row& row : AssessmentActionReportingRows(*world_)) {
+    if (KindOf(row) == RowKind::kAllowed) continue;
+    ++rows[KindOf(row)];
+    calls += Check(row);
+  }
+  // Per method, auth_matrix_coverage_test.cc checks the kinds; here, that they all ran.
+  EXPECT_GT(rows[RowKind::kUnauthenticated], 0);
+  EXPECT_GT(rows[RowKind::kOtherTenant], 0);
+  EXPECT_GT(rows[RowKind::kRoleRefused], 0);
+  EXPECT_GT(calls, 400);
+  EXPECT_EQ(Fingerprints(), before);
+}
+
+TEST_F(AuthMatrixAssessmentTest, AllowedCallersGetPastTheChecks) {
+  std::vector<Row> allowed, last;
+  for (Row& row : AssessmentActionReportingRows(*world_)) {
+    if (KindOf(row) != RowKind::kAllowed) continue;
+    (row.last ? last : allowed).push_back(std::move(row));
+  }
+  allowed.insert(allowed.end(), last.begin(), last.end());
+  EXPECT_GE(allowed.size(), 44u);
+  for (const Row& row : allowed) Check(row);
+}
+
+}  // namespace
 }  // namespace sixsteps::testing
