@@ -24,8 +24,8 @@
 #include "sixsteps/action/v1/action.pb.h"
 #include "sixsteps/assessment/v1/assessment.pb.h"
 #include "sixsteps/assessment/v1/assessment_service.pb.h"
-#include "sixsteps/assessment/v1/scrutiny_report.pb.h"
 #include "sixsteps/assessment/v1/evidence_file.pb.h"
+#include "sixsteps/assessment/v1/scrutiny_report.pb.h"
 #include "sixsteps/framework/v1/framework.pb.h"
 
 namespace sixsteps::assessment {

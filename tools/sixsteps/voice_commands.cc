@@ -272,7 +272,7 @@ absl::Status CreateReview(const CheckedArgs& args, Client& client, const Command
   r.set_type(*args.Enum<vv1::LearningReviewType>("type"));
   r.set_status(*args.Enum<vv1::LearningReviewStatus>("status"));
   r.set_title(args.Text("title"));
-  r.set_start_date(args.Text("start"));
+  r.set_start_date(args.Text("start-date"));
   r.set_completion_date(args.Text("completed"));
   r.set_publication_date(args.Text("published"));
   for (const std::string& theme : args.Values("theme")) r.add_themes(theme);
@@ -413,14 +413,14 @@ const std::vector<VoiceCommand>& ReviewCommands() {
       {"create",
        "sixsteps learning-review create A --type rapid_review|"
        "local_child_safeguarding_practice_review --status in_progress|completed|published "
-       "--title T --start DATE [--completed DATE] [--published DATE] [--theme T]... "
+       "--title T --start-date DATE [--completed DATE] [--published DATE] [--theme T]... "
        "[--recommendation 'TEXT[=>act-1,act-2]']... [--steps s5] [--questions s5.q1,...] "
        "[--classification official|official_sensitive] [--request-id ID]",
        {.positionals = {arg::String("A").Required()},
         .flags = WithCommonFlags(
             {arg::Enum<ParseReviewType>("type").Required(),
              arg::Enum<ParseReviewStatus>("status").Required(), arg::String("title").Required(),
-             arg::Date("start").Required(), arg::Date("completed"), arg::Date("published"),
+             arg::Date("start-date").Required(), arg::Date("completed"), arg::Date("published"),
              arg::String("theme").Repeated(), arg::String("recommendation").Repeated()})},
        CreateReview},
       {"list",

@@ -58,7 +58,7 @@ TEST_F(CliAssessmentTest, ReportsGoThroughExportReport) {
   Result fresh = Run({"report", "freshness"});
   ASSERT_EQ(fresh.exit_code, 0) << fresh.err;
   EXPECT_THAT(fresh.out, HasSubstr("up to sequence 42"));
-  EXPECT_EQ(Run({"report", "assessment", "a-1", "--format", "pdf"}).exit_code, 64);
+  EXPECT_EQ(Run({"report", "assessment", "a-1", "--format", "odt"}).exit_code, 64);
   EXPECT_EQ(Run({"report", "annual", "a-1", "--as-of", "2026-01-01"}).exit_code, 64);
 }
 

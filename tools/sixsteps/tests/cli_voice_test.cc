@@ -191,7 +191,7 @@ TEST_F(CliVoiceTest, CaseAuditCreateSendsGradeCountsAgenciesAndActions) {
 TEST_F(CliVoiceTest, LearningReviewCreateKeepsEachRecommendationsActions) {
   testing_support::Result result =
       Run({"learning-review", "create", "a-1", "--type", "rapid_review", "--status", "completed",
-           "--title", "Child Q", "--start", "2025-02-01", "--completed", "2025-02-28",
+           "--title", "Child Q", "--start-date", "2025-02-01", "--completed", "2025-02-28",
            "--recommendation", "Joint training=>act-1,act-2", "--recommendation", "Audit again"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const vv1::LearningReview& r = voice_.review_creates.at(0).learning_review();
