@@ -272,7 +272,7 @@ absl::Status CreateReview(const CheckedArgs& args, Client& client, const Command
   r.set_type(*args.Enum<vv1::LearningReviewType>("type"));
   r.set_status(*args.Enum<vv1::LearningReviewStatus>("status"));
   r.set_title(args.Text("title"));
-  r.set_start_date(args.Text("start-date"));
+  r.set_start_date(args.Text("start_date"));
   r.set_completion_date(args.Text("completed"));
   r.set_publication_date(args.Text("published"));
   for (const std::string& theme : args.Values("theme")) r.add_themes(theme);
@@ -420,7 +420,7 @@ const std::vector<VoiceCommand>& ReviewCommands() {
         .flags = WithCommonFlags(
             {arg::Enum<ParseReviewType>("type").Required(),
              arg::Enum<ParseReviewStatus>("status").Required(), arg::String("title").Required(),
-             arg::Date("start-date").Required(), arg::Date("completed"), arg::Date("published"),
+             arg::Date("start_date").Required(), arg::Date("completed"), arg::Date("published"),
              arg::String("theme").Repeated(), arg::String("recommendation").Repeated()})},
        CreateReview},
       {"list",
