@@ -5,10 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "services/assessment/classification_rules.h"
+#include "services/assessment/change_redaction.h"
 #include "services/assessment/page_sizes.h"
-#include "services/assessment/scrutiny_report_domain.h"
-#include "services/assessment/voice_domain.h"
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
 #include "services/common/grpc_reply.h"
@@ -42,8 +40,6 @@ absl::StatusOr<v1::ListChangesResponse> AssessmentServiceImpl::ChangesPage(
   const int64_t last = changes.empty() ? 0 : changes.back().sequence();
   for (auto& change : changes) {
     // What the records' own RPCs would not show the caller.
-    RedactForCaller(caller, change);
-    RedactScrutinyRecords(caller, change);
     RedactChange(caller, change);
     *response.add_changes() = std::move(change);
   }

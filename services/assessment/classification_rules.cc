@@ -24,34 +24,6 @@ void RedactEvidence(const auth::Caller& caller, absl::string_view region,
                items->end());
 }
 
-void RedactChange(const auth::Caller& caller, v1::Change& change) {
-  const absl::string_view region = LastSegment(change.region());
-  const absl::string_view partnership = LastSegment(change.partnership());
-  switch (change.record_case()) {
-    case v1::Change::kEvidenceFile:
-      if (!MayReadClassified(caller, region, partnership,
-                             change.evidence_file().classification())) {
-        change.clear_record();
-      }
-      break;
-    case v1::Change::kEvidenceFileDownload:
-      if (!MayReadClassified(caller, region, partnership,
-                             change.evidence_file_download().classification())) {
-        change.clear_record();
-      }
-      break;
-    case v1::Change::kResponse:
-      RedactEvidence(caller, region, partnership, change.mutable_response()->mutable_evidence());
-      break;
-    case v1::Change::kConsolidation:
-      RedactEvidence(caller, region, partnership,
-                     change.mutable_consolidation()->mutable_evidence());
-      break;
-    default:
-      break;
-  }
-}
-
 void KeepUnseenSensitiveEvidence(const auth::Caller& caller, absl::string_view region,
                                  absl::string_view partnership,
                                  const google::protobuf::RepeatedPtrField<v1::EvidenceItem>& stored,

@@ -17,12 +17,6 @@ void RedactEvidence(const auth::Caller& caller, absl::string_view region,
                     absl::string_view partnership,
                     google::protobuf::RepeatedPtrField<v1::EvidenceItem>* items);
 
-// The change as the caller may read it: a change about an OFFICIAL-SENSITIVE file (its
-// upload, a download of it) loses its record, keeping its sequence, time, kind,
-// partnership and region, so that the caller's cursor still moves past it; a response's or
-// consolidation's OFFICIAL-SENSITIVE evidence items are dropped.
-void RedactChange(const auth::Caller& caller, v1::Change& change);
-
 // The evidence list of a write by a caller who may not read sensitive items: they never saw
 // the stored ones, so they are kept (after the caller's own) rather than removed.
 void KeepUnseenSensitiveEvidence(const auth::Caller& caller, absl::string_view region,

@@ -529,19 +529,6 @@ absl::Status CheckCanCommentOnDraft(const Caller& caller, absl::string_view part
   return absl::PermissionDeniedError("only the partnership's scrutineers comment on its drafts");
 }
 
-void RedactScrutinyRecords(const Caller& caller, v1::Change& change) {
-  const std::string partnership = LastSegment(change.partnership());
-  if (change.has_scrutiny_report() &&
-      change.scrutiny_report().state() == v1::ScrutinyReport::STATE_DRAFT &&
-      !caller.HasPartnershipRole(partnership, {Role::ROLE_INDEPENDENT_SCRUTINEER})) {
-    change.clear_scrutiny_report();
-  }
-  if (change.has_scrutiny_concern() && change.scrutiny_concern().raised_by() != caller.principal &&
-      !SeesEveryConcern(caller, LastSegment(change.region()), partnership)) {
-    change.clear_scrutiny_concern();
-  }
-}
-
 absl::Status ValidateDraft(const v1::AnnualReportDraft& draft) {
   SIXSTEPS_RETURN_IF_ERROR(ValidateFreeText(draft.title(), kMaxTitleLength, "draft.title"));
   SIXSTEPS_RETURN_IF_ERROR(ValidateFreeText(draft.year(), kMaxYearLength, "draft.year"));

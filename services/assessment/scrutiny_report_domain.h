@@ -141,11 +141,6 @@ absl::Status CheckCanSettleConcern(const Caller& caller, absl::string_view regio
 absl::Status CheckCanAttachDraft(const Caller& caller, absl::string_view region,
                                  absl::string_view partnership);
 absl::Status CheckCanCommentOnDraft(const Caller& caller, absl::string_view partnership);
-// The change feed goes to whoever may read the partnership; a record of this service that
-// the caller may not read by its own RPCs (a draft version, unless a scrutineer of the
-// partnership; another's concern, unless an administrator of the partnership or region)
-// goes with its record cleared, so that its sequence, kind and cursor still count.
-void RedactScrutinyRecords(const Caller& caller, v1::Change& change);
 // Title, year, text and/or link of a new draft.
 absl::Status ValidateDraft(const v1::AnnualReportDraft& draft);
 

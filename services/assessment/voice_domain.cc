@@ -98,14 +98,6 @@ void AppendActionIds(const google::protobuf::RepeatedPtrField<std::string>& name
   for (const std::string& name : names) ids->push_back(LastSegment(name));
 }
 
-template <typename Record>
-void Redact(Record* record) {
-  Record kept;
-  kept.set_name(record->name());
-  kept.set_classification(record->classification());
-  *record = std::move(kept);
-}
-
 }  // namespace
 
 bool CanReadSensitive(const Caller& caller, absl::string_view partnership) {
@@ -270,19 +262,6 @@ std::vector<std::string> LinkedActionIds(const v1::LearningReview& review) {
     AppendActionIds(recommendation.actions(), &ids);
   }
   return ids;
-}
-
-void RedactForCaller(const Caller& caller, v1::Change& change) {
-  auto hidden = [&](v1::Classification classification) {
-    return !CanReadClassified(caller, change.partnership(), classification);
-  };
-  if (change.has_engagement_record() && hidden(change.engagement_record().classification())) {
-    Redact(change.mutable_engagement_record());
-  } else if (change.has_case_audit() && hidden(change.case_audit().classification())) {
-    Redact(change.mutable_case_audit());
-  } else if (change.has_learning_review() && hidden(change.learning_review().classification())) {
-    Redact(change.mutable_learning_review());
-  }
 }
 
 }  // namespace sixsteps::assessment

@@ -1,6 +1,6 @@
 // The rules of voice records (engagement records, case audits, learning reviews) as plain
 // functions: what a valid record is, who may read an OFFICIAL-SENSITIVE one, who may write,
-// and what a change of a record shows to a caller who may not read it.
+// and what a change of a record shows to a caller who may not read it (change_redaction.h).
 #pragma once
 
 #include <string>
@@ -58,10 +58,5 @@ absl::Status ValidateLearningReview(const v1::LearningReview& review,
 std::vector<std::string> LinkedActionIds(const v1::EngagementRecord& record);
 std::vector<std::string> LinkedActionIds(const v1::CaseAudit& audit);
 std::vector<std::string> LinkedActionIds(const v1::LearningReview& review);
-
-// A change of an OFFICIAL-SENSITIVE voice record, for a caller who may not read it, keeps
-// only the record's name and classification (the feed still shows that something changed,
-// so sequences and cursors stay whole). Other changes are left as they are.
-void RedactForCaller(const Caller& caller, v1::Change& change);
 
 }  // namespace sixsteps::assessment

@@ -264,40 +264,6 @@ v1::EvidenceItem Item(const std::string& id, v1::Classification classification) 
   return item;
 }
 
-TEST(RedactChangeTest, SensitiveFileChangesLoseTheirRecordForRegionReaders) {
-  v1::Change change;
-  change.set_sequence(7);
-  change.set_kind(v1::CHANGE_KIND_EVIDENCE_FILE_UPLOADED);
-  change.set_partnership("partnerships/sun");
-  change.set_region("regions/ne");
-  change.mutable_evidence_file()->set_classification(v1::CLASSIFICATION_OFFICIAL_SENSITIVE);
-  v1::Change for_dashboard = change;
-  RedactChange(With(Role::ROLE_DASHBOARD, "ne"), for_dashboard);
-  EXPECT_FALSE(for_dashboard.has_evidence_file());
-  EXPECT_EQ(for_dashboard.sequence(), 7);
-  EXPECT_EQ(for_dashboard.kind(), v1::CHANGE_KIND_EVIDENCE_FILE_UPLOADED);
-  v1::Change for_member = change;
-  RedactChange(With(Role::ROLE_VIEWER, "ne", "sun"), for_member);
-  EXPECT_TRUE(for_member.has_evidence_file());
-  change.mutable_evidence_file()->set_classification(v1::CLASSIFICATION_OFFICIAL);
-  RedactChange(With(Role::ROLE_DASHBOARD, "ne"), change);
-  EXPECT_TRUE(change.has_evidence_file());
-}
-
-TEST(RedactChangeTest, SensitiveEvidenceItemsLeaveResponsesForRegionReaders) {
-  v1::Change change;
-  change.set_partnership("partnerships/sun");
-  change.set_region("regions/ne");
-  *change.mutable_response()->add_evidence() = Item("e1", v1::CLASSIFICATION_OFFICIAL);
-  *change.mutable_response()->add_evidence() = Item("e2", v1::CLASSIFICATION_OFFICIAL_SENSITIVE);
-  v1::Change for_member = change;
-  RedactChange(With(Role::ROLE_PARTNER_RESPONDENT, "ne", "sun"), for_member);
-  EXPECT_EQ(for_member.response().evidence_size(), 2);
-  RedactChange(With(Role::ROLE_VIEWER, "*"), change);
-  ASSERT_EQ(change.response().evidence_size(), 1);
-  EXPECT_EQ(change.response().evidence(0).id(), "e1");
-}
-
 TEST(KeepUnseenSensitiveEvidenceTest, AWriterWhoCouldNotReadThemDoesNotRemoveThem) {
   google::protobuf::RepeatedPtrField<v1::EvidenceItem> stored;
   *stored.Add() = Item("e1", v1::CLASSIFICATION_OFFICIAL);

@@ -468,41 +468,5 @@ TEST(ScrutinyReportWhoTest, ConcernsAndDrafts) {
   EXPECT_THAT(ValidateDraft(draft), StatusIs(Code::kInvalidArgument));
 }
 
-TEST(ScrutinyReportWhoTest, TheFeedShowsNoMoreThanTheRpcsDo) {
-  v1::Change draft_change;
-  draft_change.set_partnership("partnerships/p1");
-  draft_change.set_region("regions/r1");
-  *draft_change.mutable_scrutiny_report() = Draft();
-  v1::Change seen = draft_change;
-  RedactScrutinyRecords(WithGrant(Role::ROLE_INDEPENDENT_SCRUTINEER, "p1"), seen);
-  EXPECT_TRUE(seen.has_scrutiny_report());
-  seen = draft_change;
-  RedactScrutinyRecords(WithGrant(Role::ROLE_PARTNER_RESPONDENT, "p1", "police"), seen);
-  EXPECT_FALSE(seen.has_scrutiny_report());
-  draft_change.mutable_scrutiny_report()->set_state(v1::ScrutinyReport::STATE_SHARED);
-  seen = draft_change;
-  RedactScrutinyRecords(WithGrant(Role::ROLE_PARTNER_RESPONDENT, "p1", "police"), seen);
-  EXPECT_TRUE(seen.has_scrutiny_report());
-
-  v1::Change concern;
-  concern.set_partnership("partnerships/p1");
-  concern.set_region("regions/r1");
-  concern.mutable_scrutiny_concern()->set_raised_by("users/someone");
-  concern.mutable_scrutiny_concern()->set_text("Not met");
-  seen = concern;
-  RedactScrutinyRecords(WithGrant(Role::ROLE_PARTNER_RESPONDENT, "p1", "police"), seen);
-  EXPECT_TRUE(seen.has_scrutiny_concern());  // its own (WithGrant's principal)
-  Caller scrutineer = WithGrant(Role::ROLE_INDEPENDENT_SCRUTINEER, "p1");
-  scrutineer.principal = "users/jo";
-  seen = concern;
-  RedactScrutinyRecords(scrutineer, seen);
-  EXPECT_FALSE(seen.has_scrutiny_concern());
-  Caller admin = WithGrant(Role::ROLE_PARTNERSHIP_ADMINISTRATOR, "p1");
-  admin.principal = "users/admin";
-  seen = concern;
-  RedactScrutinyRecords(admin, seen);
-  EXPECT_TRUE(seen.has_scrutiny_concern());
-}
-
 }  // namespace
 }  // namespace sixsteps::assessment

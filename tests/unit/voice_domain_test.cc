@@ -137,22 +137,5 @@ TEST(VoiceDomainTest, OnlyThePartnershipsOwnRolesReadOrWriteSensitiveRecords) {
               StatusIs(Code::kInvalidArgument, "c:"));
 }
 
-TEST(VoiceDomainTest, ASensitiveChangeKeepsOnlyNameAndClassificationForOthers) {
-  v1::Change change;
-  change.set_partnership(kPartnership);
-  v1::EngagementRecord* record = change.mutable_engagement_record();
-  *record = Survey();
-  record->set_name("assessments/a-1/engagementRecords/eng-1");
-  record->set_classification(v1::CLASSIFICATION_OFFICIAL_SENSITIVE);
-  v1::Change mine = change;
-  RedactForCaller(With(Role::ROLE_INDEPENDENT_SCRUTINEER, "east", "luton"), mine);
-  EXPECT_EQ(mine.engagement_record().title(), "Practitioners' survey");
-  RedactForCaller(With(Role::ROLE_DASHBOARD, "east"), change);
-  EXPECT_EQ(change.engagement_record().name(), "assessments/a-1/engagementRecords/eng-1");
-  EXPECT_EQ(change.engagement_record().classification(), v1::CLASSIFICATION_OFFICIAL_SENSITIVE);
-  EXPECT_EQ(change.engagement_record().title(), "");
-  EXPECT_EQ(change.engagement_record().participant_count(), 0);
-}
-
 }  // namespace
 }  // namespace sixsteps::assessment
