@@ -72,6 +72,14 @@ absl::StatusOr<Record> ParseStored(const StoredVoiceRecord& stored) {
   return record;
 }
 
+// The record's classification as it is stored (UNSPECIFIED: OFFICIAL); INVALID_ARGUMENT on
+// "<kind>.classification" for an unknown value.
+template <typename Record>
+absl::StatusOr<v1::Classification> ClassificationOf(const Record& record) {
+  return NormaliseClassification(record.classification(),
+                                 absl::StrCat(VoiceTraits<Record>::kField, ".classification"));
+}
+
 // The agencies a record names, confirmed through the directory (asked before the
 // transaction: it may call identity).
 absl::Status CheckAgencies(Directory& directory, const Caller& caller, const v1::CaseAudit& audit) {
@@ -155,12 +163,9 @@ absl::StatusOr<Record> VoiceServiceImpl::Create(const Caller& caller, const Requ
   using Traits = VoiceTraits<Record>;
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseAssessmentName(request.parent(), "parent"));
   SIXSTEPS_RETURN_IF_ERROR(ValidateRequestId(request.request_id()));
-  Record record = input;
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      v1::Classification classification,
-      NormaliseClassification(record.classification(),
-                              absl::StrCat(Traits::kField, ".classification")));
-  SIXSTEPS_RETURN_IF_ERROR(CheckBeforeWriting(caller, id, record));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::Classification classification, ClassificationOf(input));
+  SIXSTEPS_RETURN_IF_ERROR(CheckBeforeWriting(caller, id, input));
+  Record record;
   Request without_id = request;
   without_id.clear_request_id();
   std::optional<IdempotencyKey> key =
@@ -250,10 +255,7 @@ absl::StatusOr<Record> VoiceServiceImpl::Update(const Caller& caller, const Reco
       ChildName parsed,
       ParseChildName(input.name(), Traits::kCollection, absl::StrCat(Traits::kField, ".name")));
   SIXSTEPS_RETURN_IF_ERROR(RequireEtag(input.etag(), absl::StrCat(Traits::kField, ".etag")));
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      v1::Classification classification,
-      NormaliseClassification(input.classification(),
-                              absl::StrCat(Traits::kField, ".classification")));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::Classification classification, ClassificationOf(input));
   SIXSTEPS_RETURN_IF_ERROR(CheckBeforeWriting(caller, parsed.assessment_id, input));
   Record record;
   SIXSTEPS_RETURN_IF_ERROR(InVisibleRound(
@@ -280,87 +282,39 @@ absl::StatusOr<Record> VoiceServiceImpl::Update(const Caller& caller, const Reco
 
 // ---- The RPCs ----
 
-SIXSTEPS_RPC(VoiceServiceImpl, CreateEngagementRecord, v1::CreateEngagementRecordRequest,
-             v1::EngagementRecord)
-absl::StatusOr<v1::EngagementRecord> VoiceServiceImpl::DoCreateEngagementRecord(
-    const Caller& caller, const v1::CreateEngagementRecordRequest& r) {
-  return Create(caller, r, r.engagement_record());
-}
+// The four RPCs of one kind of record, each written out by its full name (so that searching
+// for an RPC finds it), served by the templates above.
+#define SIXSTEPS_VOICE_RPCS(Record, CreateRpc, GetRpc, ListRpc, UpdateRpc, field, items)        \
+  SIXSTEPS_RPC(VoiceServiceImpl, CreateRpc, v1::CreateRpc##Request, v1::Record)                 \
+  absl::StatusOr<v1::Record> VoiceServiceImpl::Do##CreateRpc(const Caller& caller,              \
+                                                             const v1::CreateRpc##Request& r) { \
+    return Create(caller, r, r.field());                                                        \
+  }                                                                                             \
+  SIXSTEPS_RPC(VoiceServiceImpl, GetRpc, v1::GetRpc##Request, v1::Record)                       \
+  absl::StatusOr<v1::Record> VoiceServiceImpl::Do##GetRpc(const Caller& caller,                 \
+                                                          const v1::GetRpc##Request& r) {       \
+    return Get<v1::Record>(caller, r.name());                                                   \
+  }                                                                                             \
+  SIXSTEPS_RPC(VoiceServiceImpl, ListRpc, v1::ListRpc##Request, v1::ListRpc##Response)          \
+  absl::StatusOr<v1::ListRpc##Response> VoiceServiceImpl::Do##ListRpc(                          \
+      const Caller& caller, const v1::ListRpc##Request& r) {                                    \
+    return List(caller, r.parent(), r.page_size(), r.page_token(),                              \
+                &v1::ListRpc##Response::mutable_##items);                                       \
+  }                                                                                             \
+  SIXSTEPS_RPC(VoiceServiceImpl, UpdateRpc, v1::UpdateRpc##Request, v1::Record)                 \
+  absl::StatusOr<v1::Record> VoiceServiceImpl::Do##UpdateRpc(const Caller& caller,              \
+                                                             const v1::UpdateRpc##Request& r) { \
+    return Update(caller, r.field());                                                           \
+  }
 
-SIXSTEPS_RPC(VoiceServiceImpl, GetEngagementRecord, v1::GetEngagementRecordRequest,
-             v1::EngagementRecord)
-absl::StatusOr<v1::EngagementRecord> VoiceServiceImpl::DoGetEngagementRecord(
-    const Caller& caller, const v1::GetEngagementRecordRequest& r) {
-  return Get<v1::EngagementRecord>(caller, r.name());
-}
+SIXSTEPS_VOICE_RPCS(EngagementRecord, CreateEngagementRecord, GetEngagementRecord,
+                    ListEngagementRecords, UpdateEngagementRecord, engagement_record,
+                    engagement_records)
+SIXSTEPS_VOICE_RPCS(CaseAudit, CreateCaseAudit, GetCaseAudit, ListCaseAudits, UpdateCaseAudit,
+                    case_audit, case_audits)
+SIXSTEPS_VOICE_RPCS(LearningReview, CreateLearningReview, GetLearningReview, ListLearningReviews,
+                    UpdateLearningReview, learning_review, learning_reviews)
 
-SIXSTEPS_RPC(VoiceServiceImpl, ListEngagementRecords, v1::ListEngagementRecordsRequest,
-             v1::ListEngagementRecordsResponse)
-absl::StatusOr<v1::ListEngagementRecordsResponse> VoiceServiceImpl::DoListEngagementRecords(
-    const Caller& caller, const v1::ListEngagementRecordsRequest& r) {
-  return List(caller, r.parent(), r.page_size(), r.page_token(),
-              &v1::ListEngagementRecordsResponse::mutable_engagement_records);
-}
-
-SIXSTEPS_RPC(VoiceServiceImpl, UpdateEngagementRecord, v1::UpdateEngagementRecordRequest,
-             v1::EngagementRecord)
-absl::StatusOr<v1::EngagementRecord> VoiceServiceImpl::DoUpdateEngagementRecord(
-    const Caller& caller, const v1::UpdateEngagementRecordRequest& r) {
-  return Update(caller, r.engagement_record());
-}
-
-SIXSTEPS_RPC(VoiceServiceImpl, CreateCaseAudit, v1::CreateCaseAuditRequest, v1::CaseAudit)
-absl::StatusOr<v1::CaseAudit> VoiceServiceImpl::DoCreateCaseAudit(
-    const Caller& caller, const v1::CreateCaseAuditRequest& r) {
-  return Create(caller, r, r.case_audit());
-}
-
-SIXSTEPS_RPC(VoiceServiceImpl, GetCaseAudit, v1::GetCaseAuditRequest, v1::CaseAudit)
-absl::StatusOr<v1::CaseAudit> VoiceServiceImpl::DoGetCaseAudit(const Caller& caller,
-                                                               const v1::GetCaseAuditRequest& r) {
-  return Get<v1::CaseAudit>(caller, r.name());
-}
-
-SIXSTEPS_RPC(VoiceServiceImpl, ListCaseAudits, v1::ListCaseAuditsRequest,
-             v1::ListCaseAuditsResponse)
-absl::StatusOr<v1::ListCaseAuditsResponse> VoiceServiceImpl::DoListCaseAudits(
-    const Caller& caller, const v1::ListCaseAuditsRequest& r) {
-  return List(caller, r.parent(), r.page_size(), r.page_token(),
-              &v1::ListCaseAuditsResponse::mutable_case_audits);
-}
-
-SIXSTEPS_RPC(VoiceServiceImpl, UpdateCaseAudit, v1::UpdateCaseAuditRequest, v1::CaseAudit)
-absl::StatusOr<v1::CaseAudit> VoiceServiceImpl::DoUpdateCaseAudit(
-    const Caller& caller, const v1::UpdateCaseAuditRequest& r) {
-  return Update(caller, r.case_audit());
-}
-
-SIXSTEPS_RPC(VoiceServiceImpl, CreateLearningReview, v1::CreateLearningReviewRequest,
-             v1::LearningReview)
-absl::StatusOr<v1::LearningReview> VoiceServiceImpl::DoCreateLearningReview(
-    const Caller& caller, const v1::CreateLearningReviewRequest& r) {
-  return Create(caller, r, r.learning_review());
-}
-
-SIXSTEPS_RPC(VoiceServiceImpl, GetLearningReview, v1::GetLearningReviewRequest, v1::LearningReview)
-absl::StatusOr<v1::LearningReview> VoiceServiceImpl::DoGetLearningReview(
-    const Caller& caller, const v1::GetLearningReviewRequest& r) {
-  return Get<v1::LearningReview>(caller, r.name());
-}
-
-SIXSTEPS_RPC(VoiceServiceImpl, ListLearningReviews, v1::ListLearningReviewsRequest,
-             v1::ListLearningReviewsResponse)
-absl::StatusOr<v1::ListLearningReviewsResponse> VoiceServiceImpl::DoListLearningReviews(
-    const Caller& caller, const v1::ListLearningReviewsRequest& r) {
-  return List(caller, r.parent(), r.page_size(), r.page_token(),
-              &v1::ListLearningReviewsResponse::mutable_learning_reviews);
-}
-
-SIXSTEPS_RPC(VoiceServiceImpl, UpdateLearningReview, v1::UpdateLearningReviewRequest,
-             v1::LearningReview)
-absl::StatusOr<v1::LearningReview> VoiceServiceImpl::DoUpdateLearningReview(
-    const Caller& caller, const v1::UpdateLearningReviewRequest& r) {
-  return Update(caller, r.learning_review());
-}
+#undef SIXSTEPS_VOICE_RPCS
 
 }  // namespace sixsteps::assessment
