@@ -36,6 +36,29 @@ absl::Status CheckRepeat(pqxx::work& txn, const IdempotencyKey& key,
   return absl::OkStatus();
 }
 
+absl::Status WriteOnce(db::ConnectionPool& pool, ChangeSignal* signal, const IdempotencyKey* key,
+                       std::optional<std::string>* repeated,
+                       absl::FunctionRef<absl::StatusOr<Written>(pqxx::work&)> write) {
+  bool changed = false;
+  absl::Status status = pool.InTransaction([&](pqxx::work& txn) -> absl::Status {
+    changed = false;
+    if (key != nullptr) {
+      repeated->reset();
+      SIXSTEPS_RETURN_IF_ERROR(CheckRepeat(txn, *key, repeated));
+      if (repeated->has_value()) return absl::OkStatus();
+    }
+    SIXSTEPS_ASSIGN_OR_RETURN(Written written, write(txn));
+    if (key != nullptr && written.response.has_value()) {
+      db::ExecPrepared(txn, kInsertRequest, key->principal, key->request_id, key->method,
+                       Blob(key->request_hash), Blob(*written.response));
+    }
+    changed = written.changed;
+    return absl::OkStatus();
+  });
+  if (status.ok() && changed && signal != nullptr) signal->Notify();
+  return status;
+}
+
 }  // namespace pg_store_internal
 
 Visibility Visibility::Of(const auth::Caller& caller) {

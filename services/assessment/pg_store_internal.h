@@ -8,9 +8,11 @@
 
 #include <pqxx/pqxx>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "services/assessment/store.h"
+#include "services/base/names.h"
 #include "services/common/status.h"
 
 namespace sixsteps::assessment::pg_store_internal {
@@ -144,6 +146,37 @@ inline bool AppendChanges(pqxx::work& txn, std::vector<v1::Change>& pending) {
   return true;
 }
 
+// What a transaction on one round holds whatever it writes (PgRoundTx, PgVoiceTx: `Tx` is
+// the interface it implements): the round it locked and its ids, the changes its work
+// queues for the feed (AppendChanges, last), and the response kept under the request's
+// idempotency key (PgAssessmentStore::WriteOnce).
+template <typename Tx>
+class PgRoundTxBase : public Tx {
+ public:
+  const StoredAssessment& round() const override { return round_; }
+  void SetIdempotentResult(std::string serialized_response) override {
+    result_ = std::move(serialized_response);
+  }
+  const std::optional<std::string>& result() const { return result_; }
+  // Appends the queued changes with consecutive sequence numbers; called last, so the feed
+  // counter's lock is held for as short a time as possible. Whether there were any.
+  bool FlushChanges() { return AppendChanges(txn_, pending_); }
+
+ protected:
+  PgRoundTxBase(pqxx::work& txn, StoredAssessment round)
+      : txn_(txn),
+        round_(std::move(round)),
+        id_(LastSegment(round_.assessment.name())),
+        partnership_id_(LastSegment(round_.assessment.partnership())) {}
+
+  pqxx::work& txn_;
+  StoredAssessment round_;
+  std::string id_;              // the round's id
+  std::string partnership_id_;  // its partnership's id
+  std::vector<v1::Change> pending_;
+  std::optional<std::string> result_;
+};
+
 // The versions of a round's scrutineer's report, oldest first, locked for update; and one
 // version stored (inserted or replaced), returning its new row_version (pg_store_scrutiny.cc).
 absl::StatusOr<std::vector<v1::ScrutinyReport>> LockScrutinyReports(
@@ -154,6 +187,21 @@ int64_t StoreScrutinyReport(pqxx::work& txn, const std::string& assessment_id,
 // Checks a request id: a repeat with the same request returns the stored response.
 absl::Status CheckRepeat(pqxx::work& txn, const IdempotencyKey& key,
                          std::optional<std::string>* repeated);
+
+// What a write in WriteOnce did: the response to keep under its idempotency key (none:
+// nothing is kept), and whether it appended changes to the feed.
+struct Written {
+  std::optional<std::string> response;
+  bool changed = false;
+};
+// Every idempotent write's transaction on `pool`: with a key, a repeated request gets the
+// stored response in `*repeated` and writes nothing (ALREADY_EXISTS for a request id used for
+// another request, CheckRepeat); otherwise `write` runs and the response it gives is stored
+// under the key in the same transaction. `signal` (optional) is notified after a commit that
+// added changes.
+absl::Status WriteOnce(db::ConnectionPool& pool, ChangeSignal* signal, const IdempotencyKey* key,
+                       std::optional<std::string>* repeated,
+                       absl::FunctionRef<absl::StatusOr<Written>(pqxx::work&)> write);
 
 // Inserts a new round (with the previous finalised round of its partnership and kind, its
 // first revision); returns its ASSESSMENT_CREATED change, for AppendChanges.

@@ -97,11 +97,10 @@ constexpr char kInsertFinalised[] =
     "INSERT INTO finalised_revisions (assessment_id, revision, record) VALUES ($1, $2, $3)";
 
 // The transaction's view of one round.
-class PgRoundTx final : public RoundTx {
+class PgRoundTx final : public PgRoundTxBase<RoundTx> {
  public:
-  PgRoundTx(pqxx::work& txn, StoredAssessment round) : txn_(txn), round_(std::move(round)) {}
+  PgRoundTx(pqxx::work& txn, StoredAssessment round) : PgRoundTxBase(txn, std::move(round)) {}
 
-  const StoredAssessment& round() const override { return round_; }
   const std::string& id() const { return id_; }
 
   absl::StatusOr<std::optional<v1::Respondent>> GetRespondent(const std::string& id) override {
@@ -416,20 +415,6 @@ class PgRoundTx final : public RoundTx {
     return absl::OkStatus();
   }
 
-  void SetIdempotentResult(std::string serialized_response) override {
-    result_ = std::move(serialized_response);
-  }
-  const std::optional<std::string>& result() const { return result_; }
-
-  // Appends the queued changes with consecutive sequence numbers; called last, so the
-  // feed counter's lock is held for as short a time as possible.
-  bool FlushChanges() { return AppendChanges(txn_, pending_); }
-
-  void Bind() {
-    id_ = LastSegment(round_.assessment.name());
-    partnership_id_ = LastSegment(round_.assessment.partnership());
-  }
-
  private:
   std::string PartnershipContextName(absl::string_view context_question) const {
     return absl::StrCat("partnerships/", partnership_id_, "/contextAnswers/", context_question);
@@ -459,13 +444,6 @@ class PgRoundTx final : public RoundTx {
     change.set_actor(provenance.actor);
     return change;
   }
-
-  pqxx::work& txn_;
-  StoredAssessment round_;
-  std::string id_;
-  std::string partnership_id_;
-  std::vector<v1::Change> pending_;
-  std::optional<std::string> result_;
 };
 
 }  // namespace
@@ -475,7 +453,6 @@ namespace pg_store_internal {
 absl::StatusOr<bool> WorkOnRound(pqxx::work& txn, StoredAssessment round,
                                  const AssessmentStore::RoundWork& work) {
   PgRoundTx tx(txn, std::move(round));
-  tx.Bind();
   SIXSTEPS_RETURN_IF_ERROR(work(tx));
   return tx.FlushChanges();
 }
@@ -485,27 +462,13 @@ absl::StatusOr<bool> WorkOnRound(pqxx::work& txn, StoredAssessment round,
 absl::Status PgAssessmentStore::InRound(const std::string& assessment_id, RoundLock lock,
                                         const RoundWork& work, const IdempotencyKey* key,
                                         std::optional<std::string>* repeated) {
-  bool changed = false;
-  absl::Status status = pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    changed = false;
-    if (key != nullptr) {
-      repeated->reset();
-      SIXSTEPS_RETURN_IF_ERROR(CheckRepeat(txn, *key, repeated));
-      if (repeated->has_value()) return absl::OkStatus();
-    }
+  return WriteOnce(*pool_, signal_, key, repeated, [&](pqxx::work& txn) -> absl::StatusOr<Written> {
     SIXSTEPS_ASSIGN_OR_RETURN(StoredAssessment round, LockRound(txn, assessment_id, lock));
     PgRoundTx tx(txn, std::move(round));
-    tx.Bind();
     SIXSTEPS_RETURN_IF_ERROR(work(tx));
-    if (key != nullptr && tx.result().has_value()) {
-      db::ExecPrepared(txn, kInsertRequest, key->principal, key->request_id, key->method,
-                       Blob(key->request_hash), Blob(*tx.result()));
-    }
-    changed = tx.FlushChanges();
-    return absl::OkStatus();
+    const bool changed = tx.FlushChanges();
+    return Written{tx.result(), changed};
   });
-  if (status.ok() && changed && signal_ != nullptr) signal_->Notify();
-  return status;
 }
 
 }  // namespace sixsteps::assessment

@@ -67,25 +67,11 @@ absl::Status PgAssessmentStore::CreateAssessment(StoredAssessment& round,
                                                  const Provenance& provenance,
                                                  const IdempotencyKey* key,
                                                  std::optional<std::string>* repeated) {
-  bool changed = false;
-  absl::Status status = pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    changed = false;
-    if (key != nullptr) {
-      repeated->reset();
-      SIXSTEPS_RETURN_IF_ERROR(CheckRepeat(txn, *key, repeated));
-      if (repeated->has_value()) return absl::OkStatus();
-    }
+  return WriteOnce(*pool_, signal_, key, repeated, [&](pqxx::work& txn) -> absl::StatusOr<Written> {
     std::vector<v1::Change> created = {InsertRound(txn, round, provenance)};
-    if (key != nullptr) {
-      db::ExecPrepared(txn, kInsertRequest, key->principal, key->request_id, key->method,
-                       Blob(key->request_hash), Blob(round.assessment.SerializeAsString()));
-    }
     AppendChanges(txn, created);
-    changed = true;
-    return absl::OkStatus();
+    return Written{round.assessment.SerializeAsString(), /*changed=*/true};
   });
-  if (status.ok() && changed && signal_ != nullptr) signal_->Notify();
-  return status;
 }
 
 absl::StatusOr<StoredAssessment> PgAssessmentStore::GetAssessment(const std::string& id) {

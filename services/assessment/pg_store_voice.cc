@@ -39,15 +39,9 @@ StoredVoiceRecord RowToRecord(const pqxx::row& row) {
   return StoredVoiceRecord{row[0].as<std::string>(), Bytes(row[1]), row[2].as<std::string>()};
 }
 
-class PgVoiceTx final : public VoiceTx {
+class PgVoiceTx final : public PgRoundTxBase<VoiceTx> {
  public:
-  PgVoiceTx(pqxx::work& txn, StoredAssessment round)
-      : txn_(txn),
-        round_(std::move(round)),
-        id_(LastSegment(round_.assessment.name())),
-        partnership_id_(LastSegment(round_.assessment.partnership())) {}
-
-  const StoredAssessment& round() const override { return round_; }
+  PgVoiceTx(pqxx::work& txn, StoredAssessment round) : PgRoundTxBase(txn, std::move(round)) {}
 
   absl::StatusOr<std::optional<StoredVoiceRecord>> Get(VoiceKind kind, const std::string& id,
                                                        bool for_update) override {
@@ -103,20 +97,6 @@ class PgVoiceTx final : public VoiceTx {
     }
     return missing;
   }
-
-  void SetIdempotentResult(std::string serialized_response) override {
-    result_ = std::move(serialized_response);
-  }
-  const std::optional<std::string>& result() const { return result_; }
-  std::vector<v1::Change>& pending() { return pending_; }
-
- private:
-  pqxx::work& txn_;
-  StoredAssessment round_;
-  std::string id_;
-  std::string partnership_id_;
-  std::vector<v1::Change> pending_;
-  std::optional<std::string> result_;
 };
 
 }  // namespace
@@ -136,26 +116,13 @@ absl::string_view VoiceKindName(VoiceKind kind) {
 absl::Status PgAssessmentStore::InVoiceRound(const std::string& assessment_id, RoundLock lock,
                                              const VoiceWork& work, const IdempotencyKey* key,
                                              std::optional<std::string>* repeated) {
-  bool changed = false;
-  absl::Status status = pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    changed = false;
-    if (key != nullptr) {
-      repeated->reset();
-      SIXSTEPS_RETURN_IF_ERROR(CheckRepeat(txn, *key, repeated));
-      if (repeated->has_value()) return absl::OkStatus();
-    }
+  return WriteOnce(*pool_, signal_, key, repeated, [&](pqxx::work& txn) -> absl::StatusOr<Written> {
     SIXSTEPS_ASSIGN_OR_RETURN(StoredAssessment round, LockRound(txn, assessment_id, lock));
     PgVoiceTx tx(txn, std::move(round));
     SIXSTEPS_RETURN_IF_ERROR(work(tx));
-    if (key != nullptr && tx.result().has_value()) {
-      db::ExecPrepared(txn, kInsertRequest, key->principal, key->request_id, key->method,
-                       Blob(key->request_hash), Blob(*tx.result()));
-    }
-    changed = AppendChanges(txn, tx.pending());
-    return absl::OkStatus();
+    const bool changed = tx.FlushChanges();
+    return Written{tx.result(), changed};
   });
-  if (status.ok() && changed && signal_ != nullptr) signal_->Notify();
-  return status;
 }
 
 }  // namespace sixsteps::assessment
