@@ -20,12 +20,12 @@
 #include "services/assessment/programme_service.h"
 #include "services/assessment/scrutiny_report_service.h"
 #include "services/assessment/voice_service.h"
+#include "services/base/status_macros.h"
 #include "services/common/auth.h"
 #include "services/common/config.h"
 #include "services/common/db.h"
-#include "services/common/log.h"
 #include "services/common/server.h"
-#include "services/common/setup_commands.h"
+#include "services/common/service_main.h"
 
 ABSL_FLAG(std::string, framework_address, "", "host:port of the framework service");
 ABSL_FLAG(std::string, time_zone, "",
@@ -40,76 +40,69 @@ ABSL_FLAG(std::string, max_evidence_file_mb, "",
 ABSL_FLAG(std::string, evidence_uploads, "",
           "evidence file uploads this server runs at once, each holding a database connection (4)");
 
-constexpr char kProgram[] = "sixsteps-assessment";
+namespace {
 
-int main(int argc, char** argv) {
-  sixsteps::BlockTerminationSignals();
-  sixsteps::SetLogServiceName("assessment");
-  auto config = sixsteps::LoadServerConfig(argc, argv, {"assessment", "127.0.0.1:50053"});
-  if (!config.ok()) return sixsteps::StartupFailed(kProgram, config.status());
-  // migrate, provision-database: setup steps, run instead of serving.
-  if (std::optional<int> exit_code = sixsteps::setup::RunSharedSetupCommand(
-          kProgram, "assessment", *config, sixsteps::assessment::AssessmentMigrations()))
-    return *exit_code;
-  absl::Status migrated = sixsteps::db::ApplyMigrations(
-      config->database_url, sixsteps::assessment::AssessmentMigrations());
-  if (!migrated.ok()) return sixsteps::StartupFailed(kProgram, migrated);
-  auto identity = sixsteps::DialService(config->identity_address, *config);
-  if (!identity.ok()) return sixsteps::StartupFailed(kProgram, identity.status());
-  auto framework =
-      sixsteps::DialService(sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_framework_address),
-                                                {"SIXSTEPS_FRAMEWORK_ADDRESS"}, "127.0.0.1:50051"),
-                            *config);
-  if (!framework.ok()) return sixsteps::StartupFailed(kProgram, framework.status());
+namespace assessment = sixsteps::assessment;
 
-  absl::TimeZone zone;
-  std::string zone_name =
-      sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_time_zone), {"SIXSTEPS_TIME_ZONE"}, "Europe/London");
-  if (!absl::LoadTimeZone(zone_name, &zone)) {
-    return sixsteps::StartupFailed(
-        kProgram, absl::InvalidArgumentError("time_zone: unknown time zone " + zone_name));
-  }
+absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
+  const sixsteps::ServerConfig& config = start.config();
+  SIXSTEPS_ASSIGN_OR_RETURN(absl::TimeZone zone,
+                            sixsteps::HubTimeZone(absl::GetFlag(FLAGS_time_zone)));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      assessment::WatchLimits watch_limits,
+      assessment::ParseWatchLimits(
+          sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_watch_streams_per_principal),
+                              {"SIXSTEPS_WATCH_STREAMS_PER_PRINCIPAL"}, ""),
+          sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_watch_streams), {"SIXSTEPS_WATCH_STREAMS"}, "")));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      int max_file_mb,
+      sixsteps::IntSetting("max_evidence_file_mb", absl::GetFlag(FLAGS_max_evidence_file_mb),
+                           {"SIXSTEPS_MAX_EVIDENCE_FILE_MB"}, assessment::kDefaultMaxFileMb, 1,
+                           1024));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      int uploads, sixsteps::IntSetting("evidence_uploads", absl::GetFlag(FLAGS_evidence_uploads),
+                                        {"SIXSTEPS_EVIDENCE_UPLOADS"}, 4, 1, 64));
+  SIXSTEPS_ASSIGN_OR_RETURN(auto identity, start.MigrateAndDialIdentity());
+  SIXSTEPS_ASSIGN_OR_RETURN(auto framework,
+                            start.Dial(absl::GetFlag(FLAGS_framework_address),
+                                       "SIXSTEPS_FRAMEWORK_ADDRESS", "127.0.0.1:50051"));
 
-  auto watch_limits = sixsteps::assessment::ParseWatchLimits(
-      sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_watch_streams_per_principal),
-                          {"SIXSTEPS_WATCH_STREAMS_PER_PRINCIPAL"}, ""),
-      sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_watch_streams), {"SIXSTEPS_WATCH_STREAMS"}, ""));
-  if (!watch_limits.ok()) return sixsteps::StartupFailed(kProgram, watch_limits.status());
-
-  auto max_file_mb = sixsteps::IntSetting(
-      "max_evidence_file_mb", absl::GetFlag(FLAGS_max_evidence_file_mb),
-      {"SIXSTEPS_MAX_EVIDENCE_FILE_MB"}, sixsteps::assessment::kDefaultMaxFileMb, 1, 1024);
-  if (!max_file_mb.ok()) return sixsteps::StartupFailed(kProgram, max_file_mb.status());
-  auto uploads = sixsteps::IntSetting("evidence_uploads", absl::GetFlag(FLAGS_evidence_uploads),
-                                      {"SIXSTEPS_EVIDENCE_UPLOADS"}, 4, 1, 64);
-  if (!uploads.ok()) return sixsteps::StartupFailed(kProgram, uploads.status());
-
-  sixsteps::db::ConnectionPool pool(config->database_url, config->db_pool_size);
-  sixsteps::db::ConnectionPool upload_pool(config->database_url, *uploads);
-  sixsteps::assessment::ChangeSignal changes;
-  sixsteps::assessment::PgAssessmentStore store(&pool, &changes);
-  sixsteps::assessment::GrpcDirectory directory(*identity, *framework);
+  sixsteps::db::ConnectionPool pool(config.database_url, config.db_pool_size);
+  sixsteps::db::ConnectionPool upload_pool(config.database_url, uploads);
+  assessment::ChangeSignal changes;
+  assessment::PgAssessmentStore store(&pool, &changes);
+  assessment::GrpcDirectory directory(identity, framework);
   sixsteps::auth::TokenVerifier verifier(
-      std::make_shared<sixsteps::auth::IdentityPublicKeys>(*identity));
-  sixsteps::assessment::AssessmentServiceImpl service(
-      &store, &directory, &verifier, &changes, *watch_limits, &sixsteps::SystemClock(), zone);
-  sixsteps::assessment::ActionServiceImpl actions(&store, &directory, &verifier, zone);
-  sixsteps::assessment::VoiceServiceImpl voice(&store, &directory, &verifier);
-  sixsteps::assessment::PgPartnershipRecordStore partnership_records(&pool, &changes);
-  sixsteps::assessment::ScrutinyReportServiceImpl scrutiny_reports(&store, &partnership_records,
-                                                                   &directory, &verifier);
-  sixsteps::assessment::PgEvidenceFileStore file_store(&pool, &upload_pool, &changes);
-  sixsteps::assessment::EvidenceFileServiceImpl files(&file_store, &store, &directory, &verifier,
-                                                      int64_t{*max_file_mb} * 1024 * 1024);
-  sixsteps::assessment::PgProgrammeStore programme_store(&pool, &changes);
-  sixsteps::assessment::ProgrammeServiceImpl programme(&programme_store, &store, &directory,
-                                                       &verifier, &sixsteps::SystemClock(), zone);
+      std::make_shared<sixsteps::auth::IdentityPublicKeys>(identity));
+  assessment::AssessmentServiceImpl service(&store, &directory, &verifier, &changes, watch_limits,
+                                            &sixsteps::SystemClock(), zone);
+  assessment::ActionServiceImpl actions(&store, &directory, &verifier, zone);
+  assessment::VoiceServiceImpl voice(&store, &directory, &verifier);
+  assessment::PgPartnershipRecordStore partnership_records(&pool, &changes);
+  assessment::ScrutinyReportServiceImpl scrutiny_reports(&store, &partnership_records, &directory,
+                                                         &verifier);
+  assessment::PgEvidenceFileStore file_store(&pool, &upload_pool, &changes);
+  assessment::EvidenceFileServiceImpl files(&file_store, &store, &directory, &verifier,
+                                            int64_t{max_file_mb} * 1024 * 1024);
+  assessment::PgProgrammeStore programme_store(&pool, &changes);
+  assessment::ProgrammeServiceImpl programme(&programme_store, &store, &directory, &verifier,
+                                             &sixsteps::SystemClock(), zone);
   // Opens planned rounds on their open date; every replica runs one (opening is once).
-  sixsteps::assessment::PlannedRoundOpener opener(&programme_store, &sixsteps::SystemClock(), zone);
+  assessment::PlannedRoundOpener opener(&programme_store, &sixsteps::SystemClock(), zone);
   opener.Start();
   absl::Status served =
-      sixsteps::Serve(*config, {&service, &actions, &voice, &programme, &scrutiny_reports, &files},
+      sixsteps::Serve(config, {&service, &actions, &voice, &programme, &scrutiny_reports, &files},
                       [&service] { service.BeginShutdown(); });
   opener.Stop();
-  return served.ok() ? 0 : sixsteps::StartupFailed(kProgram, served);
+  SIXSTEPS_RETURN_IF_ERROR(served);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return sixsteps::ServiceMain(
+      argc, argv,
+      {"sixsteps-assessment", "assessment", "127.0.0.1:50053", assessment::AssessmentMigrations()},
+      Run);
 }

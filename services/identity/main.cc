@@ -15,11 +15,11 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "services/base/status_macros.h"
 #include "services/common/config.h"
 #include "services/common/db.h"
-#include "services/common/log.h"
 #include "services/common/server.h"
-#include "services/common/setup_commands.h"
+#include "services/common/service_main.h"
 #include "services/identity/identity_service.h"
 #include "services/identity/pg_store.h"
 #include "services/identity/setup_commands.h"
@@ -43,46 +43,39 @@ ABSL_FLAG(std::string, key_name, "", "ensure-service-account: a new key's displa
 ABSL_FLAG(absl::Duration, key_lifetime, absl::Hours(24 * 365),
           "ensure-service-account: how long a new key lasts (at most 366 days)");
 
+namespace {
+
 constexpr char kProgram[] = "sixsteps-identity";
 
-int main(int argc, char** argv) {
-  sixsteps::BlockTerminationSignals();
-  sixsteps::SetLogServiceName("identity");
-  auto config = sixsteps::LoadServerConfig(argc, argv, {"identity", "127.0.0.1:50052"});
-  if (!config.ok()) return sixsteps::StartupFailed(kProgram, config.status());
-  if (std::optional<int> exit_code = sixsteps::setup::RunSharedSetupCommand(
-          kProgram, "identity", *config, sixsteps::identity::IdentityMigrations()))
-    return *exit_code;
-  auto sealer = sixsteps::identity::KeySealer::FromSecret(sixsteps::FlagOrEnv(
-      absl::GetFlag(FLAGS_key_encryption_secret), {"SIXSTEPS_KEY_ENCRYPTION_SECRET"}, ""));
-  if (!sealer.ok()) return sixsteps::StartupFailed(kProgram, sealer.status());
+absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      auto sealer,
+      sixsteps::identity::KeySealer::FromSecret(sixsteps::FlagOrEnv(
+          absl::GetFlag(FLAGS_key_encryption_secret), {"SIXSTEPS_KEY_ENCRYPTION_SECRET"}, "")));
   sixsteps::identity::IdentityOptions options;
-  auto ttl = sixsteps::DurationSetting("access_token_ttl", absl::GetFlag(FLAGS_access_token_ttl),
-                                       {"SIXSTEPS_ACCESS_TOKEN_TTL"}, absl::Minutes(15),
-                                       absl::Minutes(1), absl::Hours(12));
-  if (!ttl.ok()) return sixsteps::StartupFailed(kProgram, ttl.status());
-  options.access_token_ttl = *ttl;
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      options.access_token_ttl,
+      sixsteps::DurationSetting("access_token_ttl", absl::GetFlag(FLAGS_access_token_ttl),
+                                {"SIXSTEPS_ACCESS_TOKEN_TTL"}, absl::Minutes(15), absl::Minutes(1),
+                                absl::Hours(12)));
   // The memory bound of password hashing: concurrency x 64 MiB (Argon2id, interactive cost).
-  auto concurrency = sixsteps::IntSetting("password_hash_concurrency",
-                                          absl::GetFlag(FLAGS_password_hash_concurrency),
-                                          {"SIXSTEPS_PASSWORD_HASH_CONCURRENCY"}, 2, 1, 64);
-  if (!concurrency.ok()) return sixsteps::StartupFailed(kProgram, concurrency.status());
-  options.hashing.concurrent = *concurrency;
-  auto queue = sixsteps::IntSetting("password_hash_queue", absl::GetFlag(FLAGS_password_hash_queue),
-                                    {"SIXSTEPS_PASSWORD_HASH_QUEUE"}, 16, 0, 1024);
-  if (!queue.ok()) return sixsteps::StartupFailed(kProgram, queue.status());
-  options.hashing.queue = *queue;
-  absl::Status migrated =
-      sixsteps::db::ApplyMigrations(config->database_url, sixsteps::identity::IdentityMigrations());
-  if (!migrated.ok()) return sixsteps::StartupFailed(kProgram, migrated);
+  SIXSTEPS_ASSIGN_OR_RETURN(options.hashing.concurrent,
+                            sixsteps::IntSetting("password_hash_concurrency",
+                                                 absl::GetFlag(FLAGS_password_hash_concurrency),
+                                                 {"SIXSTEPS_PASSWORD_HASH_CONCURRENCY"}, 2, 1, 64));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      options.hashing.queue,
+      sixsteps::IntSetting("password_hash_queue", absl::GetFlag(FLAGS_password_hash_queue),
+                           {"SIXSTEPS_PASSWORD_HASH_QUEUE"}, 16, 0, 1024));
+  SIXSTEPS_RETURN_IF_ERROR(start.Migrate());
 
-  sixsteps::db::ConnectionPool pool(config->database_url, config->db_pool_size);
+  const sixsteps::ServerConfig& config = start.config();
+  sixsteps::db::ConnectionPool pool(config.database_url, config.db_pool_size);
   sixsteps::identity::PgIdentityStore store(&pool);
-  sixsteps::identity::IdentityServiceImpl service(&store, *std::move(sealer), options);
-  if (absl::Status keys = service.EnsureSigningKey(); !keys.ok())
-    return sixsteps::StartupFailed(kProgram, keys);
+  sixsteps::identity::IdentityServiceImpl service(&store, std::move(sealer), options);
+  SIXSTEPS_RETURN_IF_ERROR(service.EnsureSigningKey());
 
-  const std::string command = config->arguments.empty() ? "" : config->arguments[0];
+  const std::string command = config.arguments.empty() ? "" : config.arguments[0];
   if (command == "bootstrap") {
     // The password is read only when the administrator is to be created.
     auto password = [] {
@@ -103,7 +96,14 @@ int main(int argc, char** argv) {
     return sixsteps::identity::RunEnsureServiceAccount(kProgram, store, spec,
                                                        absl::GetFlag(FLAGS_key_file));
   }
+  SIXSTEPS_RETURN_IF_ERROR(sixsteps::Serve(config, {&service}));
+  return 0;
+}
 
-  absl::Status served = sixsteps::Serve(*config, {&service});
-  return served.ok() ? 0 : sixsteps::StartupFailed(kProgram, served);
+}  // namespace
+
+int main(int argc, char** argv) {
+  return sixsteps::ServiceMain(
+      argc, argv,
+      {kProgram, "identity", "127.0.0.1:50052", sixsteps::identity::IdentityMigrations()}, Run);
 }

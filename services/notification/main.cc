@@ -7,14 +7,13 @@
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/strings/ascii.h"
 #include "services/base/clock.h"
+#include "services/base/status_macros.h"
 #include "services/common/auth.h"
 #include "services/common/config.h"
 #include "services/common/db.h"
-#include "services/common/log.h"
 #include "services/common/server.h"
-#include "services/common/setup_commands.h"
+#include "services/common/service_main.h"
 #include "services/common/status.h"
 #include "services/notification/follower.h"
 #include "services/notification/notification_service.h"
@@ -42,21 +41,12 @@ namespace {
 constexpr char kProgram[] = "sixsteps-notification";
 
 absl::StatusOr<std::string> ApiKey() {
-  std::string key = sixsteps::FlagOrEnv("", {"SIXSTEPS_NOTIFICATION_API_KEY"}, "");
-  std::string file = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_api_key_file),
-                                         {"SIXSTEPS_NOTIFICATION_API_KEY_FILE"}, "");
-  if (key.empty() && !file.empty()) {
-    std::ifstream in(file);
-    std::getline(in, key);
-  }
-  key = std::string(absl::StripAsciiWhitespace(key));
-  if (key.empty()) {
-    return absl::InvalidArgumentError(
-        "the notification service needs its account's API key: --api_key_file or "
-        "SIXSTEPS_NOTIFICATION_API_KEY (scripts/hub makes it with sixsteps-identity "
-        "ensure-service-account)");
-  }
-  return key;
+  return sixsteps::ServiceAccountKey(
+      "SIXSTEPS_NOTIFICATION_API_KEY", absl::GetFlag(FLAGS_api_key_file),
+      "SIXSTEPS_NOTIFICATION_API_KEY_FILE",
+      "the notification service needs its account's API key: --api_key_file or "
+      "SIXSTEPS_NOTIFICATION_API_KEY (scripts/hub makes it with sixsteps-identity "
+      "ensure-service-account)");
 }
 
 // The SMTP server, if one is configured: flags, else SIXSTEPS_SMTP_* variables.
@@ -78,71 +68,55 @@ absl::StatusOr<std::optional<sixsteps::notification::SmtpSettings>> Smtp() {
   return smtp;
 }
 
-absl::StatusOr<absl::TimeZone> HubTimeZone() {
-  absl::TimeZone zone;
-  std::string name =
-      sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_time_zone), {"SIXSTEPS_TIME_ZONE"}, "Europe/London");
-  if (!absl::LoadTimeZone(name, &zone)) {
-    return absl::InvalidArgumentError("time_zone: unknown time zone " + name);
-  }
-  return zone;
+namespace notification = sixsteps::notification;
+
+absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
+  const sixsteps::ServerConfig& config = start.config();
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string api_key, ApiKey());
+  SIXSTEPS_ASSIGN_OR_RETURN(absl::TimeZone zone,
+                            sixsteps::HubTimeZone(absl::GetFlag(FLAGS_time_zone)));
+  // A template that does not parse stops the service here, naming the file and place.
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      notification::TemplateSet templates,
+      notification::TemplateSet::Load(sixsteps::FlagOrEnv(
+          absl::GetFlag(FLAGS_templates_dir), {"SIXSTEPS_NOTIFICATION_TEMPLATES_DIR"}, "")));
+  notification::FollowerOptions options;
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      options.calendar_every,
+      sixsteps::DurationSetting("calendar_every", absl::GetFlag(FLAGS_calendar_every),
+                                {"SIXSTEPS_CALENDAR_EVERY"}, options.calendar_every,
+                                absl::Seconds(1), absl::Hours(24)));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<notification::SmtpSettings> smtp, Smtp());
+  if (smtp) options.new_state = notification::nv1::OutboxMessage::STATE_PENDING;
+  SIXSTEPS_ASSIGN_OR_RETURN(auto identity, start.MigrateAndDialIdentity());
+  SIXSTEPS_ASSIGN_OR_RETURN(auto assessment,
+                            start.Dial(absl::GetFlag(FLAGS_assessment_address),
+                                       "SIXSTEPS_ASSESSMENT_ADDRESS", "127.0.0.1:50053"));
+
+  sixsteps::db::ConnectionPool pool(config.database_url, config.db_pool_size);
+  notification::PgNotificationStore store(&pool);
+  auto token = notification::MakeServiceToken(identity, api_key);
+  notification::GrpcPeople people(identity, token.get());
+  sixsteps::auth::TokenVerifier verifier(
+      std::make_shared<sixsteps::auth::IdentityPublicKeys>(identity));
+  notification::NotificationServiceImpl service(&store, &people, &verifier);
+  notification::Follower follower(&store, &people, &templates, token.get(), assessment,
+                                  config.database_url, &sixsteps::SystemClock(), zone, options);
+  std::optional<notification::SmtpSender> sender;
+  if (smtp) sender.emplace(&store, *smtp, notification::SmtpSender::Options());
+  follower.Start();
+  if (sender) sender->Start();
+  SIXSTEPS_RETURN_IF_ERROR(sixsteps::Serve(config, {&service}, [&] {
+    follower.Stop();
+    if (sender) sender->Stop();
+  }));
+  return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  sixsteps::BlockTerminationSignals();
-  sixsteps::SetLogServiceName("notification");
-  auto config = sixsteps::LoadServerConfig(argc, argv, {"notification", "127.0.0.1:50055"});
-  if (!config.ok()) return sixsteps::StartupFailed(kProgram, config.status());
-  if (std::optional<int> exit_code = sixsteps::setup::RunSharedSetupCommand(
-          kProgram, "notification", *config, sixsteps::notification::NotificationMigrations()))
-    return *exit_code;
-  auto api_key = ApiKey();
-  if (!api_key.ok()) return sixsteps::StartupFailed(kProgram, api_key.status());
-  auto zone = HubTimeZone();
-  if (!zone.ok()) return sixsteps::StartupFailed(kProgram, zone.status());
-  // A template that does not parse stops the service here, naming the file and place.
-  auto templates = sixsteps::notification::TemplateSet::Load(sixsteps::FlagOrEnv(
-      absl::GetFlag(FLAGS_templates_dir), {"SIXSTEPS_NOTIFICATION_TEMPLATES_DIR"}, ""));
-  if (!templates.ok()) return sixsteps::StartupFailed(kProgram, templates.status());
-  sixsteps::notification::FollowerOptions options;
-  auto calendar_every = sixsteps::DurationSetting(
-      "calendar_every", absl::GetFlag(FLAGS_calendar_every), {"SIXSTEPS_CALENDAR_EVERY"},
-      options.calendar_every, absl::Seconds(1), absl::Hours(24));
-  if (!calendar_every.ok()) return sixsteps::StartupFailed(kProgram, calendar_every.status());
-  options.calendar_every = *calendar_every;
-  auto smtp = Smtp();
-  if (!smtp.ok()) return sixsteps::StartupFailed(kProgram, smtp.status());
-  if (*smtp) options.new_state = sixsteps::notification::nv1::OutboxMessage::STATE_PENDING;
-  absl::Status migrated = sixsteps::db::ApplyMigrations(
-      config->database_url, sixsteps::notification::NotificationMigrations());
-  if (!migrated.ok()) return sixsteps::StartupFailed(kProgram, migrated);
-  auto identity = sixsteps::DialService(config->identity_address, *config);
-  auto assessment =
-      sixsteps::DialService(sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_assessment_address),
-                                                {"SIXSTEPS_ASSESSMENT_ADDRESS"}, "127.0.0.1:50053"),
-                            *config);
-  if (!identity.ok()) return sixsteps::StartupFailed(kProgram, identity.status());
-  if (!assessment.ok()) return sixsteps::StartupFailed(kProgram, assessment.status());
-
-  sixsteps::db::ConnectionPool pool(config->database_url, config->db_pool_size);
-  sixsteps::notification::PgNotificationStore store(&pool);
-  auto token = sixsteps::notification::MakeServiceToken(*identity, *api_key);
-  sixsteps::notification::GrpcPeople people(*identity, token.get());
-  sixsteps::auth::TokenVerifier verifier(
-      std::make_shared<sixsteps::auth::IdentityPublicKeys>(*identity));
-  sixsteps::notification::NotificationServiceImpl service(&store, &people, &verifier);
-  sixsteps::notification::Follower follower(&store, &people, &*templates, token.get(), *assessment,
-                                            config->database_url, &sixsteps::SystemClock(), *zone,
-                                            options);
-  std::optional<sixsteps::notification::SmtpSender> sender;
-  if (*smtp) sender.emplace(&store, **smtp, sixsteps::notification::SmtpSender::Options());
-  follower.Start();
-  if (sender) sender->Start();
-  absl::Status served = sixsteps::Serve(*config, {&service}, [&] {
-    follower.Stop();
-    if (sender) sender->Stop();
-  });
-  return served.ok() ? 0 : sixsteps::StartupFailed(kProgram, served);
+  return sixsteps::ServiceMain(
+      argc, argv,
+      {kProgram, "notification", "127.0.0.1:50055", notification::NotificationMigrations()}, Run);
 }

@@ -1,20 +1,16 @@
 // sixsteps-reporting: reports for partnerships, hubs and dashboards from a read model that
 // follows the assessment service's change feed; gRPC, and a read-only HTTP endpoint.
 // `migrate` and `provision-database` run a setup step instead (services/common/setup_commands.h).
-#include <cstdio>
-#include <fstream>
-#include <optional>
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "services/base/status_macros.h"
 #include "services/common/auth.h"
 #include "services/common/config.h"
 #include "services/common/db.h"
-#include "services/common/log.h"
 #include "services/common/server.h"
-#include "services/common/setup_commands.h"
+#include "services/common/service_main.h"
 #include "services/common/status.h"
 #include "services/common/tls.h"
 #include "services/reporting/feed_consumer.h"
@@ -41,20 +37,11 @@ ABSL_FLAG(std::string, report_max_waiters, "",
 namespace {
 
 absl::StatusOr<std::string> ApiKey() {
-  std::string key = sixsteps::FlagOrEnv("", {"SIXSTEPS_REPORTING_API_KEY"}, "");
-  std::string file = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_api_key_file),
-                                         {"SIXSTEPS_REPORTING_API_KEY_FILE"}, "");
-  if (key.empty() && !file.empty()) {
-    std::ifstream in(file);
-    std::getline(in, key);
-  }
-  key = std::string(absl::StripAsciiWhitespace(key));
-  if (key.empty()) {
-    return absl::InvalidArgumentError(
-        "the reporting service needs its account's API key: --api_key_file or "
-        "SIXSTEPS_REPORTING_API_KEY (see README: the reporting service account)");
-  }
-  return key;
+  return sixsteps::ServiceAccountKey(
+      "SIXSTEPS_REPORTING_API_KEY", absl::GetFlag(FLAGS_api_key_file),
+      "SIXSTEPS_REPORTING_API_KEY_FILE",
+      "the reporting service needs its account's API key: --api_key_file or "
+      "SIXSTEPS_REPORTING_API_KEY (see README: the reporting service account)");
 }
 
 // The HTTP endpoint's bounds on slow clients, from flags and the environment.
@@ -79,92 +66,68 @@ absl::StatusOr<sixsteps::reporting::HttpLimits> HttpLimitsSetting() {
   return limits;
 }
 
-}  // namespace
+namespace reporting = sixsteps::reporting;
 
-constexpr char kProgram[] = "sixsteps-reporting";
-
-int main(int argc, char** argv) {
-  sixsteps::BlockTerminationSignals();
-  sixsteps::SetLogServiceName("reporting");
-  auto config = sixsteps::LoadServerConfig(argc, argv, {"reporting", "127.0.0.1:50054"});
-  if (!config.ok()) return sixsteps::StartupFailed(kProgram, config.status());
-  // migrate, provision-database: setup steps, run instead of serving.
-  if (std::optional<int> exit_code = sixsteps::setup::RunSharedSetupCommand(
-          kProgram, "reporting", *config, sixsteps::reporting::ReportingMigrations()))
-    return *exit_code;
-  auto api_key = ApiKey();
-  if (!api_key.ok()) return sixsteps::StartupFailed(kProgram, api_key.status());
-  absl::TimeZone zone;
-  std::string zone_name =
-      sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_time_zone), {"SIXSTEPS_TIME_ZONE"}, "Europe/London");
-  if (!absl::LoadTimeZone(zone_name, &zone)) {
-    return sixsteps::StartupFailed(
-        kProgram, absl::InvalidArgumentError("time_zone: unknown time zone " + zone_name));
-  }
+absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
+  const sixsteps::ServerConfig& config = start.config();
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string api_key, ApiKey());
+  SIXSTEPS_ASSIGN_OR_RETURN(absl::TimeZone zone,
+                            sixsteps::HubTimeZone(absl::GetFlag(FLAGS_time_zone)));
   std::string http = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_http_listen), {"SIXSTEPS_HTTP_LISTEN"},
                                          "127.0.0.1:8084");
   int http_port = 0;
   size_t colon = http.rfind(':');
   if (colon == std::string::npos || !absl::SimpleAtoi(http.substr(colon + 1), &http_port)) {
-    return sixsteps::StartupFailed(kProgram,
-                                   absl::InvalidArgumentError("http_listen: must be host:port"));
+    return absl::InvalidArgumentError("http_listen: must be host:port");
   }
   // The endpoint has no TLS of its own: plaintext beyond loopback only behind a proxy.
-  if (absl::Status plaintext =
-          sixsteps::CheckPlaintextHttpListener(http, config->tls, "http_listen");
-      !plaintext.ok()) {
-    return sixsteps::StartupFailed(kProgram, plaintext);
-  }
-  auto http_limits = HttpLimitsSetting();
-  if (!http_limits.ok()) return sixsteps::StartupFailed(kProgram, http_limits.status());
-  auto max_waiters =
+  SIXSTEPS_RETURN_IF_ERROR(sixsteps::CheckPlaintextHttpListener(http, config.tls, "http_listen"));
+  SIXSTEPS_ASSIGN_OR_RETURN(reporting::HttpLimits http_limits, HttpLimitsSetting());
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      int max_waiters,
       sixsteps::IntSetting("report_max_waiters", absl::GetFlag(FLAGS_report_max_waiters),
-                           {"SIXSTEPS_REPORT_MAX_WAITERS"}, 16, 1, 1024);
-  if (!max_waiters.ok()) return sixsteps::StartupFailed(kProgram, max_waiters.status());
-  absl::Status migrated = sixsteps::db::ApplyMigrations(config->database_url,
-                                                        sixsteps::reporting::ReportingMigrations());
-  if (!migrated.ok()) return sixsteps::StartupFailed(kProgram, migrated);
-  auto identity = sixsteps::DialService(config->identity_address, *config);
-  auto framework =
-      sixsteps::DialService(sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_framework_address),
-                                                {"SIXSTEPS_FRAMEWORK_ADDRESS"}, "127.0.0.1:50051"),
-                            *config);
-  auto assessment =
-      sixsteps::DialService(sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_assessment_address),
-                                                {"SIXSTEPS_ASSESSMENT_ADDRESS"}, "127.0.0.1:50053"),
-                            *config);
-  if (!identity.ok()) return sixsteps::StartupFailed(kProgram, identity.status());
-  if (!framework.ok()) return sixsteps::StartupFailed(kProgram, framework.status());
-  if (!assessment.ok()) return sixsteps::StartupFailed(kProgram, assessment.status());
+                           {"SIXSTEPS_REPORT_MAX_WAITERS"}, 16, 1, 1024));
+  SIXSTEPS_ASSIGN_OR_RETURN(auto identity, start.MigrateAndDialIdentity());
+  SIXSTEPS_ASSIGN_OR_RETURN(auto framework,
+                            start.Dial(absl::GetFlag(FLAGS_framework_address),
+                                       "SIXSTEPS_FRAMEWORK_ADDRESS", "127.0.0.1:50051"));
+  SIXSTEPS_ASSIGN_OR_RETURN(auto assessment,
+                            start.Dial(absl::GetFlag(FLAGS_assessment_address),
+                                       "SIXSTEPS_ASSESSMENT_ADDRESS", "127.0.0.1:50053"));
 
-  sixsteps::db::ConnectionPool pool(config->database_url, config->db_pool_size);
-  sixsteps::reporting::ReadModel model(&pool);
-  sixsteps::reporting::GrpcUpstream upstream(*identity, *framework, *api_key);
-  sixsteps::reporting::Reports reports(
-      &model, zone,
-      {sixsteps::reporting::AssessmentFeedReached(&upstream, *assessment), *max_waiters});
+  sixsteps::db::ConnectionPool pool(config.database_url, config.db_pool_size);
+  reporting::ReadModel model(&pool);
+  reporting::GrpcUpstream upstream(identity, framework, api_key);
+  reporting::Reports reports(
+      &model, zone, {reporting::AssessmentFeedReached(&upstream, assessment), max_waiters});
   sixsteps::auth::TokenVerifier verifier(
-      std::make_shared<sixsteps::auth::IdentityPublicKeys>(*identity));
-  sixsteps::reporting::ReportingServiceImpl service(&reports, &verifier);
-  sixsteps::reporting::FeedConsumer consumer(&model, &upstream, *assessment, config->database_url);
-  sixsteps::reporting::HttpEndpoint endpoint(
+      std::make_shared<sixsteps::auth::IdentityPublicKeys>(identity));
+  reporting::ReportingServiceImpl service(&reports, &verifier);
+  reporting::FeedConsumer consumer(&model, &upstream, assessment, config.database_url);
+  reporting::HttpEndpoint endpoint(
       &verifier,
       [&reports](const sixsteps::auth::Caller& caller,
-                 const sixsteps::reporting::v1::ExportReportRequest& request)
-          -> absl::StatusOr<sixsteps::reporting::Rendered> {
+                 const reporting::v1::ExportReportRequest& request)
+          -> absl::StatusOr<reporting::Rendered> {
         auto exported = reports.Render(caller, request, absl::Now() + absl::Seconds(30));
         if (!exported.ok()) return exported.status();
-        return sixsteps::reporting::Rendered{exported->content, exported->content_type,
-                                             exported->filename};
+        return reporting::Rendered{exported->content, exported->content_type, exported->filename};
       },
-      *http_limits);
-  if (absl::Status started = endpoint.Start(http.substr(0, colon), http_port); !started.ok()) {
-    return sixsteps::StartupFailed(kProgram, started);
-  }
+      http_limits);
+  SIXSTEPS_RETURN_IF_ERROR(endpoint.Start(http.substr(0, colon), http_port));
   consumer.Start();
-  absl::Status served = sixsteps::Serve(*config, {&service}, [&] {
+  SIXSTEPS_RETURN_IF_ERROR(sixsteps::Serve(config, {&service}, [&] {
     consumer.Stop();
     endpoint.Stop();
-  });
-  return served.ok() ? 0 : sixsteps::StartupFailed(kProgram, served);
+  }));
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return sixsteps::ServiceMain(
+      argc, argv,
+      {"sixsteps-reporting", "reporting", "127.0.0.1:50054", reporting::ReportingMigrations()},
+      Run);
 }
