@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/common/db.h"
 
 namespace sixsteps::testing {
 
@@ -39,6 +40,14 @@ class PgCluster {
   // pid keeps processes sharing a cluster apart) and returns a libpq connection string for
   // it. On a cluster it does not own, the destructor drops the databases it created.
   absl::StatusOr<std::string> CreateDatabase(absl::string_view name);
+  // The same, with `migrations` applied: a copy of a template database that the first caller
+  // on the cluster migrates ("tmpl_<service>_<hash of the migrations>", under an advisory
+  // lock, so that concurrent test processes migrate it once). Copying a migrated database
+  // costs what creating an empty one does; migrating each one cost as much again, for every
+  // database of every test hub.
+  absl::StatusOr<std::string> CreateMigratedDatabase(absl::string_view name,
+                                                     absl::string_view service,
+                                                     const std::vector<db::Migration>& migrations);
   // Connection string for an existing database of this cluster.
   std::string ConnectionString(absl::string_view database) const;
 
@@ -55,6 +64,12 @@ class PgCluster {
   // scripts/lib/pg-cluster with `args`, its output appended to the folder's pg-cluster.log.
   absl::Status RunPgCluster(absl::string_view args);
   void DropCreatedDatabases();
+  // CREATE DATABASE `database` [TEMPLATE `from`]; remembered for DropCreatedDatabases.
+  absl::StatusOr<std::string> CreateDatabaseFrom(const std::string& database,
+                                                 const std::string& from);
+  // The migrated template of CreateMigratedDatabase, made if the cluster has none yet.
+  absl::StatusOr<std::string> EnsureTemplate(absl::string_view service,
+                                             const std::vector<db::Migration>& migrations);
   std::string dir_;
   int port_;
   bool running_ = false;

@@ -43,13 +43,15 @@ assessment::v1::CreateAssessmentRequest RoundRequest(const std::string& partners
 absl::StatusOr<std::unique_ptr<TestHub>> TestHub::Start(const std::string& name) {
   auto hub = std::unique_ptr<TestHub>(new TestHub());
   PgCluster& cluster = SharedPgCluster();
-  SIXSTEPS_ASSIGN_OR_RETURN(hub->identity_database_url_,
-                            cluster.CreateDatabase(absl::StrCat(name, "_identity")));
-  SIXSTEPS_ASSIGN_OR_RETURN(hub->framework_database_url_,
-                            cluster.CreateDatabase(absl::StrCat(name, "_framework")));
-
-  SIXSTEPS_RETURN_IF_ERROR(
-      db::ApplyMigrations(hub->identity_database_url_, identity::IdentityMigrations()));
+  // Each database a copy of one migrated once per cluster (PgCluster::CreateMigratedDatabase).
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      hub->identity_database_url_,
+      cluster.CreateMigratedDatabase(absl::StrCat(name, "_identity"), "identity",
+                                     identity::IdentityMigrations()));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      hub->framework_database_url_,
+      cluster.CreateMigratedDatabase(absl::StrCat(name, "_framework"), "framework",
+                                     framework::FrameworkMigrations()));
   hub->identity_pool_ =
       std::make_unique<db::ConnectionPool>(hub->identity_database_url_, 4, absl::Seconds(2));
   hub->identity_store_ = std::make_unique<identity::PgIdentityStore>(hub->identity_pool_.get());
@@ -66,8 +68,6 @@ absl::StatusOr<std::unique_ptr<TestHub>> TestHub::Start(const std::string& name)
   SIXSTEPS_ASSIGN_OR_RETURN(hub->identity_server_,
                             RunningServer::Start("127.0.0.1:0", {hub->identity_service_.get()}));
 
-  SIXSTEPS_RETURN_IF_ERROR(
-      db::ApplyMigrations(hub->framework_database_url_, framework::FrameworkMigrations()));
   hub->framework_pool_ =
       std::make_unique<db::ConnectionPool>(hub->framework_database_url_, 4, absl::Seconds(2));
   hub->framework_store_ = std::make_unique<framework::PgFrameworkStore>(hub->framework_pool_.get());
@@ -78,10 +78,10 @@ absl::StatusOr<std::unique_ptr<TestHub>> TestHub::Start(const std::string& name)
   SIXSTEPS_ASSIGN_OR_RETURN(hub->framework_server_,
                             RunningServer::Start("127.0.0.1:0", {hub->framework_service_.get()}));
 
-  SIXSTEPS_ASSIGN_OR_RETURN(hub->assessment_database_url_,
-                            cluster.CreateDatabase(absl::StrCat(name, "_assessment")));
-  SIXSTEPS_RETURN_IF_ERROR(
-      db::ApplyMigrations(hub->assessment_database_url_, assessment::AssessmentMigrations()));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      hub->assessment_database_url_,
+      cluster.CreateMigratedDatabase(absl::StrCat(name, "_assessment"), "assessment",
+                                     assessment::AssessmentMigrations()));
   hub->assessment_pool_ =
       std::make_unique<db::ConnectionPool>(hub->assessment_database_url_, 8, absl::Seconds(2));
   hub->assessment_store_ =
@@ -244,9 +244,8 @@ absl::Status TestHub::StartReporting() {
         identity::EnsureServiceAccount(*identity_store_, spec, "", absl::Now()));
     reporting_api_key_ = setup.secret;
     SIXSTEPS_ASSIGN_OR_RETURN(reporting_database_url_,
-                              SharedPgCluster().CreateDatabase("reporting"));
-    SIXSTEPS_RETURN_IF_ERROR(
-        db::ApplyMigrations(reporting_database_url_, reporting::ReportingMigrations()));
+                              SharedPgCluster().CreateMigratedDatabase(
+                                  "reporting", "reporting", reporting::ReportingMigrations()));
     reporting_pool_ =
         std::make_unique<db::ConnectionPool>(reporting_database_url_, 4, absl::Seconds(2));
     read_model_ = std::make_unique<reporting::ReadModel>(reporting_pool_.get());
@@ -291,10 +290,10 @@ absl::Status TestHub::StartNotification(const Clock* clock, absl::TimeZone zone,
         identity::ServiceAccountSetup setup,
         identity::EnsureServiceAccount(*identity_store_, spec, "", absl::Now()));
     notification_api_key_ = setup.secret;
-    SIXSTEPS_ASSIGN_OR_RETURN(notification_database_url_,
-                              SharedPgCluster().CreateDatabase("notification"));
-    SIXSTEPS_RETURN_IF_ERROR(
-        db::ApplyMigrations(notification_database_url_, notification::NotificationMigrations()));
+    SIXSTEPS_ASSIGN_OR_RETURN(
+        notification_database_url_,
+        SharedPgCluster().CreateMigratedDatabase("notification", "notification",
+                                                 notification::NotificationMigrations()));
     notification_pool_ =
         std::make_unique<db::ConnectionPool>(notification_database_url_, 4, absl::Seconds(2));
     notification_store_ =
