@@ -20,99 +20,21 @@ namespace {
 
 constexpr absl::Duration kPatience = absl::Seconds(60);
 
-// A sixsteps-assessment process on the hub's database, identity and framework, on a free
-// loopback port read back from its "serving" log line. SIGKILLed when destroyed.
-class AssessmentProcess {
- public:
-  static absl::StatusOr<std::unique_ptr<AssessmentProcess>> Start(const TestHub& hub) {
-    static int started = 0;
-    std::string log_path =
-        absl::StrCat(::testing::TempDir(), "/evidence_process_", getpid(), "_", ++started, ".log");
-    std::vector<std::string> args = {ServiceBinary("assessment"), "--listen=127.0.0.1:0",
-                                     "--db_pool_size=16", "--shutdown_grace=1s"};
-    std::vector<std::string> env = {
-        "SIXSTEPS_DATABASE_URL=" + hub.assessment_database_url(),
-        "SIXSTEPS_IDENTITY_ADDRESS=" + hub.identity_target(),
-        "SIXSTEPS_FRAMEWORK_ADDRESS=" + hub.framework_target(),
-    };
-    SIXSTEPS_ASSIGN_OR_RETURN(pid_t pid, SpawnLogged(std::move(args), std::move(env), log_path));
-    auto process = std::unique_ptr<AssessmentProcess>(new AssessmentProcess(pid, log_path));
-    SIXSTEPS_RETURN_IF_ERROR(process->AwaitServing());
-    return process;
-  }
-
-  ~AssessmentProcess() { Kill(); }
-
-  void Kill() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
-    pid_ = -1;
-  }
-
-  const std::string& target() const { return target_; }
-
-  // A "kB" field of /proc/<pid>/status (VmRSS, VmHWM), in bytes; -1 if unreadable.
-  int64_t StatusBytes(absl::string_view field) const {
-    std::ifstream in(absl::StrCat("/proc/", pid_, "/status"));
-    for (std::string line; std::getline(in, line);) {
-      absl::string_view rest = line;
-      if (!absl::ConsumePrefix(&rest, field) || !absl::ConsumePrefix(&rest, ":")) continue;
-      std::vector<absl::string_view> words = absl::StrSplit(rest, ' ', absl::SkipWhitespace());
-      int64_t kib = 0;
-      if (!words.empty() && absl::SimpleAtoi(words[0], &kib)) return kib * 1024;
-    }
-    return -1;
-  }
-  // Resets VmHWM to the current resident size (Linux's clear_refs, value 5).
-  bool ResetPeak() const {
-    std::ofstream out(absl::StrCat("/proc/", pid_, "/clear_refs"));
-    out << "5";
-    out.flush();
-    return out.good();
-  }
-
- private:
-  AssessmentProcess(pid_t pid, std::string log_path) : pid_(pid), log_path_(std::move(log_path)) {}
-
-  std::string LogTail() const {
-    std::ifstream in(log_path_);
-    std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return all.size() > 4000 ? all.substr(all.size() - 4000) : all;
-  }
-
-  absl::Status AwaitServing() {
-    absl::Time deadline = absl::Now() + kPatience;
-    while (absl::Now() < deadline) {
-      std::ifstream in(log_path_);
-      for (std::string line; std::getline(in, line);) {
-        nlohmann::json json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-        if (json.is_object() && json.value("event", "") == "serving") {
-          target_ = json.value("address", "");
-        }
-      }
-      if (!target_.empty()) return absl::OkStatus();
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return absl::InternalError(absl::StrCat("sixsteps-assessment exited\n", LogTail()));
-      }
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    return absl::DeadlineExceededError(
-        absl::StrCat("sixsteps-assessment did not start in time\n", LogTail()));
-  }
-
-  pid_t pid_;
-  std::string log_path_;
-  std::string target_;
-};
+// A sixsteps-assessment process on the hub's database, identity and framework.
+absl::StatusOr<std::unique_ptr<ServiceProcess>> StartAssessment(const TestHub& hub) {
+  return ServiceProcess::Start({ServiceBinary("assessment"), "--listen=127.0.0.1:0",
+                                "--db_pool_size=16", "--shutdown_grace=1s"},
+                               {
+                                   "SIXSTEPS_DATABASE_URL=" + hub.assessment_database_url(),
+                                   "SIXSTEPS_IDENTITY_ADDRESS=" + hub.identity_target(),
+                                   "SIXSTEPS_FRAMEWORK_ADDRESS=" + hub.framework_target(),
+                               },
+                               "evidence_process", kPatience);
+}
 
 class EvidenceFileProcessTest : public EvidenceFileTest {
  protected:
-  std::unique_ptr<FStub> StubOf(const AssessmentProcess& process) {
+  std::unique_ptr<FStub> StubOf(const ServiceProcess& process) {
     grpc::ChannelArguments arguments;
     arguments.SetMaxSendMessageSize(4 * kMiB);
     arguments.SetMaxReceiveMessageSize(16 * kMiB);
@@ -130,7 +52,7 @@ class EvidenceFileProcessTest : public EvidenceFileTest {
 };
 
 TEST_F(EvidenceFileProcessTest, AnUploadCutOffByTheServiceDyingStoresNothing) {
-  absl::StatusOr<std::unique_ptr<AssessmentProcess>> first = AssessmentProcess::Start(*hub_);
+  absl::StatusOr<std::unique_ptr<ServiceProcess>> first = StartAssessment(*hub_);
   ASSERT_THAT(first, IsOk());
   std::unique_ptr<FStub> stub = StubOf(**first);
   const std::string bytes = CsvBytes(3 * kMiB, 5);
@@ -160,7 +82,7 @@ TEST_F(EvidenceFileProcessTest, AnUploadCutOffByTheServiceDyingStoresNothing) {
   AwaitNoOpenTransactions();
   ExpectNothingStored();
   // Started again on the same database: nothing of the cut upload, and uploads work.
-  absl::StatusOr<std::unique_ptr<AssessmentProcess>> second = AssessmentProcess::Start(*hub_);
+  absl::StatusOr<std::unique_ptr<ServiceProcess>> second = StartAssessment(*hub_);
   ASSERT_THAT(second, IsOk());
   stub = StubOf(**second);
   ExpectNothingStored();
@@ -187,7 +109,7 @@ TEST_F(EvidenceFileProcessTest, AnUploadCutOffByTheServiceDyingStoresNothing) {
 }
 
 TEST_F(EvidenceFileProcessTest, FiftyDownloadsAtOnceOfA25MiBFileStayUnder64MiB) {
-  absl::StatusOr<std::unique_ptr<AssessmentProcess>> process = AssessmentProcess::Start(*hub_);
+  absl::StatusOr<std::unique_ptr<ServiceProcess>> process = StartAssessment(*hub_);
   ASSERT_THAT(process, IsOk());
   std::unique_ptr<FStub> stub = StubOf(**process);
   const std::string bytes = CsvBytes(25 * kMiB, 8);

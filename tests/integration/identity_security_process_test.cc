@@ -142,97 +142,22 @@ TEST_F(BootstrapTest, ARunThatFailedPartWayCanBeRunAgain) {
 
 // ---- Finding 2: memory under a sign-in burst, in a real sixsteps-identity process ----
 
-// A sixsteps-identity process serving the given database on a free loopback port (read back
-// from its "serving" log line), with production settings (interactive Argon2id cost).
-// SIGKILLed when destroyed, and by the kernel if this test process dies first.
-class IdentityProcess {
- public:
-  static absl::StatusOr<std::unique_ptr<IdentityProcess>> Start(const std::string& database_url) {
-    std::string log_path =
-        absl::StrCat(::testing::TempDir(), "/identity_security_", getpid(), ".log");
-    std::vector<std::string> args = {ServiceBinary("identity"), "--listen=127.0.0.1:0",
-                                     "--db_pool_size=8", "--shutdown_grace=1s"};
-    std::vector<std::string> env = {
-        "SIXSTEPS_DATABASE_URL=" + database_url,
-        absl::StrCat("SIXSTEPS_KEY_ENCRYPTION_SECRET=", TestHub::kKeyEncryptionSecret),
-    };
-    SIXSTEPS_ASSIGN_OR_RETURN(pid_t pid, SpawnLogged(std::move(args), std::move(env), log_path));
-    auto process = std::unique_ptr<IdentityProcess>(new IdentityProcess(pid, log_path));
-    SIXSTEPS_RETURN_IF_ERROR(process->AwaitServing());
-    return process;
-  }
-
-  ~IdentityProcess() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      int status = 0;
-      while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-      }
-    }
-    if (!::testing::Test::HasFailure()) std::remove(log_path_.c_str());
-  }
-
-  const std::string& target() const { return target_; }
-
-  // A "kB" field of /proc/<pid>/status (VmRSS, VmHWM), in bytes; -1 if unreadable.
-  int64_t StatusBytes(absl::string_view field) const {
-    std::ifstream in(absl::StrCat("/proc/", pid_, "/status"));
-    for (std::string line; std::getline(in, line);) {
-      absl::string_view rest = line;
-      if (!absl::ConsumePrefix(&rest, field) || !absl::ConsumePrefix(&rest, ":")) continue;
-      std::vector<absl::string_view> words = absl::StrSplit(rest, ' ', absl::SkipWhitespace());
-      int64_t kib = 0;
-      if (!words.empty() && absl::SimpleAtoi(words[0], &kib)) return kib * 1024;
-    }
-    return -1;
-  }
-  // Resets VmHWM to the current resident size (Linux's clear_refs, value 5).
-  bool ResetPeak() const {
-    std::ofstream out(absl::StrCat("/proc/", pid_, "/clear_refs"));
-    out << "5";
-    out.flush();
-    return out.good();
-  }
-
-  std::string LogTail() const {
-    std::ifstream in(log_path_);
-    std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return all.size() > 4000 ? all.substr(all.size() - 4000) : all;
-  }
-
- private:
-  IdentityProcess(pid_t pid, std::string log_path) : pid_(pid), log_path_(std::move(log_path)) {}
-
-  absl::Status AwaitServing() {
-    absl::Time deadline = absl::Now() + kPatience;
-    while (absl::Now() < deadline) {
-      std::ifstream in(log_path_);
-      for (std::string line; std::getline(in, line);) {
-        nlohmann::json json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-        if (json.is_object() && json.value("event", "") == "serving") {
-          target_ = json.value("address", "");
-        }
-      }
-      if (!target_.empty()) return absl::OkStatus();
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return absl::InternalError(absl::StrCat("sixsteps-identity exited\n", LogTail()));
-      }
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    return absl::DeadlineExceededError(
-        absl::StrCat("sixsteps-identity did not start in time\n", LogTail()));
-  }
-
-  pid_t pid_;
-  std::string log_path_;
-  std::string target_;
-};
+// A sixsteps-identity process serving the given database, with production settings
+// (interactive Argon2id cost).
+absl::StatusOr<std::unique_ptr<ServiceProcess>> StartIdentity(const std::string& database_url) {
+  return ServiceProcess::Start(
+      {ServiceBinary("identity"), "--listen=127.0.0.1:0", "--db_pool_size=8",
+       "--shutdown_grace=1s"},
+      {
+          "SIXSTEPS_DATABASE_URL=" + database_url,
+          absl::StrCat("SIXSTEPS_KEY_ENCRYPTION_SECRET=", TestHub::kKeyEncryptionSecret),
+      },
+      "identity_security", kPatience);
+}
 
 TEST_F(IdentitySecurityTest, AFiftyWaySignInBurstStaysUnder200MiB) {
-  absl::StatusOr<std::unique_ptr<IdentityProcess>> process =
-      IdentityProcess::Start(hub_->identity_database_url());
+  absl::StatusOr<std::unique_ptr<ServiceProcess>> process =
+      StartIdentity(hub_->identity_database_url());
   ASSERT_THAT(process, IsOk());
   auto stub = idv1::IdentityService::NewStub(
       grpc::CreateChannel((*process)->target(), grpc::InsecureChannelCredentials()));

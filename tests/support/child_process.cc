@@ -1,13 +1,26 @@
 #include "tests/support/child_process.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "services/base/names.h"
+#include "services/base/status_macros.h"
 
 namespace sixsteps::testing {
 
@@ -46,6 +59,84 @@ absl::StatusOr<pid_t> SpawnLogged(std::vector<std::string> args, std::vector<std
   close(log_fd);
   close(null_fd);
   return pid;
+}
+
+absl::StatusOr<std::unique_ptr<ServiceProcess>> ServiceProcess::Start(std::vector<std::string> args,
+                                                                      std::vector<std::string> env,
+                                                                      absl::string_view log_name,
+                                                                      absl::Duration patience) {
+  static int started = 0;
+  std::string log_path =
+      absl::StrCat(::testing::TempDir(), "/", log_name, "_", getpid(), "_", ++started, ".log");
+  std::string program = LastSegment(args.at(0));
+  SIXSTEPS_ASSIGN_OR_RETURN(pid_t pid, SpawnLogged(std::move(args), std::move(env), log_path));
+  auto process =
+      std::unique_ptr<ServiceProcess>(new ServiceProcess(pid, std::move(program), log_path));
+  SIXSTEPS_RETURN_IF_ERROR(process->AwaitServing(patience));
+  return process;
+}
+
+ServiceProcess::ServiceProcess(pid_t pid, std::string program, std::string log_path)
+    : pid_(pid), program_(std::move(program)), log_path_(std::move(log_path)) {}
+
+ServiceProcess::~ServiceProcess() {
+  Kill();
+  if (!::testing::Test::HasFailure()) std::remove(log_path_.c_str());
+}
+
+void ServiceProcess::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  pid_ = -1;
+}
+
+int64_t ServiceProcess::StatusBytes(absl::string_view field) const {
+  std::ifstream in(absl::StrCat("/proc/", pid_, "/status"));
+  for (std::string line; std::getline(in, line);) {
+    absl::string_view rest = line;
+    if (!absl::ConsumePrefix(&rest, field) || !absl::ConsumePrefix(&rest, ":")) continue;
+    std::vector<absl::string_view> words = absl::StrSplit(rest, ' ', absl::SkipWhitespace());
+    int64_t kib = 0;
+    if (!words.empty() && absl::SimpleAtoi(words[0], &kib)) return kib * 1024;
+  }
+  return -1;
+}
+
+bool ServiceProcess::ResetPeak() const {
+  std::ofstream out(absl::StrCat("/proc/", pid_, "/clear_refs"));
+  out << "5";
+  out.flush();
+  return out.good();
+}
+
+std::string ServiceProcess::LogTail() const {
+  std::ifstream in(log_path_);
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return all.size() > 4000 ? all.substr(all.size() - 4000) : all;
+}
+
+absl::Status ServiceProcess::AwaitServing(absl::Duration patience) {
+  absl::Time deadline = absl::Now() + patience;
+  while (absl::Now() < deadline) {
+    std::ifstream in(log_path_);
+    for (std::string line; std::getline(in, line);) {
+      nlohmann::json json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+      if (json.is_object() && json.value("event", "") == "serving") {
+        target_ = json.value("address", "");
+      }
+    }
+    if (!target_.empty()) return absl::OkStatus();
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return absl::InternalError(absl::StrCat(program_, " exited\n", LogTail()));
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return absl::DeadlineExceededError(absl::StrCat(program_, " did not start in time\n", LogTail()));
 }
 
 }  // namespace sixsteps::testing

@@ -4,10 +4,14 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace sixsteps::testing {
 
@@ -17,5 +21,44 @@ namespace sixsteps::testing {
 // gets SIGKILL when the test process dies. Returns the child's pid.
 absl::StatusOr<pid_t> SpawnLogged(std::vector<std::string> args, std::vector<std::string> env,
                                   const std::string& log_path);
+
+// A service program (args[0], ServiceBinary("identity") for example) run by SpawnLogged on
+// a free loopback port (pass --listen=127.0.0.1:0), which it reads back from the service's
+// "serving" log line. SIGKILLed when destroyed; its log is removed unless the test failed.
+class ServiceProcess {
+ public:
+  // Starts it, its log at TempDir()/<log_name>_<test pid>_<n>.log, and waits up to
+  // `patience` for it to serve: INTERNAL (with the log's tail) if it exits first,
+  // DEADLINE_EXCEEDED if it is still not serving then.
+  static absl::StatusOr<std::unique_ptr<ServiceProcess>> Start(
+      std::vector<std::string> args, std::vector<std::string> env, absl::string_view log_name,
+      absl::Duration patience = absl::Seconds(60));
+
+  ~ServiceProcess();
+  ServiceProcess(const ServiceProcess&) = delete;
+  ServiceProcess& operator=(const ServiceProcess&) = delete;
+
+  // SIGKILL (no graceful shutdown: as if the machine lost the process) and reap it.
+  void Kill();
+
+  // "127.0.0.1:<port>", where it serves gRPC.
+  const std::string& target() const { return target_; }
+
+  // A "kB" field of /proc/<pid>/status (VmRSS, VmHWM), in bytes; -1 if unreadable.
+  int64_t StatusBytes(absl::string_view field) const;
+  // Resets VmHWM to the current resident size (Linux's clear_refs, value 5).
+  bool ResetPeak() const;
+  // The last 4,000 bytes of its log, for failure messages.
+  std::string LogTail() const;
+
+ private:
+  ServiceProcess(pid_t pid, std::string program, std::string log_path);
+  absl::Status AwaitServing(absl::Duration patience);
+
+  pid_t pid_;
+  std::string program_;
+  std::string log_path_;
+  std::string target_;
+};
 
 }  // namespace sixsteps::testing
