@@ -6,13 +6,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <mutex>
-
 #include "absl/strings/str_cat.h"
 #include "services/assessment/pg_store_programme.h"
 #include "services/assessment/programme_opener.h"
 #include "services/common/status.h"
 #include "tests/support/calls.h"
+#include "tests/support/settable_clock.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_hub.h"
 
@@ -32,25 +31,7 @@ constexpr char kPolice[] = "partnerships/dl-p/organisations/police";
 // The UK's clocks go forward on Sunday 31 March 2030: the deadline is that day.
 constexpr char kDeadline[] = "2030-03-31";
 
-class TestClock final : public Clock {
- public:
-  absl::Time Now() const override {
-    std::lock_guard<std::mutex> lock(mu_);
-    return now_;
-  }
-  void Set(absl::Time now) {
-    std::lock_guard<std::mutex> lock(mu_);
-    now_ = now;
-  }
-
- private:
-  mutable std::mutex mu_;
-  absl::Time now_ = absl::UnixEpoch();
-};
-
-absl::Time Utc(int y, int m, int d, int hh, int mm) {
-  return absl::FromCivil(absl::CivilMinute(y, m, d, hh, mm), absl::UTCTimeZone());
-}
+using TestClock = SettableClock;
 
 class NotificationDeadlinesTest : public ::testing::Test {
  protected:
@@ -72,7 +53,7 @@ class NotificationDeadlinesTest : public ::testing::Test {
     admin_ = *admin;
     ASSERT_TRUE(absl::LoadTimeZone("Europe/London", &london_));
     clock_ = new TestClock();
-    clock_->Set(Utc(2030, 3, 1, 12, 0));
+    clock_->Set(UtcMinute(2030, 3, 1, 12, 0));
     ASSERT_THAT(hub_->StartNotification(clock_, london_), IsOk());
   }
   static void TearDownTestSuite() {
@@ -103,7 +84,7 @@ class NotificationDeadlinesTest : public ::testing::Test {
                 IsOk());
     // The opener on its own pool, its clock on the open date (as the service's would be).
     TestClock opening;
-    opening.Set(Utc(2030, 3, 1, 12, 0));
+    opening.Set(UtcMinute(2030, 3, 1, 12, 0));
     db::ConnectionPool pool(hub_->assessment_database_url(), 2, absl::Seconds(2));
     assessment::PgProgrammeStore store(&pool, nullptr);
     assessment::PlannedRoundOpener opener(&store, &opening, absl::UTCTimeZone());
@@ -168,27 +149,27 @@ TEST_F(NotificationDeadlinesTest, RemindersFollowTheHubsDateAcrossDaylightSaving
   av1::Respondent respondent = OpenPlannedRound();
   ASSERT_EQ(respondent.response_deadline(), kDeadline);
   // Eight days before: nothing yet.
-  Judge(Utc(2030, 3, 23, 12, 0));
+  Judge(UtcMinute(2030, 3, 23, 12, 0));
   EXPECT_THAT(Sent("response_deadline_7_days"), IsEmpty());
   // Seven days before (GMT).
-  Judge(Utc(2030, 3, 24, 0, 1));
+  Judge(UtcMinute(2030, 3, 24, 0, 1));
   EXPECT_THAT(Sent("response_deadline_7_days"), ElementsAre("pol@dl.test"));
   // 23:59 GMT on the 29th: still two days; 00:01 on the 30th: the day before.
-  Judge(Utc(2030, 3, 29, 23, 59));
+  Judge(UtcMinute(2030, 3, 29, 23, 59));
   EXPECT_THAT(Sent("response_deadline_1_day"), IsEmpty());
-  Judge(Utc(2030, 3, 30, 0, 1));
+  Judge(UtcMinute(2030, 3, 30, 0, 1));
   EXPECT_THAT(Sent("response_deadline_1_day"), ElementsAre("pol@dl.test"));
   // The deadline day (the clocks go forward at 01:00 UTC): 23:59 BST is 22:59 UTC, still the
   // last day; 00:01 BST on 1 April is 23:01 UTC on the 31st: passed.
-  Judge(Utc(2030, 3, 31, 22, 59));
+  Judge(UtcMinute(2030, 3, 31, 22, 59));
   EXPECT_THAT(Sent("response_deadline_passed"), IsEmpty());
-  Judge(Utc(2030, 3, 31, 23, 1));
+  Judge(UtcMinute(2030, 3, 31, 23, 1));
   EXPECT_THAT(Sent("response_deadline_passed"), UnorderedElementsAre("pol@dl.test", "adm@dl.test"));
 
   // A restart, and the days judged again: nothing twice.
   hub_->StopNotification();
   ASSERT_THAT(hub_->StartNotification(clock_, london_), IsOk());
-  Judge(Utc(2030, 4, 2, 9, 0));
+  Judge(UtcMinute(2030, 4, 2, 9, 0));
   EXPECT_THAT(Sent("response_deadline_7_days"), ElementsAre("pol@dl.test"));
   EXPECT_THAT(Sent("response_deadline_1_day"), ElementsAre("pol@dl.test"));
   EXPECT_THAT(Sent("response_deadline_passed"), UnorderedElementsAre("pol@dl.test", "adm@dl.test"));
@@ -214,7 +195,7 @@ TEST_F(NotificationDeadlinesTest, RemindersFollowTheHubsDateAcrossDaylightSaving
   ASSERT_THAT(Call(*programme, &av1::ProgrammeService::Stub::ExtendResponseDeadline, admin_, extend,
                    &extended),
               IsOk());
-  Judge(Utc(2030, 4, 7, 12, 0));
+  Judge(UtcMinute(2030, 4, 7, 12, 0));
   EXPECT_THAT(Sent("response_deadline_7_days"), ElementsAre("pol@dl.test", "pol@dl.test"));
   EXPECT_THAT(Sent("response_deadline_passed"), UnorderedElementsAre("pol@dl.test", "adm@dl.test"));
 }

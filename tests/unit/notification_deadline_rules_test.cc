@@ -8,6 +8,7 @@
 #include "absl/time/civil_time.h"
 #include "services/notification/deadline_rules.h"
 #include "services/notification/templates.h"
+#include "tests/support/settable_clock.h"
 #include "tests/support/status_matchers.h"
 
 namespace sixsteps::notification {
@@ -15,6 +16,7 @@ namespace {
 
 using auth::Role;
 using ::sixsteps::testing::IsOk;
+using ::sixsteps::testing::UtcMinute;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -22,16 +24,6 @@ using ::testing::UnorderedElementsAre;
 
 constexpr char kPolice[] = "partnerships/p/organisations/police";
 constexpr char kCouncil[] = "partnerships/p/organisations/council";
-
-class FixedClock final : public Clock {
- public:
-  explicit FixedClock(absl::Time now) : now_(now) {}
-  absl::Time Now() const override { return now_; }
-  void Set(absl::Time now) { now_ = now; }
-
- private:
-  absl::Time now_;
-};
 
 PartnershipPeople People() {
   PartnershipPeople people;
@@ -67,10 +59,6 @@ std::vector<std::string> RulesOf(const std::vector<Notice>& notices) {
   std::vector<std::string> out;
   for (const Notice& n : notices) out.push_back(absl::StrCat(n.rule, ":", n.recipient.principal));
   return out;
-}
-
-absl::Time Utc(int y, int m, int d, int hh, int mm) {
-  return absl::FromCivil(absl::CivilMinute(y, m, d, hh, mm), absl::UTCTimeZone());
 }
 
 TEST(NotificationDeadlineRulesTest, RemindersByDay) {
@@ -122,13 +110,15 @@ TEST(NotificationDeadlineRulesTest, TheDeadlinePassesAtLocalMidnightAcrossDaylig
   // The deadline is the 29th, the day the clocks go forward: it passes at 00:00 BST on the
   // 30th, which is 23:00 UTC on the 29th.
   OpenDeadline deadline = Deadline(absl::CivilDay(2026, 3, 29));
-  FixedClock clock(Utc(2026, 3, 28, 23, 59));  // GMT: the 28th, the day before
+  ::sixsteps::testing::SettableClock clock(
+      UtcMinute(2026, 3, 28, 23, 59));  // GMT: the 28th, the day before
   EXPECT_THAT(RulesOf(NoticesForDeadline(deadline, TodayIn(clock, london), People(), {})),
               ElementsAre("response_deadline_1_day:users/pol1"));
-  clock.Set(Utc(2026, 3, 29, 22, 59));  // 23:59 BST on the 29th: the last day still
+  clock.Set(UtcMinute(2026, 3, 29, 22, 59));  // 23:59 BST on the 29th: the last day still
   EXPECT_THAT(RulesOf(NoticesForDeadline(deadline, TodayIn(clock, london), People(), {})),
               ElementsAre("response_deadline_1_day:users/pol1"));
-  clock.Set(Utc(2026, 3, 29, 23, 1));  // 00:01 BST on the 30th: passed, though UTC is the 29th
+  clock.Set(
+      UtcMinute(2026, 3, 29, 23, 1));  // 00:01 BST on the 30th: passed, though UTC is the 29th
   EXPECT_THAT(
       RulesOf(NoticesForDeadline(deadline, TodayIn(clock, london), People(), {})),
       ElementsAre("response_deadline_passed:users/pol1", "response_deadline_passed:users/adm1",
