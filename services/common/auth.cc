@@ -48,7 +48,14 @@ bool Caller::IsDeploymentAdmin() const {
 bool Caller::SeesEverything() const {
   return std::any_of(grants.begin(), grants.end(), [](const Grant& g) {
     return g.region == kEveryRegion && g.partnership.empty() &&
-           Among(g.role, {Role::ROLE_HUB_ADMINISTRATOR, Role::ROLE_VIEWER, Role::ROLE_DASHBOARD});
+           Among(g.role, {Role::ROLE_HUB_ADMINISTRATOR, Role::ROLE_VIEWER, Role::ROLE_DASHBOARD,
+                          Role::ROLE_NOTIFIER});
+  });
+}
+
+bool Caller::IsNotifier() const {
+  return std::any_of(grants.begin(), grants.end(), [](const Grant& g) {
+    return g.role == Role::ROLE_NOTIFIER && g.region == kEveryRegion && g.partnership.empty();
   });
 }
 
@@ -80,7 +87,7 @@ bool Caller::CanSeeRegion(absl::string_view region) const {
 
 bool Caller::CanSeePartnership(absl::string_view region, absl::string_view partnership) const {
   if (HasRegionRole(region, {Role::ROLE_HUB_ADMINISTRATOR, Role::ROLE_VIEWER, Role::ROLE_DASHBOARD,
-                             Role::ROLE_INTEGRATION})) {
+                             Role::ROLE_INTEGRATION, Role::ROLE_NOTIFIER})) {
     return true;
   }
   return std::any_of(grants.begin(), grants.end(), [&](const Grant& g) {

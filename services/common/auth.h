@@ -68,8 +68,13 @@ struct Caller {
   // A hub administrator bound on "*".
   bool IsDeploymentAdmin() const;
   // Reads every partnership of the deployment: a grant on "*" (a deployment
-  // administrator, or a deployment-wide viewer such as the reporting service's account).
+  // administrator, a deployment-wide viewer such as the reporting service's account, or the
+  // notification service's notifier).
   bool SeesEverything() const;
+  // The notification service's account (notifier on "*"): besides what SeesEverything
+  // reads, identity shows it every role binding and every user's name and email address.
+  // It may change nothing.
+  bool IsNotifier() const;
   // A hub administrator of `region` (or of the whole deployment).
   bool IsHubAdmin(absl::string_view region) const;
   // Bound on `region` itself, or on "*", with one of `roles` (a deployment admin counts
@@ -80,7 +85,7 @@ struct Caller {
   // Any grant in the region: on the region itself or on one of its partnerships.
   bool CanSeeRegion(absl::string_view region) const;
   // May read the partnership's records: any grant on it, or hub administrator, viewer,
-  // dashboard or integration on its region.
+  // dashboard, integration or notifier on its region (a notifier is bound on "*" only).
   bool CanSeePartnership(absl::string_view region, absl::string_view partnership) const;
   // May administer the partnership: its hub administrators and partnership administrators.
   bool CanManagePartnership(absl::string_view region, absl::string_view partnership) const;

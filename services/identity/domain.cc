@@ -120,10 +120,15 @@ absl::Status ValidateBindingShape(const BindingScope& binding) {
   }
   const bool deployment = binding.region == auth::kEveryRegion;
   const bool on_partnership = !binding.partnership.empty();
-  // On "*": hub administrators of the whole deployment, and deployment-wide read-only
-  // viewers (the reporting service's account).
-  if (deployment && role != Role::ROLE_HUB_ADMINISTRATOR && role != Role::ROLE_VIEWER) {
-    return Invalid("role_binding.scope", "only hub administrators and viewers are bound on '*'");
+  // On "*": hub administrators of the whole deployment, deployment-wide read-only viewers
+  // (the reporting service's account) and notifiers (the notification service's account).
+  if (deployment &&
+      !Among(role, {Role::ROLE_HUB_ADMINISTRATOR, Role::ROLE_VIEWER, Role::ROLE_NOTIFIER})) {
+    return Invalid("role_binding.scope",
+                   "only hub administrators, viewers and notifiers are bound on '*'");
+  }
+  if (!deployment && role == Role::ROLE_NOTIFIER) {
+    return Invalid("role_binding.scope", "notifier is bound on '*' only");
   }
   if (!deployment && !on_partnership &&
       !Among(role, {Role::ROLE_HUB_ADMINISTRATOR, Role::ROLE_VIEWER, Role::ROLE_DASHBOARD,
@@ -145,8 +150,10 @@ absl::Status ValidateBindingShape(const BindingScope& binding) {
     return Invalid("role_binding.organisation",
                    "only partner respondents and action owners act for an organisation");
   }
-  if (role == Role::ROLE_INTEGRATION && !binding.principal_is_service_account) {
-    return Invalid("role_binding.principal", "integration is a role for service accounts");
+  if (Among(role, {Role::ROLE_INTEGRATION, Role::ROLE_NOTIFIER}) &&
+      !binding.principal_is_service_account) {
+    return Invalid("role_binding.principal",
+                   absl::StrCat(auth::RoleName(role), " is a role for service accounts"));
   }
   return absl::OkStatus();
 }

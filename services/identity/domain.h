@@ -66,10 +66,11 @@ struct BindingScope {
   bool principal_is_service_account = false;
 };
 
-// Which roles fit which scope: deployment ("*") hub administrators and viewers; a region hub
+// Which roles fit which scope: deployment ("*") hub administrators, viewers and notifiers
+// (notifiers nowhere else); a region hub
 // administrators, viewers, dashboards and integrations; a partnership every role but
 // hub administrator and dashboard. Respondents and action owners name an organisation;
-// nobody else does. Integration is for service accounts only.
+// nobody else does. Integration and notifier are for service accounts only.
 absl::Status ValidateBindingShape(const BindingScope& binding);
 
 // Who may grant or remove a binding: deployment administrators anything; a region's hub

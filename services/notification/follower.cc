@@ -199,6 +199,15 @@ absl::Status Follower::RunCalendar() {
                             store_->OpenActionsDueBy(DueHorizon(today)));
   std::map<std::string, std::vector<const OpenAction*>> by_partnership;
   for (const OpenAction& action : actions) by_partnership[action.partnership_id].push_back(&action);
+  // ---- H2 digest: response deadlines, judged with the actions of the same partnership ----
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<OpenDeadline> deadlines,
+                            store_->OpenDeadlinesBy(DeadlineHorizon(today)));
+  std::map<std::string, std::vector<const OpenDeadline*>> deadlines_of;
+  for (const OpenDeadline& deadline : deadlines) {
+    deadlines_of[deadline.partnership_id].push_back(&deadline);
+    by_partnership[deadline.partnership_id];  // judged even with no action due
+  }
+  // ---- end H2 ----
   for (const auto& [partnership, open] : by_partnership) {
     absl::StatusOr<PartnershipPeople> people = people_->ForPartnership(partnership, {});
     if (absl::IsNotFound(people.status())) continue;
@@ -212,6 +221,12 @@ absl::Status Follower::RunCalendar() {
     std::vector<Notice> notices;
     for (const OpenAction* action : open) {
       for (Notice& notice : NoticesForDay(*action, today, *people, disabled)) {
+        notices.push_back(std::move(notice));
+      }
+    }
+    // H2 digest: the partnership's response deadlines.
+    for (const OpenDeadline* deadline : deadlines_of[partnership]) {
+      for (Notice& notice : NoticesForDeadline(*deadline, today, *people, disabled)) {
         notices.push_back(std::move(notice));
       }
     }

@@ -22,8 +22,8 @@
 
 ABSL_FLAG(std::string, assessment_address, "", "host:port of the assessment service");
 ABSL_FLAG(std::string, api_key_file, "",
-          "file holding the API key of the notification service's account (a hub administrator "
-          "on '*': it reads role bindings and users' email addresses)");
+          "file holding the API key of the notification service's account (a notifier on '*': "
+          "it reads the change feed, role bindings and users' email addresses)");
 ABSL_FLAG(std::string, time_zone, "", "the hub's time zone, for the calendar rules");
 ABSL_FLAG(std::string, templates_dir, "",
           "directory of templates replacing the built-in ones (<rule>.subject, .txt, .html)");

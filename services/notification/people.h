@@ -1,7 +1,7 @@
 // Who the people of a partnership are, with their names and email addresses: from identity,
-// as the notification service's own account (a hub administrator on '*': identity shows
-// role bindings and users only to their administrators). Answers are kept for a short
-// while, so a busy feed does not ask identity once per change.
+// as the notification service's own account (a notifier on '*': identity shows it every
+// role binding and every user's name and address, and it may change nothing). Answers are kept for
+// a short while, so a busy feed does not ask identity once per change.
 #pragma once
 
 #include <map>

@@ -23,10 +23,13 @@ constexpr char kUpsertRound[] =
     "INSERT INTO rounds (assessment_id, partnership_id, region_id, title, state) "
     "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (assessment_id) DO UPDATE SET title = "
     "EXCLUDED.title, state = EXCLUDED.state";
+// The response deadline (H2, V003) is kept for the deadline reminders (pg_store_deadlines.cc).
 constexpr char kUpsertRespondent[] =
-    "INSERT INTO respondents (assessment_id, respondent_id, organisation, scrutineer) "
-    "VALUES ($1, $2, $3, $4) ON CONFLICT (assessment_id, respondent_id) DO UPDATE SET "
-    "organisation = EXCLUDED.organisation, scrutineer = EXCLUDED.scrutineer";
+    "INSERT INTO respondents (assessment_id, respondent_id, organisation, scrutineer, "
+    "response_deadline) VALUES ($1, $2, $3, $4, NULLIF($5, '')::date) "
+    "ON CONFLICT (assessment_id, respondent_id) DO UPDATE SET "
+    "organisation = EXCLUDED.organisation, scrutineer = EXCLUDED.scrutineer, "
+    "response_deadline = EXCLUDED.response_deadline";
 constexpr char kDeleteRespondent[] =
     "DELETE FROM respondents WHERE assessment_id = $1 AND respondent_id = $2";
 constexpr char kUpsertAction[] =
@@ -81,8 +84,10 @@ void UpdateFacts(pqxx::work& txn, const av1::Change& change) {
       if (change.kind() == av1::CHANGE_KIND_RESPONDENT_REMOVED) {
         db::ExecPrepared(txn, kDeleteRespondent, assessment, LastSegment(r.name()));
       } else {
+        std::optional<absl::CivilDay> deadline = ParseIsoDay(r.response_deadline());
         db::ExecPrepared(txn, kUpsertRespondent, assessment, LastSegment(r.name()),
-                         r.organisation(), r.scrutineer());
+                         r.organisation(), r.scrutineer(),
+                         deadline ? absl::FormatCivilTime(*deadline) : std::string());
       }
       break;
     }

@@ -19,6 +19,8 @@ class PgNotificationStore final : public NotificationStore {
   absl::Status ApplyChanges(const std::vector<av1::Change>& changes, const Derive& derive) override;
   absl::Status Quarantine(const av1::Change& change, const absl::Status& error) override;
   absl::StatusOr<std::vector<OpenAction>> OpenActionsDueBy(absl::CivilDay horizon) override;
+  // H2 digest (pg_store_deadlines.cc).
+  absl::StatusOr<std::vector<OpenDeadline>> OpenDeadlinesBy(absl::CivilDay horizon) override;
   absl::StatusOr<int> InsertDeliveries(const std::vector<NewDelivery>& deliveries) override;
   absl::StatusOr<std::vector<nv1::OutboxMessage>> ListDeliveries(const DeliveryVisibility& visible,
                                                                  const std::string& partnership_id,

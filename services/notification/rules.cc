@@ -25,7 +25,19 @@ bool Disabled(const std::set<std::string>& disabled, absl::string_view rule) {
   return disabled.count(std::string(rule)) > 0;
 }
 
-// The people who answer for a respondent.
+KnownRespondent FromRecord(const av1::Respondent& record) {
+  return {LastSegment(record.name()), record.organisation(), record.scrutineer()};
+}
+
+std::string RoundTitle(const av1::Change& change, const ChangeFacts& facts) {
+  if (change.has_assessment_record()) return change.assessment_record().title();
+  return facts.round_title.empty() ? change.assessment() : facts.round_title;
+}
+
+std::string IsoDay(absl::CivilDay day) { return absl::FormatCivilTime(day); }
+
+}  // namespace
+
 std::vector<Person> RespondentUsers(const KnownRespondent& respondent,
                                     const PartnershipPeople& people) {
   if (!respondent.scrutineer.empty()) {
@@ -35,11 +47,6 @@ std::vector<Person> RespondentUsers(const KnownRespondent& respondent,
   return people.WithRole(Role::ROLE_PARTNER_RESPONDENT, respondent.organisation);
 }
 
-KnownRespondent FromRecord(const av1::Respondent& record) {
-  return {LastSegment(record.name()), record.organisation(), record.scrutineer()};
-}
-
-// The notices of one rule about one record to each of `to`.
 void Address(std::vector<Notice>* out, const Notice& base, const std::vector<Person>& to) {
   for (const Person& person : to) {
     Notice notice = base;
@@ -63,15 +70,6 @@ Notice Base(absl::string_view rule, const PartnershipPeople& people, std::string
   return notice;
 }
 
-std::string RoundTitle(const av1::Change& change, const ChangeFacts& facts) {
-  if (change.has_assessment_record()) return change.assessment_record().title();
-  return facts.round_title.empty() ? change.assessment() : facts.round_title;
-}
-
-std::string IsoDay(absl::CivilDay day) { return absl::FormatCivilTime(day); }
-
-}  // namespace
-
 const std::vector<RuleInfo>& Rules() {
   static const auto* const kRules = new std::vector<RuleInfo>{
       {"round_opened", "a round opened or reopened: its respondents' users", Trigger::kFeed},
@@ -87,6 +85,23 @@ const std::vector<RuleInfo>& Rules() {
       {"action_escalation",
        "an action still open 14 days after its due date: the partnership administrators",
        Trigger::kCalendar},
+      // ---- response deadlines and the scrutineer's report (H2 digest) ----
+      {"response_deadline_7_days",
+       "a respondent's response deadline within 7 days: the respondent's users",
+       Trigger::kCalendar},
+      {"response_deadline_1_day", "a respondent's response deadline tomorrow (or today): its users",
+       Trigger::kCalendar},
+      {"response_deadline_passed",
+       "a respondent's response deadline passed: its users and the partnership administrators",
+       Trigger::kCalendar},
+      {"scrutiny_report_shared",
+       "the scrutineer's report shared for the accuracy check: the core partners (partnership "
+       "administrators) and the respondents of the partners asked to check it",
+       Trigger::kFeed},
+      {"scrutiny_report_published",
+       "the scrutineer's report published: the core partners (partnership administrators)",
+       Trigger::kFeed},
+      // ---- end of H2's rules ----
   };
   return *kRules;
 }
@@ -189,6 +204,11 @@ std::vector<Notice> NoticesForChange(const av1::Change& change, const ChangeFact
       if (raiser && !raiser->email.empty()) Address(&notices, base, {*raiser});
       break;
     }
+    // ---- the scrutineer's report (H2 digest): report_rules.cc ----
+    case av1::CHANGE_KIND_SCRUTINY_REPORT_SHARED:
+    case av1::CHANGE_KIND_SCRUTINY_REPORT_PUBLISHED:
+      AppendReportNotices(change, facts, people, &notices);
+      break;
     default:
       break;
   }

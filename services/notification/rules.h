@@ -135,6 +135,21 @@ struct OpenAction {
 std::vector<Notice> NoticesForDay(const OpenAction& action, absl::CivilDay today,
                                   const PartnershipPeople& people,
                                   const std::set<std::string>& disabled_rules);
+// ---- shared by the rule files (rules.cc, deadline_rules.cc) ----
+// The people who answer for a respondent: the partner respondents bound for its
+// organisation, or its scrutineer.
+std::vector<Person> RespondentUsers(const KnownRespondent& respondent,
+                                    const PartnershipPeople& people);
+// A notice of `rule` about `about` for `occasion`, with the partnership's name filled in.
+Notice Base(absl::string_view rule, const PartnershipPeople& people, std::string about,
+            std::string occasion);
+// `base` addressed to each of `to` (into `out`).
+void Address(std::vector<Notice>* out, const Notice& base, const std::vector<Person>& to);
+// The report notices of a SCRUTINY_REPORT_SHARED or _PUBLISHED change (deadline_rules.cc).
+void AppendReportNotices(const av1::Change& change, const ChangeFacts& facts,
+                         const PartnershipPeople& people, std::vector<Notice>* out);
+// ---- end ----
+
 // The latest due date NoticesForDay may act on today: what to ask the store for.
 absl::CivilDay DueHorizon(absl::CivilDay today);
 

@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
+#include "services/notification/deadline_rules.h"
 #include "services/notification/rules.h"
 #include "services/notification/templates.h"
 #include "sixsteps/notification/v1/notification.pb.h"
@@ -58,6 +59,9 @@ class NotificationStore {
 
   // Open actions with a due date on or before `horizon`.
   virtual absl::StatusOr<std::vector<OpenAction>> OpenActionsDueBy(absl::CivilDay horizon) = 0;
+  // ---- H2 digest: respondents of open (draft) rounds whose response deadline is on or
+  // before `horizon` (pg_store_deadlines.cc). ----
+  virtual absl::StatusOr<std::vector<OpenDeadline>> OpenDeadlinesBy(absl::CivilDay horizon) = 0;
   // Keeps the deliveries whose keys are new; returns how many were.
   virtual absl::StatusOr<int> InsertDeliveries(const std::vector<NewDelivery>& deliveries) = 0;
 

@@ -81,6 +81,49 @@ const std::map<std::string, Texts>& BuiltIn() {
         "<b>{{due_date}}</b> and is still open {{days}} days later:</p><blockquote>"
         "{{action_description}}</blockquote><p>As a partnership administrator you are told so "
         "that delivery is held to account.</p><p><small>{{about}}</small></p>"}},
+      // ---- response deadlines and the scrutineer's report (H2 digest) ----
+      {"response_deadline_7_days",
+       {"{{partnership_name}}: answers to \"{{round_title}}\" are due in {{days}} days",
+        "Dear {{recipient_name}},\n\nYour answers to the scrutiny round \"{{round_title}}\" of "
+        "{{partnership_name}} are due by {{due_date}}, in {{days}} days.\n\n({{about}})\n",
+        "<p>Dear {{recipient_name}},</p><p>Your answers to the scrutiny round "
+        "<b>{{round_title}}</b> of {{partnership_name}} are due by <b>{{due_date}}</b>, in "
+        "{{days}} days.</p><p><small>{{about}}</small></p>"}},
+      {"response_deadline_1_day",
+       {"{{partnership_name}}: answers to \"{{round_title}}\" are due by {{due_date}}",
+        "Dear {{recipient_name}},\n\nYour answers to the scrutiny round \"{{round_title}}\" of "
+        "{{partnership_name}} are due by the end of {{due_date}}: after that day no answer is "
+        "taken.\n\n({{about}})\n",
+        "<p>Dear {{recipient_name}},</p><p>Your answers to the scrutiny round "
+        "<b>{{round_title}}</b> of {{partnership_name}} are due by the end of "
+        "<b>{{due_date}}</b>: after that day no answer is taken.</p>"
+        "<p><small>{{about}}</small></p>"}},
+      {"response_deadline_passed",
+       {"{{partnership_name}}: the response deadline of \"{{round_title}}\" has passed",
+        "Dear {{recipient_name}},\n\nThe response deadline {{due_date}} of the scrutiny round "
+        "\"{{round_title}}\" of {{partnership_name}} has passed ({{days}} days ago) for "
+        "{{about}}. The partnership administrators may extend it.\n",
+        "<p>Dear {{recipient_name}},</p><p>The response deadline <b>{{due_date}}</b> of the "
+        "scrutiny round <b>{{round_title}}</b> of {{partnership_name}} has passed ({{days}} days "
+        "ago) for {{about}}. The partnership administrators may extend it.</p>"}},
+      {"scrutiny_report_shared",
+       {"{{partnership_name}}: the scrutineer's report on \"{{round_title}}\" is shared for "
+        "checking",
+        "Dear {{recipient_name}},\n\nVersion {{report_version}} of the scrutineer's report on "
+        "\"{{round_title}}\" of {{partnership_name}} is shared with the partners for the "
+        "factual-accuracy check: accept it, comment or dispute.\n\n({{about}})\n",
+        "<p>Dear {{recipient_name}},</p><p>Version {{report_version}} of the scrutineer's report "
+        "on <b>{{round_title}}</b> of {{partnership_name}} is shared with the partners for the "
+        "factual-accuracy check: accept it, comment or dispute.</p>"
+        "<p><small>{{about}}</small></p>"}},
+      {"scrutiny_report_published",
+       {"{{partnership_name}}: the scrutineer's report on \"{{round_title}}\" is published",
+        "Dear {{recipient_name}},\n\nVersion {{report_version}} of the scrutineer's report on "
+        "\"{{round_title}}\" of {{partnership_name}} is published.\n\n({{about}})\n",
+        "<p>Dear {{recipient_name}},</p><p>Version {{report_version}} of the scrutineer's report "
+        "on <b>{{round_title}}</b> of {{partnership_name}} is published.</p>"
+        "<p><small>{{about}}</small></p>"}},
+      // ---- end of H2's templates ----
   };
   return *kTexts;
 }
@@ -101,11 +144,11 @@ absl::StatusOr<std::string> TextOf(const std::string& directory, const std::stri
 }  // namespace
 
 const std::set<std::string>& KnownPlaceholders() {
-  static const auto* const kKnown =
-      new std::set<std::string>{"recipient_name", "partnership_name",   "about",
-                                "round_title",    "question_id",        "challenge_text",
-                                "answer_text",    "action_description", "due_date",
-                                "days",           "owner_organisation"};
+  static const auto* const kKnown = new std::set<std::string>{
+      "recipient_name", "partnership_name", "about", "round_title", "question_id", "challenge_text",
+      "answer_text", "action_description", "due_date", "days", "owner_organisation",
+      // H2 digest: the scrutineer's report notices.
+      "report_version"};
   return *kKnown;
 }
 

@@ -556,6 +556,15 @@ TEST_F(AuthMatrixTest, TheReadsOfTheMatrixAimAtRealRecords) {
 
 }  // namespace
 
+std::vector<std::pair<std::string, std::shared_ptr<pb::Message>>> IdentityAndFrameworkRequests(
+    const MatrixWorld& world) {
+  std::vector<std::pair<std::string, std::shared_ptr<pb::Message>>> requests;
+  for (const auto& [method, cases] : AuthMatrixTest::TableOf(world.identity)) {
+    for (const Case& c : cases) requests.push_back({method, c.request});
+  }
+  return requests;
+}
+
 std::set<std::string> IdentityAndFrameworkMethods(const MatrixWorld& world) {
   std::set<std::string> methods;
   for (const auto& [method, cases] : AuthMatrixTest::TableOf(world.identity)) {

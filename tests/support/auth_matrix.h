@@ -242,5 +242,9 @@ std::vector<Row> ScrutinyReportRows(const MatrixWorld& world);
 // Defined in auth_matrix_test.cc: identity's and framework's methods with at least one
 // region-B case (each is also called with every bad token).
 std::set<std::string> IdentityAndFrameworkMethods(const MatrixWorld& world);
+// Defined in auth_matrix_test.cc: every request of identity's and framework's table, aimed
+// at region A's records, with its method's full name (auth_matrix_notifier_test.cc).
+std::vector<std::pair<std::string, std::shared_ptr<google::protobuf::Message>>>
+IdentityAndFrameworkRequests(const MatrixWorld& world);
 
 }  // namespace sixsteps::testing

@@ -4,9 +4,12 @@ AUTH LOGIN/PLAIN required. Each accepted message is written to OUT_DIR/<n>.eml w
 envelope recipients in a first line "X-Envelope-To: ...". A recipient whose local part starts
 with "reject" is refused for good (550), with "later" for now (451).
 
-usage: smtp_server.py PORT_FILE CERT KEY USER PASSWORD OUT_DIR
+usage: smtp_server.py PORT_FILE CERT KEY USER PASSWORD OUT_DIR [DATA_DELAY_SECONDS]
 Writes the port it listens on to PORT_FILE once it accepts connections; runs until killed.
+DATA_DELAY_SECONDS (default 0) slows each message down before it is accepted, so that a test
+can kill the sender while a batch is in progress.
 """
+import asyncio
 import os
 import socket
 import ssl
@@ -17,6 +20,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 port_file, cert, key, user, password, out_dir = sys.argv[1:7]
+data_delay = float(sys.argv[7]) if len(sys.argv) > 7 else 0.0
 
 
 class Handler:
@@ -32,6 +36,9 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if data_delay > 0:
+            # A client that goes away meanwhile never gets the 250: the message is not kept.
+            await asyncio.sleep(data_delay)
         Handler.count += 1
         path = os.path.join(out_dir, "%d.eml" % Handler.count)
         with open(path + ".tmp", "wb") as f:

@@ -283,7 +283,7 @@ absl::Status TestHub::StartNotification(const Clock* clock, absl::TimeZone zone,
     // The same step as `sixsteps-identity ensure-service-account` in scripts/hub.
     identity::ServiceAccountSpec spec;
     spec.display_name = "Notification service";
-    spec.role = auth::Role::ROLE_HUB_ADMINISTRATOR;
+    spec.role = auth::Role::ROLE_NOTIFIER;
     spec.key_display_name = "notification";
     spec.key_lifetime = absl::Hours(24);
     SIXSTEPS_ASSIGN_OR_RETURN(

@@ -122,8 +122,8 @@ class TestHub {
   // The assessment feed's newest sequence, as the administrator sees it.
   absl::StatusOr<int64_t> FeedHead() const;
 
-  // Starts the notification service: its own database, a service account bound as hub
-  // administrator on "*" (it reads role bindings and email addresses) with an API key, the
+  // Starts the notification service: its own database, a service account bound as notifier
+  // on "*" (it reads role bindings, email addresses and the feed) with an API key, the
   // follower of the assessment feed with `clock` in `zone`, templates from `templates_dir`
   // ("" for the built-in ones) and the outbox. Not started by Start(). The follower polls
   // every 50 ms and runs the calendar rules every second (tests call RunCalendar too).
@@ -136,6 +136,8 @@ class TestHub {
   std::unique_ptr<notification::v1::NotificationService::Stub> NotificationStub() const;
   const std::string& notification_target() const;
   const std::string& notification_database_url() const { return notification_database_url_; }
+  // The API key of the notification service's account (notifier on "*"), once started.
+  const std::string& notification_api_key() const { return notification_api_key_; }
   notification::Follower* notification_follower() { return follower_.get(); }
 
   // Shuts the assessment server down (in-flight calls are cancelled); it is not restarted,

@@ -184,6 +184,19 @@ TEST(BindingShape, OnlyHubAdministratorsAndViewersAreBoundOnTheWholeDeployment) 
               StatusIs(Code::kInvalidArgument, "role_binding.scope"));
 }
 
+TEST(BindingShape, ANotifierIsAServiceAccountOnTheWholeDeploymentOnly) {
+  EXPECT_THAT(ValidateBindingShape(Scope(Role::ROLE_NOTIFIER, "*", "", "", true)), IsOk());
+  EXPECT_THAT(ValidateBindingShape(Scope(Role::ROLE_NOTIFIER, "*")),
+              StatusIs(Code::kInvalidArgument, "role_binding.principal"));
+  EXPECT_THAT(ValidateBindingShape(Scope(Role::ROLE_NOTIFIER, "north-east", "", "", true)),
+              StatusIs(Code::kInvalidArgument, "notifier is bound on '*' only"));
+  EXPECT_THAT(
+      ValidateBindingShape(Scope(Role::ROLE_NOTIFIER, "north-east", "sunderland", "", true)),
+      StatusIs(Code::kInvalidArgument, "role_binding.scope"));
+  EXPECT_EQ(auth::RoleName(Role::ROLE_NOTIFIER), "notifier");
+  EXPECT_EQ(auth::RoleFromName("notifier"), Role::ROLE_NOTIFIER);
+}
+
 TEST(BindingShape, RegionBindingsAreForHubAdministratorsViewersDashboardsAndIntegrations) {
   for (Role role : {Role::ROLE_HUB_ADMINISTRATOR, Role::ROLE_VIEWER, Role::ROLE_DASHBOARD}) {
     SCOPED_TRACE(auth::RoleName(role));
@@ -420,6 +433,21 @@ TEST(CallerPermissions, DeploymentAdministratorIsAdministratorEverywhere) {
   EXPECT_TRUE(kDeploymentAdmin.CanManagePartnership("london", "camden"));
   // Partnership roles are not implied: a deployment admin is not a respondent anywhere.
   EXPECT_FALSE(kDeploymentAdmin.HasPartnershipRole("camden", {Role::ROLE_PARTNER_RESPONDENT}));
+}
+
+TEST(CallerPermissions, TheNotifierReadsEveryPartnershipAndAdministersNothing) {
+  const Caller notifier = CallerWith({{Role::ROLE_NOTIFIER, "*", "", ""}}, "serviceAccounts/sa-n");
+  EXPECT_TRUE(notifier.IsNotifier());
+  EXPECT_TRUE(notifier.SeesEverything());
+  EXPECT_TRUE(notifier.CanSeeRegion("london"));
+  EXPECT_TRUE(notifier.CanSeePartnership("london", "camden"));
+  EXPECT_FALSE(notifier.IsDeploymentAdmin());
+  EXPECT_FALSE(notifier.IsHubAdmin("london"));
+  EXPECT_FALSE(notifier.CanManagePartnership("london", "camden"));
+  EXPECT_FALSE(notifier.HasRegionRole("london", {Role::ROLE_INTEGRATION, Role::ROLE_VIEWER}));
+  EXPECT_FALSE(notifier.HasPartnershipRole("camden", {Role::ROLE_PARTNER_RESPONDENT}));
+  EXPECT_FALSE(kDeploymentAdmin.IsNotifier());
+  EXPECT_FALSE(kNorthEastAdmin.IsNotifier());
 }
 
 TEST(CallerPermissions, RegionHubAdministrator) {
