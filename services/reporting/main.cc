@@ -149,14 +149,11 @@ int main(int argc, char** argv) {
   sixsteps::reporting::FeedConsumer consumer(&model, &upstream, *assessment, config->database_url);
   sixsteps::reporting::HttpEndpoint endpoint(
       &verifier,
-      [&reports](const sixsteps::auth::Caller& caller,
-                 const sixsteps::reporting::v1::ExportReportRequest& request)
-          -> absl::StatusOr<sixsteps::reporting::Rendered> {
-        auto exported = reports.Render(caller, request, absl::Now() + absl::Seconds(30));
-        if (!exported.ok()) return exported.status();
-        return sixsteps::reporting::Rendered{exported->content, exported->content_type,
-                                             exported->filename};
-      },
+      sixsteps::reporting::HttpEndpoint::FileHandler(
+          [&reports](const sixsteps::auth::Caller& caller,
+                     const sixsteps::reporting::v1::ExportReportRequest& request) {
+            return reports.Prepare(caller, request, absl::Now() + absl::Seconds(30));
+          }),
       *http_limits);
   if (absl::Status started = endpoint.Start(http.substr(0, colon), http_port); !started.ok()) {
     return sixsteps::StartupFailed(kProgram, started);

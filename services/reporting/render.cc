@@ -4,7 +4,9 @@
 // write_*.cc.
 #include "services/reporting/render.h"
 
+#include <memory>
 #include <string>
+#include <utility>
 
 #include <google/protobuf/util/json_util.h>
 
@@ -163,6 +165,15 @@ absl::Status Write(const Report& report, Format format, const doc::ByteSink& sin
 }
 
 template <typename Report>
+absl::StatusOr<ReportFile> PrepareFile(Report report, Format format) {
+  SIXSTEPS_ASSIGN_OR_RETURN(Rendered described, Describe(report, format));
+  auto owned = std::make_shared<const Report>(std::move(report));
+  return ReportFile{std::move(described), [owned, format](const doc::ByteSink& sink) {
+                      return Write(*owned, format, sink);
+                    }};
+}
+
+template <typename Report>
 absl::StatusOr<Rendered> Collect(const Report& report, Format format) {
   SIXSTEPS_ASSIGN_OR_RETURN(Rendered out, Describe(report, format));
   SIXSTEPS_RETURN_IF_ERROR(Write(report, format, [&out](const char* data, size_t size) {
@@ -238,6 +249,22 @@ absl::Status RenderTo(const v1::AnnualReportSection& report, Format format,
 }
 absl::StatusOr<Rendered> Render(const v1::AnnualReportSection& report, Format format) {
   return Collect(report, format);
+}
+
+absl::StatusOr<ReportFile> Prepare(v1::AssessmentReport report, Format format) {
+  return PrepareFile(std::move(report), format);
+}
+absl::StatusOr<ReportFile> Prepare(v1::PartnershipTrend report, Format format) {
+  return PrepareFile(std::move(report), format);
+}
+absl::StatusOr<ReportFile> Prepare(v1::RegionalOverview report, Format format) {
+  return PrepareFile(std::move(report), format);
+}
+absl::StatusOr<ReportFile> Prepare(v1::ActionTracker report, Format format) {
+  return PrepareFile(std::move(report), format);
+}
+absl::StatusOr<ReportFile> Prepare(v1::AnnualReportSection report, Format format) {
+  return PrepareFile(std::move(report), format);
 }
 
 std::string RatingLetter(Rating rating) { return render_internal::LabelsOf(rating).letter; }

@@ -4,6 +4,8 @@
 // Debian 12's libxlsxwriter 1.1.4 cannot write to memory); no clock, no store, no network.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -62,6 +64,20 @@ absl::Status RenderTo(const v1::ActionTracker& report, v1::Format format,
                       const doc::ByteSink& sink);
 absl::Status RenderTo(const v1::AnnualReportSection& report, v1::Format format,
                       const doc::ByteSink& sink);
+
+// A report ready to be written: what its file is called and typed (content empty), and how
+// to write its bytes to a sink as RenderTo does. It owns its report, so it can be written
+// later, on another thread (the HTTP endpoint writes while it sends).
+struct ReportFile {
+  Rendered described;
+  std::function<absl::Status(const doc::ByteSink&)> write;
+};
+// INVALID_ARGUMENT for an unknown format; nothing is rendered yet.
+absl::StatusOr<ReportFile> Prepare(v1::AssessmentReport report, v1::Format format);
+absl::StatusOr<ReportFile> Prepare(v1::PartnershipTrend report, v1::Format format);
+absl::StatusOr<ReportFile> Prepare(v1::RegionalOverview report, v1::Format format);
+absl::StatusOr<ReportFile> Prepare(v1::ActionTracker report, v1::Format format);
+absl::StatusOr<ReportFile> Prepare(v1::AnnualReportSection report, v1::Format format);
 
 // "Red", "Amber", "Green", or "Not rated" for RATING_UNSPECIFIED.
 std::string RatingName(framework::v1::Rating rating);
