@@ -149,7 +149,7 @@ TEST(DocumentMemory, EveryFormatStreamsWithinTwentyMiB) {
     int64_t written = 0;
     int64_t growth = PeakGrowth(format, &written);
     ASSERT_GE(growth, 0) << "the child could not measure";
-    EXPECT_GT(written, 100 * 1024) << "a long document was written";
+    EXPECT_GT(written, 16 * 1024) << "a long document was written (DOCX and XLSX compress)";
     EXPECT_LT(growth, kLimit) << growth / kMiB << " MiB for " << written / 1024 << " KiB";
     std::cout << v1::Format_Name(format) << ": " << written / 1024 << " KiB written, peak +"
               << growth / 1024 << " KiB\n";
