@@ -43,6 +43,9 @@ ABSL_FLAG(int, seconds, 10, "measured time of each scenario");
 ABSL_FLAG(double, feed_rate, 500, "writes per second while the feed lag is measured");
 ABSL_FLAG(std::string, pid_dir, "", "directory of the hub's <service>.pid files (memory figures)");
 ABSL_FLAG(std::string, out, "", "also write the tables to this file");
+ABSL_FLAG(std::string, only, "",
+          "run only these reads (comma-separated: pdf, annual_pdf) at concurrency 1 once the "
+          "first size is seeded: no ceilings, writes, feed lag or scaling");
 ABSL_FLAG(std::string, log_file, "/dev/null", "where the in-process echo server's call log goes");
 
 namespace sixsteps::bench {
@@ -113,6 +116,28 @@ absl::Status Check(const absl::StatusOr<ScenarioResult>& result,
                       result->name, result->run.throughput(), result->run.latency.p50,
                       result->run.latency.p95, result->run.latency.p99, result->run.errors));
   results->push_back(*result);
+  return absl::OkStatus();
+}
+
+// --only: the named reads at concurrency 1, as a table of their own.
+absl::Status RunOnly(absl::string_view only, const ScenarioContext& context,
+                     const RunOptions& single) {
+  using ScenarioFn = absl::StatusOr<ScenarioResult> (*)(const ScenarioContext&, const RunOptions&);
+  const std::map<std::string, ScenarioFn> known = {{"pdf", &RunAssessmentPdf},
+                                                   {"annual_pdf", &RunAnnualPdf}};
+  std::vector<ScenarioResult> results;
+  for (absl::string_view name : absl::StrSplit(only, ',', absl::SkipEmpty())) {
+    auto it = known.find(std::string(name));
+    if (it == known.end()) {
+      return absl::InvalidArgumentError(absl::StrCat("--only: unknown scenario '", name, "'"));
+    }
+    SIXSTEPS_RETURN_IF_ERROR(Check(it->second(context, single), &results));
+  }
+  std::string out = absl::StrCat(
+      "### Scenarios (concurrency 1, ", absl::FormatDuration(single.duration), " each after ",
+      absl::FormatDuration(single.warmup), " warm-up)\n\n", ResultsTable(results));
+  std::cout << out;
+  if (std::string path = absl::GetFlag(FLAGS_out); !path.empty()) std::ofstream(path) << out;
   return absl::OkStatus();
 }
 
@@ -218,6 +243,9 @@ absl::Status Run() {
     for (const SeededPartnership& p : context.partnerships) rounds += p.finalised_rounds.size();
     if (absl::GetFlag(FLAGS_generate_only)) continue;
 
+    if (std::string only = absl::GetFlag(FLAGS_only); !only.empty()) {
+      return RunOnly(only, context, single);
+    }
     if (s == 0) {
       absl::SleepFor(absl::Seconds(2));
       for (const char* service : kServices) {

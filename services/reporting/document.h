@@ -1,8 +1,10 @@
 // The format-neutral document every report is built into once (title, attribution, sections
-// of headings, key/value facts, paragraphs, lists, tables of typed cells and charts), and
-// the writers that render any document: PDF (cairo + pango) and DOCX (WordprocessingML in a
-// libzip archive). A report adds a document by writing one builder (document_builders.cc);
-// a format adds one writer here. No clock, no store, no network.
+// of headings, key/value facts, paragraphs, lists, tables of typed cells, charts, and the
+// data table of the data formats), and the writers that render any document, one per format:
+// HTML, Markdown, text, CSV, XLSX (libxlsxwriter), PDF (cairo + pango) and DOCX
+// (WordprocessingML in a libzip archive). A report adds a document by writing one builder
+// (document_builders*.cc); a format adds one writer here (write_*.cc). No clock, no store,
+// no network.
 #pragma once
 
 #include <array>
@@ -98,6 +100,16 @@ struct Section {
   std::vector<Block> blocks;
 };
 
+// The report's records as one flat table for the data formats: the CSV file and the first
+// XLSX sheet. Column names are the ones integrators read (snake_case, stable across
+// releases), one row per item (question, partnership, action). Empty `header`: the report
+// has no such table, and the CSV writer writes the document's tables instead.
+struct DataTable {
+  std::string name;  // the XLSX sheet's name ("Grid"), at most 31 characters
+  std::vector<std::string> header;
+  std::vector<std::vector<Cell>> rows;
+};
+
 struct Document {
   std::string title;
   std::string subtitle;
@@ -111,6 +123,8 @@ struct Document {
   // Whether the sections already end with the attribution (the annual report section's
   // Markdown does); otherwise writers add it after the last section.
   bool attribution_in_body = false;
+  // The data formats' table (CSV, first XLSX sheet); see DataTable.
+  DataTable data;
 };
 
 // Section helpers for builders.
@@ -135,9 +149,41 @@ Document BuildDocument(const v1::ActionTracker& report);
 Document BuildDocument(const v1::AnnualReportSection& report);
 
 // ---- Writers ----
+// One per format, each over any Document, each writing to a ByteSink in pieces of at most
+// kSinkChunk bytes as it goes (no writer holds a whole rendered document, except DOCX whose
+// zip is assembled in memory by libzip, and XLSX whose workbook libxlsxwriter assembles in
+// a private temporary file). Each returns INTERNAL when its library fails or the sink
+// refuses (a client that went away); what reached the sink before is then incomplete.
 
 // Receives the bytes of a document as they are written; false stops the writer.
 using ByteSink = std::function<bool(const char* data, size_t size)>;
+inline constexpr size_t kSinkChunk = 64 * 1024;
+
+// One self-contained printable HTML page (inline CSS, no external resource, nothing that
+// runs): every text HTML-escaped; rating cells coloured and showing letter and name; charts
+// as inline SVG whose segments are patterned and lettered, so they read without colour.
+absl::Status WriteHtml(const Document& document, const ByteSink& sink);
+
+// Markdown: every text through MarkdownText (no link, image, raw HTML or heading can be
+// formed from a report's data); rating cells as "**G** Green"; charts as tables of counts.
+absl::Status WriteMarkdown(const Document& document, const ByteSink& sink);
+
+// Terminal text: headings underlined, tables in wrapped columns, rating cells "G Green".
+// Text from the data goes through MarkdownText too, so text pasted from a terminal into a
+// Markdown editor cannot form links, images or HTML.
+absl::Status WriteText(const Document& document, const ByteSink& sink);
+
+// CSV (RFC 4180, CRLF, UTF-8 without a byte order mark): the document's DataTable, or, when
+// it has none, each table of the document after its header row, tables separated by an empty
+// record. Every cell goes through CsvField, so none can start a formula. A rating cell is
+// written as its name ("Green", then any extra text), the value integrators read.
+absl::Status WriteCsv(const Document& document, const ByteSink& sink);
+
+// XLSX (libxlsxwriter): the DataTable as the first sheet (header row frozen, autofilter),
+// then a "Report" sheet with the whole document (facts, headings, paragraphs, tables,
+// charts' counts). Text is only ever a string cell, never a formula or a link; numbers are
+// numbers; rating cells are coloured and carry letter and name.
+absl::Status WriteXlsx(const Document& document, const ByteSink& sink);
 
 // A4 PDF: headings, "Page N of M", contents with page numbers when a document of several
 // sections runs to kContentsMinPages or more, tables breaking across pages with their header
@@ -153,6 +199,8 @@ absl::Status WritePdf(const Document& document, const ByteSink& sink);
 // XML-escaped; no macros. INTERNAL when libzip fails.
 inline constexpr size_t kDocxContentsSections = 10;
 absl::StatusOr<std::string> WriteDocx(const Document& document);
+// The same DOCX handed to `sink` in pieces of at most kSinkChunk bytes.
+absl::Status WriteDocx(const Document& document, const ByteSink& sink);
 
 // Collects a writer's bytes into a string.
 absl::StatusOr<std::string> PdfBytes(const Document& document);

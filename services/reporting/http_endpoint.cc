@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <exception>
+#include <memory>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -23,6 +24,7 @@
 #include "absl/time/time.h"
 #include "services/common/log.h"
 #include "services/common/status.h"
+#include "services/reporting/write_sink.h"
 
 namespace sixsteps::reporting {
 namespace {
@@ -410,8 +412,25 @@ absl::StatusOr<v1::Format> ParseFormat(absl::string_view value) {
       "format must be one of json, csv, html, md, xlsx, text, pdf, docx");
 }
 
-HttpEndpoint::HttpEndpoint(const auth::TokenVerifier* verifier, Handler handler, HttpLimits limits)
+HttpEndpoint::HttpEndpoint(const auth::TokenVerifier* verifier, FileHandler handler,
+                           HttpLimits limits)
     : verifier_(verifier), handler_(std::move(handler)), limits_(limits) {}
+
+HttpEndpoint::HttpEndpoint(const auth::TokenVerifier* verifier, Handler handler, HttpLimits limits)
+    : HttpEndpoint(
+          verifier,
+          [handler = std::move(handler)](
+              const auth::Caller& caller,
+              const v1::ExportReportRequest& request) -> absl::StatusOr<ReportFile> {
+            absl::StatusOr<Rendered> rendered = handler(caller, request);
+            if (!rendered.ok()) return rendered.status();
+            auto content = std::make_shared<const std::string>(std::move(rendered->content));
+            rendered->content.clear();
+            return ReportFile{std::move(*rendered), [content](const doc::ByteSink& sink) {
+                                return doc::SinkAll(*content, sink);
+                              }};
+          },
+          limits) {}
 
 HttpEndpoint::~HttpEndpoint() { Stop(); }
 
@@ -498,14 +517,15 @@ absl::Status HttpEndpoint::Start(const std::string& host, int port) {
       if (!min_sequence.ok()) return WriteError(res, min_sequence.status());
       build(req.matches[1].str(), req, *min_sequence, &request);
 
-      absl::StatusOr<Rendered> rendered = handler_(*caller, request);
-      if (!rendered.ok()) return WriteError(res, rendered.status());
+      absl::StatusOr<ReportFile> file = handler_(*caller, request);
+      if (!file.ok()) return WriteError(res, file.status());
       res.status = 200;
       // Files to keep are attachments; pages to look at (HTML, text, JSON) show inline.
       if (*format == v1::FORMAT_CSV || *format == v1::FORMAT_XLSX || *format == v1::FORMAT_PDF ||
           *format == v1::FORMAT_DOCX) {
-        res.set_header("Content-Disposition", absl::StrCat("attachment; filename=\"",
-                                                           SafeFilename(rendered->filename), "\""));
+        res.set_header(
+            "Content-Disposition",
+            absl::StrCat("attachment; filename=\"", SafeFilename(file->described.filename), "\""));
       }
       if (*format == v1::FORMAT_HTML) {
         // The page is self-contained: nothing to load, nothing to run.
@@ -514,7 +534,20 @@ absl::Status HttpEndpoint::Start(const std::string& host, int port) {
             "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
             "form-action 'none'");
       }
-      res.set_content(std::move(rendered->content), rendered->content_type);
+      // Sent while it is written. A writer failing midway returns false: httplib then drops
+      // the connection without the last chunk.
+      res.set_chunked_content_provider(
+          file->described.content_type,
+          [write = std::move(file->write)](size_t, httplib::DataSink& sink) {
+            absl::Status written =
+                write([&sink](const char* data, size_t size) { return sink.write(data, size); });
+            if (!written.ok()) {
+              LogEvent("http_export_failed", {{"error", written.ToString()}});
+              return false;
+            }
+            sink.done();
+            return true;
+          });
     };
   };
 

@@ -73,12 +73,19 @@ absl::Status ValidateHttpLimits(const HttpLimits& limits);
 
 class HttpEndpoint {
  public:
-  // Produces a rendered report for an authenticated caller. Its error codes become HTTP
-  // statuses through HttpStatusFor. Called on the server's worker threads, concurrently.
+  // Loads a report for an authenticated caller, ready to be written (render.h); the
+  // endpoint sends it with chunked transfer encoding while it is written, so no whole
+  // document is held. Its error codes become HTTP statuses through HttpStatusFor; a writer
+  // failing midway ends the connection before the last chunk, so no client takes the body
+  // for whole. Called on the server's worker threads, concurrently.
+  using FileHandler = std::function<absl::StatusOr<ReportFile>(const auth::Caller&,
+                                                               const v1::ExportReportRequest&)>;
+  // Produces a whole rendered report instead (tests and small callers); sent the same way.
   using Handler =
       std::function<absl::StatusOr<Rendered>(const auth::Caller&, const v1::ExportReportRequest&)>;
 
   // `verifier` must outlive the endpoint.
+  HttpEndpoint(const auth::TokenVerifier* verifier, FileHandler handler, HttpLimits limits = {});
   HttpEndpoint(const auth::TokenVerifier* verifier, Handler handler, HttpLimits limits = {});
   // Stops the server if it is running.
   ~HttpEndpoint();
@@ -98,7 +105,7 @@ class HttpEndpoint {
   void Route();
 
   const auth::TokenVerifier* verifier_;
-  Handler handler_;
+  FileHandler handler_;
   const HttpLimits limits_;
   std::mutex mu_;
   std::unique_ptr<httplib::Server> server_ ABSL_GUARDED_BY(mu_);

@@ -106,13 +106,11 @@ absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
   reporting::FeedConsumer consumer(&model, &upstream, assessment, config.database_url);
   reporting::HttpEndpoint endpoint(
       &verifier,
-      [&reports](const sixsteps::auth::Caller& caller,
-                 const reporting::v1::ExportReportRequest& request)
-          -> absl::StatusOr<reporting::Rendered> {
-        auto exported = reports.Render(caller, request, absl::Now() + absl::Seconds(30));
-        if (!exported.ok()) return exported.status();
-        return reporting::Rendered{exported->content, exported->content_type, exported->filename};
-      },
+      reporting::HttpEndpoint::FileHandler(
+          [&reports](const sixsteps::auth::Caller& caller,
+                     const reporting::v1::ExportReportRequest& request) {
+            return reports.Prepare(caller, request, absl::Now() + absl::Seconds(30));
+          }),
       http_limits);
   SIXSTEPS_RETURN_IF_ERROR(endpoint.Start(http.substr(0, colon), http_port));
   consumer.Start();

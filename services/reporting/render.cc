@@ -1,9 +1,12 @@
-// Render: picks a report's renderer by format and names the file; the JSON renderer every
-// report shares; rating names and format extensions. Each report's renderers live in
-// render_{assessment,trend,regional,actions,annual}.cc, which give them as RenderersOf(report).
+// Render: builds a report's document once and hands it to the writer of the format (JSON,
+// the report message itself, is the one format without a document); names the file; rating
+// names and format extensions. The builders are in document_builders*.cc, the writers in
+// write_*.cc.
 #include "services/reporting/render.h"
 
+#include <memory>
 #include <string>
+#include <utility>
 
 #include <google/protobuf/util/json_util.h>
 
@@ -13,6 +16,7 @@
 #include "services/base/names.h"
 #include "services/base/status_macros.h"
 #include "services/reporting/render_internal.h"
+#include "services/reporting/write_sink.h"
 
 namespace sixsteps::reporting::render_internal {
 namespace {
@@ -93,52 +97,6 @@ absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message) {
   return out;
 }
 
-// ---------------------------------------------------------------------------------------
-// Dispatch
-// ---------------------------------------------------------------------------------------
-
-absl::StatusOr<Rendered> Dispatch(Format format, absl::string_view prefix, absl::string_view id,
-                                  const Renderers& r) {
-  if (format == v1::FORMAT_UNSPECIFIED) format = v1::FORMAT_JSON;
-  Rendered out;
-  switch (format) {
-    case v1::FORMAT_JSON: {
-      SIXSTEPS_ASSIGN_OR_RETURN(out.content, r.json());
-      break;
-    }
-    case v1::FORMAT_CSV:
-      out.content = r.csv();
-      break;
-    case v1::FORMAT_HTML:
-      out.content = r.html();
-      break;
-    case v1::FORMAT_MARKDOWN:
-      out.content = r.markdown();
-      break;
-    case v1::FORMAT_XLSX: {
-      SIXSTEPS_ASSIGN_OR_RETURN(out.content, r.xlsx());
-      break;
-    }
-    case v1::FORMAT_TEXT:
-      out.content = r.text();
-      break;
-    case v1::FORMAT_PDF: {
-      SIXSTEPS_ASSIGN_OR_RETURN(out.content, doc::PdfBytes(r.document()));
-      break;
-    }
-    case v1::FORMAT_DOCX: {
-      SIXSTEPS_ASSIGN_OR_RETURN(out.content, doc::WriteDocx(r.document()));
-      break;
-    }
-    default:
-      return absl::InvalidArgumentError(
-          absl::StrCat("unknown export format ", static_cast<int>(format)));
-  }
-  out.content_type = ContentType(format);
-  out.filename = FileName(prefix, id, format);
-  return out;
-}
-
 }  // namespace sixsteps::reporting::render_internal
 
 namespace sixsteps::reporting {
@@ -147,34 +105,166 @@ using ::sixsteps::framework::v1::Rating;
 using v1::Format;
 namespace ri = render_internal;
 
+namespace {
+
+bool Known(Format format) {
+  switch (format) {
+    case v1::FORMAT_UNSPECIFIED:
+    case v1::FORMAT_JSON:
+    case v1::FORMAT_CSV:
+    case v1::FORMAT_HTML:
+    case v1::FORMAT_MARKDOWN:
+    case v1::FORMAT_XLSX:
+    case v1::FORMAT_TEXT:
+    case v1::FORMAT_PDF:
+    case v1::FORMAT_DOCX:
+      return true;
+    default:
+      return false;
+  }
+}
+
+absl::StatusOr<Rendered> DescribeFile(Format format, absl::string_view prefix,
+                                      absl::string_view id) {
+  if (!Known(format)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown export format ", static_cast<int>(format)));
+  }
+  if (format == v1::FORMAT_UNSPECIFIED) format = v1::FORMAT_JSON;
+  return Rendered{"", ri::ContentType(format), ri::FileName(prefix, id, format)};
+}
+
+// Every format but JSON is a writer over the report's one document.
+template <typename Report>
+absl::Status Write(const Report& report, Format format, const doc::ByteSink& sink) {
+  if (!Known(format)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown export format ", static_cast<int>(format)));
+  }
+  if (format == v1::FORMAT_UNSPECIFIED || format == v1::FORMAT_JSON) {
+    SIXSTEPS_ASSIGN_OR_RETURN(std::string json, ri::ToJson(report));
+    return doc::SinkAll(json, sink);
+  }
+  const doc::Document document = doc::BuildDocument(report);
+  switch (format) {
+    case v1::FORMAT_CSV:
+      return doc::WriteCsv(document, sink);
+    case v1::FORMAT_HTML:
+      return doc::WriteHtml(document, sink);
+    case v1::FORMAT_MARKDOWN:
+      return doc::WriteMarkdown(document, sink);
+    case v1::FORMAT_XLSX:
+      return doc::WriteXlsx(document, sink);
+    case v1::FORMAT_TEXT:
+      return doc::WriteText(document, sink);
+    case v1::FORMAT_PDF:
+      return doc::WritePdf(document, sink);
+    default:
+      return doc::WriteDocx(document, sink);
+  }
+}
+
+template <typename Report>
+absl::StatusOr<ReportFile> PrepareFile(Report report, Format format) {
+  SIXSTEPS_ASSIGN_OR_RETURN(Rendered described, Describe(report, format));
+  auto owned = std::make_shared<const Report>(std::move(report));
+  return ReportFile{std::move(described), [owned, format](const doc::ByteSink& sink) {
+                      return Write(*owned, format, sink);
+                    }};
+}
+
+template <typename Report>
+absl::StatusOr<Rendered> Collect(const Report& report, Format format) {
+  SIXSTEPS_ASSIGN_OR_RETURN(Rendered out, Describe(report, format));
+  SIXSTEPS_RETURN_IF_ERROR(Write(report, format, [&out](const char* data, size_t size) {
+    out.content.append(data, size);
+    return true;
+  }));
+  return out;
+}
+
+}  // namespace
+
 std::string RatingName(Rating rating) { return render_internal::LabelsOf(rating).name; }
 
-// Each report's renderers are in render_<report>.cc; here, how its file is named.
-absl::StatusOr<Rendered> Render(const v1::AssessmentReport& report, Format format) {
-  return ri::Dispatch(format, "assessment", LastSegment(report.assessment()),
-                      ri::RenderersOf(report));
+// How each report's file is named.
+absl::StatusOr<Rendered> Describe(const v1::AssessmentReport& report, Format format) {
+  return DescribeFile(format, "assessment", LastSegment(report.assessment()));
 }
 
-absl::StatusOr<Rendered> Render(const v1::PartnershipTrend& report, Format format) {
-  return ri::Dispatch(format, "trend",
+absl::StatusOr<Rendered> Describe(const v1::PartnershipTrend& report, Format format) {
+  return DescribeFile(format, "trend",
                       absl::StrCat(LastSegment(report.partnership()),
-                                   report.kind().empty() ? "" : "-", report.kind()),
-                      ri::RenderersOf(report));
+                                   report.kind().empty() ? "" : "-", report.kind()));
 }
 
-absl::StatusOr<Rendered> Render(const v1::RegionalOverview& report, Format format) {
-  return ri::Dispatch(format, "region", LastSegment(report.region()), ri::RenderersOf(report));
+absl::StatusOr<Rendered> Describe(const v1::RegionalOverview& report, Format format) {
+  return DescribeFile(format, "region", LastSegment(report.region()));
 }
 
-absl::StatusOr<Rendered> Render(const v1::ActionTracker& report, Format format) {
+absl::StatusOr<Rendered> Describe(const v1::ActionTracker& report, Format format) {
   // "partnerships/p" -> "partnerships-p", so a partnership and a region of the same id
   // do not share a file name.
-  return ri::Dispatch(format, "actions", report.scope(), ri::RenderersOf(report));
+  return DescribeFile(format, "actions", report.scope());
 }
 
+absl::StatusOr<Rendered> Describe(const v1::AnnualReportSection& report, Format format) {
+  return DescribeFile(format, "annual-report", LastSegment(report.assessment()));
+}
+
+absl::Status RenderTo(const v1::AssessmentReport& report, Format format,
+                      const doc::ByteSink& sink) {
+  return Write(report, format, sink);
+}
+absl::StatusOr<Rendered> Render(const v1::AssessmentReport& report, Format format) {
+  return Collect(report, format);
+}
+
+absl::Status RenderTo(const v1::PartnershipTrend& report, Format format,
+                      const doc::ByteSink& sink) {
+  return Write(report, format, sink);
+}
+absl::StatusOr<Rendered> Render(const v1::PartnershipTrend& report, Format format) {
+  return Collect(report, format);
+}
+
+absl::Status RenderTo(const v1::RegionalOverview& report, Format format,
+                      const doc::ByteSink& sink) {
+  return Write(report, format, sink);
+}
+absl::StatusOr<Rendered> Render(const v1::RegionalOverview& report, Format format) {
+  return Collect(report, format);
+}
+
+absl::Status RenderTo(const v1::ActionTracker& report, Format format, const doc::ByteSink& sink) {
+  return Write(report, format, sink);
+}
+absl::StatusOr<Rendered> Render(const v1::ActionTracker& report, Format format) {
+  return Collect(report, format);
+}
+
+absl::Status RenderTo(const v1::AnnualReportSection& report, Format format,
+                      const doc::ByteSink& sink) {
+  return Write(report, format, sink);
+}
 absl::StatusOr<Rendered> Render(const v1::AnnualReportSection& report, Format format) {
-  return ri::Dispatch(format, "annual-report", LastSegment(report.assessment()),
-                      ri::RenderersOf(report));
+  return Collect(report, format);
+}
+
+absl::StatusOr<ReportFile> Prepare(v1::AssessmentReport report, Format format) {
+  return PrepareFile(std::move(report), format);
+}
+absl::StatusOr<ReportFile> Prepare(v1::PartnershipTrend report, Format format) {
+  return PrepareFile(std::move(report), format);
+}
+absl::StatusOr<ReportFile> Prepare(v1::RegionalOverview report, Format format) {
+  return PrepareFile(std::move(report), format);
+}
+absl::StatusOr<ReportFile> Prepare(v1::ActionTracker report, Format format) {
+  return PrepareFile(std::move(report), format);
+}
+absl::StatusOr<ReportFile> Prepare(v1::AnnualReportSection report, Format format) {
+  return PrepareFile(std::move(report), format);
 }
 
 std::string RatingLetter(Rating rating) { return render_internal::LabelsOf(rating).letter; }

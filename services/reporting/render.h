@@ -1,13 +1,16 @@
 // Presents report messages as files: JSON, CSV, HTML, Markdown, XLSX, terminal text, PDF
-// and DOCX.
+// and DOCX, each format one writer over the report's document (document.h).
 // Pure functions of the message (XLSX goes through a private temporary file, because
 // Debian 12's libxlsxwriter 1.1.4 cannot write to memory); no clock, no store, no network.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/reporting/document.h"
 #include "services/reporting/render_escape.h"
 #include "sixsteps/framework/v1/framework.pb.h"
 #include "sixsteps/reporting/v1/reporting.pb.h"
@@ -24,27 +27,57 @@ struct Rendered {
 };
 
 // Renders `report` in `format`. FORMAT_UNSPECIFIED means JSON. INVALID_ARGUMENT for an
-// unknown format value; INTERNAL if the XLSX writer fails. Every report renders in every
-// format:
+// unknown format value; INTERNAL if a writer fails. Each report is built once into its
+// document (document.h); every format but JSON is one writer over that document, the same
+// for every report:
 //  - JSON: protobuf JSON with the proto field names, pretty-printed, zero values included.
-//  - CSV: RFC 4180 (fields with comma, quote, CR or LF quoted, quotes doubled, CRLF line
-//    ends), UTF-8 without a byte order mark (spreadsheet users take the XLSX); no cell can
-//    start a formula (see CsvField). One row per
-//    question (assessment report, trend), per partnership (regional overview), per action
-//    (tracker); the annual report section is one row.
-//  - HTML: one self-contained printable page (inline CSS, no external resources); every
-//    rating shows its letter as well as its colour.
-//  - MARKDOWN: tables, ratings as R/A/G letters.
-//  - XLSX: an editable workbook; rating cells coloured and lettered. Text is written as
-//    string cells only (never formulas or links), so "=..." stays text.
-//  - TEXT: for a terminal, ratings as [R]/[A]/[G]/[-].
-//  - PDF and DOCX: the report's document (document.h) on A4, through the PDF and DOCX
-//    writers; INTERNAL if a writer fails.
+//  - CSV: the document's data table (doc::WriteCsv): one row per question (assessment
+//    report, trend), per partnership (regional overview), per action (tracker); the annual
+//    report section is one row. No cell can start a formula (see CsvField).
+//  - HTML, MARKDOWN, TEXT, XLSX, PDF, DOCX: doc::WriteHtml, WriteMarkdown, WriteText,
+//    WriteXlsx, WritePdf, WriteDocx; every rating shows its letter and name as well as any
+//    colour.
 absl::StatusOr<Rendered> Render(const v1::AssessmentReport& report, v1::Format format);
 absl::StatusOr<Rendered> Render(const v1::PartnershipTrend& report, v1::Format format);
 absl::StatusOr<Rendered> Render(const v1::RegionalOverview& report, v1::Format format);
 absl::StatusOr<Rendered> Render(const v1::ActionTracker& report, v1::Format format);
 absl::StatusOr<Rendered> Render(const v1::AnnualReportSection& report, v1::Format format);
+
+// What Render would name and type the file (content left empty), before any byte is
+// written: what a streaming caller sends first. INVALID_ARGUMENT for an unknown format.
+absl::StatusOr<Rendered> Describe(const v1::AssessmentReport& report, v1::Format format);
+absl::StatusOr<Rendered> Describe(const v1::PartnershipTrend& report, v1::Format format);
+absl::StatusOr<Rendered> Describe(const v1::RegionalOverview& report, v1::Format format);
+absl::StatusOr<Rendered> Describe(const v1::ActionTracker& report, v1::Format format);
+absl::StatusOr<Rendered> Describe(const v1::AnnualReportSection& report, v1::Format format);
+
+// Renders as Render does, handing the bytes to `sink` as the writer produces them (pieces of
+// at most doc::kSinkChunk bytes), so no whole rendered document is held (DOCX excepted: its
+// zip is built in memory). Same statuses as Render; INTERNAL also when `sink` refuses.
+absl::Status RenderTo(const v1::AssessmentReport& report, v1::Format format,
+                      const doc::ByteSink& sink);
+absl::Status RenderTo(const v1::PartnershipTrend& report, v1::Format format,
+                      const doc::ByteSink& sink);
+absl::Status RenderTo(const v1::RegionalOverview& report, v1::Format format,
+                      const doc::ByteSink& sink);
+absl::Status RenderTo(const v1::ActionTracker& report, v1::Format format,
+                      const doc::ByteSink& sink);
+absl::Status RenderTo(const v1::AnnualReportSection& report, v1::Format format,
+                      const doc::ByteSink& sink);
+
+// A report ready to be written: what its file is called and typed (content empty), and how
+// to write its bytes to a sink as RenderTo does. It owns its report, so it can be written
+// later, on another thread (the HTTP endpoint writes while it sends).
+struct ReportFile {
+  Rendered described;
+  std::function<absl::Status(const doc::ByteSink&)> write;
+};
+// INVALID_ARGUMENT for an unknown format; nothing is rendered yet.
+absl::StatusOr<ReportFile> Prepare(v1::AssessmentReport report, v1::Format format);
+absl::StatusOr<ReportFile> Prepare(v1::PartnershipTrend report, v1::Format format);
+absl::StatusOr<ReportFile> Prepare(v1::RegionalOverview report, v1::Format format);
+absl::StatusOr<ReportFile> Prepare(v1::ActionTracker report, v1::Format format);
+absl::StatusOr<ReportFile> Prepare(v1::AnnualReportSection report, v1::Format format);
 
 // "Red", "Amber", "Green", or "Not rated" for RATING_UNSPECIFIED.
 std::string RatingName(framework::v1::Rating rating);

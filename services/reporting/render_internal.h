@@ -1,7 +1,6 @@
-// What the renderers of the five reports share, declared once: the dispatch by format,
-// helpers that read report messages, UTF-8 text shaping and the per-format building blocks
-// (CSV rows, Markdown tables, the HTML page, terminal tables). Private to the renderers
-// (render*.cc); the public interface is render.h.
+// What the report builders (document_builders*.cc) and the writers (write_*.cc) share:
+// helpers that read report messages, rating labels, UTF-8 text shaping, JSON and the SVG
+// chart. Private to services/reporting; the public interfaces are render.h and document.h.
 #pragma once
 
 #include <cstddef>
@@ -31,50 +30,8 @@ using v1::Format;
 
 using Row = std::vector<std::string>;
 
-// ---- Dispatch (render.cc) ----
-
-// One report's renderer per format.
-struct Renderers {
-  std::function<absl::StatusOr<std::string>()> json;
-  std::function<std::string()> csv;
-  std::function<std::string()> html;
-  std::function<std::string()> markdown;
-  std::function<absl::StatusOr<std::string>()> xlsx;
-  std::function<std::string()> text;
-  // The report as a document, for the document writers (PDF, DOCX).
-  std::function<doc::Document()> document;
-};
-
-// Renders with the renderer for `format` (UNSPECIFIED means JSON) and names the file
-// "{prefix}-{id}.{extension}"; INVALID_ARGUMENT for an unknown format.
-absl::StatusOr<Rendered> Dispatch(Format format, absl::string_view prefix, absl::string_view id,
-                                  const Renderers& r);
-
 // Protobuf JSON with the proto field names, pretty-printed, zero values included.
 absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message);
-
-// The renderers of `report`: JSON as every report has it, the other formats its own.
-template <typename Report>
-Renderers RenderersOf(const Report& report, std::string (*csv)(const Report&),
-                      std::string (*html)(const Report&), std::string (*markdown)(const Report&),
-                      absl::StatusOr<std::string> (*xlsx)(const Report&),
-                      std::string (*text)(const Report&)) {
-  doc::Document (*document)(const Report&) = doc::BuildDocument;
-  return {[&report] { return ToJson(report); },
-          [&report, csv] { return csv(report); },
-          [&report, html] { return html(report); },
-          [&report, markdown] { return markdown(report); },
-          [&report, xlsx] { return xlsx(report); },
-          [&report, text] { return text(report); },
-          [&report, document] { return document(report); }};
-}
-
-// Each report's renderers (render_<report>.cc).
-Renderers RenderersOf(const v1::AssessmentReport& report);
-Renderers RenderersOf(const v1::PartnershipTrend& report);
-Renderers RenderersOf(const v1::RegionalOverview& report);
-Renderers RenderersOf(const v1::ActionTracker& report);
-Renderers RenderersOf(const v1::AnnualReportSection& report);
 
 // How a rating is shown: "Red", "R" and the CSS class "r"; "Not rated", "-" and "u" when
 // unrated.
@@ -142,37 +99,8 @@ std::string OneLine(absl::string_view s);
 // Word-wraps `text` at `width` code points (long words are left whole).
 std::vector<std::string> Wrap(absl::string_view text, size_t width);
 
-// ---- Building blocks per format (render_blocks.cc) ----
-
-void CsvRow(std::string* out, const Row& fields);
-
-std::string Md(absl::string_view text);
-void MdTable(std::string* out, const Row& header, const std::vector<Row>& rows);
-std::string MdRating(Rating rating);
-void MdLegend(std::string* out, const google::protobuf::RepeatedPtrField<RatingDefinition>& defs);
-void MdFooter(std::string* out, absl::string_view attribution);
-
-std::string H(absl::string_view text);
-std::string RatingClass(Rating rating);
-// A table cell coloured by rating that also shows the letter and the name.
-std::string HtmlRatingCell(Rating rating, absl::string_view extra = "");
-std::string HtmlBadge(Rating rating);
-std::string HtmlHead(absl::string_view title);
-std::string HtmlFooter(absl::string_view attribution, const v1::Freshness* freshness);
-void HtmlMeta(std::string* out, const std::vector<std::pair<std::string, std::string>>& items);
-void HtmlTable(std::string* out, const Row& header, const std::vector<Row>& rows_html,
-               absl::string_view table_class = "");
-std::string Num(int64_t n);
-void HtmlLegend(std::string* out, const google::protobuf::RepeatedPtrField<RatingDefinition>& defs);
-
-std::string TextRating(Rating rating);
-// Columns sized to their widest cell (at most `max_width` code points each).
-void TextTable(std::string* out, const Row& header, const std::vector<Row>& rows,
-               size_t max_width = 28);
-void TextWrapped(std::string* out, absl::string_view indent, absl::string_view text,
-                 size_t width = 88);
-void TextHeading(std::string* out, absl::string_view heading);
-void TextLegend(std::string* out, const google::protobuf::RepeatedPtrField<RatingDefinition>& defs);
+// HTML-escaped text (HtmlEscape), for the SVG charts.
+inline std::string H(absl::string_view text) { return HtmlEscape(text); }
 
 // ---- Charts (render_chart_svg.cc) ----
 

@@ -1,5 +1,5 @@
-// The XLSX workbook the renderers write: libxlsxwriter behind a small class that writes
-// string cells only, colours rating cells and returns the file's bytes.
+// The XLSX workbook the XLSX writer (write_xlsx.cc) fills: libxlsxwriter behind a small class that
+// writes string cells only, colours rating cells and returns the file's bytes.
 #pragma once
 
 #include <stdlib.h>
@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "services/reporting/document.h"
 #include "services/reporting/render.h"
 #include "services/reporting/render_internal.h"
 
@@ -93,6 +94,24 @@ class Xlsx {
   lxw_format* header() { return header_; }
   lxw_format* wrap() { return wrap_; }
   lxw_format* bold() { return bold_; }
+
+  // Closes the workbook and hands the file's bytes to `sink` in pieces of kSinkChunk.
+  absl::Status FinishTo(const doc::ByteSink& sink) {
+    lxw_error err = workbook_close(wb_);
+    wb_ = nullptr;
+    if (!error_.ok()) return error_;
+    if (err != LXW_NO_ERROR) {
+      return absl::InternalError(absl::StrCat("XLSX export failed: ", lxw_strerror(err)));
+    }
+    std::ifstream in(path_, std::ios::binary);
+    if (!in) return absl::InternalError("cannot read back the XLSX export");
+    std::string chunk(doc::kSinkChunk, '\0');
+    while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
+      if (!sink(chunk.data(), static_cast<size_t>(in.gcount())))
+        return absl::InternalError("the document's reader stopped taking bytes");
+    }
+    return absl::OkStatus();
+  }
 
   // Closes the workbook and returns the file's bytes.
   absl::StatusOr<std::string> Finish() {
@@ -171,12 +190,5 @@ class Xlsx {
   lxw_format* green_ = nullptr;
   lxw_format* unrated_ = nullptr;
 };
-
-// Writes label/value pairs down two columns from `row`; returns the next free row.
-int XlsxPairs(Xlsx& x, lxw_worksheet* ws, int row,
-              const std::vector<std::pair<std::string, std::string>>& items);
-
-// Writes a plain table of strings (header + rows) from `row`; returns the next free row.
-int XlsxTable(Xlsx& x, lxw_worksheet* ws, int row, const Row& header, const std::vector<Row>& rows);
 
 }  // namespace sixsteps::reporting::render_internal

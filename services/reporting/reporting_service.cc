@@ -1,5 +1,6 @@
 #include "services/reporting/reporting_service.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "absl/strings/match.h"
@@ -251,46 +252,48 @@ absl::StatusOr<rv1::AnnualReportSection> Reports::Annual(
   return BuildAnnualReportSection(report);
 }
 
-absl::StatusOr<Reports::Export> Reports::Render(const Caller& caller,
-                                                const rv1::ExportReportRequest& r,
-                                                absl::Time deadline) {
+absl::StatusOr<ReportFile> Reports::Prepare(const Caller& caller, const rv1::ExportReportRequest& r,
+                                            absl::Time deadline) {
   if (r.format() == rv1::FORMAT_UNSPECIFIED || !rv1::Format_IsValid(r.format())) {
     return absl::InvalidArgumentError(
         "format: must be json, csv, html, markdown, xlsx, text, pdf or docx");
   }
-  absl::StatusOr<Rendered> rendered = absl::InvalidArgumentError("report: name one report");
   switch (r.report_case()) {
     case rv1::ExportReportRequest::kAssessment: {
       SIXSTEPS_ASSIGN_OR_RETURN(auto report, Assessment(caller, r.assessment(), deadline));
-      rendered = reporting::Render(report, r.format());
-      break;
+      return reporting::Prepare(std::move(report), r.format());
     }
     case rv1::ExportReportRequest::kTrend: {
       SIXSTEPS_ASSIGN_OR_RETURN(auto report, Trend(caller, r.trend(), deadline));
-      rendered = reporting::Render(report, r.format());
-      break;
+      return reporting::Prepare(std::move(report), r.format());
     }
     case rv1::ExportReportRequest::kRegion: {
       SIXSTEPS_ASSIGN_OR_RETURN(auto report, Region(caller, r.region(), deadline));
-      rendered = reporting::Render(report, r.format());
-      break;
+      return reporting::Prepare(std::move(report), r.format());
     }
     case rv1::ExportReportRequest::kActions: {
       SIXSTEPS_ASSIGN_OR_RETURN(auto report, Actions(caller, r.actions(), deadline));
-      rendered = reporting::Render(report, r.format());
-      break;
+      return reporting::Prepare(std::move(report), r.format());
     }
     case rv1::ExportReportRequest::kAnnual: {
       SIXSTEPS_ASSIGN_OR_RETURN(auto report, Annual(caller, r.annual(), deadline));
-      rendered = reporting::Render(report, r.format());
-      break;
+      return reporting::Prepare(std::move(report), r.format());
     }
     default:
-      break;
+      return absl::InvalidArgumentError("report: name one report");
   }
-  if (!rendered.ok()) return rendered.status();
-  return Export{std::move(rendered->content), std::move(rendered->content_type),
-                std::move(rendered->filename)};
+}
+
+absl::StatusOr<Reports::Export> Reports::Render(const Caller& caller,
+                                                const rv1::ExportReportRequest& r,
+                                                absl::Time deadline) {
+  SIXSTEPS_ASSIGN_OR_RETURN(ReportFile file, Prepare(caller, r, deadline));
+  Export out{"", std::move(file.described.content_type), std::move(file.described.filename)};
+  SIXSTEPS_RETURN_IF_ERROR(file.write([&out](const char* data, size_t size) {
+    out.content.append(data, size);
+    return true;
+  }));
+  return out;
 }
 
 // ---- Handlers ----
@@ -349,6 +352,37 @@ absl::StatusOr<rv1::ExportReportResponse> ReportingServiceImpl::DoExportReport(
   out.set_content_type(std::move(exported.content_type));
   out.set_filename(std::move(exported.filename));
   return out;
+}
+
+// ---- formats (H3) ----
+
+// Not SIXSTEPS_RPC: a server stream. The caller is authenticated and the report loaded
+// before the first message, so every refusal is a status with nothing sent.
+grpc::Status ReportingServiceImpl::StreamReport(
+    grpc::ServerContext* context, const rv1::StreamReportRequest* request,
+    grpc::ServerWriter<rv1::StreamReportResponse>* writer) {
+  absl::StatusOr<Caller> caller = verifier().Authenticate(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::StatusOr<ReportFile> file =
+      reports_->Prepare(*caller, request->report(), DeadlineOf(*context));
+  if (!file.ok()) return ToGrpcStatus(file.status());
+  rv1::StreamReportResponse head;
+  head.set_content_type(file->described.content_type);
+  head.set_filename(file->described.filename);
+  if (!writer->Write(head)) return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+  rv1::StreamReportResponse message;
+  absl::Status written = file->write([&](const char* data, size_t size) {
+    // Writers hand over at most doc::kSinkChunk; cairo's PDF stream may hand more at once.
+    for (size_t at = 0; at < size; at += doc::kSinkChunk) {
+      message.set_chunk(data + at, std::min(doc::kSinkChunk, size - at));
+      if (context->IsCancelled() || !writer->Write(message)) return false;
+    }
+    return true;
+  });
+  if (!written.ok() && context->IsCancelled()) {
+    return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+  }
+  return ToGrpcStatus(written);
 }
 
 absl::StatusOr<rv1::Freshness> ReportingServiceImpl::DoGetFreshness(

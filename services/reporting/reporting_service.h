@@ -11,6 +11,7 @@
 #include "services/common/auth.h"
 #include "services/reporting/feed_head.h"
 #include "services/reporting/read_model.h"
+#include "services/reporting/render.h"
 #include "services/reporting/reports.h"
 #include "sixsteps/reporting/v1/reporting_service.grpc.pb.h"
 
@@ -64,6 +65,11 @@ class Reports {
   };
   absl::StatusOr<Export> Render(const Caller& caller, const rv1::ExportReportRequest& r,
                                 absl::Time deadline);
+  // Any report loaded and ready to be written in the requested format (render.h): what
+  // StreamReport and the HTTP endpoint send while it is written. Same refusals as Render,
+  // all before any byte is written.
+  absl::StatusOr<ReportFile> Prepare(const Caller& caller, const rv1::ExportReportRequest& r,
+                                     absl::Time deadline);
   absl::StatusOr<rv1::Freshness> Freshness() { return model_->Freshness(); }
 
  private:
@@ -104,6 +110,9 @@ class ReportingServiceImpl final : public rv1::ReportingService::Service {
                             rv1::ExportReportResponse*) override;
   grpc::Status GetFreshness(grpc::ServerContext*, const rv1::GetFreshnessRequest*,
                             rv1::Freshness*) override;
+  // ---- formats (H3) ----
+  grpc::Status StreamReport(grpc::ServerContext* context, const rv1::StreamReportRequest* request,
+                            grpc::ServerWriter<rv1::StreamReportResponse>* writer) override;
 
  private:
   // Used by SIXSTEPS_RPC to authenticate every call.

@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "services/reporting/document.h"
 #include "services/reporting/write_docx_parts.h"
+#include "services/reporting/write_sink.h"
 
 namespace sixsteps::reporting::doc {
 namespace docx {
@@ -295,6 +296,12 @@ absl::StatusOr<std::string> WriteDocx(const Document& document) {
   archive.Add("word/settings.xml", docx::SettingsXml());
   archive.Add("word/footer1.xml", docx::FooterXml(document));
   return archive.Finish();
+}
+
+absl::Status WriteDocx(const Document& document, const ByteSink& sink) {
+  absl::StatusOr<std::string> bytes = WriteDocx(document);
+  if (!bytes.ok()) return bytes.status();
+  return SinkAll(*bytes, sink);
 }
 
 }  // namespace sixsteps::reporting::doc

@@ -112,8 +112,8 @@ TEST_F(ReportingTest, ExportsTheAssessmentReportInEveryFormat) {
 
   rv1::ExportReportResponse text;
   ASSERT_THAT(Export(token, request, rv1::FORMAT_TEXT, &text), IsOk());
-  EXPECT_THAT(text.content(), HasSubstr("[G]"));
-  EXPECT_THAT(text.content(), HasSubstr("[R]"));
+  EXPECT_THAT(text.content(), HasSubstr("G Green"));
+  EXPECT_THAT(text.content(), HasSubstr("R Red"));
 
   rv1::ExportReportResponse refused;
   EXPECT_THAT(Export(token, request, rv1::FORMAT_UNSPECIFIED, &refused),

@@ -758,7 +758,8 @@ RowKind KindOf(const Row& row) {
 
 bool IsReadMethod(const pb::MethodDescriptor& method) {
   // A download reads (the audit entry of an OFFICIAL-SENSITIVE one is not the caller's write).
-  for (const char* prefix : {"Get", "List", "Check", "Watch", "Export", "Diff", "Download"}) {
+  for (const char* prefix :
+       {"Get", "List", "Check", "Watch", "Export", "Diff", "Download", "Stream"}) {
     if (absl::StartsWith(method.name(), prefix)) return true;
   }
   return false;

@@ -239,6 +239,9 @@ std::vector<Row> NotificationRows(const MatrixWorld& world);
 // AssessmentActionReportingRows).
 absl::Status MakeScrutinyRecords(MatrixWorld& world);
 std::vector<Row> ScrutinyReportRows(const MatrixWorld& world);
+// Defined in auth_matrix_formats_test.cc: the streamed export's rows (appended to
+// AssessmentActionReportingRows).
+std::vector<Row> FormatsRows(const MatrixWorld& world);
 // Defined in auth_matrix_test.cc: identity's and framework's methods with at least one
 // region-B case (each is also called with every bad token).
 std::set<std::string> IdentityAndFrameworkMethods(const MatrixWorld& world);

@@ -335,7 +335,7 @@ TEST(RenderHtml, AssessmentIsEscapedSelfContainedAndLettered) {
                               "class=\"letter\">-</span> Not rated</td>"));
 
   // The grid: step titles as column heads, in order.
-  size_t grid = html.find("<table class=\"grid\">");
+  size_t grid = html.find("<h2>Grid</h2>");
   ASSERT_NE(grid, std::string::npos);
   size_t head1 = html.find(report.steps(0).title(), grid);
   size_t head2 = html.find(report.steps(1).title(), grid);
@@ -365,9 +365,9 @@ TEST(RenderHtml, EveryReportEscapes) {
   EXPECT_THAT(actions, HasSubstr("&lt;b&gt;children&lt;/b&gt;"));
   std::string region = MustRender(testing::SampleRegionalOverview(), v1::FORMAT_HTML).content;
   EXPECT_THAT(region, HasSubstr("Sunderland, &quot;SSCP&quot;"));
-  EXPECT_THAT(region, HasSubstr("<span class=\"letter\">R</span> 1.00"));
-  EXPECT_THAT(region, HasSubstr("<span class=\"letter\">A</span> 2.00"));
-  EXPECT_THAT(region, HasSubstr("<span class=\"letter\">G</span> 3.00"));
+  EXPECT_THAT(region, HasSubstr("<span class=\"letter\">R</span> Red 1.00"));
+  EXPECT_THAT(region, HasSubstr("<span class=\"letter\">A</span> Amber 2.00"));
+  EXPECT_THAT(region, HasSubstr("<span class=\"letter\">G</span> Green 3.00"));
 }
 
 TEST(RenderHtml, AnnualSectionRendersItsMarkdown) {
@@ -430,11 +430,12 @@ TEST(RenderMarkdown, AssessmentGridRows) {
                   "planning | "
                   "step-2: Appropriate quality assurance procedures are in place for data |"));
   EXPECT_THAT(lines, ::testing::Contains("| --- | --- | --- |"));
-  EXPECT_THAT(lines, ::testing::Contains("| Q1 | **G** 1a | **R** 2a |"));
-  EXPECT_THAT(lines, ::testing::Contains("| Q2 | **A** 1b | **-** 2b |"));
+  EXPECT_THAT(lines, ::testing::Contains("| **Question 1** | **G** Green · 1a | **R** Red · 2a |"));
+  EXPECT_THAT(lines,
+              ::testing::Contains("| **Question 2** | **A** Amber · 1b | **-** Not rated · 2b |"));
   // Every table line has the same number of cells as its header.
   for (const std::string& line : lines) {
-    if (!std::regex_search(line, std::regex("^\\| Q[0-9]"))) continue;
+    if (!std::regex_search(line, std::regex("^\\| \\*\\*Question [0-9]"))) continue;
     EXPECT_EQ(Count(line, " |"), 3u) << line;
   }
   EXPECT_THAT(r.content, Not(HasSubstr("<script")));
@@ -445,10 +446,18 @@ TEST(RenderMarkdown, AssessmentGridRows) {
   EXPECT_THAT(r.content, HasSubstr(testing::kGreenDefinition));
 }
 
-TEST(RenderMarkdown, AnnualSectionIsPassedThrough) {
+// The section's Markdown read into the document and written out again: the same headings,
+// emphasis, lists and tables, the data still escaped.
+TEST(RenderMarkdown, AnnualSectionKeepsItsMarkdown) {
   auto section = testing::SampleAnnualReportSection();
   Rendered r = MustRender(section, v1::FORMAT_MARKDOWN);
-  EXPECT_THAT(r.content, StartsWith(section.markdown()));
+  EXPECT_THAT(r.content, StartsWith("# Annual report section"));
+  EXPECT_THAT(r.content, HasSubstr("\n## Independent scrutiny 2024\n"));
+  EXPECT_THAT(r.content, HasSubstr("The partnership rated **1 Green**, *1 Amber* and 1 Red."));
+  EXPECT_THAT(r.content, HasSubstr("\n- Step 1: strong\n- Step 2: data gaps\n"));
+  EXPECT_THAT(r.content, HasSubstr("| Step | R | A | G |\n| --- | --- | --- | --- |\n"));
+  EXPECT_THAT(r.content, HasSubstr("&lt;script&gt;x&lt;/script&gt;"));
+  EXPECT_THAT(r.content, Not(HasSubstr("<script")));
   EXPECT_THAT(r.content, HasSubstr("Adapted from Pearce"));
 }
 
@@ -458,11 +467,13 @@ TEST(RenderText, AssessmentGridLetters) {
   Rendered r = MustRender(testing::SampleAssessmentReport(), v1::FORMAT_TEXT);
   EXPECT_EQ(r.content_type, "text/plain; charset=utf-8");
   EXPECT_EQ(r.filename, "assessment-a-0123456789abcdef.txt");
-  EXPECT_THAT(r.content, HasSubstr("[G] 1a"));
-  EXPECT_THAT(r.content, HasSubstr("[A] 1b"));
-  EXPECT_THAT(r.content, HasSubstr("[R] 2a"));
-  EXPECT_THAT(r.content, HasSubstr("[-] 2b"));
-  EXPECT_THAT(r.content, HasSubstr("[G] Green: a positive affirmation"));
+  // Letter and name, as in every other format.
+  EXPECT_THAT(r.content, HasSubstr("G Green · 1a"));
+  EXPECT_THAT(r.content, HasSubstr("A Amber · 1b"));
+  EXPECT_THAT(r.content, HasSubstr("R Red · 2a"));
+  EXPECT_THAT(r.content, HasSubstr("- Not rated · 2b"));
+  EXPECT_THAT(r.content, HasSubstr("What the ratings mean\n====="));
+  EXPECT_THAT(r.content, HasSubstr("a positive affirmation"));
   EXPECT_THAT(r.content, HasSubstr("Adapted from Pearce"));
   for (absl::string_view line : absl::StrSplit(r.content, '\n')) {
     EXPECT_LE(line.size(), 400u) << "readable in a terminal: " << line;
@@ -586,8 +597,7 @@ TEST_F(Xlsx, AssessmentWorkbook) {
 
   std::string workbook = Member(path, "xl/workbook.xml");
   EXPECT_THAT(workbook, HasSubstr("name=\"Grid\""));
-  EXPECT_THAT(workbook, HasSubstr("name=\"Summary\""));
-  EXPECT_THAT(workbook, HasSubstr("name=\"Action plan\""));
+  EXPECT_THAT(workbook, HasSubstr("name=\"Report\""));
 
   std::string shared = Member(path, "xl/sharedStrings.xml");
   EXPECT_THAT(shared,
@@ -662,12 +672,12 @@ TEST_F(Xlsx, OtherReportsHaveTheirSheets) {
   };
   std::vector<Case> cases = {
       {MustRender(testing::SamplePartnershipTrend(), v1::FORMAT_XLSX).content,
-       {"Questions", "Steps", "Rounds"}},
+       {"Questions", "Report"}},
       {MustRender(testing::SampleRegionalOverview(), v1::FORMAT_XLSX).content,
-       {"Partnerships", "Steps"}},
-      {MustRender(testing::SampleActionTracker(), v1::FORMAT_XLSX).content,
-       {"Actions", "By owner", "By step", "Summary"}},
-      {MustRender(testing::SampleAnnualReportSection(), v1::FORMAT_XLSX).content, {"Section"}},
+       {"Partnerships", "Report"}},
+      {MustRender(testing::SampleActionTracker(), v1::FORMAT_XLSX).content, {"Actions", "Report"}},
+      {MustRender(testing::SampleAnnualReportSection(), v1::FORMAT_XLSX).content,
+       {"Section", "Report"}},
   };
   for (const Case& c : cases) {
     ASSERT_THAT(c.content, StartsWith("PK"));

@@ -1,5 +1,8 @@
 #include "tools/sixsteps/report_commands.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -27,9 +30,64 @@ absl::StatusOr<std::string> PartnershipOrRegion(absl::string_view argument) {
   return ExpandPartnershipName(argument);
 }
 
-// Owner-only (0600): what the CLI exports is not for other users of the machine.
-absl::Status WriteBytes(const std::string& path, const std::string& contents) {
-  return WritePrivateFile(path, contents);
+// Streams the report (StreamReport) to standard output or to `out_path`, written as it
+// arrives, so the CLI never holds a whole document. The file is owner-only (0600): what the
+// CLI exports is not for other users of the machine; a stream that fails leaves no file.
+absl::Status Receive(const rv1::ExportReportRequest& export_request, Client& client,
+                     const CommandContext& context, const std::optional<std::string>& out_path) {
+  const bool to_file = out_path && *out_path != "-";
+  int fd = -1;
+  if (to_file) {
+    fd = ::open(out_path->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+      return UsageError(absl::StrCat("cannot write ", *out_path, ": ", std::strerror(errno)));
+  }
+  rv1::StreamReportRequest request;
+  *request.mutable_report() = export_request;
+  rv1::StreamReportResponse head;
+  bool first = true;
+  int64_t received = 0;
+  char last = '\n';
+  absl::Status status = client.ServerStream<rv1::StreamReportResponse>(
+      &Stub::StreamReport, request, [&](const rv1::StreamReportResponse& message) -> absl::Status {
+        if (first) {  // the file's type and name
+          first = false;
+          head = message;
+          return absl::OkStatus();
+        }
+        const std::string& chunk = message.chunk();
+        received += static_cast<int64_t>(chunk.size());
+        if (!chunk.empty()) last = chunk.back();
+        if (!to_file) {
+          context.out->write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+          return absl::OkStatus();
+        }
+        for (size_t at = 0; at < chunk.size();) {
+          ssize_t wrote = ::write(fd, chunk.data() + at, chunk.size() - at);
+          if (wrote < 0 && errno == EINTR) continue;
+          if (wrote < 0) return absl::DataLossError(absl::StrCat("writing ", *out_path, " failed"));
+          at += static_cast<size_t>(wrote);
+        }
+        return absl::OkStatus();
+      });
+  if (fd >= 0 && ::close(fd) != 0 && status.ok()) {
+    status = absl::DataLossError(absl::StrCat("writing ", *out_path, " failed"));
+  }
+  if (!status.ok()) {
+    if (to_file) ::unlink(out_path->c_str());
+    return status;
+  }
+  if (!to_file) {
+    if (export_request.format() == rv1::FORMAT_TEXT && last != '\n') *context.out << "\n";
+    return absl::OkStatus();
+  }
+  rv1::ExportReportResponse summary;
+  summary.set_content_type(head.content_type());
+  summary.set_filename(head.filename());
+  return PrintMessage(
+      summary,
+      absl::StrCat("Wrote ", *out_path, " (", head.content_type(), ", ", received, " bytes)\n"),
+      context);
 }
 
 // `report KIND ARG ...`: builds the ExportReportRequest for one report.
@@ -79,23 +137,7 @@ absl::Status Export(Report kind, const CheckedArgs& args, Client& client,
     SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_assessment(), ExpandAssessmentName(target));
     r.set_min_sequence(min_sequence);
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(rv1::ExportReportResponse response,
-                            client.Call(&Stub::ExportReport, request));
-  if (!out_path || *out_path == "-") {
-    *context.out << response.content();
-    if (format == rv1::FORMAT_TEXT && !response.content().empty() &&
-        response.content().back() != '\n') {
-      *context.out << "\n";
-    }
-    return absl::OkStatus();
-  }
-  SIXSTEPS_RETURN_IF_ERROR(WriteBytes(*out_path, response.content()));
-  rv1::ExportReportResponse summary = response;
-  summary.clear_content();
-  return PrintMessage(summary,
-                      absl::StrCat("Wrote ", *out_path, " (", response.content_type(), ", ",
-                                   response.content().size(), " bytes)\n"),
-                      context);
+  return Receive(request, client, context, out_path);
 }
 
 absl::Status Freshness(const CheckedArgs&, Client& client, const CommandContext& context) {

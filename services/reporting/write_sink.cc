@@ -1,0 +1,74 @@
+// The writers' buffered sink and shared cell facts.
+#include "services/reporting/write_sink.h"
+
+#include <algorithm>
+#include <array>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "services/reporting/render.h"
+
+namespace sixsteps::reporting::doc {
+
+void SinkWriter::Append(absl::string_view piece) {
+  while (!piece.empty() && !refused_) {
+    size_t room = kSinkChunk - buffer_.size();
+    size_t n = std::min(room, piece.size());
+    buffer_.append(piece.data(), n);
+    piece.remove_prefix(n);
+    if (buffer_.size() == kSinkChunk) Flush();
+  }
+}
+
+void SinkWriter::Flush() {
+  if (!refused_ && !buffer_.empty() && !sink_(buffer_.data(), buffer_.size())) refused_ = true;
+  buffer_.clear();
+}
+
+absl::Status SinkWriter::Finish() {
+  Flush();
+  if (refused_) return absl::InternalError("the document's reader stopped taking bytes");
+  return absl::OkStatus();
+}
+
+std::string AfterLetter(const Cell& cell) {
+  std::string prefix = absl::StrCat(RatingLetter(cell.rating), " ");
+  if (cell.kind == Cell::Kind::kRating && absl::StartsWith(cell.text, prefix))
+    return cell.text.substr(prefix.size());
+  return cell.text;
+}
+
+Spaced SplitSpaces(absl::string_view text) {
+  size_t first = text.find_first_not_of(" \t\n");
+  if (first == absl::string_view::npos) return {text, "", ""};
+  size_t last = text.find_last_not_of(" \t\n");
+  return {text.substr(0, first), text.substr(first, last + 1 - first), text.substr(last + 1)};
+}
+
+Table ChartTable(const Chart& chart) {
+  Table t;
+  t.header.push_back(chart.title);
+  for (const auto& c : chart.categories) t.header.push_back(c);
+  for (const RatingSeries& series : chart.series) {
+    std::vector<Cell> row = {Bold(series.name)};
+    for (size_t c = 0; c < chart.categories.size(); ++c) {
+      std::array<int, 4> n = c < series.counts.size() ? series.counts[c] : std::array<int, 4>{};
+      row.push_back(Text(absl::StrCat("R", n[0], " A", n[1], " G", n[2], " -", n[3])));
+    }
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+absl::Status SinkAll(absl::string_view bytes, const ByteSink& sink) {
+  while (!bytes.empty()) {
+    size_t n = std::min(bytes.size(), kSinkChunk);
+    if (!sink(bytes.data(), n))
+      return absl::InternalError("the document's reader stopped taking bytes");
+    bytes.remove_prefix(n);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace sixsteps::reporting::doc
