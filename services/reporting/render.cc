@@ -100,6 +100,29 @@ absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message) {
 absl::StatusOr<Rendered> Dispatch(Format format, absl::string_view prefix, absl::string_view id,
                                   const Renderers& r) {
   if (format == v1::FORMAT_UNSPECIFIED) format = v1::FORMAT_JSON;
+  // A report may offer only some formats (the scrutineer's report: JSON and the document
+  // writers' PDF and DOCX): asking for another is the caller's mistake, said as such.
+  const bool offered = [&] {
+    switch (format) {
+      case v1::FORMAT_CSV:
+        return static_cast<bool>(r.csv);
+      case v1::FORMAT_HTML:
+        return static_cast<bool>(r.html);
+      case v1::FORMAT_MARKDOWN:
+        return static_cast<bool>(r.markdown);
+      case v1::FORMAT_XLSX:
+        return static_cast<bool>(r.xlsx);
+      case v1::FORMAT_TEXT:
+        return static_cast<bool>(r.text);
+      default:
+        return true;
+    }
+  }();
+  if (!offered) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "format: this report is available as ",
+        r.csv ? "json, csv, html, markdown, xlsx, text, pdf or docx" : "json, pdf or docx"));
+  }
   Rendered out;
   switch (format) {
     case v1::FORMAT_JSON: {
@@ -175,6 +198,17 @@ absl::StatusOr<Rendered> Render(const v1::ActionTracker& report, Format format) 
 absl::StatusOr<Rendered> Render(const v1::AnnualReportSection& report, Format format) {
   return ri::Dispatch(format, "annual-report", LastSegment(report.assessment()),
                       ri::RenderersOf(report));
+}
+
+// Scrutiny cycle (H4): JSON and the document writers only, until the generic writers of
+// HTML, Markdown, CSV and XLSX over a document exist.
+absl::StatusOr<Rendered> Render(const v1::ScrutineerReport& report, Format format) {
+  ri::Renderers renderers;
+  renderers.json = [&report] { return ri::ToJson(report); };
+  renderers.document = [&report] { return doc::BuildDocument(report); };
+  return ri::Dispatch(
+      format, "scrutineer-report",
+      absl::StrCat(LastSegment(report.assessment()), "-v", report.report().version()), renderers);
 }
 
 std::string RatingLetter(Rating rating) { return render_internal::LabelsOf(rating).letter; }

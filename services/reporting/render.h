@@ -45,6 +45,8 @@ absl::StatusOr<Rendered> Render(const v1::PartnershipTrend& report, v1::Format f
 absl::StatusOr<Rendered> Render(const v1::RegionalOverview& report, v1::Format format);
 absl::StatusOr<Rendered> Render(const v1::ActionTracker& report, v1::Format format);
 absl::StatusOr<Rendered> Render(const v1::AnnualReportSection& report, v1::Format format);
+// Scrutiny cycle (H4): JSON, PDF and DOCX only; any other format is INVALID_ARGUMENT.
+absl::StatusOr<Rendered> Render(const v1::ScrutineerReport& report, v1::Format format);
 
 // "Red", "Amber", "Green", or "Not rated" for RATING_UNSPECIFIED.
 std::string RatingName(framework::v1::Rating rating);

@@ -223,6 +223,10 @@ Document BuildDocument(const v1::ActionTracker& t) {
       s.blocks.push_back(Para(ri::ActionCountsLine(g.counts())));
       if (g.actions().empty()) continue;
       Table table{{"Action", "Step", "Owner", "Due", "Status", "Overdue", "Age (days)"}, {}};
+      // Scrutiny cycle (H4): a column naming the recommendation an action answers.
+      bool recommendations = false;
+      for (const auto& a : g.actions()) recommendations |= !a.recommendation().empty();
+      if (recommendations) table.header.push_back("Answers recommendation");
       for (const auto& a : g.actions()) {
         table.rows.push_back(
             {Text(a.description()), Text(a.step_id()), Text(LastSegment(a.owner_organisation())),
@@ -230,6 +234,11 @@ Document BuildDocument(const v1::ActionTracker& t) {
              a.overdue() ? Status(absl::StrCat("Overdue ", a.days_overdue(), " days"), true)
                          : Status("No"),
              Number(a.age_days())});
+        if (recommendations) {
+          table.rows.back().push_back(Text(a.recommendation_text().empty()
+                                               ? LastSegment(a.recommendation())
+                                               : a.recommendation_text()));
+        }
       }
       s.blocks.push_back(std::move(table));
     }

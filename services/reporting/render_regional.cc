@@ -262,6 +262,11 @@ Document BuildDocument(const v1::RegionalOverview& report) {
   s.blocks.push_back(
       Para("Heat is the mean score of a step (Red 1, Amber 2, Green 3), lettered by thirds of that "
            "range."));
+  // Scrutiny cycle (H4): overdue actions per partnership over time.
+  if (!report.overdue_over_time().series().empty()) {
+    AddSection(&d, "Overdue actions over time")
+        .blocks.push_back(CountChartOf(report.overdue_over_time()));
+  }
   return d;
 }
 

@@ -145,6 +145,20 @@ std::string ChartXml(const Chart& chart) {
   return out + TableXml(table);
 }
 
+// Scrutiny cycle (H4): counts over time as a table, one row per series.
+std::string CountChartXml(const CountChart& chart) {
+  Table table;
+  table.header.push_back("");
+  for (const auto& c : chart.categories) table.header.push_back(c);
+  for (const auto& s : chart.series) {
+    std::vector<Cell> row = {Text(s.name)};
+    for (int n : s.counts) row.push_back(Number(n));
+    table.rows.push_back(std::move(row));
+  }
+  std::string out = chart.title.empty() ? "" : Plain(chart.title, "Caption");
+  return out + TableXml(table);
+}
+
 std::string ListXml(const List& list) {
   std::string out;
   int n = 0;
@@ -197,6 +211,7 @@ std::string DocumentXml(const Document& d) {
       if (const auto* l = std::get_if<List>(&block)) body += ListXml(*l);
       if (const auto* t = std::get_if<Table>(&block)) body += TableXml(*t);
       if (const auto* c = std::get_if<Chart>(&block)) body += ChartXml(*c);
+      if (const auto* c = std::get_if<CountChart>(&block)) body += CountChartXml(*c);
     }
   }
   if (!d.attribution.empty() && !d.attribution_in_body) body += Plain(d.attribution, "Note");
