@@ -239,6 +239,9 @@ std::vector<Row> NotificationRows(const MatrixWorld& world);
 // AssessmentActionReportingRows).
 absl::Status MakeScrutinyRecords(MatrixWorld& world);
 std::vector<Row> ScrutinyReportRows(const MatrixWorld& world);
+// Defined in auth_matrix_cycle_test.cc: the reporting service's scrutiny-cycle reports (the
+// scrutineer's report), appended to AssessmentActionReportingRows after ScrutinyReportRows.
+std::vector<Row> CycleRows(const MatrixWorld& world);
 // Defined in auth_matrix_test.cc: identity's and framework's methods with at least one
 // region-B case (each is also called with every bad token).
 std::set<std::string> IdentityAndFrameworkMethods(const MatrixWorld& world);
