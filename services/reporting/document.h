@@ -91,7 +91,20 @@ struct Chart {
   std::vector<RatingSeries> series;
 };
 
-using Block = std::variant<Paragraph, Facts, List, Table, Chart>;
+// Scrutiny cycle (H4): a chart of counts over time (overdue actions per partner at each
+// quarter end) as small multiples, one panel per series, a bar per category (a date) with
+// its count written on it, so it reads without colour. DOCX gives its data as a table.
+struct CountSeries {
+  std::string name;
+  std::vector<int> counts;  // one per category
+};
+struct CountChart {
+  std::string title;
+  std::vector<std::string> categories;
+  std::vector<CountSeries> series;
+};
+
+using Block = std::variant<Paragraph, Facts, List, Table, Chart, CountChart>;
 
 // A heading (level 1 sections, level 2 subsections) and what follows it.
 struct Section {
@@ -147,6 +160,11 @@ Chart TrendChart(const v1::PartnershipTrend& report);
 Document BuildDocument(const v1::RegionalOverview& report);
 Document BuildDocument(const v1::ActionTracker& report);
 Document BuildDocument(const v1::AnnualReportSection& report);
+// ---- scrutiny cycle (H4): document_cycle.cc ----
+Document BuildDocument(const v1::ScrutineerReport& report);
+// A rating chart of each step across the rounds of a trend (TrendChart) and a count chart
+// from the report's data; empty charts when there is nothing to draw.
+CountChart CountChartOf(const v1::CountsOverTime& counts);
 
 // ---- Writers ----
 // One per format, each over any Document, each writing to a ByteSink in pieces of at most

@@ -219,6 +219,19 @@ Document BuildDocument(const v1::AnnualReportSection& s) {
   d.title = AnnualTitle(s);
   d.intro.push_back(Note(ri::FreshnessLine(s.freshness())));
   AppendMarkdown(&d, s.markdown());
+  // The scrutiny cycle: the year's charts, after the section's text.
+  if (s.has_cycle()) {
+    Chart ratings = TrendChart(s.cycle().ratings_over_years());
+    CountChart overdue = CountChartOf(s.cycle().overdue_by_partner());
+    if (!ratings.series.empty() || !overdue.series.empty()) {
+      Section& charts = AddSection(&d, "Charts of the year");
+      if (!ratings.series.empty()) {
+        ratings.title = "Each step's ratings across the years (questions per rating)";
+        charts.blocks.push_back(std::move(ratings));
+      }
+      if (!overdue.series.empty()) charts.blocks.push_back(std::move(overdue));
+    }
+  }
   d.attribution = s.attribution();
   d.attribution_in_body = CarriesAttribution(s);
   d.data = {"Section",

@@ -171,6 +171,11 @@ Document BuildDocument(const v1::RegionalOverview& report) {
   s.blocks.push_back(
       Para("Heat is the mean score of a step (Red 1, Amber 2, Green 3), lettered by thirds of that "
            "range."));
+  // Scrutiny cycle: overdue actions per partnership over time.
+  if (!report.overdue_over_time().series().empty()) {
+    AddSection(&d, "Overdue actions over time")
+        .blocks.push_back(CountChartOf(report.overdue_over_time()));
+  }
   DataTable data{"Partnerships", RegionalCsvHeader(step_ids), {}};
   for (const auto& p : report.partnerships()) {
     std::vector<Cell> row = {Text(p.partnership()),          Text(p.partnership_name()),
@@ -209,6 +214,10 @@ Document BuildDocument(const v1::ActionTracker& t) {
       s.blocks.push_back(Para(ri::ActionCountsLine(g.counts())));
       if (g.actions().empty()) continue;
       Table table{{"Action", "Step", "Owner", "Due", "Status", "Overdue", "Age (days)"}, {}};
+      // Scrutiny cycle: a column naming the recommendation an action answers.
+      bool recommendations = false;
+      for (const auto& a : g.actions()) recommendations |= !a.recommendation().empty();
+      if (recommendations) table.header.push_back("Answers recommendation");
       for (const auto& a : g.actions()) {
         table.rows.push_back(
             {Text(a.description()), Text(a.step_id()), Text(LastSegment(a.owner_organisation())),
@@ -216,6 +225,11 @@ Document BuildDocument(const v1::ActionTracker& t) {
              a.overdue() ? Status(absl::StrCat("Overdue ", a.days_overdue(), " days"), true)
                          : Status("No"),
              Number(a.age_days())});
+        if (recommendations) {
+          table.rows.back().push_back(Text(a.recommendation_text().empty()
+                                               ? LastSegment(a.recommendation())
+                                               : a.recommendation_text()));
+        }
       }
       s.blocks.push_back(std::move(table));
     }

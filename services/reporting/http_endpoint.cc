@@ -592,6 +592,22 @@ absl::Status HttpEndpoint::Start(const std::string& host, int port) {
                 r->set_assessment(absl::StrCat("assessments/", id));
                 r->set_min_sequence(min_sequence);
               }));
+  // ---- scrutiny cycle (H4): the scrutineer's report (json, pdf, docx) ----
+  server->Get(absl::StrCat("/v1/assessments/", kId, "/scrutineer-report"),
+              report([](const std::string& id, const httplib::Request& req, int64_t min_sequence,
+                        v1::ExportReportRequest* out) {
+                auto* r = out->mutable_scrutineer();
+                r->set_assessment(absl::StrCat("assessments/", id));
+                r->set_as_of_date(Param(req, "as_of_date"));
+                r->set_min_sequence(min_sequence);
+                int version = 0;
+                // A version that is no number is refused by the report (negative).
+                if (req.has_param("version") &&
+                    !absl::SimpleAtoi(req.get_param_value("version"), &version)) {
+                  version = -1;
+                }
+                r->set_version(version);
+              }));
   // Anything else: a JSON 404, and 405 for methods other than GET (and HEAD).
   server->Get(".*", [](const httplib::Request&, httplib::Response& res) {
     WriteError(res, absl::NotFoundError("no such resource"));

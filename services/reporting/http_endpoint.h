@@ -8,6 +8,8 @@
 //   GET /v1/partnerships/{id}/actions        ?as_of_date=&min_sequence=
 //   GET /v1/regions/{id}/actions             ?as_of_date=&min_sequence=
 //   GET /v1/assessments/{id}/annual-report   ?min_sequence=
+//   GET /v1/assessments/{id}/scrutineer-report ?version=&as_of_date=&min_sequence=
+//                                            (format json, pdf or docx only)
 //   GET /healthz                             (no token)
 // Every report route takes format=json|csv|html|md|xlsx|text (default json) and needs
 // "Authorization: Bearer <token>". kind= is a round kind in its one spelling

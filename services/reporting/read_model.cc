@@ -13,8 +13,19 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/status.h"
+#include "services/reporting/read_model_internal.h"
 
 namespace sixsteps::reporting {
+
+using read_model_internal::Blob;
+using read_model_internal::Bytes;
+using read_model_internal::Id;
+using read_model_internal::Micros;
+using read_model_internal::Parse;
+using read_model_internal::ParseAll;
+using read_model_internal::Run;
+using read_model_internal::Statement;
+
 namespace {
 
 using google::protobuf::util::TimeUtil;
@@ -79,20 +90,6 @@ constexpr char kUpsertAction[] =
     "INSERT INTO actions (action_id, assessment_id, partnership_id, region_id, status, due_date, "
     "record) VALUES ($1, $2, $3, $4, $5, $6::date, $7) ON CONFLICT (action_id) DO UPDATE SET "
     "status = EXCLUDED.status, due_date = EXCLUDED.due_date, record = EXCLUDED.record";
-
-// The reports' statements: prepared on each connection the first time they run there, so
-// parsed and planned once per connection rather than once per call.
-struct Statement {
-  const char* name;
-  const char* sql;
-};
-
-template <typename... Args>
-pqxx::result Run(pqxx::transaction_base& txn, const Statement& statement, Args&&... args) {
-  // Defining it again with the same text does nothing; the server prepares it on first use.
-  txn.conn().prepare(statement.name, statement.sql);
-  return txn.exec_prepared(statement.name, std::forward<Args>(args)...);
-}
 
 constexpr Statement kSelectCursor = {
     "reporting_cursor",
@@ -173,6 +170,10 @@ constexpr Statement kSelectFrameworksOfRounds = {
     "SELECT DISTINCT framework_version FROM rounds WHERE assessment_id = ANY($1::text[]) "
     "ORDER BY framework_version"};
 
+}  // namespace
+
+namespace read_model_internal {
+
 // A bytea field's bytes. PostgreSQL sends bytea as "\x" and hex digits: decoded here
 // straight into the string, rather than by libpq into a buffer that is then copied.
 std::string Bytes(const pqxx::field& field) {
@@ -204,28 +205,13 @@ std::string Id(absl::string_view name) {
   return std::string(slash == absl::string_view::npos ? name : name.substr(slash + 1));
 }
 
-template <typename Message>
-absl::StatusOr<Message> Parse(const pqxx::field& field) {
-  Message message;
-  if (!message.ParseFromString(Bytes(field))) {
-    return absl::DataLossError("a stored record of the read model cannot be read");
-  }
-  return message;
-}
-
-template <typename Message>
-absl::StatusOr<std::vector<Message>> ParseAll(const pqxx::result& rows, int column = 0) {
-  std::vector<Message> messages;
-  for (const pqxx::row& row : rows) {
-    SIXSTEPS_ASSIGN_OR_RETURN(Message message, Parse<Message>(row[column]));
-    messages.push_back(std::move(message));
-  }
-  return messages;
-}
-
 int64_t Micros(const google::protobuf::Timestamp& time) {
   return TimeUtil::TimestampToMicroseconds(time);
 }
+
+}  // namespace read_model_internal
+
+namespace {
 
 // Writes the record a change carries.
 void ApplyOne(pqxx::work& txn, const av1::Change& change) {
@@ -270,8 +256,17 @@ void ApplyOne(pqxx::work& txn, const av1::Change& change) {
                        Blob(a));
       break;
     }
+    // ---- scrutiny cycle (H4): planned rounds, scrutineer's reports, annual report
+    // drafts and context answers (read_model_cycle.cc) ----
+    case av1::Change::kPlannedRound:
+    case av1::Change::kScrutinyReport:
+    case av1::Change::kAnnualReportDraft:
+    case av1::Change::kContextAnswer:
+      read_model_internal::ApplyCycleRecord(txn, change);
+      break;
     default:
-      // Context answers are not part of any report yet; the cursor still moves past them.
+      // Records no report reads (concerns, voice, evidence files); the cursor still moves
+      // past them.
       break;
   }
 }

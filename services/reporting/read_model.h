@@ -102,6 +102,20 @@ class ReadModel {
     absl::StatusOr<ActionData> LoadActions(const std::string& partnership_id,
                                            const std::string& region_id);
 
+    // ---- scrutiny cycle (H4): read_model_cycle.cc ----
+    // The published versions of a round's scrutineer's report, oldest first.
+    absl::StatusOr<std::vector<av1::ScrutinyReport>> PublishedScrutinyReports(
+        const std::string& assessment_id);
+    // Every published version of the partnership's reports, by publication time.
+    absl::StatusOr<std::vector<av1::ScrutinyReport>> PublishedScrutinyReportsOf(
+        const std::string& partnership_id);
+    // The partnership's programme, by opening date.
+    absl::StatusOr<std::vector<av1::PlannedRound>> PlannedRounds(const std::string& partnership_id);
+    absl::StatusOr<std::vector<av1::ContextAnswer>> ContextAnswers(
+        const std::string& assessment_id);
+    absl::StatusOr<std::vector<av1::AnnualReportDraft>> AnnualReportDrafts(
+        const std::string& partnership_id);
+
    private:
     friend class ReadModel;
     Snapshot(ReadModel* model, pqxx::transaction_base* txn) : model_(model), txn_(txn) {}

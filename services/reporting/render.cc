@@ -267,6 +267,23 @@ absl::StatusOr<ReportFile> Prepare(v1::AnnualReportSection report, Format format
   return PrepareFile(std::move(report), format);
 }
 
+// The scrutiny cycle: the scrutineer's report as published, named by round and version.
+absl::StatusOr<Rendered> Describe(const v1::ScrutineerReport& report, Format format) {
+  return DescribeFile(
+      format, "scrutineer-report",
+      absl::StrCat(LastSegment(report.assessment()), "-v", report.report().version()));
+}
+absl::Status RenderTo(const v1::ScrutineerReport& report, Format format,
+                      const doc::ByteSink& sink) {
+  return Write(report, format, sink);
+}
+absl::StatusOr<Rendered> Render(const v1::ScrutineerReport& report, Format format) {
+  return Collect(report, format);
+}
+absl::StatusOr<ReportFile> Prepare(v1::ScrutineerReport report, Format format) {
+  return PrepareFile(std::move(report), format);
+}
+
 std::string RatingLetter(Rating rating) { return render_internal::LabelsOf(rating).letter; }
 
 std::string FormatExtension(Format format) {

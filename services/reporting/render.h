@@ -42,6 +42,7 @@ absl::StatusOr<Rendered> Render(const v1::PartnershipTrend& report, v1::Format f
 absl::StatusOr<Rendered> Render(const v1::RegionalOverview& report, v1::Format format);
 absl::StatusOr<Rendered> Render(const v1::ActionTracker& report, v1::Format format);
 absl::StatusOr<Rendered> Render(const v1::AnnualReportSection& report, v1::Format format);
+absl::StatusOr<Rendered> Render(const v1::ScrutineerReport& report, v1::Format format);
 
 // What Render would name and type the file (content left empty), before any byte is
 // written: what a streaming caller sends first. INVALID_ARGUMENT for an unknown format.
@@ -50,6 +51,7 @@ absl::StatusOr<Rendered> Describe(const v1::PartnershipTrend& report, v1::Format
 absl::StatusOr<Rendered> Describe(const v1::RegionalOverview& report, v1::Format format);
 absl::StatusOr<Rendered> Describe(const v1::ActionTracker& report, v1::Format format);
 absl::StatusOr<Rendered> Describe(const v1::AnnualReportSection& report, v1::Format format);
+absl::StatusOr<Rendered> Describe(const v1::ScrutineerReport& report, v1::Format format);
 
 // Renders as Render does, handing the bytes to `sink` as the writer produces them (pieces of
 // at most doc::kSinkChunk bytes), so no whole rendered document is held (DOCX excepted: its
@@ -63,6 +65,8 @@ absl::Status RenderTo(const v1::RegionalOverview& report, v1::Format format,
 absl::Status RenderTo(const v1::ActionTracker& report, v1::Format format,
                       const doc::ByteSink& sink);
 absl::Status RenderTo(const v1::AnnualReportSection& report, v1::Format format,
+                      const doc::ByteSink& sink);
+absl::Status RenderTo(const v1::ScrutineerReport& report, v1::Format format,
                       const doc::ByteSink& sink);
 
 // A report ready to be written: what its file is called and typed (content empty), and how
@@ -78,6 +82,7 @@ absl::StatusOr<ReportFile> Prepare(v1::PartnershipTrend report, v1::Format forma
 absl::StatusOr<ReportFile> Prepare(v1::RegionalOverview report, v1::Format format);
 absl::StatusOr<ReportFile> Prepare(v1::ActionTracker report, v1::Format format);
 absl::StatusOr<ReportFile> Prepare(v1::AnnualReportSection report, v1::Format format);
+absl::StatusOr<ReportFile> Prepare(v1::ScrutineerReport report, v1::Format format);
 
 // "Red", "Amber", "Green", or "Not rated" for RATING_UNSPECIFIED.
 std::string RatingName(framework::v1::Rating rating);

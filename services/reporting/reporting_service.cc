@@ -13,8 +13,6 @@
 #include "services/reporting/round_kind.h"
 
 namespace sixsteps::reporting {
-namespace {
-
 using auth::Role;
 
 absl::StatusOr<std::string> ParseId(absl::string_view name, absl::string_view collection,
@@ -28,8 +26,6 @@ absl::StatusOr<std::string> ParseId(absl::string_view name, absl::string_view co
   }
   return std::string(id);
 }
-
-}  // namespace
 
 absl::Time DeadlineOf(const grpc::ServerContext& context) {
   absl::Time cap = absl::Now() + absl::Seconds(30);
@@ -122,19 +118,25 @@ absl::StatusOr<rv1::AssessmentReport> Reports::Assessment(const Caller& caller,
   SIXSTEPS_RETURN_IF_ERROR(
       Read(r.min_sequence(), deadline, [&](ReadModel::Snapshot& model, const rv1::Freshness& f) {
         freshness = f;
-        auto may_see = [&](const RoundOwner& owner) {
-          return MayReadPartnershipReports(caller, owner.region_id, owner.partnership_id,
-                                           owner.opted_out);
-        };
-        absl::StatusOr<RoundData> loaded = model.LoadRound(id, may_see);
-        if (!loaded.ok()) {
-          return loaded.status().code() == absl::StatusCode::kNotFound ? NotFound(r.assessment())
-                                                                       : loaded.status();
-        }
-        round = *std::move(loaded);
+        SIXSTEPS_ASSIGN_OR_RETURN(round, LoadRoundFor(caller, model, id, r.assessment()));
         return absl::OkStatus();
       }));
   return BuildAssessmentReport(round, as_of, freshness);
+}
+
+absl::StatusOr<RoundData> Reports::LoadRoundFor(const Caller& caller, ReadModel::Snapshot& model,
+                                                const std::string& id,
+                                                const std::string& assessment) {
+  auto may_see = [&](const RoundOwner& owner) {
+    return MayReadPartnershipReports(caller, owner.region_id, owner.partnership_id,
+                                     owner.opted_out);
+  };
+  absl::StatusOr<RoundData> loaded = model.LoadRound(id, may_see);
+  if (!loaded.ok()) {
+    return loaded.status().code() == absl::StatusCode::kNotFound ? NotFound(assessment)
+                                                                 : loaded.status();
+  }
+  return loaded;
 }
 
 absl::StatusOr<rv1::PartnershipTrend> Reports::Trend(const Caller& caller,
@@ -211,6 +213,7 @@ absl::StatusOr<rv1::ActionTracker> Reports::Actions(const Caller& caller,
   }
   rv1::Freshness freshness;
   ActionData data;
+  std::vector<av1::ScrutinyReport> published;
   SIXSTEPS_RETURN_IF_ERROR(Read(
       r.min_sequence(), deadline,
       [&](ReadModel::Snapshot& model, const rv1::Freshness& f) -> absl::Status {
@@ -233,23 +236,47 @@ absl::StatusOr<rv1::ActionTracker> Reports::Actions(const Caller& caller,
                      : NotFound(r.scope());
         }
         SIXSTEPS_ASSIGN_OR_RETURN(data, model.LoadActions(partnership, region));
+        if (!partnership.empty()) {
+          SIXSTEPS_ASSIGN_OR_RETURN(published, model.PublishedScrutinyReportsOf(partnership));
+        }
         return absl::OkStatus();
       }));
   if (!region.empty()) {
     // Partnerships that opted out are left out for those who do not see through it.
     data.actions = ActionsShownInRegion(caller, region, std::move(data.actions), data.opted_out);
   }
-  return BuildActionTracker(r.scope(), data.actions, data.organisation_names, data.step_titles,
-                            as_of, freshness);
+  rv1::ActionTracker tracker = BuildActionTracker(r.scope(), data.actions, data.organisation_names,
+                                                  data.step_titles, as_of, freshness);
+  // Scrutiny cycle (H4): the recommendation each action answers, by its text.
+  NameRecommendations(published, &tracker);
+  return tracker;
 }
 
 absl::StatusOr<rv1::AnnualReportSection> Reports::Annual(
     const Caller& caller, const rv1::GetAnnualReportSectionRequest& r, absl::Time deadline) {
-  rv1::GetAssessmentReportRequest request;
-  request.set_assessment(r.assessment());
-  request.set_min_sequence(r.min_sequence());
-  SIXSTEPS_ASSIGN_OR_RETURN(rv1::AssessmentReport report, Assessment(caller, request, deadline));
-  return BuildAnnualReportSection(report);
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseId(r.assessment(), "assessments", "assessment"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string as_of, AsOf(""));
+  rv1::Freshness freshness;
+  RoundData round;
+  AnnualCycleInput cycle;
+  // The round and the year around it, from one snapshot.
+  SIXSTEPS_RETURN_IF_ERROR(
+      Read(r.min_sequence(), deadline, [&](ReadModel::Snapshot& model, const rv1::Freshness& f) {
+        freshness = f;
+        cycle = AnnualCycleInput();
+        SIXSTEPS_ASSIGN_OR_RETURN(round, LoadRoundFor(caller, model, id, r.assessment()));
+        return LoadAnnualCycle(model, round, &cycle);
+      }));
+  rv1::AssessmentReport report = BuildAssessmentReport(round, as_of, freshness);
+  // ---- scrutiny cycle (H4): the year of scrutiny, before the attribution ----
+  cycle.report = &report;
+  cycle.framework = &round.framework;
+  cycle.as_of = as_of;
+  cycle.organisation_names = round.organisation_names;
+  AnnualCycleParts parts = BuildAnnualCycle(cycle);
+  rv1::AnnualReportSection section = BuildAnnualReportSection(report, parts.markdown);
+  *section.mutable_cycle() = std::move(parts.cycle);
+  return section;
 }
 
 absl::StatusOr<ReportFile> Reports::Prepare(const Caller& caller, const rv1::ExportReportRequest& r,
@@ -269,6 +296,10 @@ absl::StatusOr<ReportFile> Reports::Prepare(const Caller& caller, const rv1::Exp
     }
     case rv1::ExportReportRequest::kRegion: {
       SIXSTEPS_ASSIGN_OR_RETURN(auto report, Region(caller, r.region(), deadline));
+      // The documents (every format but JSON) draw overdue actions over time.
+      if (r.format() != rv1::FORMAT_JSON) {
+        SIXSTEPS_RETURN_IF_ERROR(AddRegionOverdueChart(caller, r.region(), deadline, &report));
+      }
       return reporting::Prepare(std::move(report), r.format());
     }
     case rv1::ExportReportRequest::kActions: {
@@ -277,6 +308,11 @@ absl::StatusOr<ReportFile> Reports::Prepare(const Caller& caller, const rv1::Exp
     }
     case rv1::ExportReportRequest::kAnnual: {
       SIXSTEPS_ASSIGN_OR_RETURN(auto report, Annual(caller, r.annual(), deadline));
+      return reporting::Prepare(std::move(report), r.format());
+    }
+    // ---- scrutiny cycle (H4) ----
+    case rv1::ExportReportRequest::kScrutineer: {
+      SIXSTEPS_ASSIGN_OR_RETURN(auto report, Scrutineer(caller, r.scrutineer(), deadline));
       return reporting::Prepare(std::move(report), r.format());
     }
     default:
@@ -311,6 +347,8 @@ SIXSTEPS_RPC(ReportingServiceImpl, GetAnnualReportSection, rv1::GetAnnualReportS
 SIXSTEPS_RPC(ReportingServiceImpl, ExportReport, rv1::ExportReportRequest,
              rv1::ExportReportResponse)
 SIXSTEPS_RPC(ReportingServiceImpl, GetFreshness, rv1::GetFreshnessRequest, rv1::Freshness)
+SIXSTEPS_RPC(ReportingServiceImpl, GetScrutineerReport, rv1::GetScrutineerReportRequest,
+             rv1::ScrutineerReport)
 
 absl::StatusOr<rv1::AssessmentReport> ReportingServiceImpl::DoGetAssessmentReport(
     const Caller& caller, const rv1::GetAssessmentReportRequest& request,

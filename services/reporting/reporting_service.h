@@ -13,6 +13,7 @@
 #include "services/reporting/read_model.h"
 #include "services/reporting/render.h"
 #include "services/reporting/reports.h"
+#include "services/reporting/reports_cycle.h"
 #include "sixsteps/reporting/v1/reporting_service.grpc.pb.h"
 
 namespace sixsteps::reporting {
@@ -57,6 +58,10 @@ class Reports {
   absl::StatusOr<rv1::AnnualReportSection> Annual(const Caller& caller,
                                                   const rv1::GetAnnualReportSectionRequest& r,
                                                   absl::Time deadline);
+  // ---- scrutiny cycle (H4): reporting_service_cycle.cc ----
+  absl::StatusOr<rv1::ScrutineerReport> Scrutineer(const Caller& caller,
+                                                   const rv1::GetScrutineerReportRequest& r,
+                                                   absl::Time deadline);
   // Any report, rendered in the requested format.
   struct Export {
     std::string content;
@@ -81,6 +86,17 @@ class Reports {
       int64_t min_sequence, absl::Time deadline,
       const std::function<absl::Status(ReadModel::Snapshot&, const rv1::Freshness&)>& read);
   absl::StatusOr<std::string> AsOf(const std::string& requested) const;
+  // The round's data for its reports, if the caller may read them (NOT_FOUND naming
+  // `assessment` otherwise).
+  static absl::StatusOr<RoundData> LoadRoundFor(const Caller& caller, ReadModel::Snapshot& model,
+                                                const std::string& id,
+                                                const std::string& assessment);
+  // Sets `report`'s overdue_over_time (reporting_service_cycle.cc).
+  absl::Status AddRegionOverdueChart(const Caller& caller, const rv1::GetRegionalOverviewRequest& r,
+                                     absl::Time deadline, rv1::RegionalOverview* report);
+  // The annual report section's parts about the year (reporting_service_cycle.cc).
+  static absl::Status LoadAnnualCycle(ReadModel::Snapshot& model, const RoundData& round,
+                                      AnnualCycleInput* input);
   // Waits until the read model reflects `min_sequence` (holding one of max_waiters).
   absl::Status WaitFor(int64_t min_sequence, absl::Time deadline);
 
@@ -113,6 +129,8 @@ class ReportingServiceImpl final : public rv1::ReportingService::Service {
   // ---- formats (H3) ----
   grpc::Status StreamReport(grpc::ServerContext* context, const rv1::StreamReportRequest* request,
                             grpc::ServerWriter<rv1::StreamReportResponse>* writer) override;
+  grpc::Status GetScrutineerReport(grpc::ServerContext*, const rv1::GetScrutineerReportRequest*,
+                                   rv1::ScrutineerReport*) override;
 
  private:
   // Used by SIXSTEPS_RPC to authenticate every call.
@@ -139,10 +157,18 @@ class ReportingServiceImpl final : public rv1::ReportingService::Service {
                                                            const grpc::ServerContext& context);
   absl::StatusOr<rv1::Freshness> DoGetFreshness(const Caller& caller,
                                                 const rv1::GetFreshnessRequest& request);
+  absl::StatusOr<rv1::ScrutineerReport> DoGetScrutineerReport(
+      const Caller& caller, const rv1::GetScrutineerReportRequest& request,
+      const grpc::ServerContext& context);
 
   Reports* reports_;
   const auth::TokenVerifier* verifier_;
 };
+
+// The id of "{collection}/{id}" (at most 64 characters, no '/'); INVALID_ARGUMENT naming
+// `field` otherwise.
+absl::StatusOr<std::string> ParseId(absl::string_view name, absl::string_view collection,
+                                    absl::string_view field);
 
 // A call's deadline, capped at 30 s from now.
 absl::Time DeadlineOf(const grpc::ServerContext& context);

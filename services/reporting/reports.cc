@@ -33,6 +33,8 @@ void Count(fv1::Rating rating, rv1::RatingCounts& counts) {
   }
 }
 
+}  // namespace
+
 bool IsOpen(const actv1::Action& action) {
   return action.status() == actv1::Action::STATUS_PLANNED ||
          action.status() == actv1::Action::STATUS_IN_PROGRESS;
@@ -55,6 +57,26 @@ void CountAction(const actv1::Action& action, absl::string_view as_of, rv1::Acti
       break;
   }
 }
+
+rv1::ActionLine ActionLineOf(const actv1::Action& action, absl::string_view as_of) {
+  rv1::ActionLine line;
+  line.set_action(action.name());
+  line.set_assessment(action.assessment());
+  line.set_step_id(action.step_id());
+  line.set_description(action.description());
+  line.set_owner_organisation(action.owner_organisation());
+  line.set_due_date(action.due_date());
+  line.set_status(actv1::Action::Status_Name(action.status()));
+  line.set_overdue(IsOpen(action) && action.due_date() < as_of);
+  std::string created = absl::FormatTime(
+      "%Y-%m-%d", absl::FromUnixSeconds(action.create_time().seconds()), absl::UTCTimeZone());
+  line.set_age_days(std::max(0, DaysBetween(created, as_of)));
+  line.set_days_overdue(line.overdue() ? DaysBetween(action.due_date(), as_of) : 0);
+  line.set_recommendation(action.recommendation());
+  return line;
+}
+
+namespace {
 
 std::string KindWord(av1::AssessmentKind kind) {
   switch (kind) {
@@ -411,19 +433,7 @@ rv1::ActionTracker BuildActionTracker(
     CountAction(*action, as_of, *owner.mutable_counts());
     CountAction(*action, as_of, *step.mutable_counts());
     if (!IsOpen(*action)) continue;
-    rv1::ActionLine line;
-    line.set_action(action->name());
-    line.set_assessment(action->assessment());
-    line.set_step_id(action->step_id());
-    line.set_description(action->description());
-    line.set_owner_organisation(action->owner_organisation());
-    line.set_due_date(action->due_date());
-    line.set_status(actv1::Action::Status_Name(action->status()));
-    line.set_overdue(action->due_date() < as_of);
-    std::string created = absl::FormatTime(
-        "%Y-%m-%d", absl::FromUnixSeconds(action->create_time().seconds()), absl::UTCTimeZone());
-    line.set_age_days(std::max(0, DaysBetween(created, as_of)));
-    line.set_days_overdue(line.overdue() ? DaysBetween(action->due_date(), as_of) : 0);
+    rv1::ActionLine line = ActionLineOf(*action, as_of);
     *owner.add_actions() = line;
     *step.add_actions() = line;
   }
@@ -442,7 +452,8 @@ rv1::ActionTracker BuildActionTracker(
   return tracker;
 }
 
-rv1::AnnualReportSection BuildAnnualReportSection(const rv1::AssessmentReport& report) {
+rv1::AnnualReportSection BuildAnnualReportSection(const rv1::AssessmentReport& report,
+                                                  absl::string_view cycle_markdown) {
   rv1::AnnualReportSection section;
   section.set_assessment(report.assessment());
   section.set_partnership_name(report.partnership_name());
@@ -488,6 +499,7 @@ rv1::AnnualReportSection BuildAnnualReportSection(const rv1::AssessmentReport& r
       &md, "Every response, whatever its rating, has an action plan: ", report.actions().open(),
       " actions are open (", report.actions().overdue(), " overdue as of ",
       md_text(report.as_of_date()), ") and ", report.actions().done(), " are done.\n\n");
+  absl::StrAppend(&md, cycle_markdown);
   absl::StrAppend(&md, md_text(report.attribution()), "\n");
   section.set_markdown(md);
   return section;

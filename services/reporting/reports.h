@@ -73,6 +73,13 @@ std::vector<actv1::Action> ActionsShownInRegion(const auth::Caller& caller,
                                                 std::vector<actv1::Action> actions,
                                                 const absl::flat_hash_set<std::string>& opted_out);
 
+// Planned or in progress.
+bool IsOpen(const actv1::Action& action);
+// Adds one action to `counts`: open ones due before `as_of` (ISO date) are also overdue.
+void CountAction(const actv1::Action& action, absl::string_view as_of, rv1::ActionCounts& counts);
+// The tracker's line of an action, judged as of `as_of`.
+rv1::ActionLine ActionLineOf(const actv1::Action& action, absl::string_view as_of);
+
 // Report 1. Overdue is judged as of `as_of` (ISO date).
 rv1::AssessmentReport BuildAssessmentReport(const RoundData& round, absl::string_view as_of,
                                             const rv1::Freshness& freshness);
@@ -119,6 +126,8 @@ rv1::ActionTracker BuildActionTracker(
     const rv1::Freshness& freshness);
 
 // Report 5: a Markdown summary of the round for the partnership's annual report.
-rv1::AnnualReportSection BuildAnnualReportSection(const rv1::AssessmentReport& report);
+// `cycle_markdown` (the year of scrutiny, reports_cycle.h) goes before the attribution.
+rv1::AnnualReportSection BuildAnnualReportSection(const rv1::AssessmentReport& report,
+                                                  absl::string_view cycle_markdown = "");
 
 }  // namespace sixsteps::reporting

@@ -46,6 +46,9 @@ absl::Status WriteCsv(const Document& d, const ByteSink& sink) {
       if (const auto* c = std::get_if<Chart>(&b)) {
         chart = ChartTable(*c);
         t = &chart;
+      } else if (const auto* c = std::get_if<CountChart>(&b)) {
+        chart = ChartTable(*c);
+        t = &chart;
       }
       if (t == nullptr || t->header.empty()) continue;
       if (!first) out.Write("\r\n");

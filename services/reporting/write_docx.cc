@@ -146,6 +146,14 @@ std::string ChartXml(const Chart& chart) {
   return out + TableXml(table);
 }
 
+// Counts over time as a table (a word processor draws no chart here), one row per series.
+std::string CountChartXml(const CountChart& chart) {
+  Table table = ChartTable(chart);
+  std::string out = chart.title.empty() ? "" : Plain(chart.title, "Caption");
+  table.header[0].clear();
+  return out + TableXml(table);
+}
+
 std::string ListXml(const List& list) {
   std::string out;
   int n = 0;
@@ -198,6 +206,7 @@ std::string DocumentXml(const Document& d) {
       if (const auto* l = std::get_if<List>(&block)) body += ListXml(*l);
       if (const auto* t = std::get_if<Table>(&block)) body += TableXml(*t);
       if (const auto* c = std::get_if<Chart>(&block)) body += ChartXml(*c);
+      if (const auto* c = std::get_if<CountChart>(&block)) body += CountChartXml(*c);
     }
   }
   if (!d.attribution.empty() && !d.attribution_in_body) body += Plain(d.attribution, "Note");

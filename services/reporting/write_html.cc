@@ -140,6 +140,9 @@ void WriteBlock(SinkWriter& out, const Block& block) {
     WriteTable(out, *t);
   } else if (const auto* c = std::get_if<Chart>(&block)) {
     out.Write(ChartSvg(*c));
+  } else if (const auto* c = std::get_if<CountChart>(&block)) {
+    // Counts over time read best as a table: each cell a number, no colour needed.
+    if (!c->series.empty() && !c->categories.empty()) WriteTable(out, ChartTable(*c));
   }
 }
 

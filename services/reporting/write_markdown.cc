@@ -92,6 +92,8 @@ void WriteBlock(SinkWriter& out, const Block& block) {
     WriteTable(out, *t);
   } else if (const auto* c = std::get_if<Chart>(&block)) {
     if (!c->series.empty() && !c->categories.empty()) WriteTable(out, ChartTable(*c));
+  } else if (const auto* c = std::get_if<CountChart>(&block)) {
+    if (!c->series.empty() && !c->categories.empty()) WriteTable(out, ChartTable(*c));
   }
 }
 

@@ -436,6 +436,7 @@ void Painter::Paint() {
       if (const auto* l = std::get_if<List>(&block)) ListBlock(*l);
       if (const auto* t = std::get_if<Table>(&block)) TableBlock(*t);
       if (const auto* c = std::get_if<Chart>(&block)) ChartBlock(*c);
+      if (const auto* c = std::get_if<CountChart>(&block)) CountChartBlock(*c);
     }
   }
   // The attribution needs no closing paragraph: every page's footer carries it.

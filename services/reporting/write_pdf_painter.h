@@ -85,6 +85,7 @@ class Painter {
   void TableBlock(const Table& table);
   void TableHeader(const Table& table, const std::vector<double>& widths);
   void ChartBlock(const Chart& chart);
+  void CountChartBlock(const CountChart& chart);  // write_pdf_count_chart.cc
   std::vector<double> ColumnWidths(const Table& table);
 
   cairo_t* cr_;

@@ -61,6 +61,19 @@ Table ChartTable(const Chart& chart) {
   return t;
 }
 
+Table ChartTable(const CountChart& chart) {
+  Table t;
+  t.header.push_back(chart.title);
+  for (const auto& c : chart.categories) t.header.push_back(c);
+  for (const CountSeries& series : chart.series) {
+    std::vector<Cell> row = {Bold(series.name)};
+    for (size_t c = 0; c < chart.categories.size(); ++c)
+      row.push_back(Number(c < series.counts.size() ? series.counts[c] : 0));
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
 absl::Status SinkAll(absl::string_view bytes, const ByteSink& sink) {
   while (!bytes.empty()) {
     size_t n = std::min(bytes.size(), kSinkChunk);

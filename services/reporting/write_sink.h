@@ -47,6 +47,8 @@ Spaced SplitSpaces(absl::string_view text);
 // A chart's counts as a table, for the formats that do not draw: a row per series, a
 // column per category, each cell lettered ("R1 A2 G0 -1").
 Table ChartTable(const Chart& chart);
+// Counts over time as a table: a row per series, a column per category, each cell a count.
+Table ChartTable(const CountChart& chart);
 
 // Hands `bytes` to `sink` in pieces of at most kSinkChunk bytes.
 absl::Status SinkAll(absl::string_view bytes, const ByteSink& sink);

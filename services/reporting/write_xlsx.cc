@@ -83,6 +83,9 @@ int WriteBlock(Xlsx& x, lxw_worksheet* ws, int row, const Block& block) {
   } else if (const auto* c = std::get_if<Chart>(&block)) {
     Table counts = ChartTable(*c);
     row = WriteTable(x, ws, row, counts.header, counts.rows);
+  } else if (const auto* c = std::get_if<CountChart>(&block)) {
+    Table counts = ChartTable(*c);
+    row = WriteTable(x, ws, row, counts.header, counts.rows);
   }
   return row + 1;
 }

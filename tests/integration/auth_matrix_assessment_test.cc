@@ -138,6 +138,8 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
   // rely on alice being a scrutineer respondent of the round, which DeleteRespondent's
   // allowed row below ends.
   t.rows = ScrutinyReportRows(world);
+  // ---- scrutiny cycle (H4): the scrutineer's report, after the rows that publish it.
+  for (Row& row : CycleRows(world)) t.rows.push_back(std::move(row));
   auto assessment = [&](const std::string& method, const std::string& what, RequestFn request,
                         std::initializer_list<Expect> expects) {
     t.Add(asv1::AssessmentService::service_full_name(), method, what, request, expects);

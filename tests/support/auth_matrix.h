@@ -242,6 +242,9 @@ std::vector<Row> ScrutinyReportRows(const MatrixWorld& world);
 // Defined in auth_matrix_formats_test.cc: the streamed export's rows (appended to
 // AssessmentActionReportingRows).
 std::vector<Row> FormatsRows(const MatrixWorld& world);
+// Defined in auth_matrix_cycle_test.cc: the reporting service's scrutiny-cycle reports (the
+// scrutineer's report), appended to AssessmentActionReportingRows after ScrutinyReportRows.
+std::vector<Row> CycleRows(const MatrixWorld& world);
 // Defined in auth_matrix_test.cc: identity's and framework's methods with at least one
 // region-B case (each is also called with every bad token).
 std::set<std::string> IdentityAndFrameworkMethods(const MatrixWorld& world);

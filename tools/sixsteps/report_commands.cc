@@ -91,12 +91,14 @@ absl::Status Receive(const rv1::ExportReportRequest& export_request, Client& cli
 }
 
 // `report KIND ARG ...`: builds the ExportReportRequest for one report.
-enum class Report { kAssessment, kTrend, kRegion, kActions, kAnnual };
+enum class Report { kAssessment, kTrend, kRegion, kActions, kAnnual, kScrutineer };
 
 absl::Status Export(Report kind, const CheckedArgs& args, Client& client,
                     const CommandContext& context) {
   const bool trend = kind == Report::kTrend;
-  const rv1::Format format = args.Enum<rv1::Format>("format").value_or(rv1::FORMAT_TEXT);
+  // The scrutineer's report has no text form: JSON unless asked.
+  const rv1::Format format = args.Enum<rv1::Format>("format").value_or(
+      kind == Report::kScrutineer ? rv1::FORMAT_JSON : rv1::FORMAT_TEXT);
   const std::optional<std::string> out_path = args.Optional("out");
   const int64_t min_sequence = args.Integer("min_sequence").value_or(0);
   const std::string as_of = args.Text("as_of");
@@ -130,6 +132,13 @@ absl::Status Export(Report kind, const CheckedArgs& args, Client& client,
   } else if (kind == Report::kActions) {
     rv1::GetActionTrackerRequest& r = *request.mutable_actions();
     SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_scope(), PartnershipOrRegion(target));
+    r.set_min_sequence(min_sequence);
+    r.set_as_of_date(as_of);
+  } else if (kind == Report::kScrutineer) {
+    // Scrutiny cycle (H4): the scrutineer's report as published.
+    rv1::GetScrutineerReportRequest& r = *request.mutable_scrutineer();
+    SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_assessment(), ExpandAssessmentName(target));
+    r.set_version(static_cast<int32_t>(args.Integer("version").value_or(0)));
     r.set_min_sequence(min_sequence);
     r.set_as_of_date(as_of);
   } else {
@@ -196,6 +205,13 @@ const std::vector<ReportCommand>& Commands() {
        "sixsteps report annual A [--format F] [--out FILE] [--min-sequence N]",
        {.positionals = {arg::String("A").Required()}, .flags = ReportFlags({})},
        ExportAs<Report::kAnnual>},
+      // Scrutiny cycle (H4): json, pdf or docx.
+      {"scrutineer",
+       "sixsteps report scrutineer A [--version N] [--format json|pdf|docx] [--out FILE] "
+       "[--as-of DATE] [--min-sequence N]",
+       {.positionals = {arg::String("A").Required()},
+        .flags = ReportFlags({as_of, arg::Integer("version", 1, "a published version")})},
+       ExportAs<Report::kScrutineer>},
       {"freshness", "sixsteps report freshness", {}, Freshness},
   };
   return *kCommands;
@@ -233,7 +249,9 @@ std::string ReportHelp() {
       "\nassessment: one round as a grid; trend: a partnership's finalised rounds of one kind\n"
       "(default independent_scrutiny); region: every partnership of a region; actions: open and\n"
       "overdue actions of a partnership (ID or partnerships/ID) or a region (regions/ID); annual:\n"
-      "a ready-to-paste section for the partnership's annual report.\n\n"
+      "a ready-to-paste section for the partnership's annual report; scrutineer: the\n"
+      "scrutineer's report on a round as published (the latest version, or --version N), as\n"
+      "json, pdf or docx only.\n\n"
       "--format text (default, for the terminal), json, csv, html, markdown (or md), xlsx, pdf\n"
       "or docx (an A4 document to file, or to edit). The report goes to standard output, or to\n"
       "--out FILE; XLSX, PDF and DOCX are binary and are not written to a terminal.\n"
@@ -252,7 +270,8 @@ ServiceCommands ReportServiceCommands() {
   return ServiceCommands{
       .service = "report",
       .summary =
-          "reports: assessment, trend, region, actions, annual (text, json, csv, html, md, xlsx)",
+          "reports: assessment, trend, region, actions, annual, scrutineer (text, json, csv, "
+          "html, md, xlsx, pdf, docx)",
       .help = ReportHelp,
       .run = Run,
       .endpoint = "reporting",

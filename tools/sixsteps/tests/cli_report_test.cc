@@ -62,5 +62,20 @@ TEST_F(CliAssessmentTest, ReportsGoThroughExportReport) {
   EXPECT_EQ(Run({"report", "annual", "a-1", "--as-of", "2026-01-01"}).exit_code, 64);
 }
 
+// ---- scrutiny cycle (H4): the scrutineer's report, JSON by default, PDF to a file ----
+TEST_F(CliAssessmentTest, TheScrutineersReportGoesThroughExportReport) {
+  ASSERT_EQ(Run({"report", "scrutineer", "a-1", "--version", "2"}).exit_code, 0);
+  const rv1::ExportReportRequest& sent = reporting_.exports.at(0);
+  EXPECT_EQ(sent.format(), rv1::FORMAT_JSON);
+  EXPECT_EQ(sent.scrutineer().assessment(), kRound);
+  EXPECT_EQ(sent.scrutineer().version(), 2);
+  std::string path = (dir_ / "report.pdf").string();
+  Result written = Run({"report", "scrutineer", "a-1", "--format", "pdf", "--out", path}, {}, true);
+  ASSERT_EQ(written.exit_code, 0) << written.err;
+  EXPECT_EQ(reporting_.exports.at(1).format(), rv1::FORMAT_PDF);
+  EXPECT_EQ(reporting_.exports.at(1).scrutineer().version(), 0);
+  EXPECT_EQ(Run({"report", "scrutineer", "a-1", "--version", "0"}).exit_code, 64);
+}
+
 }  // namespace
 }  // namespace sixsteps::cli
