@@ -158,6 +158,8 @@ int main(int argc, char** argv) {
                                              exported->filename};
       },
       *http_limits);
+  // Evidence files through the endpoint, as the caller (H5).
+  endpoint.ServeEvidenceFiles(*assessment);
   if (absl::Status started = endpoint.Start(http.substr(0, colon), http_port); !started.ok()) {
     return sixsteps::StartupFailed(kProgram, started);
   }

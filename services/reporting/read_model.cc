@@ -271,6 +271,9 @@ void ApplyOne(pqxx::work& txn, const av1::Change& change) {
       break;
     }
     default:
+      // ---- evidence and voice reports (H5): evidence files, engagement records, case
+      // audits, learning reviews ----
+      if (ApplyRegisterRecord(txn, change)) break;
       // Context answers are not part of any report yet; the cursor still moves past them.
       break;
   }

@@ -9,6 +9,7 @@
 #include "services/common/grpc_reply.h"
 #include "services/common/validation.h"
 #include "services/reporting/render.h"
+#include "services/reporting/render_register.h"
 #include "services/reporting/round_kind.h"
 
 namespace sixsteps::reporting {
@@ -29,6 +30,11 @@ absl::StatusOr<std::string> ParseId(absl::string_view name, absl::string_view co
 }
 
 }  // namespace
+
+absl::StatusOr<std::string> ParseResourceId(absl::string_view name, absl::string_view collection,
+                                            absl::string_view field) {
+  return ParseId(name, collection, field);
+}
 
 absl::Time DeadlineOf(const grpc::ServerContext& context) {
   absl::Time cap = absl::Now() + absl::Seconds(30);
@@ -248,7 +254,17 @@ absl::StatusOr<rv1::AnnualReportSection> Reports::Annual(
   request.set_assessment(r.assessment());
   request.set_min_sequence(r.min_sequence());
   SIXSTEPS_ASSIGN_OR_RETURN(rv1::AssessmentReport report, Assessment(caller, request, deadline));
-  return BuildAnnualReportSection(report);
+  rv1::AnnualReportSection section = BuildAnnualReportSection(report);
+  // ---- evidence and voice reports (H5): the round's engagement and audits-and-reviews
+  // summaries, before the attribution line ----
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string voice,
+                            AnnualVoice(caller, r.assessment(), r.min_sequence(), deadline));
+  if (!voice.empty()) {
+    std::string* md = section.mutable_markdown();
+    size_t at = md->rfind(MarkdownText(section.attribution()));
+    md->insert(at == std::string::npos ? md->size() : at, voice);
+  }
+  return section;
 }
 
 absl::StatusOr<Reports::Export> Reports::Render(const Caller& caller,
@@ -282,6 +298,25 @@ absl::StatusOr<Reports::Export> Reports::Render(const Caller& caller,
     }
     case rv1::ExportReportRequest::kAnnual: {
       SIXSTEPS_ASSIGN_OR_RETURN(auto report, Annual(caller, r.annual(), deadline));
+      rendered = reporting::Render(report, r.format());
+      break;
+    }
+    // ---- evidence and voice reports (H5) ----
+    case rv1::ExportReportRequest::kEvidenceRegister: {
+      SIXSTEPS_ASSIGN_OR_RETURN(auto report,
+                                EvidenceRegister(caller, r.evidence_register(), deadline));
+      rendered = reporting::Render(report, r.format());
+      break;
+    }
+    case rv1::ExportReportRequest::kEngagementSummary: {
+      SIXSTEPS_ASSIGN_OR_RETURN(auto report,
+                                EngagementSummary(caller, r.engagement_summary(), deadline));
+      rendered = reporting::Render(report, r.format());
+      break;
+    }
+    case rv1::ExportReportRequest::kAuditsAndReviews: {
+      SIXSTEPS_ASSIGN_OR_RETURN(auto report,
+                                AuditsAndReviews(caller, r.audits_and_reviews(), deadline));
       rendered = reporting::Render(report, r.format());
       break;
     }

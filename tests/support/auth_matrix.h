@@ -239,6 +239,10 @@ std::vector<Row> NotificationRows(const MatrixWorld& world);
 // AssessmentActionReportingRows).
 absl::Status MakeScrutinyRecords(MatrixWorld& world);
 std::vector<Row> ScrutinyReportRows(const MatrixWorld& world);
+// ---- evidence and voice reports (H5) ----
+// Defined in auth_matrix_register_test.cc: the rows of the evidence register, engagement
+// summary and audits-and-reviews summary (appended to AssessmentActionReportingRows).
+std::vector<Row> RegisterRows(const MatrixWorld& world);
 // Defined in auth_matrix_test.cc: identity's and framework's methods with at least one
 // region-B case (each is also called with every bad token).
 std::set<std::string> IdentityAndFrameworkMethods(const MatrixWorld& world);
