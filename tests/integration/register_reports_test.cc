@@ -17,6 +17,7 @@
 #include "services/reporting/http_endpoint.h"
 #include "tests/integration/evidence_file_fixture.h"
 #include "tests/support/paths.h"
+#include "tests/support/shell.h"
 
 namespace sixsteps::testing::assessment_test {
 namespace {
@@ -28,21 +29,6 @@ using ::testing::Contains;
 using ::testing::Not;
 
 constexpr char kSecret[] = "Sibling group placement breakdown";
-
-// Runs a command and returns its standard output; fails the test on a non-zero exit.
-std::string Shell(const std::string& command) {
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) {
-    ADD_FAILURE() << "cannot run " << command;
-    return out;
-  }
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
-  EXPECT_EQ(pclose(pipe), 0) << command;
-  return out;
-}
 
 std::string Save(const std::string& name, const std::string& bytes) {
   std::string path = absl::StrCat(::testing::TempDir(), "/", name);
