@@ -162,6 +162,9 @@ Document BuildDocument(const v1::ActionTracker& report);
 Document BuildDocument(const v1::AnnualReportSection& report);
 // ---- scrutiny cycle (H4): document_cycle.cc ----
 Document BuildDocument(const v1::ScrutineerReport& report);
+Document BuildDocument(const v1::EvidenceRegister& report);
+Document BuildDocument(const v1::EngagementSummary& report);
+Document BuildDocument(const v1::AuditsAndReviewsSummary& report);
 // A rating chart of each step across the rounds of a trend (TrendChart) and a count chart
 // from the report's data; empty charts when there is nothing to draw.
 CountChart CountChartOf(const v1::CountsOverTime& counts);

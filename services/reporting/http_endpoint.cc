@@ -12,6 +12,7 @@
 #include <chrono>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -25,6 +26,7 @@
 #include "services/common/log.h"
 #include "services/common/status.h"
 #include "services/reporting/write_sink.h"
+#include "services/reporting/http_download.h"
 
 namespace sixsteps::reporting {
 namespace {
@@ -68,6 +70,38 @@ std::string SafeFilename(absl::string_view name) {
       out.push_back(c);
   }
   return out.empty() ? "report" : out;
+}
+
+// Who is calling, from "Authorization: Bearer <token>" (the token kept in bearer_token);
+// nullopt after answering 401 (or the verifier's error).
+std::optional<auth::Caller> CallerOf(const auth::TokenVerifier& verifier,
+                                     const httplib::Request& req, httplib::Response& res) {
+  std::string header = req.get_header_value("Authorization");
+  absl::string_view value = absl::StripAsciiWhitespace(header);
+  if (value.empty()) {
+    Unauthenticated(res, "missing bearer token", false);
+    return std::nullopt;
+  }
+  if (value.size() < 7 || !absl::EqualsIgnoreCase(value.substr(0, 7), "Bearer ")) {
+    Unauthenticated(res, "the Authorization header must be \"Bearer <token>\"", true);
+    return std::nullopt;
+  }
+  absl::string_view token = absl::StripLeadingAsciiWhitespace(value.substr(7));
+  if (token.empty()) {
+    Unauthenticated(res, "missing bearer token", false);
+    return std::nullopt;
+  }
+  absl::StatusOr<auth::Caller> caller = verifier.Verify(token, absl::Now());
+  if (!caller.ok()) {
+    if (caller.status().code() == absl::StatusCode::kUnauthenticated) {
+      Unauthenticated(res, caller.status().message(), true);
+    } else {
+      WriteError(res, caller.status());
+    }
+    return std::nullopt;
+  }
+  caller->bearer_token = std::string(token);
+  return *std::move(caller);
 }
 
 // ?min_sequence=, which every report route takes; 0 when absent or empty.
@@ -490,23 +524,8 @@ absl::Status HttpEndpoint::Start(const std::string& host, int port) {
 
   auto report = [this](Builder build) {
     return [this, build = std::move(build)](const httplib::Request& req, httplib::Response& res) {
-      // Who is calling.
-      std::string header = req.get_header_value("Authorization");
-      absl::string_view value = absl::StripAsciiWhitespace(header);
-      if (value.empty()) return Unauthenticated(res, "missing bearer token", false);
-      if (value.size() < 7 || !absl::EqualsIgnoreCase(value.substr(0, 7), "Bearer ")) {
-        return Unauthenticated(res, "the Authorization header must be \"Bearer <token>\"", true);
-      }
-      absl::string_view token = absl::StripLeadingAsciiWhitespace(value.substr(7));
-      if (token.empty()) return Unauthenticated(res, "missing bearer token", false);
-      absl::StatusOr<auth::Caller> caller = verifier_->Verify(token, absl::Now());
-      if (!caller.ok()) {
-        if (caller.status().code() == absl::StatusCode::kUnauthenticated) {
-          return Unauthenticated(res, caller.status().message(), true);
-        }
-        return WriteError(res, caller.status());
-      }
-      caller->bearer_token = std::string(token);
+      std::optional<auth::Caller> caller = CallerOf(*verifier_, req, res);
+      if (!caller) return;
 
       // What they ask for.
       absl::StatusOr<v1::Format> format = ParseFormat(Param(req, "format"));
@@ -608,6 +627,45 @@ absl::Status HttpEndpoint::Start(const std::string& host, int port) {
                 }
                 r->set_version(version);
               }));
+  // ---- evidence and voice reports (H5) ----
+  const std::vector<std::pair<const char*, Builder>> register_routes = {
+      {"evidence-register",
+       [](const std::string& id, const httplib::Request&, int64_t min_sequence,
+          v1::ExportReportRequest* out) {
+         auto* r = out->mutable_evidence_register();
+         r->set_assessment(absl::StrCat("assessments/", id));
+         r->set_min_sequence(min_sequence);
+       }},
+      {"engagement-summary",
+       [](const std::string& id, const httplib::Request&, int64_t min_sequence,
+          v1::ExportReportRequest* out) {
+         auto* r = out->mutable_engagement_summary();
+         r->set_assessment(absl::StrCat("assessments/", id));
+         r->set_min_sequence(min_sequence);
+       }},
+      {"audits-and-reviews", [](const std::string& id, const httplib::Request& req,
+                                int64_t min_sequence, v1::ExportReportRequest* out) {
+         auto* r = out->mutable_audits_and_reviews();
+         r->set_assessment(absl::StrCat("assessments/", id));
+         r->set_as_of_date(Param(req, "as_of_date"));
+         r->set_min_sequence(min_sequence);
+       }}};
+  for (const auto& [path, build] : register_routes) {
+    server->Get(absl::StrCat("/v1/assessments/", kId, "/", path), report(build));
+  }
+  // An evidence file's contents, streamed from the assessment service with the caller's
+  // own token (its permission and audit rules apply), always as an attachment.
+  if (evidence_files_ != nullptr) {
+    server->Get(absl::StrCat("/v1/evidenceFiles/", kId, "/content"),
+                [this](const httplib::Request& req, httplib::Response& res) {
+                  std::optional<auth::Caller> caller = CallerOf(*verifier_, req, res);
+                  if (!caller) return;
+                  absl::Status started = StartEvidenceFileDownload(
+                      evidence_files_, caller->bearer_token, req.matches[1].str(), res);
+                  if (!started.ok()) WriteError(res, started);
+                });
+  }
+
   // Anything else: a JSON 404, and 405 for methods other than GET (and HEAD).
   server->Get(".*", [](const httplib::Request&, httplib::Response& res) {
     WriteError(res, absl::NotFoundError("no such resource"));

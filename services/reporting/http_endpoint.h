@@ -10,6 +10,10 @@
 //   GET /v1/assessments/{id}/annual-report   ?min_sequence=
 //   GET /v1/assessments/{id}/scrutineer-report ?version=&as_of_date=&min_sequence=
 //                                            (format json, pdf or docx only)
+//   GET /v1/assessments/{id}/evidence-register   ?min_sequence=          (H5)
+//   GET /v1/assessments/{id}/engagement-summary  ?min_sequence=          (H5)
+//   GET /v1/assessments/{id}/audits-and-reviews  ?as_of_date=&min_sequence= (H5)
+//   GET /v1/evidenceFiles/{id}/content       an evidence file, as an attachment (H5)
 //   GET /healthz                             (no token)
 // Every report route takes format=json|csv|html|md|xlsx|text (default json) and needs
 // "Authorization: Bearer <token>". kind= is a round kind in its one spelling
@@ -38,6 +42,10 @@
 #include "services/common/auth.h"
 #include "services/reporting/render.h"
 #include "sixsteps/reporting/v1/reporting_service.pb.h"
+
+namespace grpc {
+class Channel;
+}  // namespace grpc
 
 namespace httplib {
 class Server;
@@ -94,6 +102,14 @@ class HttpEndpoint {
   HttpEndpoint(const HttpEndpoint&) = delete;
   HttpEndpoint& operator=(const HttpEndpoint&) = delete;
 
+  // ---- evidence and voice reports (H5) ----
+  // Serves GET /v1/evidenceFiles/{id}/content by streaming the file from the assessment
+  // service's EvidenceFileService on `assessment`, as the caller (their own token): the
+  // route exists only when this is set, before Start.
+  void ServeEvidenceFiles(std::shared_ptr<grpc::Channel> assessment) {
+    evidence_files_ = std::move(assessment);
+  }
+
   // Binds `host`:`port` (0 picks a free port) and serves on a background thread.
   // UNAVAILABLE if the address cannot be bound; FAILED_PRECONDITION if already started;
   // INVALID_ARGUMENT for limits ValidateHttpLimits refuses.
@@ -113,6 +129,7 @@ class HttpEndpoint {
   std::unique_ptr<httplib::Server> server_ ABSL_GUARDED_BY(mu_);
   std::thread thread_ ABSL_GUARDED_BY(mu_);
   std::atomic<int> port_{0};
+  std::shared_ptr<grpc::Channel> evidence_files_;  // H5: see ServeEvidenceFiles
 };
 
 }  // namespace sixsteps::reporting

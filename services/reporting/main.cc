@@ -112,6 +112,8 @@ absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
             return reports.Prepare(caller, request, absl::Now() + absl::Seconds(30));
           }),
       http_limits);
+  // Evidence files through the endpoint, as the caller.
+  endpoint.ServeEvidenceFiles(assessment);
   SIXSTEPS_RETURN_IF_ERROR(endpoint.Start(http.substr(0, colon), http_port));
   consumer.Start();
   SIXSTEPS_RETURN_IF_ERROR(sixsteps::Serve(config, {&service}, [&] {

@@ -265,8 +265,9 @@ void ApplyOne(pqxx::work& txn, const av1::Change& change) {
       read_model_internal::ApplyCycleRecord(txn, change);
       break;
     default:
-      // Records no report reads (concerns, voice, evidence files); the cursor still moves
-      // past them.
+      // Evidence files, engagement records, case audits, learning reviews.
+      if (ApplyRegisterRecord(txn, change)) break;
+      // Records no report reads (concerns); the cursor still moves past them.
       break;
   }
 }

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "services/common/db.h"
 #include "services/reporting/reports.h"
+#include "services/reporting/reports_register.h"
 #include "sixsteps/identity/v1/identity.pb.h"
 
 namespace sixsteps::reporting {
@@ -101,6 +102,10 @@ class ReadModel {
     // `partnership_id` or else every partnership of `region_id`.
     absl::StatusOr<ActionData> LoadActions(const std::string& partnership_id,
                                            const std::string& region_id);
+    // ---- evidence and voice reports (H5; read_model_register.cc) ----
+    // The round's evidence files (those uploaded for it and those its evidence items name)
+    // and its voice records, as the read model holds them.
+    absl::StatusOr<RegisterData> LoadRegister(const RoundData& round);
 
     // ---- scrutiny cycle (H4): read_model_cycle.cc ----
     // The published versions of a round's scrutineer's report, oldest first.
@@ -136,6 +141,11 @@ class ReadModel {
   absl::flat_hash_map<std::string, std::shared_ptr<const fv1::FrameworkVersion>> frameworks_
       ABSL_GUARDED_BY(mu_);
 };
+
+// ---- evidence and voice reports (H5; read_model_register.cc) ----
+// Writes an evidence file's metadata or a voice record a change carries; false if the
+// change carries none of them (the caller handles it, or moves past it).
+bool ApplyRegisterRecord(pqxx::work& txn, const av1::Change& change);
 
 // The reporting service's migrations, embedded from services/reporting/migrations.
 std::vector<db::Migration> ReportingMigrations();

@@ -212,77 +212,51 @@ absl::StatusOr<Rendered> Describe(const v1::AnnualReportSection& report, Format 
   return DescribeFile(format, "annual-report", LastSegment(report.assessment()));
 }
 
-absl::Status RenderTo(const v1::AssessmentReport& report, Format format,
-                      const doc::ByteSink& sink) {
-  return Write(report, format, sink);
-}
-absl::StatusOr<Rendered> Render(const v1::AssessmentReport& report, Format format) {
-  return Collect(report, format);
-}
-
-absl::Status RenderTo(const v1::PartnershipTrend& report, Format format,
-                      const doc::ByteSink& sink) {
-  return Write(report, format, sink);
-}
-absl::StatusOr<Rendered> Render(const v1::PartnershipTrend& report, Format format) {
-  return Collect(report, format);
-}
-
-absl::Status RenderTo(const v1::RegionalOverview& report, Format format,
-                      const doc::ByteSink& sink) {
-  return Write(report, format, sink);
-}
-absl::StatusOr<Rendered> Render(const v1::RegionalOverview& report, Format format) {
-  return Collect(report, format);
-}
-
-absl::Status RenderTo(const v1::ActionTracker& report, Format format, const doc::ByteSink& sink) {
-  return Write(report, format, sink);
-}
-absl::StatusOr<Rendered> Render(const v1::ActionTracker& report, Format format) {
-  return Collect(report, format);
-}
-
-absl::Status RenderTo(const v1::AnnualReportSection& report, Format format,
-                      const doc::ByteSink& sink) {
-  return Write(report, format, sink);
-}
-absl::StatusOr<Rendered> Render(const v1::AnnualReportSection& report, Format format) {
-  return Collect(report, format);
-}
-
-absl::StatusOr<ReportFile> Prepare(v1::AssessmentReport report, Format format) {
-  return PrepareFile(std::move(report), format);
-}
-absl::StatusOr<ReportFile> Prepare(v1::PartnershipTrend report, Format format) {
-  return PrepareFile(std::move(report), format);
-}
-absl::StatusOr<ReportFile> Prepare(v1::RegionalOverview report, Format format) {
-  return PrepareFile(std::move(report), format);
-}
-absl::StatusOr<ReportFile> Prepare(v1::ActionTracker report, Format format) {
-  return PrepareFile(std::move(report), format);
-}
-absl::StatusOr<ReportFile> Prepare(v1::AnnualReportSection report, Format format) {
-  return PrepareFile(std::move(report), format);
-}
-
 // The scrutiny cycle: the scrutineer's report as published, named by round and version.
 absl::StatusOr<Rendered> Describe(const v1::ScrutineerReport& report, Format format) {
   return DescribeFile(
       format, "scrutineer-report",
       absl::StrCat(LastSegment(report.assessment()), "-v", report.report().version()));
 }
-absl::Status RenderTo(const v1::ScrutineerReport& report, Format format,
-                      const doc::ByteSink& sink) {
+// The evidence and voice reports, named by round.
+absl::StatusOr<Rendered> Describe(const v1::EvidenceRegister& report, Format format) {
+  return DescribeFile(format, "evidence-register", LastSegment(report.assessment()));
+}
+absl::StatusOr<Rendered> Describe(const v1::EngagementSummary& report, Format format) {
+  return DescribeFile(format, "engagement-summary", LastSegment(report.assessment()));
+}
+absl::StatusOr<Rendered> Describe(const v1::AuditsAndReviewsSummary& report, Format format) {
+  return DescribeFile(format, "audits-and-reviews", LastSegment(report.assessment()));
+}
+
+template <typename Report>
+absl::Status RenderTo(const Report& report, Format format, const doc::ByteSink& sink) {
   return Write(report, format, sink);
 }
-absl::StatusOr<Rendered> Render(const v1::ScrutineerReport& report, Format format) {
+template <typename Report>
+absl::StatusOr<Rendered> Render(const Report& report, Format format) {
   return Collect(report, format);
 }
-absl::StatusOr<ReportFile> Prepare(v1::ScrutineerReport report, Format format) {
+template <typename Report>
+absl::StatusOr<ReportFile> Prepare(Report report, Format format) {
   return PrepareFile(std::move(report), format);
 }
+
+// Every report the service renders.
+#define SIXSTEPS_RENDERS(Report)                                                          \
+  template absl::Status RenderTo(const Report&, Format, const doc::ByteSink&);           \
+  template absl::StatusOr<Rendered> Render(const Report&, Format);                        \
+  template absl::StatusOr<ReportFile> Prepare(Report, Format);
+SIXSTEPS_RENDERS(v1::AssessmentReport)
+SIXSTEPS_RENDERS(v1::PartnershipTrend)
+SIXSTEPS_RENDERS(v1::RegionalOverview)
+SIXSTEPS_RENDERS(v1::ActionTracker)
+SIXSTEPS_RENDERS(v1::AnnualReportSection)
+SIXSTEPS_RENDERS(v1::ScrutineerReport)
+SIXSTEPS_RENDERS(v1::EvidenceRegister)
+SIXSTEPS_RENDERS(v1::EngagementSummary)
+SIXSTEPS_RENDERS(v1::AuditsAndReviewsSummary)
+#undef SIXSTEPS_RENDERS
 
 std::string RatingLetter(Rating rating) { return render_internal::LabelsOf(rating).letter; }
 

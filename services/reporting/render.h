@@ -37,12 +37,10 @@ struct Rendered {
 //  - HTML, MARKDOWN, TEXT, XLSX, PDF, DOCX: doc::WriteHtml, WriteMarkdown, WriteText,
 //    WriteXlsx, WritePdf, WriteDocx; every rating shows its letter and name as well as any
 //    colour.
-absl::StatusOr<Rendered> Render(const v1::AssessmentReport& report, v1::Format format);
-absl::StatusOr<Rendered> Render(const v1::PartnershipTrend& report, v1::Format format);
-absl::StatusOr<Rendered> Render(const v1::RegionalOverview& report, v1::Format format);
-absl::StatusOr<Rendered> Render(const v1::ActionTracker& report, v1::Format format);
-absl::StatusOr<Rendered> Render(const v1::AnnualReportSection& report, v1::Format format);
-absl::StatusOr<Rendered> Render(const v1::ScrutineerReport& report, v1::Format format);
+// Report is any of the reports listed at Describe below (each instantiated in render.cc):
+// a new report adds its Describe overload, its doc::BuildDocument and a line to that list.
+template <typename Report>
+absl::StatusOr<Rendered> Render(const Report& report, v1::Format format);
 
 // What Render would name and type the file (content left empty), before any byte is
 // written: what a streaming caller sends first. INVALID_ARGUMENT for an unknown format.
@@ -52,22 +50,15 @@ absl::StatusOr<Rendered> Describe(const v1::RegionalOverview& report, v1::Format
 absl::StatusOr<Rendered> Describe(const v1::ActionTracker& report, v1::Format format);
 absl::StatusOr<Rendered> Describe(const v1::AnnualReportSection& report, v1::Format format);
 absl::StatusOr<Rendered> Describe(const v1::ScrutineerReport& report, v1::Format format);
+absl::StatusOr<Rendered> Describe(const v1::EvidenceRegister& report, v1::Format format);
+absl::StatusOr<Rendered> Describe(const v1::EngagementSummary& report, v1::Format format);
+absl::StatusOr<Rendered> Describe(const v1::AuditsAndReviewsSummary& report, v1::Format format);
 
 // Renders as Render does, handing the bytes to `sink` as the writer produces them (pieces of
 // at most doc::kSinkChunk bytes), so no whole rendered document is held (DOCX excepted: its
 // zip is built in memory). Same statuses as Render; INTERNAL also when `sink` refuses.
-absl::Status RenderTo(const v1::AssessmentReport& report, v1::Format format,
-                      const doc::ByteSink& sink);
-absl::Status RenderTo(const v1::PartnershipTrend& report, v1::Format format,
-                      const doc::ByteSink& sink);
-absl::Status RenderTo(const v1::RegionalOverview& report, v1::Format format,
-                      const doc::ByteSink& sink);
-absl::Status RenderTo(const v1::ActionTracker& report, v1::Format format,
-                      const doc::ByteSink& sink);
-absl::Status RenderTo(const v1::AnnualReportSection& report, v1::Format format,
-                      const doc::ByteSink& sink);
-absl::Status RenderTo(const v1::ScrutineerReport& report, v1::Format format,
-                      const doc::ByteSink& sink);
+template <typename Report>
+absl::Status RenderTo(const Report& report, v1::Format format, const doc::ByteSink& sink);
 
 // A report ready to be written: what its file is called and typed (content empty), and how
 // to write its bytes to a sink as RenderTo does. It owns its report, so it can be written
@@ -77,12 +68,8 @@ struct ReportFile {
   std::function<absl::Status(const doc::ByteSink&)> write;
 };
 // INVALID_ARGUMENT for an unknown format; nothing is rendered yet.
-absl::StatusOr<ReportFile> Prepare(v1::AssessmentReport report, v1::Format format);
-absl::StatusOr<ReportFile> Prepare(v1::PartnershipTrend report, v1::Format format);
-absl::StatusOr<ReportFile> Prepare(v1::RegionalOverview report, v1::Format format);
-absl::StatusOr<ReportFile> Prepare(v1::ActionTracker report, v1::Format format);
-absl::StatusOr<ReportFile> Prepare(v1::AnnualReportSection report, v1::Format format);
-absl::StatusOr<ReportFile> Prepare(v1::ScrutineerReport report, v1::Format format);
+template <typename Report>
+absl::StatusOr<ReportFile> Prepare(Report report, v1::Format format);
 
 // "Red", "Amber", "Green", or "Not rated" for RATING_UNSPECIFIED.
 std::string RatingName(framework::v1::Rating rating);

@@ -10,6 +10,7 @@
 #include "services/common/grpc_reply.h"
 #include "services/common/validation.h"
 #include "services/reporting/render.h"
+#include "services/reporting/render.h"
 #include "services/reporting/round_kind.h"
 
 namespace sixsteps::reporting {
@@ -276,6 +277,15 @@ absl::StatusOr<rv1::AnnualReportSection> Reports::Annual(
   AnnualCycleParts parts = BuildAnnualCycle(cycle);
   rv1::AnnualReportSection section = BuildAnnualReportSection(report, parts.markdown);
   *section.mutable_cycle() = std::move(parts.cycle);
+  // Evidence and voice: the round's engagement and audits-and-reviews summaries, before the
+  // attribution line.
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string voice,
+                            AnnualVoice(caller, r.assessment(), r.min_sequence(), deadline));
+  if (!voice.empty()) {
+    std::string* md = section.mutable_markdown();
+    size_t at = md->rfind(MarkdownText(section.attribution()));
+    md->insert(at == std::string::npos ? md->size() : at, voice);
+  }
   return section;
 }
 
@@ -313,6 +323,22 @@ absl::StatusOr<ReportFile> Reports::Prepare(const Caller& caller, const rv1::Exp
     // ---- scrutiny cycle (H4) ----
     case rv1::ExportReportRequest::kScrutineer: {
       SIXSTEPS_ASSIGN_OR_RETURN(auto report, Scrutineer(caller, r.scrutineer(), deadline));
+      return reporting::Prepare(std::move(report), r.format());
+    }
+    // ---- evidence and voice reports ----
+    case rv1::ExportReportRequest::kEvidenceRegister: {
+      SIXSTEPS_ASSIGN_OR_RETURN(auto report,
+                                EvidenceRegister(caller, r.evidence_register(), deadline));
+      return reporting::Prepare(std::move(report), r.format());
+    }
+    case rv1::ExportReportRequest::kEngagementSummary: {
+      SIXSTEPS_ASSIGN_OR_RETURN(auto report,
+                                EngagementSummary(caller, r.engagement_summary(), deadline));
+      return reporting::Prepare(std::move(report), r.format());
+    }
+    case rv1::ExportReportRequest::kAuditsAndReviews: {
+      SIXSTEPS_ASSIGN_OR_RETURN(auto report,
+                                AuditsAndReviews(caller, r.audits_and_reviews(), deadline));
       return reporting::Prepare(std::move(report), r.format());
     }
     default:

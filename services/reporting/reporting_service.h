@@ -76,8 +76,33 @@ class Reports {
   absl::StatusOr<ReportFile> Prepare(const Caller& caller, const rv1::ExportReportRequest& r,
                                      absl::Time deadline);
   absl::StatusOr<rv1::Freshness> Freshness() { return model_->Freshness(); }
+  // ---- evidence and voice reports (H5; reporting_service_register.cc) ----
+  absl::StatusOr<rv1::EvidenceRegister> EvidenceRegister(const Caller& caller,
+                                                         const rv1::GetEvidenceRegisterRequest& r,
+                                                         absl::Time deadline);
+  absl::StatusOr<rv1::EngagementSummary> EngagementSummary(
+      const Caller& caller, const rv1::GetEngagementSummaryRequest& r, absl::Time deadline);
+  absl::StatusOr<rv1::AuditsAndReviewsSummary> AuditsAndReviews(
+      const Caller& caller, const rv1::GetAuditsAndReviewsSummaryRequest& r, absl::Time deadline);
 
  private:
+  // ---- evidence and voice reports (H5) ----
+  // One round with its evidence files and voice records, if the caller may read its
+  // reports (NOT_FOUND otherwise); `sees_sensitive` says whether they may read its
+  // OFFICIAL-SENSITIVE material.
+  struct RegisterRound {
+    RoundData round;
+    RegisterData data;
+    bool sees_sensitive = false;
+    rv1::Freshness freshness;
+  };
+  absl::StatusOr<RegisterRound> LoadRegisterRound(const Caller& caller,
+                                                  const std::string& assessment,
+                                                  int64_t min_sequence, absl::Time deadline);
+  // The round's engagement and audits-and-reviews lines for its annual report section.
+  absl::StatusOr<std::string> AnnualVoice(const Caller& caller, const std::string& assessment,
+                                          int64_t min_sequence, absl::Time deadline);
+
   // Runs `read` on one snapshot of the read model (one read-only transaction) that
   // reflects `min_sequence`, passing the snapshot's freshness; while the read model is
   // behind, waits for the consumer until `deadline`, then DEADLINE_EXCEEDED. `read` only
@@ -131,6 +156,14 @@ class ReportingServiceImpl final : public rv1::ReportingService::Service {
                             grpc::ServerWriter<rv1::StreamReportResponse>* writer) override;
   grpc::Status GetScrutineerReport(grpc::ServerContext*, const rv1::GetScrutineerReportRequest*,
                                    rv1::ScrutineerReport*) override;
+  // ---- evidence and voice reports (H5) ----
+  grpc::Status GetEvidenceRegister(grpc::ServerContext*, const rv1::GetEvidenceRegisterRequest*,
+                                   rv1::EvidenceRegister*) override;
+  grpc::Status GetEngagementSummary(grpc::ServerContext*, const rv1::GetEngagementSummaryRequest*,
+                                    rv1::EngagementSummary*) override;
+  grpc::Status GetAuditsAndReviewsSummary(grpc::ServerContext*,
+                                          const rv1::GetAuditsAndReviewsSummaryRequest*,
+                                          rv1::AuditsAndReviewsSummary*) override;
 
  private:
   // Used by SIXSTEPS_RPC to authenticate every call.
@@ -159,6 +192,16 @@ class ReportingServiceImpl final : public rv1::ReportingService::Service {
                                                 const rv1::GetFreshnessRequest& request);
   absl::StatusOr<rv1::ScrutineerReport> DoGetScrutineerReport(
       const Caller& caller, const rv1::GetScrutineerReportRequest& request,
+      const grpc::ServerContext& context);
+  // ---- evidence and voice reports (H5) ----
+  absl::StatusOr<rv1::EvidenceRegister> DoGetEvidenceRegister(
+      const Caller& caller, const rv1::GetEvidenceRegisterRequest& request,
+      const grpc::ServerContext& context);
+  absl::StatusOr<rv1::EngagementSummary> DoGetEngagementSummary(
+      const Caller& caller, const rv1::GetEngagementSummaryRequest& request,
+      const grpc::ServerContext& context);
+  absl::StatusOr<rv1::AuditsAndReviewsSummary> DoGetAuditsAndReviewsSummary(
+      const Caller& caller, const rv1::GetAuditsAndReviewsSummaryRequest& request,
       const grpc::ServerContext& context);
 
   Reports* reports_;

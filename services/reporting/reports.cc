@@ -12,6 +12,7 @@
 #include "absl/time/civil_time.h"
 #include "services/base/names.h"
 #include "services/reporting/render.h"
+#include "services/reporting/reports_register.h"
 
 namespace sixsteps::reporting {
 namespace {
@@ -163,6 +164,12 @@ std::vector<actv1::Action> ActionsShownInRegion(const auth::Caller& caller,
     return opted_out.contains(partnership) && !SeesThroughOptOut(caller, region, partnership);
   });
   return actions;
+}
+
+// ---- evidence and voice reports (H5): the action counting they share ----
+void CountActionStatus(const actv1::Action& action, absl::string_view as_of,
+                       rv1::ActionCounts& counts) {
+  CountAction(action, as_of, counts);
 }
 
 rv1::AssessmentReport BuildAssessmentReport(const RoundData& round, absl::string_view as_of,

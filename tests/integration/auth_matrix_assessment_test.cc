@@ -584,6 +584,8 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
   reporting("GetFreshness", "the read model's position", Fixed(rv1::GetFreshnessRequest()),
             {{N, UA}, {B, OK}, {V, OK}});
   for (Row& row : VoiceRows(world)) t.rows.push_back(std::move(row));
+  // ---- evidence and voice reports (H5) ----
+  for (Row& row : RegisterRows(world)) t.rows.push_back(std::move(row));
   for (Row& row : NotificationRows(world)) t.rows.push_back(std::move(row));
   for (Row& row : FormatsRows(world)) t.rows.push_back(std::move(row));
   // ---- The programme of rounds (issue 15): partnership administrators and the region's hub

@@ -245,6 +245,10 @@ std::vector<Row> FormatsRows(const MatrixWorld& world);
 // Defined in auth_matrix_cycle_test.cc: the reporting service's scrutiny-cycle reports (the
 // scrutineer's report), appended to AssessmentActionReportingRows after ScrutinyReportRows.
 std::vector<Row> CycleRows(const MatrixWorld& world);
+// ---- evidence and voice reports (H5) ----
+// Defined in auth_matrix_register_test.cc: the rows of the evidence register, engagement
+// summary and audits-and-reviews summary (appended to AssessmentActionReportingRows).
+std::vector<Row> RegisterRows(const MatrixWorld& world);
 // Defined in auth_matrix_test.cc: identity's and framework's methods with at least one
 // region-B case (each is also called with every bad token).
 std::set<std::string> IdentityAndFrameworkMethods(const MatrixWorld& world);

@@ -26,11 +26,13 @@
 #include "services/reporting/write_docx_parts.h"
 #include "tests/support/paths.h"
 #include "tests/support/report_samples.h"
+#include "tests/support/shell.h"
 #include "tests/support/status_matchers.h"
 
 namespace sixsteps::reporting::doc {
 namespace {
 
+using ::sixsteps::testing::Shell;
 using ::sixsteps::testing::SourceDir;
 
 // Where the rendered documents are kept for a human to look at: <build>/tests/artifacts.
@@ -74,22 +76,6 @@ class Files {
  private:
   std::string dir_;
 };
-
-// Runs a command and returns its standard output; fails the test on a non-zero exit.
-std::string Shell(const std::string& command) {
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) {
-    ADD_FAILURE() << "cannot run " << command;
-    return out;
-  }
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
-  int status = pclose(pipe);
-  EXPECT_EQ(status, 0) << command;
-  return out;
-}
 
 // Whitespace collapsed, so wrapped lines read as one text.
 std::string Collapse(const std::string& text) {

@@ -20,6 +20,7 @@
 #include "tools/sixsteps/identity_commands.h"
 #include "tools/sixsteps/notification_commands.h"
 #include "tools/sixsteps/programme_commands.h"
+#include "tools/sixsteps/register_commands.h"
 #include "tools/sixsteps/report_commands.h"
 #include "tools/sixsteps/scrutiny_report_commands.h"
 #include "tools/sixsteps/session.h"
@@ -151,6 +152,8 @@ const std::vector<ServiceCommands>& AllServiceCommands() {
     services->push_back(ScrutinyReportServiceCommands());
     services->push_back(ConcernsServiceCommands());
     services->push_back(AnnualDraftServiceCommands());
+    // Evidence and voice reports (H5).
+    services->push_back(RegisterServiceCommands());
     return services;
   }();
   return *kServices;
