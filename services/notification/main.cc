@@ -9,6 +9,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
 #include "services/base/clock.h"
+#include "services/base/status_macros.h"
 #include "services/common/auth.h"
 #include "services/common/config.h"
 #include "services/common/db.h"
@@ -19,7 +20,9 @@
 #include "services/notification/follower.h"
 #include "services/notification/notification_service.h"
 #include "services/notification/pg_store.h"
+#include "services/notification/pg_store_webhooks.h"  // webhooks (H1)
 #include "services/notification/smtp.h"
+#include "services/notification/webhook_dispatcher.h"  // webhooks (H1)
 
 ABSL_FLAG(std::string, assessment_address, "", "host:port of the assessment service");
 ABSL_FLAG(std::string, api_key_file, "",
@@ -36,6 +39,14 @@ ABSL_FLAG(std::string, smtp_password_file, "", "file holding the SMTP user's pas
 ABSL_FLAG(std::string, smtp_from, "", "the sender of every notice, e.g. hub@example.org");
 ABSL_FLAG(std::string, smtp_ca_file, "", "PEM bundle to verify the SMTP server with");
 ABSL_FLAG(std::string, calendar_every, "", "how often the calendar rules run (default 5m)");
+// ---- webhooks (H1) ----
+ABSL_FLAG(std::string, webhook_allow_loopback_http, "",
+          "true: webhooks may target loopback addresses, over http too (tests only)");
+ABSL_FLAG(std::string, webhook_ca_file, "", "PEM bundle to verify webhook receivers with");
+ABSL_FLAG(std::string, webhook_workers, "", "webhook delivery workers (default 16)");
+ABSL_FLAG(std::string, webhook_per_subscription, "",
+          "deliveries of one subscription in flight at once (default 4)");
+// ---- end webhooks (H1) ----
 
 namespace {
 
@@ -88,6 +99,29 @@ absl::StatusOr<absl::TimeZone> HubTimeZone() {
   return zone;
 }
 
+// ---- webhooks (H1): the delivery pool's settings, flags else SIXSTEPS_WEBHOOK_* ----
+absl::StatusOr<sixsteps::notification::WebhookDispatcherOptions> WebhookOptions() {
+  sixsteps::notification::WebhookDispatcherOptions options;
+  const std::string loopback =
+      sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_webhook_allow_loopback_http),
+                          {"SIXSTEPS_WEBHOOK_ALLOW_LOOPBACK_HTTP"}, "false");
+  if (loopback != "true" && loopback != "false" && loopback != "1" && loopback != "0") {
+    return absl::InvalidArgumentError("webhook_allow_loopback_http must be true or false");
+  }
+  options.http.allow_loopback = loopback == "true" || loopback == "1";
+  options.http.ca_file =
+      sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_webhook_ca_file), {"SIXSTEPS_WEBHOOK_CA_FILE"}, "");
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      options.workers, sixsteps::IntSetting("webhook_workers", absl::GetFlag(FLAGS_webhook_workers),
+                                            {"SIXSTEPS_WEBHOOK_WORKERS"}, options.workers, 1, 256));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      options.per_subscription,
+      sixsteps::IntSetting("webhook_per_subscription",
+                           absl::GetFlag(FLAGS_webhook_per_subscription),
+                           {"SIXSTEPS_WEBHOOK_PER_SUBSCRIPTION"}, options.per_subscription, 1, 64));
+  return options;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -138,11 +172,24 @@ int main(int argc, char** argv) {
                                             options);
   std::optional<sixsteps::notification::SmtpSender> sender;
   if (*smtp) sender.emplace(&store, **smtp, sixsteps::notification::SmtpSender::Options());
+  // ---- webhooks (H1) ----
+  auto webhook_options = WebhookOptions();
+  if (!webhook_options.ok()) return sixsteps::StartupFailed(kProgram, webhook_options.status());
+  webhook_options->notice_state = options.new_state;
+  sixsteps::notification::PgWebhookStore webhooks(&pool);
+  sixsteps::notification::WebhookDispatcher dispatcher(&webhooks, &store, &people,
+                                                       &sixsteps::SystemClock(), *webhook_options);
+  follower.set_webhook_store(&webhooks);
+  service.EnableWebhooks(
+      {&webhooks, &dispatcher, webhook_options->http.allow_loopback, smtp->has_value()});
+  dispatcher.Start();
+  // ---- end webhooks (H1) ----
   follower.Start();
   if (sender) sender->Start();
   absl::Status served = sixsteps::Serve(*config, {&service}, [&] {
     follower.Stop();
     if (sender) sender->Stop();
+    dispatcher.Stop();  // webhooks (H1)
   });
   return served.ok() ? 0 : sixsteps::StartupFailed(kProgram, served);
 }
