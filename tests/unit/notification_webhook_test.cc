@@ -73,7 +73,7 @@ TEST(WebhookUrlTest, TakesHttpsWithHostAndPort) {
 TEST(WebhookUrlTest, RefusesEachBadTargetWithItsReason) {
   auto refused = [](absl::string_view url, bool loopback, absl::string_view why) {
     absl::StatusOr<WebhookTarget> target = ParseWebhookUrl(url, loopback);
-    EXPECT_THAT(target, StatusIs(absl::StatusCode::kInvalidArgument, why)) << url;
+    EXPECT_THAT(target, StatusIs(absl::StatusCode::kInvalidArgument, std::string(why))) << url;
   };
   refused("http://hooks.example.org/in", false, "https://");
   refused("http://hooks.example.org/in", true, "http only to a loopback");
