@@ -59,8 +59,7 @@ class WebhookTest : public ::testing::Test {
   template <typename Request, typename Response>
   static absl::Status NCall(grpc::Status (NStub::*method)(grpc::ClientContext*, const Request&,
                                                           Response*),
-                            const std::string& token, const Request& request,
-                            Response* response) {
+                            const std::string& token, const Request& request, Response* response) {
     auto stub = hub_->NotificationStub();
     grpc::ClientContext context;
     Authorize(context, token);
@@ -189,9 +188,9 @@ class WebhookTest : public ::testing::Test {
     request.mutable_webhook()->set_url(url);
     for (const std::string& type : types) request.mutable_webhook()->add_event_types(type);
     nv1::Webhook created;
-    EXPECT_THAT(NCall(&NStub::CreateWebhook, token.empty() ? tokens_["adm"] : token, request,
-                      &created),
-                IsOk());
+    EXPECT_THAT(
+        NCall(&NStub::CreateWebhook, token.empty() ? tokens_["adm"] : token, request, &created),
+        IsOk());
     return created;
   }
 
