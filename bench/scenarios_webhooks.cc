@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "bench/plan.h"
+#include "services/base/status_macros.h"
 #include "sixsteps/notification/v1/notification_service.grpc.pb.h"
 
 namespace sixsteps::bench {
