@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "bench/report.h"
 #include "bench/scenarios.h"
+#include "bench/scenarios_webhooks.h"  // webhooks (H1)
 #include "bench/seed.h"
 #include "services/common/log.h"
 #include "services/common/status.h"
@@ -46,6 +47,13 @@ ABSL_FLAG(std::string, out, "", "also write the tables to this file");
 ABSL_FLAG(std::string, only, "",
           "run only these reads (comma-separated: pdf, annual_pdf) at concurrency 1 once the "
           "first size is seeded: no ceilings, writes, feed lag or scaling");
+// ---- webhooks (H1) ----
+ABSL_FLAG(std::string, notification, "127.0.0.1:50055", "notification service address");
+ABSL_FLAG(int, webhook_subscriptions, 0,
+          "subscriptions of the webhook scenario (0 skips it; the notification service must run "
+          "with SIXSTEPS_WEBHOOK_ALLOW_LOOPBACK_HTTP=true to reach the bench's receiver)");
+ABSL_FLAG(double, webhook_events_per_second, 20, "rounds opened per second in that scenario");
+// ---- end webhooks (H1) ----
 ABSL_FLAG(std::string, log_file, "/dev/null", "where the in-process echo server's call log goes");
 
 namespace sixsteps::bench {
@@ -273,6 +281,14 @@ absl::Status Run() {
       if (!lag.ok()) return lag.status();
       SIXSTEPS_RETURN_IF_ERROR(Check(lag->writes, &results));
       SIXSTEPS_RETURN_IF_ERROR(Check(lag->lag, &results));
+      // ---- webhooks (H1) ----
+      if (absl::GetFlag(FLAGS_webhook_subscriptions) > 0) {
+        WebhookScenarioOptions hooks;
+        hooks.notification_address = absl::GetFlag(FLAGS_notification);
+        hooks.subscriptions = absl::GetFlag(FLAGS_webhook_subscriptions);
+        hooks.events_per_second = absl::GetFlag(FLAGS_webhook_events_per_second);
+        SIXSTEPS_RETURN_IF_ERROR(Check(RunWebhookDeliveries(context, options, hooks), &results));
+      }
       sampler.Sample();
       for (MemoryRow& row : memory) row.peak_mib = sampler.Peak(row.service);
       SIXSTEPS_RETURN_IF_ERROR(WaitForReports(context, absl::Minutes(5)));

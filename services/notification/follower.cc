@@ -197,6 +197,12 @@ absl::Status Follower::RunCalendar() {
   const absl::CivilDay today = TodayIn(*clock_, zone_);
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<OpenAction> actions,
                             store_->OpenActionsDueBy(DueHorizon(today)));
+  // ---- webhooks (H1): the day's events, kept once per action, rule and due date ----
+  if (webhooks_ != nullptr) {
+    SIXSTEPS_RETURN_IF_ERROR(
+        webhooks_->KeepEvents(WebhookEventsForDay(actions, today, clock_->Now())).status());
+  }
+  // ---- end webhooks (H1) ----
   std::map<std::string, std::vector<const OpenAction*>> by_partnership;
   for (const OpenAction& action : actions) by_partnership[action.partnership_id].push_back(&action);
   // ---- H2 digest: response deadlines, judged with the actions of the same partnership ----

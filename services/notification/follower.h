@@ -29,6 +29,7 @@
 #include "services/notification/people.h"
 #include "services/notification/store.h"
 #include "services/notification/templates.h"
+#include "services/notification/webhook_store.h"  // webhooks (H1)
 
 namespace sixsteps::notification {
 
@@ -73,6 +74,9 @@ class Follower {
   absl::Status CatchUp();
   absl::Status RunCalendar();
 
+  // ---- webhooks (H1): the calendar's events go to these subscriptions too (none if unset).
+  void set_webhook_store(WebhookStore* webhooks) { webhooks_ = webhooks; }
+
  private:
   void Run();
   bool TryLead();
@@ -101,6 +105,7 @@ class Follower {
   metrics::Counter* quarantined_;
   struct LockConnection;
   std::unique_ptr<LockConnection> lock_;
+  WebhookStore* webhooks_ = nullptr;  // webhooks (H1)
 };
 
 }  // namespace sixsteps::notification

@@ -18,7 +18,9 @@
 #include "services/notification/follower.h"
 #include "services/notification/notification_service.h"
 #include "services/notification/pg_store.h"
+#include "services/notification/pg_store_webhooks.h"
 #include "services/notification/smtp.h"
+#include "services/notification/webhook_dispatcher.h"
 
 ABSL_FLAG(std::string, assessment_address, "", "host:port of the assessment service");
 ABSL_FLAG(std::string, api_key_file, "",
@@ -35,6 +37,13 @@ ABSL_FLAG(std::string, smtp_password_file, "", "file holding the SMTP user's pas
 ABSL_FLAG(std::string, smtp_from, "", "the sender of every notice, e.g. hub@example.org");
 ABSL_FLAG(std::string, smtp_ca_file, "", "PEM bundle to verify the SMTP server with");
 ABSL_FLAG(std::string, calendar_every, "", "how often the calendar rules run (default 5m)");
+// Webhooks.
+ABSL_FLAG(std::string, webhook_allow_loopback_http, "",
+          "true: webhooks may target loopback addresses, over http too (tests only)");
+ABSL_FLAG(std::string, webhook_ca_file, "", "PEM bundle to verify webhook receivers with");
+ABSL_FLAG(std::string, webhook_workers, "", "webhook delivery workers (default 16)");
+ABSL_FLAG(std::string, webhook_per_subscription, "",
+          "deliveries of one subscription in flight at once (default 4)");
 
 namespace {
 
@@ -68,6 +77,29 @@ absl::StatusOr<std::optional<sixsteps::notification::SmtpSettings>> Smtp() {
   return smtp;
 }
 
+// The webhook delivery pool's settings: flags, else SIXSTEPS_WEBHOOK_* variables.
+absl::StatusOr<sixsteps::notification::WebhookDispatcherOptions> WebhookOptions() {
+  sixsteps::notification::WebhookDispatcherOptions options;
+  const std::string loopback =
+      sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_webhook_allow_loopback_http),
+                          {"SIXSTEPS_WEBHOOK_ALLOW_LOOPBACK_HTTP"}, "false");
+  if (loopback != "true" && loopback != "false" && loopback != "1" && loopback != "0") {
+    return absl::InvalidArgumentError("webhook_allow_loopback_http must be true or false");
+  }
+  options.http.allow_loopback = loopback == "true" || loopback == "1";
+  options.http.ca_file =
+      sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_webhook_ca_file), {"SIXSTEPS_WEBHOOK_CA_FILE"}, "");
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      options.workers, sixsteps::IntSetting("webhook_workers", absl::GetFlag(FLAGS_webhook_workers),
+                                            {"SIXSTEPS_WEBHOOK_WORKERS"}, options.workers, 1, 256));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      options.per_subscription,
+      sixsteps::IntSetting("webhook_per_subscription",
+                           absl::GetFlag(FLAGS_webhook_per_subscription),
+                           {"SIXSTEPS_WEBHOOK_PER_SUBSCRIPTION"}, options.per_subscription, 1, 64));
+  return options;
+}
+
 namespace notification = sixsteps::notification;
 
 absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
@@ -87,6 +119,8 @@ absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
                                 {"SIXSTEPS_CALENDAR_EVERY"}, options.calendar_every,
                                 absl::Seconds(1), absl::Hours(24)));
   SIXSTEPS_ASSIGN_OR_RETURN(std::optional<notification::SmtpSettings> smtp, Smtp());
+  SIXSTEPS_ASSIGN_OR_RETURN(notification::WebhookDispatcherOptions webhook_options,
+                            WebhookOptions());
   if (smtp) options.new_state = notification::nv1::OutboxMessage::STATE_PENDING;
   SIXSTEPS_ASSIGN_OR_RETURN(auto identity, start.MigrateAndDialIdentity());
   SIXSTEPS_ASSIGN_OR_RETURN(auto assessment,
@@ -104,11 +138,21 @@ absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
                                   config.database_url, &sixsteps::SystemClock(), zone, options);
   std::optional<notification::SmtpSender> sender;
   if (smtp) sender.emplace(&store, *smtp, notification::SmtpSender::Options());
+  // Webhooks: deliveries are claimed from the database by a bounded pool.
+  webhook_options.notice_state = options.new_state;
+  notification::PgWebhookStore webhooks(&pool);
+  notification::WebhookDispatcher dispatcher(&webhooks, &store, &people, &sixsteps::SystemClock(),
+                                             webhook_options);
+  follower.set_webhook_store(&webhooks);
+  service.EnableWebhooks(
+      {&webhooks, &dispatcher, webhook_options.http.allow_loopback, smtp.has_value()});
+  dispatcher.Start();
   follower.Start();
   if (sender) sender->Start();
   SIXSTEPS_RETURN_IF_ERROR(sixsteps::Serve(config, {&service}, [&] {
     follower.Stop();
     if (sender) sender->Stop();
+    dispatcher.Stop();
   }));
   return 0;
 }

@@ -4,9 +4,12 @@
 #pragma once
 
 #include "absl/status/statusor.h"
+#include "services/base/clock.h"
 #include "services/common/auth.h"
 #include "services/notification/people.h"
 #include "services/notification/store.h"
+#include "services/notification/webhook_dispatcher.h"  // webhooks (H1)
+#include "services/notification/webhook_store.h"       // webhooks (H1)
 #include "sixsteps/notification/v1/notification_service.grpc.pb.h"
 
 namespace sixsteps::notification {
@@ -41,6 +44,43 @@ class NotificationServiceImpl final : public nv1::NotificationService::Service {
   grpc::Status UpdateRuleSettings(grpc::ServerContext*, const nv1::UpdateRuleSettingsRequest*,
                                   nv1::RuleSettings*) override;
 
+  // ---- webhooks (H1): notification_service_webhooks.cc, notification_service_test_notice.cc
+  struct WebhookParts {
+    WebhookStore* store = nullptr;
+    // Makes SendTestNotice's ping attempt (and redeliveries' later ones).
+    WebhookDispatcher* dispatcher = nullptr;
+    // http:// to loopback (tests only): as the dispatcher's settings say.
+    bool allow_loopback_http = false;
+    // Whether an SMTP server sends the outbox (test emails wait for its answer).
+    bool smtp_configured = false;
+    // How long SendTestNotice waits for the SMTP sender's answer.
+    absl::Duration email_wait = absl::Seconds(20);
+    // The dispatcher's clock: when a redelivery is due.
+    const Clock* clock = &SystemClock();
+  };
+  // Without them the webhook RPCs answer UNIMPLEMENTED.
+  void EnableWebhooks(WebhookParts parts) { webhooks_ = parts; }
+  grpc::Status CreateWebhook(grpc::ServerContext*, const nv1::CreateWebhookRequest*,
+                             nv1::Webhook*) override;
+  grpc::Status GetWebhook(grpc::ServerContext*, const nv1::GetWebhookRequest*,
+                          nv1::Webhook*) override;
+  grpc::Status ListWebhooks(grpc::ServerContext*, const nv1::ListWebhooksRequest*,
+                            nv1::ListWebhooksResponse*) override;
+  grpc::Status UpdateWebhook(grpc::ServerContext*, const nv1::UpdateWebhookRequest*,
+                             nv1::Webhook*) override;
+  grpc::Status RotateWebhookSecret(grpc::ServerContext*, const nv1::RotateWebhookSecretRequest*,
+                                   nv1::Webhook*) override;
+  grpc::Status DeleteWebhook(grpc::ServerContext*, const nv1::DeleteWebhookRequest*,
+                             google::protobuf::Empty*) override;
+  grpc::Status ListWebhookDeliveries(grpc::ServerContext*, const nv1::ListWebhookDeliveriesRequest*,
+                                     nv1::ListWebhookDeliveriesResponse*) override;
+  grpc::Status RedeliverWebhookDelivery(grpc::ServerContext*,
+                                        const nv1::RedeliverWebhookDeliveryRequest*,
+                                        nv1::WebhookDelivery*) override;
+  grpc::Status SendTestNotice(grpc::ServerContext*, const nv1::SendTestNoticeRequest*,
+                              nv1::SendTestNoticeResponse*) override;
+  // ---- end webhooks (H1) ----
+
  private:
   const auth::TokenVerifier& verifier() const { return *verifier_; }
 
@@ -56,6 +96,36 @@ class NotificationServiceImpl final : public nv1::NotificationService::Service {
   // is identity's); NOT_FOUND otherwise. `manage`: PERMISSION_DENIED unless they administer it.
   absl::StatusOr<std::string> SettingsPartnership(const Caller& caller, const std::string& name,
                                                   bool manage);
+
+  // ---- webhooks (H1) ----
+  absl::StatusOr<nv1::Webhook> DoCreateWebhook(const Caller&, const nv1::CreateWebhookRequest&);
+  absl::StatusOr<nv1::Webhook> DoGetWebhook(const Caller&, const nv1::GetWebhookRequest&);
+  absl::StatusOr<nv1::ListWebhooksResponse> DoListWebhooks(const Caller&,
+                                                           const nv1::ListWebhooksRequest&);
+  absl::StatusOr<nv1::Webhook> DoUpdateWebhook(const Caller&, const nv1::UpdateWebhookRequest&);
+  absl::StatusOr<nv1::Webhook> DoRotateWebhookSecret(const Caller&,
+                                                     const nv1::RotateWebhookSecretRequest&);
+  absl::StatusOr<google::protobuf::Empty> DoDeleteWebhook(const Caller&,
+                                                          const nv1::DeleteWebhookRequest&);
+  absl::StatusOr<nv1::ListWebhookDeliveriesResponse> DoListWebhookDeliveries(
+      const Caller&, const nv1::ListWebhookDeliveriesRequest&);
+  absl::StatusOr<nv1::WebhookDelivery> DoRedeliverWebhookDelivery(
+      const Caller&, const nv1::RedeliverWebhookDeliveryRequest&);
+  absl::StatusOr<nv1::SendTestNoticeResponse> DoSendTestNotice(const Caller&,
+                                                               const nv1::SendTestNoticeRequest&);
+  // The scope named by `parent` if the caller administers it: NOT_FOUND if they may not
+  // see it, PERMISSION_DENIED if they only see it. INVALID_ARGUMENT naming `field`.
+  absl::StatusOr<WebhookScope> ManagedScope(const Caller& caller, absl::string_view parent,
+                                            absl::string_view field);
+  // The subscription `name` if the caller administers its scope.
+  absl::StatusOr<WebhookSubscription> ManagedWebhook(const Caller& caller, absl::string_view name,
+                                                     absl::string_view field);
+  absl::StatusOr<nv1::SendTestNoticeResponse> TestEmail(const Caller& caller,
+                                                        const std::string& email);
+  absl::StatusOr<nv1::SendTestNoticeResponse> TestPing(const Caller& caller,
+                                                       const std::string& webhook);
+  WebhookParts webhooks_;
+  // ---- end webhooks (H1) ----
 
   NotificationStore* store_;
   People* people_;

@@ -152,4 +152,16 @@ absl::StatusOr<std::string> GrpcPeople::RegionOf(const std::string& partnership_
   return people.region_id;
 }
 
+// ---- webhooks (H1) ----
+absl::StatusOr<std::optional<Person>> People::FindPerson(const std::string& principal) {
+  return absl::UnimplementedError("this directory cannot look people up");
+}
+
+absl::StatusOr<std::optional<Person>> GrpcPeople::FindPerson(const std::string& principal) {
+  if (!absl::StartsWith(principal, "users/")) return std::optional<Person>();
+  return WithToken<std::optional<Person>>(
+      [&](const std::string& token) { return FetchUser(token, principal); });
+}
+// ---- end webhooks (H1) ----
+
 }  // namespace sixsteps::notification

@@ -33,6 +33,11 @@ class People {
       const std::string& partnership_id, const std::vector<std::string>& also) = 0;
   // The region id of a partnership; NOT_FOUND if there is none.
   virtual absl::StatusOr<std::string> RegionOf(const std::string& partnership_id) = 0;
+  // ---- webhooks (H1) ----
+  // The person `principal` ("users/{id}") is, with their address; nullopt if there is no
+  // such user (or a service account). Not pure, so that fakes need not define it.
+  virtual absl::StatusOr<std::optional<Person>> FindPerson(const std::string& principal);
+  // ---- end webhooks (H1) ----
 };
 
 class GrpcPeople final : public People {
@@ -43,6 +48,7 @@ class GrpcPeople final : public People {
   absl::StatusOr<PartnershipPeople> ForPartnership(const std::string& partnership_id,
                                                    const std::vector<std::string>& also) override;
   absl::StatusOr<std::string> RegionOf(const std::string& partnership_id) override;
+  absl::StatusOr<std::optional<Person>> FindPerson(const std::string& principal) override;  // H1
 
  private:
   // One call with the service's token, once more with a new token if it was refused.

@@ -5,6 +5,7 @@
 #include "services/base/names.h"
 #include "services/base/status_macros.h"
 #include "services/notification/pg_store_internal.h"
+#include "services/notification/pg_store_webhooks.h"  // webhooks (H1)
 
 namespace sixsteps::notification {
 namespace {
@@ -122,9 +123,11 @@ absl::Status PgNotificationStore::ApplyChanges(const std::vector<av1::Change>& c
     int64_t cursor = txn.exec(kSelectCursorForUpdate)[0][0].as<int64_t>();
     for (const av1::Change& change : changes) {
       if (change.sequence() <= cursor) continue;  // applied by an earlier leader
-      SIXSTEPS_ASSIGN_OR_RETURN(std::vector<NewDelivery> deliveries,
-                                derive(change, ReadFacts(txn, change)));
+      const ChangeFacts facts = ReadFacts(txn, change);
+      SIXSTEPS_ASSIGN_OR_RETURN(std::vector<NewDelivery> deliveries, derive(change, facts));
       for (const NewDelivery& delivery : deliveries) InsertDelivery(txn, delivery);
+      // ---- webhooks (H1): the change's events for the subscriptions, with the cursor ----
+      KeepWebhookDeliveries(txn, WebhookEventsForChange(change, facts));
       UpdateFacts(txn, change);
       cursor = change.sequence();
     }

@@ -8,8 +8,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "services/base/names.h"
-#include "services/reporting/render_internal.h"
 #include "services/reporting/render.h"
+#include "services/reporting/render_internal.h"
 
 namespace sixsteps::reporting {
 namespace {

@@ -25,8 +25,8 @@
 #include "absl/time/time.h"
 #include "services/common/log.h"
 #include "services/common/status.h"
-#include "services/reporting/write_sink.h"
 #include "services/reporting/http_download.h"
+#include "services/reporting/write_sink.h"
 
 namespace sixsteps::reporting {
 namespace {

@@ -243,9 +243,9 @@ absl::StatusOr<ReportFile> Prepare(Report report, Format format) {
 }
 
 // Every report the service renders.
-#define SIXSTEPS_RENDERS(Report)                                                          \
-  template absl::Status RenderTo(const Report&, Format, const doc::ByteSink&);           \
-  template absl::StatusOr<Rendered> Render(const Report&, Format);                        \
+#define SIXSTEPS_RENDERS(Report)                                               \
+  template absl::Status RenderTo(const Report&, Format, const doc::ByteSink&); \
+  template absl::StatusOr<Rendered> Render(const Report&, Format);             \
   template absl::StatusOr<ReportFile> Prepare(Report, Format);
 SIXSTEPS_RENDERS(v1::AssessmentReport)
 SIXSTEPS_RENDERS(v1::PartnershipTrend)

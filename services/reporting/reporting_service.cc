@@ -10,7 +10,6 @@
 #include "services/common/grpc_reply.h"
 #include "services/common/validation.h"
 #include "services/reporting/render.h"
-#include "services/reporting/render.h"
 #include "services/reporting/round_kind.h"
 
 namespace sixsteps::reporting {

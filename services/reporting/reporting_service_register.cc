@@ -11,8 +11,7 @@ absl::StatusOr<Reports::RegisterRound> Reports::LoadRegisterRound(const Caller& 
                                                                   const std::string& assessment,
                                                                   int64_t min_sequence,
                                                                   absl::Time deadline) {
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string id,
-                            ParseId(assessment, "assessments", "assessment"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseId(assessment, "assessments", "assessment"));
   RegisterRound loaded;
   SIXSTEPS_RETURN_IF_ERROR(
       Read(min_sequence, deadline,

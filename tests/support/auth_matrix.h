@@ -234,6 +234,11 @@ std::vector<Row> VoiceRows(const MatrixWorld& world);
 // Defined in auth_matrix_notification_test.cc: every row of the notification service
 // (AssessmentActionReportingRows includes them, so the same checks run over them).
 std::vector<Row> NotificationRows(const MatrixWorld& world);
+// ---- webhooks (H1) ----
+// Defined in auth_matrix_webhooks_test.cc: the webhook RPCs of the notification service
+// (AssessmentActionReportingRows includes them).
+std::vector<Row> WebhookRows(const MatrixWorld& world);
+// ---- end webhooks (H1) ----
 // Defined in auth_matrix_scrutiny_report_test.cc: builds world.scrutiny (called while the
 // world is built), and the rows of ScrutinyReportService (appended to
 // AssessmentActionReportingRows).

@@ -317,6 +317,20 @@ absl::Status TestHub::StartNotification(const Clock* clock, absl::TimeZone zone,
       notification_store_.get(), notification_people_.get(), notification_templates_.get(),
       notification_token_.get(), Dial(assessment_target()), notification_database_url_, clock, zone,
       options);
+  // ---- webhooks (H1) ----
+  webhook_store_ = std::make_unique<notification::PgWebhookStore>(notification_pool_.get());
+  webhook_dispatcher_ = std::make_unique<notification::WebhookDispatcher>(
+      webhook_store_.get(), notification_store_.get(), notification_people_.get(), clock,
+      webhook_options_);
+  follower_->set_webhook_store(webhook_store_.get());
+  notification::NotificationServiceImpl::WebhookParts webhooks;
+  webhooks.store = webhook_store_.get();
+  webhooks.dispatcher = webhook_dispatcher_.get();
+  webhooks.allow_loopback_http = webhook_options_.http.allow_loopback;
+  webhooks.clock = clock;
+  notification_service_->EnableWebhooks(webhooks);
+  webhook_dispatcher_->Start();
+  // ---- end webhooks (H1) ----
   follower_->Start();
   SIXSTEPS_ASSIGN_OR_RETURN(notification_server_,
                             RunningServer::Start("127.0.0.1:0", {notification_service_.get()}));
@@ -327,6 +341,7 @@ void TestHub::StopNotification() {
   if (follower_) follower_->Stop();
   follower_.reset();
   notification_server_.reset();
+  if (webhook_dispatcher_) webhook_dispatcher_->Stop();  // webhooks (H1)
 }
 
 const std::string& TestHub::notification_target() const { return notification_server_->target(); }

@@ -33,6 +33,8 @@
 #include "services/notification/follower.h"
 #include "services/notification/notification_service.h"
 #include "services/notification/pg_store.h"
+#include "services/notification/pg_store_webhooks.h"   // webhooks (H1)
+#include "services/notification/webhook_dispatcher.h"  // webhooks (H1)
 #include "services/reporting/feed_consumer.h"
 #include "services/reporting/read_model.h"
 #include "services/reporting/reporting_service.h"
@@ -139,6 +141,16 @@ class TestHub {
   // The API key of the notification service's account (notifier on "*"), once started.
   const std::string& notification_api_key() const { return notification_api_key_; }
   notification::Follower* notification_follower() { return follower_.get(); }
+  // ---- webhooks (H1) ----
+  // The delivery pool's settings for the next StartNotification() (loopback allowed, the
+  // test's CA...); the pool runs on the notification service's clock.
+  void set_webhook_options(const notification::WebhookDispatcherOptions& options) {
+    webhook_options_ = options;
+  }
+  notification::PgWebhookStore* webhook_store() { return webhook_store_.get(); }
+  notification::WebhookDispatcher* webhook_dispatcher() { return webhook_dispatcher_.get(); }
+  notification::PgNotificationStore* notification_store() { return notification_store_.get(); }
+  // ---- end webhooks (H1) ----
 
   // Shuts the assessment server down (in-flight calls are cancelled); it is not restarted,
   // and assessment calls fail UNAVAILABLE from then on.
@@ -196,6 +208,19 @@ class TestHub {
   std::unique_ptr<notification::NotificationServiceImpl> notification_service_;
   std::unique_ptr<notification::Follower> follower_;
   std::unique_ptr<RunningServer> notification_server_;
+  // ---- webhooks (H1) ----
+  notification::WebhookDispatcherOptions webhook_options_ = [] {
+    notification::WebhookDispatcherOptions options;
+    options.http.allow_loopback = true;
+    options.poll = absl::Milliseconds(50);
+    // The notification pool has 4 connections.
+    options.workers = 3;
+    options.per_subscription = 2;
+    return options;
+  }();
+  std::unique_ptr<notification::PgWebhookStore> webhook_store_;
+  std::unique_ptr<notification::WebhookDispatcher> webhook_dispatcher_;
+  // ---- end webhooks (H1) ----
 };
 
 }  // namespace sixsteps::testing

@@ -11,6 +11,7 @@
 #include "tools/sixsteps/identity_format.h"
 #include "tools/sixsteps/identity_names.h"
 #include "tools/sixsteps/rpc_client.h"
+#include "tools/sixsteps/webhook_commands.h"  // webhooks (H1)
 
 namespace sixsteps::cli {
 namespace {
@@ -132,7 +133,8 @@ const std::vector<NotificationCommand>& Commands() {
   return *kCommands;
 }
 
-constexpr absl::string_view kUsage = "sixsteps notifications outbox|rules COMMAND ...";
+constexpr absl::string_view kUsage =
+    "sixsteps notifications outbox|rules|webhooks|test COMMAND ...";
 
 absl::Status Run(const ParsedArgs& args, std::shared_ptr<grpc::ChannelInterface> channel,
                  const CommandContext& context) {
@@ -147,6 +149,12 @@ absl::Status Run(const ParsedArgs& args, std::shared_ptr<grpc::ChannelInterface>
   std::string name =
       args.positionals().size() > 1 ? absl::StrCat(word, " ", args.Positional(1)) : std::string();
   if (const NotificationCommand* command = FindCommand(Commands(), name)) {
+    std::unique_ptr<Stub> stub = nv1::NotificationService::NewStub(std::move(channel));
+    Client client(*stub, context.call);
+    return RunCommand(*command, args.WithoutLeadingPositionals(2), client, context);
+  }
+  // ---- webhooks (H1): webhooks ... and test ... (webhook_commands.cc) ----
+  if (const NotificationCommand* command = FindCommand(WebhookCommands(), name)) {
     std::unique_ptr<Stub> stub = nv1::NotificationService::NewStub(std::move(channel));
     Client client(*stub, context.call);
     return RunCommand(*command, args.WithoutLeadingPositionals(2), client, context);
@@ -166,6 +174,7 @@ std::string NotificationHelp() {
   for (const NotificationCommand& command : Commands()) {
     absl::StrAppend(&help, "  ", command.usage, "\n");
   }
+  absl::StrAppend(&help, WebhookHelp());  // webhooks (H1)
   absl::StrAppend(
       &help,
       "\noutbox list shows the messages you may see (of the partnerships you administer, and\n"
@@ -182,7 +191,7 @@ std::string NotificationHelp() {
 ServiceCommands NotificationServiceCommands() {
   return ServiceCommands{
       .service = "notifications",
-      .summary = "notifications: the outbox (list, show) and a partnership's rule switches",
+      .summary = "notifications: the outbox (list, show), rule switches, webhooks and test notices",
       .help = NotificationHelp,
       .run = Run,
       .endpoint = "notification",

@@ -1,0 +1,56 @@
+// WebhookStore over the service's own PostgreSQL database (pg_store_webhooks.cc: the
+// subscriptions and the events; pg_store_webhook_deliveries.cc: the queue and the log).
+#pragma once
+
+#include <pqxx/pqxx>
+
+#include "services/common/db.h"
+#include "services/notification/webhook_store.h"
+
+namespace sixsteps::notification {
+
+// Keeps the events for every matching enabled subscription inside `txn` (the follower's
+// transaction, with the cursor): an event is kept once per subscription. Returns how many
+// deliveries were new.
+int KeepWebhookDeliveries(pqxx::work& txn, const std::vector<WebhookEvent>& events);
+
+// Microseconds since the epoch as a parameter: "to_timestamp($n::bigint / 1e6)".
+int64_t Micros(absl::Time time);
+absl::Time FromMicros(const pqxx::field& field);
+
+class PgWebhookStore final : public WebhookStore {
+ public:
+  explicit PgWebhookStore(db::ConnectionPool* pool) : pool_(pool) {}
+
+  absl::Status CreateWebhook(const WebhookSubscription& subscription, int max_per_scope) override;
+  absl::StatusOr<WebhookSubscription> GetWebhook(const WebhookScope& scope,
+                                                 const std::string& id) override;
+  absl::StatusOr<std::vector<WebhookSubscription>> ListWebhooks(const WebhookScope& scope,
+                                                                const std::string& after_id,
+                                                                int limit) override;
+  absl::StatusOr<WebhookSubscription> UpdateWebhook(const WebhookSubscription& updated,
+                                                    int64_t expected_revision) override;
+  absl::Status DeleteWebhook(const WebhookScope& scope, const std::string& id,
+                             int64_t expected_revision) override;
+  absl::StatusOr<std::vector<nv1::WebhookDelivery>> ListWebhookDeliveries(
+      const WebhookSubscription& subscription, int64_t before_id, int limit) override;
+  absl::StatusOr<nv1::WebhookDelivery> GetWebhookDelivery(const WebhookSubscription& subscription,
+                                                          int64_t delivery_id) override;
+  absl::Status Redeliver(const WebhookSubscription& subscription, int64_t delivery_id,
+                         absl::Time now) override;
+  absl::StatusOr<int> KeepEvents(const std::vector<WebhookEvent>& events) override;
+  absl::StatusOr<ClaimedDelivery> KeepAndClaim(const WebhookSubscription& subscription,
+                                               const WebhookEvent& event, absl::Time now,
+                                               absl::Duration lease) override;
+  absl::StatusOr<std::vector<ClaimedDelivery>> ClaimDue(
+      absl::Time now, int limit, int per_subscription, absl::Duration lease,
+      const std::vector<int64_t>& in_flight) override;
+  absl::StatusOr<std::optional<WebhookSubscription>> RecordWebhookAttempt(
+      const ClaimedDelivery& delivery, const AttemptRecord& attempt,
+      absl::BitGenRef random) override;
+
+ private:
+  db::ConnectionPool* pool_;
+};
+
+}  // namespace sixsteps::notification
