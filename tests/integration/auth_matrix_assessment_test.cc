@@ -582,6 +582,7 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
   reporting("GetFreshness", "the read model's position", Fixed(rv1::GetFreshnessRequest()),
             {{N, UA}, {B, OK}, {V, OK}});
   for (Row& row : VoiceRows(world)) t.rows.push_back(std::move(row));
+  for (Row& row : RetentionRows(world)) t.rows.push_back(std::move(row));  // retention (H6)
   for (Row& row : NotificationRows(world)) t.rows.push_back(std::move(row));
   // ---- The programme of rounds (issue 15): partnership administrators and the region's hub
   // administrators write; anyone who reads the partnership reads.

@@ -21,6 +21,7 @@
 #include "tools/sixsteps/notification_commands.h"
 #include "tools/sixsteps/programme_commands.h"
 #include "tools/sixsteps/report_commands.h"
+#include "tools/sixsteps/retention_commands.h"
 #include "tools/sixsteps/scrutiny_report_commands.h"
 #include "tools/sixsteps/session.h"
 #include "tools/sixsteps/voice_commands.h"
@@ -151,6 +152,8 @@ const std::vector<ServiceCommands>& AllServiceCommands() {
     services->push_back(ScrutinyReportServiceCommands());
     services->push_back(ConcernsServiceCommands());
     services->push_back(AnnualDraftServiceCommands());
+    // retention (H6): "retention" and "legal-hold".
+    for (ServiceCommands& retention : RetentionServiceCommands()) services->push_back(retention);
     return services;
   }();
   return *kServices;
