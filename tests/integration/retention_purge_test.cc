@@ -86,7 +86,7 @@ TEST_F(RetentionTest, PurgesWhatExpiredFromItsDayExceptUnderAHoldAndLeavesTombst
   ASSERT_THAT(LiftHold(admin_, hold.name(), "The complaint was closed", &lifted), IsOk());
   EXPECT_TRUE(lifted.lifted());
   EXPECT_THAT(PurgeAt(engagement_expiry + absl::Hours(1)),
-              UnorderedElementsAre(held_file.name(), held_engagement.name()));
+              ::testing::UnorderedElementsAre(held_file.name(), held_engagement.name()));
   EXPECT_THAT(Tombstones(), SizeIs(4));
   // The hold is kept, lifted, with why.
   av1::ListLegalHoldsRequest list;
