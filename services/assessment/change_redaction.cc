@@ -72,6 +72,12 @@ void RedactChange(const auth::Caller& caller, v1::Change& change) {
         change.clear_record();
       }
       break;
+    // A tombstone of OFFICIAL-SENSITIVE material names what it was and its hash.
+    case v1::Change::kTombstone:
+      if (!MayReadClassified(caller, region, partnership, change.tombstone().classification())) {
+        change.clear_record();
+      }
+      break;
     case v1::Change::kResponse:
       RedactEvidence(caller, region, partnership, change.mutable_response()->mutable_evidence());
       break;

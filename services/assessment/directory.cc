@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/assessment/domain.h"
+#include "services/base/make_status.h"
 #include "services/common/server.h"
 #include "services/common/status.h"
 #include "sixsteps/framework/v1/framework_service.grpc.pb.h"
@@ -184,6 +185,20 @@ absl::StatusOr<Visibility> VisibilityFor(Directory& directory, const auth::Calle
   Visibility visible = Visibility::Of(caller);
   SIXSTEPS_ASSIGN_OR_RETURN(visible.hidden, PartnershipsHiddenFrom(directory, caller));
   return visible;
+}
+
+absl::StatusOr<std::string> ReadablePartnershipRegion(Directory& directory,
+                                                      const auth::Caller& caller,
+                                                      const std::string& partnership_id,
+                                                      const std::string& name) {
+  absl::StatusOr<std::string> region = directory.PartnershipRegion(caller, partnership_id);
+  if (!region.ok()) {
+    if (region.status().code() == absl::StatusCode::kNotFound) return NotFound(name);
+    return region.status();
+  }
+  SIXSTEPS_ASSIGN_OR_RETURN(Visibility visible, VisibilityFor(directory, caller));
+  if (!CanReadPartnership(caller, visible, *region, partnership_id)) return NotFound(name);
+  return *region;
 }
 
 }  // namespace sixsteps::assessment

@@ -57,6 +57,12 @@ bool CanReadPartnership(const auth::Caller& caller, const Visibility& visible,
 // The same for a round (CanRead, unless hidden).
 bool CanReadRound(const auth::Caller& caller, const Visibility& visible,
                   const v1::Assessment& assessment);
+// The region of a partnership (id) the caller may read (CanReadPartnership); NOT_FOUND
+// naming `name` (what the caller asked for) otherwise.
+absl::StatusOr<std::string> ReadablePartnershipRegion(Directory& directory,
+                                                      const auth::Caller& caller,
+                                                      const std::string& partnership_id,
+                                                      const std::string& name);
 
 class GrpcDirectory final : public Directory {
  public:

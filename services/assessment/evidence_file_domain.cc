@@ -240,7 +240,9 @@ std::string ClassificationWord(v1::Classification classification) {
 
 bool MayReadSensitive(const auth::Caller& caller, absl::string_view region,
                       absl::string_view partnership) {
-  if (caller.IsHubAdmin(region)) return true;
+  // Only roles bound on the partnership itself: the issue's "readable only by the
+  // partnership's own roles", as for voice records (CanReadClassified); a hub administrator
+  // runs the hub, not the partnership's casework.
   return std::any_of(caller.grants.begin(), caller.grants.end(), [&](const auth::Grant& g) {
     return !g.partnership.empty() && g.partnership == partnership;
   });

@@ -102,9 +102,9 @@ std::string ClassificationWord(v1::Classification classification);
 
 // Whether the caller may read a record of the partnership (ids) with this classification:
 // OFFICIAL to everyone who may read the partnership; OFFICIAL-SENSITIVE only to the
-// partnership's own roles (any binding on the partnership itself) and its hub
-// administrators (of its region or the deployment), never to region-wide or deployment-wide
-// viewers, dashboards or integrations (the reporting service's account among them).
+// partnership's own roles (any binding on the partnership itself), never to hub
+// administrators, region-wide or deployment-wide viewers, dashboards or integrations (the
+// reporting and notification services' accounts among them).
 // Assumes the caller may read the partnership.
 bool MayReadClassified(const auth::Caller& caller, absl::string_view region,
                        absl::string_view partnership, v1::Classification classification);

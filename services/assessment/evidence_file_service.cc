@@ -3,6 +3,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/assessment/evidence_file_domain.h"
+#include "services/assessment/page_sizes.h"
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
 #include "services/base/personal_data.h"
@@ -12,17 +13,6 @@
 
 namespace sixsteps::assessment {
 namespace {
-
-// The keyset of a newest-first page: the sequence of its last record.
-absl::StatusOr<int64_t> BeforeSeq(const std::string& page_token, absl::string_view query) {
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string after, DecodePageToken(page_token, query));
-  if (after.empty()) return 0;
-  int64_t seq = 0;
-  if (!absl::SimpleAtoi(after, &seq) || seq <= 0) {
-    return absl::InvalidArgumentError("page_token is not a token this service issued");
-  }
-  return seq;
-}
 
 absl::Status ValidateOptionalText(absl::string_view text, int max_length, absl::string_view field) {
   if (text.empty()) return absl::OkStatus();
@@ -68,9 +58,15 @@ absl::StatusOr<v1::EvidenceFile> EvidenceFileServiceImpl::CheckUpload(
     SIXSTEPS_ASSIGN_OR_RETURN(assessment_id,
                               ParseAssessmentName(metadata.assessment(), "metadata.assessment"));
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string region,
-                            ReadablePartnership(caller, partnership_id, metadata.partnership()));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      std::string region,
+      ReadablePartnershipRegion(*directory_, caller, partnership_id, metadata.partnership()));
   SIXSTEPS_RETURN_IF_ERROR(CheckCanUploadFiles(caller, region, partnership_id));
+  // Nobody stores what they could not read back.
+  if (!MayReadClassified(caller, region, partnership_id, classification)) {
+    return absl::PermissionDeniedError(
+        "OFFICIAL-SENSITIVE files are uploaded only by roles bound on the partnership itself");
+  }
   if (!assessment_id.empty()) {
     SIXSTEPS_ASSIGN_OR_RETURN(Visibility visible, VisibilityFor(*directory_, caller));
     absl::StatusOr<StoredAssessment> round = rounds_->GetAssessment(assessment_id);
@@ -191,21 +187,18 @@ absl::StatusOr<v1::ListEvidenceFilesResponse> EvidenceFileServiceImpl::DoListEvi
   SIXSTEPS_ASSIGN_OR_RETURN(query.limit, NormalisePageSize(r.page_size(), kListEvidenceFilesPage));
   const std::string token_query =
       absl::StrCat("evidenceFiles:", r.partnership(), ":", r.assessment());
-  SIXSTEPS_ASSIGN_OR_RETURN(query.before_seq, BeforeSeq(r.page_token(), token_query));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string region,
-                            ReadablePartnership(caller, query.partnership, r.partnership()));
+  SIXSTEPS_ASSIGN_OR_RETURN(query.before_seq, KeysetSeq(r.page_token(), token_query));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      std::string region,
+      ReadablePartnershipRegion(*directory_, caller, query.partnership, r.partnership()));
   query.include_sensitive = MayReadSensitive(caller, region, query.partnership);
   const int page_size = query.limit;
   ++query.limit;
   std::vector<int64_t> seqs;
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::EvidenceFile> files, files_->ListFiles(query, &seqs));
   v1::ListEvidenceFilesResponse response;
-  for (int i = 0; i < static_cast<int>(files.size()) && i < page_size; ++i) {
-    *response.add_evidence_files() = std::move(files[i]);
-  }
-  if (static_cast<int>(files.size()) > page_size) {
-    response.set_next_page_token(EncodePageToken(absl::StrCat(seqs[page_size - 1]), token_query));
-  }
+  response.set_next_page_token(
+      TakeKeysetPage(files, seqs, page_size, token_query, response.mutable_evidence_files()));
   return response;
 }
 
@@ -224,21 +217,18 @@ EvidenceFileServiceImpl::DoListEvidenceFileDownloads(
                             NormalisePageSize(r.page_size(), kListEvidenceFileDownloadsPage));
   const std::string token_query =
       absl::StrCat("evidenceFileDownloads:", r.partnership(), ":", r.evidence_file());
-  SIXSTEPS_ASSIGN_OR_RETURN(int64_t before_seq, BeforeSeq(r.page_token(), token_query));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string region,
-                            ReadablePartnership(caller, partnership_id, r.partnership()));
+  SIXSTEPS_ASSIGN_OR_RETURN(int64_t before_seq, KeysetSeq(r.page_token(), token_query));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      std::string region,
+      ReadablePartnershipRegion(*directory_, caller, partnership_id, r.partnership()));
   SIXSTEPS_RETURN_IF_ERROR(CheckCanReadDownloadAudit(caller, region, partnership_id));
   std::vector<int64_t> seqs;
   SIXSTEPS_ASSIGN_OR_RETURN(
       std::vector<v1::EvidenceFileDownload> downloads,
       files_->ListDownloads(partnership_id, file_id, before_seq, page_size + 1, &seqs));
   v1::ListEvidenceFileDownloadsResponse response;
-  for (int i = 0; i < static_cast<int>(downloads.size()) && i < page_size; ++i) {
-    *response.add_downloads() = std::move(downloads[i]);
-  }
-  if (static_cast<int>(downloads.size()) > page_size) {
-    response.set_next_page_token(EncodePageToken(absl::StrCat(seqs[page_size - 1]), token_query));
-  }
+  response.set_next_page_token(
+      TakeKeysetPage(downloads, seqs, page_size, token_query, response.mutable_downloads()));
   return response;
 }
 
@@ -255,18 +245,6 @@ absl::StatusOr<StoredEvidenceFile> EvidenceFileServiceImpl::ReadableFile(const C
     return NotFound(name);
   }
   return found;
-}
-
-absl::StatusOr<std::string> EvidenceFileServiceImpl::ReadablePartnership(
-    const Caller& caller, const std::string& partnership_id, const std::string& name) {
-  absl::StatusOr<std::string> region = directory_->PartnershipRegion(caller, partnership_id);
-  if (!region.ok()) {
-    if (region.status().code() == absl::StatusCode::kNotFound) return NotFound(name);
-    return region.status();
-  }
-  SIXSTEPS_ASSIGN_OR_RETURN(Visibility visible, VisibilityFor(*directory_, caller));
-  if (!CanReadPartnership(caller, visible, *region, partnership_id)) return NotFound(name);
-  return *region;
 }
 
 }  // namespace sixsteps::assessment

@@ -61,10 +61,6 @@ class EvidenceFileServiceImpl final : public v1::EvidenceFileService::Service {
   // A file the caller may read (its classification included); NOT_FOUND otherwise.
   absl::StatusOr<StoredEvidenceFile> ReadableFile(const Caller& caller, const std::string& name,
                                                   absl::string_view field);
-  // The region of a partnership the caller may read (NOT_FOUND otherwise).
-  absl::StatusOr<std::string> ReadablePartnership(const Caller& caller,
-                                                  const std::string& partnership_id,
-                                                  const std::string& name);
 
   EvidenceFileStore* files_;
   AssessmentStore* rounds_;

@@ -15,9 +15,12 @@
 #include "services/assessment/pg_store.h"
 #include "services/assessment/pg_store_evidence_files.h"
 #include "services/assessment/pg_store_programme.h"
+#include "services/assessment/pg_store_retention.h"
 #include "services/assessment/pg_store_scrutiny.h"
 #include "services/assessment/programme_opener.h"
 #include "services/assessment/programme_service.h"
+#include "services/assessment/retention_purger.h"
+#include "services/assessment/retention_service.h"
 #include "services/assessment/scrutiny_report_service.h"
 #include "services/assessment/voice_service.h"
 #include "services/base/status_macros.h"
@@ -90,9 +93,17 @@ absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
   // Opens planned rounds on their open date; every replica runs one (opening is once).
   assessment::PlannedRoundOpener opener(&programme_store, &sixsteps::SystemClock(), zone);
   opener.Start();
-  absl::Status served =
-      sixsteps::Serve(config, {&service, &actions, &voice, &programme, &scrutiny_reports, &files},
-                      [&service] { service.BeginShutdown(); });
+  // Retention: the policy, legal holds, and the daily purge (every replica runs one; each
+  // thing is purged once).
+  assessment::PgRetentionStore retention_store(&pool, &changes);
+  assessment::RetentionServiceImpl retention(&retention_store, &store, &directory, &verifier,
+                                             &sixsteps::SystemClock());
+  assessment::RetentionPurger purger(&retention_store, &sixsteps::SystemClock(), zone);
+  purger.Start();
+  absl::Status served = sixsteps::Serve(
+      config, {&service, &actions, &voice, &programme, &scrutiny_reports, &files, &retention},
+      [&service] { service.BeginShutdown(); });
+  purger.Stop();
   opener.Stop();
   SIXSTEPS_RETURN_IF_ERROR(served);
   return 0;

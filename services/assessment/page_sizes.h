@@ -4,7 +4,15 @@
 // comments of each List request state these numbers.
 #pragma once
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/repeated_ptr_field.h"
 #include "services/assessment/action_domain.h"
+#include "services/base/status_macros.h"
 #include "services/common/pagination.h"
 
 namespace sixsteps::assessment {
@@ -40,5 +48,37 @@ inline constexpr PageSizeLimits kListVoiceRecordsPage{50, 500};
 inline constexpr PageSizeLimits kListScrutinyReportVersionsPage{20, 100};
 inline constexpr PageSizeLimits kListScrutinyConcernsPage{50, 500};
 inline constexpr PageSizeLimits kListAnnualReportDraftsPage{20, 100};
+// Retention (retention_service.proto): a round's legal holds, oldest first (a round has at
+// most kMaxLegalHoldsPerRound); a partnership's tombstones, newest first.
+inline constexpr PageSizeLimits kListLegalHoldsPage{50, 200};
+inline constexpr PageSizeLimits kListTombstonesPage{100, 1000};
+
+// Keyset pages over a sequence column (files, downloads, holds, tombstones): the token
+// carries the sequence of the page's last item.
+//
+// The sequence a page continues from (0: the first page); INVALID_ARGUMENT for a token of
+// another query or one the service did not issue.
+inline absl::StatusOr<int64_t> KeysetSeq(const std::string& page_token, absl::string_view query) {
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string after, DecodePageToken(page_token, query));
+  if (after.empty()) return 0;
+  int64_t seq = 0;
+  if (!absl::SimpleAtoi(after, &seq) || seq <= 0) {
+    return absl::InvalidArgumentError("page_token is not a token this service issued");
+  }
+  return seq;
+}
+
+// Moves the first `page_size` of `items` (read as page_size + 1, with their sequences) into
+// `out`; the next page's token, or "" when this is the last page.
+template <typename Item>
+std::string TakeKeysetPage(std::vector<Item>& items, const std::vector<int64_t>& seqs,
+                           int page_size, absl::string_view query,
+                           google::protobuf::RepeatedPtrField<Item>* out) {
+  for (int i = 0; i < static_cast<int>(items.size()) && i < page_size; ++i) {
+    *out->Add() = std::move(items[i]);
+  }
+  if (static_cast<int>(items.size()) <= page_size) return "";
+  return EncodePageToken(absl::StrCat(seqs[page_size - 1]), query);
+}
 
 }  // namespace sixsteps::assessment

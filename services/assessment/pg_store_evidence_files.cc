@@ -82,17 +82,6 @@ void AppendChange(pqxx::work& txn, v1::Change& change) {
                    LastSegment(change.region()), Blob(change.SerializeAsString()));
 }
 
-v1::Change NewChange(v1::ChangeKind kind, const std::string& partnership, const std::string& region,
-                     const std::string& actor) {
-  v1::Change change;
-  *change.mutable_time() = TimestampNow();
-  change.set_kind(kind);
-  change.set_partnership(partnership);
-  change.set_region(region);
-  change.set_actor(actor);
-  return change;
-}
-
 }  // namespace
 
 absl::StatusOr<v1::EvidenceFile> PgEvidenceFileStore::StoreUpload(const ReceiveUpload& receive) {

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "services/assessment/store.h"
+#include "services/base/clock.h"
 #include "services/base/names.h"
 #include "services/common/status.h"
 
@@ -176,6 +177,17 @@ class PgRoundTxBase : public Tx {
   std::vector<v1::Change> pending_;
   std::optional<std::string> result_;
 };
+// A change of the feed as of now (sequence set when it is appended).
+inline v1::Change NewChange(v1::ChangeKind kind, const std::string& partnership,
+                            const std::string& region, const std::string& actor) {
+  v1::Change change;
+  *change.mutable_time() = TimestampNow();
+  change.set_kind(kind);
+  change.set_partnership(partnership);
+  change.set_region(region);
+  change.set_actor(actor);
+  return change;
+}
 
 // The versions of a round's scrutineer's report, oldest first, locked for update; and one
 // version stored (inserted or replaced), returning its new row_version (pg_store_scrutiny.cc).

@@ -1,13 +1,11 @@
 // The read model's evidence files (metadata only) and voice records (issue 16, H5):
 // written from the feed, read for the evidence and voice reports. Parameterised SQL only.
 //
-// Purges (issue 16's retention): when the assessment service's purge tombstones reach the
-// feed (the retention work, ChangeKind 41-49 with a record in Change fields 30-34, not on
-// main when this was written), their case belongs in ApplyRegisterRecord: set
-// evidence_files.purge_time for the purged file (kSetFilePurged below is ready for it), and
-// the reports say "purged on <date>" from it (RegisterData::purge_dates).
+// Purges: a purged file keeps its row with purge_time set, so the reports say "purged on
+// <date>" where it was; a purged voice record leaves the read model.
 #include <pqxx/pqxx>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/base/names.h"
 #include "services/common/db.h"
@@ -22,13 +20,14 @@ constexpr char kUpsertFile[] =
     "classification, record) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (evidence_file_id) DO "
     "UPDATE SET assessment_id = EXCLUDED.assessment_id, classification = "
     "EXCLUDED.classification, record = EXCLUDED.record";
-[[maybe_unused]] constexpr char kSetFilePurged[] =
+constexpr char kSetFilePurged[] =
     "UPDATE evidence_files SET purge_time = to_timestamp($2::bigint / 1000000.0) "
     "WHERE evidence_file_id = $1";
 constexpr char kUpsertVoice[] =
     "INSERT INTO voice_records (record_name, assessment_id, kind, classification, record) "
     "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (record_name) DO UPDATE SET classification = "
     "EXCLUDED.classification, record = EXCLUDED.record";
+constexpr char kDeleteVoice[] = "DELETE FROM voice_records WHERE record_name = $1";
 constexpr char kSelectFilesOfRound[] =
     "SELECT record, CASE WHEN purge_time IS NULL THEN '' ELSE "
     "to_char(purge_time AT TIME ZONE 'UTC', 'YYYY-MM-DD') END FROM evidence_files "
@@ -93,6 +92,18 @@ bool ApplyRegisterRecord(pqxx::work& txn, const av1::Change& change) {
     case av1::Change::kLearningReview:
       PutVoice(txn, change.learning_review(), "learning_review");
       return true;
+    case av1::Change::kTombstone: {
+      const av1::Tombstone& tombstone = change.tombstone();
+      const std::string& purged = tombstone.purged_resource();
+      if (absl::StartsWith(purged, "evidenceFiles/")) {
+        const int64_t micros =
+            tombstone.purge_time().seconds() * 1000000 + tombstone.purge_time().nanos() / 1000;
+        db::ExecPrepared(txn, kSetFilePurged, std::string(LastSegment(purged)), micros);
+      } else {
+        db::ExecPrepared(txn, kDeleteVoice, purged);
+      }
+      return true;
+    }
     default:
       return false;
   }

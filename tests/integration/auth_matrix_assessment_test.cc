@@ -586,6 +586,7 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
   for (Row& row : VoiceRows(world)) t.rows.push_back(std::move(row));
   // ---- evidence and voice reports (H5) ----
   for (Row& row : RegisterRows(world)) t.rows.push_back(std::move(row));
+  for (Row& row : RetentionRows(world)) t.rows.push_back(std::move(row));  // retention (H6)
   for (Row& row : NotificationRows(world)) t.rows.push_back(std::move(row));
   for (Row& row : FormatsRows(world)) t.rows.push_back(std::move(row));
   for (Row& row : WebhookRows(world)) t.rows.push_back(std::move(row));  // webhooks (H1)

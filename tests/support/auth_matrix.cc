@@ -442,6 +442,7 @@ absl::StatusOr<std::unique_ptr<MatrixWorld>> BuildWorld() {
   SIXSTEPS_RETURN_IF_ERROR(MakeAssessmentRecords(*w));
   SIXSTEPS_RETURN_IF_ERROR(MakeVoiceRecords(*w));
   SIXSTEPS_RETURN_IF_ERROR(MakeScrutinyRecords(*w));
+  SIXSTEPS_RETURN_IF_ERROR(MakeRetentionRecords(*w));  // retention (H6)
   SIXSTEPS_RETURN_IF_ERROR(AwaitReporting(*w));
   SIXSTEPS_RETURN_IF_ERROR(AwaitNotification(*w));
   const IdentityRecords& i = w->identity;
@@ -549,6 +550,9 @@ std::shared_ptr<grpc::Channel> MatrixWorld::ChannelFor(const std::string& servic
       {asv1::ScrutinyReportService::service_full_name(),
        [](const TestHub& h) { return h.assessment_target(); }},
       {asv1::EvidenceFileService::service_full_name(),
+       [](const TestHub& h) { return h.assessment_target(); }},
+      // retention (H6)
+      {asv1::RetentionService::service_full_name(),
        [](const TestHub& h) { return h.assessment_target(); }},
       {rv1::ReportingService::service_full_name(),
        [](const TestHub& h) { return h.reporting_target(); }},

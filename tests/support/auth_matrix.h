@@ -134,6 +134,13 @@ struct VoiceRecords {
   std::string learning_review;
 };
 
+// Retention's records (auth_matrix_retention_test.cc): two standing legal holds on part-a's
+// draft round `round`; one is lifted by the matrix's allowed row.
+struct RetentionRecords {
+  std::string hold;          // assessments/{round}/legalHolds/{id}
+  std::string hold_to_lift;  // the same, for LiftLegalHold
+};
+
 // The scrutineer's report's records of part-a (tests/integration/
 // auth_matrix_scrutiny_report_test.cc builds them): a report on `AssessmentRecords::round`
 // written by alice and shared with the police, a concern the police raised, and an annual
@@ -152,6 +159,7 @@ struct MatrixWorld {
   IdentityRecords identity;
   AssessmentRecords assessment;
   VoiceRecords voice;
+  RetentionRecords retention;  // retention (H6)
   ScrutinyRecords scrutiny;
   // Texts that name A's records: none may appear in an answer to another tenant.
   std::vector<std::string> markers;
@@ -231,6 +239,10 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world);
 // built) and rows (part of AssessmentActionReportingRows).
 absl::Status MakeVoiceRecords(MatrixWorld& world);
 std::vector<Row> VoiceRows(const MatrixWorld& world);
+// Defined in auth_matrix_retention_test.cc: RetentionService's holds (planted when the world
+// is built) and rows (part of AssessmentActionReportingRows).
+absl::Status MakeRetentionRecords(MatrixWorld& world);
+std::vector<Row> RetentionRows(const MatrixWorld& world);
 // Defined in auth_matrix_notification_test.cc: every row of the notification service
 // (AssessmentActionReportingRows includes them, so the same checks run over them).
 std::vector<Row> NotificationRows(const MatrixWorld& world);

@@ -112,12 +112,18 @@ absl::StatusOr<std::unique_ptr<TestHub>> TestHub::Start(const std::string& name)
   hub->evidence_file_service_ = std::make_unique<assessment::EvidenceFileServiceImpl>(
       hub->evidence_file_store_.get(), hub->assessment_store_.get(), hub->directory_.get(),
       hub->verifier_.get(), int64_t{assessment::kDefaultMaxFileMb} * 1024 * 1024);
+  hub->retention_store_ =
+      std::make_unique<assessment::PgRetentionStore>(hub->assessment_pool_.get(), &hub->changes_);
+  hub->retention_service_ = std::make_unique<assessment::RetentionServiceImpl>(
+      hub->retention_store_.get(), hub->assessment_store_.get(), hub->directory_.get(),
+      hub->verifier_.get(), &SystemClock());
   SIXSTEPS_ASSIGN_OR_RETURN(
       hub->assessment_server_,
       RunningServer::Start(
-          "127.0.0.1:0", {hub->assessment_service_.get(), hub->action_service_.get(),
-                          hub->voice_service_.get(), hub->programme_service_.get(),
-                          hub->scrutiny_report_service_.get(), hub->evidence_file_service_.get()}));
+          "127.0.0.1:0",
+          {hub->assessment_service_.get(), hub->action_service_.get(), hub->voice_service_.get(),
+           hub->programme_service_.get(), hub->scrutiny_report_service_.get(),
+           hub->evidence_file_service_.get(), hub->retention_service_.get()}));
 
   SIXSTEPS_ASSIGN_OR_RETURN(idv1::SignInResponse admin, hub->SignIn(kAdminEmail, kAdminPassword));
   hub->admin_token_ = admin.access_token();
@@ -134,6 +140,10 @@ std::unique_ptr<framework::v1::FrameworkService::Stub> TestHub::FrameworkStub() 
 
 std::unique_ptr<assessment::v1::EvidenceFileService::Stub> TestHub::EvidenceFileStub() const {
   return assessment::v1::EvidenceFileService::NewStub(Dial(assessment_target()));
+}
+
+std::unique_ptr<assessment::v1::RetentionService::Stub> TestHub::RetentionStub() const {
+  return assessment::v1::RetentionService::NewStub(Dial(assessment_target()));
 }
 
 std::unique_ptr<assessment::v1::AssessmentService::Stub> TestHub::AssessmentStub() const {

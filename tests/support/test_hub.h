@@ -19,8 +19,10 @@
 #include "services/assessment/pg_store.h"
 #include "services/assessment/pg_store_evidence_files.h"
 #include "services/assessment/pg_store_programme.h"
+#include "services/assessment/pg_store_retention.h"
 #include "services/assessment/pg_store_scrutiny.h"
 #include "services/assessment/programme_service.h"
+#include "services/assessment/retention_service.h"
 #include "services/assessment/scrutiny_report_service.h"
 #include "services/assessment/voice_service.h"
 #include "services/common/auth.h"
@@ -75,6 +77,8 @@ class TestHub {
   std::unique_ptr<assessment::v1::ScrutinyReportService::Stub> ScrutinyReportStub() const;
   // So is EvidenceFileService (a 25 MiB cap on one file).
   std::unique_ptr<assessment::v1::EvidenceFileService::Stub> EvidenceFileStub() const;
+  // And RetentionService (policies, legal holds, tombstones; no purger runs here).
+  std::unique_ptr<assessment::v1::RetentionService::Stub> RetentionStub() const;
   const std::string& assessment_target() const { return assessment_server_->target(); }
   const std::string& assessment_database_url() const { return assessment_database_url_; }
   const std::string& identity_target() const { return identity_server_->target(); }
@@ -186,6 +190,8 @@ class TestHub {
   std::unique_ptr<db::ConnectionPool> upload_pool_;
   std::unique_ptr<assessment::PgEvidenceFileStore> evidence_file_store_;
   std::unique_ptr<assessment::EvidenceFileServiceImpl> evidence_file_service_;
+  std::unique_ptr<assessment::PgRetentionStore> retention_store_;
+  std::unique_ptr<assessment::RetentionServiceImpl> retention_service_;
   std::unique_ptr<RunningServer> assessment_server_;
   std::string admin_token_;
   std::string reporting_database_url_;

@@ -22,6 +22,7 @@
 #include "tools/sixsteps/programme_commands.h"
 #include "tools/sixsteps/register_commands.h"
 #include "tools/sixsteps/report_commands.h"
+#include "tools/sixsteps/retention_commands.h"
 #include "tools/sixsteps/scrutiny_report_commands.h"
 #include "tools/sixsteps/session.h"
 #include "tools/sixsteps/voice_commands.h"
@@ -154,6 +155,8 @@ const std::vector<ServiceCommands>& AllServiceCommands() {
     services->push_back(AnnualDraftServiceCommands());
     // Evidence and voice reports (H5).
     services->push_back(RegisterServiceCommands());
+    // retention (H6): "retention" and "legal-hold".
+    for (ServiceCommands& retention : RetentionServiceCommands()) services->push_back(retention);
     return services;
   }();
   return *kServices;

@@ -286,6 +286,157 @@ absl::Status CreateReview(const CheckedArgs& args, Client& client, const Command
   return PrintMessage(created, absl::StrCat("Recorded ", FormatReview(created)), context);
 }
 
+// ---- Updates: the record as read, the flags given replacing its fields (a repeated flag
+// replaces the whole list), sent with --etag (from `show`); a stale etag is ABORTED. ----
+
+// Steps, questions and classification, when given.
+template <typename Record>
+void OverlayCommon(const CheckedArgs& args, Record& record) {
+  if (args.Has("steps")) {
+    record.clear_step_ids();
+    for (const std::string& step : args.List("steps")) record.add_step_ids(step);
+  }
+  if (args.Has("questions")) {
+    record.clear_question_ids();
+    for (const std::string& question : args.List("questions")) record.add_question_ids(question);
+  }
+  for (vv1::Classification c : args.Enums<vv1::Classification>("classification")) {
+    record.set_classification(c);
+  }
+}
+
+// A repeated text flag, when given, replaces the list.
+void OverlayTexts(const CheckedArgs& args, absl::string_view flag,
+                  pb::RepeatedPtrField<std::string>* items) {
+  if (!args.Has(flag)) return;
+  items->Clear();
+  for (const std::string& value : args.Values(flag)) *items->Add() = value;
+}
+
+void OverlayText(const CheckedArgs& args, absl::string_view flag,
+                 const std::function<void(const std::string&)>& set) {
+  if (std::optional<std::string> value = args.Optional(flag)) set(*value);
+}
+
+// Reads the record named by the first positional, lets `overlay` change it, sends it with
+// --etag and prints what was stored.
+template <typename Record, typename GetRequest, typename UpdateRequest>
+absl::Status UpdateOf(const CheckedArgs& args, Client& client, const CommandContext& context,
+                      grpc::Status (Stub::*get)(grpc::ClientContext*, const GetRequest&, Record*),
+                      grpc::Status (Stub::*update)(grpc::ClientContext*, const UpdateRequest&,
+                                                   Record*),
+                      Record* (UpdateRequest::*mutable_record)(), absl::string_view collection,
+                      const std::function<absl::Status(Record&)>& overlay,
+                      std::string (*format)(const Record&)) {
+  GetRequest read;
+  SIXSTEPS_ASSIGN_OR_RETURN(*read.mutable_name(), RecordName(args.Positional(0), collection));
+  SIXSTEPS_ASSIGN_OR_RETURN(Record record, client.Call(get, read));
+  SIXSTEPS_RETURN_IF_ERROR(overlay(record));
+  OverlayCommon(args, record);
+  record.set_etag(args.Text("etag"));
+  UpdateRequest request;
+  *(request.*mutable_record)() = std::move(record);
+  SIXSTEPS_ASSIGN_OR_RETURN(Record updated, client.Call(update, request));
+  return PrintMessage(updated, absl::StrCat("Updated ", format(updated)), context);
+}
+
+absl::Status UpdateEngagement(const CheckedArgs& args, Client& client,
+                              const CommandContext& context) {
+  return UpdateOf<vv1::EngagementRecord, vv1::GetEngagementRecordRequest,
+                  vv1::UpdateEngagementRecordRequest>(
+      args, client, context, &Stub::GetEngagementRecord, &Stub::UpdateEngagementRecord,
+      &vv1::UpdateEngagementRecordRequest::mutable_engagement_record, "engagementRecords",
+      [&](vv1::EngagementRecord& r) -> absl::Status {
+        OverlayText(args, "title", [&](const std::string& v) { r.set_title(v); });
+        OverlayText(args, "date", [&](const std::string& v) { r.set_date(v); });
+        if (args.Has("heard")) {
+          r.clear_participant_groups();
+          for (auto group : args.Enums<vv1::ParticipantGroup>("heard")) {
+            r.add_participant_groups(group);
+          }
+        }
+        if (auto method = args.Enum<vv1::EngagementMethod>("method")) r.set_method(*method);
+        if (auto count = args.Integer("participants")) {
+          r.set_participant_count(static_cast<int32_t>(*count));
+        }
+        if (args.Has("ages")) {
+          r.clear_age_bands();
+          for (auto band : args.Enums<vv1::AgeBand>("ages")) r.add_age_bands(band);
+        }
+        OverlayTexts(args, "theme", r.mutable_themes());
+        OverlayTexts(args, "quote", r.mutable_quotes());
+        const std::vector<std::string> said = args.Values("you_said");
+        const std::vector<std::string> did = args.Values("we_did");
+        if (said.size() != did.size()) {
+          return UsageError("give --you-said and --we-did in pairs, as many of each");
+        }
+        if (!said.empty()) {
+          r.clear_changes();
+          for (size_t i = 0; i < said.size(); ++i) {
+            vv1::YouSaidWeDid* change = r.add_changes();
+            change->set_you_said(said[i]);
+            change->set_we_did(did[i]);
+          }
+        }
+        return absl::OkStatus();
+      },
+      FormatEngagement);
+}
+
+absl::Status UpdateAudit(const CheckedArgs& args, Client& client, const CommandContext& context) {
+  return UpdateOf<vv1::CaseAudit, vv1::GetCaseAuditRequest, vv1::UpdateCaseAuditRequest>(
+      args, client, context, &Stub::GetCaseAudit, &Stub::UpdateCaseAudit,
+      &vv1::UpdateCaseAuditRequest::mutable_case_audit, "caseAudits",
+      [&](vv1::CaseAudit& a) -> absl::Status {
+        OverlayText(args, "topic", [&](const std::string& v) { a.set_topic(v); });
+        OverlayText(args, "date", [&](const std::string& v) { a.set_audit_date(v); });
+        if (args.Has("agencies")) {
+          a.clear_agencies();
+          for (const std::string& agency : args.List("agencies")) {
+            SIXSTEPS_ASSIGN_OR_RETURN(*a.add_agencies(), ExpandOrganisationName(agency));
+          }
+        }
+        if (auto cases = args.Integer("cases")) a.set_case_count(static_cast<int32_t>(*cases));
+        if (args.Has("grades")) {
+          a.clear_grades();
+          SIXSTEPS_RETURN_IF_ERROR(SetGrades(args.List("grades"), a));
+        }
+        OverlayTexts(args, "finding", a.mutable_findings());
+        if (args.Has("actions")) {
+          a.clear_actions();
+          for (const std::string& action : args.List("actions")) {
+            SIXSTEPS_ASSIGN_OR_RETURN(*a.add_actions(), ActionName(action));
+          }
+        }
+        return absl::OkStatus();
+      },
+      FormatAudit);
+}
+
+absl::Status UpdateReview(const CheckedArgs& args, Client& client, const CommandContext& context) {
+  return UpdateOf<vv1::LearningReview, vv1::GetLearningReviewRequest,
+                  vv1::UpdateLearningReviewRequest>(
+      args, client, context, &Stub::GetLearningReview, &Stub::UpdateLearningReview,
+      &vv1::UpdateLearningReviewRequest::mutable_learning_review, "learningReviews",
+      [&](vv1::LearningReview& r) -> absl::Status {
+        if (auto type = args.Enum<vv1::LearningReviewType>("type")) r.set_type(*type);
+        if (auto status = args.Enum<vv1::LearningReviewStatus>("status")) r.set_status(*status);
+        OverlayText(args, "title", [&](const std::string& v) { r.set_title(v); });
+        OverlayText(args, "start_date", [&](const std::string& v) { r.set_start_date(v); });
+        OverlayText(args, "completed", [&](const std::string& v) { r.set_completion_date(v); });
+        OverlayText(args, "published", [&](const std::string& v) { r.set_publication_date(v); });
+        OverlayTexts(args, "theme", r.mutable_themes());
+        if (args.Has("recommendation")) {
+          r.clear_recommendations();
+          for (const std::string& text : args.Values("recommendation")) {
+            SIXSTEPS_RETURN_IF_ERROR(AddRecommendation(text, r));
+          }
+        }
+        return absl::OkStatus();
+      },
+      FormatReview);
+}
+
 // `list A` of one kind: every page.
 template <typename Record, typename ListRequest, typename ListResponse>
 absl::Status ListOf(const CheckedArgs& args, Client& client, const CommandContext& context,
@@ -353,6 +504,15 @@ std::vector<ArgDecl> WithCommonFlags(std::vector<ArgDecl> flags) {
   return flags;
 }
 
+// The flags an update shares: --etag (required) and those of every kind.
+std::vector<ArgDecl> WithUpdateFlags(std::vector<ArgDecl> flags) {
+  for (ArgDecl flag : {arg::String("etag").Required(), arg::List("steps"), arg::List("questions"),
+                       arg::Enum<ParseClassification>("classification")}) {
+    flags.push_back(std::move(flag));
+  }
+  return flags;
+}
+
 const std::vector<VoiceCommand>& EngagementCommands() {
   static const auto* const kCommands = new std::vector<VoiceCommand>{
       {"create",
@@ -378,6 +538,21 @@ const std::vector<VoiceCommand>& EngagementCommands() {
        "sixsteps engagement show A/ID",
        {.positionals = {arg::String("RECORD").Required()}},
        ShowEngagement},
+      {"update",
+       "sixsteps engagement update A/ID --etag ETAG [--title T] [--date DATE] "
+       "[--heard GROUP,...] [--method M] [--participants N] [--ages BAND,...] "
+       "[--theme T]... [--quote Q]... [--you-said S --we-did D]... [--steps ...] "
+       "[--questions ...] [--classification C]"
+       " (the flags given replace those fields; --etag from show)",
+       {.positionals = {arg::String("RECORD").Required()},
+        .flags =
+            WithUpdateFlags({arg::String("title"), arg::Date("date"),
+                             arg::EnumList<ParseGroup>("heard"), arg::Enum<ParseMethod>("method"),
+                             arg::Integer("participants", 1, "a whole number from 1 up"),
+                             arg::EnumList<ParseAgeBand>("ages"), arg::String("theme").Repeated(),
+                             arg::String("quote").Repeated(), arg::String("you_said").Repeated(),
+                             arg::String("we_did").Repeated()})},
+       UpdateEngagement},
   };
   return *kCommands;
 }
@@ -404,6 +579,18 @@ const std::vector<VoiceCommand>& AuditCommands() {
        "sixsteps case-audit show A/ID",
        {.positionals = {arg::String("RECORD").Required()}},
        ShowAudit},
+      {"update",
+       "sixsteps case-audit update A/ID --etag ETAG [--topic T] [--date DATE] "
+       "[--agencies ORG,...] [--cases N] [--grades GRADE=COUNT,...] "
+       "[--finding F]... [--actions act-1,...] [--steps ...] [--questions ...] "
+       "[--classification C]"
+       " (the flags given replace those fields; --etag from show)",
+       {.positionals = {arg::String("RECORD").Required()},
+        .flags = WithUpdateFlags(
+            {arg::String("topic"), arg::Date("date"), arg::List("agencies", "agency"),
+             arg::Integer("cases", 1, "a whole number from 1 up"), arg::List("grades"),
+             arg::String("finding").Repeated(), arg::List("actions")})},
+       UpdateAudit},
   };
   return *kCommands;
 }
@@ -431,6 +618,19 @@ const std::vector<VoiceCommand>& ReviewCommands() {
        "sixsteps learning-review show A/ID",
        {.positionals = {arg::String("RECORD").Required()}},
        ShowReview},
+      {"update",
+       "sixsteps learning-review update A/ID --etag ETAG [--type T] [--status S] "
+       "[--title T] [--start-date DATE] [--completed DATE] [--published DATE] "
+       "[--theme T]... [--recommendation 'TEXT[=>act-1,...]']... [--steps ...] "
+       "[--questions ...] [--classification C]"
+       " (the flags given replace those fields; --etag from show)",
+       {.positionals = {arg::String("RECORD").Required()},
+        .flags = WithUpdateFlags({arg::Enum<ParseReviewType>("type"),
+                                  arg::Enum<ParseReviewStatus>("status"), arg::String("title"),
+                                  arg::Date("start_date"), arg::Date("completed"),
+                                  arg::Date("published"), arg::String("theme").Repeated(),
+                                  arg::String("recommendation").Repeated()})},
+       UpdateReview},
   };
   return *kCommands;
 }

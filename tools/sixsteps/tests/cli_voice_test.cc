@@ -74,7 +74,17 @@ class FakeVoiceService final : public vv1::VoiceService::Service {
     return grpc::Status(grpc::StatusCode::NOT_FOUND, request->name() + " not found");
   }
 
+  grpc::Status UpdateEngagementRecord(grpc::ServerContext*,
+                                      const vv1::UpdateEngagementRecordRequest* request,
+                                      vv1::EngagementRecord* response) override {
+    std::lock_guard<std::mutex> lock(mu);
+    engagement_updates.push_back(*request);
+    *response = request->engagement_record();
+    return grpc::Status::OK;
+  }
+
   std::mutex mu;
+  std::vector<vv1::UpdateEngagementRecordRequest> engagement_updates;
   std::vector<vv1::CreateEngagementRecordRequest> engagement_creates;
   std::vector<vv1::CreateCaseAuditRequest> audit_creates;
   std::vector<vv1::CreateLearningReviewRequest> review_creates;
@@ -216,6 +226,32 @@ TEST_F(CliVoiceTest, ListReadsEveryPageAndShowTakesTheShortName) {
   // A refusal's gRPC code is the exit code.
   EXPECT_EQ(Run({"learning-review", "show", "a-1/lr-9"}).exit_code, 5);
   EXPECT_THAT(Run({"case-audit", "help"}).out, HasSubstr("sixsteps case-audit create A"));
+}
+
+TEST_F(CliVoiceTest, EngagementUpdateSendsTheRecordAsReadWithTheFlagsGivenAndTheEtag) {
+  testing_support::Result result =
+      Run({"engagement", "update", "a-1/eng-1", "--etag", "3", "--participants", "12", "--quote",
+           "It helped", "--classification", "official_sensitive"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  ASSERT_EQ(voice_.engagement_updates.size(), 1u);
+  const vv1::EngagementRecord& r = voice_.engagement_updates[0].engagement_record();
+  EXPECT_EQ(r.name(), "assessments/a-1/engagementRecords/eng-1");
+  EXPECT_EQ(r.title(), "Forum");  // as read: not given
+  EXPECT_EQ(r.etag(), "3");
+  EXPECT_EQ(r.participant_count(), 12);
+  EXPECT_THAT(r.quotes(), ElementsAre("It helped"));
+  EXPECT_EQ(r.classification(), vv1::CLASSIFICATION_OFFICIAL_SENSITIVE);
+  EXPECT_THAT(result.out, StartsWith("Updated assessments/a-1/engagementRecords/eng-1\n"));
+  // Without --etag nothing is read or sent.
+  EXPECT_EQ(Run({"engagement", "update", "a-1/eng-1", "--participants", "4"}).exit_code, 64);
+  EXPECT_EQ(voice_.engagement_updates.size(), 1u);
+}
+
+TEST_F(CliVoiceTest, LearningReviewUpdateOfAMissingRecordSendsNoUpdate) {
+  testing_support::Result result =
+      Run({"learning-review", "update", "a-1/lr-9", "--etag", "1", "--status", "published"});
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_THAT(result.err, HasSubstr("not found"));
 }
 
 }  // namespace
