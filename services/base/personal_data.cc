@@ -19,15 +19,16 @@ char At(std::string_view text, size_t i) { return i < text.size() ? text[i] : '\
 
 // ---- NHS numbers ----
 
-// The digits of an NHS number starting at `i` (a digit with none before it): 10 together,
-// or 3-3-4 separated by one space or hyphen; none after.
+// The digits of an NHS number starting at `i` (a digit with no letter or digit before it):
+// 10 together, or 3-3-4 separated by one space or hyphen; no letter or digit after. Digits
+// inside a longer token (a resource id such as "a-5d34368312345678") are not a number.
 bool NhsNumberAt(std::string_view text, size_t i) {
   std::string digits;
   size_t j = i;
   const std::array<size_t, 3> groups = {3, 3, 4};
   // Together.
   while (IsDigit(At(text, j))) digits += text[j++];
-  if (digits.size() == 10) return IsValidNhsNumber(digits);
+  if (digits.size() == 10) return !IsAlnum(At(text, j)) && IsValidNhsNumber(digits);
   if (digits.size() != 3) return false;
   for (size_t g = 1; g < groups.size(); ++g) {
     const char separator = At(text, j);
@@ -40,12 +41,12 @@ bool NhsNumberAt(std::string_view text, size_t i) {
     }
     if (length != groups[g]) return false;
   }
-  return IsValidNhsNumber(digits);
+  return !IsAlnum(At(text, j)) && IsValidNhsNumber(digits);
 }
 
 bool HasNhsNumber(std::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
-    if (IsDigit(text[i]) && (i == 0 || !IsDigit(text[i - 1])) && NhsNumberAt(text, i)) {
+    if (IsDigit(text[i]) && (i == 0 || !IsAlnum(text[i - 1])) && NhsNumberAt(text, i)) {
       return true;
     }
   }

@@ -701,7 +701,7 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
     asv1::GetEvidenceFileRequest m;
     m.set_name(a.evidence_file);
     files("GetEvidenceFile", "A's OFFICIAL-SENSITIVE file", Fixed(m),
-          {{N, UA}, {B, NF}, {O, NF}, {D, NF}, {V, OK, "part-a case audit.csv"}, {HA, OK}});
+          {{N, UA}, {B, NF}, {O, NF}, {D, NF}, {HA, NF}, {V, OK, "part-a case audit.csv"}});
     asv1::DownloadEvidenceFileRequest d;
     d.set_name(a.evidence_file);
     files("DownloadEvidenceFile", "A's OFFICIAL-SENSITIVE file", Fixed(d),

@@ -111,7 +111,7 @@ TEST_F(SensitiveFileTest, EachDownloadByAnAllowedReaderIsAudited) {
       EXPECT_EQ(change.evidence_file_download().evidence_file(), sensitive_.name());
     }
   }
-  EXPECT_EQ(downloads, 3);
+  EXPECT_EQ(downloads, 2);
 }
 
 TEST_F(SensitiveFileTest, EvidenceItemsNameFilesAndSensitiveItemsAreHiddenFromTheRegion) {

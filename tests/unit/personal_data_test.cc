@@ -42,6 +42,8 @@ INSTANTIATE_TEST_SUITE_P(
         Example{"943 476 5918", ""},                // fails the check digit
         Example{"9434765918", ""},                  // fails the check digit
         Example{"94347659190", ""},                 // 11 digits: not an NHS number
+        Example{"see a-5d9434765919", ""},          // digits inside a resource id
+        Example{"x9434765919y", ""},                // inside a longer token
         Example{"Budget of 1234567890 pence", ""},  // check digit would be 10: never issued
         Example{"943 4765 919", ""},                // not 3-3-4
         // Postcodes: full ones, any case, with or without the space.

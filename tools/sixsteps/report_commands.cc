@@ -1,6 +1,7 @@
 #include "tools/sixsteps/report_commands.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -41,6 +42,11 @@ absl::Status Receive(const rv1::ExportReportRequest& export_request, Client& cli
     fd = ::open(out_path->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
       return UsageError(absl::StrCat("cannot write ", *out_path, ": ", std::strerror(errno)));
+    // An existing file keeps its mode through open(): narrow it too.
+    if (::fchmod(fd, 0600) != 0) {
+      ::close(fd);
+      return UsageError(absl::StrCat("cannot write ", *out_path, ": ", std::strerror(errno)));
+    }
   }
   rv1::StreamReportRequest request;
   *request.mutable_report() = export_request;

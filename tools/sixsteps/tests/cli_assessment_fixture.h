@@ -420,6 +420,26 @@ class FakeReportingService final : public rv1::ReportingService::Service {
     return grpc::Status::OK;
   }
 
+  // What the CLI calls: the same file as ExportReport's, its name and type first, then the
+  // bytes in two chunks, so the CLI's joining of chunks is exercised.
+  grpc::Status StreamReport(grpc::ServerContext* context, const rv1::StreamReportRequest* request,
+                            grpc::ServerWriter<rv1::StreamReportResponse>* writer) override {
+    rv1::ExportReportResponse file;
+    grpc::Status status = ExportReport(context, &request->report(), &file);
+    if (!status.ok()) return status;
+    rv1::StreamReportResponse head;
+    head.set_content_type(file.content_type());
+    head.set_filename(file.filename());
+    writer->Write(head);
+    const std::string& bytes = file.content();
+    for (size_t at : {size_t{0}, bytes.size() / 2}) {
+      rv1::StreamReportResponse chunk;
+      chunk.set_chunk(bytes.substr(at, at == 0 ? bytes.size() / 2 : std::string::npos));
+      writer->Write(chunk);
+    }
+    return grpc::Status::OK;
+  }
+
   grpc::Status GetFreshness(grpc::ServerContext*, const rv1::GetFreshnessRequest*,
                             rv1::Freshness* response) override {
     response->set_sequence(42);
