@@ -211,10 +211,8 @@ class TestHub {
   std::unique_ptr<reporting::ServiceToken> notification_token_;
   std::unique_ptr<notification::GrpcPeople> notification_people_;
   std::unique_ptr<notification::TemplateSet> notification_templates_;
-  std::unique_ptr<notification::NotificationServiceImpl> notification_service_;
-  std::unique_ptr<notification::Follower> follower_;
-  std::unique_ptr<RunningServer> notification_server_;
-  // ---- webhooks (H1) ----
+  // Webhooks: declared before the service and the follower, which use them, so that they
+  // are destroyed after them (the follower's thread writes deliveries until it stops).
   notification::WebhookDispatcherOptions webhook_options_ = [] {
     notification::WebhookDispatcherOptions options;
     options.http.allow_loopback = true;
@@ -226,7 +224,9 @@ class TestHub {
   }();
   std::unique_ptr<notification::PgWebhookStore> webhook_store_;
   std::unique_ptr<notification::WebhookDispatcher> webhook_dispatcher_;
-  // ---- end webhooks (H1) ----
+  std::unique_ptr<notification::NotificationServiceImpl> notification_service_;
+  std::unique_ptr<notification::Follower> follower_;
+  std::unique_ptr<RunningServer> notification_server_;
 };
 
 }  // namespace sixsteps::testing
