@@ -190,8 +190,8 @@ absl::Status WriteHtml(const Document& document, const ByteSink& sink);
 absl::Status WriteMarkdown(const Document& document, const ByteSink& sink);
 
 // Terminal text: headings underlined, tables in wrapped columns, rating cells "G Green".
-// Text from the data goes through MarkdownText too, so text pasted from a terminal into a
-// Markdown editor cannot form links, images or HTML.
+// Plain text, not Markdown: the data's text is shown as it is (no backslash escapes), through
+// TerminalText, so no control character or terminal escape sequence reaches the terminal.
 absl::Status WriteText(const Document& document, const ByteSink& sink);
 
 // CSV (RFC 4180, CRLF, UTF-8 without a byte order mark): the document's DataTable, or, when

@@ -80,9 +80,4 @@ std::string RatingLetter(framework::v1::Rating rating);
 // "docx").
 std::string FormatExtension(v1::Format format);
 
-// A small Markdown subset as HTML, for the annual report section: ATX headings, paragraphs,
-// "-"/"*"/"1." lists, pipe tables, **bold**, *italic* and `code`. Everything is escaped;
-// raw HTML in the input is shown as text.
-std::string MarkdownToHtml(absl::string_view markdown);
-
 }  // namespace sixsteps::reporting

@@ -10,6 +10,7 @@
 #include "services/reporting/document.h"
 #include "services/reporting/render.h"
 #include "services/reporting/render_internal.h"
+#include "services/reporting/render_svg.h"
 
 namespace sixsteps::reporting::render_internal {
 namespace {
@@ -31,9 +32,30 @@ constexpr Segment kSegments[] = {
     {framework::v1::RATING_UNSPECIFIED, 3, "#ffffff", ""},
 };
 
-std::string Num(double v) { return absl::StrFormat("%.1f", v); }
+std::string Num(double v) { return SvgNumber(v); }
 
 }  // namespace
+
+std::string SvgNumber(double v) { return absl::StrFormat("%.1f", v); }
+
+std::string SvgPanel(double x, double y, double title_height, double width, double height,
+                     absl::string_view name) {
+  return absl::StrCat("<g><text x=\"", Num(x), "\" y=\"", Num(y + 12), "\" font-weight=\"bold\">",
+                      H(Utf8Truncate(name, 40)), "</text>\n<rect x=\"", Num(x), "\" y=\"",
+                      Num(y + title_height), "\" width=\"", Num(width), "\" height=\"", Num(height),
+                      "\" fill=\"none\" stroke=\"#999\" stroke-width=\"0.6\"/>\n");
+}
+
+std::string SvgCategory(double x, double y, absl::string_view category) {
+  return absl::StrCat("<text x=\"", Num(x), "\" y=\"", Num(y),
+                      "\" text-anchor=\"middle\" font-size=\"9\">", H(Utf8Truncate(category, 14)),
+                      "</text>\n");
+}
+
+std::string SvgClose(absl::string_view title, absl::string_view reading) {
+  return absl::StrCat("</svg>\n<figcaption>", H(title), ". ", reading,
+                      "</figcaption>\n</figure>\n");
+}
 
 std::string ChartSvg(const doc::Chart& chart) {
   if (chart.series.empty() || chart.categories.empty()) return "";
@@ -64,11 +86,7 @@ std::string ChartSvg(const doc::Chart& chart) {
     double x0 = static_cast<double>(i % kPanelsPerRow) * (kPanelWidth + kGap);
     double y0 = static_cast<double>(i / kPanelsPerRow) * row_height;
     double base = y0 + kTitleHeight + kPlotHeight;
-    absl::StrAppend(&out, "<g><text x=\"", Num(x0), "\" y=\"", Num(y0 + 12),
-                    "\" font-weight=\"bold\">", H(Utf8Truncate(series.name, 40)), "</text>\n",
-                    "<rect x=\"", Num(x0), "\" y=\"", Num(y0 + kTitleHeight), "\" width=\"",
-                    Num(kPanelWidth), "\" height=\"", Num(kPlotHeight),
-                    "\" fill=\"none\" stroke=\"#999\" stroke-width=\"0.6\"/>\n");
+    out += SvgPanel(x0, y0, kTitleHeight, kPanelWidth, kPlotHeight, series.name);
     for (size_t c = 0; c < chart.categories.size(); ++c) {
       double x = x0 + slot * static_cast<double>(c) + (slot - bar) / 2;
       double y = base;
@@ -96,15 +114,13 @@ std::string ChartSvg(const doc::Chart& chart) {
                           "\" text-anchor=\"middle\" font-weight=\"bold\">", H(label), "</text>\n");
         }
       }
-      absl::StrAppend(&out, "<text x=\"", Num(x + bar / 2), "\" y=\"", Num(base + 14),
-                      "\" text-anchor=\"middle\" font-size=\"9\">",
-                      H(Utf8Truncate(chart.categories[c], 14)), "</text>\n");
+      out += SvgCategory(x + bar / 2, base + 14, chart.categories[c]);
     }
     out += "</g>\n";
   }
-  absl::StrAppend(&out, "</svg>\n<figcaption>", H(chart.title),
-                  ". Each bar is a round; R, A, G and - give the number of questions rated Red, "
-                  "Amber, Green and not rated.</figcaption>\n</figure>\n");
+  out += SvgClose(chart.title,
+                  "Each bar is a round; R, A, G and - give the number of questions rated Red, "
+                  "Amber, Green and not rated.");
   return out;
 }
 

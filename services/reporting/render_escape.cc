@@ -61,6 +61,30 @@ std::string MarkdownText(absl::string_view text) {
   return out;
 }
 
+std::string TerminalText(absl::string_view text) {
+  std::string folded;
+  folded.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+    const auto third = i + 2 < text.size() ? static_cast<unsigned char>(text[i + 2]) : 0;
+    if (c == '\n' || c == '\r' || c == '\t') {
+      folded.push_back(' ');
+    } else if (c < 0x20 || c == 0x7F) {
+      continue;  // C0 controls (ESC among them) and DEL
+    } else if (c == 0xC2 && next >= 0x80 && next <= 0x9F) {
+      ++i;  // C1 controls (U+0080-U+009F; U+009B is CSI)
+    } else if (c == 0xE2 && next == 0x80 && third >= 0xAA && third <= 0xAE) {
+      i += 2;  // U+202A-U+202E: embeddings and overrides
+    } else if (c == 0xE2 && next == 0x81 && third >= 0xA6 && third <= 0xA9) {
+      i += 2;  // U+2066-U+2069: isolates
+    } else {
+      folded.push_back(static_cast<char>(c));
+    }
+  }
+  return OneLine(folded);
+}
+
 std::string HtmlEscape(absl::string_view text) {
   std::string out;
   out.reserve(text.size());

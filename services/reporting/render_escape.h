@@ -29,4 +29,11 @@ std::string CsvField(absl::string_view text);
 // it did not write itself.
 std::string MarkdownText(absl::string_view text);
 
+// Text made safe for a terminal, with no markup escaping (plain text is not Markdown): line
+// breaks and tabs folded into spaces; every other control character dropped (C0 including
+// ESC, DEL, and the C1 controls U+0080-U+009F, so no terminal escape sequence can be formed);
+// the bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069) dropped, so text
+// cannot be shown in an order other than the one it has. Other text passes unchanged.
+std::string TerminalText(absl::string_view text);
+
 }  // namespace sixsteps::reporting

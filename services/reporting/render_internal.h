@@ -106,5 +106,7 @@ inline std::string H(absl::string_view text) { return HtmlEscape(text); }
 
 // A document chart as an inline SVG figure with a caption; "" when it has no data.
 std::string ChartSvg(const doc::Chart& chart);
+// A count chart as an inline SVG figure (render_count_chart_svg.cc); "" when it has no data.
+std::string CountChartSvg(const doc::CountChart& chart);
 
 }  // namespace sixsteps::reporting::render_internal

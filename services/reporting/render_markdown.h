@@ -1,6 +1,5 @@
-// The small Markdown subset the annual report section is written in, read once into blocks
-// that the HTML renderer (MarkdownToHtml) and the document model (AppendMarkdown) both
-// present. Private to the reporting renderers.
+// The small Markdown subset the annual report section is written in, read into blocks that
+// the document model (AppendMarkdown) presents in every format. Private to the reporting renderers.
 #pragma once
 
 #include <string>

@@ -12,6 +12,7 @@ namespace sixsteps::reporting::doc {
 namespace {
 
 using render_internal::ChartSvg;
+using render_internal::CountChartSvg;
 using render_internal::LabelsOf;
 
 constexpr absl::string_view kCss = R"css(
@@ -141,8 +142,11 @@ void WriteBlock(SinkWriter& out, const Block& block) {
   } else if (const auto* c = std::get_if<Chart>(&block)) {
     out.Write(ChartSvg(*c));
   } else if (const auto* c = std::get_if<CountChart>(&block)) {
-    // Counts over time read best as a table: each cell a number, no colour needed.
-    if (!c->series.empty() && !c->categories.empty()) WriteTable(out, ChartTable(*c));
+    // The picture, then its counts as a table: what a screen reader reads, and what
+    // someone who wants the figures copies.
+    if (c->series.empty() || c->categories.empty()) return;
+    out.Write(CountChartSvg(*c));
+    WriteTable(out, ChartTable(*c));
   }
 }
 

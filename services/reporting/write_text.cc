@@ -23,8 +23,8 @@ constexpr size_t kLineWidth = 100;
 constexpr size_t kTableWidth = 140;
 constexpr size_t kMaxColumn = 40, kMinColumn = 8;
 
-// The data's text, safe to paste into Markdown (see WriteText).
-std::string Safe(absl::string_view text) { return MarkdownText(text); }
+// The data's text as it is, minus what a terminal would act on (see WriteText).
+std::string Safe(absl::string_view text) { return TerminalText(text); }
 
 std::string Runs(const std::vector<Run>& runs) {
   std::string out;

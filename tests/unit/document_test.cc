@@ -251,6 +251,47 @@ TEST(ChartSvg, TrendHtmlDrawsLetteredSmallMultiples) {
   EXPECT_EQ(render_internal::ChartSvg(TrendChart(v1::PartnershipTrend())), "");
 }
 
+TEST(CountChartSvg, DrawsACountedBarPerDateAndKeepsTheTable) {
+  Files files;
+  CountChart chart;
+  chart.title = "Overdue actions <by> partner";
+  chart.categories = {"2025-06-30", "2025-09-30"};
+  chart.series = {{"Police & \"co\"", {3, 0}}, {"Health", {1, 2}}};
+  std::string svg = render_internal::CountChartSvg(chart);
+  // Well-formed XML, read by a real parser, with the partner's name as text.
+  std::string path = files.Save("count_chart.svg", svg);
+  std::string parsed = Shell(absl::StrCat(
+      "/usr/bin/python3 -c 'import sys, xml.dom.minidom as m; d = m.parse(sys.argv[1]); "
+      "s = d.getElementsByTagName(\"svg\")[0]; "
+      "print(s.getAttribute(\"role\"), s.getAttribute(\"aria-label\"), "
+      "d.getElementsByTagName(\"text\")[0].firstChild.data)' ",
+      path));
+  EXPECT_THAT(parsed, HasSubstr("img Overdue actions <by> partner: 2 panels"));
+  EXPECT_THAT(parsed, HasSubstr("Police & \"co\""));
+  // Every count is written, a zero too, so nobody needs the bar's height or colour.
+  for (const char* count : {">3</text>", ">0</text>", ">1</text>", ">2</text>"})
+    EXPECT_THAT(svg, HasSubstr(count));
+  EXPECT_THAT(svg, HasSubstr(">2025-09-30</text>"));
+  EXPECT_THAT(svg, HasSubstr("url(#count-hatch)"));
+
+  Document d;
+  AddSection(&d, "Overdue actions").blocks.push_back(chart);
+  std::string html;
+  ASSERT_THAT(WriteHtml(d,
+                        [&](const char* data, size_t size) {
+                          html.append(data, size);
+                          return true;
+                        }),
+              IsOk());
+  files.Save("count_chart.html", html);
+  EXPECT_THAT(html, HasSubstr(svg));
+  // The same counts as a table after the picture, for screen readers and for copying.
+  EXPECT_THAT(html, HasSubstr("<th>2025-06-30</th>"));
+  EXPECT_THAT(html, HasSubstr("<td><strong>Police &amp; &quot;co&quot;</strong></td>"));
+  EXPECT_LT(html.find("<svg"), html.find("<table>"));
+  EXPECT_EQ(render_internal::CountChartSvg(CountChart()), "");
+}
+
 // ---- PDF, read back by poppler ----
 
 TEST(PdfWriter, AssessmentReportReadsBack) {

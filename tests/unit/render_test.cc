@@ -382,23 +382,19 @@ TEST(RenderHtml, AnnualSectionRendersItsMarkdown) {
   EXPECT_THAT(html, HasSubstr(testing::kAttribution));
 }
 
-TEST(MarkdownToHtml, SmallSubset) {
-  EXPECT_EQ(MarkdownToHtml("# Title\n\nOne\ntwo\n\n- a\n- b\n\n1. x\n2. y\n"),
-            "<h1>Title</h1>\n<p>One "
-            "two</p>\n<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n<ol>\n<li>x</li>\n<li>y</li>\n</ol>\n");
-  EXPECT_EQ(MarkdownToHtml("a <b> & `<i>` \\*not em\\*"),
-            "<p>a &lt;b&gt; &amp; <code>&lt;i&gt;</code> *not em*</p>\n");
-  EXPECT_EQ(MarkdownToHtml("| a | b |\n|---|---|\n| 1 | 2 |"),
-            "<table>\n<thead><tr><th>a</th><th>b</th></tr></thead>\n<tbody>\n<tr><td>1</td><td>2</"
-            "td></tr>\n"
-            "</tbody>\n</table>\n");
-}
-
-TEST(MarkdownToHtml, EntitiesFromMarkdownTextAreShownOnce) {
-  EXPECT_EQ(MarkdownToHtml(MarkdownText("<img src=x onerror=alert(1)> & [a](javascript:b)")),
-            "<p>&lt;img src=x onerror=alert(1)&gt; &amp; [a](javascript:b)</p>\n");
-  // A bare '&' or an unknown entity is escaped.
-  EXPECT_EQ(MarkdownToHtml("&copy; &#106;"), "<p>&amp;copy; &amp;#106;</p>\n");
+TEST(TerminalText, PlainTextWithoutControls) {
+  // No Markdown escaping: plain text is shown as it is.
+  EXPECT_EQ(TerminalText("STATE_FINALISED [x](y) *e* <b> & # h | p \\"),
+            "STATE_FINALISED [x](y) *e* <b> & # h | p \\");
+  EXPECT_EQ(TerminalText("two\nlines\tand\r\ntabs"), "two lines and tabs");
+  // What a terminal would act on is dropped: ESC (and so its sequences' introducer), other
+  // C0 controls, DEL, the C1 controls (U+009B is CSI) and bidirectional overrides.
+  EXPECT_EQ(TerminalText("a\x1b[31mred\x1b]0;title\x07" "b"), "a[31mred]0;titleb");
+  EXPECT_EQ(TerminalText("x\x7fy\x01z"), "xyz");
+  EXPECT_EQ(TerminalText("c\xc2\x9b" "2Jd"), "c2Jd");
+  EXPECT_EQ(TerminalText("l\xe2\x80\xae" "evil\xe2\x81\xa6" "r"), "levilr");
+  // Other text, accents and punctuation included, passes unchanged.
+  EXPECT_EQ(TerminalText("Sunderland – café · ok"), "Sunderland – café · ok");
 }
 
 TEST(MarkdownText, EscapesEverythingThatWouldBeMarkup) {

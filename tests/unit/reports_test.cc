@@ -384,8 +384,11 @@ TEST(AnnualReportTest, TitlesNamesAndTextsCannotInjectMarkdownOrHtml) {
   EXPECT_THAT(md, ::testing::HasSubstr("&lt;img src=x onerror=alert(1)&gt;"));
   EXPECT_THAT(md, ::testing::HasSubstr("&lt;b&gt;2019&lt;/b&gt; &amp; co"));
 
-  // Rendered as HTML (as the HTML export does), nothing runs and nothing links.
-  std::string html = MarkdownToHtml(md);
+  // Rendered as HTML (as the HTML export does, through the document model), nothing runs
+  // and nothing links.
+  absl::StatusOr<Rendered> rendered = Render(section, rv1::FORMAT_HTML);
+  ASSERT_TRUE(rendered.ok()) << rendered.status();
+  const std::string& html = rendered->content;
   for (const char* tag : {"<img", "<script", "<a", "href=\"", "<b>", "onerror=alert(1)>"}) {
     EXPECT_THAT(html, ::testing::Not(::testing::HasSubstr(tag))) << tag << " in\n" << html;
   }

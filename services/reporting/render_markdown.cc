@@ -1,5 +1,5 @@
-// MarkdownToHtml: the small Markdown subset the annual report section is written in, as
-// escaped HTML.
+// The small Markdown subset the annual report section is written in, parsed into blocks
+// and inline runs for the document model (AppendMarkdown).
 #include <string>
 #include <vector>
 
@@ -16,61 +16,6 @@ namespace sixsteps::reporting {
 namespace {
 
 bool IsPunct(char c) { return absl::ascii_ispunct(static_cast<unsigned char>(c)); }
-
-std::string InlineHtml(absl::string_view s) {
-  std::string out;
-  size_t i = 0;
-  while (i < s.size()) {
-    char c = s[i];
-    if (c == '\\' && i + 1 < s.size() && IsPunct(s[i + 1])) {
-      out += HtmlEscape(s.substr(i + 1, 1));
-      i += 2;
-      continue;
-    }
-    if (c == '`') {
-      size_t end = s.find('`', i + 1);
-      if (end != absl::string_view::npos) {
-        absl::StrAppend(&out, "<code>", HtmlEscape(s.substr(i + 1, end - i - 1)), "</code>");
-        i = end + 1;
-        continue;
-      }
-    }
-    if ((c == '*' || c == '_') && i + 1 < s.size() && s[i + 1] == c) {
-      std::string marker(2, c);
-      size_t end = s.find(marker, i + 2);
-      if (end != absl::string_view::npos && end > i + 2) {
-        absl::StrAppend(&out, "<strong>", InlineHtml(s.substr(i + 2, end - i - 2)), "</strong>");
-        i = end + 2;
-        continue;
-      }
-    }
-    if ((c == '*' || c == '_') && i + 1 < s.size() && s[i + 1] != ' ') {
-      size_t end = s.find(c, i + 1);
-      if (end != absl::string_view::npos && end > i + 1) {
-        absl::StrAppend(&out, "<em>", InlineHtml(s.substr(i + 1, end - i - 1)), "</em>");
-        i = end + 1;
-        continue;
-      }
-    }
-    // The entities MarkdownText writes stay as they are (escaping them again would show
-    // "&lt;" where the text had "<"); every other '&' is escaped.
-    if (c == '&') {
-      bool entity = false;
-      for (absl::string_view known : {"&lt;", "&gt;", "&amp;", "&quot;", "&#39;"}) {
-        if (absl::StartsWith(s.substr(i), known)) {
-          out.append(known.data(), known.size());
-          i += known.size();
-          entity = true;
-          break;
-        }
-      }
-      if (entity) continue;
-    }
-    out += HtmlEscape(s.substr(i, 1));
-    ++i;
-  }
-  return out;
-}
 
 std::vector<std::string> SplitTableRow(absl::string_view line) {
   line = absl::StripAsciiWhitespace(line);
@@ -300,42 +245,5 @@ std::vector<doc::Run> InlineRuns(absl::string_view text) {
 }
 
 }  // namespace markdown
-
-std::string MarkdownToHtml(absl::string_view text) {
-  using markdown::Block;
-  std::string out;
-  for (const Block& b : markdown::ParseBlocks(text)) {
-    switch (b.kind) {
-      case Block::Kind::kParagraph:
-        absl::StrAppend(&out, "<p>", InlineHtml(b.text), "</p>\n");
-        break;
-      case Block::Kind::kHeading:
-        absl::StrAppend(&out, "<h", b.level, ">", InlineHtml(b.text), "</h", b.level, ">\n");
-        break;
-      case Block::Kind::kRule:
-        out += "<hr>\n";
-        break;
-      case Block::Kind::kList: {
-        const char* tag = b.ordered ? "ol" : "ul";
-        absl::StrAppend(&out, "<", tag, ">\n");
-        for (const auto& item : b.items) absl::StrAppend(&out, "<li>", InlineHtml(item), "</li>\n");
-        absl::StrAppend(&out, "</", tag, ">\n");
-        break;
-      }
-      case Block::Kind::kTable:
-        out += "<table>\n";
-        for (size_t r = 0; r < b.rows.size(); ++r) {
-          const char* cell = r == 0 ? "th" : "td";
-          out += r == 0 ? "<thead><tr>" : "<tr>";
-          for (const auto& c : b.rows[r])
-            absl::StrAppend(&out, "<", cell, ">", InlineHtml(c), "</", cell, ">");
-          out += r == 0 ? "</tr></thead>\n<tbody>\n" : "</tr>\n";
-        }
-        out += "</tbody>\n</table>\n";
-        break;
-    }
-  }
-  return out;
-}
 
 }  // namespace sixsteps::reporting
