@@ -511,6 +511,11 @@ void FeedConsumer::Run() {
     }
     absl::Status status = absl::OkStatus();
     if (absl::Now() - last_refresh_ > options_.directory_refresh) status = RefreshDirectory();
+    // Rounds and actions applied before the read model kept their aggregates (V010).
+    if (status.ok() && !aggregates_filled_) {
+      status = model_->FillAggregates();
+      aggregates_filled_ = status.ok();
+    }
     if (status.ok()) status = CatchUp();
     // From here until an error the read model is at the head: Follow applies changes as
     // they are made.

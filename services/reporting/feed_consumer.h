@@ -155,6 +155,7 @@ class FeedConsumer {
   std::atomic<bool> caught_up_{false};
   std::thread thread_;
   absl::Time last_refresh_ = absl::InfinitePast();
+  bool aggregates_filled_ = false;
   // Changes asked for per catch-up page: halved after a page too large to fetch, doubled
   // back after a page that was fetched.
   int catch_up_page_;

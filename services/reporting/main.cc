@@ -17,6 +17,7 @@
 #include "services/reporting/feed_head.h"
 #include "services/reporting/http_endpoint.h"
 #include "services/reporting/read_model.h"
+#include "services/reporting/report_cache_listener.h"
 #include "services/reporting/reporting_service.h"
 
 ABSL_FLAG(std::string, assessment_address, "", "host:port of the assessment service");
@@ -33,6 +34,9 @@ ABSL_FLAG(std::string, http_request_timeout, "",
           "how long an HTTP request's line, headers and body may take to arrive (default 10s)");
 ABSL_FLAG(std::string, report_max_waiters, "",
           "reports waiting for min_sequence at once; more are RESOURCE_EXHAUSTED (default 16)");
+ABSL_FLAG(std::string, report_cache_mib, "",
+          "MiB of built assessment reports each replica keeps in memory, least recently used "
+          "dropped first; 0: none (default 64)");
 
 namespace {
 
@@ -87,6 +91,9 @@ absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
       int max_waiters,
       sixsteps::IntSetting("report_max_waiters", absl::GetFlag(FLAGS_report_max_waiters),
                            {"SIXSTEPS_REPORT_MAX_WAITERS"}, 16, 1, 1024));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      int cache_mib, sixsteps::IntSetting("report_cache_mib", absl::GetFlag(FLAGS_report_cache_mib),
+                                          {"SIXSTEPS_REPORT_CACHE_MIB"}, 64, 0, 4096));
   SIXSTEPS_ASSIGN_OR_RETURN(auto identity, start.MigrateAndDialIdentity());
   SIXSTEPS_ASSIGN_OR_RETURN(auto framework,
                             start.Dial(absl::GetFlag(FLAGS_framework_address),
@@ -100,6 +107,13 @@ absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
   reporting::GrpcUpstream upstream(identity, framework, api_key);
   reporting::Reports reports(
       &model, zone, {reporting::AssessmentFeedReached(&upstream, assessment), max_waiters});
+  // Built assessment reports, kept in step with the read model by LISTEN/NOTIFY.
+  reporting::ReportCache cache(static_cast<size_t>(cache_mib) << 20);
+  reporting::CacheListener cache_listener(config.database_url, &cache);
+  if (cache_mib > 0) {
+    reports.UseCache(&cache);
+    cache_listener.Start();
+  }
   sixsteps::auth::TokenVerifier verifier(
       std::make_shared<sixsteps::auth::IdentityPublicKeys>(identity));
   reporting::ReportingServiceImpl service(&reports, &verifier);
@@ -119,6 +133,7 @@ absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
   SIXSTEPS_RETURN_IF_ERROR(sixsteps::Serve(config, {&service}, [&] {
     consumer.Stop();
     endpoint.Stop();
+    cache_listener.Stop();
   }));
   return 0;
 }

@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "services/common/status.h"
 #include "services/reporting/read_model_internal.h"
+#include "services/reporting/reports_cycle.h"
 
 namespace sixsteps::reporting {
 
@@ -53,15 +54,20 @@ constexpr char kInsertFramework[] =
 constexpr char kHasPartnership[] = "SELECT 1 FROM partnerships WHERE partnership_id = $1";
 constexpr char kUpsertRegion[] =
     "INSERT INTO regions (region_id, display_name) VALUES ($1, $2) ON CONFLICT (region_id) "
-    "DO UPDATE SET display_name = EXCLUDED.display_name";
+    "DO UPDATE SET display_name = EXCLUDED.display_name "
+    "WHERE regions.display_name IS DISTINCT FROM EXCLUDED.display_name";
 constexpr char kUpsertPartnership[] =
     "INSERT INTO partnerships (partnership_id, region_id, display_name, "
     "regional_comparison_opt_out) VALUES ($1, $2, $3, $4) ON CONFLICT (partnership_id) DO UPDATE "
     "SET region_id = EXCLUDED.region_id, display_name = EXCLUDED.display_name, "
-    "regional_comparison_opt_out = EXCLUDED.regional_comparison_opt_out, refresh_time = now()";
+    "regional_comparison_opt_out = EXCLUDED.regional_comparison_opt_out, refresh_time = now() "
+    "WHERE (partnerships.region_id, partnerships.display_name, "
+    "partnerships.regional_comparison_opt_out) IS DISTINCT FROM (EXCLUDED.region_id, "
+    "EXCLUDED.display_name, EXCLUDED.regional_comparison_opt_out)";
 constexpr char kUpsertOrganisation[] =
     "INSERT INTO organisations (partnership_id, organisation_id, display_name) VALUES ($1, $2, $3) "
     "ON CONFLICT (partnership_id, organisation_id) DO UPDATE SET display_name = "
+    "EXCLUDED.display_name WHERE organisations.display_name IS DISTINCT FROM "
     "EXCLUDED.display_name";
 
 constexpr char kUpsertRound[] =
@@ -88,8 +94,10 @@ constexpr char kUpsertChallenge[] =
     "ON CONFLICT (assessment_id, challenge_id) DO UPDATE SET record = EXCLUDED.record";
 constexpr char kUpsertAction[] =
     "INSERT INTO actions (action_id, assessment_id, partnership_id, region_id, status, due_date, "
-    "record) VALUES ($1, $2, $3, $4, $5, $6::date, $7) ON CONFLICT (action_id) DO UPDATE SET "
-    "status = EXCLUDED.status, due_date = EXCLUDED.due_date, record = EXCLUDED.record";
+    "record, create_date, closed_date) VALUES ($1, $2, $3, $4, $5, $6::date, $7, $8::date, "
+    "NULLIF($9, '')::date) ON CONFLICT (action_id) DO UPDATE SET status = EXCLUDED.status, "
+    "due_date = EXCLUDED.due_date, record = EXCLUDED.record, create_date = EXCLUDED.create_date, "
+    "closed_date = EXCLUDED.closed_date";
 
 constexpr Statement kSelectCursor = {
     "reporting_cursor",
@@ -129,30 +137,6 @@ constexpr Statement kSelectFinalisedRounds = {
 constexpr Statement kSelectConsolidationsOfRounds = {
     "reporting_consolidations_of_rounds",
     "SELECT assessment_id, record FROM consolidations WHERE assessment_id = ANY($1::text[])"};
-// The overview's ratings: the column where the consumer stored it, the record only for
-// rows from before it did (V003).
-constexpr Statement kSelectRatingsOfRounds = {
-    "reporting_ratings_of_rounds",
-    "SELECT assessment_id, question_id, rating, CASE WHEN rating IS NULL THEN record END "
-    "FROM consolidations WHERE assessment_id = ANY($1::text[])"};
-constexpr Statement kSelectRegionName = {"reporting_region_name",
-                                         "SELECT display_name FROM regions WHERE region_id = $1"};
-// Each partnership of the region with its latest finalised independent scrutiny (one probe
-// of rounds_finalised per partnership, however many years of rounds it has) and its count
-// of open actions overdue on $2: one statement whose cost grows with the partnerships.
-constexpr Statement kSelectRegionOverview = {
-    "reporting_region_overview",
-    "SELECT p.partnership_id, p.region_id, p.display_name, p.regional_comparison_opt_out, "
-    "latest.record, latest.framework_version, "
-    "(SELECT count(*) FROM actions a WHERE a.partnership_id = p.partnership_id "
-    "AND a.region_id = $1 AND a.status IN ('STATUS_PLANNED', 'STATUS_IN_PROGRESS') "
-    "AND a.due_date < $2::date) "
-    "FROM partnerships p LEFT JOIN LATERAL ("
-    "SELECT r.record, r.framework_version FROM rounds r "
-    "WHERE r.partnership_id = p.partnership_id AND r.region_id = $1 "
-    "AND r.kind = 'ASSESSMENT_KIND_INDEPENDENT_SCRUTINY' AND r.state = 'STATE_FINALISED' "
-    "ORDER BY r.finalise_time DESC LIMIT 1) latest ON true "
-    "WHERE p.region_id = $1 ORDER BY p.display_name, p.partnership_id"};
 constexpr Statement kSelectActionsOfPartnership = {
     "reporting_actions_of_partnership", "SELECT record FROM actions WHERE partnership_id = $1"};
 constexpr Statement kSelectActionsOfRegion = {"reporting_actions_of_region",
@@ -251,9 +235,10 @@ void ApplyOne(pqxx::work& txn, const av1::Change& change) {
       break;
     case av1::Change::kAction: {
       const actv1::Action& a = change.action();
+      ActionDays days = DaysOf(a);
       db::ExecPrepared(txn, kUpsertAction, Id(a.name()), Id(a.assessment()), Id(a.partnership()),
                        Id(a.region()), actv1::Action::Status_Name(a.status()), a.due_date(),
-                       Blob(a));
+                       Blob(a), days.created, days.closed);
       break;
     }
     // ---- scrutiny cycle (H4): planned rounds, scrutineer's reports, annual report
@@ -313,18 +298,26 @@ absl::Status ReadModel::PutDirectory(const std::vector<idv1::Region>& regions,
                                      const std::vector<idv1::Partnership>& partnerships,
                                      const std::vector<idv1::Organisation>& organisations) {
   return pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
+    // Rows written: only those that are new or differ (the upserts skip equal rows), so a
+    // refresh that finds nothing new leaves the replicas' cached reports alone.
+    size_t written = 0;
     for (const auto& region : regions) {
-      db::ExecPrepared(txn, kUpsertRegion, Id(region.name()), region.display_name());
+      written += db::ExecPrepared(txn, kUpsertRegion, Id(region.name()), region.display_name())
+                     .affected_rows();
     }
     for (const auto& p : partnerships) {
-      db::ExecPrepared(txn, kUpsertPartnership, Id(p.name()), Id(p.region()), p.display_name(),
-                       p.regional_comparison_opt_out());
+      written += db::ExecPrepared(txn, kUpsertPartnership, Id(p.name()), Id(p.region()),
+                                  p.display_name(), p.regional_comparison_opt_out())
+                     .affected_rows();
     }
     for (const auto& o : organisations) {
       // "partnerships/{p}/organisations/{o}"
       std::string partnership = o.name().substr(0, o.name().find("/organisations/"));
-      db::ExecPrepared(txn, kUpsertOrganisation, Id(partnership), Id(o.name()), o.display_name());
+      written += db::ExecPrepared(txn, kUpsertOrganisation, Id(partnership), Id(o.name()),
+                                  o.display_name())
+                     .affected_rows();
     }
+    if (written > 0) read_model_internal::RecordDirectoryChanged(txn);
     return absl::OkStatus();
   });
 }
@@ -334,6 +327,7 @@ absl::Status ReadModel::Apply(const std::vector<av1::Change>& changes) {
   return pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
     int64_t cursor = txn.exec(kSelectCursorForUpdate)[0][0].as<int64_t>();
     const av1::Change* last = nullptr;
+    absl::flat_hash_map<std::string, int64_t> rounds;  // changed here, at their last sequence
     for (const av1::Change& change : changes) {
       if (change.sequence() <= cursor) continue;
       // A statement that fails aborts the whole transaction: the batch is rolled back and
@@ -349,8 +343,16 @@ absl::Status ReadModel::Apply(const std::vector<av1::Change>& changes) {
       }
       cursor = change.sequence();
       last = &change;
+      if (std::string round = read_model_internal::RoundOfChange(change); !round.empty()) {
+        rounds[round] = change.sequence();
+      }
     }
-    if (last != nullptr) db::ExecPrepared(txn, kUpdateCursor, cursor, Micros(last->time()));
+    if (last == nullptr) return absl::OkStatus();
+    db::ExecPrepared(txn, kUpdateCursor, cursor, Micros(last->time()));
+    for (const auto& [round, sequence] : rounds) {
+      SIXSTEPS_RETURN_IF_ERROR(WriteRoundFigures(txn, round));
+    }
+    read_model_internal::RecordRoundVersions(txn, rounds);
     return absl::OkStatus();
   });
 }
@@ -371,6 +373,8 @@ absl::Status ReadModel::Quarantine(const av1::Change& change, bool received,
     } else {
       db::ExecPrepared(txn, kAdvanceCursor, change.sequence());
     }
+    // The cursor moved; no round changed.
+    read_model_internal::RecordRoundVersions(txn, {});
     return absl::OkStatus();
   });
 }
@@ -396,12 +400,17 @@ absl::StatusOr<rv1::Freshness> ReadModel::Snapshot::Freshness() {
 
 absl::StatusOr<std::shared_ptr<const fv1::FrameworkVersion>> ReadModel::Snapshot::Framework(
     const std::string& version_name) {
+  return model_->CachedFramework(*txn_, version_name);
+}
+
+absl::StatusOr<std::shared_ptr<const fv1::FrameworkVersion>> ReadModel::CachedFramework(
+    pqxx::transaction_base& txn, const std::string& version_name) {
   {
-    std::lock_guard<std::mutex> lock(model_->mu_);
-    auto found = model_->frameworks_.find(version_name);
-    if (found != model_->frameworks_.end()) return found->second;
+    std::lock_guard<std::mutex> lock(mu_);
+    auto found = frameworks_.find(version_name);
+    if (found != frameworks_.end()) return found->second;
   }
-  pqxx::result rows = Run(*txn_, kSelectFramework, version_name);
+  pqxx::result rows = Run(txn, kSelectFramework, version_name);
   if (rows.empty()) {
     return absl::UnavailableError(
         absl::StrCat("the read model has not fetched ", version_name, " yet; try again"));
@@ -409,8 +418,8 @@ absl::StatusOr<std::shared_ptr<const fv1::FrameworkVersion>> ReadModel::Snapshot
   SIXSTEPS_ASSIGN_OR_RETURN(fv1::FrameworkVersion version,
                             Parse<fv1::FrameworkVersion>(rows[0][0]));
   auto shared = std::make_shared<const fv1::FrameworkVersion>(std::move(version));
-  std::lock_guard<std::mutex> lock(model_->mu_);
-  model_->frameworks_[version_name] = shared;
+  std::lock_guard<std::mutex> lock(mu_);
+  frameworks_[version_name] = shared;
   return shared;
 }
 
@@ -479,49 +488,6 @@ absl::StatusOr<std::vector<FinalisedRound>> ReadModel::Snapshot::FinalisedRounds
     SIXSTEPS_ASSIGN_OR_RETURN(rounds[i].framework, Framework(versions[i]));
   }
   return rounds;
-}
-
-absl::StatusOr<RegionData> ReadModel::Snapshot::LoadRegion(const std::string& region_id,
-                                                           const std::string& as_of) {
-  RegionData data;
-  pqxx::result name = Run(*txn_, kSelectRegionName, region_id);
-  data.region_name = name.empty() ? region_id : name[0][0].as<std::string>();
-  // The overview's estimated cost grows with the partnerships: past jit_above_cost the
-  // server would JIT-compile it on every call (15 ms at 1,000 partnerships), more than
-  // running it takes.
-  txn_->exec("SET LOCAL jit = off");
-  std::vector<std::string> ids;
-  std::vector<std::string> partnership_ids;  // of the rounds in `ids`
-  for (const pqxx::row& row : Run(*txn_, kSelectRegionOverview, region_id, as_of)) {
-    PartnershipInfo& p = data.partnerships.emplace_back();
-    p = {row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
-         row[3].as<bool>()};
-    if (int overdue = row[6].as<int>(); overdue > 0) data.overdue[p.id] = overdue;
-    if (row[4].is_null()) continue;
-    FinalisedRound& round = data.latest[p.id];
-    SIXSTEPS_ASSIGN_OR_RETURN(round.assessment, Parse<av1::Assessment>(row[4]));
-    SIXSTEPS_ASSIGN_OR_RETURN(round.framework, Framework(row[5].as<std::string>()));
-    ids.push_back(Id(round.assessment.name()));
-    partnership_ids.push_back(p.id);
-  }
-  // `data.latest` is complete: its elements stay where they are from here on.
-  absl::flat_hash_map<std::string, FinalisedRound*> round_of;  // by assessment id
-  for (size_t i = 0; i < ids.size(); ++i) round_of[ids[i]] = &data.latest[partnership_ids[i]];
-  for (const pqxx::row& row : Run(*txn_, kSelectRatingsOfRounds, db::TextArray(ids))) {
-    auto round = round_of.find(absl::string_view(row[0].c_str(), row[0].size()));
-    if (round == round_of.end()) continue;
-    av1::Consolidation c;
-    fv1::Rating rating = fv1::RATING_UNSPECIFIED;
-    if (!row[2].is_null() && fv1::Rating_Parse(row[2].as<std::string>(), &rating)) {
-      // The overview reads only the question and its rating.
-      c.set_question_id(row[1].as<std::string>());
-      c.set_rating(rating);
-    } else {
-      SIXSTEPS_ASSIGN_OR_RETURN(c, Parse<av1::Consolidation>(row[3]));
-    }
-    round->second->consolidations.push_back(std::move(c));
-  }
-  return data;
 }
 
 absl::StatusOr<ActionData> ReadModel::Snapshot::LoadActions(const std::string& partnership_id,

@@ -39,12 +39,22 @@ struct RoundOwner {
   bool opted_out = false;
 };
 
+// What a cached report is checked against (report_cache.h): the last feed sequence the
+// read model applied to the round, and the directory's version (names, opt-outs).
+struct RoundVersion {
+  int64_t round_sequence = 0;
+  int64_t directory_version = 0;
+  bool operator==(const RoundVersion&) const = default;
+};
+
 // The partnerships of a region with their latest finalised round and overdue actions.
 struct RegionData {
   std::string region_name;
   std::vector<PartnershipInfo> partnerships;
-  absl::flat_hash_map<std::string, FinalisedRound> latest;  // by partnership id
-  absl::flat_hash_map<std::string, int> overdue;            // by partnership id
+  // By partnership id: the figures of its latest finalised independent scrutiny
+  // (RoundFigures, as the consumer keeps them), and its overdue open actions.
+  absl::flat_hash_map<std::string, rv1::RegionalRow> latest_figures;
+  absl::flat_hash_map<std::string, int> overdue;
 };
 
 // Actions of a partnership or region with the names the tracker shows.
@@ -94,11 +104,24 @@ class ReadModel {
     absl::StatusOr<RoundData> LoadRound(const std::string& assessment_id,
                                         const std::function<bool(const RoundOwner&)>& may_see);
     absl::StatusOr<PartnershipInfo> Partnership(const std::string& partnership_id);
+    // The round's owner and versions (read_model_versions.cc), with the same refusal as
+    // LoadRound: one indexed row, for the check of a cached report.
+    struct VersionedOwner {
+      RoundOwner owner;
+      RoundVersion version;
+    };
+    absl::StatusOr<VersionedOwner> RoundVersionOf(
+        const std::string& assessment_id, const std::function<bool(const RoundOwner&)>& may_see);
     // Finalised rounds of a kind (the AssessmentKind enum name), oldest first.
     absl::StatusOr<std::vector<FinalisedRound>> FinalisedRounds(const std::string& partnership_id,
                                                                 const std::string& kind);
-    // A fixed number of set-based queries whatever the number of partnerships.
+    // Two queries whatever the number of partnerships, reading one row of figures per
+    // partnership (read_model_aggregates.cc).
     absl::StatusOr<RegionData> LoadRegion(const std::string& region_id, const std::string& as_of);
+    // Per partnership id with actions in the region: its overdue actions at each of `dates`
+    // by OverdueOverTime's rule, counted in SQL (read_model_aggregates.cc).
+    absl::StatusOr<absl::flat_hash_map<std::string, std::vector<int>>> OverdueOverTime(
+        const std::string& region_id, const std::vector<std::string>& dates);
     // `partnership_id` or else every partnership of `region_id`.
     absl::StatusOr<ActionData> LoadActions(const std::string& partnership_id,
                                            const std::string& region_id);
@@ -135,7 +158,18 @@ class ReadModel {
   // only read (and reset what it fills in).
   absl::Status Read(const std::function<absl::Status(Snapshot&)>& work);
 
+  // Fills in the per-round aggregates of rounds finalised, and the days of actions applied,
+  // before the read model kept them (V010); the consumer calls it when it takes the lead.
+  absl::Status FillAggregates();
+
  private:
+  // Published framework versions never change: parsed once and kept.
+  absl::StatusOr<std::shared_ptr<const fv1::FrameworkVersion>> CachedFramework(
+      pqxx::transaction_base& txn, const std::string& version_name);
+  // Rewrites the round's figures if it is finalised, deletes them otherwise
+  // (read_model_aggregates.cc).
+  absl::Status WriteRoundFigures(pqxx::work& txn, const std::string& assessment_id);
+
   db::ConnectionPool* pool_;
   std::mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<const fv1::FrameworkVersion>> frameworks_

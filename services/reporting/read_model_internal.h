@@ -12,6 +12,7 @@
 
 #include <pqxx/pqxx>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "services/base/status_macros.h"
@@ -64,5 +65,14 @@ absl::StatusOr<std::vector<Message>> ParseAll(const pqxx::result& rows, int colu
 // Throws what libpqxx throws: a record the database refuses aborts the batch, and the
 // consumer quarantines it.
 void ApplyCycleRecord(pqxx::work& txn, const assessment::v1::Change& change);
+
+// ---- report cache versions (issue 18; read_model_versions.cc) ----
+// The id of the round a change belongs to; "" for none.
+std::string RoundOfChange(const assessment::v1::Change& change);
+// Sets each round's last applied sequence and NOTIFYs the replicas of them and of the
+// cursor (call after the cursor is written; with no rounds, the cursor alone).
+void RecordRoundVersions(pqxx::work& txn, const absl::flat_hash_map<std::string, int64_t>& rounds);
+// Bumps the directory's version and NOTIFYs the replicas that every report changed.
+void RecordDirectoryChanged(pqxx::work& txn);
 
 }  // namespace sixsteps::reporting::read_model_internal

@@ -113,6 +113,7 @@ absl::StatusOr<rv1::AssessmentReport> Reports::Assessment(const Caller& caller,
                                                           absl::Time deadline) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseId(r.assessment(), "assessments", "assessment"));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string as_of, AsOf(r.as_of_date()));
+  if (cache_ != nullptr) return CachedAssessment(caller, r, id, as_of, deadline);
   rv1::Freshness freshness;
   RoundData round;
   SIXSTEPS_RETURN_IF_ERROR(
@@ -191,8 +192,8 @@ absl::StatusOr<rv1::RegionalOverview> Reports::Region(const Caller& caller,
     input.name = p.name;
     input.opted_out = p.opted_out;
     input.caller_is_member = SeesThroughOptOut(caller, id, p.id);
-    auto latest = data.latest.find(p.id);
-    if (latest != data.latest.end()) input.latest = std::move(latest->second);
+    auto latest = data.latest_figures.find(p.id);
+    if (latest != data.latest_figures.end()) input.latest_figures = std::move(latest->second);
     auto overdue = data.overdue.find(p.id);
     if (overdue != data.overdue.end()) input.overdue_actions = overdue->second;
   }

@@ -12,6 +12,7 @@
 #include "services/reporting/feed_head.h"
 #include "services/reporting/read_model.h"
 #include "services/reporting/render.h"
+#include "services/reporting/report_cache.h"
 #include "services/reporting/reports.h"
 #include "services/reporting/reports_cycle.h"
 #include "sixsteps/reporting/v1/reporting_service.grpc.pb.h"
@@ -43,9 +44,14 @@ class Reports {
   Reports(ReadModel* model, absl::TimeZone hub_time_zone, WaitOptions wait = {})
       : model_(model), zone_(hub_time_zone), wait_(std::move(wait)) {}
 
+  // Served from `cache` when one is set (UseCache) and its entry is current: see
+  // report_cache.h for when that is. The same refusals and freshness rule either way.
   absl::StatusOr<rv1::AssessmentReport> Assessment(const Caller& caller,
                                                    const rv1::GetAssessmentReportRequest& r,
                                                    absl::Time deadline);
+  // Keeps built assessment reports in `cache` (kept in step by a CacheListener); unset,
+  // every report is built from the read model.
+  void UseCache(ReportCache* cache) { cache_ = cache; }
   absl::StatusOr<rv1::PartnershipTrend> Trend(const Caller& caller,
                                               const rv1::GetPartnershipTrendRequest& r,
                                               absl::Time deadline);
@@ -125,7 +131,15 @@ class Reports {
   // Waits until the read model reflects `min_sequence` (holding one of max_waiters).
   absl::Status WaitFor(int64_t min_sequence, absl::Time deadline);
 
+  // The assessment report from `cache_`, or built and put there (reporting_service_cache.cc).
+  absl::StatusOr<rv1::AssessmentReport> CachedAssessment(const Caller& caller,
+                                                         const rv1::GetAssessmentReportRequest& r,
+                                                         const std::string& id,
+                                                         const std::string& as_of,
+                                                         absl::Time deadline);
+
   ReadModel* model_;
+  ReportCache* cache_ = nullptr;
   absl::TimeZone zone_;
   const WaitOptions wait_;
   std::atomic<int> waiters_{0};

@@ -2,6 +2,7 @@
 // the annual report section's year of scrutiny and the regional overview's chart of
 // overdue actions over time.
 #include <algorithm>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "services/base/make_status.h"
@@ -60,30 +61,34 @@ absl::Status Reports::LoadAnnualCycle(ReadModel::Snapshot& model, const RoundDat
   return absl::OkStatus();
 }
 
-absl::Status Reports::AddRegionOverdueChart(const Caller& caller,
+absl::Status Reports::AddRegionOverdueChart(const Caller& /*caller*/,
                                             const rv1::GetRegionalOverviewRequest& r,
                                             absl::Time deadline, rv1::RegionalOverview* report) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseId(r.region(), "regions", "region"));
-  ActionData data;
+  // Only the partnerships the overview names: anonymous rows (opted out, and the caller
+  // not one of their members) stay out of the chart.
+  std::map<std::string, std::string> named;  // by id: ordered, as OverdueOverTime orders
+  for (const rv1::RegionalRow& row : report->partnerships()) {
+    if (!row.partnership().empty()) named[LastSegment(row.partnership())] = row.partnership_name();
+  }
+  const std::vector<std::string> dates = QuarterEnds(report->as_of_date(), 8);
+  absl::flat_hash_map<std::string, std::vector<int>> counts;
   SIXSTEPS_RETURN_IF_ERROR(
       Read(r.min_sequence(), deadline, [&](ReadModel::Snapshot& model, const rv1::Freshness&) {
-        SIXSTEPS_ASSIGN_OR_RETURN(data, model.LoadActions("", id));
+        SIXSTEPS_ASSIGN_OR_RETURN(counts, model.OverdueOverTime(id, dates));
         return absl::OkStatus();
       }));
-  // Only the partnerships the overview names: anonymous rows stay out of the chart.
-  absl::flat_hash_map<std::string, std::string> named;
-  for (const rv1::RegionalRow& row : report->partnerships()) {
-    if (!row.partnership().empty()) named[row.partnership()] = row.partnership_name();
+  rv1::CountsOverTime& chart = *report->mutable_overdue_over_time();
+  chart.set_title("Overdue actions per partnership at each quarter end");
+  for (const std::string& d : dates) chart.add_dates(d);
+  // A series per named partnership with actions, by resource name as OverdueOverTime keys it.
+  for (const auto& [partnership, name] : named) {
+    auto series = counts.find(partnership);
+    if (series == counts.end()) continue;
+    rv1::CountSeries* s = chart.add_series();
+    s->set_label(name);
+    for (int n : series->second) s->add_counts(n);
   }
-  std::vector<actv1::Action> shown =
-      ActionsShownInRegion(caller, id, std::move(data.actions), data.opted_out);
-  *report->mutable_overdue_over_time() = OverdueOverTime(
-      "Overdue actions per partnership at each quarter end", shown,
-      QuarterEnds(report->as_of_date(), 8),
-      [&](const actv1::Action& a) {
-        return named.contains(a.partnership()) ? a.partnership() : std::string();
-      },
-      [&](const std::string& key) { return named[key]; });
   return absl::OkStatus();
 }
 

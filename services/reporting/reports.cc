@@ -361,6 +361,27 @@ bool ShownFirst(const rv1::RegionalRow& a, const rv1::RegionalRow& b) {
 
 }  // namespace
 
+rv1::RegionalRow RoundFigures(const FinalisedRound& round) {
+  rv1::RegionalRow row;
+  row.set_assessment(round.assessment.name());
+  row.set_last_scrutiny_date(round.assessment.period_end());
+  absl::flat_hash_map<std::string, fv1::Rating> ratings;
+  for (const av1::Consolidation& c : round.consolidations) ratings[c.question_id()] = c.rating();
+  for (const fv1::Step& step : round.framework->steps()) {
+    rv1::RatingCounts counts;
+    for (const fv1::Question& question : step.questions()) {
+      auto found = ratings.find(question.id());
+      Count(found == ratings.end() ? fv1::RATING_UNSPECIFIED : found->second, counts);
+      Count(found == ratings.end() ? fv1::RATING_UNSPECIFIED : found->second,
+            *row.mutable_counts());
+    }
+    row.add_step_ids(step.id());
+    row.add_step_heat(MeanScore(counts));
+    *row.add_step_counts() = counts;
+  }
+  return row;
+}
+
 rv1::RegionalOverview BuildRegionalOverview(absl::string_view region, absl::string_view region_name,
                                             const std::vector<RegionalInput>& partnerships,
                                             absl::string_view as_of,
@@ -382,26 +403,14 @@ rv1::RegionalOverview BuildRegionalOverview(absl::string_view region, absl::stri
       row.set_partnership_name(input.name);
     }
     row.set_overdue_actions(input.overdue_actions);
-    if (!input.latest) continue;
-    const FinalisedRound& latest = *input.latest;
-    if (!hidden) {
-      row.set_assessment(latest.assessment.name());
-      row.set_last_scrutiny_date(latest.assessment.period_end());
+    if (!input.latest && !input.latest_figures) continue;
+    rv1::RegionalRow figures =
+        input.latest_figures ? *input.latest_figures : RoundFigures(*input.latest);
+    if (hidden) {
+      figures.clear_assessment();
+      figures.clear_last_scrutiny_date();
     }
-    absl::flat_hash_map<std::string, fv1::Rating> ratings;
-    for (const av1::Consolidation& c : latest.consolidations) ratings[c.question_id()] = c.rating();
-    for (const fv1::Step& step : latest.framework->steps()) {
-      rv1::RatingCounts counts;
-      for (const fv1::Question& question : step.questions()) {
-        auto found = ratings.find(question.id());
-        Count(found == ratings.end() ? fv1::RATING_UNSPECIFIED : found->second, counts);
-        Count(found == ratings.end() ? fv1::RATING_UNSPECIFIED : found->second,
-              *row.mutable_counts());
-      }
-      row.add_step_ids(step.id());
-      row.add_step_heat(MeanScore(counts));
-      *row.add_step_counts() = counts;
-    }
+    row.MergeFrom(figures);
   }
   // Named rows keep the order they came in (by name); anonymous ones follow them, ordered
   // by their figures, and only when there are enough of them that none can be told apart

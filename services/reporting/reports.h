@@ -103,7 +103,15 @@ struct RegionalInput {
   bool caller_is_member = false;
   std::optional<FinalisedRound> latest;
   int overdue_actions = 0;
+  // Or, instead of `latest`, that round's figures as the read model keeps them
+  // (RoundFigures of it).
+  std::optional<rv1::RegionalRow> latest_figures;
 };
+
+// What the regional overview shows of a finalised round: its name and period end, and per
+// step of its framework the rating counts and heat, and the round's counts. The consumer
+// keeps it per round (the read model's round_aggregates); the overview reads it back.
+rv1::RegionalRow RoundFigures(const FinalisedRound& round);
 
 // A caller sees anonymous rows only when there are at least this many: a lone one would
 // be named by elimination by anyone who knows the region's partnerships.

@@ -59,11 +59,6 @@ std::vector<std::string> RestsOn(const av1::Finding& finding, const fv1::Framewo
   return lines;
 }
 
-bool ClosedBy(const actv1::Action& action, const std::string& date) {
-  if (IsOpen(action)) return false;
-  return DateOf(action.update_time()) <= date;
-}
-
 std::string NatureWord(av1::Finding::Nature nature) {
   return nature == av1::Finding::NATURE_STRENGTH ? "Strength" : "Concern";
 }
@@ -201,6 +196,10 @@ std::vector<std::string> QuarterEnds(absl::string_view end, int count) {
   return dates;
 }
 
+ActionDays DaysOf(const actv1::Action& action) {
+  return {DateOf(action.create_time()), IsOpen(action) ? "" : DateOf(action.update_time())};
+}
+
 rv1::CountsOverTime OverdueOverTime(
     absl::string_view title, const std::vector<actv1::Action>& actions,
     const std::vector<std::string>& dates,
@@ -215,10 +214,11 @@ rv1::CountsOverTime OverdueOverTime(
     if (key.empty()) continue;
     std::vector<int>& series = counts[key];
     series.resize(dates.size());
-    const std::string created = DateOf(action.create_time());
+    const ActionDays days = DaysOf(action);
     for (size_t i = 0; i < dates.size(); ++i) {
       const std::string& d = dates[i];
-      if (created <= d && action.due_date() < d && !ClosedBy(action, d)) ++series[i];
+      const bool closed_by = !days.closed.empty() && days.closed <= d;
+      if (days.created <= d && action.due_date() < d && !closed_by) ++series[i];
     }
   }
   for (const auto& [key, series] : counts) {

@@ -47,6 +47,15 @@ rv1::CountsOverTime OverdueOverTime(absl::string_view title,
 // `count` dates three months apart ending on `end` (ISO), oldest first: quarter ends.
 std::vector<std::string> QuarterEnds(absl::string_view end, int count);
 
+// The days OverdueOverTime counts an action by: the UTC day it was created, and the UTC day
+// of its last update once it is closed (done or cancelled; "" while open). The read model
+// keeps both per action so the regional overview counts in SQL (issue 18).
+struct ActionDays {
+  std::string created;
+  std::string closed;
+};
+ActionDays DaysOf(const actv1::Action& action);
+
 // What the annual report section says about the year of scrutiny.
 struct AnnualCycleInput {
   // The round's report (report 1), already built.

@@ -266,6 +266,12 @@ absl::Status TestHub::StartReporting() {
         reporting::WaitOptions{
             reporting::AssessmentFeedReached(upstream_.get(), Dial(assessment_target())),
             reporting_max_waiters_});
+    // report cache (H3)
+    report_cache_ = std::make_unique<reporting::ReportCache>(size_t{16} << 20);
+    cache_listener_ =
+        std::make_unique<reporting::CacheListener>(reporting_database_url_, report_cache_.get());
+    cache_listener_->Start();
+    reports_->UseCache(report_cache_.get());
     reporting_service_ =
         std::make_unique<reporting::ReportingServiceImpl>(reports_.get(), verifier_.get());
   }

@@ -198,6 +198,9 @@ class TestHub {
   std::string reporting_api_key_;
   std::unique_ptr<db::ConnectionPool> reporting_pool_;
   std::unique_ptr<reporting::ReadModel> read_model_;
+  // report cache (H3): the reports are served as in production, through the cache.
+  std::unique_ptr<reporting::ReportCache> report_cache_;
+  std::unique_ptr<reporting::CacheListener> cache_listener_;
   std::unique_ptr<reporting::Reports> reports_;
   std::unique_ptr<reporting::ReportingServiceImpl> reporting_service_;
   std::unique_ptr<reporting::GrpcUpstream> upstream_;

@@ -1,0 +1,98 @@
+// The assessment report served from the replica's ReportCache (issue 18, Reads): from
+// memory alone when the cache's listener has heard up to the request's min_sequence,
+// otherwise after one row of the read model confirms the entry's versions, otherwise built
+// from the read model and kept (if no change to the round was heard while it was built).
+#include <google/protobuf/util/time_util.h>
+
+#include <memory>
+
+#include "absl/time/clock.h"
+#include "services/base/make_status.h"
+#include "services/base/status_macros.h"
+#include "services/reporting/reporting_service.h"
+
+namespace sixsteps::reporting {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+bool MayRead(const Caller& caller, const RoundOwner& owner) {
+  return MayReadPartnershipReports(caller, owner.region_id, owner.partnership_id, owner.opted_out);
+}
+
+// The cached report with the freshness it is served at.
+rv1::AssessmentReport Served(const CachedReport& entry, rv1::Freshness freshness) {
+  rv1::AssessmentReport report = entry.report;
+  *report.mutable_freshness() = std::move(freshness);
+  return report;
+}
+
+}  // namespace
+
+absl::StatusOr<rv1::AssessmentReport> Reports::CachedAssessment(
+    const Caller& caller, const rv1::GetAssessmentReportRequest& r, const std::string& id,
+    const std::string& as_of, absl::Time deadline) {
+  if (r.min_sequence() < 0) {
+    return absl::InvalidArgumentError("min_sequence: must not be negative");
+  }
+  if (std::optional<ReportCache::Live> live = cache_->FindLive(id, as_of, r.min_sequence())) {
+    if (!MayRead(caller, live->entry->owner)) return NotFound(r.assessment());
+    rv1::Freshness freshness;
+    freshness.set_sequence(live->sequence);
+    if (live->change_micros != 0) {
+      *freshness.mutable_change_time() = TimeUtil::MicrosecondsToTimestamp(live->change_micros);
+    }
+    *freshness.mutable_report_time() =
+        TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now()));
+    cache_->Count(ReportCache::Served::kFromMemory);
+    return Served(*live->entry, std::move(freshness));
+  }
+
+  // Taken before the snapshot: a change to the round heard from here on keeps what is
+  // built from it out of the cache.
+  const ReportCache::Generation since = cache_->Begin();
+  auto may_see = [&](const RoundOwner& owner) { return MayRead(caller, owner); };
+  rv1::Freshness freshness;
+  ReadModel::Snapshot::VersionedOwner versioned;
+  std::shared_ptr<const CachedReport> hit;
+  RoundData round;
+  SIXSTEPS_RETURN_IF_ERROR(Read(
+      r.min_sequence(), deadline,
+      [&](ReadModel::Snapshot& model, const rv1::Freshness& f) -> absl::Status {
+        freshness = f;
+        hit.reset();
+        absl::StatusOr<ReadModel::Snapshot::VersionedOwner> found =
+            model.RoundVersionOf(id, may_see);
+        if (!found.ok()) {
+          return found.status().code() == absl::StatusCode::kNotFound ? NotFound(r.assessment())
+                                                                      : found.status();
+        }
+        versioned = *found;
+        std::shared_ptr<const CachedReport> entry = cache_->Find(id, as_of);
+        if (entry != nullptr && entry->version == versioned.version) {
+          hit = std::move(entry);
+          return absl::OkStatus();
+        }
+        SIXSTEPS_ASSIGN_OR_RETURN(round, LoadRoundFor(caller, model, id, r.assessment()));
+        return absl::OkStatus();
+      }));
+  if (hit != nullptr) {
+    cache_->Count(ReportCache::Served::kChecked);
+    return Served(*hit, std::move(freshness));
+  }
+
+  rv1::AssessmentReport report = BuildAssessmentReport(round, as_of, freshness);
+  auto entry = std::make_shared<CachedReport>();
+  entry->owner = versioned.owner;
+  entry->report = report;
+  entry->report.clear_freshness();
+  entry->version = versioned.version;
+  entry->built_sequence = freshness.sequence();
+  entry->built_change_micros =
+      freshness.has_change_time() ? TimeUtil::TimestampToMicroseconds(freshness.change_time()) : 0;
+  cache_->Count(ReportCache::Served::kBuilt);
+  cache_->Put(id, as_of, since, std::move(entry));
+  return report;
+}
+
+}  // namespace sixsteps::reporting

@@ -1,0 +1,460 @@
+// The assessment report cache across two reporting replicas sharing one read model (issue
+// 18, Reads): what the leader applies drops the other replica's cached report (LISTEN/
+// NOTIFY from the apply transaction), a report is never older than min_sequence asks, a
+// report built while its round changed is not kept (the build/notify race), a directory
+// change drops everything, a lost listener connection drops everything and serves nothing
+// from memory until it is back. Conditions are waited for, never timed.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "services/base/status_macros.h"
+#include "services/common/db.h"
+#include "services/reporting/read_model.h"
+#include "services/reporting/report_cache.h"
+#include "services/reporting/report_cache_listener.h"
+#include "services/reporting/reporting_service.h"
+#include "services/reporting/reports_cycle.h"
+#include "tests/support/pg_cluster.h"
+#include "tests/support/status_matchers.h"
+
+namespace sixsteps::reporting {
+namespace {
+
+using ::sixsteps::testing::IsOk;
+using ::sixsteps::testing::SharedPgCluster;
+using ::sixsteps::testing::StatusIs;
+using Served = ReportCache::Served;
+
+constexpr char kRound[] = "a-1";
+constexpr char kOtherRound[] = "a-2";
+constexpr char kFramework[] = "frameworks/six-steps/versions/2019";
+
+fv1::FrameworkVersion Framework() {
+  fv1::FrameworkVersion framework;
+  framework.set_name(kFramework);
+  framework.set_title("Six Steps");
+  fv1::Step* step = framework.add_steps();
+  step->set_id("s1");
+  step->set_title("Step 1");
+  for (const char* id : {"s1.q1", "s1.q2"}) {
+    fv1::Question* question = step->add_questions();
+    question->set_id(id);
+    question->set_text(std::string("Question ") + id);
+  }
+  return framework;
+}
+
+std::vector<idv1::Partnership> Partnerships(const std::string& name) {
+  idv1::Partnership p;
+  p.set_name("partnerships/north");
+  p.set_region("regions/ne");
+  p.set_display_name(name);
+  return {p};
+}
+
+std::vector<idv1::Region> Regions() {
+  idv1::Region r;
+  r.set_name("regions/ne");
+  r.set_display_name("North East");
+  return {r};
+}
+
+auth::Caller Viewer(const std::string& partnership) {
+  auth::Caller caller;
+  caller.principal = "users/u-1";
+  caller.grants = {{auth::Role::ROLE_VIEWER, "ne", partnership, ""}};
+  return caller;
+}
+
+// The changes the leader applies, numbered from 1.
+class Feed {
+ public:
+  av1::Change Round(const std::string& id, bool finalised = false) {
+    av1::Change change = Next(id);
+    av1::Assessment& a = *change.mutable_assessment_record();
+    a.set_name("assessments/" + id);
+    a.set_partnership("partnerships/north");
+    a.set_region("regions/ne");
+    a.set_title("Round " + id);
+    a.set_framework_version(kFramework);
+    a.set_kind(av1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY);
+    a.set_state(finalised ? av1::Assessment::STATE_FINALISED : av1::Assessment::STATE_IN_REVIEW);
+    if (finalised) {
+      a.set_period_end("2026-03-31");
+      a.mutable_finalise_time()->set_seconds(1'700'000'000 + sequence_);
+    }
+    return change;
+  }
+  av1::Change Rating(const std::string& id, const std::string& question, fv1::Rating rating) {
+    av1::Change change = Next(id);
+    change.mutable_consolidation()->set_question_id(question);
+    change.mutable_consolidation()->set_rating(rating);
+    return change;
+  }
+  // An action of the round, created on day `created` (seconds), last updated on `updated`.
+  av1::Change Action(const std::string& round, const std::string& id, actv1::Action::Status status,
+                     const std::string& due, int64_t created, int64_t updated) {
+    av1::Change change = Next(round);
+    actv1::Action& a = *change.mutable_action();
+    a.set_name("actions/" + id);
+    a.set_assessment("assessments/" + round);
+    a.set_partnership("partnerships/north");
+    a.set_region("regions/ne");
+    a.set_step_id("s1");
+    a.set_status(status);
+    a.set_due_date(due);
+    a.mutable_create_time()->set_seconds(created);
+    a.mutable_update_time()->set_seconds(updated);
+    return change;
+  }
+  int64_t last() const { return sequence_; }
+
+ private:
+  av1::Change Next(const std::string& id) {
+    av1::Change change;
+    change.set_sequence(++sequence_);
+    change.mutable_time()->set_seconds(1'700'000'000 + sequence_);
+    change.set_partnership("partnerships/north");
+    change.set_region("regions/ne");
+    change.set_assessment("assessments/" + id);
+    return change;
+  }
+  int64_t sequence_ = 0;
+};
+
+// One reporting replica: its own pool, read model, cache, listener and reports.
+struct Replica {
+  explicit Replica(const std::string& url, size_t cache_bytes = size_t{8} << 20, bool listen = true)
+      : pool(url, 2, absl::Seconds(2)),
+        model(&pool),
+        cache(cache_bytes),
+        listener(url, &cache),
+        reports(&model, absl::UTCTimeZone()) {
+    reports.UseCache(&cache);
+    if (listen) listener.Start();
+  }
+  absl::StatusOr<rv1::AssessmentReport> Report(const std::string& id, int64_t min_sequence = 0,
+                                               absl::Duration wait = absl::Seconds(20)) {
+    rv1::GetAssessmentReportRequest request;
+    request.set_assessment("assessments/" + id);
+    request.set_as_of_date("2026-04-01");
+    request.set_min_sequence(min_sequence);
+    return reports.Assessment(Viewer("north"), request, absl::Now() + wait);
+  }
+  db::ConnectionPool pool;
+  ReadModel model;
+  ReportCache cache;
+  CacheListener listener;
+  Reports reports;
+};
+
+fv1::Rating RatingOf(const rv1::AssessmentReport& report, const std::string& question) {
+  for (const auto& step : report.steps())
+    for (const auto& q : step.questions())
+      if (q.question_id() == question) return q.consolidated_rating();
+  return fv1::RATING_UNSPECIFIED;
+}
+
+// Waits (without a time limit the test asserts on) until `done`; false after a minute.
+bool Eventually(const std::function<bool()>& done) {
+  for (absl::Time until = absl::Now() + absl::Minutes(1); absl::Now() < until;) {
+    if (done()) return true;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return done();
+}
+
+class ReportCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::string> url = SharedPgCluster().CreateMigratedDatabase(
+        "report_cache", "reporting", ReportingMigrations());
+    ASSERT_THAT(url, IsOk());
+    url_ = *url;
+    leader_ = std::make_unique<Replica>(url_);
+    other_ = std::make_unique<Replica>(url_);
+    ASSERT_THAT(leader_->model.PutFramework(kFramework, Framework()), IsOk());
+    ASSERT_THAT(leader_->model.PutDirectory(Regions(), Partnerships("North"), {}), IsOk());
+    ASSERT_THAT(leader_->model.Apply({feed_.Round(kRound), feed_.Round(kOtherRound),
+                                      feed_.Rating(kRound, "s1.q1", fv1::RATING_RED)}),
+                IsOk());
+    ASSERT_TRUE(Listening(*leader_) && Listening(*other_));
+  }
+
+  // The replica's listener is connected and has heard the feed up to its last change.
+  bool Listening(Replica& replica) {
+    return Eventually(
+        [&] { return replica.listener.connections() > 0 && HeardUpTo(replica, feed_.last()); });
+  }
+  // Whether a report could be served from memory at `sequence` (a probe that builds
+  // nothing: an entry of a round no test reads).
+  static bool HeardUpTo(Replica& replica, int64_t sequence) {
+    ReportCache::Generation since = replica.cache.Begin();
+    auto probe = std::make_shared<CachedReport>();
+    if (!replica.cache.Put("probe", "2026-04-01", since, probe)) return false;
+    return replica.cache.FindLive("probe", "2026-04-01", sequence).has_value();
+  }
+
+  std::string url_;
+  Feed feed_;
+  std::unique_ptr<Replica> leader_;
+  std::unique_ptr<Replica> other_;
+};
+
+TEST_F(ReportCacheTest, TheLeadersWriteDropsTheOtherReplicasReport) {
+  absl::StatusOr<rv1::AssessmentReport> first = other_->Report(kRound);
+  ASSERT_THAT(first, IsOk());
+  EXPECT_EQ(RatingOf(*first, "s1.q1"), fv1::RATING_RED);
+  EXPECT_EQ(other_->cache.served(Served::kBuilt), 1);
+  // Again: from memory, the same report.
+  absl::StatusOr<rv1::AssessmentReport> again = other_->Report(kRound);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(other_->cache.served(Served::kFromMemory), 1);
+  EXPECT_EQ(RatingOf(*again, "s1.q1"), fv1::RATING_RED);
+  EXPECT_EQ(again->freshness().sequence(), feed_.last());
+  ASSERT_NE(other_->cache.Find(kRound, "2026-04-01"), nullptr);
+
+  // The leader applies a change to the round: the other replica hears it and drops the
+  // report, before anyone asks for it again.
+  ASSERT_THAT(leader_->model.Apply({feed_.Rating(kRound, "s1.q1", fv1::RATING_GREEN)}), IsOk());
+  ASSERT_TRUE(Eventually([&] { return other_->cache.Find(kRound, "2026-04-01") == nullptr; }));
+  absl::StatusOr<rv1::AssessmentReport> after = other_->Report(kRound);
+  ASSERT_THAT(after, IsOk());
+  EXPECT_EQ(RatingOf(*after, "s1.q1"), fv1::RATING_GREEN);
+  EXPECT_EQ(after->freshness().sequence(), feed_.last());
+  EXPECT_EQ(other_->cache.served(Served::kBuilt), 2);
+}
+
+TEST_F(ReportCacheTest, NeverOlderThanMinSequence) {
+  ASSERT_THAT(other_->Report(kRound), IsOk());
+  // A change to another round keeps this round's report, now as fresh as that change.
+  ASSERT_THAT(leader_->model.Apply({feed_.Rating(kOtherRound, "s1.q1", fv1::RATING_AMBER)}),
+              IsOk());
+  const int64_t other_round_change = feed_.last();
+  absl::StatusOr<rv1::AssessmentReport> kept = other_->Report(kRound, other_round_change);
+  ASSERT_THAT(kept, IsOk());
+  EXPECT_GE(kept->freshness().sequence(), other_round_change);
+  EXPECT_EQ(other_->cache.served(Served::kBuilt), 1) << "the round did not change";
+
+  // A change to the round, asked for at once by its sequence (the replica may not have
+  // heard it yet): the report reflects it, whichever way it is served.
+  ASSERT_THAT(leader_->model.Apply({feed_.Rating(kRound, "s1.q2", fv1::RATING_AMBER)}), IsOk());
+  absl::StatusOr<rv1::AssessmentReport> fresh = other_->Report(kRound, feed_.last());
+  ASSERT_THAT(fresh, IsOk());
+  EXPECT_EQ(RatingOf(*fresh, "s1.q2"), fv1::RATING_AMBER);
+  EXPECT_GE(fresh->freshness().sequence(), feed_.last());
+
+  // A position the read model has not reached is not served from the cache: the call
+  // waits for it, and runs out of time.
+  EXPECT_THAT(other_->Report(kRound, feed_.last() + 1, absl::Milliseconds(100)),
+              StatusIs(absl::StatusCode::kDeadlineExceeded));
+}
+
+TEST_F(ReportCacheTest, AReportBuiltWhileItsRoundChangedIsNotKept) {
+  // The race, step by step on the cache: a builder takes its generation, then (before it
+  // puts its report) the replica hears a change to that round.
+  ReportCache& cache = other_->cache;
+  const ReportCache::Generation since = cache.Begin();
+  cache.Heard(feed_.last() + 1, 0, {kRound}, false);
+  EXPECT_FALSE(cache.Put(kRound, "2026-04-01", since, std::make_shared<CachedReport>()));
+  EXPECT_TRUE(cache.Put(kOtherRound, "2026-04-01", since, std::make_shared<CachedReport>()))
+      << "a change to another round does not matter";
+  const ReportCache::Generation later = cache.Begin();
+  cache.Heard(feed_.last() + 2, 0, {}, true);  // the directory changed
+  EXPECT_FALSE(cache.Put(kRound, "2026-04-01", later, std::make_shared<CachedReport>()));
+  EXPECT_EQ(cache.Find(kOtherRound, "2026-04-01"), nullptr) << "dropped with everything";
+
+  // End to end: the leader's change commits after the other replica took its generation
+  // and before it built; its NOTIFY arrives before the Put. What it built reflects the
+  // change (its snapshot came after the commit) but is not kept, which is always safe.
+  const ReportCache::Generation before = cache.Begin();
+  ASSERT_THAT(leader_->model.Apply({feed_.Rating(kRound, "s1.q1", fv1::RATING_AMBER)}), IsOk());
+  ASSERT_TRUE(Eventually([&] { return HeardUpTo(*other_, feed_.last()); }));
+  EXPECT_FALSE(cache.Put(kRound, "2026-04-01", before, std::make_shared<CachedReport>()));
+}
+
+TEST_F(ReportCacheTest, ADirectoryChangeDropsEveryReport) {
+  ASSERT_THAT(other_->Report(kRound), IsOk());
+  ASSERT_THAT(other_->Report(kOtherRound), IsOk());
+  EXPECT_EQ(other_->cache.entries(), 3u);  // the two reports and the probe
+  // The same directory again changes nothing, and drops nothing.
+  ASSERT_THAT(leader_->model.PutDirectory(Regions(), Partnerships("North"), {}), IsOk());
+  ASSERT_THAT(leader_->model.Apply({feed_.Rating(kOtherRound, "s1.q2", fv1::RATING_RED)}), IsOk());
+  ASSERT_TRUE(Eventually([&] { return HeardUpTo(*other_, feed_.last()); }));
+  EXPECT_NE(other_->cache.Find(kRound, "2026-04-01"), nullptr);
+  // A new name drops them all.
+  ASSERT_THAT(leader_->model.PutDirectory(Regions(), Partnerships("North Tyneside"), {}), IsOk());
+  ASSERT_TRUE(Eventually([&] { return other_->cache.entries() == 0; }));
+  absl::StatusOr<rv1::AssessmentReport> renamed = other_->Report(kRound);
+  ASSERT_THAT(renamed, IsOk());
+  EXPECT_EQ(renamed->partnership_name(), "North Tyneside");
+}
+
+TEST_F(ReportCacheTest, WithoutItsListenerAReplicaChecksEveryEntryAgainstTheReadModel) {
+  Replica deaf(url_, size_t{8} << 20, /*listen=*/false);
+  ASSERT_THAT(deaf.Report(kRound), IsOk());
+  // Not connected: nothing is kept, nothing is served from memory.
+  EXPECT_EQ(deaf.cache.entries(), 0u);
+  ASSERT_THAT(deaf.Report(kRound), IsOk());
+  EXPECT_EQ(deaf.cache.served(Served::kFromMemory), 0);
+  EXPECT_EQ(deaf.cache.served(Served::kBuilt), 2);
+}
+
+TEST_F(ReportCacheTest, ALostListenerConnectionDropsEverything) {
+  ASSERT_THAT(other_->Report(kRound), IsOk());
+  ASSERT_NE(other_->cache.Find(kRound, "2026-04-01"), nullptr);
+  // Both replicas' listeners lose their connections (as in a database restart).
+  {
+    pqxx::connection admin(url_);
+    pqxx::nontransaction txn(admin);
+    txn.exec(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE application_name = 'sixsteps-report-cache' AND datname = current_database()");
+  }
+  ASSERT_TRUE(Eventually([&] { return other_->listener.connections() >= 2; }));
+  EXPECT_EQ(other_->cache.Find(kRound, "2026-04-01"), nullptr);
+  // Back to normal: a change applied now is heard.
+  ASSERT_THAT(other_->Report(kRound), IsOk());
+  ASSERT_THAT(leader_->model.Apply({feed_.Rating(kRound, "s1.q2", fv1::RATING_GREEN)}), IsOk());
+  ASSERT_TRUE(Eventually([&] { return other_->cache.Find(kRound, "2026-04-01") == nullptr; }));
+}
+
+// ---- The per-round aggregates the consumer keeps for the regional overview ----
+
+// The aggregates and action days as text, in a fixed order.
+std::string Aggregates(const std::string& url) {
+  pqxx::connection connection(url);
+  pqxx::read_transaction txn(connection);
+  std::string out;
+  for (const pqxx::row& row :
+       txn.exec("SELECT ROW(assessment_id, partnership_id, region_id, kind, finalise_time, "
+                "md5(figures))::text FROM round_aggregates ORDER BY assessment_id")) {
+    out += row[0].as<std::string>() + "\n";
+  }
+  for (const pqxx::row& row : txn.exec("SELECT ROW(action_id, create_date, closed_date)::text "
+                                       "FROM actions ORDER BY action_id")) {
+    out += row[0].as<std::string>() + "\n";
+  }
+  return out;
+}
+
+constexpr int64_t kDay = 86400;
+constexpr int64_t k2025 = 1'735'689'600;  // 2025-01-01T00:00:00Z
+
+TEST_F(ReportCacheTest, AggregatesEqualARebuildFromScratch) {
+  using Status = actv1::Action;
+  ReadModel& model = leader_->model;
+  // Round 1 finalised, then corrected; round 2 finalised later (the latest); a third round
+  // still in review; actions open, done and cancelled at different times.
+  ASSERT_THAT(
+      model.Apply({feed_.Rating(kRound, "s1.q2", fv1::RATING_GREEN),
+                   feed_.Round(kRound, /*finalised=*/true),
+                   feed_.Rating(kRound, "s1.q2", fv1::RATING_AMBER),
+                   feed_.Rating(kOtherRound, "s1.q1", fv1::RATING_GREEN),
+                   feed_.Round(kOtherRound, /*finalised=*/true), feed_.Round("a-3"),
+                   feed_.Action(kRound, "x-1", Status::STATUS_PLANNED, "2025-02-01", k2025, k2025),
+                   feed_.Action(kRound, "x-2", Status::STATUS_DONE, "2025-03-01", k2025 + 10 * kDay,
+                                k2025 + 200 * kDay),
+                   feed_.Action(kOtherRound, "x-3", Status::STATUS_CANCELLED, "2025-05-01",
+                                k2025 + 40 * kDay, k2025 + 100 * kDay),
+                   feed_.Action(kOtherRound, "x-4", Status::STATUS_IN_PROGRESS, "2025-12-01",
+                                k2025 + 90 * kDay, k2025 + 95 * kDay)}),
+      IsOk());
+  const std::string kept = Aggregates(url_);
+  EXPECT_THAT(kept, ::testing::HasSubstr("(a-1,north,ne,ASSESSMENT_KIND_INDEPENDENT_SCRUTINY"));
+  EXPECT_THAT(kept, ::testing::Not(::testing::HasSubstr("(a-3,")));
+  EXPECT_THAT(kept, ::testing::HasSubstr("(x-2,2025-01-11,2025-07-20)"));
+  EXPECT_THAT(kept, ::testing::HasSubstr("(x-1,2025-01-01,)"));
+
+  // From scratch: everything the consumer kept, forgotten and filled in again.
+  {
+    pqxx::connection connection(url_);
+    pqxx::work txn(connection);
+    txn.exec("DELETE FROM round_aggregates");
+    txn.exec("UPDATE actions SET create_date = NULL, closed_date = NULL");
+    txn.commit();
+  }
+  ASSERT_THAT(model.FillAggregates(), IsOk());
+  EXPECT_EQ(Aggregates(url_), kept);
+
+  // And what the overview reads equals what is built from the records themselves.
+  const std::vector<std::string> dates = QuarterEnds("2026-03-31", 8);
+  ASSERT_THAT(model.Read([&](ReadModel::Snapshot& snapshot) -> absl::Status {
+    SIXSTEPS_ASSIGN_OR_RETURN(RegionData region, snapshot.LoadRegion("ne", "2025-06-01"));
+    SIXSTEPS_ASSIGN_OR_RETURN(
+        std::vector<FinalisedRound> rounds,
+        snapshot.FinalisedRounds("north", "ASSESSMENT_KIND_INDEPENDENT_SCRUTINY"));
+    EXPECT_EQ(rounds.size(), 2u);
+    if (rounds.empty()) return absl::OkStatus();
+    EXPECT_EQ(region.latest_figures["north"].SerializeAsString(),
+              RoundFigures(rounds.back()).SerializeAsString());
+    EXPECT_EQ(region.latest_figures["north"].assessment(), "assessments/a-2");
+    EXPECT_EQ(region.overdue["north"], 1) << "x-1 (x-4 is not due yet on 2025-06-01)";
+
+    SIXSTEPS_ASSIGN_OR_RETURN(auto counted, snapshot.OverdueOverTime("ne", dates));
+    SIXSTEPS_ASSIGN_OR_RETURN(ActionData actions, snapshot.LoadActions("", "ne"));
+    rv1::CountsOverTime built = reporting::OverdueOverTime(
+        "", actions.actions, dates, [](const actv1::Action&) { return std::string("north"); },
+        [](const std::string& key) { return key; });
+    EXPECT_EQ(built.series_size(), 1);
+    if (built.series_size() == 1) {
+      EXPECT_THAT(counted["north"], ::testing::ElementsAreArray(built.series(0).counts()));
+    }
+    return absl::OkStatus();
+  }),
+              IsOk());
+}
+
+TEST(ReportCacheBounds, DropsTheLeastRecentlyUsedPastItsBytes) {
+  ReportCache cache(3 * 1024);
+  cache.Connected(1, 0);
+  auto sized = [](size_t bytes) {
+    auto entry = std::make_shared<CachedReport>();
+    entry->report.set_title(std::string(bytes, 'x'));
+    return entry;
+  };
+  for (const char* round : {"a-1", "a-2", "a-3"}) {
+    ASSERT_TRUE(cache.Put(round, "2026-04-01", cache.Begin(), sized(600)));
+  }
+  ASSERT_NE(cache.Find("a-1", "2026-04-01"), nullptr);  // now the most recent
+  ASSERT_TRUE(cache.Put("a-4", "2026-04-01", cache.Begin(), sized(600)));
+  EXPECT_LE(cache.bytes(), 3u * 1024);
+  EXPECT_NE(cache.Find("a-1", "2026-04-01"), nullptr);
+  EXPECT_EQ(cache.Find("a-2", "2026-04-01"), nullptr) << "the least recently used";
+  EXPECT_NE(cache.Find("a-4", "2026-04-01"), nullptr);
+  EXPECT_FALSE(cache.Put("a-5", "2026-04-01", cache.Begin(), sized(4096))) << "too large";
+  // One change drops the round's reports of every date.
+  ASSERT_TRUE(cache.Put("a-1", "2026-05-01", cache.Begin(), sized(10)));
+  cache.Heard(2, 0, {"a-1"}, false);
+  EXPECT_EQ(cache.Find("a-1", "2026-04-01"), nullptr);
+  EXPECT_EQ(cache.Find("a-1", "2026-05-01"), nullptr);
+}
+
+TEST(ReportCachePayload, ReadsWhatTheTransactionWrites) {
+  int64_t sequence = 0, micros = 0;
+  std::vector<std::string> rounds;
+  bool all = true;
+  ASSERT_TRUE(
+      ParseReportCachePayload("12 1700000000000000" + ReportCacheRounds({"a-1", "a-2"}, false),
+                              &sequence, &micros, &rounds, &all));
+  EXPECT_EQ(sequence, 12);
+  EXPECT_EQ(micros, 1700000000000000);
+  EXPECT_THAT(rounds, ::testing::ElementsAre("a-1", "a-2"));
+  EXPECT_FALSE(all);
+  ASSERT_TRUE(ParseReportCachePayload("13 0" + ReportCacheRounds({}, true), &sequence, &micros,
+                                      &rounds, &all));
+  EXPECT_TRUE(all);
+  // Too many rounds for one notification: all of them.
+  EXPECT_EQ(ReportCacheRounds(std::vector<std::string>(1000, "a-0123456789abcdef"), false), " *");
+  EXPECT_FALSE(ParseReportCachePayload("nonsense", &sequence, &micros, &rounds, &all));
+}
+
+}  // namespace
+}  // namespace sixsteps::reporting
