@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "services/reporting/http_endpoint.h"
+#include "tests/support/paths.h"
 #include "tests/support/report_samples.h"
 #include "tests/support/status_matchers.h"
 
@@ -389,10 +390,17 @@ TEST(TerminalText, PlainTextWithoutControls) {
   EXPECT_EQ(TerminalText("two\nlines\tand\r\ntabs"), "two lines and tabs");
   // What a terminal would act on is dropped: ESC (and so its sequences' introducer), other
   // C0 controls, DEL, the C1 controls (U+009B is CSI) and bidirectional overrides.
-  EXPECT_EQ(TerminalText("a\x1b[31mred\x1b]0;title\x07" "b"), "a[31mred]0;titleb");
+  EXPECT_EQ(TerminalText("a\x1b[31mred\x1b]0;title\x07"
+                         "b"),
+            "a[31mred]0;titleb");
   EXPECT_EQ(TerminalText("x\x7fy\x01z"), "xyz");
-  EXPECT_EQ(TerminalText("c\xc2\x9b" "2Jd"), "c2Jd");
-  EXPECT_EQ(TerminalText("l\xe2\x80\xae" "evil\xe2\x81\xa6" "r"), "levilr");
+  EXPECT_EQ(TerminalText("c\xc2\x9b"
+                         "2Jd"),
+            "c2Jd");
+  EXPECT_EQ(TerminalText("l\xe2\x80\xae"
+                         "evil\xe2\x81\xa6"
+                         "r"),
+            "levilr");
   // Other text, accents and punctuation included, passes unchanged.
   EXPECT_EQ(TerminalText("Sunderland – café · ok"), "Sunderland – café · ok");
 }
@@ -474,6 +482,19 @@ TEST(RenderText, AssessmentGridLetters) {
   for (absl::string_view line : absl::StrSplit(r.content, '\n')) {
     EXPECT_LE(line.size(), 400u) << "readable in a terminal: " << line;
   }
+}
+
+TEST(RenderText, PlainTextCarriesNoMarkdownEscapes) {
+  v1::AssessmentReport report = testing::SampleAssessmentReport();
+  report.set_title("Round_2 [draft] *final* \x1b[2Jcleared");
+  Rendered r = MustRender(report, v1::FORMAT_TEXT);
+  EXPECT_THAT(r.content, HasSubstr("Round_2 [draft] *final* [2Jcleared"));
+  EXPECT_THAT(r.content, Not(HasSubstr("\\_")));
+  EXPECT_THAT(r.content, Not(HasSubstr("\x1b")));
+  // Kept for a human to look at: <build>/tests/artifacts.
+  std::filesystem::path dir = testing::BuildDir() / "tests" / "artifacts";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "RenderText.PlainTextCarriesNoMarkdownEscapes.txt") << r.content;
 }
 
 // ---- JSON ----
