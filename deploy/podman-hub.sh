@@ -34,7 +34,8 @@
 # SIXSTEPS_JOBS [2] (compile jobs inside the build), SIXSTEPS_DEBIAN_MIRROR
 # [http://deb.debian.org/debian], SIXSTEPS_REBUILD_BASE=1 (debootstrap again),
 # SIXSTEPS_SOURCE [worktree] (or a git revision such as HEAD: build that commit's files),
-# SIXSTEPS_KEEP_HUB=1 (leave the hub running; stop it with `... down -v`, see the end).
+# SIXSTEPS_KEEP_HUB=1 (leave the hub running; stop it with `... down -v`, see the end),
+# SIXSTEPS_COMPOSE_LIMITS=1 (with deploy/compose.limits.yaml's memory and CPU limits).
 # Time on this machine (2 cores, shared with other builds): 16-17 minutes when the sources
 # changed (13.5-16 of them compiling inside the container), more the very first time
 # (debootstrap and the build stage's packages, not timed); 2 minutes when nothing changed
@@ -219,7 +220,10 @@ export DOCKER_HOST="unix://$sock"
 for _ in $(seq 1 50); do [[ -S "$sock" ]] && break; sleep 0.2; done
 [[ -S "$sock" ]] || die "podman system service did not open $sock"
 # The compose file and scripts of the context, so that the hub matches its images.
-compose() { docker-compose -p "$PROJECT" -f "$context/deploy/compose.yaml" "$@"; }
+# SIXSTEPS_COMPOSE_LIMITS=1 adds the memory and CPU limits (deploy/compose.limits.yaml).
+compose_files=(-f "$context/deploy/compose.yaml")
+if [[ "${SIXSTEPS_COMPOSE_LIMITS:-0}" == 1 ]]; then compose_files+=(-f "$context/deploy/compose.limits.yaml"); fi
+compose() { docker-compose -p "$PROJECT" "${compose_files[@]}" "$@"; }
 
 teardown() {
   local rc=$?
