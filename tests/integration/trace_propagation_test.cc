@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -15,6 +14,7 @@
 #include "services/common/server.h"
 #include "services/common/trace_context.h"
 #include "services/reporting/http_endpoint.h"
+#include "tests/support/log_capture.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_hub.h"
 
@@ -33,32 +33,6 @@ constexpr char kClientSpan[] = "00f067aa0ba902b7";
 constexpr char kCreate[] = "/sixsteps.assessment.v1.AssessmentService/CreateAssessment";
 constexpr char kGetPartnership[] = "/sixsteps.identity.v1.IdentityService/GetPartnership";
 constexpr char kGetVersion[] = "/sixsteps.framework.v1.FrameworkService/GetFrameworkVersion";
-
-// The process's log lines while it lives (every service of the hub logs here).
-class LogCapture {
- public:
-  LogCapture() {
-    SetLogSinkForTesting([this](const std::string& line) {
-      std::lock_guard<std::mutex> lock(mu_);
-      lines_.push_back(nlohmann::json::parse(line));
-    });
-  }
-  ~LogCapture() { SetLogSinkForTesting(nullptr); }
-
-  // The lines whose `key` is `value` (what an operator's grep finds).
-  std::vector<nlohmann::json> With(const std::string& key, const std::string& value) {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::vector<nlohmann::json> found;
-    for (const auto& line : lines_) {
-      if (line.value(key, "") == value) found.push_back(line);
-    }
-    return found;
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<nlohmann::json> lines_;
-};
 
 std::vector<std::string> Field(const std::vector<nlohmann::json>& lines, const std::string& key) {
   std::vector<std::string> values;
