@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # deploy/podman-hub.sh: proves the container deployment on this machine, end to end, as root:
 #
-#   1. installs podman, buildah, runc, debootstrap and docker-compose from Debian if missing;
+#   1. installs podman, buildah, runc, debootstrap and docker-compose from Debian if missing,
+#      and what lets containers find each other by name on a compose network: with Podman's CNI
+#      backend (Debian 12's default) the dnsname plugin
+#      (golang-github-containernetworking-plugin-dnsname), with netavark its aardvark-dns;
 #   2. writes a private containers.conf (runtime runc, nofile 20000, nproc 4096) and uses it
 #      through CONTAINERS_CONF, touching no system-wide setting;
 #   3. unless they exist, builds the base images with debootstrap from Debian's archive and
 #      tags them with the official names the Dockerfile uses (docker.io/library/debian:bookworm
 #      and :bookworm-slim; the slim one is the same minbase tree with docs and locales
 #      removed and dpkg told to leave them out);
+#   3b. checks, before anything long, that a container resolves another by its name on a
+#      fresh Podman network (without it db-init would wait two minutes for postgres:5432 and
+#      compose would stop with "PostgreSQL at postgres:5432 does not answer"), and says which
+#      package is missing if not. `deploy/podman-hub.sh --preflight` stops after this check
+#      (about a minute the first time, for debootstrap; seconds after);
 #   4. builds the images (deploy/Dockerfile: postgres, identity, framework, assessment,
 #      reporting, cli) under nice -n 19 from a clean build context: a copy of the work tree as
 #      it is, uncommitted changes included, or with SIXSTEPS_SOURCE=REV the files of that
@@ -26,7 +34,8 @@
 # SIXSTEPS_JOBS [2] (compile jobs inside the build), SIXSTEPS_DEBIAN_MIRROR
 # [http://deb.debian.org/debian], SIXSTEPS_REBUILD_BASE=1 (debootstrap again),
 # SIXSTEPS_SOURCE [worktree] (or a git revision such as HEAD: build that commit's files),
-# SIXSTEPS_KEEP_HUB=1 (leave the hub running; stop it with `... down -v`, see the end).
+# SIXSTEPS_KEEP_HUB=1 (leave the hub running; stop it with `... down -v`, see the end),
+# SIXSTEPS_COMPOSE_LIMITS=1 (with deploy/compose.limits.yaml's memory and CPU limits).
 # Time on this machine (2 cores, shared with other builds): 16-17 minutes when the sources
 # changed (13.5-16 of them compiling inside the container), more the very first time
 # (debootstrap and the build stage's packages, not timed); 2 minutes when nothing changed
@@ -44,6 +53,12 @@ started=$(date +%s)
 say() { printf '==> [%4ss] %s\n' "$(($(date +%s) - started))" "$*" >&2; }
 die() { printf 'podman-hub: error: %s\n' "$*" >&2; exit 1; }
 ((EUID == 0)) || die "run as root (Podman as root, debootstrap)"
+preflight=0
+case "${1:-}" in
+  --preflight) preflight=1 ;;
+  "") ;;
+  *) die "usage: deploy/podman-hub.sh [--preflight]" ;;
+esac
 
 mkdir -p "$WORK"
 chmod 0700 "$WORK"
@@ -59,6 +74,32 @@ if ((${#need[@]})); then
     { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" </dev/null >/dev/null; } ||
     die "apt-get install ${need[*]} failed"
 fi
+
+# Name resolution between containers: Podman 4.3 on Debian 12 uses CNI unless netavark is
+# installed; CNI needs the dnsname plugin for it, netavark needs aardvark-dns.
+apt_install() {
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" </dev/null >/dev/null ||
+    { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" </dev/null >/dev/null; } ||
+    die "apt-get install $* failed"
+}
+backend="$(podman info --format '{{.Host.NetworkBackend}}' 2>/dev/null || true)"
+case "$backend" in
+  cni)
+    if [[ ! -x /usr/lib/cni/dnsname ]]; then
+      say "Podman's network backend is CNI: installing its dnsname plugin (golang-github-containernetworking-plugin-dnsname), so that containers resolve each other's names"
+      apt_install golang-github-containernetworking-plugin-dnsname
+    fi
+    [[ -x /usr/lib/cni/dnsname ]] || die "the CNI dnsname plugin is still missing at /usr/lib/cni/dnsname"
+    ;;
+  netavark)
+    if [[ ! -x /usr/lib/podman/aardvark-dns ]] && ! command -v aardvark-dns >/dev/null; then
+      say "Podman's network backend is netavark: installing aardvark-dns, so that containers resolve each other's names"
+      apt_install aardvark-dns
+    fi
+    ;;
+  *) die "podman info names no network backend ('$backend'): is Podman working? (podman info)" ;;
+esac
+say "Podman's network backend: $backend, with name resolution between containers"
 
 # 2. A private containers.conf ----------------------------------------------------------------
 export CONTAINERS_CONF="$WORK/containers.conf"
@@ -104,6 +145,30 @@ EOF
   rm -rf "$rootfs"
 else
   say "base images $BASE and $SLIM exist (SIXSTEPS_REBUILD_BASE=1 makes them again)"
+fi
+
+# 3b. Name resolution, before the long build ---------------------------------------------------------
+dns_net="sixsteps-dnscheck-$$" dns_target="sixsteps-dnscheck-target-$$"
+dns_cleanup() {
+  podman rm -f -t 0 "$dns_target" >/dev/null 2>&1 || true
+  podman network rm -f "$dns_net" >/dev/null 2>&1 || true
+}
+podman network create "$dns_net" >/dev/null || die "podman network create failed"
+if ! podman run -d --name "$dns_target" --network "$dns_net" --pull=never "$SLIM" sleep 120 >/dev/null; then
+  dns_cleanup
+  die "cannot start a container from $SLIM on a Podman network (see podman's message above)"
+fi
+if ! resolved="$(podman run --rm --network "$dns_net" --pull=never "$SLIM" getent hosts "$dns_target" 2>&1)"; then
+  dns_cleanup
+  die "containers on a Podman network cannot resolve each other's names (backend $backend): compose's db-init would wait two minutes for postgres:5432 and fail. $(
+    [[ "$backend" == cni ]] && echo "Install golang-github-containernetworking-plugin-dnsname (CNI) or netavark and aardvark-dns; check /etc/cni/net.d and 'podman network inspect $dns_net' for a dnsname plugin entry" ||
+      echo "Check that aardvark-dns is installed and 'podman network inspect $dns_net' says dns_enabled")"
+fi
+dns_cleanup
+say "name resolution: a container on a fresh network finds another by name ($(awk '{ print $1; exit }' <<<"$resolved"))"
+if ((preflight)); then
+  say "--preflight: Podman, runc, the base images and name resolution are ready"
+  exit 0
 fi
 
 # 4. The images ----------------------------------------------------------------------------------
@@ -155,7 +220,10 @@ export DOCKER_HOST="unix://$sock"
 for _ in $(seq 1 50); do [[ -S "$sock" ]] && break; sleep 0.2; done
 [[ -S "$sock" ]] || die "podman system service did not open $sock"
 # The compose file and scripts of the context, so that the hub matches its images.
-compose() { docker-compose -p "$PROJECT" -f "$context/deploy/compose.yaml" "$@"; }
+# SIXSTEPS_COMPOSE_LIMITS=1 adds the memory and CPU limits (deploy/compose.limits.yaml).
+compose_files=(-f "$context/deploy/compose.yaml")
+if [[ "${SIXSTEPS_COMPOSE_LIMITS:-0}" == 1 ]]; then compose_files+=(-f "$context/deploy/compose.limits.yaml"); fi
+compose() { docker-compose -p "$PROJECT" "${compose_files[@]}" "$@"; }
 
 teardown() {
   local rc=$?

@@ -10,6 +10,7 @@
 #include "services/base/make_status.h"
 #include "services/common/server.h"
 #include "services/common/status.h"
+#include "services/common/trace_context.h"  // traces (H8)
 #include "sixsteps/framework/v1/framework_service.grpc.pb.h"
 #include "sixsteps/identity/v1/identity_service.grpc.pb.h"
 
@@ -23,6 +24,9 @@ namespace fv1 = ::sixsteps::framework::v1;
 void OnBehalfOf(grpc::ClientContext& context, const auth::Caller& caller) {
   context.AddMetadata("authorization", absl::StrCat("Bearer ", caller.bearer_token));
   if (!caller.request_id.empty()) context.AddMetadata(kRequestIdKey, caller.request_id);
+  if (!caller.traceparent.empty()) {  // traces (H8)
+    context.AddMetadata(trace::kTraceparentKey, caller.traceparent);
+  }
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
 }
 

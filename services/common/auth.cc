@@ -13,6 +13,7 @@
 #include "services/common/log.h"
 #include "services/common/server.h"
 #include "services/common/status.h"
+#include "services/common/trace_context.h"  // traces (H8)
 #include "sixsteps/identity/v1/identity_service.grpc.pb.h"
 
 namespace sixsteps::auth {
@@ -293,6 +294,7 @@ absl::StatusOr<Caller> TokenVerifier::Authenticate(const grpc::ServerContext& co
   if (caller.ok()) {
     caller->bearer_token = std::string(token);
     caller->request_id = RequestIdOf(context);
+    caller->traceparent = trace::TraceparentFor(context);  // traces (H8)
   }
   return caller;
 }

@@ -58,6 +58,8 @@ struct Caller {
   // The call's request id (see server.h), sent on with the token so that the other
   // service's log lines carry it too.
   std::string request_id;
+  // The W3C traceparent to send on such calls (trace_context.h). // traces (H8)
+  std::string traceparent;
   // From the token: when identity issued it (to the microsecond when the token says so),
   // when it expires, and the id of the API key it was issued for ("k-…"; service accounts
   // only). What a revocation is checked against.

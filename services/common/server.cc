@@ -29,6 +29,7 @@
 #include "services/common/log.h"
 #include "services/common/metrics.h"
 #include "services/common/tls.h"
+#include "services/common/trace_context.h"  // traces (H8)
 
 namespace sixsteps {
 namespace {
@@ -122,6 +123,7 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
     using grpc::experimental::InterceptionHookPoints;
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
       TakeRequestId(methods->GetRecvInitialMetadata());
+      trace_.Start(methods->GetRecvInitialMetadata());  // traces (H8)
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
       if (!request_id_.empty()) {
@@ -138,6 +140,7 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
           {"latency_ms", absl::ToDoubleMilliseconds(latency)},
           {"request_id", request_id_},
       };
+      trace_.AddToLog(fields);  // traces (H8)
       if (!status.ok()) fields["message"] = status.error_message();
       LogEvent("call", std::move(fields));
       auto [service, method] = SplitMethod(path_);
@@ -173,6 +176,7 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
   CallMetrics metrics_;
   absl::Time start_;
   std::string request_id_;
+  trace::ServerCallTrace trace_;  // traces (H8)
 };
 
 class CallLogInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
@@ -345,7 +349,10 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> DialService(const std::string& ad
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
       ChannelCredentialsFor(config.tls);
   if (!credentials.ok()) return credentials.status();
-  return grpc::CreateCustomChannel(address, *credentials, ServiceChannelArguments());
+  std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> tracing;
+  tracing.push_back(trace::NewClientTraceInterceptorFactory());  // traces (H8)
+  return grpc::experimental::CreateCustomChannelWithInterceptors(
+      address, *credentials, ServiceChannelArguments(), std::move(tracing));
 }
 
 grpc::ChannelArguments ServiceChannelArguments() {

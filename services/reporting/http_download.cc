@@ -47,9 +47,11 @@ std::string AttachmentDisposition(absl::string_view file_name) {
 
 absl::Status StartEvidenceFileDownload(const std::shared_ptr<grpc::Channel>& assessment,
                                        const std::string& bearer_token, const std::string& file_id,
-                                       httplib::Response& res) {
+                                       httplib::Response& res, const std::string& traceparent) {
   auto download = std::make_shared<Download>();
   download->context.AddMetadata("authorization", absl::StrCat("Bearer ", bearer_token));
+  if (!traceparent.empty())
+    download->context.AddMetadata("traceparent", traceparent);  // traces (H8)
   download->context.set_deadline(absl::ToChronoTime(absl::Now() + kDownloadDeadline));
   av1::DownloadEvidenceFileRequest request;
   request.set_name(absl::StrCat("evidenceFiles/", file_id));

@@ -32,9 +32,9 @@ std::string AttachmentDisposition(absl::string_view file_name);
 // message (the file's record) before answering, so a refusal is the assessment service's
 // status (NOT_FOUND for a file the caller may not read, INVALID_ARGUMENT for a malformed
 // id, UNAUTHENTICATED...), returned here with nothing written to `res`. On success `res`
-// streams the rest, chunked.
+// streams the rest, chunked. `traceparent`, when set, is sent on (traces (H8)).
 absl::Status StartEvidenceFileDownload(const std::shared_ptr<grpc::Channel>& assessment,
                                        const std::string& bearer_token, const std::string& file_id,
-                                       httplib::Response& res);
+                                       httplib::Response& res, const std::string& traceparent = "");
 
 }  // namespace sixsteps::reporting

@@ -25,6 +25,7 @@
 #include "absl/time/time.h"
 #include "services/common/log.h"
 #include "services/common/status.h"
+#include "services/common/trace_context.h"  // traces (H8)
 #include "services/reporting/http_download.h"
 #include "services/reporting/write_sink.h"
 
@@ -36,6 +37,8 @@ constexpr char kId[] = "([^/]+)";
 
 // The start of the request being served on this worker thread, for the access log line.
 thread_local absl::Time request_start = absl::InfinitePast();
+// The request's span: the client's W3C traceparent continued, or a new trace. // traces (H8)
+thread_local trace::Span request_span;
 
 // Google's JSON error shape: {"error": {"code": 404, "status": "NOT_FOUND", "message": ...}}.
 void WriteError(httplib::Response& res, const absl::Status& status, int http_status = 0) {
@@ -491,8 +494,12 @@ absl::Status HttpEndpoint::Start(const std::string& host, int port) {
   // Long enough for a large XLSX to a slow client.
   server->set_write_timeout(std::chrono::seconds(60));
 
-  server->set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+  server->set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
     request_start = absl::Now();
+    request_span = trace::StartSpan(  // traces (H8)
+        req.has_header(trace::kTraceparentKey)
+            ? std::optional<absl::string_view>(req.get_header_value(trace::kTraceparentKey))
+            : std::nullopt);
     return httplib::Server::HandlerResponse::Unhandled;
   });
   server->set_logger([](const httplib::Request& req, const httplib::Response& res) {
@@ -500,10 +507,12 @@ absl::Status HttpEndpoint::Start(const std::string& host, int port) {
                             ? 0.0
                             : absl::ToDoubleMilliseconds(absl::Now() - request_start);
     request_start = absl::InfinitePast();
-    LogEvent("http_request", {{"method", req.method},
-                              {"path", req.path},
-                              {"status", res.status},
-                              {"latency_ms", latency_ms}});
+    nlohmann::json fields = {{"method", req.method},
+                             {"path", req.path},
+                             {"status", res.status},
+                             {"latency_ms", latency_ms}};
+    request_span.AddToLog(fields);  // traces (H8)
+    LogEvent("http_request", std::move(fields));
   });
   server->set_exception_handler(
       [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
@@ -661,7 +670,8 @@ absl::Status HttpEndpoint::Start(const std::string& host, int port) {
                   std::optional<auth::Caller> caller = CallerOf(*verifier_, req, res);
                   if (!caller) return;
                   absl::Status started = StartEvidenceFileDownload(
-                      evidence_files_, caller->bearer_token, req.matches[1].str(), res);
+                      evidence_files_, caller->bearer_token, req.matches[1].str(), res,
+                      request_span.ChildTraceparent());  // traces (H8)
                   if (!started.ok()) WriteError(res, started);
                 });
   }

@@ -185,6 +185,37 @@ const cnpg = {
         if (r.ensure !== undefined && !['present', 'absent'].includes(r.ensure)) problem(nameOf(o), `spec.managed.roles[${i}].ensure must be present or absent`);
         if (r.passwordSecret !== undefined && typeof r.passwordSecret?.name !== 'string') problem(nameOf(o), `spec.managed.roles[${i}].passwordSecret.name is required`);
       }
+      // Point-in-time recovery (issue #20): WAL archive and base backups, and recovery from them.
+      if (s.backup !== undefined) {
+        if (!/^[1-9][0-9]*[dwm]$/.test(s.backup.retentionPolicy ?? '')) problem(nameOf(o), 'spec.backup.retentionPolicy must be like "30d" (days, weeks or months)');
+        checkBarmanStore(o, 'spec.backup.barmanObjectStore', s.backup.barmanObjectStore);
+      }
+      const external = new Map((s.externalClusters ?? []).map((c) => [c.name, c]));
+      for (const [i, c] of (s.externalClusters ?? []).entries()) {
+        if (typeof c.name !== 'string') problem(nameOf(o), `spec.externalClusters[${i}].name is required`);
+        if (c.barmanObjectStore !== undefined) checkBarmanStore(o, `spec.externalClusters[${i}].barmanObjectStore`, c.barmanObjectStore);
+      }
+      const recovery = s.bootstrap?.recovery;
+      if (recovery !== undefined) {
+        if (!external.get(recovery.source)?.barmanObjectStore) problem(nameOf(o), `spec.bootstrap.recovery.source '${recovery.source}' names no externalClusters entry with a barmanObjectStore`);
+        const target = recovery.recoveryTarget?.targetTime;
+        if (target !== undefined && !/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z)$/.test(target)) {
+          problem(nameOf(o), `spec.bootstrap.recovery.recoveryTarget.targetTime '${target}' is not a timestamp with a zone (YYYY-MM-DD HH:MM:SS[.ffffff]+00)`);
+        }
+        if (s.backup?.barmanObjectStore && s.backup.barmanObjectStore.destinationPath === external.get(recovery.source)?.barmanObjectStore?.destinationPath) {
+          problem(nameOf(o), 'a recovered cluster must archive to another destinationPath than the one it recovers from');
+        }
+      }
+    },
+  },
+  ScheduledBackup: {
+    spec: ['schedule', 'cluster', 'immediate', 'suspend', 'backupOwnerReference', 'method', 'target', 'online', 'onlineConfiguration', 'pluginConfiguration'],
+    check(o) {
+      const s = o.spec ?? {};
+      if (typeof s.schedule !== 'string' || s.schedule.trim().split(/\s+/).length !== 6) problem(nameOf(o), 'spec.schedule must have six fields (seconds first), e.g. "0 0 2 * * *"');
+      if (typeof s.cluster?.name !== 'string') problem(nameOf(o), 'spec.cluster.name is required');
+      if (s.method !== undefined && !['barmanObjectStore', 'volumeSnapshot', 'plugin'].includes(s.method)) problem(nameOf(o), `spec.method '${s.method}' is not barmanObjectStore, volumeSnapshot or plugin`);
+      if (s.backupOwnerReference !== undefined && !['none', 'self', 'cluster'].includes(s.backupOwnerReference)) problem(nameOf(o), 'spec.backupOwnerReference must be none, self or cluster');
     },
   },
   Database: {
@@ -197,6 +228,19 @@ const cnpg = {
     },
   },
 };
+
+// A Barman Cloud object store: where, and the credentials as Secret references only.
+function checkBarmanStore(o, where, store) {
+  if (!/^(s3|gs|https?):\/\/\S+$/.test(store?.destinationPath ?? '')) problem(nameOf(o), `${where}.destinationPath must be an object store URL (s3://bucket/path)`);
+  for (const key of ['accessKeyId', 'secretAccessKey']) {
+    const ref = store?.s3Credentials?.[key];
+    if (store?.s3Credentials !== undefined && (typeof ref?.name !== 'string' || typeof ref?.key !== 'string')) problem(nameOf(o), `${where}.s3Credentials.${key} must reference a Secret (name, key)`);
+  }
+  for (const part of ['wal', 'data']) {
+    const c = store?.[part]?.compression;
+    if (c !== undefined && !['gzip', 'bzip2', 'snappy'].includes(c)) problem(nameOf(o), `${where}.${part}.compression '${c}' is not gzip, bzip2 or snappy`);
+  }
+}
 
 async function validateSchema(o) {
   const where = nameOf(o);
@@ -418,7 +462,9 @@ for (const dir of dirs) {
     const how = await validateSchema(o);
     if (how) counts[how] += 1;
   }
-  checkProject(objects);
+  // An overlay of PostgreSQL objects only (overlays/recovery) holds no services to check.
+  const databaseOnly = objects.length > 0 && objects.every((o) => o.apiVersion === 'postgresql.cnpg.io/v1');
+  if (!databaseOnly) checkProject(objects);
   total += objects.length;
   const kinds = [...new Set(objects.map((o) => o.kind))].sort().join(', ');
   const status = problems.length === before ? 'ok' : `${problems.length - before} problem(s)`;

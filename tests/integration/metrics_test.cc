@@ -24,6 +24,7 @@
 #include "services/common/metrics.h"
 #include "services/common/server.h"
 #include "tests/support/generic_call.h"
+#include "tests/support/log_capture.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_hub.h"
 
@@ -60,34 +61,6 @@ double Get(const Scrape& scrape, const std::string& series) {
   auto it = scrape.find(series);
   return it == scrape.end() ? 0 : it->second;
 }
-
-// Captures the process's log lines while it lives.
-class LogCapture {
- public:
-  LogCapture() {
-    SetLogSinkForTesting([this](const std::string& line) {
-      std::lock_guard<std::mutex> lock(mu_);
-      lines_.push_back(nlohmann::json::parse(line));
-    });
-  }
-  ~LogCapture() { SetLogSinkForTesting(nullptr); }
-
-  // The "call" lines of `method` ("/pkg.Service/Method").
-  std::vector<nlohmann::json> Calls(const std::string& method) {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::vector<nlohmann::json> calls;
-    for (const auto& line : lines_) {
-      if (line.value("event", "") == "call" && line.value("method", "") == method) {
-        calls.push_back(line);
-      }
-    }
-    return calls;
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<nlohmann::json> lines_;
-};
 
 std::optional<std::string> ServerRequestId(const grpc::ClientContext& context) {
   const auto& metadata = context.GetServerInitialMetadata();
