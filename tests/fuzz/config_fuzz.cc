@@ -1,13 +1,14 @@
-// The configuration every service reads at start-up (services/common/config.h): its flags
-// and SIXSTEPS_* environment variables with fuzzed values, through LoadServerConfig and the
-// typed settings. Every bad value is INVALID_ARGUMENT naming the setting, never a crash.
-// Only the string-valued flags are given (absl's parser stops the process on a malformed
-// boolean, which is its documented behaviour for a command line, not a parser bug).
+// The configuration every service reads at start-up (services/common/config.h): each flag's
+// value, as absl parses it from the command line, and the SIXSTEPS_* environment variables,
+// all fuzzed, through ServerConfigFromFlags (LoadServerConfig after absl's one parse of the
+// command line) and the typed settings. Every bad value is INVALID_ARGUMENT naming the
+// setting, never a crash.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -19,8 +20,9 @@ namespace {
 
 constexpr const char* kFlags[] = {"listen",           "metrics_listen", "database_url",
                                   "identity_address", "db_pool_size",   "tls_cert",
-                                  "tls_key",          "tls_ca",         "grpc_max_threads",
-                                  "grpc_memory_mb",   "shutdown_grace"};
+                                  "tls_key",          "tls_ca",         "allow_plaintext",
+                                  "grpc_max_threads", "grpc_memory_mb", "allow_plaintext_http",
+                                  "shutdown_grace"};
 constexpr const char* kEnv[] = {"SIXSTEPS_LISTEN",
                                 "SIXSTEPS_METRICS_LISTEN",
                                 "SIXSTEPS_DATABASE_URL",
@@ -32,7 +34,9 @@ constexpr const char* kEnv[] = {"SIXSTEPS_LISTEN",
                                 "SIXSTEPS_SHUTDOWN_GRACE",
                                 "SIXSTEPS_ALLOW_PLAINTEXT",
                                 "SIXSTEPS_ALLOW_PLAINTEXT_HTTP",
-                                "SIXSTEPS_TLS_CERT"};
+                                "SIXSTEPS_TLS_CERT",
+                                "SIXSTEPS_TLS_KEY",
+                                "SIXSTEPS_TLS_CA"};
 
 void ExpectInvalidArgumentIfRefused(const absl::Status& status, const char* what) {
   if (status.ok() || status.code() == absl::StatusCode::kInvalidArgument) return;
@@ -40,25 +44,36 @@ void ExpectInvalidArgumentIfRefused(const absl::Status& status, const char* what
   std::abort();
 }
 
+absl::CommandLineFlag& Flag(const char* name) {
+  absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+  if (flag == nullptr) {
+    std::fprintf(stderr, "no flag --%s\n", name);
+    std::abort();
+  }
+  return *flag;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider input(data, size);
-  // A value is one line of the input: no NUL (it could not be in argv or the environment).
+  // A value as argv or the environment can hold one: up to its first NUL.
   auto value = [&input] {
     std::string text = input.ConsumeRandomLengthString(200);
     return std::string(text.c_str());
   };
-  // Flags keep their values between runs: each run starts from the defaults.
+  // Each run starts from the flags' defaults: they keep their values between runs.
   for (const char* name : kFlags) {
     std::string error;
-    if (!absl::FindCommandLineFlag(name)->ParseFrom("", &error)) std::abort();
+    Flag(name).ParseFrom(Flag(name).DefaultValue(), &error);
   }
-  std::vector<std::string> words = {"sixsteps-fuzz"};
   const int flags = input.ConsumeIntegralInRange<int>(0, 8);
   for (int i = 0; i < flags; ++i) {
     const char* name = kFlags[input.ConsumeIntegralInRange<size_t>(0, std::size(kFlags) - 1)];
-    words.push_back(std::string("--") + name + "=" + value());
+    std::string error;
+    // As absl's parser does with --name=value; a value it refuses (a boolean that is not
+    // one) stops a real program before the configuration is read.
+    if (!Flag(name).ParseFrom(value(), &error)) return 0;
   }
   for (const char* name : kEnv) ::unsetenv(name);
   const int variables = input.ConsumeIntegralInRange<int>(0, 6);
@@ -66,13 +81,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const char* name = kEnv[input.ConsumeIntegralInRange<size_t>(0, std::size(kEnv) - 1)];
     ::setenv(name, value().c_str(), 1);
   }
-  std::vector<char*> argv;
-  for (std::string& word : words) argv.push_back(word.data());
-  argv.push_back(nullptr);
+  std::string program = "sixsteps-fuzz";
+  std::string word = value();
+  std::vector<char*> positional = {program.data(), word.data()};
 
-  absl::StatusOr<sixsteps::ServerConfig> config = sixsteps::LoadServerConfig(
-      static_cast<int>(words.size()), argv.data(), {"fuzz", "127.0.0.1:0"});
-  ExpectInvalidArgumentIfRefused(config.status(), "LoadServerConfig");
+  absl::StatusOr<sixsteps::ServerConfig> config =
+      sixsteps::ServerConfigFromFlags(positional, {"fuzz", "127.0.0.1:0"});
+  ExpectInvalidArgumentIfRefused(config.status(), "ServerConfigFromFlags");
 
   const std::string text = value();
   ExpectInvalidArgumentIfRefused(sixsteps::IntSetting("setting", text, {}, 1, -5, 1 << 20).status(),

@@ -1,9 +1,12 @@
 // Access tokens (services/common/jwt.h, auth.h): every call's "authorization: Bearer" header
 // and the HTTP endpoint's. The first byte picks what the rest is:
-//  - even: a token as a client sends it, through VerifySignature and TokenVerifier::Verify;
-//  - odd: the claims of a token (JSON), signed with the fixed key and then verified, so
-//    that the claims' parsing (roles, grants, times) is reached, which a forged signature
-//    never does.
+//  - 0 (mod 3): a token as a client sends it, through VerifySignature and
+//    TokenVerifier::Verify;
+//  - 1: the claims of a token (JSON), signed with the fixed key and then verified, so that
+//    the claims' parsing (roles, grants, times) is reached, which a forged signature never
+//    does;
+//  - 2: a JSON object whose members replace those of a valid administrator's claims, so
+//    that one odd claim ("exp", a grant) is tried with all the others right.
 // Either way the answer is a caller or UNAUTHENTICATED, never a crash or another status.
 #include <cstdint>
 #include <cstdio>
@@ -32,11 +35,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   std::string rest(reinterpret_cast<const char*>(data) + 1, size - 1);
   std::string token;
-  if (data[0] % 2 == 0) {
+  if (data[0] % 3 == 0) {
     token = rest;
   } else {
     nlohmann::json claims = nlohmann::json::parse(rest, nullptr, /*allow_exceptions=*/false);
     if (claims.is_discarded()) return 0;
+    if (data[0] % 3 == 2) {
+      if (!claims.is_object()) return 0;
+      auth::Caller admin;
+      admin.principal = "users/fuzz";
+      admin.grants.push_back({auth::Role::ROLE_HUB_ADMINISTRATOR, "*", "", ""});
+      nlohmann::json valid =
+          auth::ClaimsFor(admin, absl::FromUnixSeconds(1780000000), absl::Minutes(10), "fuzz");
+      valid.update(claims);
+      claims = std::move(valid);
+    }
     absl::StatusOr<std::string> signed_token =
         jwt::Sign(claims, fuzz::kKeyId, fuzz::FixedKeyPair().private_key);
     if (!signed_token.ok()) std::abort();

@@ -71,6 +71,8 @@ def jwt_seeds():
     for name, c in [("admin", ADMIN), ("viewer", VIEWER), ("service", SERVICE)]:
         write("jwt", f"token-{name}", b"\x00" + token(c).encode())
         write("jwt", f"claims-{name}", b"\x01" + dump(c).encode())
+    write("jwt", "merge-exp", b"\x02" + dump({"exp": 1780000600}).encode())
+    write("jwt", "merge-grants", b"\x02" + dump({"grants": [{"role": "viewer", "region": "north"}]}).encode())
     write("jwt", "none-alg", b"\x00" + (b64(b'{"alg":"none","kid":"fuzz-key"}') + "." +
                                        b64(dump(ADMIN).encode()) + ".").encode())
 
@@ -109,10 +111,15 @@ def framework_import_seeds():
     document = {"format": "sixsteps.framework.v1.FrameworkDocument",
                 "framework_id": "north-local", "display_name": "North's six steps",
                 "description": "Adapted for the north", "version_id": "v1"}
-    for key in ("title", "steps", "rating_definitions", "action_plan_guidance",
-                "context_questions", "source_citation", "attribution"):
+    for key in ("title", "steps", "action_plan_guidance", "context_questions", "attribution"):
         if key in fixture:
             document[key] = fixture[key]
+    document["rating_definitions"] = [
+        {"rating": f"RATING_{colour.upper()}", "definition": text}
+        for colour, text in fixture["rating_definitions"].items()]
+    document["source_citation"] = (
+        "Pearce, J (2019) *Six Steps for Independent Scrutiny: Safeguarding children partnership "
+        "arrangements*. Institute of Applied Social Research, Luton, University of Bedfordshire")
     document.setdefault(
         "attribution",
         "Adapted from Pearce, J (2019) *Six Steps for Independent Scrutiny: Safeguarding "
