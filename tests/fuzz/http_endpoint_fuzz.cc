@@ -50,7 +50,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string answer =
-      Endpoint().ServeBytes(std::string_view(reinterpret_cast<const char*>(data), size));
+      Endpoint().ServeBytes(absl::string_view(reinterpret_cast<const char*>(data), size));
   if (answer.empty()) return 0;
   if (!absl::StartsWith(answer, "HTTP/1.1 ")) {
     std::fprintf(stderr, "not an HTTP response: %.80s\n", answer.c_str());

@@ -13,22 +13,11 @@
 #include "absl/time/time.h"
 #include "services/common/auth.h"
 #include "services/common/jwt.h"
+#include "tests/support/fake_keys.h"
 #include "tests/support/status_matchers.h"
 
 namespace sixsteps::testing {
 namespace {
-
-class OneKey final : public auth::PublicKeySource {
- public:
-  explicit OneKey(std::string public_key) : public_key_(std::move(public_key)) {}
-  absl::StatusOr<std::string> Find(absl::string_view key_id) override {
-    if (key_id != "k1") return absl::NotFoundError("unknown signing key");
-    return public_key_;
-  }
-
- private:
-  std::string public_key_;
-};
 
 class SignedClaimsTest : public ::testing::Test {
  protected:
@@ -36,7 +25,7 @@ class SignedClaimsTest : public ::testing::Test {
     absl::StatusOr<jwt::KeyPair> pair = jwt::GenerateEd25519KeyPair();
     ASSERT_TRUE(pair.ok()) << pair.status();
     private_key_ = pair->private_key;
-    verifier_ = std::make_unique<auth::TokenVerifier>(std::make_shared<OneKey>(pair->public_key));
+    verifier_ = VerifierTrusting(pair->public_key, &keys_);
   }
 
   // An administrator's claims with `changes` merged in, signed.
@@ -46,10 +35,11 @@ class SignedClaimsTest : public ::testing::Test {
     caller.grants.push_back({auth::Role::ROLE_HUB_ADMINISTRATOR, "*", "", ""});
     nlohmann::json claims = auth::ClaimsFor(caller, absl::Now(), absl::Minutes(5), "t");
     claims.update(changes);
-    return jwt::Sign(claims, "k1", private_key_).value();
+    return jwt::Sign(claims, "key-1", private_key_).value();
   }
 
   std::string private_key_;
+  std::shared_ptr<FakeKeys> keys_;
   std::unique_ptr<auth::TokenVerifier> verifier_;
 };
 
@@ -70,7 +60,7 @@ TEST_F(SignedClaimsTest, ExpiryAtTheSmallestInt64IsExpired) {
 
 // The same sums with the verifier's clock at either end of time.
 TEST_F(SignedClaimsTest, TimesAtTheEndsOfTimeDoNotOverflow) {
-  EXPECT_THAT(verifier_->Verify(Token({}), absl::InfiniteFuture()),
+  EXPECT_THAT(verifier_->Verify(Token(nlohmann::json::object()), absl::InfiniteFuture()),
               StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_THAT(verifier_->Verify(Token({{"iat", std::numeric_limits<int64_t>::max()}}), absl::Now()),
               StatusIs(absl::StatusCode::kUnauthenticated));
