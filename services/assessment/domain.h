@@ -20,7 +20,6 @@
 
 namespace sixsteps::assessment {
 
-namespace v1 = ::sixsteps::assessment::v1;
 namespace fv1 = ::sixsteps::framework::v1;
 using auth::Caller;
 

@@ -14,8 +14,6 @@
 
 namespace sixsteps::assessment {
 
-namespace v1 = ::sixsteps::assessment::v1;
-
 // A file's record and where its contents are.
 struct StoredEvidenceFile {
   v1::EvidenceFile file;

@@ -21,8 +21,6 @@
 
 namespace sixsteps::assessment {
 
-namespace v1 = ::sixsteps::assessment::v1;
-
 inline constexpr int kMaxRetentionYears = 100;
 inline constexpr int kMaxHoldReasonLength = 2000;
 inline constexpr int kMaxLegalHoldsPerRound = 100;

@@ -14,8 +14,6 @@
 
 namespace sixsteps::assessment {
 
-namespace v1 = ::sixsteps::assessment::v1;
-
 // The day the purge runs for: "today" in the hub's time zone.
 struct PurgeDay {
   absl::Time now;

@@ -220,12 +220,15 @@ absl::StatusOr<Caller> TokenVerifier::VerifyUncached(absl::string_view token, ab
   // A little leeway for clocks that differ between machines.
   constexpr int64_t kLeewaySeconds = 30;
   int64_t expiry = number("exp");
-  if (expiry == 0 || absl::ToUnixSeconds(now) > expiry + kLeewaySeconds) {
+  // Compared as absl::Time, which saturates: "exp" + leeway in int64 overflowed for an "exp"
+  // near the largest int64 (undefined behaviour, found by tests/fuzz/jwt_fuzz.cc).
+  const absl::Time expires_at = absl::FromUnixSeconds(expiry) + absl::Seconds(kLeewaySeconds);
+  if (expiry == 0 || now > expires_at) {
     return Unauthenticated("access token expired; sign in again");
   }
-  *expires = absl::FromUnixSeconds(expiry + kLeewaySeconds);
+  *expires = expires_at;
   const int64_t issued = number("iat");
-  if (issued > absl::ToUnixSeconds(now) + kLeewaySeconds) {
+  if (absl::FromUnixSeconds(issued) > now + absl::Seconds(kLeewaySeconds)) {
     return Unauthenticated("invalid access token");
   }
   Caller caller;

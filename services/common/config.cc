@@ -74,9 +74,13 @@ absl::StatusOr<ServerConfig> LoadServerConfig(int argc, char** argv,
                                               const ServiceDefaults& defaults) {
   absl::SetProgramUsageMessage(absl::StrCat("sixsteps ", defaults.service_name, " service"));
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  return ServerConfigFromFlags(positional, defaults);
+}
 
+absl::StatusOr<ServerConfig> ServerConfigFromFlags(const std::vector<char*>& positional,
+                                                   const ServiceDefaults& defaults) {
   ServerConfig config;
-  config.arguments.assign(positional.begin() + 1, positional.end());
+  if (!positional.empty()) config.arguments.assign(positional.begin() + 1, positional.end());
   config.listen_address =
       FlagOrEnv(absl::GetFlag(FLAGS_listen), {"SIXSTEPS_LISTEN"}, defaults.listen_address);
   config.metrics_listen =

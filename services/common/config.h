@@ -70,6 +70,12 @@ struct ServiceDefaults {
 // setting, so main can stop with one clear line.
 absl::StatusOr<ServerConfig> LoadServerConfig(int argc, char** argv,
                                               const ServiceDefaults& defaults);
+// LoadServerConfig once absl has parsed the command line (which it does once a process): the
+// configuration from the flags' values and the environment. `positional` is what
+// absl::ParseCommandLine returned (the program's name first). The fuzz target
+// tests/fuzz/config_fuzz.cc sets the flags' values and calls this for each input.
+absl::StatusOr<ServerConfig> ServerConfigFromFlags(const std::vector<char*>& positional,
+                                                   const ServiceDefaults& defaults);
 
 // The value of a flag if it was given, otherwise of the first environment variable that
 // is set, otherwise the fallback.

@@ -17,8 +17,6 @@
 
 namespace sixsteps::framework {
 
-namespace v1 = ::sixsteps::framework::v1;
-
 // Pearce (2019), Sections 1 and 5: "If it is adapted, please reference as: ...".
 inline constexpr absl::string_view kAttribution =
     "Adapted from Pearce, J (2019) *Six Steps for Independent Scrutiny: Safeguarding children "

@@ -14,7 +14,6 @@
 
 namespace sixsteps::identity {
 
-namespace v1 = ::sixsteps::identity::v1;
 using auth::Caller;
 using auth::Role;
 

@@ -379,6 +379,53 @@ class GuardedServer final : public httplib::Server {
   absl::flat_hash_map<std::string, int> open_ ABSL_GUARDED_BY(mu_);
 };
 
+// A connection held in memory, for ServeBytes: reads the given bytes, keeps what is written.
+class BytesStream final : public httplib::Stream {
+ public:
+  explicit BytesStream(absl::string_view in) : in_(in) {}
+  bool is_readable() const override { return true; }
+  bool is_writable() const override { return true; }
+  ssize_t read(char* ptr, size_t size) override {
+    size_t n = std::min(size, in_.size());
+    std::copy_n(in_.data(), n, ptr);
+    in_.remove_prefix(n);
+    return static_cast<ssize_t>(n);
+  }
+  ssize_t write(const char* ptr, size_t size) override {
+    out_.append(ptr, size);
+    return static_cast<ssize_t>(size);
+  }
+  using httplib::Stream::write;
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    ip = "127.0.0.1";
+    port = 1;
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    ip = "127.0.0.1";
+    port = 2;
+  }
+  socket_t socket() const override { return INVALID_SOCKET; }
+  bool at_end() const { return in_.empty(); }
+  std::string& written() { return out_; }
+
+ private:
+  absl::string_view in_;
+  std::string out_;
+};
+
+// httplib's server with its request processing reachable without a socket.
+class InProcessServer final : public httplib::Server {
+ public:
+  // Serves requests from `stream` until its bytes end or the connection would close.
+  void ServeAll(BytesStream& stream) {
+    for (size_t left = keep_alive_max_count_; left > 0 && !stream.at_end(); --left) {
+      bool connection_closed = false;
+      if (!process_request(stream, left == 1, connection_closed, nullptr) || connection_closed)
+        break;
+    }
+  }
+};
+
 }  // namespace
 
 absl::Status ValidateHttpLimits(const HttpLimits& limits) {
@@ -471,29 +518,11 @@ HttpEndpoint::HttpEndpoint(const auth::TokenVerifier* verifier, Handler handler,
 
 HttpEndpoint::~HttpEndpoint() { Stop(); }
 
-absl::Status HttpEndpoint::Start(const std::string& host, int port) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (server_ != nullptr)
-    return absl::FailedPreconditionError("the HTTP endpoint is already started");
-  if (port < 0 || port > 65535)
-    return absl::InvalidArgumentError(absl::StrCat("bad HTTP port ", port));
-  SIXSTEPS_RETURN_IF_ERROR(ValidateHttpLimits(limits_));
-  auto guarded = std::make_unique<GuardedServer>(limits_);
-  GuardedServer* guard = guarded.get();
-  std::unique_ptr<httplib::Server> server = std::move(guarded);
+void HttpEndpoint::Route(httplib::Server& routed) {
+  httplib::Server* server = &routed;
   server->set_default_headers(
       {{"Cache-Control", "no-store"}, {"X-Content-Type-Options", "nosniff"}});
-  // httplib's default sets SO_REUSEPORT, which lets a second process bind the same port
-  // and silently take half the requests. SO_REUSEADDR alone allows a quick restart.
-  server->set_socket_options([](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  });
   server->set_payload_max_length(64 * 1024);
-  server->set_read_timeout(std::chrono::seconds(10));
-  // Long enough for a large XLSX to a slow client.
-  server->set_write_timeout(std::chrono::seconds(60));
-
   server->set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
     request_start = absl::Now();
     request_span = trace::StartSpan(  // traces (H8)
@@ -689,6 +718,28 @@ absl::Status HttpEndpoint::Start(const std::string& host, int port) {
   server->Patch(".*", not_allowed);
   server->Delete(".*", not_allowed);
   server->Options(".*", not_allowed);
+}
+
+absl::Status HttpEndpoint::Start(const std::string& host, int port) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (server_ != nullptr)
+    return absl::FailedPreconditionError("the HTTP endpoint is already started");
+  if (port < 0 || port > 65535)
+    return absl::InvalidArgumentError(absl::StrCat("bad HTTP port ", port));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateHttpLimits(limits_));
+  auto guarded = std::make_unique<GuardedServer>(limits_);
+  GuardedServer* guard = guarded.get();
+  std::unique_ptr<httplib::Server> server = std::move(guarded);
+  // httplib's default sets SO_REUSEPORT, which lets a second process bind the same port
+  // and silently take half the requests. SO_REUSEADDR alone allows a quick restart.
+  server->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+  server->set_read_timeout(std::chrono::seconds(10));
+  // Long enough for a large XLSX to a slow client.
+  server->set_write_timeout(std::chrono::seconds(60));
+  Route(*server);
 
   int bound = port;
   if (port == 0) {
@@ -709,6 +760,17 @@ absl::Status HttpEndpoint::Start(const std::string& host, int port) {
   port_.store(bound);
   LogEvent("http_listening", {{"host", host}, {"port", bound}});
   return absl::OkStatus();
+}
+
+std::string HttpEndpoint::ServeBytes(absl::string_view request) {
+  std::lock_guard<std::mutex> lock(in_process_mu_);
+  if (in_process_ == nullptr) {
+    in_process_ = std::make_unique<InProcessServer>();
+    Route(*in_process_);
+  }
+  BytesStream stream(request);
+  static_cast<InProcessServer&>(*in_process_).ServeAll(stream);
+  return std::move(stream.written());
 }
 
 void HttpEndpoint::Stop() {

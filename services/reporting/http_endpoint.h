@@ -119,8 +119,15 @@ class HttpEndpoint {
   // Stops accepting, finishes the requests in flight and joins the thread. Idempotent.
   void Stop();
 
+  // Serves one connection's bytes (request lines, headers, bodies, as a client sends them)
+  // without a socket and returns what the server answers: the same routes, query parsing,
+  // header checks and handler as Start serves, in-process (issue 19's fuzz target,
+  // tests/fuzz/http_endpoint_fuzz.cc). Independent of Start.
+  std::string ServeBytes(absl::string_view request);
+
  private:
-  void Route();
+  // Installs the routes and the settings they rely on (headers, body limit, logging).
+  void Route(httplib::Server& server);
 
   const auth::TokenVerifier* verifier_;
   FileHandler handler_;
@@ -130,6 +137,9 @@ class HttpEndpoint {
   std::thread thread_ ABSL_GUARDED_BY(mu_);
   std::atomic<int> port_{0};
   std::shared_ptr<grpc::Channel> evidence_files_;  // H5: see ServeEvidenceFiles
+  // ServeBytes's server, routed on first use.
+  std::mutex in_process_mu_;
+  std::unique_ptr<httplib::Server> in_process_ ABSL_GUARDED_BY(in_process_mu_);
 };
 
 }  // namespace sixsteps::reporting

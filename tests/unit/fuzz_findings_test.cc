@@ -1,0 +1,70 @@
+// What the fuzz targets (tests/fuzz, issue 19) found, each kept as the input that showed it,
+// so that the fix stays in without a fuzzing run. A new finding gets a case here with its
+// input and a line in docs/reliability.md's fuzzing table.
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "services/common/auth.h"
+#include "services/common/jwt.h"
+#include "tests/support/fake_keys.h"
+#include "tests/support/status_matchers.h"
+
+namespace sixsteps::testing {
+namespace {
+
+class SignedClaimsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<jwt::KeyPair> pair = jwt::GenerateEd25519KeyPair();
+    ASSERT_TRUE(pair.ok()) << pair.status();
+    private_key_ = pair->private_key;
+    verifier_ = VerifierTrusting(pair->public_key, &keys_);
+  }
+
+  // An administrator's claims with `changes` merged in, signed.
+  std::string Token(const nlohmann::json& changes) const {
+    auth::Caller caller;
+    caller.principal = "users/u1";
+    caller.grants.push_back({auth::Role::ROLE_HUB_ADMINISTRATOR, "*", "", ""});
+    nlohmann::json claims = auth::ClaimsFor(caller, absl::Now(), absl::Minutes(5), "t");
+    claims.update(changes);
+    return jwt::Sign(claims, "key-1", private_key_).value();
+  }
+
+  std::string private_key_;
+  std::shared_ptr<FakeKeys> keys_;
+  std::unique_ptr<auth::TokenVerifier> verifier_;
+};
+
+// jwt target: "exp" + the 30 s leeway overflowed int64 (UBSan: signed integer overflow in
+// TokenVerifier::VerifyUncached). The wrapped sum was negative, so a token whose "exp" is the
+// largest int64 read as expired; it is valid until the end of time.
+TEST_F(SignedClaimsTest, ExpiryAtTheLargestInt64DoesNotOverflow) {
+  absl::StatusOr<auth::Caller> caller =
+      verifier_->Verify(Token({{"exp", std::numeric_limits<int64_t>::max()}}), absl::Now());
+  ASSERT_THAT(caller, IsOk());
+  EXPECT_EQ(caller->principal, "users/u1");
+}
+
+TEST_F(SignedClaimsTest, ExpiryAtTheSmallestInt64IsExpired) {
+  EXPECT_THAT(verifier_->Verify(Token({{"exp", std::numeric_limits<int64_t>::min()}}), absl::Now()),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+// The same sums with the verifier's clock at either end of time.
+TEST_F(SignedClaimsTest, TimesAtTheEndsOfTimeDoNotOverflow) {
+  EXPECT_THAT(verifier_->Verify(Token(nlohmann::json::object()), absl::InfiniteFuture()),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(verifier_->Verify(Token({{"iat", std::numeric_limits<int64_t>::max()}}), absl::Now()),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+}  // namespace
+}  // namespace sixsteps::testing
