@@ -49,7 +49,11 @@ ABSL_FLAG(std::string, only, "",
           "run only these reads (comma-separated: pdf, annual_pdf) at concurrency 1 once the "
           "first size is seeded: no ceilings, writes, feed lag or scaling; or 'echo': only the "
           "bare and bootstrap echo ceilings, with no hub");
-ABSL_FLAG(int, echo_rounds, 1, "with --only echo: how many times to run the pair, in turn");
+ABSL_FLAG(int, echo_rounds, 1,
+          "with --only echo: how many times to run the pair, in turn (0 with --echo_target)");
+ABSL_FLAG(std::string, echo_target, "",
+          "with --only echo: first drive a sixsteps-bench-echo started by hand at this "
+          "host:port (to profile it under load)");
 // ---- webhooks (H1) ----
 ABSL_FLAG(std::string, notification, "127.0.0.1:50055", "notification service address");
 ABSL_FLAG(int, webhook_subscriptions, 0,
@@ -142,6 +146,9 @@ absl::Status RunEchoCeilings(const RunOptions& options, std::vector<ScenarioResu
 // gRPC), `--echo_rounds` times in turn.
 absl::Status RunEchoOnly(const RunOptions& options) {
   std::vector<ScenarioResult> results;
+  if (std::string target = absl::GetFlag(FLAGS_echo_target); !target.empty()) {
+    SIXSTEPS_RETURN_IF_ERROR(Check(RunEchoAt(target, options), &results));
+  }
   for (int round = 0; round < absl::GetFlag(FLAGS_echo_rounds); ++round) {
     SIXSTEPS_RETURN_IF_ERROR(RunEchoCeilings(options, &results));
   }

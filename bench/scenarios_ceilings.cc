@@ -121,14 +121,40 @@ double ProcessCpuSeconds() {
 
 }  // namespace
 
+namespace {
+
+// Echo calls of 64 bytes at `target`; `calls` counts every call started, warm-up included.
+RunResult DriveEcho(const std::string& target, const RunOptions& options,
+                    std::atomic<int64_t>* calls) {
+  auto stub = bv1::EchoService::NewStub(Dial(target, "echo"));
+  const std::string payload(64, 'x');
+  struct InFlight {
+    grpc::ClientContext context;
+    bv1::EchoRequest request;
+    bv1::EchoResponse response;
+  };
+  return RunAsync(options, [&](int, std::function<void(std::string)> done) {
+    calls->fetch_add(1, std::memory_order_relaxed);
+    auto* call = new InFlight;
+    call->context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+    call->request.set_payload(payload);
+    stub->async()->Echo(
+        &call->context, &call->request, &call->response,
+        [call, done = std::move(done)](grpc::Status status) {
+          delete call;
+          done(status.ok() ? "" : absl::StrCat(status.error_code(), ": ", status.error_message()));
+        });
+  });
+}
+
+}  // namespace
+
 absl::StatusOr<ScenarioResult> RunEchoCeiling(EchoServer server, const RunOptions& options,
                                               const std::string& log_file) {
   const bool bare = server == EchoServer::kBare;
   absl::StatusOr<std::unique_ptr<EchoProcess>> process =
       EchoProcess::Start(bare ? "bare" : "bootstrap", log_file);
   if (!process.ok()) return process.status();
-  auto stub = bv1::EchoService::NewStub(Dial((*process)->target(), "echo"));
-  const std::string payload(64, 'x');
   ScenarioResult result;
   if (bare) {
     result.name = kBareEchoCeiling;
@@ -141,32 +167,24 @@ absl::StatusOr<ScenarioResult> RunEchoCeiling(EchoServer server, const RunOption
         "no database; the services' own server bootstrap (log line, metrics), a process of its "
         "own";
   }
-  struct InFlight {
-    grpc::ClientContext context;
-    bv1::EchoRequest request;
-    bv1::EchoResponse response;
-  };
   // CPU per call, of the server and of this process (the client), over every call made,
   // warm-up included: on a shared machine a steadier figure than calls per second.
   std::atomic<int64_t> calls{0};
   const double server_cpu_before = (*process)->CpuSeconds();
   const double client_cpu_before = ProcessCpuSeconds();
-  result.run = RunAsync(options, [&](int, std::function<void(std::string)> done) {
-    calls.fetch_add(1, std::memory_order_relaxed);
-    auto* call = new InFlight;
-    call->context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
-    call->request.set_payload(payload);
-    stub->async()->Echo(
-        &call->context, &call->request, &call->response,
-        [call, done = std::move(done)](grpc::Status status) {
-          delete call;
-          done(status.ok() ? "" : absl::StrCat(status.error_code(), ": ", status.error_message()));
-        });
-  });
+  result.run = DriveEcho((*process)->target(), options, &calls);
   const double n = static_cast<double>(std::max<int64_t>(calls.load(), 1));
   absl::StrAppendFormat(&result.note, "; CPU per call: server %.0f µs, client %.0f µs",
                         1e6 * ((*process)->CpuSeconds() - server_cpu_before) / n,
                         1e6 * (ProcessCpuSeconds() - client_cpu_before) / n);
+  return result;
+}
+
+ScenarioResult RunEchoAt(const std::string& target, const RunOptions& options) {
+  std::atomic<int64_t> calls{0};
+  ScenarioResult result;
+  result.name = absl::StrCat("echo at ", target);
+  result.run = DriveEcho(target, options, &calls);
   return result;
 }
 

@@ -22,6 +22,10 @@ enum class EchoServer { kBare, kBootstrap };
 absl::StatusOr<ScenarioResult> RunEchoCeiling(EchoServer server, const RunOptions& options,
                                               const std::string& log_file);
 
+// Echo calls at a server already running (sixsteps-bench-echo started by hand, to profile
+// it while it is loaded).
+ScenarioResult RunEchoAt(const std::string& target, const RunOptions& options);
+
 // One row inserted and committed per call, `options.concurrency` connections of their own,
 // into a table made for the run (and dropped after it) in the assessment database: the
 // database's durable-commit rate with nothing of the hub's around it.
