@@ -188,6 +188,9 @@ class MethodSeriesTable {
   absl::flat_hash_map<std::string, std::unique_ptr<MethodSeries>> by_path_ ABSL_GUARDED_BY(mu_);
 };
 
+// Per call: takes or makes its request id (made visible to the handler in the client
+// metadata, and echoed to the client in the initial metadata) and, when the server sends
+// the status, logs one line and records the call's code and latency.
 class CallLogInterceptor : public grpc::experimental::Interceptor {
  public:
   CallLogInterceptor(grpc::experimental::ServerRpcInfo* info, MethodSeries* series)
