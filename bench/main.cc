@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "bench/report.h"
 #include "bench/scenarios.h"
+#include "bench/scenarios_ceilings.h"
 #include "bench/scenarios_webhooks.h"  // webhooks (H1)
 #include "bench/seed.h"
 #include "services/common/log.h"
@@ -46,7 +47,13 @@ ABSL_FLAG(std::string, pid_dir, "", "directory of the hub's <service>.pid files 
 ABSL_FLAG(std::string, out, "", "also write the tables to this file");
 ABSL_FLAG(std::string, only, "",
           "run only these reads (comma-separated: pdf, annual_pdf) at concurrency 1 once the "
-          "first size is seeded: no ceilings, writes, feed lag or scaling");
+          "first size is seeded: no ceilings, writes, feed lag or scaling; or 'echo': only the "
+          "bare and bootstrap echo ceilings, with no hub");
+ABSL_FLAG(int, echo_rounds, 1,
+          "with --only echo: how many times to run the pair, in turn (0 with --echo_target)");
+ABSL_FLAG(std::string, echo_target, "",
+          "with --only echo: first drive a sixsteps-bench-echo started by hand at this "
+          "host:port (to profile it under load)");
 // ---- webhooks (H1) ----
 ABSL_FLAG(std::string, notification, "127.0.0.1:50055", "notification service address");
 ABSL_FLAG(int, webhook_subscriptions, 0,
@@ -127,6 +134,33 @@ absl::Status Check(const absl::StatusOr<ScenarioResult>& result,
   return absl::OkStatus();
 }
 
+// The bare echo, then the services' bootstrap serving the same echo, each in a process of
+// its own.
+absl::Status RunEchoCeilings(const RunOptions& options, std::vector<ScenarioResult>* results) {
+  const std::string log_file = absl::GetFlag(FLAGS_log_file);
+  SIXSTEPS_RETURN_IF_ERROR(Check(RunEchoCeiling(EchoServer::kBare, options, log_file), results));
+  return Check(RunEchoCeiling(EchoServer::kBootstrap, options, log_file), results);
+}
+
+// --only echo: the two echo ceilings alone, with no hub (the bootstrap's cost against bare
+// gRPC), `--echo_rounds` times in turn.
+absl::Status RunEchoOnly(const RunOptions& options) {
+  std::vector<ScenarioResult> results;
+  if (std::string target = absl::GetFlag(FLAGS_echo_target); !target.empty()) {
+    SIXSTEPS_RETURN_IF_ERROR(Check(RunEchoAt(target, options), &results));
+  }
+  for (int round = 0; round < absl::GetFlag(FLAGS_echo_rounds); ++round) {
+    SIXSTEPS_RETURN_IF_ERROR(RunEchoCeilings(options, &results));
+  }
+  std::string out =
+      absl::StrCat("### Echo ceilings (concurrency ", options.concurrency, ", ",
+                   absl::FormatDuration(options.duration), " each after ",
+                   absl::FormatDuration(options.warmup), " warm-up)\n\n", ResultsTable(results));
+  std::cout << out;
+  if (std::string path = absl::GetFlag(FLAGS_out); !path.empty()) std::ofstream(path) << out;
+  return absl::OkStatus();
+}
+
 // --only: the named reads at concurrency 1, as a table of their own.
 absl::Status RunOnly(absl::string_view only, const ScenarioContext& context,
                      const RunOptions& single) {
@@ -150,6 +184,13 @@ absl::Status RunOnly(absl::string_view only, const ScenarioContext& context,
 }
 
 absl::Status Run() {
+  if (absl::GetFlag(FLAGS_only) == "echo") {
+    RunOptions options;
+    options.concurrency = absl::GetFlag(FLAGS_concurrency);
+    options.warmup = absl::Seconds(absl::GetFlag(FLAGS_warmup_seconds));
+    options.duration = absl::Seconds(absl::GetFlag(FLAGS_seconds));
+    return RunEchoOnly(options);
+  }
   std::vector<int> sizes;
   for (absl::string_view s : absl::StrSplit(absl::GetFlag(FLAGS_sizes), ',', absl::SkipEmpty())) {
     int n = 0;
@@ -262,8 +303,9 @@ absl::Status Run() {
       MemorySampler sampler(pid_dir);
       Say(absl::StrCat("scenarios at concurrency ", options.concurrency, ", ",
                        absl::FormatDuration(options.duration), " each"));
-      SIXSTEPS_RETURN_IF_ERROR(Check(RunEcho(context, options), &results));
+      SIXSTEPS_RETURN_IF_ERROR(RunEchoCeilings(options, &results));
       if (!context.assessment_database_url.empty()) {
+        SIXSTEPS_RETURN_IF_ERROR(Check(RunBareInsert(context, options), &results));
         SIXSTEPS_RETURN_IF_ERROR(Check(RunUpsertSql(context, options, 1), &results));
       }
       SIXSTEPS_RETURN_IF_ERROR(Check(RunUpsert(context, options), &results));

@@ -6,23 +6,30 @@
 namespace sixsteps::bench {
 
 std::string ResultsTable(const std::vector<ScenarioResult>& results) {
+  // A ceiling measured several times (--echo_rounds) compares with its latest run before
+  // the row; a row before any run of its ceiling, with the last one.
   std::map<std::string, double> throughput;
   for (const ScenarioResult& r : results) throughput[r.name] = r.run.throughput();
+  std::map<std::string, double> earlier;
   std::string out =
-      "| scenario | calls/s | p50 ms | p95 ms | p99 ms | errors | vs ceiling | note |\n"
-      "|---|---:|---:|---:|---:|---:|---:|---|\n";
+      "| scenario | calls/s | p50 ms | p95 ms | p99 ms | errors | vs ceiling | vs bare ceiling | "
+      "note |\n"
+      "|---|---:|---:|---:|---:|---:|---:|---:|---|\n";
+  auto ratio_to = [&](const ScenarioResult& r, const std::string& ceiling_name) -> std::string {
+    auto ceiling = earlier.find(ceiling_name);
+    if (ceiling == earlier.end()) ceiling = throughput.find(ceiling_name);
+    if (ceiling_name.empty() || ceiling == throughput.end() || ceiling->second <= 0) return "";
+    return absl::StrFormat("%.0f%% of %s", 100 * r.run.throughput() / ceiling->second,
+                           ceiling_name.substr(ceiling_name.find(": ") + 2));
+  };
   for (const ScenarioResult& r : results) {
-    std::string ratio = "";
-    auto ceiling = throughput.find(r.ceiling);
-    if (!r.ceiling.empty() && ceiling != throughput.end() && ceiling->second > 0) {
-      ratio = absl::StrFormat("%.0f%% of %s", 100 * r.run.throughput() / ceiling->second,
-                              r.ceiling.substr(r.ceiling.find(": ") + 2));
-    }
     std::string errors = absl::StrCat(r.run.errors);
     if (r.run.errors > 0) absl::StrAppend(&errors, " (", r.run.first_error.substr(0, 80), ")");
-    absl::StrAppendFormat(&out, "| %s | %.0f | %.2f | %.2f | %.2f | %s | %s | %s |\n", r.name,
+    absl::StrAppendFormat(&out, "| %s | %.0f | %.2f | %.2f | %.2f | %s | %s | %s | %s |\n", r.name,
                           r.run.throughput(), r.run.latency.p50, r.run.latency.p95,
-                          r.run.latency.p99, errors, ratio, r.note);
+                          r.run.latency.p99, errors, ratio_to(r, r.ceiling),
+                          ratio_to(r, r.bare_ceiling), r.note);
+    earlier[r.name] = r.run.throughput();
   }
   return out;
 }

@@ -10,11 +10,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "bench/scenarios_ceilings.h"
 #include "services/assessment/pg_store.h"
 #include "services/common/db.h"
 #include "services/common/server.h"
 #include "services/common/status.h"
-#include "sixsteps/bench/v1/echo_service.grpc.pb.h"
 
 namespace sixsteps::bench {
 namespace {
@@ -23,7 +23,6 @@ namespace asv1 = ::sixsteps::assessment::v1;
 namespace acv1 = ::sixsteps::action::v1;
 namespace fv1 = ::sixsteps::framework::v1;
 namespace rv1 = ::sixsteps::reporting::v1;
-namespace bv1 = ::sixsteps::bench::v1;
 
 std::string ErrorOf(const grpc::Status& status) {
   if (status.ok()) return "";
@@ -115,14 +114,6 @@ std::string IdAfter(const std::string& name, absl::string_view collection) {
   return "";
 }
 
-class EchoServiceImpl final : public bv1::EchoService::Service {
-  grpc::Status Echo(grpc::ServerContext*, const bv1::EchoRequest* request,
-                    bv1::EchoResponse* response) override {
-    response->set_payload(request->payload());
-    return grpc::Status::OK;
-  }
-};
-
 template <typename Request, typename Response, typename Method>
 void StartRead(Method method, const std::string& token, Request request,
                std::function<void(std::string)> done) {
@@ -144,28 +135,6 @@ void StartRead(Method method, const std::string& token, Request request,
 
 }  // namespace
 
-absl::StatusOr<ScenarioResult> RunEcho(const ScenarioContext& context, const RunOptions& options) {
-  EchoServiceImpl service;
-  absl::StatusOr<std::unique_ptr<RunningServer>> server =
-      RunningServer::Start("127.0.0.1:0", {&service});
-  if (!server.ok()) return server.status();
-  auto stub = bv1::EchoService::NewStub(Dial((*server)->target(), "echo"));
-  const std::string payload(64, 'x');
-  ScenarioResult result;
-  result.name = "ceiling: gRPC echo";
-  result.note = "no database; the services' own server bootstrap, in the benchmark's process";
-  result.run = RunAsync(options, [&](int, std::function<void(std::string)> done) {
-    bv1::EchoRequest request;
-    request.set_payload(payload);
-    StartRead<bv1::EchoRequest, bv1::EchoResponse>(
-        [&](grpc::ClientContext* c, const bv1::EchoRequest* q, bv1::EchoResponse* r,
-            std::function<void(grpc::Status)> f) { stub->async()->Echo(c, q, r, std::move(f)); },
-        "", std::move(request), std::move(done));
-  });
-  (*server)->Shutdown(absl::Seconds(1));
-  return result;
-}
-
 absl::StatusOr<ScenarioResult> RunUpsert(const ScenarioContext& context,
                                          const RunOptions& options) {
   std::vector<Target> targets = PickTargets(context, options.concurrency, 1);
@@ -176,6 +145,7 @@ absl::StatusOr<ScenarioResult> RunUpsert(const ScenarioContext& context,
   ScenarioResult result;
   result.name = "write: upsert one response";
   result.ceiling = "ceiling: write SQL via libpqxx";
+  result.bare_ceiling = kBareInsertCeiling;
   result.run = RunAsync(options, [&](int slot, std::function<void(std::string)> done) {
     StartUpsert(stub.get(), *token, targets[slot], std::move(done));
   });
@@ -194,6 +164,7 @@ absl::StatusOr<ScenarioResult> RunUpsertSql(const ScenarioContext& context,
                     ? "ceiling: write SQL via libpqxx"
                     : absl::StrCat("ceiling: batch of ", batch_size, " SQL via libpqxx");
   result.note = "the assessment service's storage layer alone: same statements, same transaction";
+  result.bare_ceiling = kBareInsertCeiling;
   result.run = RunBlocking(options, [&](int thread) -> std::string {
     Target& target = targets[thread];
     const std::string round_id = IdAfter(target.round, "assessments");
@@ -252,6 +223,7 @@ absl::StatusOr<ScenarioResult> RunBatchUpsert(const ScenarioContext& context,
   ScenarioResult result;
   result.name = "batch write: 24 responses";
   result.ceiling = absl::StrCat("ceiling: batch of ", kQuestions, " SQL via libpqxx");
+  result.bare_ceiling = kBareInsertCeiling;
   result.run = RunAsync(options, [&](int slot, std::function<void(std::string)> done) {
     struct InFlight {
       grpc::ClientContext context;
@@ -294,7 +266,8 @@ absl::StatusOr<ScenarioResult> RunDashboardRead(
   auto stub = rv1::ReportingService::NewStub(Dial(context.addresses.reporting, result.name));
   std::vector<std::mt19937_64> rngs;
   for (int i = 0; i < options.concurrency; ++i) rngs.emplace_back(context.seed * salt + i);
-  result.ceiling = "ceiling: gRPC echo";
+  result.ceiling = kBootstrapEchoCeiling;
+  result.bare_ceiling = kBareEchoCeiling;
   result.run = RunAsync(options, [&](int slot, std::function<void(std::string)> done) {
     StartRead<Request, Response>(
         [&](grpc::ClientContext* c, const Request* q, Response* r,
@@ -556,6 +529,7 @@ absl::StatusOr<FeedLagResult> RunFeedLag(const ScenarioContext& context,
 
   FeedLagResult result;
   result.writes.name = "feed lag: the paced writes";
+  result.writes.bare_ceiling = kBareInsertCeiling;
   result.writes.run = RunAsync(options, [&](int slot, std::function<void(std::string)> done) {
     StartUpsert(writer.get(), *token, targets[slot], std::move(done));
   });

@@ -18,6 +18,8 @@ struct ScenarioResult {
   RunResult run;
   // The row of the ceiling this scenario is compared with ("" for none).
   std::string ceiling;
+  // The row of the bare ceiling (no hub code at all) it is compared with ("" for none).
+  std::string bare_ceiling;
   std::string note;
 };
 
@@ -34,8 +36,7 @@ struct ScenarioContext {
   uint64_t seed = 1;
 };
 
-// Ceiling: a bare gRPC echo served in this process by the hub's own server bootstrap.
-absl::StatusOr<ScenarioResult> RunEcho(const ScenarioContext& context, const RunOptions& options);
+// The echo and bare-insert ceilings are in bench/scenarios_ceilings.h.
 // The hottest write: upsert one response with evidence (each slot its own response).
 absl::StatusOr<ScenarioResult> RunUpsert(const ScenarioContext& context, const RunOptions& options);
 // Ceiling: the same SQL in the same transaction shape, straight through libpqxx (the

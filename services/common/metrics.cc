@@ -98,29 +98,70 @@ const std::vector<double>& LatencyBuckets() {
 
 // ---- Counter, Histogram, GaugeSink ----
 
-void Counter::Increment(const Labels& labels, double by) {
+int MetricShard() {
+  static std::atomic<int> next{0};
+  thread_local const int shard = next.fetch_add(1, std::memory_order_relaxed) % kMetricShards;
+  return shard;
+}
+
+double CounterSeries::Value() const {
+  double total = 0;
+  for (const Cell& cell : cells_) total += cell.value.load(std::memory_order_relaxed);
+  return total;
+}
+
+CounterSeries& Counter::Series(const Labels& labels) {
   std::lock_guard<std::mutex> lock(mu_);
-  values_[labels] += by;
+  std::unique_ptr<CounterSeries>& series = values_[labels];
+  if (series == nullptr) series = std::make_unique<CounterSeries>();
+  return *series;
 }
 
 double Counter::Value(const Labels& labels) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = values_.find(labels);
-  return it == values_.end() ? 0 : it->second;
+  return it == values_.end() ? 0 : it->second->Value();
+}
+
+HistogramSeries::HistogramSeries(const std::vector<double>* upper_bounds)
+    : upper_bounds_(upper_bounds) {
+  for (Cell& cell : cells_) {
+    cell.counts = std::make_unique<std::atomic<uint64_t>[]>(upper_bounds_->size() + 1);
+  }
+}
+
+void HistogramSeries::Observe(double value) {
+  // The first bucket whose upper bound is >= value; past the last one is +Inf.
+  size_t bucket = std::lower_bound(upper_bounds_->begin(), upper_bounds_->end(), value) -
+                  upper_bounds_->begin();
+  Cell& cell = cells_[MetricShard()];
+  cell.counts[bucket].fetch_add(1, std::memory_order_relaxed);
+  cell.sum.fetch_add(value, std::memory_order_relaxed);
+}
+
+std::vector<uint64_t> HistogramSeries::Counts() const {
+  std::vector<uint64_t> counts(upper_bounds_->size() + 1, 0);
+  for (const Cell& cell : cells_) {
+    for (size_t i = 0; i < counts.size(); ++i) {
+      counts[i] += cell.counts[i].load(std::memory_order_relaxed);
+    }
+  }
+  return counts;
+}
+
+double HistogramSeries::Sum() const {
+  double total = 0;
+  for (const Cell& cell : cells_) total += cell.sum.load(std::memory_order_relaxed);
+  return total;
 }
 
 Histogram::Histogram(std::vector<double> upper_bounds) : upper_bounds_(std::move(upper_bounds)) {}
 
-void Histogram::Observe(const Labels& labels, double value) {
-  // The first bucket whose upper bound is >= value; past the last one is +Inf.
-  size_t bucket =
-      std::lower_bound(upper_bounds_.begin(), upper_bounds_.end(), value) - upper_bounds_.begin();
+HistogramSeries& Histogram::Series(const Labels& labels) {
   std::lock_guard<std::mutex> lock(mu_);
-  Series& series = series_[labels];
-  if (series.counts.empty()) series.counts.assign(upper_bounds_.size() + 1, 0);
-  ++series.counts[bucket];
-  series.sum += value;
-  ++series.count;
+  std::unique_ptr<HistogramSeries>& series = series_[labels];
+  if (series == nullptr) series = std::make_unique<HistogramSeries>(&upper_bounds_);
+  return *series;
 }
 
 void GaugeSink::Set(const std::string& name, const std::string& help, Labels labels, double value) {
@@ -195,8 +236,8 @@ std::string Registry::Render() const {
       std::string text;
       AppendHeader(text, name, help_.at(name), "counter");
       std::lock_guard<std::mutex> values_lock(counter->mu_);
-      for (const auto& [labels, value] : counter->values_) {
-        AppendSample(text, name, labels, nullptr, value);
+      for (const auto& [labels, series] : counter->values_) {
+        AppendSample(text, name, labels, nullptr, series->Value());
       }
       families[name] = std::move(text);
     }
@@ -206,15 +247,17 @@ std::string Registry::Render() const {
       const std::vector<double>& bounds = histogram->upper_bounds_;
       std::lock_guard<std::mutex> series_lock(histogram->mu_);
       for (const auto& [labels, series] : histogram->series_) {
+        // The count is the sum of the buckets read, so that it always equals +Inf's.
+        const std::vector<uint64_t> counts = series->Counts();
         uint64_t cumulative = 0;
         for (size_t i = 0; i <= bounds.size(); ++i) {
-          cumulative += series.counts[i];
+          cumulative += counts[i];
           std::pair<std::string, std::string> le = {
               "le", i < bounds.size() ? FormatValue(bounds[i]) : "+Inf"};
           AppendSample(text, name + "_bucket", labels, &le, static_cast<double>(cumulative));
         }
-        AppendSample(text, name + "_sum", labels, nullptr, series.sum);
-        AppendSample(text, name + "_count", labels, nullptr, static_cast<double>(series.count));
+        AppendSample(text, name + "_sum", labels, nullptr, series->Sum());
+        AppendSample(text, name + "_count", labels, nullptr, static_cast<double>(cumulative));
       }
       families[name] = std::move(text);
     }

@@ -6,6 +6,7 @@
 // server.cc); database pools and the reporting feed consumer add their gauges there.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -24,36 +25,76 @@ namespace sixsteps::metrics {
 // Label names and values of one series, in the order they are rendered.
 using Labels = std::vector<std::pair<std::string, std::string>>;
 
+// Series are added to without a lock: each holds kMetricShards cells, a thread adds to
+// the cell of its own shard (threads are spread over the shards as they first add), and a
+// scrape sums the cells. A hot path keeps the series it adds to (Counter::Series,
+// Histogram::Series) and so takes no lock at all; Increment and Observe find the series by
+// its labels under the metric's lock first.
+inline constexpr int kMetricShards = 8;
+
+// The shard of the calling thread.
+int MetricShard();
+
+// One counter series.
+class CounterSeries {
+ public:
+  void Add(double by = 1) { cells_[MetricShard()].value.fetch_add(by, std::memory_order_relaxed); }
+  double Value() const;
+
+ private:
+  struct alignas(64) Cell {
+    std::atomic<double> value{0};
+  };
+  Cell cells_[kMetricShards];
+};
+
 // A monotonically increasing count per label set.
 class Counter {
  public:
-  void Increment(const Labels& labels, double by = 1);
+  void Increment(const Labels& labels, double by = 1) { Series(labels).Add(by); }
   // The current value of one series (0 if it was never incremented).
   double Value(const Labels& labels) const;
+  // The series of `labels`, created at 0 if new; it lives as long as the counter.
+  CounterSeries& Series(const Labels& labels);
 
  private:
   friend class Registry;
   mutable std::mutex mu_;
-  std::map<Labels, double> values_ ABSL_GUARDED_BY(mu_);
+  std::map<Labels, std::unique_ptr<CounterSeries>> values_ ABSL_GUARDED_BY(mu_);
+};
+
+// One histogram series: counts per bucket (not cumulative; the last is +Inf) and the sum.
+class HistogramSeries {
+ public:
+  explicit HistogramSeries(const std::vector<double>* upper_bounds);
+  void Observe(double value);
+  // Summed over the shards.
+  std::vector<uint64_t> Counts() const;
+  double Sum() const;
+
+ private:
+  struct alignas(64) Cell {
+    std::unique_ptr<std::atomic<uint64_t>[]> counts;
+    std::atomic<double> sum{0};
+  };
+  const std::vector<double>* upper_bounds_;
+  Cell cells_[kMetricShards];
 };
 
 // Observations counted into fixed buckets per label set, with their sum and count.
 class Histogram {
  public:
   explicit Histogram(std::vector<double> upper_bounds);
-  void Observe(const Labels& labels, double value);
+  void Observe(const Labels& labels, double value) { Series(labels).Observe(value); }
   const std::vector<double>& upper_bounds() const { return upper_bounds_; }
+  // The series of `labels`, created empty if new; it lives as long as the histogram.
+  HistogramSeries& Series(const Labels& labels);
 
  private:
   friend class Registry;
-  struct Series {
-    std::vector<uint64_t> counts;  // per bucket, not cumulative; last is +Inf
-    double sum = 0;
-    uint64_t count = 0;
-  };
   const std::vector<double> upper_bounds_;
   mutable std::mutex mu_;
-  std::map<Labels, Series> series_ ABSL_GUARDED_BY(mu_);
+  std::map<Labels, std::unique_ptr<HistogramSeries>> series_ ABSL_GUARDED_BY(mu_);
 };
 
 // 1ms … 10s: the buckets of call latencies, in seconds.

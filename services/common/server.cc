@@ -3,8 +3,11 @@
 #include <malloc.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -21,6 +24,7 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/server_context.h>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -42,6 +46,18 @@ const bool kMutexDeadlockDetectionOff = [] {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   return true;
 }();
+
+// glibc gives each thread that contends for the heap an arena of its own, up to 8 per
+// core, and keeps what each arena freed: with the server's threads that was about 5 MiB
+// more resident after a burst of calls (docs/benchmarks.md, "Memory"). Two arenas are
+// enough for two cores' worth of calls. MALLOC_ARENA_MAX in the environment still wins.
+const bool kMallocArenasBounded = [] {
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
+  return true;
+}();
+
+constexpr int kMinPollers = 2;
+constexpr int kMaxPollers = 16;
 
 constexpr const char* StatusCodeName(grpc::StatusCode code) {
   switch (code) {
@@ -104,9 +120,73 @@ std::pair<std::string, std::string> SplitMethod(absl::string_view path) {
   return {"unknown", "unknown"};
 }
 
-struct CallMetrics {
-  metrics::Counter* handled;
-  metrics::Histogram* latency;
+// The metrics series of one method, found once and kept: the per-call path then adds to
+// them without taking a lock (see metrics::CounterSeries).
+class MethodSeries {
+ public:
+  MethodSeries(std::pair<std::string, std::string> names, metrics::Counter* handled,
+               metrics::Histogram* latency)
+      : service_(std::move(names.first)),
+        method_(std::move(names.second)),
+        handled_(handled),
+        latency_(&latency->Series({{"service", service_}, {"method", method_}})) {}
+
+  void Record(grpc::StatusCode code, absl::Duration latency) {
+    latency_->Observe(absl::ToDoubleSeconds(latency));
+    const size_t index = static_cast<size_t>(code) < kCodes ? static_cast<size_t>(code) : 2;
+    metrics::CounterSeries* series = by_code_[index].load(std::memory_order_acquire);
+    if (series == nullptr) {
+      // Racing threads get the same series from the counter; either may store it.
+      series = &handled_->Series(
+          {{"service", service_}, {"method", method_}, {"code", StatusCodeName(code)}});
+      by_code_[index].store(series, std::memory_order_release);
+    }
+    series->Add();
+  }
+
+ private:
+  static constexpr size_t kCodes = 17;  // OK … UNAUTHENTICATED
+  const std::string service_;
+  const std::string method_;
+  metrics::Counter* handled_;
+  metrics::HistogramSeries* latency_;
+  std::atomic<metrics::CounterSeries*> by_code_[kCodes] = {};
+};
+
+// Every method's series, by path. Paths this binary does not know share one "unknown"
+// entry, so that a client sending made-up paths cannot grow the map.
+class MethodSeriesTable {
+ public:
+  MethodSeriesTable()
+      : handled_(&metrics::DefaultRegistry().AddCounter(
+            "grpc_server_handled_total",
+            "RPCs completed on the server, by service, method and status code.")),
+        latency_(&metrics::DefaultRegistry().AddHistogram(
+            "grpc_server_handling_seconds",
+            "Time from the start of an RPC to its status being sent, in seconds.")),
+        unknown_({"unknown", "unknown"}, handled_, latency_) {}
+
+  MethodSeries* For(absl::string_view path) {
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      auto found = by_path_.find(path);
+      if (found != by_path_.end()) return found->second.get();
+    }
+    std::pair<std::string, std::string> names = SplitMethod(path);
+    if (names.first == "unknown") return &unknown_;
+    absl::MutexLock lock(&mu_);
+    std::unique_ptr<MethodSeries>& entry = by_path_[path];
+    if (entry == nullptr)
+      entry = std::make_unique<MethodSeries>(std::move(names), handled_, latency_);
+    return entry.get();
+  }
+
+ private:
+  metrics::Counter* handled_;
+  metrics::Histogram* latency_;
+  MethodSeries unknown_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::unique_ptr<MethodSeries>> by_path_ ABSL_GUARDED_BY(mu_);
 };
 
 // Per call: takes or makes its request id (made visible to the handler in the client
@@ -114,9 +194,9 @@ struct CallMetrics {
 // the status, logs one line and records the call's code and latency.
 class CallLogInterceptor : public grpc::experimental::Interceptor {
  public:
-  CallLogInterceptor(grpc::experimental::ServerRpcInfo* info, CallMetrics metrics)
+  CallLogInterceptor(grpc::experimental::ServerRpcInfo* info, MethodSeries* series)
       : path_(info->method() != nullptr ? info->method() : ""),
-        metrics_(metrics),
+        series_(series),
         start_(absl::Now()) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
@@ -131,22 +211,20 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
       }
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      // The call's end: its status is about to be sent.
       grpc::Status status = methods->GetSendStatus();
       absl::Duration latency = absl::Now() - start_;
-      const char* code = StatusCodeName(status.error_code());
       nlohmann::json fields = {
           {"method", path_},
-          {"code", code},
+          {"code", StatusCodeName(status.error_code())},
           {"latency_ms", absl::ToDoubleMilliseconds(latency)},
           {"request_id", request_id_},
       };
       trace_.AddToLog(fields);  // traces (H8)
       if (!status.ok()) fields["message"] = status.error_message();
+      // Buffered: written out by the logger's own thread (see log.h).
       LogEvent("call", std::move(fields));
-      auto [service, method] = SplitMethod(path_);
-      metrics_.handled->Increment({{"service", service}, {"method", method}, {"code", code}});
-      metrics_.latency->Observe({{"service", service}, {"method", method}},
-                                absl::ToDoubleSeconds(latency));
+      series_->Record(status.error_code(), latency);
     }
     methods->Proceed();
   }
@@ -173,7 +251,7 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
   }
 
   std::string path_;
-  CallMetrics metrics_;
+  MethodSeries* series_;
   absl::Time start_;
   std::string request_id_;
   trace::ServerCallTrace trace_;  // traces (H8)
@@ -181,13 +259,7 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
 
 class CallLogInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  CallLogInterceptorFactory()
-      : metrics_{&metrics::DefaultRegistry().AddCounter(
-                     "grpc_server_handled_total",
-                     "RPCs completed on the server, by service, method and status code."),
-                 &metrics::DefaultRegistry().AddHistogram(
-                     "grpc_server_handling_seconds",
-                     "Time from the start of an RPC to its status being sent, in seconds.")} {}
+  CallLogInterceptorFactory() = default;
 
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
@@ -195,11 +267,13 @@ class CallLogInterceptorFactory : public grpc::experimental::ServerInterceptorFa
     if (info->method() != nullptr && absl::StartsWith(info->method(), "/grpc.health.")) {
       return nullptr;
     }
-    return new CallLogInterceptor(info, metrics_);
+    // The call's start.
+    return new CallLogInterceptor(info,
+                                  series_.For(info->method() != nullptr ? info->method() : ""));
   }
 
  private:
-  CallMetrics metrics_;
+  MethodSeriesTable series_;
 };
 
 }  // namespace
@@ -252,6 +326,13 @@ absl::StatusOr<std::unique_ptr<RunningServer>> RunningServer::Start(
   quota.SetMaxThreads(limits.max_threads);
   quota.Resize(static_cast<size_t>(limits.memory_mb) * 1024 * 1024);
   builder.SetResourceQuota(quota);
+  // The synchronous server lets a thread that finds itself one of more than MAX_POLLERS
+  // idle threads exit, and makes new ones as calls arrive: under steady concurrent load
+  // (the default of 2) that was a thread made and ended for most calls. Up to kMaxPollers
+  // idle threads now wait for the next call instead (measured in docs/benchmarks.md).
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, kMinPollers);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+                              std::min(kMaxPollers, limits.max_threads));
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
   factories.push_back(std::make_unique<CallLogInterceptorFactory>());
   builder.experimental().SetInterceptorCreators(std::move(factories));

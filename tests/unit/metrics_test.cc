@@ -159,6 +159,37 @@ TEST(MetricsTest, MetricsServerRejectsBadAddress) {
   EXPECT_EQ(server.Start("127.0.0.1:99999").code(), absl::StatusCode::kInvalidArgument);
 }
 
+// Series take no lock: threads add to cells of their own, and a scrape sums the cells.
+TEST(MetricsTest, ShardedSeriesSumEveryThreadsAdditions) {
+  Registry registry;
+  Counter& calls = registry.AddCounter("calls_total", "Calls.");
+  Histogram& latency = registry.AddHistogram("latency_seconds", "Latency.", {0.1, 1});
+  CounterSeries& kept = calls.Series({{"code", "OK"}});
+  constexpr int kThreads = 12, kPerThread = 10000;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        kept.Add();
+        calls.Increment({{"code", "NOT_FOUND"}}, 2);
+        latency.Observe({{"method", "Get"}}, (t + i) % 2 == 0 ? 0.05 : 0.5);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(calls.Value({{"code", "OK"}}), kThreads * kPerThread);
+  EXPECT_EQ(calls.Value({{"code", "NOT_FOUND"}}), 2.0 * kThreads * kPerThread);
+  HistogramSeries& series = latency.Series({{"method", "Get"}});
+  EXPECT_THAT(series.Counts(), ContainerEq(std::vector<uint64_t>{kThreads * kPerThread / 2,
+                                                                 kThreads * kPerThread / 2, 0}));
+  // Floating-point sums depend on the order of the additions.
+  EXPECT_NEAR(series.Sum(), kThreads * kPerThread / 2 * (0.05 + 0.5), 1e-6);
+  std::string text = registry.Render();
+  EXPECT_THAT(text, HasSubstr(R"(latency_seconds_bucket{method="Get",le="+Inf"} 120000)"));
+  EXPECT_THAT(text, HasSubstr(R"(latency_seconds_count{method="Get"} 120000)"));
+  EXPECT_THAT(text, HasSubstr(R"(calls_total{code="OK"} 120000)"));
+}
+
 TEST(RequestIdTest, NewIdsAreSixteenHexDigitsAndDiffer) {
   std::string a = NewRequestId();
   std::string b = NewRequestId();
