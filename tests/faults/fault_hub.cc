@@ -5,6 +5,8 @@
 #include <grpcpp/create_channel.h>
 #include <gtest/gtest.h>
 
+#include <pqxx/pqxx>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -128,6 +130,22 @@ absl::StatusOr<AckedWriteTargets> MakeFaultWorld(TestHub& hub) {
   return t;
 }
 
+absl::Status DurableCommits(const PgCluster& cluster) {
+  try {
+    pqxx::connection connection(cluster.ConnectionString("postgres"));
+    pqxx::nontransaction query(connection);
+    query.exec("ALTER SYSTEM SET synchronous_commit = on");
+    query.exec("SELECT pg_reload_conf()");
+    // The reload reaches the other sessions at their next statement; this one shows it took.
+    if (query.exec("SHOW synchronous_commit")[0][0].as<std::string>() != "on") {
+      return absl::InternalError("synchronous_commit is still off");
+    }
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("cannot turn synchronous_commit on: ", e.what()));
+  }
+  return absl::OkStatus();
+}
+
 void ExpectLoadHeld(AckedWriteLoad& load, const std::string& title,
                     const std::vector<std::string>& allowed) {
   AckedWriteFigures f;
@@ -214,6 +232,18 @@ absl::Status FaultHub::KillAndRestart(const std::string& service) {
   process.reset();
   SIXSTEPS_ASSIGN_OR_RETURN(process, StartService(service, listen, database_urls_[service]));
   return absl::OkStatus();
+}
+
+grpc::Status FaultHub::ReadRound() const {
+  auto stub = av1::AssessmentService::NewStub(
+      grpc::CreateChannel(target("assessment"), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  Authorize(context, targets_.admin_token);
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  av1::GetAssessmentRequest request;
+  request.set_name(targets_.round);
+  av1::Assessment round;
+  return stub->GetAssessment(&context, request, &round);
 }
 
 absl::StatusOr<int64_t> FaultHub::CheckFeed() const {

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "tests/support/acked_write_load.h"
 #include "tests/support/child_process.h"
+#include "tests/support/pg_cluster.h"
 #include "tests/support/test_hub.h"
 
 namespace sixsteps::testing {
@@ -31,6 +32,13 @@ absl::StatusOr<AckedWriteTargets> MakeFaultWorld(TestHub& hub);
 // writes, and every failed attempt failed with one of `allowed` (status code names).
 void ExpectLoadHeld(AckedWriteLoad& load, const std::string& title,
                     const std::vector<std::string>& allowed);
+
+// The test clusters run with synchronous_commit off (tests/support/pg_cluster.cc: fast, and
+// no test of theirs crashes PostgreSQL); a commit is then acknowledged before its WAL is
+// written, and a crash loses the last ones (postgres_kill_test saw it). The hub's
+// deployments keep it on (scripts/hub, deploy/): this turns it on for `cluster`, for good
+// (ALTER SYSTEM, which later starts keep).
+absl::Status DurableCommits(const PgCluster& cluster);
 
 class FaultHub {
  public:
@@ -50,6 +58,9 @@ class FaultHub {
   const std::string& target(const std::string& service) const {
     return processes_.at(service)->target();
   }
+
+  // One read of the assessment service: the open round, as its administrator.
+  grpc::Status ReadRound() const;
 
   // The feed as the administrator reads it: sequences 1..head, each once, none missing.
   // Returns the head.

@@ -85,25 +85,13 @@ absl::Status KillPostgres(const PgCluster& cluster) {
   return absl::OkStatus();
 }
 
-// One read of the assessment service (the open round) as the administrator.
-grpc::Status ReadRound(const FaultHub& hub) {
-  auto stub = av1::AssessmentService::NewStub(
-      grpc::CreateChannel(hub.target("assessment"), grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  Authorize(context, hub.targets().admin_token);
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
-  av1::GetAssessmentRequest request;
-  request.set_name(hub.targets().round);
-  av1::Assessment round;
-  return stub->GetAssessment(&context, request, &round);
-}
-
 TEST(PostgresKillTest, AcknowledgedWritesSurviveASigkillOfPostgres) {
   const uint64_t seed = Seed();
   std::printf("SIXSTEPS_FAULT_SEED=%llu\n", static_cast<unsigned long long>(seed));
   std::mt19937_64 random(seed);
   auto hub = FaultHub::Start("postgres_kill");
   ASSERT_THAT(hub, IsOk());
+  ASSERT_THAT(DurableCommits(SharedPgCluster()), IsOk());
   AckedWriteLoad load((*hub)->targets(), seed);
   load.Start();
   ASSERT_TRUE(load.AwaitAcknowledged(kWritesBetweenKills, kPatience)) << "the load never started";
@@ -112,7 +100,7 @@ TEST(PostgresKillTest, AcknowledgedWritesSurviveASigkillOfPostgres) {
     absl::SleepFor(absl::Milliseconds(std::uniform_int_distribution<int>(0, 400)(random)));
     ASSERT_THAT(KillPostgres(SharedPgCluster()), IsOk());
     // Down: the service says so, rather than failing some other way or hanging.
-    grpc::Status down = ReadRound(**hub);
+    grpc::Status down = (*hub)->ReadRound();
     EXPECT_EQ(down.error_code(), grpc::StatusCode::UNAVAILABLE)
         << down.error_code() << " " << down.error_message();
     ASSERT_THAT(SharedPgCluster().Restart(), IsOk());

@@ -34,11 +34,11 @@ constexpr int kBlockedWrites = 12;
 int64_t PoolGauge(const std::string& name, const std::string& database) {
   const std::regex line(name + R"re(\{database="([^"]+)"\} (\d+))re");
   std::string text = metrics::DefaultRegistry().Render();
-int64_t sum = 0;
-for (std::sregex_iterator it(text.begin(), text.end(), line), end; it != end; ++it) {
-  if ((*it)[1].str() == database) sum += std::stoll((*it)[2].str());
-}
-return sum;
+  int64_t sum = 0;
+  for (std::sregex_iterator it(text.begin(), text.end(), line), end; it != end; ++it) {
+    if ((*it)[1].str() == database) sum += std::stoll((*it)[2].str());
+  }
+  return sum;
 }
 
 std::string DatabaseOf(const std::string& url) {

@@ -77,21 +77,10 @@ bool PostgresAccepts(const PgCluster& cluster) {
                          .c_str()) == 0;
 }
 
-grpc::Status ReadRound(const FaultHub& hub) {
-  auto stub = av1::AssessmentService::NewStub(
-      grpc::CreateChannel(hub.target("assessment"), grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  Authorize(context, hub.targets().admin_token);
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
-  av1::GetAssessmentRequest request;
-  request.set_name(hub.targets().round);
-  av1::Assessment round;
-  return stub->GetAssessment(&context, request, &round);
-}
-
 TEST(WalFullTest, WritesStopWithAClearStatusAndResumeWhenSpaceReturns) {
   auto hub = FaultHub::Start("wal_full");
   ASSERT_THAT(hub, IsOk());
+  ASSERT_THAT(DurableCommits(SharedPgCluster()), IsOk());
   PgCluster& cluster = SharedPgCluster();
   WalFilesystem wal(cluster);
   ASSERT_THAT(cluster.Stop(), IsOk());
@@ -108,7 +97,7 @@ TEST(WalFullTest, WritesStopWithAClearStatusAndResumeWhenSpaceReturns) {
   const int64_t acknowledged_before = load.acknowledged();
   EXPECT_GT(acknowledged_before, 0);
   // Meanwhile the services run and say what is wrong: UNAVAILABLE, reads included.
-  grpc::Status down = ReadRound(**hub);
+  grpc::Status down = (*hub)->ReadRound();
   EXPECT_EQ(down.error_code(), grpc::StatusCode::UNAVAILABLE)
       << down.error_code() << " " << down.error_message();
 
