@@ -322,6 +322,9 @@ void AckedWriteLoad::RunConsolidations(Writer& w) {
     c->set_question_id(question);
     c->set_rating(fv1::RATING_GREEN);
     c->set_rationale(absl::StrCat("review-", k));
+    av1::EvidenceItem* evidence = c->add_evidence();
+    evidence->set_description("Joint audit of " + question);
+    evidence->set_link("https://evidence.example/review");
     c->set_etag(w.etags[question]);
     w.attempts[question].insert(k);
     ++attempted_;
