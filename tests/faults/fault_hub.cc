@@ -132,13 +132,20 @@ absl::StatusOr<AckedWriteTargets> MakeFaultWorld(TestHub& hub) {
 
 absl::Status DurableCommits(const PgCluster& cluster) {
   try {
-    pqxx::connection connection(cluster.ConnectionString("postgres"));
-    pqxx::nontransaction query(connection);
-    query.exec("ALTER SYSTEM SET synchronous_commit = on");
-    query.exec("SELECT pg_reload_conf()");
-    // The reload reaches the other sessions at their next statement; this one shows it took.
-    if (query.exec("SHOW synchronous_commit")[0][0].as<std::string>() != "on") {
-      return absl::InternalError("synchronous_commit is still off");
+    {
+      pqxx::connection connection(cluster.ConnectionString("postgres"));
+      pqxx::nontransaction query(connection);
+      query.exec("ALTER SYSTEM SET synchronous_commit = on");
+      query.exec("SELECT pg_reload_conf()");
+    }
+    // The reload is a signal: the postmaster and then each session take it in their time.
+    // A new session shows when it has.
+    for (absl::Time give_up = absl::Now() + absl::Seconds(60);;
+         absl::SleepFor(absl::Milliseconds(100))) {
+      pqxx::connection connection(cluster.ConnectionString("postgres"));
+      pqxx::nontransaction query(connection);
+      if (query.exec("SHOW synchronous_commit")[0][0].as<std::string>() == "on") break;
+      if (absl::Now() > give_up) return absl::InternalError("synchronous_commit is still off");
     }
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat("cannot turn synchronous_commit on: ", e.what()));
