@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/admission.h"  // faults (H5)
 #include "services/common/log.h"
 #include "services/common/server.h"
 #include "services/common/status.h"
@@ -282,6 +283,7 @@ absl::StatusOr<Caller> TokenVerifier::VerifyUncached(absl::string_view token, ab
 }
 
 absl::StatusOr<Caller> TokenVerifier::Authenticate(const grpc::ServerContext& context) const {
+  SIXSTEPS_RETURN_IF_ERROR(admission::ShedRefusal(context));  // faults (H5): load shedding
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
   if (it == metadata.end()) {

@@ -22,6 +22,9 @@ ABSL_FLAG(std::string, tls_ca, "", "PEM CA that signs every service's certificat
 ABSL_FLAG(bool, allow_plaintext, false, "serve plaintext on a non-loopback address");
 ABSL_FLAG(std::string, grpc_max_threads, "",
           "most threads the gRPC server serves calls on at once (default 100)");
+ABSL_FLAG(std::string, grpc_max_calls_in_flight, "",
+          "most calls served at once before further ones get RESOURCE_EXHAUSTED (default 80, "
+          "0 for no limit)");  // faults (H5)
 ABSL_FLAG(std::string, grpc_memory_mb, "",
           "most memory, in MiB, the gRPC server takes for message buffers (default 64)");
 ABSL_FLAG(bool, allow_plaintext_http, false,
@@ -99,6 +102,10 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags(const std::vector<char*>& pos
   SIXSTEPS_ASSIGN_OR_RETURN(config.limits.max_threads,
                             IntSetting("grpc_max_threads", absl::GetFlag(FLAGS_grpc_max_threads),
                                        {"SIXSTEPS_GRPC_MAX_THREADS"}, 100, 8, 4096));
+  SIXSTEPS_ASSIGN_OR_RETURN(  // faults (H5)
+      config.limits.max_calls_in_flight,
+      IntSetting("grpc_max_calls_in_flight", absl::GetFlag(FLAGS_grpc_max_calls_in_flight),
+                 {"SIXSTEPS_GRPC_MAX_CALLS_IN_FLIGHT"}, 80, 0, 4096));
   SIXSTEPS_ASSIGN_OR_RETURN(config.limits.memory_mb,
                             IntSetting("grpc_memory_mb", absl::GetFlag(FLAGS_grpc_memory_mb),
                                        {"SIXSTEPS_GRPC_MEMORY_MB"}, 64, 16, 65536));

@@ -31,6 +31,12 @@ struct ServerLimits {
   // --grpc_memory_mb / SIXSTEPS_GRPC_MEMORY_MB: memory gRPC may take for its buffers (the
   // messages being received and sent), in MiB.
   int memory_mb = 64;
+  // --grpc_max_calls_in_flight / SIXSTEPS_GRPC_MAX_CALLS_IN_FLIGHT: calls served at once
+  // (streams included, health checks not); past it a call gets RESOURCE_EXHAUSTED at once
+  // instead of waiting (services/common/admission.h). Below max_threads, so that shedding
+  // starts before the threads run out, and above the assessment service's 64 WatchChanges
+  // streams, so that open streams alone never shed the unary calls. 0: no limit.
+  int max_calls_in_flight = 80;
   int max_receive_message_bytes = kMaxRequestMessageBytes;
   int max_send_message_bytes = kMaxResponseMessageBytes;
 };

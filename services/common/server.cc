@@ -29,6 +29,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "services/common/admission.h"  // faults (H5)
 #include "services/common/config.h"
 #include "services/common/log.h"
 #include "services/common/metrics.h"
@@ -333,8 +334,11 @@ absl::StatusOr<std::unique_ptr<RunningServer>> RunningServer::Start(
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, kMinPollers);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
                               std::min(kMaxPollers, limits.max_threads));
+  admission::ApplyTransportLimits(builder);  // faults (H5)
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
   factories.push_back(std::make_unique<CallLogInterceptorFactory>());
+  if (auto shedding = admission::InterceptorFactory(limits.max_calls_in_flight))  // faults (H5)
+    factories.push_back(std::move(shedding));                                     // faults (H5)
   builder.experimental().SetInterceptorCreators(std::move(factories));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   bool unix_socket = absl::StartsWith(address, "unix:");
@@ -413,7 +417,8 @@ absl::Status Serve(const ServerConfig& config, const std::vector<grpc::Service*>
                        {"max_threads", config.limits.max_threads},
                        {"memory_mb", config.limits.memory_mb},
                        {"max_receive_message_bytes", config.limits.max_receive_message_bytes},
-                       {"max_send_message_bytes", config.limits.max_send_message_bytes}});
+                       {"max_send_message_bytes", config.limits.max_send_message_bytes},
+                       {"max_calls_in_flight", config.limits.max_calls_in_flight}});  // faults (H5)
   HeapTrimmer trimmer(absl::Seconds(15));
   std::string signal = WaitForTermination();
   LogEvent("shutting_down", {{"signal", signal}});
