@@ -113,19 +113,29 @@ absl::StatusOr<sixsteps::notification::WebhookDispatcherOptions> WebhookOptions(
 
 namespace notification = sixsteps::notification;
 
-// The service's secret, from --secret_file or SIXSTEPS_NOTIFICATION_SECRET_FILE.
+// The service's secret: --secret_file or SIXSTEPS_NOTIFICATION_SECRET_FILE, else the
+// deployment's key-encryption secret (a file or a variable). The keys derived from it here are
+// for this service's uses only (their contexts differ from identity's): sharing the root is safe.
 absl::StatusOr<notification::ServiceSecret> Secret() {
-  const std::string file = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_secret_file),
-                                               {"SIXSTEPS_NOTIFICATION_SECRET_FILE"}, "");
-  if (file.empty()) {
-    return absl::FailedPreconditionError(
-        "the notification service needs a secret: --secret_file or "
-        "SIXSTEPS_NOTIFICATION_SECRET_FILE (scripts/hub makes one)");
-  }
-  std::ifstream in(file);
+  const std::string file = sixsteps::FlagOrEnv(
+      absl::GetFlag(FLAGS_secret_file),
+      {"SIXSTEPS_NOTIFICATION_SECRET_FILE", "SIXSTEPS_KEY_ENCRYPTION_SECRET_FILE"}, "");
   std::string secret;
-  if (!std::getline(in, secret)) {
-    return absl::FailedPreconditionError(absl::StrCat("secret_file ", file, " cannot be read"));
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!std::getline(in, secret)) {
+      return absl::FailedPreconditionError(absl::StrCat("secret_file ", file, " cannot be read"));
+    }
+  } else {
+    // Kubernetes hands secrets over as variables (deploy/kubernetes).
+    secret = sixsteps::FlagOrEnv(
+        "", {"SIXSTEPS_NOTIFICATION_SECRET", "SIXSTEPS_KEY_ENCRYPTION_SECRET"}, "");
+  }
+  if (secret.empty()) {
+    return absl::FailedPreconditionError(
+        "the notification service needs a secret: --secret_file, "
+        "SIXSTEPS_NOTIFICATION_SECRET_FILE or SIXSTEPS_KEY_ENCRYPTION_SECRET(_FILE) (scripts/hub "
+        "makes one)");
   }
   return notification::ServiceSecret::FromSecret(secret);
 }
