@@ -8,6 +8,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <pqxx/pqxx>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -200,21 +202,22 @@ TEST_F(NotificationDigestTest, WeeklyOncePerPersonAcrossRestartAndSummerTimeAndO
   Judge(UtcMinute(2030, 3, 17, 23, 59));
   EXPECT_EQ(Digests().size(), 2u);
 
-  // Monday 1 April 2030 is summer time (the clocks went forward on 31 March): 08:00 BST is
-  // 07:00 UTC.
+  // The week of Monday 25 March (GMT), then Monday 1 April 2030, summer time (the clocks
+  // went forward on 31 March): 08:00 BST is 07:00 UTC.
+  Judge(UtcMinute(2030, 3, 25, 8, 0));
+  EXPECT_EQ(Digests().size(), 4u);
   Judge(UtcMinute(2030, 4, 1, 6, 59));
-  EXPECT_EQ(Digests().size(), 2u);
+  EXPECT_EQ(Digests().size(), 4u);
   Judge(UtcMinute(2030, 4, 1, 7, 0));
   sent = Digests();
-  ASSERT_EQ(sent.size(), 4u);
-  EXPECT_THAT(To({sent[2], sent[3]}), UnorderedElementsAre("pol@dg.test", "own@dg.test"));
-  for (int i : {2, 3}) {
+  ASSERT_EQ(sent.size(), 6u);
+  EXPECT_THAT(To({sent[4], sent[5]}), UnorderedElementsAre("pol@dg.test", "own@dg.test"));
+  for (int i : {4, 5}) {
     // Both late now; a new week is a new key.
     EXPECT_THAT(sent[i].text_body(), HasSubstr(sent[i].recipient_email() == "pol@dg.test"
                                                    ? "2030-03-29 (3 days ago)"
                                                    : "OVERDUE, was due 2030-03-20 (12 days ago)"));
-    EXPECT_NE(sent[i].idempotency_key(), sent[0].idempotency_key());
-    EXPECT_NE(sent[i].idempotency_key(), sent[1].idempotency_key());
+    EXPECT_THAT(sent[i].idempotency_key(), HasSubstr("|2030-04-01|"));
   }
 
   // The respondent's link turns their digest off, and only theirs.
@@ -257,8 +260,8 @@ TEST_F(NotificationDigestTest, WeeklyOncePerPersonAcrossRestartAndSummerTimeAndO
   // The next week: the action owner only.
   Judge(UtcMinute(2030, 4, 8, 7, 0));
   sent = Digests();
-  ASSERT_EQ(sent.size(), 5u);
-  EXPECT_EQ(sent[4].recipient_email(), "own@dg.test");
+  ASSERT_EQ(sent.size(), 7u);
+  EXPECT_EQ(sent[6].recipient_email(), "own@dg.test");
 }
 
 TEST_F(NotificationDigestTest, PreferencesAreEachPersonsOwn) {
@@ -296,6 +299,57 @@ TEST_F(NotificationDigestTest, PreferencesAreEachPersonsOwn) {
   ASSERT_THAT(Call(*stub, &NStub::UpdateNotificationPreferences, tokens_["own"], update, &answer),
               IsOk());
   EXPECT_TRUE(Preferences("own")->weekly_digest());
+}
+
+// Webhook debts (H1): secrets sealed at rest, clear rows of an older version sealed at
+// start and still readable, and a region's subscription only for a region identity has.
+TEST_F(NotificationDigestTest, WebhookSecretsAreSealedAndRegionsChecked) {
+  auto stub = hub_->NotificationStub();
+  nv1::CreateWebhookRequest create;
+  create.set_parent("regions/no-such-region");
+  create.mutable_webhook()->set_url("https://127.0.0.1:9/hooks");
+  create.mutable_webhook()->add_event_types("action_overdue");
+  nv1::Webhook created;
+  EXPECT_THAT(Call(*stub, &NStub::CreateWebhook, hub_->admin_token(), create, &created),
+              StatusIs(absl::StatusCode::kNotFound));
+  create.set_parent(kPartnership);
+  ASSERT_THAT(Call(*stub, &NStub::CreateWebhook, hub_->admin_token(), create, &created), IsOk());
+  ASSERT_TRUE(absl::StartsWith(created.secret(), "whsec_"));
+  const std::string id(created.name().substr(created.name().rfind('/') + 1));
+  pqxx::connection connection(hub_->notification_database_url());
+  {
+    pqxx::work txn(connection);
+    pqxx::row row = txn.exec_params1(
+        "SELECT secret, secret_sealed IS NOT NULL, position($2::bytea in secret_sealed) "
+        "FROM webhook_subscriptions WHERE subscription_id = $1",
+        id, created.secret());
+    EXPECT_EQ(row[0].as<std::string>(), "");
+    EXPECT_TRUE(row[1].as<bool>());
+    EXPECT_EQ(row[2].as<int>(), 0);  // the secret is nowhere in clear
+    // As an older version kept it.
+    txn.exec_params(
+        "UPDATE webhook_subscriptions SET secret = $2, secret_sealed = NULL "
+        "WHERE subscription_id = $1",
+        id, "whsec_bGVnYWN5LXNlY3JldC1vZi10aGUtaHVi");
+    txn.commit();
+  }
+  absl::StatusOr<notification::WebhookSubscription> legacy =
+      hub_->webhook_store()->GetWebhook({"dg-p", "dg-r"}, id);
+  ASSERT_THAT(legacy, IsOk());
+  EXPECT_EQ(legacy->secret, "whsec_bGVnYWN5LXNlY3JldC1vZi10aGUtaHVi");
+  absl::StatusOr<int> sealed = hub_->webhook_store()->SealClearSecrets();
+  ASSERT_THAT(sealed, IsOk());
+  EXPECT_EQ(*sealed, 1);
+  {
+    pqxx::work txn(connection);
+    EXPECT_EQ(txn.exec_params1(
+                     "SELECT secret FROM webhook_subscriptions WHERE subscription_id = $1", id)[0]
+                  .as<std::string>(),
+              "");
+  }
+  legacy = hub_->webhook_store()->GetWebhook({"dg-p", "dg-r"}, id);
+  ASSERT_THAT(legacy, IsOk());
+  EXPECT_EQ(legacy->secret, "whsec_bGVnYWN5LXNlY3JldC1vZi10aGUtaHVi");
 }
 
 }  // namespace
