@@ -10,6 +10,7 @@
 #include "services/notification/digest.h"
 #include "services/notification/notification_service.h"
 #include "services/notification/service_secret.h"
+#include "services/notification/smtp.h"
 #include "services/notification/templates.h"
 #include "tests/support/status_matchers.h"
 
@@ -164,6 +165,22 @@ TEST(DigestNoticeTest, TheTemplatesWordItTextAndEscapedHtmlKeyedByPersonAndWeek)
   Notice no_link = DigestNotice(digests[1], absl::CivilDay(2026, 12, 7), "");
   EXPECT_THAT(templates->Compose(no_link)->text,
               HasSubstr("sixsteps notifications preferences set --weekly-digest=false"));
+}
+
+TEST(DigestMailTest, ADigestCarriesTheOneClickUnsubscribeHeaders) {
+  nv1::OutboxMessage m;
+  m.set_name("outboxMessages/7");
+  m.set_recipient_email("pol1@example.org");
+  m.set_subject("Six Steps");
+  m.set_rule("weekly_digest");
+  m.set_idempotency_key("weekly_digest|users/pol1|2026-12-07|users/pol1");
+  m.set_list_unsubscribe("<https://hub.example.org/unsubscribe?token=v1.a.b>");
+  const std::string mail = BuildMimeMessage("hub@example.org", m, absl::UnixEpoch(), "b");
+  EXPECT_THAT(mail, HasSubstr("\r\nList-Unsubscribe: <https://hub.example.org/unsubscribe?token="
+                              "v1.a.b>\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"));
+  m.clear_list_unsubscribe();
+  EXPECT_THAT(BuildMimeMessage("hub@example.org", m, absl::UnixEpoch(), "b"),
+              Not(HasSubstr("List-Unsubscribe")));
 }
 
 TEST(UnsubscribeTokenTest, OnlyThisServicesUnexpiredDigestTokenNamesItsPerson) {
