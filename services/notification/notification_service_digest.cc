@@ -119,6 +119,9 @@ grpc::Status NotificationServiceImpl::UnsubscribeDigest(
 
 absl::StatusOr<nv1::NotificationPreferences> NotificationServiceImpl::DoUnsubscribeDigest(
     const std::optional<Caller>& caller, const nv1::UnsubscribeDigestRequest& request) {
+  if (caller && (caller->service_account || !absl::StartsWith(caller->principal, "users/"))) {
+    return absl::PermissionDeniedError("a service account has no digest to unsubscribe from");
+  }
   if (digest_secret_ == nullptr) {
     return absl::UnimplementedError("this service has no secret to verify unsubscribe tokens");
   }
