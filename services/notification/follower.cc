@@ -258,6 +258,7 @@ void Follower::Run() {
     absl::Status status = CatchUp();
     if (status.ok() && absl::Now() - last_calendar_ >= options_.calendar_every) {
       status = RunCalendar();
+      if (status.ok()) status = RunDigests();  // digest (H1)
       if (status.ok()) last_calendar_ = absl::Now();
     }
     if (status.ok()) {

@@ -16,6 +16,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,6 +28,7 @@
 #include "services/base/clock.h"
 #include "services/common/metrics.h"
 #include "services/notification/people.h"
+#include "services/notification/service_secret.h"  // digest (H1)
 #include "services/notification/store.h"
 #include "services/notification/templates.h"
 #include "services/notification/webhook_store.h"  // webhooks (H1)
@@ -47,6 +49,23 @@ struct FollowerOptions {
   // Where new notices go: the outbox (no SMTP server configured) or the SMTP queue.
   nv1::OutboxMessage::State new_state = nv1::OutboxMessage::STATE_OUTBOX;
 };
+
+// ---- digest (H1) ----
+// The weekly digest: when, and the one-click unsubscribe link it carries.
+struct DigestOptions {
+  DigestSchedule schedule;
+  // The URL an operator routes to UnsubscribeDigest ("https://hub.example.org/unsubscribe"):
+  // each digest links "<url>?token=<token>"; empty: no List-Unsubscribe header.
+  std::string unsubscribe_url;
+  // Signs the tokens (needed for a link).
+  const ServiceSecret* secret = nullptr;
+  // How long a link works: past the next few digests, each of which has a fresh one.
+  absl::Duration link_lifetime = absl::Hours(24 * 60);
+};
+// "<url>?token=<token>" for `principal`'s digest, empty without a URL or a secret.
+std::string UnsubscribeLink(const DigestOptions& options, const std::string& principal,
+                            absl::Time now);
+// ---- end digest (H1) ----
 
 // Composes notices into deliveries with the templates.
 absl::StatusOr<std::vector<NewDelivery>> ComposeAll(const TemplateSet& templates,
@@ -77,6 +96,14 @@ class Follower {
   // ---- webhooks (H1): the calendar's events go to these subscriptions too (none if unset).
   void set_webhook_store(WebhookStore* webhooks) { webhooks_ = webhooks; }
 
+  // ---- digest (H1): sent once a week when enabled (the service's main always does;
+  // tests that want digests too). The week's digests are composed after the calendar rules.
+  void EnableDigests(DigestOptions options) { digests_ = std::move(options); }
+  // Composes the digests of the latest slot if that week's are not composed yet. The first
+  // run ever marks the current week done without composing: a new hub's first digest goes
+  // out at its next slot, not the moment it starts.
+  absl::Status RunDigests();
+
  private:
   void Run();
   bool TryLead();
@@ -105,7 +132,8 @@ class Follower {
   metrics::Counter* quarantined_;
   struct LockConnection;
   std::unique_ptr<LockConnection> lock_;
-  WebhookStore* webhooks_ = nullptr;  // webhooks (H1)
+  WebhookStore* webhooks_ = nullptr;      // webhooks (H1)
+  std::optional<DigestOptions> digests_;  // digest (H1)
 };
 
 }  // namespace sixsteps::notification

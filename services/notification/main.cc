@@ -3,8 +3,10 @@
 // API and the CLI show, or sent over SMTP when a server is configured (--smtp_url). `migrate` and
 // `provision-database` run a setup step instead (services/common/setup_commands.h).
 #include <fstream>
+
 #include <optional>
 #include <string>
+#include "absl/strings/str_cat.h"
 
 #include "absl/flags/flag.h"
 #include "services/base/clock.h"
@@ -19,6 +21,7 @@
 #include "services/notification/notification_service.h"
 #include "services/notification/pg_store.h"
 #include "services/notification/pg_store_webhooks.h"
+#include "services/notification/service_secret.h"
 #include "services/notification/smtp.h"
 #include "services/notification/webhook_dispatcher.h"
 
@@ -44,6 +47,14 @@ ABSL_FLAG(std::string, webhook_ca_file, "", "PEM bundle to verify webhook receiv
 ABSL_FLAG(std::string, webhook_workers, "", "webhook delivery workers (default 16)");
 ABSL_FLAG(std::string, webhook_per_subscription, "",
           "deliveries of one subscription in flight at once (default 4)");
+// The weekly digest and the service's secret (digest, H1).
+ABSL_FLAG(std::string, secret_file, "",
+          "file holding the service's secret (16+ characters): seals webhook secrets at rest and "
+          "signs unsubscribe links");
+ABSL_FLAG(std::string, digest_weekday, "", "the weekday weekly digests go out (default monday)");
+ABSL_FLAG(std::string, digest_hour, "", "the hour (0-23, hub time zone) they go out (default 8)");
+ABSL_FLAG(std::string, unsubscribe_url, "",
+          "https URL routed to UnsubscribeDigest (docs/operations.md); empty: no List-Unsubscribe");
 
 namespace {
 
@@ -102,6 +113,52 @@ absl::StatusOr<sixsteps::notification::WebhookDispatcherOptions> WebhookOptions(
 
 namespace notification = sixsteps::notification;
 
+// The service's secret: --secret_file or SIXSTEPS_NOTIFICATION_SECRET_FILE, else the
+// deployment's key-encryption secret (a file or a variable). The keys derived from it here are
+// for this service's uses only (their contexts differ from identity's): sharing the root is safe.
+absl::StatusOr<notification::ServiceSecret> Secret() {
+  const std::string file = sixsteps::FlagOrEnv(
+      absl::GetFlag(FLAGS_secret_file),
+      {"SIXSTEPS_NOTIFICATION_SECRET_FILE", "SIXSTEPS_KEY_ENCRYPTION_SECRET_FILE"}, "");
+  std::string secret;
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!std::getline(in, secret)) {
+      return absl::FailedPreconditionError(absl::StrCat("secret_file ", file, " cannot be read"));
+    }
+  } else {
+    // Kubernetes hands secrets over as variables (deploy/kubernetes).
+    secret = sixsteps::FlagOrEnv(
+        "", {"SIXSTEPS_NOTIFICATION_SECRET", "SIXSTEPS_KEY_ENCRYPTION_SECRET"}, "");
+  }
+  if (secret.empty()) {
+    return absl::FailedPreconditionError(
+        "the notification service needs a secret: --secret_file, "
+        "SIXSTEPS_NOTIFICATION_SECRET_FILE or SIXSTEPS_KEY_ENCRYPTION_SECRET(_FILE) (scripts/hub "
+        "makes one)");
+  }
+  return notification::ServiceSecret::FromSecret(secret);
+}
+
+// When digests go out, and the unsubscribe link's base.
+absl::StatusOr<notification::DigestOptions> Digests(const notification::ServiceSecret* secret) {
+  notification::DigestOptions options;
+  options.secret = secret;
+  const std::string weekday = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_digest_weekday),
+                                                  {"SIXSTEPS_DIGEST_WEEKDAY"}, "monday");
+  std::optional<absl::Weekday> day = notification::ParseWeekday(weekday);
+  if (!day) return absl::InvalidArgumentError("digest_weekday must be monday..sunday");
+  options.schedule.weekday = *day;
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      options.schedule.hour,
+      sixsteps::IntSetting("digest_hour", absl::GetFlag(FLAGS_digest_hour),
+                           {"SIXSTEPS_DIGEST_HOUR"}, options.schedule.hour, 0, 23));
+  options.unsubscribe_url =
+      sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_unsubscribe_url), {"SIXSTEPS_UNSUBSCRIBE_URL"}, "");
+  SIXSTEPS_RETURN_IF_ERROR(notification::ValidateUnsubscribeUrl(options.unsubscribe_url));
+  return options;
+}
+
 absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
   const sixsteps::ServerConfig& config = start.config();
   SIXSTEPS_ASSIGN_OR_RETURN(std::string api_key, ApiKey());
@@ -119,6 +176,8 @@ absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
                                 {"SIXSTEPS_CALENDAR_EVERY"}, options.calendar_every,
                                 absl::Seconds(1), absl::Hours(24)));
   SIXSTEPS_ASSIGN_OR_RETURN(std::optional<notification::SmtpSettings> smtp, Smtp());
+  SIXSTEPS_ASSIGN_OR_RETURN(notification::ServiceSecret secret, Secret());
+  SIXSTEPS_ASSIGN_OR_RETURN(notification::DigestOptions digests, Digests(&secret));
   SIXSTEPS_ASSIGN_OR_RETURN(notification::WebhookDispatcherOptions webhook_options,
                             WebhookOptions());
   if (smtp) options.new_state = notification::nv1::OutboxMessage::STATE_PENDING;
@@ -140,10 +199,14 @@ absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
   if (smtp) sender.emplace(&store, *smtp, notification::SmtpSender::Options());
   // Webhooks: deliveries are claimed from the database by a bounded pool.
   webhook_options.notice_state = options.new_state;
-  notification::PgWebhookStore webhooks(&pool);
+  notification::PgWebhookStore webhooks(&pool, &secret);
+  // Secrets kept in clear before V005 are sealed now (the key is not SQL's to hold).
+  SIXSTEPS_RETURN_IF_ERROR(webhooks.SealClearSecrets().status());
   notification::WebhookDispatcher dispatcher(&webhooks, &store, &people, &sixsteps::SystemClock(),
                                              webhook_options);
   follower.set_webhook_store(&webhooks);
+  follower.EnableDigests(digests);
+  service.EnableDigests(&secret, &sixsteps::SystemClock());
   service.EnableWebhooks(
       {&webhooks, &dispatcher, webhook_options.http.allow_loopback, smtp.has_value()});
   dispatcher.Start();

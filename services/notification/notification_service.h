@@ -7,6 +7,7 @@
 #include "services/base/clock.h"
 #include "services/common/auth.h"
 #include "services/notification/people.h"
+#include "services/notification/service_secret.h"  // digest (H1)
 #include "services/notification/store.h"
 #include "services/notification/webhook_dispatcher.h"  // webhooks (H1)
 #include "services/notification/webhook_store.h"       // webhooks (H1)
@@ -28,6 +29,14 @@ absl::StatusOr<std::map<std::string, bool>> ParseRuleSwitches(
 // Every rule with the partnership's setting (on unless switched off).
 nv1::RuleSettings SettingsOf(const std::string& partnership_id,
                              const NotificationStore::Switches& switches);
+
+// ---- digest (H1): notification_service_digest.cc ----
+// The principal whose preferences `name` ("users/{u}/notificationPreferences", or users/me)
+// are, if they are the caller's own: INVALID_ARGUMENT for a malformed name, PERMISSION_DENIED
+// for another person's or a service account.
+absl::StatusOr<std::string> OwnPreferencesPrincipal(const Caller& caller, absl::string_view name);
+// OK if the update mask names only "weekly_digest" (comma-separated), at least once.
+absl::StatusOr<bool> ParsePreferencesMask(absl::string_view mask);
 
 class NotificationServiceImpl final : public nv1::NotificationService::Service {
  public:
@@ -81,6 +90,23 @@ class NotificationServiceImpl final : public nv1::NotificationService::Service {
                               nv1::SendTestNoticeResponse*) override;
   // ---- end webhooks (H1) ----
 
+  // ---- digest (H1) ----
+  // The secret that verifies unsubscribe tokens and the clock that says they expired;
+  // without them UnsubscribeDigest answers UNIMPLEMENTED.
+  void EnableDigests(const ServiceSecret* secret, const Clock* clock) {
+    digest_secret_ = secret;
+    digest_clock_ = clock;
+  }
+  grpc::Status GetNotificationPreferences(grpc::ServerContext*,
+                                          const nv1::GetNotificationPreferencesRequest*,
+                                          nv1::NotificationPreferences*) override;
+  grpc::Status UpdateNotificationPreferences(grpc::ServerContext*,
+                                             const nv1::UpdateNotificationPreferencesRequest*,
+                                             nv1::NotificationPreferences*) override;
+  grpc::Status UnsubscribeDigest(grpc::ServerContext*, const nv1::UnsubscribeDigestRequest*,
+                                 nv1::NotificationPreferences*) override;
+  // ---- end digest (H1) ----
+
  private:
   const auth::TokenVerifier& verifier() const { return *verifier_; }
 
@@ -126,6 +152,18 @@ class NotificationServiceImpl final : public nv1::NotificationService::Service {
                                                        const std::string& webhook);
   WebhookParts webhooks_;
   // ---- end webhooks (H1) ----
+
+  // ---- digest (H1) ----
+  absl::StatusOr<nv1::NotificationPreferences> DoGetNotificationPreferences(
+      const Caller& caller, const nv1::GetNotificationPreferencesRequest& request);
+  absl::StatusOr<nv1::NotificationPreferences> DoUpdateNotificationPreferences(
+      const Caller& caller, const nv1::UpdateNotificationPreferencesRequest& request);
+  // `caller` is set when the call carried an access token.
+  absl::StatusOr<nv1::NotificationPreferences> DoUnsubscribeDigest(
+      const std::optional<Caller>& caller, const nv1::UnsubscribeDigestRequest& request);
+  const ServiceSecret* digest_secret_ = nullptr;
+  const Clock* digest_clock_ = &SystemClock();
+  // ---- end digest (H1) ----
 
   NotificationStore* store_;
   People* people_;

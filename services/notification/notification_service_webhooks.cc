@@ -127,6 +127,9 @@ absl::StatusOr<WebhookScope> NotificationServiceImpl::ManagedScope(const Caller&
       return absl::PermissionDeniedError(
           "only the region's hub administrators manage its webhooks");
     }
+    // A deployment administrator sees every region id, existing or not: ask identity.
+    SIXSTEPS_ASSIGN_OR_RETURN(bool exists, people_->RegionExists(parsed.id));
+    if (!exists) return NotFound(parent);
     scope = {"", parsed.id};
   }
   return scope;

@@ -162,6 +162,25 @@ absl::StatusOr<std::optional<Person>> GrpcPeople::FindPerson(const std::string& 
   return WithToken<std::optional<Person>>(
       [&](const std::string& token) { return FetchUser(token, principal); });
 }
+
+absl::StatusOr<bool> People::RegionExists(const std::string& region_id) {
+  return absl::UnimplementedError("this directory cannot look regions up");
+}
+
+absl::StatusOr<bool> GrpcPeople::RegionExists(const std::string& region_id) {
+  return WithToken<bool>([&](const std::string& token) -> absl::StatusOr<bool> {
+    grpc::ClientContext context;
+    Authorize(context, token);
+    idv1::GetRegionRequest request;
+    request.set_name(absl::StrCat("regions/", region_id));
+    idv1::Region region;
+    absl::Status status = FromGrpcStatus(
+        idv1::IdentityService::NewStub(identity_)->GetRegion(&context, request, &region));
+    if (absl::IsNotFound(status)) return false;
+    SIXSTEPS_RETURN_IF_ERROR(status);
+    return true;
+  });
+}
 // ---- end webhooks (H1) ----
 
 }  // namespace sixsteps::notification

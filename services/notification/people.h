@@ -37,6 +37,8 @@ class People {
   // The person `principal` ("users/{id}") is, with their address; nullopt if there is no
   // such user (or a service account). Not pure, so that fakes need not define it.
   virtual absl::StatusOr<std::optional<Person>> FindPerson(const std::string& principal);
+  // Whether identity has the region (a region's webhooks need one). Not pure, as above.
+  virtual absl::StatusOr<bool> RegionExists(const std::string& region_id);
   // ---- end webhooks (H1) ----
 };
 
@@ -49,6 +51,7 @@ class GrpcPeople final : public People {
                                                    const std::vector<std::string>& also) override;
   absl::StatusOr<std::string> RegionOf(const std::string& partnership_id) override;
   absl::StatusOr<std::optional<Person>> FindPerson(const std::string& principal) override;  // H1
+  absl::StatusOr<bool> RegionExists(const std::string& region_id) override;                 // H1
 
  private:
   // One call with the service's token, once more with a new token if it was refused.

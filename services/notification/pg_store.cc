@@ -129,6 +129,7 @@ absl::Status PgNotificationStore::ApplyChanges(const std::vector<av1::Change>& c
       // ---- webhooks (H1): the change's events for the subscriptions, with the cursor ----
       KeepWebhookDeliveries(txn, WebhookEventsForChange(change, facts));
       UpdateFacts(txn, change);
+      UpdateDigestFacts(txn, change);  // digest (H1)
       cursor = change.sequence();
     }
     db::ExecPrepared(txn, kUpdateCursor, cursor);

@@ -34,6 +34,14 @@ class PgNotificationStore final : public NotificationStore {
   absl::StatusOr<Switches> RuleSwitches(const std::string& partnership_id) override;
   absl::Status SetRuleSwitches(const std::string& partnership_id,
                                const std::map<std::string, bool>& enabled) override;
+  // digest (H1): pg_store_digest.cc.
+  absl::StatusOr<DigestInputs> OpenForDigest() override;
+  absl::StatusOr<std::optional<absl::CivilDay>> LatestDigestWeek() override;
+  absl::StatusOr<int> KeepDigestWeek(absl::CivilDay slot,
+                                     const std::vector<NewDelivery>& deliveries) override;
+  absl::StatusOr<Preferences> GetPreferences(const std::string& principal) override;
+  absl::StatusOr<Preferences> SetWeeklyDigest(const std::string& principal,
+                                              bool weekly_digest) override;
 
  private:
   db::ConnectionPool* pool_;

@@ -13,15 +13,15 @@ namespace {
 
 constexpr char kInsertDelivery[] =
     "INSERT INTO deliveries (idempotency_key, rule, partnership_id, region_id, about, "
-    "recipient, recipient_email, recipient_display_name, subject, text_body, html_body, state) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+    "recipient, recipient_email, recipient_display_name, subject, text_body, html_body, state, "
+    "list_unsubscribe) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
     "ON CONFLICT (idempotency_key) DO NOTHING";
 
 constexpr char kDeliveryColumns[] =
     "delivery_id, idempotency_key, rule, partnership_id, region_id, about, recipient, "
     "recipient_email, recipient_display_name, subject, text_body, html_body, state, attempts, "
     "last_error, (extract(epoch FROM create_time) * 1000000)::bigint, "
-    "COALESCE((extract(epoch FROM send_time) * 1000000)::bigint, 0)";
+    "COALESCE((extract(epoch FROM send_time) * 1000000)::bigint, 0), list_unsubscribe";
 
 // $1 everything, $2 regions, $3 partnerships, $4 recipient.
 constexpr char kVisible[] =
@@ -40,8 +40,13 @@ nv1::OutboxMessage FromRow(const pqxx::row& row) {
   m.set_name(absl::StrCat("outboxMessages/", row[0].as<int64_t>()));
   m.set_idempotency_key(row[1].as<std::string>());
   m.set_rule(row[2].as<std::string>());
-  m.set_partnership(absl::StrCat("partnerships/", row[3].as<std::string>()));
-  m.set_region(absl::StrCat("regions/", row[4].as<std::string>()));
+  // A weekly digest is one person's, of no one partnership (digest, H1).
+  if (!row[3].is_null() && !row[3].as<std::string>().empty()) {
+    m.set_partnership(absl::StrCat("partnerships/", row[3].as<std::string>()));
+  }
+  if (!row[4].as<std::string>().empty()) {
+    m.set_region(absl::StrCat("regions/", row[4].as<std::string>()));
+  }
   m.set_about(row[5].as<std::string>());
   m.set_recipient(row[6].as<std::string>());
   m.set_recipient_email(row[7].as<std::string>());
@@ -56,6 +61,7 @@ nv1::OutboxMessage FromRow(const pqxx::row& row) {
   if (int64_t sent = row[16].as<int64_t>(); sent != 0) {
     *m.mutable_send_time() = ToTimestamp(absl::FromUnixMicros(sent));
   }
+  m.set_list_unsubscribe(row[17].as<std::string>());
   return m;
 }
 
@@ -76,7 +82,7 @@ bool InsertDelivery(pqxx::work& txn, const NewDelivery& d) {
   pqxx::result inserted = db::ExecPrepared(
       txn, kInsertDelivery, n.IdempotencyKey(), n.rule, n.partnership_id, n.region_id, n.about,
       n.recipient.principal, n.recipient.email, n.recipient.display_name, d.composed.subject,
-      d.composed.text, d.composed.html, StateText(d.state));
+      d.composed.text, d.composed.html, StateText(d.state), d.composed.list_unsubscribe);
   return inserted.affected_rows() == 1;
 }
 

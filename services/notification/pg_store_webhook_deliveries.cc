@@ -5,6 +5,7 @@
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
 #include "services/base/status_macros.h"
+#include "services/notification/pg_store_internal.h"
 #include "services/notification/pg_store_webhooks.h"
 
 namespace sixsteps::notification {
@@ -51,7 +52,8 @@ constexpr char kClaimDue[] =
     "FROM picked WHERE w.delivery_id = picked.delivery_id RETURNING w.delivery_id";
 
 constexpr char kSelectClaimed[] =
-    "SELECT d.delivery_id, d.subscription_id, s.partnership_id, s.region_id, s.url, s.secret, "
+    "SELECT d.delivery_id, d.subscription_id, s.partnership_id, s.region_id, s.url, "
+    "COALESCE('s:' || encode(s.secret_sealed, 'hex'), 'c:' || s.secret), "
     "d.event_type, d.payload, d.attempts, (extract(epoch FROM d.create_time) * 1000000)::bigint "
     "FROM webhook_deliveries d JOIN webhook_subscriptions s USING (subscription_id) "
     "WHERE d.delivery_id = ANY($1::bigint[]) ORDER BY d.next_attempt_time, d.delivery_id";
@@ -205,6 +207,7 @@ absl::StatusOr<ClaimedDelivery> PgWebhookStore::KeepAndClaim(const WebhookSubscr
     claimed = ClaimedFromRow(rows[0]);
     return absl::OkStatus();
   }));
+  SIXSTEPS_ASSIGN_OR_RETURN(claimed.secret, Unseal(claimed.secret));
   return claimed;
 }
 
@@ -227,11 +230,15 @@ absl::StatusOr<std::vector<ClaimedDelivery>> PgWebhookStore::ClaimDue(
     }
     return absl::OkStatus();
   }));
+  for (ClaimedDelivery& c : claimed) {
+    SIXSTEPS_ASSIGN_OR_RETURN(c.secret, Unseal(c.secret));
+  }
   return claimed;
 }
 
 absl::StatusOr<std::optional<WebhookSubscription>> PgWebhookStore::RecordWebhookAttempt(
-    const ClaimedDelivery& d, const AttemptRecord& attempt, absl::BitGenRef random) {
+    const ClaimedDelivery& d, const AttemptRecord& attempt, absl::BitGenRef random,
+    const DisabledNotices& notices) {
   bool disabled = false;
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
     disabled = false;
@@ -256,6 +263,16 @@ absl::StatusOr<std::optional<WebhookSubscription>> PgWebhookStore::RecordWebhook
       db::ExecPrepared(txn, kDisableSubscription, d.subscription_id,
                        "every delivery failed for 24 hours; fix the receiver, then enable it");
       disabled = true;
+      // The owners' notices with the disabling: both kept, or neither (and the attempt is
+      // made again when its lease runs out).
+      static const std::string kSelectDisabled =
+          absl::StrCat("SELECT ", kSubscriptionColumns,
+                       " FROM webhook_subscriptions WHERE subscription_id = $1");
+      WebhookSubscription s =
+          SubscriptionFromRow(db::ExecPrepared(txn, kSelectDisabled.c_str(), d.subscription_id)[0]);
+      s.secret.clear();  // the notices need no secret
+      SIXSTEPS_ASSIGN_OR_RETURN(std::vector<NewDelivery> told, notices(s));
+      for (const NewDelivery& notice : told) InsertDelivery(txn, notice);
     }
     return absl::OkStatus();
   }));

@@ -2,22 +2,28 @@
 // scope (partnership and region), so one is never reached through another scope.
 #include "services/notification/pg_store_webhooks.h"
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
 #include "services/base/status_macros.h"
+#include "services/common/log.h"
 
 namespace sixsteps::notification {
-namespace {
+namespace {}  // namespace
 
-constexpr char kSubscriptionColumns[] =
+const char kSubscriptionColumns[] =
     "subscription_id, partnership_id, region_id, url, array_to_string(event_types, ','), "
-    "description, secret, enabled, disabled_reason, "
+    "description, COALESCE('s:' || encode(secret_sealed, 'hex'), 'c:' || secret), enabled, "
+    "disabled_reason, "
     "COALESCE((extract(epoch FROM failing_since) * 1000000)::bigint, 0), revision, creator, "
     "(extract(epoch FROM create_time) * 1000000)::bigint, "
     "(extract(epoch FROM update_time) * 1000000)::bigint";
+
+namespace {
 
 // $1 partnership_id, $2 region_id.
 constexpr char kInScope[] = "partnership_id = $1 AND region_id = $2";
@@ -26,10 +32,11 @@ constexpr char kCountInScope[] =
     "SELECT count(*) FROM webhook_subscriptions WHERE partnership_id = $1 AND region_id = $2";
 constexpr char kInsertSubscription[] =
     "INSERT INTO webhook_subscriptions (subscription_id, partnership_id, region_id, url, "
-    "event_types, description, secret, creator) VALUES ($1, $2, $3, $4, $5::text[], $6, $7, $8)";
+    "event_types, description, secret, secret_sealed, creator) "
+    "VALUES ($1, $2, $3, $4, $5::text[], $6, '', decode($7, 'hex'), $8)";
 constexpr char kUpdateSubscription[] =
     "UPDATE webhook_subscriptions SET url = $4, event_types = $5::text[], description = $6, "
-    "secret = $7, enabled = $8, "
+    "secret = '', secret_sealed = decode($7, 'hex'), enabled = $8, "
     "disabled_reason = CASE WHEN $8 THEN '' ELSE disabled_reason END, "
     "failing_since = CASE WHEN $8 AND NOT enabled THEN NULL ELSE failing_since END, "
     "revision = revision + 1, update_time = now() "
@@ -37,6 +44,13 @@ constexpr char kUpdateSubscription[] =
 constexpr char kDeleteSubscription[] =
     "DELETE FROM webhook_subscriptions WHERE partnership_id = $1 AND region_id = $2 AND "
     "subscription_id = $3 AND revision = $4";
+// Secrets kept in clear before V005 (sealed at start).
+constexpr char kSelectClearSecrets[] =
+    "SELECT subscription_id, secret FROM webhook_subscriptions "
+    "WHERE secret_sealed IS NULL AND secret <> '' FOR UPDATE";
+constexpr char kSealSecret[] =
+    "UPDATE webhook_subscriptions SET secret_sealed = decode($2, 'hex'), secret = '' "
+    "WHERE subscription_id = $1";
 constexpr char kExistsInScope[] =
     "SELECT 1 FROM webhook_subscriptions WHERE partnership_id = $1 AND region_id = $2 AND "
     "subscription_id = $3";
@@ -49,6 +63,8 @@ constexpr char kKeepEvent[] =
     "AND $2 = ANY(event_types) AND ((partnership_id <> '' AND partnership_id = $4) OR "
     "(partnership_id = '' AND region_id = $5)) "
     "ON CONFLICT (subscription_id, event_key) DO NOTHING";
+
+}  // namespace
 
 WebhookSubscription SubscriptionFromRow(const pqxx::row& row) {
   WebhookSubscription s;
@@ -69,6 +85,8 @@ WebhookSubscription SubscriptionFromRow(const pqxx::row& row) {
   s.update_time = absl::FromUnixMicros(row[13].as<int64_t>());
   return s;
 }
+
+namespace {
 
 std::string Etag(int64_t revision) { return absl::StrCat("r", revision); }
 
@@ -131,7 +149,8 @@ absl::Status PgWebhookStore::CreateWebhook(const WebhookSubscription& s, int max
                                                        " webhooks already: delete one first"));
     }
     db::ExecPrepared(txn, kInsertSubscription, s.id, s.scope.partnership_id, s.scope.region_id,
-                     s.url, db::TextArray(s.event_types), s.description, s.secret, s.creator);
+                     s.url, db::TextArray(s.event_types), s.description, SealHex(s.secret),
+                     s.creator);
     return absl::OkStatus();
   });
 }
@@ -149,6 +168,7 @@ absl::StatusOr<WebhookSubscription> PgWebhookStore::GetWebhook(const WebhookScop
     return absl::OkStatus();
   }));
   if (!found) return NotFound(absl::StrCat(scope.Name(), "/webhooks/", id));
+  SIXSTEPS_ASSIGN_OR_RETURN(found->secret, Unseal(found->secret));
   return *found;
 }
 
@@ -166,6 +186,9 @@ absl::StatusOr<std::vector<WebhookSubscription>> PgWebhookStore::ListWebhooks(
     }
     return absl::OkStatus();
   }));
+  for (WebhookSubscription& s : found) {
+    SIXSTEPS_ASSIGN_OR_RETURN(s.secret, Unseal(s.secret));
+  }
   return found;
 }
 
@@ -180,9 +203,10 @@ static absl::Status Missed(pqxx::work& txn, const WebhookScope& scope, const std
 absl::StatusOr<WebhookSubscription> PgWebhookStore::UpdateWebhook(const WebhookSubscription& u,
                                                                   int64_t expected_revision) {
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    pqxx::result updated = db::ExecPrepared(
-        txn, kUpdateSubscription, u.scope.partnership_id, u.scope.region_id, u.id, u.url,
-        db::TextArray(u.event_types), u.description, u.secret, u.enabled, expected_revision);
+    pqxx::result updated =
+        db::ExecPrepared(txn, kUpdateSubscription, u.scope.partnership_id, u.scope.region_id, u.id,
+                         u.url, db::TextArray(u.event_types), u.description, SealHex(u.secret),
+                         u.enabled, expected_revision);
     if (updated.affected_rows() == 0) return Missed(txn, u.scope, u.id);
     return absl::OkStatus();
   }));
@@ -197,6 +221,33 @@ absl::Status PgWebhookStore::DeleteWebhook(const WebhookScope& scope, const std:
     if (deleted.affected_rows() == 0) return Missed(txn, scope, id);
     return absl::OkStatus();
   });
+}
+
+std::string PgWebhookStore::SealHex(const std::string& secret) const {
+  return absl::BytesToHexString(secret_->Seal(secret));
+}
+
+absl::StatusOr<std::string> PgWebhookStore::Unseal(const std::string& stored) const {
+  absl::string_view value = stored;
+  if (absl::ConsumePrefix(&value, "c:")) return std::string(value);  // not sealed yet
+  if (!absl::ConsumePrefix(&value, "s:"))
+    return absl::DataLossError("a webhook secret is unreadable");
+  return secret_->Open(absl::HexStringToBytes(value));
+}
+
+absl::StatusOr<int> PgWebhookStore::SealClearSecrets() {
+  int sealed = 0;
+  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
+    sealed = 0;
+    for (const auto& row : txn.exec(kSelectClearSecrets)) {
+      db::ExecPrepared(txn, kSealSecret, row[0].as<std::string>(),
+                       SealHex(row[1].as<std::string>()));
+      ++sealed;
+    }
+    return absl::OkStatus();
+  }));
+  if (sealed > 0) LogEvent("webhook_secrets_sealed", {{"count", sealed}});
+  return sealed;
 }
 
 absl::StatusOr<int> PgWebhookStore::KeepEvents(const std::vector<WebhookEvent>& events) {

@@ -102,6 +102,12 @@ const std::vector<RuleInfo>& Rules() {
        "the scrutineer's report published: the core partners (partnership administrators)",
        Trigger::kFeed},
       // ---- end of H2's rules ----
+      // ---- digest (H1) ----
+      {"weekly_digest",
+       "once a week, to each person with something open (rounds to answer, challenges to "
+       "answer, reports to check, actions owned): what is open for them. Switched off for a "
+       "partnership, its items leave the digest; a person may turn theirs off",
+       Trigger::kCalendar},
   };
   return *kRules;
 }

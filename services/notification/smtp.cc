@@ -99,8 +99,15 @@ std::string BuildMimeMessage(const std::string& from, const nv1::OutboxMessage& 
       "Date: ", absl::FormatTime("%a, %d %b %Y %H:%M:%S +0000", date, absl::UTCTimeZone()), "\r\n",
       "Message-ID: <", absl::BytesToHexString(absl::string_view(m.idempotency_key()).substr(0, 48)),
       ".", m.name().substr(m.name().rfind('/') + 1), "@sixsteps>\r\n",
-      "X-Sixsteps-Rule: ", m.rule(), "\r\n", "MIME-Version: 1.0\r\n",
-      "Content-Type: multipart/alternative; boundary=\"", boundary, "\"\r\n\r\n");
+      "X-Sixsteps-Rule: ", m.rule(), "\r\n");
+  // A digest's one-click unsubscribe (RFC 2369, RFC 8058); the value is the service's own
+  // "<https://...>" with no line break (digest, H1).
+  if (!m.list_unsubscribe().empty()) {
+    absl::StrAppend(&message, "List-Unsubscribe: ", m.list_unsubscribe(), "\r\n",
+                    "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
+  }
+  absl::StrAppend(&message, "MIME-Version: 1.0\r\n",
+                  "Content-Type: multipart/alternative; boundary=\"", boundary, "\"\r\n\r\n");
   absl::StrAppend(&message, "--", boundary, "\r\n", "Content-Type: text/plain; charset=utf-8\r\n",
                   "Content-Transfer-Encoding: base64\r\n\r\n", Base64Lines(m.text_body()));
   absl::StrAppend(&message, "--", boundary, "\r\n", "Content-Type: text/html; charset=utf-8\r\n",

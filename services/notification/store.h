@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 #include "services/notification/deadline_rules.h"
+#include "services/notification/digest.h"  // digest (H1)
 #include "services/notification/rules.h"
 #include "services/notification/templates.h"
 #include "sixsteps/notification/v1/notification.pb.h"
@@ -90,6 +92,26 @@ class NotificationStore {
   virtual absl::StatusOr<Switches> RuleSwitches(const std::string& partnership_id) = 0;
   virtual absl::Status SetRuleSwitches(const std::string& partnership_id,
                                        const std::map<std::string, bool>& enabled) = 0;
+
+  // ---- digest (H1): pg_store_digest.cc ----
+  // What is open now: respondents of draft rounds, open challenges, reports out for the
+  // accuracy check (with the partners yet to answer), open actions.
+  virtual absl::StatusOr<DigestInputs> OpenForDigest() = 0;
+  // The latest week whose digests were composed (nullopt before the first).
+  virtual absl::StatusOr<std::optional<absl::CivilDay>> LatestDigestWeek() = 0;
+  // In one transaction: unless the week is done, keeps the digests (but of people who
+  // turned theirs off, and of keys kept already) and marks the week done. How many were new.
+  virtual absl::StatusOr<int> KeepDigestWeek(absl::CivilDay slot,
+                                             const std::vector<NewDelivery>& deliveries) = 0;
+  // A person's choices; the defaults (digest on, no update time) if they never chose.
+  struct Preferences {
+    bool weekly_digest = true;
+    absl::Time update_time = absl::InfinitePast();
+  };
+  virtual absl::StatusOr<Preferences> GetPreferences(const std::string& principal) = 0;
+  virtual absl::StatusOr<Preferences> SetWeeklyDigest(const std::string& principal,
+                                                      bool weekly_digest) = 0;
+  // ---- end digest (H1) ----
 };
 
 }  // namespace sixsteps::notification

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -124,6 +125,15 @@ const std::map<std::string, Texts>& BuiltIn() {
         "on <b>{{round_title}}</b> of {{partnership_name}} is published.</p>"
         "<p><small>{{about}}</small></p>"}},
       // ---- end of H2's templates ----
+      // ---- digest (H1) ----
+      {"weekly_digest",
+       {"Six Steps: {{item_count}} things open for you (week of {{week}})",
+        "Dear {{recipient_name}},\n\nThis is what is open for you in the Six Steps scrutiny hub "
+        "this week ({{week}}):\n\n{{open_items}}To stop this weekly digest: {{unsubscribe}}\n",
+        "<p>Dear {{recipient_name}},</p><p>This is what is open for you in the Six Steps scrutiny "
+        "hub this week ({{week}}):</p>{{open_items_html}}<p><small>To stop this weekly digest: "
+        "{{unsubscribe}}</small></p>"}},
+      // ---- end digest (H1) ----
   };
   return *kTexts;
 }
@@ -148,7 +158,9 @@ const std::set<std::string>& KnownPlaceholders() {
       "recipient_name", "partnership_name", "about", "round_title", "question_id", "challenge_text",
       "answer_text", "action_description", "due_date", "days", "owner_organisation",
       // H2 digest: the scrutineer's report notices.
-      "report_version"};
+      "report_version",
+      // The weekly digest (H1): open_items_html is HTML the service built (escaped there).
+      "week", "item_count", "open_items", "open_items_html", "unsubscribe"};
   return *kKnown;
 }
 
@@ -208,7 +220,9 @@ std::string Template::Render(const std::map<std::string, std::string>& values, b
     }
     auto value = values.find(piece.text);
     if (value == values.end()) continue;
-    out += html ? EscapeHtml(value->second) : value->second;
+    // A "_html" value is HTML the service built from escaped parts: kept as it is.
+    const bool escape = html && !absl::EndsWith(piece.text, "_html");
+    out += escape ? EscapeHtml(value->second) : value->second;
   }
   return out;
 }

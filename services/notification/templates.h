@@ -42,6 +42,8 @@ struct Composed {
   std::string subject;  // one line
   std::string text;
   std::string html;
+  // The List-Unsubscribe header's value, "<https://...>" (weekly digests only; digest, H1).
+  std::string list_unsubscribe;
 };
 
 class TemplateSet {

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include "absl/strings/str_cat.h"
+#include "services/base/status_macros.h"
 #include "services/common/log.h"
 #include "services/notification/templates.h"
 #include "services/notification/webhook_domain.h"
@@ -102,7 +103,9 @@ AttemptRecord WebhookDispatcher::AttemptWith(WebhookHttpClient& client,
   {
     std::lock_guard<std::mutex> lock(random_mu_);
     absl::BitGen random(std::seed_seq{absl::Uniform<uint64_t>(random_)});
-    disabled = store_->RecordWebhookAttempt(delivery, record, random);
+    disabled = store_->RecordWebhookAttempt(
+        delivery, record, random,
+        [this](const WebhookSubscription& s) { return NoticesToOwners(s); });
   }
   if (!disabled.ok()) {
     // The lease runs out and the delivery is tried again: at least once, never lost.
@@ -110,7 +113,7 @@ AttemptRecord WebhookDispatcher::AttemptWith(WebhookHttpClient& client,
                                        {"delivery", delivery.delivery_id},
                                        {"error", disabled.status().ToString()}});
   } else if (disabled->has_value()) {
-    TellOwners(**disabled);
+    LogEvent("webhook_disabled", {{"level", "warning"}, {"webhook", (*disabled)->Name()}});
   }
   return record;
 }
@@ -120,8 +123,8 @@ AttemptRecord WebhookDispatcher::Attempt(const ClaimedDelivery& delivery) {
   return AttemptWith(client, delivery);
 }
 
-void WebhookDispatcher::TellOwners(const WebhookSubscription& s) {
-  LogEvent("webhook_disabled", {{"level", "warning"}, {"webhook", s.Name()}});
+absl::StatusOr<std::vector<NewDelivery>> WebhookDispatcher::NoticesToOwners(
+    const WebhookSubscription& s) {
   std::vector<Person> owners;
   if (!s.scope.partnership_id.empty()) {
     absl::StatusOr<PartnershipPeople> people =
@@ -129,10 +132,12 @@ void WebhookDispatcher::TellOwners(const WebhookSubscription& s) {
     if (people.ok()) {
       owners = people->WithRole(auth::Role::ROLE_PARTNERSHIP_ADMINISTRATOR);
       if (std::optional<Person> creator = people->Find(s.creator)) owners.push_back(*creator);
+    } else if (!absl::IsNotFound(people.status())) {
+      return people.status();  // identity unreachable: the attempt is recorded later
     }
-  } else if (absl::StatusOr<std::optional<Person>> creator = people_->FindPerson(s.creator);
-             creator.ok() && creator->has_value()) {
-    owners.push_back(**creator);
+  } else {
+    SIXSTEPS_ASSIGN_OR_RETURN(std::optional<Person> creator, people_->FindPerson(s.creator));
+    if (creator) owners.push_back(*creator);
   }
   std::vector<NewDelivery> notices;
   std::set<std::string> told;
@@ -140,11 +145,7 @@ void WebhookDispatcher::TellOwners(const WebhookSubscription& s) {
     if (owner.email.empty() || !told.insert(owner.principal).second) continue;
     notices.push_back(DisabledNotice(s, owner, options_.notice_state));
   }
-  absl::StatusOr<int> kept = notices_->InsertDeliveries(notices);
-  if (!kept.ok()) {
-    LogEvent("webhook_disabled_notice_failed",
-             {{"level", "error"}, {"webhook", s.Name()}, {"error", kept.status().ToString()}});
-  }
+  return notices;
 }
 
 std::vector<int64_t> WebhookDispatcher::InFlight() {

@@ -67,7 +67,10 @@ class WebhookDispatcher {
 
  private:
   AttemptRecord AttemptWith(WebhookHttpClient& client, const ClaimedDelivery& delivery);
-  void TellOwners(const WebhookSubscription& subscription);
+  // The notices to the owners of a subscription being disabled (its partnership's
+  // administrators and its creator; a region's, its creator): kept by the store in the
+  // transaction that disables it. An error from identity rolls that back.
+  absl::StatusOr<std::vector<NewDelivery>> NoticesToOwners(const WebhookSubscription& subscription);
   void Schedule();
   void Work();
   std::vector<int64_t> InFlight();

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "absl/random/bit_gen_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/notification/store.h"
 #include "services/notification/webhook_domain.h"
 #include "services/notification/webhook_events.h"
 #include "sixsteps/notification/v1/webhook.pb.h"
@@ -127,10 +129,16 @@ class WebhookStore {
   virtual absl::StatusOr<std::vector<ClaimedDelivery>> ClaimDue(
       absl::Time now, int limit, int per_subscription, absl::Duration lease,
       const std::vector<int64_t>& in_flight) = 0;
+  // The notices to its owners of a subscription that was just disabled (composed inside
+  // the transaction that disables it; an error rolls the whole attempt back).
+  using DisabledNotices =
+      std::function<absl::StatusOr<std::vector<NewDelivery>>(const WebhookSubscription&)>;
   // Keeps the attempt and what it decides (DecideAfterAttempt) for the delivery and its
-  // subscription, in one transaction. The subscription, if this attempt disabled it.
+  // subscription, and, if it disables the subscription, the `notices` to its owners, all in
+  // one transaction. The subscription, if this attempt disabled it.
   virtual absl::StatusOr<std::optional<WebhookSubscription>> RecordWebhookAttempt(
-      const ClaimedDelivery& delivery, const AttemptRecord& attempt, absl::BitGenRef random) = 0;
+      const ClaimedDelivery& delivery, const AttemptRecord& attempt, absl::BitGenRef random,
+      const DisabledNotices& notices) = 0;
 };
 
 }  // namespace sixsteps::notification

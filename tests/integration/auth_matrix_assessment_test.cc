@@ -590,6 +590,7 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
   for (Row& row : NotificationRows(world)) t.rows.push_back(std::move(row));
   for (Row& row : FormatsRows(world)) t.rows.push_back(std::move(row));
   for (Row& row : WebhookRows(world)) t.rows.push_back(std::move(row));  // webhooks (H1)
+  for (Row& row : DigestRows(world)) t.rows.push_back(std::move(row));   // digest (H1)
   // ---- The programme of rounds (issue 15): partnership administrators and the region's hub
   // administrators write; anyone who reads the partnership reads.
   auto programme = [&](const std::string& method, const std::string& what, RequestFn request,

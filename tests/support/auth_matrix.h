@@ -250,6 +250,8 @@ std::vector<Row> NotificationRows(const MatrixWorld& world);
 // Defined in auth_matrix_webhooks_test.cc: the webhook RPCs of the notification service
 // (AssessmentActionReportingRows includes them).
 std::vector<Row> WebhookRows(const MatrixWorld& world);
+// Defined in auth_matrix_digest_test.cc: preferences and the unsubscribe (digest, H1).
+std::vector<Row> DigestRows(const MatrixWorld& world);
 // ---- end webhooks (H1) ----
 // Defined in auth_matrix_scrutiny_report_test.cc: builds world.scrutiny (called while the
 // world is built), and the rows of ScrutinyReportService (appended to

@@ -321,6 +321,11 @@ absl::Status TestHub::StartNotification(const Clock* clock, absl::TimeZone zone,
         Dial(identity_target()), notification_token_.get(), absl::ZeroDuration());
     notification_service_ = std::make_unique<notification::NotificationServiceImpl>(
         notification_store_.get(), notification_people_.get(), verifier_.get());
+    // digest (H1): a fixed test secret.
+    SIXSTEPS_ASSIGN_OR_RETURN(
+        notification::ServiceSecret secret,
+        notification::ServiceSecret::FromSecret("test-hub-notification-secret"));
+    notification_secret_ = std::make_unique<notification::ServiceSecret>(std::move(secret));
   }
   SIXSTEPS_ASSIGN_OR_RETURN(notification::TemplateSet templates,
                             notification::TemplateSet::Load(templates_dir));
@@ -334,7 +339,8 @@ absl::Status TestHub::StartNotification(const Clock* clock, absl::TimeZone zone,
       notification_token_.get(), Dial(assessment_target()), notification_database_url_, clock, zone,
       options);
   // ---- webhooks (H1) ----
-  webhook_store_ = std::make_unique<notification::PgWebhookStore>(notification_pool_.get());
+  webhook_store_ = std::make_unique<notification::PgWebhookStore>(notification_pool_.get(),
+                                                                  notification_secret_.get());
   webhook_dispatcher_ = std::make_unique<notification::WebhookDispatcher>(
       webhook_store_.get(), notification_store_.get(), notification_people_.get(), clock,
       webhook_options_);
@@ -345,6 +351,13 @@ absl::Status TestHub::StartNotification(const Clock* clock, absl::TimeZone zone,
   webhooks.allow_loopback_http = webhook_options_.http.allow_loopback;
   webhooks.clock = clock;
   notification_service_->EnableWebhooks(webhooks);
+  // ---- digest (H1) ----
+  notification_service_->EnableDigests(notification_secret_.get(), clock);
+  if (digest_options_) {
+    notification::DigestOptions digests = *digest_options_;
+    digests.secret = notification_secret_.get();
+    follower_->EnableDigests(digests);
+  }
   webhook_dispatcher_->Start();
   // ---- end webhooks (H1) ----
   follower_->Start();

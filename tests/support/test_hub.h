@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -155,6 +156,14 @@ class TestHub {
   notification::WebhookDispatcher* webhook_dispatcher() { return webhook_dispatcher_.get(); }
   notification::PgNotificationStore* notification_store() { return notification_store_.get(); }
   // ---- end webhooks (H1) ----
+  // ---- digest (H1) ----
+  // The notification service's secret (a fixed test value): seals webhook secrets and signs
+  // unsubscribe tokens, so tests can make their own tokens.
+  const notification::ServiceSecret& notification_secret() const { return *notification_secret_; }
+  // Weekly digests for the next StartNotification() (off unless set: other tests' outboxes
+  // stay as they were); the secret is filled in.
+  void set_digest_options(const notification::DigestOptions& options) { digest_options_ = options; }
+  // ---- end digest (H1) ----
 
   // Shuts the assessment server down (in-flight calls are cancelled); it is not restarted,
   // and assessment calls fail UNAVAILABLE from then on.
@@ -226,6 +235,8 @@ class TestHub {
     return options;
   }();
   std::unique_ptr<notification::PgWebhookStore> webhook_store_;
+  std::unique_ptr<notification::ServiceSecret> notification_secret_;  // digest (H1)
+  std::optional<notification::DigestOptions> digest_options_;         // digest (H1)
   std::unique_ptr<notification::WebhookDispatcher> webhook_dispatcher_;
   std::unique_ptr<notification::NotificationServiceImpl> notification_service_;
   std::unique_ptr<notification::Follower> follower_;

@@ -10,6 +10,7 @@
 #include "sixsteps/notification/v1/notification_service.grpc.pb.h"
 #include "tools/sixsteps/identity_format.h"
 #include "tools/sixsteps/identity_names.h"
+#include "tools/sixsteps/notification_preferences_commands.h"  // digest (H1)
 #include "tools/sixsteps/rpc_client.h"
 #include "tools/sixsteps/webhook_commands.h"  // webhooks (H1)
 
@@ -134,7 +135,7 @@ const std::vector<NotificationCommand>& Commands() {
 }
 
 constexpr absl::string_view kUsage =
-    "sixsteps notifications outbox|rules|webhooks|test COMMAND ...";
+    "sixsteps notifications outbox|rules|webhooks|test|preferences COMMAND ...";
 
 absl::Status Run(const ParsedArgs& args, std::shared_ptr<grpc::ChannelInterface> channel,
                  const CommandContext& context) {
@@ -159,6 +160,12 @@ absl::Status Run(const ParsedArgs& args, std::shared_ptr<grpc::ChannelInterface>
     Client client(*stub, context.call);
     return RunCommand(*command, args.WithoutLeadingPositionals(2), client, context);
   }
+  // ---- digest (H1): preferences ... (notification_preferences_commands.cc) ----
+  if (const NotificationCommand* command = FindCommand(PreferencesCommands(), name)) {
+    std::unique_ptr<Stub> stub = nv1::NotificationService::NewStub(std::move(channel));
+    Client client(*stub, context.call);
+    return RunCommand(*command, args.WithoutLeadingPositionals(2), client, context);
+  }
   return UsageError(absl::StrCat("unknown notifications command '", name.empty() ? word : name,
                                  "' (see 'sixsteps notifications help')"),
                     kUsage);
@@ -174,7 +181,8 @@ std::string NotificationHelp() {
   for (const NotificationCommand& command : Commands()) {
     absl::StrAppend(&help, "  ", command.usage, "\n");
   }
-  absl::StrAppend(&help, WebhookHelp());  // webhooks (H1)
+  absl::StrAppend(&help, WebhookHelp());      // webhooks (H1)
+  absl::StrAppend(&help, PreferencesHelp());  // digest (H1)
   absl::StrAppend(
       &help,
       "\noutbox list shows the messages you may see (of the partnerships you administer, and\n"
@@ -191,7 +199,9 @@ std::string NotificationHelp() {
 ServiceCommands NotificationServiceCommands() {
   return ServiceCommands{
       .service = "notifications",
-      .summary = "notifications: the outbox (list, show), rule switches, webhooks and test notices",
+      .summary =
+          "notifications: the outbox (list, show), rule switches, webhooks, test notices "
+          "and your preferences",
       .help = NotificationHelp,
       .run = Run,
       .endpoint = "notification",
