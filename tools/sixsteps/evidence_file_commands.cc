@@ -87,14 +87,8 @@ std::string FormatFile(const fv1::EvidenceFile& file) {
   return text;
 }
 
-absl::StatusOr<std::string> FileName(absl::string_view argument) {
-  if (argument.empty()) return UsageError("give the file as ID or evidenceFiles/ID");
-  if (absl::StartsWith(argument, "evidenceFiles/")) return std::string(argument);
-  if (absl::StrContains(argument, '/')) {
-    return UsageError(absl::StrCat("'", argument, "' is not evidenceFiles/ID"));
-  }
-  return absl::StrCat("evidenceFiles/", argument);
-}
+return absl::StrCat("evidenceFiles/", argument);
+}  // namespace
 
 absl::Status Upload(const CheckedArgs& args, Client& client, const CommandContext& context) {
   const std::string path(args.Positional(0));
@@ -140,7 +134,7 @@ absl::Status Upload(const CheckedArgs& args, Client& client, const CommandContex
 
 absl::Status Download(const CheckedArgs& args, Client& client, const CommandContext& context) {
   fv1::DownloadEvidenceFileRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), FileName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandEvidenceFileName(args.Positional(0)));
   const std::string out_path = args.Text("out");
   const bool to_stdout = out_path == "-";
   if (to_stdout && context.out_is_terminal) {
@@ -217,7 +211,7 @@ absl::Status List(const CheckedArgs& args, Client& client, const CommandContext&
 
 absl::Status Show(const CheckedArgs& args, Client& client, const CommandContext& context) {
   fv1::GetEvidenceFileRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), FileName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandEvidenceFileName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(fv1::EvidenceFile file, client.Call(&Stub::GetEvidenceFile, request));
   return PrintMessage(file, FormatFile(file), context);
 }
@@ -227,7 +221,8 @@ absl::Status Downloads(const CheckedArgs& args, Client& client, const CommandCon
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_partnership(),
                             ExpandPartnershipName(args.Positional(0)));
   if (args.Has("file")) {
-    SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_evidence_file(), FileName(args.Text("file")));
+    SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_evidence_file(),
+                              ExpandEvidenceFileName(args.Text("file")));
   }
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<fv1::EvidenceFileDownload> downloads,
                             client.ListAll(&Stub::ListEvidenceFileDownloads, request,
@@ -292,40 +287,48 @@ absl::Status Run(const ParsedArgs& args, std::shared_ptr<grpc::ChannelInterface>
                     kUsage);
 }
 
-}  // namespace
+}  // namespace sixsteps::cli
 
-absl::StatusOr<fv1::Classification> ParseClassification(absl::string_view argument) {
-  if (std::optional<int> value =
-          ParseEnumWord(fv1::Classification_descriptor(), kClassificationPrefix, argument)) {
-    return static_cast<fv1::Classification>(*value);
+absl::StatusOr<std::string> ExpandEvidenceFileName(absl::string_view argument) {
+  if (argument.empty()) return UsageError("give the file as ID or evidenceFiles/ID");
+  if (absl::StartsWith(argument, "evidenceFiles/")) return std::string(argument);
+  if (absl::StrContains(argument, '/')) {
+    return UsageError(absl::StrCat("'", argument, "' is not evidenceFiles/ID"));
   }
-  return UsageError(
-      absl::StrCat("unknown classification '", argument, "': use ",
-                   EnumWords(fv1::Classification_descriptor(), kClassificationPrefix)));
-}
 
-std::string FilesHelp() {
-  std::string help = absl::StrCat(
-      "usage: ", kUsage, "\n\n",
-      "Evidence files of a partnership, kept by the assessment service. P is ID or\n"
-      "partnerships/ID; A is ID or assessments/ID; FILE is ID or evidenceFiles/ID.\n"
-      "An upload is typed from its contents (PDF, DOCX, XLSX, PPTX, ODT, PNG, JPEG, CSV or\n"
-      "plain text), at most 25 MiB unless the hub says otherwise, and checked against the\n"
-      "SHA-256 the CLI computes. OFFICIAL-SENSITIVE files are read only by the partnership's\n"
-      "own roles, and each download of one is in the audit log ('files downloads').\n\n"
-      "Commands:\n");
-  for (const FilesCommand& command : Commands()) absl::StrAppend(&help, "  ", command.usage, "\n");
-  return help;
-}
+  absl::StatusOr<fv1::Classification> ParseClassification(absl::string_view argument) {
+    if (std::optional<int> value =
+            ParseEnumWord(fv1::Classification_descriptor(), kClassificationPrefix, argument)) {
+      return static_cast<fv1::Classification>(*value);
+    }
+    return UsageError(
+        absl::StrCat("unknown classification '", argument, "': use ",
+                     EnumWords(fv1::Classification_descriptor(), kClassificationPrefix)));
+  }
 
-ServiceCommands FilesServiceCommands() {
-  return ServiceCommands{
-      .service = "files",
-      .summary = "evidence files: upload, download, list, show, downloads (the audit log)",
-      .help = FilesHelp,
-      .run = Run,
-      .endpoint = "assessment",
-  };
-}
+  std::string FilesHelp() {
+    std::string help = absl::StrCat(
+        "usage: ", kUsage, "\n\n",
+        "Evidence files of a partnership, kept by the assessment service. P is ID or\n"
+        "partnerships/ID; A is ID or assessments/ID; FILE is ID or evidenceFiles/ID.\n"
+        "An upload is typed from its contents (PDF, DOCX, XLSX, PPTX, ODT, PNG, JPEG, CSV or\n"
+        "plain text), at most 25 MiB unless the hub says otherwise, and checked against the\n"
+        "SHA-256 the CLI computes. OFFICIAL-SENSITIVE files are read only by the partnership's\n"
+        "own roles, and each download of one is in the audit log ('files downloads').\n\n"
+        "Commands:\n");
+    for (const FilesCommand& command : Commands())
+      absl::StrAppend(&help, "  ", command.usage, "\n");
+    return help;
+  }
+
+  ServiceCommands FilesServiceCommands() {
+    return ServiceCommands{
+        .service = "files",
+        .summary = "evidence files: upload, download, list, show, downloads (the audit log)",
+        .help = FilesHelp,
+        .run = Run,
+        .endpoint = "assessment",
+    };
+  }
 
 }  // namespace sixsteps::cli
