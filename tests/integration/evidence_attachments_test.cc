@@ -12,7 +12,6 @@ namespace sixsteps::testing::assessment_test {
 namespace {
 
 using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 
 class EvidenceAttachmentsTest : public RetentionTest {
  protected:
@@ -62,7 +61,7 @@ class EvidenceAttachmentsTest : public RetentionTest {
     const int64_t head = FeedHead();
     const int64_t records = Rows("voice_records");
     av1::EngagementRecord out;
-    EXPECT_THAT(Create(round, record, &out), StatusIs(Code::kInvalidArgument, HasSubstr(message)))
+    EXPECT_THAT(Create(round, record, &out), StatusIs(Code::kInvalidArgument, message))
         << record.ShortDebugString();
     EXPECT_EQ(FeedHead(), head);
     EXPECT_EQ(Rows("voice_records"), records);
@@ -123,7 +122,7 @@ TEST_F(EvidenceAttachmentsTest, RecordsNameFilesOfTheirPartnershipAndEachRefusal
   downgraded.set_classification(av1::CLASSIFICATION_OFFICIAL);
   av1::EngagementRecord out;
   EXPECT_THAT(Update(downgraded, &out),
-              StatusIs(Code::kInvalidArgument, HasSubstr("OFFICIAL-SENSITIVE file")));
+              StatusIs(Code::kInvalidArgument, "OFFICIAL-SENSITIVE file"));
   // An update replaces the list: a file dropped, another added.
   av1::EngagementRecord edited = created;
   edited.clear_evidence_files();
