@@ -6,6 +6,7 @@
 // named by the records it supported (they can still be written back as they are) and scrubs
 // the feed: replayed from 0, it no longer holds the purged file's name or description, nor,
 // once the record is purged too, the record's title or quotes.
+#include "services/assessment/evidence_attachments.h"
 #include "tests/integration/retention_fixture.h"
 
 namespace sixsteps::testing::assessment_test {
