@@ -87,9 +87,6 @@ std::string FormatFile(const fv1::EvidenceFile& file) {
   return text;
 }
 
-return absl::StrCat("evidenceFiles/", argument);
-}  // namespace
-
 absl::Status Upload(const CheckedArgs& args, Client& client, const CommandContext& context) {
   const std::string path(args.Positional(0));
   fv1::EvidenceFileUpload metadata;
@@ -287,7 +284,41 @@ absl::Status Run(const ParsedArgs& args, std::shared_ptr<grpc::ChannelInterface>
                     kUsage);
 }
 
-}  // namespace sixsteps::cli
+}  // namespace
+
+absl::StatusOr<fv1::Classification> ParseClassification(absl::string_view argument) {
+  if (std::optional<int> value =
+          ParseEnumWord(fv1::Classification_descriptor(), kClassificationPrefix, argument)) {
+    return static_cast<fv1::Classification>(*value);
+  }
+  return UsageError(
+      absl::StrCat("unknown classification '", argument, "': use ",
+                   EnumWords(fv1::Classification_descriptor(), kClassificationPrefix)));
+}
+
+std::string FilesHelp() {
+  std::string help = absl::StrCat(
+      "usage: ", kUsage, "\n\n",
+      "Evidence files of a partnership, kept by the assessment service. P is ID or\n"
+      "partnerships/ID; A is ID or assessments/ID; FILE is ID or evidenceFiles/ID.\n"
+      "An upload is typed from its contents (PDF, DOCX, XLSX, PPTX, ODT, PNG, JPEG, CSV or\n"
+      "plain text), at most 25 MiB unless the hub says otherwise, and checked against the\n"
+      "SHA-256 the CLI computes. OFFICIAL-SENSITIVE files are read only by the partnership's\n"
+      "own roles, and each download of one is in the audit log ('files downloads').\n\n"
+      "Commands:\n");
+  for (const FilesCommand& command : Commands()) absl::StrAppend(&help, "  ", command.usage, "\n");
+  return help;
+}
+
+ServiceCommands FilesServiceCommands() {
+  return ServiceCommands{
+      .service = "files",
+      .summary = "evidence files: upload, download, list, show, downloads (the audit log)",
+      .help = FilesHelp,
+      .run = Run,
+      .endpoint = "assessment",
+  };
+}
 
 absl::StatusOr<std::string> ExpandEvidenceFileName(absl::string_view argument) {
   if (argument.empty()) return UsageError("give the file as ID or evidenceFiles/ID");
@@ -295,40 +326,7 @@ absl::StatusOr<std::string> ExpandEvidenceFileName(absl::string_view argument) {
   if (absl::StrContains(argument, '/')) {
     return UsageError(absl::StrCat("'", argument, "' is not evidenceFiles/ID"));
   }
-
-  absl::StatusOr<fv1::Classification> ParseClassification(absl::string_view argument) {
-    if (std::optional<int> value =
-            ParseEnumWord(fv1::Classification_descriptor(), kClassificationPrefix, argument)) {
-      return static_cast<fv1::Classification>(*value);
-    }
-    return UsageError(
-        absl::StrCat("unknown classification '", argument, "': use ",
-                     EnumWords(fv1::Classification_descriptor(), kClassificationPrefix)));
-  }
-
-  std::string FilesHelp() {
-    std::string help = absl::StrCat(
-        "usage: ", kUsage, "\n\n",
-        "Evidence files of a partnership, kept by the assessment service. P is ID or\n"
-        "partnerships/ID; A is ID or assessments/ID; FILE is ID or evidenceFiles/ID.\n"
-        "An upload is typed from its contents (PDF, DOCX, XLSX, PPTX, ODT, PNG, JPEG, CSV or\n"
-        "plain text), at most 25 MiB unless the hub says otherwise, and checked against the\n"
-        "SHA-256 the CLI computes. OFFICIAL-SENSITIVE files are read only by the partnership's\n"
-        "own roles, and each download of one is in the audit log ('files downloads').\n\n"
-        "Commands:\n");
-    for (const FilesCommand& command : Commands())
-      absl::StrAppend(&help, "  ", command.usage, "\n");
-    return help;
-  }
-
-  ServiceCommands FilesServiceCommands() {
-    return ServiceCommands{
-        .service = "files",
-        .summary = "evidence files: upload, download, list, show, downloads (the audit log)",
-        .help = FilesHelp,
-        .run = Run,
-        .endpoint = "assessment",
-    };
-  }
+  return absl::StrCat("evidenceFiles/", argument);
+}
 
 }  // namespace sixsteps::cli
