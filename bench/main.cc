@@ -19,6 +19,7 @@
 #include "bench/report.h"
 #include "bench/scenarios.h"
 #include "bench/scenarios_ceilings.h"
+#include "bench/scenarios_evidence.h"  // evidence files (H2)
 #include "bench/scenarios_webhooks.h"  // webhooks (H1)
 #include "bench/seed.h"
 #include "services/common/log.h"
@@ -46,9 +47,10 @@ ABSL_FLAG(double, feed_rate, 500, "writes per second while the feed lag is measu
 ABSL_FLAG(std::string, pid_dir, "", "directory of the hub's <service>.pid files (memory figures)");
 ABSL_FLAG(std::string, out, "", "also write the tables to this file");
 ABSL_FLAG(std::string, only, "",
-          "run only these reads (comma-separated: pdf, annual_pdf) at concurrency 1 once the "
-          "first size is seeded: no ceilings, writes, feed lag or scaling; or 'echo': only the "
-          "bare and bootstrap echo ceilings, with no hub");
+          "run only these (comma-separated: pdf, annual_pdf at concurrency 1; evidence, the "
+          "evidence-file upload, download and 50 concurrent downloads) once the first size is "
+          "seeded: no ceilings, writes, feed lag or scaling; or 'echo': only the bare and "
+          "bootstrap echo ceilings, with no hub");
 ABSL_FLAG(int, echo_rounds, 1,
           "with --only echo: how many times to run the pair, in turn (0 with --echo_target)");
 ABSL_FLAG(std::string, echo_target, "",
@@ -168,7 +170,20 @@ absl::Status RunOnly(absl::string_view only, const ScenarioContext& context,
   const std::map<std::string, ScenarioFn> known = {{"pdf", &RunAssessmentPdf},
                                                    {"annual_pdf", &RunAnnualPdf}};
   std::vector<ScenarioResult> results;
+  std::string evidence;  // evidence files (H2)
   for (absl::string_view name : absl::StrSplit(only, ',', absl::SkipEmpty())) {
+    if (name == "evidence") {
+      EvidenceScenarioOptions options;
+      const std::string pid_dir = absl::GetFlag(FLAGS_pid_dir);
+      if (!pid_dir.empty()) {
+        options.assessment_resident_mib = [pid_dir] { return ResidentMiB(pid_dir, "assessment"); };
+      }
+      absl::StatusOr<EvidenceScenarioResult> result = RunEvidenceFiles(context, options);
+      if (!result.ok()) return result.status();
+      evidence = EvidenceTable(*result);
+      Say(evidence);
+      continue;
+    }
     auto it = known.find(std::string(name));
     if (it == known.end()) {
       return absl::InvalidArgumentError(absl::StrCat("--only: unknown scenario '", name, "'"));
@@ -177,7 +192,7 @@ absl::Status RunOnly(absl::string_view only, const ScenarioContext& context,
   }
   std::string out = absl::StrCat(
       "### Scenarios (concurrency 1, ", absl::FormatDuration(single.duration), " each after ",
-      absl::FormatDuration(single.warmup), " warm-up)\n\n", ResultsTable(results));
+      absl::FormatDuration(single.warmup), " warm-up)\n\n", ResultsTable(results), "\n", evidence);
   std::cout << out;
   if (std::string path = absl::GetFlag(FLAGS_out); !path.empty()) std::ofstream(path) << out;
   return absl::OkStatus();

@@ -23,6 +23,14 @@ void KeepNameAndClassification(Record* record) {
   *record = std::move(kept);
 }
 
+// The voice record of the change, if it is `name`.
+template <typename Record>
+bool ScrubVoiceRecord(absl::string_view name, Record* record) {
+  if (record->name() != name) return false;
+  KeepNameAndClassification(record);
+  return true;
+}
+
 template <typename Record>
 void RedactVoiceRecord(const auth::Caller& caller, const v1::Change& change, Record* record) {
   if (!CanReadClassified(caller, change.partnership(), record->classification())) {
@@ -87,6 +95,43 @@ void RedactChange(const auth::Caller& caller, v1::Change& change) {
       break;
     default:
       break;
+  }
+}
+
+bool ScrubPurged(absl::string_view purged_resource, v1::Change& change) {
+  switch (change.record_case()) {
+    case v1::Change::kEvidenceFile: {
+      const v1::EvidenceFile& file = change.evidence_file();
+      if (file.name() != purged_resource) return false;
+      v1::EvidenceFile kept;
+      kept.set_name(file.name());
+      kept.set_partnership(file.partnership());
+      kept.set_region(file.region());
+      kept.set_assessment(file.assessment());
+      kept.set_classification(file.classification());
+      kept.set_size_bytes(file.size_bytes());
+      kept.set_sha256(file.sha256());
+      *change.mutable_evidence_file() = std::move(kept);
+      return true;
+    }
+    case v1::Change::kEvidenceFileDownload: {
+      const v1::EvidenceFileDownload& download = change.evidence_file_download();
+      if (download.evidence_file() != purged_resource) return false;
+      v1::EvidenceFileDownload kept;
+      kept.set_name(download.name());
+      kept.set_evidence_file(download.evidence_file());
+      kept.set_classification(download.classification());
+      *change.mutable_evidence_file_download() = std::move(kept);
+      return true;
+    }
+    case v1::Change::kEngagementRecord:
+      return ScrubVoiceRecord(purged_resource, change.mutable_engagement_record());
+    case v1::Change::kCaseAudit:
+      return ScrubVoiceRecord(purged_resource, change.mutable_case_audit());
+    case v1::Change::kLearningReview:
+      return ScrubVoiceRecord(purged_resource, change.mutable_learning_review());
+    default:
+      return false;
   }
 }
 

@@ -23,4 +23,17 @@ namespace sixsteps::assessment {
 //  - every other kind is shown whole.
 void RedactChange(const auth::Caller& caller, v1::Change& change);
 
+// A change as it is kept once `purged_resource` (an evidence file or a voice record) has
+// been purged by its retention policy, so that replaying the feed from its start cannot
+// rebuild what was purged. Whether the change carried it (and was scrubbed):
+//  - the evidence file's own change keeps its name, partnership, region, round,
+//    classification, size and hash (as its tombstone does): no file name, description,
+//    uploader or target;
+//  - a download of the file keeps its name, the file's name and classification;
+//  - the voice record's changes keep only its name and classification (as for a caller who
+//    may not read it).
+// Changes that only name the resource (an evidence item, a record's `evidence_files`, the
+// tombstone) are kept whole.
+bool ScrubPurged(absl::string_view purged_resource, v1::Change& change);
+
 }  // namespace sixsteps::assessment

@@ -60,6 +60,17 @@ absl::StatusOr<Message> Parse(const pqxx::field& field, absl::string_view what) 
   return message;
 }
 
+inline constexpr char kSelectEvidenceFile[] =
+    "SELECT record FROM evidence_files WHERE file_id = $1";
+// An evidence file's record, for a record that names it; none for a file never uploaded or
+// purged by its retention policy.
+inline absl::StatusOr<std::optional<v1::EvidenceFile>> SelectEvidenceFile(
+    pqxx::work& txn, const std::string& file_id) {
+  pqxx::result rows = db::ExecPrepared(txn, kSelectEvidenceFile, file_id);
+  if (rows.empty()) return std::nullopt;
+  return Parse<v1::EvidenceFile>(rows[0][0], "evidence file");
+}
+
 // A record with its etag (the row_version) filled in.
 template <typename Message>
 absl::StatusOr<Message> Load(const pqxx::row& row, absl::string_view what) {

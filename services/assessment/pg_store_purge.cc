@@ -149,6 +149,10 @@ absl::StatusOr<Outcome> PurgeFile(pqxx::work& txn, const PurgeDay& day, v1::Tomb
     db::ExecPrepared(txn, kDropBlobChunks, blob_id);
     db::ExecPrepared(txn, kDropBlob, blob_id);
   }
+  SIXSTEPS_RETURN_IF_ERROR(ScrubPurgedFromFeed(txn,
+                                               std::string(LastSegment(tombstone.partnership())),
+                                               tombstone.purged_resource())
+                               .status());
   Bury(txn, tombstone);
   out = std::move(tombstone);
   return Outcome::kPurged;
@@ -199,6 +203,10 @@ absl::StatusOr<Outcome> PurgeVoiceRecord(pqxx::work& txn, const PurgeDay& day, v
                                    : v1::CLASSIFICATION_OFFICIAL);
   SIXSTEPS_RETURN_IF_ERROR(FillPolicy(row, 6, 8, 9, day, tombstone));
   db::ExecPrepared(txn, kDropVoiceRecord, assessment_id, kind_column, record_id);
+  SIXSTEPS_RETURN_IF_ERROR(ScrubPurgedFromFeed(txn,
+                                               std::string(LastSegment(tombstone.partnership())),
+                                               tombstone.purged_resource())
+                               .status());
   Bury(txn, tombstone);
   out = std::move(tombstone);
   return Outcome::kPurged;

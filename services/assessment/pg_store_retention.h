@@ -8,6 +8,11 @@
 
 namespace sixsteps::assessment {
 
+// Rewrites, in `txn`, the partnership's earlier changes that carry the purged file's or voice
+// record's content (pg_store_purge_scrub.cc); how many.
+absl::StatusOr<int> ScrubPurgedFromFeed(pqxx::work& txn, const std::string& partnership_id,
+                                        const std::string& purged_resource);
+
 class PgRetentionStore final : public RetentionStore {
  public:
   // `signal` (optional) is notified after every commit that added changes to the feed.

@@ -92,7 +92,6 @@ constexpr char kUpsertAction[] =
 constexpr char kInsertProgress[] =
     "INSERT INTO action_progress_updates (action_id, number, text_bytes, record) "
     "VALUES ($1, $2, $3, $4)";
-constexpr char kSelectEvidenceFile[] = "SELECT record FROM evidence_files WHERE file_id = $1";
 constexpr char kInsertFinalised[] =
     "INSERT INTO finalised_revisions (assessment_id, revision, record) VALUES ($1, $2, $3)";
 
@@ -387,11 +386,7 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
 
   absl::StatusOr<std::optional<v1::EvidenceFile>> EvidenceFileOf(
       const std::string& file_id) override {
-    pqxx::result rows = db::ExecPrepared(txn_, kSelectEvidenceFile, file_id);
-    if (rows.empty()) return std::nullopt;
-    SIXSTEPS_ASSIGN_OR_RETURN(v1::EvidenceFile file,
-                              Parse<v1::EvidenceFile>(rows[0][0], "evidence file"));
-    return file;
+    return SelectEvidenceFile(txn_, file_id);
   }
 
   absl::Status PutFinalisedRevision(const v1::FinalisedRevision& revision) override {

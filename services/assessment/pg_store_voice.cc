@@ -84,6 +84,11 @@ class PgVoiceTx final : public PgRoundTxBase<VoiceTx> {
     pending_.push_back(std::move(change));
   }
 
+  absl::StatusOr<std::optional<v1::EvidenceFile>> EvidenceFileOf(
+      const std::string& file_id) override {
+    return SelectEvidenceFile(txn_, file_id);
+  }
+
   absl::StatusOr<std::vector<std::string>> MissingActions(
       const std::vector<std::string>& action_ids) override {
     std::set<std::string> found;

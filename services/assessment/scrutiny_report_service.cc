@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/assessment/action_domain.h"
+#include "services/assessment/evidence_attachments.h"
 #include "services/assessment/page_sizes.h"
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
@@ -23,6 +24,12 @@ namespace {
 
 absl::Status NoReport(absl::string_view parent) {
   return NotFound(absl::StrCat(parent, "/scrutinyReport"));
+}
+
+// The evidence files a report's findings and recommendations name, as the round's
+// transaction reads them.
+EvidenceFileLookup FilesOf(RoundTx& tx) {
+  return [&tx](const std::string& id) { return tx.EvidenceFileOf(id); };
 }
 
 }  // namespace
@@ -202,6 +209,8 @@ absl::StatusOr<v1::ScrutinyReport> ScrutinyReportServiceImpl::DoUpdateScrutinyRe
         AssignFindingIds(edited.mutable_findings(), latest.findings(), caller.principal);
         AssignRecommendationIds(edited.mutable_recommendations(), latest.recommendations());
         SIXSTEPS_RETURN_IF_ERROR(ValidateReportContent(edited, IndexOf(*tx.round().framework)));
+        SIXSTEPS_RETURN_IF_ERROR(
+            CheckReportFiles(caller, tx.round().assessment, edited, latest, FilesOf(tx)));
         latest = std::move(edited);
         return absl::OkStatus();
       });
@@ -220,6 +229,7 @@ absl::StatusOr<v1::ScrutinyReport> ScrutinyReportServiceImpl::DoSetScrutineerFin
           return absl::PermissionDeniedError("only the round's scrutineers add findings");
         }
         SIXSTEPS_RETURN_IF_ERROR(CheckReportStep(latest, ReportStep::kEdit));
+        const v1::ScrutinyReport previous = latest;
         v1::ScrutineerContribution* mine = nullptr;
         for (v1::ScrutineerContribution& c : *latest.mutable_contributions()) {
           if (c.scrutineer() == caller.principal) mine = &c;
@@ -237,7 +247,8 @@ absl::StatusOr<v1::ScrutinyReport> ScrutinyReportServiceImpl::DoSetScrutineerFin
         if (mine == nullptr) mine = latest.add_contributions();
         *mine = std::move(written);
         // The lead's findings may amalgamate only findings that are still there.
-        return ValidateReportContent(latest, IndexOf(*tx.round().framework));
+        SIXSTEPS_RETURN_IF_ERROR(ValidateReportContent(latest, IndexOf(*tx.round().framework)));
+        return CheckReportFiles(caller, tx.round().assessment, latest, previous, FilesOf(tx));
       });
 }
 

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/assessment/assessment_service.h"
+#include "services/assessment/evidence_attachments.h"
 #include "services/assessment/page_sizes.h"
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
@@ -123,17 +124,24 @@ absl::Status VoiceServiceImpl::CheckBeforeWriting(const Caller& caller,
         return absl::OkStatus();
       }));
   SIXSTEPS_RETURN_IF_ERROR(VoiceTraits<Record>::Validate(record, round));
+  SIXSTEPS_RETURN_IF_ERROR(ValidateAttachedFileNames(
+      record.evidence_files(), absl::StrCat(VoiceTraits<Record>::kField, ".evidence_files")));
   return CheckAgencies(*directory_, caller, record);
 }
 
 template <typename Record>
 absl::Status VoiceServiceImpl::CheckAndStore(VoiceTx& tx, const Caller& caller, Record& record,
-                                             v1::ChangeKind change) {
+                                             v1::ChangeKind change,
+                                             const std::set<std::string>& kept_files) {
   using Traits = VoiceTraits<Record>;
   const v1::Assessment& round = tx.round().assessment;
   SIXSTEPS_RETURN_IF_ERROR(CheckCanWriteVoice(caller, round, record.classification()));
   SIXSTEPS_RETURN_IF_ERROR(CheckWritable(round));
   SIXSTEPS_RETURN_IF_ERROR(Traits::Validate(record, tx.round()));
+  SIXSTEPS_RETURN_IF_ERROR(CheckAttachedFiles(
+      caller, round, record.classification(), record.evidence_files(), kept_files,
+      [&tx](const std::string& id) { return tx.EvidenceFileOf(id); },
+      absl::StrCat(Traits::kField, ".evidence_files")));
   std::vector<std::string> actions = LinkedActionIds(record);
   if (!actions.empty()) {
     SIXSTEPS_ASSIGN_OR_RETURN(std::vector<std::string> missing, tx.MissingActions(actions));
@@ -275,7 +283,8 @@ absl::StatusOr<Record> VoiceServiceImpl::Update(const Caller& caller, const Reco
         *record.mutable_create_time() = existing.create_time();
         record.set_update_by(caller.principal);
         *record.mutable_update_time() = TimestampNow();
-        return CheckAndStore(tx, caller, record, Traits::kUpdated);
+        return CheckAndStore(tx, caller, record, Traits::kUpdated,
+                             {existing.evidence_files().begin(), existing.evidence_files().end()});
       }));
   return record;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -97,8 +98,9 @@ class VoiceServiceImpl final : public v1::VoiceService::Service {
   // Validates a record against the round (its rules, agencies through the directory, linked
   // actions in the partnership), then stores it with its change.
   template <typename Record>
+  // Files the record named before this write (`kept_files`) stay named once purged.
   absl::Status CheckAndStore(VoiceTx& tx, const Caller& caller, Record& record,
-                             v1::ChangeKind change);
+                             v1::ChangeKind change, const std::set<std::string>& kept_files = {});
   // Runs `work` on a round the caller can see (NOT_FOUND otherwise).
   absl::Status InVisibleRound(const Caller& caller, const std::string& assessment_id,
                               RoundLock lock, const VoiceStore::VoiceWork& work,

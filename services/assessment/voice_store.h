@@ -51,6 +51,10 @@ class VoiceTx {
   // The ids among `action_ids` that are not actions of the round's partnership.
   virtual absl::StatusOr<std::vector<std::string>> MissingActions(
       const std::vector<std::string>& action_ids) = 0;
+  // An evidence file's record, for a record that names it (evidence_attachments.h); none
+  // for a file never uploaded or purged.
+  virtual absl::StatusOr<std::optional<v1::EvidenceFile>> EvidenceFileOf(
+      const std::string& file_id) = 0;
   // For a create with a request id: the response to return to repeats.
   virtual void SetIdempotentResult(std::string serialized_response) = 0;
 };

@@ -49,11 +49,20 @@ std::string ActionProgress(const v1::ActionCounts& a) {
 }
 
 // What a file is, in a cell: its name, type, size and SHA-256, or that it was purged.
+// A purged file is named by its reference only (its name as uploaded is purged with it).
+// Then the records it supports.
 std::string FileLine(const v1::RegisteredEvidence& e) {
-  if (e.file_name().empty()) return e.reference();
-  std::string line = absl::StrCat(e.file_name(), " (", e.media_type(), ", ", Size(e.size_bytes()),
-                                  ") SHA-256 ", e.sha256());
+  std::string line;
+  if (!e.file_name().empty()) {
+    line = absl::StrCat(e.file_name(), " (", e.media_type(), ", ", Size(e.size_bytes()),
+                        ") SHA-256 ", e.sha256());
+  } else {
+    line = e.reference();
+  }
   if (!e.purge_date().empty()) absl::StrAppend(&line, "; purged on ", e.purge_date());
+  if (!e.supports().empty()) {
+    absl::StrAppend(&line, "; supports ", absl::StrJoin(e.supports(), ", "));
+  }
   return line;
 }
 
@@ -97,7 +106,7 @@ Document BuildDocument(const v1::EvidenceRegister& r) {
   d.facts.items = {{"Partnership", r.partnership_name()}, {"Round", r.assessment()}};
   d.intro.push_back(Note(ri::FreshnessLine(r.freshness())));
   SensitiveNote(&d, r.sensitive_not_shown());
-  if (r.entries().empty() && r.unattached_files().empty()) {
+  if (r.entries().empty() && r.unattached_files().empty() && r.record_files().empty()) {
     d.intro.push_back(Para("No evidence has been recorded for this round yet."));
   }
   std::string step;
@@ -112,6 +121,10 @@ Document BuildDocument(const v1::EvidenceRegister& r) {
                                            : absl::StrCat(e.question_id(), ": ", e.question_text()),
                    2);
     s.blocks.push_back(EvidenceTable(e.evidence()));
+  }
+  if (!r.record_files().empty()) {
+    Section& s = AddSection(&d, "Files attached to records");
+    s.blocks.push_back(EvidenceTable(r.record_files()));
   }
   if (!r.unattached_files().empty()) {
     Section& s = AddSection(&d, "Files of the round not yet linked to a question");

@@ -20,8 +20,10 @@ constexpr char kUpsertFile[] =
     "classification, record) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (evidence_file_id) DO "
     "UPDATE SET assessment_id = EXCLUDED.assessment_id, classification = "
     "EXCLUDED.classification, record = EXCLUDED.record";
+// A purged file keeps only what its tombstone keeps ($3): no name as uploaded, no
+// description (the assessment service scrubs them from the feed too).
 constexpr char kSetFilePurged[] =
-    "UPDATE evidence_files SET purge_time = to_timestamp($2::bigint / 1000000.0) "
+    "UPDATE evidence_files SET purge_time = to_timestamp($2::bigint / 1000000.0), record = $3 "
     "WHERE evidence_file_id = $1";
 constexpr char kUpsertVoice[] =
     "INSERT INTO voice_records (record_name, assessment_id, kind, classification, record) "
@@ -56,16 +58,26 @@ absl::Status ParseInto(const pqxx::field& field, Message* message) {
   return absl::OkStatus();
 }
 
-// Ids of the files the round's evidence items name.
-std::vector<std::string> NamedFiles(const RoundData& round) {
+// Ids of the files the round's evidence items, voice records and published report name.
+std::vector<std::string> NamedFiles(const RoundData& round, const RegisterData& data) {
   std::vector<std::string> ids;
   auto add = [&](const google::protobuf::RepeatedPtrField<av1::EvidenceItem>& items) {
     for (const av1::EvidenceItem& item : items) {
       if (!item.file().empty()) ids.push_back(std::string(LastSegment(item.file())));
     }
   };
+  auto add_names = [&](const google::protobuf::RepeatedPtrField<std::string>& names) {
+    for (const std::string& name : names) ids.push_back(std::string(LastSegment(name)));
+  };
   for (const av1::Response& r : round.responses) add(r.evidence());
   for (const av1::Consolidation& c : round.consolidations) add(c.evidence());
+  for (const auto& r : data.engagement) add_names(r.evidence_files());
+  for (const auto& r : data.audits) add_names(r.evidence_files());
+  for (const auto& r : data.reviews) add_names(r.evidence_files());
+  if (data.published_report) {
+    for (const auto& f : data.published_report->findings()) add_names(f.evidence_files());
+    for (const auto& r : data.published_report->recommendations()) add_names(r.evidence_files());
+  }
   return ids;
 }
 
@@ -98,7 +110,16 @@ bool ApplyRegisterRecord(pqxx::work& txn, const av1::Change& change) {
       if (absl::StartsWith(purged, "evidenceFiles/")) {
         const int64_t micros =
             tombstone.purge_time().seconds() * 1000000 + tombstone.purge_time().nanos() / 1000;
-        db::ExecPrepared(txn, kSetFilePurged, std::string(LastSegment(purged)), micros);
+        av1::EvidenceFile kept;
+        kept.set_name(purged);
+        kept.set_partnership(tombstone.partnership());
+        kept.set_region(tombstone.region());
+        kept.set_assessment(tombstone.assessment());
+        kept.set_classification(tombstone.classification());
+        kept.set_size_bytes(tombstone.size_bytes());
+        kept.set_sha256(tombstone.sha256());
+        db::ExecPrepared(txn, kSetFilePurged, std::string(LastSegment(purged)), micros,
+                         pqxx::binarystring(kept.SerializeAsString()));
       } else {
         db::ExecPrepared(txn, kDeleteVoice, purged);
       }
@@ -113,14 +134,6 @@ absl::StatusOr<RegisterData> ReadModel::Snapshot::LoadRegister(const RoundData& 
   RegisterData data;
   const std::string id(LastSegment(round.assessment.name()));
   const std::string partnership(LastSegment(round.assessment.partnership()));
-  for (const pqxx::row& row : db::ExecPrepared(*txn_, kSelectFilesOfRound, id, partnership,
-                                               db::TextArray(NamedFiles(round)))) {
-    av1::EvidenceFile& file = data.files.emplace_back();
-    SIXSTEPS_RETURN_IF_ERROR(ParseInto(row[0], &file));
-    if (std::string purged = row[1].as<std::string>(); !purged.empty()) {
-      data.purge_dates[file.name()] = purged;
-    }
-  }
   for (const pqxx::row& row : db::ExecPrepared(*txn_, kSelectVoiceOfRound, id)) {
     const std::string kind = row[0].as<std::string>();
     if (kind == "engagement_record") {
@@ -129,6 +142,17 @@ absl::StatusOr<RegisterData> ReadModel::Snapshot::LoadRegister(const RoundData& 
       SIXSTEPS_RETURN_IF_ERROR(ParseInto(row[1], &data.audits.emplace_back()));
     } else if (kind == "learning_review") {
       SIXSTEPS_RETURN_IF_ERROR(ParseInto(row[1], &data.reviews.emplace_back()));
+    }
+  }
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<av1::ScrutinyReport> published,
+                            PublishedScrutinyReports(id));
+  if (!published.empty()) data.published_report = std::move(published.back());
+  for (const pqxx::row& row : db::ExecPrepared(*txn_, kSelectFilesOfRound, id, partnership,
+                                               db::TextArray(NamedFiles(round, data)))) {
+    av1::EvidenceFile& file = data.files.emplace_back();
+    SIXSTEPS_RETURN_IF_ERROR(ParseInto(row[0], &file));
+    if (std::string purged = row[1].as<std::string>(); !purged.empty()) {
+      data.purge_dates[file.name()] = purged;
     }
   }
   return data;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
@@ -62,7 +63,14 @@ std::string RespondentLabel(const RoundData& round, absl::string_view respondent
   return std::string(LastSegment(respondent));
 }
 
-void FillFile(const av1::EvidenceFile& file, const RegisterData& data, rv1::RegisteredEvidence* e) {
+// "evidenceFiles/{id}" → the records attached to it, in name order.
+using Supports = std::map<std::string, std::set<std::string>>;
+
+void FillFile(const av1::EvidenceFile& file, const RegisterData& data, const Supports& supports,
+              rv1::RegisteredEvidence* e) {
+  if (auto found = supports.find(file.name()); found != supports.end()) {
+    for (const std::string& record : found->second) e->add_supports(record);
+  }
   e->set_file_name(file.file_name());
   e->set_media_type(file.media_type());
   e->set_size_bytes(file.size_bytes());
@@ -76,8 +84,8 @@ void FillFile(const av1::EvidenceFile& file, const RegisterData& data, rv1::Regi
 void AddItems(const google::protobuf::RepeatedPtrField<av1::EvidenceItem>& items,
               absl::string_view source, const RegisterData& data,
               const absl::flat_hash_map<std::string, const av1::EvidenceFile*>& files,
-              bool sees_sensitive, absl::flat_hash_set<std::string>* named_files,
-              rv1::EvidenceRegisterEntry* entry) {
+              const Supports& supports, bool sees_sensitive,
+              absl::flat_hash_set<std::string>* named_files, rv1::EvidenceRegisterEntry* entry) {
   for (const av1::EvidenceItem& item : items) {
     if (item.classification() == kSensitive && !sees_sensitive) continue;
     rv1::RegisteredEvidence* e = entry->add_evidence();
@@ -89,7 +97,7 @@ void AddItems(const google::protobuf::RepeatedPtrField<av1::EvidenceItem>& items
       e->set_reference(item.file());
       named_files->insert(item.file());
       auto file = files.find(item.file());
-      if (file != files.end()) FillFile(*file->second, data, e);
+      if (file != files.end()) FillFile(*file->second, data, supports, e);
     } else if (!item.link().empty()) {
       e->set_kind("link");
       e->set_reference(item.link());
@@ -138,6 +146,36 @@ Linked ShownRecords(const RegisterData& data, bool sees_sensitive) {
   linked.audits = Shown(data.audits, sees_sensitive, &linked.not_shown);
   linked.reviews = Shown(data.reviews, sees_sensitive, &linked.not_shown);
   return linked;
+}
+
+template <typename Record>
+void AddSupports(const std::vector<const Record*>& records, Supports& supports) {
+  for (const Record* record : records) {
+    for (const std::string& file : record->evidence_files()) supports[file].insert(record->name());
+  }
+}
+
+// Which records each file supports: the shown records' evidence_files and the published
+// report's findings and recommendations.
+Supports SupportsOf(const Linked& linked, const RegisterData& data) {
+  Supports supports;
+  AddSupports(linked.engagement, supports);
+  AddSupports(linked.audits, supports);
+  AddSupports(linked.reviews, supports);
+  if (data.published_report) {
+    const av1::ScrutinyReport& report = *data.published_report;
+    for (const av1::Finding& f : report.findings()) {
+      for (const std::string& file : f.evidence_files()) {
+        supports[file].insert(absl::StrCat(report.name(), "/findings/", f.id()));
+      }
+    }
+    for (const av1::Recommendation& r : report.recommendations()) {
+      for (const std::string& file : r.evidence_files()) {
+        supports[file].insert(absl::StrCat(report.name(), "/recommendations/", r.id()));
+      }
+    }
+  }
+  return supports;
 }
 
 // Adds every shown record naming `id` (a question id, or a step id when `steps`).
@@ -223,6 +261,7 @@ rv1::EvidenceRegister BuildEvidenceRegister(const RoundData& round, const Regist
   }
   const Linked linked = ShownRecords(data, sees_sensitive);
   if (sees_sensitive) reg.set_sensitive_not_shown(linked.not_shown);
+  const Supports supports = SupportsOf(linked, data);
   absl::flat_hash_set<std::string> named_files;
   for (const fv1::Step& step : round.framework.steps()) {
     rv1::EvidenceRegisterEntry whole_step;
@@ -239,27 +278,31 @@ rv1::EvidenceRegister BuildEvidenceRegister(const RoundData& round, const Regist
       for (const av1::Response& r : round.responses) {
         if (r.question_id() != q.id()) continue;
         std::string respondent = r.name().substr(0, r.name().rfind("/responses/"));
-        AddItems(r.evidence(), RespondentLabel(round, respondent), data, files, sees_sensitive,
-                 &named_files, &entry);
+        AddItems(r.evidence(), RespondentLabel(round, respondent), data, files, supports,
+                 sees_sensitive, &named_files, &entry);
       }
       for (const av1::Consolidation& c : round.consolidations) {
         if (c.question_id() != q.id()) continue;
-        AddItems(c.evidence(), "consolidation", data, files, sees_sensitive, &named_files, &entry);
+        AddItems(c.evidence(), "consolidation", data, files, supports, sees_sensitive, &named_files,
+                 &entry);
       }
       AddAllLinked(linked, q.id(), /*steps=*/false, &entry);
       if (entry.evidence_size() > 0) *reg.add_entries() = std::move(entry);
     }
   }
   for (const av1::EvidenceFile& file : data.files) {
-    if (file.assessment() != round.assessment.name() || named_files.contains(file.name())) {
-      continue;
-    }
+    if (named_files.contains(file.name())) continue;
     if (file.classification() == kSensitive && !sees_sensitive) continue;
-    rv1::RegisteredEvidence* e = reg.add_unattached_files();
+    const bool attached = supports.contains(file.name());
+    if (!attached && file.assessment() != round.assessment.name()) continue;
+    rv1::RegisteredEvidence* e = attached ? reg.add_record_files() : reg.add_unattached_files();
     e->set_kind("file");
-    e->set_title(file.description().empty() ? file.file_name() : file.description());
+    // A purged file keeps neither its name as uploaded nor its description: its reference.
+    e->set_title(!file.description().empty() ? file.description()
+                 : !file.file_name().empty() ? file.file_name()
+                                             : file.name());
     e->set_reference(file.name());
-    FillFile(file, data, e);
+    FillFile(file, data, supports, e);
   }
   return reg;
 }

@@ -10,12 +10,14 @@
 // the others counted in `sensitive_not_shown`.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
 #include "services/reporting/reports.h"
 #include "sixsteps/assessment/v1/evidence_file.pb.h"
+#include "sixsteps/assessment/v1/scrutiny_report.pb.h"
 #include "sixsteps/assessment/v1/voice.pb.h"
 
 namespace sixsteps::reporting {
@@ -29,6 +31,9 @@ struct RegisterData {
   std::vector<av1::EngagementRecord> engagement;
   std::vector<av1::CaseAudit> audits;
   std::vector<av1::LearningReview> reviews;
+  // The round's latest published scrutineer's report, if any: its findings and
+  // recommendations name files too.
+  std::optional<av1::ScrutinyReport> published_report;
 };
 
 // Whether a caller may read the partnership's OFFICIAL-SENSITIVE material in reports: its

@@ -12,6 +12,7 @@
 namespace sixsteps::reporting {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -128,6 +129,59 @@ TEST(EvidenceRegisterTest, ListsEachQuestionsEvidenceWithFileMetadataAndPurgeDat
   ASSERT_TRUE(csv.ok()) << csv.status();
   EXPECT_EQ(csv->filename, "evidence-register-a-1.csv");
   EXPECT_THAT(csv->content, HasSubstr("minutes.pdf"));
+}
+
+TEST(EvidenceRegisterTest, EachFileSaysWhichRecordsItSupports) {
+  RegisterData data = Data();
+  // f1 is named by an evidence item and by the forum; f2 (of no round) only by the audit and
+  // the published report; f3, of the round, by nothing; the held sensitive record's file is
+  // not shown to region-wide callers.
+  data.engagement[0].add_evidence_files("evidenceFiles/f1");
+  data.engagement[1].add_evidence_files("evidenceFiles/f4");
+  data.audits[0].add_evidence_files("evidenceFiles/f2");
+  av1::EvidenceFile f2 = data.files[0];
+  f2.set_name("evidenceFiles/f2");
+  f2.set_assessment("");
+  f2.set_file_name("audit.csv");
+  data.files.push_back(f2);
+  av1::EvidenceFile f3 = f2;
+  f3.set_name("evidenceFiles/f3");
+  f3.set_assessment("assessments/a-1");
+  data.files.push_back(f3);
+  av1::EvidenceFile f4 = f2;
+  f4.set_name("evidenceFiles/f4");
+  f4.set_classification(av1::CLASSIFICATION_OFFICIAL_SENSITIVE);
+  data.files.push_back(f4);
+  av1::ScrutinyReport& report = data.published_report.emplace();
+  report.set_name("assessments/a-1/scrutinyReport/versions/1");
+  av1::Finding* finding = report.add_findings();
+  finding->set_id("f-1");
+  finding->add_evidence_files("evidenceFiles/f2");
+  av1::Recommendation* rec = report.add_recommendations();
+  rec->set_id("rec-1");
+  rec->add_evidence_files("evidenceFiles/f2");
+
+  rv1::EvidenceRegister reg = BuildEvidenceRegister(Round(), data, false, rv1::Freshness());
+  ASSERT_EQ(reg.entries_size(), 1);
+  EXPECT_THAT(reg.entries(0).evidence(1).supports(),
+              ElementsAre("assessments/a-1/engagementRecords/e1"));
+  ASSERT_EQ(reg.record_files_size(), 1) << reg.DebugString();
+  EXPECT_EQ(reg.record_files(0).reference(), "evidenceFiles/f2");
+  EXPECT_THAT(reg.record_files(0).supports(),
+              ElementsAre("assessments/a-1/caseAudits/c1",
+                          "assessments/a-1/scrutinyReport/versions/1/findings/f-1",
+                          "assessments/a-1/scrutinyReport/versions/1/recommendations/rec-1"));
+  ASSERT_EQ(reg.unattached_files_size(), 1);
+  EXPECT_EQ(reg.unattached_files(0).reference(), "evidenceFiles/f3");
+  EXPECT_THAT(reg.DebugString(), Not(HasSubstr("evidenceFiles/f4")));
+  // The partnership's own roles see the held sensitive record's file too.
+  rv1::EvidenceRegister own = BuildEvidenceRegister(Round(), data, true, rv1::Freshness());
+  ASSERT_EQ(own.record_files_size(), 2);
+  EXPECT_THAT(own.record_files(1).supports(), ElementsAre("assessments/a-1/engagementRecords/e2"));
+
+  absl::StatusOr<Rendered> csv = Render(reg, v1::FORMAT_CSV);
+  ASSERT_TRUE(csv.ok()) << csv.status();
+  EXPECT_THAT(csv->content, HasSubstr("supports assessments/a-1/caseAudits/c1"));
 }
 
 TEST(EvidenceRegisterTest, RegionWideCallersNeverSeeSensitiveMaterialEvenIfHeld) {

@@ -87,15 +87,6 @@ std::string FormatFile(const fv1::EvidenceFile& file) {
   return text;
 }
 
-absl::StatusOr<std::string> FileName(absl::string_view argument) {
-  if (argument.empty()) return UsageError("give the file as ID or evidenceFiles/ID");
-  if (absl::StartsWith(argument, "evidenceFiles/")) return std::string(argument);
-  if (absl::StrContains(argument, '/')) {
-    return UsageError(absl::StrCat("'", argument, "' is not evidenceFiles/ID"));
-  }
-  return absl::StrCat("evidenceFiles/", argument);
-}
-
 absl::Status Upload(const CheckedArgs& args, Client& client, const CommandContext& context) {
   const std::string path(args.Positional(0));
   fv1::EvidenceFileUpload metadata;
@@ -140,7 +131,7 @@ absl::Status Upload(const CheckedArgs& args, Client& client, const CommandContex
 
 absl::Status Download(const CheckedArgs& args, Client& client, const CommandContext& context) {
   fv1::DownloadEvidenceFileRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), FileName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandEvidenceFileName(args.Positional(0)));
   const std::string out_path = args.Text("out");
   const bool to_stdout = out_path == "-";
   if (to_stdout && context.out_is_terminal) {
@@ -217,7 +208,7 @@ absl::Status List(const CheckedArgs& args, Client& client, const CommandContext&
 
 absl::Status Show(const CheckedArgs& args, Client& client, const CommandContext& context) {
   fv1::GetEvidenceFileRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), FileName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandEvidenceFileName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(fv1::EvidenceFile file, client.Call(&Stub::GetEvidenceFile, request));
   return PrintMessage(file, FormatFile(file), context);
 }
@@ -227,7 +218,8 @@ absl::Status Downloads(const CheckedArgs& args, Client& client, const CommandCon
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_partnership(),
                             ExpandPartnershipName(args.Positional(0)));
   if (args.Has("file")) {
-    SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_evidence_file(), FileName(args.Text("file")));
+    SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_evidence_file(),
+                              ExpandEvidenceFileName(args.Text("file")));
   }
   SIXSTEPS_ASSIGN_OR_RETURN(std::vector<fv1::EvidenceFileDownload> downloads,
                             client.ListAll(&Stub::ListEvidenceFileDownloads, request,
@@ -326,6 +318,15 @@ ServiceCommands FilesServiceCommands() {
       .run = Run,
       .endpoint = "assessment",
   };
+}
+
+absl::StatusOr<std::string> ExpandEvidenceFileName(absl::string_view argument) {
+  if (argument.empty()) return UsageError("give the file as ID or evidenceFiles/ID");
+  if (absl::StartsWith(argument, "evidenceFiles/")) return std::string(argument);
+  if (absl::StrContains(argument, '/')) {
+    return UsageError(absl::StrCat("'", argument, "' is not evidenceFiles/ID"));
+  }
+  return absl::StrCat("evidenceFiles/", argument);
 }
 
 }  // namespace sixsteps::cli

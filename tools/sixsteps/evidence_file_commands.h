@@ -16,6 +16,9 @@ std::string FilesHelp();
 // The dispatcher's entry for "files" (endpoint "assessment").
 ServiceCommands FilesServiceCommands();
 
+// A file as given on the command line: ID or evidenceFiles/ID.
+absl::StatusOr<std::string> ExpandEvidenceFileName(absl::string_view argument);
+
 // "official", "official_sensitive" (also "official-sensitive"), any case.
 absl::StatusOr<sixsteps::assessment::v1::Classification> ParseClassification(
     absl::string_view argument);

@@ -328,12 +328,16 @@ std::string FormatScrutinyReport(const asv1::ScrutinyReport& r) {
                     f.title(), "  (", absl::StrJoin(f.step_ids(), ","),
                     f.step_ids().empty() || f.question_ids().empty() ? "" : ",",
                     absl::StrJoin(f.question_ids(), ","), ")\n    ", f.narrative(), "\n");
+    if (!f.evidence_files().empty())
+      absl::StrAppend(&text, "    files: ", absl::StrJoin(f.evidence_files(), ", "), "\n");
   }
   absl::StrAppend(&text, "Recommendations:\n");
   for (const asv1::Recommendation& rec : r.recommendations()) {
     absl::StrAppend(&text, "  ", rec.id(), "  ", rec.text(), "  (from ",
                     absl::StrJoin(rec.finding_ids(), ","), ")", rec.accepted() ? "  accepted" : "",
                     "\n");
+    if (!rec.evidence_files().empty())
+      absl::StrAppend(&text, "    files: ", absl::StrJoin(rec.evidence_files(), ", "), "\n");
     for (const asv1::RecommendationAction& a : rec.actions()) {
       absl::StrAppend(
           &text, "    ", a.action(), "  ",
@@ -390,6 +394,8 @@ std::string ScrutinyReportHelp() {
       "its findings and recommendations as JSON ({\"findings\": [{\"title\": ..., \"narrative\":\n"
       "..., \"nature\": \"NATURE_CONCERN\", \"questionIds\": [\"s1.q2\"]}], \"recommendations\":\n"
       "[{\"text\": ..., \"findingIds\": [\"f-...\"]}]}); findings keep their id when sent back.\n"
+      "A finding or recommendation names uploaded OFFICIAL files of the partnership in\n"
+      "\"evidenceFiles\": [\"evidenceFiles/ef-...\"] (at most 20 each).\n"
       "findings writes your own findings (each scrutineer keeps theirs). accept turns a\n"
       "published recommendation into an action of the round's plan.\n\n"
       "Every command goes to the assessment service (--assessment_address, else\n"

@@ -9,6 +9,7 @@
 #include "tools/sixsteps/assessment_names.h"
 #include "tools/sixsteps/cli_status.h"
 #include "tools/sixsteps/enum_words.h"
+#include "tools/sixsteps/evidence_file_commands.h"
 #include "tools/sixsteps/identity_names.h"
 #include "tools/sixsteps/options.h"
 #include "tools/sixsteps/rpc_client.h"
@@ -73,8 +74,18 @@ absl::StatusOr<std::string> RecordName(absl::string_view argument, absl::string_
 
 // ---- Shared fields ----
 
+// --evidence-file F (repeatable): ID or evidenceFiles/ID, in order.
+absl::Status SetEvidenceFiles(const CheckedArgs& args, pb::RepeatedPtrField<std::string>* files) {
+  files->Clear();
+  for (const std::string& file : args.Values("evidence_file")) {
+    SIXSTEPS_ASSIGN_OR_RETURN(*files->Add(), ExpandEvidenceFileName(file));
+  }
+  return absl::OkStatus();
+}
+
 template <typename Record>
 absl::Status SetCommon(const CheckedArgs& args, Record& record) {
+  SIXSTEPS_RETURN_IF_ERROR(SetEvidenceFiles(args, record.mutable_evidence_files()));
   for (const std::string& step : args.List("steps")) record.add_step_ids(step);
   for (const std::string& question : args.List("questions")) record.add_question_ids(question);
   for (vv1::Classification c : args.Enums<vv1::Classification>("classification")) {
@@ -90,6 +101,9 @@ std::string CommonText(const Record& record) {
     absl::StrAppend(&text, "Evidence for: ", absl::StrJoin(record.step_ids(), ", "),
                     record.step_ids().empty() || record.question_ids().empty() ? "" : ", ",
                     absl::StrJoin(record.question_ids(), ", "), "\n");
+  }
+  if (!record.evidence_files().empty()) {
+    absl::StrAppend(&text, "Evidence files: ", absl::StrJoin(record.evidence_files(), ", "), "\n");
   }
   absl::StrAppend(
       &text, "Classification: ",
@@ -333,6 +347,10 @@ absl::Status UpdateOf(const CheckedArgs& args, Client& client, const CommandCont
   SIXSTEPS_ASSIGN_OR_RETURN(Record record, client.Call(get, read));
   SIXSTEPS_RETURN_IF_ERROR(overlay(record));
   OverlayCommon(args, record);
+  // --evidence-file, when given, replaces the list (as every repeated flag does).
+  if (args.Has("evidence_file")) {
+    SIXSTEPS_RETURN_IF_ERROR(SetEvidenceFiles(args, record.mutable_evidence_files()));
+  }
   record.set_etag(args.Text("etag"));
   UpdateRequest request;
   *(request.*mutable_record)() = std::move(record);
@@ -496,9 +514,9 @@ absl::Status ShowReview(const CheckedArgs& args, Client& client, const CommandCo
 
 // The flags every kind shares.
 std::vector<ArgDecl> WithCommonFlags(std::vector<ArgDecl> flags) {
-  for (ArgDecl flag :
-       {arg::List("steps"), arg::List("questions"),
-        arg::Enum<ParseClassification>("classification"), arg::String("request_id")}) {
+  for (ArgDecl flag : {arg::List("steps"), arg::List("questions"),
+                       arg::Enum<ParseClassification>("classification"), arg::String("request_id"),
+                       arg::String("evidence_file").Repeated()}) {
     flags.push_back(std::move(flag));
   }
   return flags;
@@ -507,7 +525,8 @@ std::vector<ArgDecl> WithCommonFlags(std::vector<ArgDecl> flags) {
 // The flags an update shares: --etag (required) and those of every kind.
 std::vector<ArgDecl> WithUpdateFlags(std::vector<ArgDecl> flags) {
   for (ArgDecl flag : {arg::String("etag").Required(), arg::List("steps"), arg::List("questions"),
-                       arg::Enum<ParseClassification>("classification")}) {
+                       arg::Enum<ParseClassification>("classification"),
+                       arg::String("evidence_file").Repeated()}) {
     flags.push_back(std::move(flag));
   }
   return flags;
@@ -519,7 +538,7 @@ const std::vector<VoiceCommand>& EngagementCommands() {
        "sixsteps engagement create A --title T --date 2025-05-14 --heard GROUP,... --method M "
        "--participants N [--ages BAND,...] [--theme T]... [--quote Q]... "
        "[--you-said S --we-did D]... [--steps s3] [--questions s3.q1,...] "
-       "[--classification official|official_sensitive] [--request-id ID]",
+       "[--classification official|official_sensitive] [--evidence-file FILE]... [--request-id ID]",
        {.positionals = {arg::String("A").Required()},
         .flags =
             WithCommonFlags({arg::String("title").Required(), arg::Date("date").Required(),
@@ -542,7 +561,7 @@ const std::vector<VoiceCommand>& EngagementCommands() {
        "sixsteps engagement update A/ID --etag ETAG [--title T] [--date DATE] "
        "[--heard GROUP,...] [--method M] [--participants N] [--ages BAND,...] "
        "[--theme T]... [--quote Q]... [--you-said S --we-did D]... [--steps ...] "
-       "[--questions ...] [--classification C]"
+       "[--questions ...] [--classification C] [--evidence-file FILE]..."
        " (the flags given replace those fields; --etag from show)",
        {.positionals = {arg::String("RECORD").Required()},
         .flags =
@@ -563,7 +582,7 @@ const std::vector<VoiceCommand>& AuditCommands() {
        "sixsteps case-audit create A --topic T --date 2025-06-20 --agencies ORG,... --cases N "
        "[--grades good=7,requires_improvement=4,...] [--finding F]... [--actions act-1,...] "
        "[--steps s4] [--questions s4.q1,...] [--classification official|official_sensitive] "
-       "[--request-id ID]",
+       "[--evidence-file FILE]... [--request-id ID]",
        {.positionals = {arg::String("A").Required()},
         .flags = WithCommonFlags({arg::String("topic").Required(), arg::Date("date").Required(),
                                   arg::List("agencies", "agency").Required().NonEmpty(),
@@ -583,7 +602,7 @@ const std::vector<VoiceCommand>& AuditCommands() {
        "sixsteps case-audit update A/ID --etag ETAG [--topic T] [--date DATE] "
        "[--agencies ORG,...] [--cases N] [--grades GRADE=COUNT,...] "
        "[--finding F]... [--actions act-1,...] [--steps ...] [--questions ...] "
-       "[--classification C]"
+       "[--classification C] [--evidence-file FILE]..."
        " (the flags given replace those fields; --etag from show)",
        {.positionals = {arg::String("RECORD").Required()},
         .flags = WithUpdateFlags(
@@ -602,7 +621,7 @@ const std::vector<VoiceCommand>& ReviewCommands() {
        "local_child_safeguarding_practice_review --status in_progress|completed|published "
        "--title T --start-date DATE [--completed DATE] [--published DATE] [--theme T]... "
        "[--recommendation 'TEXT[=>act-1,act-2]']... [--steps s5] [--questions s5.q1,...] "
-       "[--classification official|official_sensitive] [--request-id ID]",
+       "[--classification official|official_sensitive] [--evidence-file FILE]... [--request-id ID]",
        {.positionals = {arg::String("A").Required()},
         .flags = WithCommonFlags(
             {arg::Enum<ParseReviewType>("type").Required(),
@@ -622,7 +641,7 @@ const std::vector<VoiceCommand>& ReviewCommands() {
        "sixsteps learning-review update A/ID --etag ETAG [--type T] [--status S] "
        "[--title T] [--start-date DATE] [--completed DATE] [--published DATE] "
        "[--theme T]... [--recommendation 'TEXT[=>act-1,...]']... [--steps ...] "
-       "[--questions ...] [--classification C]"
+       "[--questions ...] [--classification C] [--evidence-file FILE]..."
        " (the flags given replace those fields; --etag from show)",
        {.positionals = {arg::String("RECORD").Required()},
         .flags = WithUpdateFlags({arg::Enum<ParseReviewType>("type"),

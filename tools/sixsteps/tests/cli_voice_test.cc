@@ -36,6 +36,7 @@ class FakeVoiceService final : public vv1::VoiceService::Service {
     gets.push_back(request->name());
     response->set_name(request->name());
     response->set_title("Forum");
+    response->add_evidence_files("evidenceFiles/ef-old");
     return grpc::Status::OK;
   }
   grpc::Status ListEngagementRecords(grpc::ServerContext*,
@@ -245,6 +246,36 @@ TEST_F(CliVoiceTest, EngagementUpdateSendsTheRecordAsReadWithTheFlagsGivenAndThe
   // Without --etag nothing is read or sent.
   EXPECT_EQ(Run({"engagement", "update", "a-1/eng-1", "--participants", "4"}).exit_code, 64);
   EXPECT_EQ(voice_.engagement_updates.size(), 1u);
+}
+
+TEST_F(CliVoiceTest, EvidenceFilesAreAttachedOnCreateAndReplacedOnUpdateOnlyWhenGiven) {
+  testing_support::Result created = Run(
+      {"case-audit", "create", "a-1", "--topic", "Neglect", "--date", "2025-06-20", "--agencies",
+       "la", "--cases", "3", "--evidence-file", "ef-1", "--evidence-file", "evidenceFiles/ef-2"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  ASSERT_EQ(voice_.audit_creates.size(), 1u);
+  EXPECT_THAT(voice_.audit_creates[0].case_audit().evidence_files(),
+              ElementsAre("evidenceFiles/ef-1", "evidenceFiles/ef-2"));
+  EXPECT_THAT(created.out, HasSubstr("Evidence files: evidenceFiles/ef-1, evidenceFiles/ef-2\n"));
+  // A malformed file is a usage error: nothing is sent.
+  EXPECT_EQ(Run({"case-audit", "create", "a-1", "--topic", "Neglect", "--date", "2025-06-20",
+                 "--agencies", "luton/council", "--cases", "3", "--evidence-file", "files/ef-1"})
+                .exit_code,
+            64);
+  EXPECT_EQ(voice_.audit_creates.size(), 1u);
+
+  // An update keeps the files as read unless --evidence-file is given, which replaces them.
+  ASSERT_EQ(
+      Run({"engagement", "update", "a-1/eng-1", "--etag", "3", "--participants", "4"}).exit_code,
+      0);
+  ASSERT_EQ(Run({"engagement", "update", "a-1/eng-1", "--etag", "4", "--evidence-file", "ef-3"})
+                .exit_code,
+            0);
+  ASSERT_EQ(voice_.engagement_updates.size(), 2u);
+  EXPECT_THAT(voice_.engagement_updates[0].engagement_record().evidence_files(),
+              ElementsAre("evidenceFiles/ef-old"));
+  EXPECT_THAT(voice_.engagement_updates[1].engagement_record().evidence_files(),
+              ElementsAre("evidenceFiles/ef-3"));
 }
 
 TEST_F(CliVoiceTest, LearningReviewUpdateOfAMissingRecordSendsNoUpdate) {

@@ -1,0 +1,46 @@
+// The evidence-file scenario (issue 16): one upload of a 25 MiB file and one download of
+// it, each timed (MiB/s on loopback; target at least 50), then 50 downloads of it at once
+// with the assessment service's resident memory sampled (growth over its size just before
+// them; target under 64 MiB: files stream, nothing holds a whole file). Run alone with
+// `sixsteps-bench --sizes 20 --only evidence --pid_dir DIR`.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "bench/scenarios.h"
+
+namespace sixsteps::bench {
+
+struct EvidenceScenarioOptions {
+  int64_t file_bytes = 25 * 1024 * 1024;
+  int concurrent_downloads = 50;
+  // The assessment service's resident memory in MiB (0 when unknown: no memory figures).
+  std::function<double()> assessment_resident_mib;
+};
+
+struct EvidenceScenarioResult {
+  int64_t file_bytes = 0;
+  double upload_mib_per_s = 0;
+  double download_mib_per_s = 0;
+  int concurrent_downloads = 0;
+  double concurrent_seconds = 0;
+  // Resident memory of the assessment service before the concurrent downloads and at their
+  // peak (sampled every 20 ms); 0 when unknown.
+  double resident_before_mib = 0;
+  double resident_peak_mib = 0;
+};
+
+// Uploads to the first seeded partnership as the deployment's hub administrator (an
+// OFFICIAL CSV file of no round, different bytes each run), downloads it, then downloads it
+// `concurrent_downloads` times at once, each on its own connection; every download is
+// checked to be whole.
+absl::StatusOr<EvidenceScenarioResult> RunEvidenceFiles(const ScenarioContext& context,
+                                                        const EvidenceScenarioOptions& options);
+
+// The result as a Markdown table, with the targets.
+std::string EvidenceTable(const EvidenceScenarioResult& result);
+
+}  // namespace sixsteps::bench
