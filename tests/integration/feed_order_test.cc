@@ -100,29 +100,36 @@ TEST(FeedOrderTest, ConcurrentWritersGiveEveryReaderTheSameGapFreeOrder) {
   constexpr int kEach = 15;
   constexpr size_t kTotal = kWriters * kEach;
   std::atomic<bool> written{false};
-  std::atomic<int> committed{0};
   // Readers from the start while the writes run: paging (two of them) and a stream.
   std::vector<av1::Change> from_start, from_start_too, streamed;
   std::thread pager([&] { from_start = FollowByPages(h, 0, written); });
   std::thread pager_too([&] { from_start_too = FollowByPages(h, 0, written); });
   std::thread streamer([&] { streamed = FollowByStream(h, 0, kTotal); });
+  // Each writer writes half its rounds, waits until the mid-way readers have started, then
+  // writes the rest: those readers start from a sequence given while writes still run.
+  std::atomic<int> halfway{0};
+  std::atomic<bool> middle_started{false};
   std::vector<std::thread> writers;
   for (int w = 0; w < kWriters; ++w) {
     writers.emplace_back([&, w] {
       for (int i = 0; i < kEach; ++i) {
+        if (i == kEach / 2) {
+          ++halfway;
+          while (!middle_started) absl::SleepFor(absl::Milliseconds(1));
+        }
         EXPECT_THAT(CreateRound(h, absl::StrCat("Round ", w, "-", i)), IsOk());
-        ++committed;
       }
     });
   }
-  // Readers that start mid-way, from a sequence given before some writes had committed.
-  while (committed < static_cast<int>(kTotal) / 3) absl::SleepFor(absl::Milliseconds(1));
+  while (halfway < kWriters) absl::SleepFor(absl::Milliseconds(1));
   absl::StatusOr<int64_t> mid_head = h.FeedHead();
   ASSERT_THAT(mid_head, IsOk());
+  ASSERT_LT(*mid_head, static_cast<int64_t>(kTotal));
   std::vector<av1::Change> from_middle, streamed_from_middle;
   std::thread middle_pager([&] { from_middle = FollowByPages(h, *mid_head, written); });
   std::thread middle_streamer(
       [&] { streamed_from_middle = FollowByStream(h, *mid_head, kTotal - *mid_head); });
+  middle_started = true;
   for (std::thread& writer : writers) writer.join();
   written = true;
   for (std::thread* reader : {&pager, &pager_too, &streamer, &middle_pager, &middle_streamer}) {
@@ -139,6 +146,7 @@ TEST(FeedOrderTest, ConcurrentWritersGiveEveryReaderTheSameGapFreeOrder) {
   ExpectSameGapFreeOrder(from_start, streamed, "a stream from the start");
   ExpectSameGapFreeOrder(from_start, from_middle, "a pager from mid-way");
   ExpectSameGapFreeOrder(from_start, streamed_from_middle, "a stream from mid-way");
+  ASSERT_FALSE(from_middle.empty());
   EXPECT_EQ(from_middle.front().sequence(), *mid_head + 1);
 }
 
