@@ -39,7 +39,7 @@ std::optional<IdempotencyKey> KeyFor(const Caller& caller, absl::string_view met
 
 void AssessmentServiceImpl::BeginShutdown() {
   shutting_down_ = true;
-  signal_->Notify();
+  watch_streams_.TickAll();
 }
 
 // ---- Access ----

@@ -14,6 +14,7 @@
 #include "services/assessment/domain.h"
 #include "services/assessment/feed.h"
 #include "services/assessment/store.h"
+#include "services/assessment/watch_streams.h"
 #include "services/base/clock.h"
 #include "services/common/auth.h"
 #include "services/common/pagination.h"
@@ -21,9 +22,13 @@
 
 namespace sixsteps::assessment {
 
-class AssessmentServiceImpl final : public v1::AssessmentService::Service {
+// WatchChanges is served by a callback reactor (assessment_service_feed.cc); the other RPCs
+// are synchronous.
+class AssessmentServiceImpl final : public v1::AssessmentService::WithCallbackMethod_WatchChanges<
+                                        v1::AssessmentService::Service> {
  public:
-  // Everything must outlive the service. `signal` wakes WatchChanges streams; `watch_limits`
+  // Everything must outlive the service. `signal`, notified whenever the numbered feed may
+  // have moved (FeedSequencer's `numbered`), wakes WatchChanges streams; `watch_limits`
   // caps how many run at once; `clock` and `hub_time_zone` say what "today" is for
   // respondents' response deadlines.
   AssessmentServiceImpl(AssessmentStore* store, Directory* directory,
@@ -35,6 +40,7 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
         verifier_(verifier),
         signal_(signal),
         watch_slots_(watch_limits),
+        watch_streams_(signal),
         clock_(clock),
         zone_(hub_time_zone) {}
 
@@ -100,12 +106,13 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
                              v1::ListRevisionsResponse*) override;
   grpc::Status ListChanges(grpc::ServerContext*, const v1::ListChangesRequest*,
                            v1::ListChangesResponse*) override;
-  grpc::Status WatchChanges(grpc::ServerContext*, const v1::WatchChangesRequest*,
-                            grpc::ServerWriter<v1::WatchChangesResponse>*) override;
+  grpc::ServerWriteReactor<v1::WatchChangesResponse>* WatchChanges(
+      grpc::CallbackServerContext* context, const v1::WatchChangesRequest* request) override;
 
  private:
   // Unit tests call the handlers directly, with a caller they build (tests/unit).
   friend class AssessmentServicePeer;
+  friend class WatchStream;
 
   // SIXSTEPS_RPC authenticates each call with this, then calls Do{Method}.
   const auth::TokenVerifier& verifier() const { return *verifier_; }
@@ -195,6 +202,7 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
   const auth::TokenVerifier* verifier_;
   ChangeSignal* signal_;
   WatchSlots watch_slots_;
+  WatchStreams watch_streams_;
   const Clock* clock_;
   absl::TimeZone zone_;
   std::atomic<bool> shutting_down_{false};

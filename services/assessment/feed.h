@@ -40,10 +40,10 @@ int64_t NextAfterSequence(int64_t after_sequence, int64_t last_delivered, int de
 struct WatchLimits {
   // --watch_streams_per_principal / SIXSTEPS_WATCH_STREAMS_PER_PRINCIPAL.
   int per_principal = 4;
-  // --watch_streams / SIXSTEPS_WATCH_STREAMS: every principal together. Each stream holds
-  // one of the server's threads for its whole life, so this stays well below the gRPC
-  // server's thread limit, leaving threads for ordinary calls.
-  int total = 64;
+  // --watch_streams / SIXSTEPS_WATCH_STREAMS: every principal together. A stream is a
+  // reactor that holds no thread while it waits (watch_streams.h): about 10 KiB each, and a
+  // read of the feed per stream each time the feed moves.
+  int total = 2048;
 };
 
 // Parses the two settings (empty text keeps the default); INVALID_ARGUMENT naming the

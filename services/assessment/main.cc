@@ -12,6 +12,7 @@
 #include "services/assessment/evidence_file_domain.h"
 #include "services/assessment/evidence_file_service.h"
 #include "services/assessment/feed.h"
+#include "services/assessment/pg_feed_sequencer.h"
 #include "services/assessment/pg_store.h"
 #include "services/assessment/pg_store_evidence_files.h"
 #include "services/assessment/pg_store_programme.h"
@@ -36,7 +37,7 @@ ABSL_FLAG(std::string, time_zone, "",
 ABSL_FLAG(std::string, watch_streams_per_principal, "",
           "most WatchChanges streams one principal may hold open on this server (4)");
 ABSL_FLAG(std::string, watch_streams, "",
-          "most WatchChanges streams this server runs at once, all principals together (64)");
+          "most WatchChanges streams this server runs at once, all principals together (2048)");
 
 ABSL_FLAG(std::string, max_evidence_file_mb, "",
           "largest evidence file this server stores, in MiB (25)");
@@ -72,12 +73,17 @@ absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
 
   sixsteps::db::ConnectionPool pool(config.database_url, config.db_pool_size);
   sixsteps::db::ConnectionPool upload_pool(config.database_url, uploads);
+  // `changes`: this process appended to the feed (wakes the sequencer); `numbered`: the
+  // feed's numbered head moved (wakes WatchChanges streams).
   assessment::ChangeSignal changes;
+  assessment::ChangeSignal numbered;
+  assessment::FeedSequencer sequencer(config.database_url, &changes, &numbered);
+  sequencer.Start();
   assessment::PgAssessmentStore store(&pool, &changes);
   assessment::GrpcDirectory directory(identity, framework);
   sixsteps::auth::TokenVerifier verifier(
       std::make_shared<sixsteps::auth::IdentityPublicKeys>(identity));
-  assessment::AssessmentServiceImpl service(&store, &directory, &verifier, &changes, watch_limits,
+  assessment::AssessmentServiceImpl service(&store, &directory, &verifier, &numbered, watch_limits,
                                             &sixsteps::SystemClock(), zone);
   assessment::ActionServiceImpl actions(&store, &directory, &verifier, zone);
   assessment::VoiceServiceImpl voice(&store, &directory, &verifier);
@@ -105,6 +111,7 @@ absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
       [&service] { service.BeginShutdown(); });
   purger.Stop();
   opener.Stop();
+  sequencer.Stop();
   SIXSTEPS_RETURN_IF_ERROR(served);
   return 0;
 }

@@ -44,6 +44,7 @@ class PgAssessmentStore final : public AssessmentStore, public VoiceStore {
   absl::StatusOr<std::vector<v1::Revision>> ListRevisions(const std::string& record_name,
                                                           int64_t after_id, int limit,
                                                           std::vector<int64_t>* ids) override;
+  absl::Status NumberCommittedChanges() override;
   absl::StatusOr<std::vector<v1::Change>> ListChanges(const Visibility& visible,
                                                       const std::string& partnership_filter,
                                                       int64_t after_sequence, int limit,

@@ -76,10 +76,8 @@ class PgBlobWriter final : public BlobWriter {
 
 // Appends one change to the feed (see PgRoundTx::FlushChanges).
 void AppendChange(pqxx::work& txn, v1::Change& change) {
-  int64_t sequence = db::ExecPrepared(txn, kReserveSequences, int64_t{1})[0][0].as<int64_t>();
-  change.set_sequence(sequence);
-  db::ExecPrepared(txn, kInsertChange, sequence, LastSegment(change.partnership()),
-                   LastSegment(change.region()), Blob(change.SerializeAsString()));
+  std::vector<v1::Change> one{change};
+  AppendChanges(txn, one);
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
-// PgAssessmentStore: the change feed: pages of changes, and the signal that wakes watchers.
+// PgAssessmentStore: the change feed: pages of numbered changes, and the signal that wakes
+// watchers.
 #include "services/assessment/pg_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "services/assessment/pg_feed_sequencer.h"
 #include "services/assessment/pg_store_internal.h"
 #include "services/base/clock.h"
 
@@ -57,11 +59,21 @@ constexpr char kListVisibleChanges[] =
 }  // namespace
 
 void ChangeSignal::Notify() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++generation_;
-  }
+  std::lock_guard<std::mutex> lock(mu_);
+  ++generation_;
   changed_.notify_all();
+  for (auto& [id, callback] : callbacks_) callback();
+}
+
+int ChangeSignal::Subscribe(std::function<void()> callback) {
+  std::lock_guard<std::mutex> lock(mu_);
+  callbacks_.emplace(++next_id_, std::move(callback));
+  return next_id_;
+}
+
+void ChangeSignal::Unsubscribe(int id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  callbacks_.erase(id);
 }
 
 uint64_t ChangeSignal::Wait(uint64_t seen_generation, absl::Duration timeout) {
@@ -74,6 +86,18 @@ uint64_t ChangeSignal::Wait(uint64_t seen_generation, absl::Duration timeout) {
 uint64_t ChangeSignal::generation() {
   std::lock_guard<std::mutex> lock(mu_);
   return generation_;
+}
+
+absl::Status PgAssessmentStore::NumberCommittedChanges() {
+  // A reader waits at most this long for writers still committing; the sequencer numbers
+  // what it leaves.
+  constexpr absl::Duration kMaxWait = absl::Milliseconds(100);
+  return FeedSequencer::NumberReady(
+             [this](const std::function<absl::Status(pqxx::work&)>& work) {
+               return pool_->InTransaction(work);
+             },
+             kMaxWait)
+      .status();
 }
 
 absl::StatusOr<std::vector<v1::Change>> PgAssessmentStore::ListChanges(
@@ -96,6 +120,8 @@ absl::StatusOr<std::vector<v1::Change>> PgAssessmentStore::ListChanges(
       if (row[1].is_null()) continue;
       examined = row[3].as<int64_t>();
       SIXSTEPS_ASSIGN_OR_RETURN(v1::Change change, Parse<v1::Change>(row[2], "change"));
+      // The sequencer numbers an entry after it was written: the number is the row's.
+      change.set_sequence(row[1].as<int64_t>());
       // Changes written before notes were rows carry every note: only the latest go out.
       if (change.has_action()) KeepLatestProgress(*change.mutable_action());
       changes.push_back(std::move(change));

@@ -34,11 +34,13 @@ inline constexpr char kInsertRevision[] =
 inline constexpr char kInsertRequest[] =
     "INSERT INTO client_requests (principal, request_id, method, request_hash, response) "
     "VALUES ($1, $2, $3, $4, $5)";
-// Reserving n sequence numbers holds feed_counter's row lock until commit: see V001.
-inline constexpr char kReserveSequences[] =
-    "UPDATE feed_counter SET last = last + $1 WHERE id = 1 RETURNING last";
-inline constexpr char kInsertChange[] =
-    "INSERT INTO changes (sequence, partnership_id, region_id, record) VALUES ($1, $2, $3, $4)";
+// A feed entry, unnumbered: its ticket (drawn after the transaction has its id, which the
+// materialised CTE asks for first) orders it; the feed sequencer numbers it once every
+// smaller ticket is final (V011, feed_sequencer.cc). No lock is taken.
+inline constexpr char kInsertUnsequencedChange[] =
+    "WITH x AS MATERIALIZED (SELECT pg_current_xact_id() AS xact) "
+    "INSERT INTO unsequenced_changes (ticket, xact, partnership_id, region_id, record) "
+    "SELECT nextval('change_tickets'), x.xact, $1, $2, $3 FROM x";
 inline constexpr char kProgressUsage[] =
     "SELECT count(*)::integer, coalesce(sum(text_bytes), 0)::bigint FROM action_progress_updates "
     "WHERE action_id = $1";
@@ -141,18 +143,14 @@ inline std::vector<std::string> StatusNames(const std::vector<av1::Action::Statu
   return names;
 }
 
-// Appends `pending` to the feed with consecutive sequence numbers (setting them); called last
-// in a transaction, so the feed counter's lock is held for as short a time as possible.
-// Whether there was anything to append.
+// Appends `pending` to the feed, unnumbered (the sequencer numbers them, consecutively and
+// all at once after commit; readers see them only then). Called last in a transaction, so
+// that a later writer of the same rows draws later tickets. Whether there was anything.
 inline bool AppendChanges(pqxx::work& txn, std::vector<v1::Change>& pending) {
   if (pending.empty()) return false;
-  int64_t last =
-      db::ExecPrepared(txn, kReserveSequences, static_cast<int64_t>(pending.size()))[0][0]
-          .as<int64_t>();
-  int64_t sequence = last - static_cast<int64_t>(pending.size());
   for (v1::Change& change : pending) {
-    change.set_sequence(++sequence);
-    db::ExecPrepared(txn, kInsertChange, sequence, LastSegment(change.partnership()),
+    change.clear_sequence();
+    db::ExecPrepared(txn, kInsertUnsequencedChange, LastSegment(change.partnership()),
                      LastSegment(change.region()), Blob(change.SerializeAsString()));
   }
   return true;
@@ -170,8 +168,8 @@ class PgRoundTxBase : public Tx {
     result_ = std::move(serialized_response);
   }
   const std::optional<std::string>& result() const { return result_; }
-  // Appends the queued changes with consecutive sequence numbers; called last, so the feed
-  // counter's lock is held for as short a time as possible. Whether there were any.
+  // Appends the queued changes to the feed (AppendChanges); called last. Whether there were
+  // any.
   bool FlushChanges() { return AppendChanges(txn_, pending_); }
 
  protected:
@@ -188,7 +186,7 @@ class PgRoundTxBase : public Tx {
   std::vector<v1::Change> pending_;
   std::optional<std::string> result_;
 };
-// A change of the feed as of now (sequence set when it is appended).
+// A change of the feed as of now (its sequence is given when the sequencer numbers it).
 inline v1::Change NewChange(v1::ChangeKind kind, const std::string& partnership,
                             const std::string& region, const std::string& actor) {
   v1::Change change;

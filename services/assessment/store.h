@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -233,6 +234,10 @@ class AssessmentStore {
   // `max_bytes` together (at least one). A scoped caller's read uses the partnership and
   // region indexes, so it costs what they see, not what everyone wrote. `*page` says
   // whether the page was cut, and the feed's head.
+  // Numbers the feed entries committed so far (waiting a little for writers still
+  // committing), so that a caller who has just written reads its own changes in the next
+  // ListChanges page rather than after the feed sequencer's next pass.
+  virtual absl::Status NumberCommittedChanges() { return absl::OkStatus(); }
   virtual absl::StatusOr<std::vector<v1::Change>> ListChanges(const Visibility& visible,
                                                               const std::string& partnership_filter,
                                                               int64_t after_sequence, int limit,
@@ -240,8 +245,11 @@ class AssessmentStore {
                                                               ChangePageInfo* page) = 0;
 };
 
-// Wakes change-feed watchers when this process commits changes; watchers also poll, for
-// changes committed by other replicas.
+// A wake-up between threads of one process: the stores notify one after every commit that
+// appended changes to the feed (it wakes the feed sequencer), the sequencer notifies another
+// whenever the feed's numbered head may have moved (it wakes WatchChanges streams). Waiters
+// either block in Wait or register a callback (quick, non-blocking: it runs on the notifying
+// thread).
 class ChangeSignal {
  public:
   void Notify();
@@ -249,11 +257,16 @@ class ChangeSignal {
   // the current generation.
   uint64_t Wait(uint64_t seen_generation, absl::Duration timeout);
   uint64_t generation();
+  // Calls `callback` on every Notify() until Unsubscribe(the returned id).
+  int Subscribe(std::function<void()> callback);
+  void Unsubscribe(int id);
 
  private:
   std::mutex mu_;
   std::condition_variable changed_;
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  int next_id_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<int, std::function<void()>> callbacks_ ABSL_GUARDED_BY(mu_);
 };
 
 // The assessment service's migrations, embedded from services/assessment/migrations.

@@ -94,11 +94,20 @@ class FeedResilienceTest : public ::testing::Test {
     return created;
   }
 
-  // The newest sequence of the feed, read from its table.
+  // The newest sequence of the feed, read from its table once the feed sequencer has
+  // numbered every committed write (it does so a moment after commit); -1 if it never does.
   int64_t FeedCounter() {
     pqxx::connection connection(hub_->assessment_database_url());
-    pqxx::work txn(connection);
-    return txn.exec("SELECT last FROM feed_counter WHERE id = 1")[0][0].as<int64_t>();
+    for (int i = 0; i < 600; ++i) {
+      pqxx::work txn(connection);
+      pqxx::row row = txn.exec1(
+          "SELECT (SELECT last FROM feed_counter WHERE id = 1), "
+          "EXISTS (SELECT 1 FROM unsequenced_changes)");
+      if (!row[1].as<bool>()) return row[0].as<int64_t>();
+      txn.commit();
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return -1;
   }
 
   // Appends `change` to the assessment feed behind the service's back; its sequence.

@@ -25,6 +25,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "services/assessment/feed.h"
+#include "services/assessment/pg_feed_sequencer.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_hub.h"
 
@@ -324,6 +325,8 @@ TEST_F(FeedSecurityTest, AWatchEndsUnauthenticatedWhenItsTokenExpires) {
 struct OwnAssessmentServer {
   std::unique_ptr<db::ConnectionPool> pool;
   assessment::ChangeSignal signal;
+  // Not the leader (the hub's is): it hears the feed move and wakes this server's streams.
+  std::unique_ptr<assessment::FeedSequencer> sequencer;
   std::unique_ptr<assessment::PgAssessmentStore> store;
   std::unique_ptr<assessment::GrpcDirectory> directory;
   std::shared_ptr<SwitchableKeys> keys;
@@ -337,6 +340,9 @@ struct OwnAssessmentServer {
       return grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
     };
     pool = std::make_unique<db::ConnectionPool>(hub.assessment_database_url(), 4, absl::Seconds(2));
+    sequencer = std::make_unique<assessment::FeedSequencer>(hub.assessment_database_url(), &signal,
+                                                            &signal);
+    sequencer->Start();
     store = std::make_unique<assessment::PgAssessmentStore>(pool.get(), &signal);
     directory = std::make_unique<assessment::GrpcDirectory>(dial(hub.identity_target()),
                                                             dial(hub.framework_target()));

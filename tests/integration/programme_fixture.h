@@ -8,6 +8,7 @@
 #include <grpcpp/create_channel.h>
 
 #include "absl/synchronization/mutex.h"
+#include "services/assessment/pg_feed_sequencer.h"
 #include "services/assessment/programme_opener.h"
 #include "tests/integration/assessment_fixture.h"
 
@@ -60,6 +61,9 @@ class ProgrammeTest : public AssessmentServiceTest {
     clock_.SetDay(kBefore);
     pool_ =
         std::make_unique<db::ConnectionPool>(hub_->assessment_database_url(), 4, absl::Seconds(2));
+    sequencer_ = std::make_unique<assessment::FeedSequencer>(hub_->assessment_database_url(),
+                                                             &signal_, &signal_);
+    sequencer_->Start();
     store_ = std::make_unique<assessment::PgAssessmentStore>(pool_.get(), &signal_);
     programme_store_ = std::make_unique<assessment::PgProgrammeStore>(pool_.get(), &signal_);
     directory_ = std::make_unique<assessment::GrpcDirectory>(
@@ -163,6 +167,7 @@ class ProgrammeTest : public AssessmentServiceTest {
 
   ManualClock clock_;
   assessment::ChangeSignal signal_;
+  std::unique_ptr<assessment::FeedSequencer> sequencer_;  // hears the hub's sequencer
   std::unique_ptr<db::ConnectionPool> pool_;
   std::unique_ptr<assessment::PgAssessmentStore> store_;
   std::unique_ptr<assessment::PgProgrammeStore> programme_store_;

@@ -84,6 +84,9 @@ absl::StatusOr<std::unique_ptr<TestHub>> TestHub::Start(const std::string& name)
                                      assessment::AssessmentMigrations()));
   hub->assessment_pool_ =
       std::make_unique<db::ConnectionPool>(hub->assessment_database_url_, 8, absl::Seconds(2));
+  hub->feed_sequencer_ = std::make_unique<assessment::FeedSequencer>(
+      hub->assessment_database_url_, &hub->changes_, &hub->changes_);
+  hub->feed_sequencer_->Start();
   hub->assessment_store_ =
       std::make_unique<assessment::PgAssessmentStore>(hub->assessment_pool_.get(), &hub->changes_);
   hub->directory_ = std::make_unique<assessment::GrpcDirectory>(Dial(hub->identity_target()),

@@ -17,6 +17,7 @@
 #include "services/assessment/directory.h"
 #include "services/assessment/evidence_file_domain.h"
 #include "services/assessment/evidence_file_service.h"
+#include "services/assessment/pg_feed_sequencer.h"
 #include "services/assessment/pg_store.h"
 #include "services/assessment/pg_store_evidence_files.h"
 #include "services/assessment/pg_store_programme.h"
@@ -186,7 +187,9 @@ class TestHub {
   std::unique_ptr<RunningServer> framework_server_;
   std::string assessment_database_url_;
   std::unique_ptr<db::ConnectionPool> assessment_pool_;
+  // Appends wake the sequencer and numbering wakes the streams, both through changes_.
   assessment::ChangeSignal changes_;
+  std::unique_ptr<assessment::FeedSequencer> feed_sequencer_;
   std::unique_ptr<assessment::PgAssessmentStore> assessment_store_;
   std::unique_ptr<assessment::GrpcDirectory> directory_;
   std::unique_ptr<assessment::AssessmentServiceImpl> assessment_service_;

@@ -36,7 +36,7 @@ TEST(ParseWatchLimits, DefaultsAndBadValues) {
   absl::StatusOr<WatchLimits> defaults = ParseWatchLimits("", "");
   ASSERT_THAT(defaults, IsOk());
   EXPECT_EQ(defaults->per_principal, 4);
-  EXPECT_EQ(defaults->total, 64);
+  EXPECT_EQ(defaults->total, 2048);
   absl::StatusOr<WatchLimits> set = ParseWatchLimits("2", " 50 ");
   ASSERT_THAT(set, IsOk());
   EXPECT_EQ(set->per_principal, 2);
