@@ -184,7 +184,9 @@ class NotificationCrashTest : public ::testing::Test {
          "--smtp_password_file=" + (dir_ / "smtp-password").string(), "--smtp_from=hub@cr.test",
          "--smtp_ca_file=" + (dir_ / "cert.pem").string()},
         {"SIXSTEPS_NOTIFICATION_API_KEY=" + hub_->notification_api_key(),
-         "SIXSTEPS_DATABASE_URL=" + hub_->notification_database_url()});
+         "SIXSTEPS_DATABASE_URL=" + hub_->notification_database_url(),
+         // Signs unsubscribe links and seals webhook secrets: the service needs one to start.
+         "SIXSTEPS_KEY_ENCRYPTION_SECRET=notification-crash-test-secret"});
   }
 
   // The messages the SMTP server accepted, by Message-ID.

@@ -132,7 +132,7 @@ class Feed {
 // One reporting replica: its own pool, read model, cache, listener and reports.
 struct Replica {
   explicit Replica(const std::string& url, size_t cache_bytes = size_t{8} << 20, bool listen = true)
-      : pool(url, 2, absl::Seconds(2)),
+      : pool(url, 2, absl::Seconds(10)),
         model(&pool),
         cache(cache_bytes),
         listener(url, &cache),
@@ -180,6 +180,10 @@ class ReportCacheTest : public ::testing::Test {
     url_ = *url;
     leader_ = std::make_unique<Replica>(url_);
     other_ = std::make_unique<Replica>(url_);
+    // Both listeners connected (and listening) before the first change is applied, so that
+    // neither misses the NOTIFY that tells it how far the feed has come.
+    ASSERT_TRUE(Eventually(
+        [&] { return leader_->listener.connections() > 0 && other_->listener.connections() > 0; }));
     ASSERT_THAT(leader_->model.PutFramework(kFramework, Framework()), IsOk());
     ASSERT_THAT(leader_->model.PutDirectory(Regions(), Partnerships("North"), {}), IsOk());
     ASSERT_THAT(leader_->model.Apply({feed_.Round(kRound), feed_.Round(kOtherRound),

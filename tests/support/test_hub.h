@@ -41,6 +41,7 @@
 #include "services/notification/webhook_dispatcher.h"  // webhooks (H1)
 #include "services/reporting/feed_consumer.h"
 #include "services/reporting/read_model.h"
+#include "services/reporting/report_cache_listener.h"  // report cache (H3)
 #include "services/reporting/reporting_service.h"
 
 namespace sixsteps::testing {

@@ -249,9 +249,10 @@ TEST_F(CliVoiceTest, EngagementUpdateSendsTheRecordAsReadWithTheFlagsGivenAndThe
 }
 
 TEST_F(CliVoiceTest, EvidenceFilesAreAttachedOnCreateAndReplacedOnUpdateOnlyWhenGiven) {
-  testing_support::Result created = Run(
-      {"case-audit", "create", "a-1", "--topic", "Neglect", "--date", "2025-06-20", "--agencies",
-       "la", "--cases", "3", "--evidence-file", "ef-1", "--evidence-file", "evidenceFiles/ef-2"});
+  testing_support::Result created =
+      Run({"case-audit", "create", "a-1", "--topic", "Neglect", "--date", "2025-06-20",
+           "--agencies", "luton/council", "--cases", "3", "--evidence-file", "ef-1",
+           "--evidence-file", "evidenceFiles/ef-2"});
   ASSERT_EQ(created.exit_code, 0) << created.err;
   ASSERT_EQ(voice_.audit_creates.size(), 1u);
   EXPECT_THAT(voice_.audit_creates[0].case_audit().evidence_files(),
