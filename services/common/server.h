@@ -34,6 +34,9 @@ inline constexpr char kRequestIdKey[] = "x-request-id";
 // Empty only outside a RunningServer (a handler called directly in a unit test).
 std::string RequestIdOf(const grpc::ServerContext& context);
 
+// A status code's name as gRPC spells it ("NOT_FOUND"), for log lines, metrics and tests.
+const char* StatusCodeName(grpc::StatusCode code);
+
 // A fresh request id: 16 lowercase hex digits.
 std::string NewRequestId();
 

@@ -13,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/common/server.h"
 #include "sixsteps/action/v1/action_service.grpc.pb.h"
 #include "sixsteps/assessment/v1/assessment_service.grpc.pb.h"
 
@@ -31,39 +32,6 @@ constexpr absl::Duration kBackoff = absl::Milliseconds(50);
 
 // s1.q1 … s6.q4.
 std::string Question(int index) { return absl::StrCat("s", index / 4 + 1, ".q", index % 4 + 1); }
-
-const char* CodeName(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK:
-      return "OK";
-    case grpc::StatusCode::CANCELLED:
-      return "CANCELLED";
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND:
-      return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS:
-      return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return "PERMISSION_DENIED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED:
-      return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION:
-      return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED:
-      return "ABORTED";
-    case grpc::StatusCode::INTERNAL:
-      return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE:
-      return "UNAVAILABLE";
-    case grpc::StatusCode::UNAUTHENTICATED:
-      return "UNAUTHENTICATED";
-    default:
-      return "OTHER";
-  }
-}
 
 template <typename Stub, typename Request, typename Response>
 grpc::Status Call(Stub& stub,
@@ -176,7 +144,7 @@ std::map<std::string, int64_t> AckedWriteLoad::Failures() const {
 void AckedWriteLoad::Failed(const Writer& writer, int code, const std::string& message) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    const char* name = CodeName(static_cast<grpc::StatusCode>(code));
+    const char* name = ::sixsteps::StatusCodeName(static_cast<grpc::StatusCode>(code));
     ++failures_[name];
     first_failures_.emplace(absl::StrCat(writer.name, " ", name), message);
   }
@@ -513,8 +481,9 @@ std::vector<std::string> AckedWriteLoad::Verify(AckedWriteFigures* figures) {
     grpc::Status status = Call(*reader.actions, &acv1::ActionService::Stub::CreateAction,
                                targets_.admin_token, request, &retried);
     if (!status.ok()) {
-      problems.push_back(absl::StrCat("retrying ", description, ": ", CodeName(status.error_code()),
-                                      " ", status.error_message()));
+      problems.push_back(absl::StrCat("retrying ", description, ": ",
+                                      ::sixsteps::StatusCodeName(status.error_code()), " ",
+                                      status.error_message()));
     } else if (!names.empty() && retried.name() != names[0]) {
       problems.push_back(absl::StrCat("retrying ", description, " returned ", retried.name(),
                                       ", not the first result ", names[0]));
