@@ -293,22 +293,30 @@ absl::StatusOr<std::vector<SeededPartnership>> Seeder::Discover(int count) {
     asv1::ListAssessmentsResponse rounds;
     SIXSTEPS_RETURN_IF_ERROR(
         Call(*hub_.assessment, &AStub::ListAssessments, *admin, list, &rounds, "ListAssessments"));
+    std::vector<std::string> draft_rounds;
     for (const asv1::Assessment& a : rounds.assessments()) {
       if (a.state() == asv1::Assessment::STATE_FINALISED) p.finalised_rounds.push_back(a.name());
-      if (a.state() == asv1::Assessment::STATE_DRAFT && p.draft_round.empty()) {
-        p.draft_round = a.name();
+      if (a.state() == asv1::Assessment::STATE_DRAFT) draft_rounds.push_back(a.name());
+    }
+    // The seeded draft round is the one with respondents: the webhook scenario opens rounds
+    // with none, and the write scenarios need respondents to write as.
+    for (const std::string& round : draft_rounds) {
+      asv1::ListRespondentsRequest respondents;
+      respondents.set_parent(round);
+      respondents.set_page_size(100);
+      asv1::ListRespondentsResponse listed;
+      SIXSTEPS_RETURN_IF_ERROR(Call(*hub_.assessment, &AStub::ListRespondents, *admin, respondents,
+                                    &listed, "ListRespondents"));
+      if (listed.respondents().empty()) continue;
+      p.draft_round = round;
+      for (const asv1::Respondent& r : listed.respondents()) {
+        p.draft_respondents.push_back(r.name());
       }
+      break;
     }
     if (p.draft_round.empty() || p.finalised_rounds.empty()) {
       return absl::FailedPreconditionError(absl::StrCat(p.name, " is not fully seeded"));
     }
-    asv1::ListRespondentsRequest respondents;
-    respondents.set_parent(p.draft_round);
-    respondents.set_page_size(100);
-    asv1::ListRespondentsResponse listed;
-    SIXSTEPS_RETURN_IF_ERROR(Call(*hub_.assessment, &AStub::ListRespondents, *admin, respondents,
-                                  &listed, "ListRespondents"));
-    for (const asv1::Respondent& r : listed.respondents()) p.draft_respondents.push_back(r.name());
     seeded.push_back(std::move(p));
   }
   return seeded;

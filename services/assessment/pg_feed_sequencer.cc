@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/assessment/pg_store_internal.h"
 #include "services/base/status_macros.h"
 #include "services/common/db.h"
 #include "services/common/log.h"
@@ -27,14 +28,24 @@ constexpr char kLastTicket[] =
 // is among this snapshot's running transactions.
 constexpr char kSnapshot[] = "SELECT pg_current_snapshot()::text";
 // feed_counter's row, locked (numbers are given one transaction at a time), and how many of
-// the transactions running at $1 are still running now, leaving out those seen running in
-// another database of the cluster (they hold no ticket; one whose database this role may
-// not see is waited for).
+// the transactions running at $1 that hold the appender lock are still running now. Only
+// those may hold a ticket up to the last one read: a writer takes the lock before it draws
+// its ticket and keeps it to its end, and a transaction's locks are released only after it
+// has left the running set, so one not found holding the lock has either ended (and a later
+// statement sees its entries) or draws its ticket after it. Writers still busy with other
+// statements, and transactions of other databases, are not waited for. pg_locks joins a
+// transaction's own transactionid lock to its advisory lock by virtual transaction, which
+// needs no privilege on other sessions.
 constexpr char kLockCounter[] =
     "SELECT last, (SELECT count(*) FROM pg_snapshot_xip($1::pg_snapshot) AS x "
     "  WHERE NOT pg_visible_in_snapshot(x, pg_current_snapshot()) "
-    "  AND NOT EXISTS (SELECT 1 FROM pg_stat_activity AS a WHERE a.backend_xid = xid(x) "
-    "    AND a.datname IS DISTINCT FROM current_database())) "
+    "  AND EXISTS (SELECT 1 FROM pg_locks AS t JOIN pg_locks AS a "
+    "    ON a.virtualtransaction = t.virtualtransaction "
+    "    WHERE t.locktype = 'transactionid' AND t.transactionid = xid(x) "
+    "    AND a.locktype = 'advisory' AND a.database = "
+    "      (SELECT oid FROM pg_database WHERE datname = current_database()) "
+    "    AND a.classid = 0 AND a.objid = " SIXSTEPS_FEED_APPENDER_LOCK
+    " AND a.objsubid = 1)) "
     "FROM feed_counter WHERE id = 1 FOR UPDATE";
 // Moves every entry with a ticket up to $1 into the feed, numbered from $2 + 1 in ticket
 // order, each transaction's entries together (from its first ticket), and moves the counter;

@@ -34,11 +34,20 @@ inline constexpr char kInsertRevision[] =
 inline constexpr char kInsertRequest[] =
     "INSERT INTO client_requests (principal, request_id, method, request_hash, response) "
     "VALUES ($1, $2, $3, $4, $5)";
-// A feed entry, unnumbered: its ticket (drawn after the transaction has its id, which the
-// materialised CTE asks for first) orders it; the feed sequencer numbers it once every
-// smaller ticket is final (V011, feed_sequencer.cc). No lock is taken.
+// The feed appender lock's key (one bigint advisory lock: classid 0, objid this, objsubid 1
+// in pg_locks). Spelt once for the writers and the sequencer.
+#define SIXSTEPS_FEED_APPENDER_LOCK "1718183021"
+
+// A feed entry, unnumbered: its ticket (drawn after the transaction has its id and holds
+// the appender lock, which the materialised CTE asks for first) orders it; the feed
+// sequencer numbers it once every smaller ticket is final (V011, pg_feed_sequencer.cc).
+// The appender lock is shared (appenders never wait for each other) and marks, in
+// pg_locks, the transactions that may hold a ticket: the sequencer waits only for those,
+// not for every transaction that is writing something.
 inline constexpr char kInsertUnsequencedChange[] =
-    "WITH x AS MATERIALIZED (SELECT pg_current_xact_id() AS xact) "
+    "WITH x AS MATERIALIZED (SELECT pg_current_xact_id() AS xact, "
+    "  pg_advisory_xact_lock_shared(" SIXSTEPS_FEED_APPENDER_LOCK
+    ") AS appender) "
     "INSERT INTO unsequenced_changes (ticket, xact, partnership_id, region_id, record) "
     "SELECT nextval('change_tickets'), x.xact, $1, $2, $3 FROM x";
 inline constexpr char kProgressUsage[] =

@@ -10,6 +10,7 @@
 #include <gmock/gmock.h>
 #include <grpcpp/client_context.h>
 #include <gtest/gtest.h>
+#include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -203,6 +204,38 @@ TEST(FeedOrderTest, AStreamSurvivesPostgresRestartingAndCatchesUpFromItsCursor) 
   EXPECT_EQ(seen[1].assessment_record().title(), "After the restart");
   EXPECT_EQ(seen[2].assessment_record().title(), "And another");
   for (size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i].sequence(), 1 + int64_t(i));
+}
+
+// A transaction of the assessment database that writes but appends no change (a long
+// migration, an operator's session left open) does not hold the feed back: the sequencer
+// waits only for transactions that hold the appender lock, so a round created meanwhile is
+// numbered and readable while the other transaction is still open.
+TEST(FeedOrderTest, AnOpenTransactionThatAppendsNothingDoesNotHoldTheFeedBack) {
+  auto hub = TestHub::Start("feed_bystander");
+  ASSERT_THAT(hub, IsOk());
+  ASSERT_THAT((*hub)->CreateRegion(kRegion), IsOk());
+  ASSERT_THAT((*hub)->CreatePartnership(kPartnershipId, kRegion), IsOk());
+  const TestHub& h = **hub;
+
+  pqxx::connection bystander(h.assessment_database_url());
+  pqxx::work open(bystander);
+  open.exec("SELECT pg_current_xact_id()");  // it now has a transaction id, as a writer does
+
+  ASSERT_THAT(CreateRound(h, "Written beside an open transaction"), IsOk());
+  std::vector<av1::Change> seen;
+  for (int i = 0; i < 200 && seen.empty(); ++i) {
+    grpc::ClientContext context;
+    Authorize(context, h.admin_token());
+    av1::ListChangesRequest request;
+    av1::ListChangesResponse page;
+    ASSERT_TRUE(h.AssessmentStub()->ListChanges(&context, request, &page).ok());
+    seen.assign(page.changes().begin(), page.changes().end());
+    if (seen.empty()) absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_EQ(seen.size(), 1u) << "the change was not numbered while the other transaction ran";
+  EXPECT_EQ(seen[0].assessment_record().title(), "Written beside an open transaction");
+  EXPECT_EQ(seen[0].sequence(), 1);
+  open.abort();
 }
 
 }  // namespace
