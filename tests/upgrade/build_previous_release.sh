@@ -66,10 +66,11 @@ TIMEFORMAT="wall %R s, user %U s, sys %S s"
 { time CCACHE_STATSLOG="$stats_log" nice -n 10 \
     cmake --build "$build" -j "${SIXSTEPS_BUILD_JOBS:-2}" "${targets[@]}" 2>&3; } \
   3>&2 2>"$out_dir/time.txt"
-cache="no ccache statistics"
+cache="no compilation"
 if [[ -s "$stats_log" ]] && command -v ccache >/dev/null; then
-  cache=$(ccache --show-log-stats -v 2>/dev/null | grep -E "^ *(Hits|Misses|Direct|Preprocessed)" |
-    tr -s ' ' | paste -sd ';' -)
+  cache=$(CCACHE_STATSLOG="$stats_log" ccache --show-log-stats 2>/dev/null |
+    grep -E "^ *(Hits|Misses):" | head -n 2 | tr -s ' ' | paste -sd ';' -) || cache="?"
+  cache="ccache$cache"
 fi
 echo "$(date -u +%FT%TZ) $tag: $(tail -n 1 "$out_dir/time.txt"); $cache" >>"$out_dir/build-times.log"
 

@@ -4,8 +4,10 @@
 // (responses, batches, consolidations, and actions with request ids), a dashboard reading a
 // report, and a WatchChanges stream following the feed. Each service is then replaced by the
 // current build's program, one at a time, in the documented order (identity, framework,
-// assessment, reporting), as compose or Kubernetes replaces a container: SIGTERM, then the new
-// program on the same port and database, which applies its new migrations as it starts.
+// assessment, reporting), the new program on the same port and database, applying its new
+// migrations as it starts: once as compose replaces a container (SIGTERM to the old process,
+// then the new one), once as Kubernetes rolls a Deployment with maxSurge: 1 (the new process
+// first, beside the old one, then SIGTERM to the old one).
 //
 // Then: every failed call failed with a retryable status and a retry succeeded (actions
 // retried with the same request id return their first result, or complete once); every
@@ -49,8 +51,12 @@ constexpr absl::Duration kPatience = absl::Seconds(120);
 // Acknowledged writes wanted before the first step and after each: the load goes on.
 constexpr int kWritesBetweenSteps = 8;
 // What a call may meet while a service restarts: the server is gone or shutting down
-// (UNAVAILABLE), or the call outlived its deadline waiting for it (DEADLINE_EXCEEDED).
-const std::vector<std::string> kRetryable = {"UNAVAILABLE", "DEADLINE_EXCEEDED"};
+// (UNAVAILABLE), the call outlived its deadline waiting for it (DEADLINE_EXCEEDED), or it
+// raced the server's shutdown: a stream the transport had opened as shutdown began is reset
+// and ends CANCELLED, which the client did not ask for (gRPC's race: server_test; seen here
+// once in the surge, on a response written as the old assessment stopped). All three are
+// refusals the client sends again.
+const std::vector<std::string> kRetryable = {"UNAVAILABLE", "DEADLINE_EXCEEDED", "CANCELLED"};
 
 std::string Env(const char* name) {
   const char* value = std::getenv(name);
@@ -92,7 +98,10 @@ void ExpectOnly(const ReadFigures& figures, const std::vector<std::string>& allo
   }
 }
 
-TEST(RollingUpgradeTest, EachServiceReplacedInTheDocumentedOrderUnderLoad) {
+using Rollout = UpgradeHub::Rollout;
+
+// The whole test, each service replaced as `rollout_of` says.
+void UpgradeUnderLoad(const std::string& name, Rollout (*rollout_of)(const std::string&)) {
   const Release previous{Env("SIXSTEPS_PREVIOUS_RELEASE"), Env("SIXSTEPS_PREVIOUS_RELEASE_DIR")};
   const Release current{"current", BuildDir()};
   ASSERT_FALSE(previous.name.empty() || previous.build_dir.empty())
@@ -108,7 +117,7 @@ TEST(RollingUpgradeTest, EachServiceReplacedInTheDocumentedOrderUnderLoad) {
               previous.build_dir.c_str(), static_cast<unsigned long long>(seed));
 
   const absl::Time began = absl::Now();
-  auto hub = UpgradeHub::Start("rolling_upgrade", previous);
+  auto hub = UpgradeHub::Start(name, previous);
   ASSERT_THAT(hub, IsOk());
   std::printf("%s hub started with its world in %s\n", previous.name.c_str(),
               absl::FormatDuration(absl::Now() - began).c_str());
@@ -131,7 +140,8 @@ TEST(RollingUpgradeTest, EachServiceReplacedInTheDocumentedOrderUnderLoad) {
 
   for (const char* service : UpgradeHub::kServices) {
     const absl::Time step = absl::Now();
-    ASSERT_THAT((*hub)->Replace(service, current), IsOk()) << service;
+    const Rollout rollout = rollout_of(service);
+    ASSERT_THAT((*hub)->Replace(service, current, rollout), IsOk()) << service;
     const absl::Duration replaced = absl::Now() - step;
     // The load goes on against the new program: writes acknowledged, a report read, the
     // stream following new changes.
@@ -145,10 +155,13 @@ TEST(RollingUpgradeTest, EachServiceReplacedInTheDocumentedOrderUnderLoad) {
     ASSERT_THAT(schema, IsOk());
     EXPECT_EQ(*schema, CurrentSchema(service)) << service << "'s migrations did not all run";
     std::printf(
-        "%s: %s -> current (SIGTERM to serving: %s), schema V%03d -> V%03d; load going on "
-        "after %s; writes acknowledged %lld, reports read %lld, changes streamed %lld\n",
-        service, previous.name.c_str(), absl::FormatDuration(replaced).c_str(),
-        schema_before[service], *schema, absl::FormatDuration(absl::Now() - step).c_str(),
+        "%s: %s -> current (%s: %s), schema V%03d -> V%03d; load going on after %s; writes "
+        "acknowledged %lld, reports read %lld, changes streamed %lld\n",
+        service, previous.name.c_str(),
+        rollout == Rollout::kSurge ? "new started, then old stopped"
+                                   : "old stopped, then new started",
+        absl::FormatDuration(replaced).c_str(), schema_before[service], *schema,
+        absl::FormatDuration(absl::Now() - step).c_str(),
         static_cast<long long>(load.acknowledged()), static_cast<long long>(reader.succeeded()),
         static_cast<long long>(watcher.cursor()));
   }
@@ -180,14 +193,29 @@ TEST(RollingUpgradeTest, EachServiceReplacedInTheDocumentedOrderUnderLoad) {
       static_cast<long long>(watcher.streams()), Counts(endings).c_str());
   EXPECT_THAT(watcher.Problems(), ::testing::IsEmpty());
   EXPECT_EQ(watcher.cursor(), *head);
-  // Replacing assessment ended the first stream at least.
+  // Stopping the old assessment ended the first stream at least.
   EXPECT_GE(watcher.streams(), 2);
-  ExpectOnly(endings, {"UNAVAILABLE"}, "streams");
+  ExpectOnly(endings, {"UNAVAILABLE", "CANCELLED"}, "streams");
 
   // The reports of the upgraded read model equal those of a read model built from scratch.
   EXPECT_THAT((*hub)->CheckReadModel(*head, current), IsOk());
-  std::printf("rolling upgrade from %s: %s in all\n", previous.name.c_str(),
+  std::printf("rolling upgrade from %s (%s): %s in all\n", previous.name.c_str(), name.c_str(),
               absl::FormatDuration(absl::Now() - began).c_str());
+}
+
+// Compose's way: `docker-compose up -d --no-deps <service>` stops the old container, then
+// starts the new one.
+TEST(RollingUpgradeTest, EachServiceStoppedThenStartedUnderLoad) {
+  UpgradeUnderLoad("upgrade_recreate", [](const std::string&) { return Rollout::kRecreate; });
+}
+
+// Kubernetes' way (maxSurge: 1): the new process starts and migrates beside the old one, which
+// is stopped once the new one serves. Reporting is the documented exception from v0.2.0 (its
+// migration rewinds the feed cursor, which an old leader would overwrite): stopped first.
+TEST(RollingUpgradeTest, EachServiceSurgedUnderLoad) {
+  UpgradeUnderLoad("upgrade_surge", [](const std::string& service) {
+    return service == "reporting" ? Rollout::kRecreate : Rollout::kSurge;
+  });
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include "services/base/clock.h"
 #include "services/base/status_macros.h"
 #include "tests/support/calls.h"
+#include "tests/support/feed_checks.h"
 #include "tests/support/pg_cluster.h"
 
 namespace sixsteps::testing {
@@ -25,7 +26,6 @@ namespace {
 
 namespace av1 = ::sixsteps::assessment::v1;
 namespace idv1 = ::sixsteps::identity::v1;
-namespace rv1 = ::sixsteps::reporting::v1;
 namespace fv1 = ::sixsteps::framework::v1;
 using auth::Role;
 
@@ -205,15 +205,25 @@ absl::StatusOr<std::unique_ptr<GracefulProcess>> UpgradeHub::StartService(
                                 absl::StrCat("upgrade_", service, "_", starts_++));
 }
 
-absl::Status UpgradeHub::Replace(const std::string& service, const Release& release) {
+absl::Status UpgradeHub::Replace(const std::string& service, const Release& release,
+                                 Rollout rollout) {
   std::unique_ptr<GracefulProcess>& process = processes_.at(service);
   const std::string listen = process->target();
+  std::unique_ptr<GracefulProcess> surged;
+  if (rollout == Rollout::kSurge) {
+    SIXSTEPS_ASSIGN_OR_RETURN(surged,
+                              StartService(service, release, listen, database_urls_[service]));
+  }
   SIXSTEPS_ASSIGN_OR_RETURN(int exit_status, process->Terminate(kExitPatience));
   if (exit_status != 0) {
     return absl::InternalError(absl::StrCat(service, " exited with status ", exit_status,
                                             " after SIGTERM\n", process->LogTail()));
   }
   process.reset();
+  if (surged != nullptr) {
+    process = std::move(surged);
+    return absl::OkStatus();
+  }
   SIXSTEPS_ASSIGN_OR_RETURN(process,
                             StartService(service, release, listen, database_urls_[service]));
   return absl::OkStatus();
@@ -348,26 +358,7 @@ absl::StatusOr<int> UpgradeHub::SchemaVersion(const std::string& service) const 
 }
 
 absl::StatusOr<int64_t> UpgradeHub::CheckFeed() const {
-  auto stub = av1::AssessmentService::NewStub(Dial(target("assessment")));
-  av1::ListChangesRequest request;
-  request.set_page_size(1000);
-  int64_t head = 0;
-  while (true) {
-    av1::ListChangesResponse page;
-    SIXSTEPS_RETURN_IF_ERROR(
-        Call(*stub, &av1::AssessmentService::Stub::ListChanges, admin_token_, request, &page));
-    if (page.changes().empty()) break;
-    for (const av1::Change& change : page.changes()) {
-      if (change.sequence() != head + 1) {
-        return absl::DataLossError(
-            absl::StrCat("the feed goes from ", head, " to ", change.sequence()));
-      }
-      head = change.sequence();
-    }
-    request.set_after_sequence(head);
-  }
-  if (head == 0) return absl::DataLossError("the feed is empty");
-  return head;
+  return CheckFeedAt(target("assessment"), admin_token_);
 }
 
 absl::Status UpgradeHub::CheckReadModel(int64_t head, const Release& release) {
@@ -376,51 +367,8 @@ absl::Status UpgradeHub::CheckReadModel(int64_t head, const Release& release) {
                             SharedPgCluster().CreateDatabase("upgrade_rebuild"));
   SIXSTEPS_ASSIGN_OR_RETURN(std::unique_ptr<GracefulProcess> rebuilt,
                             StartService("reporting", release, "127.0.0.1:0", rebuild_url));
-  // Each report at the feed's head (min_sequence waits for it), from the reporting service
-  // that lived through the upgrade and from the new one. When each was built differs.
-  auto reports = [&](const std::string& target, std::vector<std::string>* out) -> absl::Status {
-    auto stub = rv1::ReportingService::NewStub(Dial(target));
-    for (const std::string& round : {targets_.round, targets_.review_round}) {
-      rv1::GetAssessmentReportRequest request;
-      request.set_assessment(round);
-      request.set_min_sequence(head);
-      request.set_as_of_date("2026-01-01");
-      rv1::AssessmentReport report;
-      SIXSTEPS_RETURN_IF_ERROR(Call(*stub, &rv1::ReportingService::Stub::GetAssessmentReport,
-                                    admin_token_, request, &report));
-      report.mutable_freshness()->clear_report_time();
-      out->push_back(report.DebugString());
-    }
-    rv1::GetActionTrackerRequest request;
-    request.set_scope(kPartnership);
-    request.set_min_sequence(head);
-    request.set_as_of_date("2026-01-01");
-    rv1::ActionTracker tracker;
-    SIXSTEPS_RETURN_IF_ERROR(Call(*stub, &rv1::ReportingService::Stub::GetActionTracker,
-                                  admin_token_, request, &tracker));
-    tracker.mutable_freshness()->clear_report_time();
-    out->push_back(tracker.DebugString());
-    return absl::OkStatus();
-  };
-  std::vector<std::string> upgraded, from_scratch;
-  SIXSTEPS_RETURN_IF_ERROR(reports(target("reporting"), &upgraded));
-  // The rebuild reads the whole feed first: on a loaded machine that may take longer than
-  // one wait for min_sequence (at most 30 s).
-  absl::Status rebuilt_read;
-  for (int attempt = 0; attempt < 4; ++attempt) {
-    from_scratch.clear();
-    rebuilt_read = reports(rebuilt->target(), &from_scratch);
-    if (!absl::IsDeadlineExceeded(rebuilt_read)) break;
-  }
-  SIXSTEPS_RETURN_IF_ERROR(rebuilt_read);
-  for (size_t i = 0; i < upgraded.size(); ++i) {
-    if (upgraded[i] != from_scratch[i]) {
-      return absl::DataLossError(absl::StrCat("report ", i, " differs from the rebuild:\n",
-                                              upgraded[i], "\n---- rebuilt ----\n",
-                                              from_scratch[i]));
-    }
-  }
-  return absl::OkStatus();
+  return CompareReadModels(target("reporting"), rebuilt->target(), admin_token_,
+                           {targets_.round, targets_.review_round}, kPartnership, head);
 }
 
 }  // namespace sixsteps::testing

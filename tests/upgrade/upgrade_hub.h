@@ -71,10 +71,20 @@ class UpgradeHub {
                                                            const Release& release);
   ~UpgradeHub();
 
-  // Stops `service` with SIGTERM (in-flight calls get the 2 s shutdown grace; INTERNAL if it
-  // does not exit cleanly) and starts `release`'s program in its place on the same port and
-  // database. Returns once the new one serves, its migrations applied.
-  absl::Status Replace(const std::string& service, const Release& release);
+  // How a service's process gives way to the new program's, on the same port and database.
+  enum class Rollout {
+    // Stop, then start (compose's `up -d --no-deps`): SIGTERM to the old process (its calls
+    // get the 2 s shutdown grace; INTERNAL if it does not exit cleanly), then the new one.
+    kRecreate,
+    // Start, then stop (Kubernetes' maxSurge: 1): the new process binds the same port beside
+    // the old one (gRPC servers set SO_REUSEPORT), migrates the database while the old one
+    // still serves, and only once it serves is the old one sent SIGTERM. Clients' open
+    // connections stay with the old one until its shutdown sends them away.
+    kSurge,
+  };
+  // Replaces `service`'s process by `release`'s program. Returns once the new one serves,
+  // its migrations applied, and the old one has exited.
+  absl::Status Replace(const std::string& service, const Release& release, Rollout rollout);
 
   const AckedWriteTargets& targets() const { return targets_; }
   // The deployment administrator's token (12 h: the old identity issued it, the new one must
