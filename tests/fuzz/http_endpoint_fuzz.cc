@@ -24,6 +24,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "services/common/auth.h"
 #include "services/common/log.h"
 #include "services/reporting/http_download.h"

@@ -188,7 +188,7 @@ void MintTokens() {
   const absl::Time now = absl::Now();
   const std::vector<sixsteps::auth::Caller> callers = {
       CallerOf("users/fuzz-admin", Role::ROLE_HUB_ADMINISTRATOR, "*", ""),
-      CallerOf("users/fuzz-partnership", Role::ROLE_PARTNERSHIP_ADMINISTRATOR, "north", "p1"),
+      CallerOf("users/fuzz-partnership", Role::ROLE_PARTNERSHIP_ADMINISTRATOR, "north", "pfuzz"),
       CallerOf("users/fuzz-viewer", Role::ROLE_VIEWER, "north", "")};
   state->tokens.clear();
   for (const sixsteps::auth::Caller& caller : callers) {
@@ -214,13 +214,13 @@ void FillNames(pb::Message& message, int depth) {
     if (field->type() == pb::FieldDescriptor::TYPE_STRING) {
       std::string value;
       if (absl::StrContains(name, "partnership"))
-        value = "partnerships/p1";
+        value = "partnerships/pfuzz";
       else if (absl::StrContains(name, "region"))
         value = "regions/north";
       else if (name == "assessment" || name == "parent")
         value = state->round;
       else if (name == "scope")
-        value = "partnerships/p1";
+        value = "partnerships/pfuzz";
       else if (name == "title" || name == "display_name")
         value = "Fuzz";
       if (!value.empty()) reflection->SetString(&message, field, value);
@@ -265,14 +265,14 @@ void SetUp() {
   if (absl::Status s = state->hub->StartReporting(); !s.ok()) Die(s.ToString());
   if (absl::Status s = state->hub->StartNotification(); !s.ok()) Die(s.ToString());
   if (absl::Status s = state->hub->CreateRegion("north"); !s.ok()) Die(s.ToString());
-  if (absl::Status s = state->hub->CreatePartnership("p1", "north"); !s.ok()) Die(s.ToString());
+  if (absl::Status s = state->hub->CreatePartnership("pfuzz", "north"); !s.ok()) Die(s.ToString());
   {
     grpc::ClientContext context;
     sixsteps::testing::Authorize(context, state->hub->admin_token());
     sixsteps::assessment::v1::Assessment round;
     grpc::Status created = state->hub->AssessmentStub()->CreateAssessment(
         &context,
-        sixsteps::testing::RoundRequest("partnerships/p1",
+        sixsteps::testing::RoundRequest("partnerships/pfuzz",
                                         sixsteps::assessment::v1::ASSESSMENT_KIND_SELF_ASSESSMENT,
                                         "Fuzz round"),
         &round);
