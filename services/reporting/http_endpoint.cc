@@ -26,6 +26,7 @@
 #include "services/common/log.h"
 #include "services/common/status.h"
 #include "services/common/trace_context.h"  // traces (H8)
+#include "services/common/validation.h"
 #include "services/reporting/http_download.h"
 #include "services/reporting/write_sink.h"
 
@@ -117,6 +118,15 @@ absl::StatusOr<int64_t> ParseMinSequence(const httplib::Request& req) {
     return absl::InvalidArgumentError("min_sequence must be a non-negative integer");
   }
   return n;
+}
+
+// Whether the request's path and every query name and value (all decoded) are UTF-8.
+bool IsUtf8Request(const httplib::Request& req) {
+  if (!IsValidUtf8(req.path)) return false;
+  for (const auto& [name, value] : req.params) {
+    if (!IsValidUtf8(name) || !IsValidUtf8(value)) return false;
+  }
+  return true;
 }
 
 std::string Param(const httplib::Request& req, const char* name) {
@@ -523,12 +533,19 @@ void HttpEndpoint::Route(httplib::Server& routed) {
   server->set_default_headers(
       {{"Cache-Control", "no-store"}, {"X-Content-Type-Options", "nosniff"}});
   server->set_payload_max_length(64 * 1024);
-  server->set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
+  server->set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
     request_start = absl::Now();
     request_span = trace::StartSpan(  // traces (H8)
         req.has_header(trace::kTraceparentKey)
             ? std::optional<absl::string_view>(req.get_header_value(trace::kTraceparentKey))
             : std::nullopt);
+    // A route's path and query become strings of a request to the services, which the gRPC
+    // API could never carry unless UTF-8 (protobuf refuses them): an evidence file's id the
+    // assessment service could not read (a 500), a report's id in SQL PostgreSQL refuses.
+    if (!IsUtf8Request(req)) {
+      WriteError(res, absl::InvalidArgumentError("the path and query must be UTF-8"));
+      return httplib::Server::HandlerResponse::Handled;
+    }
     return httplib::Server::HandlerResponse::Unhandled;
   });
   server->set_logger([](const httplib::Request& req, const httplib::Response& res) {

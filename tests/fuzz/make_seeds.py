@@ -158,6 +158,15 @@ def http_seeds():
           "POST /v1/regions/north/overview HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello")
     write("http_endpoint", "chunked",
           "GET /healthz HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+    # The evidence-file download: a file, one refused, one failing part-way, a name to encode.
+    for name, file_id in [("evidence-file", "f-1a2b"), ("evidence-missing", "missing-1"),
+                          ("evidence-broken", "broken-22"), ("evidence-name", "caf%C3%A9%20plan.pdf")]:
+        write("http_endpoint", name,
+              f"GET /v1/evidenceFiles/{file_id}/content HTTP/1.1\r\nHost: h\r\n{bearer}"
+              "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n\r\n")
+    write("http_endpoint", "head-range",
+          f"HEAD /v1/evidenceFiles/f-1/content HTTP/1.1\r\nHost: h\r\n{bearer}"
+          "Range: bytes=0-3\r\n\r\n")
     write("http_endpoint", "no-token", "GET /v1/regions/north/overview HTTP/1.1\r\nHost: h\r\n\r\n")
     write("http_endpoint", "bad-token",
           "GET /v1/regions/north/overview HTTP/1.1\r\nAuthorization: Bearer a.b.c\r\n\r\n")

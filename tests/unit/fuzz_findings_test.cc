@@ -7,12 +7,16 @@
 #include <string>
 
 #include <gmock/gmock.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "services/common/auth.h"
 #include "services/common/jwt.h"
+#include "services/reporting/http_endpoint.h"
 #include "tests/support/fake_keys.h"
 #include "tests/support/status_matchers.h"
 
@@ -64,6 +68,51 @@ TEST_F(SignedClaimsTest, TimesAtTheEndsOfTimeDoNotOverflow) {
               StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_THAT(verifier_->Verify(Token({{"iat", std::numeric_limits<int64_t>::max()}}), absl::Now()),
               StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+// http_endpoint target: a path or query that is not UTF-8 (GET /v1/assessments/%FF/report)
+// went on to the report handler, and to the assessment service for an evidence file, as a
+// request the gRPC API could never carry (protobuf refuses such strings): the assessment
+// service could not read it and answered INTERNAL, a 500; a report read it into SQL, which
+// PostgreSQL refuses. Refused at once with 400 now, before any route.
+class HttpNotUtf8Test : public SignedClaimsTest {
+ protected:
+  // What the endpoint answers to GET `target` with a valid token; `handled` counts the
+  // requests that reached the report handler.
+  std::string Get(const std::string& target) {
+    reporting::HttpEndpoint endpoint(
+        verifier_.get(),
+        reporting::HttpEndpoint::Handler(
+            [this](const auth::Caller&, const reporting::v1::ExportReportRequest&) {
+              ++handled_;
+              return reporting::Rendered{"report", "text/plain; charset=utf-8", "report.txt"};
+            }));
+    // Never called: the request is refused before the route streams the file.
+    endpoint.ServeEvidenceFiles(
+        grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()));
+    return endpoint.ServeBytes(absl::StrCat("GET ", target, " HTTP/1.1\r\nHost: h\r\n",
+                                            "Authorization: Bearer ",
+                                            Token(nlohmann::json::object()), "\r\n\r\n"));
+  }
+  int handled_ = 0;
+};
+
+TEST_F(HttpNotUtf8Test, APathThatIsNotUtf8IsRefusedBeforeTheRoute) {
+  EXPECT_THAT(Get("/v1/assessments/%FF/report"), ::testing::StartsWith("HTTP/1.1 400 "));
+  EXPECT_THAT(Get("/v1/evidenceFiles/caf%C3%28/content"), ::testing::StartsWith("HTTP/1.1 400 "));
+  EXPECT_EQ(handled_, 0);
+}
+
+TEST_F(HttpNotUtf8Test, AQueryThatIsNotUtf8IsRefusedBeforeTheRoute) {
+  EXPECT_THAT(Get("/v1/partnerships/p1/trend?kind=%E9"), ::testing::StartsWith("HTTP/1.1 400 "));
+  EXPECT_THAT(Get("/v1/regions/north/overview?%FF=1"), ::testing::StartsWith("HTTP/1.1 400 "));
+  EXPECT_EQ(handled_, 0);
+}
+
+TEST_F(HttpNotUtf8Test, Utf8IsServed) {
+  EXPECT_THAT(Get("/v1/assessments/caf%C3%A9/report?as_of_date=2025-01-01"),
+              ::testing::StartsWith("HTTP/1.1 200 "));
+  EXPECT_EQ(handled_, 1);
 }
 
 }  // namespace
