@@ -144,6 +144,13 @@ struct Kind<bool> {
   static constexpr bool kRanged = false;
 };
 
+// A value as its flag would be written ("8", "10s", "true").
+template <typename T>
+std::string Show(const T& value) {
+  return absl::UnparseFlag(value);
+}
+inline std::string Show(absl::Duration value) { return absl::FormatDuration(value); }
+
 // The value of the first of `env_names` that is set and not empty, else "".
 std::string FromEnvironment(const std::vector<const char*>& env_names);
 // " (default {fallback}[, {range}][; or {env_names}])" for a flag's help.
@@ -173,7 +180,7 @@ class Setting {
   absl::StatusOr<T> Get() const {
     if (flag_ != nullptr) {
       if (std::optional<T> given = absl::GetFlag(*flag_)) {
-        return Check(*given, absl::UnparseFlag(*given));
+        return Check(*given, settings_internal::Show(*given));
       }
     }
     return Parse(settings_internal::FromEnvironment(env_names_));
@@ -190,8 +197,8 @@ class Setting {
 
   // `text` followed by the default, the range and the environment variables.
   std::string Help(absl::string_view text) const {
-    return absl::StrCat(
-        text, settings_internal::HelpSuffix(absl::UnparseFlag(fallback_), Range(), env_names_));
+    return absl::StrCat(text, settings_internal::HelpSuffix(settings_internal::Show(fallback_),
+                                                            Range(), env_names_));
   }
 
   const std::string& name() const { return name_; }
@@ -201,7 +208,8 @@ class Setting {
 
   std::string Range() const {
     if constexpr (Kind::kRanged) {
-      return absl::StrCat("from ", absl::UnparseFlag(low_), " to ", absl::UnparseFlag(high_));
+      return absl::StrCat("from ", settings_internal::Show(low_), " to ",
+                          settings_internal::Show(high_));
     } else {
       return "";
     }
