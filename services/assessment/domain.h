@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "services/base/etag.h"
 #include "services/base/names.h"  // LastSegment, used with these names.
 #include "services/common/auth.h"
 #include "sixsteps/assessment/v1/assessment.pb.h"
@@ -108,12 +109,7 @@ absl::StatusOr<std::vector<v1::EvidenceItem>> MergeEvidence(
 absl::Status CheckWritable(const v1::Assessment& assessment);
 // Draft → in review → finalised → (reopen) in review. Anything else is FAILED_PRECONDITION.
 absl::Status CheckTransition(v1::Assessment::State from, v1::Assessment::State to);
-// ABORTED if `given` is set and differs from `stored`.
-absl::Status CheckEtag(absl::string_view given, absl::string_view stored, absl::string_view what);
-// For a call that overwrites a record the caller has read: its etag is required, so that a
-// blind write cannot undo a change the caller never saw. INVALID_ARGUMENT naming `field`
-// when `given` is empty.
-absl::Status RequireEtag(absl::string_view given, absl::string_view field);
+// CheckEtag and RequireEtag: services/base/etag.h.
 // For a create-or-replace write (a consolidation): replacing an existing record needs the
 // etag it was read at. ABORTED, as a stale etag is, when none is given: the caller did not
 // know the record existed.

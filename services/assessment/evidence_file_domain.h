@@ -28,11 +28,6 @@ inline constexpr int64_t kTypeSniffBytes = 1024 * 1024;
 inline constexpr int kMaxFileDescriptionLength = 2000;
 inline constexpr int kMaxAttachmentTargetLength = 500;
 
-// Files, newest first.
-inline constexpr PageSizeLimits kListEvidenceFilesPage{50, 500};
-// The download audit log, newest first.
-inline constexpr PageSizeLimits kListEvidenceFileDownloadsPage{100, 1000};
-
 // "evidenceFiles/{id}" to its id; INVALID_ARGUMENT naming `field` otherwise.
 absl::StatusOr<std::string> ParseEvidenceFileName(absl::string_view name, absl::string_view field);
 std::string EvidenceFileName(absl::string_view id);

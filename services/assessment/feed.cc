@@ -11,7 +11,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "services/base/status_macros.h"
-#include "services/common/config.h"
 
 namespace sixsteps::assessment {
 
@@ -20,19 +19,6 @@ int64_t NextAfterSequence(int64_t after_sequence, int64_t last_delivered, int de
   if (page.more && delivered > 0) return last_delivered;
   if (sees_everything) return std::max({after_sequence, page.head, last_delivered});
   return delivered > 0 ? std::max(after_sequence, last_delivered) : after_sequence;
-}
-
-absl::StatusOr<WatchLimits> ParseWatchLimits(absl::string_view per_principal,
-                                             absl::string_view total) {
-  WatchLimits limits;
-  SIXSTEPS_ASSIGN_OR_RETURN(limits.per_principal,
-                            IntSetting("watch_streams_per_principal",
-                                       std::string(absl::StripAsciiWhitespace(per_principal)), {},
-                                       limits.per_principal, 1, 100000));
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      limits.total, IntSetting("watch_streams", std::string(absl::StripAsciiWhitespace(total)), {},
-                               limits.total, 1, 100000));
-  return limits;
 }
 
 WatchSlots::Slot::~Slot() {

@@ -46,11 +46,6 @@ struct WatchLimits {
   int total = 2048;
 };
 
-// Parses the two settings (empty text keeps the default); INVALID_ARGUMENT naming the
-// setting for anything but a whole number from 1 to 100000.
-absl::StatusOr<WatchLimits> ParseWatchLimits(absl::string_view per_principal,
-                                             absl::string_view total);
-
 // Counts the open WatchChanges streams, per principal and in all. Thread-safe.
 class WatchSlots {
  public:

@@ -5,7 +5,6 @@
 #include <optional>
 #include <string>
 
-#include "absl/flags/flag.h"
 #include "services/assessment/action_service.h"
 #include "services/assessment/assessment_service.h"
 #include "services/assessment/directory.h"
@@ -31,18 +30,25 @@
 #include "services/common/server.h"
 #include "services/common/service_main.h"
 
-ABSL_FLAG(std::string, framework_address, "", "host:port of the framework service");
-ABSL_FLAG(std::string, time_zone, "",
-          "the hub's time zone, for overdue actions, open dates and deadlines (Europe/London)");
-ABSL_FLAG(std::string, watch_streams_per_principal, "",
-          "most WatchChanges streams one principal may hold open on this server (4)");
-ABSL_FLAG(std::string, watch_streams, "",
-          "most WatchChanges streams this server runs at once, all principals together (2048)");
-
-ABSL_FLAG(std::string, max_evidence_file_mb, "",
-          "largest evidence file this server stores, in MiB (25)");
-ABSL_FLAG(std::string, evidence_uploads, "",
-          "evidence file uploads this server runs at once, each holding a database connection (4)");
+SIXSTEPS_TEXT_SETTING(framework_address, "127.0.0.1:50051", "host:port of the framework service",
+                      "SIXSTEPS_FRAMEWORK_ADDRESS");
+SIXSTEPS_TEXT_SETTING(time_zone, "Europe/London",
+                      "the hub's time zone, for overdue actions, open dates and deadlines",
+                      "SIXSTEPS_TIME_ZONE");
+SIXSTEPS_SETTING(int, watch_streams_per_principal,
+                 sixsteps::assessment::WatchLimits().per_principal, 1, 100000,
+                 "most WatchChanges streams one principal may hold open on this server",
+                 "SIXSTEPS_WATCH_STREAMS_PER_PRINCIPAL");
+SIXSTEPS_SETTING(int, watch_streams, sixsteps::assessment::WatchLimits().total, 1, 100000,
+                 "most WatchChanges streams this server runs at once, all principals together",
+                 "SIXSTEPS_WATCH_STREAMS");
+SIXSTEPS_SETTING(int, max_evidence_file_mb, sixsteps::assessment::kDefaultMaxFileMb, 1, 1024,
+                 "largest evidence file this server stores, in MiB",
+                 "SIXSTEPS_MAX_EVIDENCE_FILE_MB");
+SIXSTEPS_SETTING(int, evidence_uploads, 4, 1, 64,
+                 "evidence file uploads this server runs at once, each holding a database "
+                 "connection",
+                 "SIXSTEPS_EVIDENCE_UPLOADS");
 
 namespace {
 
@@ -50,26 +56,14 @@ namespace assessment = sixsteps::assessment;
 
 absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
   const sixsteps::ServerConfig& config = start.config();
-  SIXSTEPS_ASSIGN_OR_RETURN(absl::TimeZone zone,
-                            sixsteps::HubTimeZone(absl::GetFlag(FLAGS_time_zone)));
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      assessment::WatchLimits watch_limits,
-      assessment::ParseWatchLimits(
-          sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_watch_streams_per_principal),
-                              {"SIXSTEPS_WATCH_STREAMS_PER_PRINCIPAL"}, ""),
-          sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_watch_streams), {"SIXSTEPS_WATCH_STREAMS"}, "")));
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      int max_file_mb,
-      sixsteps::IntSetting("max_evidence_file_mb", absl::GetFlag(FLAGS_max_evidence_file_mb),
-                           {"SIXSTEPS_MAX_EVIDENCE_FILE_MB"}, assessment::kDefaultMaxFileMb, 1,
-                           1024));
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      int uploads, sixsteps::IntSetting("evidence_uploads", absl::GetFlag(FLAGS_evidence_uploads),
-                                        {"SIXSTEPS_EVIDENCE_UPLOADS"}, 4, 1, 64));
+  SIXSTEPS_ASSIGN_OR_RETURN(absl::TimeZone zone, sixsteps::HubTimeZone(SETTING_time_zone));
+  assessment::WatchLimits watch_limits;
+  SIXSTEPS_ASSIGN_OR_RETURN(watch_limits.per_principal, SETTING_watch_streams_per_principal.Get());
+  SIXSTEPS_ASSIGN_OR_RETURN(watch_limits.total, SETTING_watch_streams.Get());
+  SIXSTEPS_ASSIGN_OR_RETURN(int max_file_mb, SETTING_max_evidence_file_mb.Get());
+  SIXSTEPS_ASSIGN_OR_RETURN(int uploads, SETTING_evidence_uploads.Get());
   SIXSTEPS_ASSIGN_OR_RETURN(auto identity, start.MigrateAndDialIdentity());
-  SIXSTEPS_ASSIGN_OR_RETURN(auto framework,
-                            start.Dial(absl::GetFlag(FLAGS_framework_address),
-                                       "SIXSTEPS_FRAMEWORK_ADDRESS", "127.0.0.1:50051"));
+  SIXSTEPS_ASSIGN_OR_RETURN(auto framework, start.Dial(SETTING_framework_address));
 
   sixsteps::db::ConnectionPool pool(config.database_url, config.db_pool_size);
   sixsteps::db::ConnectionPool upload_pool(config.database_url, uploads);

@@ -52,6 +52,10 @@ inline constexpr PageSizeLimits kListAnnualReportDraftsPage{20, 100};
 // most kMaxLegalHoldsPerRound); a partnership's tombstones, newest first.
 inline constexpr PageSizeLimits kListLegalHoldsPage{50, 200};
 inline constexpr PageSizeLimits kListTombstonesPage{100, 1000};
+// Evidence files (evidence_file_service.proto): a partnership's files, newest first; the
+// download audit log, newest first.
+inline constexpr PageSizeLimits kListEvidenceFilesPage{50, 500};
+inline constexpr PageSizeLimits kListEvidenceFileDownloadsPage{100, 1000};
 
 // Keyset pages over a sequence column (files, downloads, holds, tombstones): the token
 // carries the sequence of the page's last item.

@@ -99,6 +99,12 @@ bool RoundStillPurgeable(pqxx::work& txn, const std::string& assessment_id) {
   return !rows.empty() && rows[0][0].as<bool>();
 }
 
+// The first thing `query` finds expired on the purge's day: its $1 is that day, its $2 the
+// hub's time zone. Empty when nothing more has expired.
+pqxx::result FirstExpired(pqxx::work& txn, const char* query, const PurgeDay& day) {
+  return db::ExecPrepared(txn, query, TodayIn(day.zone, day.now), day.zone.name());
+}
+
 // Writes the tombstone and its change.
 void Bury(pqxx::work& txn, v1::Tombstone& tombstone) {
   const std::string id = RandomId("tomb");
@@ -120,8 +126,7 @@ void Bury(pqxx::work& txn, v1::Tombstone& tombstone) {
 }
 
 absl::StatusOr<Outcome> PurgeFile(pqxx::work& txn, const PurgeDay& day, v1::Tombstone& out) {
-  pqxx::result rows =
-      db::ExecPrepared(txn, kExpiredFile, TodayIn(day.zone, day.now), day.zone.name());
+  pqxx::result rows = FirstExpired(txn, kExpiredFile, day);
   if (rows.empty()) return Outcome::kNone;
   const pqxx::row& row = rows[0];
   const std::string file_id = row[0].as<std::string>();
@@ -176,8 +181,7 @@ const char* CollectionOf(v1::RetainedKind kind) {
 }
 
 absl::StatusOr<Outcome> PurgeVoiceRecord(pqxx::work& txn, const PurgeDay& day, v1::Tombstone& out) {
-  pqxx::result rows =
-      db::ExecPrepared(txn, kExpiredVoiceRecord, TodayIn(day.zone, day.now), day.zone.name());
+  pqxx::result rows = FirstExpired(txn, kExpiredVoiceRecord, day);
   if (rows.empty()) return Outcome::kNone;
   const pqxx::row& row = rows[0];
   const std::string assessment_id = row[0].as<std::string>();

@@ -34,31 +34,13 @@ absl::StatusOr<std::vector<std::string>> PlannedRoundOpener::OpenDue() {
 }
 
 void PlannedRoundOpener::Start() {
-  absl::MutexLock lock(&mu_);
-  if (thread_.joinable()) return;
-  stopping_ = false;
-  thread_ = std::thread([this] { Loop(); });
-}
-
-void PlannedRoundOpener::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
-}
-
-void PlannedRoundOpener::Loop() {
-  while (true) {
+  job_.Start([this] {
     absl::StatusOr<std::vector<std::string>> opened = OpenDue();
     if (!opened.ok()) {
       // The database may be away for a while: the next pass tries again.
       LogEvent("planned_round_opening_failed", {{"error", opened.status().ToString()}});
     }
-    absl::MutexLock lock(&mu_);
-    mu_.AwaitWithTimeout(absl::Condition(&stopping_), interval_);
-    if (stopping_) return;
-  }
+  });
 }
 
 }  // namespace sixsteps::assessment

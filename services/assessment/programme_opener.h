@@ -6,11 +6,12 @@
 // round it came from under a unique index. Tests call OpenDue() with their own Clock.
 #pragma once
 
-#include <thread>
+#include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "services/assessment/periodic_job.h"
 #include "services/assessment/programme_store.h"
 #include "services/base/clock.h"
 
@@ -21,8 +22,7 @@ class PlannedRoundOpener {
   // Everything must outlive the opener.
   PlannedRoundOpener(ProgrammeStore* store, const Clock* clock, absl::TimeZone hub_time_zone,
                      absl::Duration interval = absl::Minutes(1))
-      : store_(store), clock_(clock), zone_(hub_time_zone), interval_(interval) {}
-  ~PlannedRoundOpener() { Stop(); }
+      : store_(store), clock_(clock), zone_(hub_time_zone), job_(interval) {}
 
   // Opens every planned round due by today: the names of those this call opened (another
   // replica may have opened others meanwhile).
@@ -31,18 +31,13 @@ class PlannedRoundOpener {
   // Starts the background thread: OpenDue() now and every interval, until Stop().
   void Start();
   // Stops it and waits for a pass in progress to end. Idempotent.
-  void Stop();
+  void Stop() { job_.Stop(); }
 
  private:
-  void Loop();
-
   ProgrammeStore* store_;
   const Clock* clock_;
   absl::TimeZone zone_;
-  absl::Duration interval_;
-  absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  PeriodicJob job_;  // last: stopped (and joined) before the members its pass reads go
 };
 
 }  // namespace sixsteps::assessment

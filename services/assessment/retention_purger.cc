@@ -28,37 +28,19 @@ absl::StatusOr<std::vector<v1::Tombstone>> RetentionPurger::PurgeDue() {
 }
 
 void RetentionPurger::Start() {
-  absl::MutexLock lock(&mu_);
-  if (thread_.joinable()) return;
-  stopping_ = false;
-  thread_ = std::thread([this] { Loop(); });
-}
-
-void RetentionPurger::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
-}
-
-void RetentionPurger::Loop() {
-  std::string purged_day;  // the last day a pass completed
-  while (true) {
+  // Purges on the first wake of each day (and at start): `purged_day` is the last day a
+  // pass completed.
+  job_.Start([this, purged_day = std::string()]() mutable {
     const std::string today = TodayIn(zone_, clock_->Now());
-    if (today != purged_day) {
-      absl::StatusOr<std::vector<v1::Tombstone>> purged = PurgeDue();
-      if (purged.ok()) {
-        purged_day = today;
-      } else {
-        // The database may be away for a while: the next wake tries again.
-        LogEvent("retention_purge_failed", {{"error", purged.status().ToString()}});
-      }
+    if (today == purged_day) return;
+    absl::StatusOr<std::vector<v1::Tombstone>> purged = PurgeDue();
+    if (purged.ok()) {
+      purged_day = today;
+    } else {
+      // The database may be away for a while: the next wake tries again.
+      LogEvent("retention_purge_failed", {{"error", purged.status().ToString()}});
     }
-    absl::MutexLock lock(&mu_);
-    mu_.AwaitWithTimeout(absl::Condition(&stopping_), interval_);
-    if (stopping_) return;
-  }
+  });
 }
 
 }  // namespace sixsteps::assessment

@@ -7,12 +7,11 @@
 #pragma once
 
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "services/assessment/periodic_job.h"
 #include "services/assessment/retention_store.h"
 #include "services/base/clock.h"
 
@@ -23,8 +22,7 @@ class RetentionPurger {
   // Everything must outlive the purger.
   RetentionPurger(RetentionStore* store, const Clock* clock, absl::TimeZone hub_time_zone,
                   absl::Duration interval = absl::Minutes(10))
-      : store_(store), clock_(clock), zone_(hub_time_zone), interval_(interval) {}
-  ~RetentionPurger() { Stop(); }
+      : store_(store), clock_(clock), zone_(hub_time_zone), job_(interval) {}
 
   // Purges everything expired by today: the tombstones this call wrote (another replica
   // may have purged others meanwhile).
@@ -34,18 +32,13 @@ class RetentionPurger {
   // until Stop().
   void Start();
   // Stops it and waits for a pass in progress to end. Idempotent.
-  void Stop();
+  void Stop() { job_.Stop(); }
 
  private:
-  void Loop();
-
   RetentionStore* store_;
   const Clock* clock_;
   absl::TimeZone zone_;
-  absl::Duration interval_;
-  absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  PeriodicJob job_;  // last: stopped (and joined) before the members its pass reads go
 };
 
 }  // namespace sixsteps::assessment

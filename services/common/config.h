@@ -1,10 +1,16 @@
 // Server configuration: parsed once at start-up from flags, with environment fallbacks.
 #pragma once
 
+#include <initializer_list>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/flags/flag.h"
+#include "absl/flags/marshalling.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "services/common/tls.h"
@@ -88,14 +94,187 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags(const std::vector<char*>& pos
 std::string FlagOrEnv(const std::string& flag_value, std::initializer_list<const char*> env_names,
                       absl::string_view fallback);
 
-// The typed settings every program reads the same way: FlagOrEnv, then parsed and checked
-// here, so that each setting is one line in its main and a bad one reads alike everywhere:
-// INVALID_ARGUMENT "{name} must be a whole number from {low} to {high}, got '{text}'".
+// ---- Typed settings ----
+//
+// A program's setting is declared once, at file scope, with its type, default, range,
+// environment variables and help, e.g.
+//
+//   SIXSTEPS_SETTING(int, db_pool_size, 8, 1, 256, "most database connections held open at once",
+//                    "SIXSTEPS_DB_POOL_SIZE");
+//   SIXSTEPS_SETTING(absl::Duration, shutdown_grace, absl::Seconds(10), absl::ZeroDuration(),
+//                    absl::InfiniteDuration(), "how long in-flight calls may run on SIGTERM",
+//                    "SIXSTEPS_SHUTDOWN_GRACE");
+//
+// which defines the absl flag --db_pool_size (of type std::optional<int>, so that an unset
+// flag falls back to the environment) and the object SETTING_db_pool_size, whose Get() is the
+// flag's value if it was given, else the first of the environment variables that is set
+// (parsed as absl parses the flag), else the default, checked against the range:
+// INVALID_ARGUMENT "{name} must be a whole number from {low} to {high}, got '{text}'" (a
+// duration: "... must be a duration from {low} to {high} (such as 10s), got ..."; a boolean:
+// "... must be true or false, got ..."). A value absl cannot parse as the flag's type stops
+// absl::ParseCommandLine itself, with absl's message naming the flag. The flag's help
+// gets the default, the range and the variables appended ("(default 8, from 1 to 256; or
+// SIXSTEPS_DB_POOL_SIZE)"), so that --help and the check cannot disagree.
+//
+// SIXSTEPS_TEXT_SETTING(name, fallback, help, env...) declares a text setting the same way
+// (a std::string flag: empty is unset); SIXSTEPS_SWITCH(name, help, env...) a boolean flag
+// that may be given bare (--allow_plaintext), on when the flag is or the variable says true.
+
+namespace settings_internal {
+
+// How a setting's type is named in its refusal, and whether it has a range.
+template <typename T>
+struct Kind;
+template <>
+struct Kind<int> {
+  static constexpr const char* kWhat = "a whole number";
+  static constexpr const char* kExample = "";
+  static constexpr bool kRanged = true;
+};
+template <>
+struct Kind<absl::Duration> {
+  static constexpr const char* kWhat = "a duration";
+  static constexpr const char* kExample = " (such as 10s)";
+  static constexpr bool kRanged = true;
+};
+template <>
+struct Kind<bool> {
+  static constexpr const char* kWhat = "true or false";
+  static constexpr const char* kExample = "";
+  static constexpr bool kRanged = false;
+};
+
+// A value as its flag would be written ("8", "10s", "true").
+template <typename T>
+std::string Show(const T& value) {
+  return absl::UnparseFlag(value);
+}
+inline std::string Show(absl::Duration value) { return absl::FormatDuration(value); }
+
+// The value of the first of `env_names` that is set and not empty, else "".
+std::string FromEnvironment(const std::vector<const char*>& env_names);
+// " (default {fallback}[, {range}][; or {env_names}])" for a flag's help.
+std::string HelpSuffix(absl::string_view fallback, absl::string_view range,
+                       const std::vector<const char*>& env_names);
+// INVALID_ARGUMENT "{name} must be {what}{range}, got '{text}'".
+absl::Status Refused(absl::string_view name, absl::string_view what, absl::string_view range,
+                     absl::string_view text);
+
+}  // namespace settings_internal
+
+// A typed setting: see SIXSTEPS_SETTING. T is int, absl::Duration or bool.
+template <typename T>
+class Setting {
+ public:
+  // `flag` may be null: the setting is then read from the environment (or Parse's text) only.
+  Setting(const absl::Flag<std::optional<T>>* flag, absl::string_view name, T fallback, T low,
+          T high, std::initializer_list<const char*> env_names)
+      : flag_(flag),
+        name_(name),
+        fallback_(fallback),
+        low_(low),
+        high_(high),
+        env_names_(env_names) {}
+
+  // The flag's value, else the environment's, else the default; checked.
+  absl::StatusOr<T> Get() const {
+    if (flag_ != nullptr) {
+      if (std::optional<T> given = absl::GetFlag(*flag_)) {
+        return Check(*given, settings_internal::Show(*given));
+      }
+    }
+    return Parse(settings_internal::FromEnvironment(env_names_));
+  }
+
+  // `text` (an environment variable's) as this setting's value: empty is the default.
+  absl::StatusOr<T> Parse(absl::string_view text) const {
+    if (text.empty()) return fallback_;
+    T value{};
+    std::string error;
+    if (!absl::ParseFlag(text, &value, &error)) return Refused(text);
+    return Check(value, text);
+  }
+
+  // `text` followed by the default, the range and the environment variables.
+  std::string Help(absl::string_view text) const {
+    return absl::StrCat(text, settings_internal::HelpSuffix(settings_internal::Show(fallback_),
+                                                            Range(), env_names_));
+  }
+
+  const std::string& name() const { return name_; }
+
+ private:
+  using Kind = settings_internal::Kind<T>;
+
+  std::string Range() const {
+    if constexpr (Kind::kRanged) {
+      return absl::StrCat("from ", settings_internal::Show(low_), " to ",
+                          settings_internal::Show(high_));
+    } else {
+      return "";
+    }
+  }
+  absl::StatusOr<T> Check(const T& value, absl::string_view text) const {
+    if constexpr (Kind::kRanged) {
+      if (value < low_ || high_ < value) return Refused(text);
+    }
+    return value;
+  }
+  absl::Status Refused(absl::string_view text) const {
+    const std::string range = Range();
+    return settings_internal::Refused(
+        name_, Kind::kWhat, range.empty() ? "" : absl::StrCat(" ", range, Kind::kExample), text);
+  }
+
+  const absl::Flag<std::optional<T>>* flag_;
+  std::string name_;
+  T fallback_;
+  T low_;
+  T high_;
+  std::vector<const char*> env_names_;
+};
+
+// A text setting: see SIXSTEPS_TEXT_SETTING.
+class TextSetting {
+ public:
+  TextSetting(const absl::Flag<std::string>* flag, absl::string_view fallback,
+              std::initializer_list<const char*> env_names)
+      : flag_(flag), fallback_(fallback), env_names_(env_names) {}
+
+  // The flag's value if not empty, else the environment's, else the default.
+  std::string Get() const;
+  std::string Help(absl::string_view text) const;
+
+ private:
+  const absl::Flag<std::string>* flag_;
+  std::string fallback_;
+  std::vector<const char*> env_names_;
+};
+
+// A boolean flag that may be given bare: see SIXSTEPS_SWITCH.
+class Switch {
+ public:
+  Switch(const absl::Flag<bool>* flag, absl::string_view name,
+         std::initializer_list<const char*> env_names)
+      : flag_(flag), name_(name), env_names_(env_names) {}
+
+  // On when the flag is given, or the first variable set says true (true, 1, yes...);
+  // INVALID_ARGUMENT "{name} must be true or false, got '{text}'" for a variable that is
+  // neither.
+  absl::StatusOr<bool> Get() const;
+  std::string Help(absl::string_view text) const;
+
+ private:
+  const absl::Flag<bool>* flag_;
+  std::string name_;
+  std::vector<const char*> env_names_;
+};
+
+// The text forms, for a value that is no flag of its own (and the fuzz target): `flag_value`
+// if not empty, else the first of `env_names` set, else `fallback`; checked as a Setting.
 absl::StatusOr<int> IntSetting(absl::string_view name, const std::string& flag_value,
                                std::initializer_list<const char*> env_names, int fallback, int low,
                                int high);
-// A duration such as 10s or 15m in [low, high]; INVALID_ARGUMENT "{name} must be a duration
-// from {low} to {high} (such as 10s), got '{text}'".
 absl::StatusOr<absl::Duration> DurationSetting(absl::string_view name,
                                                const std::string& flag_value,
                                                std::initializer_list<const char*> env_names,
@@ -103,3 +282,28 @@ absl::StatusOr<absl::Duration> DurationSetting(absl::string_view name,
                                                absl::Duration high);
 
 }  // namespace sixsteps
+
+// Defines the flag --{name} (std::optional<type>) and sixsteps::Setting<type> SETTING_{name}
+// (at global scope, as ABSL_FLAG). The trailing arguments are the environment variables.
+#define SIXSTEPS_SETTING(type, name, fallback, low, high, help, ...)                        \
+  extern const ::sixsteps::Setting<type> SETTING_##name;                                    \
+  ABSL_FLAG(std::optional<type>, name, std::nullopt, SETTING_##name.Help(help));            \
+  const ::sixsteps::Setting<type> SETTING_##name(&FLAGS_##name, #name, fallback, low, high, \
+                                                 {__VA_ARGS__})
+
+// A boolean setting whose flag takes a value (--name=true, --name=false): unset, the
+// environment's or the default.
+#define SIXSTEPS_BOOL_SETTING(name, fallback, help, ...) \
+  SIXSTEPS_SETTING(bool, name, fallback, false, true, help, __VA_ARGS__)
+
+// Defines the flag --{name} (std::string) and sixsteps::TextSetting SETTING_{name}.
+#define SIXSTEPS_TEXT_SETTING(name, fallback, help, ...)       \
+  extern const ::sixsteps::TextSetting SETTING_##name;         \
+  ABSL_FLAG(std::string, name, "", SETTING_##name.Help(help)); \
+  const ::sixsteps::TextSetting SETTING_##name(&FLAGS_##name, fallback, {__VA_ARGS__})
+
+// Defines the flag --{name} (bool, default false) and sixsteps::Switch SETTING_{name}.
+#define SIXSTEPS_SWITCH(name, help, ...)                   \
+  extern const ::sixsteps::Switch SETTING_##name;          \
+  ABSL_FLAG(bool, name, false, SETTING_##name.Help(help)); \
+  const ::sixsteps::Switch SETTING_##name(&FLAGS_##name, #name, {__VA_ARGS__})

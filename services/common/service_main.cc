@@ -22,8 +22,8 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> ServiceStart::MigrateAndDialIdent
 }
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> ServiceStart::Dial(
-    const std::string& flag_value, const char* env, absl::string_view fallback) const {
-  return DialService(FlagOrEnv(flag_value, {env}, fallback), config_);
+    const TextSetting& address) const {
+  return DialService(address.Get(), config_);
 }
 
 int ServiceMain(int argc, char** argv, const ServiceProgram& program,
@@ -42,19 +42,19 @@ int ServiceMain(int argc, char** argv, const ServiceProgram& program,
   return *exit_code;
 }
 
-absl::StatusOr<absl::TimeZone> HubTimeZone(const std::string& flag_value) {
+absl::StatusOr<absl::TimeZone> HubTimeZone(const TextSetting& time_zone) {
   absl::TimeZone zone;
-  const std::string name = FlagOrEnv(flag_value, {"SIXSTEPS_TIME_ZONE"}, "Europe/London");
+  const std::string name = time_zone.Get();
   if (!absl::LoadTimeZone(name, &zone)) {
     return absl::InvalidArgumentError(absl::StrCat("time_zone: unknown time zone ", name));
   }
   return zone;
 }
 
-absl::StatusOr<std::string> ServiceAccountKey(const char* key_env, const std::string& file_flag,
-                                              const char* file_env, absl::string_view missing) {
+absl::StatusOr<std::string> ServiceAccountKey(const char* key_env, const TextSetting& key_file,
+                                              absl::string_view missing) {
   std::string key = FlagOrEnv("", {key_env}, "");
-  const std::string file = FlagOrEnv(file_flag, {file_env}, "");
+  const std::string file = key_file.Get();
   if (key.empty() && !file.empty()) {
     std::ifstream in(file);
     std::getline(in, key);

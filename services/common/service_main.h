@@ -45,11 +45,9 @@ class ServiceStart {
   // Migrate, then a channel to the identity service (config().identity_address): what every
   // service but identity does once its settings are read.
   absl::StatusOr<std::shared_ptr<grpc::Channel>> MigrateAndDialIdentity() const;
-  // A channel to another service at `flag_value`, else the environment variable `env`, else
-  // `fallback` ("127.0.0.1:50051"), with the same TLS and message limits (DialService).
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> Dial(const std::string& flag_value,
-                                                      const char* env,
-                                                      absl::string_view fallback) const;
+  // A channel to another service at the address `address` says (a SIXSTEPS_TEXT_SETTING such
+  // as --framework_address), with the same TLS and message limits (DialService).
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> Dial(const TextSetting& address) const;
 
  private:
   const ServiceProgram& program_;
@@ -65,19 +63,21 @@ class ServiceStart {
 //     the service and serves it (Serve), and returns the program's exit status (0 once
 //     Serve has returned cleanly; a subcommand of its own may return another).
 // A step that fails prints "{program}: {message}" on stderr and gives StartupFailed's exit
-// status (2 for a bad flag or setting, else 1).
+// status (2 for a bad flag or setting, else 1). A flag's value that is not of its type at all
+// (--db_pool_size=eight) is absl::ParseCommandLine's to refuse, before this: absl's message,
+// naming the flag, and exit status 1.
 int ServiceMain(int argc, char** argv, const ServiceProgram& program,
                 absl::FunctionRef<absl::StatusOr<int>(const ServiceStart&)> run);
 
-// The hub's time zone (--time_zone, flag_value here, else SIXSTEPS_TIME_ZONE, else
-// Europe/London), for dates and deadlines; INVALID_ARGUMENT "time_zone: unknown time zone
-// {name}".
-absl::StatusOr<absl::TimeZone> HubTimeZone(const std::string& flag_value);
+// The hub's time zone, for dates and deadlines, from the program's --time_zone setting
+// (declared in its main with its default, Europe/London, and SIXSTEPS_TIME_ZONE);
+// INVALID_ARGUMENT "time_zone: unknown time zone {name}".
+absl::StatusOr<absl::TimeZone> HubTimeZone(const TextSetting& time_zone);
 
 // A service account's API key: the environment variable `key_env`, else the first line of
-// the file named by `file_flag` or the variable `file_env`; surrounding white space dropped.
-// INVALID_ARGUMENT "{missing}" when there is none.
-absl::StatusOr<std::string> ServiceAccountKey(const char* key_env, const std::string& file_flag,
-                                              const char* file_env, absl::string_view missing);
+// the file `key_file` names (a SIXSTEPS_TEXT_SETTING such as --api_key_file); surrounding
+// white space dropped. INVALID_ARGUMENT "{missing}" when there is none.
+absl::StatusOr<std::string> ServiceAccountKey(const char* key_env, const TextSetting& key_file,
+                                              absl::string_view missing);
 
 }  // namespace sixsteps

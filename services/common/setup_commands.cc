@@ -13,11 +13,13 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "services/base/status_macros.h"
+#include "services/common/config.h"
 #include "services/common/server.h"
 
-ABSL_FLAG(std::string, admin_database_url, "",
-          "provision-database: libpq connection string of a role that may create roles and "
-          "databases (or SIXSTEPS_ADMIN_DATABASE_URL)");
+SIXSTEPS_TEXT_SETTING(admin_database_url, "",
+                      "provision-database: libpq connection string of a role that may create "
+                      "roles and databases",
+                      "SIXSTEPS_ADMIN_DATABASE_URL");
 ABSL_FLAG(std::string, password_file, "",
           "provision-database: file whose first line is the service role's password ('-': "
           "standard input); without it the role's password is left as it is");
@@ -143,8 +145,7 @@ std::optional<int> RunSharedSetupCommand(absl::string_view program, absl::string
   if (command == "migrate") {
     result = Migrate(service, config.database_url, migrations);
   } else if (command == "provision-database") {
-    std::string admin =
-        FlagOrEnv(absl::GetFlag(FLAGS_admin_database_url), {"SIXSTEPS_ADMIN_DATABASE_URL"}, "");
+    std::string admin = SETTING_admin_database_url.Get();
     if (admin.empty()) {
       return StartupFailed(
           program, absl::InvalidArgumentError("provision-database needs --admin_database_url (or "

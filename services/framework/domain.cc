@@ -374,17 +374,6 @@ absl::Status CheckEditable(const v1::FrameworkVersion& version) {
   return absl::OkStatus();
 }
 
-absl::Status CheckEtag(absl::string_view given, absl::string_view stored, bool required) {
-  if (given.empty() && !required) return absl::OkStatus();
-  if (given.empty()) return Invalid("etag", "is required: send the etag of the version you edited");
-  if (given != stored) {
-    return absl::AbortedError(absl::StrCat("the version changed since you read it (etag ", given,
-                                           ", now ", stored,
-                                           "); read it again and reapply your change"));
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<v1::FrameworkVersion> AdaptedDraft(const v1::FrameworkVersion& source) {
   if (source.state() == v1::FrameworkVersion::STATE_DRAFT) {
     return absl::FailedPreconditionError(absl::StrCat(

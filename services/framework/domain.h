@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/base/etag.h"
 #include "services/common/auth.h"
 #include "sixsteps/framework/v1/framework.pb.h"
 
@@ -96,8 +97,7 @@ absl::Status ApplyUpdateMask(const v1::FrameworkVersion& update,
 
 // FAILED_PRECONDITION unless the version is a draft.
 absl::Status CheckEditable(const v1::FrameworkVersion& version);
-// ABORTED when a given etag does not match the stored one; an empty given etag matches.
-absl::Status CheckEtag(absl::string_view given, absl::string_view stored, bool required);
+// Etags: CheckEtag and RequireEtag (services/base/etag.h).
 
 // The first draft of a framework adapted from `source` (published or retired): the tree
 // copied with its ids, lineage recorded, attribution line carried.

@@ -202,10 +202,7 @@ absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::DoUpdateFrameworkVers
   const v1::FrameworkVersion& update = request.framework_version();
   SIXSTEPS_ASSIGN_OR_RETURN(VersionName name,
                             ParseVersionName(update.name(), "framework_version.name"));
-  if (update.etag().empty()) {
-    return absl::InvalidArgumentError(
-        "framework_version.etag: is required; send the etag of the version you edited");
-  }
+  SIXSTEPS_RETURN_IF_ERROR(RequireEtag(update.etag(), "framework_version.etag"));
   SIXSTEPS_RETURN_IF_ERROR(CheckCanManage(caller, name.framework_id));
   // Reject a bad mask before touching the store.
   v1::FrameworkVersion scratch;
@@ -213,7 +210,7 @@ absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::DoUpdateFrameworkVers
   absl::flat_hash_set<std::string> reserved = ReservedIds(name);
   return store_->UpdateVersion(name, [&](v1::FrameworkVersion& stored) -> absl::Status {
     SIXSTEPS_RETURN_IF_ERROR(CheckEditable(stored));
-    SIXSTEPS_RETURN_IF_ERROR(CheckEtag(update.etag(), stored.etag(), /*required=*/true));
+    SIXSTEPS_RETURN_IF_ERROR(CheckEtag(update.etag(), stored.etag(), stored.name()));
     SIXSTEPS_RETURN_IF_ERROR(ApplyUpdateMask(update, request.update_mask(), stored));
     AssignMissingIds(stored, reserved);
     return ValidateContent(stored, "framework_version");
@@ -230,7 +227,7 @@ absl::StatusOr<google::protobuf::Empty> FrameworkServiceImpl::DoDeleteFrameworkV
   SIXSTEPS_RETURN_IF_ERROR(
       store_->DeleteVersion(name, [&](const v1::FrameworkVersion& stored) -> absl::Status {
         SIXSTEPS_RETURN_IF_ERROR(CheckEditable(stored));
-        return CheckEtag(request.etag(), stored.etag(), /*required=*/false);
+        return CheckEtag(request.etag(), stored.etag(), stored.name());
       }));
   return google::protobuf::Empty();
 }
@@ -244,7 +241,7 @@ absl::StatusOr<v1::FrameworkVersion> FrameworkServiceImpl::DoPublishFrameworkVer
   SIXSTEPS_RETURN_IF_ERROR(CheckCanManage(caller, name.framework_id));
   return store_->UpdateVersion(name, [&](v1::FrameworkVersion& stored) -> absl::Status {
     SIXSTEPS_RETURN_IF_ERROR(CheckEditable(stored));
-    SIXSTEPS_RETURN_IF_ERROR(CheckEtag(request.etag(), stored.etag(), /*required=*/false));
+    SIXSTEPS_RETURN_IF_ERROR(CheckEtag(request.etag(), stored.etag(), stored.name()));
     SIXSTEPS_RETURN_IF_ERROR(ValidateContent(stored, "framework_version"));
     SIXSTEPS_RETURN_IF_ERROR(ValidateAttribution(stored, "framework_version"));
     stored.set_state(v1::FrameworkVersion::STATE_PUBLISHED);

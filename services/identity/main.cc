@@ -24,15 +24,17 @@
 #include "services/identity/pg_store.h"
 #include "services/identity/setup_commands.h"
 
-ABSL_FLAG(std::string, key_encryption_secret, "",
-          "secret that seals the token-signing keys (or SIXSTEPS_KEY_ENCRYPTION_SECRET)");
-ABSL_FLAG(std::string, access_token_ttl, "", "lifetime of access tokens (default 15m)");
-ABSL_FLAG(std::string, password_hash_concurrency, "",
-          "password hashes run at once, 64 MiB each (default 2; or "
-          "SIXSTEPS_PASSWORD_HASH_CONCURRENCY)");
-ABSL_FLAG(std::string, password_hash_queue, "",
-          "calls that may wait for a password-hashing turn, up to 5 s each (default 16; or "
-          "SIXSTEPS_PASSWORD_HASH_QUEUE)");
+SIXSTEPS_TEXT_SETTING(key_encryption_secret, "", "secret that seals the token-signing keys",
+                      "SIXSTEPS_KEY_ENCRYPTION_SECRET");
+SIXSTEPS_SETTING(absl::Duration, access_token_ttl, absl::Minutes(15), absl::Minutes(1),
+                 absl::Hours(12), "lifetime of access tokens", "SIXSTEPS_ACCESS_TOKEN_TTL");
+// The memory bound of password hashing: concurrency x 64 MiB (Argon2id, interactive cost).
+SIXSTEPS_SETTING(int, password_hash_concurrency, 2, 1, 64,
+                 "password hashes run at once, 64 MiB each", "SIXSTEPS_PASSWORD_HASH_CONCURRENCY");
+SIXSTEPS_SETTING(int, password_hash_queue, 16, 0, 1024,
+                 "calls that may wait for a password-hashing turn, up to 5 s each",
+                 "SIXSTEPS_PASSWORD_HASH_QUEUE");
+// The setup subcommands' arguments: flags only.
 ABSL_FLAG(std::string, email, "", "bootstrap: the first administrator's email");
 ABSL_FLAG(std::string, display_name, "Hub administrator", "bootstrap: their display name");
 ABSL_FLAG(std::string, account_name, "",
@@ -49,24 +51,11 @@ constexpr char kProgram[] = "sixsteps-identity";
 
 absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
   SIXSTEPS_ASSIGN_OR_RETURN(
-      auto sealer,
-      sixsteps::identity::KeySealer::FromSecret(sixsteps::FlagOrEnv(
-          absl::GetFlag(FLAGS_key_encryption_secret), {"SIXSTEPS_KEY_ENCRYPTION_SECRET"}, "")));
+      auto sealer, sixsteps::identity::KeySealer::FromSecret(SETTING_key_encryption_secret.Get()));
   sixsteps::identity::IdentityOptions options;
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      options.access_token_ttl,
-      sixsteps::DurationSetting("access_token_ttl", absl::GetFlag(FLAGS_access_token_ttl),
-                                {"SIXSTEPS_ACCESS_TOKEN_TTL"}, absl::Minutes(15), absl::Minutes(1),
-                                absl::Hours(12)));
-  // The memory bound of password hashing: concurrency x 64 MiB (Argon2id, interactive cost).
-  SIXSTEPS_ASSIGN_OR_RETURN(options.hashing.concurrent,
-                            sixsteps::IntSetting("password_hash_concurrency",
-                                                 absl::GetFlag(FLAGS_password_hash_concurrency),
-                                                 {"SIXSTEPS_PASSWORD_HASH_CONCURRENCY"}, 2, 1, 64));
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      options.hashing.queue,
-      sixsteps::IntSetting("password_hash_queue", absl::GetFlag(FLAGS_password_hash_queue),
-                           {"SIXSTEPS_PASSWORD_HASH_QUEUE"}, 16, 0, 1024));
+  SIXSTEPS_ASSIGN_OR_RETURN(options.access_token_ttl, SETTING_access_token_ttl.Get());
+  SIXSTEPS_ASSIGN_OR_RETURN(options.hashing.concurrent, SETTING_password_hash_concurrency.Get());
+  SIXSTEPS_ASSIGN_OR_RETURN(options.hashing.queue, SETTING_password_hash_queue.Get());
   SIXSTEPS_RETURN_IF_ERROR(start.Migrate());
 
   const sixsteps::ServerConfig& config = start.config();

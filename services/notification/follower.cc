@@ -5,11 +5,10 @@
 #include <map>
 #include <set>
 
-#include <pqxx/pqxx>
-
 #include "absl/strings/str_cat.h"
 #include "services/base/names.h"
 #include "services/base/status_macros.h"
+#include "services/common/feed_batch.h"
 #include "services/common/log.h"
 #include "services/common/status.h"
 #include "sixsteps/assessment/v1/assessment_service.grpc.pb.h"
@@ -17,7 +16,7 @@
 namespace sixsteps::notification {
 namespace {
 
-// One fixed key: the service has its own database, so nothing else takes it.
+// The feed follower's lead (LeaderLock): one fixed key in the service's own database.
 constexpr long long kLeaderLockKey = 7'242'004'207;
 
 // The people of every partnership a batch names, with the principals its changes name.
@@ -73,10 +72,6 @@ absl::StatusOr<std::vector<NewDelivery>> ComposeAll(const TemplateSet& templates
   return deliveries;
 }
 
-struct Follower::LockConnection {
-  std::unique_ptr<pqxx::connection> connection;
-};
-
 Follower::Follower(NotificationStore* store, People* people, const TemplateSet* templates,
                    reporting::ServiceToken* token, std::shared_ptr<grpc::Channel> assessment,
                    std::string database_url, const Clock* clock, absl::TimeZone zone,
@@ -86,7 +81,6 @@ Follower::Follower(NotificationStore* store, People* people, const TemplateSet* 
       templates_(templates),
       token_(token),
       assessment_(std::move(assessment)),
-      database_url_(std::move(database_url)),
       clock_(clock),
       zone_(zone),
       options_(options),
@@ -94,7 +88,7 @@ Follower::Follower(NotificationStore* store, People* people, const TemplateSet* 
           "sixsteps_notification_quarantined_total",
           "Assessment feed changes the notification service set aside because they could not "
           "be applied (see its feed_quarantine table).")),
-      lock_(std::make_unique<LockConnection>()) {}
+      leader_(std::move(database_url), kLeaderLockKey, "notification_leader") {}
 
 Follower::~Follower() { Stop(); }
 
@@ -117,29 +111,6 @@ void Follower::Pause(absl::Duration duration) {
   pause_cv_.wait_for(lock, absl::ToChronoNanoseconds(duration), [this] { return stop_.load(); });
 }
 
-bool Follower::TryLead() {
-  try {
-    if (lock_->connection == nullptr) {
-      lock_->connection = std::make_unique<pqxx::connection>(database_url_);
-    }
-    pqxx::nontransaction query(*lock_->connection);
-    bool held =
-        query.exec_params("SELECT pg_try_advisory_lock($1)", kLeaderLockKey)[0][0].as<bool>();
-    if (held && !leader_) LogEvent("notification_leader", {{"leader", true}});
-    leader_ = held;
-  } catch (const std::exception&) {
-    lock_->connection.reset();  // the connection broke: whatever lock it held is gone
-    leader_ = false;
-  }
-  return leader_;
-}
-
-void Follower::ReleaseLead() {
-  if (leader_) LogEvent("notification_leader", {{"leader", false}});
-  leader_ = false;
-  lock_->connection.reset();
-}
-
 absl::Status Follower::ApplyChanges(const std::vector<av1::Change>& changes) {
   SIXSTEPS_ASSIGN_OR_RETURN(auto people, PeopleOf(*people_, changes));
   return store_->ApplyChanges(
@@ -154,21 +125,19 @@ absl::Status Follower::ApplyChanges(const std::vector<av1::Change>& changes) {
 }
 
 absl::Status Follower::ApplyBatch(const std::vector<av1::Change>& changes) {
-  absl::Status status = ApplyChanges(changes);
-  if (status.ok() || IsTransient(status)) return status;
-  for (const av1::Change& change : changes) {
-    absl::Status single = ApplyChanges({change});
-    if (single.ok()) continue;
-    if (IsTransient(single)) return single;
-    SIXSTEPS_RETURN_IF_ERROR(store_->Quarantine(change, single));
-    quarantined_->Increment({});
-    LogEvent("feed_quarantined", {{"level", "error"},
-                                  {"sequence", change.sequence()},
-                                  {"partnership", change.partnership()},
-                                  {"kind", av1::ChangeKind_Name(change.kind())},
-                                  {"error", single.ToString()}});
-  }
-  return absl::OkStatus();
+  return ApplyOrQuarantine(
+      changes, [this](const std::vector<av1::Change>& some) { return ApplyChanges(some); },
+      IsTransient,
+      [this](const av1::Change& change, const absl::Status& error) -> absl::Status {
+        SIXSTEPS_RETURN_IF_ERROR(store_->Quarantine(change, error));
+        quarantined_->Increment({});
+        LogEvent("feed_quarantined", {{"level", "error"},
+                                      {"sequence", change.sequence()},
+                                      {"partnership", change.partnership()},
+                                      {"kind", av1::ChangeKind_Name(change.kind())},
+                                      {"error", error.ToString()}});
+        return absl::OkStatus();
+      });
 }
 
 absl::Status Follower::CatchUp() {
@@ -251,7 +220,7 @@ absl::Status Follower::RunCalendar() {
 void Follower::Run() {
   absl::Duration backoff = options_.backoff;
   while (!stop_) {
-    if (!TryLead()) {
+    if (!leader_.TryLead()) {
       Pause(options_.standby_poll);
       continue;
     }
@@ -271,7 +240,7 @@ void Follower::Run() {
     Pause(backoff);
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
-  ReleaseLead();
+  leader_.Release();
 }
 
 }  // namespace sixsteps::notification

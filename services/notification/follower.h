@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "services/base/clock.h"
+#include "services/common/leader_lock.h"
 #include "services/common/metrics.h"
 #include "services/notification/people.h"
 #include "services/notification/service_secret.h"  // digest (H1)
@@ -86,7 +87,7 @@ class Follower {
 
   void Start();
   void Stop();
-  bool is_leader() const { return leader_; }
+  bool is_leader() const { return leader_.held(); }
 
   // One pass, on the calling thread, whether or not this follower leads (tests): the feed
   // to its head, then the calendar rules.
@@ -106,8 +107,6 @@ class Follower {
 
  private:
   void Run();
-  bool TryLead();
-  void ReleaseLead();
   // Applies a page of changes; if one fails for good, one at a time, quarantining it.
   absl::Status ApplyBatch(const std::vector<av1::Change>& changes);
   absl::Status ApplyChanges(const std::vector<av1::Change>& changes);
@@ -119,19 +118,16 @@ class Follower {
   const TemplateSet* templates_;
   reporting::ServiceToken* token_;
   std::shared_ptr<grpc::Channel> assessment_;
-  const std::string database_url_;
   const Clock* clock_;
   const absl::TimeZone zone_;
   const FollowerOptions options_;
   std::atomic<bool> stop_{false};
-  std::atomic<bool> leader_{false};
   std::mutex pause_mu_;
   std::condition_variable pause_cv_;
   std::thread thread_;
   absl::Time last_calendar_ = absl::InfinitePast();
   metrics::Counter* quarantined_;
-  struct LockConnection;
-  std::unique_ptr<LockConnection> lock_;
+  LeaderLock leader_;
   WebhookStore* webhooks_ = nullptr;      // webhooks (H1)
   std::optional<DigestOptions> digests_;  // digest (H1)
 };

@@ -8,7 +8,6 @@
 #include <string>
 #include "absl/strings/str_cat.h"
 
-#include "absl/flags/flag.h"
 #include "services/base/clock.h"
 #include "services/base/status_macros.h"
 #include "services/common/auth.h"
@@ -17,6 +16,7 @@
 #include "services/common/server.h"
 #include "services/common/service_main.h"
 #include "services/common/status.h"
+#include "services/notification/digest.h"
 #include "services/notification/follower.h"
 #include "services/notification/notification_service.h"
 #include "services/notification/pg_store.h"
@@ -25,36 +25,61 @@
 #include "services/notification/smtp.h"
 #include "services/notification/webhook_dispatcher.h"
 
-ABSL_FLAG(std::string, assessment_address, "", "host:port of the assessment service");
-ABSL_FLAG(std::string, api_key_file, "",
-          "file holding the API key of the notification service's account (a notifier on '*': "
-          "it reads the change feed, role bindings and users' email addresses)");
-ABSL_FLAG(std::string, time_zone, "", "the hub's time zone, for the calendar rules");
-ABSL_FLAG(std::string, templates_dir, "",
-          "directory of templates replacing the built-in ones (<rule>.subject, .txt, .html)");
-ABSL_FLAG(std::string, smtp_url, "",
-          "smtp://host:port (STARTTLS required) or smtps://host:port; empty keeps every notice in "
-          "the outbox");
-ABSL_FLAG(std::string, smtp_user, "", "the SMTP user (AUTH), if the server wants one");
-ABSL_FLAG(std::string, smtp_password_file, "", "file holding the SMTP user's password");
-ABSL_FLAG(std::string, smtp_from, "", "the sender of every notice, e.g. hub@example.org");
-ABSL_FLAG(std::string, smtp_ca_file, "", "PEM bundle to verify the SMTP server with");
-ABSL_FLAG(std::string, calendar_every, "", "how often the calendar rules run (default 5m)");
+SIXSTEPS_TEXT_SETTING(assessment_address, "127.0.0.1:50053", "host:port of the assessment service",
+                      "SIXSTEPS_ASSESSMENT_ADDRESS");
+SIXSTEPS_TEXT_SETTING(api_key_file, "",
+                      "file holding the API key of the notification service's account (a notifier "
+                      "on '*': it reads the change feed, role bindings and users' email "
+                      "addresses), unless SIXSTEPS_NOTIFICATION_API_KEY holds the key",
+                      "SIXSTEPS_NOTIFICATION_API_KEY_FILE");
+SIXSTEPS_TEXT_SETTING(time_zone, "Europe/London", "the hub's time zone, for the calendar rules",
+                      "SIXSTEPS_TIME_ZONE");
+SIXSTEPS_TEXT_SETTING(templates_dir, "",
+                      "directory of templates replacing the built-in ones (<rule>.subject, .txt, "
+                      ".html)",
+                      "SIXSTEPS_NOTIFICATION_TEMPLATES_DIR");
+SIXSTEPS_TEXT_SETTING(smtp_url, "",
+                      "smtp://host:port (STARTTLS required) or smtps://host:port; empty keeps "
+                      "every notice in the outbox",
+                      "SIXSTEPS_SMTP_URL");
+SIXSTEPS_TEXT_SETTING(smtp_user, "", "the SMTP user (AUTH), if the server wants one",
+                      "SIXSTEPS_SMTP_USER");
+SIXSTEPS_TEXT_SETTING(smtp_password_file, "", "file holding the SMTP user's password",
+                      "SIXSTEPS_SMTP_PASSWORD_FILE");
+SIXSTEPS_TEXT_SETTING(smtp_from, "", "the sender of every notice, e.g. hub@example.org",
+                      "SIXSTEPS_SMTP_FROM");
+SIXSTEPS_TEXT_SETTING(smtp_ca_file, "", "PEM bundle to verify the SMTP server with",
+                      "SIXSTEPS_SMTP_CA_FILE");
+SIXSTEPS_SETTING(absl::Duration, calendar_every,
+                 sixsteps::notification::FollowerOptions().calendar_every, absl::Seconds(1),
+                 absl::Hours(24), "how often the calendar rules run", "SIXSTEPS_CALENDAR_EVERY");
 // Webhooks.
-ABSL_FLAG(std::string, webhook_allow_loopback_http, "",
-          "true: webhooks may target loopback addresses, over http too (tests only)");
-ABSL_FLAG(std::string, webhook_ca_file, "", "PEM bundle to verify webhook receivers with");
-ABSL_FLAG(std::string, webhook_workers, "", "webhook delivery workers (default 16)");
-ABSL_FLAG(std::string, webhook_per_subscription, "",
-          "deliveries of one subscription in flight at once (default 4)");
-// The weekly digest and the service's secret (digest, H1).
-ABSL_FLAG(std::string, secret_file, "",
-          "file holding the service's secret (16+ characters): seals webhook secrets at rest and "
-          "signs unsubscribe links");
-ABSL_FLAG(std::string, digest_weekday, "", "the weekday weekly digests go out (default monday)");
-ABSL_FLAG(std::string, digest_hour, "", "the hour (0-23, hub time zone) they go out (default 8)");
-ABSL_FLAG(std::string, unsubscribe_url, "",
-          "https URL routed to UnsubscribeDigest (docs/operations.md); empty: no List-Unsubscribe");
+SIXSTEPS_BOOL_SETTING(webhook_allow_loopback_http, false,
+                      "true: webhooks may target loopback addresses, over http too (tests only)",
+                      "SIXSTEPS_WEBHOOK_ALLOW_LOOPBACK_HTTP");
+SIXSTEPS_TEXT_SETTING(webhook_ca_file, "", "PEM bundle to verify webhook receivers with",
+                      "SIXSTEPS_WEBHOOK_CA_FILE");
+SIXSTEPS_SETTING(int, webhook_workers, sixsteps::notification::WebhookDispatcherOptions().workers,
+                 1, 256, "webhook delivery workers", "SIXSTEPS_WEBHOOK_WORKERS");
+SIXSTEPS_SETTING(int, webhook_per_subscription,
+                 sixsteps::notification::WebhookDispatcherOptions().per_subscription, 1, 64,
+                 "deliveries of one subscription in flight at once",
+                 "SIXSTEPS_WEBHOOK_PER_SUBSCRIPTION");
+// The weekly digest and the service's secret (digest, H1). The secret falls back to the
+// deployment's key-encryption secret; the keys derived from it here are for this service's
+// uses only (their contexts differ from identity's): sharing the root is safe.
+SIXSTEPS_TEXT_SETTING(secret_file, "",
+                      "file holding the service's secret (16+ characters): seals webhook secrets "
+                      "at rest and signs unsubscribe links",
+                      "SIXSTEPS_NOTIFICATION_SECRET_FILE", "SIXSTEPS_KEY_ENCRYPTION_SECRET_FILE");
+SIXSTEPS_TEXT_SETTING(digest_weekday, "monday", "the weekday weekly digests go out",
+                      "SIXSTEPS_DIGEST_WEEKDAY");
+SIXSTEPS_SETTING(int, digest_hour, sixsteps::notification::DigestSchedule().hour, 0, 23,
+                 "the hour (hub time zone) weekly digests go out", "SIXSTEPS_DIGEST_HOUR");
+SIXSTEPS_TEXT_SETTING(unsubscribe_url, "",
+                      "https URL routed to UnsubscribeDigest (docs/operations.md); empty: no "
+                      "List-Unsubscribe",
+                      "SIXSTEPS_UNSUBSCRIBE_URL");
 
 namespace {
 
@@ -62,8 +87,7 @@ constexpr char kProgram[] = "sixsteps-notification";
 
 absl::StatusOr<std::string> ApiKey() {
   return sixsteps::ServiceAccountKey(
-      "SIXSTEPS_NOTIFICATION_API_KEY", absl::GetFlag(FLAGS_api_key_file),
-      "SIXSTEPS_NOTIFICATION_API_KEY_FILE",
+      "SIXSTEPS_NOTIFICATION_API_KEY", SETTING_api_key_file,
       "the notification service needs its account's API key: --api_key_file or "
       "SIXSTEPS_NOTIFICATION_API_KEY (scripts/hub makes it with sixsteps-identity "
       "ensure-service-account)");
@@ -72,14 +96,12 @@ absl::StatusOr<std::string> ApiKey() {
 // The SMTP server, if one is configured: flags, else SIXSTEPS_SMTP_* variables.
 absl::StatusOr<std::optional<sixsteps::notification::SmtpSettings>> Smtp() {
   sixsteps::notification::SmtpSettings smtp;
-  smtp.url = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_smtp_url), {"SIXSTEPS_SMTP_URL"}, "");
+  smtp.url = SETTING_smtp_url.Get();
   if (smtp.url.empty()) return std::nullopt;
-  smtp.username = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_smtp_user), {"SIXSTEPS_SMTP_USER"}, "");
-  smtp.from = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_smtp_from), {"SIXSTEPS_SMTP_FROM"}, "");
-  smtp.ca_file =
-      sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_smtp_ca_file), {"SIXSTEPS_SMTP_CA_FILE"}, "");
-  std::string password_file = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_smtp_password_file),
-                                                  {"SIXSTEPS_SMTP_PASSWORD_FILE"}, "");
+  smtp.username = SETTING_smtp_user.Get();
+  smtp.from = SETTING_smtp_from.Get();
+  smtp.ca_file = SETTING_smtp_ca_file.Get();
+  const std::string password_file = SETTING_smtp_password_file.Get();
   if (!password_file.empty()) {
     std::ifstream in(password_file);
     std::getline(in, smtp.password);
@@ -91,35 +113,19 @@ absl::StatusOr<std::optional<sixsteps::notification::SmtpSettings>> Smtp() {
 // The webhook delivery pool's settings: flags, else SIXSTEPS_WEBHOOK_* variables.
 absl::StatusOr<sixsteps::notification::WebhookDispatcherOptions> WebhookOptions() {
   sixsteps::notification::WebhookDispatcherOptions options;
-  const std::string loopback =
-      sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_webhook_allow_loopback_http),
-                          {"SIXSTEPS_WEBHOOK_ALLOW_LOOPBACK_HTTP"}, "false");
-  if (loopback != "true" && loopback != "false" && loopback != "1" && loopback != "0") {
-    return absl::InvalidArgumentError("webhook_allow_loopback_http must be true or false");
-  }
-  options.http.allow_loopback = loopback == "true" || loopback == "1";
-  options.http.ca_file =
-      sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_webhook_ca_file), {"SIXSTEPS_WEBHOOK_CA_FILE"}, "");
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      options.workers, sixsteps::IntSetting("webhook_workers", absl::GetFlag(FLAGS_webhook_workers),
-                                            {"SIXSTEPS_WEBHOOK_WORKERS"}, options.workers, 1, 256));
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      options.per_subscription,
-      sixsteps::IntSetting("webhook_per_subscription",
-                           absl::GetFlag(FLAGS_webhook_per_subscription),
-                           {"SIXSTEPS_WEBHOOK_PER_SUBSCRIPTION"}, options.per_subscription, 1, 64));
+  SIXSTEPS_ASSIGN_OR_RETURN(options.http.allow_loopback, SETTING_webhook_allow_loopback_http.Get());
+  options.http.ca_file = SETTING_webhook_ca_file.Get();
+  SIXSTEPS_ASSIGN_OR_RETURN(options.workers, SETTING_webhook_workers.Get());
+  SIXSTEPS_ASSIGN_OR_RETURN(options.per_subscription, SETTING_webhook_per_subscription.Get());
   return options;
 }
 
 namespace notification = sixsteps::notification;
 
-// The service's secret: --secret_file or SIXSTEPS_NOTIFICATION_SECRET_FILE, else the
-// deployment's key-encryption secret (a file or a variable). The keys derived from it here are
-// for this service's uses only (their contexts differ from identity's): sharing the root is safe.
+// The service's secret: --secret_file (or its variables), else the deployment's key-encryption
+// secret held in a variable.
 absl::StatusOr<notification::ServiceSecret> Secret() {
-  const std::string file = sixsteps::FlagOrEnv(
-      absl::GetFlag(FLAGS_secret_file),
-      {"SIXSTEPS_NOTIFICATION_SECRET_FILE", "SIXSTEPS_KEY_ENCRYPTION_SECRET_FILE"}, "");
+  const std::string file = SETTING_secret_file.Get();
   std::string secret;
   if (!file.empty()) {
     std::ifstream in(file);
@@ -144,17 +150,11 @@ absl::StatusOr<notification::ServiceSecret> Secret() {
 absl::StatusOr<notification::DigestOptions> Digests(const notification::ServiceSecret* secret) {
   notification::DigestOptions options;
   options.secret = secret;
-  const std::string weekday = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_digest_weekday),
-                                                  {"SIXSTEPS_DIGEST_WEEKDAY"}, "monday");
-  std::optional<absl::Weekday> day = notification::ParseWeekday(weekday);
+  std::optional<absl::Weekday> day = notification::ParseWeekday(SETTING_digest_weekday.Get());
   if (!day) return absl::InvalidArgumentError("digest_weekday must be monday..sunday");
   options.schedule.weekday = *day;
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      options.schedule.hour,
-      sixsteps::IntSetting("digest_hour", absl::GetFlag(FLAGS_digest_hour),
-                           {"SIXSTEPS_DIGEST_HOUR"}, options.schedule.hour, 0, 23));
-  options.unsubscribe_url =
-      sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_unsubscribe_url), {"SIXSTEPS_UNSUBSCRIBE_URL"}, "");
+  SIXSTEPS_ASSIGN_OR_RETURN(options.schedule.hour, SETTING_digest_hour.Get());
+  options.unsubscribe_url = SETTING_unsubscribe_url.Get();
   SIXSTEPS_RETURN_IF_ERROR(notification::ValidateUnsubscribeUrl(options.unsubscribe_url));
   return options;
 }
@@ -162,19 +162,12 @@ absl::StatusOr<notification::DigestOptions> Digests(const notification::ServiceS
 absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
   const sixsteps::ServerConfig& config = start.config();
   SIXSTEPS_ASSIGN_OR_RETURN(std::string api_key, ApiKey());
-  SIXSTEPS_ASSIGN_OR_RETURN(absl::TimeZone zone,
-                            sixsteps::HubTimeZone(absl::GetFlag(FLAGS_time_zone)));
+  SIXSTEPS_ASSIGN_OR_RETURN(absl::TimeZone zone, sixsteps::HubTimeZone(SETTING_time_zone));
   // A template that does not parse stops the service here, naming the file and place.
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      notification::TemplateSet templates,
-      notification::TemplateSet::Load(sixsteps::FlagOrEnv(
-          absl::GetFlag(FLAGS_templates_dir), {"SIXSTEPS_NOTIFICATION_TEMPLATES_DIR"}, "")));
+  SIXSTEPS_ASSIGN_OR_RETURN(notification::TemplateSet templates,
+                            notification::TemplateSet::Load(SETTING_templates_dir.Get()));
   notification::FollowerOptions options;
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      options.calendar_every,
-      sixsteps::DurationSetting("calendar_every", absl::GetFlag(FLAGS_calendar_every),
-                                {"SIXSTEPS_CALENDAR_EVERY"}, options.calendar_every,
-                                absl::Seconds(1), absl::Hours(24)));
+  SIXSTEPS_ASSIGN_OR_RETURN(options.calendar_every, SETTING_calendar_every.Get());
   SIXSTEPS_ASSIGN_OR_RETURN(std::optional<notification::SmtpSettings> smtp, Smtp());
   SIXSTEPS_ASSIGN_OR_RETURN(notification::ServiceSecret secret, Secret());
   SIXSTEPS_ASSIGN_OR_RETURN(notification::DigestOptions digests, Digests(&secret));
@@ -182,9 +175,7 @@ absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
                             WebhookOptions());
   if (smtp) options.new_state = notification::nv1::OutboxMessage::STATE_PENDING;
   SIXSTEPS_ASSIGN_OR_RETURN(auto identity, start.MigrateAndDialIdentity());
-  SIXSTEPS_ASSIGN_OR_RETURN(auto assessment,
-                            start.Dial(absl::GetFlag(FLAGS_assessment_address),
-                                       "SIXSTEPS_ASSESSMENT_ADDRESS", "127.0.0.1:50053"));
+  SIXSTEPS_ASSIGN_OR_RETURN(auto assessment, start.Dial(SETTING_assessment_address));
 
   sixsteps::db::ConnectionPool pool(config.database_url, config.db_pool_size);
   notification::PgNotificationStore store(&pool);

@@ -12,9 +12,6 @@ namespace {
 
 using auth::Role;
 
-constexpr int kDueSoonDays = 14;
-constexpr int kEscalationDays = 14;
-
 // "assessments/a/respondents/r/responses/q" -> "r".
 std::string RespondentOfResponse(absl::string_view response) {
   std::vector<absl::string_view> parts = absl::StrSplit(response, '/');
@@ -223,26 +220,28 @@ std::vector<Notice> NoticesForChange(const av1::Change& change, const ChangeFact
 
 absl::CivilDay DueHorizon(absl::CivilDay today) { return today + kDueSoonDays; }
 
+std::vector<std::string> CalendarRulesForDay(absl::CivilDay due, absl::CivilDay today) {
+  const int days_left = static_cast<int>(due - today);
+  std::vector<std::string> rules;
+  if (days_left > 0 && days_left <= kDueSoonDays) rules.push_back("action_due_soon");
+  if (days_left == 0) rules.push_back("action_due_today");
+  if (days_left < 0) rules.push_back("action_overdue");
+  if (-days_left >= kEscalationDays) rules.push_back("action_escalation");
+  return rules;
+}
+
 std::vector<Notice> NoticesForDay(const OpenAction& action, absl::CivilDay today,
                                   const PartnershipPeople& people,
                                   const std::set<std::string>& disabled_rules) {
   const int days_left = static_cast<int>(action.due - today);
-  std::vector<std::pair<std::string, std::vector<Person>>> due;
-  const std::vector<Person> owners =
-      people.WithRole(Role::ROLE_ACTION_OWNER, action.owner_organisation);
-  if (days_left > 0 && days_left <= kDueSoonDays) {
-    due.push_back({"action_due_soon", owners});
-  } else if (days_left == 0) {
-    due.push_back({"action_due_today", owners});
-  } else if (days_left < 0) {
-    due.push_back({"action_overdue", owners});
-    if (-days_left >= kEscalationDays) {
-      due.push_back({"action_escalation", people.WithRole(Role::ROLE_PARTNERSHIP_ADMINISTRATOR)});
-    }
-  }
   std::vector<Notice> notices;
-  for (const auto& [rule, to] : due) {
+  for (const std::string& rule : CalendarRulesForDay(action.due, today)) {
     if (Disabled(disabled_rules, rule)) continue;
+    // The escalation goes to the partnership's administrators; the rest to the owners.
+    const std::vector<Person> to =
+        rule == "action_escalation"
+            ? people.WithRole(Role::ROLE_PARTNERSHIP_ADMINISTRATOR)
+            : people.WithRole(Role::ROLE_ACTION_OWNER, action.owner_organisation);
     Notice base =
         Base(rule, people, absl::StrCat("actions/", action.action_id), IsoDay(action.due));
     base.fields["action_description"] = action.description;

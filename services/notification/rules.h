@@ -125,11 +125,19 @@ struct OpenAction {
   absl::CivilDay due;
 };
 
+// The calendar rules' thresholds: due within this many days is "soon"; this many days
+// overdue escalates.
+inline constexpr int kDueSoonDays = 14;
+inline constexpr int kEscalationDays = 14;
+
 // Calendar rules, judged on `today` (the hub's date):
 //   action_due_soon   from 14 days before the due date until the day before -> its owners;
 //   action_due_today  on the due date -> its owners;
 //   action_overdue    from the day after -> its owners;
 //   action_escalation from 14 days after -> the partnership administrators.
+// The rules above that apply to an action due on `due`, in that order: one rule for the
+// notices (NoticesForDay) and the webhook events (WebhookEventsForDay).
+std::vector<std::string> CalendarRulesForDay(absl::CivilDay due, absl::CivilDay today);
 // Each keeps the due date in its key, so a changed due date is a new notice and the same
 // one is never composed twice however often (or however late) the day is judged.
 std::vector<Notice> NoticesForDay(const OpenAction& action, absl::CivilDay today,

@@ -14,11 +14,6 @@
 namespace sixsteps::notification {
 namespace {
 
-// The calendar rules' thresholds (rules.cc, NoticesForDay): due within this many days is
-// "soon", this many days overdue escalates.
-constexpr int kDueSoonDays = 14;
-constexpr int kEscalationDays = 14;
-
 std::string Rfc3339(absl::Time time) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", time, absl::UTCTimeZone());
 }
@@ -133,11 +128,7 @@ std::vector<WebhookEvent> WebhookEventsForDay(const std::vector<OpenAction>& act
   std::vector<WebhookEvent> events;
   for (const OpenAction& action : actions) {
     const int days_left = static_cast<int>(action.due - today);
-    std::vector<std::string> types;
-    if (days_left > 0 && days_left <= kDueSoonDays) types.push_back("action_due_soon");
-    if (days_left == 0) types.push_back("action_due_today");
-    if (days_left < 0) types.push_back("action_overdue");
-    if (-days_left >= kEscalationDays) types.push_back("action_escalation");
+    const std::vector<std::string> types = CalendarRulesForDay(action.due, today);
     const std::string about = absl::StrCat("actions/", action.action_id);
     const std::string due = absl::FormatCivilTime(action.due);
     for (const std::string& type : types) {

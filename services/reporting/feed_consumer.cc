@@ -8,13 +8,12 @@
 #include <deque>
 #include <iterator>
 
-#include <pqxx/pqxx>
-
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/common/feed_batch.h"
 #include "services/common/log.h"
 #include "services/common/status.h"
 #include "sixsteps/assessment/v1/assessment_service.grpc.pb.h"
@@ -210,26 +209,21 @@ absl::StatusOr<Upstream::Directory> GrpcUpstream::FetchPartnership(
 
 // ---- FeedConsumer ----
 
-struct FeedConsumer::LockConnection {
-  std::unique_ptr<pqxx::connection> connection;
-};
-
 FeedConsumer::FeedConsumer(ReadModel* model, Upstream* upstream,
                            std::shared_ptr<grpc::Channel> assessment, std::string database_url,
                            ConsumerOptions options)
     : model_(model),
       upstream_(upstream),
       assessment_(std::move(assessment)),
-      database_url_(std::move(database_url)),
       options_(options),
       catch_up_page_(kCatchUpPage),
       quarantined_(&metrics::DefaultRegistry().AddCounter(
           "sixsteps_feed_quarantined_total",
           "Assessment feed changes the reporting read model set aside because they could not "
           "be fetched or applied (see its feed_quarantine table).")),
-      lock_(std::make_unique<LockConnection>()) {
+      leader_(std::move(database_url), kLeaderLockKey, "feed_leader") {
   metrics_ = metrics::DefaultRegistry().AddCollector([this](metrics::GaugeSink& sink) {
-    bool leader = leader_;
+    bool leader = leader_.held();
     sink.Set("sixsteps_feed_leader",
              "1 while this reporting replica holds the feed consumer's lead, else 0.", {},
              leader ? 1 : 0);
@@ -268,30 +262,6 @@ void FeedConsumer::Stop() {
     if (watch_ != nullptr) watch_->TryCancel();
   }
   if (thread_.joinable()) thread_.join();
-}
-
-bool FeedConsumer::TryLead() {
-  try {
-    if (lock_->connection == nullptr) {
-      lock_->connection = std::make_unique<pqxx::connection>(database_url_);
-    }
-    pqxx::nontransaction query(*lock_->connection);
-    bool held =
-        query.exec_params("SELECT pg_try_advisory_lock($1)", kLeaderLockKey)[0][0].as<bool>();
-    if (held && !leader_) LogEvent("feed_leader", {{"leader", true}});
-    leader_ = held;
-  } catch (const std::exception&) {
-    // The connection broke (the database restarted): whatever lock it held is gone.
-    lock_->connection.reset();
-    leader_ = false;
-  }
-  return leader_;
-}
-
-void FeedConsumer::ReleaseLead() {
-  if (leader_) LogEvent("feed_leader", {{"leader", false}});
-  leader_ = false;
-  lock_->connection.reset();  // closing the session releases the lock
 }
 
 absl::Status FeedConsumer::RefreshDirectory() {
@@ -352,20 +322,16 @@ absl::Status FeedConsumer::QuarantineChange(const av1::Change& change, bool rece
 }
 
 absl::Status FeedConsumer::ApplyBatch(const std::vector<av1::Change>& changes) {
-  absl::Status status = Prepare(changes);
-  if (status.ok()) status = model_->Apply(changes);
-  if (status.ok() || IsTransientFeedError(status)) return status;
-  // Something in the batch can never be applied. One at a time, so that every other
-  // change is applied and only the bad one is set aside.
-  for (const av1::Change& change : changes) {
-    std::vector<av1::Change> one = {change};
-    absl::Status single = Prepare(one);
-    if (single.ok()) single = model_->Apply(one);
-    if (single.ok()) continue;
-    if (IsTransientFeedError(single)) return single;
-    SIXSTEPS_RETURN_IF_ERROR(QuarantineChange(change, /*received=*/true, single));
-  }
-  return absl::OkStatus();
+  return ApplyOrQuarantine(
+      changes,
+      [this](const std::vector<av1::Change>& some) {
+        absl::Status status = Prepare(some);
+        return status.ok() ? model_->Apply(some) : status;
+      },
+      IsTransientFeedError,
+      [this](const av1::Change& change, const absl::Status& error) {
+        return QuarantineChange(change, /*received=*/true, error);
+      });
 }
 
 absl::Status FeedConsumer::CatchUp() {
@@ -504,7 +470,7 @@ absl::Status FeedConsumer::Follow() {
 void FeedConsumer::Run() {
   absl::Duration backoff = options_.backoff;
   while (!stop_) {
-    if (!TryLead()) {
+    if (!leader_.TryLead()) {
       caught_up_ = false;
       absl::SleepFor(options_.standby_poll);
       continue;
@@ -532,7 +498,7 @@ void FeedConsumer::Run() {
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
   caught_up_ = false;
-  ReleaseLead();
+  leader_.Release();
 }
 
 }  // namespace sixsteps::reporting

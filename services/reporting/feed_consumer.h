@@ -17,6 +17,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/common/leader_lock.h"
 #include "services/common/metrics.h"
 #include "services/reporting/read_model.h"
 #include "services/reporting/service_token.h"
@@ -122,15 +123,12 @@ class FeedConsumer {
   void Start();
   // Stops following the feed and gives up the leader lock.
   void Stop();
-  bool is_leader() const { return leader_; }
+  bool is_leader() const { return leader_.held(); }
   // Caught up with the head of the feed and following it live.
   bool is_caught_up() const { return caught_up_; }
 
  private:
   void Run();
-  // Takes the leader lock if it is free; false if another consumer holds it.
-  bool TryLead();
-  void ReleaseLead();
   // Fetches what changes need before they are applied (their framework versions, their
   // partnerships' names), looking each one up once however many changes name it.
   absl::Status Prepare(const std::vector<av1::Change>& changes);
@@ -148,10 +146,8 @@ class FeedConsumer {
   ReadModel* model_;
   Upstream* upstream_;
   std::shared_ptr<grpc::Channel> assessment_;
-  const std::string database_url_;
   const ConsumerOptions options_;
   std::atomic<bool> stop_{false};
-  std::atomic<bool> leader_{false};
   std::atomic<bool> caught_up_{false};
   std::thread thread_;
   absl::Time last_refresh_ = absl::InfinitePast();
@@ -160,9 +156,8 @@ class FeedConsumer {
   // back after a page that was fetched.
   int catch_up_page_;
   metrics::Counter* quarantined_;
-  // The leader lock's own connection, used only by the consumer thread.
-  struct LockConnection;
-  std::unique_ptr<LockConnection> lock_;
+  // The lead among replicas; TryLead and Release only on the consumer thread.
+  LeaderLock leader_;
   std::mutex watch_mu_;
   grpc::ClientContext* watch_ ABSL_GUARDED_BY(watch_mu_) = nullptr;
   // Last: unregistered first, before what it reads is destroyed.

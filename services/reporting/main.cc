@@ -3,7 +3,6 @@
 // `migrate` and `provision-database` run a setup step instead (services/common/setup_commands.h).
 #include <string>
 
-#include "absl/flags/flag.h"
 #include "absl/strings/numbers.h"
 #include "services/base/status_macros.h"
 #include "services/common/auth.h"
@@ -20,52 +19,55 @@
 #include "services/reporting/report_cache_listener.h"
 #include "services/reporting/reporting_service.h"
 
-ABSL_FLAG(std::string, assessment_address, "", "host:port of the assessment service");
-ABSL_FLAG(std::string, framework_address, "", "host:port of the framework service");
-ABSL_FLAG(std::string, api_key_file, "",
-          "file holding the API key of the reporting service's account (a viewer on '*')");
-ABSL_FLAG(std::string, http_listen, "", "host:port of the read-only HTTP endpoint");
-ABSL_FLAG(std::string, time_zone, "", "the hub's time zone, for overdue actions");
-ABSL_FLAG(std::string, http_workers, "",
-          "worker threads of the HTTP endpoint: connections served at once (default 32)");
-ABSL_FLAG(std::string, http_max_connections_per_client, "",
-          "connections one client address may hold on the HTTP endpoint (default 8)");
-ABSL_FLAG(std::string, http_request_timeout, "",
-          "how long an HTTP request's line, headers and body may take to arrive (default 10s)");
-ABSL_FLAG(std::string, report_max_waiters, "",
-          "reports waiting for min_sequence at once; more are RESOURCE_EXHAUSTED (default 16)");
-ABSL_FLAG(std::string, report_cache_mib, "",
-          "MiB of built assessment reports each replica keeps in memory, least recently used "
-          "dropped first; 0: none (default 64)");
+SIXSTEPS_TEXT_SETTING(assessment_address, "127.0.0.1:50053", "host:port of the assessment service",
+                      "SIXSTEPS_ASSESSMENT_ADDRESS");
+SIXSTEPS_TEXT_SETTING(framework_address, "127.0.0.1:50051", "host:port of the framework service",
+                      "SIXSTEPS_FRAMEWORK_ADDRESS");
+SIXSTEPS_TEXT_SETTING(api_key_file, "",
+                      "file holding the API key of the reporting service's account (a viewer on "
+                      "'*'), unless SIXSTEPS_REPORTING_API_KEY holds the key",
+                      "SIXSTEPS_REPORTING_API_KEY_FILE");
+SIXSTEPS_TEXT_SETTING(http_listen, "127.0.0.1:8084", "host:port of the read-only HTTP endpoint",
+                      "SIXSTEPS_HTTP_LISTEN");
+SIXSTEPS_TEXT_SETTING(time_zone, "Europe/London", "the hub's time zone, for overdue actions",
+                      "SIXSTEPS_TIME_ZONE");
+// The HTTP endpoint's bounds on slow clients; the bounds between them (connections per client
+// below workers) are ValidateHttpLimits'.
+SIXSTEPS_SETTING(int, http_workers, sixsteps::reporting::HttpLimits().workers, 2, 1024,
+                 "worker threads of the HTTP endpoint: connections served at once",
+                 "SIXSTEPS_HTTP_WORKERS");
+SIXSTEPS_SETTING(int, http_max_connections_per_client,
+                 sixsteps::reporting::HttpLimits().max_connections_per_client, 1, 1023,
+                 "connections one client address may hold on the HTTP endpoint",
+                 "SIXSTEPS_HTTP_MAX_CONNECTIONS_PER_CLIENT");
+SIXSTEPS_SETTING(absl::Duration, http_request_timeout,
+                 sixsteps::reporting::HttpLimits().request_timeout, absl::Milliseconds(1),
+                 absl::Minutes(5),
+                 "how long an HTTP request's line, headers and body may take to arrive",
+                 "SIXSTEPS_HTTP_REQUEST_TIMEOUT");
+SIXSTEPS_SETTING(int, report_max_waiters, 16, 1, 1024,
+                 "reports waiting for min_sequence at once; more are RESOURCE_EXHAUSTED",
+                 "SIXSTEPS_REPORT_MAX_WAITERS");
+SIXSTEPS_SETTING(int, report_cache_mib, 64, 0, 4096,
+                 "MiB of built assessment reports each replica keeps in memory, least recently "
+                 "used dropped first; 0: none",
+                 "SIXSTEPS_REPORT_CACHE_MIB");
 
 namespace {
 
 absl::StatusOr<std::string> ApiKey() {
   return sixsteps::ServiceAccountKey(
-      "SIXSTEPS_REPORTING_API_KEY", absl::GetFlag(FLAGS_api_key_file),
-      "SIXSTEPS_REPORTING_API_KEY_FILE",
+      "SIXSTEPS_REPORTING_API_KEY", SETTING_api_key_file,
       "the reporting service needs its account's API key: --api_key_file or "
       "SIXSTEPS_REPORTING_API_KEY (see README: the reporting service account)");
 }
 
-// The HTTP endpoint's bounds on slow clients, from flags and the environment.
 absl::StatusOr<sixsteps::reporting::HttpLimits> HttpLimitsSetting() {
   sixsteps::reporting::HttpLimits limits;
-  // The bounds between settings (connections per client below workers) are ValidateHttpLimits'.
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      limits.workers, sixsteps::IntSetting("http_workers", absl::GetFlag(FLAGS_http_workers),
-                                           {"SIXSTEPS_HTTP_WORKERS"}, limits.workers, 2, 1024));
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      limits.max_connections_per_client,
-      sixsteps::IntSetting("http_max_connections_per_client",
-                           absl::GetFlag(FLAGS_http_max_connections_per_client),
-                           {"SIXSTEPS_HTTP_MAX_CONNECTIONS_PER_CLIENT"},
-                           limits.max_connections_per_client, 1, 1023));
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      limits.request_timeout,
-      sixsteps::DurationSetting("http_request_timeout", absl::GetFlag(FLAGS_http_request_timeout),
-                                {"SIXSTEPS_HTTP_REQUEST_TIMEOUT"}, limits.request_timeout,
-                                absl::Milliseconds(1), absl::Minutes(5)));
+  SIXSTEPS_ASSIGN_OR_RETURN(limits.workers, SETTING_http_workers.Get());
+  SIXSTEPS_ASSIGN_OR_RETURN(limits.max_connections_per_client,
+                            SETTING_http_max_connections_per_client.Get());
+  SIXSTEPS_ASSIGN_OR_RETURN(limits.request_timeout, SETTING_http_request_timeout.Get());
   SIXSTEPS_RETURN_IF_ERROR(sixsteps::reporting::ValidateHttpLimits(limits));
   return limits;
 }
@@ -75,10 +77,8 @@ namespace reporting = sixsteps::reporting;
 absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
   const sixsteps::ServerConfig& config = start.config();
   SIXSTEPS_ASSIGN_OR_RETURN(std::string api_key, ApiKey());
-  SIXSTEPS_ASSIGN_OR_RETURN(absl::TimeZone zone,
-                            sixsteps::HubTimeZone(absl::GetFlag(FLAGS_time_zone)));
-  std::string http = sixsteps::FlagOrEnv(absl::GetFlag(FLAGS_http_listen), {"SIXSTEPS_HTTP_LISTEN"},
-                                         "127.0.0.1:8084");
+  SIXSTEPS_ASSIGN_OR_RETURN(absl::TimeZone zone, sixsteps::HubTimeZone(SETTING_time_zone));
+  const std::string http = SETTING_http_listen.Get();
   int http_port = 0;
   size_t colon = http.rfind(':');
   if (colon == std::string::npos || !absl::SimpleAtoi(http.substr(colon + 1), &http_port)) {
@@ -87,20 +87,11 @@ absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
   // The endpoint has no TLS of its own: plaintext beyond loopback only behind a proxy.
   SIXSTEPS_RETURN_IF_ERROR(sixsteps::CheckPlaintextHttpListener(http, config.tls, "http_listen"));
   SIXSTEPS_ASSIGN_OR_RETURN(reporting::HttpLimits http_limits, HttpLimitsSetting());
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      int max_waiters,
-      sixsteps::IntSetting("report_max_waiters", absl::GetFlag(FLAGS_report_max_waiters),
-                           {"SIXSTEPS_REPORT_MAX_WAITERS"}, 16, 1, 1024));
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      int cache_mib, sixsteps::IntSetting("report_cache_mib", absl::GetFlag(FLAGS_report_cache_mib),
-                                          {"SIXSTEPS_REPORT_CACHE_MIB"}, 64, 0, 4096));
+  SIXSTEPS_ASSIGN_OR_RETURN(int max_waiters, SETTING_report_max_waiters.Get());
+  SIXSTEPS_ASSIGN_OR_RETURN(int cache_mib, SETTING_report_cache_mib.Get());
   SIXSTEPS_ASSIGN_OR_RETURN(auto identity, start.MigrateAndDialIdentity());
-  SIXSTEPS_ASSIGN_OR_RETURN(auto framework,
-                            start.Dial(absl::GetFlag(FLAGS_framework_address),
-                                       "SIXSTEPS_FRAMEWORK_ADDRESS", "127.0.0.1:50051"));
-  SIXSTEPS_ASSIGN_OR_RETURN(auto assessment,
-                            start.Dial(absl::GetFlag(FLAGS_assessment_address),
-                                       "SIXSTEPS_ASSESSMENT_ADDRESS", "127.0.0.1:50053"));
+  SIXSTEPS_ASSIGN_OR_RETURN(auto framework, start.Dial(SETTING_framework_address));
+  SIXSTEPS_ASSIGN_OR_RETURN(auto assessment, start.Dial(SETTING_assessment_address));
 
   sixsteps::db::ConnectionPool pool(config.database_url, config.db_pool_size);
   reporting::ReadModel model(&pool);

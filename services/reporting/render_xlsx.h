@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -115,17 +114,13 @@ class Xlsx {
 
   // Closes the workbook and returns the file's bytes.
   absl::StatusOr<std::string> Finish() {
-    lxw_error err = workbook_close(wb_);
-    wb_ = nullptr;
-    if (!error_.ok()) return error_;
-    if (err != LXW_NO_ERROR) {
-      return absl::InternalError(absl::StrCat("XLSX export failed: ", lxw_strerror(err)));
-    }
-    std::ifstream in(path_, std::ios::binary);
-    if (!in) return absl::InternalError("cannot read back the XLSX export");
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
-    return bytes.str();
+    std::string bytes;
+    absl::Status written = FinishTo([&bytes](const char* data, size_t size) {
+      bytes.append(data, size);
+      return true;
+    });
+    if (!written.ok()) return written;
+    return bytes;
   }
 
  private:

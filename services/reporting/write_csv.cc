@@ -41,15 +41,8 @@ absl::Status WriteCsv(const Document& d, const ByteSink& sink) {
   bool first = true;
   for (const Section& s : d.sections) {
     for (const Block& b : s.blocks) {
-      const Table* t = std::get_if<Table>(&b);
-      Table chart;
-      if (const auto* c = std::get_if<Chart>(&b)) {
-        chart = ChartTable(*c);
-        t = &chart;
-      } else if (const auto* c = std::get_if<CountChart>(&b)) {
-        chart = ChartTable(*c);
-        t = &chart;
-      }
+      const std::optional<Table> chart = ChartAsTable(b);
+      const Table* t = chart ? &*chart : std::get_if<Table>(&b);
       if (t == nullptr || t->header.empty()) continue;
       if (!first) out.Write("\r\n");
       first = false;

@@ -1,5 +1,6 @@
 // The Markdown writer: any document as Markdown in which the data can form no markup.
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -90,10 +91,9 @@ void WriteBlock(SinkWriter& out, const Block& block) {
     out.Write("\n");
   } else if (const auto* t = std::get_if<Table>(&block)) {
     WriteTable(out, *t);
-  } else if (const auto* c = std::get_if<Chart>(&block)) {
-    if (!c->series.empty() && !c->categories.empty()) WriteTable(out, ChartTable(*c));
-  } else if (const auto* c = std::get_if<CountChart>(&block)) {
-    if (!c->series.empty() && !c->categories.empty()) WriteTable(out, ChartTable(*c));
+  } else if (std::optional<Table> chart = ChartAsTable(block)) {
+    // A chart without series or categories (a header of its title alone) shows nothing.
+    if (!chart->rows.empty() && chart->header.size() > 1) WriteTable(out, *chart);
   }
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <string>
+#include <variant>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -59,6 +60,12 @@ Table ChartTable(const Chart& chart) {
     t.rows.push_back(std::move(row));
   }
   return t;
+}
+
+std::optional<Table> ChartAsTable(const Block& block) {
+  if (const auto* chart = std::get_if<Chart>(&block)) return ChartTable(*chart);
+  if (const auto* chart = std::get_if<CountChart>(&block)) return ChartTable(*chart);
+  return std::nullopt;
 }
 
 Table ChartTable(const CountChart& chart) {

@@ -3,6 +3,7 @@
 // few facts about cells every writer reads. Private to the writers (write_*.cc).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -49,6 +50,9 @@ Spaced SplitSpaces(absl::string_view text);
 Table ChartTable(const Chart& chart);
 // Counts over time as a table: a row per series, a column per category, each cell a count.
 Table ChartTable(const CountChart& chart);
+// A chart block (Chart or CountChart) as its ChartTable, for the writers that draw none
+// (CSV, Markdown, text, XLSX); nullopt for any other block.
+std::optional<Table> ChartAsTable(const Block& block);
 
 // Hands `bytes` to `sink` in pieces of at most kSinkChunk bytes.
 absl::Status SinkAll(absl::string_view bytes, const ByteSink& sink);

@@ -80,12 +80,8 @@ int WriteBlock(Xlsx& x, lxw_worksheet* ws, int row, const Block& block) {
             absl::StrCat(l->ordered ? absl::StrCat(++n, ". ") : "• ", Plain(item.runs)));
   } else if (const auto* t = std::get_if<Table>(&block)) {
     row = WriteTable(x, ws, row, t->header, t->rows);
-  } else if (const auto* c = std::get_if<Chart>(&block)) {
-    Table counts = ChartTable(*c);
-    row = WriteTable(x, ws, row, counts.header, counts.rows);
-  } else if (const auto* c = std::get_if<CountChart>(&block)) {
-    Table counts = ChartTable(*c);
-    row = WriteTable(x, ws, row, counts.header, counts.rows);
+  } else if (std::optional<Table> counts = ChartAsTable(block)) {
+    row = WriteTable(x, ws, row, counts->header, counts->rows);
   }
   return row + 1;
 }

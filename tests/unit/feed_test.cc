@@ -32,21 +32,6 @@ TEST(NextAfterSequence, AScopedCallersCursorMovesOnlyWithWhatTheyWereGiven) {
   EXPECT_EQ(NextAfterSequence(17, 40, 3, cut, false), 40);
 }
 
-TEST(ParseWatchLimits, DefaultsAndBadValues) {
-  absl::StatusOr<WatchLimits> defaults = ParseWatchLimits("", "");
-  ASSERT_THAT(defaults, IsOk());
-  EXPECT_EQ(defaults->per_principal, 4);
-  EXPECT_EQ(defaults->total, 2048);
-  absl::StatusOr<WatchLimits> set = ParseWatchLimits("2", " 50 ");
-  ASSERT_THAT(set, IsOk());
-  EXPECT_EQ(set->per_principal, 2);
-  EXPECT_EQ(set->total, 50);
-  EXPECT_THAT(ParseWatchLimits("0", ""),
-              StatusIs(Code::kInvalidArgument, "watch_streams_per_principal"));
-  EXPECT_THAT(ParseWatchLimits("", "lots"), StatusIs(Code::kInvalidArgument, "watch_streams"));
-  EXPECT_THAT(ParseWatchLimits("-3", ""), StatusIs(Code::kInvalidArgument));
-}
-
 TEST(WatchSlots, CapsEachPrincipalAndTheServerAndGivesSlotsBack) {
   WatchSlots slots({.per_principal = 2, .total = 3});
   std::optional<absl::StatusOr<WatchSlots::Slot>> a1, a2, b1;

@@ -185,10 +185,14 @@ TEST(EditRulesTest, OnlyDraftsAreEditable) {
 }
 
 TEST(EditRulesTest, StaleEtagIsAborted) {
-  EXPECT_THAT(CheckEtag("3", "3", true), IsOk());
-  EXPECT_THAT(CheckEtag("2", "3", true), StatusIs(absl::StatusCode::kAborted));
-  EXPECT_THAT(CheckEtag("", "3", true), StatusIs(absl::StatusCode::kInvalidArgument, "etag"));
-  EXPECT_THAT(CheckEtag("", "3", false), IsOk());
+  // The rule every service shares (services/base/etag.h).
+  EXPECT_THAT(CheckEtag("3", "3", "v1"), IsOk());
+  EXPECT_THAT(CheckEtag("2", "3", "v1"),
+              StatusIs(absl::StatusCode::kAborted, "v1 changed since you read it"));
+  EXPECT_THAT(CheckEtag("", "3", "v1"), IsOk());
+  EXPECT_THAT(RequireEtag("", "framework_version.etag"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "framework_version.etag"));
+  EXPECT_THAT(RequireEtag("3", "framework_version.etag"), IsOk());
 }
 
 TEST(AdaptTest, CopiesTheTreeRecordsLineageAndCarriesAttribution) {
