@@ -4,7 +4,11 @@
 //   --mode=bare       gRPC's callback API, no interceptors, no logging, no health or
 //                     reflection service: the most any RPC can do on this machine.
 //   --mode=bootstrap  the services' own server bootstrap (RunningServer: health, reflection,
-//                     the per-call log line on standard error, metrics), as every service runs.
+//                     the per-call log line on standard error, metrics, admission), as every
+//                     service runs: the method is defined as the services' are
+//                     (SIXSTEPS_UNAUTHENTICATED_RPC, the same path as SIXSTEPS_RPC without the
+//                     token), served on gRPC's callback API with its handler on the server's
+//                     executor.
 //
 // Prints "listening <host:port>" on standard output once it serves, then serves until
 // SIGTERM or SIGINT.
@@ -18,7 +22,9 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/grpc_reply.h"
 #include "services/common/log.h"
 #include "services/common/server.h"
 #include "sixsteps/bench/v1/echo_service.grpc.pb.h"
@@ -42,14 +48,22 @@ class BareEcho final : public bv1::EchoService::CallbackService {
   }
 };
 
-// As the hub's services are written: a synchronous-style handler returning a status.
+// As the hub's services are written: the generated synchronous method, defined by the
+// macro, and a handler returning absl::StatusOr.
 class BootstrapEcho final : public bv1::EchoService::Service {
-  grpc::Status Echo(grpc::ServerContext*, const bv1::EchoRequest* request,
-                    bv1::EchoResponse* response) override {
-    response->set_payload(request->payload());
-    return grpc::Status::OK;
+ public:
+  grpc::Status Echo(grpc::ServerContext* context, const bv1::EchoRequest* request,
+                    bv1::EchoResponse* response) override;
+
+ private:
+  absl::StatusOr<bv1::EchoResponse> DoEcho(const bv1::EchoRequest& request) {
+    bv1::EchoResponse response;
+    response.set_payload(request.payload());
+    return response;
   }
 };
+
+SIXSTEPS_UNAUTHENTICATED_RPC(BootstrapEcho, Echo, bv1::EchoRequest, bv1::EchoResponse)
 
 int ServeBare(const std::string& address) {
   BareEcho service;

@@ -70,7 +70,8 @@ namespace {
 
 namespace idv1 = ::sixsteps::identity::v1;
 
-constexpr const char* kServices[] = {"identity", "framework", "assessment", "reporting"};
+constexpr const char* kServices[] = {"identity", "framework", "assessment", "reporting",
+                                     "notification"};
 
 double ResidentMiB(const std::string& pid_dir, const std::string& service) {
   std::ifstream pid_file(absl::StrCat(pid_dir, "/", service, ".pid"));

@@ -35,10 +35,20 @@ std::string ResultsTable(const std::vector<ScenarioResult>& results) {
 }
 
 std::string MemoryTable(const std::vector<MemoryRow>& rows) {
+  // Issue 18's targets for each service.
+  constexpr double kIdleTargetMiB = 30;
+  constexpr double kPeakTargetMiB = 150;
+  auto met = [](double mib, double target) -> std::string {
+    if (mib <= 0) return "not measured";
+    return mib < target ? "yes" : "**no**";
+  };
   std::string out =
-      "| service | resident at idle (MiB) | peak resident under load (MiB) |\n|---|---:|---:|\n";
+      "| service | resident at idle (MiB) | peak resident under load (MiB) | idle < 30 MiB | "
+      "peak < 150 MiB |\n|---|---:|---:|---|---|\n";
   for (const MemoryRow& row : rows) {
-    absl::StrAppendFormat(&out, "| %s | %.1f | %.1f |\n", row.service, row.idle_mib, row.peak_mib);
+    absl::StrAppendFormat(&out, "| %s | %.1f | %.1f | %s | %s |\n", row.service, row.idle_mib,
+                          row.peak_mib, met(row.idle_mib, kIdleTargetMiB),
+                          met(row.peak_mib, kPeakTargetMiB));
   }
   return out;
 }

@@ -19,13 +19,6 @@ namespace {
 constexpr char kShedKey[] = "x-sixsteps-shed";
 constexpr char kShedValue[] = "1";
 
-// The calls in flight of one server, and its limit.
-struct Gate {
-  explicit Gate(int limit) : limit(limit) {}
-  const int limit;
-  std::atomic<int> in_flight{0};
-};
-
 // Every gate's admitted calls, for CallsInFlight and its gauge.
 std::atomic<int> all_in_flight{0};
 
@@ -53,10 +46,7 @@ class AdmissionInterceptor : public grpc::experimental::Interceptor {
       : method_(info->method() != nullptr ? info->method() : ""), gate_(gate) {}
 
   ~AdmissionInterceptor() override {
-    if (admitted_) {
-      gate_.in_flight.fetch_sub(1, std::memory_order_relaxed);
-      all_in_flight.fetch_sub(1, std::memory_order_relaxed);
-    }
+    if (admitted_) gate_.Release();
   }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
@@ -71,15 +61,8 @@ class AdmissionInterceptor : public grpc::experimental::Interceptor {
   void Admit(std::multimap<grpc::string_ref, grpc::string_ref>* metadata) {
     if (metadata == nullptr) return;
     metadata->erase(kShedKey);
-    int before = gate_.in_flight.fetch_add(1, std::memory_order_relaxed);
-    if (before < gate_.limit) {
-      admitted_ = true;
-      all_in_flight.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-    gate_.in_flight.fetch_sub(1, std::memory_order_relaxed);
-    metadata->emplace(grpc::string_ref(kShedKey), grpc::string_ref(kShedValue));
-    ShedCounter().Increment({{"method", method_}});
+    admitted_ = gate_.TryAdmit(method_);
+    if (!admitted_) metadata->emplace(grpc::string_ref(kShedKey), grpc::string_ref(kShedValue));
   }
 
   std::string method_;
@@ -89,7 +72,9 @@ class AdmissionInterceptor : public grpc::experimental::Interceptor {
 
 class AdmissionInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  explicit AdmissionInterceptorFactory(int limit) : gate_(limit) { InFlightGauge(); }
+  AdmissionInterceptorFactory(std::shared_ptr<Gate> gate,
+                              std::shared_ptr<const absl::flat_hash_set<std::string>> skipped)
+      : gate_(std::move(gate)), skipped_(std::move(skipped)) {}
 
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
@@ -99,22 +84,46 @@ class AdmissionInterceptorFactory : public grpc::experimental::ServerInterceptor
     // hours; counted here, a few dozen open dashboards would shed every unary call.
     if (info->method() != nullptr && (absl::StartsWith(info->method(), "/grpc.health.") ||
                                       absl::StartsWith(info->method(), "/grpc.reflection.") ||
-                                      absl::EndsWith(info->method(), "/WatchChanges"))) {
+                                      absl::EndsWith(info->method(), "/WatchChanges") ||
+                                      skipped_->contains(absl::string_view(info->method())))) {
       return nullptr;
     }
-    return new AdmissionInterceptor(info, gate_);
+    return new AdmissionInterceptor(info, *gate_);
   }
 
  private:
-  Gate gate_;
+  std::shared_ptr<Gate> gate_;
+  std::shared_ptr<const absl::flat_hash_set<std::string>> skipped_;
 };
 
 }  // namespace
 
+Gate::Gate(int limit) : limit_(limit) { InFlightGauge(); }
+
+bool Gate::TryAdmit(absl::string_view method) {
+  int before = in_flight_.fetch_add(1, std::memory_order_relaxed);
+  if (before < limit_) {
+    all_in_flight.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+  in_flight_.fetch_sub(1, std::memory_order_relaxed);
+  ShedCounter().Increment({{"method", std::string(method)}});
+  return false;
+}
+
+void Gate::Release() {
+  in_flight_.fetch_sub(1, std::memory_order_relaxed);
+  all_in_flight.fetch_sub(1, std::memory_order_relaxed);
+}
+
+absl::Status ShedStatus() {
+  return absl::ResourceExhaustedError(
+      "the server has its limit of calls in flight; retry with backoff");
+}
+
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> InterceptorFactory(
-    int max_calls_in_flight) {
-  if (max_calls_in_flight <= 0) return nullptr;
-  return std::make_unique<AdmissionInterceptorFactory>(max_calls_in_flight);
+    std::shared_ptr<Gate> gate, std::shared_ptr<const absl::flat_hash_set<std::string>> skipped) {
+  return std::make_unique<AdmissionInterceptorFactory>(std::move(gate), std::move(skipped));
 }
 
 int CallsInFlight() { return all_in_flight.load(std::memory_order_relaxed); }
@@ -124,11 +133,10 @@ void ApplyTransportLimits(grpc::ServerBuilder& builder) {
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, kMaxConcurrentStreamsPerConnection);
 }
 
-absl::Status ShedRefusal(const grpc::ServerContext& context) {
+absl::Status ShedRefusal(const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();
   if (metadata.find(kShedKey) == metadata.end()) return absl::OkStatus();
-  return absl::ResourceExhaustedError(
-      "the server has its limit of calls in flight; retry with backoff");
+  return ShedStatus();
 }
 
 }  // namespace sixsteps::admission

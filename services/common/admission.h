@@ -6,23 +6,31 @@
 // their latency. Health checks are never counted nor shed (an overloaded server is still
 // alive and SERVING: killing it would only move its load elsewhere).
 //
-// How: a server interceptor counts the calls of its server (a slot taken when the call's
-// metadata arrives, given back when the call ends, streams included) and marks a call over
-// the limit in its received metadata; authenticating the call (auth::TokenVerifier::
-// Authenticate, the first thing every authenticated RPC does) checks ShedRefusal first and
-// fails with it, so the handler never runs. gRPC's server interceptors cannot end a call
-// themselves, hence the mark. Calls that need no token (signing in) are counted, not shed.
+// How: each server has a Gate counting its calls (a slot taken when the call arrives, given
+// back when it ends, streams included). The methods served on gRPC's callback API
+// (SIXSTEPS_RPC, callback_rpc.h) are admitted by the adapter itself: a call over the limit
+// is answered RESOURCE_EXHAUSTED on gRPC's thread, before its handler is queued. For the
+// others a server interceptor takes the slot and marks a call over the limit in its
+// received metadata; authenticating the call (auth::TokenVerifier::Authenticate, the first
+// thing every authenticated RPC does) checks ShedRefusal first and fails with it, so the
+// handler never runs. gRPC's server interceptors cannot end a call themselves, hence the
+// mark. Calls that need no token (signing in) are counted, not shed.
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <string>
 
 #include <grpcpp/support/server_interceptor.h>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 
 namespace grpc {
 class ServerBuilder;
-class ServerContext;
+class ServerContextBase;
 }  // namespace grpc
 
 namespace sixsteps::admission {
@@ -36,10 +44,30 @@ inline constexpr int kMaxMetadataBytes = 16 * 1024;
 // calls-in-flight limit so that one channel can still reach the shedding threshold.
 inline constexpr int kMaxConcurrentStreamsPerConnection = 128;
 
-// The interceptor factory of one server: at most `max_calls_in_flight` of its calls in
-// flight (0: no limit). Registered by RunningServer::Start.
+// The calls in flight of one server, and its limit: shared by the interceptor (synchronous
+// methods and streams) and the callback adapter (callback_rpc.h), which admits its calls
+// itself and refuses one past the limit at once, before its handler is queued.
+class Gate {
+ public:
+  explicit Gate(int limit);
+  // Takes a slot; false (and the call counted as shed for `method`) at the limit.
+  bool TryAdmit(absl::string_view method);
+  // Gives back a slot TryAdmit took.
+  void Release();
+
+ private:
+  const int limit_;
+  std::atomic<int> in_flight_{0};
+};
+
+// The RESOURCE_EXHAUSTED status a shed call gets.
+absl::Status ShedStatus();
+
+// The interceptor factory of one server whose calls pass through `gate`, except those of
+// `skipped` (method paths admitted by the callback adapter). Registered by
+// RunningServer::Start when the server has a limit.
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> InterceptorFactory(
-    int max_calls_in_flight);
+    std::shared_ptr<Gate> gate, std::shared_ptr<const absl::flat_hash_set<std::string>> skipped);
 
 // Sets the transport limits above on a server being built.
 void ApplyTransportLimits(grpc::ServerBuilder& builder);
@@ -50,6 +78,6 @@ void ApplyTransportLimits(grpc::ServerBuilder& builder);
 int CallsInFlight();
 
 // RESOURCE_EXHAUSTED if the call was shed by its server's interceptor, else OK.
-absl::Status ShedRefusal(const grpc::ServerContext& context);
+absl::Status ShedRefusal(const grpc::ServerContextBase& context);
 
 }  // namespace sixsteps::admission

@@ -284,7 +284,16 @@ absl::StatusOr<Caller> TokenVerifier::VerifyUncached(absl::string_view token, ab
 
 absl::StatusOr<Caller> TokenVerifier::Authenticate(const grpc::ServerContext& context) const {
   SIXSTEPS_RETURN_IF_ERROR(admission::ShedRefusal(context));  // faults (H5): load shedding
-  const auto& metadata = context.client_metadata();
+  absl::StatusOr<Caller> caller = AuthenticateBearer(context.client_metadata());
+  if (caller.ok()) {
+    caller->request_id = RequestIdOf(context);
+    caller->traceparent = trace::TraceparentFor(context);  // traces (H8)
+  }
+  return caller;
+}
+
+absl::StatusOr<Caller> TokenVerifier::AuthenticateBearer(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) const {
   auto it = metadata.find("authorization");
   if (it == metadata.end()) {
     return Unauthenticated("sign in first: send 'authorization: Bearer <access token>'");
@@ -296,11 +305,7 @@ absl::StatusOr<Caller> TokenVerifier::Authenticate(const grpc::ServerContext& co
   }
   absl::string_view token = value.substr(kBearer.size());
   absl::StatusOr<Caller> caller = Verify(token, absl::Now());
-  if (caller.ok()) {
-    caller->bearer_token = std::string(token);
-    caller->request_id = RequestIdOf(context);
-    caller->traceparent = trace::TraceparentFor(context);  // traces (H8)
-  }
+  if (caller.ok()) caller->bearer_token = std::string(token);
   return caller;
 }
 

@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -13,6 +14,7 @@
 #include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/server_context.h>
+#include <grpcpp/support/string_ref.h>
 #include <nlohmann/json.hpp>
 
 #include "absl/base/thread_annotations.h"
@@ -150,6 +152,11 @@ class TokenVerifier {
   absl::StatusOr<Caller> Verify(absl::string_view token, absl::Time now) const;
   // Reads "authorization: Bearer <token>" from the call's metadata and verifies it.
   absl::StatusOr<Caller> Authenticate(const grpc::ServerContext& context) const;
+  // The token part of Authenticate, from a call's metadata: no shedding check, and the
+  // caller's request id and traceparent left empty (the callback adapter, callback_rpc.h,
+  // sets them from the call).
+  absl::StatusOr<Caller> AuthenticateBearer(
+      const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) const;
 
   // A token verified once is trusted again, until it expires, for at most this long. Only its
   // signature and claims are trusted: revocations are checked on every call. (Signing keys

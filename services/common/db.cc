@@ -1,13 +1,18 @@
 #include "services/common/db.h"
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include <libpq-fe.h>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/call_deadline.h"
 #include "services/common/log.h"
 
 namespace sixsteps::db {
@@ -70,10 +75,19 @@ int ConnectionPool::in_use_connections() const {
 absl::Status ConnectionPool::Acquire(std::unique_ptr<pqxx::connection>* out) {
   {
     std::unique_lock<std::mutex> lock(mu_);
-    auto deadline = std::chrono::steady_clock::now() + absl::ToChronoMilliseconds(acquire_timeout_);
+    // A call waits for a connection no longer than its deadline (issue 19).
+    const absl::Duration call_left = CallDeadlineScope::Current() - absl::Now();
+    const bool call_ends_first = call_left < acquire_timeout_;
+    auto deadline = std::chrono::steady_clock::now() +
+                    absl::ToChronoMilliseconds(std::max(
+                        absl::ZeroDuration(), call_ends_first ? call_left : acquire_timeout_));
     while (idle_.empty() && open_ >= max_connections_) {
       if (released_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
           open_ >= max_connections_) {
+        if (call_ends_first) {
+          return absl::DeadlineExceededError(
+              "the call's deadline passed while it waited for a database connection");
+        }
         return absl::UnavailableError("all database connections are busy; try again");
       }
     }
@@ -115,10 +129,38 @@ void ConnectionPool::Release(std::unique_ptr<pqxx::connection> conn, bool broken
 
 namespace {
 
+// The time the call being served has left, or nullopt when it has no deadline (or the thread
+// serves no call). DEADLINE_EXCEEDED when it has none left.
+absl::StatusOr<std::optional<absl::Duration>> CallTimeLeft() {
+  const absl::Time deadline = CallDeadlineScope::Current();
+  if (deadline == absl::InfiniteFuture()) return std::nullopt;
+  const absl::Duration left = deadline - absl::Now();
+  if (left <= absl::ZeroDuration()) {
+    return absl::DeadlineExceededError("the call's deadline passed before its transaction began");
+  }
+  return left;
+}
+
+// A transaction begun for a call with a deadline: its statements may run for the time the
+// call has left (within kMinStatementTimeout … kMaxStatementTimeout), after which PostgreSQL
+// cancels the statement (57014, DEADLINE_EXCEEDED) and the transaction rolls back. A
+// parameter of set_config(…, true), the same as SET LOCAL, which takes none.
+absl::Status BoundByCallDeadline(pqxx::transaction_base& txn) {
+  absl::StatusOr<std::optional<absl::Duration>> left = CallTimeLeft();
+  if (!left.ok()) return left.status();
+  if (!left->has_value()) return absl::OkStatus();
+  const absl::Duration timeout = std::clamp(absl::Ceil(**left, absl::Milliseconds(1)),
+                                            kMinStatementTimeout, kMaxStatementTimeout);
+  ExecPrepared(txn, "SELECT set_config('statement_timeout', $1, true)",
+               std::to_string(absl::ToInt64Milliseconds(timeout)));
+  return absl::OkStatus();
+}
+
 template <typename Transaction>
 absl::Status RunIn(pqxx::connection& conn, const std::function<absl::Status(Transaction&)>& work) {
   Transaction txn(conn);
-  absl::Status status = work(txn);
+  absl::Status status = BoundByCallDeadline(txn);
+  if (status.ok()) status = work(txn);
   if (status.ok()) {
     txn.commit();
   } else {
@@ -143,6 +185,9 @@ absl::Status ConnectionPool::WithRetries(
   constexpr int kMaxAttempts = 3;
   absl::Status last;
   for (int attempt = 1; attempt <= kMaxAttempts; ++attempt) {
+    if (absl::StatusOr<std::optional<absl::Duration>> left = CallTimeLeft(); !left.ok()) {
+      return left.status();  // nothing begun, nothing written
+    }
     std::unique_ptr<pqxx::connection> conn;
     absl::Status acquired = Acquire(&conn);
     if (!acquired.ok()) return acquired;

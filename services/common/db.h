@@ -21,6 +21,15 @@
 
 namespace sixsteps::db {
 
+// A transaction begun for a call with a deadline (call_deadline.h: every SIXSTEPS_RPC
+// handler) cannot outlive the call (issue 19): the pool waits for a connection no longer
+// than the call's deadline, begins nothing once it has passed, and gives the transaction's
+// statements the time left as `statement_timeout` (SET LOCAL), so PostgreSQL cancels a
+// statement still running at the deadline; the call gets DEADLINE_EXCEEDED and the
+// transaction, rolled back, writes nothing. Costs one short statement per such transaction.
+inline constexpr absl::Duration kMinStatementTimeout = absl::Milliseconds(5);  // never 0 (none)
+inline constexpr absl::Duration kMaxStatementTimeout = absl::Minutes(15);
+
 // A bounded pool of connections to one database. Connections are opened lazily; one that
 // breaks (the server restarted, the network dropped) is thrown away, together with every
 // idle one, and later calls open fresh ones. While the database is down calls fail fast
@@ -37,7 +46,8 @@ class ConnectionPool {
   // Runs `work` in a read-committed transaction and commits it when `work` returns OK;
   // any other status, or an exception, rolls it back and changes nothing. A transaction
   // that failed because the connection broke before commit, or on a serialisation
-  // failure or deadlock, is run again (so `work` must only touch the database).
+  // failure or deadlock, is run again (so `work` must only touch the database). Bounded by
+  // the deadline of the call the thread serves, if any (above).
   absl::Status InTransaction(const std::function<absl::Status(pqxx::work&)>& work);
 
   // Runs `work` in a read-only repeatable-read transaction: all its statements see one

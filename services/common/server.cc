@@ -24,12 +24,14 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/server_context.h>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "services/common/admission.h"  // faults (H5)
+#include "services/common/call_record.h"
+#include "services/common/callback_serving.h"
 #include "services/common/config.h"
 #include "services/common/log.h"
 #include "services/common/metrics.h"
@@ -60,94 +62,18 @@ const bool kMallocArenasBounded = [] {
 constexpr int kMinPollers = 2;
 constexpr int kMaxPollers = 16;
 
-// "/sixsteps.identity.v1.IdentityService/GetPartnership" → {service, method}. A method
-// this binary does not know (a client may send any path) is "unknown", so that clients
-// cannot add series at will.
-std::pair<std::string, std::string> SplitMethod(absl::string_view path) {
-  if (absl::StartsWith(path, "/")) {
-    path.remove_prefix(1);
-    size_t slash = path.find('/');
-    if (slash != absl::string_view::npos && slash > 0 && slash + 1 < path.size() &&
-        path.find('/', slash + 1) == absl::string_view::npos) {
-      std::string service(path.substr(0, slash));
-      std::string method(path.substr(slash + 1));
-      if (google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
-              absl::StrCat(service, ".", method)) != nullptr) {
-        return {std::move(service), std::move(method)};
-      }
-    }
-  }
-  return {"unknown", "unknown"};
+// Calls of callback methods that may wait for one of the executor's threads; past that the
+// server answers RESOURCE_EXHAUSTED. With a calls-in-flight limit (the default) that limit
+// is what binds.
+constexpr int kMaxQueuedCalls = 1024;
+
+// The executor's threads: one per admitted call at most, and no more than the server's
+// thread cap (the synchronous server's limit, kept for the methods served on it).
+int ExecutorThreads(const ServerLimits& limits) {
+  if (limits.max_calls_in_flight > 0)
+    return std::min(limits.max_threads, limits.max_calls_in_flight);
+  return limits.max_threads;
 }
-
-// The metrics series of one method, found once and kept: the per-call path then adds to
-// them without taking a lock (see metrics::CounterSeries).
-class MethodSeries {
- public:
-  MethodSeries(std::pair<std::string, std::string> names, metrics::Counter* handled,
-               metrics::Histogram* latency)
-      : service_(std::move(names.first)),
-        method_(std::move(names.second)),
-        handled_(handled),
-        latency_(&latency->Series({{"service", service_}, {"method", method_}})) {}
-
-  void Record(grpc::StatusCode code, absl::Duration latency) {
-    latency_->Observe(absl::ToDoubleSeconds(latency));
-    const size_t index = static_cast<size_t>(code) < kCodes ? static_cast<size_t>(code) : 2;
-    metrics::CounterSeries* series = by_code_[index].load(std::memory_order_acquire);
-    if (series == nullptr) {
-      // Racing threads get the same series from the counter; either may store it.
-      series = &handled_->Series(
-          {{"service", service_}, {"method", method_}, {"code", StatusCodeName(code)}});
-      by_code_[index].store(series, std::memory_order_release);
-    }
-    series->Add();
-  }
-
- private:
-  static constexpr size_t kCodes = 17;  // OK … UNAUTHENTICATED
-  const std::string service_;
-  const std::string method_;
-  metrics::Counter* handled_;
-  metrics::HistogramSeries* latency_;
-  std::atomic<metrics::CounterSeries*> by_code_[kCodes] = {};
-};
-
-// Every method's series, by path. Paths this binary does not know share one "unknown"
-// entry, so that a client sending made-up paths cannot grow the map.
-class MethodSeriesTable {
- public:
-  MethodSeriesTable()
-      : handled_(&metrics::DefaultRegistry().AddCounter(
-            "grpc_server_handled_total",
-            "RPCs completed on the server, by service, method and status code.")),
-        latency_(&metrics::DefaultRegistry().AddHistogram(
-            "grpc_server_handling_seconds",
-            "Time from the start of an RPC to its status being sent, in seconds.")),
-        unknown_({"unknown", "unknown"}, handled_, latency_) {}
-
-  MethodSeries* For(absl::string_view path) {
-    {
-      absl::ReaderMutexLock lock(&mu_);
-      auto found = by_path_.find(path);
-      if (found != by_path_.end()) return found->second.get();
-    }
-    std::pair<std::string, std::string> names = SplitMethod(path);
-    if (names.first == "unknown") return &unknown_;
-    absl::MutexLock lock(&mu_);
-    std::unique_ptr<MethodSeries>& entry = by_path_[path];
-    if (entry == nullptr)
-      entry = std::make_unique<MethodSeries>(std::move(names), handled_, latency_);
-    return entry.get();
-  }
-
- private:
-  metrics::Counter* handled_;
-  metrics::Histogram* latency_;
-  MethodSeries unknown_;
-  absl::Mutex mu_;
-  absl::flat_hash_map<std::string, std::unique_ptr<MethodSeries>> by_path_ ABSL_GUARDED_BY(mu_);
-};
 
 // Per call: takes or makes its request id (made visible to the handler in the client
 // metadata, and echoed to the client in the initial metadata) and, when the server sends
@@ -172,19 +98,8 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       // The call's end: its status is about to be sent.
-      grpc::Status status = methods->GetSendStatus();
-      absl::Duration latency = absl::Now() - start_;
-      nlohmann::json fields = {
-          {"method", path_},
-          {"code", StatusCodeName(status.error_code())},
-          {"latency_ms", absl::ToDoubleMilliseconds(latency)},
-          {"request_id", request_id_},
-      };
-      trace_.AddToLog(fields);  // traces (H8)
-      if (!status.ok()) fields["message"] = status.error_message();
-      // Buffered: written out by the logger's own thread (see log.h).
-      LogEvent("call", std::move(fields));
-      series_->Record(status.error_code(), latency);
+      RecordCallEnd(*series_, path_, methods->GetSendStatus(), absl::Now() - start_, request_id_,
+                    trace_);
     }
     methods->Proceed();
   }
@@ -219,21 +134,26 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
 
 class CallLogInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  CallLogInterceptorFactory() = default;
+  CallLogInterceptorFactory(std::shared_ptr<MethodSeriesTable> series,
+                            std::shared_ptr<const absl::flat_hash_set<std::string>> skipped)
+      : series_(std::move(series)), skipped_(std::move(skipped)) {}
 
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
-    // Health probes arrive every few seconds; logging them would drown the real calls.
-    if (info->method() != nullptr && absl::StartsWith(info->method(), "/grpc.health.")) {
+    // Health probes arrive every few seconds; logging them would drown the real calls. The
+    // methods served by callback log and count their calls themselves.
+    if (info->method() != nullptr && (absl::StartsWith(info->method(), "/grpc.health.") ||
+                                      skipped_->contains(absl::string_view(info->method())))) {
       return nullptr;
     }
     // The call's start.
     return new CallLogInterceptor(info,
-                                  series_.For(info->method() != nullptr ? info->method() : ""));
+                                  series_->For(info->method() != nullptr ? info->method() : ""));
   }
 
  private:
-  MethodSeriesTable series_;
+  std::shared_ptr<MethodSeriesTable> series_;
+  std::shared_ptr<const absl::flat_hash_set<std::string>> skipped_;
 };
 
 }  // namespace
@@ -303,8 +223,12 @@ bool IsValidRequestId(absl::string_view id) {
   return true;
 }
 
-RunningServer::RunningServer(std::unique_ptr<grpc::Server> server, int port, std::string target)
-    : server_(std::move(server)), port_(port), target_(std::move(target)) {}
+RunningServer::RunningServer(std::unique_ptr<rpc::CallbackServing> callbacks,
+                             std::unique_ptr<grpc::Server> server, int port, std::string target)
+    : callbacks_(std::move(callbacks)),
+      server_(std::move(server)),
+      port_(port),
+      target_(std::move(target)) {}
 
 RunningServer::~RunningServer() { Shutdown(absl::ZeroDuration()); }
 
@@ -317,7 +241,18 @@ absl::StatusOr<std::unique_ptr<RunningServer>> RunningServer::Start(
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(address, credentials, &port);
-  for (grpc::Service* service : services) builder.RegisterService(service);
+  auto series = std::make_shared<MethodSeriesTable>();
+  std::shared_ptr<admission::Gate> gate;
+  if (limits.max_calls_in_flight > 0)
+    gate = std::make_shared<admission::Gate>(limits.max_calls_in_flight);
+  auto callbacks = std::make_unique<rpc::CallbackServing>(series, gate, ExecutorThreads(limits),
+                                                          kMaxQueuedCalls);
+  auto callback_paths = std::make_shared<absl::flat_hash_set<std::string>>();
+  for (grpc::Service* service : services) {
+    for (std::string& path : callbacks->ServeRegisteredMethods(*service))
+      callback_paths->insert(std::move(path));
+    builder.RegisterService(service);
+  }
   // Deliberate limits (see ServerLimits): a request over its size, or a response over its
   // size, fails that call with RESOURCE_EXHAUSTED; threads and buffer memory are capped
   // so that one client's calls and streams cannot take all of them.
@@ -336,9 +271,9 @@ absl::StatusOr<std::unique_ptr<RunningServer>> RunningServer::Start(
                               std::min(kMaxPollers, limits.max_threads));
   admission::ApplyTransportLimits(builder);  // faults (H5)
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
-  factories.push_back(std::make_unique<CallLogInterceptorFactory>());
-  if (auto shedding = admission::InterceptorFactory(limits.max_calls_in_flight))  // faults (H5)
-    factories.push_back(std::move(shedding));                                     // faults (H5)
+  factories.push_back(std::make_unique<CallLogInterceptorFactory>(series, callback_paths));
+  if (gate != nullptr)                                                         // faults (H5)
+    factories.push_back(admission::InterceptorFactory(gate, callback_paths));  // faults (H5)
   builder.experimental().SetInterceptorCreators(std::move(factories));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   bool unix_socket = absl::StartsWith(address, "unix:");
@@ -351,7 +286,8 @@ absl::StatusOr<std::unique_ptr<RunningServer>> RunningServer::Start(
     if (host.empty() || host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
     target = absl::StrCat(host, ":", port);
   }
-  return std::unique_ptr<RunningServer>(new RunningServer(std::move(server), port, target));
+  return std::unique_ptr<RunningServer>(
+      new RunningServer(std::move(callbacks), std::move(server), port, target));
 }
 
 void RunningServer::Shutdown(absl::Duration grace) {

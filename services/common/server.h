@@ -24,6 +24,10 @@ class ServerContext;
 
 namespace sixsteps {
 
+namespace rpc {
+class CallbackServing;
+}  // namespace rpc
+
 // Request ids tie together the log lines of one request across services. A client may
 // send one in this metadata key; otherwise the server makes one. The server logs it on the
 // call's line, echoes it in the response's initial metadata, and a service that calls
@@ -50,7 +54,9 @@ class RunningServer {
   // Binds `address` ("127.0.0.1:0" picks a free port) and starts serving `services`, which
   // must outlive the server. The standard health service reports SERVING for the server
   // ("") until shutdown begins. Every call is logged, and counted and timed in
-  // metrics::DefaultRegistry().
+  // metrics::DefaultRegistry(). The services' SIXSTEPS_RPC methods are served on gRPC's
+  // callback API, their handlers on an executor of the server's own (callback_rpc.h); the
+  // other methods on the synchronous API.
   // Without `credentials`, serves plaintext (tests on loopback). `limits` bound its
   // threads, memory and message sizes (see ServerLimits).
   static absl::StatusOr<std::unique_ptr<RunningServer>> Start(
@@ -70,7 +76,10 @@ class RunningServer {
   void Shutdown(absl::Duration grace);
 
  private:
-  RunningServer(std::unique_ptr<grpc::Server> server, int port, std::string target);
+  RunningServer(std::unique_ptr<rpc::CallbackServing> callbacks,
+                std::unique_ptr<grpc::Server> server, int port, std::string target);
+  // Before server_: destroyed after it, once no call can reach it.
+  std::unique_ptr<rpc::CallbackServing> callbacks_;
   std::unique_ptr<grpc::Server> server_;
   int port_;
   std::string target_;
