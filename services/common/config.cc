@@ -37,6 +37,9 @@ SIXSTEPS_SETTING(int, grpc_max_calls_in_flight, 80, 0, 4096,
                  "most calls served at once before further ones get RESOURCE_EXHAUSTED (0: no "
                  "limit)",
                  "SIXSTEPS_GRPC_MAX_CALLS_IN_FLIGHT");  // faults (H5)
+SIXSTEPS_BOOL_SETTING(grpc_callback_api, false,
+                      "serve SIXSTEPS_RPC methods on gRPC's callback API (an executor of our own)",
+                      "SIXSTEPS_GRPC_CALLBACK_API");
 SIXSTEPS_SETTING(int, grpc_memory_mb, 64, 16, 65536,
                  "most memory, in MiB, the gRPC server takes for message buffers",
                  "SIXSTEPS_GRPC_MEMORY_MB");
@@ -150,6 +153,7 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags(const std::vector<char*>& pos
   SIXSTEPS_ASSIGN_OR_RETURN(config.limits.max_calls_in_flight,  // faults (H5)
                             SETTING_grpc_max_calls_in_flight.Get());
   SIXSTEPS_ASSIGN_OR_RETURN(config.limits.memory_mb, SETTING_grpc_memory_mb.Get());
+  SIXSTEPS_ASSIGN_OR_RETURN(config.limits.callback_api, SETTING_grpc_callback_api.Get());
   SIXSTEPS_ASSIGN_OR_RETURN(config.shutdown_grace, SETTING_shutdown_grace.Get());
   config.tls.cert_file = SETTING_tls_cert.Get();
   config.tls.key_file = SETTING_tls_key.Get();

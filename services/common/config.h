@@ -43,6 +43,12 @@ struct ServerLimits {
   // starts before the threads run out, and above the assessment service's 64 WatchChanges
   // streams, so that open streams alone never shed the unary calls. 0: no limit.
   int max_calls_in_flight = 80;
+  // --grpc_callback_api / SIXSTEPS_GRPC_CALLBACK_API: serve the SIXSTEPS_RPC methods on
+  // gRPC's callback API with their handlers on the server's own executor (callback_rpc.h)
+  // instead of the synchronous API. Off by default: on this project's two-core machine the
+  // callback path cost more CPU per call than the synchronous one (docs/benchmarks.md,
+  // "Serving on gRPC's callback API"); call deadlines reach PostgreSQL either way.
+  bool callback_api = false;
   int max_receive_message_bytes = kMaxRequestMessageBytes;
   int max_send_message_bytes = kMaxResponseMessageBytes;
 };

@@ -120,6 +120,13 @@ grpc::Status CallEcho(bv1::EchoService::Stub& stub, const std::string& payload,
   return status;
 }
 
+// The callback path is off by default (ServerLimits::callback_api); these tests serve on it.
+ServerLimits CallbackLimits() {
+  ServerLimits limits;
+  limits.callback_api = true;
+  return limits;
+}
+
 std::unique_ptr<bv1::EchoService::Stub> StubFor(const RunningServer& server) {
   return bv1::EchoService::NewStub(
       grpc::CreateChannel(server.target(), grpc::InsecureChannelCredentials()));
@@ -127,7 +134,7 @@ std::unique_ptr<bv1::EchoService::Stub> StubFor(const RunningServer& server) {
 
 TEST(CallbackServingTest, ServesAndEchoesTheClientsRequestId) {
   TestEcho service;
-  auto server = RunningServer::Start("127.0.0.1:0", {&service});
+  auto server = RunningServer::Start("127.0.0.1:0", {&service}, nullptr, CallbackLimits());
   ASSERT_THAT(server, IsOk());
   auto stub = StubFor(**server);
   grpc::ClientContext context;
@@ -141,7 +148,7 @@ TEST(CallbackServingTest, ServesAndEchoesTheClientsRequestId) {
 
 TEST(CallbackServingTest, CallsPastTheLimitAreShedWhileTheAdmittedOnesAreHeld) {
   TestEcho service;
-  ServerLimits limits;
+  ServerLimits limits = CallbackLimits();
   limits.max_calls_in_flight = 2;
   auto server = RunningServer::Start("127.0.0.1:0", {&service}, nullptr, limits);
   ASSERT_THAT(server, IsOk());
@@ -193,7 +200,7 @@ class CallDeadlineTest : public ::testing::Test {
 
 TEST_F(CallDeadlineTest, ASlowQueryIsCancelledAtTheCallsDeadlineAndWritesNothing) {
   TestEcho service(pool_.get());
-  auto server = RunningServer::Start("127.0.0.1:0", {&service});
+  auto server = RunningServer::Start("127.0.0.1:0", {&service}, nullptr, CallbackLimits());
   ASSERT_THAT(server, IsOk());
   auto stub = StubFor(**server);
   std::future<absl::Status> outcome = service.sleep_outcome();
