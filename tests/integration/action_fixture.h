@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "tests/support/shared_hub.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_hub.h"
 
@@ -78,16 +79,30 @@ struct User {
   std::string principal;
 };
 
-class ActionServiceTest : public ::testing::Test {
+// The people of every test.
+struct ActionPeople {
+  User admin_hub_;
+  User admin_, scrutineer_, la_respondent_, health_respondent_, police_respondent_,
+      education_respondent_, police_owner_, viewer_, outsider_;
+};
+
+// The cases of a suite run in one process share one hub, its rows put back before each case
+// (tests/support/shared_hub.h); each case then creates its round.
+class ActionServiceTest : public SharedHubTest<ActionPeople> {
  protected:
   void SetUp() override {
-    auto hub = TestHub::Start("action");
-    ASSERT_THAT(hub, IsOk());
-    hub_ = std::move(*hub);
+    SetUpHub("action");
+    if (HasFatalFailure()) return;
     actions_ = hub_->ActionStub();
     assessments_ = hub_->AssessmentStub();
-    admin_hub_ = {hub_->admin_token(), ""};
+    round_ = MustCreateRound(admin_, kP, "Round 1");
+    ASSERT_FALSE(HasFailure());
+  }
 
+  // Two partnerships of one region, the people of the first and an administrator of the
+  // second.
+  void MakePeople() override {
+    admin_hub_ = {hub_->admin_token(), ""};
     ASSERT_THAT(hub_->CreateRegion(kRegion), IsOk());
     ASSERT_THAT(hub_->CreatePartnership(kP, kRegion), IsOk());
     ASSERT_THAT(hub_->CreateOrganisation(kP, "local-authority",
@@ -119,10 +134,6 @@ class ActionServiceTest : public ::testing::Test {
     viewer_ = MustUser("viewer@sunderland.test", {{Role::ROLE_VIEWER, p, ""}});
     outsider_ = MustUser("admin@durham.test",
                          {{Role::ROLE_PARTNERSHIP_ADMINISTRATOR, Partnership(kOtherP), ""}});
-    ASSERT_FALSE(HasFailure());
-
-    round_ = MustCreateRound(admin_, kP, "Round 1");
-    ASSERT_FALSE(HasFailure());
   }
 
   // ---- People ----
@@ -410,12 +421,8 @@ class ActionServiceTest : public ::testing::Test {
     return ListAll(admin_, request);
   }
 
-  std::unique_ptr<TestHub> hub_;
   std::unique_ptr<av1::ActionService::Stub> actions_;
   std::unique_ptr<asv1::AssessmentService::Stub> assessments_;
-  User admin_hub_;
-  User admin_, scrutineer_, la_respondent_, health_respondent_, police_respondent_,
-      education_respondent_, police_owner_, viewer_, outsider_;
   asv1::Assessment round_;
 };
 

@@ -29,6 +29,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "tests/support/shared_hub.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_hub.h"
 
@@ -120,15 +121,27 @@ inline av1::Response GoodAnswer(const std::string& name, fv1::Rating rating) {
 template <typename Stub, typename Request, typename Response>
 using Rpc = grpc::Status (Stub::*)(grpc::ClientContext*, const Request&, Response*);
 
-class AssessmentServiceTest : public ::testing::Test {
+// The people of every test: the tokens of the users SetUp makes.
+struct AssessmentPeople {
+  std::string admin_;
+  std::string scrutineer_;
+  std::string scrutineer_user_;
+  std::map<std::string, std::string> respondent_;
+  std::string hub_admin_;
+  std::string outsider_;
+};
+
+class AssessmentServiceTest : public SharedHubTest<AssessmentPeople> {
  protected:
   void SetUp() override {
-    auto hub = TestHub::Start("assessment");
-    ASSERT_THAT(hub, IsOk());
-    hub_ = std::move(*hub);
+    SetUpHub("assessment");
+    if (HasFatalFailure()) return;
     stub_ = hub_->AssessmentStub();
     actions_ = hub_->ActionStub();
+  }
 
+  // The world described at the top of this file.
+  void MakePeople() override {
     ASSERT_THAT(hub_->CreateRegion(kRegion), IsOk());
     ASSERT_THAT(hub_->CreateRegion(kOtherRegion), IsOk());
     ASSERT_THAT(hub_->CreatePartnership(kPartnershipId, kRegion), IsOk());
@@ -164,9 +177,7 @@ class AssessmentServiceTest : public ::testing::Test {
   }
 
   std::string MustUser(const std::string& email, const std::vector<TestHub::Binding>& roles) {
-    absl::StatusOr<std::string> token = hub_->UserWithRoles(email, roles);
-    EXPECT_THAT(token, IsOk()) << email;
-    return token.ok() ? *token : std::string();
+    return SignedInUser(*hub_, email, roles);
   }
 
   // ---- Calls ----
@@ -524,15 +535,8 @@ class AssessmentServiceTest : public ::testing::Test {
     return out;
   }
 
-  std::unique_ptr<TestHub> hub_;
   std::unique_ptr<AStub> stub_;
   std::unique_ptr<acv1::ActionService::Stub> actions_;
-  std::string admin_;
-  std::string scrutineer_;
-  std::string scrutineer_user_;
-  std::map<std::string, std::string> respondent_;
-  std::string hub_admin_;
-  std::string outsider_;
 };
 
 }  // namespace sixsteps::testing::assessment_test

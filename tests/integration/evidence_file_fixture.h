@@ -51,6 +51,9 @@ struct Download {
 
 class EvidenceFileTest : public AssessmentServiceTest {
  protected:
+  // Its suites start reporting or a sixsteps-assessment process on the hub's database.
+  bool SharesHub() const override { return false; }
+
   void SetUp() override {
     AssessmentServiceTest::SetUp();
     files_ = hub_->EvidenceFileStub();

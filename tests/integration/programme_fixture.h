@@ -52,6 +52,9 @@ struct Replica {
 
 class ProgrammeTest : public AssessmentServiceTest {
  protected:
+  // Its cases run replicas of their own on the hub's database, and start reporting.
+  bool SharesHub() const override { return false; }
+
   static constexpr char kBefore[] = "2030-03-01";
   static constexpr char kOpens[] = "2030-04-01";
   static constexpr char kDeadline[] = "2030-05-31";

@@ -10,6 +10,7 @@
 #include "services/notification/templates.h"
 #include "tests/support/settable_clock.h"
 #include "tests/support/status_matchers.h"
+#include "tests/unit/notification_people.h"
 
 namespace sixsteps::notification {
 namespace {
@@ -26,22 +27,11 @@ constexpr char kPolice[] = "partnerships/p/organisations/police";
 constexpr char kCouncil[] = "partnerships/p/organisations/council";
 
 PartnershipPeople People() {
-  PartnershipPeople people;
-  people.partnership_id = "p";
-  people.region_id = "r";
-  people.display_name = "P Partnership";
-  auto bind = [&](const char* id, Role role, std::string organisation = "") {
-    people.bindings.push_back(
-        {{absl::StrCat("users/", id), absl::StrCat(id, "@example.org"), absl::StrCat("Name ", id)},
-         role,
-         std::move(organisation)});
-  };
-  bind("pol1", Role::ROLE_PARTNER_RESPONDENT, kPolice);
-  bind("cou1", Role::ROLE_PARTNER_RESPONDENT, kCouncil);
-  bind("adm1", Role::ROLE_PARTNERSHIP_ADMINISTRATOR);
-  bind("adm2", Role::ROLE_PARTNERSHIP_ADMINISTRATOR);
-  bind("alice", Role::ROLE_INDEPENDENT_SCRUTINEER);
-  return people;
+  return PeopleOfP("P Partnership", {{"pol1", Role::ROLE_PARTNER_RESPONDENT, kPolice},
+                                     {"cou1", Role::ROLE_PARTNER_RESPONDENT, kCouncil},
+                                     {"adm1", Role::ROLE_PARTNERSHIP_ADMINISTRATOR},
+                                     {"adm2", Role::ROLE_PARTNERSHIP_ADMINISTRATOR},
+                                     {"alice", Role::ROLE_INDEPENDENT_SCRUTINEER}});
 }
 
 OpenDeadline Deadline(absl::CivilDay day) {

@@ -13,6 +13,7 @@
 #include "services/notification/smtp.h"
 #include "services/notification/templates.h"
 #include "tests/support/status_matchers.h"
+#include "tests/unit/notification_people.h"
 
 namespace sixsteps::notification {
 namespace {
@@ -92,20 +93,9 @@ TEST(DigestSlotTest, WeekdaysAndUrlsAreChecked) {
 constexpr char kPolice[] = "partnerships/p/organisations/police";
 
 PartnershipPeople People() {
-  PartnershipPeople people;
-  people.partnership_id = "p";
-  people.region_id = "r";
-  people.display_name = "P & Partners";
-  auto bind = [&](const char* id, Role role, std::string organisation = "") {
-    people.bindings.push_back(
-        {{absl::StrCat("users/", id), absl::StrCat(id, "@example.org"), absl::StrCat("Name ", id)},
-         role,
-         std::move(organisation)});
-  };
-  bind("pol1", Role::ROLE_PARTNER_RESPONDENT, kPolice);
-  bind("own1", Role::ROLE_ACTION_OWNER, kPolice);
-  bind("adm1", Role::ROLE_PARTNERSHIP_ADMINISTRATOR);
-  return people;
+  return PeopleOfP("P & Partners", {{"pol1", Role::ROLE_PARTNER_RESPONDENT, kPolice},
+                                    {"own1", Role::ROLE_ACTION_OWNER, kPolice},
+                                    {"adm1", Role::ROLE_PARTNERSHIP_ADMINISTRATOR}});
 }
 
 DigestInputs Open() {
