@@ -48,6 +48,14 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
   absl::StatusOr<v1::User> BootstrapAdministrator(const std::string& email,
                                                   const std::string& display_name,
                                                   const std::string& password);
+  // Break glass (`reset-password`, run by an operator with the database and the
+  // key-encryption secret when nobody who could help can sign in): sets the password of the
+  // user with `email`, ends their sessions (refresh and access tokens), clears every
+  // sign-in backoff of the address, and writes "password.reset_by_operator" to the audit
+  // log. NOT_FOUND if no user has the email; INVALID_ARGUMENT for a password sign-up would
+  // refuse. Running it again with the same password leaves the same state.
+  absl::StatusOr<v1::User> ResetPasswordByOperator(const std::string& email,
+                                                   const std::string& password);
 
   grpc::Status SignIn(grpc::ServerContext*, const v1::SignInRequest*, v1::SignInResponse*) override;
   grpc::Status SignInWithApiKey(grpc::ServerContext*, const v1::SignInWithApiKeyRequest*,

@@ -7,6 +7,9 @@
 //   sixsteps-identity ensure-service-account --account_name N --role R --key_file PATH
 //       a deployment-wide service account N bound as R on '*' with an API key in PATH
 //       (setup_commands.h)
+//   sixsteps-identity reset-password --email E | reseal-keys      break glass, for an
+//       operator with the database: a lost password; a new key-encryption secret
+//       (recovery_commands.h)
 //   sixsteps-identity migrate | provision-database     (services/common/setup_commands.h)
 #include <cstdio>
 #include <iostream>
@@ -22,10 +25,14 @@
 #include "services/common/service_main.h"
 #include "services/identity/identity_service.h"
 #include "services/identity/pg_store.h"
+#include "services/identity/recovery_commands.h"
 #include "services/identity/setup_commands.h"
 
 SIXSTEPS_TEXT_SETTING(key_encryption_secret, "", "secret that seals the token-signing keys",
                       "SIXSTEPS_KEY_ENCRYPTION_SECRET");
+SIXSTEPS_TEXT_SETTING(old_key_encryption_secret, "",
+                      "reseal-keys: the secret the keys were sealed with until now",
+                      "SIXSTEPS_OLD_KEY_ENCRYPTION_SECRET");
 SIXSTEPS_SETTING(absl::Duration, access_token_ttl, absl::Minutes(15), absl::Minutes(1),
                  absl::Hours(12), "lifetime of access tokens", "SIXSTEPS_ACCESS_TOKEN_TTL");
 // The memory bound of password hashing: concurrency x 64 MiB (Argon2id, interactive cost).
@@ -35,7 +42,8 @@ SIXSTEPS_SETTING(int, password_hash_queue, 16, 0, 1024,
                  "calls that may wait for a password-hashing turn, up to 5 s each",
                  "SIXSTEPS_PASSWORD_HASH_QUEUE");
 // The setup subcommands' arguments: flags only.
-ABSL_FLAG(std::string, email, "", "bootstrap: the first administrator's email");
+ABSL_FLAG(std::string, email, "",
+          "bootstrap: the first administrator's email; reset-password: whose password");
 ABSL_FLAG(std::string, display_name, "Hub administrator", "bootstrap: their display name");
 ABSL_FLAG(std::string, account_name, "",
           "ensure-service-account: the deployment-wide service account's display name");
@@ -61,19 +69,28 @@ absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
   const sixsteps::ServerConfig& config = start.config();
   sixsteps::db::ConnectionPool pool(config.database_url, config.db_pool_size);
   sixsteps::identity::PgIdentityStore store(&pool);
+  const std::string command = config.arguments.empty() ? "" : config.arguments[0];
+  // Before the keys are checked: they do not open with the new secret yet.
+  if (command == "reseal-keys") {
+    return sixsteps::identity::RunResealKeys(kProgram, store,
+                                             SETTING_old_key_encryption_secret.Get(), sealer);
+  }
   sixsteps::identity::IdentityServiceImpl service(&store, std::move(sealer), options);
   SIXSTEPS_RETURN_IF_ERROR(service.EnsureSigningKey());
 
-  const std::string command = config.arguments.empty() ? "" : config.arguments[0];
+  // The password is read only when it is to be set.
+  auto password = [] {
+    std::string password = sixsteps::FlagOrEnv("", {"SIXSTEPS_BOOTSTRAP_PASSWORD"}, "");
+    if (password.empty()) std::getline(std::cin, password);
+    return password;
+  };
   if (command == "bootstrap") {
-    // The password is read only when the administrator is to be created.
-    auto password = [] {
-      std::string password = sixsteps::FlagOrEnv("", {"SIXSTEPS_BOOTSTRAP_PASSWORD"}, "");
-      if (password.empty()) std::getline(std::cin, password);
-      return password;
-    };
     return sixsteps::identity::RunBootstrap(kProgram, store, service, absl::GetFlag(FLAGS_email),
                                             absl::GetFlag(FLAGS_display_name), password);
+  }
+  if (command == "reset-password") {
+    return sixsteps::identity::RunResetPassword(kProgram, service, absl::GetFlag(FLAGS_email),
+                                                password);
   }
   if (command == "ensure-service-account") {
     sixsteps::identity::ServiceAccountSpec spec;

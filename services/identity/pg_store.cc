@@ -26,6 +26,10 @@ constexpr char kPublishedKeys[] =
 constexpr char kLockKeys[] = "LOCK TABLE signing_keys IN SHARE ROW EXCLUSIVE MODE";
 constexpr char kRotateCurrentKey[] =
     "UPDATE signing_keys SET rotate_time = now() WHERE rotate_time IS NULL";
+constexpr char kLockEveryKey[] =
+    "SELECT " SIXSTEPS_KEY_COLUMNS " FROM signing_keys ORDER BY create_time, key_id FOR UPDATE";
+constexpr char kUpdateSealedKey[] =
+    "UPDATE signing_keys SET private_key_sealed = decode($2, 'hex') WHERE key_id = $1";
 constexpr char kInsertKey[] =
     "INSERT INTO signing_keys (key_id, public_key, private_key_sealed) "
     "VALUES ($1, decode($2, 'hex'), decode($3, 'hex'))";
@@ -99,6 +103,24 @@ absl::Status PgIdentityStore::InstallSigningKey(const SigningKey& key, bool only
     Audit(txn, audit);
     return absl::OkStatus();
   });
+}
+
+absl::StatusOr<int> PgIdentityStore::ResealSigningKeys(const Resealer& reseal,
+                                                       const NewAuditEvent& audit) {
+  int changed = 0;
+  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
+    changed = 0;
+    for (const pqxx::row& row : txn.exec(kLockEveryKey)) {
+      const SigningKey key = RowToKey(row);
+      SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> sealed, reseal(key));
+      if (!sealed) continue;
+      txn.exec_params(kUpdateSealedKey, key.key_id, Hex(*sealed));
+      ++changed;
+    }
+    if (changed > 0) Audit(txn, audit);
+    return absl::OkStatus();
+  }));
+  return changed;
 }
 
 // ---- Audit ----

@@ -98,6 +98,8 @@ class PgIdentityStore final : public IdentityStore {
   absl::StatusOr<std::vector<SigningKey>> PublishedSigningKeys(absl::Time since) override;
   absl::Status InstallSigningKey(const SigningKey& key, bool only_if_none,
                                  const NewAuditEvent& audit) override;
+  absl::StatusOr<int> ResealSigningKeys(const Resealer& reseal,
+                                        const NewAuditEvent& audit) override;
   absl::Status AppendAudit(const NewAuditEvent& event) override;
   absl::StatusOr<std::vector<v1::AuditEvent>> ListAuditEvents(const Visibility& visible,
                                                               const std::string& region_filter,

@@ -2,6 +2,7 @@
 // PgIdentityStore keeps them in PostgreSQL and is the only code here that writes SQL.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -212,6 +213,12 @@ class IdentityStore {
   // `only_if_none`, does nothing if a current key exists (start-up of a replica).
   virtual absl::Status InstallSigningKey(const SigningKey& key, bool only_if_none,
                                          const NewAuditEvent& audit) = 0;
+  // Every stored key, under a lock, through `reseal`: a new sealed private key replaces the
+  // stored one, none leaves it. All in one transaction with `audit` (written only if a key
+  // changed); an error from `reseal` changes nothing. Returns how many keys changed.
+  using Resealer = std::function<absl::StatusOr<std::optional<std::string>>(const SigningKey& key)>;
+  virtual absl::StatusOr<int> ResealSigningKeys(const Resealer& reseal,
+                                                const NewAuditEvent& audit) = 0;
 
   virtual absl::Status AppendAudit(const NewAuditEvent& event) = 0;
   // Newest first, with id below `before_id` (0 for the newest).

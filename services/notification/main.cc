@@ -193,7 +193,7 @@ absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
   notification::PgWebhookStore webhooks(&pool, &secret);
   // Secrets kept in clear before V005 are sealed now (the key is not SQL's to hold).
   SIXSTEPS_RETURN_IF_ERROR(webhooks.SealClearSecrets().status());
-  notification::WebhookDispatcher dispatcher(&webhooks, &store, &people, &sixsteps::SystemClock(),
+  notification::WebhookDispatcher dispatcher(&webhooks, &people, &sixsteps::SystemClock(),
                                              webhook_options);
   follower.set_webhook_store(&webhooks);
   follower.EnableDigests(digests);

@@ -249,8 +249,10 @@ absl::StatusOr<std::optional<WebhookSubscription>> PgWebhookStore::RecordWebhook
     db::ExecPrepared(txn, kInsertAttempt, d.delivery_id, Micros(attempt.time), attempt.outcome,
                      attempt.response_code, attempt.latency_ms, attempt.response_body,
                      attempt.error);
+    const absl::Time ended =
+        attempt.finish_time == absl::InfinitePast() ? attempt.time : attempt.finish_time;
     const AttemptDecision decision =
-        DecideAfterAttempt(attempt.delivered, attempt.time, FromMicros(delivery[0][1]),
+        DecideAfterAttempt(attempt.delivered, ended, FromMicros(delivery[0][1]),
                            FromMicros(subscription[0][0]), delivery[0][0].as<int>() + 1, random);
     const int64_t next =
         decision.next_attempt == absl::InfinitePast() ? 0 : Micros(decision.next_attempt);

@@ -49,10 +49,9 @@ NewDelivery DisabledNotice(const WebhookSubscription& s, const Person& owner,
   return d;
 }
 
-WebhookDispatcher::WebhookDispatcher(WebhookStore* store, NotificationStore* notices,
-                                     People* people, const Clock* clock,
+WebhookDispatcher::WebhookDispatcher(WebhookStore* store, People* people, const Clock* clock,
                                      WebhookDispatcherOptions options)
-    : store_(store), notices_(notices), people_(people), clock_(clock), options_(options) {
+    : store_(store), people_(people), clock_(clock), options_(options) {
   static std::once_flag curl_started;
   std::call_once(curl_started, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
@@ -97,8 +96,13 @@ AttemptRecord WebhookDispatcher::AttemptWith(WebhookHttpClient& client,
     record.response_body = LoggableBody(answer.body);
     record.error = LoggableBody(answer.error);
     record.delivered = answer.error.empty() && answer.code >= 200 && answer.code < 300;
-    record.outcome = record.delivered ? "delivered" : answer.code != 0 ? "refused" : "error";
+    // An answer cut short (a status line, then the body trickling until the timeout) is no
+    // answer: "error", with the status that came kept in the log.
+    record.outcome = record.delivered                           ? "delivered"
+                     : answer.code != 0 && answer.error.empty() ? "refused"
+                                                                : "error";
   }
+  record.finish_time = clock_->Now();
   absl::StatusOr<std::optional<WebhookSubscription>> disabled;
   {
     std::lock_guard<std::mutex> lock(random_mu_);

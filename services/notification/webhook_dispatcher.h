@@ -2,11 +2,15 @@
 // is there, never in memory beyond the claimed few) and hands them to a bounded pool of
 // worker threads, each with its own HTTP client. At most `per_subscription` deliveries of a
 // subscription are in flight at once (across replicas: the claim counts leases), so a slow
-// or dead receiver holds at most that many workers and delays no other subscription.
+// or dead receiver holds at most that many workers and delays no other subscription; and
+// an attempt holds its worker for at most the HTTP total timeout, however slowly the
+// receiver answers (one that never answers, or trickles its answer byte by byte, is cut
+// off then and the attempt is an "error").
 // Every attempt is signed with the subscription's secret at the moment it is made, kept
-// in the log, and decides the delivery's next try (backoff with full jitter for up to 24
-// hours); a subscription failing for a day is disabled and its owners are told by email
-// through the outbox (its creator, and for a partnership the partnership administrators).
+// in the log, and decides the delivery's next try (backoff with full jitter, counted from
+// the attempt's end, for up to 24 hours); a subscription failing for a day is disabled and its
+// owners are told by email through the outbox (its creator, and for a partnership the partnership
+// administrators).
 #pragma once
 
 #include <atomic>
@@ -51,8 +55,8 @@ NewDelivery DisabledNotice(const WebhookSubscription& subscription, const Person
 
 class WebhookDispatcher {
  public:
-  WebhookDispatcher(WebhookStore* store, NotificationStore* notices, People* people,
-                    const Clock* clock, WebhookDispatcherOptions options);
+  WebhookDispatcher(WebhookStore* store, People* people, const Clock* clock,
+                    WebhookDispatcherOptions options);
   ~WebhookDispatcher();
 
   void Start();
@@ -76,7 +80,6 @@ class WebhookDispatcher {
   std::vector<int64_t> InFlight();
 
   WebhookStore* store_;
-  NotificationStore* notices_;
   People* people_;
   const Clock* clock_;
   const WebhookDispatcherOptions options_;

@@ -70,7 +70,11 @@ struct ClaimedDelivery {
 
 // One attempt as it went.
 struct AttemptRecord {
+  // When the attempt started (the log's attempt_time) and when it ended: the backoff
+  // before the next try counts from its end, so a receiver that holds every attempt until
+  // the timeout is not tried again at once.
   absl::Time time = absl::InfinitePast();
+  absl::Time finish_time = absl::InfinitePast();
   bool delivered = false;
   std::string outcome;  // "delivered", "refused", "error"
   int response_code = 0;

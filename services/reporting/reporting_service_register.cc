@@ -22,7 +22,7 @@ absl::StatusOr<Reports::RegisterRound> Reports::LoadRegisterRound(const Caller& 
                                               owner.opted_out)) {
                  return false;
                }
-               loaded.sees_sensitive = SeesSensitive(caller, owner.region_id, owner.partnership_id);
+               loaded.sees_sensitive = SeesSensitive(caller, owner.partnership_id);
                return true;
              };
              absl::StatusOr<RoundData> round = model.LoadRound(id, may_see);

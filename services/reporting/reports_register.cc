@@ -238,11 +238,14 @@ std::string ClassificationText(av1::Classification classification) {
   return classification == kSensitive ? "official_sensitive" : "official";
 }
 
-bool SeesSensitive(const auth::Caller& caller, absl::string_view region,
-                   absl::string_view partnership) {
-  // The same people who see through an opt-out: the partnership's own roles and its hub
-  // administrators (MayReadSensitive in the assessment service).
-  return SeesThroughOptOut(caller, region, partnership);
+bool SeesSensitive(const auth::Caller& caller, absl::string_view partnership) {
+  // The one rule of OFFICIAL-SENSITIVE material (docs/permissions.md; MayReadSensitive in
+  // the assessment service): only roles bound on the partnership itself. Not its hub
+  // administrators, who see through an opt-out but run the hub, not the partnership's
+  // casework: they are not told how many sensitive records a report leaves out.
+  return std::any_of(caller.grants.begin(), caller.grants.end(), [&](const auth::Grant& g) {
+    return !partnership.empty() && g.partnership == partnership;
+  });
 }
 
 rv1::EvidenceRegister BuildEvidenceRegister(const RoundData& round, const RegisterData& data,

@@ -36,11 +36,11 @@ struct RegisterData {
   std::optional<av1::ScrutinyReport> published_report;
 };
 
-// Whether a caller may read the partnership's OFFICIAL-SENSITIVE material in reports: its
-// own roles (any binding on it) and its region's hub administrators, as the assessment
-// service decides for the records themselves.
-bool SeesSensitive(const auth::Caller& caller, absl::string_view region,
-                   absl::string_view partnership);
+// Whether a caller may read the partnership's (id) OFFICIAL-SENSITIVE material in reports,
+// and so is told how many such records a report leaves out: only its own roles (any binding
+// on the partnership itself), as the assessment service decides for the records themselves;
+// never hub administrators, region-wide or deployment-wide roles.
+bool SeesSensitive(const auth::Caller& caller, absl::string_view partnership);
 
 // Counts an action into `counts` (open, overdue as of `as_of`, done, cancelled, carried over)
 // as the other reports count them.

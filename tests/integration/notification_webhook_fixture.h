@@ -206,11 +206,12 @@ class WebhookTest : public ::testing::Test {
     return {page.deliveries().begin(), page.deliveries().end()};
   }
 
-  // A new round in wh-p: a round_opened event.
-  static av1::Assessment CreateRound(const std::string& title) {
+  // A new round in wh-p (or `partnership`, as `token`): a round_opened event.
+  static av1::Assessment CreateRound(const std::string& title, const std::string& partnership = kP,
+                                     const std::string& token = "") {
     av1::CreateAssessmentRequest request;
     av1::Assessment* a = request.mutable_assessment();
-    a->set_partnership(kP);
+    a->set_partnership(partnership);
     a->set_framework_version("frameworks/six-steps/versions/2019");
     a->set_kind(av1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY);
     a->set_title(title);
@@ -219,7 +220,7 @@ class WebhookTest : public ::testing::Test {
     av1::Assessment round;
     auto stub = hub_->AssessmentStub();
     grpc::ClientContext context;
-    Authorize(context, tokens_["adm"]);
+    Authorize(context, token.empty() ? tokens_["adm"] : token);
     EXPECT_THAT(FromGrpcStatus(stub->CreateAssessment(&context, request, &round)), IsOk());
     return round;
   }

@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/identity/secrets.h"
 #include "tests/support/paths.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/test_hub.h"
@@ -222,6 +223,102 @@ TEST_F(IdentitySetupTest, EnsureServiceAccountFindsWhatTheFirstRunMade) {
   ASSERT_EQ(damaged.exit_code, 0) << damaged.err;
   EXPECT_NE(nlohmann::json::parse(damaged.out)["api_key"], renewed["api_key"]);
   EXPECT_EQ(Count(url_, counts), 10103);
+}
+
+// ---- Break glass (docs/operations.md drills): reset-password and reseal-keys ----
+
+std::string Text(const std::string& url, const std::string& sql) {
+  pqxx::connection conn(url);
+  pqxx::read_transaction txn(conn);
+  return txn.exec1(sql)[0].as<std::string>();
+}
+
+TEST_F(IdentitySetupTest, ResetPasswordSetsItEndsTheSessionsAndUnlocksTwiceTheSame) {
+  Outcome bootstrap =
+      RunCommand(ServiceBinary("identity"), {"bootstrap", "--email=admin@setup.test"}, env_, dir_);
+  ASSERT_EQ(bootstrap.exit_code, 0) << bootstrap.err;
+  // A sign-in backoff of the address, as failed attempts leave it.
+  {
+    pqxx::connection conn(url_);
+    pqxx::work txn(conn);
+    txn.exec(
+        "INSERT INTO sign_in_backoff (email_key, client, failures) "
+        "VALUES ('admin@setup.test', '127.0.0.1', 9)");
+    txn.commit();
+  }
+  std::vector<std::string> env = env_;
+  env.back() = "SIXSTEPS_BOOTSTRAP_PASSWORD=the new password, long enough";
+  Outcome second;
+  nlohmann::json result = Twice(ServiceBinary("identity"),
+                                {"reset-password", "--email=Admin@Setup.test"}, env, &second);
+  EXPECT_EQ(result["email"], "admin@setup.test");
+  EXPECT_THAT(result["user"].get<std::string>(), HasSubstr("users/u-"));
+  const std::string hash = Text(url_, "SELECT password_hash FROM users");
+  EXPECT_TRUE(identity::VerifyPassword(hash, "the new password, long enough"));
+  EXPECT_FALSE(identity::VerifyPassword(hash, "a long enough password"));
+  EXPECT_EQ(Count(url_, "SELECT count(*) FROM sign_in_backoff"), 0);
+  EXPECT_EQ(Count(url_, "SELECT count(*) FROM revoked_principal_tokens"), 1);
+  EXPECT_EQ(Count(url_,
+                  "SELECT count(*) FROM audit_events WHERE action = "
+                  "'password.reset_by_operator'"),
+            2);
+
+  // Refused, changing nothing: nobody with that email; a password sign-up would refuse.
+  Outcome unknown = RunCommand(ServiceBinary("identity"),
+                               {"reset-password", "--email=nobody@setup.test"}, env, dir_);
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("no user has the email nobody@setup.test"));
+  env.back() = "SIXSTEPS_BOOTSTRAP_PASSWORD=short";
+  Outcome weak = RunCommand(ServiceBinary("identity"),
+                            {"reset-password", "--email=admin@setup.test"}, env, dir_);
+  EXPECT_EQ(weak.exit_code, 2);  // INVALID_ARGUMENT
+  EXPECT_THAT(weak.err, HasSubstr("password"));
+  EXPECT_EQ(Text(url_, "SELECT password_hash FROM users"), hash);
+}
+
+TEST_F(IdentitySetupTest, ResealKeysMovesEveryKeyToANewKeyEncryptionSecret) {
+  Outcome bootstrap =
+      RunCommand(ServiceBinary("identity"), {"bootstrap", "--email=admin@setup.test"}, env_, dir_);
+  ASSERT_EQ(bootstrap.exit_code, 0) << bootstrap.err;
+  const std::string sealed_sql =
+      "SELECT string_agg(encode(private_key_sealed, 'hex'), ',' ORDER BY key_id) "
+      "FROM signing_keys";
+  const std::string sealed = Text(url_, sealed_sql);
+  std::vector<std::string> renewed = env_;
+  renewed[1] = "SIXSTEPS_KEY_ENCRYPTION_SECRET=the new key-encryption secret";
+  // Identity does not start with a secret that does not open its keys.
+  Outcome refused = RunCommand(ServiceBinary("identity"), {"bootstrap", "--email=admin@setup.test"},
+                               renewed, dir_);
+  EXPECT_NE(refused.exit_code, 0);
+
+  // Without the old secret, or with a wrong one: refused, nothing changed.
+  Outcome no_old = RunCommand(ServiceBinary("identity"), {"reseal-keys"}, renewed, dir_);
+  EXPECT_EQ(no_old.exit_code, 2);  // INVALID_ARGUMENT
+  EXPECT_THAT(no_old.err, HasSubstr("old secret"));
+  std::vector<std::string> wrong = renewed;
+  wrong.push_back("SIXSTEPS_OLD_KEY_ENCRYPTION_SECRET=not the secret it was sealed with");
+  Outcome mistaken = RunCommand(ServiceBinary("identity"), {"reseal-keys"}, wrong, dir_);
+  EXPECT_EQ(mistaken.exit_code, 1);
+  EXPECT_THAT(mistaken.err, HasSubstr("neither"));
+  EXPECT_EQ(Text(url_, sealed_sql), sealed);
+
+  std::vector<std::string> reseal = renewed;
+  reseal.push_back(
+      absl::StrCat("SIXSTEPS_OLD_KEY_ENCRYPTION_SECRET=", TestHub::kKeyEncryptionSecret));
+  Outcome second;
+  nlohmann::json result = Twice(ServiceBinary("identity"), {"reseal-keys"}, reseal, &second);
+  EXPECT_EQ(result, (nlohmann::json{{"signing_keys", 1}, {"sealed_with", "the new secret"}}));
+  EXPECT_THAT(second.err, HasSubstr("nothing changed"));
+  EXPECT_NE(Text(url_, sealed_sql), sealed);
+  EXPECT_EQ(Count(url_, "SELECT count(*) FROM audit_events WHERE action = 'signing_key.reseal'"),
+            1);
+  // Identity starts with the new secret now, and no longer with the old one.
+  Outcome started = RunCommand(ServiceBinary("identity"), {"bootstrap", "--email=admin@setup.test"},
+                               renewed, dir_);
+  EXPECT_EQ(started.exit_code, 0) << started.err;
+  Outcome old =
+      RunCommand(ServiceBinary("identity"), {"bootstrap", "--email=admin@setup.test"}, env_, dir_);
+  EXPECT_NE(old.exit_code, 0);
 }
 
 }  // namespace

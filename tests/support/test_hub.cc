@@ -345,8 +345,7 @@ absl::Status TestHub::StartNotification(const Clock* clock, absl::TimeZone zone,
   webhook_store_ = std::make_unique<notification::PgWebhookStore>(notification_pool_.get(),
                                                                   notification_secret_.get());
   webhook_dispatcher_ = std::make_unique<notification::WebhookDispatcher>(
-      webhook_store_.get(), notification_store_.get(), notification_people_.get(), clock,
-      webhook_options_);
+      webhook_store_.get(), notification_people_.get(), clock, webhook_options_);
   follower_->set_webhook_store(webhook_store_.get());
   notification::NotificationServiceImpl::WebhookParts webhooks;
   webhooks.store = webhook_store_.get();

@@ -197,6 +197,28 @@ TEST(EvidenceRegisterTest, RegionWideCallersNeverSeeSensitiveMaterialEvenIfHeld)
   EXPECT_THAT(summary.DebugString(), Not(HasSubstr("Held sensitive")));
 }
 
+// The one rule of OFFICIAL-SENSITIVE material (docs/permissions.md): only roles bound on
+// the partnership itself are shown it, and so told how many records a report leaves out.
+TEST(SeesSensitiveTest, OnlyRolesBoundOnThePartnershipItself) {
+  auto caller = [](auth::Role role, const std::string& region, const std::string& partnership) {
+    auth::Caller c;
+    c.principal = "users/u-1";
+    c.grants.push_back({role, region, partnership, ""});
+    return c;
+  };
+  using auth::Role;
+  EXPECT_TRUE(SeesSensitive(caller(Role::ROLE_VIEWER, "ne", "p"), "p"));
+  EXPECT_TRUE(SeesSensitive(caller(Role::ROLE_PARTNERSHIP_ADMINISTRATOR, "ne", "p"), "p"));
+  EXPECT_FALSE(SeesSensitive(caller(Role::ROLE_PARTNERSHIP_ADMINISTRATOR, "ne", "q"), "p"));
+  // The region's and the deployment's hub administrators run the hub, not its casework.
+  EXPECT_FALSE(SeesSensitive(caller(Role::ROLE_HUB_ADMINISTRATOR, "ne", ""), "p"));
+  EXPECT_FALSE(SeesSensitive(caller(Role::ROLE_HUB_ADMINISTRATOR, "*", ""), "p"));
+  EXPECT_FALSE(SeesSensitive(caller(Role::ROLE_DASHBOARD, "ne", ""), "p"));
+  EXPECT_FALSE(SeesSensitive(caller(Role::ROLE_VIEWER, "*", ""), "p"));
+  EXPECT_FALSE(SeesSensitive(caller(Role::ROLE_INTEGRATION, "ne", ""), "p"));
+  EXPECT_FALSE(SeesSensitive(caller(Role::ROLE_VIEWER, "ne", "p"), ""));
+}
+
 TEST(EngagementSummaryTest, CountsGroupsMethodsAndBands) {
   rv1::EngagementSummary s = BuildEngagementSummary(Round(), Data(), true, {});
   EXPECT_EQ(s.record_count(), 2);

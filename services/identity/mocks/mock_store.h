@@ -123,6 +123,8 @@ class MockIdentityStore : public IdentityStore {
               (override));
   MOCK_METHOD(absl::Status, InstallSigningKey,
               (const SigningKey& key, bool only_if_none, const NewAuditEvent& audit), (override));
+  MOCK_METHOD(absl::StatusOr<int>, ResealSigningKeys,
+              (const Resealer& reseal, const NewAuditEvent& audit), (override));
   MOCK_METHOD(absl::Status, AppendAudit, (const NewAuditEvent& event), (override));
   MOCK_METHOD(absl::StatusOr<std::vector<v1::AuditEvent>>, ListAuditEvents,
               (const Visibility& visible, const std::string& region_filter, int64_t before_id,
