@@ -20,12 +20,6 @@ namespace iv1 = ::sixsteps::identity::v1;
 using Stub = acv1::ActionService::StubInterface;
 using Client = RpcClient<Stub>;
 
-absl::StatusOr<acv1::Action> GetAction(Client& client, const std::string& name) {
-  acv1::GetActionRequest request;
-  request.set_name(name);
-  return client.Call(&Stub::GetAction, request);
-}
-
 // An owner organisation: "p/o" or the full name as is; a bare id within the partnership of
 // `assessment` (read from the assessment service on the same channel) or `partnership`.
 absl::StatusOr<std::string> OwnerName(absl::string_view argument, const std::string& assessment,
@@ -38,9 +32,7 @@ absl::StatusOr<std::string> OwnerName(absl::string_view argument, const std::str
     return UsageError(
         absl::StrCat("give the organisation as PARTNERSHIP/", argument, " (or --partnership P)"));
   }
-  std::unique_ptr<asv1::AssessmentService::StubInterface> stub =
-      asv1::AssessmentService::NewStub(std::move(channel));
-  RpcClient<asv1::AssessmentService::StubInterface> assessments(*stub, call);
+  auto assessments = ClientOf<asv1::AssessmentService>(std::move(channel), call);
   asv1::GetAssessmentRequest request;
   request.set_name(assessment);
   SIXSTEPS_ASSIGN_OR_RETURN(
@@ -49,16 +41,7 @@ absl::StatusOr<std::string> OwnerName(absl::string_view argument, const std::str
   return ExpandOrganisationName(argument, a.partnership());
 }
 
-// The action service's client, with the channel it came on: the assessment service shares
-// it, and OwnerName reads a round's partnership from there.
-struct ActionClient : RpcClient<Stub> {
-  ActionClient(Stub& stub, const CallSettings& call,
-               std::shared_ptr<grpc::ChannelInterface> channel)
-      : RpcClient<Stub>(stub, call), channel(std::move(channel)) {}
-  std::shared_ptr<grpc::ChannelInterface> channel;
-};
-
-absl::Status Add(const CheckedArgs& args, ActionClient& client, const CommandContext& context) {
+absl::Status Add(const CheckedArgs& args, Client& client, const CommandContext& context) {
   acv1::CreateActionRequest request;
   acv1::Action& action = *request.mutable_action();
   SIXSTEPS_ASSIGN_OR_RETURN(*action.mutable_assessment(), ExpandAssessmentName(args.Positional(0)));
@@ -76,7 +59,7 @@ absl::Status Add(const CheckedArgs& args, ActionClient& client, const CommandCon
   request.set_request_id(request_id.value_or(""));
   SIXSTEPS_ASSIGN_OR_RETURN(
       *action.mutable_owner_organisation(),
-      OwnerName(owner, action.assessment(), "", client.channel, context.call));
+      OwnerName(owner, action.assessment(), "", client.channel(), context.call));
   SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action created, client.Call(&Stub::CreateAction, request));
   return PrintMessage(created, absl::StrCat("Added ", created.name(), "\n", FormatAction(created)),
                       context);
@@ -88,9 +71,7 @@ std::map<std::string, std::string> OrganisationLabels(const std::vector<acv1::Ac
                                                       const CommandContext& context) {
   std::map<std::string, std::string> labels;
   if (!context.channel_for) return labels;
-  std::unique_ptr<iv1::IdentityService::StubInterface> stub =
-      iv1::IdentityService::NewStub(context.channel_for("identity"));
-  RpcClient<iv1::IdentityService::StubInterface> identity(*stub, context.call);
+  auto identity = ClientOf<iv1::IdentityService>(context.channel_for("identity"), context.call);
   for (const acv1::Action& action : actions) {
     if (labels.contains(action.owner_organisation())) continue;
     iv1::GetOrganisationRequest request;
@@ -104,7 +85,7 @@ std::map<std::string, std::string> OrganisationLabels(const std::vector<acv1::Ac
   return labels;
 }
 
-absl::Status List(const CheckedArgs& args, ActionClient& client, const CommandContext& context) {
+absl::Status List(const CheckedArgs& args, Client& client, const CommandContext& context) {
   acv1::ListActionsRequest request;
   std::optional<std::string> partnership = args.Optional("partnership");
   if (partnership) {
@@ -128,7 +109,7 @@ absl::Status List(const CheckedArgs& args, ActionClient& client, const CommandCo
   if (owner) {
     SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_owner_organisation(),
                               OwnerName(*owner, request.assessment(), request.partnership(),
-                                        client.channel, context.call));
+                                        client.channel(), context.call));
   }
   acv1::ListActionsResponse all;
   SIXSTEPS_RETURN_IF_ERROR(
@@ -147,14 +128,14 @@ absl::Status List(const CheckedArgs& args, ActionClient& client, const CommandCo
   return absl::OkStatus();
 }
 
-absl::Status Show(const CheckedArgs& args, ActionClient& client, const CommandContext& context) {
+absl::Status Show(const CheckedArgs& args, Client& client, const CommandContext& context) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandActionName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action action, GetAction(client, name));
+  SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action action, client.Get(&Stub::GetAction, name));
   return PrintMessage(action, FormatAction(action), context);
 }
 
 // Every note of an action, page by page (an action has at most a few hundred).
-absl::Status Notes(const CheckedArgs& args, ActionClient& client, const CommandContext& context) {
+absl::Status Notes(const CheckedArgs& args, Client& client, const CommandContext& context) {
   acv1::ListProgressUpdatesRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandActionName(args.Positional(0)));
   request.set_page_size(200);
@@ -176,7 +157,7 @@ absl::Status Notes(const CheckedArgs& args, ActionClient& client, const CommandC
       context);
 }
 
-absl::Status Update(const CheckedArgs& args, ActionClient& client, const CommandContext& context) {
+absl::Status Update(const CheckedArgs& args, Client& client, const CommandContext& context) {
   acv1::AddProgressUpdateRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandActionName(args.Positional(0)));
   *request.mutable_note() = args.Text("note");
@@ -186,11 +167,11 @@ absl::Status Update(const CheckedArgs& args, ActionClient& client, const Command
   SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action action, client.Call(&Stub::AddProgressUpdate, request));
   return PrintMessage(action,
                       absl::StrCat("Noted progress on ", action.name(), " (status ",
-                                   ActionStatusWord(action.status()), ")\n"),
+                                   WordOf(action.status()), ")\n"),
                       context);
 }
 
-absl::Status Edit(const CheckedArgs& args, ActionClient& client, const CommandContext& context) {
+absl::Status Edit(const CheckedArgs& args, Client& client, const CommandContext& context) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandActionName(args.Positional(0)));
   std::optional<std::string> description = args.Optional("description");
   std::optional<std::string> outcome = args.Optional("outcome");
@@ -199,7 +180,7 @@ absl::Status Edit(const CheckedArgs& args, ActionClient& client, const CommandCo
   std::optional<std::string> owner_name = args.Optional("owner_name");
   std::optional<std::string> questions = args.Optional("questions");
   // Update what was read, with the etag read: a change by someone else meanwhile is ABORTED.
-  SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action current, GetAction(client, name));
+  SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action current, client.Get(&Stub::GetAction, name));
   acv1::UpdateActionRequest request;
   *request.mutable_action() = current;
   acv1::Action& action = *request.mutable_action();
@@ -228,7 +209,7 @@ absl::Status Edit(const CheckedArgs& args, ActionClient& client, const CommandCo
   if (owner) {
     SIXSTEPS_ASSIGN_OR_RETURN(
         *action.mutable_owner_organisation(),
-        OwnerName(*owner, "", current.partnership(), client.channel, context.call));
+        OwnerName(*owner, "", current.partnership(), client.channel(), context.call));
     mask.add_paths("owner_organisation");
   }
   SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action updated, client.Call(&Stub::UpdateAction, request));
@@ -236,31 +217,28 @@ absl::Status Edit(const CheckedArgs& args, ActionClient& client, const CommandCo
       updated, absl::StrCat("Updated ", updated.name(), "\n", FormatAction(updated)), context);
 }
 
-absl::Status Done(const CheckedArgs& args, ActionClient& client, const CommandContext& context) {
+absl::Status Done(const CheckedArgs& args, Client& client, const CommandContext& context) {
   acv1::CompleteActionRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandActionName(args.Positional(0)));
   *request.mutable_completion_note() = args.Text("note");
   std::optional<std::string> evidence = args.Optional("evidence");
   request.set_evidence(evidence.value_or(""));
   // Based on the action as it is now (the service needs its etag).
-  SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action current, GetAction(client, request.name()));
+  SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action current, client.Get(&Stub::GetAction, request.name()));
   request.set_etag(current.etag());
-  SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action action, client.Call(&Stub::CompleteAction, request));
-  return PrintMessage(action, absl::StrCat("Done: ", action.name(), "\n"), context);
+  return client.CallAndPrint(&Stub::CompleteAction, request, context, SaidDone("Done:"));
 }
 
-absl::Status Cancel(const CheckedArgs& args, ActionClient& client, const CommandContext& context) {
+absl::Status Cancel(const CheckedArgs& args, Client& client, const CommandContext& context) {
   acv1::CancelActionRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandActionName(args.Positional(0)));
   *request.mutable_reason() = args.Text("reason");
-  SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action current, GetAction(client, request.name()));
+  SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action current, client.Get(&Stub::GetAction, request.name()));
   request.set_etag(current.etag());
-  SIXSTEPS_ASSIGN_OR_RETURN(acv1::Action action, client.Call(&Stub::CancelAction, request));
-  return PrintMessage(action, absl::StrCat("Cancelled ", action.name(), "\n"), context);
+  return client.CallAndPrint(&Stub::CancelAction, request, context, SaidDone("Cancelled"));
 }
 
-absl::Status CarryOver(const CheckedArgs& args, ActionClient& client,
-                       const CommandContext& context) {
+absl::Status CarryOver(const CheckedArgs& args, Client& client, const CommandContext& context) {
   acv1::CarryOverActionsRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_assessment(),
                             ExpandAssessmentName(args.Positional(0)));
@@ -286,7 +264,7 @@ absl::Status CarryOver(const CheckedArgs& args, ActionClient& client,
   return PrintMessage(response, text, context);
 }
 
-using ActionCommand = Command<ActionClient>;
+using ActionCommand = Command<Client>;
 
 const std::vector<ActionCommand>& Commands() {
   const ArgDecl round = arg::String("A").Required();
@@ -305,11 +283,11 @@ const std::vector<ActionCommand>& Commands() {
        Add},
       {"list",
        "sixsteps action list [--partnership P] [--assessment A] [--step S] [--question Q] "
-       "[--owner ORG] [--status planned,in-progress,...] [--overdue] [--as-of DATE] "
+       "[--owner ORG] [--status planned,in_progress,...] [--overdue] [--as-of DATE] "
        "[--due-before DATE]",
        {.flags = {arg::String("partnership"), arg::String("assessment"), arg::String("step"),
                   arg::String("question"), arg::String("owner"),
-                  arg::EnumList<ParseActionStatus>("status"), arg::Switch("overdue"),
+                  arg::Enum<acv1::Action::Status>("status").AsList(), arg::Switch("overdue"),
                   arg::Date("as_of"), arg::Date("due_before")}},
        List},
       {"show", "sixsteps action show ACTION", {.positionals = {action}}, Show},
@@ -347,62 +325,31 @@ const std::vector<ActionCommand>& Commands() {
   return *kCommands;
 }
 
-constexpr absl::string_view kUsage = "sixsteps action COMMAND [ARGS...]";
-
-absl::Status Run(const ParsedArgs& args, std::shared_ptr<grpc::ChannelInterface> channel,
-                 const CommandContext& context) {
-  if (args.positionals().empty()) {
-    return UsageError("missing command (see 'sixsteps action help')", kUsage);
-  }
-  absl::string_view word = args.Positional(0);
-  if (word == "help" || args.Has("help")) {
-    *context.out << ActionHelp();
-    return absl::OkStatus();
-  }
-  if (const ActionCommand* command = FindCommand(Commands(), word)) {
-    std::unique_ptr<Stub> stub = acv1::ActionService::NewStub(channel);
-    ActionClient client(*stub, context.call, channel);
-    return RunCommand(*command, args.WithoutLeadingPositionals(1), client, context);
-  }
-  return UsageError(
-      absl::StrCat("unknown action command '", word, "' (see 'sixsteps action help')"), kUsage);
-}
-
 }  // namespace
 
-std::string ActionHelp() {
-  std::string help = absl::StrCat(
-      "usage: ", kUsage, "\n\n",
-      "Action plans: every step's Actions row, with owners, due dates and progress. A is ID or\n"
-      "assessments/ID; ACTION is ID or actions/ID; ORG is ID (of the round's partnership),\n"
-      "PARTNERSHIP/ID or the full name.\n\nCommands:\n");
-  for (const ActionCommand& command : Commands()) absl::StrAppend(&help, "  ", command.usage, "\n");
-  absl::StrAppend(
-      &help,
-      "\n--sustain plans keeping a Green (the questions must be consolidated Green); otherwise\n"
-      "the action is an improvement. update adds a progress note (--start moves a planned\n"
-      "action to in progress; an action takes up to 200 notes of up to 4,000 characters);\n"
-      "show prints the latest notes and notes lists them all; edit reads the action and changes "
-      "the fields given, with its\n"
-      "etag. list --overdue prints what is late as of --as-of (default today in the hub's time\n"
-      "zone), grouped by owner organisation, with the days overdue. carry-over copies the open\n"
-      "actions of the previous finalised round into a new one.\n\n"
-      "Every command goes to the assessment service, which serves the ActionService\n"
-      "(--assessment_address, else $SIXSTEPS_ASSESSMENT_ADDRESS, else 127.0.0.1:50053).\n"
-      "Global options: ",
-      kGlobalOptionsUsage, "\n");
-  return help;
-}
-
 ServiceCommands ActionServiceCommands() {
-  return ServiceCommands{
-      .service = "action",
+  return WordCommands(CommandWord<acv1::ActionService, Client>{
+      .word = "action",
       .summary =
           "action plans: add, list (--overdue by owner), update, edit, done, cancel, carry-over",
-      .help = ActionHelp,
-      .run = Run,
+      .commands = Commands(),
       .endpoint = "assessment",
-  };
+      .about =
+          "Action plans: every step's Actions row, with owners, due dates and progress. A is ID "
+          "or\n"
+          "assessments/ID; ACTION is ID or actions/ID; ORG is ID (of the round's partnership),\n"
+          "PARTNERSHIP/ID or the full name.",
+      .notes =
+          "--sustain plans keeping a Green (the questions must be consolidated Green); otherwise\n"
+          "the action is an improvement. update adds a progress note (--start moves a planned\n"
+          "action to in progress; an action takes up to 200 notes of up to 4,000 characters);\n"
+          "show prints the latest notes and notes lists them all; edit reads the action and\n"
+          "changes the fields given, with its etag. list --overdue prints what is late as of\n"
+          "--as-of (default today in the hub's time zone), grouped by owner organisation, with "
+          "the\n"
+          "days overdue. carry-over copies the open actions of the previous finalised round into "
+          "a\n"
+          "new one. The assessment service serves the ActionService."});
 }
 
 }  // namespace sixsteps::cli

@@ -2,14 +2,9 @@
 // serves (same address).
 #pragma once
 
-#include <string>
-
 #include "tools/sixsteps/command.h"
 
 namespace sixsteps::cli {
-
-// The text of `sixsteps action help`.
-std::string ActionHelp();
 
 // The dispatcher's entry for "action" (endpoint "assessment").
 ServiceCommands ActionServiceCommands();

@@ -1,12 +1,14 @@
 // What each command declares about its arguments, and the one check of a command line
 // against that declaration (as grpc_cli's command table does). The dispatcher checks the
 // declaration before a command runs (RunCommand in command.h): unknown flags, the number of
-// positional arguments, required and repeated flags, and every value's kind (an integer in
-// range, one of a set of words or of a proto enum's values, a date, true/false, a list...).
-// The command then reads typed values from CheckedArgs and never parses a flag itself.
+// positional arguments, required and repeated flags, flags that go together, and every
+// value's type (an integer in a range, one of a set of words or of a proto enum's values, a
+// date, a period, a duration, true/false, a list...). The command then reads typed values
+// from CheckedArgs and never parses or checks a flag itself.
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -16,22 +18,26 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "tools/sixsteps/args.h"
+#include "tools/sixsteps/enum_words.h"
 
 namespace sixsteps::cli {
 
 enum class ArgKind {
-  kString,    // any text
-  kFile,      // a file path ("-" for standard input or output where the command says so)
-  kDate,      // an ISO date, 2026-03-31
-  kInteger,   // a whole number >= ArgDecl::min
-  kChoice,    // one of ArgDecl::choices
-  kEnum,      // a proto enum value, read by ArgDecl::parse
-  kEnumList,  // comma-separated proto enum values, each read by ArgDecl::parse
-  kTruth,     // true/false (also yes/no, 1/0)
-  kSwitch,    // a flag without a value (must be in DefaultBooleanFlags())
-  kList,      // comma-separated words
-  kChecked,   // any text that ArgDecl::check accepts (a period, a lifetime)
+  kString,      // any text
+  kFile,        // a file path ("-" for standard input or output where the command says so)
+  kDate,        // an ISO date, 2026-03-31
+  kPeriod,      // two ISO dates, START:END, the end not before the start
+  kInteger,     // a whole number from ArgDecl::min to ArgDecl::max
+  kDuration,    // a duration above 0 and at most ArgDecl::max_duration (90d, 2w, 12h, 30m)
+  kChoice,      // one of ArgDecl::choices
+  kEnum,        // a proto enum value, read by ArgDecl::parse
+  kEnumList,    // comma-separated proto enum values, each read by ArgDecl::parse
+  kEnumCounts,  // comma-separated WORD=COUNT, WORD read by ArgDecl::parse, COUNT from 0
+  kTruth,       // true/false (also yes/no, on/off, 1/0)
+  kSwitch,      // a flag without a value (must be in DefaultBooleanFlags())
+  kList,        // comma-separated words
 };
 
 // One positional argument or flag of a command.
@@ -45,37 +51,42 @@ struct ArgDecl {
   bool repeated = false;
   // The value may not be empty (a list: must hold at least one item).
   bool non_empty = false;
-  // kInteger: the smallest value, and what the value must be in words ("a whole number
-  // from 1 up") for the message.
+  // kInteger: the range, and what the value must be in words ("a whole number from 1 up")
+  // for the message; kList: what one item is called ("question").
   int64_t min = 0;
+  int64_t max = std::numeric_limits<int32_t>::max();
   std::string problem;
+  // kDuration: the longest allowed, and the unit of a bare number (none: a unit is needed).
+  absl::Duration max_duration = absl::InfiniteDuration();
+  absl::Duration bare_unit = absl::ZeroDuration();
   // kChoice: the allowed words.
   std::vector<std::string> choices;
-  // kEnum, kEnumList: reads one value as the enum's number; its error is the usage error.
+  // kEnum, kEnumList, kEnumCounts: reads one word as the enum's number; its error is the
+  // usage error.
   absl::StatusOr<int> (*parse)(absl::string_view) = nullptr;
-  // kChecked: accepts a value or returns the usage error.
-  absl::Status (*check)(absl::string_view) = nullptr;
 
-  ArgDecl Required() const {
+  ArgDecl Required() const { return With(&ArgDecl::required, true); }
+  // Flags only: may be given more than once.
+  ArgDecl Repeated() const { return With(&ArgDecl::repeated, true); }
+  ArgDecl NonEmpty() const { return With(&ArgDecl::non_empty, true); }
+  // An enum declaration (arg::Enum) as comma-separated values, or as WORD=COUNT pairs.
+  ArgDecl AsList() const { return With(&ArgDecl::kind, ArgKind::kEnumList); }
+  ArgDecl AsCounts() const { return With(&ArgDecl::kind, ArgKind::kEnumCounts); }
+
+  template <typename T>
+  ArgDecl With(T ArgDecl::*field, T value) const {
     ArgDecl copy = *this;
-    copy.required = true;
-    return copy;
-  }
-  ArgDecl Repeated() const {
-    ArgDecl copy = *this;
-    copy.repeated = true;
-    return copy;
-  }
-  ArgDecl NonEmpty() const {
-    ArgDecl copy = *this;
-    copy.non_empty = true;
+    copy.*field = value;
     return copy;
   }
 };
 
-// Flags of which at most one, exactly one or at least one must be given.
+// Flags of which at most one, exactly one or at least one must be given; or which must be
+// given as many times each (pairs: the i-th --you-said goes with the i-th --we-did); or of
+// which the later ones may be given at most as often as the first (the i-th --link goes with
+// the i-th --evidence).
 struct FlagGroup {
-  enum class Rule { kAtMostOne, kExactlyOne, kAtLeastOne };
+  enum class Rule { kAtMostOne, kExactlyOne, kAtLeastOne, kSameCount, kAtMostAsMany };
   Rule rule;
   std::vector<std::string> flags;
   // The usage error when the rule is broken.
@@ -99,7 +110,13 @@ namespace arg {
 ArgDecl String(std::string name);
 ArgDecl File(std::string name);
 ArgDecl Date(std::string name);
-ArgDecl Integer(std::string name, int64_t min, std::string problem);
+ArgDecl Period(std::string name);
+// A whole number from `min` to `max` (by default what an int32 field holds).
+ArgDecl Integer(std::string name, int64_t min, std::string problem,
+                int64_t max = std::numeric_limits<int32_t>::max());
+// A duration above 0 and at most `max`; a bare number counts in `bare_unit` if it is not 0.
+ArgDecl Duration(std::string name, absl::Duration max = absl::InfiniteDuration(),
+                 absl::Duration bare_unit = absl::ZeroDuration());
 ArgDecl Choice(std::string name, std::vector<std::string> choices);
 ArgDecl Truth(std::string name);
 ArgDecl Switch(std::string name);
@@ -107,7 +124,6 @@ ArgDecl Switch(std::string name);
 // one question").
 ArgDecl List(std::string name, std::string item = "item");
 ArgDecl WithParser(std::string name, ArgKind kind, absl::StatusOr<int> (*parse)(absl::string_view));
-ArgDecl WithCheck(std::string name, absl::Status (*check)(absl::string_view));
 
 template <auto Parse>
 absl::StatusOr<int> ParseAsNumber(absl::string_view value) {
@@ -115,25 +131,17 @@ absl::StatusOr<int> ParseAsNumber(absl::string_view value) {
   if (!parsed.ok()) return parsed.status();
   return static_cast<int>(*parsed);
 }
-template <auto Parse>
-absl::Status CheckParses(absl::string_view value) {
-  return Parse(value).status();
-}
 
-// A proto enum value read by Parse (absl::StatusOr<Enum>(absl::string_view)).
+// A proto enum value: by its word (enum_words.h) when given the enum type,
+// arg::Enum<v1::AgeBand>("ages"), or read by a parser that also takes older spellings,
+// arg::Enum<ParseAssessmentKind>("kind"). .AsList() and .AsCounts() take several.
+template <typename E>
+ArgDecl Enum(std::string name) {
+  return WithParser(std::move(name), ArgKind::kEnum, ParseAsNumber<ParseEnum<E>>);
+}
 template <auto Parse>
 ArgDecl Enum(std::string name) {
   return WithParser(std::move(name), ArgKind::kEnum, ParseAsNumber<Parse>);
-}
-// Comma-separated proto enum values, each read by Parse.
-template <auto Parse>
-ArgDecl EnumList(std::string name) {
-  return WithParser(std::move(name), ArgKind::kEnumList, ParseAsNumber<Parse>);
-}
-// Any text that Parse (absl::StatusOr<T>(absl::string_view)) accepts.
-template <auto Parse>
-ArgDecl Checked(std::string name) {
-  return WithCheck(std::move(name), CheckParses<Parse>);
 }
 
 }  // namespace arg
@@ -160,10 +168,15 @@ class CheckedArgs {
   std::vector<std::string> Values(absl::string_view flag) const { return raw_.Values(flag); }
   // The items of a kList flag (none when absent).
   std::vector<std::string> List(absl::string_view flag) const;
-  std::optional<int64_t> Integer(absl::string_view flag) const;
+  // A kInteger flag or positional argument.
+  std::optional<int64_t> Integer(absl::string_view name) const;
   // A kInteger flag declared with min 1 (a 1-based position).
   std::optional<int> Position(absl::string_view flag) const;
-  std::optional<bool> Truth(absl::string_view flag) const;
+  // A kTruth flag or positional argument.
+  std::optional<bool> Truth(absl::string_view name) const;
+  std::optional<absl::Duration> Duration(absl::string_view flag) const;
+  // A kPeriod flag: its start and end dates.
+  std::optional<std::pair<std::string, std::string>> Period(absl::string_view flag) const;
   // A kEnum flag or positional argument (by its metavariable).
   template <typename E>
   std::optional<E> Enum(absl::string_view name) const {
@@ -181,13 +194,28 @@ class CheckedArgs {
     }
     return values;
   }
+  // Every WORD=COUNT of a kEnumCounts flag, in order (none when absent).
+  template <typename E>
+  std::vector<std::pair<E, int64_t>> EnumCounts(absl::string_view flag) const {
+    std::vector<std::pair<E, int64_t>> counts;
+    std::vector<E> words = Enums<E>(flag);
+    auto it = integers_.find(flag);
+    for (size_t i = 0; i < words.size() && it != integers_.end(); ++i) {
+      counts.emplace_back(words[i], it->second[i]);
+    }
+    return counts;
+  }
 
  private:
   friend absl::StatusOr<CheckedArgs> CheckArgs(const ArgSpec& spec, const ParsedArgs& args);
+  friend class ValueChecker;
   ParsedArgs raw_;
-  // kInteger, kTruth (0/1), kEnum and kEnumList values, by flag or metavariable.
+  // Typed values by flag or metavariable: kInteger, kTruth (0/1) and the counts of
+  // kEnumCounts; the numbers of kEnum, kEnumList and kEnumCounts; kDuration; kPeriod.
   absl::flat_hash_map<std::string, std::vector<int64_t>> integers_;
   absl::flat_hash_map<std::string, std::vector<int>> numbers_;
+  absl::flat_hash_map<std::string, absl::Duration> durations_;
+  absl::flat_hash_map<std::string, std::pair<std::string, std::string>> periods_;
 };
 
 // Checks `args` (the words after the command word) against `spec`: a usage error for the
@@ -196,5 +224,11 @@ absl::StatusOr<CheckedArgs> CheckArgs(const ArgSpec& spec, const ParsedArgs& arg
 
 // "--remaining-work" for "remaining_work": a flag as the user types it.
 std::string FlagText(absl::string_view name);
+
+// A duration as kDuration reads it: a whole number and a unit (90d, 2w, 12h, 30m, 45s), an
+// absl duration ("36h30m"), or a bare number (decimals allowed) in `bare_unit` when that is
+// not 0; nullopt for anything else, and for 0 or less.
+std::optional<absl::Duration> ParseDuration(absl::string_view text,
+                                            absl::Duration bare_unit = absl::ZeroDuration());
 
 }  // namespace sixsteps::cli

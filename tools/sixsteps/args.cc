@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "tools/sixsteps/cli_status.h"
@@ -33,45 +32,12 @@ std::vector<std::string> ParsedArgs::Values(absl::string_view flag) const {
   return values;
 }
 
-absl::StatusOr<std::optional<std::string>> ParsedArgs::Optional(absl::string_view flag) const {
-  std::vector<std::string> values = Values(flag);
-  if (values.size() > 1) return UsageError(absl::StrCat("--", flag, " may be given only once"));
-  if (values.empty()) return std::optional<std::string>();
-  return std::optional<std::string>(std::move(values.front()));
-}
-
-absl::StatusOr<std::string> ParsedArgs::Required(absl::string_view flag) const {
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> value, Optional(flag));
-  if (!value) return UsageError(absl::StrCat("--", flag, " is required"));
-  return *std::move(value);
-}
-
-absl::StatusOr<std::optional<int>> ParsedArgs::OptionalPosition(absl::string_view flag) const {
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> value, Optional(flag));
-  if (!value) return std::optional<int>();
-  int position = 0;
-  if (!absl::SimpleAtoi(*value, &position) || position < 1) {
-    return UsageError(
-        absl::StrCat("--", flag, " must be a whole number from 1 up, got '", *value, "'"));
-  }
-  return std::optional<int>(position);
-}
-
 std::vector<std::string> ParsedArgs::Extract(absl::string_view flag) {
   std::vector<std::string> values = Values(flag);
   flags_.erase(std::remove_if(flags_.begin(), flags_.end(),
                               [&](const auto& entry) { return entry.first == flag; }),
                flags_.end());
   return values;
-}
-
-absl::Status ParsedArgs::CheckFlags(std::initializer_list<absl::string_view> allowed) const {
-  for (const auto& [name, value] : flags_) {
-    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-      return UsageError(absl::StrCat("unknown flag --", name));
-    }
-  }
-  return absl::OkStatus();
 }
 
 absl::Status ParsedArgs::CheckPositionalCount(size_t min, size_t max) const {

@@ -1,6 +1,7 @@
 // A small command-line parser for nested subcommands ("sixsteps framework edit V
 // add-step ..."), which absl flags do not support. It only splits words into positional
-// arguments and flags; each command then checks which flags it accepts.
+// arguments and flags; CheckArgs (arg_spec.h) then checks them against the command's
+// declaration.
 #pragma once
 
 #include <initializer_list>
@@ -36,19 +37,11 @@ class ParsedArgs {
   bool Has(absl::string_view flag) const;
   // Every value of a repeatable flag, in order.
   std::vector<std::string> Values(absl::string_view flag) const;
-  // The value of a flag given at most once; a usage error if it is repeated.
-  absl::StatusOr<std::optional<std::string>> Optional(absl::string_view flag) const;
-  // The value of a flag that must be given exactly once.
-  absl::StatusOr<std::string> Required(absl::string_view flag) const;
-  // A flag given at most once whose value is a whole number >= 1 (a 1-based position).
-  absl::StatusOr<std::optional<int>> OptionalPosition(absl::string_view flag) const;
 
   // Removes every occurrence of `flag` and returns their values (for global options,
   // which may appear anywhere on the line).
   std::vector<std::string> Extract(absl::string_view flag);
 
-  // A usage error naming the first flag not in `allowed`.
-  absl::Status CheckFlags(std::initializer_list<absl::string_view> allowed) const;
   // A usage error unless there are between `min` and `max` positional arguments.
   absl::Status CheckPositionalCount(size_t min, size_t max) const;
 

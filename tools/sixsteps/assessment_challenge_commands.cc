@@ -65,8 +65,7 @@ absl::Status ChallengeAnswer(const CheckedArgs& args, Client& client,
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandChallengeName(args.Positional(0)));
   *request.mutable_answer() = args.Text("text");
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_etag(), ChallengeEtag(client, request.name()));
-  SIXSTEPS_ASSIGN_OR_RETURN(asv1::Challenge answered, client.Call(&Stub::AnswerChallenge, request));
-  return PrintMessage(answered, absl::StrCat("Answered ", answered.name(), "\n"), context);
+  return client.CallAndPrint(&Stub::AnswerChallenge, request, context, SaidDone("Answered"));
 }
 
 absl::Status ChallengeClose(const CheckedArgs& args, Client& client,
@@ -74,8 +73,7 @@ absl::Status ChallengeClose(const CheckedArgs& args, Client& client,
   asv1::CloseChallengeRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandChallengeName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_etag(), ChallengeEtag(client, request.name()));
-  SIXSTEPS_ASSIGN_OR_RETURN(asv1::Challenge closed, client.Call(&Stub::CloseChallenge, request));
-  return PrintMessage(closed, absl::StrCat("Closed ", closed.name(), "\n"), context);
+  return client.CallAndPrint(&Stub::CloseChallenge, request, context, SaidDone("Closed"));
 }
 
 absl::Status ListChallenges(const CheckedArgs& args, Client& client,

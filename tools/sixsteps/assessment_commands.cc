@@ -20,6 +20,11 @@ const std::vector<AssessmentCommand>& Commands() {
   const ArgDecl link = arg::String("link").Repeated();
   const ArgDecl remaining_work = arg::String("remaining_work");
   const ArgSpec just_the_round = {.positionals = {round}};
+  const FlagGroup links_follow_evidence{
+      FlagGroup::Rule::kAtMostAsMany,
+      {"evidence", "link"},
+      "each --link goes with an --evidence description (the i-th link with the i-th "
+      "description)"};
   static const auto* const kCommands = new std::vector<AssessmentCommand>{
       {"create",
        "sixsteps assessment create --partnership P [--framework F] --kind "
@@ -27,8 +32,7 @@ const std::vector<AssessmentCommand>& Commands() {
        "[--request-id ID]",
        {.flags = {arg::String("partnership").Required(), arg::String("framework"),
                   arg::Enum<ParseAssessmentKind>("kind").Required(),
-                  arg::String("title").Required(), arg::Checked<ParsePeriod>("period").Required(),
-                  request_id}},
+                  arg::String("title").Required(), arg::Period("period").Required(), request_id}},
        Create},
       {"list",
        "sixsteps assessment list [--partnership P]",
@@ -51,7 +55,8 @@ const std::vector<AssessmentCommand>& Commands() {
        "[--evidence DESC [--link URL]]... [--commentary C] [--remaining-work W]",
        {.positionals = {round},
         .flags = {arg::String("respondent").Required(), arg::String("question").Required(), rating,
-                  evidence, link, arg::String("commentary"), remaining_work}},
+                  evidence, link, arg::String("commentary"), remaining_work},
+        .groups = {links_follow_evidence}},
        Rate},
       {"import-ratings",
        "sixsteps assessment import-ratings A --csv FILE",
@@ -62,7 +67,8 @@ const std::vector<AssessmentCommand>& Commands() {
        "[--evidence DESC [--link URL]]... [--remaining-work W]",
        {.positionals = {round},
         .flags = {arg::String("question").Required(), rating, arg::String("rationale").Required(),
-                  evidence, link, remaining_work}},
+                  evidence, link, remaining_work},
+        .groups = {links_follow_evidence}},
        Consolidate},
       {"challenge raise",
        "sixsteps assessment challenge raise A --response RESPONDENT/QUESTION --text T",
@@ -110,79 +116,49 @@ const std::vector<AssessmentCommand>& Commands() {
   return *kCommands;
 }
 
-constexpr absl::string_view kUsage = "sixsteps assessment COMMAND [ARGS...]";
-
-absl::Status Run(const ParsedArgs& args, std::shared_ptr<grpc::ChannelInterface> channel,
-                 const CommandContext& context) {
-  if (args.positionals().empty()) {
-    return UsageError("missing command (see 'sixsteps assessment help')", kUsage);
-  }
-  absl::string_view word = args.Positional(0);
-  if (word == "help" || args.Has("help")) {
-    *context.out << AssessmentHelp();
-    return absl::OkStatus();
-  }
-  const bool two_words = word == "challenge" || word == "context";
-  std::string name = two_words ? absl::StrCat(word, " ", args.Positional(1)) : std::string(word);
-  if (const AssessmentCommand* command = FindCommand(Commands(), name)) {
-    std::unique_ptr<Stub> stub = asv1::AssessmentService::NewStub(std::move(channel));
-    Client client(*stub, context.call);
-    return RunCommand(*command, args.WithoutLeadingPositionals(two_words ? 2 : 1), client, context);
-  }
-  return UsageError(
-      absl::StrCat("unknown assessment command '", name, "' (see 'sixsteps assessment help')"),
-      kUsage);
-}
-
 }  // namespace
 
-std::string AssessmentHelp() {
-  std::string help = absl::StrCat(
-      "usage: ", kUsage, "\n\n",
-      "Scrutiny rounds. A is ID or assessments/ID; P is ID or partnerships/ID; ORG is ID (of the\n"
-      "round's partnership), PARTNERSHIP/ID or the full name; F is ID/VERSION (default\n",
-      kDefaultFrameworkVersion, ").\n\nCommands:\n");
-  for (const AssessmentCommand& command : Commands())
-    absl::StrAppend(&help, "  ", command.usage, "\n");
-  absl::StrAppend(
-      &help,
-      "\nThe round kind is spelled as its proto enum value without the prefix:\n"
-      "independent_scrutiny, self_assessment, wider_partner_assessment (canonical, and what the\n"
-      "CLI prints); the older independent-scrutiny, self-assessment and wider-partners work too.\n"
-      "\nA respondent (R) is its id (r-...), its organisation (police) or its scrutineer (u-...).\n"
-      "rate reads the current answer first and updates it with its etag: its evidence is kept,\n"
-      "each --evidence adds an item (the i-th --link goes with the i-th --evidence), and the\n"
-      "commentary and remaining work stay unless given again. Green and Amber need evidence;\n"
-      "Amber also needs --remaining-work.\n\n"
-      "import-ratings reads a CSV (RFC 4180, header row; FILE may be - for stdin) with columns\n"
-      "  respondent,question_id,rating,evidence_description,evidence_link,document_reference,\n"
-      "  external_id,commentary,remaining_work\n"
-      "one row per evidence item; rows of the same respondent and question are merged. Every\n"
-      "response goes in ONE BatchUpsertResponses call: all or nothing. Importing the same file\n"
-      "again keeps the evidence items it already holds (matched by external_id, else by text).\n\n"
-      "check prints what finalisation still needs. history takes a round (A), or a record under\n"
-      "it: A/consolidations/Q, A/respondents/R/responses/Q, A/contextAnswers/C.\n"
-      "grid shows the steps as sections, each question with the round's consolidated rating\n"
-      "(R/A/G/-) and each respondent's; colours only on a terminal without $NO_COLOR, unless\n"
-      "--color always|never says otherwise.\n"
-      "feed lists the change feed (sequence, time, kind, record), or with --follow waits for new\n"
-      "changes; with --output json, one JSON object per line.\n\n"
-      "Every command goes to the assessment service (--assessment_address, else\n"
-      "$SIXSTEPS_ASSESSMENT_ADDRESS, else 127.0.0.1:50053); grid also reads the framework.\n"
-      "Global options: ",
-      kGlobalOptionsUsage, "\n");
-  return help;
-}
-
 ServiceCommands AssessmentServiceCommands() {
-  return ServiceCommands{
-      .service = "assessment",
-      .summary =
-          "scrutiny rounds: create, assign, rate, import-ratings, consolidate, finalise, grid, "
-          "feed",
-      .help = AssessmentHelp,
-      .run = Run,
-  };
+  return WordCommands(CommandWord<asv1::AssessmentService, Client>{
+      .word = "assessment",
+      .summary = "scrutiny rounds: create, assign, rate, import-ratings, consolidate, finalise, "
+                 "grid, feed",
+      .commands = Commands(),
+      .about = "Scrutiny rounds. A is ID or assessments/ID; P is ID or partnerships/ID; ORG is ID\n"
+               "(of the round's partnership), PARTNERSHIP/ID or the full name; F is ID/VERSION\n"
+               "(default frameworks/six-steps/versions/2019).",
+      .notes =
+          "The round kind is spelled as its proto enum value without the prefix:\n"
+          "independent_scrutiny, self_assessment, wider_partner_assessment (canonical, and what "
+          "the\n"
+          "CLI prints); the older independent-scrutiny, self-assessment and wider-partners work "
+          "too.\n"
+          "\nA respondent (R) is its id (r-...), its organisation (police) or its scrutineer "
+          "(u-...).\n"
+          "rate reads the current answer first and updates it with its etag: its evidence is "
+          "kept,\n"
+          "each --evidence adds an item (the i-th --link goes with the i-th --evidence), and the\n"
+          "commentary and remaining work stay unless given again. Green and Amber need evidence;\n"
+          "Amber also needs --remaining-work.\n\n"
+          "import-ratings reads a CSV (RFC 4180, header row; FILE may be - for stdin) with "
+          "columns\n"
+          "  respondent,question_id,rating,evidence_description,evidence_link,document_reference,\n"
+          "  external_id,commentary,remaining_work\n"
+          "one row per evidence item; rows of the same respondent and question are merged. Every\n"
+          "response goes in ONE BatchUpsertResponses call: all or nothing. Importing the same "
+          "file\n"
+          "again keeps the evidence items it already holds (matched by external_id, else by "
+          "text).\n\n"
+          "check prints what finalisation still needs. history takes a round (A), or a record "
+          "under\n"
+          "it: A/consolidations/Q, A/respondents/R/responses/Q, A/contextAnswers/C.\n"
+          "grid shows the steps as sections, each question with the round's consolidated rating\n"
+          "(R/A/G/-) and each respondent's; colours only on a terminal without $NO_COLOR, unless\n"
+          "--color always|never says otherwise.\n"
+          "feed lists the change feed (sequence, time, kind, record), or with --follow waits for "
+          "new\n"
+          "changes; with --output json, one JSON object per line. grid also reads the framework "
+          "service."});
 }
 
 }  // namespace sixsteps::cli

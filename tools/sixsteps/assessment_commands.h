@@ -3,14 +3,9 @@
 // grid and the change feed).
 #pragma once
 
-#include <string>
-
 #include "tools/sixsteps/command.h"
 
 namespace sixsteps::cli {
-
-// The text of `sixsteps assessment help`.
-std::string AssessmentHelp();
 
 // The dispatcher's entry for "assessment".
 ServiceCommands AssessmentServiceCommands();

@@ -49,9 +49,7 @@ absl::Status Consolidate(const CheckedArgs& args, Client& client, const CommandC
 absl::Status Divergence(const CheckedArgs& args, Client& client, const CommandContext& context) {
   asv1::GetDivergenceRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), AssessmentArgument(args));
-  SIXSTEPS_ASSIGN_OR_RETURN(asv1::GetDivergenceResponse response,
-                            client.Call(&Stub::GetDivergence, request));
-  return PrintMessage(response, FormatDivergence(response), context);
+  return client.CallAndPrint(&Stub::GetDivergence, request, context, FormatDivergence);
 }
 
 namespace {
@@ -73,9 +71,7 @@ absl::Status Grid(const CheckedArgs& args, Client& client, const CommandContext&
   SIXSTEPS_ASSIGN_OR_RETURN(asv1::Assessment a, GetAssessment(client, name));
   GridInput input;
   if (!context.channel_for) return absl::InternalError("no channel to the framework service");
-  std::unique_ptr<fv1::FrameworkService::StubInterface> framework_stub =
-      fv1::FrameworkService::NewStub(context.channel_for("framework"));
-  RpcClient<fv1::FrameworkService::StubInterface> framework(*framework_stub, context.call);
+  auto framework = ClientOf<fv1::FrameworkService>(context.channel_for("framework"), context.call);
   fv1::GetFrameworkVersionRequest version_request;
   version_request.set_name(a.framework_version());
   SIXSTEPS_ASSIGN_OR_RETURN(

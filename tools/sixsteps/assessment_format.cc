@@ -83,7 +83,7 @@ std::string FormatAssessment(const asv1::Assessment& a) {
       {"Assessment", a.name()},
       {"Title", a.title()},
       {"Kind", AssessmentKindWord(a.kind())},
-      {"State", AssessmentStateWord(a.state())},
+      {"State", WordOf(a.state())},
       {"Revision", absl::StrCat(a.revision())},
       {"Partnership", a.partnership()},
       {"Region", a.region()},
@@ -104,9 +104,8 @@ std::string FormatAssessmentList(const std::vector<asv1::Assessment>& assessment
       {"ASSESSMENT", "PARTNERSHIP", "KIND", "STATE", "REV", "PERIOD", "TITLE"}};
   for (const asv1::Assessment& a : assessments) {
     rows.push_back({LastSegment(a.name()), LastSegment(a.partnership()),
-                    AssessmentKindWord(a.kind()), AssessmentStateWord(a.state()),
-                    absl::StrCat(a.revision()), absl::StrCat(a.period_start(), ":", a.period_end()),
-                    a.title()});
+                    AssessmentKindWord(a.kind()), WordOf(a.state()), absl::StrCat(a.revision()),
+                    absl::StrCat(a.period_start(), ":", a.period_end()), a.title()});
   }
   return Table(rows);
 }
@@ -156,7 +155,7 @@ std::string FormatConsolidation(const asv1::Consolidation& c) {
 std::string FormatChallenge(const asv1::Challenge& c) {
   return Lines({{"Challenge", c.name()},
                 {"Response", c.response()},
-                {"State", ChallengeStateWord(c.state())},
+                {"State", WordOf(c.state())},
                 {"Text", c.text()},
                 {"Raised", absl::StrCat(FormatTime(c.raise_time()), " by ", OrDash(c.raised_by()))},
                 {"Answer", c.answer()},
@@ -174,7 +173,7 @@ std::string FormatChallengeList(const std::vector<asv1::Challenge>& challenges) 
   for (const asv1::Challenge& c : challenges) {
     rows.push_back({absl::StrCat(LastSegment(c.name().substr(0, c.name().find("/challenges/"))),
                                  "/", LastSegment(c.name())),
-                    c.question_id(), ChallengeStateWord(c.state()), c.text()});
+                    c.question_id(), WordOf(c.state()), c.text()});
   }
   return Table(rows);
 }
@@ -243,7 +242,7 @@ std::string FormatCheck(const asv1::CheckFinalisationResponse& check) {
 
 std::string FormatChange(const asv1::Change& change) {
   return absl::StrCat(change.sequence(), "  ", FormatTime(change.time()), "  ",
-                      ChangeKindWord(change.kind()), "  ", ChangeRecordName(change), "\n");
+                      WordOf(change.kind()), "  ", ChangeRecordName(change), "\n");
 }
 
 std::string FormatGrid(const asv1::Assessment& assessment, const GridInput& input, bool color) {
@@ -255,9 +254,9 @@ std::string FormatGrid(const asv1::Assessment& assessment, const GridInput& inpu
   for (const asv1::Response& r : input.responses) {
     rated[r.name().substr(0, r.name().rfind("/responses/"))][r.question_id()] = r.rating();
   }
-  std::string out = absl::StrCat(assessment.title(), " (", assessment.name(), ", ",
-                                 AssessmentStateWord(assessment.state()), ", revision ",
-                                 assessment.revision(), ")\n");
+  std::string out =
+      absl::StrCat(assessment.title(), " (", assessment.name(), ", ", WordOf(assessment.state()),
+                   ", revision ", assessment.revision(), ")\n");
   std::vector<std::string> header = {"QUESTION", "ROUND"};
   for (const asv1::Respondent& r : input.respondents) header.push_back(RespondentLabel(r));
   int counts[4] = {0, 0, 0, 0};
@@ -326,7 +325,7 @@ std::string FormatAction(const acv1::Action& a) {
        absl::StrCat(a.owner_organisation(),
                     a.owner_name().empty() ? "" : absl::StrCat(" (", a.owner_name(), ")"))},
       {"Due", absl::StrCat(a.due_date(), a.overdue() ? " (overdue)" : "")},
-      {"Status", ActionStatusWord(a.status())}};
+      {"Status", WordOf(a.status())}};
   if (!a.cancel_reason().empty()) lines.push_back({"Cancel reason", a.cancel_reason()});
   if (!a.completion_note().empty()) lines.push_back({"Completion note", a.completion_note()});
   if (!a.carried_from().empty()) lines.push_back({"Carried from", a.carried_from()});
@@ -351,7 +350,7 @@ std::string FormatProgressUpdates(const std::vector<acv1::ProgressUpdate>& updat
   std::string out;
   for (const acv1::ProgressUpdate& u : updates) {
     absl::StrAppend(&out, "  ", FormatTime(u.time()), " ", OrDash(u.author()), " (",
-                    ActionStatusWord(u.status()), "): ", u.note());
+                    WordOf(u.status()), "): ", u.note());
     if (!u.evidence().empty()) absl::StrAppend(&out, " [evidence: ", u.evidence(), "]");
     out += "\n";
   }
@@ -365,8 +364,8 @@ std::string FormatActionList(const std::vector<acv1::Action>& actions) {
   for (const acv1::Action& a : actions) {
     rows.push_back({LastSegment(a.name()), a.step_id(), absl::StrJoin(a.question_ids(), ","),
                     LastSegment(a.owner_organisation()),
-                    absl::StrCat(a.due_date(), a.overdue() ? " (overdue)" : ""),
-                    ActionStatusWord(a.status()), a.description()});
+                    absl::StrCat(a.due_date(), a.overdue() ? " (overdue)" : ""), WordOf(a.status()),
+                    a.description()});
   }
   return Table(rows);
 }
@@ -392,7 +391,7 @@ std::string FormatOverdueByOwner(const std::vector<acv1::Action>& actions,
     for (const acv1::Action* a : list) {
       std::optional<int> days = DaysBetween(a->due_date(), as_of_date);
       rows.push_back({LastSegment(a->name()), a->due_date(), days ? absl::StrCat(*days) : "?",
-                      a->step_id(), ActionStatusWord(a->status()), a->description()});
+                      a->step_id(), WordOf(a->status()), a->description()});
     }
     absl::StrAppend(&out, Table(rows, "  "));
   }

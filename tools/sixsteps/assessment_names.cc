@@ -25,14 +25,7 @@ namespace av1 = ::sixsteps::action::v1;
 namespace fv1 = ::sixsteps::framework::v1;
 namespace rv1 = ::sixsteps::reporting::v1;
 
-// The words of states, statuses and change kinds in text output keep their hyphens
-// ("in-progress"): scripts read them; parsing accepts either spelling.
-std::string HyphenatedWord(const google::protobuf::EnumValueDescriptor* value,
-                           absl::string_view prefix) {
-  return EnumWord(value, prefix, "-");
-}
-
-// Lower case, underscores read as hyphens.
+// Lower case, underscores read as hyphens (for the older spellings).
 std::string Normalised(absl::string_view argument) {
   return absl::StrReplaceAll(absl::AsciiStrToLower(absl::StripAsciiWhitespace(argument)),
                              {{"_", "-"}});
@@ -63,6 +56,18 @@ absl::StatusOr<std::string> ExpandChallengeName(absl::string_view argument) {
                                  "assessments/ASSESSMENT/challenges/CHALLENGE"));
 }
 
+absl::StatusOr<std::string> ExpandRoundRecordName(absl::string_view argument,
+                                                  absl::string_view collection) {
+  if (absl::StartsWith(argument, "assessments/")) return std::string(argument);
+  std::vector<std::string> parts = absl::StrSplit(argument, '/');
+  if (parts.size() != 2 || parts[0].empty() || parts[1].empty()) {
+    return UsageError(
+        absl::StrCat("'", argument, "' is not A/ID nor assessments/A/", collection, "/ID"));
+  }
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string round, ExpandAssessmentName(parts[0]));
+  return absl::StrCat(round, "/", collection, "/", parts[1]);
+}
+
 absl::StatusOr<std::string> ExpandRecordName(absl::string_view argument) {
   std::vector<absl::string_view> parts = absl::StrSplit(argument, '/');
   if (argument.empty() || AnyEmpty(parts)) {
@@ -73,11 +78,12 @@ absl::StatusOr<std::string> ExpandRecordName(absl::string_view argument) {
 }
 
 absl::StatusOr<fv1::Rating> ParseRating(absl::string_view argument) {
+  // R, A and G too.
   std::string word = Normalised(argument);
-  if (word == "red" || word == "r") return fv1::RATING_RED;
-  if (word == "amber" || word == "a") return fv1::RATING_AMBER;
-  if (word == "green" || word == "g") return fv1::RATING_GREEN;
-  return UsageError(absl::StrCat("unknown rating '", argument, "': expected red, amber or green"));
+  if (word == "r") return fv1::RATING_RED;
+  if (word == "a") return fv1::RATING_AMBER;
+  if (word == "g") return fv1::RATING_GREEN;
+  return ParseEnum<fv1::Rating>(argument);
 }
 
 std::string RatingWord(fv1::Rating rating) {
@@ -107,10 +113,6 @@ std::string RatingLetter(fv1::Rating rating) {
 }
 
 absl::StatusOr<v1::AssessmentKind> ParseAssessmentKind(absl::string_view argument) {
-  if (std::optional<int> kind =
-          ParseEnumWord(v1::AssessmentKind_descriptor(), kAssessmentKindPrefix, argument)) {
-    return static_cast<v1::AssessmentKind>(*kind);
-  }
   // The CLI's older spellings, still accepted.
   std::string word = Normalised(argument);
   if (word == "independent") return v1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY;
@@ -118,14 +120,12 @@ absl::StatusOr<v1::AssessmentKind> ParseAssessmentKind(absl::string_view argumen
   if (word == "wider-partners" || word == "wider") {
     return v1::ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT;
   }
-  return UsageError(
-      absl::StrCat("unknown kind '", argument, "': expected ",
-                   EnumWords(v1::AssessmentKind_descriptor(), kAssessmentKindPrefix)));
+  return ParseEnum<v1::AssessmentKind>(argument);
 }
 
 std::string AssessmentKindWord(v1::AssessmentKind kind) {
   if (kind == v1::ASSESSMENT_KIND_UNSPECIFIED) return "-";
-  return EnumWord(v1::AssessmentKind_descriptor()->FindValueByNumber(kind), kAssessmentKindPrefix);
+  return WordOf(kind);
 }
 
 std::string TrendKindKey(v1::AssessmentKind kind) {
@@ -133,42 +133,12 @@ std::string TrendKindKey(v1::AssessmentKind kind) {
       kind == v1::ASSESSMENT_KIND_UNSPECIFIED ? v1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY : kind);
 }
 
-std::string AssessmentStateWord(v1::Assessment::State state) {
-  return HyphenatedWord(v1::Assessment::State_descriptor()->FindValueByNumber(state), "STATE_");
-}
-
-std::string ChallengeStateWord(v1::Challenge::State state) {
-  return HyphenatedWord(v1::Challenge::State_descriptor()->FindValueByNumber(state), "STATE_");
-}
-
-std::string ChangeKindWord(v1::ChangeKind kind) {
-  return HyphenatedWord(v1::ChangeKind_descriptor()->FindValueByNumber(kind), "CHANGE_KIND_");
-}
-
-absl::StatusOr<av1::Action::Status> ParseActionStatus(absl::string_view argument) {
-  if (std::optional<int> status =
-          ParseEnumWord(av1::Action::Status_descriptor(), "STATUS_", argument)) {
-    return static_cast<av1::Action::Status>(*status);
-  }
-  return UsageError(absl::StrCat("unknown status '", argument,
-                                 "': expected planned, in-progress, done, cancelled or "
-                                 "carried-over"));
-}
-
-std::string ActionStatusWord(av1::Action::Status status) {
-  return HyphenatedWord(av1::Action::Status_descriptor()->FindValueByNumber(status), "STATUS_");
-}
-
 absl::StatusOr<rv1::Format> ParseReportFormat(absl::string_view argument) {
-  if (std::optional<int> format = ParseEnumWord(rv1::Format_descriptor(), "FORMAT_", argument)) {
-    return static_cast<rv1::Format>(*format);
-  }
   // Short spellings, also accepted.
   std::string word = Normalised(argument);
   if (word == "txt") return rv1::FORMAT_TEXT;
   if (word == "md") return rv1::FORMAT_MARKDOWN;
-  return UsageError(absl::StrCat("unknown format '", argument,
-                                 "': expected text, json, csv, html, md, xlsx, pdf or docx"));
+  return ParseEnum<rv1::Format>(argument);
 }
 
 namespace {
@@ -192,15 +162,16 @@ std::optional<int> DaysBetween(absl::string_view from, absl::string_view to) {
   return static_cast<int>(b - a);
 }
 
-absl::StatusOr<std::pair<std::string, std::string>> ParsePeriod(absl::string_view argument) {
+absl::StatusOr<std::pair<std::string, std::string>> ParsePeriod(absl::string_view argument,
+                                                                absl::string_view flag) {
   std::vector<std::string> parts = absl::StrSplit(argument, ':');
-  if (parts.size() != 2 || !CheckIsoDate(parts[0], "--period").ok() ||
-      !CheckIsoDate(parts[1], "--period").ok()) {
-    return UsageError(absl::StrCat("--period must be START:END, like 2025-04-01:2026-03-31, got '",
-                                   argument, "'"));
+  if (parts.size() != 2 || !CheckIsoDate(parts[0], flag).ok() ||
+      !CheckIsoDate(parts[1], flag).ok()) {
+    return UsageError(
+        absl::StrCat(flag, " must be START:END, like 2025-04-01:2026-03-31, got '", argument, "'"));
   }
   if (parts[1] < parts[0]) {
-    return UsageError(absl::StrCat("--period ends before it starts: '", argument, "'"));
+    return UsageError(absl::StrCat(flag, " ends before it starts: '", argument, "'"));
   }
   return std::make_pair(parts[0], parts[1]);
 }

@@ -13,6 +13,7 @@
 #include "sixsteps/assessment/v1/assessment.pb.h"
 #include "sixsteps/framework/v1/framework.pb.h"
 #include "sixsteps/reporting/v1/reporting_service.pb.h"
+#include "tools/sixsteps/enum_words.h"
 
 namespace sixsteps::cli {
 
@@ -25,19 +26,22 @@ absl::StatusOr<std::string> ExpandAssessmentName(absl::string_view argument);
 absl::StatusOr<std::string> ExpandActionName(absl::string_view argument);
 // "a-1/ch-2" or "assessments/a-1/challenges/ch-2" -> the full name.
 absl::StatusOr<std::string> ExpandChallengeName(absl::string_view argument);
+// A record of a round's `collection` ("legalHolds"): "a-1/ID" or its full name
+// "assessments/a-1/legalHolds/ID".
+absl::StatusOr<std::string> ExpandRoundRecordName(absl::string_view argument,
+                                                  absl::string_view collection);
 // A record with a history: a round ("a-1"), or anything under "assessments/..." as is, or
 // "a-1/consolidations/s1.q1" and the like with "assessments/" added.
 absl::StatusOr<std::string> ExpandRecordName(absl::string_view argument);
 
-// "red", "amber", "green" (any case, or R/A/G) -> the rating.
+// "red", "amber", "green" (any case, or R/A/G) -> the rating. Every other enum is read with
+// ParseEnum and written with WordOf (enum_words.h).
 absl::StatusOr<sixsteps::framework::v1::Rating> ParseRating(absl::string_view argument);
 // "Red", "Amber", "Green", or "-" when unrated.
 std::string RatingWord(sixsteps::framework::v1::Rating rating);
 // "R", "A", "G" or "-".
 std::string RatingLetter(sixsteps::framework::v1::Rating rating);
 
-// The prefix of AssessmentKind's values.
-inline constexpr absl::string_view kAssessmentKindPrefix = "ASSESSMENT_KIND_";
 // The canonical spelling (enum_words.h): "independent_scrutiny", "self_assessment",
 // "wider_partner_assessment"; hyphens work too, and so do the CLI's older spellings
 // "wider-partners", "independent", "self" and "wider".
@@ -48,26 +52,17 @@ std::string AssessmentKindWord(sixsteps::assessment::v1::AssessmentKind kind);
 // The kind as GetPartnershipTrendRequest.kind spells it (the canonical spelling);
 // independent_scrutiny when unspecified.
 std::string TrendKindKey(sixsteps::assessment::v1::AssessmentKind kind);
-// "draft", "in-review", "finalised".
-std::string AssessmentStateWord(sixsteps::assessment::v1::Assessment::State state);
-// "open", "answered", "closed".
-std::string ChallengeStateWord(sixsteps::assessment::v1::Challenge::State state);
-// "respondent-added", "response-changed", ...
-std::string ChangeKindWord(sixsteps::assessment::v1::ChangeKind kind);
 
-// "planned", "in-progress", "done", "cancelled", "carried-over".
-absl::StatusOr<sixsteps::action::v1::Action::Status> ParseActionStatus(absl::string_view argument);
-std::string ActionStatusWord(sixsteps::action::v1::Action::Status status);
-
-// "text", "json", "csv", "html", "markdown" (or "md"), "xlsx" ("txt" for text).
+// "text", "json", "csv", "html", "markdown" (or "md"), "xlsx", "pdf", "docx" ("txt" for text).
 absl::StatusOr<sixsteps::reporting::v1::Format> ParseReportFormat(absl::string_view argument);
 
 // An ISO date ("2026-03-31"); a usage error naming `flag` otherwise.
 absl::Status CheckIsoDate(absl::string_view date, absl::string_view flag);
 // Days from `from` to `to` (both ISO dates); nullopt if either is not one.
 std::optional<int> DaysBetween(absl::string_view from, absl::string_view to);
-// "2025-04-01:2026-03-31" -> {start, end}.
-absl::StatusOr<std::pair<std::string, std::string>> ParsePeriod(absl::string_view argument);
+// "2025-04-01:2026-03-31" -> {start, end}; a usage error naming `flag` otherwise.
+absl::StatusOr<std::pair<std::string, std::string>> ParsePeriod(
+    absl::string_view argument, absl::string_view flag = "--period");
 
 // "s1,s2" -> {"s1", "s2"}: trimmed, empty items dropped.
 std::vector<std::string> SplitList(absl::string_view argument);

@@ -59,9 +59,7 @@ namespace {
 // A user's name from an email address, through the identity service.
 absl::StatusOr<std::string> UserByEmail(const CommandContext& context, const std::string& email) {
   if (!context.channel_for) return UsageError("give the scrutineer as users/ID");
-  std::unique_ptr<iv1::IdentityService::StubInterface> stub =
-      iv1::IdentityService::NewStub(context.channel_for("identity"));
-  RpcClient<iv1::IdentityService::StubInterface> identity(*stub, context.call);
+  auto identity = ClientOf<iv1::IdentityService>(context.channel_for("identity"), context.call);
   std::string found;
   SIXSTEPS_RETURN_IF_ERROR(identity.ForEachPage(&iv1::IdentityService::StubInterface::ListUsers,
                                                 iv1::ListUsersRequest(),

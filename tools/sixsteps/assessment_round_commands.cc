@@ -32,10 +32,9 @@ absl::Status Create(const CheckedArgs& args, Client& client, const CommandContex
       ExpandVersionName(framework.value_or(std::string(kDefaultFrameworkVersion))));
   a.set_kind(*args.Enum<asv1::AssessmentKind>("kind"));
   *a.mutable_title() = args.Text("title");
-  std::string period = args.Text("period");
-  SIXSTEPS_ASSIGN_OR_RETURN(auto dates, ParsePeriod(period));
-  a.set_period_start(dates.first);
-  a.set_period_end(dates.second);
+  auto [start, end] = *args.Period("period");
+  a.set_period_start(start);
+  a.set_period_end(end);
   std::optional<std::string> request_id = args.Optional("request_id");
   request.set_request_id(request_id.value_or(""));
   SIXSTEPS_ASSIGN_OR_RETURN(asv1::Assessment created,
@@ -88,18 +87,15 @@ absl::Status Submit(const CheckedArgs& args, Client& client, const CommandContex
   SIXSTEPS_ASSIGN_OR_RETURN(asv1::Assessment a,
                             ChangeState(client, name, asv1::SubmitAssessmentForReviewRequest(),
                                         &Stub::SubmitAssessmentForReview));
-  return PrintMessage(a,
-                      absl::StrCat("Submitted ", a.name(), " for review (state ",
-                                   AssessmentStateWord(a.state()), ")\n"),
-                      context);
+  return PrintMessage(
+      a, absl::StrCat("Submitted ", a.name(), " for review (state ", WordOf(a.state()), ")\n"),
+      context);
 }
 
 absl::Status Check(const CheckedArgs& args, Client& client, const CommandContext& context) {
   asv1::CheckFinalisationRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), AssessmentArgument(args));
-  SIXSTEPS_ASSIGN_OR_RETURN(asv1::CheckFinalisationResponse response,
-                            client.Call(&Stub::CheckFinalisation, request));
-  return PrintMessage(response, FormatCheck(response), context);
+  return client.CallAndPrint(&Stub::CheckFinalisation, request, context, FormatCheck);
 }
 
 absl::Status Finalise(const CheckedArgs& args, Client& client, const CommandContext& context) {

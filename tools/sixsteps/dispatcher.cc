@@ -20,7 +20,6 @@
 #include "tools/sixsteps/identity_commands.h"
 #include "tools/sixsteps/notification_commands.h"
 #include "tools/sixsteps/programme_commands.h"
-#include "tools/sixsteps/register_commands.h"
 #include "tools/sixsteps/report_commands.h"
 #include "tools/sixsteps/retention_commands.h"
 #include "tools/sixsteps/scrutiny_report_commands.h"

@@ -25,7 +25,6 @@ namespace fv1 = ::sixsteps::assessment::v1;
 using Stub = fv1::EvidenceFileService::StubInterface;
 using Client = RpcClient<Stub>;
 
-constexpr absl::string_view kClassificationPrefix = "CLASSIFICATION_";
 // What one upload message carries (the service takes at most 1 MiB).
 constexpr size_t kUploadChunkBytes = 1024 * 1024;
 
@@ -66,11 +65,6 @@ absl::Status ForEachChunk(const std::string& path,
   return absl::OkStatus();
 }
 
-std::string ClassificationWord(fv1::Classification classification) {
-  return EnumWord(fv1::Classification_descriptor()->FindValueByNumber(classification),
-                  kClassificationPrefix);
-}
-
 std::string FormatFile(const fv1::EvidenceFile& file) {
   std::string text = absl::StrCat(file.name(), "  ", file.file_name(), "\n");
   absl::StrAppend(&text, "  partnership     ", file.partnership(), "\n");
@@ -79,7 +73,7 @@ std::string FormatFile(const fv1::EvidenceFile& file) {
   absl::StrAppend(&text, "  type            ", file.media_type(), "\n");
   absl::StrAppend(&text, "  size            ", file.size_bytes(), " bytes\n");
   absl::StrAppend(&text, "  sha256          ", file.sha256(), "\n");
-  absl::StrAppend(&text, "  classification  ", ClassificationWord(file.classification()), "\n");
+  absl::StrAppend(&text, "  classification  ", WordOf(file.classification()), "\n");
   if (!file.description().empty())
     absl::StrAppend(&text, "  description     ", file.description(), "\n");
   if (!file.target().empty()) absl::StrAppend(&text, "  attached to     ", file.target(), "\n");
@@ -199,7 +193,7 @@ absl::Status List(const CheckedArgs& args, Client& client, const CommandContext&
                                            &fv1::ListEvidenceFilesResponse::evidence_files));
   std::string text = absl::StrCat(files.size(), " file(s) of ", request.partnership(), "\n");
   for (const fv1::EvidenceFile& file : files) {
-    absl::StrAppend(&text, file.name(), "  ", ClassificationWord(file.classification()), "  ",
+    absl::StrAppend(&text, file.name(), "  ", WordOf(file.classification()), "  ",
                     file.size_bytes(), " bytes  ", file.media_type(), "  ", file.file_name(), "\n");
   }
   return PrintMessage(Collect(files, &fv1::ListEvidenceFilesResponse::mutable_evidence_files), text,
@@ -209,8 +203,7 @@ absl::Status List(const CheckedArgs& args, Client& client, const CommandContext&
 absl::Status Show(const CheckedArgs& args, Client& client, const CommandContext& context) {
   fv1::GetEvidenceFileRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandEvidenceFileName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(fv1::EvidenceFile file, client.Call(&Stub::GetEvidenceFile, request));
-  return PrintMessage(file, FormatFile(file), context);
+  return client.CallAndPrint(&Stub::GetEvidenceFile, request, context, FormatFile);
 }
 
 absl::Status Downloads(const CheckedArgs& args, Client& client, const CommandContext& context) {
@@ -243,7 +236,7 @@ const std::vector<FilesCommand>& Commands() {
        "official|official_sensitive] [--name NAME] [--description D] [--target RESOURCE]",
        {.positionals = {arg::File("PATH").Required()},
         .flags = {arg::String("partnership").Required(), arg::String("assessment"),
-                  arg::Enum<ParseClassification>("classification"), arg::String("name"),
+                  arg::Enum<fv1::Classification>("classification"), arg::String("name"),
                   arg::String("description"), arg::String("target")}},
        Upload},
       {"download",
@@ -263,61 +256,21 @@ const std::vector<FilesCommand>& Commands() {
   return *kCommands;
 }
 
-constexpr absl::string_view kUsage = "sixsteps files COMMAND [ARGS...]";
-
-absl::Status Run(const ParsedArgs& args, std::shared_ptr<grpc::ChannelInterface> channel,
-                 const CommandContext& context) {
-  if (args.positionals().empty()) {
-    return UsageError("missing command (see 'sixsteps files help')", kUsage);
-  }
-  absl::string_view word = args.Positional(0);
-  if (word == "help" || args.Has("help")) {
-    *context.out << FilesHelp();
-    return absl::OkStatus();
-  }
-  if (const FilesCommand* command = FindCommand(Commands(), word)) {
-    std::unique_ptr<Stub> stub = fv1::EvidenceFileService::NewStub(channel);
-    Client client(*stub, context.call);
-    return RunCommand(*command, args.WithoutLeadingPositionals(1), client, context);
-  }
-  return UsageError(absl::StrCat("unknown files command '", word, "' (see 'sixsteps files help')"),
-                    kUsage);
-}
-
 }  // namespace
 
-absl::StatusOr<fv1::Classification> ParseClassification(absl::string_view argument) {
-  if (std::optional<int> value =
-          ParseEnumWord(fv1::Classification_descriptor(), kClassificationPrefix, argument)) {
-    return static_cast<fv1::Classification>(*value);
-  }
-  return UsageError(
-      absl::StrCat("unknown classification '", argument, "': use ",
-                   EnumWords(fv1::Classification_descriptor(), kClassificationPrefix)));
-}
-
-std::string FilesHelp() {
-  std::string help = absl::StrCat(
-      "usage: ", kUsage, "\n\n",
-      "Evidence files of a partnership, kept by the assessment service. P is ID or\n"
-      "partnerships/ID; A is ID or assessments/ID; FILE is ID or evidenceFiles/ID.\n"
-      "An upload is typed from its contents (PDF, DOCX, XLSX, PPTX, ODT, PNG, JPEG, CSV or\n"
-      "plain text), at most 25 MiB unless the hub says otherwise, and checked against the\n"
-      "SHA-256 the CLI computes. OFFICIAL-SENSITIVE files are read only by the partnership's\n"
-      "own roles, and each download of one is in the audit log ('files downloads').\n\n"
-      "Commands:\n");
-  for (const FilesCommand& command : Commands()) absl::StrAppend(&help, "  ", command.usage, "\n");
-  return help;
-}
-
 ServiceCommands FilesServiceCommands() {
-  return ServiceCommands{
-      .service = "files",
+  return WordCommands(CommandWord<fv1::EvidenceFileService, Client>{
+      .word = "files",
       .summary = "evidence files: upload, download, list, show, downloads (the audit log)",
-      .help = FilesHelp,
-      .run = Run,
+      .commands = Commands(),
       .endpoint = "assessment",
-  };
+      .about =
+          "Evidence files of a partnership, kept by the assessment service. P is ID or\n"
+          "partnerships/ID; A is ID or assessments/ID; FILE is ID or evidenceFiles/ID.\n"
+          "An upload is typed from its contents (PDF, DOCX, XLSX, PPTX, ODT, PNG, JPEG, CSV or\n"
+          "plain text), at most 25 MiB unless the hub says otherwise, and checked against the\n"
+          "SHA-256 the CLI computes. OFFICIAL-SENSITIVE files are read only by the partnership's\n"
+          "own roles, and each download of one is in the audit log ('files downloads')."});
 }
 
 absl::StatusOr<std::string> ExpandEvidenceFileName(absl::string_view argument) {

@@ -5,22 +5,14 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "sixsteps/assessment/v1/classification.pb.h"
 #include "tools/sixsteps/command.h"
 
 namespace sixsteps::cli {
-
-// The text of `sixsteps files help`.
-std::string FilesHelp();
 
 // The dispatcher's entry for "files" (endpoint "assessment").
 ServiceCommands FilesServiceCommands();
 
 // A file as given on the command line: ID or evidenceFiles/ID.
 absl::StatusOr<std::string> ExpandEvidenceFileName(absl::string_view argument);
-
-// "official", "official_sensitive" (also "official-sensitive"), any case.
-absl::StatusOr<sixsteps::assessment::v1::Classification> ParseClassification(
-    absl::string_view argument);
 
 }  // namespace sixsteps::cli

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "sixsteps/framework/v1/framework_service.grpc.pb.h"
 #include "tools/sixsteps/cli_status.h"
 #include "tools/sixsteps/framework_edit.h"
 #include "tools/sixsteps/framework_format.h"
@@ -23,12 +24,6 @@ namespace v1 = ::sixsteps::framework::v1;
 using Stub = v1::FrameworkService::StubInterface;
 
 using FrameworkClient = RpcClient<Stub>;
-
-absl::StatusOr<v1::FrameworkVersion> GetVersion(FrameworkClient& client, const std::string& name) {
-  v1::GetFrameworkVersionRequest request;
-  request.set_name(name);
-  return client.Call(&Stub::GetFrameworkVersion, request);
-}
 
 // Every version of a framework, through all pages, oldest first.
 absl::StatusOr<std::vector<v1::FrameworkVersion>> ListAllVersions(FrameworkClient& client,
@@ -76,7 +71,8 @@ absl::Status Show(const CheckedArgs& args, FrameworkClient& client, const Comman
     }
   }
   // Always a Get: a list item need not carry the whole tree.
-  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version, GetVersion(client, version_name));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version,
+                            client.Get(&Stub::GetFrameworkVersion, version_name));
   return PrintMessage(version, FormatVersion(version), context);
 }
 
@@ -116,9 +112,7 @@ absl::Status NewVersion(const CheckedArgs& args, FrameworkClient& client,
   v1::CreateFrameworkVersionRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_parent(), ExpandFrameworkName(args.Positional(0)));
   *request.mutable_version_id() = args.Text("version");
-  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version,
-                            client.Call(&Stub::CreateFrameworkVersion, request));
-  return PrintMessage(version, FormatVersionSummary(version), context);
+  return client.CallAndPrint(&Stub::CreateFrameworkVersion, request, context, FormatVersionSummary);
 }
 
 // ---- edit ----
@@ -215,8 +209,8 @@ const std::vector<EditCommand>& EditCommands() {
       {"add-step",
        "sixsteps framework edit VERSION add-step --title T --question Q [--question Q ...] "
        "[--id ID] [--position N]",
-       {.flags = {arg::String("title").Required(), arg::String("question").Repeated(), id,
-                  position}},
+       {.flags = {arg::String("title").Required(), arg::String("question").Required().Repeated(),
+                  id, position}},
        EditAddStep},
       {"remove-step",
        "sixsteps framework edit VERSION remove-step STEP_ID",
@@ -248,7 +242,10 @@ const std::vector<EditCommand>& EditCommands() {
       {"move-question",
        "sixsteps framework edit VERSION move-question QUESTION_ID [--position N] [--step STEP_ID]",
        {.positionals = {arg::String("QUESTION_ID").Required()},
-        .flags = {position, arg::String("step")}},
+        .flags = {position, arg::String("step")},
+        .groups = {{FlagGroup::Rule::kAtLeastOne,
+                    {"position", "step"},
+                    "give --position, --step or both"}}},
        EditMoveQuestion},
       {"add-context-question",
        "sixsteps framework edit VERSION add-context-question --text T [--id ID] [--position N]",
@@ -283,7 +280,8 @@ absl::Status Edit(const CheckedArgs& args, FrameworkClient& client, const Comman
       CheckArgs(command->args, args.raw().WithoutLeadingPositionals(2));
   if (!edit_args.ok()) return WithUsage(edit_args.status(), command->usage);
 
-  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version, GetVersion(client, name));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version,
+                            client.Get(&Stub::GetFrameworkVersion, name));
   absl::StatusOr<EditResult> edit = command->apply(*edit_args, version);
   if (!edit.ok()) return WithUsage(edit.status(), command->usage);
 
@@ -304,28 +302,27 @@ absl::Status Edit(const CheckedArgs& args, FrameworkClient& client, const Comman
 absl::Status Publish(const CheckedArgs& args, FrameworkClient& client,
                      const CommandContext& context) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandVersionName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion current, GetVersion(client, name));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion current,
+                            client.Get(&Stub::GetFrameworkVersion, name));
   v1::PublishFrameworkVersionRequest request;
   request.set_name(name);
   request.set_etag(current.etag());
-  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version,
-                            client.Call(&Stub::PublishFrameworkVersion, request));
-  return PrintMessage(version, FormatVersionSummary(version), context);
+  return client.CallAndPrint(&Stub::PublishFrameworkVersion, request, context,
+                             FormatVersionSummary);
 }
 
 absl::Status Retire(const CheckedArgs& args, FrameworkClient& client,
                     const CommandContext& context) {
   v1::RetireFrameworkVersionRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandVersionName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version,
-                            client.Call(&Stub::RetireFrameworkVersion, request));
-  return PrintMessage(version, FormatVersionSummary(version), context);
+  return client.CallAndPrint(&Stub::RetireFrameworkVersion, request, context, FormatVersionSummary);
 }
 
 absl::Status Delete(const CheckedArgs& args, FrameworkClient& client,
                     const CommandContext& context) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string name, ExpandVersionName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion current, GetVersion(client, name));
+  SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion current,
+                            client.Get(&Stub::GetFrameworkVersion, name));
   v1::DeleteFrameworkVersionRequest request;
   request.set_name(name);
   request.set_etag(current.etag());
@@ -400,9 +397,7 @@ absl::Status Diff(const CheckedArgs& args, FrameworkClient& client, const Comman
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_base_version(), ExpandVersionName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_target_version(),
                             ExpandVersionName(args.Positional(1)));
-  SIXSTEPS_ASSIGN_OR_RETURN(v1::DiffFrameworkVersionsResponse response,
-                            client.Call(&Stub::DiffFrameworkVersions, request));
-  return PrintMessage(response, FormatChanges(response), context);
+  return client.CallAndPrint(&Stub::DiffFrameworkVersions, request, context, FormatChanges);
 }
 
 // ---- the command table ----
@@ -459,33 +454,7 @@ const std::vector<FrameworkCommand>& Commands() {
 
 constexpr absl::string_view kFrameworkUsage = "sixsteps framework COMMAND [ARGS...]";
 
-absl::Status RunFrameworkOnChannel(const ParsedArgs& args,
-                                   std::shared_ptr<grpc::ChannelInterface> channel,
-                                   const CommandContext& context) {
-  std::unique_ptr<Stub> stub = v1::FrameworkService::NewStub(std::move(channel));
-  return RunFrameworkCommand(args, *stub, context);
-}
-
 }  // namespace
-
-absl::Status RunFrameworkCommand(const ParsedArgs& args, Stub& stub,
-                                 const CommandContext& context) {
-  if (args.positionals().empty()) {
-    return UsageError("missing command (see 'sixsteps framework help')", kFrameworkUsage);
-  }
-  absl::string_view word = args.Positional(0);
-  if (word == "help" || args.Has("help")) {
-    *context.out << FrameworkHelp();
-    return absl::OkStatus();
-  }
-  if (const FrameworkCommand* command = FindCommand(Commands(), word)) {
-    FrameworkClient client(stub, context.call);
-    return RunCommand(*command, args.WithoutLeadingPositionals(1), client, context);
-  }
-  return UsageError(
-      absl::StrCat("unknown framework command '", word, "' (see 'sixsteps framework help')"),
-      kFrameworkUsage);
-}
 
 std::string FrameworkHelp() {
   std::string help = absl::StrCat(
@@ -516,13 +485,14 @@ std::string FrameworkHelp() {
   return help;
 }
 
+namespace {}  // namespace
+
 ServiceCommands FrameworkServiceCommands() {
-  return ServiceCommands{
-      .service = "framework",
+  return WordCommands(CommandWord<v1::FrameworkService, FrameworkClient>{
+      .word = "framework",
       .summary = "frameworks and their versions: list, show, adapt, edit, publish, export, diff",
-      .help = FrameworkHelp,
-      .run = RunFrameworkOnChannel,
-  };
+      .commands = Commands(),
+      .help = FrameworkHelp});
 }
 
 }  // namespace sixsteps::cli

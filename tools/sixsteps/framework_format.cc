@@ -5,6 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "tools/sixsteps/assessment_names.h"
+#include "tools/sixsteps/enum_words.h"
 #include "tools/sixsteps/framework_names.h"
 #include "tools/sixsteps/text_layout.h"
 
@@ -44,32 +46,6 @@ std::string ItemName(v1::FrameworkChange::Item item) {
 
 }  // namespace
 
-std::string StateName(v1::FrameworkVersion::State state) {
-  switch (state) {
-    case v1::FrameworkVersion::STATE_DRAFT:
-      return "draft";
-    case v1::FrameworkVersion::STATE_PUBLISHED:
-      return "published";
-    case v1::FrameworkVersion::STATE_RETIRED:
-      return "retired";
-    default:
-      return "unspecified";
-  }
-}
-
-std::string RatingName(v1::Rating rating) {
-  switch (rating) {
-    case v1::RATING_RED:
-      return "Red";
-    case v1::RATING_AMBER:
-      return "Amber";
-    case v1::RATING_GREEN:
-      return "Green";
-    default:
-      return "Unspecified";
-  }
-}
-
 std::string FormatFrameworkList(const std::vector<v1::Framework>& frameworks) {
   std::vector<std::vector<std::string>> rows = {
       {"ID", "NAME", "OWNER", "PUBLISHED", "DERIVED FROM"}};
@@ -85,7 +61,7 @@ std::string FormatVersionList(const std::vector<v1::FrameworkVersion>& versions)
   std::vector<std::vector<std::string>> rows = {
       {"VERSION", "STATE", "CREATED", "PUBLISHED", "TITLE"}};
   for (const v1::FrameworkVersion& version : versions) {
-    rows.push_back({ShortVersionName(version.name()), StateName(version.state()),
+    rows.push_back({ShortVersionName(version.name()), WordOf(version.state()),
                     FormatTimestamp(version.create_time()), FormatTimestamp(version.publish_time()),
                     version.title()});
   }
@@ -103,7 +79,7 @@ std::string FormatVersion(const v1::FrameworkVersion& version) {
   if (!version.rating_definitions().empty()) {
     out += "\n";
     for (const v1::RatingDefinition& definition : version.rating_definitions()) {
-      absl::StrAppend(&out, RatingName(definition.rating()), ": ", definition.definition(), "\n");
+      absl::StrAppend(&out, RatingWord(definition.rating()), ": ", definition.definition(), "\n");
     }
   }
   if (!version.action_plan_guidance().empty()) {
@@ -126,15 +102,15 @@ std::string FormatVersion(const v1::FrameworkVersion& version) {
     absl::StrAppend(&out, "Derived from: ", version.derived_from(), "\n");
   }
   absl::StrAppend(&out, "Version: ", version.name(), "\n");
-  absl::StrAppend(&out, "State: ", StateName(version.state()), "\n");
+  absl::StrAppend(&out, "State: ", WordOf(version.state()), "\n");
   absl::StrAppend(&out, "Etag: ", version.etag(), "\n");
   return out;
 }
 
 std::string FormatVersionSummary(const v1::FrameworkVersion& version) {
-  return absl::StrCat("Version: ", version.name(), "\n",            //
-                      "State: ", StateName(version.state()), "\n",  //
-                      "Title: ", version.title(), "\n",             //
+  return absl::StrCat("Version: ", version.name(), "\n",         //
+                      "State: ", WordOf(version.state()), "\n",  //
+                      "Title: ", version.title(), "\n",          //
                       "Content: ", version.steps_size(), " steps, ", QuestionCount(version),
                       " questions, ", version.context_questions_size(), " context questions\n",
                       "Etag: ", version.etag(), "\n");

@@ -12,11 +12,6 @@ namespace sixsteps::cli {
 
 namespace v1 = ::sixsteps::framework::v1;
 
-// "draft", "published", "retired".
-std::string StateName(v1::FrameworkVersion::State state);
-// "Red", "Amber", "Green".
-std::string RatingName(v1::Rating rating);
-
 // A table with a header row, one framework a line: id, display name, owner (built-in or
 // region), latest published version, derived from.
 std::string FormatFrameworkList(const std::vector<v1::Framework>& frameworks);

@@ -80,8 +80,7 @@ absl::Status ApiKeyCreate(const CheckedArgs& args, IdentityClient& client,
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_parent(),
                             ExpandServiceAccountName(args.Positional(0)));
   *request.mutable_api_key()->mutable_display_name() = args.Text("name");
-  std::optional<std::string> expires_in = args.Optional("expires_in");
-  SIXSTEPS_ASSIGN_OR_RETURN(absl::Duration lifetime, ParseLifetime(expires_in.value_or("90d")));
+  const absl::Duration lifetime = args.Duration("expires_in").value_or(absl::Hours(24 * 90));
   std::optional<std::string> out_path = args.Optional("out");
   if (out_path && std::filesystem::exists(*out_path)) {
     return LocalError(kExitCannotCreate,

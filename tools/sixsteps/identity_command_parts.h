@@ -52,15 +52,6 @@ absl::Status ShowNamed(IdentityClient& client,
   return PrintMessage(resource, format(resource), context);
 }
 
-// What a command that created or changed `resource` prints: "<verb> <name>", then `format`'s
-// text for people.
-template <typename Resource>
-absl::Status PrintDone(absl::string_view verb, const Resource& resource,
-                       std::string (*format)(const Resource&), const CommandContext& context) {
-  return PrintMessage(resource, absl::StrCat(verb, " ", resource.name(), "\n", format(resource)),
-                      context);
-}
-
 // "2026-03-31T12:00:00Z".
 std::string TimeText(absl::Time time);
 // An environment variable of the run, "" when unset.

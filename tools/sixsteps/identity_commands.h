@@ -8,15 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "tools/sixsteps/command.h"
 
 namespace sixsteps::cli {
 
 // The dispatcher's entries for the identity words, in help order.
 std::vector<ServiceCommands> IdentityServiceCommands();
-
-// The help text of one identity word ("region", "login", ...).
-std::string IdentityHelp(absl::string_view word);
 
 }  // namespace sixsteps::cli

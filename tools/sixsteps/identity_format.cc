@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "tools/sixsteps/enum_words.h"
 #include "tools/sixsteps/identity_names.h"
 #include "tools/sixsteps/text_layout.h"
 
@@ -67,7 +68,7 @@ std::string FormatPartnershipList(const std::vector<iv1::Partnership>& partnersh
 std::string FormatOrganisation(const iv1::Organisation& organisation) {
   return Lines({{"Organisation", organisation.name()},
                 {"Name", organisation.display_name()},
-                {"Kind", KindName(organisation.kind())},
+                {"Kind", WordOf(organisation.kind())},
                 {"Core partner", YesNo(organisation.core_partner())},
                 {"Created", FormatTime(organisation.create_time())}});
 }
@@ -77,7 +78,7 @@ std::string FormatOrganisationList(const std::vector<iv1::Organisation>& organis
   std::vector<std::vector<std::string>> rows = {{"ORGANISATION", "KIND", "CORE", "NAME"}};
   for (const iv1::Organisation& o : organisations) {
     rows.push_back(
-        {LastSegment(o.name()), KindName(o.kind()), YesNo(o.core_partner()), o.display_name()});
+        {LastSegment(o.name()), WordOf(o.kind()), YesNo(o.core_partner()), o.display_name()});
   }
   return Table(rows);
 }
@@ -101,7 +102,7 @@ std::string FormatUserList(const std::vector<iv1::User>& users) {
 
 std::string FormatRoleBinding(const iv1::RoleBinding& binding) {
   std::string out =
-      absl::StrCat(binding.name(), ": ", RoleName(binding.role()), " on ",
+      absl::StrCat(binding.name(), ": ", WordOf(binding.role()), " on ",
                    binding.scope() == "*" ? "* (the whole deployment)" : binding.scope(), " for ",
                    binding.principal());
   if (!binding.organisation().empty())
@@ -115,7 +116,7 @@ std::string FormatRoleBindingList(const std::vector<iv1::RoleBinding>& bindings)
       {"BINDING", "PRINCIPAL", "ROLE", "SCOPE", "ORGANISATION"}};
   for (const iv1::RoleBinding& b : bindings) {
     rows.push_back(
-        {b.name(), b.principal(), RoleName(b.role()), b.scope(), OrDash(b.organisation())});
+        {b.name(), b.principal(), WordOf(b.role()), b.scope(), OrDash(b.organisation())});
   }
   return Table(rows);
 }
@@ -184,7 +185,7 @@ std::string FormatPrincipal(const iv1::GetCurrentPrincipalResponse& principal) {
   out += "Role bindings:\n";
   std::vector<std::vector<std::string>> rows;
   for (const iv1::RoleBinding& b : principal.role_bindings()) {
-    std::vector<std::string> row = {RoleName(b.role()),
+    std::vector<std::string> row = {WordOf(b.role()),
                                     b.scope() == "*" ? "* (the whole deployment)" : b.scope()};
     if (!b.organisation().empty()) row.push_back(absl::StrCat("for ", b.organisation()));
     rows.push_back(std::move(row));

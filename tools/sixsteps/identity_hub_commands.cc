@@ -13,8 +13,8 @@ absl::Status RegionCreate(const CheckedArgs& args, IdentityClient& client,
   iv1::CreateRegionRequest request;
   request.set_region_id(LastSegment(name));
   *request.mutable_region()->mutable_display_name() = args.Text("name");
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::Region region, client.Call(&Stub::CreateRegion, request));
-  return PrintDone("Created", region, FormatRegion, context);
+  return client.CallAndPrint(&Stub::CreateRegion, request, context,
+                             SaidDone("Created", FormatRegion));
 }
 
 absl::Status RegionList(const CheckedArgs& args, IdentityClient& client,
@@ -44,9 +44,8 @@ absl::Status PartnershipCreate(const CheckedArgs& args, IdentityClient& client,
   if (std::optional<bool> opt_out = args.Truth("opt_out")) {
     partnership.set_regional_comparison_opt_out(*opt_out);
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::Partnership created,
-                            client.Call(&Stub::CreatePartnership, request));
-  return PrintDone("Created", created, FormatPartnership, context);
+  return client.CallAndPrint(&Stub::CreatePartnership, request, context,
+                             SaidDone("Created", FormatPartnership));
 }
 
 absl::Status PartnershipList(const CheckedArgs& args, IdentityClient& client,
@@ -88,9 +87,8 @@ absl::Status PartnershipUpdate(const CheckedArgs& args, IdentityClient& client,
     request.mutable_partnership()->set_regional_comparison_opt_out(*opt_out_value);
     request.mutable_update_mask()->add_paths("regional_comparison_opt_out");
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::Partnership updated,
-                            client.Call(&Stub::UpdatePartnership, request));
-  return PrintDone("Updated", updated, FormatPartnership, context);
+  return client.CallAndPrint(&Stub::UpdatePartnership, request, context,
+                             SaidDone("Updated", FormatPartnership));
 }
 
 absl::Status OrgAdd(const CheckedArgs& args, IdentityClient& client,
@@ -105,9 +103,8 @@ absl::Status OrgAdd(const CheckedArgs& args, IdentityClient& client,
   *organisation.mutable_display_name() = args.Text("name");
   organisation.set_kind(*args.Enum<iv1::OrganisationKind>("kind"));
   organisation.set_core_partner(args.Has("core"));
-  SIXSTEPS_ASSIGN_OR_RETURN(iv1::Organisation created,
-                            client.Call(&Stub::CreateOrganisation, request));
-  return PrintDone("Added", created, FormatOrganisation, context);
+  return client.CallAndPrint(&Stub::CreateOrganisation, request, context,
+                             SaidDone("Added", FormatOrganisation));
 }
 
 absl::Status OrgList(const CheckedArgs& args, IdentityClient& client,

@@ -7,7 +7,6 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/time/time.h"
 #include "sixsteps/identity/v1/identity.pb.h"
 
 namespace sixsteps::cli {
@@ -44,20 +43,6 @@ struct PrincipalArgument {
 // "users/u-x", "serviceAccounts/sa-x", "sa-x" (a service account), "u-x" (a user) or an
 // email address ("a@b").
 absl::StatusOr<PrincipalArgument> ParsePrincipal(absl::string_view argument);
-
-// "hub_administrator" etc., as in tokens (auth::RoleName); "-" for ROLE_UNSPECIFIED.
-std::string RoleName(sixsteps::identity::v1::Role role);
-// Parses a RoleName (hyphens read as underscores; the enum's full name works too).
-absl::StatusOr<sixsteps::identity::v1::Role> ParseRole(absl::string_view argument);
-// "local-authority", "health", ... "other-relevant-agency".
-std::string KindName(sixsteps::identity::v1::OrganisationKind kind);
-absl::StatusOr<sixsteps::identity::v1::OrganisationKind> ParseKind(absl::string_view argument);
-// Every role name / kind name, separated by ", ", for messages.
-std::string AllRoleNames();
-std::string AllKindNames();
-
-// A lifetime such as "90d", "12h", "30m", "2w" or an absl duration ("36h30m").
-absl::StatusOr<absl::Duration> ParseLifetime(absl::string_view argument);
 
 // The last segment of a name ("regions/x" -> "x").
 std::string LastSegment(absl::string_view name);

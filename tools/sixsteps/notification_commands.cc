@@ -21,13 +21,6 @@ namespace nv1 = ::sixsteps::notification::v1;
 using Stub = nv1::NotificationService::StubInterface;
 using Client = RpcClient<Stub>;
 
-std::string StateWord(nv1::OutboxMessage::State state) {
-  const std::string& full = nv1::OutboxMessage::State_Name(state);
-  absl::string_view name = full;
-  absl::ConsumePrefix(&name, "STATE_");
-  return absl::AsciiStrToLower(name);
-}
-
 // "12" or "outboxMessages/12".
 std::string MessageName(absl::string_view argument) {
   return absl::StartsWith(argument, "outboxMessages/") ? std::string(argument)
@@ -58,7 +51,7 @@ absl::Status OutboxList(const CheckedArgs& args, Client& client, const CommandCo
   std::string text;
   if (messages.empty()) text = "No messages.\n";
   for (const nv1::OutboxMessage& m : messages) {
-    absl::StrAppendFormat(&text, "%-20s %-8s %-20s %-28s %s\n", m.name(), StateWord(m.state()),
+    absl::StrAppendFormat(&text, "%-20s %-8s %-20s %-28s %s\n", m.name(), WordOf(m.state()),
                           m.rule(), m.recipient_email(), m.subject());
   }
   return PrintMessage(Collect(messages, &nv1::ListOutboxMessagesResponse::mutable_messages), text,
@@ -70,7 +63,7 @@ absl::Status OutboxShow(const CheckedArgs& args, Client& client, const CommandCo
   request.set_name(MessageName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(nv1::OutboxMessage m, client.Call(&Stub::GetOutboxMessage, request));
   std::string text =
-      absl::StrCat(m.name(), " (", StateWord(m.state()), ", rule ", m.rule(), ", ",
+      absl::StrCat(m.name(), " (", WordOf(m.state()), ", rule ", m.rule(), ", ",
                    FormatTime(m.create_time()), ")\nTo: ", m.recipient_display_name(), " <",
                    m.recipient_email(), "> (", m.recipient(), ")\nSubject: ", m.subject(),
                    "\nAbout: ", m.about(), " in ", m.partnership(), "\n\n", m.text_body());
@@ -90,23 +83,16 @@ std::string FormatSettings(const nv1::RuleSettings& settings) {
 absl::Status RulesShow(const CheckedArgs& args, Client& client, const CommandContext& context) {
   nv1::GetRuleSettingsRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), SettingsName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(nv1::RuleSettings settings,
-                            client.Call(&Stub::GetRuleSettings, request));
-  return PrintMessage(settings, FormatSettings(settings), context);
+  return client.CallAndPrint(&Stub::GetRuleSettings, request, context, FormatSettings);
 }
 
 absl::Status RulesSet(const CheckedArgs& args, Client& client, const CommandContext& context) {
-  if (args.Positional(2) != "on" && args.Positional(2) != "off") {
-    return UsageError(absl::StrCat("say on or off, not '", args.Positional(2), "'"));
-  }
   nv1::UpdateRuleSettingsRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), SettingsName(args.Positional(0)));
   nv1::RuleSwitch& one = *request.add_rules();
   one.set_rule(std::string(args.Positional(1)));
-  one.set_enabled(args.Positional(2) == "on");
-  SIXSTEPS_ASSIGN_OR_RETURN(nv1::RuleSettings settings,
-                            client.Call(&Stub::UpdateRuleSettings, request));
-  return PrintMessage(settings, FormatSettings(settings), context);
+  one.set_enabled(*args.Truth("the switch"));
+  return client.CallAndPrint(&Stub::UpdateRuleSettings, request, context, FormatSettings);
 }
 
 using NotificationCommand = Command<Client>;
@@ -128,84 +114,55 @@ const std::vector<NotificationCommand>& Commands() {
       {"rules set",
        "sixsteps notifications rules set P RULE on|off",
        {.positionals = {arg::String("P").Required(), arg::String("RULE").Required(),
-                        arg::String("on|off").Required()}},
+                        arg::Truth("the switch").Required()}},
        RulesSet},
   };
   return *kCommands;
 }
 
+// The outbox and rules commands, then the webhooks' and the preferences'.
+const std::vector<NotificationCommand>& AllCommands() {
+  static const auto* const kAll = [] {
+    auto* all = new std::vector<NotificationCommand>(Commands());
+    for (const auto* more : {&WebhookCommands(), &PreferencesCommands()}) {
+      all->insert(all->end(), more->begin(), more->end());
+    }
+    return all;
+  }();
+  return *kAll;
+}
+
 constexpr absl::string_view kUsage =
     "sixsteps notifications outbox|rules|webhooks|test|preferences COMMAND ...";
 
-absl::Status Run(const ParsedArgs& args, std::shared_ptr<grpc::ChannelInterface> channel,
-                 const CommandContext& context) {
-  if (args.positionals().empty()) {
-    return UsageError("missing command (see 'sixsteps notifications help')", kUsage);
-  }
-  absl::string_view word = args.Positional(0);
-  if (word == "help" || args.Has("help")) {
-    *context.out << NotificationHelp();
-    return absl::OkStatus();
-  }
-  std::string name =
-      args.positionals().size() > 1 ? absl::StrCat(word, " ", args.Positional(1)) : std::string();
-  if (const NotificationCommand* command = FindCommand(Commands(), name)) {
-    std::unique_ptr<Stub> stub = nv1::NotificationService::NewStub(std::move(channel));
-    Client client(*stub, context.call);
-    return RunCommand(*command, args.WithoutLeadingPositionals(2), client, context);
-  }
-  // ---- webhooks (H1): webhooks ... and test ... (webhook_commands.cc) ----
-  if (const NotificationCommand* command = FindCommand(WebhookCommands(), name)) {
-    std::unique_ptr<Stub> stub = nv1::NotificationService::NewStub(std::move(channel));
-    Client client(*stub, context.call);
-    return RunCommand(*command, args.WithoutLeadingPositionals(2), client, context);
-  }
-  // ---- digest (H1): preferences ... (notification_preferences_commands.cc) ----
-  if (const NotificationCommand* command = FindCommand(PreferencesCommands(), name)) {
-    std::unique_ptr<Stub> stub = nv1::NotificationService::NewStub(std::move(channel));
-    Client client(*stub, context.call);
-    return RunCommand(*command, args.WithoutLeadingPositionals(2), client, context);
-  }
-  return UsageError(absl::StrCat("unknown notifications command '", name.empty() ? word : name,
-                                 "' (see 'sixsteps notifications help')"),
-                    kUsage);
+std::string NotificationHelp() {
+  std::vector<absl::string_view> usages;
+  for (const NotificationCommand& command : AllCommands()) usages.push_back(command.usage);
+  return WordHelpText(
+      kUsage,
+      "Notices from the notification service. With no SMTP server configured every notice\n"
+      "stays in its outbox, so a local hub shows exactly what would be sent.",
+      usages,
+      absl::StrCat(
+          "outbox list shows the messages you may see (of the partnerships you administer, and\n"
+          "your own), newest first; outbox show prints one with its text. rules show lists a\n"
+          "partnership's rules, each on unless switched off; rules set switches one (partnership\n"
+          "and hub administrators). P is ID or partnerships/ID.\n\n",
+          kWebhookNotes, "\n\n", kPreferencesNotes),
+      "notification");
 }
 
 }  // namespace
 
-std::string NotificationHelp() {
-  std::string help = absl::StrCat(
-      "usage: ", kUsage,
-      "\n\nNotices from the notification service. With no SMTP server configured every notice\n"
-      "stays in its outbox, so a local hub shows exactly what would be sent.\n\nCommands:\n");
-  for (const NotificationCommand& command : Commands()) {
-    absl::StrAppend(&help, "  ", command.usage, "\n");
-  }
-  absl::StrAppend(&help, WebhookHelp());      // webhooks (H1)
-  absl::StrAppend(&help, PreferencesHelp());  // digest (H1)
-  absl::StrAppend(
-      &help,
-      "\noutbox list shows the messages you may see (of the partnerships you administer, and\n"
-      "your own), newest first; outbox show prints one with its text. rules show lists a\n"
-      "partnership's rules, each on unless switched off; rules set switches one (partnership\n"
-      "and hub administrators). P is ID or partnerships/ID.\n\n"
-      "Every command goes to the notification service (--notification_address, else\n"
-      "$SIXSTEPS_NOTIFICATION_ADDRESS, else 127.0.0.1:50055).\n"
-      "Global options: ",
-      kGlobalOptionsUsage, "\n");
-  return help;
-}
-
 ServiceCommands NotificationServiceCommands() {
-  return ServiceCommands{
-      .service = "notifications",
-      .summary =
-          "notifications: the outbox (list, show), rule switches, webhooks, test notices "
-          "and your preferences",
-      .help = NotificationHelp,
-      .run = Run,
+  return WordCommands(CommandWord<nv1::NotificationService, Client>{
+      .word = "notifications",
+      .summary = "notifications: the outbox (list, show), rule switches, webhooks, test notices "
+                 "and your preferences",
+      .commands = AllCommands(),
       .endpoint = "notification",
-  };
+      .help = NotificationHelp,
+      .usage = kUsage});
 }
 
 }  // namespace sixsteps::cli

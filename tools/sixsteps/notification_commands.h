@@ -8,9 +8,6 @@
 
 namespace sixsteps::cli {
 
-// The text of `sixsteps notifications help`.
-std::string NotificationHelp();
-
 // The dispatcher's entry for "notifications".
 ServiceCommands NotificationServiceCommands();
 

@@ -21,9 +21,8 @@ std::string FormatPreferences(const nv1::NotificationPreferences& p) {
 absl::Status Show(const CheckedArgs&, NotificationClient& client, const CommandContext& context) {
   nv1::GetNotificationPreferencesRequest request;
   request.set_name(kOwnPreferences);
-  SIXSTEPS_ASSIGN_OR_RETURN(nv1::NotificationPreferences preferences,
-                            client.Call(&Stub::GetNotificationPreferences, request));
-  return PrintMessage(preferences, FormatPreferences(preferences), context);
+  return client.CallAndPrint(&Stub::GetNotificationPreferences, request, context,
+                             FormatPreferences);
 }
 
 absl::Status Set(const CheckedArgs& args, NotificationClient& client,
@@ -32,18 +31,15 @@ absl::Status Set(const CheckedArgs& args, NotificationClient& client,
   request.mutable_preferences()->set_name(kOwnPreferences);
   request.mutable_preferences()->set_weekly_digest(*args.Truth("weekly_digest"));
   request.set_update_mask("weekly_digest");
-  SIXSTEPS_ASSIGN_OR_RETURN(nv1::NotificationPreferences preferences,
-                            client.Call(&Stub::UpdateNotificationPreferences, request));
-  return PrintMessage(preferences, FormatPreferences(preferences), context);
+  return client.CallAndPrint(&Stub::UpdateNotificationPreferences, request, context,
+                             FormatPreferences);
 }
 
 absl::Status Unsubscribe(const CheckedArgs& args, NotificationClient& client,
                          const CommandContext& context) {
   nv1::UnsubscribeDigestRequest request;
   request.set_token(std::string(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(nv1::NotificationPreferences preferences,
-                            client.Call(&Stub::UnsubscribeDigest, request));
-  return PrintMessage(preferences, FormatPreferences(preferences), context);
+  return client.CallAndPrint(&Stub::UnsubscribeDigest, request, context, FormatPreferences);
 }
 
 }  // namespace
@@ -61,20 +57,6 @@ const std::vector<Command<NotificationClient>>& PreferencesCommands() {
        Unsubscribe},
   };
   return *kCommands;
-}
-
-std::string PreferencesHelp() {
-  std::string help;
-  for (const auto& command : PreferencesCommands()) {
-    absl::StrAppend(&help, "  ", command.usage, "\n");
-  }
-  absl::StrAppend(
-      &help,
-      "\npreferences show and set read and change your own notification preferences: the\n"
-      "weekly digest of what is open for you (on until you turn it off). Nobody sets another\n"
-      "person's. preferences unsubscribe turns the digest off with the token of a digest's\n"
-      "unsubscribe link, as the link's one-click POST does.\n");
-  return help;
 }
 
 }  // namespace sixsteps::cli

@@ -3,8 +3,8 @@
 #include <cstdlib>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "tools/sixsteps/arg_spec.h"
 #include "tools/sixsteps/cli_status.h"
 
 namespace sixsteps::cli {
@@ -93,25 +93,19 @@ absl::StatusOr<GlobalOptions> ExtractGlobalOptions(ParsedArgs& args, const Envir
     }
   }
 
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> output, ExtractLast(args, "output"));
-  if (output) {
-    if (*output == "text") {
-      options.output = OutputFormat::kText;
-    } else if (*output == "json") {
-      options.output = OutputFormat::kJson;
-    } else {
-      return UsageError(absl::StrCat("--output must be text or json, got '", *output, "'"));
-    }
+  // --output and --timeout, checked as every command's flags are (arg_spec.h).
+  std::vector<std::pair<std::string, std::string>> given;
+  for (absl::string_view flag : {"output", "timeout"}) {
+    SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> value, ExtractLast(args, flag));
+    if (value) given.emplace_back(flag, *value);
   }
-
-  SIXSTEPS_ASSIGN_OR_RETURN(std::optional<std::string> timeout, ExtractLast(args, "timeout"));
-  if (timeout) {
-    double seconds = 0;
-    if (!absl::SimpleAtod(*timeout, &seconds) || !(seconds > 0) || seconds > 86400) {
-      return UsageError(
-          absl::StrCat("--timeout must be a number of seconds above 0, got '", *timeout, "'"));
-    }
-    options.call.timeout = absl::Seconds(seconds);
+  static const auto* const kSpec = new ArgSpec{
+      .flags = {arg::Choice("output", {"text", "json"}),
+                arg::Duration("timeout", absl::Hours(24), /*bare_unit=*/absl::Seconds(1))}};
+  SIXSTEPS_ASSIGN_OR_RETURN(CheckedArgs checked, CheckArgs(*kSpec, ParsedArgs({}, given)));
+  if (checked.Text("output") == "json") options.output = OutputFormat::kJson;
+  if (std::optional<absl::Duration> timeout = checked.Duration("timeout")) {
+    options.call.timeout = *timeout;
   }
 
   if (std::optional<std::string> token = env(kTokenVariable)) {

@@ -18,18 +18,6 @@ namespace {
 
 using Stub = asv1::ProgrammeService::StubInterface;
 using Plan = asv1::PlannedRound;
-constexpr absl::string_view kCadencePrefix = "CADENCE_";
-
-absl::StatusOr<Plan::Cadence> ParseCadence(absl::string_view argument) {
-  if (std::optional<int> cadence =
-          ParseEnumWord(Plan::Cadence_descriptor(), kCadencePrefix, argument)) {
-    return static_cast<Plan::Cadence>(*cadence);
-  }
-  return UsageError(absl::StrCat("--cadence must be ",
-                                 EnumWords(Plan::Cadence_descriptor(), kCadencePrefix), ", got '",
-                                 argument, "'"));
-}
-
 // "p-1" or "plannedRounds/p-1".
 absl::StatusOr<std::string> ExpandPlannedRoundName(absl::string_view argument) {
   absl::string_view id = argument;
@@ -53,23 +41,16 @@ absl::StatusOr<std::string> ExpandRespondent(absl::string_view argument) {
   return UsageError(absl::StrCat("'", argument, "' is not a respondent (A/R, say a-1/r-1)"));
 }
 
-std::string StateWord(Plan::State state) {
-  return EnumWord(Plan::State_descriptor()->FindValueByNumber(state), "STATE_");
-}
-std::string CadenceWord(Plan::Cadence cadence) {
-  return EnumWord(Plan::Cadence_descriptor()->FindValueByNumber(cadence), kCadencePrefix);
-}
-
 std::string FormatPlan(const Plan& plan) {
   std::string text = absl::StrCat(
-      plan.name(), "  ", plan.title(), "\n", "  state:        ", StateWord(plan.state()), "\n",
+      plan.name(), "  ", plan.title(), "\n", "  state:        ", WordOf(plan.state()), "\n",
       "  partnership:  ", plan.partnership(), "\n",
       "  kind:         ", AssessmentKindWord(plan.kind()), "\n",
       "  framework:    ", plan.framework_version(), "\n",
-      "  cadence:      ", CadenceWord(plan.cadence()), "\n",
-      "  period:       ", plan.period_start(), " to ", plan.period_end(), "\n",
-      "  opens:        ", plan.open_date(), "\n", "  deadline:     ", plan.response_deadline(),
-      "\n", "  report due:   ", plan.report_due_date(), "\n",
+      "  cadence:      ", WordOf(plan.cadence()), "\n", "  period:       ", plan.period_start(),
+      " to ", plan.period_end(), "\n", "  opens:        ", plan.open_date(), "\n",
+      "  deadline:     ", plan.response_deadline(), "\n",
+      "  report due:   ", plan.report_due_date(), "\n",
       "  carry answers forward: ", plan.carry_forward() ? "yes" : "no", "\n");
   for (const asv1::Respondent& respondent : plan.standing_respondents()) {
     absl::StrAppend(&text, "  respondent:   ", RespondentLabel(respondent), "\n");
@@ -90,30 +71,24 @@ std::string FormatPlanList(const std::vector<Plan>& plans) {
   std::string text = "OPENS       DEADLINE    STATE      CADENCE   NAME                TITLE\n";
   for (const Plan& plan : plans) {
     absl::StrAppend(&text, plan.open_date(), "  ", plan.response_deadline(), "  ",
-                    absl::StrFormat("%-9s  %-8s  %-18s  ", StateWord(plan.state()),
-                                    CadenceWord(plan.cadence()), LastSegment(plan.name())),
+                    absl::StrFormat("%-9s  %-8s  %-18s  ", WordOf(plan.state()),
+                                    WordOf(plan.cadence()), LastSegment(plan.name())),
                     plan.title(), "\n");
   }
   return text;
 }
 
-// The programme service's client, with the channel it came on: `confirm` reads and writes
-// answers on the assessment service, which shares it.
-struct ProgrammeClient : RpcClient<Stub> {
-  ProgrammeClient(Stub& stub, const CallSettings& call,
-                  std::shared_ptr<grpc::ChannelInterface> channel)
-      : RpcClient<Stub>(stub, call), channel(std::move(channel)) {}
-  std::shared_ptr<grpc::ChannelInterface> channel;
-};
+// The programme service's client; `confirm` reads and writes answers on the assessment
+// service, which shares its channel.
+using Client = RpcClient<Stub>;
 
-absl::StatusOr<Plan> GetPlan(ProgrammeClient& client, absl::string_view argument) {
+absl::StatusOr<Plan> GetPlan(Client& client, absl::string_view argument) {
   asv1::GetPlannedRoundRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandPlannedRoundName(argument));
   return client.Call(&Stub::GetPlannedRound, request);
 }
 
-absl::Status PlanRound(const CheckedArgs& args, ProgrammeClient& client,
-                       const CommandContext& context) {
+absl::Status PlanRound(const CheckedArgs& args, Client& client, const CommandContext& context) {
   asv1::CreatePlannedRoundRequest request;
   Plan& plan = *request.mutable_planned_round();
   SIXSTEPS_ASSIGN_OR_RETURN(*plan.mutable_partnership(), ExpandPartnershipName(args.Positional(0)));
@@ -121,9 +96,9 @@ absl::Status PlanRound(const CheckedArgs& args, ProgrammeClient& client,
   plan.set_framework_version(args.Text("framework"));
   plan.set_cadence(*args.Enum<Plan::Cadence>("cadence"));
   plan.set_title(args.Text("title"));
-  SIXSTEPS_ASSIGN_OR_RETURN(auto period, ParsePeriod(args.Text("period")));
-  plan.set_period_start(period.first);
-  plan.set_period_end(period.second);
+  auto [start, end] = *args.Period("period");
+  plan.set_period_start(start);
+  plan.set_period_end(end);
   plan.set_open_date(args.Text("opens"));
   plan.set_response_deadline(args.Text("deadline"));
   plan.set_report_due_date(args.Text("report_due"));
@@ -141,7 +116,7 @@ absl::Status PlanRound(const CheckedArgs& args, ProgrammeClient& client,
                       context);
 }
 
-absl::Status List(const CheckedArgs& args, ProgrammeClient& client, const CommandContext& context) {
+absl::Status List(const CheckedArgs& args, Client& client, const CommandContext& context) {
   asv1::ListPlannedRoundsRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_partnership(),
                             ExpandPartnershipName(args.Positional(0)));
@@ -155,12 +130,12 @@ absl::Status List(const CheckedArgs& args, ProgrammeClient& client, const Comman
                       FormatPlanList(plans), context);
 }
 
-absl::Status Show(const CheckedArgs& args, ProgrammeClient& client, const CommandContext& context) {
+absl::Status Show(const CheckedArgs& args, Client& client, const CommandContext& context) {
   SIXSTEPS_ASSIGN_OR_RETURN(Plan plan, GetPlan(client, args.Positional(0)));
   return PrintMessage(plan, FormatPlan(plan), context);
 }
 
-absl::Status Edit(const CheckedArgs& args, ProgrammeClient& client, const CommandContext& context) {
+absl::Status Edit(const CheckedArgs& args, Client& client, const CommandContext& context) {
   // Update what was read, with the etag read: a change by someone else meanwhile is ABORTED.
   SIXSTEPS_ASSIGN_OR_RETURN(Plan current, GetPlan(client, args.Positional(0)));
   asv1::UpdatePlannedRoundRequest request;
@@ -177,10 +152,9 @@ absl::Status Edit(const CheckedArgs& args, ProgrammeClient& client, const Comman
     plan.GetReflection()->SetString(&plan, Plan::descriptor()->FindFieldByName(path), *value);
     mask.add_paths(path);
   }
-  if (std::optional<std::string> period = args.Optional("period")) {
-    SIXSTEPS_ASSIGN_OR_RETURN(auto dates, ParsePeriod(*period));
-    plan.set_period_start(dates.first);
-    plan.set_period_end(dates.second);
+  if (auto period = args.Period("period")) {
+    plan.set_period_start(period->first);
+    plan.set_period_end(period->second);
     mask.add_paths("period_start");
     mask.add_paths("period_end");
   }
@@ -197,17 +171,14 @@ absl::Status Edit(const CheckedArgs& args, ProgrammeClient& client, const Comman
                       context);
 }
 
-absl::Status Cancel(const CheckedArgs& args, ProgrammeClient& client,
-                    const CommandContext& context) {
+absl::Status Cancel(const CheckedArgs& args, Client& client, const CommandContext& context) {
   asv1::CancelPlannedRoundRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandPlannedRoundName(args.Positional(0)));
   request.set_reason(args.Text("reason"));
-  SIXSTEPS_ASSIGN_OR_RETURN(Plan cancelled, client.Call(&Stub::CancelPlannedRound, request));
-  return PrintMessage(cancelled, absl::StrCat("Cancelled ", cancelled.name(), "\n"), context);
+  return client.CallAndPrint(&Stub::CancelPlannedRound, request, context, SaidDone("Cancelled"));
 }
 
-absl::Status Extend(const CheckedArgs& args, ProgrammeClient& client,
-                    const CommandContext& context) {
+absl::Status Extend(const CheckedArgs& args, Client& client, const CommandContext& context) {
   asv1::ExtendResponseDeadlineRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), ExpandRespondent(args.Positional(0)));
   request.set_deadline(args.Text("to"));
@@ -222,12 +193,10 @@ absl::Status Extend(const CheckedArgs& args, ProgrammeClient& client,
 
 // Confirms a respondent's carried-forward answers: saves each again as it is, with its
 // etag, in one batch (all or nothing), which is what confirms an answer.
-absl::Status Confirm(const CheckedArgs& args, ProgrammeClient& client,
-                     const CommandContext& context) {
+absl::Status Confirm(const CheckedArgs& args, Client& client, const CommandContext& context) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string respondent, ExpandRespondent(args.Positional(0)));
   using AStub = asv1::AssessmentService::StubInterface;
-  std::unique_ptr<AStub> stub = asv1::AssessmentService::NewStub(client.channel);
-  RpcClient<AStub> assessments(*stub, context.call);
+  auto assessments = ClientOf<asv1::AssessmentService>(client.channel(), context.call);
   asv1::ListResponsesRequest list;
   list.set_parent(respondent);
   asv1::BatchUpsertResponsesRequest batch;
@@ -253,7 +222,7 @@ absl::Status Confirm(const CheckedArgs& args, ProgrammeClient& client,
                       context);
 }
 
-using ProgrammeCommand = Command<ProgrammeClient>;
+using ProgrammeCommand = Command<Client>;
 
 const std::vector<ProgrammeCommand>& Commands() {
   const ArgDecl planned = arg::String("PLANNED").Required();
@@ -267,8 +236,8 @@ const std::vector<ProgrammeCommand>& Commands() {
        {.positionals = {partnership},
         .flags = {arg::Enum<ParseAssessmentKind>("kind").Required(),
                   arg::String("framework").Required(),
-                  arg::Enum<ParseCadence>("cadence").Required(), arg::String("title").Required(),
-                  arg::String("period").Required(), arg::Date("opens").Required(),
+                  arg::Enum<Plan::Cadence>("cadence").Required(), arg::String("title").Required(),
+                  arg::Period("period").Required(), arg::Date("opens").Required(),
                   arg::Date("deadline").Required(), arg::Date("report_due").Required(),
                   arg::Truth("carry_forward"), arg::String("org").Repeated(),
                   arg::String("scrutineer").Repeated()}},
@@ -280,7 +249,7 @@ const std::vector<ProgrammeCommand>& Commands() {
        "[--opens DATE] [--deadline DATE] [--report-due DATE] [--carry-forward yes|no]",
        {.positionals = {planned},
         .flags = {arg::String("title"), arg::String("framework"),
-                  arg::Enum<ParseCadence>("cadence"), arg::String("period"), arg::Date("opens"),
+                  arg::Enum<Plan::Cadence>("cadence"), arg::Period("period"), arg::Date("opens"),
                   arg::Date("deadline"), arg::Date("report_due"), arg::Truth("carry_forward")},
         .groups = {{FlagGroup::Rule::kAtLeastOne,
                     {"title", "framework", "cadence", "period", "opens", "deadline", "report_due",
@@ -302,65 +271,28 @@ const std::vector<ProgrammeCommand>& Commands() {
   return *kCommands;
 }
 
-constexpr absl::string_view kUsage = "sixsteps programme COMMAND [ARGS...]";
-
-absl::Status Run(const ParsedArgs& args, std::shared_ptr<grpc::ChannelInterface> channel,
-                 const CommandContext& context) {
-  if (args.positionals().empty()) {
-    return UsageError("missing command (see 'sixsteps programme help')", kUsage);
-  }
-  absl::string_view word = args.Positional(0);
-  if (word == "help" || args.Has("help")) {
-    *context.out << ProgrammeHelp();
-    return absl::OkStatus();
-  }
-  if (const ProgrammeCommand* command = FindCommand(Commands(), word)) {
-    std::unique_ptr<Stub> stub = asv1::ProgrammeService::NewStub(channel);
-    ProgrammeClient client(*stub, context.call, channel);
-    return RunCommand(*command, args.WithoutLeadingPositionals(1), client, context);
-  }
-  return UsageError(
-      absl::StrCat("unknown programme command '", word, "' (see 'sixsteps programme help')"),
-      kUsage);
-}
-
 }  // namespace
 
-std::string ProgrammeHelp() {
-  std::string help = absl::StrCat(
-      "usage: ", kUsage, "\n\n",
-      "A partnership's programme of rounds. A planned round opens by itself on its --opens date\n"
-      "(in the hub's time zone): the round is created, the standing respondents (--org,\n"
-      "--scrutineer) assigned, and with --carry-forward yes the answers of the last finalised\n"
-      "round of the same kind copied as drafts marked 'carried forward, not yet confirmed'. An\n"
-      "annual (biennial) round plans the next one a year (two years) later when it opens.\n"
-      "PLANNED is p-ID or plannedRounds/p-ID; A/R is a round's respondent (a-1/r-1).\n\n"
-      "Commands:\n");
-  for (const ProgrammeCommand& command : Commands()) {
-    absl::StrAppend(&help, "  ", command.usage, "\n");
-  }
-  absl::StrAppend(
-      &help,
-      "\nAfter --deadline a respondent's answers are locked; extend moves one respondent's\n"
-      "deadline later, with a reason that is kept (sixsteps assessment respondents shows it).\n"
-      "A round cannot be submitted for review while a carried-forward answer is unconfirmed:\n"
-      "confirm saves every such answer of a respondent again as it is (editing an answer\n"
-      "confirms it too).\n\n"
-      "Every command goes to the assessment service, which serves the ProgrammeService\n"
-      "(--assessment_address, else $SIXSTEPS_ASSESSMENT_ADDRESS, else 127.0.0.1:50053).\n"
-      "Global options: ",
-      kGlobalOptionsUsage, "\n");
-  return help;
-}
-
 ServiceCommands ProgrammeServiceCommands() {
-  return ServiceCommands{
-      .service = "programme",
+  return WordCommands(CommandWord<asv1::ProgrammeService, Client>{
+      .word = "programme",
       .summary = "plan rounds that open by themselves; extend deadlines; confirm answers",
-      .help = ProgrammeHelp,
-      .run = Run,
+      .commands = Commands(),
       .endpoint = "assessment",
-  };
+      .about =
+          "A partnership's programme of rounds. A planned round opens by itself on its --opens\n"
+          "date (in the hub's time zone): the round is created, the standing respondents (--org,\n"
+          "--scrutineer) assigned, and with --carry-forward yes the answers of the last finalised\n"
+          "round of the same kind copied as drafts marked 'carried forward, not yet confirmed'. "
+          "An\n"
+          "annual (biennial) round plans the next one a year (two years) later when it opens.\n"
+          "PLANNED is p-ID or plannedRounds/p-ID; A/R is a round's respondent (a-1/r-1).",
+      .notes =
+          "After --deadline a respondent's answers are locked; extend moves one respondent's\n"
+          "deadline later, with a reason that is kept (sixsteps assessment respondents shows it).\n"
+          "A round cannot be submitted for review while a carried-forward answer is unconfirmed:\n"
+          "confirm saves every such answer of a respondent again as it is (editing an answer\n"
+          "confirms it too). The assessment service serves the ProgrammeService."});
 }
 
 }  // namespace sixsteps::cli

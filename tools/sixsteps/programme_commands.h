@@ -9,9 +9,6 @@
 
 namespace sixsteps::cli {
 
-// The text of `sixsteps programme help`.
-std::string ProgrammeHelp();
-
 // The dispatcher's entry for "programme" (endpoint "assessment").
 ServiceCommands ProgrammeServiceCommands();
 

@@ -96,15 +96,28 @@ absl::Status Receive(const rv1::ExportReportRequest& export_request, Client& cli
       context);
 }
 
-// `report KIND ARG ...`: builds the ExportReportRequest for one report.
-enum class Report { kAssessment, kTrend, kRegion, kActions, kAnnual, kScrutineer };
+// `report KIND ARG ...` and `register KIND A ...`: builds the ExportReportRequest for one
+// report.
+enum class Report {
+  kAssessment,
+  kTrend,
+  kRegion,
+  kActions,
+  kAnnual,
+  kScrutineer,
+  // The evidence and voice reports of a round (`register`).
+  kEvidence,
+  kEngagement,
+  kAudits,
+};
 
 absl::Status Export(Report kind, const CheckedArgs& args, Client& client,
                     const CommandContext& context) {
-  const bool trend = kind == Report::kTrend;
-  // The scrutineer's report has no text form: JSON unless asked.
-  const rv1::Format format = args.Enum<rv1::Format>("format").value_or(
-      kind == Report::kScrutineer ? rv1::FORMAT_JSON : rv1::FORMAT_TEXT);
+  // The scrutineer's report and the registers have no text form: JSON unless asked.
+  const bool json_first = kind == Report::kScrutineer || kind == Report::kEvidence ||
+                          kind == Report::kEngagement || kind == Report::kAudits;
+  const rv1::Format format =
+      args.Enum<rv1::Format>("format").value_or(json_first ? rv1::FORMAT_JSON : rv1::FORMAT_TEXT);
   const std::optional<std::string> out_path = args.Optional("out");
   const int64_t min_sequence = args.Integer("min_sequence").value_or(0);
   const std::string as_of = args.Text("as_of");
@@ -112,45 +125,75 @@ absl::Status Export(Report kind, const CheckedArgs& args, Client& client,
   const bool binary =
       format == rv1::FORMAT_XLSX || format == rv1::FORMAT_PDF || format == rv1::FORMAT_DOCX;
   if (binary && (!out_path || *out_path == "-") && context.out_is_terminal) {
-    return UsageError(absl::StrCat(rv1::Format_Name(format).substr(7),
-                                   " is binary: give --out FILE (or redirect standard output)"));
+    return UsageError(
+        absl::StrCat(WordOf(format), " is binary: give --out FILE (or redirect standard output)"));
   }
   absl::string_view target = args.Positional(0);
   rv1::ExportReportRequest request;
   request.set_format(format);
-  if (kind == Report::kAssessment) {
-    rv1::GetAssessmentReportRequest& r = *request.mutable_assessment();
-    SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_assessment(), ExpandAssessmentName(target));
-    r.set_min_sequence(min_sequence);
-    r.set_as_of_date(as_of);
-  } else if (trend) {
-    rv1::GetPartnershipTrendRequest& r = *request.mutable_trend();
-    SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_partnership(), ExpandPartnershipName(target));
-    if (auto round_kind = args.Enum<sixsteps::assessment::v1::AssessmentKind>("kind")) {
-      r.set_kind(TrendKindKey(*round_kind));
+  switch (kind) {
+    case Report::kAssessment: {
+      rv1::GetAssessmentReportRequest& r = *request.mutable_assessment();
+      SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_assessment(), ExpandAssessmentName(target));
+      r.set_min_sequence(min_sequence);
+      r.set_as_of_date(as_of);
+      break;
     }
-    r.set_min_sequence(min_sequence);
-  } else if (kind == Report::kRegion) {
-    rv1::GetRegionalOverviewRequest& r = *request.mutable_region();
-    SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_region(), ExpandRegionName(target));
-    r.set_min_sequence(min_sequence);
-    r.set_as_of_date(as_of);
-  } else if (kind == Report::kActions) {
-    rv1::GetActionTrackerRequest& r = *request.mutable_actions();
-    SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_scope(), PartnershipOrRegion(target));
-    r.set_min_sequence(min_sequence);
-    r.set_as_of_date(as_of);
-  } else if (kind == Report::kScrutineer) {
-    // Scrutiny cycle (H4): the scrutineer's report as published.
-    rv1::GetScrutineerReportRequest& r = *request.mutable_scrutineer();
-    SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_assessment(), ExpandAssessmentName(target));
-    r.set_version(static_cast<int32_t>(args.Integer("version").value_or(0)));
-    r.set_min_sequence(min_sequence);
-    r.set_as_of_date(as_of);
-  } else {
-    rv1::GetAnnualReportSectionRequest& r = *request.mutable_annual();
-    SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_assessment(), ExpandAssessmentName(target));
-    r.set_min_sequence(min_sequence);
+    case Report::kTrend: {
+      rv1::GetPartnershipTrendRequest& r = *request.mutable_trend();
+      SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_partnership(), ExpandPartnershipName(target));
+      if (auto round_kind = args.Enum<sixsteps::assessment::v1::AssessmentKind>("kind")) {
+        r.set_kind(TrendKindKey(*round_kind));
+      }
+      r.set_min_sequence(min_sequence);
+      break;
+    }
+    case Report::kRegion: {
+      rv1::GetRegionalOverviewRequest& r = *request.mutable_region();
+      SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_region(), ExpandRegionName(target));
+      r.set_min_sequence(min_sequence);
+      r.set_as_of_date(as_of);
+      break;
+    }
+    case Report::kActions: {
+      rv1::GetActionTrackerRequest& r = *request.mutable_actions();
+      SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_scope(), PartnershipOrRegion(target));
+      r.set_min_sequence(min_sequence);
+      r.set_as_of_date(as_of);
+      break;
+    }
+    case Report::kScrutineer: {
+      // The scrutineer's report as published.
+      rv1::GetScrutineerReportRequest& r = *request.mutable_scrutineer();
+      SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_assessment(), ExpandAssessmentName(target));
+      r.set_version(static_cast<int32_t>(args.Integer("version").value_or(0)));
+      r.set_min_sequence(min_sequence);
+      r.set_as_of_date(as_of);
+      break;
+    }
+    case Report::kAnnual: {
+      rv1::GetAnnualReportSectionRequest& r = *request.mutable_annual();
+      SIXSTEPS_ASSIGN_OR_RETURN(*r.mutable_assessment(), ExpandAssessmentName(target));
+      r.set_min_sequence(min_sequence);
+      break;
+    }
+    case Report::kEvidence:
+    case Report::kEngagement:
+    case Report::kAudits: {
+      SIXSTEPS_ASSIGN_OR_RETURN(std::string assessment, ExpandAssessmentName(target));
+      if (kind == Report::kEvidence) {
+        request.mutable_evidence_register()->set_assessment(assessment);
+        request.mutable_evidence_register()->set_min_sequence(min_sequence);
+      } else if (kind == Report::kEngagement) {
+        request.mutable_engagement_summary()->set_assessment(assessment);
+        request.mutable_engagement_summary()->set_min_sequence(min_sequence);
+      } else {
+        request.mutable_audits_and_reviews()->set_assessment(assessment);
+        request.mutable_audits_and_reviews()->set_min_sequence(min_sequence);
+        request.mutable_audits_and_reviews()->set_as_of_date(as_of);
+      }
+      break;
+    }
   }
   return Receive(request, client, context, out_path);
 }
@@ -176,112 +219,115 @@ absl::Status ExportAs(const CheckedArgs& args, Client& client, const CommandCont
 
 using ReportCommand = Command<Client>;
 
-// What every report takes besides its own flags.
-std::vector<ArgDecl> ReportFlags(std::vector<ArgDecl> own) {
-  std::vector<ArgDecl> flags = {arg::Enum<ParseReportFormat>("format"), arg::File("out"),
-                                arg::Integer("min_sequence", 0, "a feed sequence number")};
+// A report's declaration: its target and the flags every report takes besides its own.
+ArgSpec ReportArgs(absl::string_view target, std::vector<ArgDecl> own) {
+  std::vector<ArgDecl> flags = {
+      arg::Enum<ParseReportFormat>("format"), arg::File("out"),
+      arg::Integer("min_sequence", 0, "a feed sequence number", INT64_MAX)};
   flags.insert(flags.end(), own.begin(), own.end());
-  return flags;
+  return {.positionals = {arg::String(std::string(target)).Required()}, .flags = flags};
 }
 
-const std::vector<ReportCommand>& Commands() {
+const std::vector<ReportCommand>& ReportCommands() {
   const ArgDecl as_of = arg::Date("as_of");
   static const auto* const kCommands = new std::vector<ReportCommand>{
       {"assessment",
        "sixsteps report assessment A [--format F] [--out FILE] [--as-of DATE] [--min-sequence N]",
-       {.positionals = {arg::String("A").Required()}, .flags = ReportFlags({as_of})},
-       ExportAs<Report::kAssessment>},
+       ReportArgs("A", {as_of}), ExportAs<Report::kAssessment>},
       {"trend",
        "sixsteps report trend P [--kind "
        "independent_scrutiny|self_assessment|wider_partner_assessment] "
        "[--format F] [--out FILE] [--min-sequence N]",
-       {.positionals = {arg::String("P").Required()},
-        .flags = ReportFlags({arg::Enum<ParseAssessmentKind>("kind")})},
-       ExportAs<Report::kTrend>},
+       ReportArgs("P", {arg::Enum<ParseAssessmentKind>("kind")}), ExportAs<Report::kTrend>},
       {"region",
        "sixsteps report region R [--format F] [--out FILE] [--as-of DATE] [--min-sequence N]",
-       {.positionals = {arg::String("R").Required()}, .flags = ReportFlags({as_of})},
-       ExportAs<Report::kRegion>},
+       ReportArgs("R", {as_of}), ExportAs<Report::kRegion>},
       {"actions",
        "sixsteps report actions P|regions/R [--format F] [--out FILE] [--as-of DATE] "
        "[--min-sequence N]",
-       {.positionals = {arg::String("P|regions/R").Required()}, .flags = ReportFlags({as_of})},
-       ExportAs<Report::kActions>},
-      {"annual",
-       "sixsteps report annual A [--format F] [--out FILE] [--min-sequence N]",
-       {.positionals = {arg::String("A").Required()}, .flags = ReportFlags({})},
-       ExportAs<Report::kAnnual>},
-      // Scrutiny cycle (H4): json, pdf or docx.
+       ReportArgs("P|regions/R", {as_of}), ExportAs<Report::kActions>},
+      {"annual", "sixsteps report annual A [--format F] [--out FILE] [--min-sequence N]",
+       ReportArgs("A", {}), ExportAs<Report::kAnnual>},
       {"scrutineer",
        "sixsteps report scrutineer A [--version N] [--format json|pdf|docx] [--out FILE] "
        "[--as-of DATE] [--min-sequence N]",
-       {.positionals = {arg::String("A").Required()},
-        .flags = ReportFlags({as_of, arg::Integer("version", 1, "a published version")})},
+       ReportArgs("A", {as_of, arg::Integer("version", 1, "a published version")}),
        ExportAs<Report::kScrutineer>},
       {"freshness", "sixsteps report freshness", {}, Freshness},
   };
   return *kCommands;
 }
 
-constexpr absl::string_view kUsage = "sixsteps report REPORT ARG [--format F] [--out FILE] ...";
-
-absl::Status Run(const ParsedArgs& args, std::shared_ptr<grpc::ChannelInterface> channel,
-                 const CommandContext& context) {
-  if (args.positionals().empty()) {
-    return UsageError("missing report (see 'sixsteps report help')", kUsage);
-  }
-  absl::string_view word = args.Positional(0);
-  if (word == "help" || args.Has("help")) {
-    *context.out << ReportHelp();
-    return absl::OkStatus();
-  }
-  if (const ReportCommand* command = FindCommand(Commands(), word)) {
-    std::unique_ptr<Stub> stub = rv1::ReportingService::NewStub(std::move(channel));
-    Client client(*stub, context.call);
-    return RunCommand(*command, args.WithoutLeadingPositionals(1), client, context);
-  }
-  return UsageError(absl::StrCat("unknown report '", word, "' (see 'sixsteps report help')"),
-                    kUsage);
+const std::vector<ReportCommand>& RegisterCommands() {
+  static const auto* const kCommands = new std::vector<ReportCommand>{
+      {"evidence",
+       "sixsteps register evidence A [--format json|pdf|docx] [--out FILE] [--min-sequence N]",
+       ReportArgs("A", {}), ExportAs<Report::kEvidence>},
+      {"engagement",
+       "sixsteps register engagement A [--format json|pdf|docx] [--out FILE] [--min-sequence N]",
+       ReportArgs("A", {}), ExportAs<Report::kEngagement>},
+      {"audits",
+       "sixsteps register audits A [--format json|pdf|docx] [--out FILE] [--as-of DATE] "
+       "[--min-sequence N]",
+       ReportArgs("A", {arg::Date("as_of")}), ExportAs<Report::kAudits>},
+  };
+  return *kCommands;
 }
 
 }  // namespace
 
-std::string ReportHelp() {
-  std::string help =
-      absl::StrCat("usage: ", kUsage, "\n\nReports, from the reporting service's read model:\n");
-  for (const ReportCommand& command : Commands()) absl::StrAppend(&help, "  ", command.usage, "\n");
-  absl::StrAppend(
-      &help,
-      "\nassessment: one round as a grid; trend: a partnership's finalised rounds of one kind\n"
-      "(default independent_scrutiny); region: every partnership of a region; actions: open and\n"
-      "overdue actions of a partnership (ID or partnerships/ID) or a region (regions/ID); annual:\n"
-      "a ready-to-paste section for the partnership's annual report; scrutineer: the\n"
-      "scrutineer's report on a round as published (the latest version, or --version N), as\n"
-      "json, pdf or docx only.\n\n"
-      "--format text (default, for the terminal), json, csv, html, markdown (or md), xlsx, pdf\n"
-      "or docx (an A4 document to file, or to edit). The report goes to standard output, or to\n"
-      "--out FILE; XLSX, PDF and DOCX are binary and are not written to a terminal.\n"
-      "--as-of judges overdue actions against another date (default today in the hub's time\n"
-      "zone). The read model follows the assessment feed: --min-sequence N waits (up to the\n"
-      "deadline, --timeout) until it reflects change N, e.g. the sequence of your last write\n"
-      "from 'sixsteps assessment feed'. freshness prints the sequence it reflects now.\n\n"
-      "Every command goes to the reporting service (--reporting_address, else\n"
-      "$SIXSTEPS_REPORTING_ADDRESS, else 127.0.0.1:50054).\n"
-      "Global options: ",
-      kGlobalOptionsUsage, "\n");
-  return help;
-}
-
 ServiceCommands ReportServiceCommands() {
-  return ServiceCommands{
-      .service = "report",
+  return WordCommands(CommandWord<rv1::ReportingService, Client>{
+      .word = "report",
       .summary =
           "reports: assessment, trend, region, actions, annual, scrutineer (text, json, csv, "
           "html, md, xlsx, pdf, docx)",
-      .help = ReportHelp,
-      .run = Run,
+      .commands = ReportCommands(),
       .endpoint = "reporting",
-  };
+      .about = "Reports, from the reporting service's read model.",
+      .notes =
+          "assessment: one round as a grid; trend: a partnership's finalised rounds of one kind\n"
+          "(default independent_scrutiny); region: every partnership of a region; actions: open "
+          "and\n"
+          "overdue actions of a partnership (ID or partnerships/ID) or a region (regions/ID); "
+          "annual:\n"
+          "a ready-to-paste section for the partnership's annual report; scrutineer: the\n"
+          "scrutineer's report on a round as published (the latest version, or --version N), as\n"
+          "json, pdf or docx only.\n\n"
+          "--format text (default, for the terminal), json, csv, html, markdown (or md), xlsx, "
+          "pdf\n"
+          "or docx (an A4 document to file, or to edit). The report goes to standard output, or "
+          "to\n"
+          "--out FILE; XLSX, PDF and DOCX are binary and are not written to a terminal.\n"
+          "--as-of judges overdue actions against another date (default today in the hub's time\n"
+          "zone). The read model follows the assessment feed: --min-sequence N waits (up to the\n"
+          "deadline, --timeout) until it reflects change N, e.g. the sequence of your last write\n"
+          "from 'sixsteps assessment feed'. freshness prints the sequence it reflects now.",
+      .noun = "report",
+      .usage = "sixsteps report REPORT ARG [--format F] [--out FILE] ..."});
+}
+
+ServiceCommands RegisterServiceCommands() {
+  return WordCommands(CommandWord<rv1::ReportingService, Client>{
+      .word = "register",
+      .summary = "a round's evidence register, engagement and audits-and-reviews summaries "
+                 "(json, pdf, docx)",
+      .commands = RegisterCommands(),
+      .endpoint = "reporting",
+      .about = "A round's evidence and voice reports, from the reporting service.",
+      .notes =
+          "evidence: which evidence (links, documents, files with name, type, size and SHA-256,\n"
+          "engagement records, case audits, learning reviews) supports which question; "
+          "engagement:\n"
+          "who was heard, how, how many, age bands, themes, \"you said, we did\"; audits: case\n"
+          "audits' grade distributions and learning reviews, with their actions' progress "
+          "(overdue\n"
+          "as of --as-of, default today).\n\n"
+          "--format json (default), pdf or docx (binary: give --out FILE). OFFICIAL-SENSITIVE\n"
+          "records never appear in these reports; the partnership's own roles are told how many\n"
+          "there are. Files themselves: 'sixsteps files download'.",
+      .noun = "report",
+      .usage = "sixsteps register REPORT A [--format F] [--out FILE] ..."});
 }
 
 }  // namespace sixsteps::cli

@@ -1,17 +1,15 @@
-// `sixsteps report ...`: the reporting service's reports through ExportReport (text to the
-// terminal, or JSON, CSV, HTML, Markdown, XLSX to a file), and its freshness.
+// `sixsteps report ...`: the reporting service's reports through StreamReport (text to the
+// terminal, or JSON, CSV, HTML, Markdown, XLSX, PDF, DOCX to a file), and its freshness;
+// `sixsteps register ...`: a round's evidence register, engagement summary and
+// audits-and-reviews summary, the same way.
 #pragma once
-
-#include <string>
 
 #include "tools/sixsteps/command.h"
 
 namespace sixsteps::cli {
 
-// The text of `sixsteps report help`.
-std::string ReportHelp();
-
-// The dispatcher's entry for "report".
+// The dispatcher's entries for "report" and "register".
 ServiceCommands ReportServiceCommands();
+ServiceCommands RegisterServiceCommands();
 
 }  // namespace sixsteps::cli

@@ -9,7 +9,6 @@
 #include "tools/sixsteps/enum_words.h"
 #include "tools/sixsteps/identity_format.h"
 #include "tools/sixsteps/identity_names.h"
-#include "tools/sixsteps/options.h"
 #include "tools/sixsteps/rpc_client.h"
 
 namespace sixsteps::cli {
@@ -49,11 +48,10 @@ std::string FormatHold(const rv1::LegalHold& h) {
 }
 
 std::string FormatTombstone(const rv1::Tombstone& t) {
-  return absl::StrCat(
-      t.purged_resource(), " (",
-      EnumWord(rv1::RetainedKind_descriptor()->FindValueByNumber(t.kind()), "RETAINED_KIND_"),
-      ")\n  purged ", FormatTime(t.purge_time()), " by ", t.policy(), " revision ",
-      t.policy_revision(), " (", t.retention_years(), " years)\n  sha256 ", t.sha256(), "\n");
+  return absl::StrCat(t.purged_resource(), " (", WordOf(t.kind()), ")\n  purged ",
+                      FormatTime(t.purge_time()), " by ", t.policy(), " revision ",
+                      t.policy_revision(), " (", t.retention_years(), " years)\n  sha256 ",
+                      t.sha256(), "\n");
 }
 
 // ---- Names ----
@@ -63,25 +61,12 @@ absl::StatusOr<std::string> PolicyName(absl::string_view partnership) {
   return absl::StrCat(name, "/retentionPolicy");
 }
 
-// A hold: in full, or "A/ID" (the round and the hold's id).
-absl::StatusOr<std::string> HoldName(absl::string_view argument) {
-  if (absl::StartsWith(argument, "assessments/")) return std::string(argument);
-  std::vector<std::string> parts = absl::StrSplit(argument, '/');
-  if (parts.size() != 2 || parts[0].empty() || parts[1].empty()) {
-    return UsageError(absl::StrCat("'", argument, "' is not A/ID nor assessments/A/legalHolds/ID"));
-  }
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string round, ExpandAssessmentName(parts[0]));
-  return absl::StrCat(round, "/legalHolds/", parts[1]);
-}
-
 // ---- Commands ----
 
 absl::Status ShowPolicy(const CheckedArgs& args, Client& client, const CommandContext& context) {
   rv1::GetRetentionPolicyRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), PolicyName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(rv1::RetentionPolicy policy,
-                            client.Call(&Stub::GetRetentionPolicy, request));
-  return PrintMessage(policy, FormatPolicy(policy), context);
+  return client.CallAndPrint(&Stub::GetRetentionPolicy, request, context, FormatPolicy);
 }
 
 // The periods given replace the policy's; the others stay as read. --etag is the policy's
@@ -102,9 +87,9 @@ absl::Status SetPolicy(const CheckedArgs& args, Client& client, const CommandCon
     p.set_learning_review_years(static_cast<int32_t>(*years));
   }
   p.set_etag(args.Text("etag"));
-  SIXSTEPS_ASSIGN_OR_RETURN(rv1::RetentionPolicy set,
-                            client.Call(&Stub::UpdateRetentionPolicy, request));
-  return PrintMessage(set, absl::StrCat("Set ", FormatPolicy(set)), context);
+  return client.CallAndPrint(
+      &Stub::UpdateRetentionPolicy, request, context,
+      [](const rv1::RetentionPolicy& set) { return absl::StrCat("Set ", FormatPolicy(set)); });
 }
 
 absl::Status ListTombstones(const CheckedArgs& args, Client& client,
@@ -114,41 +99,46 @@ absl::Status ListTombstones(const CheckedArgs& args, Client& client,
   if (std::optional<std::string> round = args.Optional("round")) {
     SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_assessment(), ExpandAssessmentName(*round));
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      std::vector<rv1::Tombstone> tombstones,
-      client.ListAll(&Stub::ListTombstones, request, &rv1::ListTombstonesResponse::tombstones));
-  std::string text = absl::StrCat(tombstones.size(), " purged from ", request.parent(), "\n");
-  for (const rv1::Tombstone& t : tombstones) absl::StrAppend(&text, FormatTombstone(t));
-  return PrintMessage(Collect(tombstones, &rv1::ListTombstonesResponse::mutable_tombstones), text,
-                      context);
+  return client.ListAndPrint(
+      &Stub::ListTombstones, request, &rv1::ListTombstonesResponse::tombstones,
+      &rv1::ListTombstonesResponse::mutable_tombstones, context,
+      [&](const std::vector<rv1::Tombstone>& tombstones) {
+        std::string text = absl::StrCat(tombstones.size(), " purged from ", request.parent(), "\n");
+        for (const rv1::Tombstone& t : tombstones) absl::StrAppend(&text, FormatTombstone(t));
+        return text;
+      });
 }
+
+// What `legal-hold place` and `lift` print.
+std::string Placed(const rv1::LegalHold& hold) { return absl::StrCat("Placed ", FormatHold(hold)); }
+std::string Lifted(const rv1::LegalHold& hold) { return absl::StrCat("Lifted ", FormatHold(hold)); }
 
 absl::Status PlaceHold(const CheckedArgs& args, Client& client, const CommandContext& context) {
   rv1::PlaceLegalHoldRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_parent(), ExpandAssessmentName(args.Positional(0)));
   request.set_reason(args.Text("reason"));
-  SIXSTEPS_ASSIGN_OR_RETURN(rv1::LegalHold hold, client.Call(&Stub::PlaceLegalHold, request));
-  return PrintMessage(hold, absl::StrCat("Placed ", FormatHold(hold)), context);
+  return client.CallAndPrint(&Stub::PlaceLegalHold, request, context, Placed);
 }
 
 absl::Status LiftHold(const CheckedArgs& args, Client& client, const CommandContext& context) {
   rv1::LiftLegalHoldRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), HoldName(args.Positional(0)));
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(),
+                            ExpandRoundRecordName(args.Positional(0), "legalHolds"));
   request.set_reason(args.Text("reason"));
-  SIXSTEPS_ASSIGN_OR_RETURN(rv1::LegalHold hold, client.Call(&Stub::LiftLegalHold, request));
-  return PrintMessage(hold, absl::StrCat("Lifted ", FormatHold(hold)), context);
+  return client.CallAndPrint(&Stub::LiftLegalHold, request, context, Lifted);
 }
 
 absl::Status ListHolds(const CheckedArgs& args, Client& client, const CommandContext& context) {
   rv1::ListLegalHoldsRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_parent(), ExpandAssessmentName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      std::vector<rv1::LegalHold> holds,
-      client.ListAll(&Stub::ListLegalHolds, request, &rv1::ListLegalHoldsResponse::legal_holds));
-  std::string text = absl::StrCat(holds.size(), " legal hold(s) on ", request.parent(), "\n");
-  for (const rv1::LegalHold& h : holds) absl::StrAppend(&text, FormatHold(h));
-  return PrintMessage(Collect(holds, &rv1::ListLegalHoldsResponse::mutable_legal_holds), text,
-                      context);
+  return client.ListAndPrint(
+      &Stub::ListLegalHolds, request, &rv1::ListLegalHoldsResponse::legal_holds,
+      &rv1::ListLegalHoldsResponse::mutable_legal_holds, context,
+      [&](const std::vector<rv1::LegalHold>& holds) {
+        std::string text = absl::StrCat(holds.size(), " legal hold(s) on ", request.parent(), "\n");
+        for (const rv1::LegalHold& h : holds) absl::StrAppend(&text, FormatHold(h));
+        return text;
+      });
 }
 
 ArgDecl YearsFlag(std::string name) {
@@ -195,79 +185,37 @@ const std::vector<RetentionCommand>& HoldCommands() {
   return *kCommands;
 }
 
-// One command word's table and help.
-struct RetentionWord {
-  absl::string_view word;
-  const std::vector<RetentionCommand>& (*commands)();
-  absl::string_view about;
-};
-
-constexpr RetentionWord kRetention{
-    "retention", PolicyCommands,
-    "A partnership's retention policy: how many years its evidence files, engagement records,\n"
-    "case audits and learning reviews are kept after their round is finalised (0: for ever).\n"
-    "A daily purge deletes what has expired and leaves a tombstone (what, its SHA-256, when,\n"
-    "by which policy). Set by the partnership's administrators and its hub administrators;\n"
-    "--etag is the policy's (from show), none for the first policy."};
-constexpr RetentionWord kLegalHold{
-    "legal-hold", HoldCommands,
-    "Legal holds on a round: while one stands, nothing of the round is purged. Placed and\n"
-    "lifted with a reason (kept) by the partnership's administrators and its hub\n"
-    "administrators."};
-
-template <const RetentionWord& kWord>
-std::string Help() {
-  std::string help =
-      absl::StrCat("usage: sixsteps ", kWord.word, " COMMAND [ARGS...]\n\n", kWord.about,
-                   "\nPARTNERSHIP is ID or partnerships/ID; A is ID or "
-                   "assessments/ID (the round).\n\nCommands:\n");
-  for (const RetentionCommand& command : kWord.commands()) {
-    absl::StrAppend(&help, "  ", command.usage, "\n");
-  }
-  absl::StrAppend(&help,
-                  "\nEvery command goes to the assessment service (--assessment_address). "
-                  "Global options: ",
-                  kGlobalOptionsUsage, "\n");
-  return help;
-}
-
-template <const RetentionWord& kWord>
-absl::Status Run(const ParsedArgs& args, std::shared_ptr<grpc::ChannelInterface> channel,
-                 const CommandContext& context) {
-  const std::string usage = absl::StrCat("sixsteps ", kWord.word, " COMMAND [ARGS...]");
-  if (args.positionals().empty()) {
-    return UsageError(absl::StrCat("missing command (see 'sixsteps ", kWord.word, " help')"),
-                      usage);
-  }
-  absl::string_view word = args.Positional(0);
-  if (word == "help" || args.Has("help")) {
-    *context.out << Help<kWord>();
-    return absl::OkStatus();
-  }
-  if (const RetentionCommand* command = FindCommand(kWord.commands(), word)) {
-    std::unique_ptr<Stub> stub = rv1::RetentionService::NewStub(channel);
-    Client client(*stub, context.call);
-    return RunCommand(*command, args.WithoutLeadingPositionals(1), client, context);
-  }
-  return UsageError(absl::StrCat("unknown ", kWord.word, " command '", word, "' (see 'sixsteps ",
-                                 kWord.word, " help')"),
-                    usage);
-}
-
-template <const RetentionWord& kWord>
-ServiceCommands CommandsOf(absl::string_view summary) {
-  return ServiceCommands{.service = kWord.word,
-                         .summary = summary,
-                         .help = Help<kWord>,
-                         .run = Run<kWord>,
-                         .endpoint = "assessment"};
-}
+constexpr absl::string_view kNames =
+    "PARTNERSHIP is ID or partnerships/ID; A is ID or assessments/ID (the round).";
 
 }  // namespace
 
 std::vector<ServiceCommands> RetentionServiceCommands() {
-  return {CommandsOf<kRetention>("how long evidence is kept; what the daily purge removed"),
-          CommandsOf<kLegalHold>("legal holds that stop a round's purge")};
+  return {
+      WordCommands(CommandWord<rv1::RetentionService, Client>{
+          .word = "retention",
+          .summary = "how long evidence is kept; what the daily purge removed",
+          .commands = PolicyCommands(),
+          .endpoint = "assessment",
+          .about =
+              "A partnership's retention policy: how many years its evidence files, engagement\n"
+              "records, case audits and learning reviews are kept after their round is finalised\n"
+              "(0: for ever). A daily purge deletes what has expired and leaves a tombstone (what, "
+              "its\n"
+              "SHA-256, when, by which policy). Set by the partnership's administrators and its "
+              "hub\n"
+              "administrators; --etag is the policy's (from show), none for the first policy.",
+          .notes = kNames}),
+      WordCommands(CommandWord<rv1::RetentionService, Client>{
+          .word = "legal-hold",
+          .summary = "legal holds that stop a round's purge",
+          .commands = HoldCommands(),
+          .endpoint = "assessment",
+          .about =
+              "Legal holds on a round: while one stands, nothing of the round is purged. Placed\n"
+              "and lifted with a reason (kept) by the partnership's administrators and its hub\n"
+              "administrators.",
+          .notes = kNames})};
 }
 
 }  // namespace sixsteps::cli

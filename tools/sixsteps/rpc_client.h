@@ -26,10 +26,47 @@
 
 namespace sixsteps::cli {
 
+// A List response holding `items` (every page's), for --output json: one document.
+template <typename Response, typename Item>
+Response Collect(const std::vector<Item>& items,
+                 google::protobuf::RepeatedPtrField<Item>* (Response::*mutable_items)()) {
+  Response all;
+  for (const Item& item : items) *(all.*mutable_items)()->Add() = item;
+  return all;
+}
+
+// Prints `message` as JSON or `text` as is, as --output asks.
+inline absl::Status PrintMessage(const google::protobuf::Message& message, const std::string& text,
+                                 const CommandContext& context) {
+  if (context.output == OutputFormat::kJson) {
+    SIXSTEPS_ASSIGN_OR_RETURN(std::string json, ToJson(message));
+    *context.out << json;
+  } else {
+    *context.out << text;
+  }
+  return absl::OkStatus();
+}
+
+// What a command that made or changed a resource prints for people: "<verb> <its name>",
+// then `format`'s text of it if given.
+inline auto SaidDone(absl::string_view verb) {
+  return [verb](const auto& resource) { return absl::StrCat(verb, " ", resource.name(), "\n"); };
+}
+template <typename Format>
+auto SaidDone(absl::string_view verb, Format format) {
+  return [verb, format](const auto& resource) {
+    return absl::StrCat(verb, " ", resource.name(), "\n", format(resource));
+  };
+}
+
 template <typename Stub>
 class RpcClient {
  public:
-  RpcClient(Stub& stub, const CallSettings& call) : stub_(stub), call_(call) {}
+  // `channel` is the one the stub was made on, for commands that call another service
+  // served at the same address (the assessment service serves several).
+  RpcClient(Stub& stub, const CallSettings& call,
+            std::shared_ptr<grpc::ChannelInterface> channel = nullptr)
+      : stub_(stub), call_(call), channel_(std::move(channel)) {}
 
   template <typename Response, typename Request>
   absl::StatusOr<Response> Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
@@ -76,6 +113,40 @@ class RpcClient {
       for (const Item& item : (page.*items)()) all.push_back(item);
     }));
     return all;
+  }
+
+  // Reads the resource `name` with a Get method.
+  template <typename Response, typename Request>
+  absl::StatusOr<Response> Get(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                                            Response*),
+                               absl::string_view name) {
+    Request request;
+    request.set_name(std::string(name));
+    return Call(method, request);
+  }
+
+  // Makes the call and prints its answer: as JSON, or `text(answer)` for people.
+  template <typename Response, typename Request, typename Text>
+  absl::Status CallAndPrint(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                                         Response*),
+                            const Request& request, const CommandContext& context,
+                            const Text& text) {
+    SIXSTEPS_ASSIGN_OR_RETURN(Response response, Call(method, request));
+    return PrintMessage(response, text(response), context);
+  }
+
+  // Every item of a List method, through all pages, printed: as one JSON document (a
+  // response holding them all), or `text(items)` for people.
+  template <typename Item, typename Response, typename Request, typename Text>
+  absl::Status ListAndPrint(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                                         Response*),
+                            const Request& request,
+                            const google::protobuf::RepeatedPtrField<Item>& (Response::*items)()
+                                const,
+                            google::protobuf::RepeatedPtrField<Item>* (Response::*mutable_items)(),
+                            const CommandContext& context, const Text& text) {
+    SIXSTEPS_ASSIGN_OR_RETURN(std::vector<Item> all, ListAll(method, request, items));
+    return PrintMessage(Collect(all, mutable_items), text(all), context);
   }
 
   // A client-streaming call: `write` sends the requests on the call's writer (it may be
@@ -131,31 +202,38 @@ class RpcClient {
 
   Stub& stub() { return stub_; }
   const CallSettings& call() const { return call_; }
+  const std::shared_ptr<grpc::ChannelInterface>& channel() const { return channel_; }
 
  private:
   Stub& stub_;
   const CallSettings& call_;
+  std::shared_ptr<grpc::ChannelInterface> channel_;
 };
 
-// A List response holding `items` (every page's), for --output json: one document.
-template <typename Response, typename Item>
-Response Collect(const std::vector<Item>& items,
-                 google::protobuf::RepeatedPtrField<Item>* (Response::*mutable_items)()) {
-  Response all;
-  for (const Item& item : items) *(all.*mutable_items)()->Add() = item;
-  return all;
-}
+namespace internal {
+template <typename Stub>
+struct StubHolder {
+  std::unique_ptr<Stub> stub;
+};
+}  // namespace internal
 
-// Prints `message` as JSON or `text` as is, as --output asks.
-inline absl::Status PrintMessage(const google::protobuf::Message& message, const std::string& text,
-                                 const CommandContext& context) {
-  if (context.output == OutputFormat::kJson) {
-    SIXSTEPS_ASSIGN_OR_RETURN(std::string json, ToJson(message));
-    *context.out << json;
-  } else {
-    *context.out << text;
-  }
-  return absl::OkStatus();
+// An RpcClient that keeps its stub: what ClientOf makes.
+template <typename Stub>
+class OwnedClient : private internal::StubHolder<Stub>, public RpcClient<Stub> {
+ public:
+  OwnedClient(std::unique_ptr<Stub> stub, const CallSettings& call,
+              std::shared_ptr<grpc::ChannelInterface> channel)
+      : internal::StubHolder<Stub>{std::move(stub)},
+        RpcClient<Stub>(*this->internal::StubHolder<Stub>::stub, call, std::move(channel)) {}
+};
+
+// A client of `Service` on `channel`: for a command that calls a second service (the
+// assessment service on the ActionService's channel, the identity service for names).
+template <typename Service>
+OwnedClient<typename Service::StubInterface> ClientOf(
+    std::shared_ptr<grpc::ChannelInterface> channel, const CallSettings& call) {
+  std::unique_ptr<typename Service::StubInterface> stub = Service::NewStub(channel);
+  return OwnedClient<typename Service::StubInterface>(std::move(stub), call, std::move(channel));
 }
 
 }  // namespace sixsteps::cli

@@ -37,41 +37,47 @@ absl::Status Raise(const CheckedArgs& args, Client& client, const CommandContext
   if (std::optional<std::string> round = args.Optional("assessment")) {
     SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_assessment(), ExpandAssessmentName(*round));
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(asv1::ScrutinyConcern concern,
-                            client.Call(&Stub::RaiseScrutinyConcern, request));
-  return PrintMessage(concern, absl::StrCat("Raised ", concern.name(), "\n"), context);
+  return client.CallAndPrint(&Stub::RaiseScrutinyConcern, request, context, SaidDone("Raised"));
+}
+
+// `concerns outcome` and `annual-draft comment`: --text sent in the request's field `field`
+// about a partnership's record of `collection` ("P/ID"), then "<verb> <its name>".
+template <typename Request, typename Record>
+absl::Status TextOnRecord(const CheckedArgs& args, Client& client, const CommandContext& context,
+                          grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                                       Record*),
+                          absl::string_view collection, const std::string& field,
+                          absl::string_view verb) {
+  Request request;
+  request.set_name(ChildName(args.Positional(0), collection));
+  request.GetReflection()->SetString(&request, Request::descriptor()->FindFieldByName(field),
+                                     args.Text("text"));
+  return client.CallAndPrint(method, request, context, SaidDone(verb));
 }
 
 absl::Status Outcome(const CheckedArgs& args, Client& client, const CommandContext& context) {
-  asv1::RecordScrutinyConcernOutcomeRequest request;
-  request.set_name(ChildName(args.Positional(0), "scrutinyConcerns"));
-  request.set_outcome(args.Text("text"));
-  SIXSTEPS_ASSIGN_OR_RETURN(asv1::ScrutinyConcern concern,
-                            client.Call(&Stub::RecordScrutinyConcernOutcome, request));
-  return PrintMessage(concern, absl::StrCat("Recorded the outcome of ", concern.name(), "\n"),
-                      context);
+  return TextOnRecord(args, client, context, &Stub::RecordScrutinyConcernOutcome,
+                      "scrutinyConcerns", "outcome", "Recorded the outcome of");
 }
 
 absl::Status ListConcerns(const CheckedArgs& args, Client& client, const CommandContext& context) {
   asv1::ListScrutinyConcernsRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_partnership(),
                             ExpandPartnershipName(args.Positional(0)));
-  asv1::ListScrutinyConcernsResponse all;
-  SIXSTEPS_RETURN_IF_ERROR(client.ForEachPage(&Stub::ListScrutinyConcerns, request,
-                                              [&](const asv1::ListScrutinyConcernsResponse& page) {
-                                                for (const auto& c : page.concerns())
-                                                  *all.add_concerns() = c;
-                                              }));
-  std::string text;
-  for (const asv1::ScrutinyConcern& c : all.concerns()) {
-    absl::StrAppend(&text, c.name(), "  raised by ", c.raised_by(), "\n  ", c.text(), "\n  ",
-                    c.outcome().empty()
-                        ? "no outcome yet"
-                        : absl::StrCat("outcome (", c.outcome_by(), "): ", c.outcome()),
-                    "\n");
-  }
-  if (all.concerns().empty()) text = "No concerns you can see\n";
-  return PrintMessage(all, text, context);
+  return client.ListAndPrint(
+      &Stub::ListScrutinyConcerns, request, &asv1::ListScrutinyConcernsResponse::concerns,
+      &asv1::ListScrutinyConcernsResponse::mutable_concerns, context,
+      [](const std::vector<asv1::ScrutinyConcern>& concerns) {
+        std::string text = concerns.empty() ? "No concerns you can see\n" : "";
+        for (const asv1::ScrutinyConcern& c : concerns) {
+          absl::StrAppend(&text, c.name(), "  raised by ", c.raised_by(), "\n  ", c.text(), "\n  ",
+                          c.outcome().empty()
+                              ? "no outcome yet"
+                              : absl::StrCat("outcome (", c.outcome_by(), "): ", c.outcome()),
+                          "\n");
+        }
+        return text;
+      });
 }
 
 std::string FormatDraft(const asv1::AnnualReportDraft& d) {
@@ -94,42 +100,33 @@ absl::Status Attach(const CheckedArgs& args, Client& client, const CommandContex
   if (std::optional<std::string> file = args.Optional("file")) {
     SIXSTEPS_ASSIGN_OR_RETURN(*draft->mutable_text(), ReadTextFile(*file));
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(asv1::AnnualReportDraft attached,
-                            client.Call(&Stub::AttachAnnualReportDraft, request));
-  return PrintMessage(attached, absl::StrCat("Attached ", attached.name(), "\n"), context);
+  return client.CallAndPrint(&Stub::AttachAnnualReportDraft, request, context,
+                             SaidDone("Attached"));
 }
 
 absl::Status Comment(const CheckedArgs& args, Client& client, const CommandContext& context) {
-  asv1::CommentOnAnnualReportDraftRequest request;
-  request.set_name(ChildName(args.Positional(0), "annualReportDrafts"));
-  request.set_text(args.Text("text"));
-  SIXSTEPS_ASSIGN_OR_RETURN(asv1::AnnualReportDraft draft,
-                            client.Call(&Stub::CommentOnAnnualReportDraft, request));
-  return PrintMessage(draft, absl::StrCat("Commented on ", draft.name(), "\n"), context);
+  return TextOnRecord(args, client, context, &Stub::CommentOnAnnualReportDraft,
+                      "annualReportDrafts", "text", "Commented on");
 }
 
 absl::Status ShowDraft(const CheckedArgs& args, Client& client, const CommandContext& context) {
   asv1::GetAnnualReportDraftRequest request;
   request.set_name(ChildName(args.Positional(0), "annualReportDrafts"));
-  SIXSTEPS_ASSIGN_OR_RETURN(asv1::AnnualReportDraft draft,
-                            client.Call(&Stub::GetAnnualReportDraft, request));
-  return PrintMessage(draft, FormatDraft(draft), context);
+  return client.CallAndPrint(&Stub::GetAnnualReportDraft, request, context, FormatDraft);
 }
 
 absl::Status ListDrafts(const CheckedArgs& args, Client& client, const CommandContext& context) {
   asv1::ListAnnualReportDraftsRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_partnership(),
                             ExpandPartnershipName(args.Positional(0)));
-  asv1::ListAnnualReportDraftsResponse all;
-  SIXSTEPS_RETURN_IF_ERROR(
-      client.ForEachPage(&Stub::ListAnnualReportDrafts, request,
-                         [&](const asv1::ListAnnualReportDraftsResponse& page) {
-                           for (const auto& d : page.drafts()) *all.add_drafts() = d;
-                         }));
-  std::string text;
-  for (const asv1::AnnualReportDraft& d : all.drafts()) absl::StrAppend(&text, FormatDraft(d));
-  if (all.drafts().empty()) text = "No drafts\n";
-  return PrintMessage(all, text, context);
+  return client.ListAndPrint(&Stub::ListAnnualReportDrafts, request,
+                             &asv1::ListAnnualReportDraftsResponse::drafts,
+                             &asv1::ListAnnualReportDraftsResponse::mutable_drafts, context,
+                             [](const std::vector<asv1::AnnualReportDraft>& drafts) {
+                               std::string text = drafts.empty() ? "No drafts\n" : "";
+                               for (const auto& d : drafts) absl::StrAppend(&text, FormatDraft(d));
+                               return text;
+                             });
 }
 
 const std::vector<LogCommand>& ConcernCommands() {
@@ -179,70 +176,27 @@ const std::vector<LogCommand>& DraftCommands() {
   return *kCommands;
 }
 
-// The two words' dispatch, differing only in their table and help.
-template <const std::vector<LogCommand>& (*Table)(), std::string (*Help)()>
-absl::Status RunLog(const ParsedArgs& args, std::shared_ptr<grpc::ChannelInterface> channel,
-                    const CommandContext& context) {
-  if (args.positionals().empty()) return UsageError("missing command (see help)");
-  absl::string_view word = args.Positional(0);
-  if (word == "help" || args.Has("help")) {
-    *context.out << Help();
-    return absl::OkStatus();
-  }
-  if (const LogCommand* command = FindCommand(Table(), word)) {
-    std::unique_ptr<Stub> stub = asv1::ScrutinyReportService::NewStub(channel);
-    Client client(*stub, context.call);
-    return RunCommand(*command, args.WithoutLeadingPositionals(1), client, context);
-  }
-  return UsageError(absl::StrCat("unknown command '", word, "' (see help)"));
-}
-
-std::string HelpOf(absl::string_view usage, absl::string_view about,
-                   const std::vector<LogCommand>& commands) {
-  std::string help = absl::StrCat("usage: ", usage, "\n\n", about, "\n\nCommands:\n");
-  for (const LogCommand& command : commands) absl::StrAppend(&help, "  ", command.usage, "\n");
-  absl::StrAppend(&help,
-                  "\nEvery command goes to the assessment service (--assessment_address).\n"
-                  "Global options: ",
-                  kGlobalOptionsUsage, "\n");
-  return help;
-}
-
 }  // namespace
 
-std::string ConcernsHelp() {
-  return HelpOf("sixsteps concerns COMMAND [ARGS...]",
-                "Partners' concerns about the scrutiny itself, with who raised them, when, and\n"
-                "their outcome. The partnership's administrators and the region's hub\n"
-                "administrators see and settle them all; a partner sees its own.",
-                ConcernCommands());
-}
-
-std::string AnnualDraftHelp() {
-  return HelpOf("sixsteps annual-draft COMMAND [ARGS...]",
-                "Drafts of the partnership's annual report (text from --file, or a --link), for\n"
-                "the scrutineer's comments, kept per draft.",
-                DraftCommands());
-}
-
 ServiceCommands ConcernsServiceCommands() {
-  return ServiceCommands{
-      .service = "concerns",
+  return WordCommands(CommandWord<asv1::ScrutinyReportService, Client>{
+      .word = "concerns",
       .summary = "concerns about the scrutiny: raise, list, outcome",
-      .help = ConcernsHelp,
-      .run = RunLog<ConcernCommands, ConcernsHelp>,
+      .commands = ConcernCommands(),
       .endpoint = "assessment",
-  };
+      .about = "Partners' concerns about the scrutiny itself, with who raised them, when, and\n"
+               "their outcome. The partnership's administrators and the region's hub\n"
+               "administrators see and settle them all; a partner sees its own."});
 }
 
 ServiceCommands AnnualDraftServiceCommands() {
-  return ServiceCommands{
-      .service = "annual-draft",
+  return WordCommands(CommandWord<asv1::ScrutinyReportService, Client>{
+      .word = "annual-draft",
       .summary = "annual report drafts for the scrutineer's comments: attach, comment, show, list",
-      .help = AnnualDraftHelp,
-      .run = RunLog<DraftCommands, AnnualDraftHelp>,
+      .commands = DraftCommands(),
       .endpoint = "assessment",
-  };
+      .about = "Drafts of the partnership's annual report (text from --file, or a --link), for\n"
+               "the scrutineer's comments, kept per draft."});
 }
 
 }  // namespace sixsteps::cli

@@ -23,32 +23,6 @@ using Stub = asv1::ScrutinyReportService::StubInterface;
 using Client = RpcClient<Stub>;
 using ReportCommand = Command<Client>;
 
-template <typename Enum>
-std::string Word(const google::protobuf::EnumDescriptor* descriptor, Enum value,
-                 absl::string_view prefix) {
-  return EnumWord(descriptor->FindValueByNumber(value), prefix);
-}
-
-template <typename Enum>
-absl::StatusOr<Enum> ParseWord(const google::protobuf::EnumDescriptor* descriptor,
-                               absl::string_view prefix, absl::string_view argument) {
-  if (std::optional<int> value = ParseEnumWord(descriptor, prefix, argument)) {
-    return static_cast<Enum>(*value);
-  }
-  return UsageError(
-      absl::StrCat("unknown value '", argument, "': expected ", EnumWords(descriptor, prefix)));
-}
-
-absl::StatusOr<asv1::PartnerAnswer::Verdict> ParseVerdict(absl::string_view argument) {
-  return ParseWord<asv1::PartnerAnswer::Verdict>(asv1::PartnerAnswer::Verdict_descriptor(),
-                                                 "VERDICT_", argument);
-}
-
-absl::StatusOr<asv1::DisputeResolution::Outcome> ParseOutcome(absl::string_view argument) {
-  return ParseWord<asv1::DisputeResolution::Outcome>(asv1::DisputeResolution::Outcome_descriptor(),
-                                                     "OUTCOME_", argument);
-}
-
 // A JSON file ("-" for standard input) read into `message` (proto3 JSON names).
 absl::Status ReadJson(const std::string& path, const CommandContext& context,
                       google::protobuf::Message* message) {
@@ -111,26 +85,32 @@ absl::Status Write(const CheckedArgs& args, Client& client, const CommandContext
   return Print(written, "Wrote", context);
 }
 
-absl::Status Findings(const CheckedArgs& args, Client& client, const CommandContext& context) {
+// Calls `method` with `request` on the report of the round named first on the command line,
+// as it is now: its parent and the etag just read (a change meanwhile is ABORTED).
+template <typename Request>
+absl::StatusOr<asv1::ScrutinyReport> CallOnCurrent(
+    const CheckedArgs& args, Client& client,
+    grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, asv1::ScrutinyReport*),
+    Request request) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string parent, ExpandAssessmentName(args.Positional(0)));
-  asv1::SetScrutineerFindingsRequest request;
-  SIXSTEPS_RETURN_IF_ERROR(ReadJson(args.Text("file"), context, &request));
   SIXSTEPS_ASSIGN_OR_RETURN(asv1::ScrutinyReport current, GetReport(client, parent));
   request.set_parent(parent);
   request.set_etag(current.etag());
+  return client.Call(method, request);
+}
+
+absl::Status Findings(const CheckedArgs& args, Client& client, const CommandContext& context) {
+  asv1::SetScrutineerFindingsRequest request;
+  SIXSTEPS_RETURN_IF_ERROR(ReadJson(args.Text("file"), context, &request));
   SIXSTEPS_ASSIGN_OR_RETURN(asv1::ScrutinyReport written,
-                            client.Call(&Stub::SetScrutineerFindings, request));
+                            CallOnCurrent(args, client, &Stub::SetScrutineerFindings, request));
   return Print(written, "Wrote your findings in", context);
 }
 
 absl::Status Share(const CheckedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string parent, ExpandAssessmentName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(asv1::ScrutinyReport current, GetReport(client, parent));
-  asv1::ShareScrutinyReportRequest request;
-  request.set_parent(parent);
-  request.set_etag(current.etag());
-  SIXSTEPS_ASSIGN_OR_RETURN(asv1::ScrutinyReport shared,
-                            client.Call(&Stub::ShareScrutinyReport, request));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      asv1::ScrutinyReport shared,
+      CallOnCurrent(args, client, &Stub::ShareScrutinyReport, asv1::ShareScrutinyReportRequest()));
   return PrintMessage(shared,
                       absl::StrCat("Shared ", shared.name(), " with ",
                                    absl::StrJoin(shared.partners(), ", "), "\n"),
@@ -146,13 +126,20 @@ absl::StatusOr<std::string> Organisation(Client& client, const std::string& pare
   return ExpandOrganisationName(argument, current.partnership());
 }
 
-absl::Status Answer(const CheckedArgs& args, Client& client, const CommandContext& context) {
-  asv1::AnswerScrutinyReportRequest request;
+// The round and the organisation (--org) a partner's answer or its resolution is about.
+template <typename Request>
+absl::Status SetRoundAndOrganisation(const CheckedArgs& args, Client& client, Request& request) {
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_parent(), ExpandAssessmentName(args.Positional(0)));
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_organisation(),
                             Organisation(client, request.parent(), args.Text("org")));
+  return absl::OkStatus();
+}
+
+absl::Status Answer(const CheckedArgs& args, Client& client, const CommandContext& context) {
+  asv1::AnswerScrutinyReportRequest request;
+  SIXSTEPS_RETURN_IF_ERROR(SetRoundAndOrganisation(args, client, request));
   request.set_verdict(*args.Enum<asv1::PartnerAnswer::Verdict>("verdict"));
-  request.set_comment(args.Optional("comment").value_or(""));
+  request.set_comment(args.Text("comment"));
   for (const std::string& id : args.List("findings")) request.add_finding_ids(id);
   SIXSTEPS_ASSIGN_OR_RETURN(asv1::ScrutinyReport written,
                             client.Call(&Stub::AnswerScrutinyReport, request));
@@ -161,9 +148,7 @@ absl::Status Answer(const CheckedArgs& args, Client& client, const CommandContex
 
 absl::Status Resolve(const CheckedArgs& args, Client& client, const CommandContext& context) {
   asv1::ResolveScrutinyDisputeRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_parent(), ExpandAssessmentName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_organisation(),
-                            Organisation(client, request.parent(), args.Text("org")));
+  SIXSTEPS_RETURN_IF_ERROR(SetRoundAndOrganisation(args, client, request));
   request.set_outcome(*args.Enum<asv1::DisputeResolution::Outcome>("outcome"));
   request.set_note(args.Text("note"));
   SIXSTEPS_ASSIGN_OR_RETURN(asv1::ScrutinyReport written,
@@ -172,14 +157,10 @@ absl::Status Resolve(const CheckedArgs& args, Client& client, const CommandConte
 }
 
 absl::Status Publish(const CheckedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string parent, ExpandAssessmentName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(asv1::ScrutinyReport current, GetReport(client, parent));
   asv1::PublishScrutinyReportRequest request;
-  request.set_parent(parent);
-  request.set_etag(current.etag());
-  request.set_unanswered_note(args.Optional("unanswered_note").value_or(""));
+  request.set_unanswered_note(args.Text("unanswered_note"));
   SIXSTEPS_ASSIGN_OR_RETURN(asv1::ScrutinyReport published,
-                            client.Call(&Stub::PublishScrutinyReport, request));
+                            CallOnCurrent(args, client, &Stub::PublishScrutinyReport, request));
   return Print(published, "Published", context);
 }
 
@@ -203,8 +184,7 @@ absl::Status Versions(const CheckedArgs& args, Client& client, const CommandCont
                          }));
   std::string text;
   for (const asv1::ScrutinyReport& r : all.reports()) {
-    absl::StrAppend(&text, "version ", r.version(), "  ",
-                    Word(asv1::ScrutinyReport::State_descriptor(), r.state(), "STATE_"),
+    absl::StrAppend(&text, "version ", r.version(), "  ", WordOf(r.state()),
                     r.change_note().empty() ? "" : absl::StrCat("  (", r.change_note(), ")"), "\n");
   }
   if (all.reports().empty()) text = absl::StrCat(request.parent(), " has no report you can see\n");
@@ -256,13 +236,13 @@ const std::vector<ReportCommand>& Commands() {
        "sixsteps scrutiny-report answer A --org ORG --verdict accept|accept-with-comment|dispute "
        "[--comment C] [--findings f-1,...]",
        {.positionals = {round},
-        .flags = {org, arg::Enum<ParseVerdict>("verdict").Required(), arg::String("comment"),
-                  arg::List("findings")}},
+        .flags = {org, arg::Enum<asv1::PartnerAnswer::Verdict>("verdict").Required(),
+                  arg::String("comment"), arg::List("findings")}},
        Answer},
       {"resolve",
        "sixsteps scrutiny-report resolve A --org ORG --outcome upheld|not-upheld --note N",
        {.positionals = {round},
-        .flags = {org, arg::Enum<ParseOutcome>("outcome").Required(),
+        .flags = {org, arg::Enum<asv1::DisputeResolution::Outcome>("outcome").Required(),
                   arg::String("note").Required()}},
        Resolve},
       {"publish",
@@ -291,41 +271,16 @@ const std::vector<ReportCommand>& Commands() {
   return *kCommands;
 }
 
-constexpr absl::string_view kUsage = "sixsteps scrutiny-report COMMAND [ARGS...]";
-
-absl::Status Run(const ParsedArgs& args, std::shared_ptr<grpc::ChannelInterface> channel,
-                 const CommandContext& context) {
-  if (args.positionals().empty()) {
-    return UsageError("missing command (see 'sixsteps scrutiny-report help')", kUsage);
-  }
-  absl::string_view word = args.Positional(0);
-  if (word == "help" || args.Has("help")) {
-    *context.out << ScrutinyReportHelp();
-    return absl::OkStatus();
-  }
-  if (const ReportCommand* command = FindCommand(Commands(), word)) {
-    std::unique_ptr<Stub> stub = asv1::ScrutinyReportService::NewStub(channel);
-    Client client(*stub, context.call);
-    return RunCommand(*command, args.WithoutLeadingPositionals(1), client, context);
-  }
-  return UsageError(absl::StrCat("unknown scrutiny-report command '", word,
-                                 "' (see 'sixsteps scrutiny-report help')"),
-                    kUsage);
-}
-
 }  // namespace
 
 std::string FormatScrutinyReport(const asv1::ScrutinyReport& r) {
-  std::string text =
-      absl::StrCat(r.name(), "  version ", r.version(), ", ",
-                   Word(asv1::ScrutinyReport::State_descriptor(), r.state(), "STATE_"),
-                   "\nLead scrutineer: ", r.lead_scrutineer(), "\n");
+  std::string text = absl::StrCat(r.name(), "  version ", r.version(), ", ", WordOf(r.state()),
+                                  "\nLead scrutineer: ", r.lead_scrutineer(), "\n");
   if (!r.change_note().empty()) absl::StrAppend(&text, "Corrected: ", r.change_note(), "\n");
   absl::StrAppend(&text, "\n", r.summary(), "\n\nFindings:\n");
   for (const asv1::Finding& f : r.findings()) {
-    absl::StrAppend(&text, "  ", f.id(), "  [",
-                    Word(asv1::Finding::Nature_descriptor(), f.nature(), "NATURE_"), "] ",
-                    f.title(), "  (", absl::StrJoin(f.step_ids(), ","),
+    absl::StrAppend(&text, "  ", f.id(), "  [", WordOf(f.nature()), "] ", f.title(), "  (",
+                    absl::StrJoin(f.step_ids(), ","),
                     f.step_ids().empty() || f.question_ids().empty() ? "" : ",",
                     absl::StrJoin(f.question_ids(), ","), ")\n    ", f.narrative(), "\n");
     if (!f.evidence_files().empty())
@@ -339,11 +294,8 @@ std::string FormatScrutinyReport(const asv1::ScrutinyReport& r) {
     if (!rec.evidence_files().empty())
       absl::StrAppend(&text, "    files: ", absl::StrJoin(rec.evidence_files(), ", "), "\n");
     for (const asv1::RecommendationAction& a : rec.actions()) {
-      absl::StrAppend(
-          &text, "    ", a.action(), "  ",
-          EnumWord(sixsteps::action::v1::Action::Status_descriptor()->FindValueByNumber(a.status()),
-                   "STATUS_"),
-          "  due ", a.due_date(), "  ", a.description(), "\n");
+      absl::StrAppend(&text, "    ", a.action(), "  ", WordOf(a.status()), "  due ", a.due_date(),
+                      "  ", a.description(), "\n");
     }
   }
   for (const asv1::ScrutineerContribution& c : r.contributions()) {
@@ -361,14 +313,11 @@ std::string FormatScrutinyReport(const asv1::ScrutinyReport& r) {
       absl::StrAppend(&text, "  ", partner, ": not answered\n");
       continue;
     }
-    absl::StrAppend(&text, "  ", partner, ": ",
-                    Word(asv1::PartnerAnswer::Verdict_descriptor(), answer->verdict(), "VERDICT_"),
+    absl::StrAppend(&text, "  ", partner, ": ", WordOf(answer->verdict()),
                     answer->comment().empty() ? "" : absl::StrCat(" - ", answer->comment()), "\n");
     if (answer->has_resolution()) {
-      absl::StrAppend(&text, "    resolved: ",
-                      Word(asv1::DisputeResolution::Outcome_descriptor(),
-                           answer->resolution().outcome(), "OUTCOME_"),
-                      " - ", answer->resolution().note(), "\n");
+      absl::StrAppend(&text, "    resolved: ", WordOf(answer->resolution().outcome()), " - ",
+                      answer->resolution().note(), "\n");
     }
   }
   if (!r.unanswered_note().empty()) {
@@ -377,43 +326,33 @@ std::string FormatScrutinyReport(const asv1::ScrutinyReport& r) {
   return text;
 }
 
-std::string ScrutinyReportHelp() {
-  std::string help = absl::StrCat(
-      "usage: ", kUsage, "\n\n",
-      "The scrutineer's report of a round: written by its scrutineers (the one who creates it\n"
-      "is the lead), shared with the round's partners for a factual-accuracy check, their\n"
-      "disputes resolved by the lead, then published; a correction is a new version. A is ID\n"
-      "or assessments/ID; ORG is ID (of the round's partnership), PARTNERSHIP/ID or the full\n"
-      "name; REC is a recommendation's id (rec-...).\n\nCommands:\n");
-  for (const ReportCommand& command : Commands()) {
-    absl::StrAppend(&help, "  ", command.usage, "\n");
-  }
-  absl::StrAppend(
-      &help,
-      "\nwrite creates the report if the round has none and writes its summary; --file gives\n"
-      "its findings and recommendations as JSON ({\"findings\": [{\"title\": ..., \"narrative\":\n"
-      "..., \"nature\": \"NATURE_CONCERN\", \"questionIds\": [\"s1.q2\"]}], \"recommendations\":\n"
-      "[{\"text\": ..., \"findingIds\": [\"f-...\"]}]}); findings keep their id when sent back.\n"
-      "A finding or recommendation names uploaded OFFICIAL files of the partnership in\n"
-      "\"evidenceFiles\": [\"evidenceFiles/ef-...\"] (at most 20 each).\n"
-      "findings writes your own findings (each scrutineer keeps theirs). accept turns a\n"
-      "published recommendation into an action of the round's plan.\n\n"
-      "Every command goes to the assessment service (--assessment_address, else\n"
-      "$SIXSTEPS_ASSESSMENT_ADDRESS, else 127.0.0.1:50053). Global options: ",
-      kGlobalOptionsUsage, "\n");
-  return help;
-}
+namespace {}  // namespace
 
 ServiceCommands ScrutinyReportServiceCommands() {
-  return ServiceCommands{
-      .service = "scrutiny-report",
-      .summary =
-          "the scrutineer's report: write, findings, share, answer, resolve, publish, "
-          "correct, versions, show, accept",
-      .help = ScrutinyReportHelp,
-      .run = Run,
+  return WordCommands(CommandWord<asv1::ScrutinyReportService, Client>{
+      .word = "scrutiny-report",
+      .summary = "the scrutineer's report: write, findings, share, answer, resolve, publish, "
+                 "correct, versions, show, accept",
+      .commands = Commands(),
       .endpoint = "assessment",
-  };
+      .about =
+          "The scrutineer's report of a round: written by its scrutineers (the one who creates it\n"
+          "is the lead), shared with the round's partners for a factual-accuracy check, their\n"
+          "disputes resolved by the lead, then published; a correction is a new version. A is ID\n"
+          "or assessments/ID; ORG is ID (of the round's partnership), PARTNERSHIP/ID or the full\n"
+          "name; REC is a recommendation's id (rec-...).",
+      .notes =
+          "write creates the report if the round has none and writes its summary; --file gives\n"
+          "its findings and recommendations as JSON ({\"findings\": [{\"title\": ..., "
+          "\"narrative\":\n"
+          "..., \"nature\": \"NATURE_CONCERN\", \"questionIds\": [\"s1.q2\"]}], "
+          "\"recommendations\":\n"
+          "[{\"text\": ..., \"findingIds\": [\"f-...\"]}]}); findings keep their id when sent "
+          "back.\n"
+          "A finding or recommendation names uploaded OFFICIAL files of the partnership in\n"
+          "\"evidenceFiles\": [\"evidenceFiles/ef-...\"] (at most 20 each).\n"
+          "findings writes your own findings (each scrutineer keeps theirs). accept turns a\n"
+          "published recommendation into an action of the round's plan."});
 }
 
 }  // namespace sixsteps::cli

@@ -12,10 +12,6 @@
 
 namespace sixsteps::cli {
 
-std::string ScrutinyReportHelp();
-std::string ConcernsHelp();
-std::string AnnualDraftHelp();
-
 // The dispatcher's entries (endpoint "assessment").
 ServiceCommands ScrutinyReportServiceCommands();
 ServiceCommands ConcernsServiceCommands();

@@ -1,7 +1,6 @@
 #include "tools/sixsteps/voice_commands.h"
 
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -11,7 +10,6 @@
 #include "tools/sixsteps/enum_words.h"
 #include "tools/sixsteps/evidence_file_commands.h"
 #include "tools/sixsteps/identity_names.h"
-#include "tools/sixsteps/options.h"
 #include "tools/sixsteps/rpc_client.h"
 
 namespace sixsteps::cli {
@@ -23,53 +21,12 @@ using Stub = vv1::VoiceService::StubInterface;
 using Client = RpcClient<Stub>;
 using VoiceCommand = Command<Client>;
 
-// ---- Enum words ----
-
-constexpr char kGroupPrefix[] = "PARTICIPANT_GROUP_";
-constexpr char kMethodPrefix[] = "ENGAGEMENT_METHOD_";
-constexpr char kAgePrefix[] = "AGE_BAND_";
-constexpr char kGradePrefix[] = "CASE_GRADE_";
-constexpr char kTypePrefix[] = "LEARNING_REVIEW_TYPE_";
-constexpr char kStatusPrefix[] = "LEARNING_REVIEW_STATUS_";
-constexpr char kClassificationPrefix[] = "CLASSIFICATION_";
-
-template <typename E, const pb::EnumDescriptor* (*Descriptor)(), const char* Prefix>
-absl::StatusOr<E> ParseWord(absl::string_view argument) {
-  if (std::optional<int> value = ParseEnumWord(Descriptor(), Prefix, argument)) {
-    return static_cast<E>(*value);
-  }
-  return UsageError(
-      absl::StrCat("unknown value '", argument, "': expected ", EnumWords(Descriptor(), Prefix)));
-}
-constexpr auto ParseGroup =
-    ParseWord<vv1::ParticipantGroup, vv1::ParticipantGroup_descriptor, kGroupPrefix>;
-constexpr auto ParseMethod =
-    ParseWord<vv1::EngagementMethod, vv1::EngagementMethod_descriptor, kMethodPrefix>;
-constexpr auto ParseAgeBand = ParseWord<vv1::AgeBand, vv1::AgeBand_descriptor, kAgePrefix>;
-constexpr auto ParseReviewType =
-    ParseWord<vv1::LearningReviewType, vv1::LearningReviewType_descriptor, kTypePrefix>;
-constexpr auto ParseReviewStatus =
-    ParseWord<vv1::LearningReviewStatus, vv1::LearningReviewStatus_descriptor, kStatusPrefix>;
-constexpr auto ParseClassification =
-    ParseWord<vv1::Classification, vv1::Classification_descriptor, kClassificationPrefix>;
-
+// The words of a repeated enum field ("children, parents").
 template <typename E>
-std::string Word(E value, const pb::EnumDescriptor* descriptor, absl::string_view prefix) {
-  return EnumWord(descriptor->FindValueByNumber(value), prefix);
-}
-
-// ---- Names ----
-
-// A record's name: in full, or "A/ID" (the round and the record's id).
-absl::StatusOr<std::string> RecordName(absl::string_view argument, absl::string_view collection) {
-  if (absl::StartsWith(argument, "assessments/")) return std::string(argument);
-  std::vector<std::string> parts = absl::StrSplit(argument, '/');
-  if (parts.size() != 2 || parts[0].empty() || parts[1].empty()) {
-    return UsageError(
-        absl::StrCat("'", argument, "' is not A/ID nor assessments/A/", collection, "/ID"));
-  }
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string round, ExpandAssessmentName(parts[0]));
-  return absl::StrCat(round, "/", collection, "/", parts[1]);
+std::string Words(const pb::RepeatedField<int>& values) {
+  std::vector<std::string> words;
+  for (int value : values) words.push_back(WordOf(static_cast<E>(value)));
+  return absl::StrJoin(words, ", ");
 }
 
 // ---- Shared fields ----
@@ -105,9 +62,7 @@ std::string CommonText(const Record& record) {
   if (!record.evidence_files().empty()) {
     absl::StrAppend(&text, "Evidence files: ", absl::StrJoin(record.evidence_files(), ", "), "\n");
   }
-  absl::StrAppend(
-      &text, "Classification: ",
-      Word(record.classification(), vv1::Classification_descriptor(), kClassificationPrefix), "\n");
+  absl::StrAppend(&text, "Classification: ", WordOf(record.classification()), "\n");
   return text;
 }
 
@@ -118,25 +73,15 @@ void AppendList(std::string* text, absl::string_view heading,
   for (const std::string& item : items) absl::StrAppend(text, "  - ", item, "\n");
 }
 
-template <typename E>
-std::string Words(const pb::RepeatedField<int>& values, const pb::EnumDescriptor* descriptor,
-                  absl::string_view prefix) {
-  std::vector<std::string> words;
-  for (int value : values) words.push_back(EnumWord(descriptor->FindValueByNumber(value), prefix));
-  return absl::StrJoin(words, ", ");
-}
-
 // ---- Formats ----
 
 std::string FormatEngagement(const vv1::EngagementRecord& r) {
-  std::string text = absl::StrCat(
-      r.name(), "\n", r.title(), " (", r.date(), ")\n", "Heard: ",
-      Words<int>(r.participant_groups(), vv1::ParticipantGroup_descriptor(), kGroupPrefix),
-      "\nHow: ", Word(r.method(), vv1::EngagementMethod_descriptor(), kMethodPrefix), "; ",
-      r.participant_count(), " took part");
+  std::string text =
+      absl::StrCat(r.name(), "\n", r.title(), " (", r.date(), ")\n",
+                   "Heard: ", Words<vv1::ParticipantGroup>(r.participant_groups()),
+                   "\nHow: ", WordOf(r.method()), "; ", r.participant_count(), " took part");
   if (!r.age_bands().empty()) {
-    absl::StrAppend(&text, "; ages ",
-                    Words<int>(r.age_bands(), vv1::AgeBand_descriptor(), kAgePrefix));
+    absl::StrAppend(&text, "; ages ", Words<vv1::AgeBand>(r.age_bands()));
   }
   absl::StrAppend(&text, "\n");
   AppendList(&text, "Themes", r.themes());
@@ -156,8 +101,7 @@ std::string FormatAudit(const vv1::CaseAudit& a) {
                                   "Cases: ", a.case_count());
   std::vector<std::string> grades;
   for (const vv1::GradeCount& g : a.grades()) {
-    grades.push_back(
-        absl::StrCat(Word(g.grade(), vv1::CaseGrade_descriptor(), kGradePrefix), " ", g.count()));
+    grades.push_back(absl::StrCat(WordOf(g.grade()), " ", g.count()));
   }
   if (!grades.empty()) absl::StrAppend(&text, " (", absl::StrJoin(grades, ", "), ")");
   absl::StrAppend(&text, "\n");
@@ -167,11 +111,8 @@ std::string FormatAudit(const vv1::CaseAudit& a) {
 }
 
 std::string FormatReview(const vv1::LearningReview& r) {
-  std::string text =
-      absl::StrCat(r.name(), "\n", r.title(), "\n",
-                   Word(r.type(), vv1::LearningReviewType_descriptor(), kTypePrefix), ", ",
-                   Word(r.status(), vv1::LearningReviewStatus_descriptor(), kStatusPrefix),
-                   "; started ", r.start_date());
+  std::string text = absl::StrCat(r.name(), "\n", r.title(), "\n", WordOf(r.type()), ", ",
+                                  WordOf(r.status()), "; started ", r.start_date());
   if (!r.completion_date().empty()) absl::StrAppend(&text, ", completed ", r.completion_date());
   if (!r.publication_date().empty()) absl::StrAppend(&text, ", published ", r.publication_date());
   absl::StrAppend(&text, "\n");
@@ -190,6 +131,18 @@ std::string FormatReview(const vv1::LearningReview& r) {
 
 // ---- Commands ----
 
+// --you-said S --we-did D, in pairs (the declaration checks there are as many of each).
+void SetChanges(const CheckedArgs& args, vv1::EngagementRecord& r) {
+  const std::vector<std::string> said = args.Values("you_said");
+  const std::vector<std::string> did = args.Values("we_did");
+  r.clear_changes();
+  for (size_t i = 0; i < said.size(); ++i) {
+    vv1::YouSaidWeDid* change = r.add_changes();
+    change->set_you_said(said[i]);
+    change->set_we_did(did[i]);
+  }
+}
+
 absl::Status CreateEngagement(const CheckedArgs& args, Client& client,
                               const CommandContext& context) {
   vv1::CreateEngagementRecordRequest request;
@@ -203,16 +156,7 @@ absl::Status CreateEngagement(const CheckedArgs& args, Client& client,
   for (auto band : args.Enums<vv1::AgeBand>("ages")) r.add_age_bands(band);
   for (const std::string& theme : args.Values("theme")) r.add_themes(theme);
   for (const std::string& quote : args.Values("quote")) r.add_quotes(quote);
-  const std::vector<std::string> said = args.Values("you_said");
-  const std::vector<std::string> did = args.Values("we_did");
-  if (said.size() != did.size()) {
-    return UsageError("give --you-said and --we-did in pairs, as many of each");
-  }
-  for (size_t i = 0; i < said.size(); ++i) {
-    vv1::YouSaidWeDid* change = r.add_changes();
-    change->set_you_said(said[i]);
-    change->set_we_did(did[i]);
-  }
+  SetChanges(args, r);
   SIXSTEPS_RETURN_IF_ERROR(SetCommon(args, r));
   request.set_request_id(args.Text("request_id"));
   SIXSTEPS_ASSIGN_OR_RETURN(vv1::EngagementRecord created,
@@ -220,24 +164,14 @@ absl::Status CreateEngagement(const CheckedArgs& args, Client& client,
   return PrintMessage(created, absl::StrCat("Recorded ", FormatEngagement(created)), context);
 }
 
-// "good=7,requires_improvement=4".
-absl::Status SetGrades(const std::vector<std::string>& items, vv1::CaseAudit& audit) {
-  for (const std::string& item : items) {
-    std::vector<std::string> parts = absl::StrSplit(item, '=');
-    int count = 0;
-    if (parts.size() != 2 || !absl::SimpleAtoi(parts[1], &count) || count < 0) {
-      return UsageError(absl::StrCat("--grades: '", item, "' is not GRADE=COUNT"));
-    }
-    std::optional<int> grade = ParseEnumWord(vv1::CaseGrade_descriptor(), kGradePrefix, parts[0]);
-    if (!grade) {
-      return UsageError(absl::StrCat("--grades: unknown grade '", parts[0], "': expected ",
-                                     EnumWords(vv1::CaseGrade_descriptor(), kGradePrefix)));
-    }
+// --grades good=7,requires_improvement=4 (checked and read by the declaration).
+void SetGrades(const CheckedArgs& args, vv1::CaseAudit& audit) {
+  audit.clear_grades();
+  for (const auto& [grade, count] : args.EnumCounts<vv1::CaseGrade>("grades")) {
     vv1::GradeCount* g = audit.add_grades();
-    g->set_grade(static_cast<vv1::CaseGrade>(*grade));
-    g->set_count(count);
+    g->set_grade(grade);
+    g->set_count(static_cast<int32_t>(count));
   }
-  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> ActionName(absl::string_view argument) {
@@ -255,7 +189,7 @@ absl::Status CreateAudit(const CheckedArgs& args, Client& client, const CommandC
     SIXSTEPS_ASSIGN_OR_RETURN(*a.add_agencies(), ExpandOrganisationName(agency));
   }
   a.set_case_count(static_cast<int32_t>(*args.Integer("cases")));
-  SIXSTEPS_RETURN_IF_ERROR(SetGrades(args.List("grades"), a));
+  SetGrades(args, a);
   for (const std::string& finding : args.Values("finding")) a.add_findings(finding);
   for (const std::string& action : args.List("actions")) {
     SIXSTEPS_ASSIGN_OR_RETURN(*a.add_actions(), ActionName(action));
@@ -343,7 +277,8 @@ absl::Status UpdateOf(const CheckedArgs& args, Client& client, const CommandCont
                       const std::function<absl::Status(Record&)>& overlay,
                       std::string (*format)(const Record&)) {
   GetRequest read;
-  SIXSTEPS_ASSIGN_OR_RETURN(*read.mutable_name(), RecordName(args.Positional(0), collection));
+  SIXSTEPS_ASSIGN_OR_RETURN(*read.mutable_name(),
+                            ExpandRoundRecordName(args.Positional(0), collection));
   SIXSTEPS_ASSIGN_OR_RETURN(Record record, client.Call(get, read));
   SIXSTEPS_RETURN_IF_ERROR(overlay(record));
   OverlayCommon(args, record);
@@ -383,19 +318,7 @@ absl::Status UpdateEngagement(const CheckedArgs& args, Client& client,
         }
         OverlayTexts(args, "theme", r.mutable_themes());
         OverlayTexts(args, "quote", r.mutable_quotes());
-        const std::vector<std::string> said = args.Values("you_said");
-        const std::vector<std::string> did = args.Values("we_did");
-        if (said.size() != did.size()) {
-          return UsageError("give --you-said and --we-did in pairs, as many of each");
-        }
-        if (!said.empty()) {
-          r.clear_changes();
-          for (size_t i = 0; i < said.size(); ++i) {
-            vv1::YouSaidWeDid* change = r.add_changes();
-            change->set_you_said(said[i]);
-            change->set_we_did(did[i]);
-          }
-        }
+        if (args.Has("you_said")) SetChanges(args, r);
         return absl::OkStatus();
       },
       FormatEngagement);
@@ -417,7 +340,7 @@ absl::Status UpdateAudit(const CheckedArgs& args, Client& client, const CommandC
         if (auto cases = args.Integer("cases")) a.set_case_count(static_cast<int32_t>(*cases));
         if (args.Has("grades")) {
           a.clear_grades();
-          SIXSTEPS_RETURN_IF_ERROR(SetGrades(args.List("grades"), a));
+          SetGrades(args, a);
         }
         OverlayTexts(args, "finding", a.mutable_findings());
         if (args.Has("actions")) {
@@ -465,10 +388,14 @@ absl::Status ListOf(const CheckedArgs& args, Client& client, const CommandContex
                     absl::string_view what, std::string (*format)(const Record&)) {
   ListRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_parent(), ExpandAssessmentName(args.Positional(0)));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<Record> records, client.ListAll(list, request, items));
-  std::string text = absl::StrCat(records.size(), " ", what, " of ", request.parent(), "\n");
-  for (const Record& record : records) absl::StrAppend(&text, "\n", format(record));
-  return PrintMessage(Collect(records, mutable_items), text, context);
+  return client.ListAndPrint(
+      list, request, items, mutable_items, context, [&](const std::vector<Record>& records) {
+        std::string text = absl::StrCat(records.size(), " ", what, " of ", request.parent(), "\n");
+        for (const Record& r : records) {
+          absl::StrAppend(&text, "\n", format(r));
+        }
+        return text;
+      });
 }
 
 // `show A/ID` of one kind.
@@ -477,9 +404,9 @@ absl::Status ShowOf(const CheckedArgs& args, Client& client, const CommandContex
                     grpc::Status (Stub::*get)(grpc::ClientContext*, const GetRequest&, Record*),
                     absl::string_view collection, std::string (*format)(const Record&)) {
   GetRequest request;
-  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(), RecordName(args.Positional(0), collection));
-  SIXSTEPS_ASSIGN_OR_RETURN(Record record, client.Call(get, request));
-  return PrintMessage(record, format(record), context);
+  SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_name(),
+                            ExpandRoundRecordName(args.Positional(0), collection));
+  return client.CallAndPrint(get, request, context, format);
 }
 
 absl::Status ListEngagements(const CheckedArgs& args, Client& client,
@@ -515,7 +442,7 @@ absl::Status ShowReview(const CheckedArgs& args, Client& client, const CommandCo
 // The flags every kind shares.
 std::vector<ArgDecl> WithCommonFlags(std::vector<ArgDecl> flags) {
   for (ArgDecl flag : {arg::List("steps"), arg::List("questions"),
-                       arg::Enum<ParseClassification>("classification"), arg::String("request_id"),
+                       arg::Enum<vv1::Classification>("classification"), arg::String("request_id"),
                        arg::String("evidence_file").Repeated()}) {
     flags.push_back(std::move(flag));
   }
@@ -525,7 +452,7 @@ std::vector<ArgDecl> WithCommonFlags(std::vector<ArgDecl> flags) {
 // The flags an update shares: --etag (required) and those of every kind.
 std::vector<ArgDecl> WithUpdateFlags(std::vector<ArgDecl> flags) {
   for (ArgDecl flag : {arg::String("etag").Required(), arg::List("steps"), arg::List("questions"),
-                       arg::Enum<ParseClassification>("classification"),
+                       arg::Enum<vv1::Classification>("classification"),
                        arg::String("evidence_file").Repeated()}) {
     flags.push_back(std::move(flag));
   }
@@ -533,6 +460,9 @@ std::vector<ArgDecl> WithUpdateFlags(std::vector<ArgDecl> flags) {
 }
 
 const std::vector<VoiceCommand>& EngagementCommands() {
+  const FlagGroup changes_in_pairs{FlagGroup::Rule::kSameCount,
+                                   {"you_said", "we_did"},
+                                   "give --you-said and --we-did in pairs, as many of each"};
   static const auto* const kCommands = new std::vector<VoiceCommand>{
       {"create",
        "sixsteps engagement create A --title T --date 2025-05-14 --heard GROUP,... --method M "
@@ -540,14 +470,15 @@ const std::vector<VoiceCommand>& EngagementCommands() {
        "[--you-said S --we-did D]... [--steps s3] [--questions s3.q1,...] "
        "[--classification official|official_sensitive] [--evidence-file FILE]... [--request-id ID]",
        {.positionals = {arg::String("A").Required()},
-        .flags =
-            WithCommonFlags({arg::String("title").Required(), arg::Date("date").Required(),
-                             arg::EnumList<ParseGroup>("heard").Required().NonEmpty(),
-                             arg::Enum<ParseMethod>("method").Required(),
-                             arg::Integer("participants", 1, "a whole number from 1 up").Required(),
-                             arg::EnumList<ParseAgeBand>("ages"), arg::String("theme").Repeated(),
-                             arg::String("quote").Repeated(), arg::String("you_said").Repeated(),
-                             arg::String("we_did").Repeated()})},
+        .flags = WithCommonFlags(
+            {arg::String("title").Required(), arg::Date("date").Required(),
+             arg::Enum<vv1::ParticipantGroup>("heard").AsList().Required().NonEmpty(),
+             arg::Enum<vv1::EngagementMethod>("method").Required(),
+             arg::Integer("participants", 1, "a whole number from 1 up").Required(),
+             arg::Enum<vv1::AgeBand>("ages").AsList(), arg::String("theme").Repeated(),
+             arg::String("quote").Repeated(), arg::String("you_said").Repeated(),
+             arg::String("we_did").Repeated()}),
+        .groups = {changes_in_pairs}},
        CreateEngagement},
       {"list",
        "sixsteps engagement list A",
@@ -566,11 +497,13 @@ const std::vector<VoiceCommand>& EngagementCommands() {
        {.positionals = {arg::String("RECORD").Required()},
         .flags =
             WithUpdateFlags({arg::String("title"), arg::Date("date"),
-                             arg::EnumList<ParseGroup>("heard"), arg::Enum<ParseMethod>("method"),
+                             arg::Enum<vv1::ParticipantGroup>("heard").AsList(),
+                             arg::Enum<vv1::EngagementMethod>("method"),
                              arg::Integer("participants", 1, "a whole number from 1 up"),
-                             arg::EnumList<ParseAgeBand>("ages"), arg::String("theme").Repeated(),
-                             arg::String("quote").Repeated(), arg::String("you_said").Repeated(),
-                             arg::String("we_did").Repeated()})},
+                             arg::Enum<vv1::AgeBand>("ages").AsList(),
+                             arg::String("theme").Repeated(), arg::String("quote").Repeated(),
+                             arg::String("you_said").Repeated(), arg::String("we_did").Repeated()}),
+        .groups = {changes_in_pairs}},
        UpdateEngagement},
   };
   return *kCommands;
@@ -587,8 +520,8 @@ const std::vector<VoiceCommand>& AuditCommands() {
         .flags = WithCommonFlags({arg::String("topic").Required(), arg::Date("date").Required(),
                                   arg::List("agencies", "agency").Required().NonEmpty(),
                                   arg::Integer("cases", 1, "a whole number from 1 up").Required(),
-                                  arg::List("grades"), arg::String("finding").Repeated(),
-                                  arg::List("actions")})},
+                                  arg::Enum<vv1::CaseGrade>("grades").AsCounts(),
+                                  arg::String("finding").Repeated(), arg::List("actions")})},
        CreateAudit},
       {"list",
        "sixsteps case-audit list A",
@@ -605,10 +538,11 @@ const std::vector<VoiceCommand>& AuditCommands() {
        "[--classification C] [--evidence-file FILE]..."
        " (the flags given replace those fields; --etag from show)",
        {.positionals = {arg::String("RECORD").Required()},
-        .flags = WithUpdateFlags(
-            {arg::String("topic"), arg::Date("date"), arg::List("agencies", "agency"),
-             arg::Integer("cases", 1, "a whole number from 1 up"), arg::List("grades"),
-             arg::String("finding").Repeated(), arg::List("actions")})},
+        .flags = WithUpdateFlags({arg::String("topic"), arg::Date("date"),
+                                  arg::List("agencies", "agency"),
+                                  arg::Integer("cases", 1, "a whole number from 1 up"),
+                                  arg::Enum<vv1::CaseGrade>("grades").AsCounts(),
+                                  arg::String("finding").Repeated(), arg::List("actions")})},
        UpdateAudit},
   };
   return *kCommands;
@@ -623,11 +557,12 @@ const std::vector<VoiceCommand>& ReviewCommands() {
        "[--recommendation 'TEXT[=>act-1,act-2]']... [--steps s5] [--questions s5.q1,...] "
        "[--classification official|official_sensitive] [--evidence-file FILE]... [--request-id ID]",
        {.positionals = {arg::String("A").Required()},
-        .flags = WithCommonFlags(
-            {arg::Enum<ParseReviewType>("type").Required(),
-             arg::Enum<ParseReviewStatus>("status").Required(), arg::String("title").Required(),
-             arg::Date("start_date").Required(), arg::Date("completed"), arg::Date("published"),
-             arg::String("theme").Repeated(), arg::String("recommendation").Repeated()})},
+        .flags = WithCommonFlags({arg::Enum<vv1::LearningReviewType>("type").Required(),
+                                  arg::Enum<vv1::LearningReviewStatus>("status").Required(),
+                                  arg::String("title").Required(),
+                                  arg::Date("start_date").Required(), arg::Date("completed"),
+                                  arg::Date("published"), arg::String("theme").Repeated(),
+                                  arg::String("recommendation").Repeated()})},
        CreateReview},
       {"list",
        "sixsteps learning-review list A",
@@ -644,94 +579,50 @@ const std::vector<VoiceCommand>& ReviewCommands() {
        "[--questions ...] [--classification C] [--evidence-file FILE]..."
        " (the flags given replace those fields; --etag from show)",
        {.positionals = {arg::String("RECORD").Required()},
-        .flags = WithUpdateFlags({arg::Enum<ParseReviewType>("type"),
-                                  arg::Enum<ParseReviewStatus>("status"), arg::String("title"),
-                                  arg::Date("start_date"), arg::Date("completed"),
-                                  arg::Date("published"), arg::String("theme").Repeated(),
-                                  arg::String("recommendation").Repeated()})},
+        .flags = WithUpdateFlags(
+            {arg::Enum<vv1::LearningReviewType>("type"),
+             arg::Enum<vv1::LearningReviewStatus>("status"), arg::String("title"),
+             arg::Date("start_date"), arg::Date("completed"), arg::Date("published"),
+             arg::String("theme").Repeated(), arg::String("recommendation").Repeated()})},
        UpdateReview},
   };
   return *kCommands;
 }
 
-// One command word's table, help and run function.
-struct VoiceWord {
-  absl::string_view word;
-  const std::vector<VoiceCommand>& (*commands)();
-  absl::string_view about;
-};
-
-constexpr VoiceWord kEngagement{
-    "engagement", EngagementCommands,
-    "What children, families and practitioners said (Step 3): who was heard, how, how many,\n"
-    "in which age bands, the themes, anonymised quotes and \"you said, we did\"."};
-constexpr VoiceWord kCaseAudit{
-    "case-audit", AuditCommands,
-    "Multi-agency case audits (Step 4): the grades as counts (GRADE=COUNT: outstanding, good,\n"
-    "requires_improvement, inadequate), never case identifiers; findings and the actions\n"
-    "(ActionService) that follow."};
-constexpr VoiceWord kLearningReview{
-    "learning-review", ReviewCommands,
-    "Rapid reviews and local child safeguarding practice reviews (Step 5): their themes and\n"
-    "recommendations, each with the actions that carry it out."};
-
-template <const VoiceWord& kWord>
-std::string Help() {
-  std::string help =
-      absl::StrCat("usage: sixsteps ", kWord.word, " COMMAND [ARGS...]\n\n", kWord.about,
-                   "\nA is ID or assessments/ID (the round); free text must hold no "
-                   "personal data (names,\nNHS numbers, postcodes, dates of "
-                   "birth, emails, phone numbers).\n\nCommands:\n");
-  for (const VoiceCommand& command : kWord.commands()) {
-    absl::StrAppend(&help, "  ", command.usage, "\n");
-  }
-  absl::StrAppend(
-      &help,
-      "\nOFFICIAL-SENSITIVE records are read only by the partnership's own roles. Every "
-      "command goes to\nthe assessment service (--assessment_address). Global "
-      "options: ",
-      kGlobalOptionsUsage, "\n");
-  return help;
-}
-
-template <const VoiceWord& kWord>
-absl::Status Run(const ParsedArgs& args, std::shared_ptr<grpc::ChannelInterface> channel,
-                 const CommandContext& context) {
-  const std::string usage = absl::StrCat("sixsteps ", kWord.word, " COMMAND [ARGS...]");
-  if (args.positionals().empty()) {
-    return UsageError(absl::StrCat("missing command (see 'sixsteps ", kWord.word, " help')"),
-                      usage);
-  }
-  absl::string_view word = args.Positional(0);
-  if (word == "help" || args.Has("help")) {
-    *context.out << Help<kWord>();
-    return absl::OkStatus();
-  }
-  if (const VoiceCommand* command = FindCommand(kWord.commands(), word)) {
-    std::unique_ptr<Stub> stub = vv1::VoiceService::NewStub(channel);
-    Client client(*stub, context.call);
-    return RunCommand(*command, args.WithoutLeadingPositionals(1), client, context);
-  }
-  return UsageError(absl::StrCat("unknown ", kWord.word, " command '", word, "' (see 'sixsteps ",
-                                 kWord.word, " help')"),
-                    usage);
-}
-
-template <const VoiceWord& kWord>
-ServiceCommands CommandsOf(absl::string_view summary) {
-  return ServiceCommands{.service = kWord.word,
-                         .summary = summary,
-                         .help = Help<kWord>,
-                         .run = Run<kWord>,
-                         .endpoint = "assessment"};
+// The entry of one voice word: its commands go to the assessment service, which serves the
+// VoiceService, and every one's help ends with the same notes.
+ServiceCommands VoiceWord(absl::string_view word, absl::string_view summary,
+                          std::vector<VoiceCommand> commands, absl::string_view about) {
+  return WordCommands(CommandWord<vv1::VoiceService, Client>{
+      .word = word,
+      .summary = summary,
+      .commands = std::move(commands),
+      .endpoint = "assessment",
+      .about = about,
+      .notes =
+          "A is ID or assessments/ID (the round); free text must hold no personal data (names,\n"
+          "NHS numbers, postcodes, dates of birth, emails, phone numbers). OFFICIAL-SENSITIVE\n"
+          "records are read only by the partnership's own roles."});
 }
 
 }  // namespace
 
 std::vector<ServiceCommands> VoiceServiceCommands() {
-  return {CommandsOf<kEngagement>("engagement records (the voice of children, families, staff)"),
-          CommandsOf<kCaseAudit>("multi-agency case audits: grade counts, findings, actions"),
-          CommandsOf<kLearningReview>("rapid reviews and practice reviews, their recommendations")};
+  return {
+      VoiceWord(
+          "engagement", "engagement records (the voice of children, families, staff)",
+          EngagementCommands(),
+          "What children, families and practitioners said (Step 3): who was heard, how, how\n"
+          "many, in which age bands, the themes, anonymised quotes and \"you said, we did\"."),
+      VoiceWord("case-audit", "multi-agency case audits: grade counts, findings, actions",
+                AuditCommands(),
+                "Multi-agency case audits (Step 4): the grades as counts (GRADE=COUNT: "
+                "outstanding,\ngood, requires_improvement, inadequate), never case identifiers; "
+                "findings and the\nactions (ActionService) that follow."),
+      VoiceWord("learning-review", "rapid reviews and practice reviews, their recommendations",
+                ReviewCommands(),
+                "Rapid reviews and local child safeguarding practice reviews (Step 5): their "
+                "themes\nand recommendations, each with the actions that carry it out.")};
 }
 
 }  // namespace sixsteps::cli

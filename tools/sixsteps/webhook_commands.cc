@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "tools/sixsteps/enum_words.h"
 #include "tools/sixsteps/identity_format.h"
 #include "tools/sixsteps/identity_names.h"
 
@@ -20,19 +21,6 @@ using Client = NotificationClient;
 absl::StatusOr<std::string> ScopeName(absl::string_view scope) {
   if (absl::StartsWith(scope, "regions/")) return std::string(scope);
   return ExpandPartnershipName(scope);
-}
-
-std::string DeliveryState(nv1::WebhookDelivery::State state) {
-  switch (state) {
-    case nv1::WebhookDelivery::STATE_PENDING:
-      return "pending";
-    case nv1::WebhookDelivery::STATE_DELIVERED:
-      return "delivered";
-    case nv1::WebhookDelivery::STATE_FAILED:
-      return "failed";
-    default:
-      return "?";
-  }
 }
 
 std::string FormatWebhook(const nv1::Webhook& w) {
@@ -62,8 +50,7 @@ absl::Status Create(const CheckedArgs& args, Client& client, const CommandContex
     request.mutable_webhook()->add_event_types(type);
   }
   request.mutable_webhook()->set_description(args.Text("description"));
-  SIXSTEPS_ASSIGN_OR_RETURN(nv1::Webhook w, client.Call(&Stub::CreateWebhook, request));
-  return PrintMessage(w, FormatWebhook(w), context);
+  return client.CallAndPrint(&Stub::CreateWebhook, request, context, FormatWebhook);
 }
 
 absl::Status List(const CheckedArgs& args, Client& client, const CommandContext& context) {
@@ -87,14 +74,24 @@ absl::Status List(const CheckedArgs& args, Client& client, const CommandContext&
 }
 
 absl::StatusOr<nv1::Webhook> Get(Client& client, absl::string_view name) {
-  nv1::GetWebhookRequest request;
-  request.set_name(std::string(name));
-  return client.Call(&Stub::GetWebhook, request);
+  return client.Get(&Stub::GetWebhook, name);
+}
+
+// A request about the webhook named on the command line, with the etag just read (a change
+// meanwhile is ABORTED).
+template <typename Request>
+absl::StatusOr<Request> AboutCurrent(const CheckedArgs& args, Client& client) {
+  SIXSTEPS_ASSIGN_OR_RETURN(nv1::Webhook current, Get(client, args.Positional(0)));
+  Request request;
+  request.set_name(current.name());
+  request.set_etag(current.etag());
+  return request;
 }
 
 absl::Status Show(const CheckedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_ASSIGN_OR_RETURN(nv1::Webhook w, Get(client, args.Positional(0)));
-  return PrintMessage(w, FormatWebhook(w), context);
+  nv1::GetWebhookRequest request;
+  request.set_name(std::string(args.Positional(0)));
+  return client.CallAndPrint(&Stub::GetWebhook, request, context, FormatWebhook);
 }
 
 absl::Status Update(const CheckedArgs& args, Client& client, const CommandContext& context) {
@@ -122,33 +119,27 @@ absl::Status Update(const CheckedArgs& args, Client& client, const CommandContex
     mask.push_back("enabled");
   }
   request.set_update_mask(absl::StrJoin(mask, ","));
-  SIXSTEPS_ASSIGN_OR_RETURN(nv1::Webhook w, client.Call(&Stub::UpdateWebhook, request));
-  return PrintMessage(w, FormatWebhook(w), context);
+  return client.CallAndPrint(&Stub::UpdateWebhook, request, context, FormatWebhook);
 }
 
 absl::Status RotateSecret(const CheckedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_ASSIGN_OR_RETURN(nv1::Webhook current, Get(client, args.Positional(0)));
-  nv1::RotateWebhookSecretRequest request;
-  request.set_name(current.name());
-  request.set_etag(current.etag());
-  SIXSTEPS_ASSIGN_OR_RETURN(nv1::Webhook w, client.Call(&Stub::RotateWebhookSecret, request));
-  return PrintMessage(w, FormatWebhook(w), context);
+  SIXSTEPS_ASSIGN_OR_RETURN(auto request,
+                            AboutCurrent<nv1::RotateWebhookSecretRequest>(args, client));
+  return client.CallAndPrint(&Stub::RotateWebhookSecret, request, context, FormatWebhook);
 }
 
 absl::Status Delete(const CheckedArgs& args, Client& client, const CommandContext& context) {
-  SIXSTEPS_ASSIGN_OR_RETURN(nv1::Webhook current, Get(client, args.Positional(0)));
-  nv1::DeleteWebhookRequest request;
-  request.set_name(current.name());
-  request.set_etag(current.etag());
-  SIXSTEPS_ASSIGN_OR_RETURN(google::protobuf::Empty done,
-                            client.Call(&Stub::DeleteWebhook, request));
-  return PrintMessage(done, absl::StrCat("Deleted ", current.name(), ".\n"), context);
+  SIXSTEPS_ASSIGN_OR_RETURN(auto request, AboutCurrent<nv1::DeleteWebhookRequest>(args, client));
+  return client.CallAndPrint(&Stub::DeleteWebhook, request, context,
+                             [&](const google::protobuf::Empty&) {
+                               return absl::StrCat("Deleted ", request.name(), ".\n");
+                             });
 }
 
 std::string FormatDelivery(const nv1::WebhookDelivery& d) {
   std::string text =
-      absl::StrFormat("%s %s %s (%s, made %s)\n", d.name(), d.event_type(),
-                      DeliveryState(d.state()), d.message_id(), FormatTime(d.create_time()));
+      absl::StrFormat("%s %s %s (%s, made %s)\n", d.name(), d.event_type(), WordOf(d.state()),
+                      d.message_id(), FormatTime(d.create_time()));
   for (const nv1::WebhookAttempt& a : d.attempts()) {
     absl::StrAppendFormat(&text, "    %s %-9s HTTP %3d %6d ms  %s%s\n",
                           FormatTime(a.attempt_time()), a.outcome(), a.response_code(),
@@ -265,21 +256,6 @@ const std::vector<Command<NotificationClient>>& WebhookCommands() {
        TestWebhook},
   };
   return *kCommands;
-}
-
-std::string WebhookHelp() {
-  std::string help;
-  for (const auto& command : WebhookCommands()) absl::StrAppend(&help, "  ", command.usage, "\n");
-  absl::StrAppend(
-      &help,
-      "\nwebhooks: subscriptions of a partnership (partnership and hub administrators) or a\n"
-      "region (its hub administrators) to events (round_opened, respondent_assigned,\n"
-      "challenge_raised, challenge_answered, action_due_soon, action_due_today,\n"
-      "action_overdue, action_escalation), POSTed as JSON signed as Standard Webhooks say.\n"
-      "create and rotate-secret print the secret once. WEBHOOK is its full name\n"
-      "(partnerships/P/webhooks/W); DELIVERY is WEBHOOK/deliveries/N. test email sends a\n"
-      "test notice to your own address; test webhook sends a ping and says what happened.\n");
-  return help;
 }
 
 }  // namespace sixsteps::cli

@@ -18,6 +18,13 @@ using NotificationClient =
 const std::vector<Command<NotificationClient>>& WebhookCommands();
 
 // What `sixsteps notifications help` says of them.
-std::string WebhookHelp();
+inline constexpr absl::string_view kWebhookNotes =
+    "webhooks: subscriptions of a partnership (partnership and hub administrators) or a\n"
+    "region (its hub administrators) to events (round_opened, respondent_assigned,\n"
+    "challenge_raised, challenge_answered, action_due_soon, action_due_today,\n"
+    "action_overdue, action_escalation), POSTed as JSON signed as Standard Webhooks say.\n"
+    "create and rotate-secret print the secret once. WEBHOOK is its full name\n"
+    "(partnerships/P/webhooks/W); DELIVERY is WEBHOOK/deliveries/N. test email sends a\n"
+    "test notice to your own address; test webhook sends a ping and says what happened.";
 
 }  // namespace sixsteps::cli

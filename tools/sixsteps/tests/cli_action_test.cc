@@ -12,8 +12,8 @@ TEST_F(CliAssessmentTest, ActionNotesListsEveryNotePageByPage) {
   EXPECT_EQ(actions_.note_lists[0].name(), "actions/act-9");
   EXPECT_EQ(actions_.note_lists[1].page_token(), "p2");
   EXPECT_THAT(result.out, StartsWith("actions/act-9: 7 progress notes\n"));
-  EXPECT_THAT(result.out, HasSubstr("(in-progress): note 1\n"));
-  EXPECT_THAT(result.out, HasSubstr("(in-progress): note 7\n"));
+  EXPECT_THAT(result.out, HasSubstr("(in_progress): note 1\n"));
+  EXPECT_THAT(result.out, HasSubstr("(in_progress): note 7\n"));
 }
 
 TEST(CliFormatActionTest, ShowSaysWhenOnlyTheLatestNotesAreShown) {

@@ -1,6 +1,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "sixsteps/assessment/v1/voice.pb.h"
 #include "tests/support/status_matchers.h"
 #include "tools/sixsteps/arg_spec.h"
 #include "tools/sixsteps/args.h"
@@ -13,7 +14,6 @@ namespace {
 
 using ::sixsteps::testing::IsOk;
 using ::testing::ElementsAre;
-using ::testing::Optional;
 using ::testing::Pair;
 
 ParsedArgs Parse(const std::vector<std::string>& words) {
@@ -31,8 +31,6 @@ TEST(ParseArgsTest, SplitsPositionalsAndFlagsInBothForms) {
 TEST(ParseArgsTest, KeepsRepeatedFlagsInOrder) {
   ParsedArgs args = Parse({"--question", "A?", "--question=B?", "--question", "C?"});
   EXPECT_THAT(args.Values("question"), ElementsAre("A?", "B?", "C?"));
-  EXPECT_FALSE(args.Optional("question").ok());
-  EXPECT_TRUE(IsUsageError(args.Optional("question").status()));
 }
 
 TEST(ParseArgsTest, HyphensInFlagNamesReadAsUnderscores) {
@@ -43,8 +41,10 @@ TEST(ParseArgsTest, HyphensInFlagNamesReadAsUnderscores) {
 TEST(ParseArgsTest, TakesTheNextWordAsValueEvenIfItLooksLikeAFlag) {
   ParsedArgs args = Parse({"--title", "--not-a-flag", "--position", "-1"});
   EXPECT_THAT(args.Values("title"), ElementsAre("--not-a-flag"));
-  absl::StatusOr<std::optional<int>> position = args.OptionalPosition("position");
-  EXPECT_TRUE(IsUsageError(position.status()));
+  absl::StatusOr<CheckedArgs> checked = CheckArgs(
+      {.flags = {arg::String("title"), arg::Integer("position", 1, "a whole number from 1 up")}},
+      args);
+  EXPECT_EQ(checked.status().message(), "--position must be a whole number from 1 up, got '-1'");
 }
 
 TEST(ParseArgsTest, DoubleDashEndsFlags) {
@@ -70,28 +70,6 @@ TEST(ParseArgsTest, AFlagWithoutItsValueIsAUsageError) {
   EXPECT_TRUE(IsUsageError(args.status()));
   EXPECT_EQ(ExitCodeOf(args.status()), kExitUsage);
   EXPECT_THAT(std::string(args.status().message()), ::testing::HasSubstr("--timeout"));
-}
-
-TEST(ParsedArgsTest, RequiredAndOptional) {
-  ParsedArgs args = Parse({"--id", "x"});
-  EXPECT_EQ(*args.Required("id"), "x");
-  EXPECT_TRUE(IsUsageError(args.Required("name").status()));
-  EXPECT_EQ(*args.Optional("name"), std::nullopt);
-}
-
-TEST(ParsedArgsTest, PositionMustBeAWholeNumberFromOne) {
-  EXPECT_THAT(*Parse({"--position", "3"}).OptionalPosition("position"), Optional(3));
-  EXPECT_TRUE(IsUsageError(Parse({"--position", "0"}).OptionalPosition("position").status()));
-  EXPECT_TRUE(IsUsageError(Parse({"--position", "2x"}).OptionalPosition("position").status()));
-  EXPECT_EQ(*Parse({}).OptionalPosition("position"), std::nullopt);
-}
-
-TEST(ParsedArgsTest, CheckFlagsNamesTheUnknownFlag) {
-  ParsedArgs args = Parse({"--title", "t", "--titel", "u"});
-  EXPECT_THAT(args.CheckFlags({"title", "titel"}), IsOk());
-  absl::Status status = args.CheckFlags({"title"});
-  EXPECT_TRUE(IsUsageError(status));
-  EXPECT_THAT(std::string(status.message()), ::testing::HasSubstr("--titel"));
 }
 
 TEST(ParsedArgsTest, CheckPositionalCount) {
@@ -249,8 +227,78 @@ TEST(CheckArgsTest, EachKindOfMistakeIsAUsageErrorNamingTheFlagAsTyped) {
             "--questions must name at least one question");
   EXPECT_EQ(CheckError({"bob", "self", "--title", "T", "--org", "o", "--scrutineer", "s"}),
             "not both");
-  EXPECT_THAT(CheckError({"bob", "boss", "--title", "T"}), ::testing::HasSubstr("unknown kind"));
+  EXPECT_THAT(CheckError({"bob", "boss", "--title", "T"}),
+              ::testing::StartsWith("unknown assessment kind 'boss': expected "));
   EXPECT_EQ(CheckError({"bob", "self", "--title", "T", "--org", "o"}), "ok");
+}
+
+// The typed kinds: an integer's range, a duration, a period, enum lists and counts, a
+// positional switch, and the rules over several flags.
+const ArgSpec& TypedSpec() {
+  namespace av1 = ::sixsteps::assessment::v1;
+  static const auto* const kSpec = new ArgSpec{
+      .positionals = {arg::Truth("the switch")},
+      .flags = {arg::Integer("cases", 1, "a whole number from 1 up"),
+                arg::Duration("expires_in", absl::Hours(24 * 366)), arg::Period("period"),
+                arg::Enum<av1::ParticipantGroup>("heard").AsList().NonEmpty(),
+                arg::Enum<av1::CaseGrade>("grades").AsCounts(), arg::String("you_said").Repeated(),
+                arg::String("we_did").Repeated(), arg::String("evidence").Repeated(),
+                arg::String("link").Repeated()},
+      .groups = {{FlagGroup::Rule::kSameCount, {"you_said", "we_did"}, "in pairs"},
+                 {FlagGroup::Rule::kAtMostAsMany, {"evidence", "link"}, "a link each"}}};
+  return *kSpec;
+}
+
+absl::StatusOr<CheckedArgs> CheckTyped(const std::vector<std::string>& words) {
+  return CheckArgs(TypedSpec(), Parse(words));
+}
+
+std::string TypedError(const std::vector<std::string>& words) {
+  absl::StatusOr<CheckedArgs> checked = CheckTyped(words);
+  if (checked.ok()) return "ok";
+  EXPECT_TRUE(IsUsageError(checked.status()));
+  return std::string(checked.status().message());
+}
+
+TEST(CheckArgsTest, ReadsEveryTypedKind) {
+  namespace av1 = ::sixsteps::assessment::v1;
+  absl::StatusOr<CheckedArgs> checked = CheckTyped(
+      {"off", "--cases", "3", "--expires-in", "2w", "--period", "2025-04-01:2026-03-31", "--heard",
+       "children_and_young_people,parents-and-carers", "--grades", "good=7,requires-improvement=4",
+       "--you-said", "a", "--we-did", "b", "--evidence", "e"});
+  ASSERT_THAT(checked, IsOk());
+  EXPECT_EQ(checked->Truth("the switch"), false);
+  EXPECT_EQ(checked->Integer("cases"), 3);
+  EXPECT_EQ(checked->Duration("expires_in"), absl::Hours(24 * 14));
+  EXPECT_EQ(checked->Period("period"),
+            std::make_pair(std::string("2025-04-01"), std::string("2026-03-31")));
+  EXPECT_THAT(checked->Enums<av1::ParticipantGroup>("heard"),
+              ElementsAre(av1::PARTICIPANT_GROUP_CHILDREN_AND_YOUNG_PEOPLE,
+                          av1::PARTICIPANT_GROUP_PARENTS_AND_CARERS));
+  EXPECT_THAT(checked->EnumCounts<av1::CaseGrade>("grades"),
+              ElementsAre(std::make_pair(av1::CASE_GRADE_GOOD, int64_t{7}),
+                          std::make_pair(av1::CASE_GRADE_REQUIRES_IMPROVEMENT, int64_t{4})));
+  EXPECT_EQ(checked->Duration("nothing"), std::nullopt);
+}
+
+TEST(CheckArgsTest, EachTypedKindRefusesWhatItCannotRead) {
+  EXPECT_EQ(TypedError({"maybe"}), "the switch must be true or false, got 'maybe'");
+  EXPECT_EQ(TypedError({"--cases", "3000000000"}),
+            "--cases must be at most 2147483647, got '3000000000'");
+  EXPECT_EQ(TypedError({"--expires-in", "soon"}),
+            "--expires-in must be a duration such as 90d, 2w, 12h or 30m, got 'soon'");
+  EXPECT_EQ(TypedError({"--expires-in", "400d"}), "--expires-in must be at most 8784h, got '400d'");
+  EXPECT_EQ(TypedError({"--period", "2026-04-01:2025-03-31"}),
+            "--period ends before it starts: '2026-04-01:2025-03-31'");
+  EXPECT_THAT(TypedError({"--heard", "managers,aliens"}),
+              ::testing::StartsWith(
+                  "unknown participant group 'aliens': expected children_and_young_people, "));
+  EXPECT_EQ(TypedError({"--heard", ","}), "--heard must name at least one value");
+  EXPECT_EQ(TypedError({"--grades", "good=many"}), "--grades: 'good=many' is not WORD=COUNT");
+  EXPECT_THAT(TypedError({"--grades", "superb=1"}), ::testing::StartsWith("unknown case grade"));
+  EXPECT_EQ(TypedError({"--you-said", "a"}), "in pairs");
+  EXPECT_EQ(TypedError({"--link", "l"}), "a link each");
+  EXPECT_EQ(TypedError({"on", "--evidence", "e", "--evidence", "f", "--link", "l"}), "ok");
 }
 
 }  // namespace

@@ -34,18 +34,8 @@ namespace sixsteps::cli {
 // Each test binary includes this once: the fakes stay local to it.
 namespace {  // NOLINT(build/namespaces_headers)
 
-namespace asv1 = ::sixsteps::assessment::v1;
-namespace acv1 = ::sixsteps::action::v1;
-namespace fv1 = ::sixsteps::framework::v1;
-namespace iv1 = ::sixsteps::identity::v1;
 namespace rv1 = ::sixsteps::reporting::v1;
 using ::sixsteps::testing::IsOk;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
-using ::testing::Not;
-using ::testing::SizeIs;
-using ::testing::StartsWith;
 
 constexpr char kRound[] = "assessments/a-1";
 
@@ -162,9 +152,7 @@ class FakeAssessmentService final : public asv1::AssessmentService::Service {
   grpc::Status UpsertResponse(grpc::ServerContext* c, const asv1::UpsertResponseRequest* request,
                               asv1::Response* response) override {
     Record(c);
-    upserts.push_back(*request);
-    *response = request->response();
-    return grpc::Status::OK;
+    return testing_support::KeepAndAnswer(upserts, *request, response, request->response());
   }
 
   grpc::Status BatchUpsertResponses(grpc::ServerContext* c,
@@ -190,9 +178,8 @@ class FakeAssessmentService final : public asv1::AssessmentService::Service {
                                    const asv1::ConsolidateQuestionRequest* request,
                                    asv1::Consolidation* response) override {
     Record(c);
-    consolidations_sent.push_back(*request);
-    *response = request->consolidation();
-    return grpc::Status::OK;
+    return testing_support::KeepAndAnswer(consolidations_sent, *request, response,
+                                          request->consolidation());
   }
 
   grpc::Status ListChallenges(grpc::ServerContext* c, const asv1::ListChallengesRequest* request,
@@ -478,50 +465,20 @@ class FakeIdentityService final : public iv1::IdentityService::Service {
 
 using testing_support::Result;
 
-class CliAssessmentTest : public ::testing::Test {
+class CliAssessmentTest : public testing_support::CliTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           absl::StrCat("sixsteps-cli-assessment-test-", ::getpid(), "-",
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    grpc::ServerBuilder builder;
-    builder.RegisterService(&assessment_);
-    builder.RegisterService(&actions_);
-    builder.RegisterService(&reporting_);
-    builder.RegisterService(&framework_);
-    builder.RegisterService(&identity_);
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-  }
-
-  void TearDown() override {
-    server_->Shutdown();
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { Serve({&assessment_, &actions_, &reporting_, &framework_, &identity_}); }
 
   Result Run(std::vector<std::string> words, std::map<std::string, std::string> env = {},
              bool out_is_terminal = false) {
-    env.emplace("SIXSTEPS_TOKEN", "tok");
-    return testing_support::RunInProcess(words, std::move(env), *server_, addresses_, "",
-                                         out_is_terminal);
+    return CliTest::Run(words, env, "", out_is_terminal);
   }
 
-  std::string Write(const std::string& name, const std::string& contents) {
-    std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary) << contents;
-    return path;
-  }
-
-  std::filesystem::path dir_;
   FakeAssessmentService assessment_;
   FakeActionService actions_;
   FakeReportingService reporting_;
   FakeFrameworkService framework_;
   FakeIdentityService identity_;
-  std::unique_ptr<grpc::Server> server_;
-  std::vector<std::string> addresses_;
 };
 
 }  // namespace

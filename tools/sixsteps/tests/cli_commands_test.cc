@@ -25,10 +25,6 @@ namespace {
 
 namespace v1 = ::sixsteps::framework::v1;
 using ::sixsteps::testing::IsOk;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
-using ::testing::StartsWith;
 
 // An in-memory FrameworkService with just enough behaviour for the CLI: etags, update
 // masks, id assignment, paging one item at a time.
@@ -313,7 +309,7 @@ class FakeFrameworkService final : public v1::FrameworkService::Service {
 
 using testing_support::Result;
 
-class CliCommandsTest : public ::testing::Test {
+class CliCommandsTest : public testing_support::CliTest {
  protected:
   void SetUp() override {
     service_.AddFramework("six-steps", "frameworks/six-steps/versions/2019");
@@ -322,21 +318,10 @@ class CliCommandsTest : public ::testing::Test {
     service_.AddVersion("luton", "1", v1::FrameworkVersion::STATE_PUBLISHED);
     service_.AddVersion("luton", "2", v1::FrameworkVersion::STATE_DRAFT);
     service_.AddFramework("zeta", "");
-    grpc::ServerBuilder builder;
-    builder.RegisterService(&service_);
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
+    default_env_.clear();
+    Serve({&service_});
   }
-
-  void TearDown() override { server_->Shutdown(); }
-
-  Result Run(std::vector<std::string> words, std::map<std::string, std::string> env = {}) {
-    return testing_support::RunInProcess(words, std::move(env), *server_, addresses_);
-  }
-
   FakeFrameworkService service_;
-  std::unique_ptr<grpc::Server> server_;
-  std::vector<std::string> addresses_;
 };
 
 TEST_F(CliCommandsTest, ShowWithoutArgumentShowsTheBuiltInVersion) {

@@ -22,8 +22,6 @@ namespace sixsteps::cli {
 namespace {
 
 namespace fv1 = ::sixsteps::assessment::v1;
-using ::testing::HasSubstr;
-using ::testing::StartsWith;
 
 std::string Sha256Hex(const std::string& bytes) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
@@ -118,42 +116,13 @@ class FakeFiles final : public fv1::EvidenceFileService::Service {
   std::vector<fv1::ListEvidenceFilesRequest> lists;
 };
 
-class CliFilesTest : public ::testing::Test {
+class CliFilesTest : public testing_support::CliTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           absl::StrCat("sixsteps-cli-files-test-", ::getpid(), "-",
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    grpc::ServerBuilder builder;
-    builder.RegisterService(&files_);
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-  }
-  void TearDown() override {
-    server_->Shutdown();
-    std::filesystem::remove_all(dir_);
-  }
-
+  void SetUp() override { Serve({&files_}); }
   testing_support::Result Run(std::vector<std::string> words, bool out_is_terminal = false) {
-    return testing_support::RunInProcess(words, {{"SIXSTEPS_TOKEN", "tok"}}, *server_, addresses_,
-                                         "", out_is_terminal);
+    return CliTest::Run(words, {}, "", out_is_terminal);
   }
-
-  std::string Path(const std::string& name) { return (dir_ / name).string(); }
-
-  std::string Read(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream all;
-    all << in.rdbuf();
-    return all.str();
-  }
-
-  std::filesystem::path dir_;
   FakeFiles files_;
-  std::unique_ptr<grpc::Server> server_;
-  std::vector<std::string> addresses_;
 };
 
 TEST_F(CliFilesTest, UploadStreamsTheFileInChunksWithItsHashThenDownloadWritesIt) {

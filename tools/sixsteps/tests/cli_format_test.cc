@@ -133,18 +133,22 @@ v1::FrameworkChange Change(v1::FrameworkChange::Kind kind, v1::FrameworkChange::
 
 TEST(FormatChangeTest, OneLinePerKind) {
   using C = v1::FrameworkChange;
-  EXPECT_EQ(FormatChange(Change(C::KIND_ADDED, C::ITEM_QUESTION, "s2.q5", "s2", "", "New?")),
-            "+ question s2.q5 (step s2): New?");
-  EXPECT_EQ(FormatChange(Change(C::KIND_REMOVED, C::ITEM_STEP, "s3", "", "Old step", "")),
-            "- step s3: Old step");
-  EXPECT_EQ(FormatChange(Change(C::KIND_REWORDED, C::ITEM_QUESTION, "s1.q2", "s1", "Old?", "New?")),
-            "~ question s1.q2: Old? -> New?");
-  EXPECT_EQ(FormatChange(Change(C::KIND_MOVED, C::ITEM_QUESTION, "s1.q3", "s2", "Q?", "Q?")),
-            "> question s1.q3 moved to step s2");
-  EXPECT_EQ(FormatChange(Change(C::KIND_MOVED, C::ITEM_STEP, "s4", "", "T", "T")),
-            "> step s4 moved");
-  EXPECT_EQ(FormatChange(Change(C::KIND_ADDED, C::ITEM_CONTEXT_QUESTION, "c19", "", "", "Why?")),
-            "+ context question c19: Why?");
+  const struct {
+    v1::FrameworkChange change;
+    const char* line;
+  } kCases[] = {
+      {Change(C::KIND_ADDED, C::ITEM_QUESTION, "s2.q5", "s2", "", "New?"),
+       "+ question s2.q5 (step s2): New?"},
+      {Change(C::KIND_REMOVED, C::ITEM_STEP, "s3", "", "Old step", ""), "- step s3: Old step"},
+      {Change(C::KIND_REWORDED, C::ITEM_QUESTION, "s1.q2", "s1", "Old?", "New?"),
+       "~ question s1.q2: Old? -> New?"},
+      {Change(C::KIND_MOVED, C::ITEM_QUESTION, "s1.q3", "s2", "Q?", "Q?"),
+       "> question s1.q3 moved to step s2"},
+      {Change(C::KIND_MOVED, C::ITEM_STEP, "s4", "", "T", "T"), "> step s4 moved"},
+      {Change(C::KIND_ADDED, C::ITEM_CONTEXT_QUESTION, "c19", "", "", "Why?"),
+       "+ context question c19: Why?"},
+  };
+  for (const auto& c : kCases) EXPECT_EQ(FormatChange(c.change), c.line);
   EXPECT_EQ(FormatChanges(v1::DiffFrameworkVersionsResponse()), "no changes\n");
 }
 

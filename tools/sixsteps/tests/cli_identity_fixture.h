@@ -35,17 +35,8 @@ namespace sixsteps::cli {
 // Each test binary includes this once: the fakes stay local to it.
 namespace {  // NOLINT(build/namespaces_headers)
 
-namespace iv1 = ::sixsteps::identity::v1;
-namespace fv1 = ::sixsteps::framework::v1;
-namespace asv1 = ::sixsteps::assessment::v1;
 using google::protobuf::util::TimeUtil;
 using ::sixsteps::testing::IsOk;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
-using ::testing::Not;
-using ::testing::Pair;
-using ::testing::StartsWith;
 
 constexpr char kEmail[] = "admin@example.org";
 constexpr char kPassword[] = "correct horse battery";
@@ -350,38 +341,14 @@ class FakeFrameworkService final : public fv1::FrameworkService::Service {
 
 using testing_support::Result;
 
-class CliIdentityTest : public ::testing::Test {
+class CliIdentityTest : public testing_support::CliTest {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           absl::StrCat("sixsteps-cli-identity-test-", ::getpid(), "-",
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    env_ = {{"XDG_CONFIG_HOME", (dir_ / "config").string()}};
-    grpc::ServerBuilder builder;
-    builder.RegisterService(&identity_);
-    builder.RegisterService(&framework_);
-    builder.RegisterService(&feed_);
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
+    default_env_ = {{"XDG_CONFIG_HOME", (Dir() / "config").string()}};
+    Serve({&identity_, &framework_, &feed_});
   }
 
-  void TearDown() override {
-    server_->Shutdown();
-    std::filesystem::remove_all(dir_);
-  }
-
-  std::string CredentialsFile() const {
-    return (dir_ / "config/sixsteps/credentials.json").string();
-  }
-
-  Result Run(std::vector<std::string> words, std::map<std::string, std::string> extra_env = {},
-             const std::string& input = "") {
-    std::map<std::string, std::string> env = env_;
-    for (auto& [name, value] : extra_env) env[name] = value;
-    return testing_support::RunInProcess(words, std::move(env), *server_, addresses_, input);
-  }
+  std::string CredentialsFile() { return (Dir() / "config/sixsteps/credentials.json").string(); }
 
   Result Login() { return Run({"login", "--email", kEmail}, {{"SIXSTEPS_PASSWORD", kPassword}}); }
 
@@ -404,13 +371,9 @@ class CliIdentityTest : public ::testing::Test {
     return loaded.ok() && loaded->has_value() ? **loaded : Credentials();
   }
 
-  std::filesystem::path dir_;
-  std::map<std::string, std::string> env_;
   FakeIdentityService identity_;
   FakeFrameworkService framework_;
   FakeFeedService feed_;
-  std::unique_ptr<grpc::Server> server_;
-  std::vector<std::string> addresses_;
 };
 
 inline mode_t ModeOf(const std::string& path) {

@@ -132,7 +132,7 @@ TEST_F(CliIdentityTest, ApiKeyCreateShowsTheSecretOnceOrWritesAPrivateFile) {
   EXPECT_GT(expires, absl::Now() + absl::Hours(24 * 89));
   EXPECT_LT(expires, absl::Now() + absl::Hours(24 * 91));
 
-  std::string key_file = (dir_ / "case-system.key").string();
+  std::string key_file = (Dir() / "case-system.key").string();
   Result written = Run({"apikey", "create", "serviceAccounts/sa-1", "--name", "Case system",
                         "--expires-in", "2w", "--out", key_file});
   ASSERT_EQ(written.exit_code, 0) << written.err;
@@ -157,7 +157,7 @@ TEST_F(CliIdentityTest, KeyListIsOpenAndJsonWorks) {
 }
 
 TEST_F(CliIdentityTest, AMalformedCredentialsFileIsReported) {
-  std::filesystem::create_directories(dir_ / "config/sixsteps");
+  std::filesystem::create_directories(Dir() / "config/sixsteps");
   std::ofstream(CredentialsFile()) << "{not json";
   Result who = Run({"whoami"});
   EXPECT_EQ(who.exit_code, 65);
@@ -181,14 +181,18 @@ TEST(IdentityNamesTest, ShortAndFullForms) {
   EXPECT_EQ(ParsePrincipal("a@b.org")->email, "a@b.org");
   EXPECT_EQ(ParsePrincipal("sa-1")->name, "serviceAccounts/sa-1");
   EXPECT_EQ(ParsePrincipal("u-1")->name, "users/u-1");
-  EXPECT_EQ(RoleName(iv1::ROLE_HUB_ADMINISTRATOR), "hub_administrator");
-  EXPECT_EQ(*ParseRole("partner-respondent"), iv1::ROLE_PARTNER_RESPONDENT);
-  EXPECT_EQ(*ParseRole("ROLE_VIEWER"), iv1::ROLE_VIEWER);
-  EXPECT_EQ(KindName(iv1::ORGANISATION_KIND_VOLUNTARY_AND_COMMUNITY), "voluntary-and-community");
-  EXPECT_EQ(*ParseKind("local-authority"), iv1::ORGANISATION_KIND_LOCAL_AUTHORITY);
-  EXPECT_EQ(*ParseLifetime("90d"), absl::Hours(24 * 90));
-  EXPECT_EQ(*ParseLifetime("36h30m"), absl::Hours(36) + absl::Minutes(30));
-  EXPECT_FALSE(ParseLifetime("0d").ok());
+  EXPECT_EQ(WordOf(iv1::ROLE_HUB_ADMINISTRATOR), "hub_administrator");
+  EXPECT_EQ(*ParseEnum<iv1::Role>("partner-respondent"), iv1::ROLE_PARTNER_RESPONDENT);
+  EXPECT_EQ(*ParseEnum<iv1::Role>("ROLE_VIEWER"), iv1::ROLE_VIEWER);
+  // One spelling: the value's name without its prefix, lower case; hyphens are still read.
+  EXPECT_EQ(WordOf(iv1::ORGANISATION_KIND_VOLUNTARY_AND_COMMUNITY), "voluntary_and_community");
+  EXPECT_EQ(*ParseEnum<iv1::OrganisationKind>("local-authority"),
+            iv1::ORGANISATION_KIND_LOCAL_AUTHORITY);
+  EXPECT_EQ(ParseDuration("90d"), absl::Hours(24 * 90));
+  EXPECT_EQ(ParseDuration("36h30m"), absl::Hours(36) + absl::Minutes(30));
+  EXPECT_EQ(ParseDuration("0d"), std::nullopt);
+  EXPECT_EQ(ParseDuration("90"), std::nullopt);  // a unit is needed
+  EXPECT_EQ(ParseDuration("2.5", absl::Seconds(1)), absl::Milliseconds(2500));
 }
 
 TEST(CredentialsTest, JsonRoundTripAndPath) {

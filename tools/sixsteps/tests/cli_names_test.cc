@@ -58,6 +58,7 @@ TEST(FrameworkNamesTest, ShortNamesForDisplay) {
 }
 
 namespace asv1 = ::sixsteps::assessment::v1;
+namespace acv1 = ::sixsteps::action::v1;
 
 TEST(EnumWordsTest, TheRoundKindIsSpelledAsItsEnumValueAndTheOldSpellingsStillWork) {
   EXPECT_EQ(AssessmentKindWord(asv1::ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT),
@@ -72,20 +73,26 @@ TEST(EnumWordsTest, TheRoundKindIsSpelledAsItsEnumValueAndTheOldSpellingsStillWo
   EXPECT_EQ(*ParseAssessmentKind("self-assessment"), asv1::ASSESSMENT_KIND_SELF_ASSESSMENT);
   absl::StatusOr<asv1::AssessmentKind> unknown = ParseAssessmentKind("unspecified");
   EXPECT_TRUE(IsUsageError(unknown.status()));
-  EXPECT_THAT(std::string(unknown.status().message()),
-              ::testing::HasSubstr(
-                  "expected independent_scrutiny, self_assessment or wider_partner_assessment"));
+  EXPECT_EQ(unknown.status().message(),
+            "unknown assessment kind 'unspecified': expected independent_scrutiny, "
+            "self_assessment or wider_partner_assessment");
 }
 
 TEST(EnumWordsTest, ParsingIgnoresCaseAndHyphensAndNeverMatchesTheZeroValue) {
   const auto* kinds = asv1::AssessmentKind_descriptor();
-  EXPECT_EQ(ParseEnumWord(kinds, "ASSESSMENT_KIND_", "Self_Assessment"),
-            asv1::ASSESSMENT_KIND_SELF_ASSESSMENT);
-  EXPECT_EQ(ParseEnumWord(kinds, "ASSESSMENT_KIND_", "unspecified"), std::nullopt);
-  EXPECT_EQ(ParseEnumWord(kinds, "ASSESSMENT_KIND_", "selfassessment"), std::nullopt);
-  EXPECT_EQ(EnumWord(kinds->FindValueByNumber(asv1::ASSESSMENT_KIND_SELF_ASSESSMENT),
-                     "ASSESSMENT_KIND_", "-"),
-            "self-assessment");
+  EXPECT_EQ(EnumPrefix(kinds), "ASSESSMENT_KIND_");
+  EXPECT_EQ(ParseEnumWord(kinds, "Self_Assessment"), asv1::ASSESSMENT_KIND_SELF_ASSESSMENT);
+  EXPECT_EQ(ParseEnumWord(kinds, "unspecified"), std::nullopt);
+  EXPECT_EQ(ParseEnumWord(kinds, "selfassessment"), std::nullopt);
+  EXPECT_EQ(EnumWord(kinds->FindValueByNumber(asv1::ASSESSMENT_KIND_SELF_ASSESSMENT)),
+            "self_assessment");
+  EXPECT_EQ(EnumWord(kinds->FindValueByNumber(asv1::ASSESSMENT_KIND_UNSPECIFIED)), "-");
+  // A nested enum's prefix is its own name's (Action.Status: STATUS_), and the message
+  // names the enum in words.
+  EXPECT_EQ(WordOf(acv1::Action::STATUS_CARRIED_OVER), "carried_over");
+  EXPECT_EQ(ParseEnum<acv1::Action::Status>("later").status().message(),
+            "unknown status 'later': expected planned, in_progress, done, cancelled or "
+            "carried_over");
 }
 
 }  // namespace

@@ -13,10 +13,6 @@
 namespace sixsteps::cli {
 namespace {
 
-namespace asv1 = ::sixsteps::assessment::v1;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::SizeIs;
 using Plan = asv1::PlannedRound;
 
 class FakeProgrammeService final : public asv1::ProgrammeService::Service {
@@ -130,55 +126,38 @@ class FakeAssessmentService final : public asv1::AssessmentService::Service {
   std::vector<asv1::BatchUpsertResponsesRequest> batches;
 };
 
-class CliProgrammeTest : public ::testing::Test {
+class CliProgrammeTest : public testing_support::CliTest {
  protected:
-  void SetUp() override {
-    grpc::ServerBuilder builder;
-    builder.RegisterService(&programme_);
-    builder.RegisterService(&assessment_);
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-  }
-  void TearDown() override { server_->Shutdown(); }
-
-  testing_support::Result Run(std::vector<std::string> words) {
-    return testing_support::RunInProcess(words, {{"SIXSTEPS_TOKEN", "tok"}}, *server_, addresses_);
-  }
-
+  void SetUp() override { Serve({&programme_, &assessment_}); }
   FakeProgrammeService programme_;
   FakeAssessmentService assessment_;
-  std::unique_ptr<grpc::Server> server_;
-  std::vector<std::string> addresses_;
 };
 
+// `programme plan luton` with the flags every plan needs but --cadence and --opens, then `more`.
+std::vector<std::string> PlanWords(std::vector<std::string> more) {
+  std::vector<std::string> words = {"programme",
+                                    "plan",
+                                    "luton",
+                                    "--kind",
+                                    "self-assessment",
+                                    "--framework",
+                                    "frameworks/six-steps/versions/2019",
+                                    "--title",
+                                    "Self-assessment 2026",
+                                    "--period",
+                                    "2025-04-01:2026-03-31",
+                                    "--deadline",
+                                    "2026-05-31",
+                                    "--report-due",
+                                    "2026-06-30"};
+  words.insert(words.end(), more.begin(), more.end());
+  return words;
+}
+
 TEST_F(CliProgrammeTest, PlanSendsEveryFieldAndItsStandingRespondents) {
-  testing_support::Result result = Run({"programme",
-                                        "plan",
-                                        "luton",
-                                        "--kind",
-                                        "self-assessment",
-                                        "--framework",
-                                        "frameworks/six-steps/versions/2019",
-                                        "--cadence",
-                                        "annual",
-                                        "--title",
-                                        "Self-assessment 2026",
-                                        "--period",
-                                        "2025-04-01:2026-03-31",
-                                        "--opens",
-                                        "2026-04-01",
-                                        "--deadline",
-                                        "2026-05-31",
-                                        "--report-due",
-                                        "2026-06-30",
-                                        "--carry-forward",
-                                        "yes",
-                                        "--org",
-                                        "police",
-                                        "--org",
-                                        "luton/council",
-                                        "--scrutineer",
-                                        "u-9"});
+  testing_support::Result result =
+      Run(PlanWords({"--cadence", "annual", "--opens", "2026-04-01", "--carry-forward", "yes",
+                     "--org", "police", "--org", "luton/council", "--scrutineer", "u-9"}));
   ASSERT_EQ(result.exit_code, 0) << result.err;
   ASSERT_THAT(programme_.created, SizeIs(1));
   const Plan& sent = programme_.created[0].planned_round();
@@ -202,29 +181,11 @@ TEST_F(CliProgrammeTest, PlanSendsEveryFieldAndItsStandingRespondents) {
 }
 
 TEST_F(CliProgrammeTest, PlanRefusesABadCadenceOrDateBeforeCalling) {
-  std::vector<std::string> base = {"programme",
-                                   "plan",
-                                   "luton",
-                                   "--kind",
-                                   "self-assessment",
-                                   "--framework",
-                                   "frameworks/six-steps/versions/2019",
-                                   "--title",
-                                   "T",
-                                   "--period",
-                                   "2025-04-01:2026-03-31",
-                                   "--deadline",
-                                   "2026-05-31",
-                                   "--report-due",
-                                   "2026-06-30"};
-  std::vector<std::string> weekly = base;
-  weekly.insert(weekly.end(), {"--cadence", "weekly", "--opens", "2026-04-01"});
-  testing_support::Result bad_cadence = Run(weekly);
+  testing_support::Result bad_cadence =
+      Run(PlanWords({"--cadence", "weekly", "--opens", "2026-04-01"}));
   EXPECT_EQ(bad_cadence.exit_code, 64);
   EXPECT_THAT(bad_cadence.err, HasSubstr("annual, biennial or one_off"));
-  std::vector<std::string> bad_date = base;
-  bad_date.insert(bad_date.end(), {"--cadence", "annual", "--opens", "1 April"});
-  EXPECT_EQ(Run(bad_date).exit_code, 64);
+  EXPECT_EQ(Run(PlanWords({"--cadence", "annual", "--opens", "1 April"})).exit_code, 64);
   EXPECT_THAT(programme_.created, SizeIs(0));
 }
 

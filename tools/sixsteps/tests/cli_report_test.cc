@@ -35,7 +35,7 @@ TEST_F(CliAssessmentTest, ReportsGoThroughExportReport) {
   EXPECT_EQ(refused.exit_code, 64);
   EXPECT_THAT(refused.err, HasSubstr("give --out FILE"));
   EXPECT_EQ(reporting_.exports.size(), sent_so_far);
-  std::string path = (dir_ / "east.xlsx").string();
+  std::string path = (Dir() / "east.xlsx").string();
   Result written = Run({"report", "region", "east", "--format", "xlsx", "--out", path}, {}, true);
   ASSERT_EQ(written.exit_code, 0) << written.err;
   EXPECT_THAT(written.out, StartsWith("Wrote " + path));
@@ -69,7 +69,7 @@ TEST_F(CliAssessmentTest, TheScrutineersReportGoesThroughExportReport) {
   EXPECT_EQ(sent.format(), rv1::FORMAT_JSON);
   EXPECT_EQ(sent.scrutineer().assessment(), kRound);
   EXPECT_EQ(sent.scrutineer().version(), 2);
-  std::string path = (dir_ / "report.pdf").string();
+  std::string path = (Dir() / "report.pdf").string();
   Result written = Run({"report", "scrutineer", "a-1", "--format", "pdf", "--out", path}, {}, true);
   ASSERT_EQ(written.exit_code, 0) << written.err;
   EXPECT_EQ(reporting_.exports.at(1).format(), rv1::FORMAT_PDF);

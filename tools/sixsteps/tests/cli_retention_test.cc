@@ -13,8 +13,6 @@ namespace sixsteps::cli {
 namespace {
 
 namespace rv1 = ::sixsteps::assessment::v1;
-using ::testing::HasSubstr;
-using ::testing::StartsWith;
 
 // Records what it is sent; part-a has a policy at revision 2, etag "5".
 class FakeRetentionService final : public rv1::RetentionService::Service {
@@ -77,23 +75,10 @@ class FakeRetentionService final : public rv1::RetentionService::Service {
   std::vector<rv1::ListTombstonesRequest> tombstone_lists;
 };
 
-class CliRetentionTest : public ::testing::Test {
+class CliRetentionTest : public testing_support::CliTest {
  protected:
-  void SetUp() override {
-    grpc::ServerBuilder builder;
-    builder.RegisterService(&retention_);
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-  }
-  void TearDown() override { server_->Shutdown(); }
-
-  testing_support::Result Run(std::vector<std::string> words) {
-    return testing_support::RunInProcess(words, {{"SIXSTEPS_TOKEN", "tok"}}, *server_, addresses_);
-  }
-
+  void SetUp() override { Serve({&retention_}); }
   FakeRetentionService retention_;
-  std::unique_ptr<grpc::Server> server_;
-  std::vector<std::string> addresses_;
 };
 
 TEST_F(CliRetentionTest, SetKeepsThePeriodsNotGivenAndSendsTheEtag) {

@@ -17,11 +17,6 @@
 namespace sixsteps::cli {
 namespace {
 
-namespace asv1 = ::sixsteps::assessment::v1;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::SizeIs;
-
 constexpr char kRound[] = "assessments/a-1";
 
 class FakeScrutinyReportService final : public asv1::ScrutinyReportService::Service {
@@ -162,37 +157,10 @@ class FakeScrutinyReportService final : public asv1::ScrutinyReportService::Serv
   }
 };
 
-class CliScrutinyReportTest : public ::testing::Test {
+class CliScrutinyReportTest : public testing_support::CliTest {
  protected:
-  void SetUp() override {
-    grpc::ServerBuilder builder;
-    builder.RegisterService(&fake_);
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-    dir_ = std::filesystem::temp_directory_path() /
-           absl::StrCat("sixsteps-cli-scrutiny-", ::getpid(), "-",
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override {
-    server_->Shutdown();
-    std::filesystem::remove_all(dir_);
-  }
-
-  testing_support::Result Run(std::vector<std::string> words) {
-    return testing_support::RunInProcess(words, {{"SIXSTEPS_TOKEN", "tok"}}, *server_, addresses_);
-  }
-
-  std::string Write(const std::string& name, const std::string& contents) {
-    std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary) << contents;
-    return path;
-  }
-
+  void SetUp() override { Serve({&fake_}); }
   FakeScrutinyReportService fake_;
-  std::unique_ptr<grpc::Server> server_;
-  std::vector<std::string> addresses_;
-  std::filesystem::path dir_;
 };
 
 TEST_F(CliScrutinyReportTest, WriteCreatesTheReportThenWritesTheFileWithTheEtag) {
@@ -262,12 +230,13 @@ TEST_F(CliScrutinyReportTest, PublishSendsTheEtagAndExitsWithTheRefusal) {
 TEST_F(CliScrutinyReportTest, ShowAndVersionsPrintTheReport) {
   testing_support::Result shown = Run({"scrutiny-report", "show", "a-1"});
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
-  EXPECT_THAT(shown.out, HasSubstr("version 1, published"));
-  EXPECT_THAT(shown.out, HasSubstr("f-1  [concern] Audit is late  (s1.q2)"));
-  EXPECT_THAT(shown.out, HasSubstr("rec-1  Finish the audit  (from f-1)  accepted"));
-  EXPECT_THAT(shown.out, HasSubstr("actions/act-1  in_progress  due 2026-06-30"));
-  EXPECT_THAT(shown.out, HasSubstr("partnerships/luton/organisations/police: dispute"));
-  EXPECT_THAT(shown.out, HasSubstr("resolved: not_upheld - Minutes say March"));
+  for (const char* line : {"version 1, published", "f-1  [concern] Audit is late  (s1.q2)",
+                           "rec-1  Finish the audit  (from f-1)  accepted",
+                           "actions/act-1  in_progress  due 2026-06-30",
+                           "partnerships/luton/organisations/police: dispute",
+                           "resolved: not_upheld - Minutes say March"}) {
+    EXPECT_THAT(shown.out, HasSubstr(line));
+  }
 
   testing_support::Result versions = Run({"scrutiny-report", "versions", "a-1"});
   ASSERT_EQ(versions.exit_code, 0) << versions.err;

@@ -11,9 +11,9 @@ TEST_F(CliIdentityTest, LoginStoresTheTokensInAPrivateFile) {
   EXPECT_THAT(result.out, HasSubstr("Signed in as users/u-admin (admin@example.org)"));
   EXPECT_THAT(result.out, HasSubstr(CredentialsFile()));
   EXPECT_EQ(ModeOf(CredentialsFile()), 0600);
-  EXPECT_EQ(ModeOf((dir_ / "config/sixsteps").string()), 0700);
+  EXPECT_EQ(ModeOf((Dir() / "config/sixsteps").string()), 0700);
   // Written through a temporary file that is gone.
-  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_ / "config/sixsteps"),
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(Dir() / "config/sixsteps"),
                           std::filesystem::directory_iterator()),
             1);
 
@@ -163,7 +163,7 @@ TEST_F(CliIdentityTest, LogoutRevokesTheRefreshTokenAndDeletesTheFile) {
 }
 
 TEST_F(CliIdentityTest, AServiceAccountSignsInWithItsKeyFileAndAgainWhenItExpires) {
-  std::string key_file = (dir_ / "integrator.key").string();
+  std::string key_file = (Dir() / "integrator.key").string();
   std::ofstream(key_file) << kApiKey << "\n";
   Result result = Run({"login", "--api-key-file", key_file});
   ASSERT_EQ(result.exit_code, 0) << result.err;

@@ -13,9 +13,6 @@ namespace sixsteps::cli {
 namespace {
 
 namespace vv1 = ::sixsteps::assessment::v1;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::StartsWith;
 
 // Records what it is sent; answers with the record named, one record per list.
 class FakeVoiceService final : public vv1::VoiceService::Service {
@@ -93,23 +90,10 @@ class FakeVoiceService final : public vv1::VoiceService::Service {
   std::vector<std::string> list_pages;
 };
 
-class CliVoiceTest : public ::testing::Test {
+class CliVoiceTest : public testing_support::CliTest {
  protected:
-  void SetUp() override {
-    grpc::ServerBuilder builder;
-    builder.RegisterService(&voice_);
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-  }
-  void TearDown() override { server_->Shutdown(); }
-
-  testing_support::Result Run(std::vector<std::string> words) {
-    return testing_support::RunInProcess(words, {{"SIXSTEPS_TOKEN", "tok"}}, *server_, addresses_);
-  }
-
+  void SetUp() override { Serve({&voice_}); }
   FakeVoiceService voice_;
-  std::unique_ptr<grpc::Server> server_;
-  std::vector<std::string> addresses_;
 };
 
 TEST_F(CliVoiceTest, EngagementCreateSendsEveryFieldAndPrintsTheRecord) {

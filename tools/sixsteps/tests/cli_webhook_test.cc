@@ -15,7 +15,6 @@ namespace sixsteps::cli {
 namespace {
 
 namespace nv1 = ::sixsteps::notification::v1;
-using ::testing::HasSubstr;
 
 constexpr char kName[] = "partnerships/sunderland/webhooks/wh-1";
 
@@ -87,22 +86,10 @@ class FakeWebhookService final : public nv1::NotificationService::Service {
   }
 };
 
-class CliWebhookTest : public ::testing::Test {
+class CliWebhookTest : public testing_support::CliTest {
  protected:
-  void SetUp() override {
-    grpc::ServerBuilder builder;
-    builder.RegisterService(&fake_);
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-  }
-  void TearDown() override { server_->Shutdown(); }
-  testing_support::Result Run(const std::vector<std::string>& words) {
-    return testing_support::RunInProcess(words, {{"SIXSTEPS_TOKEN", "tok"}}, *server_, addresses_,
-                                         "");
-  }
+  void SetUp() override { Serve({&fake_}); }
   FakeWebhookService fake_;
-  std::unique_ptr<grpc::Server> server_;
-  std::vector<std::string> addresses_;
 };
 
 TEST_F(CliWebhookTest, CreateSendsTheSubscriptionAndPrintsTheSecretOnce) {
