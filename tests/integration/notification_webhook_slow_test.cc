@@ -352,7 +352,6 @@ void SlowWebhookTest::ExpectFreedAtTheTimeout(Answer how, absl::Duration timeout
   const nv1::WebhookAttempt& attempt = delivery.attempts(0);
   EXPECT_EQ(attempt.outcome(), "error");
   EXPECT_THAT(attempt.error(), HasSubstr("imeout"));  // libcurl's "Timeout was reached"
-  EXPECT_GE(attempt.latency_ms(), absl::ToInt64Milliseconds(timeout));
   if (how == Answer::kNever) {
     EXPECT_EQ(attempt.response_code(), 0);
   } else {
