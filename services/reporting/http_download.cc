@@ -10,9 +10,18 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "services/common/status.h"
+#include "services/common/validation.h"
 #include "sixsteps/assessment/v1/evidence_file_service.grpc.pb.h"
 
 namespace sixsteps::reporting {
+
+bool IsUtf8Request(const httplib::Request& req) {
+  if (!IsValidUtf8(req.path)) return false;
+  for (const auto& [name, value] : req.params) {
+    if (!IsValidUtf8(name) || !IsValidUtf8(value)) return false;
+  }
+  return true;
+}
 namespace {
 
 namespace av1 = ::sixsteps::assessment::v1;

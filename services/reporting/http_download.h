@@ -15,6 +15,7 @@ class Channel;
 }  // namespace grpc
 
 namespace httplib {
+struct Request;
 struct Response;
 }  // namespace httplib
 
@@ -23,6 +24,10 @@ namespace sixsteps::reporting {
 // The headers every file download carries: never rendered inline, never sniffed, and
 // sandboxed should a browser show it anyway (an uploaded HTML or SVG cannot run).
 inline constexpr char kDownloadContentSecurityPolicy[] = "sandbox; default-src 'none'";
+
+// Whether the request's path and every query name and value (all decoded) are UTF-8: the
+// endpoint answers 400 before any route otherwise (nothing non-UTF-8 reaches a service).
+bool IsUtf8Request(const httplib::Request& req);
 
 // `Content-Disposition` for a file name: attachment, with an ASCII fallback name and the
 // name itself percent-encoded as UTF-8 (RFC 6266 / RFC 8187).

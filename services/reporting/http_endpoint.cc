@@ -120,15 +120,6 @@ absl::StatusOr<int64_t> ParseMinSequence(const httplib::Request& req) {
   return n;
 }
 
-// Whether the request's path and every query name and value (all decoded) are UTF-8.
-bool IsUtf8Request(const httplib::Request& req) {
-  if (!IsValidUtf8(req.path)) return false;
-  for (const auto& [name, value] : req.params) {
-    if (!IsValidUtf8(name) || !IsValidUtf8(value)) return false;
-  }
-  return true;
-}
-
 std::string Param(const httplib::Request& req, const char* name) {
   return req.has_param(name) ? req.get_param_value(name) : std::string();
 }

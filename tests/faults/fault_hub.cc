@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "services/base/status_macros.h"
 #include "services/reporting/read_model.h"
+#include "tests/support/feed_checks.h"
 #include "tests/support/paths.h"
 #include "tests/support/pg_cluster.h"
 
@@ -254,27 +255,7 @@ grpc::Status FaultHub::ReadRound() const {
 }
 
 absl::StatusOr<int64_t> FaultHub::CheckFeed() const {
-  auto channel = grpc::CreateChannel(target("assessment"), grpc::InsecureChannelCredentials());
-  auto stub = av1::AssessmentService::NewStub(channel);
-  av1::ListChangesRequest request;
-  request.set_page_size(1000);
-  int64_t head = 0;
-  while (true) {
-    av1::ListChangesResponse page;
-    SIXSTEPS_RETURN_IF_ERROR(Must(*stub, &av1::AssessmentService::Stub::ListChanges,
-                                  hub_->admin_token(), request, &page, "reading the feed"));
-    if (page.changes().empty()) break;
-    for (const av1::Change& change : page.changes()) {
-      if (change.sequence() != head + 1) {
-        return absl::DataLossError(
-            absl::StrCat("the feed goes from ", head, " to ", change.sequence()));
-      }
-      head = change.sequence();
-    }
-    request.set_after_sequence(head);
-  }
-  if (head == 0) return absl::DataLossError("the feed is empty");
-  return head;
+  return CheckFeedAt(target("assessment"), hub_->admin_token());
 }
 
 absl::Status FaultHub::CheckReadModel(int64_t head) {
