@@ -177,18 +177,29 @@ absl::StatusOr<EvidenceScenarioResult> RunEvidenceFiles(const ScenarioContext& c
   if (context.partnerships.empty()) return absl::FailedPreconditionError("no seeded partnership");
   SIXSTEPS_ASSIGN_OR_RETURN(std::string token, context.admin->Token());
   auto stub = av1::EvidenceFileService::NewStub(Dial(context.addresses.assessment, "evidence"));
-  const std::string bytes = CsvOf(options.file_bytes, absl::ToUnixNanos(absl::Now()));
   EvidenceScenarioResult result;
   result.file_bytes = options.file_bytes;
+  result.uploads = std::max(1, options.uploads);
 
+  // Each upload of different bytes (a file of the same bytes would be stored once); the
+  // median rate, and the CPU of all of them per MiB.
+  std::vector<std::string> contents;
+  for (int i = 0; i < result.uploads; ++i) {
+    contents.push_back(CsvOf(options.file_bytes, absl::ToUnixNanos(absl::Now()) + i));
+  }
+  std::vector<double> rates;
+  av1::EvidenceFile file;
   CpuSample cpu = SampleCpu(options.pid_dir);
-  absl::Time start = absl::Now();
-  SIXSTEPS_ASSIGN_OR_RETURN(av1::EvidenceFile file,
-                            Upload(*stub, token, context.partnerships[0].name, bytes));
-  result.upload_mib_per_s = MiBPerSecond(options.file_bytes, absl::Now() - start);
+  for (const std::string& bytes : contents) {
+    const absl::Time start = absl::Now();
+    SIXSTEPS_ASSIGN_OR_RETURN(file, Upload(*stub, token, context.partnerships[0].name, bytes));
+    rates.push_back(MiBPerSecond(options.file_bytes, absl::Now() - start));
+  }
+  std::sort(rates.begin(), rates.end());
+  result.upload_mib_per_s = rates[rates.size() / 2];
   CpuSample uploaded = SampleCpu(options.pid_dir);
-  result.upload_cpu = CpuPerMiBBetween(cpu, uploaded, options.file_bytes);
-  start = absl::Now();
+  result.upload_cpu = CpuPerMiBBetween(cpu, uploaded, options.file_bytes * result.uploads);
+  absl::Time start = absl::Now();
   SIXSTEPS_RETURN_IF_ERROR(Download(*stub, token, file));
   result.download_mib_per_s = MiBPerSecond(options.file_bytes, absl::Now() - start);
   result.download_cpu = CpuPerMiBBetween(uploaded, SampleCpu(options.pid_dir), options.file_bytes);
@@ -236,11 +247,12 @@ absl::StatusOr<EvidenceScenarioResult> RunEvidenceFiles(const ScenarioContext& c
 std::string EvidenceTable(const EvidenceScenarioResult& r) {
   std::string out = absl::StrFormat(
       "### Evidence files (%.0f MiB file)\n\n| figure | value | target |\n|---|---|---|\n"
-      "| upload | %.1f MiB/s | >= 50 MiB/s |\n| download | %.1f MiB/s | >= 50 MiB/s |\n"
+      "| upload (median of %d) | %.1f MiB/s | >= 50 MiB/s |\n| download | %.1f MiB/s | >= 50 MiB/s "
+      "|\n"
       "| CPU per MiB uploaded: assessment / PostgreSQL | %s ms | |\n"
       "| CPU per MiB downloaded: assessment / PostgreSQL | %s ms | |\n"
       "| %d concurrent downloads | %.1f s (%.1f MiB/s in all) | |\n",
-      static_cast<double>(r.file_bytes) / kMiB, r.upload_mib_per_s, r.download_mib_per_s,
+      static_cast<double>(r.file_bytes) / kMiB, r.uploads, r.upload_mib_per_s, r.download_mib_per_s,
       CpuText(r.upload_cpu), CpuText(r.download_cpu), r.concurrent_downloads, r.concurrent_seconds,
       r.concurrent_seconds > 0
           ? static_cast<double>(r.file_bytes) * r.concurrent_downloads / kMiB / r.concurrent_seconds
