@@ -17,6 +17,7 @@
 #include "sixsteps/action/v1/action_service.grpc.pb.h"
 #include "tests/support/calls.h"
 #include "tests/support/settable_clock.h"
+#include "tests/support/shared_hub.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_hub.h"
 
@@ -48,10 +49,8 @@ class NotificationDigestTest : public ::testing::Test {
     ASSERT_THAT(hub_->CreateOrganisation(
                     "dg-p", "police", identity::v1::ORGANISATION_KIND_OTHER_RELEVANT_AGENCY, false),
                 IsOk());
-    auto user = [](const std::string& email, std::vector<TestHub::Binding> roles) {
-      absl::StatusOr<std::string> token = hub_->UserWithRoles(email, roles);
-      EXPECT_THAT(token, IsOk()) << email;
-      return token.ok() ? *token : std::string();
+    auto user = [](const std::string& email, const std::vector<TestHub::Binding>& roles) {
+      return SignedInUser(*hub_, email, roles);
     };
     tokens_["pol"] = user("pol@dg.test", {{Role::ROLE_PARTNER_RESPONDENT, kPartnership, kPolice}});
     tokens_["own"] = user("own@dg.test", {{Role::ROLE_ACTION_OWNER, kPartnership, kPolice}});
