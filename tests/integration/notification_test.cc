@@ -11,6 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/status.h"
+#include "tests/support/action_samples.h"
+#include "tests/support/calls.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/settable_clock.h"
 #include "tests/support/shared_hub.h"
@@ -33,16 +35,6 @@ using ::testing::UnorderedElementsAre;
 constexpr char kPolice[] = "partnerships/nt-p/organisations/police";
 
 using TestClock = SettableClock;
-
-template <typename Stub, typename Request, typename Response>
-absl::Status Call(Stub& stub,
-                  grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-                  const std::string& token, const Request& request, Response* response) {
-  grpc::ClientContext context;
-  Authorize(context, token);
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
-  return FromGrpcStatus((stub.*method)(&context, request, response));
-}
 
 using NStub = nv1::NotificationService::Stub;
 
@@ -211,16 +203,7 @@ TEST_F(NotificationTest, FeedRulesReachTheRightPeopleOnce) {
 
 TEST_F(NotificationTest, ActionRulesFollowTheHubsDateAcrossDaylightSaving) {
   av1::Assessment round = CreateRound();
-  acv1::CreateActionRequest request;
-  acv1::Action* action = request.mutable_action();
-  action->set_assessment(round.name());
-  action->set_step_id("s1");
-  action->add_question_ids("s1.q1");
-  action->set_kind(acv1::Action::KIND_IMPROVEMENT);
-  action->set_description("Audit the <referrals>");
-  action->set_intended_outcome("Children are safer");
-  action->set_owner_organisation(kPolice);
-  action->set_due_date("2026-03-30");
+  acv1::CreateActionRequest request = ImprovementAction(round.name(), kPolice, "2026-03-30");
   acv1::Action created;
   auto actions = hub_->ActionStub();
   ASSERT_THAT(
