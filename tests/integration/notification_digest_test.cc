@@ -15,6 +15,7 @@
 #include "absl/strings/strip.h"
 #include "services/common/status.h"
 #include "sixsteps/action/v1/action_service.grpc.pb.h"
+#include "tests/support/action_samples.h"
 #include "tests/support/calls.h"
 #include "tests/support/settable_clock.h"
 #include "tests/support/shared_hub.h"
@@ -92,16 +93,7 @@ class NotificationDigestTest : public ::testing::Test {
     ASSERT_THAT(Call(*assessments, &av1::AssessmentService::Stub::AddRespondent, tokens_["adm"],
                      add, &police),
                 IsOk());
-    acv1::CreateActionRequest request;
-    acv1::Action* action = request.mutable_action();
-    action->set_assessment(round.name());
-    action->set_step_id("s1");
-    action->add_question_ids("s1.q1");
-    action->set_kind(acv1::Action::KIND_IMPROVEMENT);
-    action->set_description("Audit the <referrals>");
-    action->set_intended_outcome("Children are safer");
-    action->set_owner_organisation(kPolice);
-    action->set_due_date("2030-03-20");
+    acv1::CreateActionRequest request = ImprovementAction(round.name(), kPolice, "2030-03-20");
     acv1::Action created;
     auto actions = hub_->ActionStub();
     ASSERT_THAT(
