@@ -60,24 +60,8 @@ constexpr char kBuiltInVersion[] = "frameworks/six-steps/versions/2019";
 
 std::string IdOf(const std::string& name) { return name.substr(name.rfind('/') + 1); }
 
-// One expectation of a request: who calls, what they get; for an allowed caller, what the
-// answer must show; `last` for an allowed write the other allowed rows must run before.
-struct Expect {
-  Who who;
-  Code code;
-  std::string must_show = "";
-  bool last = false;
-};
-
-class Table {
- public:
-  void Add(const std::string& service, const std::string& method, const std::string& what,
-           const RequestFn& request, std::initializer_list<Expect> expects) {
-    for (const Expect& e : expects) {
-      rows.push_back(
-          {absl::StrCat(service, ".", method), what, e.who, e.code, request, e.must_show, e.last});
-    }
-  }
+// The rows, filled in by RowsOf (tests/support/auth_matrix.h) per service.
+struct Table {
   std::vector<Row> rows;
 };
 
@@ -140,18 +124,9 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
   t.rows = ScrutinyReportRows(world);
   // ---- scrutiny cycle (H4): the scrutineer's report, after the rows that publish it.
   for (Row& row : CycleRows(world)) t.rows.push_back(std::move(row));
-  auto assessment = [&](const std::string& method, const std::string& what, RequestFn request,
-                        std::initializer_list<Expect> expects) {
-    t.Add(asv1::AssessmentService::service_full_name(), method, what, request, expects);
-  };
-  auto action = [&](const std::string& method, const std::string& what, RequestFn request,
-                    std::initializer_list<Expect> expects) {
-    t.Add(acv1::ActionService::service_full_name(), method, what, request, expects);
-  };
-  auto reporting = [&](const std::string& method, const std::string& what, RequestFn request,
-                       std::initializer_list<Expect> expects) {
-    t.Add(rv1::ReportingService::service_full_name(), method, what, request, expects);
-  };
+  const RowsOf assessment(t.rows, asv1::AssessmentService::service_full_name());
+  const RowsOf action(t.rows, acv1::ActionService::service_full_name());
+  const RowsOf reporting(t.rows, rv1::ReportingService::service_full_name());
 
   // ---- Rounds.
   {
@@ -593,10 +568,7 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
   for (Row& row : DigestRows(world)) t.rows.push_back(std::move(row));   // digest (H1)
   // ---- The programme of rounds (issue 15): partnership administrators and the region's hub
   // administrators write; anyone who reads the partnership reads.
-  auto programme = [&](const std::string& method, const std::string& what, RequestFn request,
-                       std::initializer_list<Expect> expects) {
-    t.Add(asv1::ProgrammeService::service_full_name(), method, what, request, expects);
-  };
+  const RowsOf programme(t.rows, asv1::ProgrammeService::service_full_name());
   {
     asv1::CreatePlannedRoundRequest m;
     asv1::PlannedRound* p = m.mutable_planned_round();
@@ -686,10 +658,7 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
 
   // ---- Evidence files (issue 16): a.evidence_file is OFFICIAL-SENSITIVE, so region A's
   // dashboard, which reads part-a's OFFICIAL records, gets NOT_FOUND for it.
-  auto files = [&](const std::string& method, const std::string& what, RequestFn request,
-                   std::initializer_list<Expect> expects) {
-    t.Add(asv1::EvidenceFileService::service_full_name(), method, what, request, expects);
-  };
+  const RowsOf files(t.rows, asv1::EvidenceFileService::service_full_name());
   {
     asv1::UploadEvidenceFileRequest m;
     m.mutable_metadata()->set_partnership("partnerships/part-a");

@@ -40,14 +40,7 @@ std::string TokenOf(const MatrixWorld& w, Who who) {
 std::vector<Row> DigestRows(const MatrixWorld& world) {
   const MatrixWorld* w = &world;
   std::vector<Row> rows;
-  auto add = [&](const std::string& method, const std::string& what, const RequestFn& request,
-                 std::initializer_list<std::pair<Who, Code>> expects,
-                 const std::string& show = "") {
-    for (const auto& [who, code] : expects) {
-      rows.push_back({absl::StrCat(nv1::NotificationService::service_full_name(), ".", method),
-                      what, who, code, request, code == OK ? show : "", /*last=*/false});
-    }
-  };
+  const RowsOf add(rows, nv1::NotificationService::service_full_name());
   auto preferences_of = [w](Who whose) {
     return [w, whose] {
       auto m = std::make_shared<nv1::GetNotificationPreferencesRequest>();

@@ -2,7 +2,6 @@
 // switch its rules. They run with the assessment rows (AssessmentActionReportingRows).
 #include <grpcpp/client_context.h>
 
-#include "absl/strings/str_cat.h"
 #include "sixsteps/notification/v1/notification_service.grpc.pb.h"
 #include "tests/support/auth_matrix.h"
 
@@ -30,35 +29,26 @@ std::string PartAMessage(const MatrixWorld& w) {
 std::vector<Row> NotificationRows(const MatrixWorld& world) {
   const MatrixWorld* w = &world;
   std::vector<Row> rows;
-  auto add = [&](const std::string& method, const std::string& what, const RequestFn& request,
-                 std::initializer_list<std::pair<Who, Code>> expects,
-                 const std::string& show = "") {
-    for (const auto& [who, code] : expects) {
-      rows.push_back({absl::StrCat(nv1::NotificationService::service_full_name(), ".", method),
-                      what, who, code, request, code == OK && (who == PA || who == HA) ? show : "",
-                      /*last=*/false});
-    }
-  };
+  const RowsOf add(rows, nv1::NotificationService::service_full_name());
   {
     nv1::ListOutboxMessagesRequest m;
     m.set_partnership("partnerships/part-a");
     // Others get an empty list (checked for leaks); a respondent sees their own.
     add("ListOutboxMessages", "part-a's outbox", Fixed(m),
-        {{N, UA}, {B, OK}, {O, OK}, {V, OK}, {RS, OK}, {PA, OK}, {HA, OK}}, "part-a");
+        {{N, UA}, {B, OK}, {O, OK}, {V, OK}, {RS, OK}, {PA, OK, "part-a"}, {HA, OK, "part-a"}});
   }
-  add(
-      "GetOutboxMessage", "a message of part-a",
+  add("GetOutboxMessage", "a message of part-a",
       [w] {
         auto m = std::make_shared<nv1::GetOutboxMessageRequest>();
         m->set_name(PartAMessage(*w));
         return m;
       },
-      {{N, UA}, {B, NF}, {O, NF}, {V, NF}, {PA, OK}, {HA, OK}}, "part-a");
+      {{N, UA}, {B, NF}, {O, NF}, {V, NF}, {PA, OK, "part-a"}, {HA, OK, "part-a"}});
   {
     nv1::GetRuleSettingsRequest m;
     m.set_name("partnerships/part-a/ruleSettings");
     add("GetRuleSettings", "part-a's switches", Fixed(m),
-        {{N, UA}, {B, NF}, {O, NF}, {V, OK}, {RS, OK}, {PA, OK}}, "part-a");
+        {{N, UA}, {B, NF}, {O, NF}, {V, OK}, {RS, OK}, {PA, OK, "part-a"}});
   }
   {
     nv1::UpdateRuleSettingsRequest m;
@@ -67,7 +57,14 @@ std::vector<Row> NotificationRows(const MatrixWorld& world) {
     on->set_rule("action_due_soon");
     on->set_enabled(true);
     add("UpdateRuleSettings", "switch a rule of part-a", Fixed(m),
-        {{N, UA}, {B, NF}, {O, NF}, {V, PD}, {D, PD}, {RS, PD}, {PA, OK}, {HA, OK}}, "part-a");
+        {{N, UA},
+         {B, NF},
+         {O, NF},
+         {V, PD},
+         {D, PD},
+         {RS, PD},
+         {PA, OK, "part-a"},
+         {HA, OK, "part-a"}});
   }
   return rows;
 }

@@ -5,7 +5,6 @@
 // who reads the partnership reads its policy and holds; tombstones only its managers.
 #include <grpcpp/client_context.h>
 
-#include "absl/strings/str_cat.h"
 #include "services/base/status_macros.h"
 #include "tests/support/auth_matrix.h"
 
@@ -15,20 +14,7 @@ namespace {
 namespace asv1 = ::sixsteps::assessment::v1;
 using RStub = asv1::RetentionService::Stub;
 
-constexpr Who N = Who::kNobody;
-constexpr Who B = Who::kRegionB;
-constexpr Who O = Who::kOtherPartnership;
-constexpr Who V = Who::kViewerA;
-constexpr Who D = Who::kDashboardA;
-constexpr Who RS = Who::kPoliceRespondentA;
-constexpr Who SC = Who::kScrutineerA;
-constexpr Who PA = Who::kPartnershipAdminA;
-constexpr Who HA = Who::kHubAdminA;
-constexpr Who IN = Who::kIntegrationA;
-constexpr Code UA = Code::kUnauthenticated;
-constexpr Code NF = Code::kNotFound;
-constexpr Code PD = Code::kPermissionDenied;
-constexpr Code OK = Code::kOk;
+using namespace short_names;  // NOLINT(build/namespaces)
 
 constexpr char kPolicyA[] = "partnerships/part-a/retentionPolicy";
 
@@ -74,13 +60,7 @@ std::vector<Row> RetentionRows(const MatrixWorld& world) {
   const std::string& round = world.assessment.round;
   const RetentionRecords& r = world.retention;
   std::vector<Row> rows;
-  auto retention = [&](const std::string& method, const std::string& what, RequestFn request,
-                       std::initializer_list<std::tuple<Who, Code, std::string, bool>> expects) {
-    for (const auto& [who, code, must_show, last] : expects) {
-      rows.push_back({absl::StrCat(asv1::RetentionService::service_full_name(), ".", method), what,
-                      who, code, request, must_show, last});
-    }
-  };
+  const RowsOf retention(rows, asv1::RetentionService::service_full_name());
   const auto id = [](const std::string& name) { return name.substr(name.rfind('/') + 1); };
 
   {

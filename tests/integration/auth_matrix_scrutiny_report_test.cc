@@ -16,20 +16,7 @@ namespace asv1 = ::sixsteps::assessment::v1;
 namespace acv1 = ::sixsteps::action::v1;
 using SStub = asv1::ScrutinyReportService::Stub;
 
-constexpr Who N = Who::kNobody;
-constexpr Who B = Who::kRegionB;
-constexpr Who O = Who::kOtherPartnership;
-constexpr Who V = Who::kViewerA;
-constexpr Who D = Who::kDashboardA;
-constexpr Who RS = Who::kPoliceRespondentA;
-constexpr Who RC = Who::kCouncilRespondentA;
-constexpr Who SC = Who::kScrutineerA;
-constexpr Who PA = Who::kPartnershipAdminA;
-constexpr Who HA = Who::kHubAdminA;
-constexpr Code UA = Code::kUnauthenticated;
-constexpr Code NF = Code::kNotFound;
-constexpr Code PD = Code::kPermissionDenied;
-constexpr Code OK = Code::kOk;
+using namespace short_names;  // NOLINT(build/namespaces)
 constexpr Code FP = Code::kFailedPrecondition;
 constexpr Code AE = Code::kAlreadyExists;
 
@@ -63,13 +50,6 @@ RequestFn WithEtag(const MatrixWorld* w, T request) {
     return m;
   };
 }
-
-struct Expect {
-  Who who;
-  Code code;
-  std::string must_show = "";
-  bool last = false;
-};
 
 }  // namespace
 
@@ -129,13 +109,7 @@ std::vector<Row> ScrutinyReportRows(const MatrixWorld& world) {
   const std::string round = world.assessment.round;
   const ScrutinyRecords& s = world.scrutiny;
   std::vector<Row> rows;
-  auto report = [&](const std::string& method, const std::string& what, RequestFn request,
-                    std::initializer_list<Expect> expects) {
-    for (const Expect& e : expects) {
-      rows.push_back({absl::StrCat(asv1::ScrutinyReportService::service_full_name(), ".", method),
-                      what, e.who, e.code, request, e.must_show, e.last});
-    }
-  };
+  const RowsOf report(rows, asv1::ScrutinyReportService::service_full_name());
 
   {
     asv1::CreateScrutinyReportRequest m;

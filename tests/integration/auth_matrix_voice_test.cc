@@ -4,7 +4,6 @@
 // record adds rows for the region-wide roles that may read the round but not it.
 #include <grpcpp/client_context.h>
 
-#include "absl/strings/str_cat.h"
 #include "services/base/status_macros.h"
 #include "tests/support/auth_matrix.h"
 
@@ -14,20 +13,7 @@ namespace {
 namespace asv1 = ::sixsteps::assessment::v1;
 using VStub = asv1::VoiceService::Stub;
 
-constexpr Who N = Who::kNobody;
-constexpr Who B = Who::kRegionB;
-constexpr Who O = Who::kOtherPartnership;
-constexpr Who V = Who::kViewerA;
-constexpr Who D = Who::kDashboardA;
-constexpr Who RS = Who::kPoliceRespondentA;
-constexpr Who SC = Who::kScrutineerA;
-constexpr Who PA = Who::kPartnershipAdminA;
-constexpr Who HA = Who::kHubAdminA;
-constexpr Who IN = Who::kIntegrationA;
-constexpr Code UA = Code::kUnauthenticated;
-constexpr Code NF = Code::kNotFound;
-constexpr Code PD = Code::kPermissionDenied;
-constexpr Code OK = Code::kOk;
+using namespace short_names;  // NOLINT(build/namespaces)
 
 constexpr char kPoliceA[] = "partnerships/part-a/organisations/police";
 
@@ -145,13 +131,7 @@ std::vector<Row> VoiceRows(const MatrixWorld& world) {
   const std::string& round = world.assessment.round;
   const VoiceRecords& r = world.voice;
   std::vector<Row> rows;
-  auto voice = [&](const std::string& method, const std::string& what, RequestFn request,
-                   std::initializer_list<std::tuple<Who, Code, std::string, bool>> expects) {
-    for (const auto& [who, code, must_show, last] : expects) {
-      rows.push_back({absl::StrCat(asv1::VoiceService::service_full_name(), ".", method), what, who,
-                      code, request, must_show, last});
-    }
-  };
+  const RowsOf voice(rows, asv1::VoiceService::service_full_name());
   const auto id = [](const std::string& name) { return name.substr(name.rfind('/') + 1); };
 
   // ---- Engagement records.

@@ -58,18 +58,11 @@ std::string PlantedDelivery(const MatrixWorld& w) {
 std::vector<Row> WebhookRows(const MatrixWorld& world) {
   const MatrixWorld* w = &world;
   std::vector<Row> rows;
-  auto add = [&](const std::string& method, const std::string& what, const RequestFn& request,
-                 std::initializer_list<std::pair<Who, Code>> expects,
-                 const std::string& show = "") {
-    for (const auto& [who, code] : expects) {
-      rows.push_back({absl::StrCat(nv1::NotificationService::service_full_name(), ".", method),
-                      what, who, code, request, code == OK ? show : "", /*last=*/false});
-    }
-  };
+  const RowsOf add(rows, nv1::NotificationService::service_full_name());
   // Refused everywhere but by part-a's administrators and region A's hub administrators.
-  const std::initializer_list<std::pair<Who, Code>> refused = {
-      {N, UA}, {B, NF}, {O, NF}, {V, PD}, {D, PD}, {RS, PD}, {AO, PD}, {SC, PD}, {IN, PD}};
-  const std::initializer_list<std::pair<Who, Code>> allowed = {{PA, OK}, {HA, OK}};
+  const std::vector<Expect> refused = {{N, UA},  {B, NF},  {O, NF},  {V, PD}, {D, PD},
+                                       {RS, PD}, {AO, PD}, {SC, PD}, {IN, PD}};
+  const std::vector<Expect> allowed = {{PA, OK}, {HA, OK}};
   auto planted_name = [w](auto message) {
     return [w, message] {
       auto m = std::make_shared<decltype(message)>(message);

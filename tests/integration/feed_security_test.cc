@@ -8,7 +8,9 @@
 //   reusable.
 //
 // The world: region "north-east" with partnership "sunderland" (region A) and region
-// "south-west" with partnership "plymouth" (region B).
+// "south-west" with partnership "plymouth" (region B). The cases share one hub
+// (support/shared_hub.h): the feed's rows and sequence are put back before each; the servers
+// a case starts of its own on the assessment database stop with the case.
 #include <gmock/gmock.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
@@ -26,6 +28,7 @@
 #include "absl/time/clock.h"
 #include "services/assessment/feed.h"
 #include "services/assessment/pg_feed_sequencer.h"
+#include "tests/support/shared_hub.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_hub.h"
 
@@ -75,13 +78,21 @@ class SwitchableKeys final : public auth::PublicKeySource {
   std::atomic<bool> off_{false};
 };
 
-class FeedSecurityTest : public ::testing::Test {
+// The tokens of the world's users.
+struct FeedSecurityPeople {
+  std::string admin_a_;
+  std::string respondent_a_;
+  std::string admin_b_;
+};
+
+class FeedSecurityTest : public SharedHubTest<FeedSecurityPeople> {
  protected:
   void SetUp() override {
-    auto hub = TestHub::Start("feedsec");
-    ASSERT_THAT(hub, IsOk());
-    hub_ = std::move(*hub);
+    SetUpHub("feedsec");
+    if (HasFatalFailure()) return;
     stub_ = hub_->AssessmentStub();
+  }
+  void MakePeople() override {
     ASSERT_THAT(hub_->CreateRegion(kRegionA), IsOk());
     ASSERT_THAT(hub_->CreateRegion(kRegionB), IsOk());
     ASSERT_THAT(hub_->CreatePartnership("sunderland", kRegionA), IsOk());
@@ -99,9 +110,7 @@ class FeedSecurityTest : public ::testing::Test {
   }
 
   std::string MustUser(const std::string& email, const std::vector<TestHub::Binding>& roles) {
-    absl::StatusOr<std::string> token = hub_->UserWithRoles(email, roles);
-    EXPECT_THAT(token, IsOk()) << email;
-    return token.ok() ? *token : std::string();
+    return SignedInUser(*hub_, email, roles);
   }
 
   // The same principal and grants as `token`, valid for `ttl` from now.
@@ -138,6 +147,15 @@ class FeedSecurityTest : public ::testing::Test {
     return stub_->ListChanges(&context, request, out);
   }
 
+  // A WatchChanges stream from the start as `token`, on `context`, ended by `deadline`.
+  std::unique_ptr<grpc::ClientReader<av1::WatchChangesResponse>> Watch(
+      grpc::ClientContext& context, const std::string& token,
+      absl::Duration deadline = absl::Seconds(60)) {
+    Authorize(context, token);
+    context.set_deadline(In(deadline));
+    return stub_->WatchChanges(&context, av1::WatchChangesRequest());
+  }
+
   int64_t Cursor(const std::string& token, int64_t after, const std::string& partnership = "") {
     av1::ListChangesResponse response;
     EXPECT_THAT(List(token, after, &response, partnership), IsOk());
@@ -145,11 +163,7 @@ class FeedSecurityTest : public ::testing::Test {
     return response.next_after_sequence();
   }
 
-  std::unique_ptr<TestHub> hub_;
   std::unique_ptr<AStub> stub_;
-  std::string admin_a_;
-  std::string respondent_a_;
-  std::string admin_b_;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -198,10 +212,7 @@ TEST_F(FeedSecurityTest, ARegionBCursorDoesNotMoveWhenRegionAWritesButDoesForReg
 TEST_F(FeedSecurityTest, ARegionBWatchSeesOnlyRegionBChanges) {
   CreateRound(kPartnershipA, "Sunderland 2025");
   grpc::ClientContext context;
-  Authorize(context, admin_b_);
-  context.set_deadline(In(absl::Seconds(60)));
-  av1::WatchChangesRequest request;
-  auto reader = stub_->WatchChanges(&context, request);
+  auto reader = Watch(context, admin_b_);
   CreateRound(kPartnershipA, "Sunderland 2026");
   av1::Assessment plymouth = CreateRound(kPartnershipB, "Plymouth 2025");
   av1::WatchChangesResponse message;
@@ -275,10 +286,7 @@ TEST_F(FeedSecurityTest, LargeChangesArePagedByBytesAndNothingIsLost) {
 
   // WatchChanges catches up on all of them, in order.
   grpc::ClientContext context;
-  Authorize(context, admin_a_);
-  context.set_deadline(In(absl::Seconds(60)));
-  av1::WatchChangesRequest request;
-  auto reader = stub_->WatchChanges(&context, request);
+  auto reader = Watch(context, admin_a_);
   av1::WatchChangesResponse message;
   int64_t expected = 1;
   while (expected <= total && reader->Read(&message)) {
@@ -297,11 +305,8 @@ TEST_F(FeedSecurityTest, AWatchEndsUnauthenticatedWhenItsTokenExpires) {
   av1::Assessment round = CreateRound(kPartnershipA, "Before the watch");
   const std::string token = ShortLived(admin_a_, absl::Seconds(8));
   grpc::ClientContext context;
-  Authorize(context, token);
   // Far beyond the token's life: the stream must end before this, by itself.
-  context.set_deadline(In(absl::Seconds(90)));
-  av1::WatchChangesRequest request;
-  auto reader = stub_->WatchChanges(&context, request);
+  auto reader = Watch(context, token, absl::Seconds(90));
   av1::WatchChangesResponse message;
   std::vector<av1::Change> received;
   while (reader->Read(&message)) received.push_back(message.change());
@@ -314,9 +319,7 @@ TEST_F(FeedSecurityTest, AWatchEndsUnauthenticatedWhenItsTokenExpires) {
 
   // An expired token cannot open a stream either.
   grpc::ClientContext again;
-  Authorize(again, token);
-  again.set_deadline(In(absl::Seconds(30)));
-  auto refused = stub_->WatchChanges(&again, request);
+  auto refused = Watch(again, token, absl::Seconds(30));
   EXPECT_FALSE(refused->Read(&message));
   EXPECT_EQ(refused->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
 }
@@ -374,9 +377,7 @@ TEST_F(FeedSecurityTest, AWatchEndsWhenItsWatchersOnlyBindingIsDeleted) {
       MustUser("watcher@sunderland.test", {{Role::ROLE_VIEWER, kPartnershipA, ""}});
   av1::Assessment round = CreateRound(kPartnershipA, "Before the watch");
   grpc::ClientContext context;
-  Authorize(context, watcher);
-  context.set_deadline(In(absl::Seconds(90)));
-  auto reader = stub_->WatchChanges(&context, av1::WatchChangesRequest());
+  auto reader = Watch(context, watcher, absl::Seconds(90));
   av1::WatchChangesResponse message;
   ASSERT_TRUE(reader->Read(&message));
   EXPECT_EQ(message.change().assessment(), round.name());

@@ -1,7 +1,12 @@
 // What the identity integration fixtures share (identity_service_fixture.h for the service's
-// end-to-end tests, identity_security_fixture.h for the security review's attacks): a test hub
-// per case, identity calls as a chosen token, sign-in, SQL on the identity database and the
-// audit log.
+// end-to-end tests, identity_security_fixture.h for the security review's attacks): the
+// suite's shared test hub (support/shared_hub.h: the rows put back before each case),
+// identity calls as a chosen token, sign-in, SQL on the identity database and the audit log.
+//
+// The cases may share a hub because everything identity decides from lives in its rows
+// (keys, backoffs, refresh tokens, revocations) and the other services' verifiers cache only
+// keys, which a restore never withdraws, and revocations of the case's own principals (their
+// ids are random, so a later case's users are never caught by them).
 #pragma once
 
 #include <gmock/gmock.h>
@@ -16,6 +21,7 @@
 
 #include "absl/time/time.h"
 #include "services/identity/identity_service.h"
+#include "tests/support/shared_hub.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_hub.h"
 
@@ -33,7 +39,12 @@ inline std::string RetryAfter(const grpc::ClientContext& context) {
   return found == trailers.end() ? "" : std::string(found->second.data(), found->second.size());
 }
 
-class IdentityHubTest : public ::testing::Test {
+// The world of every case: the hub's deployment administrator.
+struct IdentityPeople {
+  std::string admin_;
+};
+
+class IdentityHubTest : public SharedHubTest<IdentityPeople> {
  protected:
   // `hub_name` names the hub's databases; `call_deadline` bounds every call (none by default).
   explicit IdentityHubTest(std::string hub_name,
@@ -41,13 +52,13 @@ class IdentityHubTest : public ::testing::Test {
       : hub_name_(std::move(hub_name)), call_deadline_(call_deadline) {}
 
   void SetUp() override {
-    auto hub = TestHub::Start(hub_name_);
-    ASSERT_THAT(hub, IsOk());
-    hub_ = std::move(*hub);
+    SetUpHub(hub_name_);
+    if (HasFatalFailure()) return;
     stub_ = hub_->IdentityStub();
-    admin_ = hub_->admin_token();
     db_ = std::make_unique<pqxx::connection>(hub_->identity_database_url());
   }
+
+  void MakePeople() override { admin_ = hub_->admin_token(); }
 
   // Calls an identity RPC on `stub` with `token` ("" for none); `retry_after`, if given,
   // receives the call's retry-after trailer.
@@ -87,6 +98,15 @@ class IdentityHubTest : public ::testing::Test {
     return SignIn(*stub_, email, password, response, retry_after);
   }
 
+  // Exchanges a refresh token (no access token on the call).
+  grpc::Status Refresh(const std::string& refresh_token,
+                       idv1::RefreshAccessTokenResponse* response = nullptr) {
+    idv1::RefreshAccessTokenRequest request;
+    request.set_refresh_token(refresh_token);
+    idv1::RefreshAccessTokenResponse ignored;
+    return Call(&Stub::RefreshAccessToken, "", request, response ? response : &ignored);
+  }
+
   // Runs SQL on the identity database; returns the first column of the first row.
   template <typename... Args>
   std::string Sql(const std::string& sql, Args&&... args) {
@@ -99,9 +119,7 @@ class IdentityHubTest : public ::testing::Test {
 
   std::string MustUserWithRoles(const std::string& email,
                                 const std::vector<TestHub::Binding>& roles) {
-    absl::StatusOr<std::string> token = hub_->UserWithRoles(email, roles);
-    EXPECT_THAT(token, IsOk());
-    return token.value_or("");
+    return SignedInUser(*hub_, email, roles);
   }
 
   // The audit events `token` may see (of `region` if given); the call's status in `status`.
@@ -115,10 +133,8 @@ class IdentityHubTest : public ::testing::Test {
     return {response.audit_events().begin(), response.audit_events().end()};
   }
 
-  std::unique_ptr<TestHub> hub_;
   std::unique_ptr<Stub> stub_;
   std::unique_ptr<pqxx::connection> db_;
-  std::string admin_;
 
  private:
   std::string hub_name_;

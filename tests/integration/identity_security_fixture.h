@@ -51,14 +51,6 @@ class IdentitySecurityTest : public IdentityHubTest {
  protected:
   IdentitySecurityTest() : IdentityHubTest("identity_security", absl::Seconds(60)) {}
 
-  grpc::Status Refresh(const std::string& refresh_token,
-                       idv1::RefreshAccessTokenResponse* response = nullptr) {
-    idv1::RefreshAccessTokenRequest request;
-    request.set_refresh_token(refresh_token);
-    idv1::RefreshAccessTokenResponse ignored;
-    return Call(&Stub::RefreshAccessToken, "", request, response ? response : &ignored);
-  }
-
   int Failures(const std::string& email, const std::string& client = "127.0.0.1") {
     std::string failures = Sql(
         "SELECT failures FROM sign_in_backoff WHERE email_key = $1 AND client = $2", email, client);

@@ -15,8 +15,10 @@
 #include "absl/strings/strip.h"
 #include "services/common/status.h"
 #include "sixsteps/action/v1/action_service.grpc.pb.h"
+#include "tests/support/action_samples.h"
 #include "tests/support/calls.h"
 #include "tests/support/settable_clock.h"
+#include "tests/support/shared_hub.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_hub.h"
 
@@ -48,10 +50,8 @@ class NotificationDigestTest : public ::testing::Test {
     ASSERT_THAT(hub_->CreateOrganisation(
                     "dg-p", "police", identity::v1::ORGANISATION_KIND_OTHER_RELEVANT_AGENCY, false),
                 IsOk());
-    auto user = [](const std::string& email, std::vector<TestHub::Binding> roles) {
-      absl::StatusOr<std::string> token = hub_->UserWithRoles(email, roles);
-      EXPECT_THAT(token, IsOk()) << email;
-      return token.ok() ? *token : std::string();
+    auto user = [](const std::string& email, const std::vector<TestHub::Binding>& roles) {
+      return SignedInUser(*hub_, email, roles);
     };
     tokens_["pol"] = user("pol@dg.test", {{Role::ROLE_PARTNER_RESPONDENT, kPartnership, kPolice}});
     tokens_["own"] = user("own@dg.test", {{Role::ROLE_ACTION_OWNER, kPartnership, kPolice}});
@@ -93,16 +93,7 @@ class NotificationDigestTest : public ::testing::Test {
     ASSERT_THAT(Call(*assessments, &av1::AssessmentService::Stub::AddRespondent, tokens_["adm"],
                      add, &police),
                 IsOk());
-    acv1::CreateActionRequest request;
-    acv1::Action* action = request.mutable_action();
-    action->set_assessment(round.name());
-    action->set_step_id("s1");
-    action->add_question_ids("s1.q1");
-    action->set_kind(acv1::Action::KIND_IMPROVEMENT);
-    action->set_description("Audit the <referrals>");
-    action->set_intended_outcome("Children are safer");
-    action->set_owner_organisation(kPolice);
-    action->set_due_date("2030-03-20");
+    acv1::CreateActionRequest request = ImprovementAction(round.name(), kPolice, "2030-03-20");
     acv1::Action created;
     auto actions = hub_->ActionStub();
     ASSERT_THAT(

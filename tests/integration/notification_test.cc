@@ -11,7 +11,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/status.h"
+#include "tests/support/action_samples.h"
+#include "tests/support/calls.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/support/settable_clock.h"
+#include "tests/support/shared_hub.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_hub.h"
 
@@ -30,35 +34,7 @@ using ::testing::UnorderedElementsAre;
 
 constexpr char kPolice[] = "partnerships/nt-p/organisations/police";
 
-class TestClock final : public Clock {
- public:
-  absl::Time Now() const override {
-    std::lock_guard<std::mutex> lock(mu_);
-    return now_;
-  }
-  void Set(absl::Time now) {
-    std::lock_guard<std::mutex> lock(mu_);
-    now_ = now;
-  }
-
- private:
-  mutable std::mutex mu_;
-  absl::Time now_ = absl::UnixEpoch();
-};
-
-absl::Time Utc(int y, int m, int d, int hh, int mm) {
-  return absl::FromCivil(absl::CivilMinute(y, m, d, hh, mm), absl::UTCTimeZone());
-}
-
-template <typename Stub, typename Request, typename Response>
-absl::Status Call(Stub& stub,
-                  grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-                  const std::string& token, const Request& request, Response* response) {
-  grpc::ClientContext context;
-  Authorize(context, token);
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
-  return FromGrpcStatus((stub.*method)(&context, request, response));
-}
+using TestClock = SettableClock;
 
 using NStub = nv1::NotificationService::Stub;
 
@@ -77,10 +53,8 @@ class NotificationTest : public ::testing::Test {
                       "nt-p", org, identity::v1::ORGANISATION_KIND_OTHER_RELEVANT_AGENCY, false),
                   IsOk());
     }
-    auto user = [](const std::string& email, std::vector<TestHub::Binding> roles) {
-      absl::StatusOr<std::string> token = hub_->UserWithRoles(email, roles);
-      EXPECT_THAT(token, IsOk()) << email;
-      return token.ok() ? *token : std::string();
+    auto user = [](const std::string& email, const std::vector<TestHub::Binding>& roles) {
+      return SignedInUser(*hub_, email, roles);
     };
     const std::string p = "partnerships/nt-p";
     tokens_["pol"] = user("pol@nt.test", {{Role::ROLE_PARTNER_RESPONDENT, p, kPolice}});
@@ -95,7 +69,7 @@ class NotificationTest : public ::testing::Test {
         user("other@nt.test", {{Role::ROLE_PARTNERSHIP_ADMINISTRATOR, "partnerships/nt-q", ""}});
     ASSERT_TRUE(absl::LoadTimeZone("Europe/London", &london_));
     clock_ = new TestClock();
-    clock_->Set(Utc(2026, 3, 29, 22, 59));  // 23:59 BST on Sunday 29 March
+    clock_->Set(UtcMinute(2026, 3, 29, 22, 59));  // 23:59 BST on Sunday 29 March
     ASSERT_THAT(hub_->StartNotification(clock_, london_), IsOk());
   }
   static void TearDownTestSuite() {
@@ -229,16 +203,7 @@ TEST_F(NotificationTest, FeedRulesReachTheRightPeopleOnce) {
 
 TEST_F(NotificationTest, ActionRulesFollowTheHubsDateAcrossDaylightSaving) {
   av1::Assessment round = CreateRound();
-  acv1::CreateActionRequest request;
-  acv1::Action* action = request.mutable_action();
-  action->set_assessment(round.name());
-  action->set_step_id("s1");
-  action->add_question_ids("s1.q1");
-  action->set_kind(acv1::Action::KIND_IMPROVEMENT);
-  action->set_description("Audit the <referrals>");
-  action->set_intended_outcome("Children are safer");
-  action->set_owner_organisation(kPolice);
-  action->set_due_date("2026-03-30");
+  acv1::CreateActionRequest request = ImprovementAction(round.name(), kPolice, "2026-03-30");
   acv1::Action created;
   auto actions = hub_->ActionStub();
   ASSERT_THAT(
@@ -247,24 +212,24 @@ TEST_F(NotificationTest, ActionRulesFollowTheHubsDateAcrossDaylightSaving) {
   AwaitFeed();
   notification::Follower* follower = hub_->notification_follower();
   // 23:59 BST on the 29th (22:59 UTC): due tomorrow.
-  clock_->Set(Utc(2026, 3, 29, 22, 59));
+  clock_->Set(UtcMinute(2026, 3, 29, 22, 59));
   ASSERT_THAT(follower->RunCalendar(), IsOk());
   EXPECT_THAT(Sent("action_due_soon"), ElementsAre("own@nt.test"));
   EXPECT_THAT(Sent("action_due_today"), IsEmpty());
   // 00:01 BST on the 30th, still the 29th in UTC: due today.
-  clock_->Set(Utc(2026, 3, 29, 23, 1));
+  clock_->Set(UtcMinute(2026, 3, 29, 23, 1));
   ASSERT_THAT(follower->RunCalendar(), IsOk());
   ASSERT_THAT(follower->RunCalendar(), IsOk());
   EXPECT_THAT(Sent("action_due_today"), ElementsAre("own@nt.test"));
   EXPECT_THAT(Sent("action_due_soon"), ElementsAre("own@nt.test"));
   // The 31st: overdue. Thirteen days late: no escalation yet; fourteen: the administrators.
-  clock_->Set(Utc(2026, 3, 31, 8, 0));
+  clock_->Set(UtcMinute(2026, 3, 31, 8, 0));
   ASSERT_THAT(follower->RunCalendar(), IsOk());
   EXPECT_THAT(Sent("action_overdue"), ElementsAre("own@nt.test"));
-  clock_->Set(Utc(2026, 4, 12, 22, 59));  // 23:59 BST on 12 April: 13 days
+  clock_->Set(UtcMinute(2026, 4, 12, 22, 59));  // 23:59 BST on 12 April: 13 days
   ASSERT_THAT(follower->RunCalendar(), IsOk());
   EXPECT_THAT(Sent("action_escalation"), IsEmpty());
-  clock_->Set(Utc(2026, 4, 12, 23, 1));  // 00:01 BST on 13 April: 14 days
+  clock_->Set(UtcMinute(2026, 4, 12, 23, 1));  // 00:01 BST on 13 April: 14 days
   ASSERT_THAT(follower->RunCalendar(), IsOk());
   EXPECT_THAT(Sent("action_escalation"), ElementsAre("adm@nt.test"));
   EXPECT_THAT(Sent("action_overdue"), ElementsAre("own@nt.test"));

@@ -26,6 +26,7 @@
 #include "services/common/status.h"
 #include "services/notification/webhook_sender.h"
 #include "tests/support/paths.h"
+#include "tests/support/shared_hub.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_hub.h"
 
@@ -98,10 +99,8 @@ class WebhookTest : public ::testing::Test {
     ASSERT_THAT(hub_->CreateRegion("wh-o"), IsOk());
     ASSERT_THAT(hub_->CreatePartnership("wh-p", "wh-r"), IsOk());
     ASSERT_THAT(hub_->CreatePartnership("wh-q", "wh-o"), IsOk());
-    auto user = [](const std::string& email, std::vector<TestHub::Binding> roles) {
-      absl::StatusOr<std::string> token = hub_->UserWithRoles(email, roles);
-      EXPECT_THAT(token, IsOk()) << email;
-      return token.ok() ? *token : std::string();
+    auto user = [](const std::string& email, const std::vector<TestHub::Binding>& roles) {
+      return SignedInUser(*hub_, email, roles);
     };
     tokens_["adm"] = user("adm@wh.test", {{Role::ROLE_PARTNERSHIP_ADMINISTRATOR, kP, ""}});
     tokens_["adm2"] = user("adm2@wh.test", {{Role::ROLE_PARTNERSHIP_ADMINISTRATOR, kP, ""}});

@@ -750,6 +750,15 @@ std::map<std::string, std::string> Fingerprint(const std::string& url) {
   return fingerprint;
 }
 
+void RowsOf::operator()(const std::string& method, const std::string& what,
+                        const RequestFn& request, const std::vector<Expect>& expects,
+                        const std::string& shown) const {
+  for (const Expect& e : expects) {
+    rows_->push_back({absl::StrCat(service_, ".", method), what, e.who, e.code, request,
+                      e.code == Code::kOk && e.must_show.empty() ? shown : e.must_show, e.last});
+  }
+}
+
 RowKind KindOf(const Row& row) {
   if (row.who == Who::kNobody) return RowKind::kUnauthenticated;
   if (IsOtherTenant(row.who)) return RowKind::kOtherTenant;

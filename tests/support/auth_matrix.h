@@ -227,6 +227,30 @@ struct Row {
   bool last = false;
 };
 
+// One expectation of a request: who calls, what they get; for an allowed caller, what the
+// answer must show; `last` for an allowed write the other allowed rows must run before.
+struct Expect {
+  Who who;
+  Code code;
+  std::string must_show = "";
+  bool last = false;
+};
+
+// Adds the rows of one service to `rows`: rows_of(method, what, request, {{N, UA}, {B, NF},
+// {PA, OK, "shown"}}) adds a row per expectation. An allowed expectation that names nothing
+// to show must show `shown`, when given.
+class RowsOf {
+ public:
+  RowsOf(std::vector<Row>& rows, std::string service)
+      : rows_(&rows), service_(std::move(service)) {}
+  void operator()(const std::string& method, const std::string& what, const RequestFn& request,
+                  const std::vector<Expect>& expects, const std::string& shown = "") const;
+
+ private:
+  std::vector<Row>* rows_;
+  std::string service_;
+};
+
 // What a row proves, for the coverage check.
 enum class RowKind { kUnauthenticated, kOtherTenant, kRoleRefused, kAllowed };
 RowKind KindOf(const Row& row);
