@@ -74,14 +74,17 @@ namespace idv1 = ::sixsteps::identity::v1;
 constexpr const char* kServices[] = {"identity", "framework", "assessment", "reporting",
                                      "notification"};
 
-double ResidentMiB(const std::string& pid_dir, const std::string& service) {
+// A field of the service's /proc/<pid>/status in MiB: VmRSS (all resident pages, the shared
+// libraries' included) or RssAnon (the process's own memory: heap, stacks, arenas).
+double StatusMiB(const std::string& pid_dir, const std::string& service,
+                 absl::string_view field = "VmRSS:") {
   std::ifstream pid_file(absl::StrCat(pid_dir, "/", service, ".pid"));
   std::string pid;
   if (!(pid_file >> pid)) return 0;
   std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
   std::string line;
   while (std::getline(status, line)) {
-    if (absl::StartsWith(line, "VmRSS:")) {
+    if (absl::StartsWith(line, field)) {
       double kib = 0;
       std::vector<std::string> parts = absl::StrSplit(line, ' ', absl::SkipEmpty());
       if (parts.size() >= 2 && absl::SimpleAtod(parts[1], &kib)) return kib / 1024;
@@ -108,7 +111,7 @@ class MemorySampler {
   }
   void Sample() {
     std::lock_guard<std::mutex> lock(mu_);
-    for (const char* s : kServices) peak_[s] = std::max(peak_[s], ResidentMiB(pid_dir_, s));
+    for (const char* s : kServices) peak_[s] = std::max(peak_[s], StatusMiB(pid_dir_, s));
   }
   double Peak(const std::string& service) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -182,7 +185,7 @@ absl::Status RunOnly(absl::string_view only, const ScenarioContext& context,
       EvidenceScenarioOptions options;
       const std::string pid_dir = absl::GetFlag(FLAGS_pid_dir);
       if (!pid_dir.empty()) {
-        options.assessment_resident_mib = [pid_dir] { return ResidentMiB(pid_dir, "assessment"); };
+        options.assessment_resident_mib = [pid_dir] { return StatusMiB(pid_dir, "assessment"); };
       }
       absl::StatusOr<EvidenceScenarioResult> result = RunEvidenceFiles(context, options);
       if (!result.ok()) return result.status();
@@ -324,7 +327,8 @@ absl::Status Run() {
     if (s == 0) {
       absl::SleepFor(absl::Seconds(2));
       for (const char* service : kServices) {
-        memory.push_back({service, ResidentMiB(pid_dir, service), 0});
+        memory.push_back(
+            {service, StatusMiB(pid_dir, service), 0, StatusMiB(pid_dir, service, "RssAnon:")});
       }
       MemorySampler sampler(pid_dir);
       Say(absl::StrCat("scenarios at concurrency ", options.concurrency, ", ",
