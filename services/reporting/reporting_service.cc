@@ -110,10 +110,10 @@ absl::StatusOr<std::string> Reports::AsOf(const std::string& requested) const {
 
 absl::StatusOr<rv1::AssessmentReport> Reports::Assessment(const Caller& caller,
                                                           const rv1::GetAssessmentReportRequest& r,
-                                                          absl::Time deadline) {
+                                                          absl::Time deadline, ReportForm form) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseId(r.assessment(), "assessments", "assessment"));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string as_of, AsOf(r.as_of_date()));
-  if (cache_ != nullptr) return CachedAssessment(caller, r, id, as_of, deadline);
+  if (cache_ != nullptr) return CachedAssessment(caller, r, id, as_of, deadline, form);
   rv1::Freshness freshness;
   RoundData round;
   SIXSTEPS_RETURN_IF_ERROR(
@@ -379,7 +379,7 @@ SIXSTEPS_RPC(ReportingServiceImpl, GetScrutineerReport, rv1::GetScrutineerReport
 absl::StatusOr<rv1::AssessmentReport> ReportingServiceImpl::DoGetAssessmentReport(
     const Caller& caller, const rv1::GetAssessmentReportRequest& request,
     const grpc::ServerContext& context) {
-  return reports_->Assessment(caller, request, DeadlineOf(context));
+  return reports_->Assessment(caller, request, DeadlineOf(context), ReportForm::kEncoded);
 }
 
 absl::StatusOr<rv1::PartnershipTrend> ReportingServiceImpl::DoGetPartnershipTrend(
