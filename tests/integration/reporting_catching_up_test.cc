@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "services/base/status_macros.h"
 #include "services/common/auth.h"
 #include "tests/integration/one_partnership_fixture.h"
 #include "tests/support/calls.h"
@@ -91,9 +92,9 @@ TEST_F(ReportingCatchingUpTest, UnseenRoundsAreUnavailableWhileBehindAndNotFound
 
   // Reporting restarts behind: its cursor rewound as V006 does, its consumer unable to lead.
   hub_->StopReporting();
-  pqxx::connection old_leader(hub_->reporting_database_url());
+  auto old_leader = std::make_unique<pqxx::connection>(hub_->reporting_database_url());
   {
-    pqxx::nontransaction query(old_leader);
+    pqxx::nontransaction query(*old_leader);
     ASSERT_TRUE(
         query.exec_params("SELECT pg_try_advisory_lock($1)", kFeedLeaderLock)[0][0].as<bool>());
     query.exec(
@@ -122,7 +123,7 @@ TEST_F(ReportingCatchingUpTest, UnseenRoundsAreUnavailableWhileBehindAndNotFound
   }
 
   // The old leader goes away: reporting takes the lead, replays the feed and catches up.
-  old_leader.close();
+  old_leader.reset();
   ASSERT_THAT(AwaitReport(partnership_admin_, unseen->name()), IsOk());
   ASSERT_THAT(AwaitReport(other_admin_, *theirs_unseen), IsOk());
   EXPECT_TRUE(hub_->feed_consumer()->is_leader());
