@@ -83,8 +83,11 @@ int CurrentSchema(const std::string& service) {
 
 std::string Counts(const ReadFigures& figures) {
   std::vector<std::string> parts;
-  for (const auto& [code, count] : figures.failures)
-    parts.push_back(absl::StrCat(code, " ", count));
+  for (const auto& [code, count] : figures.failures) {
+    auto first = figures.first_failures.find(code);
+    parts.push_back(absl::StrCat(code, " ", count, " (first: ",
+                                 first == figures.first_failures.end() ? "" : first->second, ")"));
+  }
   return parts.empty() ? "none" : absl::StrJoin(parts, ", ");
 }
 
