@@ -9,6 +9,7 @@
 #include "services/base/make_status.h"
 #include "services/common/grpc_reply.h"
 #include "services/common/validation.h"
+#include "services/reporting/catching_up.h"
 #include "services/reporting/render.h"
 #include "services/reporting/round_kind.h"
 
@@ -45,7 +46,8 @@ absl::Status Reports::Read(
     if (freshness.sequence() < min_sequence) behind = freshness.sequence();
     return read(snapshot, freshness);
   });
-  if (!behind) return first;
+  if (!behind)
+    return UnlessCatchingUp(std::move(first), model_, wait_.feed_reached, deadline, read);
   const bool unseen = first.code() == absl::StatusCode::kNotFound ||
                       first.code() == absl::StatusCode::kPermissionDenied;
   if (!first.ok() && !unseen) return first;
