@@ -427,6 +427,7 @@ absl::StatusOr<rv1::ExportReportResponse> ReportingServiceImpl::DoExportReport(
 grpc::Status ReportingServiceImpl::StreamReport(
     grpc::ServerContext* context, const rv1::StreamReportRequest* request,
     grpc::ServerWriter<rv1::StreamReportResponse>* writer) {
+  if (grpc::Status bad = CheckRequest(*request); !bad.ok()) return bad;
   absl::StatusOr<Caller> caller = verifier().Authenticate(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   absl::StatusOr<ReportFile> file =
