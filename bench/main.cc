@@ -178,6 +178,7 @@ absl::Status RunOnly(absl::string_view only, const ScenarioContext& context,
       const std::string pid_dir = absl::GetFlag(FLAGS_pid_dir);
       if (!pid_dir.empty()) {
         options.assessment_resident_mib = [pid_dir] { return ResidentMiB(pid_dir, "assessment"); };
+        options.pid_dir = pid_dir;  // CPU per MiB (H3)
       }
       absl::StatusOr<EvidenceScenarioResult> result = RunEvidenceFiles(context, options);
       if (!result.ok()) return result.status();

@@ -3,6 +3,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/assessment/evidence_file_domain.h"
+#include "services/assessment/keyset_page.h"
 #include "services/assessment/page_sizes.h"
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
@@ -184,21 +185,23 @@ absl::StatusOr<v1::ListEvidenceFilesResponse> EvidenceFileServiceImpl::DoListEvi
   if (!r.assessment().empty()) {
     SIXSTEPS_ASSIGN_OR_RETURN(query.assessment, ParseAssessmentName(r.assessment(), "assessment"));
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(query.limit, NormalisePageSize(r.page_size(), kListEvidenceFilesPage));
-  const std::string token_query =
-      absl::StrCat("evidenceFiles:", r.partnership(), ":", r.assessment());
-  SIXSTEPS_ASSIGN_OR_RETURN(query.before_seq, KeysetSeq(r.page_token(), token_query));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      KeysetPage page,
+      ReadKeysetPage(NormalisePageSize(r.page_size(), kListEvidenceFilesPage), r.page_token(),
+                     absl::StrCat("evidenceFiles:", r.partnership(), ":", r.assessment())));
   SIXSTEPS_ASSIGN_OR_RETURN(
       std::string region,
       ReadablePartnershipRegion(*directory_, caller, query.partnership, r.partnership()));
   query.include_sensitive = MayReadSensitive(caller, region, query.partnership);
-  const int page_size = query.limit;
-  ++query.limit;
-  std::vector<int64_t> seqs;
-  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::EvidenceFile> files, files_->ListFiles(query, &seqs));
   v1::ListEvidenceFilesResponse response;
-  response.set_next_page_token(
-      TakeKeysetPage(files, seqs, page_size, token_query, response.mutable_evidence_files()));
+  SIXSTEPS_ASSIGN_OR_RETURN(*response.mutable_next_page_token(),
+                            page.Fill(
+                                [&](int64_t before_seq, int limit, std::vector<int64_t>* seqs) {
+                                  query.before_seq = before_seq;
+                                  query.limit = limit;
+                                  return files_->ListFiles(query, seqs);
+                                },
+                                response.mutable_evidence_files()));
   return response;
 }
 
@@ -213,22 +216,23 @@ EvidenceFileServiceImpl::DoListEvidenceFileDownloads(
   if (!r.evidence_file().empty()) {
     SIXSTEPS_ASSIGN_OR_RETURN(file_id, ParseEvidenceFileName(r.evidence_file(), "evidence_file"));
   }
-  SIXSTEPS_ASSIGN_OR_RETURN(int page_size,
-                            NormalisePageSize(r.page_size(), kListEvidenceFileDownloadsPage));
-  const std::string token_query =
-      absl::StrCat("evidenceFileDownloads:", r.partnership(), ":", r.evidence_file());
-  SIXSTEPS_ASSIGN_OR_RETURN(int64_t before_seq, KeysetSeq(r.page_token(), token_query));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      KeysetPage page,
+      ReadKeysetPage(
+          NormalisePageSize(r.page_size(), kListEvidenceFileDownloadsPage), r.page_token(),
+          absl::StrCat("evidenceFileDownloads:", r.partnership(), ":", r.evidence_file())));
   SIXSTEPS_ASSIGN_OR_RETURN(
       std::string region,
       ReadablePartnershipRegion(*directory_, caller, partnership_id, r.partnership()));
   SIXSTEPS_RETURN_IF_ERROR(CheckCanReadDownloadAudit(caller, region, partnership_id));
-  std::vector<int64_t> seqs;
-  SIXSTEPS_ASSIGN_OR_RETURN(
-      std::vector<v1::EvidenceFileDownload> downloads,
-      files_->ListDownloads(partnership_id, file_id, before_seq, page_size + 1, &seqs));
   v1::ListEvidenceFileDownloadsResponse response;
-  response.set_next_page_token(
-      TakeKeysetPage(downloads, seqs, page_size, token_query, response.mutable_downloads()));
+  SIXSTEPS_ASSIGN_OR_RETURN(*response.mutable_next_page_token(),
+                            page.Fill(
+                                [&](int64_t before_seq, int limit, std::vector<int64_t>* seqs) {
+                                  return files_->ListDownloads(partnership_id, file_id, before_seq,
+                                                               limit, seqs);
+                                },
+                                response.mutable_downloads()));
   return response;
 }
 

@@ -4,10 +4,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/assessment/evidence_file_domain.h"
+#include "services/assessment/pg_blob_writer.h"
 #include "services/assessment/pg_store_internal.h"
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
 #include "services/common/ids.h"
+#include "services/common/pg_record_page.h"
 
 namespace sixsteps::assessment {
 using namespace pg_store_internal;  // NOLINT(build/namespaces): the store's own helpers
@@ -40,40 +42,6 @@ constexpr char kListDownloads[] =
     "SELECT record, seq FROM evidence_file_downloads WHERE partnership_id = $1 "
     "AND ($2 = '' OR file_id = $2) AND ($3 = 0 OR seq < $3) ORDER BY seq DESC LIMIT $4";
 
-// Writes a blob's rows inside the upload's transaction, kBlobChunkBytes at a time: at most
-// one row's bytes are held here.
-class PgBlobWriter final : public BlobWriter {
- public:
-  PgBlobWriter(pqxx::work& txn, std::string blob_id) : txn_(txn), blob_id_(std::move(blob_id)) {}
-
-  absl::Status Append(absl::string_view bytes) override {
-    while (!bytes.empty()) {
-      size_t room = static_cast<size_t>(kBlobChunkBytes) - pending_.size();
-      size_t taken = std::min(room, bytes.size());
-      pending_.append(bytes.data(), taken);
-      bytes.remove_prefix(taken);
-      if (pending_.size() == static_cast<size_t>(kBlobChunkBytes)) Flush();
-    }
-    return absl::OkStatus();
-  }
-
-  // Writes what is pending; returns how many rows the blob has.
-  int Flush() {
-    if (!pending_.empty()) {
-      db::ExecPrepared(txn_, kInsertChunk, blob_id_, chunks_++,
-                       pqxx::binarystring(pending_.data(), pending_.size()));
-      pending_.clear();
-    }
-    return chunks_;
-  }
-
- private:
-  pqxx::work& txn_;
-  const std::string blob_id_;
-  std::string pending_;
-  int chunks_ = 0;
-};
-
 // Appends one change to the feed (see PgRoundTx::FlushChanges).
 void AppendChange(pqxx::work& txn, v1::Change& change) {
   std::vector<v1::Change> one{change};
@@ -94,9 +62,9 @@ absl::StatusOr<v1::EvidenceFile> PgEvidenceFileStore::StoreUpload(const ReceiveU
     }
     attempted = true;
     std::string blob_id = RandomId("blob");
-    PgBlobWriter writer(txn, blob_id);
+    PgBlobWriter writer(txn, kInsertChunk, blob_id, kBlobChunkBytes);
     SIXSTEPS_ASSIGN_OR_RETURN(v1::EvidenceFile file, receive(writer));
-    int chunks = writer.Flush();
+    const int chunks = writer.Finish();  // the transaction is this thread's again
     const std::string partnership_id(LastSegment(file.partnership()));
     // Two uploads of the same bytes at once: the second waits here and finds the first's.
     db::ExecPrepared(txn, kLockKey, absl::StrCat("blob\n", partnership_id, "\n", file.sha256()));
@@ -141,21 +109,9 @@ absl::StatusOr<StoredEvidenceFile> PgEvidenceFileStore::GetFile(const std::strin
 
 absl::StatusOr<std::vector<v1::EvidenceFile>> PgEvidenceFileStore::ListFiles(
     const EvidenceFileQuery& query, std::vector<int64_t>* seqs) {
-  std::vector<v1::EvidenceFile> files;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    files.clear();
-    seqs->clear();
-    for (const pqxx::row& row :
-         db::ExecPrepared(txn, kListFiles, query.partnership, query.assessment,
-                          query.include_sensitive, query.before_seq, query.limit)) {
-      SIXSTEPS_ASSIGN_OR_RETURN(v1::EvidenceFile file,
-                                Parse<v1::EvidenceFile>(row[0], "evidence file"));
-      files.push_back(std::move(file));
-      seqs->push_back(row[1].as<int64_t>());
-    }
-    return absl::OkStatus();
-  }));
-  return files;
+  return db::ReadRecordPage<v1::EvidenceFile>(
+      *pool_, kListFiles, "evidence file", seqs, query.partnership, query.assessment,
+      query.include_sensitive, query.before_seq, query.limit);
 }
 
 absl::Status PgEvidenceFileStore::RecordDownload(v1::EvidenceFileDownload& download) {
@@ -177,20 +133,8 @@ absl::Status PgEvidenceFileStore::RecordDownload(v1::EvidenceFileDownload& downl
 absl::StatusOr<std::vector<v1::EvidenceFileDownload>> PgEvidenceFileStore::ListDownloads(
     const std::string& partnership_id, const std::string& file_id, int64_t before_seq, int limit,
     std::vector<int64_t>* seqs) {
-  std::vector<v1::EvidenceFileDownload> downloads;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    downloads.clear();
-    seqs->clear();
-    for (const pqxx::row& row :
-         db::ExecPrepared(txn, kListDownloads, partnership_id, file_id, before_seq, limit)) {
-      SIXSTEPS_ASSIGN_OR_RETURN(v1::EvidenceFileDownload download,
-                                Parse<v1::EvidenceFileDownload>(row[0], "download"));
-      downloads.push_back(std::move(download));
-      seqs->push_back(row[1].as<int64_t>());
-    }
-    return absl::OkStatus();
-  }));
-  return downloads;
+  return db::ReadRecordPage<v1::EvidenceFileDownload>(*pool_, kListDownloads, "download", seqs,
+                                                      partnership_id, file_id, before_seq, limit);
 }
 
 absl::Status PgEvidenceFileStore::ReadBlob(const std::string& blob_id, const ChunkSink& sink) {

@@ -100,6 +100,30 @@ absl::StatusOr<std::vector<Message>> LoadAll(const pqxx::result& rows, absl::str
   return messages;
 }
 
+// A page of a list ordered by sequence: each row's record with its etag (columns record,
+// row_version, as Load reads them) and, in `seqs`, its sequence (the third column).
+template <typename Message>
+absl::StatusOr<std::vector<Message>> LoadPage(const pqxx::result& rows, absl::string_view what,
+                                              std::vector<int64_t>* seqs) {
+  seqs->clear();
+  for (const pqxx::row& row : rows) seqs->push_back(row[2].as<int64_t>());
+  return LoadAll<Message>(rows, what);
+}
+
+// The same for records without an etag: columns record and seq.
+template <typename Message>
+absl::StatusOr<std::vector<Message>> ParsePage(const pqxx::result& rows, absl::string_view what,
+                                               std::vector<int64_t>* seqs) {
+  std::vector<Message> messages;
+  seqs->clear();
+  for (const pqxx::row& row : rows) {
+    SIXSTEPS_ASSIGN_OR_RETURN(Message message, Parse<Message>(row[0], what));
+    messages.push_back(std::move(message));
+    seqs->push_back(row[1].as<int64_t>());
+  }
+  return messages;
+}
+
 // The record without its etag, as stored.
 template <typename Message>
 std::string Stored(const Message& message) {

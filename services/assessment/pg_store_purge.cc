@@ -105,8 +105,13 @@ pqxx::result FirstExpired(pqxx::work& txn, const char* query, const PurgeDay& da
   return db::ExecPrepared(txn, query, TodayIn(day.zone, day.now), day.zone.name());
 }
 
-// Writes the tombstone and its change.
-void Bury(pqxx::work& txn, v1::Tombstone& tombstone) {
+// Scrubs the purged record from the feed's earlier entries, then writes its tombstone and
+// the tombstone's change; `out` is the tombstone written.
+absl::StatusOr<Outcome> Bury(pqxx::work& txn, v1::Tombstone tombstone, v1::Tombstone& out) {
+  SIXSTEPS_RETURN_IF_ERROR(ScrubPurgedFromFeed(txn,
+                                               std::string(LastSegment(tombstone.partnership())),
+                                               tombstone.purged_resource())
+                               .status());
   const std::string id = RandomId("tomb");
   const std::string partnership_id(LastSegment(tombstone.partnership()));
   tombstone.set_name(TombstoneName(partnership_id, id));
@@ -123,6 +128,8 @@ void Bury(pqxx::work& txn, v1::Tombstone& tombstone) {
   *change.mutable_tombstone() = tombstone;
   std::vector<v1::Change> changes = {std::move(change)};
   AppendChanges(txn, changes);
+  out = std::move(tombstone);
+  return Outcome::kPurged;
 }
 
 absl::StatusOr<Outcome> PurgeFile(pqxx::work& txn, const PurgeDay& day, v1::Tombstone& out) {
@@ -154,13 +161,7 @@ absl::StatusOr<Outcome> PurgeFile(pqxx::work& txn, const PurgeDay& day, v1::Tomb
     db::ExecPrepared(txn, kDropBlobChunks, blob_id);
     db::ExecPrepared(txn, kDropBlob, blob_id);
   }
-  SIXSTEPS_RETURN_IF_ERROR(ScrubPurgedFromFeed(txn,
-                                               std::string(LastSegment(tombstone.partnership())),
-                                               tombstone.purged_resource())
-                               .status());
-  Bury(txn, tombstone);
-  out = std::move(tombstone);
-  return Outcome::kPurged;
+  return Bury(txn, std::move(tombstone), out);
 }
 
 v1::RetainedKind KindOfColumn(const std::string& kind) {
@@ -207,13 +208,7 @@ absl::StatusOr<Outcome> PurgeVoiceRecord(pqxx::work& txn, const PurgeDay& day, v
                                    : v1::CLASSIFICATION_OFFICIAL);
   SIXSTEPS_RETURN_IF_ERROR(FillPolicy(row, 6, 8, 9, day, tombstone));
   db::ExecPrepared(txn, kDropVoiceRecord, assessment_id, kind_column, record_id);
-  SIXSTEPS_RETURN_IF_ERROR(ScrubPurgedFromFeed(txn,
-                                               std::string(LastSegment(tombstone.partnership())),
-                                               tombstone.purged_resource())
-                               .status());
-  Bury(txn, tombstone);
-  out = std::move(tombstone);
-  return Outcome::kPurged;
+  return Bury(txn, std::move(tombstone), out);
 }
 
 }  // namespace

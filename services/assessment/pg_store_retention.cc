@@ -166,14 +166,10 @@ absl::StatusOr<std::vector<v1::LegalHold>> PgRetentionStore::ListHolds(
     const std::string& assessment_id, int64_t after_seq, int limit, std::vector<int64_t>* seqs) {
   std::vector<v1::LegalHold> holds;
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    holds.clear();
-    seqs->clear();
-    for (const pqxx::row& row :
-         db::ExecPrepared(txn, kListHolds, assessment_id, after_seq, limit)) {
-      SIXSTEPS_ASSIGN_OR_RETURN(v1::LegalHold hold, Parse<v1::LegalHold>(row[0], "legal hold"));
-      holds.push_back(std::move(hold));
-      seqs->push_back(row[1].as<int64_t>());
-    }
+    SIXSTEPS_ASSIGN_OR_RETURN(
+        holds,
+        ParsePage<v1::LegalHold>(db::ExecPrepared(txn, kListHolds, assessment_id, after_seq, limit),
+                                 "legal hold", seqs));
     return absl::OkStatus();
   }));
   return holds;
@@ -184,14 +180,10 @@ absl::StatusOr<std::vector<v1::Tombstone>> PgRetentionStore::ListTombstones(
     int limit, std::vector<int64_t>* seqs) {
   std::vector<v1::Tombstone> tombstones;
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    tombstones.clear();
-    seqs->clear();
-    for (const pqxx::row& row :
-         db::ExecPrepared(txn, kListTombstones, partnership_id, assessment_id, before_seq, limit)) {
-      SIXSTEPS_ASSIGN_OR_RETURN(v1::Tombstone tombstone, Parse<v1::Tombstone>(row[0], "tombstone"));
-      tombstones.push_back(std::move(tombstone));
-      seqs->push_back(row[1].as<int64_t>());
-    }
+    SIXSTEPS_ASSIGN_OR_RETURN(
+        tombstones, ParsePage<v1::Tombstone>(db::ExecPrepared(txn, kListTombstones, partnership_id,
+                                                              assessment_id, before_seq, limit),
+                                             "tombstone", seqs));
     return absl::OkStatus();
   }));
   return tombstones;

@@ -90,16 +90,13 @@ absl::StatusOr<std::vector<v1::Assessment>> PgAssessmentStore::ListAssessments(
     std::vector<int64_t>* seqs) {
   std::vector<v1::Assessment> assessments;
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    assessments.clear();
-    seqs->clear();
-    for (const pqxx::row& row :
-         txn.exec_params(kListAssessments, visible.everything, db::TextArray(visible.regions),
-                         db::TextArray(visible.partnerships), partnership_filter, before_seq, limit,
-                         db::TextArray(visible.hidden))) {
-      SIXSTEPS_ASSIGN_OR_RETURN(v1::Assessment assessment, Load<v1::Assessment>(row, "assessment"));
-      assessments.push_back(std::move(assessment));
-      seqs->push_back(row[2].as<int64_t>());
-    }
+    SIXSTEPS_ASSIGN_OR_RETURN(
+        assessments,
+        LoadPage<v1::Assessment>(
+            txn.exec_params(kListAssessments, visible.everything, db::TextArray(visible.regions),
+                            db::TextArray(visible.partnerships), partnership_filter, before_seq,
+                            limit, db::TextArray(visible.hidden)),
+            "assessment", seqs));
     return absl::OkStatus();
   }));
   return assessments;

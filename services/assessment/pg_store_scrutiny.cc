@@ -51,15 +51,6 @@ absl::StatusOr<std::optional<Message>> LoadOne(const pqxx::result& rows, absl::s
   return message;
 }
 
-// A page of records with their sequences (the third column).
-template <typename Message>
-absl::StatusOr<std::vector<Message>> LoadPage(const pqxx::result& rows, absl::string_view what,
-                                              std::vector<int64_t>* seqs) {
-  seqs->clear();
-  for (const pqxx::row& row : rows) seqs->push_back(row[2].as<int64_t>());
-  return LoadAll<Message>(rows, what);
-}
-
 class PgPartnershipTx final : public PartnershipTx {
  public:
   PgPartnershipTx(pqxx::work& txn, std::string partnership_id, std::string region_id)

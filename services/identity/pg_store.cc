@@ -39,6 +39,18 @@ constexpr char kListAudit[] =
     "FROM audit_events WHERE " SIXSTEPS_VISIBLE("region_id", "''")
     " AND ($4 = '' OR region_id = $4) AND ($5 = 0 OR id < $5) ORDER BY id DESC LIMIT $6";
 
+v1::AuditEvent RowToAuditEvent(const pqxx::row& row) {
+  v1::AuditEvent event;
+  event.set_id(row[0].as<int64_t>());
+  SetTime(row[1], event.mutable_time());
+  event.set_actor(row[2].as<std::string>());
+  event.set_action(row[3].as<std::string>());
+  event.set_target(row[4].as<std::string>());
+  event.set_region(row[5].as<std::string>());
+  event.set_detail(row[6].as<std::string>());
+  return event;
+}
+
 SigningKey RowToKey(const pqxx::row& row) {
   SigningKey key;
   key.key_id = row[0].as<std::string>();
@@ -78,17 +90,9 @@ absl::StatusOr<SigningKey> PgIdentityStore::CurrentSigningKey() {
 }
 
 absl::StatusOr<std::vector<SigningKey>> PgIdentityStore::PublishedSigningKeys(absl::Time since) {
-  std::vector<SigningKey> keys;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    keys.clear();
-    // absl::InfinitePast() ("every key") would overflow to_timestamp; no key predates 1970.
-    const absl::Time after = std::max(since, absl::UnixEpoch());
-    for (const pqxx::row& row : txn.exec_params(kPublishedKeys, Micros(after))) {
-      keys.push_back(RowToKey(row));
-    }
-    return absl::OkStatus();
-  }));
-  return keys;
+  // absl::InfinitePast() ("every key") would overflow to_timestamp; no key predates 1970.
+  const absl::Time after = std::max(since, absl::UnixEpoch());
+  return db::ReadRows(*pool_, RowToKey, kPublishedKeys, Micros(after));
 }
 
 absl::Status PgIdentityStore::InstallSigningKey(const SigningKey& key, bool only_if_none,
@@ -134,25 +138,9 @@ absl::Status PgIdentityStore::AppendAudit(const NewAuditEvent& event) {
 
 absl::StatusOr<std::vector<v1::AuditEvent>> PgIdentityStore::ListAuditEvents(
     const Visibility& visible, const std::string& region_filter, int64_t before_id, int limit) {
-  std::vector<v1::AuditEvent> events;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    events.clear();
-    for (const pqxx::row& row :
-         txn.exec_params(kListAudit, visible.everything, db::TextArray(visible.regions),
-                         db::TextArray(visible.partnerships), region_filter, before_id, limit)) {
-      v1::AuditEvent event;
-      event.set_id(row[0].as<int64_t>());
-      SetTime(row[1], event.mutable_time());
-      event.set_actor(row[2].as<std::string>());
-      event.set_action(row[3].as<std::string>());
-      event.set_target(row[4].as<std::string>());
-      event.set_region(row[5].as<std::string>());
-      event.set_detail(row[6].as<std::string>());
-      events.push_back(std::move(event));
-    }
-    return absl::OkStatus();
-  }));
-  return events;
+  return db::ReadRows(*pool_, RowToAuditEvent, kListAudit, visible.everything,
+                      db::TextArray(visible.regions), db::TextArray(visible.partnerships),
+                      region_filter, before_id, limit);
 }
 
 }  // namespace sixsteps::identity

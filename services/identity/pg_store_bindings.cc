@@ -93,14 +93,8 @@ absl::Status PgIdentityStore::CreateRoleBinding(const StoredRoleBinding& binding
 }
 
 absl::StatusOr<StoredRoleBinding> PgIdentityStore::GetRoleBinding(const std::string& id) {
-  StoredRoleBinding binding;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    pqxx::result rows = txn.exec_params(kSelectRoleBinding, id);
-    if (rows.empty()) return NotFound(absl::StrCat("roleBindings/", id));
-    binding = RowToBinding(rows[0]);
-    return absl::OkStatus();
-  }));
-  return binding;
+  return db::ReadRow(*pool_, RowToBinding, NotFound(absl::StrCat("roleBindings/", id)),
+                     kSelectRoleBinding, id);
 }
 
 absl::Status PgIdentityStore::DeleteRoleBinding(const std::string& id,
@@ -121,31 +115,15 @@ absl::StatusOr<std::vector<StoredRoleBinding>> PgIdentityStore::ListRoleBindings
     const Visibility& visible, const std::string& principal_filter,
     const std::string& region_filter, const std::string& partnership_filter,
     const std::string& after, int limit) {
-  std::vector<StoredRoleBinding> bindings;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    bindings.clear();
-    for (const pqxx::row& row :
-         txn.exec_params(kListRoleBindings, visible.everything, db::TextArray(visible.regions),
-                         db::TextArray(visible.partnerships), principal_filter, region_filter,
-                         partnership_filter, after, limit)) {
-      bindings.push_back(RowToBinding(row));
-    }
-    return absl::OkStatus();
-  }));
-  return bindings;
+  return db::ReadRows(*pool_, RowToBinding, kListRoleBindings, visible.everything,
+                      db::TextArray(visible.regions), db::TextArray(visible.partnerships),
+                      principal_filter, region_filter, partnership_filter, after, limit);
 }
 
 absl::StatusOr<std::vector<BindingScope>> PgIdentityStore::BindingsOf(
     const std::string& principal) {
-  std::vector<BindingScope> scopes;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    scopes.clear();
-    for (const pqxx::row& row : txn.exec_params(kBindingsOf, principal)) {
-      scopes.push_back(RowToBinding(row).scope);
-    }
-    return absl::OkStatus();
-  }));
-  return scopes;
+  return db::ReadRows(
+      *pool_, [](const pqxx::row& row) { return RowToBinding(row).scope; }, kBindingsOf, principal);
 }
 
 // ---- Revoked access tokens ----

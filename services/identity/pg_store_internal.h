@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "services/common/db_rows.h"
 #include "services/identity/store.h"
 
 #define SIXSTEPS_MICROS(column) "(extract(epoch FROM " column ") * 1000000)::bigint"

@@ -98,30 +98,15 @@ absl::Status PgIdentityStore::CreateRegion(const std::string& id, const std::str
 }
 
 absl::StatusOr<v1::Region> PgIdentityStore::GetRegion(const std::string& id) {
-  v1::Region region;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    pqxx::result rows = txn.exec_params(kSelectRegion, id);
-    if (rows.empty()) return NotFound(RegionName(id));
-    region = RowToRegion(rows[0]);
-    return absl::OkStatus();
-  }));
-  return region;
+  return db::ReadRow(*pool_, RowToRegion, NotFound(RegionName(id)), kSelectRegion, id);
 }
 
 absl::StatusOr<std::vector<v1::Region>> PgIdentityStore::ListRegions(const Visibility& visible,
                                                                      const std::string& after,
                                                                      int limit) {
-  std::vector<v1::Region> regions;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    regions.clear();
-    for (const pqxx::row& row :
-         txn.exec_params(kListRegions, visible.everything, db::TextArray(visible.regions),
-                         db::TextArray(visible.partnerships), after, limit)) {
-      regions.push_back(RowToRegion(row));
-    }
-    return absl::OkStatus();
-  }));
-  return regions;
+  return db::ReadRows(*pool_, RowToRegion, kListRegions, visible.everything,
+                      db::TextArray(visible.regions), db::TextArray(visible.partnerships), after,
+                      limit);
 }
 
 // ---- Partnerships ----
@@ -141,30 +126,16 @@ absl::Status PgIdentityStore::CreatePartnership(const std::string& id,
 }
 
 absl::StatusOr<v1::Partnership> PgIdentityStore::GetPartnership(const std::string& id) {
-  v1::Partnership partnership;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    pqxx::result rows = txn.exec_params(kSelectPartnership, id);
-    if (rows.empty()) return NotFound(PartnershipName(id));
-    partnership = RowToPartnership(rows[0]);
-    return absl::OkStatus();
-  }));
-  return partnership;
+  return db::ReadRow(*pool_, RowToPartnership, NotFound(PartnershipName(id)), kSelectPartnership,
+                     id);
 }
 
 absl::StatusOr<std::vector<v1::Partnership>> PgIdentityStore::ListPartnerships(
     const Visibility& visible, const std::string& region_filter, const std::string& after,
     int limit) {
-  std::vector<v1::Partnership> partnerships;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    partnerships.clear();
-    for (const pqxx::row& row :
-         txn.exec_params(kListPartnerships, visible.everything, db::TextArray(visible.regions),
-                         db::TextArray(visible.partnerships), region_filter, after, limit)) {
-      partnerships.push_back(RowToPartnership(row));
-    }
-    return absl::OkStatus();
-  }));
-  return partnerships;
+  return db::ReadRows(*pool_, RowToPartnership, kListPartnerships, visible.everything,
+                      db::TextArray(visible.regions), db::TextArray(visible.partnerships),
+                      region_filter, after, limit);
 }
 
 absl::StatusOr<v1::Partnership> PgIdentityStore::UpdatePartnership(const std::string& id,
@@ -205,27 +176,14 @@ absl::Status PgIdentityStore::CreateOrganisation(const std::string& partnership_
 
 absl::StatusOr<v1::Organisation> PgIdentityStore::GetOrganisation(
     const std::string& partnership_id, const std::string& organisation_id) {
-  v1::Organisation organisation;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    pqxx::result rows = txn.exec_params(kSelectOrganisation, partnership_id, organisation_id);
-    if (rows.empty()) return NotFound(OrganisationResourceName(partnership_id, organisation_id));
-    organisation = RowToOrganisation(rows[0]);
-    return absl::OkStatus();
-  }));
-  return organisation;
+  return db::ReadRow(*pool_, RowToOrganisation,
+                     NotFound(OrganisationResourceName(partnership_id, organisation_id)),
+                     kSelectOrganisation, partnership_id, organisation_id);
 }
 
 absl::StatusOr<std::vector<v1::Organisation>> PgIdentityStore::ListOrganisations(
     const std::string& partnership_id, const std::string& after, int limit) {
-  std::vector<v1::Organisation> organisations;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    organisations.clear();
-    for (const pqxx::row& row : txn.exec_params(kListOrganisations, partnership_id, after, limit)) {
-      organisations.push_back(RowToOrganisation(row));
-    }
-    return absl::OkStatus();
-  }));
-  return organisations;
+  return db::ReadRows(*pool_, RowToOrganisation, kListOrganisations, partnership_id, after, limit);
 }
 
 }  // namespace sixsteps::identity

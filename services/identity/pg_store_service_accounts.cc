@@ -95,29 +95,16 @@ absl::Status PgIdentityStore::CreateServiceAccount(const std::string& id,
 
 absl::StatusOr<std::pair<v1::ServiceAccount, std::string>> PgIdentityStore::GetServiceAccount(
     const std::string& id) {
-  std::pair<v1::ServiceAccount, std::string> account;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    pqxx::result rows = txn.exec_params(kSelectServiceAccount, id);
-    if (rows.empty()) return NotFound(ServiceAccountName(id));
-    account = RowToServiceAccount(rows[0]);
-    return absl::OkStatus();
-  }));
-  return account;
+  return db::ReadRow(*pool_, RowToServiceAccount, NotFound(ServiceAccountName(id)),
+                     kSelectServiceAccount, id);
 }
 
 absl::StatusOr<std::vector<v1::ServiceAccount>> PgIdentityStore::ListServiceAccounts(
     const Visibility& visible, const std::string& after, int limit) {
-  std::vector<v1::ServiceAccount> accounts;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    accounts.clear();
-    for (const pqxx::row& row :
-         txn.exec_params(kListServiceAccounts, visible.everything, db::TextArray(visible.regions),
-                         db::TextArray(visible.partnerships), after, limit)) {
-      accounts.push_back(RowToServiceAccount(row).first);
-    }
-    return absl::OkStatus();
-  }));
-  return accounts;
+  return db::ReadRows(
+      *pool_, [](const pqxx::row& row) { return RowToServiceAccount(row).first; },
+      kListServiceAccounts, visible.everything, db::TextArray(visible.regions),
+      db::TextArray(visible.partnerships), after, limit);
 }
 
 absl::Status PgIdentityStore::CreateApiKey(const std::string& service_account_id,
@@ -133,27 +120,14 @@ absl::Status PgIdentityStore::CreateApiKey(const std::string& service_account_id
 }
 
 absl::StatusOr<StoredApiKey> PgIdentityStore::GetApiKey(const std::string& api_key_id) {
-  StoredApiKey key;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    pqxx::result rows = txn.exec_params(kSelectApiKey, api_key_id);
-    if (rows.empty()) return NotFound("API key");
-    key = RowToApiKey(rows[0]);
-    return absl::OkStatus();
-  }));
-  return key;
+  return db::ReadRow(*pool_, RowToApiKey, NotFound("API key"), kSelectApiKey, api_key_id);
 }
 
 absl::StatusOr<std::vector<v1::ApiKey>> PgIdentityStore::ListApiKeys(
     const std::string& service_account_id, const std::string& after, int limit) {
-  std::vector<v1::ApiKey> keys;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    keys.clear();
-    for (const pqxx::row& row : txn.exec_params(kListApiKeys, service_account_id, after, limit)) {
-      keys.push_back(RowToApiKey(row).api_key);
-    }
-    return absl::OkStatus();
-  }));
-  return keys;
+  return db::ReadRows(
+      *pool_, [](const pqxx::row& row) { return RowToApiKey(row).api_key; }, kListApiKeys,
+      service_account_id, after, limit);
 }
 
 absl::StatusOr<v1::ApiKey> PgIdentityStore::RevokeApiKey(const std::string& api_key_id,

@@ -70,41 +70,20 @@ absl::Status PgIdentityStore::CreateUser(const std::string& id, const v1::User& 
 }
 
 absl::StatusOr<StoredUser> PgIdentityStore::GetUser(const std::string& id) {
-  StoredUser user;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    pqxx::result rows = txn.exec_params(kSelectUser, id);
-    if (rows.empty()) return NotFound(UserName(id));
-    user = RowToUser(rows[0]);
-    return absl::OkStatus();
-  }));
-  return user;
+  return db::ReadRow(*pool_, RowToUser, NotFound(UserName(id)), kSelectUser, id);
 }
 
 absl::StatusOr<StoredUser> PgIdentityStore::FindUserByEmail(const std::string& normalised_email) {
-  StoredUser user;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    pqxx::result rows = txn.exec_params(kSelectUserByEmail, normalised_email);
-    if (rows.empty()) return NotFound("user");
-    user = RowToUser(rows[0]);
-    return absl::OkStatus();
-  }));
-  return user;
+  return db::ReadRow(*pool_, RowToUser, NotFound("user"), kSelectUserByEmail, normalised_email);
 }
 
 absl::StatusOr<std::vector<v1::User>> PgIdentityStore::ListUsers(const Visibility& visible,
                                                                  const std::string& after,
                                                                  int limit) {
-  std::vector<v1::User> users;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    users.clear();
-    for (const pqxx::row& row :
-         txn.exec_params(kListUsers, visible.everything, db::TextArray(visible.regions),
-                         db::TextArray(visible.partnerships), after, limit)) {
-      users.push_back(RowToUser(row).user);
-    }
-    return absl::OkStatus();
-  }));
-  return users;
+  return db::ReadRows(
+      *pool_, [](const pqxx::row& row) { return RowToUser(row).user; }, kListUsers,
+      visible.everything, db::TextArray(visible.regions), db::TextArray(visible.partnerships),
+      after, limit);
 }
 
 absl::Status PgIdentityStore::ChangePassword(const std::string& user_id, const std::string& hash,

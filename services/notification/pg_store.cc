@@ -54,8 +54,7 @@ ChangeFacts ReadFacts(pqxx::work& txn, const av1::Change& change) {
     pqxx::result round = db::ExecPrepared(txn, kSelectRound, assessment);
     if (!round.empty()) facts.round_title = round[0][0].as<std::string>();
     for (const auto& row : db::ExecPrepared(txn, kSelectRespondents, assessment)) {
-      facts.respondents.push_back(
-          {row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>()});
+      facts.respondents.push_back(RespondentAt(row, 0));
     }
   }
   for (const auto& row :
@@ -156,9 +155,9 @@ absl::StatusOr<std::vector<OpenAction>> PgNotificationStore::OpenActionsDueBy(
     actions.clear();
     for (const auto& row :
          db::ExecPrepared(txn, kSelectOpenActions, absl::FormatCivilTime(horizon))) {
-      OpenAction action{row[0].as<std::string>(), row[1].as<std::string>(),
-                        row[2].as<std::string>(), row[3].as<std::string>(),
-                        row[4].as<std::string>(), row[5].as<std::string>()};
+      OpenAction action;
+      db::ReadColumns(row, 0, &action.action_id, &action.partnership_id, &action.region_id,
+                      &action.assessment_id, &action.description, &action.owner_organisation);
       std::optional<absl::CivilDay> due = ParseIsoDay(row[6].as<std::string>());
       if (!due) continue;
       action.due = *due;

@@ -2,6 +2,7 @@
 // whose deadline the calendar rules may act on.
 #include "services/base/status_macros.h"
 #include "services/notification/pg_store.h"
+#include "services/notification/pg_store_internal.h"
 
 namespace sixsteps::notification {
 namespace {
@@ -25,15 +26,11 @@ absl::StatusOr<std::vector<OpenDeadline>> PgNotificationStore::OpenDeadlinesBy(
          db::ExecPrepared(txn, kSelectOpenDeadlines, absl::FormatCivilTime(horizon))) {
       std::optional<absl::CivilDay> day = ParseIsoDay(row[7].as<std::string>());
       if (!day) continue;
-      OpenDeadline deadline;
-      deadline.assessment_id = row[0].as<std::string>();
-      deadline.partnership_id = row[1].as<std::string>();
-      deadline.region_id = row[2].as<std::string>();
-      deadline.round_title = row[3].as<std::string>();
-      deadline.respondent = {row[4].as<std::string>(), row[5].as<std::string>(),
-                             row[6].as<std::string>()};
+      OpenDeadline& deadline = deadlines.emplace_back();
+      db::ReadColumns(row, 0, &deadline.assessment_id, &deadline.partnership_id,
+                      &deadline.region_id, &deadline.round_title);
+      deadline.respondent = RespondentAt(row, 4);
       deadline.deadline = *day;
-      deadlines.push_back(std::move(deadline));
     }
     return absl::OkStatus();
   }));

@@ -141,43 +141,28 @@ absl::StatusOr<DigestInputs> PgNotificationStore::OpenForDigest() {
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
     in = DigestInputs();
     for (const auto& row : txn.exec(kSelectOpenRounds)) {
-      DigestRound r;
-      r.assessment_id = row[0].as<std::string>();
-      r.partnership_id = row[1].as<std::string>();
-      r.round_title = row[2].as<std::string>();
-      r.respondent = {row[3].as<std::string>(), row[4].as<std::string>(), row[5].as<std::string>()};
+      DigestRound& r = in.rounds.emplace_back();
+      db::ReadColumns(row, 0, &r.assessment_id, &r.partnership_id, &r.round_title);
+      r.respondent = RespondentAt(row, 3);
       r.deadline = ParseIsoDay(row[6].as<std::string>());
-      r.question_count = row[7].as<int>();
-      r.answered = row[8].as<int>();
-      in.rounds.push_back(std::move(r));
+      db::ReadColumns(row, 7, &r.question_count, &r.answered);
     }
     for (const auto& row : txn.exec(kSelectOpenChallenges)) {
-      DigestChallenge c;
-      c.challenge_id = row[0].as<std::string>();
-      c.assessment_id = row[1].as<std::string>();
-      c.partnership_id = row[2].as<std::string>();
-      c.round_title = row[3].as<std::string>();
-      c.question_id = row[4].as<std::string>();
-      c.respondent = {row[5].as<std::string>(), row[6].as<std::string>(), row[7].as<std::string>()};
-      in.challenges.push_back(std::move(c));
+      DigestChallenge& c = in.challenges.emplace_back();
+      db::ReadColumns(row, 0, &c.challenge_id, &c.assessment_id, &c.partnership_id, &c.round_title,
+                      &c.question_id);
+      c.respondent = RespondentAt(row, 5);
     }
     for (const auto& row : txn.exec(kSelectSharedReports)) {
-      DigestReport r;
-      r.assessment_id = row[0].as<std::string>();
-      r.partnership_id = row[1].as<std::string>();
-      r.round_title = row[2].as<std::string>();
-      r.version = row[3].as<int>();
+      DigestReport& r = in.reports.emplace_back();
+      db::ReadColumns(row, 0, &r.assessment_id, &r.partnership_id, &r.round_title, &r.version);
       r.partners = absl::StrSplit(row[4].as<std::string>(), ',', absl::SkipEmpty());
-      in.reports.push_back(std::move(r));
     }
     for (const auto& row : txn.exec(kSelectActions)) {
-      DigestAction a;
-      a.action_id = row[0].as<std::string>();
-      a.partnership_id = row[1].as<std::string>();
-      a.description = row[2].as<std::string>();
-      a.owner_organisation = row[3].as<std::string>();
+      DigestAction& a = in.actions.emplace_back();
+      db::ReadColumns(row, 0, &a.action_id, &a.partnership_id, &a.description,
+                      &a.owner_organisation);
       a.due = ParseIsoDay(row[4].as<std::string>());
-      in.actions.push_back(std::move(a));
     }
     return absl::OkStatus();
   }));

@@ -58,6 +58,14 @@ void Pattern(cairo_t* cr, Rating rating, double x, double y, double w, double h)
 
 }  // namespace
 
+void Painter::ChartTitle(const std::string& title, double room) {
+  if (title.empty()) return;
+  LayoutPtr layout = Layout(Escape(title), 9, kTextWidth, true);
+  Ensure(Height(layout.get()) + room);
+  Show(layout.get(), kMargin, y());
+  y() += Height(layout.get()) + 6;
+}
+
 void Painter::ChartBlock(const Chart& chart) {
   if (chart.series.empty() || chart.categories.empty()) return;
   int most = 1;
@@ -67,12 +75,7 @@ void Painter::ChartBlock(const Chart& chart) {
   const double slot = panel_width / static_cast<double>(chart.categories.size());
   const double bar = std::min(slot * 0.6, 36.0);
 
-  if (!chart.title.empty()) {
-    LayoutPtr title = Layout(Escape(chart.title), 9, kTextWidth, true);
-    Ensure(Height(title.get()) + 150);
-    Show(title.get(), kMargin, y());
-    y() += Height(title.get()) + 6;
-  }
+  ChartTitle(chart.title, 150);
   for (size_t first = 0; first < chart.series.size(); first += kPanelsPerRow) {
     // Measure the row: the tallest panel title and category labels.
     double title_height = 0, label_height = 0;

@@ -41,12 +41,7 @@ void Painter::CountChartBlock(const CountChart& chart) {
   const double slot = panel_width / static_cast<double>(chart.categories.size());
   const double bar = std::min(slot * 0.6, 30.0);
 
-  if (!chart.title.empty()) {
-    LayoutPtr title = Layout(Escape(chart.title), 9, kTextWidth, true);
-    Ensure(Height(title.get()) + 130);
-    Show(title.get(), kMargin, y());
-    y() += Height(title.get()) + 6;
-  }
+  ChartTitle(chart.title, 130);
   for (size_t first = 0; first < chart.series.size(); first += kPanelsPerRow) {
     const size_t last = std::min(first + kPanelsPerRow, chart.series.size());
     double title_height = 0, label_height = 0;

@@ -85,6 +85,8 @@ class Painter {
   void TableBlock(const Table& table);
   void TableHeader(const Table& table, const std::vector<double>& widths);
   void ChartBlock(const Chart& chart);
+  // A chart's title, on a new page unless it and `room` points of the chart fit.
+  void ChartTitle(const std::string& title, double room);
   void CountChartBlock(const CountChart& chart);  // write_pdf_count_chart.cc
   std::vector<double> ColumnWidths(const Table& table);
 

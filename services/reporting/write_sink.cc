@@ -47,38 +47,41 @@ Spaced SplitSpaces(absl::string_view text) {
   return {text.substr(0, first), text.substr(first, last + 1 - first), text.substr(last + 1)};
 }
 
-Table ChartTable(const Chart& chart) {
+namespace {
+
+// A row per series (its name in bold), a column per category, each cell `cell(series, c)`.
+template <typename AnyChart, typename CellOf>
+Table SeriesTable(const AnyChart& chart, CellOf cell) {
   Table t;
   t.header.push_back(chart.title);
   for (const auto& c : chart.categories) t.header.push_back(c);
-  for (const RatingSeries& series : chart.series) {
+  for (const auto& series : chart.series) {
     std::vector<Cell> row = {Bold(series.name)};
-    for (size_t c = 0; c < chart.categories.size(); ++c) {
-      std::array<int, 4> n = c < series.counts.size() ? series.counts[c] : std::array<int, 4>{};
-      row.push_back(Text(absl::StrCat("R", n[0], " A", n[1], " G", n[2], " -", n[3])));
-    }
+    for (size_t c = 0; c < chart.categories.size(); ++c) row.push_back(cell(series, c));
     t.rows.push_back(std::move(row));
   }
   return t;
+}
+
+}  // namespace
+
+Table ChartTable(const Chart& chart) {
+  return SeriesTable(chart, [](const RatingSeries& series, size_t c) {
+    std::array<int, 4> n = c < series.counts.size() ? series.counts[c] : std::array<int, 4>{};
+    return Text(absl::StrCat("R", n[0], " A", n[1], " G", n[2], " -", n[3]));
+  });
+}
+
+Table ChartTable(const CountChart& chart) {
+  return SeriesTable(chart, [](const CountSeries& series, size_t c) {
+    return Number(c < series.counts.size() ? series.counts[c] : 0);
+  });
 }
 
 std::optional<Table> ChartAsTable(const Block& block) {
   if (const auto* chart = std::get_if<Chart>(&block)) return ChartTable(*chart);
   if (const auto* chart = std::get_if<CountChart>(&block)) return ChartTable(*chart);
   return std::nullopt;
-}
-
-Table ChartTable(const CountChart& chart) {
-  Table t;
-  t.header.push_back(chart.title);
-  for (const auto& c : chart.categories) t.header.push_back(c);
-  for (const CountSeries& series : chart.series) {
-    std::vector<Cell> row = {Bold(series.name)};
-    for (size_t c = 0; c < chart.categories.size(); ++c)
-      row.push_back(Number(c < series.counts.size() ? series.counts[c] : 0));
-    t.rows.push_back(std::move(row));
-  }
-  return t;
 }
 
 absl::Status SinkAll(absl::string_view bytes, const ByteSink& sink) {

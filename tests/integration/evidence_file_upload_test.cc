@@ -139,6 +139,33 @@ TEST_F(EvidenceFileTest, ACancelledUploadStoresNothing) {
   EXPECT_EQ(Rows("evidence_files"), 1);
 }
 
+// The rows are written on a thread of their own while the next are received (PgBlobWriter):
+// a row PostgreSQL refuses midway still fails the whole upload, which stores nothing, and
+// the service goes on.
+TEST_F(EvidenceFileTest, ARowRefusedMidUploadFailsItAndStoresNothing) {
+  auto exec = [&](const std::string& sql) {
+    pqxx::connection connection(hub_->assessment_database_url());
+    pqxx::work txn(connection);
+    txn.exec(sql);
+    txn.commit();
+  };
+  // The sixth 256 KiB row of any blob is refused (rows 0-4 go in first).
+  exec(
+      "ALTER TABLE evidence_blob_chunks ADD CONSTRAINT test_refuses_row_5 "
+      "CHECK (chunk_index < 5) NOT VALID");
+  const std::string bytes = CsvBytes(3 * kMiB + 100);
+  av1::EvidenceFile file;
+  EXPECT_THAT(Upload(admin_, Metadata("refused.csv"), bytes, &file),
+              StatusIs(Code::kFailedPrecondition));
+  AwaitNoOpenTransactions();
+  ExpectNothingStored();
+  exec("ALTER TABLE evidence_blob_chunks DROP CONSTRAINT test_refuses_row_5");
+  av1::EvidenceFile whole = MustUpload(admin_, Metadata("whole.csv"), bytes);
+  EXPECT_EQ(whole.sha256(), HexSha256(bytes));
+  EXPECT_EQ(Rows("evidence_blob_chunks"), 13);
+  EXPECT_TRUE(Fetch(viewer_, whole.name()).bytes == bytes);
+}
+
 TEST_F(EvidenceFileTest, TheSameBytesInOnePartnershipAreStoredOnce) {
   const std::string bytes = CsvBytes(kMiB + 77);
   av1::EvidenceFile first = MustUpload(admin_, Metadata("a.csv"), bytes);

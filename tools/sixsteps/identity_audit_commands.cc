@@ -5,6 +5,7 @@
 #include "tools/sixsteps/identity_command_parts.h"
 #include "tools/sixsteps/identity_format.h"
 #include "tools/sixsteps/identity_names.h"
+#include "tools/sixsteps/list_up_to.h"
 
 namespace sixsteps::cli::identity_cmd {
 
@@ -17,15 +18,9 @@ absl::Status AuditList(const CheckedArgs& args, IdentityClient& client,
   }
   const int limit = args.Position("limit").value_or(50);
   request.set_page_size(std::min(limit, 100));
-  std::vector<iv1::AuditEvent> events;
-  SIXSTEPS_RETURN_IF_ERROR(client.ForEachPage(
-      &Stub::ListAuditEvents, request, [&](const iv1::ListAuditEventsResponse& page) {
-        for (const iv1::AuditEvent& event : page.audit_events()) {
-          if (static_cast<int>(events.size()) >= limit) return false;
-          events.push_back(event);
-        }
-        return static_cast<int>(events.size()) < limit;
-      }));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<iv1::AuditEvent> events,
+                            ListUpTo(client, &Stub::ListAuditEvents, request,
+                                     &iv1::ListAuditEventsResponse::audit_events, limit));
   return PrintMessage(Collect(events, &iv1::ListAuditEventsResponse::mutable_audit_events),
                       FormatAuditEventList(events), context);
 }

@@ -10,6 +10,7 @@
 #include "sixsteps/notification/v1/notification_service.grpc.pb.h"
 #include "tools/sixsteps/identity_format.h"
 #include "tools/sixsteps/identity_names.h"
+#include "tools/sixsteps/list_up_to.h"
 #include "tools/sixsteps/notification_preferences_commands.h"  // digest (H1)
 #include "tools/sixsteps/rpc_client.h"
 #include "tools/sixsteps/webhook_commands.h"  // webhooks (H1)
@@ -39,15 +40,9 @@ absl::Status OutboxList(const CheckedArgs& args, Client& client, const CommandCo
   }
   const int limit = args.Position("limit").value_or(50);
   request.set_page_size(std::min(limit, 500));
-  std::vector<nv1::OutboxMessage> messages;
-  SIXSTEPS_RETURN_IF_ERROR(client.ForEachPage(
-      &Stub::ListOutboxMessages, request, [&](const nv1::ListOutboxMessagesResponse& page) {
-        for (const nv1::OutboxMessage& m : page.messages()) {
-          if (static_cast<int>(messages.size()) >= limit) return false;
-          messages.push_back(m);
-        }
-        return static_cast<int>(messages.size()) < limit;
-      }));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<nv1::OutboxMessage> messages,
+                            ListUpTo(client, &Stub::ListOutboxMessages, request,
+                                     &nv1::ListOutboxMessagesResponse::messages, limit));
   std::string text;
   if (messages.empty()) text = "No messages.\n";
   for (const nv1::OutboxMessage& m : messages) {

@@ -9,6 +9,7 @@
 #include "tools/sixsteps/enum_words.h"
 #include "tools/sixsteps/identity_format.h"
 #include "tools/sixsteps/identity_names.h"
+#include "tools/sixsteps/list_up_to.h"
 
 namespace sixsteps::cli {
 namespace {
@@ -154,15 +155,9 @@ absl::Status Deliveries(const CheckedArgs& args, Client& client, const CommandCo
   request.set_parent(std::string(args.Positional(0)));
   const int limit = args.Position("limit").value_or(20);
   request.set_page_size(std::min(limit, 100));
-  std::vector<nv1::WebhookDelivery> found;
-  SIXSTEPS_RETURN_IF_ERROR(client.ForEachPage(
-      &Stub::ListWebhookDeliveries, request, [&](const nv1::ListWebhookDeliveriesResponse& page) {
-        for (const nv1::WebhookDelivery& d : page.deliveries()) {
-          if (static_cast<int>(found.size()) >= limit) return false;
-          found.push_back(d);
-        }
-        return static_cast<int>(found.size()) < limit;
-      }));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<nv1::WebhookDelivery> found,
+                            ListUpTo(client, &Stub::ListWebhookDeliveries, request,
+                                     &nv1::ListWebhookDeliveriesResponse::deliveries, limit));
   std::string text;
   if (found.empty()) text = "No deliveries.\n";
   for (const nv1::WebhookDelivery& d : found) absl::StrAppend(&text, FormatDelivery(d));

@@ -75,6 +75,17 @@ TEST_F(CliNotificationTest, OutboxListPagesThroughAndFilters) {
   EXPECT_THAT(addresses_, ::testing::Each("127.0.0.1:50055"));
 }
 
+// --limit bounds what is shown and read: the first page holds the one message asked for, so
+// the second is never requested.
+TEST_F(CliNotificationTest, OutboxListStopsAtTheLimit) {
+  testing_support::Result r = Run({"notifications", "outbox", "list", "--limit", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("outboxMessages/2"));
+  EXPECT_THAT(r.out, Not(HasSubstr("owner1@example.org")));
+  ASSERT_EQ(fake_.lists.size(), 1u);
+  EXPECT_EQ(fake_.lists[0].page_size(), 1);
+}
+
 TEST_F(CliNotificationTest, OutboxShowPrintsTheText) {
   testing_support::Result r = Run({"notifications", "outbox", "show", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
