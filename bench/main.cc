@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <thread>
@@ -16,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "bench/cpu_usage.h"  // CPU per write (H6)
 #include "bench/report.h"
 #include "bench/scenarios.h"
 #include "bench/scenarios_ceilings.h"
@@ -47,10 +49,15 @@ ABSL_FLAG(double, feed_rate, 500, "writes per second while the feed lag is measu
 ABSL_FLAG(std::string, pid_dir, "", "directory of the hub's <service>.pid files (memory figures)");
 ABSL_FLAG(std::string, out, "", "also write the tables to this file");
 ABSL_FLAG(std::string, only, "",
-          "run only these (comma-separated: pdf, annual_pdf at concurrency 1; evidence, the "
-          "evidence-file upload, download and 50 concurrent downloads) once the first size is "
-          "seeded: no ceilings, writes, feed lag or scaling; or 'echo': only the bare and "
-          "bootstrap echo ceilings, with no hub");
+          "run only these (comma-separated: pdf, annual_pdf at concurrency 1; report, overview, "
+          "tracker at --concurrency; evidence, the "
+          "evidence-file upload, download and 50 concurrent downloads; write, the bare "
+          "durable insert, write SQL ceiling and upsert; batch, the batch SQL ceiling and "
+          "batch write; feed_lag, at --feed_rate) once the first size is seeded: no "
+          "scaling; or 'echo': only the bare and bootstrap echo ceilings, with no hub");
+ABSL_FLAG(std::string, postgres_pid_file, "",
+          "the hub's PostgreSQL postmaster.pid: with --pid_dir, --only write/batch/feed_lag "
+          "give the CPU time per call of the services and of the whole cluster");
 ABSL_FLAG(int, echo_rounds, 1,
           "with --only echo: how many times to run the pair, in turn (0 with --echo_target)");
 ABSL_FLAG(std::string, echo_target, "",
@@ -73,14 +80,17 @@ namespace idv1 = ::sixsteps::identity::v1;
 constexpr const char* kServices[] = {"identity", "framework", "assessment", "reporting",
                                      "notification"};
 
-double ResidentMiB(const std::string& pid_dir, const std::string& service) {
+// A field of the service's /proc/<pid>/status in MiB: VmRSS (all resident pages, the shared
+// libraries' included) or RssAnon (the process's own memory: heap, stacks, arenas).
+double StatusMiB(const std::string& pid_dir, const std::string& service,
+                 absl::string_view field = "VmRSS:") {
   std::ifstream pid_file(absl::StrCat(pid_dir, "/", service, ".pid"));
   std::string pid;
   if (!(pid_file >> pid)) return 0;
   std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
   std::string line;
   while (std::getline(status, line)) {
-    if (absl::StartsWith(line, "VmRSS:")) {
+    if (absl::StartsWith(line, field)) {
       double kib = 0;
       std::vector<std::string> parts = absl::StrSplit(line, ' ', absl::SkipEmpty());
       if (parts.size() >= 2 && absl::SimpleAtod(parts[1], &kib)) return kib / 1024;
@@ -107,7 +117,7 @@ class MemorySampler {
   }
   void Sample() {
     std::lock_guard<std::mutex> lock(mu_);
-    for (const char* s : kServices) peak_[s] = std::max(peak_[s], ResidentMiB(pid_dir_, s));
+    for (const char* s : kServices) peak_[s] = std::max(peak_[s], StatusMiB(pid_dir_, s));
   }
   double Peak(const std::string& service) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -164,12 +174,67 @@ absl::Status RunEchoOnly(const RunOptions& options) {
   return absl::OkStatus();
 }
 
-// --only: the named reads at concurrency 1, as a table of their own.
+// --only write / batch / feed_lag (H6): the write scenarios at the run's concurrency, each
+// with the CPU time per call of the hub's processes, from the scenario's start until the
+// reports have caught up with its writes (run with --warmup_seconds 0 so that every call
+// made is counted).
+absl::Status RunWrites(absl::string_view name, const ScenarioContext& context,
+                       const RunOptions& options, std::vector<ScenarioResult>* results) {
+  using Scenario = std::function<absl::StatusOr<std::vector<ScenarioResult>>()>;
+  auto one =
+      [](absl::StatusOr<ScenarioResult> result) -> absl::StatusOr<std::vector<ScenarioResult>> {
+    if (!result.ok()) return result.status();
+    return std::vector<ScenarioResult>{*std::move(result)};
+  };
+  std::vector<Scenario> scenarios;
+  if (name == "write" || name == "batch") {
+    if (context.assessment_database_url.empty()) {
+      return absl::InvalidArgumentError("--only write/batch: --assessment_database_url needed");
+    }
+  }
+  if (name == "write") {
+    scenarios.push_back([&] { return one(RunBareInsert(context, options)); });
+    scenarios.push_back([&] { return one(RunUpsertSql(context, options, 1)); });
+    scenarios.push_back([&] { return one(RunUpsert(context, options)); });
+  } else if (name == "batch") {
+    scenarios.push_back([&] { return one(RunUpsertSql(context, options, kQuestions)); });
+    scenarios.push_back([&] { return one(RunBatchUpsert(context, options)); });
+  } else {
+    scenarios.push_back([&]() -> absl::StatusOr<std::vector<ScenarioResult>> {
+      RunOptions paced = options;
+      paced.max_rate = absl::GetFlag(FLAGS_feed_rate);
+      absl::StatusOr<FeedLagResult> lag = RunFeedLag(context, paced);
+      if (!lag.ok()) return lag.status();
+      return std::vector<ScenarioResult>{lag->writes, lag->lag};
+    });
+  }
+  const HubCpu cpu(absl::GetFlag(FLAGS_pid_dir), absl::GetFlag(FLAGS_postgres_pid_file));
+  for (const Scenario& scenario : scenarios) {
+    SIXSTEPS_RETURN_IF_ERROR(WaitForReports(context, absl::Minutes(5)));
+    const auto before = cpu.Sample();
+    absl::StatusOr<std::vector<ScenarioResult>> rows = scenario();
+    if (!rows.ok()) return rows.status();
+    SIXSTEPS_RETURN_IF_ERROR(WaitForReports(context, absl::Minutes(5)));
+    ScenarioResult& first = rows->front();
+    const std::string per_call = HubCpu::PerCall(before, cpu.Sample(), first.run.ok);
+    if (!per_call.empty()) {
+      first.note = first.note.empty() ? per_call : absl::StrCat(first.note, "; ", per_call);
+    }
+    for (ScenarioResult& row : *rows) SIXSTEPS_RETURN_IF_ERROR(Check(row, results));
+  }
+  return absl::OkStatus();
+}
+
+// --only: the named reads as a table of their own: the documents at concurrency 1, the other
+// reads at --concurrency (1 for their latency alone).
 absl::Status RunOnly(absl::string_view only, const ScenarioContext& context,
-                     const RunOptions& single) {
+                     const RunOptions& options, const RunOptions& single) {
   using ScenarioFn = absl::StatusOr<ScenarioResult> (*)(const ScenarioContext&, const RunOptions&);
   const std::map<std::string, ScenarioFn> known = {{"pdf", &RunAssessmentPdf},
                                                    {"annual_pdf", &RunAnnualPdf}};
+  const std::map<std::string, ScenarioFn> reads = {{"report", &RunAssessmentReport},
+                                                   {"overview", &RunRegionalOverview},
+                                                   {"tracker", &RunActionTracker}};
   std::vector<ScenarioResult> results;
   std::string evidence;  // evidence files (H2)
   for (absl::string_view name : absl::StrSplit(only, ',', absl::SkipEmpty())) {
@@ -177,13 +242,21 @@ absl::Status RunOnly(absl::string_view only, const ScenarioContext& context,
       EvidenceScenarioOptions options;
       const std::string pid_dir = absl::GetFlag(FLAGS_pid_dir);
       if (!pid_dir.empty()) {
-        options.assessment_resident_mib = [pid_dir] { return ResidentMiB(pid_dir, "assessment"); };
+        options.assessment_resident_mib = [pid_dir] { return StatusMiB(pid_dir, "assessment"); };
         options.pid_dir = pid_dir;  // CPU per MiB (H3)
       }
       absl::StatusOr<EvidenceScenarioResult> result = RunEvidenceFiles(context, options);
       if (!result.ok()) return result.status();
       evidence = EvidenceTable(*result);
       Say(evidence);
+      continue;
+    }
+    if (auto read = reads.find(std::string(name)); read != reads.end()) {
+      SIXSTEPS_RETURN_IF_ERROR(Check(read->second(context, options), &results));
+      continue;
+    }
+    if (name == "write" || name == "batch" || name == "feed_lag") {
+      SIXSTEPS_RETURN_IF_ERROR(RunWrites(name, context, options, &results));
       continue;
     }
     auto it = known.find(std::string(name));
@@ -193,7 +266,8 @@ absl::Status RunOnly(absl::string_view only, const ScenarioContext& context,
     SIXSTEPS_RETURN_IF_ERROR(Check(it->second(context, single), &results));
   }
   std::string out = absl::StrCat(
-      "### Scenarios (concurrency 1, ", absl::FormatDuration(single.duration), " each after ",
+      "### Scenarios (documents at concurrency 1, other reads and writes at ", options.concurrency,
+      ", ", absl::FormatDuration(single.duration), " each after ",
       absl::FormatDuration(single.warmup), " warm-up)\n\n", ResultsTable(results), "\n", evidence);
   std::cout << out;
   if (std::string path = absl::GetFlag(FLAGS_out); !path.empty()) std::ofstream(path) << out;
@@ -310,12 +384,13 @@ absl::Status Run() {
     if (absl::GetFlag(FLAGS_generate_only)) continue;
 
     if (std::string only = absl::GetFlag(FLAGS_only); !only.empty()) {
-      return RunOnly(only, context, single);
+      return RunOnly(only, context, options, single);
     }
     if (s == 0) {
       absl::SleepFor(absl::Seconds(2));
       for (const char* service : kServices) {
-        memory.push_back({service, ResidentMiB(pid_dir, service), 0});
+        memory.push_back(
+            {service, StatusMiB(pid_dir, service), 0, StatusMiB(pid_dir, service, "RssAnon:")});
       }
       MemorySampler sampler(pid_dir);
       Say(absl::StrCat("scenarios at concurrency ", options.concurrency, ", ",

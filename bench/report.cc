@@ -43,12 +43,12 @@ std::string MemoryTable(const std::vector<MemoryRow>& rows) {
     return mib < target ? "yes" : "**no**";
   };
   std::string out =
-      "| service | resident at idle (MiB) | peak resident under load (MiB) | idle < 30 MiB | "
-      "peak < 150 MiB |\n|---|---:|---:|---|---|\n";
+      "| service | resident at idle (MiB) | of which its own (RssAnon) | peak resident under "
+      "load (MiB) | idle < 30 MiB | peak < 150 MiB |\n|---|---:|---:|---:|---|---|\n";
   for (const MemoryRow& row : rows) {
-    absl::StrAppendFormat(&out, "| %s | %.1f | %.1f | %s | %s |\n", row.service, row.idle_mib,
-                          row.peak_mib, met(row.idle_mib, kIdleTargetMiB),
-                          met(row.peak_mib, kPeakTargetMiB));
+    absl::StrAppendFormat(&out, "| %s | %.1f | %.1f | %.1f | %s | %s |\n", row.service,
+                          row.idle_mib, row.idle_anon_mib, row.peak_mib,
+                          met(row.idle_mib, kIdleTargetMiB), met(row.peak_mib, kPeakTargetMiB));
   }
   return out;
 }

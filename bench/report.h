@@ -19,6 +19,9 @@ struct MemoryRow {
   std::string service;
   double idle_mib = 0;
   double peak_mib = 0;
+  // Of idle_mib, the process's own pages (RssAnon); the rest are its shared libraries'
+  // pages, which the other services map too.
+  double idle_anon_mib = 0;
 };
 std::string MemoryTable(const std::vector<MemoryRow>& rows);
 

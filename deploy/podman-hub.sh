@@ -17,16 +17,17 @@
 #      package is missing if not. `deploy/podman-hub.sh --preflight` stops after this check
 #      (about a minute the first time, for debootstrap; seconds after);
 #   4. builds the images (deploy/Dockerfile: postgres, identity, framework, assessment,
-#      reporting, cli) under nice -n 19 from a clean build context: a copy of the work tree as
+#      reporting, notification, cli) under nice -n 19 from a clean build context: a copy of the work tree as
 #      it is, uncommitted changes included, or with SIXSTEPS_SOURCE=REV the files of that
 #      commit (git archive); the image build fails if a binary lacks a shared library;
 #   5. makes the secrets, starts Podman's API socket and the hub from that context's
-#      deploy/compose.yaml with docker-compose (on other ports than a developer's hub: 5105x
-#      and 9084);
+#      deploy/compose.yaml with docker-compose (on other ports than a developer's hub: 51051-
+#      51055 and 9084, each checked free before the build and again before `up`);
 #   6. runs the end-to-end smoke test through the CLI image: sign in as the hub administrator,
 #      the framework, a region, a partnership with its three core partners, a self-assessment
-#      round with a rating, and the round's report from the reporting service (gRPC), plus
-#      every service's gRPC health (deploy/healthcheck.sh, and each image's HEALTHCHECK run
+#      round with a rating, the round's report from the reporting service (gRPC), the
+#      partnership's notification rules from the notification service, plus every service's
+#      gRPC health (deploy/healthcheck.sh, and each image's HEALTHCHECK run
 #      once by hand) and reporting's HTTP /healthz;
 #   7. tears it all down (containers, network, volumes, the socket) unless SIXSTEPS_KEEP_HUB=1.
 #
@@ -35,7 +36,10 @@
 # [http://deb.debian.org/debian], SIXSTEPS_REBUILD_BASE=1 (debootstrap again),
 # SIXSTEPS_SOURCE [worktree] (or a git revision such as HEAD: build that commit's files),
 # SIXSTEPS_KEEP_HUB=1 (leave the hub running; stop it with `... down -v`, see the end),
-# SIXSTEPS_COMPOSE_LIMITS=1 (with deploy/compose.limits.yaml's memory and CPU limits).
+# SIXSTEPS_COMPOSE_LIMITS=1 (with deploy/compose.limits.yaml's memory and CPU limits),
+# SIXSTEPS_PREBUILT=DIR (a CMake build of this tree on this machine, such as build/, with the
+# five services and the CLI built: the images take stripped copies of its binaries instead
+# of compiling everything again in the build stage; for a machine too busy for that).
 # Time on this machine (2 cores, shared with other builds): 16-17 minutes when the sources
 # changed (13.5-16 of them compiling inside the container), more the very first time
 # (debootstrap and the build stage's packages, not timed); 2 minutes when nothing changed
@@ -62,6 +66,22 @@ esac
 
 mkdir -p "$WORK"
 chmod 0700 "$WORK"
+
+# The published ports (checked free now, before the long build, and again before `up`).
+export SIXSTEPS_IDENTITY_PORT=51052 SIXSTEPS_FRAMEWORK_PORT=51051 SIXSTEPS_ASSESSMENT_PORT=51053
+export SIXSTEPS_REPORTING_PORT=51054 SIXSTEPS_NOTIFICATION_PORT=51055 SIXSTEPS_REPORTING_HTTP_PORT=9084
+# Never another hub's ports: a developer's hub (scripts/hub) uses 50051-50055 and 8084, and a
+# port already taken here would make compose fail half-way through with a bind error.
+check_ports_free() {
+  local port
+  for port in "$SIXSTEPS_FRAMEWORK_PORT" "$SIXSTEPS_IDENTITY_PORT" "$SIXSTEPS_ASSESSMENT_PORT" \
+    "$SIXSTEPS_REPORTING_PORT" "$SIXSTEPS_NOTIFICATION_PORT" "$SIXSTEPS_REPORTING_HTTP_PORT"; do
+    if ss -Hltn "sport = :$port" | grep -q .; then
+      die "port $port on this machine is taken (ss -ltnp 'sport = :$port'): the container hub publishes 51051-51055 and 9084"
+    fi
+  done
+}
+check_ports_free
 
 # 1. Packages ----------------------------------------------------------------------------------
 need=()
@@ -125,7 +145,7 @@ if [[ "${SIXSTEPS_REBUILD_BASE:-0}" == 1 ]] || ! podman image exists "$BASE" || 
     { tail -n 20 "$WORK/debootstrap.log" >&2; die "debootstrap failed (log $WORK/debootstrap.log)"; }
   rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/archives/*.deb
   say "importing it as $BASE"
-  tar -C "$rootfs" --numeric-owner -c . | podman import --message "debootstrap minbase bookworm" - "$BASE" >/dev/null
+  tar -C "$rootfs" --numeric-owner -c . | podman import --quiet --message "debootstrap minbase bookworm" - "$BASE" >/dev/null
   # The slim variant: what debian:bookworm-slim leaves out (docs, man pages, locales).
   mkdir -p "$rootfs/etc/dpkg/dpkg.cfg.d"
   cat >"$rootfs/etc/dpkg/dpkg.cfg.d/docker-slim" <<'EOF'
@@ -141,7 +161,7 @@ EOF
   rm -rf "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/usr/share/groff/*
   find "$rootfs/usr/share/locale" -mindepth 1 -maxdepth 1 -not -name locale.alias -exec rm -rf {} + 2>/dev/null || true
   say "importing the slim variant as $SLIM"
-  tar -C "$rootfs" --numeric-owner -c . | podman import --message "debootstrap minbase bookworm, slimmed" - "$SLIM" >/dev/null
+  tar -C "$rootfs" --numeric-owner -c . | podman import --quiet --message "debootstrap minbase bookworm, slimmed" - "$SLIM" >/dev/null
   rm -rf "$rootfs"
 else
   say "base images $BASE and $SLIM exist (SIXSTEPS_REBUILD_BASE=1 makes them again)"
@@ -190,12 +210,24 @@ else
   if git -C "$ROOT" cat-file -e "$rev:bench" 2>/dev/null; then paths+=(bench); fi
   git -C "$ROOT" archive --format=tar "$rev" "${paths[@]}" | tar -x -C "$context" || die "git archive $rev failed"
 fi
-mkdir -p "$context/bench"
+mkdir -p "$context/bench" "$context/prebuilt"
 rm -rf "$context/deploy/secrets"
-for target in identity framework assessment reporting cli postgres; do
+build_args=(--build-arg JOBS="$JOBS")
+if [[ -n "${SIXSTEPS_PREBUILT:-}" ]]; then
+  for bin in services/identity/sixsteps-identity services/framework/sixsteps-framework \
+    services/assessment/sixsteps-assessment services/reporting/sixsteps-reporting \
+    services/notification/sixsteps-notification tools/sixsteps/sixsteps; do
+    [[ -x "$SIXSTEPS_PREBUILT/$bin" ]] ||
+      die "SIXSTEPS_PREBUILT=$SIXSTEPS_PREBUILT has no $bin (cmake --build $SIXSTEPS_PREBUILT --target ${bin##*/})"
+    strip -o "$context/prebuilt/${bin##*/}" "$SIXSTEPS_PREBUILT/$bin"
+  done
+  build_args+=(--build-arg BINARIES=prebuilt)
+  say "binaries: stripped copies of $SIXSTEPS_PREBUILT's (built $(date -r "$SIXSTEPS_PREBUILT/services/assessment/sixsteps-assessment" '+%F %T')), not compiled in the build stage"
+fi
+for target in identity framework assessment reporting notification cli postgres; do
   say "podman build --target $target -> localhost/sixsteps-$target:$TAG (log $WORK/build-$target.log)"
-  if ! nice -n 19 podman build --format docker --layers --pull=never -f deploy/Dockerfile \
-    --build-arg JOBS="$JOBS" --target "$target" -t "localhost/sixsteps-$target:$TAG" "$context" \
+  if ! nice -n 19 podman build --format docker --layers --force-rm --pull=never -f deploy/Dockerfile \
+    "${build_args[@]}" --target "$target" -t "localhost/sixsteps-$target:$TAG" "$context" \
     >"$WORK/build-$target.log" 2>&1; then
     tail -n 40 "$WORK/build-$target.log" >&2
     die "building $target failed (log $WORK/build-$target.log)"
@@ -207,8 +239,6 @@ podman images --filter reference='localhost/sixsteps-*' --format '    {{.Reposit
 export SIXSTEPS_SECRETS_DIR="$WORK/secrets"
 "$context/deploy/compose/make-secrets.sh" "$SIXSTEPS_SECRETS_DIR" >/dev/null
 export SIXSTEPS_IMAGE_TAG="$TAG" SIXSTEPS_PUBLISH_ADDRESS=127.0.0.1
-export SIXSTEPS_IDENTITY_PORT=51052 SIXSTEPS_FRAMEWORK_PORT=51051 SIXSTEPS_ASSESSMENT_PORT=51053
-export SIXSTEPS_REPORTING_PORT=51054 SIXSTEPS_REPORTING_HTTP_PORT=9084
 ADMIN_EMAIL=admin@hub.localhost
 export SIXSTEPS_ADMIN_EMAIL="$ADMIN_EMAIL"
 
@@ -244,6 +274,7 @@ teardown() {
 trap teardown EXIT
 
 compose down -v --remove-orphans >/dev/null 2>&1 || true
+check_ports_free
 say "docker-compose up -d (through Podman's socket)"
 compose up -d --no-build 2>&1 | sed 's/^/    /' >&2 || die "docker-compose up failed"
 
@@ -263,10 +294,11 @@ wait_serving identity "$SIXSTEPS_IDENTITY_PORT"
 wait_serving framework "$SIXSTEPS_FRAMEWORK_PORT"
 wait_serving assessment "$SIXSTEPS_ASSESSMENT_PORT"
 wait_serving reporting "$SIXSTEPS_REPORTING_PORT"
+wait_serving notification "$SIXSTEPS_NOTIFICATION_PORT"
 compose ps 2>&1 | sed 's/^/    /' >&2
 
 # The images' own HEALTHCHECK, run once by hand (Podman schedules them only under systemd).
-for s in identity framework assessment reporting; do
+for s in identity framework assessment reporting notification; do
   id="$(compose ps -q "$s")"
   podman healthcheck run "$id" >/dev/null || die "$s: the image's HEALTHCHECK fails"
 done
@@ -282,6 +314,7 @@ cli() {
     -e SIXSTEPS_FRAMEWORK_ADDRESS="127.0.0.1:$SIXSTEPS_FRAMEWORK_PORT" \
     -e SIXSTEPS_ASSESSMENT_ADDRESS="127.0.0.1:$SIXSTEPS_ASSESSMENT_PORT" \
     -e SIXSTEPS_REPORTING_ADDRESS="127.0.0.1:$SIXSTEPS_REPORTING_PORT" \
+    -e SIXSTEPS_NOTIFICATION_ADDRESS="127.0.0.1:$SIXSTEPS_NOTIFICATION_PORT" \
     "localhost/sixsteps-cli:$TAG" sixsteps "$@"
 }
 step() { say "smoke: sixsteps $*"; cli "$@"; }
@@ -309,16 +342,23 @@ round="$(grep -o 'assessments/a-[0-9a-z-]*' <<<"$out" | head -n 1)"
 round="${round#assessments/}"
 step assessment assign "$round" --org smoke-council >/dev/null || die "smoke: assessment assign failed"
 step assessment rate "$round" --respondent smoke-council --question s1.q1 --rating red >/dev/null || die "smoke: assessment rate failed"
-# The report (text) lists each question as "  [C] s1.q1 TEXT" (C: the consolidated rating),
-# then "Respondents: [R] Smoke Council" once the read model has the rating from the feed.
+# The report (text) has a table "Ratings by respondent": a header row naming each
+# respondent ("Question  Consolidated  Smoke Council"), then a row per question
+# ("s1.q1     - Not rated   R Red") once the read model has the rating from the feed.
 say "smoke: sixsteps report assessment $round --format text (until it shows the rating)"
 deadline=$(($(date +%s) + 60))
 until out="$(cli report assessment "$round" --format text 2>&1)" &&
-  awk '/^  \[.\] s1\.q1 /{q=1; print; next} q && /^  \[.\] /{q=0} q' <<<"$out" | grep -qE 'Respondents: .*\[R\] (Smoke Council|smoke-council)'; do
+  awk '/^Ratings by respondent$/{s=1; next} s && /^Question .*Smoke Council/{h=1; next} s && h && /^s1\.q1 /{print; exit}' <<<"$out" |
+  grep -qE ' R Red *$'; do
   (($(date +%s) < deadline)) || die "smoke: the report of $round never showed Smoke Council's red rating of s1.q1: $out"
   sleep 2
 done
 say "smoke: the reporting service's report of $round shows s1.q1 rated red by Smoke Council"
+# The notification service answers for the partnership (it asks identity who the caller is
+# and may see it, with its own service account's key from the notification-key volume).
+out="$(step notifications rules show smoke-partnership 2>&1)" || die "smoke: notifications rules show failed: $out"
+[[ -n "$out" ]] || die "smoke: notifications rules show printed nothing"
+say "smoke: the notification service lists smoke-partnership's rules ($(wc -l <<<"$out") lines)"
 
 # reporting's HTTP endpoint answers (GET /healthz needs no token).
 exec 3<>"/dev/tcp/127.0.0.1/$SIXSTEPS_REPORTING_HTTP_PORT" || die "smoke: reporting's HTTP port is closed"
@@ -327,4 +367,4 @@ reply="$(timeout 5 cat <&3 || true)"
 exec 3<&-
 grep -q '^HTTP/1.1 200' <<<"$reply" || die "smoke: GET /healthz on reporting's HTTP endpoint: ${reply%%$'\r'*}"
 say "smoke: reporting's HTTP endpoint answers GET /healthz with 200"
-say "smoke: passed (signed in, framework, region, partnership, round, rating, report, health)"
+say "smoke: passed (signed in, framework, region, partnership, round, rating, report, notification rules, health)"

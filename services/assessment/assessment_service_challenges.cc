@@ -2,6 +2,7 @@
 #include "services/assessment/assessment_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "services/assessment/page_sizes.h"
 #include "services/base/clock.h"
 #include "services/base/make_status.h"
 #include "services/common/grpc_reply.h"
@@ -121,12 +122,16 @@ SIXSTEPS_RPC(AssessmentServiceImpl, ListChallenges, v1::ListChallengesRequest,
 absl::StatusOr<v1::ListChallengesResponse> AssessmentServiceImpl::DoListChallenges(
     const Caller& caller, const v1::ListChallengesRequest& r) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseAssessmentName(r.parent(), "parent"));
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size, NormalisePageSize(r.page_size(), kListChallengesPage));
+  const std::string query = absl::StrCat("challenges:", r.parent());
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string after, DecodePageToken(r.page_token(), query));
   v1::ListChallengesResponse response;
   SIXSTEPS_RETURN_IF_ERROR(
       InVisibleRound(caller, id, RoundLock::kRead, [&](RoundTx& tx) -> absl::Status {
         response.Clear();
         SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Challenge> list, tx.Challenges());
-        for (auto& x : list) *response.add_challenges() = std::move(x);
+        PageByName(std::move(list), after, page_size, query, response.mutable_challenges(),
+                   response.mutable_next_page_token());
         return absl::OkStatus();
       }));
   return response;

@@ -319,8 +319,9 @@ absl::StatusOr<Caller> AuthenticateStream(const auth::TokenVerifier& verifier,
 
 grpc::ServerWriteReactor<v1::WatchChangesResponse>* AssessmentServiceImpl::WatchChanges(
     grpc::CallbackServerContext* context, const v1::WatchChangesRequest* request) {
-  absl::StatusOr<Caller> caller = AuthenticateStream(*verifier_, *context);
   auto refuse = [](const absl::Status& status) { return new RefusedStream(status); };
+  if (absl::Status bad = CheckRequestStrings(*request); !bad.ok()) return refuse(bad);
+  absl::StatusOr<Caller> caller = AuthenticateStream(*verifier_, *context);
   if (!caller.ok()) return refuse(caller.status());
   // A few streams per caller, a bounded number in all; the slot is given back when the
   // stream ends, however it ends.

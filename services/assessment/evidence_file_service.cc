@@ -96,6 +96,9 @@ absl::StatusOr<v1::EvidenceFile> EvidenceFileServiceImpl::DoUploadEvidenceFile(
     if (context.IsCancelled()) return absl::CancelledError("the upload was cancelled");
     return Invalid("metadata", "the stream ended before its first message");
   }
+  // The first message is the one with text (CheckRequest, grpc_reply.h); a later one with
+  // metadata is refused below, and chunks are bytes.
+  SIXSTEPS_RETURN_IF_ERROR(CheckRequestStrings(first));
   if (!first.has_metadata()) return Invalid("metadata", "the first message must carry it");
   SIXSTEPS_ASSIGN_OR_RETURN(v1::EvidenceFile checked, CheckUpload(caller, first.metadata()));
   const std::string expected_sha256 = first.metadata().expected_sha256();
@@ -136,6 +139,7 @@ absl::StatusOr<v1::EvidenceFile> EvidenceFileServiceImpl::DoUploadEvidenceFile(
 grpc::Status EvidenceFileServiceImpl::DownloadEvidenceFile(
     grpc::ServerContext* context, const v1::DownloadEvidenceFileRequest* request,
     grpc::ServerWriter<v1::DownloadEvidenceFileResponse>* writer) {
+  if (grpc::Status bad = CheckRequest(*request); !bad.ok()) return bad;
   absl::StatusOr<Caller> caller = verifier().Authenticate(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   absl::StatusOr<StoredEvidenceFile> found = ReadableFile(*caller, request->name(), "name");

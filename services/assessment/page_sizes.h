@@ -22,6 +22,9 @@ inline constexpr PageSizeLimits kListAssessmentsPage{50, 500};
 // A round's respondents, in name order. A round has a few dozen at most, so the default
 // page holds them all.
 inline constexpr PageSizeLimits kListRespondentsPage{200, 1000};
+// A round's challenges, in name order; the default page holds what a round usually has, as
+// the list answered in one page before it had page fields.
+inline constexpr PageSizeLimits kListChallengesPage{200, 1000};
 // Responses, in name order.
 inline constexpr PageSizeLimits kListResponsesPage{200, 1000};
 // A record's revisions, oldest first.

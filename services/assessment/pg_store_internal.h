@@ -10,6 +10,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "services/assessment/store.h"
 #include "services/base/clock.h"
@@ -50,6 +51,29 @@ inline constexpr char kInsertUnsequencedChange[] =
     ") AS appender) "
     "INSERT INTO unsequenced_changes (ticket, xact, partnership_id, region_id, record) "
     "SELECT nextval('change_tickets'), x.xact, $1, $2, $3 FROM x";
+// A transaction's feed entries and record revisions in one statement, written last (one
+// round trip instead of one per entry and one per revision): the same appender lock and
+// ticket order as kInsertUnsequencedChange. The common write (one entry, one revision)
+// passes its records as they are; a batch passes arrays, the records hex-encoded (libpqxx
+// 6 has no bytea[] parameter), tickets drawn in the arrays' order.
+inline constexpr char kAppendChangeAndRevision[] =
+    "WITH x AS MATERIALIZED (SELECT pg_current_xact_id() AS xact, "
+    "  pg_advisory_xact_lock_shared(" SIXSTEPS_FEED_APPENDER_LOCK
+    ") AS appender), "
+    "revised AS (INSERT INTO revisions (record_name, record) VALUES ($4, $5)) "
+    "INSERT INTO unsequenced_changes (ticket, xact, partnership_id, region_id, record) "
+    "SELECT nextval('change_tickets'), x.xact, $1, $2, $3 FROM x";
+inline constexpr char kAppendChangesAndRevisions[] =
+    "WITH x AS MATERIALIZED (SELECT pg_current_xact_id() AS xact, "
+    "  pg_advisory_xact_lock_shared(" SIXSTEPS_FEED_APPENDER_LOCK
+    ") AS appender), "
+    "revised AS (INSERT INTO revisions (record_name, record) "
+    "  SELECT n, decode(h, 'hex') FROM unnest($4::text[], $5::text[]) WITH ORDINALITY "
+    "  AS r(n, h, i) ORDER BY i) "
+    "INSERT INTO unsequenced_changes (ticket, xact, partnership_id, region_id, record) "
+    "SELECT nextval('change_tickets'), x.xact, c.p, c.r, decode(c.h, 'hex') FROM x "
+    "CROSS JOIN unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS c(p, r, h, i) "
+    "ORDER BY c.i";
 inline constexpr char kProgressUsage[] =
     "SELECT count(*)::integer, coalesce(sum(text_bytes), 0)::bigint FROM action_progress_updates "
     "WHERE action_id = $1";
@@ -176,16 +200,50 @@ inline std::vector<std::string> StatusNames(const std::vector<av1::Action::Statu
   return names;
 }
 
+// A record's revision, written with the transaction's feed entries (AppendChanges).
+struct PendingRevision {
+  std::string record_name;
+  std::string record;  // a serialised v1::Revision
+};
+
 // Appends `pending` to the feed, unnumbered (the sequencer numbers them, consecutively and
-// all at once after commit; readers see them only then). Called last in a transaction, so
-// that a later writer of the same rows draws later tickets. Whether there was anything.
-inline bool AppendChanges(pqxx::work& txn, std::vector<v1::Change>& pending) {
-  if (pending.empty()) return false;
-  for (v1::Change& change : pending) {
-    change.clear_sequence();
-    db::ExecPrepared(txn, kInsertUnsequencedChange, LastSegment(change.partnership()),
-                     LastSegment(change.region()), Blob(change.SerializeAsString()));
+// all at once after commit; readers see them only then), and inserts `revisions`, in one
+// statement when it can. Called last in a transaction, so that a later writer of the same
+// rows draws later tickets. Whether there were any changes.
+inline bool AppendChanges(pqxx::work& txn, std::vector<v1::Change>& pending,
+                          const std::vector<PendingRevision>& revisions = {}) {
+  for (v1::Change& change : pending) change.clear_sequence();
+  if (pending.empty()) {
+    for (const PendingRevision& revision : revisions) {
+      db::ExecPrepared(txn, kInsertRevision, revision.record_name, Blob(revision.record));
+    }
+    return false;
   }
+  if (pending.size() == 1 && revisions.size() <= 1) {
+    const v1::Change& change = pending[0];
+    if (revisions.empty()) {
+      db::ExecPrepared(txn, kInsertUnsequencedChange, LastSegment(change.partnership()),
+                       LastSegment(change.region()), Blob(change.SerializeAsString()));
+    } else {
+      db::ExecPrepared(txn, kAppendChangeAndRevision, LastSegment(change.partnership()),
+                       LastSegment(change.region()), Blob(change.SerializeAsString()),
+                       revisions[0].record_name, Blob(revisions[0].record));
+    }
+    return true;
+  }
+  std::vector<std::string> partnerships, regions, records, names, revision_records;
+  for (const v1::Change& change : pending) {
+    partnerships.emplace_back(LastSegment(change.partnership()));
+    regions.emplace_back(LastSegment(change.region()));
+    records.push_back(absl::BytesToHexString(change.SerializeAsString()));
+  }
+  for (const PendingRevision& revision : revisions) {
+    names.push_back(revision.record_name);
+    revision_records.push_back(absl::BytesToHexString(revision.record));
+  }
+  db::ExecPrepared(txn, kAppendChangesAndRevisions, db::TextArray(partnerships),
+                   db::TextArray(regions), db::TextArray(records), db::TextArray(names),
+                   db::TextArray(revision_records));
   return true;
 }
 
@@ -201,9 +259,13 @@ class PgRoundTxBase : public Tx {
     result_ = std::move(serialized_response);
   }
   const std::optional<std::string>& result() const { return result_; }
-  // Appends the queued changes to the feed (AppendChanges); called last. Whether there were
-  // any.
-  bool FlushChanges() { return AppendChanges(txn_, pending_); }
+  // Appends the queued changes to the feed and writes the queued revisions
+  // (AppendChanges); called last. Whether there were any changes.
+  bool FlushChanges() {
+    const bool changed = AppendChanges(txn_, pending_, revisions_);
+    revisions_.clear();
+    return changed;
+  }
 
  protected:
   PgRoundTxBase(pqxx::work& txn, StoredAssessment round)
@@ -217,6 +279,7 @@ class PgRoundTxBase : public Tx {
   std::string id_;              // the round's id
   std::string partnership_id_;  // its partnership's id
   std::vector<v1::Change> pending_;
+  std::vector<PendingRevision> revisions_;  // written with pending_, by FlushChanges
   std::optional<std::string> result_;
 };
 // A change of the feed as of now (its sequence is given when the sequencer numbers it).

@@ -425,8 +425,9 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
     return revision;
   }
 
+  // Written with the feed entries, last (FlushChanges): one statement for both.
   void AppendRevision(const std::string& record_name, const v1::Revision& revision) {
-    db::ExecPrepared(txn_, kInsertRevision, record_name, Blob(revision.SerializeAsString()));
+    revisions_.push_back({record_name, revision.SerializeAsString()});
   }
 
   v1::Change NewChange(v1::ChangeKind kind, const Provenance& provenance) {

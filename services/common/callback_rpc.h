@@ -9,9 +9,10 @@
 //   1. on gRPC's callback thread: takes or makes its request id (echoed in the initial
 //      metadata), starts its trace span, and is admitted or shed (admission.h); nothing
 //      there blocks;
-//   2. on the server's BoundedExecutor (executor.h), our own threads: authenticates the
-//      caller, runs the handler `Do<Method>(caller, request)` with the call's deadline set
-//      for the database pool (call_deadline.h), and replies;
+//   2. on the server's BoundedExecutor (executor.h), our own threads: checks the request
+//      (CheckRequest: no NUL in a string field), authenticates the caller, runs the handler
+//      `Do<Method>(caller, request)` with the call's deadline set for the database pool
+//      (call_deadline.h), and replies;
 //   3. logs its line and records its metrics (call_record.h), gives back its admission slot,
 //      and finishes the call.
 // None of gRPC's interceptors run for these methods: the interceptors stay for the methods
@@ -41,6 +42,7 @@
 #include "services/common/auth.h"
 #include "services/common/call_deadline.h"
 #include "services/common/grpc_reply.h"
+#include "services/common/request_strings.h"
 #include "services/common/status.h"
 
 namespace grpc {
@@ -103,6 +105,7 @@ class UnaryMethod {
                                 Response* response) {
     static_cast<void>(&kRegistered);  // instantiates (and so runs) the registration
     CallDeadlineScope deadline(CallDeadlineOf(context->deadline()));
+    if (grpc::Status bad = CheckRequest(*request); !bad.ok()) return bad;
     if constexpr (kAuthenticated) {
       return Authenticated((self->*Verifier)(), context, response, [&](const auth::Caller& caller) {
         return InvokeHandler(self, Handler, caller, *request, *context);
@@ -130,6 +133,7 @@ class UnaryMethod {
   static grpc::Status ServeCallback(Class* self, const grpc::CallbackServerContext& context,
                                     const Request& request, Response* response,
                                     const CallbackCall& call) {
+    if (grpc::Status bad = CheckRequest(request); !bad.ok()) return bad;
     if constexpr (kAuthenticated) {
       absl::StatusOr<auth::Caller> caller =
           (self->*Verifier)().AuthenticateBearer(context.client_metadata());

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "services/common/auth.h"
+#include "services/common/request_strings.h"
 #include "services/common/status.h"
 
 namespace sixsteps {
@@ -20,6 +21,14 @@ grpc::Status Reply(absl::StatusOr<T> result, T* response) {
 }
 
 inline grpc::Status Reply(const absl::Status& status) { return ToGrpcStatus(status); }
+
+// The checks every request passes before its caller is authenticated or its handler runs
+// (request_strings.h: no NUL character in a string field), as the status to answer: OK to
+// go on. SIXSTEPS_RPC runs it; an RPC written by hand (a stream, or one that needs the
+// mutable ServerContext) calls it first, and a client stream on every message it reads.
+inline grpc::Status CheckRequest(const google::protobuf::Message& request) {
+  return ToGrpcStatus(CheckRequestStrings(request));
+}
 
 // Authenticates the call, then replies with what `handle(caller)` returns. Every RPC that
 // needs a signed-in caller goes through here, so none can forget to check.

@@ -47,8 +47,9 @@ absl::Status IdentityServiceImpl::EnsureSigningKey() {
 }
 
 grpc::Status IdentityServiceImpl::ListPublicKeys(grpc::ServerContext*,
-                                                 const v1::ListPublicKeysRequest*,
+                                                 const v1::ListPublicKeysRequest* request,
                                                  v1::ListPublicKeysResponse* response) {
+  if (grpc::Status bad = CheckRequest(*request); !bad.ok()) return bad;
   return Reply(DoListPublicKeys(), response);
 }
 
@@ -75,9 +76,10 @@ absl::StatusOr<v1::ListPublicKeysResponse> IdentityServiceImpl::DoListPublicKeys
   return response;
 }
 
-grpc::Status IdentityServiceImpl::ListTokenRevocations(grpc::ServerContext*,
-                                                       const v1::ListTokenRevocationsRequest*,
-                                                       v1::ListTokenRevocationsResponse* response) {
+grpc::Status IdentityServiceImpl::ListTokenRevocations(
+    grpc::ServerContext*, const v1::ListTokenRevocationsRequest* request,
+    v1::ListTokenRevocationsResponse* response) {
+  if (grpc::Status bad = CheckRequest(*request); !bad.ok()) return bad;
   return Reply(DoListTokenRevocations(), response);
 }
 

@@ -16,6 +16,7 @@ namespace sixsteps::identity {
 grpc::Status IdentityServiceImpl::SignIn(grpc::ServerContext* context,
                                          const v1::SignInRequest* request,
                                          v1::SignInResponse* response) {
+  if (grpc::Status bad = CheckRequest(*request); !bad.ok()) return bad;
   absl::StatusOr<v1::SignInResponse> result =
       DoSignIn(*request, ClientKeyFromPeer(context->peer()), DeadlineOf(*context));
   AddRetryHint(context, result.status());
@@ -68,6 +69,7 @@ absl::StatusOr<v1::SignInResponse> IdentityServiceImpl::DoSignIn(const v1::SignI
 grpc::Status IdentityServiceImpl::SignInWithApiKey(grpc::ServerContext*,
                                                    const v1::SignInWithApiKeyRequest* request,
                                                    v1::SignInWithApiKeyResponse* response) {
+  if (grpc::Status bad = CheckRequest(*request); !bad.ok()) return bad;
   return Reply(DoSignInWithApiKey(*request), response);
 }
 
@@ -108,6 +110,7 @@ absl::StatusOr<v1::SignInWithApiKeyResponse> IdentityServiceImpl::DoSignInWithAp
 grpc::Status IdentityServiceImpl::RefreshAccessToken(grpc::ServerContext*,
                                                      const v1::RefreshAccessTokenRequest* request,
                                                      v1::RefreshAccessTokenResponse* response) {
+  if (grpc::Status bad = CheckRequest(*request); !bad.ok()) return bad;
   return Reply(DoRefreshAccessToken(*request), response);
 }
 
@@ -136,6 +139,7 @@ absl::StatusOr<v1::RefreshAccessTokenResponse> IdentityServiceImpl::DoRefreshAcc
 
 grpc::Status IdentityServiceImpl::SignOut(grpc::ServerContext*, const v1::SignOutRequest* request,
                                           v1::SignOutResponse* response) {
+  if (grpc::Status bad = CheckRequest(*request); !bad.ok()) return bad;
   return Reply(DoSignOut(*request), response);
 }
 
@@ -169,6 +173,7 @@ absl::StatusOr<v1::GetCurrentPrincipalResponse> IdentityServiceImpl::DoGetCurren
 grpc::Status IdentityServiceImpl::ChangePassword(grpc::ServerContext* context,
                                                  const v1::ChangePasswordRequest* request,
                                                  v1::ChangePasswordResponse* response) {
+  if (grpc::Status bad = CheckRequest(*request); !bad.ok()) return bad;
   return Authenticated(verifier(), context, response, [&](const Caller& caller) {
     absl::StatusOr<v1::ChangePasswordResponse> result = DoChangePassword(
         caller, *request, ClientKeyFromPeer(context->peer()), DeadlineOf(*context));

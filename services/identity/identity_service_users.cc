@@ -20,6 +20,7 @@ namespace sixsteps::identity {
 grpc::Status IdentityServiceImpl::CreateUser(grpc::ServerContext* context,
                                              const v1::CreateUserRequest* request,
                                              v1::User* response) {
+  if (grpc::Status bad = CheckRequest(*request); !bad.ok()) return bad;
   return Authenticated(verifier(), context, response, [&](const Caller& caller) {
     absl::StatusOr<v1::User> result = DoCreateUser(caller, *request, DeadlineOf(*context));
     AddRetryHint(context, result.status());

@@ -108,6 +108,7 @@ NotificationServiceImpl::DoUpdateNotificationPreferences(
 grpc::Status NotificationServiceImpl::UnsubscribeDigest(
     grpc::ServerContext* context, const nv1::UnsubscribeDigestRequest* request,
     nv1::NotificationPreferences* response) {
+  if (grpc::Status bad = CheckRequest(*request); !bad.ok()) return bad;
   std::optional<Caller> caller;
   if (context->client_metadata().count("authorization") > 0) {
     absl::StatusOr<Caller> authenticated = verifier().Authenticate(*context);

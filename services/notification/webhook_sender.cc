@@ -4,7 +4,14 @@
 #include <netdb.h>
 #include <sys/socket.h>
 
+#include <atomic>
+#include <cstring>
+#include <memory>
+#include <thread>
+
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "services/notification/webhook_domain.h"
 
 namespace sixsteps::notification {
@@ -36,35 +43,92 @@ curl_socket_t OpenCheckedSocket(void* user, curlsocktype, curl_sockaddr* address
   return ::socket(address->family, address->socktype, address->protocol);
 }
 
+std::atomic<int> running_lookups{0};
+
+// A lookup's answer, shared by the thread that resolves and the caller that waits for it.
+struct PendingLookup {
+  absl::Mutex mu;
+  bool done ABSL_GUARDED_BY(mu) = false;
+  absl::StatusOr<std::vector<ResolvedAddress>> found ABSL_GUARDED_BY(mu);
+};
+
 // The host's addresses, each checked; the one to pin ("" and `error` set if refused).
-std::string ResolveChecked(const WebhookTarget& target, bool allow_loopback, std::string* error) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  const std::string port = absl::StrCat(target.port);
-  if (int rc = ::getaddrinfo(target.host.c_str(), port.c_str(), &hints, &found); rc != 0) {
-    *error = absl::StrCat("cannot resolve ", target.host, ": ", ::gai_strerror(rc));
+std::string ResolveChecked(const WebhookTarget& target, const WebhookHttpSettings& settings,
+                           std::string* error) {
+  absl::StatusOr<std::vector<ResolvedAddress>> found =
+      ResolveWithin(settings.resolve, target.host, target.port, settings.resolve_timeout);
+  if (!found.ok()) {
+    *error = std::string(found.status().message());
     return "";
   }
   std::string pinned;
-  for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
+  for (const ResolvedAddress& a : *found) {
+    const auto* address = reinterpret_cast<const sockaddr*>(&a.address);
     char text[NI_MAXHOST] = {0};
-    ::getnameinfo(a->ai_addr, a->ai_addrlen, text, sizeof text, nullptr, 0, NI_NUMERICHOST);
-    if (!IsAllowedWebhookAddress(a->ai_addr, allow_loopback)) {
+    ::getnameinfo(address, a.length, text, sizeof text, nullptr, 0, NI_NUMERICHOST);
+    if (!IsAllowedWebhookAddress(address, settings.allow_loopback)) {
       *error = absl::StrCat("address refused: ", target.host, " resolves to ", text,
                             ", in a private, loopback, link-local or reserved network");
-      pinned.clear();
-      break;
+      return "";
     }
-    if (pinned.empty()) pinned = a->ai_family == AF_INET6 ? absl::StrCat("[", text, "]") : text;
+    if (pinned.empty())
+      pinned = a.address.ss_family == AF_INET6 ? absl::StrCat("[", text, "]") : text;
   }
-  ::freeaddrinfo(found);
-  if (pinned.empty() && error->empty()) *error = absl::StrCat(target.host, " has no address");
+  if (pinned.empty()) *error = absl::StrCat(target.host, " has no address");
   return pinned;
 }
 
 }  // namespace
+
+absl::StatusOr<std::vector<ResolvedAddress>> ResolveWithGetaddrinfo(const std::string& host,
+                                                                    int port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (int rc = ::getaddrinfo(host.c_str(), absl::StrCat(port).c_str(), &hints, &found); rc != 0) {
+    return absl::UnavailableError(absl::StrCat("cannot resolve ", host, ": ", ::gai_strerror(rc)));
+  }
+  std::vector<ResolvedAddress> addresses;
+  for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    if (a->ai_addrlen > sizeof(sockaddr_storage)) continue;
+    ResolvedAddress address;
+    std::memcpy(&address.address, a->ai_addr, a->ai_addrlen);
+    address.length = a->ai_addrlen;
+    addresses.push_back(address);
+  }
+  ::freeaddrinfo(found);
+  return addresses;
+}
+
+absl::StatusOr<std::vector<ResolvedAddress>> ResolveWithin(const HostResolver& resolve,
+                                                           const std::string& host, int port,
+                                                           absl::Duration limit) {
+  if (running_lookups.fetch_add(1) >= kMaxRunningLookups) {
+    running_lookups.fetch_sub(1);
+    return absl::UnavailableError(
+        absl::StrCat("cannot resolve ", host, ": ", kMaxRunningLookups,
+                     " lookups are still waiting for the resolver (is the DNS server answering?)"));
+  }
+  auto pending = std::make_shared<PendingLookup>();
+  std::thread([pending, resolve, host, port] {
+    absl::StatusOr<std::vector<ResolvedAddress>> found = resolve(host, port);
+    {
+      absl::MutexLock lock(&pending->mu);
+      pending->found = std::move(found);
+      pending->done = true;
+    }
+    running_lookups.fetch_sub(1);
+  }).detach();
+  absl::MutexLock lock(&pending->mu);
+  if (!pending->mu.AwaitWithTimeout(absl::Condition(&pending->done), limit)) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("cannot resolve ", host, ": no answer within ", absl::FormatDuration(limit)));
+  }
+  return pending->found;
+}
+
+int RunningLookups() { return running_lookups.load(); }
 
 WebhookHttpClient::WebhookHttpClient(WebhookHttpSettings settings)
     : settings_(std::move(settings)), curl_(curl_easy_init()) {}
@@ -86,7 +150,7 @@ HttpAnswer WebhookHttpClient::Post(const std::string& url,
   absl::StatusOr<WebhookTarget> target = ParseWebhookUrl(url, settings_.allow_loopback, "url");
   if (!target.ok()) return finish(std::string(target.status().message()));
   std::string refused;
-  const std::string pinned = ResolveChecked(*target, settings_.allow_loopback, &refused);
+  const std::string pinned = ResolveChecked(*target, settings_, &refused);
   if (pinned.empty()) return finish(refused);
   CURL* curl = static_cast<CURL*>(curl_);
   if (curl == nullptr) return finish("libcurl could not start");

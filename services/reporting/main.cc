@@ -52,6 +52,11 @@ SIXSTEPS_SETTING(int, report_cache_mib, 64, 0, 4096,
                  "MiB of built assessment reports each replica keeps in memory, least recently "
                  "used dropped first; 0: none",
                  "SIXSTEPS_REPORT_CACHE_MIB");
+SIXSTEPS_SETTING(absl::Duration, report_cache_idle, absl::Minutes(5), absl::Seconds(1),
+                 absl::Hours(24 * 7),
+                 "a cached report no call has read for this long is dropped, so that an idle "
+                 "replica gives its memory back",
+                 "SIXSTEPS_REPORT_CACHE_IDLE");
 
 namespace {
 
@@ -89,6 +94,7 @@ absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
   SIXSTEPS_ASSIGN_OR_RETURN(reporting::HttpLimits http_limits, HttpLimitsSetting());
   SIXSTEPS_ASSIGN_OR_RETURN(int max_waiters, SETTING_report_max_waiters.Get());
   SIXSTEPS_ASSIGN_OR_RETURN(int cache_mib, SETTING_report_cache_mib.Get());
+  SIXSTEPS_ASSIGN_OR_RETURN(absl::Duration cache_idle, SETTING_report_cache_idle.Get());
   SIXSTEPS_ASSIGN_OR_RETURN(auto identity, start.MigrateAndDialIdentity());
   SIXSTEPS_ASSIGN_OR_RETURN(auto framework, start.Dial(SETTING_framework_address));
   SIXSTEPS_ASSIGN_OR_RETURN(auto assessment, start.Dial(SETTING_assessment_address));
@@ -99,8 +105,9 @@ absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
   reporting::Reports reports(
       &model, zone, {reporting::AssessmentFeedReached(&upstream, assessment), max_waiters});
   // Built assessment reports, kept in step with the read model by LISTEN/NOTIFY.
-  reporting::ReportCache cache(static_cast<size_t>(cache_mib) << 20);
+  reporting::ReportCache cache(static_cast<size_t>(cache_mib) << 20, cache_idle);
   reporting::CacheListener cache_listener(config.database_url, &cache);
+  sixsteps::metrics::Registration cache_metrics = reporting::ReportCacheMetrics(&cache);
   if (cache_mib > 0) {
     reports.UseCache(&cache);
     cache_listener.Start();

@@ -10,6 +10,7 @@
 #include <pqxx/pqxx>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/status.h"
@@ -51,7 +52,9 @@ constexpr char kInsertFramework[] =
     "INSERT INTO frameworks (framework_version, content) VALUES ($1, $2) "
     "ON CONFLICT (framework_version) DO NOTHING";
 
-constexpr char kHasPartnership[] = "SELECT 1 FROM partnerships WHERE partnership_id = $1";
+constexpr char kMissingPartnerships[] =
+    "SELECT id FROM unnest($1::text[]) AS u(id) "
+    "WHERE NOT EXISTS (SELECT 1 FROM partnerships WHERE partnership_id = u.id)";
 constexpr char kUpsertRegion[] =
     "INSERT INTO regions (region_id, display_name) VALUES ($1, $2) ON CONFLICT (region_id) "
     "DO UPDATE SET display_name = EXCLUDED.display_name "
@@ -85,6 +88,20 @@ constexpr char kUpsertResponse[] =
     "INSERT INTO responses (assessment_id, respondent_id, question_id, record) "
     "VALUES ($1, $2, $3, $4) ON CONFLICT (assessment_id, respondent_id, question_id) "
     "DO UPDATE SET record = EXCLUDED.record";
+// A run of response changes in one statement (the feed's commonest change): ids and
+// records as arrays, the records hex-encoded (libpqxx 6 has no bytea[] parameter).
+constexpr char kUpsertResponses[] =
+    "INSERT INTO responses (assessment_id, respondent_id, question_id, record) "
+    "SELECT a, r, q, decode(h, 'hex') FROM unnest($1::text[], $2::text[], $3::text[], "
+    "$4::text[]) AS u(a, r, q, h) ON CONFLICT (assessment_id, respondent_id, question_id) "
+    "DO UPDATE SET record = EXCLUDED.record";
+// Of the rounds a batch changed, those with figures (WriteRoundFigures' condition); the
+// others lose any figures in one statement.
+constexpr char kSelectRoundsWithFigures[] =
+    "SELECT assessment_id FROM rounds WHERE assessment_id = ANY($1::text[]) "
+    "AND state = 'STATE_FINALISED' AND finalise_time IS NOT NULL";
+constexpr char kDeleteFiguresOf[] =
+    "DELETE FROM round_aggregates WHERE assessment_id = ANY($1::text[])";
 constexpr char kUpsertConsolidation[] =
     "INSERT INTO consolidations (assessment_id, question_id, record, rating) "
     "VALUES ($1, $2, $3, $4) ON CONFLICT (assessment_id, question_id) "
@@ -257,6 +274,53 @@ void ApplyOne(pqxx::work& txn, const av1::Change& change) {
   }
 }
 
+// The response changes of `run` (consecutive in the feed) in one statement. Applying
+// them in order leaves each response as its last change in the run says, so only that one
+// is written (a statement may not change a row twice).
+void ApplyResponses(pqxx::work& txn, const std::vector<const av1::Change*>& run) {
+  std::vector<std::string> rounds, respondents, questions, records;
+  absl::flat_hash_map<std::string, size_t> slot;  // a response's row in the arrays
+  for (const av1::Change* change : run) {
+    const av1::Response& r = change->response();
+    std::string respondent = Id(r.name().substr(0, r.name().rfind("/responses/")));
+    std::string round = Id(change->assessment());
+    auto [it, added] = slot.try_emplace(
+        absl::StrCat(round, "\n", respondent, "\n", r.question_id()), rounds.size());
+    std::string record = absl::BytesToHexString(r.SerializeAsString());
+    if (!added) {
+      records[it->second] = std::move(record);
+      continue;
+    }
+    rounds.push_back(std::move(round));
+    respondents.push_back(std::move(respondent));
+    questions.push_back(r.question_id());
+    records.push_back(std::move(record));
+  }
+  db::ExecPrepared(txn, kUpsertResponses, db::TextArray(rounds), db::TextArray(respondents),
+                   db::TextArray(questions), db::TextArray(records));
+}
+
+// Writes the records of `changes` (ascending, all after the cursor), each run of response
+// changes in one statement and every other change in its own.
+void ApplyAll(pqxx::work& txn, const std::vector<const av1::Change*>& changes) {
+  std::vector<const av1::Change*> run;
+  for (size_t i = 0; i < changes.size();) {
+    if (changes[i]->record_case() != av1::Change::kResponse) {
+      ApplyOne(txn, *changes[i++]);
+      continue;
+    }
+    run.clear();
+    while (i < changes.size() && changes[i]->record_case() == av1::Change::kResponse) {
+      run.push_back(changes[i++]);
+    }
+    if (run.size() == 1) {
+      ApplyOne(txn, *run[0]);
+    } else {
+      ApplyResponses(txn, run);
+    }
+  }
+}
+
 // Whether the one-parameter `query` finds a row for `key`.
 absl::StatusOr<bool> Exists(db::ConnectionPool& pool, const char* query, const std::string& key) {
   bool found = false;
@@ -290,8 +354,19 @@ absl::Status ReadModel::PutFramework(const std::string& version_name,
   });
 }
 
-absl::StatusOr<bool> ReadModel::HasPartnership(const std::string& partnership_id) {
-  return Exists(*pool_, kHasPartnership, partnership_id);
+absl::StatusOr<std::vector<std::string>> ReadModel::MissingPartnerships(
+    const std::vector<std::string>& partnership_ids) {
+  std::vector<std::string> missing;
+  if (partnership_ids.empty()) return missing;
+  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
+    missing.clear();
+    for (const pqxx::row& row :
+         db::ExecPrepared(txn, kMissingPartnerships, db::TextArray(partnership_ids))) {
+      missing.push_back(row[0].as<std::string>());
+    }
+    return absl::OkStatus();
+  }));
+  return missing;
 }
 
 absl::Status ReadModel::PutDirectory(const std::vector<idv1::Region>& regions,
@@ -326,31 +401,50 @@ absl::Status ReadModel::Apply(const std::vector<av1::Change>& changes) {
   if (changes.empty()) return absl::OkStatus();
   return pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
     int64_t cursor = txn.exec(kSelectCursorForUpdate)[0][0].as<int64_t>();
-    const av1::Change* last = nullptr;
+    std::vector<const av1::Change*> fresh;             // after the cursor, in order
     absl::flat_hash_map<std::string, int64_t> rounds;  // changed here, at their last sequence
     for (const av1::Change& change : changes) {
       if (change.sequence() <= cursor) continue;
-      // A statement that fails aborts the whole transaction: the batch is rolled back and
-      // the consumer applies its changes one by one to find this one.
-      try {
-        ApplyOne(txn, change);
-      } catch (const pqxx::data_exception& e) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "change ", change.sequence(), ": the read model refuses its record: ", e.what()));
-      } catch (const pqxx::integrity_constraint_violation& e) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "change ", change.sequence(), ": the read model refuses its record: ", e.what()));
-      }
       cursor = change.sequence();
-      last = &change;
+      fresh.push_back(&change);
       if (std::string round = read_model_internal::RoundOfChange(change); !round.empty()) {
         rounds[round] = change.sequence();
       }
     }
-    if (last == nullptr) return absl::OkStatus();
-    db::ExecPrepared(txn, kUpdateCursor, cursor, Micros(last->time()));
-    for (const auto& [round, sequence] : rounds) {
-      SIXSTEPS_RETURN_IF_ERROR(WriteRoundFigures(txn, round));
+    if (fresh.empty()) return absl::OkStatus();
+    // A statement that fails aborts the whole transaction: the batch is rolled back and
+    // the consumer applies its changes one by one to find the one refused.
+    const std::string which =
+        fresh.size() == 1 ? absl::StrCat("change ", fresh[0]->sequence())
+                          : absl::StrCat("changes ", fresh.front()->sequence(), "-", cursor);
+    try {
+      ApplyAll(txn, fresh);
+    } catch (const pqxx::data_exception& e) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(which, ": the read model refuses its record: ", e.what()));
+    } catch (const pqxx::integrity_constraint_violation& e) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(which, ": the read model refuses its record: ", e.what()));
+    }
+    db::ExecPrepared(txn, kUpdateCursor, cursor, Micros(fresh.back()->time()));
+    // Figures only for the finalised rounds; the others' (if any) go in one statement.
+    std::vector<std::string> changed_rounds;
+    for (const auto& [round, sequence] : rounds) changed_rounds.push_back(round);
+    if (!changed_rounds.empty()) {
+      absl::flat_hash_set<std::string> finalised;
+      for (const pqxx::row& row :
+           db::ExecPrepared(txn, kSelectRoundsWithFigures, db::TextArray(changed_rounds))) {
+        finalised.insert(row[0].as<std::string>());
+      }
+      std::vector<std::string> without;
+      for (const std::string& round : changed_rounds) {
+        if (finalised.contains(round)) {
+          SIXSTEPS_RETURN_IF_ERROR(WriteRoundFigures(txn, round));
+        } else {
+          without.push_back(round);
+        }
+      }
+      if (!without.empty()) db::ExecPrepared(txn, kDeleteFiguresOf, db::TextArray(without));
     }
     read_model_internal::RecordRoundVersions(txn, rounds);
     return absl::OkStatus();

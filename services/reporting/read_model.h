@@ -74,7 +74,9 @@ class ReadModel {
   absl::StatusOr<rv1::Freshness> Freshness();
   absl::StatusOr<bool> HasFramework(const std::string& version_name);
   absl::Status PutFramework(const std::string& version_name, const fv1::FrameworkVersion& version);
-  absl::StatusOr<bool> HasPartnership(const std::string& partnership_id);
+  // Of `partnership_ids`, those the read model does not hold yet (one query for a batch).
+  absl::StatusOr<std::vector<std::string>> MissingPartnerships(
+      const std::vector<std::string>& partnership_ids);
   // Replaces names and opt-outs with identity's current view.
   absl::Status PutDirectory(const std::vector<idv1::Region>& regions,
                             const std::vector<idv1::Partnership>& partnerships,

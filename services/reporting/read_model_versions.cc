@@ -15,9 +15,10 @@ using read_model_internal::Id;
 using read_model_internal::Run;
 using read_model_internal::Statement;
 
-constexpr char kUpsertRoundVersion[] =
-    "INSERT INTO round_versions (assessment_id, sequence) VALUES ($1, $2) "
-    "ON CONFLICT (assessment_id) DO UPDATE SET "
+// Every round the batch changed in one statement (ids are distinct: a map's keys).
+constexpr char kUpsertRoundVersions[] =
+    "INSERT INTO round_versions (assessment_id, sequence) "
+    "SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT (assessment_id) DO UPDATE SET "
     "sequence = greatest(round_versions.sequence, EXCLUDED.sequence)";
 constexpr char kBumpDirectoryVersion[] =
     "UPDATE feed_cursor SET directory_version = directory_version + 1 WHERE id = 1";
@@ -53,11 +54,15 @@ std::string RoundOfChange(const av1::Change& change) {
 }
 
 void RecordRoundVersions(pqxx::work& txn, const absl::flat_hash_map<std::string, int64_t>& rounds) {
-  std::vector<std::string> ids;
+  std::vector<std::string> ids, sequences;
   ids.reserve(rounds.size());
+  sequences.reserve(rounds.size());
   for (const auto& [id, sequence] : rounds) {
-    db::ExecPrepared(txn, kUpsertRoundVersion, id, sequence);
     ids.push_back(id);
+    sequences.push_back(std::to_string(sequence));
+  }
+  if (!ids.empty()) {
+    db::ExecPrepared(txn, kUpsertRoundVersions, db::TextArray(ids), db::TextArray(sequences));
   }
   db::ExecPrepared(txn, kNotify, ReportCacheRounds(ids, false));
 }

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 
 namespace sixsteps::reporting {
 namespace {
@@ -32,7 +33,7 @@ ReportCache::Generation ReportCache::Begin() const {
 
 bool ReportCache::Put(const std::string& assessment_id, const std::string& as_of, Generation since,
                       std::shared_ptr<const CachedReport> entry) {
-  const size_t size = entry->report.ByteSizeLong() + kSlotOverhead;
+  const size_t size = entry->encoded.size() + kSlotOverhead;
   std::lock_guard<std::mutex> lock(mu_);
   if (!connected_ || size > max_bytes_) return false;
   if (generation_ != since) {
@@ -47,7 +48,7 @@ bool ReportCache::Put(const std::string& assessment_id, const std::string& as_of
     EraseLocked(key);
   }
   lru_.push_front(key);
-  slots_[key] = Slot{std::move(entry), size, lru_.begin()};
+  slots_[key] = Slot{std::move(entry), size, lru_.begin(), absl::Now()};
   dates_[assessment_id].push_back(as_of);
   bytes_ += size;
   while (bytes_ > max_bytes_ && !lru_.empty()) EraseLocked(lru_.back());
@@ -59,7 +60,7 @@ std::shared_ptr<const CachedReport> ReportCache::Find(const std::string& assessm
   std::lock_guard<std::mutex> lock(mu_);
   auto slot = slots_.find(KeyOf(assessment_id, as_of));
   if (slot == slots_.end()) return nullptr;
-  lru_.splice(lru_.begin(), lru_, slot->second.lru);
+  TouchLocked(slot->second);
   return slot->second.entry;
 }
 
@@ -79,7 +80,7 @@ std::optional<ReportCache::Live> ReportCache::FindLive(const std::string& assess
     live.change_micros = heard_change_micros_;
   }
   if (live.sequence < min_sequence) return std::nullopt;
-  lru_.splice(lru_.begin(), lru_, slot->second.lru);
+  TouchLocked(slot->second);
   return live;
 }
 
@@ -115,6 +116,28 @@ void ReportCache::Disconnected() {
   DropAllLocked();
   BumpLocked("*");
   connected_ = false;
+}
+
+size_t ReportCache::DropUnused(absl::Time now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  size_t dropped = 0;
+  // lru_ is in the order of use, so the unused ones are at its back.
+  while (!lru_.empty()) {
+    auto slot = slots_.find(lru_.back());
+    if (slot == slots_.end()) {
+      lru_.pop_back();  // not expected: every key in lru_ has its slot
+      continue;
+    }
+    if (now - slot->second.used < idle_) break;
+    EraseLocked(lru_.back());
+    ++dropped;
+  }
+  return dropped;
+}
+
+void ReportCache::TouchLocked(Slot& slot) {
+  lru_.splice(lru_.begin(), lru_, slot.lru);
+  slot.used = absl::Now();
 }
 
 size_t ReportCache::bytes() const {
@@ -169,6 +192,26 @@ void ReportCache::BumpLocked(const std::string& round) {
   ++generation_;
   recent_.emplace_back(generation_, round);
   while (recent_.size() > kRecentInvalidations) recent_.pop_front();
+}
+
+metrics::Registration ReportCacheMetrics(const ReportCache* cache) {
+  return metrics::DefaultRegistry().AddCollector([cache](metrics::GaugeSink& sink) {
+    sink.Set("sixsteps_report_cache_bytes",
+             "Bytes of assessment reports this replica keeps (encoded size and keys)", {},
+             static_cast<double>(cache->bytes()));
+    sink.Set("sixsteps_report_cache_entries", "Assessment reports this replica keeps", {},
+             static_cast<double>(cache->entries()));
+    const std::string help =
+        "Assessment reports served since start: from memory alone, after the read model "
+        "confirmed a cached one, or built";
+    using Served = ReportCache::Served;
+    for (auto [how, label] :
+         {std::pair{Served::kFromMemory, "memory"}, std::pair{Served::kChecked, "checked"},
+          std::pair{Served::kBuilt, "built"}}) {
+      sink.Set("sixsteps_report_cache_served", help, {{"how", label}},
+               static_cast<double>(cache->served(how)));
+    }
+  });
 }
 
 std::string ReportCacheRounds(const std::vector<std::string>& rounds, bool all) {

@@ -21,7 +21,12 @@
 // the report only if no notification for its round (nor "*", nor a reconnection) came since.
 //
 // Bounded: at most max_bytes of reports (the encoded size of each plus its key), least
-// recently used dropped first.
+// recently used dropped first; and an entry no call has used for `idle` is dropped
+// (DropUnused, called by the listener), so that a replica at rest gives its memory back.
+//
+// A report is kept encoded (protobuf's wire format), not as a message: a parsed report takes
+// about five times its encoded size in the heap, and an encoded one is sent as it is
+// (Reports::AssessmentForWire), with no message copied per call.
 #pragma once
 
 #include <atomic>
@@ -37,6 +42,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+#include "services/common/metrics.h"
 #include "services/reporting/read_model.h"
 #include "sixsteps/reporting/v1/reporting.pb.h"
 
@@ -45,8 +52,8 @@ namespace sixsteps::reporting {
 // A built assessment report and what it was built from.
 struct CachedReport {
   RoundOwner owner;
-  // The report without its freshness (set when it is served).
-  rv1::AssessmentReport report;
+  // The report without its freshness (set when it is served), encoded.
+  std::string encoded;
   RoundVersion version;
   // The feed position and change time of the snapshot it was built from.
   int64_t built_sequence = 0;
@@ -55,7 +62,8 @@ struct CachedReport {
 
 class ReportCache {
  public:
-  explicit ReportCache(size_t max_bytes) : max_bytes_(max_bytes) {}
+  explicit ReportCache(size_t max_bytes, absl::Duration idle = absl::InfiniteDuration())
+      : max_bytes_(max_bytes), idle_(idle) {}
 
   using Generation = uint64_t;
   // Taken before the snapshot a report is built from; see Put.
@@ -90,6 +98,8 @@ class ReportCache {
   // connection: either way notifications may have been missed, so every entry is dropped.
   void Connected(int64_t sequence, int64_t change_micros);
   void Disconnected();
+  // Drops the entries no call has found since `now` - idle. Returns how many.
+  size_t DropUnused(absl::Time now);
 
   size_t bytes() const;
   size_t entries() const;
@@ -105,7 +115,10 @@ class ReportCache {
     std::shared_ptr<const CachedReport> entry;
     size_t bytes = 0;
     std::list<std::string>::iterator lru;  // into lru_, most recent first
+    absl::Time used;                       // when it was put or last found
   };
+  // Marks the slot used now: first in lru_.
+  void TouchLocked(Slot& slot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   static std::string KeyOf(const std::string& assessment_id, const std::string& as_of);
   void DropRoundLocked(const std::string& assessment_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void DropAllLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -114,6 +127,7 @@ class ReportCache {
   void BumpLocked(const std::string& round) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const size_t max_bytes_;
+  const absl::Duration idle_;
   std::atomic<int64_t> served_[3] = {0, 0, 0};
   mutable std::mutex mu_;
   absl::flat_hash_map<std::string, Slot> slots_ ABSL_GUARDED_BY(mu_);
@@ -129,6 +143,11 @@ class ReportCache {
   // generation is older than the oldest kept is refused (its history is gone).
   std::deque<std::pair<Generation, std::string>> recent_ ABSL_GUARDED_BY(mu_);
 };
+
+// The cache's size and how its reports were served, as gauges at every scrape:
+// sixsteps_report_cache_bytes, sixsteps_report_cache_entries and
+// sixsteps_report_cache_served{how="memory"|"checked"|"built"} (a count since start).
+metrics::Registration ReportCacheMetrics(const ReportCache* cache);
 
 // The notification the consumer's apply transaction sends (on kReportCacheChannel):
 // "<sequence> <change micros>" (the cursor after the transaction, its change time or 0),

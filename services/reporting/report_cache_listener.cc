@@ -69,7 +69,10 @@ void CacheListener::ListenOnce() {
     }
     cache_->Connected(sequence, change_micros);
     ++connections_;
-    while (!stop_) connection.await_notification(0, 200000);
+    while (!stop_) {
+      connection.await_notification(0, 200000);
+      cache_->DropUnused(absl::Now());
+    }
   } catch (const std::exception& e) {
     if (!stop_) {
       LogEvent("report_cache_listener", {{"level", "warning"}, {"error", e.what()}});

@@ -9,6 +9,7 @@
 #include "services/base/make_status.h"
 #include "services/common/grpc_reply.h"
 #include "services/common/validation.h"
+#include "services/reporting/catching_up.h"
 #include "services/reporting/render.h"
 #include "services/reporting/round_kind.h"
 
@@ -45,7 +46,8 @@ absl::Status Reports::Read(
     if (freshness.sequence() < min_sequence) behind = freshness.sequence();
     return read(snapshot, freshness);
   });
-  if (!behind) return first;
+  if (!behind)
+    return UnlessCatchingUp(std::move(first), model_, wait_.feed_reached, deadline, read);
   const bool unseen = first.code() == absl::StatusCode::kNotFound ||
                       first.code() == absl::StatusCode::kPermissionDenied;
   if (!first.ok() && !unseen) return first;
@@ -110,10 +112,10 @@ absl::StatusOr<std::string> Reports::AsOf(const std::string& requested) const {
 
 absl::StatusOr<rv1::AssessmentReport> Reports::Assessment(const Caller& caller,
                                                           const rv1::GetAssessmentReportRequest& r,
-                                                          absl::Time deadline) {
+                                                          absl::Time deadline, ReportForm form) {
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseId(r.assessment(), "assessments", "assessment"));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string as_of, AsOf(r.as_of_date()));
-  if (cache_ != nullptr) return CachedAssessment(caller, r, id, as_of, deadline);
+  if (cache_ != nullptr) return CachedAssessment(caller, r, id, as_of, deadline, form);
   rv1::Freshness freshness;
   RoundData round;
   SIXSTEPS_RETURN_IF_ERROR(
@@ -379,7 +381,7 @@ SIXSTEPS_RPC(ReportingServiceImpl, GetScrutineerReport, rv1::GetScrutineerReport
 absl::StatusOr<rv1::AssessmentReport> ReportingServiceImpl::DoGetAssessmentReport(
     const Caller& caller, const rv1::GetAssessmentReportRequest& request,
     const grpc::ServerContext& context) {
-  return reports_->Assessment(caller, request, DeadlineOf(context));
+  return reports_->Assessment(caller, request, DeadlineOf(context), ReportForm::kEncoded);
 }
 
 absl::StatusOr<rv1::PartnershipTrend> ReportingServiceImpl::DoGetPartnershipTrend(
@@ -425,6 +427,7 @@ absl::StatusOr<rv1::ExportReportResponse> ReportingServiceImpl::DoExportReport(
 grpc::Status ReportingServiceImpl::StreamReport(
     grpc::ServerContext* context, const rv1::StreamReportRequest* request,
     grpc::ServerWriter<rv1::StreamReportResponse>* writer) {
+  if (grpc::Status bad = CheckRequest(*request); !bad.ok()) return bad;
   absl::StatusOr<Caller> caller = verifier().Authenticate(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   absl::StatusOr<ReportFile> file =

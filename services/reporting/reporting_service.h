@@ -21,6 +21,11 @@ namespace sixsteps::reporting {
 
 using auth::Caller;
 
+// How an assessment report is handed back: as a message to read, or for gRPC to send (a
+// cached report's content then stays encoded, in the message's unknown fields: see
+// reporting_service_cache.cc).
+enum class ReportForm { kParsed, kEncoded };
+
 // How reports wait for min_sequence.
 struct WaitOptions {
   // Whether the feed has reached a sequence; unset: assumed reached (tests without an
@@ -48,7 +53,8 @@ class Reports {
   // report_cache.h for when that is. The same refusals and freshness rule either way.
   absl::StatusOr<rv1::AssessmentReport> Assessment(const Caller& caller,
                                                    const rv1::GetAssessmentReportRequest& r,
-                                                   absl::Time deadline);
+                                                   absl::Time deadline,
+                                                   ReportForm form = ReportForm::kParsed);
   // Keeps built assessment reports in `cache` (kept in step by a CacheListener); unset,
   // every report is built from the read model.
   void UseCache(ReportCache* cache) { cache_ = cache; }
@@ -136,7 +142,7 @@ class Reports {
                                                          const rv1::GetAssessmentReportRequest& r,
                                                          const std::string& id,
                                                          const std::string& as_of,
-                                                         absl::Time deadline);
+                                                         absl::Time deadline, ReportForm form);
 
   ReadModel* model_;
   ReportCache* cache_ = nullptr;

@@ -59,6 +59,44 @@ TEST_F(AssessmentServiceTest, ListChangesIsOrderedGapFreeAndScopedToWhatTheCalle
   EXPECT_THAT(Call(&AStub::ListChanges, admin_, negative, &out), StatusIs(Code::kInvalidArgument));
 }
 
+// A batch writes its feed entries and its revisions in one statement (issue 18, writes):
+// the entries are consecutive and in the request's order, each carries its own record,
+// and every response has its revision; a second batch follows with later numbers.
+TEST_F(AssessmentServiceTest, ABatchsEntriesAreConsecutiveInRequestOrderWithTheirRevisions) {
+  av1::Assessment round = MustCreate(av1::ASSESSMENT_KIND_SELF_ASSESSMENT, admin_);
+  av1::Respondent la = MustAddOrg(round, kLa);
+  const int64_t before = FeedHead();
+  // Not in the framework's order, so that the feed's order can only be the request's.
+  const std::vector<std::string> questions = {"s2.q1", "s1.q3", "s1.q1", "s3.q2"};
+  for (fv1::Rating rating : {fv1::RATING_AMBER, fv1::RATING_GREEN}) {
+    std::vector<av1::Response> answers;
+    for (const std::string& q : questions) {
+      av1::Response answer = GoodAnswer(ResponseOf(la, q), rating);
+      if (rating == fv1::RATING_GREEN) answer.set_etag(GetResponse(answer.name()).etag());
+      answers.push_back(answer);
+    }
+    av1::BatchUpsertResponsesResponse written;
+    ASSERT_THAT(Batch(respondent_[kLa], round, answers, &written), IsOk());
+  }
+  std::vector<av1::Change> changes = AllChanges(admin_, before);
+  ASSERT_EQ(changes.size(), 2 * questions.size());
+  for (size_t i = 0; i < changes.size(); ++i) {
+    EXPECT_EQ(changes[i].sequence(), before + static_cast<int64_t>(i) + 1);
+    EXPECT_EQ(changes[i].kind(), av1::CHANGE_KIND_RESPONSE_CHANGED);
+    EXPECT_EQ(changes[i].response().name(), ResponseOf(la, questions[i % questions.size()]));
+    EXPECT_EQ(changes[i].response().rating(),
+              i < questions.size() ? fv1::RATING_AMBER : fv1::RATING_GREEN);
+  }
+  for (const std::string& q : questions) {
+    std::vector<av1::Revision> history = Revisions(ResponseOf(la, q));
+    ASSERT_EQ(history.size(), 2u) << q;
+    EXPECT_EQ(history[0].action(), "created");
+    EXPECT_EQ(history[0].response().rating(), fv1::RATING_AMBER);
+    EXPECT_EQ(history[1].action(), "updated");
+    EXPECT_EQ(history[1].response().rating(), fv1::RATING_GREEN);
+  }
+}
+
 TEST_F(AssessmentServiceTest, WatchChangesDeliversEveryChangeExactlyOnceInOrderAcrossAReconnect) {
   av1::Assessment round = MustCreate(av1::ASSESSMENT_KIND_SELF_ASSESSMENT, admin_);
   av1::Respondent la = MustAddOrg(round, kLa);

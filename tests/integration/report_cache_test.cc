@@ -3,8 +3,11 @@
 // NOTIFY from the apply transaction), a report is never older than min_sequence asks, a
 // report built while its round changed is not kept (the build/notify race), a directory
 // change drops everything, a lost listener connection drops everything and serves nothing
-// from memory until it is back. Conditions are waited for, never timed.
+// from memory until it is back; a report sent from its encoded form is the report built from
+// the read model, and still refused to another partnership; what no call used for the idle
+// time is dropped. Conditions are waited for, never timed.
 #include <gmock/gmock.h>
+#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -147,6 +150,23 @@ struct Replica {
     request.set_as_of_date("2026-04-01");
     request.set_min_sequence(min_sequence);
     return reports.Assessment(Viewer("north"), request, absl::Now() + wait);
+  }
+  // The report as the gRPC handler hands it over (ReportForm::kEncoded), as a client reads
+  // it: encoded, then parsed.
+  absl::StatusOr<rv1::AssessmentReport> Sent(const std::string& id,
+                                             const std::string& partnership = "north") {
+    rv1::GetAssessmentReportRequest request;
+    request.set_assessment("assessments/" + id);
+    request.set_as_of_date("2026-04-01");
+    SIXSTEPS_ASSIGN_OR_RETURN(
+        rv1::AssessmentReport sent,
+        reports.Assessment(Viewer(partnership), request, absl::Now() + absl::Seconds(20),
+                           ReportForm::kEncoded));
+    rv1::AssessmentReport received;
+    if (!received.ParseFromString(sent.SerializeAsString())) {
+      return absl::DataLossError("the sent report does not parse");
+    }
+    return received;
   }
   db::ConnectionPool pool;
   ReadModel model;
@@ -332,6 +352,42 @@ TEST_F(ReportCacheTest, ALostListenerConnectionDropsEverything) {
   ASSERT_TRUE(Eventually([&] { return other_->cache.Find(kRound, "2026-04-01") == nullptr; }));
 }
 
+TEST_F(ReportCacheTest, WhatIsSentIsTheReportBuiltFromTheReadModel) {
+  // Built (and kept), then from memory, then after the read model confirmed it: on the wire
+  // each is the report itself, with the freshness it is served at.
+  absl::StatusOr<rv1::AssessmentReport> built = other_->Sent(kRound);
+  ASSERT_THAT(built, IsOk());
+  EXPECT_EQ(other_->cache.served(Served::kBuilt), 1);
+  absl::StatusOr<rv1::AssessmentReport> from_memory = other_->Sent(kRound);
+  ASSERT_THAT(from_memory, IsOk());
+  EXPECT_EQ(other_->cache.served(Served::kFromMemory), 1);
+  Replica deaf(url_, size_t{8} << 20, /*listen=*/false);
+  absl::StatusOr<rv1::AssessmentReport> parsed = deaf.Report(kRound);
+  ASSERT_THAT(parsed, IsOk());
+  EXPECT_EQ(RatingOf(*from_memory, "s1.q1"), fv1::RATING_RED);
+  EXPECT_EQ(from_memory->steps_size(), 1);
+  EXPECT_EQ(from_memory->partnership_name(), "North");
+  for (rv1::AssessmentReport* report : {&*built, &*from_memory, &*parsed}) {
+    EXPECT_EQ(report->freshness().sequence(), feed_.last());
+    report->clear_freshness();  // its report time differs
+  }
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*built, *parsed));
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*from_memory, *parsed));
+  // The parsed form, from memory, is the same report too.
+  absl::StatusOr<rv1::AssessmentReport> again = other_->Report(kRound);
+  ASSERT_THAT(again, IsOk());
+  again->clear_freshness();
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*again, *parsed));
+  EXPECT_EQ(other_->cache.served(Served::kFromMemory), 2);
+}
+
+TEST_F(ReportCacheTest, AReportInMemoryIsStillRefusedToAnotherPartnership) {
+  ASSERT_THAT(other_->Sent(kRound), IsOk());
+  ASSERT_NE(other_->cache.Find(kRound, "2026-04-01"), nullptr);
+  EXPECT_THAT(other_->Sent(kRound, "south"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(other_->cache.served(Served::kFromMemory), 0);
+}
+
 // ---- The per-round aggregates the consumer keeps for the regional overview ----
 
 // The aggregates and action days as text, in a fixed order.
@@ -423,7 +479,7 @@ TEST(ReportCacheBounds, DropsTheLeastRecentlyUsedPastItsBytes) {
   cache.Connected(1, 0);
   auto sized = [](size_t bytes) {
     auto entry = std::make_shared<CachedReport>();
-    entry->report.set_title(std::string(bytes, 'x'));
+    entry->encoded = std::string(bytes, 'x');
     return entry;
   };
   for (const char* round : {"a-1", "a-2", "a-3"}) {
@@ -441,6 +497,31 @@ TEST(ReportCacheBounds, DropsTheLeastRecentlyUsedPastItsBytes) {
   cache.Heard(2, 0, {"a-1"}, false);
   EXPECT_EQ(cache.Find("a-1", "2026-04-01"), nullptr);
   EXPECT_EQ(cache.Find("a-1", "2026-05-01"), nullptr);
+}
+
+TEST(ReportCacheBounds, DropsWhatNoCallUsedForItsIdleTime) {
+  ReportCache cache(size_t{1} << 20, absl::Minutes(5));
+  cache.Connected(1, 0);
+  auto entry = std::make_shared<CachedReport>();
+  entry->encoded = std::string(1000, 'x');
+  const absl::Time start = absl::Now();
+  ASSERT_TRUE(cache.Put("a-1", "2026-04-01", cache.Begin(), entry));
+  ASSERT_TRUE(cache.Put("a-2", "2026-04-01", cache.Begin(), entry));
+  EXPECT_EQ(cache.DropUnused(start + absl::Minutes(4)), 0u) << "used within its idle time";
+  EXPECT_EQ(cache.entries(), 2u);
+  // Both unused for longer than the idle time: both dropped, and their bytes with them.
+  EXPECT_EQ(cache.DropUnused(absl::Now() + absl::Minutes(6)), 2u);
+  EXPECT_EQ(cache.entries(), 0u);
+  EXPECT_EQ(cache.bytes(), 0u);
+  // A report read again stays: what a call found is as good as new.
+  ASSERT_TRUE(cache.Put("a-1", "2026-04-01", cache.Begin(), entry));
+  ASSERT_TRUE(cache.Put("a-2", "2026-04-01", cache.Begin(), entry));
+  const absl::Time put = absl::Now();
+  absl::SleepFor(absl::Milliseconds(20));
+  ASSERT_TRUE(cache.FindLive("a-2", "2026-04-01", 1).has_value());
+  EXPECT_EQ(cache.DropUnused(put + absl::Minutes(5) + absl::Milliseconds(10)), 1u);
+  EXPECT_EQ(cache.Find("a-1", "2026-04-01"), nullptr);
+  EXPECT_NE(cache.Find("a-2", "2026-04-01"), nullptr);
 }
 
 TEST(ReportCachePayload, ReadsWhatTheTransactionWrites) {

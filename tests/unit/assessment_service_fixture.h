@@ -38,6 +38,7 @@ class AssessmentServicePeer {
   SIXSTEPS_PEER_HANDLER(ReopenAssessment)
   SIXSTEPS_PEER_HANDLER(CheckFinalisation)
   SIXSTEPS_PEER_HANDLER(ListRespondents)
+  SIXSTEPS_PEER_HANDLER(ListChallenges)
   SIXSTEPS_PEER_HANDLER(UpsertResponse)
   SIXSTEPS_PEER_HANDLER(ConsolidateQuestion)
 

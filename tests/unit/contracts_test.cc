@@ -54,6 +54,8 @@ const std::vector<PagedList>& PagedLists() {
                           kListAssessmentsPage),
       SIXSTEPS_PAGED_LIST("sixsteps.assessment.v1.AssessmentService", ListRespondents, assessment,
                           kListRespondentsPage),
+      SIXSTEPS_PAGED_LIST("sixsteps.assessment.v1.AssessmentService", ListChallenges, assessment,
+                          kListChallengesPage),
       SIXSTEPS_PAGED_LIST("sixsteps.assessment.v1.AssessmentService", ListResponses, assessment,
                           kListResponsesPage),
       SIXSTEPS_PAGED_LIST("sixsteps.assessment.v1.AssessmentService", ListRevisions, assessment,

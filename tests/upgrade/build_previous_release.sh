@@ -4,7 +4,12 @@
 # `git archive`, configured and compiled like the current build (same compiler, build type,
 # generator, ccache), its four service programs only.
 #
-#   build_previous_release.sh SOURCE_DIR OUT_DIR TAG [CXX_COMPILER] [BUILD_TYPE] [GENERATOR]
+#   build_previous_release.sh SOURCE_DIR OUT_DIR TAG [CXX_COMPILER] [BUILD_TYPE] [GENERATOR] [COMMIT]
+#
+# The release's source comes from this clone alone, never from the network: the tag if the
+# clone has it, else COMMIT (the tag's commit, recorded in tests/upgrade/CMakeLists.txt: a
+# clone made without tags still has it in main's history), else, in a shallow clone whose
+# origin is a folder on this machine (CI's fresh clone), that commit fetched from there.
 #
 # OUT_DIR/src is the release's tree (extracted again only when TAG names another commit) and
 # OUT_DIR/src/build its build tree: build/services/<service>/sixsteps-<service>. Built once; a
@@ -20,7 +25,7 @@
 set -euo pipefail
 
 if (($# < 3)); then
-  echo "usage: $0 SOURCE_DIR OUT_DIR TAG [CXX_COMPILER] [BUILD_TYPE] [GENERATOR]" >&2
+  echo "usage: $0 SOURCE_DIR OUT_DIR TAG [CXX_COMPILER] [BUILD_TYPE] [GENERATOR] [COMMIT]" >&2
   exit 64
 fi
 source_dir=$1
@@ -29,11 +34,23 @@ tag=$3
 cxx=${4:-}
 build_type=${5:-RelWithDebInfo}
 generator=${6:-}
+recorded_commit=${7:-}
 
-commit=$(git -C "$source_dir" rev-parse --verify --quiet "$tag^{commit}") || {
-  echo "build_previous_release: $source_dir has no tag $tag (a shallow or tag-less clone?" \
-    "git fetch --tags)" >&2
-  exit 1
+# The release's commit: its tag, or the recorded commit, or that commit fetched from a local
+# origin into a shallow clone.
+resolve() { git -C "$source_dir" rev-parse --verify --quiet "$1^{commit}"; }
+commit=$(resolve "$tag") || commit=$( [[ -n "$recorded_commit" ]] && resolve "$recorded_commit") || {
+  origin=$(git -C "$source_dir" remote get-url origin 2>/dev/null || true)
+  if [[ -n "$recorded_commit" && "$(git -C "$source_dir" rev-parse --is-shallow-repository)" == true &&
+    ( "$origin" == /* || "$origin" == file://* ) ]]; then
+    echo "build_previous_release: shallow clone: fetching $tag ($recorded_commit) from $origin"
+    git -C "$source_dir" fetch --quiet --depth 1 origin "$recorded_commit" && commit=$(resolve "$recorded_commit")
+  fi
+  [[ -n "${commit:-}" ]] || {
+    echo "build_previous_release: $source_dir has neither tag $tag nor commit" \
+      "${recorded_commit:-(none given)} (a shallow clone? git fetch --unshallow --tags)" >&2
+    exit 1
+  }
 }
 
 started=$(date +%s)

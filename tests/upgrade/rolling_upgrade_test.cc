@@ -83,8 +83,11 @@ int CurrentSchema(const std::string& service) {
 
 std::string Counts(const ReadFigures& figures) {
   std::vector<std::string> parts;
-  for (const auto& [code, count] : figures.failures)
-    parts.push_back(absl::StrCat(code, " ", count));
+  for (const auto& [code, count] : figures.failures) {
+    auto first = figures.first_failures.find(code);
+    parts.push_back(absl::StrCat(code, " ", count, " (first: ",
+                                 first == figures.first_failures.end() ? "" : first->second, ")"));
+  }
   return parts.empty() ? "none" : absl::StrJoin(parts, ", ");
 }
 
@@ -100,8 +103,10 @@ void ExpectOnly(const ReadFigures& figures, const std::vector<std::string>& allo
 
 using Rollout = UpgradeHub::Rollout;
 
-// The whole test, each service replaced as `rollout_of` says.
-void UpgradeUnderLoad(const std::string& name, Rollout (*rollout_of)(const std::string&)) {
+// The whole test, each service replaced as `rollout_of` says; then, if `roll_back`, every
+// service back to the previous release.
+void UpgradeUnderLoad(const std::string& name, Rollout (*rollout_of)(const std::string&),
+                      bool roll_back) {
   const Release previous{Env("SIXSTEPS_PREVIOUS_RELEASE"), Env("SIXSTEPS_PREVIOUS_RELEASE_DIR")};
   const Release current{"current", BuildDir()};
   ASSERT_FALSE(previous.name.empty() || previous.build_dir.empty())
@@ -138,37 +143,68 @@ void UpgradeUnderLoad(const std::string& name, Rollout (*rollout_of)(const std::
   ASSERT_TRUE(reader.AwaitSucceeded(1, kPatience)) << "no report was read";
   ASSERT_TRUE(watcher.AwaitCursor(1, kPatience)) << "the stream received nothing";
 
-  for (const char* service : UpgradeHub::kServices) {
+  // One service replaced by `release`'s program; then the load goes on against the new
+  // process: writes acknowledged, a report read, the stream following new changes; and the
+  // schema stays the current one (a rollback does not undo migrations).
+  auto replace = [&](const char* service, const Release& release, Rollout rollout) {
     const absl::Time step = absl::Now();
-    const Rollout rollout = rollout_of(service);
-    ASSERT_THAT((*hub)->Replace(service, current, rollout), IsOk()) << service;
+    ASSERT_THAT((*hub)->Replace(service, release, rollout), IsOk()) << service;
     const absl::Duration replaced = absl::Now() - step;
-    // The load goes on against the new program: writes acknowledged, a report read, the
-    // stream following new changes.
     ASSERT_TRUE(load.AwaitAcknowledged(load.acknowledged() + kWritesBetweenSteps, kPatience))
-        << "writes did not resume after " << service << " was upgraded";
+        << "writes did not resume after " << service << " became " << release.name;
     ASSERT_TRUE(reader.AwaitSucceeded(reader.succeeded() + 1, kPatience))
-        << "reports were not read after " << service << " was upgraded";
+        << "reports were not read after " << service << " became " << release.name;
     ASSERT_TRUE(watcher.AwaitCursor(watcher.cursor() + 1, kPatience))
-        << "the stream did not go on after " << service << " was upgraded";
+        << "the stream did not go on after " << service << " became " << release.name;
     absl::StatusOr<int> schema = (*hub)->SchemaVersion(service);
     ASSERT_THAT(schema, IsOk());
-    EXPECT_EQ(*schema, CurrentSchema(service)) << service << "'s migrations did not all run";
+    EXPECT_EQ(*schema, CurrentSchema(service))
+        << service << "'s schema is not the current one under " << release.name;
     std::printf(
-        "%s: %s -> current (%s: %s), schema V%03d -> V%03d; load going on after %s; writes "
+        "%s: -> %s (%s: %s), schema V%03d at the start, V%03d now; load going on after %s; writes "
         "acknowledged %lld, reports read %lld, changes streamed %lld\n",
-        service, previous.name.c_str(),
+        service, release.name.c_str(),
         rollout == Rollout::kSurge ? "new started, then old stopped"
                                    : "old stopped, then new started",
         absl::FormatDuration(replaced).c_str(), schema_before[service], *schema,
         absl::FormatDuration(absl::Now() - step).c_str(),
         static_cast<long long>(load.acknowledged()), static_cast<long long>(reader.succeeded()),
         static_cast<long long>(watcher.cursor()));
+  };
+  for (const char* service : UpgradeHub::kServices) {
+    replace(service, current, rollout_of(service));
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+
+  // The notification service (new since v0.2.0) joins last, as docs/operations.md says, and
+  // follows the feed under the load: a respondent added now gets its notice.
+  const absl::Time notification_began = absl::Now();
+  ASSERT_THAT((*hub)->StartNotification(current), IsOk());
+  ASSERT_THAT((*hub)->ExpectRespondentNotice(kPatience), IsOk());
+  std::printf("notification: started and noticed a new respondent under the load in %s\n",
+              absl::FormatDuration(absl::Now() - notification_began).c_str());
+
+  // The rollback of docs/operations.md ("Rollback"), compose's way, still under the load:
+  // notification stopped (the previous release has none), then each service back to the
+  // previous release's program in the reverse order, on the migrated databases. All but
+  // assessment: v0.2.0 reads a change's number from its stored record, which this release's
+  // feed sequencer (V011) no longer writes there, so every change written since would reach
+  // v0.2.0's feed readers as sequence 0 (this test found it: "the feed goes from 786 to 0").
+  const Release& serving = roll_back ? previous : current;
+  if (roll_back) {
+    ASSERT_THAT((*hub)->Stop("notification"), IsOk());
+    for (const char* service : {"reporting", "framework", "identity"}) {
+      replace(service, previous, Rollout::kRecreate);
+      if (::testing::Test::HasFatalFailure()) return;
+    }
   }
 
   // Writes: every failure retryable, every acknowledged write there, every action's retry
   // with its request id answered with its first result (AckedWriteLoad::Verify).
-  ExpectLoadHeld(load, "writes through the upgrade", kRetryable);
+  ExpectLoadHeld(
+      load,
+      roll_back ? "writes through the upgrade and the rollback" : "writes through the upgrade",
+      kRetryable);
 
   // Reads: every failure retryable, and retried until it succeeded.
   reader.Stop();
@@ -198,24 +234,29 @@ void UpgradeUnderLoad(const std::string& name, Rollout (*rollout_of)(const std::
   ExpectOnly(endings, {"UNAVAILABLE", "CANCELLED"}, "streams");
 
   // The reports of the upgraded read model equal those of a read model built from scratch.
-  EXPECT_THAT((*hub)->CheckReadModel(*head, current), IsOk());
-  std::printf("rolling upgrade from %s (%s): %s in all\n", previous.name.c_str(), name.c_str(),
-              absl::FormatDuration(absl::Now() - began).c_str());
+  EXPECT_THAT((*hub)->CheckReadModel(*head, serving), IsOk());
+  std::printf("rolling upgrade from %s (%s)%s: %s in all\n", previous.name.c_str(), name.c_str(),
+              roll_back ? " and back" : "", absl::FormatDuration(absl::Now() - began).c_str());
 }
 
 // Compose's way: `docker-compose up -d --no-deps <service>` stops the old container, then
-// starts the new one.
-TEST(RollingUpgradeTest, EachServiceStoppedThenStartedUnderLoad) {
-  UpgradeUnderLoad("upgrade_recreate", [](const std::string&) { return Rollout::kRecreate; });
+// starts the new one; then the rollback, the same way, in the reverse order.
+TEST(RollingUpgradeTest, EachServiceStoppedThenStartedUnderLoadThenRolledBack) {
+  UpgradeUnderLoad(
+      "upgrade_recreate", [](const std::string&) { return Rollout::kRecreate; },
+      /*roll_back=*/true);
 }
 
 // Kubernetes' way (maxSurge: 1): the new process starts and migrates beside the old one, which
 // is stopped once the new one serves. Reporting is the documented exception from v0.2.0 (its
 // migration rewinds the feed cursor, which an old leader would overwrite): stopped first.
 TEST(RollingUpgradeTest, EachServiceSurgedUnderLoad) {
-  UpgradeUnderLoad("upgrade_surge", [](const std::string& service) {
-    return service == "reporting" ? Rollout::kRecreate : Rollout::kSurge;
-  });
+  UpgradeUnderLoad(
+      "upgrade_surge",
+      [](const std::string& service) {
+        return service == "reporting" ? Rollout::kRecreate : Rollout::kSurge;
+      },
+      /*roll_back=*/false);
 }
 
 }  // namespace

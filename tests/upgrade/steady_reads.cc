@@ -18,10 +18,13 @@ namespace rv1 = ::sixsteps::reporting::v1;
 
 constexpr absl::Duration kCallDeadline = absl::Seconds(5);
 
-void Record(ReadFigures& figures, const grpc::Status& status) {
+// `succeeded`: the calls that had succeeded before this one, which places the first failure of
+// each code among the test's steps (each step prints how many reports had been read).
+void Record(ReadFigures& figures, const grpc::Status& status, int64_t succeeded) {
   const char* name = ::sixsteps::StatusCodeName(status.error_code());
   ++figures.failures[name];
-  figures.first_failures.emplace(name, status.error_message());
+  figures.first_failures.emplace(
+      name, absl::StrCat(status.error_message(), " (after ", succeeded, " successful calls)"));
 }
 
 bool Await(const std::atomic<int64_t>& value, int64_t wanted, absl::Duration patience) {
@@ -90,7 +93,7 @@ void ReportReader::Run() {
     failing_ = true;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      Record(figures_, status);
+      Record(figures_, status, succeeded_.load());
     }
     absl::SleepFor(absl::Milliseconds(50));
   }
@@ -163,7 +166,7 @@ void FeedWatcher::Run() {
       if (status.ok()) {
         ++endings_.failures["OK"];
       } else {
-        Record(endings_, status);
+        Record(endings_, status, streams_.load());
       }
     }
     // Resumed after the cursor, once the server is back (the channel redials it).

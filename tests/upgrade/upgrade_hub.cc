@@ -17,6 +17,8 @@
 #include "absl/time/clock.h"
 #include "services/base/clock.h"
 #include "services/base/status_macros.h"
+#include "sixsteps/notification/v1/notification_service.grpc.pb.h"
+#include "sixsteps/reporting/v1/reporting_service.grpc.pb.h"
 #include "tests/support/calls.h"
 #include "tests/support/feed_checks.h"
 #include "tests/support/pg_cluster.h"
@@ -27,6 +29,8 @@ namespace {
 namespace av1 = ::sixsteps::assessment::v1;
 namespace idv1 = ::sixsteps::identity::v1;
 namespace fv1 = ::sixsteps::framework::v1;
+namespace nv1 = ::sixsteps::notification::v1;
+namespace rv1 = ::sixsteps::reporting::v1;
 using auth::Role;
 
 constexpr char kAdminEmail[] = "admin@upgrade.test";
@@ -87,6 +91,34 @@ absl::StatusOr<std::string> User(idv1::IdentityService::Stub& identity,
   return SignIn(identity, email);
 }
 
+// A service account bound with `role` on '*' and its API key (24 h), as `sixsteps-identity
+// ensure-service-account` makes them for scripts/hub: the key's secret.
+absl::StatusOr<std::string> ServiceAccountKey(idv1::IdentityService::Stub& identity,
+                                              const std::string& admin_token,
+                                              const std::string& display_name, Role role) {
+  idv1::CreateServiceAccountRequest request;
+  request.mutable_service_account()->set_display_name(display_name);
+  request.mutable_service_account()->set_owner("*");
+  idv1::ServiceAccount account;
+  SIXSTEPS_RETURN_IF_ERROR(Call(identity, &idv1::IdentityService::Stub::CreateServiceAccount,
+                                admin_token, request, &account));
+  idv1::CreateRoleBindingRequest bind;
+  bind.mutable_role_binding()->set_principal(account.name());
+  bind.mutable_role_binding()->set_role(role);
+  bind.mutable_role_binding()->set_scope("*");
+  idv1::RoleBinding binding;
+  SIXSTEPS_RETURN_IF_ERROR(
+      Call(identity, &idv1::IdentityService::Stub::CreateRoleBinding, admin_token, bind, &binding));
+  idv1::CreateApiKeyRequest key;
+  key.set_parent(account.name());
+  key.mutable_api_key()->set_display_name(display_name);
+  *key.mutable_api_key()->mutable_expire_time() = ToTimestamp(absl::Now() + absl::Hours(24));
+  idv1::CreateApiKeyResponse created;
+  SIXSTEPS_RETURN_IF_ERROR(
+      Call(identity, &idv1::IdentityService::Stub::CreateApiKey, admin_token, key, &created));
+  return created.secret();
+}
+
 }  // namespace
 
 std::string Release::Program(const std::string& service) const {
@@ -132,6 +164,7 @@ absl::StatusOr<int> GracefulProcess::Terminate(absl::Duration patience) {
 absl::StatusOr<std::unique_ptr<UpgradeHub>> UpgradeHub::Start(const std::string& name,
                                                               const Release& release) {
   auto hub = std::unique_ptr<UpgradeHub>(new UpgradeHub());
+  hub->name_ = name;
   for (const char* service : kServices) {
     // Empty: the release's own programs migrate them.
     SIXSTEPS_ASSIGN_OR_RETURN(hub->database_urls_[service],
@@ -148,11 +181,26 @@ absl::StatusOr<std::unique_ptr<UpgradeHub>> UpgradeHub::Start(const std::string&
   SIXSTEPS_ASSIGN_OR_RETURN(
       hub->processes_["reporting"],
       hub->StartService("reporting", release, "127.0.0.1:0", hub->database_urls_["reporting"]));
+  // The load starts once reporting has read the world: before that a new reporting process
+  // rightly answers NOT_FOUND for the round (v0.2.0 has no "catching up" answer), which is
+  // the hub starting, not the upgrade under test.
+  auto reports = rv1::ReportingService::NewStub(Dial(hub->target("reporting")));
+  absl::Status read = absl::UnknownError("not asked");
+  for (absl::Time give_up = absl::Now() + kStartPatience; !read.ok() && absl::Now() < give_up;) {
+    rv1::GetAssessmentReportRequest request;
+    request.set_assessment(hub->targets_.round);
+    rv1::AssessmentReport report;
+    read = Call(*reports, &rv1::ReportingService::Stub::GetAssessmentReport, hub->admin_token_,
+                request, &report, absl::Seconds(10));
+    if (!read.ok()) absl::SleepFor(absl::Milliseconds(50));
+  }
+  SIXSTEPS_RETURN_IF_ERROR(read);
   return hub;
 }
 
 UpgradeHub::~UpgradeHub() {
-  // Reporting and assessment first: they call the others.
+  // Notification, reporting and assessment first: they call the others.
+  processes_.erase("notification");
   for (auto it = std::rbegin(kServices); it != std::rend(kServices); ++it) processes_.erase(*it);
 }
 
@@ -200,6 +248,13 @@ absl::StatusOr<std::unique_ptr<GracefulProcess>> UpgradeHub::StartService(
     args.push_back("--assessment_address=" + target("assessment"));
     args.push_back("--http_listen=127.0.0.1:0");
     env.push_back("SIXSTEPS_REPORTING_API_KEY=" + reporting_api_key_);
+  }
+  if (service == "notification") {
+    args.push_back("--assessment_address=" + target("assessment"));
+    args.push_back("--time_zone=UTC");
+    args.push_back("--db_pool_size=4");
+    env.push_back("SIXSTEPS_NOTIFICATION_API_KEY=" + notification_api_key_);
+    env.push_back(absl::StrCat("SIXSTEPS_KEY_ENCRYPTION_SECRET=", kKeySecret));
   }
   return GracefulProcess::Start(std::move(args), std::move(env),
                                 absl::StrCat("upgrade_", service, "_", starts_++));
@@ -271,29 +326,9 @@ absl::Status UpgradeHub::MakeWorld() {
   t.owner_organisation = Org("council");
 
   // Reporting's own account, a viewer on '*', and its key: as scripts/hub makes them.
-  {
-    idv1::CreateServiceAccountRequest request;
-    request.mutable_service_account()->set_display_name("Reporting service");
-    request.mutable_service_account()->set_owner("*");
-    idv1::ServiceAccount account;
-    SIXSTEPS_RETURN_IF_ERROR(Call(*identity, &idv1::IdentityService::Stub::CreateServiceAccount,
-                                  admin_token_, request, &account));
-    idv1::CreateRoleBindingRequest bind;
-    bind.mutable_role_binding()->set_principal(account.name());
-    bind.mutable_role_binding()->set_role(Role::ROLE_VIEWER);
-    bind.mutable_role_binding()->set_scope("*");
-    idv1::RoleBinding binding;
-    SIXSTEPS_RETURN_IF_ERROR(Call(*identity, &idv1::IdentityService::Stub::CreateRoleBinding,
-                                  admin_token_, bind, &binding));
-    idv1::CreateApiKeyRequest key;
-    key.set_parent(account.name());
-    key.mutable_api_key()->set_display_name("reporting");
-    *key.mutable_api_key()->mutable_expire_time() = ToTimestamp(absl::Now() + absl::Hours(24));
-    idv1::CreateApiKeyResponse created;
-    SIXSTEPS_RETURN_IF_ERROR(
-        Call(*identity, &idv1::IdentityService::Stub::CreateApiKey, admin_token_, key, &created));
-    reporting_api_key_ = created.secret();
-  }
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      reporting_api_key_,
+      ServiceAccountKey(*identity, admin_token_, "Reporting service", Role::ROLE_VIEWER));
 
   // The open round, and a round answered in full and submitted for review.
   auto rounds = av1::AssessmentService::NewStub(Dial(target("assessment")));
@@ -369,6 +404,74 @@ absl::Status UpgradeHub::CheckReadModel(int64_t head, const Release& release) {
                             StartService("reporting", release, "127.0.0.1:0", rebuild_url));
   return CompareReadModels(target("reporting"), rebuilt->target(), admin_token_,
                            {targets_.round, targets_.review_round}, kPartnership, head);
+}
+
+absl::Status UpgradeHub::StartNotification(const Release& release) {
+  SIXSTEPS_ASSIGN_OR_RETURN(database_urls_["notification"],
+                            SharedPgCluster().CreateDatabase(absl::StrCat(name_, "_notification")));
+  auto identity = idv1::IdentityService::NewStub(Dial(target("identity")));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      notification_api_key_,
+      ServiceAccountKey(*identity, admin_token_, "Notification service", Role::ROLE_NOTIFIER));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      processes_["notification"],
+      StartService("notification", release, "127.0.0.1:0", database_urls_["notification"]));
+  return absl::OkStatus();
+}
+
+absl::Status UpgradeHub::ExpectRespondentNotice(absl::Duration patience) {
+  auto rounds = av1::AssessmentService::NewStub(Dial(target("assessment")));
+  av1::Assessment round;
+  SIXSTEPS_RETURN_IF_ERROR(Call(*rounds, &av1::AssessmentService::Stub::CreateAssessment,
+                                targets_.admin_token,
+                                RoundRequest(kPartnership, av1::ASSESSMENT_KIND_SELF_ASSESSMENT,
+                                             absl::StrCat("Round noticed ", ++notified_rounds_)),
+                                &round));
+  av1::AddRespondentRequest add;
+  add.set_parent(round.name());
+  add.mutable_respondent()->set_organisation(Org("health"));
+  av1::Respondent respondent;
+  SIXSTEPS_RETURN_IF_ERROR(Call(*rounds, &av1::AssessmentService::Stub::AddRespondent,
+                                targets_.admin_token, add, &respondent));
+  // The respondent's user: health@upgrade.test, the load's single-question writer.
+  auto notices = nv1::NotificationService::NewStub(Dial(target("notification")));
+  absl::Status last = absl::NotFoundError("no notice listed yet");
+  for (absl::Time give_up = absl::Now() + patience; absl::Now() < give_up;
+       absl::SleepFor(absl::Milliseconds(200))) {
+    nv1::ListOutboxMessagesRequest list;
+    list.set_partnership(kPartnership);
+    list.set_page_size(500);
+    nv1::ListOutboxMessagesResponse listed;
+    last = Call(*notices, &nv1::NotificationService::Stub::ListOutboxMessages, targets_.admin_token,
+                list, &listed, absl::Seconds(10));
+    if (!last.ok()) continue;  // a retryable refusal under load: ask again
+    for (const nv1::OutboxMessage& message : listed.messages()) {
+      if (message.rule() == "respondent_assigned" && message.about() == respondent.name()) {
+        if (message.recipient_email() != "health@upgrade.test") {
+          return absl::InternalError(absl::StrCat("the notice about ", respondent.name(),
+                                                  " went to ", message.recipient_email()));
+        }
+        return absl::OkStatus();
+      }
+    }
+    last = absl::NotFoundError(absl::StrCat(listed.messages_size(),
+                                            " notices listed, none "
+                                            "respondent_assigned about ",
+                                            respondent.name()));
+  }
+  return absl::DeadlineExceededError(absl::StrCat(
+      "notification kept no notice of the new respondent within ", absl::FormatDuration(patience),
+      ": ", last.ToString(), "\n", processes_.at("notification")->LogTail()));
+}
+
+absl::Status UpgradeHub::Stop(const std::string& service) {
+  SIXSTEPS_ASSIGN_OR_RETURN(int exit_status, processes_.at(service)->Terminate(kExitPatience));
+  if (exit_status != 0) {
+    return absl::InternalError(absl::StrCat(service, " exited with status ", exit_status,
+                                            " after SIGTERM\n", processes_.at(service)->LogTail()));
+  }
+  processes_.erase(service);
+  return absl::OkStatus();
 }
 
 }  // namespace sixsteps::testing

@@ -86,6 +86,19 @@ class UpgradeHub {
   // its migrations applied, and the old one has exited.
   absl::Status Replace(const std::string& service, const Release& release, Rollout rollout);
 
+  // The notification service (new since v0.2.0), started as docs/operations.md says an
+  // operator does once the others run `release`: its own empty database (its migrations run as
+  // it starts), its account (a notifier on '*') and API key made through identity, the
+  // deployment's key-encryption secret as its secret.
+  absl::Status StartNotification(const Release& release);
+  // While the load goes on: the partnership administrator opens a new round and adds a
+  // respondent; the notification service must follow the feed to that change and keep a
+  // "respondent_assigned" notice for the respondent's user, which the administrator lists.
+  absl::Status ExpectRespondentNotice(absl::Duration patience);
+  // SIGTERM to `service` (as a rollback to a release without it does); INTERNAL if it does not
+  // exit cleanly.
+  absl::Status Stop(const std::string& service);
+
   const AckedWriteTargets& targets() const { return targets_; }
   // The deployment administrator's token (12 h: the old identity issued it, the new one must
   // keep accepting it).
@@ -102,8 +115,9 @@ class UpgradeHub {
   absl::StatusOr<int64_t> CheckFeed() const;
 
   // The reports of both rounds and the partnership's action tracker from the reporting
-  // service that lived through the upgrade, at the feed's `head`, equal those of a new
-  // reporting process of `release` that read the whole feed into an empty database.
+  // service that lived through the upgrade (and the rollback, if any), at the feed's `head`,
+  // equal those of a new reporting process of `release` that read the whole feed into an
+  // empty database.
   absl::Status CheckReadModel(int64_t head, const Release& release);
 
  private:
@@ -120,6 +134,9 @@ class UpgradeHub {
   AckedWriteTargets targets_;
   std::string admin_token_;
   std::string reporting_api_key_;
+  std::string name_;  // of the databases
+  std::string notification_api_key_;
+  int notified_rounds_ = 0;
   int starts_ = 0;
 };
 

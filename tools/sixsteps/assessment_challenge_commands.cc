@@ -49,11 +49,15 @@ absl::StatusOr<std::string> ChallengeEtag(Client& client, const std::string& nam
   }
   asv1::ListChallengesRequest request;
   request.set_parent(name.substr(0, slash));
-  SIXSTEPS_ASSIGN_OR_RETURN(asv1::ListChallengesResponse response,
-                            client.Call(&Stub::ListChallenges, request));
-  for (const asv1::Challenge& challenge : response.challenges()) {
-    if (challenge.name() == name) return challenge.etag();
-  }
+  std::string etag;
+  SIXSTEPS_RETURN_IF_ERROR(client.ForEachPage(
+      &Stub::ListChallenges, request, [&](const asv1::ListChallengesResponse& page) {
+        for (const asv1::Challenge& challenge : page.challenges()) {
+          if (challenge.name() == name) etag = challenge.etag();
+        }
+        return etag.empty();  // stops at the page that has it
+      }));
+  if (!etag.empty()) return etag;
   return absl::NotFoundError(absl::StrCat(name, " not found"));
 }
 
@@ -80,12 +84,12 @@ absl::Status ListChallenges(const CheckedArgs& args, Client& client,
                             const CommandContext& context) {
   asv1::ListChallengesRequest request;
   SIXSTEPS_ASSIGN_OR_RETURN(*request.mutable_parent(), AssessmentArgument(args));
-  SIXSTEPS_ASSIGN_OR_RETURN(asv1::ListChallengesResponse response,
-                            client.Call(&Stub::ListChallenges, request));
-  return PrintMessage(response,
-                      FormatChallengeList(std::vector<asv1::Challenge>(
-                          response.challenges().begin(), response.challenges().end())),
-                      context);
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      std::vector<asv1::Challenge> challenges,
+      client.ListAll(&Stub::ListChallenges, request, &asv1::ListChallengesResponse::challenges));
+  asv1::ListChallengesResponse all;
+  for (const asv1::Challenge& challenge : challenges) *all.add_challenges() = challenge;
+  return PrintMessage(all, FormatChallengeList(challenges), context);
 }
 
 namespace {
