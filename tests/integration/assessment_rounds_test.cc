@@ -1,6 +1,7 @@
 // The assessment service end to end: rounds (creation against a published framework
 // version, who may create, idempotency, updates) and every RPC's refusal of an outsider.
 #include "tests/integration/assessment_fixture.h"
+#include "tests/support/requests.h"
 
 namespace sixsteps::testing::assessment_test {
 namespace {
@@ -261,88 +262,44 @@ TEST_F(AssessmentServiceTest, EveryRpcRefusesAnOutsiderWithNotFound) {
   list.set_parent(round.name());
   av1::Respondent la = Must(&AStub::ListRespondents, admin_, list).respondents(0);
   const std::string before = Fingerprint(round);
-  {
-    av1::GetAssessmentRequest r;
-    r.set_name(round.name());
-    av1::Assessment out;
-    EXPECT_THAT(Call(&AStub::GetAssessment, outsider_, r, &out), StatusIs(Code::kNotFound));
-  }
-  {
-    av1::ListRespondentsRequest r;
-    r.set_parent(round.name());
-    av1::ListRespondentsResponse out;
-    EXPECT_THAT(Call(&AStub::ListRespondents, outsider_, r, &out), StatusIs(Code::kNotFound));
-  }
-  {
-    av1::ListResponsesRequest r;
-    r.set_parent(round.name());
-    av1::ListResponsesResponse out;
-    EXPECT_THAT(Call(&AStub::ListResponses, outsider_, r, &out), StatusIs(Code::kNotFound));
-  }
-  {
-    av1::ListConsolidationsRequest r;
-    r.set_parent(round.name());
-    av1::ListConsolidationsResponse out;
-    EXPECT_THAT(Call(&AStub::ListConsolidations, outsider_, r, &out), StatusIs(Code::kNotFound));
-  }
-  {
-    av1::ListChallengesRequest r;
-    r.set_parent(round.name());
-    av1::ListChallengesResponse out;
-    EXPECT_THAT(Call(&AStub::ListChallenges, outsider_, r, &out), StatusIs(Code::kNotFound));
-  }
-  {
-    av1::ListContextAnswersRequest r;
-    r.set_parent(round.name());
-    av1::ListContextAnswersResponse out;
-    EXPECT_THAT(Call(&AStub::ListContextAnswers, outsider_, r, &out), StatusIs(Code::kNotFound));
-  }
-  {
-    av1::ListRevisionsRequest r;
-    r.set_name(ResponseOf(la, "s1.q1"));
-    av1::ListRevisionsResponse out;
-    EXPECT_THAT(Call(&AStub::ListRevisions, outsider_, r, &out), StatusIs(Code::kNotFound));
-  }
-  {
-    av1::CheckFinalisationRequest r;
-    r.set_name(round.name());
-    av1::CheckFinalisationResponse out;
-    EXPECT_THAT(Call(&AStub::CheckFinalisation, outsider_, r, &out), StatusIs(Code::kNotFound));
-  }
-  {
-    av1::SubmitAssessmentForReviewRequest r;
-    r.set_name(round.name());
-    av1::Assessment out;
-    EXPECT_THAT(Call(&AStub::SubmitAssessmentForReview, outsider_, r, &out),
-                StatusIs(Code::kNotFound));
-  }
-  {
-    av1::DeleteRespondentRequest r;
-    r.set_name(la.name());
-    google::protobuf::Empty out;
-    EXPECT_THAT(Call(&AStub::DeleteRespondent, outsider_, r, &out), StatusIs(Code::kNotFound));
-  }
+  // `request` (aimed at the round's records) as the outsider: NOT_FOUND.
+  const auto refused = [&](auto method, const auto& request, auto response) {
+    EXPECT_THAT(Call(method, outsider_, request, &response), StatusIs(Code::kNotFound))
+        << request.GetTypeName();
+  };
+  refused(&AStub::GetAssessment, Named<av1::GetAssessmentRequest>(round.name()), av1::Assessment());
+  refused(&AStub::ListRespondents, ParentOf<av1::ListRespondentsRequest>(round.name()),
+          av1::ListRespondentsResponse());
+  refused(&AStub::ListResponses, ParentOf<av1::ListResponsesRequest>(round.name()),
+          av1::ListResponsesResponse());
+  refused(&AStub::ListConsolidations, ParentOf<av1::ListConsolidationsRequest>(round.name()),
+          av1::ListConsolidationsResponse());
+  refused(&AStub::ListChallenges, ParentOf<av1::ListChallengesRequest>(round.name()),
+          av1::ListChallengesResponse());
+  refused(&AStub::ListContextAnswers, ParentOf<av1::ListContextAnswersRequest>(round.name()),
+          av1::ListContextAnswersResponse());
+  refused(&AStub::ListRevisions, Named<av1::ListRevisionsRequest>(ResponseOf(la, "s1.q1")),
+          av1::ListRevisionsResponse());
+  refused(&AStub::CheckFinalisation, Named<av1::CheckFinalisationRequest>(round.name()),
+          av1::CheckFinalisationResponse());
+  refused(&AStub::SubmitAssessmentForReview,
+          Named<av1::SubmitAssessmentForReviewRequest>(round.name()), av1::Assessment());
+  refused(&AStub::DeleteRespondent, Named<av1::DeleteRespondentRequest>(la.name()),
+          google::protobuf::Empty());
   {
     av1::BatchUpsertResponsesResponse out;
     EXPECT_THAT(
         Batch(outsider_, round, {GoodAnswer(ResponseOf(la, "s1.q1"), fv1::RATING_RED)}, &out),
         StatusIs(Code::kNotFound));
   }
-  {
-    av1::AnswerChallengeRequest r;
-    r.set_name(absl::StrCat(round.name(), "/challenges/ch-x"));
-    r.set_answer("x");
-    r.set_etag("1");
-    av1::Challenge out;
-    EXPECT_THAT(Call(&AStub::AnswerChallenge, outsider_, r, &out), StatusIs(Code::kNotFound));
-  }
-  {
-    av1::CloseChallengeRequest r;
-    r.set_name(absl::StrCat(round.name(), "/challenges/ch-x"));
-    r.set_etag("1");
-    av1::Challenge out;
-    EXPECT_THAT(Call(&AStub::CloseChallenge, outsider_, r, &out), StatusIs(Code::kNotFound));
-  }
+  const std::string challenge = absl::StrCat(round.name(), "/challenges/ch-x");
+  auto answer = Named<av1::AnswerChallengeRequest>(challenge);
+  answer.set_answer("x");
+  answer.set_etag("1");
+  refused(&AStub::AnswerChallenge, answer, av1::Challenge());
+  auto close = Named<av1::CloseChallengeRequest>(challenge);
+  close.set_etag("1");
+  refused(&AStub::CloseChallenge, close, av1::Challenge());
   {
     av1::GetAssessmentRequest r;
     r.set_name("assessments/a-does-not-exist");

@@ -58,8 +58,6 @@ constexpr Code SILENT = Code::kDeadlineExceeded;
 
 constexpr char kBuiltInVersion[] = "frameworks/six-steps/versions/2019";
 
-std::string IdOf(const std::string& name) { return name.substr(name.rfind('/') + 1); }
-
 // The rows, filled in by RowsOf (tests/support/auth_matrix.h) per service.
 struct Table {
   std::vector<Row> rows;
@@ -705,18 +703,7 @@ class AuthMatrixAssessmentTest : public ::testing::Test {
     return pb::DescriptorPool::generated_pool()->FindMethodByName(row.method);
   }
 
-  static std::map<std::string, std::string> Fingerprints() {
-    std::map<std::string, std::string> all;
-    const TestHub& hub = *world_->hub;
-    for (const auto& [service, url] : {std::pair{"identity", hub.identity_database_url()},
-                                       {"framework", hub.framework_database_url()},
-                                       {"assessment", hub.assessment_database_url()}}) {
-      for (const auto& [table, print] : Fingerprint(url)) {
-        all[absl::StrCat(service, ".", table)] = print;
-      }
-    }
-    return all;
-  }
+  static std::map<std::string, std::string> Fingerprints() { return HubFingerprints(*world_->hub); }
 
   // Calls `row` as its caller and checks the code; an answer to another tenant must name
   // nothing of A, an allowed answer what the row says it shows. Returns the calls made.

@@ -50,18 +50,7 @@ class AuthMatrixNotifierTest : public ::testing::Test {
         world_->ChannelFor(idv1::IdentityService::service_full_name()));
   }
 
-  static std::map<std::string, std::string> Fingerprints() {
-    std::map<std::string, std::string> all;
-    const TestHub& hub = *world_->hub;
-    for (const auto& [service, url] : {std::pair{"identity", hub.identity_database_url()},
-                                       {"framework", hub.framework_database_url()},
-                                       {"assessment", hub.assessment_database_url()}}) {
-      for (const auto& [table, print] : Fingerprint(url)) {
-        all[absl::StrCat(service, ".", table)] = print;
-      }
-    }
-    return all;
-  }
+  static std::map<std::string, std::string> Fingerprints() { return HubFingerprints(*world_->hub); }
 
   static MatrixWorld* world_;
   static std::string token_;

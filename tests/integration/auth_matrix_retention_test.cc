@@ -6,6 +6,7 @@
 #include <grpcpp/client_context.h>
 
 #include "services/base/status_macros.h"
+#include "services/common/status.h"
 #include "tests/support/auth_matrix.h"
 
 namespace sixsteps::testing {
@@ -17,10 +18,6 @@ using RStub = asv1::RetentionService::Stub;
 using namespace short_names;  // NOLINT(build/namespaces)
 
 constexpr char kPolicyA[] = "partnerships/part-a/retentionPolicy";
-
-absl::Status ToStatus(const grpc::Status& status) {
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
-}
 
 // part-a's policy as its administrator reads it when a row runs, with new periods.
 RequestFn PolicyUpdate(const MatrixWorld* w, int years) {
@@ -49,7 +46,7 @@ absl::Status MakeRetentionRecords(MatrixWorld& w) {
     request.set_parent(w.assessment.round);
     request.set_reason("Planted hold: a complaint about the partnership is under review");
     asv1::LegalHold placed;
-    SIXSTEPS_RETURN_IF_ERROR(ToStatus(retention->PlaceLegalHold(&context, request, &placed)));
+    SIXSTEPS_RETURN_IF_ERROR(FromGrpcStatus(retention->PlaceLegalHold(&context, request, &placed)));
     *hold = placed.name();
   }
   return absl::OkStatus();
@@ -61,81 +58,65 @@ std::vector<Row> RetentionRows(const MatrixWorld& world) {
   const RetentionRecords& r = world.retention;
   std::vector<Row> rows;
   const RowsOf retention(rows, asv1::RetentionService::service_full_name());
-  const auto id = [](const std::string& name) { return name.substr(name.rfind('/') + 1); };
 
   {
     asv1::GetRetentionPolicyRequest m;
     m.set_name(kPolicyA);
     retention("GetRetentionPolicy", "part-a's retention policy", Fixed(m),
-              {{N, UA, "", false},
-               {B, NF, "", false},
-               {O, NF, "", false},
-               {V, OK, "part-a", false},
-               {D, OK, "part-a", false}});
+              {{N, UA}, {B, NF}, {O, NF}, {V, OK, "part-a"}, {D, OK, "part-a"}});
   }
   retention("UpdateRetentionPolicy", "part-a's retention policy", PolicyUpdate(w, 7),
-            {{N, UA, "", false},
-             {B, NF, "", false},
-             {O, NF, "", false},
-             {V, PD, "", false},
-             {D, PD, "", false},
-             {RS, PD, "", false},
-             {SC, PD, "", false},
-             {IN, PD, "", false},
-             {PA, OK, "engagement_record_years: 7", false},
-             {HA, OK, "engagement_record_years: 7", false}});
+            {{N, UA},
+             {B, NF},
+             {O, NF},
+             {V, PD},
+             {D, PD},
+             {RS, PD},
+             {SC, PD},
+             {IN, PD},
+             {PA, OK, "engagement_record_years: 7"},
+             {HA, OK, "engagement_record_years: 7"}});
   {
     asv1::PlaceLegalHoldRequest m;
     m.set_parent(round);
     m.set_reason("A planted hold while a complaint is reviewed");
     retention("PlaceLegalHold", "a hold on A's round", Fixed(m),
-              {{N, UA, "", false},
-               {B, NF, "", false},
-               {O, NF, "", false},
-               {V, PD, "", false},
-               {D, PD, "", false},
-               {RS, PD, "", false},
-               {SC, PD, "", false},
-               {IN, PD, "", false},
-               {PA, OK, "planted hold", false},
-               {HA, OK, "planted hold", false}});
+              {{N, UA},
+               {B, NF},
+               {O, NF},
+               {V, PD},
+               {D, PD},
+               {RS, PD},
+               {SC, PD},
+               {IN, PD},
+               {PA, OK, "planted hold"},
+               {HA, OK, "planted hold"}});
   }
   {
     asv1::LiftLegalHoldRequest m;
     m.set_name(r.hold_to_lift);
     m.set_reason("The review is closed");
     retention("LiftLegalHold", "a standing hold on A's round", Fixed(m),
-              {{N, UA, "", false},
-               {B, NF, "", false},
-               {O, NF, "", false},
-               {V, PD, "", false},
-               {D, PD, "", false},
-               {RS, PD, "", false},
-               {SC, PD, "", false},
+              {{N, UA},
+               {B, NF},
+               {O, NF},
+               {V, PD},
+               {D, PD},
+               {RS, PD},
+               {SC, PD},
                {PA, OK, "The review is closed", true}});
   }
   {
     asv1::ListLegalHoldsRequest m;
     m.set_parent(round);
     retention("ListLegalHolds", "A's round's holds", Fixed(m),
-              {{N, UA, "", false},
-               {B, NF, "", false},
-               {O, NF, "", false},
-               {V, OK, id(r.hold), false},
-               {D, OK, id(r.hold), false}});
+              {{N, UA}, {B, NF}, {O, NF}, {V, OK, IdOf(r.hold)}, {D, OK, IdOf(r.hold)}});
   }
   {
     asv1::ListTombstonesRequest m;
     m.set_parent("partnerships/part-a");
     retention("ListTombstones", "part-a's tombstones", Fixed(m),
-              {{N, UA, "", false},
-               {B, NF, "", false},
-               {O, NF, "", false},
-               {V, PD, "", false},
-               {D, PD, "", false},
-               {RS, PD, "", false},
-               {PA, OK, "", false},
-               {HA, OK, "", false}});
+              {{N, UA}, {B, NF}, {O, NF}, {V, PD}, {D, PD}, {RS, PD}, {PA, OK}, {HA, OK}});
   }
   return rows;
 }

@@ -416,14 +416,7 @@ class AuthMatrixTest : public ::testing::Test {
   }
 
   static std::map<std::string, std::string> BothFingerprints() {
-    std::map<std::string, std::string> both;
-    for (const auto& [table, print] : Fingerprint(hub_->identity_database_url())) {
-      both["identity." + table] = print;
-    }
-    for (const auto& [table, print] : Fingerprint(hub_->framework_database_url())) {
-      both["framework." + table] = print;
-    }
-    return both;
+    return HubFingerprints(*hub_, /*with_assessment=*/false);
   }
 
   static std::string LeakOf(const pb::Message& response) {

@@ -5,7 +5,9 @@
 #include <grpcpp/client_context.h>
 
 #include "services/base/status_macros.h"
+#include "services/common/status.h"
 #include "tests/support/auth_matrix.h"
+#include "tests/support/requests.h"
 
 namespace sixsteps::testing {
 namespace {
@@ -16,10 +18,6 @@ using VStub = asv1::VoiceService::Stub;
 using namespace short_names;  // NOLINT(build/namespaces)
 
 constexpr char kPoliceA[] = "partnerships/part-a/organisations/police";
-
-absl::Status ToStatus(const grpc::Status& status) {
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
-}
 
 asv1::EngagementRecord Engagement(const std::string& title, asv1::Classification classification) {
   asv1::EngagementRecord record;
@@ -79,20 +77,6 @@ RequestFn UpdateOf(const MatrixWorld* w, Record record,
   };
 }
 
-template <typename Request>
-Request ParentOf(const std::string& round) {
-  Request request;
-  request.set_parent(round);
-  return request;
-}
-
-template <typename Request>
-Request Named(const std::string& name) {
-  Request request;
-  request.set_name(name);
-  return request;
-}
-
 }  // namespace
 
 absl::Status MakeVoiceRecords(MatrixWorld& w) {
@@ -101,7 +85,7 @@ absl::Status MakeVoiceRecords(MatrixWorld& w) {
   auto create = [&](auto method, auto request, auto* created) -> absl::Status {
     grpc::ClientContext context;
     Authorize(context, admin);
-    return ToStatus(((*voice).*method)(&context, request, created));
+    return FromGrpcStatus(((*voice).*method)(&context, request, created));
   };
   auto engagement = ParentOf<asv1::CreateEngagementRecordRequest>(w.assessment.round);
   asv1::EngagementRecord record;
@@ -132,47 +116,42 @@ std::vector<Row> VoiceRows(const MatrixWorld& world) {
   const VoiceRecords& r = world.voice;
   std::vector<Row> rows;
   const RowsOf voice(rows, asv1::VoiceService::service_full_name());
-  const auto id = [](const std::string& name) { return name.substr(name.rfind('/') + 1); };
 
   // ---- Engagement records.
   {
     auto m = ParentOf<asv1::CreateEngagementRecordRequest>(round);
     *m.mutable_engagement_record() = Engagement("Planted survey", asv1::CLASSIFICATION_OFFICIAL);
     voice("CreateEngagementRecord", "an engagement record of A's round", Fixed(m),
-          {{N, UA, "", false},
-           {B, NF, "", false},
-           {O, NF, "", false},
-           {V, PD, "", false},
-           {D, PD, "", false},
-           {RS, PD, "", false},
-           {PA, OK, "Planted survey", false},
-           {SC, OK, "", false},
-           {HA, OK, "", false},
-           {IN, OK, "", false}});
+          {{N, UA},
+           {B, NF},
+           {O, NF},
+           {V, PD},
+           {D, PD},
+           {RS, PD},
+           {PA, OK, "Planted survey"},
+           {SC, OK},
+           {HA, OK},
+           {IN, OK}});
     m.mutable_engagement_record()->set_classification(asv1::CLASSIFICATION_OFFICIAL_SENSITIVE);
     voice("CreateEngagementRecord", "an OFFICIAL-SENSITIVE record of A's round", Fixed(m),
-          {{HA, PD, "", false}, {V, PD, "", false}, {SC, OK, "", false}});
+          {{HA, PD}, {V, PD}, {SC, OK}});
   }
   voice("GetEngagementRecord", "A's engagement record",
         Fixed(Named<asv1::GetEngagementRecordRequest>(r.engagement)),
-        {{N, UA, "", false},
-         {B, NF, "", false},
-         {O, NF, "", false},
-         {V, OK, id(r.engagement), false},
-         {D, OK, id(r.engagement), false}});
+        {{N, UA}, {B, NF}, {O, NF}, {V, OK, IdOf(r.engagement)}, {D, OK, IdOf(r.engagement)}});
   voice("GetEngagementRecord", "A's OFFICIAL-SENSITIVE engagement record",
         Fixed(Named<asv1::GetEngagementRecordRequest>(r.sensitive_engagement)),
-        {{D, NF, "", false},
-         {HA, NF, "", false},
-         {V, OK, id(r.sensitive_engagement), false},
-         {RS, OK, id(r.sensitive_engagement), false}});
+        {{D, NF},
+         {HA, NF},
+         {V, OK, IdOf(r.sensitive_engagement)},
+         {RS, OK, IdOf(r.sensitive_engagement)}});
   voice("ListEngagementRecords", "A's round's engagement records",
         Fixed(ParentOf<asv1::ListEngagementRecordsRequest>(round)),
-        {{N, UA, "", false},
-         {B, NF, "", false},
-         {O, NF, "", false},
-         {V, OK, id(r.sensitive_engagement), false},
-         {D, OK, id(r.engagement), false}});
+        {{N, UA},
+         {B, NF},
+         {O, NF},
+         {V, OK, IdOf(r.sensitive_engagement)},
+         {D, OK, IdOf(r.engagement)}});
   {
     asv1::EngagementRecord record =
         Engagement("Practitioners' focus group of A, revised", asv1::CLASSIFICATION_OFFICIAL);
@@ -181,13 +160,7 @@ std::vector<Row> VoiceRows(const MatrixWorld& world) {
           UpdateOf<asv1::UpdateEngagementRecordRequest>(
               w, record, &VStub::GetEngagementRecord,
               &asv1::UpdateEngagementRecordRequest::mutable_engagement_record),
-          {{N, UA, "", false},
-           {B, NF, "", false},
-           {O, NF, "", false},
-           {V, PD, "", false},
-           {D, PD, "", false},
-           {RS, PD, "", false},
-           {PA, OK, "revised", true}});
+          {{N, UA}, {B, NF}, {O, NF}, {V, PD}, {D, PD}, {RS, PD}, {PA, OK, "revised", true}});
   }
 
   // ---- Case audits.
@@ -195,26 +168,20 @@ std::vector<Row> VoiceRows(const MatrixWorld& world) {
     auto m = ParentOf<asv1::CreateCaseAuditRequest>(round);
     *m.mutable_case_audit() = Audit();
     voice("CreateCaseAudit", "a case audit of A's round", Fixed(m),
-          {{N, UA, "", false},
-           {B, NF, "", false},
-           {O, NF, "", false},
-           {V, PD, "", false},
-           {D, PD, "", false},
-           {RS, PD, "", false},
-           {SC, OK, "Domestic abuse", false},
-           {IN, OK, "", false}});
+          {{N, UA},
+           {B, NF},
+           {O, NF},
+           {V, PD},
+           {D, PD},
+           {RS, PD},
+           {SC, OK, "Domestic abuse"},
+           {IN, OK}});
   }
   voice("GetCaseAudit", "A's case audit", Fixed(Named<asv1::GetCaseAuditRequest>(r.case_audit)),
-        {{N, UA, "", false},
-         {B, NF, "", false},
-         {O, NF, "", false},
-         {D, OK, id(r.case_audit), false}});
+        {{N, UA}, {B, NF}, {O, NF}, {D, OK, IdOf(r.case_audit)}});
   voice("ListCaseAudits", "A's round's case audits",
         Fixed(ParentOf<asv1::ListCaseAuditsRequest>(round)),
-        {{N, UA, "", false},
-         {B, NF, "", false},
-         {O, NF, "", false},
-         {V, OK, id(r.case_audit), false}});
+        {{N, UA}, {B, NF}, {O, NF}, {V, OK, IdOf(r.case_audit)}});
   {
     asv1::CaseAudit audit = Audit();
     audit.set_name(r.case_audit);
@@ -222,12 +189,7 @@ std::vector<Row> VoiceRows(const MatrixWorld& world) {
     voice("UpdateCaseAudit", "A's case audit",
           UpdateOf<asv1::UpdateCaseAuditRequest>(w, audit, &VStub::GetCaseAudit,
                                                  &asv1::UpdateCaseAuditRequest::mutable_case_audit),
-          {{N, UA, "", false},
-           {B, NF, "", false},
-           {O, NF, "", false},
-           {V, PD, "", false},
-           {D, PD, "", false},
-           {HA, OK, "case_count: 7", true}});
+          {{N, UA}, {B, NF}, {O, NF}, {V, PD}, {D, PD}, {HA, OK, "case_count: 7", true}});
   }
 
   // ---- Learning reviews.
@@ -235,26 +197,14 @@ std::vector<Row> VoiceRows(const MatrixWorld& world) {
     auto m = ParentOf<asv1::CreateLearningReviewRequest>(round);
     *m.mutable_learning_review() = Review();
     voice("CreateLearningReview", "a learning review of A's round", Fixed(m),
-          {{N, UA, "", false},
-           {B, NF, "", false},
-           {O, NF, "", false},
-           {V, PD, "", false},
-           {D, PD, "", false},
-           {RS, PD, "", false},
-           {PA, OK, "Child R", false}});
+          {{N, UA}, {B, NF}, {O, NF}, {V, PD}, {D, PD}, {RS, PD}, {PA, OK, "Child R"}});
   }
   voice("GetLearningReview", "A's learning review",
         Fixed(Named<asv1::GetLearningReviewRequest>(r.learning_review)),
-        {{N, UA, "", false},
-         {B, NF, "", false},
-         {O, NF, "", false},
-         {V, OK, id(r.learning_review), false}});
+        {{N, UA}, {B, NF}, {O, NF}, {V, OK, IdOf(r.learning_review)}});
   voice("ListLearningReviews", "A's round's learning reviews",
         Fixed(ParentOf<asv1::ListLearningReviewsRequest>(round)),
-        {{N, UA, "", false},
-         {B, NF, "", false},
-         {O, NF, "", false},
-         {D, OK, id(r.learning_review), false}});
+        {{N, UA}, {B, NF}, {O, NF}, {D, OK, IdOf(r.learning_review)}});
   {
     asv1::LearningReview review = Review();
     review.set_name(r.learning_review);
@@ -263,11 +213,11 @@ std::vector<Row> VoiceRows(const MatrixWorld& world) {
           UpdateOf<asv1::UpdateLearningReviewRequest>(
               w, review, &VStub::GetLearningReview,
               &asv1::UpdateLearningReviewRequest::mutable_learning_review),
-          {{N, UA, "", false},
-           {B, NF, "", false},
-           {O, NF, "", false},
-           {V, PD, "", false},
-           {D, PD, "", false},
+          {{N, UA},
+           {B, NF},
+           {O, NF},
+           {V, PD},
+           {D, PD},
            {SC, OK, "LEARNING_REVIEW_STATUS_COMPLETED", true}});
   }
   return rows;

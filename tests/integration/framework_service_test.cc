@@ -10,6 +10,7 @@
 
 #include "services/framework/domain.h"
 #include "tests/support/fixtures.h"
+#include "tests/support/requests.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_hub.h"
 
@@ -17,6 +18,7 @@ namespace sixsteps::testing {
 namespace {
 
 namespace v1 = ::sixsteps::framework::v1;
+using Stub = v1::FrameworkService::Stub;
 using ::google::protobuf::util::MessageDifferencer;
 using ::testing::Contains;
 using ::testing::ElementsAre;
@@ -35,12 +37,17 @@ class FrameworkServiceTest : public ::testing::Test {
     token_ = hub_->admin_token();
   }
 
-  grpc::Status GetVersion(const std::string& name, v1::FrameworkVersion* version) {
+  // Calls `method` as the deployment administrator.
+  template <typename Request, typename Response>
+  grpc::Status As(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                  const Request& request, Response* response) {
     grpc::ClientContext context;
     Authorize(context, token_);
-    v1::GetFrameworkVersionRequest request;
-    request.set_name(name);
-    return stub_->GetFrameworkVersion(&context, request, version);
+    return (stub_.get()->*method)(&context, request, response);
+  }
+
+  grpc::Status GetVersion(const std::string& name, v1::FrameworkVersion* version) {
+    return As(&Stub::GetFrameworkVersion, Named<v1::GetFrameworkVersionRequest>(name), version);
   }
 
   v1::FrameworkVersion MustGetVersion(const std::string& name) {
@@ -51,23 +58,17 @@ class FrameworkServiceTest : public ::testing::Test {
   }
 
   grpc::Status GetFramework(const std::string& name, v1::Framework* framework) {
-    grpc::ClientContext context;
-    Authorize(context, token_);
-    v1::GetFrameworkRequest request;
-    request.set_name(name);
-    return stub_->GetFramework(&context, request, framework);
+    return As(&Stub::GetFramework, Named<v1::GetFrameworkRequest>(name), framework);
   }
 
   grpc::Status Adapt(const std::string& source, const std::string& id,
                      v1::AdaptFrameworkResponse* response) {
-    grpc::ClientContext context;
-    Authorize(context, token_);
     v1::AdaptFrameworkRequest request;
     request.set_source_version(source);
     request.set_framework_id(id);
     request.set_display_name("Adapted " + id);
     request.set_region("north-east");
-    return stub_->AdaptFramework(&context, request, response);
+    return As(&Stub::AdaptFramework, request, response);
   }
 
   // Adapts the built-in framework into a draft "frameworks/{id}/versions/1".
@@ -79,58 +80,41 @@ class FrameworkServiceTest : public ::testing::Test {
 
   grpc::Status Update(const v1::FrameworkVersion& version, std::vector<std::string> paths,
                       v1::FrameworkVersion* updated) {
-    grpc::ClientContext context;
-    Authorize(context, token_);
     v1::UpdateFrameworkVersionRequest request;
     *request.mutable_framework_version() = version;
     for (const std::string& path : paths) request.mutable_update_mask()->add_paths(path);
-    return stub_->UpdateFrameworkVersion(&context, request, updated);
+    return As(&Stub::UpdateFrameworkVersion, request, updated);
   }
 
   grpc::Status Publish(const std::string& name, v1::FrameworkVersion* published,
                        const std::string& etag = "") {
-    grpc::ClientContext context;
-    Authorize(context, token_);
-    v1::PublishFrameworkVersionRequest request;
-    request.set_name(name);
+    auto request = Named<v1::PublishFrameworkVersionRequest>(name);
     request.set_etag(etag);
-    return stub_->PublishFrameworkVersion(&context, request, published);
+    return As(&Stub::PublishFrameworkVersion, request, published);
   }
 
   grpc::Status Retire(const std::string& name, v1::FrameworkVersion* retired) {
-    grpc::ClientContext context;
-    Authorize(context, token_);
-    v1::RetireFrameworkVersionRequest request;
-    request.set_name(name);
-    return stub_->RetireFrameworkVersion(&context, request, retired);
+    return As(&Stub::RetireFrameworkVersion, Named<v1::RetireFrameworkVersionRequest>(name),
+              retired);
   }
 
   grpc::Status Delete(const std::string& name) {
-    grpc::ClientContext context;
-    Authorize(context, token_);
-    v1::DeleteFrameworkVersionRequest request;
-    request.set_name(name);
     google::protobuf::Empty empty;
-    return stub_->DeleteFrameworkVersion(&context, request, &empty);
+    return As(&Stub::DeleteFrameworkVersion, Named<v1::DeleteFrameworkVersionRequest>(name),
+              &empty);
   }
 
   grpc::Status CreateVersion(const std::string& parent, const std::string& version_id,
                              v1::FrameworkVersion* created) {
-    grpc::ClientContext context;
-    Authorize(context, token_);
-    v1::CreateFrameworkVersionRequest request;
-    request.set_parent(parent);
+    auto request = ParentOf<v1::CreateFrameworkVersionRequest>(parent);
     request.set_version_id(version_id);
-    return stub_->CreateFrameworkVersion(&context, request, created);
+    return As(&Stub::CreateFrameworkVersion, request, created);
   }
 
   grpc::Status Export(const std::string& name, v1::FrameworkDocument* document) {
-    grpc::ClientContext context;
-    Authorize(context, token_);
-    v1::ExportFrameworkVersionRequest request;
-    request.set_name(name);
     v1::ExportFrameworkVersionResponse response;
-    grpc::Status status = stub_->ExportFrameworkVersion(&context, request, &response);
+    grpc::Status status = As(&Stub::ExportFrameworkVersion,
+                             Named<v1::ExportFrameworkVersionRequest>(name), &response);
     *document = response.document();
     return status;
   }

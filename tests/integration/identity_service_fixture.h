@@ -1,6 +1,6 @@
 // What the end-to-end tests of the identity service share (identity_*_test.cc in
-// tests/integration, one binary): a test hub per case, calls as a chosen token, SQL on the
-// identity database, and helpers to make users, bindings, service accounts and API keys.
+// tests/integration, one binary): the suite's shared hub (identity_hub_fixture.h), calls as a
+// chosen token, SQL on the identity database, helpers for users, bindings, accounts and keys.
 #pragma once
 
 #include <gmock/gmock.h>

@@ -104,11 +104,7 @@ TEST_F(IdentityServiceTest, DisabledUsersCannotSignInOrRefresh) {
   EXPECT_THAT(disabled, StatusIs(Code::kUnauthenticated));
   // Not even whether the account exists, let alone that it is disabled.
   EXPECT_EQ(disabled.error_message(), wrong.error_message());
-  idv1::RefreshAccessTokenRequest refresh;
-  refresh.set_refresh_token(before.refresh_token());
-  idv1::RefreshAccessTokenResponse refreshed;
-  EXPECT_THAT(Call(&Stub::RefreshAccessToken, "", refresh, &refreshed),
-              StatusIs(Code::kUnauthenticated));
+  EXPECT_THAT(Refresh(before.refresh_token()), StatusIs(Code::kUnauthenticated));
 }
 
 // ---- Refresh tokens ----
@@ -117,10 +113,8 @@ TEST_F(IdentityServiceTest, RefreshTokensRotateAndSignOutRevokes) {
   idv1::SignInResponse signed_in;
   ASSERT_THAT(SignIn(TestHub::kAdminEmail, TestHub::kAdminPassword, &signed_in), IsOk());
 
-  idv1::RefreshAccessTokenRequest request;
-  request.set_refresh_token(signed_in.refresh_token());
   idv1::RefreshAccessTokenResponse first;
-  ASSERT_THAT(Call(&Stub::RefreshAccessToken, "", request, &first), IsOk());
+  ASSERT_THAT(Refresh(signed_in.refresh_token(), &first), IsOk());
   EXPECT_EQ(first.principal(), signed_in.principal());
   EXPECT_NE(first.refresh_token(), signed_in.refresh_token());
   EXPECT_NE(first.access_token(), signed_in.access_token());
@@ -128,37 +122,26 @@ TEST_F(IdentityServiceTest, RefreshTokensRotateAndSignOutRevokes) {
 
   // The refresh token just used is spent.
   idv1::RefreshAccessTokenResponse replay;
-  EXPECT_THAT(Call(&Stub::RefreshAccessToken, "", request, &replay),
-              StatusIs(Code::kUnauthenticated));
+  EXPECT_THAT(Refresh(signed_in.refresh_token(), &replay), StatusIs(Code::kUnauthenticated));
   EXPECT_TRUE(replay.access_token().empty());
 
   // Replaying it revoked its family: its successor is dead too (a thief and the owner both
   // lose the session; the owner signs in again).
-  request.set_refresh_token(first.refresh_token());
   idv1::RefreshAccessTokenResponse second;
-  EXPECT_THAT(Call(&Stub::RefreshAccessToken, "", request, &second),
-              StatusIs(Code::kUnauthenticated));
+  EXPECT_THAT(Refresh(first.refresh_token(), &second), StatusIs(Code::kUnauthenticated));
   ASSERT_THAT(SignIn(TestHub::kAdminEmail, TestHub::kAdminPassword, &signed_in), IsOk());
-  request.set_refresh_token(signed_in.refresh_token());
-  ASSERT_THAT(Call(&Stub::RefreshAccessToken, "", request, &first), IsOk());
-  request.set_refresh_token(first.refresh_token());
-  ASSERT_THAT(Call(&Stub::RefreshAccessToken, "", request, &second), IsOk());
+  ASSERT_THAT(Refresh(signed_in.refresh_token(), &first), IsOk());
+  ASSERT_THAT(Refresh(first.refresh_token(), &second), IsOk());
 
   // Signing out revokes the current one.
   idv1::SignOutRequest sign_out;
   sign_out.set_refresh_token(second.refresh_token());
   idv1::SignOutResponse signed_out;
   ASSERT_THAT(Call(&Stub::SignOut, "", sign_out, &signed_out), IsOk());
-  request.set_refresh_token(second.refresh_token());
-  EXPECT_THAT(Call(&Stub::RefreshAccessToken, "", request, &replay),
-              StatusIs(Code::kUnauthenticated));
+  EXPECT_THAT(Refresh(second.refresh_token()), StatusIs(Code::kUnauthenticated));
 
-  request.set_refresh_token("ssr.not-a-token-this-service-issued");
-  EXPECT_THAT(Call(&Stub::RefreshAccessToken, "", request, &replay),
-              StatusIs(Code::kUnauthenticated));
-  request.set_refresh_token("");
-  EXPECT_THAT(Call(&Stub::RefreshAccessToken, "", request, &replay),
-              StatusIs(Code::kInvalidArgument));
+  EXPECT_THAT(Refresh("ssr.not-a-token-this-service-issued"), StatusIs(Code::kUnauthenticated));
+  EXPECT_THAT(Refresh(""), StatusIs(Code::kInvalidArgument));
   sign_out.set_refresh_token("");
   EXPECT_THAT(Call(&Stub::SignOut, "", sign_out, &signed_out), StatusIs(Code::kInvalidArgument));
   // Refresh tokens are stored hashed only.
@@ -171,11 +154,7 @@ TEST_F(IdentityServiceTest, ExpiredRefreshTokensAreRefused) {
   idv1::SignInResponse signed_in;
   ASSERT_THAT(SignIn(TestHub::kAdminEmail, TestHub::kAdminPassword, &signed_in), IsOk());
   Sql("UPDATE refresh_tokens SET expire_time = now() - interval '1 second'");
-  idv1::RefreshAccessTokenRequest request;
-  request.set_refresh_token(signed_in.refresh_token());
-  idv1::RefreshAccessTokenResponse response;
-  EXPECT_THAT(Call(&Stub::RefreshAccessToken, "", request, &response),
-              StatusIs(Code::kUnauthenticated));
+  EXPECT_THAT(Refresh(signed_in.refresh_token()), StatusIs(Code::kUnauthenticated));
 }
 
 // ---- Bootstrap ----

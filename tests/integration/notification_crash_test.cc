@@ -55,64 +55,6 @@ std::string ReadFile(const fs::path& path) {
   return text.str();
 }
 
-// One sixsteps-notification process, SIGKILLed if still running when destroyed.
-class NotificationProcess {
- public:
-  static absl::StatusOr<std::unique_ptr<NotificationProcess>> Start(
-      const std::string& name, const std::vector<std::string>& flags,
-      const std::vector<std::string>& env) {
-    std::string log_path =
-        absl::StrCat(::testing::TempDir(), "/notification_crash_", getpid(), "_", name, ".log");
-    std::vector<std::string> args = {ServiceBinary("notification"), "--listen=127.0.0.1:0"};
-    args.insert(args.end(), flags.begin(), flags.end());
-    SIXSTEPS_ASSIGN_OR_RETURN(pid_t pid, SpawnLogged(std::move(args), env, log_path));
-    auto process = std::unique_ptr<NotificationProcess>(new NotificationProcess(pid, log_path));
-    absl::Time deadline = absl::Now() + kPatience;
-    while (absl::Now() < deadline) {
-      std::ifstream in(log_path);
-      for (std::string line; std::getline(in, line);) {
-        nlohmann::json json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-        if (json.is_object() && json.value("event", "") == "serving") return process;
-      }
-      if (!process->running()) {
-        return absl::InternalError(absl::StrCat(name, " exited at start-up\n", ReadFile(log_path)));
-      }
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    return absl::DeadlineExceededError(absl::StrCat(name, " did not start\n", ReadFile(log_path)));
-  }
-
-  ~NotificationProcess() {
-    Kill();
-    if (!::testing::Test::HasFailure()) std::remove(log_path_.c_str());
-  }
-
-  void Kill() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
-    pid_ = -1;
-  }
-
-  bool running() {
-    if (pid_ <= 0) return false;
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return false;
-    }
-    return true;
-  }
-
- private:
-  NotificationProcess(pid_t pid, std::string log_path)
-      : pid_(pid), log_path_(std::move(log_path)) {}
-  pid_t pid_;
-  std::string log_path_;
-};
-
 class NotificationCrashTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -174,10 +116,10 @@ class NotificationCrashTest : public ::testing::Test {
     fs::remove_all(dir_);
   }
 
-  absl::StatusOr<std::unique_ptr<NotificationProcess>> StartService(const std::string& name) {
-    return NotificationProcess::Start(
-        name,
-        {"--identity_address=" + hub_->identity_target(),
+  absl::StatusOr<std::unique_ptr<ServiceProcess>> StartService(const std::string& name) {
+    return ServiceProcess::Start(
+        {ServiceBinary("notification"), "--listen=127.0.0.1:0",
+         "--identity_address=" + hub_->identity_target(),
          "--assessment_address=" + hub_->assessment_target(), "--time_zone=UTC", "--db_pool_size=4",
          "--shutdown_grace=1s",
          absl::StrCat("--smtp_url=smtp://127.0.0.1:", ReadFile(dir_ / "port")), "--smtp_user=hub",
@@ -186,7 +128,8 @@ class NotificationCrashTest : public ::testing::Test {
         {"SIXSTEPS_NOTIFICATION_API_KEY=" + hub_->notification_api_key(),
          "SIXSTEPS_DATABASE_URL=" + hub_->notification_database_url(),
          // Signs unsubscribe links and seals webhook secrets: the service needs one to start.
-         "SIXSTEPS_KEY_ENCRYPTION_SECRET=notification-crash-test-secret"});
+         "SIXSTEPS_KEY_ENCRYPTION_SECRET=notification-crash-test-secret"},
+        absl::StrCat("notification_crash_", name), kPatience);
   }
 
   // The messages the SMTP server accepted, by Message-ID.

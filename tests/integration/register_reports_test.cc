@@ -18,6 +18,7 @@
 #include "tests/integration/evidence_file_fixture.h"
 #include "tests/support/paths.h"
 #include "tests/support/shell.h"
+#include "tests/support/voice_samples.h"
 
 namespace sixsteps::testing::assessment_test {
 namespace {
@@ -101,19 +102,7 @@ class RegisterReportsTest : public EvidenceFileTest {
     secret.set_classification(av1::CLASSIFICATION_OFFICIAL_SENSITIVE);
     Create(secret);
 
-    av1::CaseAudit audit;
-    audit.set_topic("Neglect: children on child protection plans");
-    audit.set_audit_date("2025-06-20");
-    audit.add_agencies(Org(kPolice));
-    audit.set_case_count(12);
-    for (auto [grade, count] : {std::pair{av1::CASE_GRADE_GOOD, 7},
-                                {av1::CASE_GRADE_REQUIRES_IMPROVEMENT, 4},
-                                {av1::CASE_GRADE_INADEQUATE, 1}}) {
-      av1::GradeCount* g = audit.add_grades();
-      g->set_grade(grade);
-      g->set_count(count);
-    }
-    audit.add_findings("Chronologies were not shared between agencies");
+    av1::CaseAudit audit = NeglectCaseAudit({Org(kPolice)});
     audit.add_question_ids("s1.q1");
     av1::CreateCaseAuditRequest audit_request;
     audit_request.set_parent(round_.name());

@@ -3,6 +3,7 @@
 // OFFICIAL-SENSITIVE records stay with the partnership's own roles (also in the feed); audits
 // and reviews keep their links to the round's actions.
 #include "tests/integration/assessment_fixture.h"
+#include "tests/support/voice_samples.h"
 
 namespace sixsteps::testing::assessment_test {
 namespace {
@@ -53,20 +54,7 @@ class VoiceRecordsTest : public AssessmentServiceTest {
   }
 
   av1::CaseAudit Audit() const {
-    av1::CaseAudit audit;
-    audit.set_topic("Neglect: children on child protection plans");
-    audit.set_audit_date("2025-06-20");
-    audit.add_agencies(Org(kLa));
-    audit.add_agencies(Org(kHealth));
-    audit.set_case_count(12);
-    for (auto [grade, count] : {std::pair{av1::CASE_GRADE_GOOD, 7},
-                                {av1::CASE_GRADE_REQUIRES_IMPROVEMENT, 4},
-                                {av1::CASE_GRADE_INADEQUATE, 1}}) {
-      av1::GradeCount* g = audit.add_grades();
-      g->set_grade(grade);
-      g->set_count(count);
-    }
-    audit.add_findings("Chronologies were not shared between agencies");
+    av1::CaseAudit audit = NeglectCaseAudit({Org(kLa), Org(kHealth)});
     audit.add_step_ids("s4");
     return audit;
   }

@@ -44,8 +44,6 @@ using RStub = rv1::ReportingService::Stub;
 constexpr char kBuiltInVersion[] = "frameworks/six-steps/versions/2019";
 
 std::string Sub(const std::string& token) { return JwtPart(token, 1)["sub"].get<std::string>(); }
-std::string IdOf(const std::string& name) { return name.substr(name.rfind('/') + 1); }
-
 absl::Status MakeUsers(MatrixWorld& w) {
   TestHub& hub = *w.hub;
   for (const char* region : {"region-a", "region-b"}) {
@@ -727,6 +725,21 @@ std::string LeakOf(const MatrixWorld& world, const pb::Message& response) {
     if (absl::StrContains(text, marker)) return marker;
   }
   return "";
+}
+
+std::string IdOf(const std::string& name) { return name.substr(name.rfind('/') + 1); }
+
+std::map<std::string, std::string> HubFingerprints(const TestHub& hub, bool with_assessment) {
+  std::vector<std::pair<std::string, std::string>> databases = {
+      {"identity", hub.identity_database_url()}, {"framework", hub.framework_database_url()}};
+  if (with_assessment) databases.emplace_back("assessment", hub.assessment_database_url());
+  std::map<std::string, std::string> all;
+  for (const auto& [database, url] : databases) {
+    for (const auto& [table, print] : Fingerprint(url)) {
+      all[absl::StrCat(database, ".", table)] = print;
+    }
+  }
+  return all;
 }
 
 std::map<std::string, std::string> Fingerprint(const std::string& url) {

@@ -203,6 +203,12 @@ std::string LeakOf(const MatrixWorld& world, const google::protobuf::Message& re
 
 // Every table of a database but the ones sign-in attempts write: rows and a digest.
 std::map<std::string, std::string> Fingerprint(const std::string& url);
+// Fingerprint() of the hub's identity and framework databases and, if `with_assessment`,
+// its assessment database, keyed "<database>.<table>".
+std::map<std::string, std::string> HubFingerprints(const TestHub& hub, bool with_assessment = true);
+
+// The last segment of a resource name: what a list's answer shows of a record.
+std::string IdOf(const std::string& name);
 
 // ---- The rows of the assessment, action and reporting matrix (and every later service) ----
 

@@ -36,47 +36,47 @@ absl::Time Utc(int y, int m, int d, int hh, int mm) {
   return absl::FromCivil(absl::CivilMinute(y, m, d, hh, mm), absl::UTCTimeZone());
 }
 
+// The slot each moment (UTC) falls in, for one schedule.
+struct SlotAt {
+  absl::Time now;
+  absl::CivilDay slot;
+};
+void ExpectSlots(const DigestSchedule& schedule, const std::vector<SlotAt>& table) {
+  for (const SlotAt& row : table) {
+    EXPECT_EQ(LatestDigestSlot(row.now, London(), schedule), row.slot)
+        << absl::FormatTime(row.now, absl::UTCTimeZone());
+  }
+}
+
 TEST(DigestSlotTest, TheWeekTurnsAtTheConfiguredWeekdayAndHour) {
-  const DigestSchedule monday_8{absl::Weekday::monday, 8};
-  // Monday 7 December 2026, GMT: before 08:00 the week due is the previous one.
-  EXPECT_EQ(LatestDigestSlot(Utc(2026, 12, 7, 7, 59), London(), monday_8),
-            absl::CivilDay(2026, 11, 30));
-  EXPECT_EQ(LatestDigestSlot(Utc(2026, 12, 7, 8, 0), London(), monday_8),
-            absl::CivilDay(2026, 12, 7));
-  // The whole week after, up to the next Monday 07:59, is the same week.
-  EXPECT_EQ(LatestDigestSlot(Utc(2026, 12, 13, 23, 59), London(), monday_8),
-            absl::CivilDay(2026, 12, 7));
-  EXPECT_EQ(LatestDigestSlot(Utc(2026, 12, 14, 7, 59), London(), monday_8),
-            absl::CivilDay(2026, 12, 7));
-  EXPECT_EQ(LatestDigestSlot(Utc(2026, 12, 14, 8, 0), London(), monday_8),
-            absl::CivilDay(2026, 12, 14));
+  ExpectSlots({absl::Weekday::monday, 8},
+              {// Monday 7 December 2026, GMT: before 08:00 the week due is the previous one.
+               {Utc(2026, 12, 7, 7, 59), absl::CivilDay(2026, 11, 30)},
+               {Utc(2026, 12, 7, 8, 0), absl::CivilDay(2026, 12, 7)},
+               // The whole week after, up to the next Monday 07:59, is the same week.
+               {Utc(2026, 12, 13, 23, 59), absl::CivilDay(2026, 12, 7)},
+               {Utc(2026, 12, 14, 7, 59), absl::CivilDay(2026, 12, 7)},
+               {Utc(2026, 12, 14, 8, 0), absl::CivilDay(2026, 12, 14)}});
 }
 
 TEST(DigestSlotTest, TheHourIsLocalTimeAcrossSummerTime) {
-  const DigestSchedule monday_8{absl::Weekday::monday, 8};
-  // Monday 29 March 2027 is BST (UTC+1): 08:00 local is 07:00 UTC.
-  EXPECT_EQ(LatestDigestSlot(Utc(2027, 3, 29, 6, 59), London(), monday_8),
-            absl::CivilDay(2027, 3, 22));
-  EXPECT_EQ(LatestDigestSlot(Utc(2027, 3, 29, 7, 0), London(), monday_8),
-            absl::CivilDay(2027, 3, 29));
+  ExpectSlots({absl::Weekday::monday, 8},
+              {// Monday 29 March 2027 is BST (UTC+1): 08:00 local is 07:00 UTC.
+               {Utc(2027, 3, 29, 6, 59), absl::CivilDay(2027, 3, 22)},
+               {Utc(2027, 3, 29, 7, 0), absl::CivilDay(2027, 3, 29)}});
 }
 
 TEST(DigestSlotTest, AnHourTheClocksSkipOrRepeatGivesOneSlot) {
-  const DigestSchedule sunday_1{absl::Weekday::sunday, 1};
-  // Sunday 28 March 2027: 01:00 GMT becomes 02:00 BST, 01:xx never happens locally; the
-  // slot is the same instant an hour on (01:00 UTC).
-  EXPECT_EQ(LatestDigestSlot(Utc(2027, 3, 28, 0, 59), London(), sunday_1),
-            absl::CivilDay(2027, 3, 21));
-  EXPECT_EQ(LatestDigestSlot(Utc(2027, 3, 28, 1, 0), London(), sunday_1),
-            absl::CivilDay(2027, 3, 28));
-  // Sunday 31 October 2027: 02:00 BST becomes 01:00 GMT, 01:xx happens twice; the slot is
-  // the first (00:00 UTC), and the second 01:xx is the same week.
-  EXPECT_EQ(LatestDigestSlot(Utc(2027, 10, 30, 23, 59), London(), sunday_1),
-            absl::CivilDay(2027, 10, 24));
-  EXPECT_EQ(LatestDigestSlot(Utc(2027, 10, 31, 0, 0), London(), sunday_1),
-            absl::CivilDay(2027, 10, 31));
-  EXPECT_EQ(LatestDigestSlot(Utc(2027, 10, 31, 1, 30), London(), sunday_1),
-            absl::CivilDay(2027, 10, 31));
+  ExpectSlots({absl::Weekday::sunday, 1},
+              {// Sunday 28 March 2027: 01:00 GMT becomes 02:00 BST, 01:xx never happens
+               // locally; the slot is the same instant an hour on (01:00 UTC).
+               {Utc(2027, 3, 28, 0, 59), absl::CivilDay(2027, 3, 21)},
+               {Utc(2027, 3, 28, 1, 0), absl::CivilDay(2027, 3, 28)},
+               // Sunday 31 October 2027: 02:00 BST becomes 01:00 GMT, 01:xx happens twice;
+               // the slot is the first (00:00 UTC), and the second 01:xx is the same week.
+               {Utc(2027, 10, 30, 23, 59), absl::CivilDay(2027, 10, 24)},
+               {Utc(2027, 10, 31, 0, 0), absl::CivilDay(2027, 10, 31)},
+               {Utc(2027, 10, 31, 1, 30), absl::CivilDay(2027, 10, 31)}});
 }
 
 TEST(DigestSlotTest, WeekdaysAndUrlsAreChecked) {
