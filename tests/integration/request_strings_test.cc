@@ -185,9 +185,11 @@ TEST_F(RequestStringsTest, EveryUnaryMethodOfEveryServiceRefusesANulNamingTheFie
   EXPECT_GT(checked, 140);
   EXPECT_THAT(streams, ::testing::UnorderedElementsAre("WatchChanges", "UploadEvidenceFile",
                                                        "DownloadEvidenceFile", "StreamReport"));
-  // Requests with nothing but numbers, enums and times cannot hold a NUL.
+  // Requests with nothing but numbers, enums and times cannot hold a NUL: reads, and
+  // RotateSigningKey (an empty request). A write named here would be one the sweep skipped.
   for (const std::string& name : without_strings) {
-    EXPECT_THAT(name, ::testing::AnyOf(StartsWith("List"), StartsWith("Get"), StartsWith("Echo")))
+    EXPECT_THAT(name, ::testing::AnyOf(StartsWith("List"), StartsWith("Get"), StartsWith("Echo"),
+                                       ::testing::Eq("RotateSigningKey")))
         << name << " has no string field";
   }
   EXPECT_EQ(Databases(), before);
