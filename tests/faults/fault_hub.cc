@@ -15,6 +15,7 @@
 #include "tests/support/feed_checks.h"
 #include "tests/support/paths.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/support/service_command_line.h"
 
 namespace sixsteps::testing {
 namespace {
@@ -211,24 +212,10 @@ FaultHub::~FaultHub() {
 
 absl::StatusOr<std::unique_ptr<ServiceProcess>> FaultHub::StartService(
     const std::string& service, const std::string& listen, const std::string& database_url) {
-  std::vector<std::string> args = {ServiceBinary(service), "--listen=" + listen,
-                                   "--shutdown_grace=1s"};
-  std::vector<std::string> env = {"SIXSTEPS_DATABASE_URL=" + database_url};
-  if (service == "identity") {
-    env.push_back(absl::StrCat("SIXSTEPS_KEY_ENCRYPTION_SECRET=", TestHub::kKeyEncryptionSecret));
-  } else {
-    args.push_back("--identity_address=" + target("identity"));
-  }
-  if (service == "assessment" || service == "reporting") {
-    args.push_back("--framework_address=" + target("framework"));
-    args.push_back("--time_zone=UTC");
-    args.push_back("--db_pool_size=4");
-  }
-  if (service == "reporting") {
-    args.push_back("--assessment_address=" + target("assessment"));
-    args.push_back("--http_listen=127.0.0.1:0");
-    env.push_back("SIXSTEPS_REPORTING_API_KEY=" + hub_->reporting_api_key());
-  }
+  auto [args, env] = HubServiceCommandLine(
+      service, ServiceBinary(service), listen, database_url, "1s",
+      [this](const std::string& s) { return target(s); }, TestHub::kKeyEncryptionSecret,
+      hub_->reporting_api_key());
   return ServiceProcess::Start(std::move(args), std::move(env),
                                absl::StrCat("fault_", service, "_", restarts_++));
 }

@@ -22,6 +22,7 @@
 #include "tests/support/calls.h"
 #include "tests/support/feed_checks.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/support/service_command_line.h"
 
 namespace sixsteps::testing {
 namespace {
@@ -41,7 +42,7 @@ constexpr char kPartnershipId[] = "upgrade-p";
 constexpr char kPartnership[] = "partnerships/upgrade-p";
 // How long a stopped service may finish its calls (SIGTERM to exit), and how long the test
 // waits for that.
-constexpr char kShutdownGrace[] = "--shutdown_grace=2s";
+constexpr char kShutdownGrace[] = "2s";
 constexpr absl::Duration kExitPatience = absl::Seconds(30);
 // A loaded two-core machine may take a while to start a service and migrate its database.
 constexpr absl::Duration kStartPatience = absl::Seconds(120);
@@ -230,29 +231,14 @@ absl::Status UpgradeHub::Bootstrap(const Release& release) {
 absl::StatusOr<std::unique_ptr<GracefulProcess>> UpgradeHub::StartService(
     const std::string& service, const Release& release, const std::string& listen,
     const std::string& database_url) {
-  std::vector<std::string> args = {release.Program(service), "--listen=" + listen, kShutdownGrace};
-  std::vector<std::string> env = {"SIXSTEPS_DATABASE_URL=" + database_url};
+  auto [args, env] = HubServiceCommandLine(
+      service, release.Program(service), listen, database_url, kShutdownGrace,
+      [this](const std::string& s) { return target(s); }, kKeySecret, reporting_api_key_);
   if (service == "identity") {
-    env.push_back(absl::StrCat("SIXSTEPS_KEY_ENCRYPTION_SECRET=", kKeySecret));
     // The load's tokens are signed once, by the old identity, and must last the test.
     args.push_back("--access_token_ttl=12h");
-  } else {
-    args.push_back("--identity_address=" + target("identity"));
-  }
-  if (service == "assessment" || service == "reporting") {
-    args.push_back("--framework_address=" + target("framework"));
-    args.push_back("--time_zone=UTC");
-    args.push_back("--db_pool_size=4");
-  }
-  if (service == "reporting") {
-    args.push_back("--assessment_address=" + target("assessment"));
-    args.push_back("--http_listen=127.0.0.1:0");
-    env.push_back("SIXSTEPS_REPORTING_API_KEY=" + reporting_api_key_);
   }
   if (service == "notification") {
-    args.push_back("--assessment_address=" + target("assessment"));
-    args.push_back("--time_zone=UTC");
-    args.push_back("--db_pool_size=4");
     env.push_back("SIXSTEPS_NOTIFICATION_API_KEY=" + notification_api_key_);
     env.push_back(absl::StrCat("SIXSTEPS_KEY_ENCRYPTION_SECRET=", kKeySecret));
   }
