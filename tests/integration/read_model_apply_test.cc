@@ -13,6 +13,7 @@
 #include "services/common/db.h"
 #include "services/reporting/read_model.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/support/small_framework.h"
 #include "tests/support/status_matchers.h"
 
 namespace sixsteps::reporting {
@@ -23,22 +24,8 @@ using ::sixsteps::testing::SharedPgCluster;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-constexpr char kFramework[] = "frameworks/six-steps/versions/2019";
-
-fv1::FrameworkVersion Framework() {
-  fv1::FrameworkVersion framework;
-  framework.set_name(kFramework);
-  framework.set_title("Six Steps");
-  fv1::Step* step = framework.add_steps();
-  step->set_id("s1");
-  step->set_title("Step 1");
-  for (const char* id : {"s1.q1", "s1.q2"}) {
-    fv1::Question* question = step->add_questions();
-    question->set_id(id);
-    question->set_text(absl::StrCat("Question ", id));
-  }
-  return framework;
-}
+constexpr const char* kFramework = ::sixsteps::testing::kSmallFrameworkName;
+using ::sixsteps::testing::SmallFramework;
 
 // Changes numbered from 1, all of partnership "north".
 class Feed {
@@ -96,7 +83,7 @@ class ReadModelApplyTest : public ::testing::Test {
     url_ = *url;
     pool_ = std::make_unique<db::ConnectionPool>(url_, 2, absl::Seconds(10));
     model_ = std::make_unique<ReadModel>(pool_.get());
-    ASSERT_THAT(model_->PutFramework(kFramework, Framework()), IsOk());
+    ASSERT_THAT(model_->PutFramework(kFramework, SmallFramework()), IsOk());
     idv1::Region region;
     region.set_name("regions/ne");
     region.set_display_name("North East");

@@ -25,6 +25,7 @@
 #include "services/reporting/reporting_service.h"
 #include "services/reporting/reports_cycle.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/support/small_framework.h"
 #include "tests/support/status_matchers.h"
 
 namespace sixsteps::reporting {
@@ -37,22 +38,8 @@ using Served = ReportCache::Served;
 
 constexpr char kRound[] = "a-1";
 constexpr char kOtherRound[] = "a-2";
-constexpr char kFramework[] = "frameworks/six-steps/versions/2019";
-
-fv1::FrameworkVersion Framework() {
-  fv1::FrameworkVersion framework;
-  framework.set_name(kFramework);
-  framework.set_title("Six Steps");
-  fv1::Step* step = framework.add_steps();
-  step->set_id("s1");
-  step->set_title("Step 1");
-  for (const char* id : {"s1.q1", "s1.q2"}) {
-    fv1::Question* question = step->add_questions();
-    question->set_id(id);
-    question->set_text(std::string("Question ") + id);
-  }
-  return framework;
-}
+constexpr const char* kFramework = ::sixsteps::testing::kSmallFrameworkName;
+using ::sixsteps::testing::SmallFramework;
 
 std::vector<idv1::Partnership> Partnerships(const std::string& name) {
   idv1::Partnership p;
@@ -204,7 +191,7 @@ class ReportCacheTest : public ::testing::Test {
     // neither misses the NOTIFY that tells it how far the feed has come.
     ASSERT_TRUE(Eventually(
         [&] { return leader_->listener.connections() > 0 && other_->listener.connections() > 0; }));
-    ASSERT_THAT(leader_->model.PutFramework(kFramework, Framework()), IsOk());
+    ASSERT_THAT(leader_->model.PutFramework(kFramework, SmallFramework()), IsOk());
     ASSERT_THAT(leader_->model.PutDirectory(Regions(), Partnerships("North"), {}), IsOk());
     ASSERT_THAT(leader_->model.Apply({feed_.Round(kRound), feed_.Round(kOtherRound),
                                       feed_.Rating(kRound, "s1.q1", fv1::RATING_RED)}),
