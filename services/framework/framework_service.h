@@ -16,42 +16,39 @@ class FrameworkServiceImpl final : public v1::FrameworkService::Service {
   FrameworkServiceImpl(FrameworkStore* store, const auth::TokenVerifier* verifier)
       : store_(store), verifier_(verifier) {}
 
-  grpc::Status GetFramework(grpc::ServerContext*, const v1::GetFrameworkRequest* request,
-                            v1::Framework* response) override;
-  grpc::Status ListFrameworks(grpc::ServerContext*, const v1::ListFrameworksRequest* request,
-                              v1::ListFrameworksResponse* response) override;
-  grpc::Status AdaptFramework(grpc::ServerContext*, const v1::AdaptFrameworkRequest* request,
-                              v1::AdaptFrameworkResponse* response) override;
-  grpc::Status GetFrameworkVersion(grpc::ServerContext*,
-                                   const v1::GetFrameworkVersionRequest* request,
-                                   v1::FrameworkVersion* response) override;
-  grpc::Status ListFrameworkVersions(grpc::ServerContext*,
-                                     const v1::ListFrameworkVersionsRequest* request,
-                                     v1::ListFrameworkVersionsResponse* response) override;
+  grpc::Status GetFramework(grpc::ServerContext*, const v1::GetFrameworkRequest*,
+                            v1::Framework*) override;
+  grpc::Status ListFrameworks(grpc::ServerContext*, const v1::ListFrameworksRequest*,
+                              v1::ListFrameworksResponse*) override;
+  grpc::Status AdaptFramework(grpc::ServerContext*, const v1::AdaptFrameworkRequest*,
+                              v1::AdaptFrameworkResponse*) override;
+  grpc::Status GetFrameworkVersion(grpc::ServerContext*, const v1::GetFrameworkVersionRequest*,
+                                   v1::FrameworkVersion*) override;
+  grpc::Status ListFrameworkVersions(grpc::ServerContext*, const v1::ListFrameworkVersionsRequest*,
+                                     v1::ListFrameworkVersionsResponse*) override;
   grpc::Status CreateFrameworkVersion(grpc::ServerContext*,
-                                      const v1::CreateFrameworkVersionRequest* request,
-                                      v1::FrameworkVersion* response) override;
+                                      const v1::CreateFrameworkVersionRequest*,
+                                      v1::FrameworkVersion*) override;
   grpc::Status UpdateFrameworkVersion(grpc::ServerContext*,
-                                      const v1::UpdateFrameworkVersionRequest* request,
-                                      v1::FrameworkVersion* response) override;
+                                      const v1::UpdateFrameworkVersionRequest*,
+                                      v1::FrameworkVersion*) override;
   grpc::Status DeleteFrameworkVersion(grpc::ServerContext*,
-                                      const v1::DeleteFrameworkVersionRequest* request,
-                                      google::protobuf::Empty* response) override;
+                                      const v1::DeleteFrameworkVersionRequest*,
+                                      google::protobuf::Empty*) override;
   grpc::Status PublishFrameworkVersion(grpc::ServerContext*,
-                                       const v1::PublishFrameworkVersionRequest* request,
-                                       v1::FrameworkVersion* response) override;
+                                       const v1::PublishFrameworkVersionRequest*,
+                                       v1::FrameworkVersion*) override;
   grpc::Status RetireFrameworkVersion(grpc::ServerContext*,
-                                      const v1::RetireFrameworkVersionRequest* request,
-                                      v1::FrameworkVersion* response) override;
+                                      const v1::RetireFrameworkVersionRequest*,
+                                      v1::FrameworkVersion*) override;
   grpc::Status ExportFrameworkVersion(grpc::ServerContext*,
-                                      const v1::ExportFrameworkVersionRequest* request,
-                                      v1::ExportFrameworkVersionResponse* response) override;
+                                      const v1::ExportFrameworkVersionRequest*,
+                                      v1::ExportFrameworkVersionResponse*) override;
   grpc::Status ImportFrameworkVersion(grpc::ServerContext*,
-                                      const v1::ImportFrameworkVersionRequest* request,
-                                      v1::ImportFrameworkVersionResponse* response) override;
-  grpc::Status DiffFrameworkVersions(grpc::ServerContext*,
-                                     const v1::DiffFrameworkVersionsRequest* request,
-                                     v1::DiffFrameworkVersionsResponse* response) override;
+                                      const v1::ImportFrameworkVersionRequest*,
+                                      v1::ImportFrameworkVersionResponse*) override;
+  grpc::Status DiffFrameworkVersions(grpc::ServerContext*, const v1::DiffFrameworkVersionsRequest*,
+                                     v1::DiffFrameworkVersionsResponse*) override;
 
  private:
   // What SIXSTEPS_RPC authenticates callers with.

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/base/make_status.h"
+#include "services/common/db_rows.h"
 #include "services/common/status.h"
 #include "services/framework/store.h"
 
@@ -31,41 +32,34 @@ using google::protobuf::util::TimeUtil;
   "  WHERE v.framework_id = f.framework_id AND v.state <> 'draft' "                          \
   "  ORDER BY v.state = 'published' DESC, v.seq DESC LIMIT 1)"
 
-inline constexpr absl::string_view kSelectFramework =
+constexpr char kSelectFramework[] =
     "SELECT " SIXSTEPS_FRAMEWORK_COLUMNS " FROM frameworks f WHERE f.framework_id = $1";
 
-inline constexpr absl::string_view kListFrameworks =
-    "SELECT " SIXSTEPS_FRAMEWORK_COLUMNS
-    " FROM frameworks f WHERE f.framework_id > $1"
-    "   AND (f.built_in OR $3 OR f.region_id = ANY($4::text[]))"
-    " ORDER BY f.framework_id LIMIT $2";
+constexpr char kListFrameworks[] = "SELECT " SIXSTEPS_FRAMEWORK_COLUMNS
+                                   " FROM frameworks f WHERE f.framework_id > $1"
+                                   "   AND (f.built_in OR $3 OR f.region_id = ANY($4::text[]))"
+                                   " ORDER BY f.framework_id LIMIT $2";
 
-inline constexpr absl::string_view kSelectVersion =
-    "SELECT " SIXSTEPS_VERSION_COLUMNS
-    " FROM framework_versions WHERE framework_id = $1 AND version_id = $2";
+// Every version query reads one framework's ($1) versions, the columns RowToVersion reads.
+#define SIXSTEPS_SELECT_VERSIONS \
+  "SELECT " SIXSTEPS_VERSION_COLUMNS " FROM framework_versions WHERE framework_id = $1"
 
-inline constexpr absl::string_view kSelectVersionForUpdate =
-    "SELECT " SIXSTEPS_VERSION_COLUMNS
-    " FROM framework_versions WHERE framework_id = $1 AND version_id = $2 FOR UPDATE";
+constexpr char kSelectVersion[] = SIXSTEPS_SELECT_VERSIONS " AND version_id = $2";
+constexpr char kSelectVersionForUpdate[] =
+    SIXSTEPS_SELECT_VERSIONS " AND version_id = $2 FOR UPDATE";
+constexpr char kListVersions[] = SIXSTEPS_SELECT_VERSIONS " AND seq > $2 ORDER BY seq LIMIT $3";
+constexpr char kSelectNewestVersion[] = SIXSTEPS_SELECT_VERSIONS " ORDER BY seq DESC LIMIT 1";
 
-inline constexpr absl::string_view kListVersions =
-    "SELECT " SIXSTEPS_VERSION_COLUMNS
-    " FROM framework_versions WHERE framework_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
-
-inline constexpr absl::string_view kSelectNewestVersion =
-    "SELECT " SIXSTEPS_VERSION_COLUMNS
-    " FROM framework_versions WHERE framework_id = $1 ORDER BY seq DESC LIMIT 1";
-
-inline constexpr absl::string_view kInsertFramework = R"sql(
+constexpr char kInsertFramework[] = R"sql(
   INSERT INTO frameworks (framework_id, display_name, description, built_in, region_id, derived_from)
   VALUES ($1, $2, $3, false, $4, $5))sql";
 
-inline constexpr absl::string_view kInsertVersion = R"sql(
+constexpr char kInsertVersion[] = R"sql(
   INSERT INTO framework_versions
     (framework_id, version_id, state, content, source_citation, attribution, derived_from)
   VALUES ($1, $2, 'draft', $3::jsonb, $4, $5, $6))sql";
 
-inline constexpr absl::string_view kUpdateVersion =
+constexpr char kUpdateVersion[] =
     "UPDATE framework_versions SET state = $3, content = $4::jsonb, revision = revision + 1, "
     "update_time = now(), "
     "publish_time = CASE WHEN $3 = 'published' AND publish_time IS NULL THEN now() "
@@ -74,16 +68,17 @@ inline constexpr absl::string_view kUpdateVersion =
     "                   ELSE retire_time END "
     "WHERE framework_id = $1 AND version_id = $2 RETURNING " SIXSTEPS_VERSION_COLUMNS;
 
-inline constexpr absl::string_view kDeleteVersion =
+constexpr char kDeleteVersion[] =
     "DELETE FROM framework_versions WHERE framework_id = $1 AND version_id = $2";
 
 // Deleting the only version of a framework (say, the draft of an adaptation) deletes the
 // framework too, so its id is free again.
-inline constexpr absl::string_view kDeleteEmptyFramework = R"sql(
+constexpr char kDeleteEmptyFramework[] = R"sql(
   DELETE FROM frameworks f
   WHERE f.framework_id = $1 AND NOT f.built_in
     AND NOT EXISTS (SELECT 1 FROM framework_versions v WHERE v.framework_id = f.framework_id))sql";
 
+#undef SIXSTEPS_SELECT_VERSIONS
 #undef SIXSTEPS_VERSION_COLUMNS
 #undef SIXSTEPS_FRAMEWORK_COLUMNS
 
@@ -157,7 +152,7 @@ absl::Status InsertVersion(pqxx::work& txn, const v1::FrameworkVersion& version,
   SIXSTEPS_ASSIGN_OR_RETURN(std::string content, ContentJson(version));
   try {
     pqxx::subtransaction insert(txn, "insert_version");
-    insert.exec_params(std::string(kInsertVersion), name.framework_id, name.version_id, content,
+    insert.exec_params(kInsertVersion, name.framework_id, name.version_id, content,
                        version.source_citation(), version.attribution(), version.derived_from());
     insert.commit();
   } catch (const pqxx::unique_violation& e) {
@@ -171,40 +166,34 @@ absl::Status InsertVersion(pqxx::work& txn, const v1::FrameworkVersion& version,
   return absl::OkStatus();
 }
 
+// The one version `sql` selects with `args`; NOT_FOUND naming `missing` when there is none.
+template <typename... Args>
+absl::StatusOr<v1::FrameworkVersion> OneVersion(pqxx::work& txn, absl::string_view missing,
+                                                const char* sql, const Args&... args) {
+  pqxx::result rows = txn.exec_params(sql, args...);
+  if (rows.empty()) return NotFound(missing);
+  return RowToVersion(rows[0]);
+}
+
 }  // namespace
 
 absl::StatusOr<v1::Framework> PgFrameworkStore::GetFramework(absl::string_view framework_id) {
-  v1::Framework framework;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    pqxx::result rows = txn.exec_params(std::string(kSelectFramework), std::string(framework_id));
-    if (rows.empty()) return NotFound(FrameworkName(framework_id));
-    framework = RowToFramework(rows[0]);
-    return absl::OkStatus();
-  }));
-  return framework;
+  return db::ReadRow(*pool_, RowToFramework, NotFound(FrameworkName(framework_id)),
+                     kSelectFramework, std::string(framework_id));
 }
 
 absl::StatusOr<std::vector<v1::Framework>> PgFrameworkStore::ListFrameworks(
     absl::string_view after_id, int limit, bool every_region,
     const std::vector<std::string>& regions) {
-  std::vector<v1::Framework> frameworks;
-  SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    frameworks.clear();
-    pqxx::result rows = txn.exec_params(std::string(kListFrameworks), std::string(after_id), limit,
-                                        every_region, db::TextArray(regions));
-    for (const pqxx::row& row : rows) frameworks.push_back(RowToFramework(row));
-    return absl::OkStatus();
-  }));
-  return frameworks;
+  return db::ReadRows(*pool_, RowToFramework, kListFrameworks, std::string(after_id), limit,
+                      every_region, db::TextArray(regions));
 }
 
 absl::StatusOr<v1::FrameworkVersion> PgFrameworkStore::GetVersion(const VersionName& name) {
   v1::FrameworkVersion version;
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    pqxx::result rows =
-        txn.exec_params(std::string(kSelectVersion), name.framework_id, name.version_id);
-    if (rows.empty()) return NotFound(name.ToString());
-    SIXSTEPS_ASSIGN_OR_RETURN(version, RowToVersion(rows[0]));
+    SIXSTEPS_ASSIGN_OR_RETURN(version, OneVersion(txn, name.ToString(), kSelectVersion,
+                                                  name.framework_id, name.version_id));
     return absl::OkStatus();
   }));
   return version;
@@ -215,8 +204,7 @@ absl::StatusOr<VersionPage> PgFrameworkStore::ListVersions(absl::string_view fra
   VersionPage page;
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
     page = VersionPage();
-    pqxx::result rows =
-        txn.exec_params(std::string(kListVersions), std::string(framework_id), after_key, limit);
+    pqxx::result rows = txn.exec_params(kListVersions, std::string(framework_id), after_key, limit);
     for (const pqxx::row& row : rows) {
       SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version, RowToVersion(row));
       page.versions.push_back(std::move(version));
@@ -231,10 +219,9 @@ absl::StatusOr<v1::FrameworkVersion> PgFrameworkStore::GetNewestVersion(
     absl::string_view framework_id) {
   v1::FrameworkVersion version;
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    pqxx::result rows =
-        txn.exec_params(std::string(kSelectNewestVersion), std::string(framework_id));
-    if (rows.empty()) return NotFound(absl::StrCat("a version of ", FrameworkName(framework_id)));
-    SIXSTEPS_ASSIGN_OR_RETURN(version, RowToVersion(rows[0]));
+    SIXSTEPS_ASSIGN_OR_RETURN(
+        version, OneVersion(txn, absl::StrCat("a version of ", FrameworkName(framework_id)),
+                            kSelectNewestVersion, std::string(framework_id)));
     return absl::OkStatus();
   }));
   return version;
@@ -249,7 +236,7 @@ absl::Status PgFrameworkStore::CreateFramework(const v1::Framework& framework,
   return pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
     try {
       pqxx::subtransaction insert(txn, "insert_framework");
-      insert.exec_params(std::string(kInsertFramework), framework_id, framework.display_name(),
+      insert.exec_params(kInsertFramework, framework_id, framework.display_name(),
                          framework.description(), framework.region(), framework.derived_from());
       insert.commit();
     } catch (const pqxx::unique_violation&) {
@@ -269,14 +256,13 @@ absl::StatusOr<v1::FrameworkVersion> PgFrameworkStore::UpdateVersion(const Versi
                                                                      const VersionChange& change) {
   v1::FrameworkVersion updated;
   SIXSTEPS_RETURN_IF_ERROR(pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    pqxx::result rows =
-        txn.exec_params(std::string(kSelectVersionForUpdate), name.framework_id, name.version_id);
-    if (rows.empty()) return NotFound(name.ToString());
-    SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version, RowToVersion(rows[0]));
+    SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version,
+                              OneVersion(txn, name.ToString(), kSelectVersionForUpdate,
+                                         name.framework_id, name.version_id));
     SIXSTEPS_RETURN_IF_ERROR(change(version));
     SIXSTEPS_ASSIGN_OR_RETURN(std::string content, ContentJson(version));
-    pqxx::result written = txn.exec_params(std::string(kUpdateVersion), name.framework_id,
-                                           name.version_id, StateName(version.state()), content);
+    pqxx::result written = txn.exec_params(kUpdateVersion, name.framework_id, name.version_id,
+                                           StateName(version.state()), content);
     SIXSTEPS_ASSIGN_OR_RETURN(updated, RowToVersion(written[0]));
     return absl::OkStatus();
   }));
@@ -287,13 +273,12 @@ absl::Status PgFrameworkStore::DeleteVersion(
     const VersionName& name,
     const std::function<absl::Status(const v1::FrameworkVersion&)>& check) {
   return pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
-    pqxx::result rows =
-        txn.exec_params(std::string(kSelectVersionForUpdate), name.framework_id, name.version_id);
-    if (rows.empty()) return NotFound(name.ToString());
-    SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version, RowToVersion(rows[0]));
+    SIXSTEPS_ASSIGN_OR_RETURN(v1::FrameworkVersion version,
+                              OneVersion(txn, name.ToString(), kSelectVersionForUpdate,
+                                         name.framework_id, name.version_id));
     SIXSTEPS_RETURN_IF_ERROR(check(version));
-    txn.exec_params(std::string(kDeleteVersion), name.framework_id, name.version_id);
-    txn.exec_params(std::string(kDeleteEmptyFramework), name.framework_id);
+    txn.exec_params(kDeleteVersion, name.framework_id, name.version_id);
+    txn.exec_params(kDeleteEmptyFramework, name.framework_id);
     return absl::OkStatus();
   });
 }

@@ -16,8 +16,6 @@ namespace sixsteps::reporting::doc {
 namespace {
 
 namespace ri = render_internal;
-using ri::FormatTimestamp;
-using ri::Period;
 
 std::string ReportTitle(const v1::AssessmentReport& r) {
   if (!r.title().empty()) return r.title();
@@ -31,12 +29,12 @@ std::vector<std::pair<std::string, std::string>> AssessmentMeta(const v1::Assess
           {"Kind", r.kind()},
           {"State", r.state()},
           {"Revision", r.revision() > 0 ? absl::StrCat(r.revision()) : ""},
-          {"Period", Period(r.period_start(), r.period_end())},
+          {"Period", ri::Period(r.period_start(), r.period_end())},
           {"Framework",
            absl::StrCat(r.framework_title(), r.framework_version().empty()
                                                  ? ""
                                                  : absl::StrCat(" (", r.framework_version(), ")"))},
-          {"Finalised", FormatTimestamp(r.finalise_time())},
+          {"Finalised", ri::FormatTimestamp(r.finalise_time())},
           {"Overdue judged on", r.as_of_date()}};
 }
 

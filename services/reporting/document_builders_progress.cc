@@ -16,8 +16,6 @@ namespace sixsteps::reporting::doc {
 namespace {
 
 namespace ri = render_internal;
-using ri::FormatTimestamp;
-using ri::Period;
 
 std::string TrendTitle(const v1::PartnershipTrend& t) {
   return absl::StrCat(

@@ -102,7 +102,8 @@ std::string CellHtml(const Cell& cell) {
   return absl::StrCat("<td>", H(cell.text), "</td>");
 }
 
-void WriteFacts(SinkWriter& out, const Facts& facts) {
+// One overload per kind of block (document.h); the Block one picks by the block's kind.
+void WriteBlock(SinkWriter& out, const Facts& facts) {
   bool any = false;
   for (const auto& [k, v] : facts.items) any |= !v.empty();
   if (!any) return;
@@ -112,11 +113,17 @@ void WriteFacts(SinkWriter& out, const Facts& facts) {
   out.Write("</dl>\n");
 }
 
-void WriteParagraph(SinkWriter& out, const Paragraph& p) {
+void WriteBlock(SinkWriter& out, const Paragraph& p) {
   out.Write(p.note ? "<p class=\"freshness\">" : "<p>", Runs(p.runs), "</p>\n");
 }
 
-void WriteTable(SinkWriter& out, const Table& table) {
+void WriteBlock(SinkWriter& out, const List& l) {
+  out.Write(l.ordered ? "<ol>\n" : "<ul>\n");
+  for (const auto& item : l.items) out.Write("<li>", Runs(item.runs), "</li>\n");
+  out.Write(l.ordered ? "</ol>\n" : "</ul>\n");
+}
+
+void WriteBlock(SinkWriter& out, const Table& table) {
   out.Write("<table>\n<thead><tr>");
   for (const auto& h : table.header) out.Write("<th>", H(h), "</th>");
   out.Write("</tr></thead>\n<tbody>\n");
@@ -128,26 +135,18 @@ void WriteTable(SinkWriter& out, const Table& table) {
   out.Write("</tbody>\n</table>\n");
 }
 
+void WriteBlock(SinkWriter& out, const Chart& c) { out.Write(ChartSvg(c)); }
+
+void WriteBlock(SinkWriter& out, const CountChart& c) {
+  // The picture, then its counts as a table: what a screen reader reads, and what
+  // someone who wants the figures copies.
+  if (c.series.empty() || c.categories.empty()) return;
+  out.Write(CountChartSvg(c));
+  WriteBlock(out, ChartTable(c));
+}
+
 void WriteBlock(SinkWriter& out, const Block& block) {
-  if (const auto* p = std::get_if<Paragraph>(&block)) {
-    WriteParagraph(out, *p);
-  } else if (const auto* f = std::get_if<Facts>(&block)) {
-    WriteFacts(out, *f);
-  } else if (const auto* l = std::get_if<List>(&block)) {
-    out.Write(l->ordered ? "<ol>\n" : "<ul>\n");
-    for (const auto& item : l->items) out.Write("<li>", Runs(item.runs), "</li>\n");
-    out.Write(l->ordered ? "</ol>\n" : "</ul>\n");
-  } else if (const auto* t = std::get_if<Table>(&block)) {
-    WriteTable(out, *t);
-  } else if (const auto* c = std::get_if<Chart>(&block)) {
-    out.Write(ChartSvg(*c));
-  } else if (const auto* c = std::get_if<CountChart>(&block)) {
-    // The picture, then its counts as a table: what a screen reader reads, and what
-    // someone who wants the figures copies.
-    if (c->series.empty() || c->categories.empty()) return;
-    out.Write(CountChartSvg(*c));
-    WriteTable(out, ChartTable(*c));
-  }
+  std::visit([&out](const auto& kind) { WriteBlock(out, kind); }, block);
 }
 
 }  // namespace
@@ -160,8 +159,8 @@ absl::Status WriteHtml(const Document& d, const ByteSink& sink) {
             "</title>\n<style>", kCss, "</style>\n</head>\n<body>\n<header>\n");
   if (!d.title.empty()) out.Write("<h1>", H(d.title), "</h1>\n");
   if (!d.subtitle.empty()) out.Write("<p class=\"subtitle\">", H(d.subtitle), "</p>\n");
-  WriteFacts(out, d.facts);
-  for (const Paragraph& p : d.intro) WriteParagraph(out, p);
+  WriteBlock(out, d.facts);
+  for (const Paragraph& p : d.intro) WriteBlock(out, p);
   out.Write("</header>\n<main>\n");
   bool open = false;
   for (const Section& s : d.sections) {

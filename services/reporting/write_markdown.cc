@@ -1,6 +1,5 @@
 // The Markdown writer: any document as Markdown in which the data can form no markup.
 #include <algorithm>
-#include <optional>
 #include <string>
 #include <variant>
 
@@ -44,7 +43,8 @@ void WriteRow(SinkWriter& out, size_t columns, const std::vector<std::string>& c
   out.Write(line, "\n");
 }
 
-void WriteTable(SinkWriter& out, const Table& table) {
+// One overload per kind of block (document.h); the Block one picks by the block's kind.
+void WriteBlock(SinkWriter& out, const Table& table) {
   size_t columns = table.header.size();
   for (const auto& row : table.rows) columns = std::max(columns, row.size());
   if (columns == 0) return;
@@ -62,7 +62,7 @@ void WriteTable(SinkWriter& out, const Table& table) {
   out.Write("\n");
 }
 
-void WriteFacts(SinkWriter& out, const Facts& facts) {
+void WriteBlock(SinkWriter& out, const Facts& facts) {
   bool any = false;
   for (const auto& [k, v] : facts.items) {
     if (v.empty()) continue;
@@ -72,29 +72,30 @@ void WriteFacts(SinkWriter& out, const Facts& facts) {
   if (any) out.Write("\n");
 }
 
-void WriteParagraph(SinkWriter& out, const Paragraph& p) {
+void WriteBlock(SinkWriter& out, const Paragraph& p) {
   std::string text = Runs(p.runs);
   if (text.empty()) return;
   if (p.note) text = absl::StrCat("_", text, "_");
   out.Write(text, "\n\n");
 }
 
+void WriteBlock(SinkWriter& out, const List& l) {
+  int n = 0;
+  for (const auto& item : l.items)
+    out.Write(l.ordered ? absl::StrCat(++n, ". ") : "- ", Runs(item.runs), "\n");
+  out.Write("\n");
+}
+
+// Charts as their counts (ChartTable); a chart without series or categories (a header of
+// its title alone) shows nothing.
+void WriteCounts(SinkWriter& out, const Table& counts) {
+  if (!counts.rows.empty() && counts.header.size() > 1) WriteBlock(out, counts);
+}
+void WriteBlock(SinkWriter& out, const Chart& c) { WriteCounts(out, ChartTable(c)); }
+void WriteBlock(SinkWriter& out, const CountChart& c) { WriteCounts(out, ChartTable(c)); }
+
 void WriteBlock(SinkWriter& out, const Block& block) {
-  if (const auto* p = std::get_if<Paragraph>(&block)) {
-    WriteParagraph(out, *p);
-  } else if (const auto* f = std::get_if<Facts>(&block)) {
-    WriteFacts(out, *f);
-  } else if (const auto* l = std::get_if<List>(&block)) {
-    int n = 0;
-    for (const auto& item : l->items)
-      out.Write(l->ordered ? absl::StrCat(++n, ". ") : "- ", Runs(item.runs), "\n");
-    out.Write("\n");
-  } else if (const auto* t = std::get_if<Table>(&block)) {
-    WriteTable(out, *t);
-  } else if (std::optional<Table> chart = ChartAsTable(block)) {
-    // A chart without series or categories (a header of its title alone) shows nothing.
-    if (!chart->rows.empty() && chart->header.size() > 1) WriteTable(out, *chart);
-  }
+  std::visit([&out](const auto& kind) { WriteBlock(out, kind); }, block);
 }
 
 }  // namespace
@@ -103,8 +104,8 @@ absl::Status WriteMarkdown(const Document& d, const ByteSink& sink) {
   SinkWriter out(sink);
   if (!d.title.empty()) out.Write("# ", Md(d.title), "\n\n");
   if (!d.subtitle.empty()) out.Write("**", Md(d.subtitle), "**\n\n");
-  WriteFacts(out, d.facts);
-  for (const Paragraph& p : d.intro) WriteParagraph(out, p);
+  WriteBlock(out, d.facts);
+  for (const Paragraph& p : d.intro) WriteBlock(out, p);
   for (const Section& s : d.sections) {
     if (!s.heading.empty()) out.Write(s.level <= 1 ? "## " : "### ", Md(s.heading), "\n\n");
     for (const Block& b : s.blocks) WriteBlock(out, b);
