@@ -233,14 +233,14 @@ const std::vector<ReportCommand>& Commands() {
        Findings},
       {"share", "sixsteps scrutiny-report share A", {.positionals = {round}}, Share},
       {"answer",
-       "sixsteps scrutiny-report answer A --org ORG --verdict accept|accept-with-comment|dispute "
+       "sixsteps scrutiny-report answer A --org ORG --verdict accept|accept_with_comment|dispute "
        "[--comment C] [--findings f-1,...]",
        {.positionals = {round},
         .flags = {org, arg::Enum<asv1::PartnerAnswer::Verdict>("verdict").Required(),
                   arg::String("comment"), arg::List("findings")}},
        Answer},
       {"resolve",
-       "sixsteps scrutiny-report resolve A --org ORG --outcome upheld|not-upheld --note N",
+       "sixsteps scrutiny-report resolve A --org ORG --outcome upheld|not_upheld --note N",
        {.positionals = {round},
         .flags = {org, arg::Enum<asv1::DisputeResolution::Outcome>("outcome").Required(),
                   arg::String("note").Required()}},
