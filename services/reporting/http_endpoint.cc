@@ -494,7 +494,7 @@ absl::StatusOr<v1::Format> ParseFormat(absl::string_view value) {
   if (v == "pdf") return v1::FORMAT_PDF;
   if (v == "docx") return v1::FORMAT_DOCX;
   return absl::InvalidArgumentError(
-      "format must be one of json, csv, html, md, xlsx, text, pdf, docx");
+      "format must be one of json, csv, html, markdown (md), xlsx, text, pdf, docx");
 }
 
 HttpEndpoint::HttpEndpoint(const auth::TokenVerifier* verifier, FileHandler handler,
