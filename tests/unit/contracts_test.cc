@@ -4,7 +4,9 @@
 //  - every List RPC either pages, its page_size comment stating the default and the maximum
 //    that the service's page_sizes.h declares and its handler enforces with
 //    NormalisePageSize, and docs/api.md's table quoting the same numbers; or says that it
-//    answers "in one page".
+//    answers "in one page";
+//  - only List RPCs take a page_size, and each documents its page_token (ListChanges,
+//    which pages by after_sequence, has none).
 // A new RPC without `Errors:`, or a new list without its page sizes written down (or written
 // down wrong), fails here.
 #include <algorithm>
@@ -137,7 +139,8 @@ struct Rpc {
 struct Contracts {
   int files = 0;
   std::vector<Rpc> rpcs;
-  std::map<std::string, std::string> page_size_comments;  // request message -> comment
+  std::map<std::string, std::string> page_size_comments;   // request message -> comment
+  std::map<std::string, std::string> page_token_comments;  // request message -> comment
 };
 
 Contracts ReadContracts() {
@@ -146,6 +149,7 @@ Contracts ReadContracts() {
   static const std::regex kMessage(R"(^message\s+(\w+))");
   static const std::regex kRpc(R"(^\s*rpc\s+(\w+)\s*\(\s*(?:stream\s+)?([\w.]+)\s*\))");
   static const std::regex kPageSize(R"(^\s*int32\s+page_size\s*=)");
+  static const std::regex kPageToken(R"(^\s*string\s+page_token\s*=)");
   Contracts contracts;
   const fs::path root = testing::SourceDir() / "proto" / "sixsteps";
   for (const auto& entry : fs::recursive_directory_iterator(root)) {
@@ -171,6 +175,7 @@ Contracts ReadContracts() {
                                   match[1], request.substr(request.rfind('.') + 1), comment});
       }
       if (std::regex_search(line, kPageSize)) contracts.page_size_comments[message] = comment;
+      if (std::regex_search(line, kPageToken)) contracts.page_token_comments[message] = comment;
       comment.clear();
     }
   }
@@ -253,6 +258,23 @@ TEST_F(ContractsTest, EveryListDocumentsItsPageSizesOrSaysItIsOnePage) {
   }
   EXPECT_EQ(paged, static_cast<int>(PagedLists().size()))
       << "PagedLists() names an RPC that is not a paged List RPC";
+}
+
+TEST_F(ContractsTest, OnlyListRpcsPageAndEachDocumentsItsPageToken) {
+  for (const auto& [request, comment] : contracts_->page_size_comments) {
+    const bool of_a_list =
+        std::any_of(contracts_->rpcs.begin(), contracts_->rpcs.end(),
+                    [&](const Rpc& rpc) { return rpc.request == request && IsList(rpc); });
+    EXPECT_TRUE(of_a_list) << request
+                           << " has a page_size but is no List RPC's request: its page sizes "
+                              "would escape these checks";
+    if (request == "ListChangesRequest") continue;  // pages by after_sequence
+    auto token = contracts_->page_token_comments.find(request);
+    ASSERT_NE(token, contracts_->page_token_comments.end()) << request << " has no page_token";
+    EXPECT_THAT(token->second, ::testing::HasSubstr("next_page_token"))
+        << request << ".page_token: its comment must say that it is a previous response's "
+        << "next_page_token (and what a token of another query gets)";
+  }
 }
 
 TEST_F(ContractsTest, EveryPagedListEnforcesItsPageSizesWithNormalisePageSize) {
