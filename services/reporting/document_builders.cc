@@ -27,7 +27,7 @@ std::vector<std::pair<std::string, std::string>> AssessmentMeta(const v1::Assess
            r.partnership_name().empty() ? LastSegment(r.partnership()) : r.partnership_name()},
           {"Assessment", r.assessment()},
           {"Kind", r.kind()},
-          {"State", r.state()},
+          {"State", ri::EnumLabel(r.state())},
           {"Revision", r.revision() > 0 ? absl::StrCat(r.revision()) : ""},
           {"Period", ri::Period(r.period_start(), r.period_end())},
           {"Framework",

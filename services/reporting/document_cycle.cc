@@ -89,9 +89,10 @@ void AddRecommendations(const v1::ScrutineerReport& r, Document* d) {
   Table actions{{"Action", "Answers", "Owner", "Due", "Status"}, {}};
   for (const v1::RecommendationProgress& p : r.recommendations()) {
     for (const v1::ActionLine& a : p.action_lines()) {
-      actions.rows.push_back({Text(a.description()), Text(p.text()),
-                              Text(NameOf(r, a.owner_organisation())), Date(a.due_date()),
-                              a.overdue() ? Status("Overdue", true) : Status(a.status())});
+      actions.rows.push_back(
+          {Text(a.description()), Text(p.text()), Text(NameOf(r, a.owner_organisation())),
+           Date(a.due_date()),
+           a.overdue() ? Status("Overdue", true) : Status(ri::EnumLabel(a.status()))});
     }
   }
   if (!actions.rows.empty()) {

@@ -170,6 +170,21 @@ TEST(DocumentModel, CellKinds) {
   EXPECT_EQ(Date("2024-05-01").kind, Cell::Kind::kDate);
 }
 
+// The API sends a round's state and an action's status by their proto names (released so);
+// a document shows them as words.
+TEST(DocumentModel, EnumValuesReadAsWords) {
+  EXPECT_EQ(render_internal::EnumLabel("STATE_FINALISED"), "finalised");
+  EXPECT_EQ(render_internal::EnumLabel("STATUS_IN_PROGRESS"), "in progress");
+  EXPECT_EQ(render_internal::EnumLabel("in_progress"), "in progress");
+  EXPECT_EQ(render_internal::EnumLabel("Open"), "open");
+  EXPECT_EQ(render_internal::EnumLabel(""), "");
+  v1::AssessmentReport report = testing::SampleAssessmentReport();
+  report.set_state("STATE_FINALISED");
+  Document d = BuildDocument(report);
+  EXPECT_THAT(d.facts.items,
+              ::testing::Contains(std::pair<std::string, std::string>("State", "finalised")));
+}
+
 TEST(DocumentModel, AnnualMarkdownBecomesBlocks) {
   Document d = BuildDocument(testing::SampleAnnualReportSection());
   ASSERT_EQ(d.sections.size(), 1u);
