@@ -45,6 +45,14 @@ class BindingsTest : public IdentityHandlersTest {
     binding.create_time = absl::Now();
     return binding;
   }
+
+  // DeleteRoleBinding of `name` as `principal` holding `grants`.
+  grpc::Status Delete(const std::string& name, const std::string& principal,
+                      const std::vector<auth::Grant>& grants) {
+    v1::DeleteRoleBindingRequest request;
+    request.set_name(name);
+    return Call(&IdentityServiceImpl::DeleteRoleBinding, principal, grants, request);
+  }
 };
 
 TEST_F(BindingsTest, AMalformedPrincipalIsRefusedNamingTheField) {
@@ -153,32 +161,23 @@ TEST_F(BindingsTest, AHubAdministratorGrantsARoleInTheirRegionAudited) {
 
 TEST_F(BindingsTest, DeletingNeedsARoleBindingName) {
   EXPECT_CALL(store_, DeleteRoleBinding).Times(0);
-  v1::DeleteRoleBindingRequest request;
-  request.set_name("bindings/rb-1");
-  EXPECT_THAT(
-      Call(&IdentityServiceImpl::DeleteRoleBinding, "users/root", kDeploymentAdmin, request),
-      StatusIs(Code::kInvalidArgument, "name"));
+  EXPECT_THAT(Delete("bindings/rb-1", "users/root", kDeploymentAdmin),
+              StatusIs(Code::kInvalidArgument, "name"));
 }
 
 TEST_F(BindingsTest, ABindingTheCallerCannotSeeIsNotFoundAndStays) {
   EXPECT_CALL(store_, GetRoleBinding("rb-south"))
       .WillOnce(Return(Stored("rb-south", Role::ROLE_VIEWER, "south")));
   EXPECT_CALL(store_, DeleteRoleBinding).Times(0);
-  v1::DeleteRoleBindingRequest request;
-  request.set_name("roleBindings/rb-south");
-  EXPECT_THAT(
-      Call(&IdentityServiceImpl::DeleteRoleBinding, "users/north-admin", kNorthHubAdmin, request),
-      StatusIs(Code::kNotFound, "roleBindings/rb-south"));
+  EXPECT_THAT(Delete("roleBindings/rb-south", "users/north-admin", kNorthHubAdmin),
+              StatusIs(Code::kNotFound, "roleBindings/rb-south"));
 }
 
 TEST_F(BindingsTest, ABindingTheCallerSeesButDoesNotManageIsPermissionDenied) {
   EXPECT_CALL(store_, GetRoleBinding("rb-north"))
       .WillOnce(Return(Stored("rb-north", Role::ROLE_VIEWER, "north")));
   EXPECT_CALL(store_, DeleteRoleBinding).Times(0);
-  v1::DeleteRoleBindingRequest request;
-  request.set_name("roleBindings/rb-north");
-  EXPECT_THAT(Call(&IdentityServiceImpl::DeleteRoleBinding, "users/sunderland-admin",
-                   kSunderlandAdmin, request),
+  EXPECT_THAT(Delete("roleBindings/rb-north", "users/sunderland-admin", kSunderlandAdmin),
               StatusIs(Code::kPermissionDenied));
 }
 
@@ -189,11 +188,7 @@ TEST_F(BindingsTest, DeletingABindingRevokesThePrincipalsTokensForTheirLifetime)
   EXPECT_CALL(store_, DeleteRoleBinding(Eq("rb-s"), Eq(absl::Minutes(20)),
                                         Field(&NewAuditEvent::region, Eq("north"))))
       .WillOnce(Return(absl::OkStatus()));
-  v1::DeleteRoleBindingRequest request;
-  request.set_name("roleBindings/rb-s");
-  EXPECT_THAT(Call(&IdentityServiceImpl::DeleteRoleBinding, "users/sunderland-admin",
-                   kSunderlandAdmin, request),
-              IsOk());
+  EXPECT_THAT(Delete("roleBindings/rb-s", "users/sunderland-admin", kSunderlandAdmin), IsOk());
 }
 
 TEST_F(BindingsTest, ListingInAnInvisibleScopeIsNotFound) {
