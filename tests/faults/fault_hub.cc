@@ -5,8 +5,11 @@
 #include <grpcpp/create_channel.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <pqxx/pqxx>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -290,6 +293,16 @@ absl::Status FaultHub::CheckReadModel(int64_t head) {
     }
   }
   return absl::OkStatus();
+}
+
+uint64_t FaultSeed() {
+  uint64_t seed = 0;
+  const char* text = std::getenv("SIXSTEPS_FAULT_SEED");
+  if (text == nullptr || !absl::SimpleAtoi(text, &seed)) {
+    seed = static_cast<uint64_t>(absl::ToUnixMicros(absl::Now()));
+  }
+  std::printf("SIXSTEPS_FAULT_SEED=%llu\n", static_cast<unsigned long long>(seed));
+  return seed;
 }
 
 }  // namespace sixsteps::testing

@@ -7,6 +7,7 @@
 // from the feed from scratch.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -39,6 +40,10 @@ void ExpectLoadHeld(AckedWriteLoad& load, const std::string& title,
 // deployments keep it on (scripts/hub, deploy/): this turns it on for `cluster`, for good
 // (ALTER SYSTEM, which later starts keep).
 absl::Status DurableCommits(const PgCluster& cluster);
+
+// The seed of a run's random order and moments: $SIXSTEPS_FAULT_SEED if it is a number, else
+// the clock. Printed, so that a failed run can be repeated with SIXSTEPS_FAULT_SEED=<n>.
+uint64_t FaultSeed();
 
 class FaultHub {
  public:

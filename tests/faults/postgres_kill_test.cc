@@ -34,13 +34,6 @@ constexpr absl::Duration kPatience = absl::Seconds(120);
 constexpr int kKills = 2;
 constexpr int kWritesBetweenKills = 8;
 
-uint64_t Seed() {
-  uint64_t seed = 0;
-  const char* text = std::getenv("SIXSTEPS_FAULT_SEED");
-  if (text != nullptr && absl::SimpleAtoi(text, &seed)) return seed;
-  return static_cast<uint64_t>(absl::ToUnixMicros(absl::Now()));
-}
-
 // The parent pid of `pid` (/proc/<pid>/stat, the field after the state), or -1.
 pid_t ParentOf(pid_t pid) {
   std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
@@ -88,8 +81,7 @@ absl::Status KillPostgres(const PgCluster& cluster) {
 }
 
 TEST(PostgresKillTest, AcknowledgedWritesSurviveASigkillOfPostgres) {
-  const uint64_t seed = Seed();
-  std::printf("SIXSTEPS_FAULT_SEED=%llu\n", static_cast<unsigned long long>(seed));
+  const uint64_t seed = FaultSeed();
   std::mt19937_64 random(seed);
   auto hub = FaultHub::Start("postgres_kill");
   ASSERT_THAT(hub, IsOk());

@@ -27,16 +27,8 @@ constexpr int kRoundsOfKills = 2;
 // Acknowledged writes wanted between one kill and the next: the load has recovered.
 constexpr int kWritesBetweenKills = 8;
 
-uint64_t Seed() {
-  uint64_t seed = 0;
-  const char* text = std::getenv("SIXSTEPS_FAULT_SEED");
-  if (text != nullptr && absl::SimpleAtoi(text, &seed)) return seed;
-  return static_cast<uint64_t>(absl::ToUnixMicros(absl::Now()));
-}
-
 TEST(ServiceKillTest, AcknowledgedWritesSurviveASigkillOfEachService) {
-  const uint64_t seed = Seed();
-  std::printf("SIXSTEPS_FAULT_SEED=%llu\n", static_cast<unsigned long long>(seed));
+  const uint64_t seed = FaultSeed();
   std::mt19937_64 random(seed);
   auto hub = FaultHub::Start("service_kill");
   ASSERT_THAT(hub, IsOk());

@@ -150,13 +150,37 @@ struct Joined {
   }
 };
 
+// `service` alone on a free port of 127.0.0.1, admitting at most `max_calls_in_flight` calls
+// at once (0: no limit) on `max_threads` threads (0: the default).
+absl::StatusOr<std::unique_ptr<RunningServer>> Serve(HeldService& service, int max_calls_in_flight,
+                                                     int max_threads = 0) {
+  ServerLimits limits;
+  limits.max_calls_in_flight = max_calls_in_flight;
+  if (max_threads > 0) limits.max_threads = max_threads;
+  return RunningServer::Start("127.0.0.1:0", {&service}, nullptr, limits);
+}
+
+// Makes `calls` held calls on `stub` at once, waits until `held` of them are in the handler
+// together, releases them all and returns each call's status.
+std::vector<grpc::Status> HoldAndRelease(FrameworkService::Stub& stub, HeldService& service,
+                                         int calls, int held) {
+  std::vector<grpc::Status> statuses(calls);
+  {
+    Joined callers;
+    for (int i = 0; i < calls; ++i) {
+      callers.threads.emplace_back([&, i] { statuses[i] = Get(stub, kHeld); });
+    }
+    service.AwaitHeld(held);
+    service.Release();
+  }
+  return statuses;
+}
+
 TEST(SheddingTest, CallsPastTheLimitAreRefusedAtOnceAndTheAdmittedOnesSucceed) {
   constexpr int kLimit = 4;
   constexpr int kExcess = 12;
   HeldService service;
-  ServerLimits limits;
-  limits.max_calls_in_flight = kLimit;
-  auto server = RunningServer::Start("127.0.0.1:0", {&service}, nullptr, limits);
+  auto server = Serve(service, kLimit);
   ASSERT_THAT(server, IsOk());
   const std::string target = (*server)->target();
   auto stub = FrameworkService::NewStub(NewChannel(target));
@@ -198,9 +222,7 @@ TEST(SheddingTest, CallsPastTheLimitAreRefusedAtOnceAndTheAdmittedOnesSucceed) {
 
 TEST(SheddingTest, AClientCannotMarkItsOwnCallsShed) {
   HeldService service;
-  ServerLimits limits;
-  limits.max_calls_in_flight = 2;
-  auto server = RunningServer::Start("127.0.0.1:0", {&service}, nullptr, limits);
+  auto server = Serve(service, 2);
   ASSERT_THAT(server, IsOk());
   auto stub = FrameworkService::NewStub(NewChannel((*server)->target()));
   EXPECT_TRUE(Get(*stub, "frameworks/plain", {{"x-sixsteps-shed", "1"}}).ok());
@@ -208,21 +230,11 @@ TEST(SheddingTest, AClientCannotMarkItsOwnCallsShed) {
 
 TEST(SheddingTest, WithoutALimitNothingIsShed) {
   HeldService service;
-  ServerLimits limits;
-  limits.max_calls_in_flight = 0;
-  auto server = RunningServer::Start("127.0.0.1:0", {&service}, nullptr, limits);
+  auto server = Serve(service, 0);
   ASSERT_THAT(server, IsOk());
   auto stub = FrameworkService::NewStub(NewChannel((*server)->target()));
-  std::vector<grpc::Status> statuses(20);
-  {
-    Joined callers;
-    for (int i = 0; i < 20; ++i) {
-      callers.threads.emplace_back([&, i] { statuses[i] = Get(*stub, kHeld); });
-    }
-    service.AwaitHeld(20);
-    service.Release();
-  }
-  for (const grpc::Status& status : statuses) EXPECT_TRUE(status.ok()) << status.error_message();
+  for (const grpc::Status& status : HoldAndRelease(*stub, service, 20, 20))
+    EXPECT_TRUE(status.ok()) << status.error_message();
 }
 
 TEST(TransportLimitsTest, MetadataOverTheLimitIsRefused) {
@@ -246,21 +258,11 @@ TEST(TransportLimitsTest, MetadataOverTheLimitIsRefused) {
 TEST(TransportLimitsTest, OneConnectionHasAtMostItsLimitOfStreamsOpen) {
   constexpr int kCalls = admission::kMaxConcurrentStreamsPerConnection + 8;
   HeldService service;
-  ServerLimits limits;
-  limits.max_calls_in_flight = 0;
-  limits.max_threads = 2 * kCalls;
-  auto server = RunningServer::Start("127.0.0.1:0", {&service}, nullptr, limits);
+  auto server = Serve(service, 0, 2 * kCalls);
   ASSERT_THAT(server, IsOk());
   auto stub = FrameworkService::NewStub(NewChannel((*server)->target()));
-  std::vector<grpc::Status> statuses(kCalls);
-  {
-    Joined callers;
-    for (int i = 0; i < kCalls; ++i) {
-      callers.threads.emplace_back([&, i] { statuses[i] = Get(*stub, kHeld); });
-    }
-    service.AwaitHeld(admission::kMaxConcurrentStreamsPerConnection);
-    service.Release();
-  }
+  std::vector<grpc::Status> statuses =
+      HoldAndRelease(*stub, service, kCalls, admission::kMaxConcurrentStreamsPerConnection);
   // The calls past the limit waited in the client for a stream (not refused), and were never
   // in the handler together with a full set of others.
   EXPECT_EQ(service.most_held(), admission::kMaxConcurrentStreamsPerConnection);
@@ -283,9 +285,7 @@ FloodFigures Flood(int max_calls_in_flight) {
   constexpr int kClients = 64;
   const absl::Duration kRun = absl::Seconds(2);
   HeldService service;
-  ServerLimits limits;
-  limits.max_calls_in_flight = max_calls_in_flight;
-  auto server = RunningServer::Start("127.0.0.1:0", {&service}, nullptr, limits);
+  auto server = Serve(service, max_calls_in_flight);
   EXPECT_THAT(server, IsOk());
   if (!server.ok()) return {};
   std::mutex mu;

@@ -405,24 +405,8 @@ TEST_F(ActionServiceTest, EveryActionWriteIsInTheFeedInOrderWithTheRecord) {
   EXPECT_EQ(changes[5].action().cancel_reason(), "Not needed");
 
   // The partnership's own feed has them too; another partnership's does not.
-  {
-    grpc::ClientContext context;
-    Authorize(context, viewer_.token);
-    asv1::ListChangesRequest request;
-    request.set_after_sequence(head);
-    asv1::ListChangesResponse response;
-    ASSERT_THAT(assessments_->ListChanges(&context, request, &response), IsOk());
-    EXPECT_THAT(response.changes(), SizeIs(expected.size()));
-  }
-  {
-    grpc::ClientContext context;
-    Authorize(context, outsider_.token);
-    asv1::ListChangesRequest request;
-    request.set_after_sequence(head);
-    asv1::ListChangesResponse response;
-    ASSERT_THAT(assessments_->ListChanges(&context, request, &response), IsOk());
-    EXPECT_THAT(response.changes(), IsEmpty());
-  }
+  EXPECT_THAT(ChangesAfter(head, viewer_.token), SizeIs(expected.size()));
+  EXPECT_THAT(ChangesAfter(head, outsider_.token), IsEmpty());
 }
 
 }  // namespace

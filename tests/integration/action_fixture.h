@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "tests/support/calls.h"
 #include "tests/support/shared_hub.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_hub.h"
@@ -168,14 +169,22 @@ class ActionServiceTest : public SharedHubTest<ActionPeople> {
     return created;
   }
 
-  asv1::Assessment MustGetRound(const std::string& name) {
-    grpc::ClientContext context;
-    Authorize(context, admin_.token);
-    asv1::GetAssessmentRequest request;
+  // The answer of the assessment service's `method` about the resource `name`, asked as
+  // `token`, which must succeed.
+  template <typename Request, typename Response>
+  Response MustAskAbout(grpc::Status (asv1::AssessmentService::Stub::*method)(grpc::ClientContext*,
+                                                                              const Request&,
+                                                                              Response*),
+                        const std::string& token, const std::string& name) {
+    Request request;
     request.set_name(name);
-    asv1::Assessment round;
-    EXPECT_THAT(assessments_->GetAssessment(&context, request, &round), IsOk());
-    return round;
+    Response response;
+    EXPECT_THAT(Call(*assessments_, method, token, request, &response), IsOk()) << name;
+    return response;
+  }
+
+  asv1::Assessment MustGetRound(const std::string& name) {
+    return MustAskAbout(&asv1::AssessmentService::Stub::GetAssessment, admin_.token, name);
   }
 
   // The local authority answers every question (Green with evidence for step 1, Red for
@@ -235,13 +244,8 @@ class ActionServiceTest : public SharedHubTest<ActionPeople> {
   }
 
   asv1::CheckFinalisationResponse MustCheck(const std::string& round) {
-    grpc::ClientContext context;
-    Authorize(context, scrutineer_.token);
-    asv1::CheckFinalisationRequest request;
-    request.set_name(round);
-    asv1::CheckFinalisationResponse response;
-    EXPECT_THAT(assessments_->CheckFinalisation(&context, request, &response), IsOk());
-    return response;
+    return MustAskAbout(&asv1::AssessmentService::Stub::CheckFinalisation, scrutineer_.token,
+                        round);
   }
 
   grpc::Status Finalise(const std::string& round, asv1::Assessment* finalised = nullptr) {
@@ -254,12 +258,13 @@ class ActionServiceTest : public SharedHubTest<ActionPeople> {
                                             finalised != nullptr ? finalised : &ignored);
   }
 
-  // Every change after `after`, as the deployment administrator.
-  std::vector<asv1::Change> ChangesAfter(int64_t after) {
+  // Every change after `after` that `token`'s holder may see (by default the deployment
+  // administrator, who sees every change).
+  std::vector<asv1::Change> ChangesAfter(int64_t after, const std::string& token = "") {
     std::vector<asv1::Change> changes;
     for (;;) {
       grpc::ClientContext context;
-      Authorize(context, hub_->admin_token());
+      Authorize(context, token.empty() ? hub_->admin_token() : token);
       asv1::ListChangesRequest request;
       request.set_after_sequence(after);
       request.set_page_size(500);

@@ -7,6 +7,19 @@ namespace {
 // ---------------------------------------------------------------------------------------
 // The change feed.
 
+// A WatchChanges stream of `token`'s holder from after `after`, on `context` (which must
+// outlive it), open for at most a minute.
+std::unique_ptr<grpc::ClientReader<av1::WatchChangesResponse>> Watch(AStub& stub,
+                                                                     grpc::ClientContext& context,
+                                                                     const std::string& token,
+                                                                     int64_t after) {
+  Authorize(context, token);
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  av1::WatchChangesRequest request;
+  request.set_after_sequence(after);
+  return stub.WatchChanges(&context, request);
+}
+
 TEST_F(AssessmentServiceTest, ListChangesIsOrderedGapFreeAndScopedToWhatTheCallerSees) {
   av1::Assessment round = MustCreate(av1::ASSESSMENT_KIND_SELF_ASSESSMENT, admin_);
   av1::Respondent la = MustAddOrg(round, kLa);
@@ -128,11 +141,7 @@ TEST_F(AssessmentServiceTest, WatchChangesDeliversEveryChangeExactlyOnceInOrderA
   grpc::Status first_status;
   std::thread first([&] {
     grpc::ClientContext context;
-    Authorize(context, admin_);
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-    av1::WatchChangesRequest request;
-    request.set_after_sequence(0);
-    auto reader = stub_->WatchChanges(&context, request);
+    auto reader = Watch(*stub_, context, admin_, 0);
     av1::WatchChangesResponse message;
     while (reader->Read(&message)) {
       std::lock_guard<std::mutex> lock(mu);
@@ -156,11 +165,7 @@ TEST_F(AssessmentServiceTest, WatchChangesDeliversEveryChangeExactlyOnceInOrderA
   ASSERT_EQ(head, 2 + 4 + 5 + 4);
   {
     grpc::ClientContext context;
-    Authorize(context, admin_);
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-    av1::WatchChangesRequest request;
-    request.set_after_sequence(last_seen);
-    auto reader = stub_->WatchChanges(&context, request);
+    auto reader = Watch(*stub_, context, admin_, last_seen);
     av1::WatchChangesResponse message;
     bool live_written = false;
     while (reader->Read(&message)) {
@@ -189,11 +194,7 @@ TEST_F(AssessmentServiceTest, WatchChangesDeliversEveryChangeExactlyOnceInOrderA
   // The viewer of another partnership sees none of it: the first change their watch
   // delivers is one of their own partnership, committed after all of the above.
   grpc::ClientContext context;
-  Authorize(context, outsider_);
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-  av1::WatchChangesRequest request;
-  request.set_after_sequence(0);
-  auto reader = stub_->WatchChanges(&context, request);
+  auto reader = Watch(*stub_, context, outsider_, 0);
   av1::CreateAssessmentRequest theirs = NewRound(av1::ASSESSMENT_KIND_SELF_ASSESSMENT, "Plymouth");
   theirs.mutable_assessment()->set_partnership(kOtherPartnership);
   av1::Assessment plymouth = Must(&AStub::CreateAssessment, hub_->admin_token(), theirs);

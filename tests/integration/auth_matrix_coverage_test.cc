@@ -25,6 +25,7 @@
 #include "absl/strings/str_join.h"
 #include "tests/support/auth_matrix.h"
 #include "tests/support/paths.h"
+#include "tests/support/read_file.h"
 #include "tests/support/status_matchers.h"
 
 namespace sixsteps::testing {
@@ -57,12 +58,10 @@ TEST(AuthMatrixCoverageTest, EveryServiceProtoIsInTheGeneratedPool) {
   int with_services = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(root / "sixsteps")) {
     if (entry.path().extension() != ".proto") continue;
-    std::ifstream in(entry.path());
-    std::stringstream text;
-    text << in.rdbuf();
+    const std::string text = ReadFile(entry.path());
     const std::string relative = std::filesystem::relative(entry.path(), root).generic_string();
     if (absl::StartsWith(relative, "sixsteps/bench/")) continue;
-    if (!absl::StrContains(text.str(), "\nservice ")) continue;
+    if (!absl::StrContains(text, "\nservice ")) continue;
     ++with_services;
     EXPECT_NE(pb::DescriptorPool::generated_pool()->FindFileByName(relative), nullptr)
         << relative << " declares a service this test binary does not link: add its library "

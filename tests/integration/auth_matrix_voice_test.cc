@@ -8,6 +8,7 @@
 #include "services/common/status.h"
 #include "tests/support/auth_matrix.h"
 #include "tests/support/requests.h"
+#include "tests/support/voice_record_samples.h"
 
 namespace sixsteps::testing {
 namespace {
@@ -18,18 +19,6 @@ using VStub = asv1::VoiceService::Stub;
 using namespace short_names;  // NOLINT(build/namespaces)
 
 constexpr char kPoliceA[] = "partnerships/part-a/organisations/police";
-
-asv1::EngagementRecord Engagement(const std::string& title, asv1::Classification classification) {
-  asv1::EngagementRecord record;
-  record.set_title(title);
-  record.set_date("2025-05-14");
-  record.add_participant_groups(asv1::PARTICIPANT_GROUP_PRACTITIONERS);
-  record.set_method(asv1::ENGAGEMENT_METHOD_FOCUS_GROUP);
-  record.set_participant_count(9);
-  record.add_themes("Thresholds are unclear");
-  record.set_classification(classification);
-  return record;
-}
 
 asv1::CaseAudit Audit() {
   asv1::CaseAudit audit;
@@ -90,11 +79,11 @@ absl::Status MakeVoiceRecords(MatrixWorld& w) {
   auto engagement = ParentOf<asv1::CreateEngagementRecordRequest>(w.assessment.round);
   asv1::EngagementRecord record;
   *engagement.mutable_engagement_record() =
-      Engagement("Practitioners' focus group of A", asv1::CLASSIFICATION_OFFICIAL);
+      PractitionersFocusGroup("Practitioners' focus group of A", asv1::CLASSIFICATION_OFFICIAL);
   SIXSTEPS_RETURN_IF_ERROR(create(&VStub::CreateEngagementRecord, engagement, &record));
   w.voice.engagement = record.name();
   *engagement.mutable_engagement_record() =
-      Engagement("Family-led audit of A", asv1::CLASSIFICATION_OFFICIAL_SENSITIVE);
+      PractitionersFocusGroup("Family-led audit of A", asv1::CLASSIFICATION_OFFICIAL_SENSITIVE);
   SIXSTEPS_RETURN_IF_ERROR(create(&VStub::CreateEngagementRecord, engagement, &record));
   w.voice.sensitive_engagement = record.name();
   auto audit = ParentOf<asv1::CreateCaseAuditRequest>(w.assessment.round);
@@ -120,7 +109,8 @@ std::vector<Row> VoiceRows(const MatrixWorld& world) {
   // ---- Engagement records.
   {
     auto m = ParentOf<asv1::CreateEngagementRecordRequest>(round);
-    *m.mutable_engagement_record() = Engagement("Planted survey", asv1::CLASSIFICATION_OFFICIAL);
+    *m.mutable_engagement_record() =
+        PractitionersFocusGroup("Planted survey", asv1::CLASSIFICATION_OFFICIAL);
     voice("CreateEngagementRecord", "an engagement record of A's round", Fixed(m),
           {{N, UA},
            {B, NF},
@@ -153,8 +143,8 @@ std::vector<Row> VoiceRows(const MatrixWorld& world) {
          {V, OK, IdOf(r.sensitive_engagement)},
          {D, OK, IdOf(r.engagement)}});
   {
-    asv1::EngagementRecord record =
-        Engagement("Practitioners' focus group of A, revised", asv1::CLASSIFICATION_OFFICIAL);
+    asv1::EngagementRecord record = PractitionersFocusGroup(
+        "Practitioners' focus group of A, revised", asv1::CLASSIFICATION_OFFICIAL);
     record.set_name(r.engagement);
     voice("UpdateEngagementRecord", "A's engagement record",
           UpdateOf<asv1::UpdateEngagementRecordRequest>(

@@ -2,6 +2,7 @@
 // promised, errors map to the right codes, the pool stays bounded, and it survives a
 // restart of the database server.
 #include <atomic>
+#include <functional>
 #include <latch>
 #include <memory>
 #include <stdexcept>
@@ -280,22 +281,30 @@ TEST_F(DbPoolTest, ManyConcurrentTransactionsNeverExceedTheBound) {
   EXPECT_EQ(CountItems(), kThreads * kPerThread);
 }
 
-TEST_F(DbPoolTest, SerializationFailureIsRetried) {
-  ConnectionPool pool(conninfo_, 2);
-  ASSERT_THAT(pool.InTransaction([](pqxx::work& txn) { return InsertItem(txn, 1, "one", 10); }),
+// Item 1 with qty 10, then a REPEATABLE READ transaction of `pool` that reads item 1's qty and
+// gives it to `write`, each attempt counted in `calls`: what the pool returned.
+absl::Status ReadThenWriteItemOne(ConnectionPool& pool, int& calls,
+                                  const std::function<void(pqxx::work&, int qty)>& write) {
+  EXPECT_THAT(pool.InTransaction([](pqxx::work& txn) { return InsertItem(txn, 1, "one", 10); }),
               IsOk());
-  int calls = 0;
-  absl::Status status = pool.InTransaction([&](pqxx::work& txn) {
+  return pool.InTransaction([&](pqxx::work& txn) {
     ++calls;
     txn.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-    int qty = txn.exec("SELECT qty FROM items WHERE id = 1")[0][0].as<int>();
+    write(txn, txn.exec("SELECT qty FROM items WHERE id = 1")[0][0].as<int>());
+    return absl::OkStatus();
+  });
+}
+
+TEST_F(DbPoolTest, SerializationFailureIsRetried) {
+  ConnectionPool pool(conninfo_, 2);
+  int calls = 0;
+  absl::Status status = ReadThenWriteItemOne(pool, calls, [&](pqxx::work& txn, int qty) {
     if (calls == 1) {
       // Another client changes the row after this transaction took its snapshot, so the
       // update below is a serialisation failure (SQLSTATE 40001). Only on the first try.
       AddToQtyElsewhere(5);
     }
     txn.exec_params("UPDATE items SET qty = $1 WHERE id = 1", qty - 1);
-    return absl::OkStatus();
   });
   EXPECT_THAT(status, IsOk());
   EXPECT_EQ(calls, 2);
@@ -311,16 +320,10 @@ TEST_F(DbPoolTest, SerializationFailureIsRetried) {
 
 TEST_F(DbPoolTest, PersistentSerializationFailureEndsAsAborted) {
   ConnectionPool pool(conninfo_, 2);
-  ASSERT_THAT(pool.InTransaction([](pqxx::work& txn) { return InsertItem(txn, 1, "one", 10); }),
-              IsOk());
   int calls = 0;
-  absl::Status status = pool.InTransaction([&](pqxx::work& txn) {
-    ++calls;
-    txn.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-    txn.exec("SELECT qty FROM items WHERE id = 1");
+  absl::Status status = ReadThenWriteItemOne(pool, calls, [&](pqxx::work& txn, int) {
     AddToQtyElsewhere(1);
     txn.exec("UPDATE items SET qty = 0 WHERE id = 1");
-    return absl::OkStatus();
   });
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kAborted));
   EXPECT_GT(calls, 1) << "a serialisation failure is retried";

@@ -8,6 +8,7 @@
 // once the record is purged too, the record's title or quotes.
 #include "services/assessment/evidence_attachments.h"
 #include "tests/integration/retention_fixture.h"
+#include "tests/support/voice_record_samples.h"
 
 namespace sixsteps::testing::assessment_test {
 namespace {
@@ -28,15 +29,8 @@ class EvidenceAttachmentsTest : public RetentionTest {
   static av1::EngagementRecord Engagement(
       const std::string& title, const std::vector<std::string>& files,
       av1::Classification classification = av1::CLASSIFICATION_OFFICIAL) {
-    av1::EngagementRecord record;
-    record.set_title(title);
-    record.set_date("2025-05-14");
-    record.add_participant_groups(av1::PARTICIPANT_GROUP_PRACTITIONERS);
-    record.set_method(av1::ENGAGEMENT_METHOD_FOCUS_GROUP);
-    record.set_participant_count(9);
-    record.add_themes("Thresholds are unclear");
+    av1::EngagementRecord record = PractitionersFocusGroup(title, classification);
     record.add_quotes("Nobody told us what happened after we referred");
-    record.set_classification(classification);
     for (const std::string& f : files) record.add_evidence_files(f);
     return record;
   }

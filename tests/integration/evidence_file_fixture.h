@@ -64,22 +64,37 @@ class EvidenceFileTest : public AssessmentServiceTest {
     viewer_ = MustUser("viewer@sunderland.test", {{Role::ROLE_VIEWER, kPartnership, ""}});
   }
 
+  using UploadWriter = std::unique_ptr<grpc::ClientWriter<av1::UploadEvidenceFileRequest>>;
+
+  // Opens an upload on `stub` as `token` (on `context`, which must outlive it: two minutes at
+  // most) and sends a first message carrying only `metadata`, then `bytes` in chunks of
+  // `chunk_size`. `*open` says whether every message was taken; the caller ends the upload.
+  static UploadWriter SendUpload(FStub& stub, grpc::ClientContext& context,
+                                 const std::string& token, const av1::EvidenceFileUpload& metadata,
+                                 const std::string& bytes, av1::EvidenceFile* file, bool* open,
+                                 int64_t chunk_size = kMiB) {
+    Authorize(context, token);
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
+    UploadWriter writer = stub.UploadEvidenceFile(&context, file);
+    av1::UploadEvidenceFileRequest first;
+    *first.mutable_metadata() = metadata;
+    *open = writer->Write(first);
+    for (size_t at = 0; *open && at < bytes.size(); at += static_cast<size_t>(chunk_size)) {
+      av1::UploadEvidenceFileRequest next;
+      next.set_chunk(bytes.substr(at, static_cast<size_t>(chunk_size)));
+      *open = writer->Write(next);
+    }
+    return writer;
+  }
+
   // Uploads `bytes` in chunks of `chunk_size`, the first message carrying only `metadata`.
   grpc::Status Upload(const std::string& token, const av1::EvidenceFileUpload& metadata,
                       const std::string& bytes, av1::EvidenceFile* file,
                       int64_t chunk_size = kMiB) {
     grpc::ClientContext context;
-    Authorize(context, token);
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
-    auto writer = files_->UploadEvidenceFile(&context, file);
-    av1::UploadEvidenceFileRequest first;
-    *first.mutable_metadata() = metadata;
-    bool open = writer->Write(first);
-    for (size_t at = 0; open && at < bytes.size(); at += static_cast<size_t>(chunk_size)) {
-      av1::UploadEvidenceFileRequest next;
-      next.set_chunk(bytes.substr(at, static_cast<size_t>(chunk_size)));
-      open = writer->Write(next);
-    }
+    bool open = false;
+    UploadWriter writer =
+        SendUpload(*files_, context, token, metadata, bytes, file, &open, chunk_size);
     writer->WritesDone();
     return writer->Finish();
   }

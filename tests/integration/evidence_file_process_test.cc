@@ -58,17 +58,12 @@ TEST_F(EvidenceFileProcessTest, AnUploadCutOffByTheServiceDyingStoresNothing) {
   const std::string bytes = CsvBytes(3 * kMiB, 5);
   {
     grpc::ClientContext context;
-    Authorize(context, admin_);
     av1::EvidenceFile file;
-    auto writer = stub->UploadEvidenceFile(&context, &file);
-    av1::UploadEvidenceFileRequest message;
-    *message.mutable_metadata() = Metadata("cut.csv");
-    ASSERT_TRUE(writer->Write(message));
-    for (int i = 0; i < 2; ++i) {
-      av1::UploadEvidenceFileRequest next;
-      next.set_chunk(bytes.substr(static_cast<size_t>(i) * kMiB, kMiB));
-      ASSERT_TRUE(writer->Write(next));
-    }
+    bool open = false;
+    // Two of the three MiB: the upload is not over.
+    UploadWriter writer = SendUpload(*stub, context, admin_, Metadata("cut.csv"),
+                                     bytes.substr(0, 2 * kMiB), &file, &open);
+    ASSERT_TRUE(open);
     // The server has the upload's transaction open, waiting for the next chunk.
     bool waiting = false;
     for (int i = 0; i < 1200 && !waiting; ++i) {

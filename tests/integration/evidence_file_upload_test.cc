@@ -117,18 +117,12 @@ TEST_F(EvidenceFileTest, RefusedMetadataAndRolesStoreNothing) {
 
 TEST_F(EvidenceFileTest, ACancelledUploadStoresNothing) {
   grpc::ClientContext context;
-  Authorize(context, admin_);
   av1::EvidenceFile file;
-  auto writer = files_->UploadEvidenceFile(&context, &file);
-  av1::UploadEvidenceFileRequest first;
-  *first.mutable_metadata() = Metadata("half.csv");
-  ASSERT_TRUE(writer->Write(first));
   const std::string bytes = CsvBytes(3 * kMiB);
-  for (int i = 0; i < 3; ++i) {
-    av1::UploadEvidenceFileRequest next;
-    next.set_chunk(bytes.substr(static_cast<size_t>(i) * kMiB, kMiB));
-    ASSERT_TRUE(writer->Write(next));
-  }
+  bool open = false;
+  UploadWriter writer =
+      SendUpload(*files_, context, admin_, Metadata("half.csv"), bytes, &file, &open);
+  ASSERT_TRUE(open);
   context.TryCancel();
   EXPECT_THAT(writer->Finish(), StatusIs(Code::kCancelled));
   AwaitNoOpenTransactions();

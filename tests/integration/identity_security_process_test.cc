@@ -38,6 +38,13 @@ class BootstrapTest : public ::testing::Test {
     pqxx::work work(conn);
     return work.exec(sql)[0][0].as<int>();
   }
+  // Runs `sql` on the database at `url` in a transaction of its own.
+  static void Execute(const std::string& url, const std::string& sql) {
+    pqxx::connection conn(url);
+    pqxx::work work(conn);
+    work.exec(sql);
+    work.commit();
+  }
 };
 
 TEST_F(BootstrapTest, TwoConcurrentRunsMakeExactlyOneDeploymentAdministrator) {
@@ -91,14 +98,9 @@ TEST_F(BootstrapTest, ARunThatFailedPartWayCanBeRunAgain) {
   auto service = Service(fresh.store.get());
   ASSERT_THAT(service->EnsureSigningKey(), IsOk());
   // What the old three-transaction bootstrap left when it failed after creating the user.
-  {
-    pqxx::connection conn(fresh.url);
-    pqxx::work work(conn);
-    work.exec(
-        "INSERT INTO users (user_id, email, display_name, password_hash) "
-        "VALUES ('u-leftover', 'first@hub.test', 'First', 'not a hash')");
-    work.commit();
-  }
+  Execute(fresh.url,
+          "INSERT INTO users (user_id, email, display_name, password_hash) "
+          "VALUES ('u-leftover', 'first@hub.test', 'First', 'not a hash')");
   absl::StatusOr<idv1::User> admin =
       service->BootstrapAdministrator("First@hub.test", "First", "long enough password");
   ASSERT_THAT(admin, IsOk());
@@ -113,27 +115,17 @@ TEST_F(BootstrapTest, ARunThatFailedPartWayCanBeRunAgain) {
   Fresh broken = FreshDatabase();
   auto broken_service = Service(broken.store.get());
   ASSERT_THAT(broken_service->EnsureSigningKey(), IsOk());
-  {
-    pqxx::connection conn(broken.url);
-    pqxx::work work(conn);
-    work.exec(
-        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN RAISE EXCEPTION 'disk full'; END $$;"
-        "CREATE TRIGGER refuse BEFORE INSERT ON role_bindings "
-        "FOR EACH ROW EXECUTE FUNCTION refuse();");
-    work.commit();
-  }
+  Execute(broken.url,
+          "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+          "$$ BEGIN RAISE EXCEPTION 'disk full'; END $$;"
+          "CREATE TRIGGER refuse BEFORE INSERT ON role_bindings "
+          "FOR EACH ROW EXECUTE FUNCTION refuse();");
   EXPECT_THAT(
       broken_service->BootstrapAdministrator("first@hub.test", "First", "long enough password"),
       Not(IsOk()));
   EXPECT_EQ(Count(broken.url, "SELECT count(*) FROM users"), 0);
   EXPECT_EQ(Count(broken.url, "SELECT count(*) FROM audit_events WHERE actor = 'bootstrap'"), 0);
-  {
-    pqxx::connection conn(broken.url);
-    pqxx::work work(conn);
-    work.exec("DROP TRIGGER refuse ON role_bindings");
-    work.commit();
-  }
+  Execute(broken.url, "DROP TRIGGER refuse ON role_bindings");
   EXPECT_THAT(
       broken_service->BootstrapAdministrator("first@hub.test", "First", "long enough password"),
       IsOk());

@@ -31,7 +31,9 @@
 #include "services/base/status_macros.h"
 #include "tests/support/calls.h"
 #include "tests/support/child_process.h"
+#include "tests/support/local_certificate.h"
 #include "tests/support/paths.h"
+#include "tests/support/read_file.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_hub.h"
 
@@ -48,23 +50,12 @@ constexpr int kRespondents = 8;
 // Long enough for a loaded two-core machine; the test never waits this long when all is well.
 constexpr absl::Duration kPatience = absl::Seconds(120);
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 class NotificationCrashTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() / absl::StrCat("notification-crash-", ::getpid());
     fs::create_directories(dir_ / "mail");
-    const std::string make_cert = absl::StrCat(
-        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -addext "
-        "subjectAltName=IP:127.0.0.1 -keyout ",
-        (dir_ / "key.pem").string(), " -out ", (dir_ / "cert.pem").string(), " 2>/dev/null");
-    ASSERT_EQ(std::system(make_cert.c_str()), 0);
+    ASSERT_TRUE(MakeLocalCertificate(dir_));
     {
       std::ofstream password(dir_ / "smtp-password");
       password << "smtp secret\n";

@@ -11,14 +11,16 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include "tests/support/paths.h"
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/notification/pg_store.h"
 #include "services/notification/smtp.h"
+#include "tests/support/local_certificate.h"
+#include "tests/support/paths.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/support/read_file.h"
 #include "tests/support/status_matchers.h"
 
 namespace sixsteps::notification {
@@ -29,23 +31,15 @@ using ::sixsteps::testing::StatusIs;
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using ::sixsteps::testing::MakeLocalCertificate;
+using ::sixsteps::testing::ReadFile;
 
 class NotificationSmtpTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = fs::temp_directory_path() / absl::StrCat("notification-smtp-", ::getpid());
     fs::create_directories(dir_ / "mail");
-    const std::string make_cert = absl::StrCat(
-        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -addext "
-        "subjectAltName=IP:127.0.0.1 -keyout ",
-        (dir_ / "key.pem").string(), " -out ", (dir_ / "cert.pem").string(), " 2>/dev/null");
-    ASSERT_EQ(std::system(make_cert.c_str()), 0);
+    ASSERT_TRUE(MakeLocalCertificate(dir_));
     server_ = ::fork();
     ASSERT_GE(server_, 0);
     if (server_ == 0) {

@@ -25,7 +25,9 @@
 #include "services/base/names.h"
 #include "services/common/status.h"
 #include "services/notification/webhook_sender.h"
+#include "tests/support/local_certificate.h"
 #include "tests/support/paths.h"
+#include "tests/support/read_file.h"
 #include "tests/support/shared_hub.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_hub.h"
@@ -71,11 +73,7 @@ class WebhookTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = fs::temp_directory_path() / absl::StrCat("webhooks-", ::getpid());
     fs::create_directories(dir_ / "hooks");
-    const std::string make_cert = absl::StrCat(
-        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -addext "
-        "subjectAltName=IP:127.0.0.1,DNS:localhost -keyout ",
-        (dir_ / "key.pem").string(), " -out ", (dir_ / "cert.pem").string(), " 2>/dev/null");
-    ASSERT_EQ(std::system(make_cert.c_str()), 0);
+    ASSERT_TRUE(MakeLocalCertificate(dir_));
     receiver_ = ::fork();
     ASSERT_GE(receiver_, 0);
     if (receiver_ == 0) {
@@ -90,7 +88,7 @@ class WebhookTest : public ::testing::Test {
       absl::SleepFor(absl::Milliseconds(50));
     }
     ASSERT_TRUE(fs::exists(dir_ / "port")) << "the webhook receiver did not start";
-    port_ = Read(dir_ / "port");
+    port_ = ReadFile(dir_ / "port");
 
     auto hub = TestHub::Start("webhooks");
     ASSERT_THAT(hub, IsOk());
@@ -134,13 +132,6 @@ class WebhookTest : public ::testing::Test {
       ::waitpid(receiver_, nullptr, 0);
     }
     fs::remove_all(dir_);
-  }
-
-  static std::string Read(const fs::path& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
   }
 
   // The receiver's URL for `name`, told to answer as `config` says.

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/db.h"
 #include "services/reporting/read_model.h"
+#include "tests/support/north_feed.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/small_framework.h"
 #include "tests/support/status_matchers.h"
@@ -27,52 +28,7 @@ using ::testing::IsEmpty;
 constexpr const char* kFramework = ::sixsteps::testing::kSmallFrameworkName;
 using ::sixsteps::testing::SmallFramework;
 
-// Changes numbered from 1, all of partnership "north".
-class Feed {
- public:
-  av1::Change Round(const std::string& id, bool finalised) {
-    av1::Change change = Next(id);
-    av1::Assessment& a = *change.mutable_assessment_record();
-    a.set_name("assessments/" + id);
-    a.set_partnership("partnerships/north");
-    a.set_region("regions/ne");
-    a.set_framework_version(kFramework);
-    a.set_kind(av1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY);
-    a.set_state(finalised ? av1::Assessment::STATE_FINALISED : av1::Assessment::STATE_IN_REVIEW);
-    if (finalised) a.mutable_finalise_time()->set_seconds(1'700'000'000 + sequence_);
-    return change;
-  }
-  av1::Change Response(const std::string& round, const std::string& respondent,
-                       const std::string& question, const std::string& commentary) {
-    av1::Change change = Next(round);
-    change.set_kind(av1::CHANGE_KIND_RESPONSE_CHANGED);
-    av1::Response& r = *change.mutable_response();
-    r.set_name(
-        absl::StrCat("assessments/", round, "/respondents/", respondent, "/responses/", question));
-    r.set_question_id(question);
-    r.set_rating(fv1::RATING_GREEN);
-    r.set_commentary(commentary);
-    return change;
-  }
-  av1::Change Rating(const std::string& round, const std::string& question, fv1::Rating rating) {
-    av1::Change change = Next(round);
-    change.mutable_consolidation()->set_question_id(question);
-    change.mutable_consolidation()->set_rating(rating);
-    return change;
-  }
-
- private:
-  av1::Change Next(const std::string& round) {
-    av1::Change change;
-    change.set_sequence(++sequence_);
-    change.mutable_time()->set_seconds(1'700'000'000 + sequence_);
-    change.set_partnership("partnerships/north");
-    change.set_region("regions/ne");
-    change.set_assessment("assessments/" + round);
-    return change;
-  }
-  int64_t sequence_ = 0;
-};
+using Feed = ::sixsteps::testing::NorthFeed;
 
 class ReadModelApplyTest : public ::testing::Test {
  protected:

@@ -18,6 +18,7 @@
 #include "tests/integration/evidence_file_fixture.h"
 #include "tests/support/paths.h"
 #include "tests/support/shell.h"
+#include "tests/support/voice_record_samples.h"
 #include "tests/support/voice_samples.h"
 
 namespace sixsteps::testing::assessment_test {
@@ -102,42 +103,31 @@ class RegisterReportsTest : public EvidenceFileTest {
     secret.set_classification(av1::CLASSIFICATION_OFFICIAL_SENSITIVE);
     Create(secret);
 
-    av1::CaseAudit audit = NeglectCaseAudit({Org(kPolice)});
-    audit.add_question_ids("s1.q1");
-    av1::CreateCaseAuditRequest audit_request;
-    audit_request.set_parent(round_.name());
-    *audit_request.mutable_case_audit() = audit;
-    av1::CaseAudit created_audit;
-    ASSERT_THAT(
-        Invoke(voice_.get(), &VStub::CreateCaseAudit, admin_, audit_request, &created_audit),
-        IsOk());
+    av1::CreateCaseAuditRequest audit;
+    *audit.mutable_case_audit() = NeglectCaseAudit({Org(kPolice)});
+    audit.mutable_case_audit()->add_question_ids("s1.q1");
+    CreateInRound(&VStub::CreateCaseAudit, audit);
 
-    av1::LearningReview review;
-    review.set_type(av1::LEARNING_REVIEW_TYPE_RAPID_REVIEW);
-    review.set_status(av1::LEARNING_REVIEW_STATUS_COMPLETED);
-    review.set_title("Child Q: neglect and school attendance");
-    review.set_start_date("2025-02-01");
-    review.set_completion_date("2025-02-28");
-    review.add_themes("Escalation between agencies");
-    review.add_recommendations()->set_text("Joint training on escalation");
-    review.add_step_ids("s5");
-    av1::CreateLearningReviewRequest review_request;
-    review_request.set_parent(round_.name());
-    *review_request.mutable_learning_review() = review;
-    av1::LearningReview created_review;
-    ASSERT_THAT(
-        Invoke(voice_.get(), &VStub::CreateLearningReview, admin_, review_request, &created_review),
-        IsOk());
+    av1::CreateLearningReviewRequest review;
+    *review.mutable_learning_review() = ChildQRapidReview();
+    review.mutable_learning_review()->add_step_ids("s5");
+    CreateInRound(&VStub::CreateLearningReview, review);
     head_ = FeedHead();
   }
 
   void Create(const av1::EngagementRecord& record) {
     av1::CreateEngagementRecordRequest request;
-    request.set_parent(round_.name());
     *request.mutable_engagement_record() = record;
-    av1::EngagementRecord created;
-    ASSERT_THAT(Invoke(voice_.get(), &VStub::CreateEngagementRecord, admin_, request, &created),
-                IsOk());
+    CreateInRound(&VStub::CreateEngagementRecord, request);
+  }
+
+  // Creates a voice record in the round as the administrator: `request` without its parent.
+  template <typename Request, typename Record>
+  void CreateInRound(grpc::Status (VStub::*create)(grpc::ClientContext*, const Request&, Record*),
+                     Request request) {
+    request.set_parent(round_.name());
+    Record created;
+    ASSERT_THAT(Invoke(voice_.get(), create, admin_, request, &created), IsOk());
   }
 
   template <typename Request, typename Response>

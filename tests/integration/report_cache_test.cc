@@ -24,6 +24,7 @@
 #include "services/reporting/report_cache_listener.h"
 #include "services/reporting/reporting_service.h"
 #include "services/reporting/reports_cycle.h"
+#include "tests/support/north_feed.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/small_framework.h"
 #include "tests/support/status_matchers.h"
@@ -63,61 +64,7 @@ auth::Caller Viewer(const std::string& partnership) {
   return caller;
 }
 
-// The changes the leader applies, numbered from 1.
-class Feed {
- public:
-  av1::Change Round(const std::string& id, bool finalised = false) {
-    av1::Change change = Next(id);
-    av1::Assessment& a = *change.mutable_assessment_record();
-    a.set_name("assessments/" + id);
-    a.set_partnership("partnerships/north");
-    a.set_region("regions/ne");
-    a.set_title("Round " + id);
-    a.set_framework_version(kFramework);
-    a.set_kind(av1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY);
-    a.set_state(finalised ? av1::Assessment::STATE_FINALISED : av1::Assessment::STATE_IN_REVIEW);
-    if (finalised) {
-      a.set_period_end("2026-03-31");
-      a.mutable_finalise_time()->set_seconds(1'700'000'000 + sequence_);
-    }
-    return change;
-  }
-  av1::Change Rating(const std::string& id, const std::string& question, fv1::Rating rating) {
-    av1::Change change = Next(id);
-    change.mutable_consolidation()->set_question_id(question);
-    change.mutable_consolidation()->set_rating(rating);
-    return change;
-  }
-  // An action of the round, created on day `created` (seconds), last updated on `updated`.
-  av1::Change Action(const std::string& round, const std::string& id, actv1::Action::Status status,
-                     const std::string& due, int64_t created, int64_t updated) {
-    av1::Change change = Next(round);
-    actv1::Action& a = *change.mutable_action();
-    a.set_name("actions/" + id);
-    a.set_assessment("assessments/" + round);
-    a.set_partnership("partnerships/north");
-    a.set_region("regions/ne");
-    a.set_step_id("s1");
-    a.set_status(status);
-    a.set_due_date(due);
-    a.mutable_create_time()->set_seconds(created);
-    a.mutable_update_time()->set_seconds(updated);
-    return change;
-  }
-  int64_t last() const { return sequence_; }
-
- private:
-  av1::Change Next(const std::string& id) {
-    av1::Change change;
-    change.set_sequence(++sequence_);
-    change.mutable_time()->set_seconds(1'700'000'000 + sequence_);
-    change.set_partnership("partnerships/north");
-    change.set_region("regions/ne");
-    change.set_assessment("assessments/" + id);
-    return change;
-  }
-  int64_t sequence_ = 0;
-};
+using Feed = ::sixsteps::testing::NorthFeed;
 
 // One reporting replica: its own pool, read model, cache, listener and reports.
 struct Replica {

@@ -117,8 +117,37 @@ class ReportHttpTest : public ::testing::Test {
     return last_request_;
   }
 
+  // The status `path` answers, asked with the test's token; 0 when no answer came.
+  int StatusOf(const std::string& path) {
+    httplib::Result res = Get(path, token_);
+    return res ? res->status : 0;
+  }
+  // The body `path` answers, asked with the test's token; empty when no answer came.
+  std::string BodyOf(const std::string& path) {
+    httplib::Result res = Get(path, token_);
+    EXPECT_TRUE(res) << path;
+    return res ? res->body : "";
+  }
+  // The request the endpoint gave the handler for `path` (asked with the test's token),
+  // which must answer 200.
+  v1::ExportReportRequest RequestFor(const std::string& path) {
+    httplib::Result res = Get(path, token_);
+    EXPECT_TRUE(res && res->status == 200) << path << ": " << (res ? res->body : "no answer");
+    return LastRequest();
+  }
+
   static nlohmann::json ErrorOf(const httplib::Result& res) {
     return nlohmann::json::parse(res->body, nullptr, false);
+  }
+  // A refusal of `path` (asked with the test's token) as "<HTTP status> <the JSON error's
+  // status name>", for example "404 NOT_FOUND".
+  std::string RefusalOf(const std::string& path) {
+    httplib::Result res = Get(path, token_);
+    if (!res) return "no answer";
+    nlohmann::json body = ErrorOf(res);
+    if (!body.is_object()) return absl::StrCat(res->status, " (no JSON error)");
+    const nlohmann::json& name = body["error"]["status"];
+    return absl::StrCat(res->status, " ", name.is_string() ? name.get<std::string>() : "(none)");
   }
 
   jwt::KeyPair pair_;
@@ -184,10 +213,7 @@ TEST_F(ReportHttpTest, MissingOrBadTokenIs401) {
 
 TEST_F(ReportHttpTest, IdentityDownIs503) {
   keys_->unavailable = true;
-  auto res = Get("/v1/assessments/a-1/report", token_);
-  ASSERT_TRUE(res);
-  EXPECT_EQ(res->status, 503);
-  EXPECT_EQ(ErrorOf(res)["error"]["status"], "UNAVAILABLE");
+  EXPECT_EQ(RefusalOf("/v1/assessments/a-1/report"), "503 UNAVAILABLE");
 }
 
 TEST_F(ReportHttpTest, JsonByDefault) {
@@ -242,15 +268,9 @@ TEST_F(ReportHttpTest, ContentTypesPerFormat) {
     EXPECT_EQ(res->get_header_value("X-Content-Type-Options"), "nosniff");
     EXPECT_FALSE(res->body.empty());
   }
-  auto xlsx = Get("/v1/assessments/a-1/report?format=xlsx", token_);
-  ASSERT_TRUE(xlsx);
-  EXPECT_THAT(xlsx->body, StartsWith("PK"));
-  auto pdf = Get("/v1/assessments/a-1/report?format=pdf", token_);
-  ASSERT_TRUE(pdf);
-  EXPECT_THAT(pdf->body, StartsWith("%PDF-"));
-  auto docx = Get("/v1/assessments/a-1/report?format=docx", token_);
-  ASSERT_TRUE(docx);
-  EXPECT_THAT(docx->body, StartsWith("PK"));
+  EXPECT_THAT(BodyOf("/v1/assessments/a-1/report?format=xlsx"), StartsWith("PK"));
+  EXPECT_THAT(BodyOf("/v1/assessments/a-1/report?format=pdf"), StartsWith("%PDF-"));
+  EXPECT_THAT(BodyOf("/v1/assessments/a-1/report?format=docx"), StartsWith("PK"));
   auto html = Get("/v1/assessments/a-1/report?format=html", token_);
   ASSERT_TRUE(html);
   EXPECT_THAT(html->get_header_value("Content-Security-Policy"), HasSubstr("default-src 'none'"));
@@ -258,16 +278,9 @@ TEST_F(ReportHttpTest, ContentTypesPerFormat) {
 }
 
 TEST_F(ReportHttpTest, BadQueryIs400) {
-  auto format = Get("/v1/assessments/a-1/report?format=odt", token_);
-  ASSERT_TRUE(format);
-  EXPECT_EQ(format->status, 400);
-  EXPECT_EQ(ErrorOf(format)["error"]["status"], "INVALID_ARGUMENT");
-  auto sequence = Get("/v1/assessments/a-1/report?min_sequence=abc", token_);
-  ASSERT_TRUE(sequence);
-  EXPECT_EQ(sequence->status, 400);
-  auto negative = Get("/v1/assessments/a-1/report?min_sequence=-1", token_);
-  ASSERT_TRUE(negative);
-  EXPECT_EQ(negative->status, 400);
+  EXPECT_EQ(RefusalOf("/v1/assessments/a-1/report?format=odt"), "400 INVALID_ARGUMENT");
+  EXPECT_EQ(StatusOf("/v1/assessments/a-1/report?min_sequence=abc"), 400);
+  EXPECT_EQ(StatusOf("/v1/assessments/a-1/report?min_sequence=-1"), 400);
   EXPECT_EQ(Calls(), 0);
 }
 
@@ -305,26 +318,17 @@ TEST_F(ReportHttpTest, EveryRouteBuildsItsRequest) {
   EXPECT_EQ(r.trend().min_sequence(), 3);
   EXPECT_EQ(r.format(), v1::FORMAT_CSV);
 
-  auto region = Get("/v1/regions/north-east/overview?as_of_date=2024-01-31&format=html", token_);
-  ASSERT_TRUE(region);
-  ASSERT_EQ(region->status, 200);
-  r = LastRequest();
+  r = RequestFor("/v1/regions/north-east/overview?as_of_date=2024-01-31&format=html");
   ASSERT_EQ(r.report_case(), v1::ExportReportRequest::kRegion);
   EXPECT_EQ(r.region().region(), "regions/north-east");
   EXPECT_EQ(r.region().as_of_date(), "2024-01-31");
 
-  auto p_actions = Get("/v1/partnerships/sunderland/actions?format=md", token_);
-  ASSERT_TRUE(p_actions);
-  ASSERT_EQ(p_actions->status, 200);
-  r = LastRequest();
+  r = RequestFor("/v1/partnerships/sunderland/actions?format=md");
   ASSERT_EQ(r.report_case(), v1::ExportReportRequest::kActions);
   EXPECT_EQ(r.actions().scope(), "partnerships/sunderland");
   EXPECT_EQ(r.format(), v1::FORMAT_MARKDOWN);
 
-  auto r_actions = Get("/v1/regions/north-east/actions?format=xlsx", token_);
-  ASSERT_TRUE(r_actions);
-  ASSERT_EQ(r_actions->status, 200);
-  r = LastRequest();
+  r = RequestFor("/v1/regions/north-east/actions?format=xlsx");
   EXPECT_EQ(r.actions().scope(), "regions/north-east");
 
   auto annual = Get("/v1/assessments/a-9/annual-report?format=md&min_sequence=8", token_);
@@ -338,13 +342,8 @@ TEST_F(ReportHttpTest, EveryRouteBuildsItsRequest) {
 }
 
 TEST_F(ReportHttpTest, UnknownRoutesAndMethods) {
-  auto unknown = Get("/v1/assessments/a-1/nothing", token_);
-  ASSERT_TRUE(unknown);
-  EXPECT_EQ(unknown->status, 404);
-  EXPECT_EQ(ErrorOf(unknown)["error"]["status"], "NOT_FOUND");
-  auto nested = Get("/v1/assessments/a/b/report", token_);
-  ASSERT_TRUE(nested);
-  EXPECT_EQ(nested->status, 404);
+  EXPECT_EQ(RefusalOf("/v1/assessments/a-1/nothing"), "404 NOT_FOUND");
+  EXPECT_EQ(StatusOf("/v1/assessments/a/b/report"), 404);
   auto post = client_->Post("/v1/assessments/a-1/report", "{}", "application/json");
   ASSERT_TRUE(post);
   EXPECT_EQ(post->status, 405);

@@ -22,6 +22,7 @@
 #include "absl/strings/str_split.h"
 #include "services/reporting/render.h"
 #include "tests/support/paths.h"
+#include "tests/support/read_file.h"
 #include "tests/support/report_samples.h"
 
 namespace sixsteps::reporting {
@@ -29,12 +30,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+using ::sixsteps::testing::ReadFile;
 
 // The chromium binary: $SIXSTEPS_CHROMIUM, else the first of the usual names on PATH.
 std::string FindChromium() {

@@ -16,7 +16,9 @@
 #include "services/base/names.h"
 #include "services/reporting/render_escape.h"
 #include "tests/integration/scrutiny_report_fixture.h"
+#include "tests/support/collapse.h"
 #include "tests/support/paths.h"
+#include "tests/support/shell.h"
 
 namespace sixsteps::testing::assessment_test {
 namespace {
@@ -25,27 +27,15 @@ namespace rv1 = ::sixsteps::reporting::v1;
 using RStub = rv1::ReportingService::Stub;
 using ::testing::Contains;
 
-// Runs a reader on `bytes` saved to a file; its standard output.
+// Runs a reader on `bytes` saved to a file; its standard output, whitespace collapsed so that
+// wrapped lines read as one text.
 std::string ReadBack(const std::string& bytes, const std::string& name, const std::string& command,
                      const std::string& after = "") {
   const std::string path = (std::filesystem::temp_directory_path() / name).string();
   std::ofstream(path, std::ios::binary) << bytes;
-  std::string out;
-  FILE* pipe = popen(absl::StrCat(command, " ", path, after).c_str(), "r");
-  if (pipe == nullptr) return out;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
-  EXPECT_EQ(pclose(pipe), 0) << command;
+  const std::string out = Shell(absl::StrCat(command, " ", path, after));
   std::filesystem::remove(path);
-  // Whitespace collapsed, so wrapped lines read as one text.
-  std::string collapsed;
-  for (absl::string_view word :
-       absl::StrSplit(out, absl::ByAnyChar(" \n\t\f\r"), absl::SkipEmpty())) {
-    if (!collapsed.empty()) collapsed.push_back(' ');
-    absl::StrAppend(&collapsed, word);
-  }
-  return collapsed;
+  return Collapse(out);
 }
 
 class ReportingCycleTest : public ScrutinyReportTest {

@@ -3,6 +3,7 @@
 // OFFICIAL-SENSITIVE records stay with the partnership's own roles (also in the feed); audits
 // and reviews keep their links to the round's actions.
 #include "tests/integration/assessment_fixture.h"
+#include "tests/support/voice_record_samples.h"
 #include "tests/support/voice_samples.h"
 
 namespace sixsteps::testing::assessment_test {
@@ -60,14 +61,7 @@ class VoiceRecordsTest : public AssessmentServiceTest {
   }
 
   av1::LearningReview Review() const {
-    av1::LearningReview review;
-    review.set_type(av1::LEARNING_REVIEW_TYPE_RAPID_REVIEW);
-    review.set_status(av1::LEARNING_REVIEW_STATUS_COMPLETED);
-    review.set_title("Child Q: neglect and school attendance");
-    review.set_start_date("2025-02-01");
-    review.set_completion_date("2025-02-28");
-    review.add_themes("Escalation between agencies");
-    review.add_recommendations()->set_text("Joint training on escalation");
+    av1::LearningReview review = ChildQRapidReview();
     review.add_question_ids("s5.q2");
     return review;
   }

@@ -30,11 +30,13 @@
 #include "services/identity/page_sizes.h"
 #include "services/notification/page_sizes.h"
 #include "tests/support/paths.h"
+#include "tests/support/read_file.h"
 
 namespace sixsteps {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::ReadFile;
 
 // Each paged List RPC, the constant its handler passes to NormalisePageSize, and its value.
 struct PagedList {
@@ -117,13 +119,6 @@ const std::vector<PagedList>& PagedLists() {
 }
 
 #undef SIXSTEPS_PAGED_LIST
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // An RPC as its .proto file declares it, with the comment above it.
 struct Rpc {

@@ -24,6 +24,7 @@
 #include "services/reporting/render.h"
 #include "services/reporting/render_internal.h"
 #include "services/reporting/write_docx_parts.h"
+#include "tests/support/collapse.h"
 #include "tests/support/paths.h"
 #include "tests/support/report_samples.h"
 #include "tests/support/shell.h"
@@ -32,6 +33,7 @@
 namespace sixsteps::reporting::doc {
 namespace {
 
+using ::sixsteps::testing::Collapse;
 using ::sixsteps::testing::Shell;
 using ::sixsteps::testing::SourceDir;
 
@@ -76,17 +78,6 @@ class Files {
  private:
   std::string dir_;
 };
-
-// Whitespace collapsed, so wrapped lines read as one text.
-std::string Collapse(const std::string& text) {
-  std::string out;
-  for (absl::string_view word :
-       absl::StrSplit(text, absl::ByAnyChar(" \n\t\f\r"), absl::SkipEmpty())) {
-    if (!out.empty()) out.push_back(' ');
-    absl::StrAppend(&out, word);
-  }
-  return out;
-}
 
 // The PDF's pages as pdftotext reads them.
 std::vector<std::string> PdfPages(Files& files, const std::string& pdf,
@@ -241,18 +232,25 @@ TEST(DocumentModel, XmlTextEscapesAndDropsControlCharacters) {
 
 // ---- The chart in HTML ----
 
+// The chart saved as `name` and read by a real XML parser (so it must be well-formed): what
+// the Python statement `print_statement` prints of the parsed document `d`.
+std::string ParsedSvg(Files& files, const std::string& name, const std::string& svg,
+                      const std::string& print_statement) {
+  std::string path = files.Save(name, svg);
+  return Shell(absl::StrCat(
+      "/usr/bin/python3 -c 'import sys, xml.dom.minidom as m; d = m.parse(sys.argv[1]); ",
+      print_statement, "' ", path));
+}
+
 TEST(ChartSvg, TrendHtmlDrawsLetteredSmallMultiples) {
   Files files;
   v1::PartnershipTrend trend = testing::SamplePartnershipTrend();
   trend.mutable_steps(0)->set_title("Data <script>&");
   std::string svg = render_internal::ChartSvg(TrendChart(trend));
   // Well-formed XML, read by a real parser, with the step's title as text.
-  std::string path = files.Save("chart.svg", svg);
-  std::string parsed = Shell(absl::StrCat(
-      "/usr/bin/python3 -c 'import sys, xml.dom.minidom as m; d = m.parse(sys.argv[1]); "
-      "print(len(d.getElementsByTagName(\"rect\")), d.getElementsByTagName(\"text\")[0]"
-      ".firstChild.data)' ",
-      path));
+  std::string parsed = ParsedSvg(files, "chart.svg", svg,
+                                 "print(len(d.getElementsByTagName(\"rect\")), "
+                                 "d.getElementsByTagName(\"text\")[0].firstChild.data)");
   EXPECT_THAT(parsed, HasSubstr("step-1: Data <script>&"));
   EXPECT_THAT(svg, HasSubstr(">R1</text>"));
   EXPECT_THAT(svg, HasSubstr(">G1</text>"));
@@ -274,13 +272,10 @@ TEST(CountChartSvg, DrawsACountedBarPerDateAndKeepsTheTable) {
   chart.series = {{"Police & \"co\"", {3, 0}}, {"Health", {1, 2}}};
   std::string svg = render_internal::CountChartSvg(chart);
   // Well-formed XML, read by a real parser, with the partner's name as text.
-  std::string path = files.Save("count_chart.svg", svg);
-  std::string parsed = Shell(absl::StrCat(
-      "/usr/bin/python3 -c 'import sys, xml.dom.minidom as m; d = m.parse(sys.argv[1]); "
-      "s = d.getElementsByTagName(\"svg\")[0]; "
-      "print(s.getAttribute(\"role\"), s.getAttribute(\"aria-label\"), "
-      "d.getElementsByTagName(\"text\")[0].firstChild.data)' ",
-      path));
+  std::string parsed = ParsedSvg(files, "count_chart.svg", svg,
+                                 "s = d.getElementsByTagName(\"svg\")[0]; "
+                                 "print(s.getAttribute(\"role\"), s.getAttribute(\"aria-label\"), "
+                                 "d.getElementsByTagName(\"text\")[0].firstChild.data)");
   EXPECT_THAT(parsed, HasSubstr("img Overdue actions <by> partner: 2 panels"));
   EXPECT_THAT(parsed, HasSubstr("Police & \"co\""));
   // Every count is written, a zero too, so nobody needs the bar's height or colour.

@@ -17,7 +17,9 @@
 #include "absl/strings/str_split.h"
 #include "services/reporting/document.h"
 #include "services/reporting/render.h"
+#include "tests/support/collapse.h"
 #include "tests/support/report_samples.h"
+#include "tests/support/shell.h"
 #include "tests/support/status_matchers.h"
 
 #ifndef SIXSTEPS_SOFFICE
@@ -27,30 +29,10 @@
 namespace sixsteps::reporting {
 namespace {
 
+using ::sixsteps::testing::Collapse;
 using ::sixsteps::testing::IsOk;
+using ::sixsteps::testing::Shell;
 using ::testing::HasSubstr;
-
-std::string Shell(const std::string& command) {
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return out;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
-  EXPECT_EQ(pclose(pipe), 0) << command;
-  return out;
-}
-
-// Whitespace collapsed, so wrapped lines read as one text.
-std::string Collapse(const std::string& text) {
-  std::string out;
-  for (absl::string_view word :
-       absl::StrSplit(text, absl::ByAnyChar(" \n\t\f\r"), absl::SkipEmpty())) {
-    if (!out.empty()) out.push_back(' ');
-    absl::StrAppend(&out, word);
-  }
-  return out;
-}
 
 class DocxLibreOffice : public ::testing::Test {
  protected:

@@ -10,6 +10,17 @@ using ::testing::AllOf;
 using ::testing::Eq;
 using ::testing::Field;
 
+v1::CreateRoleBindingRequest NewBinding(const std::string& principal, Role role,
+                                        const std::string& scope,
+                                        const std::string& organisation = "") {
+  v1::CreateRoleBindingRequest request;
+  request.mutable_role_binding()->set_principal(principal);
+  request.mutable_role_binding()->set_role(role);
+  request.mutable_role_binding()->set_scope(scope);
+  request.mutable_role_binding()->set_organisation(organisation);
+  return request;
+}
+
 class BindingsTest : public IdentityHandlersTest {
  protected:
   BindingsTest() {
@@ -23,17 +34,6 @@ class BindingsTest : public IdentityHandlersTest {
     ON_CALL(store_, GetUser("u-1")).WillByDefault(Return(user));
   }
 
-  static v1::CreateRoleBindingRequest NewBinding(const std::string& principal, Role role,
-                                                 const std::string& scope,
-                                                 const std::string& organisation = "") {
-    v1::CreateRoleBindingRequest request;
-    request.mutable_role_binding()->set_principal(principal);
-    request.mutable_role_binding()->set_role(role);
-    request.mutable_role_binding()->set_scope(scope);
-    request.mutable_role_binding()->set_organisation(organisation);
-    return request;
-  }
-
   static StoredRoleBinding Stored(const std::string& id, Role role, const std::string& region,
                                   const std::string& partnership = "") {
     StoredRoleBinding binding;
@@ -45,56 +45,78 @@ class BindingsTest : public IdentityHandlersTest {
     binding.create_time = absl::Now();
     return binding;
   }
+
+  // DeleteRoleBinding of `name` as `principal` holding `grants`.
+  grpc::Status Delete(const std::string& name, const std::string& principal,
+                      const std::vector<auth::Grant>& grants) {
+    v1::DeleteRoleBindingRequest request;
+    request.set_name(name);
+    return Call(&IdentityServiceImpl::DeleteRoleBinding, principal, grants, request);
+  }
+
+  // Delete of the stored `binding` as `principal` holding `grants` when it must be refused:
+  // the binding is read, and the store never deletes anything.
+  grpc::Status RefusedDelete(const StoredRoleBinding& binding, const std::string& principal,
+                             const std::vector<auth::Grant>& grants) {
+    EXPECT_CALL(store_, GetRoleBinding(binding.id)).WillOnce(Return(binding));
+    EXPECT_CALL(store_, DeleteRoleBinding).Times(0);
+    return Delete("roleBindings/" + binding.id, principal, grants);
+  }
 };
 
-TEST_F(BindingsTest, AMalformedPrincipalIsRefusedNamingTheField) {
+// A binding refused before anything is written: the case's name, who asks, what they ask
+// for, and the status (with a part of its message) they get.
+struct RefusedBinding {
+  std::string name;
+  std::string principal;
+  std::vector<auth::Grant> grants;
+  v1::CreateRoleBindingRequest request;
+  Code code;
+  std::string message_part;
+};
+
+class RefusedBindingTest : public BindingsTest,
+                           public ::testing::WithParamInterface<RefusedBinding> {};
+
+TEST_P(RefusedBindingTest, IsRefusedAndNothingIsWritten) {
+  const RefusedBinding& c = GetParam();
   EXPECT_CALL(store_, CreateRoleBinding).Times(0);
-  EXPECT_THAT(Call(&IdentityServiceImpl::CreateRoleBinding, "users/north-admin", kNorthHubAdmin,
-                   NewBinding("people/u-1", Role::ROLE_VIEWER, "regions/north")),
-              StatusIs(Code::kInvalidArgument, "role_binding.principal"));
+  EXPECT_THAT(Call(&IdentityServiceImpl::CreateRoleBinding, c.principal, c.grants, c.request),
+              StatusIs(c.code, c.message_part));
 }
 
-TEST_F(BindingsTest, AScopeTheCallerCannotSeeIsNotFound) {
-  EXPECT_CALL(store_, CreateRoleBinding).Times(0);
-  EXPECT_THAT(Call(&IdentityServiceImpl::CreateRoleBinding, "users/north-admin", kNorthHubAdmin,
-                   NewBinding("users/u-1", Role::ROLE_VIEWER, "regions/south")),
-              StatusIs(Code::kNotFound, "regions/south"));
-  EXPECT_THAT(Call(&IdentityServiceImpl::CreateRoleBinding, "users/north-admin", kNorthHubAdmin,
-                   NewBinding("users/u-1", Role::ROLE_VIEWER, "partnerships/hastings")),
-              StatusIs(Code::kNotFound, "partnerships/hastings"));
-}
-
-TEST_F(BindingsTest, AScopeThatIsNoScopeIsInvalid) {
-  EXPECT_CALL(store_, CreateRoleBinding).Times(0);
-  EXPECT_THAT(Call(&IdentityServiceImpl::CreateRoleBinding, "users/root", kDeploymentAdmin,
-                   NewBinding("users/u-1", Role::ROLE_VIEWER, "organisations/police")),
-              StatusIs(Code::kInvalidArgument, "role_binding.scope"));
-}
-
-TEST_F(BindingsTest, PartnershipAdministratorsCannotGrantRegionRoles) {
-  EXPECT_CALL(store_, CreateRoleBinding).Times(0);
-  EXPECT_THAT(Call(&IdentityServiceImpl::CreateRoleBinding, "users/sunderland-admin",
-                   kSunderlandAdmin, NewBinding("users/u-1", Role::ROLE_VIEWER, "regions/north")),
-              StatusIs(Code::kPermissionDenied));
-}
-
-TEST_F(BindingsTest, ARoleThatDoesNotFitTheScopeIsInvalid) {
-  EXPECT_CALL(store_, CreateRoleBinding).Times(0);
-  // Hub administrators are bound to a region or the deployment, never to a partnership.
-  EXPECT_THAT(
-      Call(&IdentityServiceImpl::CreateRoleBinding, "users/north-admin", kNorthHubAdmin,
-           NewBinding("users/u-1", Role::ROLE_HUB_ADMINISTRATOR, "partnerships/sunderland")),
-      StatusIs(Code::kInvalidArgument));
-}
-
-TEST_F(BindingsTest, AnOrganisationOfAnotherPartnershipIsRefusedNamingTheField) {
-  EXPECT_CALL(store_, CreateRoleBinding).Times(0);
-  EXPECT_THAT(
-      Call(&IdentityServiceImpl::CreateRoleBinding, "users/sunderland-admin", kSunderlandAdmin,
-           NewBinding("users/u-1", Role::ROLE_PARTNER_RESPONDENT, "partnerships/sunderland",
-                      "partnerships/durham/organisations/police")),
-      StatusIs(Code::kInvalidArgument, "role_binding.organisation"));
-}
+INSTANTIATE_TEST_SUITE_P(
+    BindingsTest, RefusedBindingTest,
+    ::testing::Values(
+        RefusedBinding{"AMalformedPrincipalIsRefusedNamingTheField", "users/north-admin",
+                       kNorthHubAdmin, NewBinding("people/u-1", Role::ROLE_VIEWER, "regions/north"),
+                       Code::kInvalidArgument, "role_binding.principal"},
+        RefusedBinding{"ARegionTheCallerCannotSeeIsNotFound", "users/north-admin", kNorthHubAdmin,
+                       NewBinding("users/u-1", Role::ROLE_VIEWER, "regions/south"), Code::kNotFound,
+                       "regions/south"},
+        RefusedBinding{"APartnershipTheCallerCannotSeeIsNotFound", "users/north-admin",
+                       kNorthHubAdmin,
+                       NewBinding("users/u-1", Role::ROLE_VIEWER, "partnerships/hastings"),
+                       Code::kNotFound, "partnerships/hastings"},
+        RefusedBinding{"AScopeThatIsNoScopeIsInvalid", "users/root", kDeploymentAdmin,
+                       NewBinding("users/u-1", Role::ROLE_VIEWER, "organisations/police"),
+                       Code::kInvalidArgument, "role_binding.scope"},
+        RefusedBinding{"PartnershipAdministratorsCannotGrantRegionRoles", "users/sunderland-admin",
+                       kSunderlandAdmin,
+                       NewBinding("users/u-1", Role::ROLE_VIEWER, "regions/north"),
+                       Code::kPermissionDenied, ""},
+        // Hub administrators are bound to a region or the deployment, never to a partnership.
+        RefusedBinding{
+            "ARoleThatDoesNotFitTheScopeIsInvalid", "users/north-admin", kNorthHubAdmin,
+            NewBinding("users/u-1", Role::ROLE_HUB_ADMINISTRATOR, "partnerships/sunderland"),
+            Code::kInvalidArgument, ""},
+        RefusedBinding{
+            "AnOrganisationOfAnotherPartnershipIsRefusedNamingTheField", "users/sunderland-admin",
+            kSunderlandAdmin,
+            NewBinding("users/u-1", Role::ROLE_PARTNER_RESPONDENT, "partnerships/sunderland",
+                       "partnerships/durham/organisations/police"),
+            Code::kInvalidArgument, "role_binding.organisation"}),
+    [](const ::testing::TestParamInfo<RefusedBinding>& info) { return info.param.name; });
 
 TEST_F(BindingsTest, AnUnknownPrincipalIsNotFound) {
   EXPECT_CALL(store_, GetUser("u-404")).WillOnce(Return(absl::NotFoundError("users/u-404")));
@@ -153,32 +175,19 @@ TEST_F(BindingsTest, AHubAdministratorGrantsARoleInTheirRegionAudited) {
 
 TEST_F(BindingsTest, DeletingNeedsARoleBindingName) {
   EXPECT_CALL(store_, DeleteRoleBinding).Times(0);
-  v1::DeleteRoleBindingRequest request;
-  request.set_name("bindings/rb-1");
-  EXPECT_THAT(
-      Call(&IdentityServiceImpl::DeleteRoleBinding, "users/root", kDeploymentAdmin, request),
-      StatusIs(Code::kInvalidArgument, "name"));
+  EXPECT_THAT(Delete("bindings/rb-1", "users/root", kDeploymentAdmin),
+              StatusIs(Code::kInvalidArgument, "name"));
 }
 
 TEST_F(BindingsTest, ABindingTheCallerCannotSeeIsNotFoundAndStays) {
-  EXPECT_CALL(store_, GetRoleBinding("rb-south"))
-      .WillOnce(Return(Stored("rb-south", Role::ROLE_VIEWER, "south")));
-  EXPECT_CALL(store_, DeleteRoleBinding).Times(0);
-  v1::DeleteRoleBindingRequest request;
-  request.set_name("roleBindings/rb-south");
-  EXPECT_THAT(
-      Call(&IdentityServiceImpl::DeleteRoleBinding, "users/north-admin", kNorthHubAdmin, request),
-      StatusIs(Code::kNotFound, "roleBindings/rb-south"));
+  EXPECT_THAT(RefusedDelete(Stored("rb-south", Role::ROLE_VIEWER, "south"), "users/north-admin",
+                            kNorthHubAdmin),
+              StatusIs(Code::kNotFound, "roleBindings/rb-south"));
 }
 
 TEST_F(BindingsTest, ABindingTheCallerSeesButDoesNotManageIsPermissionDenied) {
-  EXPECT_CALL(store_, GetRoleBinding("rb-north"))
-      .WillOnce(Return(Stored("rb-north", Role::ROLE_VIEWER, "north")));
-  EXPECT_CALL(store_, DeleteRoleBinding).Times(0);
-  v1::DeleteRoleBindingRequest request;
-  request.set_name("roleBindings/rb-north");
-  EXPECT_THAT(Call(&IdentityServiceImpl::DeleteRoleBinding, "users/sunderland-admin",
-                   kSunderlandAdmin, request),
+  EXPECT_THAT(RefusedDelete(Stored("rb-north", Role::ROLE_VIEWER, "north"),
+                            "users/sunderland-admin", kSunderlandAdmin),
               StatusIs(Code::kPermissionDenied));
 }
 
@@ -189,11 +198,7 @@ TEST_F(BindingsTest, DeletingABindingRevokesThePrincipalsTokensForTheirLifetime)
   EXPECT_CALL(store_, DeleteRoleBinding(Eq("rb-s"), Eq(absl::Minutes(20)),
                                         Field(&NewAuditEvent::region, Eq("north"))))
       .WillOnce(Return(absl::OkStatus()));
-  v1::DeleteRoleBindingRequest request;
-  request.set_name("roleBindings/rb-s");
-  EXPECT_THAT(Call(&IdentityServiceImpl::DeleteRoleBinding, "users/sunderland-admin",
-                   kSunderlandAdmin, request),
-              IsOk());
+  EXPECT_THAT(Delete("roleBindings/rb-s", "users/sunderland-admin", kSunderlandAdmin), IsOk());
 }
 
 TEST_F(BindingsTest, ListingInAnInvisibleScopeIsNotFound) {

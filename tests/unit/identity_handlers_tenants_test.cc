@@ -89,7 +89,21 @@ TEST_F(RegionsTest, PageSizesDefaultToFiftyAndAreClampedToFiveHundred) {
               StatusIs(Code::kInvalidArgument, "page_size"));
 }
 
-using PartnershipsTest = IdentityHandlersTest;
+class PartnershipsTest : public IdentityHandlersTest {
+ protected:
+  // UpdatePartnership of partnership sunderland (stored in region north, etag "1") with
+  // `request`, as `principal` holding `grants`, when the update must be refused: the store
+  // is never written.
+  grpc::Status RefusedUpdateOfSunderland(const std::string& principal,
+                                         std::vector<auth::Grant> grants,
+                                         v1::UpdatePartnershipRequest request) {
+    ON_CALL(store_, GetPartnership("sunderland"))
+        .WillByDefault(Return(StoredPartnership("sunderland", "north")));
+    EXPECT_CALL(store_, UpdatePartnership).Times(0);
+    request.mutable_partnership()->set_name("partnerships/sunderland");
+    return Call(&IdentityServiceImpl::UpdatePartnership, principal, std::move(grants), request);
+  }
+};
 
 v1::CreatePartnershipRequest NewPartnership(const std::string& id, const std::string& region) {
   v1::CreatePartnershipRequest request;
@@ -146,31 +160,22 @@ TEST_F(PartnershipsTest, APartnershipTheCallerCannotSeeIsNotFoundLikeAMissingOne
 }
 
 TEST_F(PartnershipsTest, UpdatesAreRefusedWithoutAnEtagOrWithAnUnknownPath) {
-  ON_CALL(store_, GetPartnership("sunderland"))
-      .WillByDefault(Return(StoredPartnership("sunderland", "north")));
-  EXPECT_CALL(store_, UpdatePartnership).Times(0);
   v1::UpdatePartnershipRequest request;
-  request.mutable_partnership()->set_name("partnerships/sunderland");
   request.mutable_partnership()->set_display_name("Sunderland");
-  EXPECT_THAT(Call(&IdentityServiceImpl::UpdatePartnership, "users/sunderland-admin",
-                   kSunderlandAdmin, request),
+  EXPECT_THAT(RefusedUpdateOfSunderland("users/sunderland-admin", kSunderlandAdmin, request),
               StatusIs(Code::kInvalidArgument, "partnership.etag"));
   request.mutable_partnership()->set_etag("1");
   request.mutable_update_mask()->add_paths("region");
-  EXPECT_THAT(Call(&IdentityServiceImpl::UpdatePartnership, "users/sunderland-admin",
-                   kSunderlandAdmin, request),
+  EXPECT_THAT(RefusedUpdateOfSunderland("users/sunderland-admin", kSunderlandAdmin, request),
               StatusIs(Code::kInvalidArgument, "update_mask"));
 }
 
 TEST_F(PartnershipsTest, MembersWhoDoNotAdministerAPartnershipCannotChangeIt) {
-  ON_CALL(store_, GetPartnership("sunderland"))
-      .WillByDefault(Return(StoredPartnership("sunderland", "north")));
-  EXPECT_CALL(store_, UpdatePartnership).Times(0);
   v1::UpdatePartnershipRequest request;
-  request.mutable_partnership()->set_name("partnerships/sunderland");
   request.mutable_partnership()->set_etag("1");
-  EXPECT_THAT(Call(&IdentityServiceImpl::UpdatePartnership, "users/scrutineer",
-                   {Grant(Role::ROLE_INDEPENDENT_SCRUTINEER, "north", "sunderland")}, request),
+  EXPECT_THAT(RefusedUpdateOfSunderland(
+                  "users/scrutineer",
+                  {Grant(Role::ROLE_INDEPENDENT_SCRUTINEER, "north", "sunderland")}, request),
               StatusIs(Code::kPermissionDenied));
 }
 

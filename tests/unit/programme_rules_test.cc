@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -70,34 +71,35 @@ TEST(ProgrammeRulesTest, EveryDateMayBeTheSameDay) {
   EXPECT_THAT(ValidatePlan(plan, kToday), IsOk());
 }
 
-TEST(ProgrammeRulesTest, ADeadlineBeforeTheOpeningDateIsRefused) {
+// Well-formed dates in the wrong order: refused, naming the date that is out of place.
+struct DatesOutOfOrder {
+  std::string name;  // the case's name in the test's
+  std::function<void(Plan&)> spoil;
+  std::string message;
+};
+
+class ProgrammeDatesTest : public ::testing::TestWithParam<DatesOutOfOrder> {};
+
+TEST_P(ProgrammeDatesTest, IsRefused) {
   Plan plan = ValidPlan();
-  plan.set_response_deadline("2026-03-31");
-  EXPECT_THAT(ValidatePlan(plan, kToday), StatusIs(Code::kInvalidArgument,
-                                                   "planned_round.response_deadline: must "
-                                                   "not be before open_date (2026-04-01)"));
+  GetParam().spoil(plan);
+  EXPECT_THAT(ValidatePlan(plan, kToday), StatusIs(Code::kInvalidArgument, GetParam().message));
 }
 
-TEST(ProgrammeRulesTest, AReportDueBeforeTheDeadlineIsRefused) {
-  Plan plan = ValidPlan();
-  plan.set_report_due_date("2026-05-30");
-  EXPECT_THAT(ValidatePlan(plan, kToday),
-              StatusIs(Code::kInvalidArgument, "planned_round.report_due_date"));
-}
-
-TEST(ProgrammeRulesTest, AnEmptyPeriodIsRefused) {
-  Plan plan = ValidPlan();
-  plan.set_period_end("2025-03-31");
-  EXPECT_THAT(ValidatePlan(plan, kToday),
-              StatusIs(Code::kInvalidArgument, "planned_round.period_end"));
-}
-
-TEST(ProgrammeRulesTest, AnOpeningDateInThePastIsRefused) {
-  Plan plan = ValidPlan();
-  plan.set_open_date("2026-02-28");
-  EXPECT_THAT(ValidatePlan(plan, kToday),
-              StatusIs(Code::kInvalidArgument, "planned_round.open_date"));
-}
+INSTANTIATE_TEST_SUITE_P(
+    ProgrammeRulesTest, ProgrammeDatesTest,
+    ::testing::Values(
+        DatesOutOfOrder{
+            "ADeadlineBeforeTheOpeningDate", [](Plan& p) { p.set_response_deadline("2026-03-31"); },
+            "planned_round.response_deadline: must not be before open_date (2026-04-01)"},
+        DatesOutOfOrder{"AReportDueBeforeTheDeadline",
+                        [](Plan& p) { p.set_report_due_date("2026-05-30"); },
+                        "planned_round.report_due_date"},
+        DatesOutOfOrder{"AnEmptyPeriod", [](Plan& p) { p.set_period_end("2025-03-31"); },
+                        "planned_round.period_end"},
+        DatesOutOfOrder{"AnOpeningDateInThePast", [](Plan& p) { p.set_open_date("2026-02-28"); },
+                        "planned_round.open_date"}),
+    [](const ::testing::TestParamInfo<DatesOutOfOrder>& info) { return info.param.name; });
 
 TEST(ProgrammeRulesTest, MalformedFieldsAreNamed) {
   struct Case {
