@@ -88,6 +88,7 @@ RunResult RunAsync(const RunOptions& options, const AsyncCall& call) {
                                              std::chrono::duration<double>(1.0 / options.max_rate))
                                        : Clock::duration::zero();
   Clock::time_point next_start = start;
+  int64_t started = 0;
 
   // One dispatcher starts every call: as soon as a slot is free, or at the next tick of
   // the pace. Completions (on gRPC's threads) only record and free their slot.
@@ -111,6 +112,7 @@ RunResult RunAsync(const RunOptions& options, const AsyncCall& call) {
       --in_flight;
       break;
     }
+    ++started;
     call(slot, [&, slot, t0](std::string error) {
       Clock::time_point t1 = Clock::now();
       tally.Add(t0 >= measure_from, t1 - t0, error);
@@ -123,7 +125,9 @@ RunResult RunAsync(const RunOptions& options, const AsyncCall& call) {
   std::unique_lock<std::mutex> lock(mu);
   changed.wait(lock, [&] { return in_flight == 0; });
   lock.unlock();
-  return tally.Finish(absl::FromChrono(end - measure_from));
+  RunResult result = tally.Finish(absl::FromChrono(end - measure_from));
+  result.started = started;
+  return result;
 }
 
 RunResult RunBlocking(const RunOptions& options, const BlockingCall& call) {

@@ -24,6 +24,8 @@ LatencySummary Summarise(std::vector<double>& samples);
 struct RunResult {
   int64_t ok = 0;
   int64_t errors = 0;
+  // Every call started, warm-up included (the denominator of CPU time per call).
+  int64_t started = 0;
   // The first error seen, for the report ("" if none).
   std::string first_error;
   // Length of the measured window.

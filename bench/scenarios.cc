@@ -279,15 +279,21 @@ absl::StatusOr<ScenarioResult> RunDashboardRead(
 
 }  // namespace
 
-absl::StatusOr<ScenarioResult> RunAssessmentReport(const ScenarioContext& context,
-                                                   const RunOptions& options) {
+std::vector<std::string> FinalisedRoundsOf(const ScenarioContext& context) {
   std::vector<std::string> rounds;
   for (const SeededPartnership& p : context.partnerships) {
     rounds.insert(rounds.end(), p.finalised_rounds.begin(), p.finalised_rounds.end());
   }
+  return rounds;
+}
+
+absl::StatusOr<ScenarioResult> RunAssessmentReportParsed(const ScenarioContext& context,
+                                                         const RunOptions& options) {
+  const std::vector<std::string> rounds = FinalisedRoundsOf(context);
   ScenarioResult result;
-  result.name = "read: assessment report";
-  result.note = absl::StrCat("a random one of ", rounds.size(), " finalised rounds");
+  result.name = "read: assessment report, parsed";
+  result.note = absl::StrCat("a random one of ", rounds.size(),
+                             " finalised rounds, each reply parsed into its message");
   return RunDashboardRead<rv1::GetAssessmentReportRequest, rv1::AssessmentReport>(
       context, options, std::move(result), 1000,
       [&](std::mt19937_64& rng) {
@@ -304,10 +310,7 @@ absl::StatusOr<ScenarioResult> RunAssessmentReport(const ScenarioContext& contex
 // annual report section of the same round.
 absl::StatusOr<ScenarioResult> RunPdfExport(const ScenarioContext& context,
                                             const RunOptions& options, bool annual) {
-  std::vector<std::string> rounds;
-  for (const SeededPartnership& p : context.partnerships) {
-    rounds.insert(rounds.end(), p.finalised_rounds.begin(), p.finalised_rounds.end());
-  }
+  const std::vector<std::string> rounds = FinalisedRoundsOf(context);
   ScenarioResult result;
   result.name = annual ? "read: annual report PDF" : "read: assessment report PDF";
   result.note = absl::StrCat("a random one of ", rounds.size(), " finalised rounds, as A4 PDF");

@@ -46,10 +46,13 @@ absl::StatusOr<ScenarioResult> RunUpsertSql(const ScenarioContext& context,
 // 24 responses of one respondent in one call.
 absl::StatusOr<ScenarioResult> RunBatchUpsert(const ScenarioContext& context,
                                               const RunOptions& options);
-// Reads: a finalised round's assessment report, the region's overview, a partnership's
-// action tracker.
-absl::StatusOr<ScenarioResult> RunAssessmentReport(const ScenarioContext& context,
-                                                   const RunOptions& options);
+// Every finalised round of the data set's partnerships.
+std::vector<std::string> FinalisedRoundsOf(const ScenarioContext& context);
+// Reads: a finalised round's assessment report (parsed into its message by the client, as a
+// dashboard would; RunAssessmentReport in bench/scenarios_reads.h reads the same calls as
+// bytes), the region's overview, a partnership's action tracker.
+absl::StatusOr<ScenarioResult> RunAssessmentReportParsed(const ScenarioContext& context,
+                                                         const RunOptions& options);
 // The assessment report and the annual report section of a random finalised round as PDF
 // (ExportReport), for the document budgets (p95 150 ms and 400 ms at concurrency 1).
 absl::StatusOr<ScenarioResult> RunAssessmentPdf(const ScenarioContext& context,

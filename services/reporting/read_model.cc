@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <set>
 
 #include <pqxx/pqxx>
 
@@ -154,10 +155,17 @@ constexpr Statement kSelectFinalisedRounds = {
 constexpr Statement kSelectConsolidationsOfRounds = {
     "reporting_consolidations_of_rounds",
     "SELECT assessment_id, record FROM consolidations WHERE assessment_id = ANY($1::text[])"};
+// Each action with its round's framework version (for the step titles), in one statement:
+// the tracker at concurrency 1 is mostly round trips (issue 18, Reads). A probe of the
+// round's key per action (a join was planned as a scan of every round at 150 partnerships).
 constexpr Statement kSelectActionsOfPartnership = {
-    "reporting_actions_of_partnership", "SELECT record FROM actions WHERE partnership_id = $1"};
-constexpr Statement kSelectActionsOfRegion = {"reporting_actions_of_region",
-                                              "SELECT record FROM actions WHERE region_id = $1"};
+    "reporting_actions_of_partnership",
+    "SELECT a.record, (SELECT r.framework_version FROM rounds r "
+    "WHERE r.assessment_id = a.assessment_id) FROM actions a WHERE a.partnership_id = $1"};
+constexpr Statement kSelectActionsOfRegion = {
+    "reporting_actions_of_region",
+    "SELECT a.record, (SELECT r.framework_version FROM rounds r "
+    "WHERE r.assessment_id = a.assessment_id) FROM actions a WHERE a.region_id = $1"};
 constexpr Statement kSelectOptedOutOfRegion = {
     "reporting_opted_out_of_region",
     "SELECT partnership_id FROM partnerships WHERE region_id = $1 "
@@ -166,10 +174,6 @@ constexpr Statement kSelectOrganisationsOfRegion = {
     "reporting_organisations_of_region",
     "SELECT o.partnership_id, o.organisation_id, o.display_name FROM organisations o "
     "JOIN partnerships p ON p.partnership_id = o.partnership_id WHERE p.region_id = $1"};
-constexpr Statement kSelectFrameworksOfRounds = {
-    "reporting_frameworks_of_rounds",
-    "SELECT DISTINCT framework_version FROM rounds WHERE assessment_id = ANY($1::text[]) "
-    "ORDER BY framework_version"};
 
 }  // namespace
 
@@ -587,17 +591,16 @@ absl::StatusOr<std::vector<FinalisedRound>> ReadModel::Snapshot::FinalisedRounds
 absl::StatusOr<ActionData> ReadModel::Snapshot::LoadActions(const std::string& partnership_id,
                                                             const std::string& region_id) {
   ActionData data;
+  pqxx::result actions = partnership_id.empty()
+                             ? Run(*txn_, kSelectActionsOfRegion, region_id)
+                             : Run(*txn_, kSelectActionsOfPartnership, partnership_id);
+  SIXSTEPS_ASSIGN_OR_RETURN(data.actions, ParseAll<actv1::Action>(actions));
   if (!partnership_id.empty()) {
-    SIXSTEPS_ASSIGN_OR_RETURN(
-        data.actions,
-        ParseAll<actv1::Action>(Run(*txn_, kSelectActionsOfPartnership, partnership_id)));
     for (const pqxx::row& row : Run(*txn_, kSelectOrganisationsOf, partnership_id)) {
       data.organisation_names[absl::StrCat("partnerships/", partnership_id, "/organisations/",
                                            row[0].as<std::string>())] = row[1].as<std::string>();
     }
   } else {
-    SIXSTEPS_ASSIGN_OR_RETURN(
-        data.actions, ParseAll<actv1::Action>(Run(*txn_, kSelectActionsOfRegion, region_id)));
     for (const pqxx::row& row : Run(*txn_, kSelectOptedOutOfRegion, region_id)) {
       data.opted_out.insert(row[0].as<std::string>());
     }
@@ -607,13 +610,15 @@ absl::StatusOr<ActionData> ReadModel::Snapshot::LoadActions(const std::string& p
           row[2].as<std::string>();
     }
   }
-  // The frameworks of the actions' rounds, for the step titles.
-  absl::flat_hash_set<std::string> rounds;
-  for (const actv1::Action& action : data.actions) rounds.insert(Id(action.assessment()));
-  std::vector<std::string> ids(rounds.begin(), rounds.end());
-  for (const pqxx::row& row : Run(*txn_, kSelectFrameworksOfRounds, db::TextArray(ids))) {
+  // The frameworks of the actions' rounds, for the step titles, in the versions' order (the
+  // first version's title of a step is kept, as when they were read ordered by version).
+  std::set<std::string> versions;
+  for (const pqxx::row& row : actions) {
+    if (!row[1].is_null()) versions.insert(row[1].as<std::string>());
+  }
+  for (const std::string& version : versions) {
     SIXSTEPS_ASSIGN_OR_RETURN(std::shared_ptr<const fv1::FrameworkVersion> framework,
-                              Framework(row[0].as<std::string>()));
+                              Framework(version));
     for (const fv1::Step& step : framework->steps()) {
       data.step_titles.emplace(step.id(), step.title());
     }

@@ -28,7 +28,7 @@ absl::StatusOr<std::string> ParseId(absl::string_view name, absl::string_view co
   return std::string(id);
 }
 
-absl::Time DeadlineOf(const grpc::ServerContext& context) {
+absl::Time DeadlineOf(const grpc::ServerContextBase& context) {
   absl::Time cap = absl::Now() + absl::Seconds(30);
   absl::Time deadline = absl::FromChrono(context.deadline());
   return deadline < cap ? deadline : cap;
@@ -380,37 +380,37 @@ SIXSTEPS_RPC(ReportingServiceImpl, GetScrutineerReport, rv1::GetScrutineerReport
 
 absl::StatusOr<rv1::AssessmentReport> ReportingServiceImpl::DoGetAssessmentReport(
     const Caller& caller, const rv1::GetAssessmentReportRequest& request,
-    const grpc::ServerContext& context) {
+    const grpc::ServerContextBase& context) {
   return reports_->Assessment(caller, request, DeadlineOf(context), ReportForm::kEncoded);
 }
 
 absl::StatusOr<rv1::PartnershipTrend> ReportingServiceImpl::DoGetPartnershipTrend(
     const Caller& caller, const rv1::GetPartnershipTrendRequest& request,
-    const grpc::ServerContext& context) {
+    const grpc::ServerContextBase& context) {
   return reports_->Trend(caller, request, DeadlineOf(context));
 }
 
 absl::StatusOr<rv1::RegionalOverview> ReportingServiceImpl::DoGetRegionalOverview(
     const Caller& caller, const rv1::GetRegionalOverviewRequest& request,
-    const grpc::ServerContext& context) {
+    const grpc::ServerContextBase& context) {
   return reports_->Region(caller, request, DeadlineOf(context));
 }
 
 absl::StatusOr<rv1::ActionTracker> ReportingServiceImpl::DoGetActionTracker(
     const Caller& caller, const rv1::GetActionTrackerRequest& request,
-    const grpc::ServerContext& context) {
+    const grpc::ServerContextBase& context) {
   return reports_->Actions(caller, request, DeadlineOf(context));
 }
 
 absl::StatusOr<rv1::AnnualReportSection> ReportingServiceImpl::DoGetAnnualReportSection(
     const Caller& caller, const rv1::GetAnnualReportSectionRequest& request,
-    const grpc::ServerContext& context) {
+    const grpc::ServerContextBase& context) {
   return reports_->Annual(caller, request, DeadlineOf(context));
 }
 
 absl::StatusOr<rv1::ExportReportResponse> ReportingServiceImpl::DoExportReport(
     const Caller& caller, const rv1::ExportReportRequest& request,
-    const grpc::ServerContext& context) {
+    const grpc::ServerContextBase& context) {
   SIXSTEPS_ASSIGN_OR_RETURN(Reports::Export exported,
                             reports_->Render(caller, request, DeadlineOf(context)));
   rv1::ExportReportResponse out;
@@ -453,7 +453,12 @@ grpc::Status ReportingServiceImpl::StreamReport(
 }
 
 absl::StatusOr<rv1::Freshness> ReportingServiceImpl::DoGetFreshness(
-    const Caller&, const rv1::GetFreshnessRequest&) {
+    const Caller& caller, const rv1::GetFreshnessRequest&) {
+  if (!MayReadFreshness(caller)) {
+    return absl::PermissionDeniedError(
+        "the read model's position is for roles bound on a region or the whole deployment; a "
+        "report's freshness says what that report reflects");
+  }
   return reports_->Freshness();
 }
 

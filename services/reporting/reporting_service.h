@@ -189,40 +189,43 @@ class ReportingServiceImpl final : public rv1::ReportingService::Service {
   // Used by SIXSTEPS_RPC to authenticate every call.
   const auth::TokenVerifier& verifier() const { return *verifier_; }
 
-  // One handler per RPC, named after it; the reports take the call's deadline.
+  // One handler per RPC, named after it; the reports take the call's deadline. Their context
+  // is a grpc::ServerContextBase, so that they are served on gRPC's callback API with the
+  // handler on the server's executor (callback_rpc.h), not on the synchronous server (a
+  // thread made or woken per call; issue 18, Reads).
   absl::StatusOr<rv1::AssessmentReport> DoGetAssessmentReport(
       const Caller& caller, const rv1::GetAssessmentReportRequest& request,
-      const grpc::ServerContext& context);
+      const grpc::ServerContextBase& context);
   absl::StatusOr<rv1::PartnershipTrend> DoGetPartnershipTrend(
       const Caller& caller, const rv1::GetPartnershipTrendRequest& request,
-      const grpc::ServerContext& context);
+      const grpc::ServerContextBase& context);
   absl::StatusOr<rv1::RegionalOverview> DoGetRegionalOverview(
       const Caller& caller, const rv1::GetRegionalOverviewRequest& request,
-      const grpc::ServerContext& context);
+      const grpc::ServerContextBase& context);
   absl::StatusOr<rv1::ActionTracker> DoGetActionTracker(const Caller& caller,
                                                         const rv1::GetActionTrackerRequest& request,
-                                                        const grpc::ServerContext& context);
+                                                        const grpc::ServerContextBase& context);
   absl::StatusOr<rv1::AnnualReportSection> DoGetAnnualReportSection(
       const Caller& caller, const rv1::GetAnnualReportSectionRequest& request,
-      const grpc::ServerContext& context);
+      const grpc::ServerContextBase& context);
   absl::StatusOr<rv1::ExportReportResponse> DoExportReport(const Caller& caller,
                                                            const rv1::ExportReportRequest& request,
-                                                           const grpc::ServerContext& context);
+                                                           const grpc::ServerContextBase& context);
   absl::StatusOr<rv1::Freshness> DoGetFreshness(const Caller& caller,
                                                 const rv1::GetFreshnessRequest& request);
   absl::StatusOr<rv1::ScrutineerReport> DoGetScrutineerReport(
       const Caller& caller, const rv1::GetScrutineerReportRequest& request,
-      const grpc::ServerContext& context);
+      const grpc::ServerContextBase& context);
   // ---- evidence and voice reports (H5) ----
   absl::StatusOr<rv1::EvidenceRegister> DoGetEvidenceRegister(
       const Caller& caller, const rv1::GetEvidenceRegisterRequest& request,
-      const grpc::ServerContext& context);
+      const grpc::ServerContextBase& context);
   absl::StatusOr<rv1::EngagementSummary> DoGetEngagementSummary(
       const Caller& caller, const rv1::GetEngagementSummaryRequest& request,
-      const grpc::ServerContext& context);
+      const grpc::ServerContextBase& context);
   absl::StatusOr<rv1::AuditsAndReviewsSummary> DoGetAuditsAndReviewsSummary(
       const Caller& caller, const rv1::GetAuditsAndReviewsSummaryRequest& request,
-      const grpc::ServerContext& context);
+      const grpc::ServerContextBase& context);
 
   Reports* reports_;
   const auth::TokenVerifier* verifier_;
@@ -234,6 +237,6 @@ absl::StatusOr<std::string> ParseId(absl::string_view name, absl::string_view co
                                     absl::string_view field);
 
 // A call's deadline, capped at 30 s from now.
-absl::Time DeadlineOf(const grpc::ServerContext& context);
+absl::Time DeadlineOf(const grpc::ServerContextBase& context);
 
 }  // namespace sixsteps::reporting

@@ -94,7 +94,7 @@ absl::Status Reports::AddRegionOverdueChart(const Caller& /*caller*/,
 
 absl::StatusOr<rv1::ScrutineerReport> ReportingServiceImpl::DoGetScrutineerReport(
     const Caller& caller, const rv1::GetScrutineerReportRequest& request,
-    const grpc::ServerContext& context) {
+    const grpc::ServerContextBase& context) {
   return reports_->Scrutineer(caller, request, DeadlineOf(context));
 }
 

@@ -84,19 +84,19 @@ SIXSTEPS_RPC(ReportingServiceImpl, GetAuditsAndReviewsSummary,
 
 absl::StatusOr<rv1::EvidenceRegister> ReportingServiceImpl::DoGetEvidenceRegister(
     const Caller& caller, const rv1::GetEvidenceRegisterRequest& request,
-    const grpc::ServerContext& context) {
+    const grpc::ServerContextBase& context) {
   return reports_->EvidenceRegister(caller, request, DeadlineOf(context));
 }
 
 absl::StatusOr<rv1::EngagementSummary> ReportingServiceImpl::DoGetEngagementSummary(
     const Caller& caller, const rv1::GetEngagementSummaryRequest& request,
-    const grpc::ServerContext& context) {
+    const grpc::ServerContextBase& context) {
   return reports_->EngagementSummary(caller, request, DeadlineOf(context));
 }
 
 absl::StatusOr<rv1::AuditsAndReviewsSummary> ReportingServiceImpl::DoGetAuditsAndReviewsSummary(
     const Caller& caller, const rv1::GetAuditsAndReviewsSummaryRequest& request,
-    const grpc::ServerContext& context) {
+    const grpc::ServerContextBase& context) {
   return reports_->AuditsAndReviews(caller, request, DeadlineOf(context));
 }
 

@@ -154,6 +154,11 @@ bool MayReadPartnershipReports(const auth::Caller& caller, absl::string_view reg
   return !opted_out || SeesThroughOptOut(caller, region, partnership);
 }
 
+bool MayReadFreshness(const auth::Caller& caller) {
+  return std::any_of(caller.grants.begin(), caller.grants.end(),
+                     [](const auth::Grant& grant) { return grant.partnership.empty(); });
+}
+
 std::vector<actv1::Action> ActionsShownInRegion(const auth::Caller& caller,
                                                 absl::string_view region,
                                                 std::vector<actv1::Action> actions,

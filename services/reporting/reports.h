@@ -66,6 +66,12 @@ bool SeesThroughOptOut(const auth::Caller& caller, absl::string_view region,
 // through the opt-out.
 bool MayReadPartnershipReports(const auth::Caller& caller, absl::string_view region,
                                absl::string_view partnership, bool opted_out);
+// GetFreshness, the read model's feed position (a deployment-wide write counter, issue 13
+// finding 13): for roles bound on a region or on the whole deployment (hub administrators,
+// viewers, dashboards, integrations, the notifier), which watch whether reporting keeps up.
+// A partnership's members learn the position of what they read from each report's own
+// freshness, not by asking for it at will.
+bool MayReadFreshness(const auth::Caller& caller);
 // The actions a region's tracker shows the caller: all but those of partnerships in
 // `opted_out` (ids) that the caller does not see through.
 std::vector<actv1::Action> ActionsShownInRegion(const auth::Caller& caller,

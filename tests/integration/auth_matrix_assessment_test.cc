@@ -553,9 +553,10 @@ std::vector<Row> AssessmentActionReportingRows(const MatrixWorld& world) {
     reporting("GetActionTracker", "of part-a", Fixed(m),
               {{N, UA}, {B, NF}, {O, NF}, {V, OK}, {AO, OK}});
   }
-  // Freshness is the read model's feed position: no partnership's record.
+  // Freshness is the read model's feed position, a deployment-wide counter: for roles bound
+  // on a region (bob administers region B) or the deployment, not a partnership's members.
   reporting("GetFreshness", "the read model's position", Fixed(rv1::GetFreshnessRequest()),
-            {{N, UA}, {B, OK}, {V, OK}});
+            {{N, UA}, {B, OK}, {D, OK}, {HA, OK}, {V, PD}, {PA, PD}, {RS, PD}, {O, PD}});
   for (Row& row : VoiceRows(world)) t.rows.push_back(std::move(row));
   // ---- evidence and voice reports (H5) ----
   for (Row& row : RegisterRows(world)) t.rows.push_back(std::move(row));

@@ -7,6 +7,7 @@
 
 #include "bench/scenarios.h"
 #include "bench/scenarios_ceilings.h"
+#include "bench/scenarios_reads.h"
 #include "bench/seed.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_hub.h"
@@ -98,10 +99,15 @@ TEST_F(BenchHarnessTest, SeedsThroughTheApisThenEveryScenarioRuns) {
   run.warmup = absl::Milliseconds(100);
   run.duration = absl::Milliseconds(500);
   std::vector<absl::StatusOr<ScenarioResult>> results = {
-      RunBareInsert(context, run),       RunUpsert(context, run),
-      RunUpsertSql(context, run, 1),     RunUpsertSql(context, run, kQuestions),
-      RunBatchUpsert(context, run),      RunAssessmentReport(context, run),
-      RunRegionalOverview(context, run), RunActionTracker(context, run),
+      RunBareInsert(context, run),
+      RunUpsert(context, run),
+      RunUpsertSql(context, run, 1),
+      RunUpsertSql(context, run, kQuestions),
+      RunBatchUpsert(context, run),
+      RunAssessmentReport(context, run),
+      RunAssessmentReportParsed(context, run),
+      RunRegionalOverview(context, run),
+      RunActionTracker(context, run),
   };
   for (const absl::StatusOr<ScenarioResult>& result : results) {
     ASSERT_THAT(result.status(), IsOk());

@@ -300,6 +300,28 @@ TEST(OptOutTest, OnlyMembersAndHubAdministratorsSeeThrough) {
   }
 }
 
+TEST(FreshnessTest, OnlyRolesBoundOnARegionOrTheDeploymentMayAskForThePosition) {
+  using Role = auth::Role;
+  for (const auth::Grant& grant :
+       std::vector<auth::Grant>{{Role::ROLE_HUB_ADMINISTRATOR, "*", "", ""},
+                                {Role::ROLE_HUB_ADMINISTRATOR, "ne", "", ""},
+                                {Role::ROLE_VIEWER, "*", "", ""},
+                                {Role::ROLE_DASHBOARD, "ne", "", ""},
+                                {Role::ROLE_INTEGRATION, "ne", "", ""},
+                                {Role::ROLE_NOTIFIER, "*", "", ""}}) {
+    EXPECT_TRUE(MayReadFreshness(CallerWith({grant}))) << grant.role << " on " << grant.region;
+  }
+  for (const auth::Grant& grant :
+       std::vector<auth::Grant>{{Role::ROLE_VIEWER, "ne", "south", ""},
+                                {Role::ROLE_PARTNERSHIP_ADMINISTRATOR, "ne", "south", ""},
+                                {Role::ROLE_INDEPENDENT_SCRUTINEER, "ne", "south", ""},
+                                {Role::ROLE_PARTNER_RESPONDENT, "ne", "south", "police"},
+                                {Role::ROLE_INTEGRATION, "ne", "south", ""}}) {
+    EXPECT_FALSE(MayReadFreshness(CallerWith({grant}))) << grant.role;
+  }
+  EXPECT_FALSE(MayReadFreshness(CallerWith({}))) << "no binding at all";
+}
+
 TEST(OptOutTest, TheRegionsTrackerLeavesOutWhatTheCallerDoesNotSeeThrough) {
   auto action = [](const std::string& id, const std::string& partnership) {
     actv1::Action a = ActionOf(id, "s1", actv1::Action::STATUS_PLANNED, "2026-03-01", "police");
