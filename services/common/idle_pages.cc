@@ -107,9 +107,13 @@ size_t ReleaseCleanFilePages() {
   return ReleaseCleanFilePages(text.str(), Madvise);
 }
 
-bool IdleRelease::ShouldRelease(double cpu_seconds, double wall_seconds, size_t file_kib) const {
-  if (wall_seconds <= 0 || cpu_seconds > busy_fraction_ * wall_seconds) return false;
-  return file_kib >= file_kib_after_release_ + min_growth_kib_;
+bool IdleRelease::ShouldRelease(double cpu_seconds, double wall_seconds, size_t file_kib) {
+  if (wall_seconds <= 0) return false;
+  if (cpu_seconds > busy_fraction_ * wall_seconds) {
+    worked_since_release_ = true;
+    return false;
+  }
+  return worked_since_release_ && file_kib >= file_kib_after_release_ + min_growth_kib_;
 }
 
 size_t IdleRelease::Tick() {

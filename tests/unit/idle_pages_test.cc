@@ -49,14 +49,17 @@ TEST(IdlePagesTest, OnlyUnwrittenReadOnlyPrivateFileMappingsAreReleased) {
                                             std::pair<uintptr_t, size_t>{0x7f0000000000, 0x10000}));
 }
 
-TEST(IdlePagesTest, ReleasesOnlyWhenIdleAndGrown) {
+TEST(IdlePagesTest, ReleasesOncePerIdleSpellAfterWorkWhenGrown) {
   IdleRelease release(/*busy_fraction=*/0.01, /*min_growth_kib=*/1024);
-  EXPECT_TRUE(release.ShouldRelease(0.05, 15, 20'000));  // 0.3% of a core: idle
-  EXPECT_FALSE(release.ShouldRelease(0.5, 15, 20'000));  // 3%: serving calls
+  EXPECT_FALSE(release.ShouldRelease(0.5, 15, 20'000));  // 3% of a core: serving calls
   EXPECT_FALSE(release.ShouldRelease(0, 0, 20'000));     // no time passed
+  EXPECT_TRUE(release.ShouldRelease(0.05, 15, 20'000));  // 0.3%: idle after starting
   release.Released(6'000);
-  EXPECT_FALSE(release.ShouldRelease(0.01, 15, 6'500));  // grew by less than 1 MiB
-  EXPECT_TRUE(release.ShouldRelease(0.01, 15, 7'100));
+  // Still idle: not again, however much the idle threads fault back in.
+  EXPECT_FALSE(release.ShouldRelease(0.01, 15, 9'000));
+  EXPECT_FALSE(release.ShouldRelease(1.0, 15, 9'000));   // a burst of calls
+  EXPECT_FALSE(release.ShouldRelease(0.01, 15, 6'500));  // idle, grew by less than 1 MiB
+  EXPECT_TRUE(release.ShouldRelease(0.01, 15, 7'100));   // idle after the burst, grown
 }
 
 size_t StatusKib(const std::string& field) {
