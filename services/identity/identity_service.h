@@ -197,6 +197,9 @@ class IdentityServiceImpl final : public v1::IdentityService::Service {
                                                      const v1::GetOrganisationRequest& r);
   absl::StatusOr<v1::ListOrganisationsResponse> DoListOrganisations(
       const Caller& caller, const v1::ListOrganisationsRequest& r);
+  // ListOrganisations of "partnerships/-": every partnership the caller may see.
+  absl::StatusOr<v1::ListOrganisationsResponse> ListEveryVisibleOrganisation(
+      const Caller& caller, const v1::ListOrganisationsRequest& r);
 
   absl::StatusOr<v1::User> DoCreateUser(const Caller& caller, const v1::CreateUserRequest& r,
                                         absl::Time deadline);

@@ -3,6 +3,7 @@
 #include "services/identity/identity_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "services/base/make_status.h"
 #include "services/base/names.h"
 #include "services/base/status_macros.h"
@@ -14,6 +15,20 @@
 
 namespace sixsteps::identity {
 namespace {
+
+// ListOrganisations' parent for the organisations of every partnership the caller may see
+// (AIP-159's wildcard collection).
+constexpr char kEveryPartnership[] = "partnerships/-";
+
+// Region-level viewers, dashboards, integrations and hub administrators see the region's
+// partnerships (deployment-wide ones, bound to '*', every partnership); everyone else only
+// those they hold a grant on.
+Visibility PartnershipsVisibleTo(const Caller& caller) {
+  Visibility visible;
+  visible.everything = caller.SeesEverything();
+  auth::PartnershipsSeen(caller, &visible.regions, &visible.partnerships);
+  return visible;
+}
 
 bool IsCoreKind(v1::OrganisationKind kind) {
   return kind == v1::ORGANISATION_KIND_LOCAL_AUTHORITY || kind == v1::ORGANISATION_KIND_HEALTH ||
@@ -122,14 +137,9 @@ absl::StatusOr<v1::ListPartnershipsResponse> IdentityServiceImpl::DoListPartners
   }
   SIXSTEPS_ASSIGN_OR_RETURN(std::string after,
                             DecodePageToken(r.page_token(), absl::StrCat("partnerships:", region)));
-  // Region-level viewers, dashboards, integrations and hub administrators see the
-  // region's partnerships (deployment-wide ones, bound to '*', every partnership); everyone
-  // else only those they hold a grant on.
-  Visibility visible;
-  visible.everything = caller.SeesEverything();
-  auth::PartnershipsSeen(caller, &visible.regions, &visible.partnerships);
-  SIXSTEPS_ASSIGN_OR_RETURN(std::vector<v1::Partnership> partnerships,
-                            store_->ListPartnerships(visible, region, after, page_size + 1));
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      std::vector<v1::Partnership> partnerships,
+      store_->ListPartnerships(PartnershipsVisibleTo(caller), region, after, page_size + 1));
   v1::ListPartnershipsResponse response;
   response.set_next_page_token(
       NextPageToken(partnerships, page_size, absl::StrCat("partnerships:", region),
@@ -226,6 +236,7 @@ SIXSTEPS_RPC(IdentityServiceImpl, ListOrganisations, v1::ListOrganisationsReques
 
 absl::StatusOr<v1::ListOrganisationsResponse> IdentityServiceImpl::DoListOrganisations(
     const Caller& caller, const v1::ListOrganisationsRequest& r) {
+  if (r.parent() == kEveryPartnership) return ListEveryVisibleOrganisation(caller, r);
   SIXSTEPS_ASSIGN_OR_RETURN(v1::Partnership partnership,
                             VisiblePartnership(caller, r.parent(), "parent"));
   SIXSTEPS_ASSIGN_OR_RETURN(int page_size,
@@ -238,6 +249,36 @@ absl::StatusOr<v1::ListOrganisationsResponse> IdentityServiceImpl::DoListOrganis
   response.set_next_page_token(
       NextPageToken(organisations, page_size, r.parent(),
                     [](const v1::Organisation& x) { return LastSegment(x.name()); }));
+  for (auto& organisation : organisations) *response.add_organisations() = std::move(organisation);
+  return response;
+}
+
+// A directory mirror (reporting's) reads every organisation it may see in a few pages,
+// rather than one listing per partnership. The page token carries the last
+// "{partnership}/{organisation}" (ids never contain '/').
+absl::StatusOr<v1::ListOrganisationsResponse> IdentityServiceImpl::ListEveryVisibleOrganisation(
+    const Caller& caller, const v1::ListOrganisationsRequest& r) {
+  SIXSTEPS_ASSIGN_OR_RETURN(int page_size,
+                            NormalisePageSize(r.page_size(), kListOrganisationsPage));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string after, DecodePageToken(r.page_token(), r.parent()));
+  std::string after_partnership, after_organisation;
+  if (!after.empty()) {
+    size_t slash = after.find('/');
+    if (slash == std::string::npos) return absl::InvalidArgumentError("page_token: is malformed");
+    after_partnership = after.substr(0, slash);
+    after_organisation = after.substr(slash + 1);
+  }
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      std::vector<v1::Organisation> organisations,
+      store_->ListVisibleOrganisations(PartnershipsVisibleTo(caller), after_partnership,
+                                       after_organisation, page_size + 1));
+  v1::ListOrganisationsResponse response;
+  response.set_next_page_token(
+      NextPageToken(organisations, page_size, r.parent(), [](const v1::Organisation& x) {
+        // "partnerships/{p}/organisations/{o}" -> "{p}/{o}"
+        std::vector<absl::string_view> parts = absl::StrSplit(x.name(), '/');
+        return parts.size() == 4 ? absl::StrCat(parts[1], "/", parts[3]) : std::string();
+      }));
   for (auto& organisation : organisations) *response.add_organisations() = std::move(organisation);
   return response;
 }

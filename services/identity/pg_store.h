@@ -34,6 +34,9 @@ class PgIdentityStore final : public IdentityStore {
   absl::StatusOr<std::vector<v1::Organisation>> ListOrganisations(const std::string& partnership_id,
                                                                   const std::string& after,
                                                                   int limit) override;
+  absl::StatusOr<std::vector<v1::Organisation>> ListVisibleOrganisations(
+      const Visibility& visible, const std::string& after_partnership,
+      const std::string& after_organisation, int limit) override;
   absl::Status CreateUser(const std::string& id, const v1::User& user,
                           const std::string& password_hash, const NewAuditEvent& audit) override;
   absl::StatusOr<StoredUser> GetUser(const std::string& id) override;

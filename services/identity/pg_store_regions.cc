@@ -49,6 +49,14 @@ constexpr char kListOrganisations[] =
     "SELECT " SIXSTEPS_ORGANISATION_COLUMNS
     " FROM organisations WHERE partnership_id = $1 AND organisation_id > $2 "
     "ORDER BY organisation_id LIMIT $3";
+// Every organisation of the partnerships the caller may see, in (partnership, organisation)
+// order: one listing for a directory mirror instead of one per partnership.
+constexpr char kListVisibleOrganisations[] =
+    "SELECT " SIXSTEPS_ORGANISATION_COLUMNS
+    " FROM organisations WHERE partnership_id IN (SELECT partnership_id FROM partnerships "
+    "WHERE " SIXSTEPS_VISIBLE("region_id", "partnership_id") ") "
+    "AND (partnership_id, organisation_id) > ($4, $5) "
+    "ORDER BY partnership_id, organisation_id LIMIT $6";
 
 v1::Region RowToRegion(const pqxx::row& row) {
   v1::Region region;
@@ -184,6 +192,14 @@ absl::StatusOr<v1::Organisation> PgIdentityStore::GetOrganisation(
 absl::StatusOr<std::vector<v1::Organisation>> PgIdentityStore::ListOrganisations(
     const std::string& partnership_id, const std::string& after, int limit) {
   return db::ReadRows(*pool_, RowToOrganisation, kListOrganisations, partnership_id, after, limit);
+}
+
+absl::StatusOr<std::vector<v1::Organisation>> PgIdentityStore::ListVisibleOrganisations(
+    const Visibility& visible, const std::string& after_partnership,
+    const std::string& after_organisation, int limit) {
+  return db::ReadRows(*pool_, RowToOrganisation, kListVisibleOrganisations, visible.everything,
+                      db::TextArray(visible.regions), db::TextArray(visible.partnerships),
+                      after_partnership, after_organisation, limit);
 }
 
 }  // namespace sixsteps::identity

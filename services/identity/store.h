@@ -100,6 +100,11 @@ class IdentityStore {
                                                            const std::string& organisation_id) = 0;
   virtual absl::StatusOr<std::vector<v1::Organisation>> ListOrganisations(
       const std::string& partnership_id, const std::string& after, int limit) = 0;
+  // The organisations of every partnership `visible` covers, ordered by partnership, then
+  // organisation, after (after_partnership, after_organisation).
+  virtual absl::StatusOr<std::vector<v1::Organisation>> ListVisibleOrganisations(
+      const Visibility& visible, const std::string& after_partnership,
+      const std::string& after_organisation, int limit) = 0;
 
   // ALREADY_EXISTS if the email is taken (case-insensitively).
   virtual absl::Status CreateUser(const std::string& id, const v1::User& user,

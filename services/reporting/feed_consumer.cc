@@ -62,6 +62,22 @@ absl::Status AppendOrganisations(idv1::IdentityService::Stub& stub, const std::s
   return absl::OkStatus();
 }
 
+// Every organisation the account may see ("partnerships/-": identity lists them across
+// partnerships), page by page: a refresh costs a few calls however many partnerships
+// there are. An identity from before that listing refuses "-" as INVALID_ARGUMENT; then
+// each partnership is listed on its own, as before.
+absl::Status AppendEveryOrganisation(idv1::IdentityService::Stub& stub, const std::string& token,
+                                     const std::vector<idv1::Partnership>& partnerships,
+                                     std::vector<idv1::Organisation>* organisations) {
+  absl::Status listed = AppendOrganisations(stub, token, "partnerships/-", organisations);
+  if (!absl::IsInvalidArgument(listed)) return listed;
+  organisations->clear();
+  for (const idv1::Partnership& partnership : partnerships) {
+    SIXSTEPS_RETURN_IF_ERROR(AppendOrganisations(stub, token, partnership.name(), organisations));
+  }
+  return absl::OkStatus();
+}
+
 std::string Id(absl::string_view name) {
   size_t slash = name.rfind('/');
   return std::string(slash == absl::string_view::npos ? name : name.substr(slash + 1));
@@ -171,10 +187,8 @@ absl::StatusOr<Upstream::Directory> GrpcUpstream::FetchDirectory(const std::stri
     for (auto& p : *response.mutable_partnerships()) directory.partnerships.push_back(std::move(p));
     page = response.next_page_token();
   } while (!page.empty());
-  for (const idv1::Partnership& partnership : directory.partnerships) {
-    SIXSTEPS_RETURN_IF_ERROR(
-        AppendOrganisations(*stub, token, partnership.name(), &directory.organisations));
-  }
+  SIXSTEPS_RETURN_IF_ERROR(
+      AppendEveryOrganisation(*stub, token, directory.partnerships, &directory.organisations));
   return directory;
 }
 
@@ -266,8 +280,13 @@ void FeedConsumer::Stop() {
 
 absl::Status FeedConsumer::RefreshDirectory() {
   SIXSTEPS_ASSIGN_OR_RETURN(Upstream::Directory directory, upstream_->LoadDirectory());
+  // Only entries that differ from what this leader last wrote go to the read model: a
+  // refresh that finds nothing new costs no statement per partnership.
+  DirectoryFingerprints seen;
+  DirectoryEntries changed = ChangedEntries(directory, directory_written_, &seen);
   SIXSTEPS_RETURN_IF_ERROR(
-      model_->PutDirectory(directory.regions, directory.partnerships, directory.organisations));
+      model_->PutDirectory(changed.regions, changed.partnerships, changed.organisations));
+  directory_written_ = std::move(seen);
   last_refresh_ = absl::Now();
   return absl::OkStatus();
 }
@@ -477,6 +496,8 @@ void FeedConsumer::Run() {
   while (!stop_) {
     if (!leader_.TryLead()) {
       caught_up_ = false;
+      // Another replica may write the directory meanwhile: the next lead writes it whole.
+      directory_written_.clear();
       absl::SleepFor(options_.standby_poll);
       continue;
     }
@@ -497,6 +518,7 @@ void FeedConsumer::Run() {
       continue;
     }
     caught_up_ = false;
+    directory_written_.clear();  // the lead may have changed hands meanwhile
     LogEvent("feed_error", {{"error", std::string(status.message())},
                             {"retry_in_ms", absl::ToInt64Milliseconds(backoff)}});
     absl::SleepFor(backoff);

@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "services/common/leader_lock.h"
 #include "services/common/metrics.h"
+#include "services/reporting/directory_changes.h"
 #include "services/reporting/read_model.h"
 #include "services/reporting/service_token.h"
 
@@ -34,11 +35,7 @@ class Upstream {
   // (after a backoff, so that a revoked key does not hammer identity).
   virtual void TokenRefused(const std::string& token, absl::string_view why) {}
   virtual absl::StatusOr<fv1::FrameworkVersion> GetFrameworkVersion(const std::string& name) = 0;
-  struct Directory {
-    std::vector<idv1::Region> regions;
-    std::vector<idv1::Partnership> partnerships;
-    std::vector<idv1::Organisation> organisations;
-  };
+  using Directory = DirectoryEntries;
   virtual absl::StatusOr<Directory> LoadDirectory() = 0;
   // One partnership's entries (its region, itself, its organisations): what a change naming
   // a partnership new to the read model needs. Empty if identity no longer has it.
@@ -151,6 +148,8 @@ class FeedConsumer {
   std::atomic<bool> caught_up_{false};
   std::thread thread_;
   absl::Time last_refresh_ = absl::InfinitePast();
+  // The directory entries this leader last wrote (DirectoryChanges), on the consumer thread.
+  DirectoryFingerprints directory_written_;
   bool aggregates_filled_ = false;
   // Changes asked for per catch-up page: halved after a page too large to fetch, doubled
   // back after a page that was fetched.

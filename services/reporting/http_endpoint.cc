@@ -23,6 +23,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "services/common/http_task_queue.h"
 #include "services/common/log.h"
 #include "services/common/status.h"
 #include "services/common/trace_context.h"  // traces (H8)
@@ -278,9 +279,7 @@ class DeadlineStream final : public httplib::Stream {
 class GuardedServer final : public httplib::Server {
  public:
   explicit GuardedServer(const HttpLimits& limits) : limits_(limits) {
-    new_task_queue = [workers = limits.workers] {
-      return new httplib::ThreadPool(static_cast<size_t>(workers));
-    };
+    new_task_queue = [workers = limits.workers] { return new LazyHttpTaskQueue(workers); };
   }
 
   // httplib listens with a backlog of 5: under a burst of connections the kernel drops the

@@ -41,6 +41,10 @@ class MockIdentityStore : public IdentityStore {
               (const std::string& partnership_id, const std::string& organisation_id), (override));
   MOCK_METHOD(absl::StatusOr<std::vector<v1::Organisation>>, ListOrganisations,
               (const std::string& partnership_id, const std::string& after, int limit), (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<v1::Organisation>>, ListVisibleOrganisations,
+              (const Visibility& visible, const std::string& after_partnership,
+               const std::string& after_organisation, int limit),
+              (override));
   MOCK_METHOD(absl::Status, CreateUser,
               (const std::string& id, const v1::User& user, const std::string& password_hash,
                const NewAuditEvent& audit),
