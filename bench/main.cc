@@ -416,9 +416,9 @@ absl::Status Run() {
       return RunOnly(only, context, options, single);
     }
     if (s == 0) {
-      // Idle: the services give freed heap and library pages back after a whole 5 s
-      // period without work (services/common/idle_pages.h), within 10 s of the last call.
-      absl::SleepFor(absl::Seconds(12));
+      // Idle: after the generator's last call, once every service's heap trimmer (every
+      // 15 s, services/common/server.cc) has given freed heap back.
+      absl::SleepFor(absl::Seconds(16));
       for (const char* service : kServices) {
         memory.push_back(
             {service, StatusMiB(pid_dir, service), 0, StatusMiB(pid_dir, service, "RssAnon:")});

@@ -33,7 +33,6 @@
 #include "services/common/call_record.h"
 #include "services/common/callback_serving.h"
 #include "services/common/config.h"
-#include "services/common/idle_pages.h"
 #include "services/common/log.h"
 #include "services/common/metrics.h"
 #include "services/common/tls.h"
@@ -314,7 +313,6 @@ class HeapTrimmer {
       while (!stopped_.wait_for(lock, absl::ToChronoNanoseconds(every), [this] { return stop_; })) {
         lock.unlock();
         malloc_trim(0);
-        idle_release_.Tick();
         lock.lock();
       }
     });
@@ -332,8 +330,6 @@ class HeapTrimmer {
   std::mutex mu_;
   std::condition_variable stopped_;
   bool stop_ = false;
-  // At idle, library pages too (idle_pages.h); only on the trimmer's thread.
-  IdleRelease idle_release_;
   std::thread thread_;
 };
 
@@ -361,8 +357,7 @@ absl::Status Serve(const ServerConfig& config, const std::vector<grpc::Service*>
                        {"max_receive_message_bytes", config.limits.max_receive_message_bytes},
                        {"max_send_message_bytes", config.limits.max_send_message_bytes},
                        {"max_calls_in_flight", config.limits.max_calls_in_flight}});  // faults (H5)
-  // Every 5 s, so that an idle service gives its pages back within 10 s of its last call.
-  HeapTrimmer trimmer(absl::Seconds(5));
+  HeapTrimmer trimmer(absl::Seconds(15));
   std::string signal = WaitForTermination();
   LogEvent("shutting_down", {{"signal", signal}});
   if (before_shutdown) before_shutdown();
