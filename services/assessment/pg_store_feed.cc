@@ -116,8 +116,7 @@ absl::StatusOr<std::vector<v1::Change>> PgAssessmentStore::ListChanges(
                                max_bytes, db::TextArray(visible.hidden))
             : db::ExecPrepared(txn, kListVisibleChanges, after_sequence,
                                db::TextArray(visible.regions), db::TextArray(visible.partnerships),
-                               partnership_filter, limit, max_bytes,
-                               db::TextArray(visible.hidden));
+                               partnership_filter, limit, max_bytes, db::TextArray(visible.hidden));
     for (const pqxx::row& row : rows) {
       page->head = row[0].as<int64_t>();
       if (row[1].is_null()) continue;
