@@ -169,34 +169,37 @@ absl::StatusOr<ScenarioResult> RunUpsertSql(const ScenarioContext& context,
     Target& target = targets[thread];
     const std::string round_id = IdAfter(target.round, "assessments");
     const std::string respondent_id = IdAfter(target.respondent, "respondents");
-    absl::Status status = store.InRound(
-        round_id, assessment::RoundLock::kShared,
-        [&](assessment::RoundTx& tx) -> absl::Status {
-          for (int q = 0; q < batch_size; ++q) {
-            const std::string question = batch_size == 1 ? target.question : QuestionId(q);
-            absl::StatusOr<std::optional<asv1::Respondent>> respondent =
-                tx.GetRespondent(respondent_id);
-            if (!respondent.ok()) return respondent.status();
-            if (!*respondent) return absl::NotFoundError(target.respondent);
-            absl::StatusOr<std::optional<asv1::Response>> existing =
-                tx.GetResponseForUpdate(respondent_id, question);
-            if (!existing.ok()) return existing.status();
-            Target version = target;
-            version.question = question;
-            asv1::Response response;
-            FillResponse(version, &response);
-            response.clear_etag();
-            response.set_question_id(question);
-            asv1::EvidenceItem* item = response.mutable_evidence(0);
-            item->set_id(absl::StrCat("e", target.writes));
-            item->set_added_by("serviceAccounts/benchmark");
-            SIXSTEPS_RETURN_IF_ERROR(
-                tx.PutResponse(response, {"serviceAccounts/benchmark", "updated", ""}));
-          }
-          ++target.writes;
-          return absl::OkStatus();
-        },
-        nullptr, nullptr);
+    // The service's UpsertResponse reads the round, the respondent and the response in one
+    // call (InRoundForResponse); a batch, like BatchUpsertResponses, uses InRound.
+    assessment::AssessmentStore::RoundWork work = [&](assessment::RoundTx& tx) -> absl::Status {
+      for (int q = 0; q < batch_size; ++q) {
+        const std::string question = batch_size == 1 ? target.question : QuestionId(q);
+        absl::StatusOr<std::optional<asv1::Respondent>> respondent =
+            tx.GetRespondent(respondent_id);
+        if (!respondent.ok()) return respondent.status();
+        if (!*respondent) return absl::NotFoundError(target.respondent);
+        absl::StatusOr<std::optional<asv1::Response>> existing =
+            tx.GetResponseForUpdate(respondent_id, question);
+        if (!existing.ok()) return existing.status();
+        Target version = target;
+        version.question = question;
+        asv1::Response response;
+        FillResponse(version, &response);
+        response.clear_etag();
+        response.set_question_id(question);
+        asv1::EvidenceItem* item = response.mutable_evidence(0);
+        item->set_id(absl::StrCat("e", target.writes));
+        item->set_added_by("serviceAccounts/benchmark");
+        SIXSTEPS_RETURN_IF_ERROR(
+            tx.PutResponse(response, {"serviceAccounts/benchmark", "updated", ""}));
+      }
+      ++target.writes;
+      return absl::OkStatus();
+    };
+    absl::Status status =
+        batch_size == 1
+            ? store.InRoundForResponse(round_id, respondent_id, target.question, work)
+            : store.InRound(round_id, assessment::RoundLock::kShared, work, nullptr, nullptr);
     return status.ok() ? "" : status.ToString();
   });
   return result;

@@ -98,8 +98,8 @@ absl::StatusOr<v1::Response> AssessmentServiceImpl::DoUpsertResponse(
   SIXSTEPS_ASSIGN_OR_RETURN(ResponseName name,
                             ParseResponseName(r.response().name(), "response.name"));
   v1::Response written;
-  SIXSTEPS_RETURN_IF_ERROR(InVisibleRound(
-      caller, name.assessment_id, RoundLock::kShared, [&](RoundTx& tx) -> absl::Status {
+  SIXSTEPS_RETURN_IF_ERROR(
+      InVisibleRoundForResponse(caller, name, [&](RoundTx& tx) -> absl::Status {
         SIXSTEPS_ASSIGN_OR_RETURN(written, WriteResponse(tx, caller, r.response(), "response"));
         return absl::OkStatus();
       }));

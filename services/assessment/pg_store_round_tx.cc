@@ -1,6 +1,9 @@
 // PgAssessmentStore: the transaction on one round (PgRoundTx) and InRound, which runs it.
 #include "services/assessment/pg_store.h"
 
+#include <map>
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "services/assessment/pg_store_internal.h"
 #include "services/assessment/scrutiny_report_domain.h"
@@ -43,6 +46,27 @@ constexpr char kUpsertResponse[] =
     "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (assessment_id, respondent_id, question_id) "
     "DO UPDATE SET rating = EXCLUDED.rating, record = EXCLUDED.record, "
     "row_version = responses.row_version + 1 RETURNING row_version";
+// A response written together with its revision and its feed entry, in the transaction's last
+// statement (PgRoundTx::Flush): the upsert of kUpsertResponse, then what
+// kAppendChangeAndRevision does (the same appender lock and ticket). Returns the response's
+// new row_version, which Flush compares with the one PutResponse gave the records.
+constexpr char kUpsertResponseAppendChangeAndRevision[] =
+    "WITH x AS MATERIALIZED (SELECT pg_current_xact_id() AS xact, "
+    "  pg_advisory_xact_lock_shared(" SIXSTEPS_FEED_APPENDER_LOCK
+    ") AS appender), "
+    "written AS (INSERT INTO responses (assessment_id, respondent_id, question_id, rating, record) "
+    "  VALUES ($6, $7, $8, $9, $10) ON CONFLICT (assessment_id, respondent_id, question_id) "
+    "  DO UPDATE SET rating = EXCLUDED.rating, record = EXCLUDED.record, "
+    "  row_version = responses.row_version + 1 RETURNING row_version), "
+    "revised AS (INSERT INTO revisions (record_name, record) VALUES ($4, $5)), "
+    "appended AS (INSERT INTO unsequenced_changes (ticket, xact, partnership_id, region_id, "
+    "record) "
+    "  SELECT nextval('change_tickets'), x.xact, $1, $2, $3 FROM x) "
+    "SELECT row_version FROM written";
+// The round, the respondent and the response locked, in one call (migration V013).
+constexpr char kResponseWriteReads[] =
+    "SELECT round_record, round_row_version, framework_version, respondent_record, "
+    "response_record, response_row_version FROM response_write_reads($1, $2, $3, $4)";
 constexpr char kSelectConsolidationForUpdate[] =
     "SELECT record, row_version FROM consolidations WHERE assessment_id = $1 AND question_id = $2 "
     "FOR UPDATE";
@@ -95,14 +119,57 @@ constexpr char kInsertProgress[] =
 constexpr char kInsertFinalised[] =
     "INSERT INTO finalised_revisions (assessment_id, revision, record) VALUES ($1, $2, $3)";
 
+// The key lock of one response (kLockKey), spelt once for GetResponseForUpdate and
+// response_write_reads.
+std::string ResponseLockKey(const std::string& assessment_id, const std::string& respondent_id,
+                            const std::string& question_id) {
+  return absl::StrCat("response\n", assessment_id, "\n", respondent_id, "\n", question_id);
+}
+
+// What InRoundForResponse read with the round (response_write_reads, V013).
+struct ResponseWriteReads {
+  std::string respondent_id;
+  std::string question_id;
+  std::optional<v1::Respondent> respondent;
+  // Whether the response was locked and read (the respondent exists); until
+  // GetResponseForUpdate has served it.
+  bool response_read = false;
+  std::optional<v1::Response> response;
+};
+
 // The transaction's view of one round.
 class PgRoundTx final : public PgRoundTxBase<RoundTx> {
  public:
-  PgRoundTx(pqxx::work& txn, StoredAssessment round) : PgRoundTxBase(txn, std::move(round)) {}
+  PgRoundTx(pqxx::work& txn, StoredAssessment round, std::optional<ResponseWriteReads> reads = {})
+      : PgRoundTxBase(txn, std::move(round)), reads_(std::move(reads)) {}
 
   const std::string& id() const { return id_; }
 
+  // Writes what PutResponse left for the last statement, with the queued changes and
+  // revisions (FlushChanges): in one statement when the response's change and revision are
+  // the only ones. Whether there were any changes; ABORTED (the transaction is then rolled
+  // back) should the response's row_version not be the one its records were given.
+  absl::StatusOr<bool> Flush() {
+    if (deferred_.has_value() && pending_.size() == 1 && revisions_.size() == 1) {
+      v1::Change& change = pending_[0];
+      change.clear_sequence();
+      const DeferredResponse& r = *deferred_;
+      pqxx::result rows = db::ExecPrepared(
+          txn_, kUpsertResponseAppendChangeAndRevision, LastSegment(change.partnership()),
+          LastSegment(change.region()), Blob(change.SerializeAsString()), revisions_[0].record_name,
+          Blob(revisions_[0].record), id_, r.respondent_id, r.question_id, r.rating,
+          Blob(r.record));
+      SIXSTEPS_RETURN_IF_ERROR(CheckRowVersion(rows[0][0].as<int64_t>()));
+      deferred_.reset();
+      revisions_.clear();
+      return true;
+    }
+    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
+    return FlushChanges();
+  }
+
   absl::StatusOr<std::optional<v1::Respondent>> GetRespondent(const std::string& id) override {
+    if (reads_.has_value() && reads_->respondent_id == id) return reads_->respondent;
     pqxx::result rows = db::ExecPrepared(txn_, kSelectRespondent, id_, id);
     if (rows.empty()) return std::nullopt;
     SIXSTEPS_ASSIGN_OR_RETURN(v1::Respondent respondent,
@@ -111,6 +178,7 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
   }
 
   absl::StatusOr<std::vector<v1::Respondent>> Respondents() override {
+    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
     std::vector<v1::Respondent> respondents;
     for (const pqxx::row& row : db::ExecPrepared(txn_, kListRespondents, id_)) {
       SIXSTEPS_ASSIGN_OR_RETURN(v1::Respondent respondent,
@@ -122,17 +190,29 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
 
   absl::StatusOr<std::optional<v1::Response>> GetResponseForUpdate(
       const std::string& respondent_id, const std::string& question_id) override {
-    db::ExecPrepared(txn_, kLockKey,
-                     absl::StrCat("response\n", id_, "\n", respondent_id, "\n", question_id));
-    pqxx::result rows =
-        db::ExecPrepared(txn_, kSelectResponseForUpdate, id_, respondent_id, question_id);
-    if (rows.empty()) return std::nullopt;
-    SIXSTEPS_ASSIGN_OR_RETURN(v1::Response response, Load<v1::Response>(rows[0], "response"));
+    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
+    std::optional<v1::Response> response;
+    if (reads_.has_value() && reads_->response_read && reads_->respondent_id == respondent_id &&
+        reads_->question_id == question_id) {
+      response = std::move(reads_->response);  // locked and read with the round
+      reads_->response_read = false;
+    } else {
+      db::ExecPrepared(txn_, kLockKey, ResponseLockKey(id_, respondent_id, question_id));
+      pqxx::result rows =
+          db::ExecPrepared(txn_, kSelectResponseForUpdate, id_, respondent_id, question_id);
+      if (!rows.empty()) {
+        SIXSTEPS_ASSIGN_OR_RETURN(response, Load<v1::Response>(rows[0], "response"));
+      }
+    }
+    // Under its key lock and row lock nobody else writes it: its next row_version is known.
+    locked_responses_[{respondent_id, question_id}] =
+        response.has_value() ? std::stoll(response->etag()) : 0;
     return response;
   }
 
   absl::StatusOr<std::vector<v1::Response>> Responses(const std::string& respondent_filter,
                                                       const std::string& question_filter) override {
+    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
     return LoadAll<v1::Response>(
         db::ExecPrepared(txn_, kListResponses, id_, respondent_filter, question_filter),
         "response");
@@ -140,6 +220,7 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
 
   absl::StatusOr<std::optional<v1::Consolidation>> GetConsolidationForUpdate(
       const std::string& question_id) override {
+    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
     pqxx::result rows = db::ExecPrepared(txn_, kSelectConsolidationForUpdate, id_, question_id);
     if (rows.empty()) return std::nullopt;
     SIXSTEPS_ASSIGN_OR_RETURN(v1::Consolidation consolidation,
@@ -148,12 +229,14 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
   }
 
   absl::StatusOr<std::vector<v1::Consolidation>> Consolidations() override {
+    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
     return LoadAll<v1::Consolidation>(db::ExecPrepared(txn_, kListConsolidations, id_),
                                       "consolidation");
   }
 
   absl::StatusOr<std::optional<v1::Challenge>> GetChallengeForUpdate(
       const std::string& id) override {
+    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
     pqxx::result rows = db::ExecPrepared(txn_, kSelectChallengeForUpdate, id_, id);
     if (rows.empty()) return std::nullopt;
     SIXSTEPS_ASSIGN_OR_RETURN(v1::Challenge challenge, Load<v1::Challenge>(rows[0], "challenge"));
@@ -161,11 +244,13 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
   }
 
   absl::StatusOr<std::vector<v1::Challenge>> Challenges() override {
+    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
     return LoadAll<v1::Challenge>(db::ExecPrepared(txn_, kListChallenges, id_), "challenge");
   }
 
   absl::StatusOr<std::optional<v1::ContextAnswer>> GetContextAnswerForUpdate(
       const std::string& context_question_id) override {
+    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
     db::ExecPrepared(txn_, kLockKey,
                      absl::StrCat("context\n", partnership_id_, "\n", context_question_id));
     pqxx::result rows =
@@ -177,6 +262,7 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
   }
 
   absl::StatusOr<std::vector<v1::ContextAnswer>> ContextAnswers() override {
+    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
     SIXSTEPS_ASSIGN_OR_RETURN(
         std::vector<v1::ContextAnswer> answers,
         LoadAll<v1::ContextAnswer>(db::ExecPrepared(txn_, kListContextAnswers, partnership_id_),
@@ -188,6 +274,7 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
   }
 
   absl::StatusOr<std::set<std::string>> QuestionsCoveredByActions() override {
+    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
     std::set<std::string> covered;
     for (const pqxx::row& row : db::ExecPrepared(txn_, kCoveredQuestions, id_)) {
       covered.insert(row[0].as<std::string>());
@@ -197,6 +284,7 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
 
   absl::StatusOr<std::optional<FinalisedRevisionRef>> LatestFinalised(
       v1::AssessmentKind kind) override {
+    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
     pqxx::result previous = db::ExecPrepared(txn_, kPreviousFinalised, partnership_id_,
                                              v1::AssessmentKind_Name(kind), id_);
     if (previous.empty()) return std::nullopt;
@@ -208,6 +296,7 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
 
   absl::Status PutAssessment(v1::Assessment& assessment, v1::ChangeKind change,
                              const Provenance& provenance) override {
+    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
     assessment.set_name(AssessmentName(id_));
     *assessment.mutable_update_time() = TimestampNow();
     pqxx::result rows = db::ExecPrepared(txn_, kUpdateAssessment, id_,
@@ -224,6 +313,8 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
   }
 
   absl::Status PutRespondent(v1::Respondent& respondent, const Provenance& provenance) override {
+    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
+    reads_.reset();  // the respondent read with the round is no longer current
     if (respondent.name().empty()) return absl::InternalError("respondent without a name");
     try {
       pqxx::subtransaction insert(txn_, "insert_respondent");
@@ -243,6 +334,8 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
   }
 
   absl::Status DeleteRespondent(const std::string& id, const Provenance& provenance) override {
+    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
+    reads_.reset();  // the respondent read with the round is no longer current
     if (db::ExecPrepared(txn_, kRespondentHasResponses, id_, id)[0][0].as<bool>()) {
       return absl::FailedPreconditionError(
           "the respondent has answered: their answers stay on the record");
@@ -262,6 +355,8 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
 
   absl::Status UpdateRespondent(v1::Respondent& respondent, v1::ChangeKind change,
                                 const Provenance& provenance) override {
+    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
+    reads_.reset();  // the respondent read with the round is no longer current
     if (db::ExecPrepared(txn_, kUpdateRespondent, id_, LastSegment(respondent.name()),
                          Blob(respondent.SerializeAsString()))
             .affected_rows() != 1) {
@@ -278,11 +373,26 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
                               ParseResponseName(response.name(), "response.name"));
     *response.mutable_update_time() = TimestampNow();
     response.set_update_by(provenance.actor);
-    pqxx::result rows =
-        db::ExecPrepared(txn_, kUpsertResponse, id_, name.respondent_id, name.question_id,
-                         fv1::Rating_Name(response.rating()), Blob(Stored(response)));
-    response.set_etag(rows[0][0].as<std::string>());
-    v1::Revision revision = NewRevision(rows[0][0].as<int64_t>(), provenance);
+    int64_t row_version = 0;
+    auto locked = locked_responses_.find({name.respondent_id, name.question_id});
+    if (locked != locked_responses_.end()) {
+      // Locked by GetResponseForUpdate: its next row_version is known, so the upsert waits
+      // for the transaction's last statement (Flush) and joins its feed entry there.
+      row_version = locked->second + 1;
+      locked->second = row_version;
+      SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
+      deferred_ = DeferredResponse{
+          name.respondent_id, name.question_id, fv1::Rating_Name(response.rating()),
+          Stored(response),   response.name(),  row_version};
+    } else {
+      SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
+      pqxx::result rows =
+          db::ExecPrepared(txn_, kUpsertResponse, id_, name.respondent_id, name.question_id,
+                           fv1::Rating_Name(response.rating()), Blob(Stored(response)));
+      row_version = rows[0][0].as<int64_t>();
+    }
+    response.set_etag(std::to_string(row_version));
+    v1::Revision revision = NewRevision(row_version, provenance);
     *revision.mutable_response() = response;
     AppendRevision(response.name(), revision);
     v1::Change feed = NewChange(v1::CHANGE_KIND_RESPONSE_CHANGED, provenance);
@@ -293,6 +403,7 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
 
   absl::Status PutConsolidation(v1::Consolidation& consolidation,
                                 const Provenance& provenance) override {
+    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
     consolidation.set_name(ConsolidationName(id_, consolidation.question_id()));
     *consolidation.mutable_update_time() = TimestampNow();
     consolidation.set_update_by(provenance.actor);
@@ -311,6 +422,7 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
 
   absl::Status PutChallenge(v1::Challenge& challenge, v1::ChangeKind change,
                             const Provenance& provenance) override {
+    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
     pqxx::result rows =
         db::ExecPrepared(txn_, kUpsertChallenge, id_, LastSegment(challenge.name()),
                          ChallengeStateName(challenge.state()), Blob(Stored(challenge)));
@@ -322,6 +434,7 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
   }
 
   absl::Status PutContextAnswer(v1::ContextAnswer& answer, const Provenance& provenance) override {
+    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
     *answer.mutable_update_time() = TimestampNow();
     answer.set_update_by(provenance.actor);
     answer.set_name(ContextAnswerName(id_, answer.context_question_id()));
@@ -341,6 +454,7 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
 
   absl::StatusOr<std::optional<av1::Action>> GetActionForUpdate(
       const std::string& action_id) override {
+    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
     pqxx::result rows = db::ExecPrepared(txn_, kSelectActionForUpdate, action_id);
     if (rows.empty()) return std::nullopt;
     SIXSTEPS_ASSIGN_OR_RETURN(av1::Action action, Load<av1::Action>(rows[0], "action"));
@@ -349,22 +463,26 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
 
   absl::StatusOr<std::vector<av1::Action>> OpenActionsOf(
       const std::string& assessment_id) override {
+    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
     return LoadAll<av1::Action>(db::ExecPrepared(txn_, kOpenActionsOf, assessment_id), "action");
   }
 
   absl::StatusOr<ProgressUsage> ProgressUsageOf(const std::string& action_id) override {
+    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
     pqxx::result rows = db::ExecPrepared(txn_, kProgressUsage, action_id);
     return ProgressUsage{rows[0][0].as<int>(), rows[0][1].as<int64_t>()};
   }
 
   absl::Status AppendProgressUpdate(const std::string& action_id,
                                     const av1::ProgressUpdate& update) override {
+    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
     db::ExecPrepared(txn_, kInsertProgress, action_id, update.number(), ProgressBytes(update),
                      Blob(update.SerializeAsString()));
     return absl::OkStatus();
   }
 
   absl::Status PutAction(av1::Action& action, const Provenance& provenance) override {
+    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
     *action.mutable_update_time() = TimestampNow();
     action.clear_overdue();  // judged when read, never stored
     std::vector<std::string> questions(action.question_ids().begin(), action.question_ids().end());
@@ -390,17 +508,20 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
   }
 
   absl::Status PutFinalisedRevision(const v1::FinalisedRevision& revision) override {
+    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
     db::ExecPrepared(txn_, kInsertFinalised, id_, revision.assessment().revision(),
                      Blob(revision.SerializeAsString()));
     return absl::OkStatus();
   }
 
   absl::StatusOr<std::vector<v1::ScrutinyReport>> ScrutinyReportVersions() override {
+    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
     return LockScrutinyReports(txn_, id_);
   }
 
   absl::Status PutScrutinyReport(v1::ScrutinyReport& report, v1::ChangeKind change,
                                  const Provenance& provenance) override {
+    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
     report.set_name(ScrutinyReportName(id_, report.version()));
     *report.mutable_update_time() = TimestampNow();
     report.set_etag(std::to_string(StoreScrutinyReport(txn_, id_, report)));
@@ -411,6 +532,35 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
   }
 
  private:
+  // A response upsert PutResponse left for the last statement.
+  struct DeferredResponse {
+    std::string respondent_id;
+    std::string question_id;
+    std::string rating;
+    std::string record;  // as stored
+    std::string name;
+    int64_t row_version;  // the one its records were given
+  };
+
+  // Writes the response PutResponse left for the last statement now, before anything else
+  // the transaction does (which might read it).
+  absl::Status WriteDeferred() {
+    if (!deferred_.has_value()) return absl::OkStatus();
+    const DeferredResponse& r = *deferred_;
+    pqxx::result rows = db::ExecPrepared(txn_, kUpsertResponse, id_, r.respondent_id, r.question_id,
+                                         r.rating, Blob(r.record));
+    SIXSTEPS_RETURN_IF_ERROR(CheckRowVersion(rows[0][0].as<int64_t>()));
+    deferred_.reset();
+    return absl::OkStatus();
+  }
+
+  // Never expected (the response is locked): a writer that did not take its lock.
+  absl::Status CheckRowVersion(int64_t written) const {
+    if (written == deferred_->row_version) return absl::OkStatus();
+    return absl::AbortedError(
+        absl::StrCat(deferred_->name, " was changed concurrently; try again"));
+  }
+
   std::string PartnershipContextName(absl::string_view context_question) const {
     return absl::StrCat("partnerships/", partnership_id_, "/contextAnswers/", context_question);
   }
@@ -440,6 +590,12 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
     change.set_actor(provenance.actor);
     return change;
   }
+
+  std::optional<ResponseWriteReads> reads_;  // what InRoundForResponse read with the round
+  // Responses locked by GetResponseForUpdate, by (respondent, question): the row_version each
+  // has now in this transaction (0: none yet).
+  std::map<std::pair<std::string, std::string>, int64_t> locked_responses_;
+  std::optional<DeferredResponse> deferred_;
 };
 
 }  // namespace
@@ -450,7 +606,7 @@ absl::StatusOr<bool> WorkOnRound(pqxx::work& txn, StoredAssessment round,
                                  const AssessmentStore::RoundWork& work) {
   PgRoundTx tx(txn, std::move(round));
   SIXSTEPS_RETURN_IF_ERROR(work(tx));
-  return tx.FlushChanges();
+  return tx.Flush();
 }
 
 }  // namespace pg_store_internal
@@ -462,9 +618,39 @@ absl::Status PgAssessmentStore::InRound(const std::string& assessment_id, RoundL
     SIXSTEPS_ASSIGN_OR_RETURN(StoredAssessment round, LockRound(txn, assessment_id, lock));
     PgRoundTx tx(txn, std::move(round));
     SIXSTEPS_RETURN_IF_ERROR(work(tx));
-    const bool changed = tx.FlushChanges();
+    SIXSTEPS_ASSIGN_OR_RETURN(const bool changed, tx.Flush());
     return Written{tx.result(), changed};
   });
+}
+
+absl::Status PgAssessmentStore::InRoundForResponse(const std::string& assessment_id,
+                                                   const std::string& respondent_id,
+                                                   const std::string& question_id,
+                                                   const RoundWork& work) {
+  return WriteOnce(
+      *pool_, signal_, nullptr, nullptr, [&](pqxx::work& txn) -> absl::StatusOr<Written> {
+        pqxx::result rows =
+            db::ExecPrepared(txn, kResponseWriteReads, assessment_id, respondent_id, question_id,
+                             ResponseLockKey(assessment_id, respondent_id, question_id));
+        if (rows.empty() || rows[0][0].is_null()) {
+          return absl::NotFoundError(absl::StrCat(AssessmentName(assessment_id), " not found"));
+        }
+        SIXSTEPS_ASSIGN_OR_RETURN(StoredAssessment round, LoadRound(txn, rows[0]));
+        ResponseWriteReads reads{respondent_id, question_id};
+        if (!rows[0][3].is_null()) {
+          SIXSTEPS_ASSIGN_OR_RETURN(reads.respondent,
+                                    Parse<v1::Respondent>(rows[0][3], "respondent"));
+          reads.response_read = true;
+          if (!rows[0][4].is_null()) {
+            SIXSTEPS_ASSIGN_OR_RETURN(reads.response, Parse<v1::Response>(rows[0][4], "response"));
+            reads.response->set_etag(rows[0][5].as<std::string>());
+          }
+        }
+        PgRoundTx tx(txn, std::move(round), std::move(reads));
+        SIXSTEPS_RETURN_IF_ERROR(work(tx));
+        SIXSTEPS_ASSIGN_OR_RETURN(const bool changed, tx.Flush());
+        return Written{tx.result(), changed};
+      });
 }
 
 }  // namespace sixsteps::assessment

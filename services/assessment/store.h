@@ -207,6 +207,17 @@ class AssessmentStore {
                                const RoundWork& work, const IdempotencyKey* key = nullptr,
                                std::optional<std::string>* repeated = nullptr) = 0;
 
+  // InRound(kShared) for a write to one response (respondent `respondent_id`, question
+  // `question_id`): the store may read the respondent and lock and read the response together
+  // with the round, in one round trip, and serve the work's GetRespondent and
+  // GetResponseForUpdate of that response from what it read (issue 18). The same locks, the
+  // same reads and the same outcome as InRound; by default, InRound.
+  virtual absl::Status InRoundForResponse(const std::string& assessment_id,
+                                          const std::string& respondent_id,
+                                          const std::string& question_id, const RoundWork& work) {
+    return InRound(assessment_id, RoundLock::kShared, work);
+  }
+
   // The record as stored: with a record written before notes were rows, every note it
   // holds (see UnadoptedProgressCount).
   virtual absl::StatusOr<av1::Action> GetAction(const std::string& id) = 0;

@@ -72,7 +72,7 @@ int ConnectionPool::in_use_connections() const {
   return open_ - static_cast<int>(idle_.size());
 }
 
-absl::Status ConnectionPool::Acquire(std::unique_ptr<pqxx::connection>* out) {
+absl::Status ConnectionPool::Acquire(Pooled* out) {
   {
     std::unique_lock<std::mutex> lock(mu_);
     // A call waits for a connection no longer than its deadline (issue 19).
@@ -99,7 +99,7 @@ absl::Status ConnectionPool::Acquire(std::unique_ptr<pqxx::connection>* out) {
     ++open_;  // Reserve a slot, then connect without holding the lock.
   }
   try {
-    *out = std::make_unique<pqxx::connection>(connection_string_);
+    *out = Pooled{std::make_unique<pqxx::connection>(connection_string_), std::nullopt};
     return absl::OkStatus();
   } catch (const std::exception& e) {
     {
@@ -112,7 +112,7 @@ absl::Status ConnectionPool::Acquire(std::unique_ptr<pqxx::connection>* out) {
   }
 }
 
-void ConnectionPool::Release(std::unique_ptr<pqxx::connection> conn, bool broken) {
+void ConnectionPool::Release(Pooled pooled, bool broken) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (broken) {
@@ -121,10 +121,23 @@ void ConnectionPool::Release(std::unique_ptr<pqxx::connection> conn, bool broken
       open_ -= 1 + static_cast<int>(idle_.size());
       idle_.clear();
     } else {
-      idle_.push_back(std::move(conn));
+      idle_.push_back(std::move(pooled));
     }
   }
   released_.notify_all();
+}
+
+std::optional<std::optional<absl::Duration>> StatementTimeoutToSet(
+    std::optional<absl::Duration> current, std::optional<absl::Duration> call_left) {
+  if (!call_left.has_value()) {
+    if (!current.has_value()) return std::nullopt;
+    return std::optional<std::optional<absl::Duration>>(std::in_place, std::nullopt);
+  }
+  const absl::Duration bound = std::clamp(absl::Ceil(*call_left, absl::Milliseconds(1)),
+                                          kMinStatementTimeout, kMaxStatementTimeout);
+  if (current.has_value() && *current <= bound && *current >= bound * 0.9) return std::nullopt;
+  if (bound == kMinStatementTimeout || bound == kMaxStatementTimeout) return bound;
+  return std::max(kMinStatementTimeout, absl::Floor(bound * 0.95, absl::Milliseconds(1)));
 }
 
 namespace {
@@ -141,26 +154,29 @@ absl::StatusOr<std::optional<absl::Duration>> CallTimeLeft() {
   return left;
 }
 
-// A transaction begun for a call with a deadline: its statements may run for the time the
-// call has left (within kMinStatementTimeout … kMaxStatementTimeout), after which PostgreSQL
-// cancels the statement (57014, DEADLINE_EXCEEDED) and the transaction rolls back. A
-// parameter of set_config(…, true), the same as SET LOCAL, which takes none.
-absl::Status BoundByCallDeadline(pqxx::transaction_base& txn) {
+// Gives the connection's session the statement_timeout the transaction about to begin
+// needs (StatementTimeoutToSet), outside any transaction (so it lasts, and libpqxx sets it
+// again should it reopen the connection), in milliseconds (its unit); nothing when the one
+// it has will do.
+// DEADLINE_EXCEEDED when the call has no time left.
+absl::Status BoundByCallDeadline(pqxx::connection& conn,
+                                 std::optional<absl::Duration>* statement_timeout) {
   absl::StatusOr<std::optional<absl::Duration>> left = CallTimeLeft();
   if (!left.ok()) return left.status();
-  if (!left->has_value()) return absl::OkStatus();
-  const absl::Duration timeout = std::clamp(absl::Ceil(**left, absl::Milliseconds(1)),
-                                            kMinStatementTimeout, kMaxStatementTimeout);
-  ExecPrepared(txn, "SELECT set_config('statement_timeout', $1, true)",
-               std::to_string(absl::ToInt64Milliseconds(timeout)));
+  std::optional<std::optional<absl::Duration>> to_set =
+      StatementTimeoutToSet(*statement_timeout, *left);
+  if (!to_set.has_value()) return absl::OkStatus();
+  conn.set_variable("statement_timeout", to_set->has_value()
+                                             ? std::to_string(absl::ToInt64Milliseconds(**to_set))
+                                             : std::string("DEFAULT"));
+  *statement_timeout = *to_set;
   return absl::OkStatus();
 }
 
 template <typename Transaction>
 absl::Status RunIn(pqxx::connection& conn, const std::function<absl::Status(Transaction&)>& work) {
   Transaction txn(conn);
-  absl::Status status = BoundByCallDeadline(txn);
-  if (status.ok()) status = work(txn);
+  absl::Status status = work(txn);
   if (status.ok()) {
     txn.commit();
   } else {
@@ -188,13 +204,14 @@ absl::Status ConnectionPool::WithRetries(
     if (absl::StatusOr<std::optional<absl::Duration>> left = CallTimeLeft(); !left.ok()) {
       return left.status();  // nothing begun, nothing written
     }
-    std::unique_ptr<pqxx::connection> conn;
-    absl::Status acquired = Acquire(&conn);
+    Pooled pooled;
+    absl::Status acquired = Acquire(&pooled);
     if (!acquired.ok()) return acquired;
     bool broken = false;
     bool retry = false;
     try {
-      last = attempt_once(*conn);
+      last = BoundByCallDeadline(*pooled.conn, &pooled.statement_timeout);
+      if (last.ok()) last = attempt_once(*pooled.conn);
     } catch (const pqxx::in_doubt_error&) {
       // The commit may or may not have happened: never run it again.
       broken = true;
@@ -204,7 +221,7 @@ absl::Status ConnectionPool::WithRetries(
       last = StatusFromException(e);
       retry = broken || last.code() == absl::StatusCode::kAborted;
     }
-    Release(std::move(conn), broken);
+    Release(std::move(pooled), broken);
     if (!retry || attempt == kMaxAttempts) break;
   }
   return last;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,12 +24,25 @@ namespace sixsteps::db {
 
 // A transaction begun for a call with a deadline (call_deadline.h: every SIXSTEPS_RPC
 // handler) cannot outlive the call (issue 19): the pool waits for a connection no longer
-// than the call's deadline, begins nothing once it has passed, and gives the transaction's
-// statements the time left as `statement_timeout` (SET LOCAL), so PostgreSQL cancels a
-// statement still running at the deadline; the call gets DEADLINE_EXCEEDED and the
-// transaction, rolled back, writes nothing. Costs one short statement per such transaction.
+// than the call's deadline, begins nothing once it has passed, and runs the transaction's
+// statements under a `statement_timeout` no longer than the time left, so PostgreSQL
+// cancels a statement still running at the deadline; the call gets DEADLINE_EXCEEDED and
+// the transaction, rolled back, writes nothing. The timeout is the connection's session
+// setting, kept while it fits the next call (StatementTimeoutToSet), so that calls with
+// similar deadlines pay no statement for it (issue 18: it was a round trip per transaction).
+// Work for no call runs with the server's default (none).
 inline constexpr absl::Duration kMinStatementTimeout = absl::Milliseconds(5);  // never 0 (none)
 inline constexpr absl::Duration kMaxStatementTimeout = absl::Minutes(15);
+
+// The statement_timeout a transaction needs, given the connection's session value now
+// (`current`; nullopt: the server's default) and the time its call has left (`call_left`;
+// nullopt: no call, or a call without a deadline). Returns nullopt when `current` will do:
+// the same "none", or a value no longer than the time left (bounded to kMin…kMax) and at
+// least 90% of it. Otherwise the value to set: nullopt for the server's default, else 95%
+// of the bounded time left (the whole of it at either bound), so that the next calls of
+// the same deadline, with a little less time left each, keep it.
+std::optional<std::optional<absl::Duration>> StatementTimeoutToSet(
+    std::optional<absl::Duration> current, std::optional<absl::Duration> call_left);
 
 // A bounded pool of connections to one database. Connections are opened lazily; one that
 // breaks (the server restarted, the network dropped) is thrown away, together with every
@@ -62,19 +76,23 @@ class ConnectionPool {
   int max_connections() const { return max_connections_; }
 
  private:
-  struct Lease;
-  absl::Status Acquire(std::unique_ptr<pqxx::connection>* out);
+  // A connection with the statement_timeout its session has now (nullopt: the server's).
+  struct Pooled {
+    std::unique_ptr<pqxx::connection> conn;
+    std::optional<absl::Duration> statement_timeout;
+  };
+  absl::Status Acquire(Pooled* out);
   // Runs `attempt` on a leased connection; again, up to three times in all, when the
   // connection broke before commit or on a serialisation failure or deadlock.
   absl::Status WithRetries(const std::function<absl::Status(pqxx::connection&)>& attempt);
-  void Release(std::unique_ptr<pqxx::connection> conn, bool broken);
+  void Release(Pooled pooled, bool broken);
 
   const std::string connection_string_;
   const int max_connections_;
   const absl::Duration acquire_timeout_;
   mutable std::mutex mu_;
   std::condition_variable released_;
-  std::vector<std::unique_ptr<pqxx::connection>> idle_ ABSL_GUARDED_BY(mu_);
+  std::vector<Pooled> idle_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;
   // Last: unregistered first, before what it reads is destroyed.
   metrics::Registration metrics_;
