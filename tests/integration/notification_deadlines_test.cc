@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/assessment/pg_store_programme.h"
 #include "services/assessment/programme_opener.h"
+#include "services/common/db.h"
 #include "services/common/status.h"
 #include "tests/support/calls.h"
 #include "tests/support/settable_clock.h"

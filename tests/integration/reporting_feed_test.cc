@@ -23,6 +23,7 @@
 #include "absl/time/time.h"
 #include "services/reporting/http_endpoint.h"
 #include "services/reporting/render.h"
+#include "services/reporting/reporting_service.h"
 #include "tests/integration/reporting_fixture.h"
 
 namespace sixsteps::testing::reporting_fixture {
