@@ -11,6 +11,7 @@
 #include "services/assessment/programme_opener.h"
 #include "services/common/db.h"
 #include "services/common/status.h"
+#include "services/notification/follower.h"
 #include "tests/support/calls.h"
 #include "tests/support/settable_clock.h"
 #include "tests/support/status_matchers.h"

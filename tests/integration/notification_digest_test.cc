@@ -15,6 +15,7 @@
 #include "absl/strings/strip.h"
 #include "services/common/status.h"
 #include "services/notification/follower.h"
+#include "services/notification/pg_store_webhooks.h"
 #include "services/notification/service_secret.h"
 #include "services/notification/webhook_store.h"
 #include "sixsteps/action/v1/action_service.grpc.pb.h"
