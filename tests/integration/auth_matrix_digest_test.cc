@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "services/notification/service_secret.h"
 #include "sixsteps/notification/v1/notification_service.grpc.pb.h"
 #include "tests/support/auth_matrix.h"
 

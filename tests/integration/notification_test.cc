@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/status.h"
+#include "services/notification/follower.h"
 #include "tests/support/action_samples.h"
 #include "tests/support/calls.h"
 #include "tests/support/pg_cluster.h"

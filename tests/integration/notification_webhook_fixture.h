@@ -24,6 +24,7 @@
 #include "absl/time/clock.h"
 #include "services/base/names.h"
 #include "services/common/status.h"
+#include "services/notification/webhook_dispatcher.h"
 #include "services/notification/webhook_sender.h"
 #include "tests/support/local_certificate.h"
 #include "tests/support/paths.h"

@@ -8,8 +8,17 @@
 #include <grpcpp/create_channel.h>
 
 #include "absl/synchronization/mutex.h"
+#include "services/assessment/assessment_service.h"
+#include "services/assessment/directory.h"
+#include "services/assessment/feed.h"
 #include "services/assessment/pg_feed_sequencer.h"
+#include "services/assessment/pg_store.h"
+#include "services/assessment/pg_store_programme.h"
 #include "services/assessment/programme_opener.h"
+#include "services/assessment/programme_service.h"
+#include "services/assessment/store.h"
+#include "services/common/db.h"
+#include "services/common/server.h"
 #include "tests/integration/assessment_fixture.h"
 
 namespace sixsteps::testing::assessment_test {

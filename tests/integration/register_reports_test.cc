@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_split.h"
 #include "services/reporting/http_endpoint.h"
+#include "services/reporting/reporting_service.h"
 #include "tests/integration/evidence_file_fixture.h"
 #include "tests/support/paths.h"
 #include "tests/support/shell.h"

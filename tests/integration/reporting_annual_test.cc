@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "services/reporting/render.h"
+#include "services/reporting/render_escape.h"
 #include "tests/integration/reporting_fixture.h"
 
 namespace sixsteps::testing::reporting_fixture {

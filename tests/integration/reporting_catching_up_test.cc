@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "services/base/status_macros.h"
 #include "services/common/auth.h"
+#include "services/reporting/feed_consumer.h"
 #include "tests/integration/one_partnership_fixture.h"
 #include "tests/support/calls.h"
 #include "tests/support/status_matchers.h"

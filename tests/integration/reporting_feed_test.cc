@@ -21,8 +21,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "services/reporting/feed_consumer.h"
 #include "services/reporting/http_endpoint.h"
 #include "services/reporting/render.h"
+#include "services/reporting/reporting_service.h"
 #include "tests/integration/reporting_fixture.h"
 
 namespace sixsteps::testing::reporting_fixture {

@@ -16,6 +16,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "services/common/db.h"
+#include "services/reporting/feed_consumer.h"
+#include "services/reporting/read_model.h"
+#include "services/reporting/reporting_service.h"
 #include "tests/integration/reporting_fixture.h"
 
 namespace sixsteps::testing::reporting_fixture {

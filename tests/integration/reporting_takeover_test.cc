@@ -3,12 +3,6 @@
 // shared read-model database. Exactly one of them leads (holds the advisory lock); both
 // serve reports. The leader is killed with SIGKILL half-way; the standby must take the
 // lead, apply the writes made since, and serve a report with every action exactly once.
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <gmock/gmock.h>
 #include <grpcpp/client_context.h>
@@ -18,14 +12,10 @@
 #include <httplib.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <pqxx/pqxx>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -56,140 +46,66 @@ constexpr char kAsOf[] = "2026-06-30";
 // Long enough for a loaded two-core machine; the test never waits this long when all is well.
 constexpr absl::Duration kPatience = absl::Seconds(90);
 
-// One sixsteps-reporting process on free loopback ports (port 0 everywhere; the bound
-// ports are read back from its JSON log lines). SIGKILLed, if still running, when destroyed;
-// and killed by the kernel if this test process dies first (PR_SET_PDEATHSIG).
-class ReportingProcess {
- public:
-  struct Options {
-    std::string name;  // for the log file and messages
-    std::string database_url;
-    std::string api_key;
-    std::string identity_address;
-    std::string framework_address;
-    std::string assessment_address;
-  };
-
-  static absl::StatusOr<std::unique_ptr<ReportingProcess>> Start(const Options& options) {
-    std::string log_path = absl::StrCat(::testing::TempDir(), "/reporting_takeover_", getpid(), "_",
-                                        options.name, ".log");
-    std::vector<std::string> args = {
-        ServiceBinary("reporting"),
-        "--listen=127.0.0.1:0",
-        "--metrics_listen=127.0.0.1:0",
-        "--http_listen=127.0.0.1:0",
-        "--identity_address=" + options.identity_address,
-        "--framework_address=" + options.framework_address,
-        "--assessment_address=" + options.assessment_address,
-        "--time_zone=UTC",
-        "--db_pool_size=4",
-        "--shutdown_grace=1s",
-    };
-    // A small environment of its own: nothing of the caller's SIXSTEPS_* settings leaks in.
-    // The key and the connection string go in variables, as scripts/hub passes them.
-    std::vector<std::string> env = {
-        "SIXSTEPS_REPORTING_API_KEY=" + options.api_key,
-        "SIXSTEPS_DATABASE_URL=" + options.database_url,
-    };
-    SIXSTEPS_ASSIGN_OR_RETURN(pid_t pid, SpawnLogged(std::move(args), std::move(env), log_path));
-    auto process = std::unique_ptr<ReportingProcess>(new ReportingProcess(options.name, pid));
-    process->log_path_ = log_path;
-    SIXSTEPS_RETURN_IF_ERROR(process->AwaitPorts());
-    return process;
-  }
-
-  ~ReportingProcess() {
-    Kill();
-    if (!::testing::Test::HasFailure()) std::remove(log_path_.c_str());
-  }
-
-  // SIGKILL (no graceful shutdown: as if the machine lost the process) and reap it.
-  void Kill() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
-    pid_ = -1;
-  }
-
-  bool running() {
-    if (pid_ <= 0) return false;
-    int status = 0;
-    pid_t done = waitpid(pid_, &status, WNOHANG);
-    if (done == pid_) {
-      pid_ = -1;
-      return false;
-    }
-    return true;
-  }
-
-  const std::string& name() const { return name_; }
-  const std::string& grpc_target() const { return grpc_target_; }
-  int metrics_port() const { return metrics_port_; }
-
-  std::unique_ptr<rv1::ReportingService::Stub> Stub() const {
-    return rv1::ReportingService::NewStub(
-        grpc::CreateChannel(grpc_target_, grpc::InsecureChannelCredentials()));
-  }
-
-  // One gauge (a sample without labels) from GET /metrics; nullopt if absent or unreachable.
-  std::optional<double> Gauge(const std::string& metric) const {
-    httplib::Client client("127.0.0.1", metrics_port_);
-    client.set_connection_timeout(2, 0);
-    client.set_read_timeout(5, 0);
-    httplib::Result response = client.Get("/metrics");
-    if (!response || response->status != 200) return std::nullopt;
-    for (absl::string_view line : absl::StrSplit(response->body, '\n', absl::SkipEmpty())) {
-      if (!absl::ConsumePrefix(&line, metric) || !absl::ConsumePrefix(&line, " ")) continue;
-      double value = 0;
-      if (absl::SimpleAtod(line, &value)) return value;
-    }
-    return std::nullopt;
-  }
-
-  // The last lines of its log, for failure messages.
-  std::string LogTail() const {
-    std::ifstream in(log_path_);
-    std::vector<std::string> lines;
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    size_t from = lines.size() > 30 ? lines.size() - 30 : 0;
-    std::string out = absl::StrCat("---- ", name_, " (", log_path_, ") ----\n");
-    for (size_t i = from; i < lines.size(); ++i) absl::StrAppend(&out, lines[i], "\n");
-    return out;
-  }
-
- private:
-  ReportingProcess(std::string name, pid_t pid) : name_(std::move(name)), pid_(pid) {}
-
-  // Waits for the "serving" and "metrics_serving" log lines, which say where it listens.
-  absl::Status AwaitPorts() {
-    absl::Time deadline = absl::Now() + kPatience;
-    while (absl::Now() < deadline) {
-      std::ifstream in(log_path_);
-      for (std::string line; std::getline(in, line);) {
-        nlohmann::json json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-        if (!json.is_object()) continue;
-        std::string event = json.value("event", "");
-        if (event == "serving") grpc_target_ = json.value("address", "");
-        if (event == "metrics_serving") metrics_port_ = json.value("port", 0);
-      }
-      if (!grpc_target_.empty() && metrics_port_ > 0) return absl::OkStatus();
-      if (!running()) {
-        return absl::InternalError(absl::StrCat(name_, " exited at start-up\n", LogTail()));
-      }
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    return absl::DeadlineExceededError(
-        absl::StrCat(name_, " did not report its ports in time\n", LogTail()));
-  }
-
-  std::string name_;
-  pid_t pid_;
-  std::string log_path_;
-  std::string grpc_target_;
-  int metrics_port_ = 0;
+// One sixsteps-reporting replica: a ServiceProcess on free loopback ports (port 0
+// everywhere; the bound ports are read back from its JSON log lines), named for messages.
+struct Replica {
+  std::string name;
+  std::unique_ptr<ServiceProcess> process;
 };
+
+struct ReplicaOptions {
+  std::string database_url;
+  std::string api_key;
+  std::string identity_address;
+  std::string framework_address;
+  std::string assessment_address;
+};
+
+absl::StatusOr<Replica> StartReplica(const std::string& name, const ReplicaOptions& options) {
+  std::vector<std::string> args = {
+      ServiceBinary("reporting"),
+      "--listen=127.0.0.1:0",
+      "--metrics_listen=127.0.0.1:0",
+      "--http_listen=127.0.0.1:0",
+      "--identity_address=" + options.identity_address,
+      "--framework_address=" + options.framework_address,
+      "--assessment_address=" + options.assessment_address,
+      "--time_zone=UTC",
+      "--db_pool_size=4",
+      "--shutdown_grace=1s",
+  };
+  // The key and the connection string go in variables, as scripts/hub passes them.
+  std::vector<std::string> env = {
+      "SIXSTEPS_REPORTING_API_KEY=" + options.api_key,
+      "SIXSTEPS_DATABASE_URL=" + options.database_url,
+  };
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      std::unique_ptr<ServiceProcess> process,
+      ServiceProcess::Start(std::move(args), std::move(env),
+                            absl::StrCat("reporting_takeover_", name), kPatience));
+  return Replica{name, std::move(process)};
+}
+
+std::unique_ptr<rv1::ReportingService::Stub> StubOf(const Replica& replica) {
+  return rv1::ReportingService::NewStub(
+      grpc::CreateChannel(replica.process->target(), grpc::InsecureChannelCredentials()));
+}
+
+// One gauge (a sample without labels) from the replica's GET /metrics; nullopt if absent or
+// unreachable.
+std::optional<double> Gauge(const Replica& replica, const std::string& metric) {
+  httplib::Client client("127.0.0.1", replica.process->metrics_port());
+  client.set_connection_timeout(2, 0);
+  client.set_read_timeout(5, 0);
+  httplib::Result response = client.Get("/metrics");
+  if (!response || response->status != 200) return std::nullopt;
+  for (absl::string_view line : absl::StrSplit(response->body, '\n', absl::SkipEmpty())) {
+    if (!absl::ConsumePrefix(&line, metric) || !absl::ConsumePrefix(&line, " ")) continue;
+    double value = 0;
+    if (absl::SimpleAtod(line, &value)) return value;
+  }
+  return std::nullopt;
+}
 
 // Advisory locks granted in the read model's database (the migrations' lock is released
 // once they are done, so in steady state only the feed consumer's leader lock is left).
@@ -234,21 +150,19 @@ class ReportingTakeoverTest : public OnePartnershipTest {
 
   void TearDown() override {
     if (HasFailure()) {
-      for (auto* process : {a_.get(), b_.get()}) {
-        if (process != nullptr) std::cerr << process->LogTail();
+      for (const Replica* replica : {&a_, &b_}) {
+        if (replica->process != nullptr) {
+          std::cerr << "---- " << replica->name << " ----\n" << replica->process->LogTail();
+        }
       }
     }
-    a_.reset();
-    b_.reset();
+    a_.process.reset();
+    b_.process.reset();
   }
 
-  ReportingProcess::Options ProcessOptions(const std::string& name) const {
-    return {name,
-            hub_->reporting_database_url(),
-            hub_->reporting_api_key(),
-            hub_->identity_target(),
-            hub_->framework_target(),
-            hub_->assessment_target()};
+  ReplicaOptions Options() const {
+    return {hub_->reporting_database_url(), hub_->reporting_api_key(), hub_->identity_target(),
+            hub_->framework_target(), hub_->assessment_target()};
   }
 
   absl::StatusOr<acv1::Action> CreateAction(const std::string& round, int step) {
@@ -280,8 +194,7 @@ class ReportingTakeoverTest : public OnePartnershipTest {
   }
 
   // The partnership's action tracker from one replica, once it reflects `min_sequence`.
-  grpc::Status Tracker(const ReportingProcess& process, int64_t min_sequence,
-                       rv1::ActionTracker* tracker) {
+  grpc::Status Tracker(const Replica& replica, int64_t min_sequence, rv1::ActionTracker* tracker) {
     grpc::ClientContext context;
     Authorize(context, hub_->admin_token());
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
@@ -289,7 +202,7 @@ class ReportingTakeoverTest : public OnePartnershipTest {
     request.set_scope(kPartnership);
     request.set_min_sequence(min_sequence);
     request.set_as_of_date(kAsOf);
-    return process.Stub()->GetActionTracker(&context, request, tracker);
+    return StubOf(replica)->GetActionTracker(&context, request, tracker);
   }
 
   // Each open action line of a tracker (grouped by owner), sorted: a duplicate shows twice.
@@ -304,13 +217,13 @@ class ReportingTakeoverTest : public OnePartnershipTest {
 
   // The leader gauge of every running replica, polled until exactly one says 1 and the
   // others 0 (or the deadline passes). Returns the leader, or nullptr.
-  ReportingProcess* AwaitSingleLeader(const std::vector<ReportingProcess*>& replicas) {
+  Replica* AwaitSingleLeader(const std::vector<Replica*>& replicas) {
     absl::Time deadline = absl::Now() + kPatience;
     while (absl::Now() < deadline) {
-      ReportingProcess* leader = nullptr;
+      Replica* leader = nullptr;
       int leaders = 0, standbys = 0;
-      for (ReportingProcess* replica : replicas) {
-        std::optional<double> gauge = replica->Gauge("sixsteps_feed_leader");
+      for (Replica* replica : replicas) {
+        std::optional<double> gauge = Gauge(*replica, "sixsteps_feed_leader");
         if (gauge == 1) {
           ++leaders;
           leader = replica;
@@ -325,29 +238,29 @@ class ReportingTakeoverTest : public OnePartnershipTest {
     return nullptr;
   }
 
-  std::unique_ptr<ReportingProcess> a_, b_;
+  Replica a_, b_;
 };
 
 TEST_F(ReportingTakeoverTest, StandbyTakesOverWhenTheLeaderIsKilled) {
   absl::StatusOr<asv1::Assessment> round = CreateRound("Scrutiny 2025/26");
   ASSERT_THAT(round, IsOk());
 
-  auto a = ReportingProcess::Start(ProcessOptions("replica-a"));
+  auto a = StartReplica("replica-a", Options());
   ASSERT_THAT(a, IsOk());
   a_ = std::move(*a);
-  auto b = ReportingProcess::Start(ProcessOptions("replica-b"));
+  auto b = StartReplica("replica-b", Options());
   ASSERT_THAT(b, IsOk());
   b_ = std::move(*b);
 
   // Exactly one leads: its gauge says so, the other's says standby, and the read model's
   // database has one advisory lock held. It stays that way for a while.
-  ReportingProcess* leader = AwaitSingleLeader({a_.get(), b_.get()});
+  Replica* leader = AwaitSingleLeader({&a_, &b_});
   ASSERT_NE(leader, nullptr) << "no single leader emerged";
-  ReportingProcess* standby = leader == a_.get() ? b_.get() : a_.get();
+  Replica* standby = leader == &a_ ? &b_ : &a_;
   EXPECT_EQ(AdvisoryLocksHeld(hub_->reporting_database_url()), 1);
   for (int i = 0; i < 10; ++i) {
-    EXPECT_EQ(leader->Gauge("sixsteps_feed_leader"), 1) << leader->name();
-    EXPECT_EQ(standby->Gauge("sixsteps_feed_leader"), 0) << standby->name();
+    EXPECT_EQ(Gauge(*leader, "sixsteps_feed_leader"), 1) << leader->name;
+    EXPECT_EQ(Gauge(*standby, "sixsteps_feed_leader"), 0) << standby->name;
     absl::SleepFor(absl::Milliseconds(100));
   }
 
@@ -365,18 +278,18 @@ TEST_F(ReportingTakeoverTest, StandbyTakesOverWhenTheLeaderIsKilled) {
   // Both replicas serve the same report from the shared read model.
   std::vector<std::string> open_before = {actions[1].name(), actions[2].name()};
   std::sort(open_before.begin(), open_before.end());
-  for (ReportingProcess* replica : {leader, standby}) {
+  for (Replica* replica : {leader, standby}) {
     rv1::ActionTracker tracker;
-    ASSERT_THAT(Tracker(*replica, *head, &tracker), IsOk()) << replica->name();
-    EXPECT_THAT(OpenLines(tracker), ElementsAreArray(open_before)) << replica->name();
-    EXPECT_EQ(tracker.counts().open(), 2) << replica->name();
-    EXPECT_EQ(tracker.counts().done(), 1) << replica->name();
-    EXPECT_EQ(tracker.freshness().sequence(), *head) << replica->name();
+    ASSERT_THAT(Tracker(*replica, *head, &tracker), IsOk()) << replica->name;
+    EXPECT_THAT(OpenLines(tracker), ElementsAreArray(open_before)) << replica->name;
+    EXPECT_EQ(tracker.counts().open(), 2) << replica->name;
+    EXPECT_EQ(tracker.counts().done(), 1) << replica->name;
+    EXPECT_EQ(tracker.freshness().sequence(), *head) << replica->name;
   }
 
   // The leader dies without a word; writes go on meanwhile.
-  std::string dead = leader->name();
-  leader->Kill();
+  std::string dead = leader->name;
+  leader->process->Kill();
   for (int step = 4; step <= 6; ++step) {
     absl::StatusOr<acv1::Action> action = CreateAction(round->name(), step);
     ASSERT_THAT(action, IsOk());
@@ -387,8 +300,8 @@ TEST_F(ReportingTakeoverTest, StandbyTakesOverWhenTheLeaderIsKilled) {
   ASSERT_THAT(head, IsOk());
 
   // The standby takes the lead (its connection's lock went with the dead process)...
-  ReportingProcess* survivor = AwaitSingleLeader({standby});
-  ASSERT_EQ(survivor, standby) << standby->name() << " did not take over from " << dead;
+  Replica* survivor = AwaitSingleLeader({standby});
+  ASSERT_EQ(survivor, standby) << standby->name << " did not take over from " << dead;
   EXPECT_EQ(AdvisoryLocksHeld(hub_->reporting_database_url()), 1);
 
   // ... and applies what was written after the kill, each change once: every action is
@@ -413,7 +326,7 @@ TEST_F(ReportingTakeoverTest, StandbyTakesOverWhenTheLeaderIsKilled) {
   std::sort(all.begin(), all.end());
   EXPECT_THAT(ActionIdsInReadModel(hub_->reporting_database_url()), ElementsAreArray(all));
   EXPECT_EQ(ReadModelSequence(hub_->reporting_database_url()), *head);
-  EXPECT_EQ(survivor->Gauge("sixsteps_feed_sequence"), static_cast<double>(*head));
+  EXPECT_EQ(Gauge(*survivor, "sixsteps_feed_sequence"), static_cast<double>(*head));
 }
 
 }  // namespace

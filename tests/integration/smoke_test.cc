@@ -30,6 +30,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "services/reporting/http_endpoint.h"
+#include "services/reporting/render.h"
+#include "services/reporting/reporting_service.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_hub.h"
 #include "tools/sixsteps/dispatcher.h"

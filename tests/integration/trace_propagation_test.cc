@@ -14,6 +14,8 @@
 #include "services/common/server.h"
 #include "services/common/trace_context.h"
 #include "services/reporting/http_endpoint.h"
+#include "services/reporting/render.h"
+#include "services/reporting/reporting_service.h"
 #include "tests/support/log_capture.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_hub.h"

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +15,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -69,15 +71,22 @@ absl::StatusOr<std::unique_ptr<ServiceProcess>> ServiceProcess::Start(std::vecto
   std::string log_path =
       absl::StrCat(::testing::TempDir(), "/", log_name, "_", getpid(), "_", ++started, ".log");
   std::string program = LastSegment(args.at(0));
+  const bool serves_metrics = std::any_of(args.begin(), args.end(), [](const std::string& arg) {
+    return absl::StartsWith(arg, "--metrics_listen=");
+  });
   SIXSTEPS_ASSIGN_OR_RETURN(pid_t pid, SpawnLogged(std::move(args), std::move(env), log_path));
-  auto process =
-      std::unique_ptr<ServiceProcess>(new ServiceProcess(pid, std::move(program), log_path));
+  auto process = std::unique_ptr<ServiceProcess>(
+      new ServiceProcess(pid, std::move(program), log_path, serves_metrics));
   SIXSTEPS_RETURN_IF_ERROR(process->AwaitServing(patience));
   return process;
 }
 
-ServiceProcess::ServiceProcess(pid_t pid, std::string program, std::string log_path)
-    : pid_(pid), program_(std::move(program)), log_path_(std::move(log_path)) {}
+ServiceProcess::ServiceProcess(pid_t pid, std::string program, std::string log_path,
+                               bool serves_metrics)
+    : pid_(pid),
+      program_(std::move(program)),
+      log_path_(std::move(log_path)),
+      serves_metrics_(serves_metrics) {}
 
 ServiceProcess::~ServiceProcess() {
   Kill();
@@ -91,6 +100,14 @@ void ServiceProcess::Kill() {
   while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
   pid_ = -1;
+}
+
+bool ServiceProcess::running() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) != pid_) return true;
+  pid_ = -1;
+  return false;
 }
 
 int64_t ServiceProcess::StatusBytes(absl::string_view field) const {
@@ -124,16 +141,13 @@ absl::Status ServiceProcess::AwaitServing(absl::Duration patience) {
     std::ifstream in(log_path_);
     for (std::string line; std::getline(in, line);) {
       nlohmann::json json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-      if (json.is_object() && json.value("event", "") == "serving") {
-        target_ = json.value("address", "");
-      }
+      if (!json.is_object()) continue;
+      const std::string event = json.value("event", "");
+      if (event == "serving") target_ = json.value("address", "");
+      if (event == "metrics_serving") metrics_port_ = json.value("port", 0);
     }
-    if (!target_.empty()) return absl::OkStatus();
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return absl::InternalError(absl::StrCat(program_, " exited\n", LogTail()));
-    }
+    if (!target_.empty() && (!serves_metrics_ || metrics_port_ > 0)) return absl::OkStatus();
+    if (!running()) return absl::InternalError(absl::StrCat(program_, " exited\n", LogTail()));
     absl::SleepFor(absl::Milliseconds(50));
   }
   return absl::DeadlineExceededError(absl::StrCat(program_, " did not start in time\n", LogTail()));

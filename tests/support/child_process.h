@@ -24,7 +24,8 @@ absl::StatusOr<pid_t> SpawnLogged(std::vector<std::string> args, std::vector<std
 
 // A service program (args[0], ServiceBinary("identity") for example) run by SpawnLogged on
 // a free loopback port (pass --listen=127.0.0.1:0), which it reads back from the service's
-// "serving" log line. SIGKILLed when destroyed; its log is removed unless the test failed.
+// "serving" log line; given --metrics_listen, it also waits for the "metrics_serving" line
+// and keeps that port. SIGKILLed when destroyed; its log is removed unless the test failed.
 class ServiceProcess {
  public:
   // Starts it, its log at TempDir()/<log_name>_<test pid>_<n>.log, and waits up to
@@ -43,6 +44,10 @@ class ServiceProcess {
 
   // "127.0.0.1:<port>", where it serves gRPC.
   const std::string& target() const { return target_; }
+  // Where it serves GET /metrics (with --metrics_listen); 0 without.
+  int metrics_port() const { return metrics_port_; }
+  // Whether it has not exited (nor been killed) yet.
+  bool running();
 
   // A "kB" field of /proc/<pid>/status (VmRSS, VmHWM), in bytes; -1 if unreadable.
   int64_t StatusBytes(absl::string_view field) const;
@@ -52,13 +57,15 @@ class ServiceProcess {
   std::string LogTail() const;
 
  private:
-  ServiceProcess(pid_t pid, std::string program, std::string log_path);
+  ServiceProcess(pid_t pid, std::string program, std::string log_path, bool serves_metrics);
   absl::Status AwaitServing(absl::Duration patience);
 
   pid_t pid_;
   std::string program_;
   std::string log_path_;
+  bool serves_metrics_;
   std::string target_;
+  int metrics_port_ = 0;
 };
 
 }  // namespace sixsteps::testing

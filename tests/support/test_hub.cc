@@ -2,10 +2,41 @@
 
 #include <grpcpp/create_channel.h>
 
+#include <nlohmann/json.hpp>
+
 #include "absl/strings/str_cat.h"
+#include "services/assessment/action_service.h"
+#include "services/assessment/assessment_service.h"
+#include "services/assessment/directory.h"
+#include "services/assessment/evidence_file_domain.h"
+#include "services/assessment/evidence_file_service.h"
+#include "services/assessment/pg_feed_sequencer.h"
+#include "services/assessment/pg_store.h"
+#include "services/assessment/pg_store_evidence_files.h"
+#include "services/assessment/pg_store_programme.h"
+#include "services/assessment/pg_store_retention.h"
+#include "services/assessment/pg_store_scrutiny.h"
+#include "services/assessment/programme_service.h"
+#include "services/assessment/retention_service.h"
+#include "services/assessment/scrutiny_report_service.h"
+#include "services/assessment/voice_service.h"
+#include "services/common/db.h"
 #include "services/common/jwt.h"
-#include "services/common/status.h"
+#include "services/common/server.h"
+#include "services/framework/framework_service.h"
+#include "services/framework/store.h"
+#include "services/identity/identity_service.h"
+#include "services/identity/pg_store.h"
 #include "services/identity/setup_commands.h"
+#include "services/notification/follower.h"
+#include "services/notification/notification_service.h"
+#include "services/notification/pg_store.h"
+#include "services/notification/pg_store_webhooks.h"
+#include "services/notification/webhook_dispatcher.h"
+#include "services/reporting/feed_consumer.h"
+#include "services/reporting/read_model.h"
+#include "services/reporting/report_cache_listener.h"
+#include "services/reporting/reporting_service.h"
 #include "tests/support/pg_cluster.h"
 
 namespace sixsteps::testing {
@@ -40,8 +71,76 @@ assessment::v1::CreateAssessmentRequest RoundRequest(const std::string& partners
   return request;
 }
 
+struct TestHub::Parts {
+  std::unique_ptr<db::ConnectionPool> identity_pool_;
+  std::unique_ptr<identity::PgIdentityStore> identity_store_;
+  std::unique_ptr<identity::IdentityServiceImpl> identity_service_;
+  std::unique_ptr<RunningServer> identity_server_;
+  std::unique_ptr<auth::TokenVerifier> verifier_;
+  std::unique_ptr<db::ConnectionPool> framework_pool_;
+  std::unique_ptr<framework::PgFrameworkStore> framework_store_;
+  std::unique_ptr<framework::FrameworkServiceImpl> framework_service_;
+  std::unique_ptr<RunningServer> framework_server_;
+  std::unique_ptr<db::ConnectionPool> assessment_pool_;
+  // Appends wake the sequencer and numbering wakes the streams, both through changes_.
+  assessment::ChangeSignal changes_;
+  std::unique_ptr<assessment::FeedSequencer> feed_sequencer_;
+  std::unique_ptr<assessment::PgAssessmentStore> assessment_store_;
+  std::unique_ptr<assessment::GrpcDirectory> directory_;
+  std::unique_ptr<assessment::AssessmentServiceImpl> assessment_service_;
+  std::unique_ptr<assessment::ActionServiceImpl> action_service_;
+  std::unique_ptr<assessment::VoiceServiceImpl> voice_service_;
+  std::unique_ptr<assessment::PgProgrammeStore> programme_store_;
+  std::unique_ptr<assessment::ProgrammeServiceImpl> programme_service_;
+  std::unique_ptr<assessment::PgPartnershipRecordStore> partnership_records_;
+  std::unique_ptr<assessment::ScrutinyReportServiceImpl> scrutiny_report_service_;
+  std::unique_ptr<db::ConnectionPool> upload_pool_;
+  std::unique_ptr<assessment::PgEvidenceFileStore> evidence_file_store_;
+  std::unique_ptr<assessment::EvidenceFileServiceImpl> evidence_file_service_;
+  std::unique_ptr<assessment::PgRetentionStore> retention_store_;
+  std::unique_ptr<assessment::RetentionServiceImpl> retention_service_;
+  std::unique_ptr<RunningServer> assessment_server_;
+  std::unique_ptr<db::ConnectionPool> reporting_pool_;
+  std::unique_ptr<reporting::ReadModel> read_model_;
+  // report cache (H3): the reports are served as in production, through the cache.
+  std::unique_ptr<reporting::ReportCache> report_cache_;
+  std::unique_ptr<reporting::CacheListener> cache_listener_;
+  std::unique_ptr<reporting::Reports> reports_;
+  std::unique_ptr<reporting::ReportingServiceImpl> reporting_service_;
+  std::unique_ptr<reporting::GrpcUpstream> upstream_;
+  std::unique_ptr<reporting::FeedConsumer> consumer_;
+  std::unique_ptr<RunningServer> reporting_server_;
+  std::unique_ptr<db::ConnectionPool> notification_pool_;
+  std::unique_ptr<notification::PgNotificationStore> notification_store_;
+  std::unique_ptr<reporting::ServiceToken> notification_token_;
+  std::unique_ptr<notification::GrpcPeople> notification_people_;
+  std::unique_ptr<notification::TemplateSet> notification_templates_;
+  // Webhooks: declared before the service and the follower, which use them, so that they
+  // are destroyed after them (the follower's thread writes deliveries until it stops).
+  notification::WebhookDispatcherOptions webhook_options_ = [] {
+    notification::WebhookDispatcherOptions options;
+    options.http.allow_loopback = true;
+    options.poll = absl::Milliseconds(50);
+    // The notification pool has 4 connections.
+    options.workers = 3;
+    options.per_subscription = 2;
+    return options;
+  }();
+  std::unique_ptr<notification::PgWebhookStore> webhook_store_;
+  std::unique_ptr<notification::ServiceSecret> notification_secret_;  // digest (H1)
+  std::optional<notification::DigestOptions> digest_options_;         // digest (H1)
+  std::unique_ptr<notification::WebhookDispatcher> webhook_dispatcher_;
+  std::unique_ptr<notification::NotificationServiceImpl> notification_service_;
+  std::unique_ptr<notification::Follower> follower_;
+  std::unique_ptr<RunningServer> notification_server_;
+};
+
+TestHub::TestHub() : parts_(std::make_unique<Parts>()) {}
+TestHub::~TestHub() = default;
+
 absl::StatusOr<std::unique_ptr<TestHub>> TestHub::Start(const std::string& name) {
   auto hub = std::unique_ptr<TestHub>(new TestHub());
+  Parts& parts = *hub->parts_;
   PgCluster& cluster = SharedPgCluster();
   // Each database a copy of one migrated once per cluster (PgCluster::CreateMigratedDatabase).
   SIXSTEPS_ASSIGN_OR_RETURN(
@@ -52,85 +151,113 @@ absl::StatusOr<std::unique_ptr<TestHub>> TestHub::Start(const std::string& name)
       hub->framework_database_url_,
       cluster.CreateMigratedDatabase(absl::StrCat(name, "_framework"), "framework",
                                      framework::FrameworkMigrations()));
-  hub->identity_pool_ =
+  parts.identity_pool_ =
       std::make_unique<db::ConnectionPool>(hub->identity_database_url_, 4, absl::Seconds(2));
-  hub->identity_store_ = std::make_unique<identity::PgIdentityStore>(hub->identity_pool_.get());
+  parts.identity_store_ = std::make_unique<identity::PgIdentityStore>(parts.identity_pool_.get());
   SIXSTEPS_ASSIGN_OR_RETURN(identity::KeySealer sealer,
                             identity::KeySealer::FromSecret(kKeyEncryptionSecret));
   identity::IdentityOptions options;
   options.password_cost = identity::PasswordCost::Fast();
-  hub->identity_service_ = std::make_unique<identity::IdentityServiceImpl>(
-      hub->identity_store_.get(), std::move(sealer), options);
-  SIXSTEPS_RETURN_IF_ERROR(hub->identity_service_->EnsureSigningKey());
+  parts.identity_service_ = std::make_unique<identity::IdentityServiceImpl>(
+      parts.identity_store_.get(), std::move(sealer), options);
+  SIXSTEPS_RETURN_IF_ERROR(parts.identity_service_->EnsureSigningKey());
   SIXSTEPS_RETURN_IF_ERROR(
-      hub->identity_service_->BootstrapAdministrator(kAdminEmail, "Ada Admin", kAdminPassword)
+      parts.identity_service_->BootstrapAdministrator(kAdminEmail, "Ada Admin", kAdminPassword)
           .status());
-  SIXSTEPS_ASSIGN_OR_RETURN(hub->identity_server_,
-                            RunningServer::Start("127.0.0.1:0", {hub->identity_service_.get()}));
+  SIXSTEPS_ASSIGN_OR_RETURN(parts.identity_server_,
+                            RunningServer::Start("127.0.0.1:0", {parts.identity_service_.get()}));
 
-  hub->framework_pool_ =
+  parts.framework_pool_ =
       std::make_unique<db::ConnectionPool>(hub->framework_database_url_, 4, absl::Seconds(2));
-  hub->framework_store_ = std::make_unique<framework::PgFrameworkStore>(hub->framework_pool_.get());
-  hub->verifier_ = std::make_unique<auth::TokenVerifier>(
+  parts.framework_store_ =
+      std::make_unique<framework::PgFrameworkStore>(parts.framework_pool_.get());
+  parts.verifier_ = std::make_unique<auth::TokenVerifier>(
       std::make_shared<auth::IdentityPublicKeys>(Dial(hub->identity_target()), absl::Seconds(0)));
-  hub->framework_service_ = std::make_unique<framework::FrameworkServiceImpl>(
-      hub->framework_store_.get(), hub->verifier_.get());
-  SIXSTEPS_ASSIGN_OR_RETURN(hub->framework_server_,
-                            RunningServer::Start("127.0.0.1:0", {hub->framework_service_.get()}));
+  parts.framework_service_ = std::make_unique<framework::FrameworkServiceImpl>(
+      parts.framework_store_.get(), parts.verifier_.get());
+  SIXSTEPS_ASSIGN_OR_RETURN(parts.framework_server_,
+                            RunningServer::Start("127.0.0.1:0", {parts.framework_service_.get()}));
 
   SIXSTEPS_ASSIGN_OR_RETURN(
       hub->assessment_database_url_,
       cluster.CreateMigratedDatabase(absl::StrCat(name, "_assessment"), "assessment",
                                      assessment::AssessmentMigrations()));
-  hub->assessment_pool_ =
+  parts.assessment_pool_ =
       std::make_unique<db::ConnectionPool>(hub->assessment_database_url_, 8, absl::Seconds(2));
-  hub->feed_sequencer_ = std::make_unique<assessment::FeedSequencer>(
-      hub->assessment_database_url_, &hub->changes_, &hub->changes_);
-  hub->feed_sequencer_->Start();
-  hub->assessment_store_ =
-      std::make_unique<assessment::PgAssessmentStore>(hub->assessment_pool_.get(), &hub->changes_);
-  hub->directory_ = std::make_unique<assessment::GrpcDirectory>(Dial(hub->identity_target()),
-                                                                Dial(hub->framework_target()));
-  hub->assessment_service_ = std::make_unique<assessment::AssessmentServiceImpl>(
-      hub->assessment_store_.get(), hub->directory_.get(), hub->verifier_.get(), &hub->changes_);
-  hub->action_service_ = std::make_unique<assessment::ActionServiceImpl>(
-      hub->assessment_store_.get(), hub->directory_.get(), hub->verifier_.get(),
+  parts.feed_sequencer_ = std::make_unique<assessment::FeedSequencer>(
+      hub->assessment_database_url_, &parts.changes_, &parts.changes_);
+  parts.feed_sequencer_->Start();
+  parts.assessment_store_ = std::make_unique<assessment::PgAssessmentStore>(
+      parts.assessment_pool_.get(), &parts.changes_);
+  parts.directory_ = std::make_unique<assessment::GrpcDirectory>(Dial(hub->identity_target()),
+                                                                 Dial(hub->framework_target()));
+  parts.assessment_service_ = std::make_unique<assessment::AssessmentServiceImpl>(
+      parts.assessment_store_.get(), parts.directory_.get(), parts.verifier_.get(),
+      &parts.changes_);
+  parts.action_service_ = std::make_unique<assessment::ActionServiceImpl>(
+      parts.assessment_store_.get(), parts.directory_.get(), parts.verifier_.get(),
       absl::UTCTimeZone());
-  hub->voice_service_ = std::make_unique<assessment::VoiceServiceImpl>(
-      hub->assessment_store_.get(), hub->directory_.get(), hub->verifier_.get());
-  hub->programme_store_ =
-      std::make_unique<assessment::PgProgrammeStore>(hub->assessment_pool_.get(), &hub->changes_);
-  hub->programme_service_ = std::make_unique<assessment::ProgrammeServiceImpl>(
-      hub->programme_store_.get(), hub->assessment_store_.get(), hub->directory_.get(),
-      hub->verifier_.get(), &SystemClock(), absl::UTCTimeZone());
-  hub->partnership_records_ = std::make_unique<assessment::PgPartnershipRecordStore>(
-      hub->assessment_pool_.get(), &hub->changes_);
-  hub->scrutiny_report_service_ = std::make_unique<assessment::ScrutinyReportServiceImpl>(
-      hub->assessment_store_.get(), hub->partnership_records_.get(), hub->directory_.get(),
-      hub->verifier_.get());
-  hub->upload_pool_ =
+  parts.voice_service_ = std::make_unique<assessment::VoiceServiceImpl>(
+      parts.assessment_store_.get(), parts.directory_.get(), parts.verifier_.get());
+  parts.programme_store_ =
+      std::make_unique<assessment::PgProgrammeStore>(parts.assessment_pool_.get(), &parts.changes_);
+  parts.programme_service_ = std::make_unique<assessment::ProgrammeServiceImpl>(
+      parts.programme_store_.get(), parts.assessment_store_.get(), parts.directory_.get(),
+      parts.verifier_.get(), &SystemClock(), absl::UTCTimeZone());
+  parts.partnership_records_ = std::make_unique<assessment::PgPartnershipRecordStore>(
+      parts.assessment_pool_.get(), &parts.changes_);
+  parts.scrutiny_report_service_ = std::make_unique<assessment::ScrutinyReportServiceImpl>(
+      parts.assessment_store_.get(), parts.partnership_records_.get(), parts.directory_.get(),
+      parts.verifier_.get());
+  parts.upload_pool_ =
       std::make_unique<db::ConnectionPool>(hub->assessment_database_url_, 4, absl::Seconds(2));
-  hub->evidence_file_store_ = std::make_unique<assessment::PgEvidenceFileStore>(
-      hub->assessment_pool_.get(), hub->upload_pool_.get(), &hub->changes_);
-  hub->evidence_file_service_ = std::make_unique<assessment::EvidenceFileServiceImpl>(
-      hub->evidence_file_store_.get(), hub->assessment_store_.get(), hub->directory_.get(),
-      hub->verifier_.get(), int64_t{assessment::kDefaultMaxFileMb} * 1024 * 1024);
-  hub->retention_store_ =
-      std::make_unique<assessment::PgRetentionStore>(hub->assessment_pool_.get(), &hub->changes_);
-  hub->retention_service_ = std::make_unique<assessment::RetentionServiceImpl>(
-      hub->retention_store_.get(), hub->assessment_store_.get(), hub->directory_.get(),
-      hub->verifier_.get(), &SystemClock());
+  parts.evidence_file_store_ = std::make_unique<assessment::PgEvidenceFileStore>(
+      parts.assessment_pool_.get(), parts.upload_pool_.get(), &parts.changes_);
+  parts.evidence_file_service_ = std::make_unique<assessment::EvidenceFileServiceImpl>(
+      parts.evidence_file_store_.get(), parts.assessment_store_.get(), parts.directory_.get(),
+      parts.verifier_.get(), int64_t{assessment::kDefaultMaxFileMb} * 1024 * 1024);
+  parts.retention_store_ =
+      std::make_unique<assessment::PgRetentionStore>(parts.assessment_pool_.get(), &parts.changes_);
+  parts.retention_service_ = std::make_unique<assessment::RetentionServiceImpl>(
+      parts.retention_store_.get(), parts.assessment_store_.get(), parts.directory_.get(),
+      parts.verifier_.get(), &SystemClock());
   SIXSTEPS_ASSIGN_OR_RETURN(
-      hub->assessment_server_,
+      parts.assessment_server_,
       RunningServer::Start(
           "127.0.0.1:0",
-          {hub->assessment_service_.get(), hub->action_service_.get(), hub->voice_service_.get(),
-           hub->programme_service_.get(), hub->scrutiny_report_service_.get(),
-           hub->evidence_file_service_.get(), hub->retention_service_.get()}));
+          {parts.assessment_service_.get(), parts.action_service_.get(), parts.voice_service_.get(),
+           parts.programme_service_.get(), parts.scrutiny_report_service_.get(),
+           parts.evidence_file_service_.get(), parts.retention_service_.get()}));
 
   SIXSTEPS_ASSIGN_OR_RETURN(idv1::SignInResponse admin, hub->SignIn(kAdminEmail, kAdminPassword));
   hub->admin_token_ = admin.access_token();
   return hub;
+}
+
+const std::string& TestHub::assessment_target() const {
+  return parts_->assessment_server_->target();
+}
+const std::string& TestHub::identity_target() const { return parts_->identity_server_->target(); }
+const std::string& TestHub::framework_target() const { return parts_->framework_server_->target(); }
+reporting::FeedConsumer* TestHub::feed_consumer() { return parts_->consumer_.get(); }
+reporting::Reports* TestHub::reports() { return parts_->reports_.get(); }
+const auth::TokenVerifier* TestHub::token_verifier() const { return parts_->verifier_.get(); }
+notification::Follower* TestHub::notification_follower() { return parts_->follower_.get(); }
+void TestHub::set_webhook_options(const notification::WebhookDispatcherOptions& options) {
+  parts_->webhook_options_ = options;
+}
+notification::PgWebhookStore* TestHub::webhook_store() { return parts_->webhook_store_.get(); }
+notification::WebhookDispatcher* TestHub::webhook_dispatcher() {
+  return parts_->webhook_dispatcher_.get();
+}
+notification::PgNotificationStore* TestHub::notification_store() {
+  return parts_->notification_store_.get();
+}
+const notification::ServiceSecret& TestHub::notification_secret() const {
+  return *parts_->notification_secret_;
+}
+void TestHub::set_digest_options(const notification::DigestOptions& options) {
+  parts_->digest_options_ = options;
 }
 
 std::unique_ptr<identity::v1::IdentityService::Stub> TestHub::IdentityStub() const {
@@ -254,46 +381,47 @@ absl::Status TestHub::StartReporting() {
     spec.key_lifetime = absl::Hours(24);
     SIXSTEPS_ASSIGN_OR_RETURN(
         identity::ServiceAccountSetup setup,
-        identity::EnsureServiceAccount(*identity_store_, spec, "", absl::Now()));
+        identity::EnsureServiceAccount(*parts_->identity_store_, spec, "", absl::Now()));
     reporting_api_key_ = setup.secret;
     SIXSTEPS_ASSIGN_OR_RETURN(reporting_database_url_,
                               SharedPgCluster().CreateMigratedDatabase(
                                   "reporting", "reporting", reporting::ReportingMigrations()));
-    reporting_pool_ =
+    parts_->reporting_pool_ =
         std::make_unique<db::ConnectionPool>(reporting_database_url_, 4, absl::Seconds(2));
-    read_model_ = std::make_unique<reporting::ReadModel>(reporting_pool_.get());
-    upstream_ = std::make_unique<reporting::GrpcUpstream>(
+    parts_->read_model_ = std::make_unique<reporting::ReadModel>(parts_->reporting_pool_.get());
+    parts_->upstream_ = std::make_unique<reporting::GrpcUpstream>(
         Dial(identity_target()), Dial(framework_target()), reporting_api_key_);
-    reports_ = std::make_unique<reporting::Reports>(
-        read_model_.get(), absl::UTCTimeZone(),
+    parts_->reports_ = std::make_unique<reporting::Reports>(
+        parts_->read_model_.get(), absl::UTCTimeZone(),
         reporting::WaitOptions{
-            reporting::AssessmentFeedReached(upstream_.get(), Dial(assessment_target())),
+            reporting::AssessmentFeedReached(parts_->upstream_.get(), Dial(assessment_target())),
             reporting_max_waiters_});
     // report cache (H3)
-    report_cache_ = std::make_unique<reporting::ReportCache>(size_t{16} << 20);
-    cache_listener_ =
-        std::make_unique<reporting::CacheListener>(reporting_database_url_, report_cache_.get());
-    cache_listener_->Start();
-    reports_->UseCache(report_cache_.get());
-    reporting_service_ =
-        std::make_unique<reporting::ReportingServiceImpl>(reports_.get(), verifier_.get());
+    parts_->report_cache_ = std::make_unique<reporting::ReportCache>(size_t{16} << 20);
+    parts_->cache_listener_ = std::make_unique<reporting::CacheListener>(
+        reporting_database_url_, parts_->report_cache_.get());
+    parts_->cache_listener_->Start();
+    parts_->reports_->UseCache(parts_->report_cache_.get());
+    parts_->reporting_service_ = std::make_unique<reporting::ReportingServiceImpl>(
+        parts_->reports_.get(), parts_->verifier_.get());
   }
   reporting::ConsumerOptions options;
   options.directory_refresh = absl::Seconds(2);
   options.standby_poll = absl::Milliseconds(100);
-  consumer_ = std::make_unique<reporting::FeedConsumer>(read_model_.get(), upstream_.get(),
-                                                        Dial(assessment_target()),
-                                                        reporting_database_url_, options);
-  consumer_->Start();
-  SIXSTEPS_ASSIGN_OR_RETURN(reporting_server_,
-                            RunningServer::Start("127.0.0.1:0", {reporting_service_.get()}));
+  parts_->consumer_ = std::make_unique<reporting::FeedConsumer>(
+      parts_->read_model_.get(), parts_->upstream_.get(), Dial(assessment_target()),
+      reporting_database_url_, options);
+  parts_->consumer_->Start();
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      parts_->reporting_server_,
+      RunningServer::Start("127.0.0.1:0", {parts_->reporting_service_.get()}));
   return absl::OkStatus();
 }
 
 void TestHub::StopReporting() {
-  if (consumer_) consumer_->Stop();
-  consumer_.reset();
-  reporting_server_.reset();
+  if (parts_->consumer_) parts_->consumer_->Stop();
+  parts_->consumer_.reset();
+  parts_->reporting_server_.reset();
 }
 
 absl::Status TestHub::StartNotification(const Clock* clock, absl::TimeZone zone,
@@ -307,84 +435,91 @@ absl::Status TestHub::StartNotification(const Clock* clock, absl::TimeZone zone,
     spec.key_lifetime = absl::Hours(24);
     SIXSTEPS_ASSIGN_OR_RETURN(
         identity::ServiceAccountSetup setup,
-        identity::EnsureServiceAccount(*identity_store_, spec, "", absl::Now()));
+        identity::EnsureServiceAccount(*parts_->identity_store_, spec, "", absl::Now()));
     notification_api_key_ = setup.secret;
     SIXSTEPS_ASSIGN_OR_RETURN(
         notification_database_url_,
         SharedPgCluster().CreateMigratedDatabase("notification", "notification",
                                                  notification::NotificationMigrations()));
-    notification_pool_ =
+    parts_->notification_pool_ =
         std::make_unique<db::ConnectionPool>(notification_database_url_, 4, absl::Seconds(2));
-    notification_store_ =
-        std::make_unique<notification::PgNotificationStore>(notification_pool_.get());
-    notification_token_ =
+    parts_->notification_store_ =
+        std::make_unique<notification::PgNotificationStore>(parts_->notification_pool_.get());
+    parts_->notification_token_ =
         notification::MakeServiceToken(Dial(identity_target()), notification_api_key_);
     // Nothing kept: each test sees the bindings it just made.
-    notification_people_ = std::make_unique<notification::GrpcPeople>(
-        Dial(identity_target()), notification_token_.get(), absl::ZeroDuration());
-    notification_service_ = std::make_unique<notification::NotificationServiceImpl>(
-        notification_store_.get(), notification_people_.get(), verifier_.get());
+    parts_->notification_people_ = std::make_unique<notification::GrpcPeople>(
+        Dial(identity_target()), parts_->notification_token_.get(), absl::ZeroDuration());
+    parts_->notification_service_ = std::make_unique<notification::NotificationServiceImpl>(
+        parts_->notification_store_.get(), parts_->notification_people_.get(),
+        parts_->verifier_.get());
     // digest (H1): a fixed test secret.
     SIXSTEPS_ASSIGN_OR_RETURN(
         notification::ServiceSecret secret,
         notification::ServiceSecret::FromSecret("test-hub-notification-secret"));
-    notification_secret_ = std::make_unique<notification::ServiceSecret>(std::move(secret));
+    parts_->notification_secret_ = std::make_unique<notification::ServiceSecret>(std::move(secret));
   }
   SIXSTEPS_ASSIGN_OR_RETURN(notification::TemplateSet templates,
                             notification::TemplateSet::Load(templates_dir));
-  notification_templates_ = std::make_unique<notification::TemplateSet>(std::move(templates));
+  parts_->notification_templates_ =
+      std::make_unique<notification::TemplateSet>(std::move(templates));
   notification::FollowerOptions options;
   options.poll = absl::Milliseconds(50);
   options.standby_poll = absl::Milliseconds(100);
   options.calendar_every = absl::Seconds(1);
-  follower_ = std::make_unique<notification::Follower>(
-      notification_store_.get(), notification_people_.get(), notification_templates_.get(),
-      notification_token_.get(), Dial(assessment_target()), notification_database_url_, clock, zone,
-      options);
+  parts_->follower_ = std::make_unique<notification::Follower>(
+      parts_->notification_store_.get(), parts_->notification_people_.get(),
+      parts_->notification_templates_.get(), parts_->notification_token_.get(),
+      Dial(assessment_target()), notification_database_url_, clock, zone, options);
   // ---- webhooks (H1) ----
-  webhook_store_ = std::make_unique<notification::PgWebhookStore>(notification_pool_.get(),
-                                                                  notification_secret_.get());
-  webhook_dispatcher_ = std::make_unique<notification::WebhookDispatcher>(
-      webhook_store_.get(), notification_people_.get(), clock, webhook_options_);
-  follower_->set_webhook_store(webhook_store_.get());
+  parts_->webhook_store_ = std::make_unique<notification::PgWebhookStore>(
+      parts_->notification_pool_.get(), parts_->notification_secret_.get());
+  parts_->webhook_dispatcher_ = std::make_unique<notification::WebhookDispatcher>(
+      parts_->webhook_store_.get(), parts_->notification_people_.get(), clock,
+      parts_->webhook_options_);
+  parts_->follower_->set_webhook_store(parts_->webhook_store_.get());
   notification::NotificationServiceImpl::WebhookParts webhooks;
-  webhooks.store = webhook_store_.get();
-  webhooks.dispatcher = webhook_dispatcher_.get();
-  webhooks.allow_loopback_http = webhook_options_.http.allow_loopback;
+  webhooks.store = parts_->webhook_store_.get();
+  webhooks.dispatcher = parts_->webhook_dispatcher_.get();
+  webhooks.allow_loopback_http = parts_->webhook_options_.http.allow_loopback;
   webhooks.clock = clock;
-  notification_service_->EnableWebhooks(webhooks);
+  parts_->notification_service_->EnableWebhooks(webhooks);
   // ---- digest (H1) ----
-  notification_service_->EnableDigests(notification_secret_.get(), clock);
-  if (digest_options_) {
-    notification::DigestOptions digests = *digest_options_;
-    digests.secret = notification_secret_.get();
-    follower_->EnableDigests(digests);
+  parts_->notification_service_->EnableDigests(parts_->notification_secret_.get(), clock);
+  if (parts_->digest_options_) {
+    notification::DigestOptions digests = *parts_->digest_options_;
+    digests.secret = parts_->notification_secret_.get();
+    parts_->follower_->EnableDigests(digests);
   }
-  webhook_dispatcher_->Start();
+  parts_->webhook_dispatcher_->Start();
   // ---- end webhooks (H1) ----
-  follower_->Start();
-  SIXSTEPS_ASSIGN_OR_RETURN(notification_server_,
-                            RunningServer::Start("127.0.0.1:0", {notification_service_.get()}));
+  parts_->follower_->Start();
+  SIXSTEPS_ASSIGN_OR_RETURN(
+      parts_->notification_server_,
+      RunningServer::Start("127.0.0.1:0", {parts_->notification_service_.get()}));
   return absl::OkStatus();
 }
 
 void TestHub::StopNotification() {
-  if (follower_) follower_->Stop();
-  follower_.reset();
-  notification_server_.reset();
-  if (webhook_dispatcher_) webhook_dispatcher_->Stop();  // webhooks (H1)
+  if (parts_->follower_) parts_->follower_->Stop();
+  parts_->follower_.reset();
+  parts_->notification_server_.reset();
+  if (parts_->webhook_dispatcher_) parts_->webhook_dispatcher_->Stop();  // webhooks (H1)
 }
 
-const std::string& TestHub::notification_target() const { return notification_server_->target(); }
+const std::string& TestHub::notification_target() const {
+  return parts_->notification_server_->target();
+}
 
 std::unique_ptr<notification::v1::NotificationService::Stub> TestHub::NotificationStub() const {
-  return notification::v1::NotificationService::NewStub(Dial(notification_server_->target()));
+  return notification::v1::NotificationService::NewStub(
+      Dial(parts_->notification_server_->target()));
 }
 
-const std::string& TestHub::reporting_target() const { return reporting_server_->target(); }
+const std::string& TestHub::reporting_target() const { return parts_->reporting_server_->target(); }
 
 std::unique_ptr<reporting::v1::ReportingService::Stub> TestHub::ReportingStub() const {
-  return reporting::v1::ReportingService::NewStub(Dial(reporting_server_->target()));
+  return reporting::v1::ReportingService::NewStub(Dial(parts_->reporting_server_->target()));
 }
 
 absl::StatusOr<int64_t> TestHub::FeedHead() const {
@@ -405,10 +540,10 @@ absl::StatusOr<int64_t> TestHub::FeedHead() const {
   }
 }
 
-void TestHub::StopAssessment() { assessment_server_->Shutdown(absl::Milliseconds(500)); }
+void TestHub::StopAssessment() { parts_->assessment_server_->Shutdown(absl::Milliseconds(500)); }
 
 absl::StatusOr<std::string> TestHub::MintToken(const nlohmann::json& claims) const {
-  SIXSTEPS_ASSIGN_OR_RETURN(identity::SigningKey key, identity_store_->CurrentSigningKey());
+  SIXSTEPS_ASSIGN_OR_RETURN(identity::SigningKey key, parts_->identity_store_->CurrentSigningKey());
   SIXSTEPS_ASSIGN_OR_RETURN(identity::KeySealer sealer,
                             identity::KeySealer::FromSecret(kKeyEncryptionSecret));
   SIXSTEPS_ASSIGN_OR_RETURN(std::string private_key, sealer.Open(key.private_key_sealed));

@@ -1,6 +1,7 @@
 // A real hub for integration tests: identity, framework and assessment, each with its own
 // database in the shared test cluster, served on 127.0.0.1 at free ports, with a
-// deployment administrator signed in.
+// deployment administrator signed in. The services' objects live in test_hub.cc (TestHub::Parts),
+// so that this header declares the generated stubs and little else.
 #pragma once
 
 #include <memory>
@@ -9,40 +10,40 @@
 #include <vector>
 
 #include <grpcpp/client_context.h>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "absl/status/statusor.h"
-#include "services/assessment/action_service.h"
-#include "services/assessment/assessment_service.h"
-#include "services/assessment/directory.h"
-#include "services/assessment/evidence_file_domain.h"
-#include "services/assessment/evidence_file_service.h"
-#include "services/assessment/pg_feed_sequencer.h"
-#include "services/assessment/pg_store.h"
-#include "services/assessment/pg_store_evidence_files.h"
-#include "services/assessment/pg_store_programme.h"
-#include "services/assessment/pg_store_retention.h"
-#include "services/assessment/pg_store_scrutiny.h"
-#include "services/assessment/programme_service.h"
-#include "services/assessment/retention_service.h"
-#include "services/assessment/scrutiny_report_service.h"
-#include "services/assessment/voice_service.h"
+#include "absl/time/time.h"
+#include "services/base/clock.h"
 #include "services/common/auth.h"
-#include "services/common/db.h"
-#include "services/common/server.h"
-#include "services/framework/framework_service.h"
-#include "services/framework/store.h"
-#include "services/identity/identity_service.h"
-#include "services/identity/pg_store.h"
-#include "services/notification/follower.h"
-#include "services/notification/notification_service.h"
-#include "services/notification/pg_store.h"
-#include "services/notification/pg_store_webhooks.h"   // webhooks (H1)
-#include "services/notification/webhook_dispatcher.h"  // webhooks (H1)
-#include "services/reporting/feed_consumer.h"
-#include "services/reporting/read_model.h"
-#include "services/reporting/report_cache_listener.h"  // report cache (H3)
-#include "services/reporting/reporting_service.h"
+#include "services/common/status.h"
+#include "sixsteps/action/v1/action_service.grpc.pb.h"
+#include "sixsteps/assessment/v1/assessment_service.grpc.pb.h"
+#include "sixsteps/assessment/v1/evidence_file_service.grpc.pb.h"
+#include "sixsteps/assessment/v1/programme_service.grpc.pb.h"
+#include "sixsteps/assessment/v1/retention_service.grpc.pb.h"
+#include "sixsteps/assessment/v1/scrutiny_report_service.grpc.pb.h"
+#include "sixsteps/assessment/v1/voice_service.grpc.pb.h"
+#include "sixsteps/framework/v1/framework_service.grpc.pb.h"
+#include "sixsteps/identity/v1/identity_service.grpc.pb.h"
+#include "sixsteps/notification/v1/notification_service.grpc.pb.h"
+#include "sixsteps/reporting/v1/reporting_service.grpc.pb.h"
+
+// The services' classes behind the hub, declared only: a test that reaches one includes its
+// header (a test source compiled with every service's headers took ~25 s of CPU more).
+namespace sixsteps::reporting {
+class FeedConsumer;
+class Reports;
+}  // namespace sixsteps::reporting
+namespace sixsteps::notification {
+class Follower;
+class PgNotificationStore;
+class PgWebhookStore;
+class ServiceSecret;
+class WebhookDispatcher;
+struct DigestOptions;
+struct WebhookDispatcherOptions;
+}  // namespace sixsteps::notification
 
 namespace sixsteps::testing {
 
@@ -82,10 +83,10 @@ class TestHub {
   std::unique_ptr<assessment::v1::EvidenceFileService::Stub> EvidenceFileStub() const;
   // And RetentionService (policies, legal holds, tombstones; no purger runs here).
   std::unique_ptr<assessment::v1::RetentionService::Stub> RetentionStub() const;
-  const std::string& assessment_target() const { return assessment_server_->target(); }
+  const std::string& assessment_target() const;
   const std::string& assessment_database_url() const { return assessment_database_url_; }
-  const std::string& identity_target() const { return identity_server_->target(); }
-  const std::string& framework_target() const { return framework_server_->target(); }
+  const std::string& identity_target() const;
+  const std::string& framework_target() const;
   const std::string& identity_database_url() const { return identity_database_url_; }
   const std::string& framework_database_url() const { return framework_database_url_; }
 
@@ -121,11 +122,11 @@ class TestHub {
   // The API key of the reporting service's account (set by the first StartReporting()):
   // for a second read model following the same feed.
   const std::string& reporting_api_key() const { return reporting_api_key_; }
-  reporting::FeedConsumer* feed_consumer() { return consumer_.get(); }
+  reporting::FeedConsumer* feed_consumer();
   // The reports behind the reporting service (for an HTTP endpoint in front of them), and
   // the token verifier every service here uses. Set by StartReporting / Start.
-  reporting::Reports* reports() { return reports_.get(); }
-  const auth::TokenVerifier* token_verifier() const { return verifier_.get(); }
+  reporting::Reports* reports();
+  const auth::TokenVerifier* token_verifier() const;
   // Reports waiting for min_sequence at once; set before the first StartReporting().
   void set_reporting_max_waiters(int max_waiters) { reporting_max_waiters_ = max_waiters; }
   // The assessment feed's newest sequence, as the administrator sees it.
@@ -147,24 +148,22 @@ class TestHub {
   const std::string& notification_database_url() const { return notification_database_url_; }
   // The API key of the notification service's account (notifier on "*"), once started.
   const std::string& notification_api_key() const { return notification_api_key_; }
-  notification::Follower* notification_follower() { return follower_.get(); }
+  notification::Follower* notification_follower();
   // ---- webhooks (H1) ----
   // The delivery pool's settings for the next StartNotification() (loopback allowed, the
   // test's CA...); the pool runs on the notification service's clock.
-  void set_webhook_options(const notification::WebhookDispatcherOptions& options) {
-    webhook_options_ = options;
-  }
-  notification::PgWebhookStore* webhook_store() { return webhook_store_.get(); }
-  notification::WebhookDispatcher* webhook_dispatcher() { return webhook_dispatcher_.get(); }
-  notification::PgNotificationStore* notification_store() { return notification_store_.get(); }
+  void set_webhook_options(const notification::WebhookDispatcherOptions& options);
+  notification::PgWebhookStore* webhook_store();
+  notification::WebhookDispatcher* webhook_dispatcher();
+  notification::PgNotificationStore* notification_store();
   // ---- end webhooks (H1) ----
   // ---- digest (H1) ----
   // The notification service's secret (a fixed test value): seals webhook secrets and signs
   // unsubscribe tokens, so tests can make their own tokens.
-  const notification::ServiceSecret& notification_secret() const { return *notification_secret_; }
+  const notification::ServiceSecret& notification_secret() const;
   // Weekly digests for the next StartNotification() (off unless set: other tests' outboxes
   // stay as they were); the secret is filled in.
-  void set_digest_options(const notification::DigestOptions& options) { digest_options_ = options; }
+  void set_digest_options(const notification::DigestOptions& options);
   // ---- end digest (H1) ----
 
   // Shuts the assessment server down (in-flight calls are cancelled); it is not restarted,
@@ -174,77 +173,25 @@ class TestHub {
   // Signs any claims with identity's current key: for expired or otherwise odd tokens.
   absl::StatusOr<std::string> MintToken(const nlohmann::json& claims) const;
 
+ public:
+  ~TestHub();
+
  private:
+  // The services' objects (test_hub.cc), in the order they are built and, reversed, destroyed.
+  struct Parts;
+  TestHub();
+
   std::string identity_database_url_;
   std::string framework_database_url_;
-  std::unique_ptr<db::ConnectionPool> identity_pool_;
-  std::unique_ptr<identity::PgIdentityStore> identity_store_;
-  std::unique_ptr<identity::IdentityServiceImpl> identity_service_;
-  std::unique_ptr<RunningServer> identity_server_;
-  std::unique_ptr<auth::TokenVerifier> verifier_;
-  std::unique_ptr<db::ConnectionPool> framework_pool_;
-  std::unique_ptr<framework::PgFrameworkStore> framework_store_;
-  std::unique_ptr<framework::FrameworkServiceImpl> framework_service_;
-  std::unique_ptr<RunningServer> framework_server_;
   std::string assessment_database_url_;
-  std::unique_ptr<db::ConnectionPool> assessment_pool_;
-  // Appends wake the sequencer and numbering wakes the streams, both through changes_.
-  assessment::ChangeSignal changes_;
-  std::unique_ptr<assessment::FeedSequencer> feed_sequencer_;
-  std::unique_ptr<assessment::PgAssessmentStore> assessment_store_;
-  std::unique_ptr<assessment::GrpcDirectory> directory_;
-  std::unique_ptr<assessment::AssessmentServiceImpl> assessment_service_;
-  std::unique_ptr<assessment::ActionServiceImpl> action_service_;
-  std::unique_ptr<assessment::VoiceServiceImpl> voice_service_;
-  std::unique_ptr<assessment::PgProgrammeStore> programme_store_;
-  std::unique_ptr<assessment::ProgrammeServiceImpl> programme_service_;
-  std::unique_ptr<assessment::PgPartnershipRecordStore> partnership_records_;
-  std::unique_ptr<assessment::ScrutinyReportServiceImpl> scrutiny_report_service_;
-  std::unique_ptr<db::ConnectionPool> upload_pool_;
-  std::unique_ptr<assessment::PgEvidenceFileStore> evidence_file_store_;
-  std::unique_ptr<assessment::EvidenceFileServiceImpl> evidence_file_service_;
-  std::unique_ptr<assessment::PgRetentionStore> retention_store_;
-  std::unique_ptr<assessment::RetentionServiceImpl> retention_service_;
-  std::unique_ptr<RunningServer> assessment_server_;
   std::string admin_token_;
   std::string reporting_database_url_;
   std::string reporting_api_key_;
-  std::unique_ptr<db::ConnectionPool> reporting_pool_;
-  std::unique_ptr<reporting::ReadModel> read_model_;
-  // report cache (H3): the reports are served as in production, through the cache.
-  std::unique_ptr<reporting::ReportCache> report_cache_;
-  std::unique_ptr<reporting::CacheListener> cache_listener_;
-  std::unique_ptr<reporting::Reports> reports_;
-  std::unique_ptr<reporting::ReportingServiceImpl> reporting_service_;
-  std::unique_ptr<reporting::GrpcUpstream> upstream_;
-  std::unique_ptr<reporting::FeedConsumer> consumer_;
-  std::unique_ptr<RunningServer> reporting_server_;
   int reporting_max_waiters_ = 16;
   std::string notification_database_url_;
   std::string notification_api_key_;
-  std::unique_ptr<db::ConnectionPool> notification_pool_;
-  std::unique_ptr<notification::PgNotificationStore> notification_store_;
-  std::unique_ptr<reporting::ServiceToken> notification_token_;
-  std::unique_ptr<notification::GrpcPeople> notification_people_;
-  std::unique_ptr<notification::TemplateSet> notification_templates_;
-  // Webhooks: declared before the service and the follower, which use them, so that they
-  // are destroyed after them (the follower's thread writes deliveries until it stops).
-  notification::WebhookDispatcherOptions webhook_options_ = [] {
-    notification::WebhookDispatcherOptions options;
-    options.http.allow_loopback = true;
-    options.poll = absl::Milliseconds(50);
-    // The notification pool has 4 connections.
-    options.workers = 3;
-    options.per_subscription = 2;
-    return options;
-  }();
-  std::unique_ptr<notification::PgWebhookStore> webhook_store_;
-  std::unique_ptr<notification::ServiceSecret> notification_secret_;  // digest (H1)
-  std::optional<notification::DigestOptions> digest_options_;         // digest (H1)
-  std::unique_ptr<notification::WebhookDispatcher> webhook_dispatcher_;
-  std::unique_ptr<notification::NotificationServiceImpl> notification_service_;
-  std::unique_ptr<notification::Follower> follower_;
-  std::unique_ptr<RunningServer> notification_server_;
+  // Last: destroyed first, while the strings above (which its objects may refer to) live.
+  std::unique_ptr<Parts> parts_;
 };
 
 }  // namespace sixsteps::testing

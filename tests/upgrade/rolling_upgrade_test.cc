@@ -34,6 +34,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "services/assessment/store.h"
+#include "services/common/db.h"
 #include "services/framework/store.h"
 #include "services/identity/store.h"
 #include "services/reporting/read_model.h"

