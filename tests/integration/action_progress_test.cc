@@ -1,5 +1,6 @@
 // The ActionService end to end: progress updates, completion and cancellation, etags, and
 // progress notes bounded per note and per action (issue 13).
+#include "services/assessment/action_domain.h"
 #include "tests/integration/action_fixture.h"
 
 namespace sixsteps::testing::action_test {

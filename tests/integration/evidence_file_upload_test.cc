@@ -3,6 +3,7 @@
 // upload stores nothing.
 #include <fstream>
 
+#include "services/assessment/pg_store_evidence_files.h"
 #include "tests/integration/evidence_file_fixture.h"
 
 namespace sixsteps::testing::assessment_test {

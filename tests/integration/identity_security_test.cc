@@ -15,6 +15,7 @@
 #include <atomic>
 #include <thread>
 
+#include "services/common/server.h"
 #include "tests/integration/identity_security_fixture.h"
 
 namespace sixsteps::testing {

@@ -14,6 +14,7 @@
 #include <grpcpp/create_channel.h>
 
 #include "absl/strings/str_split.h"
+#include "services/base/names.h"
 #include "services/reporting/http_endpoint.h"
 #include "services/reporting/reporting_service.h"
 #include "tests/integration/evidence_file_fixture.h"

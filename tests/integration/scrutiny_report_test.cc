@@ -2,6 +2,7 @@
 // scrutineer's report from draft to publication and correction, each refusal with nothing
 // written, versions, amalgamation across scrutineers, recommendations becoming actions
 // (the link read both ways), the concerns log and the annual report's drafts.
+#include "services/assessment/scrutiny_report_domain.h"
 #include "tests/integration/scrutiny_report_fixture.h"
 
 namespace sixsteps::testing::assessment_test {
