@@ -64,10 +64,11 @@ auto InvokeHandler(Service* service, Handler handler, const auth::Caller& caller
 // Defines the gRPC method `Class::Method` as: authenticate the caller with the class's
 // `verifier()`, call its private handler `Do{Method}`, reply with what it returns. The one
 // way an authenticated RPC is served, so that none can forget to check the caller and the
-// handler of an RPC is found by the RPC's name. The method is served on gRPC's callback API
-// with the handler on the server's own executor (callback_rpc.h), unless its handler takes
-// the synchronous `const grpc::ServerContext&`; the synchronous method defined here serves
-// direct calls (unit tests) and those methods.
+// handler of an RPC is found by the RPC's name. With --grpc_callback_api (off by default) the
+// method is served on gRPC's callback API with the handler on the server's own executor
+// (callback_rpc.h), unless its handler takes the synchronous `const grpc::ServerContext&`;
+// the synchronous method defined here serves everything else, direct calls (unit tests)
+// and those methods.
 #define SIXSTEPS_RPC(Class, Method, Request, Response)                                            \
   grpc::Status Class::Method(grpc::ServerContext* context, const Request* request,                \
                              Response* response) {                                                \
