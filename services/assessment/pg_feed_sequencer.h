@@ -5,7 +5,9 @@
 // channels. One replica leads (a session advisory lock, taken over by another within a
 // second of the leader's connection dropping) and numbers: woken by this process's writes
 // (a ChangeSignal), by other replicas' writes (NOTIFY sixsteps_feed_pending, sent once per
-// wake by a replica that does not lead), and on a short timer as a safety net. Numbering
+// wake by a replica that does not lead), and on a short timer as a safety net. While busy
+// (a pass numbered something) the next pass waits `busy_interval`, so that one pass numbers
+// many writers' entries; after a pass that found nothing, a write is numbered at once. Numbering
 // sends NOTIFY sixsteps_feed with the new head; every replica's sequencer hears it and
 // notifies `numbered`, which wakes its streams. After the connection breaks (PostgreSQL
 // restarted) it reconnects with backoff, LISTENs again, and notifies `numbered` so that
@@ -14,6 +16,7 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -28,6 +31,10 @@ namespace sixsteps::assessment {
 struct FeedSequencerOptions {
   // How often the leader looks for unnumbered entries without being woken.
   absl::Duration leader_poll = absl::Milliseconds(200);
+  // After a pass that numbered entries, the wait before the next one: under load a pass
+  // numbers what this many milliseconds of writes appended instead of one write's entries
+  // (each pass costs a few statements and wakes every stream). Feed lag grows by at most this.
+  absl::Duration busy_interval = absl::Milliseconds(5);
   // How often a replica that does not lead tries to take over.
   absl::Duration standby_retry = absl::Seconds(1);
   // Wait before reconnecting after the connection broke (doubles up to max_backoff).
@@ -53,24 +60,40 @@ class FeedSequencer {
   bool leading() const { return leading_; }
   bool listening() const { return listening_; }
 
-  // Runs one transaction (read committed) and commits it if `work` returns OK.
+  // Runs `work` in a read-committed transaction (or autocommit: each call of the pass's
+  // function is a transaction of its own) and commits it if `work` returns OK.
   using InTransaction =
-      std::function<absl::Status(const std::function<absl::Status(pqxx::work&)>& work)>;
+      std::function<absl::Status(const std::function<absl::Status(pqxx::transaction_base&)>& work)>;
 
-  // One numbering pass: numbers, in ticket order, every unnumbered entry whose ticket is
-  // final, waiting (at most `max_wait`) for the transactions that may still hold a smaller
-  // ticket; NOTIFY sixsteps_feed with the new head if it numbered any. How many it
-  // numbered (0 if it gave up waiting). Safe to run from several connections at once (they
-  // serialise on feed_counter's row): readers run it too (NumberCommittedChanges).
+  // Where a pass numbers up to: the last ticket drawn and the transactions running after it
+  // was read (-1 and "": a pass takes them itself).
+  struct Horizon {
+    int64_t ticket = -1;
+    std::string running;
+  };
+
+  // One numbering pass (the function sequence_feed, migration V016: one round trip when
+  // nothing waits): numbers, in ticket order, every unnumbered entry whose ticket is final
+  // (up to `horizon` if given), waiting (at most `max_wait`) for the transactions that may
+  // still hold a smaller ticket; NOTIFY sixsteps_feed with the new head if it numbered any.
+  // How many it numbered (0 if it gave up waiting). Safe to run from several connections at
+  // once (they serialise on feed_counter's row): readers run it too (NumberCommittedChanges).
   static absl::StatusOr<int64_t> NumberReady(const InTransaction& in_transaction,
-                                             absl::Duration max_wait);
+                                             absl::Duration max_wait = absl::Seconds(10),
+                                             Horizon horizon = {});
   static absl::StatusOr<int64_t> NumberReady(pqxx::connection& connection,
                                              absl::Duration max_wait = absl::Seconds(10));
+  // The horizon a pass would number up to now, unchecked; nullopt when nothing is pending.
+  static absl::StatusOr<std::optional<Horizon>> TakeHorizon(const InTransaction& in_transaction);
+  // Each call of `work` in a transaction of its own on `connection` (autocommit).
+  static InTransaction Autocommit(pqxx::connection& connection);
 
  private:
   void Run();
   // Connected: listens, leads or stands by, until Stop() or the connection breaks.
   void Serve(pqxx::connection& connection);
+  // Leading: numbers at once, then, while passes find entries, a pass every busy_interval.
+  void NumberWhileBusy(pqxx::connection& connection);
   // Waits until woken, a notification arrives on `socket`, or `timeout`.
   void WaitForWork(int socket, absl::Duration timeout);
   void Wake();

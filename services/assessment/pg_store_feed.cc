@@ -95,8 +95,8 @@ absl::Status PgAssessmentStore::NumberCommittedChanges() {
   // what it leaves.
   constexpr absl::Duration kMaxWait = absl::Milliseconds(100);
   return FeedSequencer::NumberReady(
-             [this](const std::function<absl::Status(pqxx::work&)>& work) {
-               return pool_->InTransaction(work);
+             [this](const std::function<absl::Status(pqxx::transaction_base&)>& work) {
+               return pool_->InTransaction([&work](pqxx::work& txn) { return work(txn); });
              },
              kMaxWait)
       .status();

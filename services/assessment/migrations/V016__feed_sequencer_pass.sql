@@ -1,0 +1,117 @@
+-- A numbering pass of the feed sequencer in one call (issue 18; docs/benchmarks.md "The feed
+-- sequencer's pass, session 21").
+--
+-- V011 says what a pass does and why it is gap-free and in order for readers. Until now a pass
+-- was two transactions of the sequencer's (BEGIN, an EXISTS on unsequenced_changes, the last
+-- ticket, a snapshot, COMMIT; then BEGIN, feed_counter locked with the pg_locks read, the move,
+-- COMMIT) and a third that found nothing: twelve round trips, and under load the EXISTS walked
+-- the dead tuples the moves leave until vacuum. This function runs the same steps, each still a
+-- statement of its own with a snapshot of its own (a VOLATILE function takes a fresh snapshot
+-- for each statement it runs, as V013 relies on), in one call:
+--   1. the last ticket drawn, H; if no ticket above the last horizon fully numbered
+--      (feed_counter.ticketed_through) was drawn, nothing can be pending: done, with no scan;
+--   2. then, in a later statement, the running transactions (a snapshot's xip list);
+--   3. whether any of them is still running now: if none, every ticket <= H is final, without
+--      reading pg_locks (which copies the whole lock table); if some, whether any of those
+--      holds the appender lock (V011, pg_feed_sequencer.cc: the lock every appender takes
+--      before drawing its ticket and keeps to its end; 1718183021 is
+--      SIXSTEPS_FEED_APPENDER_LOCK);
+--   4. if one does, it returns ready = false with H and the snapshot, and the caller calls again
+--      with them after a pause (nothing is locked meanwhile); with p_check false it returns
+--      them after step 2 without checking (the busy sequencer takes its next horizon, then
+--      checks once its appenders have had the time to commit);
+--   5. else, feed_counter's row locked (numbers are given one transaction at a time), and in a
+--      statement after the lock (so it sees what a pass that held the lock committed) the
+--      entries with a ticket in (ticketed_through, H] move into `changes` numbered from the
+--      counter in ticket order, each transaction's entries together; the counter and
+--      ticketed_through move; NOTIFY sixsteps_feed with the new head.
+-- ticketed_through only moves under the row lock in a pass that moved every final entry up to
+-- it, so no unnumbered entry ever has a ticket <= it: the move's index scan starts above it,
+-- past the dead tuples of earlier moves. A replica of the previous release numbers as before
+-- (it leaves ticketed_through behind, which is safe: the bound is only lower).
+-- Must run in READ COMMITTED (each statement's snapshot is what the argument needs).
+ALTER TABLE feed_counter ADD COLUMN ticketed_through bigint NOT NULL DEFAULT 0;
+
+-- A queue: every row is inserted once and deleted within milliseconds. Vacuumed at every
+-- autovacuum visit once a few hundred rows died, without the cost-based pauses, so its scans
+-- and its index stay small.
+ALTER TABLE unsequenced_changes SET (
+  autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 500,
+  autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 500,
+  autovacuum_analyze_scale_factor = 0, autovacuum_analyze_threshold = 500,
+  autovacuum_vacuum_cost_delay = 0);
+
+CREATE FUNCTION sequence_feed(p_horizon bigint, p_running text, p_check boolean,
+    OUT ready boolean, OUT numbered bigint, OUT horizon bigint, OUT running text)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  v_running pg_snapshot;
+  v_waiting bigint;
+  v_head bigint;
+  v_through bigint;
+BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'sequence_feed needs READ COMMITTED';
+  END IF;
+  ready := false;
+  numbered := 0;
+  horizon := p_horizon;
+  running := p_running;
+  IF horizon IS NULL THEN
+    SELECT CASE WHEN s.is_called THEN s.last_value ELSE s.last_value - 1 END INTO horizon
+      FROM change_tickets s;
+    SELECT c.ticketed_through INTO v_through FROM feed_counter c WHERE c.id = 1;
+    IF horizon <= v_through THEN
+      ready := true;
+      RETURN;
+    END IF;
+    -- A later statement: whoever holds a ticket <= H and has not ended is running in it.
+    SELECT pg_current_snapshot()::text INTO running;
+    IF NOT p_check THEN
+      RETURN;
+    END IF;
+  END IF;
+  v_running := running::pg_snapshot;
+  SELECT count(*) INTO v_waiting FROM pg_snapshot_xip(v_running) AS x
+    WHERE NOT pg_visible_in_snapshot(x, pg_current_snapshot());
+  IF v_waiting > 0 THEN
+    -- Some are still running: only those holding the appender lock may hold a ticket <= H.
+    -- A transaction's locks are released after it left the running set, so one not found
+    -- holding the lock has ended (a later statement sees its entries) or draws after H.
+    WITH appenders AS MATERIALIZED (
+      SELECT t.transactionid AS xact
+        FROM pg_locks AS t JOIN pg_locks AS a ON a.virtualtransaction = t.virtualtransaction
+        WHERE t.locktype = 'transactionid' AND a.locktype = 'advisory'
+          AND a.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
+          AND a.classid = 0 AND a.objid = 1718183021 AND a.objsubid = 1)
+    SELECT count(*) INTO v_waiting FROM pg_snapshot_xip(v_running) AS x
+      WHERE NOT pg_visible_in_snapshot(x, pg_current_snapshot())
+        AND EXISTS (SELECT 1 FROM appenders WHERE appenders.xact = xid(x));
+    IF v_waiting > 0 THEN
+      RETURN;
+    END IF;
+  END IF;
+  ready := true;
+  SELECT c.last, c.ticketed_through INTO v_head, v_through FROM feed_counter c WHERE c.id = 1
+    FOR UPDATE;
+  IF horizon <= v_through THEN
+    RETURN;  -- a pass that held the lock meanwhile numbered them
+  END IF;
+  WITH batch AS (
+      DELETE FROM unsequenced_changes u WHERE u.ticket > v_through AND u.ticket <= horizon
+      RETURNING u.ticket, u.xact, u.partnership_id, u.region_id, u.record),
+    ordered AS (
+      SELECT b.*, row_number() OVER (ORDER BY b.first_ticket, b.ticket) AS n
+        FROM (SELECT batch.*, min(batch.ticket) OVER (PARTITION BY batch.xact) AS first_ticket
+                FROM batch) b),
+    moved AS (
+      INSERT INTO changes (sequence, partnership_id, region_id, record)
+      SELECT v_head + o.n, o.partnership_id, o.region_id, o.record FROM ordered o
+      RETURNING 1)
+  SELECT count(*) INTO numbered FROM moved;
+  UPDATE feed_counter SET last = v_head + numbered, ticketed_through = horizon WHERE id = 1;
+  IF numbered > 0 THEN
+    PERFORM pg_notify('sixsteps_feed', (v_head + numbered)::text);
+  END IF;
+END
+$$;

@@ -1,0 +1,257 @@
+// The feed sequencer's pass in one call (sequence_feed, migration V016), on a migrated
+// assessment database of the test cluster with no sequencer running: it waits for an appender
+// that holds a ticket up to its horizon (the appender lock's key in the function is the
+// writers'), not for one that drew after it; it numbers each transaction's entries together in
+// ticket order; a rolled-back ticket does not hold the feed; a pass with nothing drawn since the
+// last does nothing; and readers' passes (several connections at once) give each entry one number.
+#include <atomic>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "services/assessment/pg_feed_sequencer.h"
+#include "services/assessment/pg_store_internal.h"
+#include "services/assessment/store.h"
+#include "tests/support/pg_cluster.h"
+#include "tests/support/status_matchers.h"
+
+namespace sixsteps::assessment {
+namespace {
+
+using ::sixsteps::testing::IsOk;
+using ::sixsteps::testing::SharedPgCluster;
+
+int64_t Numbered(const absl::StatusOr<int64_t>& numbered) {
+  EXPECT_THAT(numbered, IsOk());
+  return numbered.value_or(-1);
+}
+
+struct Pass {
+  bool ready = false;
+  int64_t numbered = 0;
+  int64_t horizon = -1;
+  std::string running;
+};
+
+class FeedSequencerPassTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::string> url = SharedPgCluster().CreateMigratedDatabase(
+        ::testing::UnitTest::GetInstance()->current_test_info()->name(), "assessment",
+        AssessmentMigrations());
+    ASSERT_THAT(url, IsOk());
+    url_ = *url;
+  }
+
+  // One call of the function: a new pass, or again with the horizon of one not ready.
+  Pass Run(const Pass& again = {}) {
+    pqxx::connection connection(url_);
+    pqxx::nontransaction txn(connection);
+    pqxx::row row = txn.exec_params(
+        "SELECT ready, numbered, horizon, running "
+        "FROM sequence_feed(NULLIF($1::bigint, -1), NULLIF($2::text, ''), true)",
+        again.horizon, again.running)[0];
+    Pass pass;
+    pass.ready = row[0].as<bool>();
+    pass.numbered = row[1].as<int64_t>();
+    if (!row[2].is_null()) pass.horizon = row[2].as<int64_t>();
+    if (!row[3].is_null()) pass.running = row[3].as<std::string>();
+    return pass;
+  }
+
+  // Appends an entry the way writers do (the appender lock, then a ticket).
+  static void Append(pqxx::transaction_base& txn, const std::string& record) {
+    txn.exec_params(pg_store_internal::kInsertUnsequencedChange, "p1", "r1",
+                    pqxx::binarystring(record));
+  }
+  void AppendCommitted(const std::string& record) {
+    pqxx::connection connection(url_);
+    pqxx::work txn(connection);
+    Append(txn, record);
+    txn.commit();
+  }
+
+  // The numbered feed's records in sequence order, and the counter's row.
+  std::vector<std::string> Feed() {
+    pqxx::connection connection(url_);
+    pqxx::work txn(connection);
+    std::vector<std::string> records;
+    for (const pqxx::row& row :
+         txn.exec("SELECT sequence, record FROM changes ORDER BY sequence")) {
+      EXPECT_EQ(row[0].as<int64_t>(), static_cast<int64_t>(records.size()) + 1) << "a gap";
+      records.push_back(pqxx::binarystring(row[1]).str());
+    }
+    return records;
+  }
+  int64_t Scalar(const std::string& sql) {
+    pqxx::connection connection(url_);
+    pqxx::work txn(connection);
+    return txn.exec1(sql)[0].as<int64_t>();
+  }
+
+  std::string url_;
+};
+
+TEST_F(FeedSequencerPassTest, WaitsForAnAppenderBelowItsHorizonOnly) {
+  pqxx::connection early_connection(url_);
+  pqxx::work early(early_connection);
+  Append(early, "early-1");
+  Append(early, "early-2");
+
+  Pass waiting = Run();
+  EXPECT_FALSE(waiting.ready) << "an appender holding a ticket up to the horizon is running";
+  EXPECT_EQ(waiting.horizon, 2);
+
+  AppendCommitted("late");  // ticket 3, above the horizon: committed, not waited for
+  Pass still = Run(waiting);
+  EXPECT_FALSE(still.ready);
+  EXPECT_EQ(still.horizon, 2) << "the same horizon is kept across tries";
+
+  early.commit();
+  Pass done = Run(waiting);
+  EXPECT_TRUE(done.ready);
+  EXPECT_EQ(done.numbered, 2) << "up to the horizon only";
+  EXPECT_THAT(Feed(), ::testing::ElementsAre("early-1", "early-2"));
+
+  Pass next = Run();
+  EXPECT_TRUE(next.ready);
+  EXPECT_EQ(next.numbered, 1);
+  EXPECT_THAT(Feed(), ::testing::ElementsAre("early-1", "early-2", "late"));
+  EXPECT_EQ(Scalar("SELECT last FROM feed_counter"), 3);
+  EXPECT_EQ(Scalar("SELECT ticketed_through FROM feed_counter"), 3);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM unsequenced_changes"), 0);
+}
+
+TEST_F(FeedSequencerPassTest, ATransactionsEntriesStayTogetherInTicketOrder) {
+  pqxx::connection a_connection(url_);
+  pqxx::work a(a_connection);
+  Append(a, "a-1");        // ticket 1
+  AppendCommitted("b-1");  // ticket 2
+  Append(a, "a-2");        // ticket 3
+  a.commit();
+  Pass pass = Run();
+  EXPECT_TRUE(pass.ready);
+  EXPECT_EQ(pass.numbered, 3);
+  EXPECT_THAT(Feed(), ::testing::ElementsAre("a-1", "a-2", "b-1"));
+}
+
+TEST_F(FeedSequencerPassTest, ARolledBackTicketDoesNotHoldTheFeedAndAnIdlePassDoesNothing) {
+  {
+    pqxx::connection connection(url_);
+    pqxx::work rolled_back(connection);
+    Append(rolled_back, "never");
+    rolled_back.abort();
+  }
+  AppendCommitted("kept");
+  Pass pass = Run();
+  EXPECT_TRUE(pass.ready);
+  EXPECT_EQ(pass.numbered, 1);
+  EXPECT_THAT(Feed(), ::testing::ElementsAre("kept"));
+  EXPECT_EQ(Scalar("SELECT ticketed_through FROM feed_counter"), 2);
+
+  // Nothing drawn since: ready at once, nothing numbered, the counter's row not written.
+  const int64_t row_xmin = Scalar("SELECT xmin::text::bigint FROM feed_counter");
+  Pass idle = Run();
+  EXPECT_TRUE(idle.ready);
+  EXPECT_EQ(idle.numbered, 0);
+  EXPECT_EQ(idle.horizon, 2);
+  EXPECT_EQ(Scalar("SELECT xmin::text::bigint FROM feed_counter"), row_xmin);
+}
+
+// The busy sequencer takes its horizon, then numbers up to it a moment later: what was
+// appended in between waits for the next pass.
+TEST_F(FeedSequencerPassTest, AHorizonTakenEarlierBoundsThePass) {
+  pqxx::connection connection(url_);
+  const FeedSequencer::InTransaction autocommit = FeedSequencer::Autocommit(connection);
+  absl::StatusOr<std::optional<FeedSequencer::Horizon>> none =
+      FeedSequencer::TakeHorizon(autocommit);
+  ASSERT_THAT(none, IsOk());
+  EXPECT_FALSE(none->has_value()) << "nothing was drawn";
+
+  AppendCommitted("before");
+  absl::StatusOr<std::optional<FeedSequencer::Horizon>> horizon =
+      FeedSequencer::TakeHorizon(autocommit);
+  ASSERT_THAT(horizon, IsOk());
+  ASSERT_TRUE(horizon->has_value());
+  EXPECT_EQ((*horizon)->ticket, 1);
+  AppendCommitted("after");
+  EXPECT_EQ(Numbered(FeedSequencer::NumberReady(autocommit, absl::Seconds(10), **horizon)), 1);
+  EXPECT_THAT(Feed(), ::testing::ElementsAre("before"));
+  EXPECT_EQ(Numbered(FeedSequencer::NumberReady(autocommit)), 1);
+  EXPECT_THAT(Feed(), ::testing::ElementsAre("before", "after"));
+  absl::StatusOr<std::optional<FeedSequencer::Horizon>> drained =
+      FeedSequencer::TakeHorizon(autocommit);
+  ASSERT_THAT(drained, IsOk());
+  EXPECT_FALSE(drained->has_value());
+}
+
+TEST_F(FeedSequencerPassTest, RefusedOutsideReadCommitted) {
+  pqxx::connection connection(url_);
+  pqxx::work txn(connection);
+  txn.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+  EXPECT_THROW(txn.exec("SELECT * FROM sequence_feed(NULL, NULL, true)"), pqxx::sql_error);
+}
+
+// Writers and three numbering connections at once (the leader and two readers'
+// ListChanges): every committed entry is numbered once, gap-free, each writer's in its order.
+TEST_F(FeedSequencerPassTest, ConcurrentPassesNumberEachEntryOnce) {
+  constexpr int kWriters = 6;
+  constexpr int kWrites = 40;
+  std::atomic<int> writers_left{kWriters};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      pqxx::connection connection(url_);
+      for (int i = 0; i < kWrites; ++i) {
+        pqxx::work txn(connection);
+        Append(txn, absl::StrCat(w, "-", i, "-a"));
+        Append(txn, absl::StrCat(w, "-", i, "-b"));
+        if (i % 7 == 3) {
+          txn.abort();
+        } else {
+          txn.commit();
+        }
+      }
+      --writers_left;
+    });
+  }
+  for (int n = 0; n < 3; ++n) {
+    threads.emplace_back([&] {
+      pqxx::connection connection(url_);
+      for (;;) {
+        const bool last_look = writers_left == 0;
+        absl::StatusOr<int64_t> numbered =
+            FeedSequencer::NumberReady(connection, absl::Milliseconds(100));
+        EXPECT_THAT(numbered, IsOk());
+        if (last_look) return;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  pqxx::connection last_pass(url_);
+  ASSERT_THAT(FeedSequencer::NumberReady(last_pass), IsOk());
+
+  const std::vector<std::string> feed = Feed();
+  std::vector<int> next(kWriters, 0);
+  for (size_t i = 0; i < feed.size(); i += 2) {
+    ASSERT_LT(i + 1, feed.size());
+    const int w = feed[i][0] - '0';
+    while (next[w] % 7 == 3) ++next[w];
+    EXPECT_EQ(feed[i], absl::StrCat(w, "-", next[w], "-a")) << "at " << i;
+    EXPECT_EQ(feed[i + 1], absl::StrCat(w, "-", next[w], "-b")) << "together, at " << i;
+    ++next[w];
+  }
+  for (int w = 0; w < kWriters; ++w) EXPECT_EQ(next[w], kWrites) << "every write of " << w;
+  const int committed_per_writer = kWrites - (kWrites + 3) / 7;  // i % 7 == 3 rolled back
+  EXPECT_EQ(feed.size(), static_cast<size_t>(kWriters * committed_per_writer * 2));
+  EXPECT_EQ(Scalar("SELECT count(*) FROM unsequenced_changes"), 0);
+}
+
+}  // namespace
+}  // namespace sixsteps::assessment
