@@ -158,6 +158,7 @@ absl::Status PgNotificationStore::ApplyChanges(const std::vector<av1::Change>& c
   return pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
     int64_t cursor = txn.exec(kSelectCursorForUpdate)[0][0].as<int64_t>();
     FactsOfBatch facts_of_batch(txn);
+    AnsweredQuestions answered;
     for (const av1::Change& change : changes) {
       if (change.sequence() <= cursor) continue;  // applied by an earlier leader
       const ChangeFacts facts = facts_of_batch.For(change);
@@ -167,9 +168,10 @@ absl::Status PgNotificationStore::ApplyChanges(const std::vector<av1::Change>& c
       KeepWebhookDeliveries(txn, WebhookEventsForChange(change, facts));
       UpdateFacts(txn, change);
       facts_of_batch.Applied(change);
-      UpdateDigestFacts(txn, change);  // digest (H1)
+      UpdateDigestFacts(txn, change, answered);  // digest (H1)
       cursor = change.sequence();
     }
+    answered.Flush(txn);
     db::ExecPrepared(txn, kUpdateCursor, cursor);
     return absl::OkStatus();
   });

@@ -24,7 +24,7 @@ constexpr char kUpsertReport[] =
 constexpr char kDeleteReport[] = "DELETE FROM shared_reports WHERE assessment_id = $1";
 constexpr char kInsertAnswered[] =
     "INSERT INTO answered_questions (assessment_id, respondent_id, question_id) "
-    "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+    "SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING";
 constexpr char kSetQuestionCount[] =
     "UPDATE respondents SET question_count = $3 WHERE assessment_id = $1 AND respondent_id = $2";
 
@@ -95,9 +95,31 @@ NotificationStore::Preferences PreferencesFrom(const pqxx::result& rows) {
 
 }  // namespace
 
-void UpdateDigestFacts(pqxx::work& txn, const av1::Change& change) {
+void AnsweredQuestions::Add(std::string assessment_id, std::string respondent_id,
+                            std::string question_id) {
+  assessment_ids_.push_back(std::move(assessment_id));
+  respondent_ids_.push_back(std::move(respondent_id));
+  question_ids_.push_back(std::move(question_id));
+}
+
+void AnsweredQuestions::Flush(pqxx::work& txn) {
+  if (assessment_ids_.empty()) return;
+  db::ExecPrepared(txn, kInsertAnswered, db::TextArray(assessment_ids_),
+                   db::TextArray(respondent_ids_), db::TextArray(question_ids_));
+  assessment_ids_.clear();
+  respondent_ids_.clear();
+  question_ids_.clear();
+}
+
+void UpdateDigestFacts(pqxx::work& txn, const av1::Change& change, AnsweredQuestions& answered) {
   const std::string assessment = LastSegment(change.assessment());
   const std::string partnership = LastSegment(change.partnership());
+  if (change.record_case() == av1::Change::kResponse) {
+    answered.Add(assessment, RespondentOf(change.response().name()),
+                 change.response().question_id());
+    return;
+  }
+  answered.Flush(txn);  // the run of responses before this change, kept before it
   switch (change.record_case()) {
     case av1::Change::kChallenge: {
       const av1::Challenge& c = change.challenge();
@@ -120,10 +142,6 @@ void UpdateDigestFacts(pqxx::work& txn, const av1::Change& change) {
       }
       break;
     }
-    case av1::Change::kResponse:
-      db::ExecPrepared(txn, kInsertAnswered, assessment, RespondentOf(change.response().name()),
-                       change.response().question_id());
-      break;
     case av1::Change::kRespondent:
       if (change.kind() != av1::CHANGE_KIND_RESPONDENT_REMOVED) {
         db::ExecPrepared(txn, kSetQuestionCount, assessment,
