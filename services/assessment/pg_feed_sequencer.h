@@ -6,12 +6,13 @@
 // second of the leader's connection dropping) and numbers: woken by this process's writes
 // (a ChangeSignal), by other replicas' writes (NOTIFY sixsteps_feed_pending, sent once per
 // wake by a replica that does not lead), and on a short timer as a safety net. While busy
-// (a pass numbered something) the next pass waits `busy_interval`, so that one pass numbers
-// many writers' entries; after a pass that found nothing, a write is numbered at once. Numbering
-// sends NOTIFY sixsteps_feed with the new head; every replica's sequencer hears it and
-// notifies `numbered`, which wakes its streams. After the connection breaks (PostgreSQL
-// restarted) it reconnects with backoff, LISTENs again, and notifies `numbered` so that
-// every stream catches up from its cursor; meanwhile it notifies `numbered` every second.
+// (a pass numbered something) the next pass numbers up to a horizon taken `busy_interval`
+// before, so that one pass numbers many writers' entries; woken after a pass that found
+// nothing, it numbers a write at once. Numbering sends NOTIFY sixsteps_feed with the new
+// head; every replica's sequencer hears it and notifies `numbered`, which wakes its streams. After
+// the connection breaks (PostgreSQL restarted) it reconnects with backoff, LISTENs again, and
+// notifies `numbered` so that every stream catches up from its cursor; meanwhile it notifies
+// `numbered` every second.
 #pragma once
 
 #include <atomic>
@@ -31,15 +32,23 @@ namespace sixsteps::assessment {
 struct FeedSequencerOptions {
   // How often the leader looks for unnumbered entries without being woken.
   absl::Duration leader_poll = absl::Milliseconds(200);
-  // After a pass that numbered entries, the wait before the next one: under load a pass
-  // numbers what this many milliseconds of writes appended instead of one write's entries
-  // (each pass costs a few statements and wakes every stream). Feed lag grows by at most this.
+  // While passes find entries (busy), the time between taking a pass's horizon and checking
+  // it: the writers that drew up to it have committed by then (mostly one check, one pg_locks
+  // read), and a pass numbers what this long of writes appended instead of one write's
+  // entries (each pass wakes every stream). Under load feed lag grows by up to twice this.
   absl::Duration busy_interval = absl::Milliseconds(5);
   // How often a replica that does not lead tries to take over.
   absl::Duration standby_retry = absl::Seconds(1);
   // Wait before reconnecting after the connection broke (doubles up to max_backoff).
   absl::Duration backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(2);
+};
+
+// Where a numbering pass numbers up to: the last ticket drawn and the transactions running
+// after it was read (-1 and "": the pass takes them itself).
+struct FeedHorizon {
+  int64_t ticket = -1;
+  std::string running;
 };
 
 class FeedSequencer {
@@ -65,12 +74,7 @@ class FeedSequencer {
   using InTransaction =
       std::function<absl::Status(const std::function<absl::Status(pqxx::transaction_base&)>& work)>;
 
-  // Where a pass numbers up to: the last ticket drawn and the transactions running after it
-  // was read (-1 and "": a pass takes them itself).
-  struct Horizon {
-    int64_t ticket = -1;
-    std::string running;
-  };
+  using Horizon = FeedHorizon;
 
   // One numbering pass (the function sequence_feed, migration V016: one round trip when
   // nothing waits): numbers, in ticket order, every unnumbered entry whose ticket is final

@@ -1,5 +1,5 @@
--- A numbering pass of the feed sequencer in one call (issue 18; docs/benchmarks.md "The feed
--- sequencer's pass, session 21").
+-- A numbering pass of the feed sequencer in one call (issue 18; docs/benchmarks.md "Feed
+-- sequencer passes and the followers' statements (issue 18, helper feed, session 21)").
 --
 -- V011 says what a pass does and why it is gap-free and in order for readers. Until now a pass
 -- was two transactions of the sequencer's (BEGIN, an EXISTS on unsequenced_changes, the last
