@@ -20,10 +20,10 @@ constexpr char kNumberedChannel[] = "sixsteps_feed";
 constexpr char kPendingChannel[] = "sixsteps_feed_pending";
 
 // One pass (V016 says how and why): ready with how many it numbered, or not ready yet with
-// the horizon and snapshot to try again with (-1 and '' for a new pass); $3 false: take the
+// the horizon and its appenders to try again with (-1 and '' for a new pass); $3 false: take the
 // horizon and return it unchecked.
 constexpr char kSequenceFeed[] =
-    "SELECT ready, numbered, horizon, running "
+    "SELECT ready, numbered, horizon, appenders "
     "FROM sequence_feed(NULLIF($1::bigint, -1), NULLIF($2::text, ''), $3)";
 
 // One call of sequence_feed; `horizon` is updated with the one the call returned.
@@ -33,13 +33,13 @@ absl::StatusOr<bool> CallSequenceFeed(const FeedSequencer::InTransaction& in_tra
   bool ready = false;
   SIXSTEPS_RETURN_IF_ERROR(in_transaction([&](pqxx::transaction_base& txn) -> absl::Status {
     const pqxx::row pass =
-        db::ExecPrepared(txn, kSequenceFeed, horizon.ticket, horizon.running, check)[0];
+        db::ExecPrepared(txn, kSequenceFeed, horizon.ticket, horizon.appenders, check)[0];
     ready = pass[0].as<bool>();
     *numbered = pass[1].as<int64_t>();
     if (!ready) {
-      // The same horizon next time: only the writers running when it was taken are waited for.
+      // The same horizon next time: only the appenders seen when it was taken are waited for.
       horizon.ticket = pass[2].as<int64_t>();
-      horizon.running = pass[3].as<std::string>();
+      horizon.appenders = pass[3].as<std::string>();
     }
     return absl::OkStatus();
   }));

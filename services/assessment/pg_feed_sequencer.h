@@ -44,11 +44,12 @@ struct FeedSequencerOptions {
   absl::Duration max_backoff = absl::Seconds(2);
 };
 
-// Where a numbering pass numbers up to: the last ticket drawn and the transactions running
-// after it was read (-1 and "": the pass takes them itself).
+// Where a numbering pass numbers up to: the last ticket drawn and the transactions that held
+// the appender lock just after it was read, an xid8[] literal (-1 and "": the pass takes them
+// itself).
 struct FeedHorizon {
   int64_t ticket = -1;
-  std::string running;
+  std::string appenders;
 };
 
 class FeedSequencer {

@@ -36,7 +36,7 @@ struct Pass {
   bool ready = false;
   int64_t numbered = 0;
   int64_t horizon = -1;
-  std::string running;
+  std::string appenders;
 };
 
 class FeedSequencerPassTest : public ::testing::Test {
@@ -54,14 +54,14 @@ class FeedSequencerPassTest : public ::testing::Test {
     pqxx::connection connection(url_);
     pqxx::nontransaction txn(connection);
     pqxx::row row = txn.exec_params(
-        "SELECT ready, numbered, horizon, running "
+        "SELECT ready, numbered, horizon, appenders "
         "FROM sequence_feed(NULLIF($1::bigint, -1), NULLIF($2::text, ''), true)",
-        again.horizon, again.running)[0];
+        again.horizon, again.appenders)[0];
     Pass pass;
     pass.ready = row[0].as<bool>();
     pass.numbered = row[1].as<int64_t>();
     if (!row[2].is_null()) pass.horizon = row[2].as<int64_t>();
-    if (!row[3].is_null()) pass.running = row[3].as<std::string>();
+    if (!row[3].is_null()) pass.appenders = row[3].as<std::string>();
     return pass;
   }
 
@@ -98,6 +98,9 @@ class FeedSequencerPassTest : public ::testing::Test {
   std::string url_;
 };
 
+// `early` is most often the newest transaction id with no transaction completed since it got
+// it, so it is at or above the snapshot's xmax and not in its xip list: the appender lock (not
+// the snapshot's running list) is what finds it.
 TEST_F(FeedSequencerPassTest, WaitsForAnAppenderBelowItsHorizonOnly) {
   pqxx::connection early_connection(url_);
   pqxx::work early(early_connection);

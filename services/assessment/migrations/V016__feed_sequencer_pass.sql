@@ -3,24 +3,30 @@
 --
 -- V011 says what a pass does and why it is gap-free and in order for readers. Until now a pass
 -- was two transactions of the sequencer's (BEGIN, an EXISTS on unsequenced_changes, the last
--- ticket, a snapshot, COMMIT; then BEGIN, feed_counter locked with the pg_locks read, the move,
+-- ticket, a snapshot, COMMIT; then BEGIN, feed_counter locked with a pg_locks read, the move,
 -- COMMIT) and a third that found nothing: twelve round trips, and under load the EXISTS walked
--- the dead tuples the moves leave until vacuum. This function runs the same steps, each still a
--- statement of its own with a snapshot of its own (a VOLATILE function takes a fresh snapshot
--- for each statement it runs, as V013 relies on), in one call:
---   1. the last ticket drawn, H; if no ticket above the last horizon fully numbered
---      (feed_counter.ticketed_through) was drawn, nothing can be pending: done, with no scan;
---   2. then, in a later statement, the running transactions (a snapshot's xip list);
---   3. whether any of them is still running now: if none, every ticket <= H is final, without
---      reading pg_locks (which copies the whole lock table); if some, whether any of those
---      holds the appender lock (V011, pg_feed_sequencer.cc: the lock every appender takes
---      before drawing its ticket and keeps to its end; 1718183021 is
---      SIXSTEPS_FEED_APPENDER_LOCK);
---   4. if one does, it returns ready = false with H and the snapshot, and the caller calls again
---      with them after a pause (nothing is locked meanwhile); with p_check false it returns
---      them after step 2 without checking (the busy sequencer takes its next horizon, then
---      checks once its appenders have had the time to commit);
---   5. else, feed_counter's row locked (numbers are given one transaction at a time), and in a
+-- the dead tuples the moves leave until vacuum, and pg_locks was read again on every retry.
+-- This function runs a pass in one call, each step a statement of its own with a snapshot of
+-- its own (a VOLATILE function takes a fresh snapshot for each statement it runs, as V013
+-- relies on):
+--   1. the last ticket drawn, H; if none was drawn above the horizon of the last pass that
+--      moved everything up to it (feed_counter.ticketed_through), nothing can be pending: done,
+--      with no scan;
+--   2. then, in a later statement, the transactions holding the appender lock now (pg_locks,
+--      read once per pass): whoever holds a ticket <= H and has not ended is among them, as it
+--      took the lock before drawing its ticket and keeps it until after it has left the
+--      running set. (V011 took the running set from the snapshot's xip list instead; but a
+--      snapshot's xmax is the latest completed transaction + 1, so a writer that got its id
+--      after the last completion is not listed in xip although it may hold a ticket <= H:
+--      found while writing this function, and fatal here, where the move's lower bound below
+--      would then skip its entries for good.)
+--   3. whether any of them is still running: not visible in this statement's snapshot (one
+--      at or above its xmax has not completed either). If one is, it returns ready = false
+--      with H and those appenders, and the caller calls again with them after a pause
+--      (nothing is locked meanwhile, and pg_locks is not read again); with p_check false it
+--      returns them after step 2 (the busy sequencer takes its next horizon, then checks
+--      once its appenders have had the time to commit);
+--   4. else, feed_counter's row locked (numbers are given one transaction at a time), and in a
 --      statement after the lock (so it sees what a pass that held the lock committed) the
 --      entries with a ticket in (ticketed_through, H] move into `changes` numbered from the
 --      counter in ticket order, each transaction's entries together; the counter and
@@ -41,11 +47,10 @@ ALTER TABLE unsequenced_changes SET (
   autovacuum_analyze_scale_factor = 0, autovacuum_analyze_threshold = 500,
   autovacuum_vacuum_cost_delay = 0);
 
-CREATE FUNCTION sequence_feed(p_horizon bigint, p_running text, p_check boolean,
-    OUT ready boolean, OUT numbered bigint, OUT horizon bigint, OUT running text)
+CREATE FUNCTION sequence_feed(p_horizon bigint, p_appenders text, p_check boolean,
+    OUT ready boolean, OUT numbered bigint, OUT horizon bigint, OUT appenders text)
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
-  v_running pg_snapshot;
   v_waiting bigint;
   v_head bigint;
   v_through bigint;
@@ -56,7 +61,7 @@ BEGIN
   ready := false;
   numbered := 0;
   horizon := p_horizon;
-  running := p_running;
+  appenders := p_appenders;
   IF horizon IS NULL THEN
     SELECT CASE WHEN s.is_called THEN s.last_value ELSE s.last_value - 1 END INTO horizon
       FROM change_tickets s;
@@ -65,31 +70,30 @@ BEGIN
       ready := true;
       RETURN;
     END IF;
-    -- A later statement: whoever holds a ticket <= H and has not ended is running in it.
-    SELECT pg_current_snapshot()::text INTO running;
+    -- A later statement: whoever holds a ticket <= H and has not ended holds the appender
+    -- lock now (taken before its ticket, kept to its end, released only after it left the
+    -- running set). pg_locks joins a transaction's own transactionid lock to its advisory
+    -- lock by virtual transaction (no privilege needed on other sessions); the 32-bit xid is
+    -- widened to the xid8 nearest this snapshot's xmax.
+    SELECT coalesce(array_agg((r.ref + (t.transactionid::text::bigint - (r.ref & 4294967295)
+                                        + 6442450944) % 4294967296 - 2147483648)::text::xid8),
+                    '{}')::text
+      INTO appenders
+      FROM pg_locks AS t JOIN pg_locks AS a ON a.virtualtransaction = t.virtualtransaction,
+           (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS ref) AS r
+      WHERE t.locktype = 'transactionid' AND a.locktype = 'advisory' AND a.granted
+        AND a.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
+        AND a.classid = 0 AND a.objid = 1718183021 AND a.objsubid = 1;
     IF NOT p_check THEN
       RETURN;
     END IF;
   END IF;
-  v_running := running::pg_snapshot;
-  SELECT count(*) INTO v_waiting FROM pg_snapshot_xip(v_running) AS x
+  -- Still running: not visible in this statement's snapshot (a transaction at or above its
+  -- xmax has not completed either).
+  SELECT count(*) INTO v_waiting FROM unnest(appenders::xid8[]) AS x
     WHERE NOT pg_visible_in_snapshot(x, pg_current_snapshot());
   IF v_waiting > 0 THEN
-    -- Some are still running: only those holding the appender lock may hold a ticket <= H.
-    -- A transaction's locks are released after it left the running set, so one not found
-    -- holding the lock has ended (a later statement sees its entries) or draws after H.
-    WITH appenders AS MATERIALIZED (
-      SELECT t.transactionid AS xact
-        FROM pg_locks AS t JOIN pg_locks AS a ON a.virtualtransaction = t.virtualtransaction
-        WHERE t.locktype = 'transactionid' AND a.locktype = 'advisory'
-          AND a.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
-          AND a.classid = 0 AND a.objid = 1718183021 AND a.objsubid = 1)
-    SELECT count(*) INTO v_waiting FROM pg_snapshot_xip(v_running) AS x
-      WHERE NOT pg_visible_in_snapshot(x, pg_current_snapshot())
-        AND EXISTS (SELECT 1 FROM appenders WHERE appenders.xact = xid(x));
-    IF v_waiting > 0 THEN
-      RETURN;
-    END IF;
+    RETURN;
   END IF;
   ready := true;
   SELECT c.last, c.ticketed_through INTO v_head, v_through FROM feed_counter c WHERE c.id = 1
