@@ -194,6 +194,29 @@ TEST_F(FeedSequencerPassTest, AHorizonTakenEarlierBoundsThePass) {
   EXPECT_FALSE(drained->has_value());
 }
 
+// A transaction that drew tickets on both sides of a pass's horizon: once it has ended, all
+// its entries move together in that pass (not split across two passes with others' between).
+TEST_F(FeedSequencerPassTest, ATransactionStraddlingTheHorizonMovesWhole) {
+  pqxx::connection connection(url_);
+  const FeedSequencer::InTransaction autocommit = FeedSequencer::Autocommit(connection);
+  pqxx::connection writer_connection(url_);
+  pqxx::work writer(writer_connection);
+  Append(writer, "w-1");  // ticket 1
+  absl::StatusOr<std::optional<FeedSequencer::Horizon>> horizon =
+      FeedSequencer::TakeHorizon(autocommit);
+  ASSERT_THAT(horizon, IsOk());
+  ASSERT_TRUE(horizon->has_value());
+  EXPECT_EQ((*horizon)->ticket, 1);
+  Append(writer, "w-2");     // ticket 2, above the horizon
+  AppendCommitted("other");  // ticket 3
+  writer.commit();
+  EXPECT_EQ(Numbered(FeedSequencer::NumberReady(autocommit, absl::Seconds(10), **horizon)), 2);
+  EXPECT_THAT(Feed(), ::testing::ElementsAre("w-1", "w-2"));
+  EXPECT_EQ(Numbered(FeedSequencer::NumberReady(autocommit)), 1);
+  EXPECT_THAT(Feed(), ::testing::ElementsAre("w-1", "w-2", "other"));
+  EXPECT_EQ(Scalar("SELECT count(*) FROM unsequenced_changes"), 0);
+}
+
 TEST_F(FeedSequencerPassTest, RefusedOutsideReadCommitted) {
   pqxx::connection connection(url_);
   pqxx::work txn(connection);

@@ -29,7 +29,11 @@
 --   4. else, feed_counter's row locked (numbers are given one transaction at a time), and in a
 --      statement after the lock (so it sees what a pass that held the lock committed) the
 --      entries with a ticket in (ticketed_through, H] move into `changes` numbered from the
---      counter in ticket order, each transaction's entries together; the counter and
+--      counter in ticket order, each transaction's entries together, and with them the same
+--      transactions' entries above H (a transaction may draw tickets on both sides of H: the
+--      tickets of one statement are drawn one by one, and H may be read between them; it has
+--      ended, so all its entries are visible: V011 moved only those up to H and split such a
+--      transaction's entries across two passes, with others' between them); the counter and
 --      ticketed_through move; NOTIFY sixsteps_feed with the new head.
 -- ticketed_through only moves under the row lock in a pass that moved every final entry up to
 -- it, so no unnumbered entry ever has a ticket <= it: the move's index scan starts above it,
@@ -102,7 +106,9 @@ BEGIN
     RETURN;  -- a pass that held the lock meanwhile numbered them
   END IF;
   WITH batch AS (
-      DELETE FROM unsequenced_changes u WHERE u.ticket > v_through AND u.ticket <= horizon
+      DELETE FROM unsequenced_changes u
+      WHERE u.ticket > v_through AND u.xact IN (
+        SELECT w.xact FROM unsequenced_changes w WHERE w.ticket > v_through AND w.ticket <= horizon)
       RETURNING u.ticket, u.xact, u.partnership_id, u.region_id, u.record),
     ordered AS (
       SELECT b.*, row_number() OVER (ORDER BY b.first_ticket, b.ticket) AS n
