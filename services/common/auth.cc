@@ -292,8 +292,11 @@ absl::StatusOr<Caller> TokenVerifier::Authenticate(const grpc::ServerContext& co
   return caller;
 }
 
-absl::StatusOr<Caller> TokenVerifier::AuthenticateBearer(
-    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) const {
+namespace {
+
+// The token of "authorization: Bearer <token>" in a call's metadata.
+absl::StatusOr<absl::string_view> BearerToken(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
   auto it = metadata.find("authorization");
   if (it == metadata.end()) {
     return Unauthenticated("sign in first: send 'authorization: Bearer <access token>'");
@@ -303,10 +306,36 @@ absl::StatusOr<Caller> TokenVerifier::AuthenticateBearer(
   if (!absl::StartsWithIgnoreCase(value, kBearer)) {
     return Unauthenticated("the authorization header must be 'Bearer <access token>'");
   }
-  absl::string_view token = value.substr(kBearer.size());
+  return value.substr(kBearer.size());
+}
+
+}  // namespace
+
+absl::StatusOr<Caller> TokenVerifier::AuthenticateBearer(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) const {
+  SIXSTEPS_ASSIGN_OR_RETURN(absl::string_view token, BearerToken(metadata));
   absl::StatusOr<Caller> caller = Verify(token, absl::Now());
   if (caller.ok()) caller->bearer_token = std::string(token);
   return caller;
+}
+
+std::optional<absl::StatusOr<Caller>> TokenVerifier::AuthenticateBearerIfVerified(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) const {
+  absl::StatusOr<absl::string_view> token = BearerToken(metadata);
+  if (!token.ok()) return absl::StatusOr<Caller>(token.status());
+  std::optional<Caller> cached;
+  {
+    std::lock_guard<std::mutex> lock(verified_mu_);
+    auto it = verified_.find(*token);
+    if (it != verified_.end() && absl::Now() < it->second.valid_until) cached = it->second.caller;
+  }
+  if (!cached) return std::nullopt;
+  // As Verify: the cache spares the signature check, never the revocation check.
+  if (absl::Status revoked = keys_->CheckNotRevoked(*cached); !revoked.ok()) {
+    return absl::StatusOr<Caller>(revoked);
+  }
+  cached->bearer_token = std::string(*token);
+  return absl::StatusOr<Caller>(*std::move(cached));
 }
 
 namespace {

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -156,6 +157,12 @@ class TokenVerifier {
   // caller's request id and traceparent left empty (the callback adapter, callback_rpc.h,
   // sets them from the call).
   absl::StatusOr<Caller> AuthenticateBearer(
+      const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) const;
+  // AuthenticateBearer's answer when it needs no signature check (nor so a key fetch, which
+  // may wait): no token, or a token verified within kVerifiedTtl, checked against the
+  // revocations held in memory. nullopt otherwise: then AuthenticateBearer, off the thread
+  // that must not block (the callback API's fast path, callback_rpc.h).
+  std::optional<absl::StatusOr<Caller>> AuthenticateBearerIfVerified(
       const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) const;
 
   // A token verified once is trusted again, until it expires, for at most this long. Only its

@@ -25,6 +25,7 @@ std::vector<CallbackMethod>& Registry() {
 struct ServiceMethods : grpc::Service {
   using grpc::Service::GetHandler;
   using grpc::Service::MarkMethodCallback;
+  using grpc::Service::MarkMethodRawCallback;
 };
 
 absl::string_view MetadataValue(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
@@ -73,10 +74,11 @@ CallbackServing::CallbackServing(std::shared_ptr<MethodSeriesTable> series,
                                  int max_queued)
     : series_(std::move(series)), gate_(std::move(gate)), executor_(max_threads, max_queued) {}
 
-std::vector<std::string> CallbackServing::ServeRegisteredMethods(grpc::Service& service) {
+std::vector<std::string> CallbackServing::ServeRegisteredMethods(grpc::Service& service,
+                                                                 bool every_method) {
   std::vector<std::string> paths;
   for (const CallbackMethod& method : Registry()) {
-    if (!method.implemented_by(service)) continue;
+    if (!method.implemented_by(service) || !(every_method || method.raw)) continue;
     const google::protobuf::MethodDescriptor* proto = ProtoMethodOf(method);
     grpc::internal::MethodHandler* current =
         proto == nullptr ? nullptr : (service.*(&ServiceMethods::GetHandler))(proto->index());
@@ -88,8 +90,12 @@ std::vector<std::string> CallbackServing::ServeRegisteredMethods(grpc::Service& 
     std::string path = absl::StrCat("/", proto->service()->full_name(), "/", proto->name());
     int slot = static_cast<int>(methods_.size());
     methods_.push_back(Method{path, series_->For(path)});
-    (service.*(&ServiceMethods::MarkMethodCallback))(proto->index(),
-                                                     method.make_handler(service, *this, slot));
+    grpc::internal::MethodHandler* handler = method.make_handler(service, *this, slot);
+    if (method.raw) {
+      (service.*(&ServiceMethods::MarkMethodRawCallback))(proto->index(), handler);
+    } else {
+      (service.*(&ServiceMethods::MarkMethodCallback))(proto->index(), handler);
+    }
     paths.push_back(std::move(path));
   }
   return paths;
@@ -117,6 +123,14 @@ void CallbackCall::Finish(const grpc::Status& status, grpc::ServerUnaryReactor* 
 
 grpc::ServerUnaryReactor* ServeOnExecutor(CallbackServing& serving, int slot,
                                           grpc::CallbackServerContext* context, CallBody body) {
+  return ServeInlineOrOnExecutor(
+      serving, slot, context, [](const CallbackCall*) { return std::optional<grpc::Status>(); },
+      std::move(body));
+}
+
+grpc::ServerUnaryReactor* ServeInlineOrOnExecutor(CallbackServing& serving, int slot,
+                                                  grpc::CallbackServerContext* context,
+                                                  InlineBody first, CallBody body) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto call = std::make_unique<CallbackCall>(serving, slot, *context);
   context->AddInitialMetadata(kRequestIdKey, call->request_id());
@@ -126,6 +140,18 @@ grpc::ServerUnaryReactor* ServeOnExecutor(CallbackServing& serving, int slot,
       return reactor;
     }
     call->set_admitted();
+  }
+  std::optional<grpc::Status> answered;
+  try {
+    CallDeadlineScope deadline(call->deadline());
+    answered = first(call.get());
+  } catch (const std::exception& e) {
+    LogEvent("handler_exception", {{"error", e.what()}, {"request_id", call->request_id()}});
+    answered = grpc::Status(grpc::StatusCode::UNKNOWN, "Unexpected error in RPC handling");
+  }
+  if (answered.has_value()) {
+    call->Finish(*answered, reactor);
+    return reactor;
   }
   CallbackCall* served = call.get();
   bool queued = serving.executor_.TrySubmit([served, body = std::move(body), reactor] {

@@ -33,9 +33,11 @@ class CallbackServing {
   CallbackServing& operator=(const CallbackServing&) = delete;
 
   // Marks every method of `service` registered by SIXSTEPS_RPC as a callback method served
-  // here, before the service is registered with the server's builder. Returns their paths
-  // ("/sixsteps.framework.v1.FrameworkService/GetFramework"), which the interceptors skip.
-  std::vector<std::string> ServeRegisteredMethods(grpc::Service& service);
+  // here (`every_method`, --grpc_callback_api), or only those with a fast path
+  // (SIXSTEPS_RPC_WITH_FAST_PATH), before the service is registered with the server's
+  // builder. Returns their paths ("/sixsteps.framework.v1.FrameworkService/GetFramework"),
+  // which the interceptors skip.
+  std::vector<std::string> ServeRegisteredMethods(grpc::Service& service, bool every_method);
 
   BoundedExecutor& executor() { return executor_; }
 
@@ -44,6 +46,9 @@ class CallbackServing {
   friend grpc::ServerUnaryReactor* ServeOnExecutor(CallbackServing& serving, int slot,
                                                    grpc::CallbackServerContext* context,
                                                    CallBody body);
+  friend grpc::ServerUnaryReactor* ServeInlineOrOnExecutor(CallbackServing& serving, int slot,
+                                                           grpc::CallbackServerContext* context,
+                                                           InlineBody first, CallBody body);
 
   struct Method {
     std::string path;

@@ -77,6 +77,20 @@ auto InvokeHandler(Service* service, Handler handler, const auth::Caller& caller
                                                                               request, response); \
   }
 
+// SIXSTEPS_RPC for a method whose class also has `std::optional<grpc::ByteBuffer>
+// Fast{Method}(const auth::Caller&, const Request&) const`: the encoded response when it is
+// at hand without blocking (a cached report), nullopt otherwise. The method is then served on
+// gRPC's callback API whatever --grpc_callback_api says, a call the fast handler answers on
+// gRPC's own thread and any other on the executor with `Do{Method}` (callback_rpc.h).
+#define SIXSTEPS_RPC_WITH_FAST_PATH(Class, Method, Request, Response)                            \
+  grpc::Status Class::Method(grpc::ServerContext* context, const Request* request,               \
+                             Response* response) {                                               \
+    return ::sixsteps::rpc::UnaryMethod<Class, Request, Response, &Class::Do##Method,            \
+                                        &Class::verifier, #Method,                               \
+                                        &Class::Fast##Method>::ServeSync(this, context, request, \
+                                                                         response);              \
+  }
+
 // The same for an RPC that needs no caller (the benchmark's echo): its handler is
 // `Do{Method}(request)`.
 #define SIXSTEPS_UNAUTHENTICATED_RPC(Class, Method, Request, Response)                         \

@@ -249,10 +249,9 @@ absl::StatusOr<std::unique_ptr<RunningServer>> RunningServer::Start(
                                                           kMaxQueuedCalls);
   auto callback_paths = std::make_shared<absl::flat_hash_set<std::string>>();
   for (grpc::Service* service : services) {
-    if (limits.callback_api) {
-      for (std::string& path : callbacks->ServeRegisteredMethods(*service))
-        callback_paths->insert(std::move(path));
-    }
+    // Every SIXSTEPS_RPC method with --grpc_callback_api; those with a fast path always.
+    for (std::string& path : callbacks->ServeRegisteredMethods(*service, limits.callback_api))
+      callback_paths->insert(std::move(path));
     builder.RegisterService(service);
   }
   // Deliberate limits (see ServerLimits): a request over its size, or a response over its

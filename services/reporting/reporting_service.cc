@@ -362,8 +362,8 @@ absl::StatusOr<Reports::Export> Reports::Render(const Caller& caller,
 
 // ---- Handlers ----
 
-SIXSTEPS_RPC(ReportingServiceImpl, GetAssessmentReport, rv1::GetAssessmentReportRequest,
-             rv1::AssessmentReport)
+SIXSTEPS_RPC_WITH_FAST_PATH(ReportingServiceImpl, GetAssessmentReport,
+                            rv1::GetAssessmentReportRequest, rv1::AssessmentReport)
 SIXSTEPS_RPC(ReportingServiceImpl, GetPartnershipTrend, rv1::GetPartnershipTrendRequest,
              rv1::PartnershipTrend)
 SIXSTEPS_RPC(ReportingServiceImpl, GetRegionalOverview, rv1::GetRegionalOverviewRequest,
@@ -382,6 +382,11 @@ absl::StatusOr<rv1::AssessmentReport> ReportingServiceImpl::DoGetAssessmentRepor
     const Caller& caller, const rv1::GetAssessmentReportRequest& request,
     const grpc::ServerContextBase& context) {
   return reports_->Assessment(caller, request, DeadlineOf(context), ReportForm::kEncoded);
+}
+
+std::optional<grpc::ByteBuffer> ReportingServiceImpl::FastGetAssessmentReport(
+    const Caller& caller, const rv1::GetAssessmentReportRequest& request) {
+  return reports_->AssessmentFromMemory(caller, request);
 }
 
 absl::StatusOr<rv1::PartnershipTrend> ReportingServiceImpl::DoGetPartnershipTrend(

@@ -4,7 +4,10 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <string>
+
+#include <grpcpp/support/byte_buffer.h>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -55,6 +58,12 @@ class Reports {
                                                    const rv1::GetAssessmentReportRequest& r,
                                                    absl::Time deadline,
                                                    ReportForm form = ReportForm::kParsed);
+  // The assessment report encoded for the wire (its freshness, then the cached report's
+  // bytes, shared with the cache and not copied) when it can be served from memory alone:
+  // the cache has it live for the request's min_sequence and `caller` may read it. nullopt
+  // otherwise (then Assessment: a bad request, a refusal, a miss). Never blocks.
+  std::optional<grpc::ByteBuffer> AssessmentFromMemory(const Caller& caller,
+                                                       const rv1::GetAssessmentReportRequest& r);
   // Keeps built assessment reports in `cache` (kept in step by a CacheListener); unset,
   // every report is built from the read model.
   void UseCache(ReportCache* cache) { cache_ = cache; }
@@ -196,6 +205,10 @@ class ReportingServiceImpl final : public rv1::ReportingService::Service {
   absl::StatusOr<rv1::AssessmentReport> DoGetAssessmentReport(
       const Caller& caller, const rv1::GetAssessmentReportRequest& request,
       const grpc::ServerContextBase& context);
+  // GetAssessmentReport's fast path (SIXSTEPS_RPC_WITH_FAST_PATH): a report in the cache,
+  // answered on gRPC's thread with its bytes as they are kept.
+  std::optional<grpc::ByteBuffer> FastGetAssessmentReport(
+      const Caller& caller, const rv1::GetAssessmentReportRequest& request);
   absl::StatusOr<rv1::PartnershipTrend> DoGetPartnershipTrend(
       const Caller& caller, const rv1::GetPartnershipTrendRequest& request,
       const grpc::ServerContextBase& context);

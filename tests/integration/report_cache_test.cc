@@ -4,14 +4,18 @@
 // report built while its round changed is not kept (the build/notify race), a directory
 // change drops everything, a lost listener connection drops everything and serves nothing
 // from memory until it is back; a report sent from its encoded form is the report built from
-// the read model, and still refused to another partnership; what no call used for the idle
-// time is dropped. Conditions are waited for, never timed.
+// the read model, and still refused to another partnership (also on gRPC's fast path, where
+// the cached bytes are sent as they are kept); what no call used for the idle time is
+// dropped. Conditions are waited for, never timed.
 #include <gmock/gmock.h>
 #include <google/protobuf/util/message_differencer.h>
+#include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/slice.h>
 #include <gtest/gtest.h>
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <pqxx/pqxx>
 #include <string>
 #include <vector>
@@ -100,6 +104,28 @@ struct Replica {
     if (!received.ParseFromString(sent.SerializeAsString())) {
       return absl::DataLossError("the sent report does not parse");
     }
+    return received;
+  }
+  // The report as gRPC's fast path sends it (Reports::AssessmentFromMemory), parsed as a
+  // client reads it; nullopt when the fast path leaves the call to the handler.
+  std::optional<rv1::AssessmentReport> FromMemory(const std::string& id,
+                                                  const std::string& partnership = "north",
+                                                  int64_t min_sequence = 0) {
+    rv1::GetAssessmentReportRequest request;
+    request.set_assessment("assessments/" + id);
+    request.set_as_of_date("2026-04-01");
+    request.set_min_sequence(min_sequence);
+    std::optional<grpc::ByteBuffer> sent =
+        reports.AssessmentFromMemory(Viewer(partnership), request);
+    if (!sent.has_value()) return std::nullopt;
+    std::vector<grpc::Slice> slices;
+    EXPECT_TRUE(sent->Dump(&slices).ok());
+    std::string bytes;
+    for (const grpc::Slice& slice : slices) {
+      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+    rv1::AssessmentReport received;
+    EXPECT_TRUE(received.ParseFromString(bytes));
     return received;
   }
   db::ConnectionPool pool;
@@ -320,6 +346,41 @@ TEST_F(ReportCacheTest, AReportInMemoryIsStillRefusedToAnotherPartnership) {
   ASSERT_NE(other_->cache.Find(kRound, "2026-04-01"), nullptr);
   EXPECT_THAT(other_->Sent(kRound, "south"), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(other_->cache.served(Served::kFromMemory), 0);
+}
+
+TEST_F(ReportCacheTest, TheFastPathSendsTheCachedReportAndLeavesTheRestToTheHandler) {
+  // Nothing cached yet: the handler builds it.
+  EXPECT_FALSE(other_->FromMemory(kRound).has_value());
+  absl::StatusOr<rv1::AssessmentReport> built = other_->Sent(kRound);
+  ASSERT_THAT(built, IsOk());
+  std::optional<rv1::AssessmentReport> fast = other_->FromMemory(kRound);
+  ASSERT_TRUE(fast.has_value());
+  EXPECT_EQ(other_->cache.served(Served::kFromMemory), 1);
+  EXPECT_EQ(fast->freshness().sequence(), feed_.last());
+  EXPECT_TRUE(fast->freshness().has_report_time());
+  EXPECT_EQ(RatingOf(*fast, "s1.q1"), fv1::RATING_RED);
+  fast->clear_freshness();
+  built->clear_freshness();
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*fast, *built));
+
+  // Another partnership's caller, a position the listener has not heard, a bad request:
+  // left to the handler (which refuses, waits or answers INVALID_ARGUMENT), nothing counted.
+  EXPECT_FALSE(other_->FromMemory(kRound, "south").has_value());
+  EXPECT_FALSE(other_->FromMemory(kRound, "north", feed_.last() + 1).has_value());
+  EXPECT_FALSE(other_->FromMemory(kRound, "north", -1).has_value());
+  EXPECT_FALSE(other_->FromMemory("not/an/id").has_value());
+  EXPECT_EQ(other_->cache.served(Served::kFromMemory), 1);
+
+  // The leader's write drops it: the fast path no longer has it, and the handler builds the
+  // changed report.
+  ASSERT_THAT(leader_->model.Apply({feed_.Rating(kRound, "s1.q1", fv1::RATING_GREEN)}), IsOk());
+  ASSERT_TRUE(Eventually([&] { return !other_->FromMemory(kRound).has_value(); }));
+  absl::StatusOr<rv1::AssessmentReport> rebuilt = other_->Sent(kRound);
+  ASSERT_THAT(rebuilt, IsOk());
+  EXPECT_EQ(RatingOf(*rebuilt, "s1.q1"), fv1::RATING_GREEN);
+  std::optional<rv1::AssessmentReport> fast_again = other_->FromMemory(kRound);
+  ASSERT_TRUE(fast_again.has_value());
+  EXPECT_EQ(RatingOf(*fast_again, "s1.q1"), fv1::RATING_GREEN);
 }
 
 // ---- The per-round aggregates the consumer keeps for the regional overview ----

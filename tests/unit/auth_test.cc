@@ -5,7 +5,9 @@
 #include <atomic>
 #include <condition_variable>
 #include <future>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -135,6 +137,42 @@ TEST_F(TokenVerifierTest, EachTokenIsVerifiedOnItsOwn) {
   EXPECT_EQ(una->principal, "users/u1");
   EXPECT_EQ(bo->principal, "users/u2");
   EXPECT_EQ(keys_->lookups, 2);
+}
+
+TEST_F(TokenVerifierTest,
+       WithoutBlockingOnlyATokenVerifiedBeforeIsAnsweredAndRevocationsStillCount) {
+  // What the callback API's fast path asks on gRPC's thread (callback_rpc.h): an answer only
+  // when no signature has to be checked (nor so a key fetched, which may wait).
+  const absl::Time now = absl::Now();
+  const std::string token = Token(now, absl::Minutes(15));
+  const std::string bearer = "Bearer " + token;
+  std::multimap<grpc::string_ref, grpc::string_ref> metadata;
+  metadata.emplace("authorization", bearer);
+  EXPECT_FALSE(verifier_->AuthenticateBearerIfVerified(metadata).has_value());
+  EXPECT_EQ(keys_->lookups, 0);
+
+  ASSERT_TRUE(verifier_->AuthenticateBearer(metadata).ok());
+  std::optional<absl::StatusOr<auth::Caller>> known =
+      verifier_->AuthenticateBearerIfVerified(metadata);
+  ASSERT_TRUE(known.has_value());
+  ASSERT_TRUE(known->ok()) << known->status();
+  EXPECT_EQ((*known)->principal, "users/u1");
+  EXPECT_EQ((*known)->bearer_token, token);
+  EXPECT_EQ(keys_->lookups, 1);
+
+  keys_->revocations.principals[auth::RevokedPrincipalDigest("users/u1")] =
+      absl::Now() + absl::Seconds(1);
+  std::optional<absl::StatusOr<auth::Caller>> revoked =
+      verifier_->AuthenticateBearerIfVerified(metadata);
+  ASSERT_TRUE(revoked.has_value());
+  EXPECT_EQ(revoked->status().code(), absl::StatusCode::kUnauthenticated);
+
+  // No token at all is answered at once, as AuthenticateBearer answers it.
+  std::multimap<grpc::string_ref, grpc::string_ref> none;
+  std::optional<absl::StatusOr<auth::Caller>> anonymous =
+      verifier_->AuthenticateBearerIfVerified(none);
+  ASSERT_TRUE(anonymous.has_value());
+  EXPECT_EQ(anonymous->status().code(), absl::StatusCode::kUnauthenticated);
 }
 
 // ---- Revocation ----
