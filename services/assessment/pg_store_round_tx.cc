@@ -202,22 +202,13 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
           Blob(r.record));
       SIXSTEPS_RETURN_IF_ERROR(CheckRowVersion(r, rows[0][0].as<int64_t>()));
     } else {
-      std::vector<std::string> partnerships, regions, changes, names, revisions;
-      for (const v1::Change& change : pending_) {
-        partnerships.emplace_back(LastSegment(change.partnership()));
-        regions.emplace_back(LastSegment(change.region()));
-        changes.push_back(absl::BytesToHexString(change.SerializeAsString()));
-      }
-      for (const PendingRevision& revision : revisions_) {
-        names.push_back(revision.record_name);
-        revisions.push_back(absl::BytesToHexString(revision.record));
-      }
-      DeferredArrays d = Arrays(deferred_);
+      const ChangeAndRevisionArrays a = ArraysOf(pending_, revisions_);
+      const DeferredArrays d = Arrays(deferred_);
       SIXSTEPS_RETURN_IF_ERROR(CheckRowVersions(db::ExecPrepared(
-          txn_, kUpsertResponsesAppendChangesAndRevisions, db::TextArray(partnerships),
-          db::TextArray(regions), db::TextArray(changes), db::TextArray(names),
-          db::TextArray(revisions), id_, db::TextArray(d.respondents), db::TextArray(d.questions),
-          db::TextArray(d.ratings), db::TextArray(d.records))));
+          txn_, kUpsertResponsesAppendChangesAndRevisions, db::TextArray(a.partnerships),
+          db::TextArray(a.regions), db::TextArray(a.records), db::TextArray(a.names),
+          db::TextArray(a.revision_records), id_, db::TextArray(d.respondents),
+          db::TextArray(d.questions), db::TextArray(d.ratings), db::TextArray(d.records))));
     }
     deferred_.clear();
     revisions_.clear();

@@ -104,7 +104,9 @@ TEST_F(AssessmentServiceTest, BatchGivesTheEtagsRevisionsAndFeedEntriesOfSingleU
       EXPECT_EQ(b.etag(), std::to_string(pass + 1)) << b.name();
       EXPECT_EQ(b.rating(), s.rating());
       // What GetResponse reads back is what the batch returned.
-      if (pass == 1) EXPECT_TRUE(MessageDifferencer::Equals(GetResponse(b.name()), b)) << b.name();
+      if (pass == 1) {
+        EXPECT_TRUE(MessageDifferencer::Equals(GetResponse(b.name()), b)) << b.name();
+      }
     }
   }
   // The same revisions: one per write, numbered as its etag, with the same actions.
