@@ -169,8 +169,13 @@ absl::StatusOr<ScenarioResult> RunUpsertSql(const ScenarioContext& context,
     Target& target = targets[thread];
     const std::string round_id = IdAfter(target.round, "assessments");
     const std::string respondent_id = IdAfter(target.respondent, "respondents");
-    // The service's UpsertResponse reads the round, the respondent and the response in one
-    // call (InRoundForResponse); a batch, like BatchUpsertResponses, uses InRound.
+    // The service's UpsertResponse and BatchUpsertResponses read the round, the respondent
+    // and the responses in one call (InRoundForResponses), as here; the bench sees every
+    // round.
+    std::vector<assessment::ResponseKey> keys;
+    for (int q = 0; q < batch_size; ++q) {
+      keys.push_back({respondent_id, batch_size == 1 ? target.question : QuestionId(q)});
+    }
     assessment::AssessmentStore::RoundWork work = [&](assessment::RoundTx& tx) -> absl::Status {
       for (int q = 0; q < batch_size; ++q) {
         const std::string question = batch_size == 1 ? target.question : QuestionId(q);
@@ -196,10 +201,9 @@ absl::StatusOr<ScenarioResult> RunUpsertSql(const ScenarioContext& context,
       ++target.writes;
       return absl::OkStatus();
     };
-    absl::Status status =
-        batch_size == 1
-            ? store.InRoundForResponse(round_id, respondent_id, target.question, work)
-            : store.InRound(round_id, assessment::RoundLock::kShared, work, nullptr, nullptr);
+    assessment::Visibility everything;
+    everything.everything = true;
+    absl::Status status = store.InRoundForResponses(round_id, everything, keys, work);
     return status.ok() ? "" : status.ToString();
   });
   return result;

@@ -67,16 +67,4 @@ absl::Status AssessmentServiceImpl::InVisibleRound(const Caller& caller,
   });
 }
 
-absl::Status AssessmentServiceImpl::InVisibleRoundForResponse(
-    const Caller& caller, const ResponseName& name, const AssessmentStore::RoundWork& work) {
-  SIXSTEPS_ASSIGN_OR_RETURN(Visibility visible, VisibilityFor(*directory_, caller));
-  return store_->InRoundForResponse(name.assessment_id, name.respondent_id, name.question_id,
-                                    [&](RoundTx& tx) -> absl::Status {
-                                      if (!CanReadRound(caller, visible, tx.round().assessment)) {
-                                        return NotFound(AssessmentName(name.assessment_id));
-                                      }
-                                      return work(tx);
-                                    });
-}
-
 }  // namespace sixsteps::assessment

@@ -190,10 +190,12 @@ class AssessmentServiceImpl final : public v1::AssessmentService::WithCallbackMe
   // Runs `work` on a round the caller can see (NOT_FOUND otherwise, as if it did not exist).
   absl::Status InVisibleRound(const Caller& caller, const std::string& assessment_id,
                               RoundLock lock, const AssessmentStore::RoundWork& work);
-  // The same with RoundLock::kShared for a write to the response `name`: the store reads the
-  // respondent and the response with the round (AssessmentStore::InRoundForResponse).
-  absl::Status InVisibleRoundForResponse(const Caller& caller, const ResponseName& name,
-                                         const AssessmentStore::RoundWork& work);
+  // The same with RoundLock::kShared for writes to `responses` of the round: the store refuses
+  // a round the caller cannot see before it locks anything, and reads the respondents and the
+  // responses with the round (AssessmentStore::InRoundForResponses).
+  absl::Status InVisibleRoundForResponses(const Caller& caller, const std::string& assessment_id,
+                                          const std::vector<ResponseKey>& responses,
+                                          const AssessmentStore::RoundWork& work);
   // The round, if the caller can see it.
   absl::StatusOr<StoredAssessment> VisibleRound(const Caller& caller, const std::string& id);
   // Changes the round's state, with the rules of the transition.

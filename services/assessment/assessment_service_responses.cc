@@ -20,6 +20,20 @@
 
 namespace sixsteps::assessment {
 
+absl::Status AssessmentServiceImpl::InVisibleRoundForResponses(
+    const Caller& caller, const std::string& assessment_id,
+    const std::vector<ResponseKey>& responses, const AssessmentStore::RoundWork& work) {
+  // Asked before the transaction: the directory may call identity.
+  SIXSTEPS_ASSIGN_OR_RETURN(Visibility visible, VisibilityFor(*directory_, caller));
+  return store_->InRoundForResponses(assessment_id, ScopeForLocks(caller, visible), responses,
+                                     [&](RoundTx& tx) -> absl::Status {
+                                       if (!CanReadRound(caller, visible, tx.round().assessment)) {
+                                         return NotFound(AssessmentName(assessment_id));
+                                       }
+                                       return work(tx);
+                                     });
+}
+
 absl::StatusOr<v1::Response> AssessmentServiceImpl::WriteResponse(RoundTx& tx, const Caller& caller,
                                                                   const v1::Response& request,
                                                                   absl::string_view field) {
@@ -98,8 +112,9 @@ absl::StatusOr<v1::Response> AssessmentServiceImpl::DoUpsertResponse(
   SIXSTEPS_ASSIGN_OR_RETURN(ResponseName name,
                             ParseResponseName(r.response().name(), "response.name"));
   v1::Response written;
-  SIXSTEPS_RETURN_IF_ERROR(
-      InVisibleRoundForResponse(caller, name, [&](RoundTx& tx) -> absl::Status {
+  SIXSTEPS_RETURN_IF_ERROR(InVisibleRoundForResponses(
+      caller, name.assessment_id, {{name.respondent_id, name.question_id}},
+      [&](RoundTx& tx) -> absl::Status {
         SIXSTEPS_ASSIGN_OR_RETURN(written, WriteResponse(tx, caller, r.response(), "response"));
         return absl::OkStatus();
       }));
@@ -113,6 +128,9 @@ absl::StatusOr<v1::BatchUpsertResponsesResponse> AssessmentServiceImpl::DoBatchU
   SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseAssessmentName(r.parent(), "parent"));
   SIXSTEPS_RETURN_IF_ERROR(CheckBatchSize(r.requests_size(), "responses"));
   std::set<std::string> names;
+  // What the store reads and locks with the round. A name that does not parse is refused by
+  // WriteResponse, in its turn.
+  std::vector<ResponseKey> keys;
   for (int i = 0; i < r.requests_size(); ++i) {
     const std::string& name = r.requests(i).response().name();
     if (!absl::StartsWith(name, absl::StrCat(r.parent(), "/"))) {
@@ -123,10 +141,13 @@ absl::StatusOr<v1::BatchUpsertResponsesResponse> AssessmentServiceImpl::DoBatchU
       return absl::InvalidArgumentError(
           absl::StrCat("requests[", i, "].response.name: ", name, " appears twice in the batch"));
     }
+    if (absl::StatusOr<ResponseName> parsed = ParseResponseName(name, ""); parsed.ok()) {
+      keys.push_back({parsed->respondent_id, parsed->question_id});
+    }
   }
   v1::BatchUpsertResponsesResponse response;
   SIXSTEPS_RETURN_IF_ERROR(
-      InVisibleRound(caller, id, RoundLock::kShared, [&](RoundTx& tx) -> absl::Status {
+      InVisibleRoundForResponses(caller, id, keys, [&](RoundTx& tx) -> absl::Status {
         response.Clear();
         for (int i = 0; i < r.requests_size(); ++i) {
           SIXSTEPS_ASSIGN_OR_RETURN(*response.add_responses(),

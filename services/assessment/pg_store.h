@@ -31,9 +31,9 @@ class PgAssessmentStore final : public AssessmentStore, public VoiceStore {
                                                               std::vector<int64_t>* seqs) override;
   absl::Status InRound(const std::string& assessment_id, RoundLock lock, const RoundWork& work,
                        const IdempotencyKey* key, std::optional<std::string>* repeated) override;
-  absl::Status InRoundForResponse(const std::string& assessment_id,
-                                  const std::string& respondent_id, const std::string& question_id,
-                                  const RoundWork& work) override;
+  absl::Status InRoundForResponses(const std::string& assessment_id, const Visibility& scope,
+                                   const std::vector<ResponseKey>& responses,
+                                   const RoundWork& work) override;
   absl::StatusOr<av1::Action> GetAction(const std::string& id) override;
   absl::StatusOr<std::vector<av1::Action>> ListActions(const Visibility& visible,
                                                        const ActionFilter& filter,

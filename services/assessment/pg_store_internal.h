@@ -206,6 +206,26 @@ struct PendingRevision {
   std::string record;  // a serialised v1::Revision
 };
 
+// What kAppendChangesAndRevisions takes as arrays ($1-$5): each change's partnership, region and
+// record, each revision's record name and record (records hex-encoded), in their order.
+struct ChangeAndRevisionArrays {
+  std::vector<std::string> partnerships, regions, records, names, revision_records;
+};
+inline ChangeAndRevisionArrays ArraysOf(const std::vector<v1::Change>& pending,
+                                        const std::vector<PendingRevision>& revisions) {
+  ChangeAndRevisionArrays arrays;
+  for (const v1::Change& change : pending) {
+    arrays.partnerships.emplace_back(LastSegment(change.partnership()));
+    arrays.regions.emplace_back(LastSegment(change.region()));
+    arrays.records.push_back(absl::BytesToHexString(change.SerializeAsString()));
+  }
+  for (const PendingRevision& revision : revisions) {
+    arrays.names.push_back(revision.record_name);
+    arrays.revision_records.push_back(absl::BytesToHexString(revision.record));
+  }
+  return arrays;
+}
+
 // Appends `pending` to the feed, unnumbered (the sequencer numbers them, consecutively and
 // all at once after commit; readers see them only then), and inserts `revisions`, in one
 // statement when it can. Called last in a transaction, so that a later writer of the same
@@ -231,19 +251,10 @@ inline bool AppendChanges(pqxx::work& txn, std::vector<v1::Change>& pending,
     }
     return true;
   }
-  std::vector<std::string> partnerships, regions, records, names, revision_records;
-  for (const v1::Change& change : pending) {
-    partnerships.emplace_back(LastSegment(change.partnership()));
-    regions.emplace_back(LastSegment(change.region()));
-    records.push_back(absl::BytesToHexString(change.SerializeAsString()));
-  }
-  for (const PendingRevision& revision : revisions) {
-    names.push_back(revision.record_name);
-    revision_records.push_back(absl::BytesToHexString(revision.record));
-  }
-  db::ExecPrepared(txn, kAppendChangesAndRevisions, db::TextArray(partnerships),
-                   db::TextArray(regions), db::TextArray(records), db::TextArray(names),
-                   db::TextArray(revision_records));
+  const ChangeAndRevisionArrays a = ArraysOf(pending, revisions);
+  db::ExecPrepared(txn, kAppendChangesAndRevisions, db::TextArray(a.partnerships),
+                   db::TextArray(a.regions), db::TextArray(a.records), db::TextArray(a.names),
+                   db::TextArray(a.revision_records));
   return true;
 }
 

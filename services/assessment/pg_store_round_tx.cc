@@ -1,9 +1,11 @@
 // PgAssessmentStore: the transaction on one round (PgRoundTx) and InRound, which runs it.
 #include "services/assessment/pg_store.h"
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "services/assessment/pg_store_internal.h"
 #include "services/assessment/scrutiny_report_domain.h"
@@ -63,10 +65,42 @@ constexpr char kUpsertResponseAppendChangeAndRevision[] =
     "record) "
     "  SELECT nextval('change_tickets'), x.xact, $1, $2, $3 FROM x) "
     "SELECT row_version FROM written";
-// The round, the respondent and the response locked, in one call (migration V013).
-constexpr char kResponseWriteReads[] =
-    "SELECT round_record, round_row_version, framework_version, respondent_record, "
-    "response_record, response_row_version FROM response_write_reads($1, $2, $3, $4)";
+// Many responses' upserts in one statement (PgRoundTx::WriteDeferred), the records
+// hex-encoded (libpqxx 6 has no bytea[] parameter). Returns each response's new row_version.
+constexpr char kUpsertResponses[] =
+    "INSERT INTO responses (assessment_id, respondent_id, question_id, rating, record) "
+    "SELECT $1, w.s, w.q, w.r, decode(w.h, 'hex') "
+    "FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS w(s, q, r, h) "
+    "ON CONFLICT (assessment_id, respondent_id, question_id) "
+    "DO UPDATE SET rating = EXCLUDED.rating, record = EXCLUDED.record, "
+    "row_version = responses.row_version + 1 RETURNING respondent_id, question_id, row_version";
+// A batch of responses written with their revisions and feed entries in one statement, last
+// (PgRoundTx::Flush): kUpsertResponses, then what kAppendChangesAndRevisions does (the same
+// appender lock, tickets and revisions drawn in the arrays' order, which is the items').
+constexpr char kUpsertResponsesAppendChangesAndRevisions[] =
+    "WITH x AS MATERIALIZED (SELECT pg_current_xact_id() AS xact, "
+    "  pg_advisory_xact_lock_shared(" SIXSTEPS_FEED_APPENDER_LOCK
+    ") AS appender), "
+    "written AS (INSERT INTO responses (assessment_id, respondent_id, question_id, rating, record) "
+    "  SELECT $6, w.s, w.q, w.r, decode(w.h, 'hex') "
+    "  FROM unnest($7::text[], $8::text[], $9::text[], $10::text[]) AS w(s, q, r, h) "
+    "  ON CONFLICT (assessment_id, respondent_id, question_id) "
+    "  DO UPDATE SET rating = EXCLUDED.rating, record = EXCLUDED.record, "
+    "  row_version = responses.row_version + 1 RETURNING respondent_id, question_id, row_version), "
+    "revised AS (INSERT INTO revisions (record_name, record) "
+    "  SELECT n, decode(h, 'hex') FROM unnest($4::text[], $5::text[]) WITH ORDINALITY "
+    "  AS r(n, h, i) ORDER BY i), "
+    "appended AS (INSERT INTO unsequenced_changes (ticket, xact, partnership_id, region_id, "
+    "record) "
+    "  SELECT nextval('change_tickets'), x.xact, c.p, c.r, decode(c.h, 'hex') FROM x "
+    "  CROSS JOIN unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS c(p, r, h, i) "
+    "  ORDER BY c.i) "
+    "SELECT respondent_id, question_id, row_version FROM written";
+// The round (if the caller's scope sees it), the responses' key locks, the respondents and
+// the responses locked, in one call (migration V014). Columns 0-2 as LoadRound reads them.
+constexpr char kResponsesWriteReads[] =
+    "SELECT record, row_version, framework_version, item, part FROM responses_write_reads("
+    "$1, $2, $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])";
 constexpr char kSelectConsolidationForUpdate[] =
     "SELECT record, row_version FROM consolidations WHERE assessment_id = $1 AND question_id = $2 "
     "FOR UPDATE";
@@ -120,21 +154,21 @@ constexpr char kInsertFinalised[] =
     "INSERT INTO finalised_revisions (assessment_id, revision, record) VALUES ($1, $2, $3)";
 
 // The key lock of one response (kLockKey), spelt once for GetResponseForUpdate and
-// response_write_reads.
+// responses_write_reads.
 std::string ResponseLockKey(const std::string& assessment_id, const std::string& respondent_id,
                             const std::string& question_id) {
   return absl::StrCat("response\n", assessment_id, "\n", respondent_id, "\n", question_id);
 }
 
-// What InRoundForResponse read with the round (response_write_reads, V013).
+using ResponseKeyPair = std::pair<std::string, std::string>;  // (respondent, question)
+
+// What InRoundForResponses read with the round (responses_write_reads, V014).
 struct ResponseWriteReads {
-  std::string respondent_id;
-  std::string question_id;
-  std::optional<v1::Respondent> respondent;
-  // Whether the response was locked and read (the respondent exists); until
+  // Every respondent the write names, by id (none: no such respondent).
+  std::map<std::string, std::optional<v1::Respondent>> respondents;
+  // Every response the write names, locked and read (none: not written yet), until
   // GetResponseForUpdate has served it.
-  bool response_read = false;
-  std::optional<v1::Response> response;
+  std::map<ResponseKeyPair, std::optional<v1::Response>> responses;
 };
 
 // The transaction's view of one round.
@@ -146,30 +180,46 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
   const std::string& id() const { return id_; }
 
   // Writes what PutResponse left for the last statement, with the queued changes and
-  // revisions (FlushChanges): in one statement when the response's change and revision are
+  // revisions (FlushChanges): in one statement when the responses' changes and revisions are
   // the only ones. Whether there were any changes; ABORTED (the transaction is then rolled
-  // back) should the response's row_version not be the one its records were given.
+  // back) should a response's row_version not be the one its records were given.
   absl::StatusOr<bool> Flush() {
-    if (deferred_.has_value() && pending_.size() == 1 && revisions_.size() == 1) {
-      v1::Change& change = pending_[0];
-      change.clear_sequence();
-      const DeferredResponse& r = *deferred_;
+    if (deferred_.empty() || pending_.size() != deferred_.size() ||
+        revisions_.size() != deferred_.size()) {
+      SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
+      return FlushChanges();
+    }
+    // Every PutResponse queued one change and one revision, and every other write flushed
+    // the deferred responses first: pending_[i] and revisions_[i] are deferred_[i]'s.
+    for (v1::Change& change : pending_) change.clear_sequence();
+    if (deferred_.size() == 1) {
+      const v1::Change& change = pending_[0];
+      const DeferredResponse& r = deferred_[0];
       pqxx::result rows = db::ExecPrepared(
           txn_, kUpsertResponseAppendChangeAndRevision, LastSegment(change.partnership()),
           LastSegment(change.region()), Blob(change.SerializeAsString()), revisions_[0].record_name,
           Blob(revisions_[0].record), id_, r.respondent_id, r.question_id, r.rating,
           Blob(r.record));
-      SIXSTEPS_RETURN_IF_ERROR(CheckRowVersion(rows[0][0].as<int64_t>()));
-      deferred_.reset();
-      revisions_.clear();
-      return true;
+      SIXSTEPS_RETURN_IF_ERROR(CheckRowVersion(r, rows[0][0].as<int64_t>()));
+    } else {
+      const ChangeAndRevisionArrays a = ArraysOf(pending_, revisions_);
+      const DeferredArrays d = Arrays(deferred_);
+      SIXSTEPS_RETURN_IF_ERROR(CheckRowVersions(db::ExecPrepared(
+          txn_, kUpsertResponsesAppendChangesAndRevisions, db::TextArray(a.partnerships),
+          db::TextArray(a.regions), db::TextArray(a.records), db::TextArray(a.names),
+          db::TextArray(a.revision_records), id_, db::TextArray(d.respondents),
+          db::TextArray(d.questions), db::TextArray(d.ratings), db::TextArray(d.records))));
     }
-    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
-    return FlushChanges();
+    deferred_.clear();
+    revisions_.clear();
+    return true;
   }
 
   absl::StatusOr<std::optional<v1::Respondent>> GetRespondent(const std::string& id) override {
-    if (reads_.has_value() && reads_->respondent_id == id) return reads_->respondent;
+    if (reads_.has_value()) {
+      auto read = reads_->respondents.find(id);
+      if (read != reads_->respondents.end()) return read->second;
+    }
     pqxx::result rows = db::ExecPrepared(txn_, kSelectRespondent, id_, id);
     if (rows.empty()) return std::nullopt;
     SIXSTEPS_ASSIGN_OR_RETURN(v1::Respondent respondent,
@@ -190,13 +240,20 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
 
   absl::StatusOr<std::optional<v1::Response>> GetResponseForUpdate(
       const std::string& respondent_id, const std::string& question_id) override {
-    SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
+    const ResponseKeyPair key{respondent_id, question_id};
+    // Only a response waiting to be written needs writing before it is read again.
+    if (IsDeferred(key)) SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
     std::optional<v1::Response> response;
-    if (reads_.has_value() && reads_->response_read && reads_->respondent_id == respondent_id &&
-        reads_->question_id == question_id) {
-      response = std::move(reads_->response);  // locked and read with the round
-      reads_->response_read = false;
-    } else {
+    bool read_with_round = false;
+    if (reads_.has_value()) {
+      auto read = reads_->responses.find(key);
+      if (read != reads_->responses.end()) {
+        response = std::move(read->second);  // locked and read with the round
+        reads_->responses.erase(read);
+        read_with_round = true;
+      }
+    }
+    if (!read_with_round) {
       db::ExecPrepared(txn_, kLockKey, ResponseLockKey(id_, respondent_id, question_id));
       pqxx::result rows =
           db::ExecPrepared(txn_, kSelectResponseForUpdate, id_, respondent_id, question_id);
@@ -205,8 +262,7 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
       }
     }
     // Under its key lock and row lock nobody else writes it: its next row_version is known.
-    locked_responses_[{respondent_id, question_id}] =
-        response.has_value() ? std::stoll(response->etag()) : 0;
+    locked_responses_[key] = response.has_value() ? std::stoll(response->etag()) : 0;
     return response;
   }
 
@@ -378,12 +434,13 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
     if (locked != locked_responses_.end()) {
       // Locked by GetResponseForUpdate: its next row_version is known, so the upsert waits
       // for the transaction's last statement (Flush) and joins its feed entry there.
+      // A response already waiting (written twice in one transaction) is written first.
+      if (IsDeferred(locked->first)) SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
       row_version = locked->second + 1;
       locked->second = row_version;
-      SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
-      deferred_ = DeferredResponse{
-          name.respondent_id, name.question_id, fv1::Rating_Name(response.rating()),
-          Stored(response),   response.name(),  row_version};
+      deferred_.push_back(DeferredResponse{name.respondent_id, name.question_id,
+                                           fv1::Rating_Name(response.rating()), Stored(response),
+                                           response.name(), row_version});
     } else {
       SIXSTEPS_RETURN_IF_ERROR(WriteDeferred());
       pqxx::result rows =
@@ -542,23 +599,63 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
     int64_t row_version;  // the one its records were given
   };
 
-  // Writes the response PutResponse left for the last statement now, before anything else
-  // the transaction does (which might read it).
+  // The deferred responses' columns, as kUpsertResponses takes them.
+  struct DeferredArrays {
+    std::vector<std::string> respondents, questions, ratings, records;
+  };
+  static DeferredArrays Arrays(const std::vector<DeferredResponse>& deferred) {
+    DeferredArrays arrays;
+    for (const DeferredResponse& r : deferred) {
+      arrays.respondents.push_back(r.respondent_id);
+      arrays.questions.push_back(r.question_id);
+      arrays.ratings.push_back(r.rating);
+      arrays.records.push_back(absl::BytesToHexString(r.record));
+    }
+    return arrays;
+  }
+
+  bool IsDeferred(const ResponseKeyPair& key) const {
+    return std::any_of(deferred_.begin(), deferred_.end(), [&](const DeferredResponse& r) {
+      return r.respondent_id == key.first && r.question_id == key.second;
+    });
+  }
+
+  // Writes the responses PutResponse left for the last statement now, before anything else
+  // the transaction does (which might read them): one statement for all of them.
   absl::Status WriteDeferred() {
-    if (!deferred_.has_value()) return absl::OkStatus();
-    const DeferredResponse& r = *deferred_;
-    pqxx::result rows = db::ExecPrepared(txn_, kUpsertResponse, id_, r.respondent_id, r.question_id,
-                                         r.rating, Blob(r.record));
-    SIXSTEPS_RETURN_IF_ERROR(CheckRowVersion(rows[0][0].as<int64_t>()));
-    deferred_.reset();
+    if (deferred_.empty()) return absl::OkStatus();
+    if (deferred_.size() == 1) {
+      const DeferredResponse& r = deferred_[0];
+      pqxx::result rows = db::ExecPrepared(txn_, kUpsertResponse, id_, r.respondent_id,
+                                           r.question_id, r.rating, Blob(r.record));
+      SIXSTEPS_RETURN_IF_ERROR(CheckRowVersion(r, rows[0][0].as<int64_t>()));
+    } else {
+      DeferredArrays d = Arrays(deferred_);
+      SIXSTEPS_RETURN_IF_ERROR(CheckRowVersions(db::ExecPrepared(
+          txn_, kUpsertResponses, id_, db::TextArray(d.respondents), db::TextArray(d.questions),
+          db::TextArray(d.ratings), db::TextArray(d.records))));
+    }
+    deferred_.clear();
     return absl::OkStatus();
   }
 
-  // Never expected (the response is locked): a writer that did not take its lock.
-  absl::Status CheckRowVersion(int64_t written) const {
-    if (written == deferred_->row_version) return absl::OkStatus();
-    return absl::AbortedError(
-        absl::StrCat(deferred_->name, " was changed concurrently; try again"));
+  // Never expected (the responses are locked): a writer that did not take a response's lock.
+  static absl::Status CheckRowVersion(const DeferredResponse& r, int64_t written) {
+    if (written == r.row_version) return absl::OkStatus();
+    return absl::AbortedError(absl::StrCat(r.name, " was changed concurrently; try again"));
+  }
+  // The same for the rows (respondent_id, question_id, row_version) of many responses' upsert.
+  absl::Status CheckRowVersions(const pqxx::result& rows) const {
+    if (rows.size() != deferred_.size()) return absl::InternalError("responses not written");
+    for (const pqxx::row& row : rows) {
+      const ResponseKeyPair key{row[0].as<std::string>(), row[1].as<std::string>()};
+      auto r = std::find_if(deferred_.begin(), deferred_.end(), [&](const DeferredResponse& d) {
+        return d.respondent_id == key.first && d.question_id == key.second;
+      });
+      if (r == deferred_.end()) return absl::InternalError("a response not asked for was written");
+      SIXSTEPS_RETURN_IF_ERROR(CheckRowVersion(*r, row[2].as<int64_t>()));
+    }
+    return absl::OkStatus();
   }
 
   std::string PartnershipContextName(absl::string_view context_question) const {
@@ -591,11 +688,13 @@ class PgRoundTx final : public PgRoundTxBase<RoundTx> {
     return change;
   }
 
-  std::optional<ResponseWriteReads> reads_;  // what InRoundForResponse read with the round
+  std::optional<ResponseWriteReads> reads_;  // what InRoundForResponses read with the round
   // Responses locked by GetResponseForUpdate, by (respondent, question): the row_version each
   // has now in this transaction (0: none yet).
-  std::map<std::pair<std::string, std::string>, int64_t> locked_responses_;
-  std::optional<DeferredResponse> deferred_;
+  std::map<ResponseKeyPair, int64_t> locked_responses_;
+  // Upserts PutResponse left for the last statement, in the order they were put (each
+  // response at most once).
+  std::vector<DeferredResponse> deferred_;
 };
 
 }  // namespace
@@ -623,27 +722,45 @@ absl::Status PgAssessmentStore::InRound(const std::string& assessment_id, RoundL
   });
 }
 
-absl::Status PgAssessmentStore::InRoundForResponse(const std::string& assessment_id,
-                                                   const std::string& respondent_id,
-                                                   const std::string& question_id,
-                                                   const RoundWork& work) {
+absl::Status PgAssessmentStore::InRoundForResponses(const std::string& assessment_id,
+                                                    const Visibility& scope,
+                                                    const std::vector<ResponseKey>& responses,
+                                                    const RoundWork& work) {
+  std::vector<std::string> respondent_ids, question_ids, lock_keys;
+  for (const ResponseKey& key : responses) {
+    respondent_ids.push_back(key.respondent_id);
+    question_ids.push_back(key.question_id);
+    lock_keys.push_back(ResponseLockKey(assessment_id, key.respondent_id, key.question_id));
+  }
   return WriteOnce(
       *pool_, signal_, nullptr, nullptr, [&](pqxx::work& txn) -> absl::StatusOr<Written> {
         pqxx::result rows =
-            db::ExecPrepared(txn, kResponseWriteReads, assessment_id, respondent_id, question_id,
-                             ResponseLockKey(assessment_id, respondent_id, question_id));
-        if (rows.empty() || rows[0][0].is_null()) {
+            db::ExecPrepared(txn, kResponsesWriteReads, assessment_id, scope.everything,
+                             db::TextArray(scope.regions), db::TextArray(scope.partnerships),
+                             db::TextArray(scope.hidden), db::TextArray(respondent_ids),
+                             db::TextArray(question_ids), db::TextArray(lock_keys));
+        // No round, or one the caller's scope does not see: nothing was locked.
+        if (rows.empty() || rows[0][4].as<std::string>() != "round") {
           return absl::NotFoundError(absl::StrCat(AssessmentName(assessment_id), " not found"));
         }
         SIXSTEPS_ASSIGN_OR_RETURN(StoredAssessment round, LoadRound(txn, rows[0]));
-        ResponseWriteReads reads{respondent_id, question_id};
-        if (!rows[0][3].is_null()) {
-          SIXSTEPS_ASSIGN_OR_RETURN(reads.respondent,
-                                    Parse<v1::Respondent>(rows[0][3], "respondent"));
-          reads.response_read = true;
-          if (!rows[0][4].is_null()) {
-            SIXSTEPS_ASSIGN_OR_RETURN(reads.response, Parse<v1::Response>(rows[0][4], "response"));
-            reads.response->set_etag(rows[0][5].as<std::string>());
+        ResponseWriteReads reads;
+        for (const ResponseKey& key : responses) {
+          reads.respondents.try_emplace(key.respondent_id);
+          reads.responses.try_emplace(ResponseKeyPair{key.respondent_id, key.question_id});
+        }
+        for (pqxx::result::size_type i = 1; i < rows.size(); ++i) {
+          const pqxx::row& row = rows[i];
+          const auto item = row[3].as<size_t>();
+          if (item < 1 || item > responses.size()) return absl::InternalError("unknown item");
+          const ResponseKey& key = responses[item - 1];
+          if (row[4].as<std::string>() == "respondent") {
+            SIXSTEPS_ASSIGN_OR_RETURN(reads.respondents[key.respondent_id],
+                                      Parse<v1::Respondent>(row[0], "respondent"));
+          } else {
+            SIXSTEPS_ASSIGN_OR_RETURN(v1::Response response, Load<v1::Response>(row, "response"));
+            reads.responses[ResponseKeyPair{key.respondent_id, key.question_id}] =
+                std::move(response);
           }
         }
         PgRoundTx tx(txn, std::move(round), std::move(reads));

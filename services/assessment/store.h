@@ -57,6 +57,24 @@ struct Visibility {
   }
 };
 
+// The rounds whose records a store may lock for `caller` before the service's own check
+// (CanReadRound, which it still makes): `visible` with every grant that reaches every region
+// (a deployment administrator, a region-level grant on "*") counted as seeing everything, so
+// that it is never narrower than what CanReadRound allows.
+inline Visibility ScopeForLocks(const auth::Caller& caller, Visibility visible) {
+  if (caller.IsDeploymentAdmin() || std::find(visible.regions.begin(), visible.regions.end(),
+                                              auth::kEveryRegion) != visible.regions.end()) {
+    visible.everything = true;
+  }
+  return visible;
+}
+
+// One response of a round: its respondent's id and its question's.
+struct ResponseKey {
+  std::string respondent_id;
+  std::string question_id;
+};
+
 // A create that carries a client request id: a repeat returns the first response.
 struct IdempotencyKey {
   std::string principal;
@@ -207,14 +225,18 @@ class AssessmentStore {
                                const RoundWork& work, const IdempotencyKey* key = nullptr,
                                std::optional<std::string>* repeated = nullptr) = 0;
 
-  // InRound(kShared) for a write to one response (respondent `respondent_id`, question
-  // `question_id`): the store may read the respondent and lock and read the response together
-  // with the round, in one round trip, and serve the work's GetRespondent and
-  // GetResponseForUpdate of that response from what it read (issue 18). The same locks, the
-  // same reads and the same outcome as InRound; by default, InRound.
-  virtual absl::Status InRoundForResponse(const std::string& assessment_id,
-                                          const std::string& respondent_id,
-                                          const std::string& question_id, const RoundWork& work) {
+  // InRound(kShared) for writes to `responses` of the round (each at most once): the store may,
+  // in one round trip, refuse a round `scope` does not see before it takes any lock (NOT_FOUND,
+  // like a round that does not exist), lock the responses' keys in one fixed order (two writes
+  // of the same responses in opposite orders queue up instead of deadlocking), read their
+  // respondents and lock and read the responses, and serve the work's GetRespondent and
+  // GetResponseForUpdate of them from what it read (issue 18). `scope` may be wider than what
+  // the work allows (ScopeForLocks), never narrower. The same reads and the same outcome as
+  // InRound; by default, InRound.
+  virtual absl::Status InRoundForResponses(const std::string& assessment_id,
+                                           const Visibility& scope,
+                                           const std::vector<ResponseKey>& responses,
+                                           const RoundWork& work) {
     return InRound(assessment_id, RoundLock::kShared, work);
   }
 
