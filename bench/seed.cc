@@ -135,7 +135,8 @@ absl::Status Seeder::SeedPartnership(const PartnershipPlan& plan) {
     idv1::CreatePartnershipRequest request;
     request.set_partnership_id(plan.id);
     request.mutable_partnership()->set_display_name(plan.display_name);
-    request.mutable_partnership()->set_region(RegionName());
+    request.mutable_partnership()->set_region(
+        RegionName(RegionOfPartnership(plan.index, regions())));
     idv1::Partnership created;
     SIXSTEPS_RETURN_IF_ERROR(IgnoreExisting(Do(*hub_.identity, &IdStub::CreatePartnership, *admin,
                                                request, &created, "CreatePartnership")));
