@@ -38,7 +38,20 @@ ABSL_FLAG(std::string, admin_password_file, "", "file holding that administrator
 ABSL_FLAG(std::string, assessment_database_url, "",
           "libpq connection string of the assessment database, for the SQL ceiling");
 ABSL_FLAG(int, db_pool_size, 8, "connections of the SQL ceiling's pool (as the service's)");
-ABSL_FLAG(std::string, region, "bench", "id of the benchmark's region");
+ABSL_FLAG(std::string, region, "bench",
+          "id of the benchmark's region; with more than one region (--regions, --scaling), the "
+          "start of their ids: <region>-s<seed>-n<count>-r<k>");
+ABSL_FLAG(int, regions, 1,
+          "regions the partnerships are dealt over, round-robin; the scenarios and the overview "
+          "run in the first (1: the region --region, as every earlier run)");
+ABSL_FLAG(bool, scaling, false,
+          "only how each read's latency grows with the data set: every layout of "
+          "--scaling_regions grown through --sizes (each size in every layout before the next "
+          "size), the reads at concurrency 1 after each growth; no other scenario, ceiling or "
+          "memory figure (scripts/bench --scaling: 150,500,1000,3000)");
+ABSL_FLAG(std::string, scaling_regions, "1,10",
+          "with --scaling: the layouts, as counts of regions (a layout of one region is "
+          "<region>-s<seed>-n1-r1, not --region)");
 ABSL_FLAG(uint64_t, seed, 42, "seed of the data set");
 ABSL_FLAG(std::string, sizes, "150,500,1000",
           "partnership counts to measure at, ascending; the full scenario set runs at the first");
@@ -143,6 +156,12 @@ void Say(const std::string& line) {
             << std::endl;
 }
 
+// The tables, printed and written to --out.
+void Publish(const std::string& out) {
+  std::cout << out;
+  if (std::string path = absl::GetFlag(FLAGS_out); !path.empty()) std::ofstream(path) << out;
+}
+
 absl::Status Check(const absl::StatusOr<ScenarioResult>& result,
                    std::vector<ScenarioResult>* results) {
   if (!result.ok()) return result.status();
@@ -175,8 +194,7 @@ absl::Status RunEchoOnly(const RunOptions& options) {
       absl::StrCat("### Echo ceilings (concurrency ", options.concurrency, ", ",
                    absl::FormatDuration(options.duration), " each after ",
                    absl::FormatDuration(options.warmup), " warm-up)\n\n", ResultsTable(results));
-  std::cout << out;
-  if (std::string path = absl::GetFlag(FLAGS_out); !path.empty()) std::ofstream(path) << out;
+  Publish(out);
   return absl::OkStatus();
 }
 
@@ -298,12 +316,182 @@ absl::Status RunOnly(absl::string_view only, const ScenarioContext& context,
       "### Scenarios (documents at concurrency 1, other reads and writes at ", options.concurrency,
       ", ", absl::FormatDuration(single.duration), " each after ",
       absl::FormatDuration(single.warmup), " warm-up)\n\n", ResultsTable(results), "\n", evidence);
-  std::cout << out;
-  if (std::string path = absl::GetFlag(FLAGS_out); !path.empty()) std::ofstream(path) << out;
+  Publish(out);
+  return absl::OkStatus();
+}
+
+// The integration (writes answers) and the dashboard (reads reports) of a region, each a
+// service account of its own made for this run.
+struct RegionAccounts {
+  std::unique_ptr<TokenSource> integration, dashboard;
+};
+
+absl::StatusOr<RegionAccounts> SignInRegion(HubStubs& hub, TokenSource& admin,
+                                            const std::string& region) {
+  RegionAccounts accounts;
+  for (auto [role, label, holder] :
+       {std::tuple{idv1::ROLE_INTEGRATION, "integration", &accounts.integration},
+        std::tuple{idv1::ROLE_DASHBOARD, "dashboard", &accounts.dashboard}}) {
+    absl::StatusOr<std::string> admin_token = admin.Token();
+    if (!admin_token.ok()) return admin_token.status();
+    absl::StatusOr<std::string> key = CreateServiceAccountKey(
+        *hub.identity, *admin_token, absl::StrCat("benchmark ", label), region, region, {role});
+    if (!key.ok()) return key.status();
+    absl::StatusOr<std::unique_ptr<TokenSource>> source =
+        TokenSource::ForApiKey(hub.identity.get(), *key);
+    if (!source.ok()) return source.status();
+    *holder = std::move(*source);
+  }
+  return accounts;
+}
+
+// A data set's layout as it grows: its generator, and the scenarios' view of its first
+// region, the one measured (the others hold partnerships the overview must not cost).
+struct Layout {
+  std::unique_ptr<Seeder> seeder;
+  RegionAccounts accounts;
+  ScenarioContext context;
+  int size = 0;                                 // partnerships grown to so far
+  absl::Time caught_up = absl::InfinitePast();  // when the reports last caught up
+  std::string Describe() const {
+    const int regions = seeder->regions();
+    return regions == 1 ? context.region
+                        : absl::StrCat(regions, " regions (measured in ", context.region, ")");
+  }
+};
+
+absl::StatusOr<std::unique_ptr<Layout>> OpenLayout(HubStubs& hub, const HubAddresses& addresses,
+                                                   TokenSource& admin,
+                                                   std::vector<std::string> region_ids) {
+  auto layout = std::make_unique<Layout>();
+  SeedOptions seed_options;
+  seed_options.data.seed = absl::GetFlag(FLAGS_seed);
+  seed_options.region_ids = std::move(region_ids);
+  seed_options.threads = absl::GetFlag(FLAGS_seed_threads);
+  layout->seeder = std::make_unique<Seeder>(hub, admin, std::move(seed_options));
+  SIXSTEPS_RETURN_IF_ERROR(layout->seeder->EnsureRegions());
+  absl::StatusOr<RegionAccounts> accounts = SignInRegion(hub, admin, layout->seeder->RegionName(0));
+  if (!accounts.ok()) return accounts.status();
+  layout->accounts = *std::move(accounts);
+  ScenarioContext& context = layout->context;
+  context.addresses = addresses;
+  context.region = layout->seeder->RegionName(0);
+  context.admin = &admin;
+  context.integration = layout->accounts.integration.get();
+  context.dashboard = layout->accounts.dashboard.get();
+  context.assessment_database_url = absl::GetFlag(FLAGS_assessment_database_url);
+  context.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);
+  context.seed = absl::GetFlag(FLAGS_seed);
+  return layout;
+}
+
+// Grows `layout` to `size` partnerships, waits until the reports have applied it, and reads
+// back the measured region's partnerships.
+absl::Status Grow(Layout& layout, int size, PhaseLog& phases,
+                  std::vector<GenerationRow>* generation) {
+  Seeder& seeder = *layout.seeder;
+  const std::string label =
+      absl::StrCat(size, " partnerships in ", layout.Describe(), ", seed ", layout.context.seed);
+  Say(absl::StrCat("data set: ", label));
+  const int64_t calls_before = seeder.calls();
+  const int64_t written_before = seeder.written();
+  const absl::Time seed_start = absl::Now();
+  int last_percent = -1;
+  SIXSTEPS_RETURN_IF_ERROR(seeder.SeedUpTo(size, [&](int done, int total) {
+    int percent = 100 * done / total;
+    if (percent / 10 != last_percent / 10) {
+      last_percent = percent;
+      Say(absl::StrCat("  seeded ", done, " of ", total));
+    }
+  }));
+  GenerationRow row;
+  row.partnerships = size;
+  row.regions = seeder.regions();
+  row.written = seeder.written() - written_before;
+  row.calls = seeder.calls() - calls_before;
+  row.took = absl::Now() - seed_start;
+  phases.Lap(absl::StrCat("generation: ", label));
+  SIXSTEPS_RETURN_IF_ERROR(WaitForReports(layout.context, absl::Minutes(15)));
+  layout.caught_up = absl::Now();
+  row.catch_up = layout.caught_up - seed_start - row.took;
+  phases.Lap(absl::StrCat("reports caught up: ", label));
+  absl::StatusOr<std::vector<SeededPartnership>> found = seeder.Discover(size, 0);
+  if (!found.ok()) return found.status();
+  layout.context.partnerships = *std::move(found);
+  layout.size = std::max(layout.size, size);
+  phases.Lap(absl::StrCat("discovery of the measured region's partnerships: ", label));
+  generation->push_back(row);
+  return absl::OkStatus();
+}
+
+// Each read at concurrency 1 against `layout` as it is now: one row of the table of latency
+// against size.
+absl::StatusOr<ScalingRow> ReadsAtConcurrencyOne(const Layout& layout, const RunOptions& single,
+                                                 PhaseLog& phases) {
+  const ScenarioContext& context = layout.context;
+  Say(absl::StrCat("reads at concurrency 1, ", layout.size, " partnerships in ",
+                   layout.Describe()));
+  ScalingRow row;
+  // The overview covers the whole region, which a rerun may find larger than its share of
+  // the size.
+  absl::StatusOr<int> region_size = RegionSize(context);
+  if (!region_size.ok()) return region_size.status();
+  row.partnerships = layout.size;
+  row.regions = layout.seeder->regions();
+  row.region_partnerships = *region_size;
+  for (const SeededPartnership& p : context.partnerships) row.rounds += p.finalised_rounds.size();
+  for (auto run : {&RunAssessmentReport, &RunRegionalOverview, &RunActionTracker, &RunAssessmentPdf,
+                   &RunAnnualPdf}) {
+    std::vector<ScenarioResult> one;
+    SIXSTEPS_RETURN_IF_ERROR(Check(run(context, single), &one));
+    row.reads[one[0].name.substr(one[0].name.find(": ") + 2)] = one[0].run.latency;
+    phases.Lap(absl::StrCat(layout.size, " partnerships, ", row.regions,
+                            " region(s): ", one[0].name, " at concurrency 1"));
+  }
+  return row;
+}
+
+// --scaling: each layout of --scaling_regions grown through the sizes in turn (each size in
+// every layout before the next size, so that the layouts compared were read in the same
+// minutes), and the reads at concurrency 1 after each growth.
+absl::Status RunScaling(HubStubs& hub, const HubAddresses& addresses, TokenSource& admin,
+                        const std::vector<int>& sizes, const RunOptions& single, PhaseLog& phases) {
+  std::vector<std::unique_ptr<Layout>> layouts;
+  for (absl::string_view s :
+       absl::StrSplit(absl::GetFlag(FLAGS_scaling_regions), ',', absl::SkipEmpty())) {
+    int regions = 0;
+    if (!absl::SimpleAtoi(s, &regions) || regions < 1 || regions > 99) {
+      return absl::InvalidArgumentError("--scaling_regions: counts of regions from 1 to 99");
+    }
+    absl::StatusOr<std::unique_ptr<Layout>> layout = OpenLayout(
+        hub, addresses, admin,
+        LayoutRegionIds(absl::GetFlag(FLAGS_region), absl::GetFlag(FLAGS_seed), regions));
+    if (!layout.ok()) return layout.status();
+    layouts.push_back(*std::move(layout));
+  }
+  if (layouts.empty()) return absl::InvalidArgumentError("--scaling_regions: no layout");
+  phases.Lap("regions and their accounts");
+  std::vector<ScalingRow> rows;
+  std::vector<GenerationRow> generation;
+  for (int size : sizes) {
+    for (const std::unique_ptr<Layout>& layout : layouts) {
+      SIXSTEPS_RETURN_IF_ERROR(Grow(*layout, size, phases, &generation));
+      absl::StatusOr<ScalingRow> row = ReadsAtConcurrencyOne(*layout, single, phases);
+      if (!row.ok()) return row.status();
+      rows.push_back(*std::move(row));
+    }
+  }
+  Publish(absl::StrCat(
+      "### Latency against size, in one region and spread over several (concurrency 1, ",
+      absl::FormatDuration(single.duration), " each after ", absl::FormatDuration(single.warmup),
+      " warm-up)\n\n", ScalingTable(rows),
+      "\n### Data set generation (through the public APIs)\n\n", GenerationTable(generation),
+      "\n### Where the time went\n\n", PhaseTable(phases.phases())));
   return absl::OkStatus();
 }
 
 absl::Status Run() {
+  PhaseLog phases;
   if (absl::GetFlag(FLAGS_only) == "echo") {
     RunOptions options;
     options.concurrency = absl::GetFlag(FLAGS_concurrency);
@@ -322,6 +510,8 @@ absl::Status Run() {
   if (sizes.empty() || !std::is_sorted(sizes.begin(), sizes.end())) {
     return absl::InvalidArgumentError("--sizes: at least one count, ascending");
   }
+  const int regions = absl::GetFlag(FLAGS_regions);
+  if (regions < 1 || regions > 99) return absl::InvalidArgumentError("--regions: 1 to 99");
   std::string password;
   {
     std::ifstream file(absl::GetFlag(FLAGS_admin_password_file));
@@ -336,160 +526,110 @@ absl::Status Run() {
       TokenSource::ForPassword(hub.identity.get(), absl::GetFlag(FLAGS_admin_email), password);
   if (!admin.ok()) return admin.status();
 
-  SeedOptions seed_options;
-  seed_options.data.seed = absl::GetFlag(FLAGS_seed);
-  seed_options.region_id = absl::GetFlag(FLAGS_region);
-  seed_options.threads = absl::GetFlag(FLAGS_seed_threads);
-  Seeder seeder(hub, **admin, seed_options);
-  SIXSTEPS_RETURN_IF_ERROR(seeder.EnsureRegion());
-
-  // The region's integration (writes answers) and dashboard (reads reports).
-  std::unique_ptr<TokenSource> integration, dashboard;
-  for (auto [role, label, holder] :
-       {std::tuple{idv1::ROLE_INTEGRATION, "integration", &integration},
-        std::tuple{idv1::ROLE_DASHBOARD, "dashboard", &dashboard}}) {
-    absl::StatusOr<std::string> admin_token = (*admin)->Token();
-    if (!admin_token.ok()) return admin_token.status();
-    absl::StatusOr<std::string> key =
-        CreateServiceAccountKey(*hub.identity, *admin_token, absl::StrCat("benchmark ", label),
-                                seeder.RegionName(), seeder.RegionName(), {role});
-    if (!key.ok()) return key.status();
-    absl::StatusOr<std::unique_ptr<TokenSource>> source =
-        TokenSource::ForApiKey(hub.identity.get(), *key);
-    if (!source.ok()) return source.status();
-    *holder = std::move(*source);
-  }
-
-  ScenarioContext context;
-  context.addresses = addresses;
-  context.region = seeder.RegionName();
-  context.admin = admin->get();
-  context.integration = integration.get();
-  context.dashboard = dashboard.get();
-  context.assessment_database_url = absl::GetFlag(FLAGS_assessment_database_url);
-  context.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);
-  context.seed = absl::GetFlag(FLAGS_seed);
-
   RunOptions options;
   options.concurrency = absl::GetFlag(FLAGS_concurrency);
   options.warmup = absl::Seconds(absl::GetFlag(FLAGS_warmup_seconds));
   options.duration = absl::Seconds(absl::GetFlag(FLAGS_seconds));
   RunOptions single = options;
   single.concurrency = 1;
+  if (absl::GetFlag(FLAGS_scaling)) {
+    return RunScaling(hub, addresses, **admin, sizes, single, phases);
+  }
+
+  // One region is --region itself, the data set of every earlier run.
+  const std::string region = absl::GetFlag(FLAGS_region);
+  absl::StatusOr<std::unique_ptr<Layout>> opened =
+      OpenLayout(hub, addresses, **admin,
+                 regions == 1 ? std::vector<std::string>{region}
+                              : LayoutRegionIds(region, absl::GetFlag(FLAGS_seed), regions));
+  if (!opened.ok()) return opened.status();
+  Layout& layout = **opened;
+  ScenarioContext& context = layout.context;
+  phases.Lap("sign-in, regions and their accounts");
 
   std::vector<ScenarioResult> results;
   std::vector<MemoryRow> memory;
   std::vector<ScalingRow> scaling;
-  std::string seeding;
+  std::vector<GenerationRow> generation;
   const std::string pid_dir = absl::GetFlag(FLAGS_pid_dir);
+  // Each scenario's row and wall time (its set-up and warm-up included).
+  auto timed = [&](absl::Status status) {
+    if (status.ok()) phases.Lap(absl::StrCat("scenario: ", results.back().name));
+    return status;
+  };
 
   for (size_t s = 0; s < sizes.size(); ++s) {
-    const int size = sizes[s];
-    Say(absl::StrCat("data set: ", size, " partnerships in ", context.region, " (seed ",
-                     seed_options.data.seed, ")"));
-    const int64_t calls_before = seeder.calls();
-    const absl::Time seed_start = absl::Now();
-    int last_percent = -1;
-    SIXSTEPS_RETURN_IF_ERROR(seeder.SeedUpTo(size, [&](int done, int total) {
-      int percent = 100 * done / total;
-      if (percent / 10 != last_percent / 10) {
-        last_percent = percent;
-        Say(absl::StrCat("  seeded ", done, " of ", total));
-      }
-    }));
-    const absl::Duration seed_time = absl::Now() - seed_start;
-    const int64_t calls = seeder.calls() - calls_before;
-    SIXSTEPS_RETURN_IF_ERROR(WaitForReports(context, absl::Minutes(15)));
-    const absl::Duration catch_up = absl::Now() - seed_start - seed_time;
-    absl::StrAppendFormat(&seeding, "| %d | %d | %.0f s | %.0f | %.0f s |\n", size, calls,
-                          absl::ToDoubleSeconds(seed_time),
-                          calls > 0 ? calls / absl::ToDoubleSeconds(seed_time) : 0.0,
-                          absl::ToDoubleSeconds(catch_up));
-    absl::StatusOr<std::vector<SeededPartnership>> found = seeder.Discover(size);
-    if (!found.ok()) return found.status();
-    context.partnerships = std::move(*found);
-    int rounds = 0;
-    for (const SeededPartnership& p : context.partnerships) rounds += p.finalised_rounds.size();
+    SIXSTEPS_RETURN_IF_ERROR(Grow(layout, sizes[s], phases, &generation));
     if (absl::GetFlag(FLAGS_generate_only)) continue;
 
     if (std::string only = absl::GetFlag(FLAGS_only); !only.empty()) {
       return RunOnly(only, context, options, single);
     }
     if (s == 0) {
-      // Idle: after the generator's last call, once every service's heap trimmer (every
-      // 15 s, services/common/server.cc) has given freed heap back.
-      absl::SleepFor(absl::Seconds(16));
+      // Idle: 16 s after the reports caught up with the generator's writes, once every
+      // service's heap trimmer (every 15 s, services/common/server.cc) has given freed heap
+      // back. (Discovery's reads since count towards it.)
+      absl::SleepFor(layout.caught_up + absl::Seconds(16) - absl::Now());
       for (const char* service : kServices) {
         memory.push_back(
             {service, StatusMiB(pid_dir, service), 0, StatusMiB(pid_dir, service, "RssAnon:")});
       }
+      phases.Lap("memory: the idle wait for the heap trimmers, then the idle sample");
       MemorySampler sampler(pid_dir);
       Say(absl::StrCat("scenarios at concurrency ", options.concurrency, ", ",
                        absl::FormatDuration(options.duration), " each"));
-      SIXSTEPS_RETURN_IF_ERROR(RunEchoCeilings(options, &results));
-      if (!context.assessment_database_url.empty()) {
-        SIXSTEPS_RETURN_IF_ERROR(Check(RunBareInsert(context, options), &results));
-        SIXSTEPS_RETURN_IF_ERROR(Check(RunUpsertSql(context, options, 1), &results));
+      const std::string log_file = absl::GetFlag(FLAGS_log_file);
+      for (EchoServer server : {EchoServer::kBare, EchoServer::kBootstrap}) {
+        SIXSTEPS_RETURN_IF_ERROR(timed(Check(RunEchoCeiling(server, options, log_file), &results)));
       }
-      SIXSTEPS_RETURN_IF_ERROR(Check(RunUpsert(context, options), &results));
       if (!context.assessment_database_url.empty()) {
-        SIXSTEPS_RETURN_IF_ERROR(Check(RunUpsertSql(context, options, kQuestions), &results));
+        SIXSTEPS_RETURN_IF_ERROR(timed(Check(RunBareInsert(context, options), &results)));
+        SIXSTEPS_RETURN_IF_ERROR(timed(Check(RunUpsertSql(context, options, 1), &results)));
       }
-      SIXSTEPS_RETURN_IF_ERROR(Check(RunBatchUpsert(context, options), &results));
+      SIXSTEPS_RETURN_IF_ERROR(timed(Check(RunUpsert(context, options), &results)));
+      if (!context.assessment_database_url.empty()) {
+        SIXSTEPS_RETURN_IF_ERROR(
+            timed(Check(RunUpsertSql(context, options, kQuestions), &results)));
+      }
+      SIXSTEPS_RETURN_IF_ERROR(timed(Check(RunBatchUpsert(context, options), &results)));
       SIXSTEPS_RETURN_IF_ERROR(WaitForReports(context, absl::Minutes(5)));
+      phases.Lap("reports caught up with the write scenarios");
       for (ReadScenario read : {&RunAssessmentReport, &RunAssessmentReportParsed,
                                 &RunRegionalOverview, &RunActionTracker}) {
-        SIXSTEPS_RETURN_IF_ERROR(RunRead(read, context, options, &results));
+        SIXSTEPS_RETURN_IF_ERROR(timed(RunRead(read, context, options, &results)));
       }
       RunOptions paced = options;
       paced.max_rate = absl::GetFlag(FLAGS_feed_rate);
       absl::StatusOr<FeedLagResult> lag = RunFeedLag(context, paced);
       if (!lag.ok()) return lag.status();
       SIXSTEPS_RETURN_IF_ERROR(Check(lag->writes, &results));
-      SIXSTEPS_RETURN_IF_ERROR(Check(lag->lag, &results));
+      SIXSTEPS_RETURN_IF_ERROR(timed(Check(lag->lag, &results)));
       // ---- webhooks (H1) ----
       if (absl::GetFlag(FLAGS_webhook_subscriptions) > 0) {
         WebhookScenarioOptions hooks;
         hooks.notification_address = absl::GetFlag(FLAGS_notification);
         hooks.subscriptions = absl::GetFlag(FLAGS_webhook_subscriptions);
         hooks.events_per_second = absl::GetFlag(FLAGS_webhook_events_per_second);
-        SIXSTEPS_RETURN_IF_ERROR(Check(RunWebhookDeliveries(context, options, hooks), &results));
+        SIXSTEPS_RETURN_IF_ERROR(
+            timed(Check(RunWebhookDeliveries(context, options, hooks), &results)));
       }
       sampler.Sample();
       for (MemoryRow& row : memory) row.peak_mib = sampler.Peak(row.service);
       SIXSTEPS_RETURN_IF_ERROR(WaitForReports(context, absl::Minutes(5)));
+      phases.Lap("reports caught up with the feed-lag writes");
     }
-
-    Say(absl::StrCat("reads at concurrency 1, ", size, " partnerships"));
-    ScalingRow row;
-    // The overview covers the whole region, which a rerun may find larger than `size`.
-    absl::StatusOr<int> region_size = RegionSize(context);
-    if (!region_size.ok()) return region_size.status();
-    row.partnerships = size;
-    row.region_partnerships = *region_size;
-    row.rounds = rounds;
-    for (auto run : {&RunAssessmentReport, &RunRegionalOverview, &RunActionTracker,
-                     &RunAssessmentPdf, &RunAnnualPdf}) {
-      std::vector<ScenarioResult> one;
-      SIXSTEPS_RETURN_IF_ERROR(Check(run(context, single), &one));
-      row.reads[one[0].name.substr(one[0].name.find(": ") + 2)] = one[0].run.latency;
-    }
-    scaling.push_back(std::move(row));
+    absl::StatusOr<ScalingRow> row = ReadsAtConcurrencyOne(layout, single, phases);
+    if (!row.ok()) return row.status();
+    scaling.push_back(*std::move(row));
   }
 
-  std::string out = absl::StrCat(
+  Publish(absl::StrCat(
       "### Scenarios (", sizes[0], " partnerships, concurrency ", options.concurrency, ", ",
       absl::FormatDuration(options.duration), " each after ", absl::FormatDuration(options.warmup),
       " warm-up)\n\n", ResultsTable(results), "\n### Latency against size (concurrency 1)\n\n",
       ScalingTable(scaling), "\n### Memory\n\n", MemoryTable(memory),
-      "\n### Data set generation (through the public APIs)\n\n"
-      "| partnerships | calls | took | calls/s | reports caught up after |\n"
-      "|---:|---:|---:|---:|---:|\n",
-      seeding);
-  std::cout << out;
-  if (std::string path = absl::GetFlag(FLAGS_out); !path.empty()) {
-    std::ofstream(path) << out;
-  }
+      "\n### Data set generation (through the public APIs)\n\n", GenerationTable(generation),
+      "\n### Where the time went (sixsteps-bench's phases)\n\n", PhaseTable(phases.phases())));
   return absl::OkStatus();
 }
 

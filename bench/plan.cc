@@ -106,4 +106,17 @@ PartnershipPlan PlanPartnership(const DataSetOptions& options, int index) {
   return plan;
 }
 
+std::vector<std::string> LayoutRegionIds(const std::string& base, uint64_t seed, int count) {
+  const int width = static_cast<int>(absl::StrCat(count).size());
+  std::vector<std::string> ids;
+  for (int k = 1; k <= count; ++k) {
+    ids.push_back(absl::StrFormat("%s-s%d-n%d-r%0*d", base, seed, count, width, k));
+  }
+  return ids;
+}
+
+int PartnershipsInRegion(int total, int regions, int region) {
+  return total > region ? (total - region + regions - 1) / regions : 0;
+}
+
 }  // namespace sixsteps::bench

@@ -63,4 +63,16 @@ struct DataSetOptions {
 // The plan of partnership `index` (0-based).
 PartnershipPlan PlanPartnership(const DataSetOptions& options, int index);
 
+// The layout: partnerships dealt round-robin over regions (issue 18, "cost grows as it
+// should": the overview in one region of many). A partnership's plan follows from its index
+// alone, so the same size in one region and in ten holds the same partnerships.
+//
+// The ids of `count` regions: "<base>-s<seed>-n<count>-r<k>" (k from 1, as wide as `count`),
+// so that another seed or another count never meets this layout's partnerships.
+std::vector<std::string> LayoutRegionIds(const std::string& base, uint64_t seed, int count);
+// The region (0-based) partnership `index` is dealt to.
+inline int RegionOfPartnership(int index, int regions) { return index % regions; }
+// How many of partnerships [0, total) region `region` holds.
+int PartnershipsInRegion(int total, int regions, int region);
+
 }  // namespace sixsteps::bench

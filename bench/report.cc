@@ -55,26 +55,80 @@ std::string MemoryTable(const std::vector<MemoryRow>& rows) {
 
 std::string ScalingTable(const std::vector<ScalingRow>& rows) {
   if (rows.empty()) return "";
-  std::string out = "| partnerships | finalised rounds |";
-  std::string rule = "|---:|---:|";
+  constexpr char kOverview[] = "regional overview";
+  const bool overview = rows[0].reads.count(kOverview) > 0;
+  std::string out =
+      "| partnerships | regions | the overview's region holds | finalised rounds read |";
+  std::string rule = "|---:|---:|---:|---:|";
   for (const auto& [name, _] : rows[0].reads) {
     absl::StrAppend(&out, " ", name, " p50 / p95 ms |");
     absl::StrAppend(&rule, "---:|");
   }
+  if (overview) {
+    absl::StrAppend(&out, " overview p50 per partnership of its region (µs) |");
+    absl::StrAppend(&rule, "---:|");
+  }
   absl::StrAppend(&out, "\n", rule, "\n");
   for (const ScalingRow& row : rows) {
-    std::string partnerships = absl::StrCat(row.partnerships);
-    if (row.region_partnerships != row.partnerships) {
-      absl::StrAppend(&partnerships, " (the overview's region holds ", row.region_partnerships,
-                      ")");
+    absl::StrAppendFormat(&out, "| %d | %d | %d | %d |", row.partnerships, row.regions,
+                          row.region_partnerships, row.rounds);
+    for (const auto& [name, _] : rows[0].reads) {
+      auto latency = row.reads.find(name);
+      if (latency == row.reads.end()) {
+        absl::StrAppend(&out, " |");
+      } else {
+        absl::StrAppendFormat(&out, " %.2f / %.2f |", latency->second.p50, latency->second.p95);
+      }
     }
-    absl::StrAppendFormat(&out, "| %s | %d |", partnerships, row.rounds);
-    for (const auto& [name, latency] : row.reads) {
-      absl::StrAppendFormat(&out, " %.2f / %.2f |", latency.p50, latency.p95);
+    if (overview) {
+      auto latency = row.reads.find(kOverview);
+      if (latency == row.reads.end() || row.region_partnerships <= 0) {
+        absl::StrAppend(&out, " |");
+      } else {
+        absl::StrAppendFormat(&out, " %.1f |",
+                              1000 * latency->second.p50 / row.region_partnerships);
+      }
     }
     absl::StrAppend(&out, "\n");
   }
   return out;
+}
+
+std::string GenerationTable(const std::vector<GenerationRow>& rows) {
+  std::string out =
+      "| partnerships | regions | written | calls | calls per partnership written | took | "
+      "calls/s | reports caught up after |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const GenerationRow& row : rows) {
+    const double seconds = absl::ToDoubleSeconds(row.took);
+    std::string per_partnership =
+        row.written > 0 ? absl::StrFormat("%.0f", static_cast<double>(row.calls) / row.written)
+                        : "";
+    absl::StrAppendFormat(&out, "| %d | %d | %d | %d | %s | %.0f s | %.0f | %.0f s |\n",
+                          row.partnerships, row.regions, row.written, row.calls, per_partnership,
+                          seconds, seconds > 0 ? row.calls / seconds : 0.0,
+                          absl::ToDoubleSeconds(row.catch_up));
+  }
+  return out;
+}
+
+std::string PhaseTable(const std::vector<PhaseTime>& phases) {
+  absl::Duration total;
+  for (const PhaseTime& p : phases) total += p.took;
+  std::string out = "| phase | wall time | share |\n|---|---:|---:|\n";
+  const double all = absl::ToDoubleSeconds(total);
+  for (const PhaseTime& p : phases) {
+    const double seconds = absl::ToDoubleSeconds(p.took);
+    absl::StrAppendFormat(&out, "| %s | %.1f s | %.0f%% |\n", p.phase, seconds,
+                          all > 0 ? 100 * seconds / all : 0.0);
+  }
+  absl::StrAppendFormat(&out, "| **all** | %.1f s | 100%% |\n", all);
+  return out;
+}
+
+void PhaseLog::Lap(std::string phase) {
+  const absl::Time now = absl::Now();
+  phases_.push_back({std::move(phase), now - last_});
+  last_ = now;
 }
 
 }  // namespace sixsteps::bench

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "bench/scenarios.h"
 
 namespace sixsteps::bench {
@@ -25,13 +27,46 @@ struct MemoryRow {
 };
 std::string MemoryTable(const std::vector<MemoryRow>& rows);
 
-// Latency at concurrency 1 against the data set's size.
+// Latency at concurrency 1 against the data set's size, in one region or spread over many.
 struct ScalingRow {
-  int partnerships = 0;
-  int region_partnerships = 0;  // what the regional overview covered
-  int rounds = 0;
-  std::map<std::string, LatencySummary> reads;  // by scenario name
+  int partnerships = 0;                         // in all the layout's regions
+  int regions = 1;                              // the layout's
+  int region_partnerships = 0;                  // what the regional overview covered: its region's
+  int rounds = 0;                               // finalised rounds the reports were read from
+  std::map<std::string, LatencySummary> reads;  // by scenario name, "read: " left off
 };
+// One row per ScalingRow, each read's p50 / p95, and the overview's p50 per partnership of
+// its region (flat when the overview grows linearly with its region).
 std::string ScalingTable(const std::vector<ScalingRow>& rows);
+
+// One growth of the data set.
+struct GenerationRow {
+  int partnerships = 0;     // the size grown to
+  int regions = 1;          // dealt over
+  int64_t written = 0;      // partnerships found incomplete and written (a rerun: none)
+  int64_t calls = 0;        // made by the generator, checks of complete partnerships included
+  absl::Duration took;      // writing
+  absl::Duration catch_up;  // until the reports had applied every write after it
+};
+std::string GenerationTable(const std::vector<GenerationRow>& rows);
+
+// Where a run's wall time went (issue 18: the 15-minute budget read from one run).
+struct PhaseTime {
+  std::string phase;
+  absl::Duration took;
+};
+std::string PhaseTable(const std::vector<PhaseTime>& phases);
+
+// Phases timed back to back: each Lap ends the phase that ran since the previous one (or
+// since the log was made), so the phases add up to the whole run.
+class PhaseLog {
+ public:
+  void Lap(std::string phase);
+  const std::vector<PhaseTime>& phases() const { return phases_; }
+
+ private:
+  absl::Time last_ = absl::Now();
+  std::vector<PhaseTime> phases_;
+};
 
 }  // namespace sixsteps::bench

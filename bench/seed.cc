@@ -1,5 +1,6 @@
 #include "bench/seed.h"
 
+#include <algorithm>
 #include <mutex>
 #include <thread>
 
@@ -37,22 +38,28 @@ absl::Status IgnoreExisting(absl::Status status) {
 }  // namespace
 
 std::string Seeder::PartnershipId(int index) const {
-  return absl::StrFormat("%s-p%04d", options_.region_id, index + 1);
+  return absl::StrFormat("%s-p%04d", options_.region_ids[RegionOfPartnership(index, regions())],
+                         index + 1);
 }
 
-absl::Status Seeder::EnsureRegion() {
+absl::Status Seeder::EnsureRegions() {
   absl::StatusOr<std::string> token = admin_.Token();
   if (!token.ok()) return token.status();
-  idv1::CreateRegionRequest request;
-  request.set_region_id(options_.region_id);
-  request.mutable_region()->set_display_name("Benchmark region " + options_.region_id);
-  idv1::Region region;
-  return IgnoreExisting(
-      Do(*hub_.identity, &IdStub::CreateRegion, *token, request, &region, "CreateRegion"));
+  for (const std::string& id : options_.region_ids) {
+    idv1::CreateRegionRequest request;
+    request.set_region_id(id);
+    request.mutable_region()->set_display_name("Benchmark region " + id);
+    idv1::Region region;
+    SIXSTEPS_RETURN_IF_ERROR(IgnoreExisting(
+        Do(*hub_.identity, &IdStub::CreateRegion, *token, request, &region, "CreateRegion")));
+  }
+  return absl::OkStatus();
 }
 
-absl::Status Seeder::SeedUpTo(int count, const std::function<void(int, int)>& progress) {
-  std::atomic<int> next{0}, done{0};
+absl::Status Seeder::ForEachPartnership(int from, int to,
+                                        const std::function<absl::Status(int)>& work,
+                                        const std::function<void(int, int)>& progress) {
+  std::atomic<int> next{from}, done{from};
   std::mutex mu;
   absl::Status first_error;
   std::vector<std::thread> workers;
@@ -60,24 +67,36 @@ absl::Status Seeder::SeedUpTo(int count, const std::function<void(int, int)>& pr
     workers.emplace_back([&] {
       while (true) {
         int index = next.fetch_add(1);
-        if (index >= count) return;
+        if (index >= to) return;
         {
           std::lock_guard<std::mutex> lock(mu);
           if (!first_error.ok()) return;
         }
-        PartnershipPlan plan = PlanPartnership(options_.data, index);
-        plan.id = PartnershipId(index);
-        absl::Status status = SeedPartnership(plan);
+        absl::Status status = work(index);
         std::lock_guard<std::mutex> lock(mu);
         if (!status.ok() && first_error.ok()) {
-          first_error = absl::Status(status.code(), absl::StrCat(plan.id, ": ", status.message()));
+          first_error = absl::Status(status.code(),
+                                     absl::StrCat(PartnershipId(index), ": ", status.message()));
         }
-        if (progress) progress(++done, count);
+        if (progress) progress(++done, to);
       }
     });
   }
   for (std::thread& worker : workers) worker.join();
   return first_error;
+}
+
+absl::Status Seeder::SeedUpTo(int count, const std::function<void(int, int)>& progress) {
+  SIXSTEPS_RETURN_IF_ERROR(ForEachPartnership(
+      complete_, count,
+      [&](int index) {
+        PartnershipPlan plan = PlanPartnership(options_.data, index);
+        plan.id = PartnershipId(index);
+        return SeedPartnership(plan);
+      },
+      progress));
+  complete_ = std::max(complete_, count);
+  return absl::OkStatus();
 }
 
 absl::Status Seeder::SeedPartnership(const PartnershipPlan& plan) {
@@ -110,12 +129,14 @@ absl::Status Seeder::SeedPartnership(const PartnershipPlan& plan) {
       return found;
     }
   }
+  written_.fetch_add(1);
 
   {
     idv1::CreatePartnershipRequest request;
     request.set_partnership_id(plan.id);
     request.mutable_partnership()->set_display_name(plan.display_name);
-    request.mutable_partnership()->set_region(RegionName());
+    request.mutable_partnership()->set_region(
+        RegionName(RegionOfPartnership(plan.index, regions())));
     idv1::Partnership created;
     SIXSTEPS_RETURN_IF_ERROR(IgnoreExisting(Do(*hub_.identity, &IdStub::CreatePartnership, *admin,
                                                request, &created, "CreatePartnership")));
@@ -274,46 +295,66 @@ absl::Status Seeder::RecordRound(const PartnershipPlan& plan, const RoundPlan& p
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<SeededPartnership>> Seeder::Discover(int count) {
+absl::StatusOr<std::vector<SeededPartnership>> Seeder::Discover(int count, int region) {
   absl::StatusOr<std::string> admin = admin_.Token();
   if (!admin.ok()) return admin.status();
+  SIXSTEPS_RETURN_IF_ERROR(ForEachPartnership(
+      0, count,
+      [&](int index) -> absl::Status {
+        if (RegionOfPartnership(index, regions()) != region) return absl::OkStatus();
+        {
+          std::lock_guard<std::mutex> lock(discovered_mu_);
+          if (discovered_.count(index) > 0) return absl::OkStatus();
+        }
+        absl::StatusOr<SeededPartnership> found = DiscoverOne(index, *admin);
+        if (!found.ok()) return found.status();
+        std::lock_guard<std::mutex> lock(discovered_mu_);
+        discovered_[index] = *std::move(found);
+        return absl::OkStatus();
+      },
+      nullptr));
   std::vector<SeededPartnership> seeded;
-  for (int index = 0; index < count; ++index) {
-    SeededPartnership p;
-    p.name = "partnerships/" + PartnershipId(index);
-    asv1::ListAssessmentsRequest list;
-    list.set_partnership(p.name);
-    list.set_page_size(100);
-    asv1::ListAssessmentsResponse rounds;
-    SIXSTEPS_RETURN_IF_ERROR(
-        Call(*hub_.assessment, &AStub::ListAssessments, *admin, list, &rounds, "ListAssessments"));
-    std::vector<std::string> draft_rounds;
-    for (const asv1::Assessment& a : rounds.assessments()) {
-      if (a.state() == asv1::Assessment::STATE_FINALISED) p.finalised_rounds.push_back(a.name());
-      if (a.state() == asv1::Assessment::STATE_DRAFT) draft_rounds.push_back(a.name());
-    }
-    // The seeded draft round is the one with respondents: the webhook scenario opens rounds
-    // with none, and the write scenarios need respondents to write as.
-    for (const std::string& round : draft_rounds) {
-      asv1::ListRespondentsRequest respondents;
-      respondents.set_parent(round);
-      respondents.set_page_size(100);
-      asv1::ListRespondentsResponse listed;
-      SIXSTEPS_RETURN_IF_ERROR(Call(*hub_.assessment, &AStub::ListRespondents, *admin, respondents,
-                                    &listed, "ListRespondents"));
-      if (listed.respondents().empty()) continue;
-      p.draft_round = round;
-      for (const asv1::Respondent& r : listed.respondents()) {
-        p.draft_respondents.push_back(r.name());
-      }
-      break;
-    }
-    if (p.draft_round.empty() || p.finalised_rounds.empty()) {
-      return absl::FailedPreconditionError(absl::StrCat(p.name, " is not fully seeded"));
-    }
-    seeded.push_back(std::move(p));
+  std::lock_guard<std::mutex> lock(discovered_mu_);
+  for (auto it = discovered_.begin(); it != discovered_.end() && it->first < count; ++it) {
+    if (RegionOfPartnership(it->first, regions()) == region) seeded.push_back(it->second);
   }
   return seeded;
+}
+
+absl::StatusOr<SeededPartnership> Seeder::DiscoverOne(int index, const std::string& admin) {
+  SeededPartnership p;
+  p.name = "partnerships/" + PartnershipId(index);
+  asv1::ListAssessmentsRequest list;
+  list.set_partnership(p.name);
+  list.set_page_size(100);
+  asv1::ListAssessmentsResponse rounds;
+  SIXSTEPS_RETURN_IF_ERROR(
+      Call(*hub_.assessment, &AStub::ListAssessments, admin, list, &rounds, "ListAssessments"));
+  std::vector<std::string> draft_rounds;
+  for (const asv1::Assessment& a : rounds.assessments()) {
+    if (a.state() == asv1::Assessment::STATE_FINALISED) p.finalised_rounds.push_back(a.name());
+    if (a.state() == asv1::Assessment::STATE_DRAFT) draft_rounds.push_back(a.name());
+  }
+  // The seeded draft round is the one with respondents: the webhook scenario opens rounds
+  // with none, and the write scenarios need respondents to write as.
+  for (const std::string& round : draft_rounds) {
+    asv1::ListRespondentsRequest respondents;
+    respondents.set_parent(round);
+    respondents.set_page_size(100);
+    asv1::ListRespondentsResponse listed;
+    SIXSTEPS_RETURN_IF_ERROR(Call(*hub_.assessment, &AStub::ListRespondents, admin, respondents,
+                                  &listed, "ListRespondents"));
+    if (listed.respondents().empty()) continue;
+    p.draft_round = round;
+    for (const asv1::Respondent& r : listed.respondents()) {
+      p.draft_respondents.push_back(r.name());
+    }
+    break;
+  }
+  if (p.draft_round.empty() || p.finalised_rounds.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(p.name, " is not fully seeded"));
+  }
+  return p;
 }
 
 }  // namespace sixsteps::bench

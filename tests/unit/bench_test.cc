@@ -1,9 +1,11 @@
 // The benchmark's own arithmetic and data plan: percentiles, the load engine's counting,
-// and a data set that follows from its seed alone.
+// a data set that follows from its seed alone, its partnerships dealt over regions, and the
+// tables it prints.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -11,6 +13,7 @@
 
 #include "bench/load.h"
 #include "bench/plan.h"
+#include "bench/report.h"
 
 namespace sixsteps::bench {
 namespace {
@@ -158,6 +161,120 @@ TEST(PlanTest, QuestionAndStepIds) {
   EXPECT_EQ(QuestionId(5), "s2.q2");
   EXPECT_EQ(QuestionId(23), "s6.q4");
   EXPECT_EQ(StepId(6), "s6");
+}
+
+TEST(LayoutTest, RegionIdsFollowFromBaseSeedAndCount) {
+  EXPECT_THAT(LayoutRegionIds("bench", 42, 1), ::testing::ElementsAre("bench-s42-n1-r1"));
+  std::vector<std::string> ten = LayoutRegionIds("bench", 42, 10);
+  ASSERT_EQ(ten.size(), 10u);
+  EXPECT_EQ(ten.front(), "bench-s42-n10-r01");
+  EXPECT_EQ(ten.back(), "bench-s42-n10-r10");
+  EXPECT_EQ(std::set<std::string>(ten.begin(), ten.end()).size(), 10u);
+  // Another seed or count never names the same regions.
+  EXPECT_NE(LayoutRegionIds("bench", 7, 10)[0], ten[0]);
+  EXPECT_NE(LayoutRegionIds("bench", 42, 9)[0], ten[0]);
+  // The longest partnership id the layout makes is still a resource id (at most 63).
+  EXPECT_LE(ten.back().size() + std::string("-p3000").size(), 63u);
+}
+
+TEST(LayoutTest, DealsRoundRobinAndCountsEachRegion) {
+  for (int regions : {1, 3, 10}) {
+    for (int total : {0, 1, 9, 10, 11, 20, 150, 3000}) {
+      std::map<int, int> dealt;
+      for (int index = 0; index < total; ++index) {
+        const int region = RegionOfPartnership(index, regions);
+        ASSERT_GE(region, 0);
+        ASSERT_LT(region, regions);
+        ++dealt[region];
+      }
+      int sum = 0;
+      for (int region = 0; region < regions; ++region) {
+        EXPECT_EQ(PartnershipsInRegion(total, regions, region), dealt[region])
+            << total << " over " << regions << ", region " << region;
+        sum += PartnershipsInRegion(total, regions, region);
+      }
+      EXPECT_EQ(sum, total);
+      // Round-robin: no region holds more than one partnership more than another.
+      EXPECT_LE(PartnershipsInRegion(total, regions, 0) -
+                    PartnershipsInRegion(total, regions, regions - 1),
+                1);
+    }
+  }
+  EXPECT_EQ(RegionOfPartnership(0, 10), 0);
+  EXPECT_EQ(RegionOfPartnership(13, 10), 3);
+  EXPECT_EQ(PartnershipsInRegion(3000, 10, 0), 300);
+  EXPECT_EQ(PartnershipsInRegion(15, 10, 4), 2);
+  EXPECT_EQ(PartnershipsInRegion(15, 10, 5), 1);
+}
+
+LatencySummary Latency(double p50, double p95) {
+  LatencySummary latency;
+  latency.p50 = p50;
+  latency.p95 = p95;
+  return latency;
+}
+
+TEST(ReportTest, ScalingTableOneRowPerSizeAndLayout) {
+  ScalingRow one;
+  one.partnerships = 150;
+  one.regions = 1;
+  one.region_partnerships = 150;
+  one.rounds = 750;
+  one.reads = {{"assessment report", Latency(0.71, 1.52)},
+               {"regional overview", Latency(7.5, 12.58)}};
+  ScalingRow spread = one;
+  spread.regions = 10;
+  spread.region_partnerships = 15;
+  spread.rounds = 75;
+  spread.reads.erase("assessment report");  // a read missing from a row leaves its cell empty
+  const std::string table = ScalingTable({one, spread});
+  EXPECT_EQ(table,
+            "| partnerships | regions | the overview's region holds | finalised rounds read | "
+            "assessment report p50 / p95 ms | regional overview p50 / p95 ms | overview p50 per "
+            "partnership of its region (µs) |\n"
+            "|---:|---:|---:|---:|---:|---:|---:|\n"
+            "| 150 | 1 | 150 | 750 | 0.71 / 1.52 | 7.50 / 12.58 | 50.0 |\n"
+            "| 150 | 10 | 15 | 75 | | 7.50 / 12.58 | 500.0 |\n");
+  EXPECT_EQ(ScalingTable({}), "");
+}
+
+TEST(ReportTest, GenerationTableGivesCallsPerPartnershipWritten) {
+  GenerationRow grown;
+  grown.partnerships = 500;
+  grown.regions = 10;
+  grown.written = 350;
+  grown.calls = 47250;
+  grown.took = absl::Seconds(250);
+  grown.catch_up = absl::Seconds(3);
+  GenerationRow rerun = grown;
+  rerun.written = 0;  // a rerun only checks
+  rerun.calls = 1000;
+  rerun.took = absl::Seconds(4);
+  rerun.catch_up = absl::ZeroDuration();
+  const std::string table = GenerationTable({grown, rerun});
+  EXPECT_THAT(table,
+              ::testing::HasSubstr("| 500 | 10 | 350 | 47250 | 135 | 250 s | 189 | 3 s |\n"));
+  EXPECT_THAT(table, ::testing::HasSubstr("| 500 | 10 | 0 | 1000 |  | 4 s | 250 | 0 s |\n"));
+}
+
+TEST(ReportTest, PhaseTableAddsUpToTheRun) {
+  const std::string table = PhaseTable({{"generation: 150 partnerships", absl::Seconds(90)},
+                                        {"scenario: read: regional overview", absl::Seconds(10)}});
+  EXPECT_EQ(table,
+            "| phase | wall time | share |\n|---|---:|---:|\n"
+            "| generation: 150 partnerships | 90.0 s | 90% |\n"
+            "| scenario: read: regional overview | 10.0 s | 10% |\n"
+            "| **all** | 100.0 s | 100% |\n");
+}
+
+TEST(ReportTest, PhaseLogLapsFollowEachOther) {
+  PhaseLog log;
+  log.Lap("first");
+  log.Lap("second");
+  ASSERT_EQ(log.phases().size(), 2u);
+  EXPECT_EQ(log.phases()[0].phase, "first");
+  EXPECT_EQ(log.phases()[1].phase, "second");
+  EXPECT_GE(log.phases()[1].took, absl::ZeroDuration());
 }
 
 }  // namespace
