@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/base/enum_text.h"
 #include "services/base/names.h"
 #include "services/reporting/document.h"
 #include "services/reporting/render.h"
@@ -26,8 +27,8 @@ std::vector<std::pair<std::string, std::string>> AssessmentMeta(const v1::Assess
   return {{"Partnership",
            r.partnership_name().empty() ? LastSegment(r.partnership()) : r.partnership_name()},
           {"Assessment", r.assessment()},
-          {"Kind", r.kind()},
-          {"State", ri::EnumLabel(r.state())},
+          {"Kind", EnumText(r.round_kind())},
+          {"State", EnumText(r.round_state())},
           {"Revision", r.revision() > 0 ? absl::StrCat(r.revision()) : ""},
           {"Period", ri::Period(r.period_start(), r.period_end())},
           {"Framework",

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/base/enum_text.h"
 #include "services/base/names.h"
 #include "services/reporting/document.h"
 #include "services/reporting/render.h"
@@ -219,7 +220,7 @@ Document BuildDocument(const v1::ActionTracker& t) {
       for (const auto& a : g.actions()) {
         table.rows.push_back(
             {Text(a.description()), Text(a.step_id()), Text(LastSegment(a.owner_organisation())),
-             Date(a.due_date()), Status(ri::EnumLabel(a.status())),
+             Date(a.due_date()), Status(EnumText(a.action_status())),
              a.overdue() ? Status(absl::StrCat("Overdue ", a.days_overdue(), " days"), true)
                          : Status("No"),
              Number(a.age_days())});
@@ -239,7 +240,8 @@ Document BuildDocument(const v1::ActionTracker& t) {
     const v1::ActionLine& a = *tracked.line;
     data.rows.push_back(
         {Text(a.action()), Text(a.assessment()), Text(a.step_id()), Text(a.owner_organisation()),
-         Text(tracked.owner_label), Text(a.description()), Date(a.due_date()), Text(a.status()),
+         Text(tracked.owner_label), Text(a.description()), Date(a.due_date()),
+         Text(::sixsteps::action::v1::Action::Status_Name(a.action_status())),
          Text(ri::YesNo(a.overdue())), Number(a.age_days()), Number(a.days_overdue())});
   }
   d.data = std::move(data);

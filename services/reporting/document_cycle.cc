@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/base/enum_text.h"
 #include "services/base/names.h"
 #include "services/reporting/document.h"
 #include "services/reporting/render_internal.h"
@@ -92,7 +93,7 @@ void AddRecommendations(const v1::ScrutineerReport& r, Document* d) {
       actions.rows.push_back(
           {Text(a.description()), Text(p.text()), Text(NameOf(r, a.owner_organisation())),
            Date(a.due_date()),
-           a.overdue() ? Status("Overdue", true) : Status(ri::EnumLabel(a.status()))});
+           a.overdue() ? Status("Overdue", true) : Status(EnumText(a.action_status()))});
     }
   }
   if (!actions.rows.empty()) {

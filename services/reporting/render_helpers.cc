@@ -7,7 +7,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -37,23 +36,6 @@ std::string FreshnessLine(const v1::Freshness& f) {
 }
 
 std::string YesNo(bool value) { return value ? "yes" : "no"; }
-
-std::string EnumLabel(absl::string_view value) {
-  // A proto value name is upper case with its enum's prefix ("STATE_"): drop the prefix.
-  const bool proto_name = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
-    return absl::ascii_isupper(static_cast<unsigned char>(c)) ||
-           absl::ascii_isdigit(static_cast<unsigned char>(c)) || c == '_';
-  });
-  if (proto_name) {
-    const size_t prefix_end = value.find('_');
-    if (prefix_end != absl::string_view::npos) value.remove_prefix(prefix_end + 1);
-  }
-  std::string label = absl::AsciiStrToLower(value);
-  for (char& c : label) {
-    if (c == '_') c = ' ';
-  }
-  return label;
-}
 
 std::string Divergence(const v1::QuestionRow& q) {
   if (q.severe_divergence()) return "severe";

@@ -49,10 +49,6 @@ bool HasTime(const google::protobuf::Timestamp& ts);
 std::string FormatTimestamp(const google::protobuf::Timestamp& ts);
 std::string FreshnessLine(const v1::Freshness& f);
 std::string YesNo(bool value);
-// An enum value as a reader sees it in a document: the API sends some values by their proto
-// name ("STATE_FINALISED", "STATUS_IN_PROGRESS", released so in v0.2.0), others already in
-// words ("in_progress"). Both read "finalised", "in progress".
-std::string EnumLabel(absl::string_view value);
 std::string Divergence(const v1::QuestionRow& q);
 // What needs a reader's attention in a question: "evidence missing", "severe divergence" or
 // "divergent", "2 open challenge(s)"; in capitals when `shout` (the terminal's text).

@@ -34,6 +34,35 @@ void Count(fv1::Rating rating, rv1::RatingCounts& counts) {
   }
 }
 
+// A round's kind in words for a reader: the annual report section's prose, and the text
+// v0.2.0 released in AssessmentReport.kind.
+std::string KindWord(av1::AssessmentKind kind) {
+  switch (kind) {
+    case av1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY:
+      return "independent scrutiny";
+    case av1::ASSESSMENT_KIND_SELF_ASSESSMENT:
+      return "self-assessment by the three core partners";
+    case av1::ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT:
+      return "wider partners' assessment";
+    default:
+      return "assessment";
+  }
+}
+
+// The text fields v0.2.0 released, deprecated for the typed fields beside them and filled from
+// those with the values it released (docs/api.md, "Enums as text"): the one place that writes
+// them, so the one place that is told they are deprecated.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+void FillReleasedText(rv1::ActionLine& line) {
+  line.set_status(actv1::Action::Status_Name(line.action_status()));
+}
+void FillReleasedText(rv1::AssessmentReport& report) {
+  report.set_kind(KindWord(report.round_kind()));
+  report.set_state(av1::Assessment::State_Name(report.round_state()));
+}
+#pragma GCC diagnostic pop
+
 }  // namespace
 
 bool IsOpen(const actv1::Action& action) {
@@ -67,7 +96,8 @@ rv1::ActionLine ActionLineOf(const actv1::Action& action, absl::string_view as_o
   line.set_description(action.description());
   line.set_owner_organisation(action.owner_organisation());
   line.set_due_date(action.due_date());
-  line.set_status(actv1::Action::Status_Name(action.status()));
+  line.set_action_status(action.status());
+  FillReleasedText(line);
   line.set_overdue(IsOpen(action) && action.due_date() < as_of);
   std::string created = absl::FormatTime(
       "%Y-%m-%d", absl::FromUnixSeconds(action.create_time().seconds()), absl::UTCTimeZone());
@@ -78,19 +108,6 @@ rv1::ActionLine ActionLineOf(const actv1::Action& action, absl::string_view as_o
 }
 
 namespace {
-
-std::string KindWord(av1::AssessmentKind kind) {
-  switch (kind) {
-    case av1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY:
-      return "independent scrutiny";
-    case av1::ASSESSMENT_KIND_SELF_ASSESSMENT:
-      return "self-assessment by the three core partners";
-    case av1::ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT:
-      return "wider partners' assessment";
-    default:
-      return "assessment";
-  }
-}
 
 double MeanScore(const rv1::RatingCounts& counts) {
   int rated = counts.red() + counts.amber() + counts.green();
@@ -186,8 +203,9 @@ rv1::AssessmentReport BuildAssessmentReport(const RoundData& round, absl::string
   report.set_partnership_name(round.partnership_name);
   report.set_region(a.region());
   report.set_title(a.title());
-  report.set_kind(KindWord(a.kind()));
-  report.set_state(av1::Assessment::State_Name(a.state()));
+  report.set_round_kind(a.kind());
+  report.set_round_state(a.state());
+  FillReleasedText(report);
   report.set_revision(a.revision());
   report.set_period_start(a.period_start());
   report.set_period_end(a.period_end());
@@ -488,7 +506,7 @@ rv1::AnnualReportSection BuildAnnualReportSection(const rv1::AssessmentReport& r
   std::string md = absl::StrCat(
       "## Scrutiny of safeguarding children arrangements: ", md_text(report.title()), "\n\n",
       md_text(report.partnership_name()), " was assessed against *",
-      md_text(report.framework_title()), "* (", md_text(report.kind()), ", ",
+      md_text(report.framework_title()), "* (", md_text(KindWord(report.round_kind())), ", ",
       md_text(report.period_start()), " to ", md_text(report.period_end()), "). Of ",
       c.red() + c.amber() + c.green() + c.unrated(), " questions, ", c.green(),
       " were rated Green, ", c.amber(), " Amber and ", c.red(), " Red",

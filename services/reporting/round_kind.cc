@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "services/base/enum_text.h"
 
 namespace sixsteps::reporting {
 namespace {
@@ -37,9 +38,6 @@ absl::StatusOr<av1::AssessmentKind> ParseRoundKind(absl::string_view kind) {
       "kind: must be independent_scrutiny, self_assessment or wider_partner_assessment");
 }
 
-std::string RoundKindKey(av1::AssessmentKind kind) {
-  if (kind == av1::ASSESSMENT_KIND_UNSPECIFIED || !av1::AssessmentKind_IsValid(kind)) return "";
-  return absl::AsciiStrToLower(absl::StripPrefix(av1::AssessmentKind_Name(kind), kPrefix));
-}
+std::string RoundKindKey(av1::AssessmentKind kind) { return EnumText(kind); }
 
 }  // namespace sixsteps::reporting

@@ -227,6 +227,8 @@ TEST_F(ReportHttpTest, JsonByDefault) {
   v1::AssessmentReport report;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(res->body, &report).ok());
   EXPECT_EQ(report.assessment(), "assessments/a-0123456789abcdef");
+  EXPECT_EQ(report.round_kind(), assessment::v1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY);
+  EXPECT_EQ(report.round_state(), assessment::v1::Assessment::STATE_FINALISED);
 
   v1::ExportReportRequest request = LastRequest();
   ASSERT_EQ(request.report_case(), v1::ExportReportRequest::kAssessment);

@@ -30,7 +30,14 @@ TEST_F(ReportingTest, AssessmentReportCountsTheFirstRound) {
   EXPECT_EQ(report.partnership_name(), "Partnership tyneside");
   EXPECT_EQ(report.region(), "regions/north");
   EXPECT_EQ(report.title(), "Scrutiny 2024/25");
+  EXPECT_EQ(report.round_kind(), asv1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY);
+  EXPECT_EQ(report.round_state(), asv1::Assessment::STATE_FINALISED);
+  // The text fields v0.2.0 released (deprecated for the two above) keep their values.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  EXPECT_EQ(report.kind(), "independent scrutiny");
   EXPECT_EQ(report.state(), "STATE_FINALISED");
+#pragma GCC diagnostic pop
   EXPECT_EQ(report.revision(), 1);
   EXPECT_EQ(report.period_start(), "2024-04-01");
   EXPECT_EQ(report.period_end(), "2025-03-31");
@@ -139,7 +146,7 @@ TEST_F(ReportingTest, AReportAskedForAtAFeedPositionReflectsTheWritesBeforeIt) {
   // Asked for right after the finalisation, before the consumer could have caught up.
   const rv1::AssessmentReport& report = w.first_report_at_head;
   EXPECT_GE(report.freshness().sequence(), w.first_head);
-  EXPECT_EQ(report.state(), "STATE_FINALISED");
+  EXPECT_EQ(report.round_state(), asv1::Assessment::STATE_FINALISED);
   EXPECT_THAT(report.counts(), EqualsProto(Counts(8, 8, 8)));
   EXPECT_EQ(report.completeness_percent(), 100);
   // Before the step 2 action was done: it was overdue then, as of kAsOf, like s1's and s3's.
@@ -168,7 +175,11 @@ TEST_F(ReportingTest, AReportAskedForAtAFeedPositionReflectsTheWritesBeforeIt) {
     for (const rv1::ActionLine& line : group.actions()) {
       if (line.action() == open.name()) {
         seen = true;
-        EXPECT_EQ(line.status(), "STATUS_IN_PROGRESS");
+        EXPECT_EQ(line.action_status(), acv1::Action::STATUS_IN_PROGRESS);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+        EXPECT_EQ(line.status(), "STATUS_IN_PROGRESS");  // as v0.2.0 released it
+#pragma GCC diagnostic pop
       }
     }
   }

@@ -16,7 +16,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "services/base/enum_text.h"
 #include "tests/integration/reporting_fixture.h"
+#include "tests/support/report_requests.h"
 
 namespace sixsteps::testing::reporting_fixture {
 namespace {
@@ -25,10 +27,7 @@ namespace {
 
 TEST_F(ReportingTest, ExportsTheAssessmentReportInEveryFormat) {
   const World& w = *world_;
-  rv1::ExportReportRequest request;
-  request.mutable_assessment()->set_assessment(w.p1_first.name());
-  request.mutable_assessment()->set_min_sequence(w.head);
-  request.mutable_assessment()->set_as_of_date(kAsOf);
+  const rv1::ExportReportRequest request = AssessmentReportExport(w.p1_first.name(), w.head, kAsOf);
   const std::string& token = w.viewer.at(kP1);
 
   rv1::ExportReportResponse json;
@@ -42,6 +41,11 @@ TEST_F(ReportingTest, ExportsTheAssessmentReportInEveryFormat) {
   EXPECT_THAT(parsed.divergent_questions(), ElementsAre("s1.q1", "s2.q2", "s3.q3", "s5.q4"));
   EXPECT_THAT(parsed.actions(), EqualsProto(Actions(5, 2, 1)));
   EXPECT_GE(parsed.freshness().sequence(), w.head);
+  // The typed enum fields, in protobuf's JSON mapping (the value's full name, as its parsers
+  // read it back): the HTTP endpoint sends the same JSON.
+  EXPECT_EQ(parsed.round_kind(), asv1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY);
+  EXPECT_EQ(parsed.round_state(), asv1::Assessment::STATE_FINALISED);
+  EXPECT_THAT(json.content(), HasSubstr("\"round_state\": \"STATE_FINALISED\""));
 
   rv1::ExportReportResponse csv;
   ASSERT_THAT(Export(token, request, rv1::FORMAT_CSV, &csv), IsOk());
@@ -155,6 +159,25 @@ TEST_F(ReportingTest, ExportsEveryOtherReport) {
       }
     }
   }
+  // The tracker's JSON: every action line has its typed status, and the released text (now
+  // deprecated) is still that status's full name.
+  rv1::ExportReportResponse tracker_json;
+  ASSERT_THAT(Export(w.hub_admin, requests[2].second, rv1::FORMAT_JSON, &tracker_json), IsOk());
+  rv1::ActionTracker tracker;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(tracker_json.content(), &tracker).ok());
+  int lines = 0;
+  for (const rv1::ActionGroup& group : tracker.by_step()) {
+    for (const rv1::ActionLine& line : group.actions()) {
+      ++lines;
+      EXPECT_THAT(EnumText(line.action_status()), ::testing::AnyOf("planned", "in_progress"))
+          << line.action();
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+      EXPECT_EQ(line.status(), acv1::Action::Status_Name(line.action_status())) << line.action();
+#pragma GCC diagnostic pop
+    }
+  }
+  EXPECT_GT(lines, 0);
   // The trend as CSV: one row per question; the tracker: one row per action.
   rv1::ExportReportResponse trend;
   ASSERT_THAT(Export(w.hub_admin, requests[0].second, rv1::FORMAT_CSV, &trend), IsOk());

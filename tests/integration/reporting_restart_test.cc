@@ -216,7 +216,7 @@ TEST(ReportingWithoutAssessmentTest, KeepsServingReportsWhileTheAssessmentServic
   };
   rv1::AssessmentReport before;
   ASSERT_THAT(ask(&before), IsOk());
-  EXPECT_EQ(before.state(), "STATE_DRAFT");
+  EXPECT_EQ(before.round_state(), asv1::Assessment::STATE_DRAFT);
   EXPECT_EQ(Question(before, "s1.q1").respondent_ratings(0).rating(), fv1::RATING_RED);
   EXPECT_EQ(before.completeness_percent(), 0);
   EXPECT_THAT(before.counts(), EqualsProto(Counts(0, 0, 0, 24)));

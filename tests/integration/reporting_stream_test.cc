@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "tests/integration/reporting_fixture.h"
+#include "tests/support/report_requests.h"
 
 namespace sixsteps::testing::reporting_fixture {
 namespace {
@@ -54,10 +55,7 @@ Streamed Stream(const World& w, const std::string& token, rv1::ExportReportReque
 
 TEST_F(ReportingTest, StreamsWhatExportReportReturnsInChunks) {
   const World& w = *world_;
-  rv1::ExportReportRequest request;
-  request.mutable_assessment()->set_assessment(w.p1_first.name());
-  request.mutable_assessment()->set_min_sequence(w.head);
-  request.mutable_assessment()->set_as_of_date(kAsOf);
+  const rv1::ExportReportRequest request = AssessmentReportExport(w.p1_first.name(), w.head, kAsOf);
   const std::string& token = w.viewer.at(kP1);
   for (rv1::Format format :
        {rv1::FORMAT_CSV, rv1::FORMAT_HTML, rv1::FORMAT_MARKDOWN, rv1::FORMAT_TEXT, rv1::FORMAT_JSON,
@@ -96,9 +94,7 @@ TEST_F(ReportingTest, StreamsWhatExportReportReturnsInChunks) {
 
 TEST_F(ReportingTest, StreamRefusalsComeBeforeAnyMessage) {
   const World& w = *world_;
-  rv1::ExportReportRequest request;
-  request.mutable_assessment()->set_assessment(w.p1_first.name());
-  request.mutable_assessment()->set_min_sequence(w.head);
+  const rv1::ExportReportRequest request = AssessmentReportExport(w.p1_first.name(), w.head);
   Streamed outsider = Stream(w, w.viewer.at(kP2), request, rv1::FORMAT_PDF);
   EXPECT_THAT(outsider.status, StatusIs(Code::kNotFound));
   EXPECT_TRUE(outsider.messages.empty());

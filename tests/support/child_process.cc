@@ -110,8 +110,8 @@ bool ServiceProcess::running() {
   return false;
 }
 
-int64_t ServiceProcess::StatusBytes(absl::string_view field) const {
-  std::ifstream in(absl::StrCat("/proc/", pid_, "/status"));
+int64_t ProcStatusBytes(const std::string& pid, absl::string_view field) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
   for (std::string line; std::getline(in, line);) {
     absl::string_view rest = line;
     if (!absl::ConsumePrefix(&rest, field) || !absl::ConsumePrefix(&rest, ":")) continue;
@@ -122,12 +122,18 @@ int64_t ServiceProcess::StatusBytes(absl::string_view field) const {
   return -1;
 }
 
-bool ServiceProcess::ResetPeak() const {
-  std::ofstream out(absl::StrCat("/proc/", pid_, "/clear_refs"));
+bool ResetProcPeak(const std::string& pid) {
+  std::ofstream out(absl::StrCat("/proc/", pid, "/clear_refs"));
   out << "5";
   out.flush();
   return out.good();
 }
+
+int64_t ServiceProcess::StatusBytes(absl::string_view field) const {
+  return ProcStatusBytes(absl::StrCat(pid_), field);
+}
+
+bool ServiceProcess::ResetPeak() const { return ResetProcPeak(absl::StrCat(pid_)); }
 
 std::string ServiceProcess::LogTail() const {
   std::ifstream in(log_path_);

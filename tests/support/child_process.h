@@ -22,6 +22,12 @@ namespace sixsteps::testing {
 absl::StatusOr<pid_t> SpawnLogged(std::vector<std::string> args, std::vector<std::string> env,
                                   const std::string& log_path);
 
+// A "kB" field of /proc/<pid>/status (VmRSS, VmHWM), in bytes; -1 if unreadable. `pid` is a
+// process id or "self".
+int64_t ProcStatusBytes(const std::string& pid, absl::string_view field);
+// Resets /proc/<pid>'s VmHWM to its current resident size (Linux's clear_refs, value 5).
+bool ResetProcPeak(const std::string& pid);
+
 // A service program (args[0], ServiceBinary("identity") for example) run by SpawnLogged on
 // a free loopback port (pass --listen=127.0.0.1:0), which it reads back from the service's
 // "serving" log line; given --metrics_listen, it also waits for the "metrics_serving" line

@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "sixsteps/action/v1/action.pb.h"
+#include "sixsteps/assessment/v1/assessment.pb.h"
 #include "sixsteps/reporting/v1/reporting.pb.h"
 
 namespace sixsteps::testing {
@@ -36,8 +38,8 @@ inline reporting::v1::AssessmentReport SampleAssessmentReport() {
   r.set_partnership_name("Sunderland Safeguarding Children Partnership");
   r.set_region("regions/north-east");
   r.set_title("Independent scrutiny 2024");
-  r.set_kind("independent_scrutiny");
-  r.set_state("finalised");
+  r.set_round_kind(assessment::v1::ASSESSMENT_KIND_INDEPENDENT_SCRUTINY);
+  r.set_round_state(assessment::v1::Assessment::STATE_FINALISED);
   r.set_revision(3);
   r.set_period_start("2023-04-01");
   r.set_period_end("2024-03-31");
@@ -224,7 +226,7 @@ inline reporting::v1::ActionTracker SampleActionTracker() {
   a1.set_description("Agree the plan, with <b>children</b>, \"quickly\"");
   a1.set_owner_organisation("partnerships/sunderland/organisations/police");
   a1.set_due_date("2024-04-01");
-  a1.set_status("open");
+  a1.set_action_status(action::v1::Action::STATUS_IN_PROGRESS);
   a1.set_overdue(true);
   a1.set_age_days(60);
   a1.set_days_overdue(30);

@@ -24,11 +24,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "services/assessment/page_sizes.h"
 #include "services/common/pagination.h"
-#include "services/framework/page_sizes.h"
-#include "services/identity/page_sizes.h"
-#include "services/notification/page_sizes.h"
+#include "tests/every_page_sizes.h"  // every services/*/page_sizes.h (tests/CMakeLists.txt)
 #include "tests/support/paths.h"
 #include "tests/support/read_file.h"
 

@@ -9,7 +9,6 @@
 #include <fstream>
 #include <iostream>
 #include <string>
-#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -20,12 +19,16 @@
 #include "absl/strings/strip.h"
 #include "services/reporting/document.h"
 #include "services/reporting/render.h"
+#include "sixsteps/action/v1/action.pb.h"
+#include "tests/support/child_process.h"
 #include "tests/support/status_matchers.h"
 
 namespace sixsteps::reporting {
 namespace {
 
 using ::sixsteps::testing::IsOk;
+using ::sixsteps::testing::ProcStatusBytes;
+using ::sixsteps::testing::ResetProcPeak;
 
 constexpr int64_t kMiB = 1024 * 1024;
 constexpr int64_t kLimit = 20 * kMiB;
@@ -56,7 +59,7 @@ v1::ActionTracker LongTracker() {
                                    ": agree with the three partners how the children's voice is "
                                    "heard in the plan, and audit it"));
     a.set_due_date("2026-03-31");
-    a.set_status("open");
+    a.set_action_status(action::v1::Action::STATUS_PLANNED);
     a.set_overdue(i % 3 == 0);
     a.set_days_overdue(i % 3 == 0 ? 31 : 0);
     a.set_age_days(200);
@@ -64,19 +67,6 @@ v1::ActionTracker LongTracker() {
     *t.mutable_by_step(i % 6)->add_actions() = a;
   }
   return t;
-}
-
-// A "kB" field of /proc/self/status, in bytes; -1 if unreadable.
-int64_t StatusBytes(absl::string_view field) {
-  std::ifstream in("/proc/self/status");
-  for (std::string line; std::getline(in, line);) {
-    absl::string_view rest = line;
-    if (!absl::ConsumePrefix(&rest, field) || !absl::ConsumePrefix(&rest, ":")) continue;
-    std::vector<absl::string_view> words = absl::StrSplit(rest, ' ', absl::SkipWhitespace());
-    int64_t kib = 0;
-    if (!words.empty() && absl::SimpleAtoi(words[0], &kib)) return kib * 1024;
-  }
-  return -1;
 }
 
 // In a forked child: renders a small report first (the fonts and libraries a running service
@@ -95,17 +85,15 @@ int64_t PeakGrowth(v1::Format format, int64_t* bytes_written) {
     small.clear_by_owner();
     small.clear_by_step();
     bool warmed = Render(small, format).ok();
-    std::ofstream clear("/proc/self/clear_refs");
-    clear << "5";
-    clear.flush();
-    const int64_t before = StatusBytes("VmRSS");
+    const bool reset = ResetProcPeak("self");
+    const int64_t before = ProcStatusBytes("self", "VmRSS");
     int64_t written = 0;
     absl::Status status = RenderTo(tracker, format, [&written](const char*, size_t size) {
       written += static_cast<int64_t>(size);
       return true;
     });
-    const int64_t peak = StatusBytes("VmHWM");
-    if (warmed && clear.good() && status.ok() && before > 0 && peak > 0) {
+    const int64_t peak = ProcStatusBytes("self", "VmHWM");
+    if (warmed && reset && status.ok() && before > 0 && peak > 0) {
       result[0] = peak - before;
       result[1] = written;
     }

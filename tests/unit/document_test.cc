@@ -161,19 +161,24 @@ TEST(DocumentModel, CellKinds) {
   EXPECT_EQ(Date("2024-05-01").kind, Cell::Kind::kDate);
 }
 
-// The API sends a round's state and an action's status by their proto names (released so);
-// a document shows them as words.
-TEST(DocumentModel, EnumValuesReadAsWords) {
-  EXPECT_EQ(render_internal::EnumLabel("STATE_FINALISED"), "finalised");
-  EXPECT_EQ(render_internal::EnumLabel("STATUS_IN_PROGRESS"), "in progress");
-  EXPECT_EQ(render_internal::EnumLabel("in_progress"), "in progress");
-  EXPECT_EQ(render_internal::EnumLabel("Open"), "open");
-  EXPECT_EQ(render_internal::EnumLabel(""), "");
+// A document (and so the CLI's text) shows a round's kind and state and an action's status
+// from the typed fields, in the enums' one spelling (services/base/enum_text.h).
+TEST(DocumentModel, EnumValuesShowTheirOneSpelling) {
   v1::AssessmentReport report = testing::SampleAssessmentReport();
-  report.set_state("STATE_FINALISED");
+  report.set_round_kind(assessment::v1::ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT);
+  report.set_round_state(assessment::v1::Assessment::STATE_IN_REVIEW);
   Document d = BuildDocument(report);
-  EXPECT_THAT(d.facts.items,
-              ::testing::Contains(std::pair<std::string, std::string>("State", "finalised")));
+  using Fact = std::pair<std::string, std::string>;
+  EXPECT_THAT(d.facts.items, ::testing::Contains(Fact("Kind", "wider_partner_assessment")));
+  EXPECT_THAT(d.facts.items, ::testing::Contains(Fact("State", "in_review")));
+  absl::StatusOr<Rendered> text = Render(testing::SampleActionTracker(), v1::FORMAT_TEXT);
+  ASSERT_THAT(text, IsOk());
+  EXPECT_THAT(text->content, HasSubstr("in_progress"));
+  EXPECT_THAT(text->content, ::testing::Not(HasSubstr("STATUS_IN_PROGRESS")));
+  // The data table (CSV) keeps the value's full name, as it did.
+  absl::StatusOr<Rendered> csv = Render(testing::SampleActionTracker(), v1::FORMAT_CSV);
+  ASSERT_THAT(csv, IsOk());
+  EXPECT_THAT(csv->content, HasSubstr(",STATUS_IN_PROGRESS,"));
 }
 
 TEST(DocumentModel, AnnualMarkdownBecomesBlocks) {

@@ -12,18 +12,9 @@
 
 namespace sixsteps::cli {
 
-std::string EnumPrefix(const google::protobuf::EnumDescriptor* descriptor) {
-  const google::protobuf::EnumValueDescriptor* zero = descriptor->FindValueByNumber(0);
-  if (zero == nullptr || !absl::EndsWith(zero->name(), "UNSPECIFIED")) return "";
-  return zero->name().substr(0, zero->name().size() - std::string("UNSPECIFIED").size());
-}
-
 std::string EnumWord(const google::protobuf::EnumValueDescriptor* value) {
-  if (value == nullptr || value->number() == 0) return "-";
-  std::string name = value->name();
-  const std::string prefix = EnumPrefix(value->type());
-  if (absl::StartsWith(name, prefix)) name = name.substr(prefix.size());
-  return absl::AsciiStrToLower(name);
+  std::string text = EnumValueText(value);
+  return text.empty() ? "-" : text;
 }
 
 std::optional<int> ParseEnumWord(const google::protobuf::EnumDescriptor* descriptor,

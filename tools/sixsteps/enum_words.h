@@ -1,9 +1,7 @@
-// How the CLI spells a proto enum value on the command line and in its output, derived from
-// the enum's descriptor in one place: the value's name without the enum's prefix, in lower
-// case, words joined by '_' (ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT ->
-// wider_partner_assessment), the rule of the contracts (docs/contributing.md). The prefix is
-// the zero value's name without UNSPECIFIED (buf lint keeps every enum so). Parsing reads '-'
-// as '_' and ignores case, so the older hyphenated spellings keep working.
+// How the CLI spells a proto enum value on the command line and in its output: the one
+// spelling of services/base/enum_text.h (ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT ->
+// wider_partner_assessment), which the reporting service's documents use too. Parsing reads
+// '-' as '_' and ignores case, so the older hyphenated spellings keep working.
 #pragma once
 
 #include <optional>
@@ -15,11 +13,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/base/enum_text.h"
 
 namespace sixsteps::cli {
-
-// The prefix of every value of `descriptor` ("ASSESSMENT_KIND_").
-std::string EnumPrefix(const google::protobuf::EnumDescriptor* descriptor);
 
 // The word of `value`; "-" for null and for the zero value (UNSPECIFIED: not set).
 std::string EnumWord(const google::protobuf::EnumValueDescriptor* value);
