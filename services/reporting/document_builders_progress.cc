@@ -220,7 +220,7 @@ Document BuildDocument(const v1::ActionTracker& t) {
       for (const auto& a : g.actions()) {
         table.rows.push_back(
             {Text(a.description()), Text(a.step_id()), Text(LastSegment(a.owner_organisation())),
-             Date(a.due_date()), Status(EnumText(a.action_status())),
+             Date(a.due_date()), Status(ri::EnumWords(a.action_status())),
              a.overdue() ? Status(absl::StrCat("Overdue ", a.days_overdue(), " days"), true)
                          : Status("No"),
              Number(a.age_days())});

@@ -93,7 +93,7 @@ void AddRecommendations(const v1::ScrutineerReport& r, Document* d) {
       actions.rows.push_back(
           {Text(a.description()), Text(p.text()), Text(NameOf(r, a.owner_organisation())),
            Date(a.due_date()),
-           a.overdue() ? Status("Overdue", true) : Status(EnumText(a.action_status()))});
+           a.overdue() ? Status("Overdue", true) : Status(ri::EnumWords(a.action_status()))});
     }
   }
   if (!actions.rows.empty()) {

@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/base/enum_text.h"
 #include "services/reporting/document.h"
 #include "services/reporting/render.h"
 #include "sixsteps/framework/v1/framework.pb.h"
@@ -108,5 +109,16 @@ inline std::string H(absl::string_view text) { return HtmlEscape(text); }
 std::string ChartSvg(const doc::Chart& chart);
 // A count chart as an inline SVG figure (render_count_chart_svg.cc); "" when it has no data.
 std::string CountChartSvg(const doc::CountChart& chart);
+
+// A document is read by people: an enum value shows as words, its one spelling with spaces
+// ("in progress", "independent scrutiny"); data (CSV, JSON) and the API keep the spelling.
+template <typename E>
+std::string EnumWords(E value) {
+  std::string words = EnumText(value);
+  for (char& c : words) {
+    if (c == '_') c = ' ';
+  }
+  return words;
+}
 
 }  // namespace sixsteps::reporting::render_internal

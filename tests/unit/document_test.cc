@@ -162,18 +162,18 @@ TEST(DocumentModel, CellKinds) {
 }
 
 // A document (and so the CLI's text) shows a round's kind and state and an action's status
-// from the typed fields, in the enums' one spelling (services/base/enum_text.h).
+// from the typed fields, as words: the enums' one spelling (services/base/enum_text.h) with spaces.
 TEST(DocumentModel, EnumValuesShowTheirOneSpelling) {
   v1::AssessmentReport report = testing::SampleAssessmentReport();
   report.set_round_kind(assessment::v1::ASSESSMENT_KIND_WIDER_PARTNER_ASSESSMENT);
   report.set_round_state(assessment::v1::Assessment::STATE_IN_REVIEW);
   Document d = BuildDocument(report);
   using Fact = std::pair<std::string, std::string>;
-  EXPECT_THAT(d.facts.items, ::testing::Contains(Fact("Kind", "wider_partner_assessment")));
-  EXPECT_THAT(d.facts.items, ::testing::Contains(Fact("State", "in_review")));
+  EXPECT_THAT(d.facts.items, ::testing::Contains(Fact("Kind", "wider partner assessment")));
+  EXPECT_THAT(d.facts.items, ::testing::Contains(Fact("State", "in review")));
   absl::StatusOr<Rendered> text = Render(testing::SampleActionTracker(), v1::FORMAT_TEXT);
   ASSERT_THAT(text, IsOk());
-  EXPECT_THAT(text->content, HasSubstr("in_progress"));
+  EXPECT_THAT(text->content, HasSubstr("in progress"));
   EXPECT_THAT(text->content, ::testing::Not(HasSubstr("STATUS_IN_PROGRESS")));
   // The data table (CSV) keeps the value's full name, as it did.
   absl::StatusOr<Rendered> csv = Render(testing::SampleActionTracker(), v1::FORMAT_CSV);
