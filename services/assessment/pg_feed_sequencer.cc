@@ -19,9 +19,9 @@ namespace {
 constexpr char kNumberedChannel[] = "sixsteps_feed";
 constexpr char kPendingChannel[] = "sixsteps_feed_pending";
 
-// One pass (V016 says how and why): ready with how many it numbered, or not ready yet with
-// the horizon and its appenders to try again with (-1 and '' for a new pass); $3 false: take the
-// horizon and return it unchecked.
+// One pass (V016 says how and why; V017 why it plans without nested loops): ready with how many it
+// numbered, or not ready yet with the horizon and its appenders to try again with (-1 and '' for a
+// new pass); $3 false: take the horizon and return it unchecked.
 constexpr char kSequenceFeed[] =
     "SELECT ready, numbered, horizon, appenders "
     "FROM sequence_feed(NULLIF($1::bigint, -1), NULLIF($2::text, ''), $3)";

@@ -3,7 +3,8 @@
 // that holds a ticket up to its horizon (the appender lock's key in the function is the
 // writers'), not for one that drew after it; it numbers each transaction's entries together in
 // ticket order; a rolled-back ticket does not hold the feed; a pass with nothing drawn since the
-// last does nothing; and readers' passes (several connections at once) give each entry one number.
+// last does nothing; readers' passes (several connections at once) give each entry one number;
+// and a burst the queue's statistics do not know of moves with work linear in its size (V017).
 #include <atomic>
 #include <optional>
 #include <string>
@@ -12,9 +13,12 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <pqxx/errorhandler>
 #include <pqxx/pqxx>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
 #include "services/assessment/pg_feed_sequencer.h"
 #include "services/assessment/pg_store_internal.h"
 #include "services/assessment/store.h"
@@ -277,6 +281,101 @@ TEST_F(FeedSequencerPassTest, ConcurrentPassesNumberEachEntryOnce) {
   const int committed_per_writer = kWrites - (kWrites + 3) / 7;  // i % 7 == 3 rolled back
   EXPECT_EQ(feed.size(), static_cast<size_t>(kWriters * committed_per_writer * 2));
   EXPECT_EQ(Scalar("SELECT count(*) FROM unsequenced_changes"), 0);
+}
+
+// Keeps the notices a connection receives (auto_explain's plans, at NOTICE level).
+class NoticeLog final : public pqxx::errorhandler {
+ public:
+  explicit NoticeLog(pqxx::connection_base& connection) : pqxx::errorhandler(connection) {}
+  bool operator()(const char message[]) noexcept override {
+    notices.emplace_back(message);
+    return true;
+  }
+  std::vector<std::string> notices;
+};
+
+// Rows a plan's nodes produced, counted once per loop, and rows its filters read and dropped:
+// the work a plan did, whatever the time it took.
+int64_t RowsHandled(const nlohmann::json& node) {
+  int64_t rows = node.value("Actual Rows", int64_t{0}) * node.value("Actual Loops", int64_t{1}) +
+                 node.value("Rows Removed by Join Filter", int64_t{0}) +
+                 node.value("Rows Removed by Filter", int64_t{0});
+  if (node.contains("Plans")) {
+    for (const nlohmann::json& child : node["Plans"]) rows += RowsHandled(child);
+  }
+  return rows;
+}
+
+// Stop 28's stall: autovacuum analysed the queue while it was nearly empty (a few live entries
+// in the pages earlier bursts left), so the planner took a burst of thousands of entries for a
+// handful. V016's move then joined the queue with itself by a nested loop that rescanned one
+// side for every row of the other (3,600 entries: 7.5 million rows read, 2.6 s); V017 plans
+// the function without nested loops. The move's plan (auto_explain, with its actual row counts)
+// must handle a bounded number of rows per entry moved.
+TEST_F(FeedSequencerPassTest, ABurstTheStatisticsDoNotKnowMovesInLinearWork) {
+  constexpr int kEarlier = 2000;
+  constexpr int kTransactions = 200;
+  constexpr int kEntriesEach = 24;  // a batch write of 24 responses
+  {
+    pqxx::connection connection(url_);
+    {
+      pqxx::work txn(connection);
+      for (int e = 0; e < kEarlier; ++e) Append(txn, "earlier");
+      txn.commit();
+    }
+    const pqxx::row earlier = pqxx::nontransaction(connection)
+                                  .exec1("SELECT numbered FROM sequence_feed(NULL, NULL, true)");
+    ASSERT_EQ(earlier[0].as<int64_t>(), kEarlier);
+    AppendCommitted("straggler");  // live in the last page: vacuum keeps the pages
+    pqxx::nontransaction(connection).exec("VACUUM ANALYZE unsequenced_changes");
+    ASSERT_LE(
+        Scalar("SELECT reltuples::bigint FROM pg_class WHERE relname = 'unsequenced_changes'"), 1);
+    for (int t = 0; t < kTransactions; ++t) {
+      pqxx::work txn(connection);
+      for (int e = 0; e < kEntriesEach; ++e) Append(txn, absl::StrCat(t, "-", e));
+      txn.commit();
+    }
+  }
+
+  pqxx::connection connection(url_);
+  NoticeLog log(connection);
+  pqxx::nontransaction txn(connection);
+  txn.exec("LOAD 'auto_explain'");
+  txn.exec("SET auto_explain.log_min_duration = 0");
+  txn.exec("SET auto_explain.log_analyze = on");
+  txn.exec("SET auto_explain.log_nested_statements = on");
+  txn.exec("SET auto_explain.log_format = json");
+  txn.exec("SET auto_explain.log_level = notice");
+  txn.exec("SET client_min_messages = notice");
+  const pqxx::row pass = txn.exec1("SELECT ready, numbered FROM sequence_feed(NULL, NULL, true)");
+  ASSERT_TRUE(pass[0].as<bool>());
+  const int64_t moved = pass[1].as<int64_t>();
+  EXPECT_EQ(moved, 1 + kTransactions * kEntriesEach);
+
+  int64_t move_rows = -1;
+  for (const std::string& notice : log.notices) {
+    const size_t json_start = notice.find('{');
+    if (json_start == std::string::npos) continue;
+    const nlohmann::json plan = nlohmann::json::parse(notice.substr(json_start), nullptr, false);
+    if (plan.is_discarded() || !plan.contains("Plan")) continue;
+    if (!absl::StrContains(plan.value("Query Text", ""), "DELETE FROM unsequenced_changes")) {
+      continue;
+    }
+    move_rows = RowsHandled(plan["Plan"]);
+  }
+  ASSERT_GE(move_rows, moved) << "auto_explain showed no plan of the move; notices: "
+                              << log.notices.size();
+  EXPECT_LE(move_rows, 30 * moved) << "the move's plan read rows quadratically";
+
+  const std::vector<std::string> feed = Feed();
+  ASSERT_EQ(feed.size(), static_cast<size_t>(kEarlier + 1 + kTransactions * kEntriesEach));
+  EXPECT_EQ(feed[kEarlier], "straggler");
+  for (int t = 0; t < kTransactions; ++t) {
+    for (int e = 0; e < kEntriesEach; ++e) {
+      ASSERT_EQ(feed[kEarlier + 1 + t * kEntriesEach + e], absl::StrCat(t, "-", e))
+          << "in ticket order";
+    }
+  }
 }
 
 }  // namespace

@@ -1,0 +1,14 @@
+-- The feed sequencer's move without a nested loop (issue 18; docs/benchmarks.md "The
+-- sequencer's move under a burst (session 22)").
+--
+-- unsequenced_changes is a queue: autovacuum (V016's settings) often analyses it while it is
+-- nearly empty, so between analyses the planner believes a burst of thousands of entries is a
+-- handful. For V016's move (entries whose transaction has one in (ticketed_through, H]) it then
+-- chose a nested-loop semi join that rescans the materialised inner side for every outer row:
+-- quadratic. A burst of batched writes (24 entries a call) made passes of 3,600 entries take
+-- 2.6 s of CPU, and 100,000 entries longer than the readers' statement timeout, who wait on
+-- feed_counter's row meanwhile (ListChanges: DEADLINE_EXCEEDED). No statistics can be right
+-- for a queue whose size changes a thousandfold within a second, so the function plans without
+-- nested loops: its joins (the move's semi join, pg_locks with itself) are hash or merge joins,
+-- linear in what they join whatever the estimates. The setting holds only while it runs.
+ALTER FUNCTION sequence_feed(bigint, text, boolean) SET enable_nestloop = off;
