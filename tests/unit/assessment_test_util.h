@@ -1,7 +1,9 @@
-// What the assessment unit tests share: callers with one grant, and a small framework.
+// What the assessment unit tests share: callers with one grant or several, and a small framework.
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "services/assessment/domain.h"
 
@@ -13,6 +15,14 @@ inline Caller With(auth::Role role, const std::string& region, const std::string
   Caller caller;
   caller.principal = "users/u-test";
   caller.grants = {{role, region, partnership, organisation}};
+  return caller;
+}
+
+// A caller ("users/u-test") with these grants.
+inline Caller With(std::vector<auth::Grant> grants) {
+  Caller caller;
+  caller.principal = "users/u-test";
+  caller.grants = std::move(grants);
   return caller;
 }
 

@@ -10,22 +10,17 @@
 #include "services/assessment/directory.h"
 #include "services/assessment/domain.h"
 #include "tests/support/status_matchers.h"
+#include "tests/unit/assessment_test_util.h"
 
 namespace sixsteps::assessment {
 namespace {
 
+using ::sixsteps::assessment::testing::With;
 using ::sixsteps::testing::IsOk;
 using ::sixsteps::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using Role = auth::Role;
-
-Caller With(std::vector<auth::Grant> grants) {
-  Caller caller;
-  caller.principal = "users/u-test";
-  caller.grants = std::move(grants);
-  return caller;
-}
 
 auth::Grant OnRegion(Role role, const std::string& region) { return {role, region, "", ""}; }
 auth::Grant OnPartnership(Role role, const std::string& region, const std::string& partnership) {

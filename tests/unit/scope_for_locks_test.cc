@@ -10,18 +10,13 @@
 #include "services/assessment/directory.h"
 #include "services/assessment/domain.h"
 #include "services/assessment/store.h"
+#include "tests/unit/assessment_test_util.h"
 
 namespace sixsteps::assessment {
 namespace {
 
+using ::sixsteps::assessment::testing::With;
 using Role = auth::Role;
-
-Caller With(std::vector<auth::Grant> grants) {
-  Caller caller;
-  caller.principal = "users/u-test";
-  caller.grants = std::move(grants);
-  return caller;
-}
 
 v1::Assessment RoundOf(const std::string& region, const std::string& partnership) {
   v1::Assessment round;
