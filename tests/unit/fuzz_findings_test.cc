@@ -7,15 +7,18 @@
 #include <string>
 
 #include <gmock/gmock.h>
+#include <google/protobuf/wrappers.pb.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "services/common/auth.h"
 #include "services/common/jwt.h"
+#include "services/common/validation.h"
 #include "services/reporting/http_endpoint.h"
 #include "tests/support/fake_keys.h"
 #include "tests/support/status_matchers.h"
@@ -109,10 +112,70 @@ TEST_F(HttpNotUtf8Test, AQueryThatIsNotUtf8IsRefusedBeforeTheRoute) {
   EXPECT_EQ(handled_, 0);
 }
 
+// http_endpoint target, session 22: GET /v1/evidenceFiles/caf%C0%A9%20plan.pdf/content. C0 A9
+// is an overlong form of ")", which the check let through (it only counted continuation bytes)
+// and protobuf refuses: the assessment service answered INTERNAL, a 500. So are a surrogate
+// and a code point above U+10FFFF.
+TEST_F(HttpNotUtf8Test, OverlongSurrogateAndOutOfRangeFormsAreRefusedBeforeTheRoute) {
+  EXPECT_THAT(Get("/v1/evidenceFiles/caf%C0%A9%20plan.pdf/content"),
+              ::testing::StartsWith("HTTP/1.1 400 "));
+  EXPECT_THAT(Get("/v1/assessments/a%ED%A0%80/report"), ::testing::StartsWith("HTTP/1.1 400 "));
+  EXPECT_THAT(Get("/v1/assessments/a%F4%90%80%80/report"), ::testing::StartsWith("HTTP/1.1 400 "));
+  EXPECT_EQ(handled_, 0);
+}
+
 TEST_F(HttpNotUtf8Test, Utf8IsServed) {
   EXPECT_THAT(Get("/v1/assessments/caf%C3%A9/report?as_of_date=2025-01-01"),
               ::testing::StartsWith("HTTP/1.1 200 "));
   EXPECT_EQ(handled_, 1);
+}
+
+// Whether protobuf accepts `text` in a string field (google.protobuf.StringValue's, parsed
+// from its wire form): the rule IsValidUtf8 must agree with, so that what it lets through
+// an RPC can carry.
+bool ProtobufTakes(const std::string& text) {
+  std::string wire = "\x0a";
+  wire.push_back(static_cast<char>(text.size()));  // every case is under 128 bytes
+  wire += text;
+  google::protobuf::StringValue value;
+  return value.ParseFromString(wire);
+}
+
+TEST(IsValidUtf8Test, AgreesWithProtobufAtEveryBoundary) {
+  struct Case {
+    std::string bytes;
+    bool valid;
+  };
+  const Case cases[] = {
+      {"", true},
+      {"plain ascii", true},
+      {"\xC2\x80", true},          // U+0080
+      {"\xDF\xBF", true},          // U+07FF
+      {"\xE0\xA0\x80", true},      // U+0800
+      {"\xED\x9F\xBF", true},      // U+D7FF
+      {"\xEE\x80\x80", true},      // U+E000
+      {"\xEF\xBF\xBF", true},      // U+FFFF
+      {"\xF0\x90\x80\x80", true},  // U+10000
+      {"\xF4\x8F\xBF\xBF", true},  // U+10FFFF
+      {"caf\xC3\xA9", true},
+      {"\xC0\xA9", false},          // overlong ")": the fuzz finding
+      {"\xC1\xBF", false},          // overlong
+      {"\xE0\x9F\xBF", false},      // overlong
+      {"\xF0\x8F\xBF\xBF", false},  // overlong
+      {"\xED\xA0\x80", false},      // surrogate U+D800
+      {"\xED\xBF\xBF", false},      // surrogate U+DFFF
+      {"\xF4\x90\x80\x80", false},  // U+110000
+      {"\xF5\x80\x80\x80", false},
+      {"\xFF", false},
+      {"\x80", false},      // a continuation byte alone
+      {"\xE2\x82", false},  // cut short
+      {"a\xE2\x82", false},
+      {"\xC3\x28", false},  // a lead byte without its continuation
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(IsValidUtf8(c.bytes), c.valid) << absl::CHexEscape(c.bytes);
+    EXPECT_EQ(ProtobufTakes(c.bytes), c.valid) << "protobuf, " << absl::CHexEscape(c.bytes);
+  }
 }
 
 }  // namespace
