@@ -10,11 +10,11 @@
 namespace sixsteps {
 
 bool IsValidUtf8(absl::string_view text) {
-  // RFC 3629's well-formed sequences (its table 3-7): no overlong form (C0, C1, E0 80..9F,
-  // F0 80..8F), no surrogate (ED A0..BF), nothing above U+10FFFF (F4 90..BF, F5..FF). Protobuf
-  // refuses a string field holding any of them, so a looser check let such text reach an RPC
-  // that then failed as INTERNAL (the http_endpoint fuzz target found %C0%A9 in an evidence
-  // file's id).
+  // The well-formed sequences of RFC 3629 (the Unicode Standard's table 3-7): no overlong form (C0,
+  // C1, E0 80..9F, F0 80..8F), no surrogate (ED A0..BF), nothing above U+10FFFF (F4 90..BF,
+  // F5..FF). Protobuf refuses a string field holding any of them, so a looser check let such text
+  // reach an RPC that then failed as INTERNAL (the http_endpoint fuzz target found %C0%A9 in an
+  // evidence file's id).
   const auto byte_at = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
   size_t i = 0;
   while (i < text.size()) {

@@ -9,21 +9,18 @@
 
 namespace sixsteps::assessment::testing {
 
-// A caller ("users/u-test") with one grant.
-inline Caller With(auth::Role role, const std::string& region, const std::string& partnership = "",
-                   const std::string& organisation = "") {
-  Caller caller;
-  caller.principal = "users/u-test";
-  caller.grants = {{role, region, partnership, organisation}};
-  return caller;
-}
-
 // A caller ("users/u-test") with these grants.
 inline Caller With(std::vector<auth::Grant> grants) {
   Caller caller;
   caller.principal = "users/u-test";
   caller.grants = std::move(grants);
   return caller;
+}
+
+// A caller ("users/u-test") with one grant.
+inline Caller With(auth::Role role, const std::string& region, const std::string& partnership = "",
+                   const std::string& organisation = "") {
+  return With(std::vector<auth::Grant>{{role, region, partnership, organisation}});
 }
 
 // A framework version of one step (s1) with two questions (s1.q1, s1.q2).
