@@ -188,18 +188,18 @@ absl::StatusOr<rv1::RegionalOverview> Reports::Region(const Caller& caller,
            }));
   std::vector<RegionalInput> inputs;
   inputs.reserve(data.partnerships.size());
-  for (const PartnershipInfo& p : data.partnerships) {
+  for (PartnershipInfo& p : data.partnerships) {
     RegionalInput& input = inputs.emplace_back();
-    input.partnership_id = p.id;
-    input.name = p.name;
     input.opted_out = p.opted_out;
     input.caller_is_member = SeesThroughOptOut(caller, id, p.id);
     auto latest = data.latest_figures.find(p.id);
     if (latest != data.latest_figures.end()) input.latest_figures = std::move(latest->second);
     auto overdue = data.overdue.find(p.id);
     if (overdue != data.overdue.end()) input.overdue_actions = overdue->second;
+    input.partnership_id = std::move(p.id);
+    input.name = std::move(p.name);
   }
-  return BuildRegionalOverview(r.region(), data.region_name, inputs, as_of, freshness);
+  return BuildRegionalOverview(r.region(), data.region_name, std::move(inputs), as_of, freshness);
 }
 
 absl::StatusOr<rv1::ActionTracker> Reports::Actions(const Caller& caller,

@@ -406,7 +406,7 @@ rv1::RegionalRow RoundFigures(const FinalisedRound& round) {
 }
 
 rv1::RegionalOverview BuildRegionalOverview(absl::string_view region, absl::string_view region_name,
-                                            const std::vector<RegionalInput>& partnerships,
+                                            std::vector<RegionalInput> partnerships,
                                             absl::string_view as_of,
                                             const rv1::Freshness& freshness) {
   rv1::RegionalOverview overview;
@@ -415,29 +415,32 @@ rv1::RegionalOverview BuildRegionalOverview(absl::string_view region, absl::stri
   overview.set_as_of_date(std::string(as_of));
   *overview.mutable_freshness() = freshness;
   std::vector<rv1::RegionalRow> named, anonymous;
-  for (const RegionalInput& input : partnerships) {
+  named.reserve(partnerships.size());
+  for (RegionalInput& input : partnerships) {
     const bool hidden = input.opted_out && !input.caller_is_member;
     rv1::RegionalRow& row = hidden ? anonymous.emplace_back() : named.emplace_back();
+    // The row starts as the round's figures, taken over rather than copied: at 1,000
+    // partnerships two copies of each (and their frees) were most of the call's CPU.
+    if (input.latest_figures) {
+      row = std::move(*input.latest_figures);
+    } else if (input.latest) {
+      row = RoundFigures(*input.latest);
+    }
     if (hidden) {
       // Nothing that names it: no id, no name, no round, no date (dates are published).
       row.set_anonymous(true);
+      row.clear_assessment();
+      row.clear_last_scrutiny_date();
     } else {
       row.set_partnership(absl::StrCat("partnerships/", input.partnership_id));
-      row.set_partnership_name(input.name);
+      row.set_partnership_name(std::move(input.name));
     }
     row.set_overdue_actions(input.overdue_actions);
-    if (!input.latest && !input.latest_figures) continue;
-    rv1::RegionalRow figures =
-        input.latest_figures ? *input.latest_figures : RoundFigures(*input.latest);
-    if (hidden) {
-      figures.clear_assessment();
-      figures.clear_last_scrutiny_date();
-    }
-    row.MergeFrom(figures);
   }
   // Named rows keep the order they came in (by name); anonymous ones follow them, ordered
   // by their figures, and only when there are enough of them that none can be told apart
   // by elimination.
+  overview.mutable_partnerships()->Reserve(static_cast<int>(partnerships.size()));
   for (rv1::RegionalRow& row : named) *overview.add_partnerships() = std::move(row);
   if (anonymous.size() >= kMinAnonymousRows) {
     std::stable_sort(anonymous.begin(), anonymous.end(), ShownFirst);

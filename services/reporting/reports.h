@@ -128,7 +128,7 @@ inline constexpr size_t kMinAnonymousRows = 2;
 // ordered by their figures alone, and left out altogether when fewer than
 // kMinAnonymousRows.
 rv1::RegionalOverview BuildRegionalOverview(absl::string_view region, absl::string_view region_name,
-                                            const std::vector<RegionalInput>& partnerships,
+                                            std::vector<RegionalInput> partnerships,
                                             absl::string_view as_of,
                                             const rv1::Freshness& freshness);
 
