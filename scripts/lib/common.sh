@@ -76,11 +76,14 @@ ensure_packages() {
 configure_tree() {
   export CCACHE_DIR="${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ccache}"
   mkdir -p "$CCACHE_DIR"
-  # Paths inside the checkout are hashed relative to it, so that another clone on the same
-  # machine (CI's fresh clone) can reuse the cache; in CI the build folder's own path is left
-  # out too (debug info may then name the other clone's folder).
+  # Paths inside the checkout are hashed relative to it, and the build folder's own path is
+  # left out, so that another clone on the same machine (a fresh clone, CI's) reuses the cache.
+  # Both are needed: with -g ccache hashes the working directory unless told not to, and with
+  # CCACHE_DIR set it reads $CCACHE_DIR/ccache.conf, not ~/.config/ccache's, so a hash_dir set
+  # there did not count (every clone missed every object: docs/contributing.md). The cost: the
+  # debug information of an object compiled in another clone names that clone's folder.
   export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$SIXSTEPS_ROOT}"
-  if [[ "${CI:-}" == true ]]; then export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"; fi
+  [[ -n "${CCACHE_HASHDIR:-}" ]] || export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
   local -a launcher=()
   if command -v ccache >/dev/null 2>&1; then
     launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
