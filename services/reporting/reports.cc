@@ -420,7 +420,7 @@ rv1::RegionalOverview BuildRegionalOverview(absl::string_view region, absl::stri
     const bool hidden = input.opted_out && !input.caller_is_member;
     rv1::RegionalRow& row = hidden ? anonymous.emplace_back() : named.emplace_back();
     // The row starts as the round's figures, taken over rather than copied: at 1,000
-    // partnerships two copies of each (and their frees) were most of the call's CPU.
+    // partnerships two copies of each kept malloc and free at ~40% of the call's CPU.
     if (input.latest_figures) {
       row = std::move(*input.latest_figures);
     } else if (input.latest) {

@@ -201,6 +201,40 @@ TEST(RegionalOverviewTest, OptedOutPartnershipsAreAnonymousToNonMembers) {
   }
 }
 
+// The live path: figures as the read model keeps them (RoundFigures, stored), taken over into
+// the row. A hidden partnership's row still loses its round and date; a named one keeps them.
+TEST(RegionalOverviewTest, StoredFiguresAreShownWholeAndHiddenRowsLoseTheirRoundAndDate) {
+  rv1::RegionalRow stored;
+  stored.set_assessment("assessments/a-9");
+  stored.set_last_scrutiny_date("2026-03-31");
+  stored.add_step_ids("s1");
+  stored.add_step_heat(1.5);
+  stored.mutable_counts()->set_amber(2);
+  RegionalInput named{"north", "North", false, false, std::nullopt, 4, stored};
+  RegionalInput hidden[3] = {{"a", "A", true, false, std::nullopt, 0, stored},
+                             {"b", "B", true, false, std::nullopt, 0, stored},
+                             {"c", "C", true, false, std::nullopt, 0, stored}};
+  const rv1::RegionalOverview overview = BuildRegionalOverview(
+      "regions/ne", "North East", {named, hidden[0], hidden[1], hidden[2]}, "2026-04-01", {});
+  ASSERT_EQ(overview.partnerships_size(), 4);
+  const rv1::RegionalRow& shown = overview.partnerships(0);
+  EXPECT_EQ(shown.partnership(), "partnerships/north");
+  EXPECT_EQ(shown.partnership_name(), "North");
+  EXPECT_EQ(shown.overdue_actions(), 4);
+  EXPECT_EQ(shown.assessment(), "assessments/a-9");
+  EXPECT_EQ(shown.last_scrutiny_date(), "2026-03-31");
+  EXPECT_THAT(shown.step_ids(), ElementsAre("s1"));
+  EXPECT_EQ(shown.counts().amber(), 2);
+  for (int i : {1, 2, 3}) {
+    const rv1::RegionalRow& row = overview.partnerships(i);
+    EXPECT_TRUE(row.anonymous());
+    EXPECT_EQ(row.partnership(), "");
+    EXPECT_EQ(row.assessment(), "");
+    EXPECT_EQ(row.last_scrutiny_date(), "");
+    EXPECT_THAT(row.step_heat(), ElementsAre(1.5)) << "the figures themselves stay";
+  }
+}
+
 // The attack: with names chosen so that name order would say which anonymous row is which
 // ("Aardvark" before "Zebra"), the anonymous rows come after the named ones in an order of
 // their figures alone, whatever order the partnerships came in.
