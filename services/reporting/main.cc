@@ -52,6 +52,10 @@ SIXSTEPS_SETTING(int, report_cache_mib, 64, 0, 4096,
                  "MiB of built assessment reports each replica keeps in memory, least recently "
                  "used dropped first; 0: none",
                  "SIXSTEPS_REPORT_CACHE_MIB");
+SIXSTEPS_SETTING(int, overview_cache_mib, 16, 0, 4096,
+                 "MiB of built regional overviews each replica keeps in memory, least recently "
+                 "used dropped first; 0: none",
+                 "SIXSTEPS_OVERVIEW_CACHE_MIB");
 SIXSTEPS_SETTING(absl::Duration, report_cache_idle, absl::Minutes(5), absl::Seconds(1),
                  absl::Hours(24 * 7),
                  "a cached report no call has read for this long is dropped, so that an idle "
@@ -95,6 +99,7 @@ absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
   SIXSTEPS_ASSIGN_OR_RETURN(int max_waiters, SETTING_report_max_waiters.Get());
   SIXSTEPS_ASSIGN_OR_RETURN(int cache_mib, SETTING_report_cache_mib.Get());
   SIXSTEPS_ASSIGN_OR_RETURN(absl::Duration cache_idle, SETTING_report_cache_idle.Get());
+  SIXSTEPS_ASSIGN_OR_RETURN(int overview_cache_mib, SETTING_overview_cache_mib.Get());
   SIXSTEPS_ASSIGN_OR_RETURN(auto identity, start.MigrateAndDialIdentity());
   SIXSTEPS_ASSIGN_OR_RETURN(auto framework, start.Dial(SETTING_framework_address));
   SIXSTEPS_ASSIGN_OR_RETURN(auto assessment, start.Dial(SETTING_assessment_address));
@@ -112,6 +117,11 @@ absl::StatusOr<int> Run(const sixsteps::ServiceStart& start) {
     reports.UseCache(&cache);
     cache_listener.Start();
   }
+  // Built regional overviews, checked against the region's versions on every call.
+  reporting::OverviewCache overview_cache(static_cast<size_t>(overview_cache_mib) << 20);
+  sixsteps::metrics::Registration overview_cache_metrics =
+      reporting::OverviewCacheMetrics(&overview_cache);
+  if (overview_cache_mib > 0) reports.UseOverviewCache(&overview_cache);
   sixsteps::auth::TokenVerifier verifier(
       std::make_shared<sixsteps::auth::IdentityPublicKeys>(identity));
   reporting::ReportingServiceImpl service(&reports, &verifier);

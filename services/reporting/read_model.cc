@@ -405,8 +405,9 @@ absl::Status ReadModel::Apply(const std::vector<av1::Change>& changes) {
   if (changes.empty()) return absl::OkStatus();
   return pool_->InTransaction([&](pqxx::work& txn) -> absl::Status {
     int64_t cursor = txn.exec(kSelectCursorForUpdate)[0][0].as<int64_t>();
-    std::vector<const av1::Change*> fresh;             // after the cursor, in order
-    absl::flat_hash_map<std::string, int64_t> rounds;  // changed here, at their last sequence
+    std::vector<const av1::Change*> fresh;              // after the cursor, in order
+    absl::flat_hash_map<std::string, int64_t> rounds;   // changed here, at their last sequence
+    absl::flat_hash_map<std::string, int64_t> regions;  // the same, of the changes' regions
     for (const av1::Change& change : changes) {
       if (change.sequence() <= cursor) continue;
       cursor = change.sequence();
@@ -414,6 +415,7 @@ absl::Status ReadModel::Apply(const std::vector<av1::Change>& changes) {
       if (std::string round = read_model_internal::RoundOfChange(change); !round.empty()) {
         rounds[round] = change.sequence();
       }
+      if (!change.region().empty()) regions[Id(change.region())] = change.sequence();
     }
     if (fresh.empty()) return absl::OkStatus();
     // A statement that fails aborts the whole transaction: the batch is rolled back and
@@ -450,7 +452,7 @@ absl::Status ReadModel::Apply(const std::vector<av1::Change>& changes) {
       }
       if (!without.empty()) db::ExecPrepared(txn, kDeleteFiguresOf, db::TextArray(without));
     }
-    read_model_internal::RecordRoundVersions(txn, rounds);
+    read_model_internal::RecordRoundVersions(txn, rounds, regions);
     return absl::OkStatus();
   });
 }
@@ -472,7 +474,7 @@ absl::Status ReadModel::Quarantine(const av1::Change& change, bool received,
       db::ExecPrepared(txn, kAdvanceCursor, change.sequence());
     }
     // The cursor moved; no round changed.
-    read_model_internal::RecordRoundVersions(txn, {});
+    read_model_internal::RecordRoundVersions(txn, {}, {});
     return absl::OkStatus();
   });
 }

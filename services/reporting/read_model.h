@@ -47,6 +47,15 @@ struct RoundVersion {
   bool operator==(const RoundVersion&) const = default;
 };
 
+// What a cached regional overview is checked against (overview_cache.h): the last feed
+// sequence the read model applied to anything of the region (its rounds, their figures,
+// its actions), and the directory's version.
+struct RegionVersion {
+  int64_t region_sequence = 0;
+  int64_t directory_version = 0;
+  bool operator==(const RegionVersion&) const = default;
+};
+
 // The partnerships of a region with their latest finalised round and overdue actions.
 struct RegionData {
   std::string region_name;
@@ -120,6 +129,9 @@ class ReadModel {
     // Two queries whatever the number of partnerships, reading one row of figures per
     // partnership (read_model_aggregates.cc).
     absl::StatusOr<RegionData> LoadRegion(const std::string& region_id, const std::string& as_of);
+    // The region's versions (read_model_versions.cc): one indexed row, for the check of a
+    // cached overview.
+    absl::StatusOr<RegionVersion> RegionVersionOf(const std::string& region_id);
     // Per partnership id with actions in the region: its overdue actions at each of `dates`
     // by OverdueOverTime's rule, counted in SQL (read_model_aggregates.cc).
     absl::StatusOr<absl::flat_hash_map<std::string, std::vector<int>>> OverdueOverTime(

@@ -71,7 +71,8 @@ void ApplyCycleRecord(pqxx::work& txn, const assessment::v1::Change& change);
 std::string RoundOfChange(const assessment::v1::Change& change);
 // Sets each round's last applied sequence and NOTIFYs the replicas of them and of the
 // cursor (call after the cursor is written; with no rounds, the cursor alone).
-void RecordRoundVersions(pqxx::work& txn, const absl::flat_hash_map<std::string, int64_t>& rounds);
+void RecordRoundVersions(pqxx::work& txn, const absl::flat_hash_map<std::string, int64_t>& rounds,
+                         const absl::flat_hash_map<std::string, int64_t>& regions);
 // Bumps the directory's version and NOTIFYs the replicas that every report changed.
 void RecordDirectoryChanged(pqxx::work& txn);
 

@@ -1,7 +1,13 @@
 // What the replicas' report caches are checked against (report_cache.h, issue 18): each
 // round's last applied feed sequence and the directory's version, written in the
-// consumer's transactions, which NOTIFY the replicas of what changed at commit.
+// consumer's transactions, which NOTIFY the replicas of what changed at commit. And what
+// their overview caches are checked against (overview_cache.h): each region's last applied
+// feed sequence, written in the same transactions.
 #include <pqxx/pqxx>
+
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "services/reporting/read_model.h"
@@ -20,6 +26,18 @@ constexpr char kUpsertRoundVersions[] =
     "INSERT INTO round_versions (assessment_id, sequence) "
     "SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT (assessment_id) DO UPDATE SET "
     "sequence = greatest(round_versions.sequence, EXCLUDED.sequence)";
+// The regions the changes name, and those of the rounds they changed (a change of a round
+// names its region; the rounds' own are the belt to those braces).
+constexpr char kUpsertRegionVersions[] =
+    "INSERT INTO region_versions (region_id, sequence) "
+    "SELECT region_id, max(sequence) FROM ("
+    "  SELECT * FROM unnest($1::text[], $2::bigint[]) AS c(region_id, sequence) "
+    "  UNION ALL "
+    "  SELECT r.region_id, c.sequence FROM unnest($3::text[], $4::bigint[]) "
+    "    AS c(assessment_id, sequence) JOIN rounds r ON r.assessment_id = c.assessment_id"
+    ") AS changed WHERE region_id <> '' GROUP BY region_id "
+    "ON CONFLICT (region_id) DO UPDATE SET "
+    "sequence = greatest(region_versions.sequence, EXCLUDED.sequence)";
 constexpr char kBumpDirectoryVersion[] =
     "UPDATE feed_cursor SET directory_version = directory_version + 1 WHERE id = 1";
 // The cursor's part of the payload comes from the row this transaction wrote (see
@@ -37,6 +55,24 @@ constexpr Statement kSelectRoundVersion = {
     "LEFT JOIN round_versions v ON v.assessment_id = r.assessment_id "
     "CROSS JOIN feed_cursor c WHERE r.assessment_id = $1 AND c.id = 1"};
 
+constexpr Statement kSelectRegionVersion = {
+    "reporting_region_version",
+    "SELECT coalesce((SELECT sequence FROM region_versions WHERE region_id = $1), 0), "
+    "directory_version FROM feed_cursor WHERE id = 1"};
+
+// A map's keys and values as two text arrays, for unnest.
+std::pair<std::vector<std::string>, std::vector<std::string>> Columns(
+    const absl::flat_hash_map<std::string, int64_t>& map) {
+  std::pair<std::vector<std::string>, std::vector<std::string>> columns;
+  columns.first.reserve(map.size());
+  columns.second.reserve(map.size());
+  for (const auto& [key, sequence] : map) {
+    columns.first.push_back(key);
+    columns.second.push_back(std::to_string(sequence));
+  }
+  return columns;
+}
+
 }  // namespace
 
 namespace read_model_internal {
@@ -53,16 +89,16 @@ std::string RoundOfChange(const av1::Change& change) {
   }
 }
 
-void RecordRoundVersions(pqxx::work& txn, const absl::flat_hash_map<std::string, int64_t>& rounds) {
-  std::vector<std::string> ids, sequences;
-  ids.reserve(rounds.size());
-  sequences.reserve(rounds.size());
-  for (const auto& [id, sequence] : rounds) {
-    ids.push_back(id);
-    sequences.push_back(std::to_string(sequence));
-  }
+void RecordRoundVersions(pqxx::work& txn, const absl::flat_hash_map<std::string, int64_t>& rounds,
+                         const absl::flat_hash_map<std::string, int64_t>& regions) {
+  const auto [ids, sequences] = Columns(rounds);
   if (!ids.empty()) {
     db::ExecPrepared(txn, kUpsertRoundVersions, db::TextArray(ids), db::TextArray(sequences));
+  }
+  if (!ids.empty() || !regions.empty()) {
+    const auto [region_ids, region_sequences] = Columns(regions);
+    db::ExecPrepared(txn, kUpsertRegionVersions, db::TextArray(region_ids),
+                     db::TextArray(region_sequences), db::TextArray(ids), db::TextArray(sequences));
   }
   db::ExecPrepared(txn, kNotify, ReportCacheRounds(ids, false));
 }
@@ -87,6 +123,12 @@ absl::StatusOr<ReadModel::Snapshot::VersionedOwner> ReadModel::Snapshot::RoundVe
   }
   found.version = {rows[0][3].as<int64_t>(), rows[0][4].as<int64_t>()};
   return found;
+}
+
+absl::StatusOr<RegionVersion> ReadModel::Snapshot::RegionVersionOf(const std::string& region_id) {
+  pqxx::result rows = Run(*txn_, kSelectRegionVersion, region_id);
+  if (rows.empty()) return absl::InternalError("the read model has no feed cursor");
+  return RegionVersion{rows[0][0].as<int64_t>(), rows[0][1].as<int64_t>()};
 }
 
 }  // namespace sixsteps::reporting

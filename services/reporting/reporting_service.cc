@@ -171,37 +171,6 @@ absl::StatusOr<rv1::PartnershipTrend> Reports::Trend(const Caller& caller,
                                freshness);
 }
 
-absl::StatusOr<rv1::RegionalOverview> Reports::Region(const Caller& caller,
-                                                      const rv1::GetRegionalOverviewRequest& r,
-                                                      absl::Time deadline) {
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseId(r.region(), "regions", "region"));
-  SIXSTEPS_ASSIGN_OR_RETURN(std::string as_of, AsOf(r.as_of_date()));
-  if (!caller.CanSeeRegion(id)) return NotFound(r.region());
-  rv1::Freshness freshness;
-  RegionData data;
-  SIXSTEPS_RETURN_IF_ERROR(
-      Read(r.min_sequence(), deadline,
-           [&](ReadModel::Snapshot& model, const rv1::Freshness& f) -> absl::Status {
-             freshness = f;
-             SIXSTEPS_ASSIGN_OR_RETURN(data, model.LoadRegion(id, as_of));
-             return absl::OkStatus();
-           }));
-  std::vector<RegionalInput> inputs;
-  inputs.reserve(data.partnerships.size());
-  for (PartnershipInfo& p : data.partnerships) {
-    RegionalInput& input = inputs.emplace_back();
-    input.opted_out = p.opted_out;
-    input.caller_is_member = SeesThroughOptOut(caller, id, p.id);
-    auto latest = data.latest_figures.find(p.id);
-    if (latest != data.latest_figures.end()) input.latest_figures = std::move(latest->second);
-    auto overdue = data.overdue.find(p.id);
-    if (overdue != data.overdue.end()) input.overdue_actions = overdue->second;
-    input.partnership_id = std::move(p.id);
-    input.name = std::move(p.name);
-  }
-  return BuildRegionalOverview(r.region(), data.region_name, std::move(inputs), as_of, freshness);
-}
-
 absl::StatusOr<rv1::ActionTracker> Reports::Actions(const Caller& caller,
                                                     const rv1::GetActionTrackerRequest& r,
                                                     absl::Time deadline) {
@@ -398,7 +367,7 @@ absl::StatusOr<rv1::PartnershipTrend> ReportingServiceImpl::DoGetPartnershipTren
 absl::StatusOr<rv1::RegionalOverview> ReportingServiceImpl::DoGetRegionalOverview(
     const Caller& caller, const rv1::GetRegionalOverviewRequest& request,
     const grpc::ServerContextBase& context) {
-  return reports_->Region(caller, request, DeadlineOf(context));
+  return reports_->Region(caller, request, DeadlineOf(context), ReportForm::kEncoded);
 }
 
 absl::StatusOr<rv1::ActionTracker> ReportingServiceImpl::DoGetActionTracker(

@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "services/common/auth.h"
 #include "services/reporting/feed_head.h"
+#include "services/reporting/overview_cache.h"
 #include "services/reporting/read_model.h"
 #include "services/reporting/render.h"
 #include "services/reporting/report_cache.h"
@@ -67,12 +68,17 @@ class Reports {
   // Keeps built assessment reports in `cache` (kept in step by a CacheListener); unset,
   // every report is built from the read model.
   void UseCache(ReportCache* cache) { cache_ = cache; }
+  // Keeps built regional overviews in `cache`; unset, every overview is built.
+  void UseOverviewCache(OverviewCache* cache) { overview_cache_ = cache; }
   absl::StatusOr<rv1::PartnershipTrend> Trend(const Caller& caller,
                                               const rv1::GetPartnershipTrendRequest& r,
                                               absl::Time deadline);
+  // Served from `overview_cache` when one is set (UseOverviewCache) and its entry is at the
+  // region's versions in the call's snapshot (overview_cache.h); reporting_service_cache.cc.
   absl::StatusOr<rv1::RegionalOverview> Region(const Caller& caller,
                                                const rv1::GetRegionalOverviewRequest& r,
-                                               absl::Time deadline);
+                                               absl::Time deadline,
+                                               ReportForm form = ReportForm::kParsed);
   absl::StatusOr<rv1::ActionTracker> Actions(const Caller& caller,
                                              const rv1::GetActionTrackerRequest& r,
                                              absl::Time deadline);
@@ -155,6 +161,7 @@ class Reports {
 
   ReadModel* model_;
   ReportCache* cache_ = nullptr;
+  OverviewCache* overview_cache_ = nullptr;
   absl::TimeZone zone_;
   const WaitOptions wait_;
   std::atomic<int> waiters_{0};

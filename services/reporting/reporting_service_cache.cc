@@ -13,13 +13,20 @@
 // is not even parsed into unknown fields: the call's response is a ByteBuffer of two slices,
 // the freshness field encoded for the call and the cached bytes themselves, which the slice
 // holds (with a reference to the entry) until gRPC has sent them.
+//
+// The regional overview is served from the replica's OverviewCache the same way, after one
+// row of the read model (the region's versions) confirms the entry (overview_cache.h).
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
 #include <memory>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include <grpcpp/support/slice.h>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/base/make_status.h"
 #include "services/base/status_macros.h"
@@ -34,18 +41,39 @@ bool MayRead(const Caller& caller, const RoundOwner& owner) {
   return MayReadPartnershipReports(caller, owner.region_id, owner.partnership_id, owner.opted_out);
 }
 
-// The cached report with the freshness it is served at.
-absl::StatusOr<rv1::AssessmentReport> Served(const CachedReport& entry, rv1::Freshness freshness,
-                                             ReportForm form) {
-  rv1::AssessmentReport report;
+// A cached report (`encoded` without its freshness) with the freshness it is served at.
+template <typename Report>
+absl::StatusOr<Report> Served(const std::string& encoded, rv1::Freshness freshness,
+                              ReportForm form) {
+  Report report;
   const bool parsed =
       form == ReportForm::kEncoded
           // Its top-level fields, each kept as its encoded bytes.
-          ? report.GetReflection()->MutableUnknownFields(&report)->ParseFromString(entry.encoded)
-          : report.ParseFromString(entry.encoded);
-  if (!parsed) return absl::InternalError("a cached assessment report could not be read");
+          ? report.GetReflection()->MutableUnknownFields(&report)->ParseFromString(encoded)
+          : report.ParseFromString(encoded);
+  if (!parsed) return absl::InternalError("a cached report could not be read");
   *report.mutable_freshness() = std::move(freshness);
   return report;
+}
+
+// `report` encoded without its freshness, which each call sets.
+template <typename Report>
+std::string EncodedWithoutFreshness(Report& report) {
+  std::unique_ptr<rv1::Freshness> built(report.release_freshness());
+  std::string encoded = report.SerializeAsString();
+  report.set_allocated_freshness(built.release());
+  return encoded;
+}
+
+// The caller's view of a region's opted-out partnerships (sorted ids): the ones whose names
+// it sees through the opt-out (reports.h), each followed by a space.
+std::string ViewOf(const Caller& caller, const std::string& region,
+                   const std::vector<std::string>& opted_out) {
+  std::string view;
+  for (const std::string& partnership : opted_out) {
+    if (SeesThroughOptOut(caller, region, partnership)) absl::StrAppend(&view, partnership, " ");
+  }
+  return view;
 }
 
 // The freshness a report served from memory alone is sent with.
@@ -102,7 +130,7 @@ absl::StatusOr<rv1::AssessmentReport> Reports::CachedAssessment(
   // (catching_up.h: the same answer while reporting catches up with the feed).
   if (live && MayRead(caller, live->entry->owner)) {
     cache_->Count(ReportCache::Served::kFromMemory);
-    return Served(*live->entry, LiveFreshness(*live), form);
+    return Served<rv1::AssessmentReport>(live->entry->encoded, LiveFreshness(*live), form);
   }
 
   // Taken before the snapshot: a change to the round heard from here on keeps what is
@@ -135,18 +163,13 @@ absl::StatusOr<rv1::AssessmentReport> Reports::CachedAssessment(
       }));
   if (hit != nullptr) {
     cache_->Count(ReportCache::Served::kChecked);
-    return Served(*hit, std::move(freshness), form);
+    return Served<rv1::AssessmentReport>(hit->encoded, std::move(freshness), form);
   }
 
   rv1::AssessmentReport report = BuildAssessmentReport(round, as_of, freshness);
   auto entry = std::make_shared<CachedReport>();
   entry->owner = versioned.owner;
-  {
-    // Encoded without its freshness, which each call sets.
-    std::unique_ptr<rv1::Freshness> built(report.release_freshness());
-    entry->encoded = report.SerializeAsString();
-    report.set_allocated_freshness(built.release());
-  }
+  entry->encoded = EncodedWithoutFreshness(report);
   entry->version = versioned.version;
   entry->built_sequence = freshness.sequence();
   entry->built_change_micros =
@@ -154,6 +177,65 @@ absl::StatusOr<rv1::AssessmentReport> Reports::CachedAssessment(
   cache_->Count(ReportCache::Served::kBuilt);
   cache_->Put(id, as_of, since, std::move(entry));
   return report;
+}
+
+absl::StatusOr<rv1::RegionalOverview> Reports::Region(const Caller& caller,
+                                                      const rv1::GetRegionalOverviewRequest& r,
+                                                      absl::Time deadline, ReportForm form) {
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string id, ParseId(r.region(), "regions", "region"));
+  SIXSTEPS_ASSIGN_OR_RETURN(std::string as_of, AsOf(r.as_of_date()));
+  if (!caller.CanSeeRegion(id)) return NotFound(r.region());
+  auto view_of = [&](const std::vector<std::string>& opted_out) {
+    return ViewOf(caller, id, opted_out);
+  };
+  rv1::Freshness freshness;
+  RegionData data;
+  RegionVersion version;
+  std::shared_ptr<const std::string> cached;
+  SIXSTEPS_RETURN_IF_ERROR(
+      Read(r.min_sequence(), deadline,
+           [&](ReadModel::Snapshot& model, const rv1::Freshness& f) -> absl::Status {
+             freshness = f;
+             cached.reset();
+             // The versions and the region's data come from the same snapshot, so an entry
+             // built here is what any snapshot at these versions would build.
+             if (overview_cache_ != nullptr) {
+               SIXSTEPS_ASSIGN_OR_RETURN(version, model.RegionVersionOf(id));
+               cached = overview_cache_->Find(id, as_of, version, view_of);
+               if (cached != nullptr) return absl::OkStatus();
+             }
+             SIXSTEPS_ASSIGN_OR_RETURN(data, model.LoadRegion(id, as_of));
+             return absl::OkStatus();
+           }));
+  if (cached != nullptr) {
+    overview_cache_->Count(OverviewCache::Served::kChecked);
+    return Served<rv1::RegionalOverview>(*cached, std::move(freshness), form);
+  }
+  std::vector<std::string> opted_out;
+  std::vector<RegionalInput> inputs;
+  inputs.reserve(data.partnerships.size());
+  for (PartnershipInfo& p : data.partnerships) {
+    if (p.opted_out) opted_out.push_back(p.id);
+    RegionalInput& input = inputs.emplace_back();
+    input.opted_out = p.opted_out;
+    input.caller_is_member = SeesThroughOptOut(caller, id, p.id);
+    auto latest = data.latest_figures.find(p.id);
+    if (latest != data.latest_figures.end()) input.latest_figures = std::move(latest->second);
+    auto overdue = data.overdue.find(p.id);
+    if (overdue != data.overdue.end()) input.overdue_actions = overdue->second;
+    input.partnership_id = std::move(p.id);
+    input.name = std::move(p.name);
+  }
+  rv1::RegionalOverview overview =
+      BuildRegionalOverview(r.region(), data.region_name, std::move(inputs), as_of, freshness);
+  if (overview_cache_ != nullptr) {
+    std::sort(opted_out.begin(), opted_out.end());
+    const std::string view = view_of(opted_out);
+    overview_cache_->Put(id, as_of, version, std::move(opted_out), view,
+                         std::make_shared<const std::string>(EncodedWithoutFreshness(overview)));
+    overview_cache_->Count(OverviewCache::Served::kBuilt);
+  }
+  return overview;
 }
 
 }  // namespace sixsteps::reporting

@@ -104,6 +104,7 @@ struct TestHub::Parts {
   std::unique_ptr<reporting::ReadModel> read_model_;
   // report cache (H3): the reports are served as in production, through the cache.
   std::unique_ptr<reporting::ReportCache> report_cache_;
+  std::unique_ptr<reporting::OverviewCache> overview_cache_;
   std::unique_ptr<reporting::CacheListener> cache_listener_;
   std::unique_ptr<reporting::Reports> reports_;
   std::unique_ptr<reporting::ReportingServiceImpl> reporting_service_;
@@ -402,6 +403,9 @@ absl::Status TestHub::StartReporting() {
         reporting_database_url_, parts_->report_cache_.get());
     parts_->cache_listener_->Start();
     parts_->reports_->UseCache(parts_->report_cache_.get());
+    // overview cache (issue 18), as the service has it
+    parts_->overview_cache_ = std::make_unique<reporting::OverviewCache>(size_t{16} << 20);
+    parts_->reports_->UseOverviewCache(parts_->overview_cache_.get());
     parts_->reporting_service_ = std::make_unique<reporting::ReportingServiceImpl>(
         parts_->reports_.get(), parts_->verifier_.get());
   }
