@@ -42,6 +42,13 @@ bool OverviewCache::Put(const std::string& region, const std::string& as_of,
   std::lock_guard<std::mutex> lock(mu_);
   auto found = entries_.find(key);
   if (found != entries_.end() && !(found->second.version == version)) {
+    // Both versions only grow: an entry at least as new in both is kept, not replaced by
+    // what a slower call built from an older snapshot.
+    const RegionVersion& kept = found->second.version;
+    if (kept.region_sequence >= version.region_sequence &&
+        kept.directory_version >= version.directory_version) {
+      return false;
+    }
     EraseLocked(key);
     found = entries_.end();
   }

@@ -49,7 +49,8 @@ class OverviewCache {
 
   // Keeps `encoded` (built from a snapshot at `version`, where the region's opted-out
   // partnerships were `opted_out`) for the view `view`. An entry of the region and date at
-  // other versions is dropped first. False when it was not kept (larger than the cache).
+  // older versions is dropped first. False when it was not kept: larger than the cache, or
+  // the entry there is newer (built from a later snapshot).
   bool Put(const std::string& region, const std::string& as_of, const RegionVersion& version,
            std::vector<std::string> opted_out, const std::string& view,
            std::shared_ptr<const std::string> encoded);

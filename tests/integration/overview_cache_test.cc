@@ -281,6 +281,14 @@ TEST(OverviewCacheBounds, AnEntryAtOtherVersionsIsNeitherServedNorKept) {
   EXPECT_EQ(cache.Find("ne", kAsOf, v1, view), nullptr);
   EXPECT_EQ(*cache.Find("ne", kAsOf, v2, view), "two");
   EXPECT_EQ(cache.entries(), 1u);
+  // What a slower call built from an older snapshot does not replace it.
+  EXPECT_FALSE(cache.Put("ne", kAsOf, v1, {}, "", std::make_shared<const std::string>("old")));
+  EXPECT_EQ(*cache.Find("ne", kAsOf, v2, view), "two");
+  // Newer in one version and older in the other cannot come from one read model's snapshots;
+  // taken as newer.
+  const RegionVersion v4{10, 3};
+  EXPECT_TRUE(cache.Put("ne", kAsOf, v4, {}, "", std::make_shared<const std::string>("four")));
+  EXPECT_EQ(*cache.Find("ne", kAsOf, v4, view), "four");
 }
 
 TEST(OverviewCacheBounds, DropsTheLeastRecentlyUsedPastItsBytes) {
