@@ -2,10 +2,12 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -71,10 +73,22 @@ absl::StatusOr<std::string> Sign(const nlohmann::json& claims, absl::string_view
 absl::StatusOr<nlohmann::json> VerifySignature(absl::string_view token, const KeyLookup& keys) {
   std::vector<absl::string_view> parts = absl::StrSplit(token, '.');
   if (parts.size() != 3 || token.size() > 16384) return Unauthenticated();
+  // Only the compact form's own characters, each part exactly as Sign encodes it. absl's
+  // decoder skips whitespace and ignores trailing bits, so without this a signed token with a
+  // control character or a stray character added verified, and the reporting endpoint
+  // forwarded it as it came: an illegal metadata value, on which gRPC aborts the process
+  // (found by fuzz_http_endpoint).
+  const bool compact = std::all_of(token.begin(), token.end(), [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+  if (!compact) return Unauthenticated();
   std::string header_json, claims_json, signature;
   if (!absl::WebSafeBase64Unescape(parts[0], &header_json) ||
       !absl::WebSafeBase64Unescape(parts[1], &claims_json) ||
-      !absl::WebSafeBase64Unescape(parts[2], &signature) || signature.size() != 64) {
+      !absl::WebSafeBase64Unescape(parts[2], &signature) || signature.size() != 64 ||
+      absl::WebSafeBase64Escape(header_json) != parts[0] ||
+      absl::WebSafeBase64Escape(claims_json) != parts[1] ||
+      absl::WebSafeBase64Escape(signature) != parts[2]) {
     return Unauthenticated();
   }
   nlohmann::json header = nlohmann::json::parse(header_json, nullptr, /*allow_exceptions=*/false);

@@ -16,6 +16,7 @@
 #include <grpcpp/create_channel.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/auth.h"
@@ -126,6 +127,30 @@ TEST_F(TokenVerifierTest, ARefusedTokenIsRefusedEveryTime) {
     EXPECT_EQ(verifier_->Verify(token, now).status().code(), absl::StatusCode::kUnauthenticated);
   }
   EXPECT_EQ(keys_->lookups, 2);
+}
+
+// Only a token exactly as signed verifies: absl's base64 decoder skips whitespace and
+// ignores trailing bits, and the reporting endpoint forwards the token it verified to the
+// assessment service as gRPC metadata, where a control character aborts the process
+// (fuzz_http_endpoint found "<token>\fA").
+TEST_F(TokenVerifierTest, OnlyTheTokenAsSignedVerifies) {
+  const absl::Time now = absl::Now();
+  const std::string token = Token(now, absl::Minutes(15));
+  ASSERT_TRUE(verifier_->Verify(token, now).ok());
+  const size_t signature = token.rfind('.') + 1;
+  const std::string altered[] = {
+      token + "\fA",
+      token + "A",
+      token + "=",
+      token + " ",
+      token.substr(0, signature) + "\n" + token.substr(signature),
+      token.substr(0, signature + 20) + "\t" + token.substr(signature + 20),
+      token.substr(0, 10) + "\r" + token.substr(10),
+  };
+  for (const std::string& wrong : altered) {
+    EXPECT_EQ(verifier_->Verify(wrong, now).status().code(), absl::StatusCode::kUnauthenticated)
+        << absl::CEscape(wrong.substr(wrong.size() > 8 ? wrong.size() - 8 : 0));
+  }
 }
 
 TEST_F(TokenVerifierTest, EachTokenIsVerifiedOnItsOwn) {
