@@ -51,9 +51,6 @@ struct Download {
 
 class EvidenceFileTest : public AssessmentServiceTest {
  protected:
-  // Its suites start reporting or a sixsteps-assessment process on the hub's database.
-  bool SharesHub() const override { return false; }
-
   void SetUp() override {
     AssessmentServiceTest::SetUp();
     files_ = hub_->EvidenceFileStub();
@@ -62,6 +59,13 @@ class EvidenceFileTest : public AssessmentServiceTest {
     region_viewer_ = MustUser("viewer@north-east.test",
                               {{Role::ROLE_VIEWER, absl::StrCat("regions/", kRegion), ""}});
     viewer_ = MustUser("viewer@sunderland.test", {{Role::ROLE_VIEWER, kPartnership, ""}});
+  }
+
+  // Reporting stopped before the next case of the suite puts the hub's rows back (its cursor
+  // would be past the restored feed); that case's StartReporting starts a new one
+  // (TestHub::StartReporting finds its account gone).
+  void TearDown() override {
+    if (hub_ != nullptr) hub_->StopReporting();
   }
 
   using UploadWriter = std::unique_ptr<grpc::ClientWriter<av1::UploadEvidenceFileRequest>>;

@@ -34,6 +34,10 @@ absl::StatusOr<std::unique_ptr<ServiceProcess>> StartAssessment(const TestHub& h
 
 class EvidenceFileProcessTest : public EvidenceFileTest {
  protected:
+  // Its cases run a sixsteps-assessment process of their own on the hub's database, and kill
+  // it mid-upload.
+  bool SharesHub() const override { return false; }
+
   std::unique_ptr<FStub> StubOf(const ServiceProcess& process) {
     grpc::ChannelArguments arguments;
     arguments.SetMaxSendMessageSize(4 * kMiB);

@@ -61,9 +61,6 @@ struct Replica {
 
 class ProgrammeTest : public AssessmentServiceTest {
  protected:
-  // Its cases run replicas of their own on the hub's database, and start reporting.
-  bool SharesHub() const override { return false; }
-
   static constexpr char kBefore[] = "2030-03-01";
   static constexpr char kOpens[] = "2030-04-01";
   static constexpr char kDeadline[] = "2030-05-31";
@@ -97,6 +94,9 @@ class ProgrammeTest : public AssessmentServiceTest {
 
   void TearDown() override {
     if (server_) server_->Shutdown(absl::Milliseconds(500));
+    // Before the suite's next case puts the hub's rows back (TestHub::StartReporting then
+    // starts a new reporting service).
+    if (hub_ != nullptr) hub_->StopReporting();
   }
 
   template <typename Request, typename Response>

@@ -40,13 +40,16 @@ std::string ReadBack(const std::string& bytes, const std::string& name, const st
 
 class ReportingCycleTest : public ScrutinyReportTest {
  protected:
-  // Reporting follows the hub's feed: its cursor would be past a restored feed.
-  bool SharesHub() const override { return false; }
-
   void SetUp() override {
     ScrutinyReportTest::SetUp();
     ASSERT_THAT(hub_->StartReporting(), IsOk());
     reporting_ = hub_->ReportingStub();
+  }
+  // Reporting stopped before the next case of the suite puts the hub's rows back (its cursor
+  // would be past the restored feed); that case's StartReporting starts a new one
+  // (TestHub::StartReporting finds its account gone).
+  void TearDown() override {
+    if (hub_ != nullptr) hub_->StopReporting();
   }
 
   template <typename Request, typename Response>
