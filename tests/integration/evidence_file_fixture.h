@@ -61,13 +61,6 @@ class EvidenceFileTest : public AssessmentServiceTest {
     viewer_ = MustUser("viewer@sunderland.test", {{Role::ROLE_VIEWER, kPartnership, ""}});
   }
 
-  // Reporting stopped before the next case of the suite puts the hub's rows back (its cursor
-  // would be past the restored feed); that case's StartReporting starts a new one
-  // (TestHub::StartReporting finds its account gone).
-  void TearDown() override {
-    if (hub_ != nullptr) hub_->StopReporting();
-  }
-
   using UploadWriter = std::unique_ptr<grpc::ClientWriter<av1::UploadEvidenceFileRequest>>;
 
   // Opens an upload on `stub` as `token` (on `context`, which must outlive it: two minutes at

@@ -94,9 +94,6 @@ class ProgrammeTest : public AssessmentServiceTest {
 
   void TearDown() override {
     if (server_) server_->Shutdown(absl::Milliseconds(500));
-    // Before the suite's next case puts the hub's rows back (TestHub::StartReporting then
-    // starts a new reporting service).
-    if (hub_ != nullptr) hub_->StopReporting();
   }
 
   template <typename Request, typename Response>

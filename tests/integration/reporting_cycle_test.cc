@@ -45,12 +45,6 @@ class ReportingCycleTest : public ScrutinyReportTest {
     ASSERT_THAT(hub_->StartReporting(), IsOk());
     reporting_ = hub_->ReportingStub();
   }
-  // Reporting stopped before the next case of the suite puts the hub's rows back (its cursor
-  // would be past the restored feed); that case's StartReporting starts a new one
-  // (TestHub::StartReporting finds its account gone).
-  void TearDown() override {
-    if (hub_ != nullptr) hub_->StopReporting();
-  }
 
   template <typename Request, typename Response>
   grpc::Status R(Rpc<RStub, Request, Response> method, const std::string& token, Request request,

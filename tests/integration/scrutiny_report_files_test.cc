@@ -22,12 +22,6 @@ class ScrutinyReportFilesTest : public ScrutinyReportTest {
     ScrutinyReportTest::SetUp();
     files_ = hub_->EvidenceFileStub();
   }
-  // Reporting stopped before the next case of the suite puts the hub's rows back (its cursor
-  // would be past the restored feed); that case's StartReporting starts a new one
-  // (TestHub::StartReporting finds its account gone).
-  void TearDown() override {
-    if (hub_ != nullptr) hub_->StopReporting();
-  }
 
   // A CSV file uploaded by `token` (the partnership's administrator unless said) for the
   // round, or for `partnership`'s records.

@@ -5,11 +5,13 @@
 // case of the suite starts from them again: what a case wrote is gone, the world's tokens
 // are the same. A case costs its own calls, not a hub and a dozen users.
 //
-// Only rows come back. A fixture shares its hub only if what its cases change lives in
-// those rows: not with reporting or notification started (their cursors would be past the
-// restored feed), replicas of its own on the databases, or tokens revoked (the verifier
-// remembers). Under ctest a binary of kind integration_cases runs one case per process, so
-// nothing is shared there (SuiteRunsMoreThanOneCase); a binary run whole shares.
+// Only rows come back. Reporting, if a case started it, is stopped first (its cursor would
+// be past the restored feed); the next case's StartReporting finds its account gone with the
+// rows and starts a new one, as on a new hub. Otherwise a fixture shares its hub only if what
+// its cases change lives in those rows: not with notification started, processes of its own
+// still writing to the databases, or tokens revoked (the verifier remembers). Under ctest a binary
+// of kind integration_cases runs one case per process, so nothing is shared there
+// (SuiteRunsMoreThanOneCase); a binary run whole shares.
 #pragma once
 
 #include <memory>
@@ -61,8 +63,9 @@ class SharedHub {
         new SharedHub(std::move(hub), std::move(people), std::move(rows)));
   }
 
-  // Puts the saved rows back.
+  // Stops reporting (above) and puts the saved rows back.
   absl::Status Restore() const {
+    hub_->StopReporting();
     for (const DatabaseSnapshot& snapshot : rows_) SIXSTEPS_RETURN_IF_ERROR(snapshot.Restore());
     return absl::OkStatus();
   }
